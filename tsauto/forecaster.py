@@ -1,0 +1,437 @@
+"""The :class:`Forecaster` facade: validate, choose and fit learners, forecast, backtest."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import metrics as M
+from . import registry
+from .backtest import FoldResults, cross_validate, results_frame, scores
+from .data import (
+    Aggregate,
+    Fill,
+    Panel,
+    future_covariates,
+    horizon_check,
+    output_times,
+    validate,
+    validate_like,
+)
+from .exceptions import DataValidationError, NotFittedError
+from .frequency import detect_seasonality, seasonal_periods
+from .intervals import ConformalIntervals, series_scale
+from .learners.base import Learner, Task
+from .learners.fallback import ShortSeries, WithFallback
+from .splitters import RollingOriginSplitter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BacktestResult:
+    """What :meth:`Forecaster.backtest` returns.
+
+    ``forecasts``: one row per fold, series and step (ids, time, ``cutoff``, ``fold``, ``step``,
+    ``actual``, ``forecast``, quantiles, the ``seasonal_naive`` reference and ``fallback``).
+    ``per_series``: metrics per series and cutoff. ``summary``: mean metrics of the model and of
+    seasonal naive from the same cutoffs.
+    """
+
+    forecasts: pd.DataFrame
+    per_series: pd.DataFrame
+    summary: pd.DataFrame
+
+
+class Forecaster:
+    """Automated forecasting of one or many series.
+
+    Parameters
+    ----------
+    target, time, ids:
+        Column names: the value to forecast, the time stamps (or integer steps) and the columns
+        that identify a series (none for a single series).
+    horizon:
+        Number of steps to forecast.
+    freq:
+        Pandas frequency alias; inferred when ``None``.
+    lags, windows:
+        Target lags and rolling windows of the global models, or ``"auto"``.
+    holidays:
+        A country code (``"US"``), a list of codes, or the name of a column holding each
+        series' country code; adds holiday features.
+    known_future:
+        Covariate columns whose values are known over the horizon (prices, promotions).
+    learners:
+        ``"auto"`` or a list of registry names / :class:`~tsauto.learners.base.Learner`
+        instances. With several, a rolling-origin validation picks the best by ``metric``.
+    quantiles:
+        Quantile levels to forecast (e.g. ``[0.1, 0.9]``): native where the learner has them,
+        else conformal from cross-validation residuals.
+    short_series:
+        ``"auto"`` (seasonal-naive fallback), ``"pad"`` or ``"drop"``.
+    aggregate, fill:
+        Roll duplicate rows up to ``freq`` (sum/mean/min/max); rule to impute missing targets.
+    cv_folds:
+        Validation folds used to compare learners and calibrate intervals (``"auto"``: 2 when
+        needed, else none).
+    """
+
+    def __init__(
+        self,
+        target: str,
+        time: str,
+        horizon: int,
+        ids: Sequence[str] | str | None = None,
+        freq: str | None = None,
+        lags: Sequence[int] | Literal["auto"] = "auto",
+        windows: Sequence[int] | Literal["auto"] = "auto",
+        holidays: str | Sequence[str] | None = None,
+        known_future: Sequence[str] | None = None,
+        learners: Literal["auto"] | Sequence[str | Learner] = "auto",
+        quantiles: Sequence[float] | None = None,
+        metric: str = "mase",
+        n_jobs: int = -1,
+        random_state: int = 0,
+        short_series: ShortSeries = "auto",
+        aggregate: Aggregate | None = None,
+        fill: Fill = "interpolate",
+        cv_folds: int | Literal["auto"] = "auto",
+    ):
+        self.target = target
+        self.time = time
+        self.horizon = horizon
+        self.ids = ids
+        self.freq = freq
+        self.lags = lags
+        self.windows = windows
+        self.holidays = holidays
+        self.known_future = known_future
+        self.learners = learners
+        self.quantiles = quantiles
+        self.metric = metric
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.short_series = short_series
+        self.aggregate = aggregate
+        self.fill = fill
+        self.cv_folds = cv_folds
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, data: pd.DataFrame | str | Path) -> "Forecaster":
+        """Validate ``data``, select and fit the learners; returns self."""
+        panel = self._validate(data)
+        task = self._task(panel)
+        candidates = self._learners()
+        folds = self._cv_folds(candidates)
+        rows, results = [], {}
+        if folds:
+            splitter = RollingOriginSplitter(task.horizon, folds=folds, step=task.horizon)
+            for learner in candidates:
+                row, res = self._evaluate(learner, panel, task, splitter)
+                rows.append(row)
+                if res is not None:
+                    results[row["learner"]] = res
+            ok = [r for r in rows if r["status"] == "ok"]
+            if not ok:
+                raise RuntimeError(
+                    "every learner failed during validation: "
+                    + "; ".join(f"{r['learner']}: {r['reason']}" for r in rows)
+                )
+            best = min(ok, key=lambda r: r[self.metric])["learner"]
+            chosen = next(lrn for lrn in candidates if _label(lrn) == best)
+        else:
+            chosen = candidates[0]
+        t0 = time.perf_counter()
+        model = WithFallback(copy.deepcopy(chosen), self.short_series).fit(panel, task)
+        fit_time = time.perf_counter() - t0
+        if not folds:
+            rows.append(_row(chosen, "ok", "", fit_time=fit_time))
+        self.model_ = model
+        self.history_ = panel
+        self.task_ = task
+        self.leaderboard_ = pd.DataFrame(rows)
+        self.intervals_ = None
+        if task.quantiles and not chosen.tags.native_quantiles:
+            res = results[_label(chosen)]
+            errors = (res.actual - res.forecast) / np.where(res.scale > 0, res.scale, np.nan)
+            self.intervals_ = ConformalIntervals(task.quantiles).fit(errors, res.step, task.horizon)
+        log.info("fitted %s on %d series in %.1fs", _label(chosen), panel.n_series, fit_time)
+        return self
+
+    def _validate(self, data) -> Panel:
+        horizon_check(self.horizon)
+        return validate(
+            data,
+            target=self.target,
+            time=self.time,
+            ids=self.ids,
+            known_future=self.known_future,
+            freq=self.freq,
+            aggregate=self.aggregate,
+            fill=self.fill,
+        )
+
+    def _task(self, panel: Panel) -> Task:
+        schema = panel.schema
+        candidates = seasonal_periods(schema.freq)
+        if schema.freq is None:
+            seasons = detect_seasonality(panel.y, panel.indptr, None)
+        else:
+            seasons = detect_seasonality(panel.y, panel.indptr, candidates) if candidates else []
+        countries, column = self._holidays(panel)
+        quantiles = tuple(sorted(float(q) for q in (self.quantiles or ())))
+        if any(not 0 < q < 1 for q in quantiles):
+            raise DataValidationError(f"quantiles={self.quantiles!r}: each must lie in (0, 1).")
+        log.info("seasonal periods: %s", seasons or "none")
+        return Task(
+            horizon=self.horizon,
+            season=seasons[0] if seasons else 1,
+            seasons=tuple(seasons),
+            quantiles=quantiles,
+            holidays=countries,
+            holiday_column=column,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+        )
+
+    def _holidays(self, panel: Panel) -> tuple[tuple[str, ...], str | None]:
+        if self.holidays is None:
+            return (), None
+        if panel.schema.freq is None:
+            raise DataValidationError(
+                f"holidays={self.holidays!r} needs timestamps, but column {self.time!r} holds "
+                "integer steps: give dates or drop holidays=."
+            )
+        if isinstance(self.holidays, str) and self.holidays in panel.schema.static:
+            return (), self.holidays
+        if isinstance(self.holidays, str) and self.holidays in panel.schema.covariates:
+            raise DataValidationError(
+                f"holidays={self.holidays!r} names a column that changes within a series; it "
+                "must hold one country code per series."
+            )
+        codes = (self.holidays,) if isinstance(self.holidays, str) else tuple(self.holidays)
+        from .features.holiday import holiday_dates
+
+        for c in codes:
+            holiday_dates(c, 2000, 2001)  # fails early on an unknown country
+        return codes, None
+
+    def _learners(self) -> list[Learner]:
+        names = registry.AUTO_LEARNERS if self.learners == "auto" else self.learners
+        if isinstance(names, (str, Learner)):
+            names = [names]
+        if not names:
+            raise DataValidationError("learners= is empty: name at least one learner.")
+        out = []
+        for item in names:
+            if isinstance(item, Learner):
+                out.append(item)
+            elif item == "lightgbm":
+                out.append(registry.create(item, lags=self.lags, windows=self.windows))
+            else:
+                out.append(registry.create(item))
+        return out
+
+    def _cv_folds(self, candidates: list[Learner]) -> int:
+        if self.cv_folds != "auto":
+            return int(self.cv_folds)
+        needs_intervals = bool(self.quantiles) and not all(
+            c.tags.native_quantiles for c in candidates
+        )
+        return 2 if len(candidates) > 1 or needs_intervals else 0
+
+    def _evaluate(
+        self, learner: Learner, panel: Panel, task: Task, splitter: RollingOriginSplitter
+    ) -> tuple[dict, FoldResults | None]:
+        try:
+            res = cross_validate(
+                panel,
+                task,
+                lambda: WithFallback(copy.deepcopy(learner), self.short_series),
+                splitter,
+            )
+        except Exception as err:  # a failing learner is recorded and the others go on
+            log.warning("learner %s failed: %s", _label(learner), err)
+            return _row(learner, "failed", f"{type(err).__name__}: {err}"), None
+        return (
+            _row(
+                learner,
+                "ok",
+                "",
+                fit_time=res.fit_time,
+                predict_time=res.predict_time,
+                **scores(res),
+            ),
+            res,
+        )
+
+    # ------------------------------------------------------------------ predict
+
+    def predict(
+        self,
+        future: pd.DataFrame | str | Path | None = None,
+        history: pd.DataFrame | str | Path | None = None,
+    ) -> pd.DataFrame:
+        """Forecast ``horizon`` steps after the end of every series.
+
+        ``history``: newer data (same columns as at fit) to forecast from its end without
+        refitting; by default the training data. ``future``: the known-future covariates over
+        the horizon. Returns a long table: ids, time, ``forecast`` and one column per quantile.
+        """
+        self._check_fitted()
+        panel = self.history_ if history is None else validate_like(history, self.history_.schema)
+        fut = future_covariates(future, panel, self.task_.horizon)
+        routed = self.model_.predict(panel, fut)
+        fc = routed.forecast
+        quantiles = dict(fc.quantiles)
+        if self.intervals_ is not None:
+            quantiles = self.intervals_.apply(fc.mean, series_scale(panel, self.task_.season))
+            if (routed.reason != "").any():
+                short = routed.reason != ""
+                for q, v in fc.quantiles.items():
+                    quantiles[q][short] = v[short]
+        return self._forecast_frame(panel, fc.mean, quantiles, ~routed.dropped)
+
+    def _forecast_frame(
+        self,
+        panel: Panel,
+        mean: np.ndarray,
+        quantiles: dict[float, np.ndarray],
+        keep: np.ndarray,
+    ) -> pd.DataFrame:
+        h = self.task_.horizon
+        series = np.repeat(np.flatnonzero(keep), h)
+        out = panel.keys.iloc[series].reset_index(drop=True)
+        times = panel.future_times(h)[keep].ravel()
+        out[panel.schema.time] = output_times(times, panel.schema)
+        out["forecast"] = mean[keep].ravel()
+        for q in sorted(quantiles):
+            out[f"q{q:g}"] = quantiles[q][keep].ravel()
+        return out
+
+    # ------------------------------------------------------------------ backtest
+
+    def backtest(
+        self, data: pd.DataFrame | str | Path, folds: int = 3, step: int | None = None
+    ) -> BacktestResult:
+        """Rolling-origin evaluation: ``folds`` cutoffs ``step`` steps apart (default horizon).
+
+        Each fold fits a fresh model (this configuration, first learner or the one chosen by
+        ``fit``) only on data before its cutoff. Does not change a fitted forecaster.
+        """
+        panel = self._validate(data)
+        task = self._task(panel)
+        learner = (
+            self.model_.learner if hasattr(self, "model_") else self._learners()[0]
+        )
+        splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step or task.horizon)
+        res = cross_validate(
+            panel,
+            task,
+            lambda: WithFallback(copy.deepcopy(learner), self.short_series),
+            splitter,
+        )
+        frame = results_frame(res, panel)
+        per_series, summary = self._score(frame, res, panel, task)
+        return BacktestResult(frame, per_series, summary)
+
+    def _score(
+        self, frame: pd.DataFrame, res: FoldResults, panel: Panel, task: Task
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        ids = list(panel.schema.ids)
+        if not ids:
+            ids = ["series"]
+            frame = frame.assign(series=res.series)
+        keys = frame[ids].itertuples(index=False, name=None)
+        cell = {
+            ((k if len(ids) > 1 else k[0]), c): (s, n)
+            for k, c, s, n in zip(keys, frame["cutoff"], res.series, res.train_length)
+        }
+
+        def insample(key, cutoff) -> np.ndarray:
+            s, n = cell[(key, cutoff)]
+            return panel.y[panel.indptr[s] : panel.indptr[s] + n]
+
+        def evaluate(forecast_col: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+            cols = [c for c in frame.columns if c.startswith("q")] if forecast_col == "forecast" else []
+            table = frame[[*ids, "cutoff", "actual", forecast_col, *cols]].rename(
+                columns={forecast_col: "forecast"}
+            )
+            return M.evaluate(table, id_cols=ids, insample=insample, season=task.season)
+
+        per_series, model_sum = evaluate("forecast")
+        _, base_sum = evaluate("seasonal_naive")
+        summary = pd.concat(
+            [
+                model_sum.assign(model=_label(self._backtest_learner())),
+                base_sum.assign(model="seasonal_naive"),
+            ],
+            ignore_index=True,
+        )
+        return per_series, summary[["model", *[c for c in summary.columns if c != "model"]]]
+
+    def _backtest_learner(self) -> Learner:
+        return self.model_.learner if hasattr(self, "model_") else self._learners()[0]
+
+    # ------------------------------------------------------------------ the rest
+
+    def leaderboard(self) -> pd.DataFrame:
+        """One row per learner tried: validation scores, fit/predict time, status, reason."""
+        self._check_fitted()
+        return self.leaderboard_.copy()
+
+    @property
+    def fallbacks_(self) -> pd.DataFrame:
+        """Training series forecast by seasonal naive (or dropped) instead of the learner."""
+        self._check_fitted()
+        short = np.flatnonzero(self.history_.lengths < self.model_.min_length_)
+        action = "dropped" if self.short_series == "drop" else "seasonal_naive"
+        reason = f"{action}: shorter than {self.model_.min_length_} observations"
+        return self.history_.keys.iloc[short].assign(reason=reason).reset_index(drop=True)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted forecaster to ``path`` (a versioned file)."""
+        from .persistence import save
+
+        self._check_fitted()
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Forecaster":
+        """Read a forecaster written by :meth:`save`; refuses incompatible files with a reason."""
+        from .persistence import load
+
+        return load(path, cls)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this Forecaster is not fitted yet: call fit(data) first.")
+
+    def __repr__(self) -> str:
+        return (
+            f"Forecaster(target={self.target!r}, time={self.time!r}, ids={self.ids!r}, "
+            f"horizon={self.horizon!r}, learners={self.learners!r})"
+        )
+
+
+def _label(learner: Learner) -> str:
+    return learner.name
+
+
+def _row(learner: Learner, status: str, reason: str, **values) -> dict:
+    return {
+        "learner": _label(learner),
+        "params": repr(learner.get_params()),
+        "status": status,
+        "reason": reason,
+        **values,
+    }
