@@ -30,6 +30,13 @@ FORECASTERS: dict[str, Entry] = {
     "naive": Entry(".learners.baselines", "Naive", 0.1),
     "seasonal_naive": Entry(".learners.baselines", "SeasonalNaive", 0.1),
     "drift": Entry(".learners.baselines", "Drift", 0.1),
+    "ets": Entry(".learners.ets", "ETSLearner", 1.0),
+    "theta": Entry(".learners.theta", "ThetaLearner", 0.5),
+    "croston": Entry(".learners.intermittent", "Croston", 0.2),
+    "tsb": Entry(".learners.intermittent", "TSB", 0.2),
+    "auto_arima": Entry(".learners.arima", "AutoARIMALearner", 5.0),
+    "prophet": Entry(".learners.prophet", "ProphetLearner", 4.0),
+    "tcn": Entry(".learners.tcn", "TCNLearner", 6.0),
 }
 
 AUTO_LEARNERS: tuple[str, ...] = ("lightgbm",)

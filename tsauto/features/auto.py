@@ -6,7 +6,8 @@ from typing import Sequence
 
 
 def auto_lags(seasons: Sequence[int], horizon: int, median_length: int) -> tuple[int, ...]:
-    """Lags 1..max(season, 7) (at most 24), the first multiples of the season, other seasons.
+    """Lags 1..max(season, 7) (at most 24), 3 multiples of the season (7 when the series hold
+    20 seasons or more), and the other seasonal periods.
 
     Lags longer than half the median series length are dropped: most rows would lack them.
     """
@@ -14,7 +15,8 @@ def auto_lags(seasons: Sequence[int], horizon: int, median_length: int) -> tuple
     short = max(min(m, 24), 7) if m > 1 else max(min(horizon, 14), 7)
     lags = set(range(1, short + 1))
     if m > 1:
-        lags |= {k * m for k in (1, 2, 3)}
+        cycles = 7 if median_length >= 20 * m else 3  # long histories: a week of days, ...
+        lags |= {k * m for k in range(1, cycles + 1)}
     for p in seasons[1:]:
         lags |= {p, 2 * p}
     cap = max(short, median_length // 2)
