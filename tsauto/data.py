@@ -168,9 +168,11 @@ def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:
     if schema.freq is None:
         return times
     idx = pd.DatetimeIndex(times)
-    if schema.tz is not None:
-        idx = idx.tz_localize("UTC").tz_convert(schema.tz)
-    return idx
+    if schema.tz is None:
+        return idx
+    if schema.tz.startswith("wall:"):
+        return idx.tz_localize(schema.tz[5:], nonexistent="shift_forward", ambiguous="NaT")
+    return idx.tz_localize("UTC").tz_convert(schema.tz)
 
 
 def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
@@ -406,9 +408,7 @@ def _parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
             )
         return col.astype("int64"), None
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return col.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), str(
-            col.dt.tz
-        )
+        return _drop_tz(col)
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.astype("datetime64[ns]"), None
     parsed = pd.to_datetime(col, errors="coerce", utc=False, format="mixed")
@@ -420,10 +420,21 @@ def _parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
             f"(values {examples}): give ISO dates such as 2024-01-31 or integer steps."
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return parsed.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), str(
-            parsed.dt.tz
-        )
+        return _drop_tz(parsed)
     return parsed.astype("datetime64[ns]"), None
+
+
+def _drop_tz(col: pd.Series) -> tuple[pd.Series, str]:
+    """Time-zone-aware stamps as naive ones, and the zone to restore on output.
+
+    Daily or coarser stamps (all at local midnight) keep their wall-clock date, which daylight
+    saving would make irregular in UTC; finer stamps are converted to UTC, which stays regular.
+    The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly.
+    """
+    zone = str(col.dt.tz)
+    if (col.dt.normalize() == col).all():
+        return col.dt.tz_localize(None).astype("datetime64[ns]"), f"wall:{zone}"
+    return col.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), zone
 
 
 def _numeric_target(
@@ -481,17 +492,26 @@ def _aggregate(
             "or 'MS') and timestamps in the time column."
         )
     freq = _check_freq(freq)
-    period = df[time].dt.to_period(freq)
-    df = df.assign(**{time: period.dt.start_time.astype("datetime64[ns]")})
-    if to_offset(freq).name in {"ME", "QE", "YE"} or to_offset(freq).name.startswith(("QE", "YE")):
-        df[time] = period.dt.end_time.dt.normalize().astype("datetime64[ns]")
-    elif to_offset(freq).name.startswith("W"):
-        df[time] = period.dt.end_time.dt.normalize().astype("datetime64[ns]")
+    df = df.assign(**{time: _bucket(df[time].to_numpy("datetime64[ns]"), freq)})
     keys = ["__sid", *ids, time]
     others = [c for c in df.columns if c not in {target, *keys}]
     agg = {target: how, **{c: "last" for c in others}}
     out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(agg).reset_index()
     return out
+
+
+def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
+    """The time stamp of the ``freq`` period holding each time: the period's first stamp for
+    start-labelled frequencies (``MS``, ``QS``, ``D``), its last for end-labelled ones (``ME``,
+    ``QE``, ``W-SUN``: pandas labels a week by its last day)."""
+    offset = to_offset(freq)
+    lo = offset.rollback(pd.Timestamp(times.min()).normalize())
+    hi = offset.rollforward(pd.Timestamp(times.max()))
+    grid = pd.date_range(lo, hi + offset, freq=freq).to_numpy()
+    name = offset.rule_code.upper()
+    if name.startswith(("W", "QE", "YE", "BQE", "BYE")) or name in {"ME", "BME", "SME"}:
+        return grid[np.searchsorted(grid, times, side="left")]
+    return grid[np.searchsorted(grid, times, side="right") - 1]
 
 
 def _check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:

@@ -60,7 +60,7 @@ def freq_kind(freq: str | None) -> str:
     if freq is None:
         return "integer"
     off = to_offset(freq)
-    name = off.name.upper()
+    name = off.rule_code.upper()
     if name.startswith("W"):
         return "week"
     if name in {"MS", "ME", "M", "BMS", "BME", "SMS", "SME"}:

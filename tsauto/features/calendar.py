@@ -18,6 +18,8 @@ _BY_KIND: dict[str, tuple[str, ...]] = {
     "integer": (),
 }
 
+_ATTRIBUTE = {"dayofweek": "day_of_week", "dayofyear": "day_of_year"}
+
 
 def calendar_names(freq: str | None) -> tuple[str, ...]:
     """Names of the calendar features used for a frequency (none without a calendar)."""
@@ -34,5 +36,5 @@ def calendar_features(times: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
         if name == "weekofyear":
             cols.append(idx.isocalendar().week.to_numpy(dtype=np.float64))
         else:
-            cols.append(np.asarray(getattr(idx, name), dtype=np.float64))
+            cols.append(np.asarray(getattr(idx, _ATTRIBUTE.get(name, name)), dtype=np.float64))
     return np.column_stack(cols)

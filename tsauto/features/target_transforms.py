@@ -125,3 +125,32 @@ def backward(transforms: list[TargetTransform], forecasts: np.ndarray) -> np.nda
     for t in reversed(transforms):
         forecasts = t.inverse(forecasts)
     return forecasts
+
+
+def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = 60) -> tuple[str, ...]:
+    """``("diff1", "scale")`` when most series are non-stationary in level, else ``("scale",)``.
+
+    Tree models cannot extrapolate beyond the levels seen in training, so trending or
+    wandering series are modelled in first differences. The KPSS test (5 %) decides, on an
+    evenly spaced sample of the series with at least 16 observations.
+    """
+    import warnings
+
+    from statsmodels.tsa.stattools import kpss
+
+    lengths = np.diff(indptr)
+    eligible = np.flatnonzero(lengths >= 16)
+    if eligible.size == 0:
+        return ("scale",)
+    sample = eligible[np.linspace(0, eligible.size - 1, min(max_series, eligible.size)).astype(int)]
+    votes = []
+    for i in np.unique(sample):
+        x = y[indptr[i] : indptr[i + 1]]
+        if np.ptp(x) == 0:
+            votes.append(False)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p_value = kpss(x, regression="c", nlags="auto")[1]
+        votes.append(p_value < 0.05)
+    return ("diff1", "scale") if np.mean(votes) > 0.5 else ("scale",)

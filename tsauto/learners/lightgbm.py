@@ -18,7 +18,7 @@ from ..features.auto import auto_lags, auto_windows
 from ..features.builder import FeatureBuilder, FeatureSpec
 from ..features.calendar import calendar_names
 from ..features.lags import LagSpec, lag_step, positions, tail_buffer
-from ..features.target_transforms import backward, forward, make_transforms
+from ..features.target_transforms import auto_transforms, backward, forward, make_transforms
 from .base import Forecast, Learner, LearnerTags, Task
 
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -72,7 +72,8 @@ class LightGBMLearner(Learner):
         self.use_id = use_id
 
     def min_length(self, task: Task) -> int:
-        return 2 + _max_diff(self._transform_names(task))
+        names = self.transform_names_ if hasattr(self, "transform_names_") else self._transform_names(None)
+        return 2 + _max_diff(names)
 
     # ------------------------------------------------------------------ fit
 
@@ -83,7 +84,7 @@ class LightGBMLearner(Learner):
             raise DataValidationError(
                 f"strategy={self.strategy!r}: use 'recursive' or 'direct'."
             )
-        self.transform_names_ = self._transform_names(task)
+        self.transform_names_ = self._transform_names(panel)
         self.spec_ = self._feature_spec(panel, task)
         self.builder_ = FeatureBuilder(self.spec_, panel.schema.freq, id_keys=panel.keys.copy())
         yt = forward(make_transforms(self.transform_names_), panel.y, panel.indptr)
@@ -114,9 +115,13 @@ class LightGBMLearner(Learner):
             self.boosters_.append(lgb.train(params, data, num_boost_round=rounds))
         self.n_train_rows_ = int(rows.sum())
 
-    def _transform_names(self, task: Task) -> tuple[str, ...]:
+    def _transform_names(self, panel: Panel | None) -> tuple[str, ...]:
+        """The transforms asked for; ``"auto"`` decides from the data (first differences
+        when most series are non-stationary, see :func:`auto_transforms`)."""
         if self.target_transform == "auto":
-            return ("scale",)
+            if panel is None:  # before fit: the most the auto choice may need
+                return ("diff1", "scale")
+            return auto_transforms(panel.y, panel.indptr)
         if isinstance(self.target_transform, str):
             return (self.target_transform,)
         return tuple(self.target_transform)

@@ -1,0 +1,54 @@
+"""Shared fixtures: small slices of real data sets (bundled, or in ../shared/datasets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tsauto import datasets
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+def shared_file(relative: str) -> Path:
+    """Path of a file in ../shared/datasets; skips the test, naming the file, when absent."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"needs {path} (real data set, see ../shared/datasets/README.md)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def aus_retail() -> pd.DataFrame:
+    """The bundled Australian retail turnover table (152 monthly series)."""
+    return datasets.load_aus_retail()
+
+
+@pytest.fixture(scope="session")
+def aus_small(aus_retail: pd.DataFrame) -> pd.DataFrame:
+    """Twelve Australian retail series (two states), the last 20 years."""
+    df = aus_retail[aus_retail["State"].isin(["Tasmania", "Victoria"])]
+    df = df[df["Industry"].isin(df["Industry"].unique()[:6])]
+    return df[df["Month"] >= "1999-01-01"].drop(columns="Series ID").reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def m4_weekly_small() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Twenty M4 Weekly series (integer time), train and test parts."""
+    shared_file("forecasting/m4/Weekly-long.csv.gz")
+    train, test = datasets.load_m4("weekly")
+    keep = train["unique_id"].unique()[:20]
+    return (
+        train[train["unique_id"].isin(keep)].reset_index(drop=True),
+        test[test["unique_id"].isin(keep)].reset_index(drop=True),
+    )
+
+
+@pytest.fixture(scope="session")
+def walmart_small() -> pd.DataFrame:
+    """Walmart store 1, departments 1-10 (weekly, IsHoliday known-future)."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart()
+    return df[(df["Store"] == 1) & (df["Dept"] <= 10)].reset_index(drop=True)

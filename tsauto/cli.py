@@ -1,0 +1,137 @@
+"""The ``tsauto`` command line: the Python API on files.
+
+    tsauto forecast FILE --target T --time D [--ids A,B] --horizon H [--holidays US]
+                         [--known-future X,Y] [--future FILE] [--quantiles 0.1,0.9] --out FILE
+    tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3] [--out FILE]
+
+CSV or Parquet in and out (by extension). Progress goes to stderr; bad input ends with a
+one-line message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from .exceptions import TsautoError
+
+log = logging.getLogger("tsauto.cli")
+
+
+def _list(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _floats(value: str | None) -> list[float] | None:
+    items = _list(value)
+    return [float(v) for v in items] if items else None
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="input table (.csv, .csv.gz or .parquet), one row per series and time")
+    p.add_argument("--target", required=True, help="column to forecast")
+    p.add_argument("--time", required=True, help="time column (dates or integer steps)")
+    p.add_argument("--ids", help="comma-separated id columns naming a series")
+    p.add_argument("--horizon", required=True, type=int, help="steps to forecast")
+    p.add_argument("--freq", help="pandas frequency (inferred when omitted)")
+    p.add_argument("--holidays", help="country code(s), comma-separated, or a country column")
+    p.add_argument("--known-future", help="comma-separated known-future covariate columns")
+    p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
+    p.add_argument("--quantiles", help="comma-separated quantile levels, e.g. 0.1,0.9")
+    p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (-1: all cores)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tsauto", description="Automated forecasting.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fc = sub.add_parser("forecast", help="fit on FILE and forecast the next --horizon steps")
+    _common(fc)
+    fc.add_argument("--future", help="table of known-future covariates over the horizon")
+    fc.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
+    fc.add_argument("--save-model", help="also save the fitted model to this path")
+    bt = sub.add_parser("backtest", help="rolling-origin evaluation on FILE")
+    _common(bt)
+    bt.add_argument("--folds", type=int, default=3, help="number of forecast origins")
+    bt.add_argument("--step", type=int, help="steps between origins (default: horizon)")
+    bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
+    return parser
+
+
+def _forecaster(args: argparse.Namespace):
+    from .forecaster import Forecaster
+
+    holidays = _list(args.holidays)
+    return Forecaster(
+        target=args.target,
+        time=args.time,
+        ids=_list(args.ids),
+        horizon=args.horizon,
+        freq=args.freq,
+        holidays=holidays[0] if holidays and len(holidays) == 1 else holidays,
+        known_future=_list(args.known_future),
+        learners="auto" if args.learners == "auto" else _list(args.learners),
+        quantiles=_floats(args.quantiles),
+        n_jobs=args.n_jobs,
+    )
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as Parquet (``.parquet``) or CSV (anything else)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False)
+    return path
+
+
+def _run(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    model = _forecaster(args)
+    if args.command == "forecast":
+        log.info("fitting on %s ...", args.file)
+        model.fit(args.file)
+        log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
+        out = model.predict(future=args.future)
+        path = write_table(out, args.out)
+        sys.stdout.write(model.leaderboard().to_string(index=False) + "\n")
+        sys.stdout.write(f"wrote {len(out)} forecasts to {path}\n")
+        if args.save_model:
+            sys.stdout.write(f"saved the model to {model.save(args.save_model)}\n")
+    else:
+        log.info("backtest on %s: %d folds ...", args.file, args.folds)
+        result = model.backtest(args.file, folds=args.folds, step=args.step)
+        sys.stdout.write(result.summary.to_string(index=False) + "\n")
+        if args.out:
+            path = write_table(result.forecasts, args.out)
+            sys.stdout.write(f"wrote {len(result.forecasts)} backtest rows to {path}\n")
+    log.info("done in %.1fs", time.perf_counter() - start)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tsauto`` command."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    try:
+        return _run(args)
+    except (TsautoError, FileNotFoundError, ValueError) as err:
+        sys.stderr.write(f"tsauto: error: {err}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
