@@ -224,7 +224,7 @@ def validate(
         )
     if df.empty:
         raise DataValidationError("the table has no rows: give at least one observation per series.")
-    df = df.copy()
+    df = df.reset_index(drop=True)  # row labels are named in errors and must be unique
     _check_ids(df, ids_t)
     times, tz = _parse_time(df[time], time)
     df[time] = times
@@ -288,7 +288,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
     )
     if df.empty:
         raise DataValidationError("the history table has no rows.")
-    df = df.copy()
+    df = df.reset_index(drop=True)
     _check_ids(df, schema.ids)
     times, tz = _parse_time(df[schema.time], schema.time)
     if (tz is None) != (schema.tz is None) or (schema.freq is None) != (

@@ -130,7 +130,7 @@ class Forecaster:
         """Validate ``data``, select and fit the learners; returns self."""
         panel = self._validate(data)
         task = self._task(panel)
-        candidates = self._learners()
+        candidates = self._learners(panel)
         folds = self._cv_folds(candidates)
         rows, results = [], {}
         if folds:
@@ -225,8 +225,13 @@ class Forecaster:
             holiday_dates(c, 2000, 2001)  # fails early on an unknown country
         return codes, None
 
-    def _learners(self) -> list[Learner]:
+    def _learners(self, panel: Panel | None = None) -> list[Learner]:
         names = registry.AUTO_LEARNERS if self.learners == "auto" else self.learners
+        if self.learners == "auto" and panel is not None:
+            from .learners.intermittent import intermittent_share
+
+            if intermittent_share(panel) > 0.5:  # mostly intermittent demand
+                names = (*names, "tsb", "croston")
         if isinstance(names, (str, Learner)):
             names = [names]
         if not names:
@@ -330,9 +335,7 @@ class Forecaster:
         """
         panel = self._validate(data)
         task = self._task(panel)
-        learner = (
-            self.model_.learner if hasattr(self, "model_") else self._learners()[0]
-        )
+        learner = self._backtest_learner()
         splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step or task.horizon)
         res = cross_validate(
             panel,

@@ -70,7 +70,11 @@ class Learner(ABC):
         import inspect
 
         sig = inspect.signature(type(self).__init__)
-        return {p: getattr(self, p) for p in sig.parameters if p != "self"}
+        return {
+            name: getattr(self, name)
+            for name, p in sig.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
 
     def min_length(self, task: Task) -> int:
         """Fewest observations a series needs; shorter ones get the seasonal-naive fallback."""

@@ -95,7 +95,7 @@ class LightGBMLearner(Learner):
             verbosity=-1,
             seed=task.random_state,
             deterministic=True,
-            num_threads=_threads(task.n_jobs),
+            num_threads=_threads(task.n_jobs, len(yt)),
         )
         cat_idx = [self.spec_.names.index(c) for c in self.spec_.categorical_names]
         n_lag = len(self.spec_.lags.names)
@@ -192,6 +192,10 @@ def _max_diff(names: Sequence[str]) -> int:
     return sum(int(n[4:] or 1) for n in names if n.startswith("diff"))
 
 
-def _threads(n_jobs: int) -> int:
+def _threads(n_jobs: int, n_rows: int) -> int:
+    """LightGBM threads: one for small data (threads cost more than they give there, and a
+    multi-threaded job beside another busy process slows down many times), else the cores."""
     cores = os.cpu_count() or 1
+    if n_rows < 50_000:
+        return 1
     return cores if n_jobs is None or n_jobs < 0 else max(1, min(n_jobs, cores))
