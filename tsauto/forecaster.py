@@ -323,6 +323,14 @@ class Forecaster:
             out[f"q{q:g}"] = quantiles[q][keep].ravel()
         return out
 
+    def make_future_frame(self, history: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
+        """The ids and times of the next ``horizon`` steps of every series: fill in the
+        known-future covariates and pass it to :meth:`predict` as ``future=``."""
+        self._check_fitted()
+        panel = self.history_ if history is None else validate_like(history, self.history_.schema)
+        keep = np.ones(panel.n_series, dtype=bool)
+        return self._forecast_frame(panel, np.zeros((panel.n_series, self.task_.horizon)), {}, keep).drop(columns="forecast")
+
     # ------------------------------------------------------------------ backtest
 
     def backtest(

@@ -251,7 +251,7 @@ def _train(
 
     cfg: NetConfig = learner.config_
     rng = np.random.default_rng(task.random_state)
-    y = _fill_flat(panel.y, panel.indptr).astype(np.float32)
+    y = _fill_flat(panel.y, panel.indptr)
     starts, lengths = panel.indptr[:-1], panel.lengths
     horizon, context = cfg.horizon, cfg.context
     # validation: the last horizon points of series long enough to keep a training window too
@@ -263,83 +263,115 @@ def _train(
         raise DataValidationError(
             f"tcn: every series is shorter than horizon + 1 = {horizon + 1} observations."
         )
-    val = _gather(y, starts[has_val], lengths[has_val] - horizon, context, horizon)
+    scale = _series_scale(y, starts, train_len, task.season)
+    val_series = np.flatnonzero(has_val)
+    val = _batch(y, starts, val_series, lengths[val_series] - horizon, scale, cfg, device)
 
     net = _build(cfg).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=float(learner.learning_rate))
     levels_t = torch.tensor((0.5, *quantiles), dtype=torch.float32, device=device)
     batch = int(learner.batch_size)
     steps = max(1, math.ceil(int(learner.windows_per_epoch) / batch))
-    best_state = _cpu_state(net)
-    best_loss, best_epoch, bad, epoch = math.inf, 0, 0, 0
-    out_of_time = False
+    best_state = _cpu_state(net)  # the seasonal-naive forecast until training beats it
+    best_loss = _evaluate(net, val, levels_t) if len(val_series) else math.inf
+    best_epoch, bad, epoch = 0, 0, 0
     for epoch in range(1, int(learner.max_epochs) + 1):
         net.train()
+        out_of_time = False
         for _ in range(steps):
             if time.monotonic() >= stop_at:
                 out_of_time = True
                 break
             series = train_series[rng.integers(0, len(train_series), batch)]
             ends = 1 + (rng.random(batch) * n_ends[series]).astype(np.int64)
-            xb, yb = _to_tensors(_gather(y, starts[series], ends, context, horizon), device)
-            loss = _pinball(net(xb), yb, levels_t)
+            xb, yb, wb = _batch(y, starts, series, ends, scale, cfg, device)
+            loss = _pinball(net(xb), yb, wb, levels_t)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
-        if len(val[0]) == 0:  # nothing held out: keep the latest weights
-            best_state, best_epoch, best_loss = _cpu_state(net), epoch, math.nan
+        if not len(val_series):  # nothing held out: keep the latest weights
+            best_state, best_epoch = _cpu_state(net), epoch
         else:
-            loss_val = _evaluate(net, val, levels_t, device)
+            loss_val = _evaluate(net, val, levels_t)
+            log.debug("tcn epoch %d: validation loss %.4f", epoch, loss_val)
             if loss_val < best_loss:
                 best_state, best_loss, best_epoch, bad = _cpu_state(net), loss_val, epoch, 0
             else:
                 bad += 1
-            log.debug("tcn epoch %d: validation loss %.4f", epoch, loss_val)
             if bad >= int(learner.patience):
                 break
         if out_of_time:
-            log.info("tcn: time limit reached after %d epochs", epoch)
+            log.info("tcn: time limit reached in epoch %d", epoch)
             break
     return best_state, epoch, best_epoch, float(best_loss)
 
 
 def _evaluate(
     net: "torch.nn.Module",
-    val: tuple[np.ndarray, np.ndarray],
+    val: tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"],
     levels: "torch.Tensor",
-    device: "torch.device",
 ) -> float:
     import torch
 
     net.eval()
-    total, count = 0.0, 0
+    total = 0.0
     with torch.no_grad():
         for lo in range(0, len(val[0]), 4096):
-            part = (val[0][lo : lo + 4096], val[1][lo : lo + 4096])
-            xb, yb = _to_tensors(part, device)
-            total += float(_pinball(net(xb), yb, levels)) * len(xb)
-            count += len(xb)
-    return total / count
+            xb, yb, wb = (t[lo : lo + 4096] for t in val)
+            total += float(_pinball(net(xb), yb, wb, levels)) * len(xb)
+    return total / len(val[0])
 
 
-def _pinball(pred: "torch.Tensor", target: "torch.Tensor", levels: "torch.Tensor") -> "torch.Tensor":
-    """Mean pinball loss of (B, H, Q) predictions at ``levels`` (Q,) against (B, H) targets."""
+def _pinball(
+    pred: "torch.Tensor", target: "torch.Tensor", weight: "torch.Tensor", levels: "torch.Tensor"
+) -> "torch.Tensor":
+    """Mean weighted pinball loss of (B, H, Q) predictions at ``levels`` (Q,) of (B, H) targets."""
     err = target.unsqueeze(-1) - pred
-    return (levels * err).maximum((levels - 1.0) * err).mean()
+    return ((levels * err).maximum((levels - 1.0) * err) * weight[:, :, None]).mean()
 
 
-def _to_tensors(
-    windows: tuple[np.ndarray, np.ndarray], device: "torch.device"
-) -> tuple["torch.Tensor", "torch.Tensor"]:
-    """Normalised (context, target) tensors: both scaled by the context's mean and std."""
+def _batch(
+    y: np.ndarray,
+    starts: np.ndarray,
+    series: np.ndarray,
+    ends: np.ndarray,
+    scale: np.ndarray,
+    cfg: NetConfig,
+    device: "torch.device",
+) -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
+    """Normalised context and target of windows ending at ``ends``, and their loss weights.
+
+    Inputs and targets are scaled by the context's mean and std; the weight turns an error in
+    those units back into the series' seasonal-naive scale (a MASE-like loss), so that regular
+    series, which seasonal naive forecasts well, are not neglected.
+    """
     import torch
 
-    x, target = windows
-    loc, scale = _norm_stats(x)
-    xb = torch.from_numpy(((x - loc) / scale).astype(np.float32)).to(device)
-    yb = torch.from_numpy(((target - loc) / scale).astype(np.float32)).to(device)
-    return xb, yb
+    x, target = _gather(y, starts[series], ends, cfg.context, cfg.horizon)
+    loc, std = _norm_stats(x)
+    weight = std / scale[series, None]
+    return (
+        torch.from_numpy(((x - loc) / std).astype(np.float32)).to(device),
+        torch.from_numpy(((target - loc) / std).astype(np.float32)).to(device),
+        torch.from_numpy(weight.astype(np.float32)).to(device),
+    )
+
+
+def _series_scale(y: np.ndarray, starts: np.ndarray, lengths: np.ndarray, season: int) -> np.ndarray:
+    """Mean absolute seasonal difference of every series (lag 1 when too short or zero)."""
+    out = np.ones(len(starts))
+    for i, (s, n) in enumerate(zip(starts, lengths)):
+        v = y[s : s + n]
+        for lag in (season, 1):
+            if n > lag >= 1:
+                d = float(np.mean(np.abs(v[lag:] - v[:-lag])))
+                if d > 1e-8 * max(float(np.mean(np.abs(v))), 1.0):
+                    out[i] = d
+                    break
+        else:
+            out[i] = max(float(np.mean(np.abs(v))), 1.0)
+    return out
 
 
 def _norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
