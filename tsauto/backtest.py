@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .data import Panel, output_times
-from .learners.base import Task
+from .learners.base import Task, TimeLimitExceeded
 from .learners.baselines import seasonal_naive_forecast
 from .learners.fallback import WithFallback
 from .splitters import RollingOriginSplitter
@@ -55,6 +55,8 @@ def cross_validate(
     fit_time = predict_time = 0.0
     indptr = panel.indptr
     for fold in splitter.split(panel.lengths):
+        if task.time_left() <= 0:
+            raise TimeLimitExceeded(f"time budget reached before fold {fold.index}")
         present = np.flatnonzero(fold.train_lengths > 0)
         if present.size == 0:
             continue
@@ -124,22 +126,52 @@ def _mase_scale(panel: Panel, season: int) -> np.ndarray:
     return _mean_abs_diff(panel, lag)
 
 
+SEARCH_METRICS = ("mase", "smape", "wape", "rmsse", "mae", "rmse")
+
+
+def window_scores(
+    metric: str, actual: np.ndarray, forecast: np.ndarray, window: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
+    """``metric`` per forecast window (a series at a cutoff), vectorised over all windows.
+
+    ``window`` numbers the windows 0..n-1 for every cell; ``scale`` is the MASE scale of each
+    cell's series at its cutoff. WAPE is returned as one global value.
+    """
+    err = actual - forecast
+    count = np.bincount(window).astype(np.float64)
+    mean = lambda v: np.bincount(window, weights=v) / count  # noqa: E731
+    if metric in ("mase", "mae"):
+        mae = mean(np.abs(err))
+        if metric == "mae":
+            return mae
+        s = mean(scale)
+        return np.divide(mae, s, out=np.full_like(mae, np.nan), where=s > 0)
+    if metric in ("rmse", "rmsse"):
+        rmse = np.sqrt(mean(err * err))
+        if metric == "rmse":
+            return rmse
+        s = mean(scale)
+        return np.divide(rmse, s, out=np.full_like(rmse, np.nan), where=s > 0)
+    if metric == "smape":
+        denom = np.abs(actual) + np.abs(forecast)
+        return mean(np.divide(200 * np.abs(err), denom, out=np.zeros_like(err), where=denom > 0))
+    if metric == "wape":
+        return np.array([np.abs(err).sum() / max(np.abs(actual).sum(), 1e-12)])
+    raise ValueError(f"metric {metric!r} is not one of {SEARCH_METRICS}")
+
+
+def windows_of(res: FoldResults) -> np.ndarray:
+    """Window number (series × fold) of every cell."""
+    return np.unique(res.series * (int(res.fold.max()) + 1) + res.fold, return_inverse=True)[1]
+
+
 def scores(res: FoldResults) -> dict[str, float]:
-    """Mean over series (and folds) of MASE and sMAPE, and global WAPE, for model and baseline."""
+    """Mean over windows of MASE and sMAPE, and global WAPE, for the model and the baseline."""
+    window = windows_of(res)
     out = {}
-    for name, f in (("", res.forecast), ("baseline_", res.baseline)):
-        err = np.abs(res.actual - f)
-        key = res.series * 10_000 + res.fold
-        _, inv = np.unique(key, return_inverse=True)
-        mae_cell = np.bincount(inv, weights=err) / np.bincount(inv)
-        scale_cell = np.bincount(inv, weights=res.scale) / np.bincount(inv)
-        mase = np.divide(mae_cell, scale_cell, out=np.full_like(mae_cell, np.nan), where=scale_cell > 0)
-        denom = np.abs(res.actual) + np.abs(f)
-        sm = np.divide(200 * err, denom, out=np.zeros_like(err), where=denom > 0)
-        smape_cell = np.bincount(inv, weights=sm) / np.bincount(inv)
-        out[f"{name}mase"] = float(np.nanmean(mase))
-        out[f"{name}smape"] = float(np.mean(smape_cell))
-        out[f"{name}wape"] = float(err.sum() / max(np.abs(res.actual).sum(), 1e-12))
+    for prefix, f in (("", res.forecast), ("baseline_", res.baseline)):
+        for metric in ("mase", "smape", "wape"):
+            out[f"{prefix}{metric}"] = float(np.nanmean(window_scores(metric, res.actual, f, window, res.scale)))
     return out
 
 

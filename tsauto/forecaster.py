@@ -80,8 +80,20 @@ class Forecaster:
     aggregate, fill:
         Roll duplicate rows up to ``freq`` (sum/mean/min/max); rule to impute missing targets.
     cv_folds:
-        Validation folds used to compare learners and calibrate intervals (``"auto"``: 2 when
-        needed, else none).
+        Rolling-origin folds used to compare learners and calibrate intervals (``"auto"``: 2).
+    time_budget, max_trials:
+        Run the search core: learners and their parameters explored by Optuna within this many
+        seconds (search, ensemble and refit together) or trials.
+    ensemble:
+        Blend the best trials by greedy ensemble selection (else use the best trial alone).
+    exclude:
+        Learners never to try.
+    partition_by:
+        Columns splitting the data into partitions searched and fitted separately (e.g. one
+        model family per store), in parallel; one leaderboard and one forecast for all.
+    backend, client:
+        Where trials run: local processes (``"loky"``), in-process (``"sequential"``) or a Dask
+        cluster (``"dask"`` with a ``distributed.Client``).
     """
 
     def __init__(
@@ -104,6 +116,13 @@ class Forecaster:
         aggregate: Aggregate | None = None,
         fill: Fill = "interpolate",
         cv_folds: int | Literal["auto"] = "auto",
+        time_budget: float | None = None,
+        max_trials: int | None = None,
+        ensemble: bool = True,
+        exclude: Sequence[str] | None = None,
+        partition_by: Sequence[str] | str | None = None,
+        backend: Literal["loky", "sequential", "dask"] = "loky",
+        client: object | None = None,
     ):
         self.target = target
         self.time = time
@@ -123,49 +142,104 @@ class Forecaster:
         self.aggregate = aggregate
         self.fill = fill
         self.cv_folds = cv_folds
+        self.time_budget = time_budget
+        self.max_trials = max_trials
+        self.ensemble = ensemble
+        self.exclude = exclude
+        self.partition_by = partition_by
+        self.backend = backend
+        self.client = client
 
     # ------------------------------------------------------------------ fit
 
     def fit(self, data: pd.DataFrame | str | Path) -> "Forecaster":
-        """Validate ``data``, select and fit the learners; returns self."""
+        """Validate ``data``, search / select and fit the learners; returns self.
+
+        With ``time_budget`` or ``max_trials`` the search core explores learners and their
+        parameters, ensembles the best trials and refits them on all data. Without, each
+        learner's default configuration is compared by rolling-origin validation (when there
+        are several, or intervals need calibrating) and the best, or the ensemble, is refit.
+        """
+        start = time.monotonic()
+        if self.partition_by:
+            from .partitions import fit_partitions
+
+            return fit_partitions(self, data)
         panel = self._validate(data)
         task = self._task(panel)
-        candidates = self._learners(panel)
-        folds = self._cv_folds(candidates)
-        rows, results = [], {}
-        if folds:
-            splitter = RollingOriginSplitter(task.horizon, folds=folds, step=task.horizon)
-            for learner in candidates:
-                row, res = self._evaluate(learner, panel, task, splitter)
-                rows.append(row)
-                if res is not None:
-                    results[row["learner"]] = res
-            ok = [r for r in rows if r["status"] == "ok"]
-            if not ok:
-                raise RuntimeError(
-                    "every learner failed during validation: "
-                    + "; ".join(f"{r['learner']}: {r['reason']}" for r in rows)
-                )
-            best = min(ok, key=lambda r: r[self.metric])["learner"]
-            chosen = next(lrn for lrn in candidates if _label(lrn) == best)
-        else:
-            chosen = candidates[0]
-        t0 = time.perf_counter()
-        model = WithFallback(copy.deepcopy(chosen), self.short_series).fit(panel, task)
-        fit_time = time.perf_counter() - t0
-        if not folds:
-            rows.append(_row(chosen, "ok", "", fit_time=fit_time))
-        self.model_ = model
-        self.history_ = panel
-        self.task_ = task
-        self.leaderboard_ = pd.DataFrame(rows)
-        self.intervals_ = None
-        if task.quantiles and not chosen.tags.native_quantiles:
-            res = results[_label(chosen)]
-            errors = (res.actual - res.forecast) / np.where(res.scale > 0, res.scale, np.nan)
-            self.intervals_ = ConformalIntervals(task.quantiles).fit(errors, res.step, task.horizon)
-        log.info("fitted %s on %d series in %.1fs", _label(chosen), panel.n_series, fit_time)
+        learners = self._learners(panel)
+        searching = self.time_budget is not None or self.max_trials is not None
+        needs_cv = searching or len(learners) > 1 or self._needs_intervals(learners)
+        self.history_, self.task_, self.intervals_ = panel, task, None
+        if not needs_cv:
+            learner = learners[0]
+            t0 = time.perf_counter()
+            self.model_ = WithFallback(learner.clone(), self.short_series).fit(panel, task)
+            self.leaderboard_ = pd.DataFrame(
+                [_row(0, learner.name, learner.get_params(), fit_time=time.perf_counter() - t0)]
+            )
+            log.info("fitted %s on %d series in %.1fs", learner.name, panel.n_series, time.perf_counter() - t0)
+            return self
+        self._fit_search(panel, task, learners, searching, start)
         return self
+
+    def _fit_search(
+        self, panel: Panel, task: Task, learners: list[Learner], searching: bool, start: float
+    ) -> None:
+        from .forecast_search import ForecastEvaluator, auto_candidates, run_search
+        from .search import Candidate, Executor, SearchSettings
+
+        executor = Executor(self.n_jobs, self.backend, self.client)
+        folds = 2 if self.cv_folds == "auto" else int(self.cv_folds)
+        splitter = RollingOriginSplitter(task.horizon, folds=folds, step=task.horizon)
+        budget = None if self.time_budget is None else float(self.time_budget)
+        if self.learners == "auto" and searching:
+            candidates = auto_candidates(
+                panel, task, budget, folds, executor.n_workers, exclude=self.exclude
+            )
+            base = {"lightgbm": {"lags": self.lags, "windows": self.windows}}
+        else:
+            base = {lrn.name: lrn.get_params() for lrn in learners}
+            candidates = {
+                lrn.name: Candidate(
+                    lrn.name,
+                    space=getattr(type(lrn), "search_space", None) if searching else None,
+                    cost=registry.FORECASTERS[lrn.name].cost if lrn.name in registry.FORECASTERS else 1.0,
+                )
+                for lrn in learners
+                if lrn.name not in set(self.exclude or ())
+            }
+        evaluator = ForecastEvaluator(panel, task, splitter, self.metric, self.short_series, base)
+        elapsed = time.monotonic() - start
+        settings = SearchSettings(
+            time_budget=None if budget is None else max(1.0, 0.8 * budget - elapsed),
+            max_trials=self.max_trials if searching else len(candidates),
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+        )
+        model, trials, weights, oof = run_search(
+            panel, task, evaluator, candidates, settings, executor, self.ensemble,
+            deadline=None if budget is None else start + budget,
+        )
+        self.model_ = model
+        self.leaderboard_ = pd.DataFrame(
+            [
+                _row(
+                    t.number, t.learner, t.params, status=t.status, reason=t.reason,
+                    **{f"{self.metric}_fold{i}": v for i, v in enumerate(t.fold_scores)},
+                    **{self.metric: t.score if t.status == "ok" else np.nan},
+                    fit_time=t.fit_time, predict_time=t.predict_time,
+                    weight=weights.get(t.number, 0.0),
+                )
+                for t in trials
+            ]
+        )
+        if task.quantiles:
+            errors = (oof.actual - oof.forecast) / np.where(oof.scale > 0, oof.scale, np.nan)
+            self.intervals_ = ConformalIntervals(task.quantiles).fit(errors, oof.step, task.horizon)
+
+    def _needs_intervals(self, learners: list[Learner]) -> bool:
+        return bool(self.quantiles) and not all(lrn.tags.native_quantiles for lrn in learners)
 
     def _validate(self, data) -> Panel:
         horizon_check(self.horizon)
@@ -246,39 +320,6 @@ class Forecaster:
                 out.append(registry.create(item))
         return out
 
-    def _cv_folds(self, candidates: list[Learner]) -> int:
-        if self.cv_folds != "auto":
-            return int(self.cv_folds)
-        needs_intervals = bool(self.quantiles) and not all(
-            c.tags.native_quantiles for c in candidates
-        )
-        return 2 if len(candidates) > 1 or needs_intervals else 0
-
-    def _evaluate(
-        self, learner: Learner, panel: Panel, task: Task, splitter: RollingOriginSplitter
-    ) -> tuple[dict, FoldResults | None]:
-        try:
-            res = cross_validate(
-                panel,
-                task,
-                lambda: WithFallback(copy.deepcopy(learner), self.short_series),
-                splitter,
-            )
-        except Exception as err:  # a failing learner is recorded and the others go on
-            log.warning("learner %s failed: %s", _label(learner), err)
-            return _row(learner, "failed", f"{type(err).__name__}: {err}"), None
-        return (
-            _row(
-                learner,
-                "ok",
-                "",
-                fit_time=res.fit_time,
-                predict_time=res.predict_time,
-                **scores(res),
-            ),
-            res,
-        )
-
     # ------------------------------------------------------------------ predict
 
     def predict(
@@ -293,6 +334,10 @@ class Forecaster:
         the horizon. Returns a long table: ids, time, ``forecast`` and one column per quantile.
         """
         self._check_fitted()
+        if self.partition_by:
+            from .partitions import predict_partitions
+
+            return predict_partitions(self, future, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         fut = future_covariates(future, panel, self.task_.horizon)
         routed = self.model_.predict(panel, fut)
@@ -341,22 +386,21 @@ class Forecaster:
         Each fold fits a fresh model (this configuration, first learner or the one chosen by
         ``fit``) only on data before its cutoff. Does not change a fitted forecaster.
         """
+        if self.partition_by and hasattr(self, "partitions_"):
+            from .partitions import backtest_partitions
+
+            return backtest_partitions(self, data, folds, step)
         panel = self._validate(data)
         task = self._task(panel)
-        learner = self._backtest_learner()
+        template = self._backtest_model()
         splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step or task.horizon)
-        res = cross_validate(
-            panel,
-            task,
-            lambda: WithFallback(copy.deepcopy(learner), self.short_series),
-            splitter,
-        )
+        res = cross_validate(panel, task, template.clone, splitter)
         frame = results_frame(res, panel)
-        per_series, summary = self._score(frame, res, panel, task)
+        per_series, summary = self._score(frame, res, panel, task, template.describe())
         return BacktestResult(frame, per_series, summary)
 
     def _score(
-        self, frame: pd.DataFrame, res: FoldResults, panel: Panel, task: Task
+        self, frame: pd.DataFrame, res: FoldResults, panel: Panel, task: Task, name: str
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         ids = list(panel.schema.ids)
         if not ids:
@@ -383,17 +427,27 @@ class Forecaster:
         _, base_sum = evaluate("seasonal_naive")
         summary = pd.concat(
             [
-                model_sum.assign(model=_label(self._backtest_learner())),
+                model_sum.assign(model=name),
                 base_sum.assign(model="seasonal_naive"),
             ],
             ignore_index=True,
         )
         return per_series, summary[["model", *[c for c in summary.columns if c != "model"]]]
 
-    def _backtest_learner(self) -> Learner:
-        return self.model_.learner if hasattr(self, "model_") else self._learners()[0]
+    def _backtest_model(self):
+        """The fitted model's configuration (the whole ensemble), unfitted; before fit, the
+        first learner configured."""
+        if hasattr(self, "model_"):
+            return self.model_.clone()
+        return WithFallback(self._learners()[0].clone(), self.short_series)
 
     # ------------------------------------------------------------------ the rest
+
+    def get_params(self) -> dict:
+        """Constructor arguments, as given."""
+        import inspect
+
+        return {p: getattr(self, p) for p in inspect.signature(type(self).__init__).parameters if p != "self"}
 
     def leaderboard(self) -> pd.DataFrame:
         """One row per learner tried: validation scores, fit/predict time, status, reason."""
@@ -434,15 +488,5 @@ class Forecaster:
         )
 
 
-def _label(learner: Learner) -> str:
-    return learner.name
-
-
-def _row(learner: Learner, status: str, reason: str, **values) -> dict:
-    return {
-        "learner": _label(learner),
-        "params": repr(learner.get_params()),
-        "status": status,
-        "reason": reason,
-        **values,
-    }
+def _row(number: int, learner: str, params: dict, status: str = "ok", reason: str = "", **values) -> dict:
+    return {"trial": number, "learner": learner, "params": repr(params), "status": status, "reason": reason, **values}

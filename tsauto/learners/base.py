@@ -76,6 +76,10 @@ class Learner(ABC):
             if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         }
 
+    def clone(self) -> "Learner":
+        """A new, unfitted learner with the same parameters."""
+        return type(self)(**self.get_params())
+
     def min_length(self, task: Task) -> int:
         """Fewest observations a series needs; shorter ones get the seasonal-naive fallback."""
         return 1

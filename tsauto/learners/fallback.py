@@ -46,6 +46,13 @@ class WithFallback:
         self.learner = learner
         self.short_series = short_series
 
+    def clone(self) -> "WithFallback":
+        """The same configuration, unfitted."""
+        return WithFallback(self.learner.clone(), self.short_series)
+
+    def describe(self) -> str:
+        return self.learner.name
+
     def fit(self, panel: Panel, task: Task) -> "WithFallback":
         self.min_length_ = self.learner.min_length(task)
         if self.short_series == "pad":

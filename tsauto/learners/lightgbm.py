@@ -19,7 +19,7 @@ from ..features.builder import FeatureBuilder, FeatureSpec
 from ..features.calendar import calendar_names
 from ..features.lags import LagSpec, lag_step, positions, tail_buffer
 from ..features.target_transforms import auto_transforms, backward, forward, make_transforms
-from .base import Forecast, Learner, LearnerTags, Task
+from .base import Forecast, Learner, LearnerTags, Task, TimeLimitExceeded
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "l2",
@@ -71,6 +71,27 @@ class LightGBMLearner(Learner):
         self.params = params
         self.use_id = use_id
 
+    @staticmethod
+    def search_space(trial) -> dict[str, Any]:
+        """Feature and model choices the search explores (Optuna trial → parameters)."""
+        params = {
+            "objective": trial.suggest_categorical("objective", ["l2", "l1", "huber"]),
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 15, 255, log=True),
+            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 5, 200, log=True),
+            "feature_fraction": trial.suggest_float("feature_fraction", 0.5, 1.0),
+            "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 10.0, log=True),
+            "num_boost_round": trial.suggest_int("num_boost_round", 100, 1000, log=True),
+        }
+        transform = trial.suggest_categorical(
+            "target_transform", ["auto", "diff1+scale", "scale", "log1p+diff1+scale"]
+        )
+        return {
+            "params": params,
+            "target_transform": transform if transform == "auto" else transform.split("+"),
+            "windows": "auto" if trial.suggest_categorical("rolling_windows", [True, False]) else (),
+        }
+
     def min_length(self, task: Task) -> int:
         names = self.transform_names_ if hasattr(self, "transform_names_") else self._transform_names(None)
         return 2 + _max_diff(names)
@@ -112,7 +133,9 @@ class LightGBMLearner(Learner):
                 free_raw_data=True,
                 params={"verbosity": -1},
             )
-            self.boosters_.append(lgb.train(params, data, num_boost_round=rounds))
+            self.boosters_.append(
+                lgb.train(params, data, num_boost_round=rounds, callbacks=[_deadline(task)])
+            )
         self.n_train_rows_ = int(rows.sum())
 
     def _transform_names(self, panel: Panel | None) -> tuple[str, ...]:
@@ -176,6 +199,16 @@ class LightGBMLearner(Learner):
         booster = self.boosters_[0]
         gains = booster.feature_importance(importance_type="gain")
         return dict(zip(booster.feature_name(), map(float, gains)))
+
+
+def _deadline(task: Task):
+    """A LightGBM callback that stops a fit which runs past the task's deadline."""
+
+    def check(env) -> None:
+        if env.iteration % 10 == 0 and task.time_left() <= 0:
+            raise TimeLimitExceeded(f"lightgbm stopped at iteration {env.iteration}: time is up")
+
+    return check
 
 
 def _shift_lag_block(X: np.ndarray, indptr: np.ndarray, n_lag: int, by: int) -> np.ndarray:

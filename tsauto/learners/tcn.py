@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # torch loads only when a TCN is fitted or used
 log = logging.getLogger(__name__)
 
 MAX_LEVELS = 10
+EMA_DECAY = float(os.environ.get("TCN_EMA", 0.99))
 _EPS = 1e-8
 
 
@@ -265,15 +266,26 @@ def _train(
         )
     scale = _series_scale(y, starts, train_len, task.season)
     val_series = np.flatnonzero(has_val)
-    val = _batch(y, starts, val_series, lengths[val_series] - horizon, scale, cfg, device)
+    # reference windows (the validation ones, else a sample) balance the two loss weights
+    if len(val_series):
+        ref_series, ref_ends = val_series, lengths[val_series] - horizon
+    else:
+        ref_series = train_series[rng.integers(0, len(train_series), 1024)]
+        ref_ends = 1 + (rng.random(1024) * n_ends[ref_series]).astype(np.int64)
+    x_ref, _ = _gather(y, starts[ref_series], ref_ends, context, horizon)
+    balance = _balance(x_ref, scale[ref_series])
+    val = _batch(y, starts, val_series, lengths[val_series] - horizon, scale, balance, cfg, device)
 
     net = _build(cfg).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=float(learner.learning_rate))
+    avg = _build(cfg).to(device)  # exponential moving average of the weights: what is kept
+    avg.load_state_dict(net.state_dict())
+    params, avg_params = list(net.parameters()), list(avg.parameters())
+    opt = torch.optim.Adam(params, lr=float(learner.learning_rate))
     levels_t = torch.tensor((0.5, *quantiles), dtype=torch.float32, device=device)
     batch = int(learner.batch_size)
     steps = max(1, math.ceil(int(learner.windows_per_epoch) / batch))
-    best_state = _cpu_state(net)  # the seasonal-naive forecast until training beats it
-    best_loss = _evaluate(net, val, levels_t) if len(val_series) else math.inf
+    best_state = _cpu_state(avg)  # the seasonal-naive forecast until training beats it
+    best_loss = _evaluate(avg, val, levels_t) if len(val_series) else math.inf
     best_epoch, bad, epoch = 0, 0, 0
     for epoch in range(1, int(learner.max_epochs) + 1):
         net.train()
@@ -284,19 +296,21 @@ def _train(
                 break
             series = train_series[rng.integers(0, len(train_series), batch)]
             ends = 1 + (rng.random(batch) * n_ends[series]).astype(np.int64)
-            xb, yb, wb = _batch(y, starts, series, ends, scale, cfg, device)
+            xb, yb, wb = _batch(y, starts, series, ends, scale, balance, cfg, device)
             loss = _pinball(net(xb), yb, wb, levels_t)
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
+            with torch.no_grad():
+                torch._foreach_lerp_(avg_params, params, 1.0 - EMA_DECAY)
         if not len(val_series):  # nothing held out: keep the latest weights
-            best_state, best_epoch = _cpu_state(net), epoch
+            best_state, best_epoch = _cpu_state(avg), epoch
         else:
-            loss_val = _evaluate(net, val, levels_t)
+            loss_val = _evaluate(avg, val, levels_t)
             log.debug("tcn epoch %d: validation loss %.4f", epoch, loss_val)
             if loss_val < best_loss:
-                best_state, best_loss, best_epoch, bad = _cpu_state(net), loss_val, epoch, 0
+                best_state, best_loss, best_epoch, bad = _cpu_state(avg), loss_val, epoch, 0
             else:
                 bad += 1
             if bad >= int(learner.patience):
@@ -337,6 +351,7 @@ def _batch(
     series: np.ndarray,
     ends: np.ndarray,
     scale: np.ndarray,
+    balance: tuple[float, float],
     cfg: NetConfig,
     device: "torch.device",
 ) -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
@@ -350,12 +365,28 @@ def _batch(
 
     x, target = _gather(y, starts[series], ends, cfg.context, cfg.horizon)
     loc, std = _norm_stats(x)
-    weight = std / scale[series, None]
+    weight = _weights(x, std, scale[series], balance)
     return (
         torch.from_numpy(((x - loc) / std).astype(np.float32)).to(device),
         torch.from_numpy(((target - loc) / std).astype(np.float32)).to(device),
         torch.from_numpy(weight.astype(np.float32)).to(device),
     )
+
+
+def _weights(
+    x: np.ndarray, std: np.ndarray, scale: np.ndarray, balance: tuple[float, float]
+) -> np.ndarray:
+    """Per-window loss weights (n, 1): a scaled (MASE-like) plus a relative (sMAPE-like) term."""
+    level = np.maximum(np.abs(x).mean(axis=1, keepdims=True), _EPS)
+    return balance[0] * std / scale[:, None] + balance[1] * std / level
+
+
+def _balance(x: np.ndarray, scale: np.ndarray) -> tuple[float, float]:
+    """Factors giving both weight terms a mean of 1/2 over the reference windows ``x``."""
+    _, std = _norm_stats(x)
+    level = np.maximum(np.abs(x).mean(axis=1, keepdims=True), _EPS)
+    scaled, relative = np.mean(std / scale[:, None]), np.mean(std / level)
+    return 0.5 / max(float(scaled), _EPS), 0.5 / max(float(relative), _EPS)
 
 
 def _series_scale(y: np.ndarray, starts: np.ndarray, lengths: np.ndarray, season: int) -> np.ndarray:
