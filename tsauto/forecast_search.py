@@ -82,10 +82,12 @@ class ForecastEvaluator:
     metric: str = "mase"
     short_series: str = "auto"
     base_params: dict[str, dict[str, Any]] | None = None  # per learner, e.g. lags for lightgbm
+    classes: dict[str, type] | None = None  # learners given as instances rather than names
 
     def make(self, name: str, params: dict[str, Any]) -> WithFallback:
         merged = {**(self.base_params or {}).get(name, {}), **params}
-        return WithFallback(registry.create(name, **merged), self.short_series)
+        cls = (self.classes or {}).get(name) or registry.FORECASTERS[name].load()
+        return WithFallback(cls(**merged), self.short_series)
 
     def evaluate(self, name: str, params: dict[str, Any], deadline: float, threads: int) -> Evaluation:
         task = replace(self.task, deadline=deadline, n_jobs=threads)

@@ -209,7 +209,10 @@ class Forecaster:
                 for lrn in learners
                 if lrn.name not in set(self.exclude or ())
             }
-        evaluator = ForecastEvaluator(panel, task, splitter, self.metric, self.short_series, base)
+        classes = {lrn.name: type(lrn) for lrn in learners} if self.learners != "auto" else None
+        evaluator = ForecastEvaluator(
+            panel, task, splitter, self.metric, self.short_series, base, classes
+        )
         elapsed = time.monotonic() - start
         settings = SearchSettings(
             time_budget=None if budget is None else max(1.0, 0.8 * budget - elapsed),

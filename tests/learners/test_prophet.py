@@ -83,6 +83,11 @@ def test_integer_time_is_a_clear_error() -> None:
         ProphetLearner().fit(panel, Task(horizon=3, season=12))
 
 
+def test_unknown_holiday_country_is_a_clear_error(retail) -> None:
+    with pytest.raises(DataValidationError, match="holidays='XX'"):
+        ProphetLearner().fit(retail[0], Task(horizon=3, season=12, holidays=("XX",)))
+
+
 def test_holidays_are_honoured() -> None:
     """Victoria's daily electricity demand drops on Christmas and Boxing Day."""
     try:

@@ -132,6 +132,8 @@ class ProphetLearner(LocalLearner):
         groups: dict[tuple[str, ...], list[int]] = {}
         for i, codes in enumerate(countries):
             groups.setdefault(codes, []).append(i)
+        for code in {c for codes in groups for c in codes}:
+            holiday_dates(code, 2000, 2000)  # an unknown code is an error here, not per series
         if len(groups) == 1:
             super()._fit(panel, replace(task, holidays=next(iter(groups))))
             return

@@ -17,6 +17,7 @@ raises or overruns is recorded as failed with its reason and the search goes on.
 from __future__ import annotations
 
 import logging
+import warnings
 import math
 import time
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ class Search:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
         s = self.settings
         if s.time_budget is None and s.max_trials is None:
             raise ValueError("give time_budget or max_trials: the search needs a limit.")
@@ -116,6 +118,15 @@ class Search:
         study = optuna.create_study(direction="minimize", sampler=sampler)
         for name in sorted(self.candidates, key=lambda n: (self.candidates[n].cost, n)):
             study.enqueue_trial({"learner": name, **_prefixed(name, self.candidates[name].defaults)})
+        try:
+            return self._loop(study, end)
+        finally:
+            self.executor.close()
+
+    def _loop(self, study, end: float) -> list[Trial]:
+        import optuna
+
+        s = self.settings
         trials: list[Trial] = []
         best, since_best = math.inf, 0
         width = max(1, self.executor.n_workers)
@@ -125,6 +136,8 @@ class Search:
                 break
             if left <= 0:
                 break
+            if len(trials) >= len(self.candidates) and not self._searchable():
+                break  # every default is tried and nothing has a space to explore
             batch_size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
             batch = [self._propose(study, len(trials) + i) for i in range(batch_size)]
             deadline = time.monotonic() + left
@@ -153,14 +166,20 @@ class Search:
 
     def _propose(self, study, number: int):
         otrial = study.ask()
-        names = sorted(self.candidates)
-        name = otrial.suggest_categorical("learner", names)
+        is_default = number < len(self.candidates)  # the enqueued defaults come first
+        # past the defaults only learners with a space are proposed: the rest are done
+        if is_default:
+            name = otrial.suggest_categorical("learner", sorted(self.candidates))
+        else:  # a fixed choice set of its own (Optuna's categories cannot change)
+            name = otrial.suggest_categorical("searched_learner", self._searchable())
         cand = self.candidates[name]
         params = dict(cand.defaults)
-        is_default = number < len(self.candidates)  # the enqueued defaults come first
         if cand.space is not None and not is_default:
             params.update(cand.space(_Prefixed(otrial, name)))
         return otrial, Trial(number=number, learner=name, params=params)
+
+    def _searchable(self) -> list[str]:
+        return sorted(n for n, c in self.candidates.items() if c.space is not None)
 
 
 def _prefixed(name: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -65,9 +65,7 @@ class Executor:
     def _run_local(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
         """Trials in local worker processes; past the deadline (plus a grace) the workers are
         killed and the unfinished trials are reported as timed out."""
-        from joblib.externals.loky import get_reusable_executor
-
-        pool = get_reusable_executor(max_workers=self.n_workers, timeout=300)
+        pool = self._local_pool()
         futures = [
             pool.submit(_run_one, evaluator, t.learner, t.params, deadline, threads) for t in trials
         ]
@@ -82,8 +80,24 @@ class Executor:
                 results.append(RuntimeError(f"worker lost: {type(err).__name__}: {err}"))
         if any(isinstance(r, TimeoutError) for r in results):
             log.warning("stopping trials that overran the time budget")
-            pool.shutdown(wait=False, kill_workers=True)
+            self.close()
         return results
+
+    def _local_pool(self):
+        """This executor's own worker processes (not joblib's shared pool, which the learners
+        use for their per-series work), started on first use and kept for the next batch."""
+        if getattr(self, "_pool", None) is None:
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=self.n_workers)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes (killing any trial still running)."""
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=False, kill_workers=True)
+            self._pool = None
 
 
 def _run_one(evaluator, name: str, params: dict, deadline: float, threads: int):

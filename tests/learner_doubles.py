@@ -1,0 +1,41 @@
+"""Test doubles of learners: one that fails, one that hangs past any budget.
+
+They live in their own importable module so that worker processes can unpickle them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from tsauto.learners.base import Forecast, Learner, LearnerTags
+
+
+class FailingLearner(Learner):
+    """Raises in fit, as a buggy or misconfigured learner would."""
+
+    name = "failing"
+    tags = LearnerTags(kind="global")
+
+    def _fit(self, panel, task) -> None:
+        raise RuntimeError("this learner always fails")
+
+    def _predict(self, history, future) -> Forecast:
+        raise AssertionError("never fitted")
+
+
+class HangingLearner(Learner):
+    """Ignores every deadline: sleeps ``seconds`` in fit (a hung native call)."""
+
+    name = "hanging"
+    tags = LearnerTags(kind="global")
+
+    def __init__(self, seconds: float = 600.0):
+        self.seconds = seconds
+
+    def _fit(self, panel, task) -> None:
+        time.sleep(self.seconds)
+
+    def _predict(self, history, future) -> Forecast:
+        return Forecast(np.zeros((history.n_series, self.task_.horizon)))
