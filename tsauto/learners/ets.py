@@ -185,6 +185,14 @@ class ETSLearner(LocalLearner):
     name = "ets"
     tags = LearnerTags(kind="local", native_quantiles=True)
 
+    @staticmethod
+    def search_space(trial) -> dict:
+        """Whether damped trends are among the candidates, and how initial states are set."""
+        return {
+            "damped": trial.suggest_categorical("damped", [True, False]),
+            "initialization": trial.suggest_categorical("initialization", ["heuristic", "estimated"]),
+        }
+
     def __init__(
         self,
         initialization: Initialization = "heuristic",

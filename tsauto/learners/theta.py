@@ -168,6 +168,11 @@ class ThetaLearner(LocalLearner):
     name = "theta"
     tags = LearnerTags(kind="local", native_quantiles=True)
 
+    @staticmethod
+    def search_space(trial) -> dict:
+        """Theta line weight: 2 is the classic method; 1.5 and 3 trust the trend less/more."""
+        return {"theta": trial.suggest_categorical("theta", [1.5, 2.0, 3.0])}
+
     def __init__(
         self,
         theta: float = 2.0,
