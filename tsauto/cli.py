@@ -3,6 +3,8 @@
     tsauto forecast FILE --target T --time D [--ids A,B] --horizon H [--holidays US]
                          [--known-future X,Y] [--future FILE] [--quantiles 0.1,0.9] --out FILE
     tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3] [--out FILE]
+    tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
+    tsauto regress  FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
 
 CSV or Parquet in and out (by extension). Progress goes to stderr; bad input ends with a
 one-line message and exit status 2, never a traceback.
@@ -49,7 +51,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tsauto", description="Automated forecasting.")
+    parser = argparse.ArgumentParser(
+        prog="tsauto", description="Automated forecasting, classification and regression."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     fc = sub.add_parser("forecast", help="fit on FILE and forecast the next --horizon steps")
     _common(fc)
@@ -61,7 +65,55 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--folds", type=int, default=3, help="number of forecast origins")
     bt.add_argument("--step", type=int, help="steps between origins (default: horizon)")
     bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
+    for name, what in (("classify", "classes"), ("regress", "values")):
+        tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
+        _tabular(tab)
     return parser
+
+
+def _tabular(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="training table (.csv, .csv.gz or .parquet), one row per example")
+    p.add_argument("--target", required=True, help="column to predict")
+    p.add_argument("--test", help="table to predict (default: FILE itself)")
+    p.add_argument("--out", required=True, help="where to write the predictions (.csv/.parquet)")
+    p.add_argument("--time-budget", type=float, default=60.0, help="seconds for search and refit")
+    p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
+    p.add_argument("--metric", default="auto", help="metric to optimise ('auto': by task)")
+    p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
+    p.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: all cores)")
+    p.add_argument("--save-model", help="also save the fitted model to this path")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+
+
+def _run_tabular(args: argparse.Namespace) -> int:
+    from .data import read_table
+    from .tabular import Classifier, Regressor
+
+    cls = Classifier if args.command == "classify" else Regressor
+    model = cls(
+        target=args.target,
+        metric=args.metric,
+        time_budget=args.time_budget,
+        max_trials=args.max_trials,
+        learners="auto" if args.learners == "auto" else _list(args.learners),
+        n_jobs=args.n_jobs,
+    )
+    log.info("fitting on %s ...", args.file)
+    model.fit(args.file)
+    scored = read_table(args.test or args.file)
+    out = pd.DataFrame({"prediction": model.predict(scored)})
+    if isinstance(model, Classifier):
+        proba = model.predict_proba(scored).reset_index(drop=True)
+        out = out.join(proba.set_axis([f"proba_{c}" for c in proba.columns], axis=1))
+    path = write_table(out, args.out)
+    sys.stdout.write(model.leaderboard().drop(columns="params").to_string(index=False) + "\n")
+    if args.target in scored.columns:
+        what = args.test or args.file
+        sys.stdout.write(f"{model.metric_} on {what}: {model.score(scored):.4f}\n")
+    sys.stdout.write(f"wrote {len(out)} predictions to {path}\n")
+    if args.save_model:
+        sys.stdout.write(f"saved the model to {model.save(args.save_model)}\n")
+    return 0
 
 
 def _forecaster(args: argparse.Namespace):
@@ -95,6 +147,10 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
 
 def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
+    if args.command in ("classify", "regress"):
+        code = _run_tabular(args)
+        log.info("done in %.1fs", time.perf_counter() - start)
+        return code
     model = _forecaster(args)
     if args.command == "forecast":
         log.info("fitting on %s ...", args.file)

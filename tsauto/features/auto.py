@@ -24,11 +24,14 @@ def auto_lags(seasons: Sequence[int], horizon: int, median_length: int) -> tuple
 
 
 def auto_windows(seasons: Sequence[int], median_length: int) -> tuple[int, ...]:
-    """Rolling windows: a short one, each seasonal period; none longer than half the data."""
+    """Rolling windows: a short one, each seasonal period, and seven periods when the series
+    hold twenty or more; none longer than half the data."""
     m = seasons[0] if seasons else 1
     if m <= 1:
         windows = {3, 7, 14}
     else:
         windows = {max(3, round(m / 4)), *seasons}
+        if median_length >= 20 * m:  # as many cycles as the lags reach (see auto_lags)
+            windows.add(7 * m)
     cap = max(3, median_length // 2)
     return tuple(sorted(w for w in windows if 2 <= w <= cap))

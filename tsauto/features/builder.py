@@ -75,10 +75,13 @@ class FeatureBuilder:
 
     def train_matrix(self, panel: Panel, y: np.ndarray) -> np.ndarray:
         """Features of every row of the panel; ``y`` is the transformed target."""
-        lagged = lag_matrix(y, panel.indptr, self.spec.lags)
         codes = panel.series_codes()
         exog = self._exog(panel, panel.times, codes, panel.covariates, self._past_lags(panel))
-        return np.hstack([lagged, exog])
+        n_lag = len(self.spec.lags.names)
+        block = np.empty((n_lag + exog.shape[1], len(y)))  # one feature per row: see lag_matrix
+        lag_matrix(y, panel.indptr, self.spec.lags, out=block[:n_lag])
+        block[n_lag:] = exog.T
+        return block.T
 
     def future_exog(
         self, panel: Panel, horizon: int, future: dict[str, np.ndarray]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 STATS = ("mean", "std", "min", "max")
 
@@ -43,48 +43,59 @@ def positions(indptr: np.ndarray) -> np.ndarray:
     return np.arange(int(indptr[-1])) - np.repeat(indptr[:-1], lengths)
 
 
-def lag_matrix(y: np.ndarray, indptr: np.ndarray, spec: LagSpec) -> np.ndarray:
-    """Features of every row of the flat array ``y``; shape (len(y), len(spec.names))."""
+def lag_matrix(
+    y: np.ndarray, indptr: np.ndarray, spec: LagSpec, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Features of every row of the flat array ``y``; shape (len(y), len(spec.names)).
+
+    Built feature by feature into a (n_features, n_rows) block (contiguous writes) whose
+    transpose is returned: a column-major matrix, which LightGBM takes without a copy. ``out``
+    may be given to fill a block of a larger feature matrix.
+    """
     n = len(y)
-    pos = positions(indptr)
-    out = np.empty((n, len(spec.names)), dtype=np.float64)
-    col = 0
+    block = np.empty((len(spec.names), n)) if out is None else out
+    starts, lengths = indptr[:-1], np.diff(indptr)
+    row = 0
     for k in spec.lags:
-        shifted = np.full(n, np.nan)
-        shifted[k:] = y[: n - k] if k < n else shifted[k:]
-        shifted[pos < k] = np.nan
-        out[:, col] = shifted
-        col += 1
+        block[row, k:] = y[: n - k] if k < n else block[row, k:]
+        block[row, _heads(starts, lengths, k)] = np.nan
+        row += 1
     if not spec.windows:
-        return out
+        return block.T
     finite = np.isfinite(y)
     v = np.where(finite, y, 0.0)
     csum = np.concatenate([[0.0], np.cumsum(v)])
     csq = np.concatenate([[0.0], np.cumsum(v * v)])
-    ccount = np.concatenate([[0], np.cumsum(finite)])
-    rows = np.arange(n)
+    cbad = np.concatenate([[0], np.cumsum(~finite)])
     for w in spec.windows:
-        valid = pos >= w
-        start = np.where(valid, rows - w, 0)
-        valid &= (ccount[rows] - ccount[start]) == w
-        total = csum[rows] - csum[start]
-        mean = total / w
-        windows = None
-        for s in spec.stats:
-            if s == "mean":
+        # the window of row r is y[r-w .. r-1]: sums over [r-w, r) from the cumulative sums
+        lo, hi = np.arange(-w, n - w), np.arange(n)
+        lo_c = np.maximum(lo, 0)
+        invalid = (lo < 0) | (cbad[hi] - cbad[lo_c] > 0)
+        invalid[_heads(starts, lengths, w)] = True
+        mean = (csum[hi] - csum[lo_c]) / w
+        for stat in spec.stats:
+            if stat == "mean":
                 values = mean
-            elif s == "std":
-                var = (csq[rows] - csq[start]) / w - mean * mean
-                values = np.sqrt(np.clip(var, 0.0, None))
+            elif stat == "std":
+                values = np.sqrt(np.clip((csq[hi] - csq[lo_c]) / w - mean * mean, 0.0, None))
             else:
-                if windows is None:
-                    windows = sliding_window_view(v, w) if n >= w else np.zeros((0, w))
-                reduced = windows.min(axis=1) if s == "min" else windows.max(axis=1)
-                values = np.full(n, np.nan)
-                values[w:] = reduced[: n - w]
-            out[:, col] = np.where(valid, values, np.nan)
-            col += 1
-    return out
+                filt = minimum_filter1d if stat == "min" else maximum_filter1d
+                trailing = filt(v, w, origin=(w - 1) // 2)  # over v[i-w+1 .. i]
+                values = np.empty(n)
+                values[1:] = trailing[:-1]
+                values[0] = np.nan
+            block[row] = values
+            block[row, invalid] = np.nan
+            row += 1
+    return block.T
+
+
+def _heads(starts: np.ndarray, lengths: np.ndarray, k: int) -> np.ndarray:
+    """Flat indices of the first ``k`` rows of every series (those without a lag ``k``)."""
+    take = np.minimum(lengths, k)
+    offsets = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
+    return np.repeat(starts, take) + offsets
 
 
 def lag_step(buffer: np.ndarray, spec: LagSpec) -> np.ndarray:

@@ -251,12 +251,11 @@ def _quiet() -> Iterator[None]:
 def _seasonalities(kind: str, span: pd.Timedelta) -> dict[str, int]:
     """Fourier orders of Prophet's daily/weekly/yearly seasonalities (0: off) for a frequency."""
     per_year = _PER_YEAR.get(kind, 1)
+    sub_daily = kind in ("minute", "hour")
     return {
-        "daily_seasonality": 4 if kind in ("minute", "hour") and span >= pd.Timedelta(days=2) else 0,
+        "daily_seasonality": 4 if sub_daily and span >= pd.Timedelta(days=2) else 0,
         "weekly_seasonality": 3 if kind in _FINE and span >= pd.Timedelta(weeks=2) else 0,
-        "yearly_seasonality": (
-            min(10, (per_year - 1) // 2) if span >= pd.Timedelta(days=730) else 0
-        ),
+        "yearly_seasonality": min(10, (per_year - 1) // 2) if span >= pd.Timedelta(days=730) else 0,
     }
 
 

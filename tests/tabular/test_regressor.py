@@ -1,0 +1,86 @@
+"""Regressor on real tables, metrics and their orientation, the tabular command line."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_diabetes, load_wine
+
+from tsauto import Classifier, Regressor
+from tsauto.cli import main
+from tsauto.exceptions import DataValidationError
+from tsauto.tabular.metrics import METRICS, resolve_metric
+
+FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
+
+
+def test_regressor_on_california_housing(california_small) -> None:
+    df, target = california_small
+    reg = Regressor(target, max_trials=3, learners=["lightgbm", "linear"], **FAST).fit(df)
+    assert reg.metric_ == "rmse"
+    pred = reg.predict(df)
+    assert pred.shape == (len(df),) and np.isfinite(pred).all()
+    assert reg.score(df) < df[target].std()  # better than the mean
+    checks = reg.guardrails()
+    assert ("missing_values", "total_bedrooms") in set(zip(checks["check"], checks["column"]))
+    assert reg.kinds_["ocean_proximity"] == "categorical"
+
+
+def test_regressor_with_arrays_and_another_metric() -> None:
+    X, y = load_diabetes(return_X_y=True)
+    reg = Regressor("progression", metric="mae", max_trials=2, learners=["linear", "random_forest"], **FAST)
+    reg.fit(X, y)
+    assert list(reg.feature_names_in_) == [f"x{i}" for i in range(10)]
+    assert reg.leaderboard()["mae"].min() < 50
+    with pytest.raises(DataValidationError, match="for classification"):
+        Regressor("y", metric="roc_auc", max_trials=1, **FAST).fit(X, y)
+
+
+def test_metric_orientation_and_auto_choice() -> None:
+    y = np.array([0, 1, 1, 0])
+    good = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]])
+    assert METRICS["roc_auc"].loss(y, good) == 0.0
+    assert METRICS["accuracy"].loss(y, good[:, ::-1]) == 1.0
+    assert METRICS["log_loss"].loss(y, good) < METRICS["log_loss"].loss(y, good[:, ::-1])
+    assert METRICS["r2"].to_value(METRICS["r2"].loss(np.arange(5.0), np.arange(5.0))) == 1.0
+    assert resolve_metric("auto", "classification", 2).name == "roc_auc"
+    assert resolve_metric("auto", "classification", 3).name == "log_loss"
+    assert resolve_metric("auto", "regression").name == "rmse"
+
+
+def test_wine_multiclass_accuracy() -> None:
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    clf = Classifier("cultivar", metric="accuracy", max_trials=2, learners=["linear", "lightgbm"], **FAST)
+    assert clf.fit(X, y).score(X, y) > 0.9
+
+
+def test_cli_classify_end_to_end(credit_g, tmp_path, capsys) -> None:
+    df, target = credit_g
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    df.iloc[:800].to_csv(train, index=False)
+    df.iloc[800:].to_csv(test, index=False)
+    out = tmp_path / "pred.csv"
+    start = time.monotonic()
+    code = main(["classify", str(train), "--target", target, "--test", str(test), "--out", str(out),
+                 "--time-budget", "12", "--learners", "lightgbm,linear", "-q"])
+    assert code == 0
+    assert time.monotonic() - start < 12 * 1.1 + 5  # the budget holds (worker start included)
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == ["prediction", "proba_bad", "proba_good"] and len(pred) == 200
+    printed = capsys.readouterr().out
+    assert "lightgbm" in printed and "roc_auc on" in printed
+
+
+def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:
+    df, target = california_small
+    data = tmp_path / "housing.parquet"
+    df.to_parquet(data)
+    out = tmp_path / "pred.parquet"
+    assert main(["regress", str(data), "--target", target, "--out", str(out), "--max-trials", "1",
+                 "--learners", "linear", "-q"]) == 0
+    assert len(pd.read_parquet(out)) == len(df)
+    assert main(["regress", str(data), "--target", "price", "--out", str(out), "-q"]) == 2
+    assert "tsauto: error: target column 'price'" in capsys.readouterr().err

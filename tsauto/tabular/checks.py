@@ -1,0 +1,164 @@
+"""Data checks ("guardrails") of a training table: what was found and what was done about it.
+
+Every decision of the featurizer and the estimator is one :class:`Check` row: dropped columns
+(constant, all missing, ID-like, copies of the target), column types inferred, missing values,
+high cardinality, class imbalance, leakage suspects, the metric and the validation scheme.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .metrics import TaskType
+
+IMBALANCE_RATIO = 4.0  # largest class / smallest class at or above which imbalance is reported
+PREDICTIVE_CORR = 0.99  # |correlation| with a numeric target that marks a leakage suspect
+IDENTICAL_CORR = 0.9999  # |correlation| treated as a copy of the target (rescaled)
+SHIFT_SHARE = 0.99  # share of rows equal to the target one row away: a shifted copy
+
+
+class Check(NamedTuple):
+    """One row of the guardrails table."""
+
+    check: str
+    column: str
+    finding: str
+    action: str
+
+
+def frame(checks: list[Check]) -> pd.DataFrame:
+    """The guardrails table: columns ``check``, ``column``, ``finding``, ``action``."""
+    return pd.DataFrame(checks, columns=list(Check._fields))
+
+
+def class_balance(y: np.ndarray, classes: np.ndarray, weighted: bool) -> list[Check]:
+    """Report imbalance (largest/smallest class ≥ 4) and what the search does about it."""
+    counts = np.bincount(y, minlength=len(classes))
+    if counts.max() < IMBALANCE_RATIO * counts.min():
+        return []
+    rare = int(counts.argmin())
+    finding = (
+        f"rarest class {classes[rare]!r}: {counts[rare]} rows ({counts[rare] / counts.sum():.1%}); "
+        f"largest/smallest = {counts.max() / counts.min():.1f}"
+    )
+    action = "stratified folds; " + (
+        "balanced class weights (the metric rewards the rare classes)"
+        if weighted
+        else "no reweighting (the metric scores probabilities or ranks)"
+    )
+    return [Check("class_imbalance", "", finding, action)]
+
+
+def missing_values(X: pd.DataFrame, kinds: dict[str, str]) -> list[Check]:
+    """One row per used column with missing values, saying how each learner handles them."""
+    actions = {
+        "numeric": "median imputation + missing indicator (LightGBM: native missing values)",
+        "datetime": "date parts imputed by their median + missing indicator (LightGBM: native)",
+        "categorical": "missing is its own level (LightGBM: native missing values)",
+        "text": "missing text is empty",
+    }
+    out = []
+    for col, kind in kinds.items():
+        share = float(X[col].isna().mean())
+        if kind in actions and share > 0:
+            out.append(Check("missing_values", col, f"{share:.1%} missing", actions[kind]))
+    return out
+
+
+def leakage(
+    X: pd.DataFrame, y: np.ndarray, labels: np.ndarray, kinds: dict[str, str], task: TaskType
+) -> tuple[list[Check], list[str]]:
+    """Leakage suspects and the columns to drop.
+
+    A column that is the target under another name (a one-to-one relabelling, or for a
+    numeric target a rescaled copy) is dropped. A column equal to the target shifted by one row,
+    or that predicts it perfectly on its own, is reported and kept: it may be legitimate when its
+    value is known at prediction time. ``y`` is the class codes (classification) or the target
+    values; ``labels`` the original target values row by row.
+    """
+    checks: list[Check] = []
+    drop: list[str] = []
+    for col, kind in kinds.items():
+        if kind not in ("numeric", "categorical"):
+            continue
+        s = X[col]
+        if task == "classification":
+            found = _class_leak(s, y, labels, kind)
+        else:
+            found = _numeric_leak(s, np.asarray(y, dtype=np.float64))
+        if found is None:
+            continue
+        finding, is_copy = found
+        if is_copy:
+            drop.append(col)
+        checks.append(
+            Check(
+                "leakage",
+                col,
+                finding,
+                "dropped" if is_copy else "kept: make sure it is known when predicting",
+            )
+        )
+    return checks, drop
+
+
+def _class_leak(
+    s: pd.Series, y: np.ndarray, labels: np.ndarray, kind: str
+) -> tuple[str, bool] | None:
+    known = s.notna().to_numpy()
+    if known.sum() < 2:
+        return None
+    values = s[known]
+    codes = pd.factorize(values)[0]
+    yk = y[known]
+    per_value = pd.Series(yk).groupby(codes).nunique()
+    if per_value.max() == 1 and known.all():
+        per_class = pd.Series(codes).groupby(yk).nunique()
+        if per_class.max() == 1:
+            return "a relabelled copy of the target (one value per class)", True
+    shifted = _shifted_share(values.astype(str).to_numpy(), labels[known].astype(str))
+    if shifted >= SHIFT_SHARE:
+        return f"equals the target of the neighbouring row in {shifted:.0%} of rows", False
+    n_values = len(per_value)
+    if per_value.max() == 1 and 1 < n_values <= len(values) // 2:
+        return f"each of its {n_values} values belongs to one class only", False
+    if kind == "numeric" and len(np.unique(yk)) == 2:
+        v = values.to_numpy(dtype=np.float64)
+        lo, hi = v[yk == yk.min()], v[yk == yk.max()]
+        if lo.max() < hi.min() or hi.max() < lo.min():
+            return "a threshold on it separates the two classes perfectly", False
+    return None
+
+
+def _numeric_leak(s: pd.Series, y: np.ndarray) -> tuple[str, bool] | None:
+    if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+        return None
+    v = s.to_numpy(dtype=np.float64)
+    known = np.isfinite(v) & np.isfinite(y)
+    if known.sum() < 3 or np.std(v[known]) == 0 or np.std(y[known]) == 0:
+        return None
+    if known.all() and np.array_equal(v, y):
+        return "identical to the target", True
+    corr = abs(float(np.corrcoef(v[known], y[known])[0, 1]))
+    if corr >= IDENTICAL_CORR:
+        return f"a rescaled copy of the target (|correlation| {corr:.4f})", True
+    shifted = _shifted_share(v, y)
+    if shifted >= SHIFT_SHARE:
+        return f"equals the target of the neighbouring row in {shifted:.0%} of rows", False
+    if corr >= PREDICTIVE_CORR:
+        return f"|correlation| with the target {corr:.3f}", False
+    return None
+
+
+def _shifted_share(values: np.ndarray, target: np.ndarray) -> float:
+    """Largest share of rows where the value equals the target one row before or after; 0 when
+    the value equals the target of its own row at least as often (a mostly constant column)."""
+    if len(values) < 3:
+        return 0.0
+    before = np.mean(values[1:] == target[:-1])
+    after = np.mean(values[:-1] == target[1:])
+    same = np.mean(values == target)
+    return float(max(before, after)) if max(before, after) > same else 0.0

@@ -1,0 +1,348 @@
+"""The :class:`Classifier` and :class:`Regressor` facades: tables on the search core.
+
+``fit`` checks the table, decides the column kinds (data checks), chooses the metric and the
+validation splits, runs the search (learners and their parameters under a time budget), selects
+an ensemble over the out-of-fold predictions and refits it on every row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..data import read_table
+from ..exceptions import DataValidationError, NotFittedError
+from . import checks as C
+from .featurizer import Featurization, infer_kinds
+from .metrics import TaskType, resolve_metric
+from .splitting import make_splits
+
+log = logging.getLogger(__name__)
+
+SEARCH_SHARE = 0.85  # of the time budget for the search; the rest for the ensemble and refit
+
+Table = pd.DataFrame | np.ndarray | str | Path
+
+
+class _TabularEstimator(ABC):
+    """Shared fit/predict of :class:`Classifier` and :class:`Regressor`.
+
+    Parameters
+    ----------
+    target:
+        Name of the target column (of the table given to ``fit``, or the name given to ``y``).
+    metric:
+        ``"auto"`` (ROC AUC for two classes, log loss for more, RMSE for regression) or a name
+        of :data:`tsauto.tabular.metrics.METRICS`. The choice is in ``metric_``.
+    time_budget, max_trials:
+        Limits of the search, in seconds (search, ensemble and refit together) and trials.
+    learners:
+        ``"auto"`` (every tabular learner) or names of :data:`tsauto.tabular.learners.LEARNERS`.
+    featurization:
+        ``"auto"``, ``"off"`` or a dict of column kinds (see
+        :func:`tsauto.tabular.featurizer.infer_kinds`).
+    folds:
+        Cross-validation folds; ``"auto"``: 5 up to 10,000 rows, 3 up to 100,000, else one
+        20 % hold-out split (``folds=1``).
+    ensemble:
+        Blend the best trials by greedy ensemble selection (else the best trial alone).
+    n_jobs, random_state:
+        Parallel trials (-1: one per core) and the seed of the splits, learners and search.
+    backend, client:
+        Where trials run: local processes (``"loky"``), in-process (``"sequential"``), or a
+        Dask cluster (``"dask"`` with a ``distributed.Client``).
+    """
+
+    _task: ClassVar[TaskType]
+
+    def __init__(
+        self,
+        target: str,
+        metric: str = "auto",
+        time_budget: float | None = 60,
+        max_trials: int | None = None,
+        learners: Literal["auto"] | Sequence[str] = "auto",
+        featurization: Featurization = "auto",
+        folds: int | Literal["auto"] = "auto",
+        ensemble: bool = True,
+        n_jobs: int = -1,
+        random_state: int = 0,
+        backend: Literal["loky", "sequential", "dask"] = "loky",
+        client: Any = None,
+    ):
+        self.target = target
+        self.metric = metric
+        self.time_budget = time_budget
+        self.max_trials = max_trials
+        self.learners = learners
+        self.featurization = featurization
+        self.folds = folds
+        self.ensemble = ensemble
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.backend = backend
+        self.client = client
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X: Table, y: Any = None) -> "_TabularEstimator":
+        """Search, ensemble and refit on ``X`` (a table holding the target column, or the
+        features with the target given as ``y``); returns self."""
+        from ..search import Executor, SearchSettings
+        from .evaluator import TabularEvaluator
+        from .search import candidates, leaderboard, run_search
+
+        start = time.monotonic()
+        data = self._training_table(X, y)
+        features = data.drop(columns=self.target)
+        labels = data[self.target]
+        found: list[C.Check] = []
+        if labels.isna().any():
+            n = int(labels.isna().sum())
+            found.append(C.Check("missing_target", self.target, f"{n} rows without a target", "rows dropped"))
+            features, labels = features[labels.notna()], labels[labels.notna()]
+        features = features.reset_index(drop=True)
+        y, n_classes = self._encode_target(labels.reset_index(drop=True))
+        kinds, kind_checks = infer_kinds(features, self.featurization)
+        leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
+        kinds.update({c: "drop" for c in drop})
+        metric = resolve_metric(self.metric, self._task, n_classes)
+        balanced = metric.needs_class_weights and self._task == "classification"
+        splits = make_splits(y, self._task, self.folds, self.random_state)
+        found += kind_checks + leaks + C.missing_values(features, kinds)
+        if self._task == "classification":
+            found += C.class_balance(y, self.classes_, balanced)
+        found.append(C.Check("metric", self.target, self._target_summary(y, n_classes),
+                             metric.name + (" (chosen by metric='auto')" if self.metric == "auto" else "")))
+        found.append(C.Check("validation", "", f"{len(y)} rows", _describe_splits(splits, self._task)))
+        log.info("metric: %s; validation: %s", metric.name, _describe_splits(splits, self._task))
+
+        executor = Executor(self.n_jobs, self.backend, self.client)
+        evaluator = TabularEvaluator(features, y, kinds, self._task, metric, splits, n_classes, balanced,
+                                     self.random_state)
+        budget = None if self.time_budget is None else float(self.time_budget)
+        elapsed = time.monotonic() - start
+        settings = SearchSettings(
+            time_budget=None if budget is None else max(1.0, SEARCH_SHARE * budget - elapsed),
+            max_trials=self.max_trials,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+        )
+        model, trials, weights, loss = run_search(
+            features, evaluator, candidates(self._task, self.learners), settings, executor, self.ensemble,
+            deadline=None if budget is None else start + budget,
+        )
+        self.model_ = model
+        self.metric_ = metric.name
+        self.kinds_ = kinds
+        self.feature_names_in_ = np.asarray(features.columns, dtype=object)
+        self.n_features_in_ = len(features.columns)
+        self.cv_score_ = metric.to_value(loss)
+        self.leaderboard_ = leaderboard(trials, weights, metric.name, metric.to_value)
+        self.guardrails_ = C.frame(found)
+        log.info("fitted %s in %.1fs: out-of-fold %s %.4f", model.describe(), time.monotonic() - start,
+                 metric.name, self.cv_score_)
+        return self
+
+    def _training_table(self, X: Table, y: Any) -> pd.DataFrame:
+        data = _as_frame(X)
+        if y is not None:
+            if self.target in data.columns:
+                raise DataValidationError(
+                    f"y was given but X already has the target column {self.target!r}: give one or the other."
+                )
+            values = np.asarray(y)
+            if len(values) != len(data):
+                raise DataValidationError(f"y has {len(values)} values but X has {len(data)} rows.")
+            data = data.assign(**{self.target: values})
+        if self.target not in data.columns:
+            raise DataValidationError(
+                f"target column {self.target!r} is not in the data; its columns are {list(data.columns)}."
+            )
+        if data.shape[1] < 2:
+            raise DataValidationError(f"the data holds only the target column {self.target!r}: give features.")
+        return data
+
+    @abstractmethod
+    def _encode_target(self, labels: pd.Series) -> tuple[np.ndarray, int]:
+        """Training target → (codes or values, number of classes); sets ``classes_``."""
+
+    @abstractmethod
+    def _target_summary(self, y: np.ndarray, n_classes: int) -> str:
+        """One line about the target, for the guardrails."""
+
+    # ------------------------------------------------------------------ predict
+
+    def _features(self, X: Table) -> pd.DataFrame:
+        """The feature columns of ``X``, checked against those seen at fit."""
+        self._check_fitted()
+        data = _as_frame(X)
+        seen = set(self.feature_names_in_)
+        used = [c for c, k in self.kinds_.items() if k != "drop"]
+        missing = [c for c in used if c not in data.columns]
+        unexpected = [c for c in data.columns if c not in seen and c != self.target]
+        if missing or unexpected:
+            raise DataValidationError(
+                "the columns do not match those the model was fitted on: "
+                f"missing {missing or 'none'}; unexpected {unexpected or 'none'}. "
+                "Give the training columns (the target column may be left out)."
+            )
+        return data[[c for c in self.feature_names_in_ if c in data.columns]]
+
+    def _predict_raw(self, X: Table) -> tuple[np.ndarray, pd.Index]:
+        features = self._features(X)
+        return self.model_.predict_raw(features), features.index
+
+    def score(self, X: Table, y: Any = None) -> float:
+        """``metric_`` on ``X`` (which holds the target column, or give it as ``y``), in its
+        usual orientation: higher is better for ROC AUC, accuracy, F1, R²; lower for log loss,
+        RMSE, MAE, MAPE."""
+        self._check_fitted()
+        data = _as_frame(X)
+        truth = data[self.target] if y is None else pd.Series(np.asarray(y), index=data.index)
+        if y is None and self.target not in data.columns:
+            raise DataValidationError(f"score needs the target column {self.target!r} (or y=).")
+        known = truth.notna().to_numpy()
+        pred, _ = self._predict_raw(data[known])
+        return resolve_metric(self.metric_, self._task).fn(self._encode_truth(truth[known]), pred)
+
+    @abstractmethod
+    def _encode_truth(self, truth: pd.Series) -> np.ndarray:
+        """Known target values → what the metric takes (class codes or floats)."""
+
+    # ------------------------------------------------------------------ the rest
+
+    def leaderboard(self) -> pd.DataFrame:
+        """One row per trial: learner, params, status, reason, the metric per fold and on
+        average (in its usual orientation), fit/predict time and ensemble weight."""
+        self._check_fitted()
+        return self.leaderboard_.copy()
+
+    def guardrails(self) -> pd.DataFrame:
+        """The data checks of the training table: ``check``, ``column``, ``finding``, ``action``."""
+        self._check_fitted()
+        return self.guardrails_.copy()
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments, as given."""
+        import inspect
+
+        return {p: getattr(self, p) for p in inspect.signature(_TabularEstimator.__init__).parameters if p != "self"}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to ``path`` (a versioned file)."""
+        from ..persistence import save
+
+        self._check_fitted()
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path):
+        """Read a model written by :meth:`save`; refuses incompatible files with a reason."""
+        from ..persistence import load
+
+        return load(path, cls)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first.")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(target={self.target!r}, metric={self.metric!r}, time_budget={self.time_budget!r})"
+
+
+class Classifier(_TabularEstimator):
+    """Automated classification of a table: search, ensemble, refit on the search core.
+
+    ``predict_proba`` returns one column per class, named by the class labels as they were in
+    the data (strings, numbers or booleans); ``classes_`` holds them in sorted order.
+    """
+
+    _task = "classification"
+
+    def _encode_target(self, labels: pd.Series) -> tuple[np.ndarray, int]:
+        try:
+            classes, codes = np.unique(labels.to_numpy(), return_inverse=True)
+        except TypeError:
+            raise DataValidationError(
+                f"target {self.target!r} mixes types of labels (e.g. numbers and strings): use one type."
+            ) from None
+        counts = np.bincount(codes, minlength=len(classes))
+        if len(classes) < 2:
+            raise DataValidationError(
+                f"target {self.target!r} has a single class ({classes[0]!r}) in the training data: "
+                "a classifier needs at least two classes."
+            )
+        if counts.min() < 2:
+            rare = [c for c, n in zip(classes, counts) if n < 2]
+            raise DataValidationError(
+                f"target {self.target!r}: class(es) {rare} have a single row; each class needs at "
+                "least 2 rows to be validated (drop or merge them)."
+            )
+        self.classes_ = classes
+        return codes.astype(np.int64), len(classes)
+
+    def _target_summary(self, y: np.ndarray, n_classes: int) -> str:
+        return f"{n_classes} classes" + (" (binary)" if n_classes == 2 else "")
+
+    def _encode_truth(self, truth: pd.Series) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.classes_)}
+        unknown = sorted({v for v in truth if v not in index}, key=str)
+        if unknown:
+            raise DataValidationError(f"target {self.target!r} holds classes not seen at fit: {unknown}.")
+        return np.array([index[v] for v in truth], dtype=np.int64)
+
+    def predict_proba(self, X: Table) -> pd.DataFrame:
+        """Class probabilities: one column per class label, one row per row of ``X``."""
+        proba, index = self._predict_raw(X)
+        return pd.DataFrame(proba, columns=pd.Index(self.classes_), index=index)
+
+    def predict(self, X: Table) -> np.ndarray:
+        """The most probable class label of each row."""
+        proba, _ = self._predict_raw(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+
+class Regressor(_TabularEstimator):
+    """Automated regression of a table: search, ensemble, refit on the search core."""
+
+    _task = "regression"
+
+    def _encode_target(self, labels: pd.Series) -> tuple[np.ndarray, int]:
+        return self._encode_truth(labels), 0
+
+    def _target_summary(self, y: np.ndarray, n_classes: int) -> str:
+        return f"numeric, mean {y.mean():.4g}, std {y.std():.4g}"
+
+    def _encode_truth(self, truth: pd.Series) -> np.ndarray:
+        values = pd.to_numeric(truth, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            examples = list(dict.fromkeys(truth[bad].astype(str)))[:3]
+            raise DataValidationError(f"target {self.target!r} must hold finite numbers; it holds {examples}.")
+        return values
+
+    def predict(self, X: Table) -> np.ndarray:
+        """Predicted values, one per row of ``X``."""
+        return self._predict_raw(X)[0]
+
+
+def _as_frame(X: Table) -> pd.DataFrame:
+    if isinstance(X, np.ndarray):
+        if X.ndim != 2:
+            raise DataValidationError(f"expected a 2-D array of features, got {X.ndim} dimension(s).")
+        return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    return read_table(X)
+
+
+def _describe_splits(splits: list, task: TaskType) -> str:
+    if len(splits) == 1:
+        return f"one hold-out split ({len(splits[0][1])} validation rows)"
+    kind = "stratified " if task == "classification" else ""
+    return f"{len(splits)}-fold {kind}cross-validation"

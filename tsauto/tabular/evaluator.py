@@ -1,0 +1,67 @@
+"""Scores one tabular trial by cross-validation, keeping its out-of-fold predictions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..learners.base import TimeLimitExceeded
+from ..search import Evaluation
+from .featurizer import Kind
+from .metrics import Metric, TaskType
+from .model import TabularPipeline
+from .splitting import Split
+
+
+@dataclass
+class TabularEvaluator:
+    """Fits (learner, params) with its featurizer on each training fold and scores the
+    validation fold with ``metric`` (as a loss). Picklable: it travels to the workers.
+
+    ``y`` holds class codes ``0..n_classes-1`` (classification) or values (regression). The
+    out-of-fold predictions of a trial are in the row order of :meth:`valid_rows`.
+    """
+
+    X: pd.DataFrame
+    y: np.ndarray
+    kinds: Mapping[str, Kind]
+    task: TaskType
+    metric: Metric
+    splits: list[Split]
+    n_classes: int = 0
+    balanced: bool = False
+    random_state: int = 0
+
+    def make(self, name: str, params: dict[str, Any]) -> TabularPipeline:
+        """An unfitted pipeline of this learner configuration."""
+        return TabularPipeline(
+            name, params, self.kinds, self.task, self.n_classes, self.balanced, self.random_state
+        )
+
+    def evaluate(self, name: str, params: dict[str, Any], deadline: float, threads: int) -> Evaluation:
+        scores, preds = [], []
+        fit_time = predict_time = 0.0
+        for i, (train, valid) in enumerate(self.splits):
+            if time.monotonic() >= deadline:
+                raise TimeLimitExceeded(f"{name}: time budget spent after {i} of {len(self.splits)} folds")
+            t0 = time.perf_counter()
+            pipe = self.make(name, params).fit(self.X.iloc[train], self.y[train], threads, deadline)
+            t1 = time.perf_counter()
+            pred = pipe.predict_raw(self.X.iloc[valid])
+            predict_time += time.perf_counter() - t1
+            fit_time += t1 - t0
+            scores.append(self.metric.loss(self.y[valid], pred))
+            preds.append(pred)
+        return Evaluation(scores, np.concatenate(preds), fit_time, predict_time)
+
+    def valid_rows(self) -> np.ndarray:
+        """Row positions of the out-of-fold predictions, in their order."""
+        return np.concatenate([valid for _, valid in self.splits])
+
+    def oof_loss(self, pred: np.ndarray) -> float:
+        """The metric's loss of out-of-fold predictions (of one trial or a blend)."""
+        return self.metric.loss(self.y[self.valid_rows()], pred)

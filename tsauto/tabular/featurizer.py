@@ -1,0 +1,364 @@
+"""Turn a raw table into the matrix a tabular learner takes.
+
+Two steps. :func:`infer_kinds` decides, once per training table, what each column is: numeric,
+categorical, datetime (expanded into its parts), free text, or dropped (constant, all missing,
+ID-like); every decision is a data check. :class:`Featurizer` then learns its statistics from
+the training rows only (one per fold in cross-validation) in one of three encodings:
+
+- ``"native"`` (LightGBM): numbers with their missing values, categoricals as pandas
+  categories (unseen levels become missing), date parts, text reduced by TF-IDF + SVD;
+- ``"ordinal"`` (random forest, extra trees): median imputation with missing indicators,
+  categoricals as frequency-rank codes (missing and unseen: -1), date parts, text as SVD;
+- ``"linear"``: as ordinal but standardised, categoricals one-hot (up to ``ONE_HOT_MAX`` levels)
+  or out-of-fold target encoded (above), text as sparse TF-IDF word and character n-grams.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from ..exceptions import DataValidationError
+from .checks import Check
+from .metrics import TaskType
+
+Kind = Literal["numeric", "categorical", "datetime", "text", "drop"]
+Encoding = Literal["native", "ordinal", "linear"]
+Featurization = Literal["auto", "off"] | Mapping[str, Kind]
+
+KINDS: tuple[str, ...] = ("numeric", "categorical", "datetime", "text", "drop")
+ONE_HOT_MAX = 20  # levels one-hot encoded for linear models; more are target encoded
+NATIVE_MAX_LEVELS = 1000  # most frequent levels kept as LightGBM categories
+TEXT_MIN_WORDS = 3.0  # mean words per value from which a string column is free text
+TEXT_COMPONENTS = 32  # SVD components of a text column for tree learners
+TEXT_MAX_FEATURES = 10_000  # TF-IDF vocabulary per analyser (words, characters)
+SAMPLE = 1000  # values inspected to recognise dates and text
+DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
+TIME_PARTS = ("hour", "minute")
+
+
+def infer_kinds(X: pd.DataFrame, featurization: Featurization = "auto") -> tuple[dict[str, Kind], list[Check]]:
+    """What each column of ``X`` is, and the checks that say so.
+
+    ``featurization``: ``"auto"``, ``"off"`` (numbers, booleans and dates are used as numbers,
+    everything else as a categorical; nothing dropped or expanded), or a dict of per-column
+    kinds (``"numeric"``, ``"categorical"``, ``"datetime"``, ``"text"``, ``"drop"``) overriding
+    the automatic choice for those columns.
+    """
+    if isinstance(featurization, str):
+        if featurization not in ("auto", "off"):
+            raise DataValidationError(
+                f"featurization={featurization!r}: use 'auto', 'off' or a dict of column kinds."
+            )
+        overrides: Mapping[str, Kind] = {}
+    else:
+        overrides = featurization
+        unknown = sorted(set(overrides) - set(X.columns))
+        if unknown:
+            raise DataValidationError(f"featurization names columns not in the data: {unknown}.")
+        bad = {c: k for c, k in overrides.items() if k not in KINDS}
+        if bad:
+            raise DataValidationError(f"featurization kinds must be one of {list(KINDS)}; got {bad}.")
+    kinds: dict[str, Kind] = {}
+    checks: list[Check] = []
+    for col in X.columns:
+        if col in overrides:
+            kinds[col] = overrides[col]
+            checks.append(Check("column_kind", col, "set by featurization=", overrides[col]))
+        elif featurization == "off":
+            kinds[col] = "numeric" if _numeric_like(X[col]) else "categorical"
+        else:
+            kinds[col], found = _infer(X[col])
+            checks.extend(Check(name, col, finding, action) for name, finding, action in found)
+    if featurization == "off":
+        checks.append(Check("featurization", "", "off", "numbers as they are, other columns as categoricals"))
+    if not any(k != "drop" for k in kinds.values()):
+        raise DataValidationError(
+            "no usable feature column is left (all were dropped: see guardrails()); "
+            "give columns with information, or set featurization= per column."
+        )
+    return kinds, checks
+
+
+def _numeric_like(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+
+
+def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
+    known = s.dropna()
+    n = len(s)
+    if known.empty:
+        return "drop", [("all_missing", "every value is missing", "dropped")]
+    n_unique = known.nunique()
+    if n_unique == 1 and len(known) == n:
+        return "drop", [("constant", f"one value ({known.iloc[0]!r}) in every row", "dropped")]
+    if pd.api.types.is_bool_dtype(s):
+        return "numeric", []
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime", [("datetime", "dates", DATE_ACTION)]
+    if pd.api.types.is_numeric_dtype(s):
+        integer = pd.api.types.is_integer_dtype(s)
+        if integer and n_unique == n > 2 and known.max() - known.min() + 1 == n:
+            return "drop", [("id_like", "a different consecutive integer in every row (a row number)", "dropped")]
+        return "numeric", []
+    sample = known.astype(str).iloc[:SAMPLE]
+    if _iso_dates(sample):
+        return "datetime", [("datetime", "ISO 8601 date strings", DATE_ACTION)]
+    words = float(sample.str.split().str.len().mean())
+    if words >= TEXT_MIN_WORDS and n_unique >= max(20, 0.2 * len(known)):
+        return "text", [(
+            "text",
+            f"free text ({words:.1f} words per value, {n_unique} distinct)",
+            "TF-IDF word and character n-grams (sparse for linear models, SVD for trees)",
+        )]
+    if n_unique == n > 2:
+        return "drop", [("id_like", "a different value in every row", "dropped")]
+    found = []
+    if n_unique > ONE_HOT_MAX:
+        found.append((
+            "high_cardinality",
+            f"{n_unique} distinct values",
+            "LightGBM: native categorical; linear models: out-of-fold target encoding; "
+            "forests: frequency-rank codes",
+        ))
+    return "categorical", found
+
+
+def _iso_dates(sample: pd.Series) -> bool:
+    if not sample.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+        return False
+    parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
+    return bool(parsed.notna().all())
+
+
+DATE_ACTION = f"expanded into {', '.join(DATE_PARTS)} (and {', '.join(TIME_PARTS)} when times vary)"
+
+
+def _as_dates(s: pd.Series) -> pd.Series:
+    """Wall-clock timestamps (tz-naive) of a datetime or ISO-string column; NaT where unknown."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
+    return out.dt.tz_localize(None)
+
+
+def _as_numbers(s: pd.Series, col: str) -> np.ndarray:
+    """A column as float64; dates become seconds since 1970; unparseable values are an error."""
+    if pd.api.types.is_bool_dtype(s) or (pd.api.types.is_numeric_dtype(s)):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        d = _as_dates(s)
+        return ((d - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+    out = pd.to_numeric(s, errors="coerce")
+    bad = out.isna() & s.notna()
+    if bad.any():
+        examples = list(dict.fromkeys(s[bad].astype(str)))[:3]
+        raise DataValidationError(
+            f"column {col!r} is numeric for the model but holds values such as {examples}; "
+            "give numbers (or declare it categorical with featurization=)."
+        )
+    return out.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _as_strings(s: pd.Series) -> pd.Series:
+    """Category values as strings (object), missing as None."""
+    out = s.astype(object)
+    known = s.notna()
+    out[known] = s[known].astype(str)
+    out[~known] = None
+    return out
+
+
+class Featurizer:
+    """Learns, from training rows only, how to turn a raw table into a learner's matrix.
+
+    ``kinds`` come from :func:`infer_kinds`; ``encoding`` is the learner's (see the module
+    docstring); ``task`` selects the target encoding of high-cardinality columns.
+    """
+
+    def __init__(self, kinds: Mapping[str, Kind], encoding: Encoding, task: TaskType, random_state: int = 0):
+        self.kinds = dict(kinds)
+        self.encoding = encoding
+        self.task = task
+        self.random_state = random_state
+
+    def _of(self, kind: str) -> list[str]:
+        return [c for c, k in self.kinds.items() if k == kind]
+
+    def fit_transform(self, X: pd.DataFrame, y: np.ndarray) -> Any:
+        """Learn the statistics on ``X`` (training rows) and return its matrix."""
+        dense = self._dense(X, fit=True)
+        self.medians_ = _medians(dense)
+        self.with_indicator_ = np.flatnonzero(np.isnan(dense).any(axis=0))
+        self.levels_ = {c: _levels(X[c]) for c in self._of("categorical")}
+        self.text_ = {c: _TextEncoder(self.encoding != "linear", self.random_state).fit(X[c]) for c in self._of("text")}
+        if self.encoding == "linear":
+            wide = [c for c in self._of("categorical") if len(self.levels_[c]) > ONE_HOT_MAX]
+            self.target_encoded_ = wide
+            self.target_encoder_ = self._fit_target_encoder(X, y, wide)
+        return self._assemble(X, dense, fit_y=y)
+
+    def transform(self, X: pd.DataFrame) -> Any:
+        """The matrix of new rows, with the statistics learned at fit."""
+        return self._assemble(X, self._dense(X, fit=False), fit_y=None)
+
+    # ------------------------------------------------------------------ numbers and dates
+
+    def _dense(self, X: pd.DataFrame, fit: bool) -> np.ndarray:
+        """Numeric columns and date parts as float64, missing values kept."""
+        blocks = [_as_numbers(X[c], c) for c in self._of("numeric")]
+        if fit:
+            self.has_time_ = {}
+        for c in self._of("datetime"):
+            d = _as_dates(X[c])
+            if fit:
+                self.has_time_[c] = bool(((d.dt.hour != 0) | (d.dt.minute != 0)).any())
+            parts = DATE_PARTS + (TIME_PARTS if self.has_time_[c] else ())
+            blocks.extend(getattr(d.dt, p).to_numpy(dtype=np.float64, na_value=np.nan) for p in parts)
+        if not blocks:
+            return np.zeros((len(X), 0))
+        return np.column_stack(blocks)
+
+    def _imputed(self, dense: np.ndarray) -> np.ndarray:
+        missing = np.isnan(dense)
+        filled = np.where(missing, self.medians_, dense)
+        return np.hstack([filled, missing[:, self.with_indicator_].astype(np.float64)])
+
+    # ------------------------------------------------------------------ assembly per encoding
+
+    def _assemble(self, X: pd.DataFrame, dense: np.ndarray, fit_y: np.ndarray | None) -> Any:
+        text = [enc.transform(X[c]) for c, enc in self.text_.items()]
+        if self.encoding == "native":
+            cols: dict[str, Any] = {}
+            for j in range(dense.shape[1]):
+                cols[f"f{len(cols)}"] = dense[:, j]
+            for block in text:
+                for j in range(block.shape[1]):
+                    cols[f"f{len(cols)}"] = block[:, j]
+            for c in self._of("categorical"):
+                levels = self.levels_[c][:NATIVE_MAX_LEVELS]
+                cols[f"f{len(cols)}"] = pd.Categorical.from_codes(_codes(X[c], levels), categories=levels)
+            return pd.DataFrame(cols, index=pd.RangeIndex(len(X)))
+        parts = [self._imputed(dense)]
+        if self.encoding == "ordinal":
+            parts += [_codes(X[c], self.levels_[c]).astype(np.float64)[:, None] for c in self._of("categorical")]
+            parts += text
+            return np.hstack(parts).astype(np.float32)
+        if self.target_encoded_:
+            values = X[self.target_encoded_].apply(_filled_strings)
+            te = self.target_encoder_
+            parts.append(te.fit_transform(values, fit_y) if fit_y is not None else te.transform(values))
+        numeric = np.hstack(parts)
+        if fit_y is not None:
+            self.mean_ = numeric.mean(axis=0)
+            scale = numeric.std(axis=0)
+            self.scale_ = np.where(scale > 0, scale, 1.0)
+        numeric = (numeric - self.mean_) / self.scale_
+        one_hot = [_one_hot(X[c], self.levels_[c]) for c in self._of("categorical") if c not in self.target_encoded_]
+        if text:
+            return sparse.hstack([sparse.csr_matrix(numeric), *map(sparse.csr_matrix, one_hot), *text], format="csr")
+        return np.hstack([numeric, *one_hot])
+
+    def _fit_target_encoder(self, X: pd.DataFrame, y: np.ndarray, cols: list[str]):
+        if not cols:
+            return None
+        from sklearn.model_selection import KFold, StratifiedKFold
+        from sklearn.preprocessing import TargetEncoder
+
+        if self.task == "regression":
+            target_type, cv = "continuous", KFold(5, shuffle=True, random_state=self.random_state)
+        else:
+            target_type = "binary" if len(np.unique(y)) == 2 else "multiclass"
+            folds = int(min(5, max(2, np.bincount(y).min())))
+            cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        return TargetEncoder(target_type=target_type, cv=cv)
+
+
+MISSING_LEVEL = "__missing__"
+
+
+def _filled_strings(s: pd.Series) -> pd.Series:
+    return _as_strings(s).fillna(MISSING_LEVEL)
+
+
+def _medians(dense: np.ndarray) -> np.ndarray:
+    """Column medians ignoring missing values; 0 for a column with none known."""
+    out = np.zeros(dense.shape[1])
+    for j in range(dense.shape[1]):
+        known = dense[~np.isnan(dense[:, j]), j]
+        if known.size:
+            out[j] = np.median(known)
+    return out
+
+
+def _levels(s: pd.Series) -> list[str]:
+    """Training levels of a categorical column, most frequent first (ties by value)."""
+    counts = _as_strings(s).value_counts()
+    return sorted(counts.index, key=lambda v: (-counts[v], v))
+
+
+def _codes(s: pd.Series, levels: list[str]) -> np.ndarray:
+    """Frequency-rank code of each value; -1 for missing and unseen values."""
+    return pd.Index(levels, dtype=object).get_indexer(_as_strings(s)).astype(np.int64)
+
+
+def _one_hot(s: pd.Series, levels: list[str]) -> np.ndarray:
+    """One column per training level, plus one for missing values; unseen values are all 0."""
+    codes = _codes(s, levels)
+    out = np.zeros((len(s), len(levels) + 1))
+    rows = np.flatnonzero(codes >= 0)
+    out[rows, codes[rows]] = 1.0
+    out[:, -1] = s.isna().to_numpy()
+    return out
+
+
+class _TextEncoder:
+    """TF-IDF of word (1-2) and character (2-4) n-grams; reduced by SVD when ``reduce``."""
+
+    def __init__(self, reduce: bool, random_state: int):
+        self.reduce = reduce
+        self.random_state = random_state
+
+    def fit(self, s: pd.Series) -> "_TextEncoder":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        docs = _docs(s)
+        min_df = 2 if len(docs) >= 50 else 1
+        self.vectorizers_ = []
+        for kwargs in ({"analyzer": "word", "ngram_range": (1, 2)}, {"analyzer": "char_wb", "ngram_range": (2, 4)}):
+            vec = TfidfVectorizer(min_df=min_df, max_features=TEXT_MAX_FEATURES, sublinear_tf=True,
+                                  dtype=np.float32, **kwargs)
+            try:
+                vec.fit(docs)
+            except ValueError:  # empty vocabulary: no word occurs min_df times
+                continue
+            self.vectorizers_.append(vec)
+        self.svd_ = None
+        if self.reduce and self.vectorizers_:
+            from sklearn.decomposition import TruncatedSVD
+
+            tfidf = self._tfidf(docs)
+            k = min(TEXT_COMPONENTS, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
+            if k >= 1:
+                self.svd_ = TruncatedSVD(k, random_state=self.random_state).fit(tfidf)
+        return self
+
+    def _tfidf(self, docs: list[str]) -> sparse.csr_matrix:
+        if not self.vectorizers_:
+            return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
+        return sparse.hstack([v.transform(docs) for v in self.vectorizers_], format="csr")
+
+    def transform(self, s: pd.Series) -> Any:
+        tfidf = self._tfidf(_docs(s))
+        if not self.reduce:
+            return tfidf
+        if self.svd_ is None:
+            return np.zeros((tfidf.shape[0], 0))
+        return self.svd_.transform(tfidf)
+
+
+def _docs(s: pd.Series) -> list[str]:
+    return ["" if v is None else v for v in _as_strings(s)]

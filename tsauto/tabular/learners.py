@@ -1,0 +1,193 @@
+"""Registry of tabular learners: name → estimator factory, search space, defaults, cost.
+
+Each entry builds a scikit-learn style estimator for a task with the native threads it is
+given (LightGBM and forest ``n_jobs``), and says which encoding of the featurizer it takes.
+Search spaces are functions of an Optuna trial; the search core prefixes the parameter names
+with the learner name. Heavy libraries are imported only when a learner is built.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ..exceptions import DataValidationError
+from ..learners.base import TimeLimitExceeded
+from .featurizer import Encoding
+from .metrics import TaskType
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a factory is told besides the learner's parameters."""
+
+    task: TaskType
+    threads: int = 1
+    random_state: int = 0
+    balanced: bool = False  # weight classes inversely to their frequency
+    rows: int = 0  # training rows
+
+
+SMALL_ROWS = 20_000  # LightGBM runs single-threaded below this many rows (threads cost more)
+
+
+@dataclass(frozen=True)
+class TabularLearner:
+    """A registry entry (``cost``: relative to LightGBM's defaults; cheap ones are tried first)."""
+
+    name: str
+    encoding: Encoding
+    factory: Callable[[dict[str, Any], Build], Any]
+    space: Callable[[TaskType, Any], dict[str, Any]]  # (task, Optuna trial) → parameters
+    defaults: Callable[[TaskType], dict[str, Any]]
+    cost: float
+    tasks: tuple[TaskType, ...] = ("classification", "regression")
+    stoppable: bool = False  # accepts a per-iteration deadline callback
+
+
+class _Deadline:
+    """LightGBM callback: stop training with :class:`TimeLimitExceeded` past ``deadline``."""
+
+    order = 0
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+
+    def __call__(self, env) -> None:
+        if time.monotonic() > self.deadline:
+            raise TimeLimitExceeded(f"LightGBM stopped at iteration {env.iteration}: time budget spent")
+
+
+def fit_estimator(entry: TabularLearner, estimator: Any, X: Any, y: np.ndarray, deadline: float | None) -> None:
+    """Fit ``estimator`` of ``entry``; a stoppable learner checks ``deadline`` every iteration.
+    Convergence warnings of iterative solvers are silenced: the score judges the fit."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if entry.stoppable and deadline is not None and np.isfinite(deadline):
+            estimator.fit(X, y, callbacks=[_Deadline(deadline)])
+        else:
+            estimator.fit(X, y)
+
+
+# ---------------------------------------------------------------------------------- LightGBM
+
+
+def _lightgbm(params: dict[str, Any], b: Build):
+    import lightgbm as lgb
+
+    cls = lgb.LGBMClassifier if b.task == "classification" else lgb.LGBMRegressor
+    extra = {"class_weight": "balanced"} if b.balanced else {}
+    threads = 1 if b.rows < SMALL_ROWS else b.threads
+    return cls(**params, subsample_freq=1, n_jobs=threads, random_state=b.random_state, verbose=-1, **extra)
+
+
+def _lightgbm_space(task: TaskType, trial) -> dict[str, Any]:
+    return {
+        "n_estimators": trial.suggest_int("n_estimators", 20, 1000, log=True),
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+        "num_leaves": trial.suggest_int("num_leaves", 4, 256, log=True),
+        "min_child_samples": trial.suggest_int("min_child_samples", 2, 100, log=True),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.3, 1.0),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True),
+    }
+
+
+def _lightgbm_defaults(task: TaskType) -> dict[str, Any]:
+    return {"n_estimators": 100, "learning_rate": 0.1, "num_leaves": 31, "min_child_samples": 20,
+            "colsample_bytree": 1.0, "subsample": 1.0, "reg_lambda": 0.0}
+
+
+# ---------------------------------------------------------------------------------- linear
+
+
+def _linear(params: dict[str, Any], b: Build):
+    if b.task == "classification":
+        from sklearn.linear_model import LogisticRegression
+
+        l1 = float(params["l1_ratio"])
+        return LogisticRegression(
+            C=params["C"], l1_ratio=l1, solver="lbfgs" if l1 == 0 else "saga",
+            max_iter=300 if l1 == 0 else 100, tol=1e-3 if l1 > 0 else 1e-4,
+            class_weight="balanced" if b.balanced else None, random_state=b.random_state,
+        )
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import ElasticNet
+    from sklearn.preprocessing import StandardScaler
+
+    net = ElasticNet(alpha=params["alpha"], l1_ratio=params["l1_ratio"], max_iter=2000, tol=1e-3,
+                     random_state=b.random_state)
+    return TransformedTargetRegressor(regressor=net, transformer=StandardScaler())
+
+
+def _linear_space(task: TaskType, trial) -> dict[str, Any]:
+    if task == "classification":
+        strength = {"C": trial.suggest_float("C", 1e-3, 100.0, log=True)}
+    else:
+        strength = {"alpha": trial.suggest_float("alpha", 1e-5, 1.0, log=True)}
+    return {**strength, "l1_ratio": trial.suggest_float("l1_ratio", 0.0, 1.0)}
+
+
+def _linear_defaults(task: TaskType) -> dict[str, Any]:
+    if task == "classification":
+        return {"C": 1.0, "l1_ratio": 0.0}
+    return {"alpha": 1e-3, "l1_ratio": 0.5}
+
+
+# ---------------------------------------------------------------------------------- forests
+
+
+def _forest(kind: str) -> Callable[[dict[str, Any], Build], Any]:
+    def factory(params: dict[str, Any], b: Build):
+        from sklearn import ensemble
+
+        name = {"rf": "RandomForest", "et": "ExtraTrees"}[kind]
+        if b.task == "classification":
+            cls = getattr(ensemble, f"{name}Classifier")
+            extra = {"class_weight": "balanced"} if b.balanced else {}
+        else:
+            cls, extra = getattr(ensemble, f"{name}Regressor"), {}
+        return cls(**params, n_jobs=b.threads, random_state=b.random_state, **extra)
+
+    return factory
+
+
+def _forest_space(task: TaskType, trial) -> dict[str, Any]:
+    return {
+        "n_estimators": trial.suggest_int("n_estimators", 50, 500, log=True),
+        "max_features": trial.suggest_float("max_features", 0.05, 1.0),
+        "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 32, log=True),
+    }
+
+
+def _forest_defaults(task: TaskType) -> dict[str, Any]:
+    return {"n_estimators": 100, "max_features": "sqrt" if task == "classification" else 1.0,
+            "min_samples_leaf": 1}
+
+
+LEARNERS: dict[str, TabularLearner] = {
+    e.name: e
+    for e in [
+        TabularLearner("lightgbm", "native", _lightgbm, _lightgbm_space, _lightgbm_defaults, 1.0,
+                       stoppable=True),
+        TabularLearner("linear", "linear", _linear, _linear_space, _linear_defaults, 0.5),
+        TabularLearner("extra_trees", "ordinal", _forest("et"), _forest_space, _forest_defaults, 2.0),
+        TabularLearner("random_forest", "ordinal", _forest("rf"), _forest_space, _forest_defaults, 3.0),
+    ]
+}
+"""Learner name → entry. ``linear`` is logistic regression (classification) or elastic net
+on a standardised target (regression), both elastic-net penalised on standardised features."""
+
+
+def learner(name: str, task: TaskType) -> TabularLearner:
+    """The registry entry ``name``, checked against ``task``."""
+    if name not in LEARNERS or task not in LEARNERS[name].tasks:
+        usable = sorted(n for n, e in LEARNERS.items() if task in e.tasks)
+        raise DataValidationError(f"unknown {task} learner {name!r}; choose from {usable}.")
+    return LEARNERS[name]

@@ -1,0 +1,130 @@
+"""Tables on the search core: candidates, search, ensemble selection, refit on all rows.
+
+The search core (:mod:`tsauto.search`) runs the trials; this module hands it the tabular
+learners with their spaces and a :class:`~tsauto.tabular.evaluator.TabularEvaluator`, selects
+the ensemble over the trials' out-of-fold predictions and refits its members on every row.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from typing import Callable, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..ensemble import greedy_ensemble
+from ..search import Candidate, Executor, Search, SearchSettings, Trial
+from .evaluator import TabularEvaluator
+from .learners import LEARNERS, learner
+from .metrics import TaskType
+from .model import TabularEnsemble
+
+log = logging.getLogger(__name__)
+
+ENSEMBLE_POOL = 20  # best trials the greedy selection chooses from
+REFIT_MARGIN = 1.3  # a refit on all rows costs about this much more than one fold's fit
+
+
+def candidates(task: TaskType, learners: Literal["auto"] | Sequence[str]) -> dict[str, Candidate]:
+    """The learners the search tries (``"auto"``: every registered learner of the task)."""
+    names = [n for n, e in LEARNERS.items() if task in e.tasks] if learners == "auto" else list(learners)
+    if not names:
+        raise ValueError("learners= is empty: name at least one learner.")
+    out = {}
+    for name in names:
+        entry = learner(name, task)
+        out[name] = Candidate(
+            name, space=functools.partial(entry.space, task), defaults=entry.defaults(task), cost=entry.cost
+        )
+    return out
+
+
+def run_search(
+    X: pd.DataFrame,
+    evaluator: TabularEvaluator,
+    candidates: dict[str, Candidate],
+    settings: SearchSettings,
+    executor: Executor,
+    ensemble: bool,
+    deadline: float | None = None,
+) -> tuple[TabularEnsemble, list[Trial], dict[int, float], float]:
+    """Search, select the ensemble over out-of-fold predictions, refit its members on all rows.
+
+    Members are refit best first while their measured fit time fits before ``deadline``; the
+    best trial is always refit. Returns the model, the trials, the weights by trial number and
+    the ensemble's out-of-fold loss.
+    """
+    trials = Search(candidates, evaluator, settings, executor).run()
+    ok = [t for t in trials if t.status == "ok"]
+    if not ok:
+        reasons = "; ".join(f"{t.learner}: {t.reason}" for t in trials[:5])
+        raise RuntimeError(f"every trial failed: {reasons}")
+    best = min(ok, key=lambda t: t.score)
+    weights = {best.number: 1.0}
+    if ensemble and len(ok) > 1:
+        top = sorted(ok, key=lambda t: t.score)[:ENSEMBLE_POOL]
+        w, _ = greedy_ensemble([t.oof for t in top], evaluator.oof_loss)
+        weights = {t.number: float(x) for t, x in zip(top, w) if x > 0}
+    by_number = {t.number: t for t in trials}
+    weights = _affordable(weights, by_number, best.number, len(evaluator.splits), deadline)
+    loss = evaluator.oof_loss(sum(w * by_number[n].oof for n, w in weights.items()))
+    log.info(
+        "ensemble %s: %s %.4f (best single %.4f)",
+        ", ".join(f"{by_number[n].learner}#{n}×{w:.2f}" for n, w in sorted(weights.items(), key=lambda x: -x[1])),
+        evaluator.metric.name,
+        evaluator.metric.to_value(loss),
+        evaluator.metric.to_value(best.score),
+    )
+    threads = max(1, min(os.cpu_count() or 1, executor.n_workers * executor.threads_per_trial()))
+    t0 = time.monotonic()
+    members = [(w, evaluator.make(by_number[n].learner, by_number[n].params)) for n, w in weights.items()]
+    model = TabularEnsemble(members).fit(X, evaluator.y, threads=threads)
+    log.info("refit %d member(s) on %d rows in %.1fs", len(members), len(X), time.monotonic() - t0)
+    return model, trials, weights, loss
+
+
+def _affordable(
+    weights: dict[int, float], trials: dict[int, Trial], best: int, folds: int, deadline: float | None
+) -> dict[int, float]:
+    """Keep the members whose refit (about one fold's fit, a bit more) fits before the deadline."""
+    if deadline is None:
+        return weights
+    left = deadline - time.monotonic()
+    kept, spent = {}, 0.0
+    for n in sorted(weights, key=lambda n: (n != best, -weights[n])):
+        cost = trials[n].fit_time / max(folds, 1) * REFIT_MARGIN
+        if n == best or spent + cost <= left:
+            kept[n] = weights[n]
+            spent += cost
+    total = sum(kept.values())
+    return {n: w / total for n, w in kept.items()}
+
+
+def leaderboard(
+    trials: list[Trial], weights: dict[int, float], metric_name: str, to_value: Callable[[float], float]
+) -> pd.DataFrame:
+    """One row per trial: learner, params, status, reason, fold and mean metric (in its usual
+    orientation), fit and predict time (summed over folds), ensemble weight."""
+    folds = [f"{metric_name}_fold{i}" for i in range(max(len(t.fold_scores) for t in trials))]
+    columns = ["trial", "learner", "params", "status", "reason", *folds, metric_name,
+               "fit_time", "predict_time", "weight"]
+    rows = [
+        {
+            "trial": t.number,
+            "learner": t.learner,
+            "params": repr(t.params),
+            "status": t.status,
+            "reason": t.reason,
+            **{f: to_value(v) for f, v in zip(folds, t.fold_scores)},
+            metric_name: to_value(t.score) if t.status == "ok" else np.nan,
+            "fit_time": t.fit_time,
+            "predict_time": t.predict_time,
+            "weight": weights.get(t.number, 0.0),
+        }
+        for t in trials
+    ]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,55 @@
+"""Validation splits of a table: stratified k-fold (classification), k-fold (regression), or
+one hold-out split for large tables. Yields index arrays; knows nothing of learners."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import numpy as np
+
+from .metrics import TaskType
+
+log = logging.getLogger(__name__)
+
+HOLDOUT_ROWS = 100_000  # above this many rows one hold-out split replaces k-fold
+HOLDOUT_SHARE = 0.2
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def auto_folds(n_rows: int) -> int:
+    """Folds for ``folds="auto"``: 5 up to 10,000 rows, 3 up to 100,000, then 1 (hold-out)."""
+    if n_rows > HOLDOUT_ROWS:
+        return 1
+    return 5 if n_rows <= 10_000 else 3
+
+
+def make_splits(
+    y: np.ndarray, task: TaskType, folds: int | Literal["auto"], random_state: int = 0
+) -> list[Split]:
+    """(train, valid) index pairs; ``folds=1`` is a single hold-out of 20 % of the rows.
+
+    Classification splits are stratified; with fewer rows in the rarest class than folds, the
+    number of folds is lowered to that count.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+    n = len(y)
+    k = auto_folds(n) if folds == "auto" else int(folds)
+    if k < 1:
+        raise ValueError(f"folds={folds!r}: give 'auto' or an integer >= 1.")
+    stratify = task == "classification"
+    if stratify:
+        smallest = int(np.bincount(y).min())
+        if k > smallest:
+            log.info("using %d folds: the rarest class has %d rows", max(smallest, 1), smallest)
+            k = max(smallest, 1)
+    if k == 1:
+        train, valid = train_test_split(
+            np.arange(n), test_size=HOLDOUT_SHARE, random_state=random_state,
+            stratify=y if stratify else None,
+        )
+        return [(np.sort(train), np.sort(valid))]
+    splitter = (StratifiedKFold if stratify else KFold)(k, shuffle=True, random_state=random_state)
+    return list(splitter.split(np.zeros(n), y))
