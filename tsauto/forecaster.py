@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Sequence
 
@@ -225,6 +225,7 @@ class Forecaster:
             deadline=None if budget is None else start + budget,
         )
         self.model_ = model
+        self.trials_ = [replace(t, oof=None) for t in trials]
         self.leaderboard_ = pd.DataFrame(
             [
                 _row(

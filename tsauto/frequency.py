@@ -46,6 +46,9 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
         return f"QS-{_quarter_anchor(sample[0].month, end=False)}"
     if 365 * _DAY <= step <= 366 * _DAY:
         return "YE" if sample.is_year_end.all() else "YS"
+    if step % _DAY == pd.Timedelta(0):
+        days = step // _DAY
+        return "D" if days == 1 else f"{days}D"
     return to_offset(step).freqstr
 
 

@@ -35,7 +35,7 @@ FORECASTERS: dict[str, Entry] = {
     "croston": Entry(".learners.intermittent", "Croston", 0.2),
     "tsb": Entry(".learners.intermittent", "TSB", 0.2),
     "auto_arima": Entry(".learners.arima", "AutoARIMALearner", 5.0),
-    "prophet": Entry(".learners.prophet", "ProphetLearner", 4.0),
+    "prophet": Entry(".learners.prophet", "ProphetLearner", 1.5),
     "tcn": Entry(".learners.tcn", "TCNLearner", 6.0),
 }
 

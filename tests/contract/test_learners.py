@@ -20,6 +20,7 @@ from tsauto.learners.fallback import WithFallback
 FAST = {
     "lightgbm": {"params": {"num_boost_round": 60}},
     "tcn": {"max_epochs": 3, "channels": 8, "max_time": 20.0},
+    "auto_arima": {"max_p": 1, "max_q": 1},
 }
 H = 6
 TASK = Task(horizon=H, season=12, seasons=(12,), quantiles=(0.1, 0.9), n_jobs=1, random_state=0)

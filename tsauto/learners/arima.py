@@ -7,9 +7,9 @@ Fit (per series, see :class:`~tsauto.learners.local.LocalLearner`):
 * seasonal differencing ``D`` by the seasonal-strength rule of R's ``auto.arima`` and
   statsforecast (``seasonal_test="seas"``: STL strength > 0.64 → D=1), or pmdarima's tests;
 * a stepwise search over bounded orders, each candidate fitted by L-BFGS on the differenced
-  series (``simple_differencing``) with the variance concentrated out: the differencing states
-  leave the Kalman filter, which makes seasonal candidates several times faster (m=24: 52 → 27
-  states) with the same likelihood;
+  series (``simple_differencing``, the likelihood R's ``arima`` maximises) with the variance
+  concentrated out: the differencing states leave the Kalman filter, which makes seasonal
+  candidates several times faster (ARIMA(2,1,2)(0,1,1)[24]: 52 → 27 states, ~5x);
 * known-future covariates (``series.exog``) enter as regressors with ARIMA errors; covariates
   constant over a series are left out for it;
 * a constant only while ``d + D < 2`` (R's rule; pmdarima's stepwise toggle may add one to a

@@ -31,6 +31,7 @@ from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
 from ..data import Panel
+from ..exceptions import DataValidationError
 from .base import Forecast, Learner, LearnerTags, Task
 from .baselines import seasonal_naive_forecast
 
@@ -141,6 +142,12 @@ class LocalLearner(Learner):
 
     def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
         task = self.task_
+        missing = [c for c in history.schema.known_future if c not in future]
+        if missing:
+            raise DataValidationError(
+                f"{self.name}: known-future covariates {missing} have no values over the "
+                "horizon: pass future= with them."
+            )
         states = self._states_for(history)
         items = list(_series(history, future, task.horizon))
         jobs = [(s, item) for s, item in zip(states, items)]

@@ -44,7 +44,9 @@ if TYPE_CHECKING:  # torch loads only when a TCN is fitted or used
 log = logging.getLogger(__name__)
 
 MAX_LEVELS = 10
-EMA_DECAY = float(os.environ.get("TCN_EMA", 0.99))
+MAX_CONTEXT = 512
+EMA_DECAY = 0.99  # per step, of the weight average that is evaluated and kept
+ACT = os.environ.get("TCN_ACT", "gelu")
 _EPS = 1e-8
 
 
@@ -101,9 +103,9 @@ class TCNLearner(Learner):
         channels: int = 32,
         levels: int | Literal["auto"] = "auto",
         kernel_size: int = 3,
-        dropout: float = 0.1,
-        learning_rate: float = 1e-3,
-        batch_size: int = 256,
+        dropout: float = 0.0,
+        learning_rate: float = 3e-3,
+        batch_size: int = 64,
         max_epochs: int = 100,
         patience: int = 5,
         max_time: float | None = 60.0,
@@ -190,9 +192,9 @@ class TCNLearner(Learner):
                     f"context_length={self.context_length}: use a positive integer or 'auto'."
                 )
             return int(self.context_length)
-        wanted = max(4 * task.season, 2 * task.horizon)
-        longest = int(panel.lengths.max()) - task.horizon
-        return int(max(min(wanted, longest), task.horizon, 2))
+        wanted = min(max(7 * task.season, 3 * task.horizon), MAX_CONTEXT)
+        typical = int(np.median(panel.lengths)) - task.horizon
+        return int(max(min(wanted, typical), task.horizon, 2))
 
     def _levels(self, context: int) -> int:
         if self.levels != "auto":
@@ -502,9 +504,9 @@ def _classes() -> dict[str, type]:
             self.skip = nn.Conv1d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            h = self.drop(F.gelu(self.conv1(F.pad(x, (self.pad, 0)))))
-            h = self.drop(F.gelu(self.conv2(F.pad(h, (self.pad, 0)))))
-            return F.gelu(h + self.skip(x))
+            h = self.drop(getattr(F, ACT)(self.conv1(F.pad(x, (self.pad, 0)))))
+            h = self.drop(getattr(F, ACT)(self.conv2(F.pad(h, (self.pad, 0)))))
+            return getattr(F, ACT)(h + self.skip(x))
 
     class TCN(nn.Module):
         """Dilated causal residual blocks; last hidden state + linear skip → (B, H, Q).
