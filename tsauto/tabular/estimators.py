@@ -19,7 +19,7 @@ import pandas as pd
 from ..data import read_table
 from ..exceptions import DataValidationError, NotFittedError
 from . import checks as C
-from .featurizer import Featurization, infer_kinds
+from .featurizer import Featurization, feature_width, infer_kinds
 from .metrics import TaskType, resolve_metric
 from .splitting import make_splits
 
@@ -127,15 +127,17 @@ class _TabularEstimator(ABC):
         evaluator = TabularEvaluator(features, y, kinds, self._task, metric, splits, n_classes, balanced,
                                      self.random_state)
         budget = None if self.time_budget is None else float(self.time_budget)
-        elapsed = time.monotonic() - start
+        search_budget = None if budget is None else max(1.0, SEARCH_SHARE * budget - (time.monotonic() - start))
+        chosen, learner_checks = candidates(
+            self._task, self.learners, len(y), feature_width(kinds), len(splits), search_budget
+        )
+        found += learner_checks
         settings = SearchSettings(
-            time_budget=None if budget is None else max(1.0, SEARCH_SHARE * budget - elapsed),
-            max_trials=self.max_trials,
-            n_jobs=self.n_jobs,
+            time_budget=search_budget, max_trials=self.max_trials, n_jobs=self.n_jobs,
             random_state=self.random_state,
         )
         model, trials, weights, loss = run_search(
-            features, evaluator, candidates(self._task, self.learners), settings, executor, self.ensemble,
+            features, evaluator, chosen, settings, executor, self.ensemble,
             deadline=None if budget is None else start + budget,
         )
         self.model_ = model

@@ -38,6 +38,7 @@ TEXT_MAX_FEATURES = 10_000  # TF-IDF vocabulary per analyser (words, characters)
 SAMPLE = 1000  # values inspected to recognise dates and text
 DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
 TIME_PARTS = ("hour", "minute")
+DATE_ACTION = f"expanded into {', '.join(DATE_PARTS)} (and {', '.join(TIME_PARTS)} when times vary)"
 
 
 def infer_kinds(X: pd.DataFrame, featurization: Featurization = "auto") -> tuple[dict[str, Kind], list[Check]]:
@@ -81,6 +82,12 @@ def infer_kinds(X: pd.DataFrame, featurization: Featurization = "auto") -> tuple
             "give columns with information, or set featurization= per column."
         )
     return kinds, checks
+
+
+def feature_width(kinds: Mapping[str, Kind]) -> int:
+    """About how many columns the ordinal encoding makes of these kinds."""
+    per_kind = {"numeric": 1, "categorical": 1, "datetime": len(DATE_PARTS), "text": TEXT_COMPONENTS, "drop": 0}
+    return sum(per_kind[k] for k in kinds.values())
 
 
 def _numeric_like(s: pd.Series) -> bool:
@@ -133,8 +140,6 @@ def _iso_dates(sample: pd.Series) -> bool:
     parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
     return bool(parsed.notna().all())
 
-
-DATE_ACTION = f"expanded into {', '.join(DATE_PARTS)} (and {', '.join(TIME_PARTS)} when times vary)"
 
 
 def _as_dates(s: pd.Series) -> pd.Series:

@@ -47,6 +47,17 @@ class TabularLearner:
     cost: float
     tasks: tuple[TaskType, ...] = ("classification", "regression")
     stoppable: bool = False  # accepts a per-iteration deadline callback
+    # seconds per unit of rows·log2(rows)·features-per-split of one default fit on one core
+    # (measured on real tables, upper range); None: cheap enough to always try
+    seconds_per_unit: float | None = None
+
+    def default_fit_seconds(self, task: TaskType, rows: int, width: int) -> float:
+        """Rough time of one default fit on ``rows`` × ``width`` features (0 when unknown)."""
+        if self.seconds_per_unit is None or rows < 2:
+            return 0.0
+        share = self.defaults(task).get("max_features", 1.0)
+        per_split = np.sqrt(width) if share == "sqrt" else float(share) * width
+        return self.seconds_per_unit * rows * np.log2(rows) * max(per_split, 1.0)
 
 
 class _Deadline:
@@ -160,7 +171,7 @@ def _forest(kind: str) -> Callable[[dict[str, Any], Build], Any]:
 
 def _forest_space(task: TaskType, trial) -> dict[str, Any]:
     return {
-        "n_estimators": trial.suggest_int("n_estimators", 50, 500, log=True),
+        "n_estimators": trial.suggest_int("n_estimators", 50, 300, log=True),
         "max_features": trial.suggest_float("max_features", 0.05, 1.0),
         "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 32, log=True),
     }
@@ -177,8 +188,10 @@ LEARNERS: dict[str, TabularLearner] = {
         TabularLearner("lightgbm", "native", _lightgbm, _lightgbm_space, _lightgbm_defaults, 1.0,
                        stoppable=True),
         TabularLearner("linear", "linear", _linear, _linear_space, _linear_defaults, 0.5),
-        TabularLearner("extra_trees", "ordinal", _forest("et"), _forest_space, _forest_defaults, 2.0),
-        TabularLearner("random_forest", "ordinal", _forest("rf"), _forest_space, _forest_defaults, 3.0),
+        TabularLearner("extra_trees", "ordinal", _forest("et"), _forest_space, _forest_defaults, 2.0,
+                       seconds_per_unit=3e-6),
+        TabularLearner("random_forest", "ordinal", _forest("rf"), _forest_space, _forest_defaults, 3.0,
+                       seconds_per_unit=6e-6),
     ]
 }
 """Learner name → entry. ``linear`` is logistic regression (classification) or elastic net

@@ -55,20 +55,30 @@ def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
 
 
 def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
-    from sklearn.metrics import log_loss
-
     p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0)
-    return float(log_loss(y, p / p.sum(axis=1, keepdims=True), labels=np.arange(p.shape[1])))
+    p = p / p.sum(axis=1, keepdims=True)
+    return float(-np.mean(np.log(p[np.arange(len(y)), np.asarray(y, dtype=np.int64)])))
+
+
+def _binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve by the rank-sum (Mann-Whitney) formula, ties averaged."""
+    from scipy.stats import rankdata
+
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("ROC AUC needs both classes among the scored rows")
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    proba = np.asarray(proba)
+    proba = np.asarray(proba, dtype=np.float64)
+    y = np.asarray(y)
     if proba.shape[1] == 2:
-        return float(roc_auc_score(y, proba[:, 1]))
+        return _binary_auc(y == 1, proba[:, 1])
     p = proba / proba.sum(axis=1, keepdims=True)
-    return float(roc_auc_score(y, p, multi_class="ovr", average="macro", labels=np.arange(p.shape[1])))
+    return float(np.mean([_binary_auc(y == k, p[:, k]) for k in range(p.shape[1])]))
 
 
 def _f1(y: np.ndarray, proba: np.ndarray) -> float:

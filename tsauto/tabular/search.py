@@ -9,38 +9,63 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from typing import Callable, Literal, Sequence
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from ..ensemble import greedy_ensemble
 from ..search import Candidate, Executor, Search, SearchSettings, Trial
+from .checks import Check
 from .evaluator import TabularEvaluator
 from .learners import LEARNERS, learner
 from .metrics import TaskType
 from .model import TabularEnsemble
+from .splitting import HOLDOUT_SHARE
 
 log = logging.getLogger(__name__)
 
+SLOW_SHARE = 0.3  # learners whose default trial would take more of the search budget are left out
 ENSEMBLE_POOL = 20  # best trials the greedy selection chooses from
-REFIT_MARGIN = 1.3  # a refit on all rows costs about this much more than one fold's fit
+REFIT_MARGIN = 1.2  # safety factor on the refit time predicted from the folds' fit times
 
 
-def candidates(task: TaskType, learners: Literal["auto"] | Sequence[str]) -> dict[str, Candidate]:
-    """The learners the search tries (``"auto"``: every registered learner of the task)."""
-    names = [n for n, e in LEARNERS.items() if task in e.tasks] if learners == "auto" else list(learners)
+def candidates(
+    task: TaskType,
+    learners: Literal["auto"] | Sequence[str],
+    rows: int,
+    width: int,
+    folds: int,
+    search_budget: float | None,
+) -> tuple[dict[str, Candidate], list[Check]]:
+    """The learners the search tries, and the data checks about them.
+
+    ``"auto"``: every registered learner of the task, less those whose default trial (``folds``
+    fits on the training part of ``rows`` rows with ``width`` features) would take more than
+    ``SLOW_SHARE`` of the search budget; a list is taken as it is.
+    """
+    auto = learners == "auto"
+    names = [n for n, e in LEARNERS.items() if task in e.tasks] if auto else list(learners)
     if not names:
         raise ValueError("learners= is empty: name at least one learner.")
-    out = {}
+    out, checks = {}, []
+    train_rows = int(rows * (1 - 1 / folds)) if folds > 1 else int(rows * (1 - HOLDOUT_SHARE))
     for name in names:
         entry = learner(name, task)
+        estimate = folds * entry.default_fit_seconds(task, train_rows, width)
+        if auto and search_budget is not None and estimate > SLOW_SHARE * search_budget:
+            log.info("leaving out %s: about %.0fs for its default trial", name, estimate)
+            checks.append(Check(
+                "learners", "", f"{name}: about {estimate:.0f}s for one trial of a {search_budget:.0f}s search",
+                "left out (learners='auto'; a larger time_budget keeps it)",
+            ))
+            continue
         out[name] = Candidate(
             name, space=functools.partial(entry.space, task), defaults=entry.defaults(task), cost=entry.cost
         )
-    return out
+    return out, checks
 
 
 def run_search(
@@ -70,7 +95,9 @@ def run_search(
         w, _ = greedy_ensemble([t.oof for t in top], evaluator.oof_loss)
         weights = {t.number: float(x) for t, x in zip(top, w) if x > 0}
     by_number = {t.number: t for t in trials}
-    weights = _affordable(weights, by_number, best.number, len(evaluator.splits), deadline)
+    growth = len(X) / np.mean([len(train) for train, _ in evaluator.splits])  # refit rows / fold rows
+    per_fit = {n: by_number[n].fit_time / len(evaluator.splits) * growth * REFIT_MARGIN for n in weights}
+    weights = _affordable(weights, per_fit, best.number, deadline)
     loss = evaluator.oof_loss(sum(w * by_number[n].oof for n, w in weights.items()))
     log.info(
         "ensemble %s: %s %.4f (best single %.4f)",
@@ -79,27 +106,30 @@ def run_search(
         evaluator.metric.to_value(loss),
         evaluator.metric.to_value(best.score),
     )
-    threads = max(1, min(os.cpu_count() or 1, executor.n_workers * executor.threads_per_trial()))
+    # the refit runs with the threads each trial had, so that the trials' times predict it (two
+    # threads next to other busy processes can run many times slower than one)
+    threads = executor.threads_per_trial()
     t0 = time.monotonic()
     members = [(w, evaluator.make(by_number[n].learner, by_number[n].params)) for n, w in weights.items()]
-    model = TabularEnsemble(members).fit(X, evaluator.y, threads=threads)
+    with threadpool_limits(threads):
+        model = TabularEnsemble(members).fit(X, evaluator.y, threads=threads)
     log.info("refit %d member(s) on %d rows in %.1fs", len(members), len(X), time.monotonic() - t0)
     return model, trials, weights, loss
 
 
 def _affordable(
-    weights: dict[int, float], trials: dict[int, Trial], best: int, folds: int, deadline: float | None
+    weights: dict[int, float], cost: dict[int, float], best: int, deadline: float | None
 ) -> dict[int, float]:
-    """Keep the members whose refit (about one fold's fit, a bit more) fits before the deadline."""
+    """Keep the members whose estimated refit ``cost`` (seconds) fits before the deadline, the
+    heaviest first; the best trial is always kept."""
     if deadline is None:
         return weights
     left = deadline - time.monotonic()
     kept, spent = {}, 0.0
     for n in sorted(weights, key=lambda n: (n != best, -weights[n])):
-        cost = trials[n].fit_time / max(folds, 1) * REFIT_MARGIN
-        if n == best or spent + cost <= left:
+        if n == best or spent + cost[n] <= left:
             kept[n] = weights[n]
-            spent += cost
+            spent += cost[n]
     total = sum(kept.values())
     return {n: w / total for n, w in kept.items()}
 
