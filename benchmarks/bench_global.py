@@ -65,6 +65,16 @@ SETS = {
     "weekly": {"horizon": 13, "m4_season": 1},
 }
 WARMUP_SERIES = 4
+# The tsauto code this benchmark exercises (edits to it during a run are reported).
+RELEVANT = (
+    "tsauto/features",
+    "tsauto/learners/lightgbm.py",
+    "tsauto/learners/base.py",
+    "tsauto/learners/fallback.py",
+    "tsauto/forecaster.py",
+    "tsauto/data.py",
+    "tsauto/frequency.py",
+)
 
 # tsauto's LightGBM parameter names -> LGBMRegressor's (scikit-learn API) names.
 SKLEARN_NAMES = {
@@ -479,7 +489,36 @@ def _short(lags: list[int]) -> str:
     return "[" + ", ".join(runs) + "]"
 
 
-def report(results: dict[str, dict[str, Any]], args, started: str, load: tuple) -> str:
+def git_state() -> str:
+    """The commit of the working tree, and whether tsauto/ differs from it."""
+    import subprocess
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", "-C", str(ROOT), *cmd], capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", *RELEVANT)
+    return f"commit {commit}" + (" with uncommitted changes to the code measured" if dirty else "")
+
+
+def code_digest() -> str:
+    """A hash of the tsauto files this benchmark exercises, to notice edits during a run."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for rel in RELEVANT:
+        for f in sorted((ROOT / rel).rglob("*.py")) if (ROOT / rel).is_dir() else [ROOT / rel]:
+            h.update(f.read_bytes() if f.exists() else b"")
+    return h.hexdigest()
+
+
+def report(
+    results: dict[str, dict[str, Any]], args, started: str, load: tuple, code: str
+) -> str:
     import lightgbm
     import mlforecast
 
@@ -499,7 +538,7 @@ def report(results: dict[str, dict[str, Any]], args, started: str, load: tuple) 
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
         f"load average at start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f} "
         "(a load above 0 means other processes shared the cores: timings are then noisy). "
-        f"Python {platform.python_version()}, tsauto {tsauto.__version__}, "
+        f"Python {platform.python_version()}, tsauto {tsauto.__version__} ({code}), "
         f"mlforecast {mlforecast.__version__}, lightgbm {lightgbm.__version__}, "
         f"numpy {np.__version__}, pandas {pd.__version__}."
         + (" **Quick run on a subset of series.**" if args.quick else ""),
@@ -561,6 +600,8 @@ def main(argv: list[str] | None = None) -> None:
     n_series = args.series if args.quick else None
     started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     load = os.getloadavg()
+    code, digest = git_state(), code_digest()
+    log.info("tsauto %s", code)
     log.info("sets %s, %s, load average %.2f", args.sets,
              f"{n_series} series each" if n_series else "all series", load[0])
 
@@ -590,7 +631,10 @@ def main(argv: list[str] | None = None) -> None:
         results[group] = res
         print("\n" + set_section(group, res), flush=True)
 
-    text = report(results, args, started, load)
+    if code_digest() != digest:
+        log.warning("the tsauto code measured changed during the run: rerun")
+        code = f"{code}; **the code measured changed during the run: rerun**"
+    text = report(results, args, started, load, code)
     if out is not None:
         write_section(out, text)
         log.info("wrote section %r of %s", SECTION, out)

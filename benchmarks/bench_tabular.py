@@ -46,8 +46,16 @@ log = logging.getLogger("bench_tabular")
 
 SECTION = "bench_tabular"
 SETS = [
-    "adult", "bank_marketing", "credit_g", "phoneme", "kc1", "magic_telescope",
-    "california_housing", "abalone", "wine_quality", "bike_sharing",
+    "adult",
+    "bank_marketing",
+    "credit_g",
+    "phoneme",
+    "kc1",
+    "magic_telescope",
+    "california_housing",
+    "abalone",
+    "wine_quality",
+    "bike_sharing",
 ]
 QUICK_SETS = ["credit_g", "phoneme", "abalone"]
 TOOLS = ("tsauto", "flaml")
@@ -63,7 +71,10 @@ def load_split(name: str) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
     if name == "adult":
         return df, datasets.load_tabular_test(name)[0], target, task
     train, test = train_test_split(
-        df, test_size=0.25, random_state=0, stratify=df[target] if task == "classification" else None
+        df,
+        test_size=0.25,
+        random_state=0,
+        stratify=df[target] if task == "classification" else None,
     )
     return train.reset_index(drop=True), test.reset_index(drop=True), target, task
 
@@ -116,8 +127,13 @@ def run_tool(tool: str, name: str, budget: float) -> dict[str, Any]:
     else:
         truth = test[target].to_numpy(dtype=np.float64)
     return {
-        "tool": tool, "metric": metric, "value": METRICS[metric].fn(truth, pred),
-        "fit_s": fit_s, "predict_s": predict_s, "best": best, "trials": trials,
+        "tool": tool,
+        "metric": metric,
+        "value": METRICS[metric].fn(truth, pred),
+        "fit_s": fit_s,
+        "predict_s": predict_s,
+        "best": best,
+        "trials": trials,
         "rows": (len(train), len(test)),
     }
 
@@ -136,9 +152,11 @@ def _better(metric: str, a: float, b: float) -> str:
 
 
 def table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
-    head = ("| data set | train / test rows | metric | tsauto | FLAML | better | tsauto fit s | "
-            "FLAML fit s | tsauto predict s | FLAML predict s | tsauto trials | FLAML trials | "
-            "tsauto model | FLAML best |")
+    head = (
+        "| data set | train / test rows | metric | tsauto | FLAML | better | tsauto fit s | "
+        "FLAML fit s | tsauto predict s | FLAML predict s | tsauto trials | FLAML trials | "
+        "tsauto model | FLAML best |"
+    )
     lines = [head, "|" + " --- |" * (head.count("|") - 1)]
     for name, r in results.items():
         ts, fl = r["tsauto"], r["flaml"]
@@ -146,7 +164,8 @@ def table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
         lines.append(
             f"| {name} | {ts['rows'][0]:,} / {ts['rows'][1]:,} | {ts['metric']} | "
             f"{ts['value']:.{digits}f} | {fl['value']:.{digits}f} | "
-            f"{_better(ts['metric'], ts['value'], fl['value'])} | {ts['fit_s']:.1f} | {fl['fit_s']:.1f} | "
+            f"{_better(ts['metric'], ts['value'], fl['value'])} | "
+            f"{ts['fit_s']:.1f} | {fl['fit_s']:.1f} | "
             f"{ts['predict_s']:.2f} | {fl['predict_s']:.2f} | {ts['trials']} | {fl['trials']} | "
             f"{ts['best']} | {fl['best']} |"
         )
@@ -163,18 +182,23 @@ def report(results: dict, args, started: str, load: tuple) -> str:
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
-    wins = sum(_better(r["tsauto"]["metric"], r["tsauto"]["value"], r["flaml"]["value"]) == "tsauto"
-               for r in results.values())
+    wins = sum(
+        _better(r["tsauto"]["metric"], r["tsauto"]["value"], r["flaml"]["value"]) == "tsauto"
+        for r in results.values()
+    )
     head = [
         "## Tabular AutoML: tsauto vs FLAML (`benchmarks/bench_tabular.py`)",
         "",
         f"Run {started} on {os.cpu_count()} cores ({cpu}); load average at start {load[0]:.2f}, "
         f"at end {os.getloadavg()[0]:.2f} (above 0: other processes shared the cores). "
-        f"Python {platform.python_version()}, tsauto {tsauto.__version__}, FLAML {flaml.__version__}, "
-        f"lightgbm {lightgbm.__version__}, scikit-learn {sklearn.__version__}, pandas {pd.__version__}."
+        f"Python {platform.python_version()}, tsauto {tsauto.__version__}, "
+        f"FLAML {flaml.__version__}, lightgbm {lightgbm.__version__}, "
+        f"scikit-learn {sklearn.__version__}, pandas {pd.__version__}."
         + (" **Quick run.**" if args.quick else ""),
         "",
         f"How: `time_budget={args.budget:g}` s for each tool on each data set, the same training "
@@ -200,9 +224,13 @@ def write_section(path: Path, text: str) -> None:
     """Replace this script's section of ``path`` (between its markers), or append it."""
     start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
     block = f"{start}\n{text.rstrip()}\n{end}\n"
-    old = path.read_text() if path.exists() else (
-        "# Benchmark results\n\nEach section is written by its own script in `benchmarks/` "
-        "(see `benchmarks/README.md`); rerunning a script replaces only its section.\n\n"
+    old = (
+        path.read_text()
+        if path.exists()
+        else (
+            "# Benchmark results\n\nEach section is written by its own script in `benchmarks/` "
+            "(see `benchmarks/README.md`); rerunning a script replaces only its section.\n\n"
+        )
     )
     if start in old and end in old:
         before, rest = old.split(start, 1)
@@ -217,11 +245,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", choices=SETS, default=None)
     parser.add_argument("--budget", type=float, default=None, help="seconds per tool and set (60)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: {', '.join(QUICK_SETS)} at 15 s; prints, writes nothing "
-                             "unless --out is given")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="results file (default benchmarks/RESULTS.md; none with --quick)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: {', '.join(QUICK_SETS)} at 15 s; prints, writes nothing "
+        "unless --out is given",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results file (default benchmarks/RESULTS.md; none with --quick)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args.sets = args.sets or (QUICK_SETS if args.quick else SETS)
@@ -235,7 +270,15 @@ def main(argv: list[str] | None = None) -> None:
         results[name] = {}
         for tool in TOOLS:
             r = _in_child(run_tool, tool, name, args.budget)
-            log.info("%s %s: %s %.4f, fit %.1fs, %s", name, tool, r["metric"], r["value"], r["fit_s"], r["best"])
+            log.info(
+                "%s %s: %s %.4f, fit %.1fs, %s",
+                name,
+                tool,
+                r["metric"],
+                r["value"],
+                r["fit_s"],
+                r["best"],
+            )
             results[name][tool] = r
     text = report(results, args, started, load)
     if out is not None:

@@ -19,6 +19,10 @@ class IncompatibleModelError(TsautoError):
     """A saved model cannot be loaded by this version of tsauto."""
 
 
+class SearchFailedError(TsautoError, RuntimeError):
+    """No trial of a search succeeded (each failed or ran out of time)."""
+
+
 class DatasetNotFoundError(TsautoError, FileNotFoundError):
     """A real data set file is not where tsauto looked for it."""
 

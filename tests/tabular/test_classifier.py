@@ -40,7 +40,9 @@ def test_numeric_coded_target_keeps_its_labels(phoneme_small) -> None:
 
 def test_boolean_imbalanced_target_gets_class_weights(kc1) -> None:
     df, target = kc1
-    clf = Classifier(target, metric="balanced_accuracy", max_trials=2, learners=["linear"], **FAST).fit(df)
+    clf = Classifier(
+        target, metric="balanced_accuracy", max_trials=2, learners=["linear"], **FAST
+    ).fit(df)
     assert list(clf.predict_proba(df.head()).columns) == [False, True]
     checks = clf.guardrails().set_index("check")
     assert "balanced class weights" in checks.loc["class_imbalance", "action"]
@@ -60,8 +62,19 @@ def test_leaderboard_has_one_row_per_trial_and_the_ensemble_weights() -> None:
     clf = Classifier("malignant", max_trials=5, learners=["linear", "lightgbm"], **FAST).fit(X, y)
     board = clf.leaderboard()
     assert len(board) == 5
-    assert {"trial", "learner", "params", "status", "reason", "roc_auc", "roc_auc_fold0",
-            "roc_auc_fold2", "fit_time", "predict_time", "weight"} <= set(board.columns)
+    assert {
+        "trial",
+        "learner",
+        "params",
+        "status",
+        "reason",
+        "roc_auc",
+        "roc_auc_fold0",
+        "roc_auc_fold2",
+        "fit_time",
+        "predict_time",
+        "weight",
+    } <= set(board.columns)
     assert (board["status"] == "ok").all()
     assert board["weight"].sum() == pytest.approx(1.0)
     assert board["params"].nunique() >= 4  # the search explored parameters
@@ -71,7 +84,9 @@ def test_leaderboard_has_one_row_per_trial_and_the_ensemble_weights() -> None:
 def test_unseen_categories_at_predict_time(credit_g) -> None:
     df, target = credit_g
     train = df[df["purpose"] != "retraining"]
-    clf = Classifier(target, max_trials=3, learners=["lightgbm", "linear", "extra_trees"], **FAST).fit(train)
+    clf = Classifier(
+        target, max_trials=3, learners=["lightgbm", "linear", "extra_trees"], **FAST
+    ).fit(train)
     new = df[df["purpose"] == "retraining"].copy()
     new.loc[new.index[:3], "housing"] = "houseboat"  # never seen at all
     proba = clf.predict_proba(new)
@@ -112,3 +127,26 @@ def test_save_load_round_trip(credit_g, tmp_path) -> None:
         from tsauto import Regressor
 
         Regressor.load(path)
+
+
+def test_failing_learner_is_recorded_and_an_all_failed_search_is_a_clear_error(
+    credit_g, monkeypatch
+) -> None:
+    from tsauto.exceptions import SearchFailedError
+    from tsauto.tabular import learners
+
+    def broken(params, build):
+        raise RuntimeError("this learner always fails")
+
+    entry = learners.TabularLearner(
+        "broken", "ordinal", broken, lambda task, trial: {}, lambda task: {}, 0.1
+    )
+    monkeypatch.setitem(learners.LEARNERS, "broken", entry)
+    df, target = credit_g
+    clf = Classifier(target, max_trials=2, learners=["broken", "linear"], **FAST).fit(df)
+    board = clf.leaderboard().set_index("learner")
+    assert board.loc["broken", "status"] == "failed"
+    assert "always fails" in board.loc["broken", "reason"]
+    assert board.loc["linear", "weight"] == 1.0
+    with pytest.raises(SearchFailedError, match="always fails"):
+        Classifier(target, max_trials=1, learners=["broken"], **FAST).fit(df)

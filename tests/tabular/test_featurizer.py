@@ -16,7 +16,14 @@ FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
 
 def _with_description(df: pd.DataFrame) -> pd.DataFrame:
     """A free-text column written from six categorical fields of the same rows."""
-    fields = ["purpose", "credit_history", "job", "housing", "property_magnitude", "personal_status"]
+    fields = [
+        "purpose",
+        "credit_history",
+        "job",
+        "housing",
+        "property_magnitude",
+        "personal_status",
+    ]
     return df.assign(description=df[fields].astype(str).agg(". ".join, axis=1))
 
 
@@ -34,8 +41,13 @@ def test_kinds_and_checks_of_a_mixed_table(credit_g) -> None:
     assert kinds["empty"] == kinds["row"] == kinds["country"] == "drop"
     assert kinds["purpose"] == "categorical" and kinds["age"] == "numeric"
     found = {(c.check, c.column) for c in checks}
-    assert {("all_missing", "empty"), ("id_like", "row"), ("constant", "country"),
-            ("text", "description"), ("datetime", "opened")} <= found
+    assert {
+        ("all_missing", "empty"),
+        ("id_like", "row"),
+        ("constant", "country"),
+        ("text", "description"),
+        ("datetime", "opened"),
+    } <= found
 
 
 def test_featurization_off_and_per_column(credit_g) -> None:
@@ -76,7 +88,7 @@ def test_encodings_learn_from_training_rows_only(credit_g, encoding) -> None:
 
 def test_text_column_is_used_end_to_end(credit_g) -> None:
     df, target = credit_g
-    data = _with_description(df)[["description", "age", "credit_amount", target]]
+    data = _with_description(df.head(600))[["description", "age", "credit_amount", target]]
     clf = Classifier(target, max_trials=2, learners=["linear", "lightgbm"], **FAST).fit(data)
     assert clf.kinds_["description"] == "text"
     assert clf.leaderboard()["roc_auc"].max() > 0.6  # the text carries the signal
@@ -104,3 +116,9 @@ def test_leakage_suspects(credit_g) -> None:
     assert leaks.loc["verdict", "action"] == "dropped"
     assert "neighbouring row" in leaks.loc["previous", "finding"]
     assert clf.kinds_["verdict"] == "drop" and clf.kinds_["previous"] == "categorical"
+
+
+def test_a_numeric_override_of_text_values_fails_at_once(credit_g) -> None:
+    df, target = credit_g
+    with pytest.raises(DataValidationError, match="'purpose' is numeric for the model"):
+        Classifier(target, featurization={"purpose": "numeric"}, max_trials=1, **FAST).fit(df)

@@ -11,7 +11,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Sequence
+from typing import Any, ClassVar, Literal, Self, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import pandas as pd
 from ..data import read_table
 from ..exceptions import DataValidationError, NotFittedError
 from . import checks as C
-from .featurizer import Featurization, feature_width, infer_kinds
+from .featurizer import Featurization, Kind, feature_width, infer_kinds
 from .metrics import TaskType, resolve_metric
 from .splitting import make_splits
 
@@ -91,7 +91,7 @@ class _TabularEstimator(ABC):
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X: Table, y: Any = None) -> "_TabularEstimator":
+    def fit(self, X: Table, y: Any = None) -> Self:
         """Search, ensemble and refit on ``X`` (a table holding the target column, or the
         features with the target given as ``y``); returns self."""
         from ..search import Executor, SearchSettings
@@ -99,46 +99,41 @@ class _TabularEstimator(ABC):
         from .search import candidates, leaderboard, run_search
 
         start = time.monotonic()
-        data = self._training_table(X, y)
-        features = data.drop(columns=self.target)
-        labels = data[self.target]
-        found: list[C.Check] = []
-        if labels.isna().any():
-            n = int(labels.isna().sum())
-            found.append(C.Check("missing_target", self.target, f"{n} rows without a target", "rows dropped"))
-            features, labels = features[labels.notna()], labels[labels.notna()]
-        features = features.reset_index(drop=True)
-        y, n_classes = self._encode_target(labels.reset_index(drop=True))
-        kinds, kind_checks = infer_kinds(features, self.featurization)
-        leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
-        kinds.update({c: "drop" for c in drop})
+        features, y, kinds, found = self._prepare(self._training_table(X, y))
+        n_classes = len(self.classes_) if self._task == "classification" else 0
         metric = resolve_metric(self.metric, self._task, n_classes)
         balanced = metric.needs_class_weights and self._task == "classification"
         splits = make_splits(y, self._task, self.folds, self.random_state)
-        found += kind_checks + leaks + C.missing_values(features, kinds)
         if self._task == "classification":
             found += C.class_balance(y, self.classes_, balanced)
-        found.append(C.Check("metric", self.target, self._target_summary(y, n_classes),
-                             metric.name + (" (chosen by metric='auto')" if self.metric == "auto" else "")))
-        found.append(C.Check("validation", "", f"{len(y)} rows", _describe_splits(splits, self._task)))
-        log.info("metric: %s; validation: %s", metric.name, _describe_splits(splits, self._task))
+        chosen_by = " (chosen by metric='auto')" if self.metric == "auto" else ""
+        validation = _describe_splits(splits, self._task)
+        found.append(
+            C.Check("metric", self.target, self._target_summary(y), metric.name + chosen_by)
+        )
+        found.append(C.Check("validation", "", f"{len(y)} rows", validation))
+        log.info("metric: %s%s; validation: %s", metric.name, chosen_by, validation)
 
-        executor = Executor(self.n_jobs, self.backend, self.client)
-        evaluator = TabularEvaluator(features, y, kinds, self._task, metric, splits, n_classes, balanced,
-                                     self.random_state)
         budget = None if self.time_budget is None else float(self.time_budget)
-        search_budget = None if budget is None else max(1.0, SEARCH_SHARE * budget - (time.monotonic() - start))
+        search_budget = None
+        if budget is not None:
+            search_budget = max(1.0, SEARCH_SHARE * budget - (time.monotonic() - start))
         chosen, learner_checks = candidates(
             self._task, self.learners, len(y), feature_width(kinds), len(splits), search_budget
         )
-        found += learner_checks
+        evaluator = TabularEvaluator(
+            features, y, kinds, self._task, metric, splits, n_classes, balanced, self.random_state
+        )
         settings = SearchSettings(
-            time_budget=search_budget, max_trials=self.max_trials, n_jobs=self.n_jobs,
+            time_budget=search_budget,
+            max_trials=self.max_trials,
+            n_jobs=self.n_jobs,
             random_state=self.random_state,
         )
+        executor = Executor(self.n_jobs, self.backend, self.client)
+        deadline = None if budget is None else start + budget
         model, trials, weights, loss = run_search(
-            features, evaluator, chosen, settings, executor, self.ensemble,
-            deadline=None if budget is None else start + budget,
+            evaluator, chosen, settings, executor, self.ensemble, deadline
         )
         self.model_ = model
         self.metric_ = metric.name
@@ -147,17 +142,44 @@ class _TabularEstimator(ABC):
         self.n_features_in_ = len(features.columns)
         self.cv_score_ = metric.to_value(loss)
         self.leaderboard_ = leaderboard(trials, weights, metric.name, metric.to_value)
-        self.guardrails_ = C.frame(found)
-        log.info("fitted %s in %.1fs: out-of-fold %s %.4f", model.describe(), time.monotonic() - start,
-                 metric.name, self.cv_score_)
+        self.guardrails_ = C.frame(found + learner_checks)
+        log.info(
+            "fitted %s in %.1fs: out-of-fold %s %.4f",
+            model.describe(),
+            time.monotonic() - start,
+            metric.name,
+            self.cv_score_,
+        )
         return self
+
+    def _prepare(
+        self, data: pd.DataFrame
+    ) -> tuple[pd.DataFrame, np.ndarray, dict[str, Kind], list[C.Check]]:
+        """Features, encoded target, column kinds and the data checks so far; rows without a
+        target are dropped and copies of the target are left out."""
+        features = data.drop(columns=self.target)
+        labels = data[self.target]
+        found: list[C.Check] = []
+        if labels.isna().any():
+            n = int(labels.isna().sum())
+            found.append(
+                C.Check("missing_target", self.target, f"{n} rows without a target", "rows dropped")
+            )
+            features, labels = features[labels.notna()], labels[labels.notna()]
+        features = features.reset_index(drop=True)
+        y = self._encode_target(labels.reset_index(drop=True))
+        kinds, kind_checks = infer_kinds(features, self.featurization)
+        leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
+        kinds.update({c: "drop" for c in drop})
+        return features, y, kinds, found + kind_checks + leaks + C.missing_values(features, kinds)
 
     def _training_table(self, X: Table, y: Any) -> pd.DataFrame:
         data = _as_frame(X)
         if y is not None:
             if self.target in data.columns:
                 raise DataValidationError(
-                    f"y was given but X already has the target column {self.target!r}: give one or the other."
+                    f"y was given but X already has the target column {self.target!r}: "
+                    "give one or the other."
                 )
             values = np.asarray(y)
             if len(values) != len(data):
@@ -165,18 +187,21 @@ class _TabularEstimator(ABC):
             data = data.assign(**{self.target: values})
         if self.target not in data.columns:
             raise DataValidationError(
-                f"target column {self.target!r} is not in the data; its columns are {list(data.columns)}."
+                f"target column {self.target!r} is not in the data; its columns are "
+                f"{list(data.columns)}."
             )
         if data.shape[1] < 2:
-            raise DataValidationError(f"the data holds only the target column {self.target!r}: give features.")
+            raise DataValidationError(
+                f"the data holds only the target column {self.target!r}: give features."
+            )
         return data
 
     @abstractmethod
-    def _encode_target(self, labels: pd.Series) -> tuple[np.ndarray, int]:
-        """Training target → (codes or values, number of classes); sets ``classes_``."""
+    def _encode_target(self, labels: pd.Series) -> np.ndarray:
+        """Training target → class codes (and ``classes_``) or values."""
 
     @abstractmethod
-    def _target_summary(self, y: np.ndarray, n_classes: int) -> str:
+    def _target_summary(self, y: np.ndarray) -> str:
         """One line about the target, for the guardrails."""
 
     # ------------------------------------------------------------------ predict
@@ -207,9 +232,9 @@ class _TabularEstimator(ABC):
         RMSE, MAE, MAPE."""
         self._check_fitted()
         data = _as_frame(X)
-        truth = data[self.target] if y is None else pd.Series(np.asarray(y), index=data.index)
         if y is None and self.target not in data.columns:
             raise DataValidationError(f"score needs the target column {self.target!r} (or y=).")
+        truth = data[self.target] if y is None else pd.Series(np.asarray(y), index=data.index)
         known = truth.notna().to_numpy()
         pred, _ = self._predict_raw(data[known])
         return resolve_metric(self.metric_, self._task).fn(self._encode_truth(truth[known]), pred)
@@ -235,7 +260,11 @@ class _TabularEstimator(ABC):
         """Constructor arguments, as given."""
         import inspect
 
-        return {p: getattr(self, p) for p in inspect.signature(_TabularEstimator.__init__).parameters if p != "self"}
+        return {
+            p: getattr(self, p)
+            for p in inspect.signature(_TabularEstimator.__init__).parameters
+            if p != "self"
+        }
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to ``path`` (a versioned file)."""
@@ -245,7 +274,7 @@ class _TabularEstimator(ABC):
         return save(self, path)
 
     @classmethod
-    def load(cls, path: str | Path):
+    def load(cls, path: str | Path) -> Self:
         """Read a model written by :meth:`save`; refuses incompatible files with a reason."""
         from ..persistence import load
 
@@ -256,7 +285,10 @@ class _TabularEstimator(ABC):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first.")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(target={self.target!r}, metric={self.metric!r}, time_budget={self.time_budget!r})"
+        return (
+            f"{type(self).__name__}(target={self.target!r}, metric={self.metric!r}, "
+            f"time_budget={self.time_budget!r})"
+        )
 
 
 class Classifier(_TabularEstimator):
@@ -273,7 +305,8 @@ class Classifier(_TabularEstimator):
             classes, codes = np.unique(labels.to_numpy(), return_inverse=True)
         except TypeError:
             raise DataValidationError(
-                f"target {self.target!r} mixes types of labels (e.g. numbers and strings): use one type."
+                f"target {self.target!r} mixes types of labels (e.g. numbers and strings): "
+                "use one type."
             ) from None
         counts = np.bincount(codes, minlength=len(classes))
         if len(classes) < 2:
@@ -288,16 +321,19 @@ class Classifier(_TabularEstimator):
                 "least 2 rows to be validated (drop or merge them)."
             )
         self.classes_ = classes
-        return codes.astype(np.int64), len(classes)
+        return codes.astype(np.int64)
 
-    def _target_summary(self, y: np.ndarray, n_classes: int) -> str:
-        return f"{n_classes} classes" + (" (binary)" if n_classes == 2 else "")
+    def _target_summary(self, y: np.ndarray) -> str:
+        n = len(self.classes_)
+        return f"{n} classes" + (" (binary)" if n == 2 else "")
 
     def _encode_truth(self, truth: pd.Series) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.classes_)}
         unknown = sorted({v for v in truth if v not in index}, key=str)
         if unknown:
-            raise DataValidationError(f"target {self.target!r} holds classes not seen at fit: {unknown}.")
+            raise DataValidationError(
+                f"target {self.target!r} holds classes not seen at fit: {unknown}."
+            )
         return np.array([index[v] for v in truth], dtype=np.int64)
 
     def predict_proba(self, X: Table) -> pd.DataFrame:
@@ -316,10 +352,10 @@ class Regressor(_TabularEstimator):
 
     _task = "regression"
 
-    def _encode_target(self, labels: pd.Series) -> tuple[np.ndarray, int]:
-        return self._encode_truth(labels), 0
+    def _encode_target(self, labels: pd.Series) -> np.ndarray:
+        return self._encode_truth(labels)
 
-    def _target_summary(self, y: np.ndarray, n_classes: int) -> str:
+    def _target_summary(self, y: np.ndarray) -> str:
         return f"numeric, mean {y.mean():.4g}, std {y.std():.4g}"
 
     def _encode_truth(self, truth: pd.Series) -> np.ndarray:
@@ -327,7 +363,9 @@ class Regressor(_TabularEstimator):
         bad = ~np.isfinite(values)
         if bad.any():
             examples = list(dict.fromkeys(truth[bad].astype(str)))[:3]
-            raise DataValidationError(f"target {self.target!r} must hold finite numbers; it holds {examples}.")
+            raise DataValidationError(
+                f"target {self.target!r} must hold finite numbers; it holds {examples}."
+            )
         return values
 
     def predict(self, X: Table) -> np.ndarray:
@@ -338,7 +376,9 @@ class Regressor(_TabularEstimator):
 def _as_frame(X: Table) -> pd.DataFrame:
     if isinstance(X, np.ndarray):
         if X.ndim != 2:
-            raise DataValidationError(f"expected a 2-D array of features, got {X.ndim} dimension(s).")
+            raise DataValidationError(
+                f"expected a 2-D array of features, got {X.ndim} dimension(s)."
+            )
         return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     return read_table(X)
 

@@ -42,12 +42,16 @@ class TabularEvaluator:
             name, params, self.kinds, self.task, self.n_classes, self.balanced, self.random_state
         )
 
-    def evaluate(self, name: str, params: dict[str, Any], deadline: float, threads: int) -> Evaluation:
+    def evaluate(
+        self, name: str, params: dict[str, Any], deadline: float, threads: int
+    ) -> Evaluation:
         scores, preds = [], []
         fit_time = predict_time = 0.0
         for i, (train, valid) in enumerate(self.splits):
             if time.monotonic() >= deadline:
-                raise TimeLimitExceeded(f"{name}: time budget spent after {i} of {len(self.splits)} folds")
+                raise TimeLimitExceeded(
+                    f"{name}: time budget spent after {i} of {len(self.splits)} folds"
+                )
             t0 = time.perf_counter()
             pipe = self.make(name, params).fit(self.X.iloc[train], self.y[train], threads, deadline)
             t1 = time.perf_counter()

@@ -35,13 +35,16 @@ NATIVE_MAX_LEVELS = 1000  # most frequent levels kept as LightGBM categories
 TEXT_MIN_WORDS = 3.0  # mean words per value from which a string column is free text
 TEXT_COMPONENTS = 32  # SVD components of a text column for tree learners
 TEXT_MAX_FEATURES = 10_000  # TF-IDF vocabulary per analyser (words, characters)
+MISSING_LEVEL = "__missing__"  # a missing category, for the target encoder
 SAMPLE = 1000  # values inspected to recognise dates and text
 DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
 TIME_PARTS = ("hour", "minute")
 DATE_ACTION = f"expanded into {', '.join(DATE_PARTS)} (and {', '.join(TIME_PARTS)} when times vary)"
 
 
-def infer_kinds(X: pd.DataFrame, featurization: Featurization = "auto") -> tuple[dict[str, Kind], list[Check]]:
+def infer_kinds(
+    X: pd.DataFrame, featurization: Featurization = "auto"
+) -> tuple[dict[str, Kind], list[Check]]:
     """What each column of ``X`` is, and the checks that say so.
 
     ``featurization``: ``"auto"``, ``"off"`` (numbers, booleans and dates are used as numbers,
@@ -62,11 +65,15 @@ def infer_kinds(X: pd.DataFrame, featurization: Featurization = "auto") -> tuple
             raise DataValidationError(f"featurization names columns not in the data: {unknown}.")
         bad = {c: k for c, k in overrides.items() if k not in KINDS}
         if bad:
-            raise DataValidationError(f"featurization kinds must be one of {list(KINDS)}; got {bad}.")
+            raise DataValidationError(
+                f"featurization kinds must be one of {list(KINDS)}; got {bad}."
+            )
     kinds: dict[str, Kind] = {}
     checks: list[Check] = []
     for col in X.columns:
         if col in overrides:
+            if overrides[col] == "numeric":
+                _as_numbers(X[col], col)  # fails now, naming the column, rather than in every trial
             kinds[col] = overrides[col]
             checks.append(Check("column_kind", col, "set by featurization=", overrides[col]))
         elif featurization == "off":
@@ -75,7 +82,9 @@ def infer_kinds(X: pd.DataFrame, featurization: Featurization = "auto") -> tuple
             kinds[col], found = _infer(X[col])
             checks.extend(Check(name, col, finding, action) for name, finding, action in found)
     if featurization == "off":
-        checks.append(Check("featurization", "", "off", "numbers as they are, other columns as categoricals"))
+        checks.append(
+            Check("featurization", "", "off", "numbers as they are, other columns as categoricals")
+        )
     if not any(k != "drop" for k in kinds.values()):
         raise DataValidationError(
             "no usable feature column is left (all were dropped: see guardrails()); "
@@ -86,7 +95,13 @@ def infer_kinds(X: pd.DataFrame, featurization: Featurization = "auto") -> tuple
 
 def feature_width(kinds: Mapping[str, Kind]) -> int:
     """About how many columns the ordinal encoding makes of these kinds."""
-    per_kind = {"numeric": 1, "categorical": 1, "datetime": len(DATE_PARTS), "text": TEXT_COMPONENTS, "drop": 0}
+    per_kind = {
+        "numeric": 1,
+        "categorical": 1,
+        "datetime": len(DATE_PARTS),
+        "text": TEXT_COMPONENTS,
+        "drop": 0,
+    }
     return sum(per_kind[k] for k in kinds.values())
 
 
@@ -109,28 +124,38 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
     if pd.api.types.is_numeric_dtype(s):
         integer = pd.api.types.is_integer_dtype(s)
         if integer and n_unique == n > 2 and known.max() - known.min() + 1 == n:
-            return "drop", [("id_like", "a different consecutive integer in every row (a row number)", "dropped")]
+            return "drop", [
+                (
+                    "id_like",
+                    "a different consecutive integer in every row (a row number)",
+                    "dropped",
+                )
+            ]
         return "numeric", []
     sample = known.astype(str).iloc[:SAMPLE]
     if _iso_dates(sample):
         return "datetime", [("datetime", "ISO 8601 date strings", DATE_ACTION)]
     words = float(sample.str.split().str.len().mean())
     if words >= TEXT_MIN_WORDS and n_unique >= max(20, 0.2 * len(known)):
-        return "text", [(
-            "text",
-            f"free text ({words:.1f} words per value, {n_unique} distinct)",
-            "TF-IDF word and character n-grams (sparse for linear models, SVD for trees)",
-        )]
+        return "text", [
+            (
+                "text",
+                f"free text ({words:.1f} words per value, {n_unique} distinct)",
+                "TF-IDF word and character n-grams (sparse for linear models, SVD for trees)",
+            )
+        ]
     if n_unique == n > 2:
         return "drop", [("id_like", "a different value in every row", "dropped")]
     found = []
     if n_unique > ONE_HOT_MAX:
-        found.append((
-            "high_cardinality",
-            f"{n_unique} distinct values",
-            "LightGBM: native categorical; linear models: out-of-fold target encoding; "
-            "forests: frequency-rank codes",
-        ))
+        found.append(
+            (
+                "high_cardinality",
+                f"{n_unique} distinct values",
+                "LightGBM: native categorical; linear models: out-of-fold target encoding; "
+                "forests: frequency-rank codes",
+            )
+        )
     return "categorical", found
 
 
@@ -139,7 +164,6 @@ def _iso_dates(sample: pd.Series) -> bool:
         return False
     parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
     return bool(parsed.notna().all())
-
 
 
 def _as_dates(s: pd.Series) -> pd.Series:
@@ -156,7 +180,9 @@ def _as_numbers(s: pd.Series, col: str) -> np.ndarray:
         return s.to_numpy(dtype=np.float64, na_value=np.nan)
     if pd.api.types.is_datetime64_any_dtype(s):
         d = _as_dates(s)
-        return ((d - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+        return ((d - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
     out = pd.to_numeric(s, errors="coerce")
     bad = out.isna() & s.notna()
     if bad.any():
@@ -184,7 +210,9 @@ class Featurizer:
     docstring); ``task`` selects the target encoding of high-cardinality columns.
     """
 
-    def __init__(self, kinds: Mapping[str, Kind], encoding: Encoding, task: TaskType, random_state: int = 0):
+    def __init__(
+        self, kinds: Mapping[str, Kind], encoding: Encoding, task: TaskType, random_state: int = 0
+    ):
         self.kinds = dict(kinds)
         self.encoding = encoding
         self.task = task
@@ -199,7 +227,10 @@ class Featurizer:
         self.medians_ = _medians(dense)
         self.with_indicator_ = np.flatnonzero(np.isnan(dense).any(axis=0))
         self.levels_ = {c: _levels(X[c]) for c in self._of("categorical")}
-        self.text_ = {c: _TextEncoder(self.encoding != "linear", self.random_state).fit(X[c]) for c in self._of("text")}
+        self.text_ = {
+            c: _TextEncoder(self.encoding != "linear", self.random_state).fit(X[c])
+            for c in self._of("text")
+        }
         if self.encoding == "linear":
             wide = [c for c in self._of("categorical") if len(self.levels_[c]) > ONE_HOT_MAX]
             self.target_encoded_ = wide
@@ -222,7 +253,9 @@ class Featurizer:
             if fit:
                 self.has_time_[c] = bool(((d.dt.hour != 0) | (d.dt.minute != 0)).any())
             parts = DATE_PARTS + (TIME_PARTS if self.has_time_[c] else ())
-            blocks.extend(getattr(d.dt, p).to_numpy(dtype=np.float64, na_value=np.nan) for p in parts)
+            blocks.extend(
+                getattr(d.dt, p).to_numpy(dtype=np.float64, na_value=np.nan) for p in parts
+            )
         if not blocks:
             return np.zeros((len(X), 0))
         return np.column_stack(blocks)
@@ -245,26 +278,39 @@ class Featurizer:
                     cols[f"f{len(cols)}"] = block[:, j]
             for c in self._of("categorical"):
                 levels = self.levels_[c][:NATIVE_MAX_LEVELS]
-                cols[f"f{len(cols)}"] = pd.Categorical.from_codes(_codes(X[c], levels), categories=levels)
+                cols[f"f{len(cols)}"] = pd.Categorical.from_codes(
+                    _codes(X[c], levels), categories=levels
+                )
             return pd.DataFrame(cols, index=pd.RangeIndex(len(X)))
         parts = [self._imputed(dense)]
         if self.encoding == "ordinal":
-            parts += [_codes(X[c], self.levels_[c]).astype(np.float64)[:, None] for c in self._of("categorical")]
+            parts += [
+                _codes(X[c], self.levels_[c]).astype(np.float64)[:, None]
+                for c in self._of("categorical")
+            ]
             parts += text
             return np.hstack(parts).astype(np.float32)
         if self.target_encoded_:
             values = X[self.target_encoded_].apply(_filled_strings)
             te = self.target_encoder_
-            parts.append(te.fit_transform(values, fit_y) if fit_y is not None else te.transform(values))
+            parts.append(
+                te.fit_transform(values, fit_y) if fit_y is not None else te.transform(values)
+            )
         numeric = np.hstack(parts)
         if fit_y is not None:
             self.mean_ = numeric.mean(axis=0)
             scale = numeric.std(axis=0)
             self.scale_ = np.where(scale > 0, scale, 1.0)
         numeric = (numeric - self.mean_) / self.scale_
-        one_hot = [_one_hot(X[c], self.levels_[c]) for c in self._of("categorical") if c not in self.target_encoded_]
+        one_hot = [
+            _one_hot(X[c], self.levels_[c])
+            for c in self._of("categorical")
+            if c not in self.target_encoded_
+        ]
         if text:
-            return sparse.hstack([sparse.csr_matrix(numeric), *map(sparse.csr_matrix, one_hot), *text], format="csr")
+            return sparse.hstack(
+                [sparse.csr_matrix(numeric), *map(sparse.csr_matrix, one_hot), *text], format="csr"
+            )
         return np.hstack([numeric, *one_hot])
 
     def _fit_target_encoder(self, X: pd.DataFrame, y: np.ndarray, cols: list[str]):
@@ -280,9 +326,6 @@ class Featurizer:
             folds = int(min(5, max(2, np.bincount(y).min())))
             cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         return TargetEncoder(target_type=target_type, cv=cv)
-
-
-MISSING_LEVEL = "__missing__"
 
 
 def _filled_strings(s: pd.Series) -> pd.Series:
@@ -333,9 +376,17 @@ class _TextEncoder:
         docs = _docs(s)
         min_df = 2 if len(docs) >= 50 else 1
         self.vectorizers_ = []
-        for kwargs in ({"analyzer": "word", "ngram_range": (1, 2)}, {"analyzer": "char_wb", "ngram_range": (2, 4)}):
-            vec = TfidfVectorizer(min_df=min_df, max_features=TEXT_MAX_FEATURES, sublinear_tf=True,
-                                  dtype=np.float32, **kwargs)
+        for kwargs in (
+            {"analyzer": "word", "ngram_range": (1, 2)},
+            {"analyzer": "char_wb", "ngram_range": (2, 4)},
+        ):
+            vec = TfidfVectorizer(
+                min_df=min_df,
+                max_features=TEXT_MAX_FEATURES,
+                sublinear_tf=True,
+                dtype=np.float32,
+                **kwargs,
+            )
             try:
                 vec.fit(docs)
             except ValueError:  # empty vocabulary: no word occurs min_df times
@@ -348,7 +399,7 @@ class _TextEncoder:
             tfidf = self._tfidf(docs)
             k = min(TEXT_COMPONENTS, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
             if k >= 1:
-                self.svd_ = TruncatedSVD(k, random_state=self.random_state).fit(tfidf)
+                self.svd_ = TruncatedSVD(k, n_iter=2, random_state=self.random_state).fit(tfidf)
         return self
 
     def _tfidf(self, docs: list[str]) -> sparse.csr_matrix:

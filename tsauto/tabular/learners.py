@@ -70,10 +70,14 @@ class _Deadline:
 
     def __call__(self, env) -> None:
         if time.monotonic() > self.deadline:
-            raise TimeLimitExceeded(f"LightGBM stopped at iteration {env.iteration}: time budget spent")
+            raise TimeLimitExceeded(
+                f"LightGBM stopped at iteration {env.iteration}: time budget spent"
+            )
 
 
-def fit_estimator(entry: TabularLearner, estimator: Any, X: Any, y: np.ndarray, deadline: float | None) -> None:
+def fit_estimator(
+    entry: TabularLearner, estimator: Any, X: Any, y: np.ndarray, deadline: float | None
+) -> None:
     """Fit ``estimator`` of ``entry``; a stoppable learner checks ``deadline`` every iteration.
     Convergence warnings of iterative solvers are silenced: the score judges the fit."""
     from sklearn.exceptions import ConvergenceWarning
@@ -95,7 +99,9 @@ def _lightgbm(params: dict[str, Any], b: Build):
     cls = lgb.LGBMClassifier if b.task == "classification" else lgb.LGBMRegressor
     extra = {"class_weight": "balanced"} if b.balanced else {}
     threads = 1 if b.rows < SMALL_ROWS else b.threads
-    return cls(**params, subsample_freq=1, n_jobs=threads, random_state=b.random_state, verbose=-1, **extra)
+    return cls(
+        **params, subsample_freq=1, n_jobs=threads, random_state=b.random_state, verbose=-1, **extra
+    )
 
 
 def _lightgbm_space(task: TaskType, trial) -> dict[str, Any]:
@@ -111,8 +117,15 @@ def _lightgbm_space(task: TaskType, trial) -> dict[str, Any]:
 
 
 def _lightgbm_defaults(task: TaskType) -> dict[str, Any]:
-    return {"n_estimators": 100, "learning_rate": 0.1, "num_leaves": 31, "min_child_samples": 20,
-            "colsample_bytree": 1.0, "subsample": 1.0, "reg_lambda": 0.0}
+    return {
+        "n_estimators": 100,
+        "learning_rate": 0.1,
+        "num_leaves": 31,
+        "min_child_samples": 20,
+        "colsample_bytree": 1.0,
+        "subsample": 1.0,
+        "reg_lambda": 0.0,
+    }
 
 
 # ---------------------------------------------------------------------------------- linear
@@ -124,16 +137,25 @@ def _linear(params: dict[str, Any], b: Build):
 
         l1 = float(params["l1_ratio"])
         return LogisticRegression(
-            C=params["C"], l1_ratio=l1, solver="lbfgs" if l1 == 0 else "saga",
-            max_iter=300 if l1 == 0 else 100, tol=1e-3 if l1 > 0 else 1e-4,
-            class_weight="balanced" if b.balanced else None, random_state=b.random_state,
+            C=params["C"],
+            l1_ratio=l1,
+            solver="lbfgs" if l1 == 0 else "saga",
+            max_iter=300 if l1 == 0 else 100,
+            tol=1e-3 if l1 > 0 else 1e-4,
+            class_weight="balanced" if b.balanced else None,
+            random_state=b.random_state,
         )
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.linear_model import ElasticNet
     from sklearn.preprocessing import StandardScaler
 
-    net = ElasticNet(alpha=params["alpha"], l1_ratio=params["l1_ratio"], max_iter=2000, tol=1e-3,
-                     random_state=b.random_state)
+    net = ElasticNet(
+        alpha=params["alpha"],
+        l1_ratio=params["l1_ratio"],
+        max_iter=2000,
+        tol=1e-3,
+        random_state=b.random_state,
+    )
     return TransformedTargetRegressor(regressor=net, transformer=StandardScaler())
 
 
@@ -178,20 +200,44 @@ def _forest_space(task: TaskType, trial) -> dict[str, Any]:
 
 
 def _forest_defaults(task: TaskType) -> dict[str, Any]:
-    return {"n_estimators": 100, "max_features": "sqrt" if task == "classification" else 1.0,
-            "min_samples_leaf": 1}
+    return {
+        "n_estimators": 100,
+        "max_features": "sqrt" if task == "classification" else 1.0,
+        "min_samples_leaf": 1,
+    }
 
 
 LEARNERS: dict[str, TabularLearner] = {
     e.name: e
     for e in [
-        TabularLearner("lightgbm", "native", _lightgbm, _lightgbm_space, _lightgbm_defaults, 1.0,
-                       stoppable=True),
+        TabularLearner(
+            "lightgbm",
+            "native",
+            _lightgbm,
+            _lightgbm_space,
+            _lightgbm_defaults,
+            1.0,
+            stoppable=True,
+        ),
         TabularLearner("linear", "linear", _linear, _linear_space, _linear_defaults, 0.5),
-        TabularLearner("extra_trees", "ordinal", _forest("et"), _forest_space, _forest_defaults, 2.0,
-                       seconds_per_unit=3e-6),
-        TabularLearner("random_forest", "ordinal", _forest("rf"), _forest_space, _forest_defaults, 3.0,
-                       seconds_per_unit=6e-6),
+        TabularLearner(
+            "extra_trees",
+            "ordinal",
+            _forest("et"),
+            _forest_space,
+            _forest_defaults,
+            2.0,
+            seconds_per_unit=3e-6,
+        ),
+        TabularLearner(
+            "random_forest",
+            "ordinal",
+            _forest("rf"),
+            _forest_space,
+            _forest_defaults,
+            3.0,
+            seconds_per_unit=6e-6,
+        ),
     ]
 }
 """Learner name → entry. ``linear`` is logistic regression (classification) or elastic net

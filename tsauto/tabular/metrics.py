@@ -85,7 +85,9 @@ def _f1(y: np.ndarray, proba: np.ndarray) -> float:
     from sklearn.metrics import f1_score
 
     binary = np.asarray(proba).shape[1] == 2
-    return float(f1_score(y, _labels(proba), average="binary" if binary else "macro", zero_division=0))
+    return float(
+        f1_score(y, _labels(proba), average="binary" if binary else "macro", zero_division=0)
+    )
 
 
 def _rmse(y: np.ndarray, pred: np.ndarray) -> float:
@@ -134,9 +136,13 @@ def resolve_metric(name: str, task: TaskType, n_classes: int = 0) -> Metric:
             return METRICS["rmse"]
         return METRICS["roc_auc" if n_classes == 2 else "log_loss"]
     if name not in METRICS:
-        raise DataValidationError(f"unknown metric {name!r}; choose 'auto' or one of {sorted(METRICS)}.")
+        raise DataValidationError(
+            f"unknown metric {name!r}; choose 'auto' or one of {sorted(METRICS)}."
+        )
     metric = METRICS[name]
     if metric.task != task:
         usable = sorted(n for n, m in METRICS.items() if m.task == task)
-        raise DataValidationError(f"metric {name!r} is for {metric.task}, not {task}; use one of {usable}.")
+        raise DataValidationError(
+            f"metric {name!r} is for {metric.task}, not {task}; use one of {usable}."
+        )
     return metric

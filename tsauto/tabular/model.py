@@ -37,7 +37,9 @@ class TabularPipeline:
         self.balanced = balanced
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: np.ndarray, threads: int = 1, deadline: float | None = None) -> "TabularPipeline":
+    def fit(
+        self, X: pd.DataFrame, y: np.ndarray, threads: int = 1, deadline: float | None = None
+    ) -> "TabularPipeline":
         """Fit the featurizer and the estimator; LightGBM stops past ``deadline``."""
         entry = learner(self.learner, self.task)
         self.featurizer_ = Featurizer(self.kinds, entry.encoding, self.task, self.random_state)
@@ -54,7 +56,9 @@ class TabularPipeline:
             return np.asarray(self.estimator_.predict(features), dtype=np.float64)
         proba = np.asarray(self.estimator_.predict_proba(features), dtype=np.float64)
         out = np.zeros((proba.shape[0], self.n_classes))
-        out[:, np.asarray(self.estimator_.classes_, dtype=np.int64)] = proba  # classes absent from a fold get 0
+        out[:, np.asarray(self.estimator_.classes_, dtype=np.int64)] = (
+            proba  # classes absent from a fold get 0
+        )
         return out
 
 

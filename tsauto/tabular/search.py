@@ -17,6 +17,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..ensemble import greedy_ensemble
+from ..exceptions import SearchFailedError
 from ..search import Candidate, Executor, Search, SearchSettings, Trial
 from .checks import Check
 from .evaluator import TabularEvaluator
@@ -57,19 +58,25 @@ def candidates(
         estimate = folds * entry.default_fit_seconds(task, train_rows, width)
         if auto and search_budget is not None and estimate > SLOW_SHARE * search_budget:
             log.info("leaving out %s: about %.0fs for its default trial", name, estimate)
-            checks.append(Check(
-                "learners", "", f"{name}: about {estimate:.0f}s for one trial of a {search_budget:.0f}s search",
-                "left out (learners='auto'; a larger time_budget keeps it)",
-            ))
+            checks.append(
+                Check(
+                    "learners",
+                    "",
+                    f"{name}: about {estimate:.0f}s for one trial of a {search_budget:.0f}s search",
+                    "left out (learners='auto'; a larger time_budget keeps it)",
+                )
+            )
             continue
         out[name] = Candidate(
-            name, space=functools.partial(entry.space, task), defaults=entry.defaults(task), cost=entry.cost
+            name,
+            space=functools.partial(entry.space, task),
+            defaults=entry.defaults(task),
+            cost=entry.cost,
         )
     return out, checks
 
 
 def run_search(
-    X: pd.DataFrame,
     evaluator: TabularEvaluator,
     candidates: dict[str, Candidate],
     settings: SearchSettings,
@@ -86,8 +93,10 @@ def run_search(
     trials = Search(candidates, evaluator, settings, executor).run()
     ok = [t for t in trials if t.status == "ok"]
     if not ok:
-        reasons = "; ".join(f"{t.learner}: {t.reason}" for t in trials[:5])
-        raise RuntimeError(f"every trial failed: {reasons}")
+        reasons = "; ".join(f"{t.learner}: {t.reason}" for t in trials[:5]) or "no trial ran"
+        raise SearchFailedError(
+            f"no trial succeeded ({reasons}); give a larger time_budget, or check the reasons."
+        )
     best = min(ok, key=lambda t: t.score)
     weights = {best.number: 1.0}
     if ensemble and len(ok) > 1:
@@ -95,13 +104,19 @@ def run_search(
         w, _ = greedy_ensemble([t.oof for t in top], evaluator.oof_loss)
         weights = {t.number: float(x) for t, x in zip(top, w) if x > 0}
     by_number = {t.number: t for t in trials}
-    growth = len(X) / np.mean([len(train) for train, _ in evaluator.splits])  # refit rows / fold rows
-    per_fit = {n: by_number[n].fit_time / len(evaluator.splits) * growth * REFIT_MARGIN for n in weights}
+    rows = len(evaluator.y)
+    growth = rows / np.mean([len(train) for train, _ in evaluator.splits])  # refit / fold rows
+    per_fit = {
+        n: by_number[n].fit_time / len(evaluator.splits) * growth * REFIT_MARGIN for n in weights
+    }
     weights = _affordable(weights, per_fit, best.number, deadline)
     loss = evaluator.oof_loss(sum(w * by_number[n].oof for n, w in weights.items()))
     log.info(
         "ensemble %s: %s %.4f (best single %.4f)",
-        ", ".join(f"{by_number[n].learner}#{n}×{w:.2f}" for n, w in sorted(weights.items(), key=lambda x: -x[1])),
+        ", ".join(
+            f"{by_number[n].learner}#{n}×{w:.2f}"
+            for n, w in sorted(weights.items(), key=lambda x: -x[1])
+        ),
         evaluator.metric.name,
         evaluator.metric.to_value(loss),
         evaluator.metric.to_value(best.score),
@@ -110,10 +125,12 @@ def run_search(
     # threads next to other busy processes can run many times slower than one)
     threads = executor.threads_per_trial()
     t0 = time.monotonic()
-    members = [(w, evaluator.make(by_number[n].learner, by_number[n].params)) for n, w in weights.items()]
+    members = [
+        (w, evaluator.make(by_number[n].learner, by_number[n].params)) for n, w in weights.items()
+    ]
     with threadpool_limits(threads):
-        model = TabularEnsemble(members).fit(X, evaluator.y, threads=threads)
-    log.info("refit %d member(s) on %d rows in %.1fs", len(members), len(X), time.monotonic() - t0)
+        model = TabularEnsemble(members).fit(evaluator.X, evaluator.y, threads=threads)
+    log.info("refit %d member(s) on %d rows in %.1fs", len(members), rows, time.monotonic() - t0)
     return model, trials, weights, loss
 
 
@@ -135,13 +152,26 @@ def _affordable(
 
 
 def leaderboard(
-    trials: list[Trial], weights: dict[int, float], metric_name: str, to_value: Callable[[float], float]
+    trials: list[Trial],
+    weights: dict[int, float],
+    metric_name: str,
+    to_value: Callable[[float], float],
 ) -> pd.DataFrame:
     """One row per trial: learner, params, status, reason, fold and mean metric (in its usual
     orientation), fit and predict time (summed over folds), ensemble weight."""
     folds = [f"{metric_name}_fold{i}" for i in range(max(len(t.fold_scores) for t in trials))]
-    columns = ["trial", "learner", "params", "status", "reason", *folds, metric_name,
-               "fit_time", "predict_time", "weight"]
+    columns = [
+        "trial",
+        "learner",
+        "params",
+        "status",
+        "reason",
+        *folds,
+        metric_name,
+        "fit_time",
+        "predict_time",
+        "weight",
+    ]
     rows = [
         {
             "trial": t.number,

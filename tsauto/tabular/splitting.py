@@ -47,7 +47,9 @@ def make_splits(
             k = max(smallest, 1)
     if k == 1:
         train, valid = train_test_split(
-            np.arange(n), test_size=HOLDOUT_SHARE, random_state=random_state,
+            np.arange(n),
+            test_size=HOLDOUT_SHARE,
+            random_state=random_state,
             stratify=y if stratify else None,
         )
         return [(np.sort(train), np.sort(valid))]
