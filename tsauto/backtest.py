@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -54,9 +54,14 @@ def cross_validate(
     parts: list[dict] = []
     fit_time = predict_time = 0.0
     indptr = panel.indptr
+    n_folds = splitter.folds
+    trial_task = task
     for fold in splitter.split(panel.lengths):
-        if task.time_left() <= 0:
+        if trial_task.time_left() <= 0:
             raise TimeLimitExceeded(f"time budget reached before fold {fold.index}")
+        if trial_task.deadline is not None:  # every fold gets an equal share of the time left
+            share = trial_task.time_left() / (n_folds - fold.index)
+            task = replace(trial_task, deadline=time.monotonic() + share)
         present = np.flatnonzero(fold.train_lengths > 0)
         if present.size == 0:
             continue

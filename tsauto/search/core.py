@@ -86,6 +86,7 @@ class SearchSettings:
     patience: int | None = None  # stop after this many finished trials without improvement
     n_jobs: int = 1
     random_state: int = 0
+    trial_share: float = 0.4  # most of the time budget one trial may take
 
 
 class Search:
@@ -140,7 +141,8 @@ class Search:
                 break  # every default is tried and nothing has a space to explore
             batch_size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
             batch = [self._propose(study, len(trials) + i) for i in range(batch_size)]
-            deadline = time.monotonic() + left
+            cap = s.trial_share * s.time_budget if s.time_budget is not None else math.inf
+            deadline = time.monotonic() + min(left, cap)
             results = self.executor.run_trials(self.evaluator, [r for _, r in batch], deadline)
             for (otrial, record), result in zip(batch, results):
                 _record(record, result)

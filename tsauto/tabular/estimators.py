@@ -57,6 +57,11 @@ class _TabularEstimator(ABC):
     backend, client:
         Where trials run: local processes (``"loky"``), in-process (``"sequential"``), or a
         Dask cluster (``"dask"`` with a ``distributed.Client``).
+
+    Fitted attributes: ``model_`` (the refit ensemble), ``metric_`` (the metric's name),
+    ``cv_score_`` (the ensemble's out-of-fold metric), ``kinds_`` (column → kind),
+    ``feature_names_in_``, ``n_features_in_``, ``leaderboard_``, ``guardrails_``, and
+    ``classes_`` for a classifier.
     """
 
     _task: ClassVar[TaskType]
