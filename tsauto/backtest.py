@@ -19,6 +19,7 @@ from .data import Panel, output_times
 from .learners.base import Task, TimeLimitExceeded
 from .learners.baselines import seasonal_naive_forecast
 from .learners.fallback import WithFallback
+from .metrics import lagged_difference_mean
 from .splitters import RollingOriginSplitter
 
 log = logging.getLogger(__name__)
@@ -125,10 +126,8 @@ def cross_validate(
 
 def _mase_scale(panel: Panel, season: int) -> np.ndarray:
     """Mean absolute seasonal difference of each series' history (M4 MASE denominator)."""
-    from .intervals import _mean_abs_diff
-
-    lag = np.where(panel.lengths > season, season, 1).astype(np.int64)
-    return _mean_abs_diff(panel, lag)
+    lag = np.where(panel.lengths > season, season, 1)
+    return lagged_difference_mean(panel.y, panel.indptr, lag)
 
 
 SEARCH_METRICS = ("mase", "smape", "wape", "rmsse", "mae", "rmse")
@@ -168,16 +167,6 @@ def window_scores(
 def windows_of(res: FoldResults) -> np.ndarray:
     """Window number (series × fold) of every cell."""
     return np.unique(res.series * (int(res.fold.max()) + 1) + res.fold, return_inverse=True)[1]
-
-
-def scores(res: FoldResults) -> dict[str, float]:
-    """Mean over windows of MASE and sMAPE, and global WAPE, for the model and the baseline."""
-    window = windows_of(res)
-    out = {}
-    for prefix, f in (("", res.forecast), ("baseline_", res.baseline)):
-        for metric in ("mase", "smape", "wape"):
-            out[f"{prefix}{metric}"] = float(np.nanmean(window_scores(metric, res.actual, f, window, res.scale)))
-    return out
 
 
 def results_frame(res: FoldResults, panel: Panel) -> pd.DataFrame:

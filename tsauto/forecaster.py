@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -14,7 +13,7 @@ import pandas as pd
 
 from . import metrics as M
 from . import registry
-from .backtest import FoldResults, cross_validate, results_frame, scores
+from .backtest import FoldResults, cross_validate, results_frame
 from .data import (
     Aggregate,
     Fill,

@@ -13,30 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import Panel
+from .metrics import lagged_difference_mean
 
 
 def series_scale(panel: Panel, season: int) -> np.ndarray:
-    """Mean |y[t] - y[t - season]| per series (season 1 where shorter; 1 where it is 0)."""
-    lengths = panel.lengths
-    lag = np.where(lengths > season, season, 1).astype(np.int64)
-    scale = _mean_abs_diff(panel, lag)
+    """MASE scale per series: mean |y[t] - y[t - season]| (lag 1 for series not longer than a
+    season); where it is 0, the mean |y| of all series (or 1)."""
+    lag = np.where(panel.lengths > season, season, 1)
+    scale = lagged_difference_mean(panel.y, panel.indptr, lag)
     scale[~(scale > 0)] = np.nan
     fallback = np.nanmean(np.abs(panel.y)) if np.isfinite(panel.y).any() else 1.0
     return np.where(np.isfinite(scale), scale, fallback if fallback > 0 else 1.0)
-
-
-def _mean_abs_diff(panel: Panel, lag: np.ndarray) -> np.ndarray:
-    y, indptr = panel.y, panel.indptr
-    codes = panel.series_codes()
-    pos = np.arange(len(y)) - np.repeat(indptr[:-1], panel.lengths)
-    lag_rows = lag[codes]
-    ok = pos >= lag_rows
-    diff = np.zeros(len(y))
-    idx = np.flatnonzero(ok)
-    diff[idx] = np.abs(y[idx] - y[idx - lag_rows[idx]])
-    count = np.bincount(codes, weights=ok.astype(float), minlength=panel.n_series)
-    total = np.bincount(codes, weights=diff, minlength=panel.n_series)
-    return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
 
 
 @dataclass

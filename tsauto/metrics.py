@@ -458,3 +458,22 @@ def evaluate(
         total = rows["_absy"].sum()
         aggregate["wape"] = rows["_ae"].sum() / total if total > 0 else np.nan
     return per_series, aggregate.reset_index(drop=True)
+
+
+def lagged_difference_mean(
+    y: np.ndarray, indptr: np.ndarray, lag: np.ndarray, power: int = 1
+) -> np.ndarray:
+    """Per series, the mean of ``|y[t] - y[t - lag]| ** power`` (0 for a series too short).
+
+    ``y`` holds all series concatenated, series ``i`` being ``y[indptr[i]:indptr[i+1]]``;
+    ``lag`` gives each series its own lag. The MASE scale is ``power=1``; the variance of
+    seasonal-naive errors is ``power=2``.
+    """
+    lengths = np.diff(indptr)
+    codes = np.repeat(np.arange(len(lengths)), lengths)
+    lag_rows = np.asarray(lag)[codes]
+    rows = np.flatnonzero(np.arange(len(y)) - np.repeat(indptr[:-1], lengths) >= lag_rows)
+    diff = np.abs(y[rows] - y[rows - lag_rows[rows]]) ** power
+    count = np.bincount(codes[rows], minlength=len(lengths)).astype(np.float64)
+    total = np.bincount(codes[rows], weights=diff, minlength=len(lengths))
+    return np.divide(total, count, out=np.zeros_like(total), where=count > 0)

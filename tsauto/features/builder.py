@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Panel
-from .calendar import calendar_features, calendar_names
+from .calendar import calendar_features
 from .holiday import holiday_features, holiday_features_by_series
 from .lags import LagSpec, lag_matrix, tail_buffer
 

@@ -7,6 +7,7 @@ from scipy.stats import norm
 
 from ..data import Panel
 from ..features.lags import tail_buffer
+from ..metrics import lagged_difference_mean
 from .base import Forecast, Learner, LearnerTags, Task
 
 
@@ -48,17 +49,8 @@ def seasonal_naive_forecast(
 
 
 def _residual_sigma(history: Panel, lag: np.ndarray) -> np.ndarray:
-    """Std of ``y[t] - y[t - lag]`` within each series (0 when too short)."""
-    y, indptr = history.y, history.indptr
-    codes = history.series_codes()
-    lag_rows = lag[codes]
-    pos = np.arange(len(y)) - np.repeat(indptr[:-1], history.lengths)
-    ok = pos >= lag_rows
-    diff = np.zeros(len(y))
-    diff[ok] = y[ok] - y[np.flatnonzero(ok) - lag_rows[ok]]
-    count = np.bincount(codes, weights=ok.astype(float), minlength=history.n_series)
-    sq = np.bincount(codes, weights=diff * diff, minlength=history.n_series)
-    return np.sqrt(np.divide(sq, count, out=np.zeros_like(sq), where=count > 0))
+    """Root mean square of ``y[t] - y[t - lag]`` within each series (0 when too short)."""
+    return np.sqrt(lagged_difference_mean(history.y, history.indptr, lag, power=2))
 
 
 class Naive(_Baseline):
