@@ -52,3 +52,26 @@ def walmart_small() -> pd.DataFrame:
     shared_file("forecasting/walmart_store_sales/train.csv.gz")
     df = datasets.load_walmart()
     return df[(df["Store"] == 1) & (df["Dept"] <= 10)].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def shipped_monthly():
+    """pmdarima's wineind and AirPassengers, statsmodels' elec_equip: three monthly series."""
+    import pmdarima as pm
+    from statsmodels.datasets import elec_equip
+
+    from tsauto.data import validate
+
+    wine = pm.datasets.load_wineind(as_series=True)
+    air = pm.datasets.load_airpassengers(as_series=True)
+    elec = elec_equip.load_pandas().data.iloc[:, 0]
+    parts = [
+        ("wineind", pd.to_datetime(wine.index, format="%b %Y"), wine.to_numpy()),
+        ("airpassengers", pd.date_range("1949-01-01", periods=len(air), freq="MS"), air.to_numpy()),
+        ("elec_equip", pd.DatetimeIndex(elec.index), elec.to_numpy()),
+    ]
+    df = pd.concat(
+        [pd.DataFrame({"unique_id": name, "month": t, "y": v}) for name, t, v in parts],
+        ignore_index=True,
+    )
+    return validate(df, target="y", time="month", ids="unique_id")

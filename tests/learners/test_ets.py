@@ -25,29 +25,9 @@ H = 12
 TASK = Task(horizon=H, season=12, seasons=(12,), quantiles=(0.1, 0.9), n_jobs=1)
 
 
-def monthly_panel() -> Panel:
-    """pmdarima's wineind and AirPassengers, statsmodels' elec_equip: three monthly series."""
-    import pmdarima as pm
-    from statsmodels.datasets import elec_equip
-
-    wine = pm.datasets.load_wineind(as_series=True)
-    air = pm.datasets.load_airpassengers(as_series=True)
-    elec = elec_equip.load_pandas().data.iloc[:, 0]
-    parts = [
-        ("wineind", pd.to_datetime(wine.index, format="%b %Y"), wine.to_numpy()),
-        ("airpassengers", pd.date_range("1949-01-01", periods=len(air), freq="MS"), air.to_numpy()),
-        ("elec_equip", pd.DatetimeIndex(elec.index), elec.to_numpy()),
-    ]
-    df = pd.concat(
-        [pd.DataFrame({"unique_id": name, "month": t, "y": v}) for name, t, v in parts],
-        ignore_index=True,
-    )
-    return validate(df, target="y", time="month", ids="unique_id")
-
-
 @pytest.fixture(scope="module")
-def panel() -> Panel:
-    return monthly_panel()
+def panel(shipped_monthly: Panel) -> Panel:
+    return shipped_monthly
 
 
 @pytest.fixture(scope="module")
