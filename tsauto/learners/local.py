@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from ..data import Panel
 from ..exceptions import DataValidationError
-from .base import Forecast, Learner, LearnerTags, Task
+from .base import Forecast, Learner, LearnerTags, Task, TimeLimitExceeded
 from .baselines import seasonal_naive_forecast
 
 log = logging.getLogger(__name__)
@@ -127,14 +127,15 @@ class LocalLearner(Learner):
         out = []
         for series in chunk:
             deadline_left = task.time_left()
+            if deadline_left <= 0:  # the fit is cut short: fail it rather than fall back
+                raise TimeLimitExceeded(f"{self.name}: time budget exhausted during the fit")
             budget = min(limit or float("inf"), deadline_left)
-            if budget <= 0:
-                out.append((None, "time budget exhausted before this series"))
-                continue
             try:
                 with time_limit(budget):
                     out.append((self._fit_one(series, task), ""))
             except SeriesTimeout as err:
+                if task.time_left() <= 0:
+                    raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
                 out.append((None, f"timeout: {err}"))
             except Exception as err:  # one failing series must not sink the others
                 out.append((None, f"{type(err).__name__}: {err}"))

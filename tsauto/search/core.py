@@ -135,8 +135,8 @@ class Search:
             left = end - time.monotonic()
             if s.max_trials is not None and len(trials) >= s.max_trials:
                 break
-            if left <= 0:
-                break
+            if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
+                break  # too little left for a trial to finish: keep it for the refit
             if len(trials) >= len(self.candidates) and not self._searchable():
                 break  # every default is tried and nothing has a space to explore
             batch_size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
