@@ -20,7 +20,7 @@ from ..data import Panel
 from ..exceptions import NotFittedError
 
 
-class TimeLimitExceeded(RuntimeError):
+class TimeLimitExceeded(TimeoutError):
     """A learner ran out of the time it was given."""
 
 
