@@ -70,15 +70,17 @@ class Executor:
             pool.submit(_run_one, evaluator, t.learner, t.params, deadline, threads) for t in trials
         ]
         results: list = []
+        overran = False
         for future in futures:
             wait = None if deadline == float("inf") else max(0.1, deadline + GRACE - time.monotonic())
             try:
                 results.append(future.result(timeout=wait))
             except TimeoutError:
+                overran = True
                 results.append(TimeoutError("trial stopped at the time budget"))
             except Exception as err:  # the worker died (out of memory, crash)
                 results.append(RuntimeError(f"worker lost: {type(err).__name__}: {err}"))
-        if any(isinstance(r, TimeoutError) for r in results):
+        if overran:  # the workers still run those trials: stop them
             log.warning("stopping trials that overran the time budget")
             self.close()
         return results
