@@ -38,6 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results_file import write_section  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: import the working tree
     sys.path.insert(0, str(ROOT))
@@ -220,27 +223,6 @@ def report(results: dict, args, started: str, load: tuple) -> str:
     return "\n".join(head)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of ``path`` (between its markers), or append it."""
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    block = f"{start}\n{text.rstrip()}\n{end}\n"
-    old = (
-        path.read_text()
-        if path.exists()
-        else (
-            "# Benchmark results\n\nEach section is written by its own script in `benchmarks/` "
-            "(see `benchmarks/README.md`); rerunning a script replaces only its section.\n\n"
-        )
-    )
-    if start in old and end in old:
-        before, rest = old.split(start, 1)
-        after = rest.split(end, 1)[1].lstrip("\n")
-        new = before + block + ("\n" + after if after else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", nargs="+", choices=SETS, default=None)
@@ -282,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
             results[name][tool] = r
     text = report(results, args, started, load)
     if out is not None:
-        write_section(out, text)
+        write_section(SECTION, text, out)
         log.info("wrote section %r of %s", SECTION, out)
     else:
         sys.stdout.write("\n" + text + "\n")
