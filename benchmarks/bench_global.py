@@ -52,6 +52,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results_file import write_section  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: import the working tree
     sys.path.insert(0, str(ROOT))
@@ -564,22 +567,6 @@ def report(
     return "\n".join(head + body)
 
 
-def write_section(path: Path, text: str) -> None:
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    block = f"{start}\n{text.rstrip()}\n{end}\n"
-    old = path.read_text() if path.exists() else (
-        "# Benchmark results\n\nEach section is written by its own script in `benchmarks/` "
-        "(see `benchmarks/README.md`); rerunning a script replaces only its section.\n\n"
-    )
-    if start in old and end in old:
-        before, rest = old.split(start, 1)
-        after = rest.split(end, 1)[1].lstrip("\n")
-        new = before + block + ("\n" + after if after else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    path.write_text(new)
-
-
 # --------------------------------------------------------------------------------- main
 
 
@@ -636,7 +623,7 @@ def main(argv: list[str] | None = None) -> None:
         code = f"{code}; **the code measured changed during the run: rerun**"
     text = report(results, args, started, load, code)
     if out is not None:
-        write_section(out, text)
+        write_section(SECTION, text, out)
         log.info("wrote section %r of %s", SECTION, out)
     else:
         print("\n" + text)
