@@ -98,7 +98,9 @@ def run_autogluon(group, budget) -> dict | None:
     out.parent.mkdir(exist_ok=True)
     h = datasets.M4_INFO[group]["horizon"]
     start = time.monotonic()
-    subprocess.run([str(py), str(HERE / "peers" / "autogluon_m4.py"), str(src), str(h), FREQ[group], str(budget), str(out)], check=True)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}  # no network here: pretrained models fail fast
+    subprocess.run([str(py), str(HERE / "peers" / "autogluon_m4.py"), str(src), str(h), FREQ[group], str(budget), str(out)],
+                   check=True, env=env)
     wall = time.monotonic() - start
     meta = json.loads(Path(str(out) + ".json").read_text())
     fc = pd.read_csv(out)
