@@ -75,3 +75,25 @@ def shipped_monthly():
         ignore_index=True,
     )
     return validate(df, target="y", time="month", ids="unique_id")
+
+
+@pytest.fixture(scope="session")
+def walmart_holiday_split():
+    """Walmart store 1, departments 1 and 2, up to 2011-10-28 (IsHoliday known-future), and
+    the IsHoliday flags of the next 10 weeks (two holiday weeks)."""
+    from tsauto.data import validate
+
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart()
+    sub = df[(df["Store"] == 1) & df["Dept"].isin([1, 2])]
+    cut = pd.Timestamp("2011-10-28")
+    panel = validate(
+        sub[sub["Date"] <= cut],
+        target="Weekly_Sales",
+        time="Date",
+        ids=["Store", "Dept"],
+        known_future=["IsHoliday"],
+    )
+    dates = pd.date_range(cut, periods=11, freq=panel.schema.freq)[1:]
+    flags = sub[sub["Dept"] == 1].set_index("Date").loc[dates, "IsHoliday"].to_numpy(float)
+    return panel, flags

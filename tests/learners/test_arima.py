@@ -10,8 +10,8 @@ import pmdarima
 import pytest
 
 from tsauto.data import validate
-from tsauto.datasets import load_aus_retail, load_walmart
-from tsauto.exceptions import DatasetNotFoundError, DataValidationError
+from tsauto.datasets import load_aus_retail
+from tsauto.exceptions import DataValidationError
 from tsauto.learners.arima import AutoARIMALearner, seasonal_strength
 from tsauto.learners.base import Task
 from tsauto.learners.baselines import seasonal_naive_forecast
@@ -142,29 +142,8 @@ def test_unknown_seasonal_test_is_an_error() -> None:
         AutoARIMALearner(seasonal_test="kpss").fit(panel, Task(horizon=3, season=12))
 
 
-@pytest.fixture(scope="module")
-def walmart():
-    """Store 1, departments 1 and 2, up to 2011-10-28; the next 10 weeks hold two holidays."""
-    try:
-        df = load_walmart()
-    except DatasetNotFoundError as err:
-        pytest.skip(f"forecasting/walmart_store_sales/train.csv.gz not found: {err}")
-    sub = df[(df["Store"] == 1) & df["Dept"].isin([1, 2])]
-    cut = pd.Timestamp("2011-10-28")
-    panel = validate(
-        sub[sub["Date"] <= cut],
-        target="Weekly_Sales",
-        time="Date",
-        ids=["Store", "Dept"],
-        known_future=["IsHoliday"],
-    )
-    dates = pd.date_range(cut, periods=11, freq=panel.schema.freq)[1:]
-    flags = sub[sub["Dept"] == 1].set_index("Date").loc[dates, "IsHoliday"].to_numpy(float)
-    return panel, flags
-
-
-def test_known_future_covariates_change_the_forecast(walmart) -> None:
-    panel, flags = walmart
+def test_known_future_covariates_change_the_forecast(walmart_holiday_split) -> None:
+    panel, flags = walmart_holiday_split
     assert flags.sum() == 2  # Thanksgiving and Christmas weeks
     learner = AutoARIMALearner().fit(panel, Task(horizon=10, season=52, quantiles=QUANTILES))
     assert learner.failures_.empty

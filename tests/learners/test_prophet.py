@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 
 from tsauto.data import validate
-from tsauto.datasets import load_vic_elec, load_walmart
+from tsauto.datasets import load_vic_elec
 from tsauto.exceptions import DatasetNotFoundError, DataValidationError
 from tsauto.learners.base import Task
 from tsauto.learners.prophet import ProphetLearner
@@ -159,22 +159,8 @@ def test_holiday_column_gives_each_series_its_country(aus_retail: pd.DataFrame) 
     assert learner.predict(panel).mean.shape == (2, 6)
 
 
-def test_known_future_covariates_are_regressors() -> None:
-    try:
-        df = load_walmart()
-    except DatasetNotFoundError as err:
-        pytest.skip(f"forecasting/walmart_store_sales/train.csv.gz not found: {err}")
-    sub = df[(df["Store"] == 1) & df["Dept"].isin([1, 2])]
-    cut = pd.Timestamp("2011-10-28")
-    panel = validate(
-        sub[sub["Date"] <= cut],
-        target="Weekly_Sales",
-        time="Date",
-        ids=["Store", "Dept"],
-        known_future=["IsHoliday"],
-    )
-    dates = pd.date_range(cut, periods=11, freq=panel.schema.freq)[1:]
-    flags = sub[sub["Dept"] == 1].set_index("Date").loc[dates, "IsHoliday"].to_numpy(float)
+def test_known_future_covariates_are_regressors(walmart_holiday_split) -> None:
+    panel, flags = walmart_holiday_split
     learner = ProphetLearner(uncertainty_samples=0).fit(panel, Task(horizon=10, season=52))
     assert "known_future_0" in learner.states_[0].model.extra_regressors
     with_flags = learner.predict(panel, {"IsHoliday": np.tile(flags, (2, 1))}).mean
