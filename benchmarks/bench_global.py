@@ -162,7 +162,7 @@ def _median_time(fn, repeats: int) -> float:
 
 def lgbm_params(n_jobs: int) -> dict[str, Any]:
     """tsauto's DEFAULT_PARAMS (plus its seed/determinism settings) as LGBMRegressor kwargs."""
-    from tsauto.learners.lightgbm import DEFAULT_PARAMS
+    from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS
 
     missing = set(DEFAULT_PARAMS) - set(SKLEARN_NAMES)
     if missing:
@@ -181,8 +181,8 @@ def run_tsauto(group: str, n_series: int | None, repeats: int) -> dict[str, Any]
     import lightgbm
 
     from tsauto import Forecaster
-    from tsauto.features.target_transforms import forward, make_transforms
-    from tsauto.learners.lightgbm import LightGBMLearner
+    from tsauto.forecasting.features.target_transforms import forward, make_transforms
+    from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 
     horizon = SETS[group]["horizon"]
     train, _ = _load(group, n_series)
@@ -403,7 +403,7 @@ def score(
     naive2: dict[str, float],
 ) -> dict[str, float]:
     """M4 sMAPE and MASE (means over series) and OWA relative to the published Naive2."""
-    from tsauto import metrics as M
+    from tsauto.forecasting import metrics as M
 
     merged = test.merge(forecast, on=["unique_id", "t"], how="left", validate="one_to_one")
     if merged["yhat"].isna().any():

@@ -63,7 +63,7 @@ def load(name: str, n_series: int | None):
 
 
 def scores(fc: np.ndarray, train, test, target, time_col, ids, horizon, season, pub) -> dict:
-    from tsauto import metrics
+    from tsauto.forecasting import metrics
 
     test = test.sort_values([*ids, time_col])
     actual = test[target].to_numpy().reshape(-1, horizon)
@@ -75,10 +75,10 @@ def scores(fc: np.ndarray, train, test, target, time_col, ids, horizon, season, 
 
 
 def run_tsauto(name, train, target, time_col, ids, horizon, feature_season):
-    from tsauto.data import validate
-    from tsauto.learners.base import Task
-    from tsauto.learners.fallback import WithFallback
-    from tsauto import registry
+    from tsauto.forecasting.validation import validate
+    from tsauto.forecasting.learners.base import Task
+    from tsauto.forecasting.learners.fallback import WithFallback
+    from tsauto.forecasting import registry
 
     panel = validate(train, target=target, time=time_col, ids=ids)
     task = Task(horizon=horizon, season=feature_season, seasons=(feature_season,) if feature_season > 1 else (),

@@ -62,7 +62,7 @@ def to_matrix(df: pd.DataFrame, col: str, h: int) -> np.ndarray:
 
 def run_tsauto(group, train, test, budget) -> list[dict]:
     from tsauto import Forecaster, registry
-    from tsauto.learners.fallback import WithFallback
+    from tsauto.forecasting.learners.fallback import WithFallback
 
     h = test.groupby("unique_id").size().iloc[0]
     start = time.monotonic()

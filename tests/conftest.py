@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,9 @@ import pytest
 
 from tsauto import datasets
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SHARED = Path(
+    os.environ.get("TSAUTO_DATA") or Path(__file__).resolve().parents[2] / "shared" / "datasets"
+)
 
 
 def shared_file(relative: str) -> Path:
@@ -60,7 +63,7 @@ def shipped_monthly():
     import pmdarima as pm
     from statsmodels.datasets import elec_equip
 
-    from tsauto.data import validate
+    from tsauto.forecasting.validation import validate
 
     wine = pm.datasets.load_wineind(as_series=True)
     air = pm.datasets.load_airpassengers(as_series=True)
@@ -81,7 +84,7 @@ def shipped_monthly():
 def walmart_holiday_split():
     """Walmart store 1, departments 1 and 2, up to 2011-10-28 (IsHoliday known-future), and
     the IsHoliday flags of the next 10 weeks (two holiday weeks)."""
-    from tsauto.data import validate
+    from tsauto.forecasting.validation import validate
 
     shared_file("forecasting/walmart_store_sales/train.csv.gz")
     df = datasets.load_walmart()

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from tsauto.learners.base import Forecast, Learner, LearnerTags
+from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags
 
 
 class FailingLearner(Learner):

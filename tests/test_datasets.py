@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from tsauto import datasets as ds
-from tsauto.exceptions import DatasetNotFoundError
+from tsauto.core.exceptions import DatasetNotFoundError
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "datasets" / "aus_retail.csv.gz"

@@ -1,8 +1,12 @@
-"""tsauto: automated machine learning for time series forecasting."""
+"""tsauto: automated machine learning for time series forecasting, classification and regression.
 
-__version__ = "0.1.0"
+``core`` is the engine (search, executor, ensemble, persistence), ``forecasting`` and ``tabular``
+are the two tasks built on it.
+"""
 
-from .forecaster import BacktestResult, Forecaster  # noqa: E402
-from .tabular import Classifier, Regressor  # noqa: E402
+from tsauto import datasets
+from tsauto.core.version import VERSION as __version__
+from tsauto.forecasting.forecaster import BacktestResult, Forecaster
+from tsauto.tabular import Classifier, Regressor
 
-__all__ = ["Forecaster", "BacktestResult", "Classifier", "Regressor", "__version__"]
+__all__ = ["Forecaster", "BacktestResult", "Classifier", "Regressor", "datasets", "__version__"]

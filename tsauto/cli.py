@@ -21,7 +21,8 @@ from typing import Sequence
 
 import pandas as pd
 
-from .exceptions import TsautoError
+from tsauto.core.exceptions import TsautoError
+from tsauto.core.table_io import read_table, write_table
 
 log = logging.getLogger("tsauto.cli")
 
@@ -86,8 +87,7 @@ def _tabular(p: argparse.ArgumentParser) -> None:
 
 
 def _run_tabular(args: argparse.Namespace) -> int:
-    from .data import read_table
-    from .tabular import Classifier, Regressor
+    from tsauto.tabular import Classifier, Regressor
 
     cls = Classifier if args.command == "classify" else Regressor
     model = cls(
@@ -117,7 +117,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
 
 
 def _forecaster(args: argparse.Namespace):
-    from .forecaster import Forecaster
+    from tsauto.forecasting.forecaster import Forecaster
 
     holidays = _list(args.holidays)
     return Forecaster(
@@ -132,17 +132,6 @@ def _forecaster(args: argparse.Namespace):
         quantiles=_floats(args.quantiles),
         n_jobs=args.n_jobs,
     )
-
-
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table as Parquet (``.parquet``) or CSV (anything else)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        df.to_parquet(path, index=False)
-    else:
-        df.to_csv(path, index=False)
-    return path
 
 
 def _run(args: argparse.Namespace) -> int:

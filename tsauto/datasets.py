@@ -10,7 +10,7 @@ The data directory is, in this order:
 2. the environment variable ``TSAUTO_DATA``;
 3. ``../shared/datasets`` next to the repository, if that folder exists.
 
-A missing file raises :class:`tsauto.exceptions.DatasetNotFoundError` (a ``FileNotFoundError``)
+A missing file raises :class:`tsauto.core.exceptions.DatasetNotFoundError` (a ``FileNotFoundError``)
 naming the file, the directories searched and the public source to get it from.
 
 Forecasting loaders return *long* tables, one row per (series, time step):
@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from tsauto.exceptions import DatasetNotFoundError
+from tsauto.core.exceptions import DatasetNotFoundError
 
 __all__ = [
     "M4_INFO",

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import datasets
-from .cli import write_table
-from .forecaster import Forecaster
+from tsauto import datasets
+from tsauto.core.table_io import write_table
+from tsauto.forecasting.forecaster import Forecaster
 
 OUT = Path("out")
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tsauto import datasets
-from tsauto.exceptions import DatasetNotFoundError
+from tsauto.core.exceptions import DatasetNotFoundError
 
 
 def _real(name: str, rows: int | None = None) -> tuple[pd.DataFrame, str]:

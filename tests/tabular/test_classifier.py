@@ -8,7 +8,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
 
 from tsauto import Classifier
-from tsauto.exceptions import DataValidationError, IncompatibleModelError
+from tsauto.core.exceptions import DataValidationError, IncompatibleModelError
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
 
@@ -132,7 +132,7 @@ def test_save_load_round_trip(credit_g, tmp_path) -> None:
 def test_failing_learner_is_recorded_and_an_all_failed_search_is_a_clear_error(
     credit_g, monkeypatch
 ) -> None:
-    from tsauto.exceptions import SearchFailedError
+    from tsauto.core.exceptions import SearchFailedError
     from tsauto.tabular import learners
 
     def broken(params, build):

@@ -8,7 +8,7 @@ import pytest
 from scipy import sparse
 
 from tsauto import Classifier
-from tsauto.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError
 from tsauto.tabular.featurizer import Featurizer, infer_kinds
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)

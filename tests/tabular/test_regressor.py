@@ -11,7 +11,7 @@ from sklearn.datasets import load_diabetes, load_wine
 
 from tsauto import Classifier, Regressor
 from tsauto.cli import main
-from tsauto.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError
 from tsauto.tabular.metrics import METRICS, resolve_metric
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)

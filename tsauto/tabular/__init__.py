@@ -5,6 +5,6 @@ checks (:mod:`.checks`), splits (:mod:`.splitting`), metrics (:mod:`.metrics`) a
 (:mod:`.learners`); :mod:`.estimators` holds the facades.
 """
 
-from .estimators import Classifier, Regressor
+from tsauto.tabular.estimators import Classifier, Regressor
 
 __all__ = ["Classifier", "Regressor"]

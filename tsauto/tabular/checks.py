@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .metrics import TaskType
+from tsauto.tabular.metrics import TaskType
 
 IMBALANCE_RATIO = 4.0  # largest class / smallest class at or above which imbalance is reported
 PREDICTIVE_CORR = 0.99  # |correlation| with a numeric target that marks a leakage suspect

@@ -16,12 +16,12 @@ from typing import Any, ClassVar, Literal, Self, Sequence
 import numpy as np
 import pandas as pd
 
-from ..data import read_table
-from ..exceptions import DataValidationError, NotFittedError
-from . import checks as C
-from .featurizer import Featurization, Kind, feature_width, infer_kinds
-from .metrics import TaskType, resolve_metric
-from .splitting import make_splits
+from tsauto.core.table_io import read_table
+from tsauto.core.exceptions import DataValidationError, NotFittedError
+from tsauto.tabular import checks as C
+from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
+from tsauto.tabular.metrics import TaskType, resolve_metric
+from tsauto.tabular.splitting import make_splits
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,10 @@ class _TabularEstimator(ABC):
     def fit(self, X: Table, y: Any = None) -> Self:
         """Search, ensemble and refit on ``X`` (a table holding the target column, or the
         features with the target given as ``y``); returns self."""
-        from ..search import Executor, SearchSettings
-        from .evaluator import TabularEvaluator
-        from .search import candidates, leaderboard, run_search
+        from tsauto.core.executor import Executor
+        from tsauto.core.search import SearchSettings
+        from tsauto.tabular.evaluator import TabularEvaluator
+        from tsauto.tabular.search import candidates, leaderboard, run_search
 
         start = time.monotonic()
         features, y, kinds, found = self._prepare(self._training_table(X, y))
@@ -273,7 +274,7 @@ class _TabularEstimator(ABC):
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to ``path`` (a versioned file)."""
-        from ..persistence import save
+        from tsauto.core.persistence import save
 
         self._check_fitted()
         return save(self, path)
@@ -281,7 +282,7 @@ class _TabularEstimator(ABC):
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a model written by :meth:`save`; refuses incompatible files with a reason."""
-        from ..persistence import load
+        from tsauto.core.persistence import load
 
         return load(path, cls)
 

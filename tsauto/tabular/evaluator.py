@@ -9,12 +9,12 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..learners.base import TimeLimitExceeded
-from ..search import Evaluation
-from .featurizer import Kind
-from .metrics import Metric, TaskType
-from .model import TabularPipeline
-from .splitting import Split
+from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.search import Evaluation
+from tsauto.tabular.featurizer import Kind
+from tsauto.tabular.metrics import Metric, TaskType
+from tsauto.tabular.model import TabularPipeline
+from tsauto.tabular.splitting import Split
 
 
 @dataclass

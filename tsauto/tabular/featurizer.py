@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..exceptions import DataValidationError
-from .checks import Check
-from .metrics import TaskType
+from tsauto.core.exceptions import DataValidationError
+from tsauto.tabular.checks import Check
+from tsauto.tabular.metrics import TaskType
 
 Kind = Literal["numeric", "categorical", "datetime", "text", "drop"]
 Encoding = Literal["native", "ordinal", "linear"]

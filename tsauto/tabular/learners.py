@@ -15,10 +15,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..exceptions import DataValidationError
-from ..learners.base import TimeLimitExceeded
-from .featurizer import Encoding
-from .metrics import TaskType
+from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.tabular.featurizer import Encoding
+from tsauto.tabular.metrics import TaskType
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from ..exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError
 
 TaskType = Literal["classification", "regression"]
 

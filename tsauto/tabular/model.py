@@ -11,9 +11,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .featurizer import Featurizer, Kind
-from .learners import Build, fit_estimator, learner
-from .metrics import TaskType
+from tsauto.tabular.featurizer import Featurizer, Kind
+from tsauto.tabular.learners import Build, fit_estimator, learner
+from tsauto.tabular.metrics import TaskType
 
 
 class TabularPipeline:

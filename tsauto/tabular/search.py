@@ -1,6 +1,6 @@
 """Tables on the search core: candidates, search, ensemble selection, refit on all rows.
 
-The search core (:mod:`tsauto.search`) runs the trials; this module hands it the tabular
+The search core (:mod:`tsauto.core.search`) runs the trials; this module hands it the tabular
 learners with their spaces and a :class:`~tsauto.tabular.evaluator.TabularEvaluator`, selects
 the ensemble over the trials' out-of-fold predictions and refits its members on every row.
 """
@@ -16,15 +16,16 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ..ensemble import greedy_ensemble
-from ..exceptions import SearchFailedError
-from ..search import Candidate, Executor, Search, SearchSettings, Trial
-from .checks import Check
-from .evaluator import TabularEvaluator
-from .learners import LEARNERS, learner
-from .metrics import TaskType
-from .model import TabularEnsemble
-from .splitting import HOLDOUT_SHARE
+from tsauto.core.ensemble import greedy_ensemble
+from tsauto.core.exceptions import SearchFailedError
+from tsauto.core.executor import Executor
+from tsauto.core.search import Candidate, Search, SearchSettings, Trial
+from tsauto.tabular.checks import Check
+from tsauto.tabular.evaluator import TabularEvaluator
+from tsauto.tabular.learners import LEARNERS, learner
+from tsauto.tabular.metrics import TaskType
+from tsauto.tabular.model import TabularEnsemble
+from tsauto.tabular.splitting import HOLDOUT_SHARE
 
 log = logging.getLogger(__name__)
 

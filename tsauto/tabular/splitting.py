@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-from .metrics import TaskType
+from tsauto.tabular.metrics import TaskType
 
 log = logging.getLogger(__name__)
 

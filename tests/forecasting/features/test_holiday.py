@@ -1,0 +1,46 @@
+"""Holiday and calendar features on known dates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.features.calendar import calendar_features, calendar_names
+from tsauto.forecasting.features.holiday import holiday_features, holiday_features_by_series
+
+
+def _days(*dates: str) -> np.ndarray:
+    return np.array(dates, dtype="datetime64[ns]")
+
+
+def test_independence_day_is_a_us_holiday() -> None:
+    out = holiday_features(_days("2024-07-04", "2024-07-01", "2024-07-06"), "US", "D")
+    np.testing.assert_array_equal(out[:, 0], [1, 0, 0])  # is holiday
+    np.testing.assert_array_equal(out[:, 1], [0, 3, 58])  # days to next (Labor Day 2024-09-02)
+    np.testing.assert_array_equal(out[:, 2], [0, 12, 2])  # days since last (Juneteenth 06-19)
+
+
+def test_weekly_stamps_count_holidays_in_their_week() -> None:
+    # Walmart's weeks end on Friday (W-FRI); 2012-09-07 holds Labor Day (Mon 09-03)
+    out = holiday_features(_days("2012-09-07", "2012-09-14"), "US", "W-FRI")
+    np.testing.assert_array_equal(out[:, 0], [1, 0])
+
+
+def test_per_series_countries() -> None:
+    times = _days("2024-01-26", "2024-01-26")  # Australia Day
+    out = holiday_features_by_series(times, np.array(["AU", "US"], dtype=object), "D")
+    np.testing.assert_array_equal(out[:, 0], [1, 0])
+
+
+def test_unknown_country_is_a_clear_error() -> None:
+    with pytest.raises(DataValidationError, match="ISO code"):
+        holiday_features(_days("2024-01-01"), "Atlantis", "D")
+
+
+def test_calendar_by_frequency() -> None:
+    assert calendar_names("MS") == ("month",)
+    assert calendar_names(None) == ()
+    names = calendar_names("h")
+    out = calendar_features(_days("2024-07-04T13:00"), names)
+    assert dict(zip(names, out[0])) == {"hour": 13, "dayofweek": 3, "dayofyear": 186}

@@ -1,0 +1,172 @@
+"""ProphetLearner on real series: ABS aus_retail, Victoria electricity, lynx, Walmart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pmdarima
+import prophet
+import pytest
+import statsmodels.api as sm
+
+from tsauto.forecasting.validation import validate
+from tsauto.datasets import load_vic_elec
+from tsauto.core.exceptions import DatasetNotFoundError, DataValidationError
+from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.prophet import ProphetLearner
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@pytest.fixture(scope="module")
+def retail(aus_retail: pd.DataFrame):
+    """Three Victorian retail series, train (last 12 months held out) and full panels."""
+    df = aus_retail[aus_retail["State"] == "Victoria"]
+    df = df[df["Industry"].isin(df["Industry"].unique()[:3])].drop(columns="Series ID")
+    full = validate(df, target="Turnover", time="Month", ids=["State", "Industry"])
+    return full.head(full.lengths - 12), full
+
+
+@pytest.fixture(scope="module")
+def retail_fit(retail):
+    train, _ = retail
+    task = Task(horizon=12, season=12, quantiles=QUANTILES, holidays=("AU",), n_jobs=1)
+    return ProphetLearner().fit(train, task)
+
+
+def test_shapes_quantile_order_and_accuracy(retail_fit, retail) -> None:
+    train, full = retail
+    fc = retail_fit.predict(train)
+    assert fc.mean.shape == (3, 12) and set(fc.quantiles) == set(QUANTILES)
+    assert retail_fit.failures_.empty
+    lo, mid, hi = (fc.quantiles[q] for q in QUANTILES)
+    assert np.all(lo <= mid) and np.all(mid <= hi) and np.all(lo < hi)
+    assert np.all((lo <= fc.mean) & (fc.mean <= hi))
+    truth = full.y.reshape(3, -1)[:, -12:]
+    assert np.all(np.abs(fc.mean - truth) / truth < 0.25)
+    # monthly data: holidays enter as the number of holidays in each month
+    assert all(state.holiday_counts == ("AU",) for state in retail_fit.states_)
+    model = retail_fit.states_[0].model
+    assert "yearly" in model.seasonalities and "weekly" not in model.seasonalities
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside Prophet.predict
+def test_predict_from_newer_history_without_refit(retail_fit, retail, monkeypatch) -> None:
+    train, full = retail
+    before = retail_fit.predict(train).mean
+    monkeypatch.setattr(
+        prophet.Prophet, "fit", lambda *a, **k: pytest.fail("predict must not refit")
+    )
+    newer = full.head(train.lengths + 6)
+    fc = retail_fit.predict(newer)
+    # the fitted model forecasts the 12 months after the newer history's end
+    np.testing.assert_allclose(fc.mean[:, :6], before[:, 6:])
+    dates = pd.date_range(pd.Timestamp(newer.last_times[0]), periods=13, freq="MS")[1:]
+    model = retail_fit.states_[0].model
+    expected = model.predict(
+        pd.DataFrame({"ds": dates, "holidays_AU": _au_counts(dates)})
+    )["yhat"].to_numpy()
+    np.testing.assert_allclose(fc.mean[0], expected, rtol=1e-9)
+    np.testing.assert_array_equal(retail_fit.predict(train).mean, before)  # predict is pure
+
+
+def _au_counts(dates: pd.DatetimeIndex) -> np.ndarray:
+    from tsauto.forecasting.features.holiday import holiday_features
+
+    return holiday_features(dates.to_numpy(), "AU", "MS")[:, 0]
+
+
+def test_integer_time_is_a_clear_error() -> None:
+    y = pmdarima.datasets.load_wineind().astype(float)
+    panel = validate(pd.DataFrame({"t": np.arange(len(y)), "y": y}), target="y", time="t")
+    with pytest.raises(DataValidationError, match="Prophet needs calendar time stamps"):
+        ProphetLearner().fit(panel, Task(horizon=3, season=12))
+
+
+def test_unknown_holiday_country_is_a_clear_error(retail) -> None:
+    with pytest.raises(DataValidationError, match="holidays='XX'"):
+        ProphetLearner().fit(retail[0], Task(horizon=3, season=12, holidays=("XX",)))
+
+
+def test_holidays_are_honoured() -> None:
+    """Victoria's daily electricity demand drops on Christmas and Boxing Day."""
+    try:
+        df = load_vic_elec()
+    except DatasetNotFoundError as err:
+        pytest.skip(f"forecasting/other/vic_elec.csv.gz not found: {err}")
+    daily = df.groupby("Date", as_index=False)["Demand"].sum()
+    panel = validate(daily[daily["Date"] < "2013-12-18"], target="Demand", time="Date")
+    dates = pd.date_range("2013-12-18", periods=14)
+    christmas = dates.isin(pd.to_datetime(["2013-12-25", "2013-12-26"]))
+    means = {}
+    for countries in [(), ("AU-VIC",)]:
+        task = Task(horizon=14, season=7, holidays=countries)
+        learner = ProphetLearner(uncertainty_samples=0).fit(panel, task)
+        means[countries] = learner.predict(panel).mean[0]
+    with_holidays, without = means[("AU-VIC",)], means[()]
+    assert np.all(with_holidays[christmas] < 0.85 * without[christmas])
+    np.testing.assert_allclose(with_holidays[~christmas], without[~christmas], rtol=0.05)
+    truth = daily.set_index("Date").loc[dates, "Demand"].to_numpy()
+    assert np.mean(np.abs(with_holidays - truth)) < np.mean(np.abs(without - truth))
+
+
+def test_clipped_at_zero_only_for_non_negative_history() -> None:
+    lynx = pmdarima.datasets.load_lynx().astype(float)  # trappings 1821-1934, troughs near 0
+    panel = validate(
+        pd.DataFrame({"year": pd.date_range("1821", periods=len(lynx), freq="YS"), "y": lynx}),
+        target="y",
+        time="year",
+    )
+    task = Task(horizon=10, season=1, quantiles=(0.1, 0.9))
+    fc = ProphetLearner().fit(panel, task).predict(panel)
+    assert np.all(fc.quantiles[0.1] >= 0) and np.any(fc.quantiles[0.1] == 0)
+    assert np.all(fc.mean >= 0)
+    macro = sm.datasets.macrodata.load_pandas().data  # US inflation, negative in 2009
+    infl = pd.DataFrame(
+        {"quarter": pd.date_range("1959-01-01", periods=len(macro), freq="QS"),
+         "infl": macro["infl"].to_numpy()}
+    )
+    panel = validate(infl, target="infl", time="quarter")
+    fc = ProphetLearner().fit(panel, task).predict(panel)
+    assert np.any(fc.quantiles[0.1] < 0)
+
+
+def test_failing_series_falls_back(aus_retail: pd.DataFrame) -> None:
+    df = aus_retail[aus_retail["State"] == "Tasmania"].drop(columns="Series ID")
+    liquor = df[df["Industry"] == "Liquor retailing"]  # 32 months
+    tiny = liquor.iloc[-2:].assign(Industry="tiny")
+    panel = validate(pd.concat([liquor, tiny]), target="Turnover", time="Month", ids=["Industry"])
+    learner = ProphetLearner().fit(panel, Task(horizon=4, season=12, quantiles=(0.1, 0.9)))
+    assert learner.failures_["Industry"].tolist() == ["tiny"]
+    fc = learner.predict(panel)
+    tiny_row = panel.keys["Industry"].tolist().index("tiny")
+    np.testing.assert_array_equal(fc.mean[tiny_row], np.repeat(tiny["Turnover"].iloc[-1], 4))
+    assert np.all(np.isfinite(fc.quantiles[0.1]))
+
+
+def test_holiday_column_gives_each_series_its_country(aus_retail: pd.DataFrame) -> None:
+    df = aus_retail[aus_retail["Industry"] == "Food retailing"].drop(columns="Series ID")
+    df = df[df["State"].isin(["Victoria", "Queensland"]) & (df["Month"] >= "2010-01-01")]
+    df = df.assign(Region=df["State"].map({"Victoria": "AU-VIC", "Queensland": "AU-QLD"}))
+    panel = validate(df, target="Turnover", time="Month", ids=["State"])
+    assert "Region" in panel.schema.static
+    task = Task(horizon=6, season=12, holiday_column="Region")
+    learner = ProphetLearner().fit(panel, task)
+    by_state = dict(zip(panel.keys["State"], learner.states_))
+    assert by_state["Victoria"].holiday_counts == ("AU-VIC",)
+    assert by_state["Queensland"].holiday_counts == ("AU-QLD",)
+    assert learner.keys_.equals(panel.keys) and learner.failures_.empty
+    assert learner.predict(panel).mean.shape == (2, 6)
+
+
+def test_known_future_covariates_are_regressors(walmart_holiday_split) -> None:
+    panel, flags = walmart_holiday_split
+    learner = ProphetLearner(uncertainty_samples=0).fit(panel, Task(horizon=10, season=52))
+    assert "known_future_0" in learner.states_[0].model.extra_regressors
+    with_flags = learner.predict(panel, {"IsHoliday": np.tile(flags, (2, 1))}).mean
+    without = learner.predict(panel, {"IsHoliday": np.zeros((2, 10))}).mean
+    diff = with_flags - without
+    assert np.all(np.abs(diff[:, flags == 1]) > 100)
+    np.testing.assert_allclose(diff[:, flags == 0], 0, atol=1e-6)
+    with pytest.raises(DataValidationError, match="IsHoliday"):
+        learner.predict(panel)

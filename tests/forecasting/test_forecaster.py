@@ -1,0 +1,158 @@
+"""The Forecaster facade end to end on real series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsauto import Forecaster
+from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, NotFittedError
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+
+KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6)
+
+
+@pytest.fixture(scope="module")
+def split(aus_small: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cut = aus_small["Month"].max() - pd.DateOffset(months=6)
+    return aus_small[aus_small["Month"] <= cut], aus_small[aus_small["Month"] > cut]
+
+
+@pytest.fixture(scope="module")
+def fitted(split) -> Forecaster:
+    return Forecaster(**KW, learners=["lightgbm"]).fit(split[0])
+
+
+def test_forecast_table_shape_and_times(fitted: Forecaster, split) -> None:
+    out = fitted.predict()
+    assert list(out.columns) == ["State", "Industry", "Month", "forecast"]
+    assert len(out) == 12 * 6
+    assert np.isfinite(out["forecast"]).all()
+    last = split[0]["Month"].max()
+    expected = pd.date_range(last, periods=7, freq="MS")[1:]
+    assert (out.groupby(["State", "Industry"])["Month"].apply(list).map(list) == [list(expected)] * 12).all()
+
+
+def test_predict_from_training_history_equals_predict(fitted: Forecaster, split) -> None:
+    pd.testing.assert_frame_equal(fitted.predict(), fitted.predict(history=split[0]))
+
+
+def test_predict_from_newer_history_without_refit(fitted: Forecaster, split, monkeypatch) -> None:
+    monkeypatch.setattr(LightGBMLearner, "_fit", lambda *a, **k: pytest.fail("refit"))
+    newer = pd.concat([split[0], split[1][split[1]["Month"] <= split[1]["Month"].min() + pd.DateOffset(months=2)]])
+    out = fitted.predict(history=newer)
+    assert out["Month"].min() == newer["Month"].max() + pd.DateOffset(months=1)
+    assert not np.allclose(out["forecast"].to_numpy(), fitted.predict()["forecast"].to_numpy())
+
+
+def test_unseen_series_are_forecast_from_their_history(fitted: Forecaster, aus_retail) -> None:
+    other = aus_retail[(aus_retail["State"] == "Queensland") & (aus_retail["Industry"] == "Takeaway food services")]
+    out = fitted.predict(history=other.drop(columns="Series ID"))
+    assert len(out) == 6 and np.isfinite(out["forecast"]).all()
+    level = other["Turnover"].tail(12).mean()
+    assert (out["forecast"].between(0.5 * level, 1.5 * level)).all()
+
+
+def test_save_load_roundtrip_is_identical(fitted: Forecaster, tmp_path) -> None:
+    path = fitted.save(tmp_path / "model.tsauto")
+    loaded = Forecaster.load(path)
+    pd.testing.assert_frame_equal(loaded.predict(), fitted.predict())
+
+
+def test_load_refuses_other_versions_and_files(fitted: Forecaster, tmp_path) -> None:
+    import joblib
+
+    from tsauto.core import persistence
+
+    path = fitted.save(tmp_path / "model.tsauto")
+    payload = joblib.load(path)
+    payload["format_version"] = persistence.FORMAT_VERSION + 1
+    joblib.dump(payload, tmp_path / "future.tsauto")
+    with pytest.raises(IncompatibleModelError, match="format"):
+        Forecaster.load(tmp_path / "future.tsauto")
+    (tmp_path / "junk.tsauto").write_text("not a model")
+    with pytest.raises(IncompatibleModelError):
+        Forecaster.load(tmp_path / "junk.tsauto")
+
+
+def test_backtest_never_trains_on_its_future(aus_small: pd.DataFrame) -> None:
+    fc = Forecaster(**KW, learners=["lightgbm"])
+    result = fc.backtest(aus_small, folds=2, step=3)
+    f = result.forecasts
+    assert set(f["fold"]) == {0, 1}
+    assert (f["Month"] > f["cutoff"]).all()
+    assert f.groupby(["fold"])["cutoff"].nunique().eq(1).all()
+    cutoffs = sorted(f["cutoff"].unique())
+    assert cutoffs[1] - cutoffs[0] == pd.Timedelta(days=(cutoffs[1] - cutoffs[0]).days)
+    assert (pd.DatetimeIndex(cutoffs)[1] - pd.DateOffset(months=3)) == pd.DatetimeIndex(cutoffs)[0]
+    assert len(f) == 2 * 12 * 6
+    assert {"mase", "smape", "wape"} <= set(result.summary.columns)
+    assert list(result.summary["model"]) == ["lightgbm", "seasonal_naive"]
+    model, naive = result.summary["mase"]
+    assert model < naive  # the global model beats seasonal naive on retail turnover
+
+
+def test_quantiles_are_ordered_and_cover(split) -> None:
+    fc = Forecaster(**KW, quantiles=[0.1, 0.9]).fit(split[0])
+    out = fc.predict()
+    assert (out["q0.1"] <= out["forecast"]).all() and (out["forecast"] <= out["q0.9"]).all()
+    merged = out.merge(split[1], on=["State", "Industry", "Month"])
+    inside = merged["Turnover"].between(merged["q0.1"], merged["q0.9"]).mean()
+    assert inside >= 0.5  # an 80 % interval should hold most of the truth
+
+
+def test_short_series_fall_back_to_seasonal_naive(split) -> None:
+    train = split[0]
+    first = train[(train["State"] == "Tasmania")]["Industry"].iloc[0]
+    short = train[~((train["State"] == "Tasmania") & (train["Industry"] == first))]
+    tiny = train[(train["State"] == "Tasmania") & (train["Industry"] == first)].tail(2)
+    df = pd.concat([short, tiny])
+    fc = Forecaster(**KW).fit(df)
+    out = fc.predict()
+    assert len(out) == 12 * 6 and np.isfinite(out["forecast"]).all()
+    fb = fc.fallbacks_
+    assert len(fb) == 1 and fb["Industry"].iloc[0] == first
+    assert "seasonal_naive" in fb["reason"].iloc[0]
+    dropped = Forecaster(**KW, short_series="drop").fit(df).predict()
+    assert len(dropped) == 11 * 6
+
+
+def test_several_learners_are_compared_on_a_leaderboard(split) -> None:
+    fc = Forecaster(**KW, learners=["lightgbm", "seasonal_naive", "naive"], ensemble=False)
+    board = fc.fit(split[0]).leaderboard()
+    assert sorted(board["learner"]) == ["lightgbm", "naive", "seasonal_naive"]
+    assert (board["status"] == "ok").all()
+    assert {"mase_fold0", "mase_fold1", "fit_time"} <= set(board.columns)
+    best = board.loc[board["mase"].idxmin(), "learner"]
+    assert fc.model_.learner.name == best
+    assert board.set_index("learner")["weight"].to_dict()[best] == 1.0
+
+
+def test_clear_errors(split) -> None:
+    with pytest.raises(NotFittedError):
+        Forecaster(**KW).predict()
+    with pytest.raises(DataValidationError, match="unknown learner 'xgb'"):
+        Forecaster(**KW, learners=["xgb"]).fit(split[0])
+    with pytest.raises(DataValidationError, match="positive integer"):
+        Forecaster(**{**KW, "horizon": 0}).fit(split[0])
+
+
+def test_holidays_and_known_future_on_walmart(walmart_small: pd.DataFrame) -> None:
+    cut = pd.Timestamp("2012-08-31")
+    train = walmart_small[walmart_small["Date"] <= cut]
+    future = walmart_small[walmart_small["Date"] > cut]
+    fc = Forecaster(
+        target="Weekly_Sales",
+        time="Date",
+        ids=["Store", "Dept"],
+        horizon=4,
+        holidays="US",
+        known_future=["IsHoliday"],
+    ).fit(train)
+    names = fc.model_.learner.spec_.names
+    assert {"holiday_US", "days_to_holiday_US", "IsHoliday", "series_id"} <= set(names)
+    out = fc.predict(future=future)
+    assert len(out) == 10 * 4 and np.isfinite(out["forecast"]).all()
+    with pytest.raises(DataValidationError, match="future="):
+        fc.predict()

@@ -1,0 +1,206 @@
+"""The data contract: every bad input gets its own clear error or documented handling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tsauto.forecasting.panel import pad_front
+
+from tsauto.forecasting.validation import future_covariates, horizon_check, validate, validate_like
+from tsauto.core.exceptions import DataValidationError
+
+KW = dict(target="Turnover", time="Month", ids=["State", "Industry"])
+
+
+def test_regular_panel_roundtrips(aus_small: pd.DataFrame) -> None:
+    panel = validate(aus_small, **KW)
+    assert panel.n_series == 12
+    assert panel.schema.freq == "MS"
+    assert len(panel.y) == len(aus_small)
+    back = panel.to_frame()
+    expected = aus_small.sort_values(["State", "Industry", "Month"]).reset_index(drop=True)
+    np.testing.assert_array_equal(back["Turnover"].to_numpy(), expected["Turnover"].to_numpy())
+    assert (back["Month"].to_numpy() == expected["Month"].to_numpy()).all()
+
+
+def test_csv_and_parquet_paths(aus_small: pd.DataFrame, tmp_path) -> None:
+    aus_small.to_csv(tmp_path / "a.csv", index=False)
+    aus_small.to_parquet(tmp_path / "a.parquet", index=False)
+    a = validate(tmp_path / "a.csv", **KW)
+    b = validate(str(tmp_path / "a.parquet"), **KW)
+    np.testing.assert_array_equal(a.y, b.y)
+
+
+def test_missing_column_is_named(aus_small: pd.DataFrame) -> None:
+    with pytest.raises(DataValidationError, match="'Sales'"):
+        validate(aus_small, target="Sales", time="Month", ids=["State", "Industry"])
+
+
+def test_non_numeric_target_names_rows_and_series(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    df["Turnover"] = df["Turnover"].astype(object)
+    df.loc[5, "Turnover"] = "n/a"
+    with pytest.raises(DataValidationError, match=r"not numeric at row 5.*'n/a'.*Tasmania"):
+        validate(df, **KW)
+
+
+def test_infinite_target_is_an_error(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    df.loc[7, "Turnover"] = np.inf
+    with pytest.raises(DataValidationError, match="infinite at row 7"):
+        validate(df, **KW)
+
+
+def test_duplicates_are_an_error_unless_aggregating(aus_small: pd.DataFrame) -> None:
+    df = pd.concat([aus_small, aus_small.iloc[[3]]], ignore_index=True)
+    with pytest.raises(DataValidationError, match="aggregate="):
+        validate(df, **KW)
+    summed = validate(df, **KW, aggregate="sum", freq="MS")
+    original = validate(aus_small, **KW)
+    row = int(np.flatnonzero(original.times == np.datetime64(aus_small.loc[3, "Month"]))[0])
+    assert summed.y[row] == pytest.approx(2 * original.y[row])
+
+
+def test_aggregate_to_coarser_frequency(aus_small: pd.DataFrame) -> None:
+    quarterly = validate(aus_small, **KW, aggregate="sum", freq="QS")
+    monthly = validate(aus_small, **KW)
+    assert quarterly.schema.freq.startswith("QS")
+    assert quarterly.y.sum() == pytest.approx(monthly.y.sum())
+    assert len(quarterly.y) == pytest.approx(len(monthly.y) / 3, abs=quarterly.n_series)
+
+
+def test_missing_steps_are_inserted_and_interpolated(aus_small: pd.DataFrame) -> None:
+    full = validate(aus_small, **KW)
+    gappy = aus_small.drop(index=[10, 11])
+    panel = validate(gappy, **KW)
+    assert len(panel.y) == len(full.y)
+    y0 = aus_small.loc[9, "Turnover"]
+    y3 = aus_small.loc[12, "Turnover"]
+    np.testing.assert_allclose(panel.y[10:12], [y0 + (y3 - y0) / 3, y0 + 2 * (y3 - y0) / 3])
+    zero = validate(gappy, **KW, fill="zero")
+    np.testing.assert_array_equal(zero.y[10:12], [0.0, 0.0])
+    ffill = validate(gappy, **KW, fill="ffill")
+    np.testing.assert_array_equal(ffill.y[10:12], [y0, y0])
+
+
+def test_nan_targets_are_imputed_and_leading_ones_dropped(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    df.loc[0:2, "Turnover"] = np.nan  # the first three months of the first series
+    df.loc[20, "Turnover"] = np.nan
+    panel = validate(df, **KW)
+    assert panel.lengths[0] == validate(aus_small, **KW).lengths[0] - 3
+    assert np.isfinite(panel.y).all()
+
+
+def test_mixed_frequencies_name_the_series(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    rows = df.index[(df["State"] == "Victoria") & (df["Industry"] == df["Industry"].iloc[0])]
+    df.loc[rows, "Month"] = df.loc[rows, "Month"] + pd.Timedelta(days=14)
+    with pytest.raises(DataValidationError, match=r"not on the 'MS' grid.*Victoria"):
+        validate(df, **KW)
+
+
+def test_unparseable_dates_name_rows(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    df["Month"] = df["Month"].dt.strftime("%Y-%m-%d").astype(object)
+    df.loc[4, "Month"] = "sometime"
+    with pytest.raises(DataValidationError, match=r"row 4.*'sometime'"):
+        validate(df, **KW)
+
+
+def test_timezone_aware_times_are_restored(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    df["Month"] = df["Month"].dt.tz_localize("Australia/Sydney")
+    panel = validate(df, **KW)
+    assert panel.schema.tz.endswith("Australia/Sydney")
+    out = panel.to_frame()
+    assert str(out["Month"].dt.tz) == "Australia/Sydney"
+    assert out["Month"].iloc[0] == df.sort_values(["State", "Industry", "Month"])["Month"].iloc[0]
+
+
+def test_integer_time_steps(m4_weekly_small) -> None:
+    train, _ = m4_weekly_small
+    panel = validate(train, target="y", time="t", ids="unique_id")
+    assert panel.schema.freq is None and panel.schema.step == 1
+    np.testing.assert_array_equal(panel.future_times(2)[0], panel.last_times[0] + np.array([1, 2]))
+    with pytest.raises(DataValidationError, match="integer steps"):
+        validate(train, target="y", time="t", ids="unique_id", freq="W")
+
+
+def test_missing_id_values_name_rows(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    df.loc[8, "State"] = None
+    with pytest.raises(DataValidationError, match="'State' is missing at row 8"):
+        validate(df, **KW)
+
+
+def test_empty_table_and_bad_horizon(aus_small: pd.DataFrame) -> None:
+    with pytest.raises(DataValidationError, match="no rows"):
+        validate(aus_small.iloc[:0], **KW)
+    for bad in (0, -3, 1.5, True):
+        with pytest.raises(DataValidationError, match="positive integer"):
+            horizon_check(bad)
+
+
+def test_static_and_past_covariates_are_inferred(walmart_small: pd.DataFrame) -> None:
+    df = walmart_small.assign(Region="north", Promo=np.arange(len(walmart_small)) % 3)
+    panel = validate(
+        df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"]
+    )
+    assert panel.schema.freq == "W-FRI"
+    assert panel.schema.static == ("Region",)
+    assert panel.schema.past == ("Promo",)
+    assert panel.schema.known_future == ("IsHoliday",)
+
+
+def test_future_table_must_cover_the_horizon(walmart_small: pd.DataFrame) -> None:
+    train = walmart_small[walmart_small["Date"] < "2012-09-01"]
+    test = walmart_small[walmart_small["Date"] >= "2012-09-01"]
+    panel = validate(
+        train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"]
+    )
+    fut = future_covariates(test, panel, 4)
+    assert fut["IsHoliday"].shape == (panel.n_series, 4)
+    assert fut["IsHoliday"][:, 0].all() and not fut["IsHoliday"][:, 1:].any()  # Labor Day week
+    with pytest.raises(DataValidationError, match="lacks"):
+        future_covariates(test.iloc[1:], panel, 4)
+    with pytest.raises(DataValidationError, match="pass future="):
+        future_covariates(None, panel, 4)
+
+
+def test_history_must_follow_the_schema(aus_small: pd.DataFrame) -> None:
+    panel = validate(aus_small, **KW)
+    with pytest.raises(DataValidationError, match="'Industry'"):
+        validate_like(aus_small.drop(columns="Industry"), panel.schema)
+
+
+def test_pad_front_adds_zeros_before_short_series(aus_small: pd.DataFrame) -> None:
+    panel = validate(aus_small, **KW).head(np.array([5] + [240] * 11))
+    padded = pad_front(panel, 12)
+    assert padded.lengths[0] == 12
+    np.testing.assert_array_equal(padded.y[:7], 0.0)
+    np.testing.assert_array_equal(padded.y[7:12], panel.y[:5])
+    steps = np.diff(padded.times[:12]).astype("timedelta64[D]").astype(int)
+    assert ((steps >= 28) & (steps <= 31)).all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_gaps_are_restored_with_observed_values_kept(aus_small: pd.DataFrame, data) -> None:
+    """Property: dropping any interior rows gives back the same grid; kept values unchanged."""
+    first = aus_small.groupby(["State", "Industry"]).head(1).index
+    last = aus_small.groupby(["State", "Industry"]).tail(1).index
+    interior = aus_small.index.difference(first.union(last))
+    drop = data.draw(st.lists(st.sampled_from(list(interior)), max_size=30, unique=True))
+    full = validate(aus_small, **KW)
+    gappy = validate(aus_small.drop(index=drop), **KW)
+    assert (gappy.times == full.times).all()
+    kept = np.ones(len(full.y), dtype=bool)
+    sorted_index = aus_small.sort_values(["State", "Industry", "Month"]).index
+    kept[np.isin(sorted_index, drop)] = False
+    np.testing.assert_array_equal(gappy.y[kept], full.y[kept])
+    assert np.isfinite(gappy.y).all()

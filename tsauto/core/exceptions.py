@@ -1,0 +1,39 @@
+"""Exceptions raised by tsauto. Every message names what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class TsautoError(Exception):
+    """Base class of every tsauto error."""
+
+
+class DataValidationError(TsautoError, ValueError):
+    """The input table breaks the data contract (see :mod:`tsauto.forecasting.validation`)."""
+
+
+class NotFittedError(TsautoError, AttributeError):
+    """A model was used before ``fit``."""
+
+
+class IncompatibleModelError(TsautoError):
+    """A saved model cannot be loaded by this version of tsauto."""
+
+
+class SearchFailedError(TsautoError, RuntimeError):
+    """No trial of a search succeeded (each failed or ran out of time)."""
+
+
+class TimeLimitExceeded(TsautoError, TimeoutError):
+    """A fit ran out of the time it was given."""
+
+
+class DatasetNotFoundError(TsautoError, FileNotFoundError):
+    """A real data set file is not where tsauto looked for it."""
+
+
+def describe_rows(index, limit: int = 5) -> str:
+    """Short human list of row labels: ``rows 3, 17, 42 (and 10 more)``."""
+    labels = list(index)
+    shown = ", ".join(str(x) for x in labels[:limit])
+    more = f" (and {len(labels) - limit} more)" if len(labels) > limit else ""
+    return f"row{'s' if len(labels) != 1 else ''} {shown}{more}"

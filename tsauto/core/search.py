@@ -1,0 +1,222 @@
+"""The search loop shared by forecasting, classification and regression.
+
+It knows nothing of time series or tables. It is handed:
+
+- ``candidates``: learner name → :class:`Candidate` (search space, default parameters, cost);
+- an ``evaluator`` (a picklable object with ``evaluate(name, params, deadline, threads)``
+  returning a
+  :class:`Evaluation`): how one trial is fitted and scored on the splitter of the task;
+- exit criteria: a time budget, a number of trials, a target score, a patience.
+
+Optuna's TPE sampler proposes the trials over a conditional space (learner first, then its
+parameters); the default configuration of every learner is tried first, cheapest first, so any
+budget yields a result early. Trials run in parallel batches on the executor; a trial that
+raises or overruns is recorded as failed with its reason and the search goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from tsauto.core.executor import Executor
+
+log = logging.getLogger(__name__)
+
+SpaceFn = Callable[[Any], dict[str, Any]]  # optuna trial → parameters
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A learner the search may try: its space, its defaults and its relative cost."""
+
+    name: str
+    space: SpaceFn | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    cost: float = 1.0
+
+
+@dataclass
+class Evaluation:
+    """What an evaluator returns for one trial."""
+
+    fold_scores: list[float]
+    oof: Any  # out-of-fold predictions, in whatever form the evaluator's ensemble scoring takes
+    fit_time: float
+    predict_time: float
+
+
+class Evaluator(Protocol):
+    """Fits and scores one (learner, params) on the task's splitter. Lower scores are better."""
+
+    def evaluate(
+        self, name: str, params: dict[str, Any], deadline: float, threads: int
+    ) -> Evaluation: ...
+
+
+@dataclass
+class Trial:
+    """One row of the leaderboard."""
+
+    number: int
+    learner: str
+    params: dict[str, Any]
+    status: str = "ok"  # ok | failed | timeout
+    reason: str = ""
+    fold_scores: list[float] = field(default_factory=list)
+    score: float = math.inf
+    fit_time: float = 0.0
+    predict_time: float = 0.0
+    oof: Any = field(default=None, repr=False)
+
+
+@dataclass
+class SearchSettings:
+    """Exit criteria and resources of one search."""
+
+    time_budget: float | None = None  # seconds for the search (the caller reserves refit time)
+    max_trials: int | None = None
+    target_score: float | None = None
+    patience: int | None = None  # stop after this many finished trials without improvement
+    n_jobs: int = 1
+    random_state: int = 0
+    trial_share: float = 0.4  # most of the time budget one trial may take
+
+
+class Search:
+    """Optuna-driven search over ``candidates`` scored by ``evaluator``."""
+
+    def __init__(
+        self,
+        candidates: dict[str, Candidate],
+        evaluator: Evaluator,
+        settings: SearchSettings,
+        executor: Executor,
+    ):
+        self.candidates = candidates
+        self.evaluator = evaluator
+        self.settings = settings
+        self.executor = executor
+
+    def run(self) -> list[Trial]:
+        """Run until an exit criterion holds; returns every trial, in order."""
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+        s = self.settings
+        if s.time_budget is None and s.max_trials is None:
+            raise ValueError("give time_budget or max_trials: the search needs a limit.")
+        start = time.monotonic()
+        end = start + s.time_budget if s.time_budget is not None else math.inf
+        sampler = optuna.samplers.TPESampler(seed=s.random_state, multivariate=True, group=True)
+        study = optuna.create_study(direction="minimize", sampler=sampler)
+        for name in sorted(self.candidates, key=lambda n: (self.candidates[n].cost, n)):
+            study.enqueue_trial({"learner": name, **_prefixed(name, self.candidates[name].defaults)})
+        try:
+            return self._loop(study, end)
+        finally:
+            self.executor.close()
+
+    def _loop(self, study, end: float) -> list[Trial]:
+        import optuna
+
+        s = self.settings
+        trials: list[Trial] = []
+        best, since_best = math.inf, 0
+        width = max(1, self.executor.n_workers)
+        while True:
+            left = end - time.monotonic()
+            if s.max_trials is not None and len(trials) >= s.max_trials:
+                break
+            if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
+                break  # too little left for a trial to finish: keep it for the refit
+            if len(trials) >= len(self.candidates) and not self._searchable():
+                break  # every default is tried and nothing has a space to explore
+            batch_size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
+            batch = [self._propose(study, len(trials) + i) for i in range(batch_size)]
+            cap = s.trial_share * s.time_budget if s.time_budget is not None else math.inf
+            deadline = time.monotonic() + min(left, cap)
+            results = self.executor.run_trials(self.evaluator, [r for _, r in batch], deadline)
+            for (otrial, record), result in zip(batch, results):
+                _record(record, result)
+                trials.append(record)
+                study.tell(otrial, record.score if record.status == "ok" else None,
+                           state=None if record.status == "ok" else optuna.trial.TrialState.FAIL)
+                if record.status == "ok" and record.score < best - 1e-12:
+                    best, since_best = record.score, 0
+                else:
+                    since_best += 1
+            log.info(
+                "trial %d/%s | best %.4f | %s left",
+                len(trials),
+                s.max_trials or "-",
+                best,
+                "-" if end == math.inf else f"{max(0.0, end - time.monotonic()):.0f}s",
+            )
+            if s.target_score is not None and best <= s.target_score:
+                break
+            if s.patience is not None and since_best >= s.patience:
+                break
+        return trials
+
+    def _propose(self, study, number: int):
+        otrial = study.ask()
+        is_default = number < len(self.candidates)  # the enqueued defaults come first
+        # past the defaults only learners with a space are proposed: the rest are done
+        if is_default:
+            name = otrial.suggest_categorical("learner", sorted(self.candidates))
+        else:  # a fixed choice set of its own (Optuna's categories cannot change)
+            name = otrial.suggest_categorical("searched_learner", self._searchable())
+        cand = self.candidates[name]
+        params = dict(cand.defaults)
+        if cand.space is not None and not is_default:
+            params.update(cand.space(_Prefixed(otrial, name)))
+        return otrial, Trial(number=number, learner=name, params=params)
+
+    def _searchable(self) -> list[str]:
+        return sorted(n for n, c in self.candidates.items() if c.space is not None)
+
+
+def _prefixed(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {f"{name}.{k}": v for k, v in params.items() if isinstance(v, (int, float, str, bool))}
+
+
+class _Prefixed:
+    """An Optuna trial whose parameter names are prefixed by the learner (conditional space)."""
+
+    def __init__(self, trial, prefix: str):
+        self._trial = trial
+        self._prefix = prefix
+
+    def __getattr__(self, attr: str):
+        method = getattr(self._trial, attr)
+        if not attr.startswith("suggest_"):
+            return method
+
+        def suggest(name: str, *args, **kwargs):
+            return method(f"{self._prefix}.{name}", *args, **kwargs)
+
+        return suggest
+
+
+def _record(record: Trial, result: Evaluation | BaseException) -> None:
+    if isinstance(result, BaseException):
+        record.status = "timeout" if isinstance(result, TimeoutError) else "failed"
+        record.reason = f"{type(result).__name__}: {result}"
+        return
+    scores = [float(x) for x in result.fold_scores]
+    if not scores or not np.all(np.isfinite(scores)):
+        record.status, record.reason = "failed", "non-finite score"
+        return
+    record.fold_scores = scores
+    record.score = float(np.mean(scores))
+    record.fit_time = result.fit_time
+    record.predict_time = result.predict_time
+    record.oof = result.oof

@@ -1,0 +1,1 @@
+"""Features of the global models: lags, rolling windows, calendar, holidays, target transforms."""

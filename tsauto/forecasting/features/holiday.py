@@ -1,0 +1,78 @@
+"""Holiday features from the ``holidays`` package, for all rows at once.
+
+For a country code (``"US"``), a list of codes, or a per-series column of codes, three features
+per country: the number of holidays inside the row's period (a day, or the week/month the time
+stamp labels; for sub-daily data the calendar day of the stamp), the days until the next holiday
+and the days since the last one (both capped at 366).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.frequency import freq_kind
+
+_CAP = 366.0
+_PERIOD = {"week": None, "month": "M", "quarter": "Q", "year": "Y"}
+
+
+@lru_cache(maxsize=64)
+def holiday_dates(country: str, first_year: int, last_year: int) -> np.ndarray:
+    """Sorted ``datetime64[D]`` holiday dates of a country (``"US"`` or ``"AU-NSW"``)."""
+    import holidays as hol
+
+    code, _, subdiv = country.partition("-")
+    try:
+        cal = hol.country_holidays(
+            code, subdiv=subdiv or None, years=range(first_year, last_year + 1)
+        )
+    except (NotImplementedError, KeyError) as err:
+        raise DataValidationError(
+            f"holidays={country!r}: the holidays package does not know this country or "
+            f"region ({err}); use an ISO code such as 'US', 'GB', 'DE' or 'AU-NSW'."
+        ) from None
+    return np.array(sorted(cal.keys()), dtype="datetime64[D]")
+
+
+def holiday_features(times: np.ndarray, country: str, freq: str | None) -> np.ndarray:
+    """(count in period, days to next, days since last) for flat ``datetime64`` times."""
+    idx = pd.DatetimeIndex(times)
+    days = idx.normalize().to_numpy().astype("datetime64[D]")
+    kind = freq_kind(freq)
+    if kind in _PERIOD:
+        period = idx.to_period(freq if kind == "week" else _PERIOD[kind])
+        start = period.start_time.normalize().to_numpy().astype("datetime64[D]")
+        end = period.end_time.normalize().to_numpy().astype("datetime64[D]")
+    else:
+        start = end = days
+    years = idx.year
+    dates = holiday_dates(country, int(years.min()) - 1, int(years.max()) + 1)
+    count = np.searchsorted(dates, end, "right") - np.searchsorted(dates, start, "left")
+    nxt = np.searchsorted(dates, days, "left")
+    prv = np.searchsorted(dates, days, "right") - 1
+    to_next = np.full(len(days), _CAP)
+    ok = nxt < len(dates)
+    to_next[ok] = (dates[nxt[ok]] - days[ok]).astype(np.float64)
+    since = np.full(len(days), _CAP)
+    ok = prv >= 0
+    since[ok] = (days[ok] - dates[prv[ok]]).astype(np.float64)
+    return np.column_stack(
+        [count.astype(np.float64), np.minimum(to_next, _CAP), np.minimum(since, _CAP)]
+    )
+
+
+def holiday_features_by_series(
+    times: np.ndarray, country_of_row: np.ndarray, freq: str | None
+) -> np.ndarray:
+    """Holiday features where each row has its own country code (one pass per country)."""
+    out = np.full((len(times), 3), np.nan)
+    for country in pd.unique(country_of_row):
+        if pd.isna(country):
+            continue
+        rows = country_of_row == country
+        out[rows] = holiday_features(times[rows], str(country), freq)
+    return out

@@ -1,0 +1,156 @@
+"""Per-series target transforms, applied before featurising and inverted on the way out.
+
+A transform is fitted on whatever history it is given (training data, or newer data passed
+as ``history=``), so the same fitted model forecasts from any history without refitting.
+Order: ``log1p`` → ``diff`` (lag ``d``) → ``scale`` (per-series standardisation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.features.lags import positions, tail_buffer
+
+
+class TargetTransform:
+    """One invertible per-series transform of the flat target array."""
+
+    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def inverse(self, forecasts: np.ndarray) -> np.ndarray:
+        """Invert a (n_series, horizon) block of forecasts that follows the fitted history."""
+        raise NotImplementedError
+
+
+class Log1p(TargetTransform):
+    """``log(1 + y)``; needs a non-negative target."""
+
+    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+        if np.nanmin(y) < 0:
+            raise DataValidationError(
+                "target_transform 'log1p' needs a non-negative target, but it has negative "
+                "values: use 'scale' or 'diff' instead."
+            )
+        return np.log1p(y)
+
+    def inverse(self, forecasts: np.ndarray) -> np.ndarray:
+        return np.expm1(forecasts)
+
+
+@dataclass
+class Difference(TargetTransform):
+    """``y[t] - y[t - lag]`` within each series (the first ``lag`` values become NaN)."""
+
+    lag: int = 1
+    tail_: np.ndarray = field(init=False, repr=False)
+
+    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+        out = np.full(len(y), np.nan)
+        out[self.lag :] = y[self.lag :] - y[: -self.lag] if len(y) > self.lag else out[self.lag :]
+        out[positions(indptr) < self.lag] = np.nan
+        self.tail_ = tail_buffer(y, indptr, self.lag)
+        return out
+
+    def inverse(self, forecasts: np.ndarray) -> np.ndarray:
+        n, horizon = forecasts.shape
+        ext = np.concatenate([self.tail_, np.zeros((n, horizon))], axis=1)
+        for s in range(horizon):
+            ext[:, self.lag + s] = forecasts[:, s] + ext[:, s]
+        return ext[:, self.lag :]
+
+
+@dataclass
+class Scale(TargetTransform):
+    """Per-series standardisation ``(y - mean) / std`` (std 0 → 1)."""
+
+    loc_: np.ndarray = field(init=False, repr=False)
+    scale_: np.ndarray = field(init=False, repr=False)
+
+    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+        finite = np.isfinite(y)
+        v = np.where(finite, y, 0.0)
+        starts = indptr[:-1]
+        count = np.add.reduceat(finite.astype(np.float64), starts) if len(y) else np.zeros(0)
+        total = np.add.reduceat(v, starts) if len(y) else np.zeros(0)
+        loc = np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+        codes = np.repeat(np.arange(len(starts)), np.diff(indptr))
+        dev = np.where(finite, y - loc[codes], 0.0)
+        var = np.divide(
+            np.add.reduceat(dev * dev, starts) if len(y) else np.zeros(0),
+            count,
+            out=np.zeros_like(total),
+            where=count > 0,
+        )
+        scale = np.sqrt(var)
+        scale[~(scale > 1e-12 * np.maximum(np.abs(loc), 1.0))] = 1.0
+        self.loc_, self.scale_ = loc, scale
+        return (y - loc[codes]) / scale[codes]
+
+    def inverse(self, forecasts: np.ndarray) -> np.ndarray:
+        return forecasts * self.scale_[:, None] + self.loc_[:, None]
+
+
+def make_transforms(spec: tuple[str, ...]) -> list[TargetTransform]:
+    """Transforms from names: ``"log1p"``, ``"diff"``/``"diff<d>"``, ``"scale"``."""
+    out: list[TargetTransform] = []
+    for name in spec:
+        if name == "log1p":
+            out.append(Log1p())
+        elif name.startswith("diff"):
+            lag = int(name[4:] or 1)
+            out.append(Difference(lag))
+        elif name == "scale":
+            out.append(Scale())
+        else:
+            raise DataValidationError(
+                f"target_transform {name!r} is unknown; use 'scale', 'log1p', 'diff' or "
+                "'diff<lag>' (e.g. 'diff24'), or a list of these."
+            )
+    return out
+
+
+def forward(transforms: list[TargetTransform], y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Apply the transforms in order, fitting each on the history given."""
+    for t in transforms:
+        y = t.fit_transform(y, indptr)
+    return y
+
+
+def backward(transforms: list[TargetTransform], forecasts: np.ndarray) -> np.ndarray:
+    """Invert forecasts through the transforms in reverse order."""
+    for t in reversed(transforms):
+        forecasts = t.inverse(forecasts)
+    return forecasts
+
+
+def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = 60) -> tuple[str, ...]:
+    """``("diff1", "scale")`` when most series are non-stationary in level, else ``("scale",)``.
+
+    Tree models cannot extrapolate beyond the levels seen in training, so trending or
+    wandering series are modelled in first differences. The KPSS test (5 %) decides, on an
+    evenly spaced sample of the series with at least 16 observations.
+    """
+    import warnings
+
+    from statsmodels.tsa.stattools import kpss
+
+    lengths = np.diff(indptr)
+    eligible = np.flatnonzero(lengths >= 16)
+    if eligible.size == 0:
+        return ("scale",)
+    sample = eligible[np.linspace(0, eligible.size - 1, min(max_series, eligible.size)).astype(int)]
+    votes = []
+    for i in np.unique(sample):
+        x = y[indptr[i] : indptr[i + 1]]
+        if np.ptp(x) == 0:
+            votes.append(False)
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p_value = kpss(x, regression="c", nlags="auto")[1]
+        votes.append(p_value < 0.05)
+    return ("diff1", "scale") if np.mean(votes) > 0.5 else ("scale",)

@@ -1,0 +1,105 @@
+"""A learner with the seasonal-naive fallback, so that every series asked for gets a forecast.
+
+``short_series`` decides what happens to series shorter than the learner needs:
+``"auto"`` forecasts them with seasonal naive (naive when shorter than a season) and records
+it; ``"pad"`` left-pads them with zeros to the needed length; ``"drop"`` leaves them out of
+training and forecasts (with a warning naming them).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from tsauto.forecasting.panel import Panel, min_length_split, pad_front
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.learners.base import Forecast, Learner, Task
+from tsauto.forecasting.learners.baselines import SeasonalNaive
+
+log = logging.getLogger(__name__)
+
+ShortSeries = Literal["auto", "pad", "drop"]
+SHORT_SERIES = ("auto", "pad", "drop")
+FALLBACK = "seasonal_naive"
+
+
+@dataclass
+class Routed:
+    """Forecasts and, per series, why the main learner did not forecast it ('' when it did)."""
+
+    forecast: Forecast
+    reason: np.ndarray  # object array of str
+    dropped: np.ndarray  # bool
+
+
+class WithFallback:
+    """Wraps a learner; routes too-short series to seasonal naive (or pads/drops them)."""
+
+    def __init__(self, learner: Learner, short_series: ShortSeries = "auto"):
+        if short_series not in SHORT_SERIES:
+            raise DataValidationError(
+                f"short_series={short_series!r}: use one of {SHORT_SERIES}."
+            )
+        self.learner = learner
+        self.short_series = short_series
+
+    def clone(self) -> "WithFallback":
+        """The same configuration, unfitted."""
+        return WithFallback(self.learner.clone(), self.short_series)
+
+    def describe(self) -> str:
+        return self.learner.name
+
+    def fit(self, panel: Panel, task: Task) -> "WithFallback":
+        self.min_length_ = self.learner.min_length(task)
+        if self.short_series == "pad":
+            panel = pad_front(panel, self.min_length_)
+        long, short = min_length_split(panel, self.min_length_)
+        if long.size == 0:
+            raise DataValidationError(
+                f"every series is shorter than the {self.min_length_} observations learner "
+                f"{self.learner.name!r} needs: give longer series or use short_series='pad'."
+            )
+        self.learner.fit(panel.take(long) if short.size else panel, task)
+        self.fallback_ = SeasonalNaive().fit(panel, task)
+        return self
+
+    def predict(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
+        if self.short_series == "pad":
+            history = pad_front(history, self.min_length_)
+        long, short = min_length_split(history, self.min_length_)
+        horizon = self.learner.task_.horizon
+        n = history.n_series
+        reason = np.full(n, "", dtype=object)
+        dropped = np.zeros(n, dtype=bool)
+        if not short.size:
+            return Routed(self.learner.predict(history, future), reason, dropped)
+        main = self.learner.predict(history.take(long), {k: v[long] for k, v in future.items()}) if long.size else None
+        base = self.fallback_.predict(history.take(short))
+        mean = np.full((n, horizon), np.nan)
+        quantiles = {q: np.full((n, horizon), np.nan) for q in (main.quantiles if main else base.quantiles)}
+        if main is not None:
+            mean[long] = main.mean
+            for q, v in main.quantiles.items():
+                quantiles[q][long] = v
+        if self.short_series == "drop":
+            dropped[short] = True
+            reason[short] = f"dropped: shorter than {self.min_length_}"
+            keys = history.keys.iloc[short[:5]].to_dict("records")
+            log.warning(
+                "%d series shorter than %d observations are dropped (short_series='drop'), "
+                "e.g. %s",
+                short.size,
+                self.min_length_,
+                keys,
+            )
+        else:
+            mean[short] = base.mean
+            for q in quantiles:
+                if q in base.quantiles:
+                    quantiles[q][short] = base.quantiles[q]
+            reason[short] = f"{FALLBACK}: shorter than {self.min_length_} observations"
+        return Routed(Forecast(mean, quantiles), reason, dropped)

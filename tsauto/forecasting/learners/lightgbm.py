@@ -1,0 +1,235 @@
+"""One global LightGBM model across all series on lag / window / calendar features.
+
+Recursive strategy (default): one model of the next step; the horizon is forecast step by step,
+each step one ``predict`` for all series together, its output feeding the next step's lags.
+Direct strategy: one model per horizon step, each from the lags known at the forecast origin.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal, Sequence
+
+import numpy as np
+
+from tsauto.forecasting.panel import Panel
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.features.auto import auto_lags, auto_windows
+from tsauto.forecasting.features.builder import FeatureBuilder, FeatureSpec
+from tsauto.forecasting.features.calendar import calendar_names
+from tsauto.forecasting.features.lags import LagSpec, lag_step, positions, tail_buffer
+from tsauto.forecasting.features.target_transforms import auto_transforms, backward, forward, make_transforms
+from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
+from tsauto.core.exceptions import TimeLimitExceeded
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "objective": "l2",
+    "learning_rate": 0.05,
+    "num_leaves": 63,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 0.1,
+    "num_boost_round": 500,
+}
+
+
+class LightGBMLearner(Learner):
+    """Global LightGBM forecaster.
+
+    Parameters
+    ----------
+    lags, windows:
+        Target lags and rolling-window lengths, or ``"auto"`` (from the seasonality, the horizon
+        and the series lengths; see :mod:`tsauto.forecasting.features.auto`).
+    target_transform:
+        ``"auto"``, or a sequence of ``"log1p"``, ``"diff"``/``"diff<d>"``, ``"scale"``.
+    strategy:
+        ``"recursive"`` or ``"direct"``.
+    params:
+        LightGBM parameters overriding :data:`DEFAULT_PARAMS` (``num_boost_round`` included).
+    use_id:
+        Whether the series id is a categorical feature.
+    """
+
+    name = "lightgbm"
+    tags = LearnerTags(kind="global")
+
+    def __init__(
+        self,
+        lags: Sequence[int] | Literal["auto"] = "auto",
+        windows: Sequence[int] | Literal["auto"] = "auto",
+        target_transform: Sequence[str] | str = "auto",
+        strategy: Literal["recursive", "direct"] = "recursive",
+        params: dict[str, Any] | None = None,
+        use_id: bool = True,
+    ):
+        self.lags = lags
+        self.windows = windows
+        self.target_transform = target_transform
+        self.strategy = strategy
+        self.params = params
+        self.use_id = use_id
+
+    @staticmethod
+    def search_space(trial) -> dict[str, Any]:
+        """Feature and model choices the search explores (Optuna trial → parameters)."""
+        params = {
+            "objective": trial.suggest_categorical("objective", ["l2", "l1", "huber"]),
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 15, 255, log=True),
+            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 5, 200, log=True),
+            "feature_fraction": trial.suggest_float("feature_fraction", 0.5, 1.0),
+            "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 10.0, log=True),
+            "num_boost_round": trial.suggest_int("num_boost_round", 100, 1000, log=True),
+        }
+        transform = trial.suggest_categorical(
+            "target_transform", ["auto", "diff1+scale", "scale", "log1p+diff1+scale"]
+        )
+        return {
+            "params": params,
+            "target_transform": transform if transform == "auto" else transform.split("+"),
+            "windows": "auto" if trial.suggest_categorical("rolling_windows", [True, False]) else (),
+        }
+
+    def min_length(self, task: Task) -> int:
+        names = self.transform_names_ if hasattr(self, "transform_names_") else self._transform_names(None)
+        return 2 + _max_diff(names)
+
+    # ------------------------------------------------------------------ fit
+
+    def _fit(self, panel: Panel, task: Task) -> None:
+        import lightgbm as lgb
+
+        if self.strategy not in ("recursive", "direct"):
+            raise DataValidationError(
+                f"strategy={self.strategy!r}: use 'recursive' or 'direct'."
+            )
+        self.transform_names_ = self._transform_names(panel)
+        self.spec_ = self._feature_spec(panel, task)
+        self.builder_ = FeatureBuilder(self.spec_, panel.schema.freq, id_keys=panel.keys.copy())
+        yt = forward(make_transforms(self.transform_names_), panel.y, panel.indptr)
+        X = self.builder_.train_matrix(panel, yt)
+        params = {**DEFAULT_PARAMS, **(self.params or {})}
+        rounds = int(params.pop("num_boost_round"))
+        params.update(
+            verbosity=-1,
+            seed=task.random_state,
+            deterministic=True,
+            num_threads=_threads(task.n_jobs, len(yt)),
+        )
+        cat_idx = [self.spec_.names.index(c) for c in self.spec_.categorical_names]
+        n_lag = len(self.spec_.lags.names)
+        steps = range(1, task.horizon + 1) if self.strategy == "direct" else (1,)
+        self.boosters_ = []
+        for h in steps:
+            Xh = X if h == 1 else _shift_lag_block(X, panel.indptr, n_lag, h - 1)
+            rows = np.isfinite(yt) & np.isfinite(Xh[:, 0]) if n_lag else np.isfinite(yt)
+            data = lgb.Dataset(
+                Xh[rows],
+                label=yt[rows],
+                feature_name=self.spec_.names,
+                categorical_feature=cat_idx,
+                free_raw_data=True,
+                params={"verbosity": -1},
+            )
+            self.boosters_.append(
+                lgb.train(params, data, num_boost_round=rounds, callbacks=[_deadline(task)])
+            )
+        self.n_train_rows_ = int(rows.sum())
+
+    def _transform_names(self, panel: Panel | None) -> tuple[str, ...]:
+        """The transforms asked for; ``"auto"`` decides from the data (first differences
+        when most series are non-stationary, see :func:`auto_transforms`)."""
+        if self.target_transform == "auto":
+            if panel is None:  # before fit: the most the auto choice may need
+                return ("diff1", "scale")
+            return auto_transforms(panel.y, panel.indptr)
+        if isinstance(self.target_transform, str):
+            return (self.target_transform,)
+        return tuple(self.target_transform)
+
+    def _feature_spec(self, panel: Panel, task: Task) -> FeatureSpec:
+        schema = panel.schema
+        median_len = int(np.median(panel.lengths))
+        seasons = list(task.seasons) or ([task.season] if task.season > 1 else [])
+        lags = auto_lags(seasons, task.horizon, median_len) if self.lags == "auto" else self.lags
+        windows = auto_windows(seasons, median_len) if self.windows == "auto" else self.windows
+        lags, windows = tuple(int(k) for k in lags), tuple(int(w) for w in windows)
+        if any(k < 1 for k in (*lags, *windows)):
+            raise DataValidationError("lags and windows must be positive integers.")
+        past_lags = tuple(k for k in (task.horizon, task.horizon + 1, 2 * task.horizon))
+        return FeatureSpec(
+            lags=LagSpec(lags=lags, windows=windows),
+            calendar=calendar_names(schema.freq),
+            holiday_countries=task.holidays if schema.freq else (),
+            holiday_column=task.holiday_column if schema.freq else None,
+            known_future=schema.known_future,
+            past=schema.past,
+            past_lags=past_lags if schema.past else (),
+            static=tuple(c for c in schema.static if c != task.holiday_column),
+            categorical=tuple(schema.categories),
+            use_id=self.use_id and bool(schema.ids),
+        )
+
+    # ------------------------------------------------------------------ predict
+
+    def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
+        horizon = self.task_.horizon
+        transforms = make_transforms(self.transform_names_)
+        yt = forward(transforms, history.y, history.indptr)
+        lagspec = self.spec_.lags
+        buffer = tail_buffer(yt, history.indptr, lagspec.depth)
+        exog = self.builder_.future_exog(history, horizon, future)
+        out = np.empty((history.n_series, horizon))
+        if self.strategy == "direct":
+            lagged = lag_step(buffer, lagspec)
+            for s, booster in enumerate(self.boosters_):
+                out[:, s] = booster.predict(np.hstack([lagged, exog[:, s]]))
+        else:
+            booster = self.boosters_[0]
+            for s in range(horizon):
+                X = np.hstack([lag_step(buffer, lagspec), exog[:, s]])
+                out[:, s] = booster.predict(X)
+                buffer = np.concatenate([buffer[:, 1:], out[:, s : s + 1]], axis=1)
+        return Forecast(backward(transforms, out))
+
+    def feature_importance(self) -> dict[str, float]:
+        """Total gain of every feature in the (first) model."""
+        booster = self.boosters_[0]
+        gains = booster.feature_importance(importance_type="gain")
+        return dict(zip(booster.feature_name(), map(float, gains)))
+
+
+def _deadline(task: Task):
+    """A LightGBM callback that stops a fit which runs past the task's deadline."""
+
+    def check(env) -> None:
+        if env.iteration % 10 == 0 and task.time_left() <= 0:
+            raise TimeLimitExceeded(f"lightgbm stopped at iteration {env.iteration}: time is up")
+
+    return check
+
+
+def _shift_lag_block(X: np.ndarray, indptr: np.ndarray, n_lag: int, by: int) -> np.ndarray:
+    """Replace the lag block of every row by that of the row ``by`` steps earlier in its series."""
+    out = X.copy()
+    shifted = np.full((len(X), n_lag), np.nan)
+    shifted[by:] = X[: len(X) - by, :n_lag]
+    shifted[positions(indptr) < by] = np.nan
+    out[:, :n_lag] = shifted
+    return out
+
+
+def _max_diff(names: Sequence[str]) -> int:
+    return sum(int(n[4:] or 1) for n in names if n.startswith("diff"))
+
+
+def _threads(n_jobs: int, n_rows: int) -> int:
+    """LightGBM threads: one for small data (threads cost more than they give there, and a
+    multi-threaded job beside another busy process slows down many times), else the cores."""
+    cores = os.cpu_count() or 1
+    if n_rows < 50_000:
+        return 1
+    return cores if n_jobs is None or n_jobs < 0 else max(1, min(n_jobs, cores))

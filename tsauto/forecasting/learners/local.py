@@ -1,0 +1,239 @@
+"""Local learners: one model per series, fitted in parallel chunks with a time limit each.
+
+A subclass writes two functions of one series, :meth:`LocalLearner._fit_one` and
+:meth:`LocalLearner._forecast_one`; this module fans the series out over joblib workers in
+chunks (a task per series is far too small; statsforecast#898), pins every worker's native
+threads to one (two 2-thread jobs side by side run 7–75× slower on a 2-core machine), gives
+each series ``series_time_limit`` seconds, and records every series whose fit failed or timed
+out. Those series, and series unseen at fit, are forecast by seasonal naive: never a NaN, never
+a crash of the whole fit.
+
+``predict(history)`` forecasts from the end of ``history`` with the parameters fitted before:
+``_forecast_one`` receives the fitted state and the full history of the series, and runs its
+filter over it without re-estimating.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy.stats import norm
+from threadpoolctl import threadpool_limits
+
+from tsauto.forecasting.panel import Panel
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
+from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
+
+log = logging.getLogger(__name__)
+
+
+class SeriesTimeout(Exception):
+    """A series took longer than its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`SeriesTimeout` in the block after ``seconds`` (main thread of a process).
+
+    Elsewhere (a non-main thread) the block runs without a limit.
+    """
+    if not seconds or seconds == float("inf") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise SeriesTimeout(f"exceeded {seconds:.1f}s")
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class SeriesData:
+    """One series as a local model sees it."""
+
+    __slots__ = ("y", "times", "exog", "future_exog")
+
+    def __init__(self, y, times, exog, future_exog):
+        self.y: np.ndarray = y  # target, no NaN
+        self.times: np.ndarray = times  # datetime64[ns] or int64
+        self.exog: np.ndarray | None = exog  # (len(y), n_known_future) or None
+        self.future_exog: np.ndarray | None = future_exog  # (horizon, n_known_future) or None
+
+
+class LocalLearner(Learner):
+    """Base of per-series learners.
+
+    Parameters shared by every local learner (subclasses add their own):
+    ``series_time_limit`` seconds per series (``None``: no limit).
+    """
+
+    tags = LearnerTags(kind="local", native_quantiles=True)
+
+    def __init__(self, series_time_limit: float | None = 60.0):
+        self.series_time_limit = series_time_limit
+
+    # -- to write in a subclass ----------------------------------------------------------
+
+    def _fit_one(self, series: SeriesData, task: Task) -> Any:
+        """Fit one series; returns a picklable state (keep it small)."""
+        raise NotImplementedError
+
+    def _forecast_one(
+        self, state: Any, series: SeriesData, task: Task
+    ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+        """Forecast ``task.horizon`` steps after ``series`` (its full history, maybe newer
+        than at fit) with the fitted ``state``; returns (mean, {quantile: values})."""
+        raise NotImplementedError
+
+    # -- the machinery ---------------------------------------------------------------------
+
+    def _fit(self, panel: Panel, task: Task) -> None:
+        items = list(_series(panel, None, task.horizon))
+        limit = self.series_time_limit
+        results = _run_chunks(self._fit_chunk, items, task, limit)
+        self.keys_ = panel.keys.copy()
+        self.states_ = [state for state, _ in results]
+        failures = [(i, reason) for i, (_, reason) in enumerate(results) if reason]
+        self.failures_ = panel.keys.iloc[[i for i, _ in failures]].assign(
+            reason=[r for _, r in failures]
+        ).reset_index(drop=True)
+        if failures:
+            log.warning(
+                "%s: %d of %d series failed or timed out and fall back to seasonal naive "
+                "(see failures_), e.g. %s",
+                self.name,
+                len(failures),
+                panel.n_series,
+                failures[0][1],
+            )
+
+    def _fit_chunk(self, chunk: list[SeriesData], task: Task, limit: float | None):
+        out = []
+        for series in chunk:
+            deadline_left = task.time_left()
+            if deadline_left <= 0:  # the fit is cut short: fail it rather than fall back
+                raise TimeLimitExceeded(f"{self.name}: time budget exhausted during the fit")
+            budget = min(limit or float("inf"), deadline_left)
+            try:
+                with time_limit(budget):
+                    out.append((self._fit_one(series, task), ""))
+            except SeriesTimeout as err:
+                if task.time_left() <= 0:
+                    raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
+                out.append((None, f"timeout: {err}"))
+            except Exception as err:  # one failing series must not sink the others
+                out.append((None, f"{type(err).__name__}: {err}"))
+        return out
+
+    def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
+        task = self.task_
+        missing = [c for c in history.schema.known_future if c not in future]
+        if missing:
+            raise DataValidationError(
+                f"{self.name}: known-future covariates {missing} have no values over the "
+                "horizon: pass future= with them."
+            )
+        states = self._states_for(history)
+        items = list(_series(history, future, task.horizon))
+        jobs = [(s, item) for s, item in zip(states, items)]
+        results = _run_chunks(self._forecast_chunk, jobs, task, None)
+        naive_mean, naive_sigma = seasonal_naive_forecast(history, task.horizon, task.season)
+        mean = np.empty((history.n_series, task.horizon))
+        quantiles = {q: np.empty_like(mean) for q in task.quantiles}
+        for i, (res, _) in enumerate(results):
+            if res is None or not np.all(np.isfinite(res[0])):
+                mean[i] = naive_mean[i]
+                for q in task.quantiles:
+                    quantiles[q][i] = naive_mean[i] + norm.ppf(q) * naive_sigma[i]
+                continue
+            mean[i] = res[0]
+            for q in task.quantiles:
+                quantiles[q][i] = res[1][q]
+        return Forecast(mean, quantiles)
+
+    def _forecast_chunk(self, chunk, task: Task, limit: float | None):
+        out = []
+        for state, series in chunk:
+            if state is None:
+                out.append((None, "no fitted model"))
+                continue
+            try:
+                out.append((self._forecast_one(state, series, task), ""))
+            except Exception as err:
+                out.append((None, f"{type(err).__name__}: {err}"))
+        return out
+
+    def _states_for(self, history: Panel) -> list[Any]:
+        """Fitted state of each history series, matched by key (None when unseen)."""
+        if history.keys.equals(self.keys_):
+            return self.states_
+        cols = list(history.keys.columns)
+        if not cols:
+            return self.states_
+        ref = self.keys_.assign(__pos=np.arange(len(self.keys_)))
+        pos = history.keys.merge(ref, on=cols, how="left")["__pos"].to_numpy()
+        return [None if pd.isna(p) else self.states_[int(p)] for p in pos]
+
+
+def _series(panel: Panel, future: dict[str, np.ndarray] | None, horizon: int) -> Iterator[SeriesData]:
+    kf = list(panel.schema.known_future)
+    exog_all = panel.covariates[kf].to_numpy(np.float64) if kf else None
+    fut = np.stack([future[c] for c in kf], axis=-1) if (kf and future) else None
+    for i in range(panel.n_series):
+        a, b = panel.indptr[i], panel.indptr[i + 1]
+        yield SeriesData(
+            panel.y[a:b],
+            panel.times[a:b],
+            exog_all[a:b] if exog_all is not None else None,
+            fut[i] if fut is not None else None,
+        )
+
+
+def _n_workers(n_jobs: int, n_items: int) -> int:
+    cores = os.cpu_count() or 1
+    wanted = cores if n_jobs is None or n_jobs < 0 else max(1, n_jobs)
+    return max(1, min(wanted, cores, n_items))
+
+
+def _run_chunks(fn, items: list, task: Task, limit: float | None) -> list:
+    """``fn(chunk, task, limit)`` over chunks of ``items`` in parallel; results in order."""
+    workers = _n_workers(task.n_jobs, len(items))
+    if workers == 1:
+        with threadpool_limits(1):
+            return fn(items, task, limit)
+    n_chunks = min(len(items), workers * 4)
+    bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
+    chunks = [items[bounds[k] : bounds[k + 1]] for k in range(n_chunks)]
+    parts = Parallel(n_jobs=workers, backend="loky")(
+        delayed(_pinned)(fn, chunk, task, limit) for chunk in chunks
+    )
+    return [r for part in parts for r in part]
+
+
+def _pinned(fn, chunk, task, limit):
+    """Run in a worker with every native thread pool limited to one thread."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    with threadpool_limits(1):
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(1)
+        start = time.monotonic()
+        out = fn(chunk, task, limit)
+        log.debug("chunk of %d series in %.1fs", len(chunk), time.monotonic() - start)
+        return out

@@ -1,0 +1,174 @@
+"""The all-series array: every series of a validated table in one flat array.
+
+``Panel`` holds the target of all series concatenated with ``indptr`` boundaries (as
+mlforecast's ``GroupedArray``), their time stamps and covariates, and the :class:`Schema` that
+later tables (``history=``, ``future=``) must follow. Built by :mod:`.validation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from tsauto.core.arrays import ranges
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Roles and encodings decided when the training table was validated."""
+
+    target: str
+    time: str
+    ids: tuple[str, ...]
+    freq: str | None  # pandas offset alias, None for integer steps
+    step: int = 1  # integer time only: distance between consecutive steps
+    tz: str | None = None
+    known_future: tuple[str, ...] = ()
+    past: tuple[str, ...] = ()
+    static: tuple[str, ...] = ()
+    categories: dict[str, tuple] = field(default_factory=dict, repr=False)
+    fill: str = "interpolate"
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return self.known_future + self.past
+
+
+@dataclass
+class Panel:
+    """All series of a validated table, concatenated and regular.
+
+    ``y[indptr[i]:indptr[i+1]]`` is series ``i``, whose key is row ``i`` of ``keys``.
+    ``times`` holds the matching time stamps (``datetime64[ns]`` UTC-naive, or ``int64``).
+    ``covariates`` holds the known-future and past covariate columns row-aligned with ``y``,
+    numeric (categoricals as float codes, missing as NaN); ``static`` one row per series.
+    """
+
+    schema: Schema
+    keys: pd.DataFrame
+    indptr: np.ndarray
+    y: np.ndarray
+    times: np.ndarray
+    covariates: pd.DataFrame
+    static: pd.DataFrame
+
+    @property
+    def n_series(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    @property
+    def last_times(self) -> np.ndarray:
+        return self.times[self.indptr[1:] - 1]
+
+    def series_codes(self) -> np.ndarray:
+        """Series index of every row of the flat arrays."""
+        return np.repeat(np.arange(self.n_series), self.lengths)
+
+    def future_times(self, horizon: int) -> np.ndarray:
+        """Times of the next ``horizon`` steps of every series, shape (n_series, horizon)."""
+        return step_times(self.last_times, np.arange(1, horizon + 1), self.schema)
+
+    def take(self, series: np.ndarray) -> "Panel":
+        """The panel restricted to the series at the given positions (in that order)."""
+        series = np.asarray(series, dtype=np.int64)
+        lengths = self.lengths[series]
+        rows = ranges(self.indptr[series], lengths)
+        return replace(
+            self,
+            keys=self.keys.iloc[series].reset_index(drop=True),
+            indptr=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+            y=self.y[rows],
+            times=self.times[rows],
+            covariates=self.covariates.iloc[rows].reset_index(drop=True),
+            static=self.static.iloc[series].reset_index(drop=True),
+        )
+
+    def head(self, lengths: np.ndarray) -> "Panel":
+        """The first ``lengths[i]`` observations of every series; series with 0 are removed."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        keep = np.flatnonzero(lengths > 0)
+        rows = ranges(self.indptr[keep], lengths[keep])
+        return replace(
+            self,
+            keys=self.keys.iloc[keep].reset_index(drop=True),
+            indptr=np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64),
+            y=self.y[rows],
+            times=self.times[rows],
+            covariates=self.covariates.iloc[rows].reset_index(drop=True),
+            static=self.static.iloc[keep].reset_index(drop=True),
+        )
+
+    def to_frame(self, values: np.ndarray | None = None, name: str | None = None) -> pd.DataFrame:
+        """The long table: id columns, time and the target (or ``values`` named ``name``)."""
+        out = self.keys.iloc[self.series_codes()].reset_index(drop=True)
+        out[self.schema.time] = output_times(self.times, self.schema)
+        out[name or self.schema.target] = self.y if values is None else values
+        return out
+
+
+def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarray:
+    """Times ``steps`` steps after each of ``last``; shape (len(last), len(steps))."""
+    if schema.freq is None:
+        return last[:, None] + steps[None, :] * schema.step
+    offset = to_offset(schema.freq)
+    base = pd.DatetimeIndex(last)
+    cols = [(base + k * offset).to_numpy() for k in steps]
+    return np.stack(cols, axis=1).astype("datetime64[ns]")
+
+
+def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:
+    """Internal time stamps as the user gave them (time zone restored)."""
+    if schema.freq is None:
+        return times
+    idx = pd.DatetimeIndex(times)
+    if schema.tz is None:
+        return idx
+    if schema.tz.startswith("wall:"):
+        return idx.tz_localize(schema.tz[5:], nonexistent="shift_forward", ambiguous="NaT")
+    return idx.tz_localize("UTC").tz_convert(schema.tz)
+
+
+def min_length_split(panel: Panel, min_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the series at least ``min_length`` long, and of the shorter ones."""
+    ok = panel.lengths >= min_length
+    return np.flatnonzero(ok), np.flatnonzero(~ok)
+
+
+def pad_front(panel: Panel, min_length: int) -> Panel:
+    """Left-pad series shorter than ``min_length`` with zeros (``short_series="pad"``).
+
+    The padding reads as "the series existed with no activity before its first record", the
+    usual meaning for sales; covariates are back-filled from the first real row.
+    """
+    missing = np.maximum(min_length - panel.lengths, 0)
+    if not missing.any():
+        return panel
+    new_lengths = panel.lengths + missing
+    indptr = np.concatenate([[0], np.cumsum(new_lengths)]).astype(np.int64)
+    total = int(indptr[-1])
+    codes = np.repeat(np.arange(panel.n_series), new_lengths)
+    steps_back = missing[codes] - (np.arange(total) - indptr[:-1][codes])  # > 0 on padded rows
+    real = steps_back <= 0
+    y = np.zeros(total)
+    y[real] = panel.y
+    back = step_times(panel.times[panel.indptr[:-1]], -np.arange(int(missing.max()) + 1), panel.schema)
+    times = np.empty(total, dtype=panel.times.dtype)
+    times[real] = panel.times
+    times[~real] = back[codes[~real], steps_back[~real]]
+    cov = pd.DataFrame(index=pd.RangeIndex(total))
+    for c in panel.covariates.columns:
+        values = np.full(total, np.nan)
+        values[real] = panel.covariates[c].to_numpy()
+        cov[c] = values
+    if len(cov.columns):
+        cov = cov.groupby(codes, sort=False).transform(lambda s: s.bfill())
+    return replace(panel, indptr=indptr, y=y, times=times, covariates=cov)
+
+

@@ -1,0 +1,596 @@
+"""The data contract: validate a long table once, at the door, and regularise it.
+
+Input is one row per series and time step: a ``time`` column, a numeric ``target``, zero or more
+``ids`` columns naming a series, ``known_future`` covariates, and any other columns, which are
+inferred to be *static* covariates (constant within every series) or *past* covariates (used only
+through their lags).
+
+What :func:`validate` does, in order:
+
+1. reads a CSV/Parquet path or takes a DataFrame; checks that the named columns exist;
+2. parses ``time``: integer steps (no calendar) or timestamps; time-zone aware stamps are
+   converted to UTC and the zone is restored on output;
+3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value);
+4. with ``aggregate=`` rolls rows up to ``freq`` (sum/mean/min/max); otherwise duplicate
+   (series, time) rows are an error;
+5. infers the frequency (or checks ``freq=``) and that every series lies on its grid;
+6. inserts missing time steps and imputes the target by the ``fill`` rule:
+   ``"interpolate"`` (default: linear between neighbours, the last value carried forward at the
+   end), ``"zero"`` (a missing step means nothing happened, as in sales) or ``"ffill"``;
+   leading missing targets are dropped so every series starts at its first observation;
+   covariates are carried forward then backward within each series;
+7. encodes categorical covariates with categories fixed at fit time (unseen → missing).
+
+The result is a :class:`Panel`: all series concatenated in one flat array with ``indptr``
+boundaries, plus the :class:`Schema` that later tables (``history=``, ``future=``) must follow.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from tsauto.core.arrays import ranges
+from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.core.table_io import read_table
+from tsauto.forecasting.frequency import infer_datetime_freq
+from tsauto.forecasting.panel import Panel, Schema
+
+log = logging.getLogger(__name__)
+
+Fill = Literal["interpolate", "zero", "ffill"]
+Aggregate = Literal["sum", "mean", "min", "max"]
+FILL_RULES = ("interpolate", "zero", "ffill")
+AGGREGATES = ("sum", "mean", "min", "max")
+
+
+def validate(
+    data: pd.DataFrame | str | Path,
+    *,
+    target: str,
+    time: str,
+    ids: Sequence[str] | str | None = None,
+    known_future: Sequence[str] | None = None,
+    freq: str | None = None,
+    aggregate: Aggregate | None = None,
+    fill: Fill = "interpolate",
+) -> Panel:
+    """Validate and regularise a training table; see the module docstring for the rules."""
+    df = read_table(data)
+    ids_t = _as_tuple(ids)
+    kf = _as_tuple(known_future)
+    if fill not in FILL_RULES:
+        raise DataValidationError(f"fill={fill!r} is not a rule; use one of {FILL_RULES}.")
+    if aggregate is not None and aggregate not in AGGREGATES:
+        raise DataValidationError(
+            f"aggregate={aggregate!r} is not supported; use one of {AGGREGATES}."
+        )
+    _require_columns(df, [target, time, *ids_t, *kf], "the table")
+    if target in ids_t or time in ids_t or target == time:
+        raise DataValidationError(
+            f"target {target!r}, time {time!r} and ids {list(ids_t)} must be different columns."
+        )
+    if df.empty:
+        raise DataValidationError("the table has no rows: give at least one observation per series.")
+    df = df.reset_index(drop=True)  # row labels are named in errors and must be unique
+    _check_ids(df, ids_t)
+    times, tz = _parse_time(df[time], time)
+    df[time] = times
+    df[target] = _numeric_target(df, target, ids_t, allow_nan=True)
+    codes = _series_codes(df, ids_t)
+    df = df.assign(__sid=codes).sort_values(["__sid", time], kind="stable")
+    if aggregate is not None:
+        df = _aggregate(df, target, time, ids_t, freq, aggregate)
+    _check_duplicates(df, time, ids_t)
+    if pd.api.types.is_datetime64_any_dtype(df[time]):
+        if freq is None:
+            try:
+                freq = infer_datetime_freq(df[time], df["__sid"].to_numpy())
+            except ValueError as err:
+                raise DataValidationError(
+                    f"column {time!r}: {err}; pass freq= (for example freq='D')."
+                ) from None
+        else:
+            freq = _check_freq(freq)
+        step = 1
+    else:
+        if freq is not None:
+            raise DataValidationError(
+                f"column {time!r} holds integer steps, which have no calendar: drop freq={freq!r} "
+                "or give timestamps."
+            )
+        step = _integer_step(df, time)
+    others = [c for c in df.columns if c not in {target, time, "__sid", *ids_t, *kf}]
+    static, past = _split_static(df, others)
+    categories = _categories(df, [*kf, *past, *static])
+    schema = Schema(
+        target=target,
+        time=time,
+        ids=ids_t,
+        freq=freq,
+        step=step,
+        tz=tz,
+        known_future=kf,
+        past=tuple(past),
+        static=tuple(static),
+        categories=categories,
+        fill=fill,
+    )
+    panel = _regularise(df, schema)
+    log.info(
+        "validated %d series, %d rows, frequency %s",
+        panel.n_series,
+        len(panel.y),
+        schema.freq or f"integer step {schema.step}",
+    )
+    return panel
+
+
+def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
+    """Validate a newer table (``history=``) against the schema learned at fit time."""
+    df = read_table(data)
+    _require_columns(
+        df,
+        [schema.target, schema.time, *schema.ids, *schema.covariates, *schema.static],
+        "the history table",
+    )
+    if df.empty:
+        raise DataValidationError("the history table has no rows.")
+    df = df.reset_index(drop=True)
+    _check_ids(df, schema.ids)
+    times, tz = _parse_time(df[schema.time], schema.time)
+    if (tz is None) != (schema.tz is None) or (schema.freq is None) != (
+        not pd.api.types.is_datetime64_any_dtype(times)
+    ):
+        raise DataValidationError(
+            f"column {schema.time!r} of the history table is not of the kind seen at fit "
+            f"(frequency {schema.freq}, time zone {schema.tz}): give the same kind of time stamps."
+        )
+    df[schema.time] = times
+    df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
+    df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
+        ["__sid", schema.time], kind="stable"
+    )
+    _check_duplicates(df, schema.time, schema.ids)
+    return _regularise(df, schema)
+
+
+def future_covariates(
+    future: pd.DataFrame | str | Path | None, panel: Panel, horizon: int
+) -> dict[str, np.ndarray]:
+    """Known-future covariates for the next ``horizon`` steps: column → (n_series, horizon).
+
+    ``future`` must hold, for every series and each of its next ``horizon`` time steps, one row
+    with the id columns, time and every ``known_future`` column.
+    """
+    schema = panel.schema
+    if not schema.known_future:
+        return {}
+    if future is None:
+        raise DataValidationError(
+            f"known-future covariates {list(schema.known_future)} were used at fit: pass "
+            f"future= with their values for the next {horizon} steps of every series."
+        )
+    df = read_table(future).copy()
+    _require_columns(df, [schema.time, *schema.ids, *schema.known_future], "the future table")
+    df[schema.time], _ = _parse_time(df[schema.time], schema.time)
+    times = panel.future_times(horizon)
+    grid = panel.keys.iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
+    grid[schema.time] = times.ravel()
+    merged = grid.merge(
+        df[[*schema.ids, schema.time, *schema.known_future]].drop_duplicates(
+            [*schema.ids, schema.time]
+        ),
+        on=[*schema.ids, schema.time],
+        how="left",
+        indicator=True,
+    )
+    missing = merged["_merge"] != "both"
+    if missing.any():
+        bad = merged.loc[missing, [*schema.ids, schema.time]].head(5).to_dict("records")
+        raise DataValidationError(
+            f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
+            f"rows needed for the next {horizon} steps, for example {bad}: add them."
+        )
+    out = {}
+    for col in schema.known_future:
+        values = _encode_column(merged[col], col, schema.categories)
+        if np.isnan(values).any() and col not in schema.categories:
+            rows = merged.index[np.isnan(values)]
+            raise DataValidationError(
+                f"column {col!r} of the future table is missing at {describe_rows(rows)}: "
+                "known-future covariates need a value at every future step."
+            )
+        out[col] = values.reshape(panel.n_series, horizon)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# checks
+
+
+def _as_tuple(cols: Sequence[str] | str | None) -> tuple[str, ...]:
+    if cols is None:
+        return ()
+    if isinstance(cols, str):
+        return (cols,)
+    return tuple(cols)
+
+
+def _require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
+    if missing:
+        raise DataValidationError(
+            f"{what} has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{list(map(str, df.columns))[:20]}. Check the target=, time=, ids= and "
+            "known_future= names."
+        )
+
+
+def _check_ids(df: pd.DataFrame, ids: tuple[str, ...]) -> None:
+    for col in ids:
+        bad = df.index[df[col].isna()]
+        if len(bad):
+            raise DataValidationError(
+                f"id column {col!r} is missing at {describe_rows(bad)}: every row must name "
+                "its series; fill or drop those rows."
+            )
+
+
+def _parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
+    bad = col.index[col.isna()]
+    if len(bad):
+        raise DataValidationError(
+            f"time column {name!r} is missing at {describe_rows(bad)}: drop those rows."
+        )
+    if pd.api.types.is_bool_dtype(col):
+        raise DataValidationError(f"time column {name!r} holds booleans, not times or steps.")
+    if pd.api.types.is_integer_dtype(col):
+        return col.astype("int64"), None
+    if pd.api.types.is_float_dtype(col):
+        if not np.all(np.mod(col.to_numpy(), 1) == 0):
+            rows = col.index[np.mod(col.to_numpy(), 1) != 0]
+            raise DataValidationError(
+                f"time column {name!r} holds non-integer numbers at {describe_rows(rows)}: "
+                "use integer steps or timestamps."
+            )
+        return col.astype("int64"), None
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return _drop_tz(col)
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col.astype("datetime64[ns]"), None
+    parsed = pd.to_datetime(col, errors="coerce", utc=False, format="mixed")
+    failed = col.index[parsed.isna()]
+    if len(failed):
+        examples = ", ".join(repr(v) for v in col.loc[failed[:3]])
+        raise DataValidationError(
+            f"time column {name!r} could not be read as dates at {describe_rows(failed)} "
+            f"(values {examples}): give ISO dates such as 2024-01-31 or integer steps."
+        )
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return _drop_tz(parsed)
+    return parsed.astype("datetime64[ns]"), None
+
+
+def _drop_tz(col: pd.Series) -> tuple[pd.Series, str]:
+    """Time-zone-aware stamps as naive ones, and the zone to restore on output.
+
+    Daily or coarser stamps (all at local midnight) keep their wall-clock date, which daylight
+    saving would make irregular in UTC; finer stamps are converted to UTC, which stays regular.
+    The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly.
+    """
+    zone = str(col.dt.tz)
+    if (col.dt.normalize() == col).all():
+        return col.dt.tz_localize(None).astype("datetime64[ns]"), f"wall:{zone}"
+    return col.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), zone
+
+
+def _numeric_target(
+    df: pd.DataFrame, target: str, ids: tuple[str, ...], allow_nan: bool
+) -> pd.Series:
+    col = df[target]
+    if pd.api.types.is_bool_dtype(col):
+        return col.astype("float64")
+    if not pd.api.types.is_numeric_dtype(col):
+        converted = pd.to_numeric(col, errors="coerce")
+        bad = col.index[converted.isna() & col.notna()]
+        if len(bad):
+            examples = ", ".join(repr(v) for v in col.loc[bad[:3]])
+            raise DataValidationError(
+                f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
+                f"{examples}){_series_of(df, bad, ids)}: convert it to numbers."
+            )
+        col = converted
+    values = col.astype("float64")
+    inf = values.index[np.isinf(values.to_numpy())]
+    if len(inf):
+        raise DataValidationError(
+            f"target column {target!r} is infinite at {describe_rows(inf)}"
+            f"{_series_of(df, inf, ids)}: replace inf by a number or NaN (NaN is imputed)."
+        )
+    if not allow_nan and values.isna().any():
+        raise DataValidationError(f"target column {target!r} has missing values.")
+    return values
+
+
+def _series_of(df: pd.DataFrame, rows, ids: tuple[str, ...]) -> str:
+    if not ids:
+        return ""
+    keys = df.loc[rows[:3], list(ids)].drop_duplicates().to_dict("records")
+    return f" in series {keys}"
+
+
+def _series_codes(df: pd.DataFrame, ids: tuple[str, ...]) -> np.ndarray:
+    if not ids:
+        return np.zeros(len(df), dtype=np.int64)
+    return df.groupby(list(ids), sort=True, observed=True).ngroup().to_numpy(np.int64)
+
+
+def _aggregate(
+    df: pd.DataFrame,
+    target: str,
+    time: str,
+    ids: tuple[str, ...],
+    freq: str | None,
+    how: str,
+) -> pd.DataFrame:
+    if freq is None or not pd.api.types.is_datetime64_any_dtype(df[time]):
+        raise DataValidationError(
+            f"aggregate={how!r} needs freq= (the coarser frequency to roll up to, e.g. 'W-SUN' "
+            "or 'MS') and timestamps in the time column."
+        )
+    freq = _check_freq(freq)
+    df = df.assign(**{time: _bucket(df[time].to_numpy("datetime64[ns]"), freq)})
+    keys = ["__sid", *ids, time]
+    others = [c for c in df.columns if c not in {target, *keys}]
+    agg = {target: how, **{c: "last" for c in others}}
+    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(agg).reset_index()
+    return out
+
+
+def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
+    """The time stamp of the ``freq`` period holding each time: the period's first stamp for
+    start-labelled frequencies (``MS``, ``QS``, ``D``), its last for end-labelled ones (``ME``,
+    ``QE``, ``W-SUN``: pandas labels a week by its last day)."""
+    offset = to_offset(freq)
+    lo = offset.rollback(pd.Timestamp(times.min()).normalize())
+    hi = offset.rollforward(pd.Timestamp(times.max()))
+    grid = pd.date_range(lo, hi + offset, freq=freq).to_numpy()
+    name = offset.rule_code.upper()
+    if name.startswith(("W", "QE", "YE", "BQE", "BYE")) or name in {"ME", "BME", "SME"}:
+        return grid[np.searchsorted(grid, times, side="left")]
+    return grid[np.searchsorted(grid, times, side="right") - 1]
+
+
+def _check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
+    dup = df.duplicated(["__sid", time], keep=False)
+    if dup.any():
+        rows = df.index[dup.to_numpy()]
+        first = df.loc[rows[0], [*ids, time]].to_dict()
+        raise DataValidationError(
+            f"{int(dup.sum())} rows share a (series, time) pair, e.g. {first} at "
+            f"{describe_rows(rows)}: each series needs one row per time step. Remove the "
+            "duplicates, add the missing id column to ids=, or pass aggregate='sum' (or "
+            "'mean', 'min', 'max') with freq= to roll them up."
+        )
+
+
+def _check_freq(freq: str) -> str:
+    try:
+        return to_offset(freq).freqstr
+    except ValueError:
+        raise DataValidationError(
+            f"freq={freq!r} is not a pandas frequency; use e.g. 'h', 'D', 'W-SUN', 'MS', 'QS'."
+        ) from None
+
+
+def _integer_step(df: pd.DataFrame, time: str) -> int:
+    values = df[time].to_numpy(np.int64)
+    sid = df["__sid"].to_numpy()
+    diffs = np.diff(values)[sid[1:] == sid[:-1]]
+    diffs = diffs[diffs > 0]
+    return int(np.gcd.reduce(diffs)) if diffs.size else 1
+
+
+def _split_static(df: pd.DataFrame, cols: list[str]) -> tuple[list[str], list[str]]:
+    if not cols:
+        return [], []
+    groups = df.groupby("__sid", sort=True)
+    nunique = groups[cols].nunique(dropna=False).max()
+    static = [c for c in cols if nunique[c] <= 1]
+    past = [c for c in cols if nunique[c] > 1]
+    dropped = [c for c in past if pd.api.types.is_datetime64_any_dtype(df[c])]
+    if dropped:
+        log.warning("columns %s hold dates and are not used as covariates", dropped)
+    return static, [c for c in past if c not in dropped]
+
+
+def _categories(df: pd.DataFrame, cols: list[str]) -> dict[str, tuple]:
+    out = {}
+    for col in cols:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            continue
+        out[col] = tuple(sorted(s.dropna().astype(str).unique()))
+    return out
+
+
+def _encode_column(s: pd.Series, col: str, categories: dict[str, tuple]) -> np.ndarray:
+    if col in categories:
+        cat = pd.Categorical(s.astype("string").astype(object), categories=list(categories[col]))
+        codes = cat.codes.astype("float64")
+        codes[codes < 0] = np.nan
+        return codes
+    if pd.api.types.is_bool_dtype(s) or s.dtype == object and s.dropna().isin([True, False]).all():
+        return s.astype("float64").to_numpy()
+    values = pd.to_numeric(s, errors="coerce")
+    bad = s.index[values.isna() & s.notna()]
+    if len(bad):
+        raise DataValidationError(
+            f"column {col!r} was numeric at fit but holds non-numbers at {describe_rows(bad)}."
+        )
+    return values.to_numpy(dtype="float64")
+
+
+# --------------------------------------------------------------------------------------------
+# regularisation
+
+
+def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
+    time, target = schema.time, schema.target
+    sid = df["__sid"].to_numpy(np.int64)
+    if schema.freq is None:
+        tvals = df[time].to_numpy(np.int64)
+        origin = int(tvals.min())
+        offset = tvals - origin
+        if np.any(offset % schema.step):
+            bad = df.index[offset % schema.step != 0]
+            raise DataValidationError(
+                f"time column {time!r}: steps are not multiples of {schema.step} at "
+                f"{describe_rows(bad)}{_series_of(df, bad, schema.ids)}."
+            )
+        pos = offset // schema.step
+    else:
+        tvals = df[time].to_numpy("datetime64[ns]")
+        grid = pd.date_range(tvals.min(), tvals.max(), freq=schema.freq)
+        if len(grid) == 0 or grid[0] != tvals.min():
+            grid = pd.date_range(
+                to_offset(schema.freq).rollback(pd.Timestamp(tvals.min())),
+                tvals.max(),
+                freq=schema.freq,
+            )
+        pos = grid.get_indexer(pd.DatetimeIndex(tvals))
+        off = pos < 0
+        if off.any():
+            bad = df.index[off]
+            raise DataValidationError(
+                f"time column {time!r}: {int(off.sum())} time stamps are not on the "
+                f"{schema.freq!r} grid at {describe_rows(bad)}{_series_of(df, bad, schema.ids)}; "
+                "the series mix frequencies or are irregular. Resample them (aggregate= with "
+                "freq=), or give freq= explicitly."
+            )
+    n_codes = int(sid.max()) + 1
+    first = np.full(n_codes, np.iinfo(np.int64).max)
+    last = np.full(n_codes, -1)
+    np.minimum.at(first, sid, pos)
+    np.maximum.at(last, sid, pos)
+    present = np.flatnonzero(last >= 0)
+    remap = np.full(n_codes, -1)
+    remap[present] = np.arange(len(present))
+    sid = remap[sid]
+    first, last = first[present], last[present]
+    lengths = last - first + 1
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    total = int(indptr[-1])
+    flat = indptr[sid] + (pos - first[sid])
+    inserted = total - len(df)
+    full_pos = ranges(first, lengths)
+    if schema.freq is None:
+        times = origin + full_pos * schema.step
+    else:
+        times = grid.to_numpy()[full_pos]
+
+    y = np.full(total, np.nan)
+    y[flat] = df[target].to_numpy("float64")
+    first_rows = df.groupby("__sid", sort=True).head(1).index
+    keys = df.loc[first_rows, list(schema.ids)].reset_index(drop=True)
+    cov = pd.DataFrame(index=pd.RangeIndex(total))
+    for col in schema.covariates:
+        values = np.full(total, np.nan)
+        values[flat] = _encode_column(df[col], col, schema.categories)
+        cov[col] = values
+    static = pd.DataFrame(index=pd.RangeIndex(len(present)))
+    for col in schema.static:
+        firsts = df.loc[first_rows, col].reset_index(drop=True)
+        static[col] = _encode_column(firsts, col, schema.categories)
+
+    codes = np.repeat(np.arange(len(present)), lengths)
+    if inserted:
+        log.info("inserted %d missing time steps (target imputed by %r)", inserted, schema.fill)
+    y, keep = _impute(y, codes, indptr, schema.fill)
+    if len(cov.columns):
+        cov = cov.groupby(codes, sort=False).transform(lambda s: s.ffill().bfill())
+    panel = Panel(schema, keys, indptr, y, times, cov.reset_index(drop=True), static)
+    if not keep.all():
+        lengths_kept = np.add.reduceat(keep.astype(np.int64), indptr[:-1])
+        if np.any(lengths_kept == 0):
+            empty = panel.keys.iloc[np.flatnonzero(lengths_kept == 0)].to_dict("records")
+            raise DataValidationError(
+                f"series {empty[:5]} have no observed target value: drop them or give values."
+            )
+        panel = _drop_rows(panel, keep)
+    return panel
+
+
+def _impute(
+    y: np.ndarray, codes: np.ndarray, indptr: np.ndarray, rule: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Impute missing targets within each series; returns (y, rows to keep)."""
+    missing = np.isnan(y)
+    if not missing.any():
+        return y, np.ones(len(y), dtype=bool)
+    observed_idx = np.where(~missing, np.arange(len(y)), -1)
+    last_obs = _segmented_cummax(observed_idx, indptr)
+    leading = last_obs < 0  # before the first observation of the series
+    if rule == "zero":
+        filled = np.where(missing, 0.0, y)
+    else:
+        ffilled = np.where(last_obs >= 0, y[np.maximum(last_obs, 0)], np.nan)
+        if rule == "ffill":
+            filled = ffilled
+        else:
+            rev_idx = np.where(~missing, np.arange(len(y)), len(y))
+            next_obs = _segmented_cummin_reverse(rev_idx, indptr, len(y))
+            has_next = next_obs < len(y)
+            nxt = y[np.minimum(next_obs, len(y) - 1)]
+            span = (next_obs - last_obs).astype("float64")
+            frac = np.divide(
+                np.arange(len(y)) - last_obs, span, out=np.zeros(len(y)), where=span > 0
+            )
+            interp = ffilled + frac * (nxt - ffilled)
+            filled = np.where(has_next & ~leading, interp, ffilled)
+            filled = np.where(missing, filled, y)
+    n_missing = int((missing & ~leading).sum())
+    if n_missing:
+        log.warning("imputed %d missing target values by the %r rule", n_missing, rule)
+    return filled, ~leading
+
+
+def _segmented_cummax(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Running maximum restarted at every series boundary (values are row indices or -1)."""
+    out = np.maximum.accumulate(values)
+    seg_start = np.repeat(indptr[:-1], np.diff(indptr))
+    return np.where(out >= seg_start, out, -1)
+
+
+def _segmented_cummin_reverse(values: np.ndarray, indptr: np.ndarray, sentinel: int) -> np.ndarray:
+    out = np.minimum.accumulate(values[::-1])[::-1]
+    seg_end = np.repeat(indptr[1:], np.diff(indptr))
+    return np.where(out < seg_end, out, sentinel)
+
+
+def _drop_rows(panel: Panel, keep: np.ndarray) -> Panel:
+    lengths = np.add.reduceat(keep.astype(np.int64), panel.indptr[:-1])
+    return replace(
+        panel,
+        indptr=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        y=panel.y[keep],
+        times=panel.times[keep],
+        covariates=panel.covariates.loc[keep].reset_index(drop=True),
+    )
+
+
+def horizon_check(horizon: object) -> int:
+    """A horizon must be a positive integer."""
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise DataValidationError(
+            f"horizon={horizon!r}: the horizon is the number of steps to forecast and must be a "
+            "positive integer (e.g. horizon=12)."
+        )
+    return int(horizon)
