@@ -10,13 +10,12 @@ With ``backend="dask"`` the trials go to the workers of a ``distributed.Client``
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import time
 from typing import Any, Sequence
 
 from joblib import Parallel, delayed, parallel_config
-from threadpoolctl import threadpool_limits
+
+from tsauto.core.resources import n_workers, pinned, process_threads
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +40,13 @@ class Executor:
             return 1
         if self.backend == "dask":
             return max(1, sum(self.client.nthreads().values()))
-        cores = os.cpu_count() or 1
-        return cores if self.n_jobs is None or self.n_jobs < 0 else max(1, min(self.n_jobs, cores))
+        return n_workers(self.n_jobs)
 
     def threads_per_trial(self) -> int:
         """Native threads a trial may use: the cores left to it by the other workers."""
         if self.backend == "dask":
             return 1
-        return max(1, (os.cpu_count() or 1) // self.n_workers)
+        return process_threads(self.n_workers)
 
     def run_trials(self, evaluator, trials: Sequence, deadline: float) -> list:
         """Evaluate ``trials`` (objects with ``learner`` and ``params``); one result each:
@@ -104,11 +102,8 @@ class Executor:
 
 def _run_one(evaluator, name: str, params: dict, deadline: float, threads: int):
     """One trial in a worker, native threads pinned; exceptions are returned, not raised."""
-    os.environ["OMP_NUM_THREADS"] = str(threads)
     try:
-        with threadpool_limits(threads):
-            if "torch" in sys.modules:
-                sys.modules["torch"].set_num_threads(threads)
+        with pinned(threads):
             return evaluator.evaluate(name, params, deadline, threads)
     except Exception as err:  # recorded as a failed trial by the search
         return err

@@ -18,6 +18,7 @@ from joblib import Parallel, delayed, parallel_config
 
 from tsauto.core.table_io import read_table
 from tsauto.core.exceptions import DataValidationError
+from tsauto.core.resources import n_workers
 
 if TYPE_CHECKING:
     from tsauto.forecasting.forecaster import Forecaster
@@ -46,7 +47,7 @@ def fit_partitions(fc: "Forecaster", data) -> "Forecaster":
     cols = partition_columns(fc)
     parts = split(read_table(data), cols, "the table")
     n_parts = len(parts)
-    workers = _workers(fc, n_parts)
+    workers = n_workers(fc.n_jobs, n_parts)
     child_params = fc.get_params()
     child_params.update(partition_by=None, n_jobs=1, backend="sequential", client=None)
     if fc.time_budget is not None:  # partitions share the budget, `workers` at a time
@@ -73,14 +74,6 @@ def fit_partitions(fc: "Forecaster", data) -> "Forecaster":
 
 def _fit_child(child: "Forecaster", part: pd.DataFrame) -> "Forecaster":
     return child.fit(part)
-
-
-def _workers(fc: "Forecaster", n_parts: int) -> int:
-    import os
-
-    cores = os.cpu_count() or 1
-    wanted = cores if fc.n_jobs is None or fc.n_jobs < 0 else fc.n_jobs
-    return max(1, min(wanted, cores, n_parts))
 
 
 def predict_partitions(fc: "Forecaster", future=None, history=None) -> pd.DataFrame:

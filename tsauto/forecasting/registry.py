@@ -1,56 +1,41 @@
-"""Explicit registry of forecasting learners: name → factory, with lazy imports.
+"""The forecasting learners by name, on the core registry; heavy libraries load lazily.
 
-Heavy libraries (torch, prophet, pmdarima) load only when their learner is built.
+Adding a learner: write its module under :mod:`tsauto.forecasting.learners` and add one line
+here; the contract suite (``tests/forecasting/contract``) picks it up from this registry.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
 from typing import Any
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.registry import LazyEntry, Registry
 from tsauto.forecasting.learners.base import Learner
 
+_L = "tsauto.forecasting.learners."
 
-@dataclass(frozen=True)
-class Entry:
-    """Where a learner lives and how costly it is (1 = cheapest; the search tries cheap first)."""
-
-    module: str
-    cls: str
-    cost: float
-
-    def load(self) -> type[Learner]:
-        return getattr(importlib.import_module(self.module, __package__), self.cls)
-
-
-FORECASTERS: dict[str, Entry] = {
-    "lightgbm": Entry(".learners.lightgbm", "LightGBMLearner", 3.0),
-    "naive": Entry(".learners.baselines", "Naive", 0.1),
-    "seasonal_naive": Entry(".learners.baselines", "SeasonalNaive", 0.1),
-    "drift": Entry(".learners.baselines", "Drift", 0.1),
-    "ets": Entry(".learners.ets", "ETSLearner", 1.0),
-    "theta": Entry(".learners.theta", "ThetaLearner", 0.5),
-    "croston": Entry(".learners.intermittent", "Croston", 0.2),
-    "tsb": Entry(".learners.intermittent", "TSB", 0.2),
-    "auto_arima": Entry(".learners.arima", "AutoARIMALearner", 5.0),
-    "prophet": Entry(".learners.prophet", "ProphetLearner", 1.5),
-    "tcn": Entry(".learners.tcn", "TCNLearner", 6.0),
-}
-
-AUTO_LEARNERS: tuple[str, ...] = ("lightgbm",)
+FORECASTERS: Registry[LazyEntry] = Registry(
+    "forecasting learner",
+    {
+        "lightgbm": LazyEntry(_L + "lightgbm", "LightGBMLearner", 3.0),
+        "naive": LazyEntry(_L + "baselines", "Naive", 0.1),
+        "seasonal_naive": LazyEntry(_L + "baselines", "SeasonalNaive", 0.1),
+        "drift": LazyEntry(_L + "baselines", "Drift", 0.1),
+        "ets": LazyEntry(_L + "ets", "ETSLearner", 1.0),
+        "theta": LazyEntry(_L + "theta", "ThetaLearner", 0.5),
+        "croston": LazyEntry(_L + "intermittent", "Croston", 0.2),
+        "tsb": LazyEntry(_L + "intermittent", "TSB", 0.2),
+        "auto_arima": LazyEntry(_L + "arima", "AutoARIMALearner", 5.0),
+        "prophet": LazyEntry(_L + "prophet", "ProphetLearner", 1.5),
+        "tcn": LazyEntry(_L + "tcn", "TCNLearner", 6.0),
+    },
+)
 
 
 def names() -> list[str]:
     """Registered learner names, cheapest first."""
-    return sorted(FORECASTERS, key=lambda n: (FORECASTERS[n].cost, n))
+    return FORECASTERS.names()
 
 
 def create(name: str, **params: Any) -> Learner:
     """A new learner of the registered ``name`` configured with ``params``."""
-    if name not in FORECASTERS:
-        raise DataValidationError(
-            f"unknown learner {name!r}; registered learners are {names()}."
-        )
     return FORECASTERS[name].load()(**params)

@@ -17,11 +17,11 @@ import numpy as np
 from tsauto.forecasting import registry
 from tsauto.forecasting.backtest import FoldResults, cross_validate, window_scores, windows_of
 from tsauto.forecasting.panel import Panel
-from tsauto.core.ensemble import greedy_ensemble
 from tsauto.forecasting.learners.base import Forecast, Task
 from tsauto.forecasting.learners.fallback import Routed, WithFallback
 from tsauto.core.executor import Executor
 from tsauto.core.search import Candidate, Evaluation, Search, SearchSettings, Trial
+from tsauto.core.selection import REFIT_MARGIN, affordable, best_trial, describe, ensemble_weights
 from tsauto.forecasting.splitters import RollingOriginSplitter
 
 log = logging.getLogger(__name__)
@@ -174,29 +174,23 @@ def run_search(
     """
     start = time.monotonic()
     trials = Search(candidates, evaluator, settings, executor).run()
-    ok = [t for t in trials if t.status == "ok"]
-    if not ok:
-        reasons = "; ".join(f"{t.learner}: {t.reason}" for t in trials[:5])
-        raise RuntimeError(f"every trial failed: {reasons}")
-    best = min(ok, key=lambda t: t.score)
+    best = best_trial(trials)
     res = best.oof.result
     window = windows_of(res)
 
     def score(pred: np.ndarray) -> float:
         return float(np.nanmean(window_scores(evaluator.metric, res.actual, pred, window, res.scale)))
 
-    weights = {best.number: 1.0}
-    aligned = [t for t in ok if t.oof.cells == best.oof.cells]
-    if ensemble and len(aligned) > 1:
-        top = sorted(aligned, key=lambda t: t.score)[:20]
-        w, _ = greedy_ensemble([t.oof.forecast for t in top], score)
-        weights = {t.number: float(x) for t, x in zip(top, w) if x > 0}
+    aligned = [t for t in trials if t.status == "ok" and t.oof.cells == best.oof.cells]
+    weights = ensemble_weights(aligned, lambda t: t.oof.forecast, score, ensemble)
     by_number = {t.number: t for t in trials}
-    weights = _affordable(weights, by_number, best.number, evaluator.splitter.folds, deadline)
+    folds = max(evaluator.splitter.folds, 1)
+    cost = {n: by_number[n].fit_time / folds * REFIT_MARGIN for n in weights}
+    weights = affordable(weights, cost, best.number, deadline)
     blended = sum(w * by_number[n].oof.forecast for n, w in weights.items())
     log.info(
         "ensemble %s: %s %.4f (best single %.4f)",
-        _describe(weights, by_number),
+        describe(weights, by_number),
         evaluator.metric,
         score(blended),
         best.score,
@@ -207,26 +201,3 @@ def run_search(
     ).fit(panel, full_task)
     log.info("search and refit done in %.1fs", time.monotonic() - start)
     return model, trials, weights, replace(res, forecast=blended)
-
-
-def _affordable(
-    weights: dict[int, float], trials: dict[int, Trial], best: int, folds: int, deadline: float | None
-) -> dict[int, float]:
-    """Keep the members whose refit (about one fold's fit time each) fits before the deadline."""
-    if deadline is None:
-        return weights
-    left = deadline - time.monotonic()
-    kept, spent = {}, 0.0
-    for n in sorted(weights, key=lambda n: (n != best, -weights[n])):
-        cost = trials[n].fit_time / max(folds, 1) * 1.2
-        if n == best or spent + cost <= left:
-            kept[n] = weights[n]
-            spent += cost
-    total = sum(kept.values())
-    return {n: w / total for n, w in kept.items()}
-
-
-def _describe(weights: dict[int, float], trials: dict[int, Trial]) -> str:
-    return ", ".join(
-        f"{trials[n].learner}#{n}×{w:.2f}" for n, w in sorted(weights.items(), key=lambda x: -x[1])
-    )

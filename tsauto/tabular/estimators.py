@@ -102,7 +102,8 @@ class _TabularEstimator(ABC):
         from tsauto.core.executor import Executor
         from tsauto.core.search import SearchSettings
         from tsauto.tabular.evaluator import TabularEvaluator
-        from tsauto.tabular.search import candidates, leaderboard, run_search
+        from tsauto.core.leaderboard import leaderboard
+        from tsauto.tabular.search import candidates, run_search
 
         start = time.monotonic()
         features, y, kinds, found = self._prepare(self._training_table(X, y))

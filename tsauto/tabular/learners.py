@@ -8,7 +8,6 @@ with the learner name. Heavy libraries are imported only when a learner is built
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -16,7 +15,8 @@ from typing import Any, Callable
 import numpy as np
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.registry import Registry
+from tsauto.core.stopping import LightGBMDeadline
 from tsauto.tabular.featurizer import Encoding
 from tsauto.tabular.metrics import TaskType
 
@@ -60,21 +60,6 @@ class TabularLearner:
         return self.seconds_per_unit * rows * np.log2(rows) * max(per_split, 1.0)
 
 
-class _Deadline:
-    """LightGBM callback: stop training with :class:`TimeLimitExceeded` past ``deadline``."""
-
-    order = 0
-
-    def __init__(self, deadline: float):
-        self.deadline = deadline
-
-    def __call__(self, env) -> None:
-        if time.monotonic() > self.deadline:
-            raise TimeLimitExceeded(
-                f"LightGBM stopped at iteration {env.iteration}: time budget spent"
-            )
-
-
 def fit_estimator(
     entry: TabularLearner, estimator: Any, X: Any, y: np.ndarray, deadline: float | None
 ) -> None:
@@ -85,7 +70,7 @@ def fit_estimator(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if entry.stoppable and deadline is not None and np.isfinite(deadline):
-            estimator.fit(X, y, callbacks=[_Deadline(deadline)])
+            estimator.fit(X, y, callbacks=[LightGBMDeadline(deadline)])
         else:
             estimator.fit(X, y)
 
@@ -207,9 +192,11 @@ def _forest_defaults(task: TaskType) -> dict[str, Any]:
     }
 
 
-LEARNERS: dict[str, TabularLearner] = {
-    e.name: e
-    for e in [
+LEARNERS: Registry[TabularLearner] = Registry(
+    "tabular learner",
+    {
+        e.name: e
+        for e in [
         TabularLearner(
             "lightgbm",
             "native",
@@ -238,8 +225,9 @@ LEARNERS: dict[str, TabularLearner] = {
             3.0,
             seconds_per_unit=6e-6,
         ),
-    ]
-}
+        ]
+    },
+)
 """Learner name → entry. ``linear`` is logistic regression (classification) or elastic net
 on a standardised target (regression), both elastic-net penalised on standardised features."""
 

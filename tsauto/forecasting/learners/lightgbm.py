@@ -7,7 +7,6 @@ Direct strategy: one model per horizon step, each from the lags known at the for
 
 from __future__ import annotations
 
-import os
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -20,7 +19,8 @@ from tsauto.forecasting.features.calendar import calendar_names
 from tsauto.forecasting.features.lags import LagSpec, lag_step, positions, tail_buffer
 from tsauto.forecasting.features.target_transforms import auto_transforms, backward, forward, make_transforms
 from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
-from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.resources import free_cores, n_workers
+from tsauto.core.stopping import LightGBMDeadline
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "l2",
@@ -135,7 +135,7 @@ class LightGBMLearner(Learner):
                 params={"verbosity": -1},
             )
             self.boosters_.append(
-                lgb.train(params, data, num_boost_round=rounds, callbacks=[_deadline(task)])
+                lgb.train(params, data, num_boost_round=rounds, callbacks=_stop_at(task))
             )
         self.n_train_rows_ = int(rows.sum())
 
@@ -202,16 +202,6 @@ class LightGBMLearner(Learner):
         return dict(zip(booster.feature_name(), map(float, gains)))
 
 
-def _deadline(task: Task):
-    """A LightGBM callback that stops a fit which runs past the task's deadline."""
-
-    def check(env) -> None:
-        if env.iteration % 10 == 0 and task.time_left() <= 0:
-            raise TimeLimitExceeded(f"lightgbm stopped at iteration {env.iteration}: time is up")
-
-    return check
-
-
 def _shift_lag_block(X: np.ndarray, indptr: np.ndarray, n_lag: int, by: int) -> np.ndarray:
     """Replace the lag block of every row by that of the row ``by`` steps earlier in its series."""
     out = X.copy()
@@ -227,9 +217,14 @@ def _max_diff(names: Sequence[str]) -> int:
 
 
 def _threads(n_jobs: int, n_rows: int) -> int:
-    """LightGBM threads: one for small data (threads cost more than they give there, and a
-    multi-threaded job beside another busy process slows down many times), else the cores."""
-    cores = os.cpu_count() or 1
+    """LightGBM threads: one for small data (threads cost more than they give there), else the
+    cores asked for that are free now (a multi-threaded job beside another busy process slows
+    down many times: threads are sized to the load, not to the core count)."""
     if n_rows < 50_000:
         return 1
-    return cores if n_jobs is None or n_jobs < 0 else max(1, min(n_jobs, cores))
+    return max(1, min(n_workers(n_jobs), free_cores()))
+
+
+def _stop_at(task: Task) -> list:
+    """The deadline callback of a fit that has a deadline."""
+    return [] if task.deadline is None else [LightGBMDeadline(task.deadline, every=10)]

@@ -16,9 +16,7 @@ filter over it without re-estimating.
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -28,7 +26,8 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy.stats import norm
-from threadpoolctl import threadpool_limits
+
+from tsauto.core.resources import n_workers, pinned
 
 from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
@@ -206,17 +205,11 @@ def _series(panel: Panel, future: dict[str, np.ndarray] | None, horizon: int) ->
         )
 
 
-def _n_workers(n_jobs: int, n_items: int) -> int:
-    cores = os.cpu_count() or 1
-    wanted = cores if n_jobs is None or n_jobs < 0 else max(1, n_jobs)
-    return max(1, min(wanted, cores, n_items))
-
-
 def _run_chunks(fn, items: list, task: Task, limit: float | None) -> list:
     """``fn(chunk, task, limit)`` over chunks of ``items`` in parallel; results in order."""
-    workers = _n_workers(task.n_jobs, len(items))
+    workers = n_workers(task.n_jobs, len(items))
     if workers == 1:
-        with threadpool_limits(1):
+        with pinned(1):
             return fn(items, task, limit)
     n_chunks = min(len(items), workers * 4)
     bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
@@ -229,11 +222,8 @@ def _run_chunks(fn, items: list, task: Task, limit: float | None) -> list:
 
 def _pinned(fn, chunk, task, limit):
     """Run in a worker with every native thread pool limited to one thread."""
-    os.environ["OMP_NUM_THREADS"] = "1"
-    with threadpool_limits(1):
-        if "torch" in sys.modules:
-            sys.modules["torch"].set_num_threads(1)
+    with pinned(1):
         start = time.monotonic()
         out = fn(chunk, task, limit)
         log.debug("chunk of %d series in %.1fs", len(chunk), time.monotonic() - start)
-        return out
+    return out

@@ -1,0 +1,40 @@
+"""The leaderboard: one row per trial, as a DataFrame."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.search import Trial
+
+
+def leaderboard(
+    trials: Sequence[Trial],
+    weights: dict[int, float],
+    metric: str,
+    to_value: Callable[[float], float] = float,
+) -> pd.DataFrame:
+    """Learner, params, status, reason, fold and mean scores (``to_value`` turns a loss into the
+    metric's usual orientation), fit and predict time (summed over folds), ensemble weight."""
+    n_folds = max((len(t.fold_scores) for t in trials), default=0)
+    folds = [f"{metric}_fold{i}" for i in range(n_folds)]
+    columns = ["trial", "learner", "params", "status", "reason", *folds, metric,
+               "fit_time", "predict_time", "weight"]
+    rows = [
+        {
+            "trial": t.number,
+            "learner": t.learner,
+            "params": repr(t.params),
+            "status": t.status,
+            "reason": t.reason,
+            **{f: to_value(v) for f, v in zip(folds, t.fold_scores)},
+            metric: to_value(t.score) if t.status == "ok" else np.nan,
+            "fit_time": t.fit_time,
+            "predict_time": t.predict_time,
+            "weight": weights.get(t.number, 0.0),
+        }
+        for t in trials
+    ]
+    return pd.DataFrame(rows, columns=columns)

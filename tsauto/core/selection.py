@@ -1,0 +1,74 @@
+"""From finished trials to the members to refit: the best trial, the greedy ensemble over the
+trials' out-of-fold predictions, and the members whose refit fits in the time left."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+from tsauto.core.ensemble import greedy_ensemble
+from tsauto.core.exceptions import SearchFailedError
+from tsauto.core.search import Trial
+
+log = logging.getLogger(__name__)
+
+ENSEMBLE_POOL = 20  # best trials the greedy selection chooses from
+REFIT_MARGIN = 1.2  # safety factor on a refit time predicted from the folds' fit times
+
+
+def best_trial(trials: Sequence[Trial]) -> Trial:
+    """The finished trial with the lowest score; a :class:`SearchFailedError` naming the
+    reasons when none finished."""
+    ok = [t for t in trials if t.status == "ok"]
+    if not ok:
+        reasons = "; ".join(f"{t.learner}: {t.reason}" for t in trials[:5]) or "no trial ran"
+        raise SearchFailedError(
+            f"every trial failed ({reasons}); give a larger time_budget, other learners, or "
+            "check the reasons."
+        )
+    return min(ok, key=lambda t: t.score)
+
+
+def ensemble_weights(
+    trials: Sequence[Trial],
+    oof: Callable[[Trial], np.ndarray],
+    score: Callable[[np.ndarray], float],
+    ensemble: bool = True,
+) -> dict[int, float]:
+    """Weights by trial number: greedy ensemble selection (Caruana et al. 2004) over the
+    ``ENSEMBLE_POOL`` best finished trials, or the best trial alone. Only trials whose
+    out-of-fold predictions are comparable with the best's should be passed."""
+    best = best_trial(trials)
+    ok = [t for t in trials if t.status == "ok"]
+    if not ensemble or len(ok) < 2:
+        return {best.number: 1.0}
+    top = sorted(ok, key=lambda t: t.score)[:ENSEMBLE_POOL]
+    w, _ = greedy_ensemble([oof(t) for t in top], score)
+    return {t.number: float(x) for t, x in zip(top, w) if x > 0}
+
+
+def affordable(
+    weights: dict[int, float], cost: dict[int, float], best: int, deadline: float | None
+) -> dict[int, float]:
+    """The members whose estimated refit ``cost`` (seconds) fits before ``deadline``, heaviest
+    weight first; the best trial is always kept. Weights are renormalised."""
+    if deadline is None:
+        return weights
+    left = deadline - time.monotonic()
+    kept, spent = {}, 0.0
+    for n in sorted(weights, key=lambda n: (n != best, -weights[n])):
+        if n == best or spent + cost[n] <= left:
+            kept[n] = weights[n]
+            spent += cost[n]
+    total = sum(kept.values())
+    return {n: w / total for n, w in kept.items()}
+
+
+def describe(weights: dict[int, float], trials: dict[int, Trial]) -> str:
+    """``learner#trial×weight`` of every member, heaviest first."""
+    return ", ".join(
+        f"{trials[n].learner}#{n}×{w:.2f}" for n, w in sorted(weights.items(), key=lambda x: -x[1])
+    )
