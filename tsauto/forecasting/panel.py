@@ -14,6 +14,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from tsauto.core.arrays import ranges
+from tsauto.core.exceptions import DataValidationError
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class Schema:
     static: tuple[str, ...] = ()
     categories: dict[str, tuple] = field(default_factory=dict, repr=False)
     fill: str = "interpolate"
+    time_unit: str = "ns"  # resolution of timestamps: "ns", or "s"/"us" for far calendars
+    calendar_note: str | None = None  # how an unusual calendar was read (for the data checks)
 
     @property
     def covariates(self) -> tuple[str, ...]:
@@ -42,7 +45,8 @@ class Panel:
     """All series of a validated table, concatenated and regular.
 
     ``y[indptr[i]:indptr[i+1]]`` is series ``i``, whose key is row ``i`` of ``keys``.
-    ``times`` holds the matching time stamps (``datetime64[ns]`` UTC-naive, or ``int64``).
+    ``times`` holds the matching time stamps (``int64``, or UTC-naive ``datetime64`` in the
+    schema's ``time_unit``: ``ns``, or ``s`` for dates outside 1800..2200).
     ``covariates`` holds the known-future and past covariate columns row-aligned with ``y``,
     numeric (categoricals as float codes, missing as NaN); ``static`` one row per series.
     """
@@ -117,10 +121,17 @@ def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarra
     """Times ``steps`` steps after each of ``last``; shape (len(last), len(steps))."""
     if schema.freq is None:
         return last[:, None] + steps[None, :] * schema.step
+    unit = f"datetime64[{schema.time_unit}]"
     offset = to_offset(schema.freq)
-    base = pd.DatetimeIndex(last)
-    cols = [(base + k * offset).to_numpy() for k in steps]
-    return np.stack(cols, axis=1).astype("datetime64[ns]")
+    base = pd.DatetimeIndex(np.asarray(last, dtype=unit))
+    try:
+        cols = [(base + k * offset).to_numpy() for k in steps]
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise DataValidationError(
+            f"the times {int(np.max(np.abs(steps)))} steps from {base.min()}..{base.max()} "
+            "leave pandas' nanosecond range (1677-09-21 to 2262-04-11): use a shorter horizon."
+        ) from None
+    return np.stack(cols, axis=1).astype(unit)
 
 
 def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:
@@ -168,7 +179,48 @@ def pad_front(panel: Panel, min_length: int) -> Panel:
         values[real] = panel.covariates[c].to_numpy()
         cov[c] = values
     if len(cov.columns):
-        cov = cov.groupby(codes, sort=False).transform(lambda s: s.bfill())
+        cov = pd.DataFrame(
+            segmented_bfill(cov.to_numpy(np.float64), indptr), columns=cov.columns
+        )
     return replace(panel, indptr=indptr, y=y, times=times, covariates=cov)
+
+
+def last_valid_index(valid: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Row of the last valid entry at or before each row, within its series; -1 if none.
+
+    ``valid`` is a boolean array of rows (or rows x columns) cut into series by ``indptr``.
+    """
+    rows = np.arange(len(valid)).reshape((-1,) + (1,) * (valid.ndim - 1))
+    out = np.maximum.accumulate(np.where(valid, rows, -1), axis=0)
+    start = np.repeat(indptr[:-1], np.diff(indptr)).reshape(rows.shape)
+    return np.where(out >= start, out, -1)
+
+
+def next_valid_index(valid: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Row of the next valid entry at or after each row, within its series; ``len`` if none."""
+    n = len(valid)
+    rows = np.arange(n).reshape((-1,) + (1,) * (valid.ndim - 1))
+    out = np.minimum.accumulate(np.where(valid, rows, n)[::-1], axis=0)[::-1]
+    end = np.repeat(indptr[1:], np.diff(indptr)).reshape(rows.shape)
+    return np.where(out < end, out, n)
+
+
+def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    if values.ndim == 1:
+        return values[rows]
+    return np.take_along_axis(values, rows, axis=0)
+
+
+def segmented_ffill(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """NaNs replaced by the last value before them in the same series (1-D or rows x columns)."""
+    last = last_valid_index(~np.isnan(values), indptr)
+    return np.where(last >= 0, _take_rows(values, np.maximum(last, 0)), np.nan)
+
+
+def segmented_bfill(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """NaNs replaced by the next value after them in the same series (1-D or rows x columns)."""
+    n = len(values)
+    nxt = next_valid_index(~np.isnan(values), indptr)
+    return np.where(nxt < n, _take_rows(values, np.minimum(nxt, max(n - 1, 0))), np.nan)
 
 

@@ -9,7 +9,9 @@ What :func:`validate` does, in order:
 
 1. reads a CSV/Parquet path or takes a DataFrame; checks that the named columns exist;
 2. parses ``time``: integer steps (no calendar) or timestamps; time-zone aware stamps are
-   converted to UTC and the zone is restored on output;
+   converted to UTC and the zone is restored on output; dates outside pandas' nanosecond range
+   (year 1, year 3000) are kept at second resolution, noted in the log and in the schema's
+   ``calendar_note`` (:mod:`.calendar_time`);
 3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value);
 4. with ``aggregate=`` rolls rows up to ``freq`` (sum/mean/min/max); otherwise duplicate
    (series, time) rows are an error;
@@ -39,8 +41,21 @@ from pandas.tseries.frequencies import to_offset
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.core.table_io import read_table
-from tsauto.forecasting.frequency import infer_datetime_freq
-from tsauto.forecasting.panel import Panel, Schema
+from tsauto.forecasting.calendar_time import (
+    as_unit,
+    calendar_note,
+    infer_freq,
+    parse_time,
+    time_unit,
+)
+from tsauto.forecasting.panel import (
+    Panel,
+    Schema,
+    last_valid_index,
+    next_valid_index,
+    segmented_bfill,
+    segmented_ffill,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +95,20 @@ def validate(
         raise DataValidationError("the table has no rows: give at least one observation per series.")
     df = df.reset_index(drop=True)  # row labels are named in errors and must be unique
     _check_ids(df, ids_t)
-    times, tz = _parse_time(df[time], time)
+    times, tz = parse_time(df[time], time)
     df[time] = times
+    is_dates = pd.api.types.is_datetime64_any_dtype(times)
+    note = calendar_note(times, time) if is_dates else None
     df[target] = _numeric_target(df, target, ids_t, allow_nan=True)
     codes = _series_codes(df, ids_t)
     df = df.assign(__sid=codes).sort_values(["__sid", time], kind="stable")
     if aggregate is not None:
         df = _aggregate(df, target, time, ids_t, freq, aggregate)
     _check_duplicates(df, time, ids_t)
-    if pd.api.types.is_datetime64_any_dtype(df[time]):
+    if is_dates:
         if freq is None:
             try:
-                freq = infer_datetime_freq(df[time], df["__sid"].to_numpy())
+                freq = infer_freq(df[time], df["__sid"].to_numpy())
             except ValueError as err:
                 raise DataValidationError(
                     f"column {time!r}: {err}; pass freq= (for example freq='D')."
@@ -121,6 +138,8 @@ def validate(
         static=tuple(static),
         categories=categories,
         fill=fill,
+        time_unit=time_unit(times) if is_dates else "ns",
+        calendar_note=note,
     )
     panel = _regularise(df, schema)
     log.info(
@@ -144,14 +163,15 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
         raise DataValidationError("the history table has no rows.")
     df = df.reset_index(drop=True)
     _check_ids(df, schema.ids)
-    times, tz = _parse_time(df[schema.time], schema.time)
-    if (tz is None) != (schema.tz is None) or (schema.freq is None) != (
-        not pd.api.types.is_datetime64_any_dtype(times)
-    ):
+    times, tz = parse_time(df[schema.time], schema.time)
+    is_dates = pd.api.types.is_datetime64_any_dtype(times)
+    if (tz is None) != (schema.tz is None) or (schema.freq is None) != (not is_dates):
         raise DataValidationError(
             f"column {schema.time!r} of the history table is not of the kind seen at fit "
             f"(frequency {schema.freq}, time zone {schema.tz}): give the same kind of time stamps."
         )
+    if is_dates:
+        times = as_unit(times, schema.time_unit, schema.time, "the history table")
     df[schema.time] = times
     df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
@@ -179,7 +199,10 @@ def future_covariates(
         )
     df = read_table(future).copy()
     _require_columns(df, [schema.time, *schema.ids, *schema.known_future], "the future table")
-    df[schema.time], _ = _parse_time(df[schema.time], schema.time)
+    times, _ = parse_time(df[schema.time], schema.time)
+    if schema.freq is not None and pd.api.types.is_datetime64_any_dtype(times):
+        times = as_unit(times, schema.time_unit, schema.time, "the future table")
+    df[schema.time] = times
     times = panel.future_times(horizon)
     grid = panel.keys.iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
     grid[schema.time] = times.ravel()
@@ -243,54 +266,6 @@ def _check_ids(df: pd.DataFrame, ids: tuple[str, ...]) -> None:
             )
 
 
-def _parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
-    bad = col.index[col.isna()]
-    if len(bad):
-        raise DataValidationError(
-            f"time column {name!r} is missing at {describe_rows(bad)}: drop those rows."
-        )
-    if pd.api.types.is_bool_dtype(col):
-        raise DataValidationError(f"time column {name!r} holds booleans, not times or steps.")
-    if pd.api.types.is_integer_dtype(col):
-        return col.astype("int64"), None
-    if pd.api.types.is_float_dtype(col):
-        if not np.all(np.mod(col.to_numpy(), 1) == 0):
-            rows = col.index[np.mod(col.to_numpy(), 1) != 0]
-            raise DataValidationError(
-                f"time column {name!r} holds non-integer numbers at {describe_rows(rows)}: "
-                "use integer steps or timestamps."
-            )
-        return col.astype("int64"), None
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(col)
-    if pd.api.types.is_datetime64_any_dtype(col):
-        return col.astype("datetime64[ns]"), None
-    parsed = pd.to_datetime(col, errors="coerce", utc=False, format="mixed")
-    failed = col.index[parsed.isna()]
-    if len(failed):
-        examples = ", ".join(repr(v) for v in col.loc[failed[:3]])
-        raise DataValidationError(
-            f"time column {name!r} could not be read as dates at {describe_rows(failed)} "
-            f"(values {examples}): give ISO dates such as 2024-01-31 or integer steps."
-        )
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(parsed)
-    return parsed.astype("datetime64[ns]"), None
-
-
-def _drop_tz(col: pd.Series) -> tuple[pd.Series, str]:
-    """Time-zone-aware stamps as naive ones, and the zone to restore on output.
-
-    Daily or coarser stamps (all at local midnight) keep their wall-clock date, which daylight
-    saving would make irregular in UTC; finer stamps are converted to UTC, which stays regular.
-    The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly.
-    """
-    zone = str(col.dt.tz)
-    if (col.dt.normalize() == col).all():
-        return col.dt.tz_localize(None).astype("datetime64[ns]"), f"wall:{zone}"
-    return col.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), zone
-
-
 def _numeric_target(
     df: pd.DataFrame, target: str, ids: tuple[str, ...], allow_nan: bool
 ) -> pd.Series:
@@ -346,7 +321,7 @@ def _aggregate(
             "or 'MS') and timestamps in the time column."
         )
     freq = _check_freq(freq)
-    df = df.assign(**{time: _bucket(df[time].to_numpy("datetime64[ns]"), freq)})
+    df = df.assign(**{time: _bucket(df[time].to_numpy(), freq)})
     keys = ["__sid", *ids, time]
     others = [c for c in df.columns if c not in {target, *keys}]
     agg = {target: how, **{c: "last" for c in others}}
@@ -361,7 +336,8 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
     offset = to_offset(freq)
     lo = offset.rollback(pd.Timestamp(times.min()).normalize())
     hi = offset.rollforward(pd.Timestamp(times.max()))
-    grid = pd.date_range(lo, hi + offset, freq=freq).to_numpy()
+    unit = np.datetime_data(times.dtype)[0]
+    grid = pd.date_range(lo, hi + offset, freq=freq, unit=unit).to_numpy()
     name = offset.rule_code.upper()
     if name.startswith(("W", "QE", "YE", "BQE", "BYE")) or name in {"ME", "BME", "SME"}:
         return grid[np.searchsorted(grid, times, side="left")]
@@ -457,13 +433,15 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
             )
         pos = offset // schema.step
     else:
-        tvals = df[time].to_numpy("datetime64[ns]")
-        grid = pd.date_range(tvals.min(), tvals.max(), freq=schema.freq)
+        unit = schema.time_unit
+        tvals = df[time].to_numpy(f"datetime64[{unit}]")
+        grid = pd.date_range(tvals.min(), tvals.max(), freq=schema.freq, unit=unit)
         if len(grid) == 0 or grid[0] != tvals.min():
             grid = pd.date_range(
                 to_offset(schema.freq).rollback(pd.Timestamp(tvals.min())),
                 tvals.max(),
                 freq=schema.freq,
+                unit=unit,
             )
         pos = grid.get_indexer(pd.DatetimeIndex(tvals))
         off = pos < 0
@@ -515,7 +493,8 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
         log.info("inserted %d missing time steps (target imputed by %r)", inserted, schema.fill)
     y, keep = _impute(y, codes, indptr, schema.fill)
     if len(cov.columns):
-        cov = cov.groupby(codes, sort=False).transform(lambda s: s.ffill().bfill())
+        filled = segmented_bfill(segmented_ffill(cov.to_numpy(np.float64), indptr), indptr)
+        cov = pd.DataFrame(filled, columns=cov.columns)
     panel = Panel(schema, keys, indptr, y, times, cov.reset_index(drop=True), static)
     if not keep.all():
         lengths_kept = np.add.reduceat(keep.astype(np.int64), indptr[:-1])
@@ -535,8 +514,7 @@ def _impute(
     missing = np.isnan(y)
     if not missing.any():
         return y, np.ones(len(y), dtype=bool)
-    observed_idx = np.where(~missing, np.arange(len(y)), -1)
-    last_obs = _segmented_cummax(observed_idx, indptr)
+    last_obs = last_valid_index(~missing, indptr)
     leading = last_obs < 0  # before the first observation of the series
     if rule == "zero":
         filled = np.where(missing, 0.0, y)
@@ -545,8 +523,7 @@ def _impute(
         if rule == "ffill":
             filled = ffilled
         else:
-            rev_idx = np.where(~missing, np.arange(len(y)), len(y))
-            next_obs = _segmented_cummin_reverse(rev_idx, indptr, len(y))
+            next_obs = next_valid_index(~missing, indptr)
             has_next = next_obs < len(y)
             nxt = y[np.minimum(next_obs, len(y) - 1)]
             span = (next_obs - last_obs).astype("float64")
@@ -560,19 +537,6 @@ def _impute(
     if n_missing:
         log.warning("imputed %d missing target values by the %r rule", n_missing, rule)
     return filled, ~leading
-
-
-def _segmented_cummax(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Running maximum restarted at every series boundary (values are row indices or -1)."""
-    out = np.maximum.accumulate(values)
-    seg_start = np.repeat(indptr[:-1], np.diff(indptr))
-    return np.where(out >= seg_start, out, -1)
-
-
-def _segmented_cummin_reverse(values: np.ndarray, indptr: np.ndarray, sentinel: int) -> np.ndarray:
-    out = np.minimum.accumulate(values[::-1])[::-1]
-    seg_end = np.repeat(indptr[1:], np.diff(indptr))
-    return np.where(out < seg_end, out, sentinel)
 
 
 def _drop_rows(panel: Panel, keep: np.ndarray) -> Panel:

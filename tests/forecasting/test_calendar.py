@@ -1,0 +1,144 @@
+"""Any calendar: dates outside pandas' nanosecond range are read, noted, and continued.
+
+M1 (Makridakis et al. 1982) has real series recorded on a dummy calendar starting in year 1
+(``0001-01-01``); tsauto must read them and forecast in that calendar.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tsauto
+from conftest import shared_file
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.panel import pad_front
+from tsauto.forecasting.validation import future_covariates, validate, validate_like
+
+M1 = "forecasting/m1/"
+STEP_MONTHS = {"YEARLY": 12, "QUARTERLY": 3, "MONTHLY": 1}
+KW = dict(target="y", time="ds", ids="unique_id")
+
+
+@pytest.fixture(scope="module")
+def m1() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The M1 training table as read from CSV (``ds`` as strings) and its info table."""
+    train = pd.read_csv(shared_file(M1 + "M1-train.csv.gz"), dtype={"ds": "str"})
+    info = pd.read_csv(shared_file(M1 + "M1-info.csv"))
+    return train, info
+
+
+def _subset(m1, period: str, n_normal: int = 3) -> pd.DataFrame:
+    """Every ``period`` series of M1 on a dummy calendar (year < 1678) and a few real-dated ones."""
+    train, info = m1
+    ids = info.loc[info["period"] == period, "unique_id"]
+    df = train[train["unique_id"].isin(ids)]
+    years = df["ds"].str[:4].astype(int)
+    odd = df.loc[years < 1678, "unique_id"].unique()
+    assert len(odd) > 0
+    normal = [i for i in ids if i not in set(odd)][:n_normal]
+    return df[df["unique_id"].isin([*odd, *normal])].reset_index(drop=True)
+
+
+def _add_months(ds: pd.Series, months: np.ndarray) -> np.ndarray:
+    """ISO dates (first of a month) moved by whole months, as ``YYYY-MM-DD`` strings."""
+    year = ds.str[:4].astype(int).to_numpy()
+    month = ds.str[5:7].astype(int).to_numpy() - 1 + months
+    return np.array([f"{y + m // 12:04d}-{m % 12 + 1:02d}-01" for y, m in zip(year, month)])
+
+
+def _as_iso(times) -> np.ndarray:
+    return np.asarray(times).astype("datetime64[D]").astype(str)
+
+
+@pytest.mark.parametrize("period", ["YEARLY", "QUARTERLY", "MONTHLY"])
+def test_m1_dummy_calendar_is_read_and_forecast_in_it(m1, period: str, caplog) -> None:
+    df = _subset(m1, period)
+    with caplog.at_level("WARNING", logger="tsauto"):
+        fc = tsauto.Forecaster(**KW, horizon=6, learners=["naive"]).fit(df)
+    assert "outside pandas' nanosecond range" in caplog.text
+    out = fc.predict()
+    last = df.sort_values("ds").groupby("unique_id")["ds"].last()
+    out = out.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    assert list(out["unique_id"].unique()) == sorted(last.index)
+    steps = np.tile(np.arange(1, 7), len(last)) * STEP_MONTHS[period]
+    expected = _add_months(last.loc[out["unique_id"]].reset_index(drop=True), steps)
+    np.testing.assert_array_equal(_as_iso(out["ds"]), expected)
+    assert min(_as_iso(out["ds"])) < "1000"  # the dummy calendar is kept
+    assert out["forecast"].notna().all()
+
+
+def test_schema_records_the_calendar(m1, aus_small: pd.DataFrame) -> None:
+    panel = validate(_subset(m1, "QUARTERLY"), **KW)
+    assert panel.schema.freq.startswith("QS")
+    assert panel.schema.time_unit == "s"
+    assert "0001-" in panel.schema.calendar_note
+    assert panel.times.dtype == np.dtype("datetime64[s]")
+    normal = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    assert normal.schema.calendar_note is None and normal.schema.time_unit == "ns"
+    assert normal.times.dtype == np.dtype("datetime64[ns]")
+
+
+def test_datetime_column_and_strings_agree(m1) -> None:
+    df = _subset(m1, "MONTHLY")
+    as_dates = df.assign(ds=pd.to_datetime(df["ds"], format="%Y-%m-%d"))
+    a, b = validate(df, **KW), validate(as_dates, **KW)
+    np.testing.assert_array_equal(a.times, b.times)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert a.schema.freq == b.schema.freq == "MS"
+
+
+def test_dates_after_2262(m1) -> None:
+    """Real M1 values on a calendar moved to the year 2500 and later."""
+    df = _subset(m1, "MONTHLY", n_normal=0)
+    df = df.assign(ds=[f"{int(d[:4]) + 2500:04d}{d[4:]}" for d in df["ds"]])
+    out = tsauto.Forecaster(**KW, horizon=3, learners=["naive"]).fit(df).predict()
+    last = df.groupby("unique_id")["ds"].max()
+    first = out.groupby("unique_id")["ds"].min()
+    np.testing.assert_array_equal(_as_iso(first), _add_months(last.loc[first.index], 1))
+
+
+def test_history_and_future_tables_in_the_dummy_calendar(m1) -> None:
+    df = _subset(m1, "MONTHLY", n_normal=1)
+    month = df["ds"].str[5:7].astype(int)
+    df = df.assign(december=(month == 12).astype(float))
+    panel = validate(df, **KW, known_future=["december"])
+    again = validate_like(df, panel.schema)
+    np.testing.assert_array_equal(again.times, panel.times)
+    future = pd.DataFrame(
+        {"unique_id": np.repeat(panel.keys["unique_id"].to_numpy(), 2)}
+    )
+    times = panel.future_times(2)
+    future["ds"] = _as_iso(times.ravel())  # strings, as a user would write them
+    future["december"] = (pd.DatetimeIndex(times.ravel()).month == 12).astype(float)
+    cov = future_covariates(future, panel, 2)
+    np.testing.assert_array_equal(cov["december"].ravel(), future["december"].to_numpy())
+
+
+def test_history_outside_the_fitted_range_is_a_clear_error(aus_small: pd.DataFrame) -> None:
+    kw = dict(target="Turnover", time="Month", ids=["State", "Industry"])
+    panel = validate(aus_small, **kw)
+    old = aus_small.assign(Month=[f"0{d.year - 1000}-{d.month:02d}-01" for d in aus_small["Month"]])
+    with pytest.raises(DataValidationError, match="refit"):
+        validate_like(old, panel.schema)
+
+
+def test_padding_and_near_limit_dates_stay_in_range(m1) -> None:
+    df = _subset(m1, "YEARLY", n_normal=2)
+    df = df.assign(ds=[f"{int(d[:4]) + 2230:04d}{d[4:]}" for d in df["ds"]])  # ends ~2270
+    panel = validate(df, **KW)
+    padded = pad_front(panel, int(panel.lengths.max()) + 5)
+    assert padded.times.dtype == np.dtype("datetime64[s]")
+    years = pd.DatetimeIndex(padded.times).year
+    assert (np.diff(years)[np.diff(padded.series_codes()) == 0] == 1).all()
+    future = pd.DatetimeIndex(panel.future_times(50).ravel())
+    assert future.year.max() > 2262
+
+
+def test_a_horizon_beyond_the_nanosecond_range_is_a_clear_error(aus_small: pd.DataFrame) -> None:
+    df = aus_small.assign(Month=aus_small["Month"] + pd.DateOffset(years=180))  # ends 2198
+    panel = validate(df, target="Turnover", time="Month", ids=["State", "Industry"])
+    assert panel.schema.time_unit == "ns"
+    with pytest.raises(DataValidationError, match="nanosecond range"):
+        panel.future_times(12 * 70)

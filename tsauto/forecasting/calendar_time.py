@@ -1,0 +1,161 @@
+"""Reading the time column, for any calendar.
+
+Times are integer steps (no calendar) or timestamps. Timestamps are kept at nanosecond
+resolution (``datetime64[ns]``) when they lie well inside pandas' nanosecond range
+(1677-09-21 .. 2262-04-11). Dates outside it, or close enough to its limits that a horizon or
+front padding could cross them (before 1800 or from 2200 on), are kept at second resolution
+(``datetime64[s]``; microseconds where the stamps need them), which pandas handles for any year.
+The whole panel then uses that unit, so no array ever mixes units (numpy converts between
+units silently, overflowing instead of raising). The choice is logged and recorded as the
+schema's ``calendar_note``; forecasts carry dates in the same calendar.
+
+Frequencies of such dates are inferred on a copy shifted by whole 400-year cycles of the
+Gregorian calendar (146,097 days: weekdays, month lengths and leap years repeat exactly).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.forecasting.frequency import infer_datetime_freq
+
+log = logging.getLogger(__name__)
+
+SAFE_NS = (np.datetime64("1800-01-01", "s"), np.datetime64("2200-01-01", "s"))
+"""Stamps in ``[SAFE_NS[0], SAFE_NS[1])`` are kept at nanosecond resolution."""
+NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("s")), np.datetime64(pd.Timestamp.max.floor("s")))
+_CYCLE = np.timedelta64(146_097, "D")  # 400 Gregorian years
+
+
+def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
+    """The time column as ``int64`` steps or naive ``datetime64``, and the time zone to restore.
+
+    Timestamps come back at nanosecond resolution, or at second (microsecond) resolution when
+    they lie outside ``SAFE_NS`` (see the module docstring).
+    """
+    bad = col.index[col.isna()]
+    if len(bad):
+        raise DataValidationError(
+            f"time column {name!r} is missing at {describe_rows(bad)}: drop those rows."
+        )
+    if pd.api.types.is_bool_dtype(col):
+        raise DataValidationError(f"time column {name!r} holds booleans, not times or steps.")
+    if pd.api.types.is_integer_dtype(col):
+        return col.astype("int64"), None
+    if pd.api.types.is_float_dtype(col):
+        if not np.all(np.mod(col.to_numpy(), 1) == 0):
+            rows = col.index[np.mod(col.to_numpy(), 1) != 0]
+            raise DataValidationError(
+                f"time column {name!r} holds non-integer numbers at {describe_rows(rows)}: "
+                "use integer steps or timestamps."
+            )
+        return col.astype("int64"), None
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return _drop_tz(col, name)
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col.astype(f"datetime64[{_unit(col)}]"), None
+    try:
+        parsed = pd.to_datetime(col, errors="coerce", utc=False, format="mixed")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
+        raise DataValidationError(
+            f"time column {name!r} could not be read as dates ({err}): give ISO dates such as "
+            "2024-01-31 or integer steps."
+        ) from None
+    failed = col.index[parsed.isna()]
+    if len(failed):
+        examples = ", ".join(repr(v) for v in col.loc[failed[:3]])
+        raise DataValidationError(
+            f"time column {name!r} could not be read as dates at {describe_rows(failed)} "
+            f"(values {examples}): give ISO dates such as 2024-01-31 or integer steps."
+        )
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return _drop_tz(parsed, name)
+    return parsed.astype(f"datetime64[{_unit(parsed)}]"), None
+
+
+def _unit(col: pd.Series) -> str:
+    """``ns`` inside ``SAFE_NS``; else ``s`` (``us`` for stamps with sub-second parts)."""
+    values = col.to_numpy()
+    if values.dtype.kind != "M" or len(values) == 0:
+        return "ns"
+    low, high = values.min(), values.max()
+    if SAFE_NS[0] <= low and high < SAFE_NS[1]:
+        return "ns"
+    if (values.astype("datetime64[s]") == values).all():
+        return "s"
+    return "us"
+
+
+def _drop_tz(col: pd.Series, name: str) -> tuple[pd.Series, str]:
+    """Time-zone-aware stamps as naive ones, and the zone to restore on output.
+
+    Daily or coarser stamps (all at local midnight) keep their wall-clock date, which daylight
+    saving would make irregular in UTC; finer stamps are converted to UTC, which stays regular.
+    The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly.
+    """
+    zone = str(col.dt.tz)
+    if (col.dt.normalize() == col).all():
+        naive = col.dt.tz_localize(None)
+        return naive.astype(f"datetime64[{_unit(naive)}]"), f"wall:{zone}"
+    naive = col.dt.tz_convert("UTC").dt.tz_localize(None)
+    return naive.astype(f"datetime64[{_unit(naive)}]"), zone
+
+
+def time_unit(values: pd.Series | np.ndarray) -> str:
+    """The resolution of parsed timestamps (``"ns"``, ``"us"`` or ``"s"``)."""
+    return np.datetime_data(np.asarray(values).dtype)[0]
+
+
+def calendar_note(values: pd.Series, name: str) -> str | None:
+    """The note recorded (and logged) when timestamps are kept at a coarser unit than ns."""
+    unit = time_unit(values)
+    if unit == "ns":
+        return None
+    low, high = values.min(), values.max()
+    where = (
+        "outside pandas' nanosecond range (1677-09-21 to 2262-04-11)"
+        if low < pd.Timestamp.min or high > pd.Timestamp.max
+        else "close to the limits of pandas' nanosecond range (1677-09-21 to 2262-04-11)"
+    )
+    note = (
+        f"time column {name!r} runs from {low} to {high}, {where}: times are kept as "
+        f"datetime64[{unit}] and forecasts carry dates in the same calendar"
+    )
+    log.warning("%s", note)
+    return note
+
+
+def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
+    """Parsed timestamps of a later table in the unit chosen at fit (an error if they do not fit)."""
+    if time_unit(values) == unit:
+        return values
+    if unit == "ns" and (values.min() < SAFE_NS[0] or values.max() >= SAFE_NS[1]):
+        raise DataValidationError(
+            f"column {name!r} of {what} runs from {values.min()} to {values.max()}, a calendar "
+            "the model was not fitted on (its training dates lay between 1800 and 2200): "
+            "refit on a table that holds these dates."
+        )
+    return values.astype(f"datetime64[{unit}]")
+
+
+def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
+    """:func:`infer_datetime_freq` for timestamps of any unit.
+
+    Stamps outside the nanosecond range are moved, series by series, by whole 400-year cycles
+    (which keep weekdays and month ends) to start after 1678 before inferring.
+    """
+    if time_unit(times) == "ns":
+        return infer_datetime_freq(times, series_codes)
+    values = times.to_numpy()
+    codes, starts = np.unique(series_codes, return_index=True)
+    first = np.minimum.reduceat(values, starts).astype("datetime64[s]")
+    lowest = np.datetime64("1678-01-01", "s")
+    cycles = np.ceil((lowest - first) / _CYCLE.astype("timedelta64[s]")).astype(np.int64)
+    shifted = values + cycles[np.searchsorted(codes, series_codes)] * _CYCLE
+    if shifted.max() > NS_RANGE[1]:
+        raise ValueError("a series spans too many years to infer its frequency")
+    return infer_datetime_freq(pd.Series(shifted.astype("datetime64[ns]")), series_codes)
