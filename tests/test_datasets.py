@@ -99,6 +99,7 @@ def test_missing_file_error_names_file_dirs_and_source(tmp_path: Path) -> None:
     ("call", "filename"),
     [
         (lambda d: ds.load_m4("weekly", data_dir=d), "Weekly-long.csv.gz"),
+        (lambda d: ds.load_m1(data_dir=d), "M1-info.csv"),
         (lambda d: ds.load_m4("daily", data_dir=d), "daily_sample_4series.csv"),
         (lambda d: ds.m4_published("hourly", data_dir=d), "m4_published_point_accuracy"),
         (lambda d: ds.load_walmart(data_dir=d), "train.csv.gz"),
@@ -125,6 +126,8 @@ def test_env_var_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_unknown_names() -> None:
     with pytest.raises(ValueError, match="monthly"):
         ds.load_m4("monthly")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="weekly"):
+        ds.load_m1("weekly")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="iris"):
         ds.load_tabular("iris")
     with pytest.raises(ValueError):
@@ -206,6 +209,40 @@ def test_m4_published() -> None:
     assert ds.m4_published("weekly", "Theta")["sMAPE"] == pytest.approx(9.093)
     with pytest.raises(ValueError, match="no-such-method"):
         ds.m4_published("hourly", "no-such-method")
+
+
+# --------------------------------------------------------------------------- M1
+
+
+def test_m1_info() -> None:
+    assert {p: (i["horizon"], i["season"]) for p, i in ds.M1_INFO.items()} == {
+        "yearly": (6, 1),
+        "quarterly": (8, 4),
+        "monthly": (18, 12),
+    }
+
+
+def test_m1() -> None:
+    for key in ("m1_train", "m1_test", "m1_info"):
+        need(key)
+    train, test, info = ds.load_m1()
+    assert list(train.columns) == ["unique_id", "ds", "y"] == list(test.columns)
+    assert (len(train), len(test), len(info)) == (56_641, 13_816, 1_001)
+    assert is_datetime(train["ds"]) and is_datetime(test["ds"])
+    assert train["ds"].min() == pd.Timestamp("0001-01-01")  # dummy calendars are kept
+    assert train["y"].notna().all() and test["y"].notna().all()
+    info = info.set_index("unique_id")
+    assert train.groupby("unique_id").size().sort_index().equals(info["n"].sort_index().rename(None))
+    assert test.groupby("unique_id").size().sort_index().equals(info["h"].sort_index().rename(None))
+    assert info["period"].value_counts().to_dict() == {"MONTHLY": 617, "QUARTERLY": 203, "YEARLY": 181}
+    for period, spec in ds.M1_INFO.items():
+        tr, te, inf = ds.load_m1(period)  # type: ignore[arg-type]
+        assert set(inf["period"]) == {spec["period"]} and set(inf["h"]) == {spec["horizon"]}
+        assert set(tr["unique_id"]) == set(te["unique_id"]) == set(inf["unique_id"])
+        months = {"yearly": 12, "quarterly": 3, "monthly": 1}[period]
+        last, first = tr.groupby("unique_id")["ds"].max(), te.groupby("unique_id")["ds"].min()
+        step = (first.dt.year - last.dt.year) * 12 + first.dt.month - last.dt.month
+        assert (step == months).all()  # the test part continues the training part
 
 
 # --------------------------------------------------------------------------- other forecasting

@@ -37,6 +37,8 @@ import pandas as pd
 from tsauto.core.exceptions import DatasetNotFoundError
 
 __all__ = [
+    "M1_INFO",
+    "M1Period",
     "M4_INFO",
     "M4Group",
     "TABULAR",
@@ -44,6 +46,7 @@ __all__ = [
     "bundled_dir",
     "load_aus_retail",
     "load_etth1",
+    "load_m1",
     "load_m4",
     "load_tabular",
     "load_tabular_test",
@@ -59,6 +62,7 @@ logger = logging.getLogger(__name__)
 ENV_VAR = "TSAUTO_DATA"
 
 M4Group = Literal["hourly", "weekly", "daily"]
+M1Period = Literal["yearly", "quarterly", "monthly"]
 Task = Literal["classification", "regression"]
 
 
@@ -78,6 +82,23 @@ _FILES: dict[str, _File] = {
         "tidyverts/tsibbledata@a9c811a5ca17:data/aus_retail.rda (ABS Retail Trade cat. 8501.0, "
         "CC BY 4.0, 'Source: Australian Bureau of Statistics'; converted from R to CSV)",
         "https://github.com/tidyverts/tsibbledata",
+    ),
+    "m1_train": _File(
+        "forecasting/m1/M1-train.csv.gz",
+        "cran/Mcomp@28f4e9babfe2:data/M1.rda (Mcomp 2.8, GPL-3; M1 competition, Makridakis et "
+        "al. 1982; converted from R to long CSV: unique_id,ds,y)",
+        "https://github.com/cran/Mcomp",
+    ),
+    "m1_test": _File(
+        "forecasting/m1/M1-test.csv.gz",
+        "cran/Mcomp@28f4e9babfe2:data/M1.rda (the competition's hold-out, long CSV)",
+        "https://github.com/cran/Mcomp",
+    ),
+    "m1_info": _File(
+        "forecasting/m1/M1-info.csv",
+        "cran/Mcomp@28f4e9babfe2:data/M1.rda (per series: st, period, seasonal_period, type, "
+        "n, h, start, description)",
+        "https://github.com/cran/Mcomp",
     ),
     "m4_hourly": _File(
         "forecasting/m4/Hourly-long.csv.gz",
@@ -280,6 +301,49 @@ def load_aus_retail(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFr
     )
     df["Month"] = pd.to_datetime(df["Month"], format="%Y-%m-%d")
     return df
+
+
+M1_INFO: dict[str, dict[str, Any]] = {
+    "yearly": {"period": "YEARLY", "horizon": 6, "season": 1, "freq": "YS"},
+    "quarterly": {"period": "QUARTERLY", "horizon": 8, "season": 4, "freq": "QS"},
+    "monthly": {"period": "MONTHLY", "horizon": 18, "season": 12, "freq": "MS"},
+}
+"""Per M1 period: ``period`` (label in the info file), ``horizon`` (h), ``season`` (seasonal
+period m of MASE and Naive2), ``freq`` (pandas frequency of the dates)."""
+
+
+def load_m1(
+    period: M1Period | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """M1 competition (1,001 series: 181 yearly, 203 quarterly, 617 monthly) as
+    ``(train, test, info)``.
+
+    ``train`` and ``test`` are long tables with columns ``unique_id`` (str), ``ds`` (datetime64,
+    first day of the period) and ``y`` (float); the test part holds the ``h`` points after each
+    series. Some series carry a dummy calendar starting in year 1 (``0001-01-01``), so ``ds`` is
+    ``datetime64[us]`` (pandas' nanosecond stamps end at 1677). ``info`` has one row per series:
+    ``unique_id, st, period, seasonal_period, type, n, h, start, description``. ``period``
+    (``"yearly"``, ``"quarterly"``, ``"monthly"``) keeps those series only; see ``M1_INFO``.
+    """
+    info = pd.read_csv(
+        _locate("m1_info", data_dir),
+        dtype={"unique_id": "str", "period": "str", "type": "str", "description": "str"},
+    )
+    if period is not None:
+        key = str(period).lower()
+        if key not in M1_INFO:
+            raise ValueError(f"Unknown M1 period {period!r}; choose one of {sorted(M1_INFO)}.")
+        info = info[info["period"] == M1_INFO[key]["period"]].reset_index(drop=True)
+    keep = set(info["unique_id"])
+    parts = []
+    for name in ("m1_train", "m1_test"):
+        df = pd.read_csv(
+            _locate(name, data_dir), dtype={"unique_id": "str", "ds": "str", "y": "float64"}
+        )
+        df = df[df["unique_id"].isin(keep)].reset_index(drop=True)
+        df["ds"] = pd.to_datetime(df["ds"], format="%Y-%m-%d").astype("datetime64[us]")
+        parts.append(df)
+    return parts[0], parts[1], info
 
 
 M4_INFO: dict[str, dict[str, Any]] = {
