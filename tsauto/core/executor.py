@@ -1,31 +1,70 @@
-"""Run trials in parallel, isolated: joblib locally, the same code on a Dask cluster.
+"""Run trials in parallel, isolated: local worker processes (loky), in process, or on Dask.
 
-Every trial runs in a worker process with its native thread pools pinned so that workers ×
-threads never exceed the cores (two 2-thread jobs side by side run 7–75× slower on a 2-core
-machine). A trial that raises returns its exception; a batch that overruns its deadline is
-stopped (joblib terminates the workers) and its unfinished trials are marked as timed out.
+Locally every trial runs in a worker process of its own one-worker loky pool (a *slot*), with
+its native thread pools pinned so that workers × threads never exceed the cores (two 2-thread
+jobs side by side run 7–75× slower on a 2-core machine) and its address space capped
+(``memory_limit``). What one trial does reaches no other:
+
+- a trial that raises returns its exception;
+- a trial whose worker dies (segfault, ``os._exit``, a kill by the system when memory runs out)
+  is reported as a :class:`WorkerLost` naming the signal or exit code; only its slot is rebuilt;
+- a trial that needs more memory than the cap fails with :class:`MemoryLimitExceeded`;
+- a trial still running a grace past its deadline is killed (only its slot) and reported as a
+  :class:`TimeLimitExceeded` naming the learner.
+
+The workers' warnings are counted and their output kept in a file: both reach the log, not the
+console. :meth:`Executor.call` runs any one function the same way, with its own deadline.
 With ``backend="dask"`` the trials go to the workers of a ``distributed.Client``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import re
+import shutil
+import signal
+import tempfile
+import threading
 import time
-from typing import Any, Sequence
+import warnings
+from concurrent.futures import FIRST_COMPLETED, wait
+from typing import Any, Callable, Sequence
 
-from joblib import Parallel, delayed, parallel_config
+from tsauto.core import worker
+from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.resources import n_workers, process_threads
+from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_bytes
 
-from tsauto.core.resources import n_workers, pinned, process_threads
+__all__ = ["Executor", "WorkerLost", "MemoryLimitExceeded", "TimeLimitExceeded", "machine_memory"]
 
 log = logging.getLogger(__name__)
 
-GRACE = 2.0  # seconds past the deadline before a trial is stopped from outside
+GRACE = 2.0  # most seconds past its deadline before a trial is stopped from outside
+GRACE_SHARE = 0.03  # ... and at most this share of the time it was given (at least MIN_GRACE)
+MIN_GRACE = 0.2
+MEMORY_SHARE = 0.8  # default cap: this share of the machine's memory, split over the workers
+MIN_MEMORY = 2 * 2**30  # never a default cap below this (a worker with torch maps ~1.3 GiB)
+POLL = 0.5  # seconds between looks at running trials (deadlines)
 
 
 class Executor:
-    """Where trials run: ``backend`` "loky" (local processes), "sequential" or "dask"."""
+    """Where trials run: ``backend`` "loky" (local processes), "sequential" or "dask".
 
-    def __init__(self, n_jobs: int = 1, backend: str = "loky", client: Any = None):
+    ``memory_limit`` caps each local worker's address space: bytes, a string such as
+    ``"4GiB"``, ``"auto"`` (``MEMORY_SHARE`` of the machine's memory split over the workers) or
+    ``None`` (no cap). The "sequential" backend runs in this process: no isolation, no hard
+    deadline, no cap.
+    """
+
+    def __init__(
+        self,
+        n_jobs: int = 1,
+        backend: str = "loky",
+        client: Any = None,
+        memory_limit: int | str | None = "auto",
+    ):
         if backend not in ("loky", "sequential", "dask"):
             raise ValueError(f"backend={backend!r}: use 'loky', 'sequential' or 'dask'.")
         if backend == "dask" and client is None:
@@ -33,6 +72,12 @@ class Executor:
         self.n_jobs = n_jobs
         self.backend = backend
         self.client = client
+        self.memory_limit = memory_limit
+        self._slots: list[_Slot] = []
+        self._free: queue.Queue[_Slot] = queue.Queue()
+        self._lock = threading.Lock()
+        self._dir: str | None = None
+        self._scattered: tuple[Any, Any] | None = None
 
     @property
     def n_workers(self) -> int:
@@ -42,68 +87,357 @@ class Executor:
             return max(1, sum(self.client.nthreads().values()))
         return n_workers(self.n_jobs)
 
+    @property
+    def memory_cap(self) -> int | None:
+        """Bytes of address space each local worker may map (``None``: no cap)."""
+        return parse_memory(self.memory_limit, self.n_workers)
+
     def threads_per_trial(self) -> int:
         """Native threads a trial may use: the cores left to it by the other workers."""
         if self.backend == "dask":
             return 1
         return process_threads(self.n_workers)
 
+    def grace(self, span: float) -> float:
+        """Seconds a call given ``span`` seconds may run past its deadline before it is killed."""
+        return min(GRACE, max(MIN_GRACE, GRACE_SHARE * span))
+
     def run_trials(self, evaluator, trials: Sequence, deadline: float) -> list:
-        """Evaluate ``trials`` (objects with ``learner`` and ``params``); one result each:
-        an ``Evaluation`` or the exception that ended the trial."""
+        """Evaluate ``trials`` (objects with ``learner`` and ``params``) before ``deadline``
+        (``time.monotonic()``); one result each: an ``Evaluation`` or the exception that ended
+        the trial."""
         threads = self.threads_per_trial()
         if self.backend == "sequential":
-            return [_run_one(evaluator, t.learner, t.params, deadline, threads) for t in trials]
+            return [
+                self._unwrap(worker.run_trial(evaluator, t.learner, t.params, deadline, threads), t.learner)
+                for t in trials
+            ]
         if self.backend == "dask":
-            calls = [delayed(_run_one)(evaluator, t.learner, t.params, deadline, threads) for t in trials]
-            with parallel_config(backend="dask", wait_for_workers_timeout=60):
-                return Parallel(n_jobs=-1)(calls)
+            return self._run_dask(evaluator, trials, deadline, threads)
         return self._run_local(evaluator, trials, deadline, threads)
 
-    def _run_local(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
-        """Trials in local worker processes; past the deadline (plus a grace) the workers are
-        killed and the unfinished trials are reported as timed out."""
-        pool = self._local_pool()
-        futures = [
-            pool.submit(_run_one, evaluator, t.learner, t.params, deadline, threads) for t in trials
-        ]
-        results: list = []
-        overran = False
-        for future in futures:
-            wait = None if deadline == float("inf") else max(0.1, deadline + GRACE - time.monotonic())
+    def call(self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None, **kwargs):
+        """``fn(*args, **kwargs)`` in an isolated worker, stopped a grace past ``deadline``
+        (``time.monotonic()``; ``None``: none). Returns its result; raises what ``fn`` raised,
+        or :class:`TimeLimitExceeded`, :class:`WorkerLost`, :class:`MemoryLimitExceeded`.
+        ``threads``: native threads for the call (default: every core, minus the busy ones)."""
+        label = getattr(fn, "__qualname__", None) or repr(fn)
+        threads = threads or process_threads(1)
+        deadline = float("inf") if deadline is None else deadline
+        if self.backend == "sequential":
+            result = self._unwrap(worker.run(fn, args, kwargs, threads, label), label)
+        elif self.backend == "dask":
+            result = self._run_dask_calls([(fn, args, kwargs, label)], deadline, threads)[0]
+        else:
+            slot = self._free_slot()
             try:
-                results.append(future.result(timeout=wait))
-            except TimeoutError:
-                overran = True
-                results.append(TimeoutError("trial stopped at the time budget"))
-            except Exception as err:  # the worker died (out of memory, crash)
-                results.append(RuntimeError(f"worker lost: {type(err).__name__}: {err}"))
-        if overran:  # the workers still run those trials: stop them
-            log.warning("stopping trials that overran the time budget")
-            self.close()
+                result = self._run_on_slots([(fn, args, kwargs, label)], deadline, threads, [slot])[0]
+            finally:
+                self._free.put(slot)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    # ---- local worker processes -------------------------------------------------------------
+
+    def _run_local(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
+        calls = [
+            (worker.run_trial, (evaluator, t.learner, t.params, deadline, threads), {}, t.learner)
+            for t in trials
+        ]
+        slots = []
+        try:
+            while len(slots) < min(len(calls), self.n_workers):
+                slots.append(self._free_slot())
+            return self._run_on_slots(calls, deadline, threads, slots, direct=True)
+        finally:
+            for slot in slots:
+                self._free.put(slot)
+
+    def _run_on_slots(self, calls: list, deadline: float, threads: int, slots: list, direct: bool = False) -> list:
+        """Run ``calls`` (fn, args, kwargs, label) on ``slots``, a call per free slot, killing
+        those that run a grace past ``deadline``. ``direct``: the fn returns an Outcome itself."""
+        start = time.monotonic()
+        hard = deadline + self.grace(max(0.0, deadline - start)) if deadline < float("inf") else deadline
+        results: list = [None] * len(calls)
+        todo = list(range(len(calls)))
+        free = list(slots)
+        running: dict[Any, tuple[int, _Slot, float]] = {}
+        with _quiet_loky():
+            while todo or running:
+                while todo and free and time.monotonic() < hard:
+                    i, slot = todo.pop(0), free.pop()
+                    fn, args, kwargs, label = calls[i]
+                    if direct:
+                        future = slot.submit(fn, *args)
+                    else:
+                        future = slot.submit(worker.run, fn, args, kwargs, threads, label)
+                    running[future] = (i, slot, time.monotonic())
+                if not running:
+                    break
+                left = hard - time.monotonic()
+                done, _ = wait(list(running), timeout=max(0.0, min(POLL, left)), return_when=FIRST_COMPLETED)
+                for future in done:
+                    i, slot, _ = running.pop(future)
+                    results[i] = self._collect(future, slot, calls[i][3])
+                    free.append(slot)
+                if time.monotonic() >= hard:
+                    for future, (i, slot, began) in running.items():
+                        label = calls[i][3]
+                        results[i] = TimeLimitExceeded(
+                            f"{label} timed out: stopped {time.monotonic() - began:.1f}s after it "
+                            f"started, {time.monotonic() - deadline:.1f}s past its deadline"
+                        )
+                        log.warning("stopping %s: past its deadline", label)
+                        slot.kill()
+                        free.append(slot)
+                    running.clear()
+        for i in todo:
+            results[i] = TimeLimitExceeded(f"{calls[i][3]} timed out: no worker was free before its deadline")
         return results
 
-    def _local_pool(self):
-        """This executor's own worker processes (not joblib's shared pool, which the learners
-        use for their per-series work), started on first use and kept for the next batch."""
-        if getattr(self, "_pool", None) is None:
-            from joblib.externals.loky import ProcessPoolExecutor
+    def _collect(self, future, slot: "_Slot", label: str):
+        """The result of a finished call, or the reason its worker died."""
+        try:
+            outcome = future.result()
+        except Exception as err:
+            from joblib.externals.loky.process_executor import BrokenProcessPool
 
-            self._pool = ProcessPoolExecutor(max_workers=self.n_workers)
-        return self._pool
+            if not isinstance(err, BrokenProcessPool):
+                return err  # the call could not be sent or its result not read
+            reason = slot.death_reason(self.memory_cap)
+            slot.kill()
+            log.warning("%s: its worker process died (%s); starting a new one", label, reason)
+            return WorkerLost(f"{label}: its worker process died: it {reason}")
+        text = slot.output()
+        if text:
+            log.debug("%s: the worker wrote:\n%s", label, text)
+        return self._unwrap(outcome, label)
+
+    def _unwrap(self, outcome: Outcome, label: str):
+        """The value of ``outcome``; its warnings and log records go to this process's log."""
+        for record in outcome.records:
+            logger = logging.getLogger(record.name)
+            if logger.isEnabledFor(record.levelno):
+                logger.handle(record)
+        if outcome.dropped_records:
+            log.info("%s: %d more log records not shown", label, outcome.dropped_records)
+        if outcome.warnings:
+            total = sum(outcome.warnings.values())
+            top = sorted(outcome.warnings.items(), key=lambda kv: -kv[1])[:3]
+            log.info(
+                "%s: %d warning(s) silenced: %s", label, total, "; ".join(f"{k} (×{n})" for k, n in top)
+            )
+        if outcome.failed and outcome.traceback:
+            log.debug("%s failed in its worker:\n%s", label, outcome.traceback)
+            if isinstance(outcome.value, BaseException):
+                outcome.value.add_note(f"in the worker:\n{outcome.traceback}")
+        return outcome.value
+
+    def _free_slot(self) -> "_Slot":
+        """A slot not in use: a new one while there are fewer than the workers, else the next
+        one released."""
+        with self._lock:
+            if self._free.empty() and len(self._slots) < self.n_workers:
+                if self._dir is None:
+                    self._dir = tempfile.mkdtemp(prefix="tsauto-workers-")
+                slot = _Slot(len(self._slots), self._dir, self.memory_cap)
+                self._slots.append(slot)
+                return slot
+        return self._free.get()
+
+    # ---- Dask ------------------------------------------------------------------------------
+
+    def _run_dask(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
+        if self._scattered is None or self._scattered[0] is not evaluator:
+            self._scattered = (evaluator, self.client.scatter(evaluator, broadcast=True, hash=False))
+        remote = self._scattered[1]
+        futures = [
+            self.client.submit(
+                worker.run_trial, remote, t.learner, t.params, deadline, threads, False, pure=False
+            )
+            for t in trials
+        ]
+        return self._gather_dask(futures, [t.learner for t in trials], deadline)
+
+    def _run_dask_calls(self, calls: list, deadline: float, threads: int) -> list:
+        futures = [
+            self.client.submit(worker.run, fn, args, kwargs, threads, label, False, pure=False)
+            for fn, args, kwargs, label in calls
+        ]
+        return self._gather_dask(futures, [c[3] for c in calls], deadline)
+
+    def _gather_dask(self, futures: list, labels: list[str], deadline: float) -> list:
+        """Results of Dask futures; those unfinished a grace past ``deadline`` are cancelled
+        (the thread running one on its worker cannot be killed from here)."""
+        from distributed import wait as dask_wait
+
+        hard = deadline + self.grace(max(0.0, deadline - time.monotonic())) if deadline < float("inf") else None
+        try:
+            dask_wait(futures, timeout=None if hard is None else max(0.1, hard - time.monotonic()))
+        except TimeoutError:
+            pass
+        results = []
+        for future, label in zip(futures, labels):
+            if future.status == "finished":
+                results.append(self._unwrap(future.result(), label))
+            elif future.status == "error":
+                err = future.exception()
+                if type(err).__name__ == "KilledWorker":
+                    err = WorkerLost(f"{label}: its Dask worker died ({err})")
+                results.append(err)
+            else:
+                future.cancel()
+                results.append(TimeLimitExceeded(f"{label} timed out: cancelled at its deadline on Dask"))
+        return results
 
     def close(self) -> None:
-        """Stop the worker processes (killing any trial still running)."""
-        pool = getattr(self, "_pool", None)
-        if pool is not None:
-            pool.shutdown(wait=False, kill_workers=True)
-            self._pool = None
+        """Stop the worker processes (killing any call still running)."""
+        with self._lock:
+            for slot in self._slots:
+                slot.kill()
+            self._slots = []
+            self._free = queue.Queue()
+            self._scattered = None
+            if self._dir is not None:
+                shutil.rmtree(self._dir, ignore_errors=True)
+                self._dir = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
-def _run_one(evaluator, name: str, params: dict, deadline: float, threads: int):
-    """One trial in a worker, native threads pinned; exceptions are returned, not raised."""
-    try:
-        with pinned(threads):
-            return evaluator.evaluate(name, params, deadline, threads)
-    except Exception as err:  # recorded as a failed trial by the search
-        return err
+class _Slot:
+    """One worker process behind a one-worker loky pool: a death there or a kill touches no
+    other call, and the process's exit code names what happened."""
+
+    def __init__(self, index: int, folder: str, memory_limit: int | None):
+        self.path = os.path.join(folder, f"worker-{index}.out")
+        self.memory_limit = memory_limit
+        self.pool = None
+        self.processes: list = []
+        self._read = 0
+
+    def submit(self, fn: Callable, *args):
+        if self.pool is None:
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            level = logging.getLogger().getEffectiveLevel()
+            self.pool = ProcessPoolExecutor(
+                max_workers=1,
+                initializer=worker.init_worker,
+                initargs=(self.memory_limit, self.path, level),
+            )
+        future = self.pool.submit(fn, *args)
+        self.processes = list(getattr(self.pool, "_processes", {}).values()) or self.processes
+        return future
+
+    def death_reason(self, memory_limit: int | None) -> str:
+        """How the worker ended: its signal or exit code, and what its output says of memory."""
+        codes = []
+        for p in self.processes:
+            p.join(timeout=1.0)
+            if p.exitcode is not None:
+                codes.append(p.exitcode)
+        text = self.output()
+        if text:
+            log.debug("the worker wrote before it died:\n%s", text)
+        reason = "ended for an unknown reason" if not codes else _exit_reason(codes[0])
+        if re.search(r"MemoryError|bad_alloc|Cannot allocate memory|out of memory", text):
+            cap = format_bytes(memory_limit) if memory_limit else "the machine's memory"
+            reason += f" after running out of memory (memory limit: {cap})"
+        elif codes and codes[0] == -signal.SIGKILL:
+            reason += " (the system kills a process so when memory runs out)"
+        return reason
+
+    def output(self) -> str:
+        """What the worker wrote to stdout/stderr since the last look (last 4000 characters)."""
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self._read)
+                data = f.read()
+        except OSError:
+            return ""
+        self._read += len(data)
+        return data.decode("utf-8", "replace")[-4000:].strip()
+
+    def kill(self) -> None:
+        """Kill the worker (and its children); the next submit starts a new one."""
+        if self.pool is None:
+            return
+        from joblib.externals.loky.backend.utils import kill_process_tree
+
+        self.pool.shutdown(wait=False, kill_workers=True)
+        for p in self.processes:
+            try:
+                kill_process_tree(p)
+            except (ProcessLookupError, OSError, AttributeError):
+                pass
+            p.join(timeout=2.0)
+        self.pool, self.processes = None, []
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class _quiet_loky(warnings.catch_warnings):
+    """Counts loky's warnings (raised in its manager threads) instead of printing them."""
+
+    def __init__(self):
+        super().__init__(record=True)
+
+    def __enter__(self):
+        self._seen = super().__enter__()
+        warnings.simplefilter("always")
+        return self._seen
+
+    def __exit__(self, *exc):
+        seen = self._seen
+        super().__exit__(*exc)
+        if seen:
+            kinds = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0][:120]}" for w in seen})
+            log.info("%d warning(s) from the worker pool silenced: %s", len(seen), "; ".join(kinds))
+
+
+def machine_memory() -> int:
+    """Bytes of memory of this machine (or of this container's cgroup, if smaller)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = open(path).read().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            total = min(total, int(text))
+    return total
+
+
+_UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6, "mib": 2**20,
+          "g": 1e9, "gb": 1e9, "gib": 2**30, "t": 1e12, "tb": 1e12, "tib": 2**40}
+
+
+def parse_memory(limit: int | float | str | None, workers: int = 1) -> int | None:
+    """Bytes from ``limit``: a number of bytes, ``"4GiB"``/``"500MB"``, ``"auto"`` (a share of
+    the machine split over ``workers``, at least ``MIN_MEMORY``) or ``None`` (no cap)."""
+    if limit is None:
+        return None
+    if isinstance(limit, str):
+        text = limit.strip().lower().replace(" ", "")
+        if text == "auto":
+            return int(max(MIN_MEMORY, MEMORY_SHARE * machine_memory() / max(1, workers)))
+        m = re.fullmatch(r"([0-9.]+)([a-z]*)", text)
+        if not m or m.group(2) not in _UNITS:
+            raise ValueError(f"memory_limit={limit!r}: give bytes, a size such as '4GiB', 'auto' or None.")
+        return int(float(m.group(1)) * _UNITS[m.group(2)])
+    if limit <= 0:
+        raise ValueError(f"memory_limit={limit!r}: give a positive number of bytes, 'auto' or None.")
+    return int(limit)

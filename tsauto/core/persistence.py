@@ -1,67 +1,233 @@
-"""Versioned save / load of fitted models.
+"""Versioned, checked save / load of fitted models.
 
-A file holds a header (format name, format version, tsauto version, class) and the pickled
-object. Loading refuses, with the reason, a file of another format, of another format version,
-or of another class, rather than returning a model that might forecast differently.
+A model file is three parts::
+
+    TSAUTO-MODEL                      magic line
+    {"format_version": 2, ...}        header: one line of JSON, readable without unpickling
+    <payload>                         the object, pickled by joblib (zlib level 3)
+
+The header holds the format version, the class, the tsauto, Python and key library versions
+(numpy, pandas, and lightgbm, scikit-learn, statsmodels, torch when imported), the creation
+time, the payload's size and SHA-256, and the header's own SHA-256. :func:`load` checks all of
+it *before* unpickling and refuses, with an :class:`IncompatibleModelError` naming what
+differs, a file of another format or class, one written with an incompatible library, or a
+damaged or truncated one. The checksums catch damage, not malice: anyone can write a file
+with matching sums, so load only files you trust. Files are written atomically.
 """
 
 from __future__ import annotations
 
-import pickle
+import datetime
+import hashlib
+import importlib.metadata
+import io
+import json
+import logging
+import platform
+import re
+import shutil
+import sys
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import joblib
 
-from tsauto.core.version import VERSION as __version__
 from tsauto.core.exceptions import IncompatibleModelError
+from tsauto.core.files import atomic_path
+from tsauto.core.version import VERSION as __version__
+
+log = logging.getLogger(__name__)
 
 FORMAT = "tsauto-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MAGIC = b"TSAUTO-MODEL\n"
+MAX_HEADER = 1 << 20  # bytes
+# import name → distribution name; recorded when imported at save time
+LIBRARIES = {
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "lightgbm": "lightgbm",
+    "sklearn": "scikit-learn",
+    "statsmodels": "statsmodels",
+    "torch": "torch",
+}
+STRICT_MINOR = {"sklearn"}  # libraries whose pickles need the same major.minor version
 
 T = TypeVar("T")
 
 
 def save(obj: object, path: str | Path) -> Path:
-    """Write ``obj`` with a versioned header; returns the path."""
+    """Write ``obj`` with a checked header, atomically; returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "tsauto_version": __version__,
-        "class": type(obj).__qualname__,
-        "object": obj,
-    }
-    joblib.dump(payload, path, compress=3)
+    with atomic_path(path) as tmp:
+        payload = tmp.with_name(tmp.name + ".payload")
+        try:
+            joblib.dump(obj, payload, compress=3)
+            digest, size = _sha256(payload)
+            header = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "class": type(obj).__qualname__,
+                "module": type(obj).__module__,
+                "tsauto_version": __version__,
+                "python": platform.python_version(),
+                "libraries": _library_versions(),
+                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "compression": "joblib zlib-3",
+                "payload_bytes": size,
+                "payload_sha256": digest,
+            }
+            header["header_sha256"] = _header_digest(header)
+            with open(tmp, "wb") as out, open(payload, "rb") as src:
+                out.write(MAGIC)
+                out.write(json.dumps(header, sort_keys=True).encode() + b"\n")
+                shutil.copyfileobj(src, out, 1 << 20)
+        finally:
+            payload.unlink(missing_ok=True)
     return path
 
 
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The header of a model file, without unpickling anything (checksums not verified)."""
+    header, _ = _read(Path(path), payload=False)
+    return header
+
+
 def load(path: str | Path, cls: type[T]) -> T:
-    """Read an object of class ``cls`` written by :func:`save`."""
+    """Read an object of class ``cls`` written by :func:`save`, after checking its header,
+    library versions, size and checksum."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no saved model at {str(path)!r}")
-    try:
-        payload = joblib.load(path)
-    except (pickle.UnpicklingError, EOFError, ValueError, KeyError, AttributeError,
-            ModuleNotFoundError, ImportError) as err:
+    header, payload = _read(path, payload=True)
+    where = repr(str(path))
+    if header["format_version"] != FORMAT_VERSION:
         raise IncompatibleModelError(
-            f"{str(path)!r} is not a tsauto model file this version can read "
-            f"({type(err).__name__}: {err}); refit and save it again."
-        ) from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise IncompatibleModelError(f"{str(path)!r} is not a tsauto model file.")
-    if payload.get("format_version") != FORMAT_VERSION:
-        raise IncompatibleModelError(
-            f"{str(path)!r} was written by tsauto {payload.get('tsauto_version')} in model "
-            f"format {payload.get('format_version')}; this tsauto ({__version__}) reads format "
+            f"{where} was written by tsauto {header.get('tsauto_version')} in model format "
+            f"{header['format_version']}; this tsauto ({__version__}) reads format "
             f"{FORMAT_VERSION}. Refit the model with this version, or load it with tsauto "
-            f"{payload.get('tsauto_version')}."
+            f"{header.get('tsauto_version')}."
         )
-    if payload.get("class") != cls.__qualname__:
+    if header.get("class") != cls.__qualname__:
         raise IncompatibleModelError(
-            f"{str(path)!r} holds a {payload.get('class')}, not a {cls.__qualname__}: load it "
-            f"with {payload.get('class')}.load."
+            f"{where} holds a {header.get('class')}, not a {cls.__qualname__}: load it with "
+            f"{header.get('class')}.load."
         )
-    return payload["object"]
+    problems = incompatibilities(header)
+    if problems:
+        raise IncompatibleModelError(
+            f"{where} cannot be loaded safely here: {'; '.join(problems)}. Install those versions "
+            "or refit the model in this environment."
+        )
+    if len(payload) != header["payload_bytes"]:
+        raise IncompatibleModelError(
+            f"{where} is truncated: {len(payload)} of its {header['payload_bytes']} payload bytes "
+            "are there (an interrupted copy or a full disk?); save the model again."
+        )
+    digest = hashlib.sha256(payload).hexdigest()
+    if digest != header["payload_sha256"]:
+        raise IncompatibleModelError(
+            f"{where} is damaged or was altered: its payload's SHA-256 is {digest[:16]}…, the "
+            f"header says {header['payload_sha256'][:16]}…; save the model again."
+        )
+    if header.get("tsauto_version") != __version__:
+        log.info("%s was saved by tsauto %s (this is %s)", path, header.get("tsauto_version"), __version__)
+    try:
+        return joblib.load(io.BytesIO(payload))
+    except Exception as err:
+        raise IncompatibleModelError(
+            f"{where} passed its checks but could not be unpickled ({type(err).__name__}: {err}); "
+            "refit and save it again."
+        ) from None
+
+
+def incompatibilities(header: dict[str, Any]) -> list[str]:
+    """What in this environment differs from the one ``header`` was written in, in ways that
+    can change or break the model: a missing library, another major version (another minor
+    one for scikit-learn)."""
+    out = []
+    py = platform.python_version_tuple()[:2]
+    saved_py = str(header.get("python", "")).split(".")[:2]
+    if saved_py and saved_py != list(py):
+        log.warning(
+            "model saved with Python %s, this is Python %s", header.get("python"), platform.python_version()
+        )
+    for name, saved in (header.get("libraries") or {}).items():
+        dist = LIBRARIES.get(name, name)
+        try:
+            now = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out.append(f"it was saved with {name} {saved}, which is not installed here")
+            continue
+        depth = 2 if name in STRICT_MINOR else 1
+        if _release(saved)[:depth] != _release(now)[:depth]:
+            out.append(f"it was saved with {name} {saved}, this environment has {name} {now}")
+    return out
+
+
+def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
+    where = repr(str(path))
+    if not path.exists():
+        raise FileNotFoundError(f"no saved model at {where}")
+    with open(path, "rb") as f:
+        magic = f.read(len(MAGIC))
+        if magic != MAGIC:
+            raise IncompatibleModelError(
+                f"{where} is not a tsauto model file of format {FORMAT_VERSION} or later (it has "
+                "no tsauto header; files of the older format 1 are not read because they cannot "
+                "be checked before unpickling). Refit the model and save it again."
+            )
+        line = f.readline(MAX_HEADER)
+        try:
+            header = json.loads(line)
+            ok = isinstance(header, dict) and header.get("format") == FORMAT
+        except ValueError:
+            ok = False
+        if not ok or not line.endswith(b"\n"):
+            raise IncompatibleModelError(f"{where} has a damaged or truncated tsauto header; save the model again.")
+        if "format_version" not in header:
+            raise IncompatibleModelError(f"{where} has no model format version in its header.")
+        if header["format_version"] == FORMAT_VERSION:
+            missing = {"class", "payload_bytes", "payload_sha256", "header_sha256"} - set(header)
+            if missing:
+                raise IncompatibleModelError(f"{where}: its header lacks {sorted(missing)}; save the model again.")
+            if header["header_sha256"] != _header_digest(header):
+                raise IncompatibleModelError(
+                    f"{where} is damaged or was altered: its header's checksum does not match; "
+                    "save the model again."
+                )
+        data = f.read() if payload else b""
+    return header, data
+
+
+def _header_digest(header: dict[str, Any]) -> str:
+    body = {k: v for k, v in header.items() if k != "header_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def _library_versions() -> dict[str, str]:
+    out = {}
+    for name, dist in LIBRARIES.items():
+        if name not in sys.modules and name not in ("numpy", "pandas"):
+            continue
+        version = getattr(sys.modules.get(name), "__version__", None)
+        if version is None:
+            try:
+                version = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        out[name] = str(version)
+    return out
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``(2, 4, 0)`` from ``"2.4.0rc1"`` or ``"2.13.0+cpu"``."""
+    m = re.match(r"\d+(?:\.\d+)*", str(version).strip())
+    return tuple(int(x) for x in m.group(0).split(".")) if m else ()

@@ -17,15 +17,17 @@ raises or overruns is recorded as failed with its reason and the search goes on.
 from __future__ import annotations
 
 import logging
-import warnings
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from tsauto.core.executor import Executor
+from tsauto.core.journal import RunDir, stable_repr
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +80,31 @@ class Trial:
 
 @dataclass
 class SearchSettings:
-    """Exit criteria and resources of one search."""
+    """Exit criteria and resources of one search.
+
+    ``run_dir``: a folder journalling every finished trial (Optuna's journal plus one record
+    file per trial); a search given a folder that holds a search of the same data and settings
+    resumes it, running no finished trial again (see :mod:`tsauto.core.journal`).
+    """
 
     time_budget: float | None = None  # seconds for the search (the caller reserves refit time)
-    max_trials: int | None = None
+    max_trials: int | None = None  # trials in all, those of a resumed run included
     target_score: float | None = None
     patience: int | None = None  # stop after this many finished trials without improvement
     n_jobs: int = 1
     random_state: int = 0
     trial_share: float = 0.4  # most of the time budget one trial may take
+    run_dir: str | Path | None = None
 
 
 class Search:
-    """Optuna-driven search over ``candidates`` scored by ``evaluator``."""
+    """Optuna-driven search over ``candidates`` scored by ``evaluator``.
+
+    ``fingerprint`` identifies the data a resumable search (``settings.run_dir``) runs on;
+    by default a hash of the evaluator (its data and scoring). After :meth:`run`,
+    ``interrupted`` tells whether Ctrl-C stopped it and ``resumed`` how many trials came from
+    the run folder.
+    """
 
     def __init__(
         self,
@@ -98,14 +112,21 @@ class Search:
         evaluator: Evaluator,
         settings: SearchSettings,
         executor: Executor,
+        fingerprint: str | None = None,
     ):
         self.candidates = candidates
         self.evaluator = evaluator
         self.settings = settings
         self.executor = executor
+        self.fingerprint = fingerprint
+        self.interrupted = False
+        self.resumed = 0
 
     def run(self) -> list[Trial]:
-        """Run until an exit criterion holds; returns every trial, in order."""
+        """Run until an exit criterion holds; returns every trial, in order.
+
+        Ctrl-C stops the search: the workers are stopped and the trials finished so far are
+        returned (``interrupted`` is then true); a second Ctrl-C aborts."""
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -116,72 +137,152 @@ class Search:
         start = time.monotonic()
         end = start + s.time_budget if s.time_budget is not None else math.inf
         sampler = optuna.samplers.TPESampler(seed=s.random_state, multivariate=True, group=True)
-        study = optuna.create_study(direction="minimize", sampler=sampler)
-        for name in sorted(self.candidates, key=lambda n: (self.candidates[n].cost, n)):
-            study.enqueue_trial({"learner": name, **_prefixed(name, self.candidates[name].defaults)})
+        journal, previous = None, []
+        if s.run_dir is not None:
+            journal = RunDir(s.run_dir, self.fingerprint or data_fingerprint(self.evaluator), self._identity())
+            study, previous = journal.open(sampler)
+            self.resumed = len(previous)
+            if previous:  # a new seed, or the sampler would propose the first run's trials again
+                study.sampler = optuna.samplers.TPESampler(
+                    seed=s.random_state + len(previous), multivariate=True, group=True
+                )
+        else:
+            study = optuna.create_study(direction="minimize", sampler=sampler)
         try:
-            return self._loop(study, end)
+            return self._loop(study, end, previous, journal)
         finally:
             self.executor.close()
 
-    def _loop(self, study, end: float) -> list[Trial]:
-        import optuna
-
+    def _loop(self, study, end: float, previous: list[Trial], journal: RunDir | None) -> list[Trial]:
         s = self.settings
-        trials: list[Trial] = []
-        best, since_best = math.inf, 0
+        trials: list[Trial] = list(previous)
+        done = {t.learner for t in trials}
+        defaults = [
+            n for n in sorted(self.candidates, key=lambda n: (self.candidates[n].cost, n)) if n not in done
+        ]
+        ok = [t.score for t in trials if t.status == "ok"]
+        best = min(ok, default=math.inf)
+        since_best = _since_best(trials)
         width = max(1, self.executor.n_workers)
-        while True:
-            left = end - time.monotonic()
-            if s.max_trials is not None and len(trials) >= s.max_trials:
-                break
-            if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
-                break  # too little left for a trial to finish: keep it for the refit
-            if len(trials) >= len(self.candidates) and not self._searchable():
-                break  # every default is tried and nothing has a space to explore
-            batch_size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
-            batch = [self._propose(study, len(trials) + i) for i in range(batch_size)]
-            cap = s.trial_share * s.time_budget if s.time_budget is not None else math.inf
-            deadline = time.monotonic() + min(left, cap)
-            results = self.executor.run_trials(self.evaluator, [r for _, r in batch], deadline)
-            for (otrial, record), result in zip(batch, results):
-                _record(record, result)
-                trials.append(record)
-                study.tell(otrial, record.score if record.status == "ok" else None,
-                           state=None if record.status == "ok" else optuna.trial.TrialState.FAIL)
-                if record.status == "ok" and record.score < best - 1e-12:
-                    best, since_best = record.score, 0
-                else:
-                    since_best += 1
-            log.info(
-                "trial %d/%s | best %.4f | %s left",
+        inflight: list = []
+        try:
+            while True:
+                left = end - time.monotonic()
+                if s.max_trials is not None and len(trials) >= s.max_trials:
+                    break
+                if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
+                    break  # too little left for a trial to finish: keep it for the refit
+                if not defaults and not self._searchable():
+                    break  # every default is tried and nothing has a space to explore
+                size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
+                first = trials[-1].number + 1 if trials else 0
+                for i in range(size):
+                    inflight.append(self._propose(study, first + i, defaults))
+                deadline = time.monotonic() + self._span(left)
+                results = self.executor.run_trials(self.evaluator, [r for _, r in inflight], deadline)
+                for (otrial, record), result in zip(list(inflight), results):
+                    _record(record, result)
+                    if journal is not None:
+                        journal.finish(otrial, record)
+                    study.tell(otrial, record.score if record.status == "ok" else None,
+                               state=None if record.status == "ok" else _FAIL())
+                    inflight.pop(0)
+                    trials.append(record)
+                    if record.status == "ok" and record.score < best - 1e-12:
+                        best, since_best = record.score, 0
+                    else:
+                        since_best += 1
+                log.info(
+                    "trial %d/%s | best %.4f | %s left",
+                    len(trials),
+                    s.max_trials or "-",
+                    best,
+                    "-" if end == math.inf else f"{max(0.0, end - time.monotonic()):.0f}s",
+                )
+                if s.target_score is not None and best <= s.target_score:
+                    break
+                if s.patience is not None and since_best >= s.patience:
+                    break
+        except KeyboardInterrupt:
+            self.interrupted = True
+            log.warning(
+                "search interrupted: stopping the workers; %d finished trial(s) kept%s",
                 len(trials),
-                s.max_trials or "-",
-                best,
-                "-" if end == math.inf else f"{max(0.0, end - time.monotonic()):.0f}s",
+                "" if journal is None else f" in {journal.path}",
             )
-            if s.target_score is not None and best <= s.target_score:
-                break
-            if s.patience is not None and since_best >= s.patience:
-                break
+            self.executor.close()
+            for otrial, _ in inflight:
+                try:
+                    study.tell(otrial, None, state=_FAIL(), skip_if_finished=True)
+                except Exception:  # the journal may be mid-write: the next run closes it
+                    pass
         return trials
 
-    def _propose(self, study, number: int):
-        otrial = study.ask()
-        is_default = number < len(self.candidates)  # the enqueued defaults come first
-        # past the defaults only learners with a space are proposed: the rest are done
-        if is_default:
+    def _span(self, left: float) -> float:
+        """Seconds the next batch may take: its share of the budget, and when the end of the
+        search comes first, the time left less the grace the executor gives past a deadline."""
+        s = self.settings
+        if s.time_budget is None:
+            return math.inf
+        cap = s.trial_share * s.time_budget
+        if cap < left:
+            return cap
+        grace = getattr(self.executor, "grace", lambda span: 0.0)(left)
+        return max(0.0, left - grace)
+
+    def _propose(self, study, number: int, defaults: list[str]):
+        """The next trial: a learner's defaults (cheapest first) while some are untried, then
+        learners with a space, chosen with their parameters by the sampler."""
+        if defaults:
+            name = defaults.pop(0)
+            study.enqueue_trial({"learner": name, **_prefixed(name, self.candidates[name].defaults)})
+            otrial = study.ask()
             name = otrial.suggest_categorical("learner", sorted(self.candidates))
-        else:  # a fixed choice set of its own (Optuna's categories cannot change)
-            name = otrial.suggest_categorical("searched_learner", self._searchable())
+            return otrial, Trial(number=number, learner=name, params=dict(self.candidates[name].defaults))
+        otrial = study.ask()
+        # a fixed choice set of its own (Optuna's categories cannot change)
+        name = otrial.suggest_categorical("searched_learner", self._searchable())
         cand = self.candidates[name]
         params = dict(cand.defaults)
-        if cand.space is not None and not is_default:
-            params.update(cand.space(_Prefixed(otrial, name)))
+        params.update(cand.space(_Prefixed(otrial, name)))
         return otrial, Trial(number=number, learner=name, params=params)
 
     def _searchable(self) -> list[str]:
         return sorted(n for n, c in self.candidates.items() if c.space is not None)
+
+    def _identity(self) -> dict[str, Any]:
+        """What must be the same for a resumed search's trials to compare with new ones."""
+        return {
+            "evaluator": stable_repr(type(self.evaluator)),
+            "random_state": self.settings.random_state,
+            "learners": {
+                name: {"space": stable_repr(c.space), "defaults": c.defaults, "cost": c.cost}
+                for name, c in self.candidates.items()
+            },
+        }
+
+
+def data_fingerprint(*objects: Any) -> str:
+    """A hash of ``objects`` (data, evaluator): the same data give the same fingerprint."""
+    import joblib
+
+    return joblib.hash(objects)
+
+
+def _since_best(trials: list[Trial]) -> int:
+    best, since = math.inf, 0
+    for t in trials:
+        if t.status == "ok" and t.score < best - 1e-12:
+            best, since = t.score, 0
+        else:
+            since += 1
+    return since
+
+
+def _FAIL():
+    from optuna.trial import TrialState
+
+    return TrialState.FAIL
 
 
 def _prefixed(name: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,120 @@
+"""The executor: trials and calls isolated in worker processes that may die, hang or eat memory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from types import SimpleNamespace
+
+import engine_doubles as d
+import pytest
+
+from tsauto.core.executor import Executor, MemoryLimitExceeded, WorkerLost, parse_memory
+from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.search import Evaluation
+
+CAP = "1GiB"  # above a worker's ~0.6 GiB of mapped libraries, small enough to hit fast
+
+
+@pytest.fixture(scope="module")
+def executor():
+    ex = Executor(1, memory_limit=CAP)
+    yield ex
+    ex.close()
+
+
+def soon(seconds: float = 60.0) -> float:
+    return time.monotonic() + seconds
+
+
+def test_call_returns_the_result_in_another_process(executor) -> None:
+    assert executor.call(d.square, 3, plus=1, deadline=soon()) == 10
+    assert executor.call(d.pid) != os.getpid()
+
+
+def test_call_raises_what_the_function_raised_with_its_worker_traceback(executor) -> None:
+    with pytest.raises(ValueError, match="bad input in the worker") as info:
+        executor.call(d.raise_value_error, deadline=soon())
+    assert any("raise_value_error" in note for note in getattr(info.value, "__notes__", []))
+
+
+def test_call_past_its_deadline_is_killed_and_the_next_call_runs(executor) -> None:
+    executor.call(d.pid, deadline=soon())  # the worker is up
+    t0 = time.monotonic()
+    with pytest.raises(TimeLimitExceeded, match="sleep_for timed out"):
+        executor.call(d.sleep_for, 60, deadline=time.monotonic() + 1.0)
+    assert time.monotonic() - t0 < 1.0 + executor.grace(1.0) + 2.5  # the kill itself is quick
+    assert executor.call(d.square, 2, deadline=soon()) == 4
+
+
+@pytest.mark.parametrize(
+    "fn, reason",
+    [
+        ((d.exit_with, 3), "exited with code 3"),
+        ((d.kill_self,), "SIGKILL"),
+        ((d.segfault,), "SIGSEGV"),
+    ],
+    ids=["exit", "sigkill", "segfault"],
+)
+def test_a_worker_that_dies_is_reported_with_its_signal_or_code(executor, fn, reason) -> None:
+    with pytest.raises(WorkerLost, match=reason):
+        executor.call(*fn, deadline=soon())
+    assert executor.call(d.square, 5, deadline=soon()) == 25  # a new worker took its place
+
+
+def test_memory_is_capped_per_worker(executor) -> None:
+    with pytest.raises(MemoryLimitExceeded, match=r"hog ran out of memory.*1\.0 GiB"):
+        executor.call(d.hog, deadline=soon())
+    assert executor.call(d.square, 6, deadline=soon()) == 36
+
+
+def test_worker_noise_reaches_the_log_not_the_console(executor, capfd, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    capfd.readouterr()
+    assert executor.call(d.noisy, deadline=soon()) == 7
+    trials = [SimpleNamespace(learner="noisy", params={})]
+    [result] = executor.run_trials(d.ToyEvaluator(), trials, soon())
+    assert isinstance(result, Evaluation)
+    out, err = capfd.readouterr()
+    assert "divide by zero" not in out + err and "overflow" not in out + err
+    assert "prints to stdout" not in out + err and "A worker stopped" not in out + err
+    text = caplog.text
+    assert "RuntimeWarning: overflow encountered in exp (×30)" in text
+    assert "noisy learner: something to report" in text  # a worker's log record is kept
+
+
+def test_each_trial_of_a_batch_ends_on_its_own(tmp_path) -> None:
+    names = ["constant", "exit", "sigkill", "raises", "quadratic_a", "hang"]
+    trials = [SimpleNamespace(learner=n, params={"x": 1.5}) for n in names]
+    ex = Executor(2, memory_limit=CAP)
+    try:
+        t0 = time.monotonic()
+        results = dict(zip(names, ex.run_trials(d.ToyEvaluator(), trials, time.monotonic() + 25)))
+        took = time.monotonic() - t0
+    finally:
+        ex.close()
+    assert results["constant"].fold_scores == [5.0, 5.0]
+    assert results["quadratic_a"].fold_scores == [1.0, 1.0]
+    assert isinstance(results["exit"], WorkerLost) and "code 3" in str(results["exit"])
+    assert isinstance(results["sigkill"], WorkerLost) and "SIGKILL" in str(results["sigkill"])
+    assert isinstance(results["raises"], ValueError)
+    assert isinstance(results["hang"], TimeLimitExceeded) and "hang timed out" in str(results["hang"])
+    assert took <= 25 + ex.grace(25) + 2.0
+
+
+def test_sequential_backend_runs_in_this_process() -> None:
+    ex = Executor(backend="sequential")
+    assert ex.call(d.pid) == os.getpid()
+    [result] = ex.run_trials(d.ToyEvaluator(), [SimpleNamespace(learner="raises", params={})], soon())
+    assert isinstance(result, ValueError)
+
+
+def test_memory_limits_are_parsed() -> None:
+    assert parse_memory("1.5GiB") == int(1.5 * 2**30)
+    assert parse_memory("500MB") == 500_000_000
+    assert parse_memory(2**30) == 2**30
+    assert parse_memory(None) is None
+    assert parse_memory("auto", workers=2) >= 2 * 2**30
+    with pytest.raises(ValueError, match="memory_limit"):
+        parse_memory("lots")

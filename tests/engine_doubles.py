@@ -1,0 +1,179 @@
+"""Test doubles of the engine: a toy evaluator whose learners end a trial every way one can
+(score, raise, exit, be killed, segfault, eat memory, hang), and small functions for
+``Executor.call``. Nothing here is about time series.
+
+They live in their own importable module so that worker processes can unpickle them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from tsauto.core.search import Candidate, Evaluation
+
+log = logging.getLogger("engine_doubles")
+
+HOG_STEP = 64 * 2**20  # bytes the hog takes at a time
+
+
+def quadratic_space(trial) -> dict:
+    return {"x": trial.suggest_float("x", -5.0, 5.0)}
+
+
+@dataclass
+class ToyEvaluator:
+    """Scores learner ``name`` (its behaviour) with ``params``; lower is better.
+
+    ``sleep``: seconds a working trial takes. ``marker_dir``: a file per finished trial, holding
+    the worker's pid. ``hog_stop``: bytes at which the hog gives up by itself, so that a missing
+    memory cap fails the test instead of the machine.
+    """
+
+    sleep: float = 0.0
+    marker_dir: str | None = None
+    hog_stop: int = 6 * 2**30
+    interrupt_after: int | None = None  # in process only: Ctrl-C once this many trials ran
+
+    def __post_init__(self):
+        self.calls = 0
+
+    def evaluate(self, name: str, params: dict, deadline: float, threads: int) -> Evaluation:
+        t0 = time.perf_counter()
+        self.calls += 1
+        if self.interrupt_after is not None and self.calls > self.interrupt_after:
+            raise KeyboardInterrupt
+        kind = name.split("_")[0]
+        if kind == "quadratic":
+            score = (params.get("x", 0.0) - 1.5) ** 2 + 1.0
+        elif kind == "constant":
+            score = 5.0
+        elif kind == "raises":
+            raise ValueError("this learner always raises")
+        elif kind == "exit":
+            os._exit(3)
+        elif kind == "sigkill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif kind == "segfault":
+            import ctypes
+
+            ctypes.string_at(0)
+        elif kind == "hog":
+            return self._hog()
+        elif kind == "hang":
+            time.sleep(3600)  # ignores its deadline, as a hung native call would
+            score = 0.0
+        elif kind == "noisy":
+            for _ in range(30):
+                warnings.warn("overflow encountered in exp", RuntimeWarning)
+            warnings.warn("a worker stopped early", UserWarning)
+            log.warning("noisy learner: something to report")
+            print("noisy learner prints to stdout")
+            score = 4.0
+        else:
+            raise KeyError(name)
+        time.sleep(self.sleep)
+        if self.marker_dir:
+            marker = Path(self.marker_dir) / f"{time.time_ns()}-{os.getpid()}.done"
+            marker.write_text(json.dumps({"learner": name, "pid": os.getpid(), "score": score}))
+        return Evaluation([score, score], oof=[score], fit_time=time.perf_counter() - t0, predict_time=0.0)
+
+    def _hog(self) -> Evaluation:
+        chunks = []
+        while len(chunks) * HOG_STEP < self.hog_stop:
+            chunks.append(bytearray(HOG_STEP))  # zero-filled: really used, not just reserved
+        raise AssertionError(f"no memory cap stopped the hog at {len(chunks) * HOG_STEP} bytes")
+
+
+def candidates(*names: str) -> dict[str, Candidate]:
+    """Candidates for ``names``; the quadratic learners have a space, working ones run first."""
+    out = {}
+    for i, name in enumerate(names):
+        space = quadratic_space if name.startswith("quadratic") else None
+        cost = 0.1 if name.split("_")[0] in ("quadratic", "constant") else 1.0 + i
+        out[name] = Candidate(name, space=space, cost=cost)
+    return out
+
+
+# ---- functions for Executor.call -----------------------------------------------------------
+
+
+def square(x: float, plus: float = 0.0) -> float:
+    return x * x + plus
+
+
+def sleep_for(seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke"
+
+
+def exit_with(code: int) -> None:
+    os._exit(code)
+
+
+def kill_self() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def segfault() -> None:
+    import ctypes
+
+    ctypes.string_at(0)
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def raise_value_error() -> None:
+    raise ValueError("bad input in the worker")
+
+
+def hog(stop: int = 6 * 2**30) -> None:
+    ToyEvaluator(hog_stop=stop)._hog()
+
+
+def noisy() -> int:
+    warnings.warn("divide by zero encountered in log", RuntimeWarning)
+    log.warning("noisy call: something to report")
+    return 7
+
+
+# ---- a search to interrupt (run as a script by the Ctrl-C test) --------------------------------
+
+
+def interrupted_search(run_dir: str, marker_dir: str) -> None:
+    """Run a long search; print, as JSON, what it returned once Ctrl-C stops it."""
+    from tsauto.core.executor import Executor
+    from tsauto.core.search import Search, SearchSettings
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = SearchSettings(max_trials=1000, n_jobs=2, run_dir=run_dir)
+    search = Search(
+        candidates("constant", "quadratic"),
+        ToyEvaluator(sleep=0.5, marker_dir=marker_dir),
+        settings,
+        Executor(2, memory_limit="2GiB"),
+        fingerprint="toy",
+    )
+    t0 = time.monotonic()
+    trials = search.run()
+    ok = [t for t in trials if t.status == "ok"]
+    best = min(ok, key=lambda t: t.score)
+    print(json.dumps({
+        "interrupted": search.interrupted,
+        "trials": len(trials),
+        "best": {"learner": best.learner, "score": best.score, "number": best.number},
+        "ran": time.monotonic() - t0,
+    }), flush=True)
+
+
+if __name__ == "__main__":
+    interrupted_search(sys.argv[1], sys.argv[2])
