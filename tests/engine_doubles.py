@@ -174,6 +174,3 @@ def interrupted_search(run_dir: str, marker_dir: str) -> None:
         "ran": time.monotonic() - t0,
     }), flush=True)
 
-
-if __name__ == "__main__":
-    interrupted_search(sys.argv[1], sys.argv[2])

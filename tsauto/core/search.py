@@ -16,8 +16,11 @@ raises or overruns is recorded as failed with its reason and the search goes on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -149,11 +152,12 @@ class Search:
         else:
             study = optuna.create_study(direction="minimize", sampler=sampler)
         try:
-            return self._loop(study, end, previous, journal)
+            with _CtrlC() as ctrl_c:
+                return self._loop(study, end, previous, journal, ctrl_c)
         finally:
             self.executor.close()
 
-    def _loop(self, study, end: float, previous: list[Trial], journal: RunDir | None) -> list[Trial]:
+    def _loop(self, study, end: float, previous: list[Trial], journal: RunDir | None, ctrl_c: "_CtrlC") -> list[Trial]:
         s = self.settings
         trials: list[Trial] = list(previous)
         done = {t.learner for t in trials}
@@ -167,6 +171,7 @@ class Search:
         inflight: list = []
         try:
             while True:
+                ctrl_c.check()
                 left = end - time.monotonic()
                 if s.max_trials is not None and len(trials) >= s.max_trials:
                     break
@@ -179,7 +184,8 @@ class Search:
                 for i in range(size):
                     inflight.append(self._propose(study, first + i, defaults))
                 deadline = time.monotonic() + self._span(left)
-                results = self.executor.run_trials(self.evaluator, [r for _, r in inflight], deadline)
+                with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
+                    results = self.executor.run_trials(self.evaluator, [r for _, r in inflight], deadline)
                 for (otrial, record), result in zip(list(inflight), results):
                     _record(record, result)
                     if journal is not None:
@@ -216,6 +222,7 @@ class Search:
                     study.tell(otrial, None, state=_FAIL(), skip_if_finished=True)
                 except Exception:  # the journal may be mid-write: the next run closes it
                     pass
+        self.interrupted = self.interrupted or ctrl_c.requested
         return trials
 
     def _span(self, left: float) -> float:
@@ -260,6 +267,47 @@ class Search:
                 for name, c in self.candidates.items()
             },
         }
+
+
+class _CtrlC:
+    """Ctrl-C during a search: raised at once while trials run (the workers are then stopped),
+    held elsewhere until the step in progress ends, so that Optuna's journal is never left
+    half-written. A second Ctrl-C is raised at once."""
+
+    def __init__(self):
+        self.requested = False
+        self._now = False
+        self._old = None
+
+    def __enter__(self) -> "_CtrlC":
+        if threading.current_thread() is threading.main_thread():
+            old = signal.getsignal(signal.SIGINT)
+            if old is signal.default_int_handler:  # leave an application's own handling alone
+                self._old = old
+                signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+    def _handle(self, signum, frame) -> None:
+        if self._now or self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def allowed(self):
+        self.check()
+        self._now = True
+        try:
+            yield
+        finally:
+            self._now = False
 
 
 def data_fingerprint(*objects: Any) -> str:

@@ -1,0 +1,111 @@
+"""Model files: a header readable without unpickling, checked before anything is unpickled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from engine_doubles import ToyEvaluator
+
+from tsauto.core import persistence
+from tsauto.core.exceptions import IncompatibleModelError
+from tsauto.core.search import Trial
+
+
+@pytest.fixture
+def saved(tmp_path) -> Path:
+    obj = ToyEvaluator(sleep=0.25, marker_dir="somewhere")
+    obj.weights = np.arange(1000.0)
+    return persistence.save(obj, tmp_path / "model.tsauto")
+
+
+def _rewrite(path: Path, **changes) -> None:
+    """Change header fields, with a matching header checksum (a file of another writer)."""
+    magic, line, payload = path.read_bytes().split(b"\n", 2)
+    header = {**json.loads(line), **changes}
+    header["header_sha256"] = persistence._header_digest(header)
+    path.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + payload)
+
+
+def test_round_trip_and_header(saved) -> None:
+    back = persistence.load(saved, ToyEvaluator)
+    assert (back.sleep, back.marker_dir) == (0.25, "somewhere")
+    np.testing.assert_array_equal(back.weights, np.arange(1000.0))
+    header = persistence.read_header(saved)
+    assert header["format_version"] == persistence.FORMAT_VERSION
+    assert header["class"] == "ToyEvaluator" and header["module"] == "engine_doubles"
+    assert {"numpy", "pandas"} <= set(header["libraries"])
+    assert header["python"].count(".") == 2 and header["created"].endswith("+00:00")
+    assert header["payload_bytes"] == saved.stat().st_size - len(persistence.MAGIC) - len(
+        saved.read_bytes().split(b"\n", 2)[1]
+    ) - 1
+    assert len(header["payload_sha256"]) == 64
+
+
+def test_header_is_plain_text_before_the_payload(saved) -> None:
+    first, second = saved.read_bytes().split(b"\n")[:2]
+    assert first == b"TSAUTO-MODEL" and json.loads(second)["format"] == "tsauto-model"
+
+
+def test_a_changed_payload_byte_is_refused(saved) -> None:
+    data = bytearray(saved.read_bytes())
+    data[-40] ^= 0x01
+    saved.write_bytes(bytes(data))
+    with pytest.raises(IncompatibleModelError, match="damaged or was altered: its payload's SHA-256"):
+        persistence.load(saved, ToyEvaluator)
+
+
+def test_a_changed_header_byte_is_refused(saved) -> None:
+    saved.write_bytes(saved.read_bytes().replace(b'"python": "3.', b'"python": "2.', 1))
+    with pytest.raises(IncompatibleModelError, match="header's checksum does not match"):
+        persistence.load(saved, ToyEvaluator)
+
+
+def test_a_truncated_file_is_refused(saved) -> None:
+    saved.write_bytes(saved.read_bytes()[:-100])
+    with pytest.raises(IncompatibleModelError, match=r"truncated: \d+ of its \d+ payload bytes"):
+        persistence.load(saved, ToyEvaluator)
+    saved.write_bytes(saved.read_bytes()[:30])  # cut inside the header
+    with pytest.raises(IncompatibleModelError, match="damaged or truncated tsauto header"):
+        persistence.load(saved, ToyEvaluator)
+
+
+def test_another_format_version_is_refused(saved) -> None:
+    _rewrite(saved, format_version=persistence.FORMAT_VERSION + 1, tsauto_version="9.0")
+    with pytest.raises(IncompatibleModelError, match=r"by tsauto 9\.0 in model format 3; .* reads format 2"):
+        persistence.load(saved, ToyEvaluator)
+    assert persistence.read_header(saved)["format_version"] == 3  # still readable for the CLI
+
+
+def test_another_class_is_refused(saved) -> None:
+    with pytest.raises(IncompatibleModelError, match="holds a ToyEvaluator, not a Trial: load it with ToyEvaluator.load"):
+        persistence.load(saved, Trial)
+
+
+def test_other_library_versions_are_refused_naming_them(saved) -> None:
+    _rewrite(saved, libraries={"numpy": "1.26.4", "sklearn": "0.24.2", "notalib": "1.0"})
+    with pytest.raises(IncompatibleModelError) as info:
+        persistence.load(saved, ToyEvaluator)
+    message = str(info.value)
+    assert f"saved with numpy 1.26.4, this environment has numpy {np.__version__}" in message
+    assert "sklearn 0.24.2" in message and "notalib 1.0, which is not installed" in message
+
+
+def test_a_file_without_header_is_not_unpickled(tmp_path) -> None:
+    old = tmp_path / "old.tsauto"
+    joblib.dump({"format": "tsauto-model", "format_version": 1, "object": 1}, old, compress=3)
+    with pytest.raises(IncompatibleModelError, match="not a tsauto model file of format 2"):
+        persistence.load(old, ToyEvaluator)
+    with pytest.raises(FileNotFoundError, match="no saved model"):
+        persistence.load(tmp_path / "missing.tsauto", ToyEvaluator)
+
+
+def test_a_failed_save_leaves_the_old_file_and_no_temporary(saved) -> None:
+    before = saved.read_bytes()
+    with pytest.raises(Exception):
+        persistence.save(lambda x: x, saved)  # cannot be pickled
+    assert saved.read_bytes() == before
+    assert sorted(p.name for p in saved.parent.iterdir()) == ["model.tsauto"]

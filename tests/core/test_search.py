@@ -1,0 +1,142 @@
+"""The search loop: failures injected next to working trials, Ctrl-C, resuming a run folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import engine_doubles as d
+import pytest
+
+from tsauto.core.executor import Executor
+from tsauto.core.journal import ResumeRefused
+from tsauto.core.search import Search, SearchSettings
+
+TESTS = Path(__file__).resolve().parents[1]
+ROOT = TESTS.parent
+
+
+def test_a_search_survives_dead_hung_and_hungry_trials() -> None:
+    budget = 30.0
+    names = ["quadratic", "constant", "exit", "sigkill", "hog", "hang"]
+    search = Search(
+        d.candidates(*names),
+        d.ToyEvaluator(sleep=0.2),
+        SearchSettings(time_budget=budget, n_jobs=2),
+        Executor(2, memory_limit="1GiB"),
+    )
+    t0 = time.monotonic()
+    trials = search.run()
+    wall = time.monotonic() - t0
+    print(f"\nfault injection: wall {wall:.1f}s for a {budget:.0f}s budget ({wall / budget:.3f}×)")
+    by = {t.learner: t for t in trials if t.params == {}}  # the default trial of each learner
+    assert by["exit"].status == "failed" and "exited with code 3" in by["exit"].reason
+    assert by["sigkill"].status == "failed" and "SIGKILL" in by["sigkill"].reason
+    assert by["hog"].status == "failed" and "hog ran out of memory" in by["hog"].reason
+    assert by["hang"].status == "timeout" and "hang timed out" in by["hang"].reason
+    assert by["constant"].status == "ok" and by["constant"].score == 5.0
+    searched = [t for t in trials if t.learner == "quadratic" and t.params]
+    assert searched and all(t.status == "ok" for t in searched)
+    assert min(t.score for t in trials) < 5.0  # the search went on past the failures
+    assert wall <= budget * 1.05, f"{wall:.1f}s for a {budget}s budget"
+
+
+def _search(tmp_path, max_trials: int, evaluator=None, names=("constant", "quadratic"), **kw) -> Search:
+    settings = SearchSettings(max_trials=max_trials, run_dir=tmp_path / "run", random_state=kw.pop("seed", 0))
+    return Search(
+        d.candidates(*names),
+        evaluator or d.ToyEvaluator(marker_dir=str(tmp_path)),
+        settings,
+        Executor(backend="sequential"),
+        fingerprint=kw.pop("fingerprint", "toy-data"),
+    )
+
+
+def _evaluations(tmp_path) -> int:
+    return len(list(tmp_path.glob("*.done")))
+
+
+def test_a_resumed_search_repeats_no_finished_trial(tmp_path) -> None:
+    first = _search(tmp_path, 5).run()
+    assert _evaluations(tmp_path) == 5
+    again = _search(tmp_path, 8)
+    trials = again.run()
+    assert again.resumed == 5 and _evaluations(tmp_path) == 8  # three new evaluations only
+    assert [t.number for t in trials] == list(range(8))
+    for old, new in zip(first, trials[:5]):
+        assert (old.learner, old.params, old.score, old.oof) == (new.learner, new.params, new.score, new.oof)
+    new_params = [t.params for t in trials[5:]]
+    assert all(p not in [t.params for t in first] for p in new_params)  # no first-run proposal again
+
+
+def test_a_run_folder_of_other_data_or_settings_is_refused(tmp_path) -> None:
+    _search(tmp_path, 2).run()
+    with pytest.raises(ResumeRefused, match="other data"):
+        _search(tmp_path, 4, fingerprint="other-data").run()
+    with pytest.raises(ResumeRefused, match=r"other settings \(learners\.raises"):
+        _search(tmp_path, 4, names=("constant", "quadratic", "raises")).run()
+    with pytest.raises(ResumeRefused, match="random_state: 0 → 1"):
+        _search(tmp_path, 4, seed=1).run()
+
+
+def test_an_interrupted_search_keeps_its_trials_and_resumes(tmp_path) -> None:
+    search = _search(tmp_path, 10, d.ToyEvaluator(marker_dir=str(tmp_path), interrupt_after=4))
+    trials = search.run()
+    assert search.interrupted and len(trials) == 4 and _evaluations(tmp_path) == 4
+    resumed = _search(tmp_path, 10)
+    trials = resumed.run()
+    assert resumed.resumed == 4 and not resumed.interrupted
+    assert len(trials) == 10 and _evaluations(tmp_path) == 10
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def test_ctrl_c_stops_a_search_and_keeps_the_best_trial(tmp_path) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys, engine_doubles; engine_doubles.interrupted_search(*sys.argv[1:])",
+         str(tmp_path / "run"), str(markers)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+    )
+    try:
+        limit = time.monotonic() + 90
+        while len(list(markers.glob("*.done"))) < 3 and time.monotonic() < limit and proc.poll() is None:
+            time.sleep(0.2)
+        assert len(list(markers.glob("*.done"))) >= 3, proc.stderr.read() if proc.poll() is not None else ""
+        sent = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the search and its workers
+        out, err = proc.communicate(timeout=30)
+        stopped = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    # batches of two: the third trial started once the first two were recorded
+    assert result["interrupted"] and 2 <= result["trials"] <= len(list(markers.glob("*.done")))
+    assert result["best"]["learner"] in ("constant", "quadratic")
+    assert stopped < 10, f"{stopped:.1f}s from Ctrl-C to exit"
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    pids = {json.loads(p.read_text())["pid"] for p in markers.glob("*.done")}
+    assert not any(_alive(p) for p in pids), "a worker outlived the search"
+    # the run folder holds the finished trials: a new search resumes them
+    resumed = Search(
+        d.candidates("constant", "quadratic"), d.ToyEvaluator(),
+        SearchSettings(max_trials=result["trials"] + 1, n_jobs=2, run_dir=tmp_path / "run"),
+        Executor(backend="sequential"), fingerprint="toy",
+    )
+    trials = resumed.run()
+    assert resumed.resumed == result["trials"] and len(trials) == result["trials"] + 1
