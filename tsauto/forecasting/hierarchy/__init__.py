@@ -1,0 +1,50 @@
+"""Hierarchical forecasting: aggregate a long table to every node of a hierarchy, reconcile
+forecasts of all nodes so that every aggregate equals the sum of its children.
+
+API (what ``Forecaster(hierarchy=..., reconcile=...)`` calls)::
+
+    spec = HierarchySpec.from_table(df, ids=["Store", "Dept"], hierarchy=["Store", "Dept"],
+                                    time="Date", target="Weekly_Sales")
+    #   hierarchy: nested chain coarse to fine (["Store", "Dept"]) or crossed chains
+    #   ([["State"], ["Industry"]]); bottom level = the full ids. Raises DataValidationError
+    #   when a series or a nested label lies under two parents (names the rows and the fix).
+    nodes = spec.aggregate(df)            # node id (spec.node_column), level, time, target,
+                                          # covariates (bool: max, numeric: mean; rules=)
+    spec.S, spec.nodes, spec.levels       # summing matrix (n_nodes x n_bottom), node table
+    history, times = spec.pivot(nodes, spec.target)   # n_nodes x T matrix in S row order
+    coherent = reconcile(base, spec, "mint_shrink", residuals=R)   # base: n_nodes x h
+    Reconciler(method, level=None, proportions="average_proportions").fit(spec, residuals,
+        history).transform(base) / .sample_quantiles(base, [0.1, 0.9]) / .projection()
+    out = reconcile_forecasts(fc, spec, method, residuals=residual_matrix(backtest, spec),
+                              history=history)      # a predict() table, reconciled
+    spec.select(out, level=None | "all" | "State" | ["State"] | [] | [["State"], []])
+
+Methods: ``bottom_up``, ``top_down``, ``middle_out`` (``level=``), ``ols``, ``wls_struct``,
+``wls_var``, ``mint_shrink`` (:mod:`.reconcile`); aggregation rules and node naming
+(:mod:`.spec`); shrinkage (:mod:`.covariance`); frame-level reconciliation (:mod:`.forecasts`).
+"""
+
+from tsauto.forecasting.hierarchy.covariance import shrunk_covariance
+from tsauto.forecasting.hierarchy.forecasts import quantile_columns, reconcile_forecasts, residual_matrix
+from tsauto.forecasting.hierarchy.reconcile import (
+    METHODS,
+    PROPORTIONS,
+    Reconciler,
+    coherence_error,
+    reconcile,
+)
+from tsauto.forecasting.hierarchy.spec import TOTAL, HierarchySpec
+
+__all__ = [
+    "HierarchySpec",
+    "Reconciler",
+    "reconcile",
+    "reconcile_forecasts",
+    "residual_matrix",
+    "quantile_columns",
+    "coherence_error",
+    "shrunk_covariance",
+    "METHODS",
+    "PROPORTIONS",
+    "TOTAL",
+]

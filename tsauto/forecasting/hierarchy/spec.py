@@ -1,0 +1,458 @@
+"""The hierarchy of a long table: its levels, its nodes, the summing matrix ``S``, aggregation.
+
+``hierarchy`` lists columns coarse to fine. A flat list is one nested chain
+(``["Store", "Dept"]``: stores, then departments within stores); a list of lists is crossed
+dimensions, each a nested chain (``[["State"], ["Industry"]]``: state totals, industry totals
+and every state-industry pair). The levels are every combination of a prefix of each chain,
+coarse to fine: the grand total (``"total"``, grouped by no column) first, the bottom level last.
+
+Identity of a node. The bottom level is always the series, identified by the full ``ids``; it is
+the finest combination when every id column appears in ``hierarchy``, else one more level below
+it. Every other level is identified by the labels of its own columns: in ``["Region", "Store",
+"Dept"]`` with ``ids=["Store", "Dept"]`` a store is ``Store=7`` wherever it appears, so a store
+under two regions is an error, while departments (the bottom) may repeat their labels across
+stores. A level is named by its columns joined with ``/`` (``"State/Industry"``) and a node by
+``column=value`` pairs (``"State=Victoria/Industry=Food retailing"``, ``"total"``).
+
+Aggregation (:meth:`HierarchySpec.aggregate`): an aggregate's target at a time is the sum over
+its bottom series that have a row at that time: a series absent at a time counts as 0, an
+aggregate exists at every time at least one of its series has a row, and is missing only where
+every such row has a missing target. Covariates: ``bool`` columns by ``max`` (a flag is set when
+any child's is, e.g. a holiday), other numeric columns by ``mean`` over the children present;
+``rules=`` overrides per column (``"sum"``, ``"mean"``, ``"max"``, ``"min"``). Text columns
+other than ids and hierarchy are not carried.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from tsauto.core.exceptions import DataValidationError, describe_rows
+
+log = logging.getLogger(__name__)
+
+TOTAL = "total"
+RULES = ("sum", "mean", "max", "min")
+
+Hierarchy = Union[Sequence[str], Sequence[Sequence[str]]]
+LevelSelector = Union[None, str, Sequence[str], Sequence[Union[str, Sequence[str]]]]
+
+
+@dataclass(frozen=True, eq=False)
+class HierarchySpec:
+    """Levels, nodes and summing matrix of a hierarchy; build it with :meth:`from_table`.
+
+    ``levels``: level names coarse to fine, bottom last; ``level_columns``: the columns that
+    identify each level's nodes (``()`` for the total). ``nodes``: one row per node in ``S``
+    row order (aggregates first, level by level, then the bottom series sorted by ``ids``), with
+    the node id, the level name and the label columns (a value where all of the node's series
+    share it, missing elsewhere). ``S`` (``n_nodes x n_bottom``, sparse) sums bottom series into
+    every node. ``membership[l, j]``: the node row of bottom series ``j``'s ancestor at level
+    ``l``. ``nested``: one chain, so every level is a tree under the level above it.
+    """
+
+    ids: tuple[str, ...]
+    time: str
+    target: str
+    levels: tuple[str, ...]
+    level_columns: tuple[tuple[str, ...], ...]
+    nodes: pd.DataFrame
+    S: sparse.csr_matrix
+    membership: np.ndarray
+    nested: bool
+    node_column: str = "node"
+    level_column: str = "level"
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_table(
+        cls,
+        df: pd.DataFrame,
+        ids: Sequence[str] | str,
+        hierarchy: Hierarchy,
+        time: str,
+        target: str,
+        node_column: str = "node",
+        level_column: str = "level",
+    ) -> "HierarchySpec":
+        """Read the hierarchy from a long table (one row per series and time); validates that
+        every series lies under one node of each level and that nested levels are nested."""
+        ids = (ids,) if isinstance(ids, str) else tuple(ids)
+        if not ids:
+            raise DataValidationError("a hierarchy needs ids=: the columns naming the bottom series.")
+        chains = _chains(hierarchy)
+        columns = list(dict.fromkeys(c for chain in chains for c in chain))
+        labels = list(dict.fromkeys([*columns, *ids]))
+        _require(df, [*labels, time, target])
+        clash = {node_column, level_column} & {*labels, time, target}
+        if clash:
+            raise DataValidationError(
+                f"column {sorted(clash)} is also the hierarchy's node or level column: pass "
+                "other node_column= / level_column= names."
+            )
+        bottom = _bottom_table(df, ids, labels)
+        combos = _level_combos(chains, ids)
+        _check_nesting(df, bottom, chains, combos)
+        names, level_cols, parts, members = [], [], [], []
+        offset = 0
+        for name, cols in combos:
+            codes = _codes(bottom, cols)
+            nodes = _level_nodes(bottom, codes, cols, labels, node_column)
+            parts.append(nodes.assign(**{level_column: name}))
+            members.append(offset + codes)
+            offset += int(codes.max()) + 1
+            names.append(name)
+            level_cols.append(cols)
+        nodes = pd.concat(parts, ignore_index=True)
+        nodes.insert(0, node_column, nodes.pop(node_column))
+        nodes.insert(1, level_column, nodes.pop(level_column))
+        membership = np.vstack(members)
+        n_bottom = len(bottom)
+        S = sparse.csr_matrix(
+            (np.ones(membership.size), (membership.ravel(), np.tile(np.arange(n_bottom), len(names)))),
+            shape=(offset, n_bottom),
+        )
+        spec = cls(ids, time, target, tuple(names), tuple(level_cols), nodes, S, membership,
+                   len(chains) == 1, node_column, level_column)
+        log.info("hierarchy: %s", spec)
+        return spec
+
+    # ------------------------------------------------------------------ shape
+
+    @property
+    def n_nodes(self) -> int:
+        return self.S.shape[0]
+
+    @property
+    def n_bottom(self) -> int:
+        return self.S.shape[1]
+
+    @property
+    def n_aggregates(self) -> int:
+        return self.n_nodes - self.n_bottom
+
+    @property
+    def level_codes(self) -> np.ndarray:
+        """Level index of every node row."""
+        codes = np.empty(self.n_nodes, dtype=np.int64)
+        for level, rows in enumerate(self.membership):
+            codes[rows] = level
+        return codes
+
+    def level_sizes(self) -> dict[str, int]:
+        """Number of nodes per level, coarse to fine."""
+        return dict(zip(self.levels, np.bincount(self.level_codes, minlength=len(self.levels)).tolist()))
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k} {v}" for k, v in self.level_sizes().items())
+        return f"HierarchySpec({self.n_nodes} nodes: {sizes})"
+
+    # ------------------------------------------------------------------ levels
+
+    def level_index(self, level: str | Sequence[str]) -> int:
+        """Index of one level, named (``"State"``, ``"total"``) or by its columns
+        (``["State"]``; ``[]`` is the total)."""
+        found = self._level_indices(level)
+        if len(found) != 1:
+            raise ValueError(f"level={level!r} names {len(found)} levels; name exactly one.")
+        return found[0]
+
+    def _level_indices(self, level: LevelSelector) -> list[int]:
+        if level is None:
+            return [len(self.levels) - 1]
+        if isinstance(level, str):
+            if level == "all":
+                return list(range(len(self.levels)))
+            if level in self.levels:
+                return [self.levels.index(level)]
+            raise ValueError(f"no level named {level!r}; the levels are {self._level_help()}.")
+        level = list(level)
+        if all(isinstance(x, str) for x in level):
+            for i, cols in enumerate(self.level_columns):
+                if set(cols) == set(level):
+                    return [i]
+            raise ValueError(
+                f"no level is grouped by exactly the columns {level}; the levels are "
+                f"{self._level_help()} (a list of columns names one level, [] the total; a "
+                "list of such lists, several)."
+            )
+        return sorted({i for x in level for i in self._level_indices(x if isinstance(x, str) else list(x))})
+
+    def _level_help(self) -> str:
+        return ", ".join(f"{n!r} {list(c)}" for n, c in zip(self.levels, self.level_columns))
+
+    # ------------------------------------------------------------------ tables
+
+    def aggregate(
+        self,
+        df: pd.DataFrame,
+        covariates: Sequence[str] | None = None,
+        rules: dict[str, str] | None = None,
+    ) -> pd.DataFrame:
+        """The table of every node: node id, level, time, target (when ``df`` has it) and
+        covariates, one row per node and time, in node order then time order.
+
+        ``covariates``: columns to carry (default: every other numeric or bool column);
+        ``rules``: per-column aggregation overriding the defaults (see the module docstring).
+        Works on future tables too (no target column: covariates only).
+        """
+        _require(df, [*self.ids, self.time])
+        bottom = self._bottom_rows(df)
+        tcode, times = pd.factorize(df[self.time], sort=True)
+        n_times = len(times)
+        rules = dict(rules or {})
+        if covariates is None:
+            skip = {*self.ids, *self.nodes.columns, self.time, self.target}
+            covariates = [c for c in df.columns if c not in skip and _is_numeric(df[c])]
+            dropped = [c for c in df.columns if c not in skip and c not in covariates]
+            if dropped:
+                log.info("hierarchy aggregate: text columns %s not carried", dropped)
+        for col in covariates:
+            rule = rules.setdefault(col, "max" if pd.api.types.is_bool_dtype(df[col]) else "mean")
+            if rule not in RULES or not _is_numeric(df[col]):
+                raise DataValidationError(
+                    f"covariate {col!r} cannot be aggregated by {rule!r}: give a numeric or bool "
+                    f"column and one of {RULES} in rules=."
+                )
+        has_target = self.target in df.columns
+        values = [self.target] * has_target + list(covariates)
+        keys = (self.membership[:, bottom] * n_times + tcode).ravel()
+        table = pd.DataFrame({c: np.tile(df[c].to_numpy(), len(self.levels)) for c in values})
+        groups = table.groupby(keys, sort=True)
+        out = {}
+        if has_target:
+            out[self.target] = groups[self.target].sum(min_count=1)
+        for col in covariates:
+            out[col] = getattr(groups[col], rules[col])()
+        index = np.unique(keys) if not values else out[values[0]].index.to_numpy()
+        node, t = np.divmod(index, n_times)
+        frame = pd.DataFrame({
+            self.node_column: self.nodes[self.node_column].to_numpy()[node],
+            self.level_column: self.nodes[self.level_column].to_numpy()[node],
+            self.time: times[t],
+        })
+        for col in values:
+            frame[col] = out[col].to_numpy()
+        return frame
+
+    def select(self, frame: pd.DataFrame, level: LevelSelector = None, labels: bool = True) -> pd.DataFrame:
+        """The rows of ``frame`` (a node-level table) at the chosen levels.
+
+        ``level``: ``None`` the bottom series; ``"all"`` every node; a level name
+        (``"State"``, ``"total"``); a list of columns naming one level (``["State"]``,
+        ``["State", "Industry"]``; ``[]`` the total); a list of those for several levels.
+        ``labels``: add the level and label columns (ids and hierarchy columns) of each node.
+        """
+        keep = np.zeros(len(self.levels), dtype=bool)
+        keep[self._level_indices(level)] = True
+        rows = self._node_rows(frame)
+        mask = keep[self.level_codes[rows]]
+        out = frame.loc[mask]
+        if not labels:
+            return out.reset_index(drop=True)
+        extra = [c for c in self.nodes.columns[1:] if c not in out.columns]
+        info = self.nodes[extra].iloc[rows[mask]].reset_index(drop=True)
+        return pd.concat([out[[self.node_column]].reset_index(drop=True), info,
+                          out.drop(columns=self.node_column).reset_index(drop=True)], axis=1)
+
+    def pivot(
+        self, frame: pd.DataFrame, values: str, columns: str | Sequence[str] | None = None
+    ) -> tuple[np.ndarray, pd.Index]:
+        """``frame[values]`` as an ``n_nodes x k`` matrix in ``S`` row order, one column per
+        distinct value of ``columns`` (default the time column; a list gives a MultiIndex,
+        e.g. ``["cutoff", "step"]``), sorted; NaN where a node has no row. Returns the matrix
+        and the column labels."""
+        columns = [self.time] if columns is None else [columns] if isinstance(columns, str) else list(columns)
+        _require(frame, [self.node_column, values, *columns])
+        rows = self._node_rows(frame)
+        if len(columns) == 1:
+            codes, labels = pd.factorize(frame[columns[0]], sort=True)
+            labels = pd.Index(labels, name=columns[0])
+        else:
+            codes = frame.groupby(columns, sort=True, observed=True).ngroup().to_numpy()
+            labels = pd.MultiIndex.from_frame(frame[columns].drop_duplicates().sort_values(columns))
+        flat = rows * len(labels) + codes
+        if len(np.unique(flat)) < len(flat):
+            raise DataValidationError(
+                f"frame has more than one row per {self.node_column} and {columns}: one "
+                f"{values!r} value per node and column is needed."
+            )
+        out = np.full((self.n_nodes, len(labels)), np.nan)
+        out[rows, codes] = frame[values].to_numpy(float)
+        return out, labels
+
+    def unpivot(self, values: dict[str, np.ndarray], columns: pd.Index) -> pd.DataFrame:
+        """Inverse of :meth:`pivot`: a long table (node, level, the ``columns`` labels, one
+        column per entry of ``values``, each ``n_nodes x len(columns)``), node-major."""
+        k = len(columns)
+        node = np.repeat(np.arange(self.n_nodes), k)
+        out = pd.DataFrame({
+            self.node_column: self.nodes[self.node_column].to_numpy()[node],
+            self.level_column: self.nodes[self.level_column].to_numpy()[node],
+        })
+        labels = columns.to_frame(index=False)
+        for col in labels.columns:
+            out[col] = np.tile(labels[col].to_numpy(), self.n_nodes)
+        for name, matrix in values.items():
+            out[name] = np.asarray(matrix, float).reshape(self.n_nodes * k)
+        return out
+
+    def _node_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        _require(frame, [self.node_column])
+        rows = pd.Index(self.nodes[self.node_column]).get_indexer(frame[self.node_column])
+        unknown = frame.index[rows < 0]
+        if len(unknown):
+            raise DataValidationError(
+                f"{self.node_column!r} at {describe_rows(unknown)} is not a node of this hierarchy "
+                f"(e.g. {frame.loc[unknown[0], self.node_column]!r}): use the node ids of aggregate()."
+            )
+        return rows
+
+    def _bottom_rows(self, df: pd.DataFrame) -> np.ndarray:
+        ids = list(self.ids)
+        known = pd.MultiIndex.from_frame(self.nodes.iloc[self.n_aggregates:][ids].astype(object))
+        rows = known.get_indexer(pd.MultiIndex.from_frame(df[ids].astype(object)))
+        unknown = df.index[rows < 0]
+        if len(unknown):
+            raise DataValidationError(
+                f"series {df.loc[unknown[0], ids].to_dict()} at {describe_rows(unknown)} is not in "
+                "the hierarchy: build the spec from a table holding every series."
+            )
+        return rows
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
+    items = [hierarchy] if isinstance(hierarchy, str) else list(hierarchy)
+    if items and all(isinstance(x, str) for x in items):
+        chains = [tuple(items)]
+    elif items and all(not isinstance(x, str) and len(x) > 0 for x in items):
+        chains = [tuple(x) for x in items]
+    else:
+        raise ValueError(
+            f"hierarchy={hierarchy!r}: give a list of columns coarse to fine (nested, "
+            "['Store', 'Dept']) or a list of such lists (crossed, [['State'], ['Industry']])."
+        )
+    flat = [c for chain in chains for c in chain]
+    if len(set(flat)) < len(flat) or not all(isinstance(c, str) for c in flat):
+        raise ValueError(f"hierarchy={hierarchy!r}: name each column once.")
+    return chains
+
+
+def _require(df: pd.DataFrame, cols: Sequence[str]) -> None:
+    missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
+    if missing:
+        raise DataValidationError(
+            f"the table has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{list(map(str, df.columns))[:20]}. Check the ids=, hierarchy=, time= and target= names."
+        )
+
+
+def _is_numeric(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+
+
+def _bottom_table(df: pd.DataFrame, ids: tuple[str, ...], labels: list[str]) -> pd.DataFrame:
+    """One row per series (sorted by ids) with its label columns; each must be constant."""
+    for col in labels:
+        bad = df.index[df[col].isna()]
+        if len(bad):
+            raise DataValidationError(
+                f"hierarchy column {col!r} is missing at {describe_rows(bad)}: every row must "
+                "name its node at each level; fill or drop those rows."
+            )
+    extra = [c for c in labels if c not in ids]
+    if extra:
+        counts = df.groupby(list(ids), sort=True, observed=True)[extra].nunique()
+        for col in extra:
+            bad = counts.index[counts[col].to_numpy() > 1]
+            if len(bad):
+                key = dict(zip(ids, bad[0] if len(ids) > 1 else (bad[0],)))
+                rows = _rows_by_value(df, key, col)
+                raise DataValidationError(
+                    f"series {key} lies under more than one {col!r}: {rows}. A series must lie "
+                    f"under one node of each level: correct {col!r}, or add it to ids= if "
+                    f"these are different series ({len(bad)} series affected)."
+                )
+    bottom = df[labels].drop_duplicates(list(ids)).sort_values(list(ids)).reset_index(drop=True)
+    for col in labels:
+        if pd.api.types.is_integer_dtype(bottom[col]):
+            bottom[col] = bottom[col].astype("Int64")
+        elif pd.api.types.is_bool_dtype(bottom[col]):
+            bottom[col] = bottom[col].astype("boolean")
+    return bottom
+
+
+def _level_combos(chains: list[tuple[str, ...]], ids: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, identity columns) of every level, coarse to fine, bottom (the ids) last."""
+    depths = sorted(
+        itertools.product(*(range(len(c) + 1) for c in chains)),
+        key=lambda d: (sum(d), [-x for x in d]),
+    )
+    combos = [tuple(chain[d - 1] for chain, d in zip(chains, depth) if d) for depth in depths]
+    covered = set(ids) <= {c for chain in chains for c in chain}
+    if covered:
+        combos = combos[:-1]  # the finest combination is the bottom
+    combos = [cols for cols in combos if set(cols) != set(ids)]
+    return [("/".join(cols) or TOTAL, cols) for cols in combos] + [("/".join(ids), ids)]
+
+
+def _check_nesting(df, bottom, chains, combos) -> None:
+    """Every label of a nested column that identifies nodes of some level above the bottom must
+    lie under one label of its parent column."""
+    used = {c for _, cols in combos[:-1] for c in cols}
+    for chain in chains:
+        for parent, child in zip(chain, chain[1:]):
+            if child not in used:
+                continue
+            counts = bottom.groupby(child, sort=True)[parent].nunique()
+            bad = counts.index[counts.to_numpy() > 1]
+            if len(bad):
+                rows = _rows_by_value(df, {child: bad[0]}, parent)
+                raise DataValidationError(
+                    f"hierarchy declares {child!r} nested in {parent!r}, but {child}={bad[0]!r} "
+                    f"lies under more than one {parent}: {rows} ({len(bad)} {child} labels "
+                    f"affected). If {child} is not nested in {parent}, declare them crossed: "
+                    f"hierarchy=[[{parent!r}], [{child!r}]]. If the same label names different "
+                    f"nodes under different {parent}, make the labels unique, e.g. "
+                    f"df[{child!r}] = df[{parent!r}].astype(str) + '/' + df[{child!r}].astype(str)."
+                )
+
+
+def _rows_by_value(df: pd.DataFrame, key: dict, col: str) -> str:
+    mask = np.logical_and.reduce([df[k].to_numpy() == v for k, v in key.items()])
+    sub = df.loc[mask, col]
+    parts = [f"{col}={v!r} at {describe_rows(idx, 3)}" for v, idx in sub.groupby(sub, sort=True).groups.items()]
+    return "; ".join(parts[:3])
+
+
+def _codes(bottom: pd.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
+    if not cols:
+        return np.zeros(len(bottom), dtype=np.int64)
+    return bottom.groupby(list(cols), sort=True, observed=True).ngroup().to_numpy(np.int64)
+
+
+def _level_nodes(
+    bottom: pd.DataFrame, codes: np.ndarray, cols: tuple[str, ...], labels: list[str], node_column: str
+) -> pd.DataFrame:
+    """One row per node of a level: node id and each label shared by all its series."""
+    groups = bottom[labels].groupby(codes, sort=True)
+    first, counts = groups.first(), groups.nunique(dropna=False)
+    nodes = first.where(counts == 1).reset_index(drop=True)
+    if not cols:
+        ident = pd.Series(TOTAL, index=nodes.index, dtype="str")
+    else:
+        ident = pd.Series("", index=nodes.index, dtype="str")
+        for i, col in enumerate(cols):
+            ident = ident + ("/" if i else "") + f"{col}=" + nodes[col].astype(str)
+    return nodes.assign(**{node_column: ident})
