@@ -93,12 +93,12 @@ class ToyEvaluator:
 
 
 def candidates(*names: str) -> dict[str, Candidate]:
-    """Candidates for ``names``; the quadratic learners have a space, working ones run first."""
+    """Candidates for ``names``, their defaults tried in this order; the quadratic learners
+    have a space."""
     out = {}
     for i, name in enumerate(names):
         space = quadratic_space if name.startswith("quadratic") else None
-        cost = 0.1 if name.split("_")[0] in ("quadratic", "constant") else 1.0 + i
-        out[name] = Candidate(name, space=space, cost=cost)
+        out[name] = Candidate(name, space=space, cost=1.0 + i)
     return out
 
 

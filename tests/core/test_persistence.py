@@ -26,7 +26,7 @@ def _rewrite(path: Path, **changes) -> None:
     """Change header fields, with a matching header checksum (a file of another writer)."""
     magic, line, payload = path.read_bytes().split(b"\n", 2)
     header = {**json.loads(line), **changes}
-    header["header_sha256"] = persistence._header_digest(header)
+    header["header_sha256"] = persistence.header_digest(header)
     path.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + payload)
 
 

@@ -42,7 +42,7 @@ __all__ = ["Executor", "WorkerLost", "MemoryLimitExceeded", "TimeLimitExceeded",
 log = logging.getLogger(__name__)
 
 GRACE = 2.0  # most seconds past its deadline before a trial is stopped from outside
-GRACE_SHARE = 0.03  # ... and at most this share of the time it was given (at least MIN_GRACE)
+GRACE_SHARE = 0.1  # ... and at most this share of the time it was given (at least MIN_GRACE)
 MIN_GRACE = 0.2
 MEMORY_SHARE = 0.8  # default cap: this share of the machine's memory, split over the workers
 MIN_MEMORY = 2 * 2**30  # never a default cap below this (a worker with torch maps ~1.3 GiB)
@@ -101,6 +101,21 @@ class Executor:
     def grace(self, span: float) -> float:
         """Seconds a call given ``span`` seconds may run past its deadline before it is killed."""
         return min(GRACE, max(MIN_GRACE, GRACE_SHARE * span))
+
+    def warm(self, until: float | None = None, preload: Any = None) -> None:
+        """Start every local worker (and those replacing dead or killed ones) and wait, at most
+        until ``until`` (``time.monotonic()``), till they are ready; ``preload`` (a class, say)
+        is unpickled there, importing its modules. A trial's time then starts when a worker
+        can run it, not when a new process starts importing."""
+        if self.backend != "loky":
+            return
+        with self._lock:
+            while len(self._slots) < self.n_workers:
+                self._free.put(self._new_slot())
+            futures = [slot.start(preload) for slot in self._slots]
+        timeout = None if until is None else max(0.0, until - time.monotonic())
+        with _quiet_loky():
+            wait(futures, timeout=timeout)
 
     def run_trials(self, evaluator, trials: Sequence, deadline: float) -> list:
         """Evaluate ``trials`` (objects with ``learner`` and ``params``) before ``deadline``
@@ -207,6 +222,7 @@ class Executor:
                 return err  # the call could not be sent or its result not read
             reason = slot.death_reason(self.memory_cap)
             slot.kill()
+            slot.start()  # its replacement boots while the other trials run
             log.warning("%s: its worker process died (%s); starting a new one", label, reason)
             return WorkerLost(f"{label}: its worker process died: it {reason}")
         text = slot.output()
@@ -230,8 +246,8 @@ class Executor:
             )
         if outcome.failed and outcome.traceback:
             log.debug("%s failed in its worker:\n%s", label, outcome.traceback)
-            if isinstance(outcome.value, BaseException):
-                outcome.value.add_note(f"in the worker:\n{outcome.traceback}")
+            if isinstance(outcome.value, BaseException) and outcome.value.__traceback__ is None:
+                outcome.value.add_note(f"in the worker:\n{outcome.traceback}")  # lost on the way
         return outcome.value
 
     def _free_slot(self) -> "_Slot":
@@ -239,12 +255,15 @@ class Executor:
         one released."""
         with self._lock:
             if self._free.empty() and len(self._slots) < self.n_workers:
-                if self._dir is None:
-                    self._dir = tempfile.mkdtemp(prefix="tsauto-workers-")
-                slot = _Slot(len(self._slots), self._dir, self.memory_cap)
-                self._slots.append(slot)
-                return slot
+                return self._new_slot()
         return self._free.get()
+
+    def _new_slot(self) -> "_Slot":
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="tsauto-workers-")
+        slot = _Slot(len(self._slots), self._dir, self.memory_cap)
+        self._slots.append(slot)
+        return slot
 
     # ---- Dask ------------------------------------------------------------------------------
 
@@ -318,20 +337,34 @@ class _Slot:
         self.path = os.path.join(folder, f"worker-{index}.out")
         self.memory_limit = memory_limit
         self.pool = None
+        self.ready = None
         self.processes: list = []
         self._read = 0
 
-    def submit(self, fn: Callable, *args):
-        if self.pool is None:
-            from joblib.externals.loky import ProcessPoolExecutor
+    def start(self, preload: Any = None):
+        """Start the worker if it is not running; a future done when it is ready."""
+        if self.pool is None or self.ready is None:
+            self.ready = self.submit(worker.ready, preload)
+        return self.ready
 
-            level = logging.getLogger().getEffectiveLevel()
-            self.pool = ProcessPoolExecutor(
-                max_workers=1,
-                initializer=worker.init_worker,
-                initargs=(self.memory_limit, self.path, level),
-            )
-        future = self.pool.submit(fn, *args)
+    def submit(self, fn: Callable, *args):
+        for attempt in (0, 1):
+            if self.pool is None:
+                from joblib.externals.loky import ProcessPoolExecutor
+
+                level = logging.getLogger().getEffectiveLevel()
+                self.pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    initializer=worker.init_worker,
+                    initargs=(self.memory_limit, self.path, level),
+                )
+            try:
+                future = self.pool.submit(fn, *args)
+                break
+            except RuntimeError:  # its worker died idle (a broken pool): start another, once
+                self.kill()
+                if attempt:
+                    raise
         self.processes = list(getattr(self.pool, "_processes", {}).values()) or self.processes
         return future
 
@@ -377,7 +410,7 @@ class _Slot:
             except (ProcessLookupError, OSError, AttributeError):
                 pass
             p.join(timeout=2.0)
-        self.pool, self.processes = None, []
+        self.pool, self.processes, self.ready = None, [], None
 
 
 def _exit_reason(code: int) -> str:

@@ -77,7 +77,7 @@ def save(obj: object, path: str | Path) -> Path:
                 "payload_bytes": size,
                 "payload_sha256": digest,
             }
-            header["header_sha256"] = _header_digest(header)
+            header["header_sha256"] = header_digest(header)
             with open(tmp, "wb") as out, open(payload, "rb") as src:
                 out.write(MAGIC)
                 out.write(json.dumps(header, sort_keys=True).encode() + b"\n")
@@ -189,7 +189,7 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
             missing = {"class", "payload_bytes", "payload_sha256", "header_sha256"} - set(header)
             if missing:
                 raise IncompatibleModelError(f"{where}: its header lacks {sorted(missing)}; save the model again.")
-            if header["header_sha256"] != _header_digest(header):
+            if header["header_sha256"] != header_digest(header):
                 raise IncompatibleModelError(
                     f"{where} is damaged or was altered: its header's checksum does not match; "
                     "save the model again."
@@ -198,7 +198,8 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
     return header, data
 
 
-def _header_digest(header: dict[str, Any]) -> str:
+def header_digest(header: dict[str, Any]) -> str:
+    """SHA-256 of ``header`` without its own ``header_sha256`` field."""
     body = {k: v for k, v in header.items() if k != "header_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 

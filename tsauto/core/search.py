@@ -179,6 +179,13 @@ class Search:
                     break  # too little left for a trial to finish: keep it for the refit
                 if not defaults and not self._searchable():
                     break  # every default is tried and nothing has a space to explore
+                warm = getattr(self.executor, "warm", None)
+                if warm is not None:  # workers started (again) before the trials' clock starts
+                    with ctrl_c.allowed():
+                        warm(None if end == math.inf else end, type(self.evaluator))
+                    left = end - time.monotonic()
+                    if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
+                        break
                 size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
                 first = trials[-1].number + 1 if trials else 0
                 for i in range(size):

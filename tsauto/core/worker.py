@@ -78,6 +78,11 @@ def init_worker(memory_limit: int | None, output: str | None, log_level: int) ->
     _STATE["collector"] = collector
 
 
+def ready(*preload: Any) -> int:
+    """Nothing: a worker that returns this is up (``preload`` was unpickled on the way)."""
+    return os.getpid()
+
+
 def run(fn: Callable, args: tuple, kwargs: dict, threads: int, label: str, capture: bool = True) -> Outcome:
     """Call ``fn(*args, **kwargs)`` with native threads pinned to ``threads``; an exception is
     returned in the outcome, never raised. ``capture``: count warnings instead of printing them
