@@ -118,3 +118,25 @@ def test_memory_limits_are_parsed() -> None:
     assert parse_memory("auto", workers=2) >= 2 * 2**30
     with pytest.raises(ValueError, match="memory_limit"):
         parse_memory("lots")
+
+
+def test_sys_exit_in_a_call_is_an_error_not_an_exit() -> None:
+    ex = Executor(backend="sequential")
+    with pytest.raises(RuntimeError, match=r"exit_quietly called sys.exit\(2\)"):
+        ex.call(d.exit_quietly)
+
+
+def test_dask_backend_calls_and_deadlines() -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        with distributed.Client(cluster) as client:
+            ex = Executor(backend="dask", client=client)
+            assert ex.call(d.square, 4, plus=1, deadline=soon()) == 17
+            with pytest.raises(ValueError, match="bad input"):
+                ex.call(d.raise_value_error, deadline=soon())
+            with pytest.raises(TimeLimitExceeded, match="sleep_for timed out"):
+                ex.call(d.sleep_for, 3, deadline=time.monotonic() + 0.5)
+            trials = [SimpleNamespace(learner=n, params={}) for n in ("constant", "raises")]
+            ok, failed = ex.run_trials(d.ToyEvaluator(), trials, soon())
+            assert ok.fold_scores == [5.0, 5.0] and isinstance(failed, ValueError)
+            ex.close()

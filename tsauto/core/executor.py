@@ -47,6 +47,7 @@ MIN_GRACE = 0.2
 MEMORY_SHARE = 0.8  # default cap: this share of the machine's memory, split over the workers
 MIN_MEMORY = 2 * 2**30  # never a default cap below this (a worker with torch maps ~1.3 GiB)
 POLL = 0.5  # seconds between looks at running trials (deadlines)
+MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 
 
 class Executor:
@@ -216,10 +217,13 @@ class Executor:
         try:
             outcome = future.result()
         except Exception as err:
-            from joblib.externals.loky.process_executor import BrokenProcessPool
+            from joblib.externals.loky.process_executor import BrokenProcessPool, TerminatedWorkerError
 
             if not isinstance(err, BrokenProcessPool):
-                return err  # the call could not be sent or its result not read
+                return err  # the call could not be sent
+            if not isinstance(err, TerminatedWorkerError):  # its result could not be read back
+                slot.kill()
+                return RuntimeError(f"{label}: {err}")
             reason = slot.death_reason(self.memory_cap)
             slot.kill()
             slot.start()  # its replacement boots while the other trials run
@@ -395,6 +399,12 @@ class _Slot:
         except OSError:
             return ""
         self._read += len(data)
+        if self._read > MAX_OUTPUT:  # the worker appends: start the file again
+            try:
+                os.truncate(self.path, 0)
+                self._read = 0
+            except OSError:
+                pass
         return data.decode("utf-8", "replace")[-4000:].strip()
 
     def kill(self) -> None:

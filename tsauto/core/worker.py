@@ -107,6 +107,9 @@ def run(fn: Callable, args: tuple, kwargs: dict, threads: int, label: str, captu
             f"{label} ran out of memory: it needed more than {cap} ({type(err).__name__}: {err})"
         )
         out.failed = True
+    except SystemExit as err:  # a learner's sys.exit ends its call, not the worker or the search
+        out.value, out.failed = RuntimeError(f"{label} called sys.exit({err.code!r})"), True
+        out.traceback = traceback.format_exc()
     except Exception as err:
         out.value, out.failed = _picklable(err), True
         out.traceback = traceback.format_exc()
