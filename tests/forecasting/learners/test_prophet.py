@@ -9,7 +9,7 @@ import prophet
 import pytest
 import statsmodels.api as sm
 
-from tsauto.forecasting.validation import validate
+from tsauto.forecasting.validation import validate, validate_like
 from tsauto.datasets import load_vic_elec
 from tsauto.core.exceptions import DatasetNotFoundError, DataValidationError
 from tsauto.forecasting.learners.base import Task
@@ -50,24 +50,72 @@ def test_shapes_quantile_order_and_accuracy(retail_fit, retail) -> None:
     assert "yearly" in model.seasonalities and "weekly" not in model.seasonalities
 
 
+def _extended(train, values_of, months: int = 12):
+    """``train`` and ``months`` newer months per series, valued ``values_of(i, dates)``."""
+    frame = train.to_frame()
+    parts = [frame]
+    for i, key in train.keys.iterrows():
+        dates = pd.date_range(pd.Timestamp(train.last_times[i]), periods=months + 1, freq="MS")[1:]
+        parts.append(key.to_frame().T.iloc[[0] * months].assign(Month=dates, Turnover=values_of(i, dates)))
+    return validate_like(pd.concat(parts, ignore_index=True), train.schema)
+
+
+def _prophet_parts(model, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Prophet's own prediction (trend, seasonal terms, yhat) at ``dates``."""
+    return model.predict(pd.DataFrame({"ds": dates, "holidays_AU": _au_counts(dates)}))
+
+
 @pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside Prophet.predict
-def test_predict_from_newer_history_without_refit(retail_fit, retail, monkeypatch) -> None:
-    train, full = retail
-    before = retail_fit.predict(train).mean
+def test_predict_from_newer_history_reanchors_without_refit(retail_fit, retail, monkeypatch) -> None:
+    """Newer observations move the trend's offset, every other fitted parameter kept: new months
+    that sit ``c`` above the fitted model's own fit move the forecasts (and every quantile
+    draw) by exactly ``c``; new months on the fitted model's line leave them where Prophet puts
+    them."""
+    train, _ = retail
+    before = retail_fit.predict(train)
     monkeypatch.setattr(
         prophet.Prophet, "fit", lambda *a, **k: pytest.fail("predict must not refit")
     )
-    newer = full.head(train.lengths + 6)
-    fc = retail_fit.predict(newer)
-    # the fitted model forecasts the 12 months after the newer history's end
-    np.testing.assert_allclose(fc.mean[:, :6], before[:, 6:])
-    dates = pd.date_range(pd.Timestamp(newer.last_times[0]), periods=13, freq="MS")[1:]
-    model = retail_fit.states_[0].model
-    expected = model.predict(
-        pd.DataFrame({"ds": dates, "holidays_AU": _au_counts(dates)})
-    )["yhat"].to_numpy()
-    np.testing.assert_allclose(fc.mean[0], expected, rtol=1e-9)
-    np.testing.assert_array_equal(retail_fit.predict(train).mean, before)  # predict is pure
+    models = [state.model for state in retail_fit.states_]
+    params = [{k: v.copy() for k, v in m.params.items()} for m in models]
+    on_line = _extended(train, lambda i, d: _prophet_parts(models[i], d)["yhat"].to_numpy())
+    c = 0.2 * train.y.reshape(3, -1)[:, -12:].mean(axis=1)  # a 20 % level shift per series
+    above = _extended(train, lambda i, d: _prophet_parts(models[i], d)["yhat"].to_numpy() + c[i])
+    fc_on, fc_above = retail_fit.predict(on_line), retail_fit.predict(above)
+    future = pd.date_range(pd.Timestamp(on_line.last_times[0]), periods=13, freq="MS")[1:]
+    for i, model in enumerate(models):
+        np.testing.assert_allclose(fc_on.mean[i], _prophet_parts(model, future)["yhat"], rtol=1e-9)
+    np.testing.assert_allclose(fc_above.mean, fc_on.mean + c[:, None], rtol=1e-9)
+    for q in QUANTILES:  # same seed, same draws: the whole distribution moves with the trend
+        np.testing.assert_allclose(fc_above.quantiles[q], fc_on.quantiles[q] + c[:, None], rtol=1e-9)
+    # predict is pure: the fitted parameters and the forecast from the training data are kept
+    for model, saved in zip(models, params):
+        for k, v in saved.items():
+            np.testing.assert_array_equal(model.params[k], v)
+    np.testing.assert_array_equal(retail_fit.predict(train).mean, before.mean)
+    dates = pd.date_range(pd.Timestamp(train.last_times[0]), periods=13, freq="MS")[1:]
+    np.testing.assert_allclose(before.mean[0], _prophet_parts(models[0], dates)["yhat"], rtol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside Prophet.predict
+def test_multiplicative_reanchoring_moves_the_trend(retail) -> None:
+    """In multiplicative mode the trend moves, so the shift scales with each month's
+    seasonal factor: yhat = (trend + c) * (1 + multiplicative terms)."""
+    train, _ = retail
+    task = Task(horizon=6, season=12, n_jobs=1)
+    learner = ProphetLearner(seasonality_mode="multiplicative", uncertainty_samples=0)
+    learner.fit(train.take(np.array([0])), task)
+    model = learner.states_[0].model
+    one = train.take(np.array([0]))
+    c = 0.15 * one.y[-12:].mean()
+
+    def moved(i, dates):
+        parts = model.predict(pd.DataFrame({"ds": dates}))
+        return (parts["trend"] + c) * (1 + parts["multiplicative_terms"]) + parts["additive_terms"]
+
+    newer = _extended(one, lambda i, d: moved(i, d).to_numpy(), months=9)
+    future = pd.date_range(pd.Timestamp(newer.last_times[0]), periods=7, freq="MS")[1:]
+    np.testing.assert_allclose(learner.predict(newer).mean[0], moved(0, future), rtol=1e-9)
 
 
 def _au_counts(dates: pd.DatetimeIndex) -> np.ndarray:

@@ -16,13 +16,20 @@ a :class:`~tsauto.core.exceptions.DataValidationError`). Per series:
   draws (seeded by ``task.random_state``), the mean is Prophet's ``yhat``; forecasts and
   quantiles are clipped at zero when the history is non-negative.
 
-Forecasting from a newer history does not refit: Prophet has no filter, so the fitted model
-forecasts the ``horizon`` dates after the end of the history it is given (its trend extrapolated
-to those dates). Observations newer than the fit do not move the forecast.
+Forecasting from a newer history does not refit, but it uses the new observations: Prophet has
+no filter, so the trend is re-anchored on them. With every fitted parameter kept (growth rate,
+changepoints, seasonalities, holiday and regressor effects), the trend's offset ``m`` is moved by
+the weighted least-squares shift that best fits the observations newer than the fit (weights
+halving every ``max(season, 3)`` observations back from the newest; in multiplicative mode the
+shift is weighted by each date's seasonal factor), and the model forecasts the ``horizon``
+dates after the end of that history. From the training history (nothing newer) the forecast
+is the fitted model's own. Cost: one in-sample evaluation of the new dates (a few milliseconds
+per series), no optimisation.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
 from contextlib import contextmanager
@@ -57,6 +64,7 @@ class ProphetState:
     model: Any  # prophet.Prophet
     exog_used: np.ndarray | None  # bool mask over the known-future covariates
     holiday_counts: tuple[str, ...]  # countries whose per-period holiday count is a regressor
+    fit_end: np.datetime64 | None = None  # last date seen at fit (None: read the model's history)
 
 
 class ProphetLearner(LocalLearner):
@@ -193,7 +201,7 @@ class ProphetLearner(LocalLearner):
         with _quiet():
             model.fit(frame)
         model.stan_fit = None  # the optimiser's output files: not needed to forecast
-        return ProphetState(model, exog_used, holiday_counts)
+        return ProphetState(model, exog_used, holiday_counts, ds[-1].to_datetime64())
 
     # -- predict -----------------------------------------------------------------------------
 
@@ -210,26 +218,24 @@ class ProphetLearner(LocalLearner):
     def _forecast_one(
         self, state: ProphetState, series: SeriesData, task: Task
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
-        model = state.model
         dates = pd.date_range(
             pd.Timestamp(series.times[-1]), periods=task.horizon + 1, freq=self.freq_
         )[1:]
-        frame = pd.DataFrame({"ds": dates})
-        if state.exog_used is not None:
-            if series.future_exog is None:
-                raise ValueError("the model uses known-future covariates: pass their values")
-            values = np.nan_to_num(series.future_exog)
-            for j in np.flatnonzero(state.exog_used):
-                frame[f"known_future_{j}"] = values[:, j]
-        for country in state.holiday_counts:
-            frame[f"holidays_{country}"] = holiday_features(
-                dates.to_numpy(), country, self.freq_
-            )[:, 0]
+        if state.exog_used is not None and series.future_exog is None:
+            raise ValueError("the model uses known-future covariates: pass their values")
+        frame = self._frame(state, dates, series.future_exog)
+        newer = self._newer(state, series)  # observations after the fit: re-anchor on them
+        both = pd.concat([newer, frame], ignore_index=True) if len(newer) else frame
         with _quiet():
-            mean = _point_forecast(model, frame)
+            trend, factor, additive = _components(state.model, both)
+            k = len(newer)
+            shift = _trend_shift(
+                series.y[len(series.y) - k :], trend[:k], factor[:k], additive[:k], task.season
+            )
+            mean = (trend[k:] + shift) * factor[k:] + additive[k:]
             draws = None
-            if task.quantiles and model.uncertainty_samples:
-                draws = _draws(model, frame, task.random_state)
+            if task.quantiles and state.model.uncertainty_samples:
+                draws = _draws(_shifted(state.model, shift), frame, task.random_state)
         quantiles = {
             q: mean.copy() if draws is None else np.quantile(draws, q, axis=1)
             for q in task.quantiles
@@ -238,6 +244,59 @@ class ProphetLearner(LocalLearner):
             mean = np.maximum(mean, 0.0)
             quantiles = {q: np.maximum(v, 0.0) for q, v in quantiles.items()}
         return mean, quantiles
+
+    def _frame(
+        self, state: ProphetState, dates: pd.DatetimeIndex, exog: np.ndarray | None
+    ) -> pd.DataFrame:
+        """Prophet's input for ``dates``: the regressors used at fit (covariates ``exog``,
+        rows aligned with ``dates``, and holiday counts)."""
+        frame = pd.DataFrame({"ds": dates})
+        if state.exog_used is not None:
+            values = np.nan_to_num(exog)
+            for j in np.flatnonzero(state.exog_used):
+                frame[f"known_future_{j}"] = values[:, j]
+        for country in state.holiday_counts:
+            frame[f"holidays_{country}"] = holiday_features(
+                dates.to_numpy(), country, self.freq_
+            )[:, 0]
+        return frame
+
+    def _newer(self, state: ProphetState, series: SeriesData) -> pd.DataFrame:
+        """Prophet's input at the observations of ``series`` after the last date of the fit
+        (the last rows of the series; none when it ends where the fit did, or earlier)."""
+        fit_end = state.fit_end
+        if fit_end is None:  # a state pickled before fit_end was kept
+            fit_end = state.model.history_dates.iloc[-1].to_datetime64()
+        times = pd.DatetimeIndex(series.times)
+        k = int(np.sum(times > pd.Timestamp(fit_end)))
+        if k == 0:
+            return pd.DataFrame()
+        exog = series.exog[len(times) - k :] if state.exog_used is not None else None
+        return self._frame(state, times[len(times) - k :], exog)
+
+
+def _trend_shift(
+    y: np.ndarray, trend: np.ndarray, factor: np.ndarray, additive: np.ndarray, season: int
+) -> float:
+    """The shift of Prophet's trend that best fits the observations ``y`` (weighted least
+    squares with every other parameter fixed: ``y ≈ (trend + shift) * factor + additive``);
+    weights halve every ``max(season, 3)`` observations back from the newest. 0 for no ``y``."""
+    if len(y) == 0:
+        return 0.0
+    residual = y - (trend * factor + additive)
+    weight = 0.5 ** ((len(y) - 1 - np.arange(len(y))) / max(season, 3))
+    shift = np.sum(weight * factor * residual) / np.sum(weight * factor**2)
+    return float(shift) if np.isfinite(shift) else 0.0
+
+
+def _shifted(model: Any, shift: float) -> Any:
+    """``model`` with its trend moved by ``shift`` (target units): a shallow copy whose offset
+    parameter ``m`` (in Prophet's scaled units) is moved; ``model`` itself is unchanged."""
+    if shift == 0:
+        return model
+    moved = copy.copy(model)
+    moved.params = {**model.params, "m": model.params["m"] + shift / model.y_scale}
+    return moved
 
 
 @contextmanager
@@ -277,11 +336,18 @@ def _holiday_frame(countries: tuple[str, ...], first_year: int, last_year: int) 
 
 def _point_forecast(model: Any, frame: pd.DataFrame) -> np.ndarray:
     """Prophet's ``yhat`` without its interval sampling."""
+    trend, factor, additive = _components(model, frame)
+    return trend * factor + additive
+
+
+def _components(model: Any, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prophet's trend, multiplicative factor (1 + multiplicative terms) and additive terms at
+    the dates of ``frame``: ``yhat = trend * factor + additive``."""
     df = model.setup_dataframe(frame.copy())
-    trend = model.predict_trend(df)
+    trend = np.asarray(model.predict_trend(df), dtype=np.float64)
     parts = model.predict_seasonal_components(df)
-    yhat = trend * (1 + parts["multiplicative_terms"]) + parts["additive_terms"]
-    return np.asarray(yhat, dtype=np.float64)
+    factor = 1.0 + parts["multiplicative_terms"].to_numpy(np.float64)
+    return trend, factor, parts["additive_terms"].to_numpy(np.float64)
 
 
 def _draws(model: Any, frame: pd.DataFrame, seed: int) -> np.ndarray:
