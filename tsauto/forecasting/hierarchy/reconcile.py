@@ -31,7 +31,7 @@ from typing import Sequence, Union
 import numpy as np
 from scipy import sparse
 
-from tsauto.forecasting.hierarchy.covariance import ResidualNoise, shrunk_covariance
+from tsauto.forecasting.hierarchy.covariance import ResidualCovariance
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
 
 METHODS = ("bottom_up", "top_down", "middle_out", "ols", "wls_struct", "wls_var", "mint_shrink")
@@ -86,29 +86,28 @@ class Reconciler:
         S, spec = _structure(hierarchy)
         n = S.shape[0]
         self.S_, self.n_aggregates_ = S, n - S.shape[1]
-        if residuals is not None:
-            residuals = _rows(residuals, n, "residuals")
-        self.noise_ = None if residuals is None else ResidualNoise.from_residuals(residuals)
         if self.method in NEEDS_RESIDUALS and residuals is None:
             raise ValueError(f"method={self.method!r} needs residuals= (n_nodes x T).")
+        est = None if residuals is None else ResidualCovariance.from_residuals(_rows(residuals, n, "residuals"))
+        self.noise_ = None if est is None else est.noise()
         if self.method in MINT:
-            self.gain_ = _mint_gain(S, self.n_aggregates_, self._weights(S, residuals))
+            self.gain_ = _mint_gain(S, self.n_aggregates_, self._weights(S, est))
         elif self.method in ("top_down", "middle_out"):
             self._fit_split(S, spec, history)
         return self
 
     # ------------------------------------------------------------------ fitting
 
-    def _weights(self, S: sparse.csr_matrix, residuals: np.ndarray | None) -> np.ndarray:
+    def _weights(self, S: sparse.csr_matrix, est: ResidualCovariance | None) -> np.ndarray:
         """``W``: a vector (its diagonal) or a dense matrix."""
         if self.method == "ols":
             return np.ones(S.shape[0])
         if self.method == "wls_struct":
             return np.asarray(S.sum(axis=1), float).ravel() + self.ridge
         if self.method == "wls_var":
-            return np.nanmean(residuals**2, axis=1) + self.ridge
-        w, self.lambda_ = shrunk_covariance(residuals, self.ridge)
-        return w
+            return est.mean_square + self.ridge
+        self.lambda_ = est.lam
+        return est.shrunk(self.ridge)
 
     def _fit_split(self, S: sparse.csr_matrix, spec: HierarchySpec | None, history) -> None:
         if self.proportions not in PROPORTIONS:
@@ -134,7 +133,8 @@ class Reconciler:
         if history is None:
             raise ValueError(f"proportions={self.proportions!r} needs history= (n_nodes x T actuals).")
         bottom = np.nan_to_num(_rows(history, S.shape[0], "history")[self.n_aggregates_:])
-        node = (S[self.parent_] @ bottom) if len(bottom) else bottom
+        tops, which = np.unique(self.parent_, return_inverse=True)
+        node = np.asarray(S[tops] @ bottom)[which]  # each series' top node, over time
         if self.proportions == "average_proportions":
             shares = np.divide(bottom, node, out=np.full_like(bottom, np.nan), where=node > 0)
             seen = ~np.isnan(shares).all(axis=1)
