@@ -203,15 +203,38 @@ def _matrix(out: pd.DataFrame, data: Data, value: str) -> tuple[np.ndarray, int]
     return mat, int(np.isnan(mat).any(axis=1).sum())
 
 
+class _FittedLine(logging.Handler):
+    """Keeps the Forecaster's "fitted ..." log line: which model the default chose."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if msg.startswith("fitted"):
+            self.lines.append(msg)
+
+
 def run_tsauto(data: Data, budget: float | None) -> tuple[np.ndarray, str]:
     import tsauto
 
     kw = {} if budget is None else {"time_budget": budget}
     fc = tsauto.Forecaster(target=data.target, time=data.time, ids=data.ids,
                            horizon=data.horizon, **kw)
-    out = fc.fit(data.train).predict()
+    logger, capture = logging.getLogger("tsauto.forecasting.forecaster"), _FittedLine()
+    level = logger.level
+    logger.addHandler(capture)
+    logger.setLevel(logging.INFO)
+    try:
+        out = fc.fit(data.train).predict()
+    finally:
+        logger.removeHandler(capture)
+        logger.setLevel(level)
     mat, missing = _matrix(out, data, "forecast")
-    return mat, f"{missing} series without a forecast" if missing else ""
+    notes = [f"{missing} series without a forecast"] if missing else []
+    notes += [line[:160] for line in capture.lines[-1:]]
+    return mat, "; ".join(notes)
 
 
 def _sf_frame(data: Data) -> pd.DataFrame:
@@ -467,13 +490,11 @@ def main(argv=None) -> None:
         }
         text = dataset_table(entries[name])
         print(text, flush=True)
-        if not args.no_write:
+        if not args.no_write:  # after every data set, so a run cut short keeps what it did
             save_store(store)
             write_section(f"bench_suite_{mode}_{name}", text)
-    summary = summary_table(entries, mode)
-    print(summary)
-    if not args.no_write:
-        write_section(f"bench_suite_{mode}", summary)
+            write_section(f"bench_suite_{mode}", summary_table(entries, mode))
+    print(summary_table(entries, mode))
 
 
 if __name__ == "__main__":
