@@ -10,6 +10,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -232,9 +233,12 @@ def test_m1() -> None:
     assert train["ds"].min() == pd.Timestamp("0001-01-01")  # dummy calendars are kept
     assert train["y"].notna().all() and test["y"].notna().all()
     info = info.set_index("unique_id")
-    assert train.groupby("unique_id").size().sort_index().equals(info["n"].sort_index().rename(None))
-    assert test.groupby("unique_id").size().sort_index().equals(info["h"].sort_index().rename(None))
-    assert info["period"].value_counts().to_dict() == {"MONTHLY": 617, "QUARTERLY": 203, "YEARLY": 181}
+    n_train, n_test = train.groupby("unique_id").size(), test.groupby("unique_id").size()
+    np.testing.assert_array_equal(n_train.sort_index().to_numpy(), info["n"].sort_index())
+    np.testing.assert_array_equal(n_test.sort_index().to_numpy(), info["h"].sort_index().to_numpy())
+    assert (n_train.sort_index().index == info.sort_index().index).all()
+    counts = info["period"].value_counts().to_dict()
+    assert counts == {"MONTHLY": 617, "QUARTERLY": 203, "YEARLY": 181}
     for period, spec in ds.M1_INFO.items():
         tr, te, inf = ds.load_m1(period)  # type: ignore[arg-type]
         assert set(inf["period"]) == {spec["period"]} and set(inf["h"]) == {spec["horizon"]}

@@ -31,11 +31,13 @@ def test_segmented_fills_match_pandas(lengths: list[int], data) -> None:
     indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     n = int(indptr[-1])
     assume(n > 0)  # pandas cannot transform an empty frame
-    cells = data.draw(st.lists(st.one_of(st.none(), st.floats(-5, 5)), min_size=2 * n, max_size=2 * n))
+    cell = st.one_of(st.none(), st.floats(-5, 5))
+    cells = data.draw(st.lists(cell, min_size=2 * n, max_size=2 * n))
     values = np.array([np.nan if c is None else c for c in cells], dtype=float).reshape(n, 2)
     for how, fill in (("ffill", segmented_ffill), ("bfill", segmented_bfill)):
         np.testing.assert_array_equal(fill(values, indptr), _grouped(values, indptr, how))
-        np.testing.assert_array_equal(fill(values[:, 0], indptr), _grouped(values[:, 0], indptr, how))
+        column = values[:, 0]
+        np.testing.assert_array_equal(fill(column, indptr), _grouped(column, indptr, how))
 
 
 def _walmart_with_features(stores: list[int]) -> pd.DataFrame:

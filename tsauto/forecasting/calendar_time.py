@@ -130,7 +130,7 @@ def calendar_note(values: pd.Series, name: str) -> str | None:
 
 
 def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
-    """Parsed timestamps of a later table in the unit chosen at fit (an error if they do not fit)."""
+    """Parsed timestamps of a later table in the unit chosen at fit (an error if they cannot)."""
     if time_unit(values) == unit:
         return values
     if unit == "ns" and (values.min() < SAFE_NS[0] or values.max() >= SAFE_NS[1]):
