@@ -47,6 +47,19 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--known-future", help="comma-separated known-future covariate columns")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--quantiles", help="comma-separated quantile levels, e.g. 0.1,0.9")
+    p.add_argument("--metric", default="mase", help="validation metric (mase, smape, wape, ...)")
+    p.add_argument("--time-budget", type=float, help="seconds for search, ensemble and refit")
+    p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
+    p.add_argument("--exclude", help="comma-separated learners never to try")
+    p.add_argument("--no-ensemble", action="store_true", help="keep the best trial alone")
+    p.add_argument("--partition-by", help="comma-separated columns: one model per partition")
+    p.add_argument("--aggregate", choices=["sum", "mean", "min", "max"],
+                   help="roll duplicate rows up to --freq")
+    p.add_argument("--fill", default="interpolate", choices=["interpolate", "zero", "ffill"],
+                   help="rule to impute missing targets")
+    p.add_argument("--short-series", default="auto", choices=["auto", "pad", "drop"],
+                   help="series too short for a learner: seasonal naive, pad or drop")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (-1: all cores)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
@@ -118,6 +131,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
 
 def _forecaster(args: argparse.Namespace):
     from tsauto.forecasting.forecaster import Forecaster
+    from tsauto.forecasting.options import ComputeOptions, DataOptions, SearchOptions
 
     holidays = _list(args.holidays)
     return Forecaster(
@@ -125,12 +139,26 @@ def _forecaster(args: argparse.Namespace):
         time=args.time,
         ids=_list(args.ids),
         horizon=args.horizon,
-        freq=args.freq,
         holidays=holidays[0] if holidays and len(holidays) == 1 else holidays,
         known_future=_list(args.known_future),
         learners="auto" if args.learners == "auto" else _list(args.learners),
         quantiles=_floats(args.quantiles),
-        n_jobs=args.n_jobs,
+        metric=args.metric,
+        time_budget=args.time_budget,
+        partition_by=_list(args.partition_by),
+        data=DataOptions(
+            freq=args.freq,
+            aggregate=args.aggregate,
+            fill=args.fill,
+            short_series=args.short_series,
+        ),
+        search=SearchOptions(
+            max_trials=args.max_trials,
+            ensemble=not args.no_ensemble,
+            exclude=tuple(_list(args.exclude) or ()),
+            random_state=args.seed,
+        ),
+        compute=ComputeOptions(n_jobs=args.n_jobs),
     )
 
 

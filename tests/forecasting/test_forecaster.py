@@ -114,12 +114,12 @@ def test_short_series_fall_back_to_seasonal_naive(split) -> None:
     fb = fc.fallbacks_
     assert len(fb) == 1 and fb["Industry"].iloc[0] == first
     assert "seasonal_naive" in fb["reason"].iloc[0]
-    dropped = Forecaster(**KW, short_series="drop").fit(df).predict()
+    dropped = Forecaster(**KW, data={"short_series": "drop"}).fit(df).predict()
     assert len(dropped) == 11 * 6
 
 
 def test_several_learners_are_compared_on_a_leaderboard(split) -> None:
-    fc = Forecaster(**KW, learners=["lightgbm", "seasonal_naive", "naive"], ensemble=False)
+    fc = Forecaster(**KW, learners=["lightgbm", "seasonal_naive", "naive"], search={"ensemble": False})
     board = fc.fit(split[0]).leaderboard()
     assert sorted(board["learner"]) == ["lightgbm", "naive", "seasonal_naive"]
     assert (board["status"] == "ok").all()

@@ -20,7 +20,7 @@ from tsauto.forecasting.learners.base import Task
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback
-from tsauto.forecasting.metrics import lagged_difference_mean
+from tsauto.forecasting.metrics import mase_scale, overall_score, window_table
 from tsauto.forecasting.splitters import RollingOriginSplitter
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,8 @@ class FoldResults:
     forecast: np.ndarray
     baseline: np.ndarray  # seasonal naive from the same cutoff
     quantiles: dict[float, np.ndarray]
-    scale: np.ndarray  # MASE scale of the series' training part, per cell
+    scale: np.ndarray  # MASE scale of the series' training part, per cell (nan: undefined)
+    scale_sq: np.ndarray  # RMSSE scale, per cell
     train_length: np.ndarray  # observations the model was trained on, per cell
     fallback: np.ndarray  # reason the main learner did not forecast the cell ('' if it did)
     fit_time: float
@@ -85,7 +86,8 @@ def cross_validate(
         fit_time += t1 - t0
         predict_time += t2 - t1
         baseline, _ = seasonal_naive_forecast(train, h, task.season)
-        scale = _mase_scale(train, task.season)
+        scale = mase_scale(train.y, train.indptr, task.season)
+        scale_sq = mase_scale(train.y, train.indptr, task.season, power=2)
         keep = valid & ~routed.dropped[:, None]
         rows_i, steps_i = np.nonzero(keep)
         parts.append(
@@ -100,6 +102,7 @@ def cross_validate(
                 "baseline": baseline[rows_i, steps_i],
                 "quantiles": {q: v[rows_i, steps_i] for q, v in routed.forecast.quantiles.items()},
                 "scale": scale[rows_i],
+                "scale_sq": scale_sq[rows_i],
                 "train_length": fold.train_lengths[present][rows_i],
                 "fallback": routed.reason[rows_i],
             }
@@ -125,46 +128,6 @@ def cross_validate(
     )
 
 
-def _mase_scale(panel: Panel, season: int) -> np.ndarray:
-    """Mean absolute seasonal difference of each series' history (M4 MASE denominator)."""
-    lag = np.where(panel.lengths > season, season, 1)
-    return lagged_difference_mean(panel.y, panel.indptr, lag)
-
-
-SEARCH_METRICS = ("mase", "smape", "wape", "rmsse", "mae", "rmse")
-
-
-def window_scores(
-    metric: str, actual: np.ndarray, forecast: np.ndarray, window: np.ndarray, scale: np.ndarray
-) -> np.ndarray:
-    """``metric`` per forecast window (a series at a cutoff), vectorised over all windows.
-
-    ``window`` numbers the windows 0..n-1 for every cell; ``scale`` is the MASE scale of each
-    cell's series at its cutoff. WAPE is returned as one global value.
-    """
-    err = actual - forecast
-    count = np.bincount(window).astype(np.float64)
-    mean = lambda v: np.bincount(window, weights=v) / count  # noqa: E731
-    if metric in ("mase", "mae"):
-        mae = mean(np.abs(err))
-        if metric == "mae":
-            return mae
-        s = mean(scale)
-        return np.divide(mae, s, out=np.full_like(mae, np.nan), where=s > 0)
-    if metric in ("rmse", "rmsse"):
-        rmse = np.sqrt(mean(err * err))
-        if metric == "rmse":
-            return rmse
-        s = mean(scale)
-        return np.divide(rmse, s, out=np.full_like(rmse, np.nan), where=s > 0)
-    if metric == "smape":
-        denom = np.abs(actual) + np.abs(forecast)
-        return mean(np.divide(200 * np.abs(err), denom, out=np.zeros_like(err), where=denom > 0))
-    if metric == "wape":
-        return np.array([np.abs(err).sum() / max(np.abs(actual).sum(), 1e-12)])
-    raise ValueError(f"metric {metric!r} is not one of {SEARCH_METRICS}")
-
-
 def windows_of(res: FoldResults) -> np.ndarray:
     """Window number (series × fold) of every cell."""
     return np.unique(res.series * (int(res.fold.max()) + 1) + res.fold, return_inverse=True)[1]
@@ -185,3 +148,23 @@ def results_frame(res: FoldResults, panel: Panel) -> pd.DataFrame:
     out["seasonal_naive"] = res.baseline
     out["fallback"] = res.fallback
     return out
+
+
+def backtest_scores(
+    frame: pd.DataFrame, res: FoldResults, panel: Panel, name: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Metrics per series and cutoff, and their means for the model (``name``) and for
+    seasonal naive from the same cutoffs (``summary``)."""
+    window = windows_of(res)
+    first = np.unique(window, return_index=True)[1]
+    keys = frame.iloc[first][[*panel.schema.ids, "cutoff"]].reset_index(drop=True)
+    quantiles = {q: v for q, v in res.quantiles.items()}
+    model = window_table(res.actual, res.forecast, window, res.scale, res.scale_sq, quantiles)
+    base = window_table(res.actual, res.baseline, window, res.scale, res.scale_sq)
+    per_series = pd.concat([keys, model], axis=1)
+    rows = []
+    for label, table, pred in ((name, model, res.forecast), ("seasonal_naive", base, res.baseline)):
+        summary = table.mean().to_dict()
+        summary["wape"] = overall_score("wape", res.actual, pred, window, None)
+        rows.append({"model": label, **summary})
+    return per_series, pd.DataFrame(rows)

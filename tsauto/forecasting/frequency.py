@@ -102,8 +102,9 @@ def detect_seasonality(
     With ``candidates`` (from the frequency) each is kept when its autocorrelation is
     significant (the 90 % test of the M4 benchmarks) in at least a third of the sampled series
     long enough to show it. Without candidates (integer time steps) the autocorrelation of the
-    differenced series, averaged over the sample, is scanned up to lag 400: the primary period
-    is the shortest strong peak, and a multiple of it that stands above its neighbouring
+    differenced series, averaged over the sample, is scanned up to lag 400: a peak counts when it
+    passes a Bonferroni-corrected 5 % bound over the lags scanned and shows again at its double
+    (chance peaks do neither); the primary period is the shortest strong peak, and a multiple of it that stands above its neighbouring
     multiples (a week of 24 hours: 168) is returned second.
     """
     lengths = np.diff(indptr)
@@ -140,11 +141,17 @@ def detect_seasonality(
     if usable < 4:
         return []
     score = acf_all[:, : usable + 1].mean(axis=0)
-    limit = 1.645 / np.sqrt(np.median(n))
+    # every lag up to `usable` is a test: a Bonferroni bound keeps chance peaks (a random walk
+    # scanned over 400 lags shows several at the 10 % level) from becoming periods
+    limit = _norm_quantile(1 - 0.05 / usable) / np.sqrt(np.median(n) * len(acfs))
+    limit = max(limit, 0.05)
     peaks = [
         m
         for m in range(2, usable)
-        if score[m] > limit and score[m] >= score[m - 1] and score[m] >= score[m + 1]
+        if score[m] > limit
+        and score[m] >= score[m - 1]
+        and score[m] >= score[m + 1]
+        and (2 * m > usable or score[2 * m] > limit / 2)  # a period repeats at its double
     ]
     if not peaks:
         return []
@@ -159,6 +166,12 @@ def detect_seasonality(
             out.append(m)
             break
     return out
+
+
+def _norm_quantile(p: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(p))
 
 
 def _acf(x: np.ndarray, max_lag: int) -> np.ndarray | None:

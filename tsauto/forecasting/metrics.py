@@ -68,22 +68,11 @@ def _mean(x: np.ndarray) -> float:
 
 
 def _naive_scale(insample: ArrayLike, season: int, power: int) -> float:
-    """Mean of |x[t] - x[t-season]|**power over the in-sample series, with M4 fallbacks.
-
-    A series not longer than ``season`` uses ``season=1``; a zero scale falls back to
-    ``season=1``; if that is zero too (or the series has fewer than 2 points), returns nan.
-    """
+    """:func:`mase_scale` of one series (nan where undefined)."""
     x = _vector(insample, "insample")
     if season < 1:
         raise ValueError(f"season must be >= 1, got {season}")
-    if x.size <= season:
-        season = 1
-    for m in dict.fromkeys((season, 1)):
-        diffs = np.abs(x[m:] - x[:-m]) ** power
-        scale = _mean(diffs)
-        if scale > 0:
-            return scale
-    return float("nan")
+    return float(mase_scale(x, np.array([0, x.size]), season, power)[0])
 
 
 # --------------------------------------------------------------------------- point metrics
@@ -138,8 +127,7 @@ def pinball(y: ArrayLike, q_pred: ArrayLike, q: float) -> float:
     if not 0.0 < q < 1.0:
         raise ValueError(f"quantile level q must lie strictly between 0 and 1, got {q}")
     y, q_pred = _pair(y, q_pred, "q_pred")
-    diff = y - q_pred
-    return _mean(np.maximum(q * diff, (q - 1.0) * diff))
+    return _mean(pinball_terms(y, q_pred, q))
 
 
 def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
@@ -390,74 +378,116 @@ def evaluate(
             )
 
     keys = [*ids, "cutoff"] if has_cutoff else ids
-    y = frame["actual"].to_numpy(dtype=float)
-    f = frame["forecast"].to_numpy(dtype=float)
-    err = y - f
-    nonzero = y != 0
-    rows = frame[keys].copy()
-    rows["_ae"] = np.abs(err)
-    rows["_se"] = err**2
-    safe_y = np.where(nonzero, np.abs(y), 1.0)
-    rows["_ape"] = np.where(nonzero, 100.0 * np.abs(err) / safe_y, np.nan)
-    rows["_sape"] = _smape_terms(y, f)
-    rows["_absy"] = np.abs(y)
-    metric_cols: list[str] = []
-    if qcols:
-        losses = [
-            np.maximum(q * (y - qp), (q - 1.0) * (y - qp))
-            for q, qp in ((q, frame[c].to_numpy(dtype=float)) for q, c in qcols.items())
-        ]
-        rows["_pinball"] = np.mean(losses, axis=0)
-        pair = _interval_pair(list(qcols))
-        if pair is not None:
-            lo = frame[qcols[pair[0]]].to_numpy(dtype=float)
-            hi = frame[qcols[pair[1]]].to_numpy(dtype=float)
-            rows["_cover"] = ((y >= lo) & (y <= hi)).astype(float)
-
-    grouped = rows.groupby(keys, sort=True, dropna=False)
-    sums = grouped[["_ae", "_se", "_absy"]].sum()
-    means = grouped.mean()  # NaN-skipping: mape ignores y == 0 rows
-    out = pd.DataFrame(index=sums.index)
+    groups = frame.groupby(keys, sort=True, dropna=False)
+    window = groups.ngroup().to_numpy()
+    index = groups.size().index
+    n = len(index)
+    scale_abs = scale_sq = np.full(n, np.nan)
     if any(m in _SCALED_METRICS for m in metrics):
         getter = _insample_getter(insample, has_cutoff)
-        scale_abs = np.empty(len(out))
-        scale_sq = np.empty(len(out))
-        for i, group_key in enumerate(out.index):
+        scale_abs, scale_sq = np.empty(n), np.empty(n)
+        for i, group_key in enumerate(index):
             parts = group_key if isinstance(group_key, tuple) else (group_key,)
             series_parts, cutoff = (parts[:-1], parts[-1]) if has_cutoff else (parts, None)
-            key = series_parts[0] if len(ids) == 1 else tuple(series_parts)
-            values = getter(key, cutoff)
+            values = getter(series_parts[0] if len(ids) == 1 else tuple(series_parts), cutoff)
             scale_abs[i] = _naive_scale(values, season, power=1)
             scale_sq[i] = _naive_scale(values, season, power=2)
-    for name in metrics:
-        if name == "mae":
-            out[name] = means["_ae"]
-        elif name == "rmse":
-            out[name] = np.sqrt(means["_se"])
-        elif name == "mape":
-            out[name] = means["_ape"]
-        elif name == "smape":
-            out[name] = means["_sape"]
-        elif name == "wape":
-            out[name] = sums["_ae"] / sums["_absy"].where(sums["_absy"] > 0)
-        elif name == "mase":
-            out[name] = means["_ae"] / scale_abs
-        elif name == "rmsse":
-            out[name] = np.sqrt(means["_se"] / scale_sq)
-        metric_cols.append(name)
-    if "_pinball" in rows:
-        out["pinball"] = means["_pinball"]
-        metric_cols.append("pinball")
-    if "_cover" in rows:
-        out["coverage"] = means["_cover"]
-        metric_cols.append("coverage")
-
-    per_series = out.reset_index()
-    aggregate = out[metric_cols].mean().to_frame().T
-    if "wape" in metric_cols:
-        total = rows["_absy"].sum()
-        aggregate["wape"] = rows["_ae"].sum() / total if total > 0 else np.nan
+    y = frame["actual"].to_numpy(dtype=float)
+    quants = {q: frame[c].to_numpy(dtype=float) for q, c in qcols.items()}
+    out = window_table(
+        y, frame["forecast"].to_numpy(dtype=float), window, scale_abs[window], scale_sq[window],
+        quants, metrics,
+    )
+    per_series = pd.concat([index.to_frame(index=False), out], axis=1)
+    aggregate = out.mean().to_frame().T
+    if "wape" in out:
+        aggregate["wape"] = overall_score("wape", y, frame["forecast"].to_numpy(dtype=float), window, None)
     return per_series, aggregate.reset_index(drop=True)
+
+
+SEARCH_METRICS = ("mase", "smape", "wape", "rmsse", "mae", "rmse", "mape")
+
+
+def window_scores(
+    metric: str, actual: np.ndarray, forecast: np.ndarray, window: np.ndarray, scale: np.ndarray | None
+) -> np.ndarray:
+    """``metric`` per forecast window (a series at a cutoff), vectorised over all windows.
+
+    ``window`` numbers the windows 0..n-1 for every cell; ``scale`` is the :func:`mase_scale`
+    (``power=2`` for rmsse) of each cell's series at its cutoff. Undefined values are nan.
+    """
+    err = actual - forecast
+    count = np.bincount(window).astype(np.float64)
+
+    def mean(v: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        if where is None:
+            return np.bincount(window, weights=v, minlength=count.size) / count
+        c = np.bincount(window[where], minlength=count.size).astype(np.float64)
+        total = np.bincount(window[where], weights=v[where], minlength=count.size)
+        return np.divide(total, c, out=np.full(count.size, np.nan), where=c > 0)
+
+    if metric in ("mae", "mase"):
+        value = mean(np.abs(err))
+    elif metric in ("rmse", "rmsse"):
+        value = mean(err * err)
+    elif metric == "smape":
+        return mean(_smape_terms(actual, forecast))
+    elif metric == "mape":
+        nonzero = actual != 0
+        ape = np.divide(100 * np.abs(err), np.abs(actual), out=np.zeros_like(err), where=nonzero)
+        return mean(ape, nonzero)
+    elif metric == "wape":
+        total = np.bincount(window, weights=np.abs(actual), minlength=count.size)
+        sae = np.bincount(window, weights=np.abs(err), minlength=count.size)
+        return np.divide(sae, total, out=np.full(count.size, np.nan), where=total > 0)
+    else:
+        raise ValueError(f"metric {metric!r} is not one of {SEARCH_METRICS}")
+    if metric in ("mase", "rmsse"):
+        value = value / mean(scale)
+    return np.sqrt(value) if metric in ("rmse", "rmsse") else value
+
+
+def overall_score(
+    metric: str, actual: np.ndarray, forecast: np.ndarray, window: np.ndarray, scale: np.ndarray | None
+) -> float:
+    """One number for a set of windows: the mean over windows (nan skipped), except ``wape``,
+    which sums errors and actuals over all cells."""
+    if metric == "wape":
+        total = float(np.abs(actual).sum())
+        return float(np.abs(actual - forecast).sum() / total) if total > 0 else float("nan")
+    scores = window_scores(metric, actual, forecast, window, scale)
+    return float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")
+
+
+def window_table(
+    actual: np.ndarray,
+    forecast: np.ndarray,
+    window: np.ndarray,
+    scale: np.ndarray,
+    scale_sq: np.ndarray,
+    quantiles: dict[float, np.ndarray] | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+) -> pd.DataFrame:
+    """Every metric per window (rows 0..n-1): the point metrics, and with quantile forecasts
+    ``pinball`` (mean over levels) and ``coverage`` of the outermost symmetric pair."""
+    out = {}
+    for name in metrics:
+        out[name] = window_scores(name, actual, forecast, window, scale_sq if name == "rmsse" else scale)
+    if quantiles:
+        count = np.bincount(window).astype(np.float64)
+        levels = sorted(quantiles)
+        loss = np.mean([pinball_terms(actual, quantiles[q], q) for q in levels], axis=0)
+        out["pinball"] = np.bincount(window, weights=loss, minlength=count.size) / count
+        pair = _interval_pair(levels)
+        if pair is not None:
+            inside = (actual >= quantiles[pair[0]]) & (actual <= quantiles[pair[1]])
+            out["coverage"] = np.bincount(window, weights=inside, minlength=count.size) / count
+    return pd.DataFrame(out)
+
+
+def pinball_terms(y: np.ndarray, q_pred: np.ndarray, q: float) -> np.ndarray:
+    """Pinball loss of every cell at quantile level ``q``."""
+    return np.maximum(q * (y - q_pred), (q - 1.0) * (y - q_pred))
 
 
 def lagged_difference_mean(
@@ -477,3 +507,31 @@ def lagged_difference_mean(
     count = np.bincount(codes[rows], minlength=len(lengths)).astype(np.float64)
     total = np.bincount(codes[rows], weights=diff, minlength=len(lengths))
     return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+
+
+def mase_scale(y: np.ndarray, indptr: np.ndarray, season: int, power: int = 1) -> np.ndarray:
+    """The scale of MASE (``power=1``) and RMSSE (``power=2``) per series: one rule, used by
+    every metric, the search, the backtest and the intervals.
+
+    The mean of ``|y[t] - y[t - m]| ** power`` over the series' history, with ``m = season``
+    when the series is longer than the season, else ``m = 1``; where that mean is zero (a
+    series that repeats its season exactly), ``m = 1``; where that is zero too, or the series
+    has fewer than two points, ``nan``: the scaled error is undefined for that series and left
+    out of averages.
+    """
+    lengths = np.diff(indptr)
+    lag = np.where(lengths > season, season, 1)
+    scale = lagged_difference_mean(y, indptr, lag, power)
+    if season > 1:
+        redo = ~(scale > 0)
+        if redo.any():
+            scale = np.where(redo, lagged_difference_mean(y, indptr, np.ones_like(lag), power), scale)
+    return np.where(scale > 0, scale, np.nan)
+
+
+def normalising_scale(panel, season: int) -> np.ndarray:
+    """A positive unit per series of a panel for scale-free errors (conformal intervals,
+    network inputs): :func:`mase_scale`, else the series' mean absolute value, else 1."""
+    scale = mase_scale(panel.y, panel.indptr, season)
+    level = np.add.reduceat(np.abs(panel.y), panel.indptr[:-1]) / np.maximum(panel.lengths, 1)
+    return np.where(np.isfinite(scale), scale, np.where(level > 0, level, 1.0))

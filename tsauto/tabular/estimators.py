@@ -103,7 +103,8 @@ class _TabularEstimator(ABC):
         from tsauto.core.search import SearchSettings
         from tsauto.tabular.evaluator import TabularEvaluator
         from tsauto.core.leaderboard import leaderboard
-        from tsauto.tabular.search import candidates, run_search
+        from tsauto.core.engine import search_and_refit
+        from tsauto.tabular.search import TabularStrategy, candidates
 
         start = time.monotonic()
         features, y, kinds, found = self._prepare(self._training_table(X, y))
@@ -139,9 +140,9 @@ class _TabularEstimator(ABC):
         )
         executor = Executor(self.n_jobs, self.backend, self.client)
         deadline = None if budget is None else start + budget
-        model, trials, weights, loss = run_search(
-            evaluator, chosen, settings, executor, self.ensemble, deadline
-        )
+        strategy = TabularStrategy(evaluator, executor.threads_per_trial())
+        result = search_and_refit(strategy, chosen, settings, executor, self.ensemble, deadline)
+        model, trials, weights, loss = result.model, result.trials, result.weights, result.loss
         self.model_ = model
         self.metric_ = metric.name
         self.kinds_ = kinds

@@ -1,23 +1,22 @@
-"""Tables on the search core: candidates, search, ensemble selection, refit on all rows.
+"""Tables on the engine: the candidate learners and the task strategy.
 
-The search core (:mod:`tsauto.core.search`) runs the trials; this module hands it the tabular
-learners with their spaces and a :class:`~tsauto.tabular.evaluator.TabularEvaluator`, selects
-the ensemble over the trials' out-of-fold predictions and refits its members on every row.
+The engine (:mod:`tsauto.core.engine`) runs the search, selects the ensemble and refits; this
+module hands it the tabular learners with their spaces and a :class:`TabularStrategy` around
+a :class:`~tsauto.tabular.evaluator.TabularEvaluator`.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import time
+from dataclasses import dataclass
 from typing import Literal, Sequence
 
 import numpy as np
 
-from tsauto.core.executor import Executor
 from tsauto.core.resources import pinned
-from tsauto.core.search import Candidate, Search, SearchSettings, Trial
-from tsauto.core.selection import REFIT_MARGIN, affordable, best_trial, describe, ensemble_weights
+from tsauto.core.search import Candidate, Trial
+from tsauto.core.selection import REFIT_MARGIN
 from tsauto.tabular.checks import Check
 from tsauto.tabular.evaluator import TabularEvaluator
 from tsauto.tabular.learners import LEARNERS, learner
@@ -73,46 +72,35 @@ def candidates(
     return out, checks
 
 
-def run_search(
-    evaluator: TabularEvaluator,
-    candidates: dict[str, Candidate],
-    settings: SearchSettings,
-    executor: Executor,
-    ensemble: bool,
-    deadline: float | None = None,
-) -> tuple[TabularEnsemble, list[Trial], dict[int, float], float]:
-    """Search, select the ensemble over out-of-fold predictions, refit its members on all rows.
+@dataclass
+class TabularStrategy:
+    """Tables for the engine: trials' out-of-fold predictions, their loss, and the refit of
+    the ensemble's members on every row with the threads each trial had."""
 
-    Members are refit best first while their measured fit time fits before ``deadline``; the
-    best trial is always refit. Returns the model, the trials, the weights by trial number and
-    the ensemble's out-of-fold loss.
-    """
-    trials = Search(candidates, evaluator, settings, executor).run()
-    best = best_trial(trials)
-    weights = ensemble_weights(trials, lambda t: t.oof, evaluator.oof_loss, ensemble)
-    by_number = {t.number: t for t in trials}
-    rows = len(evaluator.y)
-    growth = rows / np.mean([len(train) for train, _ in evaluator.splits])  # refit / fold rows
-    per_fit = {
-        n: by_number[n].fit_time / len(evaluator.splits) * growth * REFIT_MARGIN for n in weights
-    }
-    weights = affordable(weights, per_fit, best.number, deadline)
-    loss = evaluator.oof_loss(sum(w * by_number[n].oof for n, w in weights.items()))
-    log.info(
-        "ensemble %s: %s %.4f (best single %.4f)",
-        describe(weights, by_number),
-        evaluator.metric.name,
-        evaluator.metric.to_value(loss),
-        evaluator.metric.to_value(best.score),
-    )
-    # the refit runs with the threads each trial had, so that the trials' times predict it (two
-    # threads next to other busy processes can run many times slower than one)
-    threads = executor.threads_per_trial()
-    t0 = time.monotonic()
-    members = [
-        (w, evaluator.make(by_number[n].learner, by_number[n].params)) for n, w in weights.items()
-    ]
-    with pinned(threads):
-        model = TabularEnsemble(members).fit(evaluator.X, evaluator.y, threads=threads)
-    log.info("refit %d member(s) on %d rows in %.1fs", len(members), rows, time.monotonic() - t0)
-    return model, trials, weights, loss
+    evaluator: TabularEvaluator
+    threads: int = 1
+
+    @property
+    def metric(self) -> str:
+        return self.evaluator.metric.name
+
+    def oof(self, trial: Trial) -> np.ndarray:
+        return trial.oof
+
+    def comparable(self, trial: Trial, best: Trial) -> bool:
+        return True  # every trial predicts every row of the same splits
+
+    def loss(self, best: Trial, prediction: np.ndarray) -> float:
+        return self.evaluator.oof_loss(prediction)
+
+    def refit_seconds(self, trial: Trial) -> float:
+        splits = self.evaluator.splits
+        growth = len(self.evaluator.y) / np.mean([len(train) for train, _ in splits])
+        return trial.fit_time / len(splits) * growth * REFIT_MARGIN
+
+    def refit(self, members: Sequence[tuple[float, Trial]], deadline: float | None) -> TabularEnsemble:
+        # the refit runs with the threads each trial had, so that the trials' times predict it
+        # (two threads next to other busy processes can run many times slower than one)
+        built = [(w, self.evaluator.make(t.learner, t.params)) for w, t in members]
+        with pinned(self.threads):
+            return TabularEnsemble(built).fit(self.evaluator.X, self.evaluator.y, threads=self.threads)

@@ -18,6 +18,7 @@ from tsauto.forecasting.panel import Panel, min_length_split, pad_front
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.base import Forecast, Learner, Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
+from tsauto.forecasting.guards import Guards
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +39,20 @@ class Routed:
 class WithFallback:
     """Wraps a learner; routes too-short series to seasonal naive (or pads/drops them)."""
 
-    def __init__(self, learner: Learner, short_series: ShortSeries = "auto"):
+    def __init__(
+        self, learner: Learner, short_series: ShortSeries = "auto", guards: Guards | None = None
+    ):
         if short_series not in SHORT_SERIES:
             raise DataValidationError(
                 f"short_series={short_series!r}: use one of {SHORT_SERIES}."
             )
         self.learner = learner
         self.short_series = short_series
+        self.guards = guards
 
     def clone(self) -> "WithFallback":
         """The same configuration, unfitted."""
-        return WithFallback(self.learner.clone(), self.short_series)
+        return WithFallback(self.learner.clone(), self.short_series, self.guards)
 
     def describe(self) -> str:
         return self.learner.name
@@ -68,6 +72,16 @@ class WithFallback:
         return self
 
     def predict(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
+        routed = self._route(history, future)
+        if self.guards is None:
+            return routed
+        task = self.learner.task_
+        fc = routed.forecast
+        mean, quantiles, changed = self.guards.apply(history, fc.mean, fc.quantiles, task.season, task.horizon)
+        reason = np.where((routed.reason == "") & (changed != ""), changed, routed.reason)
+        return Routed(Forecast(mean, quantiles), reason, routed.dropped)
+
+    def _route(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
         if self.short_series == "pad":
             history = pad_front(history, self.min_length_)
         long, short = min_length_split(history, self.min_length_)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from types import SimpleNamespace
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,7 +41,9 @@ import numpy as np
 
 from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
+from tsauto.core.arrays import ranges
 from tsauto.forecasting.features.lags import positions
+from tsauto.forecasting.metrics import normalising_scale
 from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
 
 if TYPE_CHECKING:  # torch loads only when a TCN is fitted or used
@@ -403,28 +406,13 @@ def _balance(x: np.ndarray, scale: np.ndarray) -> tuple[float, float]:
 def _series_scale(
     y: np.ndarray, indptr: np.ndarray, lengths: np.ndarray, season: int
 ) -> np.ndarray:
-    """Mean absolute seasonal difference of the first ``lengths`` values of every series.
-
-    Lag 1 where the series is too short for the season or the seasonal difference is zero; the
-    mean absolute value (at least 1) where that is zero too.
-    """
-    n_series = len(lengths)
-    codes = np.repeat(np.arange(n_series), np.diff(indptr))
-    pos = positions(indptr)
-    inside = pos < lengths[codes]
-    level = np.bincount(codes[inside], np.abs(y[inside]), n_series) / np.maximum(lengths, 1)
-    out = np.maximum(level, 1.0)
-    found = np.zeros(n_series, dtype=bool)
-    for lag in (season, 1) if season > 1 else (1,):
-        diff = np.zeros(len(y))
-        diff[lag:] = np.abs(y[lag:] - y[:-lag])
-        ok = inside & (pos >= lag)
-        count = np.bincount(codes[ok], minlength=n_series)
-        mean = np.bincount(codes[ok], diff[ok], n_series) / np.maximum(count, 1)
-        use = ~found & (count > 0) & (mean > 1e-8 * np.maximum(level, 1.0))
-        out[use] = mean[use]
-        found |= use
-    return out
+    """The normalising scale (:func:`~tsauto.forecasting.metrics.normalising_scale`) of the
+    first ``lengths`` values of every series."""
+    head = ranges(indptr[:-1], lengths)
+    sub = SimpleNamespace(
+        y=y[head], indptr=np.concatenate([[0], np.cumsum(lengths)]), lengths=np.asarray(lengths)
+    )
+    return normalising_scale(sub, season)
 
 
 def _norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,39 @@
+"""Seasonal periods found on real series: the real ones, and none invented."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from conftest import shared_file
+
+from tsauto.forecasting.frequency import detect_seasonality
+
+
+def _one(y: np.ndarray) -> list[int]:
+    return detect_seasonality(y, np.array([0, len(y)]), None)
+
+
+def test_no_period_invented_on_yearly_series_on_integer_steps() -> None:
+    path = shared_file("forecasting/m1/M1-train.csv.gz")
+    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
+    train = pd.read_csv(path)
+    yearly = train[train["unique_id"].isin(info.loc[info["period"] == "YEARLY", "unique_id"])]
+    found = [_one(g.to_numpy()) for _, g in yearly.groupby("unique_id")["y"]]
+    invented = sum(1 for f in found if f)
+    assert invented <= 0.02 * len(found), f"{invented} of {len(found)} yearly series got a period"
+
+
+def test_no_period_on_a_random_walk_scanned_over_many_lags() -> None:
+    # the first differences of an M4 weekly series are close to noise over short lags; its
+    # cumulative sum of shuffled differences is a random walk with the same step sizes
+    path = shared_file("forecasting/m4/Weekly-long.csv.gz")
+    df = pd.read_csv(path)
+    y = df.loc[(df["unique_id"] == "W1") & (df["split"] == "train"), "y"].to_numpy()
+    steps = np.random.default_rng(0).permutation(np.diff(y))
+    walk = y[0] + np.concatenate([[0.0], np.cumsum(steps)])
+    assert _one(walk) == []
+
+
+def test_daily_cycle_found_on_hourly_series_on_integer_steps() -> None:
+    df = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz"))
+    assert _one(df["OT"].to_numpy()[:2000])[0] == 24

@@ -1,0 +1,68 @@
+"""The plan of a fit: the default portfolio by frequency, length and size; folds; learners."""
+
+from __future__ import annotations
+
+import pandas as pd
+from conftest import shared_file
+
+from tsauto.forecasting.options import ComputeOptions, SearchOptions
+from tsauto.forecasting.planner import auto_folds, make_plan, make_task
+from tsauto.forecasting.validation import validate
+
+
+def _plan(panel, horizon, learners="auto", time_budget=None, **search):
+    task = make_task(panel, horizon, None, None, 1, 0)
+    return task, make_plan(panel, task, learners, time_budget, SearchOptions(**search), ComputeOptions(n_jobs=2))
+
+
+def _m1(period: str) -> pd.DataFrame:
+    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
+    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
+    ids = info.loc[info["period"] == period, "unique_id"]
+    df = train[train["unique_id"].isin(ids)].copy()
+    df["t"] = df.groupby("unique_id").cumcount()  # integer steps (some calendars start in year 1)
+    return df
+
+
+def test_monthly_retail_portfolio(aus_small) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    task, plan = _plan(panel, 12)
+    assert task.season == 12
+    assert {"seasonal_naive", "ets", "theta", "lightgbm"} <= set(plan.candidates)
+    assert plan.validate and not plan.searching and plan.max_trials == len(plan.candidates)
+    assert plan.folds == 3
+
+
+def test_yearly_short_series_portfolio_and_folds() -> None:
+    panel = validate(_m1("YEARLY"), target="y", time="t", ids="unique_id")
+    task, plan = _plan(panel, 6)
+    assert task.season == 1
+    assert "seasonal_naive" not in plan.candidates  # the same as naive without a season
+    assert {"naive", "ets", "theta"} <= set(plan.candidates)
+    assert plan.folds == auto_folds(panel, task) >= 1
+    # many series: ARIMA's estimated cost leaves it out of an unbudgeted fit, with a note
+    assert "auto_arima" not in plan.candidates
+    assert any(n.startswith("auto_arima left out") for n in plan.notes)
+
+
+def test_calendar_learners_left_out_on_integer_time() -> None:
+    panel = validate(_m1("QUARTERLY"), target="y", time="t", ids="unique_id")
+    _, plan = _plan(panel, 8, time_budget=600)
+    assert "prophet" not in plan.candidates and plan.searching
+    assert all(c.space is not None for n, c in plan.candidates.items() if n in ("ets", "lightgbm"))
+
+
+def test_one_learner_is_fitted_alone_without_validation(aus_small) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    _, plan = _plan(panel, 6, learners=["lightgbm"])
+    assert list(plan.candidates) == ["lightgbm"] and not plan.validate
+    _, excluded = _plan(panel, 6, exclude=["lightgbm", "ets"])
+    assert not {"lightgbm", "ets"} & set(excluded.candidates)
+
+
+def test_intermittent_series_add_croston_and_tsb(walmart_small) -> None:
+    df = walmart_small.copy()
+    df["Weekly_Sales"] = (df["Weekly_Sales"] > df["Weekly_Sales"].quantile(0.9)).astype(float)
+    panel = validate(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    _, plan = _plan(panel, 4)
+    assert {"tsb", "croston"} <= set(plan.candidates)

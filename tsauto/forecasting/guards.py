@@ -1,0 +1,94 @@
+"""Rules a forecaster applies to every forecast, whatever the learner: what the history rules
+out is not forecast.
+
+- **Non-negative**: a series never negative in its history gets forecasts and quantiles
+  clipped at zero (``non_negative="auto"``; ``True`` clips every series, ``False`` none).
+- **Discontinued**: a series exactly zero over its last ``max(season, 3)`` steps or more (a
+  full season; the horizon when there is no season), with that zero run longer than any earlier
+  one (it never came back after so long a pause) and some activity before, is forecast zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from tsauto.forecasting.panel import Panel
+
+
+@dataclass(frozen=True)
+class Guards:
+    """Which rules apply (see the module docstring)."""
+
+    non_negative: bool | Literal["auto"] = "auto"
+    discontinued: bool = True
+
+    def apply(
+        self,
+        history: Panel,
+        mean: np.ndarray,
+        quantiles: dict[float, np.ndarray],
+        season: int,
+        horizon: int,
+    ) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray]:
+        """Guarded copies of ``mean`` and ``quantiles`` (n_series, H), and per series the rule
+        that changed it ('' where none did)."""
+        reason = np.full(history.n_series, "", dtype=object)
+        mean = mean.copy()
+        quantiles = {q: v.copy() for q, v in quantiles.items()}
+        if self.discontinued:
+            stopped = discontinued(history, max(season if season > 1 else horizon, 3))
+            mean[stopped] = 0.0
+            for v in quantiles.values():
+                v[stopped] = 0.0
+            reason[stopped] = "discontinued: zero for a full season or more"
+        clip = self.clipped(history)
+        if clip.any():
+            changed = clip & (np.nanmin(mean, axis=1) < 0)
+            np.maximum(mean, 0.0, out=mean, where=clip[:, None])
+            for v in quantiles.values():
+                np.maximum(v, 0.0, out=v, where=clip[:, None])
+            reason[changed & (reason == "")] = "clipped at zero: never negative in the history"
+        return mean, quantiles, reason
+
+    def clipped(self, history: Panel) -> np.ndarray:
+        """Series whose forecasts are clipped at zero."""
+        if self.non_negative is True:
+            return np.ones(history.n_series, dtype=bool)
+        if self.non_negative is False:
+            return np.zeros(history.n_series, dtype=bool)
+        negative = np.add.reduceat((history.y < 0).astype(np.int64), history.indptr[:-1])
+        return negative == 0
+
+
+def discontinued(history: Panel, min_run: int) -> np.ndarray:
+    """Series whose trailing run of exact zeros is at least ``min_run`` long, longer than any
+    earlier zero run of theirs, and preceded by some non-zero value."""
+    y, indptr = history.y, history.indptr
+    lengths = np.diff(indptr)
+    zero = y == 0
+    # run length of zeros ending at each row, restarted at series starts
+    idx = np.arange(len(y))
+    start_of_run = np.where(~zero, idx, -1)
+    seg_start = np.repeat(indptr[:-1], lengths)
+    last_nonzero = np.maximum.accumulate(np.maximum(start_of_run, seg_start - 1))
+    run = np.where(zero, idx - last_nonzero, 0)
+    trailing = run[indptr[1:] - 1]
+    earlier = run.copy()
+    ends = indptr[1:] - 1
+    earlier[ends - np.minimum(trailing, lengths - 1)] = 0  # forget the trailing run itself
+    earlier[ends] = 0
+    longest_before = np.maximum.reduceat(
+        np.where(_before_trailing(indptr, trailing), earlier, 0), indptr[:-1]
+    )
+    active_before = trailing < lengths
+    return (trailing >= min_run) & (trailing > longest_before) & active_before
+
+
+def _before_trailing(indptr: np.ndarray, trailing: np.ndarray) -> np.ndarray:
+    """Rows of each series before its trailing zero run."""
+    lengths = np.diff(indptr)
+    pos = np.arange(indptr[-1]) - np.repeat(indptr[:-1], lengths)
+    return pos < np.repeat(lengths - trailing, lengths)

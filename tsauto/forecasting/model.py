@@ -1,0 +1,67 @@
+"""The fitted forecasting model: weighted members, each a learner with its fallback.
+
+Built by the engine's refit (:mod:`tsauto.forecasting.search`) or directly for a single
+learner; a backtest clones it and refits the whole ensemble per fold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tsauto.forecasting.learners.base import Forecast, Task
+from tsauto.forecasting.learners.fallback import Routed, WithFallback
+from tsauto.forecasting.panel import Panel
+
+
+class EnsembleModel:
+    """Weighted members (each a learner with its fallback); predicts their weighted mean.
+
+    Behaves like :class:`WithFallback`, so a backtest refits the whole ensemble per fold.
+    """
+
+    def __init__(self, members: list[tuple[float, WithFallback]]):
+        self.members = members
+
+    @property
+    def learner(self):
+        """The member with the largest weight."""
+        return max(self.members, key=lambda m: m[0])[1].learner
+
+    @property
+    def min_length_(self) -> int:
+        return min(m.min_length_ for _, m in self.members)
+
+    def clone(self) -> "EnsembleModel":
+        """The same members and weights, unfitted."""
+        return EnsembleModel([(w, m.clone()) for w, m in self.members])
+
+    def fit(self, panel: Panel, task: Task) -> "EnsembleModel":
+        for _, member in self.members:
+            member.fit(panel, task)
+        return self
+
+    def predict(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
+        routed = [(w, m.predict(history, future)) for w, m in self.members]
+        if len(routed) == 1:
+            return routed[0][1]
+        mean = sum(w * r.forecast.mean for w, r in routed)
+        shared = set.intersection(*(set(r.forecast.quantiles) for _, r in routed))
+        quantiles = {q: sum(w * r.forecast.quantiles[q] for w, r in routed) for q in shared}
+        dropped = np.any([r.dropped for _, r in routed], axis=0)
+        reason = next((r.reason for _, r in routed if (r.reason != "").any()), routed[0][1].reason)
+        return Routed(Forecast(mean, sort_quantiles(quantiles)), reason, dropped)
+
+    def describe(self) -> str:
+        """The learner's name, or ``weight×learner`` of every member."""
+        if len(self.members) == 1:
+            return self.members[0][1].learner.name
+        return " + ".join(f"{w:.2f}×{m.learner.name}" for w, m in self.members)
+
+
+def sort_quantiles(quantiles: dict[float, np.ndarray]) -> dict[float, np.ndarray]:
+    """The same quantile forecasts, sorted across levels so that they never cross."""
+    if len(quantiles) < 2:
+        return quantiles
+    levels = sorted(quantiles)
+    stacked = np.sort(np.stack([quantiles[q] for q in levels]), axis=0)
+    return {q: stacked[i] for i, q in enumerate(levels)}

@@ -1,0 +1,244 @@
+"""The plan of a fit: from the validated panel and the user's settings to what the engine runs.
+
+Everything a fit decides before learning is decided here, once, and written down in a
+:class:`Plan`: the seasonal periods and holidays (the :class:`Task` every learner shares), the
+portfolio of learners and the candidates the search may try, the validation folds, and how the
+time budget is split. ``Plan.notes`` says why each choice was made.
+
+The default portfolio (``learners="auto"``) follows the literature on what wins on unseen data:
+combinations of ETS, Theta and ARIMA lead on short yearly, quarterly and monthly series (M3, M4),
+a global LightGBM leads on long and many series (M4 Hourly, M5); neither is known in advance,
+so both enter, are compared by rolling-origin validation and blended by the ensemble.
+ARIMA, Prophet and the TCN enter only where their estimated cost is affordable.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.core.resources import n_workers
+from tsauto.core.search import Candidate
+from tsauto.forecasting import registry
+from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
+from tsauto.forecasting.learners.base import Learner, Task
+from tsauto.forecasting.learners.intermittent import intermittent_share
+from tsauto.forecasting.options import ComputeOptions, SearchOptions
+from tsauto.forecasting.panel import Panel
+
+log = logging.getLogger(__name__)
+
+# The default portfolio, cheapest first; "auto_arima" only where affordable (see COST).
+PORTFOLIO = ("seasonal_naive", "naive", "theta", "ets", "lightgbm", "auto_arima")
+# What a budgeted search may add on top, where affordable.
+SEARCH_EXTRA = ("drift", "prophet", "tcn")
+INTERMITTENT = ("tsb", "croston")
+# Rough seconds to fit one series on one core (measured on M1/M4-like series), and the factor
+# for seasonal periods above 12; learners not listed fit all series at once, cheaply.
+COST = {
+    "auto_arima": (1.5, 4.0),
+    "prophet": (0.4, 1.0),
+    "ets": (0.05, 2.0),
+    "theta": (0.01, 1.0),
+    "tcn": (0.02, 1.0),
+}
+NO_BUDGET_SECONDS = 20.0  # what an unbudgeted default fit may spend on one costly learner
+SEARCH_SHARE = 0.8  # of the budget for the search; the rest for the ensemble and the refit
+MAX_FOLDS = 3
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the engine runs for one fit, and why (``notes``)."""
+
+    task: Task
+    candidates: dict[str, Candidate]
+    classes: dict[str, type]  # learners given as instances, by name
+    folds: int
+    searching: bool
+    validate: bool  # compare candidates (or calibrate intervals) by rolling-origin validation
+    search_budget: float | None
+    max_trials: int | None
+    notes: tuple[str, ...] = field(default=())
+
+
+def make_task(
+    panel: Panel,
+    horizon: int,
+    holidays: str | Sequence[str] | None,
+    quantiles: Sequence[float] | None,
+    n_jobs: int,
+    random_state: int,
+) -> Task:
+    """The task all learners share: horizon, seasonal periods, quantiles, holidays."""
+    schema = panel.schema
+    candidates = seasonal_periods(schema.freq)
+    if schema.freq is None:
+        seasons = detect_seasonality(panel.y, panel.indptr, None)
+    else:
+        seasons = detect_seasonality(panel.y, panel.indptr, candidates) if candidates else []
+    levels = tuple(sorted(float(q) for q in (quantiles or ())))
+    if any(not 0 < q < 1 for q in levels):
+        raise DataValidationError(f"quantiles={quantiles!r}: each must lie in (0, 1).")
+    countries, column = holiday_settings(panel, holidays)
+    log.info("seasonal periods: %s", seasons or "none")
+    return Task(
+        horizon=horizon,
+        season=seasons[0] if seasons else 1,
+        seasons=tuple(seasons),
+        quantiles=levels,
+        holidays=countries,
+        holiday_column=column,
+        n_jobs=n_jobs,
+        random_state=random_state,
+    )
+
+
+def holiday_settings(
+    panel: Panel, holidays: str | Sequence[str] | None
+) -> tuple[tuple[str, ...], str | None]:
+    """Country codes for everyone, or the static column holding each series' country."""
+    if holidays is None:
+        return (), None
+    schema = panel.schema
+    if schema.freq is None:
+        raise DataValidationError(
+            f"holidays={holidays!r} needs timestamps, but column {schema.time!r} holds integer "
+            "steps: give dates or drop holidays=."
+        )
+    if isinstance(holidays, str) and holidays in schema.static:
+        return (), holidays
+    if isinstance(holidays, str) and holidays in schema.covariates:
+        raise DataValidationError(
+            f"holidays={holidays!r} names a column that changes within a series; it must hold "
+            "one country code per series."
+        )
+    codes = (holidays,) if isinstance(holidays, str) else tuple(holidays)
+    from tsauto.forecasting.features.holiday import holiday_dates
+
+    for c in codes:
+        holiday_dates(c, 2000, 2001)  # fails early on an unknown country
+    return codes, None
+
+
+def auto_folds(panel: Panel, task: Task) -> int:
+    """Validation windows the series can afford: up to ``MAX_FOLDS`` of ``horizon`` steps,
+    leaving the median series at least two seasons (or eight points) to train on."""
+    keep = max(2 * task.season, 8)
+    median = float(np.median(panel.lengths))
+    return int(max(1, min(MAX_FOLDS, (median - keep) // task.horizon)))
+
+
+def make_plan(
+    panel: Panel,
+    task: Task,
+    learners: str | Sequence[str | Learner],
+    time_budget: float | None,
+    search: SearchOptions,
+    compute: ComputeOptions,
+) -> Plan:
+    """The candidates, folds and budget of a fit (see the module docstring)."""
+    notes: list[str] = []
+    searching = time_budget is not None or search.max_trials is not None
+    folds = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
+    notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
+    workers = n_workers(compute.n_jobs)
+    exclude = set(search.exclude or ())
+    classes: dict[str, type] = {}
+    if learners == "auto":
+        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes)
+        candidates = {
+            n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching),
+                         cost=registry.FORECASTERS[n].cost)
+            for n in chosen
+        }
+    else:
+        items = [learners] if isinstance(learners, (str, Learner)) else list(learners)
+        if not items:
+            raise DataValidationError("learners= is empty: name at least one learner.")
+        candidates = {}
+        for item in items:
+            lrn = item if isinstance(item, Learner) else registry.create(item)
+            if lrn.name in exclude:
+                continue
+            if isinstance(item, Learner):
+                classes[lrn.name] = type(lrn)
+            entry_cost = registry.FORECASTERS[lrn.name].cost if lrn.name in registry.FORECASTERS else 1.0
+            candidates[lrn.name] = Candidate(
+                lrn.name, space=_space(type(lrn), searching), defaults=lrn.get_params(), cost=entry_cost
+            )
+        if not candidates:
+            raise DataValidationError("every learner of learners= is excluded: check exclude=.")
+    needs_intervals = bool(task.quantiles) and not all(
+        (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
+    )
+    validate = searching or len(candidates) > 1 or needs_intervals
+    search_budget = None if time_budget is None else SEARCH_SHARE * float(time_budget)
+    max_trials = search.max_trials if searching else len(candidates)
+    return Plan(task, candidates, classes, folds, searching, validate, search_budget, max_trials,
+                tuple(notes))
+
+
+def _portfolio(
+    panel: Panel,
+    task: Task,
+    folds: int,
+    workers: int,
+    time_budget: float | None,
+    searching: bool,
+    exclude: set[str],
+    notes: list[str],
+) -> list[str]:
+    names = list(PORTFOLIO) + (list(SEARCH_EXTRA) if searching else [])
+    if intermittent_share(panel) > 0.5:
+        names += list(INTERMITTENT)
+        notes.append("mostly intermittent series: Croston and TSB added")
+    if task.season <= 1:
+        names.remove("seasonal_naive")  # the same forecasts as naive
+    limit = NO_BUDGET_SECONDS if time_budget is None else 0.3 * SEARCH_SHARE * time_budget
+    chosen = []
+    for name in names:
+        if name in exclude:
+            continue
+        cls = registry.FORECASTERS[name].load()
+        if panel.schema.freq is None and cls.tags.needs_calendar:
+            notes.append(f"{name} left out: it needs timestamps")
+            continue
+        seconds = estimated_seconds(name, panel, task, folds, workers)
+        if seconds > limit:
+            notes.append(f"{name} left out: about {seconds:.0f}s for one trial (limit {limit:.0f}s)")
+            continue
+        chosen.append(name)
+    if not chosen:
+        raise DataValidationError("no learner is left to try: check learners= and exclude=.")
+    notes.append("portfolio: " + ", ".join(chosen))
+    return chosen
+
+
+def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: int) -> float:
+    """Rough wall seconds of one default trial (``folds`` fits) of a per-series learner."""
+    if name not in COST:
+        return 0.0
+    per_series, seasonal = COST[name]
+    factor = seasonal if task.season > 12 else 1.0
+    return folds * panel.n_series * per_series * factor / max(workers, 1)
+
+
+def _space(cls: type, searching: bool):
+    return getattr(cls, "search_space", None) if searching else None
+
+
+def search_settings_budget(plan: Plan, elapsed: float) -> float | None:
+    """Seconds left for the search once ``elapsed`` seconds are spent."""
+    if plan.search_budget is None:
+        return None
+    return max(1.0, plan.search_budget - elapsed)
+
+
+def describe(plan: Plan) -> str:
+    """One line per note, for the log and the report."""
+    return "; ".join(plan.notes) if plan.notes else "-"
