@@ -22,12 +22,12 @@ ROOT = TESTS.parent
 
 
 def test_a_search_survives_dead_hung_and_hungry_trials() -> None:
-    budget = 40.0  # each death costs a new worker ~4 s of imports (more on a busy machine)
+    budget = 20.0
     names = ["hang", "exit", "sigkill", "hog", "constant", "quadratic"]  # faults first
     search = Search(
         d.candidates(*names),
         d.ToyEvaluator(sleep=0.2),
-        SearchSettings(time_budget=budget, n_jobs=2, trial_share=0.2),
+        SearchSettings(time_budget=budget, n_jobs=2, trial_share=0.25),
         Executor(2, memory_limit="1GiB"),
     )
     t0 = time.monotonic()
@@ -42,7 +42,8 @@ def test_a_search_survives_dead_hung_and_hungry_trials() -> None:
     # the search went on past the failures
     assert by["constant"].status == "ok" and by["constant"].score == 5.0
     assert by["quadratic"].status == "ok" and by["quadratic"].score == 3.25
-    assert all(t.status == "ok" for t in trials if t.learner == "quadratic")
+    searched = [t for t in trials if t.learner == "quadratic" and t.params]
+    assert searched and all(t.status == "ok" for t in searched)
     assert wall <= budget * 1.05, f"{wall:.1f}s for a {budget}s budget"
 
 

@@ -1,9 +1,11 @@
 """Run trials in parallel, isolated: local worker processes (loky), in process, or on Dask.
 
-Locally every trial runs in a worker process of its own one-worker loky pool (a *slot*), with
+Locally every trial runs in a worker process of its own one-worker loky pool (a *slot*; on
+Linux forked from a fork server that has tsauto imported, so a new worker starts in ~0.1 s), with
 its native thread pools pinned so that workers × threads never exceed the cores (two 2-thread
-jobs side by side run 7–75× slower on a 2-core machine) and its address space capped
-(``memory_limit``). What one trial does reaches no other:
+jobs side by side run 7–75× slower on a 2-core machine) and its memory capped
+(``memory_limit``, as ``RLIMIT_DATA``: the memory it writes, not the libraries it maps). What
+one trial does reaches no other:
 
 - a trial that raises returns its exception;
 - a trial whose worker dies (segfault, ``os._exit``, a kill by the system when memory runs out)
@@ -25,6 +27,7 @@ import queue
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -45,7 +48,7 @@ GRACE = 2.0  # most seconds past its deadline before a trial is stopped from out
 GRACE_SHARE = 0.1  # ... and at most this share of the time it was given (at least MIN_GRACE)
 MIN_GRACE = 0.2
 MEMORY_SHARE = 0.8  # default cap: this share of the machine's memory, split over the workers
-MIN_MEMORY = 2 * 2**30  # never a default cap below this (a worker with torch maps ~1.3 GiB)
+MIN_MEMORY = 2 * 2**30  # never a default cap below this (tsauto, torch, LightGBM hold ~0.4 GiB)
 POLL = 0.5  # seconds between looks at running trials (deadlines)
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 
@@ -53,10 +56,10 @@ MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is empt
 class Executor:
     """Where trials run: ``backend`` "loky" (local processes), "sequential" or "dask".
 
-    ``memory_limit`` caps each local worker's address space: bytes, a string such as
-    ``"4GiB"``, ``"auto"`` (``MEMORY_SHARE`` of the machine's memory split over the workers) or
-    ``None`` (no cap). The "sequential" backend runs in this process: no isolation, no hard
-    deadline, no cap.
+    ``memory_limit`` caps the memory each local worker writes (``RLIMIT_DATA``): bytes, a
+    string such as ``"4GiB"``, ``"auto"`` (``MEMORY_SHARE`` of the machine's memory split over
+    the workers) or ``None`` (no cap). The "sequential" backend runs in this process: no
+    isolation, no hard deadline, no cap.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Executor:
         self._lock = threading.Lock()
         self._dir: str | None = None
         self._scattered: tuple[Any, Any] | None = None
+        self._preload = {worker.__name__}  # modules new workers find imported
 
     @property
     def n_workers(self) -> int:
@@ -90,7 +94,7 @@ class Executor:
 
     @property
     def memory_cap(self) -> int | None:
-        """Bytes of address space each local worker may map (``None``: no cap)."""
+        """Bytes of memory each local worker may write (``None``: no cap)."""
         return parse_memory(self.memory_limit, self.n_workers)
 
     def threads_per_trial(self) -> int:
@@ -110,6 +114,9 @@ class Executor:
         can run it, not when a new process starts importing."""
         if self.backend != "loky":
             return
+        module = getattr(preload, "__module__", None)
+        if module and module != "__main__":
+            self._preload.add(module)
         with self._lock:
             while len(self._slots) < self.n_workers:
                 self._free.put(self._new_slot())
@@ -124,15 +131,15 @@ class Executor:
         the trial."""
         threads = self.threads_per_trial()
         if self.backend == "sequential":
-            return [
-                self._unwrap(worker.run_trial(evaluator, t.learner, t.params, deadline, threads), t.learner)
-                for t in trials
-            ]
+            outcomes = [worker.run_trial(evaluator, t.learner, t.params, deadline, threads) for t in trials]
+            return [self._unwrap(o, t.learner) for o, t in zip(outcomes, trials)]
         if self.backend == "dask":
             return self._run_dask(evaluator, trials, deadline, threads)
         return self._run_local(evaluator, trials, deadline, threads)
 
-    def call(self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None, **kwargs):
+    def call(
+        self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None, **kwargs
+    ):
         """``fn(*args, **kwargs)`` in an isolated worker, stopped a grace past ``deadline``
         (``time.monotonic()``; ``None``: none). Returns its result; raises what ``fn`` raised,
         or :class:`TimeLimitExceeded`, :class:`WorkerLost`, :class:`MemoryLimitExceeded`.
@@ -170,7 +177,9 @@ class Executor:
             for slot in slots:
                 self._free.put(slot)
 
-    def _run_on_slots(self, calls: list, deadline: float, threads: int, slots: list, direct: bool = False) -> list:
+    def _run_on_slots(
+        self, calls: list, deadline: float, threads: int, slots: list, direct: bool = False
+    ) -> list:
         """Run ``calls`` (fn, args, kwargs, label) on ``slots``, a call per free slot, killing
         those that run a grace past ``deadline``. ``direct``: the fn returns an Outcome itself."""
         start = time.monotonic()
@@ -192,7 +201,8 @@ class Executor:
                 if not running:
                     break
                 left = hard - time.monotonic()
-                done, _ = wait(list(running), timeout=max(0.0, min(POLL, left)), return_when=FIRST_COMPLETED)
+                timeout = max(0.0, min(POLL, left))
+                done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in done:
                     i, slot, _ = running.pop(future)
                     results[i] = self._collect(future, slot, calls[i][3])
@@ -209,7 +219,9 @@ class Executor:
                         free.append(slot)
                     running.clear()
         for i in todo:
-            results[i] = TimeLimitExceeded(f"{calls[i][3]} timed out: no worker was free before its deadline")
+            results[i] = TimeLimitExceeded(
+                f"{calls[i][3]} timed out: no worker was free before its deadline"
+            )
         return results
 
     def _collect(self, future, slot: "_Slot", label: str):
@@ -265,7 +277,7 @@ class Executor:
     def _new_slot(self) -> "_Slot":
         if self._dir is None:
             self._dir = tempfile.mkdtemp(prefix="tsauto-workers-")
-        slot = _Slot(len(self._slots), self._dir, self.memory_cap)
+        slot = _Slot(len(self._slots), self._dir, self.memory_cap, self._preload)
         self._slots.append(slot)
         return slot
 
@@ -295,7 +307,9 @@ class Executor:
         (the thread running one on its worker cannot be killed from here)."""
         from distributed import wait as dask_wait
 
-        hard = deadline + self.grace(max(0.0, deadline - time.monotonic())) if deadline < float("inf") else None
+        hard = None
+        if deadline < float("inf"):
+            hard = deadline + self.grace(max(0.0, deadline - time.monotonic()))
         try:
             dask_wait(futures, timeout=None if hard is None else max(0.1, hard - time.monotonic()))
         except TimeoutError:
@@ -311,7 +325,9 @@ class Executor:
                 results.append(err)
             else:
                 future.cancel()
-                results.append(TimeLimitExceeded(f"{label} timed out: cancelled at its deadline on Dask"))
+                results.append(
+                    TimeLimitExceeded(f"{label} timed out: cancelled at its deadline on Dask")
+                )
         return results
 
     def close(self) -> None:
@@ -337,9 +353,10 @@ class _Slot:
     """One worker process behind a one-worker loky pool: a death there or a kill touches no
     other call, and the process's exit code names what happened."""
 
-    def __init__(self, index: int, folder: str, memory_limit: int | None):
+    def __init__(self, index: int, folder: str, memory_limit: int | None, preload: set[str]):
         self.path = os.path.join(folder, f"worker-{index}.out")
         self.memory_limit = memory_limit
+        self.preload = preload
         self.pool = None
         self.ready = None
         self.processes: list = []
@@ -359,6 +376,7 @@ class _Slot:
                 level = logging.getLogger().getEffectiveLevel()
                 self.pool = ProcessPoolExecutor(
                     max_workers=1,
+                    context=_context(self.preload),
                     initializer=worker.init_worker,
                     initargs=(self.memory_limit, self.path, level),
                 )
@@ -423,6 +441,25 @@ class _Slot:
         self.pool, self.processes, self.ready = None, [], None
 
 
+def _context(preload: set[str]):
+    """How workers start. On Linux, forked from multiprocessing's fork server (a clean process,
+    not this one), which imports ``preload`` once: a new worker is up in ~0.1 s instead of
+    seconds of imports, so a dead or killed worker costs the search little. Elsewhere,
+    loky's default (a fresh interpreter)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    from joblib.externals.loky.backend.context import get_context
+
+    server = getattr(forkserver, "_forkserver", None)
+    if getattr(server, "_forkserver_pid", None) is None:  # not started: it will import these
+        known = set(getattr(server, "_preload_modules", None) or [])
+        multiprocessing.set_forkserver_preload(sorted(known | preload))
+    return get_context("forkserver")
+
+
 def _exit_reason(code: int) -> str:
     if code < 0:
         try:
@@ -447,7 +484,7 @@ class _quiet_loky(warnings.catch_warnings):
         seen = self._seen
         super().__exit__(*exc)
         if seen:
-            kinds = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0][:120]}" for w in seen})
+            kinds = sorted({worker.warning_key(w.category, w.message) for w in seen})
             log.info("%d warning(s) from the worker pool silenced: %s", len(seen), "; ".join(kinds))
 
 
@@ -479,7 +516,9 @@ def parse_memory(limit: int | float | str | None, workers: int = 1) -> int | Non
             return int(max(MIN_MEMORY, MEMORY_SHARE * machine_memory() / max(1, workers)))
         m = re.fullmatch(r"([0-9.]+)([a-z]*)", text)
         if not m or m.group(2) not in _UNITS:
-            raise ValueError(f"memory_limit={limit!r}: give bytes, a size such as '4GiB', 'auto' or None.")
+            raise ValueError(
+                f"memory_limit={limit!r}: give bytes, a size such as '4GiB', 'auto' or None."
+            )
         return int(float(m.group(1)) * _UNITS[m.group(2)])
     if limit <= 0:
         raise ValueError(f"memory_limit={limit!r}: give a positive number of bytes, 'auto' or None.")

@@ -126,8 +126,9 @@ def stable_repr(value: Any) -> str:
     import functools
 
     if isinstance(value, functools.partial):
-        args = ", ".join([stable_repr(a) for a in value.args] + [f"{k}={stable_repr(v)}" for k, v in value.keywords.items()])
-        return f"{stable_repr(value.func)}({args})"
+        args = [stable_repr(a) for a in value.args]
+        args += [f"{k}={stable_repr(v)}" for k, v in value.keywords.items()]
+        return f"{stable_repr(value.func)}({', '.join(args)})"
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
     return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))

@@ -129,7 +129,8 @@ def load(path: str | Path, cls: type[T]) -> T:
             f"header says {header['payload_sha256'][:16]}…; save the model again."
         )
     if header.get("tsauto_version") != __version__:
-        log.info("%s was saved by tsauto %s (this is %s)", path, header.get("tsauto_version"), __version__)
+        log.info("%s was saved by tsauto %s (this is %s)", path, header.get("tsauto_version"),
+                 __version__)
     try:
         return joblib.load(io.BytesIO(payload))
     except Exception as err:
@@ -148,7 +149,9 @@ def incompatibilities(header: dict[str, Any]) -> list[str]:
     saved_py = str(header.get("python", "")).split(".")[:2]
     if saved_py and saved_py != list(py):
         log.warning(
-            "model saved with Python %s, this is Python %s", header.get("python"), platform.python_version()
+            "model saved with Python %s, this is Python %s",
+            header.get("python"),
+            platform.python_version(),
         )
     for name, saved in (header.get("libraries") or {}).items():
         dist = LIBRARIES.get(name, name)
@@ -182,13 +185,17 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
         except ValueError:
             ok = False
         if not ok or not line.endswith(b"\n"):
-            raise IncompatibleModelError(f"{where} has a damaged or truncated tsauto header; save the model again.")
+            raise IncompatibleModelError(
+                f"{where} has a damaged or truncated tsauto header; save the model again."
+            )
         if "format_version" not in header:
             raise IncompatibleModelError(f"{where} has no model format version in its header.")
         if header["format_version"] == FORMAT_VERSION:
             missing = {"class", "payload_bytes", "payload_sha256", "header_sha256"} - set(header)
             if missing:
-                raise IncompatibleModelError(f"{where}: its header lacks {sorted(missing)}; save the model again.")
+                raise IncompatibleModelError(
+                    f"{where}: its header lacks {sorted(missing)}; save the model again."
+                )
             if header["header_sha256"] != header_digest(header):
                 raise IncompatibleModelError(
                     f"{where} is damaged or was altered: its header's checksum does not match; "

@@ -142,7 +142,8 @@ class Search:
         sampler = optuna.samplers.TPESampler(seed=s.random_state, multivariate=True, group=True)
         journal, previous = None, []
         if s.run_dir is not None:
-            journal = RunDir(s.run_dir, self.fingerprint or data_fingerprint(self.evaluator), self._identity())
+            fingerprint = self.fingerprint or data_fingerprint(self.evaluator)
+            journal = RunDir(s.run_dir, fingerprint, self._identity())
             study, previous = journal.open(sampler)
             self.resumed = len(previous)
             if previous:  # a new seed, or the sampler would propose the first run's trials again
@@ -157,13 +158,14 @@ class Search:
         finally:
             self.executor.close()
 
-    def _loop(self, study, end: float, previous: list[Trial], journal: RunDir | None, ctrl_c: "_CtrlC") -> list[Trial]:
+    def _loop(
+        self, study, end: float, previous: list[Trial], journal: RunDir | None, ctrl_c: "_CtrlC"
+    ) -> list[Trial]:
         s = self.settings
         trials: list[Trial] = list(previous)
         done = {t.learner for t in trials}
-        defaults = [
-            n for n in sorted(self.candidates, key=lambda n: (self.candidates[n].cost, n)) if n not in done
-        ]
+        by_cost = sorted(self.candidates, key=lambda n: (self.candidates[n].cost, n))
+        defaults = [n for n in by_cost if n not in done]
         ok = [t.score for t in trials if t.status == "ok"]
         best = min(ok, default=math.inf)
         since_best = _since_best(trials)
@@ -192,7 +194,8 @@ class Search:
                     inflight.append(self._propose(study, first + i, defaults))
                 deadline = time.monotonic() + self._span(left)
                 with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
-                    results = self.executor.run_trials(self.evaluator, [r for _, r in inflight], deadline)
+                    batch = [r for _, r in inflight]
+                    results = self.executor.run_trials(self.evaluator, batch, deadline)
                 for (otrial, record), result in zip(list(inflight), results):
                     _record(record, result)
                     if journal is not None:
@@ -252,7 +255,8 @@ class Search:
             study.enqueue_trial({"learner": name, **_prefixed(name, self.candidates[name].defaults)})
             otrial = study.ask()
             name = otrial.suggest_categorical("learner", sorted(self.candidates))
-            return otrial, Trial(number=number, learner=name, params=dict(self.candidates[name].defaults))
+            params = dict(self.candidates[name].defaults)
+            return otrial, Trial(number=number, learner=name, params=params)
         otrial = study.ask()
         # a fixed choice set of its own (Optuna's categories cannot change)
         name = otrial.suggest_categorical("searched_learner", self._searchable())

@@ -1,6 +1,6 @@
 """What runs inside a worker process.
 
-:func:`init_worker` prepares a fresh worker: a memory cap on its address space, Ctrl-C left to
+:func:`init_worker` prepares a fresh worker: a cap on the memory it may write, Ctrl-C left to
 the parent (which stops the workers itself), its stdout/stderr (library chatter, crash dumps)
 sent to a file the parent reads, its log records kept for the parent. :func:`run` makes one
 call there and returns an :class:`Outcome`: the result or the exception, plus the warnings
@@ -67,9 +67,12 @@ def init_worker(memory_limit: int | None, output: str | None, log_level: int) ->
         os.close(fd)
     faulthandler.enable()  # a crash dump goes to the output file, where the parent finds it
     if memory_limit:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        # the writable private memory (heap, arrays), not the address space: reservations such
+        # as CUDA's or malloc's arenas, and the mapped libraries, are not memory in use
+        kind = getattr(resource, "RLIMIT_DATA", resource.RLIMIT_AS)
+        _, hard = resource.getrlimit(kind)
         soft = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        resource.setrlimit(kind, (soft, hard))
         _STATE["memory_limit"] = soft
     root = logging.getLogger()
     root.setLevel(log_level)
@@ -83,7 +86,9 @@ def ready(*preload: Any) -> int:
     return os.getpid()
 
 
-def run(fn: Callable, args: tuple, kwargs: dict, threads: int, label: str, capture: bool = True) -> Outcome:
+def run(
+    fn: Callable, args: tuple, kwargs: dict, threads: int, label: str, capture: bool = True
+) -> Outcome:
     """Call ``fn(*args, **kwargs)`` with native threads pinned to ``threads``; an exception is
     returned in the outcome, never raised. ``capture``: count warnings instead of printing them
     (not on threaded workers such as Dask's, where the warning filters are shared)."""
@@ -96,7 +101,7 @@ def run(fn: Callable, args: tuple, kwargs: dict, threads: int, label: str, captu
         if capture:
             with warnings.catch_warnings():
                 warnings.simplefilter("always")
-                warnings.showwarning = lambda msg, cat, *a, **k: counts.update([_key(cat, msg)])
+                warnings.showwarning = lambda msg, cat, *a, **k: counts.update([warning_key(cat, msg)])
                 out.value = _call(fn, args, kwargs, threads)
         else:
             out.value = _call(fn, args, kwargs, threads)
@@ -124,7 +129,9 @@ def run(fn: Callable, args: tuple, kwargs: dict, threads: int, label: str, captu
     return out
 
 
-def run_trial(evaluator, name: str, params: dict, deadline: float, threads: int, capture: bool = True) -> Outcome:
+def run_trial(
+    evaluator, name: str, params: dict, deadline: float, threads: int, capture: bool = True
+) -> Outcome:
     """One trial: ``evaluator.evaluate(name, params, deadline, threads)``."""
     return run(evaluator.evaluate, (name, params, deadline, threads), {}, threads, name, capture)
 
@@ -134,7 +141,8 @@ def _call(fn: Callable, args: tuple, kwargs: dict, threads: int) -> Any:
         return fn(*args, **kwargs)
 
 
-def _key(category, message) -> str:
+def warning_key(category, message) -> str:
+    """``Category: first line of the message``."""
     text = str(message).strip().splitlines()[0] if str(message).strip() else ""
     return f"{getattr(category, '__name__', category)}: {text[:160]}"
 
