@@ -18,7 +18,7 @@ from tsauto import datasets as ds
 from tsauto.core.exceptions import DatasetNotFoundError
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLED = REPO / "datasets" / "aus_retail.csv.gz"
+BUNDLED = REPO / "tsauto" / "bundled" / "aus_retail.csv.gz"
 BUNDLED_SHA256 = "488ed92028b8366d570f4636aea77c2ede2f448d79526221c2e8b7d955a0bf75"
 
 
@@ -39,7 +39,7 @@ def is_datetime(s: pd.Series) -> bool:
 
 def test_bundled_file_and_provenance() -> None:
     assert hashlib.sha256(BUNDLED.read_bytes()).hexdigest() == BUNDLED_SHA256
-    readme = (REPO / "datasets" / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "tsauto" / "bundled" / "README.md").read_text(encoding="utf-8")
     for text in (
         "tidyverts/tsibbledata@a9c811a5ca17:data/aus_retail.rda",
         "8501.0",

@@ -1,7 +1,7 @@
 """Loaders for the real, public data sets tsauto is tested and benchmarked on.
 
 Only one data set is bundled with the package repository: the ABS Australian retail turnover
-table in ``datasets/aus_retail.csv.gz`` (CC BY 4.0, "Source: Australian Bureau of Statistics";
+table in ``tsauto/bundled/aus_retail.csv.gz`` (CC BY 4.0, "Source: Australian Bureau of Statistics";
 see ``datasets/README.md``). Every other file is read from a *data directory* whose layout follows
 the shared one (``forecasting/m4/Hourly-long.csv.gz``, ``tabular/regression/abalone.csv``, ...).
 The data directory is, in this order:
@@ -225,8 +225,8 @@ _FILES: dict[str, _File] = {
 
 
 def bundled_dir() -> Path:
-    """The repository's ``datasets/`` folder holding the bundled ``aus_retail.csv.gz``."""
-    return Path(__file__).resolve().parents[1] / "datasets"
+    """The package's ``bundled/`` folder holding ``aus_retail.csv.gz`` (installed with tsauto)."""
+    return Path(__file__).resolve().parent / "bundled"
 
 
 def _shared_dir() -> Path:
