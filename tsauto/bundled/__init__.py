@@ -1,0 +1,1 @@
+"""Real data shipped with tsauto: the Australian retail table of the demo (see README.md)."""
