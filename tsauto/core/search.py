@@ -4,14 +4,15 @@ It knows nothing of time series or tables. It is handed:
 
 - ``candidates``: learner name → :class:`Candidate` (search space, default parameters, cost);
 - an ``evaluator`` (a picklable object with ``evaluate(name, params, deadline, threads)``
-  returning a
-  :class:`Evaluation`): how one trial is fitted and scored on the splitter of the task;
+  returning an :class:`Evaluation`): how one trial is fitted and scored on the task's splitter;
 - exit criteria: a time budget, a number of trials, a target score, a patience.
 
 Optuna's TPE sampler proposes the trials over a conditional space (learner first, then its
 parameters); the default configuration of every learner is tried first, cheapest first, so any
 budget yields a result early. Trials run in parallel batches on the executor; a trial that
-raises or overruns is recorded as failed with its reason and the search goes on.
+raises, overruns, runs out of memory or kills its worker is recorded as failed (or timed out)
+with its reason and the search goes on. Ctrl-C stops the search and keeps the trials finished
+so far; with ``run_dir`` every finished trial is journalled and a second run resumes them.
 """
 
 from __future__ import annotations
