@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 import warnings
+import weakref
 from concurrent.futures import FIRST_COMPLETED, wait
 from typing import Any, Callable, Sequence
 
@@ -277,6 +278,7 @@ class Executor:
     def _new_slot(self) -> "_Slot":
         if self._dir is None:
             self._dir = tempfile.mkdtemp(prefix="tsauto-workers-")
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)  # also at exit
         slot = _Slot(len(self._slots), self._dir, self.memory_cap, self._preload)
         self._slots.append(slot)
         return slot
@@ -339,7 +341,7 @@ class Executor:
             self._free = queue.Queue()
             self._scattered = None
             if self._dir is not None:
-                shutil.rmtree(self._dir, ignore_errors=True)
+                self._cleanup()
                 self._dir = None
 
     def __del__(self):
