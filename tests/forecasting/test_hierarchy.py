@@ -245,6 +245,10 @@ def test_every_method_is_coherent_at_every_level(case, method, request):
         np.testing.assert_allclose(rec[nodes], sums[nodes], rtol=1e-6, atol=1e-6 * np.abs(rec).max())
     if method == "bottom_up":
         np.testing.assert_allclose(bottom, base[spec.n_aggregates:])
+    if method in ("top_down", "middle_out"):  # the level split down keeps its base forecasts
+        kept = np.unique(spec.membership[1 if level else 0])
+        busy = (spec.S[kept] @ np.nan_to_num(history[spec.n_aggregates:])).sum(axis=1) > 0
+        np.testing.assert_allclose(rec[kept[busy]], base[kept[busy]], rtol=1e-9)
 
 
 def test_forecast_proportions_need_a_nested_hierarchy(aus_case, walmart_case):

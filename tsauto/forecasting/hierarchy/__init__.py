@@ -25,7 +25,11 @@ Methods: ``bottom_up``, ``top_down``, ``middle_out`` (``level=``), ``ols``, ``wl
 """
 
 from tsauto.forecasting.hierarchy.covariance import shrunk_covariance
-from tsauto.forecasting.hierarchy.forecasts import quantile_columns, reconcile_forecasts, residual_matrix
+from tsauto.forecasting.hierarchy.forecasts import (
+    quantile_columns,
+    reconcile_forecasts,
+    residual_matrix,
+)
 from tsauto.forecasting.hierarchy.reconcile import (
     METHODS,
     PROPORTIONS,

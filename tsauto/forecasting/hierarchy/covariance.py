@@ -38,7 +38,7 @@ def _observed(residuals: np.ndarray) -> np.ndarray:
         raise ValueError(f"residuals must be n_nodes x T, got shape {r.shape}.")
     few = (~np.isnan(r)).sum(axis=1) < 2
     if few.any():
-        log.info("%d node(s) have fewer than 2 residuals: variance 0, kept at their base", few.sum())
+        log.info("%d node(s) with fewer than 2 residuals: variance 0, kept at base", few.sum())
         r = np.where(few[:, None], np.nan, r)
     return r
 
@@ -89,7 +89,8 @@ class ResidualCovariance:
 
     def noise(self) -> "ResidualNoise":
         """The sampler of noise correlated as the shrunk correlation."""
-        return ResidualNoise(self.x / np.sqrt(self.counts)[:, None], self.lam, np.sqrt(self.mean_square))
+        factor = self.x / np.sqrt(self.counts)[:, None]
+        return ResidualNoise(factor, self.lam, np.sqrt(self.mean_square))
 
 
 def _intensity(x: np.ndarray, corr: np.ndarray, pairs: np.ndarray) -> float:

@@ -97,7 +97,8 @@ def _scale(spec, forecasts, qcols, base, reconciler) -> np.ndarray:
             widths.append(np.abs(spec.pivot(forecasts, col)[0] - base) / abs(norm.ppf(q)))
     widths = np.asarray(widths).reshape(-1, *base.shape)
     counts = (~np.isnan(widths)).sum(axis=0)
-    scale = np.divide(np.nansum(widths, axis=0), counts, out=np.full(base.shape, np.nan), where=counts > 0)
+    scale = np.full(base.shape, np.nan)
+    np.divide(np.nansum(widths, axis=0), counts, out=scale, where=counts > 0)
     missing = np.isnan(scale)
     if missing.any():
         if reconciler.noise_ is None:

@@ -88,7 +88,9 @@ class Reconciler:
         self.S_, self.n_aggregates_ = S, n - S.shape[1]
         if self.method in NEEDS_RESIDUALS and residuals is None:
             raise ValueError(f"method={self.method!r} needs residuals= (n_nodes x T).")
-        est = None if residuals is None else ResidualCovariance.from_residuals(_rows(residuals, n, "residuals"))
+        est = None
+        if residuals is not None:
+            est = ResidualCovariance.from_residuals(_rows(residuals, n, "residuals"))
         self.noise_ = None if est is None else est.noise()
         if self.method in MINT:
             self.gain_ = _mint_gain(S, self.n_aggregates_, self._weights(S, est))
@@ -117,7 +119,7 @@ class Reconciler:
         if spec is None:
             totals = np.flatnonzero(np.asarray(S.sum(axis=1)).ravel() == S.shape[1])
             if not len(totals):
-                raise ValueError("top_down needs a row of S summing every bottom series (the total).")
+                raise ValueError("top_down needs a row of S summing every bottom series.")
             self.parent_ = np.full(S.shape[1], totals[0])
         else:
             top = 0 if self.method == "top_down" else spec.level_index(self.level)
@@ -131,7 +133,7 @@ class Reconciler:
             self.chain_ = _chain(spec.membership[top:])
             return
         if history is None:
-            raise ValueError(f"proportions={self.proportions!r} needs history= (n_nodes x T actuals).")
+            raise ValueError(f"proportions={self.proportions!r} needs history= (n_nodes x T).")
         bottom = np.nan_to_num(_rows(history, S.shape[0], "history")[self.n_aggregates_:])
         tops, which = np.unique(self.parent_, return_inverse=True)
         node = np.asarray(S[tops] @ bottom)[which]  # each series' top node, over time
@@ -141,7 +143,8 @@ class Reconciler:
             props = np.where(seen, np.nanmean(np.where(seen[:, None], shares, 0.0), axis=1), np.nan)
         else:
             total = node.sum(axis=1)
-            props = np.divide(bottom.sum(axis=1), total, out=np.full(len(total), np.nan), where=total > 0)
+            props = np.full(len(total), np.nan)
+            np.divide(bottom.sum(axis=1), total, out=props, where=total > 0)
         siblings = np.bincount(self.parent_, minlength=S.shape[0])[self.parent_]
         self.proportions_ = np.where(np.isnan(props), 1.0 / siblings, props)
 
@@ -154,12 +157,13 @@ class Reconciler:
     def bottom(self, base: np.ndarray) -> np.ndarray:
         """The reconciled bottom series (``n_bottom x k``)."""
         if not hasattr(self, "S_"):
-            raise AttributeError("this Reconciler is not fitted yet: call fit(hierarchy, ...) first.")
+            raise AttributeError("this Reconciler is not fitted yet: call fit(hierarchy) first.")
         y = _rows(base, self.S_.shape[0], "base")
-        if np.isnan(y).any():
+        missing = np.flatnonzero(np.isnan(y).any(axis=1))
+        if len(missing):
             raise ValueError(
-                f"base forecasts are missing for {int(np.isnan(y).any(axis=1).sum())} node(s) (e.g. "
-                f"row {int(np.flatnonzero(np.isnan(y).any(axis=1))[0])}): forecast every node."
+                f"base forecasts are missing for {len(missing)} node(s) (e.g. row "
+                f"{missing[0]}): forecast every node."
             )
         na = self.n_aggregates_
         if self.method == "bottom_up":
@@ -204,7 +208,10 @@ class Reconciler:
         rng = np.random.default_rng(seed)
         out = np.empty((len(levels), n, h))
         for step in range(h):  # one step of every node at a time keeps memory at n x n_samples
-            noise = rng.standard_normal((n, n_samples)) if self.noise_ is None else self.noise_.draw(rng, n_samples)
+            if self.noise_ is None:
+                noise = rng.standard_normal((n, n_samples))
+            else:
+                noise = self.noise_.draw(rng, n_samples)
             paths = self.transform(base[:, step, None] + scale[:, step, None] * noise)
             out[:, :, step] = np.quantile(paths, levels, axis=1)
         return {float(q): out[i] for i, q in enumerate(levels)}
@@ -242,7 +249,7 @@ def _structure(hierarchy: HierarchyLike) -> tuple[sparse.csr_matrix, HierarchySp
     S = sparse.csr_matrix(hierarchy, dtype=float)
     n, nb = S.shape
     if n < nb or (S[n - nb:] != sparse.identity(nb, format="csr")).nnz:
-        raise ValueError(f"S ({n} x {nb}) must end with the {nb} x {nb} identity (the bottom series).")
+        raise ValueError(f"S ({n} x {nb}) must end with the {nb} x {nb} identity (the bottom).")
     return S, None
 
 
@@ -268,16 +275,15 @@ def _mint_gain(S: sparse.csr_matrix, na: int, w: np.ndarray) -> np.ndarray:
     return np.linalg.solve(utwu, wu_bottom.T).T
 
 
-def _chain(membership: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]]:
+def _chain(membership: np.ndarray) -> list[tuple]:
     """Per level below the top: its nodes, each node's parent code, the matrix summing the
     nodes into their parents, and each bottom series' position among the nodes."""
     chain = []
     for upper, lower in zip(membership[:-1], membership[1:]):
         children, first = np.unique(lower, return_index=True)
         codes = np.unique(upper[first], return_inverse=True)[1]
-        to_parent = sparse.csr_matrix(
-            (np.ones(len(children)), (codes, np.arange(len(children)))), shape=(codes.max() + 1, len(children))
-        )
+        n = len(children)
+        to_parent = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(codes.max() + 1, n))
         chain.append((children, codes, to_parent, np.searchsorted(children, lower)))
     return chain
 
@@ -290,6 +296,7 @@ def _forecast_shares(chain, y: np.ndarray, n_bottom: int) -> np.ndarray:
         values = y[children]
         sums = np.asarray(to_parent @ values)[codes]
         count = np.bincount(codes)[codes][:, None]
-        ratio = np.divide(values, sums, out=np.broadcast_to(1.0 / count, values.shape).copy(), where=sums != 0)
+        ratio = np.broadcast_to(1.0 / count, values.shape).copy()
+        np.divide(values, sums, out=ratio, where=sums != 0)
         shares *= ratio[position]
     return shares

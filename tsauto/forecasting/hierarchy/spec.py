@@ -87,7 +87,7 @@ class HierarchySpec:
         every series lies under one node of each level and that nested levels are nested."""
         ids = (ids,) if isinstance(ids, str) else tuple(ids)
         if not ids:
-            raise DataValidationError("a hierarchy needs ids=: the columns naming the bottom series.")
+            raise DataValidationError("a hierarchy needs ids=: the columns naming the series.")
         chains = _chains(hierarchy)
         columns = list(dict.fromkeys(c for chain in chains for c in chain))
         labels = list(dict.fromkeys([*columns, *ids]))
@@ -116,9 +116,9 @@ class HierarchySpec:
         nodes.insert(1, level_column, nodes.pop(level_column))
         membership = np.vstack(members)
         n_bottom = len(bottom)
+        columns = np.tile(np.arange(n_bottom), len(names))
         S = sparse.csr_matrix(
-            (np.ones(membership.size), (membership.ravel(), np.tile(np.arange(n_bottom), len(names)))),
-            shape=(offset, n_bottom),
+            (np.ones(membership.size), (membership.ravel(), columns)), shape=(offset, n_bottom)
         )
         spec = cls(ids, time, target, tuple(names), tuple(level_cols), nodes, S, membership,
                    len(chains) == 1, node_column, level_column)
@@ -149,7 +149,8 @@ class HierarchySpec:
 
     def level_sizes(self) -> dict[str, int]:
         """Number of nodes per level, coarse to fine."""
-        return dict(zip(self.levels, np.bincount(self.level_codes, minlength=len(self.levels)).tolist()))
+        counts = np.bincount(self.level_codes, minlength=len(self.levels))
+        return dict(zip(self.levels, counts.tolist()))
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k} {v}" for k, v in self.level_sizes().items())
@@ -184,7 +185,8 @@ class HierarchySpec:
                 f"{self._level_help()} (a list of columns names one level, [] the total; a "
                 "list of such lists, several)."
             )
-        return sorted({i for x in level for i in self._level_indices(x if isinstance(x, str) else list(x))})
+        found = {i for x in level for i in self._level_indices(x if isinstance(x, str) else list(x))}
+        return sorted(found)
 
     def _level_help(self) -> str:
         return ", ".join(f"{n!r} {list(c)}" for n, c in zip(self.levels, self.level_columns))
@@ -243,7 +245,9 @@ class HierarchySpec:
             frame[col] = out[col].to_numpy()
         return frame
 
-    def select(self, frame: pd.DataFrame, level: LevelSelector = None, labels: bool = True) -> pd.DataFrame:
+    def select(
+        self, frame: pd.DataFrame, level: LevelSelector = None, labels: bool = True
+    ) -> pd.DataFrame:
         """The rows of ``frame`` (a node-level table) at the chosen levels.
 
         ``level``: ``None`` the bottom series; ``"all"`` every node; a level name
@@ -270,7 +274,9 @@ class HierarchySpec:
         distinct value of ``columns`` (default the time column; a list gives a MultiIndex,
         e.g. ``["cutoff", "step"]``), sorted; NaN where a node has no row. Returns the matrix
         and the column labels."""
-        columns = [self.time] if columns is None else [columns] if isinstance(columns, str) else list(columns)
+        if columns is None or isinstance(columns, str):
+            columns = [columns or self.time]
+        columns = list(columns)
         _require(frame, [self.node_column, values, *columns])
         rows = self._node_rows(frame)
         if len(columns) == 1:
@@ -312,7 +318,7 @@ class HierarchySpec:
         if len(unknown):
             raise DataValidationError(
                 f"{self.node_column!r} at {describe_rows(unknown)} is not a node of this hierarchy "
-                f"(e.g. {frame.loc[unknown[0], self.node_column]!r}): use the node ids of aggregate()."
+                f"(e.g. {frame.loc[unknown[0], self.node_column]!r}): use aggregate()'s node ids."
             )
         return rows
 
@@ -354,7 +360,7 @@ def _require(df: pd.DataFrame, cols: Sequence[str]) -> None:
     if missing:
         raise DataValidationError(
             f"the table has no column {', '.join(map(repr, missing))}; its columns are "
-            f"{list(map(str, df.columns))[:20]}. Check the ids=, hierarchy=, time= and target= names."
+            f"{list(map(str, df.columns))[:20]}. Check the ids=, hierarchy=, time=, target= names."
         )
 
 
@@ -393,7 +399,7 @@ def _bottom_table(df: pd.DataFrame, ids: tuple[str, ...], labels: list[str]) -> 
     return bottom
 
 
-def _level_combos(chains: list[tuple[str, ...]], ids: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+def _level_combos(chains: list[tuple[str, ...]], ids: tuple[str, ...]) -> list[tuple[str, tuple]]:
     """(name, identity columns) of every level, coarse to fine, bottom (the ids) last."""
     depths = sorted(
         itertools.product(*(range(len(c) + 1) for c in chains)),
@@ -432,7 +438,8 @@ def _check_nesting(df, bottom, chains, combos) -> None:
 def _rows_by_value(df: pd.DataFrame, key: dict, col: str) -> str:
     mask = np.logical_and.reduce([df[k].to_numpy() == v for k, v in key.items()])
     sub = df.loc[mask, col]
-    parts = [f"{col}={v!r} at {describe_rows(idx, 3)}" for v, idx in sub.groupby(sub, sort=True).groups.items()]
+    groups = sub.groupby(sub, sort=True).groups.items()
+    parts = [f"{col}={v!r} at {describe_rows(idx, 3)}" for v, idx in groups]
     return "; ".join(parts[:3])
 
 
@@ -443,7 +450,11 @@ def _codes(bottom: pd.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
 
 
 def _level_nodes(
-    bottom: pd.DataFrame, codes: np.ndarray, cols: tuple[str, ...], labels: list[str], node_column: str
+    bottom: pd.DataFrame,
+    codes: np.ndarray,
+    cols: tuple[str, ...],
+    labels: list[str],
+    node_column: str,
 ) -> pd.DataFrame:
     """One row per node of a level: node id and each label shared by all its series."""
     groups = bottom[labels].groupby(codes, sort=True)
