@@ -287,7 +287,8 @@ def test_reconcile_forecasts_on_a_predict_table(aus_case):
     fc = spec.unpivot({"forecast": base}, pd.Index(times)).drop(columns="level")
     fc["q0.1"], fc["q0.9"] = fc["forecast"] - 5.0, fc["forecast"] + 5.0
     fc = fc.sample(frac=1, random_state=0)
-    out = reconcile_forecasts(fc, spec, "mint_shrink", residuals=residuals, n_samples=200)
+    fitted = Reconciler("mint_shrink").fit(spec, residuals)
+    out = reconcile_forecasts(fc, spec, fitted, n_samples=200)
     assert list(out.columns) == list(fc.columns) and (out.index == fc.index).all()
     assert coherence_error(spec.pivot(out, "forecast")[0], spec) < 1e-6
     assert (out["q0.1"] < out["q0.9"]).all()
@@ -317,3 +318,16 @@ def test_residual_matrix_and_future_tables(aus_case):
     assert np.isnan(R).all(axis=1).sum() == 4  # the discontinued Queensland and Tasmania series
     future = spec.aggregate(df.drop(columns="Turnover").assign(promo=True))
     assert list(future.columns) == ["node", "level", "Month", "promo"] and future["promo"].all()
+
+
+def test_reconcile_forecasts_by_cutoff(aus_case):
+    spec, history, base, residuals = aus_case
+    parts = []
+    for k, start in enumerate(["2018-01-01", "2018-04-01"]):
+        times = pd.Index(pd.date_range(start, periods=base.shape[1], freq="MS"), name="Month")
+        parts.append(spec.unpivot({"forecast": base + k}, times).assign(cutoff=k))
+    frame = pd.concat(parts, ignore_index=True).drop(columns="level")
+    out = reconcile_forecasts(frame, spec, "wls_struct", by="cutoff")
+    assert (out.index == frame.index).all()
+    for _, part in out.groupby("cutoff"):
+        assert coherence_error(spec.pivot(part, "forecast")[0], spec) < 1e-6

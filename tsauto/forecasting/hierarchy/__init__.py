@@ -13,10 +13,12 @@ API (what ``Forecaster(hierarchy=..., reconcile=...)`` calls)::
     spec.S, spec.nodes, spec.levels       # summing matrix (n_nodes x n_bottom), node table
     history, times = spec.pivot(nodes, spec.target)   # n_nodes x T matrix in S row order
     coherent = reconcile(base, spec, "mint_shrink", residuals=R)   # base: n_nodes x h
-    Reconciler(method, level=None, proportions="average_proportions").fit(spec, residuals,
-        history).transform(base) / .sample_quantiles(base, [0.1, 0.9]) / .projection()
-    out = reconcile_forecasts(fc, spec, method, residuals=residual_matrix(backtest, spec),
-                              history=history)      # a predict() table, reconciled
+    rec = Reconciler(method, level=None, proportions="average_proportions").fit(
+        spec, residuals=R, history=history)   # then .transform(base), .sample_quantiles(
+                                               # base, [0.1, 0.9]), .projection()
+    out = reconcile_forecasts(predict_table, spec, rec)      # same rows, coherent values
+    out = reconcile_forecasts(backtest_table, spec, rec, by="cutoff")
+    R = residual_matrix(backtest_table, spec)   # n_nodes x (cutoff, step) errors
     spec.select(out, level=None | "all" | "State" | ["State"] | [] | [["State"], []])
 
 Methods: ``bottom_up``, ``top_down``, ``middle_out`` (``level=``), ``ols``, ``wls_struct``,

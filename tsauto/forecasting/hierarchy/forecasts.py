@@ -25,22 +25,34 @@ from tsauto.forecasting.hierarchy.spec import HierarchySpec
 def reconcile_forecasts(
     forecasts: pd.DataFrame,
     spec: HierarchySpec,
-    method: str = "mint_shrink",
+    reconciler: Reconciler | str = "mint_shrink",
     residuals: np.ndarray | None = None,
     history: np.ndarray | None = None,
-    level: str | Sequence[str] | None = None,
-    proportions: str = "average_proportions",
+    by: str | None = None,
     value: str = "forecast",
     n_samples: int = 1000,
     seed: int = 0,
 ) -> pd.DataFrame:
     """``forecasts`` (node id, time, ``value``, quantile columns) with coherent values, same
-    rows and columns. ``residuals``/``history``: ``n_nodes x T`` matrices (see
-    :func:`residual_matrix` and :meth:`HierarchySpec.pivot`); ``level``/``proportions``: as
-    :class:`Reconciler` takes them."""
+    rows and columns.
+
+    ``reconciler``: a fitted :class:`Reconciler` (what a fitted forecaster keeps), or a method
+    name or unfitted one, then fitted here on ``residuals`` and ``history`` (``n_nodes x T``
+    matrices: :func:`residual_matrix`, :meth:`HierarchySpec.pivot`). ``by``: a column whose
+    groups are reconciled separately (``"cutoff"`` for a backtest table).
+    """
+    if isinstance(reconciler, str):
+        reconciler = Reconciler(reconciler)
+    if not hasattr(reconciler, "S_"):
+        reconciler = reconciler.fit(spec, residuals, history)
+    if by is not None:
+        parts = [
+            reconcile_forecasts(part, spec, reconciler, value=value, n_samples=n_samples, seed=seed)
+            for _, part in forecasts.groupby(by, sort=False)
+        ]
+        return pd.concat(parts).loc[forecasts.index]
     base, times = spec.pivot(forecasts, value)
     base = _fill(base, spec)
-    reconciler = Reconciler(method, level, proportions).fit(spec, residuals, history)
     values = {value: reconciler.transform(base)}
     qcols = quantile_columns(forecasts)
     if qcols:
