@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from tsauto.forecasting.hierarchy.reconcile import Reconciler
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
@@ -106,7 +106,7 @@ def _scale(spec, forecasts, qcols, base, reconciler) -> np.ndarray:
     widths = []
     for col, q in qcols.items():
         if q != 0.5:
-            widths.append(np.abs(spec.pivot(forecasts, col)[0] - base) / abs(norm.ppf(q)))
+            widths.append(np.abs(spec.pivot(forecasts, col)[0] - base) / abs(ndtri(q)))
     widths = np.asarray(widths).reshape(-1, *base.shape)
     counts = (~np.isnan(widths)).sum(axis=0)
     scale = np.full(base.shape, np.nan)
