@@ -23,8 +23,11 @@ the weighted least-squares shift that best fits the observations newer than the 
 halving every ``max(season, 3)`` observations back from the newest; in multiplicative mode the
 shift is weighted by each date's seasonal factor), and the model forecasts the ``horizon``
 dates after the end of that history. From the training history (nothing newer) the forecast
-is the fitted model's own. Cost: one in-sample evaluation of the new dates (a few milliseconds
-per series), no optimisation.
+is the fitted model's own. Cost: none to speak of, no optimisation; the new dates are
+evaluated in the same Prophet call as the forecast dates (measured 2026-11-30, Victorian retail,
+a loaded 2-core machine: 90 ms per series from the training history or from 12 newer months,
+135 ms with quantile draws; a refit on 440 months took 190 ms cold and 250 ms warm-started from
+the fitted parameters, and would change every parameter, not only the level).
 """
 
 from __future__ import annotations
@@ -334,15 +337,10 @@ def _holiday_frame(countries: tuple[str, ...], first_year: int, last_year: int) 
     return pd.DataFrame(rows, columns=["holiday", "ds"])
 
 
-def _point_forecast(model: Any, frame: pd.DataFrame) -> np.ndarray:
-    """Prophet's ``yhat`` without its interval sampling."""
-    trend, factor, additive = _components(model, frame)
-    return trend * factor + additive
-
-
 def _components(model: Any, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Prophet's trend, multiplicative factor (1 + multiplicative terms) and additive terms at
-    the dates of ``frame``: ``yhat = trend * factor + additive``."""
+    the dates of ``frame``: ``yhat = trend * factor + additive`` (its point forecast, without
+    the interval sampling)."""
     df = model.setup_dataframe(frame.copy())
     trend = np.asarray(model.predict_trend(df), dtype=np.float64)
     parts = model.predict_seasonal_components(df)
