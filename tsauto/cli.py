@@ -204,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TsautoError, FileNotFoundError, ValueError) as err:
         sys.stderr.write(f"tsauto: error: {err}\n")
         return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("tsauto: interrupted; nothing was written.\n")
+        return 130
 
 
 if __name__ == "__main__":

@@ -61,16 +61,18 @@ def test_save_load_roundtrip_is_identical(fitted: Forecaster, tmp_path) -> None:
 
 
 def test_load_refuses_other_versions_and_files(fitted: Forecaster, tmp_path) -> None:
-    import joblib
+    import json
 
     from tsauto.core import persistence
 
     path = fitted.save(tmp_path / "model.tsauto")
-    payload = joblib.load(path)
-    payload["format_version"] = persistence.FORMAT_VERSION + 1
-    joblib.dump(payload, tmp_path / "future.tsauto")
+    magic, line, payload = path.read_bytes().split(b"\n", 2)
+    header = {**json.loads(line), "format_version": persistence.FORMAT_VERSION + 1}
+    header["header_sha256"] = persistence.header_digest(header)
+    future = tmp_path / "future.tsauto"
+    future.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + payload)
     with pytest.raises(IncompatibleModelError, match="format"):
-        Forecaster.load(tmp_path / "future.tsauto")
+        Forecaster.load(future)
     (tmp_path / "junk.tsauto").write_text("not a model")
     with pytest.raises(IncompatibleModelError):
         Forecaster.load(tmp_path / "junk.tsauto")
@@ -108,13 +110,13 @@ def test_short_series_fall_back_to_seasonal_naive(split) -> None:
     short = train[~((train["State"] == "Tasmania") & (train["Industry"] == first))]
     tiny = train[(train["State"] == "Tasmania") & (train["Industry"] == first)].tail(2)
     df = pd.concat([short, tiny])
-    fc = Forecaster(**KW).fit(df)
+    fc = Forecaster(**KW, learners=["lightgbm"]).fit(df)
     out = fc.predict()
     assert len(out) == 12 * 6 and np.isfinite(out["forecast"]).all()
     fb = fc.fallbacks_
     assert len(fb) == 1 and fb["Industry"].iloc[0] == first
     assert "seasonal_naive" in fb["reason"].iloc[0]
-    dropped = Forecaster(**KW, data={"short_series": "drop"}).fit(df).predict()
+    dropped = Forecaster(**KW, learners=["lightgbm"], data={"short_series": "drop"}).fit(df).predict()
     assert len(dropped) == 11 * 6
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
+from tsauto.core.exceptions import TsautoError
 from tsauto.core.executor import Executor
 from tsauto.core.search import Candidate, Evaluator, Search, SearchSettings, Trial
 from tsauto.core.selection import affordable, best_trial, describe, ensemble_weights
@@ -39,20 +40,29 @@ class TaskStrategy(Protocol):
     def refit_seconds(self, trial: Trial) -> float:
         """Estimated seconds to refit ``trial``'s learner on all data."""
 
-    def refit(self, members: Sequence[tuple[float, Trial]], deadline: float | None) -> Any:
-        """The final model: every member refit on all data, with its weight."""
+    def fit_member(self, trial: Trial, deadline: float | None) -> Any:
+        """``trial``'s learner fitted on all data (run in an isolated worker: picklable)."""
+
+    def fallback_member(self) -> Any:
+        """A cheap model fitted on all data, used when no member could be refit."""
+
+    def assemble(self, members: Sequence[tuple[float, Any]]) -> Any:
+        """The final model from fitted members and their weights."""
 
 
 @dataclass
 class EngineResult:
-    """The refit model, every trial, the ensemble weights by trial number, and the blended
-    out-of-fold predictions with their validation loss."""
+    """The refit model, every trial, the ensemble weights by trial number (of the members
+    refit), the blended out-of-fold predictions with their validation loss, why members were
+    dropped at the refit (by trial number), and whether Ctrl-C ended the search."""
 
     model: Any
     trials: list[Trial]
     weights: dict[int, float]
     oof: np.ndarray
     loss: float
+    refit_failures: dict[int, str]
+    interrupted: bool = False
 
 
 def search_and_refit(
@@ -62,11 +72,16 @@ def search_and_refit(
     executor: Executor,
     ensemble: bool = True,
     deadline: float | None = None,
+    fingerprint: str | None = None,
 ) -> EngineResult:
     """Run the search, select the ensemble over comparable trials, keep the members whose
-    refit fits before ``deadline`` (the best always) and refit them."""
+    refit fits before ``deadline`` (the best always) and refit each in an isolated worker with
+    that deadline; a member whose refit fails is dropped and the weights renormalised."""
     start = time.monotonic()
-    trials = Search(candidates, strategy.evaluator, settings, executor).run()
+    search = Search(candidates, strategy.evaluator, settings, executor, fingerprint=fingerprint)
+    trials = search.run()
+    if search.interrupted:
+        log.warning("search interrupted: finishing with the %d trials done", len(trials))
     best = best_trial(trials)
     pool = [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
     weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
@@ -80,9 +95,33 @@ def search_and_refit(
         describe(weights, by_number), strategy.metric, loss, best.score,
     )
     t0 = time.monotonic()
-    model = strategy.refit([(w, by_number[n]) for n, w in weights.items()], deadline)
+    fitted, failures = _refit(strategy, executor, weights, by_number, deadline)
+    if fitted:
+        total = sum(w for w, _ in fitted)
+        model = strategy.assemble([(w / total, m) for w, m in fitted])
+        weights = {n: w / total for n, w in weights.items() if n not in failures}
+    else:
+        log.warning("no member could be refit (%s): the fallback model is used", failures)
+        model = strategy.assemble([(1.0, strategy.fallback_member())])
+        weights = {}
     log.info(
         "refit %d member(s) in %.1fs; search and refit %.1fs",
-        len(weights), time.monotonic() - t0, time.monotonic() - start,
+        len(fitted), time.monotonic() - t0, time.monotonic() - start,
     )
-    return EngineResult(model, trials, weights, blended, loss)
+    return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted)
+
+
+def _refit(strategy, executor, weights, by_number, deadline):
+    fitted, failures = [], {}
+    try:
+        for n, w in sorted(weights.items(), key=lambda x: -x[1]):
+            try:
+                member = executor.call(strategy.fit_member, by_number[n], deadline, deadline=deadline)
+            except (TsautoError, MemoryError, TimeoutError) as err:
+                failures[n] = f"refit failed: {type(err).__name__}: {err}"
+                log.warning("member %s#%d dropped: %s", by_number[n].learner, n, failures[n])
+                continue
+            fitted.append((w, member))
+    finally:
+        executor.close()
+    return fitted, failures

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Sequence
 
@@ -171,7 +171,7 @@ class Forecaster:
     def _fit_engine(self, panel, task, plan, short_series, guards, search, compute, start) -> None:
         from tsauto.core.engine import search_and_refit
         from tsauto.core.executor import Executor
-        from tsauto.core.search import SearchSettings
+        from tsauto.core.search import SearchSettings, data_fingerprint
         from tsauto.forecasting.search import ForecastEvaluator, ForecastStrategy
 
         splitter = RollingOriginSplitter(task.horizon, folds=plan.folds, step=task.horizon)
@@ -184,15 +184,24 @@ class Forecaster:
             patience=search.patience,
             n_jobs=compute.n_jobs,
             random_state=search.random_state,
+            run_dir=search.run_dir,
         )
-        executor = Executor(compute.n_jobs, compute.backend, compute.client)
+        executor = Executor(compute.n_jobs, compute.backend, compute.client, memory_limit=compute.memory_limit)
         deadline = None if self.time_budget is None else start + float(self.time_budget)
+        fingerprint = data_fingerprint(panel.y, panel.indptr, panel.times, task, self.metric)
         result = search_and_refit(
-            ForecastStrategy(evaluator), plan.candidates, settings, executor, search.ensemble, deadline
+            ForecastStrategy(evaluator), plan.candidates, settings, executor, search.ensemble,
+            deadline, fingerprint,
         )
         self.model_ = result.model
         self.trials_ = result.trials
-        self.leaderboard_ = leaderboard(result.trials, result.weights, self.metric)
+        self.cv_score_ = result.loss
+        board = leaderboard(result.trials, result.weights, self.metric)
+        for n, why in result.refit_failures.items():
+            board.loc[board["trial"] == n, "reason"] = why
+        if not result.weights:
+            self.plan_ = replace(plan, notes=(*plan.notes, "no member refit in time: seasonal naive"))
+        self.leaderboard_ = board
         if task.quantiles:
             best = min((t for t in result.trials if t.status == "ok"), key=lambda t: t.score)
             oof = best.oof.result
@@ -337,9 +346,12 @@ class Forecaster:
 
     @property
     def fallbacks_(self) -> pd.DataFrame:
-        """Training series forecast by seasonal naive (or dropped) instead of the learner."""
+        """Training series forecast by seasonal naive (or dropped) instead of the learners
+        (too short for every member of the model)."""
         self._check_fitted()
         opts = as_options(self.data, DataOptions, "data")
+        if opts.short_series == "pad":  # padded series are forecast by the learners themselves
+            return self.history_.keys.iloc[:0].assign(reason="").reset_index(drop=True)
         short = np.flatnonzero(self.history_.lengths < self.model_.min_length_)
         action = "dropped" if opts.short_series == "drop" else FALLBACK
         reason = f"{action}: shorter than {self.model_.min_length_} observations"

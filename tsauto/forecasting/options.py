@@ -44,7 +44,8 @@ class SearchOptions:
     ``ensemble``: blend the best trials by greedy ensemble selection. ``exclude``: learners
     never tried. ``patience``: stop after this many trials without improvement.
     ``target_score``: stop once a trial reaches it. ``random_state``: seed of the search and
-    of the learners.
+    of the learners. ``run_dir``: a folder journaling every finished trial; a second fit with
+    the same folder and data resumes without repeating them (and refuses other data).
     """
 
     max_trials: int | None = None
@@ -54,17 +55,20 @@ class SearchOptions:
     patience: int | None = None
     target_score: float | None = None
     random_state: int = 0
+    run_dir: str | None = None
 
 
 @dataclass(frozen=True)
 class ComputeOptions:
     """Where the work runs. ``n_jobs``: worker processes (-1: all cores). ``backend``:
     ``"loky"`` (local processes), ``"sequential"`` or ``"dask"`` with ``client`` (a
-    ``distributed.Client``)."""
+    ``distributed.Client``). ``memory_limit``: the most memory one trial may use (bytes,
+    ``"4GiB"``, ``"auto"``: a share of the machine's, or ``None``)."""
 
     n_jobs: int = -1
     backend: Literal["loky", "sequential", "dask"] = "loky"
     client: Any = None
+    memory_limit: int | str | None = "auto"
 
 
 O = TypeVar("O", DataOptions, SearchOptions, ComputeOptions)

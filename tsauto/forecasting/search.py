@@ -19,6 +19,7 @@ from tsauto.forecasting import registry
 from tsauto.forecasting.backtest import FoldResults, cross_validate, windows_of
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
 from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.model import EnsembleModel
@@ -97,10 +98,16 @@ class ForecastStrategy:
     def refit_seconds(self, trial: Trial) -> float:
         return trial.fit_time / max(self.evaluator.splitter.folds, 1) * REFIT_MARGIN
 
-    def refit(self, members: Sequence[tuple[float, Trial]], deadline: float | None) -> EnsembleModel:
+    def fit_member(self, trial: Trial, deadline: float | None) -> WithFallback:
         ev = self.evaluator
-        model = EnsembleModel([(w, ev.make(t.learner, t.params)) for w, t in members])
-        return model.fit(ev.panel, replace(ev.task, deadline=None))
+        return ev.make(trial.learner, trial.params).fit(ev.panel, replace(ev.task, deadline=deadline))
+
+    def fallback_member(self) -> WithFallback:
+        ev = self.evaluator
+        return WithFallback(SeasonalNaive(), ev.short_series, ev.guards).fit(ev.panel, ev.task)
+
+    def assemble(self, members: Sequence[tuple[float, WithFallback]]) -> EnsembleModel:
+        return EnsembleModel(list(members))
 
 
 def score(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 
 from tsauto.core.resources import pinned
 from tsauto.core.search import Candidate, Trial
+from tsauto.core.exceptions import SearchFailedError
 from tsauto.core.selection import REFIT_MARGIN
 from tsauto.tabular.checks import Check
 from tsauto.tabular.evaluator import TabularEvaluator
@@ -98,9 +99,15 @@ class TabularStrategy:
         growth = len(self.evaluator.y) / np.mean([len(train) for train, _ in splits])
         return trial.fit_time / len(splits) * growth * REFIT_MARGIN
 
-    def refit(self, members: Sequence[tuple[float, Trial]], deadline: float | None) -> TabularEnsemble:
-        # the refit runs with the threads each trial had, so that the trials' times predict it
-        # (two threads next to other busy processes can run many times slower than one)
-        built = [(w, self.evaluator.make(t.learner, t.params)) for w, t in members]
+    def fit_member(self, trial: Trial, deadline: float | None):
+        # with the threads each trial had, so that the trials' times predict the refit (two
+        # threads next to other busy processes can run many times slower than one)
+        member = self.evaluator.make(trial.learner, trial.params)
         with pinned(self.threads):
-            return TabularEnsemble(built).fit(self.evaluator.X, self.evaluator.y, threads=self.threads)
+            return member.fit(self.evaluator.X, self.evaluator.y, threads=self.threads, deadline=deadline)
+
+    def fallback_member(self):
+        raise SearchFailedError("no learner could be refit on all rows: give a larger time_budget.")
+
+    def assemble(self, members: Sequence[tuple[float, Any]]) -> TabularEnsemble:
+        return TabularEnsemble(list(members))
