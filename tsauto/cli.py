@@ -60,6 +60,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--short-series", default="auto", choices=["auto", "pad", "drop"],
                    help="series too short for a learner: seasonal naive, pad or drop")
     p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--hierarchy", help="levels over the ids: nested 'Store,Dept', crossed 'State;Industry'")
+    p.add_argument("--reconcile", default="mint_shrink", help="reconciliation method of --hierarchy")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (-1: all cores)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
 
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--future", help="table of known-future covariates over the horizon")
     fc.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
     fc.add_argument("--save-model", help="also save the fitted model to this path")
+    fc.add_argument("--level", help="with --hierarchy: 'all', 'total' or comma-separated columns")
     bt = sub.add_parser("backtest", help="rolling-origin evaluation on FILE")
     _common(bt)
     bt.add_argument("--folds", type=int, default=3, help="number of forecast origins")
@@ -129,6 +132,20 @@ def _run_tabular(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hierarchy(value: str | None):
+    if not value:
+        return None
+    if ";" in value:
+        return [_list(part) for part in value.split(";")]
+    return _list(value)
+
+
+def _level(value: str | None):
+    if value is None or value == "all":
+        return value
+    return [] if value == "total" else _list(value)
+
+
 def _forecaster(args: argparse.Namespace):
     from tsauto.forecasting.forecaster import Forecaster
     from tsauto.forecasting.options import ComputeOptions, DataOptions, SearchOptions
@@ -146,6 +163,8 @@ def _forecaster(args: argparse.Namespace):
         metric=args.metric,
         time_budget=args.time_budget,
         partition_by=_list(args.partition_by),
+        hierarchy=_hierarchy(args.hierarchy),
+        reconcile=args.reconcile,
         data=DataOptions(
             freq=args.freq,
             aggregate=args.aggregate,
@@ -173,7 +192,7 @@ def _run(args: argparse.Namespace) -> int:
         log.info("fitting on %s ...", args.file)
         model.fit(args.file)
         log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
-        out = model.predict(future=args.future)
+        out = model.predict(future=args.future, level=_level(getattr(args, "level", None)))
         path = write_table(out, args.out)
         sys.stdout.write(model.leaderboard().to_string(index=False) + "\n")
         sys.stdout.write(f"wrote {len(out)} forecasts to {path}\n")

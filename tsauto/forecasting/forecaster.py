@@ -91,6 +91,12 @@ class Forecaster:
     partition_by:
         Columns splitting the data into partitions fitted separately (one model per store), in
         parallel; one leaderboard and one forecast for all.
+    hierarchy, reconcile:
+        Levels over the ids, nested coarse to fine (``["Store", "Dept"]``) or crossed
+        (``[["State"], ["Industry"]]``): every node is forecast and the forecasts reconciled
+        (``"mint_shrink"``, ``"wls_struct"``, ``"wls_var"``, ``"ols"``, ``"bottom_up"``,
+        ``"top_down"``, ``"middle_out"``) so that every aggregate equals the sum of its children;
+        ``predict(level=...)`` returns any level.
     data, search, compute:
         The rarely set options: :class:`~tsauto.forecasting.options.DataOptions` (frequency,
         aggregation, fill rule, short series, non-negative and discontinued-series rules),
@@ -112,6 +118,8 @@ class Forecaster:
         metric: str = "mase",
         time_budget: float | None = None,
         partition_by: Sequence[str] | str | None = None,
+        hierarchy: Sequence[str] | Sequence[Sequence[str]] | None = None,
+        reconcile: str = "mint_shrink",
         data: DataOptions | dict | None = None,
         search: SearchOptions | dict | None = None,
         compute: ComputeOptions | dict | None = None,
@@ -127,6 +135,8 @@ class Forecaster:
         self.metric = metric
         self.time_budget = time_budget
         self.partition_by = partition_by
+        self.hierarchy = hierarchy
+        self.reconcile = reconcile
         self.data = data
         self.search = search
         self.compute = compute
@@ -142,6 +152,14 @@ class Forecaster:
 
             self.partitions_, self.leaderboard_ = fit_partitions(self, data)
             self.model_ = None  # the partitions hold the models
+            return self
+        if self.hierarchy:
+            from tsauto.forecasting.hierarchy.fitting import fit_hierarchy
+
+            self.hierarchy_ = fit_hierarchy(self, data)
+            base = self.hierarchy_.base
+            self.model_, self.leaderboard_, self.plan_ = base.model_, base.leaderboard_, base.plan_
+            self.history_, self.task_ = base.history_, base.task_
             return self
         opts, search, compute = self._options()
         panel = self._validate(data)
@@ -196,6 +214,8 @@ class Forecaster:
         self.model_ = result.model
         self.trials_ = result.trials
         self.cv_score_ = result.loss
+        best = min((t for t in result.trials if t.status == "ok"), key=lambda t: t.score)
+        self.validation_ = results_frame(best.oof.result, panel).assign(forecast=result.oof)
         board = leaderboard(result.trials, result.weights, self.metric)
         for n, why in result.refit_failures.items():
             board.loc[board["trial"] == n, "reason"] = why
@@ -203,7 +223,6 @@ class Forecaster:
             self.plan_ = replace(plan, notes=(*plan.notes, "no member refit in time: seasonal naive"))
         self.leaderboard_ = board
         if task.quantiles:
-            best = min((t for t in result.trials if t.status == "ok"), key=lambda t: t.score)
             oof = best.oof.result
             errors = (oof.actual - result.oof) / np.where(oof.scale > 0, oof.scale, np.nan)
             self.intervals_ = ConformalIntervals(task.quantiles).fit(errors, oof.step, task.horizon)
@@ -242,14 +261,21 @@ class Forecaster:
         self,
         future: pd.DataFrame | str | Path | None = None,
         history: pd.DataFrame | str | Path | None = None,
+        level: str | Sequence | None = None,
     ) -> pd.DataFrame:
         """Forecast ``horizon`` steps after the end of every series.
 
         ``history``: newer data (same columns as at fit) to forecast from its end without
         refitting; by default the training data. ``future``: the known-future covariates over
         the horizon. Returns a long table: ids, time, ``forecast`` and one column per quantile.
+        With a ``hierarchy``: ``level=None`` the bottom series, ``["Store"]`` one level,
+        ``[]`` the total, ``"all"`` every node (with a ``level`` column); coherent forecasts.
         """
         self._check_fitted()
+        if getattr(self, "hierarchy_", None) is not None:
+            from tsauto.forecasting.hierarchy.fitting import predict_hierarchy
+
+            return predict_hierarchy(self.hierarchy_, future, history, level)
         if self.partition_by:
             from tsauto.forecasting.partitions import predict_partitions
 

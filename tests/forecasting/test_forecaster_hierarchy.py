@@ -1,0 +1,34 @@
+"""``Forecaster(hierarchy=...)``: every level out, coherent, quantiles ordered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tsauto import Forecaster
+
+KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6)
+
+
+@pytest.fixture(scope="module")
+def fitted(aus_small):
+    fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["seasonal_naive", "theta"],
+                    quantiles=[0.1, 0.9])
+    return fc.fit(aus_small[aus_small["Month"] >= "2010-01-01"])
+
+
+def test_every_level_out_and_coherent(fitted) -> None:
+    bottom = fitted.predict()
+    assert len(bottom) == 12 * 6 and {"State", "Industry"} <= set(bottom.columns)
+    states = fitted.predict(level=["State"])
+    assert len(states) == 2 * 6
+    total = fitted.predict(level=[])
+    assert len(total) == 6
+    every = fitted.predict(level="all")
+    assert "level" in every.columns and every["level"].nunique() == 4
+    by_time = bottom.groupby("Month")["forecast"].sum().to_numpy()
+    np.testing.assert_allclose(total["forecast"].to_numpy(), by_time, rtol=1e-6)
+    per_state = bottom.groupby(["State", "Month"])["forecast"].sum().to_numpy()
+    np.testing.assert_allclose(states.sort_values(["State", "Month"])["forecast"].to_numpy(), per_state, rtol=1e-6)
+    assert (every["q0.1"] <= every["forecast"] + 1e-9).all() and (every["forecast"] <= every["q0.9"] + 1e-9).all()
+    assert fitted.hierarchy_.reconciler.method == "mint_shrink"  # validation residuals existed
