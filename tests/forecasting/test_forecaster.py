@@ -134,7 +134,7 @@ def test_several_learners_are_compared_on_a_leaderboard(split) -> None:
 def test_clear_errors(split) -> None:
     with pytest.raises(NotFittedError):
         Forecaster(**KW).predict()
-    with pytest.raises(DataValidationError, match="unknown learner 'xgb'"):
+    with pytest.raises(DataValidationError, match="unknown forecasting learner 'xgb'"):
         Forecaster(**KW, learners=["xgb"]).fit(split[0])
     with pytest.raises(DataValidationError, match="positive integer"):
         Forecaster(**{**KW, "horizon": 0}).fit(split[0])

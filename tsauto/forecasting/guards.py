@@ -46,7 +46,7 @@ class Guards:
             reason[stopped] = "discontinued: zero for a full season or more"
         clip = self.clipped(history)
         if clip.any():
-            changed = clip & (np.nanmin(mean, axis=1) < 0)
+            changed = clip & (mean < 0).any(axis=1)
             np.maximum(mean, 0.0, out=mean, where=clip[:, None])
             for v in quantiles.values():
                 np.maximum(v, 0.0, out=v, where=clip[:, None])
