@@ -43,8 +43,9 @@ class TaskStrategy(Protocol):
     def fit_member(self, trial: Trial, deadline: float | None) -> Any:
         """``trial``'s learner fitted on all data (run in an isolated worker: picklable)."""
 
-    def fallback_member(self) -> Any:
-        """A cheap model fitted on all data, used when no member could be refit."""
+    def fallback_member(self, best: Trial) -> Any:
+        """A model fitted on all data when no member could be refit in time (something cheap
+        and bounded, or ``best`` refit without a deadline)."""
 
     def assemble(self, members: Sequence[tuple[float, Any]]) -> Any:
         """The final model from fitted members and their weights."""
@@ -102,7 +103,7 @@ def search_and_refit(
         weights = {n: w / total for n, w in weights.items() if n not in failures}
     else:
         log.warning("no member could be refit (%s): the fallback model is used", failures)
-        model = strategy.assemble([(1.0, strategy.fallback_member())])
+        model = strategy.assemble([(1.0, strategy.fallback_member(best))])
         weights = {}
     log.info(
         "refit %d member(s) in %.1fs; search and refit %.1fs",

@@ -505,7 +505,7 @@ def lagged_difference_mean(
     rows = np.flatnonzero(np.arange(len(y)) - np.repeat(indptr[:-1], lengths) >= lag_rows)
     diff = np.abs(y[rows] - y[rows - lag_rows[rows]]) ** power
     count = np.bincount(codes[rows], minlength=len(lengths)).astype(np.float64)
-    total = np.bincount(codes[rows], weights=diff, minlength=len(lengths))
+    total = np.bincount(codes[rows], weights=diff, minlength=len(lengths)).astype(np.float64)
     return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
 
 

@@ -102,7 +102,8 @@ class ForecastStrategy:
         ev = self.evaluator
         return ev.make(trial.learner, trial.params).fit(ev.panel, replace(ev.task, deadline=deadline))
 
-    def fallback_member(self) -> WithFallback:
+    def fallback_member(self, best: Trial) -> WithFallback:
+        """Seasonal naive: instant, so the budget holds."""
         ev = self.evaluator
         return WithFallback(SeasonalNaive(), ev.short_series, ev.guards).fit(ev.panel, ev.task)
 

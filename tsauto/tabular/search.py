@@ -16,7 +16,6 @@ import numpy as np
 
 from tsauto.core.resources import pinned
 from tsauto.core.search import Candidate, Trial
-from tsauto.core.exceptions import SearchFailedError
 from tsauto.core.selection import REFIT_MARGIN
 from tsauto.tabular.checks import Check
 from tsauto.tabular.evaluator import TabularEvaluator
@@ -106,8 +105,9 @@ class TabularStrategy:
         with pinned(self.threads):
             return member.fit(self.evaluator.X, self.evaluator.y, threads=self.threads, deadline=deadline)
 
-    def fallback_member(self):
-        raise SearchFailedError("no learner could be refit on all rows: give a larger time_budget.")
+    def fallback_member(self, best: Trial):
+        """The best trial refit here without a deadline: a model rather than no model."""
+        return self.fit_member(best, None)
 
     def assemble(self, members: Sequence[tuple[float, Any]]) -> TabularEnsemble:
         return TabularEnsemble(list(members))
