@@ -37,16 +37,17 @@ PORTFOLIO = ("seasonal_naive", "naive", "theta", "ets", "lightgbm", "auto_arima"
 # What a budgeted search may add on top, where affordable.
 SEARCH_EXTRA = ("drift", "prophet", "tcn")
 INTERMITTENT = ("tsb", "croston")
-# Rough seconds to fit one series on one core (measured on M1/M4-like series), and the factor
+# Rough seconds to fit one series of 100 points on one core (measured here on M1 and Australian
+# retail series; longer series cost proportionally more, shorter ones no less), and the factor
 # for seasonal periods above 12; learners not listed fit all series at once, cheaply.
 COST = {
     "auto_arima": (1.5, 4.0),
     "prophet": (0.4, 1.0),
-    "ets": (0.05, 2.0),
+    "ets": (0.2, 2.0),
     "theta": (0.01, 1.0),
     "tcn": (0.02, 1.0),
 }
-NO_BUDGET_SECONDS = 20.0  # what an unbudgeted default fit may spend on one costly learner
+NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one costly learner
 SEARCH_SHARE = 0.8  # of the budget for the search; the rest for the ensemble and the refit
 MAX_FOLDS = 3
 
@@ -220,12 +221,14 @@ def _portfolio(
 
 
 def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: int) -> float:
-    """Rough wall seconds of one default trial (``folds`` fits) of a per-series learner."""
+    """Rough wall seconds of one default trial (``folds`` fits) of a per-series learner: a
+    learner estimated above ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note."""
     if name not in COST:
         return 0.0
     per_series, seasonal = COST[name]
     factor = seasonal if task.season > 12 else 1.0
-    return folds * panel.n_series * per_series * factor / max(workers, 1)
+    length = max(1.0, float(np.median(panel.lengths)) / 100)
+    return folds * panel.n_series * per_series * factor * length / max(workers, 1)
 
 
 def _space(cls: type, searching: bool):
