@@ -36,18 +36,24 @@ def main() -> int:
         quantiles=[0.1, 0.9],
     )
     start = time.perf_counter()
-    bt = fc.backtest(df, folds=3)
-    log.info("backtest done in %.1fs", time.perf_counter() - start)
-    start = time.perf_counter()
     fc.fit(df)
     forecasts = fc.predict()
-    log.info("fit + forecast done in %.1fs", time.perf_counter() - start)
+    log.info("fit + forecast done in %.1fs: %s", time.perf_counter() - start, fc.model_.describe())
+    sys.stdout.write("\nWhat was compared (rolling-origin validation):\n")
+    board = fc.leaderboard()[["learner", "status", "mase", "fit_time", "weight"]]
+    sys.stdout.write(board.round(3).to_string(index=False) + "\n")
+    start = time.perf_counter()
+    bt = fc.backtest(df, folds=3)  # the chosen ensemble refit at each of 3 earlier cutoffs
+    log.info("backtest done in %.1fs", time.perf_counter() - start)
     path = write_table(forecasts, OUT / "aus_retail_forecast.csv")
     write_table(bt.forecasts, OUT / "aus_retail_backtest.csv")
     summary = bt.summary.set_index("model")[["mase", "smape", "wape"]]
-    sys.stdout.write("\nBacktest, 3 rolling origins x 12 months, 152 series:\n")
+    sys.stdout.write(
+        "\nBacktest, 3 rolling origins x 12 months, 152 series (the ensemble chosen by fit, refit "
+        "at each cutoff; chosen on the last folds, so optimistic):\n"
+    )
     sys.stdout.write(summary.round(3).to_string() + "\n")
-    gain = 1 - summary.loc[summary.index[0], "mase"] / summary.loc["seasonal_naive", "mase"]
+    gain = 1 - summary["mase"].iloc[0] / summary["mase"].iloc[-1]
     sys.stdout.write(f"\nMASE {gain:.1%} lower than seasonal naive.\n")
     sys.stdout.write(f"Forecasts ({len(forecasts)} rows, with q0.1/q0.9) written to {path}\n")
     sys.stdout.write(f"Backtest forecasts written to {OUT / 'aus_retail_backtest.csv'}\n")
