@@ -16,7 +16,6 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 from typing import Sequence
 
 import pandas as pd

@@ -42,7 +42,6 @@ import numpy as np
 from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.arrays import ranges
-from tsauto.forecasting.features.lags import positions
 from tsauto.forecasting.metrics import normalising_scale
 from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
 
