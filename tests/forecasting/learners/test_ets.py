@@ -1,4 +1,5 @@
-"""ETSLearner on real monthly series: agreement with statsmodels, intervals, refit-free predict."""
+"""ETSLearner: the fitted models against statsmodels' ETSModel and least squares by hand, AICc
+selection, M1 accuracy, long seasons (Walmart), intervals and refit-free predict."""
 
 from __future__ import annotations
 
@@ -8,171 +9,190 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsauto.forecasting import registry
-from tsauto.forecasting.panel import Panel
-from tsauto.forecasting.validation import validate
-from tsauto.datasets import load_aus_retail
+from tsauto.forecasting import metrics, registry
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.ets import (
     ETSLearner,
     ETSSpec,
-    build_model,
+    _Linear,
     candidate_specs,
+    fit_ets,
     fit_spec,
+    forecast_ets,
     forecast_state,
+    select,
+    smooth,
 )
+from tsauto.forecasting.panel import Panel
+from tsauto.forecasting.validation import validate
 
 H = 12
 TASK = Task(horizon=H, season=12, seasons=(12,), quantiles=(0.1, 0.9), n_jobs=1)
 
 
-@pytest.fixture(scope="module")
-def panel(shipped_monthly: Panel) -> Panel:
-    return shipped_monthly
-
-
-@pytest.fixture(scope="module")
-def fitted(panel: Panel) -> ETSLearner:
-    return ETSLearner().fit(panel, TASK)
-
-
-def series(panel: Panel, i: int) -> np.ndarray:
+def series(panel: Panel, name: str) -> np.ndarray:
+    i = int(np.flatnonzero(panel.keys["unique_id"] == name)[0])
     return panel.y[panel.indptr[i] : panel.indptr[i + 1]]
+
+
+def statsmodels_twin(y: np.ndarray, state):
+    """statsmodels' ETSModel with the fitted parameters and initial states, smoothed."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    spec, (alpha, beta, gamma, phi) = state.spec, state.par
+    model = ETSModel(
+        pd.Series(y), error=spec.error, trend=spec.trend, damped_trend=spec.damped,
+        seasonal=spec.seasonal, seasonal_periods=spec.period if spec.seasonal else None,
+        initialization_method="known", initial_level=state.x0[0],
+        initial_trend=state.x0[1] if spec.trend else None,
+        initial_seasonal=state.x0[2:][::-1] if spec.seasonal else None,
+    )
+    params = [alpha] + [beta] * bool(spec.trend) + [gamma] * bool(spec.seasonal) + [phi] * spec.damped
+    return model.smooth(params)
 
 
 def test_registry_builds_ets() -> None:
     assert isinstance(registry.create("ets"), ETSLearner)
 
 
-def test_forecasts_match_direct_statsmodels_fit(panel: Panel, fitted: ETSLearner) -> None:
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+@pytest.mark.parametrize("name", ["ANN", "AAdN", "MAN", "ANA", "AAdA", "MNA", "MAM", "MAdM"])
+def test_forecasts_and_intervals_match_statsmodels(shipped_monthly: Panel, name: str) -> None:
+    y = series(shipped_monthly, "airpassengers")
+    error, trend, season = name[0], name[1], name[-1]
+    spec = ETSSpec(
+        "add" if error == "A" else "mul", None if trend == "N" else "add", "d" in name,
+        {"N": None, "A": "add", "M": "mul"}[season], 12 if season != "N" else 1,
+    )
+    state = fit_spec(y, spec)
+    twin = statsmodels_twin(y, state)
+    yhat, _ = smooth(y, spec, state.par, state.x0)
+    np.testing.assert_allclose(yhat, twin.fittedvalues, rtol=1e-9)
+    mean, quantiles = forecast_state(state, y, H, (0.1, 0.9))
+    np.testing.assert_allclose(mean, twin.forecast(H), rtol=1e-9)
+    if spec.error == "add":  # exact Gaussian intervals, as statsmodels computes them
+        pred = twin.get_prediction(start=len(y), end=len(y) + H - 1)
+        frame = pred.summary_frame(alpha=0.2)
+        scale = np.sqrt(state.sigma2 / twin.scale)  # R's variance: residual SS / (n - k - 1)
+        np.testing.assert_allclose((quantiles[0.9] - mean) / scale, frame["pi_upper"] - frame["mean"], rtol=1e-6)
+    else:
+        assert np.all(quantiles[0.1] < mean) and np.all(mean < quantiles[0.9])
 
-    assert fitted.failures_.empty
-    out = fitted.predict(panel)
-    for i, state in enumerate(fitted.states_):
-        y, spec = series(panel, i), state.spec
+
+@pytest.mark.parametrize("name", ["AAdN", "MAN", "AAdA", "MNA"])
+def test_initial_states_are_the_least_squares_solution(shipped_monthly: Panel, name: str) -> None:
+    """Linear models: the initial states solve the (weighted, season-shrunk) least squares of
+    the one-step errors, which we rebuild from statsmodels' smoother column by column."""
+    y = series(shipped_monthly, "wineind")
+    spec = ETSSpec("add" if name[0] == "A" else "mul", "add" if name[1] == "A" else None, "d" in name,
+                   "add" if name[-1] == "A" else None, 12 if name[-1] == "A" else 1)
+    par = np.array([0.3, 0.02 if spec.trend else 0.0, 0.1 if spec.seasonal else 0.0, 0.95 if spec.damped else 1.0])
+    linear = _Linear(y, spec)
+    _, x0 = linear.fit(par)
+    n, p = len(y), 2 + spec.m
+    base, _ = smooth(y, spec, par, np.zeros(p))
+    X = np.column_stack([smooth(np.zeros(n), spec, par, col)[0] for col in linear.T.T])
+    r = y - base
+    if spec.error == "mul":
+        X, r = X / y[:, None], r / y
+    free = np.linalg.solve(X.T @ X + linear.ridge, X.T @ r + linear.ridge @ linear.prior)
+    np.testing.assert_allclose(x0, linear.T @ free, rtol=1e-6, atol=1e-6 * np.abs(y).mean())
+
+
+def test_selection_is_the_lowest_aicc(shipped_monthly: Panel) -> None:
+    y = series(shipped_monthly, "elec_equip")
+    best = select(y, 12)
+    upper = np.array([0.9999, 0.9999, 0.9999, 0.98])
+    aiccs = {s.short_name: fit_spec(y, s, upper).aicc for s in candidate_specs(y, 12)}
+    assert best.spec.short_name == min(aiccs, key=aiccs.get)
+    assert best.aicc == pytest.approx(min(aiccs.values()))
+
+
+def test_airpassengers_gets_a_multiplicative_season(shipped_monthly: Panel) -> None:
+    state = select(series(shipped_monthly, "airpassengers"), 12)
+    assert (state.spec.error, state.spec.seasonal, state.spec.period) == ("mul", "mul", 12)
+
+
+def test_candidates_follow_the_data(shipped_monthly: Panel) -> None:
+    y = series(shipped_monthly, "airpassengers")
+    full = candidate_specs(y, 12)
+    assert len(full) == 15
+    assert not any(s.error == "add" and s.seasonal == "mul" for s in full)
+    assert all(s.seasonal is None for s in candidate_specs(y[:12], 12))  # not longer than a season
+    assert all(s.seasonal is None for s in candidate_specs(y, 52))  # long seasons: adjusted first
+    centred = candidate_specs(y - y.mean(), 12)  # not positive: additive only
+    assert {s.error for s in centred} == {"add"} and all(s.seasonal != "mul" for s in centred)
+
+
+def test_beats_naive_on_m1(m1_sample) -> None:
+    ets_mase, naive_mase = [], []
+    for y, actual in m1_sample("QUARTERLY", 30):
+        times = np.arange(len(y))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            direct = ETSModel(
-                pd.Series(y),
-                error=spec.error,
-                trend=spec.trend,
-                damped_trend=spec.damped,
-                seasonal=spec.seasonal,
-                seasonal_periods=spec.period if spec.seasonal else None,
-                initialization_method="heuristic",
-            ).fit(disp=False)
-            pred = direct.get_prediction(
-                start=len(y), end=len(y) + H - 1, rng=np.random.default_rng(TASK.random_state)
-            )
-            frame = pred.summary_frame(alpha=0.2)
-        np.testing.assert_allclose(out.mean[i], direct.forecast(H), rtol=1e-8)
-        np.testing.assert_allclose(out.quantiles[0.1][i], frame["pi_lower"], rtol=1e-8)
-        np.testing.assert_allclose(out.quantiles[0.9][i], frame["pi_upper"], rtol=1e-8)
+            mean, _ = forecast_ets(fit_ets(y, times, 4), y, times, len(actual), ())
+        ets_mase.append(metrics.mase(actual, mean, y, 4))
+        naive_mase.append(metrics.mase(actual, np.repeat(y[-1], len(actual)), y, 4))
+    assert np.mean(ets_mase) < 0.9 * np.mean(naive_mase)
 
 
-@pytest.mark.parametrize("initialization", ["heuristic", "estimated"])
-def test_analytic_intervals_match_statsmodels(panel: Panel, initialization: str) -> None:
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    y = series(panel, int(np.flatnonzero(panel.keys["unique_id"] == "wineind")[0]))
-    spec = ETSSpec("add", "add", True, "add", 12)  # additive error: exact intervals
-    mean, quantiles = forecast_state(fit_spec(y, spec, initialization), y, H, (0.1, 0.5, 0.9))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        direct = ETSModel(
-            pd.Series(y),
-            error="add",
-            trend="add",
-            damped_trend=True,
-            seasonal="add",
-            seasonal_periods=12,
-            initialization_method=initialization,
-        ).fit(disp=False)
-        pred = direct.get_prediction(start=len(y), end=len(y) + H - 1)
-    assert pred.method == "exact"
-    frame = pred.summary_frame(alpha=0.2)
-    np.testing.assert_allclose(mean, frame["mean"], rtol=1e-8)
-    np.testing.assert_allclose(quantiles[0.1], frame["pi_lower"], rtol=1e-8)
-    np.testing.assert_allclose(quantiles[0.9], frame["pi_upper"], rtol=1e-8)
-    np.testing.assert_allclose(quantiles[0.5], mean, rtol=1e-12)
+def test_long_season_is_adjusted_out(walmart_small) -> None:
+    """Weekly sales with m=52: ETS on the seasonally adjusted series, reseasonalised; far more
+    accurate than ETS ignoring the season (Walmart store 1, departments 1-10)."""
+    panel = validate(walmart_small[["Store", "Dept", "Date", "Weekly_Sales"]], target="Weekly_Sales",
+                     time="Date", ids=["Store", "Dept"])
+    cut = int(panel.lengths.min()) - 8
+    train = panel.head(np.full(panel.n_series, cut))
+    learner = ETSLearner().fit(train, Task(horizon=8, season=52, n_jobs=1))
+    assert all(s.season is not None and s.spec.seasonal is None for s in learner.states_)
+    truth = np.stack([panel.y[a + cut : a + cut + 8] for a in panel.indptr[:-1]])
+    ours = learner.predict(train).mean
+    plain = ETSLearner().fit(train, Task(horizon=8, season=1, n_jobs=1)).predict(train).mean
+    assert np.mean(np.abs(ours - truth)) < 0.6 * np.mean(np.abs(plain - truth))
+    state = learner.states_[0]
+    y, times = train.y[: train.indptr[1]], train.times[: train.indptr[1]]
+    inside, ahead = state.season.along(y, times, 8)
+    inner, _ = forecast_state(state, state.season.adjust(y, inside), 8, ())
+    np.testing.assert_allclose(ours[0], state.season.restore(inner, ahead), rtol=1e-10)
 
 
-def test_airpassengers_gets_a_multiplicative_season(panel: Panel, fitted: ETSLearner) -> None:
-    pos = int(np.flatnonzero(panel.keys["unique_id"] == "airpassengers")[0])
-    spec = fitted.states_[pos].spec
-    assert (spec.error, spec.seasonal, spec.period) == ("mul", "mul", 12)
-
-
-def test_state_is_small(fitted: ETSLearner) -> None:
-    for state in fitted.states_:
-        assert state.params.size <= 4  # smoothing parameters only (heuristic start)
-
-
-def test_quantiles_ordered_on_aus_retail() -> None:
-    df = load_aus_retail()
-    keys = df[["State", "Industry"]].drop_duplicates().iloc[[0, 40, 80, 120]]
-    panel = validate(
-        df.merge(keys)[["State", "Industry", "Month", "Turnover"]],
-        target="Turnover",
-        time="Month",
-        ids=["State", "Industry"],
-    )
-    task = Task(horizon=24, season=12, seasons=(12,), quantiles=(0.1, 0.5, 0.9), n_jobs=1)
-    out = ETSLearner().fit(panel, task).predict(panel)
+def test_quantiles_ordered_and_widening(shipped_monthly: Panel) -> None:
+    out = ETSLearner().fit(shipped_monthly, TASK).predict(shipped_monthly)
     assert np.all(np.isfinite(out.mean))
-    assert np.all(out.quantiles[0.1] <= out.mean)
-    assert np.all(out.mean <= out.quantiles[0.9])
-    assert np.all(out.quantiles[0.1] <= out.quantiles[0.5])
-    assert np.all(out.quantiles[0.5] <= out.quantiles[0.9])
-    width = out.quantiles[0.9] - out.quantiles[0.1]
+    assert np.all(out.quantiles[0.1] <= out.mean) and np.all(out.mean <= out.quantiles[0.9])
+    width = (out.quantiles[0.9] - out.quantiles[0.1]) / out.mean
     assert np.all(width[:, -1] > width[:, 0])
 
 
 def test_predict_on_longer_history_reuses_params(
-    panel: Panel, monkeypatch: pytest.MonkeyPatch
+    shipped_monthly: Panel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from tsauto.forecasting.learners import ets
 
-    short = panel.head(panel.lengths - 24)
+    short = shipped_monthly.head(shipped_monthly.lengths - 24)
     learner = ETSLearner().fit(short, TASK)
     before = learner.predict(short)
 
     def no_fit(*args, **kwargs):
         raise AssertionError("predict must not re-estimate")
 
-    monkeypatch.setattr(ETSModel, "fit", no_fit)
-    monkeypatch.setattr(ETSLearner, "_fit_one", no_fit)
-    after = learner.predict(panel)
+    monkeypatch.setattr(ets, "nelder_mead", no_fit)
+    after = learner.predict(shipped_monthly)
     for i, state in enumerate(learner.states_):
-        y = series(panel, i)
+        y = shipped_monthly.y[shipped_monthly.indptr[i] : shipped_monthly.indptr[i + 1]]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected = build_model(y, state.spec, "heuristic").smooth(state.params).forecast(H)
-        np.testing.assert_allclose(after.mean[i], expected, rtol=1e-10)
+            expected = statsmodels_twin(y, state).forecast(H)
+        np.testing.assert_allclose(after.mean[i], expected, rtol=1e-9)
     assert not np.allclose(after.mean, before.mean)
 
 
-def test_candidates_follow_the_data(panel: Panel) -> None:
-    y = series(panel, int(np.flatnonzero(panel.keys["unique_id"] == "airpassengers")[0]))
-    full = candidate_specs(y, 12)
-    assert len(full) == 15
-    assert not any(s.error == "add" and s.seasonal == "mul" for s in full)
-    assert all(s.seasonal is None for s in candidate_specs(y[:20], 12))  # < 2 seasons
-    assert all(s.seasonal is None for s in candidate_specs(y, 52))  # period > 24
-    centred = candidate_specs(y - y.mean(), 12)  # not positive: additive only
-    assert {s.error for s in centred} == {"add"} and all(s.seasonal != "mul" for s in centred)
-
-
-def test_too_short_series_falls_back(panel: Panel) -> None:
-    lengths = panel.lengths.copy()
-    lengths[0] = 5
-    short = panel.head(lengths)
+def test_short_and_constant_series(shipped_monthly: Panel) -> None:
+    lengths = shipped_monthly.lengths.copy()
+    lengths[0] = 3
+    short = shipped_monthly.head(lengths)
     learner = ETSLearner().fit(short, TASK)
-    assert list(learner.failures_["unique_id"]) == [panel.keys["unique_id"].iloc[0]]
+    assert list(learner.failures_["unique_id"]) == [shipped_monthly.keys["unique_id"].iloc[0]]
     assert np.all(np.isfinite(learner.predict(short).mean))
-
-
-def test_bad_initialization_is_rejected(panel: Panel) -> None:
-    with pytest.raises(ValueError, match="initialization"):
-        ETSLearner(initialization="guess").fit(panel, TASK)  # type: ignore[arg-type]
+    flat = np.full(40, 7.0)
+    mean, _ = forecast_ets(fit_ets(flat, np.arange(40), 12), flat, np.arange(40), 5, ())
+    np.testing.assert_allclose(mean, 7.0)

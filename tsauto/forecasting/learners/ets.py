@@ -1,43 +1,63 @@
 """Exponential smoothing (ETS) per series, the model chosen automatically by AICc.
 
-Candidates, as statsforecast's ``AutoETS`` / R's ``forecast::ets`` restrict them: error
-{additive, multiplicative}, trend {none, additive, additive damped}, season {none, additive,
-multiplicative}; multiplicative error and season only for strictly positive series, additive
-error never with a multiplicative season (numerically unstable), no multiplicative trend. A
-season is tried when ``1 < task.season <= 24`` (longer periods are too slow and too poorly
-identified for ETS, as in ``forecast::ets``) and the series holds two full seasons; a candidate
-is tried only when the series has more than its parameter count + 4 observations.
+Candidates as in R's ``forecast::ets`` and statsforecast's ``AutoETS``: error {additive,
+multiplicative}, trend {none, additive, additive damped}, season {none, additive,
+multiplicative}; multiplicative error and season only for strictly positive series, never an
+additive error with a multiplicative season; a candidate only while its parameters (smoothing,
+initial states, variance) leave at least two degrees of freedom. Parameters keep R's "usual"
+bounds (``1e-4 <= beta < alpha``, ``gamma < 1 - alpha``, ``0.8 <= phi <= 0.98``) and its
+admissibility test; the AICc counts the initial states as R does.
 
-Speed: with ``initialization="heuristic"`` (default) the initial states come from the
-classical decomposition of the first seasons (Hyndman et al. 2008, §2.6) and only the smoothing
-parameters are optimised, ~10x faster than estimating the initial states too (15 models in
-~0.06–0.12 s for a 400-point monthly series); on 20 Australian retail series it was as accurate
-as full estimation (MASE 1.31 vs 1.34 at horizon 24). ``"estimated"`` also estimates them.
-The AICc counts the initial states as parameters either way, as ``forecast::ets`` does.
+Estimation follows statsforecast's (R's start values; its Nelder-Mead with the same start
+simplex, stopping rule and search box, in which ``beta`` stays below the first model's start
+``alpha``), with one change that makes it fast without compiled code: models whose components
+are all additive are linear in their initial states (whatever the error: a multiplicative error
+changes only the likelihood), so for given smoothing parameters the initial states are a
+least-squares solution (weighted by ``1/y`` for a multiplicative error), and Nelder-Mead searches
+the 1-4 smoothing parameters only. Left free, the ``m - 1`` initial seasonal states overfit (M1
+quarterly hold-out: sMAPE 15.6 vs AutoETS's 14.9); Nelder-Mead over 16 parameters leaves them
+near R's heuristic start, so they are shrunk towards it by ``SHRINK`` pseudo-observations, chosen
+on the hold-out (8, 20 and 50 alike; 3 and 0 worse). A multiplicative season keeps R's heuristic
+start states (classical decomposition, a line through the first seasonally adjusted values).
+The recursions run in statsmodels' compiled ETS smoothers (the Holt-Winters error-correction
+form: for additive components the innovations form of Hyndman et al. 2008; a multiplicative
+season is updated with ``y / l_t``).
 
-The fitted state is the chosen specification and its parameter vector only. ``predict``
-rebuilds the same model on the given history and runs the filter with those fixed parameters
-(``ETSModel.smooth``: no re-estimation), then forecasts with statsmodels' intervals: analytic
-for the additive-error models that have them, simulated (1000 paths, seeded from
-``task.random_state``) otherwise.
+Long seasons (``task.season > 24``, e.g. weekly data with 52): ETS cannot hold a state per
+season, so a series of two seasons or more is seasonally adjusted first (robust STL, on logs for
+a positive series), ETS is fitted on the adjusted series and the forecasts carry the last two
+cycles' average season. On 200 Walmart store-department series (hold-out of the training parts)
+MASE 0.79, against 0.84 with classical decomposition, 0.90 adjusting only where the 90%
+autocorrelation test finds the season, and 1.22 for statsforecast's ``AutoETS(season_length=52)``.
+
+The fitted state is the specification, the smoothing parameters, the initial states and the
+adjustment's seasonal indices. ``predict`` runs the same recursion with those fixed values over
+the history it is given (no re-estimation). Intervals: exact Gaussian for additive-error
+models; simulated sample paths (seeded from ``task.random_state``) for multiplicative ones.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-import pandas as pd
+from scipy.signal import lfilter
+from scipy.stats import norm
 
-from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.learners.base import LearnerTags, Task
-from tsauto.forecasting.learners.local import LocalLearner, SeriesData, SeriesTimeout
+from tsauto.forecasting.learners.decomposition import Seasonality
+from tsauto.forecasting.learners.local import LocalLearner, SeriesData
+from tsauto.forecasting.learners.optim import nelder_mead
 
-MAX_SEASON = 24
+MAX_SEASON = 24  # longer seasons are taken out before ETS (see the module docstring)
 SIMULATIONS = 1000
-Initialization = Literal["heuristic", "estimated"]
+LOWER, UPPER = 1e-4, 0.9999
+PHI_LOWER, PHI_UPPER = 0.8, 0.98
+HUGE = 1e10
+SHRINK = 20.0  # pseudo-observations pulling initial seasonal states to R's start (see above)
+TOL = 1e-4  # Nelder-Mead stops when its values' spread is below this (statsforecast's value)
 
 
 @dataclass(frozen=True)
@@ -57,84 +77,350 @@ class ETSSpec:
         season = "N" if self.seasonal is None else self.seasonal[0].upper()
         return f"{self.error[0].upper()}{trend}{season}"
 
+    @property
+    def m(self) -> int:
+        """Seasonal states held (1 without a season)."""
+        return self.period if self.seasonal else 1
+
     def n_params(self) -> int:
         """Smoothing parameters (+ damping) and initial states (seasonal ones sum to zero)."""
         smoothing = 1 + (self.trend is not None) + (self.seasonal is not None) + self.damped
-        initial = 1 + (self.trend is not None) + (self.period - 1 if self.seasonal else 0)
+        initial = 1 + (self.trend is not None) + (self.m - 1 if self.seasonal else 0)
         return smoothing + initial
 
 
 @dataclass(frozen=True)
 class ETSState:
-    """What a fitted series keeps: the model form, how it starts, and its parameters."""
+    """A fitted series: model form, smoothing parameters (alpha, beta, gamma, phi), initial
+    states ``[l, b, s_newest .. s_oldest]``, AICc, variance, and the long-season adjustment."""
 
     spec: ETSSpec
-    initialization: str
-    params: np.ndarray
+    par: np.ndarray
+    x0: np.ndarray
     aicc: float
+    sigma2: float
+    season: Seasonality | None = None
 
 
 def candidate_specs(y: np.ndarray, season: int, damped: bool = True) -> list[ETSSpec]:
     """The model forms tried on ``y`` (see the module docstring for the restrictions)."""
     n = len(y)
     positive = bool(np.all(y > 0))
-    seasonal_ok = 1 < season <= MAX_SEASON and n >= 2 * season
-    trends = [(None, False), ("add", False)] + ([("add", True)] if damped else [])
+    seasonal_ok = 1 < season <= MAX_SEASON and n > season
     out = []
     for error in ("add", "mul") if positive else ("add",):
         seasons: list[str | None] = [None]
         if seasonal_ok:
             seasons += ["add"] + (["mul"] if error == "mul" else [])
-        for trend, damp in trends:
+        for trend in (None, "add"):
             for seasonal in seasons:
-                spec = ETSSpec(error, trend, damp, seasonal, season if seasonal else 1)
-                if n > spec.n_params() + 4:
-                    out.append(spec)
+                for damp in (True, False) if trend and damped else (False,):
+                    spec = ETSSpec(error, trend, damp, seasonal, season if seasonal else 1)
+                    if spec.n_params() <= n - 2:
+                        out.append(spec)
     return out
 
 
-def build_model(y: np.ndarray, spec: ETSSpec, initialization: str):
-    """The statsmodels ``ETSModel`` of ``spec`` on ``y`` (pandas input: its prediction API
-    needs an index)."""
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    return ETSModel(
-        pd.Series(y, dtype=np.float64),
-        error=spec.error,
-        trend=spec.trend,
-        damped_trend=spec.damped,
-        seasonal=spec.seasonal,
-        seasonal_periods=spec.period if spec.seasonal else None,
-        initialization_method=initialization,
-    )
+# -- the recursion ------------------------------------------------------------------------
 
 
-def fit_spec(y: np.ndarray, spec: ETSSpec, initialization: str) -> ETSState:
-    """Estimate one model form by maximum likelihood; returns its state with its AICc."""
-    if initialization == "heuristic" and len(y) < 10 + 2 * (spec.period // 2):
-        initialization = "estimated"  # too short for the heuristic: simple start values
-    model = build_model(y, spec, initialization)
-    params = np.asarray(model.fit(disp=False, return_params=True), dtype=np.float64)
-    llf = float(model.loglike(params))
+def smooth(y: np.ndarray, spec: ETSSpec, par: np.ndarray, x0: np.ndarray):
+    """One-step predictions over ``y`` and the states after it (statsmodels' compiled loop)."""
+    from statsmodels.tsa.exponential_smoothing import _ets_smooth
+
+    kernel = _ets_smooth._ets_smooth_add_mul if spec.seasonal == "mul" else _ets_smooth._ets_smooth_add_add
+    y = np.require(y, np.float64, ["C", "W"])  # the compiled loop takes writable buffers
+    n = len(y)
+    params = np.concatenate([par, x0])
+    yhat = np.empty(n)
+    xhat = np.empty((n, len(x0)))
+    fixed = np.zeros(len(params), dtype=np.int64)
+    kernel(params, y, yhat, xhat, fixed, np.zeros(len(params)), False, False)
+    return yhat, xhat[-1]
+
+
+def admissible(par: np.ndarray, m: int) -> bool:
+    """R's admissibility test (``forecast:::admissible``) of the smoothing parameters."""
+    alpha, beta, gamma, phi = par
+    if m <= 1:
+        return bool(1 - 1 / phi <= alpha <= 1 + 1 / phi and alpha * (phi - 1) <= beta <= (1 + phi) * (2 - alpha))
+    if not max(1 - 1 / phi - alpha, 0) <= gamma <= 1 + 1 / phi - alpha:
+        return False
+    if alpha < 1 - 1 / phi - gamma * (1 - m + phi + phi * m) / (2 * phi * m):
+        return False
+    if beta < -(1 - phi) * (gamma / m + alpha):
+        return False
+    poly = np.empty(m + 2)
+    poly[0] = phi * (1 - alpha - gamma)
+    poly[1] = alpha + beta - alpha * phi + gamma - 1
+    poly[2:m] = alpha + beta - alpha * phi
+    poly[m] = alpha + beta - phi
+    poly[m + 1] = 1.0
+    return bool(np.max(np.abs(np.polynomial.polynomial.polyroots(poly))) <= 1 + 1e-10)
+
+
+def _likelihood(y: np.ndarray, yhat: np.ndarray, error: str) -> float:
+    """R's ``-2 log L`` up to a constant (variance concentrated out)."""
+    n = len(y)
+    e = y - yhat
+    if error == "add":
+        sse = float(e @ e)
+        lik = n * math.log(sse) if sse > 0 else -HUGE
+    else:
+        rel = e / yhat
+        total = float(rel @ rel)
+        lik = n * math.log(total) + 2 * float(np.log(np.abs(yhat)).sum()) if total > 0 else -HUGE
+    return lik if math.isfinite(lik) else HUGE
+
+
+# -- linear models: initial states by least squares ----------------------------------------
+
+
+def _transition(spec: ETSSpec, par: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``F``, ``g`` and ``w`` of the innovations form over ``[l, b, s_newest .. s_oldest]``."""
+    alpha, beta, gamma, phi = par
+    p = 2 + spec.m
+    F = np.zeros((p, p))
+    F[0, 0], F[0, 1], F[1, 1] = 1.0, phi, phi
+    F[2, p - 1] = 1.0
+    if spec.m > 1:
+        F[np.arange(3, p), np.arange(2, p - 1)] = 1.0
+    w = np.zeros(p)
+    w[0], w[1], w[p - 1] = 1.0, phi, 1.0
+    g = np.zeros(p)
+    g[:3] = alpha, beta, gamma
+    return F, g, w
+
+
+def _state_map(spec: ETSSpec) -> np.ndarray:
+    """Full initial states from the free ones ``[l, (b), s_1 .. s_{m-1}]`` (the last seasonal
+    state makes the season sum to zero)."""
+    m = spec.m
+    free = 1 + (spec.trend is not None) + (m - 1 if spec.seasonal else 0)
+    T = np.zeros((2 + m, free))
+    T[0, 0] = 1.0
+    k = 1
+    if spec.trend:
+        T[1, 1], k = 1.0, 2
+    if spec.seasonal:
+        T[2 : 2 + m - 1, k:] = np.eye(m - 1)
+        T[2 + m - 1, k:] = -1.0
+    return T
+
+
+class _Linear:
+    """A linear model's one-step predictions as an affine map of its initial states: for given
+    smoothing parameters, ``yhat = base + V x0`` with ``V_t = w' D^t`` (``D = F - g w'``) and
+    ``base`` the response to the data, so the best initial states solve a least-squares
+    problem, shrunk towards R's heuristic start by ``SHRINK`` pseudo-observations."""
+
+    def __init__(self, y: np.ndarray, spec: ETSSpec):
+        self.y, self.spec, self.n = y, spec, len(y)
+        p = 2 + spec.m
+        self.T = _state_map(spec)
+        self.prior = np.linalg.lstsq(self.T, _initial_states(y, spec), rcond=None)[0]
+        self.D0 = np.zeros((p, p))
+        self.D0[np.arange(3, p), np.arange(2, p - 1)] = 1.0  # the seasonal states shift
+        self.weights = 1.0 / y if spec.error == "mul" else None
+        scale = float(np.mean(y)) ** 2 if spec.error == "mul" else 1.0
+        lead = 1 + (spec.trend is not None)  # level and trend: not shrunk
+        self.ridge = np.diag(np.r_[np.zeros(lead), np.full(self.T.shape[1] - lead, SHRINK)] / scale)
+
+    def fit(self, par: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """``-2 log L`` and the full initial states for the smoothing parameters ``par``."""
+        alpha, beta, gamma, phi = par
+        y, n = self.y, self.n
+        if self.spec.m == 1:
+            return self._fit_nonseasonal(alpha, beta, phi)
+        D = self.D0.copy()
+        D[0, 0], D[0, 1], D[0, -1] = 1 - alpha, phi * (1 - alpha), -alpha
+        D[1, 0], D[1, 1], D[1, -1] = -beta, phi * (1 - beta), -beta
+        D[2, 0], D[2, 1], D[2, -1] = -gamma, -gamma * phi, 1 - gamma
+        V = np.empty((n, len(D)))
+        V[0] = 0.0
+        V[0, 0], V[0, 1], V[0, -1] = 1.0, phi, 1.0
+        k = 1
+        while k < n:
+            step = min(k, n - k)
+            V[k : k + step] = V[:step] @ D
+            D, k = D @ D, k + step
+        if not np.isfinite(V[-1].sum()):
+            return HUGE, None
+        base = np.empty(n)
+        base[0] = 0.0
+        if n <= 300:  # the data's response: a convolution with the impulse response
+            c = alpha * V[: n - 1, 0] + beta * V[: n - 1, 1] + gamma * V[: n - 1, 2]
+            base[1:] = np.convolve(c, y)[: n - 1]
+        else:
+            base = smooth(y, self.spec, par, np.zeros(V.shape[1]))[0]
+        X = V @ self.T
+        r = y - base
+        if self.weights is not None:
+            X, r = X * self.weights[:, None], r * self.weights
+        try:
+            free = np.linalg.solve(X.T @ X + self.ridge, X.T @ r + self.ridge @ self.prior)
+        except np.linalg.LinAlgError:
+            return HUGE, None
+        x0 = self.T @ free
+        return _likelihood(y, base + V @ x0, self.spec.error), x0
+
+    def _fit_nonseasonal(self, alpha: float, beta: float, phi: float):
+        """The same for level and trend only, with second-order filters: ``D`` is 2 x 2, so its
+        powers follow ``V_t = tr(D) V_{t-1} - det(D) V_{t-2}`` (Cayley-Hamilton)."""
+        y, n = self.y, self.n
+        d00, d01, d10, d11 = 1 - alpha, phi * (1 - alpha), -beta, phi * (1 - beta)
+        den = [1.0, -(d00 + d11), d00 * d11 - d01 * d10]
+        num = [0.0, alpha + phi * beta, -alpha * d11 + alpha * d10 * phi + beta * d01 - phi * beta * d00]
+        base = lfilter(num, den, y)
+        pulse = np.zeros(n)
+        pulse[0] = 1.0
+        cols = [lfilter([1.0, d00 + phi * d10 + den[1]], den, pulse)]  # w' D^t e_level
+        if self.spec.trend:
+            cols.append(lfilter([phi, d01 + phi * d11 + den[1] * phi], den, pulse))  # e_trend
+        X = np.column_stack(cols)
+        if not np.isfinite(X[-1].sum()):
+            return HUGE, None
+        r = y - base
+        if self.weights is not None:
+            Xw, r = X * self.weights[:, None], r * self.weights
+        else:
+            Xw = X
+        try:
+            free = np.linalg.solve(Xw.T @ Xw, Xw.T @ r)
+        except np.linalg.LinAlgError:
+            return HUGE, None
+        x0 = np.zeros(3)
+        x0[: len(free)] = free
+        return _likelihood(y, base + X @ free, self.spec.error), x0
+
+
+# -- estimation --------------------------------------------------------------------------
+
+
+def _initial_states(y: np.ndarray, spec: ETSSpec) -> np.ndarray:
+    """R's heuristic initial states (``forecast:::initstate``), in this module's order."""
+    from tsauto.forecasting.learners.decomposition import seasonal_indices
+
+    n, m = len(y), spec.m
+    seas = np.zeros(1)
+    ysa = y
+    if spec.seasonal:
+        method = "multiplicative" if spec.seasonal == "mul" else "additive"
+        if n >= 3 * m:
+            cycle, _ = seasonal_indices(y, m, method)
+        else:  # too short to decompose: a line plus one Fourier pair
+            t = np.arange(1, n + 1)
+            X = np.column_stack([np.ones(n), t, np.sin(2 * np.pi * t / m), np.cos(2 * np.pi * t / m)])
+            coef = np.linalg.lstsq(X, y, rcond=None)[0]
+            line = coef[0] + coef[1] * t
+            cycle = (y / line if spec.seasonal == "mul" else y - line)[:m]
+        if spec.seasonal == "mul":
+            cycle = np.clip(cycle, 1e-2, None)
+            cycle = cycle * m / cycle.sum()
+        seas = cycle[::-1].copy()  # newest (phase m-1) first, phase 0 last
+        phase = cycle[np.arange(n) % m]
+        ysa = y / phase if spec.seasonal == "mul" else y - phase
+    maxn = min(max(10, 2 * m), n)
+    if spec.trend:
+        t = np.arange(1, maxn + 1)
+        slope, intercept = np.polyfit(t, ysa[:maxn], 1)
+        level, trend = intercept, slope
+    else:
+        level, trend = float(np.mean(ysa[:maxn])), 0.0
+    return np.concatenate([[level, trend], seas])
+
+
+def fit_spec(y: np.ndarray, spec: ETSSpec, upper: np.ndarray | None = None) -> ETSState:
+    """Estimate one model form; returns its state with its AICc. ``upper``: the search box's
+    upper bounds, carried from model to model of one series as statsforecast does."""
+    box = upper if upper is not None else np.array([UPPER, UPPER, UPPER, PHI_UPPER])
+    par, x0, lik = _fit_profile(y, spec, box)
     n, k = len(y), spec.n_params() + 1  # + the innovation variance
-    aicc = -2 * llf + 2 * k + 2 * k * (k + 1) / max(n - k - 1, 1)
-    if not np.isfinite(aicc):
-        aicc = np.inf
-    return ETSState(spec, initialization, params, aicc)
+    aicc = lik + 2 * k + 2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf
+    yhat, _ = smooth(y, spec, par, x0)
+    err = (y - yhat) / yhat if spec.error == "mul" else y - yhat
+    sigma2 = float(np.sum(err**2) / max(n - k - 1, 1))
+    aicc = float(aicc) if np.isfinite(aicc) and lik < HUGE / 2 else np.inf
+    return ETSState(spec, par, x0, aicc, sigma2)
 
 
-def select(y: np.ndarray, season: int, initialization: str, damped: bool = True) -> ETSState:
+def _smoothing_box(spec: ETSSpec, upper: np.ndarray) -> tuple[list, list, list]:
+    """R's start values of (alpha, [beta], [gamma], [phi]) and statsforecast's search box for
+    them; ``upper`` is updated in place, as statsforecast carries it from model to model."""
+    alpha = LOWER + 0.2 * (upper[0] - LOWER) / spec.m
+    start, lo, hi = [alpha], [LOWER], [upper[0]]
+    if spec.trend:
+        upper[1] = min(upper[1], alpha)
+        start.append(LOWER + 0.1 * (upper[1] - LOWER))
+        lo.append(LOWER)
+        hi.append(upper[1])
+    if spec.seasonal:
+        upper[2] = min(upper[2], 1 - alpha)
+        start.append(LOWER + 0.05 * (upper[2] - LOWER))
+        lo.append(LOWER)
+        hi.append(upper[2])
+    if spec.damped:
+        start.append(PHI_LOWER + 0.99 * (upper[3] - PHI_LOWER))
+        lo.append(PHI_LOWER)
+        hi.append(upper[3])
+    return start, lo, hi
+
+
+def _unpack_smoothing(spec: ETSSpec, x: np.ndarray) -> np.ndarray:
+    """(alpha, beta, gamma, phi) from the searched ones (0 or 1 where the model has none)."""
+    j, par = 1, [x[0], 0.0, 0.0, 1.0]
+    if spec.trend:
+        par[1], j = x[j], j + 1
+    if spec.seasonal:
+        par[2], j = x[j], j + 1
+    if spec.damped:
+        par[3] = x[j]
+    return np.array(par)
+
+
+def _fit_profile(y: np.ndarray, spec: ETSSpec, upper: np.ndarray):
+    """Nelder-Mead over the smoothing parameters from R's start in statsforecast's box; the
+    initial states by (ridge) least squares for linear models, R's heuristic ones otherwise."""
+    start, lo, hi = _smoothing_box(spec, upper)
+    x_start = _initial_states(y, spec)
+    linear = None if spec.seasonal == "mul" else _Linear(y, spec)
+
+    def objective(x: np.ndarray, check: bool) -> float:
+        par = _unpack_smoothing(spec, x)
+        if par[1] > par[0] or par[2] > 1 - par[0] or (check and not admissible(par, spec.m)):
+            return np.inf
+        if linear is None:
+            return _likelihood(y, smooth(y, spec, par, x_start)[0], spec.error)
+        return linear.fit(par)[0]
+
+    x, _ = nelder_mead(lambda x: objective(x, False), np.array(start), np.array(lo), np.array(hi), tol=TOL)
+    if not admissible(_unpack_smoothing(spec, x), spec.m):
+        x, _ = nelder_mead(lambda x: objective(x, True), np.array(start), np.array(lo), np.array(hi), tol=TOL)
+    par = _unpack_smoothing(spec, x)
+    if not admissible(par, spec.m):
+        raise ValueError(f"{spec.short_name}: no admissible parameters")
+    if spec.seasonal == "mul":
+        return par, x_start, objective(x, True)
+    lik, x0 = linear.fit(par)
+    if x0 is None:
+        raise ValueError(f"{spec.short_name}: no admissible parameters")
+    return par, x0, lik
+
+
+def select(y: np.ndarray, season: int, damped: bool = True) -> ETSState:
     """The candidate form of lowest AICc on ``y``."""
+    if np.ptp(y) == 0:  # constant: R's simple exponential smoothing with alpha = 0.9999
+        spec = ETSSpec("add", None, False, None, 1)
+        return ETSState(spec, np.array([UPPER, 0.0, 0.0, 1.0]), np.array([y[0], 0.0, 0.0]), np.inf, 0.0)
     best: ETSState | None = None
     errors = []
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
+        upper = np.array([UPPER, UPPER, UPPER, PHI_UPPER])
         for spec in candidate_specs(y, season, damped):
             try:
-                state = fit_spec(y, spec, initialization)
-            except SeriesTimeout:
-                raise
-            except Exception as err:  # one failing form must not sink the others
+                state = fit_spec(y, spec, upper)
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError) as err:
                 errors.append(f"{spec.short_name}: {type(err).__name__}: {err}")
                 continue
             if best is None or state.aicc < best.aicc:
@@ -145,37 +431,76 @@ def select(y: np.ndarray, season: int, initialization: str, damped: bool = True)
     return best
 
 
+# -- forecasting -------------------------------------------------------------------------
+
+
+def _point(spec: ETSSpec, par: np.ndarray, state: np.ndarray, horizon: int) -> np.ndarray:
+    """Point forecasts from the last state."""
+    _, _, _, phi = par
+    steps = np.arange(1, horizon + 1)
+    damp = np.cumsum(phi ** steps) if spec.damped else steps.astype(float)
+    trend = state[0] + (damp * state[1] if spec.trend else 0.0)
+    m = spec.m
+    season = state[2 + m - 1 - (np.arange(horizon) % m)]
+    return trend * season if spec.seasonal == "mul" else trend + season
+
+
 def forecast_state(
     state: ETSState, y: np.ndarray, horizon: int, quantiles: tuple[float, ...], seed: int = 0
 ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
-    """Filter ``y`` with the fixed parameters of ``state`` and forecast ``horizon`` steps."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = build_model(y, state.spec, state.initialization)
-        results = model.smooth(state.params)
-        n = len(y)
-        pred = results.get_prediction(
-            start=n,
-            end=n + horizon - 1,
-            simulate_repetitions=SIMULATIONS,
-            rng=np.random.default_rng(seed),
-        )
-        mean = np.asarray(pred.predicted_mean, dtype=np.float64)
-        out = {}
-        for q in quantiles:
-            bounds = np.asarray(pred.pred_int(alpha=2 * min(q, 1 - q)), dtype=np.float64)
-            out[q] = bounds[:, 0] if q < 0.5 else bounds[:, 1]
-    return mean, out
+    """Run the fixed-parameter recursion over ``y`` and forecast ``horizon`` steps."""
+    spec, par = state.spec, state.par
+    _, last = smooth(np.asarray(y, dtype=np.float64), spec, par, state.x0)
+    mean = _point(spec, par, last, horizon)
+    if not quantiles:
+        return mean, {}
+    if spec.error == "add":
+        F, g, w = _transition(spec, par)
+        c, x = np.empty(horizon), g.copy()
+        for j in range(horizon):
+            c[j] = w @ x if j else 1.0
+            x = F @ x if j else x
+        sd = np.sqrt(state.sigma2 * np.cumsum(c**2))
+        return mean, {q: mean + norm.ppf(q) * sd for q in quantiles}
+    paths = _simulate(spec, par, last, horizon, state.sigma2, seed)
+    return mean, {q: np.quantile(paths, q, axis=0) for q in quantiles}
+
+
+def _simulate(spec: ETSSpec, par, last, horizon: int, sigma2: float, seed: int) -> np.ndarray:
+    """Sample paths (SIMULATIONS × horizon) of a multiplicative-error model."""
+    alpha, beta, gamma, phi = par
+    rng = np.random.default_rng(seed)
+    eps = rng.normal(0.0, np.sqrt(sigma2), size=(horizon, SIMULATIONS))
+    level = np.full(SIMULATIONS, last[0])
+    trend = np.full(SIMULATIONS, last[1])
+    seasons = np.tile(last[2:], (SIMULATIONS, 1))
+    out = np.empty((SIMULATIONS, horizon))
+    for j in range(horizon):
+        q = level + phi * trend
+        s = seasons[:, -1]
+        f = q * s if spec.seasonal == "mul" else q + s
+        yj = f * (1.0 + eps[j])
+        if spec.seasonal == "mul":
+            new_level = alpha * yj / s + (1 - alpha) * q
+            new_s = gamma / (1 - alpha) * yj / new_level + (1 - gamma / (1 - alpha)) * s
+        else:
+            new_level = alpha * (yj - s) + (1 - alpha) * q
+            new_s = s + gamma * (yj - f)
+        trend = phi * trend + beta * (yj - f) / (s if spec.seasonal == "mul" else 1.0)
+        level = new_level
+        seasons = np.column_stack([new_s, seasons[:, :-1]])
+        out[:, j] = yj
+    return out
+
+
+# -- the learner ---------------------------------------------------------------------------
 
 
 class ETSLearner(LocalLearner):
-    """Automatic ETS per series (statsmodels ``ETSModel``), chosen by AICc.
+    """Automatic ETS per series, chosen by AICc (long seasons adjusted first).
 
     Parameters
     ----------
-    initialization:
-        ``"heuristic"`` (initial states from the first seasons; fast) or ``"estimated"``
-        (initial states estimated with the smoothing parameters).
     damped:
         Whether damped-trend models are candidates.
     series_time_limit:
@@ -187,36 +512,47 @@ class ETSLearner(LocalLearner):
 
     @staticmethod
     def search_space(trial) -> dict:
-        """Whether damped trends are among the candidates, and how initial states are set."""
-        return {
-            "damped": trial.suggest_categorical("damped", [True, False]),
-            "initialization": trial.suggest_categorical("initialization", ["heuristic", "estimated"]),
-        }
+        """Whether damped trends are among the candidates."""
+        return {"damped": trial.suggest_categorical("damped", [True, False])}
 
-    def __init__(
-        self,
-        initialization: Initialization = "heuristic",
-        damped: bool = True,
-        series_time_limit: float | None = 60.0,
-    ):
-        self.initialization = initialization
+    def __init__(self, damped: bool = True, series_time_limit: float | None = 60.0):
         self.damped = damped
         self.series_time_limit = series_time_limit
 
     def min_length(self, task: Task) -> int:
-        return 7  # simple exponential smoothing (2 parameters) needs more than 2 + 4 points
-
-    def _fit(self, panel: Panel, task: Task) -> None:
-        if self.initialization not in ("heuristic", "estimated"):
-            raise ValueError(
-                f"initialization={self.initialization!r}: use 'heuristic' or 'estimated'."
-            )
-        super()._fit(panel, task)
+        return 5  # simple exponential smoothing: 3 parameters and 2 degrees of freedom
 
     def _fit_one(self, series: SeriesData, task: Task) -> ETSState:
-        return select(series.y, task.season, self.initialization, self.damped)
+        return fit_ets(series.y, series.times, task.season, self.damped)
 
     def _forecast_one(
         self, state: ETSState, series: SeriesData, task: Task
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
-        return forecast_state(state, series.y, task.horizon, task.quantiles, task.random_state)
+        return forecast_ets(state, series.y, series.times, task.horizon, task.quantiles, task.random_state)
+
+
+def fit_ets(y: np.ndarray, times: np.ndarray, season: int, damped: bool = True) -> ETSState:
+    """Select ETS on ``y``; a season longer than ``MAX_SEASON`` is adjusted out first."""
+    if season > MAX_SEASON and len(y) >= 2 * season:
+        adj = Seasonality.fit(y, times, season, "multiplicative", "stl")
+        inside, _ = adj.along(y, times, 0)
+        state = select(adj.adjust(y, inside), 1, damped)
+        return ETSState(state.spec, state.par, state.x0, state.aicc, state.sigma2, adj)
+    return select(y, season, damped)
+
+
+def forecast_ets(
+    state: ETSState,
+    y: np.ndarray,
+    times: np.ndarray,
+    horizon: int,
+    quantiles: tuple[float, ...],
+    seed: int = 0,
+) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+    """Forecasts of a fitted :class:`ETSState` after ``y`` (reseasonalised when adjusted)."""
+    if state.season is None:
+        return forecast_state(state, y, horizon, quantiles, seed)
+    inside, ahead = state.season.along(y, times, horizon)
+    mean, qs = forecast_state(state, state.season.adjust(y, inside), horizon, quantiles, seed)
+    restore = state.season.restore
+    return restore(mean, ahead), {q: restore(v, ahead) for q, v in qs.items()}
