@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import joblib
 
-from tsauto.core.exceptions import IncompatibleModelError
+from tsauto.core.exceptions import IncompatibleModelError, TsautoError
 from tsauto.core.files import atomic_path
 from tsauto.core.version import VERSION as __version__
 
@@ -56,6 +56,10 @@ STRICT_MINOR = {"sklearn"}  # libraries whose pickles need the same major.minor 
 T = TypeVar("T")
 
 
+class ModelFileNotFoundError(TsautoError, FileNotFoundError):
+    """No model file at the path given to ``load``."""
+
+
 def save(obj: object, path: str | Path) -> Path:
     """Write ``obj`` with a checked header, atomically; returns the path."""
     path = Path(path)
@@ -72,7 +76,7 @@ def save(obj: object, path: str | Path) -> Path:
                 "tsauto_version": __version__,
                 "python": platform.python_version(),
                 "libraries": _library_versions(),
-                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                 "compression": "joblib zlib-3",
                 "payload_bytes": size,
                 "payload_sha256": digest,
@@ -133,7 +137,7 @@ def load(path: str | Path, cls: type[T]) -> T:
                  __version__)
     try:
         return joblib.load(io.BytesIO(payload))
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - any unpickling failure is reported as one error
         raise IncompatibleModelError(
             f"{where} passed its checks but could not be unpickled ({type(err).__name__}: {err}); "
             "refit and save it again."
@@ -169,7 +173,9 @@ def incompatibilities(header: dict[str, Any]) -> list[str]:
 def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
     where = repr(str(path))
     if not path.exists():
-        raise FileNotFoundError(f"no saved model at {where}")
+        raise ModelFileNotFoundError(
+            f"no saved model at {where}: check the path (save writes it with model.save(path))."
+        )
     with open(path, "rb") as f:
         magic = f.read(len(MAGIC))
         if magic != MAGIC:

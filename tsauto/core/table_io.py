@@ -18,25 +18,37 @@ def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
         if not path.exists():
             raise DataValidationError(f"file {str(path)!r} does not exist: check the path.")
         suffixes = "".join(path.suffixes).lower()
-        if ".parquet" in suffixes or ".pq" in suffixes:
-            return pd.read_parquet(path)
-        if ".csv" in suffixes or ".txt" in suffixes:
+        kind = "Parquet" if ".parquet" in suffixes or ".pq" in suffixes else "CSV"
+        if path.is_dir() or not (kind == "Parquet" or ".csv" in suffixes or ".txt" in suffixes):
+            raise DataValidationError(
+                f"file {str(path)!r}: unknown format {suffixes!r}; give a .csv(.gz) or .parquet file."
+            )
+        if path.stat().st_size == 0:
+            raise DataValidationError(
+                f"file {str(path)!r} is empty (0 bytes): give a table with a header row and data."
+            )
+        try:
+            if kind == "Parquet":
+                return pd.read_parquet(path)
             return pd.read_csv(path)
-        raise DataValidationError(
-            f"file {str(path)!r}: unknown format {suffixes!r}; give a .csv(.gz) or .parquet file."
-        )
+        except pd.errors.EmptyDataError:
+            raise DataValidationError(
+                f"file {str(path)!r} holds no table (no header row): give a table with a header "
+                "row and data."
+            ) from None
+        except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as err:
+            raise DataValidationError(
+                f"file {str(path)!r} could not be read as {kind} "
+                f"({type(err).__name__}: {str(err)[:200]}): check that it is a complete UTF-8 CSV "
+                "or Parquet file, as its extension says."
+            ) from None
     raise DataValidationError(
         f"expected a pandas DataFrame or a CSV/Parquet path, got {type(data).__name__}."
     )
 
 
-
-
-WRITERS = {".csv": "csv", ".gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
-
-
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``df`` as CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``), atomically.
+    """Write ``df`` as CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``, ``.pq``), atomically.
 
     The table goes to a temporary file in the same folder, renamed over ``path`` once complete,
     so a crash or a full disk never leaves a half-written file. Other extensions are refused.
@@ -44,15 +56,15 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     from tsauto.core.files import atomic_path
 
     path = Path(path)
-    kind = WRITERS.get(path.suffix.lower())
-    if kind is None:
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if not suffixes.endswith((".csv", ".csv.gz", ".parquet", ".pq")):
         raise DataValidationError(
             f"cannot write {str(path)!r}: tsauto writes .csv, .csv.gz or .parquet files; "
             "change the extension."
         )
     with atomic_path(path) as tmp:
-        if kind == "parquet":
+        if suffixes.endswith((".parquet", ".pq")):
             df.to_parquet(tmp, index=False)
         else:
-            df.to_csv(tmp, index=False, compression="gzip" if path.suffix.lower() == ".gz" else None)
+            df.to_csv(tmp, index=False, compression="gzip" if suffixes.endswith(".gz") else None)
     return path

@@ -16,6 +16,7 @@ Gregorian calendar (146,097 days: weekdays, month lengths and leap years repeat 
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,8 @@ def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
     try:
         parsed = pd.to_datetime(col, errors="coerce", utc=False, format="mixed")
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
+        if "mixed timezones" in str(err).lower():
+            raise _mixed_offsets(col, name) from None
         raise DataValidationError(
             f"time column {name!r} could not be read as dates ({err}): give ISO dates such as "
             "2024-01-31 or integer steps."
@@ -75,6 +78,27 @@ def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return _drop_tz(parsed, name)
     return parsed.astype(f"datetime64[{_unit(parsed)}]"), None
+
+
+def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
+    """The error for a column whose stamps carry different UTC offsets (or some none)."""
+    offsets = col.map(_offset_of)
+    groups = list(offsets.groupby(offsets, sort=False).groups.items())
+    found = "; ".join(f"{off} at {describe_rows(rows, 3)}" for off, rows in groups[:4])
+    return DataValidationError(
+        f"time column {name!r} mixes time-zone offsets ({found}): convert it to one zone first, "
+        f"e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True).dt.tz_convert('Europe/Berlin')"
+        " (daylight saving is then handled), or give naive local times."
+    )
+
+
+def _offset_of(value: object) -> str:
+    """The UTC offset written in a time stamp (``"+02:00"``, ``"Z"``) or ``"no offset"``."""
+    if isinstance(value, str):
+        found = re.search(r"(Z|[+-]\d\d:?\d\d)\s*$", value.strip())
+        return found.group(1) if found else "no offset"
+    offset = getattr(value, "utcoffset", lambda: None)()
+    return "no offset" if offset is None else pd.Timestamp(value).strftime("%z")
 
 
 def _unit(col: pd.Series) -> str:
@@ -143,11 +167,30 @@ def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
 
 
 def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
-    """:func:`infer_datetime_freq` for timestamps of any unit.
+    """:func:`infer_datetime_freq` for timestamps of any unit; business days (``"B"``) for daily
+    stamps that never fall on a weekend and step from Friday to Monday.
 
     Stamps outside the nanosecond range are moved, series by series, by whole 400-year cycles
     (which keep weekdays and month ends) to start after 1678 before inferring.
     """
+    freq = _infer_any_unit(times, series_codes)
+    if freq == "D" and _business_days(times, series_codes):
+        log.info("daily stamps without weekends: frequency 'B' (business days)")
+        return "B"
+    return freq
+
+
+def _business_days(times: pd.Series, series_codes: np.ndarray) -> bool:
+    """No stamp on a Saturday or Sunday, and some series steps from a Friday to a Monday."""
+    weekday = pd.DatetimeIndex(times).day_of_week.to_numpy()
+    if np.any(weekday >= 5):
+        return False
+    days = times.to_numpy().astype("datetime64[D]").astype(np.int64)
+    same = series_codes[1:] == series_codes[:-1]
+    return bool(np.any(same & (np.diff(days) == 3) & (weekday[1:] == 0)))
+
+
+def _infer_any_unit(times: pd.Series, series_codes: np.ndarray) -> str:
     if time_unit(times) == "ns":
         return infer_datetime_freq(times, series_codes)
     values = times.to_numpy()

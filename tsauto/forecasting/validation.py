@@ -30,9 +30,10 @@ boundaries, plus the :class:`Schema` that later tables (``history=``, ``future=`
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -158,6 +159,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
         df,
         [schema.target, schema.time, *schema.ids, *schema.covariates, *schema.static],
         "the history table",
+        "Give it the columns of the training table.",
     )
     if df.empty:
         raise DataValidationError("the history table has no rows.")
@@ -198,7 +200,13 @@ def future_covariates(
             f"future= with their values for the next {horizon} steps of every series."
         )
     df = read_table(future).copy()
-    _require_columns(df, [schema.time, *schema.ids, *schema.known_future], "the future table")
+    _require_columns(
+        df,
+        [schema.time, *schema.ids, *schema.known_future],
+        "the future table",
+        f"Give it the id and time columns and every known-future column {list(schema.known_future)}"
+        " (make_future_frame() lists its rows).",
+    )
     times, _ = parse_time(df[schema.time], schema.time)
     if schema.freq is not None and pd.api.types.is_datetime64_any_dtype(times):
         times = as_unit(times, schema.time_unit, schema.time, "the future table")
@@ -223,12 +231,13 @@ def future_covariates(
         )
     out = {}
     for col in schema.known_future:
-        values = _encode_column(merged[col], col, schema.categories)
+        values = _encode_column(merged[col], col, schema.categories, "the future table")
         if np.isnan(values).any() and col not in schema.categories:
             rows = merged.index[np.isnan(values)]
             raise DataValidationError(
-                f"column {col!r} of the future table is missing at {describe_rows(rows)}: "
-                "known-future covariates need a value at every future step."
+                f"column {col!r} of the future table is missing at {describe_rows(rows)} (of "
+                f"the future grid){_series_of(merged, rows, schema.ids)}: known-future "
+                "covariates need a value at every future step; fill them in."
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
@@ -246,13 +255,17 @@ def _as_tuple(cols: Sequence[str] | str | None) -> tuple[str, ...]:
     return tuple(cols)
 
 
-def _require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+def _require_columns(
+    df: pd.DataFrame,
+    cols: Sequence[str],
+    what: str,
+    fix: str = "Check the target=, time=, ids= and known_future= names.",
+) -> None:
     missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
     if missing:
         raise DataValidationError(
             f"{what} has no column {', '.join(map(repr, missing))}; its columns are "
-            f"{list(map(str, df.columns))[:20]}. Check the target=, time=, ids= and "
-            "known_future= names."
+            f"{list(map(str, df.columns))[:20]}. {fix}"
         )
 
 
@@ -397,7 +410,9 @@ def _categories(df: pd.DataFrame, cols: list[str]) -> dict[str, tuple]:
     return out
 
 
-def _encode_column(s: pd.Series, col: str, categories: dict[str, tuple]) -> np.ndarray:
+def _encode_column(
+    s: pd.Series, col: str, categories: dict[str, tuple], what: str = "the table"
+) -> np.ndarray:
     if col in categories:
         cat = pd.Categorical(s.astype("string").astype(object), categories=list(categories[col]))
         codes = cat.codes.astype("float64")
@@ -408,8 +423,10 @@ def _encode_column(s: pd.Series, col: str, categories: dict[str, tuple]) -> np.n
     values = pd.to_numeric(s, errors="coerce")
     bad = s.index[values.isna() & s.notna()]
     if len(bad):
+        examples = ", ".join(repr(v) for v in s.loc[bad[:3]])
         raise DataValidationError(
-            f"column {col!r} was numeric at fit but holds non-numbers at {describe_rows(bad)}."
+            f"column {col!r} of {what} was numeric at fit but holds non-numbers at "
+            f"{describe_rows(bad)} (values {examples}): give numbers, or NaN where unknown."
         )
     return values.to_numpy(dtype="float64")
 
@@ -548,6 +565,40 @@ def _drop_rows(panel: Panel, keep: np.ndarray) -> Panel:
         times=panel.times[keep],
         covariates=panel.covariates.loc[keep].reset_index(drop=True),
     )
+
+
+def time_budget_check(time_budget: object) -> float | None:
+    """A time budget is ``None`` (no search) or a positive number of seconds."""
+    if time_budget is None:
+        return None
+    if isinstance(time_budget, bool) or not isinstance(time_budget, (int, float, np.number)) or not (
+        0 < time_budget < np.inf
+    ):
+        raise DataValidationError(
+            f"time_budget={time_budget!r}: give the seconds the fit may take as a positive number "
+            "(e.g. time_budget=600), or None for the default portfolio without a search."
+        )
+    return float(time_budget)
+
+
+def backtest_check(panel: Panel, horizon: int, folds: object, step: object) -> None:
+    """``folds`` and ``step`` are positive integers, and the longest series holds every fold:
+    at least one training observation before its oldest cutoff."""
+    for name, value in (("folds", folds), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise DataValidationError(
+                f"{name}={value!r}: give a positive integer (e.g. folds=3, step={horizon})."
+            )
+    longest = int(panel.lengths.max())
+    most = (longest - horizon - 1) // step + 1
+    if folds > most:
+        series = f" {panel.keys.iloc[int(panel.lengths.argmax())].to_dict()}" if panel.schema.ids else ""
+        fix = f"use folds={most}" if most >= 1 else f"use a horizon below {longest}"
+        raise DataValidationError(
+            f"backtest with folds={folds}, step={step} and horizon {horizon} needs a series of "
+            f"at least {horizon + (folds - 1) * step + 1} observations; the longest series"
+            f"{series} has {longest}: {fix}, a smaller step, or give longer series."
+        )
 
 
 def horizon_check(horizon: object) -> int:

@@ -1,0 +1,452 @@
+"""Bad inputs to :class:`tsauto.Forecaster`: each gets a tsauto error naming the column, the
+series, the rows and the fix, or a documented handling that the test checks.
+
+The retail table (see conftest) holds three series of 108 months, sorted: rows 0-107 are
+"Cafes, restaurants and catering services", 108-215 "... takeaway food services", 216-323
+"Clothing retailing".
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from bad_inputs.helpers import RETAIL, forecaster
+
+from tsauto import Forecaster
+from tsauto.core.exceptions import DataValidationError, SearchFailedError, TsautoError
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+
+CAFES = "Cafes, restaurants and catering services"
+
+
+def _set(col: str, row: int, value, dtype=None):
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        if dtype is not None:
+            df[col] = df[col].astype(dtype)
+        df.loc[row, col] = value
+        return df
+
+    return change
+
+
+def _weekly_first_series(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    first = df["Industry"] == CAFES
+    df.loc[first, "Month"] = pd.date_range("2010-01-03", periods=int(first.sum()), freq="W-SUN")
+    return df
+
+
+def _offsets(df: pd.DataFrame) -> pd.DataFrame:
+    """Month stamps written with the offsets of Europe/Berlin (+01:00 in winter, +02:00 in
+    summer), as a CSV of local times would hold them."""
+    local = df["Month"].dt.tz_localize("Europe/Berlin")
+    return df.assign(Month=local.map(lambda t: t.isoformat()))
+
+
+# id, change to the table, Forecaster arguments, pieces the message must hold
+FIT_ERRORS = [
+    ("empty table", lambda d: d.iloc[:0], {}, ["no rows", "at least one observation"]),
+    ("missing target column", lambda d: d.drop(columns="Turnover"), {}, ["'Turnover'", "target="]),
+    ("missing time column", lambda d: d.drop(columns="Month"), {}, ["'Month'", "time="]),
+    ("missing id column", lambda d: d.drop(columns="State"), {}, ["'State'", "ids="]),
+    (
+        "string in the target",
+        _set("Turnover", 5, "n/a", object),
+        {},
+        ["'Turnover'", "row 5", "'n/a'", CAFES, "convert it to numbers"],
+    ),
+    (
+        "unparseable date",
+        _set("Month", 7, "2013-13-45", object),
+        {},
+        ["'Month'", "row 7", "'2013-13-45'", "ISO dates"],
+    ),
+    ("missing date", _set("Month", 9, None, object), {}, ["'Month'", "row 9", "drop those rows"]),
+    (
+        "infinite target",
+        _set("Turnover", 120, np.inf),
+        {},
+        ["'Turnover'", "infinite at row 120", "takeaway", "replace inf"],
+    ),
+    (
+        "minus infinite target",
+        _set("Turnover", 300, -np.inf),
+        {},
+        ["'Turnover'", "row 300", "Clothing", "replace inf"],
+    ),
+    (
+        "all-NaN series",
+        lambda d: d.assign(Turnover=d["Turnover"].where(d["Industry"] != CAFES)),
+        {},
+        [CAFES, "no observed target value", "drop them or give values"],
+    ),
+    ("missing id value", _set("Industry", 11, None), {}, ["'Industry'", "row 11", "fill or drop"]),
+    (
+        "duplicated time stamps",
+        lambda d: pd.concat([d, d.iloc[[3]]], ignore_index=True),
+        {},
+        [CAFES, "2010-04-01", "rows 3, 324", "aggregate='sum'"],
+    ),
+    (
+        "irregular stamp off the grid",
+        _set("Month", 20, pd.Timestamp("2011-09-15")),
+        {},
+        ["'Month'", "'MS' grid", "row 20", CAFES, "freq="],
+    ),
+    (
+        "mixed frequencies",
+        _weekly_first_series,
+        {},
+        ["'Month'", "not on the 'MS' grid", "rows 0, 1, 2", CAFES, "mix frequencies", "aggregate="],
+    ),
+    (
+        "mixed time-zone offsets",
+        _offsets,
+        {},
+        ["'Month'", "+01:00 at rows 0, 1, 2", "+02:00 at rows", "tz_convert"],
+    ),
+    ("horizon 0", None, {"horizon": 0}, ["horizon=0", "positive integer"]),
+    ("negative horizon", None, {"horizon": -3}, ["horizon=-3", "positive integer"]),
+    ("fractional horizon", None, {"horizon": 2.5}, ["horizon=2.5", "positive integer"]),
+    ("time_budget 0", None, {"time_budget": 0}, ["time_budget=0", "positive number"]),
+    ("negative time_budget", None, {"time_budget": -5}, ["time_budget=-5", "positive number"]),
+    ("NaN time_budget", None, {"time_budget": float("nan")}, ["time_budget=nan", "None"]),
+    (
+        "a single row",
+        lambda d: d.iloc[:1],
+        {},
+        ["'Month'", "single time stamp", "freq="],
+    ),
+    (
+        "known-future column absent at fit",
+        None,
+        {"known_future": ["promo"]},
+        ["'promo'", "known_future="],
+    ),
+    ("unknown fill rule", None, {"data": {"fill": "mean"}}, ["fill='mean'", "interpolate"]),
+    ("unknown option", None, {"data": {"frequency": "MS"}}, ["'frequency'", "freq"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "pieces"),
+    [pytest.param(c, k, p, id=i) for i, c, k, p in FIT_ERRORS],
+)
+def test_fit_error_names_what_and_how(retail, change, kwargs, pieces) -> None:
+    data = retail if change is None else change(retail)
+    with pytest.raises(TsautoError) as err:
+        forecaster(**kwargs).fit(data)
+    assert isinstance(err.value, DataValidationError)
+    for piece in pieces:
+        assert piece in str(err.value), (piece, str(err.value))
+
+
+# ---------------------------------------------------------------- predict time
+
+
+@pytest.fixture(scope="module")
+def with_promo(retail):
+    """A model fitted with a known-future ``promo`` (December), and its complete future table."""
+    data = retail.assign(promo=(retail["Month"].dt.month == 12).astype(float))
+    model = forecaster(known_future=["promo"]).fit(data)
+    future = model.make_future_frame().assign(promo=0.0)
+    return model, future
+
+
+PREDICT_ERRORS = [
+    (
+        "no future table",
+        lambda f: None,
+        ["['promo']", "future=", "next 3 steps"],
+    ),
+    (
+        "future lacks the known-future column",
+        lambda f: f.drop(columns="promo"),
+        ["future table", "'promo'", "make_future_frame()"],
+    ),
+    (
+        "future does not cover the horizon",
+        lambda f: f.groupby("Industry").head(2),
+        ["lacks 3 of the 9", CAFES, "2019-03-01", "add them"],
+    ),
+    (
+        "future misses one value",
+        lambda f: f.assign(promo=np.where(f.index == 4, np.nan, 0.0)),
+        ["'promo'", "row 4", "takeaway", "fill them in"],
+    ),
+    (
+        "future holds strings",
+        lambda f: f.assign(promo=np.where(f.index == 7, "yes", "0")),
+        ["'promo'", "future table", "row 7", "'yes'", "give numbers"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "pieces"), [pytest.param(c, p, id=i) for i, c, p in PREDICT_ERRORS]
+)
+def test_predict_error_names_what_and_how(with_promo, change, pieces) -> None:
+    model, future = with_promo
+    with pytest.raises(DataValidationError) as err:
+        model.predict(future=change(future))
+    for piece in pieces:
+        assert piece in str(err.value), (piece, str(err.value))
+
+
+def test_extra_future_columns_and_rows_are_ignored(with_promo) -> None:
+    model, future = with_promo
+    expected = model.predict(future=future)
+    unseen = future.head(3).assign(Industry="Not a series")
+    extra = pd.concat([future.assign(price=9.99), unseen], ignore_index=True)
+    pd.testing.assert_frame_equal(model.predict(future=extra), expected)
+
+
+def test_history_missing_a_column_or_of_another_kind(retail) -> None:
+    model = forecaster().fit(retail)
+    with pytest.raises(DataValidationError, match="history table has no column 'Turnover'.*training"):
+        model.predict(history=retail.drop(columns="Turnover"))
+    aware = retail.assign(Month=retail["Month"].dt.tz_localize("UTC"))
+    with pytest.raises(DataValidationError, match="'Month' of the history table.*same kind"):
+        model.predict(history=aware)
+
+
+def test_unseen_series_at_predict_time_gets_a_forecast(retail) -> None:
+    """A series first seen in ``history=`` is forecast from its own history (no refit)."""
+    model = forecaster().fit(retail)
+    new = retail[retail["Industry"] == CAFES].assign(Industry="Opened later")
+    new = new.iloc[-40:].assign(Turnover=lambda d: d["Turnover"] * 2)
+    out = model.predict(history=pd.concat([retail, new], ignore_index=True))
+    fresh = out[out["Industry"] == "Opened later"]
+    assert len(fresh) == 3
+    np.testing.assert_allclose(fresh["forecast"], new["Turnover"].iloc[-1])
+    before = model.predict()
+    pd.testing.assert_frame_equal(out[out["Industry"] != "Opened later"].reset_index(drop=True), before)
+
+
+# ---------------------------------------------------------------- backtest
+
+
+BACKTEST_ERRORS = [
+    ("more folds than the data hold", {"folds": 200}, ["folds=200", "108", "use folds=35", CAFES]),
+    ("zero folds", {"folds": 0}, ["folds=0", "positive integer"]),
+    ("zero step", {"folds": 2, "step": 0}, ["step=0", "positive integer"]),
+    ("fractional folds", {"folds": 2.5}, ["folds=2.5", "positive integer"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pieces"), [pytest.param(k, p, id=i) for i, k, p in BACKTEST_ERRORS]
+)
+def test_backtest_error_names_what_and_how(retail, kwargs, pieces) -> None:
+    with pytest.raises(DataValidationError) as err:
+        forecaster().backtest(retail, **kwargs)
+    for piece in pieces:
+        assert piece in str(err.value), (piece, str(err.value))
+
+
+def test_backtest_horizon_longer_than_every_series(retail) -> None:
+    with pytest.raises(DataValidationError, match="longest series.* has 108: use a horizon below 108"):
+        forecaster(horizon=120).backtest(retail, folds=1)
+
+
+def test_backtest_with_as_many_folds_as_the_data_hold(retail) -> None:
+    result = forecaster().backtest(retail, folds=35)
+    assert result.forecasts["fold"].nunique() == 35
+
+
+# ---------------------------------------------------------------- documented handling
+
+
+def test_unsorted_rows_are_sorted(retail) -> None:
+    shuffled = retail.sample(frac=1.0, random_state=0)
+    pd.testing.assert_frame_equal(
+        forecaster().fit(shuffled).predict(), forecaster().fit(retail).predict()
+    )
+
+
+def test_missing_time_steps_are_inserted_and_imputed(retail) -> None:
+    gaps = retail.drop(index=[10, 11, 150])
+    model = forecaster().fit(gaps)
+    assert model.history_.n_series == 3 and len(model.history_.y) == len(retail)
+    filled = model.history_.to_frame()["Turnover"].to_numpy()
+    np.testing.assert_allclose(filled[10:12], np.interp([10, 11], [9, 12], retail["Turnover"].iloc[[9, 12]]))
+    assert len(model.predict()) == 9
+
+
+def test_nan_targets_are_imputed_and_leading_ones_dropped(retail) -> None:
+    data = retail.copy()
+    data.loc[[0, 1, 50], "Turnover"] = np.nan
+    model = forecaster().fit(data)
+    assert model.history_.lengths.tolist() == [106, 108, 108]
+    assert np.isfinite(model.history_.y).all()
+
+
+def test_constant_series_forecast_the_constant(retail) -> None:
+    data = retail.assign(Turnover=np.where(retail["Industry"] == CAFES, 42.0, retail["Turnover"]))
+    out = forecaster(learners=["naive", "seasonal_naive"], quantiles=[0.1, 0.9]).fit(data).predict()
+    cafes = out[out["Industry"] == CAFES]
+    np.testing.assert_allclose(cafes["forecast"], 42.0)
+    # intervals are scaled by the series' level where its MASE scale is zero (metrics.normalising_scale)
+    assert (cafes["q0.1"] <= 42.0).all() and (cafes["q0.9"] >= 42.0).all()
+
+
+def test_business_days_are_inferred_and_forecast_on_weekdays(retail) -> None:
+    """Turnover values on a business-day calendar: frequency 'B', no weekend forecasts."""
+    values = retail["Turnover"].iloc[:108].to_numpy()
+    data = pd.DataFrame({"day": pd.bdate_range("2024-01-01", periods=108), "y": values})
+    model = forecaster(target="y", time="day", ids=None, horizon=5).fit(data)
+    assert model.history_.schema.freq == "B"
+    out = model.predict()
+    assert list(out["day"]) == list(pd.bdate_range(data["day"].iloc[-1], periods=6)[1:])
+    assert (out["day"].dt.day_of_week < 5).all()
+
+
+def test_mixed_offsets_of_real_local_times_name_the_rows_and_the_fix(vic_elec) -> None:
+    """Melbourne's local times as the CSV holds them: +1100 until 2012-04-01 03:00, then +1000."""
+    kw = {"target": "Demand", "time": "Time_local", "ids": None, "horizon": 4}
+    with pytest.raises(DataValidationError) as err:
+        forecaster(**kw).fit(vic_elec[["Time_local", "Demand"]])
+    msg = str(err.value)
+    assert "'Time_local'" in msg and "+1100 at rows 0, 1, 2" in msg and "+1000 at rows" in msg
+    assert "tz_convert" in msg
+    # the fix the message gives works: one zone, daylight saving handled
+    fixed = vic_elec.assign(
+        Time_local=pd.to_datetime(vic_elec["Time_local"], utc=True).dt.tz_convert(
+            "Australia/Melbourne"
+        )
+    )
+    out = forecaster(**kw).fit(fixed[["Time_local", "Demand"]]).predict()
+    assert str(out["Time_local"].dt.tz) == "Australia/Melbourne"
+    assert out["Time_local"].diff().dropna().eq(pd.Timedelta("30min")).all()
+    last = fixed["Time_local"].iloc[-1]
+    assert out["Time_local"].iloc[0] == last + pd.Timedelta("30min")
+
+
+def test_hourly_stamps_across_daylight_saving_stay_regular(retail) -> None:
+    values = np.tile(retail["Turnover"].iloc[:24].to_numpy(), 3)
+    times = pd.date_range("2024-03-30", periods=72, freq="h", tz="Europe/Berlin")
+    out = forecaster(target="y", time="t", ids=None).fit(pd.DataFrame({"t": times, "y": values})).predict()
+    assert list(out["t"]) == list(pd.date_range(times[-1], periods=4, freq="h")[1:])
+    assert str(out["t"].dt.tz) == "Europe/Berlin"
+
+
+def test_daily_stamps_across_daylight_saving_keep_local_dates(retail) -> None:
+    times = pd.date_range("2024-03-20", periods=30, freq="D", tz="Europe/Berlin")
+    data = pd.DataFrame({"t": times, "y": retail["Turnover"].iloc[:30].to_numpy()})
+    out = forecaster(target="y", time="t", ids=None).fit(data).predict()
+    assert list(out["t"]) == list(pd.date_range("2024-04-19", periods=3, freq="D", tz="Europe/Berlin"))
+
+
+@pytest.mark.parametrize(
+    ("times", "freq", "next_time"),
+    [
+        pytest.param([f"{y:04d}-01-01" for y in range(1, 40)], "YS", "0040-01-01", id="year-1-strings"),
+        pytest.param(
+            pd.date_range("1500-01-01", periods=39, freq="MS", unit="s"), "MS", "1503-04-01", id="1500-monthly"
+        ),
+        pytest.param(
+            pd.date_range("2250-01-01", periods=39, freq="D", unit="s"), "D", "2250-02-09", id="2250-daily"
+        ),
+    ],
+)
+def test_dates_outside_pandas_nanosecond_range(retail, times, freq, next_time) -> None:
+    """A dummy calendar from year 1 (or before 1678, or after 2262) works at second resolution."""
+    data = pd.DataFrame({"t": times, "y": retail["Turnover"].iloc[:39].to_numpy()})
+    model = forecaster(target="y", time="t", ids=None).fit(data)
+    assert model.history_.schema.freq == freq
+    assert "nanosecond range" in model.history_.schema.calendar_note
+    out = model.predict()
+    assert str(out["t"].iloc[0])[:10] == next_time
+    np.testing.assert_allclose(out["forecast"], data["y"].iloc[-1])
+
+
+def test_series_shorter_than_the_horizon_fall_back(retail) -> None:
+    short = pd.concat(
+        [retail, retail[retail["Industry"] == CAFES].head(2).assign(Industry="Two months")],
+        ignore_index=True,
+    )
+    model = forecaster(learners=["seasonal_naive"], horizon=6).fit(short)
+    out = model.predict()
+    assert out.groupby("Industry").size().eq(6).all() and out["Industry"].nunique() == 4
+    assert out["forecast"].notna().all()
+
+
+def test_a_series_shorter_than_the_lags_is_forecast(retail) -> None:
+    """LightGBM reads lags beyond a series' start as missing: a 5-month series is forecast."""
+    short = pd.concat(
+        [retail, retail[retail["Industry"] == CAFES].head(5).assign(Industry="Five months")],
+        ignore_index=True,
+    )
+    out = forecaster(learners=[LightGBMLearner(lags=[12, 24], windows=())]).fit(short).predict()
+    assert out.groupby("Industry").size().eq(3).all() and out["Industry"].nunique() == 4
+    assert np.isfinite(out["forecast"]).all()
+
+
+def test_every_series_shorter_than_the_lags(retail) -> None:
+    tiny = retail.groupby("Industry").head(5)
+    with pytest.raises(SearchFailedError, match="learner 'lightgbm' failed to fit.*learners="):
+        forecaster(learners=[LightGBMLearner(lags=[12, 24], windows=())]).fit(tiny)
+
+
+def test_ten_thousand_tiny_series(retail) -> None:
+    n = 10_000
+    values = np.resize(retail["Turnover"].to_numpy(), 3 * n)
+    data = pd.DataFrame({"id": np.repeat(np.arange(n), 3), "t": np.tile([1, 2, 3], n), "y": values})
+    out = forecaster(target="y", time="t", ids="id", horizon=2).fit(data).predict()
+    assert len(out) == 2 * n and out["id"].nunique() == n
+    np.testing.assert_allclose(out["forecast"].to_numpy()[::2], values[2::3])
+
+
+@pytest.mark.parametrize("scale", [1e12, 1e-9], ids=["1e12", "1e-9"])
+def test_extreme_magnitudes_scale_the_forecast(retail, scale) -> None:
+    """MASE ranks and the intervals are scale free: forecasts scale with the data."""
+    make = lambda: forecaster(learners=["naive", "seasonal_naive"], quantiles=[0.1, 0.9])
+    base = make().fit(retail).predict()
+    scaled = make().fit(retail.assign(Turnover=retail["Turnover"] * scale)).predict()
+    for col in ("forecast", "q0.1", "q0.9"):
+        np.testing.assert_allclose(scaled[col], base[col] * scale, rtol=1e-9)
+
+
+def test_negative_values_with_a_log_transform(retail) -> None:
+    data = retail.assign(Turnover=retail["Turnover"] - 30.0)
+    with pytest.raises(DataValidationError, match="'log1p' needs a non-negative target.*'scale' or 'diff'"):
+        forecaster(learners=[LightGBMLearner(target_transform=["log1p"])]).fit(data)
+
+
+def test_negative_values_with_a_log_transform_next_to_a_working_learner(retail) -> None:
+    data = retail.assign(Turnover=retail["Turnover"] - 30.0)
+    model = forecaster(learners=[LightGBMLearner(target_transform=["log1p"]), "naive"]).fit(data)
+    board = model.leaderboard().set_index("learner")
+    assert board.loc["lightgbm", "status"] == "failed" and "log1p" in board.loc["lightgbm", "reason"]
+    np.testing.assert_allclose(model.predict()["forecast"].to_numpy()[::3], data.groupby("Industry")["Turnover"].last())
+
+
+def test_all_trials_failing_single_learner(retail) -> None:
+    from learner_doubles import FailingLearner
+
+    with pytest.raises(SearchFailedError, match="'failing' failed to fit.*always fails.*learners="):
+        forecaster(learners=[FailingLearner()]).fit(retail)
+
+
+def test_all_trials_failing_in_a_search(retail) -> None:
+    from learner_doubles import FailingLearner
+
+    class AlsoFailing(FailingLearner):
+        name = "also_failing"
+
+    with pytest.raises(SearchFailedError) as err:
+        forecaster(learners=[FailingLearner(), AlsoFailing()]).fit(retail)
+    msg = str(err.value)
+    assert "every trial failed" in msg and "other learners" in msg
+    assert re.search(r"\bfailing: RuntimeError: this learner always fails", msg)
+    assert "also_failing: RuntimeError" in msg
+
+
+def test_fit_accepts_the_same_table_the_contract_names(retail) -> None:
+    """The reference for the catalogue: the untouched table fits and forecasts every series."""
+    out = Forecaster(**RETAIL, horizon=3, learners=["naive"]).fit(retail).predict()
+    assert len(out) == 9 and out["forecast"].notna().all()
