@@ -1,57 +1,147 @@
-"""The command line end to end on real files."""
+"""The command line end to end on real files: forecast with a budget, predict from the saved
+model, leaderboard, backtest with quantiles, and failures as one line with exit status 2."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tsauto.cli import main
 
+RETAIL = ["--target", "Turnover", "--time", "Month", "--ids", "State,Industry", "--horizon", "3"]
 
-def test_forecast_and_backtest_commands(aus_small: pd.DataFrame, tmp_path, capsys) -> None:
-    data = tmp_path / "retail.csv"
-    aus_small.to_csv(data, index=False)
-    out = tmp_path / "fc.parquet"
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def retail_csv(aus_small: pd.DataFrame, tmp_path: Path) -> Path:
+    """Twelve Australian retail series as a CSV file."""
+    path = tmp_path / "retail.csv"
+    aus_small.to_csv(path, index=False)
+    return path
+
+
+def test_forecast_then_predict_and_leaderboard_from_the_saved_model(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fc, model = tmp_path / "fc.parquet", tmp_path / "m.tsauto"
     code = main(
         [
-            "forecast", str(data), "--target", "Turnover", "--time", "Month",
-            "--ids", "State,Industry", "--horizon", "3", "--quantiles", "0.1,0.9",
-            "--out", str(out), "--save-model", str(tmp_path / "m.tsauto"), "-q",
+            "forecast", str(retail_csv), *RETAIL, "--time-budget", "20", "--max-trials", "4",
+            "--quantiles", "0.1,0.9", "--out", str(fc), "--save-model", str(model),
         ]
     )
     assert code == 0
-    table = pd.read_parquet(out)
-    assert len(table) == 12 * 3
-    assert {"forecast", "q0.1", "q0.9"} <= set(table.columns)
-    assert "wrote 36 forecasts" in capsys.readouterr().out
-    assert (tmp_path / "m.tsauto").exists()
-
-    code = main(
-        [
-            "backtest", str(data), "--target", "Turnover", "--time", "Month",
-            "--ids", "State,Industry", "--horizon", "3", "--folds", "2",
-            "--out", str(tmp_path / "bt.csv"), "-q",
-        ]
-    )
-    assert code == 0
+    forecast = pd.read_parquet(fc)
+    assert len(forecast) == 12 * 3
+    assert {"forecast", "q0.1", "q0.9"} <= set(forecast.columns)
     printed = capsys.readouterr().out
-    assert "seasonal_naive" in printed and "mase" in printed
-    assert len(pd.read_csv(tmp_path / "bt.csv")) == 2 * 12 * 3
+    assert "wrote 36 forecasts" in printed and "mase" in printed
+    log = terminal.getvalue()
+    assert "\r\x1b[K[" in log and "trial 4/4 | best" in log and " left" in log  # progress line
+    monkeypatch.undo()
+
+    predicted = tmp_path / "again.parquet"
+    assert main(["predict", "--model", str(model), "--out", str(predicted), "-q"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(predicted), forecast, check_exact=True)
+    from_history = tmp_path / "history.parquet"
+    args = ["predict", "--model", str(model), "--history", str(retail_csv), "--out", str(from_history)]
+    assert main([*args, "-q"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(from_history), forecast, check_exact=True)
+    capsys.readouterr()
+
+    assert main(["leaderboard", str(model), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert "learner" in printed and "mase" in printed and "params" not in printed
+    assert main(["leaderboard", str(model), "--out", str(tmp_path / "board.csv"), "-q"]) == 0
+    board = pd.read_csv(tmp_path / "board.csv")
+    assert len(board) == 4 and {"learner", "params", "mase", "weight"} <= set(board.columns)
 
 
-def test_bad_input_is_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path) -> None:
-    data = tmp_path / "retail.csv"
-    aus_small.to_csv(data, index=False)
+def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "bt.csv"
+    code = main(
+        [
+            "backtest", str(retail_csv), *RETAIL, "--folds", "2", "--quantiles", "0.1,0.5,0.9",
+            "--out", str(out),
+        ]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "seasonal_naive" in captured.out and "pinball" in captured.out
+    assert "coverage" in captured.out and "nominal 80%" in captured.out
+    assert "\r" not in captured.err  # stderr is not a terminal: no progress line
+    table = pd.read_csv(out)
+    assert len(table) == 2 * 12 * 3
+    assert {"actual", "forecast", "q0.1", "q0.5", "q0.9"} <= set(table.columns)
+
+    code = main(
+        [
+            "backtest", str(retail_csv), *RETAIL, "--folds", "1", "--learners", "lightgbm",
+            "--quantiles", "0.1,0.9", "--out", str(out), "-q",
+        ]
+    )
+    assert code == 0
+    columns = set(pd.read_csv(out).columns)
+    assert {"q0.1", "q0.9"} <= columns or "no q0.1, q0.9" in capsys.readouterr().err
+
+
+def _fails(argv: list[str], capsys, message: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tsauto: error: ") and err.count("\n") == 1, err
+    assert message in err
+
+
+def test_failures_are_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path: Path, capsys) -> None:
+    tiny = tmp_path / "tiny.csv"
+    aus_small.groupby(["State", "Industry"]).tail(5).to_csv(tiny, index=False)
+    base = ["forecast", str(tiny), *RETAIL, "-q"]
+    out = ["--out", str(tmp_path / "fc.csv")]
+    too_short = ["--learners", "lightgbm", "--short-series", "drop"]
+    budget = ["--time-budget", "10", "--max-trials", "2"]
+    _fails([*base, *too_short, *budget, *out], capsys, "every trial failed")
+    _fails([*base, "--learners", "nosuch", *out], capsys, "unknown forecasting learner 'nosuch'")
+    _fails([*base, "--out", str(tmp_path / "fc.xlsx")], capsys, "fc.xlsx")
+    _fails([*base, "--level", "total", *out], capsys, "--level needs --hierarchy")
+    _fails(["forecast", str(tiny), "--time", "Month", *out], capsys, "required: --target")
+
+    model = tmp_path / "m.tsauto"
+    fit = [*base, "--learners", "naive", *out, "--save-model", str(model)]
+    assert main(fit) == 0
+    capsys.readouterr()
+    _fails(["predict", "--model", str(tmp_path / "none.tsauto"), *out], capsys, "no saved model")
+    _fails(["predict", "--model", str(model), "--out", "fc.json"], capsys, "fc.json")
+    _fails(["leaderboard", str(tiny)], capsys, "not a tsauto model file")
+    tampered = tmp_path / "tampered.tsauto"
+    data = bytearray(model.read_bytes())
+    data[-100] ^= 0xFF
+    tampered.write_bytes(bytes(data))
+    _fails(["predict", "--model", str(tampered), *out], capsys, "damaged or was altered")
+
+
+def test_bad_column_in_a_subprocess_is_one_line_and_exit_2(retail_csv: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         [
-            sys.executable, "-m", "tsauto.cli", "forecast", str(data), "--target", "Sales",
+            sys.executable, "-m", "tsauto.cli", "forecast", str(retail_csv), "--target", "Sales",
             "--time", "Month", "--horizon", "3", "--out", str(tmp_path / "x.csv"), "-q",
         ],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("tsauto: error:") and "'Sales'" in proc.stderr
+    assert proc.stderr.startswith("tsauto: error:") and proc.stderr.count("\n") == 1
+    assert "'Sales'" in proc.stderr

@@ -1,22 +1,29 @@
 """The ``tsauto`` command line: the Python API on files.
 
-    tsauto forecast FILE --target T --time D [--ids A,B] --horizon H [--holidays US]
-                         [--known-future X,Y] [--future FILE] [--quantiles 0.1,0.9] --out FILE
+    tsauto forecast FILE --target T --time D [--ids A,B] --horizon H [--time-budget S]
+                         [--max-trials N] [--quantiles 0.1,0.9] [--future FILE] --out FILE
+                         [--save-model MODEL]
     tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3] [--out FILE]
+    tsauto predict --model MODEL [--history FILE] [--future FILE] [--level L] --out FILE
+    tsauto leaderboard MODEL [--out FILE]
     tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
     tsauto regress  FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
 
-CSV or Parquet in and out (by extension). Progress goes to stderr; bad input ends with a
-one-line message and exit status 2, never a traceback.
+CSV or Parquet in and out (by extension). The log goes to stderr; on a terminal the search is
+one progress line (trials done, best score, time left), redrawn in place; ``-q`` keeps only
+warnings. Every failure ends with one line on stderr and exit status 2, never a traceback
+(``tsauto --traceback ...`` shows it).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
-from typing import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
 
 import pandas as pd
 
@@ -24,6 +31,22 @@ from tsauto.core.exceptions import TsautoError
 from tsauto.core.table_io import read_table, write_table
 
 log = logging.getLogger("tsauto.cli")
+
+OUT_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+SHOWN_TRIALS = 20  # a fit's printed leaderboard shows only the ensemble members beyond this
+BAR_WIDTH = 24
+MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # what `tsauto.<name>` loads
+
+
+class UsageError(TsautoError):
+    """The command line asks for something tsauto cannot do."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that raises its errors, to be reported in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def _list(value: str | None) -> list[str] | None:
@@ -33,6 +56,9 @@ def _list(value: str | None) -> list[str] | None:
 def _floats(value: str | None) -> list[float] | None:
     items = _list(value)
     return [float(v) for v in items] if items else None
+
+
+# ---------------------------------------------------------------------- arguments
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -62,29 +88,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hierarchy", help="levels over the ids: nested 'Store,Dept', crossed 'State;Industry'")
     p.add_argument("--reconcile", default="mint_shrink", help="reconciliation method of --hierarchy")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (-1: all cores)")
-    p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    _quiet(p)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tsauto", description="Automated forecasting, classification and regression."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    fc = sub.add_parser("forecast", help="fit on FILE and forecast the next --horizon steps")
-    _common(fc)
-    fc.add_argument("--future", help="table of known-future covariates over the horizon")
-    fc.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
-    fc.add_argument("--save-model", help="also save the fitted model to this path")
-    fc.add_argument("--level", help="with --hierarchy: 'all', 'total' or comma-separated columns")
-    bt = sub.add_parser("backtest", help="rolling-origin evaluation on FILE")
-    _common(bt)
-    bt.add_argument("--folds", type=int, default=3, help="number of forecast origins")
-    bt.add_argument("--step", type=int, help="steps between origins (default: horizon)")
-    bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
-    for name, what in (("classify", "classes"), ("regress", "values")):
-        tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
-        _tabular(tab)
-    return parser
+def _quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no log or progress, only warnings and errors")
+
+
+def _level_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--level", help="with a hierarchy: 'all', 'total' or comma-separated columns")
 
 
 def _tabular(p: argparse.ArgumentParser) -> None:
@@ -98,37 +110,40 @@ def _tabular(p: argparse.ArgumentParser) -> None:
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: all cores)")
     p.add_argument("--save-model", help="also save the fitted model to this path")
-    p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    _quiet(p)
 
 
-def _run_tabular(args: argparse.Namespace) -> int:
-    from tsauto.tabular import Classifier, Regressor
-
-    cls = Classifier if args.command == "classify" else Regressor
-    model = cls(
-        target=args.target,
-        metric=args.metric,
-        time_budget=args.time_budget,
-        max_trials=args.max_trials,
-        learners="auto" if args.learners == "auto" else _list(args.learners),
-        n_jobs=args.n_jobs,
-    )
-    log.info("fitting on %s ...", args.file)
-    model.fit(args.file)
-    scored = read_table(args.test or args.file)
-    out = pd.DataFrame({"prediction": model.predict(scored)})
-    if isinstance(model, Classifier):
-        proba = model.predict_proba(scored).reset_index(drop=True)
-        out = out.join(proba.set_axis([f"proba_{c}" for c in proba.columns], axis=1))
-    path = write_table(out, args.out)
-    sys.stdout.write(model.leaderboard().drop(columns="params").to_string(index=False) + "\n")
-    if args.target in scored.columns:
-        what = args.test or args.file
-        sys.stdout.write(f"{model.metric_} on {what}: {model.score(scored):.4f}\n")
-    sys.stdout.write(f"wrote {len(out)} predictions to {path}\n")
-    if args.save_model:
-        sys.stdout.write(f"saved the model to {model.save(args.save_model)}\n")
-    return 0
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tsauto`` argument parser, with one sub-command per task."""
+    parser = _Parser(prog="tsauto", description="Automated forecasting, classification and regression.")
+    parser.add_argument("--traceback", action="store_true", help="show the traceback of a failure")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fc = sub.add_parser("forecast", help="fit on FILE and forecast the next --horizon steps")
+    _common(fc)
+    fc.add_argument("--future", help="table of known-future covariates over the horizon")
+    fc.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
+    fc.add_argument("--save-model", help="also save the fitted model to this path")
+    _level_option(fc)
+    bt = sub.add_parser("backtest", help="rolling-origin evaluation on FILE")
+    _common(bt)
+    bt.add_argument("--folds", type=int, default=3, help="number of forecast origins")
+    bt.add_argument("--step", type=int, help="steps between origins (default: horizon)")
+    bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
+    pr = sub.add_parser("predict", help="forecast with a saved model, without refitting")
+    pr.add_argument("--model", required=True, help="a model saved by `tsauto forecast --save-model`")
+    pr.add_argument("--history", help="newer data to forecast from its end (default: the training data)")
+    pr.add_argument("--future", help="table of known-future covariates over the horizon")
+    pr.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
+    _level_option(pr)
+    _quiet(pr)
+    lb = sub.add_parser("leaderboard", help="the trials of a saved model, as a table")
+    lb.add_argument("model", help="a model saved with --save-model (forecast, classify, regress)")
+    lb.add_argument("--out", help="write the whole table (.csv/.parquet) instead of printing it")
+    _quiet(lb)
+    for name, what in (("classify", "classes"), ("regress", "values")):
+        tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
+        _tabular(tab)
+    return parser
 
 
 def _hierarchy(value: str | None):
@@ -180,51 +195,286 @@ def _forecaster(args: argparse.Namespace):
     )
 
 
-def _run(args: argparse.Namespace) -> int:
-    start = time.perf_counter()
-    if args.command in ("classify", "regress"):
-        code = _run_tabular(args)
-        log.info("done in %.1fs", time.perf_counter() - start)
-        return code
+# ---------------------------------------------------------------------- files and tables
+
+
+def _check_out(path: str | None) -> None:
+    """Refuse, before any work, an output path whose extension tsauto cannot write."""
+    if path is not None and not path.lower().endswith(OUT_SUFFIXES):
+        raise UsageError(f"cannot write {path!r}: give a .csv, .csv.gz or .parquet path")
+
+
+def _table(path: str | None) -> pd.DataFrame | None:
+    return None if path is None else read_table(path)
+
+
+def _load(path: str) -> Any:
+    """The model saved at ``path``: a Forecaster, Classifier or Regressor, as its header says."""
+    import tsauto
+    from tsauto.core.persistence import read_header
+
+    name = read_header(path).get("class")
+    if name not in MODEL_CLASSES:
+        raise UsageError(f"{path!r} holds a {name}, not a model tsauto's command line uses")
+    return getattr(tsauto, name).load(path)
+
+
+def _out(text: str) -> None:
+    """One piece of the command's output, on stdout."""
+    sys.stdout.write(text + "\n")
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _board_text(board: pd.DataFrame, limit: int | None = None) -> str:
+    """A leaderboard as a readable table: no ``params`` column, reasons cut at 60 characters,
+    4 significant digits, then the ensemble members' parameters. With more than ``limit``
+    trials only the members are shown."""
+    shown = board
+    note = ""
+    weighted = board["weight"] > 0 if "weight" in board else pd.Series(False, index=board.index)
+    if limit is not None and len(board) > limit and weighted.any():
+        shown = board[weighted]
+        note = f"\n({len(board) - len(shown)} other trials: `tsauto leaderboard MODEL` lists them)"
+    table = shown.drop(columns="params", errors="ignore")
+    if "reason" in table:
+        reason = table["reason"].fillna("").astype(str)
+        table = table.assign(reason=reason.where(reason.str.len() <= 60, reason.str[:59] + "…"))
+    lines = [table.to_string(index=False, float_format=_number) + note]
+    if "params" in board and weighted.any():
+        lines.append("ensemble members (weight, trial, learner, parameters):")
+        members = board[weighted].sort_values("weight", ascending=False)
+        lines += [
+            f"  {row.weight:.3f}  #{row.trial} {row.learner} {row.params}"
+            for row in members.itertuples()
+        ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- progress and log
+
+
+class Console(logging.Handler):
+    """tsauto's log on ``stream``, one line a record. With ``progress`` (a terminal) the
+    search's per-trial records become one progress line, redrawn in place and erased by the
+    next line written."""
+
+    def __init__(self, stream: TextIO, progress: bool):
+        super().__init__()
+        self.stream = stream
+        self.progress = progress
+        self.start = time.monotonic()
+        self.drawn = False
+        self.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = progress_line(record, time.monotonic() - self.start) if self.progress else None
+            self.clear()
+            if line is None:
+                self.stream.write(self.format(record) + "\n")
+            else:
+                self.stream.write(line)
+                self.drawn = True
+            self.stream.flush()
+        except (OSError, ValueError, TypeError):  # a closed stream, a bad record
+            self.handleError(record)
+
+    def clear(self) -> None:
+        """Erase the progress line, if one is drawn."""
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.drawn = False
+
+
+def progress_line(record: logging.LogRecord, elapsed: float) -> str | None:
+    """The progress line of the search's per-trial record (``trial 3/10 | best 0.81 | 14s
+    left``): a bar filled by trials done or by time spent, whichever is further; ``None`` for
+    any other record. ``elapsed``: seconds since the command started."""
+    args = record.args
+    if record.name != "tsauto.core.search" or not str(record.msg).startswith("trial "):
+        return None
+    if not isinstance(args, tuple) or len(args) != 4:
+        return None
+    done, total, best, left = args
+    shares = []
+    if isinstance(total, int) and total > 0:
+        shares.append(done / total)
+    if str(left).endswith("s"):
+        seconds = float(str(left)[:-1])
+        shares.append(elapsed / (elapsed + seconds) if elapsed + seconds > 0 else 1.0)
+    share = min(1.0, max(shares, default=0.0))
+    filled = round(share * BAR_WIDTH)
+    best_text = _number(best) if math.isfinite(best) else "-"
+    return (
+        f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%}  trial {done}/{total}"
+        f" | best {best_text} | {left} left"
+    )
+
+
+def _one_line(err: BaseException) -> str:
+    """``err`` as one line: its message, with its type when it is not an expected failure."""
+    text = " ".join(str(err).split())
+    if not isinstance(err, (TsautoError, OSError, ValueError)) or not text:
+        text = f"{type(err).__name__}: {text} (`tsauto --traceback ...` shows where)"
+    return text
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def _run_forecast(args: argparse.Namespace) -> int:
+    _check_out(args.out)
+    if args.level and not args.hierarchy:
+        raise UsageError("--level needs --hierarchy")
     model = _forecaster(args)
-    if args.command == "forecast":
-        log.info("fitting on %s ...", args.file)
-        model.fit(args.file)
-        log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
-        out = model.predict(future=args.future, level=_level(getattr(args, "level", None)))
-        path = write_table(out, args.out)
-        sys.stdout.write(model.leaderboard().to_string(index=False) + "\n")
-        sys.stdout.write(f"wrote {len(out)} forecasts to {path}\n")
-        if args.save_model:
-            sys.stdout.write(f"saved the model to {model.save(args.save_model)}\n")
-    else:
-        log.info("backtest on %s: %d folds ...", args.file, args.folds)
-        result = model.backtest(args.file, folds=args.folds, step=args.step)
-        sys.stdout.write(result.summary.to_string(index=False) + "\n")
-        if args.out:
-            path = write_table(result.forecasts, args.out)
-            sys.stdout.write(f"wrote {len(result.forecasts)} backtest rows to {path}\n")
-    log.info("done in %.1fs", time.perf_counter() - start)
+    start = time.perf_counter()
+    log.info("fitting on %s ...", args.file)
+    model.fit(args.file)
+    log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
+    out = model.predict(future=_table(args.future), level=_level(args.level))
+    path = write_table(out, args.out)
+    _out(_board_text(model.leaderboard(), SHOWN_TRIALS))
+    _out(f"wrote {len(out)} forecasts to {path}")
+    if args.save_model:
+        _out(f"saved the model to {model.save(args.save_model)}")
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``tsauto`` command."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(asctime)s %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
+def _run_backtest(args: argparse.Namespace) -> int:
+    _check_out(args.out)
+    model = _forecaster(args)
+    log.info("backtest on %s: %d folds ...", args.file, args.folds)
+    result = model.backtest(args.file, folds=args.folds, step=args.step)
+    _out(result.summary.to_string(index=False, float_format=_number))
+    _report_quantiles(_floats(args.quantiles) or [], result.forecasts, result.summary)
+    if args.out:
+        path = write_table(result.forecasts, args.out)
+        _out(f"wrote {len(result.forecasts)} backtest rows to {path}")
+    return 0
+
+
+def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.DataFrame) -> None:
+    """Say what the backtest's interval scores mean, or warn that the quantiles asked for are
+    missing from its forecasts."""
+    missing = [f"q{q:g}" for q in levels if f"q{q:g}" not in forecasts]
+    if missing:
+        log.warning(
+            "the backtest of %s has no %s: it has no native quantiles, and the backtest "
+            "calibrates none (fit, then predict, for conformal quantiles)",
+            summary["model"].iloc[0], ", ".join(missing),
+        )
+        return
+    lows = [q for q in levels if q < 0.5 and any(math.isclose(1 - q, p) for p in levels)]
+    if "coverage" in summary and lows:
+        lo = min(lows)
+        _out(f"pinball: mean over q{', q'.join(f'{q:g}' for q in sorted(levels))}; coverage: "
+             f"share of actuals in [q{lo:g}, q{1 - lo:g}] (nominal {1 - 2 * lo:.0%})")
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    from tsauto.forecasting.forecaster import Forecaster
+
+    _check_out(args.out)
+    model = _load(args.model)
+    if not isinstance(model, Forecaster):
+        raise UsageError(
+            f"{args.model!r} holds a {type(model).__name__}: `tsauto predict` forecasts with a "
+            "saved Forecaster"
+        )
+    if args.level and not model.hierarchy:
+        raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy")
+    out = model.predict(
+        future=_table(args.future), history=_table(args.history), level=_level(args.level)
     )
+    path = write_table(out, args.out)
+    _out(f"wrote {len(out)} forecasts to {path}")
+    return 0
+
+
+def _run_leaderboard(args: argparse.Namespace) -> int:
+    _check_out(args.out)
+    board = _load(args.model).leaderboard()
+    if args.out:
+        _out(f"wrote the {len(board)} trials to {write_table(board, args.out)}")
+    else:
+        _out(_board_text(board))
+    return 0
+
+
+def _run_tabular(args: argparse.Namespace) -> int:
+    from tsauto.tabular import Classifier, Regressor
+
+    _check_out(args.out)
+    cls = Classifier if args.command == "classify" else Regressor
+    model = cls(
+        target=args.target,
+        metric=args.metric,
+        time_budget=args.time_budget,
+        max_trials=args.max_trials,
+        learners="auto" if args.learners == "auto" else _list(args.learners),
+        n_jobs=args.n_jobs,
+    )
+    log.info("fitting on %s ...", args.file)
+    model.fit(args.file)
+    scored = read_table(args.test or args.file)
+    out = pd.DataFrame({"prediction": model.predict(scored)})
+    if isinstance(model, Classifier):
+        proba = model.predict_proba(scored).reset_index(drop=True)
+        out = out.join(proba.set_axis([f"proba_{c}" for c in proba.columns], axis=1))
+    path = write_table(out, args.out)
+    _out(_board_text(model.leaderboard(), SHOWN_TRIALS))
+    if args.target in scored.columns:
+        _out(f"{model.metric_} on {args.test or args.file}: {model.score(scored):.4f}")
+    _out(f"wrote {len(out)} predictions to {path}")
+    if args.save_model:
+        _out(f"saved the model to {model.save(args.save_model)}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "forecast": _run_forecast,
+    "backtest": _run_backtest,
+    "predict": _run_predict,
+    "leaderboard": _run_leaderboard,
+    "classify": _run_tabular,
+    "regress": _run_tabular,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tsauto`` command; returns the exit status."""
     try:
-        return _run(args)
-    except (TsautoError, FileNotFoundError, ValueError) as err:
-        sys.stderr.write(f"tsauto: error: {err}\n")
+        args = build_parser().parse_args(argv)
+    except UsageError as err:
+        sys.stderr.write(f"tsauto: error: {_one_line(err)}\n")
         return 2
+    console = Console(sys.stderr, progress=sys.stderr.isatty() and not args.quiet)
+    root = logging.getLogger("tsauto")
+    level = root.level
+    root.addHandler(console)
+    root.setLevel(logging.WARNING if args.quiet else logging.INFO)
+    start = time.perf_counter()
+    try:
+        code = COMMANDS[args.command](args)
+        log.info("done in %.1fs", time.perf_counter() - start)
+        return code
     except KeyboardInterrupt:
-        sys.stderr.write("tsauto: interrupted; nothing was written.\n")
+        console.clear()
+        sys.stderr.write("tsauto: interrupted\n")
         return 130
+    except Exception as err:
+        if args.traceback:
+            raise
+        console.clear()
+        sys.stderr.write(f"tsauto: error: {_one_line(err)}\n")
+        return 2
+    finally:
+        console.clear()
+        root.removeHandler(console)
+        root.setLevel(level)
 
 
 if __name__ == "__main__":
