@@ -10,18 +10,19 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self, Sequence
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
 
+from tsauto.core.exceptions import DataValidationError, NotFittedError, describe_rows
 from tsauto.core.table_io import read_table
-from tsauto.core.exceptions import DataValidationError, NotFittedError
 from tsauto.tabular import checks as C
 from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
 from tsauto.tabular.metrics import TaskType, resolve_metric
-from tsauto.tabular.splitting import make_splits
+from tsauto.tabular.splitting import auto_folds, make_splits
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +100,15 @@ class _TabularEstimator(ABC):
     def fit(self, X: Table, y: Any = None) -> Self:
         """Search, ensemble and refit on ``X`` (a table holding the target column, or the
         features with the target given as ``y``); returns self."""
+        from tsauto.core.engine import search_and_refit
         from tsauto.core.executor import Executor
+        from tsauto.core.leaderboard import leaderboard
         from tsauto.core.search import SearchSettings
         from tsauto.tabular.evaluator import TabularEvaluator
-        from tsauto.core.leaderboard import leaderboard
-        from tsauto.core.engine import search_and_refit
         from tsauto.tabular.search import TabularStrategy, candidates
 
         start = time.monotonic()
+        _check_budget(self.time_budget)
         features, y, kinds, found = self._prepare(self._training_table(X, y))
         n_classes = len(self.classes_) if self._task == "classification" else 0
         metric = resolve_metric(self.metric, self._task, n_classes)
@@ -174,15 +176,20 @@ class _TabularEstimator(ABC):
                 C.Check("missing_target", self.target, f"{n} rows without a target", "rows dropped")
             )
             features, labels = features[labels.notna()], labels[labels.notna()]
+            if labels.empty:
+                raise DataValidationError(
+                    f"target column {self.target!r} is missing in all {n} rows: give target values."
+                )
         features = features.reset_index(drop=True)
-        y = self._encode_target(labels.reset_index(drop=True))
+        y = self._encode_target(labels)
+        self._check_folds(len(y))
         kinds, kind_checks = infer_kinds(features, self.featurization)
         leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
         kinds.update({c: "drop" for c in drop})
         return features, y, kinds, found + kind_checks + leaks + C.missing_values(features, kinds)
 
     def _training_table(self, X: Table, y: Any) -> pd.DataFrame:
-        data = _as_frame(X)
+        data = _as_frame(X).reset_index(drop=True)  # rows are named by position in errors
         if y is not None:
             if self.target in data.columns:
                 raise DataValidationError(
@@ -198,11 +205,28 @@ class _TabularEstimator(ABC):
                 f"target column {self.target!r} is not in the data; its columns are "
                 f"{list(data.columns)}."
             )
+        if data.empty:
+            raise DataValidationError("the table has no rows: give at least two rows to learn from.")
         if data.shape[1] < 2:
             raise DataValidationError(
                 f"the data holds only the target column {self.target!r}: give features."
             )
         return data
+
+    def _check_folds(self, n_rows: int) -> None:
+        """``folds`` is ``"auto"`` or a positive integer, and the rows are enough for them."""
+        folds = self.folds
+        if folds != "auto" and (isinstance(folds, bool) or not isinstance(folds, int) or folds < 1):
+            raise DataValidationError(
+                f"folds={folds!r}: give 'auto' or a positive integer (1: one hold-out split)."
+            )
+        needed = max(2, auto_folds(n_rows) if folds == "auto" else folds)
+        if self._task == "regression" and n_rows < needed:
+            raise DataValidationError(
+                f"the table has {n_rows} row(s) with a target {self.target!r}; validating with "
+                f"folds={folds!r} needs at least {needed}: give more rows"
+                f"{' or a smaller folds=' if needed > 2 else ''}."
+            )
 
     @abstractmethod
     def _encode_target(self, labels: pd.Series) -> np.ndarray:
@@ -218,6 +242,8 @@ class _TabularEstimator(ABC):
         """The feature columns of ``X``, checked against those seen at fit."""
         self._check_fitted()
         data = _as_frame(X)
+        if data.empty:
+            raise DataValidationError("the table to predict has no rows: give at least one row.")
         seen = set(self.feature_names_in_)
         used = [c for c, k in self.kinds_.items() if k != "drop"]
         missing = [c for c in used if c not in data.columns]
@@ -372,13 +398,27 @@ class Regressor(_TabularEstimator):
         if bad.any():
             examples = list(dict.fromkeys(truth[bad].astype(str)))[:3]
             raise DataValidationError(
-                f"target {self.target!r} must hold finite numbers; it holds {examples}."
+                f"target {self.target!r} must hold finite numbers; it holds {examples} at "
+                f"{describe_rows(truth.index[bad])}: convert them to numbers, or leave them "
+                "empty (rows without a target are dropped)."
             )
         return values
 
     def predict(self, X: Table) -> np.ndarray:
         """Predicted values, one per row of ``X``."""
         return self._predict_raw(X)[0]
+
+
+def _check_budget(time_budget: object) -> None:
+    if time_budget is None:
+        return
+    if isinstance(time_budget, bool) or not isinstance(time_budget, (int, float, np.number)) or not (
+        0 < time_budget < np.inf
+    ):
+        raise DataValidationError(
+            f"time_budget={time_budget!r}: give the seconds the fit may take as a positive "
+            "number (e.g. time_budget=60), or None to stop on max_trials only."
+        )
 
 
 def _as_frame(X: Table) -> pd.DataFrame:

@@ -1,0 +1,183 @@
+"""Bad inputs to :class:`tsauto.Classifier` and :class:`tsauto.Regressor`: a tsauto error that
+names the column, the rows and the fix, or a documented handling that the test checks.
+
+Tables: 200 rows of German credit (target ``class``: good/bad) and of California housing
+(target ``median_house_value``), from ../shared/datasets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from bad_inputs.helpers import classifier, regressor
+
+from tsauto.core.exceptions import DataValidationError, TsautoError
+
+
+def _set(col: str, row: int, value):
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        df = df.copy()
+        df[col] = df[col].astype(object)
+        df.loc[row, col] = value
+        return df
+
+    return change
+
+
+# id, estimator kind, change to the table, estimator arguments, pieces the message must hold
+FIT_ERRORS = [
+    ("empty table", "clf", lambda d, t: d.iloc[:0], {}, ["no rows"]),
+    ("empty table", "reg", lambda d, t: d.iloc[:0], {}, ["no rows"]),
+    ("missing target column", "clf", lambda d, t: d.drop(columns=t), {}, ["'class'", "not in the data"]),
+    ("only the target column", "reg", lambda d, t: d[[t]], {}, ["only the target", "give features"]),
+    (
+        "a single row",
+        "clf",
+        lambda d, t: d.iloc[:1],
+        {},
+        ["'class'", "single class", "at least two classes"],
+    ),
+    ("a single row", "reg", lambda d, t: d.iloc[:1], {}, ["1 row(s)", "at least 2", "more rows"]),
+    (
+        "fewer rows than folds",
+        "reg",
+        lambda d, t: d.iloc[:3],
+        {"folds": "auto"},
+        ["3 row(s)", "folds='auto' needs at least 5", "smaller folds="],
+    ),
+    (
+        "a single class",
+        "clf",
+        lambda d, t: d.assign(**{t: "good"}),
+        {},
+        ["'class'", "single class ('good')", "two classes"],
+    ),
+    (
+        "a class with one row",
+        "clf",
+        lambda d, t: d.assign(**{t: np.where(d.index == 0, "rare", d[t])}),
+        {},
+        ["'class'", "['rare']", "single row", "drop or merge"],
+    ),
+    (
+        "labels of mixed types",
+        "clf",
+        lambda d, t: _set(t, 4, 1)(d),
+        {},
+        ["'class'", "mixes types", "use one type"],
+    ),
+    (
+        "a string in the target",
+        "reg",
+        lambda d, t: _set(t, 3, "many")(d),
+        {},
+        ["'median_house_value'", "'many'", "row 3", "convert them to numbers"],
+    ),
+    (
+        "an infinite target",
+        "reg",
+        lambda d, t: _set(t, 8, np.inf)(d),
+        {},
+        ["'median_house_value'", "'inf'", "row 8"],
+    ),
+    (
+        "an all-missing target",
+        "reg",
+        lambda d, t: d.assign(**{t: np.nan}),
+        {},
+        ["'median_house_value'", "missing in all 200 rows", "give target values"],
+    ),
+    ("time_budget 0", "clf", None, {"time_budget": 0}, ["time_budget=0", "positive"]),
+    ("negative time_budget", "reg", None, {"time_budget": -1}, ["time_budget=-1", "positive"]),
+    ("zero folds", "reg", None, {"folds": 0}, ["folds=0", "positive integer"]),
+    ("unknown learner", "clf", None, {"learners": ["logistic"]}, ["'logistic'", "choose from"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "kwargs", "pieces"),
+    [pytest.param(k, c, a, p, id=f"{k}-{i}") for i, k, c, a, p in FIT_ERRORS],
+)
+def test_fit_error_names_what_and_how(credit, housing, kind, change, kwargs, pieces) -> None:
+    (data, target), make = (credit, classifier) if kind == "clf" else (housing, regressor)
+    table = data if change is None else change(data, target)
+    with pytest.raises(TsautoError) as err:
+        make(target, **kwargs).fit(table)
+    assert isinstance(err.value, DataValidationError)
+    for piece in pieces:
+        assert piece in str(err.value), (piece, str(err.value))
+
+
+def test_array_inputs_are_checked(housing) -> None:
+    data, target = housing
+    with pytest.raises(DataValidationError, match="2-D array"):
+        regressor(target).fit(np.arange(5.0))
+    with pytest.raises(DataValidationError, match="y has 3 values but X has 200 rows"):
+        regressor("y").fit(data.drop(columns=target), y=[1.0, 2.0, 3.0])
+    with pytest.raises(DataValidationError, match="give one or the other"):
+        regressor(target).fit(data, y=data[target])
+
+
+# ---------------------------------------------------------------- predict time
+
+
+@pytest.fixture(scope="module")
+def fitted(credit):
+    data, target = credit
+    return classifier(target, learners=["lightgbm"]).fit(data), data.drop(columns=target)
+
+
+PREDICT_ERRORS = [
+    ("no rows", lambda X: X.iloc[:0], ["no rows"]),
+    ("a missing column", lambda X: X.drop(columns="checking_status"), ["missing ['checking_status']"]),
+    ("an extra column", lambda X: X.assign(extra=1), ["unexpected ['extra']"]),
+    (
+        "strings in a numeric column",
+        lambda X: X.assign(duration=np.where(X.index == 2, "long", X["duration"].astype(str))),
+        ["'duration'", "'long'", "give numbers"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "pieces"), [pytest.param(c, p, id=i) for i, c, p in PREDICT_ERRORS])
+def test_predict_error_names_what_and_how(fitted, change, pieces) -> None:
+    model, X = fitted
+    with pytest.raises(DataValidationError) as err:
+        model.predict(change(X.head(10)))
+    for piece in pieces:
+        assert piece in str(err.value), (piece, str(err.value))
+
+
+def test_unseen_categories_are_read_as_missing(fitted) -> None:
+    """LightGBM codes an unseen level as it codes a missing value (featurizer docstring)."""
+    model, X = fitted
+    rows = X.head(20)
+    unseen = model.predict_proba(rows.assign(checking_status="a level never seen"))
+    missing = model.predict_proba(rows.assign(checking_status=np.nan))
+    pd.testing.assert_frame_equal(unseen, missing)
+
+
+def test_score_with_an_unseen_class(fitted, credit) -> None:
+    model, _ = fitted
+    data, target = credit
+    with pytest.raises(DataValidationError, match=r"'class' holds classes not seen at fit: \['maybe'\]"):
+        model.score(data.head(10).assign(**{target: "maybe"}))
+
+
+def test_rows_without_a_target_are_dropped_and_reported(housing) -> None:
+    data, target = housing
+    gaps = data.assign(**{target: data[target].where(data.index % 10 != 0)})
+    model = regressor(target).fit(gaps)
+    checks = model.guardrails().set_index("check")
+    assert checks.loc["missing_target", "finding"] == "20 rows without a target"
+    assert checks.loc["missing_target", "action"] == "rows dropped"
+
+
+@pytest.mark.parametrize("scale", [1e12, 1e-9], ids=["1e12", "1e-9"])
+def test_extreme_target_magnitudes(housing, scale) -> None:
+    """Predictions follow the target's scale: the linear model standardises what it learns."""
+    data, target = housing
+    base = regressor(target).fit(data).predict(data.head(20))
+    scaled = regressor(target).fit(data.assign(**{target: data[target] * scale})).predict(data.head(20))
+    np.testing.assert_allclose(scaled, base * scale, rtol=1e-4)
