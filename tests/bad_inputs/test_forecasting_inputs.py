@@ -294,6 +294,17 @@ def test_constant_series_forecast_the_constant(retail) -> None:
     assert (cafes["q0.1"] <= 42.0).all() and (cafes["q0.9"] >= 42.0).all()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=SearchFailedError,
+    reason="validation MASE is undefined (nan) when every series is constant, so every trial "
+    "fails with 'non-finite score' (forecasting/search.py score, metrics.overall_score)",
+)
+def test_all_series_constant_in_a_search(retail) -> None:
+    out = forecaster(learners=["naive", "seasonal_naive"]).fit(retail.assign(Turnover=42.0)).predict()
+    np.testing.assert_allclose(out["forecast"], 42.0)
+
+
 def test_business_days_are_inferred_and_forecast_on_weekdays(retail) -> None:
     """Turnover values on a business-day calendar: frequency 'B', no weekend forecasts."""
     values = retail["Turnover"].iloc[:108].to_numpy()
