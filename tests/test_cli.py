@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tsauto.cli import main, progress_line
+from tsauto.cli import build_parser, main, make_forecaster, progress_line
+from tsauto.forecasting.options import ComputeOptions, DataOptions, SearchOptions
 
 RETAIL = ["--target", "Turnover", "--time", "Month", "--ids", "State,Industry", "--horizon", "3"]
 
@@ -69,6 +70,30 @@ def test_forecast_then_predict_and_leaderboard_from_the_saved_model(
     assert main(["leaderboard", str(model), "--out", str(tmp_path / "board.csv"), "-q"]) == 0
     board = pd.read_csv(tmp_path / "board.csv")
     assert 1 <= len(board) <= 4 and {"learner", "params", "mase", "weight"} <= set(board.columns)
+
+
+def test_every_option_reaches_the_forecaster() -> None:
+    args = build_parser().parse_args(
+        [
+            "forecast", "f.csv", *RETAIL, "--quantiles", "0.1,0.9", "--time-budget", "30",
+            "--max-trials", "5", "--metric", "smape", "--exclude", "tcn,prophet", "--no-ensemble",
+            "--partition-by", "State", "--aggregate", "sum", "--fill", "zero", "--short-series",
+            "pad", "--non-negative", "no", "--no-discontinued", "--validation-folds", "2",
+            "--patience", "3", "--target-score", "0.5", "--run-dir", "runs", "--backend",
+            "sequential", "--memory-limit", "4GiB", "--out", "fc.csv",
+        ]
+    )
+    fc = make_forecaster(args)
+    assert (fc.quantiles, fc.time_budget, fc.metric) == ([0.1, 0.9], 30.0, "smape")
+    assert fc.ids == ["State", "Industry"] and fc.partition_by == ["State"]
+    assert fc.data == DataOptions(
+        aggregate="sum", fill="zero", short_series="pad", non_negative=False, discontinued=False
+    )
+    assert fc.search == SearchOptions(
+        max_trials=5, folds=2, ensemble=False, exclude=("tcn", "prophet"), patience=3,
+        target_score=0.5, run_dir="runs",
+    )
+    assert fc.compute == ComputeOptions(backend="sequential", memory_limit="4GiB")
 
 
 def test_progress_line_fills_by_trials_or_by_time() -> None:
@@ -130,6 +155,8 @@ def test_failures_are_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path: Pat
     _fails([*base, "--out", str(tmp_path / "fc.xlsx")], capsys, "fc.xlsx")
     _fails([*base, "--level", "total", *out], capsys, "--level needs --hierarchy")
     _fails(["forecast", str(tiny), "--time", "Month", *out], capsys, "required: --target")
+    _fails([*base, "--quantiles", "10,90", *out], capsys, "argument --quantiles: give levels")
+    _fails([*base, "--validation-folds", "x", *out], capsys, "argument --validation-folds")
 
     model = tmp_path / "m.tsauto"
     fit = [*base, "--learners", "naive", *out, "--save-model", str(model)]

@@ -23,12 +23,15 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
 
 from tsauto.core.exceptions import TsautoError
 from tsauto.core.table_io import read_table, write_table
+
+if TYPE_CHECKING:
+    from tsauto.forecasting.forecaster import Forecaster
 
 log = logging.getLogger("tsauto.cli")
 
@@ -53,9 +56,24 @@ def _list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def _floats(value: str | None) -> list[float] | None:
-    items = _list(value)
-    return [float(v) for v in items] if items else None
+def _levels(value: str) -> list[float]:
+    """``--quantiles``: comma-separated levels strictly between 0 and 1."""
+    try:
+        levels = [float(v) for v in _list(value) or []]
+    except ValueError:
+        levels = []
+    if not levels or not all(0 < q < 1 for q in levels):
+        raise argparse.ArgumentTypeError(f"give levels between 0 and 1 like 0.1,0.9, not {value!r}")
+    return levels
+
+
+def _auto_or_count(value: str) -> int | str:
+    """``'auto'`` or a positive whole number."""
+    if value == "auto":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"give 'auto' or a whole number, not {value!r}")
+    return int(value)
 
 
 # ---------------------------------------------------------------------- arguments
@@ -71,7 +89,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--holidays", help="country code(s), comma-separated, or a country column")
     p.add_argument("--known-future", help="comma-separated known-future covariate columns")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
-    p.add_argument("--quantiles", help="comma-separated quantile levels, e.g. 0.1,0.9")
+    p.add_argument("--quantiles", type=_levels, help="comma-separated quantile levels, e.g. 0.1,0.9")
     p.add_argument("--metric", default="mase", help="validation metric (mase, smape, wape, ...)")
     p.add_argument("--time-budget", type=float, help="seconds for search, ensemble and refit")
     p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
@@ -84,10 +102,22 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="rule to impute missing targets")
     p.add_argument("--short-series", default="auto", choices=["auto", "pad", "drop"],
                    help="series too short for a learner: seasonal naive, pad or drop")
+    p.add_argument("--non-negative", default="auto", choices=["auto", "yes", "no"],
+                   help="clip forecasts at zero: series never negative ('auto'), all, or none")
+    p.add_argument("--no-discontinued", action="store_true",
+                   help="do not forecast series ending in a season of zeros as zero")
+    p.add_argument("--validation-folds", default="auto", type=_auto_or_count,
+                   help="the search's validation windows ('auto' or a number)")
+    p.add_argument("--patience", type=int, help="stop after this many trials without improvement")
+    p.add_argument("--target-score", type=float, help="stop once a trial reaches this score")
+    p.add_argument("--run-dir", help="folder journaling the trials: a second run resumes")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--hierarchy", help="levels over the ids: nested 'Store,Dept', crossed 'State;Industry'")
     p.add_argument("--reconcile", default="mint_shrink", help="reconciliation method of --hierarchy")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (-1: all cores)")
+    p.add_argument("--backend", default="loky", choices=["loky", "sequential"],
+                   help="trials in worker processes or in this one")
+    p.add_argument("--memory-limit", default="auto", help="most memory a trial may use ('4GiB', 'none')")
     _quiet(p)
 
 
@@ -160,7 +190,8 @@ def _level(value: str | None):
     return [] if value == "total" else _list(value)
 
 
-def _forecaster(args: argparse.Namespace):
+def make_forecaster(args: argparse.Namespace) -> Forecaster:
+    """The unfitted :class:`~tsauto.Forecaster` the options of ``forecast`` / ``backtest`` ask for."""
     from tsauto.forecasting.forecaster import Forecaster
     from tsauto.forecasting.options import ComputeOptions, DataOptions, SearchOptions
 
@@ -173,7 +204,7 @@ def _forecaster(args: argparse.Namespace):
         holidays=holidays[0] if holidays and len(holidays) == 1 else holidays,
         known_future=_list(args.known_future),
         learners="auto" if args.learners == "auto" else _list(args.learners),
-        quantiles=_floats(args.quantiles),
+        quantiles=args.quantiles,
         metric=args.metric,
         time_budget=args.time_budget,
         partition_by=_list(args.partition_by),
@@ -184,15 +215,32 @@ def _forecaster(args: argparse.Namespace):
             aggregate=args.aggregate,
             fill=args.fill,
             short_series=args.short_series,
+            non_negative={"yes": True, "no": False}.get(args.non_negative, "auto"),
+            discontinued=not args.no_discontinued,
         ),
         search=SearchOptions(
             max_trials=args.max_trials,
+            folds=args.validation_folds,
             ensemble=not args.no_ensemble,
             exclude=tuple(_list(args.exclude) or ()),
+            patience=args.patience,
+            target_score=args.target_score,
             random_state=args.seed,
+            run_dir=args.run_dir,
         ),
-        compute=ComputeOptions(n_jobs=args.n_jobs),
+        compute=ComputeOptions(
+            n_jobs=args.n_jobs,
+            backend=args.backend,
+            memory_limit=_memory(args.memory_limit),
+        ),
     )
+
+
+def _memory(value: str) -> int | str | None:
+    """``--memory-limit``: bytes as a number, ``'none'`` as no limit, else as written."""
+    if value.lower() == "none":
+        return None
+    return int(value) if value.isdigit() else value
 
 
 # ---------------------------------------------------------------------- files and tables
@@ -237,7 +285,7 @@ def _board_text(board: pd.DataFrame, limit: int | None = None) -> str:
     weighted = board["weight"] > 0 if "weight" in board else pd.Series(False, index=board.index)
     if limit is not None and len(board) > limit and weighted.any():
         shown = board[weighted]
-        note = f"\n({len(board) - len(shown)} other trials: `tsauto leaderboard MODEL` lists them)"
+        note = f"\n({len(board) - len(shown)} other trials: `tsauto leaderboard` of the saved model lists them)"
     table = shown.drop(columns="params", errors="ignore")
     if "reason" in table:
         reason = table["reason"].fillna("").astype(str)
@@ -329,7 +377,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
     _check_out(args.out)
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy")
-    model = _forecaster(args)
+    model = make_forecaster(args)
     start = time.perf_counter()
     log.info("fitting on %s ...", args.file)
     model.fit(args.file)
@@ -345,11 +393,11 @@ def _run_forecast(args: argparse.Namespace) -> int:
 
 def _run_backtest(args: argparse.Namespace) -> int:
     _check_out(args.out)
-    model = _forecaster(args)
+    model = make_forecaster(args)
     log.info("backtest on %s: %d folds ...", args.file, args.folds)
     result = model.backtest(args.file, folds=args.folds, step=args.step)
     _out(result.summary.to_string(index=False, float_format=_number))
-    _report_quantiles(_floats(args.quantiles) or [], result.forecasts, result.summary)
+    _report_quantiles(args.quantiles or [], result.forecasts, result.summary)
     if args.out:
         path = write_table(result.forecasts, args.out)
         _out(f"wrote {len(result.forecasts)} backtest rows to {path}")
