@@ -163,6 +163,8 @@ def test_failures_are_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path: Pat
     assert main(fit) == 0
     capsys.readouterr()
     _fails(["predict", "--model", str(tmp_path / "none.tsauto"), *out], capsys, "no saved model")
+    with pytest.raises(FileNotFoundError):  # --traceback lets the exception through
+        main(["--traceback", "predict", "--model", str(tmp_path / "none.tsauto"), *out])
     _fails(["predict", "--model", str(model), "--out", "fc.json"], capsys, "fc.json")
     _fails(["leaderboard", str(tiny)], capsys, "not a tsauto model file")
     tampered = tmp_path / "tampered.tsauto"
