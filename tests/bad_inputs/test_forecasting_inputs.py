@@ -127,6 +127,19 @@ FIT_ERRORS = [
         {"known_future": ["promo"]},
         ["'promo'", "known_future="],
     ),
+    (
+        "target named a known-future covariate",
+        None,
+        {"known_future": ["Turnover"]},
+        ["known_future=", "['Turnover']", "remove them"],
+    ),
+    ("ids not a list of names", None, {"ids": 5}, ["got 5", "ids=['store', 'item']"]),
+    ("unknown metric", None, {"metric": "r2"}, ["metric='r2'", "'mase'"]),
+    ("quantile outside (0, 1)", None, {"quantiles": [1.5]}, ["quantiles=[1.5]", "(0, 1)"]),
+    ("unknown frequency", None, {"data": {"freq": "XYZ"}}, ["freq='XYZ'", "'MS'"]),
+    ("unknown learner", None, {"learners": ["prophetx"]}, ["'prophetx'", "naive"]),
+    ("no learners", None, {"learners": []}, ["learners=", "at least one"]),
+    ("boolean time column", lambda d: d.assign(Month=True), {}, ["'Month'", "booleans"]),
     ("unknown fill rule", None, {"data": {"fill": "mean"}}, ["fill='mean'", "interpolate"]),
     ("unknown option", None, {"data": {"frequency": "MS"}}, ["'frequency'", "freq"]),
 ]
@@ -335,6 +348,16 @@ def test_mixed_offsets_of_real_local_times_name_the_rows_and_the_fix(vic_elec) -
     assert out["Time_local"].diff().dropna().eq(pd.Timedelta("30min")).all()
     last = fixed["Time_local"].iloc[-1]
     assert out["Time_local"].iloc[0] == last + pd.Timedelta("30min")
+
+
+def test_naive_local_times_repeat_when_daylight_saving_ends(vic_elec) -> None:
+    """Melbourne's clock times without offsets: 02:00 and 02:30 occur twice on 2012-04-01."""
+    naive = vic_elec.assign(Time=vic_elec["Time_local"].str[:19])[["Time", "Demand"]]
+    with pytest.raises(DataValidationError) as err:
+        forecaster(target="Demand", time="Time", ids=None).fit(naive)
+    msg = str(err.value)
+    assert "2012-04-01 02:00:00" in msg and "rows 78, 80, 79, 81" in msg
+    assert "aggregate=" in msg and "daylight saving" in msg and "time-zone aware" in msg
 
 
 def test_hourly_stamps_across_daylight_saving_stay_regular(retail) -> None:

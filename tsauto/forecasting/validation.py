@@ -30,7 +30,7 @@ boundaries, plus the :class:`Schema` that later tables (``history=``, ``future=`
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -49,6 +49,7 @@ from tsauto.forecasting.calendar_time import (
     parse_time,
     time_unit,
 )
+from tsauto.forecasting.metrics import SEARCH_METRICS
 from tsauto.forecasting.panel import (
     Panel,
     Schema,
@@ -91,6 +92,12 @@ def validate(
     if target in ids_t or time in ids_t or target == time:
         raise DataValidationError(
             f"target {target!r}, time {time!r} and ids {list(ids_t)} must be different columns."
+        )
+    clash = [c for c in kf if c in {target, time, *ids_t}]
+    if clash:
+        raise DataValidationError(
+            f"known_future= names {clash}, the target, time or id column(s): known-future "
+            "covariates are other columns whose future values you know; remove them from it."
         )
     if df.empty:
         raise DataValidationError("the table has no rows: give at least one observation per series.")
@@ -252,6 +259,11 @@ def _as_tuple(cols: Sequence[str] | str | None) -> tuple[str, ...]:
         return ()
     if isinstance(cols, str):
         return (cols,)
+    if not isinstance(cols, Iterable):
+        raise DataValidationError(
+            f"column names must be a name or a list of names, got {cols!r}: e.g. "
+            "ids=['store', 'item']."
+        )
     return tuple(cols)
 
 
@@ -362,11 +374,17 @@ def _check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None
     if dup.any():
         rows = df.index[dup.to_numpy()]
         first = df.loc[rows[0], [*ids, time]].to_dict()
+        local = ""
+        if pd.api.types.is_datetime64_any_dtype(df[time]) and (df[time].dt.normalize() != df[time]).any():
+            local = (
+                " Local clock times repeat an hour when daylight saving ends: give time-zone "
+                "aware times (or UTC) if that is the cause."
+            )
         raise DataValidationError(
             f"{int(dup.sum())} rows share a (series, time) pair, e.g. {first} at "
             f"{describe_rows(rows)}: each series needs one row per time step. Remove the "
             "duplicates, add the missing id column to ids=, or pass aggregate='sum' (or "
-            "'mean', 'min', 'max') with freq= to roll them up."
+            f"'mean', 'min', 'max') with freq= to roll them up.{local}"
         )
 
 
@@ -565,6 +583,15 @@ def _drop_rows(panel: Panel, keep: np.ndarray) -> Panel:
         times=panel.times[keep],
         covariates=panel.covariates.loc[keep].reset_index(drop=True),
     )
+
+
+def metric_check(metric: object) -> str:
+    """The validation metric must be one the search can rank by."""
+    if metric not in SEARCH_METRICS:
+        raise DataValidationError(
+            f"metric={metric!r} cannot rank forecasts: use one of {SEARCH_METRICS}."
+        )
+    return metric
 
 
 def time_budget_check(time_budget: object) -> float | None:
