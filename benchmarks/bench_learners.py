@@ -1,16 +1,21 @@
-"""Every tsauto learner alone, next to statsforecast's AutoARIMA, AutoETS and AutoTheta.
+"""tsauto's statistical learners next to statsforecast's AutoETS, AutoTheta and AutoARIMA.
 
-On M4 Weekly (H=13), M4 Hourly (H=48) and Walmart store sales (H=8, the last 8 weeks held out),
-each learner is fitted on the training part and forecasts the held-out horizon of the same
-series as the peers. Reported: sMAPE, MASE (M4 seasons: 1 weekly, 24 hourly; 52 for Walmart),
-OWA where the published Naive2 exists, fit time per series and the ratio of tsauto's time to
-statsforecast's for the matching model. Slow local models run on an evenly spaced sample of the
-series (``--series``); the sample is the same for every tool and is stated in the table.
+On M1 (yearly H=6, quarterly H=8 with season 4, monthly H=18 with season 12; integer time steps,
+as some M1 series carry dummy dates), M4 Weekly (H=13, season 1 as in the M4 evaluation) and, for
+ETS with a long season, Walmart store × department sales (complete series, the last 8 weeks held
+out, season 52; an evenly spaced sample of ``--walmart-series``), each learner is fitted on the
+training part of every series and forecasts the held-out horizon of the same series as the peer.
+``stat_combo`` is compared with the mean of statsforecast's three forecasts. Reported: sMAPE and
+MASE (in-sample seasonal-naive scale, season 1 on M4 Weekly), fit + forecast wall seconds, and
+the ratio of tsauto's time to statsforecast's; both use every core (tsauto: ``n_jobs=-1``, one
+worker per core with native threads pinned to 1; statsforecast: ``n_jobs`` = cores), and both
+forecast seasonal naive where a model cannot be fitted.
 
-    .venv/bin/python benchmarks/bench_learners.py [--sets weekly hourly walmart] [--series 100]
+``--holdout`` scores instead the last horizon of each *training* series (fitting on the rest):
+the rolling-origin check the defaults were chosen with; it prints and writes nothing to
+RESULTS.md. Without it the test parts are scored once and the section of RESULTS.md is written.
 
-Each set writes its own section of RESULTS.md, so sets may be run separately (e.g. Hourly with
-fewer series: statsforecast's AutoARIMA needs about 27 s per Hourly series here).
+    .venv/bin/python benchmarks/bench_learners.py [--sets m1_yearly ... walmart] [--holdout]
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,138 +36,190 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results_file import write_section  # noqa: E402
 
 log = logging.getLogger("bench_learners")
-LEARNERS = ["naive", "seasonal_naive", "drift", "theta", "ets", "auto_arima", "prophet",
-            "croston", "tsb", "tcn", "lightgbm"]
-PEER_OF = {"auto_arima": "AutoARIMA", "ets": "AutoETS", "theta": "AutoTheta"}
+SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_weekly", "walmart")
+LEARNERS = {  # tsauto name -> statsforecast peer
+    "ets": "AutoETS",
+    "theta": "AutoTheta",
+    "auto_arima": "AutoARIMA",
+    "stat_combo": "mean(AutoETS, AutoTheta, AutoARIMA)",
+}
+M1 = {"m1_yearly": ("YEARLY", 6, 1), "m1_quarterly": ("QUARTERLY", 8, 4), "m1_monthly": ("MONTHLY", 18, 12)}
 
 
-def load(name: str, n_series: int | None):
-    """(train, test, target, time, ids, horizon, season, published Naive2 or None)."""
+@dataclass
+class DataSet:
+    """Series of one set as one long table (``unique_id``, integer ``t``, ``y``) per part."""
+
+    title: str
+    train: pd.DataFrame
+    test: pd.DataFrame
+    horizon: int
+    season: int  # seasonal period given to every model
+    mase_season: int
+    learners: tuple[str, ...]
+
+
+def load(name: str, holdout: bool, walmart_series: int) -> DataSet:
     from tsauto import datasets
 
-    if name in ("weekly", "hourly"):
-        train, test = datasets.load_m4(name)
-        info = datasets.M4_INFO[name]
-        cols = ("y", "t", ["unique_id"])
-        horizon, season, pub = info["horizon"], info["season"], datasets.m4_published(name)
-    else:
+    if name in M1:
+        period, horizon, season = M1[name]
+        root = Path(os.environ.get("TSAUTO_DATA") or Path(__file__).resolve().parents[2] / "shared" / "datasets")
+        info = pd.read_csv(root / "forecasting/m1/M1-info.csv")
+        ids = set(info.loc[info["period"] == period, "unique_id"])
+        parts = [pd.read_csv(root / f"forecasting/m1/M1-{p}.csv.gz") for p in ("train", "test")]
+        train, test = (_steps(df[df["unique_id"].isin(ids)]) for df in parts)
+        title, mase_season, learners = f"M1 {period.lower()}", season, tuple(LEARNERS)
+    elif name == "m4_weekly":
+        train, test = datasets.load_m4("weekly")
+        train, test = (df[["unique_id", "t", "y"]] for df in (train, test))
+        horizon, season, mase_season, title = 13, 1, 1, "M4 Weekly"
+        learners = tuple(LEARNERS)
+    elif name == "walmart":
         sales = datasets.load_walmart()
         sizes = sales.groupby(["Store", "Dept"]).size()
-        full = sizes[sizes == sizes.max()].index  # complete series, so the hold-out is aligned
-        sales = sales.set_index(["Store", "Dept"]).loc[full].reset_index()
-        cut = sales["Date"].max() - pd.Timedelta(weeks=8)
-        train, test = sales[sales["Date"] <= cut], sales[sales["Date"] > cut]
-        cols = ("Weekly_Sales", "Date", ["Store", "Dept"])
-        horizon, season, pub = 8, 52, None
-    ids = cols[2]
-    keys = train[ids].drop_duplicates().sort_values(ids).reset_index(drop=True)
-    if n_series and len(keys) > n_series:
-        keys = keys.iloc[np.linspace(0, len(keys) - 1, n_series).astype(int)]
-    train = train.merge(keys, on=ids)
-    test = test.merge(keys, on=ids)
-    return train, test, *cols, horizon, season, pub
+        full = sizes[sizes == sizes.max()].index  # complete series: one calendar for all
+        keys = full[np.linspace(0, len(full) - 1, walmart_series).astype(int)]
+        sales = sales.set_index(["Store", "Dept"]).loc[keys].reset_index()
+        sales["unique_id"] = sales["Store"].astype(str) + "_" + sales["Dept"].astype(str)
+        table = _steps(sales.rename(columns={"Weekly_Sales": "y"}).sort_values(["unique_id", "Date"]))
+        horizon, season, mase_season = 8, 52, 52
+        train, test = _split(table, horizon)
+        title, learners = f"Walmart store × dept ({walmart_series} complete series)", ("ets", "theta")
+    else:
+        raise ValueError(f"unknown set {name!r}; use {SETS}")
+    if holdout:
+        train, test = _split(train, horizon)
+    return DataSet(title, train, test, horizon, season, mase_season, learners)
 
 
-def scores(fc: np.ndarray, train, test, target, time_col, ids, horizon, season, pub) -> dict:
+def _steps(df: pd.DataFrame) -> pd.DataFrame:
+    """Integer time steps 1..n per series, in file order."""
+    df = df[["unique_id", "y"]].copy()
+    df["t"] = df.groupby("unique_id").cumcount() + 1
+    return df.reset_index(drop=True)
+
+
+def _split(df: pd.DataFrame, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    last = df.groupby("unique_id")["t"].transform("max")
+    return df[df["t"] <= last - horizon].reset_index(drop=True), df[df["t"] > last - horizon].reset_index(drop=True)
+
+
+def scores(fc: np.ndarray, data: DataSet) -> dict[str, float]:
     from tsauto.forecasting import metrics
 
-    test = test.sort_values([*ids, time_col])
-    actual = test[target].to_numpy().reshape(-1, horizon)
-    history = [g[target].to_numpy() for _, g in train.sort_values([*ids, time_col]).groupby(ids, sort=True)]
-    sm = float(np.mean([metrics.smape(actual[i], fc[i]) for i in range(len(actual))]))
-    ms = float(np.nanmean([metrics.mase(actual[i], fc[i], history[i], season) for i in range(len(actual))]))
-    owa = metrics.owa(sm, ms, pub["sMAPE"], pub["MASE"]) if pub else np.nan
-    return {"smape": sm, "mase": ms, "owa": owa}
+    history = [g["y"].to_numpy() for _, g in data.train.groupby("unique_id", sort=True)]
+    actual = [g["y"].to_numpy() for _, g in data.test.groupby("unique_id", sort=True)]
+    smape = [metrics.smape(a, f) for a, f in zip(actual, fc)]
+    mase = [metrics.mase(a, f, x, data.mase_season) for a, f, x in zip(actual, fc, history)]
+    return {"smape": float(np.mean(smape)), "mase": float(np.nanmean(mase))}
 
 
-def run_tsauto(name, train, target, time_col, ids, horizon, feature_season):
-    from tsauto.forecasting.validation import validate
+def run_tsauto(name: str, data: DataSet) -> tuple[np.ndarray, float, str]:
+    from tsauto.forecasting import registry
     from tsauto.forecasting.learners.base import Task
     from tsauto.forecasting.learners.fallback import WithFallback
-    from tsauto.forecasting import registry
+    from tsauto.forecasting.validation import validate
 
-    panel = validate(train, target=target, time=time_col, ids=ids)
-    task = Task(horizon=horizon, season=feature_season, seasons=(feature_season,) if feature_season > 1 else (),
-                quantiles=(), n_jobs=-1)
+    panel = validate(data.train, target="y", time="t", ids="unique_id")
+    seasons = (data.season,) if data.season > 1 else ()
+    task = Task(horizon=data.horizon, season=data.season, seasons=seasons, n_jobs=-1)
     start = time.monotonic()
     model = WithFallback(registry.create(name)).fit(panel, task)
-    fit = time.monotonic() - start
-    fc = model.predict(panel, {}).forecast.mean
+    routed = model.predict(panel, {})
+    seconds = time.monotonic() - start
     failures = getattr(model.learner, "failures_", None)
-    note = f"{len(failures)} series fell back" if failures is not None and len(failures) else ""
-    return fc, fit, note
+    short = int((routed.reason != "").sum())
+    notes = [f"{n} series fell back" for n in (len(failures) if failures is not None else 0, short) if n]
+    return routed.forecast.mean, seconds, ", ".join(notes)
 
 
-def run_statsforecast(train, target, time_col, ids, horizon, feature_season):
+def run_statsforecast(data: DataSet) -> dict[str, tuple[np.ndarray, float]]:
     from statsforecast import StatsForecast
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
 
-    df = train.copy()
-    df["unique_id"] = df[ids].astype(str).agg("|".join, axis=1) if len(ids) > 1 else df[ids[0]]
-    df = df.rename(columns={time_col: "ds", target: "y"})[["unique_id", "ds", "y"]]
-    order = train[ids].drop_duplicates().sort_values(ids)
-    order = order[ids].astype(str).agg("|".join, axis=1) if len(ids) > 1 else order[ids[0]]
-    out, times = {}, {}
-    freq = 1 if pd.api.types.is_integer_dtype(df["ds"]) else pd.infer_freq(df[df["unique_id"] == df["unique_id"].iloc[0]]["ds"])
-    for model in (AutoARIMA(season_length=feature_season), AutoETS(season_length=feature_season),
-                  AutoTheta(season_length=feature_season)):
-        name = type(model).__name__
-        sf = StatsForecast(models=[model], freq=freq, n_jobs=os.cpu_count())
+    df = data.train.rename(columns={"t": "ds"})
+    ids = np.sort(df["unique_id"].unique())
+    peers = {"AutoETS": AutoETS, "AutoTheta": AutoTheta, "AutoARIMA": AutoARIMA}
+    wanted = {LEARNERS[n] for n in data.learners} | ({"AutoETS", "AutoTheta", "AutoARIMA"} if "stat_combo" in data.learners else set())
+    out = {}
+    for name, cls in peers.items():
+        if name not in wanted:
+            continue
+        sf = StatsForecast(models=[cls(season_length=data.season)], freq=1, n_jobs=os.cpu_count(),
+                           fallback_model=SeasonalNaive(season_length=data.season))
         start = time.monotonic()
-        fc = sf.forecast(df=df, h=horizon)
-        times[name] = time.monotonic() - start
-        fc = fc.set_index("unique_id").loc[order.to_numpy()]
-        out[name] = fc[name].to_numpy().reshape(-1, horizon)
-    return out, times
+        fc = sf.forecast(df=df, h=data.horizon)
+        seconds = time.monotonic() - start
+        values = fc.set_index("unique_id").loc[ids, name].to_numpy().reshape(-1, data.horizon).copy()
+        out[name] = (_naive_where_missing(values, data), seconds)
+    if "stat_combo" in data.learners:
+        parts = [out[k] for k in ("AutoETS", "AutoTheta", "AutoARIMA")]
+        out[LEARNERS["stat_combo"]] = (np.mean([p[0] for p in parts], axis=0), sum(p[1] for p in parts))
+    return out
+
+
+def _naive_where_missing(fc: np.ndarray, data: DataSet) -> np.ndarray:
+    """Seasonal naive (naive when shorter than a season) where a peer left no forecast."""
+    history = [g["y"].to_numpy() for _, g in data.train.groupby("unique_id", sort=True)]
+    for i, y in enumerate(history):
+        if not np.all(np.isfinite(fc[i])):
+            m = data.season if len(y) >= data.season else 1
+            fc[i] = y[-m:][np.arange(data.horizon) % m]
+    return fc
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sets", nargs="+", default=["weekly", "hourly", "walmart"])
-    ap.add_argument("--series", type=int, default=100, help="series sampled per set (0: all)")
-    ap.add_argument("--learners", nargs="+", default=LEARNERS)
+    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
+    ap.add_argument("--holdout", action="store_true", help="score the last horizon of the training parts")
+    ap.add_argument("--walmart-series", type=int, default=200)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     from tsauto import __version__
 
-    parts = [
-        "## Each learner alone vs statsforecast (`benchmarks/bench_learners.py`)\n",
-        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} cores (load average at start "
-        f"{os.getloadavg()[0]:.2f}); tsauto {__version__}; every tool with all cores (local models: "
-        "one process per core, native threads pinned to 1). *s/series*: fit time over the number "
-        "of series (tsauto: fit; statsforecast: forecast, which fits). Ratio: tsauto / statsforecast time.",
-    ]
+    load_start = os.getloadavg()[0]
+    sections = []
     for set_name in args.sets:
-        train, test, target, time_col, ids, horizon, season, pub = load(set_name, args.series or None)
-        # the seasons of the M4 evaluation (Weekly: 1); statsforecast's AutoARIMA with m=52
-        # takes minutes per series, so weekly seasonality is only used on Walmart
-        feature_season = {"weekly": 1, "hourly": 24, "walmart": 52}[set_name]
-        n = len(train[ids].drop_duplicates())
-        ctx = (train, test, target, time_col, ids, horizon, season, pub)
+        data = load(set_name, args.holdout, args.walmart_series)
+        n = data.train["unique_id"].nunique()
+        peers = run_statsforecast(data)
         rows = []
-        peers, peer_times = run_statsforecast(train, target, time_col, ids, horizon, feature_season)
-        for name, fc in peers.items():
-            rows.append({"tool": f"statsforecast {name}", **scores(fc, *ctx), "s": peer_times[name] / n, "note": ""})
-        for name in args.learners:
-            if name == "prophet" and set_name != "walmart":
-                continue  # integer time steps: Prophet needs a calendar
-            try:
-                fc, fit, note = run_tsauto(name, train, target, time_col, ids, horizon, feature_season)
-            except Exception as err:
-                log.warning("%s failed on %s: %s", name, set_name, err)
-                rows.append({"tool": f"tsauto {name}", "smape": np.nan, "mase": np.nan, "owa": np.nan, "s": np.nan, "note": f"failed: {err}"})
-                continue
-            peer = PEER_OF.get(name)
-            ratio = f"{(fit / n) / (peer_times[peer] / n):.2f}× {peer}" if peer else ""
-            rows.append({"tool": f"tsauto {name}", **scores(fc, *ctx), "s": fit / n, "note": ", ".join(x for x in (ratio, note) if x)})
-            log.info("%s %s: %s", set_name, name, rows[-1])
-        title = {"weekly": "M4 Weekly", "hourly": "M4 Hourly", "walmart": "Walmart store × dept, complete series"}[set_name]
-        lines = [f"\n### {title}: {n} series, H={horizon}, feature season {feature_season}\n",
-                 "| model | sMAPE | MASE | OWA | s/series | note |", "| --- | ---: | ---: | ---: | ---: | --- |"]
-        for r in rows:
-            lines.append(f"| {r['tool']} | {r['smape']:.3f} | {r['mase']:.3f} | {r['owa']:.3f} | {r['s']:.4f} | {r['note']} |")
-        write_section("bench_learners", "\n".join(parts))
-        write_section(f"bench_learners_{set_name}", "\n".join(lines))
+        for name in data.learners:
+            fc, seconds, note = run_tsauto(name, data)
+            peer = LEARNERS[name]
+            peer_fc, peer_s = peers[peer]
+            ours, theirs = scores(fc, data), scores(peer_fc, data)
+            rows.append((name, peer, ours, theirs, seconds, peer_s, note))
+            log.info("%s %s: %s vs %s %s (%.1fs vs %.1fs)", set_name, name, ours, peer, theirs, seconds, peer_s)
+        lines = [
+            f"\n### {data.title}: {n} series, H={data.horizon}, season {data.season}"
+            + (" (hold-out of the training parts)" if args.holdout else "") + "\n",
+            "| tsauto | sMAPE | MASE | s | statsforecast | sMAPE | MASE | s | MASE ratio | time ratio | note |",
+            "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for name, peer, ours, theirs, seconds, peer_s, note in rows:
+            lines.append(
+                f"| {name} | {ours['smape']:.3f} | {ours['mase']:.3f} | {seconds:.1f} | {peer} | "
+                f"{theirs['smape']:.3f} | {theirs['mase']:.3f} | {peer_s:.1f} | "
+                f"{ours['mase'] / theirs['mase']:.3f} | {seconds / peer_s:.2f} | {note} |"
+            )
+        print("\n".join(lines), flush=True)
+        sections.append((set_name, "\n".join(lines)))
+    if args.holdout:
+        return
+    header = [
+        "## Statistical learners vs statsforecast (`benchmarks/bench_learners.py`)\n",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} cores (load average at start "
+        f"{load_start:.2f}, at end {os.getloadavg()[0]:.2f}: other processes shared the cores, so "
+        f"times are noisy); tsauto {__version__}. Each tool with every core; *s*: fit + forecast "
+        "wall seconds for all series; ratios: tsauto / statsforecast (below 1: tsauto more "
+        "accurate or faster). Defaults were chosen on the training parts only (`--holdout`); "
+        "the test parts are scored here once.",
+    ]
+    write_section("bench_learners", "\n".join(header))
+    for set_name, text in sections:  # M4 Weekly keeps the section name of earlier runs
+        write_section(f"bench_learners_{set_name.replace('m4_weekly', 'weekly')}", text)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ FORECASTERS: Registry[LazyEntry] = Registry(
         "drift": LazyEntry(_L + "baselines", "Drift", 0.1),
         "ets": LazyEntry(_L + "ets", "ETSLearner", 1.0),
         "theta": LazyEntry(_L + "theta", "ThetaLearner", 0.5),
+        "stat_combo": LazyEntry(_L + "combination", "StatCombo", 6.0),
         "croston": LazyEntry(_L + "intermittent", "Croston", 0.2),
         "tsb": LazyEntry(_L + "intermittent", "TSB", 0.2),
         "auto_arima": LazyEntry(_L + "arima", "AutoARIMALearner", 5.0),

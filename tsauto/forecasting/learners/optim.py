@@ -26,7 +26,7 @@ def nelder_mead(fun, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_i
     for _ in range(max_iter):
         order = np.argsort(values, kind="stable")
         simplex, values = simplex[order], values[order]
-        if np.std(values) < tol:
+        if values.std() < tol:
             break
         centre = simplex[:-1].mean(axis=0)
         reflected = np.clip(2 * centre - simplex[-1], lower, upper)

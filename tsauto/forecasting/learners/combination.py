@@ -1,0 +1,120 @@
+"""A statistical combination per series: the mean of the ETS, Theta and ARIMA forecasts.
+
+Combining ETS, Theta and ARIMA is among the most accurate methods on the M3 and M4 yearly,
+quarterly and monthly series, more accurate than any of the three alone (Makridakis et al.
+2018, "The M4 competition"; Petropoulos & Svetunkov 2020). Each series gets the three
+automatic models of :mod:`~tsauto.forecasting.learners.ets`,
+:mod:`~tsauto.forecasting.learners.theta` and :mod:`~tsauto.forecasting.learners.arima`,
+fitted once, with their default settings; the forecast is their ``combine`` (``"mean"`` or
+``"median"``) at each step, and each quantile the same combination of the members' quantiles.
+A member that fails on a series is left out of that series' combination; a series no member
+fits falls back to seasonal naive.
+
+``"mean"`` is the default, as in the M4 competition's combination benchmark (Comb) and
+statsforecast's; the median is a search choice. ``benchmarks/bench_learners.py`` compares it with
+the mean of statsforecast's AutoETS, AutoTheta and AutoARIMA on the same series.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.learners.arima import AutoARIMALearner
+from tsauto.forecasting.learners.base import LearnerTags, Task
+from tsauto.forecasting.learners.ets import ETSLearner
+from tsauto.forecasting.learners.local import LocalLearner, SeriesData, SeriesTimeout
+from tsauto.forecasting.learners.theta import ThetaLearner
+
+log = logging.getLogger(__name__)
+
+Combine = Literal["mean", "median"]
+MEMBERS = ("ets", "theta", "auto_arima")
+
+
+@dataclass(frozen=True)
+class ComboState:
+    """The fitted state of each member (None where it failed), in :data:`MEMBERS` order."""
+
+    states: tuple[Any, Any, Any]
+
+
+class StatCombo(LocalLearner):
+    """Per-series combination of automatic ETS, Theta and ARIMA.
+
+    Parameters
+    ----------
+    combine:
+        ``"mean"`` or ``"median"`` of the members' forecasts at each step.
+    series_time_limit:
+        Seconds per series for the three fits together (ARIMA's search stops early at half of
+        what is left to it).
+    """
+
+    name = "stat_combo"
+    tags = LearnerTags(kind="local", native_quantiles=True)
+
+    @staticmethod
+    def search_space(trial) -> dict:
+        """How the members are combined."""
+        return {"combine": trial.suggest_categorical("combine", ["mean", "median"])}
+
+    def __init__(self, combine: Combine = "mean", series_time_limit: float | None = 60.0):
+        self.combine = combine
+        self.series_time_limit = series_time_limit
+
+    def min_length(self, task: Task) -> int:
+        return ThetaLearner().min_length(task)
+
+    def _members(self) -> tuple[LocalLearner, LocalLearner, LocalLearner]:
+        return (
+            ETSLearner(series_time_limit=self.series_time_limit),
+            ThetaLearner(series_time_limit=self.series_time_limit),
+            AutoARIMALearner(series_time_limit=self.series_time_limit),
+        )
+
+    def _fit(self, panel, task: Task) -> None:
+        if self.combine not in ("mean", "median"):
+            raise DataValidationError(f"combine={self.combine!r}: use 'mean' or 'median'.")
+        super()._fit(panel, task)
+
+    def _fit_one(self, series: SeriesData, task: Task) -> ComboState:
+        plain = SeriesData(series.y, series.times, None, None)  # the members are univariate
+        states = []
+        for learner in self._members():
+            try:
+                states.append(learner._fit_one(plain, task))
+            except SeriesTimeout:
+                raise
+            except Exception as err:  # a failing member leaves the others
+                log.debug("%s failed on a series: %s", learner.name, err)
+                states.append(None)
+        if all(s is None for s in states):
+            raise ValueError("no member of the combination could be fitted")
+        return ComboState(tuple(states))
+
+    def _forecast_one(
+        self, state: ComboState, series: SeriesData, task: Task
+    ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
+        plain = SeriesData(series.y, series.times, None, None)
+        means, quantiles = [], []
+        for learner, member in zip(self._members(), state.states):
+            if member is None:
+                continue
+            try:
+                mean, qs = learner._forecast_one(member, plain, task)
+            except Exception as err:
+                log.debug("%s could not forecast a series: %s", learner.name, err)
+                continue
+            if np.all(np.isfinite(mean)):
+                means.append(mean)
+                quantiles.append(qs)
+        if not means:
+            raise ValueError("no member of the combination could forecast")
+        reduce = np.mean if self.combine == "mean" else np.median
+        out = reduce(np.stack(means), axis=0)
+        return out, {q: reduce(np.stack([qs[q] for qs in quantiles]), axis=0) for q in task.quantiles}
