@@ -1,10 +1,12 @@
-"""Test doubles of learners: one that fails, one that hangs past any budget.
+"""Test doubles of learners: one that fails, one that hangs past any budget, one that kills
+its worker process.
 
 They live in their own importable module so that worker processes can unpickle them.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -39,3 +41,16 @@ class HangingLearner(Learner):
 
     def _predict(self, history, future) -> Forecast:
         return Forecast(np.zeros((history.n_series, self.task_.horizon)))
+
+
+class DyingLearner(Learner):
+    """Ends its worker process in fit (``os._exit``: a segfault or an out-of-memory kill)."""
+
+    name = "dying"
+    tags = LearnerTags(kind="global")
+
+    def _fit(self, panel, task) -> None:
+        os._exit(3)
+
+    def _predict(self, history, future) -> Forecast:
+        raise AssertionError("never fitted")

@@ -16,7 +16,11 @@ one trial does reaches no other:
 
 The workers' warnings are counted and their output kept in a file: both reach the log, not the
 console. :meth:`Executor.call` runs any one function the same way, with its own deadline.
-With ``backend="dask"`` the trials go to the workers of a ``distributed.Client``.
+
+With ``backend="dask"`` the trials and calls are tasks on the workers of the given
+``distributed.Client``: a trial whose worker dies is a :class:`WorkerLost`; one unfinished a
+grace past its deadline is cancelled, a :class:`TimeLimitExceeded`, and the workers still
+running it are restarted by their nannies (a thread cannot be stopped from outside).
 """
 
 from __future__ import annotations
@@ -33,15 +37,18 @@ import threading
 import time
 import warnings
 import weakref
-from concurrent.futures import FIRST_COMPLETED, wait
-from typing import Any, Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, Callable, Iterator, Sequence
 
 from tsauto.core import worker
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.resources import n_workers, process_threads
 from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_bytes
 
-__all__ = ["Executor", "WorkerLost", "MemoryLimitExceeded", "TimeLimitExceeded", "machine_memory"]
+__all__ = [
+    "Executor", "WorkerLost", "MemoryLimitExceeded", "TimeLimitExceeded", "dask_context", "machine_memory",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +59,7 @@ MEMORY_SHARE = 0.8  # default cap: this share of the machine's memory, split ove
 MIN_MEMORY = 2 * 2**30  # never a default cap below this (tsauto, torch, LightGBM hold ~0.4 GiB)
 POLL = 0.5  # seconds between looks at running trials (deadlines)
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
+DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
 
 
 class Executor:
@@ -287,7 +295,10 @@ class Executor:
 
     def _run_dask(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
         if self._scattered is None or self._scattered[0] is not evaluator:
-            self._scattered = (evaluator, self.client.scatter(evaluator, broadcast=True, hash=False))
+            # sent once, as the result of a task rather than scattered: a worker that dies
+            # with it loses nothing the scheduler cannot rebuild
+            with _quiet_large_graph():
+                self._scattered = (evaluator, self.client.submit(worker.identity, evaluator, pure=False))
         remote = self._scattered[1]
         futures = [
             self.client.submit(
@@ -298,39 +309,74 @@ class Executor:
         return self._gather_dask(futures, [t.learner for t in trials], deadline)
 
     def _run_dask_calls(self, calls: list, deadline: float, threads: int) -> list:
-        futures = [
-            self.client.submit(worker.run, fn, args, kwargs, threads, label, False, pure=False)
-            for fn, args, kwargs, label in calls
-        ]
+        with _quiet_large_graph():
+            futures = [
+                self.client.submit(worker.run, fn, args, kwargs, threads, label, False, pure=False)
+                for fn, args, kwargs, label in calls
+            ]
         return self._gather_dask(futures, [c[3] for c in calls], deadline)
 
     def _gather_dask(self, futures: list, labels: list[str], deadline: float) -> list:
-        """Results of Dask futures; those unfinished a grace past ``deadline`` are cancelled
-        (the thread running one on its worker cannot be killed from here)."""
+        """Results of Dask futures, each fetched as soon as it is done (so that a worker dying
+        later cannot lose it). A future whose worker died is a :class:`WorkerLost`; those
+        unfinished a grace past ``deadline`` are cancelled, and the workers running them
+        restarted (the thread running a call cannot be stopped otherwise)."""
         from distributed import wait as dask_wait
 
-        hard = None
+        hard = float("inf")
         if deadline < float("inf"):
             hard = deadline + self.grace(max(0.0, deadline - time.monotonic()))
-        try:
-            dask_wait(futures, timeout=None if hard is None else max(0.1, hard - time.monotonic()))
-        except TimeoutError:
-            pass
-        results = []
-        for future, label in zip(futures, labels):
-            if future.status == "finished":
-                results.append(self._unwrap(future.result(), label))
-            elif future.status == "error":
-                err = future.exception()
-                if type(err).__name__ == "KilledWorker":
-                    err = WorkerLost(f"{label}: its Dask worker died ({err})")
-                results.append(err)
-            else:
-                future.cancel()
-                results.append(
-                    TimeLimitExceeded(f"{label} timed out: cancelled at its deadline on Dask")
-                )
+        results: list = [None] * len(futures)
+        pending = dict(enumerate(futures))
+        while pending and time.monotonic() < hard:
+            left = None if hard == float("inf") else hard - time.monotonic()
+            try:
+                dask_wait(list(pending.values()), timeout=left, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                break
+            except CancelledError:  # its status tells below
+                pass
+            for i, future in list(pending.items()):
+                if future.status in ("finished", "error", "cancelled"):
+                    results[i] = self._dask_result(future, labels[i])
+                    del pending[i]
+        for i in pending:
+            results[i] = TimeLimitExceeded(f"{labels[i]} timed out: cancelled at its deadline on Dask")
+        if pending:
+            self._stop_dask(list(pending.values()))
         return results
+
+    def _dask_result(self, future, label: str):
+        """What a done Dask future holds: the call's result, its exception, or why it has none."""
+        if future.status == "cancelled":
+            return RuntimeError(f"{label}: cancelled on the Dask cluster")
+        if future.status == "error":
+            err = future.exception()
+            if type(err).__name__ == "KilledWorker":
+                return WorkerLost(f"{label}: its Dask worker died while running it (KilledWorker)")
+            return err
+        try:
+            return self._unwrap(future.result(), label)
+        except Exception as err:  # its worker died between the end of the call and this look
+            return WorkerLost(f"{label}: its result was lost with its Dask worker ({type(err).__name__})")
+
+    def _stop_dask(self, futures: list) -> None:
+        """Cancel ``futures`` and restart the workers still running them."""
+        keys = {f.key for f in futures}
+        busy = [w for w, running in self.client.processing().items() if keys & set(running)]
+        self.client.cancel(futures)
+        if not busy:
+            return
+        nannies = {w: info.get("nanny") for w, info in self.client.scheduler_info()["workers"].items()}
+        restart = [w for w in busy if nannies.get(w)]
+        for w in set(busy) - set(restart):
+            log.warning("Dask worker %s has no nanny: its call past the deadline runs on", w)
+        if restart:
+            log.warning("restarting Dask worker(s) %s: a call ran past its deadline", ", ".join(restart))
+            status = self.client.restart_workers(restart, timeout=DASK_RESTART_TIMEOUT, raise_for_error=False)
+            failed = {w: s for w, s in status.items() if s != "OK"}
+            if failed:
+                log.warning("Dask workers not restarted: %s", failed)
 
     def close(self) -> None:
         """Stop the worker processes (killing any call still running)."""
@@ -462,6 +508,14 @@ def _context(preload: set[str]):
     return get_context("forkserver")
 
 
+@contextmanager
+def _quiet_large_graph() -> Iterator[None]:
+    """Silences Dask's advice on large task arguments (the data a trial takes along)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sending large graph")
+        yield
+
+
 def _exit_reason(code: int) -> str:
     if code < 0:
         try:
@@ -488,6 +542,12 @@ class _quiet_loky(warnings.catch_warnings):
         if seen:
             kinds = sorted({worker.warning_key(w.category, w.message) for w in seen})
             log.info("%d warning(s) from the worker pool silenced: %s", len(seen), "; ".join(kinds))
+
+
+def dask_context(client: Any) -> AbstractContextManager:
+    """``client`` made the current Dask client (work that Dask starts inside goes to it, such
+    as a local learner's chunks of series); nothing when ``None``."""
+    return nullcontext() if client is None else client.as_current()
 
 
 def machine_memory() -> int:

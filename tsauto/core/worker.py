@@ -86,6 +86,11 @@ def ready(*preload: Any) -> int:
     return os.getpid()
 
 
+def identity(value: Any) -> Any:
+    """``value`` itself: data sent to Dask workers as a task's result, rebuilt if lost."""
+    return value
+
+
 def run(
     fn: Callable, args: tuple, kwargs: dict, threads: int, label: str, capture: bool = True
 ) -> Outcome:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import NotFittedError
+from tsauto.core.executor import dask_context
 from tsauto.core.leaderboard import leaderboard
 from tsauto.core.search import Trial
 from tsauto.forecasting.backtest import backtest_scores, cross_validate, results_frame
@@ -168,10 +169,11 @@ class Forecaster:
         log.info("plan: %s", "; ".join(plan.notes))
         self.history_, self.task_, self.plan_, self.intervals_ = panel, task, plan, None
         guards = Guards(opts.non_negative, opts.discontinued)
-        if not plan.validate:
-            self._fit_single(panel, task, plan, opts.short_series, guards)
-        else:
-            self._fit_engine(panel, task, plan, opts.short_series, guards, search, compute, start)
+        with dask_context(compute.client):
+            if not plan.validate:
+                self._fit_single(panel, task, plan, opts.short_series, guards)
+            else:
+                self._fit_engine(panel, task, plan, opts.short_series, guards, search, compute, start)
         log.info("fitted %s in %.1fs", self.model_.describe(), time.monotonic() - start)
         return self
 
@@ -253,7 +255,8 @@ class Forecaster:
     def _task(self, panel: Panel) -> Task:
         search = as_options(self.search, SearchOptions, "search")
         compute = as_options(self.compute, ComputeOptions, "compute")
-        return make_task(panel, self.horizon, self.holidays, self.quantiles, compute.n_jobs, search.random_state)
+        task = make_task(panel, self.horizon, self.holidays, self.quantiles, compute.n_jobs, search.random_state)
+        return replace(task, backend=compute.backend)
 
     # ------------------------------------------------------------------ predict
 
@@ -282,7 +285,8 @@ class Forecaster:
             return predict_partitions(self.partitions_, self.partition_by, future, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         fut = future_covariates(future, panel, self.task_.horizon)
-        routed = self.model_.predict(panel, fut)
+        with dask_context(self._options()[2].client):
+            routed = self.model_.predict(panel, fut)
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
         if self.intervals_ is not None:

@@ -1,8 +1,9 @@
 """Many models through grouping: ``Forecaster(partition_by=[...])``.
 
 The table is split by the partition columns; each partition gets its own forecaster (its own
-portfolio or search: for example one model family per store), fitted in parallel. These
-functions take a template forecaster and return results; the facade keeps them.
+portfolio or search: for example one model family per store), fitted in parallel: in local
+processes, or as tasks on the workers of the Dask client with ``compute={"backend": "dask"}``.
+These functions take a template forecaster and return results; the facade keeps them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, parallel_config
+from joblib import Parallel, delayed
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.resources import n_workers
@@ -47,18 +48,23 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     cols = columns_of(template.partition_by)
     parts = split(read_table(data), cols, "the table")
     compute = as_options(template.compute, ComputeOptions, "compute")
-    workers = n_workers(compute.n_jobs, len(parts))
+    on_dask = compute.backend == "dask"
+    if on_dask:
+        workers = max(1, min(sum(compute.client.nthreads().values()), len(parts)))
+    else:
+        workers = n_workers(compute.n_jobs, len(parts))
     params = template.get_params()
     params.update(partition_by=None, compute=ComputeOptions(n_jobs=1, backend="sequential"))
     if template.time_budget is not None:  # partitions share the budget, `workers` at a time
         params["time_budget"] = template.time_budget * workers / len(parts) * 0.9
     log.info("fitting %d partitions on %d workers", len(parts), workers)
     child = type(template)(**params)
-    jobs = [delayed(_fit_child)(copy.deepcopy(child), part) for part in parts.values()]
-    if compute.backend == "dask":
-        with parallel_config(backend="dask"):
-            children = Parallel(n_jobs=-1)(jobs)
+    if on_dask:  # one task per partition; the children are sent, fitted and sent back
+        client = compute.client
+        futures = [client.submit(_fit_child, child, part, pure=False) for part in parts.values()]
+        children = client.gather(futures)
     else:
+        jobs = [delayed(_fit_child)(copy.deepcopy(child), part) for part in parts.values()]
         children = Parallel(n_jobs=workers, backend="loky" if workers > 1 else "sequential")(jobs)
     fitted = dict(zip(parts, children))
     boards = []

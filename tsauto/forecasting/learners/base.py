@@ -33,6 +33,7 @@ class Task:
     n_jobs: int = 1
     random_state: int = 0
     deadline: float | None = None  # time.monotonic() value after which fitting must stop
+    backend: str = "loky"  # where per-series work fans out: "dask" sends it to the Dask workers
 
     def time_left(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()

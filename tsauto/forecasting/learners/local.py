@@ -1,12 +1,18 @@
 """Local learners: one model per series, fitted in parallel chunks with a time limit each.
 
 A subclass writes two functions of one series, :meth:`LocalLearner._fit_one` and
-:meth:`LocalLearner._forecast_one`; this module fans the series out over joblib workers in
-chunks (a task per series is far too small; statsforecast#898), pins every worker's native
-threads to one (two 2-thread jobs side by side run 7–75× slower on a 2-core machine), gives
-each series ``series_time_limit`` seconds, and records every series whose fit failed or timed
-out. Those series, and series unseen at fit, are forecast by seasonal naive: never a NaN, never
-a crash of the whole fit.
+:meth:`LocalLearner._forecast_one`; this module fans the series out in chunks (a task per
+series is far too small; statsforecast#898) over ``task.n_jobs`` joblib workers, or, when the
+task's backend is "dask" and its ``n_jobs`` is not 1, as tasks on the workers of the current
+Dask client (from inside a Dask task such as a refit: its worker's client, the task's thread
+seceded while it waits). A search trial has ``n_jobs=1``: its series stay in its own worker,
+so that a trial that kills its worker takes no other trial with it. Every worker's native
+threads are pinned to one (two 2-thread jobs side by side run 7–75× slower on a 2-core
+machine). Each series gets ``series_time_limit`` seconds: the learner sees that deadline in its
+task (``task.time_left()``), a series that runs past it counts as timed out, and where signals
+work (a process's main thread) SIGALRM also stops it there. Every series whose fit failed or
+timed out is recorded; those series, and series unseen at fit, are forecast by seasonal naive:
+never a NaN, never a crash of the whole fit. The forecasts do not depend on where chunks ran.
 
 ``predict(history)`` forecasts from the end of ``history`` with the parameters fitted before:
 ``_forecast_one`` receives the fitted state and the full history of the series, and runs its
@@ -15,27 +21,33 @@ filter over it without re-estimating.
 
 from __future__ import annotations
 
+import copy
 import logging
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from scipy.stats import norm
 
+from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.resources import n_workers, pinned
-
-from tsauto.forecasting.panel import Panel
-from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
-from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
+from tsauto.forecasting.panel import Panel
 
 log = logging.getLogger(__name__)
+
+CHUNKS_PER_WORKER = 4  # chunks per worker, so that a slow chunk does not hold the others up
+MAX_CHUNK = 1000  # most series in a chunk: more chunks on large panels, for balance and memory
+MIN_DASK_CHUNK = 32  # fewest series in a Dask task (a task costs milliseconds of scheduling)
+DASK_GRACE = 2.0  # seconds past the deadline before unfinished Dask chunks are cancelled
 
 
 class SeriesTimeout(Exception):
@@ -46,7 +58,8 @@ class SeriesTimeout(Exception):
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise :class:`SeriesTimeout` in the block after ``seconds`` (main thread of a process).
 
-    Elsewhere (a non-main thread) the block runs without a limit.
+    Elsewhere (a non-main thread, such as a Dask worker's) the block runs to its end; the
+    caller checks the time it took.
     """
     if not seconds or seconds == float("inf") or threading.current_thread() is not threading.main_thread():
         yield
@@ -67,7 +80,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 class SeriesData:
     """One series as a local model sees it."""
 
-    __slots__ = ("y", "times", "exog", "future_exog")
+    __slots__ = ("exog", "future_exog", "times", "y")
 
     def __init__(self, y, times, exog, future_exog):
         self.y: np.ndarray = y  # target, no NaN
@@ -130,9 +143,15 @@ class LocalLearner(Learner):
             if deadline_left <= 0:  # the fit is cut short: fail it rather than fall back
                 raise TimeLimitExceeded(f"{self.name}: time budget exhausted during the fit")
             budget = min(limit or float("inf"), deadline_left)
+            start = time.monotonic()
+            own = task if budget == float("inf") else replace(task, deadline=start + budget)
             try:
                 with time_limit(budget):
-                    out.append((self._fit_one(series, task), ""))
+                    state = self._fit_one(series, own)
+                took = time.monotonic() - start
+                if took > budget:
+                    raise SeriesTimeout(f"took {took:.1f}s, limit {budget:.1f}s")
+                out.append((state, ""))
             except SeriesTimeout as err:
                 if task.time_left() <= 0:
                     raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
@@ -152,7 +171,8 @@ class LocalLearner(Learner):
         states = self._states_for(history)
         items = list(_series(history, future, task.horizon))
         jobs = [(s, item) for s, item in zip(states, items)]
-        results = _run_chunks(self._forecast_chunk, jobs, task, None)
+        light = self._without_states()  # the states travel with their chunks
+        results = _run_chunks(light._forecast_chunk, jobs, replace(task, deadline=None), None)
         naive_mean, naive_sigma = seasonal_naive_forecast(history, task.horizon, task.season)
         mean = np.empty((history.n_series, task.horizon))
         quantiles = {q: np.empty_like(mean) for q in task.quantiles}
@@ -178,6 +198,12 @@ class LocalLearner(Learner):
             except Exception as err:
                 out.append((None, f"{type(err).__name__}: {err}"))
         return out
+
+    def _without_states(self) -> LocalLearner:
+        """A shallow copy of this fitted learner without its per-series states and keys."""
+        light = copy.copy(self)
+        light.states_, light.keys_ = [], self.keys_.iloc[:0]
+        return light
 
     def _states_for(self, history: Panel) -> list[Any]:
         """Fitted state of each history series, matched by key (None when unseen)."""
@@ -207,17 +233,70 @@ def _series(panel: Panel, future: dict[str, np.ndarray] | None, horizon: int) ->
 
 def _run_chunks(fn, items: list, task: Task, limit: float | None) -> list:
     """``fn(chunk, task, limit)`` over chunks of ``items`` in parallel; results in order."""
+    client = _dask_client(task)
+    if client is not None:
+        return _run_dask(client, fn, items, task, limit)
     workers = n_workers(task.n_jobs, len(items))
     if workers == 1:
         with pinned(1):
             return fn(items, task, limit)
-    n_chunks = min(len(items), workers * 4)
-    bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
-    chunks = [items[bounds[k] : bounds[k + 1]] for k in range(n_chunks)]
     parts = Parallel(n_jobs=workers, backend="loky")(
-        delayed(_pinned)(fn, chunk, task, limit) for chunk in chunks
+        delayed(_pinned)(fn, chunk, task, limit) for chunk in _chunks(items, workers, 1)
     )
     return [r for part in parts for r in part]
+
+
+def _chunks(items: list, workers: int, min_size: int) -> list[list]:
+    """``items`` in order, cut into ``CHUNKS_PER_WORKER`` chunks per worker (more when a chunk
+    would pass ``MAX_CHUNK``), none under ``min_size`` items unless there is only one."""
+    n = max(workers * CHUNKS_PER_WORKER, -(-len(items) // MAX_CHUNK))
+    n = max(1, min(n, len(items) // min_size))
+    bounds = np.linspace(0, len(items), n + 1).astype(int)
+    return [items[bounds[k] : bounds[k + 1]] for k in range(n)]
+
+
+def _dask_client(task: Task):
+    """The Dask client that runs the chunks (``None``: not on Dask, or ``n_jobs=1``): inside a
+    Dask task its worker's client, elsewhere the current client."""
+    if task.backend != "dask" or task.n_jobs == 1:
+        return None
+    try:
+        from distributed import get_client
+
+        return get_client()
+    except (ImportError, ValueError):
+        log.info("backend 'dask' but no Dask client here: the series are fitted in this process")
+        return None
+
+
+def _run_dask(client, fn, items: list, task: Task, limit: float | None) -> list:
+    """The chunks as tasks on the client's workers; those unfinished ``DASK_GRACE`` past the
+    task's deadline are cancelled and the fit fails with :class:`TimeLimitExceeded`."""
+    from distributed import get_worker, rejoin, secede, wait
+
+    chunks = _chunks(items, max(1, sum(client.nthreads().values())), MIN_DASK_CHUNK)
+    parts = client.scatter(chunks, hash=False)
+    futures = [client.submit(_pinned, fn, part, task, limit, pure=False) for part in parts]
+    left = task.time_left()
+    try:
+        get_worker()
+        secede()  # free this worker's thread for the chunks while waiting for them
+        seceded = True
+    except ValueError:
+        seceded = False
+    try:
+        try:
+            wait(futures, timeout=None if left == float("inf") else max(0.0, left) + DASK_GRACE)
+        except TimeoutError:
+            client.cancel(futures)
+            raise TimeLimitExceeded(
+                f"{len(items)} series on Dask: chunks unfinished past the deadline, cancelled"
+            ) from None
+        done = client.gather(futures)
+    finally:
+        if seceded:
+            rejoin()
+    return [r for part in done for r in part]
 
 
 def _pinned(fn, chunk, task, limit):

@@ -1,0 +1,118 @@
+"""The Dask backend on a real ``distributed.LocalCluster`` (two worker processes): the work
+runs on the workers (the scheduler's task stream), local models give the same forecasts as
+the local backend, partitions are tasks, and a trial that overruns or kills its worker is
+recorded as failed while the search goes on."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from learner_doubles import DyingLearner
+
+from tsauto import Forecaster
+from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.executor import Executor
+from tsauto.forecasting.learners import local
+from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.ets import ETSLearner
+from tsauto.forecasting.validation import validate
+
+distributed = pytest.importorskip("distributed")
+
+KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two worker processes; a task whose worker dies is not retried elsewhere (as the README
+    advises: a trial that kills one worker would kill the next)."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def retail(aus_retail: pd.DataFrame) -> pd.DataFrame:
+    """Twenty Australian retail series, the last seven years."""
+    df = aus_retail.drop(columns="Series ID")
+    keys = df[["State", "Industry"]].drop_duplicates().iloc[::7].head(20)
+    df = df.merge(keys, on=["State", "Industry"])
+    return df[df["Month"] >= "2012-01-01"].reset_index(drop=True)
+
+
+def ran_on_workers(stream, prefix: str, client) -> set[str]:
+    """Workers of the cluster that ran tasks whose key starts with ``prefix``."""
+    workers = {t["worker"] for t in stream.data if str(t["key"]).startswith(prefix)}
+    assert workers <= set(client.scheduler_info()["workers"])
+    return workers
+
+
+def test_local_model_chunks_run_on_the_workers_with_the_local_forecasts(client, retail, monkeypatch) -> None:
+    """ETS fitted series by series in chunks on both workers forecasts exactly as in process."""
+    panel = validate(retail, target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=6, season=12, seasons=(12,), quantiles=(0.1, 0.9), n_jobs=1)
+    here = ETSLearner().fit(panel, task).predict(panel)
+    monkeypatch.setattr(local, "MIN_DASK_CHUNK", 4)  # 20 series: chunks for both workers
+    with client.as_current(), distributed.get_task_stream(client) as stream:
+        there = ETSLearner().fit(panel, replace(task, backend="dask", n_jobs=-1)).predict(panel)
+    assert len(ran_on_workers(stream, "_pinned", client)) == 2
+    np.testing.assert_array_equal(there.mean, here.mean)
+    for q in task.quantiles:
+        np.testing.assert_array_equal(there.quantiles[q], here.quantiles[q])
+
+
+def test_forecaster_on_dask_equals_local(client, retail) -> None:
+    """Trials, the refit and its chunks of series run on the workers; same leaderboard, same
+    forecasts as local processes."""
+    kw = dict(**KW, learners=["theta", "seasonal_naive"], search={"max_trials": 2})
+    with distributed.get_task_stream(client) as stream:
+        on_dask = Forecaster(**kw, compute={"backend": "dask", "client": client}).fit(retail)
+        forecast = on_dask.predict()
+    assert ran_on_workers(stream, "run_trial", client)
+    assert ran_on_workers(stream, "_pinned", client)  # the refit's and the forecast's series
+    local_fc = Forecaster(**kw, compute={"n_jobs": 1}).fit(retail)
+    columns = ["learner", "params", "status", "mase"]
+    pd.testing.assert_frame_equal(on_dask.leaderboard()[columns], local_fc.leaderboard()[columns])
+    pd.testing.assert_frame_equal(forecast, local_fc.predict())
+
+
+def test_partitions_are_tasks_on_the_workers(client, retail) -> None:
+    kw = dict(**KW, learners=["theta"], partition_by="State")
+    with distributed.get_task_stream(client) as stream:
+        on_dask = Forecaster(**kw, compute={"backend": "dask", "client": client}).fit(retail)
+    assert len(ran_on_workers(stream, "_fit_child", client)) == 2
+    local_fc = Forecaster(**kw, compute={"n_jobs": 1}).fit(retail)
+    pd.testing.assert_frame_equal(on_dask.predict(), local_fc.predict())
+
+
+def test_a_call_past_its_deadline_is_cancelled_and_its_worker_restarted(client) -> None:
+    import engine_doubles as d
+
+    ex = Executor(backend="dask", client=client)
+    start = time.monotonic()
+    with pytest.raises(TimeLimitExceeded, match="sleep_for timed out"):
+        ex.call(d.sleep_for, 600, deadline=time.monotonic() + 0.5)
+    # both workers take calls again within seconds: the sleeping one was restarted
+    futures = [client.submit(d.pid, pure=False) for _ in range(8)]
+    client.gather(futures)
+    assert time.monotonic() - start < 60
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_a_worker_dying_mid_search_is_a_failed_trial(client, retail) -> None:
+    fc = Forecaster(
+        **KW, learners=[DyingLearner(), "theta"], search={"max_trials": 2},
+        compute={"backend": "dask", "client": client},
+    ).fit(retail)
+    board = fc.leaderboard().set_index("learner")
+    assert board.loc["dying", "status"] == "failed"
+    assert "worker died" in board.loc["dying", "reason"]
+    assert board.loc["theta", "status"] == "ok"
+    assert np.isfinite(fc.predict()["forecast"]).all()
