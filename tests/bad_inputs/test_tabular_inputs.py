@@ -92,6 +92,17 @@ FIT_ERRORS = [
     ("negative time_budget", "reg", None, {"time_budget": -1}, ["time_budget=-1", "positive"]),
     ("zero folds", "reg", None, {"folds": 0}, ["folds=0", "positive integer"]),
     ("unknown learner", "clf", None, {"learners": ["logistic"]}, ["'logistic'", "choose from"]),
+    ("no learners", "clf", None, {"learners": []}, ["learners=[]", "non-empty list"]),
+    ("learners as one string", "reg", None, {"learners": "linear"}, ["learners='linear'", "['lightgbm']"]),
+    ("max_trials 0", "reg", None, {"max_trials": 0}, ["max_trials=0", "positive integer"]),
+    ("unknown metric", "clf", None, {"metric": "r2"}, ["'r2'", "'roc_auc'"]),
+    (
+        "two columns of one name",
+        "clf",
+        lambda d, t: d.rename(columns={"age": "duration"}),
+        {},
+        ["more than one column named ['duration']", "rename"],
+    ),
 ]
 
 

@@ -108,7 +108,7 @@ class _TabularEstimator(ABC):
         from tsauto.tabular.search import TabularStrategy, candidates
 
         start = time.monotonic()
-        _check_budget(self.time_budget)
+        _check_limits(self.time_budget, self.max_trials, self.learners)
         features, y, kinds, found = self._prepare(self._training_table(X, y))
         n_classes = len(self.classes_) if self._task == "classification" else 0
         metric = resolve_metric(self.metric, self._task, n_classes)
@@ -207,6 +207,11 @@ class _TabularEstimator(ABC):
             )
         if data.empty:
             raise DataValidationError("the table has no rows: give at least two rows to learn from.")
+        repeated = sorted(set(data.columns[data.columns.duplicated()]), key=str)
+        if repeated:
+            raise DataValidationError(
+                f"the table has more than one column named {repeated}: rename or drop the copies."
+            )
         if data.shape[1] < 2:
             raise DataValidationError(
                 f"the data holds only the target column {self.target!r}: give features."
@@ -409,15 +414,26 @@ class Regressor(_TabularEstimator):
         return self._predict_raw(X)[0]
 
 
-def _check_budget(time_budget: object) -> None:
-    if time_budget is None:
-        return
-    if isinstance(time_budget, bool) or not isinstance(time_budget, (int, float, np.number)) or not (
-        0 < time_budget < np.inf
+def _check_limits(time_budget: object, max_trials: object, learners: object) -> None:
+    """The search's limits and learners, checked before any work."""
+    if time_budget is not None and (
+        isinstance(time_budget, bool)
+        or not isinstance(time_budget, (int, float, np.number))
+        or not 0 < time_budget < np.inf
     ):
         raise DataValidationError(
             f"time_budget={time_budget!r}: give the seconds the fit may take as a positive "
             "number (e.g. time_budget=60), or None to stop on max_trials only."
+        )
+    if max_trials is not None and (
+        isinstance(max_trials, bool) or not isinstance(max_trials, (int, np.integer)) or max_trials < 1
+    ):
+        raise DataValidationError(
+            f"max_trials={max_trials!r}: give a positive integer, or None to stop on time_budget."
+        )
+    if learners != "auto" and (isinstance(learners, str) or not learners):
+        raise DataValidationError(
+            f"learners={learners!r}: give 'auto' or a non-empty list of names, e.g. ['lightgbm']."
         )
 
 
