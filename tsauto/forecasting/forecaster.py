@@ -16,7 +16,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import NotFittedError
+from tsauto.core.exceptions import NotFittedError, SearchFailedError, TsautoError
 from tsauto.core.executor import dask_context
 from tsauto.core.leaderboard import leaderboard
 from tsauto.core.search import Trial
@@ -36,8 +36,11 @@ from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.planner import Plan, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
+    backtest_check,
     future_covariates,
     horizon_check,
+    metric_check,
+    time_budget_check,
     validate,
     validate_like,
 )
@@ -148,6 +151,8 @@ class Forecaster:
         """Validate ``data``, plan, compare / search the learners, ensemble and refit; returns
         self. See :meth:`leaderboard` for what was compared and :attr:`plan_` for why."""
         start = time.monotonic()
+        time_budget_check(self.time_budget)
+        metric_check(self.metric)
         if self.partition_by:
             from tsauto.forecasting.partitions import fit_partitions
 
@@ -184,7 +189,15 @@ class Forecaster:
         (name, cand), = plan.candidates.items()
         evaluator = ForecastEvaluator(panel, task, None, self.metric, short_series, plan.classes, guards)
         t0 = time.perf_counter()
-        self.model_ = EnsembleModel([(1.0, evaluator.make(name, dict(cand.defaults)))]).fit(panel, task)
+        try:
+            self.model_ = EnsembleModel([(1.0, evaluator.make(name, dict(cand.defaults)))]).fit(panel, task)
+        except TsautoError:
+            raise
+        except Exception as err:
+            raise SearchFailedError(
+                f"learner {name!r} failed to fit ({type(err).__name__}: {str(err).strip()}); choose other "
+                "learners= or check its parameters."
+            ) from err
         trial = Trial(0, name, dict(cand.defaults), fit_time=time.perf_counter() - t0)
         self.leaderboard_ = leaderboard([trial], {0: 1.0}, self.metric)
 
@@ -339,6 +352,7 @@ class Forecaster:
             return backtest_partitions(self.partitions_, self.partition_by, data, folds, step)
         panel = self._validate(data)
         task = self._task(panel)
+        backtest_check(panel, task.horizon, folds, task.horizon if step is None else step)
         template = self._backtest_model(panel, task)
         splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step or task.horizon)
         res = cross_validate(panel, task, template.clone, splitter)
