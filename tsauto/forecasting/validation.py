@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -524,6 +524,9 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
         static[col] = _encode_column(firsts, col, schema.categories)
 
     codes = np.repeat(np.arange(len(present)), lengths)
+    given = np.zeros(total, dtype=bool)
+    given[flat] = True
+    missing = np.isnan(y)
     if inserted:
         log.info("inserted %d missing time steps (target imputed by %r)", inserted, schema.fill)
     y, keep = _impute(y, codes, indptr, schema.fill)
@@ -539,7 +542,38 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
                 f"series {empty[:5]} have no observed target value: drop them or give values."
             )
         panel = _drop_rows(panel, keep)
+    panel.fills = _fill_report(missing, given, keep, indptr)
     return panel
+
+
+@dataclass(frozen=True)
+class FillReport:
+    """What regularising did to each series, for the data checks: the table's rows on its grid,
+    the time steps inserted, the targets imputed (inserted steps included), the longest run of
+    imputed targets and the leading steps without a target, dropped. The panel built by
+    :func:`validate` carries it as ``panel.fills``; panels derived from it do not."""
+
+    rows: np.ndarray
+    inserted: np.ndarray
+    imputed: np.ndarray
+    longest_gap: np.ndarray
+    leading: np.ndarray
+
+
+def _fill_report(
+    missing: np.ndarray, given: np.ndarray, keep: np.ndarray, indptr: np.ndarray
+) -> FillReport:
+    starts = indptr[:-1]
+    gap = missing & keep
+    rows = np.arange(len(gap))
+    run = np.where(gap, rows - last_valid_index(~gap, indptr), 0)  # series start observed
+    return FillReport(
+        rows=np.add.reduceat(given.astype(np.int64), starts),
+        inserted=np.add.reduceat((~given & keep).astype(np.int64), starts),
+        imputed=np.add.reduceat(gap.astype(np.int64), starts),
+        longest_gap=np.maximum.reduceat(run, starts),
+        leading=np.add.reduceat((~keep).astype(np.int64), starts),
+    )
 
 
 def _impute(

@@ -7,11 +7,11 @@ high cardinality, class imbalance, leakage suspects, the metric and the validati
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 
+from tsauto.core import checks as core
+from tsauto.core.checks import Check
 from tsauto.tabular.metrics import TaskType
 
 IMBALANCE_RATIO = 4.0  # largest class / smallest class at or above which imbalance is reported
@@ -20,18 +20,9 @@ IDENTICAL_CORR = 0.9999  # |correlation| treated as a copy of the target (rescal
 SHIFT_SHARE = 0.99  # share of rows equal to the target one row away: a shifted copy
 
 
-class Check(NamedTuple):
-    """One row of the guardrails table."""
-
-    check: str
-    column: str
-    finding: str
-    action: str
-
-
 def frame(checks: list[Check]) -> pd.DataFrame:
     """The guardrails table: columns ``check``, ``column``, ``finding``, ``action``."""
-    return pd.DataFrame(checks, columns=list(Check._fields))
+    return core.frame(checks, ("check", "column", "finding", "action"))
 
 
 def class_balance(y: np.ndarray, classes: np.ndarray, weighted: bool) -> list[Check]:

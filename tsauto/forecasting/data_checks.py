@@ -1,0 +1,539 @@
+"""Data checks ("guardrails") of a forecasting fit: what the data held and what was done to it.
+
+One :class:`~tsauto.core.checks.Check` per finding, with status ``passed``, ``fixed`` (the data
+were changed, and how) or ``alert`` (look at it), and the series involved:
+
+- the role given to every column of the table, and why;
+- the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths;
+- missing time steps inserted, missing targets imputed (and long runs of them, by series),
+  leading steps without a target dropped, duplicate rows rolled up by ``aggregate=``;
+- series too short for the learners (padded, dropped or forecast by the fallback);
+- intermittent series, non-negative series clipped at zero, discontinued series;
+- covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
+  within series) or not known over the horizon; string covariates holding dates, and
+  categorical covariates with many levels.
+
+Computed from the raw table, the validated panel (its schema and ``fills``,
+see :class:`~tsauto.forecasting.validation.FillReport`), the task and the options.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.checks import Check, Status, frame
+from tsauto.forecasting.guards import Guards
+from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, is_intermittent
+from tsauto.forecasting.options import DataOptions
+from tsauto.forecasting.panel import Panel, Schema
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("check", "status", "column", "message", "series", "count")
+LEAK_CORR = 0.999  # |correlation| with the target (or it shifted) that marks a leakage suspect
+MAX_SHIFT = 24  # shifts tried: 1..min(horizon, MAX_SHIFT) steps, both ways
+MIN_LONG_GAP = 5  # a run of imputed targets at least max(season, this) long is an alert
+HIGH_CARDINALITY = 100  # levels of a categorical covariate from which it is an alert
+DATE_SHARE = 0.9  # share of a string column's values read as dates that makes it date-like
+SHOWN = 5  # series named in a message
+FILL_RULES = {
+    "interpolate": "linear interpolation between neighbours (the last value carried forward at the end)",
+    "zero": "zero (a missing step means nothing happened)",
+    "ffill": "the last value carried forward",
+}
+
+
+def data_checks(
+    raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, min_length: int
+) -> list[Check]:
+    """Every check of a fit, in the order of the module docstring.
+
+    ``raw``: the table as given; ``panel``: it validated (with ``fills``); ``min_length``: the
+    fewest observations the fitted learners need.
+    """
+    labels = series_labels(panel)
+    return [
+        *column_roles(raw, panel),
+        *calendar(panel, opts),
+        *fills(raw, panel, task, opts, labels),
+        short_series(panel, min_length, opts, labels),
+        intermittent(panel, labels),
+        *guards(panel, task, opts, labels),
+        *leakage(panel, task, labels),
+        *string_covariates(raw, panel),
+    ]
+
+
+def checks_frame(checks: list[Check]) -> pd.DataFrame:
+    """The data checks table: ``check``, ``status``, ``column``, ``message``, ``series``,
+    ``count``."""
+    return frame(checks, COLUMNS)
+
+
+def log_checks(checks: list[Check]) -> None:
+    """Log every check: alerts as warnings, the rest as info."""
+    for c in checks:
+        level = logging.WARNING if c.status == "alert" else logging.INFO
+        log.log(level, "data check %s (%s): %s", c.check, c.status, c.message)
+
+
+def series_labels(panel: Panel) -> np.ndarray:
+    """A readable label per series: its id values joined by '/' ('' for a single series)."""
+    keys = panel.keys
+    if not len(keys.columns):
+        return np.full(panel.n_series, "", dtype=object)
+    return keys.astype(str).agg("/".join, axis=1).to_numpy(dtype=object)
+
+
+def _named(labels: np.ndarray, mask: np.ndarray, extra: np.ndarray | None = None) -> str:
+    """'series A, B (and 3 more)' for the series in ``mask``, each with ``extra`` if given."""
+    idx = np.flatnonzero(mask)
+    if not len(idx) or labels[idx[0]] == "":
+        return ""
+    shown = [f"{labels[i]}" + ("" if extra is None else f" ({extra[i]})") for i in idx[:SHOWN]]
+    more = f" (and {len(idx) - SHOWN} more)" if len(idx) > SHOWN else ""
+    return f" in series {', '.join(shown)}{more}"
+
+
+def _check(
+    name: str,
+    status: Status,
+    finding: str,
+    action: str,
+    labels: np.ndarray,
+    mask: np.ndarray,
+    count: int,
+    column: str = "",
+) -> Check:
+    series = tuple(str(s) for s in labels[mask]) if labels[0] != "" else ()
+    return Check(name, column, finding, action, status, series, int(count))
+
+
+# -------------------------------------------------------------------------------- columns
+
+
+def column_roles(raw: pd.DataFrame, panel: Panel) -> list[Check]:
+    """One check per column of the table: its role and why."""
+    s = panel.schema
+    out = []
+    for col in raw.columns:
+        role, why = _role(str(col), raw[col], s)
+        if col in s.categories:
+            why += f"; categorical with {len(s.categories[col])} levels"
+        out.append(Check("column_role", str(col), role, why, "passed"))
+    return out
+
+
+def _role(col: str, values: pd.Series, s: Schema) -> tuple[str, str]:
+    if col == s.target:
+        return "target", "the values forecast (target=)"
+    if col == s.time:
+        return "time", "the time stamps (time=)" if s.freq else "integer time steps (time=)"
+    if col in s.ids:
+        return "id", "names a series (ids=)"
+    if col in s.known_future:
+        return (
+            "known-future covariate",
+            "named in known_future=: its values over the horizon are given to predict(future=)",
+        )
+    if col in s.past:
+        return "past covariate", (
+            "changes within series and is not in known_future=, so only its past values (lags) "
+            "are used; name it in known_future= if its future values are known"
+        )
+    if col in s.static:
+        return "static covariate", "constant within every series"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "ignored", "holds dates that change within series; dates are not covariates"
+    return "ignored", "not used"
+
+
+# -------------------------------------------------------------------------------- calendar
+
+
+def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
+    """Frequency, time zone, time resolution and series lengths."""
+    s = panel.schema
+    if s.freq is None:
+        freq = Check("frequency", s.time, f"integer time steps of {s.step}", "no calendar features")
+    else:
+        how = "given as freq=" if opts.freq else "inferred from the time stamps"
+        if opts.aggregate:
+            how = f"rows rolled up to it by aggregate={opts.aggregate!r}"
+        if s.tz:
+            how += f"; time zone {s.tz.removeprefix('wall:')} read as UTC and restored on output"
+        freq = Check("frequency", s.time, f"frequency {s.freq!r}", how)
+    if s.calendar_note:
+        cal = Check("calendar", s.time, s.calendar_note, "read at a coarser resolution", "fixed")
+    else:
+        unit = "integer steps" if s.freq is None else "datetime64[ns]"
+        cal = Check("calendar", s.time, f"times read as {unit}", "")
+    n = panel.lengths
+    lengths = Check(
+        "series_lengths",
+        "",
+        f"{panel.n_series} series of {n.min()} to {n.max()} steps (median {np.median(n):g})",
+        "",
+        count=panel.n_series,
+    )
+    return [freq, cal, lengths]
+
+
+# -------------------------------------------------------------------------------- fills
+
+
+def fills(
+    raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray
+) -> list[Check]:
+    """Duplicates rolled up, missing steps inserted, targets imputed (long runs), leading
+    steps dropped."""
+    f = panel.fills
+    rule = FILL_RULES[opts.fill]
+    out = [_duplicates(raw, panel, opts, labels)]
+    inserted = f.inserted > 0
+    out.append(
+        _check(
+            "missing_steps",
+            "fixed",
+            f"{f.inserted.sum()} missing time steps{_named(labels, inserted, f.inserted)}",
+            f"inserted; target imputed by {rule}, covariates carried forward then backward",
+            labels,
+            inserted,
+            f.inserted.sum(),
+        )
+        if inserted.any()
+        else _check("missing_steps", "passed", "no missing time step", "", labels, inserted, 0)
+    )
+    imputed = f.imputed > 0
+    out.append(
+        _check(
+            "missing_target",
+            "fixed",
+            f"{f.imputed.sum()} missing target values ({f.inserted.sum()} at inserted steps)"
+            f"{_named(labels, imputed, f.imputed)}",
+            f"imputed by {rule} (fill={opts.fill!r})",
+            labels,
+            imputed,
+            f.imputed.sum(),
+            panel.schema.target,
+        )
+        if imputed.any()
+        else _check(
+            "missing_target",
+            "passed",
+            "no missing target value",
+            "",
+            labels,
+            imputed,
+            0,
+            panel.schema.target,
+        )
+    )
+    limit = max(task.season, MIN_LONG_GAP)
+    long = f.longest_gap >= limit
+    steps = np.array([f"{g} steps" for g in f.longest_gap], dtype=object)
+    out.append(
+        _check(
+            "long_gaps",
+            "alert",
+            f"runs of {limit} or more consecutive missing targets{_named(labels, long, steps)}",
+            f"imputed by {rule}; check the source data, or set fill=",
+            labels,
+            long,
+            long.sum(),
+            panel.schema.target,
+        )
+        if long.any()
+        else _check(
+            "long_gaps",
+            "passed",
+            f"no run of {limit} or more missing targets",
+            "",
+            labels,
+            long,
+            0,
+            panel.schema.target,
+        )
+    )
+    leading = f.leading > 0
+    if leading.any():
+        out.append(
+            _check(
+                "leading_missing",
+                "fixed",
+                f"{f.leading.sum()} leading steps without a target{_named(labels, leading, f.leading)}",
+                "dropped: every series starts at its first observation",
+                labels,
+                leading,
+                f.leading.sum(),
+                panel.schema.target,
+            )
+        )
+    return out
+
+
+def _duplicates(raw: pd.DataFrame, panel: Panel, opts: DataOptions, labels: np.ndarray) -> Check:
+    ids = list(panel.schema.ids)
+    given = (
+        raw.groupby(ids, sort=True, observed=True).size().to_numpy()
+        if ids
+        else np.array([len(raw)])
+    )
+    merged = given - panel.fills.rows if len(given) == panel.n_series else np.zeros(panel.n_series)
+    rolled = merged > 0
+    if not rolled.any():
+        return _check(
+            "duplicates", "passed", "one row per series and time step", "", labels, rolled, 0
+        )
+    return _check(
+        "duplicates",
+        "fixed",
+        f"{int(merged.sum())} rows share a time step with another{_named(labels, rolled, merged.astype(int))}",
+        f"rolled up by aggregate={opts.aggregate!r} to frequency {panel.schema.freq!r}",
+        labels,
+        rolled,
+        merged.sum(),
+    )
+
+
+# -------------------------------------------------------------------------------- series
+
+
+def short_series(panel: Panel, min_length: int, opts: DataOptions, labels: np.ndarray) -> Check:
+    """Series shorter than the learners need, and what happened to them."""
+    short = panel.lengths < min_length
+    if not short.any():
+        return _check(
+            "short_series",
+            "passed",
+            f"every series has at least {min_length} observations",
+            "",
+            labels,
+            short,
+            0,
+        )
+    action = {
+        "auto": "forecast by seasonal naive (the fallback)",
+        "pad": "left-padded with zeros to that length (short_series='pad')",
+        "drop": "dropped: not forecast (short_series='drop')",
+    }[opts.short_series]
+    return _check(
+        "short_series",
+        "fixed",
+        f"{short.sum()} series shorter than the {min_length} observations the learners need"
+        f"{_named(labels, short, panel.lengths)}",
+        action,
+        labels,
+        short,
+        short.sum(),
+    )
+
+
+def intermittent(panel: Panel, labels: np.ndarray) -> Check:
+    """Series with many zeros (Syntetos-Boylan: average demand interval above 1.32)."""
+    flags = np.array(
+        [is_intermittent(panel.y[a:b]) for a, b in zip(panel.indptr[:-1], panel.indptr[1:])]
+    )
+    finding = f"{flags.sum()} of {panel.n_series} series intermittent (average demand interval above {ADI_THRESHOLD})"
+    if not flags.any():
+        return _check("intermittent", "passed", "no intermittent series", "", labels, flags, 0)
+    action = (
+        "Croston and TSB join the portfolio (over half the series)"
+        if flags.mean() > 0.5
+        else "forecast by the general learners; name 'croston' or 'tsb' in learners= to compare them"
+    )
+    return _check(
+        "intermittent", "alert", finding + _named(labels, flags), action, labels, flags, flags.sum()
+    )
+
+
+def guards(panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray) -> list[Check]:
+    """Series whose forecasts are clipped at zero, or set to zero as discontinued."""
+    g = Guards(opts.non_negative, opts.discontinued)
+    target = panel.schema.target
+    clipped = g.clipped(panel)
+    if opts.non_negative is False:
+        neg = _check(
+            "non_negative",
+            "passed",
+            "forecasts may be negative (non_negative=False)",
+            "",
+            labels,
+            ~clipped,
+            0,
+            target,
+        )
+    elif clipped.any():
+        why = (
+            "non_negative=True" if opts.non_negative is True else "never negative in their history"
+        )
+        neg = _check(
+            "non_negative",
+            "fixed",
+            f"{clipped.sum()} of {panel.n_series} series {why}",
+            "forecasts and quantiles clipped at zero",
+            labels,
+            clipped,
+            clipped.sum(),
+            target,
+        )
+    else:
+        neg = _check(
+            "non_negative",
+            "passed",
+            "every series has negative values: no clipping",
+            "",
+            labels,
+            clipped,
+            0,
+            target,
+        )
+    zeros = np.zeros((panel.n_series, task.horizon))
+    reason = g.apply(panel, zeros, {}, task.season, task.horizon)[2]
+    stopped = np.char.startswith(reason.astype(str), "discontinued")
+    if stopped.any():
+        stop = _check(
+            "discontinued",
+            "fixed",
+            f"{stopped.sum()} series zero at the end for a full season or more{_named(labels, stopped)}",
+            "forecast as zero (discontinued=True)",
+            labels,
+            stopped,
+            stopped.sum(),
+            target,
+        )
+    else:
+        stop = _check(
+            "discontinued",
+            "passed",
+            "no discontinued series" if opts.discontinued else "not checked (discontinued=False)",
+            "",
+            labels,
+            stopped,
+            0,
+            target,
+        )
+    return [neg, stop]
+
+
+# -------------------------------------------------------------------------------- covariates
+
+
+def leakage(panel: Panel, task: Task, labels: np.ndarray) -> list[Check]:
+    """Numeric covariates equal (|correlation| ≥ 0.999) to the target, or to it shifted by
+    1..k steps within series: alerts, with what it means for the covariate's role."""
+    s = panel.schema
+    out = []
+    codes = panel.series_codes()
+    k = int(np.clip(task.horizon, 1, MAX_SHIFT))
+    for col in s.covariates:
+        if col in s.categories:
+            continue
+        found = _shifted_copy(panel.covariates[col].to_numpy(np.float64), panel.y, codes, k)
+        if found is None:
+            continue
+        shift, corr = found
+        finding, action = _leak_text(shift, corr, col in s.known_future, task.horizon)
+        out.append(Check("leakage", col, finding, action, "alert"))
+    if not out:
+        out.append(
+            Check(
+                "leakage", "", f"no covariate equals the target or it shifted by 1..{k} steps", ""
+            )
+        )
+    return out
+
+
+def _shifted_copy(
+    v: np.ndarray, y: np.ndarray, codes: np.ndarray, k: int
+) -> tuple[int, float] | None:
+    """The smallest shift ``s`` (in 0, ±1..±k) with |corr(v[t], y[t + s])| ≥ LEAK_CORR within
+    series, and that correlation; None if there is none."""
+    for shift in [0, *(x for s in range(1, k + 1) for x in (s, -s))]:
+        n = len(v) - abs(shift)
+        if n < 3:
+            continue
+        a, b = (v[:n], y[shift:]) if shift >= 0 else (v[-shift:], y[:n])
+        same = codes[:n] == codes[abs(shift) :]
+        ok = same & np.isfinite(a) & np.isfinite(b)
+        if ok.sum() < 3 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+            continue
+        corr = float(np.corrcoef(a[ok], b[ok])[0, 1])
+        if abs(corr) >= LEAK_CORR:
+            return shift, corr
+    return None
+
+
+def _leak_text(shift: int, corr: float, known: bool, horizon: int) -> tuple[str, str]:
+    how = f"(correlation {corr:.4f})"
+    if shift == 0:
+        return (
+            f"a copy of the target {how}",
+            "its future values would be the forecast itself: drop it"
+            if known
+            else "adds nothing beyond the target's own lags: drop it",
+        )
+    if shift > 0:
+        return (
+            f"the target {shift} step(s) ahead {how}",
+            "it leaks the future: drop it, or shift it so each row holds only what was known then",
+        )
+    lag = -shift
+    if known and lag < horizon:
+        return (
+            f"the target {lag} step(s) earlier {how}",
+            (
+                f"not known over the horizon: its values {lag + 1}..{horizon} steps ahead would "
+                "be forecasts; leave it out of known_future="
+            ),
+        )
+    return (
+        f"the target {lag} step(s) earlier {how}",
+        "a copy of the target's history: adds nothing beyond its lags; drop it",
+    )
+
+
+def string_covariates(raw: pd.DataFrame, panel: Panel) -> list[Check]:
+    """Categorical covariates whose strings are dates, or with many levels: alerts."""
+    out = []
+    for col, levels in panel.schema.categories.items():
+        n = len(levels)
+        if _date_like(raw[col]):
+            out.append(
+                Check(
+                    "date_as_category",
+                    col,
+                    f"holds date strings, used as a categorical covariate with {n} levels",
+                    "drop it, or give it as time= (or as datetimes, which are not covariates)",
+                    "alert",
+                    (),
+                    n,
+                )
+            )
+        elif n >= HIGH_CARDINALITY:
+            out.append(
+                Check(
+                    "high_cardinality",
+                    col,
+                    f"a categorical covariate with {n} levels",
+                    "most levels have few rows to learn from: drop it or group its levels",
+                    "alert",
+                    (),
+                    n,
+                )
+            )
+    return out
+
+
+def _date_like(values: pd.Series) -> bool:
+    """Most distinct values are strings read as dates (numbers excluded)."""
+    sample = pd.Series(values.dropna().astype(str).unique()[:200])
+    if sample.empty:
+        return False
+    text = sample[pd.to_numeric(sample, errors="coerce").isna()]
+    dates = pd.to_datetime(text, errors="coerce", format="mixed")
+    return bool(dates.notna().sum() >= DATE_SHARE * len(sample))
