@@ -1,29 +1,42 @@
 """Rolling-origin cross-validation of a forecasting model on a panel.
 
 Each fold trains a fresh model only on the data before its cutoff and forecasts the next
-``horizon`` steps of every series; the same routine serves model selection inside ``fit`` and
-the user-facing :meth:`tsauto.Forecaster.backtest`.
+``horizon`` steps of every series: :func:`cross_validate` for one model (model selection
+inside ``fit``), :func:`backtest_forecaster` for a whole forecaster (the user-facing
+:meth:`tsauto.Forecaster.backtest`, on the same splitter, scored by the same tables).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from tsauto.forecasting.panel import Panel, output_times
-from tsauto.forecasting.learners.base import Task
 from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.forecasting.calendar_time import as_unit, parse_time
+from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback
 from tsauto.forecasting.metrics import mase_scale, overall_score, window_table
-from tsauto.forecasting.splitters import RollingOriginSplitter
+from tsauto.forecasting.panel import Panel, output_times
+from tsauto.forecasting.splitters import Fold, RollingOriginSplitter
+from tsauto.forecasting.validation import _bucket  # the aggregation periods of validate
+
+if TYPE_CHECKING:
+    from tsauto.forecasting.forecaster import Forecaster
 
 log = logging.getLogger(__name__)
+
+NOTES = {  # what a backtest's numbers mean, by mode
+    "nested": "nested: the whole selection was rerun at each cutoff on the data before it",
+    "refit": "optimistic: the model was chosen on these data (refit at each cutoff, not reselected)",
+}
+FitFold = Callable[[pd.DataFrame, Panel], "Forecaster"]  # rows before a cutoff, their panel → fitted
 
 
 @dataclass
@@ -74,9 +87,7 @@ def cross_validate(
         model.fit(train, task)
         t1 = time.perf_counter()
         h = task.horizon
-        test_rows = indptr[present][:, None] + fold.train_lengths[present][:, None] + np.arange(h)
-        valid = np.arange(h)[None, :] < fold.test_lengths[present][:, None]
-        test_rows = np.where(valid, test_rows, indptr[present][:, None])
+        test_rows, valid = _test_rows(indptr, fold, present, h)
         future = {
             c: np.where(valid, panel.covariates[c].to_numpy()[test_rows], np.nan)
             for c in panel.schema.known_future
@@ -85,31 +96,173 @@ def cross_validate(
         t2 = time.perf_counter()
         fit_time += t1 - t0
         predict_time += t2 - t1
-        baseline, _ = seasonal_naive_forecast(train, h, task.season)
-        scale = mase_scale(train.y, train.indptr, task.season)
-        scale_sq = mase_scale(train.y, train.indptr, task.season, power=2)
         keep = valid & ~routed.dropped[:, None]
-        rows_i, steps_i = np.nonzero(keep)
+        fc = routed.forecast
         parts.append(
-            {
-                "series": present[rows_i],
-                "fold": np.full(rows_i.size, fold.index),
-                "step": steps_i + 1,
-                "cutoff": train.last_times[rows_i],
-                "time": panel.times[test_rows[rows_i, steps_i]],
-                "actual": panel.y[test_rows[rows_i, steps_i]],
-                "forecast": routed.forecast.mean[rows_i, steps_i],
-                "baseline": baseline[rows_i, steps_i],
-                "quantiles": {q: v[rows_i, steps_i] for q, v in routed.forecast.quantiles.items()},
-                "scale": scale[rows_i],
-                "scale_sq": scale_sq[rows_i],
-                "train_length": fold.train_lengths[present][rows_i],
-                "fallback": routed.reason[rows_i],
-            }
+            _cells(panel, train, fold, test_rows, keep, task.season, fc.mean, fc.quantiles, routed.reason)
         )
         log.info(
             "fold %d: %d series, fit %.1fs, predict %.1fs", fold.index, present.size, t1 - t0, t2 - t1
         )
+    return _concat(parts, fit_time, predict_time)
+
+
+def backtest_forecaster(
+    panel: Panel,
+    raw: pd.DataFrame,
+    splitter: RollingOriginSplitter,
+    fit_fold: FitFold,
+    season: int,
+    quantiles: Sequence[float],
+    aggregated: bool,
+) -> tuple[FoldResults, list[str]]:
+    """Rolling-origin backtest of whole forecasters, and the model each fold fitted.
+
+    ``raw`` is the table ``panel`` was validated from (``aggregated``: with ``aggregate=``).
+    At each cutoff ``fit_fold`` gets the raw rows at or before every series' cutoff (the rows
+    whose time, or aggregation period, comes after it are left out) and the matching
+    training panel, and returns a fitted forecaster; its ``predict`` forecasts the cells
+    after the cutoff, with the known-future covariates of those steps, and the ``quantiles``
+    it gives.
+    """
+    series, times = _row_positions(raw, panel, aggregated)
+    parts: list[dict] = []
+    models: list[str] = []
+    fit_time = predict_time = 0.0
+    h = splitter.horizon
+    for fold in splitter.split(panel.lengths):
+        present = np.flatnonzero(fold.train_lengths > 0)
+        if present.size == 0:
+            continue
+        train = panel.head(fold.train_lengths)
+        cutoff = panel.times[np.maximum(panel.indptr[:-1] + fold.train_lengths - 1, 0)]
+        s = np.maximum(series, 0)
+        before = (series >= 0) & (fold.train_lengths[s] > 0) & (times <= cutoff[s])
+        test_rows, valid = _test_rows(panel.indptr, fold, present, h)
+        cell_series, cell_rows = np.nonzero(valid)[0], test_rows[valid]
+        t0 = time.perf_counter()
+        fitted = fit_fold(raw.loc[before], train)
+        t1 = time.perf_counter()
+        out = fitted.predict(future=_future_frame(panel, present[cell_series], cell_rows))
+        t2 = time.perf_counter()
+        fit_time += t1 - t0
+        predict_time += t2 - t1
+        grid = panel.keys.iloc[present[cell_series]].reset_index(drop=True)
+        grid[panel.schema.time] = output_times(panel.times[cell_rows], panel.schema)
+        matched = grid.merge(out, on=[*panel.schema.ids, panel.schema.time], how="left")
+        levels = [q for q in quantiles if f"q{q:g}" in out.columns]
+        forecast = np.full(valid.shape, np.nan)
+        forecast[valid] = matched["forecast"].to_numpy(dtype=float)
+        quantiles = {}
+        for q in levels:
+            quantiles[q] = np.full(valid.shape, np.nan)
+            quantiles[q][valid] = matched[f"q{q:g}"].to_numpy(dtype=float)
+        keep = valid & np.isfinite(forecast)
+        reason = _fallback_reasons(fitted, panel.keys.iloc[present].reset_index(drop=True))
+        parts.append(_cells(panel, train, fold, test_rows, keep, season, forecast, quantiles, reason))
+        models.append(fitted.model_.describe() if fitted.model_ is not None else "one model per partition")
+        log.info(
+            "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
+            fold.index, output_times(train.last_times[:1], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
+        )
+    return _concat(parts, fit_time, predict_time), models
+
+
+def _row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Series position in ``panel`` (-1: none) and time of every raw row, as the panel's
+    times are stored (the aggregation period's stamp when ``aggregated``)."""
+    schema = panel.schema
+    if schema.ids:
+        keys = panel.keys.assign(_position=np.arange(panel.n_series))
+        merged = raw[list(schema.ids)].merge(keys, on=list(schema.ids), how="left")
+        series = merged["_position"].fillna(-1).to_numpy(dtype=np.int64)
+    else:
+        series = np.zeros(len(raw), dtype=np.int64)
+    times, _ = parse_time(raw[schema.time].reset_index(drop=True), schema.time)
+    if schema.freq is None:
+        return series, times.to_numpy()
+    times = as_unit(times, schema.time_unit, schema.time, "the table").to_numpy()
+    return series, _bucket(times, schema.freq) if aggregated else times
+
+
+def _future_frame(panel: Panel, series: np.ndarray, rows: np.ndarray) -> pd.DataFrame | None:
+    """The known-future covariates of the given panel rows as a ``future=`` table (categories
+    decoded), or None without known-future covariates."""
+    schema = panel.schema
+    if not schema.known_future:
+        return None
+    out = panel.keys.iloc[series].reset_index(drop=True)
+    out[schema.time] = output_times(panel.times[rows], schema)
+    for c in schema.known_future:
+        values = panel.covariates[c].to_numpy()[rows]
+        if c in schema.categories:
+            labels = np.asarray(schema.categories[c], dtype=object)
+            values = np.where(np.isnan(values), None, labels[np.nan_to_num(values).astype(np.int64)])
+        out[c] = values
+    return out
+
+
+def _fallback_reasons(fitted: Forecaster, keys: pd.DataFrame) -> np.ndarray:
+    """Why ``fitted`` forecast each series of ``keys`` with its fallback ('' where it did not)."""
+    reasons = np.full(len(keys), "", dtype=object)
+    if fitted.model_ is None:  # partitions: each child keeps its own
+        return reasons
+    table = fitted.fallbacks_
+    if table.empty:
+        return reasons
+    if not keys.columns.size:
+        return np.full(len(keys), table["reason"].iloc[0], dtype=object)
+    merged = keys.merge(table, on=list(keys.columns), how="left")
+    return merged["reason"].fillna("").to_numpy(dtype=object)
+
+
+def _cells(
+    panel: Panel,
+    train: Panel,
+    fold: Fold,
+    test_rows: np.ndarray,
+    keep: np.ndarray,
+    season: int,
+    forecast: np.ndarray,
+    quantiles: dict[float, np.ndarray],
+    reason: np.ndarray,
+) -> dict:
+    """The kept cells of one fold, with the seasonal-naive reference and the metric scales
+    of the training part. Arrays are (n_present, h), ``reason`` one per present series."""
+    present = np.flatnonzero(fold.train_lengths > 0)
+    baseline, _ = seasonal_naive_forecast(train, test_rows.shape[1], season)
+    scale = mase_scale(train.y, train.indptr, season)
+    scale_sq = mase_scale(train.y, train.indptr, season, power=2)
+    rows_i, steps_i = np.nonzero(keep)
+    return {
+        "series": present[rows_i],
+        "fold": np.full(rows_i.size, fold.index),
+        "step": steps_i + 1,
+        "cutoff": train.last_times[rows_i],
+        "time": panel.times[test_rows[rows_i, steps_i]],
+        "actual": panel.y[test_rows[rows_i, steps_i]],
+        "forecast": forecast[rows_i, steps_i],
+        "baseline": baseline[rows_i, steps_i],
+        "quantiles": {q: v[rows_i, steps_i] for q, v in quantiles.items()},
+        "scale": scale[rows_i],
+        "scale_sq": scale_sq[rows_i],
+        "train_length": fold.train_lengths[present][rows_i],
+        "fallback": reason[rows_i],
+    }
+
+
+def _test_rows(
+    indptr: np.ndarray, fold: Fold, present: np.ndarray, h: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flat rows of the ``h`` steps after the cutoff of every present series, (n_present, h),
+    and which of them the fold tests (the others point at the series' first row)."""
+    test_rows = indptr[present][:, None] + fold.train_lengths[present][:, None] + np.arange(h)
+    valid = np.arange(h)[None, :] < fold.test_lengths[present][:, None]
+    return np.where(valid, test_rows, indptr[present][:, None]), valid
+
+
+def _concat(parts: list[dict], fit_time: float, predict_time: float) -> FoldResults:
+    """One :class:`FoldResults` from the cells of every fold."""
     if not parts:
         raise ValueError(
             "no series is long enough for a single backtest fold: use fewer folds, a smaller "

@@ -7,6 +7,7 @@ it, :mod:`.partitions` fits many models by grouping, :mod:`.backtest` evaluates.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -16,11 +17,22 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import NotFittedError, SearchFailedError, TsautoError
+from tsauto.core.exceptions import (
+    DataValidationError,
+    NotFittedError,
+    SearchFailedError,
+    TsautoError,
+)
 from tsauto.core.executor import dask_context
 from tsauto.core.leaderboard import leaderboard
 from tsauto.core.search import Trial
-from tsauto.forecasting.backtest import backtest_scores, cross_validate, results_frame
+from tsauto.core.table_io import read_table
+from tsauto.forecasting.backtest import (
+    NOTES,
+    backtest_forecaster,
+    backtest_scores,
+    results_frame,
+)
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.intervals import ConformalIntervals
 from tsauto.forecasting.learners.base import Learner, Task
@@ -55,12 +67,15 @@ class BacktestResult:
     ``forecasts``: one row per fold, series and step (ids, time, ``cutoff``, ``fold``, ``step``,
     ``actual``, ``forecast``, quantiles, the ``seasonal_naive`` reference and ``fallback``).
     ``per_series``: metrics per series and cutoff. ``summary``: mean metrics of the model and of
-    seasonal naive from the same cutoffs.
+    seasonal naive from the same cutoffs. ``mode``: ``"nested"`` or ``"refit"``; ``note``: what
+    the numbers mean (for ``"refit"``: optimistic, the model was chosen on these data).
     """
 
     forecasts: pd.DataFrame
     per_series: pd.DataFrame
     summary: pd.DataFrame
+    mode: str
+    note: str
 
 
 class Forecaster:
@@ -338,41 +353,69 @@ class Forecaster:
     # ------------------------------------------------------------------ backtest
 
     def backtest(
-        self, data: pd.DataFrame | str | Path, folds: int = 3, step: int | None = None
+        self,
+        data: pd.DataFrame | str | Path,
+        folds: int = 3,
+        step: int | None = None,
+        mode: Literal["nested", "refit"] = "nested",
     ) -> BacktestResult:
         """Rolling-origin evaluation: ``folds`` cutoffs ``step`` steps apart (default horizon).
 
-        Each fold refits the fitted model's configuration (the whole ensemble; before ``fit``,
-        the first learner configured) only on data before its cutoff. Does not change a fitted
-        forecaster.
+        ``mode="nested"`` (the default, honest): at each cutoff a new forecaster with these
+        settings runs the whole of :meth:`fit` (plan, search, ensemble, refit; the whole
+        ``time_budget`` per cutoff, so folds × budget in all) on the rows at or before it and
+        forecasts the horizon after it; works fitted or not. ``mode="refit"`` (fast,
+        optimistic): refits the fitted model (its learners and ensemble weights; intervals as
+        calibrated by ``fit``) at each cutoff without reselecting, so its folds score a choice
+        made on their own future. Neither changes this forecaster.
         """
-        if self.partition_by and hasattr(self, "partitions_"):
-            from tsauto.forecasting.partitions import backtest_partitions
+        if mode not in NOTES:
+            raise DataValidationError(f"mode={mode!r}: use 'nested' (honest) or 'refit' (fast, optimistic).")
+        if mode == "refit":
+            if not hasattr(self, "model_"):
+                raise NotFittedError(
+                    "backtest(mode='refit') refits the fitted model: call fit first, or use mode='nested'."
+                )
+            log.warning("backtest mode='refit' is %s; mode='nested' reruns the selection", NOTES[mode])
+            if self.partition_by:
+                from tsauto.forecasting.partitions import backtest_partitions
 
-            return backtest_partitions(self.partitions_, self.partition_by, data, folds, step)
-        panel = self._validate(data)
+                result = backtest_partitions(self.partitions_, self.partition_by, data, folds, step)
+                return replace(result, mode=mode, note=NOTES[mode])
+        raw = read_table(data)
+        panel = self._validate(raw)
         task = self._task(panel)
-        backtest_check(panel, task.horizon, folds, task.horizon if step is None else step)
-        template = self._backtest_model(panel, task)
-        splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step or task.horizon)
-        res = cross_validate(panel, task, template.clone, splitter)
+        step = task.horizon if step is None else step
+        backtest_check(panel, task.horizon, folds, step)
+        if mode == "nested":
+            params = self.get_params()
+            budget = self.time_budget
+            cost = "" if budget is None else f" (time_budget {budget:g}s each: up to {folds * budget:g}s in all)"
+            log.info("nested backtest: %d folds, each runs the whole fit on the data before its cutoff%s", folds, cost)
+
+            def fit_fold(rows: pd.DataFrame, train: Panel) -> Forecaster:
+                return type(self)(**params).fit(rows)
+        else:
+            def fit_fold(rows: pd.DataFrame, train: Panel) -> Forecaster:
+                return self._refitted(train, task)
+
+        splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step)
+        aggregated = as_options(self.data, DataOptions, "data").aggregate is not None
+        res, models = backtest_forecaster(
+            panel, raw, splitter, fit_fold, task.season, task.quantiles, aggregated
+        )
         frame = results_frame(res, panel)
-        per_series, summary = backtest_scores(frame, res, panel, template.describe())
-        return BacktestResult(frame, per_series, summary)
+        per_series, summary = backtest_scores(frame, res, panel, " | ".join(dict.fromkeys(models)))
+        return BacktestResult(frame, per_series, summary, mode, NOTES[mode])
 
-    def _backtest_model(self, panel: Panel, task: Task):
-        """The fitted model's configuration, unfitted; before fit, the first learner planned."""
-        if getattr(self, "model_", None) is not None:
-            return self.model_.clone()
-        from tsauto.forecasting.model import EnsembleModel
-        from tsauto.forecasting.search import ForecastEvaluator
-
-        opts, search, compute = self._options()
-        plan = make_plan(panel, task, self.learners, None, search, compute)
-        name, cand = next(iter(plan.candidates.items()))
-        guards = Guards(opts.non_negative, opts.discontinued)
-        evaluator = ForecastEvaluator(panel, task, None, self.metric, opts.short_series, plan.classes, guards)
-        return EnsembleModel([(1.0, evaluator.make(name, dict(cand.defaults)))])
+    def _refitted(self, train: Panel, task: Task) -> Forecaster:
+        """A copy of this fitted forecaster whose model (same learners, parameters and
+        weights) is refitted on ``train``; it forecasts from the end of ``train``."""
+        fc = copy.copy(self)
+        fc.model_ = self.model_.clone().fit(train, task)
+        fc.history_, fc.task_, fc.hierarchy_ = train, task, None
+        fc.intervals_ = getattr(self, "intervals_", None)
+        return fc
 
     # ------------------------------------------------------------------ the rest
 

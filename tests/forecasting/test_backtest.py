@@ -1,0 +1,131 @@
+"""Forecaster.backtest on real series: the nested mode reruns the whole selection on the data
+before each cutoff only; the refit mode is labelled optimistic; scores equal their definitions."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsauto import Forecaster
+from tsauto.core.exceptions import DataValidationError, NotFittedError
+from tsauto.forecasting.learners.baselines import Naive, SeasonalNaive
+
+KW = dict(
+    target="Turnover",
+    time="Month",
+    ids=["State", "Industry"],
+    horizon=3,
+    learners=["naive", "seasonal_naive"],
+    quantiles=[0.1, 0.9],
+    compute={"backend": "sequential"},  # every learner fit in this process, where a spy sees it
+)
+
+
+@pytest.fixture(scope="module")
+def retail(aus_small: pd.DataFrame) -> pd.DataFrame:
+    """Six Australian retail series since 2010."""
+    return aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:3])]
+
+
+def test_nested_selection_uses_no_data_at_or_after_its_cutoff(retail: pd.DataFrame, monkeypatch) -> None:
+    fits: list[dict] = []  # one per inner Forecaster.fit: what it and its learners trained on
+    fit = Forecaster.fit
+
+    def spy_fit(self: Forecaster, data: pd.DataFrame) -> Forecaster:
+        fits.append({"rows": data["Month"].max(), "learners": []})
+        fitted = fit(self, data)
+        fits[-1]["validation"] = fitted.validation_["Month"].max()  # the search's folds
+        return fitted
+
+    def spy(cls):
+        learner_fit = cls._fit
+
+        def record(self, panel, task) -> None:
+            fits[-1]["learners"].append(pd.Timestamp(panel.times.max()))
+            learner_fit(self, panel, task)
+
+        monkeypatch.setattr(cls, "_fit", record)
+
+    monkeypatch.setattr(Forecaster, "fit", spy_fit)
+    spy(Naive)
+    spy(SeasonalNaive)
+    fc = Forecaster(**KW)
+    result = fc.backtest(retail, folds=3, step=2)
+
+    assert not hasattr(fc, "model_")  # the backtest fitted copies, not this forecaster
+    cutoffs = result.forecasts.groupby("fold")["cutoff"].max().sort_index()
+    assert len(fits) == 3 and cutoffs.is_monotonic_increasing
+    for cutoff, inner in zip(cutoffs, fits):
+        assert inner["rows"] == cutoff  # the rows up to the cutoff, none after
+        assert inner["validation"] <= cutoff
+        assert len(inner["learners"]) >= 4  # both learners on validation folds, then the refit
+        assert max(inner["learners"]) <= cutoff
+    f = result.forecasts
+    assert (f["Month"] > f["cutoff"]).all() and len(f) == 3 * 6 * 3
+    assert result.mode == "nested" and result.note.startswith("nested")
+
+
+def test_nested_scores_equal_a_manual_fit_of_one_fold(retail: pd.DataFrame) -> None:
+    result = Forecaster(**KW).backtest(retail, folds=2)
+    last = result.forecasts[result.forecasts["fold"] == 1]
+    cutoff = last["cutoff"].iloc[0]
+    train = retail[retail["Month"] <= cutoff]
+    manual = Forecaster(**KW).fit(train).predict()
+    keys = ["State", "Industry", "Month"]
+    got = last.merge(manual, on=keys, suffixes=("", "_manual"))
+    assert len(got) == len(last) == 6 * 3
+    for col in ("forecast", "q0.1", "q0.9"):
+        np.testing.assert_allclose(got[col], got[f"{col}_manual"])
+
+    got = got.merge(retail, on=keys)
+    np.testing.assert_allclose(got["actual"], got["Turnover"])
+    err = got["actual"] - got["forecast"]
+    scale = train.groupby(["State", "Industry"])["Turnover"].apply(lambda y: y.diff(12).abs().mean())
+    loss = [np.maximum(q * (got["actual"] - got[f"q{q}"]), (q - 1) * (got["actual"] - got[f"q{q}"])) for q in (0.1, 0.9)]
+    manual_scores = (
+        got.assign(ae=err.abs(), pinball=np.mean(loss, axis=0), inside=got["actual"].between(got["q0.1"], got["q0.9"]))
+        .groupby(["State", "Industry"])[["ae", "pinball", "inside"]]
+        .mean()
+    )
+    manual_scores["mase"] = manual_scores["ae"] / scale
+    scores = result.per_series[result.per_series["cutoff"] == cutoff].set_index(["State", "Industry"])
+    for name, manual_name in (("mae", "ae"), ("mase", "mase"), ("pinball", "pinball"), ("coverage", "inside")):
+        np.testing.assert_allclose(scores[name], manual_scores.loc[scores.index, manual_name], rtol=1e-9)
+    assert {"pinball", "coverage"} <= set(result.summary.columns)
+    assert np.isfinite(result.summary.loc[0, ["pinball", "coverage"]].astype(float)).all()
+
+
+def test_refit_mode_is_labelled_optimistic_and_keeps_the_fitted_choice(
+    retail: pd.DataFrame, monkeypatch, caplog
+) -> None:
+    with pytest.raises(NotFittedError, match="mode='nested'"):
+        Forecaster(**KW).backtest(retail, mode="refit")
+    with pytest.raises(DataValidationError, match="mode="):
+        Forecaster(**KW).backtest(retail, mode="fast")
+    fc = Forecaster(**KW).fit(retail)
+    before = fc.predict()
+    monkeypatch.setattr("tsauto.core.engine.search_and_refit", lambda *a, **k: pytest.fail("reselected"))
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        result = fc.backtest(retail, folds=2, mode="refit")
+    assert "optimistic: the model was chosen on these data" in caplog.text
+    assert result.mode == "refit" and result.note.startswith("optimistic")
+    assert result.summary["model"].tolist() == [fc.model_.describe(), "seasonal_naive"]
+    f = result.forecasts
+    assert len(f) == 2 * 6 * 3 and {"q0.1", "q0.9"} <= set(f.columns)  # conformal, as predict gives
+    assert (f["q0.1"] <= f["forecast"]).all() and (f["forecast"] <= f["q0.9"]).all()
+    pd.testing.assert_frame_equal(fc.predict(), before)  # the fitted forecaster is unchanged
+
+
+def test_nested_passes_the_known_future_covariates_of_each_fold(walmart_small: pd.DataFrame) -> None:
+    df = walmart_small[walmart_small["Dept"] <= 2]
+    fc = Forecaster(
+        target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, known_future=["IsHoliday"],
+        learners=["seasonal_naive"], compute={"backend": "sequential"},
+    )
+    result = fc.backtest(df, folds=2)
+    f = result.forecasts
+    assert len(f) == 2 * 2 * 4 and np.isfinite(f["forecast"]).all()
+    assert (f["Date"] > f["cutoff"]).all()
