@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 COLUMNS = ("check", "status", "column", "message", "series", "count")
 LEAK_CORR = 0.999  # |correlation| with the target (or it shifted) that marks a leakage suspect
 MAX_SHIFT = 24  # shifts tried: 1..min(horizon, MAX_SHIFT) steps, both ways
-MIN_LONG_GAP = 5  # a run of imputed targets at least max(season, this) long is an alert
+MIN_LONG_GAP = 5  # a run of imputed targets of half a season, and at least this, is an alert
 HIGH_CARDINALITY = 100  # levels of a categorical covariate from which it is an alert
 DATE_SHARE = 0.9  # share of a string column's values read as dates that makes it date-like
 SHOWN = 5  # series named in a message
@@ -78,7 +78,8 @@ def log_checks(checks: list[Check]) -> None:
     """Log every check: alerts as warnings, the rest as info."""
     for c in checks:
         level = logging.WARNING if c.status == "alert" else logging.INFO
-        log.log(level, "data check %s (%s): %s", c.check, c.status, c.message)
+        column = f" {c.column!r}" if c.column else ""
+        log.log(level, "data check %s%s (%s): %s", c.check, column, c.status, c.message)
 
 
 def series_labels(panel: Panel) -> np.ndarray:
@@ -233,7 +234,7 @@ def fills(
             panel.schema.target,
         )
     )
-    limit = max(task.season, MIN_LONG_GAP)
+    limit = max(task.season // 2, MIN_LONG_GAP)  # long enough to blur a season
     long = f.longest_gap >= limit
     steps = np.array([f"{g} steps" for g in f.longest_gap], dtype=object)
     out.append(

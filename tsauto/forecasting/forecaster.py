@@ -33,6 +33,7 @@ from tsauto.forecasting.backtest import (
     backtest_scores,
     results_frame,
 )
+from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.intervals import ConformalIntervals
 from tsauto.forecasting.learners.base import Learner, Task
@@ -164,7 +165,8 @@ class Forecaster:
 
     def fit(self, data: pd.DataFrame | str | Path) -> "Forecaster":
         """Validate ``data``, plan, compare / search the learners, ensemble and refit; returns
-        self. See :meth:`leaderboard` for what was compared and :attr:`plan_` for why."""
+        self. See :meth:`leaderboard` for what was compared, :attr:`plan_` for why, and
+        :meth:`data_checks` for what was found in the data and done to it."""
         start = time.monotonic()
         time_budget_check(self.time_budget)
         metric_check(self.metric)
@@ -181,9 +183,11 @@ class Forecaster:
             base = self.hierarchy_.base
             self.model_, self.leaderboard_, self.plan_ = base.model_, base.leaderboard_, base.plan_
             self.history_, self.task_ = base.history_, base.task_
+            self.data_checks_ = base.data_checks_
             return self
         opts, search, compute = self._options()
-        panel = self._validate(data)
+        raw = read_table(data)
+        panel = self._validate(raw)
         task = self._task(panel)
         plan = make_plan(panel, task, self.learners, self.time_budget, search, compute)
         log.info("plan: %s", "; ".join(plan.notes))
@@ -195,6 +199,9 @@ class Forecaster:
             else:
                 self._fit_engine(panel, task, plan, opts.short_series, guards, search, compute, start)
         log.info("fitted %s in %.1fs", self.model_.describe(), time.monotonic() - start)
+        checks = data_checks(raw, panel, task, opts, self.model_.min_length_)
+        log_checks(checks)
+        self.data_checks_ = checks_frame(checks)
         return self
 
     def _fit_single(self, panel: Panel, task: Task, plan: Plan, short_series: str, guards: Guards) -> None:
@@ -430,6 +437,21 @@ class Forecaster:
         ensemble weight."""
         self._check_fitted()
         return self.leaderboard_.copy()
+
+    def data_checks(self) -> pd.DataFrame:
+        """What the fit found in the data and did to it: one row per check (``check``,
+        ``status``: passed / fixed / alert, ``column``, ``message``, ``series`` involved,
+        ``count``), the role of every column first; see :mod:`tsauto.forecasting.data_checks`.
+        With ``partition_by``, the partition columns lead."""
+        self._check_fitted()
+        if not self.partition_by:
+            return self.data_checks_.copy()
+        cols = [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by)
+        parts = [
+            child.data_checks().assign(**dict(zip(cols, key)))[[*cols, *child.data_checks_.columns]]
+            for key, child in self.partitions_.items()
+        ]
+        return pd.concat(parts, ignore_index=True)
 
     @property
     def fallbacks_(self) -> pd.DataFrame:

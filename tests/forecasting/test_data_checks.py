@@ -1,0 +1,144 @@
+"""Forecasting data checks on real tables: roles, fills, duplicates, short series, guards and
+leakage, as returned by ``Forecaster.data_checks()`` after a fit."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsauto import Forecaster
+from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.baselines import Naive
+
+
+class NaiveNeedingTen(Naive):
+    """Naive that asks for ten observations, so shorter series take the fallback."""
+
+    name = "naive_needing_ten"
+
+    def min_length(self, task: Task) -> int:
+        return 10
+
+
+def _fit(df: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    kwargs.setdefault("learners", ["naive"])
+    return Forecaster(**kwargs).fit(df).data_checks()
+
+
+def _one(checks: pd.DataFrame, name: str, column: str | None = None) -> pd.Series:
+    rows = checks[checks["check"] == name]
+    if column is not None:
+        rows = rows[rows["column"] == column]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+@pytest.fixture(scope="module")
+def aus_tasmania(aus_small: pd.DataFrame) -> pd.DataFrame:
+    """Six Tasmanian retail series, sorted by series and month."""
+    df = aus_small[aus_small["State"] == "Tasmania"]
+    return df.sort_values(["Industry", "Month"]).reset_index(drop=True)
+
+
+def test_shifted_target_copies_and_date_strings_are_alerts(aus_tasmania, caplog):
+    df = aus_tasmania.copy()
+    by_series = df.groupby("Industry")["Turnover"]
+    df["next_turnover"] = by_series.shift(-1)  # the target one month ahead: a leak
+    df["last_turnover"] = by_series.shift(2) * 1000  # a rescaled copy two months back
+    df["Turnover_k"] = df["Turnover"] / 1000  # the target in other units, known "ahead"
+    df["month_text"] = df["Month"].dt.strftime("%Y-%m-%d")  # the issue's string Date column
+    with caplog.at_level(logging.WARNING, logger="tsauto.forecasting.data_checks"):
+        checks = _fit(
+            df,
+            target="Turnover",
+            time="Month",
+            ids="Industry",
+            horizon=6,
+            known_future=["next_turnover", "last_turnover", "Turnover_k"],
+        )
+    ahead = _one(checks, "leakage", "next_turnover")
+    assert ahead["status"] == "alert" and "1 step(s) ahead" in ahead["message"]
+    behind = _one(checks, "leakage", "last_turnover")
+    assert behind["status"] == "alert" and "2 step(s) earlier" in behind["message"]
+    assert "not known over the horizon" in behind["message"]
+    assert "copy of the target" in _one(checks, "leakage", "Turnover_k")["message"]
+    dates = _one(checks, "date_as_category", "month_text")
+    assert dates["status"] == "alert" and dates["count"] == df["Month"].nunique()
+    assert "next_turnover" in caplog.text and "month_text" in caplog.text
+
+
+def test_every_column_gets_a_role_and_why(aus_tasmania):
+    df = aus_tasmania.assign(
+        revised=aus_tasmania["Month"] + pd.to_timedelta(np.arange(len(aus_tasmania)) % 20, "D"),
+        price=np.random.default_rng(0).normal(size=len(aus_tasmania)),
+    )
+    checks = _fit(df, target="Turnover", time="Month", ids="Industry", horizon=6)
+    roles = checks[checks["check"] == "column_role"].set_index("column")["message"]
+    assert list(roles.index) == list(df.columns)
+    assert roles["Turnover"].startswith("target")
+    assert roles["Month"].startswith("time")
+    assert roles["Industry"].startswith("id")
+    assert roles["State"].startswith("static covariate")
+    assert roles["price"].startswith("past covariate") and "known_future=" in roles["price"]
+    assert roles["revised"].startswith("ignored") and "dates" in roles["revised"]
+    assert set(checks["status"]) <= {"passed", "fixed", "alert"}
+    assert _one(checks, "frequency")["message"].startswith("frequency 'MS'")
+    assert _one(checks, "leakage")["status"] == "passed"
+
+
+def test_gaps_short_leading_and_duplicate_series_are_named(walmart_small):
+    df = walmart_small.assign(week=walmart_small.groupby("Dept").cumcount())
+    dept, week = df["Dept"], df["week"]
+    df.loc[(dept == 2) & week.between(40, 69), "Weekly_Sales"] = np.nan  # 30 in a row
+    df.loc[(dept == 5) & (week < 2), "Weekly_Sales"] = np.nan  # starts without a target
+    gaps = (dept == 1) & week.between(10, 12)  # three missing weeks
+    short = (dept == 4) & (week < week.max() - 2)  # three rows left
+    df = df[~(gaps | short)].drop(columns="week")
+    spec = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 4}
+    checks = _fit(df, learners=[NaiveNeedingTen()], **spec)
+    steps = _one(checks, "missing_steps")
+    assert steps["status"] == "fixed" and steps["series"] == ("1/1",) and steps["count"] == 3
+    target = _one(checks, "missing_target")
+    assert target["status"] == "fixed" and set(target["series"]) == {"1/1", "1/2"}
+    assert target["count"] == 33
+    gaps = _one(checks, "long_gaps")
+    assert gaps["status"] == "alert" and gaps["series"] == ("1/2",)
+    assert "1/2 (30 steps)" in gaps["message"]
+    short = _one(checks, "short_series")
+    assert short["status"] == "fixed" and short["series"] == ("1/4",)
+    assert "seasonal naive" in short["message"]
+    leading = _one(checks, "leading_missing")
+    assert leading["series"] == ("1/5",) and leading["count"] == 2
+    assert _one(checks, "duplicates")["status"] == "passed"
+
+    week = df.groupby("Dept").cumcount()
+    halves = df[(df["Dept"] == 3) & (week < 5)].assign(Weekly_Sales=lambda d: d["Weekly_Sales"] / 2)
+    twice = pd.concat([df.drop(index=halves.index), halves, halves])
+    rolled = _fit(twice, data={"aggregate": "sum", "freq": "W-FRI"}, **spec)
+    dup = _one(rolled, "duplicates")
+    assert dup["status"] == "fixed" and dup["series"] == ("1/3",) and dup["count"] == 5
+    assert "aggregate='sum'" in dup["message"]
+
+
+def test_non_negative_intermittent_and_partitions(aus_small):
+    df = aus_small.sort_values(["State", "Industry", "Month"]).reset_index(drop=True)
+    first, second = df["Industry"].unique()[:2]
+    negative = (df["State"] == "Victoria") & (df["Industry"] == first)
+    df.loc[negative, "Turnover"] -= df.loc[negative, "Turnover"].mean()
+    sparse = (df["State"] == "Victoria") & (df["Industry"] == second)
+    df.loc[sparse & (df.groupby(["State", "Industry"]).cumcount() % 3 > 0), "Turnover"] = 0.0
+    spec = {"target": "Turnover", "time": "Month", "horizon": 6}
+    checks = _fit(df, ids=["State", "Industry"], **spec)
+    clip = _one(checks, "non_negative")
+    assert clip["status"] == "fixed" and clip["count"] == 11
+    assert f"Victoria/{first}" not in clip["series"]
+    inter = _one(checks, "intermittent")
+    assert inter["status"] == "alert" and inter["series"] == (f"Victoria/{second}",)
+    off = _fit(df, ids=["State", "Industry"], data={"non_negative": False}, **spec)
+    assert _one(off, "non_negative")["status"] == "passed"
+    parts = _fit(df, ids="Industry", partition_by="State", compute={"n_jobs": 1}, **spec)
+    assert list(parts.columns[:2]) == ["State", "check"]
+    assert set(parts["State"]) == {"Tasmania", "Victoria"}
