@@ -13,15 +13,15 @@ from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError, NotFittedError
 from tsauto.forecasting.learners.baselines import Naive, SeasonalNaive
 
-KW = dict(
-    target="Turnover",
-    time="Month",
-    ids=["State", "Industry"],
-    horizon=3,
-    learners=["naive", "seasonal_naive"],
-    quantiles=[0.1, 0.9],
-    compute={"backend": "sequential"},  # every learner fit in this process, where a spy sees it
-)
+KW = {
+    "target": "Turnover",
+    "time": "Month",
+    "ids": ["State", "Industry"],
+    "horizon": 3,
+    "learners": ["naive", "seasonal_naive"],
+    "quantiles": [0.1, 0.9],
+    "compute": {"backend": "sequential"},  # every learner fit in this process, where a spy sees it
+}
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +129,12 @@ def test_nested_passes_the_known_future_covariates_of_each_fold(walmart_small: p
     f = result.forecasts
     assert len(f) == 2 * 2 * 4 and np.isfinite(f["forecast"]).all()
     assert (f["Date"] > f["cutoff"]).all()
+
+
+def test_partitions_backtest_nested_and_refit(retail: pd.DataFrame) -> None:
+    fc = Forecaster(**{**KW, "partition_by": "State", "compute": {"backend": "sequential", "n_jobs": 1}})
+    nested = fc.backtest(retail, folds=2)
+    assert nested.mode == "nested" and len(nested.forecasts) == 2 * 6 * 3
+    refit = fc.fit(retail).backtest(retail, folds=2, mode="refit")
+    assert refit.mode == "refit" and refit.note.startswith("optimistic")
+    assert set(refit.forecasts["State"]) == {"Tasmania", "Victoria"} and len(refit.forecasts) == 2 * 6 * 3

@@ -387,8 +387,7 @@ class Forecaster:
             if self.partition_by:
                 from tsauto.forecasting.partitions import backtest_partitions
 
-                result = backtest_partitions(self.partitions_, self.partition_by, data, folds, step)
-                return replace(result, mode=mode, note=NOTES[mode])
+                return backtest_partitions(self.partitions_, self.partition_by, data, folds, step)
         raw = read_table(data)
         panel = self._validate(raw)
         task = self._task(panel)

@@ -97,8 +97,9 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
 
 
 def backtest_partitions(partitions: Partitions, partition_by, data, folds: int, step: int | None):
-    """Backtest every partition's fitted configuration; tables concatenated, the summary
-    averaged over partitions weighted by their number of series."""
+    """Backtest every partition's fitted model (``mode="refit"``: refit at each cutoff, not
+    reselected); tables concatenated, the summary averaged over partitions weighted by their
+    number of series."""
     from tsauto.forecasting.forecaster import BacktestResult
 
     cols = columns_of(partition_by)
@@ -108,7 +109,7 @@ def backtest_partitions(partitions: Partitions, partition_by, data, folds: int, 
         child = partitions.get(key)
         if child is None:
             raise DataValidationError(f"partition {key} was not seen at fit.")
-        results.append(child.backtest(part, folds=folds, step=step))
+        results.append(child.backtest(part, folds=folds, step=step, mode="refit"))
         weights.append(child.history_.n_series)
     summaries = [
         r.summary.assign(model=r.summary["model"].where(r.summary["model"] == "seasonal_naive", "model"))
@@ -124,4 +125,6 @@ def backtest_partitions(partitions: Partitions, partition_by, data, folds: int, 
         pd.concat([r.forecasts for r in results], ignore_index=True),
         pd.concat([r.per_series for r in results], ignore_index=True),
         pd.DataFrame(rows),
+        results[0].mode,
+        results[0].note,
     )
