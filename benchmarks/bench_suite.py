@@ -216,10 +216,10 @@ class _FittedLine(logging.Handler):
             self.lines.append(msg)
 
 
-def run_tsauto(data: Data, budget: float | None) -> tuple[np.ndarray, str]:
+def run_tsauto(data: Data, budget: float | None, extra: dict) -> tuple[np.ndarray, str]:
     import tsauto
 
-    kw = {} if budget is None else {"time_budget": budget}
+    kw = dict(extra) if budget is None else {**extra, "time_budget": budget}
     fc = tsauto.Forecaster(target=data.target, time=data.time, ids=data.ids,
                            horizon=data.horizon, **kw)
     logger, capture = logging.getLogger("tsauto.forecasting.forecaster"), _FittedLine()
@@ -303,16 +303,16 @@ def score(fc: np.ndarray, data: Data) -> dict:
     return {"smape": float(np.mean(sm)), "mase": float(np.nanmean(ms))}
 
 
-def run_dataset(data: Data, methods: list[str], budget: float) -> list[dict]:
+def run_dataset(data: Data, methods: list[str], budget: float, extra: dict) -> list[dict]:
     """Every method on one data set (one origin): scores and wall seconds."""
     rows, peer_fc = [], {}
     for method in methods:
         start = time.monotonic()
         try:
             if method == "tsauto default":
-                fc, note = run_tsauto(data, None)
+                fc, note = run_tsauto(data, None, extra)
             elif method == "tsauto search":
-                fc, note = run_tsauto(data, budget)
+                fc, note = run_tsauto(data, budget, extra)
             elif method == "mean ETS/Theta/ARIMA":
                 if len(peer_fc) < len(PEERS):
                     raise RuntimeError("needs the three statsforecast models")
@@ -445,6 +445,9 @@ def main(argv=None) -> None:
     ap.add_argument("--skip-search", action="store_true", help="leave out tsauto with a budget")
     ap.add_argument("--series", type=int, default=None,
                     help="evenly spaced sample of series per data set (0: all)")
+    ap.add_argument("--methods", help="comma-separated subset of the methods (Naive2 is always run)")
+    ap.add_argument("--tsauto-kw", default="{}",
+                    help="JSON of extra Forecaster arguments for tsauto (to try a variant on validation)")
     ap.add_argument("--no-write", action="store_true", help="print only; RESULTS.md untouched")
     ap.add_argument("--verbose", action="store_true", help="tsauto's own INFO log as well")
     args = ap.parse_args(argv)
@@ -457,8 +460,12 @@ def main(argv=None) -> None:
     if unknown:
         ap.error(f"unknown data sets {unknown}; choose from {list(DATASETS)}")
     mode = "validation" if args.validation else "test"
+    extra = json.loads(args.tsauto_kw)
     methods = ["tsauto default"] + ([] if args.skip_search else ["tsauto search"])
     methods += [*PEERS, "mean ETS/Theta/ARIMA", "SeasonalNaive", "Naive2"]
+    if args.methods:
+        wanted = {m.strip() for m in args.methods.split(",")} | {"Naive2"}
+        methods = [m for m in methods if m in wanted]
     store = load_store()
     entries = store.setdefault(mode, {})
     if not args.no_write and f"bench_suite_{mode}:start" not in RESULTS.read_text():
@@ -472,11 +479,11 @@ def main(argv=None) -> None:
         load_start = os.getloadavg()[0]
         if args.validation:
             parts = validation_windows(data, args.windows)
-            rows = average_windows([run_dataset(p, methods, args.budget) for p in parts])
+            rows = average_windows([run_dataset(p, methods, args.budget, extra) for p in parts])
             n_series = len(_keys(parts[0]))
             note = f", validation: last {args.windows} window(s) of h of the training parts"
         else:
-            rows = run_dataset(data, methods, args.budget)
+            rows = run_dataset(data, methods, args.budget, extra)
             n_series = len(_keys(data))
             note = ""
         add_owa(rows)

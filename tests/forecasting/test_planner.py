@@ -6,7 +6,13 @@ import pandas as pd
 from conftest import shared_file
 
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
-from tsauto.forecasting.planner import auto_folds, make_plan, make_task
+from tsauto.forecasting.planner import (
+    NO_BUDGET_SECONDS,
+    auto_folds,
+    estimated_seconds,
+    make_plan,
+    make_task,
+)
 from tsauto.forecasting.validation import validate
 
 
@@ -40,9 +46,20 @@ def test_yearly_short_series_portfolio_and_folds() -> None:
     assert "seasonal_naive" not in plan.candidates  # the same as naive without a season
     assert {"naive", "ets", "theta"} <= set(plan.candidates)
     assert plan.folds == auto_folds(panel, task) >= 1
-    # many series: ARIMA's estimated cost leaves it out of an unbudgeted fit, with a note
+
+
+def test_costly_learners_left_out_of_an_unbudgeted_fit_with_a_note() -> None:
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    task, plan = _plan(panel, 18)
+    for name in ("auto_arima", "ets"):
+        seconds = estimated_seconds(name, panel, task, plan.folds, 2)
+        assert (name in plan.candidates) == (seconds <= NO_BUDGET_SECONDS)
+    assert estimated_seconds("auto_arima", panel, task, plan.folds, 2) > NO_BUDGET_SECONDS  # 617 series
     assert "auto_arima" not in plan.candidates
     assert any(n.startswith("auto_arima left out") for n in plan.notes)
+    _, budgeted = _plan(panel, 18, time_budget=7200)
+    assert "auto_arima" in budgeted.candidates  # a budget that affords it lets it in
+
 
 
 def test_calendar_learners_left_out_on_integer_time() -> None:
