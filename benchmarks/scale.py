@@ -155,19 +155,23 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
     lines = [
         "## Scale: time and memory against the number of series (`benchmarks/scale.py`)",
         "",
-        f"Run {started:%Y-%m-%d %H:%M} on {os.cpu_count()} cores; load average at start "
-        f"{load[0]:.2f}, at end {os.getloadavg()[0]:.2f} (other processes shared the cores: "
-        f"timings are noisy). Python {platform.python_version()}, tsauto {tsauto.__version__} "
-        f"(commit {commit}).",
+        (
+            f"Run {started:%Y-%m-%d %H:%M} on {os.cpu_count()} cores; load average at start "
+            f"{load[0]:.2f}, at end {os.getloadavg()[0]:.2f} (other processes shared the cores: "
+            f"timings are noisy). Python {platform.python_version()}, tsauto "
+            f"{tsauto.__version__} (commit {commit})."
+        ),
         "",
-        f"How: Walmart store × department series observed every week and M4 Weekly series "
-        f"(their last {LENGTH} steps) tiled under new ids, each with its own log-normal scale "
-        f"factor; `Forecaster(learners={learners}, horizon={HORIZON})`, integer time steps, "
-        "default plan (validation folds, ensemble, refit); each run in a fresh process. *peak MB*: "
-        "resident memory of the run's whole process tree (workers included), sampled every "
-        f"{SAMPLE} s; *largest child MB*: its largest subprocess (a loky or Dask worker). "
-        "local: `n_jobs=-1` worker processes; dask: a `LocalCluster` of 2 single-thread worker "
-        "processes.",
+        (
+            f"How: Walmart store × department series observed every week and M4 Weekly series "
+            f"(their last {LENGTH} steps) tiled under new ids, each with its own log-normal scale "
+            f"factor; `Forecaster(learners={learners}, horizon={HORIZON})`, integer time steps, "
+            "default plan (validation folds, ensemble, refit); each run in a fresh process. *peak MB*: "
+            "resident memory of the run's whole process tree (workers included), sampled every "
+            f"{SAMPLE} s; *largest child MB*: its largest subprocess (a loky or Dask worker). "
+            "local: `n_jobs=-1` worker processes; dask: a `LocalCluster` of 2 single-thread worker "
+            "processes."
+        ),
         "",
         "| backend | series | fit s | predict s | peak MB | largest child MB | model |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",

@@ -48,6 +48,7 @@ from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_
 
 __all__ = [
     "Executor", "WorkerLost", "MemoryLimitExceeded", "TimeLimitExceeded", "dask_context", "machine_memory",
+    "quiet_large_graph",
 ]
 
 log = logging.getLogger(__name__)
@@ -297,7 +298,7 @@ class Executor:
         if self._scattered is None or self._scattered[0] is not evaluator:
             # sent once, as the result of a task rather than scattered: a worker that dies
             # with it loses nothing the scheduler cannot rebuild
-            with _quiet_large_graph():
+            with quiet_large_graph():
                 self._scattered = (evaluator, self.client.submit(worker.identity, evaluator, pure=False))
         remote = self._scattered[1]
         futures = [
@@ -309,7 +310,7 @@ class Executor:
         return self._gather_dask(futures, [t.learner for t in trials], deadline)
 
     def _run_dask_calls(self, calls: list, deadline: float, threads: int) -> list:
-        with _quiet_large_graph():
+        with quiet_large_graph():
             futures = [
                 self.client.submit(worker.run, fn, args, kwargs, threads, label, False, pure=False)
                 for fn, args, kwargs, label in calls
@@ -509,8 +510,9 @@ def _context(preload: set[str]):
 
 
 @contextmanager
-def _quiet_large_graph() -> Iterator[None]:
-    """Silences Dask's advice on large task arguments (the data a trial takes along)."""
+def quiet_large_graph() -> Iterator[None]:
+    """Silences Dask's advice on large task arguments (the data a task takes along: sent
+    with the task rather than scattered, the scheduler can rebuild it when a worker dies)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sending large graph")
         yield

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
 from tsauto.core.exceptions import DataValidationError
+from tsauto.core.executor import quiet_large_graph
 from tsauto.core.resources import n_workers
 from tsauto.core.table_io import read_table
 
@@ -61,7 +63,8 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     child = type(template)(**params)
     if on_dask:  # one task per partition; the children are sent, fitted and sent back
         client = compute.client
-        futures = [client.submit(_fit_child, child, part, pure=False) for part in parts.values()]
+        with quiet_large_graph():
+            futures = [client.submit(_fit_child, child, part, pure=False) for part in parts.values()]
         children = client.gather(futures)
     else:
         jobs = [delayed(_fit_child)(copy.deepcopy(child), part) for part in parts.values()]

@@ -37,6 +37,7 @@ from joblib import Parallel, delayed
 from scipy.stats import norm
 
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
+from tsauto.core.executor import quiet_large_graph
 from tsauto.core.resources import n_workers, pinned
 from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
@@ -156,7 +157,7 @@ class LocalLearner(Learner):
                 if task.time_left() <= 0:
                     raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
                 out.append((None, f"timeout: {err}"))
-            except Exception as err:  # one failing series must not sink the others
+            except Exception as err:  # noqa: BLE001 - one failing series must not sink the others
                 out.append((None, f"{type(err).__name__}: {err}"))
         return out
 
@@ -195,7 +196,7 @@ class LocalLearner(Learner):
                 continue
             try:
                 out.append((self._forecast_one(state, series, task), ""))
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 - as in the fit: seasonal naive takes over
                 out.append((None, f"{type(err).__name__}: {err}"))
         return out
 
@@ -275,8 +276,8 @@ def _run_dask(client, fn, items: list, task: Task, limit: float | None) -> list:
     from distributed import get_worker, rejoin, secede, wait
 
     chunks = _chunks(items, max(1, sum(client.nthreads().values())), MIN_DASK_CHUNK)
-    parts = client.scatter(chunks, hash=False)
-    futures = [client.submit(_pinned, fn, part, task, limit, pure=False) for part in parts]
+    with quiet_large_graph():
+        futures = [client.submit(_pinned, fn, chunk, task, limit, pure=False) for chunk in chunks]
     left = task.time_left()
     try:
         get_worker()
