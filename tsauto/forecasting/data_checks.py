@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 COLUMNS = ("check", "status", "column", "message", "series", "count")
 LEAK_CORR = 0.999  # |correlation| with the target (or it shifted) that marks a leakage suspect
 MAX_SHIFT = 24  # shifts tried: 1..min(horizon, MAX_SHIFT) steps, both ways
+LEAK_ROWS = 200_000  # rows the leakage check reads at most (whole series)
 MIN_LONG_GAP = 5  # a run of imputed targets of half a season, and at least this, is an alert
 HIGH_CARDINALITY = 100  # levels of a categorical covariate from which it is an alert
 DATE_SHARE = 0.9  # share of a string column's values read as dates that makes it date-like
@@ -63,7 +64,7 @@ def data_checks(
         short_series(panel, min_length, opts, labels),
         intermittent(panel, labels),
         *guards(panel, task, opts, labels),
-        *leakage(panel, task, labels),
+        *leakage(panel, task),
         *string_covariates(raw, panel),
     ]
 
@@ -87,31 +88,44 @@ def series_labels(panel: Panel) -> np.ndarray:
     keys = panel.keys
     if not len(keys.columns):
         return np.full(panel.n_series, "", dtype=object)
-    return keys.astype(str).agg("/".join, axis=1).to_numpy(dtype=object)
+    text = [keys[c].astype(str) for c in keys.columns]
+    joined = text[0]
+    for part in text[1:]:
+        joined = joined + "/" + part
+    return joined.to_numpy(dtype=object)
 
 
-def _named(labels: np.ndarray, mask: np.ndarray, extra: np.ndarray | None = None) -> str:
-    """'series A, B (and 3 more)' for the series in ``mask``, each with ``extra`` if given."""
-    idx = np.flatnonzero(mask)
+def _named(labels: np.ndarray, idx: np.ndarray, counts: np.ndarray, unit: str) -> str:
+    """' in series A (3 steps), B (2 steps) (and 3 more)' for the series at ``idx``."""
     if not len(idx) or labels[idx[0]] == "":
         return ""
-    shown = [f"{labels[i]}" + ("" if extra is None else f" ({extra[i]})") for i in idx[:SHOWN]]
+    shown = [str(labels[i]) + (f" ({counts[i]} {unit})" if unit else "") for i in idx[:SHOWN]]
     more = f" (and {len(idx) - SHOWN} more)" if len(idx) > SHOWN else ""
     return f" in series {', '.join(shown)}{more}"
 
 
-def _check(
+def _about_series(
     name: str,
-    status: Status,
+    counts: np.ndarray,
+    unit: str,
+    labels: np.ndarray,
     finding: str,
     action: str,
-    labels: np.ndarray,
-    mask: np.ndarray,
-    count: int,
+    *,
+    passed: str,
+    status: Status = "fixed",
     column: str = "",
 ) -> Check:
-    series = tuple(str(s) for s in labels[mask]) if labels[0] != "" else ()
-    return Check(name, column, finding, action, status, series, int(count))
+    """A check about the series with ``counts > 0`` (rows, steps; or a boolean mask): ``status``
+    naming them (with their counts in ``unit``), or ``passed`` when there are none."""
+    idx = np.flatnonzero(counts)
+    if not len(idx):
+        return Check(name, column, passed, "")
+    total = int(np.sum(counts)) if unit else len(idx)
+    series = tuple(str(s) for s in labels[idx]) if labels[0] != "" else ()
+    return Check(
+        name, column, finding + _named(labels, idx, counts, unit), action, status, series, total
+    )
 
 
 # -------------------------------------------------------------------------------- columns
@@ -190,114 +204,68 @@ def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
 def fills(
     raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray
 ) -> list[Check]:
-    """Duplicates rolled up, missing steps inserted, targets imputed (long runs), leading
-    steps dropped."""
-    f = panel.fills
+    """Duplicates rolled up, missing steps inserted, targets imputed (and long runs of them),
+    leading steps without a target dropped."""
+    f, target = panel.fills, panel.schema.target
     rule = FILL_RULES[opts.fill]
-    out = [_duplicates(raw, panel, opts, labels)]
-    inserted = f.inserted > 0
-    out.append(
-        _check(
-            "missing_steps",
-            "fixed",
-            f"{f.inserted.sum()} missing time steps{_named(labels, inserted, f.inserted)}",
-            f"inserted; target imputed by {rule}, covariates carried forward then backward",
-            labels,
-            inserted,
-            f.inserted.sum(),
-        )
-        if inserted.any()
-        else _check("missing_steps", "passed", "no missing time step", "", labels, inserted, 0)
-    )
-    imputed = f.imputed > 0
-    out.append(
-        _check(
-            "missing_target",
-            "fixed",
-            f"{f.imputed.sum()} missing target values ({f.inserted.sum()} at inserted steps)"
-            f"{_named(labels, imputed, f.imputed)}",
-            f"imputed by {rule} (fill={opts.fill!r})",
-            labels,
-            imputed,
-            f.imputed.sum(),
-            panel.schema.target,
-        )
-        if imputed.any()
-        else _check(
-            "missing_target",
-            "passed",
-            "no missing target value",
-            "",
-            labels,
-            imputed,
-            0,
-            panel.schema.target,
-        )
-    )
     limit = max(task.season // 2, MIN_LONG_GAP)  # long enough to blur a season
-    long = f.longest_gap >= limit
-    steps = np.array([f"{g} steps" for g in f.longest_gap], dtype=object)
-    out.append(
-        _check(
-            "long_gaps",
-            "alert",
-            f"runs of {limit} or more consecutive missing targets{_named(labels, long, steps)}",
-            f"imputed by {rule}; check the source data, or set fill=",
+    return [
+        _duplicates(raw, panel, opts, labels),
+        _about_series(
+            "missing_steps",
+            f.inserted,
+            "steps",
             labels,
-            long,
-            long.sum(),
-            panel.schema.target,
-        )
-        if long.any()
-        else _check(
-            "long_gaps",
-            "passed",
-            f"no run of {limit} or more missing targets",
-            "",
+            f"{f.inserted.sum()} missing time steps",
+            f"inserted; target imputed by {rule}, covariates carried forward then backward",
+            passed="no missing time step",
+        ),
+        _about_series(
+            "missing_target",
+            f.imputed,
+            "values",
             labels,
-            long,
-            0,
-            panel.schema.target,
-        )
-    )
-    leading = f.leading > 0
-    if leading.any():
-        out.append(
-            _check(
-                "leading_missing",
-                "fixed",
-                f"{f.leading.sum()} leading steps without a target{_named(labels, leading, f.leading)}",
-                "dropped: every series starts at its first observation",
-                labels,
-                leading,
-                f.leading.sum(),
-                panel.schema.target,
-            )
-        )
-    return out
+            f"{f.imputed.sum()} missing target values ({f.inserted.sum()} at inserted steps)",
+            f"imputed by {rule} (fill={opts.fill!r})",
+            passed="no missing target value",
+            column=target,
+        ),
+        _about_series(
+            "long_gaps",
+            np.where(f.longest_gap >= limit, f.longest_gap, 0),
+            "steps",
+            labels,
+            f"runs of {limit} or more consecutive missing targets",
+            f"imputed by {rule}: check the source data, or set fill=",
+            status="alert",
+            passed=f"no run of {limit} or more missing targets",
+            column=target,
+        ),
+        _about_series(
+            "leading_missing",
+            f.leading,
+            "steps",
+            labels,
+            f"{f.leading.sum()} leading steps without a target",
+            "dropped: every series starts at its first observation",
+            passed="every series starts with a target",
+            column=target,
+        ),
+    ]
 
 
 def _duplicates(raw: pd.DataFrame, panel: Panel, opts: DataOptions, labels: np.ndarray) -> Check:
     ids = list(panel.schema.ids)
-    given = (
-        raw.groupby(ids, sort=True, observed=True).size().to_numpy()
-        if ids
-        else np.array([len(raw)])
-    )
-    merged = given - panel.fills.rows if len(given) == panel.n_series else np.zeros(panel.n_series)
-    rolled = merged > 0
-    if not rolled.any():
-        return _check(
-            "duplicates", "passed", "one row per series and time step", "", labels, rolled, 0
-        )
-    return _check(
+    given = raw.groupby(ids, sort=True, observed=True).size().to_numpy() if ids else len(raw)
+    merged = np.asarray(given - panel.fills.rows, dtype=np.int64)
+    return _about_series(
         "duplicates",
-        "fixed",
-        f"{int(merged.sum())} rows share a time step with another{_named(labels, rolled, merged.astype(int))}",
-        f"rolled up by aggregate={opts.aggregate!r} to frequency {panel.schema.freq!r}",
+        merged,
+        "rows",
         labels,
-        rolled,
-        merged.sum(),
+        f"{merged.sum()} rows share a time step with another",
+        f"rolled up by aggregate={opts.aggregate!r} to frequency {panel.schema.freq!r}",
+        passed="one row per series and time step",
     )
 
 
@@ -307,30 +275,19 @@ def _duplicates(raw: pd.DataFrame, panel: Panel, opts: DataOptions, labels: np.n
 def short_series(panel: Panel, min_length: int, opts: DataOptions, labels: np.ndarray) -> Check:
     """Series shorter than the learners need, and what happened to them."""
     short = panel.lengths < min_length
-    if not short.any():
-        return _check(
-            "short_series",
-            "passed",
-            f"every series has at least {min_length} observations",
-            "",
-            labels,
-            short,
-            0,
-        )
     action = {
         "auto": "forecast by seasonal naive (the fallback)",
         "pad": "left-padded with zeros to that length (short_series='pad')",
         "drop": "dropped: not forecast (short_series='drop')",
     }[opts.short_series]
-    return _check(
+    return _about_series(
         "short_series",
-        "fixed",
-        f"{short.sum()} series shorter than the {min_length} observations the learners need"
-        f"{_named(labels, short, panel.lengths)}",
-        action,
-        labels,
         short,
-        short.sum(),
+        "",
+        labels,
+        f"{short.sum()} series shorter than the {min_length} observations the learners need",
+        action,
+        passed=f"every series has at least {min_length} observations",
     )
 
 
@@ -339,16 +296,21 @@ def intermittent(panel: Panel, labels: np.ndarray) -> Check:
     flags = np.array(
         [is_intermittent(panel.y[a:b]) for a, b in zip(panel.indptr[:-1], panel.indptr[1:])]
     )
-    finding = f"{flags.sum()} of {panel.n_series} series intermittent (average demand interval above {ADI_THRESHOLD})"
-    if not flags.any():
-        return _check("intermittent", "passed", "no intermittent series", "", labels, flags, 0)
     action = (
         "Croston and TSB join the portfolio (over half the series)"
         if flags.mean() > 0.5
-        else "forecast by the general learners; name 'croston' or 'tsb' in learners= to compare them"
+        else "forecast by the general learners; name 'croston' or 'tsb' in learners= to compare"
     )
-    return _check(
-        "intermittent", "alert", finding + _named(labels, flags), action, labels, flags, flags.sum()
+    return _about_series(
+        "intermittent",
+        flags,
+        "",
+        labels,
+        f"{flags.sum()} of {panel.n_series} series intermittent (average demand interval above "
+        f"{ADI_THRESHOLD})",
+        action,
+        status="alert",
+        passed="no intermittent series",
     )
 
 
@@ -357,84 +319,55 @@ def guards(panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray) -> l
     g = Guards(opts.non_negative, opts.discontinued)
     target = panel.schema.target
     clipped = g.clipped(panel)
-    if opts.non_negative is False:
-        neg = _check(
-            "non_negative",
-            "passed",
-            "forecasts may be negative (non_negative=False)",
-            "",
-            labels,
-            ~clipped,
-            0,
-            target,
-        )
-    elif clipped.any():
-        why = (
-            "non_negative=True" if opts.non_negative is True else "never negative in their history"
-        )
-        neg = _check(
-            "non_negative",
-            "fixed",
-            f"{clipped.sum()} of {panel.n_series} series {why}",
-            "forecasts and quantiles clipped at zero",
-            labels,
-            clipped,
-            clipped.sum(),
-            target,
-        )
-    else:
-        neg = _check(
-            "non_negative",
-            "passed",
-            "every series has negative values: no clipping",
-            "",
-            labels,
-            clipped,
-            0,
-            target,
-        )
+    why = "non_negative=True" if opts.non_negative is True else "never negative in their history"
+    negative = _about_series(
+        "non_negative",
+        clipped,
+        "",
+        labels,
+        f"{clipped.sum()} of {panel.n_series} series {why}",
+        "forecasts and quantiles clipped at zero",
+        column=target,
+        passed="not clipped (non_negative=False)"
+        if opts.non_negative is False
+        else "every series has negative values: not clipped",
+    )
     zeros = np.zeros((panel.n_series, task.horizon))
     reason = g.apply(panel, zeros, {}, task.season, task.horizon)[2]
     stopped = np.char.startswith(reason.astype(str), "discontinued")
-    if stopped.any():
-        stop = _check(
-            "discontinued",
-            "fixed",
-            f"{stopped.sum()} series zero at the end for a full season or more{_named(labels, stopped)}",
-            "forecast as zero (discontinued=True)",
-            labels,
-            stopped,
-            stopped.sum(),
-            target,
-        )
-    else:
-        stop = _check(
-            "discontinued",
-            "passed",
-            "no discontinued series" if opts.discontinued else "not checked (discontinued=False)",
-            "",
-            labels,
-            stopped,
-            0,
-            target,
-        )
-    return [neg, stop]
+    discontinued = _about_series(
+        "discontinued",
+        stopped,
+        "",
+        labels,
+        f"{stopped.sum()} series zero at the end for a full season or more",
+        "forecast as zero (discontinued=True)",
+        column=target,
+        passed="no discontinued series"
+        if opts.discontinued
+        else "not checked (discontinued=False)",
+    )
+    return [negative, discontinued]
 
 
 # -------------------------------------------------------------------------------- covariates
 
 
-def leakage(panel: Panel, task: Task, labels: np.ndarray) -> list[Check]:
+def leakage(panel: Panel, task: Task) -> list[Check]:
     """Numeric covariates equal (|correlation| ≥ 0.999) to the target, or to it shifted by
-    1..k steps within series: alerts, with what it means for the covariate's role."""
+    1..k steps within series: alerts, with what it means for the covariate's role. Large
+    panels are checked on their first series, up to ``LEAK_ROWS`` rows."""
     s = panel.schema
     out = []
-    codes = panel.series_codes()
+    whole = max(1, int(np.searchsorted(panel.indptr, LEAK_ROWS, side="right")) - 1)
+    end = int(panel.indptr[whole])
+    codes = panel.series_codes()[:end]
     k = int(np.clip(task.horizon, 1, MAX_SHIFT))
     for col in s.covariates:
         if col in s.categories:
             continue
-        found = _shifted_copy(panel.covariates[col].to_numpy(np.float64), panel.y, codes, k)
+        values = panel.covariates[col].to_numpy(np.float64)[:end]
+        found = _shifted_copy(values, panel.y[:end], codes, k)
         if found is None:
             continue
         shift, corr = found
