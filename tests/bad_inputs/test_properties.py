@@ -1,7 +1,8 @@
 """Properties over random valid inputs (hypothesis): every series gets a forecast for every
 horizon step, quantiles never cross, and the metrics match their textbook definitions.
 
-(No fold trains at or after its cutoff: ``tests/forecasting/test_splitters.py``.)
+(No fold of the splitter trains at or after its cutoff: ``tests/forecasting/test_splitters.py``;
+here, end to end, the backtest.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tsauto.forecasting import metrics as M
+from tsauto.forecasting.validation import validate
 
 FREQS = ["h", "D", "W-SUN", "MS", "QS", None]  # None: integer steps
 SUNDAY = pd.Timestamp("2021-01-03")
@@ -112,6 +114,25 @@ def test_quantiles_never_cross(drawn, quantiles) -> None:
     values = out[cols].to_numpy()
     assert np.isfinite(values).all()
     assert (np.diff(values, axis=1) >= -1e-9 * np.maximum(1.0, np.abs(values[:, 1:]))).all()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=long_tables(min_length=4, max_length=25), horizon=st.integers(1, 3), folds=st.integers(1, 3))
+def test_backtest_forecasts_see_only_their_past(drawn, horizon, folds) -> None:
+    """End to end: every backtest row lies after its cutoff, and naive forecasts the last value
+    observed at or before the cutoff (a missing step there is not filled from later values)."""
+    table, _, _ = drawn
+    panel = validate(table, target="y", time="t", ids="id")
+    # two observations before the oldest cutoff: a fold's refit infers the frequency again
+    assume(panel.lengths.max() >= horizon * folds + 2)
+    rows = forecaster(target="y", time="t", ids="id", horizon=horizon).backtest(table, folds=folds).forecasts
+    assert len(rows) and (rows["t"] > rows["cutoff"]).all() and rows["step"].between(1, horizon).all()
+    observed = table.sort_values("t")
+    for (name, cutoff), group in rows.groupby(["id", "cutoff"]):
+        past = observed[(observed["id"] == name) & (observed["t"] <= cutoff)]
+        np.testing.assert_allclose(group["forecast"], past["y"].iloc[-1])
+    actual = rows.merge(table, on=["id", "t"])
+    np.testing.assert_allclose(actual["actual"], actual["y"])
 
 
 # ---------------------------------------------------------------- metrics = their definitions
