@@ -262,8 +262,17 @@ def test_backtest_error_names_what_and_how(retail, kwargs, pieces) -> None:
 
 
 def test_backtest_horizon_longer_than_every_series(retail) -> None:
-    with pytest.raises(DataValidationError, match="longest series.* has 108: use a horizon below 108"):
+    with pytest.raises(DataValidationError, match="longest series.* has 108: use a horizon below 107"):
         forecaster(horizon=120).backtest(retail, folds=1)
+
+
+def test_backtest_fold_with_one_observation_before_its_cutoff(retail) -> None:
+    """13 months, horizon 3: a 4th fold would refit on one month, from which no frequency can
+    be read; the error says how many folds fit."""
+    recent = retail.groupby("Industry").tail(13)
+    with pytest.raises(DataValidationError, match="folds=4.*at least 14 observations.* has 13: use folds=3"):
+        forecaster().backtest(recent, folds=4)
+    assert forecaster().backtest(recent, folds=3).forecasts["fold"].nunique() == 3
 
 
 def test_backtest_with_as_many_folds_as_the_data_hold(retail) -> None:

@@ -65,6 +65,7 @@ Fill = Literal["interpolate", "zero", "ffill"]
 Aggregate = Literal["sum", "mean", "min", "max"]
 FILL_RULES = ("interpolate", "zero", "ffill")
 AGGREGATES = ("sum", "mean", "min", "max")
+MIN_TRAIN = 2  # observations the longest series needs before a backtest's oldest cutoff
 
 
 def validate(
@@ -644,20 +645,20 @@ def time_budget_check(time_budget: object) -> float | None:
 
 def backtest_check(panel: Panel, horizon: int, folds: object, step: object) -> None:
     """``folds`` and ``step`` are positive integers, and the longest series holds every fold:
-    at least one training observation before its oldest cutoff."""
+    ``MIN_TRAIN`` observations before its oldest cutoff (a fold's fit infers the frequency)."""
     for name, value in (("folds", folds), ("step", step)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise DataValidationError(
                 f"{name}={value!r}: give a positive integer (e.g. folds=3, step={horizon})."
             )
     longest = int(panel.lengths.max())
-    most = (longest - horizon - 1) // step + 1
+    most = (longest - horizon - MIN_TRAIN) // step + 1
     if folds > most:
         series = f" {panel.keys.iloc[int(panel.lengths.argmax())].to_dict()}" if panel.schema.ids else ""
-        fix = f"use folds={most}" if most >= 1 else f"use a horizon below {longest}"
+        fix = f"use folds={most}" if most >= 1 else f"use a horizon below {longest - 1}"
         raise DataValidationError(
             f"backtest with folds={folds}, step={step} and horizon {horizon} needs a series of "
-            f"at least {horizon + (folds - 1) * step + 1} observations; the longest series"
+            f"at least {horizon + (folds - 1) * step + MIN_TRAIN} observations; the longest series"
             f"{series} has {longest}: {fix}, a smaller step, or give longer series."
         )
 
