@@ -113,11 +113,12 @@ def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Pa
     code = main(
         [
             "backtest", str(retail_csv), *RETAIL, "--folds", "2", "--quantiles", "0.1,0.5,0.9",
-            "--out", str(out),
+            "--learners", "naive,seasonal_naive", "--out", str(out),
         ]
     )
     assert code == 0
     captured = capsys.readouterr()
+    assert captured.out.startswith("nested: the whole selection was rerun at each cutoff")
     assert "seasonal_naive" in captured.out and "pinball" in captured.out
     assert "coverage" in captured.out and "nominal 80%" in captured.out
     assert "\r" not in captured.err  # stderr is not a terminal: no progress line
@@ -134,6 +135,13 @@ def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Pa
     assert code == 0
     columns = set(pd.read_csv(out).columns)
     assert {"q0.1", "q0.9"} <= columns or "no q0.1, q0.9" in capsys.readouterr().err
+
+    capsys.readouterr()
+    code = main(["backtest", str(retail_csv), *RETAIL, "--learners", "naive,seasonal_naive", "--mode", "refit"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("optimistic: the model was chosen on these data")
+    assert "optimistic" in captured.err  # and the log says so
 
 
 def _fails(argv: list[str], capsys, message: str) -> None:

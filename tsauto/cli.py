@@ -3,7 +3,8 @@
     tsauto forecast FILE --target T --time D [--ids A,B] --horizon H [--time-budget S]
                          [--max-trials N] [--quantiles 0.1,0.9] [--future FILE] --out FILE
                          [--save-model MODEL]
-    tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3] [--out FILE]
+    tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3]
+                         [--mode nested|refit] [--out FILE]
     tsauto predict --model MODEL [--history FILE] [--future FILE] [--level L] --out FILE
     tsauto leaderboard MODEL [--out FILE]
     tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
@@ -158,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(bt)
     bt.add_argument("--folds", type=int, default=3, help="number of forecast origins")
     bt.add_argument("--step", type=int, help="steps between origins (default: horizon)")
+    bt.add_argument(
+        "--mode",
+        choices=("nested", "refit"),
+        default="nested",
+        help="nested: rerun the whole selection at each origin on the data before it (honest; "
+        "folds x time budget); refit: select once on FILE, then refit that model at each origin "
+        "(fast, optimistic)",
+    )
     bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
     pr = sub.add_parser("predict", help="forecast with a saved model, without refitting")
     pr.add_argument("--model", required=True, help="a model saved by `tsauto forecast --save-model`")
@@ -394,8 +403,12 @@ def _run_forecast(args: argparse.Namespace) -> int:
 def _run_backtest(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = make_forecaster(args)
-    log.info("backtest on %s: %d folds ...", args.file, args.folds)
-    result = model.backtest(args.file, folds=args.folds, step=args.step)
+    if args.mode == "refit":
+        log.info("selecting the model on %s ...", args.file)
+        model.fit(args.file)
+    log.info("backtest on %s: %d folds (%s) ...", args.file, args.folds, args.mode)
+    result = model.backtest(args.file, folds=args.folds, step=args.step, mode=args.mode)
+    _out(result.note)
     _out(result.summary.to_string(index=False, float_format=_number))
     _report_quantiles(args.quantiles or [], result.forecasts, result.summary)
     if args.out:
@@ -410,8 +423,8 @@ def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.
     missing = [f"q{q:g}" for q in levels if f"q{q:g}" not in forecasts]
     if missing:
         log.warning(
-            "the backtest of %s has no %s: it has no native quantiles, and the backtest "
-            "calibrates none (fit, then predict, for conformal quantiles)",
+            "the backtest of %s has no %s: the model has no native quantiles and was not "
+            "validated, so no conformal ones were calibrated",
             summary["model"].iloc[0], ", ".join(missing),
         )
         return
