@@ -138,3 +138,14 @@ def test_partitions_backtest_nested_and_refit(retail: pd.DataFrame) -> None:
     refit = fc.fit(retail).backtest(retail, folds=2, mode="refit")
     assert refit.mode == "refit" and refit.note.startswith("optimistic")
     assert set(refit.forecasts["State"]) == {"Tasmania", "Victoria"} and len(refit.forecasts) == 2 * 6 * 3
+
+
+@pytest.mark.parametrize("freq", ["QS", "QE"])  # periods labelled by their first or last day
+def test_nested_with_aggregation_trains_on_whole_periods_up_to_the_cutoff(retail: pd.DataFrame, freq: str) -> None:
+    fc = Forecaster(**{**KW, "learners": ["naive"], "quantiles": None, "data": {"aggregate": "sum", "freq": freq}})
+    f = fc.backtest(retail, folds=2).forecasts
+    totals = retail.groupby(["State", "Industry", pd.Grouper(key="Month", freq=freq)])["Turnover"].sum()
+    last = totals.rename("total").reset_index().rename(columns={"Month": "cutoff"})
+    got = f.merge(last, on=["State", "Industry", "cutoff"])
+    assert len(got) == len(f) == 2 * 6 * 3
+    np.testing.assert_allclose(got["forecast"], got["total"])  # naive: the whole last period, no later month

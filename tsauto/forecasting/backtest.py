@@ -153,13 +153,12 @@ def backtest_forecaster(
         levels = [q for q in quantiles if f"q{q:g}" in out.columns]
         forecast = np.full(valid.shape, np.nan)
         forecast[valid] = matched["forecast"].to_numpy(dtype=float)
-        quantiles = {}
+        bands = {q: np.full(valid.shape, np.nan) for q in levels}
         for q in levels:
-            quantiles[q] = np.full(valid.shape, np.nan)
-            quantiles[q][valid] = matched[f"q{q:g}"].to_numpy(dtype=float)
+            bands[q][valid] = matched[f"q{q:g}"].to_numpy(dtype=float)
         keep = valid & np.isfinite(forecast)
         reason = _fallback_reasons(fitted, panel.keys.iloc[present].reset_index(drop=True))
-        parts.append(_cells(panel, train, fold, test_rows, keep, season, forecast, quantiles, reason))
+        parts.append(_cells(panel, train, fold, test_rows, keep, season, forecast, bands, reason))
         models.append(fitted.model_.describe() if fitted.model_ is not None else "one model per partition")
         log.info(
             "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
@@ -203,14 +202,15 @@ def _future_frame(panel: Panel, series: np.ndarray, rows: np.ndarray) -> pd.Data
 
 
 def _fallback_reasons(fitted: Forecaster, keys: pd.DataFrame) -> np.ndarray:
-    """Why ``fitted`` forecast each series of ``keys`` with its fallback ('' where it did not)."""
+    """Why ``fitted`` forecast each series of ``keys`` with its fallback ('' where it did not,
+    or where its reasons are kept per partition or per hierarchy node)."""
     reasons = np.full(len(keys), "", dtype=object)
-    if fitted.model_ is None:  # partitions: each child keeps its own
+    if fitted.model_ is None or getattr(fitted, "hierarchy_", None) is not None:
         return reasons
     table = fitted.fallbacks_
     if table.empty:
         return reasons
-    if not keys.columns.size:
+    if keys.columns.empty:
         return np.full(len(keys), table["reason"].iloc[0], dtype=object)
     merged = keys.merge(table, on=list(keys.columns), how="left")
     return merged["reason"].fillna("").to_numpy(dtype=object)
