@@ -37,9 +37,10 @@ import threading
 import time
 import warnings
 import weakref
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from tsauto.core import worker
 from tsauto.core.exceptions import TimeLimitExceeded
@@ -47,7 +48,12 @@ from tsauto.core.resources import n_workers, process_threads
 from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_bytes
 
 __all__ = [
-    "Executor", "WorkerLost", "MemoryLimitExceeded", "TimeLimitExceeded", "dask_context", "machine_memory",
+    "Executor",
+    "MemoryLimitExceeded",
+    "TimeLimitExceeded",
+    "WorkerLost",
+    "dask_context",
+    "machine_memory",
     "quiet_large_graph",
 ]
 
@@ -91,7 +97,7 @@ class Executor:
         self._free: queue.Queue[_Slot] = queue.Queue()
         self._lock = threading.Lock()
         self._dir: str | None = None
-        self._scattered: tuple[Any, Any] | None = None
+        self._on_dask: tuple[Any, Any] | None = None  # (evaluator, its future on the cluster)
         self._preload = {worker.__name__}  # modules new workers find imported
 
     @property
@@ -234,12 +240,15 @@ class Executor:
             )
         return results
 
-    def _collect(self, future, slot: "_Slot", label: str):
+    def _collect(self, future, slot: _Slot, label: str):
         """The result of a finished call, or the reason its worker died."""
         try:
             outcome = future.result()
         except Exception as err:
-            from joblib.externals.loky.process_executor import BrokenProcessPool, TerminatedWorkerError
+            from joblib.externals.loky.process_executor import (
+                BrokenProcessPool,
+                TerminatedWorkerError,
+            )
 
             if not isinstance(err, BrokenProcessPool):
                 return err  # the call could not be sent
@@ -276,7 +285,7 @@ class Executor:
                 outcome.value.add_note(f"in the worker:\n{outcome.traceback}")  # lost on the way
         return outcome.value
 
-    def _free_slot(self) -> "_Slot":
+    def _free_slot(self) -> _Slot:
         """A slot not in use: a new one while there are fewer than the workers, else the next
         one released."""
         with self._lock:
@@ -284,7 +293,7 @@ class Executor:
                 return self._new_slot()
         return self._free.get()
 
-    def _new_slot(self) -> "_Slot":
+    def _new_slot(self) -> _Slot:
         if self._dir is None:
             self._dir = tempfile.mkdtemp(prefix="tsauto-workers-")
             self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)  # also at exit
@@ -295,12 +304,12 @@ class Executor:
     # ---- Dask ------------------------------------------------------------------------------
 
     def _run_dask(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
-        if self._scattered is None or self._scattered[0] is not evaluator:
+        if self._on_dask is None or self._on_dask[0] is not evaluator:
             # sent once, as the result of a task rather than scattered: a worker that dies
             # with it loses nothing the scheduler cannot rebuild
             with quiet_large_graph():
-                self._scattered = (evaluator, self.client.submit(worker.identity, evaluator, pure=False))
-        remote = self._scattered[1]
+                self._on_dask = (evaluator, self.client.submit(worker.identity, evaluator, pure=False))
+        remote = self._on_dask[1]
         futures = [
             self.client.submit(
                 worker.run_trial, remote, t.learner, t.params, deadline, threads, False, pure=False
@@ -358,7 +367,7 @@ class Executor:
             return err
         try:
             return self._unwrap(future.result(), label)
-        except Exception as err:  # its worker died between the end of the call and this look
+        except Exception as err:  # noqa: BLE001 - its worker died between the call's end and this look
             return WorkerLost(f"{label}: its result was lost with its Dask worker ({type(err).__name__})")
 
     def _stop_dask(self, futures: list) -> None:
@@ -386,7 +395,7 @@ class Executor:
                 slot.kill()
             self._slots = []
             self._free = queue.Queue()
-            self._scattered = None
+            self._on_dask = None
             if self._dir is not None:
                 self._cleanup()
                 self._dir = None
@@ -569,7 +578,7 @@ _UNITS = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "kib": 2**10, "m": 1e6, "mb": 1e6,
           "g": 1e9, "gb": 1e9, "gib": 2**30, "t": 1e12, "tb": 1e12, "tib": 2**40}
 
 
-def parse_memory(limit: int | float | str | None, workers: int = 1) -> int | None:
+def parse_memory(limit: float | str | None, workers: int = 1) -> int | None:
     """Bytes from ``limit``: a number of bytes, ``"4GiB"``/``"500MB"``, ``"auto"`` (a share of
     the machine split over ``workers``, at least ``MIN_MEMORY``) or ``None`` (no cap)."""
     if limit is None:

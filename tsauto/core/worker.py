@@ -19,8 +19,9 @@ import sys
 import traceback
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tsauto.core.exceptions import TsautoError
 from tsauto.core.resources import pinned
