@@ -223,8 +223,24 @@ def test_history_missing_a_column_or_of_another_kind(retail) -> None:
     with pytest.raises(DataValidationError, match="history table has no column 'Turnover'.*training"):
         model.predict(history=retail.drop(columns="Turnover"))
     aware = retail.assign(Month=retail["Month"].dt.tz_localize("UTC"))
-    with pytest.raises(DataValidationError, match="'Month' of the history table.*same kind"):
+    with pytest.raises(DataValidationError, match="'Month' of the history table holds time stamps in time zone UTC.*without a time zone: give the same kind"):
         model.predict(history=aware)
+
+
+def test_future_times_without_the_zone_of_the_fit(retail) -> None:
+    """Naive future stamps for a model fitted on Berlin times are refused, not read as UTC
+    (which would match covariates an hour off); the same instants in UTC are accepted."""
+    times = pd.date_range("2024-03-01", periods=60, freq="h", tz="Europe/Berlin")
+    data = pd.DataFrame({"t": times, "y": np.resize(retail["Turnover"].to_numpy(), 60)})
+    data["promo"] = (times.hour == 0).astype(float)
+    model = forecaster(target="y", time="t", ids=None, known_future=["promo"]).fit(data)
+    future = model.make_future_frame().assign(promo=[0.0, 1.0, 0.0])
+    expected = model.predict(future=future)
+    naive = future.assign(t=future["t"].dt.tz_localize(None))
+    with pytest.raises(DataValidationError, match="'t' of the future table holds time stamps without a time zone.*Europe/Berlin"):
+        model.predict(future=naive)
+    in_utc = future.assign(t=future["t"].dt.tz_convert("UTC"))
+    pd.testing.assert_frame_equal(model.predict(future=in_utc), expected)
 
 
 def test_unseen_series_at_predict_time_gets_a_forecast(retail) -> None:

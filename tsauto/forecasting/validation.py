@@ -55,6 +55,7 @@ from tsauto.forecasting.panel import (
     Schema,
     last_valid_index,
     next_valid_index,
+    output_times,
     segmented_bfill,
     segmented_ffill,
 )
@@ -173,16 +174,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
         raise DataValidationError("the history table has no rows.")
     df = df.reset_index(drop=True)
     _check_ids(df, schema.ids)
-    times, tz = parse_time(df[schema.time], schema.time)
-    is_dates = pd.api.types.is_datetime64_any_dtype(times)
-    if (tz is None) != (schema.tz is None) or (schema.freq is None) != (not is_dates):
-        raise DataValidationError(
-            f"column {schema.time!r} of the history table is not of the kind seen at fit "
-            f"(frequency {schema.freq}, time zone {schema.tz}): give the same kind of time stamps."
-        )
-    if is_dates:
-        times = as_unit(times, schema.time_unit, schema.time, "the history table")
-    df[schema.time] = times
+    df[schema.time] = _parse_like(df[schema.time], schema, "the history table")
     df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
         ["__sid", schema.time], kind="stable"
@@ -215,10 +207,7 @@ def future_covariates(
         f"Give it the id and time columns and every known-future column {list(schema.known_future)}"
         " (make_future_frame() lists its rows).",
     )
-    times, _ = parse_time(df[schema.time], schema.time)
-    if schema.freq is not None and pd.api.types.is_datetime64_any_dtype(times):
-        times = as_unit(times, schema.time_unit, schema.time, "the future table")
-    df[schema.time] = times
+    df[schema.time] = _parse_like(df[schema.time], schema, "the future table")
     times = panel.future_times(horizon)
     grid = panel.keys.iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
     grid[schema.time] = times.ravel()
@@ -232,7 +221,9 @@ def future_covariates(
     )
     missing = merged["_merge"] != "both"
     if missing.any():
-        bad = merged.loc[missing, [*schema.ids, schema.time]].head(5).to_dict("records")
+        bad = merged.loc[missing, [*schema.ids, schema.time]].head(5)
+        bad[schema.time] = output_times(bad[schema.time].to_numpy(), schema)
+        bad = bad.to_dict("records")
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
             f"rows needed for the next {horizon} steps, for example {bad}: add them."
@@ -249,6 +240,28 @@ def future_covariates(
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
+
+
+def _parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
+    """The time column of a later table, of the kind seen at fit (integer steps, naive stamps
+    or stamps with a time zone) and in the fit's unit; naive stamps are never read as UTC."""
+    times, tz = parse_time(col, schema.time)
+    is_dates = pd.api.types.is_datetime64_any_dtype(times)
+    if (tz is None) != (schema.tz is None) or (schema.freq is None) == is_dates:
+        raise DataValidationError(
+            f"column {schema.time!r} of {what} holds {_time_kind(is_dates, tz)}; the model was "
+            f"fitted on {_time_kind(schema.freq is not None, schema.tz)}: give the same kind "
+            "(make_future_frame() shows it)."
+        )
+    return as_unit(times, schema.time_unit, schema.time, what) if is_dates else times
+
+
+def _time_kind(is_dates: bool, tz: str | None) -> str:
+    if not is_dates:
+        return "integer steps"
+    if tz is None:
+        return "time stamps without a time zone"
+    return f"time stamps in time zone {tz.removeprefix('wall:')}"
 
 
 # --------------------------------------------------------------------------------------------
