@@ -142,3 +142,13 @@ def test_non_negative_intermittent_and_partitions(aus_small):
     parts = _fit(df, ids="Industry", partition_by="State", compute={"n_jobs": 1}, **spec)
     assert list(parts.columns[:2]) == ["State", "check"]
     assert set(parts["State"]) == {"Tasmania", "Victoria"}
+
+
+def test_far_calendar_is_reported(aus_tasmania):
+    month = aus_tasmania["Month"]
+    far = (month.dt.year + 600).astype(str) + month.dt.strftime("-%m-%d")
+    checks = _fit(
+        aus_tasmania.assign(Month=far), target="Turnover", time="Month", ids="Industry", horizon=6
+    )
+    calendar = _one(checks, "calendar")
+    assert calendar["status"] == "fixed" and "datetime64[s]" in calendar["message"]
