@@ -439,7 +439,8 @@ class _Slot:
                     initargs=(self.memory_limit, self.path, level),
                 )
             try:
-                future = self.pool.submit(fn, *args)
+                with _main_not_rerun():
+                    future = self.pool.submit(fn, *args)
                 break
             except RuntimeError:  # its worker died idle (a broken pool): start another, once
                 self.kill()
@@ -513,9 +514,32 @@ def _context(preload: set[str]):
 
     server = getattr(forkserver, "_forkserver", None)
     if getattr(server, "_forkserver_pid", None) is None:  # not started: it will import these
-        known = set(getattr(server, "_preload_modules", None) or [])
+        # never "__main__" (multiprocessing's default): re-running the user's script in the
+        # server would fail a script without an `if __name__ == "__main__"` guard; objects
+        # defined there reach workers by value (cloudpickle)
+        known = set(getattr(server, "_preload_modules", None) or []) - {"__main__"}
         multiprocessing.set_forkserver_preload(sorted(known | preload))
     return get_context("forkserver")
+
+
+@contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Start processes without re-running the user's script in them: multiprocessing's fork
+    server and spawn import ``__main__`` in every new process, which fails a script without an
+    ``if __name__ == "__main__"`` guard (every trial's worker would die). Calls reach workers
+    through loky's cloudpickle, so objects defined in the script travel by value."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 @contextmanager
