@@ -5,8 +5,10 @@ recorded as failed while the search goes on."""
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -94,18 +96,18 @@ def test_partitions_are_tasks_on_the_workers(client, retail) -> None:
     pd.testing.assert_frame_equal(on_dask.predict(), local_fc.predict())
 
 
-def test_a_call_past_its_deadline_is_cancelled_and_its_worker_restarted(client) -> None:
+def test_a_trial_past_its_deadline_is_cancelled_and_its_worker_restarted(client) -> None:
     import engine_doubles as d
 
-    ex = Executor(backend="dask", client=client)
-    start = time.monotonic()
-    with pytest.raises(TimeLimitExceeded, match="sleep_for timed out"):
-        ex.call(d.sleep_for, 600, deadline=time.monotonic() + 0.5)
-    # both workers take calls again within seconds: the sleeping one was restarted
-    futures = [client.submit(d.pid, pure=False) for _ in range(8)]
-    client.gather(futures)
-    assert time.monotonic() - start < 60
-    assert len(client.scheduler_info()["workers"]) == 2
+    before = set(client.run(os.getpid).values())
+    trials = [SimpleNamespace(learner=n, params={}) for n in ("hang", "constant")]
+    hung, ok = Executor(backend="dask", client=client).run_trials(
+        d.ToyEvaluator(), trials, time.monotonic() + 3.0
+    )
+    assert isinstance(hung, TimeLimitExceeded) and "hang timed out" in str(hung)
+    assert ok.fold_scores == [5.0, 5.0]
+    after = set(client.run(os.getpid).values())
+    assert len(after) == 2 and len(before - after) == 1  # the hung trial's worker was restarted
 
 
 def test_a_worker_dying_mid_search_is_a_failed_trial(client, retail) -> None:
