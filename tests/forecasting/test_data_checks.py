@@ -106,7 +106,7 @@ def test_gaps_short_leading_and_duplicate_series_are_named(walmart_small):
     assert target["count"] == 33
     gaps = _one(checks, "long_gaps")
     assert gaps["status"] == "alert" and gaps["series"] == ("1/2",)
-    assert "1/2 (30 steps)" in gaps["message"]
+    assert "(series 1/2: 30 steps)" in gaps["message"]
     short = _one(checks, "short_series")
     assert short["status"] == "fixed" and short["series"] == ("1/4",)
     assert "seasonal naive" in short["message"]

@@ -96,12 +96,12 @@ def series_labels(panel: Panel) -> np.ndarray:
 
 
 def _named(labels: np.ndarray, idx: np.ndarray, counts: np.ndarray, unit: str) -> str:
-    """' in series A (3 steps), B (2 steps) (and 3 more)' for the series at ``idx``."""
+    """' (series A: 3 steps, B: 2 steps and 3 more)' for the series at ``idx``."""
     if not len(idx) or labels[idx[0]] == "":
         return ""
-    shown = [str(labels[i]) + (f" ({counts[i]} {unit})" if unit else "") for i in idx[:SHOWN]]
-    more = f" (and {len(idx) - SHOWN} more)" if len(idx) > SHOWN else ""
-    return f" in series {', '.join(shown)}{more}"
+    shown = [str(labels[i]) + (f": {counts[i]} {unit}" if unit else "") for i in idx[:SHOWN]]
+    more = f" and {len(idx) - SHOWN} more" if len(idx) > SHOWN else ""
+    return f" (series {', '.join(shown)}{more})"
 
 
 def _about_series(
