@@ -74,6 +74,7 @@ def test_every_column_gets_a_role_and_why(aus_tasmania):
     df = aus_tasmania.assign(
         revised=aus_tasmania["Month"] + pd.to_timedelta(np.arange(len(aus_tasmania)) % 20, "D"),
         price=np.random.default_rng(0).normal(size=len(aus_tasmania)),
+        code=[f"c{i % 150}" for i in range(len(aus_tasmania))],
     )
     checks = _fit(df, target="Turnover", time="Month", ids="Industry", horizon=6)
     roles = checks[checks["check"] == "column_role"].set_index("column")["message"]
@@ -87,6 +88,8 @@ def test_every_column_gets_a_role_and_why(aus_tasmania):
     assert set(checks["status"]) <= {"passed", "fixed", "alert"}
     assert _one(checks, "frequency")["message"].startswith("frequency 'MS'")
     assert _one(checks, "leakage")["status"] == "passed"
+    many = _one(checks, "high_cardinality", "code")
+    assert many["status"] == "alert" and many["count"] == 150
 
 
 def test_gaps_short_leading_and_duplicate_series_are_named(walmart_small):

@@ -460,6 +460,9 @@ def string_covariates(raw: pd.DataFrame, panel: Panel) -> list[Check]:
                     n,
                 )
             )
+    if not out:
+        finding = f"no categorical covariate holds dates or has {HIGH_CARDINALITY} levels or more"
+        out.append(Check("categorical_covariates", "", finding, ""))
     return out
 
 
