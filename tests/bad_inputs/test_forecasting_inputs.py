@@ -40,6 +40,15 @@ def _weekly_first_series(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _dates(fmt: str, every: int = 1, other: str = "%Y-%m-%d"):
+    """Month stamps written as text in ``fmt`` (every ``every``-th row in ``other``)."""
+    def change(df: pd.DataFrame) -> pd.DataFrame:
+        text = df["Month"].dt.strftime(fmt)
+        return df.assign(Month=text.where(df.index % every == 0, df["Month"].dt.strftime(other)))
+
+    return change
+
+
 def _offsets(df: pd.DataFrame) -> pd.DataFrame:
     """Month stamps written with the offsets of Europe/Berlin (+01:00 in winter, +02:00 in
     summer), as a CSV of local times would hold them."""
@@ -102,6 +111,24 @@ FIT_ERRORS = [
         _weekly_first_series,
         {},
         ["'Month'", "not on the 'MS' grid", "rows 0, 1, 2", CAFES, "mix frequencies", "aggregate="],
+    ),
+    (
+        "day and month both possible",
+        _dates("%d/%m/%Y"),
+        {},
+        ["'Month'", "'01/02/2010' at row 1 is 2010-01-02 or 2010-02-01", "ISO dates", "format='%d/%m/%Y'"],
+    ),
+    (
+        "day-first and month-first rows mixed",
+        _dates("%d/%m/%Y", every=2, other="%m/%d/%Y"),
+        {},
+        ["'Month'", "month-first and day-first", "row 1", "format='%m/%d/%Y'"],
+    ),
+    (
+        "ISO and dotted dates mixed",
+        _dates("%Y-%m-%d", every=5, other="%d.%m.%Y"),
+        {},
+        ["'Month'", "mixes date formats", "rows 1, 2, 3, 4, 6", "'01.02.2010'", "one format"],
     ),
     (
         "mixed time-zone offsets",
@@ -341,6 +368,32 @@ def test_constant_series_forecast_the_constant(retail) -> None:
 def test_all_series_constant_in_a_search(retail) -> None:
     out = forecaster(learners=["naive", "seasonal_naive"]).fit(retail.assign(Turnover=42.0)).predict()
     np.testing.assert_allclose(out["forecast"], 42.0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda s: s.dt.to_period("M"), id="periods"),
+        pytest.param(lambda s: s.dt.date, id="date-objects"),
+        pytest.param(lambda s: s.dt.strftime("%b %Y"), id="Jan-2010"),
+        pytest.param(lambda s: s.dt.strftime("%Y-%m"), id="2010-01"),
+        pytest.param(lambda s: s.dt.strftime("%Y-%m-%d").where(s.dt.month != 6, s.dt.strftime("%Y-%m-%d 00:00")), id="iso-mixed-precision"),
+    ],
+)
+def test_other_spellings_of_the_months_read_alike(retail, change) -> None:
+    """Periods (by their first day), date objects and unambiguous text give the same forecast."""
+    expected = forecaster().fit(retail).predict()
+    out = forecaster().fit(retail.assign(Month=change(retail["Month"]))).predict()
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_day_first_dates_are_read_when_only_day_first_fits(retail) -> None:
+    """Daily dates written day-first (13/01/2024 cannot be month-first) are read day-first."""
+    days = pd.date_range("2024-01-01", periods=60, freq="D")
+    data = pd.DataFrame({"t": days.strftime("%d/%m/%Y"), "y": retail["Turnover"].iloc[:60].to_numpy()})
+    model = forecaster(target="y", time="t", ids=None).fit(data)
+    assert model.history_.schema.freq == "D"
+    assert list(model.predict()["t"]) == list(pd.date_range("2024-03-01", periods=3, freq="D"))
 
 
 def test_business_days_are_inferred_and_forecast_on_weekdays(retail) -> None:

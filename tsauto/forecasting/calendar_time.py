@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.forecasting.frequency import infer_datetime_freq
@@ -55,12 +57,16 @@ def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
                 "use integer steps or timestamps."
             )
         return col.astype("int64"), None
+    if isinstance(col.dtype, pd.PeriodDtype):
+        return parse_time(col.dt.to_timestamp(), name)  # each period by its first instant
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         return _drop_tz(col, name)
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.astype(f"datetime64[{_unit(col)}]"), None
     try:
-        parsed = pd.to_datetime(col, errors="coerce", utc=False, format="mixed")
+        parsed = _parse_dates(col, name)
+    except DataValidationError:
+        raise
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
         if "mixed timezones" in str(err).lower():
             raise _mixed_offsets(col, name) from None
@@ -78,6 +84,53 @@ def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return _drop_tz(parsed, name)
     return parsed.astype(f"datetime64[{_unit(parsed)}]"), None
+
+
+def _parse_dates(col: pd.Series, name: str) -> pd.Series:
+    """Date strings (or objects) read in one format, that of the first value; NaT where
+    unreadable. Dates that start with the day or the month (``01/02/2010``) are read month-first
+    or day-first, whichever reads every row; if both do, differently, that is an error, and so
+    is any mix of formats other than ISO stamps of mixed precision: reading them would mean
+    guessing day and month."""
+    text = col.astype(str).str.strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format"
+        fmt = guess_datetime_format(text.iloc[0])
+        if fmt is not None and fmt.startswith("%m"):
+            day_fmt = guess_datetime_format(text.iloc[0], dayfirst=True)
+            month_first = pd.to_datetime(col, format=fmt, errors="coerce")
+            day_first = pd.to_datetime(col, format=day_fmt, errors="coerce")
+            differ = month_first != day_first
+            if month_first.notna().all() and day_first.notna().all() and differ.any():
+                row = differ.idxmax()
+                raise DataValidationError(
+                    f"time column {name!r} reads as dates both month-first and day-first "
+                    f"({text[row]!r} at row {row} is {month_first[row]:%Y-%m-%d} or "
+                    f"{day_first[row]:%Y-%m-%d}): give ISO dates (2024-01-31), or convert the "
+                    f"column first with pd.to_datetime(df[{name!r}], format={day_fmt!r}) (day "
+                    f"first) or format={fmt!r} (month first)."
+                )
+            for parsed in (month_first, day_first):
+                if parsed.notna().all():
+                    return parsed
+        else:
+            try:
+                return pd.to_datetime(col)
+            except ValueError as err:
+                if "mixed timezones" in str(err).lower():
+                    raise
+        parsed = pd.to_datetime(col, errors="coerce", format="mixed")
+    iso = text.str.match(r"[+-]?\d{4,}-\d\d")
+    if iso.all() or not iso.any() and parsed.isna().any():
+        return parsed  # the caller names the unreadable rows
+    odd = col.index[pd.to_datetime(col, format=fmt, errors="coerce").isna()] if fmt else col.index[~iso]
+    examples = ", ".join(repr(v) for v in text.loc[odd[:3]])
+    raise DataValidationError(
+        f"time column {name!r} mixes date formats: {text.iloc[0]!r} (row {col.index[0]}) reads as "
+        f"{fmt or 'a date'}, {describe_rows(odd)} (values {examples}) do not, and day and month "
+        "cannot be told apart without guessing: give every date in one format, ISO for example "
+        "(2024-01-31)."
+    )
 
 
 def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
