@@ -13,11 +13,12 @@ import pytest
 from bad_inputs.helpers import forecaster
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pandas.tseries.frequencies import to_offset
 
 from tsauto.forecasting import metrics as M
 from tsauto.forecasting.validation import validate
 
-FREQS = ["h", "D", "W-SUN", "MS", "QS", None]  # None: integer steps
+FREQS = ["h", "D", "B", "W-SUN", "MS", "QS", None]  # None: integer steps
 SUNDAY = pd.Timestamp("2021-01-03")
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -77,7 +78,8 @@ def test_every_series_gets_every_horizon_step(drawn, horizon, learner, shuffle) 
     table, freq, step = drawn
     if shuffle:
         table = table.sample(frac=1.0, random_state=0)
-    out = forecaster(target="y", time="t", ids="id", horizon=horizon, learners=[learner]).fit(table).predict()
+    model = forecaster(target="y", time="t", ids="id", horizon=horizon, learners=[learner]).fit(table)
+    out = model.predict()
     last = _last_rows(table)
     assert len(out) == len(last) * horizon
     assert out.groupby("id").size().eq(horizon).all() and set(out["id"]) == set(last.index)
@@ -87,7 +89,10 @@ def test_every_series_gets_every_horizon_step(drawn, horizon, learner, shuffle) 
         assert (first == last["t"] + step).all() or (first > last["t"]).all()
         assert out.groupby("id")["t"].diff().dropna().gt(0).all()
     else:
-        expected = [pd.date_range(t, periods=2, freq=freq)[1] for t in last["t"]]
+        inferred = model.history_.schema.freq
+        # business days that never span a weekend are daily data as far as anyone can tell
+        assert to_offset(inferred) == to_offset(freq) or (freq, inferred) == ("B", "D")
+        expected = [pd.date_range(t, periods=2, freq=inferred)[1] for t in last["t"]]
         assert list(first) == expected
     if learner == "naive":
         np.testing.assert_allclose(out.groupby("id", sort=True)["forecast"].first(), last["y"])
@@ -125,6 +130,10 @@ def test_backtest_forecasts_see_only_their_past(drawn, horizon, folds) -> None:
     panel = validate(table, target="y", time="t", ids="id")
     # two observations before the oldest cutoff: a fold's refit infers the frequency again
     assume(panel.lengths.max() >= horizon * folds + 2)
+    # no cutoff on a missing step (test_backtest_cutoff_on_a_missing_step, an xfail, has that)
+    regular = panel.to_frame().merge(table, on=["id", "t"], how="left", suffixes=("", "_raw"))
+    tail = regular.groupby("id").tail(horizon * folds + 1)
+    assume(tail["y_raw"].notna().all())
     rows = forecaster(target="y", time="t", ids="id", horizon=horizon).backtest(table, folds=folds).forecasts
     assert len(rows) and (rows["t"] > rows["cutoff"]).all() and rows["step"].between(1, horizon).all()
     observed = table.sort_values("t")
