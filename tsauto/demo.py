@@ -43,7 +43,9 @@ def main() -> int:
     board = fc.leaderboard()[["learner", "status", "mase", "fit_time", "weight"]]
     sys.stdout.write(board.round(3).to_string(index=False) + "\n")
     start = time.perf_counter()
-    bt = fc.backtest(df, folds=3)  # the chosen ensemble refit at each of 3 earlier cutoffs
+    # the chosen ensemble refit at each of 3 earlier cutoffs (mode="nested", the default,
+    # would rerun the whole selection per cutoff: honest, about 3x the time)
+    bt = fc.backtest(df, folds=3, mode="refit")
     log.info("backtest done in %.1fs", time.perf_counter() - start)
     path = write_table(forecasts, OUT / "aus_retail_forecast.csv")
     write_table(bt.forecasts, OUT / "aus_retail_backtest.csv")
