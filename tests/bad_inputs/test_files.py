@@ -46,6 +46,13 @@ BAD_TABLE_FILES = [
         ["sales.parquet", "could not be read as Parquet", "Parquet file"],
     ),
     ("an Excel file", "sales.xlsx", b"PK\x03\x04", ["sales.xlsx", "unknown format", ".parquet"]),
+    (
+        "a damaged gzip",
+        "sales.csv.gz",
+        b"\x1f\x8b\x08\x00garbage",
+        ["sales.csv.gz", "could not be read as CSV", "complete"],
+    ),
+    ("an empty Parquet file", "sales.parquet", b"", ["sales.parquet", "empty (0 bytes)"]),
 ]
 
 
@@ -58,6 +65,21 @@ def test_unreadable_table_file(tmp_path, name, content, pieces) -> None:
         forecaster().fit(path)
     for piece in pieces:
         assert piece in str(err.value), (piece, str(err.value))
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"], ids=["semicolon", "tab", "bar"])
+def test_csv_with_another_separator_is_read(tmp_path, retail, sep) -> None:
+    path = tmp_path / "sales.csv.gz"
+    retail.to_csv(path, sep=sep, index=False)
+    pd.testing.assert_frame_equal(forecaster().fit(path).predict(), forecaster().fit(retail).predict())
+
+
+def test_decimal_commas_name_the_values(tmp_path, retail) -> None:
+    """A semicolon file from a comma-decimal locale: the target is text, and the error says so."""
+    path = tmp_path / "sales.csv"
+    retail.to_csv(path, sep=";", decimal=",", index=False)
+    with pytest.raises(DataValidationError, match="'Turnover' is not numeric at rows 0, 1, .*'20,2'.*convert it to numbers"):
+        forecaster().fit(path)
 
 
 def test_missing_file_and_folder(tmp_path) -> None:

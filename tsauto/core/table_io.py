@@ -10,7 +10,8 @@ from tsauto.core.exceptions import DataValidationError
 
 
 def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """A DataFrame from a DataFrame, or a CSV / Parquet file path."""
+    """A DataFrame from a DataFrame, or a CSV / Parquet file path. CSV files may be separated
+    by commas, or by semicolons, tabs or bars (read as such when the header holds no comma)."""
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, (str, Path)):
@@ -30,13 +31,13 @@ def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
         try:
             if kind == "Parquet":
                 return pd.read_parquet(path)
-            return pd.read_csv(path)
+            return _read_csv(path)
         except pd.errors.EmptyDataError:
             raise DataValidationError(
                 f"file {str(path)!r} holds no table (no header row): give a table with a header "
                 "row and data."
             ) from None
-        except (UnicodeDecodeError, pd.errors.ParserError, OSError, ValueError) as err:
+        except (UnicodeDecodeError, pd.errors.ParserError, OSError, EOFError, ValueError) as err:
             raise DataValidationError(
                 f"file {str(path)!r} could not be read as {kind} "
                 f"({type(err).__name__}: {str(err)[:200]}): check that it is a complete UTF-8 CSV "
@@ -45,6 +46,16 @@ def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     raise DataValidationError(
         f"expected a pandas DataFrame or a CSV/Parquet path, got {type(data).__name__}."
     )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path)
+    if df.shape[1] == 1:
+        header = str(df.columns[0])
+        for sep in (";", "\t", "|"):
+            if sep in header:
+                return pd.read_csv(path, sep=sep)
+    return df
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
