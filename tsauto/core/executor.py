@@ -54,6 +54,7 @@ __all__ = [
     "WorkerLost",
     "dask_context",
     "machine_memory",
+    "prepare_dask",
     "quiet_large_graph",
 ]
 
@@ -89,6 +90,8 @@ class Executor:
             raise ValueError(f"backend={backend!r}: use 'loky', 'sequential' or 'dask'.")
         if backend == "dask" and client is None:
             raise ValueError("backend='dask' needs client= (a distributed.Client).")
+        if backend == "dask":
+            prepare_dask(client)
         self.n_jobs = n_jobs
         self.backend = backend
         self.client = client
@@ -581,8 +584,27 @@ class _quiet_loky(warnings.catch_warnings):
 
 def dask_context(client: Any) -> AbstractContextManager:
     """``client`` made the current Dask client (work that Dask starts inside goes to it, such
-    as a local learner's chunks of series); nothing when ``None``."""
-    return nullcontext() if client is None else client.as_current()
+    as a local learner's chunks of series), its workers prepared; nothing when ``None``."""
+    if client is None:
+        return nullcontext()
+    prepare_dask(client)
+    return client.as_current()
+
+
+def prepare_dask(client: Any) -> None:
+    """Every worker of ``client``, present and future (restarted ones too), keeps the memory
+    it frees for reuse (:func:`tsauto.core.worker.keep_freed_memory`); once per client."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class KeepFreedMemory(WorkerPlugin):
+        idempotent = True
+
+        def setup(self, worker) -> None:
+            from tsauto.core.worker import keep_freed_memory
+
+            keep_freed_memory()
+
+    client.register_plugin(KeepFreedMemory(), name="tsauto-keep-freed-memory")
 
 
 def machine_memory() -> int:

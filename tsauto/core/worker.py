@@ -27,6 +27,8 @@ from tsauto.core.exceptions import TsautoError
 from tsauto.core.resources import pinned
 
 MAX_RECORDS = 500  # log records one call may send back to the parent
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+MMAP_THRESHOLD = 32 * 2**20  # glibc's own upper bound for its dynamic threshold
 _STATE: dict[str, Any] = {"memory_limit": None, "collector": None}
 
 
@@ -85,6 +87,26 @@ def init_worker(memory_limit: int | None, output: str | None, log_level: int) ->
 def ready(*preload: Any) -> int:
     """Nothing: a worker that returns this is up (``preload`` was unpickled on the way)."""
     return os.getpid()
+
+
+def keep_freed_memory() -> None:
+    """Let this process's malloc (glibc) reuse freed memory rather than return it at once.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes the
+    threshold above which an allocation is a fresh ``mmap`` at 128 KiB: every array above it
+    is then paid in page faults. Measured on a tsauto trial (2,000 series): 100,000 page faults
+    and 4-20× its time in such a worker on a busy 2-core machine; none with these settings.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not sys.platform.startswith("linux") or not name:
+        return
+    libc = ctypes.CDLL(name)
+    if hasattr(libc, "mallopt"):  # glibc (not musl)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD)
 
 
 def identity(value: Any) -> Any:

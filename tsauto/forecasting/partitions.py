@@ -18,7 +18,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.executor import quiet_large_graph
+from tsauto.core.executor import prepare_dask, quiet_large_graph
 from tsauto.core.resources import n_workers
 from tsauto.core.table_io import read_table
 
@@ -63,6 +63,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     child = type(template)(**params)
     if on_dask:  # one task per partition; the children are sent, fitted and sent back
         client = compute.client
+        prepare_dask(client)
         with quiet_large_graph():
             futures = [client.submit(_fit_child, child, part, pure=False) for part in parts.values()]
         children = client.gather(futures)
