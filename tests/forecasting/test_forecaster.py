@@ -151,6 +151,7 @@ def test_holidays_and_known_future_on_walmart(walmart_small: pd.DataFrame) -> No
         horizon=4,
         holidays="US",
         known_future=["IsHoliday"],
+        learners=["lightgbm"],  # the learner that reads holiday and covariate features
     ).fit(train)
     names = fc.model_.learner.spec_.names
     assert {"holiday_US", "days_to_holiday_US", "IsHoliday", "series_id"} <= set(names)
