@@ -12,8 +12,8 @@ worker per core with native threads pinned to 1; statsforecast: ``n_jobs`` = cor
 forecast seasonal naive where a model cannot be fitted.
 
 ``--holdout`` scores instead the last horizon of each *training* series (fitting on the rest):
-the rolling-origin check the defaults were chosen with; it prints and writes nothing to
-RESULTS.md. Without it the test parts are scored once and the section of RESULTS.md is written.
+the rolling-origin check the defaults were chosen with, written to its own sections
+(``bench_learners_holdout_<set>``). Without it the test parts are scored once, for the report.
 
     .venv/bin/python benchmarks/bench_learners.py [--sets m1_yearly ... walmart] [--holdout]
 """
@@ -207,6 +207,8 @@ def main(argv=None) -> None:
         print("\n".join(lines), flush=True)
         sections.append((set_name, "\n".join(lines)))
     if args.holdout:
+        for set_name, text in sections:
+            write_section(f"bench_learners_holdout_{set_name}", text)
         return
     header = [
         "## Statistical learners vs statsforecast (`benchmarks/bench_learners.py`)\n",
