@@ -1,0 +1,348 @@
+"""The HTML report of a fitted :class:`~tsauto.Forecaster`: one self-contained file.
+
+Sections: an overview, the data checks, the leaderboard with the ensemble weights, the plan's
+notes, the backtest's errors by fold and horizon step (when a backtest result is given), the
+forecasts with their intervals against the history of the best, the worst and a sample of
+series, and the feature importance of the members that report one (LightGBM). Inline CSS and
+inline SVG charts (:mod:`.svg`): no script, no network, it opens offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.files import atomic_path
+from tsauto.forecasting.data_checks import series_labels
+from tsauto.forecasting.metrics import normalising_scale
+from tsauto.forecasting.panel import Panel, output_times
+from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
+
+if TYPE_CHECKING:
+    from tsauto.forecasting.forecaster import BacktestResult, Forecaster
+
+SAMPLE = 3  # series drawn at random besides the best and the worst
+TOP_FEATURES = 15
+SERIES_WIDTH = 520  # two series charts side by side
+CELL_CHARS = 120  # longer table cells are cut
+COLORS = {"history": "#333333", "forecast": "#1f77b4", "held_out": "#e45756"}
+CSS = """
+body { font-family: sans-serif; margin: 24px auto; max-width: 1100px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-top: 12px; }
+table { border-collapse: collapse; font-size: 12px; margin: 8px 0; }
+th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+tr.alert td { background: #fde2e1; } tr.fixed td { background: #fff4d6; }
+tr.member td { background: #e6f0fa; }
+.plot { display: inline-block; margin: 6px 12px 6px 0; }
+.plot p { margin: 2px 0; font-size: 13px; }
+.note { color: #555; font-size: 13px; }
+"""
+
+
+def write_report(
+    forecaster: Forecaster, path: str | Path, backtest: BacktestResult | None = None, sample: int = SAMPLE
+) -> Path:
+    """Write :func:`render`'s page to ``path`` atomically; returns the path."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(render(forecaster, backtest, sample), encoding="utf-8")
+    return path
+
+
+def render(forecaster: Forecaster, backtest: BacktestResult | None = None, sample: int = SAMPLE) -> str:
+    """The report of a fitted forecaster as one HTML page."""
+    held_out = backtest.forecasts if backtest is not None else getattr(forecaster, "validation_", None)
+    sections = [
+        _overview(forecaster),
+        _checks_section(forecaster.data_checks()),
+        _leaderboard_section(forecaster),
+        _section("Plan", _list(_plan_notes(forecaster))),
+        _backtest_section(backtest) if backtest is not None else "",
+        _forecasts_section(forecaster, held_out, backtest is not None, sample),
+        _importance_section(forecaster),
+    ]
+    title = f"tsauto forecast report: {forecaster.target}"
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1>{''.join(sections)}</body></html>"
+    )
+
+
+# ---------------------------------------------------------------------- html pieces
+
+
+def _section(title: str, body: str) -> str:
+    anchor = title.lower().replace(" ", "-")
+    return f'<section id="{anchor}"><h2>{escape(title)}</h2>{body}</section>'
+
+
+def _plan_notes(fc: Forecaster) -> tuple[str, ...]:
+    plan = getattr(fc, "plan_", None)
+    return () if plan is None else tuple(plan.notes)
+
+
+def _list(items: tuple[str, ...]) -> str:
+    if not items:
+        return '<p class="note">none</p>'
+    return "<ul>" + "".join(f"<li>{escape(str(i))}</li>" for i in items) + "</ul>"
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{escape(text)}</p>'
+
+
+def _cell(value) -> str:
+    """A table cell's text: 4 significant digits, dates without midnight, long text cut."""
+    if isinstance(value, (float, np.floating)):
+        return "" if np.isnan(value) else f"{value:.4g}"
+    if isinstance(value, (tuple, list)):
+        text = ", ".join(map(str, value[:5])) + (f" … ({len(value)} in all)" if len(value) > 5 else "")
+    elif isinstance(value, pd.Timestamp) and value == value.normalize():
+        text = value.date().isoformat()
+    else:
+        text = str(value)
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
+
+
+def table(frame: pd.DataFrame, table_id: str, row_classes: list[str] | None = None) -> str:
+    """``frame`` as an HTML table (no index), cells escaped; ``row_classes`` styles rows."""
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for i, row in enumerate(frame.itertuples(index=False, name=None)):
+        css = f' class="{row_classes[i]}"' if row_classes else ""
+        rows.append(f"<tr{css}>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>")
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+# ---------------------------------------------------------------------- sections
+
+
+def _overview(fc: Forecaster) -> str:
+    facts = {
+        "target": fc.target,
+        "time": fc.time,
+        "ids": fc.ids or "(one series)",
+        "horizon": fc.horizon,
+        "metric": fc.metric,
+        "quantiles": fc.quantiles or "none",
+        "model": fc.model_.describe() if fc.model_ is not None else "one model per partition",
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    if getattr(fc, "history_", None) is not None:
+        schema = fc.history_.schema
+        facts["series"] = fc.history_.n_series
+        facts["frequency"] = schema.freq or f"integer steps of {schema.step}"
+    if getattr(fc, "cv_score_", None) is not None:
+        facts[f"validation {fc.metric}"] = fc.cv_score_
+    frame = pd.DataFrame({"item": list(facts), "value": [_cell(v) for v in facts.values()]})
+    return _section("Overview", table(frame, "overview"))
+
+
+def _checks_section(checks: pd.DataFrame) -> str:
+    counts = checks["status"].value_counts()
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("passed", "fixed", "alert"))
+    body = _note(f"{len(checks)} checks: {summary}.") + table(checks, "data-checks", list(checks["status"]))
+    return _section("Data checks", body)
+
+
+def _leaderboard_section(fc: Forecaster) -> str:
+    board = fc.leaderboard()
+    members = board["weight"].gt(0).tolist() if "weight" in board else [False] * len(board)
+    lead = _note("Highlighted rows are the members of the final model, blended by their weight.")
+    body = lead + table(board, "leaderboard", ["member" if m else "" for m in members])
+    return _section("Leaderboard", body)
+
+
+def _backtest_section(result: BacktestResult) -> str:
+    frame = result.forecasts
+    errors = fold_step_errors(frame)
+    lines = [
+        Line(errors.columns.to_numpy(), row.to_numpy(), _palette(i), str(label))
+        for i, (label, row) in enumerate(errors.iloc[:-1].iterrows())
+    ]
+    chart = line_chart(lines, x_labels=("step 1", f"step {errors.columns[-1]}"), title="WAPE by step")
+    shown = errors.reset_index().rename(columns={"index": "fold"})
+    shown.columns = [str(c) if c == "fold" else f"step {c}" for c in shown.columns]
+    body = (
+        _note(result.note)
+        + table(result.summary, "backtest-summary")
+        + _note("WAPE (sum of absolute errors / sum of absolute actuals) by fold and horizon step:")
+        + table(shown, "backtest-errors")
+        + f'<div class="plot">{chart}</div>'
+    )
+    return _section("Backtest", body)
+
+
+def fold_step_errors(frame: pd.DataFrame) -> pd.DataFrame:
+    """WAPE of a backtest's forecasts by fold (rows, labelled with the latest cutoff) and
+    horizon step (columns), and over all folds (last row)."""
+    err = (frame["actual"] - frame["forecast"]).abs()
+    parts = frame.assign(err=err, size=frame["actual"].abs())
+    by_fold = parts.groupby(["fold", "step"])[["err", "size"]].sum()
+    wape = (by_fold["err"] / by_fold["size"]).unstack("step")
+    cutoffs = parts.groupby("fold")["cutoff"].max()
+    wape.index = [f"fold {f} (cutoff {_cell(cutoffs[f])})" for f in wape.index]
+    total = parts.groupby("step")[["err", "size"]].sum()
+    wape.loc["all folds"] = total["err"] / total["size"]
+    return wape
+
+
+def _palette(i: int) -> str:
+    return ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2")[i % 6]
+
+
+def _forecasts_section(fc: Forecaster, held_out: pd.DataFrame | None, from_backtest: bool, sample: int) -> str:
+    if getattr(fc, "history_", None) is None:
+        return _section(
+            "Forecasts",
+            _note("A partitioned model: report a partition for its plots (forecaster.partitions_[key].report)."),
+        )
+    panel = fc.history_
+    future = fc.predict()
+    scores = series_scores(panel, held_out, fc.task_.season) if held_out is not None else None
+    chosen = pick_series(scores, panel.n_series, sample)
+    source = "the backtest" if from_backtest else "the validation folds"
+    lead = _note(
+        "History (grey), held-out forecasts of "
+        f"{source} (red, dashed) and the forecast (blue), with the widest interval shaded. "
+        + ("Best and worst by scaled error (MAE / in-sample seasonal-naive MAE) on " + source + "."
+           if scores is not None else "No held-out forecasts: a random sample of series.")
+    )
+    labels = series_labels(panel)
+    plots = []
+    for role, i in chosen:
+        score = "" if scores is None or not np.isfinite(scores[i]) else f" (scaled error {scores[i]:.3g})"
+        caption = f"{role}: {labels[i] or fc.target}{score}"
+        chart = series_chart(panel, i, _rows_of(future, panel, i), _rows_of(held_out, panel, i), fc.horizon)
+        plots.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
+    return _section("Forecasts", lead + "".join(plots))
+
+
+def _importance_section(fc: Forecaster) -> str:
+    members = getattr(fc.model_, "members", [])
+    charts = []
+    for weight, member in members:
+        learner = member.learner
+        if not hasattr(learner, "feature_importance") or not hasattr(learner, "boosters_"):
+            continue
+        gains = pd.Series(learner.feature_importance()).sort_values(ascending=False)
+        share = (gains / gains.sum() if gains.sum() > 0 else gains).head(TOP_FEATURES)
+        caption = f"{learner.name} (weight {weight:.2f}): share of the total gain, top {len(share)} features"
+        chart = bar_chart(list(share.index), share.tolist())
+        charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
+    body = "".join(charts) or _note("No member of the model reports feature importance (LightGBM does).")
+    return _section("Feature importance", body)
+
+
+# ---------------------------------------------------------------------- series and plots
+
+
+def _positions(frame: pd.DataFrame, panel: Panel) -> np.ndarray:
+    """Series position in ``panel`` of every row of ``frame`` (-1: none)."""
+    ids = list(panel.schema.ids)
+    if not ids:
+        return np.zeros(len(frame), dtype=np.int64)
+    keys = panel.keys.assign(_position=np.arange(panel.n_series))
+    merged = frame[ids].merge(keys, on=ids, how="left")
+    return merged["_position"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _rows_of(frame: pd.DataFrame | None, panel: Panel, series: int) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    return frame[_positions(frame, panel) == series]
+
+
+def series_scores(panel: Panel, held_out: pd.DataFrame, season: int) -> np.ndarray:
+    """Mean absolute held-out error of every series over its in-sample scale (nan: none)."""
+    position = _positions(held_out, panel)
+    ok = (position >= 0) & np.isfinite(held_out["forecast"].to_numpy(dtype=float))
+    err = np.abs(held_out["actual"].to_numpy(dtype=float) - held_out["forecast"].to_numpy(dtype=float))
+    total = np.bincount(position[ok], weights=err[ok], minlength=panel.n_series)
+    count = np.bincount(position[ok], minlength=panel.n_series)
+    mean = np.divide(total, count, out=np.full(panel.n_series, np.nan), where=count > 0)
+    return mean / normalising_scale(panel, season)
+
+
+def pick_series(scores: np.ndarray | None, n_series: int, sample: int, seed: int = 0) -> list[tuple[str, int]]:
+    """The series to draw as (role, position): the best and the worst by ``scores`` where
+    there are scores, then ``sample`` others at random."""
+    chosen: list[tuple[str, int]] = []
+    if scores is not None and np.isfinite(scores).any():
+        chosen.append(("best", int(np.nanargmin(scores))))
+        worst = int(np.nanargmax(scores))
+        if worst != chosen[0][1]:
+            chosen.append(("worst", worst))
+    rest = np.setdiff1d(np.arange(n_series), [i for _, i in chosen])
+    drawn = np.random.default_rng(seed).choice(rest, size=min(sample, rest.size), replace=False)
+    return chosen + [("sample", int(i)) for i in np.sort(drawn)]
+
+
+def _numeric(times) -> np.ndarray:
+    """Times as numbers on one axis: nanoseconds (UTC) for dates, else the steps."""
+    if isinstance(times, pd.Series):
+        times = times.to_numpy() if not isinstance(times.dtype, pd.DatetimeTZDtype) else pd.DatetimeIndex(times)
+    if isinstance(times, pd.DatetimeIndex) or np.issubdtype(np.asarray(times).dtype, np.datetime64):
+        return pd.DatetimeIndex(times).as_unit("ns").asi8.astype(float)
+    return np.asarray(times, dtype=float)
+
+
+def _band_columns(frame: pd.DataFrame) -> tuple[str, str] | None:
+    """The lowest and highest quantile columns around the median, or None."""
+    levels = sorted(float(c[1:]) for c in frame.columns if c.startswith("q") and _is_level(c[1:]))
+    lo = [q for q in levels if q < 0.5]
+    hi = [q for q in levels if q > 0.5]
+    return (f"q{lo[0]:g}", f"q{hi[-1]:g}") if lo and hi else None
+
+
+def _is_level(text: str) -> bool:
+    try:
+        return 0 < float(text) < 1
+    except ValueError:
+        return False
+
+
+def _forecast_parts(frame: pd.DataFrame, time: str, color: str, label: str, dashed: bool) -> tuple[Line, Band | None]:
+    x = _numeric(frame[time])
+    line = Line(x, frame["forecast"].to_numpy(dtype=float), color, label, dashed)
+    cols = _band_columns(frame)
+    if cols is None:
+        return line, None
+    band = Band(x, frame[cols[0]].to_numpy(dtype=float), frame[cols[1]].to_numpy(dtype=float), color,
+                f"{cols[0]}–{cols[1]}")
+    return line, band
+
+
+def series_chart(
+    panel: Panel, series: int, future: pd.DataFrame | None, held_out: pd.DataFrame | None, horizon: int
+) -> str:
+    """The SVG chart of one series: its recent history, its held-out forecasts (one segment
+    per fold) and its forecast, each with its interval."""
+    start, end = panel.indptr[series], panel.indptr[series + 1]
+    times = _numeric(output_times(panel.times[start:end], panel.schema))
+    first = max(0, times.size - max(4 * horizon, 24))
+    if held_out is not None and len(held_out):
+        first = min(first, int(np.searchsorted(times, _numeric(held_out[panel.schema.time]).min())))
+    lines = [Line(times[first:], panel.y[start:end][first:], COLORS["history"], "history")]
+    bands: list[Band] = []
+    time = panel.schema.time
+    if held_out is not None:
+        for k, (_, fold) in enumerate(held_out.groupby("fold")):
+            line, band = _forecast_parts(fold, time, COLORS["held_out"], "held out" if k == 0 else "", True)
+            band = band if band is None else replace(band, label="")
+            lines.append(line)
+            bands += [band] if band is not None else []
+    if future is not None and len(future):
+        line, band = _forecast_parts(future, time, COLORS["forecast"], "forecast", False)
+        lines.append(line)
+        bands += [band] if band is not None else []
+    x_text = output_times(panel.times[[start + first, end - 1]], panel.schema)
+    last = future[time].iloc[-1] if future is not None and len(future) else x_text[-1]
+    return line_chart(lines, bands, (_cell(x_text[0]), _cell(last)), width=SERIES_WIDTH)

@@ -1,0 +1,174 @@
+"""Small inline SVG charts for the HTML report: lines with shaded bands, and horizontal bars.
+
+No plotting library: a chart is a string of SVG elements scaled into a fixed box, with the
+range of the values written at the axes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+
+WIDTH, HEIGHT = 640, 220
+MARGIN = {"left": 64, "right": 12, "top": 26, "bottom": 30}
+FONT = 'font-family="sans-serif" font-size="11"'
+
+
+@dataclass
+class Line:
+    """A polyline; ``x`` numeric (times as integers), gaps (nan) break it."""
+
+    x: np.ndarray
+    y: np.ndarray
+    color: str
+    label: str
+    dashed: bool = False
+
+    def __post_init__(self) -> None:
+        self.x, self.y = np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float)
+
+
+@dataclass
+class Band:
+    """A shaded area between ``lo`` and ``hi`` (a prediction interval)."""
+
+    x: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    color: str
+    label: str
+
+    def __post_init__(self) -> None:
+        self.x, self.lo, self.hi = (np.asarray(v, dtype=float) for v in (self.x, self.lo, self.hi))
+
+
+class _Scale:
+    """Maps data coordinates into the plot box (y upwards)."""
+
+    def __init__(self, xs: np.ndarray, ys: np.ndarray, width: int, height: int):
+        self.x0, self.x1 = _span(xs)
+        self.y0, self.y1 = _span(ys)
+        self.left, self.right = MARGIN["left"], width - MARGIN["right"]
+        self.top, self.bottom = MARGIN["top"], height - MARGIN["bottom"]
+
+    def x(self, v: np.ndarray) -> np.ndarray:
+        return self.left + (v - self.x0) / (self.x1 - self.x0) * (self.right - self.left)
+
+    def y(self, v: np.ndarray) -> np.ndarray:
+        return self.bottom - (v - self.y0) / (self.y1 - self.y0) * (self.bottom - self.top)
+
+
+def _span(values: np.ndarray) -> tuple[float, float]:
+    """Finite min and max of ``values``, widened when equal or absent."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = (hi - lo) * 0.04 or abs(lo) * 0.1 or 1.0
+    return lo - pad, hi + pad
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> str:
+    return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y))
+
+
+def _polylines(line: Line, scale: _Scale) -> str:
+    """One ``<polyline>`` per run of finite values (a lone point becomes a dot)."""
+    ok = np.isfinite(line.y) & np.isfinite(line.x)
+    dash = ' stroke-dasharray="5 3"' if line.dashed else ""
+    out = []
+    for run in np.split(np.arange(ok.size), np.flatnonzero(np.diff(ok)) + 1):
+        if run.size == 0 or not ok[run[0]]:
+            continue
+        px, py = scale.x(line.x[run]), scale.y(line.y[run])
+        if run.size == 1:
+            out.append(f'<circle cx="{px[0]:.1f}" cy="{py[0]:.1f}" r="2" fill="{line.color}"/>')
+        else:
+            out.append(
+                f'<polyline points="{_points(px, py)}" fill="none" stroke="{line.color}" '
+                f'stroke-width="1.6"{dash}/>'
+            )
+    return "".join(out)
+
+
+def _band(band: Band, scale: _Scale) -> str:
+    ok = np.isfinite(band.lo) & np.isfinite(band.hi) & np.isfinite(band.x)
+    if ok.sum() < 1:
+        return ""
+    x, lo, hi = scale.x(band.x[ok]), scale.y(band.lo[ok]), scale.y(band.hi[ok])
+    outline = _points(np.concatenate([x, x[::-1]]), np.concatenate([hi, lo[::-1]]))
+    return f'<polygon points="{outline}" fill="{band.color}" fill-opacity="0.25" stroke="none"/>'
+
+
+def _legend(items: list[tuple[str, str]], width: int) -> str:
+    out, x = [], MARGIN["left"]
+    for color, label in dict.fromkeys((c, t) for c, t in items if t):
+        out.append(
+            f'<rect x="{x}" y="8" width="10" height="10" fill="{color}"/>'
+            f'<text x="{x + 14}" y="17" {FONT}>{escape(label)}</text>'
+        )
+        x += 24 + 7 * len(label)
+    return "".join(out) if x < width + 100 else ""
+
+
+def _number(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def line_chart(
+    lines: list[Line],
+    bands: list[Band] = (),
+    x_labels: tuple[str, str] = ("", ""),
+    title: str = "",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> str:
+    """An ``<svg>`` of ``bands`` under ``lines``, with the y range and ``x_labels`` (first,
+    last) at the axes and a legend."""
+    xs = np.concatenate([np.zeros(0), *(p.x for p in [*lines, *bands])])
+    ys = np.concatenate([np.zeros(0), *(p.y for p in lines), *(v for b in bands for v in (b.lo, b.hi))])
+    scale = _Scale(xs, ys, width, height)
+    body = [_band(b, scale) for b in bands] + [_polylines(p, scale) for p in lines]
+    legend = [(p.color, p.label) for p in [*bands, *lines]]
+    return _frame(width, height, title, scale, x_labels, "".join(body), _legend(legend, width))
+
+
+def _frame(
+    width: int, height: int, title: str, scale: _Scale, x_labels: tuple[str, str], body: str, legend: str
+) -> str:
+    """The ``<svg>`` element: axes, y range, x labels, body and legend."""
+    left, right, top, bottom = scale.left, scale.right, scale.top, scale.bottom
+    axes = (
+        f'<path d="M{left},{top} V{bottom} H{right}" fill="none" stroke="#888" stroke-width="1"/>'
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {FONT}>{_number(scale.y1)}</text>'
+        f'<text x="{left - 4}" y="{bottom}" text-anchor="end" {FONT}>{_number(scale.y0)}</text>'
+        f'<text x="{left}" y="{bottom + 16}" {FONT}>{escape(x_labels[0])}</text>'
+        f'<text x="{right}" y="{bottom + 16}" text-anchor="end" {FONT}>{escape(x_labels[1])}</text>'
+    )
+    label = f'<title>{escape(title)}</title>' if title else ""
+    return (
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">{label}{axes}{body}{legend}</svg>'
+    )
+
+
+def bar_chart(labels: list[str], values: list[float], color: str = "#4c78a8", width: int = WIDTH) -> str:
+    """An ``<svg>`` of horizontal bars, one per label, longest for the largest value."""
+    row, label_width = 18, 220
+    height = row * len(labels) + 10
+    top = max(max(values, default=0.0), 1e-12)
+    bars = []
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = 5 + i * row
+        length = max(value, 0.0) / top * (width - label_width - 70)
+        bars.append(
+            f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end" {FONT}>{escape(label[:36])}</text>'
+            f'<rect x="{label_width}" y="{y + 2}" width="{length:.1f}" height="{row - 5}" fill="{color}"/>'
+            f'<text x="{label_width + length + 4:.1f}" y="{y + 12}" {FONT}>{_number(value)}</text>'
+        )
+    return (
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">{"".join(bars)}</svg>'
+    )
