@@ -410,6 +410,9 @@ def _run_backtest(args: argparse.Namespace) -> int:
     result = model.backtest(args.file, folds=args.folds, step=args.step, mode=args.mode)
     _out(result.note)
     _out(result.summary.to_string(index=False, float_format=_number))
+    if result.by_level is not None:
+        _out("per level (MASE scaled by each node's own history):")
+        _out(result.by_level.to_string(index=False, float_format=_number))
     _report_quantiles(args.quantiles or [], result.forecasts, result.summary)
     if args.out:
         path = write_table(result.forecasts, args.out)

@@ -29,6 +29,7 @@ from tsauto.forecasting.validation import _bucket  # the aggregation periods of 
 
 if TYPE_CHECKING:
     from tsauto.forecasting.forecaster import Forecaster
+    from tsauto.forecasting.hierarchy.spec import HierarchySpec
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def backtest_forecaster(
     season: int,
     quantiles: Sequence[float],
     aggregated: bool,
+    nodes: Panel | None = None,
 ) -> tuple[FoldResults, list[str]]:
     """Rolling-origin backtest of whole forecasters, and the model each fold fitted.
 
@@ -123,14 +125,18 @@ def backtest_forecaster(
     whose time, or aggregation period, comes after it are left out) and the matching
     training panel, and returns a fitted forecaster; its ``predict`` forecasts the cells
     after the cutoff, with the known-future covariates of those steps, and the ``quantiles``
-    it gives.
+    it gives. ``nodes``: with a hierarchy, its every node (:func:`~tsauto.forecasting.
+    hierarchy.fitting.node_panel`), whose cells are forecast (``predict(level="all")``) and
+    scored instead of ``panel``'s.
     """
     series, times = _row_positions(raw, panel, aggregated)
+    scored = panel if nodes is None else nodes
+    level = None if nodes is None else "all"
     parts: list[dict] = []
     models: list[str] = []
     fit_time = predict_time = 0.0
     h = splitter.horizon
-    for fold in splitter.split(panel.lengths):
+    for fold, scored_fold in zip(splitter.split(panel.lengths), splitter.split(scored.lengths)):
         present = np.flatnonzero(fold.train_lengths > 0)
         if present.size == 0:
             continue
@@ -139,32 +145,49 @@ def backtest_forecaster(
         s = np.maximum(series, 0)
         before = (series >= 0) & (fold.train_lengths[s] > 0) & (times <= cutoff[s])
         test_rows, valid = _test_rows(panel.indptr, fold, present, h)
-        cell_series, cell_rows = np.nonzero(valid)[0], test_rows[valid]
         t0 = time.perf_counter()
         fitted = fit_fold(raw.loc[before], train)
         t1 = time.perf_counter()
-        out = fitted.predict(future=_future_frame(panel, present[cell_series], cell_rows))
+        future = _future_frame(panel, present[np.nonzero(valid)[0]], test_rows[valid])
+        out = fitted.predict(future=future, level=level)
         t2 = time.perf_counter()
         fit_time += t1 - t0
         predict_time += t2 - t1
-        grid = panel.keys.iloc[present[cell_series]].reset_index(drop=True)
-        grid[panel.schema.time] = output_times(panel.times[cell_rows], panel.schema)
-        matched = grid.merge(out, on=[*panel.schema.ids, panel.schema.time], how="left")
-        levels = [q for q in quantiles if f"q{q:g}" in out.columns]
-        forecast = np.full(valid.shape, np.nan)
-        forecast[valid] = matched["forecast"].to_numpy(dtype=float)
-        bands = {q: np.full(valid.shape, np.nan) for q in levels}
-        for q in levels:
-            bands[q][valid] = matched[f"q{q:g}"].to_numpy(dtype=float)
-        keep = valid & np.isfinite(forecast)
-        reason = _fallback_reasons(fitted, panel.keys.iloc[present].reset_index(drop=True))
-        parts.append(_cells(panel, train, fold, test_rows, keep, season, forecast, bands, reason))
+        parts.append(_matched_cells(scored, scored_fold, out, fitted, season, quantiles, h))
         models.append(fitted.model_.describe() if fitted.model_ is not None else "one model per partition")
         log.info(
             "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
             fold.index, output_times(train.last_times[:1], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
         )
     return _concat(parts, fit_time, predict_time), models
+
+
+def _matched_cells(
+    panel: Panel,
+    fold: Fold,
+    out: pd.DataFrame,
+    fitted: Forecaster,
+    season: int,
+    quantiles: Sequence[float],
+    h: int,
+) -> dict:
+    """The cells of ``fold`` in ``panel`` that ``out`` (a forecast table) forecasts."""
+    present = np.flatnonzero(fold.train_lengths > 0)
+    test_rows, valid = _test_rows(panel.indptr, fold, present, h)
+    cell_series, cell_rows = np.nonzero(valid)[0], test_rows[valid]
+    grid = panel.keys.iloc[present[cell_series]].reset_index(drop=True)
+    grid[panel.schema.time] = output_times(panel.times[cell_rows], panel.schema)
+    matched = grid.merge(out, on=[*panel.schema.ids, panel.schema.time], how="left")
+    levels = [q for q in quantiles if f"q{q:g}" in out.columns]
+    forecast = np.full(valid.shape, np.nan)
+    forecast[valid] = matched["forecast"].to_numpy(dtype=float)
+    bands = {q: np.full(valid.shape, np.nan) for q in levels}
+    for q in levels:
+        bands[q][valid] = matched[f"q{q:g}"].to_numpy(dtype=float)
+    keep = valid & np.isfinite(forecast)
+    reason = _fallback_reasons(fitted, panel.keys.iloc[present].reset_index(drop=True))
+    train = panel.head(fold.train_lengths)
+    return _cells(panel, train, fold, test_rows, keep, season, forecast, bands, reason)
 
 
 def _row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -303,21 +326,52 @@ def results_frame(res: FoldResults, panel: Panel) -> pd.DataFrame:
     return out
 
 
-def backtest_scores(
-    frame: pd.DataFrame, res: FoldResults, panel: Panel, name: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Metrics per series and cutoff, and their means for the model (``name``) and for
-    seasonal naive from the same cutoffs (``summary``)."""
+def backtest_tables(
+    res: FoldResults, panel: Panel, name: str, spec: HierarchySpec | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The tables of a backtest: the forecasts (:func:`results_frame`), the metrics per series
+    and cutoff, their means for the model (``name``) and for seasonal naive from the same
+    cutoffs (the summary), and with a hierarchy the model's means per level (else None).
+
+    With ``spec`` (``panel`` holds its nodes, :func:`~tsauto.forecasting.hierarchy.fitting.
+    node_panel`) the forecasts and per-series metrics carry every node with its level and
+    labels, the summary is of the bottom series, and the last table has one row per level,
+    coarse to fine: ``level``, ``nodes`` and the metrics.
+    """
+    frame = results_frame(res, panel)
+    keys = list(panel.schema.ids)
+    if spec is not None:
+        frame = spec.select(frame, "all")
+        keys = [c for c in frame.columns if c in spec.nodes.columns]
     window = windows_of(res)
     first = np.unique(window, return_index=True)[1]
-    keys = frame.iloc[first][[*panel.schema.ids, "cutoff"]].reset_index(drop=True)
-    quantiles = {q: v for q, v in res.quantiles.items()}
-    model = window_table(res.actual, res.forecast, window, res.scale, res.scale_sq, quantiles)
+    model = window_table(res.actual, res.forecast, window, res.scale, res.scale_sq, res.quantiles)
     base = window_table(res.actual, res.baseline, window, res.scale, res.scale_sq)
-    per_series = pd.concat([keys, model], axis=1)
-    rows = []
-    for label, table, pred in ((name, model, res.forecast), ("seasonal_naive", base, res.baseline)):
-        summary = table.mean().to_dict()
-        summary["wape"] = overall_score("wape", res.actual, pred, window, None)
-        rows.append({"model": label, **summary})
-    return per_series, pd.DataFrame(rows)
+    per_series = pd.concat([frame.iloc[first][[*keys, "cutoff"]].reset_index(drop=True), model], axis=1)
+    level = None if spec is None else frame[spec.level_column].to_numpy()
+    bottom = np.ones(len(frame), dtype=bool) if spec is None else level == spec.levels[-1]
+    summary = pd.DataFrame([
+        {"model": name, **_means(model, res.actual, res.forecast, window, bottom)},
+        {"model": "seasonal_naive", **_means(base, res.actual, res.baseline, window, bottom)},
+    ])
+    if spec is None:
+        return frame, per_series, summary, None
+    by_level = pd.DataFrame([
+        {
+            "level": each,
+            "nodes": frame.loc[level == each, spec.node_column].nunique(),
+            **_means(model, res.actual, res.forecast, window, level == each),
+        }
+        for each in spec.levels
+    ])
+    return frame, per_series, summary, by_level
+
+
+def _means(
+    table: pd.DataFrame, actual: np.ndarray, forecast: np.ndarray, window: np.ndarray, cells: np.ndarray
+) -> dict[str, float]:
+    """The mean of every metric of ``table`` (one row per window) over the windows of the
+    chosen ``cells`` (a mask), ``wape`` over all those cells."""
+    out = table.iloc[np.unique(window[cells])].mean().to_dict()
+    out["wape"] = overall_score("wape", actual[cells], forecast[cells], window[cells], None)
+    return out

@@ -30,7 +30,7 @@ from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import (
     NOTES,
     backtest_forecaster,
-    backtest_scores,
+    backtest_tables,
     results_frame,
 )
 from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
@@ -70,6 +70,10 @@ class BacktestResult:
     ``per_series``: metrics per series and cutoff. ``summary``: mean metrics of the model and of
     seasonal naive from the same cutoffs. ``mode``: ``"nested"`` or ``"refit"``; ``note``: what
     the numbers mean (for ``"refit"``: optimistic, the model was chosen on these data).
+    With a hierarchy, ``forecasts`` and ``per_series`` hold every node (``node``, ``level`` and
+    its labels; actuals summed from the bottom series), ``summary`` the bottom series, and
+    ``by_level`` the model's mean metrics per level (``level``, ``nodes``, metrics; MASE scaled
+    by each node's own history); without one it is None.
     """
 
     forecasts: pd.DataFrame
@@ -77,6 +81,7 @@ class BacktestResult:
     summary: pd.DataFrame
     mode: str
     note: str
+    by_level: pd.DataFrame | None = None
 
 
 class Forecaster:
@@ -403,23 +408,37 @@ class Forecaster:
                 return type(self)(**params).fit(rows)
         else:
             def fit_fold(rows: pd.DataFrame, train: Panel) -> Forecaster:
-                return self._refitted(train, task)
+                return self._refitted(rows, train, task)
 
         splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step)
         aggregated = as_options(self.data, DataOptions, "data").aggregate is not None
-        res, models = backtest_forecaster(
-            panel, raw, splitter, fit_fold, task.season, task.quantiles, aggregated
-        )
-        frame = results_frame(res, panel)
-        per_series, summary = backtest_scores(frame, res, panel, " | ".join(dict.fromkeys(models)))
-        return BacktestResult(frame, per_series, summary, mode, NOTES[mode])
+        spec = nodes = None
+        if self.hierarchy:
+            from tsauto.forecasting.hierarchy.fitting import hierarchy_spec, node_panel
 
-    def _refitted(self, train: Panel, task: Task) -> Forecaster:
+            spec = hierarchy_spec(self, raw)
+            nodes = node_panel(spec, panel)
+        res, models = backtest_forecaster(
+            panel, raw, splitter, fit_fold, task.season, task.quantiles, aggregated, nodes
+        )
+        name = " | ".join(dict.fromkeys(models))
+        frame, per_series, summary, by_level = backtest_tables(
+            res, panel if nodes is None else nodes, name, spec
+        )
+        return BacktestResult(frame, per_series, summary, mode, NOTES[mode], by_level)
+
+    def _refitted(self, rows: pd.DataFrame, train: Panel, task: Task) -> Forecaster:
         """A copy of this fitted forecaster whose model (same learners, parameters and
-        weights) is refitted on ``train``; it forecasts from the end of ``train``."""
+        weights) is refitted on ``train``; it forecasts from the end of ``train``. With a
+        hierarchy: on the raw ``rows`` aggregated to every node, the reconciler kept."""
         fc = copy.copy(self)
+        if getattr(self, "hierarchy_", None) is not None:
+            from tsauto.forecasting.hierarchy.fitting import refit_hierarchy
+
+            fc.hierarchy_ = refit_hierarchy(self.hierarchy_, rows)
+            return fc
         fc.model_ = self.model_.clone().fit(train, task)
-        fc.history_, fc.task_, fc.hierarchy_ = train, task, None
+        fc.history_, fc.task_ = train, task
         fc.intervals_ = getattr(self, "intervals_", None)
         return fc
 

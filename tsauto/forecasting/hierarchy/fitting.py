@@ -10,7 +10,7 @@ methods fall back to ``wls_struct``, with a note in the log.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,8 @@ from tsauto.core.table_io import read_table
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import Reconciler
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
+from tsauto.forecasting.panel import Panel
+from tsauto.forecasting.validation import validate_like
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +38,18 @@ class HierarchicalFit:
     known_future: tuple[str, ...]
 
 
+def hierarchy_spec(template: Any, df: pd.DataFrame) -> HierarchySpec:
+    """The hierarchy of ``df`` that ``template`` (a Forecaster with ``hierarchy=``) declares."""
+    ids = [template.ids] if isinstance(template.ids, str) else list(template.ids or ())
+    return HierarchySpec.from_table(df, ids=ids, hierarchy=template.hierarchy, time=template.time,
+                                    target=template.target)
+
+
 def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     """Aggregate ``data`` to every node, fit a forecaster (``template``'s settings) on all
     nodes, fit the reconciler on its validation residuals and the nodes' history."""
     df = read_table(data)
-    ids = [template.ids] if isinstance(template.ids, str) else list(template.ids or ())
-    spec = HierarchySpec.from_table(df, ids=ids, hierarchy=template.hierarchy, time=template.time,
-                                    target=template.target)
+    spec = hierarchy_spec(template, df)
     known = tuple(template.known_future or ())
     nodes = spec.aggregate(df, covariates=list(known)).drop(columns=spec.level_column)
     params = template.get_params()
@@ -60,11 +67,33 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     return HierarchicalFit(spec, base, reconciler, known)
 
 
+def refit_hierarchy(fit: HierarchicalFit, data) -> HierarchicalFit:
+    """``fit`` with its forecaster of all nodes refitted (same learners, parameters and
+    weights) on ``data`` aggregated to every node; the reconciler is kept as fitted."""
+    nodes = fit.spec.aggregate(read_table(data), covariates=list(fit.known_future))
+    nodes = nodes.drop(columns=fit.spec.level_column)
+    base = fit.base
+    panel = base._validate(nodes)
+    return replace(fit, base=base._refitted(nodes, panel, base._task(panel)))
+
+
+def node_panel(spec: HierarchySpec, panel: Panel) -> Panel:
+    """The series of ``panel`` (the bottom of ``spec``) summed to every node by
+    :meth:`HierarchySpec.aggregate`: one series per node, named in ``spec.node_column``,
+    target only (the actuals and histories a backtest scores every level on)."""
+    nodes = spec.aggregate(panel.to_frame(), covariates=[]).drop(columns=spec.level_column)
+    schema = replace(panel.schema, ids=(spec.node_column,), known_future=(), past=(), static=(),
+                     categories={})
+    out = validate_like(nodes, schema)
+    order = pd.Index(out.keys[spec.node_column]).get_indexer(spec.nodes[spec.node_column])
+    return out.take(order[order >= 0])  # in spec order: the total first, the bottom last
+
+
 def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=None) -> pd.DataFrame:
     """Coherent forecasts of the chosen level(s) (see :meth:`HierarchySpec.select`)."""
     spec = fit.spec
     fut = None if future is None else spec.aggregate(read_table(future), covariates=list(fit.known_future))
     hist = None if history is None else spec.aggregate(read_table(history), covariates=list(fit.known_future))
-    drop = lambda t: None if t is None else t.drop(columns=spec.level_column)  # noqa: E731
+    drop = lambda t: None if t is None else t.drop(columns=spec.level_column)
     base = fit.base.predict(future=drop(fut), history=drop(hist))
     return spec.select(reconcile_forecasts(base, spec, fit.reconciler), level)
