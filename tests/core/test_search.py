@@ -15,7 +15,7 @@ import pytest
 
 from tsauto.core.executor import Executor
 from tsauto.core.journal import ResumeRefused
-from tsauto.core.search import Search, SearchSettings
+from tsauto.core.search import Candidate, Search, SearchSettings
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent

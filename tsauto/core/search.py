@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 SpaceFn = Callable[[Any], dict[str, Any]]  # optuna trial → parameters
 
 
+MAX_REPEATS = 20  # proposals in a row that repeat a trial before the search stops
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A learner the search may try: its space, its defaults and its relative cost."""
@@ -165,6 +168,7 @@ class Search:
         s = self.settings
         trials: list[Trial] = list(previous)
         done = {t.learner for t in trials}
+        tried: dict[str, Trial | None] = {_key(t): t for t in trials}  # None: still running
         by_cost = sorted(self.candidates, key=lambda n: (self.candidates[n].cost, n))
         defaults = [n for n in by_cost if n not in done]
         ok = [t.score for t in trials if t.status == "ok"]
@@ -192,7 +196,14 @@ class Search:
                 size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
                 first = trials[-1].number + 1 if trials else 0
                 for i in range(size):
-                    inflight.append(self._propose(study, first + i, defaults))
+                    proposal = self._propose_new(study, first + i, defaults, tried)
+                    if proposal is None:
+                        break
+                    inflight.append(proposal)
+                    tried[_key(proposal[1])] = None
+                if not inflight:
+                    log.info("search space exhausted: every new proposal repeats a trial")
+                    break
                 deadline = time.monotonic() + self._span(left)
                 with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
                     batch = [r for _, r in inflight]
@@ -205,6 +216,7 @@ class Search:
                                state=None if record.status == "ok" else _FAIL())
                     inflight.pop(0)
                     trials.append(record)
+                    tried[_key(record)] = record
                     if record.status == "ok" and record.score < best - 1e-12:
                         best, since_best = record.score, 0
                     else:
@@ -265,6 +277,22 @@ class Search:
         params = dict(cand.defaults)
         params.update(cand.space(_Prefixed(otrial, name)))
         return otrial, Trial(number=number, learner=name, params=params)
+
+    def _propose_new(self, study, number: int, defaults: list[str], tried: dict[str, Trial | None]):
+        """The next trial whose learner and parameters were never tried: a repeat the sampler
+        proposes is told the earlier result (failed while that one runs) and not run again;
+        None after ``MAX_REPEATS`` repeats in a row (a small space is exhausted)."""
+        for _ in range(MAX_REPEATS):
+            otrial, record = self._propose(study, number, defaults)
+            key = _key(record)
+            if key not in tried:
+                return otrial, record
+            earlier = tried[key]
+            if earlier is not None and earlier.status == "ok":
+                study.tell(otrial, earlier.score)
+            else:
+                study.tell(otrial, None, state=_FAIL())
+        return None
 
     def _searchable(self) -> list[str]:
         return sorted(n for n, c in self.candidates.items() if c.space is not None)
@@ -327,6 +355,11 @@ def data_fingerprint(*objects: Any) -> str:
     import joblib
 
     return joblib.hash(objects)
+
+
+def _key(trial: Trial) -> str:
+    """What makes two trials the same: the learner and its parameters."""
+    return trial.learner + stable_repr(sorted(trial.params.items()))
 
 
 def _since_best(trials: list[Trial]) -> int:
