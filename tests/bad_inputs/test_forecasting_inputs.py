@@ -168,6 +168,12 @@ FIT_ERRORS = [
     ("no learners", None, {"learners": []}, ["learners=", "at least one"]),
     ("boolean time column", lambda d: d.assign(Month=True), {}, ["'Month'", "booleans"]),
     ("unknown fill rule", None, {"data": {"fill": "mean"}}, ["fill='mean'", "interpolate"]),
+    ("non_negative as text", None, {"data": {"non_negative": "yes"}}, ["non_negative='yes'", "'auto'"]),
+    ("zero validation folds", None, {"search": {"folds": 0}}, ["folds=0", "positive integer"]),
+    ("max_trials 0", None, {"search": {"max_trials": 0}}, ["max_trials=0", "positive integer"]),
+    ("n_jobs 0", None, {"compute": {"n_jobs": 0}}, ["n_jobs=0", "-1 for all cores"]),
+    ("unknown backend", None, {"compute": {"backend": "spark"}}, ["backend='spark'", "'loky'"]),
+    ("unreadable memory limit", None, {"compute": {"memory_limit": "lots"}}, ["memory_limit='lots'", "'4GiB'"]),
     ("unknown option", None, {"data": {"frequency": "MS"}}, ["'frequency'", "freq"]),
 ]
 

@@ -6,12 +6,22 @@ wherever a group is (``Forecaster(..., data={"fill": "zero"})``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal, Sequence, TypeVar
+from numbers import Integral
+from typing import Any, Literal, TypeVar
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.fallback import ShortSeries
 from tsauto.forecasting.validation import Aggregate, Fill
+
+BACKENDS = ("loky", "sequential", "dask")
+
+
+def _count(value: object, name: str, other: str) -> None:
+    """``value`` is None or a positive integer."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, Integral) or value < 1):
+        raise DataValidationError(f"{name}={value!r}: give a positive integer, {other}.")
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,14 @@ class DataOptions:
     short_series: ShortSeries = "auto"
     non_negative: bool | Literal["auto"] = "auto"
     discontinued: bool = True
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.non_negative, bool) or self.non_negative == "auto"):
+            raise DataValidationError(
+                f"non_negative={self.non_negative!r}: use True, False or 'auto'."
+            )
+        if not isinstance(self.discontinued, bool):
+            raise DataValidationError(f"discontinued={self.discontinued!r}: use True or False.")
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,14 @@ class SearchOptions:
     random_state: int = 0
     run_dir: str | None = None
 
+    def __post_init__(self) -> None:
+        _count(self.max_trials, "max_trials", "or None (no limit)")
+        _count(self.patience, "patience", "or None (no early stop)")
+        if self.folds != "auto":
+            _count(self.folds, "folds", "or 'auto'")
+        if not isinstance(self.ensemble, bool):
+            raise DataValidationError(f"ensemble={self.ensemble!r}: use True or False.")
+
 
 @dataclass(frozen=True)
 class ComputeOptions:
@@ -69,6 +95,20 @@ class ComputeOptions:
     backend: Literal["loky", "sequential", "dask"] = "loky"
     client: Any = None
     memory_limit: int | str | None = "auto"
+
+    def __post_init__(self) -> None:
+        from tsauto.core.executor import parse_memory
+
+        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, Integral) or self.n_jobs == 0:
+            raise DataValidationError(
+                f"n_jobs={self.n_jobs!r}: give the number of worker processes, or -1 for all cores."
+            )
+        if self.backend not in BACKENDS:
+            raise DataValidationError(f"backend={self.backend!r}: use one of {BACKENDS}.")
+        try:
+            parse_memory(self.memory_limit)
+        except (ValueError, TypeError) as err:
+            raise DataValidationError(str(err)) from None
 
 
 O = TypeVar("O", DataOptions, SearchOptions, ComputeOptions)
