@@ -72,6 +72,21 @@ def test_forecast_then_predict_and_leaderboard_from_the_saved_model(
     assert 1 <= len(board) <= 4 and {"learner", "params", "mase", "weight"} <= set(board.columns)
 
 
+def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Path, capsys) -> None:
+    model, page = tmp_path / "m.tsauto", tmp_path / "report.html"
+    fit = ["forecast", str(retail_csv), *RETAIL, "--learners", "naive,theta", "--quantiles", "0.1,0.9"]
+    assert main([*fit, "--out", str(tmp_path / "fc.csv"), "--save-model", str(model), "-q"]) == 0
+    args = ["report", str(model), "--backtest", str(retail_csv), "--folds", "2", "--mode", "refit"]
+    assert main([*args, "--out", str(page), "-q"]) == 0
+    assert f"wrote the report to {page}" in capsys.readouterr().out
+    html = page.read_text(encoding="utf-8")
+    for table in ("data-checks", "leaderboard", "backtest-errors"):
+        assert f'<table id="{table}">' in html
+    assert html.count("<svg") >= 3
+    assert main(["report", str(model), "--out", str(tmp_path / "report.csv"), "-q"]) == 2
+    assert "give a .html path" in capsys.readouterr().err
+
+
 def test_every_option_reaches_the_forecaster() -> None:
     args = build_parser().parse_args(
         [

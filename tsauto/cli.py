@@ -7,6 +7,7 @@
                          [--mode nested|refit] [--out FILE]
     tsauto predict --model MODEL [--history FILE] [--future FILE] [--level L] --out FILE
     tsauto leaderboard MODEL [--out FILE]
+    tsauto report MODEL --out report.html [--backtest FILE [--folds 3] [--mode nested|refit]]
     tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
     tsauto regress  FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
 
@@ -179,6 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("model", help="a model saved with --save-model (forecast, classify, regress)")
     lb.add_argument("--out", help="write the whole table (.csv/.parquet) instead of printing it")
     _quiet(lb)
+    rp = sub.add_parser("report", help="a saved forecaster's HTML report, one self-contained file")
+    rp.add_argument("model", help="a model saved by `tsauto forecast --save-model`")
+    rp.add_argument("--out", required=True, help="where to write the report (.html)")
+    rp.add_argument("--backtest", metavar="FILE", help="also backtest on this table: errors by fold and step")
+    rp.add_argument("--folds", type=int, default=3, help="number of backtest origins")
+    rp.add_argument("--mode", choices=("nested", "refit"), default="nested",
+                    help="the backtest's mode (see `tsauto backtest --help`)")
+    _quiet(rp)
     for name, what in (("classify", "classes"), ("regress", "values")):
         tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
         _tabular(tab)
@@ -468,6 +477,24 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    from tsauto.forecasting.forecaster import Forecaster
+
+    if not args.out.lower().endswith((".html", ".htm")):
+        raise UsageError(f"cannot write {args.out!r}: give a .html path")
+    model = _load(args.model)
+    if not isinstance(model, Forecaster):
+        raise UsageError(
+            f"{args.model!r} holds a {type(model).__name__}: `tsauto report` reports a saved Forecaster"
+        )
+    result = None
+    if args.backtest:
+        log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
+        result = model.backtest(args.backtest, folds=args.folds, mode=args.mode)
+    _out(f"wrote the report to {model.report(args.out, backtest=result)}")
+    return 0
+
+
 def _run_tabular(args: argparse.Namespace) -> int:
     from tsauto.tabular import Classifier, Regressor
 
@@ -503,6 +530,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "backtest": _run_backtest,
     "predict": _run_predict,
     "leaderboard": _run_leaderboard,
+    "report": _run_report,
     "classify": _run_tabular,
     "regress": _run_tabular,
 }
