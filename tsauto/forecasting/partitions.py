@@ -18,8 +18,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.executor import prepare_dask, quiet_large_graph
-from tsauto.core.resources import n_workers
+from tsauto.core.executor import Executor, quiet_large_graph
 from tsauto.core.table_io import read_table
 
 log = logging.getLogger(__name__)
@@ -50,20 +49,16 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     cols = columns_of(template.partition_by)
     parts = split(read_table(data), cols, "the table")
     compute = as_options(template.compute, ComputeOptions, "compute")
-    on_dask = compute.backend == "dask"
-    if on_dask:
-        workers = max(1, min(sum(compute.client.nthreads().values()), len(parts)))
-    else:
-        workers = n_workers(compute.n_jobs, len(parts))
+    executor = Executor(compute.n_jobs, compute.backend, compute.client)  # checks, prepares Dask
+    workers = min(executor.n_workers, len(parts))
     params = template.get_params()
     params.update(partition_by=None, compute=ComputeOptions(n_jobs=1, backend="sequential"))
     if template.time_budget is not None:  # partitions share the budget, `workers` at a time
         params["time_budget"] = template.time_budget * workers / len(parts) * 0.9
     log.info("fitting %d partitions on %d workers", len(parts), workers)
     child = type(template)(**params)
-    if on_dask:  # one task per partition; the children are sent, fitted and sent back
+    if compute.backend == "dask":  # one task per partition: children sent, fitted, sent back
         client = compute.client
-        prepare_dask(client)
         with quiet_large_graph():
             futures = [client.submit(_fit_child, child, part, pure=False) for part in parts.values()]
         children = client.gather(futures)
