@@ -40,7 +40,7 @@ th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-al
 th { background: #f3f3f3; }
 tr.alert td { background: #fde2e1; } tr.fixed td { background: #fff4d6; }
 tr.member td { background: #e6f0fa; }
-.plot { display: inline-block; margin: 6px 12px 6px 0; }
+.plot { display: inline-block; vertical-align: top; max-width: 540px; margin: 6px 12px 6px 0; }
 .plot p { margin: 2px 0; font-size: 13px; }
 .note { color: #555; font-size: 13px; }
 """
@@ -205,7 +205,8 @@ def _forecasts_section(fc: Forecaster, held_out: pd.DataFrame | None, from_backt
             _note("A partitioned model: report a partition for its plots (forecaster.partitions_[key].report)."),
         )
     panel = fc.history_
-    future = fc.predict()
+    hierarchical = getattr(fc, "hierarchy_", None) is not None
+    future = fc.predict(level="all") if hierarchical else fc.predict()  # every node of a hierarchy
     scores = series_scores(panel, held_out, fc.task_.season) if held_out is not None else None
     chosen = pick_series(scores, panel.n_series, sample)
     source = "the backtest" if from_backtest else "the validation folds"
