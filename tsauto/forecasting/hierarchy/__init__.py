@@ -42,15 +42,15 @@ from tsauto.forecasting.hierarchy.reconcile import (
 from tsauto.forecasting.hierarchy.spec import TOTAL, HierarchySpec
 
 __all__ = [
-    "HierarchySpec",
-    "Reconciler",
-    "reconcile",
-    "reconcile_forecasts",
-    "residual_matrix",
-    "quantile_columns",
-    "coherence_error",
-    "shrunk_covariance",
     "METHODS",
     "PROPORTIONS",
     "TOTAL",
+    "HierarchySpec",
+    "Reconciler",
+    "coherence_error",
+    "quantile_columns",
+    "reconcile",
+    "reconcile_forecasts",
+    "residual_matrix",
+    "shrunk_covariance",
 ]

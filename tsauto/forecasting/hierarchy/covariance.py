@@ -56,7 +56,7 @@ class ResidualCovariance:
     mean_square: np.ndarray
 
     @classmethod
-    def from_residuals(cls, residuals: np.ndarray) -> "ResidualCovariance":
+    def from_residuals(cls, residuals: np.ndarray) -> ResidualCovariance:
         r = _observed(residuals)
         valid = ~np.isnan(r)
         counts = np.maximum(valid.sum(axis=1), 1)
@@ -87,7 +87,7 @@ class ResidualCovariance:
         np.fill_diagonal(w, np.diag(self.cov) + ridge)
         return w
 
-    def noise(self) -> "ResidualNoise":
+    def noise(self) -> ResidualNoise:
         """The sampler of noise correlated as the shrunk correlation."""
         factor = self.x / np.sqrt(self.counts)[:, None]
         return ResidualNoise(factor, self.lam, np.sqrt(self.mean_square))

@@ -12,7 +12,7 @@ width is kept (nodes without base quantiles use their root mean square residual)
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -26,7 +26,8 @@ node and the paths are coherent.
 
 from __future__ import annotations
 
-from typing import Sequence, Union
+import itertools
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
@@ -39,7 +40,7 @@ MINT = ("ols", "wls_struct", "wls_var", "mint_shrink")
 PROPORTIONS = ("average_proportions", "proportion_averages", "forecast_proportions")
 NEEDS_RESIDUALS = ("wls_var", "mint_shrink")
 
-HierarchyLike = Union[HierarchySpec, np.ndarray, sparse.spmatrix]
+HierarchyLike = HierarchySpec | np.ndarray | sparse.spmatrix
 
 
 class Reconciler:
@@ -75,7 +76,7 @@ class Reconciler:
         hierarchy: HierarchyLike,
         residuals: np.ndarray | None = None,
         history: np.ndarray | None = None,
-    ) -> "Reconciler":
+    ) -> Reconciler:
         """Learn the map. ``hierarchy``: a :class:`HierarchySpec`, or a summing matrix ``S``
         with its bottom identity last (every method but ``middle_out`` and forecast
         proportions). ``residuals`` (``n_nodes x T``, NaN allowed): needed by ``wls_var`` and
@@ -279,7 +280,7 @@ def _chain(membership: np.ndarray) -> list[tuple]:
     """Per level below the top: its nodes, each node's parent code, the matrix summing the
     nodes into their parents, and each bottom series' position among the nodes."""
     chain = []
-    for upper, lower in zip(membership[:-1], membership[1:]):
+    for upper, lower in itertools.pairwise(membership):
         children, first = np.unique(lower, return_index=True)
         codes = np.unique(upper[first], return_inverse=True)[1]
         n = len(children)

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 TOTAL = "total"
 RULES = ("sum", "mean", "max", "min")
 
-Hierarchy = Union[Sequence[str], Sequence[Sequence[str]]]
-LevelSelector = Union[None, str, Sequence[str], Sequence[Union[str, Sequence[str]]]]
+Hierarchy = Sequence[str] | Sequence[Sequence[str]]
+LevelSelector = None | str | Sequence[str] | Sequence[str | Sequence[str]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +82,7 @@ class HierarchySpec:
         target: str,
         node_column: str = "node",
         level_column: str = "level",
-    ) -> "HierarchySpec":
+    ) -> HierarchySpec:
         """Read the hierarchy from a long table (one row per series and time); validates that
         every series lies under one node of each level and that nested levels are nested."""
         ids = (ids,) if isinstance(ids, str) else tuple(ids)
@@ -418,7 +418,7 @@ def _check_nesting(df, bottom, chains, combos) -> None:
     lie under one label of its parent column."""
     used = {c for _, cols in combos[:-1] for c in cols}
     for chain in chains:
-        for parent, child in zip(chain, chain[1:]):
+        for parent, child in itertools.pairwise(chain):
             if child not in used:
                 continue
             counts = bottom.groupby(child, sort=True)[parent].nunique()
