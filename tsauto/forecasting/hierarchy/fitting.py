@@ -5,6 +5,10 @@ configured as the user's, is fitted on all nodes at once (a global model sees ev
 its validation errors (the out-of-fold forecasts of the ensemble) give the residuals of the
 reconciliation. Without validation errors (a single learner fitted alone) the residual-based
 methods fall back to ``wls_struct``, with a note in the log.
+
+A backtest scores every node: :func:`node_panel` sums the bottom series to every node (the
+actuals and the MASE scales of each level), :func:`refit_hierarchy` refits the forecaster of
+all nodes at each cutoff of ``mode="refit"``.
 """
 
 from __future__ import annotations
