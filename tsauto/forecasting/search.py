@@ -116,6 +116,8 @@ def score(
 ) -> float:
     """The validation ``metric`` of ``forecast`` over the cells of ``res`` (all, or a mask)."""
     scale = res.scale_sq if metric == "rmsse" else res.scale
+    if not np.isfinite(scale).any():  # every series constant: scaled errors undefined, so
+        scale = np.ones_like(scale)  # learners are compared by their unscaled errors
     if cells is not None:
         window = np.unique(window[cells], return_inverse=True)[1]
         return overall_score(metric, res.actual[cells], forecast[cells], window, scale[cells])
