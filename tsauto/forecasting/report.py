@@ -173,6 +173,7 @@ def _backtest_section(result: BacktestResult) -> str:
     body = (
         _note(result.note)
         + table(result.summary, "backtest-summary")
+        + ("" if result.by_level is None else _note("By hierarchy level:") + table(result.by_level, "backtest-levels"))
         + _note("WAPE (sum of absolute errors / sum of absolute actuals) by fold and horizon step:")
         + table(shown, "backtest-errors")
         + f'<div class="plot">{chart}</div>'
@@ -217,11 +218,14 @@ def _forecasts_section(fc: Forecaster, held_out: pd.DataFrame | None, from_backt
            if scores is not None else "No held-out forecasts: a random sample of series.")
     )
     labels = series_labels(panel)
+    future_series = _positions(future, panel)
+    held_out_series = None if held_out is None else _positions(held_out, panel)
     plots = []
     for role, i in chosen:
         score = "" if scores is None or not np.isfinite(scores[i]) else f" (scaled error {scores[i]:.3g})"
         caption = f"{role}: {labels[i] or fc.target}{score}"
-        chart = series_chart(panel, i, _rows_of(future, panel, i), _rows_of(held_out, panel, i), fc.horizon)
+        past = None if held_out is None else held_out[held_out_series == i]
+        chart = series_chart(panel, i, future[future_series == i], past, fc.horizon)
         plots.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
     return _section("Forecasts", lead + "".join(plots))
 
@@ -255,12 +259,6 @@ def _positions(frame: pd.DataFrame, panel: Panel) -> np.ndarray:
     return merged["_position"].fillna(-1).to_numpy(dtype=np.int64)
 
 
-def _rows_of(frame: pd.DataFrame | None, panel: Panel, series: int) -> pd.DataFrame | None:
-    if frame is None:
-        return None
-    return frame[_positions(frame, panel) == series]
-
-
 def series_scores(panel: Panel, held_out: pd.DataFrame, season: int) -> np.ndarray:
     """Mean absolute held-out error of every series over its in-sample scale (nan: none)."""
     position = _positions(held_out, panel)
@@ -288,11 +286,10 @@ def pick_series(scores: np.ndarray | None, n_series: int, sample: int, seed: int
 
 def _numeric(times) -> np.ndarray:
     """Times as numbers on one axis: nanoseconds (UTC) for dates, else the steps."""
-    if isinstance(times, pd.Series):
-        times = times.to_numpy() if not isinstance(times.dtype, pd.DatetimeTZDtype) else pd.DatetimeIndex(times)
-    if isinstance(times, pd.DatetimeIndex) or np.issubdtype(np.asarray(times).dtype, np.datetime64):
-        return pd.DatetimeIndex(times).as_unit("ns").asi8.astype(float)
-    return np.asarray(times, dtype=float)
+    index = pd.Index(times)
+    if isinstance(index, pd.DatetimeIndex):
+        return index.as_unit("ns").asi8.astype(float)
+    return index.to_numpy(dtype=float)
 
 
 def _band_columns(frame: pd.DataFrame) -> tuple[str, str] | None:
@@ -322,7 +319,7 @@ def _forecast_parts(frame: pd.DataFrame, time: str, color: str, label: str, dash
 
 
 def series_chart(
-    panel: Panel, series: int, future: pd.DataFrame | None, held_out: pd.DataFrame | None, horizon: int
+    panel: Panel, series: int, future: pd.DataFrame, held_out: pd.DataFrame | None, horizon: int
 ) -> str:
     """The SVG chart of one series: its recent history, its held-out forecasts (one segment
     per fold) and its forecast, each with its interval."""
@@ -340,10 +337,10 @@ def series_chart(
             band = band if band is None else replace(band, label="")
             lines.append(line)
             bands += [band] if band is not None else []
-    if future is not None and len(future):
+    if len(future):
         line, band = _forecast_parts(future, time, COLORS["forecast"], "forecast", False)
         lines.append(line)
         bands += [band] if band is not None else []
     x_text = output_times(panel.times[[start + first, end - 1]], panel.schema)
-    last = future[time].iloc[-1] if future is not None and len(future) else x_text[-1]
+    last = future[time].iloc[-1] if len(future) else x_text[-1]
     return line_chart(lines, bands, (_cell(x_text[0]), _cell(last)), width=SERIES_WIDTH)

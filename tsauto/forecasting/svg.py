@@ -61,13 +61,14 @@ class _Scale:
 
 
 def _span(values: np.ndarray) -> tuple[float, float]:
-    """Finite min and max of ``values``, widened when equal or absent."""
+    """Finite min and max of ``values``, widened a little (not below zero when none is
+    negative), or when equal or absent."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return 0.0, 1.0
     lo, hi = float(finite.min()), float(finite.max())
     pad = (hi - lo) * 0.04 or abs(lo) * 0.1 or 1.0
-    return lo - pad, hi + pad
+    return (lo - pad if lo < 0 else max(0.0, lo - pad)), hi + pad
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> str:
