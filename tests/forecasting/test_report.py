@@ -107,6 +107,19 @@ def test_report_shows_lightgbm_importance(aus_retail: pd.DataFrame, tmp_path: Pa
     assert "No held-out forecasts" in html  # one learner, not validated: a sample of series
 
 
+@pytest.mark.parametrize("time", ["Month", "step"])
+def test_report_of_one_series_dated_or_in_integer_steps(retail: pd.DataFrame, time: str, tmp_path: Path) -> None:
+    one = retail[retail["Industry"] == retail["Industry"].iloc[0]][["Month", "Turnover"]]
+    one = one.assign(step=np.arange(len(one))) if time == "step" else one
+    fc = Forecaster(
+        target="Turnover", time=time, horizon=6, learners=["naive", "theta"], quantiles=[0.1, 0.9],
+        compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(one.drop(columns="Month") if time == "step" else one)
+    page = Page(fc.report(tmp_path / "one.html").read_text(encoding="utf-8"))
+    text = " ".join(page.text)
+    assert page.plots == 1 and "best: Turnover" in text and "worst:" not in text
+
+
 def test_pick_series_takes_best_worst_then_a_sample() -> None:
     chosen = pick_series(np.array([0.5, np.nan, 0.2, 0.9, 0.4]), 5, sample=2)
     assert chosen[:2] == [("best", 2), ("worst", 3)]
