@@ -6,6 +6,7 @@ recorded as failed while the search goes on."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import replace
 from types import SimpleNamespace
@@ -56,6 +57,7 @@ def ran_on_workers(stream, prefix: str, client) -> set[str]:
     return workers
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings")
 def test_workers_reuse_freed_memory(client) -> None:
     """Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (each array over 128 KiB a fresh
     mmap, paid in page faults); a tsauto fit's workers reuse freed memory instead."""
