@@ -324,17 +324,24 @@ def test_backtest_fold_with_one_observation_before_its_cutoff(retail) -> None:
     assert forecaster().backtest(recent, folds=3).forecasts["fold"].nunique() == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nested backtest: a fold whose cutoff is a missing (imputed) step refits on the rows "
-    "before it, forecasts from the last observed step and misses the test cells: the series "
-    "leaves the fold silently, or with no series left numpy raises (forecasting/backtest.py)",
-)
-def test_backtest_cutoff_on_a_missing_step(retail) -> None:
+def test_backtest_cutoff_on_a_missing_step(retail, caplog) -> None:
+    # documented handling: a series without an observation at the cutoff is forecast from its
+    # last one (nothing after the cutoff is used), so its last step lies beyond the horizon and
+    # is not scored; the log says so
     gap = retail.drop(index=[104, 212])  # two series miss the month of the last cutoff
-    result = forecaster().backtest(gap, folds=1)
-    assert result.forecasts.groupby("Industry").size().eq(3).all()
+    with caplog.at_level("WARNING", logger="tsauto.forecasting.backtest"):
+        result = forecaster().backtest(gap, folds=1)
+    sizes = result.forecasts.groupby("Industry").size()
     assert result.forecasts["Industry"].nunique() == 3
+    assert sorted(sizes) == [2, 2, 3]
+    assert "2 cell(s) of 2 series not scored" in caplog.text
+
+
+def test_backtest_with_no_cell_to_score(retail) -> None:
+    last = retail.groupby("Industry")["Month"].transform("max")
+    gap = retail[retail["Month"] != last - pd.DateOffset(months=1)]  # every cutoff step missing
+    with pytest.raises(DataValidationError, match="scored no cell"):
+        forecaster(horizon=1).backtest(gap, folds=1)
 
 
 def test_backtest_with_as_many_folds_as_the_data_hold(retail) -> None:

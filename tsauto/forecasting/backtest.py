@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.forecasting.calendar_time import as_unit, parse_time
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
@@ -159,6 +159,11 @@ def backtest_forecaster(
             "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
             fold.index, output_times(train.last_times[:1], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
         )
+    if not any(p["actual"].size for p in parts):
+        raise DataValidationError(
+            "the backtest scored no cell: at every cutoff the series have no observation at the "
+            "cutoff or none after it; use other folds= or step=, or fill the missing steps."
+        )
     return _concat(parts, fit_time, predict_time), models
 
 
@@ -185,6 +190,13 @@ def _matched_cells(
     for q in levels:
         bands[q][valid] = matched[f"q{q:g}"].to_numpy(dtype=float)
     keep = valid & np.isfinite(forecast)
+    lost = valid & ~keep
+    if lost.any():
+        log.warning(
+            "backtest fold %d: %d cell(s) of %d series not scored: those series have no "
+            "observation at the cutoff, so the forecast from their last one ends before them",
+            fold.index, int(lost.sum()), int(lost.any(axis=1).sum()),
+        )
     reason = _fallback_reasons(fitted, panel.keys.iloc[present].reset_index(drop=True))
     train = panel.head(fold.train_lengths)
     return _cells(panel, train, fold, test_rows, keep, season, forecast, bands, reason)
