@@ -1,41 +1,192 @@
-"""Conformal prediction intervals from cross-validation residuals.
+"""Quantile forecasts of the fitted model, calibrated on its rolling-origin validation.
 
-For learners without native quantiles: the out-of-fold errors of every series are divided by the
-series' scale (:func:`tsauto.forecasting.metrics.normalising_scale`, as in MASE), pooled across
-series and folds per horizon step, and their empirical quantiles are added back to a forecast
-in the scale of its own series.
+:func:`calibrate` chooses, per fit, one of three ways to make them:
+
+- ``native``: the members' own quantiles (each learner's distribution; in an ensemble their
+  weighted average, :func:`blend`), as they are;
+- ``calibrated``: the same, moved per level and horizon step by the quantile of the scaled
+  out-of-fold errors left around them (conformalised quantile regression);
+- ``conformal``: the point forecast plus the quantiles of its own scaled out-of-fold errors
+  (in an ensemble, of the blend's errors).
+
+Errors are divided by their series' scale (:func:`~tsauto.forecasting.metrics.normalising_scale`,
+as in MASE) and pooled across series and folds. With at least ``MIN_PER_STEP`` of them at every
+horizon step, each step gets its own quantiles; with fewer (one to a handful of series: two
+errors per step), the errors of all steps are pooled after dividing each by a spread growing
+like ``step ** b``, ``b`` in [0, 1] fitted to their mean absolute size per step, so that a band
+rests on every error rather than on two.
+
+The chosen method has the lowest scaled pinball loss on held-out folds (each fold scored by
+offsets fitted on the others); native quantiles are kept unless another method lowers that loss
+by more than ``MARGIN``. With one fold nothing can be held out: native where every member has
+them, else conformal. Every output goes through :func:`tidy_quantiles`: levels never cross and
+the point forecast lies between them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
+from tsauto.forecasting.backtest import FoldResults
+from tsauto.forecasting.learners.base import Forecast
+from tsauto.forecasting.metrics import pinball_terms
+
+log = logging.getLogger(__name__)
+
+Method = Literal["native", "calibrated", "conformal"]
+MIN_PER_STEP = 100  # errors per horizon step for quantiles of that step alone
+MARGIN = 0.02  # relative pinball gain another method needs to replace native quantiles
 
 
 @dataclass
-class ConformalIntervals:
-    """Quantiles of scaled out-of-fold errors per horizon step."""
+class Intervals:
+    """How the model's quantiles are made: ``method`` and the scaled ``offsets`` added to its
+    base (the point forecast for conformal, the native quantiles otherwise), per level and
+    horizon step; ``losses``: the held-out scaled pinball loss of every method compared."""
 
     quantiles: tuple[float, ...]
-    offsets_: np.ndarray | None = None  # (len(quantiles), horizon)
+    method: Method
+    offsets: np.ndarray  # (len(quantiles), horizon)
+    losses: dict[str, float] = field(default_factory=dict)
 
-    def fit(self, errors: np.ndarray, steps: np.ndarray, horizon: int) -> "ConformalIntervals":
-        """``errors`` = (actual - forecast) / scale of each scored cell; ``steps`` 1-based."""
-        out = np.zeros((len(self.quantiles), horizon))
-        for h in range(1, horizon + 1):
-            e = errors[(steps == h) & np.isfinite(errors)]
-            if e.size == 0:
-                e = errors[np.isfinite(errors)]
-            if e.size:
-                out[:, h - 1] = np.quantile(e, self.quantiles)
-        self.offsets_ = out
-        return self
-
-    def apply(self, mean: np.ndarray, scale: np.ndarray) -> dict[float, np.ndarray]:
-        """Quantile forecasts around ``mean`` (n_series, H) for series of the given scales."""
-        return {
-            q: mean + self.offsets_[i][None, :] * scale[:, None]
+    def apply(
+        self, mean: np.ndarray, native: dict[float, np.ndarray], scale: np.ndarray
+    ) -> dict[float, np.ndarray]:
+        """Quantile forecasts (n_series, H) from the point forecast ``mean``, the model's
+        ``native`` quantiles and the scale of every series."""
+        return tidy_quantiles(mean, {
+            q: _base(self.method, mean, native, q) + self.offsets[i][None, :] * scale[:, None]
             for i, q in enumerate(self.quantiles)
-        }
+        })
+
+
+def tidy_quantiles(mean: np.ndarray, quantiles: dict[float, np.ndarray]) -> dict[float, np.ndarray]:
+    """The quantiles sorted across levels (so they never cross), those below ½ capped at the
+    point forecast ``mean`` and those above floored at it (so it lies between them)."""
+    if not quantiles:
+        return {}
+    levels = sorted(quantiles)
+    stacked = np.sort(np.stack([quantiles[q] for q in levels]), axis=0)
+    return {
+        q: np.minimum(v, mean) if q < 0.5 else np.maximum(v, mean) if q > 0.5 else v
+        for q, v in zip(levels, stacked)
+    }
+
+
+def blend(members: Sequence[tuple[float, Forecast]]) -> Forecast:
+    """Weighted mean of the members' forecasts and of their tidied quantiles (the levels all of
+    them have): weighted quantile averaging, whose band holds the weighted mean."""
+    mean = sum(w * f.mean for w, f in members)
+    shared = set.intersection(*(set(f.quantiles) for _, f in members))
+    tidy = [(w, tidy_quantiles(f.mean, {q: f.quantiles[q] for q in shared})) for w, f in members]
+    return Forecast(mean, {q: sum(w * t[q] for w, t in tidy) for q in sorted(shared)})
+
+
+def calibrate(
+    levels: Sequence[float], members: Sequence[tuple[float, FoldResults]], horizon: int
+) -> Intervals:
+    """The :class:`Intervals` of a model whose weighted ``members`` forecast the same
+    out-of-fold cells (see the module docstring for the choice)."""
+    levels = tuple(levels)
+    first = members[0][1]
+    oof = blend([(w, Forecast(r.forecast, r.quantiles)) for w, r in members])
+    ok = np.isfinite(first.scale) & (first.scale > 0) & np.isfinite(oof.mean)
+    native = set(levels) <= set(oof.quantiles) and all(np.isfinite(oof.quantiles[q][ok]).all() for q in levels)
+    cells = _Cells(
+        first.actual[ok], oof.mean[ok], {q: oof.quantiles[q][ok] for q in levels} if native else {},
+        first.scale[ok], first.step[ok], first.fold[ok],
+    )
+    methods: list[Method] = ["native", "calibrated", "conformal"] if native else ["conformal"]
+    folds = np.unique(cells.fold)
+    losses: dict[str, float] = {}
+    if folds.size > 1:
+        losses = {m: cells.held_out_loss(m, levels, horizon) for m in methods}
+        method = min(losses, key=losses.__getitem__)
+        if native and losses[method] > (1 - MARGIN) * losses["native"]:
+            method = "native"
+    else:
+        method = methods[0]
+    offsets = cells.offsets(method, levels, horizon, np.ones(cells.step.size, dtype=bool))
+    log.info(
+        "quantiles: %s (held-out scaled pinball %s; %d errors over %d fold(s))", method,
+        ", ".join(f"{m} {v:.4f}" for m, v in losses.items()) or "not compared", cells.step.size, folds.size,
+    )
+    return Intervals(levels, method, offsets, losses)
+
+
+@dataclass
+class _Cells:
+    """The scored out-of-fold cells of a model: flat arrays of the cells with a scale."""
+
+    actual: np.ndarray
+    mean: np.ndarray
+    native: dict[float, np.ndarray]
+    scale: np.ndarray
+    step: np.ndarray  # 1-based
+    fold: np.ndarray
+
+    def offsets(self, method: Method, levels: tuple[float, ...], horizon: int, rows: np.ndarray) -> np.ndarray:
+        """Scaled offsets (levels, horizon) of ``method`` fitted on the cells ``rows``."""
+        if method == "native":
+            return np.zeros((len(levels), horizon))
+        scale = self.scale[rows]
+        return np.concatenate([
+            step_quantiles((self.actual[rows] - _base(method, self.mean, self.native, q)[rows]) / scale,
+                           self.step[rows], horizon, (q,))
+            for q in levels
+        ])
+
+    def held_out_loss(self, method: Method, levels: tuple[float, ...], horizon: int) -> float:
+        """Mean scaled pinball loss of ``method`` over every fold, fitted on the other folds."""
+        total = 0.0
+        for f in np.unique(self.fold):
+            test = self.fold == f
+            offsets = self.offsets(method, levels, horizon, ~test)
+            scale, step = self.scale[test], self.step[test] - 1
+            mean = self.mean[test]
+            native = {q: v[test] for q, v in self.native.items()}
+            predicted = tidy_quantiles(mean, {
+                q: _base(method, mean, native, q) + offsets[i, step] * scale for i, q in enumerate(levels)
+            })
+            total += sum(
+                pinball_terms(self.actual[test] / scale, predicted[q] / scale, q).sum() for q in levels
+            )
+        return total / (self.step.size * len(levels))
+
+
+def _base(method: Method, mean: np.ndarray, native: dict[float, np.ndarray], q: float) -> np.ndarray:
+    return mean if method == "conformal" else native[q]
+
+
+def step_quantiles(errors: np.ndarray, steps: np.ndarray, horizon: int, levels: Sequence[float]) -> np.ndarray:
+    """Quantiles (levels, horizon) of scaled ``errors`` at every 1-based horizon step: per step
+    with ``MIN_PER_STEP`` errors at each, else pooled over steps by a spread ``step ** b``."""
+    keep = np.isfinite(errors)
+    errors, steps = errors[keep], steps[keep]
+    if errors.size == 0:
+        return np.zeros((len(levels), horizon))
+    counts = np.bincount(steps, minlength=horizon + 1)[1 : horizon + 1]
+    if counts.min() >= MIN_PER_STEP:
+        return np.stack([np.quantile(errors[steps == h], levels) for h in range(1, horizon + 1)], axis=1)
+    spread = np.arange(1, horizon + 1) ** _growth(errors, steps, counts)
+    return np.quantile(errors / spread[steps - 1], levels)[:, None] * spread[None, :]
+
+
+def _growth(errors: np.ndarray, steps: np.ndarray, counts: np.ndarray) -> float:
+    """Exponent ``b`` in [0, 1] of the mean absolute error per step ~ ``step ** b``, fitted by
+    least squares on logs weighted by the errors per step (0 with fewer than two steps)."""
+    size = np.bincount(steps, weights=np.abs(errors), minlength=counts.size + 1)[1:]
+    use = (counts > 0) & (size > 0)
+    if use.sum() < 2:
+        return 0.0
+    x = np.log(np.flatnonzero(use) + 1.0)
+    y = np.log(size[use] / counts[use])
+    w = counts[use].astype(float)
+    xm, ym = np.average(x, weights=w), np.average(y, weights=w)
+    slope = np.sum(w * (x - xm) * (y - ym)) / np.sum(w * (x - xm) ** 2)
+    return float(np.clip(slope, 0.0, 1.0))

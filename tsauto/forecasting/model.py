@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tsauto.forecasting.learners.base import Forecast, Task
+from tsauto.forecasting.intervals import blend
+from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.fallback import Routed, WithFallback
 from tsauto.forecasting.panel import Panel
 
@@ -31,25 +32,22 @@ class EnsembleModel:
     def min_length_(self) -> int:
         return min(m.min_length_ for _, m in self.members)
 
-    def clone(self) -> "EnsembleModel":
+    def clone(self) -> EnsembleModel:
         """The same members and weights, unfitted."""
         return EnsembleModel([(w, m.clone()) for w, m in self.members])
 
-    def fit(self, panel: Panel, task: Task) -> "EnsembleModel":
+    def fit(self, panel: Panel, task: Task) -> EnsembleModel:
         for _, member in self.members:
             member.fit(panel, task)
         return self
 
     def predict(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
+        """The weighted mean of the members' forecasts and their weighted quantiles
+        (:func:`~tsauto.forecasting.intervals.blend`: never crossing, around the mean)."""
         routed = [(w, m.predict(history, future)) for w, m in self.members]
-        if len(routed) == 1:
-            return routed[0][1]
-        mean = sum(w * r.forecast.mean for w, r in routed)
-        shared = set.intersection(*(set(r.forecast.quantiles) for _, r in routed))
-        quantiles = {q: sum(w * r.forecast.quantiles[q] for w, r in routed) for q in shared}
         dropped = np.any([r.dropped for _, r in routed], axis=0)
         reason = next((r.reason for _, r in routed if (r.reason != "").any()), routed[0][1].reason)
-        return Routed(Forecast(mean, sort_quantiles(quantiles)), reason, dropped)
+        return Routed(blend([(w, r.forecast) for w, r in routed]), reason, dropped)
 
     def describe(self) -> str:
         """The learner's name, or ``weight×learner`` of every member."""
@@ -57,11 +55,3 @@ class EnsembleModel:
             return self.members[0][1].learner.name
         return " + ".join(f"{w:.2f}×{m.learner.name}" for w, m in self.members)
 
-
-def sort_quantiles(quantiles: dict[float, np.ndarray]) -> dict[float, np.ndarray]:
-    """The same quantile forecasts, sorted across levels so that they never cross."""
-    if len(quantiles) < 2:
-        return quantiles
-    levels = sorted(quantiles)
-    stacked = np.sort(np.stack([quantiles[q] for q in levels]), axis=0)
-    return {q: stacked[i] for i, q in enumerate(levels)}

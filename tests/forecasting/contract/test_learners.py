@@ -17,6 +17,7 @@ import pytest
 from forecast_doubles import FrozenAtFit, StaleLevel, ZeroForecast
 
 from tsauto.forecasting import registry
+from tsauto.forecasting.intervals import blend
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback
@@ -85,6 +86,9 @@ def test_quantiles_are_ordered(fitted, panels) -> None:
     lo, hi = out.quantiles[0.1], out.quantiles[0.9]
     assert np.isfinite(lo).all() and np.isfinite(hi).all()
     assert (lo <= hi + 1e-9).all(), name
+    # as the model passes them on (tcn's own band may miss its mean): around the forecast
+    band = blend([(1.0, out)]).quantiles
+    assert ((band[0.1] <= out.mean) & (out.mean <= band[0.9])).all(), f"{name}: forecast outside its band"
 
 
 def test_deterministic_with_a_seed(fitted, panels) -> None:

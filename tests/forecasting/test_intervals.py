@@ -1,0 +1,98 @@
+"""Quantile forecasts: never crossing, around the point forecast, native where they validate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+
+from tsauto import Forecaster
+from tsauto.forecasting import registry
+from tsauto.forecasting.backtest import FoldResults
+from tsauto.forecasting.intervals import (
+    blend,
+    calibrate,
+    step_quantiles,
+    tidy_quantiles,
+)
+from tsauto.forecasting.learners.base import Forecast
+
+KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6, "quantiles": [0.1, 0.9]}
+
+
+@pytest.fixture(scope="module")
+def tasmania(aus_retail: pd.DataFrame) -> pd.DataFrame:
+    """Three Tasmanian retail series, the last 15 years."""
+    df = aus_retail[(aus_retail["State"] == "Tasmania") & (aus_retail["Month"] >= "2004-01-01")]
+    return df[df["Industry"].isin(df["Industry"].unique()[:3])].drop(columns="Series ID")
+
+
+def oof(actual, forecast, quantiles, step, fold) -> FoldResults:
+    """Out-of-fold results of one series (scale 1) with the given cells."""
+    n = actual.size
+    zeros = np.zeros(n)
+    return FoldResults(
+        series=np.zeros(n, dtype=int), fold=fold, step=step, cutoff=zeros, time=zeros, actual=actual,
+        forecast=forecast, baseline=forecast, quantiles=quantiles, scale=np.ones(n), scale_sq=np.ones(n),
+        train_length=np.full(n, 100), fallback=np.full(n, "", dtype=object), fit_time=0.0, predict_time=0.0,
+    )
+
+
+def test_tidy_quantiles_never_cross_and_hold_the_forecast() -> None:
+    mean = np.array([[10.0, 10.0, 10.0]])
+    crossed = {0.1: np.array([[12.0, 9.0, 11.0]]), 0.5: np.array([[11.0, 10.0, 9.0]]), 0.9: np.array([[8.0, 13.0, 15.0]])}
+    out = tidy_quantiles(mean, crossed)
+    assert (out[0.1] <= out[0.5]).all() and (out[0.5] <= out[0.9]).all()
+    assert (out[0.1] <= mean).all() and (mean <= out[0.9]).all()
+
+
+def test_ensemble_quantiles_are_weighted_member_quantiles_around_the_weighted_mean() -> None:
+    a = Forecast(np.array([[10.0]]), {0.1: np.array([[8.0]]), 0.9: np.array([[12.0]])})
+    off = Forecast(np.array([[20.0]]), {0.1: np.array([[22.0]]), 0.9: np.array([[25.0]])})  # band misses its mean
+    out = blend([(0.5, a), (0.5, off)])
+    assert out.mean[0, 0] == 15.0
+    np.testing.assert_allclose([out.quantiles[0.1][0, 0], out.quantiles[0.9][0, 0]], [14.0, 18.5])
+
+
+def test_few_errors_per_step_are_pooled_into_a_band_widening_with_the_step() -> None:
+    rng = np.random.default_rng(0)
+    steps = np.tile(np.arange(1, 13), 2)  # one series, two folds: two errors per step
+    errors = rng.normal(size=steps.size) * np.sqrt(steps)
+    lo, hi = step_quantiles(errors, steps, 12, (0.1, 0.9))
+    assert (lo < 0).all() and (hi > 0).all()
+    assert (np.diff(hi - lo) >= 0).all() and (hi - lo)[-1] > 1.5 * (hi - lo)[0]
+
+
+@pytest.mark.parametrize("width, kept", [(1.0, True), (0.1, False)])
+def test_native_quantiles_are_kept_unless_validation_finds_them_off(width: float, kept: bool) -> None:
+    rng = np.random.default_rng(1)
+    step, fold = np.tile(np.arange(1, 7), 60), np.repeat(np.arange(3), 120)
+    mean = rng.normal(size=step.size) * 5
+    actual = mean + rng.normal(size=step.size)
+    bands = {q: mean + norm.ppf(q) * width for q in (0.1, 0.9)}
+    intervals = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, bands, step, fold))], 6)
+    assert (intervals.method == "native") is kept, intervals.losses
+    out = intervals.apply(mean[None, :6], {q: v[None, :6] for q, v in bands.items()}, np.ones(1))
+    inside = (actual[:6] >= out[0.1][0]) & (actual[:6] <= out[0.9][0])
+    assert out[0.1].shape == (1, 6) and inside.mean() > 0
+
+
+@pytest.mark.parametrize("n_series", [1, 3])
+def test_a_handful_of_series_get_a_real_interval_around_the_forecast(tasmania: pd.DataFrame, n_series: int) -> None:
+    df = tasmania[tasmania["Industry"].isin(tasmania["Industry"].unique()[:n_series])]
+    fc = Forecaster(**KW, learners=["theta", "naive"]).fit(df)
+    out = fc.predict()
+    assert fc.intervals_ is not None
+    assert ((out["q0.1"] < out["forecast"]) & (out["forecast"] < out["q0.9"])).all(), fc.intervals_.method
+    width = (out["q0.9"] - out["q0.1"]) / out["forecast"]
+    assert (width > 0.01).all() and (width < 1).all()
+
+
+def test_native_quantiles_reach_the_output(tasmania: pd.DataFrame) -> None:
+    fc = Forecaster(**KW, learners=["ets"]).fit(tasmania)
+    assert fc.intervals_ is None  # one learner with its own quantiles: nothing to calibrate
+    native = registry.create("ets").fit(fc.history_, fc.task_).predict(fc.history_)
+    out = fc.predict()
+    for q in (0.1, 0.9):
+        np.testing.assert_allclose(out[f"q{q:g}"].to_numpy(), native.quantiles[q].ravel(), rtol=1e-6)
