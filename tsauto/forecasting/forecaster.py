@@ -34,8 +34,9 @@ from tsauto.forecasting.backtest import (
     results_frame,
 )
 from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
+from tsauto.forecasting.explain import Explanation, explain
 from tsauto.forecasting.guards import Guards
-from tsauto.forecasting.intervals import calibrate
+from tsauto.forecasting.intervals import ConformalIntervals
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
 from tsauto.forecasting.metrics import normalising_scale
@@ -105,10 +106,8 @@ class Forecaster:
         ensembled. Or a list of registry names / :class:`~tsauto.forecasting.learners.base.Learner`
         instances (``["lightgbm"]`` fits LightGBM alone).
     quantiles:
-        Quantile levels to forecast (e.g. ``[0.1, 0.9]``): the learners' own (weighted in
-        an ensemble), calibrated on the validation errors, or conformal from those errors,
-        whichever validates best (:mod:`tsauto.forecasting.intervals`; ``intervals_``); they
-        never cross and hold the point forecast between them.
+        Quantile levels to forecast (e.g. ``[0.1, 0.9]``): native where every learner has
+        them, else conformal from the validation residuals.
     metric:
         Validation metric that ranks and blends learners (``"mase"``, ``"smape"``, ``"wape"``,
         ``"rmsse"``, ``"mae"``, ``"rmse"``).
@@ -267,9 +266,9 @@ class Forecaster:
             self.plan_ = replace(plan, notes=(*plan.notes, "no member refit in time: seasonal naive"))
         self.leaderboard_ = board
         if task.quantiles:
-            by_number = {t.number: t for t in result.trials}
-            members = [(w, by_number[n].oof.result) for n, w in result.weights.items()]
-            self.intervals_ = calibrate(task.quantiles, members or [(1.0, best.oof.result)], task.horizon)
+            oof = best.oof.result
+            errors = (oof.actual - result.oof) / np.where(oof.scale > 0, oof.scale, np.nan)
+            self.intervals_ = ConformalIntervals(task.quantiles).fit(errors, oof.step, task.horizon)
         for t in self.trials_:
             t.oof = None  # the fitted forecaster keeps no out-of-fold arrays
 
@@ -332,7 +331,7 @@ class Forecaster:
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
         if self.intervals_ is not None:
-            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, normalising_scale(panel, self.task_.season))
+            quantiles = self.intervals_.apply(fc.mean, normalising_scale(panel, self.task_.season))
             fallback = np.char.startswith(routed.reason.astype(str), FALLBACK)
             for q, v in fc.quantiles.items():
                 quantiles[q][fallback] = v[fallback]
@@ -472,6 +471,30 @@ class Forecaster:
             for key, child in self.partitions_.items()
         ]
         return pd.concat(parts, ignore_index=True)
+
+    def explain(
+        self,
+        series: object = None,
+        steps: int | Sequence[int] | None = None,
+        future: pd.DataFrame | str | Path | None = None,
+        history: pd.DataFrame | str | Path | None = None,
+    ) -> Explanation:
+        """Why the model forecasts what it does: ensemble ``weights``, LightGBM ``importance`` by
+        raw column (target lags and windows, calendar, holidays, each covariate, series id), the
+        statistical ``models`` fitted per series and, with ``series`` (an id value, a tuple of
+        id values, or a list of these) or horizon ``steps`` (1-based), LightGBM's per-forecast
+        ``contributions`` (SHAP values by raw column) to the forecast of ``history`` (default the
+        training data; ``future``: known-future covariates, as for :meth:`predict`). See
+        :mod:`tsauto.forecasting.explain` for the columns and the units."""
+        self._check_fitted()
+        if self.partition_by:
+            raise DataValidationError(
+                "with partition_by each partition has its own model: explain one of "
+                "partitions_.values()."
+            )
+        panel = self.history_ if history is None else validate_like(history, self.history_.schema)
+        fut = {} if series is None and steps is None else future_covariates(future, panel, self.task_.horizon)
+        return explain(self.model_.members, panel, fut, series, steps)
 
     def report(self, path: str | Path, backtest: BacktestResult | None = None) -> Path:
         """Write a self-contained HTML report to ``path`` (opens offline): data checks,

@@ -3,8 +3,9 @@
 Sections: an overview, the data checks, the leaderboard with the ensemble weights, the plan's
 notes, the backtest's errors by fold and horizon step (when a backtest result is given), the
 forecasts with their intervals against the history of the best, the worst and a sample of
-series, and the feature importance of the members that report one (LightGBM). Inline CSS and
-inline SVG charts (:mod:`.svg`): no script, no network, it opens offline.
+series, and the feature importance of the members that report one (LightGBM: per feature, and
+per raw column as :mod:`.explain` groups it). Inline CSS and inline SVG charts (:mod:`.svg`): no
+script, no network, it opens offline.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from tsauto.core.files import atomic_path
 from tsauto.forecasting.data_checks import series_labels
+from tsauto.forecasting.explain import explain
 from tsauto.forecasting.metrics import normalising_scale
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
@@ -232,8 +234,9 @@ def _forecasts_section(fc: Forecaster, held_out: pd.DataFrame | None, from_backt
 
 def _importance_section(fc: Forecaster) -> str:
     members = getattr(fc.model_, "members", [])
+    families = explain(members, fc.history_, {}).importance if members else None
     charts = []
-    for weight, member in members:
+    for i, (weight, member) in enumerate(members):
         learner = member.learner
         if not hasattr(learner, "feature_importance") or not hasattr(learner, "boosters_"):
             continue
@@ -242,6 +245,11 @@ def _importance_section(fc: Forecaster) -> str:
         caption = f"{learner.name} (weight {weight:.2f}): share of the total gain, top {len(share)} features"
         chart = bar_chart(list(share.index), share.tolist())
         charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
+        by_column = families[families["member"] == i]
+        if len(by_column):
+            chart = bar_chart(by_column["family"].tolist(), by_column["share"].tolist())
+            caption = f"{learner.name}: share of the total gain by the column the features come from"
+            charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
     body = "".join(charts) or _note("No member of the model reports feature importance (LightGBM does).")
     return _section("Feature importance", body)
 

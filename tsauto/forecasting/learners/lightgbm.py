@@ -176,30 +176,50 @@ class LightGBMLearner(Learner):
     # ------------------------------------------------------------------ predict
 
     def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
-        horizon = self.task_.horizon
         transforms = make_transforms(self.transform_names_)
         yt = forward(transforms, history.y, history.indptr)
+        return Forecast(backward(transforms, self._steps(history, yt, future)))
+
+    def feature_rows(
+        self, history: Panel, future: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The feature rows the forecast of ``history`` is computed from, shape
+        (n_series, horizon, n_features) in ``spec_.names`` order, and the boosters' raw outputs
+        for them, shape (n_series, horizon): the transformed target (``transform_names_``)."""
+        yt = forward(make_transforms(self.transform_names_), history.y, history.indptr)
+        rows = np.empty((history.n_series, self.task_.horizon, len(self.spec_.names)))
+        return rows, self._steps(history, yt, future or {}, rows)
+
+    def _steps(
+        self,
+        history: Panel,
+        yt: np.ndarray,
+        future: dict[str, np.ndarray],
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Raw outputs of every series and step from the transformed history ``yt``; the
+        feature rows are written to ``rows`` when given."""
+        horizon = self.task_.horizon
         lagspec = self.spec_.lags
         buffer = tail_buffer(yt, history.indptr, lagspec.depth)
         exog = self.builder_.future_exog(history, horizon, future)
         out = np.empty((history.n_series, horizon))
-        if self.strategy == "direct":
-            lagged = lag_step(buffer, lagspec)
-            for s, booster in enumerate(self.boosters_):
-                out[:, s] = booster.predict(np.hstack([lagged, exog[:, s]]))
-        else:
-            booster = self.boosters_[0]
-            for s in range(horizon):
-                X = np.hstack([lag_step(buffer, lagspec), exog[:, s]])
-                out[:, s] = booster.predict(X)
-                buffer = np.concatenate([buffer[:, 1:], out[:, s : s + 1]], axis=1)
-        return Forecast(backward(transforms, out))
+        recursive = self.strategy == "recursive"
+        lagged = lag_step(buffer, lagspec)
+        for s in range(horizon):
+            if recursive and s:  # the previous step's output becomes lag 1
+                buffer = np.concatenate([buffer[:, 1:], out[:, s - 1 : s]], axis=1)
+                lagged = lag_step(buffer, lagspec)
+            X = np.hstack([lagged, exog[:, s]])
+            out[:, s] = self.boosters_[0 if recursive else s].predict(X)
+            if rows is not None:
+                rows[:, s] = X
+        return out
 
     def feature_importance(self) -> dict[str, float]:
-        """Total gain of every feature in the (first) model."""
-        booster = self.boosters_[0]
-        gains = booster.feature_importance(importance_type="gain")
-        return dict(zip(booster.feature_name(), map(float, gains)))
+        """Total gain of every feature over the models (one per step with ``"direct"``)."""
+        gains = sum(b.feature_importance(importance_type="gain") for b in self.boosters_)
+        return dict(zip(self.boosters_[0].feature_name(), map(float, gains)))
 
 
 def _shift_lag_block(X: np.ndarray, indptr: np.ndarray, n_lag: int, by: int) -> np.ndarray:

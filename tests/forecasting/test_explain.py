@@ -1,0 +1,112 @@
+"""Forecaster.explain: ensemble weights, LightGBM importance and SHAP contributions by raw column,
+the statistical models per series; on real Australian retail and Walmart series."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.explain import HOLIDAYS, TARGET_LAGS, describe_state
+from tsauto.forecasting.forecaster import Forecaster
+from tsauto.forecasting.learners.ets import fit_ets
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.validation import future_covariates
+
+AUS = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6, "holidays": "AU"}
+
+
+@pytest.fixture(scope="module")
+def aus_three(aus_small: pd.DataFrame) -> pd.DataFrame:
+    """Three Tasmanian series from 2008."""
+    df = aus_small[(aus_small["State"] == "Tasmania") & (aus_small["Month"] >= "2008-01-01")]
+    return df[df["Industry"].isin(df["Industry"].unique()[:3])].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def ensemble(aus_three: pd.DataFrame) -> Forecaster:
+    """LightGBM (first differences, scaled) and Theta, validated and ensembled."""
+    return Forecaster(**AUS, learners=["lightgbm", "theta"], search={"folds": 2}).fit(aus_three)
+
+
+def _member(fc: Forecaster, name: str):
+    return next(m for _, m in fc.model_.members if m.learner.name == name)
+
+
+def test_weights_importance_and_models_of_an_ensemble(ensemble: Forecaster, aus_three: pd.DataFrame) -> None:
+    ex = ensemble.explain()
+    assert ex.contributions is None
+    assert ex.weights["weight"].tolist() == [w for w, _ in ensemble.model_.members]
+    assert ex.weights["learner"].tolist() == [m.learner.name for _, m in ensemble.model_.members]
+    share = ex.importance.groupby("member")["share"].sum()
+    np.testing.assert_allclose(share, 1.0)
+    assert {TARGET_LAGS, HOLIDAYS, "calendar", "series id"} <= set(ex.importance["family"])
+    assert (ex.importance["learner"] == "lightgbm").all()
+    theta = ex.models[ex.models["learner"] == "theta"]
+    assert len(theta) == aus_three.groupby(["State", "Industry"]).ngroups
+    assert theta["model"].str.match(r"Theta (STM|OTM|DSTM|DOTM) \(alpha").all()
+
+
+def test_contributions_reproduce_the_raw_prediction_in_the_transformed_scale(ensemble: Forecaster) -> None:
+    learner = _member(ensemble, "lightgbm").learner
+    key = tuple(ensemble.history_.keys.iloc[1])
+    ex = ensemble.explain(series=[key], steps=[1, 4, 6])
+    c = ex.contributions
+    assert len(c) == 3 and c["step"].tolist() == [1, 4, 6]
+    assert (c["units"] == "transformed: " + " → ".join(learner.transform_names_)).all()
+    assert learner.transform_names_ == ("diff1", "scale")  # the auto choice on these trending series
+    families = [f for f in c.columns if f in set(ex.importance["family"])]
+    np.testing.assert_allclose(c["base"] + c[families].sum(axis=1), c["prediction"], atol=1e-9)
+    rows, raw = learner.feature_rows(ensemble.history_.take(np.array([1])))
+    np.testing.assert_allclose(c["prediction"], raw[0, [0, 3, 5]], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(learner.boosters_[0].predict(rows[0]), raw[0], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_contributions_in_the_target_units_when_the_target_is_only_scaled(
+    aus_three: pd.DataFrame, strategy: str
+) -> None:
+    learner = LightGBMLearner(target_transform=["scale"], strategy=strategy)
+    fc = Forecaster(**AUS, learners=[learner]).fit(aus_three)
+    c = fc.explain(steps=2).contributions
+    assert (c["units"] == "target").all() and (c["step"] == 2).all()
+    assert len(c) == fc.history_.n_series
+    mean = fc.model_.members[0][1].learner.predict(fc.history_).mean
+    np.testing.assert_allclose(c["prediction"], mean[:, 1], rtol=0, atol=1e-6)
+    assert c[HOLIDAYS].abs().sum() > 0
+
+
+def test_known_future_covariate_is_a_family(walmart_small: pd.DataFrame) -> None:
+    df = walmart_small[walmart_small["Dept"] <= 3]
+    cut = pd.Timestamp("2012-08-31")
+    train, future = df[df["Date"] <= cut], df[df["Date"] > cut]
+    fc = Forecaster(
+        target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, holidays="US",
+        known_future=["IsHoliday"], learners=[LightGBMLearner(target_transform=["scale"])],
+    ).fit(train)
+    ex = fc.explain(series=[(1, 2), (1, 3)], future=future)
+    assert {"IsHoliday", HOLIDAYS} <= set(ex.importance["family"])
+    c = ex.contributions
+    assert c[["Store", "Dept"]].drop_duplicates().values.tolist() == [[1, 2], [1, 3]]
+    assert len(c) == 2 * 4 and "IsHoliday" in c.columns
+    learner = fc.model_.members[0][1].learner
+    fut = {k: v[1:] for k, v in future_covariates(future, fc.history_, 4).items()}
+    mean = learner.predict(fc.history_.take(np.array([1, 2])), fut).mean
+    np.testing.assert_allclose(c["prediction"], mean.ravel(), rtol=0, atol=1e-6)
+    with pytest.raises(DataValidationError, match="future="):
+        fc.explain(steps=1)
+
+
+def test_unknown_series_and_steps_are_refused(ensemble: Forecaster) -> None:
+    with pytest.raises(DataValidationError, match="not in the data"):
+        ensemble.explain(series=("Tasmania", "No such industry"))
+    with pytest.raises(DataValidationError, match="horizon steps from 1 to 6"):
+        ensemble.explain(steps=7)
+
+
+def test_ets_state_is_named_by_its_form(aus_three: pd.DataFrame) -> None:
+    one = aus_three[aus_three["Industry"] == aus_three["Industry"].iloc[0]]
+    state = fit_ets(one["Turnover"].to_numpy(), one["Month"].to_numpy(), 12)
+    assert describe_state(state).startswith(f"ETS({state.spec.short_name})")
+    assert describe_state(None) == "failed (seasonal naive)"

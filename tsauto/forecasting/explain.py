@@ -1,0 +1,264 @@
+"""Explanations of a fitted forecasting model: its members' weights, what they are, what they read.
+
+:func:`explain` returns an :class:`Explanation` of four DataFrames:
+
+- ``weights``: one row per ensemble member (``member``, ``learner``, ``weight``).
+- ``importance``: per LightGBM member, its total split gain summed per feature family, the raw
+  column a feature comes from (``target lags``, ``target windows``, ``calendar``, ``holidays``,
+  each covariate by its name, ``series id``): ``member``, ``learner``, ``family``, ``gain``,
+  ``share`` (of the member's total gain; sums to 1 per member).
+- ``models``: per series, the model each statistical member (ETS, Theta, ARIMA, their
+  combination) fitted to it (ids, ``member``, ``learner``, ``model``, e.g. ``ETS(MAdM)``);
+  series too short for a member are not listed (seasonal naive forecasts them).
+- ``contributions`` (only when series or steps are asked for): per forecast row (series, step)
+  of each LightGBM member, its SHAP values (TreeSHAP, LightGBM's ``pred_contrib``) summed per
+  family: ids, time, ``step``, ``member``, ``learner``, ``units``, ``base`` (the expected
+  value), one column per family, ``prediction`` (``base`` + the families: the member's own
+  output, before the ensemble's weighting and the guards). In the target's units
+  (``units="target"``) when the member's target transform is per-series scaling alone or none
+  (undone exactly: contributions times the series' scale, base plus its mean); otherwise in the
+  transformed scale the model predicts, named in ``units`` (``"transformed: diff1 → scale"``:
+  scaled first differences, whose contributions have no exact counterpart in the target's units).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.features.builder import FeatureSpec
+from tsauto.forecasting.features.target_transforms import Scale
+from tsauto.forecasting.learners.arima import ArimaState
+from tsauto.forecasting.learners.combination import MEMBERS, ComboState
+from tsauto.forecasting.learners.ets import ETSState
+from tsauto.forecasting.learners.fallback import WithFallback
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.learners.local import LocalLearner
+from tsauto.forecasting.learners.theta import ThetaState
+from tsauto.forecasting.panel import Panel, min_length_split, output_times, pad_front
+
+log = logging.getLogger(__name__)
+
+TARGET_LAGS = "target lags"
+TARGET_WINDOWS = "target windows"
+CALENDAR = "calendar"
+HOLIDAYS = "holidays"
+SERIES_ID = "series id"
+_META = ["step", "member", "learner", "units", "base"]
+
+
+@dataclass
+class Explanation:
+    """What :meth:`Forecaster.explain` returns; see :mod:`tsauto.forecasting.explain`."""
+
+    weights: pd.DataFrame
+    importance: pd.DataFrame
+    models: pd.DataFrame
+    contributions: pd.DataFrame | None = None
+
+
+def explain(
+    members: list[tuple[float, WithFallback]],
+    history: Panel,
+    future: dict[str, np.ndarray],
+    series: Any = None,
+    steps: int | Sequence[int] | None = None,
+) -> Explanation:
+    """Explain the ensemble ``members``. With ``series`` (keys, see :func:`series_positions`;
+    None: all) or ``steps`` (1-based horizon steps; None: all), also the contributions to the
+    forecast of ``history`` (``future``: known-future covariates, (n_series, horizon) each)."""
+    weights = pd.DataFrame(
+        {
+            "member": np.arange(len(members), dtype=np.int64),
+            "learner": [m.learner.name for _, m in members],
+            "weight": [float(w) for w, _ in members],
+        }
+    )
+    boosted = [(i, m) for i, (_, m) in enumerate(members) if isinstance(m.learner, LightGBMLearner)]
+    local = [(i, m.learner) for i, (_, m) in enumerate(members) if isinstance(m.learner, LocalLearner)]
+    importance = _stack(
+        [_importance(i, m.learner) for i, m in boosted], ["member", "learner", "family", "gain", "share"]
+    )
+    models = _stack(
+        [_models(i, learner) for i, learner in local], [*history.keys.columns, "member", "learner", "model"]
+    )
+    contributions = None
+    if series is not None or steps is not None:
+        pos = series_positions(history.keys, series)
+        horizon = members[0][1].learner.task_.horizon
+        chosen = _step_indices(steps, horizon)
+        panel, fut = history.take(pos), {k: v[pos] for k, v in future.items()}
+        parts = [_contributions(i, m, panel, fut, chosen) for i, m in boosted]
+        lead = [*history.keys.columns, history.schema.time, *_META]
+        contributions = _contribution_frame([p for p in parts if p is not None], lead)
+    return Explanation(weights, importance, models, contributions)
+
+
+def feature_families(spec: FeatureSpec) -> list[str]:
+    """The family (raw column) of every feature of ``spec.names``, in that order."""
+    lags = spec.lags
+    out = [TARGET_LAGS] * len(lags.lags) + [TARGET_WINDOWS] * (len(lags.windows) * len(lags.stats))
+    out += [CALENDAR] * len(spec.calendar)
+    countries = spec.holiday_countries or ((spec.holiday_column,) if spec.holiday_column else ())
+    out += [HOLIDAYS] * (3 * len(countries))
+    out += list(spec.known_future)
+    out += [c for c in spec.past for _ in spec.past_lags]
+    out += list(spec.static)
+    out += [SERIES_ID] * int(spec.use_id)
+    if len(out) != len(spec.names):
+        raise RuntimeError(f"feature families ({len(out)}) do not match the features ({len(spec.names)})")
+    return out
+
+
+def series_positions(keys: pd.DataFrame, series: Any) -> np.ndarray:
+    """Positions in ``keys`` of ``series``: None (all), one key (an id value, or a tuple of
+    values in id-column order) or a list of keys."""
+    if series is None:
+        return np.arange(len(keys))
+    wanted = [k if isinstance(k, tuple) else (k,) for k in (series if isinstance(series, list) else [series])]
+    if not len(keys.columns) or any(len(k) != len(keys.columns) for k in wanted):
+        raise DataValidationError(
+            f"series={series!r}: give keys of the id columns {list(keys.columns)} (a value, or a "
+            "tuple of values in that order), or a list of them."
+        )
+    ref = keys.assign(_position=np.arange(len(keys)))
+    found = pd.DataFrame(wanted, columns=keys.columns).merge(ref, how="left")["_position"]
+    if found.isna().any():
+        missing = [k for k, f in zip(wanted, found) if pd.isna(f)]
+        raise DataValidationError(f"series {missing[:5]} are not in the data.")
+    return found.to_numpy(np.int64)
+
+
+def describe_state(state: Any) -> str:
+    """A short name of the model one statistical learner fitted to one series."""
+    if state is None:
+        return "failed (seasonal naive)"
+    if isinstance(state, ETSState):
+        return f"ETS({state.spec.short_name})" + _deseasonalised(state.season)
+    if isinstance(state, ThetaState):
+        name = f"Theta {state.model} (alpha {state.alpha:.2f}, theta {state.theta:.2f})"
+        return name + _deseasonalised(state.season)
+    if isinstance(state, ArimaState):
+        (p, d, q), (P, D, Q, m) = state.order, state.seasonal_order
+        name = f"ARIMA({p},{d},{q})" + (f"({P},{D},{Q})[{m}]" if m > 1 else "")
+        name += " with constant" if state.trend else ""
+        name += f" + Fourier({state.fourier[0]}, {state.fourier[1]})" if state.fourier else ""
+        used = 0 if state.exog_used is None else int(np.sum(state.exog_used))
+        return name + (f" + {used} covariates" if used else "")
+    if isinstance(state, ComboState):
+        return "mean of " + ", ".join(
+            describe_state(s) if s is not None else f"{n} failed" for n, s in zip(MEMBERS, state.states)
+        )
+    return type(state).__name__
+
+
+def _deseasonalised(season: Any) -> str:
+    return "" if season is None else f", deseasonalised ({season.method}, period {len(season.factors)})"
+
+
+def _importance(member: int, learner: LightGBMLearner) -> pd.DataFrame:
+    gains = pd.Series(
+        list(learner.feature_importance().values()),  # in the booster's order: spec_.names
+        index=feature_families(learner.spec_),
+    )
+    by_family = gains.groupby(level=0, sort=False).sum().sort_values(ascending=False)
+    total = by_family.sum()
+    return pd.DataFrame(
+        {
+            "member": member,
+            "learner": learner.name,
+            "family": by_family.index,
+            "gain": by_family.to_numpy(),
+            "share": by_family.to_numpy() / total if total > 0 else 0.0,
+        }
+    )
+
+
+def _models(member: int, learner: LocalLearner) -> pd.DataFrame:
+    return learner.keys_.assign(
+        member=member, learner=learner.name, model=[describe_state(s) for s in learner.states_]
+    )
+
+
+def _step_indices(steps: int | Sequence[int] | None, horizon: int) -> np.ndarray:
+    chosen = np.arange(1, horizon + 1) if steps is None else np.atleast_1d(np.asarray(steps))
+    if chosen.dtype.kind not in "iu" or chosen.min() < 1 or chosen.max() > horizon:
+        raise DataValidationError(f"steps={steps!r}: give horizon steps from 1 to {horizon}.")
+    return chosen.astype(np.int64) - 1
+
+
+def _contributions(
+    member: int, model: WithFallback, panel: Panel, future: dict[str, np.ndarray], steps: np.ndarray
+) -> pd.DataFrame | None:
+    """Contributions of one LightGBM member to the forecasts of ``panel`` at the ``steps``
+    (0-based), routed as :class:`WithFallback` routes them."""
+    learner: LightGBMLearner = model.learner
+    if model.short_series == "pad":
+        panel = pad_front(panel, model.min_length_)
+    long, short = min_length_split(panel, model.min_length_)
+    if short.size:
+        log.info(
+            "%d series are shorter than the %d observations %s needs: seasonal naive forecasts "
+            "them, no contributions",
+            short.size,
+            model.min_length_,
+            learner.name,
+        )
+    if not long.size:
+        return None
+    panel, future = panel.take(long), {k: v[long] for k, v in future.items()}
+    rows, _ = learner.feature_rows(panel, future)
+    families = feature_families(learner.spec_)
+    recursive = learner.strategy == "recursive"
+    shap = np.stack(
+        [learner.boosters_[0 if recursive else s].predict(rows[:, s], pred_contrib=True) for s in steps],
+        axis=1,
+    )  # (n_series, n_steps, n_features + 1): the last column is the expected value
+    names = learner.transform_names_
+    if set(names) <= {"scale"}:
+        units = "target"
+        if names:
+            scale = Scale()
+            scale.fit_transform(panel.y, panel.indptr)
+            shap = shap * scale.scale_[:, None, None]
+            shap[:, :, -1] += scale.loc_[:, None]
+    else:
+        units = "transformed: " + " → ".join(names)
+    flat = shap.reshape(-1, shap.shape[-1])
+    family = np.array(families)
+    grouped = pd.DataFrame({f: flat[:, :-1][:, family == f].sum(axis=1) for f in dict.fromkeys(families)})
+    n_steps = len(steps)
+    out = panel.keys.iloc[np.repeat(np.arange(panel.n_series), n_steps)].reset_index(drop=True)
+    times = panel.future_times(learner.task_.horizon)[:, steps].ravel()
+    out[panel.schema.time] = output_times(times, panel.schema)
+    meta = pd.DataFrame(
+        {
+            "step": np.tile(steps + 1, panel.n_series),
+            "member": member,
+            "learner": learner.name,
+            "units": units,
+            "base": flat[:, -1],
+        }
+    )
+    return pd.concat([out, meta, grouped], axis=1).assign(prediction=flat.sum(axis=1))
+
+
+def _contribution_frame(parts: list[pd.DataFrame], lead: list[str]) -> pd.DataFrame | None:
+    """The members' contributions in one table (``lead`` columns first), a family a member
+    does not have as 0."""
+    if not parts:
+        return None
+    out = pd.concat(parts, ignore_index=True)
+    families = [c for c in out.columns if c not in lead and c != "prediction"]
+    out[families] = out[families].fillna(0.0)
+    return out[[*lead, *families, "prediction"]]
+
+
+def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
