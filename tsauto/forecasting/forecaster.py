@@ -36,7 +36,7 @@ from tsauto.forecasting.backtest import (
 from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
 from tsauto.forecasting.explain import Explanation, explain
 from tsauto.forecasting.guards import Guards
-from tsauto.forecasting.intervals import ConformalIntervals
+from tsauto.forecasting.intervals import calibrate
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
 from tsauto.forecasting.metrics import normalising_scale
@@ -106,8 +106,10 @@ class Forecaster:
         ensembled. Or a list of registry names / :class:`~tsauto.forecasting.learners.base.Learner`
         instances (``["lightgbm"]`` fits LightGBM alone).
     quantiles:
-        Quantile levels to forecast (e.g. ``[0.1, 0.9]``): native where every learner has
-        them, else conformal from the validation residuals.
+        Quantile levels to forecast (e.g. ``[0.1, 0.9]``): the learners' own (weighted in
+        an ensemble), calibrated on the validation errors, or conformal from those errors,
+        whichever validates best (:mod:`tsauto.forecasting.intervals`; ``intervals_``); they
+        never cross and hold the point forecast between them.
     metric:
         Validation metric that ranks and blends learners (``"mase"``, ``"smape"``, ``"wape"``,
         ``"rmsse"``, ``"mae"``, ``"rmse"``).
@@ -266,9 +268,9 @@ class Forecaster:
             self.plan_ = replace(plan, notes=(*plan.notes, "no member refit in time: seasonal naive"))
         self.leaderboard_ = board
         if task.quantiles:
-            oof = best.oof.result
-            errors = (oof.actual - result.oof) / np.where(oof.scale > 0, oof.scale, np.nan)
-            self.intervals_ = ConformalIntervals(task.quantiles).fit(errors, oof.step, task.horizon)
+            by_number = {t.number: t for t in result.trials}
+            members = [(w, by_number[n].oof.result) for n, w in result.weights.items()]
+            self.intervals_ = calibrate(task.quantiles, members or [(1.0, best.oof.result)], task.horizon)
         for t in self.trials_:
             t.oof = None  # the fitted forecaster keeps no out-of-fold arrays
 
@@ -331,7 +333,7 @@ class Forecaster:
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
         if self.intervals_ is not None:
-            quantiles = self.intervals_.apply(fc.mean, normalising_scale(panel, self.task_.season))
+            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, normalising_scale(panel, self.task_.season))
             fallback = np.char.startswith(routed.reason.astype(str), FALLBACK)
             for q, v in fc.quantiles.items():
                 quantiles[q][fallback] = v[fallback]
