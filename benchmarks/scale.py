@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results_file import write_section
 
 log = logging.getLogger("scale")
+DEFAULT_LEARNERS = ["theta", "seasonal_naive"]
 LENGTH = 150  # steps of every series (Walmart's complete series have 143: they are used whole)
 HORIZON = 13
 SAMPLE = 0.2  # seconds between memory samples
@@ -155,8 +156,16 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, cwd=Path(__file__).parent, check=False).stdout.strip()
+    # The default portfolio's section carries the heading; another portfolio's section is a
+    # sub-heading naming what differs (results_file places it after the other scale-... sections).
+    heading = (
+        "## Scale: time and memory against the number of series (`benchmarks/scale.py`)"
+        if learners == DEFAULT_LEARNERS
+        else f"### Scale with learners {', '.join(learners)} "
+        f"(`benchmarks/scale.py --learners {' '.join(learners)}`)"
+    )
     lines = [
-        "## Scale: time and memory against the number of series (`benchmarks/scale.py`)",
+        heading,
         "",
         (
             f"Run {started:%Y-%m-%d %H:%M} on {os.cpu_count()} cores; load average at start "
@@ -200,7 +209,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
     parser.add_argument("--backends", nargs="+", default=["local", "dask"], choices=["local", "dask"])
-    parser.add_argument("--learners", nargs="+", default=["theta", "seasonal_naive"])
+    parser.add_argument("--learners", nargs="+", default=DEFAULT_LEARNERS)
     parser.add_argument("--write", action="store_true", help="write the section of RESULTS.md")
     parser.add_argument("--child", nargs=2, metavar=("SERIES", "BACKEND"), help=argparse.SUPPRESS)
     args = parser.parse_args()
