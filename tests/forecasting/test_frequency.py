@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pmdarima
 from conftest import shared_file
 
-from tsauto.forecasting.frequency import detect_seasonality
+from tsauto import Forecaster
+from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
 
 
 def _one(y: np.ndarray) -> list[int]:
@@ -37,3 +39,20 @@ def test_no_period_on_a_random_walk_scanned_over_many_lags() -> None:
 def test_daily_cycle_found_on_hourly_series_on_integer_steps() -> None:
     df = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz"))
     assert _one(df["OT"].to_numpy()[:2000])[0] == 24
+
+
+def test_business_days_have_a_week_of_five_and_a_year_of_252() -> None:
+    assert seasonal_periods("B") == [5, 252]
+    assert seasonal_periods("C") == [5, 252]
+    assert seasonal_periods("2B") == [126]
+    assert seasonal_periods("D") == [7, 365]
+
+
+def test_trading_days_of_a_real_stock_get_business_day_seasons() -> None:
+    """Microsoft's daily trading volume 1986-2017 (pmdarima): weekdays only, exchange
+    holidays missing. Read as business days, its candidate seasons are 5 and 252, not 7/365."""
+    msft = pmdarima.datasets.load_msft()
+    data = msft[["Date", "Volume"]].assign(Volume=np.log1p(msft["Volume"].astype(float)))
+    model = Forecaster(target="Volume", time="Date", horizon=5, learners=["naive"]).fit(data)
+    assert model.history_.schema.freq == "B"
+    assert model.task_.seasons == (5, 252) and model.task_.season == 5

@@ -11,10 +11,10 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 __all__ = [
-    "infer_datetime_freq",
-    "freq_kind",
-    "seasonal_periods",
     "detect_seasonality",
+    "freq_kind",
+    "infer_datetime_freq",
+    "seasonal_periods",
 ]
 
 _DAY = pd.Timedelta(days=1)
@@ -68,9 +68,9 @@ def freq_kind(freq: str | None) -> str:
         return "week"
     if name in {"MS", "ME", "M", "BMS", "BME", "SMS", "SME"}:
         return "month"
-    if name.startswith("Q") or name.startswith("BQ"):
+    if name.startswith(("Q", "BQ")):
         return "quarter"
-    if name.startswith("Y") or name.startswith("A") or name.startswith("BY"):
+    if name.startswith(("Y", "A", "BY")):
         return "year"
     try:
         delta = pd.Timedelta(off)
@@ -84,12 +84,18 @@ def freq_kind(freq: str | None) -> str:
 
 
 def seasonal_periods(freq: str | None) -> list[int]:
-    """Candidate seasonal periods implied by a frequency, strongest first."""
+    """Candidate seasonal periods implied by a frequency, strongest first.
+
+    Calendar days: a week (7) and a year (365). Business days (``"B"``, ``"C"``): a week of 5
+    and a year of about 252 working days, divided by the step (``"2B"``: 126)."""
     kind = freq_kind(freq)
     if kind == "integer":
         return []
+    off = to_offset(freq)
+    if off.rule_code in ("B", "C"):
+        return [p // off.n for p in (5, 252) if p % off.n == 0 and p // off.n > 1]
     if kind in {"minute", "hour"}:
-        per_day = int(round(_DAY / pd.Timedelta(to_offset(freq))))
+        per_day = round(_DAY / pd.Timedelta(off))
         return [per_day, 7 * per_day] if per_day > 1 else []
     return {"day": [7, 365], "week": [52], "month": [12], "quarter": [4], "year": []}[kind]
 
