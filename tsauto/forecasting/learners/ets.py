@@ -30,6 +30,10 @@ cycles' average season. On 200 Walmart store-department series (hold-out of the 
 MASE 0.79, against 0.84 with classical decomposition, 0.90 adjusting only where the 90%
 autocorrelation test finds the season, and 1.22 for statsforecast's ``AutoETS(season_length=52)``.
 
+The learner estimates all the series of a chunk at once (:mod:`.ets_batch`: the same steps,
+vectorised across series; 4-8x less CPU on M1); the functions here are the per-series reference
+it is tested against and its fallback.
+
 The fitted state is the specification, the smoothing parameters, the initial states and the
 adjustment's seasonal indices. ``predict`` runs the same recursion with those fixed values over
 the history it is given (no re-estimation). Intervals: exact Gaussian for additive-error
@@ -46,9 +50,15 @@ import numpy as np
 from scipy.signal import lfilter
 from scipy.stats import norm
 
+from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.forecasting.learners.base import LearnerTags, Task
 from tsauto.forecasting.learners.decomposition import Seasonality
-from tsauto.forecasting.learners.local import LocalLearner, SeriesData
+from tsauto.forecasting.learners.local import (
+    LocalLearner,
+    SeriesData,
+    SeriesTimeout,
+    time_limit,
+)
 from tsauto.forecasting.learners.optim import nelder_mead
 
 MAX_SEASON = 24  # longer seasons are taken out before ETS (see the module docstring)
@@ -335,6 +345,11 @@ def fit_spec(y: np.ndarray, spec: ETSSpec, upper: np.ndarray | None = None) -> E
     upper bounds, carried from model to model of one series as statsforecast does."""
     box = upper if upper is not None else np.array([UPPER, UPPER, UPPER, PHI_UPPER])
     par, x0, lik = _fit_profile(y, spec, box)
+    return fitted_state(y, spec, par, x0, lik)
+
+
+def fitted_state(y: np.ndarray, spec: ETSSpec, par: np.ndarray, x0: np.ndarray, lik: float) -> ETSState:
+    """The state of estimated parameters, with its AICc (from ``lik``, ``-2 log L``) and variance."""
     n, k = len(y), spec.n_params() + 1  # + the innovation variance
     aicc = lik + 2 * k + 2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.inf
     yhat, _ = smooth(y, spec, par, x0)
@@ -367,15 +382,19 @@ def _smoothing_box(spec: ETSSpec, upper: np.ndarray) -> tuple[list, list, list]:
 
 
 def _unpack_smoothing(spec: ETSSpec, x: np.ndarray) -> np.ndarray:
-    """(alpha, beta, gamma, phi) from the searched ones (0 or 1 where the model has none)."""
-    j, par = 1, [x[0], 0.0, 0.0, 1.0]
+    """(alpha, beta, gamma, phi) from the searched ones (0 or 1 where the model has none);
+    ``x`` may hold one point per row."""
+    x = np.asarray(x, dtype=np.float64)
+    par = np.zeros(x.shape[:-1] + (4,))
+    par[..., 0], par[..., 3] = x[..., 0], 1.0
+    j = 1
     if spec.trend:
-        par[1], j = x[j], j + 1
+        par[..., 1], j = x[..., j], j + 1
     if spec.seasonal:
-        par[2], j = x[j], j + 1
+        par[..., 2], j = x[..., j], j + 1
     if spec.damped:
-        par[3] = x[j]
-    return np.array(par)
+        par[..., 3] = x[..., j]
+    return par
 
 
 def _fit_profile(y: np.ndarray, spec: ETSSpec, upper: np.ndarray):
@@ -525,6 +544,24 @@ class ETSLearner(LocalLearner):
     def _fit_one(self, series: SeriesData, task: Task) -> ETSState:
         return fit_ets(series.y, series.times, task.season, self.damped)
 
+    def _fit_chunk(self, chunk: list[SeriesData], task: Task, limit: float | None):
+        """All series of the chunk at once (:mod:`.ets_batch`), within the chunk's time (each
+        series' limit, summed); past it, series by series with their own limits."""
+        from tsauto.forecasting.learners.ets_batch import fit_many
+
+        left = task.time_left()
+        if left <= 0:
+            raise TimeLimitExceeded(f"{self.name}: time budget exhausted during the fit")
+        budget = min(left, limit * len(chunk) if limit else float("inf"))
+        try:
+            with time_limit(budget):
+                states = fit_many([s.y for s in chunk], [s.times for s in chunk], task.season, self.damped)
+        except SeriesTimeout:
+            if task.time_left() <= 0:
+                raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
+            return super()._fit_chunk(chunk, task, limit)
+        return [(None, f"{type(s).__name__}: {s}") if isinstance(s, Exception) else (s, "") for s in states]
+
     def _forecast_one(
         self, state: ETSState, series: SeriesData, task: Task
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
@@ -533,12 +570,25 @@ class ETSLearner(LocalLearner):
 
 def fit_ets(y: np.ndarray, times: np.ndarray, season: int, damped: bool = True) -> ETSState:
     """Select ETS on ``y``; a season longer than ``MAX_SEASON`` is adjusted out first."""
+    target, period, adj = long_season_adjusted(y, times, season)
+    return with_adjustment(select(target, period, damped), adj)
+
+
+def long_season_adjusted(
+    y: np.ndarray, times: np.ndarray, season: int
+) -> tuple[np.ndarray, int, Seasonality | None]:
+    """The series ETS is selected on, its seasonal period and the adjustment taken out (a
+    season above ``MAX_SEASON`` on a series of two seasons or more; else ``y`` as it is)."""
     if season > MAX_SEASON and len(y) >= 2 * season:
         adj = Seasonality.fit(y, times, season, "multiplicative", "stl")
         inside, _ = adj.along(y, times, 0)
-        state = select(adj.adjust(y, inside), 1, damped)
-        return ETSState(state.spec, state.par, state.x0, state.aicc, state.sigma2, adj)
-    return select(y, season, damped)
+        return adj.adjust(y, inside), 1, adj
+    return y, season, None
+
+
+def with_adjustment(state: ETSState, adj: Seasonality | None) -> ETSState:
+    """``state`` carrying the long-season adjustment its series was fitted after."""
+    return state if adj is None else ETSState(state.spec, state.par, state.x0, state.aicc, state.sigma2, adj)
 
 
 def forecast_ets(

@@ -55,3 +55,62 @@ def nelder_mead(fun, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_i
         values[1:] = [fun(p) for p in simplex[1:]]
     best = int(np.argmin(values))
     return simplex[best], float(values[best])
+
+
+def nelder_mead_batch(
+    fun, x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_iter: int = 1000, tol: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`nelder_mead` on many problems at once, in lock step.
+
+    Row ``k`` of ``x0``, ``lower`` and ``upper`` is one problem; ``fun(points, rows)`` returns
+    the criterion of each point (one per row of ``points``) of problem ``rows[i]``. Each problem
+    takes the same steps as :func:`nelder_mead` would take alone and stops on its own; the
+    problems still running share one vectorised call of ``fun`` per step. Returns the best
+    point and value of each problem.
+    """
+    count, n = x0.shape
+    expand, contract, shrink = 1.0 + 2.0 / n, 0.75 - 1.0 / (2.0 * n), 1.0 - 1.0 / n
+    lo, hi = lower[:, None, :], upper[:, None, :]
+    simplex = np.repeat(np.clip(x0, lower, upper)[:, None, :], n + 1, axis=1)
+    diag = simplex[:, np.arange(n), np.arange(n)]
+    simplex[:, np.arange(n), np.arange(n)] = np.where(diag == 0.0, 1e-4, diag * 1.05)
+    simplex = np.clip(simplex, lo, hi)
+    rows = np.arange(count)
+    values = fun(simplex.reshape(-1, n), np.repeat(rows, n + 1)).reshape(count, n + 1)
+    running = np.ones(count, dtype=bool)
+    for _ in range(max_iter):
+        order = np.argsort(values, axis=1, kind="stable")
+        simplex = np.take_along_axis(simplex, order[:, :, None], axis=1)
+        values = np.take_along_axis(values, order, axis=1)
+        with np.errstate(invalid="ignore"):
+            running &= ~(values.std(axis=1) < tol)
+        act = np.flatnonzero(running)
+        if not act.size:
+            break
+        s, v, low, high = simplex[act], values[act], lower[act], upper[act]
+        centre = s[:, :-1].mean(axis=1)
+        reflected = np.clip(2 * centre - s[:, -1], low, high)
+        f_r = fun(reflected, act)
+        keep = (v[:, 0] <= f_r) & (f_r < v[:, -2])
+        grow = f_r < v[:, 0]
+        outside = ~keep & ~grow & (v[:, -2] <= f_r) & (f_r < v[:, -1])
+        step = np.where(grow, expand, np.where(outside, contract, -contract))[:, None]
+        point = np.clip(centre + step * (reflected - centre), low, high)
+        f_p = np.full(len(act), np.inf)
+        probe = ~keep
+        if probe.any():
+            f_p[probe] = fun(point[probe], act[probe])
+        take_point = (grow & (f_p < f_r)) | (outside & (f_p <= f_r)) | (~keep & ~grow & ~outside & (f_p < v[:, -1]))
+        new_x = np.where(take_point[:, None], point, reflected)
+        new_f = np.where(take_point, f_p, f_r)
+        replace = keep | grow | take_point
+        s[replace, -1], v[replace, -1] = new_x[replace], new_f[replace]
+        shrinking = np.flatnonzero(~replace)
+        if shrinking.size:
+            best = s[shrinking, :1]
+            moved = np.clip(best + shrink * (s[shrinking, 1:] - best), low[shrinking, None], high[shrinking, None])
+            s[shrinking, 1:] = moved
+            v[shrinking, 1:] = fun(moved.reshape(-1, n), np.repeat(act[shrinking], n)).reshape(-1, n)
+        simplex[act], values[act] = s, v
+    best = np.argmin(values, axis=1)
+    return simplex[rows, best], values[rows, best]

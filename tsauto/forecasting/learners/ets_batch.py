@@ -1,0 +1,288 @@
+"""Automatic ETS for many series at once: :func:`select` of :mod:`.ets` vectorised across series.
+
+The per-series estimation spends its time in Python overhead: thousands of small criterion
+evaluations per series, each a few microseconds of arithmetic. Here every model form is
+estimated for all the series that have it as a candidate together: one Nelder-Mead per series,
+run in lock step (:func:`~tsauto.forecasting.learners.optim.nelder_mead_batch`), whose
+criterion evaluates the points of all the running series in one vectorised call. Each series
+takes the same steps as it would alone, so the chosen forms and parameters are those of
+:func:`~tsauto.forecasting.learners.ets.select` up to floating-point rounding (the one-step
+predictions are summed in another order), and the forecasts match to rounding.
+
+Series are padded to the longest one; padded steps are masked out of every sum. A series whose
+smoothing parameters end up inadmissible (rare), and every series of more than ``MAX_LENGTH``
+points, is estimated by the per-series code, which handles those cases.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.fft import irfft, next_fast_len, rfft
+
+from tsauto.forecasting.learners.ets import (
+    HUGE,
+    PHI_UPPER,
+    SHRINK,
+    TOL,
+    UPPER,
+    ETSSpec,
+    ETSState,
+    _initial_states,
+    _smoothing_box,
+    _state_map,
+    _unpack_smoothing,
+    admissible,
+    candidate_specs,
+    fit_spec,
+    fitted_state,
+    long_season_adjusted,
+    select,
+    with_adjustment,
+)
+from tsauto.forecasting.learners.optim import nelder_mead_batch
+
+MAX_LENGTH = 400  # longer series are estimated one by one (padding would cost the others)
+
+
+class _Batch:
+    """The series that share one model form, padded into arrays, and the criterion over them."""
+
+    def __init__(self, ys: list[np.ndarray], spec: ETSSpec):
+        self.spec = spec
+        self.lengths = np.array([len(y) for y in ys])
+        n = int(self.lengths.max())
+        self.mask = np.arange(n)[None, :] < self.lengths[:, None]
+        self.y = np.zeros((len(ys), n))
+        for k, y in enumerate(ys):
+            self.y[k, : len(y)] = y
+        self.starts = np.stack([_initial_states(y, spec) for y in ys])  # R's heuristic states
+        self.linear = spec.seasonal != "mul"
+        self.fft_len = next_fast_len(2 * n)
+        self.y_fft = rfft(self.y, self.fft_len)
+        if self.linear:
+            self._prepare_linear(ys)
+
+    def _prepare_linear(self, ys: list[np.ndarray]) -> None:
+        spec = self.spec
+        self.p = 2 + spec.m if spec.seasonal else 2
+        T = _state_map(spec)
+        self.T = T[: self.p]
+        self.prior = np.stack([np.linalg.lstsq(T, s, rcond=None)[0] for s in self.starts])
+        mul = spec.error == "mul"
+        self.weights = np.where(self.mask, 1.0 / np.where(self.mask, self.y, 1.0), 0.0) if mul else None
+        lead = 1 + (spec.trend is not None)
+        shrunk = np.r_[np.zeros(lead), np.full(T.shape[1] - lead, SHRINK)] if spec.seasonal else np.zeros(T.shape[1])
+        scale = np.array([float(np.mean(y)) ** 2 for y in ys]) if mul else np.ones(len(ys))
+        self.ridge = shrunk[None, :] / scale[:, None]
+
+    # -- the criterion -------------------------------------------------------------------
+
+    def criterion(self, points: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``-2 log L`` of each point (searched smoothing parameters) of series ``rows``."""
+        par = _unpack_smoothing(self.spec, points)
+        out = np.full(len(rows), np.inf)
+        ok = ~((par[:, 1] > par[:, 0]) | (par[:, 2] > 1 - par[:, 0]))
+        if ok.any():
+            out[ok] = self.evaluate(par[ok], rows[ok])[0]
+        return out
+
+    def evaluate(self, par: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``-2 log L`` and the full initial states of smoothing parameters ``par`` per row."""
+        with np.errstate(all="ignore"):
+            if self.linear:
+                return self._linear(par, rows)
+            yhat = self._smooth_mul_season(par, rows)
+            return self._likelihood(yhat, rows), self.starts[rows]
+
+    def _linear(self, par: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Initial states by (ridge) least squares, as :class:`.ets._Linear` does per series."""
+        alpha, beta, gamma, phi = par.T
+        K, p, n = len(rows), self.p, self.y.shape[1]
+        D = np.zeros((K, p, p))
+        w = np.zeros((K, p))
+        g = np.zeros((K, p))
+        D[:, 0, 0], D[:, 0, 1] = 1 - alpha, phi * (1 - alpha)
+        D[:, 1, 0], D[:, 1, 1] = -beta, phi * (1 - beta)
+        w[:, 0], w[:, 1] = 1.0, phi
+        g[:, 0], g[:, 1] = alpha, beta
+        if p > 2:
+            D[:, np.arange(3, p), np.arange(2, p - 1)] = 1.0  # the seasonal states shift
+            D[:, 0, -1], D[:, 1, -1] = -alpha, -beta
+            D[:, 2, 0], D[:, 2, 1], D[:, 2, -1] = -gamma, -gamma * phi, 1 - gamma
+            w[:, -1] = 1.0
+            g[:, 2] = gamma
+        V = np.empty((K, n, p))  # V_t = w' D^t
+        V[:, 0] = w
+        k = 1
+        while k < n:
+            step = min(k, n - k)
+            V[:, k : k + step] = V[:, :step] @ D
+            D, k = D @ D, k + step
+        mask = self.mask[rows]
+        lengths = self.lengths[rows]
+        finite = np.isfinite(V[np.arange(K), lengths - 1].sum(axis=1))
+        V = np.where(mask[:, :, None], V, 0.0)
+        y = self.y[rows]
+        c = (V[:, : n - 1] @ g[:, :, None])[:, :, 0]  # the data's impulse response
+        base = np.zeros((K, n))  # base_t = sum_j c_j y_{t-1-j}: the response to the data
+        base[:, 1:] = irfft(rfft(c, self.fft_len) * self.y_fft[rows], self.fft_len)[:, : n - 1]
+        base = np.where(mask, base, 0.0)
+        X = V @ self.T
+        r = y - base
+        if self.weights is not None:
+            wt = self.weights[rows]
+            X, r = X * wt[:, :, None], r * wt
+        ridge = self.ridge[rows]
+        Xt = X.transpose(0, 2, 1)
+        A = Xt @ X
+        A[:, np.arange(A.shape[1]), np.arange(A.shape[1])] += ridge
+        b = (Xt @ r[:, :, None])[:, :, 0] + ridge * self.prior[rows]
+        finite &= np.isfinite(A).all(axis=(1, 2)) & np.isfinite(b).all(axis=1)
+        free = np.zeros_like(b)
+        free[finite] = _solve(A[finite], b[finite])
+        finite &= np.isfinite(free).all(axis=1)
+        x0 = np.zeros((K, 2 + (self.spec.m if self.spec.seasonal else 1)))
+        x0[:, :p] = free @ self.T.T
+        yhat = base + (V @ x0[:, :p, None])[:, :, 0]
+        lik = self._likelihood(yhat, rows)
+        lik[~finite] = HUGE
+        return lik, x0
+
+    def _smooth_mul_season(self, par: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """One-step predictions of a multiplicative-season model from R's heuristic states
+        (statsmodels' ``_ets_smooth_add_mul`` recursion, for all rows at once)."""
+        alpha, beta, gamma, phi = par.T
+        beta_star, gamma_star = beta / alpha, gamma / (1 - alpha)
+        keep_level, keep_trend, keep_season = 1 - alpha, (1 - beta_star) * phi, 1 - gamma_star
+        x = self.starts[rows]
+        level, trend = x[:, 0].copy(), x[:, 1].copy()
+        cycle = x[:, :1:-1].T.copy()  # row j: the season of steps j, j + m, ... (oldest first)
+        m = len(cycle)
+        n = int(self.lengths[rows].max())
+        y = self.y[rows, :n].T.copy()
+        yhat = np.empty_like(y)
+        q = np.empty_like(level)
+        for t in range(n):
+            s = cycle[t % m]
+            np.multiply(phi, trend, out=q)
+            q += level
+            np.multiply(q, s, out=yhat[t])
+            ratio = y[t] / s
+            new_level = alpha * ratio + keep_level * q
+            trend = beta_star * (new_level - level) + keep_trend * trend
+            level = new_level
+            cycle[t % m] = gamma_star * (y[t] / level) + keep_season * s
+        out = np.zeros((len(rows), self.y.shape[1]))
+        out[:, :n] = yhat.T
+        return out
+
+    def _likelihood(self, yhat: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """:func:`.ets._likelihood` per row, over each series' own steps."""
+        mask, y, n = self.mask[rows], self.y[rows], self.lengths[rows]
+        e = np.where(mask, y - yhat, 0.0)
+        if self.spec.error == "add":
+            total = (e * e).sum(axis=1)
+            lik = n * np.log(np.where(total > 0, total, 1.0))
+        else:
+            rel = np.where(mask, e / np.where(mask, yhat, 1.0), 0.0)
+            total = (rel * rel).sum(axis=1)
+            logs = np.where(mask, np.log(np.abs(np.where(mask, yhat, 1.0))), 0.0).sum(axis=1)
+            lik = n * np.log(np.where(total > 0, total, 1.0)) + 2 * logs
+        lik = np.where(total > 0, lik, -HUGE)
+        return np.where(np.isfinite(lik), lik, HUGE)
+
+
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched ``solve``; a singular system gives NaN for its row instead of failing all."""
+    try:
+        return np.linalg.solve(A, b[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        out = np.full_like(b, np.nan)
+        for k in range(len(A)):
+            try:
+                out[k] = np.linalg.solve(A[k], b[k])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+def _fit_form(ys: list[np.ndarray], spec: ETSSpec, uppers: list[np.ndarray]) -> list[ETSState | None]:
+    """One model form on several series (``uppers``: each series' search box before it)."""
+    boxes = [_smoothing_box(spec, u.copy()) for u in uppers]
+    start, lo, hi = (np.array([box[i] for box in boxes], dtype=float) for i in range(3))
+    batch = _Batch(ys, spec)
+    x, _ = nelder_mead_batch(batch.criterion, start, lo, hi, tol=TOL)
+    par = _unpack_smoothing(spec, x)
+    lik, x0 = batch.evaluate(par, np.arange(len(ys)))
+    out: list[ETSState | None] = []
+    for k, y in enumerate(ys):
+        if not admissible(par[k], spec.m):  # the constrained re-search: per series, rare
+            try:
+                out.append(fit_spec(y, spec, uppers[k].copy()))
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+                out.append(None)
+            continue
+        out.append(_state(y, spec, par[k], x0[k], float(lik[k])))
+    return out
+
+
+def _state(y: np.ndarray, spec: ETSSpec, par: np.ndarray, x0: np.ndarray, lik: float) -> ETSState | None:
+    """As :func:`.ets.fit_spec` ends; ``None`` where a linear model's states were not finite."""
+    if spec.seasonal != "mul" and lik >= HUGE:
+        return None
+    return fitted_state(y, spec, par, x0, lik)
+
+
+def select_many(ys: list[np.ndarray], season: int, damped: bool = True) -> list[ETSState | Exception]:
+    """:func:`.ets.select` on each series of ``ys``; a series no form fits gets its error."""
+    out: list[ETSState | Exception | None] = [None] * len(ys)
+    candidates: dict[int, list[ETSSpec]] = {}
+    forms: dict[ETSSpec, list[tuple[int, np.ndarray]]] = {}
+    for i, y in enumerate(ys):
+        if np.ptp(y) == 0 or len(y) > MAX_LENGTH:
+            out[i] = _select_one(y, season, damped)
+            continue
+        candidates[i] = candidate_specs(y, season, damped)
+        upper = np.array([UPPER, UPPER, UPPER, PHI_UPPER])
+        for spec in candidates[i]:
+            forms.setdefault(spec, []).append((i, upper.copy()))
+            _smoothing_box(spec, upper)  # carries the box from form to form, as select does
+    fitted: dict[tuple[int, ETSSpec], ETSState | None] = {}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for spec, members in forms.items():
+            states = _fit_form([ys[i] for i, _ in members], spec, [u for _, u in members])
+            fitted.update({(i, spec): state for (i, _), state in zip(members, states)})
+    for i, specs in candidates.items():
+        best: ETSState | None = None
+        for spec in specs:  # candidate order, so that ties resolve as in select
+            state = fitted[(i, spec)]
+            if state is not None and (best is None or state.aicc < best.aicc):
+                best = state
+        ok = best is not None and np.isfinite(best.aicc)
+        out[i] = best if ok else ValueError("no ETS model could be fitted (no candidate form converged)")
+    return out  # type: ignore[return-value]
+
+
+def fit_many(
+    ys: list[np.ndarray], times: list[np.ndarray], season: int, damped: bool = True
+) -> list[ETSState | Exception]:
+    """:func:`.ets.fit_ets` on each series (long seasons adjusted out first, series by series)."""
+    prepared = [long_season_adjusted(y, t, season) for y, t in zip(ys, times)]
+    out: list[ETSState | Exception] = [ValueError("not fitted")] * len(ys)
+    for period in {p for _, p, _ in prepared}:
+        idx = [i for i, (_, p, _) in enumerate(prepared) if p == period]
+        fitted = select_many([prepared[i][0] for i in idx], period, damped)
+        for i, state in zip(idx, fitted):
+            out[i] = state if isinstance(state, Exception) else with_adjustment(state, prepared[i][2])
+    return out
+
+
+def _select_one(y: np.ndarray, season: int, damped: bool) -> ETSState | Exception:
+    try:
+        return select(y, season, damped)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as err:
+        return err
+
