@@ -175,6 +175,25 @@ FIT_ERRORS = [
     ("unknown backend", None, {"compute": {"backend": "spark"}}, ["backend='spark'", "'loky'"]),
     ("unreadable memory limit", None, {"compute": {"memory_limit": "lots"}}, ["memory_limit='lots'", "'4GiB'"]),
     ("unknown option", None, {"data": {"frequency": "MS"}}, ["'frequency'", "freq"]),
+    (
+        "negative values with a log transform",
+        lambda d: d.assign(Turnover=d["Turnover"] - 30.0),
+        {"learners": [LightGBMLearner(target_transform=["log1p"])]},
+        [
+            "'log1p' needs a non-negative target",
+            "'Turnover' is negative in 199 rows of 2 series",
+            f"'Industry': '{CAFES}'}} at 104 rows (Month 2010-01-01, 2010-02-01, 2010-03-01 and 101 more)",
+            "'Clothing retailing'} at 95 rows",
+            "Drop 'log1p' from target_transform",
+            "shift the target to be non-negative",
+        ],
+    ),
+    (
+        "log transform after differencing",
+        None,
+        {"learners": [LightGBMLearner(target_transform=["diff1", "log1p"])]},
+        ["['diff1', 'log1p']", "'log1p'", "must come first"],
+    ),
 ]
 
 
@@ -521,8 +540,31 @@ def test_a_series_shorter_than_the_lags_is_forecast(retail) -> None:
 
 def test_every_series_shorter_than_the_lags(retail) -> None:
     tiny = retail.groupby("Industry").head(5)
-    with pytest.raises(SearchFailedError, match="learner 'lightgbm' failed to fit.*learners="):
-        forecaster(learners=[LightGBMLearner(lags=[12, 24], windows=())]).fit(tiny)
+    with pytest.raises(DataValidationError) as err:
+        forecaster(learners=[LightGBMLearner(lags=[24, 12], windows=(), target_transform=["scale"])]).fit(tiny)
+    msg = str(err.value)
+    assert "'lightgbm' has no row to train on" in msg and "shorter than the 13 observations" in msg
+    assert "shortest lag 12 + the row itself" in msg and "the longest has 5" in msg
+    assert "shorter lags=" in msg
+
+
+def test_series_shorter_than_some_lags_are_forecast_and_named(retail, caplog) -> None:
+    """Clothing retailing cut to its last 15 months: shorter than lag 24 and window 24, still
+    forecast by LightGBM (those features missing), and the data checks say so."""
+    clothing = retail["Industry"] == "Clothing retailing"
+    data = pd.concat([retail[~clothing], retail[clothing].tail(15)], ignore_index=True)
+    learner = LightGBMLearner(lags=[1, 2, 12, 24], windows=[3, 24], params={"num_boost_round": 50})
+    with caplog.at_level("WARNING", logger="tsauto.forecasting.data_checks"):
+        model = forecaster(learners=[learner]).fit(data)
+    out = model.predict()
+    assert len(out) == 9 and np.isfinite(out["forecast"]).all()
+    assert model.fallbacks_.empty  # forecast by LightGBM itself, not the fallback
+    check = model.data_checks().set_index("check").loc["short_for_lags"]
+    assert check["status"] == "alert" and check["series"] == ("Tasmania/Clothing retailing",)
+    assert "1 series shorter than the longest lag or window of lightgbm (24 steps)" in check["message"]
+    assert "series Tasmania/Clothing retailing: 15 steps, without lag 24 and window 24" in check["message"]
+    assert "shorter lags= and windows=" in check["message"]
+    assert "short_for_lags" in caplog.text
 
 
 def test_ten_thousand_tiny_series(retail) -> None:
@@ -544,10 +586,14 @@ def test_extreme_magnitudes_scale_the_forecast(retail, scale) -> None:
         np.testing.assert_allclose(scaled[col], base[col] * scale, rtol=1e-9)
 
 
-def test_negative_values_with_a_log_transform(retail) -> None:
-    data = retail.assign(Turnover=retail["Turnover"] - 30.0)
-    with pytest.raises(DataValidationError, match="'log1p' needs a non-negative target.*'scale' or 'diff'"):
-        forecaster(learners=[LightGBMLearner(target_transform=["log1p"])]).fit(data)
+def test_negative_history_at_predict_time_with_a_log_transform(retail) -> None:
+    model = forecaster(learners=[LightGBMLearner(target_transform=["log1p"])]).fit(retail)
+    history = retail.assign(Turnover=retail["Turnover"].where(retail.index != 250, -1.0))
+    with pytest.raises(DataValidationError) as err:
+        model.predict(history=history)
+    msg = str(err.value)
+    assert "'Turnover' is negative in 1 row of 1 series" in msg and "Clothing retailing" in msg
+    assert "(Month 2012-11-01)" in msg and "Drop 'log1p'" in msg and "shift the target" in msg
 
 
 def test_negative_values_with_a_log_transform_next_to_a_working_learner(retail) -> None:

@@ -12,6 +12,7 @@ import pytest
 from tsauto import Forecaster
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import Naive
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 
 
 class NaiveNeedingTen(Naive):
@@ -124,6 +125,16 @@ def test_gaps_short_leading_and_duplicate_series_are_named(walmart_small):
     dup = _one(rolled, "duplicates")
     assert dup["status"] == "fixed" and dup["series"] == ("1/3",) and dup["count"] == 5
     assert "aggregate='sum'" in dup["message"]
+
+
+def test_lags_within_every_series_pass(aus_tasmania):
+    spec = {"target": "Turnover", "time": "Month", "ids": "Industry", "horizon": 6}
+    naive = _one(_fit(aus_tasmania, **spec), "short_for_lags")
+    assert naive["status"] == "passed" and naive["message"] == "no learner of the model reads lags"
+    learner = LightGBMLearner(lags=[1, 12, 36], windows=[6], params={"num_boost_round": 20})
+    lagged = _one(_fit(aus_tasmania, learners=[learner], **spec), "short_for_lags")
+    assert lagged["status"] == "passed" and lagged["series"] == ()
+    assert lagged["message"] == "every series reaches the longest lag or window of lightgbm (36 steps)"
 
 
 def test_non_negative_intermittent_and_partitions(aus_small):

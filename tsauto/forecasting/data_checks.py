@@ -7,14 +7,16 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths;
 - missing time steps inserted, missing targets imputed (and long runs of them, by series),
   leading steps without a target dropped, duplicate rows rolled up by ``aggregate=``;
-- series too short for the learners (padded, dropped or forecast by the fallback);
+- series too short for the learners (padded, dropped or forecast by the fallback), and series
+  forecast without some lags or rolling windows of a learner, being shorter than them;
 - intermittent series, non-negative series clipped at zero, discontinued series;
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
   within series) or not known over the horizon; string covariates holding dates, and
   categorical covariates with many levels.
 
 Computed from the raw table, the validated panel (its schema and ``fills``,
-see :class:`~tsauto.forecasting.validation.FillReport`), the task and the options.
+see :class:`~tsauto.forecasting.validation.FillReport`), the task, the options and the fitted
+model.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tsauto.core.checks import Check, Status, frame
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, is_intermittent
+from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.options import DataOptions
 from tsauto.forecasting.panel import Panel, Schema
 
@@ -49,19 +52,20 @@ FILL_RULES = {
 
 
 def data_checks(
-    raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, min_length: int
+    raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, model: EnsembleModel
 ) -> list[Check]:
     """Every check of a fit, in the order of the module docstring.
 
-    ``raw``: the table as given; ``panel``: it validated (with ``fills``); ``min_length``: the
-    fewest observations the fitted learners need.
+    ``raw``: the table as given; ``panel``: it validated (with ``fills``); ``model``: the
+    fitted model (its learners' needs: fewest observations, lags).
     """
     labels = series_labels(panel)
     return [
         *column_roles(raw, panel),
         *calendar(panel, opts),
         *fills(raw, panel, task, opts, labels),
-        short_series(panel, min_length, opts, labels),
+        short_series(panel, model.min_length_, opts, labels),
+        short_for_lags(panel, model, labels),
         intermittent(panel, labels),
         *guards(panel, task, opts, labels),
         *leakage(panel, task),
@@ -289,6 +293,52 @@ def short_series(panel: Panel, min_length: int, opts: DataOptions, labels: np.nd
         action,
         passed=f"every series has at least {min_length} observations",
     )
+
+
+def short_for_lags(panel: Panel, model: EnsembleModel, labels: np.ndarray) -> Check:
+    """Series the learners forecast (long enough for them) but shorter than some of their lags
+    or rolling windows: forecast without those, named by series."""
+    members = [m for _, m in model.members if m.learner.lag_reach()]
+    if not members:
+        return Check("short_for_lags", "", "no learner of the model reads lags", "")
+    reach: dict[str, set[int]] = {}
+    for m in members:
+        for kind, steps in m.learner.lag_reach().items():
+            reach.setdefault(kind, set()).update(steps)
+    names = " and ".join(dict.fromkeys(m.learner.name for m in members))
+    longest = max(max(steps) for steps in reach.values())
+    n = panel.lengths
+    short = np.flatnonzero((n < longest) & (n >= min(m.min_length_ for m in members)))
+    if not short.size:
+        return Check(
+            "short_for_lags", "", f"every series reaches the longest lag or window of {names} "
+            f"({longest} steps)", "",
+        )
+    shown = []
+    for i in short[:SHOWN]:
+        lacking = {kind: sorted(k for k in steps if k > n[i]) for kind, steps in reach.items()}
+        text = " and ".join(
+            f"{kind}{'s' * (len(v) > 1)} {_spans(v)}" for kind, v in lacking.items() if v
+        )
+        shown.append(f"{f'series {labels[i]}' if labels[i] else 'the series'}: {n[i]} steps, without {text}")
+    more = f"; and {short.size - SHOWN} more" if short.size > SHOWN else ""
+    return Check(
+        "short_for_lags",
+        "",
+        f"{short.size} series shorter than the longest lag or window of {names} ({longest} "
+        f"steps) ({'; '.join(shown)}{more})",
+        f"still forecast by {names}, without the lags and windows longer than the series (read "
+        "as missing values); give longer histories, or shorter lags= and windows=",
+        "alert",
+        tuple(str(s) for s in labels[short]) if labels[0] != "" else (),
+        int(short.size),
+    )
+
+
+def _spans(values: list[int]) -> str:
+    """'10-24, 52' for [10, 11, ..., 24, 52]: runs of consecutive numbers as spans."""
+    runs = np.split(np.asarray(values), np.flatnonzero(np.diff(values) != 1) + 1)
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def intermittent(panel: Panel, labels: np.ndarray) -> Check:

@@ -225,7 +225,7 @@ def _contributions(
         units = "target"
         if names:
             scale = Scale()
-            scale.fit_transform(panel.y, panel.indptr)
+            scale.fit_transform(panel.y, panel)
             shap = shap * scale.scale_[:, None, None]
             shap[:, :, -1] += scale.loc_[:, None]
     else:

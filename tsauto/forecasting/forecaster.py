@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -171,7 +172,7 @@ class Forecaster:
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, data: pd.DataFrame | str | Path) -> "Forecaster":
+    def fit(self, data: pd.DataFrame | str | Path) -> Forecaster:
         """Validate ``data``, plan, compare / search the learners, ensemble and refit; returns
         self. See :meth:`leaderboard` for what was compared, :attr:`plan_` for why, and
         :meth:`data_checks` for what was found in the data and done to it."""
@@ -207,7 +208,7 @@ class Forecaster:
             else:
                 self._fit_engine(panel, task, plan, opts.short_series, guards, search, compute, start)
         log.info("fitted %s in %.1fs", self.model_.describe(), time.monotonic() - start)
-        checks = data_checks(raw, panel, task, opts, self.model_.min_length_)
+        checks = data_checks(raw, panel, task, opts, self.model_)
         log_checks(checks)
         self.data_checks_ = checks_frame(checks)
         return self
@@ -530,7 +531,7 @@ class Forecaster:
         return save(self, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> "Forecaster":
+    def load(cls, path: str | Path) -> Forecaster:
         """Read a forecaster written by :meth:`save`; refuses incompatible files with a reason."""
         from tsauto.core.persistence import load
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tsauto.forecasting.validation import validate
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.features.target_transforms import auto_transforms, backward, forward, make_transforms
+from tsauto.forecasting.features.target_transforms import (
+    auto_transforms,
+    backward,
+    forward,
+    make_transforms,
+)
+from tsauto.forecasting.validation import validate
 
 
 @pytest.mark.parametrize("names", [("scale",), ("diff1", "scale"), ("log1p", "diff12", "scale")])
@@ -17,19 +22,37 @@ def test_future_values_invert_exactly(aus_small, names) -> None:
     truth = panel.y.reshape(panel.n_series, -1)[:, -6:] if len(set(panel.lengths)) == 1 else None
     assert truth is not None
     transforms = make_transforms(names)
-    forward(transforms, train.y, train.indptr)
+    forward(transforms, train)
     # transform the true continuation with the fitted state, then invert it
     full = make_transforms(names)
-    yt_full = forward(full, panel.y, panel.indptr).reshape(panel.n_series, -1)
+    yt_full = forward(full, panel).reshape(panel.n_series, -1)
     if names[-1] == "scale":  # express the future in the train scaling
         sc_full, sc_train = full[-1], transforms[-1]
         yt_full = (yt_full * sc_full.scale_[:, None] + sc_full.loc_[:, None] - sc_train.loc_[:, None]) / sc_train.scale_[:, None]
     np.testing.assert_allclose(backward(transforms, yt_full[:, -6:]), truth, rtol=1e-9)
 
 
-def test_log1p_refuses_negative_values() -> None:
-    with pytest.raises(DataValidationError, match="non-negative"):
-        forward(make_transforms(("log1p",)), np.array([1.0, -2.0]), np.array([0, 2]))
+def test_log1p_names_the_series_and_times_of_negative_values(aus_small) -> None:
+    """Retail turnover less 8 (million): negative in some months of the smallest series."""
+    data = aus_small.assign(Turnover=aus_small["Turnover"] - 8.0)
+    panel = validate(data, target="Turnover", time="Month", ids=["State", "Industry"])
+    negative = data[data["Turnover"] < 0].sort_values(["State", "Industry", "Month"])
+    first = negative.iloc[0]
+    n_first = int(((negative["State"] == first["State"]) & (negative["Industry"] == first["Industry"])).sum())
+    with pytest.raises(DataValidationError) as err:
+        forward(make_transforms(("log1p", "scale")), panel)
+    msg = str(err.value)
+    n_series = len(negative.groupby(["State", "Industry"]))
+    assert f"'Turnover' is negative in {len(negative)} rows of {n_series} series" in msg
+    key = {"State": first["State"], "Industry": first["Industry"]}
+    assert f"{key} at {n_first} row" in msg
+    assert f"(Month {first['Month']:%Y-%m-%d}" in msg
+    assert "Drop 'log1p'" in msg and "shift the target to be non-negative" in msg
+
+
+def test_log1p_must_come_first() -> None:
+    with pytest.raises(DataValidationError, match=r"\['scale', 'log1p'\].*must come first"):
+        make_transforms(("scale", "log1p"))
 
 
 def test_unknown_transform_is_named() -> None:

@@ -2,7 +2,8 @@
 
 A transform is fitted on whatever history it is given (training data, or newer data passed
 as ``history=``), so the same fitted model forecasts from any history without refitting.
-Order: ``log1p`` → ``diff`` (lag ``d``) → ``scale`` (per-series standardisation).
+Order: ``log1p`` → ``diff`` (lag ``d``) → ``scale`` (per-series standardisation); ``log1p``,
+which needs the target itself, must come first.
 """
 
 from __future__ import annotations
@@ -10,15 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.lags import positions, tail_buffer
+from tsauto.forecasting.panel import Panel, output_times
+
+SHOWN = 3  # series, and time stamps of each, named in a message
 
 
 class TargetTransform:
     """One invertible per-series transform of the flat target array."""
 
-    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    def fit_transform(self, y: np.ndarray, panel: Panel) -> np.ndarray:
+        """Transform ``y`` (the panel's target, or it transformed), cut into series by
+        ``panel.indptr``, fitting the transform on it."""
         raise NotImplementedError
 
     def inverse(self, forecasts: np.ndarray) -> np.ndarray:
@@ -29,11 +36,15 @@ class TargetTransform:
 class Log1p(TargetTransform):
     """``log(1 + y)``; needs a non-negative target."""
 
-    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-        if np.nanmin(y) < 0:
+    def fit_transform(self, y: np.ndarray, panel: Panel) -> np.ndarray:
+        negative = y < 0
+        if negative.any():
+            target = panel.schema.target
             raise DataValidationError(
-                "target_transform 'log1p' needs a non-negative target, but it has negative "
-                "values: use 'scale' or 'diff' instead."
+                f"target_transform 'log1p' needs a non-negative target, but {target!r} is "
+                f"negative in {_where(negative, panel)}. Drop 'log1p' from target_transform "
+                "(e.g. target_transform=['diff1', 'scale']) or shift the target to be "
+                "non-negative (add a constant to it, and subtract it from the forecasts)."
             )
         return np.log1p(y)
 
@@ -48,7 +59,8 @@ class Difference(TargetTransform):
     lag: int = 1
     tail_: np.ndarray = field(init=False, repr=False)
 
-    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    def fit_transform(self, y: np.ndarray, panel: Panel) -> np.ndarray:
+        indptr = panel.indptr
         out = np.full(len(y), np.nan)
         out[self.lag :] = y[self.lag :] - y[: -self.lag] if len(y) > self.lag else out[self.lag :]
         out[positions(indptr) < self.lag] = np.nan
@@ -70,7 +82,8 @@ class Scale(TargetTransform):
     loc_: np.ndarray = field(init=False, repr=False)
     scale_: np.ndarray = field(init=False, repr=False)
 
-    def fit_transform(self, y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    def fit_transform(self, y: np.ndarray, panel: Panel) -> np.ndarray:
+        indptr = panel.indptr
         finite = np.isfinite(y)
         v = np.where(finite, y, 0.0)
         starts = indptr[:-1]
@@ -99,6 +112,11 @@ def make_transforms(spec: tuple[str, ...]) -> list[TargetTransform]:
     out: list[TargetTransform] = []
     for name in spec:
         if name == "log1p":
+            if out:
+                raise DataValidationError(
+                    f"target_transform {list(spec)!r}: 'log1p' takes the logarithm of the "
+                    "target itself and must come first, e.g. ['log1p', 'diff1', 'scale']."
+                )
             out.append(Log1p())
         elif name.startswith("diff"):
             lag = int(name[4:] or 1)
@@ -113,10 +131,11 @@ def make_transforms(spec: tuple[str, ...]) -> list[TargetTransform]:
     return out
 
 
-def forward(transforms: list[TargetTransform], y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Apply the transforms in order, fitting each on the history given."""
+def forward(transforms: list[TargetTransform], panel: Panel) -> np.ndarray:
+    """The panel's target through the transforms in order, fitting each on it."""
+    y = panel.y
     for t in transforms:
-        y = t.fit_transform(y, indptr)
+        y = t.fit_transform(y, panel)
     return y
 
 
@@ -125,6 +144,28 @@ def backward(transforms: list[TargetTransform], forecasts: np.ndarray) -> np.nda
     for t in reversed(transforms):
         forecasts = t.inverse(forecasts)
     return forecasts
+
+
+def _where(rows: np.ndarray, panel: Panel) -> str:
+    """Where the flagged ``rows`` of the panel lie: how many, and by series (its ids) how
+    many and at which times."""
+    codes = panel.series_codes()[rows]
+    series, counts = np.unique(codes, return_counts=True)
+    times = pd.Index(output_times(panel.times[rows], panel.schema)).astype(str)
+    parts = []
+    for i, n in zip(series[:SHOWN], counts[:SHOWN]):
+        stamps = times[codes == i]
+        shown = ", ".join(stamps[:SHOWN]) + (f" and {n - SHOWN} more" if n > SHOWN else "")
+        parts.append(f"{_rows(n)} ({panel.schema.time} {shown})")
+    if not len(panel.keys.columns):
+        return parts[0]
+    keys = [f"{panel.keys.iloc[i].to_dict()} at {p}" for i, p in zip(series, parts)]
+    more = f"; and {len(series) - SHOWN} more series" if len(series) > SHOWN else ""
+    return f"{_rows(len(codes))} of {len(series)} series: " + "; ".join(keys) + more
+
+
+def _rows(n: int) -> str:
+    return f"{n} row{'s' if n != 1 else ''}"
 
 
 def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = 60) -> tuple[str, ...]:

@@ -16,8 +16,8 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import NotFittedError, TimeLimitExceeded
+from tsauto.forecasting.panel import Panel
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Learner(ABC):
             if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         }
 
-    def clone(self) -> "Learner":
+    def clone(self) -> Learner:
         """A new, unfitted learner with the same parameters."""
         return type(self)(**self.get_params())
 
@@ -81,7 +81,13 @@ class Learner(ABC):
         """Fewest observations a series needs; shorter ones get the seasonal-naive fallback."""
         return 1
 
-    def fit(self, panel: Panel, task: Task) -> "Learner":
+    def lag_reach(self) -> dict[str, tuple[int, ...]]:
+        """Of a fitted learner: its features that read past values, by kind (``"lag"``,
+        ``"window"``), each given by how many steps back it reaches. A series shorter than a
+        reach is forecast without that feature. Empty for learners without such features."""
+        return {}
+
+    def fit(self, panel: Panel, task: Task) -> Learner:
         """Learn from every series of ``panel``; returns self."""
         if task.time_left() <= 0:
             raise TimeLimitExceeded(f"{self.name}: no time left to fit")

@@ -7,20 +7,26 @@ Direct strategy: one model per horizon step, each from the lags known at the for
 
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 
-from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
+from tsauto.core.resources import free_cores, n_workers
+from tsauto.core.stopping import LightGBMDeadline
 from tsauto.forecasting.features.auto import auto_lags, auto_windows
 from tsauto.forecasting.features.builder import FeatureBuilder, FeatureSpec
 from tsauto.forecasting.features.calendar import calendar_names
 from tsauto.forecasting.features.lags import LagSpec, lag_step, positions, tail_buffer
-from tsauto.forecasting.features.target_transforms import auto_transforms, backward, forward, make_transforms
+from tsauto.forecasting.features.target_transforms import (
+    auto_transforms,
+    backward,
+    forward,
+    make_transforms,
+)
 from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
-from tsauto.core.resources import free_cores, n_workers
-from tsauto.core.stopping import LightGBMDeadline
+from tsauto.forecasting.panel import Panel
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "l2",
@@ -97,6 +103,12 @@ class LightGBMLearner(Learner):
         names = self.transform_names_ if hasattr(self, "transform_names_") else self._transform_names(None)
         return 2 + _max_diff(names)
 
+    def lag_reach(self) -> dict[str, tuple[int, ...]]:
+        """The target lags and rolling windows: a series shorter than one has it missing in
+        every row, read by LightGBM as an unknown value."""
+        lags = self.spec_.lags
+        return {kind: v for kind, v in (("lag", lags.lags), ("window", lags.windows)) if v}
+
     # ------------------------------------------------------------------ fit
 
     def _fit(self, panel: Panel, task: Task) -> None:
@@ -109,7 +121,7 @@ class LightGBMLearner(Learner):
         self.transform_names_ = self._transform_names(panel)
         self.spec_ = self._feature_spec(panel, task)
         self.builder_ = FeatureBuilder(self.spec_, panel.schema.freq, id_keys=panel.keys.copy())
-        yt = forward(make_transforms(self.transform_names_), panel.y, panel.indptr)
+        yt = forward(make_transforms(self.transform_names_), panel)
         X = self.builder_.train_matrix(panel, yt)
         params = {**DEFAULT_PARAMS, **(self.params or {})}
         rounds = int(params.pop("num_boost_round"))
@@ -126,6 +138,8 @@ class LightGBMLearner(Learner):
         for h in steps:
             Xh = X if h == 1 else _shift_lag_block(X, panel.indptr, n_lag, h - 1)
             rows = np.isfinite(yt) & np.isfinite(Xh[:, 0]) if n_lag else np.isfinite(yt)
+            if not rows.any():
+                raise DataValidationError(self._no_rows(panel, h))
             data = lgb.Dataset(
                 Xh[rows],
                 label=yt[rows],
@@ -138,6 +152,21 @@ class LightGBMLearner(Learner):
                 lgb.train(params, data, num_boost_round=rounds, callbacks=_stop_at(task))
             )
         self.n_train_rows_ = int(rows.sum())
+
+    def _no_rows(self, panel: Panel, step: int) -> str:
+        """Why no training row has its first feature (the shortest lag, else the shortest
+        window): every series is too short for it."""
+        lags = self.spec_.lags
+        kind, k = ("lag", lags.lags[0]) if lags.lags else ("window", lags.windows[0])
+        d = _max_diff(self.transform_names_)
+        parts = [f"shortest {kind} {k}"] + [f"{d} lost to differencing"] * bool(d)
+        parts += [f"{step - 1} steps ahead (strategy='direct')"] * (step > 1)
+        return (
+            f"learner 'lightgbm' has no row to train on: every series is shorter than the "
+            f"{k + d + step} observations a row needs ({' + '.join(parts)} + the row itself); "
+            f"the longest has {panel.lengths.max()}. Give longer series, or shorter {kind}s= "
+            "(lags='auto' and windows='auto' fit them to the data)."
+        )
 
     def _transform_names(self, panel: Panel | None) -> tuple[str, ...]:
         """The transforms asked for; ``"auto"`` decides from the data (first differences
@@ -156,7 +185,7 @@ class LightGBMLearner(Learner):
         seasons = list(task.seasons) or ([task.season] if task.season > 1 else [])
         lags = auto_lags(seasons, task.horizon, median_len) if self.lags == "auto" else self.lags
         windows = auto_windows(seasons, median_len) if self.windows == "auto" else self.windows
-        lags, windows = tuple(int(k) for k in lags), tuple(int(w) for w in windows)
+        lags, windows = tuple(sorted(int(k) for k in lags)), tuple(sorted(int(w) for w in windows))
         if any(k < 1 for k in (*lags, *windows)):
             raise DataValidationError("lags and windows must be positive integers.")
         past_lags = tuple(k for k in (task.horizon, task.horizon + 1, 2 * task.horizon))
@@ -177,7 +206,7 @@ class LightGBMLearner(Learner):
 
     def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
         transforms = make_transforms(self.transform_names_)
-        yt = forward(transforms, history.y, history.indptr)
+        yt = forward(transforms, history)
         return Forecast(backward(transforms, self._steps(history, yt, future)))
 
     def feature_rows(
@@ -186,7 +215,7 @@ class LightGBMLearner(Learner):
         """The feature rows the forecast of ``history`` is computed from, shape
         (n_series, horizon, n_features) in ``spec_.names`` order, and the boosters' raw outputs
         for them, shape (n_series, horizon): the transformed target (``transform_names_``)."""
-        yt = forward(make_transforms(self.transform_names_), history.y, history.indptr)
+        yt = forward(make_transforms(self.transform_names_), history)
         rows = np.empty((history.n_series, self.task_.horizon, len(self.spec_.names)))
         return rows, self._steps(history, yt, future or {}, rows)
 
