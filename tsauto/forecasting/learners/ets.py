@@ -307,26 +307,36 @@ class _Linear:
 # -- estimation --------------------------------------------------------------------------
 
 
-def _initial_states(y: np.ndarray, spec: ETSSpec) -> np.ndarray:
-    """R's heuristic initial states (``forecast:::initstate``), in this module's order."""
+def start_cycle(y: np.ndarray, m: int, seasonal: str) -> np.ndarray:
+    """R's start for the ``m`` seasonal states (phase 0 first) of an additive or multiplicative
+    (``seasonal``) season: classical decomposition, or a line plus one Fourier pair when ``y``
+    holds fewer than three seasons."""
     from tsauto.forecasting.learners.decomposition import seasonal_indices
 
+    n = len(y)
+    if n >= 3 * m:
+        cycle, _ = seasonal_indices(y, m, "multiplicative" if seasonal == "mul" else "additive")
+    else:
+        t = np.arange(1, n + 1)
+        X = np.column_stack([np.ones(n), t, np.sin(2 * np.pi * t / m), np.cos(2 * np.pi * t / m)])
+        coef = np.linalg.lstsq(X, y, rcond=None)[0]
+        line = coef[0] + coef[1] * t
+        cycle = (y / line if seasonal == "mul" else y - line)[:m]
+    if seasonal == "mul":
+        cycle = np.clip(cycle, 1e-2, None)
+        cycle = cycle * m / cycle.sum()
+    return cycle
+
+
+def _initial_states(y: np.ndarray, spec: ETSSpec, cycle: np.ndarray | None = None) -> np.ndarray:
+    """R's heuristic initial states (``forecast:::initstate``), in this module's order;
+    ``cycle``: :func:`start_cycle` of the series, when already computed."""
     n, m = len(y), spec.m
     seas = np.zeros(1)
     ysa = y
     if spec.seasonal:
-        method = "multiplicative" if spec.seasonal == "mul" else "additive"
-        if n >= 3 * m:
-            cycle, _ = seasonal_indices(y, m, method)
-        else:  # too short to decompose: a line plus one Fourier pair
-            t = np.arange(1, n + 1)
-            X = np.column_stack([np.ones(n), t, np.sin(2 * np.pi * t / m), np.cos(2 * np.pi * t / m)])
-            coef = np.linalg.lstsq(X, y, rcond=None)[0]
-            line = coef[0] + coef[1] * t
-            cycle = (y / line if spec.seasonal == "mul" else y - line)[:m]
-        if spec.seasonal == "mul":
-            cycle = np.clip(cycle, 1e-2, None)
-            cycle = cycle * m / cycle.sum()
+        if cycle is None:
+            cycle = start_cycle(y, m, spec.seasonal)
         seas = cycle[::-1].copy()  # newest (phase m-1) first, phase 0 last
         phase = cycle[np.arange(n) % m]
         ysa = y / phase if spec.seasonal == "mul" else y - phase

@@ -39,6 +39,7 @@ from tsauto.forecasting.learners.ets import (
     fitted_state,
     long_season_adjusted,
     select,
+    start_cycle,
     with_adjustment,
 )
 from tsauto.forecasting.learners.optim import nelder_mead_batch
@@ -49,7 +50,7 @@ MAX_LENGTH = 400  # longer series are estimated one by one (padding would cost t
 class _Batch:
     """The series that share one model form, padded into arrays, and the criterion over them."""
 
-    def __init__(self, ys: list[np.ndarray], spec: ETSSpec):
+    def __init__(self, ys: list[np.ndarray], spec: ETSSpec, cycles: list[np.ndarray | None]):
         self.spec = spec
         self.lengths = np.array([len(y) for y in ys])
         n = int(self.lengths.max())
@@ -57,7 +58,7 @@ class _Batch:
         self.y = np.zeros((len(ys), n))
         for k, y in enumerate(ys):
             self.y[k, : len(y)] = y
-        self.starts = np.stack([_initial_states(y, spec) for y in ys])  # R's heuristic states
+        self.starts = np.stack([_initial_states(y, spec, c) for y, c in zip(ys, cycles)])  # R's start
         self.linear = spec.seasonal != "mul"
         self.fft_len = next_fast_len(2 * n)
         self.y_fft = rfft(self.y, self.fft_len)
@@ -71,7 +72,8 @@ class _Batch:
         self.T = T[: self.p]
         self.prior = np.stack([np.linalg.lstsq(T, s, rcond=None)[0] for s in self.starts])
         mul = spec.error == "mul"
-        self.weights = np.where(self.mask, 1.0 / np.where(self.mask, self.y, 1.0), 0.0) if mul else None
+        # least-squares weights: 1/y for a multiplicative error, 1 else; 0 past each series' end
+        self.weights = np.where(self.mask, 1.0 / np.where(self.mask, self.y, 1.0), 0.0) if mul else self.mask * 1.0
         lead = 1 + (spec.trend is not None)
         shrunk = np.r_[np.zeros(lead), np.full(T.shape[1] - lead, SHRINK)] if spec.seasonal else np.zeros(T.shape[1])
         scale = np.array([float(np.mean(y)) ** 2 for y in ys]) if mul else np.ones(len(ys))
@@ -113,32 +115,23 @@ class _Batch:
             D[:, 2, 0], D[:, 2, 1], D[:, 2, -1] = -gamma, -gamma * phi, 1 - gamma
             w[:, -1] = 1.0
             g[:, 2] = gamma
-        V = np.empty((K, n, p))  # V_t = w' D^t
-        V[:, 0] = w
-        k = 1
-        while k < n:
-            step = min(k, n - k)
-            V[:, k : k + step] = V[:, :step] @ D
-            D, k = D @ D, k + step
+        V = _powers(w, D, n)
         mask = self.mask[rows]
         lengths = self.lengths[rows]
         finite = np.isfinite(V[np.arange(K), lengths - 1].sum(axis=1))
-        V = np.where(mask[:, :, None], V, 0.0)
         y = self.y[rows]
         c = (V[:, : n - 1] @ g[:, :, None])[:, :, 0]  # the data's impulse response
+        c[~mask[:, : n - 1]] = 0.0
         base = np.zeros((K, n))  # base_t = sum_j c_j y_{t-1-j}: the response to the data
         base[:, 1:] = irfft(rfft(c, self.fft_len) * self.y_fft[rows], self.fft_len)[:, : n - 1]
-        base = np.where(mask, base, 0.0)
-        X = V @ self.T
-        r = y - base
-        if self.weights is not None:
-            wt = self.weights[rows]
-            X, r = X * wt[:, :, None], r * wt
+        wt = self.weights[rows]  # 0 past each series' end
+        r = (y - base) * wt
+        Vw = V * wt[:, :, None]
+        Vwt = Vw.transpose(0, 2, 1)
         ridge = self.ridge[rows]
-        Xt = X.transpose(0, 2, 1)
-        A = Xt @ X
+        A = self.T.T @ (Vwt @ Vw) @ self.T  # the normal equations of X = V T
         A[:, np.arange(A.shape[1]), np.arange(A.shape[1])] += ridge
-        b = (Xt @ r[:, :, None])[:, :, 0] + ridge * self.prior[rows]
+        b = ((Vwt @ r[:, :, None])[:, :, 0]) @ self.T + ridge * self.prior[rows]
         finite &= np.isfinite(A).all(axis=(1, 2)) & np.isfinite(b).all(axis=1)
         free = np.zeros_like(b)
         free[finite] = _solve(A[finite], b[finite])
@@ -194,6 +187,20 @@ class _Batch:
         return np.where(np.isfinite(lik), lik, HUGE)
 
 
+def _powers(w: np.ndarray, D: np.ndarray, n: int) -> np.ndarray:
+    """``V_t = w' D^t`` for ``t < n``, per row, by repeated squaring."""
+    V = np.empty((len(w), n, len(w[0])))
+    V[:, 0] = w
+    k = 1
+    while k < n:
+        step = min(k, n - k)
+        V[:, k : k + step] = V[:, :step] @ D
+        k += step
+        if k < n:
+            D = D @ D
+    return V
+
+
 def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Batched ``solve``; a singular system gives NaN for its row instead of failing all."""
     try:
@@ -208,11 +215,14 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
         return out
 
 
-def _fit_form(ys: list[np.ndarray], spec: ETSSpec, uppers: list[np.ndarray]) -> list[ETSState | None]:
-    """One model form on several series (``uppers``: each series' search box before it)."""
+def _fit_form(
+    ys: list[np.ndarray], spec: ETSSpec, uppers: list[np.ndarray], cycles: list[np.ndarray | None]
+) -> list[ETSState | None]:
+    """One model form on several series (``uppers``: each series' search box before it;
+    ``cycles``: their seasonal start, shared by the forms of one season type)."""
     boxes = [_smoothing_box(spec, u.copy()) for u in uppers]
     start, lo, hi = (np.array([box[i] for box in boxes], dtype=float) for i in range(3))
-    batch = _Batch(ys, spec)
+    batch = _Batch(ys, spec, cycles)
     x, _ = nelder_mead_batch(batch.criterion, start, lo, hi, tol=TOL)
     par = _unpack_smoothing(spec, x)
     lik, x0 = batch.evaluate(par, np.arange(len(ys)))
@@ -250,10 +260,12 @@ def select_many(ys: list[np.ndarray], season: int, damped: bool = True) -> list[
             forms.setdefault(spec, []).append((i, upper.copy()))
             _smoothing_box(spec, upper)  # carries the box from form to form, as select does
     fitted: dict[tuple[int, ETSSpec], ETSState | None] = {}
+    cache: dict[tuple[int, str], np.ndarray] = {}
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for spec, members in forms.items():
-            states = _fit_form([ys[i] for i, _ in members], spec, [u for _, u in members])
+            cycles = [_cycle(cache, i, ys[i], spec) for i, _ in members]
+            states = _fit_form([ys[i] for i, _ in members], spec, [u for _, u in members], cycles)
             fitted.update({(i, spec): state for (i, _), state in zip(members, states)})
     for i, specs in candidates.items():
         best: ETSState | None = None
@@ -278,6 +290,16 @@ def fit_many(
         for i, state in zip(idx, fitted):
             out[i] = state if isinstance(state, Exception) else with_adjustment(state, prepared[i][2])
     return out
+
+
+def _cycle(cache: dict, i: int, y: np.ndarray, spec: ETSSpec) -> np.ndarray | None:
+    """Series ``i``'s :func:`.ets.start_cycle` for ``spec``'s season type, computed once."""
+    if not spec.seasonal:
+        return None
+    key = (i, spec.seasonal)
+    if key not in cache:
+        cache[key] = start_cycle(y, spec.m, spec.seasonal)
+    return cache[key]
 
 
 def _select_one(y: np.ndarray, season: int, damped: bool) -> ETSState | Exception:
