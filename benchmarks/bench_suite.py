@@ -350,6 +350,23 @@ def average_windows(per_window: list[list[dict]]) -> list[dict]:
     return out
 
 
+def keep_earlier_rows(rows: list[dict], earlier: dict | None, n_series: int) -> list[dict]:
+    """``rows`` followed by the earlier run's rows of methods not run now (``--methods``), on
+    the same series, each marked with the run it comes from. The Naive2 reference of OWA is
+    the same computation on the same series, so the earlier OWAs stay comparable."""
+    if not earlier or earlier.get("n_series") != n_series:
+        return rows
+    ran = {r["method"] for r in rows}
+    kept = []
+    for r in earlier["rows"]:
+        if r["method"] in ran:
+            continue
+        origin = r.get("from") or f"{earlier['date']}, {earlier['commit']}"
+        note = r["note"] if r.get("from") else "; ".join(x for x in (r["note"], f"from the run of {origin}") if x)
+        kept.append({**r, "from": origin, "note": note})
+    return rows + kept
+
+
 def add_owa(rows: list[dict]) -> None:
     from tsauto.forecasting.metrics import owa
 
@@ -487,6 +504,7 @@ def main(argv=None) -> None:
             n_series = len(_keys(data))
             note = ""
         add_owa(rows)
+        rows = keep_earlier_rows(rows, entries.get(name), n_series)
         entries[name] = {
             "title": data.title, "n_series": n_series, "horizon": data.horizon,
             "season": data.season, "rows": rows, "windows_note": note,
