@@ -350,10 +350,10 @@ def average_windows(per_window: list[list[dict]]) -> list[dict]:
     return out
 
 
-def keep_earlier_rows(rows: list[dict], earlier: dict | None, n_series: int) -> list[dict]:
-    """``rows`` followed by the earlier run's rows of methods not run now (``--methods``), on
-    the same series, each marked with the run it comes from. The Naive2 reference of OWA is
-    the same computation on the same series, so the earlier OWAs stay comparable."""
+def keep_earlier_rows(rows: list[dict], earlier: dict | None, n_series: int, order: list[str]) -> list[dict]:
+    """``rows`` with the earlier run's rows of methods not run now (``--methods``), on the same
+    series, each marked with the run it comes from; in the order of ``order``. The Naive2
+    reference of OWA is the same computation on the same series, so earlier OWAs stay comparable."""
     if not earlier or earlier.get("n_series") != n_series:
         return rows
     ran = {r["method"] for r in rows}
@@ -361,10 +361,11 @@ def keep_earlier_rows(rows: list[dict], earlier: dict | None, n_series: int) -> 
     for r in earlier["rows"]:
         if r["method"] in ran:
             continue
-        origin = r.get("from") or f"{earlier['date']}, {earlier['commit']}"
-        note = r["note"] if r.get("from") else "; ".join(x for x in (r["note"], f"from the run of {origin}") if x)
+        origin = r.get("from") or f"{earlier['date']} ({earlier['commit'].split()[0]})"
+        note = r["note"] if r.get("from") else "; ".join(x for x in (r["note"], f"run of {origin}") if x)
         kept.append({**r, "from": origin, "note": note})
-    return rows + kept
+    rank = {m: i for i, m in enumerate(order)}
+    return sorted(rows + kept, key=lambda r: rank.get(r["method"], len(rank)))
 
 
 def add_owa(rows: list[dict]) -> None:
@@ -478,8 +479,8 @@ def main(argv=None) -> None:
         ap.error(f"unknown data sets {unknown}; choose from {list(DATASETS)}")
     mode = "validation" if args.validation else "test"
     extra = json.loads(args.tsauto_kw)
-    methods = ["tsauto default"] + ([] if args.skip_search else ["tsauto search"])
-    methods += [*PEERS, "mean ETS/Theta/ARIMA", "SeasonalNaive", "Naive2"]
+    every_method = ["tsauto default", "tsauto search", *PEERS, "mean ETS/Theta/ARIMA", "SeasonalNaive", "Naive2"]
+    methods = [m for m in every_method if m != "tsauto search" or not args.skip_search]
     if args.methods:
         wanted = {m.strip() for m in args.methods.split(",")} | {"Naive2"}
         methods = [m for m in methods if m in wanted]
@@ -504,7 +505,7 @@ def main(argv=None) -> None:
             n_series = len(_keys(data))
             note = ""
         add_owa(rows)
-        rows = keep_earlier_rows(rows, entries.get(name), n_series)
+        rows = keep_earlier_rows(rows, entries.get(name), n_series, every_method)
         entries[name] = {
             "title": data.title, "n_series": n_series, "horizon": data.horizon,
             "season": data.season, "rows": rows, "windows_note": note,

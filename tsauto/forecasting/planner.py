@@ -38,15 +38,16 @@ PORTFOLIO = ("seasonal_naive", "naive", "theta", "ets", "lightgbm", "auto_arima"
 SEARCH_EXTRA = ("drift", "stat_combo", "prophet", "tcn")
 INTERMITTENT = ("tsb", "croston")
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
-# (measured on M1, one core: ETS, all series of a period at once, 0.007 yearly / 0.05 quarterly
-# / 0.06 monthly; Theta 0.02 and ARIMA 0.35 / 1.08 / 1.75 on 8 series per period); longer series
-# cost proportionally more. Learners not listed fit all series at once, cheaply.
+# (measured on M1, one core: ETS and Theta with all series of a period at once, ETS 0.007
+# yearly / 0.05 quarterly / 0.06 monthly, Theta under 0.01; ARIMA 0.35 / 1.08 / 1.75 on 8
+# series per period); longer series cost proportionally more. Learners not listed fit all
+# series at once, cheaply.
 COST = {
     "auto_arima": (0.35, 1.5),
     "stat_combo": (0.45, 1.75),
     "prophet": (0.4, 0.4),
     "ets": (0.01, 0.07),
-    "theta": (0.02, 0.02),
+    "theta": (0.01, 0.01),
     "tcn": (0.02, 0.02),
 }
 NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one costly learner

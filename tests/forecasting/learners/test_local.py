@@ -28,6 +28,25 @@ class SlowTheta(ThetaLearner):
         time.sleep(self.delay)
         return super()._fit_one(series, task)
 
+    def _fit_many(self, chunk, task):
+        return None  # series by series, each delayed
+
+
+class SlowTogether(ThetaLearner):
+    """Theta fitting all series of a chunk at once, taking ``delay`` seconds more per chunk."""
+
+    name = "slow_together"
+
+    def __init__(self, delay: float = 0.0, series_time_limit: float | None = 60.0):
+        super().__init__(series_time_limit=series_time_limit)
+        self.delay = delay
+        self.together = 0
+
+    def _fit_many(self, chunk, task):
+        self.together += 1
+        time.sleep(self.delay)
+        return super()._fit_many(chunk, task)
+
 
 def test_chunks_keep_the_order_and_their_sizes() -> None:
     items = list(range(10_000))
@@ -53,3 +72,17 @@ def test_series_time_limit_holds_off_the_main_thread(aus_small: pd.DataFrame) ->
     assert slow.failures_["reason"].str.startswith("timeout: took").all()
     assert SlowTheta(series_time_limit=None).fit(panel, task).failures_.empty  # the limit did it
     assert np.isfinite(slow.predict(panel).mean).all()
+
+
+def test_a_chunk_fitted_together_past_its_time_is_refitted_series_by_series(aus_small: pd.DataFrame) -> None:
+    """In the main thread the chunk's time (the series' limits summed) stops a batched fit;
+    its series are then fitted one by one, each within its own limit."""
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=6, season=12, seasons=(12,), n_jobs=1)
+    quick = SlowTogether().fit(panel, task)
+    assert quick.together == 1 and quick.failures_.empty
+    slow = SlowTogether(delay=5.0, series_time_limit=0.4).fit(panel, task)  # chunk: 4.8 s
+    assert slow.together == 1 and slow.failures_.empty
+    reference = ThetaLearner().fit(panel, task)
+    for a, b in zip(slow.states_, reference.states_):  # fitted one by one: the same models
+        assert (a.model, a.alpha, a.theta, a.level0) == (b.model, b.alpha, b.theta, b.level0)

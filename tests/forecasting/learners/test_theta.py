@@ -148,7 +148,7 @@ def test_predict_on_longer_history_reuses_params(
     def no_fit(*args, **kwargs):
         raise AssertionError("predict must not re-estimate")
 
-    monkeypatch.setattr(theta, "nelder_mead", no_fit)
+    monkeypatch.setattr(theta, "nelder_mead_batch", no_fit)
     after = learner.predict(shipped_monthly)
     for i, state in enumerate(learner.states_):
         a, b = shipped_monthly.indptr[i], shipped_monthly.indptr[i + 1]

@@ -50,15 +50,9 @@ import numpy as np
 from scipy.signal import lfilter
 from scipy.stats import norm
 
-from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.forecasting.learners.base import LearnerTags, Task
 from tsauto.forecasting.learners.decomposition import Seasonality
-from tsauto.forecasting.learners.local import (
-    LocalLearner,
-    SeriesData,
-    SeriesTimeout,
-    time_limit,
-)
+from tsauto.forecasting.learners.local import LocalLearner, SeriesData
 from tsauto.forecasting.learners.optim import nelder_mead
 
 MAX_SEASON = 24  # longer seasons are taken out before ETS (see the module docstring)
@@ -554,23 +548,11 @@ class ETSLearner(LocalLearner):
     def _fit_one(self, series: SeriesData, task: Task) -> ETSState:
         return fit_ets(series.y, series.times, task.season, self.damped)
 
-    def _fit_chunk(self, chunk: list[SeriesData], task: Task, limit: float | None):
-        """All series of the chunk at once (:mod:`.ets_batch`), within the chunk's time (each
-        series' limit, summed); past it, series by series with their own limits."""
+    def _fit_many(self, chunk: list[SeriesData], task: Task) -> list[ETSState | Exception]:
+        """All series at once (:mod:`.ets_batch`)."""
         from tsauto.forecasting.learners.ets_batch import fit_many
 
-        left = task.time_left()
-        if left <= 0:
-            raise TimeLimitExceeded(f"{self.name}: time budget exhausted during the fit")
-        budget = min(left, limit * len(chunk) if limit else float("inf"))
-        try:
-            with time_limit(budget):
-                states = fit_many([s.y for s in chunk], [s.times for s in chunk], task.season, self.damped)
-        except SeriesTimeout:
-            if task.time_left() <= 0:
-                raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
-            return super()._fit_chunk(chunk, task, limit)
-        return [(None, f"{type(s).__name__}: {s}") if isinstance(s, Exception) else (s, "") for s in states]
+        return fit_many([s.y for s in chunk], [s.times for s in chunk], task.season, self.damped)
 
     def _forecast_one(
         self, state: ETSState, series: SeriesData, task: Task

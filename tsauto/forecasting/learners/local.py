@@ -115,6 +115,12 @@ class LocalLearner(Learner):
         than at fit) with the fitted ``state``; returns (mean, {quantile: values})."""
         raise NotImplementedError
 
+    def _fit_many(self, chunk: list[SeriesData], task: Task) -> list[Any] | None:
+        """Optionally, fit all series of ``chunk`` at once (vectorised across series); returns
+        each series' state or the exception that failed it, or ``None`` (the default): fit
+        them one by one with :meth:`_fit_one`."""
+        return None
+
     # -- the machinery ---------------------------------------------------------------------
 
     def _fit(self, panel: Panel, task: Task) -> None:
@@ -138,6 +144,9 @@ class LocalLearner(Learner):
             )
 
     def _fit_chunk(self, chunk: list[SeriesData], task: Task, limit: float | None):
+        together = self._fit_chunk_together(chunk, task, limit)
+        if together is not None:
+            return together
         out = []
         for series in chunk:
             deadline_left = task.time_left()
@@ -160,6 +169,25 @@ class LocalLearner(Learner):
             except Exception as err:  # noqa: BLE001 - one failing series must not sink the others
                 out.append((None, f"{type(err).__name__}: {err}"))
         return out
+
+    def _fit_chunk_together(self, chunk: list[SeriesData], task: Task, limit: float | None):
+        """:meth:`_fit_many` within the chunk's time (each series' limit, summed); ``None``
+        where the learner fits series one by one, or when the chunk ran past its time (the
+        series are then fitted one by one, each with its own limit)."""
+        left = task.time_left()
+        if left <= 0:
+            raise TimeLimitExceeded(f"{self.name}: time budget exhausted during the fit")
+        budget = min(left, limit * len(chunk) if limit else float("inf"))
+        try:
+            with time_limit(budget):
+                states = self._fit_many(chunk, task)
+        except SeriesTimeout:
+            if task.time_left() <= 0:
+                raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
+            return None
+        if states is None:
+            return None
+        return [(None, f"{type(s).__name__}: {s}") if isinstance(s, Exception) else (s, "") for s in states]
 
     def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
         task = self.task_
