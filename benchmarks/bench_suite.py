@@ -441,14 +441,14 @@ def summary_table(entries: dict[str, dict], mode: str) -> str:
     return "\n".join(lines)
 
 
-def load_store() -> dict:
-    return json.loads(STORE.read_text()) if STORE.exists() else {}
+def load_store(path: Path = STORE) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
-def save_store(store: dict) -> None:
-    tmp = STORE.with_suffix(".tmp")
+def save_store(store: dict, path: Path = STORE) -> None:
+    tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(store, indent=1, default=float))
-    tmp.replace(STORE)
+    tmp.replace(path)
 
 
 def main(argv=None) -> None:
