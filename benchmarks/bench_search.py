@@ -125,7 +125,10 @@ def run_tsauto(data: suite.Data, budget: float, single: bool) -> list[dict]:
     rows = [_row(method, suite._matrix(out, data, "forecast")[0], data, wall, note, (load0, _load()))]
     if not single:
         return rows
-    best = min((t for t in fc.trials_ if t.status == "ok"), key=lambda t: t.score)
+    ok = [t for t in fc.trials_ if t.status == "ok"]
+    if not ok:
+        return rows
+    best = min(ok, key=lambda t: t.score)
     method = f"tsauto best single trial ({best.learner}#{best.number})"
     load0, start = _load(), time.monotonic()
     try:
