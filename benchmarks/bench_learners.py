@@ -26,14 +26,14 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import write_section  # noqa: E402
+from results_file import RESULTS, write_section  # noqa: E402
 
 log = logging.getLogger("bench_learners")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_weekly", "walmart")
@@ -169,11 +169,29 @@ def _naive_where_missing(fc: np.ndarray, data: DataSet) -> np.ndarray:
     return fc
 
 
+def with_earlier_rows(text: str, section: str, learners: list[str] | None) -> str:
+    """``text`` plus the rows of learners not rerun (``--learners``) from the section's earlier
+    run, marked as such."""
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    start = f"<!-- {section}:start -->"
+    if not learners or start not in old:
+        return text
+    earlier = old.split(start, 1)[1].split(f"<!-- {section}:end -->", 1)[0]
+    kept = []
+    for line in earlier.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and cells[0] in set(LEARNERS) - set(learners):
+            cells[-1] = "; ".join(c for c in (cells[-1], "earlier run") if c)
+            kept.append("| " + " | ".join(cells) + " |")
+    return text + ("\n" + "\n".join(kept) if kept else "")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=SETS)
     ap.add_argument("--holdout", action="store_true", help="score the last horizon of the training parts")
     ap.add_argument("--walmart-series", type=int, default=200)
+    ap.add_argument("--learners", nargs="+", choices=list(LEARNERS), help="a subset of the learners (and their peers)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     from tsauto import __version__
@@ -182,6 +200,8 @@ def main(argv=None) -> None:
     sections = []
     for set_name in args.sets:
         data = load(set_name, args.holdout, args.walmart_series)
+        if args.learners:
+            data = replace(data, learners=tuple(n for n in data.learners if n in args.learners))
         n = data.train["unique_id"].nunique()
         peers = run_statsforecast(data)
         rows = []
@@ -208,7 +228,8 @@ def main(argv=None) -> None:
         sections.append((set_name, "\n".join(lines)))
     if args.holdout:
         for set_name, text in sections:
-            write_section(f"bench_learners_holdout_{set_name}", text)
+            name = f"bench_learners_holdout_{set_name}"
+            write_section(name, with_earlier_rows(text, name, args.learners))
         return
     header = [
         "## Statistical learners vs statsforecast (`benchmarks/bench_learners.py`)\n",
