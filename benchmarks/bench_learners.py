@@ -169,6 +169,16 @@ def _naive_where_missing(fc: np.ndarray, data: DataSet) -> np.ndarray:
     return fc
 
 
+def _commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def with_earlier_rows(text: str, section: str, learners: list[str] | None) -> str:
     """``text`` plus the rows of learners not rerun (``--learners``) from the section's earlier
     run, marked as such."""
@@ -215,6 +225,8 @@ def main(argv=None) -> None:
         lines = [
             f"\n### {data.title}: {n} series, H={data.horizon}, season {data.season}"
             + (" (hold-out of the training parts)" if args.holdout else "") + "\n",
+            f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {_commit()}, load average "
+            f"{load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end.\n",
             "| tsauto | sMAPE | MASE | s | statsforecast | sMAPE | MASE | s | MASE ratio | time ratio | note |",
             "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
