@@ -126,7 +126,9 @@ class LocalLearner(Learner):
     def _fit(self, panel: Panel, task: Task) -> None:
         items = list(_series(panel, None, task.horizon))
         limit = self.series_time_limit
-        results = _run_chunks(self._fit_chunk, items, task, limit)
+        together = type(self)._fit_many is not LocalLearner._fit_many
+        # series fitted together cost little each: one large chunk per worker, few passes
+        results = _run_chunks(self._fit_chunk, items, task, limit, 1 if together else CHUNKS_PER_WORKER)
         self.keys_ = panel.keys.copy()
         self.states_ = [state for state, _ in results]
         failures = [(i, reason) for i, (_, reason) in enumerate(results) if reason]
@@ -260,25 +262,26 @@ def _series(panel: Panel, future: dict[str, np.ndarray] | None, horizon: int) ->
         )
 
 
-def _run_chunks(fn, items: list, task: Task, limit: float | None) -> list:
-    """``fn(chunk, task, limit)`` over chunks of ``items`` in parallel; results in order."""
+def _run_chunks(fn, items: list, task: Task, limit: float | None, per_worker: int = CHUNKS_PER_WORKER) -> list:
+    """``fn(chunk, task, limit)`` over ``per_worker`` chunks of ``items`` per worker, in
+    parallel; results in order."""
     client = _dask_client(task)
     if client is not None:
-        return _run_dask(client, fn, items, task, limit)
+        return _run_dask(client, fn, items, task, limit, per_worker)
     workers = n_workers(task.n_jobs, len(items))
     if workers == 1:
         with pinned(1):
             return fn(items, task, limit)
     parts = Parallel(n_jobs=workers, backend="loky")(
-        delayed(_pinned)(fn, chunk, task, limit) for chunk in _chunks(items, workers, 1)
+        delayed(_pinned)(fn, chunk, task, limit) for chunk in _chunks(items, workers, 1, per_worker)
     )
     return [r for part in parts for r in part]
 
 
-def _chunks(items: list, workers: int, min_size: int) -> list[list]:
-    """``items`` in order, cut into ``CHUNKS_PER_WORKER`` chunks per worker (more when a chunk
-    would pass ``MAX_CHUNK``), none under ``min_size`` items unless there is only one."""
-    n = max(workers * CHUNKS_PER_WORKER, -(-len(items) // MAX_CHUNK))
+def _chunks(items: list, workers: int, min_size: int, per_worker: int = CHUNKS_PER_WORKER) -> list[list]:
+    """``items`` in order, cut into ``per_worker`` chunks per worker (more when a chunk would
+    pass ``MAX_CHUNK``), none under ``min_size`` items unless there is only one."""
+    n = max(workers * per_worker, -(-len(items) // MAX_CHUNK))
     n = max(1, min(n, len(items) // min_size))
     bounds = np.linspace(0, len(items), n + 1).astype(int)
     return [items[bounds[k] : bounds[k + 1]] for k in range(n)]
@@ -298,12 +301,12 @@ def _dask_client(task: Task):
         return None
 
 
-def _run_dask(client, fn, items: list, task: Task, limit: float | None) -> list:
+def _run_dask(client, fn, items: list, task: Task, limit: float | None, per_worker: int) -> list:
     """The chunks as tasks on the client's workers; those unfinished ``DASK_GRACE`` past the
     task's deadline are cancelled and the fit fails with :class:`TimeLimitExceeded`."""
     from distributed import get_worker, rejoin, secede, wait
 
-    chunks = _chunks(items, max(1, sum(client.nthreads().values())), MIN_DASK_CHUNK)
+    chunks = _chunks(items, max(1, sum(client.nthreads().values())), MIN_DASK_CHUNK, per_worker)
     with quiet_large_graph():
         futures = [client.submit(_pinned, fn, chunk, task, limit, pure=False) for chunk in chunks]
     left = task.time_left()
