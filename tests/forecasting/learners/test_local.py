@@ -56,6 +56,7 @@ def test_chunks_keep_the_order_and_their_sizes() -> None:
     assert len(local._chunks(items[:100], 2, local.MIN_DASK_CHUNK)) == 3  # 32+ series each
     assert len(local._chunks(items[:20], 2, local.MIN_DASK_CHUNK)) == 1
     assert len(local._chunks(items[:20], 2, 1)) == 8  # local processes: 4 per worker
+    assert len(local._chunks(items[:300], 2, 1, per_worker=1)) == 2  # series fitted together
 
 
 def test_series_time_limit_holds_off_the_main_thread(aus_small: pd.DataFrame) -> None:
