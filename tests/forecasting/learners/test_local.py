@@ -78,11 +78,15 @@ def test_series_time_limit_holds_off_the_main_thread(aus_small: pd.DataFrame) ->
 def test_a_chunk_fitted_together_past_its_time_is_refitted_series_by_series(aus_small: pd.DataFrame) -> None:
     """In the main thread the chunk's time (the series' limits summed) stops a batched fit;
     its series are then fitted one by one, each within its own limit."""
-    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    two = aus_small[aus_small["Industry"].isin(aus_small["Industry"].unique()[:1])]
+    panel = validate(two, target="Turnover", time="Month", ids=["State", "Industry"])
+    assert panel.n_series == 2
     task = Task(horizon=6, season=12, seasons=(12,), n_jobs=1)
     quick = SlowTogether().fit(panel, task)
     assert quick.together == 1 and quick.failures_.empty
-    slow = SlowTogether(delay=5.0, series_time_limit=0.4).fit(panel, task)  # chunk: 4.8 s
+    start = time.monotonic()
+    slow = SlowTogether(delay=6.0, series_time_limit=1.0).fit(panel, task)  # chunk: 2 s
+    assert time.monotonic() - start < 5.0  # stopped at 2 s, not after the 6 s delay
     assert slow.together == 1 and slow.failures_.empty
     reference = ThetaLearner().fit(panel, task)
     for a, b in zip(slow.states_, reference.states_):  # fitted one by one: the same models
