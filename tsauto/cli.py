@@ -115,7 +115,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run-dir", help="folder journaling the trials: a second run resumes")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--hierarchy", help="levels over the ids: nested 'Store,Dept', crossed 'State;Industry'")
-    p.add_argument("--reconcile", default="mint_shrink", help="reconciliation method of --hierarchy")
+    p.add_argument("--reconcile", default="auto",
+                   help="reconciliation method of --hierarchy ('auto': chosen by validation)")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (-1: all cores)")
     p.add_argument("--backend", default="loky", choices=["loky", "sequential"],
                    help="trials in worker processes or in this one")

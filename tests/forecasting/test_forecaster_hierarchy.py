@@ -7,13 +7,13 @@ import pytest
 
 from tsauto import Forecaster
 
-KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6)
+KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6}
 
 
 @pytest.fixture(scope="module")
 def fitted(aus_small):
     fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["seasonal_naive", "theta"],
-                    quantiles=[0.1, 0.9])
+                    quantiles=[0.1, 0.9], reconcile="mint_shrink")
     return fc.fit(aus_small[aus_small["Month"] >= "2010-01-01"])
 
 

@@ -125,7 +125,9 @@ class Forecaster:
         (``[["State"], ["Industry"]]``): every node is forecast and the forecasts reconciled
         (``"mint_shrink"``, ``"wls_struct"``, ``"wls_var"``, ``"ols"``, ``"bottom_up"``,
         ``"top_down"``, ``"middle_out"``) so that every aggregate equals the sum of its children;
-        ``predict(level=...)`` returns any level.
+        ``"auto"`` (default): the one of ``bottom_up``, ``ols``, ``wls_struct``, ``wls_var``,
+        ``mint_shrink`` whose reconciled validation forecasts score best (MASE, mean over
+        levels; ``reconcile_scores_``, plan notes). ``predict(level=...)`` returns any level.
     data, search, compute:
         The rarely set options: :class:`~tsauto.forecasting.options.DataOptions` (frequency,
         aggregation, fill rule, short series, non-negative and discontinued-series rules),
@@ -148,7 +150,7 @@ class Forecaster:
         time_budget: float | None = None,
         partition_by: Sequence[str] | str | None = None,
         hierarchy: Sequence[str] | Sequence[Sequence[str]] | None = None,
-        reconcile: str = "mint_shrink",
+        reconcile: str = "auto",
         data: DataOptions | dict | None = None,
         search: SearchOptions | dict | None = None,
         compute: ComputeOptions | dict | None = None,
@@ -193,6 +195,8 @@ class Forecaster:
             self.model_, self.leaderboard_, self.plan_ = base.model_, base.leaderboard_, base.plan_
             self.history_, self.task_ = base.history_, base.task_
             self.data_checks_ = base.data_checks_
+            choice = self.hierarchy_.choice
+            self.reconcile_scores_ = None if choice is None else choice.scores
             return self
         opts, search, compute = self._options()
         raw = read_table(data)

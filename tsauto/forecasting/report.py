@@ -66,6 +66,7 @@ def render(forecaster: Forecaster, backtest: BacktestResult | None = None, sampl
         _checks_section(forecaster.data_checks()),
         _leaderboard_section(forecaster),
         _section("Plan", _list(_plan_notes(forecaster))),
+        _reconcile_section(forecaster),
         _backtest_section(backtest) if backtest is not None else "",
         _forecasts_section(forecaster, held_out, backtest is not None, sample),
         _importance_section(forecaster),
@@ -145,6 +146,18 @@ def _overview(fc: Forecaster) -> str:
         facts[f"validation {fc.metric}"] = fc.cv_score_
     frame = pd.DataFrame({"item": list(facts), "value": [_cell(v) for v in facts.values()]})
     return _section("Overview", table(frame, "overview"))
+
+
+def _reconcile_section(fc: Forecaster) -> str:
+    scores = getattr(fc, "reconcile_scores_", None)
+    if scores is None:
+        return ""
+    lead = _note(
+        "reconcile='auto': validation MASE per level of each reconciliation method (the base "
+        "forecasts unreconciled for reference); score = mean over levels; the highlighted lowest is used."
+    )
+    rows = ["member" if c else "" for c in scores["chosen"]]  # highlighted as the leaderboard's members
+    return _section("Reconciliation", lead + table(scores.round(4), "reconciliation", rows))
 
 
 def _checks_section(checks: pd.DataFrame) -> str:

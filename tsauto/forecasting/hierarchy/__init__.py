@@ -20,10 +20,13 @@ API (what ``Forecaster(hierarchy=..., reconcile=...)`` calls)::
     out = reconcile_forecasts(backtest_table, spec, rec, by="cutoff")
     R = residual_matrix(backtest_table, spec)   # n_nodes x (cutoff, step) errors
     spec.select(out, level=None | "all" | "State" | ["State"] | [] | [["State"], []])
+    choice = choose_reconciler(validation, spec, history, times, season)   # reconcile="auto":
+    choice.method, choice.scores, choice.note   # the candidate of lowest validation MASE
 
 Methods: ``bottom_up``, ``top_down``, ``middle_out`` (``level=``), ``ols``, ``wls_struct``,
 ``wls_var``, ``mint_shrink`` (:mod:`.reconcile`); aggregation rules and node naming
-(:mod:`.spec`); shrinkage (:mod:`.covariance`); frame-level reconciliation (:mod:`.forecasts`).
+(:mod:`.spec`); shrinkage (:mod:`.covariance`); frame-level reconciliation (:mod:`.forecasts`);
+``reconcile="auto"``, the method chosen on the validation folds (:mod:`.selection`).
 """
 
 from tsauto.forecasting.hierarchy.covariance import shrunk_covariance
@@ -39,14 +42,22 @@ from tsauto.forecasting.hierarchy.reconcile import (
     coherence_error,
     reconcile,
 )
+from tsauto.forecasting.hierarchy.selection import (
+    AUTO_CANDIDATES,
+    ReconcileChoice,
+    choose_reconciler,
+)
 from tsauto.forecasting.hierarchy.spec import TOTAL, HierarchySpec
 
 __all__ = [
+    "AUTO_CANDIDATES",
     "METHODS",
     "PROPORTIONS",
     "TOTAL",
     "HierarchySpec",
+    "ReconcileChoice",
     "Reconciler",
+    "choose_reconciler",
     "coherence_error",
     "quantile_columns",
     "reconcile",

@@ -3,8 +3,11 @@
 The table is aggregated to every node (:meth:`HierarchySpec.aggregate`); one forecaster,
 configured as the user's, is fitted on all nodes at once (a global model sees every level);
 its validation errors (the out-of-fold forecasts of the ensemble) give the residuals of the
-reconciliation. Without validation errors (a single learner fitted alone) the residual-based
-methods fall back to ``wls_struct``, with a note in the log.
+reconciliation. ``reconcile="auto"`` (the default) reconciles those out-of-fold forecasts
+with each method of :data:`~.selection.AUTO_CANDIDATES` and keeps the one of lowest validation
+MASE, the mean over levels (:mod:`.selection`); the scores go to ``HierarchicalFit.choice`` and
+the choice to the plan notes. Without validation errors (a single learner fitted alone) ``auto``
+and the residual-based methods fall back to ``wls_struct``, with a note in the plan and the log.
 
 A backtest scores every node: :func:`node_panel` sums the bottom series to every node (the
 actuals and the MASE scales of each level), :func:`refit_hierarchy` refits the forecaster of
@@ -20,9 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsauto.core.exceptions import DataValidationError
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
-from tsauto.forecasting.hierarchy.reconcile import Reconciler
+from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
+from tsauto.forecasting.hierarchy.selection import ReconcileChoice, choose_reconciler
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.validation import validate_like
@@ -30,6 +35,7 @@ from tsauto.forecasting.validation import validate_like
 log = logging.getLogger(__name__)
 
 NEEDS_RESIDUALS = ("wls_var", "mint_shrink")
+AUTO = "auto"
 
 
 @dataclass
@@ -40,6 +46,7 @@ class HierarchicalFit:
     base: Any  # a fitted Forecaster over the nodes
     reconciler: Reconciler
     known_future: tuple[str, ...]
+    choice: ReconcileChoice | None = None  # reconcile="auto": the validation scores
 
 
 def hierarchy_spec(template: Any, df: pd.DataFrame) -> HierarchySpec:
@@ -52,6 +59,9 @@ def hierarchy_spec(template: Any, df: pd.DataFrame) -> HierarchySpec:
 def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     """Aggregate ``data`` to every node, fit a forecaster (``template``'s settings) on all
     nodes, fit the reconciler on its validation residuals and the nodes' history."""
+    method = template.reconcile
+    if method != AUTO and method not in METHODS:
+        raise DataValidationError(f"reconcile={method!r}: choose {AUTO!r} or one of {METHODS}.")
     df = read_table(data)
     spec = hierarchy_spec(template, df)
     known = tuple(template.known_future or ())
@@ -59,16 +69,30 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     params = template.get_params()
     params.update(ids=spec.node_column, hierarchy=None)
     base = type(template)(**params).fit(nodes)
-    method = template.reconcile
     validation = getattr(base, "validation_", None)
     residuals = None if validation is None else residual_matrix(validation, spec)
-    if method in NEEDS_RESIDUALS and (residuals is None or not np.isfinite(residuals).any()):
-        log.warning("reconcile=%r needs validation errors and none were made: wls_struct", method)
-        method = "wls_struct"
     history = spec.pivot(nodes, template.target)[0]
+    choice = None
+    if method == AUTO and validation is not None:
+        seen, times = spec.pivot(base.history_.to_frame(), template.target)  # times as validated
+        choice = choose_reconciler(validation, spec, seen, times, base.task_.season)
+        if choice is not None:
+            method = choice.method
+            _note(base, choice.note)
+    if method == AUTO or (method in NEEDS_RESIDUALS and (residuals is None or not np.isfinite(residuals).any())):
+        why = "no validation folds to choose on" if method == AUTO else f"{method} needs validation errors"
+        _note(base, f"reconcile: wls_struct ({why})")
+        log.warning("reconcile=%r: %s: wls_struct", template.reconcile, why)
+        method = "wls_struct"
     reconciler = Reconciler(method).fit(spec, residuals=residuals, history=history)
     log.info("hierarchy: %d nodes on %d levels, reconciled by %s", len(spec.nodes), len(spec.levels), method)
-    return HierarchicalFit(spec, base, reconciler, known)
+    return HierarchicalFit(spec, base, reconciler, known, choice)
+
+
+def _note(base: Any, note: str) -> None:
+    """Add ``note`` to the plan notes of the forecaster of all nodes (the report shows them)."""
+    log.info("%s", note)
+    base.plan_ = replace(base.plan_, notes=(*base.plan_.notes, note))
 
 
 def refit_hierarchy(fit: HierarchicalFit, data) -> HierarchicalFit:
