@@ -6,32 +6,39 @@ Data sets (bundled / ../shared/datasets):
   total), monthly, from 2008; the series observed every month from then on (148 of 152: two
   Queensland and two Tasmanian series stop or start inside the window);
 * Walmart weekly sales, ``Store -> Dept`` nested with the total, stores ``1..--stores``
-  (default 5 of 45, for the time budget), the store-department series observed every week.
+  (default 10 of 45, for the time budget), the store-department series observed every week.
 
 Rolling origin: ``--folds`` cutoffs ``h`` apart on the last part of the data (monthly: h=12,
-weekly: h=8). At each cutoff, for every node of the hierarchy (the node id is the series id):
+weekly: h=8). At each cutoff, on the rows at or before it:
 
-* tsauto: ``Forecaster(..., learners=["ets"])`` on :meth:`HierarchySpec.aggregate`'s table.
-  Its ETS is estimated once, at the first cutoff; later cutoffs forecast with those parameters
-  from the longer history (``predict(history=...)``): refitting at every cutoff (about 4
-  CPU-seconds per monthly series here) would not fit the time budget. Residuals for MinT: the
-  one-step errors of the same model from each of the last ``--window`` origins before the
-  cutoff (the analogue of in-sample residuals). Reconciled with
-  ``tsauto.forecasting.hierarchy.reconcile`` (``bottom_up``, ``mint_shrink``).
+* tsauto default: ``Forecaster(target, time, ids, horizon, hierarchy=...)`` with its defaults
+  (``learners="auto"``: the planner's portfolio, validation folds and ensemble;
+  ``reconcile="auto"``: the reconciliation method of lowest validation MASE, mean over levels),
+  refitted from scratch at every cutoff on the bottom series. Rows: the base forecasts of every
+  node (the forecaster of all nodes, unreconciled), bottom-up, ``mint_shrink`` on the
+  validation errors (the earlier default), and the default (``reconcile="auto"``) with the
+  method it chose at each cutoff.
+* tsauto ETS (``--ets``, off by default): ``learners=["ets"]`` estimated once, at the first
+  cutoff; later cutoffs forecast with those parameters from the longer history; residuals for
+  MinT: the one-step errors of the same model from each of the last ``--window`` origins before
+  the cutoff. Reconciled with ``bottom_up`` and ``mint_shrink``.
 * Nixtla: statsforecast ``AutoETS(season_length=m)`` refitted at every cutoff, with its
   in-sample fitted values; reconciled by hierarchicalforecast's ``BottomUp`` and
   ``MinTrace(method="mint_shrink")`` on the same ``S``. On weekly Walmart, statsforecast's ETS
   kernel does not run seasons longer than 24 (its seasonal candidates with ``m=52`` are
-  computed by a kernel that returns at once), while tsauto takes the 52-week season out first
-  (classical decomposition) and fits ETS to the rest.
+  computed by a kernel that returns at once), while tsauto's ETS takes the 52-week season out
+  first (classical decomposition) and fits ETS to the rest.
 * Check: tsauto's ``mint_shrink`` on statsforecast's base forecasts and residuals against
   hierarchicalforecast's result (largest relative difference).
+* Targets (issue 12): the reconciled default at least as accurate as the base forecasts at every
+  aggregate level and within 2 % of them at the bottom; better than Nixtla's pipeline
+  (``+ MinTrace shrink``) at every level. Each is checked and printed under its table.
 
 MASE: mean absolute error over the horizon divided by the in-sample mean absolute seasonal
 difference (season 12 / 52) of the node's training window, averaged over the nodes of a level
 (nodes with a zero scale left out), then over cutoffs. Both tools run ``--jobs`` worker
 processes (default 2: tsauto ``compute={"n_jobs": 2}``, statsforecast ``n_jobs=2``); BLAS
-threads are pinned to 1.
+threads are pinned to 1. ``--folds``, ``--stores`` and ``--sets`` size the run.
 
 Run from the repository root::
 
@@ -57,17 +64,25 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import write_section  # noqa: E402
+from results_file import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: import the working tree
     sys.path.insert(0, str(ROOT))
 
-from tsauto.forecasting.hierarchy import HierarchySpec, reconcile  # noqa: E402
+from tsauto.forecasting.hierarchy import (
+    HierarchySpec,
+    Reconciler,
+    reconcile,
+    reconcile_forecasts,
+    residual_matrix,
+)
 
 log = logging.getLogger("bench_hierarchy")
 SECTION = "hierarchy"
-COLUMNS = ["tsauto ETS", "+ bottom_up", "+ mint_shrink", "sf AutoETS", "+ BottomUp", "+ MinTrace shrink"]
+DEFAULT = ["tsauto default base", "+ bottom_up", "+ mint_shrink", "+ auto (default)"]
+ETS = ["tsauto ETS (fit once)", "+ bottom_up", "+ mint_shrink"]
+NIXTLA = ["sf AutoETS", "+ BottomUp", "+ MinTrace shrink"]
 
 
 @dataclass
@@ -77,6 +92,9 @@ class Case:
     name: str
     spec: HierarchySpec
     nodes: pd.DataFrame
+    raw: pd.DataFrame  # the bottom series, as a user passes them
+    ids: list[str]
+    hierarchy: list
     season: int
     horizon: int
     freq: str
@@ -95,7 +113,7 @@ def _case(name, df, ids, hierarchy, time, target, season, horizon, freq, folds, 
     nodes = spec.aggregate(df, covariates=[])
     times = np.sort(nodes[time].unique())
     cutoffs = [pd.Timestamp(times[-1 - horizon * k]) for k in range(folds, 0, -1)]
-    return Case(name, spec, nodes, season, horizon, freq, cutoffs, note)
+    return Case(name, spec, nodes, df, ids, hierarchy, season, horizon, freq, cutoffs, note)
 
 
 def aus_case(folds: int, quick: bool) -> Case:
@@ -126,7 +144,47 @@ def walmart_case(folds: int, stores: int) -> Case:
 # ------------------------------------------------------------------------------ tools
 
 
-def run_tsauto(case: Case, window: int, n_jobs: int) -> tuple[dict, dict]:
+def run_default(case: Case, n_jobs: int, learners="auto") -> tuple[dict, dict]:
+    """tsauto's facade default refitted at every cutoff: base, bottom-up, mint_shrink and the
+    default's reconciled forecasts of every node; the method chosen and its validation scores.
+    (``learners``: the default's, ``"auto"``; tests pass cheaper ones.)"""
+    from tsauto import Forecaster
+
+    spec, time_col = case.spec, case.spec.time
+    order = spec.nodes[spec.node_column].tolist()
+    out, timing = {}, {"fit": 0.0}
+    for cutoff in case.cutoffs:
+        train = case.raw[case.raw[time_col] <= cutoff]
+        model = Forecaster(target=spec.target, time=time_col, ids=case.ids, horizon=case.horizon,
+                           hierarchy=case.hierarchy, learners=learners, compute={"n_jobs": n_jobs})
+        t0 = time.perf_counter()
+        model.fit(train)
+        seconds = time.perf_counter() - t0
+        timing["fit"] += seconds
+        fitted = model.hierarchy_
+        if fitted.spec.nodes[spec.node_column].tolist() != order:
+            raise RuntimeError(f"{case.name}: the forecaster's nodes differ from the benchmark's at {cutoff}")
+        base = fitted.base.predict()
+        residuals = residual_matrix(fitted.base.validation_, spec)
+        mint = Reconciler("mint_shrink").fit(spec, residuals=residuals)
+        matrix = lambda frame: spec.pivot(frame, "forecast")[0]
+        out[cutoff] = {
+            "base": matrix(base),
+            "bu": matrix(reconcile_forecasts(base, spec, "bottom_up")),
+            "mint": matrix(reconcile_forecasts(base, spec, mint)),
+            "auto": matrix(model.predict(level="all")),
+            "method": fitted.reconciler.method,
+            "scores": model.reconcile_scores_,
+            "model": model.model_.describe(),
+            "folds": next((n for n in model.plan_.notes if "validation fold" in n), ""),
+            "seconds": seconds,
+        }
+        log.info("%s default at %s: %.0fs, %s, reconciled by %s", case.name, cutoff.date(), seconds,
+                 out[cutoff]["model"], fitted.reconciler.method)
+    return out, timing
+
+
+def run_ets(case: Case, window: int, n_jobs: int) -> tuple[dict, dict]:
     """Base forecasts and one-step residuals per cutoff; times."""
     from tsauto import Forecaster
 
@@ -221,45 +279,73 @@ def level_mase(case: Case, forecasts: dict[pd.Timestamp, np.ndarray]) -> dict[st
     return {lvl: float(np.mean(v)) for lvl, v in per_level.items()}
 
 
-def run_case(case: Case, window: int, n_jobs: int) -> str:
+def _targets(case: Case, default: dict, base: dict, nixtla: dict) -> list[str]:
+    """Issue 12's targets, each with its numbers."""
+    bottom = case.spec.levels[-1]
+    lines = []
+    for lvl in case.spec.levels:
+        d, b, n = default[lvl], base[lvl], nixtla[lvl]
+        vs_base = d <= b * 1.02 if lvl == bottom else d <= b
+        rule = "within 2 % of base" if lvl == bottom else "<= base"
+        lines.append(
+            f"- {lvl}: default {d:.3f} vs base {b:.3f} ({rule}: {'met' if vs_base else 'NOT met'}), "
+            f"vs Nixtla MinTrace {n:.3f} (better: {'met' if d < n else 'NOT met'})"
+        )
+    return lines
+
+
+def run_case(case: Case, window: int, n_jobs: int, ets: bool) -> str:
     log.info("%s: %s; %r; cutoffs %s", case.name, case.note, case.spec, [str(c.date()) for c in case.cutoffs])
-    ts, ts_time = run_tsauto(case, window, n_jobs)
-    log.info("%s tsauto: fit %.1fs, predict/residuals %.1fs", case.name, ts_time["fit"], ts_time["predict"])
-    t0 = time.perf_counter()
-    ts_bu = {c: reconcile(r["base"], case.spec, "bottom_up") for c, r in ts.items()}
-    ts_mint = {c: reconcile(r["base"], case.spec, "mint_shrink", residuals=r["residuals"]) for c, r in ts.items()}
-    ts_time["reconcile"] = time.perf_counter() - t0
+    fits, fit_time = run_default(case, n_jobs)
+    columns = list(DEFAULT)
+    scores = [level_mase(case, {c: r[key] for c, r in fits.items()}) for key in ("base", "bu", "mint", "auto")]
+    if ets:
+        ts, ts_time = run_ets(case, window, n_jobs)
+        log.info("%s tsauto ETS: fit %.1fs, predict/residuals %.1fs", case.name, ts_time["fit"], ts_time["predict"])
+        t0 = time.perf_counter()
+        ts_bu = {c: reconcile(r["base"], case.spec, "bottom_up") for c, r in ts.items()}
+        ts_mint = {c: reconcile(r["base"], case.spec, "mint_shrink", residuals=r["residuals"]) for c, r in ts.items()}
+        ts_time["reconcile"] = time.perf_counter() - t0
+        columns += ETS
+        scores += [level_mase(case, {c: r["base"] for c, r in ts.items()}), level_mase(case, ts_bu),
+                   level_mase(case, ts_mint)]
     nx, nx_time = run_nixtla(case, n_jobs)
     log.info("%s nixtla: fit %.1fs, reconcile %.1fs", case.name, nx_time["fit"], nx_time["reconcile"])
-    scores = [
-        level_mase(case, {c: r["base"] for c, r in ts.items()}),
-        level_mase(case, ts_bu),
-        level_mase(case, ts_mint),
-        level_mase(case, {c: r["base"] for c, r in nx.items()}),
-        level_mase(case, {c: r["bu"] for c, r in nx.items()}),
-        level_mase(case, {c: r["mint"] for c, r in nx.items()}),
-    ]
+    columns += NIXTLA
+    scores += [level_mase(case, {c: r[key] for c, r in nx.items()}) for key in ("base", "bu", "mint")]
     sizes = case.spec.level_sizes()
     lines = [
         f"### {case.name}: {case.note}",
         "",
-        f"{case.spec.n_nodes} nodes; h={case.horizon}; cutoffs {', '.join(str(c.date()) for c in case.cutoffs)}. "
-        "MASE (lower is better):",
+        (f"{case.spec.n_nodes} nodes; h={case.horizon}; cutoffs {', '.join(str(c.date()) for c in case.cutoffs)}. "
+        "MASE (lower is better):"),
         "",
-        "| level | nodes | " + " | ".join(COLUMNS) + " |",
-        "|---|---:|" + "---:|" * len(COLUMNS),
+        "| level | nodes | " + " | ".join(columns) + " |",
+        "|---|---:|" + "---:|" * len(columns),
     ]
     for lvl in case.spec.levels:
         lines.append(f"| {lvl} | {sizes[lvl]} | " + " | ".join(f"{s[lvl]:.3f}" for s in scores) + " |")
+    lines += ["", "Targets (reconciled default against base and against Nixtla's MinTrace):", ""]
+    lines += _targets(case, scores[3], scores[0], scores[-1])
+    lines += ["", ("tsauto default per cutoff (model, validation folds, method chosen by `reconcile=\"auto\"` "
+              "and its validation MASE, mean over levels, against the other candidates):"), ""]
+    for cutoff, r in fits.items():
+        board = r["scores"]
+        listed = "none (no validation folds)" if board is None else ", ".join(
+            f"{m} {v:.3f}" for m, v in zip(board["method"], board["score"], strict=True))
+        lines.append(f"- {cutoff.date()}: {r['model']}; {r['folds']}; fit {r['seconds']:.0f}s; "
+                     f"**{r['method']}**; validation: {listed}")
     check = max(r["check"] for r in nx.values())
+    timing = [f"tsauto default fit + forecast {fit_time['fit']:.0f}s over {len(case.cutoffs)} cutoffs"]
+    if ets:
+        timing.append(f"tsauto ETS fit {ts_time['fit']:.0f}s (once) + forecasts and one-step residuals "
+                      f"{ts_time['predict']:.0f}s, reconciliation {ts_time['reconcile']:.2f}s")
+    timing.append(f"statsforecast AutoETS {nx_time['fit']:.0f}s, hierarchicalforecast reconciliation "
+                  f"{nx_time['reconcile']:.2f}s, tsauto mint_shrink on the same inputs {nx_time['tsauto reconcile']:.2f}s")
     lines += [
         "",
-        f"Time: tsauto ETS fit {ts_time['fit']:.0f}s (once) + forecasts and one-step residuals "
-        f"{ts_time['predict']:.0f}s, reconciliation (both methods, all cutoffs) {ts_time['reconcile']:.2f}s; "
-        f"statsforecast AutoETS {nx_time['fit']:.0f}s, hierarchicalforecast reconciliation "
-        f"{nx_time['reconcile']:.2f}s, tsauto mint_shrink on the same inputs {nx_time['tsauto reconcile']:.2f}s. "
-        f"tsauto mint_shrink vs hierarchicalforecast MinTrace(mint_shrink) on statsforecast's base "
-        f"forecasts and residuals: largest relative difference {check:.1e}.",
+        "Time: " + "; ".join(timing) + ". tsauto mint_shrink vs hierarchicalforecast MinTrace(mint_shrink) on "
+        f"statsforecast's base forecasts and residuals: largest relative difference {check:.1e}.",
     ]
     text = "\n".join(lines)
     log.info("\n%s", text)
@@ -272,11 +358,20 @@ def _import_time(module: str) -> float:
     return time.perf_counter() - t0
 
 
+def _commit() -> str:
+    """The working tree's commit, ``+changes`` when tsauto/ or this script differ from it."""
+    git = ["git", "-C", str(ROOT)]
+    run = lambda *a: subprocess.run([*git, *a], check=False, capture_output=True, text=True).stdout.strip()
+    dirty = run("status", "--porcelain", "--", "tsauto", "benchmarks/bench_hierarchy.py")
+    return (run("rev-parse", "--short", "HEAD") or "unknown") + (" +changes" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--stores", type=int, default=5, help="Walmart stores 1..N (of 45)")
-    parser.add_argument("--window", type=int, default=24, help="one-step residuals per cutoff")
+    parser.add_argument("--stores", type=int, default=10, help="Walmart stores 1..N (of 45)")
+    parser.add_argument("--window", type=int, default=24, help="--ets: one-step residuals per cutoff")
+    parser.add_argument("--ets", action="store_true", help="also the tsauto ETS rows (ETS fitted once)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of each tool")
     parser.add_argument("--sets", nargs="+", choices=["aus", "walmart"], default=["aus", "walmart"])
     parser.add_argument("--quick", action="store_true", help="2 states x 4 industries, 2 stores, 1 fold; writes nothing")
@@ -290,15 +385,15 @@ def main(argv: list[str] | None = None) -> None:
     texts = []
     with threadpool_limits(1):
         if "aus" in args.sets:
-            texts.append(run_case(aus_case(args.folds, args.quick), args.window, args.jobs))
+            texts.append(run_case(aus_case(args.folds, args.quick), args.window, args.jobs, args.ets))
         if "walmart" in args.sets:
-            texts.append(run_case(walmart_case(args.folds, args.stores), args.window, args.jobs))
+            texts.append(run_case(walmart_case(args.folds, args.stores), args.window, args.jobs, args.ets))
     import hierarchicalforecast
     import statsforecast
 
     header = (
         f"## Hierarchical forecasting (`bench_hierarchy.py`)\n\n"
-        f"Run {started}, {platform.machine()} {os.cpu_count()} cores, load average "
+        f"Run {started} (commit {_commit()}), {platform.machine()} {os.cpu_count()} cores, load average "
         f"{load0:.1f} at start / {os.getloadavg()[0]:.1f} at end; statsforecast "
         f"{statsforecast.__version__}, hierarchicalforecast {hierarchicalforecast.__version__} "
         f"(benchmark only). Import time in a fresh process: `tsauto.forecasting.hierarchy` "

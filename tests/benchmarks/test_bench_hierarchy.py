@@ -1,0 +1,76 @@
+"""benchmarks/bench_hierarchy.py: the facade refitted per cutoff (cheap learners; its nodes in the
+benchmark's order, coherent reconciled forecasts, bottom-up keeping the bottom base), MASE
+per level by hand, the targets' verdict lines."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tsauto.forecasting.hierarchy import AUTO_CANDIDATES, coherence_error
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCH))  # the script imports results_file beside it
+    try:
+        spec = importlib.util.spec_from_file_location("bench_hierarchy_under_test", BENCH / "bench_hierarchy.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # its dataclass looks its module up
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH))
+        sys.modules.pop("bench_hierarchy_under_test", None)
+
+
+@pytest.fixture(scope="module")
+def case(bench, aus_small):
+    """Two states x three industries, monthly since 2008, two cutoffs a year apart."""
+    df = aus_small[aus_small["Industry"].isin(aus_small["Industry"].unique()[:3])]
+    df = df[df["Month"] >= "2008-01-01"].reset_index(drop=True)
+    return bench._case("aus test", df, ["State", "Industry"], [["State"], ["Industry"]], "Month", "Turnover",
+                       12, 12, "MS", 2, "test")
+
+
+@pytest.fixture(scope="module")
+def fits(bench, case):
+    return bench.run_default(case, n_jobs=1, learners=["seasonal_naive", "theta", "ets"])[0]
+
+
+def test_default_refitted_at_each_cutoff_is_coherent(case, fits) -> None:
+    assert list(fits) == case.cutoffs
+    na = case.spec.n_aggregates
+    for r in fits.values():
+        assert r["auto"].shape == (case.spec.n_nodes, case.horizon) and np.isfinite(r["auto"]).all()
+        assert coherence_error(r["auto"], case.spec) < 1e-6 and coherence_error(r["bu"], case.spec) < 1e-6
+        np.testing.assert_allclose(r["bu"][na:], r["base"][na:])
+        assert r["method"] in AUTO_CANDIDATES and r["scores"].loc[r["scores"]["chosen"], "method"].item() == r["method"]
+
+
+def test_level_mase_by_hand(bench, case) -> None:
+    spec, cutoff = case.spec, case.cutoffs[0]
+    actual, times = spec.pivot(case.nodes, spec.target)
+    end = int(np.searchsorted(times.to_numpy(), cutoff.to_datetime64())) + 1
+    forecast = actual[:, end - 1:end].repeat(case.horizon, axis=1)  # naive: the last value
+    got = bench.level_mase(case, {cutoff: forecast})
+    total = case.nodes[case.nodes[spec.level_column] == "total"].set_index("Month")["Turnover"]
+    train, test = total[total.index <= cutoff], total[total.index > cutoff].iloc[:case.horizon]
+    want = (test - train.iloc[-1]).abs().mean() / train.diff(12).abs().mean()
+    assert got["total"] == pytest.approx(want, rel=1e-12)
+
+
+def test_targets_say_met_or_not(bench, case) -> None:
+    levels = case.spec.levels
+    default = dict.fromkeys(levels, 1.0) | {levels[-1]: 1.015}
+    base = dict.fromkeys(levels, 1.0) | {levels[0]: 0.99}
+    lines = bench._targets(case, default, base, dict.fromkeys(levels, 1.01))
+    assert "<= base: NOT met" in lines[0] and "<= base: met" in lines[1]
+    assert "within 2 % of base: met" in lines[-1] and "(better: NOT met)" in lines[-1]
+    assert all("(better: met)" in line for line in lines[:-1])
