@@ -91,3 +91,24 @@ def test_a_chunk_fitted_together_past_its_time_is_refitted_series_by_series(aus_
     reference = ThetaLearner().fit(panel, task)
     for a, b in zip(slow.states_, reference.states_):  # fitted one by one: the same models
         assert (a.model, a.alpha, a.theta, a.level0) == (b.model, b.alpha, b.theta, b.level0)
+
+
+class BrokenTogether(ThetaLearner):
+    """Theta whose batched fit fails."""
+
+    name = "broken_together"
+
+    def _fit_many(self, chunk, task):
+        raise RuntimeError("a bug in the batched code")
+
+
+def test_a_failing_batched_fit_falls_back_to_series_by_series(aus_small: pd.DataFrame, caplog) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=6, season=12, seasons=(12,), n_jobs=1)
+    with caplog.at_level("WARNING"):
+        broken = BrokenTogether().fit(panel, task)
+    assert broken.failures_.empty
+    assert "fitting them one by one" in caplog.text and "a bug in the batched code" in caplog.text
+    reference = ThetaLearner().fit(panel, task)
+    for a, b in zip(broken.states_, reference.states_):
+        assert (a.model, a.alpha, a.theta, a.level0) == (b.model, b.alpha, b.theta, b.level0)

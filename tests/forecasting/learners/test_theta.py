@@ -179,3 +179,18 @@ def test_bad_settings_are_rejected(shipped_monthly: Panel) -> None:
         ThetaLearner(model="XTM").fit(shipped_monthly, TASK)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="decomposition"):
         ThetaLearner(decomposition="stl").fit(shipped_monthly, TASK)  # type: ignore[arg-type]
+
+
+def test_long_series_are_estimated_alone(shipped_monthly: Panel) -> None:
+    """A series past ``LONG`` points is fitted on its own (no padding of the others to it), with
+    the same result as alone."""
+    from tsauto.forecasting.learners import theta
+
+    y = shipped_monthly.y[: shipped_monthly.indptr[1]]
+    long = np.tile(y, theta.LONG // len(y) + 1)
+    ys = [y, long]
+    times = [np.arange(len(s)) for s in ys]
+    together = theta.fit_many(ys, times, 1)
+    for s, t, state in zip(ys, times, together):
+        alone = fit_theta(s, t, 1)
+        assert (state.model, state.alpha, state.theta) == (alone.model, alone.alpha, alone.theta)

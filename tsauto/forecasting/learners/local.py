@@ -193,6 +193,10 @@ class LocalLearner(Learner):
             if task.time_left() <= 0:
                 raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
             return None
+        except Exception as err:  # noqa: BLE001 - the series are still fitted, one by one
+            log.warning("%s: fitting %d series together failed (%s: %s); fitting them one by one",
+                        self.name, len(chunk), type(err).__name__, err)
+            return None
         if states is None:
             return None
         return [(None, f"{type(s).__name__}: {s}") if isinstance(s, Exception) else (s, "") for s in states]

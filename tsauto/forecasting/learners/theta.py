@@ -56,6 +56,7 @@ ThetaModelName = Literal["auto", "STM", "OTM", "DSTM", "DOTM"]
 MODELS = {"STM": (False, False), "OTM": (False, True), "DSTM": (True, False), "DOTM": (True, True)}
 ALPHA_RANGE = (0.1, 0.99)
 SKIP = 3  # the first errors, left out of the fit criterion (statsforecast's ``e[3:]``)
+LONG = 2000  # series longer than this are estimated one by one
 
 
 @dataclass(frozen=True)
@@ -182,11 +183,14 @@ def fit_many(
     if not ok:
         return out
     best: list[tuple[str, tuple] | None] = [None] * len(ok)
+    short = [j for j, y in enumerate(adjusted) if len(y) <= LONG]
+    groups = ([short] if short else []) + [[j] for j, y in enumerate(adjusted) if len(y) > LONG]
     with np.errstate(all="ignore"):
-        for name in MODELS if model == "auto" else (model,):
-            for j, fit in enumerate(fit_model(adjusted, name)):
-                if best[j] is None or fit[0] < best[j][1][0]:
-                    best[j] = (name, fit)
+        for group in groups:  # a long series alone: padding the others to it would cost memory
+            for name in MODELS if model == "auto" else (model,):
+                for j, fit in zip(group, fit_model([adjusted[j] for j in group], name)):
+                    if best[j] is None or fit[0] < best[j][1][0]:
+                        best[j] = (name, fit)
     for j, i in enumerate(ok):
         name, (mse, alpha, theta, level0) = best[j]
         out[i] = ThetaState(name, alpha, theta, level0, mse, seasons[j])
