@@ -6,7 +6,7 @@ Data sets (bundled / ../shared/datasets):
   total), monthly, from 2008; the series observed every month from then on (148 of 152: two
   Queensland and two Tasmanian series stop or start inside the window);
 * Walmart weekly sales, ``Store -> Dept`` nested with the total, stores ``1..--stores``
-  (default 10 of 45, for the time budget), the store-department series observed every week.
+  (default 5 of 45, for the time budget), the store-department series observed every week.
 
 Rolling origin: ``--folds`` cutoffs ``h`` apart on the last part of the data (monthly: h=12,
 weekly: h=8). At each cutoff, on the rows at or before it:
@@ -369,7 +369,7 @@ def _commit() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--stores", type=int, default=10, help="Walmart stores 1..N (of 45)")
+    parser.add_argument("--stores", type=int, default=5, help="Walmart stores 1..N (of 45)")
     parser.add_argument("--window", type=int, default=24, help="--ets: one-step residuals per cutoff")
     parser.add_argument("--ets", action="store_true", help="also the tsauto ETS rows (ETS fitted once)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of each tool")
@@ -381,6 +381,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.folds, args.stores = 1, 2
     started, load0 = dt.datetime.now().strftime("%Y-%m-%d %H:%M"), os.getloadavg()[0]
+    commit = _commit()  # the code this run imports
     imports = {m: _import_time(m) for m in ("tsauto.forecasting.hierarchy", "hierarchicalforecast.methods")}
     texts = []
     with threadpool_limits(1):
@@ -393,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
 
     header = (
         f"## Hierarchical forecasting (`bench_hierarchy.py`)\n\n"
-        f"Run {started} (commit {_commit()}), {platform.machine()} {os.cpu_count()} cores, load average "
+        f"Run {started} (commit {commit}), {platform.machine()} {os.cpu_count()} cores, load average "
         f"{load0:.1f} at start / {os.getloadavg()[0]:.1f} at end; statsforecast "
         f"{statsforecast.__version__}, hierarchicalforecast {hierarchicalforecast.__version__} "
         f"(benchmark only). Import time in a fresh process: `tsauto.forecasting.hierarchy` "
