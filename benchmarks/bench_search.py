@@ -121,7 +121,8 @@ def run_tsauto(data: suite.Data, budget: float, single: bool) -> list[dict]:
     ens = board[board["weight"] > 0]
     members = ", ".join(f"{r.learner}#{r.trial}×{r.weight:.2f}" for r in ens.itertuples())
     members = members or f"none refit in time ({fc.plan_.notes[-1]})"
-    note = f"{len(board)} trials ({(board['status'] == 'ok').sum()} ok); ensemble {members}"
+    counts = ", ".join(f"{n} {status}" for status, n in board["status"].value_counts().items())
+    note = f"{len(board)} trials ({counts}); ensemble {members}"
     rows = [_row(method, suite._matrix(out, data, "forecast")[0], data, wall, note, (load0, _load()))]
     if not single:
         return rows

@@ -384,7 +384,9 @@ def _git_commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
                               capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        # the results files a benchmark writes itself do not make the measured code uncommitted
+        results = [":(top,exclude)benchmarks/RESULTS.md", ":(top,exclude,glob)benchmarks/*_results.json"]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/", *results],
                                cwd=HERE, capture_output=True, text=True).stdout.strip()
         return head + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
