@@ -313,11 +313,21 @@ class Executor:
             with quiet_large_graph():
                 self._on_dask = (evaluator, self.client.submit(worker.identity, evaluator, pure=False))
         remote = self._on_dask[1]
+        # the data on every worker and the trials spread over them (a hint, not a rule): left to
+        # locality, all trials would queue on the worker holding the data, and one trial that
+        # kills its worker would take the others with it
+        addresses = sorted(self.client.scheduler_info()["workers"])
+        if len(addresses) > 1:
+            from distributed import wait as distributed_wait
+
+            distributed_wait([remote])
+            self.client.replicate([remote])
         futures = [
             self.client.submit(
-                worker.run_trial, remote, t.learner, t.params, deadline, threads, False, pure=False
+                worker.run_trial, remote, t.learner, t.params, deadline, threads, False, pure=False,
+                workers=[addresses[i % len(addresses)]] if addresses else None, allow_other_workers=True,
             )
-            for t in trials
+            for i, t in enumerate(trials)
         ]
         return self._gather_dask(futures, [t.learner for t in trials], deadline)
 
