@@ -60,13 +60,13 @@ class _Batch:
             self.y[k, : len(y)] = y
         self.starts = np.stack([_initial_states(y, spec, c) for y, c in zip(ys, cycles)])  # R's start
         self.linear = spec.seasonal != "mul"
-        self.fft_len = next_fast_len(2 * n)
-        self.y_fft = rfft(self.y, self.fft_len)
         if self.linear:
             self._prepare_linear(ys)
 
     def _prepare_linear(self, ys: list[np.ndarray]) -> None:
         spec = self.spec
+        self.fft_len = next_fast_len(2 * self.y.shape[1])
+        self.y_fft = rfft(self.y, self.fft_len)  # the data's spectrum, for its response
         self.p = 2 + spec.m if spec.seasonal else 2
         T = _state_map(spec)
         self.T = T[: self.p]
