@@ -64,7 +64,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import write_section
+from results_file import git_commit, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: import the working tree
@@ -358,14 +358,6 @@ def _import_time(module: str) -> float:
     return time.perf_counter() - t0
 
 
-def _commit() -> str:
-    """The working tree's commit, ``+changes`` when tsauto/ or this script differ from it."""
-    git = ["git", "-C", str(ROOT)]
-    run = lambda *a: subprocess.run([*git, *a], check=False, capture_output=True, text=True).stdout.strip()
-    dirty = run("status", "--porcelain", "--", "tsauto", "benchmarks/bench_hierarchy.py")
-    return (run("rev-parse", "--short", "HEAD") or "unknown") + (" +changes" if dirty else "")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folds", type=int, default=3)
@@ -381,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.folds, args.stores = 1, 2
     started, load0 = dt.datetime.now().strftime("%Y-%m-%d %H:%M"), os.getloadavg()[0]
-    commit = _commit()  # the code this run imports
+    commit = git_commit()  # the code this run imports
     imports = {m: _import_time(m) for m in ("tsauto.forecasting.hierarchy", "hierarchicalforecast.methods")}
     texts = []
     with threadpool_limits(1):

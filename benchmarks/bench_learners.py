@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import RESULTS, write_section  # noqa: E402
+from results_file import RESULTS, git_commit, write_section  # noqa: E402
 
 log = logging.getLogger("bench_learners")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_weekly", "walmart")
@@ -169,16 +169,6 @@ def _naive_where_missing(fc: np.ndarray, data: DataSet) -> np.ndarray:
     return fc
 
 
-def _commit() -> str:
-    import subprocess
-
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def with_earlier_rows(text: str, section: str, learners: list[str] | None) -> str:
     """``text`` plus the rows of learners not rerun (``--learners``) from the section's earlier
     run, marked as such."""
@@ -225,7 +215,7 @@ def main(argv=None) -> None:
         lines = [
             f"\n### {data.title}: {n} series, H={data.horizon}, season {data.season}"
             + (" (hold-out of the training parts)" if args.holdout else "") + "\n",
-            f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {_commit()}, load average "
+            f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, load average "
             f"{load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end.\n",
             "| tsauto | sMAPE | MASE | s | statsforecast | sMAPE | MASE | s | MASE ratio | time ratio | note |",
             "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",

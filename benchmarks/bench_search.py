@@ -49,7 +49,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_suite as suite
-from results_file import write_section
+from results_file import git_commit, write_section
 
 log = logging.getLogger("bench_search")
 HERE = Path(__file__).resolve().parent
@@ -370,7 +370,7 @@ def run_dataset(name: str, args, versions: dict) -> dict:
     return {
         "title": data.title, "n_series": len(suite._keys(data)), "horizon": data.horizon,
         "season": data.season, "budget": args.budget, "rows": rows, "published": data.published,
-        "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "commit": suite._git_commit(),
+        "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "commit": git_commit(),
         "load_start": load_start, "load_end": _load(), "autogluon": versions,
     }
 

@@ -36,7 +36,6 @@ import datetime as dt
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import RESULTS, write_section  # noqa: E402
+from results_file import RESULTS, git_commit, write_section  # noqa: E402
 
 log = logging.getLogger("bench_suite")
 HERE = Path(__file__).resolve().parent
@@ -380,19 +379,6 @@ def add_owa(rows: list[dict]) -> None:
 # report
 
 
-def _git_commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        # the results files a benchmark writes itself do not make the measured code uncommitted
-        results = [":(top,exclude)benchmarks/RESULTS.md", ":(top,exclude,glob)benchmarks/*_results.json"]
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/", *results],
-                               cwd=HERE, capture_output=True, text=True).stdout.strip()
-        return head + ("+uncommitted" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def _fmt(x: float, digits: int = 3) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
@@ -511,7 +497,7 @@ def main(argv=None) -> None:
         entries[name] = {
             "title": data.title, "n_series": n_series, "horizon": data.horizon,
             "season": data.season, "rows": rows, "windows_note": note,
-            "date": f"{dt.datetime.now():%Y-%m-%d %H:%M}", "commit": _git_commit(),
+            "date": f"{dt.datetime.now():%Y-%m-%d %H:%M}", "commit": git_commit(),
             "load_start": load_start, "load_end": os.getloadavg()[0],
             "published": data.published if mode == "test" else {},
             "budget": None if args.skip_search else args.budget,

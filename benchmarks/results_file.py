@@ -59,3 +59,20 @@ def write_section(section: str, text: str, path: Path = RESULTS) -> None:
         before, after = old[:at].rstrip("\n"), old[at:].lstrip("\n")
         new = before + "\n\n" + block + ("\n" + after if after else "")
     path.write_text(new)
+
+
+def git_commit() -> str:
+    """The commit of the code a benchmark runs, ``+uncommitted`` when the working tree differs
+    from it (the results files the benchmarks write themselves aside)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        results = [":(top,exclude)benchmarks/RESULTS.md", ":(top,exclude,glob)benchmarks/*_results.json"]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/", *results],
+                               cwd=here, capture_output=True, text=True, check=False).stdout.strip()
+        return head + ("+uncommitted" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"

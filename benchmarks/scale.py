@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import write_section
+from results_file import git_commit, write_section
 
 log = logging.getLogger("scale")
 DEFAULT_LEARNERS = ["theta", "seasonal_naive"]
@@ -154,8 +154,7 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
 
     import tsauto
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=Path(__file__).parent, check=False).stdout.strip()
+    commit = git_commit()
     # The default portfolio's section carries the heading; another portfolio's section is a
     # sub-heading naming what differs (results_file places it after the other scale-... sections).
     heading = (

@@ -312,16 +312,16 @@ class Executor:
             # with it loses nothing the scheduler cannot rebuild
             with quiet_large_graph():
                 self._on_dask = (evaluator, self.client.submit(worker.identity, evaluator, pure=False))
-        remote = self._on_dask[1]
-        # the data on every worker and the trials spread over them (a hint, not a rule): left to
-        # locality, all trials would queue on the worker holding the data, and one trial that
-        # kills its worker would take the others with it
-        addresses = sorted(self.client.scheduler_info()["workers"])
-        if len(addresses) > 1:
-            from distributed import wait as distributed_wait
+            # the data on every worker and the trials spread over them (a hint, not a rule): left
+            # to locality, all trials would queue on the worker holding the data, and one trial
+            # that kills its worker would take the others with it
+            if len(self.client.scheduler_info()["workers"]) > 1:
+                from distributed import wait as distributed_wait
 
-            distributed_wait([remote])
-            self.client.replicate([remote])
+                distributed_wait([self._on_dask[1]])
+                self.client.replicate([self._on_dask[1]])
+        remote = self._on_dask[1]
+        addresses = sorted(self.client.scheduler_info()["workers"])
         futures = [
             self.client.submit(
                 worker.run_trial, remote, t.learner, t.params, deadline, threads, False, pure=False,

@@ -127,10 +127,14 @@ class LocalLearner(Learner):
 
     # -- the machinery ---------------------------------------------------------------------
 
+    def _fits_together(self) -> bool:
+        """Whether this learner defines :meth:`_fit_many`."""
+        return type(self)._fit_many is not LocalLearner._fit_many
+
     def _fit(self, panel: Panel, task: Task) -> None:
         items = list(_series(panel, None, task.horizon))
         limit = self.series_time_limit
-        together = type(self)._fit_many is not LocalLearner._fit_many
+        together = self._fits_together()
         if together and len(panel.y) <= TOGETHER_IN_PROCESS:
             task = replace(task, n_jobs=1)  # less work than starting the worker processes
         # series fitted together cost little each: one large chunk per worker, few passes
@@ -152,7 +156,7 @@ class LocalLearner(Learner):
             )
 
     def _fit_chunk(self, chunk: list[SeriesData], task: Task, limit: float | None):
-        together = self._fit_chunk_together(chunk, task, limit)
+        together = self._fit_chunk_together(chunk, task, limit) if self._fits_together() else None
         if together is not None:
             return together
         out = []
@@ -180,8 +184,8 @@ class LocalLearner(Learner):
 
     def _fit_chunk_together(self, chunk: list[SeriesData], task: Task, limit: float | None):
         """:meth:`_fit_many` within the chunk's time (each series' limit, summed); ``None``
-        where the learner fits series one by one, or when the chunk ran past its time (the
-        series are then fitted one by one, each with its own limit)."""
+        when it declines, fails or runs past that time (the series are then fitted one by one,
+        each with its own limit)."""
         left = task.time_left()
         if left <= 0:
             raise TimeLimitExceeded(f"{self.name}: time budget exhausted during the fit")
