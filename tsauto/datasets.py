@@ -325,14 +325,14 @@ def load_m1(
     ``unique_id, st, period, seasonal_period, type, n, h, start, description``. ``period``
     (``"yearly"``, ``"quarterly"``, ``"monthly"``) keeps those series only; see ``M1_INFO``.
     """
+    key = None if period is None else str(period).lower()
+    if key is not None and key not in M1_INFO:  # a bad argument before any file is looked for
+        raise ValueError(f"Unknown M1 period {period!r}; choose one of {sorted(M1_INFO)}.")
     info = pd.read_csv(
         _locate("m1_info", data_dir),
         dtype={"unique_id": "str", "period": "str", "type": "str", "description": "str"},
     )
-    if period is not None:
-        key = str(period).lower()
-        if key not in M1_INFO:
-            raise ValueError(f"Unknown M1 period {period!r}; choose one of {sorted(M1_INFO)}.")
+    if key is not None:
         info = info[info["period"] == M1_INFO[key]["period"]].reset_index(drop=True)
     keep = set(info["unique_id"])
     parts = []
