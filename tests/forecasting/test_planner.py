@@ -6,10 +6,16 @@ import pandas as pd
 from conftest import shared_file
 
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
+from tsauto.core.resources import cores
+from tsauto.core.search import SearchSettings
 from tsauto.forecasting.planner import (
+    LGB_ROUNDS,
     NO_BUDGET_SECONDS,
+    SEARCH_SHARE,
+    TRIAL_FIT_SHARE,
     auto_folds,
     estimated_seconds,
+    lightgbm_seconds,
     make_plan,
     make_task,
 )
@@ -83,3 +89,26 @@ def test_intermittent_series_add_croston_and_tsb(walmart_small) -> None:
     panel = validate(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
     _, plan = _plan(panel, 4)
     assert {"tsb", "croston"} <= set(plan.candidates)
+
+
+def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> None:
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    threads = max(1, cores() // 2)
+    aim = TRIAL_FIT_SHARE * SearchSettings.trial_share * SEARCH_SHARE * threads
+    budget = 0.8 * lightgbm_seconds(panel, 1) / aim  # not even one default fold fits: 1 fold, fewer rounds
+    task, plan = _plan(panel, 18, time_budget=budget)
+    params = plan.candidates["lightgbm"].defaults["params"]
+    assert plan.folds == 1 < auto_folds(panel, task)
+    assert params["num_boost_round"] < LGB_ROUNDS
+    assert lightgbm_seconds(panel, 1, params["num_boost_round"]) <= aim * budget
+    assert abs(params["learning_rate"] * params["num_boost_round"] - 0.05 * LGB_ROUNDS) < 0.05 * LGB_ROUNDS / 10
+    assert any(n.startswith("lightgbm sized to the budget") for n in plan.notes)
+    _, listed = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=budget)
+    assert listed.candidates["lightgbm"].defaults["params"] == params  # by name, sized the same
+    _, large = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 3) / aim * 1.1)
+    assert large.folds == auto_folds(panel, task) and large.candidates["lightgbm"].defaults == {}
+    _, tiny = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 10) / aim)
+    assert "lightgbm" not in tiny.candidates
+    assert any(n.startswith("lightgbm left out") for n in tiny.notes)
+    _, fixed = _plan(panel, 18, time_budget=budget, folds=2)
+    assert fixed.folds == 2  # folds the user gave are kept; rounds are cut instead

@@ -17,7 +17,7 @@ import numpy as np
 from tsauto.core.exceptions import TsautoError
 from tsauto.core.executor import Executor
 from tsauto.core.search import Candidate, Evaluator, Search, SearchSettings, Trial
-from tsauto.core.selection import affordable, best_trial, describe, ensemble_weights
+from tsauto.core.selection import affordable, best_trial, describe, ensemble_weights, refittable
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ def search_and_refit(
     deadline: float | None = None,
     fingerprint: str | None = None,
 ) -> EngineResult:
-    """Run the search, select the ensemble over comparable trials, keep the members whose
-    refit fits before ``deadline`` (the best always) and refit each in an isolated worker with
+    """Run the search, select the ensemble over the comparable trials whose refit fits before
+    ``deadline``, keep the members whose refits fit together (the heaviest always) and refit each in an isolated worker with
     that deadline; a member whose refit fails is dropped and the weights renormalised."""
     start = time.monotonic()
     search = Search(candidates, strategy.evaluator, settings, executor, fingerprint=fingerprint)
@@ -85,10 +85,11 @@ def search_and_refit(
         log.warning("search interrupted: finishing with the %d trials done", len(trials))
     best = best_trial(trials)
     pool = [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
+    cost = {t.number: strategy.refit_seconds(t) for t in pool}
+    pool = refittable(pool, cost, deadline)
     weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
     by_number = {t.number: t for t in trials}
-    cost = {n: strategy.refit_seconds(by_number[n]) for n in weights}
-    weights = affordable(weights, cost, best.number, deadline)
+    weights = affordable(weights, cost, deadline)
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
     loss = strategy.loss(best, blended)
     log.info(

@@ -50,17 +50,32 @@ def ensemble_weights(
     return {t.number: float(x) for t, x in zip(top, w) if x > 0}
 
 
-def affordable(
-    weights: dict[int, float], cost: dict[int, float], best: int, deadline: float | None
-) -> dict[int, float]:
+def refittable(trials: Sequence[Trial], cost: dict[int, float], deadline: float | None) -> list[Trial]:
+    """The trials whose estimated refit ``cost`` (seconds, by trial number) alone fits before
+    ``deadline``, so that the ensemble is chosen among models that can be had; the cheapest
+    trial when none does."""
+    if deadline is None or not trials:
+        return list(trials)
+    left = deadline - time.monotonic()
+    fits = [t for t in trials if cost[t.number] <= left]
+    if len(fits) < len(trials):
+        dropped = sorted((t for t in trials if t not in fits), key=lambda t: t.score)[:3]
+        log.info(
+            "left out of the ensemble, their refit would not fit in the %.0fs left: %s",
+            left, ", ".join(f"{t.learner}#{t.number} (~{cost[t.number]:.0f}s)" for t in dropped),
+        )
+    return fits or [min(trials, key=lambda t: cost[t.number])]
+
+
+def affordable(weights: dict[int, float], cost: dict[int, float], deadline: float | None) -> dict[int, float]:
     """The members whose estimated refit ``cost`` (seconds) fits before ``deadline``, heaviest
-    weight first; the best trial is always kept. Weights are renormalised."""
+    weight first; the heaviest is always kept. Weights are renormalised."""
     if deadline is None:
         return weights
     left = deadline - time.monotonic()
     kept, spent = {}, 0.0
-    for n in sorted(weights, key=lambda n: (n != best, -weights[n])):
-        if n == best or spent + cost[n] <= left:
+    for i, n in enumerate(sorted(weights, key=lambda n: -weights[n])):
+        if i == 0 or spent + cost[n] <= left:
             kept[n] = weights[n]
             spent += cost[n]
     total = sum(kept.values())

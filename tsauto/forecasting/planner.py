@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.resources import n_workers
+from tsauto.core.resources import cores, n_workers
 from tsauto.core.search import Candidate
 from tsauto.forecasting import registry
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
@@ -50,6 +50,15 @@ COST = {
     "theta": (0.01, 0.01),
     "tcn": (0.02, 0.02),
 }
+# LightGBM's trial: seconds per training row and boosting round, and per row for features and
+# forecasts, one thread (M4 Hourly / Weekly training parts, 333k / 362k rows: 0.067 / 0.064 s
+# a round and 3.5 / 3.8 s a fold besides).
+LGB_ROUND_SECONDS = 2.0e-7
+LGB_ROW_SECONDS = 1.1e-5
+LGB_ROUNDS, LGB_RATE = 500, 0.05  # the learner's defaults, whose product a sized fit keeps
+LGB_MIN_ROUNDS = 50  # fewer: LightGBM is left out of the budget
+LGB_KEEP_FOLDS_ROUNDS = 200  # folds are dropped before rounds are cut below this
+TRIAL_FIT_SHARE = 0.5  # of a trial's time cap, what a sized default trial aims at (load margin)
 NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one costly learner
 SEARCH_SHARE = 0.8  # of the budget for the search; the rest for the ensemble and the refit
 MAX_FOLDS = 3
@@ -149,14 +158,20 @@ def make_plan(
     notes: list[str] = []
     searching = time_budget is not None or search.max_trials is not None
     folds = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
-    notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
     workers = n_workers(compute.n_jobs)
+    sized = None
+    if time_budget is not None and _lightgbm_by_default(learners):
+        folds, sized = size_lightgbm(panel, folds, search.folds == "auto", time_budget, workers, notes)
+    notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
     exclude = set(search.exclude or ())
     classes: dict[str, type] = {}
     if learners == "auto":
         chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes)
+        if sized == {}:
+            chosen = [n for n in chosen if n != "lightgbm"]
         candidates = {
             n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching),
+                         defaults=sized if n == "lightgbm" and sized else {},
                          cost=registry.FORECASTERS[n].cost)
             for n in chosen
         }
@@ -171,9 +186,12 @@ def make_plan(
                 continue
             if isinstance(item, Learner):
                 classes[lrn.name] = type(lrn)
+            defaults = lrn.get_params()
+            if lrn.name == "lightgbm" and sized and not isinstance(item, Learner):
+                defaults.update(sized)
             entry_cost = registry.FORECASTERS[lrn.name].cost if lrn.name in registry.FORECASTERS else 1.0
             candidates[lrn.name] = Candidate(
-                lrn.name, space=_space(type(lrn), searching), defaults=lrn.get_params(), cost=entry_cost
+                lrn.name, space=_space(type(lrn), searching), defaults=defaults, cost=entry_cost
             )
         if not candidates:
             raise DataValidationError("every learner of learners= is excluded: check exclude=.")
@@ -232,6 +250,58 @@ def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: 
     per_series = seasonal if task.season > 1 else plain
     length = max(1.0, float(np.median(panel.lengths)) / 100)
     return folds * panel.n_series * per_series * length / max(workers, 1)
+
+
+def _lightgbm_by_default(learners: str | Sequence[str | Learner]) -> bool:
+    """Whether LightGBM runs with its default parameters (by name or in the portfolio)."""
+    if isinstance(learners, str):
+        return learners in ("auto", "lightgbm")
+    return "lightgbm" in [item for item in learners if isinstance(item, str)]
+
+
+def lightgbm_seconds(panel: Panel, folds: int, rounds: int = LGB_ROUNDS) -> float:
+    """Rough seconds of a LightGBM trial of ``folds`` fits on one thread."""
+    return folds * len(panel.y) * (LGB_ROW_SECONDS + rounds * LGB_ROUND_SECONDS)
+
+
+def size_lightgbm(
+    panel: Panel, folds: int, auto: bool, time_budget: float, workers: int, notes: list[str]
+) -> tuple[int, dict | None]:
+    """Validation folds and LightGBM defaults a budget affords: when LightGBM's default trial
+    would take more than its share of a trial's time cap, first fewer folds (``auto`` folds
+    only, while that keeps ``LGB_KEEP_FOLDS_ROUNDS`` rounds out of reach), then fewer boosting
+    rounds at a learning rate raised in proportion (at most 0.2). Returns the folds and the
+    sized parameters: ``None`` when the defaults fit, ``{}`` when even ``LGB_MIN_ROUNDS``
+    rounds on one fold do not (LightGBM is then left out)."""
+    from tsauto.core.search import SearchSettings
+
+    threads = max(1, cores() // max(1, workers))
+    target = TRIAL_FIT_SHARE * SearchSettings.trial_share * SEARCH_SHARE * time_budget * threads
+
+    def rounds(f: int) -> int:
+        per_round = f * len(panel.y) * LGB_ROUND_SECONDS
+        return int((target - f * len(panel.y) * LGB_ROW_SECONDS) / per_round)
+
+    if rounds(folds) >= LGB_ROUNDS:
+        return folds, None
+    while auto and folds > 1 and rounds(folds) < LGB_KEEP_FOLDS_ROUNDS:
+        folds -= 1
+    fit = min(LGB_ROUNDS, rounds(folds))
+    if fit < LGB_MIN_ROUNDS:
+        notes.append(
+            f"lightgbm left out: about {lightgbm_seconds(panel, folds, LGB_MIN_ROUNDS) / threads:.0f}s "
+            f"for {LGB_MIN_ROUNDS} rounds on {len(panel.y)} rows (aim {target / threads:.0f}s)"
+        )
+        return folds, {}
+    if fit == LGB_ROUNDS:
+        notes.append(f"folds cut to {folds} for LightGBM's default trial to fit the budget")
+        return folds, None
+    rate = min(0.2, LGB_RATE * LGB_ROUNDS / fit)
+    notes.append(
+        f"lightgbm sized to the budget: {fit} rounds at learning rate {rate:.3g} "
+        f"(default {LGB_ROUNDS} at {LGB_RATE}) on {folds} fold(s)"
+    )
+    return folds, {"params": {"num_boost_round": fit, "learning_rate": rate}}
 
 
 def _space(cls: type, searching: bool):

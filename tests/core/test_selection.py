@@ -1,0 +1,34 @@
+"""From trials to refit members: only models whose refit fits in the time left are blended."""
+
+from __future__ import annotations
+
+import time
+
+from tsauto.core.search import Trial
+from tsauto.core.selection import affordable, refittable
+
+
+def _trials(scores: list[float]) -> list[Trial]:
+    return [Trial(i, f"learner{i}", {}, score=s) for i, s in enumerate(scores)]
+
+
+def test_a_best_trial_too_slow_to_refit_leaves_the_others_in() -> None:
+    trials = _trials([1.0, 1.2, 1.3])
+    cost = {0: 30.0, 1: 0.0, 2: 5.0}
+    kept = refittable(trials, cost, time.monotonic() + 20)
+    assert [t.number for t in kept] == [1, 2]  # the best (30 s) would overrun; the free one stays
+
+
+def test_without_a_deadline_or_when_none_fits() -> None:
+    trials = _trials([1.0, 1.2])
+    assert refittable(trials, {0: 50.0, 1: 40.0}, None) == trials
+    (cheapest,) = refittable(trials, {0: 50.0, 1: 40.0}, time.monotonic() + 10)
+    assert cheapest.number == 1
+
+
+def test_affordable_keeps_the_heaviest_and_what_fits_beside_it() -> None:
+    weights = {0: 0.5, 1: 0.3, 2: 0.2}
+    kept = affordable(weights, {0: 8.0, 1: 8.0, 2: 0.0}, time.monotonic() + 10)
+    assert set(kept) == {0, 2}
+    assert abs(sum(kept.values()) - 1) < 1e-12 and abs(kept[0] / kept[2] - 0.5 / 0.2) < 1e-12
+    assert affordable(weights, {0: 8.0, 1: 8.0, 2: 0.0}, None) == weights
