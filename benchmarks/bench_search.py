@@ -351,7 +351,9 @@ def section(store: dict) -> str:
     return "\n".join(lines)
 
 
-def run_dataset(name: str, args, versions: dict) -> dict:
+def run_dataset(name: str, args, versions: dict, earlier: dict | None = None) -> dict:
+    """Every method on one data set; methods skipped now (AutoGluon, peers) keep the rows of
+    the ``earlier`` run at the same budget on the same series, marked with their run."""
     from tsauto import datasets  # noqa: F401 - resolves the data directory early
 
     data = suite.sample(suite.DATASETS[name](), args.series or None)
@@ -366,12 +368,16 @@ def run_dataset(name: str, args, versions: dict) -> dict:
         if "mlforecast" in args.peers and name in MLF_SETUP:
             rows.append(run_mlforecast(data))
     rows.append(run_naive2(data))
+    if earlier is not None and earlier.get("budget") == args.budget:
+        order = [r["method"] for r in rows] + [r["method"] for r in earlier["rows"]]
+        rows = suite.keep_earlier_rows(rows, earlier, len(suite._keys(data)), order)
     suite.add_owa(rows)
     return {
         "title": data.title, "n_series": len(suite._keys(data)), "horizon": data.horizon,
         "season": data.season, "budget": args.budget, "rows": rows, "published": data.published,
         "date": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", "commit": git_commit(),
-        "load_start": load_start, "load_end": _load(), "autogluon": versions,
+        "load_start": load_start, "load_end": _load(),
+        "autogluon": versions or (earlier or {}).get("autogluon", {}),  # kept rows keep their versions
     }
 
 
@@ -398,7 +404,7 @@ def main(argv=None) -> None:
     store = {} if args.no_write else suite.load_store(STORE)
     done = {}
     for name in args.sets:
-        done[name] = store[name] = run_dataset(name, args, versions)
+        done[name] = store[name] = run_dataset(name, args, versions, store.get(name))
         print(dataset_table(done[name]), flush=True)
         if not args.no_write:  # after every data set, so a run cut short keeps what it did
             suite.save_store(store, STORE)

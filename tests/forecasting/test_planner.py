@@ -112,3 +112,15 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     assert any(n.startswith("lightgbm left out") for n in tiny.notes)
     _, fixed = _plan(panel, 18, time_budget=budget, folds=2)
     assert fixed.folds == 2  # folds the user gave are kept; rounds are cut instead
+
+
+def test_a_learner_stopped_at_max_time_is_estimated_at_most_that_per_fit(monkeypatch) -> None:
+    from tsauto.forecasting import planner
+    from tsauto.forecasting.learners.tcn import TCNLearner
+
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    task = make_task(panel, 18, None, None, 1, 0)
+    monkeypatch.setitem(planner.COST, "tcn", (10.0, 10.0))  # as if each series cost 10 s
+    monkeypatch.setitem(planner.COST, "ets", (10.0, 10.0))
+    assert estimated_seconds("tcn", panel, task, 3, 2) == 3 * TCNLearner().max_time / 2
+    assert estimated_seconds("ets", panel, task, 3, 2) == 3 * panel.n_series * 10.0 / 2  # no max_time

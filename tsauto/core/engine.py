@@ -38,7 +38,7 @@ class TaskStrategy(Protocol):
         """Validation loss of a blend of out-of-fold predictions (lower is better)."""
 
     def refit_seconds(self, trial: Trial) -> float:
-        """Estimated seconds to refit ``trial``'s learner on all data."""
+        """Estimated seconds to refit ``trial``'s learner on all data, on the threads its trial had."""
 
     def fit_member(self, trial: Trial, deadline: float | None) -> Any:
         """``trial``'s learner fitted on all data (run in an isolated worker: picklable)."""
@@ -85,7 +85,9 @@ def search_and_refit(
         log.warning("search interrupted: finishing with the %d trials done", len(trials))
     best = best_trial(trials)
     pool = [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
-    cost = {t.number: strategy.refit_seconds(t) for t in pool}
+    # trials ran beside each other on a share of the cores; a refit runs alone on all of them
+    speedup = executor.call_threads() / executor.threads_per_trial()
+    cost = {t.number: strategy.refit_seconds(t) / speedup for t in pool}
     pool = refittable(pool, cost, deadline)
     weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
     by_number = {t.number: t for t in trials}

@@ -122,6 +122,10 @@ class Executor:
             return 1
         return process_threads(self.n_workers)
 
+    def call_threads(self) -> int:
+        """Native threads a :meth:`call` gets by default: every core, minus the busy ones."""
+        return process_threads(1)
+
     def grace(self, span: float) -> float:
         """Seconds a call given ``span`` seconds may run past its deadline before it is killed."""
         return min(GRACE, max(MIN_GRACE, GRACE_SHARE * span))
@@ -164,7 +168,7 @@ class Executor:
         or :class:`TimeLimitExceeded`, :class:`WorkerLost`, :class:`MemoryLimitExceeded`.
         ``threads``: native threads for the call (default: every core, minus the busy ones)."""
         label = getattr(fn, "__qualname__", None) or repr(fn)
-        threads = threads or process_threads(1)
+        threads = threads or self.call_threads()
         deadline = float("inf") if deadline is None else deadline
         if self.backend == "sequential":
             result = self._unwrap(worker.run(fn, args, kwargs, threads, label), label)

@@ -14,6 +14,7 @@ ARIMA, Prophet and the TCN enter only where their estimated cost is affordable.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -242,14 +243,19 @@ def _portfolio(
 
 
 def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: int) -> float:
-    """Rough wall seconds of one default trial (``folds`` fits) of a per-series learner: a
-    learner estimated above ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note."""
+    """Rough wall seconds of one default trial (``folds`` fits) of a learner in ``COST``: a
+    learner estimated above ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note.
+    A learner whose training stops at ``max_time`` (the TCN) costs at most that per fit."""
     if name not in COST:
         return 0.0
     plain, seasonal = COST[name]
     per_series = seasonal if task.season > 1 else plain
     length = max(1.0, float(np.median(panel.lengths)) / 100)
-    return folds * panel.n_series * per_series * length / max(workers, 1)
+    per_fit = panel.n_series * per_series * length
+    max_time = inspect.signature(registry.FORECASTERS[name].load()).parameters.get("max_time")
+    if max_time is not None and max_time.default is not None:
+        per_fit = min(per_fit, float(max_time.default))
+    return folds * per_fit / max(workers, 1)
 
 
 def _lightgbm_by_default(learners: str | Sequence[str | Learner]) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_doubles import FrozenAtFit, StaleLevel, ZeroForecast
+from forecast_doubles import FrozenAtFit, StaleLevel, TrainsToTheDeadline, ZeroForecast
 
 from tsauto.forecasting import registry
 from tsauto.forecasting.intervals import blend
@@ -169,6 +169,19 @@ def test_too_short_series_fall_back(panels) -> None:
         assert np.isfinite(routed.forecast.mean).all(), name
         if model.min_length_ > 2:
             assert routed.reason[0].startswith("seasonal_naive"), name
+
+
+def test_a_learner_that_trains_to_its_deadline_still_gets_its_fallback(panels) -> None:
+    import time
+    from dataclasses import replace
+
+    train, _ = panels
+    lengths = train.lengths.copy()
+    lengths[0] = 1  # one series left to the fallback
+    short = train.head(lengths)
+    model = WithFallback(TrainsToTheDeadline()).fit(short, replace(TASK, deadline=time.monotonic() + 0.2))
+    routed = model.predict(short, {})  # the fallback was fitted although no time was left
+    assert np.isfinite(routed.forecast.mean).all() and routed.reason[0].startswith("seasonal_naive")
 
 
 # -- the checks catch what they are for ----------------------------------------------------

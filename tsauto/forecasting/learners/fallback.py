@@ -9,7 +9,7 @@ training and forecasts (with a warning naming them).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -68,7 +68,8 @@ class WithFallback:
                 f"{self.learner.name!r} needs: give longer series or use short_series='pad'."
             )
         self.learner.fit(panel.take(long) if short.size else panel, task)
-        self.fallback_ = SeasonalNaive().fit(panel, task)
+        # instant, and needed whatever time the learner took: never refused for time
+        self.fallback_ = SeasonalNaive().fit(panel, replace(task, deadline=None))
         return self
 
     def predict(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
