@@ -68,7 +68,7 @@ def run_one(data: suite.Data, budget: float, loaded: bool) -> dict:
     counts = ", ".join(f"{n} {s}" for s, n in board["status"].value_counts().items())
     mat, _ = suite._matrix(out, data, "forecast")
     return {
-        "budget": budget, "load": "second job on every core" if loaded else "idle",
+        "method": f"tsauto time_budget={budget:g}", "budget": budget, "load": "second job on every core" if loaded else "idle",
         "fit": fit, "ratio": fit / budget, "predict": predict, **suite.score(mat, data),
         "trials": f"{len(board)} ({counts})",
         "ensemble": ", ".join(f"{r.learner}×{r.weight:.2f}" for r in members.itertuples()),
