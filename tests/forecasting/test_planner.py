@@ -108,7 +108,7 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     _, large = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 3) / aim * 1.1)
     assert large.folds == auto_folds(panel, task) and large.candidates["lightgbm"].defaults == {}
     _, tiny = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 10) / aim)
-    assert "lightgbm" not in tiny.candidates
+    assert "lightgbm" not in tiny.candidates and tiny.folds == auto_folds(panel, task)
     assert any(n.startswith("lightgbm left out") for n in tiny.notes)
     _, fixed = _plan(panel, 18, time_budget=budget, folds=2)
     assert fixed.folds == 2  # folds the user gave are kept; rounds are cut instead

@@ -76,8 +76,9 @@ def search_and_refit(
     fingerprint: str | None = None,
 ) -> EngineResult:
     """Run the search, select the ensemble over the comparable trials whose refit fits before
-    ``deadline``, keep the members whose refits fit together (the heaviest always) and refit each in an isolated worker with
-    that deadline; a member whose refit fails is dropped and the weights renormalised."""
+    ``deadline``, keep the members whose refits fit together (the heaviest always) and refit
+    each in an isolated worker with that deadline; a member whose refit fails is dropped and
+    the weights renormalised."""
     start = time.monotonic()
     search = Search(candidates, strategy.evaluator, settings, executor, fingerprint=fingerprint)
     trials = search.run()

@@ -28,6 +28,7 @@ from tsauto.forecasting import registry
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.intermittent import intermittent_share
+from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.forecasting.panel import Panel
 
@@ -56,7 +57,7 @@ COST = {
 # a round and 3.5 / 3.8 s a fold besides).
 LGB_ROUND_SECONDS = 2.0e-7
 LGB_ROW_SECONDS = 1.1e-5
-LGB_ROUNDS, LGB_RATE = 500, 0.05  # the learner's defaults, whose product a sized fit keeps
+LGB_ROUNDS, LGB_RATE = DEFAULT_PARAMS["num_boost_round"], DEFAULT_PARAMS["learning_rate"]
 LGB_MIN_ROUNDS = 50  # fewer: LightGBM is left out of the budget
 LGB_KEEP_FOLDS_ROUNDS = 200  # folds are dropped before rounds are cut below this
 TRIAL_FIT_SHARE = 0.5  # of a trial's time cap, what a sized default trial aims at (load margin)
@@ -278,18 +279,19 @@ def size_lightgbm(
     only, while that keeps ``LGB_KEEP_FOLDS_ROUNDS`` rounds out of reach), then fewer boosting
     rounds at a learning rate raised in proportion (at most 0.2). Returns the folds and the
     sized parameters: ``None`` when the defaults fit, ``{}`` when even ``LGB_MIN_ROUNDS``
-    rounds on one fold do not (LightGBM is then left out)."""
+    rounds on one fold do not (LightGBM is then left out, the folds as given)."""
     from tsauto.core.search import SearchSettings
 
     threads = max(1, cores() // max(1, workers))
     target = TRIAL_FIT_SHARE * SearchSettings.trial_share * SEARCH_SHARE * time_budget * threads
 
     def rounds(f: int) -> int:
-        per_round = f * len(panel.y) * LGB_ROUND_SECONDS
-        return int((target - f * len(panel.y) * LGB_ROW_SECONDS) / per_round)
+        base = lightgbm_seconds(panel, f, 0)
+        return int((target - base) / (lightgbm_seconds(panel, f, 1) - base))
 
     if rounds(folds) >= LGB_ROUNDS:
         return folds, None
+    given = folds
     while auto and folds > 1 and rounds(folds) < LGB_KEEP_FOLDS_ROUNDS:
         folds -= 1
     fit = min(LGB_ROUNDS, rounds(folds))
@@ -298,7 +300,7 @@ def size_lightgbm(
             f"lightgbm left out: about {lightgbm_seconds(panel, folds, LGB_MIN_ROUNDS) / threads:.0f}s "
             f"for {LGB_MIN_ROUNDS} rounds on {len(panel.y)} rows (aim {target / threads:.0f}s)"
         )
-        return folds, {}
+        return given, {}  # the other learners keep their folds
     if fit == LGB_ROUNDS:
         notes.append(f"folds cut to {folds} for LightGBM's default trial to fit the budget")
         return folds, None
