@@ -59,7 +59,7 @@ def refittable(trials: Sequence[Trial], cost: dict[int, float], deadline: float 
     left = deadline - time.monotonic()
     fits = [t for t in trials if cost[t.number] <= left]
     if len(fits) < len(trials):
-        dropped = sorted((t for t in trials if t not in fits), key=lambda t: t.score)[:3]
+        dropped = sorted((t for t in trials if cost[t.number] > left), key=lambda t: t.score)[:3]
         log.info(
             "left out of the ensemble, their refit would not fit in the %.0fs left: %s",
             left, ", ".join(f"{t.learner}#{t.number} (~{cost[t.number]:.0f}s)" for t in dropped),
