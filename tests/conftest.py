@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from tsauto import datasets
+
+# `make test` draws the same examples on every run (a red CI names a change, not a draw);
+# HYPOTHESIS_PROFILE=explore draws new ones, to look for bugs.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 SHARED = Path(
     os.environ.get("TSAUTO_DATA") or Path(__file__).resolve().parents[2] / "shared" / "datasets"

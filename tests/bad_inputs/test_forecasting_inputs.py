@@ -447,6 +447,27 @@ def test_business_days_are_inferred_and_forecast_on_weekdays(retail) -> None:
     assert (out["day"].dt.day_of_week < 5).all()
 
 
+def test_business_days_with_gaps_where_friday_to_monday_is_the_commonest_step(retail) -> None:
+    """Wednesdays and Thursdays missing: in calendar days the commonest step is 3 (Friday to
+    Monday, Tuesday to Friday), in business days it is 1; read as '3D' the stamps were
+    "irregular"."""
+    days = pd.bdate_range("2024-01-01", periods=150)
+    days = days[days.day_of_week.isin([0, 1, 4])]
+    data = pd.DataFrame({"day": days, "y": retail["Turnover"].iloc[: len(days)].to_numpy()})
+    model = forecaster(target="y", time="day", ids=None, horizon=3, learners=["naive"]).fit(data)
+    assert model.history_.schema.freq == "B"
+
+
+def test_backtest_folds_keep_the_frequency_of_the_whole_table(retail) -> None:
+    """A nested backtest's fold sees Wednesday to Friday only: read alone that is daily data,
+    whose next step is a Saturday with no actual to score. Folds keep the table's 'B'."""
+    days = pd.bdate_range("2024-01-03", periods=4)  # Wed, Thu, Fri, Mon
+    data = pd.DataFrame({"day": days, "y": retail["Turnover"].iloc[:4].to_numpy()})
+    rows = forecaster(target="y", time="day", ids=None, horizon=1, learners=["naive"]).backtest(
+        data, folds=1
+    ).forecasts
+    assert list(rows["day"]) == [days[-1]] and rows["forecast"].iloc[0] == data["y"].iloc[2]
+
 def test_mixed_offsets_of_real_local_times_name_the_rows_and_the_fix(vic_elec) -> None:
     """Melbourne's local times as the CSV holds them: +1100 until 2012-04-01 03:00, then +1000."""
     kw = {"target": "Demand", "time": "Time_local", "ids": None, "horizon": 4}

@@ -227,20 +227,28 @@ def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     (which keep weekdays and month ends) to start after 1678 before inferring.
     """
     freq = _infer_any_unit(times, series_codes)
-    if freq == "D" and _business_days(times, series_codes):
+    if re.fullmatch(r"\d*D", freq) and _business_days(times, series_codes):
         log.info("daily stamps without weekends: frequency 'B' (business days)")
         return "B"
     return freq
 
 
 def _business_days(times: pd.Series, series_codes: np.ndarray) -> bool:
-    """No stamp on a Saturday or Sunday, and some series steps from a Friday to a Monday."""
+    """No stamp on a Saturday or Sunday, some series steps from a Friday to a Monday, and the
+    most common step is one business day (with gaps, Friday to Monday can be the most common
+    step in calendar days)."""
     weekday = pd.DatetimeIndex(times).day_of_week.to_numpy()
     if np.any(weekday >= 5):
         return False
-    days = times.to_numpy().astype("datetime64[D]").astype(np.int64)
+    days = times.to_numpy().astype("datetime64[D]")
     same = series_codes[1:] == series_codes[:-1]
-    return bool(np.any(same & (np.diff(days) == 3) & (weekday[1:] == 0)))
+    calendar = np.diff(days.astype(np.int64))
+    if not np.any(same & (calendar == 3) & (weekday[1:] == 0)):
+        return False
+    steps = np.busday_count(days[:-1], days[1:])[same]
+    steps = steps[steps > 0]
+    uniq, counts = np.unique(steps, return_counts=True)
+    return bool(uniq[np.argmax(counts)] == 1)
 
 
 def _infer_any_unit(times: pd.Series, series_codes: np.ndarray) -> str:

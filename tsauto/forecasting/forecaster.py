@@ -412,6 +412,11 @@ class Forecaster:
             cost = "" if budget is None else f" (time_budget {budget:g}s each: up to {folds * budget:g}s in all)"
             log.info("nested backtest: %d folds, each runs the whole fit on the data before its cutoff%s", folds, cost)
 
+            # the frequency of the whole table: a fold's first rows alone may read otherwise
+            # (three business days in a row look daily)
+            data_opts = as_options(self.data, DataOptions, "data")
+            params["data"] = replace(data_opts, freq=data_opts.freq or panel.schema.freq)
+
             def fit_fold(rows: pd.DataFrame, train: Panel) -> Forecaster:
                 return type(self)(**params).fit(rows)
         else:
