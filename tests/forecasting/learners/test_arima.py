@@ -16,6 +16,8 @@ from tsauto.forecasting import metrics
 from tsauto.forecasting.learners.arima import (
     AutoARIMALearner,
     Spec,
+    _css,
+    _css_objective,
     fit_css,
     fit_ml,
     ndiffs,
@@ -93,6 +95,31 @@ def test_css_of_an_autoregression_is_least_squares() -> None:
     c, phi1, phi2 = np.linalg.lstsq(X, w[2:], rcond=None)[0]
     np.testing.assert_allclose(coef[:2], [phi1, phi2], atol=2e-3)
     assert coef[2] == pytest.approx(c / (1 - phi1 - phi2), rel=1e-2)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [Spec(2, 1, 2, 1, 1, 1, 12, False), Spec(1, 0, 1, 2, 0, 1, 12, True), Spec(0, 1, 2, 0, 0, 0, 1, True)],
+    ids=["seasonal", "seasonal-mean", "plain-drift"],
+)
+def test_css_gradient_is_exact(spec) -> None:
+    """The conditional sum of squares' gradient, one filter for every coefficient, equals
+    finite differences of the objective on wineind, at random coefficients."""
+    from scipy.optimize import approx_fprime
+
+    y = pmdarima.datasets.load_wineind().astype(float)
+    w = np.diff(y[12:] - y[:-12], n=spec.d) if spec.D else np.diff(y, n=spec.d)
+    objective = _css_objective(w, spec)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        coef = rng.normal(0.0, 0.2, spec.p + spec.q + spec.P + spec.Q + spec.constant)
+        if spec.constant:
+            coef[-1] = w.mean()
+        value, grad = objective(coef)
+        sse, count = _css(w, spec, coef)
+        assert value == pytest.approx(0.5 * np.log(sse / count))
+        numeric = approx_fprime(coef, lambda c: objective(c)[0], 1e-7)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6 * np.abs(numeric).max())
 
 
 def test_ml_fit_matches_statsmodels_from_any_start() -> None:

@@ -127,20 +127,23 @@ def _difference(y: np.ndarray, d: int, D: int, m: int) -> np.ndarray:
 # -- estimation --------------------------------------------------------------------------------
 
 
-def _polynomials(spec: Spec, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Full AR and MA lag polynomials (``1 - phi B ...``, ``1 + theta B ...``)."""
+def _factors(spec: Spec, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The non-seasonal and seasonal AR and MA lag polynomials (``1 - phi B ...``,
+    ``1 - Phi B^m ...``, ``1 + theta B ...``, ``1 + Theta B^m ...``)."""
     p, q, P, Q, m = spec.p, spec.q, spec.P, spec.Q, spec.m
-    ar = np.r_[1.0, -coef[:p]]
-    ma = np.r_[1.0, coef[p : p + q]]
+    sar, sma = np.zeros(P * m + 1), np.zeros(Q * m + 1)
+    sar[0] = sma[0] = 1.0
     if P:
-        sar = np.zeros(P * m + 1)
-        sar[0], sar[m::m] = 1.0, -coef[p + q : p + q + P]
-        ar = np.convolve(ar, sar)
+        sar[m::m] = -coef[p + q : p + q + P]
     if Q:
-        sma = np.zeros(Q * m + 1)
-        sma[0], sma[m::m] = 1.0, coef[p + q + P : p + q + P + Q]
-        ma = np.convolve(ma, sma)
-    return ar, ma
+        sma[m::m] = coef[p + q + P : p + q + P + Q]
+    return np.r_[1.0, -coef[:p]], sar, np.r_[1.0, coef[p : p + q]], sma
+
+
+def _polynomials(spec: Spec, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Full AR and MA lag polynomials, the products of :func:`_factors`."""
+    ar, sar, ma, sma = _factors(spec, coef)
+    return np.convolve(ar, sar), np.convolve(ma, sma)
 
 
 def _css(w: np.ndarray, spec: Spec, coef: np.ndarray) -> tuple[float, int]:
@@ -151,6 +154,45 @@ def _css(w: np.ndarray, spec: Spec, coef: np.ndarray) -> tuple[float, int]:
     v = np.convolve(w - mean, ar)[start : len(w)]
     e = lfilter([1.0], ma, v)
     return float(e @ e), len(v)
+
+
+def _css_objective(w: np.ndarray, spec: Spec):
+    """``coef -> (0.5 log(CSS / count), its gradient)`` for ``w``: the gradient exact, one
+    filter for every coefficient (``ma(B) de = dv - (d ma)(B) e``), not finite differences."""
+    p, q, P, Q, m = spec.p, spec.q, spec.P, spec.Q, spec.m
+    k = _n_coef(spec)
+
+    def objective(coef: np.ndarray) -> tuple[float, np.ndarray]:
+        ar_ns, sar, ma_ns, sma = _factors(spec, coef)
+        ar, ma = np.convolve(ar_ns, sar), np.convolve(ma_ns, sma)
+        u = w - coef[-1] if spec.constant else w
+        start, n = len(ar) - 1, len(w)
+        with np.errstate(all="ignore"):
+            v = np.convolve(u, ar)[start:n]
+            e = lfilter([1.0], ma, v)
+            sse = float(e @ e)
+        if not (sse > 0 and np.isfinite(sse)):
+            return 1e10, np.zeros(k)
+
+        def shifted(poly: np.ndarray, by: int, length: int) -> np.ndarray:
+            out = np.zeros(length)
+            out[by : by + len(poly)] = poly
+            return out
+
+        rows = [-np.convolve(u, shifted(sar, i, len(ar)))[start:n] for i in range(1, p + 1)]
+        rows += [-np.convolve(e, shifted(sma, j, len(ma)))[: len(e)] for j in range(1, q + 1)]
+        rows += [-np.convolve(u, shifted(ar_ns, i * m, len(ar)))[start:n] for i in range(1, P + 1)]
+        rows += [-np.convolve(e, shifted(ma_ns, j * m, len(ma)))[: len(e)] for j in range(1, Q + 1)]
+        if spec.constant:
+            rows.append(np.full(len(v), -ar.sum()))
+        with np.errstate(all="ignore"):
+            de = lfilter([1.0], ma, np.array(rows), axis=-1)
+            grad = (de @ e) / sse
+        if not np.all(np.isfinite(grad)):
+            return 1e10, np.zeros(k)
+        return 0.5 * math.log(sse / len(v)), grad
+
+    return objective
 
 
 def _roots_ok(spec: Spec, coef: np.ndarray) -> bool:
@@ -177,12 +219,9 @@ def fit_css(w: np.ndarray, spec: Spec, criterion: Criterion) -> tuple[float, np.
     if len(w) - spec.p - spec.P * spec.m <= k + 1:
         return np.inf, x0
 
-    def objective(coef: np.ndarray) -> float:
-        sse, count = _css(w, spec, coef)
-        return 0.5 * math.log(sse / count) if sse > 0 and np.isfinite(sse) else 1e10
-
     if k:
-        coef = minimize(objective, x0, method="BFGS", options={"maxiter": 100, "gtol": 1e-6}).x
+        objective = _css_objective(w, spec)
+        coef = minimize(objective, x0, jac=True, method="BFGS", options={"maxiter": 100, "gtol": 1e-6}).x
     else:
         coef = x0
     sse, count = _css(w, spec, coef)
