@@ -445,7 +445,8 @@ def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.
     if "coverage" in summary and lows:
         lo = min(lows)
         _out(f"pinball: mean over q{', q'.join(f'{q:g}' for q in sorted(levels))}; coverage: "
-             f"share of actuals in [q{lo:g}, q{1 - lo:g}] (nominal {1 - 2 * lo:.0%})")
+             f"share of actuals in [q{lo:g}, q{1 - lo:g}] (nominal {1 - 2 * lo:.0%}); msis: that "
+             "interval's M4 scaled interval score (width plus 2/alpha times the misses, lower is better)")
 
 
 def _run_predict(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from tsauto.forecasting.metrics import (
     mae,
     mape,
     mase,
+    msis,
     naive2,
     owa,
     pinball,
@@ -59,6 +60,17 @@ def test_pinball_and_coverage_by_hand() -> None:
     assert coverage([1, 2, 3, 4], [0, 2, 4, 0], [1, 3, 5, 3]) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="between 0 and 1"):
         pinball(y, q_pred, 1.0)
+
+
+def test_msis_by_hand() -> None:
+    """M4's MSIS: width plus 2/alpha times the miss, over the in-sample naive MAE (here 2)."""
+    insample = [0.0, 2.0, 4.0]
+    assert msis([1.0, 5.0], [0.0, 0.0], [2.0, 2.0], insample, alpha=0.05) == pytest.approx(
+        ((2 + 0) + (2 + 40 * 3)) / 2 / 2
+    )
+    assert msis([1.0], [0.0], [2.0], insample, alpha=0.2) == pytest.approx(1.0)  # inside: width
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        msis([1.0], [0.0], [2.0], insample, alpha=0.0)
 
 
 def test_shape_errors() -> None:
@@ -171,7 +183,7 @@ def _long_frame(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
 def test_evaluate_matches_metric_functions() -> None:
     frame, insample = _long_frame(np.random.default_rng(3))
     per_series, agg = evaluate(frame, id_cols=["store", "item"], insample=insample, season=2)
-    assert list(per_series.columns) == ["store", "item", *DEFAULT_METRICS, "pinball", "coverage"]
+    assert list(per_series.columns) == ["store", "item", *DEFAULT_METRICS, "pinball", "coverage", "msis"]
     assert len(per_series) == 6 and len(agg) == 1
     for _, row in per_series.iterrows():
         part = frame[(frame.store == row.store) & (frame.item == row["item"])]
@@ -181,7 +193,8 @@ def test_evaluate_matches_metric_functions() -> None:
                     "smape": smape(y, f), "wape": wape(y, f), "mase": mase(y, f, x, 2),
                     "rmsse": rmsse(y, f, x, 2),
                     "pinball": np.mean([pinball(y, part[f"q{q}"], q) for q in (0.1, 0.5, 0.9)]),
-                    "coverage": coverage(y, part["q0.1"], part["q0.9"])}
+                    "coverage": coverage(y, part["q0.1"], part["q0.9"]),
+                    "msis": msis(y, part["q0.1"], part["q0.9"], x, 2, alpha=0.2)}
         for name, value in expected.items():
             assert row[name] == pytest.approx(value), name
     for name in per_series.columns[2:]:
@@ -200,6 +213,10 @@ def test_evaluate_quantile_selection_and_outer_pair() -> None:
         coverage(part.actual, part["q0.25"], part["q0.75"]))
     assert per_series.loc[0, "pinball"] == pytest.approx(
         (pinball(part.actual, part["q0.25"], 0.25) + pinball(part.actual, part["q0.75"], 0.75)) / 2)
+    assert per_series.loc[0, "msis"] == pytest.approx(
+        msis(part.actual, part["q0.25"], part["q0.75"], insample[("a", 1)], 1, alpha=0.5))
+    unscaled, _ = evaluate(frame, id_cols=["store", "item"], insample=None, season=1, metrics=["mae"])
+    assert "coverage" in unscaled and "msis" not in unscaled  # no insample, no scale
     with pytest.raises(ValueError, match="q0.3"):
         evaluate(frame, id_cols=["store", "item"], insample=None, season=1, metrics=["mae"],
                  quantiles=[0.3])

@@ -27,6 +27,7 @@ __all__ = [
     "mae",
     "mape",
     "mase",
+    "msis",
     "naive2",
     "owa",
     "pinball",
@@ -143,6 +144,25 @@ def coverage(y: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> float:
 # --------------------------------------------------------------------------- scaled metrics
 
 
+def msis(
+    y: ArrayLike, lo: ArrayLike, hi: ArrayLike, insample: ArrayLike, season: int = 1, alpha: float = 0.05
+) -> float:
+    """Mean scaled interval score (M4) of the ``1 - alpha`` interval ``[lo, hi]``: its width,
+    plus ``2 / alpha`` times how far each actual falls outside it, over the in-sample
+    seasonal-naive MAE (the :func:`mase` scale and fallbacks)."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha}")
+    y, lo = _pair(y, lo, "lo")
+    _, hi = _pair(y, hi, "hi")
+    return _mean(interval_score_terms(y, lo, hi, alpha)) / _naive_scale(insample, season, power=1)
+
+
+def interval_score_terms(y: np.ndarray, lo: np.ndarray, hi: np.ndarray, alpha: float) -> np.ndarray:
+    """The interval score of every cell (Gneiting & Raftery 2007), unscaled."""
+    return (hi - lo) + (2.0 / alpha) * (np.maximum(lo - y, 0.0) + np.maximum(y - hi, 0.0))
+
+
+
 def mase(y: ArrayLike, f: ArrayLike, insample: ArrayLike, season: int = 1) -> float:
     """Mean absolute scaled error (M4): MAE over the in-sample seasonal-naive MAE.
 
@@ -234,9 +254,11 @@ METRICS: dict[str, Callable[..., float]] = {
     "wape": wape,
     "pinball": pinball,
     "coverage": coverage,
+    "msis": msis,
 }
 """Metric name -> function. Signatures differ by kind: point ``(y, f)``, scaled
-``(y, f, insample, season)``, ``pinball(y, q_pred, q)``, ``coverage(y, lo, hi)``."""
+``(y, f, insample, season)``, ``pinball(y, q_pred, q)``, ``coverage(y, lo, hi)``,
+``msis(y, lo, hi, insample, season, alpha)``."""
 
 DEFAULT_METRICS: tuple[str, ...] = ("mae", "rmse", "mape", "smape", "mase", "rmsse", "wape")
 
@@ -343,8 +365,8 @@ def evaluate(
     Returns ``(per_series, aggregate)``: ``per_series`` has the id (and cutoff) columns and
     one column per metric; ``aggregate`` has one row holding the mean over its rows
     (NaNs skipped), except ``wape``, which is computed over all rows at once. With quantile
-    columns, ``pinball`` (mean over levels) and ``coverage`` (outermost symmetric pair,
-    nominal level ``hi - lo``) are added.
+    columns, ``pinball`` (mean over levels), ``coverage`` (outermost symmetric pair, nominal
+    level ``hi - lo``) and, with ``insample``, that pair's ``msis`` are added.
     """
     ids = [id_cols] if isinstance(id_cols, str) else list(id_cols)
     metrics = list(dict.fromkeys(metrics))
@@ -383,7 +405,8 @@ def evaluate(
     index = groups.size().index
     n = len(index)
     scale_abs = scale_sq = np.full(n, np.nan)
-    if any(m in _SCALED_METRICS for m in metrics):
+    interval = _interval_pair(list(qcols)) is not None and insample is not None
+    if interval or any(m in _SCALED_METRICS for m in metrics):
         getter = _insample_getter(insample, has_cutoff)
         scale_abs, scale_sq = np.empty(n), np.empty(n)
         for i, group_key in enumerate(index):
@@ -469,7 +492,8 @@ def window_table(
     metrics: Sequence[str] = DEFAULT_METRICS,
 ) -> pd.DataFrame:
     """Every metric per window (rows 0..n-1): the point metrics, and with quantile forecasts
-    ``pinball`` (mean over levels) and ``coverage`` of the outermost symmetric pair."""
+    ``pinball`` (mean over levels), ``coverage`` and ``msis`` of the outermost symmetric pair
+    (``msis`` nan where ``scale`` is)."""
     out = {}
     for name in metrics:
         out[name] = window_scores(name, actual, forecast, window, scale_sq if name == "rmsse" else scale)
@@ -480,8 +504,12 @@ def window_table(
         out["pinball"] = np.bincount(window, weights=loss, minlength=count.size) / count
         pair = _interval_pair(levels)
         if pair is not None:
-            inside = (actual >= quantiles[pair[0]]) & (actual <= quantiles[pair[1]])
+            lo, hi = quantiles[pair[0]], quantiles[pair[1]]
+            inside = (actual >= lo) & (actual <= hi)
             out["coverage"] = np.bincount(window, weights=inside, minlength=count.size) / count
+            if np.isfinite(scale).any():
+                score = interval_score_terms(actual, lo, hi, 1.0 - (pair[1] - pair[0])) / scale
+                out["msis"] = np.bincount(window, weights=score, minlength=count.size) / count
     return pd.DataFrame(out)
 
 
