@@ -9,12 +9,15 @@ The search of R's ``forecast::auto.arima`` and statsforecast's ``AutoARIMA``:
 * start from ARIMA(2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1) and the model
   without constant, then move to the first neighbour (one order ±1, or p and q, or P and Q
   together, or the constant toggled) that lowers the AICc, until none does (at most 94 models);
-  a model with an AR or MA root inside 1.01 is rejected;
 * each candidate is estimated by conditional sum of squares (scipy ``lfilter``: fast at any
   length) when ``approximation`` holds (R's rule: more than 150 observations or a season above
   12), else by exact maximum likelihood (statsmodels ``SARIMAX``, differenced series, variance
   concentrated out, started from the CSS estimate); the chosen model is refitted by maximum
-  likelihood in either case, and the next best is taken if that fails.
+  likelihood, and when that fit fails the search runs again by exact maximum likelihood (R's
+  "final model is lousy" rule); the next best is taken if the chosen one still fails;
+* a model with an AR root inside 1.01 (R's margin) or a non-invertible MA root is rejected: R
+  also rejects MA roots inside 1.01, which discards the MA(1) near -1 of a series differenced
+  twice (see ``MA_ROOT_MIN``).
 
 Long seasons (``task.season > 24``, e.g. 52 for weekly data): a seasonal ARIMA would need 52+
 states per season lag, so when the 90% autocorrelation test finds the season, it enters as
@@ -52,6 +55,11 @@ from tsauto.forecasting.panel import Panel
 MIN_OBS = 4  # shortest series an ARIMA is fitted to; shorter ones fall back to seasonal naive
 MAX_SEASON = 24  # longer seasons enter as Fourier terms
 MAX_MODELS = 94
+AR_ROOT_MIN = 1.01  # R's margin from the unit circle for AR roots (stationary, not explosive)
+MA_ROOT_MIN = 1.0  # MA roots: invertible; R's 1.01 margin rejected the MA(1) near -1 of series
+# differenced twice, leaving a pure AR that extrapolates a quadratic trend. Chosen on the last
+# horizon of the training parts (MASE): M4 Weekly 2.700 -> 2.470, M1 yearly 2.610 -> 2.601,
+# M1 quarterly 1.878 -> 1.858.
 _SEAS_STRENGTH = 0.64  # threshold of the seasonal-strength rule (Wang, Smith & Hyndman 2006)
 _SARIMAX_KWARGS = {"simple_differencing": True, "concentrate_scale": True}
 Criterion = Literal["aicc", "aic", "bic"]
@@ -196,12 +204,13 @@ def _css_objective(w: np.ndarray, spec: Spec):
 
 
 def _roots_ok(spec: Spec, coef: np.ndarray) -> bool:
-    """R's check: every AR and MA root outside 1.01 (and no non-finite coefficient)."""
+    """R's check: every AR root outside ``AR_ROOT_MIN`` and every MA root outside
+    ``MA_ROOT_MIN`` (and no non-finite coefficient)."""
     if not np.all(np.isfinite(coef)):
         return False
-    for poly in _polynomials(spec, coef):
+    for poly, least in zip(_polynomials(spec, coef), (AR_ROOT_MIN, MA_ROOT_MIN)):
         poly = np.trim_zeros(poly, "b")
-        if len(poly) > 1 and np.min(np.abs(np.polynomial.polynomial.polyroots(poly))) < 1.01:
+        if len(poly) > 1 and np.min(np.abs(np.polynomial.polynomial.polyroots(poly))) < least:
             return False
     return True
 
@@ -263,6 +272,19 @@ def fit_ml(y: np.ndarray, exog: np.ndarray | None, spec: Spec, coef: np.ndarray,
         return np.inf, res
     nobs = len(y) - spec.d - spec.D * spec.m
     return _criterion(-2 * res.llf, len(res.params) + 1, nobs, criterion), res
+
+
+def _fit_best(y: np.ndarray, exog: np.ndarray | None, best: tuple, criterion: Criterion):
+    """The best candidate of a CSS search, ``(criterion, spec, coef)``, fitted by maximum
+    likelihood: ``(spec, results)``, or None where that fails."""
+    ic, spec, coef = best
+    if not np.isfinite(ic):
+        return None
+    try:
+        ic_ml, res = fit_ml(y, exog, spec, coef, criterion)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    return (spec, res) if np.isfinite(ic_ml) else None
 
 
 # -- the search --------------------------------------------------------------------------------
@@ -468,20 +490,31 @@ class AutoARIMALearner(LocalLearner):
         if np.ptp(w) == 0:  # a polynomial: no ARMA part to find
             ranked = [(0.0, Spec(0, d, 0, 0, D, 0, m, constant), np.r_[[np.mean(w)] if constant else []])]
         else:
-            def fit(spec: Spec):
+            def css(spec: Spec):
+                return fit_css(w, spec, crit)
+
+            def exact(spec: Spec):
                 ic, coef = fit_css(w, spec, crit)
-                if approximate or not np.isfinite(ic):
+                if not np.isfinite(ic):
                     return ic, coef
                 try:
                     return fit_ml(y, exog, spec, coef, crit)
                 except (ValueError, np.linalg.LinAlgError):
                     return np.inf, coef
 
-            ranked = stepwise(fit, d, D, m, constant, limits, n, deadline)
+            ranked = stepwise(css if approximate else exact, d, D, m, constant, limits, n, deadline)
+            if approximate:
+                chosen = _fit_best(y, exog, ranked[0], crit)
+                if chosen is not None:
+                    return chosen
+                ranked = stepwise(exact, d, D, m, constant, limits, n, deadline)
         fallback = None
         for ic, spec, est in ranked[:5]:
             if not isinstance(est, np.ndarray):  # fitted by maximum likelihood in the search
-                return spec, est
+                if np.isfinite(ic):
+                    return spec, est
+                fallback = fallback or (spec, est)
+                continue
             try:
                 ic_ml, res = fit_ml(y, exog, spec, est, crit)
             except SeriesTimeout:
