@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from dask_cluster import two_worker_client
 from learner_doubles import DyingLearner
 
 from tsauto import Forecaster
@@ -31,13 +32,7 @@ KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "hori
 
 @pytest.fixture(scope="module")
 def client():
-    """Two worker processes; a task whose worker dies is not retried elsewhere (as the README
-    advises: a trial that kills one worker would kill the next)."""
-    import dask
-
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as c:
+    with two_worker_client() as c:
         yield c
 
 

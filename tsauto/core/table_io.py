@@ -43,6 +43,11 @@ def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
                 f"({type(err).__name__}: {str(err)[:200]}): check that it is a complete UTF-8 CSV "
                 "or Parquet file, as its extension says."
             ) from None
+    if type(data).__module__.split(".")[0] == "dask":
+        raise DataValidationError(
+            "a Dask DataFrame is read by Forecaster.fit and predict only (one global LightGBM "
+            "trained on the cluster): compute() the rows needed here to pandas."
+        )
     raise DataValidationError(
         f"expected a pandas DataFrame or a CSV/Parquet path, got {type(data).__name__}."
     )

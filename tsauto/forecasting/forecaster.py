@@ -35,6 +35,7 @@ from tsauto.forecasting.backtest import (
     results_frame,
 )
 from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
+from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.intervals import calibrate
@@ -181,6 +182,8 @@ class Forecaster:
         start = time.monotonic()
         time_budget_check(self.time_budget)
         metric_check(self.metric)
+        if is_dask_frame(data):
+            return self._fit_dask(data)
         if self.partition_by:
             from tsauto.forecasting.partitions import fit_partitions
 
@@ -216,6 +219,34 @@ class Forecaster:
         log_checks(checks)
         self.data_checks_ = checks_frame(checks)
         return self
+
+    def _fit_dask(self, data) -> Forecaster:
+        """One global LightGBM on a Dask DataFrame (:mod:`tsauto.forecasting.distributed`)."""
+        from tsauto.forecasting.distributed import fit_dask
+
+        client = self._client()
+        with dask_context(client):
+            fitted = fit_dask(self, data, client)
+        self.model_, self.task_, self.dask_, self.plan_ = fitted.model, fitted.task, fitted.history, fitted.plan
+        self.intervals_ = None
+        self.leaderboard_ = leaderboard([fitted.trial], {0: 1.0}, self.metric)
+        log.info("fitted %s on a Dask DataFrame in %.1fs", self.model_.describe(), fitted.trial.fit_time)
+        return self
+
+    def _client(self):
+        """The Dask client of ``compute=``, else the current one; a clear error without."""
+        client = self._options()[2].client
+        if client is not None:
+            return client
+        try:
+            from distributed import default_client
+
+            return default_client()
+        except (ImportError, ValueError):
+            raise DataValidationError(
+                "a Dask DataFrame needs a Dask cluster: pass compute={'client': distributed.Client(...)} "
+                "or create a Client first."
+            ) from None
 
     def _fit_single(self, panel: Panel, task: Task, plan: Plan, short_series: str, guards: Guards) -> None:
         from tsauto.forecasting.model import EnsembleModel
@@ -331,10 +362,35 @@ class Forecaster:
             from tsauto.forecasting.partitions import predict_partitions
 
             return predict_partitions(self.partitions_, self.partition_by, future, history)
+        if getattr(self, "dask_", None) is not None:
+            return self._predict_dask(future, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         fut = future_covariates(future, panel, self.task_.horizon)
         with dask_context(self._options()[2].client):
-            routed = self.model_.predict(panel, fut)
+            return self._forecast(panel, fut)
+
+    def _predict_dask(self, future, history) -> pd.DataFrame:
+        """Forecasts of a model fitted on a Dask DataFrame: of its rows on the cluster, or of
+        ``history`` (a Dask DataFrame, partition by partition; or a pandas one, here)."""
+        from tsauto.forecasting.distributed import predict_dask
+
+        future = None if future is None else read_table(future)
+        if history is not None and not is_dask_frame(history):
+            panel = validate_like(history, self.dask_.schema)
+            return self._forecast(panel, future_covariates(future, panel, self.task_.horizon))
+        data = self.dask_.frame if history is None else history
+        if data is None:
+            raise DataValidationError(
+                "this model was fitted on a Dask DataFrame whose rows are not saved with it: pass "
+                "history= (the rows to forecast from, pandas or Dask)."
+            )
+        client = self._client()
+        with dask_context(client):
+            return predict_dask(self, data, future, client)
+
+    def _forecast(self, panel: Panel, fut: dict[str, np.ndarray]) -> pd.DataFrame:
+        """The forecast table of ``panel``: the model's forecasts, its intervals, the guards."""
+        routed = self.model_.predict(panel, fut)
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
         if self.intervals_ is not None:
@@ -364,7 +420,7 @@ class Forecaster:
     def make_future_frame(self, history: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
         """The ids and times of the next ``horizon`` steps of every series: fill in the
         known-future covariates and pass it to :meth:`predict` as ``future=``."""
-        self._check_fitted()
+        self._check_fitted(needs_rows="make_future_frame()")
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         keep = np.ones(panel.n_series, dtype=bool)
         empty = np.zeros((panel.n_series, self.task_.horizon))
@@ -474,7 +530,7 @@ class Forecaster:
         ``status``: passed / fixed / alert, ``column``, ``message``, ``series`` involved,
         ``count``), the role of every column first; see :mod:`tsauto.forecasting.data_checks`.
         With ``partition_by``, the partition columns lead."""
-        self._check_fitted()
+        self._check_fitted(needs_rows="data_checks()")
         if not self.partition_by:
             return self.data_checks_.copy()
         cols = [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by)
@@ -498,7 +554,7 @@ class Forecaster:
         ``contributions`` (SHAP values by raw column) to the forecast of ``history`` (default the
         training data; ``future``: known-future covariates, as for :meth:`predict`). See
         :mod:`tsauto.forecasting.explain` for the columns and the units."""
-        self._check_fitted()
+        self._check_fitted(needs_rows="explain()")
         if self.partition_by:
             raise DataValidationError(
                 "with partition_by each partition has its own model: explain one of "
@@ -516,14 +572,14 @@ class Forecaster:
         :mod:`tsauto.forecasting.report`."""
         from tsauto.forecasting.report import write_report
 
-        self._check_fitted()
+        self._check_fitted(needs_rows="report()")
         return write_report(self, path, backtest)
 
     @property
     def fallbacks_(self) -> pd.DataFrame:
         """Training series forecast by seasonal naive (or dropped) instead of the learners
         (too short for every member of the model)."""
-        self._check_fitted()
+        self._check_fitted(needs_rows="fallbacks_")
         opts = as_options(self.data, DataOptions, "data")
         if opts.short_series == "pad":  # padded series are forecast by the learners themselves
             return self.history_.keys.iloc[:0].assign(reason="").reset_index(drop=True)
@@ -537,7 +593,12 @@ class Forecaster:
         from tsauto.core.persistence import save
 
         self._check_fitted()
-        return save(self, path)
+        compute = self._options()[2]
+        if compute.client is None:
+            return save(self, path)
+        fc = copy.copy(self)  # a Dask client is a connection, not model state
+        fc.compute = replace(compute, client=None)
+        return save(fc, path)
 
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:
@@ -546,9 +607,16 @@ class Forecaster:
 
         return load(path, cls)
 
-    def _check_fitted(self) -> None:
+    def _check_fitted(self, needs_rows: str | None = None) -> None:
+        """Fitted, and, for a method that ``needs_rows`` (its name), fitted in this process."""
         if not hasattr(self, "model_"):
             raise NotFittedError("this Forecaster is not fitted yet: call fit(data) first.")
+        if needs_rows and getattr(self, "dask_", None) is not None:
+            raise DataValidationError(
+                f"{needs_rows} reads the training rows, which a model fitted on a Dask DataFrame "
+                "leaves on the cluster: it offers predict(), leaderboard() and save(); fit on a "
+                "pandas sample for the rest."
+            )
 
     def __repr__(self) -> str:
         return (

@@ -59,18 +59,24 @@ class WithFallback:
 
     def fit(self, panel: Panel, task: Task) -> "WithFallback":
         self.min_length_ = self.learner.min_length(task)
-        if self.short_series == "pad":
-            panel = pad_front(panel, self.min_length_)
-        long, short = min_length_split(panel, self.min_length_)
-        if long.size == 0:
+        train = self.trainable(panel)
+        if train.n_series == 0:
             raise DataValidationError(
                 f"every series is shorter than the {self.min_length_} observations learner "
                 f"{self.learner.name!r} needs: give longer series or use short_series='pad'."
             )
-        self.learner.fit(panel.take(long) if short.size else panel, task)
+        self.learner.fit(train, task)
         # instant, and needed whatever time the learner took: never refused for time
         self.fallback_ = SeasonalNaive().fit(panel, replace(task, deadline=None))
         return self
+
+    def trainable(self, panel: Panel) -> Panel:
+        """The series of ``panel`` the learner trains on (padded with ``short_series="pad"``;
+        without those shorter than ``min_length_`` otherwise); may hold none."""
+        if self.short_series == "pad":
+            panel = pad_front(panel, self.min_length_)
+        long, short = min_length_split(panel, self.min_length_)
+        return panel.take(long) if short.size else panel
 
     def predict(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
         routed = self._route(history, future)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.resources import free_cores, n_workers
@@ -124,37 +125,17 @@ class LightGBMLearner(Learner):
     def _fit(self, panel: Panel, task: Task) -> None:
         import lightgbm as lgb
 
-        if self.strategy not in ("recursive", "direct"):
-            raise DataValidationError(
-                f"strategy={self.strategy!r}: use 'recursive' or 'direct'."
-            )
-        self.transform_names_ = self._transform_names(panel)
-        self.spec_ = self._feature_spec(panel, task)
-        self.builder_ = FeatureBuilder(self.spec_, panel.schema.freq, id_keys=panel.keys.copy())
-        yt = forward(make_transforms(self.transform_names_), panel)
-        X = self.builder_.train_matrix(panel, yt)
-        params = {**DEFAULT_PARAMS, **(self.params or {})}
-        rounds = int(params.pop("num_boost_round"))
-        params.update(
-            verbosity=-1,
-            seed=task.random_state,
-            deterministic=True,
-            num_threads=_threads(task.n_jobs, len(yt)),
-        )
+        self.prepare(panel, task)
+        params, rounds = self.train_params(task, len(panel.y))
         cat_idx = [self.spec_.names.index(c) for c in self.spec_.categorical_names]
-        n_lag = len(self.spec_.lags.names)
-        recent = _recent_rows(panel.indptr, self.max_samples_per_series)
         steps = range(1, task.horizon + 1) if self.strategy == "direct" else (1,)
+        X, yt = self._features(panel)
         self.boosters_ = []
         for h in steps:
-            Xh = X if h == 1 else _shift_lag_block(X, panel.indptr, n_lag, h - 1)
-            rows = np.isfinite(yt) & np.isfinite(Xh[:, 0]) if n_lag else np.isfinite(yt)
-            rows &= recent
-            if not rows.any():
-                raise DataValidationError(self._no_rows(panel, h))
+            Xh, yh = self._rows(panel, X, yt, h)
             data = lgb.Dataset(
-                Xh[rows],
-                label=yt[rows],
+                Xh,
+                label=yh,
                 feature_name=self.spec_.names,
                 categorical_feature=cat_idx,
                 free_raw_data=True,
@@ -163,9 +144,65 @@ class LightGBMLearner(Learner):
             self.boosters_.append(
                 lgb.train(params, data, num_boost_round=rounds, callbacks=_stop_at(task))
             )
-        self.n_train_rows_ = int(rows.sum())
+        self.n_train_rows_ = len(yh)
 
-    def _no_rows(self, panel: Panel, step: int) -> str:
+    def prepare(
+        self,
+        panel: Panel,
+        task: Task,
+        lengths: np.ndarray | None = None,
+        keys: pd.DataFrame | None = None,
+    ) -> None:
+        """Decide the target transforms and the feature columns from ``panel``: the training
+        panel, or a sample of its series when the rows live elsewhere (on Dask workers), with
+        ``lengths`` and ``keys`` those of every training series."""
+        if self.strategy not in ("recursive", "direct"):
+            raise DataValidationError(
+                f"strategy={self.strategy!r}: use 'recursive' or 'direct'."
+            )
+        self.task_ = task
+        self.transform_names_ = self._transform_names(panel)
+        lengths = panel.lengths if lengths is None else lengths
+        self.spec_ = self._feature_spec(panel, task, lengths)
+        keys = panel.keys if keys is None else keys
+        self.builder_ = FeatureBuilder(self.spec_, panel.schema.freq, id_keys=keys.copy())
+
+    def train_params(self, task: Task, n_rows: int) -> tuple[dict[str, Any], int]:
+        """LightGBM's parameters (without the rounds) and the number of boosting rounds."""
+        params = {**DEFAULT_PARAMS, **(self.params or {})}
+        rounds = int(params.pop("num_boost_round"))
+        params.update(
+            verbosity=-1,
+            seed=task.random_state,
+            deterministic=True,
+            num_threads=_threads(task.n_jobs, n_rows),
+        )
+        return params, rounds
+
+    def training_rows(self, panel: Panel, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Of a prepared learner: the feature rows and transformed targets it trains on for
+        horizon ``step`` (every row whose target and first feature exist, within
+        ``max_samples_per_series`` of its series' end). Features are per series: the rows of
+        a set of whole series are the same in any panel holding them."""
+        X, yt = self._features(panel)
+        return self._rows(panel, X, yt, step)
+
+    def _features(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+        yt = forward(make_transforms(self.transform_names_), panel)
+        return self.builder_.train_matrix(panel, yt), yt
+
+    def _rows(
+        self, panel: Panel, X: np.ndarray, yt: np.ndarray, step: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n_lag = len(self.spec_.lags.names)
+        Xh = X if step == 1 else _shift_lag_block(X, panel.indptr, n_lag, step - 1)
+        rows = np.isfinite(yt) & np.isfinite(Xh[:, 0]) if n_lag else np.isfinite(yt)
+        rows &= _recent_rows(panel.indptr, self.max_samples_per_series)
+        if not rows.any():
+            raise DataValidationError(self.no_rows_message(panel, step))
+        return Xh[rows], yt[rows]
+
+    def no_rows_message(self, panel: Panel, step: int) -> str:
         """Why no training row has its first feature (the shortest lag, else the shortest
         window): every series is too short for it."""
         lags = self.spec_.lags
@@ -191,9 +228,9 @@ class LightGBMLearner(Learner):
             return (self.target_transform,)
         return tuple(self.target_transform)
 
-    def _feature_spec(self, panel: Panel, task: Task) -> FeatureSpec:
+    def _feature_spec(self, panel: Panel, task: Task, lengths: np.ndarray) -> FeatureSpec:
         schema = panel.schema
-        median_len = int(np.median(panel.lengths))
+        median_len = int(np.median(lengths))
         seasons = list(task.seasons) or ([task.season] if task.season > 1 else [])
         lags = auto_lags(seasons, task.horizon, median_len) if self.lags == "auto" else self.lags
         windows = auto_windows(seasons, median_len) if self.windows == "auto" else self.windows

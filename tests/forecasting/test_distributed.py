@@ -1,0 +1,176 @@
+"""A Dask DataFrame trains one global LightGBM on a real ``distributed.LocalCluster`` (two
+worker processes): features built on the workers equal the in-process ones row for row,
+``lightgbm.dask`` trains there, forecasts come back close to the in-process model's, and what
+this path cannot do is refused with a reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from dask_cluster import two_worker_client
+
+from tsauto import Forecaster
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting import distributed as dist
+from tsauto.forecasting.validation import validate
+
+distributed = pytest.importorskip("distributed")
+dd = pytest.importorskip("dask.dataframe")
+
+KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6}
+
+
+@pytest.fixture(scope="module")
+def client():
+    with two_worker_client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def retail(aus_retail: pd.DataFrame) -> pd.DataFrame:
+    """All 152 Australian retail series since 2008 (two of them only 2 months long)."""
+    df = aus_retail.drop(columns="Series ID")
+    return df[df["Month"] >= "2008-01-01"].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def on_dask(client, retail):
+    """The fitted forecaster, its forecast and the task stream of fit and predict."""
+    with distributed.get_task_stream(client) as stream:
+        fc = Forecaster(**KW, learners=["lightgbm"], compute={"client": client})
+        fc.fit(dd.from_pandas(retail, npartitions=5))
+        forecast = fc.predict()
+    return fc, forecast, stream.data
+
+
+def workers_running(stream, name: str) -> set[str]:
+    return {t["worker"] for t in stream if name in str(t["key"])}
+
+
+def test_features_are_built_and_trained_on_both_workers(client, on_dask) -> None:
+    fc, _, stream = on_dask
+    workers = set(client.scheduler_info()["workers"])
+    assert workers_running(stream, "_training_part") == workers
+    assert workers_running(stream, "_train_part") == workers  # lightgbm.dask's training task
+    assert workers_running(stream, "_forecast_part") <= workers
+    board = fc.leaderboard()
+    assert board[["learner", "status"]].values.tolist() == [["lightgbm", "ok"]]
+    assert "lightgbm.dask" in fc.plan_.notes[0] and "152 series" in fc.plan_.notes[0]
+
+
+def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask) -> None:
+    """Seasons, transforms, lags, series codes as in process; the workers' training rows are
+    the in-process matrix's rows (in another order, equal up to the rounding of running sums)."""
+    fc, _, _ = on_dask
+    local = Forecaster(**KW, learners=["lightgbm"], compute={"n_jobs": 1}).fit(retail)
+    ours, theirs = fc.model_.learner, local.model_.learner
+    assert fc.task_.seasons == local.task_.seasons == (12,)
+    assert ours.transform_names_ == theirs.transform_names_
+    assert ours.spec_ == theirs.spec_
+    pd.testing.assert_frame_equal(ours.builder_.id_keys, theirs.builder_.id_keys, check_dtype=False)
+    member = fc.model_.members[0][1]
+    parts = dd.from_pandas(retail, npartitions=5).shuffle(on=KW["ids"]).to_delayed()
+    schema = fc.dask_.schema
+    rows = pd.concat([dist._training_part(p.compute(), schema, member, 1) for p in parts])
+    X, y = theirs.training_rows(local.model_.members[0][1].trainable(local.history_))
+    here = np.column_stack([X, y])
+    there = rows.to_numpy()
+    assert there.shape == here.shape == (ours.n_train_rows_, len(ours.spec_.names) + 1)
+
+    def in_order(a: np.ndarray) -> np.ndarray:
+        return a[np.lexsort(np.nan_to_num(a, nan=-1e300).T[::-1])]
+
+    # rolling windows are running sums over all rows of a panel: rounding differs by 1e-7
+    np.testing.assert_allclose(in_order(there), in_order(here), rtol=1e-9, atol=1e-6)
+
+
+def test_forecasts_are_close_to_the_in_process_model(retail, on_dask) -> None:
+    """Data-parallel training bins and bags on each worker's rows: the forecasts differ from
+    the in-process model's about as much as another seed's do (1 % median on this data)."""
+    _, forecast, _ = on_dask
+    keys = [*KW["ids"], "Month"]
+    local = Forecaster(**KW, learners=["lightgbm"], compute={"n_jobs": 1}).fit(retail).predict()
+    both = forecast.merge(local, on=keys, suffixes=("", "_local"))
+    assert len(both) == len(local) == len(forecast) == 152 * 6
+    rel = (both["forecast"] - both["forecast_local"]).abs() / both["forecast_local"].abs().clip(lower=1)
+    assert rel.median() < 0.03 and rel.quantile(0.95) < 0.15
+    short = retail.groupby(KW["ids"]).size().loc[lambda n: n < 3].index  # seasonal naive, as local
+    fallback = both.set_index(KW["ids"]).loc[short]
+    np.testing.assert_array_equal(fallback["forecast"], fallback["forecast_local"])
+
+
+def test_saved_model_forecasts_pandas_history_and_asks_for_rows(on_dask, retail, tmp_path) -> None:
+    fc, forecast, _ = on_dask
+    loaded = Forecaster.load(fc.save(tmp_path / "model.tsauto"))
+    pd.testing.assert_frame_equal(
+        loaded.predict(history=retail).sort_values([*KW["ids"], "Month"]).reset_index(drop=True),
+        forecast,
+        check_dtype=False,  # Dask reads the ids as its own string type
+    )
+    with pytest.raises(DataValidationError, match="pass history="):
+        loaded.predict()
+
+
+def test_known_future_covariates_on_dask(client, walmart_small) -> None:
+    """Walmart's IsHoliday is a feature over the horizon; the future table reaches every
+    partition."""
+    last = sorted(walmart_small["Date"].unique())[-4:]
+    train = walmart_small[~walmart_small["Date"].isin(last)]
+    future = walmart_small[walmart_small["Date"].isin(last)].drop(columns="Weekly_Sales")
+    kw = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 4, "known_future": ["IsHoliday"]}
+    fc = Forecaster(**kw, compute={"client": client}).fit(dd.from_pandas(train, npartitions=3))
+    assert "IsHoliday" in fc.model_.learner.spec_.names
+    out = fc.predict(future=future)
+    assert len(out) == 4 * train.groupby(["Store", "Dept"]).ngroups
+    assert np.isfinite(out["forecast"]).all()
+    with pytest.raises(DataValidationError, match="known-future"):
+        fc.predict()
+
+
+@pytest.mark.parametrize(
+    "extra, named",
+    [
+        ({"time_budget": 60}, "time_budget"),
+        ({"quantiles": [0.1, 0.9]}, "quantiles"),
+        ({"learners": ["theta"]}, "learners=\\['theta'\\]"),
+        ({"learners": ["lightgbm", "ets"]}, "learners="),
+    ],
+)
+def test_what_the_dask_path_cannot_do_is_refused(client, retail, extra, named) -> None:
+    ddf = dd.from_pandas(retail, npartitions=2)
+    with pytest.raises(DataValidationError, match=named):
+        Forecaster(**{**KW, **extra}, compute={"client": client}).fit(ddf)
+
+
+def test_methods_that_read_the_rows_say_so(on_dask, retail) -> None:
+    fc, _, _ = on_dask
+    for call in (fc.explain, fc.data_checks, fc.make_future_frame):
+        with pytest.raises(DataValidationError, match="Dask DataFrame"):
+            call()
+    with pytest.raises(DataValidationError, match="Dask DataFrame is read by Forecaster.fit"):
+        fc.backtest(dd.from_pandas(retail, npartitions=2))
+
+
+def test_partitions_reading_different_frequencies_are_refused() -> None:
+    """One partition of business days, one of calendar days: name the two and the fix."""
+    kw = {"target": "y", "time": "t", "ids": ["id"]}
+    days = pd.DataFrame({"id": "a", "t": pd.date_range("2024-01-01", periods=30, freq="D"), "y": 1.0})
+    bdays = pd.DataFrame({"id": "b", "t": pd.bdate_range("2024-01-01", periods=30), "y": 1.0})
+    schemas = [validate(d, **kw).schema for d in (days, bdays)]
+    with pytest.raises(DataValidationError, match=r"different time freqs \['B', 'D'\].*data=\{'freq'"):
+        dist._merge_schemas(schemas, ["id", "t", "y"])
+
+
+def test_schemas_merge_categories_and_static_columns() -> None:
+    """A column constant within series in one partition but not another is a past covariate;
+    categories are the sorted union, as one validation of all rows gives."""
+    kw = {"target": "y", "time": "t", "ids": ["id"]}
+    t = pd.date_range("2024-01-01", periods=4, freq="D")
+    a = pd.DataFrame({"id": "a", "t": t, "y": 1.0, "kind": "x", "promo": "on"})
+    b = pd.DataFrame({"id": "b", "t": t, "y": 2.0, "kind": "w", "promo": ["on", "off"] * 2})
+    merged = dist._merge_schemas([validate(d, **kw).schema for d in (a, b)], list(a.columns))
+    whole = validate(pd.concat([a, b]), **kw).schema
+    assert merged.static == whole.static == ("kind",)
+    assert merged.past == whole.past == ("promo",)
+    assert merged.categories == whole.categories

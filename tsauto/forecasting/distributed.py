@@ -1,0 +1,321 @@
+"""One global LightGBM trained on a Dask DataFrame: features built on the workers, trained by
+``lightgbm.dask``, forecast partition by partition.
+
+``Forecaster.fit(ddf)`` with a Dask DataFrame (the rows of many series, possibly more than one
+machine holds) runs here, as mlforecast's distributed forecaster does:
+
+1. the rows are shuffled so that every series lies in one partition (``shuffle(on=ids)``);
+2. *profile*: every partition is validated on its worker; the client gathers only its schema,
+   series keys and lengths, and merges them (categories united; frequencies must agree);
+3. the data-dependent choices are made from the very series the in-process fit reads for them,
+   fetched to the client: seasonal periods from the 200 longest series, the target transforms
+   from the KPSS sample (60 evenly spaced series); lags and windows from the median length of
+   all series; the series-id feature from all keys. So the features equal the in-process ones;
+4. *features*: every partition builds the training rows of its series (lags, windows,
+   calendar and covariates are per series, so a partition's rows are exactly its rows of the
+   in-process matrix) and keeps them in its worker's memory; ``lightgbm.dask`` trains on them,
+   data-parallel: each worker holds only its own partitions' rows;
+5. *forecast*: every partition forecasts its series with the trained booster (recursively, or
+   one booster per step with ``strategy="direct"``); series too short for LightGBM get seasonal
+   naive and the non-negativity guards apply, as in process.
+
+Distributed training builds its histograms from the workers' data, so the model is close to,
+not identical with, the in-process one. Not available on this path (each a clear error): the
+search (``time_budget``), other learners, quantiles, ``partition_by``, ``hierarchy`` and
+``aggregate``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import time
+import warnings
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.exceptions import DataValidationError
+from tsauto.core.search import Candidate, Trial
+from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.baselines import SeasonalNaive
+from tsauto.forecasting.learners.fallback import WithFallback
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.model import EnsembleModel
+from tsauto.forecasting.panel import Panel, Schema
+from tsauto.forecasting.planner import Plan, make_task
+from tsauto.forecasting.validation import future_covariates, validate, validate_like
+
+if TYPE_CHECKING:
+    from tsauto.forecasting.forecaster import Forecaster
+
+log = logging.getLogger(__name__)
+
+LABEL = "__target__"
+SEASON_SAMPLE = 200  # series read by detect_seasonality (the longest)
+TRANSFORM_SAMPLE = 60  # series read by auto_transforms (evenly spaced among those of 16+ steps)
+NOT_ON_DASK = "on a Dask DataFrame tsauto trains one global LightGBM with lightgbm.dask"
+
+
+def is_dask_frame(data: object) -> bool:
+    """Whether ``data`` is a Dask DataFrame (without importing Dask)."""
+    return type(data).__module__.split(".")[0] == "dask" and hasattr(data, "map_partitions")
+
+
+@dataclass
+class DaskHistory:
+    """The training rows on the cluster (every series in one partition) and what the
+    profile learned of them: the merged schema, every series' key and length."""
+
+    frame: Any
+    schema: Schema
+    keys: pd.DataFrame
+    lengths: np.ndarray
+
+    def __getstate__(self) -> dict:
+        """A saved model keeps the schema and the keys, not the cluster's rows."""
+        return {**self.__dict__, "frame": None}
+
+
+@dataclass
+class DaskFit:
+    """What :func:`fit_dask` returns to the forecaster."""
+
+    model: EnsembleModel
+    task: Task
+    history: DaskHistory
+    trial: Trial
+    plan: Plan
+
+
+def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
+    """Fit ``fc``'s settings on the Dask DataFrame ``ddf`` with the workers of ``client``."""
+    t0 = time.perf_counter()
+    opts, search, compute = fc._options()
+    learner = _the_learner(fc, opts)
+    ids = _as_list(fc.ids)
+    kw = {
+        "target": fc.target, "time": fc.time, "ids": ids, "known_future": fc.known_future,
+        "freq": opts.freq, "fill": opts.fill,
+    }
+    frame = _by_series(ddf, ids)
+    history = _profile(frame, kw, client)
+    log.info("Dask DataFrame: %d series in %d partitions", len(history.lengths), frame.npartitions)
+    season_panel, transform_panel = _samples(history, client)
+    task = make_task(season_panel, fc.horizon, fc.holidays, None, compute.n_jobs, search.random_state)
+    task = replace(task, backend="dask")
+    member = WithFallback(learner, opts.short_series)
+    member.min_length_ = learner.min_length(task)
+    learner.prepare(transform_panel, task, lengths=history.lengths, keys=history.keys)
+    member.fallback_ = SeasonalNaive().fit(season_panel, task)
+    steps = range(1, task.horizon + 1) if learner.strategy == "direct" else (1,)
+    learner.boosters_, rows = [], 0
+    for step in steps:
+        booster, rows = _train(frame, history.schema, member, step, season_panel, client)
+        learner.boosters_.append(booster)
+    learner.n_train_rows_ = rows
+    trial = Trial(0, learner.name, learner.get_params(), fit_time=time.perf_counter() - t0)
+    note = (
+        f"Dask DataFrame: one global LightGBM trained by lightgbm.dask on {rows:,} rows of "
+        f"{len(history.lengths):,} series in {frame.npartitions} partitions (no validation)"
+    )
+    log.info("plan: %s", note)
+    candidates = {learner.name: Candidate(learner.name, defaults=learner.get_params())}
+    plan = Plan(task, candidates, {}, folds=0, searching=False, validate=False, search_budget=None,
+                max_trials=None, notes=(note,))
+    return DaskFit(EnsembleModel([(1.0, member)]), task, history, trial, plan)
+
+
+def predict_dask(fc: Forecaster, ddf: Any, future: pd.DataFrame | None, client: Any) -> pd.DataFrame:
+    """Forecasts of every series of the Dask DataFrame ``ddf`` by the fitted ``fc``, each
+    partition on its worker; one pandas table sorted by series and time."""
+    import dask
+
+    schema = fc.dask_.schema
+    frame = _by_series(ddf, list(schema.ids))
+    local, fut = dask.delayed(_without_rows(fc)), dask.delayed(future)
+    parts = [dask.delayed(_forecast_part)(p, local, fut, schema) for p in frame.to_delayed()]
+    out = [p for p in client.compute(parts, sync=True) if p is not None]
+    out = pd.concat(out, ignore_index=True)
+    return out.sort_values([*schema.ids, schema.time], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- the steps
+
+
+def _the_learner(fc: Forecaster, opts) -> LightGBMLearner:
+    """The LightGBM learner asked for, after refusing what this path cannot do."""
+    refused = {
+        "time_budget": fc.time_budget is not None,
+        "quantiles": bool(fc.quantiles),
+        "partition_by": bool(fc.partition_by),
+        "hierarchy": bool(fc.hierarchy),
+        "data aggregate": opts.aggregate is not None,
+    }
+    named = [k for k, v in refused.items() if v]
+    if named:
+        raise DataValidationError(
+            f"{', '.join(named)} cannot be used on a Dask DataFrame ({NOT_ON_DASK}, no search or "
+            "intervals): drop it, or compute() the frame to pandas and pass "
+            "compute={'backend': 'dask', 'client': c} so that the search runs on the cluster."
+        )
+    learners = fc.learners
+    if learners == "auto":
+        return LightGBMLearner()
+    if len(learners) == 1:
+        (one,) = learners
+        if one == "lightgbm":
+            return LightGBMLearner()
+        if isinstance(one, LightGBMLearner):
+            return one.clone()
+    names = [x if isinstance(x, str) else x.name for x in learners]
+    raise DataValidationError(
+        f"learners={names}: {NOT_ON_DASK}; use learners='auto' or ['lightgbm'] (or a "
+        "LightGBMLearner), or compute() the frame to pandas for the other learners."
+    )
+
+
+def _by_series(ddf: Any, ids: list[str]) -> Any:
+    """``ddf`` with every series in one partition."""
+    missing = [c for c in ids if c not in ddf.columns]
+    if missing:
+        raise DataValidationError(
+            f"id column(s) {missing} are not in the Dask DataFrame (columns: {list(ddf.columns)})."
+        )
+    if not ids:
+        return ddf.repartition(npartitions=1)
+    return ddf.shuffle(on=ids)
+
+
+def _profile(frame: Any, kw: dict, client: Any) -> DaskHistory:
+    """Validate every partition on its worker; merge the schemas, keys and lengths."""
+    import dask
+
+    parts = client.compute([dask.delayed(_profile_part)(p, kw) for p in frame.to_delayed()], sync=True)
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        raise DataValidationError("the Dask DataFrame has no rows: give at least one observation per series.")
+    schema = _merge_schemas([s for s, _, _ in parts], list(frame.columns))
+    keys = pd.concat([k.assign(__length=n) for _, k, n in parts], ignore_index=True)
+    if schema.ids:
+        keys = keys.sort_values(list(schema.ids), kind="stable").reset_index(drop=True)
+    return DaskHistory(frame, schema, keys.drop(columns="__length"), keys["__length"].to_numpy(np.int64))
+
+
+def _profile_part(part: pd.DataFrame, kw: dict) -> tuple[Schema, pd.DataFrame, np.ndarray] | None:
+    if part.empty:
+        return None
+    panel = validate(part, **kw)
+    return panel.schema, panel.keys, panel.lengths
+
+
+def _merge_schemas(schemas: list[Schema], columns: list[str]) -> Schema:
+    """One schema for all partitions: a column is static when it is in every partition, its
+    categories the union of theirs (sorted, as in process); frequencies must agree."""
+    first = schemas[0]
+    for what in ("freq", "step", "time_unit"):
+        seen = sorted({str(getattr(s, what)) for s in schemas})
+        if len(seen) > 1:
+            raise DataValidationError(
+                f"the partitions of the Dask DataFrame read different time {what}s {seen} in "
+                f"column {first.time!r}: pass data={{'freq': ...}} (for example 'W-FRI')."
+            )
+    static = [c for c in columns if all(c in s.static for s in schemas)]
+    past = [c for c in columns if c not in static and any(c in s.past + s.static for s in schemas)]
+    cats = {c for s in schemas for c in s.categories}
+    categories = {c: tuple(sorted(set().union(*(s.categories.get(c, ()) for s in schemas)))) for c in cats}
+    note = next((s.calendar_note for s in schemas if s.calendar_note), None)
+    return replace(first, past=tuple(past), static=tuple(static), categories=categories, calendar_note=note)
+
+
+def _samples(history: DaskHistory, client: Any) -> tuple[Panel, Panel]:
+    """The series the in-process fit reads for its data-dependent choices, fetched: the
+    longest (seasonal periods) and the KPSS sample (target transforms)."""
+    lengths = history.lengths
+    longest = np.argsort(-lengths, kind="stable")[:SEASON_SAMPLE]
+    eligible = np.flatnonzero(lengths >= 16)
+    spaced = eligible[np.linspace(0, eligible.size - 1, min(TRANSFORM_SAMPLE, eligible.size)).astype(int)]
+    chosen = np.union1d(longest, np.unique(spaced))
+    schema = history.schema
+    ids = list(schema.ids)
+    wanted = history.keys.iloc[chosen].reset_index(drop=True)
+    if ids:
+        rows = history.frame.map_partitions(_rows_of, wanted, ids, meta=history.frame._meta)
+    else:
+        rows = history.frame
+    sample = validate_like(client.compute(rows, sync=True), schema)
+    at = {pos: i for i, pos in enumerate(chosen)}  # sample is in key order, as chosen is
+    return sample.take([at[p] for p in longest]), sample.take([at[p] for p in np.unique(spaced)])
+
+
+def _rows_of(part: pd.DataFrame, keys: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    return part.merge(keys, on=ids, how="inner")[part.columns]
+
+
+def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: Panel, client: Any):
+    """LightGBM trained by ``lightgbm.dask`` on every partition's training rows for ``step``;
+    returns the booster and the number of rows."""
+    import dask
+    from lightgbm.dask import DaskLGBMRegressor
+
+    learner: LightGBMLearner = member.learner
+    names = learner.spec_.names
+    meta = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in [*names, LABEL]})
+    feats = frame.map_partitions(_training_part, schema, dask.delayed(member), step, meta=meta)
+    feats = client.persist(feats)
+    sizes = feats.map_partitions(len).compute().to_numpy()
+    if sizes.sum() == 0:
+        raise DataValidationError(learner.no_rows_message(sample, step))
+    feats = feats.partitions[list(np.flatnonzero(sizes))]
+    params, rounds = learner.train_params(learner.task_, int(sizes.sum()))
+    params.pop("num_threads")  # lightgbm.dask uses each worker's threads
+    model = DaskLGBMRegressor(client=client, n_estimators=rounds, n_jobs=None, **params)
+    cat_idx = [names.index(c) for c in learner.spec_.categorical_names]
+    said = io.StringIO()  # lightgbm.dask prints its port search
+    with contextlib.redirect_stdout(said), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Parameter .* will be ignored")
+        model.fit(feats[names], feats[LABEL], feature_name=names, categorical_feature=cat_idx)
+    log.debug("lightgbm.dask: %s", said.getvalue().strip())
+    del feats
+    return model.booster_, int(sizes.sum())
+
+
+def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, step: int) -> pd.DataFrame:
+    names = [*member.learner.spec_.names, LABEL]
+    train = member.trainable(validate_like(part, schema)) if len(part) else None
+    if train is None or train.n_series == 0:
+        return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in names})
+    try:
+        X, y = member.learner.training_rows(train, step)
+    except DataValidationError:  # no series of this partition is long enough
+        return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in names})
+    return pd.DataFrame(np.column_stack([X, y]), columns=names)
+
+
+def _forecast_part(
+    part: pd.DataFrame, fc: Forecaster, future: pd.DataFrame | None, schema: Schema
+) -> pd.DataFrame | None:
+    if part.empty:
+        return None
+    panel = validate_like(part, schema)
+    return fc._forecast(panel, future_covariates(future, panel, fc.task_.horizon))
+
+
+def _without_rows(fc: Forecaster) -> Forecaster:
+    """A shallow copy of ``fc`` without the cluster's rows and client, for the workers."""
+    import copy
+
+    out = copy.copy(fc)
+    out.dask_ = replace(fc.dask_, frame=None)
+    out.compute = None
+    return out
+
+
+def _as_list(ids: Any) -> list[str]:
+    if ids is None:
+        return []
+    return [ids] if isinstance(ids, str) else list(ids)
+
