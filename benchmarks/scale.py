@@ -7,11 +7,13 @@ Each (size, backend) runs in a fresh child process: ``Forecaster(learners=...)``
 predict (horizon 13, integer time steps), the wall seconds of each, and the peak resident
 memory of the child's whole process tree (its Dask workers included), sampled every
 ``SAMPLE`` seconds; on Dask also the peak of the largest worker. Backends: ``local`` (worker
-processes, ``n_jobs=-1``) and ``dask`` (a ``LocalCluster`` of 2 single-thread worker
-processes started inside the child). The growth exponent is the slope of log(time) on
+processes, ``n_jobs=-1``), ``dask`` (a ``LocalCluster`` of 2 single-thread worker
+processes started inside the child, given a pandas DataFrame) and ``dask-frame`` (the same
+cluster given a Dask DataFrame built on its workers: one global LightGBM trained with
+``lightgbm.dask``; ``--learners lightgbm`` only). The growth exponent is the slope of log(time) on
 log(series), least squares over the sizes.
 
-    .venv/bin/python benchmarks/scale.py [--sizes 1000 5000 10000] [--backends local dask]
+    .venv/bin/python benchmarks/scale.py [--sizes 1000 5000 10000] [--backends local dask dask-frame]
         [--learners theta seasonal_naive] [--write]
 
 ``--write`` replaces this portfolio's ``scale-...`` section of benchmarks/RESULTS.md.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import importlib
 import json
 import logging
@@ -39,10 +42,12 @@ from results_file import git_commit, write_section
 
 log = logging.getLogger("scale")
 DEFAULT_LEARNERS = ["theta", "seasonal_naive"]
+BACKENDS = ("local", "dask", "dask-frame")
 LENGTH = 150  # steps of every series (Walmart's complete series have 143: they are used whole)
 HORIZON = 13
 SAMPLE = 0.2  # seconds between memory samples
 SEED = 0
+PARTITION_SERIES = 2_000  # series per partition of the Dask DataFrame
 
 
 def source_series() -> list[np.ndarray]:
@@ -63,27 +68,47 @@ def source_series() -> list[np.ndarray]:
     return out
 
 
-def tiled(n: int, sources: list[np.ndarray], seed: int = SEED) -> pd.DataFrame:
-    """``n`` series: source ``i % len(sources)`` times a log-normal factor of its own."""
+def tiled(n: int, sources: list[np.ndarray], seed: int = SEED, part: tuple[int, int] | None = None) -> pd.DataFrame:
+    """``n`` series: source ``i % len(sources)`` times a log-normal factor of its own; with
+    ``part=(start, stop)`` only series ``start..stop-1`` of them."""
     rng = np.random.default_rng(seed)
     scale = np.exp(rng.normal(0.0, 0.5, n))
-    ys = [sources[i % len(sources)] * scale[i] for i in range(n)]
+    index = range(*(part or (0, n)))
+    ys = [sources[i % len(sources)] * scale[i] for i in index]
     lengths = np.array([len(y) for y in ys])
     return pd.DataFrame({
-        "unique_id": np.repeat([f"s{i}" for i in range(n)], lengths),
+        "unique_id": np.repeat([f"s{i}" for i in index], lengths),
         "t": np.concatenate([np.arange(1, k + 1) for k in lengths]),
         "y": np.concatenate(ys),
     })
+
+
+@functools.cache
+def _sources() -> list[np.ndarray]:
+    return source_series()
+
+
+def tiled_part(n: int, part: tuple[int, int]) -> pd.DataFrame:
+    """A partition of :func:`tiled` built where it runs (a Dask worker)."""
+    return tiled(n, _sources(), part=part)
+
+
+def tiled_on_workers(n: int) -> object:
+    """The same rows as :func:`tiled` as a Dask DataFrame whose partitions are built on the
+    workers (the client never holds them)."""
+    import dask.dataframe as dd
+
+    cuts = list(range(0, n, PARTITION_SERIES)) + [n]
+    return dd.from_map(tiled_part, [n] * (len(cuts) - 1), list(zip(cuts[:-1], cuts[1:])))
 
 
 def measure(n: int, backend: str, learners: list[str]) -> dict:
     """In the child: fit and predict on ``n`` series; wall seconds of each."""
     from tsauto import Forecaster
 
-    data = tiled(n, source_series())
     compute: dict = {"n_jobs": -1}
     cluster = client = None
-    if backend == "dask":
+    if backend != "local":
         import distributed
 
         cluster = distributed.LocalCluster(
@@ -93,6 +118,7 @@ def measure(n: int, backend: str, learners: list[str]) -> dict:
         # a cluster in use has tsauto imported already: not part of the time measured
         client.run(importlib.import_module, "tsauto.forecasting.search")
         compute = {"backend": "dask", "client": client}
+    data = tiled_on_workers(n) if backend == "dask-frame" else tiled(n, source_series())
     fc = Forecaster(target="y", time="t", ids=["unique_id"], horizon=HORIZON,
                     learners=learners, compute=compute)
     t0 = time.perf_counter()
@@ -181,7 +207,10 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
             "resident memory of the run's whole process tree (workers included), sampled every "
             f"{SAMPLE} s; *largest child MB*: its largest subprocess (a loky or Dask worker). "
             "local: `n_jobs=-1` worker processes; dask: a `LocalCluster` of 2 single-thread worker "
-            "processes, tsauto imported on them before the clock starts."
+            "processes, tsauto imported on them before the clock starts; dask-frame: the same "
+            f"cluster given the rows as a Dask DataFrame built on its workers ({PARTITION_SERIES:,} "
+            "series a partition; `fit(ddf)` builds the features there and trains with "
+            "`lightgbm.dask`, the client never holds the rows)."
         ),
         "",
         "| backend | series | fit s | predict s | peak MB | largest child MB | model |",
@@ -207,7 +236,7 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
-    parser.add_argument("--backends", nargs="+", default=["local", "dask"], choices=["local", "dask"])
+    parser.add_argument("--backends", nargs="+", default=["local", "dask"], choices=BACKENDS)
     parser.add_argument("--learners", nargs="+", default=DEFAULT_LEARNERS)
     parser.add_argument("--write", action="store_true", help="write the section of RESULTS.md")
     parser.add_argument("--child", nargs=2, metavar=("SERIES", "BACKEND"), help=argparse.SUPPRESS)

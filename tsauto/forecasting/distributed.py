@@ -4,7 +4,8 @@
 ``Forecaster.fit(ddf)`` with a Dask DataFrame (the rows of many series, possibly more than one
 machine holds) runs here, as mlforecast's distributed forecaster does:
 
-1. the rows are shuffled so that every series lies in one partition (``shuffle(on=ids)``);
+1. the rows are shuffled so that every series lies in one partition (``shuffle(on=ids)``) and
+   kept in the workers' memory (the forecaster's history: ``predict()`` reads it);
 2. *profile*: every partition is validated on its worker; the client gathers only its schema,
    series keys and lengths, and merges them (categories united; frequencies must agree);
 3. the data-dependent choices are made from the very series the in-process fit reads for them,
@@ -12,15 +13,15 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
    from the KPSS sample (60 evenly spaced series); lags and windows from the median length of
    all series; the series-id feature from all keys. So the features equal the in-process ones;
 4. *features*: every partition builds the training rows of its series (lags, windows,
-   calendar and covariates are per series, so a partition's rows are exactly its rows of the
-   in-process matrix) and keeps them in its worker's memory; ``lightgbm.dask`` trains on them,
-   data-parallel: each worker holds only its own partitions' rows;
+   calendar and covariates are per series, so a partition's rows are its rows of the
+   in-process matrix, kept in single precision) in its worker's memory; ``lightgbm.dask``
+   trains on them, data-parallel: each worker holds only its own partitions' rows;
 5. *forecast*: every partition forecasts its series with the trained booster (recursively, or
    one booster per step with ``strategy="direct"``); series too short for LightGBM get seasonal
    naive and the non-negativity guards apply, as in process.
 
-Distributed training builds its histograms from the workers' data, so the model is close to,
-not identical with, the in-process one. Not available on this path (each a clear error): the
+Distributed training finds its bins and bags on the workers' rows (in single precision), so the
+model is close to, not identical with, the in-process one. Not available on this path (each a clear error): the
 search (``time_budget``), other learners, quantiles, ``partition_by``, ``hierarchy`` and
 ``aggregate``.
 """
@@ -40,6 +41,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.search import Candidate, Trial
+from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
@@ -101,13 +103,13 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
         "target": fc.target, "time": fc.time, "ids": ids, "known_future": fc.known_future,
         "freq": opts.freq, "fill": opts.fill,
     }
-    frame = _by_series(ddf, ids)
+    frame = client.persist(_by_series(ddf, ids))  # shuffled once, read by every pass
     history = _profile(frame, kw, client)
     log.info("Dask DataFrame: %d series in %d partitions", len(history.lengths), frame.npartitions)
     season_panel, transform_panel = _samples(history, client)
     task = make_task(season_panel, fc.horizon, fc.holidays, None, compute.n_jobs, search.random_state)
     task = replace(task, backend="dask")
-    member = WithFallback(learner, opts.short_series)
+    member = WithFallback(learner, opts.short_series, Guards(opts.non_negative, opts.discontinued))
     member.min_length_ = learner.min_length(task)
     learner.prepare(transform_panel, task, lengths=history.lengths, keys=history.keys)
     member.fallback_ = SeasonalNaive().fit(season_panel, task)
@@ -263,7 +265,7 @@ def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: 
 
     learner: LightGBMLearner = member.learner
     names = learner.spec_.names
-    meta = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in [*names, LABEL]})
+    meta = _empty_rows(names)
     feats = frame.map_partitions(_training_part, schema, dask.delayed(member), step, meta=meta)
     feats = client.persist(feats)
     sizes = feats.map_partitions(len).compute().to_numpy()
@@ -284,15 +286,23 @@ def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: 
 
 
 def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, step: int) -> pd.DataFrame:
-    names = [*member.learner.spec_.names, LABEL]
+    """The training rows of a partition's series, in single precision (half the memory; the
+    label is single precision in LightGBM anyway)."""
+    names = member.learner.spec_.names
     train = member.trainable(validate_like(part, schema)) if len(part) else None
     if train is None or train.n_series == 0:
-        return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in names})
+        return _empty_rows(names)
     try:
         X, y = member.learner.training_rows(train, step)
     except DataValidationError:  # no series of this partition is long enough
-        return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in names})
-    return pd.DataFrame(np.column_stack([X, y]), columns=names)
+        return _empty_rows(names)
+    rows = np.empty((len(y), len(names) + 1), dtype=np.float32)
+    rows[:, :-1], rows[:, -1] = X, y
+    return pd.DataFrame(rows, columns=[*names, LABEL], copy=False)
+
+
+def _empty_rows(names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=np.float32) for c in [*names, LABEL]})
 
 
 def _forecast_part(
