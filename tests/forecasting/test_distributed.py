@@ -175,3 +175,12 @@ def test_schemas_merge_categories_and_static_columns() -> None:
     assert merged.static == whole.static == ("kind",)
     assert merged.past == whole.past == ("promo",)
     assert merged.categories == whole.categories
+
+
+def test_a_refit_on_pandas_rows_forgets_the_cluster(client, retail) -> None:
+    some = retail[retail["State"] == "Tasmania"]
+    fc = Forecaster(**KW, learners=["lightgbm"], compute={"client": client})
+    fc.fit(dd.from_pandas(some, npartitions=2)).fit(some)
+    assert fc.dask_ is None
+    assert fc.explain().importance is not None  # reads the rows now held in process
+    pd.testing.assert_frame_equal(fc.predict(), fc._forecast(fc.history_, {}))

@@ -96,3 +96,19 @@ def test_native_quantiles_reach_the_output(tasmania: pd.DataFrame) -> None:
     out = fc.predict()
     for q in (0.1, 0.9):
         np.testing.assert_allclose(out[f"q{q:g}"].to_numpy(), native.quantiles[q].ravel(), rtol=1e-6)
+
+
+def test_leaderboard_scores_every_trial_interval_on_held_out_folds(aus_small) -> None:
+    """With quantiles each trial's row has the pinball loss, coverage and MSIS its quantiles
+    get on folds they were not made from; a wider interval covers more."""
+    kw = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6,
+              learners=["ets", "seasonal_naive"], search={"folds": 3}, compute={"n_jobs": 1})
+    narrow = Forecaster(**kw, quantiles=[0.25, 0.75]).fit(aus_small).leaderboard()
+    wide = Forecaster(**kw, quantiles=[0.05, 0.5, 0.95]).fit(aus_small).leaderboard()
+    for board in (narrow, wide):
+        assert {"pinball", "coverage", "msis"} <= set(board.columns)
+        assert board[["pinball", "coverage", "msis"]].notna().all().all()
+        assert ((board["coverage"] > 0) & (board["coverage"] <= 1)).all()
+    assert (wide["coverage"] > narrow["coverage"]).all()
+    no_quantiles = Forecaster(**kw).fit(aus_small).leaderboard()
+    assert "pinball" not in no_quantiles.columns

@@ -15,12 +15,16 @@ def leaderboard(
     weights: dict[int, float],
     metric: str,
     to_value: Callable[[float], float] = float,
+    extra: dict[int, dict[str, float]] | None = None,
 ) -> pd.DataFrame:
     """Learner, params, status, reason, fold and mean scores (``to_value`` turns a loss into the
-    metric's usual orientation), fit and predict time (summed over folds), ensemble weight."""
+    metric's usual orientation), the ``extra`` scores of some trials (by trial number; missing
+    ones nan), fit and predict time (summed over folds), ensemble weight."""
     n_folds = max((len(t.fold_scores) for t in trials), default=0)
     folds = [f"{metric}_fold{i}" for i in range(n_folds)]
-    columns = ["trial", "learner", "params", "status", "reason", *folds, metric,
+    extra = extra or {}
+    more = list(dict.fromkeys(k for scores in extra.values() for k in scores))
+    columns = ["trial", "learner", "params", "status", "reason", *folds, metric, *more,
                "fit_time", "predict_time", "weight"]
     rows = [
         {
@@ -31,6 +35,7 @@ def leaderboard(
             "reason": t.reason,
             **{f: to_value(v) for f, v in zip(folds, t.fold_scores)},
             metric: to_value(t.score) if t.status == "ok" else np.nan,
+            **{k: extra.get(t.number, {}).get(k, np.nan) for k in more},
             "fit_time": t.fit_time,
             "predict_time": t.predict_time,
             "weight": weights.get(t.number, 0.0),

@@ -131,13 +131,16 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
     return DaskFit(EnsembleModel([(1.0, member)]), task, history, trial, plan)
 
 
-def predict_dask(fc: Forecaster, ddf: Any, future: pd.DataFrame | None, client: Any) -> pd.DataFrame:
-    """Forecasts of every series of the Dask DataFrame ``ddf`` by the fitted ``fc``, each
-    partition on its worker; one pandas table sorted by series and time."""
+def predict_dask(
+    fc: Forecaster, ddf: Any, future: pd.DataFrame | None, client: Any, by_series: bool = False
+) -> pd.DataFrame:
+    """Forecasts of every series of the Dask DataFrame ``ddf`` (``by_series``: already one
+    partition per set of whole series) by the fitted ``fc``, each partition on its worker;
+    one pandas table sorted by series and time."""
     import dask
 
     schema = fc.dask_.schema
-    frame = _by_series(ddf, list(schema.ids))
+    frame = ddf if by_series else _by_series(ddf, list(schema.ids))
     local, fut = dask.delayed(_without_rows(fc)), dask.delayed(future)
     parts = [dask.delayed(_forecast_part)(p, local, fut, schema) for p in frame.to_delayed()]
     out = [p for p in client.compute(parts, sync=True) if p is not None]

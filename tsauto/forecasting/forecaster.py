@@ -11,7 +11,7 @@ import copy
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -38,7 +38,7 @@ from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain
 from tsauto.forecasting.guards import Guards
-from tsauto.forecasting.intervals import calibrate
+from tsauto.forecasting.intervals import calibrate, held_out_scores
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
 from tsauto.forecasting.metrics import normalising_scale
@@ -182,6 +182,7 @@ class Forecaster:
         start = time.monotonic()
         time_budget_check(self.time_budget)
         metric_check(self.metric)
+        self.dask_ = None  # a refit on pandas rows forgets an earlier fit's cluster rows
         if is_dask_frame(data):
             return self._fit_dask(data)
         if self.partition_by:
@@ -297,7 +298,7 @@ class Forecaster:
         self.cv_score_ = result.loss
         best = min((t for t in result.trials if t.status == "ok"), key=lambda t: t.score)
         self.validation_ = results_frame(best.oof.result, panel).assign(forecast=result.oof)
-        board = leaderboard(result.trials, result.weights, self.metric)
+        board = leaderboard(result.trials, result.weights, self.metric, extra=self._interval_scores(result.trials))
         for n, why in result.refit_failures.items():
             board.loc[board["trial"] == n, "reason"] = why
         if not result.weights:
@@ -309,6 +310,19 @@ class Forecaster:
             self.intervals_ = calibrate(task.quantiles, members or [(1.0, best.oof.result)], task.horizon)
         for t in self.trials_:
             t.oof = None  # the fitted forecaster keeps no out-of-fold arrays
+
+    def _interval_scores(self, trials: list[Trial]) -> dict[int, dict[str, float]]:
+        """With quantiles: every trial's held-out ``pinball``, ``coverage`` and ``msis``, its
+        quantiles made from its own out-of-fold errors as :func:`calibrate` makes the model's."""
+        if not self.task_.quantiles:
+            return {}
+        out = {}
+        for t in trials:
+            if t.status == "ok" and t.oof is not None:
+                scores = held_out_scores(self.task_.quantiles, t.oof.result, self.task_.horizon)
+                if scores is not None:
+                    out[t.number] = asdict(scores)
+        return out
 
     def _options(self) -> tuple[DataOptions, SearchOptions, ComputeOptions]:
         return (
@@ -386,7 +400,7 @@ class Forecaster:
             )
         client = self._client()
         with dask_context(client):
-            return predict_dask(self, data, future, client)
+            return predict_dask(self, data, future, client, by_series=history is None)
 
     def _forecast(self, panel: Panel, fut: dict[str, np.ndarray]) -> pd.DataFrame:
         """The forecast table of ``panel``: the model's forecasts, its intervals, the guards."""

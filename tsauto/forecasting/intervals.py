@@ -34,7 +34,11 @@ import numpy as np
 
 from tsauto.forecasting.backtest import FoldResults
 from tsauto.forecasting.learners.base import Forecast
-from tsauto.forecasting.metrics import pinball_terms
+from tsauto.forecasting.metrics import (
+    interval_pair,
+    interval_score_terms,
+    pinball_terms,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +47,30 @@ MIN_PER_STEP = 100  # errors per horizon step for quantiles of that step alone
 MARGIN = 0.02  # relative pinball gain another method needs to replace native quantiles
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """Held-out scores of quantiles, each fold's made from the other folds' errors:
+    ``pinball`` (scaled, mean over levels and cells); ``coverage`` (share of actuals inside)
+    and ``msis`` (interval score over the series' scale, mean over cells) of the outermost
+    symmetric pair of levels, nan without one."""
+
+    pinball: float
+    coverage: float = np.nan
+    msis: float = np.nan
+
+
 @dataclass
 class Intervals:
     """How the model's quantiles are made: ``method`` and the scaled ``offsets`` added to its
     base (the point forecast for conformal, the native quantiles otherwise), per level and
-    horizon step; ``losses``: the held-out scaled pinball loss of every method compared."""
+    horizon step; ``losses``: the held-out scaled pinball loss of every method compared;
+    ``scores``: the chosen method's held-out scores (None with one fold)."""
 
     quantiles: tuple[float, ...]
     method: Method
     offsets: np.ndarray  # (len(quantiles), horizon)
     losses: dict[str, float] = field(default_factory=dict)
+    scores: HeldOut | None = None
 
     def apply(
         self, mean: np.ndarray, native: dict[float, np.ndarray], scale: np.ndarray
@@ -92,7 +110,23 @@ def calibrate(
 ) -> Intervals:
     """The :class:`Intervals` of a model whose weighted ``members`` forecast the same
     out-of-fold cells (see the module docstring for the choice)."""
-    levels = tuple(levels)
+    intervals, n_cells, n_folds = _choose(tuple(levels), members, horizon)
+    log.info(
+        "quantiles: %s (held-out scaled pinball %s; %d errors over %d fold(s))", intervals.method,
+        ", ".join(f"{m} {v:.4f}" for m, v in intervals.losses.items()) or "not compared", n_cells, n_folds,
+    )
+    return intervals
+
+
+def held_out_scores(levels: Sequence[float], result: FoldResults, horizon: int) -> HeldOut | None:
+    """Held-out scores of the quantiles one trial's out-of-fold forecasts would get (made as
+    :func:`calibrate` makes the model's); None with one fold."""
+    return _choose(tuple(levels), [(1.0, result)], horizon)[0].scores
+
+
+def _choose(
+    levels: tuple[float, ...], members: Sequence[tuple[float, FoldResults]], horizon: int
+) -> tuple[Intervals, int, int]:
     first = members[0][1]
     oof = blend([(w, Forecast(r.forecast, r.quantiles)) for w, r in members])
     ok = np.isfinite(first.scale) & (first.scale > 0) & np.isfinite(oof.mean)
@@ -103,20 +137,17 @@ def calibrate(
     )
     methods: list[Method] = ["native", "calibrated", "conformal"] if native else ["conformal"]
     folds = np.unique(cells.fold)
-    losses: dict[str, float] = {}
+    held: dict[str, HeldOut] = {}
     if folds.size > 1:
-        losses = {m: cells.held_out_loss(m, levels, horizon) for m in methods}
-        method = min(losses, key=losses.__getitem__)
-        if native and losses[method] > (1 - MARGIN) * losses["native"]:
+        held = {m: cells.held_out(m, levels, horizon) for m in methods}
+        method = min(held, key=lambda m: held[m].pinball)
+        if native and held[method].pinball > (1 - MARGIN) * held["native"].pinball:
             method = "native"
     else:
         method = methods[0]
     offsets = cells.offsets(method, levels, horizon, np.ones(cells.step.size, dtype=bool))
-    log.info(
-        "quantiles: %s (held-out scaled pinball %s; %d errors over %d fold(s))", method,
-        ", ".join(f"{m} {v:.4f}" for m, v in losses.items()) or "not compared", cells.step.size, folds.size,
-    )
-    return Intervals(levels, method, offsets, losses)
+    losses = {m: h.pinball for m, h in held.items()}
+    return Intervals(levels, method, offsets, losses, held.get(method)), cells.step.size, folds.size
 
 
 @dataclass
@@ -141,22 +172,28 @@ class _Cells:
             for q in levels
         ])
 
-    def held_out_loss(self, method: Method, levels: tuple[float, ...], horizon: int) -> float:
-        """Mean scaled pinball loss of ``method`` over every fold, fitted on the other folds."""
-        total = 0.0
+    def held_out(self, method: Method, levels: tuple[float, ...], horizon: int) -> HeldOut:
+        """Scores of ``method`` over every fold, its offsets fitted on the other folds."""
+        pinball = covered = interval = 0.0
+        pair = interval_pair(levels)
         for f in np.unique(self.fold):
             test = self.fold == f
             offsets = self.offsets(method, levels, horizon, ~test)
             scale, step = self.scale[test], self.step[test] - 1
-            mean = self.mean[test]
+            mean, actual = self.mean[test], self.actual[test]
             native = {q: v[test] for q, v in self.native.items()}
             predicted = tidy_quantiles(mean, {
                 q: _base(method, mean, native, q) + offsets[i, step] * scale for i, q in enumerate(levels)
             })
-            total += sum(
-                pinball_terms(self.actual[test] / scale, predicted[q] / scale, q).sum() for q in levels
-            )
-        return total / (self.step.size * len(levels))
+            pinball += sum(pinball_terms(actual / scale, predicted[q] / scale, q).sum() for q in levels)
+            if pair is not None:
+                lo, hi = predicted[pair[0]], predicted[pair[1]]
+                covered += np.sum((actual >= lo) & (actual <= hi))
+                interval += np.sum(interval_score_terms(actual, lo, hi, 2 * pair[0]) / scale)
+        n = self.step.size
+        if pair is None:
+            return HeldOut(pinball / (n * len(levels)))
+        return HeldOut(pinball / (n * len(levels)), covered / n, interval / n)
 
 
 def _base(method: Method, mean: np.ndarray, native: dict[float, np.ndarray], q: float) -> np.ndarray:

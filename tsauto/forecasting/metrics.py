@@ -305,7 +305,7 @@ def _quantile_columns(
     return dict(sorted(chosen.items()))
 
 
-def _interval_pair(levels: Sequence[float]) -> tuple[float, float] | None:
+def interval_pair(levels: Sequence[float]) -> tuple[float, float] | None:
     """The outermost symmetric pair ``(q, 1-q)`` with ``q < 0.5`` among ``levels``."""
     for lo in sorted(levels):
         if lo >= 0.5:
@@ -405,7 +405,7 @@ def evaluate(
     index = groups.size().index
     n = len(index)
     scale_abs = scale_sq = np.full(n, np.nan)
-    interval = _interval_pair(list(qcols)) is not None and insample is not None
+    interval = interval_pair(list(qcols)) is not None and insample is not None
     if interval or any(m in _SCALED_METRICS for m in metrics):
         getter = _insample_getter(insample, has_cutoff)
         scale_abs, scale_sq = np.empty(n), np.empty(n)
@@ -502,7 +502,7 @@ def window_table(
         levels = sorted(quantiles)
         loss = np.mean([pinball_terms(actual, quantiles[q], q) for q in levels], axis=0)
         out["pinball"] = np.bincount(window, weights=loss, minlength=count.size) / count
-        pair = _interval_pair(levels)
+        pair = interval_pair(levels)
         if pair is not None:
             lo, hi = quantiles[pair[0]], quantiles[pair[1]]
             inside = (actual >= lo) & (actual <= hi)
