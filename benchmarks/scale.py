@@ -203,7 +203,8 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
             f"How: Walmart store × department series observed every week and M4 Weekly series "
             f"(their last {LENGTH} steps) tiled under new ids, each with its own log-normal scale "
             f"factor; `Forecaster(learners={learners}, horizon={HORIZON})`, integer time steps, "
-            "default plan (validation folds, ensemble, refit); each run in a fresh process. *peak MB*: "
+            f"{'one fit, no validation (a single learner)' if len(learners) == 1 else 'default plan (validation folds, ensemble, refit)'}"
+            "; each run in a fresh process. *peak MB*: "
             "resident memory of the run's whole process tree (workers included), sampled every "
             f"{SAMPLE} s; *largest child MB*: its largest subprocess (a loky or Dask worker). "
             "local: `n_jobs=-1` worker processes; dask: a `LocalCluster` of 2 single-thread worker "
@@ -222,6 +223,7 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
             f"{r['peak_mb']:.0f} | {r['peak_child_mb']:.0f} | {r['model']} |"
         )
     lines.append("")
+    local = {r["series"]: r["peak_mb"] for r in rows if r["backend"] == "local"}
     for backend in dict.fromkeys(r["backend"] for r in rows):
         mine = [r for r in rows if r["backend"] == backend]
         sizes = ", ".join(f"{r['series']:,}" for r in mine)
@@ -229,6 +231,10 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
             f"Growth exponent of fit + predict time in the number of series, {backend}: "
             f"**{exponent(mine):.2f}** (sizes {sizes})."
         )
+        ratios = [f"{r['peak_child_mb'] / local[r['series']]:.2f} at {r['series']:,}"
+                  for r in mine if backend != "local" and r["series"] in local]
+        if ratios:
+            lines.append(f"Largest {backend} worker's peak over the local run's peak: {', '.join(ratios)}.")
         lines.append("")
     return "\n".join(lines)
 

@@ -1,13 +1,17 @@
-"""The global LightGBM learner: training on the most recent rows of each series."""
+"""The global LightGBM learner: training on the most recent rows of each series, its training
+rows kept in the feature matrix's own memory."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.base import Task
-from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.learners import lightgbm
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner, keep_rows_in_place
 from tsauto.forecasting.validation import validate
 
 FAST = {"num_boost_round": 30}
@@ -37,3 +41,27 @@ def test_a_limit_above_every_length_changes_nothing(panel) -> None:
 def test_a_non_positive_limit_is_refused_by_name(panel) -> None:
     with pytest.raises(DataValidationError, match="max_samples_per_series=0"):
         LightGBMLearner(params=FAST, max_samples_per_series=0).fit(panel, Task(horizon=6, season=12))
+
+
+@given(
+    n_features=st.integers(1, 6),
+    mask=st.lists(st.booleans(), min_size=1, max_size=60).filter(any),
+    seed=st.integers(0, 2**16),
+)
+def test_rows_kept_in_place_equal_a_copy_and_share_its_memory(n_features, mask, seed) -> None:
+    rows = np.array(mask)
+    block = np.random.default_rng(seed).normal(size=(n_features, rows.size))
+    block[0, ::3] = np.nan  # missing values travel too
+    X = block.T  # column-major, as FeatureBuilder.train_matrix builds it
+    expected = X[rows].copy()
+    kept = keep_rows_in_place(X, rows)
+    np.testing.assert_array_equal(kept, expected)
+    assert np.shares_memory(kept, block) and kept.flags.f_contiguous
+
+
+def test_training_in_place_fits_the_same_model(panel, monkeypatch) -> None:
+    task = Task(horizon=6, season=12, seasons=(12,))
+    in_place = LightGBMLearner(params=FAST).fit(panel, task).predict(panel).mean
+    monkeypatch.setattr(lightgbm, "keep_rows_in_place", lambda X, rows: X[rows])
+    copied = LightGBMLearner(params=FAST).fit(panel, task).predict(panel).mean
+    np.testing.assert_array_equal(in_place, copied)

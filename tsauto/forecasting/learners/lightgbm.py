@@ -131,8 +131,8 @@ class LightGBMLearner(Learner):
         steps = range(1, task.horizon + 1) if self.strategy == "direct" else (1,)
         X, yt = self._features(panel)
         self.boosters_ = []
-        for h in steps:
-            Xh, yh = self._rows(panel, X, yt, h)
+        for h in steps:  # one model (recursive): its rows are kept in X's own memory
+            Xh, yh = self._rows(panel, X, yt, h, in_place=len(steps) == 1)
             data = lgb.Dataset(
                 Xh,
                 label=yh,
@@ -185,22 +185,24 @@ class LightGBMLearner(Learner):
         ``max_samples_per_series`` of its series' end). Features are per series: the rows of
         a set of whole series are the same in any panel holding them."""
         X, yt = self._features(panel)
-        return self._rows(panel, X, yt, step)
+        return self._rows(panel, X, yt, step, in_place=True)
 
     def _features(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
         yt = forward(make_transforms(self.transform_names_), panel)
         return self.builder_.train_matrix(panel, yt), yt
 
     def _rows(
-        self, panel: Panel, X: np.ndarray, yt: np.ndarray, step: int
+        self, panel: Panel, X: np.ndarray, yt: np.ndarray, step: int, in_place: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
+        """The training rows of ``step``; ``in_place`` (step 1): written over ``X``."""
         n_lag = len(self.spec_.lags.names)
         Xh = X if step == 1 else _shift_lag_block(X, panel.indptr, n_lag, step - 1)
         rows = np.isfinite(yt) & np.isfinite(Xh[:, 0]) if n_lag else np.isfinite(yt)
         rows &= _recent_rows(panel.indptr, self.max_samples_per_series)
         if not rows.any():
             raise DataValidationError(self.no_rows_message(panel, step))
-        return Xh[rows], yt[rows]
+        kept = keep_rows_in_place(Xh, rows) if in_place and step == 1 else Xh[rows]
+        return kept, yt[rows]
 
     def no_rows_message(self, panel: Panel, step: int) -> str:
         """Why no training row has its first feature (the shortest lag, else the shortest
@@ -308,6 +310,22 @@ def _shift_lag_block(X: np.ndarray, indptr: np.ndarray, n_lag: int, by: int) -> 
     shifted[positions(indptr) < by] = np.nan
     out[:, :n_lag] = shifted
     return out
+
+
+def keep_rows_in_place(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``X[rows]`` written over ``X``'s own memory, so that the training matrix is never held
+    twice (``X`` is overwritten). ``X`` is column-major, as
+    :meth:`~tsauto.forecasting.features.builder.FeatureBuilder.train_matrix` builds it (else a
+    copy is made); so is the result, which LightGBM reads without copying."""
+    block = X.T
+    if rows.all() or not block.flags.c_contiguous:
+        return X if rows.all() else X[rows]
+    kept = np.flatnonzero(rows)
+    n_features, k = block.shape[0], kept.size
+    flat = block.reshape(-1)
+    for f in range(n_features):  # feature f's kept values land before its own, unread, row
+        flat[f * k : (f + 1) * k] = block[f, kept]
+    return flat[: n_features * k].reshape(n_features, k).T
 
 
 def _recent_rows(indptr: np.ndarray, keep: int | None) -> np.ndarray | bool:
