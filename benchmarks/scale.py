@@ -25,6 +25,7 @@ import argparse
 import datetime as dt
 import functools
 import importlib
+import itertools
 import json
 import logging
 import os
@@ -99,7 +100,7 @@ def tiled_on_workers(n: int) -> object:
     import dask.dataframe as dd
 
     cuts = list(range(0, n, PARTITION_SERIES)) + [n]
-    return dd.from_map(tiled_part, [n] * (len(cuts) - 1), list(zip(cuts[:-1], cuts[1:])))
+    return dd.from_map(tiled_part, [n] * (len(cuts) - 1), list(itertools.pairwise(cuts)))
 
 
 def measure(n: int, backend: str, learners: list[str]) -> dict:

@@ -85,16 +85,22 @@ def test_local_model_chunks_run_on_the_workers_with_the_local_forecasts(client, 
         np.testing.assert_array_equal(there.quantiles[q], here.quantiles[q])
 
 
-def test_forecaster_on_dask_equals_local(client, retail) -> None:
+@pytest.mark.parametrize("data", ["retail", "walmart"])
+def test_forecaster_on_dask_equals_local(client, data, request) -> None:
     """Trials, the refit and its chunks of series run on the workers; same leaderboard, same
-    forecasts as local processes."""
-    kw = dict(**KW, learners=["theta", "seasonal_naive"], search={"max_trials": 2})
+    forecasts as local processes (Australian retail; Walmart store 1, departments 1-10)."""
+    if data == "retail":
+        rows, kw = request.getfixturevalue("retail"), dict(KW)
+    else:
+        rows = request.getfixturevalue("walmart_small")
+        kw = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 8}
+    kw.update(learners=["theta", "seasonal_naive"], search={"max_trials": 2})
     with distributed.get_task_stream(client) as stream:
-        on_dask = Forecaster(**kw, compute={"backend": "dask", "client": client}).fit(retail)
+        on_dask = Forecaster(**kw, compute={"backend": "dask", "client": client}).fit(rows)
         forecast = on_dask.predict()
     assert ran_on_workers(stream, "run_trial", client)
     assert ran_on_workers(stream, "_pinned", client)  # the refit's and the forecast's series
-    local_fc = Forecaster(**kw, compute={"n_jobs": 1}).fit(retail)
+    local_fc = Forecaster(**kw, compute={"n_jobs": 1}).fit(rows)
     columns = ["learner", "params", "status", "mase"]
     pd.testing.assert_frame_equal(on_dask.leaderboard()[columns], local_fc.leaderboard()[columns])
     pd.testing.assert_frame_equal(forecast, local_fc.predict())

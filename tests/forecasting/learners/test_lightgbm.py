@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners import lightgbm
+from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner, keep_rows_in_place
 from tsauto.forecasting.validation import validate
 
