@@ -155,8 +155,15 @@ def noisy() -> int:
 
 def interrupted_search(run_dir: str, marker_dir: str) -> None:
     """Run a long search; print, as JSON, what it returned once Ctrl-C stops it."""
+    import signal
+
     from tsauto.core.executor import Executor
     from tsauto.core.search import Search, SearchSettings
+
+    # as a script started from a terminal: a test runner's ignored or blocked SIGINT (inherited
+    # through fork and exec) would make the Ctrl-C this test sends a no-op
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     settings = SearchSettings(max_trials=1000, n_jobs=2, run_dir=run_dir)

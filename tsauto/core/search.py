@@ -332,9 +332,11 @@ class _CtrlC:
             signal.signal(signal.SIGINT, self._old)
 
     def _handle(self, signum, frame) -> None:
-        if self._now or self.requested:
+        raise_now = self._now or self.requested
+        self.requested = True  # also when raised now: should the raise be swallowed (in a
+        # finalizer, say), the search still stops at its next step
+        if raise_now:
             raise KeyboardInterrupt
-        self.requested = True
 
     def check(self) -> None:
         if self.requested:
