@@ -41,6 +41,8 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.search import Candidate, Trial
+from tsauto.forecasting.features.target_transforms import KPSS_MIN_LENGTH, KPSS_SAMPLE
+from tsauto.forecasting.frequency import SEASONALITY_SAMPLE
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
@@ -57,8 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LABEL = "__target__"
-SEASON_SAMPLE = 200  # series read by detect_seasonality (the longest)
-TRANSFORM_SAMPLE = 60  # series read by auto_transforms (evenly spaced among those of 16+ steps)
 NOT_ON_DASK = "on a Dask DataFrame tsauto trains one global LightGBM with lightgbm.dask"
 
 
@@ -240,9 +240,9 @@ def _samples(history: DaskHistory, client: Any) -> tuple[Panel, Panel]:
     """The series the in-process fit reads for its data-dependent choices, fetched: the
     longest (seasonal periods) and the KPSS sample (target transforms)."""
     lengths = history.lengths
-    longest = np.argsort(-lengths, kind="stable")[:SEASON_SAMPLE]
-    eligible = np.flatnonzero(lengths >= 16)
-    spaced = eligible[np.linspace(0, eligible.size - 1, min(TRANSFORM_SAMPLE, eligible.size)).astype(int)]
+    longest = np.argsort(-lengths, kind="stable")[:SEASONALITY_SAMPLE]
+    eligible = np.flatnonzero(lengths >= KPSS_MIN_LENGTH)
+    spaced = eligible[np.linspace(0, eligible.size - 1, min(KPSS_SAMPLE, eligible.size)).astype(int)]
     chosen = np.union1d(longest, np.unique(spaced))
     schema = history.schema
     ids = list(schema.ids)

@@ -20,6 +20,9 @@ __all__ = [
 _DAY = pd.Timedelta(days=1)
 
 
+SEASONALITY_SAMPLE = 200  # the longest series detect_seasonality reads
+
+
 def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     """Infer one offset alias from sorted timestamps of several series.
 
@@ -101,7 +104,7 @@ def seasonal_periods(freq: str | None) -> list[int]:
 
 
 def detect_seasonality(
-    y: np.ndarray, indptr: np.ndarray, candidates: list[int] | None = None, max_series: int = 200
+    y: np.ndarray, indptr: np.ndarray, candidates: list[int] | None = None, max_series: int = SEASONALITY_SAMPLE
 ) -> list[int]:
     """Seasonal periods with a clear autocorrelation peak in a sample of the longest series.
 

@@ -17,6 +17,9 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.lags import positions, tail_buffer
 from tsauto.forecasting.panel import Panel, output_times
 
+KPSS_SAMPLE = 60  # series auto_transforms tests, evenly spaced among those long enough
+KPSS_MIN_LENGTH = 16
+
 SHOWN = 3  # series, and time stamps of each, named in a message
 
 
@@ -168,7 +171,7 @@ def _rows(n: int) -> str:
     return f"{n} row{'s' if n != 1 else ''}"
 
 
-def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = 60) -> tuple[str, ...]:
+def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = KPSS_SAMPLE) -> tuple[str, ...]:
     """``("diff1", "scale")`` when most series are non-stationary in level, else ``("scale",)``.
 
     Tree models cannot extrapolate beyond the levels seen in training, so trending or
@@ -180,7 +183,7 @@ def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = 60) -> 
     from statsmodels.tsa.stattools import kpss
 
     lengths = np.diff(indptr)
-    eligible = np.flatnonzero(lengths >= 16)
+    eligible = np.flatnonzero(lengths >= KPSS_MIN_LENGTH)
     if eligible.size == 0:
         return ("scale",)
     sample = eligible[np.linspace(0, eligible.size - 1, min(max_series, eligible.size)).astype(int)]
