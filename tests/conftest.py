@@ -107,3 +107,18 @@ def walmart_holiday_split():
     dates = pd.date_range(cut, periods=11, freq=panel.schema.freq)[1:]
     flags = sub[sub["Dept"] == 1].set_index("Date").loc[dates, "IsHoliday"].to_numpy(float)
     return panel, flags
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A real ``distributed.LocalCluster`` of two single-thread worker processes, one per test
+    module. A task whose worker dies is not retried elsewhere (as the README advises: a trial
+    that kills one worker would kill the next)."""
+    pytest.importorskip("distributed")
+    import dask
+    import distributed
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:
+        yield c

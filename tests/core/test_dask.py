@@ -14,7 +14,6 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from dask_cluster import two_worker_client
 from learner_doubles import DyingLearner
 
 from tsauto import Forecaster
@@ -28,12 +27,6 @@ from tsauto.forecasting.validation import validate
 distributed = pytest.importorskip("distributed")
 
 KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6}
-
-
-@pytest.fixture(scope="module")
-def client():
-    with two_worker_client() as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from dask_cluster import two_worker_client
 
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
@@ -19,12 +18,6 @@ distributed = pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
 
 KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6}
-
-
-@pytest.fixture(scope="module")
-def client():
-    with two_worker_client() as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
