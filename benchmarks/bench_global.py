@@ -2,15 +2,19 @@
 
 Measures, per data set, in one run:
 
-* tsauto's default ``Forecaster`` (learners="auto" = one global LightGBM): fit, predict,
-  accuracy (sMAPE, MASE, OWA against the published M4 Naive2), peak memory;
+* tsauto's global LightGBM (``Forecaster(learners=["lightgbm"])``; the default is a portfolio,
+  see ``bench_suite.py``): fit, predict, accuracy (sMAPE, MASE, OWA against the published M4
+  Naive2), peak memory;
 * mlforecast with ``lightgbm.LGBMRegressor`` on tsauto's own configuration (the same
   hyperparameters, lags, rolling windows on lag 1, target transforms and series id feature,
   all read from the fitted tsauto model), and on the best-known mlforecast set-up per data set;
-* feature building on its own (tsauto: target transforms + ``FeatureBuilder.train_matrix``;
+* feature building on its own (tsauto: ``LightGBMLearner.training_rows``;
   mlforecast: ``MLForecast.preprocess``) and recursive prediction on its own
   (``Forecaster.predict`` vs ``MLForecast.predict``), each the median of ``--repeats`` runs;
-* seasonal naive (direct computation, the M4 season) and the published Naive2 as references.
+* seasonal naive (direct computation, the M4 season) and the published Naive2 as references;
+* the fit on a busy machine: two identical fits started at once (two processes on the same
+  cores, as two notebooks or CI jobs side by side), for tsauto and for mlforecast on the same
+  configuration; each fit's time against its time alone.
 
 Every tool configuration runs in a fresh child process (spawned), so that one tool's memory
 and caches do not leak into another's numbers. In each child: data loading and a small
@@ -53,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import write_section  # noqa: E402
+from results_file import git_commit, write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: import the working tree
@@ -68,16 +72,6 @@ SETS = {
     "weekly": {"horizon": 13, "m4_season": 1},
 }
 WARMUP_SERIES = 4
-# The tsauto code this benchmark exercises (edits to it during a run are reported).
-RELEVANT = (
-    "tsauto/features",
-    "tsauto/learners/lightgbm.py",
-    "tsauto/learners/base.py",
-    "tsauto/learners/fallback.py",
-    "tsauto/forecaster.py",
-    "tsauto/data.py",
-    "tsauto/frequency.py",
-)
 
 # tsauto's LightGBM parameter names -> LGBMRegressor's (scikit-learn API) names.
 SKLEARN_NAMES = {
@@ -176,12 +170,13 @@ def lgbm_params(n_jobs: int) -> dict[str, Any]:
 # Each runs in a fresh spawned process and returns plain data (forecasts as a DataFrame).
 
 
-def run_tsauto(group: str, n_series: int | None, repeats: int) -> dict[str, Any]:
+def run_tsauto(group: str, n_series: int | None, repeats: int, barrier=None) -> dict[str, Any]:
+    """tsauto's global LightGBM; with ``barrier`` (a pair run) only the fit, timed from the
+    moment both processes are ready."""
     _setup_logging()
     import lightgbm
 
     from tsauto import Forecaster
-    from tsauto.forecasting.features.target_transforms import forward, make_transforms
     from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 
     horizon = SETS[group]["horizon"]
@@ -195,9 +190,13 @@ def run_tsauto(group: str, n_series: int | None, repeats: int) -> dict[str, Any]
 
     mem = PeakMemory()
     mem.start()
+    if barrier is not None:
+        barrier.wait()
     t0 = time.perf_counter()
-    fc = Forecaster(**args).fit(train)
+    fc = Forecaster(**args, learners=["lightgbm"]).fit(train)
     fit_s = time.perf_counter() - t0
+    if barrier is not None:
+        return {"fit_s": fit_s, "threads": int(fc.model_.learner.boosters_[0].params["num_threads"])}
     t0 = time.perf_counter()
     pred = fc.predict()
     predict_first_s = time.perf_counter() - t0
@@ -209,8 +208,7 @@ def run_tsauto(group: str, n_series: int | None, repeats: int) -> dict[str, Any]
     spec = learner.spec_
 
     def build():
-        yt = forward(make_transforms(learner.transform_names_), panel.y, panel.indptr)
-        return learner.builder_.train_matrix(panel, yt)
+        return learner.training_rows(panel)
 
     feature_s = _median_time(build, repeats)
     validate_s = _median_time(lambda: fc._validate(train), repeats)
@@ -292,8 +290,10 @@ def describe_mlf(kind: str, group: str, ts: dict[str, Any] | None) -> str:
 
 
 def run_mlforecast(
-    group: str, n_series: int | None, repeats: int, kind: str, ts: dict[str, Any], n_jobs: int
+    group: str, n_series: int | None, repeats: int, kind: str, ts: dict[str, Any], n_jobs: int,
+    barrier=None,
 ) -> dict[str, Any]:
+    """mlforecast + LGBMRegressor; with ``barrier`` (a pair run) only the fit."""
     _setup_logging()
     import warnings
 
@@ -330,9 +330,13 @@ def run_mlforecast(
 
     mem = PeakMemory()
     mem.start()
+    if barrier is not None:
+        barrier.wait()
     t0 = time.perf_counter()
     mlf = make(params).fit(df, static_features=static)
     fit_s = time.perf_counter() - t0
+    if barrier is not None:
+        return {"fit_s": fit_s, "threads": n_jobs}
     t0 = time.perf_counter()
     pred = mlf.predict(horizon)
     predict_first_s = time.perf_counter() - t0
@@ -375,6 +379,15 @@ def _in_child(fn, *args):
     """Run ``fn(*args)`` in a fresh spawned process and return its result."""
     with cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
         return pool.submit(fn, *args).result()
+
+
+def _pair(fn, *args) -> list[dict[str, Any]]:
+    """Run ``fn(*args, barrier)`` in two fresh processes at once; their fits start together."""
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager, cf.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        barrier = manager.Barrier(2)
+        futures = [pool.submit(fn, *args, barrier) for _ in range(2)]
+        return [f.result() for f in futures]
 
 
 # --------------------------------------------------------------------------------- scoring
@@ -438,7 +451,7 @@ def set_section(group: str, res: dict[str, Any]) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rows = [
-        ("tsauto default (global LightGBM)", ts),
+        ('tsauto global LightGBM (`learners=["lightgbm"]`)', ts),
         (f"mlforecast + LGBM: {same['config']}", same),
         (f"mlforecast + LGBM, best known: {best['config']}", best),
     ]
@@ -480,6 +493,22 @@ def set_section(group: str, res: dict[str, Any]) -> str:
         f"(mlforecast {same['predict_first_s']:.2f} s).",
         "",
     ]
+    if "pairs" in res:
+        lines += [
+            ("Busy machine: two identical fits started at once (two processes sharing the "
+             "cores); *slowdown*: the slower fit of the pair against the fit alone (1: no "
+             "slowdown; 2: two fits share the cores that one had alone)."),
+            "",
+            "| tool | fit s alone (threads) | fit s of each, two at once (threads) | slowdown |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for label, alone, pair in (("tsauto", ts, res["pairs"]["tsauto"]),
+                                   ("mlforecast (same configuration)", same, res["pairs"]["mlf"])):
+            both = " / ".join(f"{p['fit_s']:.1f} ({p['threads']})" for p in pair)
+            slow = max(p["fit_s"] for p in pair) / alone["fit_s"]
+            lines.append(f"| {label} | {alone['fit_s']:.1f} ({alone['threads']}) | {both} | "
+                         f"{slow:.2f}× |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -490,33 +519,6 @@ def _short(lags: list[int]) -> str:
             runs.append(f"{start}..{a}" if a != start else f"{a}")
             start = b
     return "[" + ", ".join(runs) + "]"
-
-
-def git_state() -> str:
-    """The commit of the working tree, and whether tsauto/ differs from it."""
-    import subprocess
-
-    def git(*cmd: str) -> str:
-        try:
-            return subprocess.run(["git", "-C", str(ROOT), *cmd], capture_output=True, text=True,
-                                  timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", *RELEVANT)
-    return f"commit {commit}" + (" with uncommitted changes to the code measured" if dirty else "")
-
-
-def code_digest() -> str:
-    """A hash of the tsauto files this benchmark exercises, to notice edits during a run."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for rel in RELEVANT:
-        for f in sorted((ROOT / rel).rglob("*.py")) if (ROOT / rel).is_dir() else [ROOT / rel]:
-            h.update(f.read_bytes() if f.exists() else b"")
-    return h.hexdigest()
 
 
 def report(
@@ -541,17 +543,19 @@ def report(
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
         f"load average at start {load[0]:.2f}, at end {os.getloadavg()[0]:.2f} "
         "(a load above 0 means other processes shared the cores: timings are then noisy). "
-        f"Python {platform.python_version()}, tsauto {tsauto.__version__} ({code}), "
+        f"Python {platform.python_version()}, tsauto {tsauto.__version__} (commit {code}), "
         f"mlforecast {mlforecast.__version__}, lightgbm {lightgbm.__version__}, "
         f"numpy {np.__version__}, pandas {pd.__version__}."
         + (" **Quick run on a subset of series.**" if args.quick else ""),
         "",
         "How: each tool configuration runs in a fresh process; data loading and a small "
         "warm-up fit come before the measurement. *fit s*: one `fit` of the whole training "
-        "set (tsauto: `Forecaster.fit` from the DataFrame, including validation, seasonality "
+        "set (tsauto: `Forecaster(learners=[\"lightgbm\"]).fit` from the DataFrame, including "
+        "validation, seasonality "
         "detection and the target-transform choice; mlforecast: `MLForecast.fit`). "
-        "*feature s*: feature building alone (tsauto: target transforms + "
-        "`FeatureBuilder.train_matrix`; mlforecast: `MLForecast.preprocess`), and *predict s*: "
+        "*feature s*: feature building alone (tsauto: `LightGBMLearner.training_rows`, target "
+        "transforms, features and the rows kept; mlforecast: `MLForecast.preprocess`), and "
+        "*predict s*: "
         "the recursive H-step forecast alone (`Forecaster.predict()` vs "
         f"`MLForecast.predict(H)`), each the median of {args.repeats} runs. *peak MB*: peak "
         "resident memory of the process during fit + predict above its level just before "
@@ -579,6 +583,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--series", type=int, default=30, help="series per set with --quick")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of feature building and of predict (median reported)")
+    parser.add_argument("--no-pair", action="store_true",
+                        help="skip the busy-machine measurement (two fits at once)")
     parser.add_argument("--out", type=Path, default=None,
                         help="results file (default benchmarks/RESULTS.md; none with --quick)")
     args = parser.parse_args(argv)
@@ -587,7 +593,7 @@ def main(argv: list[str] | None = None) -> None:
     n_series = args.series if args.quick else None
     started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     load = os.getloadavg()
-    code, digest = git_state(), code_digest()
+    code = git_commit()
     log.info("tsauto %s", code)
     log.info("sets %s, %s, load average %.2f", args.sets,
              f"{n_series} series each" if n_series else "all series", load[0])
@@ -614,13 +620,19 @@ def main(argv: list[str] | None = None) -> None:
             r["scores"] = score(r.pop("forecast"), train, test, season, naive2)
             log.info("%s: mlforecast (%s) %s", group, kind, r["scores"])
             res[f"mlf_{kind}"] = r
+        if not args.no_pair:
+            log.info("%s: two fits at once ...", group)
+            same_cfg = {k: ts[k] for k in ("lags", "windows", "stats", "transforms", "use_id")}
+            res["pairs"] = {
+                "tsauto": _pair(run_tsauto, group, n_series, args.repeats),
+                "mlf": _pair(run_mlforecast, group, n_series, args.repeats, "same", same_cfg,
+                             ts["threads"]),
+            }
+            log.info("%s: pairs %s", group, res["pairs"])
         res["snaive"] = score(seasonal_naive(train, horizon, season), train, test, season, naive2)
         results[group] = res
         print("\n" + set_section(group, res), flush=True)
 
-    if code_digest() != digest:
-        log.warning("the tsauto code measured changed during the run: rerun")
-        code = f"{code}; **the code measured changed during the run: rerun**"
     text = report(results, args, started, load, code)
     if out is not None:
         write_section(SECTION, text, out)
