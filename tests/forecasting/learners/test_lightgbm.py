@@ -1,5 +1,5 @@
 """The global LightGBM learner: training on the most recent rows of each series, its training
-rows kept in the feature matrix's own memory."""
+rows kept in the feature matrix's own memory and stored in single precision."""
 
 from __future__ import annotations
 
@@ -65,3 +65,15 @@ def test_training_in_place_fits_the_same_model(panel, monkeypatch) -> None:
     monkeypatch.setattr(lightgbm, "keep_rows_in_place", lambda X, rows: X[rows])
     copied = LightGBMLearner(params=FAST).fit(panel, task).predict(panel).mean
     np.testing.assert_array_equal(in_place, copied)
+
+
+def test_training_rows_are_the_double_precision_features_stored_in_single(panel) -> None:
+    task = Task(horizon=6, season=12, seasons=(12,))
+    learner = LightGBMLearner(params=FAST).fit(panel, task)
+    X, y = learner.training_rows(panel)
+    yt = lightgbm.forward(lightgbm.make_transforms(learner.transform_names_), panel)
+    double = learner.builder_.train_matrix(panel, yt)
+    assert X.dtype == np.float32 and double.dtype == np.float64 and X.flags.f_contiguous
+    kept = np.isfinite(yt) & np.isfinite(double[:, 0])
+    np.testing.assert_array_equal(X, double[kept].astype(np.float32))
+    np.testing.assert_array_equal(y, yt[kept])

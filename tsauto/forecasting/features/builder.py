@@ -73,12 +73,13 @@ class FeatureBuilder:
         merged = panel.keys.merge(ref, on=cols, how="left")
         return merged["__code"].to_numpy(np.float64)
 
-    def train_matrix(self, panel: Panel, y: np.ndarray) -> np.ndarray:
-        """Features of every row of the panel; ``y`` is the transformed target."""
+    def train_matrix(self, panel: Panel, y: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+        """Features of every row of the panel, column-major, stored as ``dtype`` (computed in
+        double precision); ``y`` is the transformed target."""
         codes = panel.series_codes()
         exog = self._exog(panel, panel.times, codes, panel.covariates, self._past_lags(panel))
         n_lag = len(self.spec.lags.names)
-        block = np.empty((n_lag + exog.shape[1], len(y)))  # one feature per row: see lag_matrix
+        block = np.empty((n_lag + exog.shape[1], len(y)), dtype)  # one feature per row: see lag_matrix
         lag_matrix(y, panel.indptr, self.spec.lags, out=block[:n_lag])
         block[n_lag:] = exog.T
         return block.T
