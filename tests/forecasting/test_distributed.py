@@ -45,6 +45,8 @@ def test_features_are_built_and_trained_on_both_workers(client, on_dask) -> None
     fc, _, stream = on_dask
     workers = set(client.scheduler_info()["workers"])
     assert workers_running(stream, "_training_part") == workers
+    parts = {str(t["key"]) for t in stream if "_training_part" in str(t["key"])}
+    assert len(parts) == len(workers)  # 5 partitions joined: one training table a worker
     assert workers_running(stream, "_train_part") == workers  # lightgbm.dask's training task
     assert workers_running(stream, "_forecast_part") <= workers
     board = fc.leaderboard()
@@ -76,6 +78,9 @@ def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask)
         return a[np.lexsort((a[:, 0], a[:, -1], a[:, ours.spec_.names.index("series_id")]))]
 
     assert there.dtype == np.float32  # half the memory on the workers
+    table = dist._training_part(parts[0].compute(), schema, member, 1)
+    whole = table.to_numpy()  # one column-major array, features and label: LightGBM reads in place
+    assert whole.flags.f_contiguous and np.shares_memory(table[ours.spec_.names].to_numpy(), whole)
     np.testing.assert_allclose(in_order(there), in_order(here), rtol=1e-6, atol=1e-6)
 
 

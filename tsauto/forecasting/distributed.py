@@ -12,16 +12,18 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
    fetched to the client: seasonal periods from the 200 longest series, the target transforms
    from the KPSS sample (60 evenly spaced series); lags and windows from the median length of
    all series; the series-id feature from all keys. So the features equal the in-process ones;
-4. *features*: every partition builds the training rows of its series (lags, windows,
-   calendar and covariates are per series, so a partition's rows are its rows of the
-   in-process matrix, kept in single precision) in its worker's memory; ``lightgbm.dask``
-   trains on them, data-parallel: each worker holds only its own partitions' rows;
+4. *features*: the partitions are joined into one per worker (at most), and each builds the
+   training rows of its series (lags, windows, calendar and covariates are per series, so a
+   partition's rows are its rows of the in-process matrix) in its worker's memory, features
+   and label in one single-precision array that ``lightgbm.dask`` and LightGBM read without
+   copying (with several partitions a worker ``lightgbm.dask`` would concatenate them, a
+   second copy); training is data-parallel: each worker holds only its own rows;
 5. *forecast*: every partition forecasts its series with the trained booster (recursively, or
    one booster per step with ``strategy="direct"``); series too short for LightGBM get seasonal
    naive and the non-negativity guards apply, as in process.
 
-Distributed training finds its bins and bags on the workers' rows (in single precision), so the
-model is close to, not identical with, the in-process one. Not available on this path (each a clear error): the
+Distributed training finds its bins and bags on the workers' rows, so the model is close to,
+not identical with, the in-process one. Not available on this path (each a clear error): the
 search (``time_budget``), other learners, quantiles, ``partition_by``, ``hierarchy`` and
 ``aggregate``.
 """
@@ -47,7 +49,7 @@ from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
-from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.learners.lightgbm import TRAIN_DTYPE, LightGBMLearner
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.planner import Plan, make_task
@@ -269,6 +271,9 @@ def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: 
     learner: LightGBMLearner = member.learner
     names = learner.spec_.names
     meta = _empty_rows(names)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    if frame.npartitions > workers:  # one training table a worker: lightgbm.dask concatenates
+        frame = frame.repartition(npartitions=workers)  # a worker's parts, a copy of them all
     feats = frame.map_partitions(_training_part, schema, dask.delayed(member), step, meta=meta)
     feats = client.persist(feats)
     sizes = feats.map_partitions(len).compute().to_numpy()
@@ -289,23 +294,21 @@ def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: 
 
 
 def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, step: int) -> pd.DataFrame:
-    """The training rows of a partition's series, in single precision (half the memory; the
-    label is single precision in LightGBM anyway)."""
+    """The training rows of a partition's series: features and label in one column-major
+    array, wrapped without a copy (LightGBM then reads the features in place)."""
     names = member.learner.spec_.names
     train = member.trainable(validate_like(part, schema)) if len(part) else None
     if train is None or train.n_series == 0:
         return _empty_rows(names)
     try:
-        X, y = member.learner.training_rows(train, step)
+        rows, _ = member.learner.training_rows(train, step, label=True)
     except DataValidationError:  # no series of this partition is long enough
         return _empty_rows(names)
-    rows = np.empty((len(y), len(names) + 1), dtype=np.float32)
-    rows[:, :-1], rows[:, -1] = X, y
     return pd.DataFrame(rows, columns=[*names, LABEL], copy=False)
 
 
 def _empty_rows(names: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=np.float32) for c in [*names, LABEL]})
+    return pd.DataFrame({c: pd.Series(dtype=TRAIN_DTYPE) for c in [*names, LABEL]})
 
 
 def _forecast_part(

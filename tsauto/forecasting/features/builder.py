@@ -73,15 +73,20 @@ class FeatureBuilder:
         merged = panel.keys.merge(ref, on=cols, how="left")
         return merged["__code"].to_numpy(np.float64)
 
-    def train_matrix(self, panel: Panel, y: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    def train_matrix(
+        self, panel: Panel, y: np.ndarray, dtype: type = np.float64, label: bool = False
+    ) -> np.ndarray:
         """Features of every row of the panel, column-major, stored as ``dtype`` (computed in
-        double precision); ``y`` is the transformed target."""
+        double precision); ``y`` is the transformed target, also the last column with ``label``
+        (one array for a table of features and label)."""
         codes = panel.series_codes()
         exog = self._exog(panel, panel.times, codes, panel.covariates, self._past_lags(panel))
-        n_lag = len(self.spec.lags.names)
-        block = np.empty((n_lag + exog.shape[1], len(y)), dtype)  # one feature per row: see lag_matrix
+        n_lag, n_exog = len(self.spec.lags.names), exog.shape[1]
+        block = np.empty((n_lag + n_exog + label, len(y)), dtype)  # one feature per row: see lag_matrix
         lag_matrix(y, panel.indptr, self.spec.lags, out=block[:n_lag])
-        block[n_lag:] = exog.T
+        block[n_lag : n_lag + n_exog] = exog.T
+        if label:
+            block[-1] = y
         return block.T
 
     def future_exog(

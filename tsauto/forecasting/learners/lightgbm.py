@@ -185,17 +185,20 @@ class LightGBMLearner(Learner):
         )
         return params, rounds
 
-    def training_rows(self, panel: Panel, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    def training_rows(
+        self, panel: Panel, step: int = 1, label: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Of a prepared learner: the feature rows and transformed targets it trains on for
         horizon ``step`` (every row whose target and first feature exist, within
-        ``max_samples_per_series`` of its series' end). Features are per series: the rows of
-        a set of whole series are the same in any panel holding them."""
-        X, yt = self._features(panel)
+        ``max_samples_per_series`` of its series' end); with ``label`` the rows end with the
+        target column (features and label in one column-major array). Features are per
+        series: the rows of a set of whole series are the same in any panel holding them."""
+        X, yt = self._features(panel, label)
         return self._rows(panel, X, yt, step, in_place=True)
 
-    def _features(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+    def _features(self, panel: Panel, label: bool = False) -> tuple[np.ndarray, np.ndarray]:
         yt = forward(make_transforms(self.transform_names_), panel)
-        return self.builder_.train_matrix(panel, yt, TRAIN_DTYPE), yt
+        return self.builder_.train_matrix(panel, yt, TRAIN_DTYPE, label), yt
 
     def _rows(
         self, panel: Panel, X: np.ndarray, yt: np.ndarray, step: int, in_place: bool = False
