@@ -100,3 +100,15 @@ class TrainsToTheDeadline(Learner):
 
     def _predict(self, history, future) -> Forecast:
         return Forecast(seasonal_naive_forecast(history, self.task_.horizon, 1)[0])
+
+
+class ThreadsItGot(WhereItRan):
+    """Seasonal naive that records, for every fit, the process it ran in and the native threads
+    it was given: one line ``pid<TAB>threads`` (``task.n_jobs``) appended to ``log_file``."""
+
+    name = "threads_it_got"
+
+    def _fit(self, panel, task) -> None:
+        with Path(self.log_file).open("a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\t{task.n_jobs}\n")
+        self.fitted_ = True

@@ -56,6 +56,7 @@ __all__ = [
     "machine_memory",
     "prepare_dask",
     "quiet_large_graph",
+    "sharing_machine",
 ]
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ MIN_MEMORY = 2 * 2**30  # never a default cap below this (tsauto, torch, LightGB
 POLL = 0.5  # seconds between looks at running trials (deadlines)
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
+_SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
 
 
 class Executor:
@@ -76,7 +78,8 @@ class Executor:
     ``memory_limit`` caps the memory each local worker writes (``RLIMIT_DATA``): bytes, a
     string such as ``"4GiB"``, ``"auto"`` (``MEMORY_SHARE`` of the machine's memory split over
     the workers) or ``None`` (no cap). The "sequential" backend runs in this process: no
-    isolation, no hard deadline, no cap.
+    isolation, no hard deadline, no cap. Made inside :func:`sharing_machine`, it counts the
+    processes sharing the machine: its workers get their share of the cores and of the memory.
     """
 
     def __init__(
@@ -102,6 +105,7 @@ class Executor:
         self._dir: str | None = None
         self._on_dask: tuple[Any, Any] | None = None  # (evaluator, its future on the cluster)
         self._preload = {worker.__name__}  # modules new workers find imported
+        self.share = _SHARE["processes"]
 
     @property
     def n_workers(self) -> int:
@@ -114,17 +118,18 @@ class Executor:
     @property
     def memory_cap(self) -> int | None:
         """Bytes of memory each local worker may write (``None``: no cap)."""
-        return parse_memory(self.memory_limit, self.n_workers)
+        return parse_memory(self.memory_limit, self.n_workers * self.share)
 
     def threads_per_trial(self) -> int:
         """Native threads a trial may use: the cores left to it by the other workers."""
         if self.backend == "dask":
             return 1
-        return process_threads(self.n_workers)
+        return process_threads(self.n_workers * self.share)
 
     def call_threads(self) -> int:
-        """Native threads a :meth:`call` gets by default: every core, minus the busy ones."""
-        return process_threads(1)
+        """Native threads a :meth:`call` gets by default: every core (of its share), minus the
+        busy ones."""
+        return process_threads(self.share)
 
     def grace(self, span: float) -> float:
         """Seconds a call given ``span`` seconds may run past its deadline before it is killed."""
@@ -529,6 +534,10 @@ def _context(preload: set[str]):
 
     from joblib.externals.loky.backend.context import get_context
 
+    if str(multiprocessing.get_start_method(allow_none=True)).startswith("loky"):
+        # in a loky worker (a partition's): the workers are told to start as it did, with
+        # "loky", a method only loky's context module makes known
+        preload = preload | {"joblib.externals.loky.backend.context"}
     server = getattr(forkserver, "_forkserver", None)
     if getattr(server, "_forkserver_pid", None) is None:  # not started: it will import these
         # never "__main__" (multiprocessing's default): re-running the user's script in the
@@ -557,6 +566,19 @@ def _main_not_rerun() -> Iterator[None]:
     finally:
         main.__dict__.pop("__spec__", None)
         main.__dict__.update(saved)
+
+
+@contextmanager
+def sharing_machine(processes: int) -> Iterator[None]:
+    """Executors made inside run beside ``processes - 1`` other processes doing the same (the
+    partitions fitted in parallel): each takes ``1/processes`` of the cores for its workers'
+    native threads and, by default (``"auto"``), of the memory for their cap."""
+    before = _SHARE["processes"]
+    _SHARE["processes"] = max(1, int(processes))
+    try:
+        yield
+    finally:
+        _SHARE["processes"] = before
 
 
 @contextmanager
@@ -626,7 +648,8 @@ def machine_memory() -> int:
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
         try:
-            text = open(path).read().strip()
+            with open(path) as f:
+                text = f.read().strip()
         except OSError:
             continue
         if text.isdigit():

@@ -3,6 +3,10 @@
 The table is split by the partition columns; each partition gets its own forecaster (its own
 portfolio or search: for example one model family per store), fitted in parallel: in local
 processes, or as tasks on the workers of the Dask client with ``compute={"backend": "dask"}``.
+Locally a partition's trials and refits are isolated as the top-level search's are: each in a
+worker process of its own (started by the partition's process), under its deadline and memory
+cap, its native threads the partition's share of the cores; a trial that hangs or whose process
+dies is a failed row of that partition's leaderboard, and the partition goes on without it.
 These functions take a template forecaster and return results; the facade keeps them.
 """
 
@@ -18,7 +22,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.executor import Executor, quiet_large_graph
+from tsauto.core.executor import Executor, quiet_large_graph, sharing_machine
 from tsauto.core.table_io import read_table
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,13 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     executor = Executor(compute.n_jobs, compute.backend, compute.client)  # checks, prepares Dask
     workers = min(executor.n_workers, len(parts))
     params = template.get_params()
-    params.update(partition_by=None, compute=ComputeOptions(n_jobs=1, backend="sequential"))
+    # one trial at a time per partition: isolated in a worker process locally (as the top-level
+    # search's), in the partition's own task on Dask (whose worker processes start no others)
+    backend = "loky" if compute.backend == "loky" else "sequential"
+    params.update(
+        partition_by=None,
+        compute=ComputeOptions(n_jobs=1, backend=backend, memory_limit=compute.memory_limit),
+    )
     if template.time_budget is not None:  # partitions share the budget, `workers` at a time
         params["time_budget"] = template.time_budget * workers / len(parts) * 0.9
     log.info("fitting %d partitions on %d workers", len(parts), workers)
@@ -63,7 +73,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
             futures = [client.submit(_fit_child, child, part, pure=False) for part in parts.values()]
         children = client.gather(futures)
     else:
-        jobs = [delayed(_fit_child)(copy.deepcopy(child), part) for part in parts.values()]
+        jobs = [delayed(_fit_child)(copy.deepcopy(child), part, workers) for part in parts.values()]
         children = Parallel(n_jobs=workers, backend="loky" if workers > 1 else "sequential")(jobs)
     fitted = dict(zip(parts, children))
     boards = []
@@ -75,8 +85,10 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     return fitted, pd.concat(boards, ignore_index=True)
 
 
-def _fit_child(child: Any, part: pd.DataFrame) -> Any:
-    return child.fit(part)
+def _fit_child(child: Any, part: pd.DataFrame, beside: int = 1) -> Any:
+    """``child`` fitted on ``part``, in a process running beside ``beside - 1`` others."""
+    with sharing_machine(beside):
+        return child.fit(part)
 
 
 def predict_partitions(partitions: Partitions, partition_by, future=None, history=None) -> pd.DataFrame:

@@ -1,0 +1,70 @@
+"""Partitions isolate their trials as the top-level search does: a learner that hangs or kills
+its process inside a partition is a failed row of that partition's leaderboard, with its reason,
+and the partition and the fit go on; partitions fitted side by side share the cores."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from forecast_doubles import ThreadsItGot
+from learner_doubles import DyingLearner, HangingLearner
+
+from tsauto import Forecaster
+from tsauto.core.executor import Executor, parse_memory, sharing_machine
+from tsauto.core.resources import cores
+
+KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, partition_by="State")
+
+
+@pytest.fixture(scope="module")
+def retail(aus_small: pd.DataFrame) -> pd.DataFrame:
+    return aus_small[aus_small["Month"] >= "2008-01-01"]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])  # partitions one after the other here, or side by side
+def test_a_hanging_and_a_dying_learner_inside_partitions_are_failed_rows(retail, n_jobs) -> None:
+    budget = 16
+    start = time.monotonic()
+    fc = Forecaster(
+        **KW, learners=[HangingLearner(), DyingLearner(), "seasonal_naive"], time_budget=budget,
+        compute={"n_jobs": n_jobs},
+    ).fit(retail)
+    elapsed = time.monotonic() - start
+    board = fc.leaderboard()
+    assert set(board["State"]) == {"Tasmania", "Victoria"}
+    for _, rows in board.groupby("State"):
+        rows = rows.set_index("learner")
+        assert rows.loc["hanging", "status"] == "timeout"
+        assert "hanging timed out" in rows.loc["hanging", "reason"]
+        assert rows.loc["dying", "status"] == "failed"
+        assert "its worker process died: it exited with code 3" in rows.loc["dying", "reason"]
+        assert rows.loc["seasonal_naive", "status"] == "ok"
+        assert rows.loc["seasonal_naive", "weight"] == pytest.approx(1.0)
+    out = fc.predict()
+    assert len(out) == 12 * 6 and np.isfinite(out["forecast"]).all()
+    # it returns: the hung trials were stopped (the partitions' own processes start outside
+    # their shares of the budget: 2-6 s here)
+    assert elapsed <= budget + 10
+
+
+def test_partitions_side_by_side_share_the_cores(retail, tmp_path) -> None:
+    log = tmp_path / "threads.txt"
+    Forecaster(
+        **KW, learners=[ThreadsItGot(str(log)), "naive"], search={"max_trials": 2}, compute={"n_jobs": 2},
+    ).fit(retail)
+    threads = [int(line.split("\t")[1]) for line in log.read_text().splitlines()]
+    assert len(threads) >= 2 * 2  # a fit per fold and partition at least
+    assert max(threads) <= max(1, cores() // 2)
+
+
+def test_an_executor_sharing_the_machine_takes_its_share() -> None:
+    with sharing_machine(2):
+        shared = Executor(1, memory_limit="auto")
+    alone = Executor(1, memory_limit="auto")
+    assert shared.threads_per_trial() <= max(1, cores() // 2)
+    assert shared.call_threads() <= max(1, cores() // 2)
+    assert shared.memory_cap == parse_memory("auto", 2)
+    assert alone.memory_cap == parse_memory("auto", 1)
