@@ -13,7 +13,8 @@ weekly: h=8). At each cutoff, on the rows at or before it:
 
 * tsauto default: ``Forecaster(target, time, ids, horizon, hierarchy=...)`` with its defaults
   (``learners="auto"``: the planner's portfolio, validation folds and ensemble;
-  ``reconcile="auto"``: the reconciliation method of lowest validation MASE, mean over levels),
+  ``reconcile="auto"``: of the reconcilers no worse than base at any level on the validation
+  folds (bottom: within 2 %), the one of lowest validation MASE, mean over levels),
   refitted from scratch at every cutoff on the bottom series. Rows: the base forecasts of every
   node (the forecaster of all nodes, unreconciled), bottom-up, ``mint_shrink`` on the
   validation errors (the earlier default), and the default (``reconcile="auto"``) with the
@@ -34,6 +35,17 @@ weekly: h=8). At each cutoff, on the rows at or before it:
   aggregate level and within 2 % of them at the bottom; better than Nixtla's pipeline
   (``+ MinTrace shrink``) at every level. Each is checked and printed under its table.
 
+Validation mode (``--validation [K]``, prints only): the rule of ``reconcile="auto"`` is chosen
+here, on the training part of the test run (the rows up to its first cutoff; nothing after it
+is read). ``K`` cutoffs ``h`` apart (``--every S``: ``S`` steps apart), the last ``h`` before
+the end of that part; at each, the facade default is refitted as above, and after the cutoff
+are scored: the base forecasts and each reconciler of ``AUTO_CANDIDATES``, ``top_down`` and
+``middle_out`` at each middle level (historical average proportions), fitted as the facade
+fits its choice (all validation errors, the history to the cutoff); then each rule of ``RULES``
+picks a method per cutoff from the validation folds' MASE per level (also printed) and its
+picks are scored after the cutoffs against issue 12's target versus base, on the mean over
+cutoffs and per cutoff.
+
 MASE: mean absolute error over the horizon divided by the in-sample mean absolute seasonal
 difference (season 12 / 52) of the node's training window, averaged over the nodes of a level
 (nodes with a zero scale left out), then over cutoffs. Both tools run ``--jobs`` worker
@@ -44,6 +56,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_hierarchy.py            # full: writes RESULTS.md
     .venv/bin/python benchmarks/bench_hierarchy.py --quick    # smoke run, logs only
+    .venv/bin/python benchmarks/bench_hierarchy.py --validation   # rules on the training parts
 """
 
 from __future__ import annotations
@@ -71,11 +84,21 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: import the worki
     sys.path.insert(0, str(ROOT))
 
 from tsauto.forecasting.hierarchy import (
+    AUTO_CANDIDATES,
     HierarchySpec,
     Reconciler,
     reconcile,
     reconcile_forecasts,
     residual_matrix,
+)
+from tsauto.forecasting.hierarchy.selection import (
+    BASE,
+    BOTTOM_TOLERANCE,
+    NOT_LEVELS,
+    candidate,
+    choose_reconciler,
+    lowest,
+    pick,
 )
 
 log = logging.getLogger("bench_hierarchy")
@@ -108,15 +131,26 @@ def _complete(df: pd.DataFrame, ids: list[str], time: str) -> pd.DataFrame:
     return df[counts == df[time].nunique()].reset_index(drop=True)
 
 
-def _case(name, df, ids, hierarchy, time, target, season, horizon, freq, folds, note) -> Case:
+def _case(name, df, ids, hierarchy, time, target, season, horizon, freq, folds, note, validation=0,
+          every=0) -> Case:
+    """``folds`` test cutoffs ``horizon`` apart on the last part of ``df``; ``validation`` > 0:
+    that many cutoffs on the training part of that test run instead (the rows up to its first
+    cutoff), the last one ``horizon`` before its end, ``every`` steps apart (default
+    ``horizon``)."""
+    step = horizon
+    if validation:
+        times = np.sort(df[time].unique())
+        df = df[df[time] <= times[-1 - horizon * folds]].reset_index(drop=True)
+        folds, step = validation, every or horizon
+        note = f"{note}; validation: the rows up to {pd.Timestamp(df[time].max()).date()}"
     spec = HierarchySpec.from_table(df, ids, hierarchy, time, target)
     nodes = spec.aggregate(df, covariates=[])
     times = np.sort(nodes[time].unique())
-    cutoffs = [pd.Timestamp(times[-1 - horizon * k]) for k in range(folds, 0, -1)]
+    cutoffs = [pd.Timestamp(times[-1 - horizon - step * k]) for k in range(folds - 1, -1, -1)]
     return Case(name, spec, nodes, df, ids, hierarchy, season, horizon, freq, cutoffs, note)
 
 
-def aus_case(folds: int, quick: bool) -> Case:
+def aus_case(folds: int, quick: bool, validation: int = 0, every: int = 0) -> Case:
     from tsauto.datasets import load_aus_retail
 
     df = load_aus_retail().drop(columns="Series ID")
@@ -127,10 +161,10 @@ def aus_case(folds: int, quick: bool) -> Case:
     n = df.groupby(["State", "Industry"]).ngroups
     note = f"State x Industry, monthly 2008-01..2018-12, {n} series observed every month"
     return _case("Australian retail", df, ["State", "Industry"], [["State"], ["Industry"]],
-                 "Month", "Turnover", 12, 12, "MS", folds, note)
+                 "Month", "Turnover", 12, 12, "MS", folds, note, validation, every)
 
 
-def walmart_case(folds: int, stores: int) -> Case:
+def walmart_case(folds: int, stores: int, validation: int = 0, every: int = 0) -> Case:
     from tsauto.datasets import load_walmart
 
     df = load_walmart()
@@ -138,16 +172,19 @@ def walmart_case(folds: int, stores: int) -> Case:
     n = df.groupby(["Store", "Dept"]).ngroups
     note = f"Store -> Dept, weekly, stores 1-{stores} of 45, {n} series observed every week"
     return _case("Walmart", df, ["Store", "Dept"], ["Store", "Dept"], "Date", "Weekly_Sales",
-                 52, 8, "W-FRI", folds, note)
+                 52, 8, "W-FRI", folds, note, validation, every)
 
 
 # ------------------------------------------------------------------------------ tools
 
 
-def run_default(case: Case, n_jobs: int, learners="auto") -> tuple[dict, dict]:
+def run_default(case: Case, n_jobs: int, learners="auto", candidates: tuple[str, ...] = ()) -> tuple[dict, dict]:
     """tsauto's facade default refitted at every cutoff: base, bottom-up, mint_shrink and the
     default's reconciled forecasts of every node; the method chosen and its validation scores.
-    (``learners``: the default's, ``"auto"``; tests pass cheaper ones.)"""
+    (``learners``: the default's, ``"auto"``; tests pass cheaper ones.) ``candidates``: more
+    reconcilers (``"top_down"``, ``"middle_out:<level>"``) to score, with ``AUTO_CANDIDATES``,
+    on the validation folds (``"val"``: the score table of :func:`choose_reconciler`) and after
+    the cutoff (``"held"``: each reconciler fitted as the facade fits its choice)."""
     from tsauto import Forecaster
 
     spec, time_col = case.spec, case.spec.time
@@ -173,14 +210,22 @@ def run_default(case: Case, n_jobs: int, learners="auto") -> tuple[dict, dict]:
             "bu": matrix(reconcile_forecasts(base, spec, "bottom_up")),
             "mint": matrix(reconcile_forecasts(base, spec, mint)),
             "auto": matrix(model.predict(level="all")),
-            "method": fitted.reconciler.method,
+            "method": fitted.reconciler.method if fitted.choice is None else fitted.choice.method,
             "scores": model.reconcile_scores_,
             "model": model.model_.describe(),
             "folds": next((n for n in model.plan_.notes if "validation fold" in n), ""),
             "seconds": seconds,
         }
+        if candidates:
+            names = (*AUTO_CANDIDATES, *candidates)
+            seen, times = spec.pivot(fitted.base.history_.to_frame(), spec.target)
+            out[cutoff]["val"] = choose_reconciler(fitted.base.validation_, spec, seen, times,
+                                                   fitted.base.task_.season, names).scores
+            out[cutoff]["held"] = {BASE: out[cutoff]["base"]} | {
+                name: matrix(reconcile_forecasts(base, spec, candidate(name).fit(spec, residuals, seen)))
+                for name in names}
         log.info("%s default at %s: %.0fs, %s, reconciled by %s", case.name, cutoff.date(), seconds,
-                 out[cutoff]["model"], fitted.reconciler.method)
+                 out[cutoff]["model"], out[cutoff]["method"])
     return out, timing
 
 
@@ -279,16 +324,22 @@ def level_mase(case: Case, forecasts: dict[pd.Timestamp, np.ndarray]) -> dict[st
     return {lvl: float(np.mean(v)) for lvl, v in per_level.items()}
 
 
+def _vs_base(case: Case, scores: dict, base: dict) -> dict[str, bool]:
+    """Per level: issue 12's target against base (<= base; at the bottom within 2 %)."""
+    bottom = case.spec.levels[-1]
+    return {lvl: scores[lvl] <= base[lvl] * (BOTTOM_TOLERANCE if lvl == bottom else 1.0) for lvl in case.spec.levels}
+
+
 def _targets(case: Case, default: dict, base: dict, nixtla: dict) -> list[str]:
     """Issue 12's targets, each with its numbers."""
     bottom = case.spec.levels[-1]
+    met = _vs_base(case, default, base)
     lines = []
     for lvl in case.spec.levels:
         d, b, n = default[lvl], base[lvl], nixtla[lvl]
-        vs_base = d <= b * 1.02 if lvl == bottom else d <= b
         rule = "within 2 % of base" if lvl == bottom else "<= base"
         lines.append(
-            f"- {lvl}: default {d:.3f} vs base {b:.3f} ({rule}: {'met' if vs_base else 'NOT met'}), "
+            f"- {lvl}: default {d:.3f} vs base {b:.3f} ({rule}: {'met' if met[lvl] else 'NOT met'}), "
             f"vs Nixtla MinTrace {n:.3f} (better: {'met' if d < n else 'NOT met'})"
         )
     return lines
@@ -352,6 +403,77 @@ def run_case(case: Case, window: int, n_jobs: int, ets: bool) -> str:
     return text
 
 
+# ------------------------------------------------------------------------------ validation mode
+
+
+def _lowest_mean(scores: pd.DataFrame) -> str:
+    """The rule before: the lowest mean over levels."""
+    return lowest(scores[scores["method"] != BASE])
+
+
+def _lowest_worst_ratio(scores: pd.DataFrame) -> str:
+    """The lowest worst ratio to base over the levels (the bottom's divided by 1.02)."""
+    levels = [c for c in scores.columns if c not in NOT_LEVELS]
+    base = scores.loc[scores["method"] == BASE, levels].iloc[0].to_numpy(float)
+    limit = np.append(base[:-1], base[-1] * BOTTOM_TOLERANCE)
+    ranked = scores[(scores["method"] != BASE) & np.isfinite(scores["score"])]
+    worst = np.nanmax(ranked[levels].to_numpy(float) / limit, axis=1)
+    return str(ranked["method"].iloc[int(np.nanargmin(worst))])
+
+
+RULES = {
+    "lowest mean over levels (before)": _lowest_mean,
+    "no worse than base, else lowest mean (`selection.pick`)": pick,
+    "lowest worst ratio to base": _lowest_worst_ratio,
+}
+
+
+def run_validation(case: Case, n_jobs: int, learners="auto") -> str:
+    """Validation mode: the facade refitted at cutoffs on the training part only; each
+    reconciler's MASE per level after the cutoffs, and what each rule of :data:`RULES` would
+    have chosen from the validation folds, with and without the splitting methods."""
+    spec, levels = case.spec, list(case.spec.levels)
+    split = ("top_down", *(f"middle_out:{lvl}" for lvl in levels[1:-1]))
+    fits, timing = run_default(case, n_jobs, learners, candidates=split)
+    names = [BASE, *AUTO_CANDIDATES, *split]
+    held = {n: level_mase(case, {c: r["held"][n] for c, r in fits.items()}) for n in names}
+    sizes = spec.level_sizes()
+    table = lambda rows: ["| level | nodes | " + " | ".join(names) + " |", "|---|---:|" + "---:|" * len(names)] + [
+        f"| {lvl} | {sizes.get(lvl, '')} | " + " | ".join(f"{row[n]:.3f}" for n in names) + " |" for lvl, row in rows]
+    lines = [
+        f"### {case.name}, validation: {case.note}",
+        "",
+        (f"{spec.n_nodes} nodes; h={case.horizon}; cutoffs {', '.join(str(c.date()) for c in case.cutoffs)}; "
+         f"tsauto default fit + forecast {timing['fit']:.0f}s. MASE after the cutoffs (each reconciler fitted "
+         "as the facade fits its choice: on all validation errors):"),
+        "",
+        *table([(lvl, {n: held[n][lvl] for n in names}) for lvl in levels]),
+    ]
+    for cutoff, r in fits.items():
+        val = r["val"].set_index("method")
+        lines += ["", f"Validation MASE at {cutoff.date()} ({r['folds']}; what the rules choose on):", ""]
+        lines += table([(lvl, val[lvl]) for lvl in [*levels, "score"]])
+    pools = {"AUTO_CANDIDATES": AUTO_CANDIDATES, "+ top_down, middle_out": (*AUTO_CANDIDATES, *split)}
+    lines += ["", ("Rules (chosen on each cutoff's validation folds; scored after it; target: <= base at every "
+                   "aggregate level, within 2 % at the bottom, on the mean over cutoffs and per cutoff):"), "",
+              "| rule | candidates | chosen per cutoff | " + " | ".join(levels) + " | levels met | cutoff x level met |",
+              "|---|---|---|" + "---:|" * len(levels) + "---:|---:|"]
+    for pool_name, pool in pools.items():
+        for rule_name, rule in RULES.items():
+            picks = {c: rule(r["val"][r["val"]["method"].isin([BASE, *pool])]) for c, r in fits.items()}
+            mean = level_mase(case, {c: r["held"][picks[c]] for c, r in fits.items()})
+            cells = sum(sum(_vs_base(case, level_mase(case, {c: r["held"][picks[c]]}),
+                                     level_mase(case, {c: r["held"][BASE]})).values()) for c, r in fits.items())
+            lines.append(
+                f"| {rule_name} | {pool_name} | {', '.join(picks.values())} | "
+                + " | ".join(f"{mean[lvl]:.3f}" for lvl in levels)
+                + f" | {sum(_vs_base(case, mean, held[BASE]).values())}/{len(levels)} | {cells}/{len(levels) * len(fits)} |"
+            )
+    text = "\n".join(lines)
+    log.info("\n%s", text)
+    return text
+
+
 def _import_time(module: str) -> float:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
@@ -367,11 +489,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes of each tool")
     parser.add_argument("--sets", nargs="+", choices=["aus", "walmart"], default=["aus", "walmart"])
     parser.add_argument("--quick", action="store_true", help="2 states x 4 industries, 2 stores, 1 fold; writes nothing")
+    parser.add_argument("--validation", type=int, nargs="?", const=3, default=0, metavar="K",
+                        help="K cutoffs on the training part of the test run (rows up to its first cutoff): "
+                        "reconcilers and selection rules; prints only, writes nothing")
+    parser.add_argument("--every", type=int, default=0, metavar="S",
+                        help="--validation: steps between its cutoffs (default the horizon)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("tsauto").setLevel(logging.WARNING)
     if args.quick:
         args.folds, args.stores = 1, 2
+    if args.validation:
+        with threadpool_limits(1):
+            if "aus" in args.sets:
+                run_validation(aus_case(args.folds, args.quick, args.validation, args.every), args.jobs)
+            if "walmart" in args.sets:
+                run_validation(walmart_case(args.folds, args.stores, args.validation, args.every), args.jobs)
+        return
     started, load0 = dt.datetime.now().strftime("%Y-%m-%d %H:%M"), os.getloadavg()[0]
     commit = git_commit()  # the code this run imports
     imports = {m: _import_time(m) for m in ("tsauto.forecasting.hierarchy", "hierarchicalforecast.methods")}

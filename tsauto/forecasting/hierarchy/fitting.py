@@ -4,10 +4,12 @@ The table is aggregated to every node (:meth:`HierarchySpec.aggregate`); one for
 configured as the user's, is fitted on all nodes at once (a global model sees every level);
 its validation errors (the out-of-fold forecasts of the ensemble) give the residuals of the
 reconciliation. ``reconcile="auto"`` (the default) reconciles those out-of-fold forecasts
-with each method of :data:`~.selection.AUTO_CANDIDATES` and keeps the one of lowest validation
-MASE, the mean over levels (:mod:`.selection`); the scores go to ``HierarchicalFit.choice`` and
-the choice to the plan notes. Without validation errors (a single learner fitted alone) ``auto``
-and the residual-based methods fall back to ``wls_struct``, with a note in the plan and the log.
+with each method of :data:`~.selection.AUTO_CANDIDATES` and keeps, of those no worse than the
+base forecasts at any level (bottom: within 2 %), the one of lowest validation MASE, the mean
+over levels; the lowest of all when none is (:mod:`.selection`); the scores go to
+``HierarchicalFit.choice`` and the choice to the plan notes. Without validation errors (a
+single learner fitted alone) ``auto`` and the residual-based methods fall back to
+``wls_struct``, with a note in the plan and the log.
 
 A backtest scores every node: :func:`node_panel` sums the bottom series to every node (the
 actuals and the MASE scales of each level), :func:`refit_hierarchy` refits the forecaster of
@@ -27,7 +29,11 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
-from tsauto.forecasting.hierarchy.selection import ReconcileChoice, choose_reconciler
+from tsauto.forecasting.hierarchy.selection import (
+    ReconcileChoice,
+    candidate,
+    choose_reconciler,
+)
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.validation import validate_like
@@ -84,7 +90,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
         _note(base, f"reconcile: wls_struct ({why})")
         log.warning("reconcile=%r: %s: wls_struct", template.reconcile, why)
         method = "wls_struct"
-    reconciler = Reconciler(method).fit(spec, residuals=residuals, history=history)
+    reconciler = candidate(method).fit(spec, residuals=residuals, history=history)
     log.info("hierarchy: %d nodes on %d levels, reconciled by %s", len(spec.nodes), len(spec.levels), method)
     return HierarchicalFit(spec, base, reconciler, known, choice)
 
