@@ -15,6 +15,8 @@ from learner_doubles import DyingLearner, HangingLearner
 from tsauto import Forecaster
 from tsauto.core.executor import Executor, parse_memory, sharing_machine
 from tsauto.core.resources import cores
+from tsauto.forecasting.options import ComputeOptions
+from tsauto.forecasting.partitions import MIN_BUDGET, _fit_child
 
 KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, partition_by="State")
 
@@ -68,3 +70,23 @@ def test_an_executor_sharing_the_machine_takes_its_share() -> None:
     assert shared.call_threads() <= max(1, cores() // 2)
     assert shared.memory_cap == parse_memory("auto", 2)
     assert alone.memory_cap == parse_memory("auto", 1)
+
+
+class _Child:
+    """A partition's forecaster that records the budget it was given."""
+
+    compute = ComputeOptions(n_jobs=1, backend="sequential")
+    time_budget = 9.0
+
+    def fit(self, part) -> "_Child":
+        return self
+
+
+def test_a_partition_gets_its_share_of_the_time_left() -> None:
+    def budget(left: float, share: float) -> float:
+        return _fit_child(_Child(), None, time.time() + left, share).time_budget
+
+    assert budget(20.0, 0.5) == pytest.approx(0.9 * 20 * 0.5, abs=0.1)  # its share, none lost
+    assert budget(12.0, 0.5) == pytest.approx(0.9 * 12 * 0.5, abs=0.1)  # starting took time
+    assert budget(1.0, 0.5) == MIN_BUDGET  # late: a floor, not nothing
+    assert budget(40.0, 1.0) == pytest.approx(36.0, abs=0.1)  # the last: the time left

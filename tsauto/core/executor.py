@@ -57,6 +57,7 @@ __all__ = [
     "prepare_dask",
     "quiet_large_graph",
     "sharing_machine",
+    "start_fork_server",
 ]
 
 log = logging.getLogger(__name__)
@@ -522,6 +523,25 @@ class _Slot:
         self.pool, self.processes, self.ready = None, [], None
 
 
+def start_fork_server(preload: Any = None) -> None:
+    """Start the process new local workers are forked from (Linux), which imports tsauto and
+    the module of ``preload`` (seconds), and wait till it serves; nothing if it runs already.
+    Started so before a deadline's clock, its start counts in no trial's time."""
+    if not sys.platform.startswith("linux") or _fork_server_running():
+        return
+    executor = Executor(1, memory_limit=None)
+    try:
+        executor.warm(preload=preload)
+    finally:
+        executor.close()
+
+
+def _fork_server_running() -> bool:
+    from multiprocessing import forkserver
+
+    return getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None) is not None
+
+
 def _context(preload: set[str]):
     """How workers start. On Linux, forked from multiprocessing's fork server (a clean process,
     not this one), which imports ``preload`` once: a new worker is up in ~0.1 s instead of
@@ -538,8 +558,8 @@ def _context(preload: set[str]):
         # in a loky worker (a partition's): the workers are told to start as it did, with
         # "loky", a method only loky's context module makes known
         preload = preload | {"joblib.externals.loky.backend.context"}
-    server = getattr(forkserver, "_forkserver", None)
-    if getattr(server, "_forkserver_pid", None) is None:  # not started: it will import these
+    if not _fork_server_running():  # it will import these
+        server = getattr(forkserver, "_forkserver", None)
         # never "__main__" (multiprocessing's default): re-running the user's script in the
         # server would fail a script without an `if __name__ == "__main__"` guard; objects
         # defined there reach workers by value (cloudpickle)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,12 +23,13 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.executor import Executor, quiet_large_graph, sharing_machine
+from tsauto.core.executor import Executor, quiet_large_graph, sharing_machine, start_fork_server
 from tsauto.core.table_io import read_table
 
 log = logging.getLogger(__name__)
 
 Partitions = dict[tuple, Any]  # partition key → fitted child Forecaster
+MIN_BUDGET = 5.0  # seconds a partition gets at least (or its share, if less), however late
 
 
 def columns_of(partition_by: Sequence[str] | str) -> list[str]:
@@ -50,6 +52,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     fitted in parallel; returns the children by key and one leaderboard for all."""
     from tsauto.forecasting.options import ComputeOptions, as_options
 
+    end = None if template.time_budget is None else time.time() + float(template.time_budget)
     cols = columns_of(template.partition_by)
     parts = split(read_table(data), cols, "the table")
     compute = as_options(template.compute, ComputeOptions, "compute")
@@ -64,16 +67,23 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
         compute=ComputeOptions(n_jobs=1, backend=backend, memory_limit=compute.memory_limit),
     )
     if template.time_budget is not None:  # partitions share the budget, `workers` at a time
-        params["time_budget"] = template.time_budget * workers / len(parts) * 0.9
+        params["time_budget"] = template.time_budget * workers / len(parts) * 0.9  # see _fit_child
+    shares = [min(1.0, workers / (len(parts) - i)) for i in range(len(parts))]
     log.info("fitting %d partitions on %d workers", len(parts), workers)
     child = type(template)(**params)
     if compute.backend == "dask":  # one task per partition: children sent, fitted, sent back
         client = compute.client
         with quiet_large_graph():
-            futures = [client.submit(_fit_child, child, part, pure=False) for part in parts.values()]
+            futures = [
+                client.submit(_fit_child, child, part, end, share, pure=False)
+                for part, share in zip(parts.values(), shares)
+            ]
         children = client.gather(futures)
     else:
-        jobs = [delayed(_fit_child)(copy.deepcopy(child), part, workers) for part in parts.values()]
+        jobs = [
+            delayed(_fit_child)(copy.deepcopy(child), part, end, share, workers)
+            for part, share in zip(parts.values(), shares)
+        ]
         children = Parallel(n_jobs=workers, backend="loky" if workers > 1 else "sequential")(jobs)
     fitted = dict(zip(parts, children))
     boards = []
@@ -85,9 +95,26 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     return fitted, pd.concat(boards, ignore_index=True)
 
 
-def _fit_child(child: Any, part: pd.DataFrame, beside: int = 1) -> Any:
-    """``child`` fitted on ``part``, in a process running beside ``beside - 1`` others."""
+def _fit_child(
+    child: Any, part: pd.DataFrame, end: float | None = None, share: float = 1.0, beside: int = 1
+) -> Any:
+    """``child`` fitted on ``part`` in a process running beside ``beside - 1`` others.
+
+    With a budget, ``child`` gets its ``share`` (workers / partitions not yet started, at most
+    1) of the time left until ``end`` (``time.time()``): its share of the budget when nothing
+    was lost, less when starting processes took time (at least ``MIN_BUDGET``, or its share
+    of the budget if less), more when earlier partitions ended early. The process its trials'
+    workers are forked from starts first, off its clock: once per process it takes seconds
+    (imports), in which a small budget ran no trial."""
+    from tsauto.forecasting.search import ForecastEvaluator
+
     with sharing_machine(beside):
+        if child.compute.backend == "loky":
+            start_fork_server(ForecastEvaluator)
+        if end is not None:
+            child = copy.copy(child)
+            left = 0.9 * (end - time.time()) * share
+            child.time_budget = max(min(MIN_BUDGET, child.time_budget), left)
         return child.fit(part)
 
 
