@@ -126,9 +126,11 @@ class Forecaster:
         (``[["State"], ["Industry"]]``): every node is forecast and the forecasts reconciled
         (``"mint_shrink"``, ``"wls_struct"``, ``"wls_var"``, ``"ols"``, ``"bottom_up"``,
         ``"top_down"``, ``"middle_out"``) so that every aggregate equals the sum of its children;
-        ``"auto"`` (default): the one of ``bottom_up``, ``ols``, ``wls_struct``, ``wls_var``,
-        ``mint_shrink`` whose reconciled validation forecasts score best (MASE, mean over
-        levels; ``reconcile_scores_``, plan notes). ``predict(level=...)`` returns any level.
+        ``"auto"`` (default): of ``bottom_up``, ``ols``, ``wls_struct``, ``wls_var``,
+        ``mint_shrink``, those whose reconciled validation forecasts are no worse than the base
+        forecasts at every aggregate level (and within 2 % at the bottom), the best by MASE,
+        mean over levels; the best of all when none is (``reconcile_scores_``, plan notes).
+        ``predict(level=...)`` returns any level.
     data, search, compute:
         The rarely set options: :class:`~tsauto.forecasting.options.DataOptions` (frequency,
         aggregation, fill rule, short series, non-negative and discontinued-series rules),

@@ -154,7 +154,9 @@ def _reconcile_section(fc: Forecaster) -> str:
         return ""
     lead = _note(
         "reconcile='auto': validation MASE per level of each reconciliation method (the base "
-        "forecasts unreconciled for reference); score = mean over levels; the highlighted lowest is used."
+        "forecasts unreconciled for reference); score = mean over levels; no_worse = no worse "
+        "than base at every aggregate level and within 2 % at the bottom. The highlighted one is "
+        "used: the lowest score among the no_worse ones, or of all when none is."
     )
     rows = ["member" if c else "" for c in scores["chosen"]]  # highlighted as the leaderboard's members
     return _section("Reconciliation", lead + table(scores.round(4), "reconciliation", rows))
