@@ -23,7 +23,12 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.executor import Executor, quiet_large_graph, sharing_machine, start_fork_server
+from tsauto.core.executor import (
+    Executor,
+    quiet_large_graph,
+    sharing_machine,
+    start_fork_server,
+)
 from tsauto.core.table_io import read_table
 
 log = logging.getLogger(__name__)
