@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tsauto.cli import build_parser, main, make_forecaster, progress_line
+from tsauto.cli import _board_text, build_parser, main, make_forecaster, progress_line
 from tsauto.forecasting.options import ComputeOptions, DataOptions, SearchOptions
 
 RETAIL = ["--target", "Turnover", "--time", "Month", "--ids", "State,Industry", "--horizon", "3"]
@@ -121,6 +121,26 @@ def test_progress_line_fills_by_trials_or_by_time() -> None:
     assert by_time.startswith("[" + "#" * 6 + "." * 18 + "]  25%") and "best -" in by_time
     other = logging.LogRecord("tsauto.core.search", logging.INFO, __file__, 1, "x %s", (1,), None)
     assert progress_line(other, 1.0) is None
+
+
+def test_a_long_printed_board_keeps_members_dropped_members_and_each_learners_best() -> None:
+    scores = [0.70 + 0.001 * i for i in range(24)] + [0.60]
+    board = pd.DataFrame({
+        "trial": range(25),
+        "learner": ["linear"] * 24 + ["lightgbm"],
+        "params": "{}",
+        "status": "ok",
+        "reason": [""] * 22 + ["refit failed: TimeLimitExceeded: time is up", "", ""],
+        "roc_auc": scores,
+        "weight": [0.0] * 20 + [1.0] + [0.0] * 4,
+    })
+    text = _board_text(board, 20, "roc_auc", higher_is_better=True)
+    rows = [line.split()[0] for line in text.splitlines()[1:] if line.split()[0].isdigit()]
+    # member 20; 22 dropped at refit; 23 linear's best; 24 lightgbm's only (worst) trial
+    assert rows == ["20", "22", "23", "24"] and "(21 other trials" in text
+    lower_better = _board_text(board.assign(roc_auc=scores[::-1]), 20, "roc_auc")
+    assert "(21 other trials" in lower_better  # linear's best is now trial 0, lightgbm's still 24
+    assert [line.split()[0] for line in lower_better.splitlines()[1:5]] == ["0", "20", "22", "24"]
 
 
 def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Path, capsys) -> None:

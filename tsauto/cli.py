@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tsauto.cli")
 
 OUT_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
-SHOWN_TRIALS = 20  # a fit's printed leaderboard shows only the ensemble members beyond this
+SHOWN_TRIALS = 20  # beyond this, a fit's printed leaderboard shows the members and each learner's best
 BAR_WIDTH = 24
 MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # what `tsauto.<name>` loads
 
@@ -295,15 +295,26 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _board_text(board: pd.DataFrame, limit: int | None = None) -> str:
+def _board_text(
+    board: pd.DataFrame,
+    limit: int | None = None,
+    metric: str | None = None,
+    higher_is_better: bool = False,
+) -> str:
     """A leaderboard as a readable table: no ``params`` column, reasons cut at 60 characters,
     4 significant digits, then the ensemble members' parameters. With more than ``limit``
-    trials only the members are shown."""
+    trials only the members, the members dropped at refit and each learner's best trial by
+    ``metric`` are shown."""
     shown = board
     note = ""
     weighted = board["weight"] > 0 if "weight" in board else pd.Series(False, index=board.index)
     if limit is not None and len(board) > limit and weighted.any():
-        shown = board[weighted]
+        keep = weighted | board["reason"].fillna("").astype(str).str.startswith("refit failed")
+        if metric in board:
+            scores = board[metric] if higher_is_better else -board[metric]
+            best = scores.dropna().groupby(board["learner"]).idxmax()
+            keep |= board.index.isin(best.to_numpy())
+        shown = board[keep]
         note = f"\n({len(board) - len(shown)} other trials: `tsauto leaderboard` of the saved model lists them)"
     table = shown.drop(columns="params", errors="ignore")
     if "reason" in table:
@@ -403,7 +414,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
     log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
     out = model.predict(future=_table(args.future), level=_level(args.level))
     path = write_table(out, args.out)
-    _out(_board_text(model.leaderboard(), SHOWN_TRIALS))
+    _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
     _out(f"wrote {len(out)} forecasts to {path}")
     if args.save_model:
         _out(f"saved the model to {model.save(args.save_model)}")
@@ -499,6 +510,7 @@ def _run_report(args: argparse.Namespace) -> int:
 
 def _run_tabular(args: argparse.Namespace) -> int:
     from tsauto.tabular import Classifier, Regressor
+    from tsauto.tabular.metrics import METRICS
 
     _check_out(args.out)
     cls = Classifier if args.command == "classify" else Regressor
@@ -518,7 +530,8 @@ def _run_tabular(args: argparse.Namespace) -> int:
         proba = model.predict_proba(scored).reset_index(drop=True)
         out = out.join(proba.set_axis([f"proba_{c}" for c in proba.columns], axis=1))
     path = write_table(out, args.out)
-    _out(_board_text(model.leaderboard(), SHOWN_TRIALS))
+    metric = METRICS[model.metric_]
+    _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
     if args.target in scored.columns:
         _out(f"{model.metric_} on {args.test or args.file}: {model.score(scored):.4f}")
     _out(f"wrote {len(out)} predictions to {path}")

@@ -16,13 +16,17 @@ def leaderboard(
     metric: str,
     to_value: Callable[[float], float] = float,
     extra: dict[int, dict[str, float]] | None = None,
+    dropped: dict[int, str] | None = None,
 ) -> pd.DataFrame:
     """Learner, params, status, reason, fold and mean scores (``to_value`` turns a loss into the
     metric's usual orientation), the ``extra`` scores of some trials (by trial number; missing
-    ones nan), fit and predict time (summed over folds), ensemble weight."""
+    ones nan), fit and predict time (summed over folds), ensemble weight. A trial chosen for
+    the ensemble whose refit failed (``dropped``: trial number to why) has weight 0 and that
+    reason."""
     n_folds = max((len(t.fold_scores) for t in trials), default=0)
     folds = [f"{metric}_fold{i}" for i in range(n_folds)]
     extra = extra or {}
+    dropped = dropped or {}
     more = list(dict.fromkeys(k for scores in extra.values() for k in scores))
     columns = ["trial", "learner", "params", "status", "reason", *folds, metric, *more,
                "fit_time", "predict_time", "weight"]
@@ -32,7 +36,7 @@ def leaderboard(
             "learner": t.learner,
             "params": repr(t.params),
             "status": t.status,
-            "reason": t.reason,
+            "reason": dropped.get(t.number, t.reason),
             **{f: to_value(v) for f, v in zip(folds, t.fold_scores)},
             metric: to_value(t.score) if t.status == "ok" else np.nan,
             **{k: extra.get(t.number, {}).get(k, np.nan) for k in more},

@@ -300,9 +300,10 @@ class Forecaster:
         self.cv_score_ = result.loss
         best = min((t for t in result.trials if t.status == "ok"), key=lambda t: t.score)
         self.validation_ = results_frame(best.oof.result, panel).assign(forecast=result.oof)
-        board = leaderboard(result.trials, result.weights, self.metric, extra=self._interval_scores(result.trials))
-        for n, why in result.refit_failures.items():
-            board.loc[board["trial"] == n, "reason"] = why
+        board = leaderboard(
+            result.trials, result.weights, self.metric,
+            extra=self._interval_scores(result.trials), dropped=result.refit_failures,
+        )
         if not result.weights:
             self.plan_ = replace(plan, notes=(*plan.notes, "no member refit in time: seasonal naive"))
         self.leaderboard_ = board

@@ -151,7 +151,9 @@ class _TabularEstimator(ABC):
         self.feature_names_in_ = np.asarray(features.columns, dtype=object)
         self.n_features_in_ = len(features.columns)
         self.cv_score_ = metric.to_value(loss)
-        self.leaderboard_ = leaderboard(trials, weights, metric.name, metric.to_value)
+        self.leaderboard_ = leaderboard(
+            trials, weights, metric.name, metric.to_value, dropped=result.refit_failures
+        )
         self.guardrails_ = C.frame(found + learner_checks)
         log.info(
             "fitted %s in %.1fs: out-of-fold %s %.4f",
