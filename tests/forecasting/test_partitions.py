@@ -13,6 +13,7 @@ from forecast_doubles import ThreadsItGot
 from learner_doubles import DyingLearner, HangingLearner
 
 from tsauto import Forecaster
+from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import Executor, parse_memory, sharing_machine
 from tsauto.core.resources import cores
 from tsauto.forecasting.options import ComputeOptions
@@ -90,3 +91,24 @@ def test_a_partition_gets_its_share_of_the_time_left() -> None:
     assert budget(12.0, 0.5) == pytest.approx(0.9 * 12 * 0.5, abs=0.1)  # starting took time
     assert budget(1.0, 0.5) == MIN_BUDGET  # late: a floor, not nothing
     assert budget(40.0, 1.0) == pytest.approx(36.0, abs=0.1)  # the last: the time left
+
+
+def test_a_partition_whose_every_trial_failed_forecasts_with_seasonal_naive(retail, caplog) -> None:
+    fc = Forecaster(**KW, learners=[DyingLearner()], time_budget=12, compute={"n_jobs": 1}).fit(retail)
+    board = fc.leaderboard()
+    assert list(board["learner"]) == ["seasonal_naive", "seasonal_naive"]  # one row a partition
+    for state, reason in zip(board["State"], board["reason"]):
+        assert reason.startswith(f"fallback of partition State={state!r}: every trial failed")
+        assert "its worker process died" in reason
+    assert "partition State='Tasmania'" in caplog.text
+    out = fc.predict()
+    expected = retail.groupby(["State", "Industry"])["Turnover"].apply(lambda s: s.iloc[-12:-6].to_numpy())
+    first = out.groupby(["State", "Industry"])["forecast"].apply(lambda s: s.to_numpy())
+    for key, values in first.items():  # seasonal naive: the same month of the last year
+        np.testing.assert_allclose(values, expected[key])
+
+
+def test_bad_data_in_one_partition_is_an_error_naming_it(retail) -> None:
+    short = retail[(retail["State"] == "Victoria") | (retail["Month"] >= retail["Month"].max())]
+    with pytest.raises(DataValidationError, match="partition State='Tasmania'"):
+        Forecaster(**KW, learners=["seasonal_naive"], compute={"n_jobs": 1}).fit(short)

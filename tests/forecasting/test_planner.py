@@ -67,6 +67,21 @@ def test_costly_learners_left_out_of_an_unbudgeted_fit_with_a_note() -> None:
     assert "auto_arima" in budgeted.candidates  # a budget that affords it lets it in
 
 
+def test_a_budget_cuts_auto_folds_rather_than_leave_out_a_default_learner() -> None:
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    task, default = _plan(panel, 18)
+    assert "ets" in default.candidates and default.folds >= 2
+    one_fold = estimated_seconds("ets", panel, task, 1, 2)
+    budget = 1.5 * one_fold / (0.3 * SEARCH_SHARE)  # ETS fits on one fold, not on all of them
+    assert estimated_seconds("ets", panel, task, default.folds, 2) > 0.3 * SEARCH_SHARE * budget
+    _, budgeted = _plan(panel, 18, time_budget=budget)
+    assert "ets" in budgeted.candidates and budgeted.folds < default.folds
+    assert any(n.startswith("folds cut to") for n in budgeted.notes)
+    _, fixed = _plan(panel, 18, time_budget=budget, folds=default.folds)
+    assert "ets" not in fixed.candidates and fixed.folds == default.folds  # the user's folds stay
+    _, small = _plan(panel, 18, time_budget=0.5 * one_fold / (0.3 * SEARCH_SHARE))
+    assert "ets" not in small.candidates  # not even one fold fits: folds are not cut for it
+
 
 def test_calendar_learners_left_out_on_integer_time() -> None:
     panel = validate(_m1("QUARTERLY"), target="y", time="t", ids="unique_id")
@@ -105,8 +120,9 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     assert any(n.startswith("lightgbm sized to the budget") for n in plan.notes)
     _, listed = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=budget)
     assert listed.candidates["lightgbm"].defaults["params"] == params  # by name, sized the same
-    _, large = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 3) / aim * 1.1)
-    assert large.folds == auto_folds(panel, task) and large.candidates["lightgbm"].defaults == {}
+    large_budget = lightgbm_seconds(panel, 3) / aim * 1.1  # ETS's folds are another matter
+    _, large = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=large_budget)
+    assert large.folds == auto_folds(panel, task) and large.candidates["lightgbm"].defaults["params"] is None
     _, tiny = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 10) / aim)
     assert "lightgbm" not in tiny.candidates and tiny.folds == auto_folds(panel, task)
     assert any(n.startswith("lightgbm left out") for n in tiny.notes)

@@ -6,7 +6,9 @@ processes, or as tasks on the workers of the Dask client with ``compute={"backen
 Locally a partition's trials and refits are isolated as the top-level search's are: each in a
 worker process of its own (started by the partition's process), under its deadline and memory
 cap, its native threads the partition's share of the cores; a trial that hangs or whose process
-dies is a failed row of that partition's leaderboard, and the partition goes on without it.
+dies is a failed row of that partition's leaderboard, and the partition goes on without it; a
+partition whose every trial failed forecasts with seasonal naive, its leaderboard row saying
+why, and the fit goes on. Bad data in a partition is an error naming the partition.
 These functions take a template forecaster and return results; the facade keeps them.
 """
 
@@ -22,7 +24,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, SearchFailedError
 from tsauto.core.executor import (
     Executor,
     quiet_large_graph,
@@ -80,14 +82,14 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
         client = compute.client
         with quiet_large_graph():
             futures = [
-                client.submit(_fit_child, child, part, end, share, pure=False)
-                for part, share in zip(parts.values(), shares)
+                client.submit(_fit_child, child, part, end, share, 1, _label(cols, key), pure=False)
+                for (key, part), share in zip(parts.items(), shares)
             ]
         children = client.gather(futures)
     else:
         jobs = [
-            delayed(_fit_child)(copy.deepcopy(child), part, end, share, workers)
-            for part, share in zip(parts.values(), shares)
+            delayed(_fit_child)(copy.deepcopy(child), part, end, share, workers, _label(cols, key))
+            for (key, part), share in zip(parts.items(), shares)
         ]
         children = Parallel(n_jobs=workers, backend="loky" if workers > 1 else "sequential")(jobs)
     fitted = dict(zip(parts, children))
@@ -100,10 +102,21 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     return fitted, pd.concat(boards, ignore_index=True)
 
 
+def _label(cols: list[str], key: tuple) -> str:
+    return ", ".join(f"{c}={v!r}" for c, v in zip(cols, key))
+
+
 def _fit_child(
-    child: Any, part: pd.DataFrame, end: float | None = None, share: float = 1.0, beside: int = 1
+    child: Any,
+    part: pd.DataFrame,
+    end: float | None = None,
+    share: float = 1.0,
+    beside: int = 1,
+    label: str = "",
 ) -> Any:
-    """``child`` fitted on ``part`` in a process running beside ``beside - 1`` others.
+    """``child`` fitted on ``part`` (the partition ``label``) in a process running beside
+    ``beside - 1`` others. A partition whose every trial failed forecasts with seasonal naive
+    (see :func:`_fallback`) and the other partitions go on; bad data is an error naming it.
 
     With a budget, ``child`` gets its ``share`` (workers / partitions not yet started, at most
     1) of the time left until ``end`` (``time.time()``): its share of the budget when nothing
@@ -120,7 +133,27 @@ def _fit_child(
             child = copy.copy(child)
             left = 0.9 * (end - time.time()) * share
             child.time_budget = max(min(MIN_BUDGET, child.time_budget), left)
-        return child.fit(part)
+        try:
+            return copy.copy(child).fit(part)
+        except SearchFailedError as err:
+            return _fallback(child, part, label, err)
+        except DataValidationError as err:
+            raise DataValidationError(f"partition {label}: {err}") from err
+
+
+def _fallback(child: Any, part: pd.DataFrame, label: str, err: SearchFailedError) -> Any:
+    """``child`` fitted with seasonal naive alone after its search failed; its leaderboard and
+    plan say why, and a warning names the partition."""
+    from dataclasses import replace
+
+    log.warning("partition %s: %s; it forecasts with seasonal naive", label, err)
+    fc = copy.copy(child)
+    fc.learners, fc.time_budget, fc.search = ["seasonal_naive"], None, None
+    fc.fit(part)
+    why = f"fallback of partition {label}: {err}"
+    fc.leaderboard_ = fc.leaderboard_.assign(reason=why)
+    fc.plan_ = replace(fc.plan_, notes=(*fc.plan_.notes, why))
+    return fc
 
 
 def predict_partitions(partitions: Partitions, partition_by, future=None, history=None) -> pd.DataFrame:
