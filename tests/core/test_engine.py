@@ -37,7 +37,7 @@ def test_a_costly_member_that_overruns_leaves_the_cheaper_ones_refit() -> None:
     executor = OverrunningExecutor(slow=0)
     fitted, failures = engine._refit(Strategy(), executor, weights, trials, 100.0, cost)
     assert executor.calls == [2, 1, 0]  # cheapest first
-    assert fitted == [(0.1, "model 2"), (0.3, "model 1")]
+    assert fitted == [(2, 0.1, "model 2"), (1, 0.3, "model 1")]
     assert list(failures) == [0] and "TimeLimitExceeded" in failures[0]
 
 

@@ -47,8 +47,9 @@ class TaskStrategy(Protocol):
         """A model fitted on all data when no member could be refit in time (something cheap
         and bounded, or ``best`` refit without a deadline)."""
 
-    def assemble(self, members: Sequence[tuple[float, Any]]) -> Any:
-        """The final model from fitted members and their weights."""
+    def assemble(self, members: Sequence[tuple[float, Any]], trials: Sequence[Trial]) -> Any:
+        """The final model from fitted members and their weights; ``trials``: each member's
+        trial (its out-of-fold predictions), in the same order."""
 
 
 @dataclass
@@ -102,12 +103,12 @@ def search_and_refit(
     t0 = time.monotonic()
     fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost)
     if fitted:
-        total = sum(w for w, _ in fitted)
-        model = strategy.assemble([(w / total, m) for w, m in fitted])
+        total = sum(w for _, w, _ in fitted)
+        model = strategy.assemble([(w / total, m) for _, w, m in fitted], [by_number[n] for n, _, _ in fitted])
         weights = {n: w / total for n, w in weights.items() if n not in failures}
     else:
         log.warning("no member could be refit (%s): the fallback model is used", failures)
-        model = strategy.assemble([(1.0, strategy.fallback_member(best))])
+        model = strategy.assemble([(1.0, strategy.fallback_member(best))], [best])
         weights = {}
     log.info(
         "refit %d member(s) in %.1fs; search and refit %.1fs",
@@ -130,7 +131,7 @@ def _refit(strategy, executor, weights, by_number, deadline, cost):
                 failures[n] = f"refit failed: {type(err).__name__}: {err}"
                 log.warning("member %s#%d dropped: %s", by_number[n].learner, n, failures[n])
                 continue
-            fitted.append((w, member))
+            fitted.append((n, w, member))
     finally:
         executor.close()
     return fitted, failures

@@ -2,7 +2,9 @@
 
 :func:`explain` returns an :class:`Explanation` of four DataFrames:
 
-- ``weights``: one row per ensemble member (``member``, ``learner``, ``weight``).
+- ``weights``: one row per ensemble member (``member``, ``learner``, ``weight``; with
+  ensemble weights by series length, :mod:`~tsauto.forecasting.routing`, also ``weight_short``
+  and ``weight_long``: the blends of the series under and from ``threshold`` steps).
 - ``importance``: per LightGBM member, its total split gain summed per feature family, the raw
   column a feature comes from (``target lags``, ``target windows``, ``calendar``, ``holidays``,
   each covariate by its name, ``series id``): ``member``, ``learner``, ``family``, ``gain``,
@@ -42,6 +44,7 @@ from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 from tsauto.forecasting.learners.local import LocalLearner
 from tsauto.forecasting.learners.theta import ThetaState
 from tsauto.forecasting.panel import Panel, min_length_split, output_times, pad_front
+from tsauto.forecasting.routing import LengthRoutes
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,7 @@ def explain(
     future: dict[str, np.ndarray],
     series: Any = None,
     steps: int | Sequence[int] | None = None,
+    routes: LengthRoutes | None = None,
 ) -> Explanation:
     """Explain the ensemble ``members``. With ``series`` (keys, see :func:`series_positions`;
     None: all) or ``steps`` (1-based horizon steps; None: all), also the contributions to the
@@ -80,6 +84,10 @@ def explain(
             "weight": [float(w) for w, _ in members],
         }
     )
+    if routes is not None:
+        weights = weights.assign(
+            weight_short=routes.short, weight_long=routes.long, threshold=routes.threshold
+        )
     boosted = [(i, m) for i, (_, m) in enumerate(members) if isinstance(m.learner, LightGBMLearner)]
     local = [(i, m.learner) for i, (_, m) in enumerate(members) if isinstance(m.learner, LocalLearner)]
     importance = _stack(

@@ -579,7 +579,7 @@ class Forecaster:
             )
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         fut = {} if series is None and steps is None else future_covariates(future, panel, self.task_.horizon)
-        return explain(self.model_.members, panel, fut, series, steps)
+        return explain(self.model_.members, panel, fut, series, steps, self.model_.routes)
 
     def report(self, path: str | Path, backtest: BacktestResult | None = None) -> Path:
         """Write a self-contained HTML report to ``path`` (opens offline): data checks,

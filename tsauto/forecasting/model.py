@@ -12,16 +12,22 @@ from tsauto.forecasting.intervals import blend
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.fallback import Routed, WithFallback
 from tsauto.forecasting.panel import Panel
+from tsauto.forecasting.routing import LengthRoutes
 
 
 class EnsembleModel:
-    """Weighted members (each a learner with its fallback); predicts their weighted mean.
+    """Weighted members (each a learner with its fallback); predicts their weighted mean, with
+    the weights of the series' length group where ``routes`` are given
+    (:mod:`~tsauto.forecasting.routing`).
 
     Behaves like :class:`WithFallback`, so a backtest refits the whole ensemble per fold.
     """
 
-    def __init__(self, members: list[tuple[float, WithFallback]]):
+    routes: LengthRoutes | None = None  # models saved before routing existed have none
+
+    def __init__(self, members: list[tuple[float, WithFallback]], routes: LengthRoutes | None = None):
         self.members = members
+        self.routes = routes
 
     @property
     def learner(self):
@@ -34,7 +40,7 @@ class EnsembleModel:
 
     def clone(self) -> EnsembleModel:
         """The same members and weights, unfitted."""
-        return EnsembleModel([(w, m.clone()) for w, m in self.members])
+        return EnsembleModel([(w, m.clone()) for w, m in self.members], self.routes)
 
     def fit(self, panel: Panel, task: Task) -> EnsembleModel:
         for _, member in self.members:
@@ -44,7 +50,10 @@ class EnsembleModel:
     def predict(self, history: Panel, future: dict[str, np.ndarray]) -> Routed:
         """The weighted mean of the members' forecasts and their weighted quantiles
         (:func:`~tsauto.forecasting.intervals.blend`: never crossing, around the mean)."""
-        routed = [(w, m.predict(history, future)) for w, m in self.members]
+        weights = [w for w, _ in self.members]
+        if self.routes is not None:
+            weights = list(self.routes.weights(history.lengths))
+        routed = [(w, m.predict(history, future)) for w, (_, m) in zip(weights, self.members)]
         dropped = np.any([r.dropped for _, r in routed], axis=0)
         reason = next((r.reason for _, r in routed if (r.reason != "").any()), routed[0][1].reason)
         return Routed(blend([(w, r.forecast) for w, r in routed]), reason, dropped)
@@ -53,5 +62,8 @@ class EnsembleModel:
         """The learner's name, or ``weight×learner`` of every member."""
         if len(self.members) == 1:
             return self.members[0][1].learner.name
-        return " + ".join(f"{w:.2f}×{m.learner.name}" for w, m in self.members)
+        text = " + ".join(f"{w:.2f}×{m.learner.name}" for w, m in self.members)
+        if self.routes is not None:
+            text += "; by length: " + self.routes.describe([m.learner.name for _, m in self.members])
+        return text
 

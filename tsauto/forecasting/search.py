@@ -24,6 +24,7 @@ from tsauto.forecasting.learners.fallback import WithFallback
 from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.panel import Panel
+from tsauto.forecasting.routing import length_routes
 from tsauto.forecasting.splitters import RollingOriginSplitter
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,18 @@ class ForecastStrategy:
         ev = self.evaluator
         return WithFallback(SeasonalNaive(), ev.short_series, ev.guards).fit(ev.panel, ev.task)
 
-    def assemble(self, members: Sequence[tuple[float, WithFallback]]) -> EnsembleModel:
-        return EnsembleModel(list(members))
+    def assemble(self, members: Sequence[tuple[float, WithFallback]], trials: Sequence[Trial]) -> EnsembleModel:
+        """The members' blend, with a blend for the short and the long half of the series
+        (:func:`~tsauto.forecasting.routing.length_routes`) where they differ enough in length."""
+        weights = np.array([w for w, _ in members])
+        results = [t.oof.result for t in trials if t.oof is not None]
+        routes = None
+        if len(results) == len(members):
+            def loss(res, forecast, window, cells):
+                return score(self.metric, res, forecast, window, cells)
+
+            routes = length_routes(self.evaluator.panel.lengths, weights, results, loss)
+        return EnsembleModel(list(members), routes)
 
 
 def score(

@@ -109,5 +109,5 @@ class TabularStrategy:
         """The best trial refit here without a deadline: a model rather than no model."""
         return self.fit_member(best, None)
 
-    def assemble(self, members: Sequence[tuple[float, Any]]) -> TabularEnsemble:
+    def assemble(self, members: Sequence[tuple[float, Any]], trials: Sequence[Trial]) -> TabularEnsemble:
         return TabularEnsemble(list(members))
