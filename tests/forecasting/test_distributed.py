@@ -1,7 +1,7 @@
 """A Dask DataFrame trains one global LightGBM on a real ``distributed.LocalCluster`` (two
 worker processes): features built on the workers equal the in-process ones row for row,
-``lightgbm.dask`` trains there, forecasts come back close to the in-process model's, and what
-this path cannot do is refused with a reason."""
+LightGBM trains there data-parallel, forecasts come back close to the in-process model's, and
+what this path cannot do is refused with a reason."""
 
 from __future__ import annotations
 
@@ -44,14 +44,13 @@ def workers_running(stream, name: str) -> set[str]:
 def test_features_are_built_and_trained_on_both_workers(client, on_dask) -> None:
     fc, _, stream = on_dask
     workers = set(client.scheduler_info()["workers"])
-    assert workers_running(stream, "_training_part") == workers
-    parts = {str(t["key"]) for t in stream if "_training_part" in str(t["key"])}
-    assert len(parts) == len(workers)  # 5 partitions joined: one training table a worker
-    assert workers_running(stream, "_train_part") == workers  # lightgbm.dask's training task
+    for task in ("_hold", "_train_held"):  # one task a worker builds its rows, one trains on them
+        assert workers_running(stream, task) == workers
+        assert len({str(t["key"]) for t in stream if task in str(t["key"])}) == len(workers)
     assert workers_running(stream, "_forecast_part") <= workers
     board = fc.leaderboard()
     assert board[["learner", "status"]].values.tolist() == [["lightgbm", "ok"]]
-    assert "lightgbm.dask" in fc.plan_.notes[0] and "152 series" in fc.plan_.notes[0]
+    assert "data-parallel" in fc.plan_.notes[0] and "152 series" in fc.plan_.notes[0]
 
 
 def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask) -> None:
@@ -67,10 +66,9 @@ def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask)
     member = fc.model_.members[0][1]
     parts = dd.from_pandas(retail, npartitions=5).shuffle(on=KW["ids"]).to_delayed()
     schema = fc.dask_.schema
-    rows = pd.concat([dist._training_part(p.compute(), schema, member, 1) for p in parts])
+    there = np.concatenate([dist._training_part(p.compute(), schema, member, 1) for p in parts])
     X, y = theirs.training_rows(local.model_.members[0][1].trainable(local.history_))
     here = np.column_stack([X, y])
-    there = rows.to_numpy()
     assert there.shape == here.shape == (ours.n_train_rows_, len(ours.spec_.names) + 1)
 
     def in_order(a: np.ndarray) -> np.ndarray:  # by series, then target, then lag 1
@@ -79,8 +77,7 @@ def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask)
 
     assert there.dtype == np.float32  # half the memory on the workers
     table = dist._training_part(parts[0].compute(), schema, member, 1)
-    whole = table.to_numpy()  # one column-major array, features and label: LightGBM reads in place
-    assert whole.flags.f_contiguous and np.shares_memory(table[ours.spec_.names].to_numpy(), whole)
+    assert table[:, :-1].flags.f_contiguous  # features and label in one array: LightGBM reads in place
     np.testing.assert_allclose(in_order(there), in_order(here), rtol=1e-6, atol=1e-6)
 
 

@@ -1,5 +1,5 @@
-"""One global LightGBM trained on a Dask DataFrame: features built on the workers, trained by
-``lightgbm.dask``, forecast partition by partition.
+"""One global LightGBM trained on a Dask DataFrame: features built on the workers, trained
+data-parallel there, forecast partition by partition.
 
 ``Forecaster.fit(ddf)`` with a Dask DataFrame (the rows of many series, possibly more than one
 machine holds) runs here, as mlforecast's distributed forecaster does:
@@ -12,12 +12,12 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
    fetched to the client: seasonal periods from the 200 longest series, the target transforms
    from the KPSS sample (60 evenly spaced series); lags and windows from the median length of
    all series; the series-id feature from all keys. So the features equal the in-process ones;
-4. *features*: the partitions are joined into one per worker (at most), and each builds the
-   training rows of its series (lags, windows, calendar and covariates are per series, so a
-   partition's rows are its rows of the in-process matrix) in its worker's memory, features
-   and label in one single-precision array that ``lightgbm.dask`` and LightGBM read without
-   copying (with several partitions a worker ``lightgbm.dask`` would concatenate them, a
-   second copy); training is data-parallel: each worker holds only its own rows;
+4. *features and training*: one task a worker builds the training rows of the partitions it
+   holds (lags, windows, calendar and covariates are per series, so a partition's rows are its
+   rows of the in-process matrix) in single precision, one partition at a time; the workers
+   with rows then train one LightGBM together over its socket network, each binning its own
+   rows partition by partition (:mod:`~tsauto.forecasting.distributed_training`): a worker
+   never holds its whole feature table;
 5. *forecast*: every partition forecasts its series with the trained booster (recursively, or
    one booster per step with ``strategy="direct"``); series too short for LightGBM get seasonal
    naive and the non-negativity guards apply, as in process.
@@ -30,11 +30,9 @@ search (``time_budget``), other learners, quantiles, ``partition_by``, ``hierarc
 
 from __future__ import annotations
 
-import contextlib
-import io
+import functools
 import logging
 import time
-import warnings
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +47,7 @@ from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
-from tsauto.forecasting.learners.lightgbm import TRAIN_DTYPE, LightGBMLearner
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.planner import Plan, make_task
@@ -60,8 +58,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LABEL = "__target__"
-NOT_ON_DASK = "on a Dask DataFrame tsauto trains one global LightGBM with lightgbm.dask"
+NOT_ON_DASK = "on a Dask DataFrame tsauto trains one global LightGBM, data-parallel on the workers"
 
 
 def is_dask_frame(data: object) -> bool:
@@ -123,8 +120,9 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
     learner.n_train_rows_ = rows
     trial = Trial(0, learner.name, learner.get_params(), fit_time=time.perf_counter() - t0)
     note = (
-        f"Dask DataFrame: one global LightGBM trained by lightgbm.dask on {rows:,} rows of "
-        f"{len(history.lengths):,} series in {frame.npartitions} partitions (no validation)"
+        f"Dask DataFrame: one global LightGBM trained on {rows:,} rows of {len(history.lengths):,} "
+        f"series in {frame.npartitions} partitions, data-parallel on the workers holding them "
+        "(no validation)"
     )
     log.info("plan: %s", note)
     candidates = {learner.name: Candidate(learner.name, defaults=learner.get_params())}
@@ -263,52 +261,33 @@ def _rows_of(part: pd.DataFrame, keys: pd.DataFrame, ids: list[str]) -> pd.DataF
 
 
 def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: Panel, client: Any):
-    """LightGBM trained by ``lightgbm.dask`` on every partition's training rows for ``step``;
+    """LightGBM trained data-parallel on the training rows for ``step`` of every partition,
+    built on the worker holding it (see :mod:`~tsauto.forecasting.distributed_training`);
     returns the booster and the number of rows."""
-    import dask
-    from lightgbm.dask import DaskLGBMRegressor
+    from tsauto.forecasting.distributed_training import held_rows, partitions_by_worker
 
     learner: LightGBMLearner = member.learner
     names = learner.spec_.names
-    meta = _empty_rows(names)
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    if frame.npartitions > workers:  # one training table a worker: lightgbm.dask concatenates
-        frame = frame.repartition(npartitions=workers)  # a worker's parts, a copy of them all
-    feats = frame.map_partitions(_training_part, schema, dask.delayed(member), step, meta=meta)
-    feats = client.persist(feats)
-    sizes = feats.map_partitions(len).compute().to_numpy()
-    if sizes.sum() == 0:
-        raise DataValidationError(learner.no_rows_message(sample, step))
-    feats = feats.partitions[list(np.flatnonzero(sizes))]
-    params, rounds = learner.train_params(learner.task_, int(sizes.sum()))
-    params.pop("num_threads")  # lightgbm.dask uses each worker's threads
-    model = DaskLGBMRegressor(client=client, n_estimators=rounds, n_jobs=None, **params)
-    cat_idx = [names.index(c) for c in learner.spec_.categorical_names]
-    said = io.StringIO()  # lightgbm.dask prints its port search
-    with contextlib.redirect_stdout(said), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Parameter .* will be ignored")
-        model.fit(feats[names], feats[LABEL], feature_name=names, categorical_feature=cat_idx)
-    log.debug("lightgbm.dask: %s", said.getvalue().strip())
-    del feats
-    return model.booster_, int(sizes.sum())
+    build = functools.partial(_training_part, schema=schema, member=member, step=step)
+    with held_rows(client, partitions_by_worker(frame, client), build) as held:
+        if held.rows == 0:
+            raise DataValidationError(learner.no_rows_message(sample, step))
+        params, rounds = learner.train_params(learner.task_, held.rows)
+        cat_idx = [names.index(c) for c in learner.spec_.categorical_names]
+        return held.train(params, rounds, names, cat_idx), held.rows
 
 
-def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, step: int) -> pd.DataFrame:
-    """The training rows of a partition's series: features and label in one column-major
-    array, wrapped without a copy (LightGBM then reads the features in place)."""
-    names = member.learner.spec_.names
+def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, step: int) -> np.ndarray | None:
+    """The training rows of a partition's series (None if it has none): features and label
+    in one column-major single-precision array, which LightGBM reads in place."""
     train = member.trainable(validate_like(part, schema)) if len(part) else None
     if train is None or train.n_series == 0:
-        return _empty_rows(names)
+        return None
     try:
         rows, _ = member.learner.training_rows(train, step, label=True)
     except DataValidationError:  # no series of this partition is long enough
-        return _empty_rows(names)
-    return pd.DataFrame(rows, columns=[*names, LABEL], copy=False)
-
-
-def _empty_rows(names: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=TRAIN_DTYPE) for c in [*names, LABEL]})
+        return None
+    return rows
 
 
 def _forecast_part(

@@ -1,0 +1,116 @@
+"""tsauto's data-parallel LightGBM on a real ``distributed.LocalCluster`` (two worker
+processes): each worker counts its rows, the workers with rows train one model together over
+LightGBM's network, binning their partitions one at a time; a worker without rows stays out,
+nothing is left behind."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+
+from tsauto.forecasting import distributed_training as dt
+
+distributed = pytest.importorskip("distributed")
+lgb = pytest.importorskip("lightgbm")
+
+PARAMS = {"objective": "l2", "verbosity": -1, "seed": 0, "deterministic": True, "num_leaves": 7}
+ROUNDS = 20
+NAMES = ["a", "b", "c"]
+BUILD = operator.itemgetter(0)  # a partition is a tuple of its training rows
+
+
+def rows(n: int, seed: int) -> np.ndarray:
+    """``n`` training rows: three features and a label, one column-major array."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    y = x[:, 0] + 2 * x[:, 1] + 0.1 * rng.normal(size=n)
+    return np.asfortranarray(np.column_stack([x, y]), dtype=np.float32)
+
+
+def held_on(client, worker: str, table: np.ndarray | None):
+    """A partition held by ``worker``: a one-element tuple of its rows."""
+    [future] = client.scatter([(table,)], workers=[worker], hash=False)
+    return future
+
+
+def trained(client, tables: dict[str, list]) -> tuple[object, list, int]:
+    """The booster trained on ``tables`` (worker: its partitions' rows), the task stream and
+    the number of rows."""
+    parts = {w: [held_on(client, w, t) for t in ts] for w, ts in tables.items()}
+    with distributed.get_task_stream(client) as stream, dt.held_rows(client, parts, BUILD) as held:
+        booster = held.train(PARAMS, ROUNDS, NAMES, categorical=[])
+    return booster, stream.data, held.rows
+
+
+def in_process(table: np.ndarray) -> object:
+    """LightGBM trained on ``table`` in this process, one thread."""
+    data = lgb.Dataset(table[:, :-1], label=table[:, -1])
+    return lgb.train({**PARAMS, "num_threads": 1}, data, num_boost_round=ROUNDS)
+
+
+def ran_on(stream, name: str) -> list[str]:
+    return sorted(t["worker"] for t in stream if name in str(t["key"]))
+
+
+def nothing_held(client) -> bool:
+    return set(client.run(lambda: len(dt._HELD)).values()) == {0}
+
+
+def test_rebuilt_partitions_are_binned_as_one_table_holding_one_at_a_time() -> None:
+    """LightGBM reads the sequences in order, twice (its sample of rows, then all rows): each
+    partition is built twice, never two at once, and the model is the joined table's (the
+    same rows sampled for the bins: the same ``data_random_seed``)."""
+    tables = [rows(3_000, i) for i in range(3)]
+    built: list[int] = []
+
+    def build(i: int) -> np.ndarray:
+        built.append(i)
+        return tables[i]
+
+    cache: dict = {}
+    seqs = [dt.Rebuilt(i, build, len(t), cache) for i, t in enumerate(tables)]
+    params = {**PARAMS, "num_threads": 1, "bin_construct_sample_cnt": 2_000, "data_random_seed": 0}
+    data = lgb.Dataset(seqs, label=np.concatenate([t[:, -1] for t in tables]))
+    model = lgb.train(params, data, ROUNDS)
+    assert built == [0, 1, 2, 0, 1, 2] and data.data is None  # the sequences dropped once binned
+    whole = np.vstack(tables)
+    alone = lgb.train(params, lgb.Dataset(whole[:, :-1], label=whole[:, -1]), ROUNDS)
+    x = rows(500, 9)[:, :3]
+    np.testing.assert_array_equal(model.predict(x), alone.predict(x))
+
+
+def test_the_workers_train_one_model_together(client) -> None:
+    """The second worker's partitions are binned one after the other."""
+    workers = sorted(client.scheduler_info()["workers"])
+    tables = {workers[0]: [rows(2_000, 0)], workers[1]: [rows(1_000, 1), None, rows(1_000, 2)]}
+    booster, stream, n = trained(client, tables)
+    assert n == 4_000 and booster.num_trees() == ROUNDS and booster.feature_name() == NAMES
+    assert ran_on(stream, "_hold") == ran_on(stream, "_train_held") == workers  # one task a worker
+    alone = in_process(np.vstack([t for ts in tables.values() for t in ts if t is not None]))
+    x = rows(500, 9)[:, :3]
+    assert np.corrcoef(booster.predict(x), alone.predict(x))[0, 1] > 0.99  # bins found on both halves
+    assert nothing_held(client)
+
+
+def test_a_worker_without_rows_stays_out_and_one_trains_alone(client) -> None:
+    """With one worker's rows only, the model is LightGBM's own on those rows."""
+    first, second = sorted(client.scheduler_info()["workers"])
+    table = rows(2_000, 0)
+    booster, stream, n = trained(client, {first: [table], second: [None]})
+    assert n == 2_000 and ran_on(stream, "_hold") == [first, second]
+    assert ran_on(stream, "_train_held") == [first]
+    alone = in_process(table)
+    x = rows(500, 9)[:, :3]
+    np.testing.assert_array_equal(booster.predict(x), alone.predict(x))
+    assert nothing_held(client)
+
+
+def test_rows_are_released_when_training_fails(client) -> None:
+    workers = sorted(client.scheduler_info()["workers"])
+    parts = {w: [held_on(client, w, rows(100, i))] for i, w in enumerate(workers)}
+    with pytest.raises(RuntimeError, match="stopped"), dt.held_rows(client, parts, BUILD) as held:
+        assert held.rows == 200
+        raise RuntimeError("stopped")
+    assert nothing_held(client)
