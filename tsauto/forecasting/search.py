@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Sequence
 
 import numpy as np
@@ -115,10 +116,7 @@ class ForecastStrategy:
         results = [t.oof.result for t in trials if t.oof is not None]
         routes = None
         if len(results) == len(members):
-            def loss(res, forecast, window, cells):
-                return score(self.metric, res, forecast, window, cells)
-
-            routes = length_routes(self.evaluator.panel.lengths, weights, results, loss)
+            routes = length_routes(self.evaluator.panel.lengths, weights, results, partial(score, self.metric))
         return EnsembleModel(list(members), routes)
 
 
