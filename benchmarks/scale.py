@@ -9,9 +9,9 @@ memory of the child's whole process tree (its Dask workers included), sampled ev
 ``SAMPLE`` seconds; on Dask also the peak of the largest worker. Backends: ``local`` (worker
 processes, ``n_jobs=-1``), ``dask`` (a ``LocalCluster`` of 2 single-thread worker
 processes started inside the child, given a pandas DataFrame) and ``dask-frame`` (the same
-cluster given a Dask DataFrame built on its workers: one global LightGBM trained with
-``lightgbm.dask``; ``--learners lightgbm`` only). The growth exponent is the slope of log(time) on
-log(series), least squares over the sizes.
+cluster given a Dask DataFrame built on its workers: one global LightGBM trained data-parallel
+over LightGBM's network, ``distributed_training.py``; ``--learners lightgbm`` only). The growth
+exponent is the slope of log(time) on log(series), least squares over the sizes.
 
     .venv/bin/python benchmarks/scale.py [--sizes 1000 5000 10000] [--backends local dask dask-frame]
         [--learners theta seasonal_naive] [--write]
@@ -211,8 +211,8 @@ def report(rows: list[dict], learners: list[str], started: dt.datetime, load: tu
             "local: `n_jobs=-1` worker processes; dask: a `LocalCluster` of 2 single-thread worker "
             "processes, tsauto imported on them before the clock starts; dask-frame: the same "
             f"cluster given the rows as a Dask DataFrame built on its workers ({PARTITION_SERIES:,} "
-            "series a partition; `fit(ddf)` builds the features there and trains with "
-            "`lightgbm.dask`, the client never holds the rows)."
+            "series a partition; `fit(ddf)` builds the features there and trains data-parallel "
+            "over LightGBM's network, one task a worker; the client never holds the rows)."
         ),
         "",
         "| backend | series | fit s | predict s | peak MB | largest child MB | model |",
