@@ -21,6 +21,7 @@ from tsauto.forecasting.learners.arima import (
     fit_css,
     fit_ml,
     ndiffs,
+    seasonal_strength,
 )
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
@@ -81,6 +82,14 @@ def test_differencing_follows_kpss_like_pmdarima(shipped_monthly) -> None:
     assert ndiffs(rng.normal(size=300)) == 0
     assert ndiffs(np.cumsum(rng.normal(size=300))) == 1
     assert ndiffs(np.cumsum(np.cumsum(rng.normal(size=300)))) == 2
+
+
+def test_seasonal_difference_follows_r_seas_rule(m1_sample) -> None:
+    """D as R's (and statsforecast 2.0.1's) ``nsdiffs(test="seas")`` on 40 M1 monthly series."""
+    expected = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+                1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1]
+    got = [int(seasonal_strength(y, 12) > 0.64) for y, _ in m1_sample("MONTHLY", 40)]
+    assert got == expected
 
 
 def test_css_of_an_autoregression_is_least_squares() -> None:

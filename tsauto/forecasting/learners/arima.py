@@ -2,8 +2,9 @@
 
 The search of R's ``forecast::auto.arima`` and statsforecast's ``AutoARIMA``:
 
-* ``D`` by the seasonal-strength rule (STL strength > 0.64 → one seasonal difference), ``d`` by
-  repeated KPSS tests (5%, ``floor(3 sqrt(n) / 13)`` lags) on the seasonally differenced series;
+* ``D`` by the seasonal-strength rule (strength of R's ``mstl`` STL > 0.64 → one seasonal
+  difference), ``d`` by repeated KPSS tests (5%, ``floor(3 sqrt(n) / 13)`` lags) on the
+  seasonally differenced series;
 * a constant (a mean when ``d + D = 0``, a drift when ``d + D = 1``) is a candidate; never with
   two differences;
 * start from ARIMA(2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1) and the model
@@ -61,6 +62,11 @@ MA_ROOT_MIN = 1.0  # MA roots: invertible; R's 1.01 margin rejected the MA(1) ne
 # horizon of the training parts (MASE): M4 Weekly 2.700 -> 2.470, M1 yearly 2.610 -> 2.601,
 # M1 quarterly 1.878 -> 1.858.
 _SEAS_STRENGTH = 0.64  # threshold of the seasonal-strength rule (Wang, Smith & Hyndman 2006)
+_STL_KWARGS = {"seasonal": 11, "seasonal_deg": 0}  # R's mstl (and statsforecast's): the
+# seasonal window 7 + 4 and a locally constant season. statsmodels' default (window 7, degree 1)
+# gave a flexible season, a higher strength and D = 1 on 395 of 617 M1 monthly series (R: 250).
+# Last horizon of the training parts (MASE): M1 monthly 1.475 -> 1.432 (statsforecast 1.425),
+# M1 quarterly 1.878 -> 1.876.
 _SARIMAX_KWARGS = {"simple_differencing": True, "concentrate_scale": True}
 Criterion = Literal["aicc", "aic", "bic"]
 
@@ -120,7 +126,7 @@ def seasonal_strength(y: np.ndarray, m: int) -> float:
     """Strength of the period-``m`` seasonality, 1 - var(remainder) / var(season + remainder)."""
     from statsmodels.tsa.seasonal import STL
 
-    fit = STL(y, period=m).fit()
+    fit = STL(y, period=m, **_STL_KWARGS).fit()
     detrended = fit.seasonal + fit.resid
     var = float(np.var(detrended))
     return 0.0 if var == 0 else max(0.0, 1.0 - float(np.var(fit.resid)) / var)
