@@ -76,7 +76,7 @@ def test_no_routes_for_one_member_or_too_few_scored_series_in_a_half(fitted) -> 
     assert length_routes(np.full(200, 20), half, [same, same], score) is None  # one length: no halves
 
 
-def test_routes_pick_the_better_member_per_group() -> None:
+def test_each_series_takes_its_halfs_weights() -> None:
     routes = LengthRoutes(10.0, np.array([0.9, 0.1]), np.array([0.2, 0.8]))
     w = routes.weights(np.array([5, 10, 30]))[:, :, 0]
     np.testing.assert_allclose(w, [[0.9, 0.2, 0.2], [0.1, 0.8, 0.8]])

@@ -97,16 +97,30 @@ def keep_freed_memory() -> None:
     is then paid in page faults. Measured on a tsauto trial (2,000 series): 100,000 page faults
     and 4-20× its time in such a worker on a busy 2-core machine; none with these settings.
     """
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD)
+
+
+def trim_freed_memory() -> None:
+    """glibc's ``malloc_trim(0)``: return the free pages of every arena to the system (after
+    :func:`keep_freed_memory`, where a large release should not stay with the process)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _glibc() -> Any:
+    """The C library when it is glibc on Linux (it has ``mallopt`` and ``malloc_trim``), else None."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     if not sys.platform.startswith("linux") or not name:
-        return
+        return None
     libc = ctypes.CDLL(name)
-    if hasattr(libc, "mallopt"):  # glibc (not musl)
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD)
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
 def identity(value: Any) -> Any:

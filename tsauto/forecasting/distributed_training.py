@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import sys
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -30,6 +29,8 @@ from urllib.parse import urlparse
 
 import lightgbm as lgb
 import numpy as np
+
+from tsauto.core.worker import trim_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -190,22 +191,10 @@ def _free_after_binning(env: Any) -> None:
     (a worker otherwise keeps freed memory for reuse, see
     :func:`~tsauto.core.worker.keep_freed_memory`)."""
     if env.iteration == env.begin_iteration:
-        _trim_freed_memory()
+        trim_freed_memory()
 
 
 _free_after_binning.before_iteration = True  # type: ignore[attr-defined]
-
-
-def _trim_freed_memory() -> None:
-    """glibc's ``malloc_trim(0)``: return the free pages of every arena (nothing elsewhere)."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if sys.platform.startswith("linux") and name:
-        libc = ctypes.CDLL(name)
-        if hasattr(libc, "malloc_trim"):
-            libc.malloc_trim(0)
 
 
 def _release(token: str) -> None:
