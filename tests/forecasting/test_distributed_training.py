@@ -58,29 +58,6 @@ def nothing_held(client) -> bool:
     return set(client.run(lambda: len(dt._HELD)).values()) == {0}
 
 
-def test_rebuilt_partitions_are_binned_as_one_table_holding_one_at_a_time() -> None:
-    """LightGBM reads the sequences in order, twice (its sample of rows, then all rows): each
-    partition is built twice, never two at once, and the model is the joined table's (the
-    same rows sampled for the bins: the same ``data_random_seed``)."""
-    tables = [rows(3_000, i) for i in range(3)]
-    built: list[int] = []
-
-    def build(i: int) -> np.ndarray:
-        built.append(i)
-        return tables[i]
-
-    cache: dict = {}
-    seqs = [dt.Rebuilt(i, build, len(t), cache) for i, t in enumerate(tables)]
-    params = {**PARAMS, "num_threads": 1, "bin_construct_sample_cnt": 2_000, "data_random_seed": 0}
-    data = lgb.Dataset(seqs, label=np.concatenate([t[:, -1] for t in tables]))
-    model = lgb.train(params, data, ROUNDS)
-    assert built == [0, 1, 2, 0, 1, 2] and data.data is None  # the sequences dropped once binned
-    whole = np.vstack(tables)
-    alone = lgb.train(params, lgb.Dataset(whole[:, :-1], label=whole[:, -1]), ROUNDS)
-    x = rows(500, 9)[:, :3]
-    np.testing.assert_array_equal(model.predict(x), alone.predict(x))
-
-
 def test_the_workers_train_one_model_together(client) -> None:
     """The second worker's partitions are binned one after the other."""
     workers = sorted(client.scheduler_info()["workers"])

@@ -8,11 +8,12 @@ Two rounds of tasks, one task a worker, each pinned to the worker holding its pa
    number of rows;
 2. :meth:`HeldRows.train`: the workers with rows train together over LightGBM's socket network
    (``tree_learner="data"``, all of them named in ``machines``), as ``lightgbm.dask`` does. Each
-   hands LightGBM its partitions as :class:`Rebuilt` sequences, built again when read, one
-   partition at a time (LightGBM reads them twice, in order: its sample of rows for the bins,
-   then every row to bin it). A worker so holds its partitions, LightGBM's binned rows and one
-   partition's features at most, never its whole feature table (nor a copy kept by Dask).
-   One worker with rows trains alone.
+   hands LightGBM its partitions as sequences built again when read, one partition at a time
+   (:mod:`~tsauto.forecasting.features.sequence_rows`, which a large local fit uses too:
+   LightGBM reads them twice, in order, its sample of rows for the bins, then every row to bin
+   it). A worker so holds its partitions, LightGBM's binned rows and one partition's features
+   at most, never its whole feature table (nor a copy kept by Dask). One worker with rows
+   trains alone.
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ from urllib.parse import urlparse
 import lightgbm as lgb
 import numpy as np
 
-from tsauto.core.worker import trim_freed_memory
+from tsauto.forecasting.features.sequence_rows import (
+    counted,
+    free_after_binning,
+    rebuilt_dataset,
+    sequence_params,
+)
 
 log = logging.getLogger(__name__)
 
 NETWORK_TIMEOUT = 120  # minutes a worker waits for the others (lightgbm.dask's default)
-REBUILT_BATCH = 65_536  # rows LightGBM bins at a time
 
 
 @dataclass
@@ -83,8 +88,7 @@ class HeldRows:
         """One booster trained on all held rows by the workers holding some, together."""
         workers = [w for w, (n, _) in self.held.items() if n]
         threads = self.client.ncores()
-        # LightGBM samples a Sequence's rows for the bins with data_random_seed, not seed
-        params = {**params, "data_random_seed": params["seed"]} if "seed" in params else params
+        params = sequence_params(params)  # the bins' sample of rows as in process
         futures = [
             self.client.submit(
                 _train_held, self.token, {**params, **self._network(w, workers), "num_threads": threads[w]},
@@ -123,35 +127,10 @@ def held_rows(client: Any, parts: dict[str, list], build: Callable) -> Iterator[
         client.run(_release, token, workers=list(parts))
 
 
-class Rebuilt(lgb.Sequence):
-    """A partition's feature rows for LightGBM, built by ``build`` when read. The sequences of
-    one ``cache`` hold one partition's rows at a time: read in order, each is built once a pass."""
-
-    batch_size = REBUILT_BATCH
-
-    def __init__(self, part: Any, build: Callable, n: int, cache: dict) -> None:
-        self.part, self.build, self.n, self.cache = part, build, n, cache
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, idx: int | slice) -> np.ndarray:
-        if self.cache.get("of") is not self:
-            self.cache.clear()  # the partition read before is dropped first
-            self.cache.update(of=self, rows=self.build(self.part)[:, :-1])
-        rows = self.cache["rows"][idx]
-        return rows if isinstance(idx, slice) else rows.astype(np.float64)  # a sampled row: double
-
-
 def _hold(parts: list, build: Callable, token: str) -> tuple[int, int]:
     """On a worker: count the training rows of its partitions (keeping their labels), reserve
     a port; the number of rows and the port."""
-    kept, labels = [], []
-    for part in parts:
-        rows = build(part)
-        if rows is not None and len(rows):
-            kept.append(part)
-            labels.append(rows[:, -1].copy())
+    kept, labels = counted(parts, build)
     port = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     port.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     port.bind(("", 0))
@@ -165,7 +144,7 @@ def _train_held(
     """On a worker: train on its held rows (with the workers ``params`` names); the model as
     text where ``keep``."""
     data = _dataset(token, names, categorical)
-    booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[_free_after_binning])
+    booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[free_after_binning])
     try:
         return booster.model_to_string() if keep else None
     finally:
@@ -174,27 +153,11 @@ def _train_held(
 
 
 def _dataset(token: str, names: list[str], categorical: list[int]) -> lgb.Dataset:
-    """The held partitions as a LightGBM Dataset of :class:`Rebuilt` sequences (dropped once
-    binned); the reserved port freed for LightGBM."""
+    """The held partitions as a LightGBM Dataset of rebuilt sequences (dropped once binned);
+    the reserved port freed for LightGBM."""
     held = _HELD.pop(token)
     held.port.close()
-    cache: dict = {}
-    seqs = [Rebuilt(p, held.build, len(y), cache) for p, y in zip(held.parts, held.labels, strict=True)]
-    return lgb.Dataset(
-        seqs, label=np.concatenate(held.labels), feature_name=names, categorical_feature=categorical,
-        free_raw_data=True, params={"verbosity": -1},
-    )
-
-
-def _free_after_binning(env: Any) -> None:
-    """Before the first round: give the system the pages freed while LightGBM binned the rows
-    (a worker otherwise keeps freed memory for reuse, see
-    :func:`~tsauto.core.worker.keep_freed_memory`)."""
-    if env.iteration == env.begin_iteration:
-        trim_freed_memory()
-
-
-_free_after_binning.before_iteration = True  # type: ignore[attr-defined]
+    return rebuilt_dataset(held.parts, held.build, held.labels, names, categorical)
 
 
 def _release(token: str) -> None:

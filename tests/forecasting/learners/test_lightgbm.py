@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners import lightgbm
+from tsauto.forecasting.features.builder import FeatureBuilder
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner, keep_rows_in_place
 from tsauto.forecasting.validation import validate
@@ -77,3 +78,48 @@ def test_training_rows_are_the_double_precision_features_stored_in_single(panel)
     kept = np.isfinite(yt) & np.isfinite(double[:, 0])
     np.testing.assert_array_equal(X, double[kept].astype(np.float32))
     np.testing.assert_array_equal(y, yt[kept])
+
+
+def train_matrix_rows(monkeypatch) -> list[int]:
+    """The number of rows of every feature matrix built from now on."""
+    built: list[int] = []
+    original = FeatureBuilder.train_matrix
+
+    def spy(self, panel, y, *args, **kwargs):
+        built.append(len(y))
+        return original(self, panel, y, *args, **kwargs)
+
+    monkeypatch.setattr(FeatureBuilder, "train_matrix", spy)
+    return built
+
+
+@pytest.mark.parametrize("limit", [None, 24])
+def test_a_large_table_is_binned_from_chunks_of_series_to_the_same_model(panel, monkeypatch, limit) -> None:
+    """Above the threshold the whole matrix is never built: each chunk of whole series is
+    built three times (its labels, LightGBM's sample of rows for the bins, the binning pass),
+    and the model is the in-memory one, bit for bit (the same rows, and the same rows sampled
+    for the bins: a sample of 500 of the ~2,800 rows here)."""
+    task = Task(horizon=6, season=12, seasons=(12,))
+    params = {**FAST, "bin_construct_sample_cnt": 500}
+    whole = LightGBMLearner(params=params, max_samples_per_series=limit).fit(panel, task)
+    n_bytes = len(panel.y) * len(whole.spec_.names) * 4
+    monkeypatch.setattr(lightgbm, "WHOLE_MATRIX_BYTES", n_bytes - 1)
+    monkeypatch.setattr(lightgbm, "CHUNK_BYTES", n_bytes // 5)  # two series a chunk: 6 chunks
+    built = train_matrix_rows(monkeypatch)
+    chunked = LightGBMLearner(params=params, max_samples_per_series=limit).fit(panel, task)
+    assert len(built) == 3 * 6 and max(built) < len(panel.y) and sum(built) == 3 * len(panel.y)
+    assert chunked.n_train_rows_ == whole.n_train_rows_
+    np.testing.assert_array_equal(chunked.predict(panel).mean, whole.predict(panel).mean)
+
+
+def test_the_direct_strategy_keeps_the_whole_matrix(panel, monkeypatch) -> None:
+    monkeypatch.setattr(lightgbm, "WHOLE_MATRIX_BYTES", 0)
+    built = train_matrix_rows(monkeypatch)
+    LightGBMLearner(params=FAST, strategy="direct").fit(panel, Task(horizon=3, season=12, seasons=(12,)))
+    assert built == [len(panel.y)]
+
+
+def test_chunks_are_runs_of_whole_series_covering_all() -> None:
+    indptr = np.array([0, 3, 10, 12, 13, 20])
+    assert lightgbm._series_chunks(indptr, 4) == [(0, 1), (1, 2), (2, 4), (4, 5)]
+    assert lightgbm._series_chunks(indptr, 100) == [(0, 5)]

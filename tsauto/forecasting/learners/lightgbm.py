@@ -3,10 +3,14 @@
 Recursive strategy (default): one model of the next step; the horizon is forecast step by step,
 each step one ``predict`` for all series together, its output feeding the next step's lags.
 Direct strategy: one model per horizon step, each from the lags known at the forecast origin.
+A large training table (recursive strategy) is never built whole: LightGBM bins it from chunks
+of whole series, each built when read (:mod:`~tsauto.forecasting.features.sequence_rows`).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -34,6 +38,20 @@ from tsauto.forecasting.panel import Panel
 # computed in double precision first. Chosen on the hold-out of the training parts
 # (benchmarks/README.md).
 TRAIN_DTYPE = np.float32
+
+# A training matrix above this size (all rows of the panel × features, single precision) is not
+# built whole (recursive strategy): LightGBM bins it from chunks of whole series of about
+# CHUNK_BYTES each, built when read, one at a time (exact: features are per series), with the
+# same rows and the same sample of rows for the bins, so the same model. Each chunk is built
+# three times (its labels, LightGBM's sample of rows for the bins, the binning pass), a few
+# seconds of a fit of that size; below the threshold the whole matrix costs little next to the
+# rest of the fit and is built once. At 100,000 series of 150 steps the whole matrix was 2 GiB,
+# held with LightGBM's binned rows: half the fit's peak of 4,164 MiB (benchmarks/RESULTS.md,
+# scale-lightgbm); at 10,000 series it is 0.2 GiB.
+WHOLE_MATRIX_BYTES = 256 * 2**20
+CHUNK_BYTES = 64 * 2**20
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "l2",
@@ -131,9 +149,19 @@ class LightGBMLearner(Learner):
     def _fit(self, panel: Panel, task: Task) -> None:
         import lightgbm as lgb
 
+        from tsauto.forecasting.features.sequence_rows import free_after_binning, sequence_params
+
         self.prepare(panel, task)
         params, rounds = self.train_params(task, len(panel.y))
         cat_idx = [self.spec_.names.index(c) for c in self.spec_.categorical_names]
+        matrix_bytes = len(panel.y) * len(self.spec_.names) * np.dtype(TRAIN_DTYPE).itemsize
+        if self.strategy == "recursive" and matrix_bytes > WHOLE_MATRIX_BYTES:
+            data = self._chunked_dataset(panel, matrix_bytes, cat_idx)
+            callbacks = [free_after_binning, *_stop_at(task)]
+            booster = lgb.train(sequence_params(params), data, num_boost_round=rounds, callbacks=callbacks)
+            self.boosters_ = [booster]
+            self.n_train_rows_ = data.num_data()
+            return
         steps = range(1, task.horizon + 1) if self.strategy == "direct" else (1,)
         X, yt = self._features(panel)
         self.boosters_ = []
@@ -151,6 +179,30 @@ class LightGBMLearner(Learner):
                 lgb.train(params, data, num_boost_round=rounds, callbacks=_stop_at(task))
             )
         self.n_train_rows_ = len(yh)
+
+    def _chunked_dataset(self, panel: Panel, matrix_bytes: int, cat_idx: list[int]):
+        """The training rows of ``panel`` (step 1) as a LightGBM Dataset of chunks of whole
+        series, each chunk's features built when read; the labels are learnt first."""
+        from tsauto.forecasting.features.sequence_rows import counted, rebuilt_dataset
+
+        chunk_rows = max(1, len(panel.y) * CHUNK_BYTES // matrix_bytes)
+        chunks = _series_chunks(panel.indptr, chunk_rows)
+        build = functools.partial(self._chunk_rows, panel)
+        parts, labels = counted(chunks, build)
+        if not parts:
+            raise DataValidationError(self.no_rows_message(panel, 1))
+        log.info("LightGBM bins %d training rows from %d chunks of series (the whole matrix: %d MiB)",
+                 sum(map(len, labels)), len(parts), matrix_bytes >> 20)
+        return rebuilt_dataset(parts, build, labels, self.spec_.names, cat_idx)
+
+    def _chunk_rows(self, panel: Panel, chunk: tuple[int, int]) -> np.ndarray | None:
+        """The training rows of series ``chunk[0]..chunk[1]-1`` (features and label in one
+        column-major array), None when none of them is long enough for one."""
+        try:
+            rows, _ = self.training_rows(panel.take(np.arange(*chunk)), label=True)
+        except DataValidationError:
+            return None
+        return rows
 
     def prepare(
         self,
@@ -309,6 +361,16 @@ class LightGBMLearner(Learner):
         """Total gain of every feature over the models (one per step with ``"direct"``)."""
         gains = sum(b.feature_importance(importance_type="gain") for b in self.boosters_)
         return dict(zip(self.boosters_[0].feature_name(), map(float, gains)))
+
+
+def _series_chunks(indptr: np.ndarray, rows: int) -> list[tuple[int, int]]:
+    """Consecutive runs of whole series (first, stop) of at most ``rows`` rows each (a longer
+    series alone), covering every series."""
+    n, cuts = len(indptr) - 1, [0]
+    while cuts[-1] < n:
+        stop = int(np.searchsorted(indptr, indptr[cuts[-1]] + rows, side="right")) - 1
+        cuts.append(min(n, max(stop, cuts[-1] + 1)))
+    return list(zip(cuts[:-1], cuts[1:]))
 
 
 def _shift_lag_block(X: np.ndarray, indptr: np.ndarray, n_lag: int, by: int) -> np.ndarray:
