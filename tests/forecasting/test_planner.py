@@ -45,12 +45,23 @@ def test_monthly_retail_portfolio(aus_small) -> None:
     assert plan.folds == 3
 
 
+def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(aus_small) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    assert min(panel.lengths) >= 2 * 24  # each series at least twice the recent learner's rows
+    _, plan = _plan(panel, 12)
+    assert {"lightgbm", "lightgbm_recent"} <= set(plan.candidates)
+    _, searched = _plan(panel, 12, time_budget=600)
+    assert searched.candidates["lightgbm_recent"].space is None  # "lightgbm" searches recency
+    assert searched.candidates["lightgbm"].space is not None
+
+
 def test_yearly_short_series_portfolio_and_folds() -> None:
     panel = validate(_m1("YEARLY"), target="y", time="t", ids="unique_id")
     task, plan = _plan(panel, 6)
     assert task.season == 1
     assert "seasonal_naive" not in plan.candidates  # the same as naive without a season
     assert {"naive", "ets", "theta"} <= set(plan.candidates)
+    assert "lightgbm_recent" not in plan.candidates  # it would train on every row, as lightgbm
     assert plan.folds == auto_folds(panel, task) >= 1
 
 

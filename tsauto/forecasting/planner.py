@@ -8,7 +8,9 @@ time budget is split. ``Plan.notes`` says why each choice was made.
 The default portfolio (``learners="auto"``) follows the literature on what wins on unseen data:
 combinations of ETS, Theta and ARIMA lead on short yearly, quarterly and monthly series (M3, M4),
 a global LightGBM leads on long and many series (M4 Hourly, M5); neither is known in advance,
-so both enter, are compared by rolling-origin validation and blended by the ensemble.
+so both enter, are compared by rolling-origin validation and blended by the ensemble. Where
+series are long, a second LightGBM trained on their recent rows only enters beside the first:
+whether old behaviour still holds is not known in advance either.
 ARIMA, Prophet and the TCN enter only where their estimated cost is affordable.
 """
 
@@ -28,14 +30,15 @@ from tsauto.forecasting import registry
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.intermittent import intermittent_share
-from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS
+from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS, recent_rows
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.forecasting.panel import Panel
 
 log = logging.getLogger(__name__)
 
-# The default portfolio, cheapest first; "auto_arima" only where affordable (see COST).
-PORTFOLIO = ("seasonal_naive", "naive", "theta", "ets", "lightgbm", "auto_arima")
+# The default portfolio, cheapest first; "auto_arima" only where affordable (see COST),
+# "lightgbm_recent" only where series are long (see _recent_is_distinct).
+PORTFOLIO = ("seasonal_naive", "naive", "theta", "ets", "lightgbm", "lightgbm_recent", "auto_arima")
 # What a budgeted search may add on top, where affordable.
 SEARCH_EXTRA = ("drift", "stat_combo", "prophet", "tcn")
 INTERMITTENT = ("tsb", "croston")
@@ -225,6 +228,8 @@ def _portfolio(
         notes.append("mostly intermittent series: Croston and TSB added")
     if task.season <= 1:
         names.remove("seasonal_naive")  # the same forecasts as naive
+    if not _recent_is_distinct(panel, task):
+        names.remove("lightgbm_recent")  # it would train on (nearly) every row, as lightgbm does
     limit = NO_BUDGET_SECONDS if time_budget is None else 0.3 * SEARCH_SHARE * time_budget
     chosen = []
     for name in names:
@@ -243,6 +248,11 @@ def _portfolio(
         raise DataValidationError("no learner is left to try: check learners= and exclude=.")
     notes.append("portfolio: " + ", ".join(chosen))
     return chosen
+
+
+def _recent_is_distinct(panel: Panel, task: Task) -> bool:
+    """Whether the recent LightGBM trains on at most half the rows of the median series."""
+    return float(np.median(panel.lengths)) >= 2 * recent_rows(task)
 
 
 def _folds_for_portfolio(

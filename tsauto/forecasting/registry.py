@@ -17,6 +17,7 @@ FORECASTERS: Registry[LazyEntry] = Registry(
     "forecasting learner",
     {
         "lightgbm": LazyEntry(_L + "lightgbm", "LightGBMLearner", 3.0),
+        "lightgbm_recent": LazyEntry(_L + "lightgbm", "RecentLightGBMLearner", 1.0),
         "naive": LazyEntry(_L + "baselines", "Naive", 0.1),
         "seasonal_naive": LazyEntry(_L + "baselines", "SeasonalNaive", 0.1),
         "drift": LazyEntry(_L + "baselines", "Drift", 0.1),

@@ -12,7 +12,12 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners import lightgbm
 from tsauto.forecasting.features.builder import FeatureBuilder
 from tsauto.forecasting.learners.base import Task
-from tsauto.forecasting.learners.lightgbm import LightGBMLearner, keep_rows_in_place
+from tsauto.forecasting.learners.lightgbm import (
+    LightGBMLearner,
+    RecentLightGBMLearner,
+    keep_rows_in_place,
+    recent_rows,
+)
 from tsauto.forecasting.validation import validate
 
 FAST = {"num_boost_round": 30}
@@ -37,6 +42,16 @@ def test_a_limit_above_every_length_changes_nothing(panel) -> None:
     same = LightGBMLearner(params=FAST, max_samples_per_series=int(panel.lengths.max())).fit(panel, task)
     assert same.n_train_rows_ == full.n_train_rows_
     np.testing.assert_array_equal(same.predict(panel).mean, full.predict(panel).mean)
+
+
+@pytest.mark.parametrize("horizon, season, rows", [(6, 12, 24), (48, 24, 48), (13, 52, 52)])
+def test_the_recent_learner_keeps_a_horizon_or_a_season_of_rows(panel, horizon, season, rows) -> None:
+    task = Task(horizon=horizon, season=season, seasons=(season,))
+    assert recent_rows(task) == rows
+    recent = RecentLightGBMLearner(params=FAST).fit(panel, task)
+    assert recent.n_train_rows_ == rows * panel.n_series
+    same = LightGBMLearner(params=FAST, max_samples_per_series=rows).fit(panel, task)
+    np.testing.assert_array_equal(recent.predict(panel).mean, same.predict(panel).mean)
 
 
 def test_a_non_positive_limit_is_refused_by_name(panel) -> None:

@@ -51,6 +51,10 @@ TRAIN_DTYPE = np.float32
 WHOLE_MATRIX_BYTES = 256 * 2**20
 CHUNK_BYTES = 64 * 2**20
 
+# Rows per series the recent LightGBM keeps (see recent_rows): chosen on validation windows
+# of the training parts (benchmarks/README.md).
+RECENT_MIN_ROWS = 24
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -84,9 +88,10 @@ class LightGBMLearner(Learner):
         Whether the series id is a categorical feature.
     max_samples_per_series:
         Train on the most recent rows of each series only (their lags and windows still read
-        the whole history), as Darts' ``max_samples_per_ts``; ``None``: every row. Cheaper on
-        long series, and more accurate where old behaviour no longer holds (on the M4 Hourly
-        training parts, 48 rows per series gave validation MASE 1.07 against 1.28 for all).
+        the whole history), as Darts' ``max_samples_per_ts``; ``"auto"``: :func:`recent_rows`;
+        ``None``: every row. Cheaper on long series, and more accurate where old behaviour no
+        longer holds (on the M4 Hourly training parts, 48 rows per series gave validation MASE
+        1.07 against 1.28 for all).
     """
 
     name = "lightgbm"
@@ -100,7 +105,7 @@ class LightGBMLearner(Learner):
         strategy: Literal["recursive", "direct"] = "recursive",
         params: dict[str, Any] | None = None,
         use_id: bool = True,
-        max_samples_per_series: int | None = None,
+        max_samples_per_series: int | Literal["auto"] | None = None,
     ):
         self.lags = lags
         self.windows = windows
@@ -259,11 +264,17 @@ class LightGBMLearner(Learner):
         n_lag = len(self.spec_.lags.names)
         Xh = X if step == 1 else _shift_lag_block(X, panel.indptr, n_lag, step - 1)
         rows = np.isfinite(yt) & np.isfinite(Xh[:, 0]) if n_lag else np.isfinite(yt)
-        rows &= _recent_rows(panel.indptr, self.max_samples_per_series)
+        rows &= _recent_rows(panel.indptr, self._recent())
         if not rows.any():
             raise DataValidationError(self.no_rows_message(panel, step))
         kept = keep_rows_in_place(Xh, rows) if in_place and step == 1 else Xh[rows]
         return kept, yt[rows]
+
+    def _recent(self) -> int | None:
+        """Rows kept per series: ``max_samples_per_series``, ``"auto"`` resolved from the task."""
+        if self.max_samples_per_series == "auto":
+            return recent_rows(self.task_)
+        return self.max_samples_per_series
 
     def no_rows_message(self, panel: Panel, step: int) -> str:
         """Why no training row has its first feature (the shortest lag, else the shortest
@@ -371,6 +382,37 @@ def _series_chunks(indptr: np.ndarray, rows: int) -> list[tuple[int, int]]:
         stop = int(np.searchsorted(indptr, indptr[cuts[-1]] + rows, side="right")) - 1
         cuts.append(min(n, max(stop, cuts[-1] + 1)))
     return list(zip(cuts[:-1], cuts[1:]))
+
+
+class RecentLightGBMLearner(LightGBMLearner):
+    """The global LightGBM trained on the most recent rows of each series only (their lags and
+    windows still read the whole history): ``max_samples_per_series="auto"`` keeps
+    :func:`recent_rows` of them. A second LightGBM of the default portfolio where series are long
+    (:mod:`~tsauto.forecasting.planner`): where old behaviour no longer holds it forecasts
+    better, elsewhere worse, and the ensemble weighs the two by validation. It has no search
+    space of its own: a search tunes ``max_samples_per_series`` of ``"lightgbm"``.
+    """
+
+    name = "lightgbm_recent"
+    search_space = None
+
+    def __init__(
+        self,
+        lags: Sequence[int] | Literal["auto"] = "auto",
+        windows: Sequence[int] | Literal["auto"] = "auto",
+        target_transform: Sequence[str] | str = "auto",
+        strategy: Literal["recursive", "direct"] = "recursive",
+        params: dict[str, Any] | None = None,
+        use_id: bool = True,
+        max_samples_per_series: int | Literal["auto"] | None = "auto",
+    ):
+        super().__init__(lags, windows, target_transform, strategy, params, use_id, max_samples_per_series)
+
+
+def recent_rows(task: Task) -> int:
+    """Training rows per series of :class:`RecentLightGBMLearner`: a horizon or a season,
+    whichever is longer, and at least ``RECENT_MIN_ROWS``."""
+    return max(RECENT_MIN_ROWS, task.horizon, task.season)
 
 
 def _shift_lag_block(X: np.ndarray, indptr: np.ndarray, n_lag: int, by: int) -> np.ndarray:
