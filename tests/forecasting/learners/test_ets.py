@@ -1,5 +1,6 @@
-"""ETSLearner: the fitted models against statsmodels' ETSModel and least squares by hand, AICc
-selection, M1 accuracy, long seasons (Walmart), intervals and refit-free predict."""
+"""ETSLearner: the fitted models against statsmodels' ETSModel (statsforecast's, R's recursion,
+for a multiplicative season) and least squares by hand, AICc selection, M1 accuracy, long
+seasons (Walmart), intervals and refit-free predict."""
 
 from __future__ import annotations
 
@@ -51,6 +52,31 @@ def statsmodels_twin(y: np.ndarray, state):
     return model.smooth(params)
 
 
+def statsforecast_twin(y: np.ndarray, state, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fitted values and forecasts of statsforecast's compiled ETS recursion (R's) with the fitted
+    parameters and initial states: the reference of a multiplicative season, which statsmodels'
+    smoother updates otherwise (with ``y / l_t``). The forecasts carry the last states with the
+    damped trend's ``phi + ... + phi^h`` (R's C forecast sums ``phi + phi + ... + phi^(h-1)``)."""
+    sf_ets = pytest.importorskip("statsforecast.ets")
+    spec, (alpha, beta, gamma, phi) = state.spec, state.par
+    init = np.r_[state.x0[:1], state.x0[1:2] if spec.trend else [], state.x0[2:]]
+    comp = spec.error[0].upper() + ("A" if spec.trend else "N") + spec.seasonal[0].upper()
+    _, e, states, _ = sf_ets.pegelsresid_C(y, spec.m, init, comp[0], comp[1], comp[2], spec.damped,
+                                           alpha, beta, gamma, phi, 3)
+    last = states[-1]
+    level, trend = last[0], last[1] if spec.trend else 0.0
+    season = last[1 + bool(spec.trend):][::-1]  # oldest (the next step's phase) first
+    steps = np.cumsum(phi ** np.arange(1, horizon + 1)) if spec.damped else np.arange(1, horizon + 1)
+    return y / (1 + e), (level + steps * trend) * season[np.arange(horizon) % spec.m]
+
+
+def twin_forecast(y: np.ndarray, state, horizon: int) -> np.ndarray:
+    """The reference implementation's forecasts with the fitted parameters and states."""
+    if state.spec.seasonal == "mul":
+        return statsforecast_twin(y, state, horizon)[1]
+    return statsmodels_twin(y, state).forecast(horizon)
+
+
 def test_registry_builds_ets() -> None:
     assert isinstance(registry.create("ets"), ETSLearner)
 
@@ -64,10 +90,16 @@ def test_forecasts_and_intervals_match_statsmodels(shipped_monthly: Panel, name:
         {"N": None, "A": "add", "M": "mul"}[season], 12 if season != "N" else 1,
     )
     state = fit_spec(y, spec)
-    twin = statsmodels_twin(y, state)
     yhat, _ = smooth(y, spec, state.par, state.x0)
-    np.testing.assert_allclose(yhat, twin.fittedvalues, rtol=1e-9)
     mean, quantiles = forecast_state(state, y, H, (0.1, 0.9))
+    if spec.seasonal == "mul":  # R's recursion: statsforecast's compiled one
+        fitted, forecast = statsforecast_twin(y, state, H)
+        np.testing.assert_allclose(yhat, fitted, rtol=1e-9)
+        np.testing.assert_allclose(mean, forecast, rtol=1e-9)
+        assert np.all(quantiles[0.1] < mean) and np.all(mean < quantiles[0.9])
+        return
+    twin = statsmodels_twin(y, state)
+    np.testing.assert_allclose(yhat, twin.fittedvalues, rtol=1e-9)
     np.testing.assert_allclose(mean, twin.forecast(H), rtol=1e-9)
     if spec.error == "add":  # exact Gaussian intervals, as statsmodels computes them
         pred = twin.get_prediction(start=len(y), end=len(y) + H - 1)
@@ -76,6 +108,26 @@ def test_forecasts_and_intervals_match_statsmodels(shipped_monthly: Panel, name:
         np.testing.assert_allclose((quantiles[0.9] - mean) / scale, frame["pi_upper"] - frame["mean"], rtol=1e-6)
     else:
         assert np.all(quantiles[0.1] < mean) and np.all(mean < quantiles[0.9])
+
+
+@pytest.mark.parametrize("name, form", [("airpassengers", "MNM"), ("airpassengers", "MAM"),
+                                        ("wineind", "MNM"), ("wineind", "MAdM")])
+def test_multiplicative_season_estimated_as_statsforecast_does(shipped_monthly: Panel, name: str, form: str) -> None:
+    """A multiplicative season: smoothing parameters and initial states searched together from
+    R's start (they were kept at the start before, which left ETS(M,*,M) behind on M1 monthly):
+    the same fit, AICc and forecasts as statsforecast's ETS (R's algorithm) on real series."""
+    sf_ets = pytest.importorskip("statsforecast.ets")
+    y = series(shipped_monthly, name).astype(np.float64)
+    spec = ETSSpec("mul", "add" if form[1] == "A" else None, "d" in form, "mul", 12)
+    state = fit_spec(y, spec)
+    peer = sf_ets.etsmodel(y, 12, "M", form[1], "M", spec.damped, np.nan, np.nan, np.nan, np.nan,
+                           np.array([1e-4, 1e-4, 1e-4, 0.8]), np.array([0.9999, 0.9999, 0.9999, 0.98]),
+                           "lik", 3, "both")
+    assert state.aicc == pytest.approx(peer["aicc"], rel=1e-8)
+    np.testing.assert_allclose(state.x0[2:], peer["par"][-12:], rtol=1e-6)  # the seasonal states
+    fitted, forecast = statsforecast_twin(y, state, H)
+    np.testing.assert_allclose(fitted, peer["fitted"], rtol=1e-8)
+    np.testing.assert_allclose(forecast_state(state, y, H, ())[0], forecast, rtol=1e-9)
 
 
 @pytest.mark.parametrize("name", ["AAdN", "MAN", "AAdA", "MNA"])
@@ -181,7 +233,7 @@ def test_predict_on_longer_history_reuses_params(
         y = shipped_monthly.y[shipped_monthly.indptr[i] : shipped_monthly.indptr[i + 1]]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expected = statsmodels_twin(y, state).forecast(H)
+            expected = twin_forecast(y, state, H)
         np.testing.assert_allclose(after.mean[i], expected, rtol=1e-9)
     assert not np.allclose(after.mean, before.mean)
 

@@ -38,7 +38,10 @@ from tsauto.forecasting.learners.ets import (
     fit_spec,
     fitted_state,
     long_season_adjusted,
+    mul_season_points,
+    mul_season_start,
     select,
+    smooth_mul_season,
     start_cycle,
     with_adjustment,
 )
@@ -58,13 +61,13 @@ class _Batch:
         self.y = np.zeros((len(ys), n))
         for k, y in enumerate(ys):
             self.y[k, : len(y)] = y
-        self.starts = np.stack([_initial_states(y, spec, c) for y, c in zip(ys, cycles)])  # R's start
         self.linear = spec.seasonal != "mul"
         if self.linear:
-            self._prepare_linear(ys)
+            self._prepare_linear(ys, cycles)
 
-    def _prepare_linear(self, ys: list[np.ndarray]) -> None:
+    def _prepare_linear(self, ys: list[np.ndarray], cycles: list[np.ndarray | None]) -> None:
         spec = self.spec
+        self.starts = np.stack([_initial_states(y, spec, c) for y, c in zip(ys, cycles)])  # R's start
         self.fft_len = next_fast_len(2 * self.y.shape[1])
         self.y_fft = rfft(self.y, self.fft_len)  # the data's spectrum, for its response
         self.p = 2 + spec.m if spec.seasonal else 2
@@ -82,21 +85,43 @@ class _Batch:
     # -- the criterion -------------------------------------------------------------------
 
     def criterion(self, points: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """``-2 log L`` of each point (searched smoothing parameters) of series ``rows``."""
-        par = _unpack_smoothing(self.spec, points)
+        """``-2 log L`` of each point of series ``rows``: the searched smoothing parameters, and
+        for a multiplicative season the free initial states after them."""
         out = np.full(len(rows), np.inf)
+        if not self.linear:
+            par, x0, ok = mul_season_points(self.spec, points)
+            if ok.any():
+                with np.errstate(all="ignore"):
+                    out[ok] = self._mul_season(par[ok], x0[ok], rows[ok])
+            return out
+        par = _unpack_smoothing(self.spec, points)
         ok = ~((par[:, 1] > par[:, 0]) | (par[:, 2] > 1 - par[:, 0]))
         if ok.any():
             out[ok] = self.evaluate(par[ok], rows[ok])[0]
         return out
 
     def evaluate(self, par: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``-2 log L`` and the full initial states of smoothing parameters ``par`` per row."""
+        """A linear form's ``-2 log L`` and full initial states of smoothing parameters ``par``."""
         with np.errstate(all="ignore"):
-            if self.linear:
-                return self._linear(par, rows)
-            yhat = self._smooth_mul_season(par, rows)
-            return self._likelihood(yhat, rows), self.starts[rows]
+            return self._linear(par, rows)
+
+    def _mul_season(self, par: np.ndarray, x0: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``-2 log L`` of a multiplicative-season form (its error is multiplicative too) by
+        :func:`.ets.smooth_mul_season` over the longest of ``rows``' series; steps past a
+        series' end count as exact predictions of 1 (no error, log 1 = 0)."""
+        n = int(self.lengths[rows].max())
+        yhat = smooth_mul_season(self.y[rows, :n], par, x0)[0]
+        pad = ~self.mask[rows, :n]
+        np.copyto(yhat, 1.0, where=pad)
+        y = self.y[rows, :n]
+        np.copyto(y, 1.0, where=pad)
+        e = y - yhat
+        e /= yhat
+        total = np.einsum("ij,ij->i", e, e)
+        lik = self.lengths[rows] * np.log(np.where(total > 0, total, 1.0))
+        lik += 2 * np.log(np.abs(yhat)).sum(axis=1)
+        lik = np.where(total > 0, lik, -HUGE)
+        return np.where(np.isfinite(lik), lik, HUGE)
 
     def _linear(self, par: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Initial states by (ridge) least squares, as :class:`.ets._Linear` does per series."""
@@ -142,34 +167,6 @@ class _Batch:
         lik = self._likelihood(yhat, rows)
         lik[~finite] = HUGE
         return lik, x0
-
-    def _smooth_mul_season(self, par: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """One-step predictions of a multiplicative-season model from R's heuristic states
-        (statsmodels' ``_ets_smooth_add_mul`` recursion, for all rows at once)."""
-        alpha, beta, gamma, phi = par.T
-        beta_star, gamma_star = beta / alpha, gamma / (1 - alpha)
-        keep_level, keep_trend, keep_season = 1 - alpha, (1 - beta_star) * phi, 1 - gamma_star
-        x = self.starts[rows]
-        level, trend = x[:, 0].copy(), x[:, 1].copy()
-        cycle = x[:, :1:-1].T.copy()  # row j: the season of steps j, j + m, ... (oldest first)
-        m = len(cycle)
-        n = int(self.lengths[rows].max())
-        y = self.y[rows, :n].T.copy()
-        yhat = np.empty_like(y)
-        q = np.empty_like(level)
-        for t in range(n):
-            s = cycle[t % m]
-            np.multiply(phi, trend, out=q)
-            q += level
-            np.multiply(q, s, out=yhat[t])
-            ratio = y[t] / s
-            new_level = alpha * ratio + keep_level * q
-            trend = beta_star * (new_level - level) + keep_trend * trend
-            level = new_level
-            cycle[t % m] = gamma_star * (y[t] / level) + keep_season * s
-        out = np.zeros((len(rows), self.y.shape[1]))
-        out[:, :n] = yhat.T
-        return out
 
     def _likelihood(self, yhat: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """:func:`.ets._likelihood` per row, over each series' own steps."""
@@ -220,12 +217,20 @@ def _fit_form(
 ) -> list[ETSState | None]:
     """One model form on several series (``uppers``: each series' search box before it;
     ``cycles``: their seasonal start, shared by the forms of one season type)."""
-    boxes = [_smoothing_box(spec, u.copy()) for u in uppers]
-    start, lo, hi = (np.array([box[i] for box in boxes], dtype=float) for i in range(3))
     batch = _Batch(ys, spec, cycles)
+    if spec.seasonal == "mul":  # smoothing parameters and initial states searched together
+        boxes = [mul_season_start(y, spec, u.copy(), c) for y, u, c in zip(ys, uppers, cycles)]
+    else:
+        boxes = [_smoothing_box(spec, u.copy()) for u in uppers]
+    start, lo, hi = (np.array([box[i] for box in boxes], dtype=float) for i in range(3))
     x, _ = nelder_mead_batch(batch.criterion, start, lo, hi, tol=TOL)
-    par = _unpack_smoothing(spec, x)
-    lik, x0 = batch.evaluate(par, np.arange(len(ys)))
+    rows = np.arange(len(ys))
+    if spec.seasonal == "mul":
+        par, x0, _ = mul_season_points(spec, x)
+        lik = batch.criterion(x, rows)
+    else:
+        par = _unpack_smoothing(spec, x)
+        lik, x0 = batch.evaluate(par, rows)
     out: list[ETSState | None] = []
     for k, y in enumerate(ys):
         if not admissible(par[k], spec.m):  # the constrained re-search: per series, rare
@@ -239,8 +244,9 @@ def _fit_form(
 
 
 def _state(y: np.ndarray, spec: ETSSpec, par: np.ndarray, x0: np.ndarray, lik: float) -> ETSState | None:
-    """As :func:`.ets.fit_spec` ends; ``None`` where a linear model's states were not finite."""
-    if spec.seasonal != "mul" and lik >= HUGE:
+    """As :func:`.ets.fit_spec` ends; ``None`` where the likelihood (a linear model's states, a
+    multiplicative season's search) was not finite."""
+    if lik >= HUGE:
         return None
     return fitted_state(y, spec, par, x0, lik)
 
