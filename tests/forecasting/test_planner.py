@@ -129,13 +129,14 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     assert lightgbm_seconds(panel, 1, params["num_boost_round"]) <= aim * budget
     assert abs(params["learning_rate"] * params["num_boost_round"] - 0.05 * LGB_ROUNDS) < 0.05 * LGB_ROUNDS / 10
     assert any(n.startswith("lightgbm sized to the budget") for n in plan.notes)
+    assert plan.candidates["lightgbm_recent"].defaults == {}  # few rows: its rounds cost little
     _, listed = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=budget)
     assert listed.candidates["lightgbm"].defaults["params"] == params  # by name, sized the same
     large_budget = lightgbm_seconds(panel, 3) / aim * 1.1  # ETS's folds are another matter
     _, large = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=large_budget)
     assert large.folds == auto_folds(panel, task) and large.candidates["lightgbm"].defaults["params"] is None
     _, tiny = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 10) / aim)
-    assert "lightgbm" not in tiny.candidates and tiny.folds == auto_folds(panel, task)
+    assert not {"lightgbm", "lightgbm_recent"} & set(tiny.candidates) and tiny.folds == auto_folds(panel, task)
     assert any(n.startswith("lightgbm left out") for n in tiny.notes)
     _, fixed = _plan(panel, 18, time_budget=budget, folds=2)
     assert fixed.folds == 2  # folds the user gave are kept; rounds are cut instead

@@ -47,7 +47,7 @@ from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
-from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner, NoTrainingRows
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.planner import Plan, make_task
@@ -285,7 +285,7 @@ def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, ste
         return None
     try:
         rows, _ = member.learner.training_rows(train, step, label=True)
-    except DataValidationError:  # no series of this partition is long enough
+    except NoTrainingRows:  # no series of this partition is long enough
         return None
     return rows
 

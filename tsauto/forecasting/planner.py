@@ -42,6 +42,10 @@ PORTFOLIO = ("seasonal_naive", "naive", "theta", "ets", "lightgbm", "lightgbm_re
 # What a budgeted search may add on top, where affordable.
 SEARCH_EXTRA = ("drift", "stat_combo", "prophet", "tcn")
 INTERMITTENT = ("tsb", "croston")
+# Left out together when a budget cannot afford LightGBM (size_lightgbm): the recent one trains
+# on fewer rows but builds the features of every row. Only "lightgbm" gets sized parameters: the
+# recent one's boosting rounds cost little.
+LIGHTGBMS = ("lightgbm", "lightgbm_recent")
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
 # (measured on M1, one core: ETS and Theta with all series of a period at once, ETS 0.007
 # yearly / 0.05 quarterly / 0.06 monthly, Theta under 0.01; ARIMA 0.21 / 0.81 / 1.75 on all
@@ -175,7 +179,7 @@ def make_plan(
     if learners == "auto":
         chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes)
         if sized == {}:
-            chosen = [n for n in chosen if n != "lightgbm"]
+            chosen = [n for n in chosen if n not in LIGHTGBMS]
         candidates = {
             n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching),
                          defaults=sized if n == "lightgbm" and sized else {},

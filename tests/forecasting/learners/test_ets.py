@@ -13,14 +13,18 @@ import pytest
 from tsauto.forecasting import metrics, registry
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.ets import (
+    HUGE,
     ETSLearner,
     ETSSpec,
+    _exact_or_worst,
     _Linear,
+    _mul_season_criterion,
     candidate_specs,
     fit_ets,
     fit_spec,
     forecast_ets,
     forecast_state,
+    mul_season_points,
     select,
     smooth,
 )
@@ -248,3 +252,16 @@ def test_short_and_constant_series(shipped_monthly: Panel) -> None:
     flat = np.full(40, 7.0)
     mean, _ = forecast_ets(fit_ets(flat, np.arange(40), 12), flat, np.arange(40), 5, ())
     np.testing.assert_allclose(mean, 7.0)
+
+
+def test_a_zero_seasonal_state_or_an_overflowing_fit_is_never_the_best_point() -> None:
+    """A zero multiplicative seasonal state divides by zero: such a point is not taken, and a
+    criterion that is NaN (an overflowed recursion) scores as the worst, not as an exact fit."""
+    spec = ETSSpec("mul", None, False, "mul", 4)
+    points = np.array([[0.3, 0.1, 100.0, 1.0, 1.5, 0.5], [0.3, 0.1, 100.0, 1.0, 1.0, 0.0]])
+    _, x0, ok = mul_season_points(spec, points)
+    assert ok.tolist() == [True, False] and x0[1, 2:].min() == 0.0
+    y = np.array([90.0, 120.0, 60.0, 130.0, 95.0, 118.0, 64.0, 128.0])
+    criterion = _mul_season_criterion(y, spec)
+    assert criterion(points[0].tolist()) < HUGE and criterion(points[1].tolist()) == np.inf
+    assert _exact_or_worst(float("nan")) == HUGE and _exact_or_worst(0.0) == -HUGE

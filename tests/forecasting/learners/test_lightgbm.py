@@ -127,6 +127,22 @@ def test_a_large_table_is_binned_from_chunks_of_series_to_the_same_model(panel, 
     np.testing.assert_array_equal(chunked.predict(panel).mean, whole.predict(panel).mean)
 
 
+def test_a_data_error_in_a_chunk_is_raised_as_from_the_whole_matrix(aus_small, monkeypatch) -> None:
+    """Only a chunk without a training row is skipped: an error of the data (log1p of a
+    negative target) fails the fit as it does without chunks, not a chunk silently left out."""
+    df = aus_small.copy()
+    df.loc[df.index[5], "Turnover"] = -1.0
+    bad = validate(df, target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=6, season=12, seasons=(12,))
+    learner = LightGBMLearner(params=FAST, target_transform=["log1p", "scale"])
+    with pytest.raises(DataValidationError) as whole:
+        learner.fit(bad, task)
+    monkeypatch.setattr(lightgbm, "WHOLE_MATRIX_BYTES", 0)
+    with pytest.raises(DataValidationError) as chunked:
+        learner.clone().fit(bad, task)
+    assert str(chunked.value) == str(whole.value)
+
+
 def test_the_direct_strategy_keeps_the_whole_matrix(panel, monkeypatch) -> None:
     monkeypatch.setattr(lightgbm, "WHOLE_MATRIX_BYTES", 0)
     built = train_matrix_rows(monkeypatch)

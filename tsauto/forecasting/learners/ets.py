@@ -201,6 +201,12 @@ def smooth_mul_season(y: np.ndarray, par: np.ndarray, x0: np.ndarray) -> tuple[n
     return yhat.T, np.column_stack([level, trend, cycle[newest].T])
 
 
+def _exact_or_worst(total: float) -> float:
+    """The criterion of a zero sum of squared errors (an exact fit: the best) or of a NaN one
+    (an overflowed recursion: the worst)."""
+    return -HUGE if total == 0 else HUGE
+
+
 def admissible(par: np.ndarray, m: int) -> bool:
     """R's admissibility test (``forecast:::admissible``) of the smoothing parameters."""
     alpha, beta, gamma, phi = par
@@ -227,11 +233,11 @@ def _likelihood(y: np.ndarray, yhat: np.ndarray, error: str) -> float:
     e = y - yhat
     if error == "add":
         sse = float(e @ e)
-        lik = n * math.log(sse) if sse > 0 else -HUGE
+        lik = n * math.log(sse) if sse > 0 else _exact_or_worst(sse)
     else:
         rel = e / yhat
         total = float(rel @ rel)
-        lik = n * math.log(total) + 2 * float(np.log(np.abs(yhat)).sum()) if total > 0 else -HUGE
+        lik = n * math.log(total) + 2 * float(np.log(np.abs(yhat)).sum()) if total > 0 else _exact_or_worst(total)
     return lik if math.isfinite(lik) else HUGE
 
 
@@ -527,12 +533,12 @@ def mul_season_start(y: np.ndarray, spec: ETSSpec, upper: np.ndarray, cycle: np.
 def mul_season_points(spec: ETSSpec, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Smoothing parameters and full initial states of joint points (smoothing parameters, then
     the free initial states; one point per row) of a multiplicative-season model, and which
-    points the criterion takes: those without a negative seasonal state (statsforecast's only
+    points the criterion takes: those with every seasonal state positive (statsforecast's only
     test; the box bounds the smoothing parameters, see the module docstring)."""
     k = n_smoothing(spec)
     par = _unpack_smoothing(spec, points[:, :k])
     x0 = full_states(spec, points[:, k:])
-    ok = x0[:, 2:].min(axis=1) >= 0
+    ok = x0[:, 2:].min(axis=1) > 0  # a zero seasonal state divides by zero
     return par, x0, ok
 
 
@@ -580,7 +586,7 @@ def _mul_season_criterion(y: np.ndarray, spec: ETSSpec):
         trend = x[j + 1] if trended else 0.0
         free = x[j + 1 + trended :]  # seasonal states, newest first, all but the oldest
         oldest = m - sum(free)
-        if oldest < 0 or min(free) < 0:
+        if oldest <= 0 or min(free) <= 0:  # as mul_season_points
             return np.inf
         cycle = [oldest] + free[::-1]  # by phase: the oldest state is the first step's
         sse = logs = 0.0
@@ -597,7 +603,7 @@ def _mul_season_criterion(y: np.ndarray, spec: ETSSpec):
                 level = q + alpha * r
                 trend = damp + beta * r
                 cycle[t % m] = s + gamma * (obs[t] / q - s)
-            lik = n * math.log(sse) + 2 * logs if sse > 0 else -HUGE
+            lik = n * math.log(sse) + 2 * logs if sse > 0 else _exact_or_worst(sse)
         except (ZeroDivisionError, ValueError, OverflowError):
             return HUGE
         return lik if math.isfinite(lik) else HUGE

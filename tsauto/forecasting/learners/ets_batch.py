@@ -120,7 +120,7 @@ class _Batch:
         total = np.einsum("ij,ij->i", e, e)
         lik = self.lengths[rows] * np.log(np.where(total > 0, total, 1.0))
         lik += 2 * np.log(np.abs(yhat)).sum(axis=1)
-        lik = np.where(total > 0, lik, -HUGE)
+        lik = np.where(total > 0, lik, np.where(total == 0, -HUGE, HUGE))  # NaN: the worst
         return np.where(np.isfinite(lik), lik, HUGE)
 
     def _linear(self, par: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +180,7 @@ class _Batch:
             total = (rel * rel).sum(axis=1)
             logs = np.where(mask, np.log(np.abs(np.where(mask, yhat, 1.0))), 0.0).sum(axis=1)
             lik = n * np.log(np.where(total > 0, total, 1.0)) + 2 * logs
-        lik = np.where(total > 0, lik, -HUGE)
+        lik = np.where(total > 0, lik, np.where(total == 0, -HUGE, HUGE))  # NaN: the worst
         return np.where(np.isfinite(lik), lik, HUGE)
 
 

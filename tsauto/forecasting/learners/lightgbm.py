@@ -57,6 +57,10 @@ RECENT_MIN_ROWS = 24
 
 log = logging.getLogger(__name__)
 
+
+class NoTrainingRows(DataValidationError):
+    """No series is long enough for one training row (the message says what a row needs)."""
+
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "l2",
     "learning_rate": 0.05,
@@ -195,7 +199,7 @@ class LightGBMLearner(Learner):
         build = functools.partial(self._chunk_rows, panel)
         parts, labels = counted(chunks, build)
         if not parts:
-            raise DataValidationError(self.no_rows_message(panel, 1))
+            raise NoTrainingRows(self.no_rows_message(panel, 1))
         log.info("LightGBM bins %d training rows from %d chunks of series (the whole matrix: %d MiB)",
                  sum(map(len, labels)), len(parts), matrix_bytes >> 20)
         return rebuilt_dataset(parts, build, labels, self.spec_.names, cat_idx)
@@ -205,7 +209,7 @@ class LightGBMLearner(Learner):
         column-major array), None when none of them is long enough for one."""
         try:
             rows, _ = self.training_rows(panel.take(np.arange(*chunk)), label=True)
-        except DataValidationError:
+        except NoTrainingRows:  # other errors of the data are the whole panel's
             return None
         return rows
 
@@ -266,7 +270,7 @@ class LightGBMLearner(Learner):
         rows = np.isfinite(yt) & np.isfinite(Xh[:, 0]) if n_lag else np.isfinite(yt)
         rows &= _recent_rows(panel.indptr, self._recent())
         if not rows.any():
-            raise DataValidationError(self.no_rows_message(panel, step))
+            raise NoTrainingRows(self.no_rows_message(panel, step))
         kept = keep_rows_in_place(Xh, rows) if in_place and step == 1 else Xh[rows]
         return kept, yt[rows]
 
@@ -285,7 +289,7 @@ class LightGBMLearner(Learner):
         parts = [f"shortest {kind} {k}"] + [f"{d} lost to differencing"] * bool(d)
         parts += [f"{step - 1} steps ahead (strategy='direct')"] * (step > 1)
         return (
-            f"learner 'lightgbm' has no row to train on: every series is shorter than the "
+            f"learner {self.name!r} has no row to train on: every series is shorter than the "
             f"{k + d + step} observations a row needs ({' + '.join(parts)} + the row itself); "
             f"the longest has {panel.lengths.max()}. Give longer series, or shorter {kind}s= "
             "(lags='auto' and windows='auto' fit them to the data)."
@@ -445,8 +449,10 @@ def _recent_rows(indptr: np.ndarray, keep: int | None) -> np.ndarray | bool:
     """Rows among the last ``keep`` of their series (``True`` for all when ``keep`` is None)."""
     if keep is None:
         return True
-    if int(keep) < 1:
-        raise DataValidationError(f"max_samples_per_series={keep!r}: give a positive number of rows or None.")
+    if not isinstance(keep, (int, np.integer)) or keep < 1:
+        raise DataValidationError(
+            f"max_samples_per_series={keep!r}: give a positive number of rows, 'auto' or None."
+        )
     lengths = np.diff(indptr)
     return positions(indptr) >= np.repeat(lengths - int(keep), lengths)
 
