@@ -3,7 +3,7 @@
 A model file is three parts::
 
     TSAUTO-MODEL                      magic line
-    {"format_version": 2, ...}        header: one line of JSON, readable without unpickling
+    {"format_version": 3, ...}        header: one line of JSON, readable without unpickling
     <payload>                         the object, pickled by joblib (zlib level 3)
 
 The header holds the format version, the class, the tsauto, Python and key library versions
@@ -39,7 +39,9 @@ from tsauto.core.version import VERSION as __version__
 log = logging.getLogger(__name__)
 
 FORMAT = "tsauto-model"
-FORMAT_VERSION = 2
+# 3: an ETS state with a multiplicative season is fitted on R's recursion (another model than
+# format 2's), so a format-2 file is refused rather than forecast with states fitted for it.
+FORMAT_VERSION = 3
 MAGIC = b"TSAUTO-MODEL\n"
 MAX_HEADER = 1 << 20  # bytes
 # import name → distribution name; recorded when imported at save time
