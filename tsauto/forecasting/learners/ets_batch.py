@@ -106,22 +106,12 @@ class _Batch:
             return self._linear(par, rows)
 
     def _mul_season(self, par: np.ndarray, x0: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """``-2 log L`` of a multiplicative-season form (its error is multiplicative too) by
-        :func:`.ets.smooth_mul_season` over the longest of ``rows``' series; steps past a
-        series' end count as exact predictions of 1 (no error, log 1 = 0)."""
+        """``-2 log L`` of a multiplicative-season form by :func:`.ets.smooth_mul_season` over the
+        longest of ``rows``' series (:meth:`_likelihood` reads each series' own steps only)."""
         n = int(self.lengths[rows].max())
-        yhat = smooth_mul_season(self.y[rows, :n], par, x0)[0]
-        pad = ~self.mask[rows, :n]
-        np.copyto(yhat, 1.0, where=pad)
-        y = self.y[rows, :n]
-        np.copyto(y, 1.0, where=pad)
-        e = y - yhat
-        e /= yhat
-        total = np.einsum("ij,ij->i", e, e)
-        lik = self.lengths[rows] * np.log(np.where(total > 0, total, 1.0))
-        lik += 2 * np.log(np.abs(yhat)).sum(axis=1)
-        lik = np.where(total > 0, lik, np.where(total == 0, -HUGE, HUGE))  # NaN: the worst
-        return np.where(np.isfinite(lik), lik, HUGE)
+        yhat = np.ones((len(rows), self.y.shape[1]))
+        yhat[:, :n] = smooth_mul_season(self.y[rows, :n], par, x0)[0]
+        return self._likelihood(yhat, rows)
 
     def _linear(self, par: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Initial states by (ridge) least squares, as :class:`.ets._Linear` does per series."""

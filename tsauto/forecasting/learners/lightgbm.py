@@ -46,8 +46,8 @@ TRAIN_DTYPE = np.float32
 # three times (its labels, LightGBM's sample of rows for the bins, the binning pass), a few
 # seconds of a fit of that size; below the threshold the whole matrix costs little next to the
 # rest of the fit and is built once. At 100,000 series of 150 steps (24 features) the whole
-# matrix was 1.3 GiB, held with LightGBM's binned rows: the fit peaked at 4,164 MiB, 3,132 MiB
-# in chunks (benchmarks/RESULTS.md, scale-lightgbm); at 10,000 series it is 0.13 GiB.
+# matrix was 1.3 GiB, held with LightGBM's binned rows: the fit peaked at 4,164 MiB, 3,132-3,335
+# MiB in chunks (benchmarks/RESULTS.md, scale-lightgbm); at 10,000 series it is 0.13 GiB.
 WHOLE_MATRIX_BYTES = 256 * 2**20
 CHUNK_BYTES = 64 * 2**20
 
