@@ -103,12 +103,13 @@ def test_leaderboard_scores_every_trial_interval_on_held_out_folds(aus_small) ->
     get on folds they were not made from; a wider interval covers more."""
     kw = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6,
               learners=["ets", "seasonal_naive"], search={"folds": 3}, compute={"n_jobs": 1})
-    narrow = Forecaster(**kw, quantiles=[0.25, 0.75]).fit(aus_small).leaderboard()
-    wide = Forecaster(**kw, quantiles=[0.05, 0.5, 0.95]).fit(aus_small).leaderboard()
+    recent = aus_small[aus_small["Month"] >= "2009-01-01"]  # ten years: ETS fits in half the time
+    narrow = Forecaster(**kw, quantiles=[0.25, 0.75]).fit(recent).leaderboard()
+    wide = Forecaster(**kw, quantiles=[0.05, 0.5, 0.95]).fit(recent).leaderboard()
     for board in (narrow, wide):
         assert {"pinball", "coverage", "msis"} <= set(board.columns)
         assert board[["pinball", "coverage", "msis"]].notna().all().all()
         assert ((board["coverage"] > 0) & (board["coverage"] <= 1)).all()
     assert (wide["coverage"] > narrow["coverage"]).all()
-    no_quantiles = Forecaster(**kw).fit(aus_small).leaderboard()
+    no_quantiles = Forecaster(**kw).fit(recent).leaderboard()
     assert "pinball" not in no_quantiles.columns

@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 from tsauto.forecasting.learners.ets import ETSLearner, forecast_state, select
-from tsauto.forecasting.learners.ets_batch import MAX_LENGTH, select_many
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tsauto.forecasting.learners import ets_batch
+from tsauto.forecasting.learners.ets_batch import LONG_RATIO, MAX_CELLS, MAX_LENGTH, length_batches, select_many
 from tsauto.forecasting.learners.optim import nelder_mead, nelder_mead_batch
 
 
@@ -32,9 +36,20 @@ def test_lock_step_nelder_mead_takes_each_problem_s_own_steps() -> None:
         assert f[k] == fs
 
 
-@pytest.mark.parametrize("period, season", [("YEARLY", 1), ("QUARTERLY", 4), ("MONTHLY", 12)])
-def test_same_models_as_series_by_series(m1_sample, period: str, season: int) -> None:
+@pytest.mark.parametrize(
+    "period, season, long_from",
+    [("YEARLY", 1, None), ("QUARTERLY", 4, None), ("MONTHLY", 12, None), ("MONTHLY", 12, 60)],
+)
+def test_same_models_as_series_by_series(m1_sample, monkeypatch, period: str, season: int, long_from) -> None:
+    """``long_from``: the series longer than this in batches of similar length, not in one.
+    Batches as small as two series are estimated together here (by default only from
+    ``MIN_BATCH``, where it starts to pay)."""
+    monkeypatch.setattr(ets_batch, "MIN_BATCH", 2)
+    if long_from:
+        monkeypatch.setattr(ets_batch, "MAX_LENGTH", long_from)
     series = [y for y, _ in m1_sample(period, 12)]
+    if long_from:
+        assert len(length_batches(np.array([len(y) for y in series]))) >= 3
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         alone = [select(y, season) for y in series]
@@ -47,12 +62,25 @@ def test_same_models_as_series_by_series(m1_sample, period: str, season: int) ->
         np.testing.assert_allclose(fb, fa, rtol=1e-8, atol=1e-8 * np.abs(y).mean())
 
 
+@given(st.lists(st.integers(1, 3 * MAX_LENGTH), max_size=60))
+def test_length_batches_hold_every_series_once_within_their_bounds(lengths: list[int]) -> None:
+    lengths = np.array(lengths, dtype=int)
+    batches = length_batches(lengths)
+    assert sorted(np.concatenate(batches or [np.array([], int)]).tolist()) == list(range(len(lengths)))
+    short = [b for b in batches if lengths[b].max() <= MAX_LENGTH]
+    assert len(short) <= 1 and all(len(b) == (lengths <= MAX_LENGTH).sum() for b in short)
+    for b in batches:
+        if lengths[b].min() > MAX_LENGTH:
+            assert lengths[b].max() <= LONG_RATIO * lengths[b].min()
+            assert len(b) == 1 or len(b) * lengths[b].max() <= MAX_CELLS
+
+
 def test_constant_long_and_failing_series_are_handled(m1_sample) -> None:
     y = m1_sample("MONTHLY", 1)[0][0]
     long = np.tile(y, MAX_LENGTH // len(y) + 1)
     out = select_many([np.full(20, 3.0), long, y[:3], y], 12)
     assert out[0].spec.short_name == "ANN"  # constant: simple exponential smoothing
-    assert out[1].spec == select(long, 12).spec  # longer than MAX_LENGTH: series by series
+    assert out[1].spec == select(long, 12).spec  # longer than MAX_LENGTH and alone: by itself
     assert isinstance(out[2], ValueError)  # three points: no candidate form
     assert out[3].spec == select(y, 12).spec
 

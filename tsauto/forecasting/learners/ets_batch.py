@@ -9,9 +9,10 @@ takes the same steps as it would alone, so the chosen forms and parameters are t
 :func:`~tsauto.forecasting.learners.ets.select` up to floating-point rounding (the one-step
 predictions are summed in another order), and the forecasts match to rounding.
 
-Series are padded to the longest one; padded steps are masked out of every sum. A series whose
-smoothing parameters end up inadmissible (rare), and every series of more than ``MAX_LENGTH``
-points, is estimated by the per-series code, which handles those cases.
+Series are padded to the longest of their batch; padded steps are masked out of every sum. The
+series up to ``MAX_LENGTH`` points share one batch, longer ones are batched with series of
+similar length (:func:`length_batches`). A series whose smoothing parameters end up inadmissible
+(rare), and a batch of fewer than ``MIN_BATCH`` series, is estimated by the per-series code.
 """
 
 from __future__ import annotations
@@ -47,7 +48,14 @@ from tsauto.forecasting.learners.ets import (
 )
 from tsauto.forecasting.learners.optim import nelder_mead_batch
 
-MAX_LENGTH = 400  # longer series are estimated one by one (padding would cost the others)
+MAX_LENGTH = 400  # series up to this long share one batch; longer ones, batches of similar length
+LONG_RATIO = 1.25  # a batch of long series spans lengths within this ratio
+MAX_CELLS = 400_000  # series x steps in a batch of long series (memory: p states per cell)
+# Smaller batches are estimated series by series: a lock step lasts as long as its slowest
+# series and pays numpy's per-call overhead at every step. CPU for 96 M1 series, batches of K vs
+# one by one: quarterly K=16 6.9 vs 5.3 s (48 series), K=24 9.7 vs 10.6 s, K=48 6.3 vs 10.7 s;
+# monthly K=16 9.8 vs 8.1 s (48 series), K=24 15.1 vs 17.8 s, K=48 9.4 vs 17.3 s.
+MIN_BATCH = 20
 
 
 class _Batch:
@@ -242,14 +250,49 @@ def _state(y: np.ndarray, spec: ETSSpec, par: np.ndarray, x0: np.ndarray, lik: f
 
 
 def select_many(ys: list[np.ndarray], season: int, damped: bool = True) -> list[ETSState | Exception]:
-    """:func:`.ets.select` on each series of ``ys``; a series no form fits gets its error."""
+    """:func:`.ets.select` on each series of ``ys``; a series no form fits gets its error.
+    Series are estimated in batches of similar length (:func:`length_batches`)."""
     out: list[ETSState | Exception | None] = [None] * len(ys)
+    varying = []
+    for i, y in enumerate(ys):
+        if np.ptp(y) == 0:
+            out[i] = _select_one(y, season, damped)
+        else:
+            varying.append(i)
+    for batch in length_batches(np.array([len(ys[i]) for i in varying], dtype=int)):
+        rows = [varying[k] for k in batch]
+        if len(rows) < MIN_BATCH:
+            for i in rows:
+                out[i] = _select_one(ys[i], season, damped)
+            continue
+        for i, state in zip(rows, _select_batch([ys[i] for i in rows], season, damped)):
+            out[i] = state
+    return out  # type: ignore[return-value]
+
+
+def length_batches(lengths: np.ndarray) -> list[np.ndarray]:
+    """Positions of ``lengths`` in batches: every length up to ``MAX_LENGTH`` in one, longer ones
+    sorted and cut into runs within ``LONG_RATIO`` of their shortest and ``MAX_CELLS`` steps in
+    all (each series' steps cost as many as the longest of its batch's, and the linear forms
+    hold ``p`` states per step and series)."""
+    short = np.flatnonzero(lengths <= MAX_LENGTH)
+    batches = [short] if short.size else []
+    run: list[int] = []
+    for i in np.flatnonzero(lengths > MAX_LENGTH)[np.argsort(lengths[lengths > MAX_LENGTH], kind="stable")]:
+        if run and (lengths[i] > LONG_RATIO * lengths[run[0]] or (len(run) + 1) * lengths[i] > MAX_CELLS):
+            batches.append(np.array(run))
+            run = []
+        run.append(int(i))
+    if run:
+        batches.append(np.array(run))
+    return batches
+
+
+def _select_batch(ys: list[np.ndarray], season: int, damped: bool) -> list[ETSState | Exception]:
+    """:func:`select_many`'s work on one batch of non-constant series."""
     candidates: dict[int, list[ETSSpec]] = {}
     forms: dict[ETSSpec, list[tuple[int, np.ndarray]]] = {}
     for i, y in enumerate(ys):
-        if np.ptp(y) == 0 or len(y) > MAX_LENGTH:
-            out[i] = _select_one(y, season, damped)
-            continue
         candidates[i] = candidate_specs(y, season, damped)
         upper = np.array([UPPER, UPPER, UPPER, PHI_UPPER])
         for spec in candidates[i]:
@@ -263,6 +306,7 @@ def select_many(ys: list[np.ndarray], season: int, damped: bool = True) -> list[
             cycles = [_cycle(cache, i, ys[i], spec) for i, _ in members]
             states = _fit_form([ys[i] for i, _ in members], spec, [u for _, u in members], cycles)
             fitted.update({(i, spec): state for (i, _), state in zip(members, states)})
+    out: list[ETSState | Exception] = []
     for i, specs in candidates.items():
         best: ETSState | None = None
         for spec in specs:  # candidate order, so that ties resolve as in select
@@ -270,8 +314,8 @@ def select_many(ys: list[np.ndarray], season: int, damped: bool = True) -> list[
             if state is not None and (best is None or state.aicc < best.aicc):
                 best = state
         ok = best is not None and np.isfinite(best.aicc)
-        out[i] = best if ok else ValueError("no ETS model could be fitted (no candidate form converged)")
-    return out  # type: ignore[return-value]
+        out.append(best if ok else ValueError("no ETS model could be fitted (no candidate form converged)"))
+    return out
 
 
 def fit_many(
