@@ -34,6 +34,12 @@ def test_forecast_table_shape_and_times(fitted: Forecaster, split) -> None:
     assert (out.groupby(["State", "Industry"])["Month"].apply(list).map(list) == [list(expected)] * 12).all()
 
 
+def test_one_learner_without_a_search_is_not_scored_and_says_so(fitted: Forecaster) -> None:
+    (row,) = fitted.leaderboard().to_dict("records")
+    assert row["learner"] == "lightgbm" and row["weight"] == 1.0
+    assert np.isnan(row["mase"]) and row["reason"].startswith("not validated")
+
+
 def test_predict_from_training_history_equals_predict(fitted: Forecaster, split) -> None:
     pd.testing.assert_frame_equal(fitted.predict(), fitted.predict(history=split[0]))
 

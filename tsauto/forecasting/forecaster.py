@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -62,6 +63,8 @@ from tsauto.forecasting.validation import (
 )
 
 log = logging.getLogger(__name__)
+# the leaderboard's reason where one learner without a search is fitted on all data, unscored
+NOT_VALIDATED = "not validated: one learner and no search (backtest() scores it)"
 
 
 @dataclass
@@ -267,7 +270,8 @@ class Forecaster:
                 f"learner {name!r} failed to fit ({type(err).__name__}: {str(err).strip()}); choose other "
                 "learners= or check its parameters."
             ) from err
-        trial = Trial(0, name, dict(cand.defaults), fit_time=time.perf_counter() - t0)
+        trial = Trial(0, name, dict(cand.defaults), reason=NOT_VALIDATED, score=math.nan,
+                      fit_time=time.perf_counter() - t0)
         self.leaderboard_ = leaderboard([trial], {0: 1.0}, self.metric)
 
     def _fit_engine(self, panel, task, plan, short_series, guards, search, compute, start) -> None:
