@@ -1,4 +1,4 @@
-"""A statistical combination per series: the mean of the ETS, Theta and ARIMA forecasts.
+"""A statistical combination per series: the median of the ETS, Theta and ARIMA forecasts.
 
 Combining ETS, Theta and ARIMA is among the most accurate methods on the M3 and M4 yearly,
 quarterly and monthly series, more accurate than any of the three alone (Makridakis et al.
@@ -10,9 +10,13 @@ fitted once, with their default settings; the forecast is their ``combine`` (``"
 A member that fails on a series is left out of that series' combination; a series no member
 fits falls back to seasonal naive.
 
-``"mean"`` is the default, as in the M4 competition's combination benchmark (Comb) and
-statsforecast's; the median is a search choice. ``benchmarks/bench_learners.py`` compares it with
-the mean of statsforecast's AutoETS, AutoTheta and AutoARIMA on the same series.
+``"median"`` is the default, chosen on the last horizon of the training parts (test parts never
+read; the three members' forecasts combined both ways): MASE with the mean / the median, M1
+yearly 2.722 / 2.637, quarterly 1.680 / 1.679, monthly 1.298 / 1.293, M4 Weekly 2.469 / 2.425
+(sMAPE 16.24 / 16.11, 14.43 / 14.65, 18.18 / 17.86, 8.25 / 8.01): the middle forecast of three
+is not pulled by the one member that misses. The mean (the M4 competition's Comb, statsforecast's ensemble) is a
+search choice. ``benchmarks/bench_learners.py`` compares the combination with the mean of
+statsforecast's AutoETS, AutoTheta and AutoARIMA on the same series.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class StatCombo(LocalLearner):
         """How the members are combined."""
         return {"combine": trial.suggest_categorical("combine", ["mean", "median"])}
 
-    def __init__(self, combine: Combine = "mean", series_time_limit: float | None = 60.0):
+    def __init__(self, combine: Combine = "median", series_time_limit: float | None = 60.0):
         self.combine = combine
         self.series_time_limit = series_time_limit
 
