@@ -245,7 +245,8 @@ def main(argv=None) -> None:
     ]
     write_section("bench_learners", "\n".join(header))
     for set_name, text in sections:  # M4 Weekly keeps the section name of earlier runs
-        write_section(f"bench_learners_{set_name.replace('m4_weekly', 'weekly')}", text)
+        name = f"bench_learners_{set_name.replace('m4_weekly', 'weekly')}"
+        write_section(name, with_earlier_rows(text, name, args.learners))
 
 
 if __name__ == "__main__":
