@@ -4,13 +4,14 @@ On M4 Hourly (414 series, h=48) and M4 Weekly (359 series, h=13), at B = 60 s an
 fit once on an idle machine and once with a second job sharing the cores (one process spinning
 on each core for the whole fit). ``aus_retail_by_state``: the Australian retail set with
 ``partition_by="State"`` (8 partitions sharing the budget, two at a time), where small budgets
-(20 s: 4.5 s a partition) test how partitions split it. The fit's wall time covers everything ``fit`` does (validation,
-plan, search, ensemble, refit); ``predict`` is timed apart. Each forecast is scored once on the
-test part (sMAPE, MASE, OWA against Naive2 on the same series, as in ``bench_suite``), to show
-what the budget bought; nothing here chooses a default.
+(20 s: 4.5 s a partition) test how partitions split it. The fit's wall time covers everything
+``fit`` does (validation, plan, search, ensemble, refit); ``predict`` is timed apart. Each
+forecast is scored once on the test part (sMAPE, MASE, OWA against Naive2 on the same series, as
+in ``bench_suite``), to show what the budget bought; nothing here chooses a default.
 
-    .venv/bin/python benchmarks/bench_budget.py                       # 2 sets x 2 budgets x 2
+    .venv/bin/python benchmarks/bench_budget.py --sets m4_hourly m4_weekly   # 2 sets x 2 budgets x 2
     .venv/bin/python benchmarks/bench_budget.py --sets m4_weekly --budgets 60 --loads idle
+    .venv/bin/python benchmarks/bench_budget.py --sets aus_retail_by_state --budgets 20 60
 
 Results are kept in ``bench_budget_results.json`` (beside this script); the ``bench_budget``
 section of ``RESULTS.md`` is rebuilt from it after every run.

@@ -6,12 +6,11 @@ import warnings
 
 import numpy as np
 import pytest
-
-from tsauto.forecasting.learners.ets import ETSLearner, forecast_state, select
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tsauto.forecasting.learners import ets_batch
+from tsauto.forecasting.learners.ets import ETSLearner, forecast_state, select
 from tsauto.forecasting.learners.ets_batch import LONG_RATIO, MAX_CELLS, MAX_LENGTH, length_batches, select_many
 from tsauto.forecasting.learners.optim import nelder_mead, nelder_mead_batch
 
