@@ -181,7 +181,7 @@ def with_earlier_rows(text: str, section: str, learners: list[str] | None) -> st
     for line in earlier.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("| ") and cells[0] in set(LEARNERS) - set(learners):
-            if not cells[-1].endswith("earlier run"):
+            if "earlier run" not in cells[-1]:
                 cells[-1] = "; ".join(c for c in (cells[-1], "earlier run") if c)
             kept.append("| " + " | ".join(cells) + " |")
     return text + ("\n" + "\n".join(kept) if kept else "")

@@ -50,6 +50,7 @@ def test_features_are_built_and_trained_on_both_workers(client, on_dask) -> None
     assert workers_running(stream, "_forecast_part") <= workers
     board = fc.leaderboard()
     assert board[["learner", "status"]].values.tolist() == [["lightgbm", "ok"]]
+    assert board["mase"].isna().all() and board["reason"].str.startswith("not validated").all()
     assert "data-parallel" in fc.plan_.notes[0] and "152 series" in fc.plan_.notes[0]
 
 

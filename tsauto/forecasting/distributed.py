@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner, NoTrainingRows
-from tsauto.forecasting.model import EnsembleModel
+from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.planner import Plan, make_task
 from tsauto.forecasting.validation import future_covariates, validate, validate_like
@@ -118,7 +119,8 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
         booster, rows = _train(frame, history.schema, member, step, season_panel, client)
         learner.boosters_.append(booster)
     learner.n_train_rows_ = rows
-    trial = Trial(0, learner.name, learner.get_params(), fit_time=time.perf_counter() - t0)
+    trial = Trial(0, learner.name, learner.get_params(), reason=NOT_VALIDATED, score=math.nan,
+                  fit_time=time.perf_counter() - t0)
     note = (
         f"Dask DataFrame: one global LightGBM trained on {rows:,} rows of {len(history.lengths):,} "
         f"series in {frame.npartitions} partitions, data-parallel on the workers holding them "

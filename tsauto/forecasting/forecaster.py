@@ -63,8 +63,6 @@ from tsauto.forecasting.validation import (
 )
 
 log = logging.getLogger(__name__)
-# the leaderboard's reason where one learner without a search is fitted on all data, unscored
-NOT_VALIDATED = "not validated: one learner and no search (backtest() scores it)"
 
 
 @dataclass
@@ -255,7 +253,7 @@ class Forecaster:
             ) from None
 
     def _fit_single(self, panel: Panel, task: Task, plan: Plan, short_series: str, guards: Guards) -> None:
-        from tsauto.forecasting.model import EnsembleModel
+        from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
         from tsauto.forecasting.search import ForecastEvaluator
 
         (name, cand), = plan.candidates.items()

@@ -14,6 +14,9 @@ from tsauto.forecasting.learners.fallback import Routed, WithFallback
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.routing import LengthRoutes
 
+# the leaderboard's reason for a model of one learner fitted on all data without validation
+NOT_VALIDATED = "not validated (one learner, no search): backtest() scores it"
+
 
 class EnsembleModel:
     """Weighted members (each a learner with its fallback); predicts their weighted mean, with

@@ -44,6 +44,7 @@ def test_same_models_as_series_by_series(m1_sample, monkeypatch, period: str, se
     Batches as small as two series are estimated together here (by default only from
     ``MIN_BATCH``, where it starts to pay)."""
     monkeypatch.setattr(ets_batch, "MIN_BATCH", 2)
+    monkeypatch.setattr(ets_batch, "LONG_MIN_BATCH", 2)
     if long_from:
         monkeypatch.setattr(ets_batch, "MAX_LENGTH", long_from)
     series = [y for y, _ in m1_sample(period, 12)]
@@ -61,25 +62,34 @@ def test_same_models_as_series_by_series(m1_sample, monkeypatch, period: str, se
         np.testing.assert_allclose(fb, fa, rtol=1e-8, atol=1e-8 * np.abs(y).mean())
 
 
-@given(st.lists(st.integers(1, 3 * MAX_LENGTH), max_size=60))
+@given(st.lists(st.integers(1, 50 * MAX_LENGTH), max_size=80))
 def test_length_batches_hold_every_series_once_within_their_bounds(lengths: list[int]) -> None:
     lengths = np.array(lengths, dtype=int)
     batches = length_batches(lengths)
     assert sorted(np.concatenate(batches or [np.array([], int)]).tolist()) == list(range(len(lengths)))
     short = [b for b in batches if lengths[b].max() <= MAX_LENGTH]
     assert len(short) <= 1 and all(len(b) == (lengths <= MAX_LENGTH).sum() for b in short)
-    for b in batches:
-        if lengths[b].min() > MAX_LENGTH:
-            assert lengths[b].max() <= LONG_RATIO * lengths[b].min()
-            assert len(b) == 1 or len(b) * lengths[b].max() <= MAX_CELLS
+    long = [b for b in batches if lengths[b].min() > MAX_LENGTH]
+    for b in long:
+        assert lengths[b].max() <= LONG_RATIO * lengths[b].min()
+        assert len(b) == 1 or len(b) * lengths[b].max() <= MAX_CELLS
+    for before, after in zip(long, long[1:]):  # as large as allowed: the next one could not join
+        first = lengths[after[0]]
+        assert first > LONG_RATIO * lengths[before].min() or (len(before) + 1) * first > MAX_CELLS
 
 
-def test_constant_long_and_failing_series_are_handled(m1_sample) -> None:
+def test_constant_long_and_failing_series_are_handled(m1_sample, monkeypatch) -> None:
+    monkeypatch.setattr(ets_batch, "MIN_BATCH", 2)  # the batched path, on few series
+    monkeypatch.setattr(ets_batch, "LONG_MIN_BATCH", 2)
+    calls = []
+    batch = ets_batch._select_batch
+    monkeypatch.setattr(ets_batch, "_select_batch", lambda ys, *a: calls.append(len(ys)) or batch(ys, *a))
     y = m1_sample("MONTHLY", 1)[0][0]
     long = np.tile(y, MAX_LENGTH // len(y) + 1)
-    out = select_many([np.full(20, 3.0), long, y[:3], y], 12)
+    out = select_many([np.full(20, 3.0), long, y[:3], y, long[: int(len(long) / 1.1)]], 12)
+    assert sorted(calls) == [2, 2]  # the two short and the two long series, each a batch
     assert out[0].spec.short_name == "ANN"  # constant: simple exponential smoothing
-    assert out[1].spec == select(long, 12).spec  # longer than MAX_LENGTH and alone: by itself
+    assert out[1].spec == select(long, 12).spec  # longer than MAX_LENGTH: with the other long one
     assert isinstance(out[2], ValueError)  # three points: no candidate form
     assert out[3].spec == select(y, 12).spec
 

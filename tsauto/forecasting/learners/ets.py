@@ -42,9 +42,10 @@ cycles' average season. On 200 Walmart store-department series (hold-out of the 
 MASE 0.79, against 0.84 with classical decomposition, 0.90 adjusting only where the 90%
 autocorrelation test finds the season, and 1.22 for statsforecast's ``AutoETS(season_length=52)``.
 
-The learner estimates all the series of a chunk at once (:mod:`.ets_batch`: the same steps,
-vectorised across series; 4-8x less CPU on M1); the functions here are the per-series reference
-it is tested against and its fallback.
+The learner estimates the series of a chunk together where there are enough of similar length
+(:mod:`.ets_batch`: the same steps, vectorised across series; 4-8x less CPU on M1); the
+functions here are the per-series reference it is tested against, its fallback and its path
+for small chunks.
 
 The fitted state is the specification, the smoothing parameters, the initial states and the
 adjustment's seasonal indices. ``predict`` runs the same recursion with those fixed values over

@@ -12,11 +12,13 @@ predictions are summed in another order), and the forecasts match to rounding.
 Series are padded to the longest of their batch; padded steps are masked out of every sum. The
 series up to ``MAX_LENGTH`` points share one batch, longer ones are batched with series of
 similar length (:func:`length_batches`). A series whose smoothing parameters end up inadmissible
-(rare), and a batch of fewer than ``MIN_BATCH`` series, is estimated by the per-series code.
+(rare), and a batch of fewer than ``MIN_BATCH`` series (``LONG_MIN_BATCH`` for long ones), is
+estimated by the per-series code.
 """
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import numpy as np
@@ -48,14 +50,18 @@ from tsauto.forecasting.learners.ets import (
 )
 from tsauto.forecasting.learners.optim import nelder_mead_batch
 
+log = logging.getLogger(__name__)
 MAX_LENGTH = 400  # series up to this long share one batch; longer ones, batches of similar length
 LONG_RATIO = 1.25  # a batch of long series spans lengths within this ratio
 MAX_CELLS = 400_000  # series x steps in a batch of long series (memory: p states per cell)
 # Smaller batches are estimated series by series: a lock step lasts as long as its slowest
-# series and pays numpy's per-call overhead at every step. CPU for 96 M1 series, batches of K vs
-# one by one: quarterly K=16 6.9 vs 5.3 s (48 series), K=24 9.7 vs 10.6 s, K=48 6.3 vs 10.7 s;
-# monthly K=16 9.8 vs 8.1 s (48 series), K=24 15.1 vs 17.8 s, K=48 9.4 vs 17.3 s.
+# series and pays numpy's per-call overhead at every step, more so on long series. CPU seconds,
+# batched vs one by one, M1 series in batches of K (96 series; 48 for K=16): quarterly K=16
+# 6.9 vs 5.3, K=24 9.7 vs 10.6, K=48 6.3 vs 10.7; monthly K=16 9.8 vs 8.1, K=24 15.1 vs 17.8,
+# K=48 9.4 vs 17.3. Long series (430-530 points, m=12): 20 series 21.1 vs 13.3, 60 series 17.9
+# vs 43.2; Australian retail, 133 series of 441 months, 22.9 vs about 86 (0.646 a series).
 MIN_BATCH = 20
+LONG_MIN_BATCH = 40  # the same for a batch of series longer than MAX_LENGTH
 
 
 class _Batch:
@@ -253,7 +259,7 @@ def select_many(ys: list[np.ndarray], season: int, damped: bool = True) -> list[
     """:func:`.ets.select` on each series of ``ys``; a series no form fits gets its error.
     Series are estimated in batches of similar length (:func:`length_batches`)."""
     out: list[ETSState | Exception | None] = [None] * len(ys)
-    varying = []
+    varying: list[int] = []
     for i, y in enumerate(ys):
         if np.ptp(y) == 0:
             out[i] = _select_one(y, season, damped)
@@ -261,12 +267,15 @@ def select_many(ys: list[np.ndarray], season: int, damped: bool = True) -> list[
             varying.append(i)
     for batch in length_batches(np.array([len(ys[i]) for i in varying], dtype=int)):
         rows = [varying[k] for k in batch]
-        if len(rows) < MIN_BATCH:
-            for i in rows:
-                out[i] = _select_one(ys[i], season, damped)
-            continue
-        for i, state in zip(rows, _select_batch([ys[i] for i in rows], season, damped)):
-            out[i] = state
+        long = len(ys[rows[0]]) > MAX_LENGTH
+        states = None
+        if len(rows) >= (LONG_MIN_BATCH if long else MIN_BATCH):
+            try:
+                states = _select_batch([ys[i] for i in rows], season, damped)
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError) as err:
+                log.debug("ETS batch of %d series failed (%s); one by one", len(rows), err)
+        for k, i in enumerate(rows):
+            out[i] = _select_one(ys[i], season, damped) if states is None else states[k]
     return out  # type: ignore[return-value]
 
 
@@ -275,10 +284,10 @@ def length_batches(lengths: np.ndarray) -> list[np.ndarray]:
     sorted and cut into runs within ``LONG_RATIO`` of their shortest and ``MAX_CELLS`` steps in
     all (each series' steps cost as many as the longest of its batch's, and the linear forms
     hold ``p`` states per step and series)."""
-    short = np.flatnonzero(lengths <= MAX_LENGTH)
+    short, long = np.flatnonzero(lengths <= MAX_LENGTH), np.flatnonzero(lengths > MAX_LENGTH)
     batches = [short] if short.size else []
     run: list[int] = []
-    for i in np.flatnonzero(lengths > MAX_LENGTH)[np.argsort(lengths[lengths > MAX_LENGTH], kind="stable")]:
+    for i in long[np.argsort(lengths[long], kind="stable")]:
         if run and (lengths[i] > LONG_RATIO * lengths[run[0]] or (len(run) + 1) * lengths[i] > MAX_CELLS):
             batches.append(np.array(run))
             run = []
@@ -314,7 +323,8 @@ def _select_batch(ys: list[np.ndarray], season: int, damped: bool) -> list[ETSSt
             if state is not None and (best is None or state.aicc < best.aicc):
                 best = state
         ok = best is not None and np.isfinite(best.aicc)
-        out.append(best if ok else ValueError("no ETS model could be fitted (no candidate form converged)"))
+        why = "no candidate form converged" if specs else "no candidate model fits this series length"
+        out.append(best if ok else ValueError(f"no ETS model could be fitted ({why})"))
     return out
 
 
