@@ -58,10 +58,11 @@ MAX_CELLS = 400_000  # series x steps in a batch of long series (memory: p state
 # series and pays numpy's per-call overhead at every step, more so on long series. CPU seconds,
 # batched vs one by one, M1 series in batches of K (96 series; 48 for K=16): quarterly K=16
 # 6.9 vs 5.3, K=24 9.7 vs 10.6, K=48 6.3 vs 10.7; monthly K=16 9.8 vs 8.1, K=24 15.1 vs 17.8,
-# K=48 9.4 vs 17.3. Long series (430-530 points, m=12): 20 series 21.1 vs 13.3, 60 series 17.9
-# vs 43.2; Australian retail, 133 series of 441 months, 22.9 vs about 86 (0.646 a series).
+# K=48 9.4 vs 17.3. Australian retail series of 441 months: K=20 12.9 vs 13.1, K=30 14.3 vs
+# 21.5, K=40 14.3 vs 25.8, K=133 22.9 vs about 86 (synthetic random walks of 430-530 points
+# lost more at 20: 21.1 vs 13.3).
 MIN_BATCH = 20
-LONG_MIN_BATCH = 40  # the same for a batch of series longer than MAX_LENGTH
+LONG_MIN_BATCH = 30  # the same for a batch of series longer than MAX_LENGTH
 
 
 class _Batch:
