@@ -572,7 +572,7 @@ def _mul_season_criterion(y: np.ndarray, spec: ETSSpec):
     multiplicative-season model on ``y``: :func:`mul_season_points`, :func:`smooth_mul_season`
     and :func:`_likelihood` in plain Python floats, several times faster than numpy on one
     series (the per-series search takes some 2,000 of them; the combination learner fits its
-    ETS member series by series)."""
+    ETS member series by series, and so does the learner for chunks too small to batch)."""
     obs, n, m = y.tolist(), len(y), spec.m
     trended, damped = spec.trend is not None, spec.damped
 

@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 class NoTrainingRows(DataValidationError):
     """No series is long enough for one training row (the message says what a row needs)."""
 
+
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "l2",
     "learning_rate": 0.05,
