@@ -1,13 +1,16 @@
-"""Cores free right now: measured from the CPU counters, not the load average's last minute."""
+"""Cores free right now: measured from the CPU counters, not the load average's last minute,
+and across this process's own work without counting it (:class:`CpuMeter`)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
-from tsauto.core.resources import busy_cores, cores, free_cores
+from tsauto.core import resources
+from tsauto.core.resources import CpuMeter, busy_cores, cores, free_cores
 
 
 def test_a_spinning_process_counts_as_a_busy_core() -> None:
@@ -20,3 +23,32 @@ def test_a_spinning_process_counts_as_a_busy_core() -> None:
         spinner.kill()
     assert 0.7 <= busy <= cores() + 1e-9
     assert 1 <= free_cores() <= cores()
+
+
+def _work(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_the_meter_sees_another_process_working_while_this_one_works() -> None:
+    if busy_cores(0.01) is None:
+        pytest.skip("no /proc/stat on this system: the meter reads the load average instead")
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # the spinner is running
+        meter = CpuMeter()
+        _work(0.4)
+        free = meter.free_cores()
+    finally:
+        spinner.kill()
+    assert 1 <= free <= max(1, cores() - 1)
+
+
+def test_the_meter_does_not_count_this_process_own_work(monkeypatch) -> None:
+    if busy_cores(0.01) is None:
+        pytest.skip("no /proc/stat on this system: the meter reads the load average instead")
+    meter = CpuMeter()
+    _work(0.3)  # one core busy with this process's own work ...
+    monkeypatch.setattr(resources, "_busy_since", lambda before: 1.0)  # ... and nothing else
+    assert meter.free_cores() == cores()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.core.resources import free_cores, n_workers
+from tsauto.core.resources import CpuMeter, free_cores, n_workers
 from tsauto.core.stopping import LightGBMDeadline
 from tsauto.forecasting.features.auto import auto_lags, auto_windows
 from tsauto.forecasting.features.builder import FeatureBuilder, FeatureSpec
@@ -161,12 +161,13 @@ class LightGBMLearner(Learner):
 
         from tsauto.forecasting.features.sequence_rows import free_after_binning, sequence_params
 
+        meter = CpuMeter()  # the load of other processes, read across the features' building
         self.prepare(panel, task)
-        params, rounds = self.train_params(task, len(panel.y))
         cat_idx = [self.spec_.names.index(c) for c in self.spec_.categorical_names]
         matrix_bytes = len(panel.y) * len(self.spec_.names) * np.dtype(TRAIN_DTYPE).itemsize
         if self.strategy == "recursive" and matrix_bytes > WHOLE_MATRIX_BYTES:
             data = self._chunked_dataset(panel, matrix_bytes, cat_idx)
+            params, rounds = self.train_params(task, len(panel.y), meter)
             callbacks = [free_after_binning, *_stop_at(task)]
             booster = lgb.train(sequence_params(params), data, num_boost_round=rounds, callbacks=callbacks)
             self.boosters_ = [booster]
@@ -174,6 +175,7 @@ class LightGBMLearner(Learner):
             return
         steps = range(1, task.horizon + 1) if self.strategy == "direct" else (1,)
         X, yt = self._features(panel)
+        params, rounds = self.train_params(task, len(panel.y), meter)
         self.boosters_ = []
         for h in steps:  # one model (recursive): its rows are kept in X's own memory
             Xh, yh = self._rows(panel, X, yt, h, in_place=len(steps) == 1)
@@ -235,15 +237,18 @@ class LightGBMLearner(Learner):
         keys = panel.keys if keys is None else keys
         self.builder_ = FeatureBuilder(self.spec_, panel.schema.freq, id_keys=keys.copy())
 
-    def train_params(self, task: Task, n_rows: int) -> tuple[dict[str, Any], int]:
-        """LightGBM's parameters (without the rounds) and the number of boosting rounds."""
+    def train_params(
+        self, task: Task, n_rows: int, meter: CpuMeter | None = None
+    ) -> tuple[dict[str, Any], int]:
+        """LightGBM's parameters (without the rounds) and the number of boosting rounds; the
+        threads from the cores free now, or free while ``meter`` ran (:class:`CpuMeter`)."""
         params = {**DEFAULT_PARAMS, **(self.params or {})}
         rounds = int(params.pop("num_boost_round"))
         params.update(
             verbosity=-1,
             seed=task.random_state,
             deterministic=True,
-            num_threads=_threads(task.n_jobs, n_rows),
+            num_threads=_threads(task.n_jobs, n_rows, meter),
         )
         return params, rounds
 
@@ -462,13 +467,16 @@ def _max_diff(names: Sequence[str]) -> int:
     return sum(int(n[4:] or 1) for n in names if n.startswith("diff"))
 
 
-def _threads(n_jobs: int, n_rows: int) -> int:
+def _threads(n_jobs: int, n_rows: int, meter: CpuMeter | None = None) -> int:
     """LightGBM threads: one for small data (threads cost more than they give there), else the
-    cores asked for that are free now (a multi-threaded job beside another busy process slows
-    down many times: threads are sized to the load, not to the core count)."""
+    cores asked for that are free (a multi-threaded job beside another busy process slows
+    down many times: threads are sized to the load, not to the core count). LightGBM's OpenMP
+    threads cannot be given back once training started (an idle one spins on), so the load
+    is read before it, across this process's own work where ``meter`` ran."""
     if n_rows < 50_000:
         return 1
-    return max(1, min(n_workers(n_jobs), free_cores()))
+    free = free_cores() if meter is None else meter.free_cores()
+    return max(1, min(n_workers(n_jobs), free))
 
 
 def _stop_at(task: Task) -> list:
