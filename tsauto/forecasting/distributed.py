@@ -42,7 +42,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.search import Candidate, Trial
-from tsauto.forecasting.features.target_transforms import KPSS_MIN_LENGTH, KPSS_SAMPLE
+from tsauto.forecasting.features.target_transforms import KPSS_MIN_LENGTH, KPSS_SAMPLE, mostly_nonstationary
 from tsauto.forecasting.frequency import SEASONALITY_SAMPLE
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
@@ -108,7 +108,9 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
     log.info("Dask DataFrame: %d series in %d partitions", len(history.lengths), frame.npartitions)
     season_panel, transform_panel = _samples(history, client)
     task = make_task(season_panel, fc.horizon, fc.holidays, None, compute.n_jobs, search.random_state)
-    task = replace(task, backend="dask")
+    # the transforms are decided on the KPSS sample, not on the longest series
+    nonstationary = mostly_nonstationary(transform_panel.y, transform_panel.indptr)
+    task = replace(task, backend="dask", nonstationary=nonstationary)
     member = WithFallback(learner, opts.short_series, Guards(opts.non_negative, opts.discontinued))
     member.min_length_ = learner.min_length(task)
     learner.prepare(transform_panel, task, lengths=history.lengths, keys=history.keys)

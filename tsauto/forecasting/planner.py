@@ -27,6 +27,7 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.core.resources import cores, n_workers
 from tsauto.core.search import Candidate
 from tsauto.forecasting import registry
+from tsauto.forecasting.features.target_transforms import mostly_nonstationary
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.intermittent import intermittent_share
@@ -96,7 +97,8 @@ def make_task(
     n_jobs: int,
     random_state: int,
 ) -> Task:
-    """The task all learners share: horizon, seasonal periods, quantiles, holidays."""
+    """The task all learners share: horizon, seasonal periods, quantiles, holidays, and
+    whether most series are non-stationary in level."""
     schema = panel.schema
     candidates = seasonal_periods(schema.freq)
     if schema.freq is None:
@@ -117,6 +119,7 @@ def make_task(
         holiday_column=column,
         n_jobs=n_jobs,
         random_state=random_state,
+        nonstationary=mostly_nonstationary(panel.y, panel.indptr),
     )
 
 

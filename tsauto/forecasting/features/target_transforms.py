@@ -172,7 +172,13 @@ def _rows(n: int) -> str:
 
 
 def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = KPSS_SAMPLE) -> tuple[str, ...]:
-    """``("diff1", "scale")`` when most series are non-stationary in level, else ``("scale",)``.
+    """``("diff1", "scale")`` when most series are non-stationary in level
+    (:func:`mostly_nonstationary`), else ``("scale",)``."""
+    return ("diff1", "scale") if mostly_nonstationary(y, indptr, max_series) else ("scale",)
+
+
+def mostly_nonstationary(y: np.ndarray, indptr: np.ndarray, max_series: int = KPSS_SAMPLE) -> bool:
+    """Whether most series are non-stationary in level.
 
     Tree models cannot extrapolate beyond the levels seen in training, so trending or
     wandering series are modelled in first differences. The KPSS test (5 %) decides, on an
@@ -185,7 +191,7 @@ def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = KPSS_SA
     lengths = np.diff(indptr)
     eligible = np.flatnonzero(lengths >= KPSS_MIN_LENGTH)
     if eligible.size == 0:
-        return ("scale",)
+        return False
     sample = eligible[np.linspace(0, eligible.size - 1, min(max_series, eligible.size)).astype(int)]
     votes = []
     for i in np.unique(sample):
@@ -197,4 +203,4 @@ def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = KPSS_SA
             warnings.simplefilter("ignore")
             p_value = kpss(x, regression="c", nlags="auto")[1]
         votes.append(p_value < 0.05)
-    return ("diff1", "scale") if np.mean(votes) > 0.5 else ("scale",)
+    return bool(np.mean(votes) > 0.5)

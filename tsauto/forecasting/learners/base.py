@@ -34,6 +34,9 @@ class Task:
     random_state: int = 0
     deadline: float | None = None  # time.monotonic() value after which fitting must stop
     backend: str = "loky"  # where per-series work fans out: "dask" sends it to the Dask workers
+    # most series non-stationary in level (KPSS), decided once on the whole training panel so
+    # that the validation folds' models and the refit difference alike; None: each fit decides
+    nonstationary: bool | None = None
 
     def time_left(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()
