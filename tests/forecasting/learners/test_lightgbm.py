@@ -1,7 +1,10 @@
 """The global LightGBM learner: training on the most recent rows of each series, its training
-rows kept in the feature matrix's own memory and stored in single precision."""
+rows kept in the feature matrix's own memory and stored in single precision, the differencing
+vote of the task, leaves by data size."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,11 +16,15 @@ from tsauto.forecasting.learners import lightgbm
 from tsauto.forecasting.features.builder import FeatureBuilder
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.lightgbm import (
+    DEFAULT_PARAMS,
+    LARGE_DATA_LEAVES,
+    LARGE_DATA_ROWS,
     LightGBMLearner,
     RecentLightGBMLearner,
     keep_rows_in_place,
     recent_rows,
 )
+from tsauto.forecasting.planner import make_task
 from tsauto.forecasting.validation import validate
 
 FAST = {"num_boost_round": 30}
@@ -154,3 +161,30 @@ def test_chunks_are_runs_of_whole_series_covering_all() -> None:
     indptr = np.array([0, 3, 10, 12, 13, 20])
     assert lightgbm._series_chunks(indptr, 4) == [(0, 1), (1, 2), (2, 4), (4, 5)]
     assert lightgbm._series_chunks(indptr, 100) == [(0, 5)]
+
+
+def test_the_task_differencing_vote_is_what_every_fit_follows(panel) -> None:
+    """Australian retail turnover trends: taken on the panel, the vote differences it; a task
+    that took the vote on the whole training panel is followed as it is, so that the models
+    of the validation folds (parts of that panel) and the refit transform alike."""
+    task = make_task(panel, 6, None, None, 1, 0)
+    assert task.nonstationary is True
+    assert LightGBMLearner(params=FAST).fit(panel, replace(task, nonstationary=None)).transform_names_ == (
+        "diff1", "scale",
+    )
+    told = replace(task, nonstationary=False)
+    assert LightGBMLearner(params=FAST).fit(panel, told).transform_names_ == ("scale",)
+    assert LightGBMLearner(params=FAST, target_transform="diff1").fit(panel, told).transform_names_ == ("diff1",)
+
+
+@pytest.mark.parametrize(
+    "rows, params, leaves",
+    [
+        (LARGE_DATA_ROWS - 1, None, DEFAULT_PARAMS["num_leaves"]),
+        (LARGE_DATA_ROWS, None, LARGE_DATA_LEAVES),
+        (LARGE_DATA_ROWS, {"num_leaves": 31}, 31),
+    ],
+)
+def test_more_training_rows_get_more_leaves_unless_leaves_are_given(rows, params, leaves) -> None:
+    got, _ = LightGBMLearner(params=params).train_params(Task(horizon=6), rows)
+    assert got["num_leaves"] == leaves
