@@ -45,10 +45,30 @@ def test_the_meter_sees_another_process_working_while_this_one_works() -> None:
     assert 1 <= free <= max(1, cores() - 1)
 
 
-def test_the_meter_does_not_count_this_process_own_work(monkeypatch) -> None:
-    if busy_cores(0.01) is None:
-        pytest.skip("no /proc/stat on this system: the meter reads the load average instead")
+class Clock:
+    """Wall and CPU seconds of this process, advanced by hand."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def monotonic(self) -> float:
+        return self.wall
+
+    def process_time(self) -> float:
+        return self.cpu
+
+    def sleep(self, seconds: float) -> None:
+        self.wall += seconds
+
+
+def test_the_meter_takes_this_process_own_work_off_the_busy_cores(monkeypatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(resources, "time", clock)
+    monkeypatch.setattr(resources, "_cpu_snapshot", lambda: {"cpu0": (0, 0)})
     meter = CpuMeter()
-    _work(0.3)  # one core busy with this process's own work ...
+    clock.wall += 1.0
+    clock.cpu += 1.0  # a second of this process's own work on one core ...
     monkeypatch.setattr(resources, "_busy_since", lambda before: 1.0)  # ... and nothing else
     assert meter.free_cores() == cores()
+    monkeypatch.setattr(resources, "_busy_since", lambda before: 2.0)  # another process's core
+    assert meter.free_cores() == max(1, cores() - 1)

@@ -73,7 +73,8 @@ class CpuMeter:
     the same moment, both see the machine idle and both take every core (M4 Hourly, two
     LightGBM fits at once: 5.1x slower each, not 2x). Measured across work instead, each sees
     the other working. This process's own CPU time over the stretch is taken off the busy
-    cores; a stretch shorter than ``SAMPLE_SECONDS`` is topped up by watching.
+    cores; a stretch shorter than ``SAMPLE_SECONDS`` is topped up by watching. The CPU time
+    is the whole process's: other threads of this process count as its own work, not as load.
     """
 
     def __init__(self) -> None:

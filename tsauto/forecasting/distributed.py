@@ -108,9 +108,10 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
     log.info("Dask DataFrame: %d series in %d partitions", len(history.lengths), frame.npartitions)
     season_panel, transform_panel = _samples(history, client)
     task = make_task(season_panel, fc.horizon, fc.holidays, None, compute.n_jobs, search.random_state)
-    # the transforms are decided on the KPSS sample, not on the longest series
+    # the transforms are decided on the KPSS sample, the data size on every series
     nonstationary = mostly_nonstationary(transform_panel.y, transform_panel.indptr)
-    task = replace(task, backend="dask", nonstationary=nonstationary)
+    observations = int(history.lengths.sum())
+    task = replace(task, backend="dask", nonstationary=nonstationary, observations=observations)
     member = WithFallback(learner, opts.short_series, Guards(opts.non_negative, opts.discontinued))
     member.min_length_ = learner.min_length(task)
     learner.prepare(transform_panel, task, lengths=history.lengths, keys=history.keys)

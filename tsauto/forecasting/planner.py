@@ -31,7 +31,7 @@ from tsauto.forecasting.features.target_transforms import mostly_nonstationary
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.intermittent import intermittent_share
-from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS, recent_rows
+from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS, LARGE_DATA_ROWS, recent_rows
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.forecasting.panel import Panel
 
@@ -64,6 +64,9 @@ COST = {
 # forecasts, one thread (M4 Hourly / Weekly training parts, 333k / 362k rows: 0.067 / 0.064 s
 # a round and 3.5 / 3.8 s a fold besides).
 LGB_ROUND_SECONDS = 2.0e-7
+# a round of LARGE_DATA_LEAVES leaves from LARGE_DATA_ROWS rows: M4 Hourly / Weekly fit 11.1 ->
+# 14.6 s and 11.0 -> 15.0 s with 127 leaves instead of 63 (bench_global, 2026-12-02)
+LGB_LARGE_ROUND_COST = 1.4
 LGB_ROW_SECONDS = 1.1e-5
 LGB_ROUNDS, LGB_RATE = DEFAULT_PARAMS["num_boost_round"], DEFAULT_PARAMS["learning_rate"]
 LGB_MIN_ROUNDS = 50  # fewer: LightGBM is left out of the budget
@@ -98,7 +101,7 @@ def make_task(
     random_state: int,
 ) -> Task:
     """The task all learners share: horizon, seasonal periods, quantiles, holidays, and
-    whether most series are non-stationary in level."""
+    whether most series are non-stationary in level, and how many observations it has."""
     schema = panel.schema
     candidates = seasonal_periods(schema.freq)
     if schema.freq is None:
@@ -120,6 +123,7 @@ def make_task(
         n_jobs=n_jobs,
         random_state=random_state,
         nonstationary=mostly_nonstationary(panel.y, panel.indptr),
+        observations=len(panel.y),
     )
 
 
@@ -310,7 +314,8 @@ def _lightgbm_by_default(learners: str | Sequence[str | Learner]) -> bool:
 
 def lightgbm_seconds(panel: Panel, folds: int, rounds: int = LGB_ROUNDS) -> float:
     """Rough seconds of a LightGBM trial of ``folds`` fits on one thread."""
-    return folds * len(panel.y) * (LGB_ROW_SECONDS + rounds * LGB_ROUND_SECONDS)
+    per_round = LGB_ROUND_SECONDS * (LGB_LARGE_ROUND_COST if len(panel.y) >= LARGE_DATA_ROWS else 1.0)
+    return folds * len(panel.y) * (LGB_ROW_SECONDS + rounds * per_round)
 
 
 def size_lightgbm(

@@ -178,13 +178,26 @@ def test_the_task_differencing_vote_is_what_every_fit_follows(panel) -> None:
 
 
 @pytest.mark.parametrize(
-    "rows, params, leaves",
+    "rows, observations, params, leaves",
     [
-        (LARGE_DATA_ROWS - 1, None, DEFAULT_PARAMS["num_leaves"]),
-        (LARGE_DATA_ROWS, None, LARGE_DATA_LEAVES),
-        (LARGE_DATA_ROWS, {"num_leaves": 31}, 31),
+        (LARGE_DATA_ROWS - 1, None, None, DEFAULT_PARAMS["num_leaves"]),
+        (LARGE_DATA_ROWS, None, None, LARGE_DATA_LEAVES),
+        (LARGE_DATA_ROWS, None, {"num_leaves": 31}, 31),
+        # a validation fold: fewer rows than the whole training panel, sized as the panel
+        (LARGE_DATA_ROWS - 1, LARGE_DATA_ROWS, None, LARGE_DATA_LEAVES),
+        (LARGE_DATA_ROWS, LARGE_DATA_ROWS - 1, None, DEFAULT_PARAMS["num_leaves"]),
     ],
 )
-def test_more_training_rows_get_more_leaves_unless_leaves_are_given(rows, params, leaves) -> None:
-    got, _ = LightGBMLearner(params=params).train_params(Task(horizon=6), rows)
+def test_more_data_gets_more_leaves_unless_leaves_are_given(rows, observations, params, leaves) -> None:
+    task = Task(horizon=6, observations=observations)
+    got, _ = LightGBMLearner(params=params).train_params(task, rows)
     assert got["num_leaves"] == leaves
+
+
+def test_leaves_are_sized_from_the_rows_trained_on_not_the_observations(panel, monkeypatch) -> None:
+    monkeypatch.setattr(lightgbm, "LARGE_DATA_ROWS", len(panel.y) // 2)
+    task = Task(horizon=6, season=12, seasons=(12,))
+    every_row = LightGBMLearner(params=FAST).fit(panel, task)
+    recent = LightGBMLearner(params=FAST, max_samples_per_series=24).fit(panel, replace(task, observations=len(panel.y)))
+    assert every_row.boosters_[0].params["num_leaves"] == LARGE_DATA_LEAVES
+    assert recent.boosters_[0].params["num_leaves"] == DEFAULT_PARAMS["num_leaves"]

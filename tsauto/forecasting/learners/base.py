@@ -37,6 +37,9 @@ class Task:
     # most series non-stationary in level (KPSS), decided once on the whole training panel so
     # that the validation folds' models and the refit difference alike; None: each fit decides
     nonstationary: bool | None = None
+    # target values in the whole training panel: data-size rules read it, so that validation
+    # folds (parts of the panel) and the refit decide alike; None: each fit counts its own
+    observations: int | None = None
 
     def time_left(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()

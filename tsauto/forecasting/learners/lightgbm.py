@@ -254,10 +254,10 @@ class LightGBMLearner(Learner):
     ) -> tuple[dict[str, Any], int]:
         """LightGBM's parameters (without the rounds) and the number of boosting rounds for
         ``n_rows`` training rows: :data:`DEFAULT_PARAMS`, with :data:`LARGE_DATA_LEAVES` from
-        :data:`LARGE_DATA_ROWS` rows, under ``params``; the threads from the cores free now, or
+        :data:`LARGE_DATA_ROWS` rows (:meth:`_data_size`), under ``params``; the threads from the cores free now, or
         free while ``meter`` ran (:class:`CpuMeter`)."""
         params = {**DEFAULT_PARAMS, **(self.params or {})}
-        if n_rows >= LARGE_DATA_ROWS and "num_leaves" not in (self.params or {}):
+        if self._data_size(task, n_rows) >= LARGE_DATA_ROWS and "num_leaves" not in (self.params or {}):
             params["num_leaves"] = LARGE_DATA_LEAVES
         rounds = int(params.pop("num_boost_round"))
         params.update(
@@ -295,6 +295,15 @@ class LightGBMLearner(Learner):
             raise NoTrainingRows(self.no_rows_message(panel, step))
         kept = keep_rows_in_place(Xh, rows) if in_place and step == 1 else Xh[rows]
         return kept, yt[rows]
+
+    def _data_size(self, task: Task, n_rows: int) -> int:
+        """The rows the leaves are sized from: on every row, the observations of the whole
+        training panel (``task.observations``), so that the validation folds' models (parts
+        of it) and the refit get the same leaves; on recent rows, the rows themselves (the same
+        in folds and refit: a fixed count per series)."""
+        if task.observations is None or self._recent() is not None:
+            return n_rows
+        return task.observations
 
     def _recent(self) -> int | None:
         """Rows kept per series: ``max_samples_per_series``, ``"auto"`` resolved from the task."""
