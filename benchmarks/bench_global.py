@@ -564,9 +564,9 @@ def report(
         f"`MLForecast.predict(H)`), each the median of {args.repeats} runs. *peak MB*: peak "
         "resident memory of the process during fit + predict above its level just before "
         f"({first['tsauto']['mem_method']}). LightGBM: tsauto's `DEFAULT_PARAMS` for every "
-        f"LightGBM row, with the leaves tsauto's fit chose ({first['tsauto']['num_leaves']}: "
-        "127 from 100,000 training rows) (mlforecast's `LGBMRegressor` gets them under their scikit-learn names, "
-        "`random_state=0, deterministic=True`), both with the LightGBM threads tsauto chose "
+        f"LightGBM row, with the leaves tsauto's fit chose ({first['tsauto']['num_leaves']}; "
+        "127 from 100,000 observations; mlforecast's `LGBMRegressor` gets them under their "
+        "scikit-learn names, `random_state=0, deterministic=True`), both with the LightGBM threads tsauto chose "
         f"(`n_jobs=-1` → {first['tsauto']['threads']}); feature building single-threaded in "
         "both. Accuracy: M4 sMAPE and MASE (means over series) on the M4 test set; OWA "
         "against the published Naive2.",

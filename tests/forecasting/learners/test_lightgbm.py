@@ -174,7 +174,8 @@ def test_the_task_differencing_vote_is_what_every_fit_follows(panel) -> None:
     )
     told = replace(task, nonstationary=False)
     assert LightGBMLearner(params=FAST).fit(panel, told).transform_names_ == ("scale",)
-    assert LightGBMLearner(params=FAST, target_transform="diff1").fit(panel, told).transform_names_ == ("diff1",)
+    asked = LightGBMLearner(params=FAST, target_transform="diff1").fit(panel, told)
+    assert asked.transform_names_ == ("diff1",)
 
 
 @pytest.mark.parametrize(
@@ -198,6 +199,7 @@ def test_leaves_are_sized_from_the_rows_trained_on_not_the_observations(panel, m
     monkeypatch.setattr(lightgbm, "LARGE_DATA_ROWS", len(panel.y) // 2)
     task = Task(horizon=6, season=12, seasons=(12,))
     every_row = LightGBMLearner(params=FAST).fit(panel, task)
-    recent = LightGBMLearner(params=FAST, max_samples_per_series=24).fit(panel, replace(task, observations=len(panel.y)))
+    sized = replace(task, observations=len(panel.y))
+    recent = LightGBMLearner(params=FAST, max_samples_per_series=24).fit(panel, sized)
     assert every_row.boosters_[0].params["num_leaves"] == LARGE_DATA_LEAVES
     assert recent.boosters_[0].params["num_leaves"] == DEFAULT_PARAMS["num_leaves"]

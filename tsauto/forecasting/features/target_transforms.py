@@ -18,8 +18,9 @@ from tsauto.forecasting.features.lags import positions, tail_buffer
 from tsauto.forecasting.panel import Panel, output_times
 
 # Series the differencing vote tests, evenly spaced among those long enough: every series of
-# most panels (414 M4 Hourly series of 700-960 points: 35 ms in all). With 60, the vote of M4 Hourly's validation windows
-# was 47-48 % (every series: 53-54 %) and M1 monthly's 50 % (57 %): noise deciding the model.
+# most panels (414 M4 Hourly series of 700-960 points: 35 ms in all). With 60, the vote of M4
+# Hourly's validation windows was 47-48 % (every series: 53-54 %) and M1 monthly's 50 % (57 %):
+# noise deciding the model.
 KPSS_SAMPLE = 2000
 KPSS_MIN_LENGTH = 16
 

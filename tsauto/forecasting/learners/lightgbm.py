@@ -74,7 +74,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "num_boost_round": 500,
 }
 
-# Leaves from this many training rows: more data affords deeper trees. Chosen on the last two
+# Leaves from this many rows (LightGBMLearner._data_size): more data affords deeper trees. Chosen on the last two
 # windows of h of the training parts (LightGBM alone, 2026-12-02): 127 leaves against 63, OWA
 # M4 Hourly 0.572 -> 0.529 and 0.594 -> 0.563, M4 Weekly 0.779 -> 0.756 and 0.850 -> 0.840
 # (the two sets above 100,000 rows, 1.3-1.5x the fit time); below, M1 yearly / quarterly /
@@ -254,8 +254,8 @@ class LightGBMLearner(Learner):
     ) -> tuple[dict[str, Any], int]:
         """LightGBM's parameters (without the rounds) and the number of boosting rounds for
         ``n_rows`` training rows: :data:`DEFAULT_PARAMS`, with :data:`LARGE_DATA_LEAVES` from
-        :data:`LARGE_DATA_ROWS` rows (:meth:`_data_size`), under ``params``; the threads from the cores free now, or
-        free while ``meter`` ran (:class:`CpuMeter`)."""
+        :data:`LARGE_DATA_ROWS` rows (:meth:`_data_size`), under ``params``; the threads from
+        the cores free now, or free while ``meter`` ran (:class:`CpuMeter`)."""
         params = {**DEFAULT_PARAMS, **(self.params or {})}
         if self._data_size(task, n_rows) >= LARGE_DATA_ROWS and "num_leaves" not in (self.params or {}):
             params["num_leaves"] = LARGE_DATA_LEAVES
