@@ -124,10 +124,10 @@ def _fit_child(
     least ``MIN_BUDGET``, or its share of the budget if less), more when earlier partitions ended
     early. The floor is small so that the last partitions end within the budget: at 5 s,
     Australian retail by State (8 partitions, 2 workers, ``time_budget=20``: 4.5 s each) took
-    21.9 s, the last partition starting with 3.4 s left and given 4.5 s; at 1 s,
-    19.6 s (``bench_budget.py``). The
-    process its trials' workers are forked from starts first, off its clock: once per process it
-    takes seconds (imports), in which a small budget ran no trial."""
+    21.9 s, the last partition starting with 3.4 s left and given 4.5 s; at 1 s, 19.6 s
+    (``bench_budget.py``). The process its trials' workers are forked from starts first, off
+    its clock: once per process it takes seconds (imports), in which a small budget ran no
+    trial."""
     from tsauto.forecasting.search import ForecastEvaluator
 
     with sharing_machine(beside):

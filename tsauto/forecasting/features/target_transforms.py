@@ -175,12 +175,6 @@ def _rows(n: int) -> str:
     return f"{n} row{'s' if n != 1 else ''}"
 
 
-def auto_transforms(y: np.ndarray, indptr: np.ndarray, max_series: int = KPSS_SAMPLE) -> tuple[str, ...]:
-    """``("diff1", "scale")`` when most series are non-stationary in level
-    (:func:`mostly_nonstationary`), else ``("scale",)``."""
-    return ("diff1", "scale") if mostly_nonstationary(y, indptr, max_series) else ("scale",)
-
-
 def mostly_nonstationary(y: np.ndarray, indptr: np.ndarray, max_series: int = KPSS_SAMPLE) -> bool:
     """Whether most series are non-stationary in level.
 
