@@ -181,15 +181,27 @@ def test_bad_settings_are_rejected(shipped_monthly: Panel) -> None:
         ThetaLearner(decomposition="stl").fit(shipped_monthly, TASK)  # type: ignore[arg-type]
 
 
-def test_long_series_are_estimated_alone(shipped_monthly: Panel) -> None:
-    """A series past ``LONG`` points is fitted on its own (no padding of the others to it), with
-    the same result as alone."""
+def test_length_groups_bound_the_padding() -> None:
+    from tsauto.forecasting.learners.theta import PADDED, PADDING, length_groups
+
+    lengths = [67, 900, 150, 2584, 1000, 40, 1400, 2000]
+    groups = length_groups(lengths)
+    assert sorted(j for g in groups for j in g) == list(range(len(lengths)))
+    for g in groups:
+        longest, shortest = max(lengths[j] for j in g), min(lengths[j] for j in g)
+        assert longest <= max(PADDING * shortest, PADDED)
+    assert [[lengths[j] for j in g] for g in groups] == [[40, 67, 150], [900, 1000], [1400, 2000], [2584]]
+
+
+def test_series_of_mixed_lengths_fit_as_alone(shipped_monthly: Panel) -> None:
+    """Series estimated in length groups (padded within a group) get the same models as
+    when estimated alone."""
     from tsauto.forecasting.learners import theta
 
     y = shipped_monthly.y[: shipped_monthly.indptr[1]]
-    long = np.tile(y, theta.LONG // len(y) + 1)
-    ys = [y, long]
+    ys = [y, np.tile(y, 10), y[: len(y) // 2] * 3.0, np.tile(y, 3)]
     times = [np.arange(len(s)) for s in ys]
+    assert len(theta.length_groups([len(s) for s in ys])) > 1
     together = theta.fit_many(ys, times, 1)
     for s, t, state in zip(ys, times, together):
         alone = fit_theta(s, t, 1)

@@ -28,9 +28,11 @@ classical multiplicative decomposition's indices (additive when the series is no
 an index falls below 0.01), the model is fitted on the adjusted series and the forecasts are
 reseasonalised.
 
-The learner estimates all series of a chunk at once: one Nelder-Mead per series, run in lock
-step with one vectorised criterion (:func:`~tsauto.forecasting.learners.optim.nelder_mead_batch`);
-each series takes the steps it would take alone (5x less CPU on M1 monthly).
+The learner estimates the series of a chunk together, in groups of similar length: one
+Nelder-Mead per series, run in lock step with one vectorised criterion
+(:func:`~tsauto.forecasting.learners.optim.nelder_mead_batch`); each series takes the steps it
+would take alone (5x less CPU on M1 monthly; M4 Weekly 26 -> 4 s with the length groups and a
+criterion of fewer array passes, the same estimates).
 
 The fitted state is the model, ``alpha``, ``theta``, ``l_{-1}``, the seasonal indices and the
 in-sample MSE; ``predict`` runs the recursion with those fixed values over the history it is
@@ -56,7 +58,8 @@ ThetaModelName = Literal["auto", "STM", "OTM", "DSTM", "DOTM"]
 MODELS = {"STM": (False, False), "OTM": (False, True), "DSTM": (True, False), "DOTM": (True, True)}
 ALPHA_RANGE = (0.1, 0.99)
 SKIP = 3  # the first errors, left out of the fit criterion (statsforecast's ``e[3:]``)
-LONG = 2000  # series longer than this are estimated one by one
+PADDING = 1.5  # series estimated together differ in length by at most this factor,
+PADDED = 200  # or are padded to at most this many points (the cost is then in the steps)
 
 
 @dataclass(frozen=True)
@@ -107,22 +110,24 @@ def _ses_levels(y: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return levels
 
 
-def _design(y: np.ndarray, A: np.ndarray, B: np.ndarray, dynamic: bool, alpha: np.ndarray):
-    """One-step errors as ``r - level0 * g - weight * d``, per row of ``y`` (rows padded past
-    their end are harmless: time only runs forward)."""
+def one_step_errors(
+    y: np.ndarray, A: np.ndarray, B: np.ndarray, alpha: np.ndarray, level0: np.ndarray,
+    weight: float | np.ndarray,
+) -> np.ndarray:
+    """One-step errors of observations ``SKIP`` on, per row of ``y``: ``A``, ``B`` the line's
+    states per observation (or one column, a static line), ``alpha``, ``level0`` and the drift's
+    ``weight`` per row (rows padded past their end are harmless: time only runs forward).
+
+    ``y_t - l_{t-1} - (1-alpha)^t (level0 + weight (A_{t-1} - (1-alpha) B_{t-1} / alpha))
+    - weight B_{t-1} / alpha``, with ``l`` the SES levels started at zero."""
     n = y.shape[1]
     a = alpha[:, None]
-    decay = (1.0 - a) ** np.arange(n)
-    levels = _ses_levels(y, alpha)
-    r, g, d = np.empty_like(y), np.empty_like(y), np.empty_like(y)
-    r[:, 1:] = y[:, 1:] - levels[:, :-1]
-    g[:, 1:] = decay[:, 1:]
-    d[:, 1:] = A[:, :-1] * decay[:, 1:] + B[:, :-1] * (1.0 - decay[:, 1:] * (1.0 - a)) / a
-    if dynamic:  # the first prediction is y_0 itself
-        r[:, 0] = g[:, 0] = d[:, 0] = 0.0
-    else:
-        r[:, 0], g[:, 0], d[:, 0] = y[:, 0], 1.0, A[:, 0] + B[:, 0]
-    return r, g, d
+    decay = np.exp(np.log1p(-a) * np.arange(SKIP, n))
+    if A.shape[1] > 1:
+        A, B = A[:, SKIP - 1 : -1], B[:, SKIP - 1 : -1]
+    drift = (np.reshape(weight, (-1, 1)) / a) * B
+    shift = np.reshape(weight, (-1, 1)) * A - (1.0 - a) * drift + np.reshape(level0, (-1, 1))
+    return y[:, SKIP:] - _ses_levels(y[:, :-1], alpha)[:, SKIP - 1 :] - drift - decay * shift
 
 
 def fit_model(ys: list[np.ndarray], model: str) -> list[tuple[float, float, float, float]]:
@@ -131,20 +136,24 @@ def fit_model(ys: list[np.ndarray], model: str) -> list[tuple[float, float, floa
     dynamic, optimise_theta = MODELS[model]
     lengths = np.array([len(y) for y in ys])
     n = int(lengths.max())
-    Y, A, B = np.zeros((len(ys), n)), np.zeros((len(ys), n)), np.zeros((len(ys), n))
+    width = n if dynamic else 1  # a static line has one state
+    Y, A, B = np.zeros((len(ys), n)), np.zeros((len(ys), width)), np.zeros((len(ys), width))
     for k, y in enumerate(ys):
         Y[k, : len(y)] = y
-        A[k, : len(y)], B[k, : len(y)] = regression_states(y, dynamic)
-    steps = np.arange(n)
-    used = (steps >= SKIP) & (steps[None, :] < lengths[:, None])  # errors in the criterion
+        a, b = regression_states(y, dynamic)
+        if dynamic:
+            A[k, : len(y)], B[k, : len(y)] = a, b
+        else:
+            A[k], B[k] = a[0], b[0]
+    used = np.arange(SKIP, n)[None, :] < lengths[:, None]  # errors in the criterion
     scale = np.array([max(float(np.mean(np.abs(y))), 1e-10) for y in ys])
     k = 2 + optimise_theta
 
     def criterion(points: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        weight = 1.0 - 1.0 / points[:, 2:3] if optimise_theta else 0.5
-        r, g, d = _design(Y[rows], A[rows], B[rows], dynamic, points[:, 1])
-        e = np.where(used[rows], r - points[:, :1] * g - weight * d, 0.0)
-        return (e * e).sum(axis=1) / scale[rows]
+        weight = 1.0 - 1.0 / points[:, 2] if optimise_theta else 0.5
+        e = one_step_errors(Y[rows], A[rows], B[rows], points[:, 1], points[:, 0], weight)
+        e[~used[rows]] = 0.0
+        return np.einsum("ij,ij->i", e, e) / scale[rows]
 
     start = np.array([[y[0] / 2, 0.5, 2.0][:k] for y in ys])
     lower = np.tile([-1e10, ALPHA_RANGE[0], 1.0][:k], (len(ys), 1))
@@ -183,10 +192,8 @@ def fit_many(
     if not ok:
         return out
     best: list[tuple[str, tuple] | None] = [None] * len(ok)
-    short = [j for j, y in enumerate(adjusted) if len(y) <= LONG]
-    groups = ([short] if short else []) + [[j] for j, y in enumerate(adjusted) if len(y) > LONG]
     with np.errstate(all="ignore"):
-        for group in groups:  # a long series alone: padding the others to it would cost memory
+        for group in length_groups([len(y) for y in adjusted]):
             for name in MODELS if model == "auto" else (model,):
                 for j, fit in zip(group, fit_model([adjusted[j] for j in group], name)):
                     if best[j] is None or fit[0] < best[j][1][0]:
@@ -195,6 +202,20 @@ def fit_many(
         name, (mse, alpha, theta, level0) = best[j]
         out[i] = ThetaState(name, alpha, theta, level0, mse, seasons[j])
     return out
+
+
+def length_groups(lengths: list[int]) -> list[list[int]]:
+    """Positions of series of similar length (the longest at most ``PADDING`` times the
+    shortest, or at most ``PADDED`` points): series estimated together are padded to the
+    longest of their group, so a group of mixed lengths would do (and hold) work for the
+    padding (M4 Weekly, 67 to 2,584 points: half the time of one group)."""
+    groups: list[list[int]] = []
+    for j in np.argsort(lengths, kind="stable"):
+        if groups and lengths[j] <= max(PADDING * lengths[groups[-1][0]], PADDED):
+            groups[-1].append(int(j))
+        else:
+            groups.append([int(j)])
+    return groups
 
 
 def fit_theta(
@@ -228,8 +249,7 @@ def forecast_theta(
     weight = 1.0 - 1.0 / state.theta
     A, B = regression_states(y, dynamic)
     levels = lfilter([alpha], [1.0, alpha - 1.0], y, zi=[(1.0 - alpha) * state.level0])[0]
-    r, g, d = (v[0, SKIP:] for v in _design(y[None], A[None], B[None], dynamic, np.array([alpha])))
-    resid = r - state.level0 * g - weight * d
+    resid = one_step_errors(y[None], A[None], B[None], np.array([alpha]), np.array([state.level0]), weight)[0]
     level, a, b, mean = levels[-1], A[-1], B[-1], float(np.mean(y))
     out = np.empty(horizon)
     for j in range(horizon):
