@@ -46,3 +46,11 @@ def test_equal_costs_refit_the_heavier_member_first() -> None:
     executor = OverrunningExecutor(slow=-1)
     engine._refit(Strategy(), executor, {0: 0.2, 1: 0.5, 2: 0.3}, trials, None, {})
     assert executor.calls == [1, 2, 0]
+
+
+def test_a_refit_on_more_threads_is_faster_but_not_in_proportion() -> None:
+    from tsauto.core.engine import refit_speedup
+
+    assert refit_speedup(1.0) == refit_speedup(0.5) == 1.0
+    gains = [refit_speedup(r) for r in (1.0, 2.0, 4.0)]
+    assert gains == sorted(gains) and 1.0 < gains[1] < 2.0 and gains[2] < 4.0

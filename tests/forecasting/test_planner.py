@@ -135,11 +135,26 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     large_budget = lightgbm_seconds(panel, 3) / aim * 1.1  # ETS's folds are another matter
     _, large = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=large_budget)
     assert large.folds == auto_folds(panel, task) and large.candidates["lightgbm"].defaults["params"] is None
-    _, tiny = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 10) / aim)
+    # Theta left out too: else the folds are cut for it to fit (a rule of its own, below)
+    _, tiny = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 10) / aim, exclude=["theta"])
     assert not {"lightgbm", "lightgbm_recent"} & set(tiny.candidates) and tiny.folds == auto_folds(panel, task)
     assert any(n.startswith("lightgbm left out") for n in tiny.notes)
     _, fixed = _plan(panel, 18, time_budget=budget, folds=2)
     assert fixed.folds == 2  # folds the user gave are kept; rounds are cut instead
+
+
+def test_a_budget_below_the_default_comparison_says_so(caplog) -> None:
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    aim = TRIAL_FIT_SHARE * SearchSettings.trial_share * SEARCH_SHARE * max(1, cores() // 2)
+    with caplog.at_level("WARNING", logger="tsauto.forecasting.planner"):
+        task, small = _plan(panel, 18, time_budget=0.8 * lightgbm_seconds(panel, 1) / aim)
+    cut = [n for n in small.notes if n.startswith("time_budget=")]
+    assert len(cut) == 1 and f"1 validation fold(s) instead of {auto_folds(panel, task)}" in cut[0]
+    assert f"instead of {LGB_ROUNDS}" in cut[0] and cut[0] in caplog.text
+    _, large = _plan(panel, 18, time_budget=3600)
+    assert not any(n.startswith("time_budget=") for n in large.notes)
+    _, alone = _plan(panel, 18, learners=["lightgbm"], time_budget=0.8 * lightgbm_seconds(panel, 1) / aim)
+    assert not any(n.startswith("time_budget=") for n in alone.notes)  # not the default comparison
 
 
 def test_a_learner_stopped_at_max_time_is_estimated_at_most_that_per_fit(monkeypatch) -> None:

@@ -49,24 +49,25 @@ INTERMITTENT = ("tsb", "croston")
 LIGHTGBMS = ("lightgbm", "lightgbm_recent")
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
 # (measured on M1, one core: ETS and Theta with all series of a period at once, ETS 0.007
-# yearly / 0.05 quarterly / 0.06 monthly, Theta under 0.01; ARIMA 0.21 / 0.81 / 1.75 on all
-# 181 yearly, 40 quarterly and 30 monthly series); longer series cost proportionally more.
-# Learners not listed fit all series at once, cheaply.
+# yearly / 0.05 quarterly / 0.06 monthly; ARIMA 0.21 / 0.81 / 1.75 on all 181 yearly, 40
+# quarterly and 30 monthly series; Theta per 100 points 0.0028 M1 yearly, 0.0015 / 0.0018 M1
+# quarterly / monthly, 0.0015 M4 Weekly, 0.0006 Hourly, 0.0013 Walmart, 2026-12-02); longer
+# series cost proportionally more. Learners not listed fit all series at once, cheaply.
 COST = {
     "auto_arima": (0.21, 1.5),
     "stat_combo": (0.23, 1.6),  # ARIMA + ETS + Theta
     "prophet": (0.4, 0.4),
     "ets": (0.01, 0.07),
-    "theta": (0.01, 0.01),
+    "theta": (0.003, 0.002),
     "tcn": (0.02, 0.02),
 }
 # LightGBM's trial: seconds per training row and boosting round, and per row for features and
-# forecasts, one thread (M4 Hourly / Weekly training parts, 333k / 362k rows: 0.067 / 0.064 s
-# a round and 3.5 / 3.8 s a fold besides).
-LGB_ROUND_SECONDS = 2.0e-7
-# a round of LARGE_DATA_LEAVES leaves from LARGE_DATA_ROWS rows: M4 Hourly / Weekly fit 11.1 ->
-# 14.6 s and 11.0 -> 15.0 s with 127 leaves instead of 63 (bench_global, 2026-12-02)
-LGB_LARGE_ROUND_COST = 1.4
+# forecasts, one thread (M4 Weekly training part, 367k rows, 63 leaves: 0.031 s a round and 2.9 s
+# besides; 2026-12-02).
+LGB_ROUND_SECONDS = 0.86e-7
+# a round of LARGE_DATA_LEAVES leaves from LARGE_DATA_ROWS rows: 0.042 / 0.040 s on M4 Weekly /
+# Hourly (367k / 354k rows), 3.4 / 4.7 s besides
+LGB_LARGE_ROUND_COST = 1.35
 LGB_ROW_SECONDS = 1.1e-5
 LGB_ROUNDS, LGB_RATE = DEFAULT_PARAMS["num_boost_round"], DEFAULT_PARAMS["learning_rate"]
 LGB_MIN_ROUNDS = 50  # fewer: LightGBM is left out of the budget
@@ -213,6 +214,8 @@ def make_plan(
             )
         if not candidates:
             raise DataValidationError("every learner of learners= is excluded: check exclude=.")
+    if time_budget is not None and learners == "auto":
+        _note_cuts(panel, task, folds, sized, list(candidates), workers, time_budget, search, notes)
     needs_intervals = bool(task.quantiles) and not all(
         (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
     )
@@ -259,6 +262,32 @@ def _portfolio(
         raise DataValidationError("no learner is left to try: check learners= and exclude=.")
     notes.append("portfolio: " + ", ".join(chosen))
     return chosen
+
+
+def _note_cuts(
+    panel: Panel, task: Task, folds: int, sized: dict | None, chosen: list[str], workers: int,
+    time_budget: float, search: SearchOptions, notes: list[str],
+) -> None:
+    """A warning (and a note) when the budget affords less than the default without one:
+    fewer folds, a smaller LightGBM, or default learners left out. Such a budget may forecast
+    worse than no budget (M4 Weekly at 60 s: 1 fold and a 133-round LightGBM, validation OWA
+    0.804 against the default's 0.779)."""
+    default = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
+    exclude = set(search.exclude or ())
+    usual = _portfolio(panel, task, default, workers, None, False, exclude, [])
+    cuts = [f"{folds} validation fold(s) instead of {default}"] if folds < default else []
+    if sized:
+        rounds = sized["params"]["num_boost_round"]
+        cuts.append(f"LightGBM with {rounds} boosting rounds instead of {LGB_ROUNDS}")
+    if missing := [n for n in usual if n not in chosen]:
+        cuts.append("without " + ", ".join(missing))
+    if cuts:
+        message = (
+            f"time_budget={time_budget:g}s affords less than the default comparison ("
+            + "; ".join(cuts) + "): it may forecast worse than no time_budget; give more time or leave it out"
+        )
+        log.warning(message)
+        notes.append(message)
 
 
 def _recent_is_distinct(panel: Panel, task: Task) -> bool:
