@@ -135,7 +135,7 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     large_budget = lightgbm_seconds(panel, 3) / aim * 1.1  # ETS's folds are another matter
     _, large = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=large_budget)
     assert large.folds == auto_folds(panel, task) and large.candidates["lightgbm"].defaults["params"] is None
-    # Theta left out too: else the folds are cut for it to fit (a rule of its own, below)
+    # Theta left out too: else the folds are cut for it to fit (planner._folds_for_portfolio)
     _, tiny = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 10) / aim, exclude=["theta"])
     assert not {"lightgbm", "lightgbm_recent"} & set(tiny.candidates) and tiny.folds == auto_folds(panel, task)
     assert any(n.startswith("lightgbm left out") for n in tiny.notes)
@@ -169,4 +169,3 @@ def test_a_learner_stopped_at_max_time_is_estimated_at_most_that_per_fit(monkeyp
     monkeypatch.setitem(planner.COST, "ets", (10.0, 10.0))
     assert estimated_seconds("tcn", panel, task, 3, 2) == 3 * TCNLearner().max_time / 2
     assert estimated_seconds("ets", panel, task, 3, 2) == 3 * panel.n_series * 10.0 / 2  # no max_time
-
