@@ -150,9 +150,14 @@ def test_a_budget_below_the_default_comparison_says_so(caplog) -> None:
         task, small = _plan(panel, 18, time_budget=0.8 * lightgbm_seconds(panel, 1) / aim)
     cut = [n for n in small.notes if n.startswith("time_budget=")]
     assert len(cut) == 1 and f"1 validation fold(s) instead of {auto_folds(panel, task)}" in cut[0]
-    params = small.candidates["lightgbm"].defaults["params"]
-    assert (f"instead of {LGB_ROUNDS}" in cut[0]) == (params["learning_rate"] * params["num_boost_round"] < 0.99 * 0.05 * LGB_ROUNDS)
     assert cut[0] in caplog.text
+    params = small.candidates["lightgbm"].defaults["params"]
+    assert params["learning_rate"] * params["num_boost_round"] > 0.99 * 0.05 * LGB_ROUNDS
+    assert f"instead of {LGB_ROUNDS}" not in cut[0]  # its raised rate makes up for the rounds
+    _, tight = _plan(panel, 18, time_budget=lightgbm_seconds(panel, 1, 60) / aim)
+    params = tight.candidates["lightgbm"].defaults["params"]
+    assert params["learning_rate"] == 0.2 and params["learning_rate"] * params["num_boost_round"] < 25
+    assert any(f"at rate 0.2 instead of {LGB_ROUNDS}" in n for n in tight.notes)  # the rate is capped
     _, large = _plan(panel, 18, time_budget=3600)
     assert not any(n.startswith("time_budget=") for n in large.notes)
     _, alone = _plan(panel, 18, learners=["lightgbm"], time_budget=0.8 * lightgbm_seconds(panel, 1) / aim)

@@ -282,7 +282,9 @@ def _note_cuts(
     if sized:  # fewer rounds at a raised rate are as good while the rate makes up for them
         rounds, rate = sized["params"]["num_boost_round"], sized["params"]["learning_rate"]
         if rounds * rate < 0.99 * LGB_ROUNDS * LGB_RATE:
-            cuts.append(f"LightGBM with {rounds} boosting rounds at rate {rate:g} instead of {LGB_ROUNDS} at {LGB_RATE:g}")
+            cuts.append(
+                f"LightGBM with {rounds} boosting rounds at rate {rate:g} instead of {LGB_ROUNDS} at {LGB_RATE:g}"
+            )
     if missing := [n for n in usual if n not in chosen]:
         cuts.append("without " + ", ".join(missing))
     if cuts:
