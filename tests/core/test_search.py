@@ -62,6 +62,34 @@ def _evaluations(tmp_path) -> int:
     return len(list(tmp_path.glob("*.done")))
 
 
+class _BatchRecorder(Executor):
+    """A sequential executor that records the learners of each batch it is given."""
+
+    def __init__(self, workers: int):
+        super().__init__(backend="sequential")
+        self.workers, self.batches = workers, []
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers
+
+    def run_trials(self, evaluator, trials, deadline):
+        self.batches.append(([t.learner for t in trials], deadline))
+        return super().run_trials(evaluator, trials, deadline)
+
+
+def test_without_a_budget_every_default_is_one_batch_started_as_workers_free() -> None:
+    names = ("constant", "quadratic", "constant_b", "quadratic_b", "constant_c")
+    unbudgeted = _BatchRecorder(2)
+    Search(d.candidates(*names), d.ToyEvaluator(), SearchSettings(max_trials=len(names)), unbudgeted).run()
+    assert unbudgeted.batches == [(list(names), float("inf"))]  # no trial waits for a batch to end
+    budgeted = _BatchRecorder(2)
+    Search(d.candidates(*names), d.ToyEvaluator(), SearchSettings(time_budget=60, max_trials=len(names)),
+           budgeted).run()
+    assert [b for b, _ in budgeted.batches] == [list(names[:2]), list(names[2:4]), list(names[4:])]
+    assert all(deadline < float("inf") for _, deadline in budgeted.batches)  # each batch its cap
+
+
 def test_a_resumed_search_repeats_no_finished_trial(tmp_path) -> None:
     first = _search(tmp_path, 5).run()
     assert _evaluations(tmp_path) == 5

@@ -9,7 +9,8 @@ It knows nothing of time series or tables. It is handed:
 
 Optuna's TPE sampler proposes the trials over a conditional space (learner first, then its
 parameters); the default configuration of every learner is tried first, cheapest first, so any
-budget yields a result early. Trials run in parallel batches on the executor; a trial that
+budget yields a result early. Trials run in parallel batches on the executor (without a budget
+the defaults are one batch, each started as a worker frees); a trial that
 raises, overruns, runs out of memory or kills its worker is recorded as failed (or timed out)
 with its reason and the search goes on. Ctrl-C stops the search and keeps the trials finished
 so far; with ``run_dir`` every finished trial is journalled and a second run resumes them.
@@ -193,7 +194,10 @@ class Search:
                     left = end - time.monotonic()
                     if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
                         break
-                size = width if s.max_trials is None else min(width, s.max_trials - len(trials))
+                # without a budget no trial has a deadline: every default goes in one batch and
+                # starts as a worker frees, so that a long trial does not hold a worker idle
+                size = max(width, len(defaults)) if s.time_budget is None else width
+                size = size if s.max_trials is None else min(size, s.max_trials - len(trials))
                 first = trials[-1].number + 1 if trials else 0
                 for i in range(size):
                     proposal = self._propose_new(study, first + i, defaults, tried)
