@@ -164,6 +164,24 @@ def test_a_budget_below_the_default_comparison_says_so(caplog) -> None:
     assert not any(n.startswith("time_budget=") for n in alone.notes)  # not the default comparison
 
 
+def test_ets_with_a_season_longer_than_it_models_costs_as_without_one() -> None:
+    from dataclasses import replace
+
+    from tsauto.forecasting.learners.ets import MAX_SEASON
+    from tsauto.forecasting.planner import COST
+
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    task = make_task(panel, 18, None, None, 1, 0)
+    plain, seasonal = COST["ets"]
+    assert plain < seasonal
+    per_series = {m: estimated_seconds("ets", panel, replace(task, season=m), 1, 1) / panel.n_series
+                  for m in (1, 12, MAX_SEASON, MAX_SEASON + 1, 52)}
+    assert per_series[12] == per_series[MAX_SEASON] > per_series[1]  # a seasonal ETS
+    assert per_series[MAX_SEASON + 1] == per_series[52] == per_series[1]  # the season taken out first
+    assert estimated_seconds("theta", panel, replace(task, season=52), 1, 1) == (
+        estimated_seconds("theta", panel, replace(task, season=12), 1, 1))  # a rule of ETS only
+
+
 def test_a_learner_stopped_at_max_time_is_estimated_at_most_that_per_fit(monkeypatch) -> None:
     from tsauto.forecasting import planner
     from tsauto.forecasting.learners.tcn import TCNLearner

@@ -10,10 +10,10 @@ It knows nothing of time series or tables. It is handed:
 Optuna's TPE sampler proposes the trials over a conditional space (learner first, then its
 parameters); the default configuration of every learner is tried first, cheapest first, so any
 budget yields a result early. Trials run in parallel batches on the executor (without a budget
-the defaults are one batch, each started as a worker frees); a trial that
-raises, overruns, runs out of memory or kills its worker is recorded as failed (or timed out)
-with its reason and the search goes on. Ctrl-C stops the search and keeps the trials finished
-so far; with ``run_dir`` every finished trial is journalled and a second run resumes them.
+the defaults are one batch, each started as a worker frees); a trial that raises, overruns,
+runs out of memory or kills its worker is recorded as failed (or timed out) with its reason and
+the search goes on. Ctrl-C stops the search and keeps the trials finished so far; with
+``run_dir`` every finished trial is journalled and a second run resumes them.
 """
 
 from __future__ import annotations

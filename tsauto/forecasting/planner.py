@@ -30,6 +30,7 @@ from tsauto.forecasting import registry
 from tsauto.forecasting.features.target_transforms import mostly_nonstationary
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
 from tsauto.forecasting.learners.base import Learner, Task
+from tsauto.forecasting.learners.ets import MAX_SEASON as ETS_MAX_SEASON
 from tsauto.forecasting.learners.intermittent import intermittent_share
 from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS, LARGE_DATA_ROWS, recent_rows
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
@@ -48,19 +49,23 @@ INTERMITTENT = ("tsb", "croston")
 # recent one's boosting rounds cost little.
 LIGHTGBMS = ("lightgbm", "lightgbm_recent")
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
-# (measured on M1, one core: ETS and Theta with all series of a period at once, ETS 0.007
-# yearly / 0.05 quarterly / 0.06 monthly; ARIMA 0.21 / 0.81 / 1.75 on all 181 yearly, 40
-# quarterly and 30 monthly series; Theta per 100 points 0.0028 M1 yearly, 0.0015 / 0.0018 M1
-# quarterly / monthly, 0.0015 M4 Weekly, 0.0006 Hourly, 0.0013 Walmart, 2026-12-02); longer
-# series cost proportionally more. Learners not listed fit all series at once, cheaply.
+# (measured on M1, one core: ARIMA 0.21 / 0.81 / 1.75 on all 181 yearly, 40 quarterly and 30
+# monthly series; Theta per 100 points 0.0028 M1 yearly, 0.0015 / 0.0018 M1 quarterly / monthly,
+# 0.0015 M4 Weekly, 0.0006 Hourly, 0.0013 Walmart, 2026-12-02; ETS, one fit of all series of a
+# training part, 2026-12-02: seasonal 0.053 M4 Hourly, 0.052 Australian retail, 0.044 M1
+# monthly, 0.031 M1 quarterly; plain or with a long season taken out first (``SEASONAL_UP_TO``)
+# 0.021 M4 Weekly, 0.020 Walmart); longer series cost proportionally more. Learners not listed
+# fit all series at once, cheaply.
 COST = {
     "auto_arima": (0.21, 1.5),
-    "stat_combo": (0.23, 1.6),  # ARIMA + ETS + Theta
+    "stat_combo": (0.24, 1.56),  # ARIMA + ETS + Theta
     "prophet": (0.4, 0.4),
-    "ets": (0.01, 0.07),
+    "ets": (0.022, 0.055),
     "theta": (0.003, 0.002),
     "tcn": (0.02, 0.02),
 }
+# Seasons above which a learner takes the season out before fitting: it costs as without one.
+SEASONAL_UP_TO = {"ets": ETS_MAX_SEASON}
 # LightGBM's trial: seconds per training row and boosting round, and per row for features and
 # forecasts, one thread (M4 Weekly training part, 367k rows, 63 leaves: 0.031 s a round and 2.9 s
 # besides; 2026-12-02).
@@ -331,7 +336,7 @@ def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: 
     if name not in COST:
         return 0.0
     plain, seasonal = COST[name]
-    per_series = seasonal if task.season > 1 else plain
+    per_series = seasonal if 1 < task.season <= SEASONAL_UP_TO.get(name, task.season) else plain
     length = max(1.0, float(np.median(panel.lengths)) / 100)
     per_fit = panel.n_series * per_series * length
     max_time = inspect.signature(registry.FORECASTERS[name].load()).parameters.get("max_time")
