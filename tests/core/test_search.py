@@ -73,9 +73,9 @@ class _BatchRecorder(Executor):
     def n_workers(self) -> int:
         return self.workers
 
-    def run_trials(self, evaluator, trials, deadline):
+    def run_trials(self, evaluator, trials, deadline, on_result=None):
         self.batches.append(([t.learner for t in trials], deadline))
-        return super().run_trials(evaluator, trials, deadline)
+        return super().run_trials(evaluator, trials, deadline, on_result)
 
 
 def test_without_a_budget_every_default_is_one_batch_started_as_workers_free() -> None:
@@ -88,6 +88,15 @@ def test_without_a_budget_every_default_is_one_batch_started_as_workers_free() -
            budgeted).run()
     assert [b for b, _ in budgeted.batches] == [list(names[:2]), list(names[2:4]), list(names[4:])]
     assert all(deadline < float("inf") for _, deadline in budgeted.batches)  # each batch its cap
+
+
+def test_ctrl_c_inside_a_batch_keeps_the_trials_finished_before_it() -> None:
+    names = ("constant", "constant_b", "constant_c", "constant_d")
+    search = Search(d.candidates(*names), d.ToyEvaluator(interrupt_after=2),
+                    SearchSettings(max_trials=len(names)), _BatchRecorder(2))
+    trials = search.run()
+    assert search.interrupted and len(search.executor.batches) == 1  # all four in one batch
+    assert [t.learner for t in trials] == list(names[:2]) and all(t.status == "ok" for t in trials)
 
 
 def test_a_resumed_search_repeats_no_finished_trial(tmp_path) -> None:

@@ -71,6 +71,7 @@ POLL = 0.5  # seconds between looks at running trials (deadlines)
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
 _SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
+OnResult = Callable[[int, Any], None]  # (position in the batch, its result), as each arrives
 
 
 class Executor:
@@ -154,17 +155,25 @@ class Executor:
         with _quiet_loky():
             wait(futures, timeout=timeout)
 
-    def run_trials(self, evaluator, trials: Sequence, deadline: float) -> list:
+    def run_trials(
+        self, evaluator, trials: Sequence, deadline: float, on_result: OnResult | None = None
+    ) -> list:
         """Evaluate ``trials`` (objects with ``learner`` and ``params``) before ``deadline``
         (``time.monotonic()``); one result each: an ``Evaluation`` or the exception that ended
-        the trial."""
+        the trial. ``on_result(i, result)`` is called as each result arrives, so that a caller
+        interrupted (Ctrl-C) before the last one keeps those already finished."""
         threads = self.threads_per_trial()
+        tell = on_result or (lambda i, result: None)
         if self.backend == "sequential":
-            outcomes = [worker.run_trial(evaluator, t.learner, t.params, deadline, threads) for t in trials]
-            return [self._unwrap(o, t.learner) for o, t in zip(outcomes, trials)]
+            results = []
+            for i, t in enumerate(trials):
+                outcome = worker.run_trial(evaluator, t.learner, t.params, deadline, threads)
+                results.append(self._unwrap(outcome, t.learner))
+                tell(i, results[-1])
+            return results
         if self.backend == "dask":
-            return self._run_dask(evaluator, trials, deadline, threads)
-        return self._run_local(evaluator, trials, deadline, threads)
+            return self._run_dask(evaluator, trials, deadline, threads, tell)
+        return self._run_local(evaluator, trials, deadline, threads, tell)
 
     def call(
         self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None, **kwargs
@@ -192,7 +201,7 @@ class Executor:
 
     # ---- local worker processes -------------------------------------------------------------
 
-    def _run_local(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
+    def _run_local(self, evaluator, trials: Sequence, deadline: float, threads: int, tell: OnResult) -> list:
         calls = [
             (worker.run_trial, (evaluator, t.learner, t.params, deadline, threads), {}, t.learner)
             for t in trials
@@ -201,16 +210,18 @@ class Executor:
         try:
             while len(slots) < min(len(calls), self.n_workers):
                 slots.append(self._free_slot())
-            return self._run_on_slots(calls, deadline, threads, slots, direct=True)
+            return self._run_on_slots(calls, deadline, threads, slots, direct=True, tell=tell)
         finally:
             for slot in slots:
                 self._free.put(slot)
 
     def _run_on_slots(
-        self, calls: list, deadline: float, threads: int, slots: list, direct: bool = False
+        self, calls: list, deadline: float, threads: int, slots: list, direct: bool = False,
+        tell: OnResult | None = None,
     ) -> list:
         """Run ``calls`` (fn, args, kwargs, label) on ``slots``, a call per free slot, killing
-        those that run a grace past ``deadline``. ``direct``: the fn returns an Outcome itself."""
+        those that run a grace past ``deadline``. ``direct``: the fn returns an Outcome itself;
+        ``tell(i, result)``: called as each call finishes."""
         start = time.monotonic()
         hard = deadline + self.grace(max(0.0, deadline - start)) if deadline < float("inf") else deadline
         results: list = [None] * len(calls)
@@ -236,6 +247,8 @@ class Executor:
                     i, slot, _ = running.pop(future)
                     results[i] = self._collect(future, slot, calls[i][3])
                     free.append(slot)
+                    if tell is not None:
+                        tell(i, results[i])
                 if time.monotonic() >= hard:
                     for future, (i, slot, began) in running.items():
                         label = calls[i][3]
@@ -316,7 +329,7 @@ class Executor:
 
     # ---- Dask ------------------------------------------------------------------------------
 
-    def _run_dask(self, evaluator, trials: Sequence, deadline: float, threads: int) -> list:
+    def _run_dask(self, evaluator, trials: Sequence, deadline: float, threads: int, tell: OnResult) -> list:
         if self._on_dask is None or self._on_dask[0] is not evaluator:
             # sent once, as the result of a task rather than scattered: a worker that dies
             # with it loses nothing the scheduler cannot rebuild
@@ -339,7 +352,7 @@ class Executor:
             )
             for i, t in enumerate(trials)
         ]
-        return self._gather_dask(futures, [t.learner for t in trials], deadline)
+        return self._gather_dask(futures, [t.learner for t in trials], deadline, tell)
 
     def _run_dask_calls(self, calls: list, deadline: float, threads: int) -> list:
         with quiet_large_graph():
@@ -349,9 +362,11 @@ class Executor:
             ]
         return self._gather_dask(futures, [c[3] for c in calls], deadline)
 
-    def _gather_dask(self, futures: list, labels: list[str], deadline: float) -> list:
+    def _gather_dask(
+        self, futures: list, labels: list[str], deadline: float, tell: OnResult | None = None
+    ) -> list:
         """Results of Dask futures, each fetched as soon as it is done (so that a worker dying
-        later cannot lose it). A future whose worker died is a :class:`WorkerLost`; those
+        later cannot lose it) and passed to ``tell(i, result)``. A future whose worker died is a :class:`WorkerLost`; those
         unfinished a grace past ``deadline`` are cancelled, and the workers running them
         restarted (the thread running a call cannot be stopped otherwise)."""
         from distributed import wait as dask_wait
@@ -373,6 +388,8 @@ class Executor:
                 if future.status in ("finished", "error", "cancelled"):
                     results[i] = self._dask_result(future, labels[i])
                     del pending[i]
+                    if tell is not None:
+                        tell(i, results[i])
         for i in pending:
             results[i] = TimeLimitExceeded(f"{labels[i]} timed out: cancelled at its deadline on Dask")
         if pending:

@@ -209,22 +209,32 @@ class Search:
                     log.info("search space exhausted: every new proposal repeats a trial")
                     break
                 deadline = time.monotonic() + self._span(left)
-                with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
-                    batch = [r for _, r in inflight]
-                    results = self.executor.run_trials(self.evaluator, batch, deadline)
-                for (otrial, record), result in zip(list(inflight), results):
-                    _record(record, result)
+                finished: dict[int, Any] = {}  # position in the batch: its result, as it arrives
+                stopped = None
+                try:
+                    with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
+                        batch = [r for _, r in inflight]
+                        finished = dict(enumerate(self.executor.run_trials(
+                            self.evaluator, batch, deadline, finished.__setitem__)))
+                except KeyboardInterrupt as err:  # the trials finished before it are kept
+                    stopped = err
+                for position, (otrial, record) in enumerate(inflight):
+                    if position not in finished:
+                        continue
+                    _record(record, finished[position])
                     if journal is not None:
                         journal.finish(otrial, record)
                     study.tell(otrial, record.score if record.status == "ok" else None,
                                state=None if record.status == "ok" else _FAIL())
-                    inflight.pop(0)
                     trials.append(record)
                     tried[_key(record)] = record
                     if record.status == "ok" and record.score < best - 1e-12:
                         best, since_best = record.score, 0
                     else:
                         since_best += 1
+                inflight = [p for k, p in enumerate(inflight) if k not in finished]
+                if stopped is not None:
+                    raise stopped
                 log.info(
                     "trial %d/%s | best %.4f | %s left",
                     len(trials),
