@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import write_section  # noqa: E402
+from results_file import markdown, write_section  # noqa: E402
 
 from tsauto import Forecaster, datasets  # noqa: E402
 from tsauto.forecasting.validation import FILL_RULES  # noqa: E402
@@ -125,20 +125,19 @@ def main() -> None:
                 rows.append({"data": case.name, "window": k, "fill": fill, **r})
     runs = pd.DataFrame(rows)
     table = runs.pivot_table(index="data", columns="fill", values="mase", aggfunc="mean", sort=False)
-    table["series scored"] = runs.groupby("data", sort=False)["series"].agg(lambda s: "/".join(map(str, dict.fromkeys(s))))
+    scored = runs.groupby("data", sort=False)["series"]
+    table["series scored"] = scored.agg(lambda s: "/".join(map(str, dict.fromkeys(s))))
     table = table.reset_index()
     print(runs.to_string(index=False))
     print(table.to_string(index=False))
     if args.quick:
         return
-    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in table.itertuples(index=False)]
-    lines = [list(table.columns), ["---"] * table.shape[1], *cells]
     text = (
         "## Target imputation on real gaps (`bench_fill.py`)\n\n"
         f"{dt.date.today()}, {time.perf_counter() - start:.0f}s on {os.cpu_count()} cores (load average "
         f"{load:.1f} at the start). The default `Forecaster` fitted after each fill rule; MASE of the "
         f"window after the data, mean over {n} windows (set-up: the script's docstring).\n\n"
-        + "\n".join("| " + " | ".join(line) + " |" for line in lines) + "\n"
+        + markdown(table)
     )
     write_section(SECTION, text)
 

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import write_section
+from results_file import markdown, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -169,13 +169,6 @@ def published_m4_hourly(table: pd.DataFrame) -> str:
         "\nM4 Hourly, all 414 series, 95 % interval on the official test (published values from "
         f"`{PUBLISHED}`; ACD = |coverage - 0.95|):\n\n" + markdown(frame)
     )
-
-
-def markdown(table: pd.DataFrame) -> str:
-    """A Markdown table of ``table``, floats to three decimals."""
-    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row] for row in table.itertuples(index=False)]
-    lines = [list(map(str, table.columns)), ["---"] * table.shape[1], *cells]
-    return "\n".join("| " + " | ".join(line) + " |" for line in lines) + "\n"
 
 
 def main() -> None:

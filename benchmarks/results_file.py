@@ -76,3 +76,11 @@ def git_commit() -> str:
         return head + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def markdown(table) -> str:
+    """A Markdown table of the DataFrame ``table``, floats to three decimals."""
+    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+             for row in table.itertuples(index=False)]
+    lines = [list(map(str, table.columns)), ["---"] * table.shape[1], *cells]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines) + "\n"

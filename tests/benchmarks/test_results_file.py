@@ -92,3 +92,12 @@ def test_a_parent_precedes_its_children_even_inside_a_known_family(results_file,
     results_file.write_section("bench_suite_test", "## test", path)
     assert order(path) == ["bench_suite_validation", "bench_suite_test",
                            "bench_suite_test_m1_yearly", "bench_suite_test_m1_monthly", "hierarchy"]
+
+
+def test_markdown_table_rounds_floats_and_keeps_the_rest(results_file):
+    import pandas as pd
+
+    table = pd.DataFrame({"data": ["Walmart"], "mase": [0.86389], "series": [133], "note": ["133/145"]})
+    assert results_file.markdown(table) == (
+        "| data | mase | series | note |\n| --- | --- | --- | --- |\n| Walmart | 0.864 | 133 | 133/145 |\n"
+    )

@@ -366,9 +366,9 @@ class Executor:
         self, futures: list, labels: list[str], deadline: float, tell: OnResult | None = None
     ) -> list:
         """Results of Dask futures, each fetched as soon as it is done (so that a worker dying
-        later cannot lose it) and passed to ``tell(i, result)``. A future whose worker died is a :class:`WorkerLost`; those
-        unfinished a grace past ``deadline`` are cancelled, and the workers running them
-        restarted (the thread running a call cannot be stopped otherwise)."""
+        later cannot lose it) and passed to ``tell(i, result)``. A future whose worker died is a
+        :class:`WorkerLost`; those unfinished a grace past ``deadline`` are cancelled, and the
+        workers running them restarted (the thread running a call cannot be stopped otherwise)."""
         from distributed import wait as dask_wait
 
         hard = float("inf")
