@@ -58,12 +58,12 @@ LIGHTGBMS = ("lightgbm", "lightgbm_recent")
 # fit all series at once, cheaply.
 COST = {
     "auto_arima": (0.21, 1.5),
-    "stat_combo": (0.24, 1.56),  # ARIMA + ETS + Theta
     "prophet": (0.4, 0.4),
     "ets": (0.022, 0.055),
     "theta": (0.003, 0.002),
     "tcn": (0.02, 0.02),
 }
+COST["stat_combo"] = tuple(map(sum, zip(*(COST[n] for n in ("auto_arima", "ets", "theta")))))
 # Seasons above which a learner takes the season out before fitting: it costs as without one.
 SEASONAL_UP_TO = {"ets": ETS_MAX_SEASON}
 # LightGBM's trial: seconds per training row and boosting round, and per row for features and
@@ -287,9 +287,8 @@ def _note_cuts(
     if sized:  # fewer rounds at a raised rate are as good while the rate makes up for them
         rounds, rate = sized["params"]["num_boost_round"], sized["params"]["learning_rate"]
         if rounds * rate < 0.99 * LGB_ROUNDS * LGB_RATE:
-            cuts.append(
-                f"LightGBM with {rounds} boosting rounds at rate {rate:g} instead of {LGB_ROUNDS} at {LGB_RATE:g}"
-            )
+            cuts.append(f"LightGBM with {rounds} boosting rounds at rate {rate:g} instead of "
+                        f"{LGB_ROUNDS} at {LGB_RATE:g}")
     if missing := [n for n in usual if n not in chosen]:
         cuts.append("without " + ", ".join(missing))
     if cuts:

@@ -76,9 +76,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
 
 # Leaves from this many rows (LightGBMLearner._data_size): more data affords deeper trees.
 # Chosen on the last two windows of h of the training parts (LightGBM alone, 2026-12-02): 127
-# leaves against 63, OWA
-# M4 Hourly 0.572 -> 0.529 and 0.594 -> 0.563, M4 Weekly 0.779 -> 0.756 and 0.850 -> 0.840
-# (the two sets above 100,000 rows, 1.3-1.5x the fit time); below, M1 yearly / quarterly /
+# leaves against 63, OWA M4 Hourly 0.572 -> 0.529 and 0.594 -> 0.563, M4 Weekly 0.779 -> 0.756
+# and 0.850 -> 0.840 (the two sets above 100,000 rows, 1.3-1.5x the fit time); below, M1 yearly / quarterly /
 # monthly, Australian retail and Walmart (3k-63k rows) OWA moved -2.4..+4.1 % (mean +0.4 %).
 # 255 leaves: M4 Weekly 0.788 / 0.834, Hourly 0.508 / 0.525, at twice the time of 127.
 LARGE_DATA_ROWS = 100_000
