@@ -32,12 +32,13 @@ def quadratic_space(trial) -> dict:
 class ToyEvaluator:
     """Scores learner ``name`` (its behaviour) with ``params``; lower is better.
 
-    ``sleep``: seconds a working trial takes. ``marker_dir``: a file per finished trial, holding
+    ``sleep``: seconds a working trial takes (``slow``: the "slow" learner). ``marker_dir``: a file per finished trial, holding
     the worker's pid. ``hog_stop``: bytes at which the hog gives up by itself, so that a missing
     memory cap fails the test instead of the machine.
     """
 
     sleep: float = 0.0
+    slow: float = 4.0
     marker_dir: str | None = None
     hog_stop: int = 6 * 2**30
     interrupt_after: int | None = None  # in process only: Ctrl-C once this many trials ran
@@ -55,6 +56,9 @@ class ToyEvaluator:
             score = (params.get("x", 0.0) - 1.5) ** 2 + 1.0
         elif kind == "constant":
             score = 5.0
+        elif kind == "slow":
+            time.sleep(self.slow)
+            score = 6.0
         elif kind == "raises":
             raise ValueError("this learner always raises")
         elif kind == "exit":

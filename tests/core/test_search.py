@@ -62,40 +62,55 @@ def _evaluations(tmp_path) -> int:
     return len(list(tmp_path.glob("*.done")))
 
 
-class _BatchRecorder(Executor):
-    """A sequential executor that records the learners of each batch it is given."""
+class _PullRecorder(Executor):
+    """A sequential executor that records each trial it is handed: (learner, seconds from
+    the moment it was handed out to its deadline)."""
 
-    def __init__(self, workers: int):
+    def __init__(self):
         super().__init__(backend="sequential")
-        self.workers, self.batches = workers, []
+        self.pulled = []
 
-    @property
-    def n_workers(self) -> int:
-        return self.workers
+    def stream_trials(self, evaluator, next_trial, on_result):
+        def recorded():
+            item = next_trial()
+            if item is not None:
+                self.pulled.append((item[1].learner, item[2] - time.monotonic()))
+            return item
 
-    def run_trials(self, evaluator, trials, deadline, on_result=None):
-        self.batches.append(([t.learner for t in trials], deadline))
-        return super().run_trials(evaluator, trials, deadline, on_result)
+        super().stream_trials(evaluator, recorded, on_result)
 
 
-def test_without_a_budget_every_default_is_one_batch_started_as_workers_free() -> None:
-    names = ("constant", "quadratic", "constant_b", "quadratic_b", "constant_c")
-    unbudgeted = _BatchRecorder(2)
-    Search(d.candidates(*names), d.ToyEvaluator(), SearchSettings(max_trials=len(names)), unbudgeted).run()
-    assert unbudgeted.batches == [(list(names), float("inf"))]  # no trial waits for a batch to end
-    budgeted = _BatchRecorder(2)
-    Search(d.candidates(*names), d.ToyEvaluator(), SearchSettings(time_budget=60, max_trials=len(names)),
+def test_each_trial_gets_its_own_deadline_when_handed_out() -> None:
+    names = ("constant", "quadratic", "constant_b")
+    unbudgeted = _PullRecorder()
+    Search(d.candidates(*names), d.ToyEvaluator(), SearchSettings(max_trials=3), unbudgeted).run()
+    assert unbudgeted.pulled == [(n, float("inf")) for n in names]
+    budgeted = _PullRecorder()
+    Search(d.candidates(*names), d.ToyEvaluator(sleep=0.3), SearchSettings(time_budget=60, max_trials=3),
            budgeted).run()
-    assert [b for b, _ in budgeted.batches] == [list(names[:2]), list(names[2:4]), list(names[4:])]
-    assert all(deadline < float("inf") for _, deadline in budgeted.batches)  # each batch its cap
+    assert [n for n, _ in budgeted.pulled] == list(names)
+    # each trial's cap (0.4 x 60 s) counts from when it is handed out, not from a batch's start
+    assert all(23.5 < span <= 24.0 for _, span in budgeted.pulled), budgeted.pulled
 
 
-def test_ctrl_c_inside_a_batch_keeps_the_trials_finished_before_it() -> None:
+def test_a_slow_trial_holds_only_its_own_worker(tmp_path) -> None:
+    names = ("slow", "constant", "constant_b", "constant_c", "constant_d")
+    evaluator = d.ToyEvaluator(sleep=0.2, slow=4.0, marker_dir=str(tmp_path))
+    settings = SearchSettings(time_budget=60, max_trials=len(names), n_jobs=2)
+    search = Search(d.candidates(*names), evaluator, settings, Executor(2))
+    trials = search.run()
+    assert [t.learner for t in trials] == list(names) and all(t.status == "ok" for t in trials)
+    finished = [json.loads(p.read_text())["learner"] for p in sorted(tmp_path.glob("*.done"))]
+    # the other worker ran every other trial while "slow" ran: none waited for it to end
+    assert finished[-1] == "slow", finished
+
+
+def test_ctrl_c_keeps_the_trials_finished_before_it() -> None:
     names = ("constant", "constant_b", "constant_c", "constant_d")
     search = Search(d.candidates(*names), d.ToyEvaluator(interrupt_after=2),
-                    SearchSettings(max_trials=len(names)), _BatchRecorder(2))
+                    SearchSettings(max_trials=len(names)), _PullRecorder())
     trials = search.run()
-    assert search.interrupted and len(search.executor.batches) == 1  # all four in one batch
+    assert search.interrupted
     assert [t.learner for t in trials] == list(names[:2]) and all(t.status == "ok" for t in trials)
 
 

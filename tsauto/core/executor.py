@@ -71,7 +71,8 @@ POLL = 0.5  # seconds between looks at running trials (deadlines)
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
 _SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
-OnResult = Callable[[int, Any], None]  # (position in the batch, its result), as each arrives
+OnResult = Callable[[Any, Any], None]  # (the call's key, its result), as each arrives
+NextTrial = Callable[[], "tuple[Any, Any, float] | None"]  # (key, trial, deadline), or None: no more
 
 
 class Executor:
@@ -162,18 +163,45 @@ class Executor:
         (``time.monotonic()``); one result each: an ``Evaluation`` or the exception that ended
         the trial. ``on_result(i, result)`` is called as each result arrives, so that a caller
         interrupted (Ctrl-C) before the last one keeps those already finished."""
+        results: list = [None] * len(trials)
+        pending = iter([(i, t, deadline) for i, t in enumerate(trials)])
+
+        def tell(i: int, result: Any) -> None:
+            results[i] = result
+            if on_result is not None:
+                on_result(i, result)
+
+        self.stream_trials(evaluator, lambda: next(pending, None), tell)
+        return results
+
+    def stream_trials(self, evaluator, next_trial: NextTrial, on_result: OnResult) -> None:
+        """Keep every worker busy: whenever one is free, ``next_trial()`` gives the next
+        ``(key, trial, deadline)`` (``None``: no more), and ``on_result(key, result)`` is called
+        as each trial ends (an ``Evaluation`` or the exception that ended it), before the worker
+        it frees is given the next one. Each trial has its own deadline (``time.monotonic()``);
+        one handed out past its deadline is not started (a :class:`TimeLimitExceeded`).
+        Returns when no trial runs and ``next_trial`` gave ``None``."""
         threads = self.threads_per_trial()
-        tell = on_result or (lambda i, result: None)
-        if self.backend == "sequential":
-            results = []
-            for i, t in enumerate(trials):
-                outcome = worker.run_trial(evaluator, t.learner, t.params, deadline, threads)
-                results.append(self._unwrap(outcome, t.learner))
-                tell(i, results[-1])
-            return results
+
+        def next_call():
+            item = next_trial()
+            if item is None:
+                return None
+            key, t, deadline = item
+            if self.backend == "dask":
+                args = (self._evaluator_on_dask(evaluator), t.learner, t.params, deadline, threads, False)
+            else:
+                args = (evaluator, t.learner, t.params, deadline, threads)
+            return key, worker.run_trial, args, t.learner, deadline
+
         if self.backend == "dask":
-            return self._run_dask(evaluator, trials, deadline, threads, tell)
-        return self._run_local(evaluator, trials, deadline, threads, tell)
+            self._pump_dask(next_call, on_result)
+        elif self.backend == "sequential":
+            while (call := _startable(next_call, on_result)) is not None:
+                key, fn, args, label, _ = call
+                on_result(key, self._unwrap(fn(*args), label))
+        else:
+            self._pump_local(next_call, on_result)
 
     def call(
         self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None, **kwargs
@@ -185,86 +213,71 @@ class Executor:
         label = getattr(fn, "__qualname__", None) or repr(fn)
         threads = threads or self.call_threads()
         deadline = float("inf") if deadline is None else deadline
+        out: list = []
         if self.backend == "sequential":
-            result = self._unwrap(worker.run(fn, args, kwargs, threads, label), label)
-        elif self.backend == "dask":
-            result = self._run_dask_calls([(fn, args, kwargs, label)], deadline, threads)[0]
+            out.append(self._unwrap(worker.run(fn, args, kwargs, threads, label), label))
         else:
-            slot = self._free_slot()
-            try:
-                result = self._run_on_slots([(fn, args, kwargs, label)], deadline, threads, [slot])[0]
-            finally:
-                self._free.put(slot)
-        if isinstance(result, BaseException):
-            raise result
-        return result
+            local = self.backend != "dask"
+            capture = () if local else (False,)  # Dask workers share warning filters: no capture
+            calls = iter([(0, worker.run, (fn, args, kwargs, threads, label, *capture), label, deadline)])
+            pump = self._pump_local if local else self._pump_dask
+            pump(lambda: next(calls, None), lambda key, result: out.append(result), slots=1)
+        if isinstance(out[0], BaseException):
+            raise out[0]
+        return out[0]
+
+    def _hard(self, deadline: float) -> float:
+        """When a call due at ``deadline`` is stopped: a grace past it."""
+        if deadline == float("inf"):
+            return deadline
+        return deadline + self.grace(max(0.0, deadline - time.monotonic()))
 
     # ---- local worker processes -------------------------------------------------------------
 
-    def _run_local(self, evaluator, trials: Sequence, deadline: float, threads: int, tell: OnResult) -> list:
-        calls = [
-            (worker.run_trial, (evaluator, t.learner, t.params, deadline, threads), {}, t.learner)
-            for t in trials
-        ]
-        slots = []
+    def _pump_local(self, next_call: Callable, tell: OnResult, slots: int | None = None) -> None:
+        """Run the calls ``next_call()`` hands out (``(key, fn, args, label, deadline)``, the
+        fn returning an Outcome; ``None``: no more), one per free slot of at most ``slots``
+        (default: every worker), killing each a grace past its own deadline."""
+        free: list[_Slot] = []
+        running: dict[Any, tuple] = {}  # future: (key, slot, started, deadline, hard, label)
+        more = True
         try:
-            while len(slots) < min(len(calls), self.n_workers):
-                slots.append(self._free_slot())
-            return self._run_on_slots(calls, deadline, threads, slots, direct=True, tell=tell)
-        finally:
-            for slot in slots:
-                self._free.put(slot)
-
-    def _run_on_slots(
-        self, calls: list, deadline: float, threads: int, slots: list, direct: bool = False,
-        tell: OnResult | None = None,
-    ) -> list:
-        """Run ``calls`` (fn, args, kwargs, label) on ``slots``, a call per free slot, killing
-        those that run a grace past ``deadline``. ``direct``: the fn returns an Outcome itself;
-        ``tell(i, result)``: called as each call finishes."""
-        start = time.monotonic()
-        hard = deadline + self.grace(max(0.0, deadline - start)) if deadline < float("inf") else deadline
-        results: list = [None] * len(calls)
-        todo = list(range(len(calls)))
-        free = list(slots)
-        running: dict[Any, tuple[int, _Slot, float]] = {}
-        with _quiet_loky():
-            while todo or running:
-                while todo and free and time.monotonic() < hard:
-                    i, slot = todo.pop(0), free.pop()
-                    fn, args, kwargs, label = calls[i]
-                    if direct:
+            with _quiet_loky():
+                while True:
+                    while more and (free or len(free) + len(running) < (slots or self.n_workers)):
+                        call = _startable(next_call, tell)
+                        if call is None:
+                            more = False
+                            break
+                        key, fn, args, label, deadline = call
+                        slot = free.pop() if free else self._free_slot()
                         future = slot.submit(fn, *args)
-                    else:
-                        future = slot.submit(worker.run, fn, args, kwargs, threads, label)
-                    running[future] = (i, slot, time.monotonic())
-                if not running:
-                    break
-                left = hard - time.monotonic()
-                timeout = max(0.0, min(POLL, left))
-                done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
-                for future in done:
-                    i, slot, _ = running.pop(future)
-                    results[i] = self._collect(future, slot, calls[i][3])
-                    free.append(slot)
-                    if tell is not None:
-                        tell(i, results[i])
-                if time.monotonic() >= hard:
-                    for future, (i, slot, began) in running.items():
-                        label = calls[i][3]
-                        results[i] = TimeLimitExceeded(
-                            f"{label} timed out: stopped {time.monotonic() - began:.1f}s after it "
-                            f"started, {time.monotonic() - deadline:.1f}s past its deadline"
-                        )
+                        running[future] = (key, slot, time.monotonic(), deadline, self._hard(deadline), label)
+                    if not running:
+                        break
+                    first = min(r[4] for r in running.values())
+                    timeout = max(0.0, min(POLL, first - time.monotonic()))
+                    done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        key, slot, *_, label = running.pop(future)
+                        free.append(slot)
+                        tell(key, self._collect(future, slot, label))
+                    now = time.monotonic()
+                    for future, (key, slot, began, deadline, hard, label) in list(running.items()):
+                        if now < hard:
+                            continue
+                        del running[future]
                         log.warning("stopping %s: past its deadline", label)
                         slot.kill()
+                        slot.start()  # its replacement boots while the other calls run
                         free.append(slot)
-                    running.clear()
-        for i in todo:
-            results[i] = TimeLimitExceeded(
-                f"{calls[i][3]} timed out: no worker was free before its deadline"
-            )
-        return results
+                        tell(key, TimeLimitExceeded(
+                            f"{label} timed out: stopped {now - began:.1f}s after it started, "
+                            f"{now - deadline:.1f}s past its deadline"
+                        ))
+        finally:
+            for slot in [*free, *(r[1] for r in running.values())]:
+                self._free.put(slot)
 
     def _collect(self, future, slot: _Slot, label: str):
         """The result of a finished call, or the reason its worker died."""
@@ -329,7 +342,8 @@ class Executor:
 
     # ---- Dask ------------------------------------------------------------------------------
 
-    def _run_dask(self, evaluator, trials: Sequence, deadline: float, threads: int, tell: OnResult) -> list:
+    def _evaluator_on_dask(self, evaluator):
+        """The future holding ``evaluator`` on the cluster, sent once per evaluator."""
         if self._on_dask is None or self._on_dask[0] is not evaluator:
             # sent once, as the result of a task rather than scattered: a worker that dies
             # with it loses nothing the scheduler cannot rebuild
@@ -343,58 +357,52 @@ class Executor:
 
                 distributed_wait([self._on_dask[1]])
                 self.client.replicate([self._on_dask[1]])
-        remote = self._on_dask[1]
-        addresses = sorted(self.client.scheduler_info()["workers"])
-        futures = [
-            self.client.submit(
-                worker.run_trial, remote, t.learner, t.params, deadline, threads, False, pure=False,
-                workers=[addresses[i % len(addresses)]] if addresses else None, allow_other_workers=True,
-            )
-            for i, t in enumerate(trials)
-        ]
-        return self._gather_dask(futures, [t.learner for t in trials], deadline, tell)
+        return self._on_dask[1]
 
-    def _run_dask_calls(self, calls: list, deadline: float, threads: int) -> list:
-        with quiet_large_graph():
-            futures = [
-                self.client.submit(worker.run, fn, args, kwargs, threads, label, False, pure=False)
-                for fn, args, kwargs, label in calls
-            ]
-        return self._gather_dask(futures, [c[3] for c in calls], deadline)
-
-    def _gather_dask(
-        self, futures: list, labels: list[str], deadline: float, tell: OnResult | None = None
-    ) -> list:
-        """Results of Dask futures, each fetched as soon as it is done (so that a worker dying
-        later cannot lose it) and passed to ``tell(i, result)``. A future whose worker died is a
-        :class:`WorkerLost`; those unfinished a grace past ``deadline`` are cancelled, and the
-        workers running them restarted (the thread running a call cannot be stopped otherwise)."""
+    def _pump_dask(self, next_call: Callable, tell: OnResult, slots: int | None = None) -> None:
+        """As :meth:`_pump_local`, on the Dask workers: at most ``slots`` (default: every
+        worker thread) tasks at a time, spread over the workers, each fetched as soon as it is
+        done (so that a worker dying later cannot lose it); a task whose worker died is a
+        :class:`WorkerLost`; one unfinished a grace past its deadline is cancelled, and the
+        worker running it restarted (the thread running a call cannot be stopped otherwise)."""
         from distributed import wait as dask_wait
 
-        hard = float("inf")
-        if deadline < float("inf"):
-            hard = deadline + self.grace(max(0.0, deadline - time.monotonic()))
-        results: list = [None] * len(futures)
-        pending = dict(enumerate(futures))
-        while pending and time.monotonic() < hard:
-            left = None if hard == float("inf") else hard - time.monotonic()
+        addresses = sorted(self.client.scheduler_info()["workers"])
+        running: dict[Any, tuple] = {}  # future: (key, deadline, hard, label)
+        more, sent = True, 0
+        while True:
+            while more and len(running) < (slots or self.n_workers):
+                call = _startable(next_call, tell)
+                if call is None:
+                    more = False
+                    break
+                key, fn, args, label, deadline = call
+                where = [addresses[sent % len(addresses)]] if addresses else None
+                with quiet_large_graph():
+                    future = self.client.submit(
+                        fn, *args, pure=False, workers=where, allow_other_workers=True
+                    )
+                sent += 1
+                running[future] = (key, deadline, self._hard(deadline), label)
+            if not running:
+                return
+            first = min(r[2] for r in running.values())
+            left = None if first == float("inf") else max(0.0, first - time.monotonic())
             try:
-                dask_wait(list(pending.values()), timeout=left, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                break
-            except CancelledError:  # its status tells below
+                dask_wait(list(running), timeout=left, return_when="FIRST_COMPLETED")
+            except (TimeoutError, CancelledError):  # past a deadline, or its status tells below
                 pass
-            for i, future in list(pending.items()):
+            for future, (key, *_, label) in list(running.items()):
                 if future.status in ("finished", "error", "cancelled"):
-                    results[i] = self._dask_result(future, labels[i])
-                    del pending[i]
-                    if tell is not None:
-                        tell(i, results[i])
-        for i in pending:
-            results[i] = TimeLimitExceeded(f"{labels[i]} timed out: cancelled at its deadline on Dask")
-        if pending:
-            self._stop_dask(list(pending.values()))
-        return results
+                    del running[future]
+                    tell(key, self._dask_result(future, label))
+            now = time.monotonic()
+            late = [f for f, r in running.items() if now >= r[2]]
+            if late:
+                self._stop_dask(late)
+                for future in late:
+                    key, _, _, label = running.pop(future)
+                    tell(key, TimeLimitExceeded(f"{label} timed out: cancelled at its deadline on Dask"))
 
     def _dask_result(self, future, label: str):
         """What a done Dask future holds: the call's result, its exception, or why it has none."""
@@ -445,6 +453,17 @@ class Executor:
             self.close()
         except Exception:
             pass
+
+
+def _startable(next_call: Callable, tell: OnResult) -> tuple | None:
+    """The next call ``next_call()`` hands out (``(key, fn, args, label, deadline)``) that may
+    still start; one past its deadline is told as timed out, unstarted. None: no more."""
+    while (call := next_call()) is not None:
+        key, _, _, label, deadline = call
+        if time.monotonic() < deadline:
+            return call
+        tell(key, TimeLimitExceeded(f"{label} timed out: its deadline passed before it could start"))
+    return None
 
 
 class _Slot:

@@ -9,8 +9,9 @@ It knows nothing of time series or tables. It is handed:
 
 Optuna's TPE sampler proposes the trials over a conditional space (learner first, then its
 parameters); the default configuration of every learner is tried first, cheapest first, so any
-budget yields a result early. Trials run in parallel batches on the executor (without a budget
-the defaults are one batch, each started as a worker frees); a trial that raises, overruns,
+budget yields a result early. Trials run in parallel on the executor, each proposed when a
+worker frees (the sampler then knows every result so far) and given its own deadline, so that no
+worker waits for another's trial; a trial that raises, overruns,
 runs out of memory or kills its worker is recorded as failed (or timed out) with its reason and
 the search goes on. Ctrl-C stops the search and keeps the trials finished so far; with
 ``run_dir`` every finished trial is journalled and a second run resumes them.
@@ -175,77 +176,63 @@ class Search:
         ok = [t.score for t in trials if t.status == "ok"]
         best = min(ok, default=math.inf)
         since_best = _since_best(trials)
-        width = max(1, self.executor.n_workers)
-        inflight: list = []
+        inflight: dict[int, tuple] = {}  # trial number: (optuna trial, record), while it runs
+        warm = getattr(self.executor, "warm", None)
+        if warm is not None:  # workers started before the first trial's clock starts
+            with ctrl_c.allowed():
+                warm(None if end == math.inf else end, type(self.evaluator))
+
+        def next_trial():
+            """The next trial and its deadline, while no exit criterion holds (else None)."""
+            ctrl_c.check()
+            left = end - time.monotonic()
+            if s.max_trials is not None and len(trials) + len(inflight) >= s.max_trials:
+                return None
+            if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
+                return None  # too little left for a trial to finish: keep it for the refit
+            if s.target_score is not None and best <= s.target_score:
+                return None
+            if s.patience is not None and since_best >= s.patience:
+                return None
+            if not defaults and not self._searchable():
+                return None  # every default is tried and nothing has a space to explore
+            first = max([t.number + 1 for t in trials] + [n + 1 for n in inflight], default=0)
+            proposal = self._propose_new(study, first, defaults, tried)
+            if proposal is None:
+                log.info("search space exhausted: every new proposal repeats a trial")
+                return None
+            record = proposal[1]
+            inflight[record.number] = proposal
+            tried[_key(record)] = None
+            return record.number, record, time.monotonic() + self._span(left)
+
+        def on_result(number: int, result: Any) -> None:
+            nonlocal best, since_best
+            otrial, record = inflight.pop(number)
+            _record(record, result)
+            if journal is not None:
+                journal.finish(otrial, record)
+            study.tell(otrial, record.score if record.status == "ok" else None,
+                       state=None if record.status == "ok" else _FAIL())
+            trials.append(record)
+            tried[_key(record)] = record
+            if record.status == "ok" and record.score < best - 1e-12:
+                best, since_best = record.score, 0
+            else:
+                since_best += 1
+            log.info(
+                "trial %d/%s | %s %s | best %.4f | %s left",
+                len(trials),
+                s.max_trials or "-",
+                record.learner,
+                record.status,
+                best,
+                "-" if end == math.inf else f"{max(0.0, end - time.monotonic()):.0f}s",
+            )
+
         try:
-            while True:
-                ctrl_c.check()
-                left = end - time.monotonic()
-                if s.max_trials is not None and len(trials) >= s.max_trials:
-                    break
-                if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
-                    break  # too little left for a trial to finish: keep it for the refit
-                if not defaults and not self._searchable():
-                    break  # every default is tried and nothing has a space to explore
-                warm = getattr(self.executor, "warm", None)
-                if warm is not None:  # workers started (again) before the trials' clock starts
-                    with ctrl_c.allowed():
-                        warm(None if end == math.inf else end, type(self.evaluator))
-                    left = end - time.monotonic()
-                    if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):
-                        break
-                # without a budget no trial has a deadline: every default goes in one batch and
-                # starts as a worker frees, so that a long trial does not hold a worker idle
-                size = max(width, len(defaults)) if s.time_budget is None else width
-                size = size if s.max_trials is None else min(size, s.max_trials - len(trials))
-                first = trials[-1].number + 1 if trials else 0
-                for i in range(size):
-                    proposal = self._propose_new(study, first + i, defaults, tried)
-                    if proposal is None:
-                        break
-                    inflight.append(proposal)
-                    tried[_key(proposal[1])] = None
-                if not inflight:
-                    log.info("search space exhausted: every new proposal repeats a trial")
-                    break
-                deadline = time.monotonic() + self._span(left)
-                finished: dict[int, Any] = {}  # position in the batch: its result, as it arrives
-                stopped = None
-                try:
-                    with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
-                        batch = [r for _, r in inflight]
-                        finished = dict(enumerate(self.executor.run_trials(
-                            self.evaluator, batch, deadline, finished.__setitem__)))
-                except KeyboardInterrupt as err:  # the trials finished before it are kept
-                    stopped = err
-                for position, (otrial, record) in enumerate(inflight):
-                    if position not in finished:
-                        continue
-                    _record(record, finished[position])
-                    if journal is not None:
-                        journal.finish(otrial, record)
-                    study.tell(otrial, record.score if record.status == "ok" else None,
-                               state=None if record.status == "ok" else _FAIL())
-                    trials.append(record)
-                    tried[_key(record)] = record
-                    if record.status == "ok" and record.score < best - 1e-12:
-                        best, since_best = record.score, 0
-                    else:
-                        since_best += 1
-                inflight = [p for k, p in enumerate(inflight) if k not in finished]
-                if stopped is not None:
-                    raise stopped
-                log.info(
-                    "trial %d/%s | best %.4f | %s left",
-                    len(trials),
-                    s.max_trials or "-",
-                    best,
-                    "-" if end == math.inf else f"{max(0.0, end - time.monotonic()):.0f}s",
-                )
-                if s.target_score is not None and best <= s.target_score:
-                    break
-                if s.patience is not None and since_best >= s.patience:
-                    break
+            with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
+                self.executor.stream_trials(self.evaluator, next_trial, on_result)
         except KeyboardInterrupt:
             self.interrupted = True
             log.warning(
@@ -254,16 +241,16 @@ class Search:
                 "" if journal is None else f" in {journal.path}",
             )
             self.executor.close()
-            for otrial, _ in inflight:
+            for otrial, _ in inflight.values():
                 try:
                     study.tell(otrial, None, state=_FAIL(), skip_if_finished=True)
                 except Exception:  # the journal may be mid-write: the next run closes it
                     pass
         self.interrupted = self.interrupted or ctrl_c.requested
-        return trials
+        return sorted(trials, key=lambda t: t.number)
 
     def _span(self, left: float) -> float:
-        """Seconds the next batch may take: its share of the budget, and when the end of the
+        """Seconds the next trial may take: its share of the budget, and when the end of the
         search comes first, the time left less the grace the executor gives past a deadline."""
         s = self.settings
         if s.time_budget is None:
