@@ -221,11 +221,9 @@ class Search:
             else:
                 since_best += 1
             log.info(
-                "trial %d/%s | %s %s | best %.4f | %s left",
+                "trial %d/%s | best %.4f | %s left",
                 len(trials),
                 s.max_trials or "-",
-                record.learner,
-                record.status,
                 best,
                 "-" if end == math.inf else f"{max(0.0, end - time.monotonic()):.0f}s",
             )
