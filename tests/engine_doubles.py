@@ -136,6 +136,16 @@ def pid() -> int:
     return os.getpid()
 
 
+_KEPT: list = []
+
+
+def keep_memory(megabytes: int) -> int:
+    """Hold ``megabytes`` more for the worker's life (memory loky would take for a leak)."""
+    time.sleep(1.1)  # loky looks at a worker's memory at most once a second
+    _KEPT.append(bytearray(megabytes * 2**20))
+    return os.getpid()
+
+
 def exit_quietly() -> None:
     sys.exit(2)
 

@@ -48,6 +48,16 @@ def test_call_past_its_deadline_is_killed_and_the_next_call_runs(executor) -> No
     assert executor.call(d.square, 2, deadline=soon()) == 4
 
 
+def test_a_worker_that_keeps_memory_is_not_replaced_behind_the_executor() -> None:
+    ex = Executor(1, memory_limit=CAP)
+    try:
+        first = ex.call(d.pid)
+        assert ex.call(d.keep_memory, 400) == first  # loky's leak check would end it here
+        assert ex.call(d.pid) == first  # ... and start another outside the executor's control
+    finally:
+        ex.close()
+
+
 @pytest.mark.parametrize(
     "fn, reason",
     [

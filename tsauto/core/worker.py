@@ -77,6 +77,13 @@ def init_worker(memory_limit: int | None, output: str | None, log_level: int) ->
         soft = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
         resource.setrlimit(kind, (soft, hard))
         _STATE["memory_limit"] = soft
+    # loky ends a worker whose memory grew 300 MB since its first call (a TCN trial does) and
+    # its manager thread starts the replacement, outside the parent's guard against re-running
+    # an unguarded script's `__main__` (the new worker ran the user's whole script again) and
+    # unknown to the slot; the cap above bounds the memory instead
+    from joblib.externals.loky import process_executor
+
+    process_executor._MAX_MEMORY_LEAK_SIZE = sys.maxsize
     root = logging.getLogger()
     root.setLevel(log_level)
     collector = _Collector()
