@@ -54,3 +54,4 @@ def test_a_refit_on_more_threads_is_faster_but_not_in_proportion() -> None:
     assert refit_speedup(1.0) == refit_speedup(0.5) == 1.0
     gains = [refit_speedup(r) for r in (1.0, 2.0, 4.0)]
     assert gains == sorted(gains) and 1.0 < gains[1] < 2.0 and gains[2] < 4.0
+    assert refit_speedup(2.0, gain=0.25) == 1.25  # a learner that gains little from threads

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tsauto.core.search import Trial
-from tsauto.core.selection import affordable, refittable
+from tsauto.core.selection import REFIT_MARGIN, affordable, refit_estimate, refittable
 
 
 def _trials(scores: list[float]) -> list[Trial]:
@@ -32,3 +32,9 @@ def test_affordable_keeps_the_heaviest_and_what_fits_beside_it() -> None:
     assert set(kept) == {0, 2}
     assert abs(sum(kept.values()) - 1) < 1e-12 and abs(kept[0] / kept[2] - 0.5 / 0.2) < 1e-12
     assert affordable(weights, {0: 8.0, 1: 8.0, 2: 0.0}, None) == weights
+
+
+def test_a_refit_estimate_grows_from_a_folds_rows_to_all_rows() -> None:
+    # 2 folds of 50 and 70 rows took 12 s: 6 s per fold of 60 rows, so 12 s for 120 rows
+    assert refit_estimate(12.0, [50, 70], 120) == 12.0 * REFIT_MARGIN
+    assert refit_estimate(12.0, [], 120) == 12.0 * REFIT_MARGIN  # no folds: the trial's own time

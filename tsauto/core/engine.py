@@ -45,6 +45,10 @@ class TaskStrategy(Protocol):
     def refit_seconds(self, trial: Trial) -> float:
         """Estimated seconds to refit ``trial``'s learner on all data, on the threads its trial had."""
 
+    def thread_gain(self, trial: Trial) -> float:
+        """What one more thread adds to the speed of ``trial``'s refit (``THREAD_GAIN`` when
+        its learner says nothing)."""
+
     def fit_member(self, trial: Trial, deadline: float | None) -> Any:
         """``trial``'s learner fitted on all data (run in an isolated worker: picklable)."""
 
@@ -93,8 +97,8 @@ def search_and_refit(
     best = best_trial(trials)
     pool = [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
     # trials ran beside each other on a share of the cores; a refit runs alone on all of them
-    speedup = refit_speedup(executor.call_threads() / executor.threads_per_trial())
-    cost = {t.number: strategy.refit_seconds(t) / speedup for t in pool}
+    ratio = executor.call_threads() / executor.threads_per_trial()
+    cost = {t.number: strategy.refit_seconds(t) / refit_speedup(ratio, strategy.thread_gain(t)) for t in pool}
     pool = refittable(pool, cost, deadline)
     weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
     by_number = {t.number: t for t in trials}
@@ -122,10 +126,10 @@ def search_and_refit(
     return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted)
 
 
-def refit_speedup(ratio: float) -> float:
+def refit_speedup(ratio: float, gain: float = THREAD_GAIN) -> float:
     """How much faster a refit on ``ratio`` times its trial's threads runs: each extra thread
-    adds ``THREAD_GAIN`` of one (not all of a fit is parallel)."""
-    return 1.0 + THREAD_GAIN * (max(ratio, 1.0) - 1.0)
+    adds ``gain`` of one (not all of a fit is parallel)."""
+    return 1.0 + gain * (max(ratio, 1.0) - 1.0)
 
 
 def _refit(strategy, executor, weights, by_number, deadline, cost):

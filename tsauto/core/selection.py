@@ -19,6 +19,15 @@ ENSEMBLE_POOL = 20  # best trials the greedy selection chooses from
 REFIT_MARGIN = 1.2  # safety factor on a refit time predicted from the folds' fit times
 
 
+def refit_estimate(fit_time: float, train_rows: Sequence[float], rows: float) -> float:
+    """Seconds a refit on ``rows`` rows takes, from a trial's ``fit_time`` over folds that
+    trained on ``train_rows`` rows each: the mean time per fold, grown with the rows (a fit's
+    time grows about linearly with them), times ``REFIT_MARGIN``."""
+    mean = float(np.mean(train_rows)) if len(train_rows) else 0.0
+    growth = rows / mean if mean > 0 else 1.0
+    return fit_time / max(len(train_rows), 1) * growth * REFIT_MARGIN
+
+
 def best_trial(trials: Sequence[Trial]) -> Trial:
     """The finished trial with the lowest score; a :class:`SearchFailedError` naming the
     reasons when none finished."""

@@ -14,9 +14,10 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
+from tsauto.core.engine import THREAD_GAIN
 from tsauto.core.resources import pinned
 from tsauto.core.search import Candidate, Trial
-from tsauto.core.selection import REFIT_MARGIN
+from tsauto.core.selection import refit_estimate
 from tsauto.tabular.checks import Check
 from tsauto.tabular.evaluator import TabularEvaluator
 from tsauto.tabular.learners import LEARNERS, learner
@@ -93,10 +94,12 @@ class TabularStrategy:
     def loss(self, best: Trial, prediction: np.ndarray) -> float:
         return self.evaluator.oof_loss(prediction)
 
+    def thread_gain(self, trial: Trial) -> float:
+        return THREAD_GAIN
+
     def refit_seconds(self, trial: Trial) -> float:
-        splits = self.evaluator.splits
-        growth = len(self.evaluator.y) / np.mean([len(train) for train, _ in splits])
-        return trial.fit_time / len(splits) * growth * REFIT_MARGIN
+        trained = [len(train) for train, _ in self.evaluator.splits]
+        return refit_estimate(trial.fit_time, trained, len(self.evaluator.y))
 
     def fit_member(self, trial: Trial, deadline: float | None):
         # with the threads each trial had, so that the trials' times predict the refit (two

@@ -52,6 +52,7 @@ class LearnerTags:
     kind: Literal["global", "local"]
     native_quantiles: bool = False
     needs_calendar: bool = False  # cannot run on integer time steps
+    thread_gain: float | None = None  # what one more thread adds to a fit's speed (None: the engine's)
 
 
 @dataclass
