@@ -28,10 +28,6 @@ def quadratic_space(trial) -> dict:
     return {"x": trial.suggest_float("x", -5.0, 5.0)}
 
 
-def tiny_space(trial) -> dict:
-    return {"flag": trial.suggest_categorical("flag", [True, False])}
-
-
 @dataclass
 class ToyEvaluator:
     """Scores learner ``name`` (its behaviour) with ``params``; lower is better.
@@ -60,8 +56,6 @@ class ToyEvaluator:
             score = (params.get("x", 0.0) - 1.5) ** 2 + 1.0
         elif kind == "constant":
             score = 5.0
-        elif kind == "tiny":
-            score = 0.5 if params.get("flag") else 0.6
         elif kind == "slow":
             time.sleep(self.slow)
             score = 6.0
@@ -104,10 +98,10 @@ class ToyEvaluator:
 
 def candidates(*names: str) -> dict[str, Candidate]:
     """Candidates for ``names``, their defaults tried in this order; the quadratic learners
-    have a space, the tiny ones a space of two points (they score best)."""
+    have a space."""
     out = {}
     for i, name in enumerate(names):
-        space = {"quadratic": quadratic_space, "tiny": tiny_space}.get(name.split("_")[0])
+        space = quadratic_space if name.startswith("quadratic") else None
         out[name] = Candidate(name, space=space, cost=1.0 + i)
     return out
 

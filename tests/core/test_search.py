@@ -105,16 +105,6 @@ def test_a_slow_trial_holds_only_its_own_worker(tmp_path) -> None:
     assert finished[-1] == "slow", finished
 
 
-def test_a_best_learner_with_a_used_up_space_does_not_end_the_search() -> None:
-    search = Search(d.candidates("tiny", "quadratic"), d.ToyEvaluator(), SearchSettings(max_trials=30),
-                    Executor(backend="sequential"))
-    trials = search.run()
-    tiny = [t.params for t in trials if t.learner == "tiny"]
-    assert len(tiny) == len({str(p) for p in tiny}) <= 3  # its defaults and its two points, once each
-    # the rest: quadratic (the sampler kept proposing tiny's used-up points: 21 trials before)
-    assert len(trials) == 30 and min(t.score for t in trials) == 0.5
-
-
 def test_ctrl_c_keeps_the_trials_finished_before_it() -> None:
     names = ("constant", "constant_b", "constant_c", "constant_d")
     search = Search(d.candidates(*names), d.ToyEvaluator(interrupt_after=2),

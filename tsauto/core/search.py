@@ -259,10 +259,9 @@ class Search:
         grace = getattr(self.executor, "grace", lambda span: 0.0)(left)
         return max(0.0, left - grace)
 
-    def _propose(self, study, number: int, defaults: list[str], learner: str | None = None):
+    def _propose(self, study, number: int, defaults: list[str]):
         """The next trial: a learner's defaults (cheapest first) while some are untried, then
-        learners with a space, chosen with their parameters by the sampler (``learner``: that
-        one, its parameters by the sampler)."""
+        learners with a space, chosen with their parameters by the sampler."""
         if defaults:
             name = defaults.pop(0)
             study.enqueue_trial({"learner": name, **_prefixed(name, self.candidates[name].defaults)})
@@ -270,8 +269,6 @@ class Search:
             name = otrial.suggest_categorical("learner", sorted(self.candidates))
             params = dict(self.candidates[name].defaults)
             return otrial, Trial(number=number, learner=name, params=params)
-        if learner is not None:
-            study.enqueue_trial({"searched_learner": learner})
         otrial = study.ask()
         # a fixed choice set of its own (Optuna's categories cannot change)
         name = otrial.suggest_categorical("searched_learner", self._searchable())
@@ -282,36 +279,19 @@ class Search:
 
     def _propose_new(self, study, number: int, defaults: list[str], tried: dict[str, Trial | None]):
         """The next trial whose learner and parameters were never tried: a repeat the sampler
-        proposes is told the earlier result (failed while that one runs) and not run again,
-        and the next proposal is of another learner (its space may be used up: ETS's two
-        points stopped an M1 monthly search with half its budget left), the best so far of
-        those that have not repeated; None after ``MAX_REPEATS`` repeats in a row."""
-        repeated: set[str] = set()
+        proposes is told the earlier result (failed while that one runs) and not run again;
+        None after ``MAX_REPEATS`` repeats in a row (a small space is exhausted)."""
         for _ in range(MAX_REPEATS):
-            otrial, record = self._propose(study, number, defaults, self._other_learner(repeated, tried))
+            otrial, record = self._propose(study, number, defaults)
             key = _key(record)
             if key not in tried:
                 return otrial, record
-            repeated.add(record.learner)
             earlier = tried[key]
             if earlier is not None and earlier.status == "ok":
                 study.tell(otrial, earlier.score)
             else:
                 study.tell(otrial, None, state=_FAIL())
         return None
-
-    def _other_learner(self, repeated: set[str], tried: dict[str, Trial | None]) -> str | None:
-        """Of the learners with a space not in ``repeated`` (none when it is empty), the one
-        with the best score so far (an untried one last, cheapest first); None: the sampler's
-        choice."""
-        others = [n for n in self._searchable() if n not in repeated]
-        if not repeated or not others:
-            return None
-        best = {}
-        for t in tried.values():
-            if t is not None and t.status == "ok":
-                best[t.learner] = min(best.get(t.learner, math.inf), t.score)
-        return min(others, key=lambda n: (best.get(n, math.inf), self.candidates[n].cost, n))
 
     def _searchable(self) -> list[str]:
         return sorted(n for n, c in self.candidates.items() if c.space is not None)
