@@ -32,9 +32,9 @@ def quadratic_space(trial) -> dict:
 class ToyEvaluator:
     """Scores learner ``name`` (its behaviour) with ``params``; lower is better.
 
-    ``sleep``: seconds a working trial takes (``slow``: the "slow" learner). ``marker_dir``: a file per finished trial, holding
-    the worker's pid. ``hog_stop``: bytes at which the hog gives up by itself, so that a missing
-    memory cap fails the test instead of the machine.
+    ``sleep``: seconds a working trial takes (``slow``: the "slow" learner). ``marker_dir``: a
+    file per finished trial, holding the worker's pid. ``hog_stop``: bytes at which the hog gives
+    up by itself, so that a missing memory cap fails the test instead of the machine.
     """
 
     sleep: float = 0.0

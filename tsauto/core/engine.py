@@ -98,7 +98,9 @@ def search_and_refit(
     pool = [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
     # trials ran beside each other on a share of the cores; a refit runs alone on all of them
     ratio = executor.call_threads() / executor.threads_per_trial()
-    cost = {t.number: strategy.refit_seconds(t) / refit_speedup(ratio, strategy.thread_gain(t)) for t in pool}
+    cost = {
+        t.number: strategy.refit_seconds(t) / refit_speedup(ratio, strategy.thread_gain(t)) for t in pool
+    }
     pool = refittable(pool, cost, deadline)
     weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
     by_number = {t.number: t for t in trials}
