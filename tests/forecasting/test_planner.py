@@ -128,7 +128,8 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     assert plan.folds == 1 < auto_folds(panel, task)
     assert params["num_boost_round"] < LGB_ROUNDS
     assert lightgbm_seconds(panel, 1, params["num_boost_round"]) <= aim * budget
-    assert abs(params["learning_rate"] * params["num_boost_round"] - LGB_RATE * LGB_ROUNDS) < LGB_RATE * LGB_ROUNDS / 10
+    shrinkage = params["learning_rate"] * params["num_boost_round"]
+    assert abs(shrinkage - LGB_RATE * LGB_ROUNDS) < LGB_RATE * LGB_ROUNDS / 10
     assert any(n.startswith("lightgbm sized to the budget") for n in plan.notes)
     assert plan.candidates["lightgbm_recent"].defaults == {}  # few rows: its rounds cost little
     _, listed = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=budget)

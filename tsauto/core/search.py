@@ -20,6 +20,7 @@ the search goes on. Ctrl-C stops the search and keeps the trials finished so far
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import signal
@@ -177,6 +178,7 @@ class Search:
         best = min(ok, default=math.inf)
         since_best = _since_best(trials)
         inflight: dict[int, tuple] = {}  # trial number: (optuna trial, record), while it runs
+        numbers = itertools.count(max((t.number + 1 for t in trials), default=0))
         warm = getattr(self.executor, "warm", None)
         if warm is not None:  # workers started before the first trial's clock starts
             with ctrl_c.allowed():
@@ -196,8 +198,7 @@ class Search:
                 return None
             if not defaults and not self._searchable():
                 return None  # every default is tried and nothing has a space to explore
-            first = max([t.number + 1 for t in trials] + [n + 1 for n in inflight], default=0)
-            proposal = self._propose_new(study, first, defaults, tried)
+            proposal = self._propose_new(study, next(numbers), defaults, tried)
             if proposal is None:
                 log.info("search space exhausted: every new proposal repeats a trial")
                 return None
