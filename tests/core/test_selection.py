@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tsauto.core.search import Trial
-from tsauto.core.selection import REFIT_MARGIN, affordable, refit_estimate, refittable
+from tsauto.core.selection import REFIT_MARGIN, affordable, ensemble_pool, refit_estimate, refittable
 
 
 def _trials(scores: list[float]) -> list[Trial]:
@@ -38,3 +38,13 @@ def test_a_refit_estimate_grows_from_a_folds_rows_to_all_rows() -> None:
     # 2 folds of 50 and 70 rows took 12 s: 6 s per fold of 60 rows, so 12 s for 120 rows
     assert refit_estimate(12.0, [50, 70], 120) == 12.0 * REFIT_MARGIN
     assert refit_estimate(12.0, [], 120) == 12.0 * REFIT_MARGIN  # no folds: the trial's own time
+
+
+def test_the_ensemble_pool_holds_every_learners_best_trial() -> None:
+    # 30 LightGBM variants all better than ETS and Theta: the pool keeps ETS and Theta's best
+    trials = [Trial(i, "lightgbm", {"i": i}, score=1.0 + i / 100) for i in range(30)]
+    trials += [Trial(30, "ets", {}, score=2.0), Trial(31, "ets", {"a": 1}, score=2.5),
+               Trial(32, "theta", {}, score=3.0), Trial(33, "tcn", {}, status="failed")]
+    pool = ensemble_pool(trials, size=5)
+    assert [t.number for t in pool] == [0, 1, 2, 30, 32]  # best first, failed trials never in
+    assert len(ensemble_pool(trials, size=2)) == 3  # every learner's best even above the size
