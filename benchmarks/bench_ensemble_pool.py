@@ -63,7 +63,7 @@ def pools(trials, n_defaults: int) -> dict[str, list]:
         "top20": ok[:ENSEMBLE_POOL],
         "leaders+top": ensemble_pool(ok),
         "defaults": defaults,
-        "defaults+leaders+top": _union(both, ok[: max(0, ENSEMBLE_POOL - len(both))]),
+        "defaults+leaders+top": _union(both, ok)[: max(ENSEMBLE_POOL, len(both))],
     }
 
 

@@ -1,0 +1,41 @@
+"""benchmarks/bench_ensemble_pool.py: the four pools it compares are the ones it names."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from tsauto.core.search import Trial
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCH))  # the script imports bench_suite and results_file beside it
+    try:
+        spec = importlib.util.spec_from_file_location("bench_ensemble_pool_under_test", BENCH / "bench_ensemble_pool.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_the_pools_follow_their_rules(bench) -> None:
+    # trials 0-2 are the defaults (a search tries them first); then 25 LightGBM variants that
+    # all beat the defaults and one failed trial
+    trials = [Trial(0, "theta", {}, score=1.5), Trial(1, "ets", {}, score=1.4), Trial(2, "lightgbm", {}, score=1.3)]
+    trials += [Trial(3 + i, "lightgbm", {"i": i}, score=1.0 + i / 100) for i in range(25)]
+    trials += [Trial(28, "ets", {"damped": True}, score=1.35), Trial(29, "tcn", {}, status="failed")]
+    pools = bench.pools(trials, n_defaults=3)
+    numbers = {name: {t.number for t in pool} for name, pool in pools.items()}
+    assert numbers["top20"] == set(range(3, 23))  # LightGBM variants only
+    assert {0, 28} <= numbers["leaders+top"] and len(numbers["leaders+top"]) == 20
+    assert 1 not in numbers["leaders+top"]  # ETS's best is the damped one
+    assert numbers["defaults"] == {0, 1, 2}
+    assert {0, 1, 2, 28} <= numbers["defaults+leaders+top"] and len(numbers["defaults+leaders+top"]) == 20
+    assert all(29 not in pool for pool in numbers.values())
