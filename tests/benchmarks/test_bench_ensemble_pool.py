@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from bench_scripts import bench_script
 
 from tsauto.core.search import Trial
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCH))  # the script imports bench_suite and results_file beside it
-    try:
-        spec = importlib.util.spec_from_file_location("bench_ensemble_pool_under_test", BENCH / "bench_ensemble_pool.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    with bench_script("bench_ensemble_pool.py") as module:
         yield module
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 def test_the_pools_follow_their_rules(bench) -> None:

@@ -5,31 +5,18 @@ candidates scored), MASE per level by hand, the targets' verdict lines, the vali
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from bench_scripts import bench_script
 
 from tsauto.forecasting.hierarchy import AUTO_CANDIDATES, coherence_error
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCH))  # the script imports results_file beside it
-    try:
-        spec = importlib.util.spec_from_file_location("bench_hierarchy_under_test", BENCH / "bench_hierarchy.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclass looks its module up
-        spec.loader.exec_module(module)
+    with bench_script("bench_hierarchy.py") as module:
         yield module
-    finally:
-        sys.path.remove(str(BENCH))
-        sys.modules.pop("bench_hierarchy_under_test", None)
 
 
 @pytest.fixture(scope="module")

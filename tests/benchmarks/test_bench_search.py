@@ -3,36 +3,22 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from bench_scripts import bench_script
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCH))  # the script imports bench_suite and results_file beside it
-    try:
-        yield _load("bench_search_under_test", BENCH / "bench_search.py")
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_script("bench_search.py") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
 def peer():
-    return _load("autogluon_run_under_test", BENCH / "peers" / "autogluon_run.py")
+    with bench_script("peers/autogluon_run.py") as module:
+        yield module
 
 
 def quarterly(bench):
