@@ -59,6 +59,32 @@ def test_chunks_keep_the_order_and_their_sizes() -> None:
     assert len(local._chunks(items[:300], 2, 1, per_worker=1)) == 2  # series fitted together
 
 
+class WrappingTheta(ThetaLearner):
+    """Theta inside a library that turns any error into its own, the time limit's alarm too (as
+    numpy's polynomial code does: "ValueError: Coefficient arrays have no common type")."""
+
+    name = "wrapping_theta"
+
+    def _fit_one(self, series, task):
+        try:
+            time.sleep(1.0)
+        except Exception as err:
+            raise ValueError("Coefficient arrays have no common type") from err
+        return super()._fit_one(series, task)
+
+    def _fit_many(self, chunk, task):
+        return None
+
+
+def test_a_time_limit_a_library_re_raised_as_its_own_error_is_still_a_timeout(aus_small: pd.DataFrame) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    sub = panel.take(np.arange(2))  # two series: two alarms, 0.1 s
+    learner = WrappingTheta(series_time_limit=0.05).fit(sub, Task(horizon=6, season=12, n_jobs=1))
+    assert learner.failures_["reason"].str.startswith("timeout: exceeded").all()
+    assert len(learner.failures_) == sub.n_series
+    assert np.isfinite(learner.predict(sub).mean).all()
+
+
 def test_series_time_limit_holds_off_the_main_thread(aus_small: pd.DataFrame) -> None:
     panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
     task = Task(horizon=6, season=12, seasons=(12,), n_jobs=1)

@@ -50,7 +50,7 @@ from scipy.stats import norm
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
 from tsauto.forecasting.learners.decomposition import is_seasonal
-from tsauto.forecasting.learners.local import LocalLearner, SeriesData, SeriesTimeout
+from tsauto.forecasting.learners.local import LocalLearner, SeriesData, timed_out
 from tsauto.forecasting.panel import Panel
 
 MIN_OBS = 4  # shortest series an ARIMA is fitted to; shorter ones fall back to seasonal naive
@@ -505,7 +505,9 @@ class AutoARIMALearner(LocalLearner):
                     return ic, coef
                 try:
                     return fit_ml(y, exog, spec, coef, crit)
-                except (ValueError, np.linalg.LinAlgError):
+                except (ValueError, np.linalg.LinAlgError) as err:
+                    if timed_out(err):
+                        raise
                     return np.inf, coef
 
             ranked = stepwise(css if approximate else exact, d, D, m, constant, limits, n, deadline)
@@ -523,9 +525,9 @@ class AutoARIMALearner(LocalLearner):
                 continue
             try:
                 ic_ml, res = fit_ml(y, exog, spec, est, crit)
-            except SeriesTimeout:
-                raise
-            except Exception:
+            except Exception as err:
+                if timed_out(err):
+                    raise
                 continue
             if np.isfinite(ic_ml):
                 return spec, res

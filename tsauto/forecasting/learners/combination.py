@@ -33,7 +33,7 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.arima import AutoARIMALearner
 from tsauto.forecasting.learners.base import LearnerTags, Task
 from tsauto.forecasting.learners.ets import ETSLearner
-from tsauto.forecasting.learners.local import LocalLearner, SeriesData, SeriesTimeout
+from tsauto.forecasting.learners.local import LocalLearner, SeriesData, timed_out
 from tsauto.forecasting.learners.theta import ThetaLearner
 
 log = logging.getLogger(__name__)
@@ -94,9 +94,9 @@ class StatCombo(LocalLearner):
         for learner in self._members():
             try:
                 states.append(learner._fit_one(plain, task))
-            except SeriesTimeout:
-                raise
             except Exception as err:  # a failing member leaves the others
+                if timed_out(err):
+                    raise
                 log.debug("%s failed on a series: %s", learner.name, err)
                 states.append(None)
         if all(s is None for s in states):

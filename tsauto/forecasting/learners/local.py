@@ -59,6 +59,19 @@ class SeriesTimeout(Exception):
     """A series took longer than its time limit."""
 
 
+def timed_out(err: BaseException) -> SeriesTimeout | None:
+    """The :class:`SeriesTimeout` behind ``err``: itself, or one a library caught and re-raised
+    as its own error (numpy's polynomial code turns any error into "ValueError: Coefficient
+    arrays have no common type", the alarm's too)."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, SeriesTimeout):
+            return err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return None
+
+
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise :class:`SeriesTimeout` in the block after ``seconds`` (main thread of a process).
@@ -174,12 +187,14 @@ class LocalLearner(Learner):
                 if took > budget:
                     raise SeriesTimeout(f"took {took:.1f}s, limit {budget:.1f}s")
                 out.append((state, ""))
-            except SeriesTimeout as err:
+            except Exception as err:  # noqa: BLE001 - one failing series must not sink the others
+                timeout = timed_out(err)
+                if timeout is None:
+                    out.append((None, f"{type(err).__name__}: {err}"))
+                    continue
                 if task.time_left() <= 0:
                     raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
-                out.append((None, f"timeout: {err}"))
-            except Exception as err:  # noqa: BLE001 - one failing series must not sink the others
-                out.append((None, f"{type(err).__name__}: {err}"))
+                out.append((None, f"timeout: {timeout}"))
         return out
 
     def _fit_chunk_together(self, chunk: list[SeriesData], task: Task, limit: float | None):
@@ -193,11 +208,11 @@ class LocalLearner(Learner):
         try:
             with time_limit(budget):
                 states = self._fit_many(chunk, task)
-        except SeriesTimeout:
-            if task.time_left() <= 0:
-                raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
-            return None
         except Exception as err:  # noqa: BLE001 - the series are still fitted, one by one
+            if timed_out(err) is not None:
+                if task.time_left() <= 0:
+                    raise TimeLimitExceeded(f"{self.name}: time budget exhausted") from None
+                return None
             log.warning("%s: fitting %d series together failed (%s: %s); fitting them one by one",
                         self.name, len(chunk), type(err).__name__, err)
             return None
