@@ -8,7 +8,11 @@ pools, each blend's members refit on those data and scored on the held-out last 
 - ``top20``: the 20 best trials (the rule before 2026-12-02);
 - ``leaders+top``: every learner's best trial, then the best others up to 20 (``ensemble_pool``);
 - ``defaults``: the default trial of every learner only (what the unbudgeted default blends);
-- ``defaults+leaders+top``: both.
+- ``defaults+leaders+top``: both;
+
+and ``fit``, the search's own result: the ``leaders+top`` blend unless its gain over the
+``defaults`` blend is within the noise of choosing among its trials (then the ``defaults`` one;
+``tsauto.core.selection.search_gain_is_real``), with the reason in the notes.
 
 Scores: OWA against Naive2 on the same hold-out. Writes the ``bench_ensemble_pool`` section of
 RESULTS.md. About 5 minutes per data set at the default 300 s.
@@ -40,6 +44,7 @@ from tsauto.core.selection import ENSEMBLE_POOL, ensemble_pool  # noqa: E402
 log = logging.getLogger("bench_ensemble_pool")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_hourly", "m4_weekly")
 POOLS = ("top20", "leaders+top", "defaults", "defaults+leaders+top")
+COLUMNS = (*POOLS, "fit")
 
 
 def _union(*groups):
@@ -95,11 +100,16 @@ def run_set(name: str, budget: float) -> dict:
         s = bs.score(bs._matrix(fc.predict(), cut, "forecast")[0], cut)
         return 0.5 * (s["smape"] / naive2["smape"] + s["mase"] / naive2["mase"])
 
+    fitted_board = fc.leaderboard()
+    row = {"set": name, "trials": len(captured["trials"]), "fit": owa(),
+           "fit blend": ", ".join(f"{w:.2f}×{n}" for n, w in zip(fitted_board["learner"], fitted_board["weight"]) if w > 0),
+           "choice": next((n for n in fc.plan_.notes if "blend kept" in n), "no searched trial")}
+    log.info("%s fit: OWA %.4f (%s); %s", name, row["fit"], row["fit blend"], row["choice"])
     strategy, trials = captured["strategy"], captured["trials"]
     for t in trials:
         t.oof = captured["oof"][t.number]
     best = min((t for t in trials if t.status == "ok"), key=lambda t: t.score)
-    fitted, row = {}, {"set": name, "trials": len(trials)}
+    fitted = {}
     for pool_name, pool in pools(trials, captured["n"]).items():
         weights, loss = greedy_ensemble([strategy.oof(t) for t in pool], lambda p: strategy.loss(best, p))
         members = [(float(w), t) for t, w in zip(pool, weights) if w > 0]
@@ -115,10 +125,11 @@ def run_set(name: str, budget: float) -> dict:
 
 
 def table(rows: list[dict], budget: float) -> str:
-    frame = pd.DataFrame([{"data set": r["set"], "trials": r["trials"], **{p: r[p] for p in POOLS}} for r in rows])
-    mean = {"data set": "mean", "trials": "", **{p: float(np.mean(frame[p])) for p in POOLS}}
+    frame = pd.DataFrame([{"data set": r["set"], "trials": r["trials"], **{p: r[p] for p in COLUMNS}} for r in rows])
+    mean = {"data set": "mean", "trials": "", **{p: float(np.mean(frame[p])) for p in COLUMNS}}
     frame = pd.concat([frame, pd.DataFrame([mean])], ignore_index=True)
-    blends = "\n".join(f"- {r['set']}: " + "; ".join(f"{p}: {r[p + ' blend']}" for p in POOLS) for r in rows)
+    blends = "\n".join(f"- {r['set']}: " + "; ".join(f"{p}: {r[p + ' blend']}" for p in COLUMNS) for r in rows)
+    choices = "\n".join(f"- {r['set']}: {r['choice']}" for r in rows)
     load = os.getloadavg()[0]
     return (
         "## Ensemble pool of a budgeted search (`benchmarks/bench_ensemble_pool.py`)\n\n"
@@ -126,7 +137,8 @@ def table(rows: list[dict], budget: float) -> str:
         f"load average {load:.2f} at the end. Validation only: one search per data set on the "
         "training parts less their last h points, each pool's greedy blend refit there and scored "
         "on those h points (OWA against Naive2; lower is better).\n\n"
-        + markdown(frame) + "\n\nBlends (weight × learner):\n\n" + blends + "\n"
+        + markdown(frame) + "\n\nBlends (weight × learner):\n\n" + blends
+        + "\n\nThe fit's choice of blend:\n\n" + choices + "\n"
     )
 
 

@@ -17,7 +17,14 @@ import numpy as np
 from tsauto.core.exceptions import TsautoError
 from tsauto.core.executor import Executor
 from tsauto.core.search import Candidate, Evaluator, Search, SearchSettings, Trial
-from tsauto.core.selection import affordable, best_trial, describe, ensemble_weights, refittable
+from tsauto.core.selection import (
+    affordable,
+    best_trial,
+    describe,
+    ensemble_weights,
+    refittable,
+    search_gain_is_real,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,10 @@ class TaskStrategy(Protocol):
     def loss(self, best: Trial, prediction: np.ndarray) -> float:
         """Validation loss of a blend of out-of-fold predictions (lower is better)."""
 
+    def unit_losses(self, best: Trial, prediction: np.ndarray) -> np.ndarray | None:
+        """The validation loss of a blend per independent unit (a series, a row), whose mean
+        orders blends as ``loss`` does; None when the metric is not a mean over units."""
+
     def refit_seconds(self, trial: Trial) -> float:
         """Estimated seconds to refit ``trial``'s learner on all data, on the threads its trial had."""
 
@@ -65,7 +76,8 @@ class TaskStrategy(Protocol):
 class EngineResult:
     """The refit model, every trial, the ensemble weights by trial number (of the members
     refit), the blended out-of-fold predictions with their validation loss, why members were
-    dropped at the refit (by trial number), and whether Ctrl-C ended the search."""
+    dropped at the refit (by trial number), whether Ctrl-C ended the search, and which blend
+    was kept, the search's or the defaults' (empty when all trials were defaults)."""
 
     model: Any
     trials: list[Trial]
@@ -74,6 +86,7 @@ class EngineResult:
     loss: float
     refit_failures: dict[int, str]
     interrupted: bool = False
+    choice: str = ""
 
 
 def search_and_refit(
@@ -86,9 +99,10 @@ def search_and_refit(
     fingerprint: str | None = None,
 ) -> EngineResult:
     """Run the search, select the ensemble over the comparable trials whose refit fits before
-    ``deadline``, keep the members whose refits fit together (the heaviest always) and refit
-    each in an isolated worker with that deadline; a member whose refit fails is dropped and
-    the weights renormalised."""
+    ``deadline`` (the defaults' ensemble unless the search's beats it beyond noise), keep the
+    members whose refits fit together (the heaviest always) and refit each in an isolated
+    worker with that deadline; a member whose refit fails is dropped and the weights
+    renormalised."""
     start = time.monotonic()
     search = Search(candidates, strategy.evaluator, settings, executor, fingerprint=fingerprint)
     trials = search.run()
@@ -104,6 +118,7 @@ def search_and_refit(
     pool = refittable(pool, cost, deadline)
     weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
     by_number = {t.number: t for t in trials}
+    weights, choice = _defaults_unless_beaten(strategy, candidates, pool, weights, best, ensemble)
     weights = affordable(weights, cost, deadline)
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
     loss = strategy.loss(best, blended)
@@ -125,7 +140,32 @@ def search_and_refit(
         "refit %d member(s) in %.1fs; search and refit %.1fs",
         len(fitted), time.monotonic() - t0, time.monotonic() - start,
     )
-    return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted)
+    return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted, choice)
+
+
+def _defaults_unless_beaten(strategy, candidates, pool, weights, best, ensemble):
+    """The ensemble of the learners' default trials in ``pool``, unless the search's
+    ``weights`` beat it by more than the noise of choosing among the pool's trials
+    (:func:`~tsauto.core.selection.search_gain_is_real`); returns the weights kept and why.
+    A budget is there to improve on the defaults, not to find a lucky fold."""
+    defaults = [t for t in pool if t.params == candidates[t.learner].defaults]
+    if not defaults or len(defaults) == len(pool):
+        return weights, ""
+    score = lambda p: strategy.loss(best, p)  # noqa: E731
+    base = ensemble_weights(defaults, strategy.oof, score, ensemble)
+    if base == weights:
+        return weights, ""
+    by_number = {t.number: t for t in pool}
+
+    def units(w: dict[int, float]) -> np.ndarray | None:
+        return strategy.unit_losses(best, sum(x * strategy.oof(by_number[n]) for n, x in w.items()))
+
+    searched, default = units(weights), units(base)
+    if searched is None or default is None:
+        return weights, ""
+    real, why = search_gain_is_real(default, searched, len(pool))
+    log.info("%s", why)
+    return (weights if real else base), why
 
 
 def refit_speedup(ratio: float, gain: float = THREAD_GAIN) -> float:

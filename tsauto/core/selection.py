@@ -4,6 +4,7 @@ trials' out-of-fold predictions, and the members whose refit fits in the time le
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Callable, Sequence
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 ENSEMBLE_POOL = 20  # trials the greedy selection chooses from: each learner's best, then the best
 REFIT_MARGIN = 1.2  # safety factor on a refit time predicted from the folds' fit times
+MIN_UNITS = 10  # fewer units than this: too few to tell a search's gain from noise
 
 
 def refit_estimate(fit_time: float, train_rows: Sequence[float], rows: float) -> float:
@@ -74,6 +76,39 @@ def ensemble_pool(trials: Sequence[Trial], size: int = ENSEMBLE_POOL) -> list[Tr
     rest = [t for t in ranked if t.number not in chosen][: max(0, size - len(chosen))]
     chosen |= {t.number for t in rest}
     return [t for t in ranked if t.number in chosen]
+
+
+def search_gain_is_real(
+    default: np.ndarray, searched: np.ndarray, n_trials: int
+) -> tuple[bool, str]:
+    """Whether the search's blend beats the defaults' blend by more than the noise of choosing
+    among ``n_trials`` trials, and why, from the per-unit validation losses of both (units:
+    series, rows; nan where undefined).
+
+    The mean paired difference must lie more than ``sqrt(2 ln n_trials)`` standard errors below
+    zero: the expected best of ``n`` scores that differ by chance alone lies about that far
+    below their mean, so a smaller gain is what picking the best of many trials finds in noise.
+    Without this rule a search of hundreds of trials on a few hundred short series chose blends
+    that forecast worse than the defaults they beat on the folds (validation only, training
+    parts less their last h, 300 s: M1 quarterly z = -2.5 over 495 trials, hold-out OWA 0.869
+    against the defaults' 0.851; M1 yearly z = -0.9, 0.693 against 0.685), while the gains it
+    keeps were real (M4 Hourly z = -3.5 over 24 trials, 0.468 against 0.476; Weekly z = -2.7,
+    0.728 against 0.733). With fewer than ``MIN_UNITS`` units the search's blend is kept.
+    """
+    diff = np.asarray(searched, dtype=np.float64) - np.asarray(default, dtype=np.float64)
+    diff = diff[np.isfinite(diff)]
+    if len(diff) < MIN_UNITS:
+        return True, f"the search's blend kept: {len(diff)} validation units, too few to test its gain"
+    mean, se = float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(len(diff)))
+    z = mean / se if se > 0 else (0.0 if mean == 0 else math.copysign(math.inf, mean))
+    margin = math.sqrt(2.0 * math.log(max(n_trials, 2)))
+    real = z < -margin
+    kept, verdict = ("the search's", "beyond") if real else ("the defaults'", "within")
+    return real, (
+        f"{kept} blend kept: the search's blend differs from the "
+        f"defaults' by {mean:+.4g} per unit on validation (z = {z:.2f} over {len(diff)} units), "
+        f"{verdict} the noise of choosing among {n_trials} trials (the bar: z below -{margin:.2f})"
+    )
 
 
 def refittable(trials: Sequence[Trial], cost: dict[int, float], deadline: float | None) -> list[Trial]:

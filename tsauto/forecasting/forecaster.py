@@ -306,8 +306,10 @@ class Forecaster:
             result.trials, result.weights, self.metric,
             extra=self._interval_scores(result.trials), dropped=result.refit_failures,
         )
+        notes = (result.choice,) if result.choice else ()
         if not result.weights:
-            self.plan_ = replace(plan, notes=(*plan.notes, "no member refit in time: seasonal naive"))
+            notes += ("no member refit in time: seasonal naive",)
+        self.plan_ = replace(plan, notes=(*plan.notes, *notes))
         self.leaderboard_ = board
         if task.quantiles:
             by_number = {t.number: t for t in result.trials}

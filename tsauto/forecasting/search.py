@@ -23,7 +23,7 @@ from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
-from tsauto.forecasting.metrics import overall_score
+from tsauto.forecasting.metrics import overall_score, window_scores
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.routing import length_routes
@@ -101,6 +101,21 @@ class ForecastStrategy:
         res = best.oof.result
         return score(self.metric, res, prediction, windows_of(res))
 
+    def unit_losses(self, best: Trial, prediction: np.ndarray) -> np.ndarray | None:
+        """The metric per series, the mean over its windows (a series' windows are not
+        independent); None for ``wape``, a ratio of sums."""
+        if self.metric == "wape":
+            return None
+        res = best.oof.result
+        window = windows_of(res)
+        per_window = window_scores(self.metric, res.actual, prediction, window, _scale(self.metric, res))
+        series = np.zeros(per_window.size, dtype=np.int64)
+        series[window] = res.series
+        ok = np.isfinite(per_window)
+        total = np.bincount(series[ok], weights=per_window[ok], minlength=int(series.max()) + 1)
+        count = np.bincount(series[ok], minlength=total.size)
+        return np.divide(total, count, out=np.full(total.size, np.nan), where=count > 0)[np.unique(series)]
+
     def refit_seconds(self, trial: Trial) -> float:
         """From the trial's time per fold, grown from a fold's training rows to the panel's
         (M1 monthly, 1 fold of 18 of a median 66 steps: 1.33x)."""
@@ -140,10 +155,15 @@ def score(
     metric: str, res: FoldResults, forecast: np.ndarray, window: np.ndarray, cells: np.ndarray | None = None
 ) -> float:
     """The validation ``metric`` of ``forecast`` over the cells of ``res`` (all, or a mask)."""
-    scale = res.scale_sq if metric == "rmsse" else res.scale
-    if not np.isfinite(scale).any():  # every series constant: scaled errors undefined, so
-        scale = np.ones_like(scale)  # learners are compared by their unscaled errors
+    scale = _scale(metric, res)
     if cells is not None:
         window = np.unique(window[cells], return_inverse=True)[1]
         return overall_score(metric, res.actual[cells], forecast[cells], window, scale[cells])
     return overall_score(metric, res.actual, forecast, window, scale)
+
+
+def _scale(metric: str, res: FoldResults) -> np.ndarray:
+    """The scale of every cell for ``metric``; ones where every series is constant (scaled
+    errors are undefined there, so learners are compared by their unscaled errors)."""
+    scale = res.scale_sq if metric == "rmsse" else res.scale
+    return scale if np.isfinite(scale).any() else np.ones_like(scale)

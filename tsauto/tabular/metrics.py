@@ -27,6 +27,9 @@ class Metric:
     fn: Callable[[np.ndarray, np.ndarray], float]
     higher_is_better: bool
     needs_class_weights: bool = False  # scores that reward the minority classes
+    # per-row loss terms whose mean orders predictions as ``loss`` does; None when the metric
+    # is not a mean over rows (ROC AUC, F1, balanced accuracy)
+    terms: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def loss(self, y: np.ndarray, pred: np.ndarray) -> float:
         """The value the search minimises."""
@@ -44,8 +47,12 @@ def _labels(proba: np.ndarray) -> np.ndarray:
     return np.asarray(proba).argmax(axis=1)
 
 
+def _errors(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    return (_labels(proba) != np.asarray(y)).astype(np.float64)
+
+
 def _accuracy(y: np.ndarray, proba: np.ndarray) -> float:
-    return float(np.mean(_labels(proba) == y))
+    return 1.0 - float(np.mean(_errors(y, proba)))
 
 
 def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
@@ -54,10 +61,14 @@ def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
     return float(balanced_accuracy_score(y, _labels(proba)))
 
 
-def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
+def _log_loss_terms(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
-    return float(-np.mean(np.log(p[np.arange(len(y)), np.asarray(y, dtype=np.int64)])))
+    return -np.log(p[np.arange(len(y)), np.asarray(y, dtype=np.int64)])
+
+
+def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
+    return float(np.mean(_log_loss_terms(y, proba)))
 
 
 def _binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
@@ -90,12 +101,20 @@ def _f1(y: np.ndarray, proba: np.ndarray) -> float:
     )
 
 
+def _squared_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    return (np.asarray(y, dtype=np.float64) - np.asarray(pred, dtype=np.float64)) ** 2
+
+
+def _absolute_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    return np.abs(np.asarray(y, dtype=np.float64) - np.asarray(pred, dtype=np.float64))
+
+
 def _rmse(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((np.asarray(y) - np.asarray(pred)) ** 2)))
+    return float(np.sqrt(np.mean(_squared_errors(y, pred))))
 
 
 def _mae(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.mean(np.abs(np.asarray(y) - np.asarray(pred))))
+    return float(np.mean(_absolute_errors(y, pred)))
 
 
 def _r2(y: np.ndarray, pred: np.ndarray) -> float:
@@ -104,23 +123,27 @@ def _r2(y: np.ndarray, pred: np.ndarray) -> float:
     return float(1.0 - np.sum((y - pred) ** 2) / total) if total > 0 else 0.0
 
 
+def _relative_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64)
+    return _absolute_errors(y, pred) / np.maximum(np.abs(y), np.finfo(np.float64).eps)
+
+
 def _mape(y: np.ndarray, pred: np.ndarray) -> float:
-    y, pred = np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)
-    return float(np.mean(np.abs(y - pred) / np.maximum(np.abs(y), np.finfo(np.float64).eps)))
+    return float(np.mean(_relative_errors(y, pred)))
 
 
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
         Metric("roc_auc", "classification", _roc_auc, True),
-        Metric("log_loss", "classification", _log_loss, False),
-        Metric("accuracy", "classification", _accuracy, True),
+        Metric("log_loss", "classification", _log_loss, False, terms=_log_loss_terms),
+        Metric("accuracy", "classification", _accuracy, True, terms=_errors),
         Metric("balanced_accuracy", "classification", _balanced_accuracy, True, True),
         Metric("f1", "classification", _f1, True, True),
-        Metric("rmse", "regression", _rmse, False),
-        Metric("mae", "regression", _mae, False),
-        Metric("r2", "regression", _r2, True),
-        Metric("mape", "regression", _mape, False),
+        Metric("rmse", "regression", _rmse, False, terms=_squared_errors),
+        Metric("mae", "regression", _mae, False, terms=_absolute_errors),
+        Metric("r2", "regression", _r2, True, terms=_squared_errors),
+        Metric("mape", "regression", _mape, False, terms=_relative_errors),
     ]
 }
 """Metric name → :class:`Metric`. ``f1`` is the F1 of the second class when there are two
