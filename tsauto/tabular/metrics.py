@@ -118,9 +118,9 @@ def _mae(y: np.ndarray, pred: np.ndarray) -> float:
 
 
 def _r2(y: np.ndarray, pred: np.ndarray) -> float:
-    y, pred = np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
     total = np.sum((y - y.mean()) ** 2)
-    return float(1.0 - np.sum((y - pred) ** 2) / total) if total > 0 else 0.0
+    return float(1.0 - np.sum(_squared_errors(y, pred)) / total) if total > 0 else 0.0
 
 
 def _relative_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
