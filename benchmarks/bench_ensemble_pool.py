@@ -14,15 +14,23 @@ and ``fit``, the search's own result: the ``leaders+top`` blend unless its gain 
 ``defaults`` blend is within the noise of choosing among its trials (then the ``defaults`` one;
 ``tsauto.core.selection.search_gain_is_real``), with the reason in the notes.
 
-Scores: OWA against Naive2 on the same hold-out. Writes the ``bench_ensemble_pool`` section of
-RESULTS.md. About 5 minutes per data set at the default 300 s.
+Scores: OWA against Naive2 on the same hold-out. About 5 minutes per data set at the default 300 s.
 
-    .venv/bin/python benchmarks/bench_ensemble_pool.py [--sets m1_yearly ...] [--budget 300] [--no-write]
+Tables the same way (``--tables``): one ``Classifier``/``Regressor(time_budget=--table-budget)``
+on the training rows of ``bench_tabular.load_split`` less a seeded 25 % of them (its test rows
+are never read), each pool's blend scored on that quarter with the set's metric (RMSE for
+regression; log loss for classification, where the rule applies: it needs a loss per row).
+
+Writes the ``bench_ensemble_pool`` section of RESULTS.md.
+
+    .venv/bin/python benchmarks/bench_ensemble_pool.py [--sets m1_yearly ...] [--budget 300]
+        [--tables abalone ...] [--table-budget 60] [--no-write]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -34,6 +42,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_suite as bs  # noqa: E402
+import bench_tabular as bt  # noqa: E402
 from results_file import git_commit, markdown, write_section  # noqa: E402
 
 import tsauto  # noqa: E402
@@ -43,6 +52,7 @@ from tsauto.core.selection import ENSEMBLE_POOL, ensemble_pool  # noqa: E402
 
 log = logging.getLogger("bench_ensemble_pool")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_hourly", "m4_weekly")
+TABLES = ("california_housing", "abalone", "wine_quality", "bike_sharing", "phoneme", "credit_g")
 POOLS = ("top20", "leaders+top", "defaults", "defaults+leaders+top")
 COLUMNS = (*POOLS, "fit")
 
@@ -72,12 +82,10 @@ def pools(trials, n_defaults: int) -> dict[str, list]:
     }
 
 
-def run_set(name: str, budget: float) -> dict:
-    """One search on the validation cut of ``name``, then every pool's blend scored."""
-    data = bs.DATASETS[name]()
-    if name in bs.DEFAULT_SERIES:
-        data = bs.sample(data, bs.DEFAULT_SERIES[name])
-    cut = bs.validation_windows(data, 1)[0]
+@contextlib.contextmanager
+def captured_search():
+    """The engine's search result of the fit run inside, trials with their out-of-fold
+    predictions (a fit clears them once it is done)."""
     captured = {}
     search_and_refit = engine.search_and_refit
 
@@ -89,25 +97,17 @@ def run_set(name: str, budget: float) -> dict:
 
     engine.search_and_refit = capture
     try:
-        fc = tsauto.Forecaster(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon,
-                               time_budget=budget)
-        fc.fit(cut.train)
+        yield captured
     finally:
         engine.search_and_refit = search_and_refit
-    naive2 = bs.score(bs.run_naive2(cut)[0], cut)
-
-    def owa() -> float:
-        s = bs.score(bs._matrix(fc.predict(), cut, "forecast")[0], cut)
-        return 0.5 * (s["smape"] / naive2["smape"] + s["mase"] / naive2["mase"])
-
-    fitted_board = fc.leaderboard()
-    row = {"set": name, "trials": len(captured["trials"]), "fit": owa(),
-           "fit blend": ", ".join(f"{w:.2f}×{n}" for n, w in zip(fitted_board["learner"], fitted_board["weight"]) if w > 0),
-           "choice": next((n for n in fc.plan_.notes if "blend kept" in n), "no searched trial")}
-    log.info("%s fit: OWA %.4f (%s); %s", name, row["fit"], row["fit blend"], row["choice"])
-    strategy, trials = captured["strategy"], captured["trials"]
-    for t in trials:
+    for t in captured["trials"]:
         t.oof = captured["oof"][t.number]
+
+
+def score_pools(row: dict, captured: dict, install, score) -> dict:
+    """Every pool's greedy blend refit, put in the fitted model by ``install(members)`` and
+    scored by ``score()``, into ``row``."""
+    strategy, trials = captured["strategy"], captured["trials"]
     best = min((t for t in trials if t.status == "ok"), key=lambda t: t.score)
     fitted = {}
     for pool_name, pool in pools(trials, captured["n"]).items():
@@ -116,42 +116,103 @@ def run_set(name: str, budget: float) -> dict:
         for _, t in members:
             if t.number not in fitted:
                 fitted[t.number] = strategy.fit_member(t, None)
-        fc.model_ = strategy.assemble([(w, fitted[t.number]) for w, t in members], [t for _, t in members])
-        row[pool_name] = owa()
+        install(strategy.assemble([(w, fitted[t.number]) for w, t in members], [t for _, t in members]))
+        row[pool_name] = score()
         row[pool_name + " blend"] = ", ".join(f"{w:.2f}×{t.learner}" for w, t in members)
-        log.info("%s %s: inner %.4f, OWA %.4f (%s)", name, pool_name, loss, row[pool_name],
+        log.info("%s %s: inner %.4f, held out %.4f (%s)", row["set"], pool_name, loss, row[pool_name],
                  row[pool_name + " blend"])
     return row
 
 
-def table(rows: list[dict], budget: float) -> str:
-    frame = pd.DataFrame([{"data set": r["set"], "trials": r["trials"], **{p: r[p] for p in COLUMNS}} for r in rows])
-    mean = {"data set": "mean", "trials": "", **{p: float(np.mean(frame[p])) for p in COLUMNS}}
-    frame = pd.concat([frame, pd.DataFrame([mean])], ignore_index=True)
-    blends = "\n".join(f"- {r['set']}: " + "; ".join(f"{p}: {r[p + ' blend']}" for p in COLUMNS) for r in rows)
-    choices = "\n".join(f"- {r['set']}: {r['choice']}" for r in rows)
+def run_set(name: str, budget: float) -> dict:
+    """One search on the validation cut of ``name``, then every pool's blend scored."""
+    data = bs.DATASETS[name]()
+    if name in bs.DEFAULT_SERIES:
+        data = bs.sample(data, bs.DEFAULT_SERIES[name])
+    cut = bs.validation_windows(data, 1)[0]
+    fc = tsauto.Forecaster(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon,
+                           time_budget=budget)
+    with captured_search() as captured:
+        fc.fit(cut.train)
+    naive2 = bs.score(bs.run_naive2(cut)[0], cut)
+
+    def owa() -> float:
+        s = bs.score(bs._matrix(fc.predict(), cut, "forecast")[0], cut)
+        return 0.5 * (s["smape"] / naive2["smape"] + s["mase"] / naive2["mase"])
+
+    board = fc.leaderboard()
+    row = {"set": name, "metric": "OWA", "trials": len(captured["trials"]), "fit": owa(),
+           "fit blend": ", ".join(f"{w:.2f}×{n}" for n, w in zip(board["learner"], board["weight"]) if w > 0),
+           "choice": next((n for n in fc.plan_.notes if "blend kept" in n), "no searched trial")}
+    log.info("%s fit: OWA %.4f (%s); %s", name, row["fit"], row["fit blend"], row["choice"])
+    return score_pools(row, captured, lambda model: setattr(fc, "model_", model), owa)
+
+
+def run_table(name: str, budget: float) -> dict:
+    """One search on the training rows of ``name`` less a seeded quarter, every pool's blend
+    scored on that quarter."""
+    from sklearn.model_selection import train_test_split
+
+    train, _, target, task = bt.load_split(name)
+    strata = train[target] if task == "classification" else None
+    fit_rows, held = train_test_split(train, test_size=0.25, random_state=1, stratify=strata)
+    metric = "log_loss" if task == "classification" else "rmse"
+    cls = tsauto.Classifier if task == "classification" else tsauto.Regressor
+    model = cls(target, metric=metric, time_budget=budget, random_state=0)
+    with captured_search() as captured:
+        model.fit(fit_rows)
+    score = lambda: model.score(held)  # noqa: E731
+    board = model.leaderboard()
+    guard = model.guardrails()
+    row = {"set": name, "metric": metric, "trials": len(captured["trials"]), "fit": score(),
+           "fit blend": ", ".join(f"{w:.2f}×{n}" for n, w in zip(board["learner"], board["weight"]) if w > 0),
+           "choice": next(iter(guard.loc[guard["check"] == "ensemble", "action"]), "no searched trial")}
+    log.info("%s fit: %s %.4f (%s); %s", name, metric, row["fit"], row["fit blend"], row["choice"])
+    return score_pools(row, captured, lambda m: setattr(model, "model_", m), score)
+
+
+def _frame(rows: list[dict], mean: bool) -> pd.DataFrame:
+    frame = pd.DataFrame([{"data set": r["set"], "metric": r["metric"], "trials": r["trials"],
+                           **{p: r[p] for p in COLUMNS}} for r in rows])
+    if mean:
+        means = {"data set": "mean", "metric": "", "trials": "", **{p: float(np.mean(frame[p])) for p in COLUMNS}}
+        frame = pd.concat([frame, pd.DataFrame([means])], ignore_index=True)
+    return frame
+
+
+def table(rows: list[dict], budget: float, tables: list[dict], table_budget: float) -> str:
+    every = rows + tables
+    blends = "\n".join(f"- {r['set']}: " + "; ".join(f"{p}: {r[p + ' blend']}" for p in COLUMNS) for r in every)
+    choices = "\n".join(f"- {r['set']}: {r['choice']}" for r in every)
     load = os.getloadavg()[0]
-    return (
+    text = (
         "## Ensemble pool of a budgeted search (`benchmarks/bench_ensemble_pool.py`)\n\n"
-        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, `time_budget={budget:g}`, "
-        f"load average {load:.2f} at the end. Validation only: one search per data set on the "
-        "training parts less their last h points, each pool's greedy blend refit there and scored "
-        "on those h points (OWA against Naive2; lower is better).\n\n"
-        + markdown(frame) + "\n\nBlends (weight × learner):\n\n" + blends
-        + "\n\nThe fit's choice of blend:\n\n" + choices + "\n"
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, load average {load:.2f} at the "
+        "end. Validation only: one search per data set on its training part less a hold-out, each "
+        "pool's greedy blend refit there and scored on the hold-out (lower is better).\n\n"
     )
+    if rows:
+        text += (f"Series (`time_budget={budget:g}`; hold-out: the last h points of each training "
+                 "series; OWA against Naive2):\n\n" + markdown(_frame(rows, True)) + "\n\n")
+    if tables:
+        text += (f"Tables (`time_budget={table_budget:g}`; hold-out: a seeded 25 % of the training "
+                 "rows):\n\n" + markdown(_frame(tables, False)) + "\n\n")
+    return text + "Blends (weight × learner):\n\n" + blends + "\n\nThe fit's choice of blend:\n\n" + choices + "\n"
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(bs.DATASETS))
+    ap.add_argument("--sets", nargs="*", default=list(SETS), choices=list(bs.DATASETS))
     ap.add_argument("--budget", type=float, default=300.0)
+    ap.add_argument("--tables", nargs="*", default=list(TABLES), choices=list(TABLES))
+    ap.add_argument("--table-budget", type=float, default=60.0)
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("tsauto").setLevel(logging.WARNING)
     rows = [run_set(name, args.budget) for name in args.sets]
-    text = table(rows, args.budget)
+    tables = [run_table(name, args.table_budget) for name in args.tables]
+    text = table(rows, args.budget, tables, args.table_budget)
     print(text)
     if not args.no_write:
         write_section("bench_ensemble_pool", text)

@@ -154,6 +154,8 @@ class _TabularEstimator(ABC):
         self.leaderboard_ = leaderboard(
             trials, weights, metric.name, metric.to_value, dropped=result.refit_failures
         )
+        if result.choice:  # a budgeted search's blend against the defaults' (kept and why)
+            found.append(C.Check("ensemble", "", f"{len(trials)} trials", result.choice))
         self.guardrails_ = C.frame(found + learner_checks)
         log.info(
             "fitted %s in %.1fs: out-of-fold %s %.4f",
