@@ -21,7 +21,7 @@ on the training rows of ``bench_tabular.load_split`` less a seeded 25 % of them 
 are never read), each pool's blend scored on that quarter with the set's metric (RMSE for
 regression; log loss for classification, where the rule applies: it needs a loss per row).
 
-Writes the ``bench_ensemble_pool`` section of RESULTS.md.
+Writes the ``bench_ensemble_pool`` (series) and ``bench_ensemble_pool_tables`` sections of RESULTS.md.
 
     .venv/bin/python benchmarks/bench_ensemble_pool.py [--sets m1_yearly ...] [--budget 300]
         [--tables abalone ...] [--table-budget 60] [--no-write]
@@ -180,24 +180,30 @@ def _frame(rows: list[dict], mean: bool) -> pd.DataFrame:
     return frame
 
 
-def table(rows: list[dict], budget: float, tables: list[dict], table_budget: float) -> str:
-    every = rows + tables
-    blends = "\n".join(f"- {r['set']}: " + "; ".join(f"{p}: {r[p + ' blend']}" for p in COLUMNS) for r in every)
-    choices = "\n".join(f"- {r['set']}: {r['choice']}" for r in every)
-    load = os.getloadavg()[0]
-    text = (
-        "## Ensemble pool of a budgeted search (`benchmarks/bench_ensemble_pool.py`)\n\n"
-        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, load average {load:.2f} at the "
-        "end. Validation only: one search per data set on its training part less a hold-out, each "
-        "pool's greedy blend refit there and scored on the hold-out (lower is better).\n\n"
+def _notes(rows: list[dict]) -> str:
+    blends = "\n".join(f"- {r['set']}: " + "; ".join(f"{p}: {r[p + ' blend']}" for p in COLUMNS) for r in rows)
+    choices = "\n".join(f"- {r['set']}: {r['choice']}" for r in rows)
+    return "Blends (weight × learner):\n\n" + blends + "\n\nThe fit's choice of blend:\n\n" + choices + "\n"
+
+
+def _header(what: str, budget: float, holdout: str) -> str:
+    return (
+        f"## Ensemble pool of a budgeted search, {what} (`benchmarks/bench_ensemble_pool.py`)\n\n"
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, `time_budget={budget:g}`, load "
+        f"average {os.getloadavg()[0]:.2f} at the end. Validation only: one search per data set on its "
+        f"training part less {holdout}, each pool's greedy blend refit there and scored on the hold-out "
+        "(lower is better).\n\n"
     )
-    if rows:
-        text += (f"Series (`time_budget={budget:g}`; hold-out: the last h points of each training "
-                 "series; OWA against Naive2):\n\n" + markdown(_frame(rows, True)) + "\n\n")
-    if tables:
-        text += (f"Tables (`time_budget={table_budget:g}`; hold-out: a seeded 25 % of the training "
-                 "rows):\n\n" + markdown(_frame(tables, False)) + "\n\n")
-    return text + "Blends (weight × learner):\n\n" + blends + "\n\nThe fit's choice of blend:\n\n" + choices + "\n"
+
+
+def series_table(rows: list[dict], budget: float) -> str:
+    return (_header("series", budget, "the last h points of each series (OWA against Naive2)")
+            + markdown(_frame(rows, True)) + "\n\n" + _notes(rows))
+
+
+def tables_table(rows: list[dict], budget: float) -> str:
+    return (_header("tables", budget, "a seeded 25 % of its rows (RMSE or log loss)")
+            + markdown(_frame(rows, False)) + "\n\n" + _notes(rows))
 
 
 def main(argv=None) -> None:
@@ -210,12 +216,16 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("tsauto").setLevel(logging.WARNING)
-    rows = [run_set(name, args.budget) for name in args.sets]
-    tables = [run_table(name, args.table_budget) for name in args.tables]
-    text = table(rows, args.budget, tables, args.table_budget)
-    print(text)
-    if not args.no_write:
-        write_section("bench_ensemble_pool", text)
+    sections = []
+    if args.sets:
+        sections.append(("bench_ensemble_pool", series_table([run_set(n, args.budget) for n in args.sets], args.budget)))
+    if args.tables:
+        rows = [run_table(n, args.table_budget) for n in args.tables]
+        sections.append(("bench_ensemble_pool_tables", tables_table(rows, args.table_budget)))
+    for name, text in sections:
+        print(text)
+        if not args.no_write:
+            write_section(name, text)
 
 
 if __name__ == "__main__":
