@@ -124,6 +124,11 @@ def score_pools(row: dict, captured: dict, install, score) -> dict:
     return row
 
 
+def _blend(board: pd.DataFrame) -> str:
+    """A fitted model's blend from its leaderboard: weight × learner of its members."""
+    return ", ".join(f"{w:.2f}×{n}" for n, w in zip(board["learner"], board["weight"]) if w > 0)
+
+
 def run_set(name: str, budget: float) -> dict:
     """One search on the validation cut of ``name``, then every pool's blend scored."""
     data = bs.DATASETS[name]()
@@ -142,7 +147,7 @@ def run_set(name: str, budget: float) -> dict:
 
     board = fc.leaderboard()
     row = {"set": name, "metric": "OWA", "trials": len(captured["trials"]), "fit": owa(),
-           "fit blend": ", ".join(f"{w:.2f}×{n}" for n, w in zip(board["learner"], board["weight"]) if w > 0),
+           "fit blend": _blend(board),
            "choice": next((n for n in fc.plan_.notes if "blend kept" in n), "no searched trial")}
     log.info("%s fit: OWA %.4f (%s); %s", name, row["fit"], row["fit blend"], row["choice"])
     return score_pools(row, captured, lambda model: setattr(fc, "model_", model), owa)
@@ -165,7 +170,7 @@ def run_table(name: str, budget: float) -> dict:
     board = model.leaderboard()
     guard = model.guardrails()
     row = {"set": name, "metric": metric, "trials": len(captured["trials"]), "fit": score(),
-           "fit blend": ", ".join(f"{w:.2f}×{n}" for n, w in zip(board["learner"], board["weight"]) if w > 0),
+           "fit blend": _blend(board),
            "choice": next(iter(guard.loc[guard["check"] == "ensemble", "action"]), "no searched trial")}
     log.info("%s fit: %s %.4f (%s); %s", name, metric, row["fit"], row["fit blend"], row["choice"])
     return score_pools(row, captured, lambda m: setattr(model, "model_", m), score)
