@@ -7,8 +7,11 @@ pools, each blend's members refit on those data and scored on the held-out last 
 
 - ``top20``: the 20 best trials (the rule before 2026-12-02);
 - ``leaders+top``: every learner's best trial, then the best others up to 20 (``ensemble_pool``);
-- ``defaults``: the default trial of every learner only (what the unbudgeted default blends);
-- ``defaults+leaders+top``: both;
+- ``defaults``: the default trials of the learners a fit without a budget compares (what the
+  unbudgeted default blends; ``Candidate.baseline``);
+- ``every default``: the default trial of every learner the search tried (the rule's baseline
+  until 2026-12-03: with the TCN, Prophet and drift a budget adds);
+- ``defaults+leaders+top``: ``every default`` and ``leaders+top``;
 
 and ``fit``, the search's own result: the ``leaders+top`` blend unless its gain over the
 ``defaults`` blend is within the noise of choosing among its trials (then the ``defaults`` one;
@@ -53,7 +56,7 @@ from tsauto.core.selection import ENSEMBLE_POOL, ensemble_pool  # noqa: E402
 log = logging.getLogger("bench_ensemble_pool")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_hourly", "m4_weekly")
 TABLES = ("california_housing", "abalone", "wine_quality", "bike_sharing", "phoneme", "credit_g")
-POOLS = ("top20", "leaders+top", "defaults", "defaults+leaders+top")
+POOLS = ("top20", "leaders+top", "defaults", "every default", "defaults+leaders+top")
 COLUMNS = (*POOLS, "fit")
 
 
@@ -67,17 +70,18 @@ def _union(*groups):
     return out
 
 
-def pools(trials, n_defaults: int) -> dict[str, list]:
-    """The candidate pools over the finished trials (the first ``n_defaults`` trials are the
-    learners' defaults: a search tries them first)."""
+def pools(trials, candidates: dict) -> dict[str, list]:
+    """The candidate pools over the finished trials (the first ``len(candidates)`` trials are
+    the learners' defaults: a search tries them first)."""
     ok = sorted((t for t in trials if t.status == "ok"), key=lambda t: t.score)
-    defaults = [t for t in ok if t.number < n_defaults]
+    every = [t for t in ok if t.number < len(candidates)]
     leaders = list({t.learner: t for t in reversed(ok)}.values())
-    both = _union(defaults, leaders)
+    both = _union(every, leaders)
     return {
         "top20": ok[:ENSEMBLE_POOL],
         "leaders+top": ensemble_pool(ok),
-        "defaults": defaults,
+        "defaults": [t for t in every if candidates[t.learner].baseline],
+        "every default": every,
         "defaults+leaders+top": _union(both, ok)[: max(ENSEMBLE_POOL, len(both))],
     }
 
@@ -91,7 +95,7 @@ def captured_search():
 
     def capture(strategy, candidates, *args, **kwargs):
         result = search_and_refit(strategy, candidates, *args, **kwargs)
-        captured.update(strategy=strategy, n=len(candidates), oof={t.number: t.oof for t in result.trials},
+        captured.update(strategy=strategy, candidates=candidates, oof={t.number: t.oof for t in result.trials},
                         trials=list(result.trials))
         return result
 
@@ -110,7 +114,7 @@ def score_pools(row: dict, captured: dict, install, score) -> dict:
     strategy, trials = captured["strategy"], captured["trials"]
     best = min((t for t in trials if t.status == "ok"), key=lambda t: t.score)
     fitted = {}
-    for pool_name, pool in pools(trials, captured["n"]).items():
+    for pool_name, pool in pools(trials, captured["candidates"]).items():
         weights, loss = greedy_ensemble([strategy.oof(t) for t in pool], lambda p: strategy.loss(best, p))
         members = [(float(w), t) for t, w in zip(pool, weights) if w > 0]
         for _, t in members:

@@ -1,11 +1,11 @@
-"""benchmarks/bench_ensemble_pool.py: the four pools it compares are the ones it names."""
+"""benchmarks/bench_ensemble_pool.py: the pools it compares are the ones it names."""
 
 from __future__ import annotations
 
 import pytest
 from bench_scripts import bench_script
 
-from tsauto.core.search import Trial
+from tsauto.core.search import Candidate, Trial
 
 
 @pytest.fixture(scope="module")
@@ -15,16 +15,20 @@ def bench():
 
 
 def test_the_pools_follow_their_rules(bench) -> None:
-    # trials 0-2 are the defaults (a search tries them first); then 25 LightGBM variants that
-    # all beat the defaults and one failed trial
-    trials = [Trial(0, "theta", {}, score=1.5), Trial(1, "ets", {}, score=1.4), Trial(2, "lightgbm", {}, score=1.3)]
-    trials += [Trial(3 + i, "lightgbm", {"i": i}, score=1.0 + i / 100) for i in range(25)]
-    trials += [Trial(28, "ets", {"damped": True}, score=1.35), Trial(29, "tcn", {}, status="failed")]
-    pools = bench.pools(trials, n_defaults=3)
+    # trials 0-3 are the defaults (a search tries them first; the TCN's is one a budget adds);
+    # then 25 LightGBM variants that all beat the defaults and one failed trial
+    candidates = {n: Candidate(n) for n in ("theta", "ets", "lightgbm")}
+    candidates["tcn"] = Candidate("tcn", baseline=False)
+    trials = [Trial(0, "theta", {}, score=1.5), Trial(1, "ets", {}, score=1.4), Trial(2, "lightgbm", {}, score=1.3),
+              Trial(3, "tcn", {}, score=1.45)]
+    trials += [Trial(4 + i, "lightgbm", {"i": i}, score=1.0 + i / 100) for i in range(25)]
+    trials += [Trial(29, "ets", {"damped": True}, score=1.35), Trial(30, "tcn", {"x": 1}, status="failed")]
+    pools = bench.pools(trials, candidates)
     numbers = {name: {t.number for t in pool} for name, pool in pools.items()}
-    assert numbers["top20"] == set(range(3, 23))  # LightGBM variants only
-    assert {0, 28} <= numbers["leaders+top"] and len(numbers["leaders+top"]) == 20
+    assert numbers["top20"] == set(range(4, 24))  # LightGBM variants only
+    assert {0, 3, 29} <= numbers["leaders+top"] and len(numbers["leaders+top"]) == 20
     assert 1 not in numbers["leaders+top"]  # ETS's best is the damped one
-    assert numbers["defaults"] == {0, 1, 2}
-    assert {0, 1, 2, 28} <= numbers["defaults+leaders+top"] and len(numbers["defaults+leaders+top"]) == 20
-    assert all(29 not in pool for pool in numbers.values())
+    assert numbers["defaults"] == {0, 1, 2}  # what a fit without a budget compares
+    assert numbers["every default"] == {0, 1, 2, 3}
+    assert {0, 1, 2, 3, 29} <= numbers["defaults+leaders+top"] and len(numbers["defaults+leaders+top"]) == 20
+    assert all(30 not in pool for pool in numbers.values())
