@@ -8,13 +8,13 @@ pools, each blend's members refit on those data and scored on the held-out last 
 - ``top20``: the 20 best trials (the rule before 2026-12-02);
 - ``leaders+top``: every learner's best trial, then the best others up to 20 (``ensemble_pool``);
 - ``defaults``: the default trials of the learners a fit without a budget compares (what the
-  unbudgeted default blends; ``Candidate.baseline``);
-- ``every default``: the default trial of every learner the search tried (the rule's baseline
-  until 2026-12-03: with the TCN, Prophet and drift a budget adds);
+  unbudgeted default blends; on tables every learner);
+- ``every default``: the default trial of every learner the search tried (the rule's baseline:
+  with the TCN, Prophet and drift a budget adds);
 - ``defaults+leaders+top``: ``every default`` and ``leaders+top``;
 
 and ``fit``, the search's own result: the ``leaders+top`` blend unless its gain over the
-``defaults`` blend is within the noise of choosing among its trials (then the ``defaults`` one;
+``every default`` blend is within the noise of choosing among its trials (then that one;
 ``tsauto.core.selection.search_gain_is_real``), with the reason in the notes.
 
 Scores: OWA against Naive2 on the same hold-out. About 5 minutes per data set at the default 300 s.
@@ -52,6 +52,8 @@ import tsauto  # noqa: E402
 import tsauto.core.engine as engine  # noqa: E402
 from tsauto.core.ensemble import greedy_ensemble  # noqa: E402
 from tsauto.core.selection import ENSEMBLE_POOL, ensemble_pool  # noqa: E402
+from tsauto.forecasting.options import ComputeOptions, SearchOptions  # noqa: E402
+from tsauto.forecasting.planner import make_plan  # noqa: E402
 
 log = logging.getLogger("bench_ensemble_pool")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_hourly", "m4_weekly")
@@ -70,17 +72,18 @@ def _union(*groups):
     return out
 
 
-def pools(trials, candidates: dict) -> dict[str, list]:
-    """The candidate pools over the finished trials (the first ``len(candidates)`` trials are
-    the learners' defaults: a search tries them first)."""
+def pools(trials, n_defaults: int, portfolio: set[str] | None = None) -> dict[str, list]:
+    """The candidate pools over the finished trials (the first ``n_defaults`` trials are the
+    learners' defaults: a search tries them first; ``portfolio``: the learners a fit without a
+    budget compares, None for all)."""
     ok = sorted((t for t in trials if t.status == "ok"), key=lambda t: t.score)
-    every = [t for t in ok if t.number < len(candidates)]
+    every = [t for t in ok if t.number < n_defaults]
     leaders = list({t.learner: t for t in reversed(ok)}.values())
     both = _union(every, leaders)
     return {
         "top20": ok[:ENSEMBLE_POOL],
         "leaders+top": ensemble_pool(ok),
-        "defaults": [t for t in every if candidates[t.learner].baseline],
+        "defaults": [t for t in every if portfolio is None or t.learner in portfolio],
         "every default": every,
         "defaults+leaders+top": _union(both, ok)[: max(ENSEMBLE_POOL, len(both))],
     }
@@ -95,7 +98,7 @@ def captured_search():
 
     def capture(strategy, candidates, *args, **kwargs):
         result = search_and_refit(strategy, candidates, *args, **kwargs)
-        captured.update(strategy=strategy, candidates=candidates, oof={t.number: t.oof for t in result.trials},
+        captured.update(strategy=strategy, n=len(candidates), oof={t.number: t.oof for t in result.trials},
                         trials=list(result.trials))
         return result
 
@@ -108,13 +111,13 @@ def captured_search():
         t.oof = captured["oof"][t.number]
 
 
-def score_pools(row: dict, captured: dict, install, score) -> dict:
+def score_pools(row: dict, captured: dict, install, score, portfolio: set[str] | None = None) -> dict:
     """Every pool's greedy blend refit, put in the fitted model by ``install(members)`` and
-    scored by ``score()``, into ``row``."""
+    scored by ``score()``, into ``row`` (``portfolio``: as for :func:`pools`)."""
     strategy, trials = captured["strategy"], captured["trials"]
     best = min((t for t in trials if t.status == "ok"), key=lambda t: t.score)
     fitted = {}
-    for pool_name, pool in pools(trials, captured["candidates"]).items():
+    for pool_name, pool in pools(trials, captured["n"], portfolio).items():
         weights, loss = greedy_ensemble([strategy.oof(t) for t in pool], lambda p: strategy.loss(best, p))
         members = [(float(w), t) for t, w in zip(pool, weights) if w > 0]
         for _, t in members:
@@ -131,6 +134,12 @@ def score_pools(row: dict, captured: dict, install, score) -> dict:
 def _blend(board: pd.DataFrame) -> str:
     """A fitted model's blend from its leaderboard: weight × learner of its members."""
     return ", ".join(f"{w:.2f}×{n}" for n, w in zip(board["learner"], board["weight"]) if w > 0)
+
+
+def unbudgeted_portfolio(fc: tsauto.Forecaster) -> set[str]:
+    """The learners the fitted forecaster's data would get without a budget."""
+    plan = make_plan(fc.history_, fc.plan_.task, "auto", None, SearchOptions(), ComputeOptions())
+    return set(plan.candidates)
 
 
 def run_set(name: str, budget: float) -> dict:
@@ -154,7 +163,7 @@ def run_set(name: str, budget: float) -> dict:
            "fit blend": _blend(board),
            "choice": next((n for n in fc.plan_.notes if "blend kept" in n), "no searched trial")}
     log.info("%s fit: OWA %.4f (%s); %s", name, row["fit"], row["fit blend"], row["choice"])
-    return score_pools(row, captured, lambda model: setattr(fc, "model_", model), owa)
+    return score_pools(row, captured, lambda model: setattr(fc, "model_", model), owa, unbudgeted_portfolio(fc))
 
 
 def run_table(name: str, budget: float) -> dict:

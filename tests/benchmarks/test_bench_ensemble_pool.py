@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bench_scripts import bench_script
 
-from tsauto.core.search import Candidate, Trial
+from tsauto.core.search import Trial
 
 
 @pytest.fixture(scope="module")
@@ -17,13 +17,11 @@ def bench():
 def test_the_pools_follow_their_rules(bench) -> None:
     # trials 0-3 are the defaults (a search tries them first; the TCN's is one a budget adds);
     # then 25 LightGBM variants that all beat the defaults and one failed trial
-    candidates = {n: Candidate(n) for n in ("theta", "ets", "lightgbm")}
-    candidates["tcn"] = Candidate("tcn", baseline=False)
     trials = [Trial(0, "theta", {}, score=1.5), Trial(1, "ets", {}, score=1.4), Trial(2, "lightgbm", {}, score=1.3),
               Trial(3, "tcn", {}, score=1.45)]
     trials += [Trial(4 + i, "lightgbm", {"i": i}, score=1.0 + i / 100) for i in range(25)]
     trials += [Trial(29, "ets", {"damped": True}, score=1.35), Trial(30, "tcn", {"x": 1}, status="failed")]
-    pools = bench.pools(trials, candidates)
+    pools = bench.pools(trials, 4, portfolio={"theta", "ets", "lightgbm"})
     numbers = {name: {t.number for t in pool} for name, pool in pools.items()}
     assert numbers["top20"] == set(range(4, 24))  # LightGBM variants only
     assert {0, 3, 29} <= numbers["leaders+top"] and len(numbers["leaders+top"]) == 20
@@ -32,3 +30,4 @@ def test_the_pools_follow_their_rules(bench) -> None:
     assert numbers["every default"] == {0, 1, 2, 3}
     assert {0, 1, 2, 3, 29} <= numbers["defaults+leaders+top"] and len(numbers["defaults+leaders+top"]) == 20
     assert all(30 not in pool for pool in numbers.values())
+    assert {t.number for t in bench.pools(trials, 4)["defaults"]} == {0, 1, 2, 3}  # tables: every learner

@@ -101,24 +101,6 @@ def test_a_search_keeps_its_blend_only_when_it_beats_the_defaults_beyond_noise()
     assert set(weights) <= {0, 1} and "the defaults' blend kept" in why
 
 
-def test_a_learner_only_a_budget_adds_must_beat_the_baseline_defaults() -> None:
-    rng = np.random.default_rng(5)  # "c" better by 0.15 % on these 200 units (z = -0.34)
-    actual, err = rng.normal(0.0, 1.0, 200), rng.normal(0.0, 1.0, 200)
-    pool = [Trial(0, "a", {}, oof=actual + err),
-            Trial(1, "c", {}, oof=actual + err * (0.998 + rng.normal(0.0, 0.05, 200)))]
-    strategy = BlendStrategy(actual)
-    for t in pool:
-        t.score = strategy.loss(None, t.oof)
-    best = min(pool, key=lambda t: t.score)
-    weights = engine.ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p))
-    assert 1 in weights  # "c" earns weight on validation, by a little
-    both = {"a": Candidate("a"), "c": Candidate("c")}
-    assert engine._defaults_unless_beaten(strategy, both, pool, weights, best, True) == (weights, "")
-    added = {"a": Candidate("a"), "c": Candidate("c", baseline=False)}
-    kept, why = engine._defaults_unless_beaten(strategy, added, pool, weights, best, True)
-    assert kept == {0: 1.0} and "the defaults' blend kept" in why, why
-
-
 def test_a_run_of_defaults_only_is_left_as_it_is() -> None:
     weights, why = _search(gain=0.3, searched_trials=0)
     assert set(weights) <= {0, 1} and why == ""

@@ -79,16 +79,6 @@ def test_costly_learners_left_out_of_an_unbudgeted_fit_with_a_note() -> None:
     assert "auto_arima" in budgeted.candidates  # a budget that affords it lets it in
 
 
-def test_only_the_learners_a_fit_without_a_budget_compares_are_its_baseline() -> None:
-    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
-    _, default = _plan(panel, 18)
-    _, budgeted = _plan(panel, 18, time_budget=7200)
-    baseline = {n for n, c in budgeted.candidates.items() if c.baseline}
-    assert baseline == set(default.candidates)  # the blend a budget must beat is the default's
-    assert {"tcn", "auto_arima"} <= set(budgeted.candidates) - baseline  # added by the budget only
-    assert all(c.baseline for c in default.candidates.values())
-
-
 def test_a_budget_cuts_auto_folds_rather_than_leave_out_a_default_learner() -> None:
     panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
     task, default = _plan(panel, 18)

@@ -144,17 +144,11 @@ def search_and_refit(
 
 
 def _defaults_unless_beaten(strategy, candidates, pool, weights, best, ensemble):
-    """The ensemble of the default trials in ``pool`` of the baseline learners (those a fit
-    without a budget compares: :attr:`Candidate.baseline`), unless the search's ``weights``
-    beat it by more than the noise of choosing among the pool's trials
+    """The ensemble of the learners' default trials in ``pool``, unless the search's
+    ``weights`` beat it by more than the noise of choosing among the pool's trials
     (:func:`~tsauto.core.selection.search_gain_is_real`); returns the weights kept and why.
-    A budget is there to improve on the defaults, not to find a lucky fold; a learner only a
-    budget adds (the TCN, Prophet) is part of what the search tried, not of the defaults (M1
-    quarterly and monthly at 300 s: the TCN's default trial took over half the defaults' blend,
-    which then no longer was what a fit without a budget forecasts)."""
-    defaults = [
-        t for t in pool if candidates[t.learner].baseline and t.params == candidates[t.learner].defaults
-    ]
+    A budget is there to improve on the defaults, not to find a lucky fold."""
+    defaults = [t for t in pool if t.params == candidates[t.learner].defaults]
     if not defaults or len(defaults) == len(pool):
         return weights, ""
     score = lambda p: strategy.loss(best, p)  # noqa: E731

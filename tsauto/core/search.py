@@ -46,16 +46,12 @@ MAX_REPEATS = 20  # proposals in a row that repeat a trial before the search sto
 
 @dataclass(frozen=True)
 class Candidate:
-    """A learner the search may try: its space, its defaults and its relative cost.
-
-    ``baseline``: whether its default trial joins the blend a search must beat (the learners
-    a fit without a budget would compare; those a budget adds must earn their place)."""
+    """A learner the search may try: its space, its defaults and its relative cost."""
 
     name: str
     space: SpaceFn | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     cost: float = 1.0
-    baseline: bool = True
 
 
 @dataclass

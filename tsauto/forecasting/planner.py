@@ -193,11 +193,10 @@ def make_plan(
         chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes)
         if sized == {}:
             chosen = [n for n in chosen if n not in LIGHTGBMS]
-        usual = _unbudgeted_portfolio(panel, task, search, workers) if searching else chosen
         candidates = {
             n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching),
                          defaults=sized if n == "lightgbm" and sized else {},
-                         cost=registry.FORECASTERS[n].cost, baseline=n in usual)
+                         cost=registry.FORECASTERS[n].cost)
             for n in chosen
         }
     else:
@@ -221,7 +220,7 @@ def make_plan(
         if not candidates:
             raise DataValidationError("every learner of learners= is excluded: check exclude=.")
     if time_budget is not None and learners == "auto":
-        _note_cuts(panel, task, folds, sized, list(candidates), usual, time_budget, search, notes)
+        _note_cuts(panel, task, folds, sized, list(candidates), workers, time_budget, search, notes)
     needs_intervals = bool(task.quantiles) and not all(
         (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
     )
@@ -270,25 +269,20 @@ def _portfolio(
     return chosen
 
 
-def _unbudgeted_portfolio(panel: Panel, task: Task, search: SearchOptions, workers: int) -> list[str]:
-    """The learners a fit without a budget would compare (none where nothing is left)."""
-    folds = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
-    try:
-        return _portfolio(panel, task, folds, workers, None, False, set(search.exclude or ()), [])
-    except DataValidationError:
-        return []
-
-
 def _note_cuts(
-    panel: Panel, task: Task, folds: int, sized: dict | None, chosen: Sequence[str],
-    usual: Sequence[str], time_budget: float, search: SearchOptions, notes: list[str],
+    panel: Panel, task: Task, folds: int, sized: dict | None, chosen: list[str], workers: int,
+    time_budget: float, search: SearchOptions, notes: list[str],
 ) -> None:
-    """A warning (and a note) when the budget affords less than the default without one
-    (whose learners are ``usual``): fewer folds, a LightGBM whose rate no longer makes up for
-    its fewer rounds, or default learners left out. Such a budget may forecast worse than no
-    budget (M4 Weekly at 60 s: 1 fold instead of 3, validation OWA 0.804 against the
-    default's 0.779)."""
+    """A warning (and a note) when the budget affords less than the default without one:
+    fewer folds, a LightGBM whose rate no longer makes up for its fewer rounds, or default
+    learners left out. Such a budget may forecast worse than no budget (M4 Weekly at 60 s: 1
+    fold instead of 3, validation OWA 0.804 against the default's 0.779)."""
     default = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
+    exclude = set(search.exclude or ())
+    try:
+        usual = _portfolio(panel, task, default, workers, None, False, exclude, [])
+    except DataValidationError:  # nothing the default would run is left: nothing is cut
+        usual = []
     cuts = [f"{folds} validation fold(s) instead of {default}"] if folds < default else []
     if sized:  # fewer rounds at a raised rate are as good while the rate makes up for them
         rounds, rate = sized["params"]["num_boost_round"], sized["params"]["learning_rate"]
