@@ -13,21 +13,27 @@ pools, each blend's members refit on those data and scored on the held-out last 
   with the TCN, Prophet and drift a budget adds);
 - ``defaults+leaders+top``: ``every default`` and ``leaders+top``;
 
-and ``fit``, the search's own result: the ``leaders+top`` blend unless its gain over the
+``fit``, the search's own result: the ``leaders+top`` blend unless its gain over the
 ``every default`` blend is within the noise of choosing among its trials (then that one;
-``tsauto.core.selection.search_gain_is_real``), with the reason in the notes.
+``tsauto.core.selection.search_gain_is_real``), with the reason in the notes; and ``no budget``,
+the default ``Forecaster`` without a budget fitted on the same cut (what a budget must not be
+worse than).
 
 Scores: OWA against Naive2 on the same hold-out. About 5 minutes per data set at the default 300 s.
+``--windows K`` repeats it at K validation origins h apart (``w0`` the last, ``w1`` the one
+before; one window is one draw of the future, and blends that differ by 1 % swap places between
+windows).
 
 Tables the same way (``--tables``): one ``Classifier``/``Regressor(time_budget=--table-budget)``
 on the training rows of ``bench_tabular.load_split`` less a seeded 25 % of them (its test rows
 are never read), each pool's blend scored on that quarter with the set's metric (RMSE for
-regression; log loss for classification, where the rule applies: it needs a loss per row).
+regression; log loss for classification, where the rule applies: it needs a loss per row);
+``no budget``: the same estimator without a budget.
 
 Writes the ``bench_ensemble_pool`` (series) and ``bench_ensemble_pool_tables`` sections of RESULTS.md.
 
     .venv/bin/python benchmarks/bench_ensemble_pool.py [--sets m1_yearly ...] [--budget 300]
-        [--tables abalone ...] [--table-budget 60] [--no-write]
+        [--windows 1] [--tables abalone ...] [--table-budget 60] [--no-write]
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ log = logging.getLogger("bench_ensemble_pool")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "m4_hourly", "m4_weekly")
 TABLES = ("california_housing", "abalone", "wine_quality", "bike_sharing", "phoneme", "credit_g")
 POOLS = ("top20", "leaders+top", "defaults", "every default", "defaults+leaders+top")
-COLUMNS = (*POOLS, "fit")
+COLUMNS = (*POOLS, "fit", "no budget")
 
 
 def _union(*groups):
@@ -142,27 +148,31 @@ def unbudgeted_portfolio(fc: tsauto.Forecaster) -> set[str]:
     return set(plan.candidates)
 
 
-def run_set(name: str, budget: float) -> dict:
-    """One search on the validation cut of ``name``, then every pool's blend scored."""
+def run_set(name: str, budget: float, window: int = 0) -> dict:
+    """One search on validation cut ``window`` of ``name`` (0: the last h points held out),
+    then every pool's blend and the unbudgeted default scored."""
     data = bs.DATASETS[name]()
     if name in bs.DEFAULT_SERIES:
         data = bs.sample(data, bs.DEFAULT_SERIES[name])
-    cut = bs.validation_windows(data, 1)[0]
-    fc = tsauto.Forecaster(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon,
-                           time_budget=budget)
+    cut = bs.validation_windows(data, window + 1)[window]
+    kw = dict(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon)
+    fc = tsauto.Forecaster(**kw, time_budget=budget)
     with captured_search() as captured:
         fc.fit(cut.train)
     naive2 = bs.score(bs.run_naive2(cut)[0], cut)
 
-    def owa() -> float:
-        s = bs.score(bs._matrix(fc.predict(), cut, "forecast")[0], cut)
+    def owa(model: tsauto.Forecaster = fc) -> float:
+        s = bs.score(bs._matrix(model.predict(), cut, "forecast")[0], cut)
         return 0.5 * (s["smape"] / naive2["smape"] + s["mase"] / naive2["mase"])
 
-    board = fc.leaderboard()
-    row = {"set": name, "metric": "OWA", "trials": len(captured["trials"]), "fit": owa(),
-           "fit blend": _blend(board),
+    label = name if window == 0 else f"{name} w{window}"
+    row = {"set": label, "metric": "OWA", "trials": len(captured["trials"]), "fit": owa(),
+           "fit blend": _blend(fc.leaderboard()),
            "choice": next((n for n in fc.plan_.notes if "blend kept" in n), "no searched trial")}
-    log.info("%s fit: OWA %.4f (%s); %s", name, row["fit"], row["fit blend"], row["choice"])
+    log.info("%s fit: OWA %.4f (%s); %s", label, row["fit"], row["fit blend"], row["choice"])
+    default = tsauto.Forecaster(**kw).fit(cut.train)
+    row["no budget"], row["no budget blend"] = owa(default), _blend(default.leaderboard())
+    log.info("%s no budget: OWA %.4f (%s)", label, row["no budget"], row["no budget blend"])
     return score_pools(row, captured, lambda model: setattr(fc, "model_", model), owa, unbudgeted_portfolio(fc))
 
 
@@ -186,6 +196,8 @@ def run_table(name: str, budget: float) -> dict:
            "fit blend": _blend(board),
            "choice": next(iter(guard.loc[guard["check"] == "ensemble", "action"]), "no searched trial")}
     log.info("%s fit: %s %.4f (%s); %s", name, metric, row["fit"], row["fit blend"], row["choice"])
+    default = cls(target, metric=metric, random_state=0).fit(fit_rows)
+    row["no budget"], row["no budget blend"] = default.score(held), _blend(default.leaderboard())
     return score_pools(row, captured, lambda m: setattr(model, "model_", m), score)
 
 
@@ -215,7 +227,7 @@ def _header(what: str, budget: float, holdout: str) -> str:
 
 
 def series_table(rows: list[dict], budget: float) -> str:
-    return (_header("series", budget, "the last h points of each series (OWA against Naive2)")
+    return (_header("series", budget, "the last h points of each series (rows marked w1: the h points before those; OWA against Naive2)")
             + markdown(_frame(rows, True)) + "\n\n" + _notes(rows))
 
 
@@ -228,6 +240,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="*", default=list(SETS), choices=list(bs.DATASETS))
     ap.add_argument("--budget", type=float, default=300.0)
+    ap.add_argument("--windows", type=int, default=1, help="validation origins, h apart (series only)")
     ap.add_argument("--tables", nargs="*", default=list(TABLES), choices=list(TABLES))
     ap.add_argument("--table-budget", type=float, default=60.0)
     ap.add_argument("--no-write", action="store_true")
@@ -236,7 +249,8 @@ def main(argv=None) -> None:
     logging.getLogger("tsauto").setLevel(logging.WARNING)
     sections = []
     if args.sets:
-        sections.append(("bench_ensemble_pool", series_table([run_set(n, args.budget) for n in args.sets], args.budget)))
+        rows = [run_set(n, args.budget, w) for w in range(args.windows) for n in args.sets]
+        sections.append(("bench_ensemble_pool", series_table(rows, args.budget)))
     if args.tables:
         rows = [run_table(n, args.table_budget) for n in args.tables]
         sections.append(("bench_ensemble_pool_tables", tables_table(rows, args.table_budget)))
