@@ -20,9 +20,9 @@ the default ``Forecaster`` without a budget fitted on the same cut (what a budge
 worse than).
 
 Scores: OWA against Naive2 on the same hold-out. About 5 minutes per data set at the default 300 s.
-``--windows K`` repeats it at K validation origins h apart (``w0`` the last, ``w1`` the one
-before; one window is one draw of the future, and blends that differ by 1 % swap places between
-windows).
+``--windows K`` repeats it at K validation origins h apart (rows ``<set>`` hold out the last h
+points, ``<set> w1`` the h before them, and so on; one window is one draw of the future, and
+blends that differ by 1 % swap places between windows).
 
 Tables the same way (``--tables``): one ``Classifier``/``Regressor(time_budget=--table-budget)``
 on the training rows of ``bench_tabular.load_split`` less a seeded 25 % of them (its test rows
@@ -227,7 +227,8 @@ def _header(what: str, budget: float, holdout: str) -> str:
 
 
 def series_table(rows: list[dict], budget: float) -> str:
-    return (_header("series", budget, "the last h points of each series (rows marked w1: the h points before those; OWA against Naive2)")
+    holdout = "the last h points of each series (rows marked w1: the h points before those; OWA against Naive2)"
+    return (_header("series", budget, holdout)
             + markdown(_frame(rows, True)) + "\n\n" + _notes(rows))
 
 
