@@ -31,3 +31,17 @@ def test_the_pools_follow_their_rules(bench) -> None:
     assert {0, 1, 2, 3, 29} <= numbers["defaults+leaders+top"] and len(numbers["defaults+leaders+top"]) == 20
     assert all(30 not in pool for pool in numbers.values())
     assert {t.number for t in bench.pools(trials, 4)["defaults"]} == {0, 1, 2, 3}  # tables: every learner
+
+
+def test_the_table_sets_the_budget_beside_no_budget_per_window(bench) -> None:
+    def row(label: str, fit: float, no_budget: float) -> dict:
+        out = {"set": label, "metric": "OWA", "trials": 3, "choice": "the defaults' blend kept"}
+        out.update({p: 0.5 for p in bench.POOLS}, fit=fit, **{"no budget": no_budget})
+        out.update({p + " blend": "1.00×theta" for p in bench.COLUMNS})
+        return out
+
+    text = bench.series_table([row("m1_yearly", 0.7, 0.9), row("m1_yearly w1", 0.8, 0.6)], 120)
+    header = next(line for line in text.splitlines() if line.startswith("| data set"))
+    assert header.split(" | ")[-2:] == ["fit", "no budget |"]
+    assert "| m1_yearly w1 | OWA | 3 |" in text
+    assert "| mean |  |  | " + " | ".join(["0.500"] * 5) + " | 0.750 | 0.750 |" in text
