@@ -9,13 +9,12 @@ pools, each blend's members refit on those data and scored on the held-out last 
 - ``leaders+top``: every learner's best trial, then the best others up to 20 (``ensemble_pool``);
 - ``defaults``: the default trials of the learners a fit without a budget compares (what the
   unbudgeted default blends; on tables every learner);
-- ``every default``: the default trial of every learner the search tried (the rule's baseline:
-  with the TCN, Prophet and drift a budget adds);
+- ``every default``: the default trial of every learner the search tried (with the TCN,
+  Prophet and drift a budget adds);
 - ``defaults+leaders+top``: ``every default`` and ``leaders+top``;
 
-``fit``, the search's own result: the ``leaders+top`` blend unless its gain over the
-``every default`` blend is within the noise of choosing among its trials (then that one;
-``tsauto.core.selection.search_gain_is_real``), with the reason in the notes; and ``no budget``,
+``fit``, the search's own result: the ``leaders+top`` blend less the members whose refit did not
+fit the budget; and ``no budget``,
 the default ``Forecaster`` without a budget fitted on the same cut (what a budget must not be
 worse than).
 
@@ -27,7 +26,7 @@ blends that differ by 1 % swap places between windows).
 Tables the same way (``--tables``): one ``Classifier``/``Regressor(time_budget=--table-budget)``
 on the training rows of ``bench_tabular.load_split`` less a seeded 25 % of them (its test rows
 are never read), each pool's blend scored on that quarter with the set's metric (RMSE for
-regression; log loss for classification, where the rule applies: it needs a loss per row);
+regression; log loss for classification);
 ``no budget``: the same estimator without a budget.
 
 Writes the ``bench_ensemble_pool`` (series) and ``bench_ensemble_pool_tables`` sections of RESULTS.md.
@@ -167,9 +166,8 @@ def run_set(name: str, budget: float, window: int = 0) -> dict:
 
     label = name if window == 0 else f"{name} w{window}"
     row = {"set": label, "metric": "OWA", "trials": len(captured["trials"]), "fit": owa(),
-           "fit blend": _blend(fc.leaderboard()),
-           "choice": next((n for n in fc.plan_.notes if "blend kept" in n), "no searched trial")}
-    log.info("%s fit: OWA %.4f (%s); %s", label, row["fit"], row["fit blend"], row["choice"])
+           "fit blend": _blend(fc.leaderboard())}
+    log.info("%s fit: OWA %.4f (%s)", label, row["fit"], row["fit blend"])
     default = tsauto.Forecaster(**kw).fit(cut.train)
     row["no budget"], row["no budget blend"] = owa(default), _blend(default.leaderboard())
     log.info("%s no budget: OWA %.4f (%s)", label, row["no budget"], row["no budget blend"])
@@ -191,11 +189,9 @@ def run_table(name: str, budget: float) -> dict:
         model.fit(fit_rows)
     score = lambda: model.score(held)  # noqa: E731
     board = model.leaderboard()
-    guard = model.guardrails()
     row = {"set": name, "metric": metric, "trials": len(captured["trials"]), "fit": score(),
-           "fit blend": _blend(board),
-           "choice": next(iter(guard.loc[guard["check"] == "ensemble", "action"]), "no searched trial")}
-    log.info("%s fit: %s %.4f (%s); %s", name, metric, row["fit"], row["fit blend"], row["choice"])
+           "fit blend": _blend(board)}
+    log.info("%s fit: %s %.4f (%s)", name, metric, row["fit"], row["fit blend"])
     default = cls(target, metric=metric, random_state=0).fit(fit_rows)
     row["no budget"], row["no budget blend"] = default.score(held), _blend(default.leaderboard())
     return score_pools(row, captured, lambda m: setattr(model, "model_", m), score)
@@ -212,8 +208,7 @@ def _frame(rows: list[dict], mean: bool) -> pd.DataFrame:
 
 def _notes(rows: list[dict]) -> str:
     blends = "\n".join(f"- {r['set']}: " + "; ".join(f"{p}: {r[p + ' blend']}" for p in COLUMNS) for r in rows)
-    choices = "\n".join(f"- {r['set']}: {r['choice']}" for r in rows)
-    return "Blends (weight × learner):\n\n" + blends + "\n\nThe fit's choice of blend:\n\n" + choices + "\n"
+    return "Blends (weight × learner):\n\n" + blends + "\n"
 
 
 def _header(what: str, budget: float, holdout: str) -> str:

@@ -35,7 +35,7 @@ def test_the_pools_follow_their_rules(bench) -> None:
 
 def test_the_table_sets_the_budget_beside_no_budget_per_window(bench) -> None:
     def row(label: str, fit: float, no_budget: float) -> dict:
-        out = {"set": label, "metric": "OWA", "trials": 3, "choice": "the defaults' blend kept"}
+        out = {"set": label, "metric": "OWA", "trials": 3}
         out.update({p: 0.5 for p in bench.POOLS}, fit=fit, **{"no budget": no_budget})
         out.update({p + " blend": "1.00×theta" for p in bench.COLUMNS})
         return out

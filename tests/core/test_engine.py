@@ -1,13 +1,15 @@
-"""The engine's choice of blend (the defaults' unless the search's beats it beyond noise) and its
-refit: members refit cheapest first, so one that overruns drops only itself."""
+"""The time the engine keeps for the refit of its blend, and the refit: members refit cheapest
+first, so one that overruns drops only itself."""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
 from tsauto.core import engine
 from tsauto.core.exceptions import TimeLimitExceeded
-from tsauto.core.search import Candidate, Trial
+from tsauto.core.search import Trial
 
 
 class OverrunningExecutor:
@@ -61,7 +63,7 @@ def test_a_refit_on_more_threads_is_faster_but_not_in_proportion() -> None:
 
 
 class BlendStrategy:
-    """Trials' out-of-fold predictions of 200 units; the loss per unit is the absolute error."""
+    """Trials' out-of-fold predictions of 200 units; the loss is the mean absolute error."""
 
     def __init__(self, actual: np.ndarray):
         self.actual = actual
@@ -70,37 +72,55 @@ class BlendStrategy:
         return trial.oof
 
     def loss(self, best: Trial, prediction: np.ndarray) -> float:
-        return float(np.mean(self.unit_losses(best, prediction)))
-
-    def unit_losses(self, best: Trial, prediction: np.ndarray) -> np.ndarray:
-        return np.abs(self.actual - prediction)
+        return float(np.mean(np.abs(self.actual - prediction)))
 
 
-def _search(gain: float, searched_trials: int):
-    """Two learners' default trials and ``searched_trials`` tuned ones; the best tuned trial's
-    errors are the first default's less ``gain`` on average, with unit-to-unit noise."""
-    rng = np.random.default_rng(1)
-    actual = rng.normal(0.0, 1.0, 200)
-    candidates = {"a": Candidate("a", defaults={"depth": 3}), "b": Candidate("b", defaults={})}
-    err = rng.normal(0.0, 1.0, 200)
-    pool = [Trial(0, "a", {"depth": 3}, oof=actual + err), Trial(1, "b", {}, oof=actual + 2 * err)]
-    tuned = actual + err * (1 - gain + rng.normal(0.0, 0.5, 200))  # no better blended
-    pool += [Trial(2 + i, "a", {"depth": 4 + i}, oof=tuned + i) for i in range(searched_trials)]
-    strategy = BlendStrategy(actual)
-    for t in pool:
+class ReserveStrategy(BlendStrategy):
+    """Refit seconds per learner (the trial's own time is ignored); every trial comparable."""
+
+    refit = {"heavy": 30.0, "light": 1.0}
+
+    def comparable(self, trial: Trial, best: Trial) -> bool:
+        return True
+
+    def refit_seconds(self, trial: Trial) -> float:
+        return self.refit[trial.learner]
+
+    def thread_gain(self, trial: Trial) -> float:
+        return 0.0
+
+
+class TwoCores:
+    def call_threads(self) -> int:
+        return 2
+
+    def threads_per_trial(self) -> int:
+        return 1
+
+
+def _trials(strategy: ReserveStrategy, learners: list[str], errors: list[np.ndarray]) -> list[Trial]:
+    trials = [Trial(n, name, {"n": n}, oof=strategy.actual + e) for n, (name, e) in enumerate(zip(learners, errors))]
+    for t in trials:
         t.score = strategy.loss(None, t.oof)
-    best = min(pool, key=lambda t: t.score)
-    weights = engine.ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p))
-    return engine._defaults_unless_beaten(strategy, candidates, pool, weights, best, True)
+    return trials
 
 
-def test_a_search_keeps_its_blend_only_when_it_beats_the_defaults_beyond_noise() -> None:
-    weights, why = _search(gain=0.3, searched_trials=3)
-    assert 2 in weights and "the search's blend kept" in why
-    weights, why = _search(gain=0.02, searched_trials=3)
-    assert set(weights) <= {0, 1} and "the defaults' blend kept" in why
-
-
-def test_a_run_of_defaults_only_is_left_as_it_is() -> None:
-    weights, why = _search(gain=0.3, searched_trials=0)
-    assert set(weights) <= {0, 1} and why == ""
+def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
+    rng = np.random.default_rng(0)
+    strategy = ReserveStrategy(rng.normal(0.0, 1.0, 200))
+    noise = [rng.normal(0.0, 1.0, 200) for _ in range(3)]
+    now = time.monotonic()
+    deadline, end = now + 100.0, now + 80.0
+    stop_by = engine._refit_reserve(strategy, TwoCores(), deadline, end, ensemble=True)
+    # two heavy trials with independent errors blend: both refits (60 s) are kept from the deadline
+    heavy = _trials(strategy, ["heavy", "heavy"], noise[:2])
+    assert abs(stop_by(heavy) - (deadline - 60.0)) < 1e-6
+    # a heavy trial blended with light ones needs only its own refit and theirs
+    mixed = _trials(strategy, ["heavy", "light", "light"], noise)
+    assert abs(stop_by(mixed) - (deadline - 32.0)) < 1e-6
+    # cheap blends leave the search's end alone (the time after it refits them)
+    light = _trials(strategy, ["light", "light"], noise[:2])
+    assert engine._refit_reserve(strategy, TwoCores(), deadline, end, True)(light) >= end
+    # without an ensemble only the best trial is refit
+    alone = engine._refit_reserve(strategy, TwoCores(), deadline, end, ensemble=False)
+    assert abs(alone(heavy) - (deadline - 30.0)) < 1e-6

@@ -93,6 +93,24 @@ def test_each_trial_gets_its_own_deadline_when_handed_out() -> None:
     assert all(23.5 < span <= 24.0 for _, span in budgeted.pulled), budgeted.pulled
 
 
+def test_no_trial_is_handed_out_once_stop_by_has_passed() -> None:
+    names = ("constant", "quadratic", "constant_b", "constant_c")
+    seen = []
+
+    def stop_by(trials):  # two finished trials make a blend whose refit needs the rest
+        seen.append(len(trials))
+        return time.monotonic() + (10.0 if len(trials) < 2 else -1.0)
+
+    pulled = _PullRecorder()
+    trials = Search(d.candidates(*names), d.ToyEvaluator(), SearchSettings(time_budget=60, max_trials=4),
+                    pulled, stop_by=stop_by).run()
+    assert [t.learner for t in trials] == ["constant", "quadratic"]
+    assert seen == [1, 2]  # asked only once a trial has finished
+    # the first trial has the budget's cap (0.4 x 60 s), the second stops by stop_by
+    (_, first), (_, second) = pulled.pulled
+    assert 23.5 < first <= 24.0 and second <= 10.0, pulled.pulled
+
+
 def test_a_slow_trial_holds_only_its_own_worker(tmp_path) -> None:
     names = ("slow", "constant", "constant_b", "constant_c", "constant_d")
     evaluator = d.ToyEvaluator(sleep=0.2, slow=4.0, marker_dir=str(tmp_path))

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from tsauto.core.search import Trial
 from tsauto.core.selection import (
-    MIN_UNITS,
     REFIT_MARGIN,
     affordable,
     ensemble_pool,
     refit_estimate,
     refittable,
-    search_gain_is_real,
 )
 
 
@@ -58,25 +54,3 @@ def test_the_ensemble_pool_holds_every_learners_best_trial() -> None:
     pool = ensemble_pool(trials, size=5)
     assert [t.number for t in pool] == [0, 1, 2, 30, 32]  # best first, failed trials never in
     assert len(ensemble_pool(trials, size=2)) == 3  # every learner's best even above the size
-
-
-def test_a_search_gain_must_exceed_the_noise_of_its_number_of_trials() -> None:
-    rng = np.random.default_rng(0)
-    default = rng.gamma(2.0, 1.0, size=400)
-    noise = rng.normal(0.0, 1.0, size=400)
-    noise = (noise - noise.mean()) / noise.std(ddof=1)  # exactly unit spread: se = 1 / 20
-    searched = default - 0.15 + noise  # z = -3.0
-    real, why = search_gain_is_real(default, searched, n_trials=10)  # margin sqrt(2 ln 10) = 2.15
-    assert real and "the search's blend kept" in why and "z = -3.00" in why
-    real, why = search_gain_is_real(default, searched, n_trials=500)  # margin 3.53
-    assert not real and "the defaults' blend kept" in why and "500 trials" in why
-    assert not search_gain_is_real(default, default + 0.1, n_trials=10)[0]  # worse: never kept
-    assert search_gain_is_real(default, default - 0.1, n_trials=10**6)[0]  # no spread: a sure gain
-
-
-def test_a_search_gain_is_tested_on_the_units_both_blends_scored() -> None:
-    default = np.arange(30, dtype=float)
-    searched = default - 1.0
-    searched[:25] = np.nan  # undefined units are left out: 5 left, too few to test
-    real, why = search_gain_is_real(default, searched, n_trials=100)
-    assert real and "5 validation units, too few" in why and 5 < MIN_UNITS

@@ -165,29 +165,3 @@ def test_a_refit_is_priced_on_all_rows_and_its_learners_thread_gain(retail) -> N
     assert strategy.refit_seconds(Trial(0, "naive", {}, fit_time=10.0)) == pytest.approx(expected)
     # threads speed the TCN's refit less than the others' (measured: 1.24x on 2 threads)
     assert strategy.thread_gain(Trial(1, "tcn", {})) < strategy.thread_gain(Trial(2, "lightgbm", {}))
-
-
-def test_a_blends_loss_per_series_is_what_its_loss_averages(retail) -> None:
-    """The engine tests a search's gain over the defaults per series (its windows averaged):
-    with every series validated on the same folds, their mean is the blend's loss."""
-    import math
-
-    from tsauto.core.search import Trial
-    from tsauto.forecasting.search import ForecastEvaluator, ForecastStrategy
-    from tsauto.forecasting.splitters import RollingOriginSplitter
-
-    fc = Forecaster(**KW, learners=["naive"]).fit(retail)
-    panel, task = fc.history_, fc.task_
-    for metric in ("mase", "rmse", "smape"):
-        evaluator = ForecastEvaluator(panel, task, RollingOriginSplitter(6, folds=2, step=6), metric)
-        run = evaluator.evaluate("theta", {}, math.inf, 1)
-        trial = Trial(0, "theta", {}, oof=run.oof)
-        strategy = ForecastStrategy(evaluator)
-        units = strategy.unit_losses(trial, run.oof.forecast)
-        assert units.shape == (panel.n_series,) and np.isfinite(units).all()
-        assert units.mean() == pytest.approx(strategy.loss(trial, run.oof.forecast), rel=1e-12)
-        worse = run.oof.forecast * 1.5  # an error on every series' every window
-        assert (strategy.unit_losses(trial, worse) > units).mean() > 0.9
-    evaluator = ForecastEvaluator(panel, task, RollingOriginSplitter(6, folds=2, step=6), "wape")
-    run = evaluator.evaluate("naive", {}, math.inf, 1)
-    assert ForecastStrategy(evaluator).unit_losses(Trial(0, "naive", {}, oof=run.oof), run.oof.forecast) is None

@@ -91,17 +91,3 @@ def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:
     assert len(pd.read_parquet(out)) == len(df)
     assert main(["regress", str(data), "--target", "price", "--out", str(out), "-q"]) == 2
     assert "tsauto: error: target column 'price'" in capsys.readouterr().err
-
-
-def test_a_searched_blend_says_which_blend_it_kept(california_small) -> None:
-    df, target = california_small
-    reg = Regressor(target, max_trials=8, learners=["lightgbm"], **FAST).fit(df)
-    checks = reg.guardrails().set_index("check")
-    action = checks.loc["ensemble", "action"]
-    assert "blend kept" in action and "z = " in action
-    board = reg.leaderboard()
-    blended = board[board["weight"] > 0]
-    if action.startswith("the defaults'"):  # then only the learners' default trials are blended
-        assert (blended["trial"] == board["trial"].min()).all()
-    else:
-        assert len(blended) > 1 or blended["trial"].iloc[0] != board["trial"].min()

@@ -111,7 +111,10 @@ class Search:
     """Optuna-driven search over ``candidates`` scored by ``evaluator``.
 
     ``fingerprint`` identifies the data a resumable search (``settings.run_dir``) runs on;
-    by default a hash of the evaluator (its data and scoring). After :meth:`run`,
+    by default a hash of the evaluator (its data and scoring). ``stop_by(trials)``, when given,
+    is the time (``time.monotonic()``) after which no trial may run, from the trials finished so
+    far (the engine keeps the refit of their blend that much time); the budget's end alone
+    when it is later. After :meth:`run`,
     ``interrupted`` tells whether Ctrl-C stopped it and ``resumed`` how many trials came from
     the run folder.
     """
@@ -123,12 +126,14 @@ class Search:
         settings: SearchSettings,
         executor: Executor,
         fingerprint: str | None = None,
+        stop_by: Callable[[list[Trial]], float] | None = None,
     ):
         self.candidates = candidates
         self.evaluator = evaluator
         self.settings = settings
         self.executor = executor
         self.fingerprint = fingerprint
+        self.stop_by = stop_by
         self.interrupted = False
         self.resumed = 0
 
@@ -187,7 +192,8 @@ class Search:
         def next_trial():
             """The next trial and its deadline, while no exit criterion holds (else None)."""
             ctrl_c.check()
-            left = end - time.monotonic()
+            stop = end if self.stop_by is None or not trials else min(end, self.stop_by(trials))
+            left = stop - time.monotonic()
             if s.max_trials is not None and len(trials) + len(inflight) >= s.max_trials:
                 return None
             if left <= 0 or (s.time_budget is not None and left < 0.05 * s.time_budget):

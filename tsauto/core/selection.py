@@ -4,7 +4,6 @@ trials' out-of-fold predictions, and the members whose refit fits in the time le
 from __future__ import annotations
 
 import logging
-import math
 import time
 from typing import Callable, Sequence
 
@@ -18,7 +17,6 @@ log = logging.getLogger(__name__)
 
 ENSEMBLE_POOL = 20  # trials the greedy selection chooses from: each learner's best, then the best
 REFIT_MARGIN = 1.2  # safety factor on a refit time predicted from the folds' fit times
-MIN_UNITS = 10  # fewer units than this: too few to tell a search's gain from noise
 
 
 def refit_estimate(fit_time: float, train_rows: Sequence[float], rows: float) -> float:
@@ -78,51 +76,17 @@ def ensemble_pool(trials: Sequence[Trial], size: int = ENSEMBLE_POOL) -> list[Tr
     return [t for t in ranked if t.number in chosen]
 
 
-def search_gain_is_real(
-    default: np.ndarray, searched: np.ndarray, n_trials: int
-) -> tuple[bool, str]:
-    """Whether the search's blend beats the defaults' blend by more than the noise of choosing
-    among ``n_trials`` trials, and why, from the per-unit validation losses of both (units:
-    series, rows; nan where undefined).
-
-    The mean paired difference must lie more than ``sqrt(2 ln n_trials)`` standard errors below
-    zero: the expected best of ``n`` scores that differ by chance alone lies about that far
-    below their mean, so a smaller gain is what picking the best of many trials finds in noise.
-    A search of hundreds of trials on a few hundred short series chose blends that forecast
-    worse than the defaults they beat on the folds; the rule keeps the defaults' there and the
-    search's where its gain is large (``benchmarks/bench_ensemble_pool.py``, 300 s, validation
-    only: the training parts less their last h, scored on those h; 2026-12-02). Hold-out OWA,
-    search's blend / defaults' / the rule's: M1 yearly 0.702 / 0.685 / 0.685 (z = -0.06 over
-    329 trials), quarterly 0.865 / 0.850 / 0.850 (z = -3.34, bar -3.54), monthly 0.796 / 0.808
-    / 0.808 (z = -0.58), M4 Hourly 0.443 / 0.476 / 0.443 (z = -9.99), Weekly 0.729 / 0.733 /
-    0.733 (z = -2.38, bar -2.45); mean 0.707 / 0.711 / 0.704. With fewer than ``MIN_UNITS``
-    units the search's blend is kept.
-    """
-    diff = np.asarray(searched, dtype=np.float64) - np.asarray(default, dtype=np.float64)
-    diff = diff[np.isfinite(diff)]
-    if len(diff) < MIN_UNITS:
-        return True, f"the search's blend kept: {len(diff)} validation units, too few to test its gain"
-    mean, se = float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(len(diff)))
-    z = mean / se if se > 0 else (0.0 if mean == 0 else math.copysign(math.inf, mean))
-    margin = math.sqrt(2.0 * math.log(max(n_trials, 2)))
-    real = z < -margin
-    kept, verdict = ("the search's", "beyond") if real else ("the defaults'", "within")
-    return real, (
-        f"{kept} blend kept: the search's blend differs from the "
-        f"defaults' by {mean:+.4g} per unit on validation (z = {z:.2f} over {len(diff)} units), "
-        f"{verdict} the noise of choosing among {n_trials} trials (the bar: z below -{margin:.2f})"
-    )
-
-
-def refittable(trials: Sequence[Trial], cost: dict[int, float], deadline: float | None) -> list[Trial]:
+def refittable(
+    trials: Sequence[Trial], cost: dict[int, float], deadline: float | None, quiet: bool = False
+) -> list[Trial]:
     """The trials whose estimated refit ``cost`` (seconds, by trial number) alone fits before
     ``deadline``, so that the ensemble is chosen among models that can be had; the cheapest
-    trial when none does."""
+    trial when none does. Those left out are logged unless ``quiet``."""
     if deadline is None or not trials:
         return list(trials)
     left = deadline - time.monotonic()
     fits = [t for t in trials if cost[t.number] <= left]
-    if len(fits) < len(trials):
+    if len(fits) < len(trials) and not quiet:
         dropped = sorted((t for t in trials if cost[t.number] > left), key=lambda t: t.score)[:3]
         log.info(
             "left out of the ensemble, their refit would not fit in the %.0fs left: %s",

@@ -306,9 +306,7 @@ class Forecaster:
             result.trials, result.weights, self.metric,
             extra=self._interval_scores(result.trials), dropped=result.refit_failures,
         )
-        notes = (result.choice,) if result.choice else ()
-        if not result.weights:
-            notes += ("no member refit in time: seasonal naive",)
+        notes = () if result.weights else ("no member refit in time: seasonal naive",)
         self.plan_ = replace(plan, notes=(*plan.notes, *notes))
         self.leaderboard_ = board
         if task.quantiles:

@@ -79,7 +79,8 @@ LGB_MIN_ROUNDS = 50  # fewer: LightGBM is left out of the budget
 LGB_KEEP_FOLDS_ROUNDS = 200  # folds are dropped before rounds are cut below this
 TRIAL_FIT_SHARE = 0.5  # of a trial's time cap, what a sized default trial aims at (load margin)
 NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one costly learner
-SEARCH_SHARE = 0.8  # of the budget for the search; the rest for the ensemble and the refit
+SEARCH_SHARE = 0.8  # of the budget for the search at most; the rest for the ensemble and the
+# refit, more where the blend's refit needs it (engine._refit_reserve)
 MAX_FOLDS = 3
 
 

@@ -23,7 +23,7 @@ from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
-from tsauto.forecasting.metrics import overall_score, window_scores
+from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.routing import length_routes
@@ -100,21 +100,6 @@ class ForecastStrategy:
     def loss(self, best: Trial, prediction: np.ndarray) -> float:
         res = best.oof.result
         return score(self.metric, res, prediction, windows_of(res))
-
-    def unit_losses(self, best: Trial, prediction: np.ndarray) -> np.ndarray | None:
-        """The metric per series, the mean over its windows (a series' windows are not
-        independent); None for ``wape``, a ratio of sums."""
-        if self.metric == "wape":
-            return None
-        res = best.oof.result
-        window = windows_of(res)
-        per_window = window_scores(self.metric, res.actual, prediction, window, _scale(self.metric, res))
-        series = np.zeros(per_window.size, dtype=np.int64)
-        series[window] = res.series
-        ok = np.isfinite(per_window)
-        total = np.bincount(series[ok], weights=per_window[ok], minlength=int(series.max()) + 1)
-        count = np.bincount(series[ok], minlength=total.size)
-        return np.divide(total, count, out=np.full(total.size, np.nan), where=count > 0)[np.unique(series)]
 
     def refit_seconds(self, trial: Trial) -> float:
         """From the trial's time per fold, grown from a fold's training rows to the panel's

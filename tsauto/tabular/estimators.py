@@ -26,7 +26,8 @@ from tsauto.tabular.splitting import auto_folds, make_splits
 
 log = logging.getLogger(__name__)
 
-SEARCH_SHARE = 0.85  # of the time budget for the search; the rest for the ensemble and refit
+SEARCH_SHARE = 0.85  # of the time budget for the search at most; the rest for the ensemble and
+# refit, more where the blend's refit needs it (engine._refit_reserve)
 
 Table = pd.DataFrame | np.ndarray | str | Path
 
@@ -154,8 +155,6 @@ class _TabularEstimator(ABC):
         self.leaderboard_ = leaderboard(
             trials, weights, metric.name, metric.to_value, dropped=result.refit_failures
         )
-        if result.choice:  # a budgeted search's blend against the defaults' (kept and why)
-            found.append(C.Check("ensemble", "", f"{len(trials)} trials", result.choice))
         self.guardrails_ = C.frame(found + learner_checks)
         log.info(
             "fitted %s in %.1fs: out-of-fold %s %.4f",

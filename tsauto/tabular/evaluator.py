@@ -69,8 +69,3 @@ class TabularEvaluator:
     def oof_loss(self, pred: np.ndarray) -> float:
         """The metric's loss of out-of-fold predictions (of one trial or a blend)."""
         return self.metric.loss(self.y[self.valid_rows()], pred)
-
-    def oof_terms(self, pred: np.ndarray) -> np.ndarray | None:
-        """The metric's loss of out-of-fold predictions per row (None: not a mean over rows)."""
-        terms = self.metric.terms
-        return None if terms is None else terms(self.y[self.valid_rows()], pred)

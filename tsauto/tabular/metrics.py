@@ -27,9 +27,6 @@ class Metric:
     fn: Callable[[np.ndarray, np.ndarray], float]
     higher_is_better: bool
     needs_class_weights: bool = False  # scores that reward the minority classes
-    # per-row loss terms whose mean orders predictions as ``loss`` does; None when the metric
-    # is not a mean over rows (ROC AUC, F1, balanced accuracy)
-    terms: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def loss(self, y: np.ndarray, pred: np.ndarray) -> float:
         """The value the search minimises."""
@@ -136,14 +133,14 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
         Metric("roc_auc", "classification", _roc_auc, True),
-        Metric("log_loss", "classification", _log_loss, False, terms=_log_loss_terms),
-        Metric("accuracy", "classification", _accuracy, True, terms=_errors),
+        Metric("log_loss", "classification", _log_loss, False),
+        Metric("accuracy", "classification", _accuracy, True),
         Metric("balanced_accuracy", "classification", _balanced_accuracy, True, True),
         Metric("f1", "classification", _f1, True, True),
-        Metric("rmse", "regression", _rmse, False, terms=_squared_errors),
-        Metric("mae", "regression", _mae, False, terms=_absolute_errors),
-        Metric("r2", "regression", _r2, True, terms=_squared_errors),
-        Metric("mape", "regression", _mape, False, terms=_relative_errors),
+        Metric("rmse", "regression", _rmse, False),
+        Metric("mae", "regression", _mae, False),
+        Metric("r2", "regression", _r2, True),
+        Metric("mape", "regression", _mape, False),
     ]
 }
 """Metric name → :class:`Metric`. ``f1`` is the F1 of the second class when there are two

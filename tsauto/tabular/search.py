@@ -94,10 +94,6 @@ class TabularStrategy:
     def loss(self, best: Trial, prediction: np.ndarray) -> float:
         return self.evaluator.oof_loss(prediction)
 
-    def unit_losses(self, best: Trial, prediction: np.ndarray) -> np.ndarray | None:
-        """The metric's loss per out-of-fold row (None: ROC AUC, F1, balanced accuracy)."""
-        return self.evaluator.oof_terms(prediction)
-
     def thread_gain(self, trial: Trial) -> float:
         return THREAD_GAIN
 
