@@ -140,15 +140,10 @@ def score(
     metric: str, res: FoldResults, forecast: np.ndarray, window: np.ndarray, cells: np.ndarray | None = None
 ) -> float:
     """The validation ``metric`` of ``forecast`` over the cells of ``res`` (all, or a mask)."""
-    scale = _scale(metric, res)
+    scale = res.scale_sq if metric == "rmsse" else res.scale
+    if not np.isfinite(scale).any():  # every series constant: scaled errors undefined, so
+        scale = np.ones_like(scale)  # learners are compared by their unscaled errors
     if cells is not None:
         window = np.unique(window[cells], return_inverse=True)[1]
         return overall_score(metric, res.actual[cells], forecast[cells], window, scale[cells])
     return overall_score(metric, res.actual, forecast, window, scale)
-
-
-def _scale(metric: str, res: FoldResults) -> np.ndarray:
-    """The scale of every cell for ``metric``; ones where every series is constant (scaled
-    errors are undefined there, so learners are compared by their unscaled errors)."""
-    scale = res.scale_sq if metric == "rmsse" else res.scale
-    return scale if np.isfinite(scale).any() else np.ones_like(scale)

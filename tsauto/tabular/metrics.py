@@ -44,12 +44,8 @@ def _labels(proba: np.ndarray) -> np.ndarray:
     return np.asarray(proba).argmax(axis=1)
 
 
-def _errors(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
-    return (_labels(proba) != np.asarray(y)).astype(np.float64)
-
-
 def _accuracy(y: np.ndarray, proba: np.ndarray) -> float:
-    return 1.0 - float(np.mean(_errors(y, proba)))
+    return float(np.mean(_labels(proba) == y))
 
 
 def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
@@ -58,14 +54,10 @@ def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
     return float(balanced_accuracy_score(y, _labels(proba)))
 
 
-def _log_loss_terms(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
+def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
     p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
-    return -np.log(p[np.arange(len(y)), np.asarray(y, dtype=np.int64)])
-
-
-def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
-    return float(np.mean(_log_loss_terms(y, proba)))
+    return float(-np.mean(np.log(p[np.arange(len(y)), np.asarray(y, dtype=np.int64)])))
 
 
 def _binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
@@ -98,35 +90,23 @@ def _f1(y: np.ndarray, proba: np.ndarray) -> float:
     )
 
 
-def _squared_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    return (np.asarray(y, dtype=np.float64) - np.asarray(pred, dtype=np.float64)) ** 2
-
-
-def _absolute_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    return np.abs(np.asarray(y, dtype=np.float64) - np.asarray(pred, dtype=np.float64))
-
-
 def _rmse(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(_squared_errors(y, pred))))
+    return float(np.sqrt(np.mean((np.asarray(y) - np.asarray(pred)) ** 2)))
 
 
 def _mae(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.mean(_absolute_errors(y, pred)))
+    return float(np.mean(np.abs(np.asarray(y) - np.asarray(pred))))
 
 
 def _r2(y: np.ndarray, pred: np.ndarray) -> float:
-    y = np.asarray(y, dtype=np.float64)
+    y, pred = np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)
     total = np.sum((y - y.mean()) ** 2)
-    return float(1.0 - np.sum(_squared_errors(y, pred)) / total) if total > 0 else 0.0
-
-
-def _relative_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    y = np.asarray(y, dtype=np.float64)
-    return _absolute_errors(y, pred) / np.maximum(np.abs(y), np.finfo(np.float64).eps)
+    return float(1.0 - np.sum((y - pred) ** 2) / total) if total > 0 else 0.0
 
 
 def _mape(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.mean(_relative_errors(y, pred)))
+    y, pred = np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)
+    return float(np.mean(np.abs(y - pred) / np.maximum(np.abs(y), np.finfo(np.float64).eps)))
 
 
 METRICS: dict[str, Metric] = {
