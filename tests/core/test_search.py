@@ -93,6 +93,15 @@ def test_each_trial_gets_its_own_deadline_when_handed_out() -> None:
     assert all(23.5 < span <= 24.0 for _, span in budgeted.pulled), budgeted.pulled
 
 
+def test_default_trials_may_run_longer_than_searched_ones() -> None:
+    pulled = _PullRecorder()
+    settings = SearchSettings(time_budget=60, max_trials=4, default_share=0.9)
+    trials = Search(d.candidates("constant", "quadratic"), d.ToyEvaluator(), settings, pulled).run()
+    assert [t.params == {} for t in trials] == [True, True, False, False]  # two defaults, then searched
+    spans = [span for _, span in pulled.pulled]
+    assert all(53.5 < s <= 54.0 for s in spans[:2]) and all(23.5 < s <= 24.0 for s in spans[2:]), spans
+
+
 def test_no_trial_is_handed_out_once_stop_by_has_passed() -> None:
     names = ("constant", "quadratic", "constant_b", "constant_c")
     seen = []

@@ -7,13 +7,12 @@ from conftest import shared_file
 
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.core.resources import cores
-from tsauto.core.search import SearchSettings
 from tsauto.forecasting.planner import (
+    LGB_DEFAULT_SHARE,
     LGB_RATE,
     LGB_ROUNDS,
     NO_BUDGET_SECONDS,
     SEARCH_SHARE,
-    TRIAL_FIT_SHARE,
     auto_folds,
     estimated_seconds,
     lightgbm_seconds,
@@ -121,7 +120,7 @@ def test_intermittent_series_add_croston_and_tsb(walmart_small) -> None:
 def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> None:
     panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
     threads = max(1, cores() // 2)
-    aim = TRIAL_FIT_SHARE * SearchSettings.trial_share * SEARCH_SHARE * threads
+    aim = LGB_DEFAULT_SHARE * threads
     budget = 0.8 * lightgbm_seconds(panel, 1) / aim  # not even one default fold fits: 1 fold, fewer rounds
     task, plan = _plan(panel, 18, time_budget=budget)
     params = plan.candidates["lightgbm"].defaults["params"]
@@ -147,7 +146,7 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
 
 def test_a_budget_below_the_default_comparison_says_so(caplog) -> None:
     panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
-    aim = TRIAL_FIT_SHARE * SearchSettings.trial_share * SEARCH_SHARE * max(1, cores() // 2)
+    aim = LGB_DEFAULT_SHARE * max(1, cores() // 2)
     with caplog.at_level("WARNING", logger="tsauto.forecasting.planner"):
         task, small = _plan(panel, 18, time_budget=0.8 * lightgbm_seconds(panel, 1) / aim)
     cut = [n for n in small.notes if n.startswith("time_budget=")]

@@ -104,6 +104,7 @@ class SearchSettings:
     n_jobs: int = 1
     random_state: int = 0
     trial_share: float = 0.4  # most of the time budget one trial may take
+    default_share: float | None = None  # most a learner's default trial may take (None: trial_share)
     run_dir: str | Path | None = None
 
 
@@ -204,6 +205,7 @@ class Search:
                 return None
             if not defaults and not self._searchable():
                 return None  # every default is tried and nothing has a space to explore
+            default = bool(defaults)
             proposal = self._propose_new(study, next(numbers), defaults, tried)
             if proposal is None:
                 log.info("search space exhausted: every new proposal repeats a trial")
@@ -211,7 +213,7 @@ class Search:
             record = proposal[1]
             inflight[record.number] = proposal
             tried[_key(record)] = None
-            return record.number, record, time.monotonic() + self._span(left)
+            return record.number, record, time.monotonic() + self._span(left, default)
 
         def on_result(number: int, result: Any) -> None:
             nonlocal best, since_best
@@ -254,13 +256,15 @@ class Search:
         self.interrupted = self.interrupted or ctrl_c.requested
         return sorted(trials, key=lambda t: t.number)
 
-    def _span(self, left: float) -> float:
-        """Seconds the next trial may take: its share of the budget, and when the end of the
-        search comes first, the time left less the grace the executor gives past a deadline."""
+    def _span(self, left: float, default: bool = False) -> float:
+        """Seconds the next trial may take: its share of the budget (``default_share`` for a
+        learner's default trial), and when the end of the search comes first, the time left
+        less the grace the executor gives past a deadline."""
         s = self.settings
         if s.time_budget is None:
             return math.inf
-        cap = s.trial_share * s.time_budget
+        share = s.default_share if default and s.default_share is not None else s.trial_share
+        cap = share * s.time_budget
         if cap < left:
             return cap
         grace = getattr(self.executor, "grace", lambda span: 0.0)(left)

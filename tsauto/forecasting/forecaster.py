@@ -50,7 +50,7 @@ from tsauto.forecasting.options import (
     as_options,
 )
 from tsauto.forecasting.panel import Panel, output_times
-from tsauto.forecasting.planner import Plan, make_plan, make_task
+from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
     backtest_check,
@@ -288,6 +288,7 @@ class Forecaster:
             patience=search.patience,
             n_jobs=compute.n_jobs,
             random_state=search.random_state,
+            default_share=DEFAULT_TRIAL_SHARE,
             run_dir=search.run_dir,
         )
         executor = Executor(compute.n_jobs, compute.backend, compute.client, memory_limit=compute.memory_limit)

@@ -67,17 +67,27 @@ COST["stat_combo"] = tuple(map(sum, zip(*(COST[n] for n in ("auto_arima", "ets",
 # Seasons above which a learner takes the season out before fitting: it costs as without one.
 SEASONAL_UP_TO = {"ets": ETS_MAX_SEASON}
 # LightGBM's trial: seconds per training row and boosting round, and per row for features and
-# forecasts, one thread (M4 Weekly training part, 367k rows, 63 leaves: 0.031 s a round and 2.9 s
-# besides; 2026-12-02).
-LGB_ROUND_SECONDS = 0.86e-7
-# a round of LARGE_DATA_LEAVES leaves from LARGE_DATA_ROWS rows: 0.042 / 0.040 s on M4 Weekly /
-# Hourly (367k / 354k rows), 3.4 / 4.7 s besides
-LGB_LARGE_ROUND_COST = 1.35
+# forecasts, one thread (M4 Weekly training part, 362k rows, 36 features, one fit alone,
+# 2026-12-03: 0.071 s a round with 63 leaves, 0.101 with 127, 2.9 s besides; M4 Hourly, 334k
+# rows, 43 features: 0.118 with 127; M1 monthly, 34k rows: 0.012 with 63). The constant of
+# 2026-12-02 (0.86e-7) was 2.3x too low here: sized trials overran their aim (M4 Weekly at 120 s:
+# 367 rounds aimed at 19 s took 34 s) and searched ones timed out.
+LGB_ROUND_SECONDS = 2.2e-7
+# a round of LARGE_DATA_LEAVES leaves from LARGE_DATA_ROWS rows (1.42x on M4 Weekly, above)
+LGB_LARGE_ROUND_COST = 1.4
 LGB_ROW_SECONDS = 1.1e-5
 LGB_ROUNDS, LGB_RATE = DEFAULT_PARAMS["num_boost_round"], DEFAULT_PARAMS["learning_rate"]
 LGB_MIN_ROUNDS = 50  # fewer: LightGBM is left out of the budget
 LGB_KEEP_FOLDS_ROUNDS = 200  # folds are dropped before rounds are cut below this
-TRIAL_FIT_SHARE = 0.5  # of a trial's time cap, what a sized default trial aims at (load margin)
+# Of the time budget, what LightGBM's default trial (all its folds, on one worker beside the
+# cheaper defaults on the others) may take: default trials run to the search's end, not to a
+# searched trial's share (``DEFAULT_TRIAL_SHARE``), so that a budget that affords about the
+# default comparison runs it nearly as without a budget, and one that does not keeps as many
+# folds as it can (M4 Weekly at 300 s: 3 folds and 285 rounds when a fifth of the budget was the
+# aim, now 412 rounds; at 120 s 1 fold, now 2. Validation OWA, two windows, M4 Hourly and Weekly:
+# 0.646 -> 0.630 at 120 s, 0.630 -> 0.621 at 300 s; benchmarks/README.md).
+LGB_DEFAULT_SHARE = 0.5
+DEFAULT_TRIAL_SHARE = 1.0  # of the search's budget, what a default trial may take: to its end
 NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one costly learner
 SEARCH_SHARE = 0.8  # of the budget for the search at most; the rest for the ensemble and the
 # refit, more where the blend's refit needs it (engine._refit_reserve)
@@ -362,15 +372,13 @@ def size_lightgbm(
     panel: Panel, folds: int, auto: bool, time_budget: float, workers: int, notes: list[str]
 ) -> tuple[int, dict | None]:
     """Validation folds and LightGBM defaults a budget affords: when LightGBM's default trial
-    would take more than its share of a trial's time cap, first fewer folds (``auto`` folds
+    would take more than ``LGB_DEFAULT_SHARE`` of the budget, first fewer folds (``auto`` folds
     only, while that keeps ``LGB_KEEP_FOLDS_ROUNDS`` rounds out of reach), then fewer boosting
     rounds at a learning rate raised in proportion (at most 0.2). Returns the folds and the
     sized parameters: ``None`` when the defaults fit, ``{}`` when even ``LGB_MIN_ROUNDS``
     rounds on one fold do not (LightGBM is then left out, the folds as given)."""
-    from tsauto.core.search import SearchSettings
-
     threads = max(1, cores() // max(1, workers))
-    target = TRIAL_FIT_SHARE * SearchSettings.trial_share * SEARCH_SHARE * time_budget * threads
+    target = LGB_DEFAULT_SHARE * time_budget * threads
 
     def rounds(f: int) -> int:
         base = lightgbm_seconds(panel, f, 0)
