@@ -312,6 +312,7 @@ def run_dataset(data: Data, methods: list[str], budget: float, extra: dict) -> l
                 fc, note = run_tsauto(data, None, extra)
             elif method == "tsauto search":
                 fc, note = run_tsauto(data, budget, extra)
+                note = f"time_budget={budget:g}; {note}"
             elif method == "mean ETS/Theta/ARIMA":
                 if len(peer_fc) < len(PEERS):
                     raise RuntimeError("needs the three statsforecast models")
