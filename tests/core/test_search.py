@@ -102,6 +102,12 @@ def test_default_trials_may_run_longer_than_searched_ones() -> None:
     assert all(53.5 < s <= 54.0 for s in spans[:2]) and all(23.5 < s <= 24.0 for s in spans[2:]), spans
 
 
+def test_a_trial_keeps_the_parameters_its_fit_used_and_names_those_proposed() -> None:
+    trials = Search(d.candidates("cut"), d.ToyEvaluator(), SearchSettings(max_trials=1), _PullRecorder()).run()
+    assert trials[0].params == {"x": 2.0}  # the refit fits what was validated
+    assert trials[0].status == "ok" and trials[0].reason == "cut to its time; proposed {}"
+
+
 def test_no_trial_is_handed_out_once_stop_by_has_passed() -> None:
     names = ("constant", "quadratic", "constant_b", "constant_c")
     seen = []

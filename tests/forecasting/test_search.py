@@ -165,3 +165,28 @@ def test_a_refit_is_priced_on_all_rows_and_its_learners_thread_gain(retail) -> N
     assert strategy.refit_seconds(Trial(0, "naive", {}, fit_time=10.0)) == pytest.approx(expected)
     # threads speed the TCN's refit less than the others' (measured: 1.24x on 2 threads)
     assert strategy.thread_gain(Trial(1, "tcn", {})) < strategy.thread_gain(Trial(2, "lightgbm", {}))
+
+
+def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(retail, monkeypatch) -> None:
+    from tsauto.core import stopping
+    from tsauto.forecasting.search import ForecastEvaluator
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    class Clock:  # every boosting round takes 10 ms
+        now = time.monotonic()
+
+        def monotonic(self) -> float:
+            Clock.now += 0.01
+            return Clock.now
+
+    fc = Forecaster(**KW, learners=["naive"]).fit(retail)
+    evaluator = ForecastEvaluator(fc.history_, fc.task_, RollingOriginSplitter(6, folds=1, step=6))
+    monkeypatch.setattr(stopping, "time", Clock())
+    params = {"params": {"num_boost_round": 500, "learning_rate": 0.05}, "use_id": False}
+    result = evaluator.evaluate("lightgbm", params, time.monotonic() + 2.0, threads=1)
+    used = result.params["params"]
+    assert 100 < used["num_boost_round"] < 200  # about 90 % of 2 s at 10 ms a round
+    assert used["num_boost_round"] * used["learning_rate"] == pytest.approx(500 * 0.05)
+    assert result.params["use_id"] is False and np.isfinite(result.fold_scores).all()
+    # a trial in its time reports nothing
+    assert evaluator.evaluate("lightgbm", params, time.monotonic() + 60.0, threads=1).params is None

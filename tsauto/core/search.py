@@ -62,6 +62,8 @@ class Evaluation:
     oof: Any  # out-of-fold predictions, in whatever form the evaluator's ensemble scoring takes
     fit_time: float
     predict_time: float
+    params: dict[str, Any] | None = None  # as the fits used them, where they cut their work to
+    # their deadline (LightGBM: fewer boosting rounds at a raised rate); None: as proposed
 
 
 class Evaluator(Protocol):
@@ -218,13 +220,14 @@ class Search:
         def on_result(number: int, result: Any) -> None:
             nonlocal best, since_best
             otrial, record = inflight.pop(number)
+            proposed = _key(record)
             _record(record, result)
             if journal is not None:
                 journal.finish(otrial, record)
             study.tell(otrial, record.score if record.status == "ok" else None,
                        state=None if record.status == "ok" else _FAIL())
             trials.append(record)
-            tried[_key(record)] = record
+            tried[proposed] = tried[_key(record)] = record
             if record.status == "ok" and record.score < best - 1e-12:
                 best, since_best = record.score, 0
             else:
@@ -422,6 +425,9 @@ def _record(record: Trial, result: Evaluation | BaseException) -> None:
         record.status, record.reason = "failed", "non-finite score"
         return
     record.fold_scores = scores
+    if result.params is not None:  # the refit uses what was validated
+        record.reason = f"cut to its time; proposed {record.params!r}"
+        record.params = result.params
     record.score = float(np.mean(scores))
     record.fit_time = result.fit_time
     record.predict_time = result.predict_time

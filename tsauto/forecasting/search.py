@@ -58,12 +58,20 @@ class ForecastEvaluator:
 
     def evaluate(self, name: str, params: dict[str, Any], deadline: float, threads: int) -> Evaluation:
         task = replace(self.task, deadline=deadline, n_jobs=threads)
-        res = cross_validate(self.panel, task, lambda: self.make(name, params), self.splitter)
+        models: list[WithFallback] = []
+
+        def make() -> WithFallback:
+            models.append(self.make(name, params))
+            return models[-1]
+
+        res = cross_validate(self.panel, task, make, self.splitter)
         window = windows_of(res)
         fold_scores = [
             score(self.metric, res, res.forecast, window, res.fold == f) for f in np.unique(res.fold)
         ]
-        return Evaluation(fold_scores, OutOfFold.of(res), res.fit_time, res.predict_time)
+        used = models[-1].learner.params_used(params) if models else params  # the last fold: the most rows
+        return Evaluation(fold_scores, OutOfFold.of(res), res.fit_time, res.predict_time,
+                          None if used == params else used)
 
 
 @dataclass

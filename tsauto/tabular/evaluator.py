@@ -52,15 +52,20 @@ class TabularEvaluator:
                 raise TimeLimitExceeded(
                     f"{name}: time budget spent after {i} of {len(self.splits)} folds"
                 )
+            # an equal share of the time left: a LightGBM fit cut to its deadline leaves the
+            # later folds their time
+            fold_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(self.splits) - i)
             t0 = time.perf_counter()
-            pipe = self.make(name, params).fit(self.X.iloc[train], self.y[train], threads, deadline)
+            pipe = self.make(name, params).fit(self.X.iloc[train], self.y[train], threads, fold_deadline)
             t1 = time.perf_counter()
             pred = pipe.predict_raw(self.X.iloc[valid])
             predict_time += time.perf_counter() - t1
             fit_time += t1 - t0
             scores.append(self.metric.loss(self.y[valid], pred))
             preds.append(pred)
-        return Evaluation(scores, np.concatenate(preds), fit_time, predict_time)
+        used = pipe.params_used()  # the last fold's
+        return Evaluation(scores, np.concatenate(preds), fit_time, predict_time,
+                          None if used == params else used)
 
     def valid_rows(self) -> np.ndarray:
         """Row positions of the out-of-fold predictions, in their order."""

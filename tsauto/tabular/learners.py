@@ -46,7 +46,7 @@ class TabularLearner:
     defaults: Callable[[TaskType], dict[str, Any]]
     cost: float
     tasks: tuple[TaskType, ...] = ("classification", "regression")
-    stoppable: bool = False  # accepts a per-iteration deadline callback
+    stoppable: bool = False  # LightGBM: kept within a deadline by a per-round callback
     # seconds per unit of rows·log2(rows)·features-per-split of one default fit on one core
     # (measured on real tables, upper range); None: cheap enough to always try
     seconds_per_unit: float | None = None
@@ -62,17 +62,22 @@ class TabularLearner:
 
 def fit_estimator(
     entry: TabularLearner, estimator: Any, X: Any, y: np.ndarray, deadline: float | None
-) -> None:
-    """Fit ``estimator`` of ``entry``; a stoppable learner checks ``deadline`` every iteration.
-    Convergence warnings of iterative solvers are silenced: the score judges the fit."""
+) -> dict[str, Any] | None:
+    """Fit ``estimator`` of ``entry``; a stoppable learner (LightGBM) is kept within ``deadline``,
+    cut to the rounds its time affords at a raised rate where needed
+    (:class:`~tsauto.core.stopping.LightGBMDeadline`): returns the rounds and learning rate a cut
+    fit used (``None``: as given). Convergence warnings of iterative solvers are silenced: the
+    score judges the fit."""
     from sklearn.exceptions import ConvergenceWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if entry.stoppable and deadline is not None and np.isfinite(deadline):
-            estimator.fit(X, y, callbacks=[LightGBMDeadline(deadline)])
-        else:
+        if not (entry.stoppable and deadline is not None and np.isfinite(deadline)):
             estimator.fit(X, y)
+            return None
+        stop = LightGBMDeadline(deadline, estimator.n_estimators, estimator.learning_rate)
+        estimator.fit(X, y, callbacks=[stop])
+    return None if stop.rounds_ is None else {"n_estimators": stop.rounds_, "learning_rate": stop.rate_}
 
 
 # ---------------------------------------------------------------------------------- LightGBM

@@ -40,14 +40,20 @@ class TabularPipeline:
     def fit(
         self, X: pd.DataFrame, y: np.ndarray, threads: int = 1, deadline: float | None = None
     ) -> "TabularPipeline":
-        """Fit the featurizer and the estimator; LightGBM stops past ``deadline``."""
+        """Fit the featurizer and the estimator; LightGBM is kept within ``deadline`` (its
+        rounds cut at a raised rate where needed: :meth:`params_used`)."""
         entry = learner(self.learner, self.task)
         self.featurizer_ = Featurizer(self.kinds, entry.encoding, self.task, self.random_state)
         features = self.featurizer_.fit_transform(X, y)
         build = Build(self.task, threads, self.random_state, self.balanced, len(X))
         self.estimator_ = entry.factory(self.params, build)
-        fit_estimator(entry, self.estimator_, features, y, deadline)
+        self.cut_ = fit_estimator(entry, self.estimator_, features, y, deadline)
         return self
+
+    def params_used(self) -> dict[str, Any]:
+        """Of a fitted pipeline: its parameters as the fit used them (LightGBM's rounds and
+        learning rate where its deadline cut them)."""
+        return self.params if self.cut_ is None else {**self.params, **self.cut_}
 
     def predict_raw(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities over all classes (classification) or values (regression)."""

@@ -84,6 +84,11 @@ class Learner(ABC):
         """A new, unfitted learner with the same parameters."""
         return type(self)(**self.get_params())
 
+    def params_used(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Of a fitted learner: the constructor arguments ``params`` as its fit used them; the
+        same, unless the fit cut its work to meet its deadline (LightGBM: its boosting rounds)."""
+        return params
+
     def min_length(self, task: Task) -> int:
         """Fewest observations a series needs; shorter ones get the seasonal-naive fallback."""
         return 1

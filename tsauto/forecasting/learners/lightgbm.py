@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -177,14 +178,13 @@ class LightGBMLearner(Learner):
         if self.strategy == "recursive" and matrix_bytes > WHOLE_MATRIX_BYTES:
             data, n_rows = self._chunked_dataset(panel, matrix_bytes, cat_idx)
             params, rounds = self.train_params(task, n_rows, meter)
-            callbacks = [free_after_binning, *_stop_at(task)]
-            booster = lgb.train(sequence_params(params), data, num_boost_round=rounds, callbacks=callbacks)
+            booster, self.cut_ = _boost(sequence_params(params), data, rounds, task.deadline, [free_after_binning])
             self.boosters_ = [booster]
             self.n_train_rows_ = data.num_data()
             return
         steps = range(1, task.horizon + 1) if self.strategy == "direct" else (1,)
         X, yt = self._features(panel)
-        self.boosters_ = []
+        self.boosters_, cuts = [], []
         for h in steps:  # one model (recursive): its rows are kept in X's own memory
             Xh, yh = self._rows(panel, X, yt, h, in_place=len(steps) == 1)
             if h == 1:
@@ -197,10 +197,21 @@ class LightGBMLearner(Learner):
                 free_raw_data=True,
                 params={"verbosity": -1},
             )
-            self.boosters_.append(
-                lgb.train(params, data, num_boost_round=rounds, callbacks=_stop_at(task))
-            )
+            booster, cut = _boost(params, data, rounds, _step_deadline(task.deadline, len(steps) - h + 1))
+            self.boosters_.append(booster)
+            cuts += [cut] if cut else []
+        self.cut_ = min(cuts, default=None)
         self.n_train_rows_ = len(yh)
+
+    def params_used(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with the boosting rounds and learning rate the fit was cut to, where its
+        deadline cut them (:class:`~tsauto.core.stopping.LightGBMDeadline`): the fewest rounds
+        of its models."""
+        if self.cut_ is None:
+            return params
+        rounds, rate = self.cut_
+        return {**params, "params": {**(params.get("params") or {}), "num_boost_round": rounds,
+                                      "learning_rate": rate}}
 
     def _chunked_dataset(self, panel: Panel, matrix_bytes: int, cat_idx: list[int]):
         """The training rows of ``panel`` (step 1) as a LightGBM Dataset of chunks of whole
@@ -510,6 +521,22 @@ def _threads(n_jobs: int, n_rows: int, meter: CpuMeter | None = None) -> int:
     return max(1, min(n_workers(n_jobs), free))
 
 
-def _stop_at(task: Task) -> list:
-    """The deadline callback of a fit that has a deadline."""
-    return [] if task.deadline is None else [LightGBMDeadline(task.deadline, every=10)]
+def _boost(params: dict, data, rounds: int, deadline: float | None, callbacks: Sequence = ()):
+    """``lightgbm.train`` within ``deadline``, cut to the rounds its time affords at a raised
+    rate where needed (:class:`~tsauto.core.stopping.LightGBMDeadline`): the booster, and the
+    rounds and mean learning rate of a cut fit (``None``: as planned)."""
+    import lightgbm as lgb
+
+    if deadline is None or not np.isfinite(deadline):
+        return lgb.train(params, data, num_boost_round=rounds, callbacks=list(callbacks)), None
+    stop = LightGBMDeadline(deadline, rounds, float(params["learning_rate"]))
+    booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[*callbacks, stop])
+    return booster, None if stop.rounds_ is None else (stop.rounds_, stop.rate_)
+
+
+def _step_deadline(deadline: float | None, steps_left: int) -> float | None:
+    """The deadline of one of ``steps_left`` models still to fit: an equal share of the time left."""
+    if deadline is None or not np.isfinite(deadline):
+        return deadline
+    now = time.monotonic()
+    return now + (deadline - now) / steps_left
