@@ -4,10 +4,9 @@ cuts are exact."""
 
 from __future__ import annotations
 
-import time
-
 import lightgbm as lgb
 import pytest
+from engine_doubles import RoundClock
 from sklearn.datasets import load_diabetes
 
 from tsauto.core import stopping
@@ -17,21 +16,9 @@ from tsauto.core.stopping import MAX_RATE, LightGBMDeadline
 PARAMS = {"objective": "l2", "verbosity": -1, "num_threads": 1, "seed": 0}
 
 
-class Clock:
-    """``time.monotonic`` of a fit whose every round takes ``step`` seconds."""
-
-    def __init__(self, step: float = 0.01):
-        self.now = time.monotonic()
-        self.step = step
-
-    def monotonic(self) -> float:
-        self.now += self.step
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch) -> RoundClock:
+    fake = RoundClock()
     monkeypatch.setattr(stopping, "time", fake)
     return fake
 

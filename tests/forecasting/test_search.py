@@ -168,20 +168,15 @@ def test_a_refit_is_priced_on_all_rows_and_its_learners_thread_gain(retail) -> N
 
 
 def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(retail, monkeypatch) -> None:
+    from engine_doubles import RoundClock
+
     from tsauto.core import stopping
     from tsauto.forecasting.search import ForecastEvaluator
     from tsauto.forecasting.splitters import RollingOriginSplitter
 
-    class Clock:  # every boosting round takes 10 ms
-        now = time.monotonic()
-
-        def monotonic(self) -> float:
-            Clock.now += 0.01
-            return Clock.now
-
     fc = Forecaster(**KW, learners=["naive"]).fit(retail)
     evaluator = ForecastEvaluator(fc.history_, fc.task_, RollingOriginSplitter(6, folds=1, step=6))
-    monkeypatch.setattr(stopping, "time", Clock())
+    monkeypatch.setattr(stopping, "time", RoundClock())  # every boosting round takes 10 ms
     params = {"params": {"num_boost_round": 500, "learning_rate": 0.05}, "use_id": False}
     result = evaluator.evaluate("lightgbm", params, time.monotonic() + 2.0, threads=1)
     used = result.params["params"]

@@ -6,23 +6,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from engine_doubles import RoundClock
 
 from tsauto.core import stopping
 from tsauto.tabular.evaluator import TabularEvaluator
 from tsauto.tabular.featurizer import infer_kinds
 from tsauto.tabular.metrics import resolve_metric
 from tsauto.tabular.splitting import make_splits
-
-
-class Clock:
-    """``time.monotonic`` of a fit whose every round takes 10 ms."""
-
-    def __init__(self):
-        self.now = time.monotonic()
-
-    def monotonic(self) -> float:
-        self.now += 0.01
-        return self.now
 
 
 def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(phoneme_small, monkeypatch) -> None:
@@ -33,7 +23,7 @@ def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(phoneme_small, 
     evaluator = TabularEvaluator(X, y, kinds, "classification", resolve_metric("auto", "classification", 2),
                                  splits, n_classes=2)
     params = {"n_estimators": 500, "learning_rate": 0.05, "num_leaves": 15}
-    monkeypatch.setattr(stopping, "time", Clock())
+    monkeypatch.setattr(stopping, "time", RoundClock())  # 10 ms a round
     result = evaluator.evaluate("lightgbm", params, time.monotonic() + 2.0, threads=1)
     assert 100 < result.params["n_estimators"] < 200  # about 90 % of 2 s at 10 ms a round
     assert result.params["n_estimators"] * result.params["learning_rate"] == pytest.approx(500 * 0.05)
