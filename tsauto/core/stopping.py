@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from tsauto.core.exceptions import TimeLimitExceeded
@@ -12,6 +13,16 @@ MAX_RATE = 0.2
 # Of the rounds the time left affords at the pace so far, those a cut fit plans on: the rest
 # is kept for the forecast that follows the fit.
 PACE_MARGIN = 0.9
+
+
+def equal_share(deadline: float | None, parts_left: int) -> float | None:
+    """The deadline of the next of ``parts_left`` fits (folds, models) still to run before
+    ``deadline``: an equal share of the time left, so that one fit cut to its deadline leaves
+    the others theirs (``None`` or infinite: unchanged)."""
+    if deadline is None or not math.isfinite(deadline):
+        return deadline
+    now = time.monotonic()
+    return now + (deadline - now) / parts_left
 
 
 class LightGBMDeadline:

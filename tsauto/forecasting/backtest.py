@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
+from tsauto.core.stopping import equal_share
 from tsauto.forecasting.calendar_time import as_unit, parse_time
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
@@ -76,9 +77,8 @@ def cross_validate(
     for fold in splitter.split(panel.lengths):
         if trial_task.time_left() <= 0:
             raise TimeLimitExceeded(f"time budget reached before fold {fold.index}")
-        if trial_task.deadline is not None:  # every fold gets an equal share of the time left
-            share = trial_task.time_left() / (n_folds - fold.index)
-            task = replace(trial_task, deadline=time.monotonic() + share)
+        if trial_task.deadline is not None:
+            task = replace(trial_task, deadline=equal_share(trial_task.deadline, n_folds - fold.index))
         present = np.flatnonzero(fold.train_lengths > 0)
         if present.size == 0:
             continue

@@ -11,6 +11,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
+from tsauto.core.stopping import equal_share
 from tsauto.tabular.featurizer import Kind
 from tsauto.tabular.metrics import Metric, TaskType
 from tsauto.tabular.model import TabularPipeline
@@ -52,9 +53,7 @@ class TabularEvaluator:
                 raise TimeLimitExceeded(
                     f"{name}: time budget spent after {i} of {len(self.splits)} folds"
                 )
-            # an equal share of the time left: a LightGBM fit cut to its deadline leaves the
-            # later folds their time
-            fold_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(self.splits) - i)
+            fold_deadline = equal_share(deadline, len(self.splits) - i)
             t0 = time.perf_counter()
             pipe = self.make(name, params).fit(self.X.iloc[train], self.y[train], threads, fold_deadline)
             t1 = time.perf_counter()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -20,7 +19,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.resources import CpuMeter, free_cores, n_workers
-from tsauto.core.stopping import LightGBMDeadline
+from tsauto.core.stopping import LightGBMDeadline, equal_share
 from tsauto.forecasting.features.auto import auto_lags, auto_windows
 from tsauto.forecasting.features.builder import FeatureBuilder, FeatureSpec
 from tsauto.forecasting.features.calendar import calendar_names
@@ -197,7 +196,7 @@ class LightGBMLearner(Learner):
                 free_raw_data=True,
                 params={"verbosity": -1},
             )
-            booster, cut = _boost(params, data, rounds, _step_deadline(task.deadline, len(steps) - h + 1))
+            booster, cut = _boost(params, data, rounds, equal_share(task.deadline, len(steps) - h + 1))
             self.boosters_.append(booster)
             cuts += [cut] if cut else []
         self.cut_ = min(cuts, default=None)
@@ -533,10 +532,3 @@ def _boost(params: dict, data, rounds: int, deadline: float | None, callbacks: S
     booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[*callbacks, stop])
     return booster, None if stop.rounds_ is None else (stop.rounds_, stop.rate_)
 
-
-def _step_deadline(deadline: float | None, steps_left: int) -> float | None:
-    """The deadline of one of ``steps_left`` models still to fit: an equal share of the time left."""
-    if deadline is None or not np.isfinite(deadline):
-        return deadline
-    now = time.monotonic()
-    return now + (deadline - now) / steps_left
