@@ -15,7 +15,6 @@ from tsauto.forecasting.planner import (
     SEARCH_SHARE,
     auto_folds,
     estimated_seconds,
-    fold_step,
     lightgbm_seconds,
     make_plan,
     make_task,
@@ -64,32 +63,6 @@ def test_yearly_short_series_portfolio_and_folds() -> None:
     assert {"naive", "ets", "theta"} <= set(plan.candidates)
     assert "lightgbm_recent" not in plan.candidates  # it would train on every row, as lightgbm
     assert plan.folds == auto_folds(panel, task) >= 1
-
-
-def test_short_series_are_validated_from_overlapping_origins() -> None:
-    panel = validate(_m1("YEARLY"), target="y", time="t", ids="unique_id")
-    task, plan = _plan(panel, 6)
-    assert plan.folds == 3 and plan.step == fold_step(panel, task, 3) == 1  # median 15: no room for 3 folds 6 apart
-    assert "3 validation fold(s) of 6 steps, origins 1 step(s) apart" in plan.notes
-    _, given = _plan(panel, 6, folds=2)  # folds the user gives stay h apart
-    assert given.folds == 2 and given.step == 6
-
-
-def test_long_series_keep_folds_a_horizon_apart(aus_small) -> None:
-    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
-    task, plan = _plan(panel, 12)
-    assert plan.step == fold_step(panel, task, plan.folds) == 12
-    assert not any("apart" in n for n in plan.notes)
-
-
-def test_folds_from_the_median_length(aus_small) -> None:
-    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
-    task, _ = _plan(panel, 12)
-    tiny = validate(_m1("YEARLY").groupby("unique_id").head(8), target="y", time="t", ids="unique_id")
-    tiny_task, _ = _plan(tiny, 6)
-    assert auto_folds(tiny, tiny_task) == 1  # 8 points, h 6: two before the origin, one fold
-    assert fold_step(tiny, tiny_task, 1) == 6
-    assert auto_folds(panel, task) == 3
 
 
 def test_costly_learners_left_out_of_an_unbudgeted_fit_with_a_note() -> None:

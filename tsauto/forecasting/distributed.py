@@ -131,8 +131,8 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
     )
     log.info("plan: %s", note)
     candidates = {learner.name: Candidate(learner.name, defaults=learner.get_params())}
-    plan = Plan(task, candidates, {}, folds=0, step=task.horizon, searching=False, validate=False,
-                search_budget=None, max_trials=None, notes=(note,))
+    plan = Plan(task, candidates, {}, folds=0, searching=False, validate=False, search_budget=None,
+                max_trials=None, notes=(note,))
     return DaskFit(EnsembleModel([(1.0, member)]), task, history, trial, plan)
 
 

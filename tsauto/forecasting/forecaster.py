@@ -278,7 +278,7 @@ class Forecaster:
         from tsauto.core.search import SearchSettings, data_fingerprint
         from tsauto.forecasting.search import ForecastEvaluator, ForecastStrategy
 
-        splitter = RollingOriginSplitter(task.horizon, folds=plan.folds, step=plan.step)
+        splitter = RollingOriginSplitter(task.horizon, folds=plan.folds, step=task.horizon)
         evaluator = ForecastEvaluator(panel, task, splitter, self.metric, short_series, plan.classes, guards)
         budget = plan.search_budget
         settings = SearchSettings(

@@ -102,7 +102,6 @@ class Plan:
     candidates: dict[str, Candidate]
     classes: dict[str, type]  # learners given as instances, by name
     folds: int
-    step: int  # between the folds' origins
     searching: bool
     validate: bool  # compare candidates (or calibrate intervals) by rolling-origin validation
     search_budget: float | None
@@ -173,25 +172,11 @@ def holiday_settings(
 
 
 def auto_folds(panel: Panel, task: Task) -> int:
-    """Validation windows: ``MAX_FOLDS``, fewer only where the median series, with origins one
-    step apart (:func:`fold_step`), would keep fewer than two points before the oldest."""
-    median = float(np.median(panel.lengths))
-    return int(max(1, min(MAX_FOLDS, median - task.horizon - 1)))
-
-
-def fold_step(panel: Panel, task: Task, folds: int) -> int:
-    """Steps between the folds' origins: the horizon (windows that do not overlap) where the
-    median series keeps two seasons (or eight points) before the oldest origin; else as far
-    apart as that leaves, at least one step. Short series are then validated from several
-    origins rather than one: a single window chooses the blend on one stretch of each series
-    (M1 yearly and monthly, three validation windows of the training parts each: one fold,
-    mean OWA 0.807 / 0.886; three folds one step apart 0.787 / 0.877;
-    ``benchmarks/README.md``)."""
-    if folds <= 1:
-        return task.horizon
+    """Validation windows the series can afford: up to ``MAX_FOLDS`` of ``horizon`` steps,
+    leaving the median series at least two seasons (or eight points) to train on."""
     keep = max(2 * task.season, 8)
-    spare = float(np.median(panel.lengths)) - keep - task.horizon
-    return int(min(task.horizon, max(1, spare // (folds - 1))))
+    median = float(np.median(panel.lengths))
+    return int(max(1, min(MAX_FOLDS, (median - keep) // task.horizon)))
 
 
 def make_plan(
@@ -213,9 +198,7 @@ def make_plan(
     exclude = set(search.exclude or ())
     if time_budget is not None and learners == "auto" and search.folds == "auto":
         folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, exclude, notes)
-    step = fold_step(panel, task, folds) if search.folds == "auto" else task.horizon
-    apart = f", origins {step} step(s) apart" if folds > 1 and step < task.horizon else ""
-    notes.append(f"{folds} validation fold(s) of {task.horizon} steps{apart}")
+    notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
     classes: dict[str, type] = {}
     if learners == "auto":
         chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes)
@@ -255,8 +238,8 @@ def make_plan(
     validate = searching or len(candidates) > 1 or needs_intervals
     search_budget = None if time_budget is None else SEARCH_SHARE * float(time_budget)
     max_trials = search.max_trials if searching else len(candidates)
-    return Plan(task, candidates, classes, folds, step, searching, validate, search_budget,
-                max_trials, tuple(notes))
+    return Plan(task, candidates, classes, folds, searching, validate, search_budget, max_trials,
+                tuple(notes))
 
 
 def _portfolio(
