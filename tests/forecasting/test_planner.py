@@ -65,6 +65,26 @@ def test_yearly_short_series_portfolio_and_folds() -> None:
     assert plan.folds == auto_folds(panel, task) >= 1
 
 
+def test_many_short_series_keep_ets_on_fewer_folds_without_a_budget() -> None:
+    one = _m1("QUARTERLY")  # 203 real series, tiled four times (M3's 756 quarterly series)
+    many = pd.concat([one.assign(unique_id=one["unique_id"] + f"_{k}") for k in range(4)])
+    panel = validate(many, target="y", time="t", ids="unique_id")
+    task, plan = _plan(panel, 8)
+    assert estimated_seconds("ets", panel, task, auto_folds(panel, task), 2) > NO_BUDGET_SECONDS
+    assert "ets" in plan.candidates and 1 <= plan.folds < auto_folds(panel, task)
+    assert estimated_seconds("ets", panel, task, plan.folds, 2) <= NO_BUDGET_SECONDS
+    assert f"folds cut to {plan.folds} for the default learners to fit the 60 s cap" in plan.notes
+    _, given = _plan(panel, 8, folds=3)  # folds the user gives are kept, ETS left out
+    assert given.folds == 3 and "ets" not in given.candidates
+
+
+def test_long_series_keep_their_folds_without_a_budget(aus_small) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    task, plan = _plan(panel, 12)
+    assert plan.folds == auto_folds(panel, task)
+    assert not any(n.startswith("folds cut") for n in plan.notes)
+
+
 def test_costly_learners_left_out_of_an_unbudgeted_fit_with_a_note() -> None:
     panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
     task, plan = _plan(panel, 18)
