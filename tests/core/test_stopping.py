@@ -18,7 +18,7 @@ PARAMS = {"objective": "l2", "verbosity": -1, "num_threads": 1, "seed": 0}
 
 @pytest.fixture
 def clock(monkeypatch) -> RoundClock:
-    fake = RoundClock()
+    fake = RoundClock(start=0.0)  # every deadline here is set from the fake clock
     monkeypatch.setattr(stopping, "time", fake)
     return fake
 
