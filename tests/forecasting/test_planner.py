@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from conftest import shared_file
 
+from tsauto.forecasting import planner
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.core.resources import cores
 from tsauto.forecasting.planner import (
@@ -65,8 +66,8 @@ def test_yearly_short_series_portfolio_and_folds() -> None:
     assert plan.folds == auto_folds(panel, task) >= 1
 
 
-def test_many_short_series_keep_ets_on_fewer_folds_without_a_budget() -> None:
-    one = _m1("QUARTERLY")  # 203 real series, tiled four times (M3's 756 quarterly series)
+def test_many_short_series_keep_ets_on_fewer_folds_without_a_budget(monkeypatch) -> None:
+    one = _m1("QUARTERLY")  # 203 real series, tiled four times (M3 holds 756 quarterly series)
     many = pd.concat([one.assign(unique_id=one["unique_id"] + f"_{k}") for k in range(4)])
     panel = validate(many, target="y", time="t", ids="unique_id")
     task, plan = _plan(panel, 8)
@@ -76,13 +77,9 @@ def test_many_short_series_keep_ets_on_fewer_folds_without_a_budget() -> None:
     assert f"folds cut to {plan.folds} for the default learners to fit the 60 s cap" in plan.notes
     _, given = _plan(panel, 8, folds=3)  # folds the user gives are kept, ETS left out
     assert given.folds == 3 and "ets" not in given.candidates
-
-
-def test_long_series_keep_their_folds_without_a_budget(aus_small) -> None:
-    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
-    task, plan = _plan(panel, 12)
-    assert plan.folds == auto_folds(panel, task)
-    assert not any(n.startswith("folds cut") for n in plan.notes)
+    monkeypatch.setattr(planner, "SHORT_SERIES", 20)  # the same series counted long (median 40)
+    _, long = _plan(panel, 8)
+    assert long.folds == auto_folds(panel, task) and "ets" not in long.candidates
 
 
 def test_costly_learners_left_out_of_an_unbudgeted_fit_with_a_note() -> None:

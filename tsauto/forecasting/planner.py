@@ -201,10 +201,11 @@ def make_plan(
     if time_budget is not None and _lightgbm_by_default(learners):
         folds, sized = size_lightgbm(panel, folds, search.folds == "auto", time_budget, workers, notes)
     exclude = set(search.exclude or ())
-    if time_budget is not None and learners == "auto" and search.folds == "auto":
-        folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, exclude, notes)
-    elif learners == "auto" and search.folds == "auto":
-        folds = _folds_for_local_learners(panel, task, folds, workers, exclude, notes)
+    if learners == "auto" and search.folds == "auto":
+        if time_budget is not None:
+            folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, exclude, notes)
+        else:
+            folds = _folds_for_local_learners(panel, task, folds, workers, exclude, notes)
     notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
     classes: dict[str, type] = {}
     if learners == "auto":
