@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tsauto.forecasting.learners import ets_batch
 from tsauto.forecasting.learners.ets import ETSLearner, forecast_state, select
 from tsauto.forecasting.learners.ets_batch import LONG_RATIO, MAX_CELLS, MAX_LENGTH, length_batches, select_many
-from tsauto.forecasting.learners.optim import nelder_mead, nelder_mead_batch
+from tsauto.forecasting.learners.optim import nelder_mead, nelder_mead_batch, nelder_mead_groups
 
 
 def test_lock_step_nelder_mead_takes_each_problem_s_own_steps() -> None:
@@ -33,6 +33,31 @@ def test_lock_step_nelder_mead_takes_each_problem_s_own_steps() -> None:
         xs, fs = nelder_mead(one(k), start[k], lower[k], upper[k])
         np.testing.assert_array_equal(x[k], xs)
         assert f[k] == fs
+
+
+def test_lock_steps_of_several_dimensions_advance_together_each_as_alone() -> None:
+    rng = np.random.default_rng(1)
+    dims, count = (2, 4), 6
+    problems = [(rng.normal(size=(count, d, d)), rng.normal(size=(count, d))) for d in dims]
+
+    def one(g, k):
+        scale, centre = problems[g][0][k], problems[g][1][k]
+        return lambda x: float(np.sum((scale @ (x - centre)) ** 2) + 0.1 * np.abs(x).sum())
+
+    shared = []
+
+    def fun_many(asks):
+        shared.append(len(asks))
+        return [np.array([one(g, k)(p) for p, k in zip(points, rows)]) for g, points, rows in asks]
+
+    groups = [(rng.uniform(0.1, 0.5, size=(count, d)), np.zeros((count, d)), np.ones((count, d))) for d in dims]
+    found = nelder_mead_groups(fun_many, groups)
+    assert max(shared) == 2  # both groups' points in one call
+    for g, ((x0, lower, upper), (x, f)) in enumerate(zip(groups, found)):
+        for k in range(count):
+            xs, fs = nelder_mead(one(g, k), x0[k], lower[k], upper[k])
+            np.testing.assert_array_equal(x[k], xs)
+            assert f[k] == fs
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,39 @@ def nelder_mead_batch(
     problems still running share one vectorised call of ``fun`` per step. Returns the best
     point and value of each problem.
     """
+    groups = [(x0, lower, upper)]
+    return nelder_mead_groups(lambda asks: [fun(points, rows) for _, points, rows in asks], groups, max_iter, tol)[0]
+
+
+def nelder_mead_groups(fun_many, groups, max_iter: int = 1000, tol: float = 1e-4) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Several lock steps of :func:`nelder_mead_batch` advanced together, so that one call
+    evaluates the points of every group: groups of problems of different dimensions (one
+    ``(x0, lower, upper)`` each) whose criteria share a vectorised computation.
+
+    ``fun_many(asks)`` gets one ``(group, points, rows)`` for each group with points to evaluate
+    and returns their values, one array per ask. Every problem takes the steps it would take
+    alone. Returns ``(best points, best values)`` per group.
+    """
+    steps = [_lock_step(x0, lower, upper, max_iter, tol) for x0, lower, upper in groups]
+    results: list = [None] * len(steps)
+    asks = {}
+    for g, step in enumerate(steps):
+        asks[g] = next(step)
+    while asks:
+        order = list(asks)
+        values = fun_many([(g, *asks[g]) for g in order])
+        for g, value in zip(order, values):
+            try:
+                asks[g] = steps[g].send(np.asarray(value, dtype=float))
+            except StopIteration as done:
+                results[g] = done.value
+                del asks[g]
+    return results
+
+
+def _lock_step(x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_iter: int, tol: float):
+    """The lock step of one group: yields ``(points, rows)`` to evaluate (never empty), is sent
+    their values, returns the best point and value of each problem."""
     count, n = x0.shape
     expand, contract, shrink = 1.0 + 2.0 / n, 0.75 - 1.0 / (2.0 * n), 1.0 - 1.0 / n
     lo, hi = lower[:, None, :], upper[:, None, :]
@@ -76,7 +109,7 @@ def nelder_mead_batch(
     simplex[:, np.arange(n), np.arange(n)] = np.where(diag == 0.0, 1e-4, diag * 1.05)
     simplex = np.clip(simplex, lo, hi)
     rows = np.arange(count)
-    values = fun(simplex.reshape(-1, n), np.repeat(rows, n + 1)).reshape(count, n + 1)
+    values = (yield simplex.reshape(-1, n), np.repeat(rows, n + 1)).reshape(count, n + 1)
     running = np.ones(count, dtype=bool)
     for _ in range(max_iter):
         order = np.argsort(values, axis=1, kind="stable")
@@ -90,7 +123,7 @@ def nelder_mead_batch(
         s, v, low, high = simplex[act], values[act], lower[act], upper[act]
         centre = s[:, :-1].mean(axis=1)
         reflected = np.clip(2 * centre - s[:, -1], low, high)
-        f_r = fun(reflected, act)
+        f_r = yield reflected, act
         keep = (v[:, 0] <= f_r) & (f_r < v[:, -2])
         grow = f_r < v[:, 0]
         outside = ~keep & ~grow & (v[:, -2] <= f_r) & (f_r < v[:, -1])
@@ -99,7 +132,7 @@ def nelder_mead_batch(
         f_p = np.full(len(act), np.inf)
         probe = ~keep
         if probe.any():
-            f_p[probe] = fun(point[probe], act[probe])
+            f_p[probe] = yield point[probe], act[probe]
         take_point = (grow & (f_p < f_r)) | (outside & (f_p <= f_r)) | (~keep & ~grow & ~outside & (f_p < v[:, -1]))
         new_x = np.where(take_point[:, None], point, reflected)
         new_f = np.where(take_point, f_p, f_r)
@@ -110,7 +143,7 @@ def nelder_mead_batch(
             best = s[shrinking, :1]
             moved = np.clip(best + shrink * (s[shrinking, 1:] - best), low[shrinking, None], high[shrinking, None])
             s[shrinking, 1:] = moved
-            v[shrinking, 1:] = fun(moved.reshape(-1, n), np.repeat(act[shrinking], n)).reshape(-1, n)
+            v[shrinking, 1:] = (yield moved.reshape(-1, n), np.repeat(act[shrinking], n)).reshape(-1, n)
         simplex[act], values[act] = s, v
     best = np.argmin(values, axis=1)
     return simplex[rows, best], values[rows, best]
