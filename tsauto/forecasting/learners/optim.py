@@ -110,17 +110,18 @@ def _lock_step(x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_iter: i
     simplex = np.clip(simplex, lo, hi)
     rows = np.arange(count)
     values = (yield simplex.reshape(-1, n), np.repeat(rows, n + 1)).reshape(count, n + 1)
-    running = np.ones(count, dtype=bool)
-    for _ in range(max_iter):
-        order = np.argsort(values, axis=1, kind="stable")
-        simplex = np.take_along_axis(simplex, order[:, :, None], axis=1)
-        values = np.take_along_axis(values, order, axis=1)
+    act = rows
+    for _ in range(max_iter):  # the problems that stopped stay as sorted when they stopped
+        order = np.argsort(values[act], axis=1, kind="stable")
+        s = np.take_along_axis(simplex[act], order[:, :, None], axis=1)
+        v = np.take_along_axis(values[act], order, axis=1)
+        simplex[act], values[act] = s, v
         with np.errstate(invalid="ignore"):
-            running &= ~(values.std(axis=1) < tol)
-        act = np.flatnonzero(running)
-        if not act.size:
+            going = ~(v.std(axis=1) < tol)
+        if not going.any():
             break
-        s, v, low, high = simplex[act], values[act], lower[act], upper[act]
+        act, s, v = act[going], s[going], v[going]
+        low, high = lower[act], upper[act]
         centre = s[:, :-1].mean(axis=1)
         reflected = np.clip(2 * centre - s[:, -1], low, high)
         f_r = yield reflected, act
