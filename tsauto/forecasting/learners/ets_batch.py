@@ -215,7 +215,7 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _fit_forms(
-    ys: list[np.ndarray], forms: dict[ETSSpec, list[tuple[int, np.ndarray]]], cache: dict
+    ys: list[np.ndarray], forms: dict[ETSSpec, list[tuple[int, np.ndarray]]]
 ) -> dict[tuple[int, ETSSpec], ETSState | None]:
     """Every model form on the series that have it as a candidate (``forms``: form -> each
     series' position in ``ys`` and its search box before the form), by one Nelder-Mead per
@@ -223,12 +223,14 @@ def _fit_forms(
     forms share one recursion per step (:func:`_criteria`): its cost is numpy's per-call
     overhead at each time step, not the rows."""
     batches, groups = [], []
+    cache: dict[tuple[int, str], np.ndarray] = {}  # each series' seasonal start, per season type
     for spec, members in forms.items():
         member_ys = [ys[i] for i, _ in members]
         cycles = [_cycle(cache, i, ys[i], spec) for i, _ in members]
         batches.append(_Batch(member_ys, spec, cycles))
         if spec.seasonal == "mul":  # smoothing parameters and initial states searched together
-            boxes = [mul_season_start(y, spec, u.copy(), c) for y, (_, u), c in zip(member_ys, members, cycles)]
+            boxes = [mul_season_start(y, spec, u.copy(), c)
+                     for y, (_, u), c in zip(member_ys, members, cycles)]
         else:
             boxes = [_smoothing_box(spec, u.copy()) for _, u in members]
         groups.append(tuple(np.array([box[i] for box in boxes], dtype=float) for i in range(3)))
@@ -372,7 +374,7 @@ def _select_batch(ys: list[np.ndarray], season: int, damped: bool) -> list[ETSSt
             _smoothing_box(spec, upper)  # carries the box from form to form, as select does
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        fitted = _fit_forms(ys, forms, {})
+        fitted = _fit_forms(ys, forms)
     out: list[ETSState | Exception] = []
     for i, specs in candidates.items():
         best: ETSState | None = None

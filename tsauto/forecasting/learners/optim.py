@@ -9,6 +9,8 @@ the exact optimum on short series (seen on M1 and M4 validation sets).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 
@@ -68,11 +70,21 @@ def nelder_mead_batch(
     problems still running share one vectorised call of ``fun`` per step. Returns the best
     point and value of each problem.
     """
-    groups = [(x0, lower, upper)]
-    return nelder_mead_groups(lambda asks: [fun(points, rows) for _, points, rows in asks], groups, max_iter, tol)[0]
+    def fun_many(asks: list[Ask]) -> list[np.ndarray]:
+        return [fun(points, rows) for _, points, rows in asks]
+
+    return nelder_mead_groups(fun_many, [(x0, lower, upper)], max_iter, tol)[0]
 
 
-def nelder_mead_groups(fun_many, groups, max_iter: int = 1000, tol: float = 1e-4) -> list[tuple[np.ndarray, np.ndarray]]:
+Ask = tuple[int, np.ndarray, np.ndarray]  # a group, its points to evaluate and their problems
+
+
+def nelder_mead_groups(
+    fun_many: Callable[[list[Ask]], list[np.ndarray]],
+    groups: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    max_iter: int = 1000,
+    tol: float = 1e-4,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Several lock steps of :func:`nelder_mead_batch` advanced together, so that one call
     evaluates the points of every group: groups of problems of different dimensions (one
     ``(x0, lower, upper)`` each) whose criteria share a vectorised computation.
@@ -83,9 +95,7 @@ def nelder_mead_groups(fun_many, groups, max_iter: int = 1000, tol: float = 1e-4
     """
     steps = [_lock_step(x0, lower, upper, max_iter, tol) for x0, lower, upper in groups]
     results: list = [None] * len(steps)
-    asks = {}
-    for g, step in enumerate(steps):
-        asks[g] = next(step)
+    asks = {g: next(step) for g, step in enumerate(steps)}
     while asks:
         order = list(asks)
         values = fun_many([(g, *asks[g]) for g in order])
