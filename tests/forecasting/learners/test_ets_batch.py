@@ -15,7 +15,8 @@ from tsauto.forecasting.learners.ets_batch import LONG_RATIO, MAX_CELLS, MAX_LEN
 from tsauto.forecasting.learners.optim import nelder_mead, nelder_mead_batch, nelder_mead_groups
 
 
-def test_lock_step_nelder_mead_takes_each_problem_s_own_steps() -> None:
+@pytest.mark.parametrize("max_iter", [1000, 5])  # 5: problems still running at the end
+def test_lock_step_nelder_mead_takes_each_problem_s_own_steps(max_iter: int) -> None:
     rng = np.random.default_rng(0)
     count, dim = 20, 3
     scale, centre = rng.normal(size=(count, dim, dim)), rng.normal(size=(count, dim))
@@ -28,9 +29,9 @@ def test_lock_step_nelder_mead_takes_each_problem_s_own_steps() -> None:
 
     start = rng.uniform(0.1, 0.5, size=(count, dim))
     lower, upper = np.zeros((count, dim)), np.ones((count, dim))
-    x, f = nelder_mead_batch(many, start, lower, upper)
+    x, f = nelder_mead_batch(many, start, lower, upper, max_iter=max_iter)
     for k in range(count):
-        xs, fs = nelder_mead(one(k), start[k], lower[k], upper[k])
+        xs, fs = nelder_mead(one(k), start[k], lower[k], upper[k], max_iter=max_iter)
         np.testing.assert_array_equal(x[k], xs)
         assert f[k] == fs
 

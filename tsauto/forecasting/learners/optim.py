@@ -120,14 +120,15 @@ def _lock_step(x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_iter: i
     simplex = np.clip(simplex, lo, hi)
     rows = np.arange(count)
     values = (yield simplex.reshape(-1, n), np.repeat(rows, n + 1)).reshape(count, n + 1)
-    act = rows
-    for _ in range(max_iter):  # the problems that stopped stay as sorted when they stopped
-        order = np.argsort(values[act], axis=1, kind="stable")
-        s = np.take_along_axis(simplex[act], order[:, :, None], axis=1)
-        v = np.take_along_axis(values[act], order, axis=1)
-        simplex[act], values[act] = s, v
+    act, s, v = rows, simplex, values  # the running problems' simplices; the others are
+    for _ in range(max_iter):  # written back as sorted when they stop
+        order = np.argsort(v, axis=1, kind="stable")
+        s = np.take_along_axis(s, order[:, :, None], axis=1)
+        v = np.take_along_axis(v, order, axis=1)
         with np.errstate(invalid="ignore"):
             going = ~(v.std(axis=1) < tol)
+        if not going.all():
+            simplex[act[~going]], values[act[~going]] = s[~going], v[~going]
         if not going.any():
             break
         act, s, v = act[going], s[going], v[going]
@@ -155,6 +156,7 @@ def _lock_step(x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_iter: i
             moved = np.clip(best + shrink * (s[shrinking, 1:] - best), low[shrinking, None], high[shrinking, None])
             s[shrinking, 1:] = moved
             v[shrinking, 1:] = (yield moved.reshape(-1, n), np.repeat(act[shrinking], n)).reshape(-1, n)
+    else:  # out of iterations: the running ones as they are
         simplex[act], values[act] = s, v
     best = np.argmin(values, axis=1)
     return simplex[rows, best], values[rows, best]
