@@ -17,6 +17,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from tsauto.core.search import Candidate, Evaluation
 
 log = logging.getLogger("engine_doubles")
@@ -124,6 +126,58 @@ def candidates(*names: str) -> dict[str, Candidate]:
         space = quadratic_space if name.startswith("quadratic") else None
         out[name] = Candidate(name, space=space, cost=1.0 + i)
     return out
+
+
+# ---- a blend for the engine: two members, one of them slow ------------------------------------
+
+OFFSETS = {"fast": -1.0, "slow": 1.0, "off": 3.0}  # out-of-fold error of each learner
+
+
+@dataclass
+class OffsetEvaluator:
+    """Trials whose out-of-fold predictions miss the truth (zeros) by their learner's offset:
+    "fast" and "slow" blend to no error, "off" is left out. "slow" takes ``slow`` seconds."""
+
+    slow: float = 2.0
+
+    def evaluate(self, name: str, params: dict, deadline: float, threads: int) -> Evaluation:
+        if name == "slow":
+            time.sleep(self.slow)
+        offset = OFFSETS[name]
+        return Evaluation([abs(offset)], oof=[offset] * 4, fit_time=0.0, predict_time=0.0)
+
+
+@dataclass
+class OffsetStrategy:
+    """The engine's view of :class:`OffsetEvaluator`'s trials; a refit returns where and how
+    it ran (learner, process, threads)."""
+
+    evaluator: OffsetEvaluator
+    metric: str = "mae"
+
+    def oof(self, trial):
+        return np.asarray(trial.oof, dtype=float)
+
+    def comparable(self, trial, best) -> bool:
+        return True
+
+    def loss(self, best, prediction) -> float:
+        return float(np.mean(np.abs(prediction)))
+
+    def refit_seconds(self, trial) -> float:
+        return 0.0
+
+    def thread_gain(self, trial) -> float:
+        return 0.5
+
+    def fit_member(self, trial, deadline, threads=None) -> dict:
+        return {"learner": trial.learner, "pid": os.getpid(), "threads": threads}
+
+    def fallback_member(self, best) -> dict:
+        return {"learner": "fallback"}
+
+    def assemble(self, members, trials):
+        return members
 
 
 # ---- functions for Executor.call -----------------------------------------------------------

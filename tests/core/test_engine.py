@@ -1,15 +1,23 @@
 """The time the engine keeps for the refit of its blend, and the refit: members refit cheapest
-first, so one that overruns drops only itself."""
+first, so one that overruns drops only itself; without a budget, refits on the workers the
+search's last trials leave idle."""
 
 from __future__ import annotations
 
 import time
 
+import logging
+import os
+
+import engine_doubles as d
 import numpy as np
+import pytest
 
 from tsauto.core import engine
 from tsauto.core.exceptions import TimeLimitExceeded
-from tsauto.core.search import Trial
+from tsauto.core.executor import Executor
+from tsauto.core.resources import cores
+from tsauto.core.search import Candidate, SearchSettings, Trial
 
 
 class OverrunningExecutor:
@@ -124,3 +132,56 @@ def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
     # without an ensemble only the best trial is refit
     alone = engine._refit_reserve(strategy, TwoCores(), deadline, end, ensemble=False)
     assert abs(alone(heavy) - (deadline - 30.0)) < 1e-6
+
+
+def _offset_trial(number: int, learner: str, status: str = "ok") -> Trial:
+    offset = d.OFFSETS[learner]
+    return Trial(number, learner, {}, status=status, score=abs(offset), oof=[offset] * 4)
+
+
+def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_members() -> None:
+    costs = {"fast": 1.0, "off": 2.0, "slow": 3.0}
+    candidates = {name: Candidate(name, cost=c) for name, c in costs.items()}
+    ahead = engine.RefitAhead(d.OffsetStrategy(d.OffsetEvaluator()), candidates, threads=1, ensemble=True)
+    fast, off, slow = _offset_trial(0, "fast"), _offset_trial(1, "off"), _offset_trial(2, "slow")
+    failed = _offset_trial(3, "slow", status="failed")
+    # while "slow" runs: its refit first (the costliest), then the finished ones; never a failed trial
+    key, call = ahead.next_call([fast, off, failed], [slow])
+    assert key == ("refit", 2) and call.args == (slow, None, 1) and "slow" in call.label
+    assert ahead.next_call([fast, off, failed], [slow])[0] == ("refit", 1)
+    # every trial done: the blend is fast + slow, so "off" (not started) is no longer refit
+    ahead2 = engine.RefitAhead(d.OffsetStrategy(d.OffsetEvaluator()), candidates, threads=1, ensemble=True)
+    assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 2)
+    assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 0)
+    assert ahead2.next_call([fast, off, slow], []) is None
+    # a refit that failed ahead is not kept (the engine refits it after the search)
+    ahead2.done(("refit", 2), RuntimeError("worker lost"))
+    ahead2.done(("refit", 0), "model of fast")
+    assert ahead2.fitted == {0: "model of fast"}
+
+
+class CountingExecutor(Executor):
+    """A local executor that counts the refits run after the search (:meth:`call`)."""
+
+    calls = 0
+
+    def call(self, fn, *args, **kwargs):
+        CountingExecutor.calls += 1
+        return super().call(fn, *args, **kwargs)
+
+
+@pytest.mark.skipif(cores() < 2, reason="refits ahead need a second worker: this machine has one core")
+def test_without_a_budget_the_members_are_refit_while_the_slowest_trial_runs(caplog) -> None:
+    caplog.set_level(logging.INFO, logger="tsauto.core.engine")
+    strategy = d.OffsetStrategy(d.OffsetEvaluator(slow=2.0))
+    candidates = {"fast": Candidate("fast", cost=1.0), "off": Candidate("off", cost=2.0),
+                  "slow": Candidate("slow", cost=3.0)}
+    CountingExecutor.calls = 0
+    result = engine.search_and_refit(
+        strategy, candidates, SearchSettings(max_trials=3, n_jobs=2), CountingExecutor(2), deadline=None
+    )
+    members = {m["learner"]: m for _, m in result.model}
+    assert set(members) == {"fast", "slow"}  # "off" may have been refit ahead: not in the blend
+    assert CountingExecutor.calls == 0  # no refit was left for after the search
+    assert all(m["threads"] == 1 and m["pid"] != os.getpid() for m in members.values())
+    assert "2 of them beside the search's last trials" in caplog.text

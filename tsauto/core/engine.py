@@ -15,7 +15,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from tsauto.core.exceptions import TsautoError
-from tsauto.core.executor import Executor
+from tsauto.core.executor import Call, Executor
 from tsauto.core.search import Candidate, Evaluator, Search, SearchSettings, Trial
 from tsauto.core.selection import (
     affordable,
@@ -56,8 +56,10 @@ class TaskStrategy(Protocol):
         """What one more thread adds to the speed of ``trial``'s refit (``THREAD_GAIN`` when
         its learner says nothing)."""
 
-    def fit_member(self, trial: Trial, deadline: float | None) -> Any:
-        """``trial``'s learner fitted on all data (run in an isolated worker: picklable)."""
+    def fit_member(self, trial: Trial, deadline: float | None, threads: int | None = None) -> Any:
+        """``trial``'s learner fitted on all data (run in an isolated worker: picklable);
+        ``threads``: the threads and worker processes it may use (``None``: a refit's, alone
+        on the machine)."""
 
     def fallback_member(self, best: Trial) -> Any:
         """A model fitted on all data when no member could be refit in time (something cheap
@@ -101,13 +103,16 @@ def search_and_refit(
     stop_by = None
     if deadline is not None and settings.time_budget is not None:
         stop_by = _refit_reserve(strategy, executor, deadline, start + settings.time_budget, ensemble)
+    ahead = None
+    if deadline is None and executor.backend == "loky" and executor.n_workers > 1:
+        ahead = RefitAhead(strategy, candidates, executor.threads_per_trial(), ensemble)
     search = Search(candidates, strategy.evaluator, settings, executor, fingerprint=fingerprint,
-                    stop_by=stop_by)
+                    stop_by=stop_by, side=ahead)
     trials = search.run()
     if search.interrupted:
         log.warning("search interrupted: finishing with the %d trials done", len(trials))
     best = best_trial(trials)
-    pool = [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
+    pool = _comparable(strategy, trials, best)
     cost = _refit_costs(strategy, _refit_threads(executor), pool)
     pool = refittable(pool, cost, deadline)
     weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
@@ -120,7 +125,8 @@ def search_and_refit(
         describe(weights, by_number), strategy.metric, loss, best.score,
     )
     t0 = time.monotonic()
-    fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost)
+    fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,
+                              None if ahead is None else ahead.fitted)
     if fitted:
         total = sum(w for _, w, _ in fitted)
         model = strategy.assemble([(w / total, m) for _, w, m in fitted], [by_number[n] for n, _, _ in fitted])
@@ -129,11 +135,76 @@ def search_and_refit(
         log.warning("no member could be refit (%s): the fallback model is used", failures)
         model = strategy.assemble([(1.0, strategy.fallback_member(best))], [best])
         weights = {}
+    early = len(set(weights) & set(ahead.fitted)) if ahead is not None else 0
     log.info(
-        "refit %d member(s) in %.1fs; search and refit %.1fs",
-        len(fitted), time.monotonic() - t0, time.monotonic() - start,
+        "refit %d member(s) in %.1fs%s; search and refit %.1fs",
+        len(fitted), time.monotonic() - t0,
+        f" ({early} of them beside the search's last trials)" if early else "", time.monotonic() - start,
     )
     return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted)
+
+
+def _comparable(strategy, trials: Sequence[Trial], best: Trial) -> list[Trial]:
+    """The finished trials whose out-of-fold predictions can be blended with ``best``'s."""
+    return [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
+
+
+class RefitAhead:
+    """Refits run beside a search without a budget, on the workers its last trials leave idle.
+
+    A search of a few learners waits on its slowest trial (ETS on M1 monthly: one worker busy
+    for 44 s, the other idle for 25 s), and only then refits its blend's members one after
+    another. Here each worker without a trial to run refits a learner of the trials running or
+    finished, the costliest first (the blend is not known yet; the cheap learners, often left
+    out of it, come last), with a trial's threads; once every trial is done, only the blend's
+    members (:func:`~tsauto.core.selection.ensemble_weights` as the engine computes it, without
+    a deadline). ``fitted``: the members fitted so, by trial number; a refit ahead that fails is
+    done again after the search."""
+
+    def __init__(self, strategy: TaskStrategy, candidates: dict[str, Candidate], threads: int, ensemble: bool):
+        self.strategy = strategy
+        self.candidates = candidates
+        self.threads = threads
+        self.ensemble = ensemble
+        self.fitted: dict[int, Any] = {}
+        self._started: set[int] = set()
+        self._members: set[int] | None = None
+
+    def next_call(self, finished: list[Trial], running: list[Trial]) -> tuple[Any, Call] | None:
+        if running:
+            pool = [t for t in finished if t.status == "ok"] + running
+        else:
+            if self._members is None:
+                self._members = self._blend(finished)
+            pool = [t for t in finished if t.number in self._members]
+        pool = [t for t in pool if t.number not in self._started]
+        if not pool:
+            return None
+        trial = max(pool, key=lambda t: (self._cost(t.learner), -t.number))
+        self._started.add(trial.number)
+        call = Call(self.strategy.fit_member, (trial, None, self.threads), f"refit of {trial.learner}")
+        return ("refit", trial.number), call
+
+    def done(self, key: Any, result: Any) -> None:
+        number = key[1]
+        if isinstance(result, BaseException):
+            log.info("refit ahead of trial %d failed (%s: %s): it is refit after the search",
+                     number, type(result).__name__, result)
+            return
+        self.fitted[number] = result
+
+    def _cost(self, learner: str) -> float:
+        candidate = self.candidates.get(learner)
+        return 0.0 if candidate is None else candidate.cost
+
+    def _blend(self, trials: list[Trial]) -> set[int]:
+        """The members of the blend the engine will choose from ``trials`` (no deadline)."""
+        try:
+            best = best_trial(trials)
+        except TsautoError:
+            return set()
+        pool = _comparable(self.strategy, trials, best)
+        return set(ensemble_weights(pool, self.strategy.oof, lambda p: self.strategy.loss(best, p), self.ensemble))
 
 
 def _refit_threads(executor) -> float:
@@ -185,14 +256,18 @@ def refit_speedup(ratio: float, gain: float = THREAD_GAIN) -> float:
     return 1.0 + gain * (max(ratio, 1.0) - 1.0)
 
 
-def _refit(strategy, executor, weights, by_number, deadline, cost):
+def _refit(strategy, executor, weights, by_number, deadline, cost, ahead: dict[int, Any] | None = None):
     """Refit the members one after another, cheapest first (estimated ``cost``; heavier weight
     first among equals): on a loaded machine a costly refit that overruns then takes only
     itself out, not every cheaper member queued behind it (M1 monthly at a 120 s budget: a TCN
-    refit past the deadline left ETS no time, and seasonal naive replaced the ensemble)."""
+    refit past the deadline left ETS no time, and seasonal naive replaced the ensemble).
+    Members in ``ahead`` (by trial number) were refit beside the search already."""
     fitted, failures = [], {}
     try:
         for n, w in sorted(weights.items(), key=lambda x: (cost.get(x[0], 0.0), -x[1])):
+            if ahead and n in ahead:
+                fitted.append((n, w, ahead[n]))
+                continue
             try:
                 member = executor.call(strategy.fit_member, by_number[n], deadline, deadline=deadline)
             except (TsautoError, MemoryError, TimeoutError) as err:

@@ -40,6 +40,7 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from tsauto.core import worker
@@ -48,6 +49,7 @@ from tsauto.core.resources import n_workers, process_threads
 from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_bytes
 
 __all__ = [
+    "Call",
     "Executor",
     "MemoryLimitExceeded",
     "TimeLimitExceeded",
@@ -72,7 +74,17 @@ MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is empt
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
 _SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
 OnResult = Callable[[Any, Any], None]  # (the call's key, its result), as each arrives
-NextTrial = Callable[[], "tuple[Any, Any, float] | None"]  # (key, trial, deadline), or None: no more
+NextTrial = Callable[[], "tuple[Any, Any, float] | None"]  # (key, trial or Call, deadline), or None: no more
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function call a stream of trials runs on a worker in place of a trial (the engine's
+    refits ahead of the search's end): ``fn(*args)``, named ``label`` in the log."""
+
+    fn: Callable
+    args: tuple
+    label: str
 
 
 class Executor:
@@ -179,8 +191,9 @@ class Executor:
         ``(key, trial, deadline)`` (``None``: no more), and ``on_result(key, result)`` is called
         as each trial ends (an ``Evaluation`` or the exception that ended it), before the worker
         it frees is given the next one. Each trial has its own deadline (``time.monotonic()``);
-        one handed out past its deadline is not started (a :class:`TimeLimitExceeded`).
-        Returns when no trial runs and ``next_trial`` gave ``None``."""
+        one handed out past its deadline is not started (a :class:`TimeLimitExceeded`). A
+        :class:`Call` in place of a trial runs as a trial does, with the trial's threads; its
+        result is the call's. Returns when nothing runs and ``next_trial`` gave ``None``."""
         threads = self.threads_per_trial()
 
         def next_call():
@@ -188,6 +201,9 @@ class Executor:
             if item is None:
                 return None
             key, t, deadline = item
+            if isinstance(t, Call):
+                capture = (False,) if self.backend == "dask" else ()
+                return key, worker.run, (t.fn, t.args, {}, threads, t.label, *capture), t.label, deadline
             if self.backend == "dask":
                 args = (self._evaluator_on_dask(evaluator), t.learner, t.params, deadline, threads, False)
             else:

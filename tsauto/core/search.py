@@ -33,7 +33,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from tsauto.core.executor import Executor
+from tsauto.core.executor import Call, Executor
 from tsauto.core.journal import RunDir, stable_repr
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,17 @@ class Evaluation:
     predict_time: float
     params: dict[str, Any] | None = None  # as the fits used them, where they cut their work to
     # their deadline (LightGBM: fewer boosting rounds at a raised rate); None: as proposed
+
+
+class SideWork(Protocol):
+    """Work a search hands its workers when it has no trial to start while trials still run
+    (the engine's refits ahead of the search's end, see :mod:`tsauto.core.engine`)."""
+
+    def next_call(self, finished: list[Trial], running: list[Trial]) -> tuple[Any, Call] | None:
+        """The next ``(key, call)`` to run, from the trials finished and running (None: none now)."""
+
+    def done(self, key: Any, result: Any) -> None:
+        """The result of the call ``key``: its value, or the exception that ended it."""
 
 
 class Evaluator(Protocol):
@@ -117,7 +128,9 @@ class Search:
     by default a hash of the evaluator (its data and scoring). ``stop_by(trials)``, when given,
     is the time (``time.monotonic()``) after which no trial may run, from the trials finished so
     far (the engine keeps the refit of their blend that much time); the budget's end alone
-    when it is later. After :meth:`run`,
+    when it is later. ``side``, when given, gets the workers that would otherwise wait for the
+    last trials: its calls run when no trial is left to start, and :meth:`run` returns when
+    they are done too. After :meth:`run`,
     ``interrupted`` tells whether Ctrl-C stopped it and ``resumed`` how many trials came from
     the run folder.
     """
@@ -130,6 +143,7 @@ class Search:
         executor: Executor,
         fingerprint: str | None = None,
         stop_by: Callable[[list[Trial]], float] | None = None,
+        side: SideWork | None = None,
     ):
         self.candidates = candidates
         self.evaluator = evaluator
@@ -137,6 +151,7 @@ class Search:
         self.executor = executor
         self.fingerprint = fingerprint
         self.stop_by = stop_by
+        self.side = side
         self.interrupted = False
         self.resumed = 0
 
@@ -193,6 +208,15 @@ class Search:
                 warm(None if end == math.inf else end, type(self.evaluator))
 
         def next_trial():
+            """The next trial and its deadline, while no exit criterion holds; else the side's
+            next call, or None."""
+            item = propose()
+            if item is not None or self.side is None:
+                return item
+            call = self.side.next_call(trials, [record for _, record in inflight.values()])
+            return None if call is None else (call[0], call[1], math.inf)
+
+        def propose():
             """The next trial and its deadline, while no exit criterion holds (else None)."""
             ctrl_c.check()
             stop = end if self.stop_by is None or not trials else min(end, self.stop_by(trials))
@@ -217,8 +241,11 @@ class Search:
             tried[_key(record)] = None
             return record.number, record, time.monotonic() + self._span(left, default)
 
-        def on_result(number: int, result: Any) -> None:
+        def on_result(number: Any, result: Any) -> None:
             nonlocal best, since_best
+            if number not in inflight:  # a side call's
+                self.side.done(number, result)
+                return
             otrial, record = inflight.pop(number)
             proposed = _key(record)
             _record(record, result)

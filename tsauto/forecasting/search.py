@@ -124,9 +124,10 @@ class ForecastStrategy:
         gain = self.evaluator.learner_class(trial.learner).tags.thread_gain
         return THREAD_GAIN if gain is None else gain
 
-    def fit_member(self, trial: Trial, deadline: float | None) -> WithFallback:
+    def fit_member(self, trial: Trial, deadline: float | None, threads: int | None = None) -> WithFallback:
         ev = self.evaluator
-        return ev.make(trial.learner, trial.params).fit(ev.panel, replace(ev.task, deadline=deadline))
+        task = replace(ev.task, deadline=deadline, n_jobs=threads or ev.task.n_jobs)
+        return ev.make(trial.learner, trial.params).fit(ev.panel, task)
 
     def fallback_member(self, best: Trial) -> WithFallback:
         """Seasonal naive: instant, so the budget holds."""

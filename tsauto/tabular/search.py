@@ -101,12 +101,13 @@ class TabularStrategy:
         trained = [len(train) for train, _ in self.evaluator.splits]
         return refit_estimate(trial.fit_time, trained, len(self.evaluator.y))
 
-    def fit_member(self, trial: Trial, deadline: float | None):
-        # with the threads each trial had, so that the trials' times predict the refit (two
-        # threads next to other busy processes can run many times slower than one)
+    def fit_member(self, trial: Trial, deadline: float | None, threads: int | None = None):
+        # with the threads each trial had (or fewer), so that the trials' times predict the
+        # refit (two threads next to other busy processes can run many times slower than one)
+        threads = min(threads or self.threads, self.threads)
         member = self.evaluator.make(trial.learner, trial.params)
-        with pinned(self.threads):
-            return member.fit(self.evaluator.X, self.evaluator.y, threads=self.threads, deadline=deadline)
+        with pinned(threads):
+            return member.fit(self.evaluator.X, self.evaluator.y, threads=threads, deadline=deadline)
 
     def fallback_member(self, best: Trial):
         """The best trial refit here without a deadline: a model rather than no model."""
