@@ -145,10 +145,16 @@ def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_memb
     ahead = engine.RefitAhead(d.OffsetStrategy(d.OffsetEvaluator()), candidates, threads=1, ensemble=True)
     fast, off, slow = _offset_trial(0, "fast"), _offset_trial(1, "off"), _offset_trial(2, "slow")
     failed = _offset_trial(3, "slow", status="failed")
-    # while "slow" runs: its refit first (the costliest), then the finished ones; never a failed trial
-    key, call = ahead.next_call([fast, off, failed], [slow])
+    worse_off = _offset_trial(4, "off")
+    worse_off.score = 9.0
+    # while "slow" runs: its refit first (the costliest), then the finished ones (of "off", its
+    # best trial); never a failed trial
+    finished = [fast, worse_off, off, failed]
+    key, call = ahead.next_call(finished, [slow])
     assert key == ("refit", 2) and call.args == (slow, None, 1) and "slow" in call.label
-    assert ahead.next_call([fast, off, failed], [slow])[0] == ("refit", 1)
+    assert ahead.next_call(finished, [slow])[0] == ("refit", 1)
+    assert ahead.next_call(finished, [slow])[0] == ("refit", 0)
+    assert ahead.next_call(finished, [slow]) is None  # the worse "off" trial is not refit ahead
     # every trial done: the blend is fast + slow, so "off" (not started) is no longer refit
     ahead2 = engine.RefitAhead(d.OffsetStrategy(d.OffsetEvaluator()), candidates, threads=1, ensemble=True)
     assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 2)

@@ -156,7 +156,8 @@ class RefitAhead:
     for 44 s, the other idle for 25 s), and only then refits its blend's members one after
     another. Here each worker without a trial to run refits a learner of the trials running or
     finished, the costliest first (the blend is not known yet; the cheap learners, often left
-    out of it, come last), with a trial's threads; once every trial is done, only the blend's
+    out of it, come last; of a learner tried several times, its best trial so far, else one
+    still running), with a trial's threads; once every trial is done, only the blend's
     members (:func:`~tsauto.core.selection.ensemble_weights` as the engine computes it, without
     a deadline). ``fitted``: the members fitted so, by trial number; a refit ahead that fails is
     done again after the search."""
@@ -172,7 +173,10 @@ class RefitAhead:
 
     def next_call(self, finished: list[Trial], running: list[Trial]) -> tuple[Any, Call] | None:
         if running:
-            pool = [t for t in finished if t.status == "ok"] + running
+            leaders: dict[str, Trial] = {}
+            for t in sorted((t for t in finished if t.status == "ok"), key=lambda t: t.score):
+                leaders.setdefault(t.learner, t)
+            pool = [*leaders.values(), *(t for t in running if t.learner not in leaders)]
         else:
             if self._members is None:
                 self._members = self._blend(finished)
