@@ -149,3 +149,29 @@ def test_nested_with_aggregation_trains_on_whole_periods_up_to_the_cutoff(retail
     got = f.merge(last, on=["State", "Industry", "cutoff"])
     assert len(got) == len(f) == 2 * 6 * 3
     np.testing.assert_allclose(got["forecast"], got["total"])  # naive: the whole last period, no later month
+
+
+def test_a_local_learner_fits_all_its_folds_in_one_pass_as_each_alone(retail: pd.DataFrame, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from tsauto.core.table_io import read_table
+    from tsauto.forecasting.backtest import cross_validate
+    from tsauto.forecasting.learners.ets import ETSLearner
+    from tsauto.forecasting.learners.fallback import WithFallback
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    fc = Forecaster(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6)
+    panel = fc._validate(read_table(retail))
+    task = replace(fc._task(panel), n_jobs=1)
+    splitter = RollingOriginSplitter(6, folds=3, step=6)
+    passes: list[int] = []
+    fit_many = ETSLearner._fit_many
+    monkeypatch.setattr(ETSLearner, "_fit_many", lambda self, chunk, t: passes.append(len(chunk)) or fit_many(self, chunk, t))
+    res = cross_validate(panel, task, lambda: WithFallback(ETSLearner()), splitter)
+    assert passes == [3 * panel.n_series]  # every fold's series in one pass
+    assert sorted(np.unique(res.fold)) == [0, 1, 2]
+    for fold in splitter.split(panel.lengths):  # each fold as its own fit would forecast it
+        train = panel.head(fold.train_lengths)
+        alone = WithFallback(ETSLearner()).fit(train, task).predict(train, {}).forecast.mean
+        cells = res.fold == fold.index
+        np.testing.assert_allclose(res.forecast[cells], alone[res.series[cells], res.step[cells] - 1], rtol=1e-10)

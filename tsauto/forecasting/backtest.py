@@ -22,7 +22,7 @@ from tsauto.core.stopping import equal_share
 from tsauto.forecasting.calendar_time import as_unit, parse_time
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
-from tsauto.forecasting.learners.fallback import WithFallback
+from tsauto.forecasting.learners.fallback import WithFallback, fit_folds
 from tsauto.forecasting.metrics import mase_scale, overall_score, window_table
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.splitters import Fold, RollingOriginSplitter
@@ -68,25 +68,42 @@ def cross_validate(
     make_model: Callable[[], WithFallback],
     splitter: RollingOriginSplitter,
 ) -> FoldResults:
-    """Fit and forecast every fold of ``splitter``; the model only ever sees the past."""
+    """Fit and forecast every fold of ``splitter``; the model only ever sees the past. A local
+    learner that fits series together fits every fold's series in one pass
+    (:func:`~tsauto.forecasting.learners.fallback.fit_folds`), the trial's time shared by all;
+    others fit fold by fold, each fold given an equal share of the time left."""
     parts: list[dict] = []
     fit_time = predict_time = 0.0
     indptr = panel.indptr
     n_folds = splitter.folds
     trial_task = task
-    for fold in splitter.split(panel.lengths):
-        if trial_task.time_left() <= 0:
-            raise TimeLimitExceeded(f"time budget reached before fold {fold.index}")
-        if trial_task.deadline is not None:
-            task = replace(trial_task, deadline=equal_share(trial_task.deadline, n_folds - fold.index))
-        present = np.flatnonzero(fold.train_lengths > 0)
-        if present.size == 0:
-            continue
-        train = panel.head(fold.train_lengths)
-        model = make_model()
+    folds = [f for f in splitter.split(panel.lengths) if np.any(f.train_lengths > 0)]
+    if not folds:
+        return _concat(parts, fit_time, predict_time)
+    models = [make_model()]
+    together = len(folds) > 1 and models[0].fits_folds_together()
+    if together:
+        if task.time_left() <= 0:
+            raise TimeLimitExceeded(f"time budget reached before fold {folds[0].index}")
+        models += [make_model() for _ in folds[1:]]
         t0 = time.perf_counter()
-        model.fit(train, task)
+        fit_folds(models, [panel.head(f.train_lengths) for f in folds], task)
+        fit_time = time.perf_counter() - t0
+        log.info("%d folds fitted together in %.1fs", len(folds), fit_time)
+    for k, fold in enumerate(folds):
+        train = panel.head(fold.train_lengths)
+        t0 = time.perf_counter()
+        if not together:
+            if trial_task.time_left() <= 0:
+                raise TimeLimitExceeded(f"time budget reached before fold {fold.index}")
+            if trial_task.deadline is not None:
+                task = replace(trial_task, deadline=equal_share(trial_task.deadline, n_folds - fold.index))
+            if k:
+                models.append(make_model())
+            models[k].fit(train, task)
+        model = models[k]
         t1 = time.perf_counter()
+        present = np.flatnonzero(fold.train_lengths > 0)
         h = task.horizon
         test_rows, valid = _test_rows(indptr, fold, present, h)
         future = {

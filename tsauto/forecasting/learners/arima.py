@@ -436,12 +436,11 @@ class AutoARIMALearner(LocalLearner):
     def min_length(self, task: Task) -> int:
         return MIN_OBS
 
-    def _fit(self, panel: Panel, task: Task) -> None:
+    def _check_params(self) -> None:
         if self.information_criterion not in ("aicc", "aic", "bic"):
             raise DataValidationError(
                 f"information_criterion={self.information_criterion!r}: use 'aicc', 'aic' or 'bic'."
             )
-        super()._fit(panel, task)
 
     def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
         _check_future(history, future, self.task_.horizon)

@@ -83,10 +83,9 @@ class StatCombo(LocalLearner):
             AutoARIMALearner(series_time_limit=self.series_time_limit),
         )
 
-    def _fit(self, panel, task: Task) -> None:
+    def _check_params(self) -> None:
         if self.combine not in ("mean", "median"):
             raise DataValidationError(f"combine={self.combine!r}: use 'mean' or 'median'.")
-        super()._fit(panel, task)
 
     def _fit_one(self, series: SeriesData, task: Task) -> ComboState:
         plain = SeriesData(series.y, series.times, None, None)  # the members are univariate

@@ -58,6 +58,15 @@ class WithFallback:
         return self.learner.name
 
     def fit(self, panel: Panel, task: Task) -> "WithFallback":
+        self.learner.fit(self._training_panel(panel, task), task)
+        self._fit_fallback(panel, task)
+        return self
+
+    def fits_folds_together(self) -> bool:
+        """Whether the learner fits several panels in one pass (:func:`fit_folds`)."""
+        return bool(getattr(self.learner, "fits_folds_together", lambda: False)())
+
+    def _training_panel(self, panel: Panel, task: Task) -> Panel:
         self.min_length_ = self.learner.min_length(task)
         train = self.trainable(panel)
         if train.n_series == 0:
@@ -65,10 +74,11 @@ class WithFallback:
                 f"every series is shorter than the {self.min_length_} observations learner "
                 f"{self.learner.name!r} needs: give longer series or use short_series='pad'."
             )
-        self.learner.fit(train, task)
+        return train
+
+    def _fit_fallback(self, panel: Panel, task: Task) -> None:
         # instant, and needed whatever time the learner took: never refused for time
         self.fallback_ = SeasonalNaive().fit(panel, replace(task, deadline=None))
-        return self
 
     def trainable(self, panel: Panel) -> Panel:
         """The series of ``panel`` the learner trains on (padded with ``short_series="pad"``;
@@ -124,3 +134,13 @@ class WithFallback:
                     quantiles[q][short] = base.quantiles[q]
             reason[short] = f"{FALLBACK}: shorter than {self.min_length_} observations"
         return Routed(Forecast(mean, quantiles), reason, dropped)
+
+
+def fit_folds(models: list[WithFallback], panels: list[Panel], task: Task) -> None:
+    """Fit ``models[k]`` (alike and unfitted) on ``panels[k]`` as :meth:`WithFallback.fit`
+    would, their learners in one pass (``fit_folds`` of a learner that
+    :meth:`~WithFallback.fits_folds_together`)."""
+    trains = [m._training_panel(p, task) for m, p in zip(models, panels)]
+    models[0].learner.fit_folds([m.learner for m in models], trains, task)
+    for m, p in zip(models, panels):
+        m._fit_fallback(p, task)

@@ -138,20 +138,52 @@ class LocalLearner(Learner):
         them one by one with :meth:`_fit_one`."""
         return None
 
+    def _check_params(self) -> None:
+        """Raise on a parameter outside its choices, before any series is fitted."""
+
     # -- the machinery ---------------------------------------------------------------------
 
     def _fits_together(self) -> bool:
         """Whether this learner defines :meth:`_fit_many`."""
         return type(self)._fit_many is not LocalLearner._fit_many
 
+    def fits_folds_together(self) -> bool:
+        """Whether :meth:`fit_folds` fits several panels in one pass (:meth:`_fit_many`)."""
+        return self._fits_together()
+
+    def fit_folds(self, learners: list[LocalLearner], panels: list[Panel], task: Task) -> None:
+        """Fit ``learners[k]`` (unfitted copies of this one) on ``panels[k]``, all series of
+        all panels fitted together: a validation trial's folds, prefixes of the same series,
+        in one :meth:`_fit_many` pass rather than one per fold. Each series is fitted as alone,
+        so each learner ends as its own :meth:`fit` would leave it (ETS on the 3 folds of the M1
+        quarterly training parts: 24.1 -> 16.6 CPU seconds, the same fits; numpy's per-call
+        overhead is paid once per step for all folds)."""
+        if task.time_left() <= 0:
+            raise TimeLimitExceeded(f"{self.name}: no time left to fit")
+        self._check_params()
+        items = [list(_series(panel, None, task.horizon)) for panel in panels]
+        results = self._fit_items([item for part in items for item in part], task)
+        start = 0
+        for learner, panel, part in zip(learners, panels, items):
+            learner.task_ = task
+            learner._keep(panel, results[start : start + len(part)])
+            start += len(part)
+
     def _fit(self, panel: Panel, task: Task) -> None:
-        items = list(_series(panel, None, task.horizon))
-        limit = self.series_time_limit
+        self._check_params()
+        self._keep(panel, self._fit_items(list(_series(panel, None, task.horizon)), task))
+
+    def _fit_items(self, items: list[SeriesData], task: Task) -> list:
+        """Each series' (state, failure reason), fitted in chunks."""
         together = self._fits_together()
-        if together and len(panel.y) <= TOGETHER_IN_PROCESS:
+        if together and sum(len(item.y) for item in items) <= TOGETHER_IN_PROCESS:
             task = replace(task, n_jobs=1)  # less work than starting the worker processes
         # series fitted together cost little each: one large chunk per worker, few passes
-        results = _run_chunks(self._fit_chunk, items, task, limit, 1 if together else CHUNKS_PER_WORKER)
+        per_worker = 1 if together else CHUNKS_PER_WORKER
+        return _run_chunks(self._fit_chunk, items, task, self.series_time_limit, per_worker)
+
+    def _keep(self, panel: Panel, results: list) -> None:
+        """The fitted state of each series of ``panel`` from ``results``; failures recorded."""
         self.keys_ = panel.keys.copy()
         self.states_ = [state for state, _ in results]
         failures = [(i, reason) for i, (_, reason) in enumerate(results) if reason]

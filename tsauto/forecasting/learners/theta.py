@@ -304,12 +304,11 @@ class ThetaLearner(LocalLearner):
     def min_length(self, task: Task) -> int:
         return SKIP + 1
 
-    def _fit(self, panel, task: Task) -> None:
+    def _check_params(self) -> None:
         if self.model != "auto" and self.model not in MODELS:
             raise ValueError(f"model={self.model!r}: use 'auto' or one of {list(MODELS)}.")
         if self.decomposition not in ("multiplicative", "additive"):
             raise ValueError(f"decomposition={self.decomposition!r}: 'multiplicative' or 'additive'.")
-        super()._fit(panel, task)
 
     def _fit_one(self, series: SeriesData, task: Task) -> ThetaState:
         return fit_theta(series.y, series.times, task.season, self.model, self.decomposition)
