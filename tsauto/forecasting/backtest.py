@@ -81,17 +81,18 @@ def cross_validate(
     if not folds:
         return _concat(parts, fit_time, predict_time)
     models = [make_model()]
-    together = len(folds) > 1 and models[0].fits_folds_together()
+    together = len(folds) > 1 and models[0].fits_together()
+    trains = [panel.head(f.train_lengths) for f in folds] if together else None  # else one at a time
     if together:
         if task.time_left() <= 0:
             raise TimeLimitExceeded(f"time budget reached before fold {folds[0].index}")
         models += [make_model() for _ in folds[1:]]
         t0 = time.perf_counter()
-        fit_folds(models, [panel.head(f.train_lengths) for f in folds], task)
+        fit_folds(models, trains, task)
         fit_time = time.perf_counter() - t0
         log.info("%d folds fitted together in %.1fs", len(folds), fit_time)
     for k, fold in enumerate(folds):
-        train = panel.head(fold.train_lengths)
+        train = trains[k] if trains else panel.head(fold.train_lengths)
         t0 = time.perf_counter()
         if not together:
             if trial_task.time_left() <= 0:

@@ -62,9 +62,9 @@ class WithFallback:
         self._fit_fallback(panel, task)
         return self
 
-    def fits_folds_together(self) -> bool:
+    def fits_together(self) -> bool:
         """Whether the learner fits several panels in one pass (:func:`fit_folds`)."""
-        return bool(getattr(self.learner, "fits_folds_together", lambda: False)())
+        return bool(getattr(self.learner, "fits_together", lambda: False)())
 
     def _training_panel(self, panel: Panel, task: Task) -> Panel:
         self.min_length_ = self.learner.min_length(task)
@@ -139,7 +139,7 @@ class WithFallback:
 def fit_folds(models: list[WithFallback], panels: list[Panel], task: Task) -> None:
     """Fit ``models[k]`` (alike and unfitted) on ``panels[k]`` as :meth:`WithFallback.fit`
     would, their learners in one pass (``fit_folds`` of a learner that
-    :meth:`~WithFallback.fits_folds_together`)."""
+    :meth:`~WithFallback.fits_together`)."""
     trains = [m._training_panel(p, task) for m, p in zip(models, panels)]
     models[0].learner.fit_folds([m.learner for m in models], trains, task)
     for m, p in zip(models, panels):

@@ -143,13 +143,10 @@ class LocalLearner(Learner):
 
     # -- the machinery ---------------------------------------------------------------------
 
-    def _fits_together(self) -> bool:
-        """Whether this learner defines :meth:`_fit_many`."""
+    def fits_together(self) -> bool:
+        """Whether this learner defines :meth:`_fit_many` (and :meth:`fit_folds` then fits
+        several panels in one pass)."""
         return type(self)._fit_many is not LocalLearner._fit_many
-
-    def fits_folds_together(self) -> bool:
-        """Whether :meth:`fit_folds` fits several panels in one pass (:meth:`_fit_many`)."""
-        return self._fits_together()
 
     def fit_folds(self, learners: list[LocalLearner], panels: list[Panel], task: Task) -> None:
         """Fit ``learners[k]`` (unfitted copies of this one) on ``panels[k]``, all series of
@@ -175,7 +172,7 @@ class LocalLearner(Learner):
 
     def _fit_items(self, items: list[SeriesData], task: Task) -> list:
         """Each series' (state, failure reason), fitted in chunks."""
-        together = self._fits_together()
+        together = self.fits_together()
         if together and sum(len(item.y) for item in items) <= TOGETHER_IN_PROCESS:
             task = replace(task, n_jobs=1)  # less work than starting the worker processes
         # series fitted together cost little each: one large chunk per worker, few passes
@@ -201,7 +198,7 @@ class LocalLearner(Learner):
             )
 
     def _fit_chunk(self, chunk: list[SeriesData], task: Task, limit: float | None):
-        together = self._fit_chunk_together(chunk, task, limit) if self._fits_together() else None
+        together = self._fit_chunk_together(chunk, task, limit) if self.fits_together() else None
         if together is not None:
             return together
         out = []
