@@ -123,8 +123,9 @@ def _lock_step(x0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_iter: i
     act, s, v = rows, simplex, values  # the running problems' simplices; the others are
     for _ in range(max_iter):  # written back as sorted when they stop
         order = np.argsort(v, axis=1, kind="stable")
-        s = np.take_along_axis(s, order[:, :, None], axis=1)
-        v = np.take_along_axis(v, order, axis=1)
+        order += np.arange(0, v.size, n + 1)[:, None]  # a flat gather: 2-4x take_along_axis
+        s = s.reshape(-1, n)[order.ravel()].reshape(v.shape[0], n + 1, n)
+        v = v.ravel()[order]
         with np.errstate(invalid="ignore"):
             going = ~(v.std(axis=1) < tol)
         if not going.all():
