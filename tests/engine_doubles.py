@@ -165,7 +165,7 @@ class OffsetStrategy:
         return float(np.mean(np.abs(prediction)))
 
     def refit_seconds(self, trial) -> float:
-        return 0.0
+        return trial.fit_time
 
     def thread_gain(self, trial) -> float:
         return 0.5

@@ -140,23 +140,33 @@ def _offset_trial(number: int, learner: str, status: str = "ok") -> Trial:
 
 
 def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_members() -> None:
-    costs = {"fast": 1.0, "off": 2.0, "slow": 3.0}
-    candidates = {name: Candidate(name, cost=c) for name, c in costs.items()}
-    ahead = engine.RefitAhead(d.OffsetStrategy(d.OffsetEvaluator()), candidates, threads=1, ensemble=True)
+    strategy = d.OffsetStrategy(d.OffsetEvaluator())
+    candidates = {name: Candidate(name) for name in ("fast", "off", "slow")}
+    ahead = engine.RefitAhead(strategy, candidates, threads=1, ensemble=True)
     fast, off, slow = _offset_trial(0, "fast"), _offset_trial(1, "off"), _offset_trial(2, "slow")
+    fast.fit_time, off.fit_time = 1.0, 2.0  # the doubles' refit estimate is the fit time
     failed = _offset_trial(3, "slow", status="failed")
     worse_off = _offset_trial(4, "off")
-    worse_off.score = 9.0
-    # while "slow" runs: its refit first (the costliest), then the finished ones (of "off", its
-    # best trial); never a failed trial
+    worse_off.score, worse_off.fit_time = 9.0, 5.0
     finished = [fast, worse_off, off, failed]
-    key, call = ahead.next_call(finished, [slow])
-    assert key == ("refit", 2) and call.args == (slow, None, 1) and "slow" in call.label
-    assert ahead.next_call(finished, [slow])[0] == ("refit", 1)
-    assert ahead.next_call(finished, [slow])[0] == ("refit", 0)
-    assert ahead.next_call(finished, [slow]) is None  # the worse "off" trial is not refit ahead
+    # "slow" has run 1.5 s: costlier than "fast" (1 s), cheaper than "off" (2 s, its best trial;
+    # never its worse one, nor a failed trial)
+    key, call = ahead.next_call(finished, [(slow, 1.5)])
+    assert key == ("refit", 1) and call.args == (off, None, 1) and "off" in call.label
+    assert ahead.next_call(finished, [(slow, 1.5)])[0] == ("refit", 2)
+    assert ahead.next_call(finished, [(slow, 1.5)])[0] == ("refit", 0)
+    assert ahead.next_call(finished, [(slow, 1.5)]) is None  # the worse "off" trial is not refit ahead
+    # a trial that has run longer than any finished one's refit is refit first, as it is
+    ahead_long = engine.RefitAhead(strategy, candidates, threads=1, ensemble=True)
+    key, call = ahead_long.next_call(finished, [(slow, 30.0)])
+    assert key == ("refit", 2) and call.args == (slow, None, 1) and slow.fit_time == 0.0
+    # so is one just started whose candidate is estimated to take longer
+    estimated = {**candidates, "slow": Candidate("slow", seconds=30.0)}
+    ahead_prior = engine.RefitAhead(strategy, estimated, threads=1, ensemble=True)
+    assert ahead_prior.next_call(finished, [(slow, 0.1)])[0] == ("refit", 2)
     # every trial done: the blend is fast + slow, so "off" (not started) is no longer refit
-    ahead2 = engine.RefitAhead(d.OffsetStrategy(d.OffsetEvaluator()), candidates, threads=1, ensemble=True)
+    slow.fit_time = 3.0
+    ahead2 = engine.RefitAhead(strategy, candidates, threads=1, ensemble=True)
     assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 2)
     assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 0)
     assert ahead2.next_call([fast, off, slow], []) is None

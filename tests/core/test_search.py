@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import engine_doubles as d
@@ -91,6 +92,19 @@ def test_each_trial_gets_its_own_deadline_when_handed_out() -> None:
     assert [n for n, _ in budgeted.pulled] == list(names)
     # each trial's cap (0.4 x 60 s) counts from when it is handed out, not from a batch's start
     assert all(23.5 < span <= 24.0 for _, span in budgeted.pulled), budgeted.pulled
+
+
+def test_default_trials_go_longest_first_without_a_budget_and_cheapest_first_with_one() -> None:
+    names = ("constant", "quadratic", "constant_b")
+    candidates = d.candidates(*names)  # cost rising in this order
+    for name, seconds in (("constant_b", 30.0), ("quadratic", 5.0)):  # "constant": not estimated
+        candidates[name] = replace(candidates[name], seconds=seconds)
+    unbudgeted = _PullRecorder()
+    Search(candidates, d.ToyEvaluator(), SearchSettings(max_trials=3), unbudgeted).run()
+    assert [n for n, _ in unbudgeted.pulled] == ["constant_b", "quadratic", "constant"]
+    budgeted = _PullRecorder()
+    Search(candidates, d.ToyEvaluator(), SearchSettings(time_budget=60, max_trials=3), budgeted).run()
+    assert [n for n, _ in budgeted.pulled] == list(names)
 
 
 def test_default_trials_may_run_longer_than_searched_ones() -> None:

@@ -13,6 +13,7 @@ from tsauto.forecasting.planner import (
     LGB_RATE,
     LGB_ROUNDS,
     NO_BUDGET_SECONDS,
+    RECENT_SPAN,
     SEARCH_SHARE,
     auto_folds,
     estimated_seconds,
@@ -48,12 +49,26 @@ def test_monthly_retail_portfolio(aus_small) -> None:
 
 def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(aus_small) -> None:
     panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
-    assert min(panel.lengths) >= 2 * 24  # each series at least twice the recent learner's rows
+    assert min(panel.lengths) >= RECENT_SPAN * 24  # each series 4x the recent learner's rows
     _, plan = _plan(panel, 12)
     assert {"lightgbm", "lightgbm_recent"} <= set(plan.candidates)
     _, searched = _plan(panel, 12, time_budget=600)
     assert searched.candidates["lightgbm_recent"].space is None  # "lightgbm" searches recency
     assert searched.candidates["lightgbm"].space is not None
+    budget = 0.8 * lightgbm_seconds(panel, 1) / (LGB_DEFAULT_SHARE * max(1, cores() // 2))
+    _, sized = _plan(panel, 12, time_budget=budget)
+    assert sized.candidates["lightgbm"].defaults["params"]["num_boost_round"] < LGB_ROUNDS
+    assert sized.candidates["lightgbm_recent"].defaults == {}  # few rows: its rounds cost little
+
+
+def test_candidates_carry_the_estimated_cpu_seconds_of_their_default_trial() -> None:
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    task, plan = _plan(panel, 18)
+    ets, lgb = plan.candidates["ets"].seconds, plan.candidates["lightgbm"].seconds
+    assert ets == estimated_seconds("ets", panel, task, plan.folds, 1) > 0  # one core: all CPU
+    assert lgb == lightgbm_seconds(panel, plan.folds) > 0
+    assert ets > lgb  # 617 short series: ETS is the long trial (so refit ahead first)
+    assert plan.candidates["naive"].seconds == 0.0  # not estimated
 
 
 def test_yearly_short_series_portfolio_and_folds() -> None:
@@ -61,7 +76,7 @@ def test_yearly_short_series_portfolio_and_folds() -> None:
     task, plan = _plan(panel, 6)
     assert task.season == 1
     assert "seasonal_naive" not in plan.candidates  # the same as naive without a season
-    assert {"naive", "ets", "theta"} <= set(plan.candidates)
+    assert {"naive", "drift", "ets", "theta"} <= set(plan.candidates)
     assert "lightgbm_recent" not in plan.candidates  # it would train on every row, as lightgbm
     assert plan.folds == auto_folds(panel, task) >= 1
 
@@ -147,7 +162,7 @@ def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> 
     shrinkage = params["learning_rate"] * params["num_boost_round"]
     assert abs(shrinkage - LGB_RATE * LGB_ROUNDS) < LGB_RATE * LGB_ROUNDS / 10
     assert any(n.startswith("lightgbm sized to the budget") for n in plan.notes)
-    assert plan.candidates["lightgbm_recent"].defaults == {}  # few rows: its rounds cost little
+    assert "lightgbm_recent" not in plan.candidates  # M1 monthly: median 66 < 4 x 24 rows
     _, listed = _plan(panel, 18, learners=["lightgbm", "naive"], time_budget=budget)
     assert listed.candidates["lightgbm"].defaults["params"] == params  # by name, sized the same
     large_budget = lightgbm_seconds(panel, 3) / aim * 1.1  # ETS's folds are another matter

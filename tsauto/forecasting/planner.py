@@ -39,10 +39,13 @@ from tsauto.forecasting.panel import Panel
 log = logging.getLogger(__name__)
 
 # The default portfolio, cheapest first; "auto_arima" only where affordable (see COST),
-# "lightgbm_recent" only where series are long (see _recent_is_distinct).
-PORTFOLIO = ("seasonal_naive", "naive", "theta", "ets", "lightgbm", "lightgbm_recent", "auto_arima")
+# "lightgbm_recent" only where series are long (see _recent_is_distinct). Drift (instant) joined
+# on validation (2026-12-04, the last 3 windows of the M1 training parts, 2 of M4 Weekly and
+# Walmart): OWA better in 5 of 13 windows (M1 yearly 0.821 -> 0.798), worse in 2 (Walmart +0.15 %)
+# and the same in 6; mean over M1 0.841 -> 0.838 (benchmarks/README.md).
+PORTFOLIO = ("seasonal_naive", "naive", "drift", "theta", "ets", "lightgbm", "lightgbm_recent", "auto_arima")
 # What a budgeted search may add on top, where affordable.
-SEARCH_EXTRA = ("drift", "stat_combo", "prophet", "tcn")
+SEARCH_EXTRA = ("stat_combo", "prophet", "tcn")
 INTERMITTENT = ("tsb", "croston")
 # Left out together when a budget cannot afford LightGBM (size_lightgbm): the recent one trains
 # on fewer rows but builds the features of every row. Only "lightgbm" gets sized parameters: the
@@ -52,6 +55,12 @@ LIGHTGBMS = ("lightgbm", "lightgbm_recent")
 # "short" is: on M1 (median 15-66 points) they lead; on M4 Weekly / Hourly (about 900) LightGBM
 # and three folds do (planner._folds_for_local_learners).
 LOCAL_CORE = ("ets", "theta")
+# The median series' length, in the recent LightGBM's rows, from which it joins the default.
+# Validation on the training parts: it gains where series are 15-20 times its rows (M4 Hourly,
+# Weekly; OWA -4 to -8 %), is neutral at 18 (Australian retail) and adds nothing at 2.75 (two
+# windows, 2026-12-04: M1 monthly never in the blend, the same forecasts without it; Walmart
+# OWA 0.582 both), where it cost 8 CPU s of the M1 monthly default's 100 (benchmarks/README.md).
+RECENT_SPAN = 4
 SHORT_SERIES = 300
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
 # (measured on M1, one core: ARIMA 0.21 / 0.81 / 1.75 on all 181 yearly, 40 quarterly and 30
@@ -215,7 +224,7 @@ def make_plan(
         candidates = {
             n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching),
                          defaults=sized if n == "lightgbm" and sized else {},
-                         cost=registry.FORECASTERS[n].cost)
+                         cost=registry.FORECASTERS[n].cost, seconds=trial_seconds(n, panel, task, folds))
             for n in chosen
         }
     else:
@@ -234,7 +243,8 @@ def make_plan(
                 defaults.update(sized)
             entry_cost = registry.FORECASTERS[lrn.name].cost if lrn.name in registry.FORECASTERS else 1.0
             candidates[lrn.name] = Candidate(
-                lrn.name, space=_space(type(lrn), searching), defaults=defaults, cost=entry_cost
+                lrn.name, space=_space(type(lrn), searching), defaults=defaults, cost=entry_cost,
+                seconds=trial_seconds(lrn.name, panel, task, folds),
             )
         if not candidates:
             raise DataValidationError("every learner of learners= is excluded: check exclude=.")
@@ -320,8 +330,9 @@ def _note_cuts(
 
 
 def _recent_is_distinct(panel: Panel, task: Task) -> bool:
-    """Whether the recent LightGBM trains on at most half the rows of the median series."""
-    return float(np.median(panel.lengths)) >= 2 * recent_rows(task)
+    """Whether the recent LightGBM trains on at most ``1 / RECENT_SPAN`` of the rows of the
+    median series."""
+    return float(np.median(panel.lengths)) >= RECENT_SPAN * recent_rows(task)
 
 
 def _folds_for_portfolio(
@@ -390,6 +401,16 @@ def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: 
     if max_time is not None and max_time.default is not None:
         per_fit = min(per_fit, float(max_time.default))
     return folds * per_fit / max(workers, 1)
+
+
+def trial_seconds(name: str, panel: Panel, task: Task, folds: int) -> float:
+    """Rough CPU seconds of a default trial (``folds`` fits, one core) of a learner in ``COST``
+    or a LightGBM (the recent one priced as the full one: it builds every row's features, and
+    ties between the two go by the relative cost); 0 for the others (cheap, or not estimated).
+    It orders work only (:class:`~tsauto.core.search.Candidate`), never admits a learner."""
+    if name in LIGHTGBMS:
+        return lightgbm_seconds(panel, folds)
+    return estimated_seconds(name, panel, task, folds, 1)
 
 
 def _lightgbm_by_default(learners: str | Sequence[str | Learner]) -> bool:
