@@ -77,6 +77,9 @@ def test_yearly_short_series_portfolio_and_folds() -> None:
     assert task.season == 1
     assert "seasonal_naive" not in plan.candidates  # the same as naive without a season
     assert {"naive", "drift", "ets", "theta"} <= set(plan.candidates)
+    assert "auto_arima" not in plan.candidates  # affordable here, but a search's learner
+    _, searched = _plan(panel, 6, time_budget=300)
+    assert "auto_arima" in searched.candidates
     assert "lightgbm_recent" not in plan.candidates  # it would train on every row, as lightgbm
     assert plan.folds == auto_folds(panel, task) >= 1
 
@@ -97,17 +100,19 @@ def test_many_short_series_keep_ets_on_fewer_folds_without_a_budget(monkeypatch)
     assert long.folds == auto_folds(panel, task) and "ets" not in long.candidates
 
 
-def test_costly_learners_left_out_of_an_unbudgeted_fit_with_a_note() -> None:
+def test_costly_learners_left_out_with_a_note() -> None:
     panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
     task, plan = _plan(panel, 18)
-    for name in ("auto_arima", "ets"):
-        seconds = estimated_seconds(name, panel, task, plan.folds, 2)
-        assert (name in plan.candidates) == (seconds <= NO_BUDGET_SECONDS)
-    assert estimated_seconds("auto_arima", panel, task, plan.folds, 2) > NO_BUDGET_SECONDS  # 617 series
-    assert "auto_arima" not in plan.candidates
-    assert any(n.startswith("auto_arima left out") for n in plan.notes)
-    _, budgeted = _plan(panel, 18, time_budget=7200)
-    assert "auto_arima" in budgeted.candidates  # a budget that affords it lets it in
+    seconds = estimated_seconds("ets", panel, task, plan.folds, 2)
+    assert ("ets" in plan.candidates) == (seconds <= NO_BUDGET_SECONDS)
+    assert "auto_arima" not in plan.candidates  # search only
+    _, budgeted = _plan(panel, 18, time_budget=600)
+    share = 0.3 * SEARCH_SHARE * 600
+    assert estimated_seconds("auto_arima", panel, task, budgeted.folds, 2) > share  # 617 series
+    assert "auto_arima" not in budgeted.candidates
+    assert any(n.startswith("auto_arima left out") for n in budgeted.notes)
+    _, large = _plan(panel, 18, time_budget=7200)
+    assert "auto_arima" in large.candidates  # a budget that affords it lets it in
 
 
 def test_a_budget_cuts_auto_folds_rather_than_leave_out_a_default_learner() -> None:
