@@ -167,9 +167,11 @@ def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_memb
     # every trial done: the blend is fast + slow, so "off" (not started) is no longer refit
     slow.fit_time = 3.0
     ahead2 = engine.RefitAhead(strategy, candidates, threads=1, ensemble=True)
+    assert ahead2.wanted(("refit", 1))  # the blend is not known yet
     assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 2)
     assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 0)
     assert ahead2.next_call([fast, off, slow], []) is None
+    assert ahead2.wanted(("refit", 0)) and not ahead2.wanted(("refit", 1))  # "off": not blended
     # a refit that failed ahead is not kept (the engine refits it after the search)
     ahead2.done(("refit", 2), RuntimeError("worker lost"))
     ahead2.done(("refit", 0), "model of fast")

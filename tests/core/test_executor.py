@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import time
+from concurrent.futures import CancelledError
 from types import SimpleNamespace
 
 import engine_doubles as d
 import pytest
 
-from tsauto.core.executor import Executor, MemoryLimitExceeded, WorkerLost, parse_memory
+from tsauto.core.executor import Call, Executor, MemoryLimitExceeded, WorkerLost, parse_memory
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
 
@@ -111,6 +112,24 @@ def test_each_trial_of_a_batch_ends_on_its_own(tmp_path) -> None:
     assert isinstance(results["raises"], ValueError)
     assert isinstance(results["hang"], TimeLimitExceeded) and "hang timed out" in str(results["hang"])
     assert took <= 10 + ex.grace(10) + 1.0
+
+
+def test_a_running_call_no_longer_needed_is_stopped_and_its_worker_replaced() -> None:
+    calls = iter([("slow", Call(d.sleep_for, (60,), "slow")), ("quick", Call(d.square, (3,), "quick"))])
+    results: dict = {}
+    ex = Executor(2, memory_limit=CAP)
+    try:
+        ex.stream_trials(
+            None,
+            lambda: next(((k, c, soon(120)) for k, c in calls), None),
+            results.__setitem__,
+            dropped=lambda key: key == "slow" and "quick" in results,  # once "quick" is done
+        )
+        assert ex.call(d.square, 2, deadline=soon()) == 4  # the slot works again
+    finally:
+        ex.close()
+    assert results["quick"] == 9
+    assert isinstance(results["slow"], CancelledError) and "no longer needed" in str(results["slow"])
 
 
 def test_sequential_backend_runs_in_this_process() -> None:

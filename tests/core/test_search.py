@@ -71,14 +71,14 @@ class _PullRecorder(Executor):
         super().__init__(backend="sequential")
         self.pulled = []
 
-    def stream_trials(self, evaluator, next_trial, on_result):
+    def stream_trials(self, evaluator, next_trial, on_result, dropped=None):
         def recorded():
             item = next_trial()
             if item is not None:
                 self.pulled.append((item[1].learner, item[2] - time.monotonic()))
             return item
 
-        super().stream_trials(evaluator, recorded, on_result)
+        super().stream_trials(evaluator, recorded, on_result, dropped)
 
 
 def test_each_trial_gets_its_own_deadline_when_handed_out() -> None:

@@ -186,14 +186,20 @@ class Executor:
         self.stream_trials(evaluator, lambda: next(pending, None), tell)
         return results
 
-    def stream_trials(self, evaluator, next_trial: NextTrial, on_result: OnResult) -> None:
+    def stream_trials(
+        self, evaluator, next_trial: NextTrial, on_result: OnResult,
+        dropped: Callable[[Any], bool] | None = None,
+    ) -> None:
         """Keep every worker busy: whenever one is free, ``next_trial()`` gives the next
         ``(key, trial, deadline)`` (``None``: no more), and ``on_result(key, result)`` is called
         as each trial ends (an ``Evaluation`` or the exception that ended it), before the worker
         it frees is given the next one. Each trial has its own deadline (``time.monotonic()``);
         one handed out past its deadline is not started (a :class:`TimeLimitExceeded`). A
         :class:`Call` in place of a trial runs as a trial does, with the trial's threads; its
-        result is the call's. Returns when nothing runs and ``next_trial`` gave ``None``."""
+        result is the call's. A running call whose key ``dropped(key)`` says is no longer
+        needed is stopped (local workers: its worker killed, a new one started when next
+        needed; elsewhere it runs on) and told a ``CancelledError``. Returns when nothing runs
+        and ``next_trial`` gave ``None``."""
         threads = self.threads_per_trial()
 
         def next_call():
@@ -217,7 +223,7 @@ class Executor:
                 key, fn, args, label, _ = call
                 on_result(key, self._unwrap(fn(*args), label))
         else:
-            self._pump_local(next_call, on_result)
+            self._pump_local(next_call, on_result, dropped=dropped)
 
     def call(
         self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None, **kwargs
@@ -250,10 +256,14 @@ class Executor:
 
     # ---- local worker processes -------------------------------------------------------------
 
-    def _pump_local(self, next_call: Callable, tell: OnResult, slots: int | None = None) -> None:
+    def _pump_local(
+        self, next_call: Callable, tell: OnResult, slots: int | None = None,
+        dropped: Callable[[Any], bool] | None = None,
+    ) -> None:
         """Run the calls ``next_call()`` hands out (``(key, fn, args, label, deadline)``, the
         fn returning an Outcome; ``None``: no more), one per free slot of at most ``slots``
-        (default: every worker), killing each a grace past its own deadline."""
+        (default: every worker), killing each a grace past its own deadline, or once
+        ``dropped(key)`` says its result is no longer needed."""
         free: list[_Slot] = []
         running: dict[Any, tuple] = {}  # future: (key, slot, started, deadline, hard, label)
         more = True
@@ -269,6 +279,13 @@ class Executor:
                         slot = free.pop() if free else self._free_slot()
                         future = slot.submit(fn, *args)
                         running[future] = (key, slot, time.monotonic(), deadline, self._hard(deadline), label)
+                    for future, (key, slot, *_, label) in list(running.items()):
+                        if dropped is not None and dropped(key):
+                            del running[future]
+                            log.debug("stopping %s: its result is no longer needed", label)
+                            slot.kill()
+                            free.append(slot)
+                            tell(key, CancelledError(f"{label}: stopped, its result no longer needed"))
                     if not running:
                         break
                     first = min(r[4] for r in running.values())

@@ -79,6 +79,9 @@ class SideWork(Protocol):
     def done(self, key: Any, result: Any) -> None:
         """The result of the call ``key``: its value, or the exception that ended it."""
 
+    def wanted(self, key: Any) -> bool:
+        """Whether the result of the running call ``key`` is still needed (else it is stopped)."""
+
 
 class Evaluator(Protocol):
     """Fits and scores one (learner, params) on the task's splitter. Lower scores are better."""
@@ -245,6 +248,10 @@ class Search:
             tried[_key(record)] = None
             return record.number, record, time.monotonic() + self._span(left, default)
 
+        def dropped(key: Any) -> bool:
+            """A side call whose result the side no longer needs (never a trial)."""
+            return key not in inflight and self.side is not None and not self.side.wanted(key)
+
         def on_result(number: Any, result: Any) -> None:
             nonlocal best, since_best
             if number not in inflight:  # a side call's
@@ -273,7 +280,7 @@ class Search:
 
         try:
             with ctrl_c.allowed():  # Ctrl-C stops the trials at once; elsewhere at the next step
-                self.executor.stream_trials(self.evaluator, next_trial, on_result)
+                self.executor.stream_trials(self.evaluator, next_trial, on_result, dropped=dropped)
         except KeyboardInterrupt:
             self.interrupted = True
             log.warning(
