@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import time
 from concurrent.futures import CancelledError
+from pathlib import Path
 from types import SimpleNamespace
 
 import engine_doubles as d
 import pytest
 
+import tsauto
 from tsauto.core.executor import Call, Executor, MemoryLimitExceeded, WorkerLost, parse_memory
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
@@ -130,6 +134,25 @@ def test_a_running_call_no_longer_needed_is_stopped_and_its_worker_replaced() ->
         ex.close()
     assert results["quick"] == 9
     assert isinstance(results["slow"], CancelledError) and "no longer needed" in str(results["slow"])
+
+
+def test_workers_import_tsauto_from_where_this_process_does(tmp_path) -> None:
+    (tmp_path / "tsauto").mkdir()  # a checkout in the working directory: not this process's
+    (tmp_path / "tsauto" / "__init__.py").write_text("")
+    script = (
+        "import tsauto\n"
+        "from tsauto.core.executor import Executor\n"
+        "ex = Executor(1, memory_limit=None)\n"
+        "print(tsauto.__file__ == ex.call(eval, \"__import__('tsauto').__file__\"))\n"
+        "ex.close()\n"
+    )
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "script.py").write_text(script)  # a script: its folder, not the working
+    here = str(Path(tsauto.__file__).parents[1])  # directory, starts this process's path
+    env = {**os.environ, "PYTHONPATH": here}
+    done = subprocess.run([sys.executable, str(tmp_path / "run" / "script.py")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]
 
 
 def test_sequential_backend_runs_in_this_process() -> None:

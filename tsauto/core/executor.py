@@ -592,6 +592,9 @@ class _Slot:
         self.pool, self.processes, self.ready = None, [], None
 
 
+_FORK_SERVER_ENV = threading.Lock()  # the environment is set for the fork server's start only
+
+
 def start_fork_server(preload: Any = None) -> None:
     """Start the process new local workers are forked from (Linux), which imports tsauto and
     the module of ``preload`` (seconds), and wait till it serves; nothing if it runs already.
@@ -634,7 +637,32 @@ def _context(preload: set[str]):
         # defined there reach workers by value (cloudpickle)
         known = set(getattr(server, "_preload_modules", None) or []) - {"__main__"}
         multiprocessing.set_forkserver_preload(sorted(known | preload))
+        _start_fork_server_on_this_path()
     return get_context("forkserver")
+
+
+def _start_fork_server_on_this_path() -> None:
+    """Start multiprocessing's fork server importing its modules from where this process
+    imports them. It runs ``python -c``, whose path starts with the working directory, and
+    CPython 3.11 imports the preload before it takes this process's path: a ``tsauto`` folder
+    in the working directory (a checkout) was imported by the workers in place of this
+    process's (2026-12-04: a worktree's LightGBM tried with the working directory's in its
+    workers). Started here with this process's path instead (``PYTHONSAFEPATH``: no working
+    directory first)."""
+    from multiprocessing import forkserver
+
+    path = os.pathsep.join(os.path.abspath(p) if p else os.getcwd() for p in sys.path)
+    with _FORK_SERVER_ENV:
+        saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "PYTHONSAFEPATH")}
+        os.environ.update(PYTHONPATH=path, PYTHONSAFEPATH="1")
+        try:
+            forkserver.ensure_running()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 @contextmanager
