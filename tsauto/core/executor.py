@@ -592,9 +592,6 @@ class _Slot:
         self.pool, self.processes, self.ready = None, [], None
 
 
-_FORK_SERVER_ENV = threading.Lock()  # the environment is set for the fork server's start only
-
-
 def start_fork_server(preload: Any = None) -> None:
     """Start the process new local workers are forked from (Linux), which imports tsauto and
     the module of ``preload`` (seconds), and wait till it serves; nothing if it runs already.
@@ -639,6 +636,9 @@ def _context(preload: set[str]):
         multiprocessing.set_forkserver_preload(sorted(known | preload))
         _start_fork_server_on_this_path()
     return get_context("forkserver")
+
+
+_FORK_SERVER_ENV = threading.Lock()  # the environment is set for the fork server's start only
 
 
 def _start_fork_server_on_this_path() -> None:
