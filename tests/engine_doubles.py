@@ -118,6 +118,31 @@ class ToyEvaluator:
         raise AssertionError(f"no memory cap stopped the hog at {len(chunks) * HOG_STEP} bytes")
 
 
+@dataclass
+class FoldedEvaluator:
+    """Scores a trial on three folds (fold k: ``k + 1``), each fold a part it offers a search
+    (``fold_groups``, joined by ``merge``); learner "partfail" raises on fold 1. A part's
+    out-of-fold values are the pid of the worker that ran it."""
+
+    sleep: float = 0.3
+
+    def evaluate(self, name: str, params: dict, deadline: float, threads: int, folds=None) -> Evaluation:
+        folds = (0, 1, 2) if folds is None else folds
+        time.sleep(self.sleep * len(folds))
+        if name == "partfail" and 1 in folds:
+            raise ValueError("fold 1 failed")
+        return Evaluation([k + 1.0 for k in folds], oof=[os.getpid()] * len(folds),
+                          fit_time=self.sleep * len(folds), predict_time=0.0)
+
+    def fold_groups(self, name: str, params: dict) -> list[tuple[int, ...]]:
+        return [(0,), (1,), (2,)]
+
+    @staticmethod
+    def merge(parts: list[Evaluation]) -> Evaluation:
+        return Evaluation([x for p in parts for x in p.fold_scores], [x for p in parts for x in p.oof],
+                          sum(p.fit_time for p in parts), 0.0, parts[-1].params)
+
+
 def candidates(*names: str) -> dict[str, Candidate]:
     """Candidates for ``names``, their defaults tried in this order; the quadratic learners
     have a space."""

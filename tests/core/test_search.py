@@ -48,6 +48,21 @@ def test_a_search_survives_dead_hung_and_hungry_trials() -> None:
     assert wall <= budget * 1.05, f"{wall:.1f}s for a {budget}s budget"
 
 
+def test_an_unbudgeted_trial_runs_in_parts_on_the_workers_and_a_failing_part_fails_it() -> None:
+    def search(**settings) -> dict:
+        s = Search(d.candidates("constant", "partfail"), d.FoldedEvaluator(),
+                   SearchSettings(n_jobs=2, **settings), Executor(2, memory_limit=None))
+        return {t.learner: t for t in s.run()}
+
+    by = search(max_trials=2)
+    whole = by["constant"]
+    assert whole.status == "ok" and whole.fold_scores == [1.0, 2.0, 3.0] and whole.score == 2.0
+    assert len(set(whole.oof)) == 2  # its three parts ran on both workers
+    assert by["partfail"].status == "failed" and "fold 1 failed" in by["partfail"].reason
+    budgeted = search(max_trials=1, time_budget=30)["constant"]  # a budgeted trial stays whole
+    assert budgeted.fold_scores == [1.0, 2.0, 3.0] and len(set(budgeted.oof)) == 1
+
+
 def _search(tmp_path, max_trials: int, evaluator=None, names=("constant", "quadratic"), **kw) -> Search:
     settings = SearchSettings(max_trials=max_trials, run_dir=tmp_path / "run", random_state=kw.pop("seed", 0))
     return Search(

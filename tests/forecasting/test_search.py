@@ -185,3 +185,54 @@ def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(retail, monkeyp
     assert result.params["use_id"] is False and np.isfinite(result.fold_scores).all()
     # a trial in its time reports nothing
     assert evaluator.evaluate("lightgbm", params, time.monotonic() + 60.0, threads=1).params is None
+
+
+def test_a_trial_run_fold_by_fold_joins_to_the_whole_trial(retail) -> None:
+    """Without a budget, a trial of a learner fitted fold by fold can run one call per fold
+    (parts side by side on the workers); joined, the parts give the whole trial's scores and
+    out-of-fold forecasts. ETS fits its folds in one pass and stays whole."""
+    from dataclasses import replace
+
+    from tsauto.core.table_io import read_table
+    from tsauto.forecasting.search import ForecastEvaluator
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    fc = Forecaster(**KW)
+    panel = fc._validate(read_table(retail))
+    evaluator = ForecastEvaluator(panel, replace(fc._task(panel), n_jobs=1), RollingOriginSplitter(6, folds=3, step=6),
+                                  classes={"lightgbm": LightGBMLearner})
+    params = {"params": {"num_boost_round": 60}}
+    groups = evaluator.fold_groups("lightgbm", params)
+    assert groups == [(0,), (1,), (2,)]
+    assert evaluator.fold_groups("ets", {}) is None
+    whole = evaluator.evaluate("lightgbm", params, float("inf"), 1)
+    joined = evaluator.merge([evaluator.evaluate("lightgbm", params, float("inf"), 1, g) for g in reversed(groups)][::-1])
+    assert joined.fold_scores == whole.fold_scores and len(whole.fold_scores) == 3
+    assert joined.oof.cells == whole.oof.cells
+    np.testing.assert_array_equal(joined.oof.forecast, whole.oof.forecast)
+    for quantile, values in whole.oof.result.quantiles.items():
+        np.testing.assert_array_equal(joined.oof.result.quantiles[quantile], values)
+
+
+def test_an_unbudgeted_search_runs_trials_fold_by_fold_with_the_scores_of_whole_ones(retail, monkeypatch) -> None:
+    from tsauto.core.search import Search
+
+    learners = [FAST_LGBM, "naive", "ets"]
+    parts_of = Search._parts
+    made: dict[str, int] = {}
+
+    def recorded(self, record, deadline):
+        calls = parts_of(self, record, deadline)
+        made[record.learner] = len(calls)
+        return calls
+
+    monkeypatch.setattr(Search, "_parts", recorded)
+    split = Forecaster(**KW, learners=learners, compute={"n_jobs": 2}).fit(retail)
+    folds = [c for c in split.leaderboard().columns if c.startswith("mase_fold")]
+    assert made == {"lightgbm": len(folds), "naive": len(folds), "ets": 0} and len(folds) >= 2
+    monkeypatch.setattr(Search, "_parts", lambda self, record, deadline: [])
+    whole = Forecaster(**KW, learners=learners, compute={"n_jobs": 2}).fit(retail)
+    cols = ["learner", "status", *folds, "mase", "weight"]
+    assert (split.leaderboard()["status"] == "ok").all()
+    pd.testing.assert_frame_equal(split.leaderboard()[cols], whole.leaderboard()[cols])
+    pd.testing.assert_frame_equal(split.predict(), whole.predict())

@@ -67,17 +67,21 @@ def cross_validate(
     task: Task,
     make_model: Callable[[], WithFallback],
     splitter: RollingOriginSplitter,
+    only: Sequence[int] | None = None,
 ) -> FoldResults:
-    """Fit and forecast every fold of ``splitter``; the model only ever sees the past. A local
-    learner that fits series together fits every fold's series in one pass
-    (:func:`~tsauto.forecasting.learners.fallback.fit_folds`), the trial's time shared by all;
-    others fit fold by fold, each fold given an equal share of the time left."""
+    """Fit and forecast every fold of ``splitter`` (``only``: the folds of these indices); the
+    model only ever sees the past. A local learner that fits series together fits every fold's
+    series in one pass (:func:`~tsauto.forecasting.learners.fallback.fit_folds`), the trial's
+    time shared by all; others fit fold by fold, each fold given an equal share of the time left,
+    so that the folds of a subset give the same cells as they do among all folds."""
     parts: list[dict] = []
     fit_time = predict_time = 0.0
     indptr = panel.indptr
     n_folds = splitter.folds
     trial_task = task
     folds = [f for f in splitter.split(panel.lengths) if np.any(f.train_lengths > 0)]
+    if only is not None:
+        folds = [f for f in folds if f.index in only]
     if not folds:
         return _concat(parts, fit_time, predict_time)
     models = [make_model()]
@@ -312,6 +316,13 @@ def _test_rows(
     test_rows = indptr[present][:, None] + fold.train_lengths[present][:, None] + np.arange(h)
     valid = np.arange(h)[None, :] < fold.test_lengths[present][:, None]
     return np.where(valid, test_rows, indptr[present][:, None]), valid
+
+
+def concat_results(results: Sequence[FoldResults]) -> FoldResults:
+    """One :class:`FoldResults` of the folds of ``results`` (each of some folds of one
+    backtest, in fold order), as one backtest of all of them gives; their times summed."""
+    return _concat([vars(r) for r in results], sum(r.fit_time for r in results),
+                   sum(r.predict_time for r in results))
 
 
 def _concat(parts: list[dict], fit_time: float, predict_time: float) -> FoldResults:
