@@ -16,7 +16,7 @@ import pytest
 
 from tsauto.core.executor import Executor
 from tsauto.core.journal import ResumeRefused
-from tsauto.core.search import Search, SearchSettings
+from tsauto.core.search import Candidate, Search, SearchSettings
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
@@ -49,18 +49,23 @@ def test_a_search_survives_dead_hung_and_hungry_trials() -> None:
 
 
 def test_an_unbudgeted_trial_runs_in_parts_on_the_workers_and_a_failing_part_fails_it() -> None:
-    def search(**settings) -> dict:
-        s = Search(d.candidates("constant", "partfail"), d.FoldedEvaluator(),
-                   SearchSettings(n_jobs=2, **settings), Executor(2, memory_limit=None))
+    def search(seconds: tuple = (10.0, 10.0, 0.0), **settings) -> dict:
+        names = ("constant", "partfail", "cheap")
+        candidates = {n: Candidate(n, seconds=s) for n, s in zip(names, seconds)}
+        s = Search(candidates, d.FoldedEvaluator(), SearchSettings(n_jobs=2, **settings),
+                   Executor(2, memory_limit=None))
         return {t.learner: t for t in s.run()}
 
-    by = search(max_trials=2)
+    by = search(max_trials=3)
     whole = by["constant"]
     assert whole.status == "ok" and whole.fold_scores == [1.0, 2.0, 3.0] and whole.score == 2.0
     assert len(set(whole.oof)) == 2  # its three parts ran on both workers
+    assert len(set(by["cheap"].oof)) == 1  # under the workers' even share: one call
     assert by["partfail"].status == "failed" and "fold 1 failed" in by["partfail"].reason
-    budgeted = search(max_trials=1, time_budget=30)["constant"]  # a budgeted trial stays whole
+    budgeted = search(max_trials=3, time_budget=30)["constant"]  # a budgeted trial stays whole
     assert budgeted.fold_scores == [1.0, 2.0, 3.0] and len(set(budgeted.oof)) == 1
+    short = search(seconds=(10.0, 30.0, 0.0), max_trials=3)["constant"]  # others would keep a worker busy
+    assert short.fold_scores == [1.0, 2.0, 3.0] and len(set(short.oof)) == 1
 
 
 def _search(tmp_path, max_trials: int, evaluator=None, names=("constant", "quadratic"), **kw) -> Search:
