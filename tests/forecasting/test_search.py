@@ -206,7 +206,8 @@ def test_a_trial_run_fold_by_fold_joins_to_the_whole_trial(retail) -> None:
     assert groups == [(0,), (1,), (2,)]
     assert evaluator.fold_groups("ets", {}) is None
     whole = evaluator.evaluate("lightgbm", params, float("inf"), 1)
-    joined = evaluator.merge([evaluator.evaluate("lightgbm", params, float("inf"), 1, g) for g in reversed(groups)][::-1])
+    parts = [evaluator.evaluate("lightgbm", params, float("inf"), 1, g) for g in reversed(groups)]  # any order
+    joined = evaluator.merge(parts[::-1])  # joined in the order of their folds
     assert joined.fold_scores == whole.fold_scores and len(whole.fold_scores) == 3
     assert joined.oof.cells == whole.oof.cells
     np.testing.assert_array_equal(joined.oof.forecast, whole.oof.forecast)

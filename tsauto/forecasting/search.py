@@ -81,8 +81,8 @@ class ForecastEvaluator:
     def fold_groups(self, name: str, params: dict[str, Any]) -> list[tuple[int, ...]] | None:
         """The folds of a trial of ``name`` as parts to run side by side (one fold each), or
         None: a single fold, or a learner that fits its folds in one pass (ETS: less work
-        together). A learner fitted fold by fold gives the same scores either way, and a
-        long trial (LightGBM on M4 Hourly) no longer holds one worker while the others idle."""
+        together). A learner fitted fold by fold gives the same scores either way; when its
+        trial runs in parts is the search's choice (:meth:`~tsauto.core.search.Search._parts`)."""
         if self.splitter is None:
             return None
         folds = [f.index for f in self.splitter.split(self.panel.lengths) if np.any(f.train_lengths > 0)]
