@@ -609,9 +609,8 @@ def _mul_season_criterion(y: np.ndarray, spec: ETSSpec):
                 level = q + alpha * r
                 trend = damp + beta * r
                 cycle[phase] = s + gamma * (obs_t / q - s)
-            if sse > 0:  # the logs summed after the loop, by numpy
-                with np.errstate(all="ignore"):
-                    lik = n * math.log(sse) + 2 * float(np.log(np.abs(np.array(fits))).sum())
+            if sse > 0:  # the logs summed after the loop, by numpy (no fit is 0: it divided)
+                lik = n * math.log(sse) + 2 * float(np.log(np.abs(np.array(fits))).sum())
             else:
                 lik = _exact_or_worst(sse)
         except (ZeroDivisionError, ValueError, OverflowError):
