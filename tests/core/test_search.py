@@ -16,7 +16,7 @@ import pytest
 
 from tsauto.core.executor import Executor
 from tsauto.core.journal import ResumeRefused
-from tsauto.core.search import Candidate, Search, SearchSettings
+from tsauto.core.search import Candidate, Search, SearchSettings, _CtrlC
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
@@ -66,6 +66,19 @@ def test_an_unbudgeted_trial_runs_in_parts_on_the_workers_and_a_failing_part_fai
     assert budgeted.fold_scores == [1.0, 2.0, 3.0] and len(set(budgeted.oof)) == 1
     short = search(seconds=(10.0, 30.0, 0.0), max_trials=3)["constant"]  # others would keep a worker busy
     assert short.fold_scores == [1.0, 2.0, 3.0] and len(set(short.oof)) == 1
+
+
+def test_ctrl_c_while_the_journal_is_written_is_raised_after_the_write() -> None:
+    with _CtrlC() as ctrl_c, ctrl_c.allowed():  # trials running: Ctrl-C raised at once
+        with pytest.raises(KeyboardInterrupt):
+            with ctrl_c.held():  # a proposal or a result being journalled
+                ctrl_c._handle(signal.SIGINT, None)  # held: the block goes on to its end
+                wrote = True
+        assert wrote and ctrl_c.requested
+        with pytest.raises(KeyboardInterrupt):  # a second Ctrl-C: at once, held or not
+            with ctrl_c.held():
+                ctrl_c._handle(signal.SIGINT, None)
+                pytest.fail("a second Ctrl-C was held")
 
 
 def _search(tmp_path, max_trials: int, evaluator=None, names=("constant", "quadratic"), **kw) -> Search:

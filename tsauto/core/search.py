@@ -228,7 +228,8 @@ class Search:
                 if not dropped(key):
                     return key, call, deadline
                 on_result(key, CancelledError(f"{call.label}: not started, another part failed"))
-            item = propose()
+            with ctrl_c.held():  # the sampler writes the journal
+                item = propose()
             if item is not None or self.side is None:
                 return item
             now = time.monotonic()
@@ -275,6 +276,10 @@ class Search:
             return key not in inflight and self.side is not None and not self.side.wanted(key)
 
         def on_result(number: Any, result: Any) -> None:
+            with ctrl_c.held():  # the journal and the sampler record the trial
+                record_result(number, result)
+
+        def record_result(number: Any, result: Any) -> None:
             nonlocal best, since_best
             if isinstance(number, _Part):  # the trial's result once its last part is in
                 done = parts[number.number]
@@ -431,9 +436,10 @@ class Search:
 
 
 class _CtrlC:
-    """Ctrl-C during a search: raised at once while trials run (the workers are then stopped),
-    held elsewhere until the step in progress ends, so that Optuna's journal is never left
-    half-written. A second Ctrl-C is raised at once."""
+    """Ctrl-C during a search: raised at once while the workers run trials (they are then
+    stopped), held while the journal is written (a proposal, a result; a Ctrl-C inside Optuna's
+    lock release once failed the run) and elsewhere until the step in progress ends, so that
+    Optuna's journal is never left half-written. A second Ctrl-C is raised at once."""
 
     def __init__(self):
         self.requested = False
@@ -471,6 +477,17 @@ class _CtrlC:
             yield
         finally:
             self._now = False
+
+    @contextlib.contextmanager
+    def held(self):
+        """Ctrl-C held till the block ends, inside :meth:`allowed` too (a step that writes the
+        journal while trials run: a proposal, a result), then raised."""
+        now, self._now = self._now, False
+        try:
+            yield
+        finally:
+            self._now = now
+        self.check()
 
 
 def data_fingerprint(*objects: Any) -> str:
