@@ -59,6 +59,9 @@ def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(au
     _, sized = _plan(panel, 12, time_budget=budget)
     assert sized.candidates["lightgbm"].defaults["params"]["num_boost_round"] < LGB_ROUNDS
     assert sized.candidates["lightgbm_recent"].defaults == {}  # few rows: its rounds cost little
+    full, recent = plan.candidates["lightgbm"].seconds, plan.candidates["lightgbm_recent"].seconds
+    # it builds every row's features but boosts on 24 rows a series: priced in between
+    assert lightgbm_seconds(panel, plan.folds, 0) < recent < full / 2
 
 
 def test_candidates_carry_the_estimated_cpu_seconds_of_their_default_trial() -> None:
