@@ -103,6 +103,19 @@ def test_many_short_series_keep_ets_on_fewer_folds_without_a_budget(monkeypatch)
     assert long.folds == auto_folds(panel, task) and "ets" not in long.candidates
 
 
+def test_more_cores_do_not_admit_a_trial_that_runs_on_one_of_them(monkeypatch, m4_weekly_small) -> None:
+    train, _ = m4_weekly_small
+    many = pd.concat([train.assign(unique_id=train["unique_id"] + f"_{k}") for k in range(18)])
+    panel = validate(many, target="y", time="t", ids="unique_id")  # 360 long weekly series
+    task, two = _plan(panel, 13)
+    assert "ets" not in two.candidates  # its trial: well over the cap on its one worker
+    assert estimated_seconds("ets", panel, task, two.folds, 1) > 2 * NO_BUDGET_SECONDS
+    monkeypatch.setattr("tsauto.core.resources.cores", lambda: 16)
+    plan = make_plan(panel, task, "auto", None, SearchOptions(), ComputeOptions(n_jobs=16))
+    assert list(plan.candidates) == list(two.candidates) and plan.folds == two.folds
+    assert estimated_seconds("ets", panel, task, two.folds, 16) == estimated_seconds("ets", panel, task, two.folds, 2)
+
+
 def test_costly_learners_left_out_with_a_note() -> None:
     panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
     task, plan = _plan(panel, 18)

@@ -106,6 +106,12 @@ LGB_KEEP_FOLDS_ROUNDS = 200  # folds are dropped before rounds are cut below thi
 LGB_DEFAULT_SHARE = 0.5
 DEFAULT_TRIAL_SHARE = 1.0  # of the search's budget, what a default trial may take: to its end
 NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one costly learner
+# Workers a learner's estimated seconds are shared by at most: a default trial's series stay in
+# its own worker (n_jobs=1), so more workers do not shorten it. The limits above were chosen
+# with 2 workers, which the portfolio keeps busy; counting all 16 workers of a 16-core machine
+# (2026-12-04) admitted ETS on M4 Hourly (about 580 CPU s on its one worker) and the default
+# fit ran past 520 s (about 90 s on 2 cores). The portfolio and folds are the same from 2 cores up.
+PLAN_WORKERS = 2
 SEARCH_SHARE = 0.8  # of the budget for the search at most; the rest for the ensemble and the
 # refit, more where the blend's refit needs it (engine._refit_reserve)
 MAX_FOLDS = 3
@@ -391,9 +397,10 @@ def _cut_folds(
 
 
 def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: int) -> float:
-    """Rough wall seconds of one default trial (``folds`` fits) of a learner in ``COST``: a
-    learner estimated above ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note.
-    A learner whose training stops at ``max_time`` (the TCN) costs at most that per fit."""
+    """Rough seconds one default trial (``folds`` fits) of a learner in ``COST`` adds to a fit
+    on ``workers`` workers (at most ``PLAN_WORKERS``): a learner estimated above
+    ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note. A learner whose
+    training stops at ``max_time`` (the TCN) costs at most that per fit."""
     if name not in COST:
         return 0.0
     plain, seasonal = COST[name]
@@ -403,7 +410,7 @@ def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: 
     max_time = inspect.signature(registry.FORECASTERS[name].load()).parameters.get("max_time")
     if max_time is not None and max_time.default is not None:
         per_fit = min(per_fit, float(max_time.default))
-    return folds * per_fit / max(workers, 1)
+    return folds * per_fit / max(1, min(workers, PLAN_WORKERS))
 
 
 def trial_seconds(name: str, panel: Panel, task: Task, folds: int) -> float:
