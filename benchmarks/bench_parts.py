@@ -80,7 +80,8 @@ def measure(dataset: str, rule: str, n_jobs: int) -> dict:
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT)
     except subprocess.TimeoutExpired:
-        return {"dataset": dataset, "rule": rule, "n_jobs": n_jobs, "error": f"over {CHILD_TIMEOUT}s"}
+        return {"dataset": dataset, "rule": rule, "n_jobs": n_jobs, "commit": git_commit(),
+                "error": f"over {CHILD_TIMEOUT}s"}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         return {"dataset": dataset, "rule": rule, "n_jobs": n_jobs,
@@ -89,32 +90,34 @@ def measure(dataset: str, rule: str, n_jobs: int) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    """The section: one row per child, the forecasts' largest difference per data set."""
+    """The section: one row per child, the forecasts' largest difference per data set and machine."""
     ok = [r for r in rows if "error" not in r]
-    first = ok[0] if ok else {"cores": "?", "date": dt.date.today(), "commit": git_commit()}
     out = [
         "## Trials in parts (`benchmarks/bench_parts.py`)",
         "",
-        f"{first['date']}, commit {first['commit']}, {first['cores']} cores, the default "
-        "`Forecaster` fitted on the training parts and predicting. `parts`: the search's rule "
-        "(a learner's folds side by side where its trial is at least the workers' even share of "
-        "all trials); `whole`: every trial one call. Trials: the leaderboard's fit seconds.",
+        f"{ok[0]['date'] if ok else dt.date.today()}: the default `Forecaster` fitted on the "
+        "training parts and predicting, each run in a fresh process. `parts`: the search's rule (a "
+        "learner's folds side by side where its trial is at least the workers' even share of all "
+        "trials); `whole`: every trial one call. Trials: the leaderboard's fit seconds (of a trial "
+        "in parts, its parts' sum).",
         "",
-        "| data set | n_jobs | rule | split | fit s | predict s | test MASE | trials (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| data set | cores | n_jobs | commit | rule | split | fit s | predict s | test MASE | trials (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         if "error" in r:
-            out.append(f"| {r['dataset']} | {r['n_jobs']} | {r['rule']} | failed: {r['error']} | | | | |")
+            out.append(f"| {r['dataset']} | {r.get('cores', '')} | {r['n_jobs']} | {r.get('commit', '')} "
+                       f"| {r['rule']} | failed: {r['error']} | | | | |")
             continue
         trials = ", ".join(f"{k} {v}" for k, v in r["trials"].items())
-        out.append(f"| {r['title']} | {r['n_jobs']} | {r['rule']} | {', '.join(r['split']) or '-'} "
-                   f"| {r['fit_s']:.1f} | {r['predict_s']:.1f} | {r['mase']:.4f} | {trials} |")
+        out.append(f"| {r['title']} | {r['cores']} | {r['n_jobs']} | {r['commit']} | {r['rule']} "
+                   f"| {', '.join(r['split']) or '-'} | {r['fit_s']:.1f} | {r['predict_s']:.1f} "
+                   f"| {r['mase']:.4f} | {trials} |")
     out.append("")
-    for name in dict.fromkeys(r["dataset"] for r in ok):
-        mats = [np.asarray(r["forecasts"]) for r in ok if r["dataset"] == name]
+    for name, cores in dict.fromkeys((r["dataset"], r["cores"]) for r in ok):
+        mats = [np.asarray(r["forecasts"]) for r in ok if (r["dataset"], r["cores"]) == (name, cores)]
         diff = max(float(np.nanmax(np.abs(m - mats[0]))) for m in mats)
-        out.append(f"- {name}: largest difference between the runs' forecasts {diff:.3g}")
+        out.append(f"- {name}, {cores} cores: largest difference between the runs' forecasts {diff:.3g}")
     return "\n".join(out) + "\n"
 
 
