@@ -4,7 +4,8 @@ Data sets (horizon h, seasonal period m of MASE, Naive2 and the peers' ``season_
 M1 yearly (6, 1), quarterly (8, 4) and monthly (18, 12); M4 Hourly (48, 24), Weekly (13, 1)
 and the 4-series Daily sample (14, 1) with M4's m; Australian retail (12, 12; the last 12 months
 of each series held out); Walmart store x department (8, 52; complete series, the last 8 weeks
-held out, an evenly spaced sample of 300 unless ``--series``).
+held out, an evenly spaced sample of 300 unless ``--series``); Wikipedia page views (14, 7;
+10 daily series, the last 14 days held out).
 
 Methods: tsauto's default ``Forecaster(target, time, ids, horizon)``; tsauto with
 ``time_budget=--budget`` (300 s; ``--skip-search`` leaves it out); statsforecast AutoETS,
@@ -131,6 +132,15 @@ def _walmart() -> Data:
                 train, test, "Weekly_Sales", "Date", ids, 8, 52)
 
 
+def _wikipedia() -> Data:
+    from tsauto import datasets
+
+    df = datasets.load_wikipedia_traffic()
+    train, test = _tail_split(df, ["unique_id"], "ds", 14)
+    return Data("wikipedia_daily", "Wikipedia page views, daily (last 14 days held out)", train, test,
+                "y", "ds", ["unique_id"], 14, 7)
+
+
 DATASETS: dict[str, Callable[[], Data]] = {
     "m1_yearly": _m1("yearly"),
     "m1_quarterly": _m1("quarterly"),
@@ -140,6 +150,7 @@ DATASETS: dict[str, Callable[[], Data]] = {
     "m4_daily": _m4("daily"),
     "aus_retail": _aus_retail,
     "walmart": _walmart,
+    "wikipedia_daily": _wikipedia,
 }
 DEFAULT_SERIES = {"walmart": 300}  # statsforecast's AutoARIMA with m=52 takes ~minutes/series
 
