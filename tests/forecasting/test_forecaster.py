@@ -126,6 +126,23 @@ def test_short_series_fall_back_to_seasonal_naive(split) -> None:
     assert len(dropped) == 11 * 6
 
 
+def test_no_window_to_validate_fits_theta_alone_or_says_why(split) -> None:
+    # a year of each series and 18 months to forecast: nothing can be held out to compare on
+    year = split[0].groupby(["State", "Industry"]).tail(12)
+    kw = {**KW, "horizon": 18}
+    fc = Forecaster(**kw, quantiles=[0.1, 0.9], time_budget=30).fit(year)
+    assert list(fc.leaderboard()["learner"]) == ["theta"] and fc.plan_.notes[0].startswith(
+        "no series has more observations than horizon=18 (the longest has 12)")
+    out = fc.predict()
+    series = len(year.groupby(["State", "Industry"]))
+    assert len(out) == 18 * series
+    assert (out["q0.1"] <= out["forecast"]).all() and (out["forecast"] <= out["q0.9"]).all()
+    with pytest.raises(DataValidationError, match="no window can be validated: the learners cannot be compared"):
+        Forecaster(**kw, learners=["theta", "naive"]).fit(year)
+    with pytest.raises(DataValidationError, match="'theta', the default then, is excluded"):
+        Forecaster(**kw, search={"exclude": ["theta"]}).fit(year)
+
+
 def test_several_learners_are_compared_on_a_leaderboard(split) -> None:
     fc = Forecaster(**KW, learners=["lightgbm", "seasonal_naive", "naive"], search={"ensemble": False})
     board = fc.fit(split[0]).leaderboard()

@@ -112,6 +112,11 @@ NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one cost
 # (2026-12-04) admitted ETS on M4 Hourly (about 580 CPU s on its one worker) and the default
 # fit ran past 520 s (about 90 s on 2 cores). The portfolio and folds are the same from 2 cores up.
 PLAN_WORKERS = 2
+# The learner a default fits alone where no series is longer than the horizon (no window to
+# validate on; e.g. 12 months of history and 18 to forecast): Theta, the M3 competition's winner
+# on short yearly, quarterly and monthly series, with native intervals; tsauto's Theta matches
+# statsforecast's AutoTheta on the M1 test parts to 3 decimals (benchmarks/RESULTS.md).
+UNVALIDATED_DEFAULT = "theta"
 SEARCH_SHARE = 0.8  # of the budget for the search at most; the rest for the ensemble and the
 # refit, more where the blend's refit needs it (engine._refit_reserve)
 MAX_FOLDS = 3
@@ -211,6 +216,8 @@ def make_plan(
     compute: ComputeOptions,
 ) -> Plan:
     """The candidates, folds and budget of a fit (see the module docstring)."""
+    if learners == "auto" and int(panel.lengths.max()) <= task.horizon:
+        return _unvalidated_default(panel, task, set(search.exclude or ()))
     notes: list[str] = []
     searching = time_budget is not None or search.max_trials is not None
     folds = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
@@ -263,10 +270,36 @@ def make_plan(
         (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
     )
     validate = searching or len(candidates) > 1 or needs_intervals
+    if validate and int(panel.lengths.max()) <= task.horizon:
+        raise DataValidationError(
+            f"{_no_window(panel, task)}: the learners cannot be compared, searched or their intervals "
+            "calibrated; give one learner with native quantiles (or none), a shorter horizon, or "
+            "longer series."
+        )
     search_budget = None if time_budget is None else SEARCH_SHARE * float(time_budget)
     max_trials = search.max_trials if searching else len(candidates)
     return Plan(task, candidates, classes, folds, searching, validate, search_budget, max_trials,
                 tuple(notes))
+
+
+def _no_window(panel: Panel, task: Task) -> str:
+    return (f"no series has more observations than horizon={task.horizon} (the longest has "
+            f"{int(panel.lengths.max())}), so no window can be validated")
+
+
+def _unvalidated_default(panel: Panel, task: Task, exclude: set[str]) -> Plan:
+    """The default where no window can be validated: ``UNVALIDATED_DEFAULT`` alone, fitted
+    without comparison (a budget has nothing to search on)."""
+    if UNVALIDATED_DEFAULT in exclude:
+        raise DataValidationError(
+            f"{_no_window(panel, task)}, and {UNVALIDATED_DEFAULT!r}, the default then, is excluded: "
+            "give learners=[one learner], a shorter horizon, or longer series."
+        )
+    note = f"{_no_window(panel, task)}: {UNVALIDATED_DEFAULT} fitted alone, without comparison"
+    log.warning(note)
+    name = UNVALIDATED_DEFAULT
+    candidates = {name: Candidate(name, cost=registry.FORECASTERS[name].cost)}
+    return Plan(task, candidates, {}, 1, False, False, None, 1, (note,))
 
 
 def _portfolio(
