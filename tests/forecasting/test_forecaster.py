@@ -141,6 +141,11 @@ def test_no_window_to_validate_fits_theta_alone_or_says_why(split) -> None:
         Forecaster(**kw, learners=["theta", "naive"]).fit(year)
     with pytest.raises(DataValidationError, match="'theta', the default then, is excluded"):
         Forecaster(**kw, search={"exclude": ["theta"]}).fit(year)
+    two = year.groupby(["State", "Industry"]).tail(2)  # too short for Theta too: the last value
+    fc = Forecaster(**kw).fit(two)
+    assert list(fc.leaderboard()["learner"]) == ["seasonal_naive"]
+    last = two.groupby(["State", "Industry"])["Turnover"].last().to_numpy()
+    assert np.allclose(fc.predict().groupby(["State", "Industry"])["forecast"].first().to_numpy(), last)
 
 
 def test_several_learners_are_compared_on_a_leaderboard(split) -> None:

@@ -31,6 +31,7 @@ from tsauto.forecasting.features.target_transforms import mostly_nonstationary
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.ets import MAX_SEASON as ETS_MAX_SEASON
+from tsauto.forecasting.learners.fallback import FALLBACK
 from tsauto.forecasting.learners.intermittent import intermittent_share
 from tsauto.forecasting.learners.lightgbm import DEFAULT_PARAMS, LARGE_DATA_ROWS, recent_rows
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
@@ -289,15 +290,18 @@ def _no_window(panel: Panel, task: Task) -> str:
 
 def _unvalidated_default(panel: Panel, task: Task, exclude: set[str]) -> Plan:
     """The default where no window can be validated: ``UNVALIDATED_DEFAULT`` alone, fitted
-    without comparison (a budget has nothing to search on)."""
+    without comparison (a budget has nothing to search on); seasonal naive, what too short a
+    series gets from any learner, where every series is too short for it."""
     if UNVALIDATED_DEFAULT in exclude:
         raise DataValidationError(
             f"{_no_window(panel, task)}, and {UNVALIDATED_DEFAULT!r}, the default then, is excluded: "
             "give learners=[one learner], a shorter horizon, or longer series."
         )
-    note = f"{_no_window(panel, task)}: {UNVALIDATED_DEFAULT} fitted alone, without comparison"
-    log.warning(note)
     name = UNVALIDATED_DEFAULT
+    if int(panel.lengths.max()) < registry.create(name).min_length(task):
+        name = FALLBACK
+    note = f"{_no_window(panel, task)}: {name} fitted alone, without comparison"
+    log.warning(note)
     candidates = {name: Candidate(name, cost=registry.FORECASTERS[name].cost)}
     return Plan(task, candidates, {}, 1, False, False, None, 1, (note,))
 
