@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import CancelledError
 from pathlib import Path
@@ -15,7 +16,7 @@ import engine_doubles as d
 import pytest
 
 import tsauto
-from tsauto.core.executor import Call, Executor, MemoryLimitExceeded, WorkerLost, parse_memory
+from tsauto.core.executor import Call, Executor, MemoryLimitExceeded, WorkerLost, _Slot, parse_memory
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
 
@@ -134,6 +135,18 @@ def test_a_running_call_no_longer_needed_is_stopped_and_its_worker_replaced() ->
         ex.close()
     assert results["quick"] == 9
     assert isinstance(results["slow"], CancelledError) and "no longer needed" in str(results["slow"])
+
+
+def test_a_worker_killed_with_calls_queued_leaves_no_traceback(tmp_path, monkeypatch) -> None:
+    raised: list = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_type))
+    slot = _Slot(0, str(tmp_path), None, set())
+    futures = [slot.submit(d.sleep_for, 0.2) for _ in range(4)]
+    time.sleep(0.3)  # the first call has run, the others wait in the pool's queue
+    slot.kill()
+    time.sleep(0.5)  # the pool's manager thread winds down
+    assert raised == []  # loky's shutdown(kill_workers=True) raised KeyError there
+    assert slot.pool is None and all(f.done() for f in futures[1:])
 
 
 def test_workers_import_tsauto_from_where_this_process_does(tmp_path) -> None:

@@ -577,17 +577,21 @@ class _Slot:
         return data.decode("utf-8", "replace")[-4000:].strip()
 
     def kill(self) -> None:
-        """Kill the worker (and its children); the next submit starts a new one."""
+        """Kill the worker (and its children); the next submit starts a new one. The process
+        is killed before the pool is shut down: loky's ``shutdown(kill_workers=True)`` with a
+        call still queued raised a KeyError in its manager thread, a traceback on stderr."""
         if self.pool is None:
             return
         from joblib.externals.loky.backend.utils import kill_process_tree
 
-        self.pool.shutdown(wait=False, kill_workers=True)
-        for p in self.processes:
+        processes = list(getattr(self.pool, "_processes", {}).values()) or self.processes
+        for p in processes:
             try:
                 kill_process_tree(p)
             except (ProcessLookupError, OSError, AttributeError):
                 pass
+        self.pool.shutdown(wait=False)
+        for p in processes:
             p.join(timeout=2.0)
         self.pool, self.processes, self.ready = None, [], None
 
