@@ -79,9 +79,7 @@ def cross_validate(
     indptr = panel.indptr
     n_folds = splitter.folds
     trial_task = task
-    folds = [f for f in splitter.split(panel.lengths) if np.any(f.train_lengths > 0)]
-    if only is not None:
-        folds = [f for f in folds if f.index in only]
+    folds = [f for f in scored_folds(splitter, panel.lengths) if only is None or f.index in only]
     if not folds:
         return _concat(parts, fit_time, predict_time)
     models = [make_model()]
@@ -316,6 +314,11 @@ def _test_rows(
     test_rows = indptr[present][:, None] + fold.train_lengths[present][:, None] + np.arange(h)
     valid = np.arange(h)[None, :] < fold.test_lengths[present][:, None]
     return np.where(valid, test_rows, indptr[present][:, None]), valid
+
+
+def scored_folds(splitter: RollingOriginSplitter, lengths: np.ndarray) -> list[Fold]:
+    """The folds of ``splitter`` in which some series of ``lengths`` is present."""
+    return [f for f in splitter.split(lengths) if np.any(f.train_lengths > 0)]
 
 
 def concat_results(results: Sequence[FoldResults]) -> FoldResults:

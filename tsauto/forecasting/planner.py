@@ -217,7 +217,7 @@ def make_plan(
     compute: ComputeOptions,
 ) -> Plan:
     """The candidates, folds and budget of a fit (see the module docstring)."""
-    if learners == "auto" and int(panel.lengths.max()) <= task.horizon:
+    if learners == "auto" and not _has_window(panel, task):
         return _unvalidated_default(panel, task, set(search.exclude or ()))
     notes: list[str] = []
     searching = time_budget is not None or search.max_trials is not None
@@ -271,7 +271,7 @@ def make_plan(
         (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
     )
     validate = searching or len(candidates) > 1 or needs_intervals
-    if validate and int(panel.lengths.max()) <= task.horizon:
+    if validate and not _has_window(panel, task):
         raise DataValidationError(
             f"{_no_window(panel, task)}: the learners cannot be compared, searched or their intervals "
             "calibrated; give one learner with native quantiles (or none), a shorter horizon, or "
@@ -281,6 +281,11 @@ def make_plan(
     max_trials = search.max_trials if searching else len(candidates)
     return Plan(task, candidates, classes, folds, searching, validate, search_budget, max_trials,
                 tuple(notes))
+
+
+def _has_window(panel: Panel, task: Task) -> bool:
+    """Whether some series is longer than the horizon: a window can be held out to validate."""
+    return int(panel.lengths.max()) > task.horizon
 
 
 def _no_window(panel: Panel, task: Task) -> str:

@@ -18,7 +18,7 @@ from tsauto.core.engine import THREAD_GAIN
 from tsauto.core.search import Evaluation, Trial
 from tsauto.core.selection import refit_estimate
 from tsauto.forecasting import registry
-from tsauto.forecasting.backtest import FoldResults, concat_results, cross_validate, windows_of
+from tsauto.forecasting.backtest import FoldResults, concat_results, cross_validate, scored_folds, windows_of
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
@@ -85,7 +85,7 @@ class ForecastEvaluator:
         trial runs in parts is the search's choice (:meth:`~tsauto.core.search.Search._parts`)."""
         if self.splitter is None:
             return None
-        folds = [f.index for f in self.splitter.split(self.panel.lengths) if np.any(f.train_lengths > 0)]
+        folds = [f.index for f in scored_folds(self.splitter, self.panel.lengths)]
         if len(folds) < 2 or self.make(name, params).fits_together():
             return None
         return [(k,) for k in folds]
