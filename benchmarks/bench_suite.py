@@ -7,6 +7,12 @@ of each series held out); Walmart store x department (8, 52; complete series, th
 held out, an evenly spaced sample of 300 unless ``--series``); Wikipedia page views (14, 7;
 10 daily series, the last 14 days held out).
 
+Temporal aggregates (sums of whole periods of the real series above, for frequencies and
+lengths the suite has few series of; the last h periods held out): Australian retail by
+calendar quarter (8, 4) and year (6, 1); the M4 Weekly training parts in 13-week (8, 4) and
+52-week blocks (6, 1); the M4 Hourly training parts in 24-hour blocks (7, 7). M4 blocks end at
+each series' last training week or hour (steps, no calendar); M4's test parts are not read.
+
 Methods: tsauto's default ``Forecaster(target, time, ids, horizon)``; tsauto with
 ``time_budget=--budget`` (300 s; ``--skip-search`` leaves it out); statsforecast AutoETS,
 AutoTheta, AutoARIMA, the mean of the three, and seasonal naive; the M4 Naive2 benchmark.
@@ -141,6 +147,47 @@ def _wikipedia() -> Data:
                 "y", "ds", ["unique_id"], 14, 7)
 
 
+def _aus_retail_sums(period: str) -> Callable[[], Data]:
+    """Australian retail turnover summed by calendar quarter (``"Q"``) or year (``"Y"``)."""
+    h, m, months, word = {"Q": (8, 4, 3, "quarter"), "Y": (6, 1, 12, "year")}[period]
+
+    def load() -> Data:
+        from tsauto import datasets
+
+        ids = ["State", "Industry"]
+        df = datasets.load_aus_retail()
+        df["Period"] = df["Month"].dt.to_period(period).dt.start_time
+        sums = df.groupby([*ids, "Period"], as_index=False).agg(
+            Turnover=("Turnover", "sum"), months=("Turnover", "size"))
+        sums = sums[sums["months"] == months].drop(columns="months")  # whole periods only
+        train, test = _tail_split(sums, ids, "Period", h)
+        return Data(f"aus_retail_{word}ly", f"Australian retail by {word} (last {h} {word}s held out)",
+                    train, test, "Turnover", "Period", ids, h, m)
+
+    return load
+
+
+def _m4_blocks(group: str, k: int, word: str, h: int, m: int) -> Callable[[], Data]:
+    """The M4 ``group`` training parts summed over blocks of ``k`` steps that end at each
+    series' last step (an incomplete first block dropped); series of at least h + 2 blocks."""
+
+    def load() -> Data:
+        from tsauto import datasets
+
+        df = datasets.load_m4(group)[0].sort_values(["unique_id", "t"])
+        block = df.groupby("unique_id", sort=False).cumcount(ascending=False).to_numpy() // k
+        sums = df.assign(block=block).groupby(["unique_id", "block"], as_index=False).agg(
+            y=("y", "sum"), steps=("y", "size"))
+        sums = sums[sums["steps"] == k]
+        sums["t"] = sums.groupby("unique_id")["block"].transform("max") - sums["block"] + 1
+        sums = sums[sums.groupby("unique_id")["t"].transform("size") >= h + 2]
+        train, test = _tail_split(sums[["unique_id", "t", "y"]], ["unique_id"], "t", h)
+        return Data(f"m4_{group}_{word}", f"M4 {group.capitalize()} training parts in {k}-step sums",
+                    train, test, "y", "t", ["unique_id"], h, m)
+
+    return load
+
+
 DATASETS: dict[str, Callable[[], Data]] = {
     "m1_yearly": _m1("yearly"),
     "m1_quarterly": _m1("quarterly"),
@@ -151,6 +198,11 @@ DATASETS: dict[str, Callable[[], Data]] = {
     "aus_retail": _aus_retail,
     "walmart": _walmart,
     "wikipedia_daily": _wikipedia,
+    "aus_retail_quarterly": _aus_retail_sums("Q"),
+    "aus_retail_yearly": _aus_retail_sums("Y"),
+    "m4_weekly_quarterly": _m4_blocks("weekly", 13, "quarterly", 8, 4),
+    "m4_weekly_yearly": _m4_blocks("weekly", 52, "yearly", 6, 1),
+    "m4_hourly_daily": _m4_blocks("hourly", 24, "daily", 7, 7),
 }
 DEFAULT_SERIES = {"walmart": 300}  # statsforecast's AutoARIMA with m=52 takes ~minutes/series
 

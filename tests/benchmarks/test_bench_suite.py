@@ -1,0 +1,46 @@
+"""benchmarks/bench_suite.py: the temporal aggregates sum whole periods of the real series and
+hold out their last h periods; M4's test parts are not read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bench_scripts import bench_script
+from conftest import shared_file
+
+from tsauto import datasets
+
+
+@pytest.fixture(scope="module")
+def bench():
+    with bench_script("bench_suite.py") as module:
+        yield module
+
+
+def test_australian_retail_by_quarter_sums_whole_calendar_quarters(bench, aus_retail) -> None:
+    data = bench.DATASETS["aus_retail_quarterly"]()
+    assert (data.horizon, data.season) == (8, 4)
+    assert data.test.groupby(data.ids).size().eq(8).all()
+    one = aus_retail[(aus_retail["State"] == "Victoria") & (aus_retail["Industry"] == "Food retailing")]
+    q = one[(one["Month"] >= "2018-10-01")]["Turnover"].sum()
+    last = data.test[(data.test["State"] == "Victoria") & (data.test["Industry"] == "Food retailing")]
+    assert last["Period"].max() == np.datetime64("2018-10-01")
+    assert last["Turnover"].iloc[-1] == pytest.approx(q)
+    first = data.train.groupby(data.ids)["Period"].min()
+    assert (first.dt.month.isin([1, 4, 7, 10])).all()  # 1982-04: a whole quarter starts there
+
+
+def test_m4_blocks_end_at_the_last_training_step(bench) -> None:
+    shared_file("forecasting/m4/Weekly-long.csv.gz")
+    data = bench.DATASETS["m4_weekly_quarterly"]()
+    train, _ = datasets.load_m4("weekly")
+    w1 = train[train["unique_id"] == "W1"].sort_values("t")["y"].to_numpy()
+    sums = np.concatenate([
+        data.train[data.train["unique_id"] == "W1"].sort_values("t")["y"].to_numpy(),
+        data.test[data.test["unique_id"] == "W1"].sort_values("t")["y"].to_numpy(),
+    ])
+    assert len(sums) == len(w1) // 13
+    assert sums[-1] == pytest.approx(w1[-13:].sum())  # the last block: the last 13 training weeks
+    assert sums[0] == pytest.approx(w1[len(w1) % 13:][:13].sum())  # the incomplete first block dropped
+    assert data.test.groupby("unique_id").size().eq(8).all()
+    assert data.train.groupby("unique_id").size().min() >= 2
