@@ -66,7 +66,7 @@ def test_no_routes_for_one_member_or_too_few_scored_series_in_a_half(fitted) -> 
     lengths = np.arange(200)
 
     def result(scored: np.ndarray) -> SimpleNamespace:  # only which series have cells matters here
-        return SimpleNamespace(series=scored)
+        return SimpleNamespace(series=scored, scale=np.ones(len(scored)))
 
     half = np.array([0.5, 0.5])
     assert length_routes(lengths, np.array([1.0]), [result(np.arange(200))], score) is None
@@ -83,3 +83,20 @@ def test_each_series_takes_its_halfs_weights() -> None:
     assert routes.describe(["ets", "lightgbm"]) == (
         "series under 10 steps 0.90×ets + 0.10×lightgbm; the others 0.20×ets + 0.80×lightgbm"
     )
+
+
+def test_series_a_fold_leaves_one_point_to_train_on_are_not_a_half(aus_retail) -> None:
+    """Half the series 8 months long, half 19, 7 to forecast: in the fold the short ones train on
+    one point, so their scaled errors are undefined. The halves are split among the series that
+    could be scored (all 19 long: no halves), not at a median that puts every unscorable series
+    in one half (every member's score nan there: "All-NaN slice encountered" before)."""
+    keys = aus_retail[["State", "Industry"]].drop_duplicates().iloc[:80]
+    df = aus_retail.merge(keys).sort_values(["State", "Industry", "Month"])
+    rank = keys.assign(n=np.where(np.arange(80) < 40, 8, 19))
+    df = df.merge(rank)
+    df = df[df.groupby(["State", "Industry"]).cumcount(ascending=False) < df["n"]]
+    fc = Forecaster(target="Turnover", time="Month", ids=["State", "Industry"], horizon=7,
+                    learners=["theta", "drift"]).fit(df.drop(columns=["n", "Series ID"]))
+    assert fc.model_.routes is None
+    assert np.isfinite(fc.predict()["forecast"]).all()
+

@@ -109,6 +109,12 @@ def test_greedy_ensemble_is_no_worse_than_its_best_member() -> None:
     assert score == pytest.approx(mae(sum(w * p for w, p in zip(weights, preds))))
 
 
+def test_greedy_ensemble_of_predictions_none_can_be_scored() -> None:
+    weights, loss = greedy_ensemble([np.zeros(3), np.ones(3)], lambda p: float("nan"))
+    np.testing.assert_allclose(weights, [0.5, 0.5])
+    assert np.isnan(loss)
+
+
 def test_partitions_give_every_series_a_forecast(retail) -> None:
     fc = Forecaster(**KW, learners=[FAST_LGBM, "seasonal_naive"], partition_by="State", compute={"n_jobs": 2})
     fc.fit(retail)

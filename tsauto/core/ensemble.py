@@ -20,7 +20,8 @@ def greedy_ensemble(
     """Weights (summing to 1) over ``predictions`` and the ensemble's score (lower is better).
 
     The result is never worse than the best single member: the first round picks it, and the
-    best ensemble over all rounds is returned.
+    best ensemble over all rounds is returned. Where no prediction can be scored (every score
+    nan), equal weights and a nan score.
     """
     if not predictions:
         raise ValueError("no predictions to ensemble")
@@ -30,9 +31,13 @@ def greedy_ensemble(
     best_counts, best_score = None, np.inf
     for r in range(1, rounds + 1):
         trial_scores = [score((total + p) / r) for p in preds]
+        if np.isnan(trial_scores).all():
+            break
         j = int(np.nanargmin(trial_scores))
         counts[j] += 1
         total = total + preds[j]
         if trial_scores[j] < best_score - 1e-12:
             best_score, best_counts = trial_scores[j], counts.copy()
+    if best_counts is None:
+        return np.full(len(preds), 1.0 / len(preds)), float("nan")
     return best_counts / best_counts.sum(), float(best_score)

@@ -51,14 +51,18 @@ def length_routes(
 ) -> LengthRoutes | None:
     """Blends for the short and the long half of the series from the members' out-of-fold
     ``results`` (the same cells), scored by ``score(result, forecast, window, cells)``. The
-    halves split the series that were scored (those with out-of-fold cells) at their median
-    length; a series too short for any fold takes the short half's blend. None with one
-    member, or when a half holds fewer than ``MIN_GROUP`` scored series."""
+    halves split the series that were scored (those with out-of-fold cells and a defined scale:
+    a fold's series with one point to train on has none) at their median length; a series not
+    scored takes the short half's blend. None with one member, or when a half holds fewer than
+    ``MIN_GROUP`` scored series."""
     if len(results) < 2:
         return None
     res = results[0]
     lengths = np.asarray(lengths)
-    scored = lengths[np.unique(res.series)]
+    scorable = np.isfinite(res.scale)
+    if not scorable.any():  # every series constant: compared by unscaled errors (see score)
+        scorable = np.ones_like(scorable)
+    scored = lengths[np.unique(res.series[scorable])]
     threshold = float(np.median(scored))
     if min((scored < threshold).sum(), (scored >= threshold).sum()) < MIN_GROUP:
         return None
@@ -66,7 +70,7 @@ def length_routes(
     forecasts = [r.forecast for r in results]
     short = lengths[res.series] < threshold
     blends = []
-    for cells in (short, ~short):
+    for cells in (short & scorable, ~short & scorable):
         w, loss = greedy_ensemble(forecasts, lambda p, c=cells: score(res, p, window, c))
         w = w if np.isfinite(loss) else np.asarray(weights)
         blends.append((1 - SHRINK) * w + SHRINK * np.asarray(weights))
