@@ -36,6 +36,28 @@ def test_no_period_on_a_random_walk_scanned_over_many_lags() -> None:
     assert _one(walk) == []
 
 
+def test_the_calendars_own_period_is_kept_on_short_series_the_autocorrelation_vote_misses() -> None:
+    """M1 quarterly series cut to their first 18 quarters: fewer than a third pass the 90 %
+    autocorrelation test at lag 4, yet a quarter of a year is the calendar's period and the
+    learners choose per series whether to use it."""
+    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
+    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
+    quarterly = train[train["unique_id"].isin(info.loc[info["period"] == "QUARTERLY", "unique_id"])]
+    short = quarterly.groupby("unique_id").head(18)
+    short = short[short.groupby("unique_id")["y"].transform("size") == 18]
+    y = short["y"].to_numpy(float)
+    indptr = np.arange(0, len(y) + 1, 18)
+    passed = []
+    for i in range(len(indptr) - 1):
+        x = y[indptr[i] : indptr[i + 1]]
+        x = x - x.mean()
+        acf = np.array([np.dot(x[: len(x) - k], x[k:]) for k in range(5)]) / np.dot(x, x)
+        passed.append(acf[4] > 1.645 * np.sqrt((1 + 2 * np.sum(acf[1:4] ** 2)) / len(x)))
+    assert np.mean(passed) < 1 / 3  # the vote alone would have dropped the period
+    assert detect_seasonality(y, indptr, [4]) == [4]
+    assert detect_seasonality(y, indptr[:2], [12]) == []  # 18 points: under two years of months
+
+
 def test_daily_cycle_found_on_hourly_series_on_integer_steps() -> None:
     df = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz"))
     assert _one(df["OT"].to_numpy()[:2000])[0] == 24

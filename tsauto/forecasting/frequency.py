@@ -108,9 +108,15 @@ def detect_seasonality(
 ) -> list[int]:
     """Seasonal periods with a clear autocorrelation peak in a sample of the longest series.
 
-    With ``candidates`` (from the frequency) each is kept when its autocorrelation is
-    significant (the 90 % test of the M4 benchmarks) in at least a third of the sampled series
-    long enough to show it. Without candidates (integer time steps) the autocorrelation of the
+    With ``candidates`` (from the frequency) the first, the calendar's own period (a week of
+    days, a year of months or quarters), is kept where the median sampled series spans more
+    than two of it: whether a series is seasonal is then each learner's choice (ETS's AICc,
+    Theta's seasonality test) and the validation's, as in statsforecast and AutoGluon, which
+    take it from the frequency. A panel vote dropped it where short series hide it from the
+    autocorrelation test (quarterly series of 18 points, daily series of 26: forecasts 3–12 %
+    worse, see ``benchmarks/README.md``). The others (a year of days, a week of hours) are
+    kept when their autocorrelation is significant (the 90 % test of the M4 benchmarks) in at
+    least a third of the sampled series long enough to show it. Without candidates (integer time steps) the autocorrelation of the
     differenced series, averaged over the sample, is scanned up to lag 400: a peak counts when it
     passes a Bonferroni-corrected 5 % bound over the lags scanned and shows again at its double
     (chance peaks do neither); the primary period is the shortest strong peak, and a multiple of it that stands above its neighbouring
@@ -137,9 +143,12 @@ def detect_seasonality(
     n = np.array(sizes)
     if candidates:
         kept = []
-        for m in candidates:
+        for j, m in enumerate(candidates):
             long_enough = n > 2 * m
             if not long_enough.any():
+                continue
+            if j == 0 and np.median(n) > 2 * m:
+                kept.append(m)
                 continue
             a = acf_all[long_enough]
             limit = 1.645 * np.sqrt((1 + 2 * np.sum(a[:, 1:m] ** 2, axis=1)) / n[long_enough])
