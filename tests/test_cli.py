@@ -93,7 +93,7 @@ def test_every_option_reaches_the_forecaster() -> None:
             "forecast", "f.csv", *RETAIL, "--quantiles", "0.1,0.9", "--time-budget", "30",
             "--max-trials", "5", "--metric", "smape", "--exclude", "tcn,prophet", "--no-ensemble",
             "--partition-by", "State", "--aggregate", "sum", "--fill", "zero", "--short-series",
-            "pad", "--non-negative", "no", "--no-discontinued", "--validation-folds", "2",
+            "pad", "--non-negative", "no", "--no-discontinued", "--seasons", "7,365", "--validation-folds", "2",
             "--patience", "3", "--target-score", "0.5", "--run-dir", "runs", "--backend",
             "sequential", "--memory-limit", "4GiB", "--out", "fc.csv",
         ]
@@ -102,7 +102,8 @@ def test_every_option_reaches_the_forecaster() -> None:
     assert (fc.quantiles, fc.time_budget, fc.metric) == ([0.1, 0.9], 30.0, "smape")
     assert fc.ids == ["State", "Industry"] and fc.partition_by == ["State"]
     assert fc.data == DataOptions(
-        aggregate="sum", fill="zero", short_series="pad", non_negative=False, discontinued=False
+        aggregate="sum", fill="zero", short_series="pad", non_negative=False, discontinued=False,
+        seasons=(7, 365),
     )
     assert fc.search == SearchOptions(
         max_trials=5, folds=2, ensemble=False, exclude=("tcn", "prophet"), patience=3,

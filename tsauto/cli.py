@@ -69,6 +69,21 @@ def _levels(value: str) -> list[float]:
     return levels
 
 
+def _seasons(value: str) -> str | tuple[int, ...]:
+    """``--seasons``: ``'auto'``, ``'none'`` or comma-separated periods of at least 2 steps."""
+    if value in ("auto", "none"):
+        return "auto" if value == "auto" else ()
+    try:
+        periods = tuple(int(v) for v in _list(value) or [])
+    except ValueError:
+        periods = ()
+    if not periods or min(periods) < 2:
+        raise argparse.ArgumentTypeError(
+            f"give 'auto', 'none' or periods of 2 steps or more like 7,365, not {value!r}"
+        )
+    return periods
+
+
 def _auto_or_count(value: str) -> int | str:
     """``'auto'`` or a positive whole number."""
     if value == "auto":
@@ -106,6 +121,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="series too short for a learner: seasonal naive, pad or drop")
     p.add_argument("--non-negative", default="auto", choices=["auto", "yes", "no"],
                    help="clip forecasts at zero: series never negative ('auto'), all, or none")
+    p.add_argument("--seasons", type=_seasons, default="auto",
+                   help="seasonal periods in steps, comma-separated ('auto': detected; 'none')")
     p.add_argument("--no-discontinued", action="store_true",
                    help="do not forecast series ending in a season of zeros as zero")
     p.add_argument("--validation-folds", default="auto", type=_auto_or_count,
@@ -236,6 +253,7 @@ def make_forecaster(args: argparse.Namespace) -> Forecaster:
             short_series=args.short_series,
             non_negative={"yes": True, "no": False}.get(args.non_negative, "auto"),
             discontinued=not args.no_discontinued,
+            seasons=args.seasons,
         ),
         search=SearchOptions(
             max_trials=args.max_trials,

@@ -145,3 +145,23 @@ def test_holiday_column_gives_each_series_its_country(retail) -> None:
     assert differ > 0  # the two states' calendars differ in some months: the column matters
     plain = Forecaster(**KW, learners=[LightGBMLearner(params=LGBM)]).fit(df)
     assert not np.allclose(fc.predict()["forecast"], plain.predict()["forecast"])
+
+
+# -- seasons ---------------------------------------------------------------------------------
+
+
+def test_given_seasons_replace_the_detected_ones(retail) -> None:
+    """On integer steps the seasons are found by the autocorrelation scan (a year of months
+    here); ``seasons=`` sets them, ``()`` none: seasonal naive then repeats the last value."""
+    steps = retail.assign(Month=retail.groupby(["State", "Industry"]).cumcount())
+    fits = {
+        str(seasons): Forecaster(**KW, learners=["seasonal_naive"], data={"seasons": seasons}).fit(steps)
+        for seasons in ("auto", [6], [])
+    }
+    assert fits["auto"].task_.seasons == (12,)
+    assert fits["[6]"].task_.seasons == (6,) and fits["[6]"].task_.season == 6
+    assert fits["[]"].task_.seasons == () and fits["[]"].task_.season == 1
+    last = steps.sort_values("Month").groupby(["State", "Industry"])["Turnover"]
+    for name, expected in (("[6]", last.apply(lambda y: y.iloc[-6:].to_numpy())), ("[]", last.apply(lambda y: np.repeat(y.iloc[-1], H)))):
+        out = fits[name].predict().sort_values(["State", "Industry", "Month"])
+        np.testing.assert_allclose(out["forecast"].to_numpy(), np.concatenate(expected.sort_index().to_list()))

@@ -107,7 +107,8 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
     history = _profile(frame, kw, client)
     log.info("Dask DataFrame: %d series in %d partitions", len(history.lengths), frame.npartitions)
     season_panel, transform_panel = _samples(history, client)
-    task = make_task(season_panel, fc.horizon, fc.holidays, None, compute.n_jobs, search.random_state)
+    task = make_task(season_panel, fc.horizon, fc.holidays, None, compute.n_jobs, search.random_state,
+                     opts.seasons)
     # the transforms are decided on the KPSS sample, the data size on every series
     nonstationary = mostly_nonstationary(transform_panel.y, transform_panel.indptr)
     observations = int(history.lengths.sum())

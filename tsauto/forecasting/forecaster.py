@@ -354,7 +354,9 @@ class Forecaster:
     def _task(self, panel: Panel) -> Task:
         search = as_options(self.search, SearchOptions, "search")
         compute = as_options(self.compute, ComputeOptions, "compute")
-        task = make_task(panel, self.horizon, self.holidays, self.quantiles, compute.n_jobs, search.random_state)
+        seasons = as_options(self.data, DataOptions, "data").seasons
+        task = make_task(panel, self.horizon, self.holidays, self.quantiles, compute.n_jobs, search.random_state,
+                         seasons)
         return replace(task, backend=compute.backend)
 
     # ------------------------------------------------------------------ predict

@@ -6,7 +6,7 @@ wherever a group is (``Forecaster(..., data={"fill": "zero"})``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from numbers import Integral
 from typing import Any, Literal, TypeVar
@@ -24,6 +24,19 @@ def _count(value: object, name: str, other: str) -> None:
         raise DataValidationError(f"{name}={value!r}: give a positive integer, {other}.")
 
 
+def _periods(value: object) -> Literal["auto"] | tuple[int, ...]:
+    """``seasons=``: ``"auto"``, or its periods as a tuple of integers of at least 2."""
+    if isinstance(value, str) and value == "auto":
+        return "auto"
+    periods = list(value) if isinstance(value, Iterable) and not isinstance(value, (str, bytes)) else None
+    if periods is None or any(isinstance(m, bool) or not isinstance(m, Integral) or m < 2 for m in periods):
+        raise DataValidationError(
+            f"seasons={value!r}: give 'auto' or a list of periods in steps, each an integer of at "
+            "least 2 (e.g. [7] for a week of days; [] for none)."
+        )
+    return tuple(int(m) for m in periods)
+
+
 @dataclass(frozen=True)
 class DataOptions:
     """How the table is read and regularised, and what forecasts may be.
@@ -35,6 +48,10 @@ class DataOptions:
     forecasts and quantiles of every series never negative in its history at zero; ``True``
     clips all, ``False`` none. ``discontinued``: series that have been exactly zero for at
     least a season (and longer than any earlier zero run) at the end are forecast as zero.
+    ``seasons``: the seasonal periods in steps, strongest first (``"auto"``: the calendar's
+    and those the autocorrelation shows, see :func:`~tsauto.forecasting.frequency.detect_seasonality`;
+    ``()``: none), as Azure AutoML's ``seasonality``: for integer steps and series too short
+    to show their period.
     """
 
     freq: str | None = None
@@ -43,8 +60,10 @@ class DataOptions:
     short_series: ShortSeries = "auto"
     non_negative: bool | Literal["auto"] = "auto"
     discontinued: bool = True
+    seasons: Literal["auto"] | Sequence[int] = "auto"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "seasons", _periods(self.seasons))
         if not (isinstance(self.non_negative, bool) or self.non_negative == "auto"):
             raise DataValidationError(
                 f"non_negative={self.non_negative!r}: use True, False or 'auto'."

@@ -20,6 +20,7 @@ import inspect
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -145,14 +146,18 @@ def make_task(
     quantiles: Sequence[float] | None,
     n_jobs: int,
     random_state: int,
+    seasons: Literal["auto"] | Sequence[int] = "auto",
 ) -> Task:
-    """The task all learners share: horizon, seasonal periods, quantiles, holidays, and
-    whether most series are non-stationary in level, and how many observations it has."""
+    """The task all learners share: horizon, seasonal periods (``seasons``: given, or
+    ``"auto"``: from the frequency and the data), quantiles, holidays, and whether most series
+    are non-stationary in level, and how many observations it has."""
     schema = panel.schema
-    candidates = seasonal_periods(schema.freq)
-    if schema.freq is None:
+    if seasons != "auto":
+        seasons = list(seasons)
+    elif schema.freq is None:
         seasons = detect_seasonality(panel.y, panel.indptr, None)
     else:
+        candidates = seasonal_periods(schema.freq)
         seasons = detect_seasonality(panel.y, panel.indptr, candidates) if candidates else []
     levels = tuple(sorted(float(q) for q in (quantiles or ())))
     if any(not 0 < q < 1 for q in levels):
