@@ -166,3 +166,16 @@ def test_far_calendar_is_reported(aus_tasmania):
     )
     calendar = _one(checks, "calendar")
     assert calendar["status"] == "fixed" and "datetime64[s]" in calendar["message"]
+
+
+def test_the_seasonal_periods_and_where_they_come_from(aus_tasmania):
+    kw = dict(target="Turnover", time="Month", ids="Industry", horizon=6)
+    monthly = _one(_fit(aus_tasmania, **kw), "seasons")
+    assert monthly["message"] == "seasonal periods [12]: from the frequency 'MS'"
+    given = _one(_fit(aus_tasmania, **kw, data={"seasons": [3]}), "seasons")
+    assert given["message"] == "seasonal periods [3]: given as seasons="
+    steps = aus_tasmania.assign(Month=aus_tasmania.groupby("Industry").cumcount())
+    short = steps[steps["Month"] < 20]  # 20 steps: a scan up to lag 6 cannot show a year of months
+    none = _one(_fit(short, **kw), "seasons")
+    assert none["status"] == "passed" and none["message"].startswith("no seasonal period: none found")
+    assert "up to about 6" in none["message"] and "data={'seasons': [m]}" in none["message"]

@@ -4,7 +4,8 @@ One :class:`~tsauto.core.checks.Check` per finding, with status ``passed``, ``fi
 were changed, and how) or ``alert`` (look at it), and the series involved:
 
 - the role given to every column of the table, and why;
-- the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths;
+- the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths,
+  the seasonal periods and where they come from;
 - missing time steps inserted, missing targets imputed (and long runs of them, by series),
   leading steps without a target dropped, duplicate rows rolled up by ``aggregate=``;
 - series too short for the learners (padded, dropped or forecast by the fallback), and series
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.checks import Check, Status, frame
+from tsauto.forecasting.frequency import seasonal_periods
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, is_intermittent
@@ -63,6 +65,7 @@ def data_checks(
     return [
         *column_roles(raw, panel),
         *calendar(panel, opts),
+        seasons(panel, task, opts),
         *fills(raw, panel, task, opts, labels),
         short_series(panel, model.min_length_, opts, labels),
         short_for_lags(panel, model, labels),
@@ -200,6 +203,29 @@ def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
         count=panel.n_series,
     )
     return [freq, cal, lengths]
+
+
+def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
+    """The seasonal periods the learners share and where they come from."""
+    s, found = panel.schema, list(task.seasons)
+    what = f"seasonal periods {found}" if found else "no seasonal period"
+    median = int(np.median(panel.lengths))
+    if opts.seasons != "auto":
+        return Check("seasons", s.time, what, "given as seasons=")
+    if s.freq is not None:
+        own = seasonal_periods(s.freq)
+        if found or not own:
+            how = f"from the frequency {s.freq!r}" if own else f"the frequency {s.freq!r} implies none"
+        else:
+            how = f"the median series ({median} steps) spans fewer than two of {own[0]}, the frequency's period"
+        return Check("seasons", s.time, what, how)
+    if found:
+        return Check("seasons", s.time, what, "found by an autocorrelation scan of the integer steps")
+    return Check(
+        "seasons", s.time, what,
+        f"none found by an autocorrelation scan of the integer steps (series of a median {median} steps "
+        f"show periods up to about {median // 3}); if the data have one, pass data={{'seasons': [m]}}",
+    )
 
 
 # -------------------------------------------------------------------------------- fills
