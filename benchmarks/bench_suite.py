@@ -413,11 +413,14 @@ def average_windows(per_window: list[list[dict]]) -> list[dict]:
     return out
 
 
-def keep_earlier_rows(rows: list[dict], earlier: dict | None, n_series: int, order: list[str]) -> list[dict]:
+def keep_earlier_rows(
+    rows: list[dict], earlier: dict | None, n_series: int, order: list[str], windows_note: str = ""
+) -> list[dict]:
     """``rows`` with the earlier run's rows of methods not run now (``--methods``), on the same
-    series, each marked with the run it comes from; in the order of ``order``. The Naive2
-    reference of OWA is the same computation on the same series, so earlier OWAs stay comparable."""
-    if not earlier or earlier.get("n_series") != n_series:
+    series and validation windows (``windows_note``), each marked with the run it comes from;
+    in the order of ``order``. The Naive2 reference of OWA is the same computation on the same
+    series, so earlier OWAs stay comparable."""
+    if not earlier or earlier.get("n_series") != n_series or earlier.get("windows_note", "") != windows_note:
         return rows
     ran = {r["method"] for r in rows}
     kept = []
@@ -557,7 +560,7 @@ def main(argv=None) -> None:
             n_series = len(_keys(data))
             note = ""
         add_owa(rows)
-        rows = keep_earlier_rows(rows, entries.get(name), n_series, every_method)
+        rows = keep_earlier_rows(rows, entries.get(name), n_series, every_method, note)
         entries[name] = {
             "title": data.title, "n_series": n_series, "horizon": data.horizon,
             "season": data.season, "rows": rows, "windows_note": note,

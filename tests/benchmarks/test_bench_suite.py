@@ -44,3 +44,18 @@ def test_m4_blocks_end_at_the_last_training_step(bench) -> None:
     assert sums[0] == pytest.approx(w1[len(w1) % 13:][:13].sum())  # the incomplete first block dropped
     assert data.test.groupby("unique_id").size().eq(8).all()
     assert data.train.groupby("unique_id").size().min() >= 2
+
+
+def test_earlier_rows_are_kept_only_for_the_same_series_and_windows(bench) -> None:
+    two = ", validation: last 2 window(s) of h of the training parts"
+    earlier = {"n_series": 414, "windows_note": two, "date": "2026-12-03 16:45", "commit": "06bf46b",
+               "rows": [{"method": "tsauto search", "owa": 0.463, "note": "time_budget=120"},
+                        {"method": "Naive2", "owa": 1.0, "note": ""}]}
+    now = [{"method": "tsauto default", "owa": 0.46, "note": ""}, {"method": "Naive2", "owa": 1.0, "note": ""}]
+    order = ["tsauto default", "tsauto search", "Naive2"]
+    kept = bench.keep_earlier_rows(now, earlier, 414, order, two)
+    assert [r["method"] for r in kept] == order
+    assert kept[1]["note"] == "time_budget=120; run of 2026-12-03 16:45 (06bf46b)"
+    one = two.replace("2 window(s)", "1 window(s)")
+    assert bench.keep_earlier_rows(now, earlier, 414, order, one) == now  # other windows: other scores
+    assert bench.keep_earlier_rows(now, earlier, 400, order, two) == now  # other series
