@@ -217,7 +217,7 @@ def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
         if found or not own:
             how = f"from the frequency {s.freq!r}" if own else f"the frequency {s.freq!r} implies none"
         else:
-            how = f"the median series ({median} steps) spans fewer than two of {own[0]}, the frequency's period"
+            how = f"the median series ({median} steps) is too short for two of the frequency's period, {own[0]}"
         return Check("seasons", s.time, what, how)
     if found:
         return Check("seasons", s.time, what, "found by an autocorrelation scan of the integer steps")

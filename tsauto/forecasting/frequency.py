@@ -113,14 +113,15 @@ def detect_seasonality(
     than two of it: whether a series is seasonal is then each learner's choice (ETS's AICc,
     Theta's seasonality test) and the validation's, as in statsforecast and AutoGluon, which
     take it from the frequency. A panel vote dropped it where short series hide it from the
-    autocorrelation test (quarterly series of 18 points, daily series of 26: forecasts 3–12 %
-    worse, see ``benchmarks/README.md``). The others (a year of days, a week of hours) are
-    kept when their autocorrelation is significant (the 90 % test of the M4 benchmarks) in at
-    least a third of the sampled series long enough to show it. Without candidates (integer time steps) the autocorrelation of the
-    differenced series, averaged over the sample, is scanned up to lag 400: a peak counts when it
-    passes a Bonferroni-corrected 5 % bound over the lags scanned and shows again at its double
-    (chance peaks do neither); the primary period is the shortest strong peak, and a multiple of it that stands above its neighbouring
-    multiples (a week of 24 hours: 168) is returned second.
+    autocorrelation test (quarterly series of 18 points, daily series of 26: MASE 4–24 % worse,
+    see ``benchmarks/README.md``). The others (a year of days, a week of hours) are kept when
+    their autocorrelation is significant (the 90 % test of the M4 benchmarks) in at least a
+    third of the sampled series long enough to show it. Without candidates (integer time steps)
+    the autocorrelation of the differenced series, averaged over the sample, is scanned up to
+    lag 400: a peak counts when it passes a Bonferroni-corrected 5 % bound over the lags scanned
+    and shows again at its double (chance peaks do neither); the primary period is the shortest
+    strong peak, and a multiple of it that stands above its neighbouring multiples (a week of
+    24 hours: 168) is returned second.
     """
     lengths = np.diff(indptr)
     order = np.argsort(-lengths, kind="stable")[:max_series]
