@@ -174,6 +174,9 @@ def test_the_seasonal_periods_and_where_they_come_from(aus_tasmania):
     assert monthly["message"] == "seasonal periods [12]: from the frequency 'MS'"
     given = _one(_fit(aus_tasmania, **kw, data={"seasons": [3]}), "seasons")
     assert given["message"] == "seasonal periods [3]: given as seasons="
+    recent = aus_tasmania[aus_tasmania["Month"] >= "2017-01-01"]  # 24 months
+    too_long = _one(_fit(recent, **kw, data={"seasons": [12, 52]}), "seasons")
+    assert too_long["status"] == "alert" and "[52] longer than half the median series (24 steps)" in too_long["message"]
     steps = aus_tasmania.assign(Month=aus_tasmania.groupby("Industry").cumcount())
     short = steps[steps["Month"] < 20]  # 20 steps: a scan up to lag 6 cannot show a year of months
     none = _one(_fit(short, **kw), "seasons")

@@ -211,6 +211,15 @@ def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
     what = f"seasonal periods {found}" if found else "no seasonal period"
     median = int(np.median(panel.lengths))
     if opts.seasons != "auto":
+        long = [m for m in found if 2 * m > median]
+        if long:
+            return Check(
+                "seasons", s.time, what,
+                f"given as seasons=; {long} longer than half the median series ({median} steps): "
+                "fewer than two periods a series are too few for the seasonal learners to estimate "
+                "it; check the period or give longer histories",
+                "alert",
+            )
         return Check("seasons", s.time, what, "given as seasons=")
     if s.freq is not None:
         own = seasonal_periods(s.freq)
