@@ -223,8 +223,10 @@ def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
         return Check("seasons", s.time, what, "given as seasons=")
     if s.freq is not None:
         own = seasonal_periods(s.freq)
-        if found or not own:
-            how = f"from the frequency {s.freq!r}" if own else f"the frequency {s.freq!r} implies none"
+        if not own:
+            how = f"the frequency {s.freq!r} implies none"
+        elif found:
+            how = f"from the frequency {s.freq!r}"
         else:
             how = f"the median series ({median} steps) is too short for two of the frequency's period, {own[0]}"
         return Check("seasons", s.time, what, how)

@@ -537,6 +537,12 @@ def lagged_difference_mean(
     return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
 
 
+def comparable_scale(scale: np.ndarray) -> np.ndarray:
+    """``scale`` (per cell), or ones where no series has one (every series constant): scaled
+    errors are then undefined, so learners are compared by their unscaled errors."""
+    return scale if np.isfinite(scale).any() else np.ones_like(scale)
+
+
 def mase_scale(y: np.ndarray, indptr: np.ndarray, season: int, power: int = 1) -> np.ndarray:
     """The scale of MASE (``power=1``) and RMSSE (``power=2``) per series: one rule, used by
     every metric, the search, the backtest and the intervals.

@@ -18,6 +18,7 @@ import numpy as np
 
 from tsauto.core.ensemble import greedy_ensemble
 from tsauto.forecasting.backtest import FoldResults, windows_of
+from tsauto.forecasting.metrics import comparable_scale
 
 MIN_GROUP = 30  # series a group needs for its own blend
 SHRINK = 0.5  # of a group's blend, the share that moves to the blend of all series
@@ -59,9 +60,7 @@ def length_routes(
         return None
     res = results[0]
     lengths = np.asarray(lengths)
-    scorable = np.isfinite(res.scale)
-    if not scorable.any():  # every series constant: compared by unscaled errors (see score)
-        scorable = np.ones_like(scorable)
+    scorable = np.isfinite(comparable_scale(res.scale))
     scored = lengths[np.unique(res.series[scorable])]
     threshold = float(np.median(scored))
     if min((scored < threshold).sum(), (scored >= threshold).sum()) < MIN_GROUP:

@@ -23,7 +23,7 @@ from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
-from tsauto.forecasting.metrics import overall_score
+from tsauto.forecasting.metrics import comparable_scale, overall_score
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.routing import length_routes
@@ -174,9 +174,7 @@ def score(
     metric: str, res: FoldResults, forecast: np.ndarray, window: np.ndarray, cells: np.ndarray | None = None
 ) -> float:
     """The validation ``metric`` of ``forecast`` over the cells of ``res`` (all, or a mask)."""
-    scale = res.scale_sq if metric == "rmsse" else res.scale
-    if not np.isfinite(scale).any():  # every series constant: scaled errors undefined, so
-        scale = np.ones_like(scale)  # learners are compared by their unscaled errors
+    scale = comparable_scale(res.scale_sq if metric == "rmsse" else res.scale)
     if cells is not None:
         window = np.unique(window[cells], return_inverse=True)[1]
         return overall_score(metric, res.actual[cells], forecast[cells], window, scale[cells])
