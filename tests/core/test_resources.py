@@ -72,3 +72,16 @@ def test_the_meter_takes_this_process_own_work_off_the_busy_cores(monkeypatch) -
     assert meter.free_cores() == cores()
     monkeypatch.setattr(resources, "_busy_since", lambda before: 2.0)  # another process's core
     assert meter.free_cores() == max(1, cores() - 1)
+
+
+def test_a_share_of_one_core_is_one_thread_without_watching_the_cpus(monkeypatch) -> None:
+    def watch() -> int:
+        raise AssertionError("free_cores() watched the CPUs for a share of one core")
+
+    monkeypatch.setattr(resources, "free_cores", watch)
+    monkeypatch.setattr(resources, "cores", lambda: 4)
+    assert resources.process_threads(4) == 1
+    assert resources.process_threads(8) == 1
+    monkeypatch.setattr(resources, "free_cores", lambda: 3)
+    assert resources.process_threads(2) == 2  # two cores' share, three free
+    assert resources.process_threads(1) == 3  # four cores' share, three free
