@@ -1,0 +1,165 @@
+"""How the unbudgeted default should weight its portfolio, compared on validation only.
+
+For each data set and validation window (``bench_suite.validation_windows``: the training parts
+less their last h points, and the h before them for ``--windows 2``, ...; test parts are never
+read), the default ``Forecaster`` is fitted once; its trials, with their out-of-fold forecasts,
+are then weighted by each rule below, every trial the rule weights is refit on the window's
+training rows, and the blend (with the length routes the engine adds, ``ForecastStrategy.assemble``)
+is scored on the held-out h points: OWA against Naive2, as ``bench_suite``.
+
+- ``greedy``: greedy ensemble selection (Caruana et al. 2004) on every scored cell: the engine's
+  rule today (``selection.ensemble_weights``);
+- ``bagged``: the mean of the greedy weights over 25 bootstrap samples of the series (Caruana et
+  al. 2004, section 5: a few validation windows let greedy selection overfit);
+- ``top-3 mean``: equal weights on the 3 trials of best out-of-fold score;
+- ``shrink 0.5``: halfway between ``greedy`` and ``top-3 mean``;
+- ``best``: the best trial alone.
+
+``fit``: the default as fitted (its greedy blend; the same as ``greedy`` up to refit noise).
+Writes the ``bench_blend_rules`` section of RESULTS.md.
+
+    .venv/bin/python benchmarks/bench_blend_rules.py [--sets m1_yearly,m1_quarterly] [--windows 3]
+        [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_suite as bs  # noqa: E402
+from bench_ensemble_pool import captured_search  # noqa: E402
+from results_file import git_commit, markdown, write_section  # noqa: E402
+
+import tsauto  # noqa: E402
+from tsauto.core.ensemble import greedy_ensemble  # noqa: E402
+from tsauto.forecasting.backtest import windows_of  # noqa: E402
+from tsauto.forecasting.metrics import comparable_scale, window_scores  # noqa: E402
+
+log = logging.getLogger("bench_blend_rules")
+SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "aus_retail_quarterly", "aus_retail_yearly",
+        "m4_weekly_quarterly", "m4_weekly_yearly", "m4_hourly_daily")
+RULES = ("greedy", "bagged", "top-3 mean", "shrink 0.5", "best")
+BAGS = 25
+TOP = 3
+
+
+def rule_weights(oof: list[np.ndarray], res, seed: int = 0) -> dict[str, np.ndarray]:
+    """Each rule's weights over the trials whose out-of-fold forecasts are ``oof`` (the cells of
+    ``res``, a trial's ``FoldResults``), chosen on their MASE per window (series x fold)
+    averaged as the engine scores them."""
+    window = windows_of(res)
+    scale = comparable_scale(res.scale)
+    series_of = np.zeros(window.max() + 1, dtype=int)
+    series_of[window] = res.series
+
+    def loss(counts: np.ndarray):
+        def score(p: np.ndarray) -> float:
+            v = window_scores("mase", res.actual, p, window, scale)
+            ok = np.isfinite(v) & (counts > 0)
+            return float(np.sum(counts[ok] * v[ok]) / np.sum(counts[ok])) if ok.any() else float("nan")
+
+        return score
+
+    every = np.ones(len(series_of))
+    greedy, _ = greedy_ensemble(oof, loss(every))
+    rng = np.random.default_rng(seed)
+    series = np.unique(res.series)
+    bagged = np.zeros(len(oof))
+    for _ in range(BAGS):
+        counts = np.bincount(rng.choice(series, size=len(series)), minlength=int(series.max()) + 1)
+        bagged += greedy_ensemble(oof, loss(counts[series_of].astype(float)))[0] / BAGS
+    single = np.array([loss(every)(p) for p in oof])
+    ranked = np.argsort(np.where(np.isfinite(single), single, np.inf))
+    top = np.zeros(len(oof))
+    top[ranked[:TOP]] = 1.0 / min(TOP, len(oof))
+    best = np.zeros(len(oof))
+    best[ranked[0]] = 1.0
+    return {"greedy": greedy, "bagged": bagged, "top-3 mean": top, "shrink 0.5": 0.5 * greedy + 0.5 * top,
+            "best": best}
+
+
+def _blend(weights: np.ndarray, trials) -> str:
+    return ", ".join(f"{w:.2f}×{t.learner}" for w, t in zip(weights, trials) if w > 0)
+
+
+def run_window(name: str, window: int, windows: int) -> dict:
+    """The default fitted on validation cut ``window`` of ``name``, then each rule's blend."""
+    data = bs.DATASETS[name]()
+    data.test = data.test.iloc[:0]  # never read
+    data = bs.sample(data, bs.DEFAULT_SERIES.get(name))
+    cut = bs.validation_windows(data, windows)[window]
+    fc = tsauto.Forecaster(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon)
+    with captured_search() as captured:
+        fc.fit(cut.train)
+    naive2 = bs.score(bs.run_naive2(cut)[0], cut)
+
+    def owa() -> float:
+        s = bs.score(bs._matrix(fc.predict(), cut, "forecast")[0], cut)
+        return 0.5 * (s["smape"] / naive2["smape"] + s["mase"] / naive2["mase"])
+
+    row = {"set": name, "window": window, "series": len(bs._keys(cut)), "fit": owa()}
+    strategy = captured["strategy"]
+    best = min((t for t in captured["trials"] if t.status == "ok"), key=lambda t: t.score)
+    trials = [t for t in captured["trials"] if t.status == "ok" and strategy.comparable(t, best)]
+    fitted = {}
+    for rule, weights in rule_weights([strategy.oof(t) for t in trials], best.oof.result).items():
+        members = [(float(w), t) for w, t in zip(weights, trials) if w > 0]
+        for _, t in members:
+            if t.number not in fitted:
+                fitted[t.number] = strategy.fit_member(t, None)
+        fc.model_ = strategy.assemble([(w, fitted[t.number]) for w, t in members], [t for _, t in members])
+        row[rule] = owa()
+        log.info("%s w%d %s: OWA %.4f (%s)", name, window, rule, row[rule], _blend(weights, trials))
+    return row
+
+
+def table(rows: list[dict], windows: int) -> str:
+    frame = pd.DataFrame(rows)
+    means = frame.groupby("set", sort=False)[["fit", *RULES]].mean()
+    means.insert(0, "series", frame.groupby("set", sort=False)["series"].first())
+    wins = {r: (np.sum(frame[r] < frame["greedy"] - 1e-4), np.sum(frame[r] > frame["greedy"] + 1e-4))
+            for r in RULES if r != "greedy"}
+    loads = os.getloadavg()[0]
+    lines = [
+        "## Blend rules of the unbudgeted default, validation only (`benchmarks/bench_blend_rules.py`)",
+        "",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, load average {loads:.2f} at "
+        f"the end; the last {windows} validation window(s) of h of the training parts; OWA against "
+        "Naive2, mean over the windows (the rules in the script's docstring).",
+        "",
+        markdown(means.reset_index()),
+        "",
+        "Windows where a rule is better / worse than `greedy` (by more than 0.0001 OWA): "
+        + "; ".join(f"{r} {b} / {w}" for r, (b, w) in wins.items())
+        + f" of {len(frame)}; mean OWA over all windows: "
+        + ", ".join(f"{r} {frame[r].mean():.4f}" for r in ("fit", *RULES)) + ".",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, from {','.join(bs.DATASETS)}")
+    ap.add_argument("--windows", type=int, default=3, help="validation origins, h apart")
+    ap.add_argument("--no-write", action="store_true", help="print only; RESULTS.md untouched")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("tsauto").setLevel(logging.WARNING)
+    rows = [run_window(name, k, args.windows) for name in args.sets.split(",") for k in range(args.windows)]
+    text = table(rows, args.windows)
+    print(text)
+    if not args.no_write:
+        write_section("bench_blend_rules", text)
+
+
+if __name__ == "__main__":
+    main()
