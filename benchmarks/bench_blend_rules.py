@@ -136,7 +136,7 @@ def table(rows: list[dict], windows: int) -> str:
         f"the end; the last {windows} validation window(s) of h of the training parts; OWA against "
         "Naive2, mean over the windows (the rules in the script's docstring).",
         "",
-        markdown(means.reset_index()),
+        markdown(means.reset_index()).rstrip(),
         "",
         "Windows where a rule is better / worse than `greedy` (by more than 0.0001 OWA): "
         + "; ".join(f"{r} {b} / {w}" for r, (b, w) in wins.items())
