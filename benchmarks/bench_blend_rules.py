@@ -91,12 +91,16 @@ def _blend(weights: np.ndarray, trials) -> str:
     return ", ".join(f"{w:.2f}×{t.learner}" for w, t in zip(weights, trials) if w > 0)
 
 
-def run_window(name: str, window: int, windows: int) -> dict:
-    """The default fitted on validation cut ``window`` of ``name``, then each rule's blend."""
+def run_set(name: str, windows: int) -> list[dict]:
+    """Every validation window of ``name`` (its test part never read), last first."""
     data = bs.DATASETS[name]()
-    data.test = data.test.iloc[:0]  # never read
+    data.test = data.test.iloc[:0]
     data = bs.sample(data, bs.DEFAULT_SERIES.get(name))
-    cut = bs.validation_windows(data, windows)[window]
+    return [run_window(name, k, cut) for k, cut in enumerate(bs.validation_windows(data, windows))]
+
+
+def run_window(name: str, window: int, cut) -> dict:
+    """The default fitted on validation ``cut`` number ``window`` of ``name``, then each rule's blend."""
     fc = tsauto.Forecaster(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon)
     with captured_search() as captured:
         fc.fit(cut.train)
@@ -154,7 +158,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("tsauto").setLevel(logging.WARNING)
-    rows = [run_window(name, k, args.windows) for name in args.sets.split(",") for k in range(args.windows)]
+    rows = [row for name in args.sets.split(",") for row in run_set(name, args.windows)]
     text = table(rows, args.windows)
     print(text)
     if not args.no_write:
