@@ -8,14 +8,16 @@ training rows, and the blend (with the length routes the engine adds, ``Forecast
 is scored on the held-out h points: OWA against Naive2, as ``bench_suite``.
 
 - ``greedy``: greedy ensemble selection (Caruana et al. 2004) on every scored cell: the engine's
-  rule today (``selection.ensemble_weights``);
+  rule for a budgeted search (``selection.ensemble_weights``);
 - ``bagged``: the mean of the greedy weights over 25 bootstrap samples of the series (Caruana et
   al. 2004, section 5: a few validation windows let greedy selection overfit);
 - ``top-3 mean``: equal weights on the 3 trials of best out-of-fold score;
-- ``shrink 0.5``: halfway between ``greedy`` and ``top-3 mean``;
+- ``shrink 0.5``: halfway between ``greedy`` and ``top-3 mean``: the unbudgeted default's rule
+  (``planner.BLEND_SHRINK``);
 - ``best``: the best trial alone.
 
-``fit``: the default as fitted (its greedy blend; the same as ``greedy`` up to refit noise).
+``fit``: the default as fitted (since 2026-12-05 its blend is ``shrink 0.5``, the same up to
+refit noise; ``greedy`` before).
 Writes the ``bench_blend_rules`` section of RESULTS.md.
 
     .venv/bin/python benchmarks/bench_blend_rules.py [--sets m1_yearly,m1_quarterly] [--windows 3]

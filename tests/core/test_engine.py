@@ -119,7 +119,8 @@ def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
     noise = [rng.normal(0.0, 1.0, 200) for _ in range(3)]
     now = time.monotonic()
     deadline, end = now + 100.0, now + 80.0
-    stop_by = engine._refit_reserve(strategy, TwoCores(), deadline, end, ensemble=True)
+    greedy = engine._blend_rule(strategy, True, 0.0)
+    stop_by = engine._refit_reserve(strategy, TwoCores(), deadline, end, greedy)
     # two heavy trials with independent errors blend: both refits (60 s) are kept from the deadline
     heavy = _trials(strategy, ["heavy", "heavy"], noise[:2])
     assert abs(stop_by(heavy) - (deadline - 60.0)) < 1e-6
@@ -128,9 +129,9 @@ def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
     assert abs(stop_by(mixed) - (deadline - 32.0)) < 1e-6
     # cheap blends leave the search's end alone (the time after it refits them)
     light = _trials(strategy, ["light", "light"], noise[:2])
-    assert engine._refit_reserve(strategy, TwoCores(), deadline, end, True)(light) >= end
+    assert engine._refit_reserve(strategy, TwoCores(), deadline, end, greedy)(light) >= end
     # without an ensemble only the best trial is refit
-    alone = engine._refit_reserve(strategy, TwoCores(), deadline, end, ensemble=False)
+    alone = engine._refit_reserve(strategy, TwoCores(), deadline, end, engine._blend_rule(strategy, False, 0.0))
     assert abs(alone(heavy) - (deadline - 30.0)) < 1e-6
 
 
@@ -142,7 +143,8 @@ def _offset_trial(number: int, learner: str, status: str = "ok") -> Trial:
 def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_members() -> None:
     strategy = d.OffsetStrategy(d.OffsetEvaluator())
     candidates = {name: Candidate(name) for name in ("fast", "off", "slow")}
-    ahead = engine.RefitAhead(strategy, candidates, threads=1, ensemble=True)
+    greedy = engine._blend_rule(strategy, True, 0.0)
+    ahead = engine.RefitAhead(strategy, candidates, threads=1, blend=greedy)
     fast, off, slow = _offset_trial(0, "fast"), _offset_trial(1, "off"), _offset_trial(2, "slow")
     fast.fit_time, off.fit_time = 1.0, 2.0  # the doubles' refit estimate is the fit time
     failed = _offset_trial(3, "slow", status="failed")
@@ -157,21 +159,24 @@ def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_memb
     assert ahead.next_call(finished, [(slow, 1.5)])[0] == ("refit", 0)
     assert ahead.next_call(finished, [(slow, 1.5)]) is None  # the worse "off" trial is not refit ahead
     # a trial that has run longer than any finished one's refit is refit first, as it is
-    ahead_long = engine.RefitAhead(strategy, candidates, threads=1, ensemble=True)
+    ahead_long = engine.RefitAhead(strategy, candidates, threads=1, blend=greedy)
     key, call = ahead_long.next_call(finished, [(slow, 30.0)])
     assert key == ("refit", 2) and call.args == (slow, None, 1) and slow.fit_time == 0.0
     # so is one just started whose candidate is estimated to take longer
     estimated = {**candidates, "slow": Candidate("slow", seconds=30.0)}
-    ahead_prior = engine.RefitAhead(strategy, estimated, threads=1, ensemble=True)
+    ahead_prior = engine.RefitAhead(strategy, estimated, threads=1, blend=greedy)
     assert ahead_prior.next_call(finished, [(slow, 0.1)])[0] == ("refit", 2)
     # every trial done: the blend is fast + slow, so "off" (not started) is no longer refit
     slow.fit_time = 3.0
-    ahead2 = engine.RefitAhead(strategy, candidates, threads=1, ensemble=True)
+    ahead2 = engine.RefitAhead(strategy, candidates, threads=1, blend=greedy)
     assert ahead2.wanted(("refit", 1))  # the blend is not known yet
     assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 2)
     assert ahead2.next_call([fast, off, slow], [])[0] == ("refit", 0)
     assert ahead2.next_call([fast, off, slow], []) is None
     assert ahead2.wanted(("refit", 0)) and not ahead2.wanted(("refit", 1))  # "off": not blended
+    # with weights shrunk toward the mean of the 3 best, "off" is a member and refit too
+    shrunk = engine.RefitAhead(strategy, candidates, threads=1, blend=engine._blend_rule(strategy, True, 0.5))
+    assert {shrunk.next_call([fast, off, slow], [])[0][1] for _ in range(3)} == {0, 1, 2}
     # a refit that failed ahead is not kept (the engine refits it after the search)
     ahead2.done(("refit", 2), RuntimeError("worker lost"))
     ahead2.done(("refit", 0), "model of fast")

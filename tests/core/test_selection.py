@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+import pytest
+
 from tsauto.core.search import Trial
 from tsauto.core.selection import (
     REFIT_MARGIN,
+    SHRINK_TOP,
     affordable,
     ensemble_pool,
+    ensemble_weights,
     refit_estimate,
     refittable,
 )
@@ -54,3 +59,25 @@ def test_the_ensemble_pool_holds_every_learners_best_trial() -> None:
     pool = ensemble_pool(trials, size=5)
     assert [t.number for t in pool] == [0, 1, 2, 30, 32]  # best first, failed trials never in
     assert len(ensemble_pool(trials, size=2)) == 3  # every learner's best even above the size
+
+
+def test_shrunk_weights_move_halfway_from_greedy_to_the_mean_of_the_best() -> None:
+    # learner0 predicts the truth: greedy gives it all the weight; the 3 best by score share
+    # the shrunk half equally, the fourth (worst) gets nothing
+    truth = np.array([1.0, 2.0, 3.0, 4.0])
+    preds = {0: truth, 1: truth + 1.0, 2: truth - 2.0, 3: truth + 5.0}
+    trials = _trials([0.0, 1.0, 2.0, 5.0])
+
+    def weights(shrink: float) -> dict[int, float]:
+        return ensemble_weights(trials, lambda t: preds[t.number],
+                                lambda p: float(np.mean(np.abs(p - truth))), shrink=shrink)
+
+    assert weights(0.0) == {0: 1.0}
+    half = weights(0.5)
+    assert SHRINK_TOP == 3 and set(half) == {0, 1, 2}
+    assert half[0] == pytest.approx(0.5 + 0.5 / 3) and half[1] == pytest.approx(0.5 / 3)
+    assert sum(half.values()) == pytest.approx(1.0)
+    assert ensemble_weights(trials, lambda t: preds[t.number], lambda p: 0.0,
+                            ensemble=False, shrink=0.5) == {0: 1.0}  # no ensemble: the best alone
+    with pytest.raises(ValueError, match="shrink"):
+        weights(1.5)

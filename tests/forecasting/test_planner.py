@@ -9,6 +9,7 @@ from tsauto.forecasting import planner
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.core.resources import cores
 from tsauto.forecasting.planner import (
+    BLEND_SHRINK,
     LGB_DEFAULT_SHARE,
     LGB_RATE,
     LGB_ROUNDS,
@@ -45,6 +46,8 @@ def test_monthly_retail_portfolio(aus_small) -> None:
     assert {"seasonal_naive", "ets", "theta", "lightgbm"} <= set(plan.candidates)
     assert plan.validate and not plan.searching and plan.max_trials == len(plan.candidates)
     assert plan.folds == 3
+    assert plan.shrink == BLEND_SHRINK > 0  # the default's blend moves toward the mean of its best
+    assert any(n.startswith("ensemble: greedy weights moved 50%") for n in plan.notes)
 
 
 def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(aus_small) -> None:
@@ -152,6 +155,7 @@ def test_calendar_learners_left_out_on_integer_time() -> None:
     panel = validate(_m1("QUARTERLY"), target="y", time="t", ids="unique_id")
     _, plan = _plan(panel, 8, time_budget=600)
     assert "prophet" not in plan.candidates and plan.searching
+    assert plan.shrink == 0.0  # a search blends its trials by greedy weights alone
     assert all(c.space is not None for n, c in plan.candidates.items() if n in ("ets", "lightgbm"))
 
 

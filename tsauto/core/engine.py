@@ -11,7 +11,7 @@ import logging
 import time
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -94,19 +94,22 @@ def search_and_refit(
     ensemble: bool = True,
     deadline: float | None = None,
     fingerprint: str | None = None,
+    shrink: float = 0.0,
 ) -> EngineResult:
     """Run the search (stopping in time to refit its blend, see :func:`_refit_reserve`),
-    select the ensemble over the comparable trials whose refit fits before ``deadline``, keep
+    select the ensemble over the comparable trials whose refit fits before ``deadline`` (its
+    weights shrunk by ``shrink``, :func:`~tsauto.core.selection.ensemble_weights`), keep
     the members whose refits fit together (the heaviest always) and refit each in an isolated
     worker with that deadline; a member whose refit fails is dropped and the weights
     renormalised."""
     start = time.monotonic()
+    blend = _blend_rule(strategy, ensemble, shrink)
     stop_by = None
     if deadline is not None and settings.time_budget is not None:
-        stop_by = _refit_reserve(strategy, executor, deadline, start + settings.time_budget, ensemble)
+        stop_by = _refit_reserve(strategy, executor, deadline, start + settings.time_budget, blend)
     ahead = None
     if deadline is None and executor.backend == "loky" and executor.n_workers > 1:
-        ahead = RefitAhead(strategy, candidates, executor.threads_per_trial(), ensemble)
+        ahead = RefitAhead(strategy, candidates, executor.threads_per_trial(), blend)
     search = Search(candidates, strategy.evaluator, settings, executor, fingerprint=fingerprint,
                     stop_by=stop_by, side=ahead)
     trials = search.run()
@@ -116,7 +119,7 @@ def search_and_refit(
     pool = _comparable(strategy, trials, best)
     cost = _refit_costs(strategy, _refit_threads(executor), pool)
     pool = refittable(pool, cost, deadline)
-    weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
+    weights = blend(pool, best)
     by_number = {t.number: t for t in trials}
     weights = affordable(weights, cost, deadline)
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
@@ -145,6 +148,18 @@ def search_and_refit(
     return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted)
 
 
+Blend = Callable[[list[Trial], Trial], dict[int, float]]
+
+
+def _blend_rule(strategy: TaskStrategy, ensemble: bool, shrink: float) -> Blend:
+    """The engine's weights for a pool of comparable trials and their ``best``, by trial number."""
+
+    def blend(pool: list[Trial], best: Trial) -> dict[int, float]:
+        return ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble, shrink)
+
+    return blend
+
+
 def _comparable(strategy, trials: Sequence[Trial], best: Trial) -> list[Trial]:
     """The finished trials whose out-of-fold predictions can be blended with ``best``'s."""
     return [t for t in trials if t.status == "ok" and strategy.comparable(t, best)]
@@ -168,11 +183,12 @@ class RefitAhead:
     blended). ``fitted``: the members fitted so, by trial number; a refit ahead that fails is
     done again after the search."""
 
-    def __init__(self, strategy: TaskStrategy, candidates: dict[str, Candidate], threads: int, ensemble: bool):
+    def __init__(self, strategy: TaskStrategy, candidates: dict[str, Candidate], threads: int,
+                 blend: Blend):
         self.strategy = strategy
         self.candidates = candidates
         self.threads = threads
-        self.ensemble = ensemble
+        self.blend = blend
         self.fitted: dict[int, Any] = {}
         self._started: set[int] = set()
         self._members: set[int] | None = None
@@ -226,7 +242,7 @@ class RefitAhead:
         except TsautoError:
             return set()
         pool = _comparable(self.strategy, trials, best)
-        return set(ensemble_weights(pool, self.strategy.oof, lambda p: self.strategy.loss(best, p), self.ensemble))
+        return set(self.blend(pool, best))
 
 
 def _refit_threads(executor) -> float:
@@ -241,7 +257,7 @@ def _refit_costs(strategy, ratio: float, trials) -> dict[int, float]:
     return {t.number: strategy.refit_seconds(t) / refit_speedup(ratio, strategy.thread_gain(t)) for t in trials}
 
 
-def _refit_reserve(strategy, executor, deadline: float, end: float, ensemble: bool):
+def _refit_reserve(strategy, executor, deadline: float, end: float, blend: Blend):
     """The search's ``stop_by``: the ``deadline`` less the estimated refit of the blend the
     trials finished so far make (selected as at the end of the search), so that a search whose
     blend grows heavy stops early enough to refit all of it, rather than search on and then
@@ -265,7 +281,7 @@ def _refit_reserve(strategy, executor, deadline: float, end: float, ensemble: bo
             if deadline - most >= end:
                 known[len(ok)] = deadline - most
             else:
-                weights = ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble)
+                weights = blend(pool, best)
                 known[len(ok)] = deadline - sum(cost[n] for n in weights)
         return known[len(ok)]
 

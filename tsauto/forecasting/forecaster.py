@@ -296,7 +296,7 @@ class Forecaster:
         fingerprint = data_fingerprint(panel.y, panel.indptr, panel.times, task, self.metric)
         result = search_and_refit(
             ForecastStrategy(evaluator), plan.candidates, settings, executor, search.ensemble,
-            deadline, fingerprint,
+            deadline, fingerprint, plan.shrink,
         )
         self.model_ = result.model
         self.trials_ = result.trials

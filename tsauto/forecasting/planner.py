@@ -27,6 +27,7 @@ import numpy as np
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.resources import cores, n_workers
 from tsauto.core.search import Candidate
+from tsauto.core.selection import SHRINK_TOP
 from tsauto.forecasting import registry
 from tsauto.forecasting.features.target_transforms import mostly_nonstationary
 from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
@@ -66,6 +67,13 @@ LOCAL_CORE = ("ets", "theta")
 # windows, 2026-12-04: M1 monthly never in the blend, the same forecasts without it; Walmart
 # OWA 0.582 both), where it cost 8 CPU s of the M1 monthly default's 100 (benchmarks/README.md).
 RECENT_SPAN = 4
+# How far the unbudgeted default's greedy ensemble weights move toward equal weights on its 3
+# best learners (selection.ensemble_weights). Chosen on validation (2026-12-04, the last 3
+# windows of the training parts of the 12 suite sets of more than 10 series,
+# benchmarks/bench_blend_rules.py): mean OWA 0.7863 greedy, 0.7834 halfway (9 sets better,
+# 3 worse by at most 0.003), 0.7854 equal weights alone. A budgeted search keeps greedy weights:
+# its best trials are often variants of one learner, where a mean adds nothing.
+BLEND_SHRINK = 0.5
 SHORT_SERIES = 300
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
 # (measured on M1, one core: ARIMA 0.21 / 0.81 / 1.75 on all 181 yearly, 40 quarterly and 30
@@ -137,6 +145,7 @@ class Plan:
     search_budget: float | None
     max_trials: int | None
     notes: tuple[str, ...] = field(default=())
+    shrink: float = 0.0  # share of the ensemble's weights moved to equal weights on its best
 
 
 def make_task(
@@ -284,8 +293,12 @@ def make_plan(
         )
     search_budget = None if time_budget is None else SEARCH_SHARE * float(time_budget)
     max_trials = search.max_trials if searching else len(candidates)
+    shrink = 0.0 if searching else BLEND_SHRINK
+    if shrink and len(candidates) > 1 and search.ensemble:
+        notes.append(f"ensemble: greedy weights moved {shrink:.0%} toward equal weights on the "
+                     f"{SHRINK_TOP} best learners")
     return Plan(task, candidates, classes, folds, searching, validate, search_budget, max_trials,
-                tuple(notes))
+                tuple(notes), shrink)
 
 
 def _has_window(panel: Panel, task: Task) -> bool:
