@@ -48,6 +48,8 @@ def test_monthly_retail_portfolio(aus_small) -> None:
     assert plan.folds == 3
     assert plan.shrink == BLEND_SHRINK > 0  # the default's blend moves toward the mean of its best
     assert any(n.startswith("ensemble: greedy weights moved 50%") for n in plan.notes)
+    _, named = _plan(panel, 12, learners=["ets", "theta", "naive"])
+    assert named.shrink == 0.0  # learners the user names keep greedy weights
 
 
 def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(aus_small) -> None:

@@ -71,8 +71,9 @@ RECENT_SPAN = 4
 # best learners (selection.ensemble_weights). Chosen on validation (2026-12-04, the last 3
 # windows of the training parts of the 12 suite sets of more than 10 series,
 # benchmarks/bench_blend_rules.py): mean OWA 0.7863 greedy, 0.7834 halfway (9 sets better,
-# 3 worse by at most 0.003), 0.7854 equal weights alone. A budgeted search keeps greedy weights:
-# its best trials are often variants of one learner, where a mean adds nothing.
+# 3 worse by at most 0.003), 0.7854 equal weights alone. Only for the default portfolio, whose
+# baselines keep its 3 best sensible; a budgeted search keeps greedy weights (its best trials are
+# often variants of one learner), and so do learners the user names (the 3rd may be far worse).
 BLEND_SHRINK = 0.5
 SHORT_SERIES = 300
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
@@ -293,7 +294,7 @@ def make_plan(
         )
     search_budget = None if time_budget is None else SEARCH_SHARE * float(time_budget)
     max_trials = search.max_trials if searching else len(candidates)
-    shrink = 0.0 if searching else BLEND_SHRINK
+    shrink = BLEND_SHRINK if learners == "auto" and not searching else 0.0
     if shrink and len(candidates) > 1 and search.ensemble:
         notes.append(f"ensemble: greedy weights moved {shrink:.0%} toward equal weights on the "
                      f"{SHRINK_TOP} best learners")
