@@ -14,14 +14,20 @@ is scored on the held-out h points: OWA against Naive2, as ``bench_suite``.
 - ``top-3 mean``: equal weights on the 3 trials of best out-of-fold score;
 - ``shrink 0.5``: halfway between ``greedy`` and ``top-3 mean``: the unbudgeted default's rule
   (``planner.BLEND_SHRINK``);
+- ``leaders 0.5``: halfway between ``greedy`` and equal weights on the best trials of the 3 best
+  learners (the same as ``shrink 0.5`` without a budget: one trial per learner);
 - ``best``: the best trial alone.
 
-``fit``: the default as fitted (since 2026-12-05 its blend is ``shrink 0.5``, the same up to
-refit noise; ``greedy`` before).
+``--budget B``: the same for ``Forecaster(time_budget=B)``, its trials (the engine's pool,
+``selection.ensemble_pool``: every learner's best, then the best others up to 20) weighted by each
+rule; written to the section ``bench_blend_rules_budget``.
+
+``fit``: the forecaster as fitted (the default's blend is ``shrink 0.5`` since 2026-12-05,
+``greedy`` before; a budgeted search's ``greedy``, among the trials whose refit fits in its time).
 Writes the ``bench_blend_rules`` section of RESULTS.md.
 
     .venv/bin/python benchmarks/bench_blend_rules.py [--sets m1_yearly,m1_quarterly] [--windows 3]
-        [--no-write]
+        [--budget 120] [--no-write]
 """
 
 from __future__ import annotations
@@ -43,21 +49,23 @@ from results_file import git_commit, markdown, write_section  # noqa: E402
 
 import tsauto  # noqa: E402
 from tsauto.core.ensemble import greedy_ensemble  # noqa: E402
+from tsauto.core.selection import ensemble_pool  # noqa: E402
 from tsauto.forecasting.backtest import windows_of  # noqa: E402
 from tsauto.forecasting.metrics import comparable_scale, window_scores  # noqa: E402
 
 log = logging.getLogger("bench_blend_rules")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "aus_retail_quarterly", "aus_retail_yearly",
         "m4_weekly_quarterly", "m4_weekly_yearly", "m4_hourly_daily")
-RULES = ("greedy", "bagged", "top-3 mean", "shrink 0.5", "best")
+RULES = ("greedy", "bagged", "top-3 mean", "shrink 0.5", "leaders 0.5", "best")
 BAGS = 25
 TOP = 3
 
 
-def rule_weights(oof: list[np.ndarray], res, seed: int = 0) -> dict[str, np.ndarray]:
+def rule_weights(oof: list[np.ndarray], res, learners: list[str] | None = None, seed: int = 0) -> dict[str, np.ndarray]:
     """Each rule's weights over the trials whose out-of-fold forecasts are ``oof`` (the cells of
-    ``res``, a trial's ``FoldResults``), chosen on their MASE per window (series x fold)
-    averaged as the engine scores them."""
+    ``res``, a trial's ``FoldResults``; ``learners``: each trial's learner, all different when
+    not given), chosen on their MASE per window (series x fold) averaged as the engine scores
+    them."""
     window = windows_of(res)
     scale = comparable_scale(res.scale)
     series_of = np.zeros(window.max() + 1, dtype=int)
@@ -83,27 +91,37 @@ def rule_weights(oof: list[np.ndarray], res, seed: int = 0) -> dict[str, np.ndar
     ranked = np.argsort(np.where(np.isfinite(single), single, np.inf))
     top = np.zeros(len(oof))
     top[ranked[:TOP]] = 1.0 / min(TOP, len(oof))
+    names = learners or [str(k) for k in range(len(oof))]
+    leaders: list[int] = []  # each learner's best trial, best first
+    for k in ranked:
+        if names[k] not in {names[j] for j in leaders}:
+            leaders.append(int(k))
+    leaders = leaders[:TOP]
+    lead = np.zeros(len(oof))
+    lead[leaders] = 1.0 / len(leaders)
     best = np.zeros(len(oof))
     best[ranked[0]] = 1.0
     return {"greedy": greedy, "bagged": bagged, "top-3 mean": top, "shrink 0.5": 0.5 * greedy + 0.5 * top,
-            "best": best}
+            "leaders 0.5": 0.5 * greedy + 0.5 * lead, "best": best}
 
 
 def _blend(weights: np.ndarray, trials) -> str:
     return ", ".join(f"{w:.2f}×{t.learner}" for w, t in zip(weights, trials) if w > 0)
 
 
-def run_set(name: str, windows: int) -> list[dict]:
+def run_set(name: str, windows: int, budget: float | None = None) -> list[dict]:
     """Every validation window of ``name`` (its test part never read), last first."""
     data = bs.DATASETS[name]()
     data.test = data.test.iloc[:0]
     data = bs.sample(data, bs.DEFAULT_SERIES.get(name))
-    return [run_window(name, k, cut) for k, cut in enumerate(bs.validation_windows(data, windows))]
+    return [run_window(name, k, cut, budget) for k, cut in enumerate(bs.validation_windows(data, windows))]
 
 
-def run_window(name: str, window: int, cut) -> dict:
-    """The default fitted on validation ``cut`` number ``window`` of ``name``, then each rule's blend."""
-    fc = tsauto.Forecaster(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon)
+def run_window(name: str, window: int, cut, budget: float | None = None) -> dict:
+    """The default (``time_budget=budget``) fitted on validation ``cut`` number ``window`` of
+    ``name``, then each rule's blend."""
+    fc = tsauto.Forecaster(target=cut.target, time=cut.time, ids=cut.ids, horizon=cut.horizon,
+                           time_budget=budget)
     with captured_search() as captured:
         fc.fit(cut.train)
     naive2 = bs.score(bs.run_naive2(cut)[0], cut)
@@ -115,9 +133,10 @@ def run_window(name: str, window: int, cut) -> dict:
     row = {"set": name, "window": window, "series": len(bs._keys(cut)), "fit": owa()}
     strategy = captured["strategy"]
     best = min((t for t in captured["trials"] if t.status == "ok"), key=lambda t: t.score)
-    trials = [t for t in captured["trials"] if t.status == "ok" and strategy.comparable(t, best)]
+    trials = ensemble_pool([t for t in captured["trials"] if t.status == "ok" and strategy.comparable(t, best)])
     fitted = {}
-    for rule, weights in rule_weights([strategy.oof(t) for t in trials], best.oof.result).items():
+    learners = [t.learner for t in trials]
+    for rule, weights in rule_weights([strategy.oof(t) for t in trials], best.oof.result, learners).items():
         members = [(float(w), t) for w, t in zip(weights, trials) if w > 0]
         for _, t in members:
             if t.number not in fitted:
@@ -128,7 +147,7 @@ def run_window(name: str, window: int, cut) -> dict:
     return row
 
 
-def table(rows: list[dict], windows: int) -> str:
+def table(rows: list[dict], windows: int, budget: float | None = None) -> str:
     frame = pd.DataFrame(rows)
     means = frame.groupby("set", sort=False)[["fit", *RULES]].mean()
     means.insert(0, "series", frame.groupby("set", sort=False)["series"].first())
@@ -136,7 +155,8 @@ def table(rows: list[dict], windows: int) -> str:
             for r in RULES if r != "greedy"}
     loads = os.getloadavg()[0]
     lines = [
-        "## Blend rules of the unbudgeted default, validation only (`benchmarks/bench_blend_rules.py`)",
+        f"## Blend rules of {'the unbudgeted default' if budget is None else f'a time_budget={budget:g} search'}, "
+        f"validation only (`benchmarks/bench_blend_rules.py{'' if budget is None else f' --budget {budget:g}'}`)",
         "",
         f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, load average {loads:.2f} at "
         f"the end; the last {windows} validation window(s) of h of the training parts; OWA against "
@@ -156,15 +176,16 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, from {','.join(bs.DATASETS)}")
     ap.add_argument("--windows", type=int, default=3, help="validation origins, h apart")
+    ap.add_argument("--budget", type=float, default=None, help="time_budget of the forecaster (default: none)")
     ap.add_argument("--no-write", action="store_true", help="print only; RESULTS.md untouched")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("tsauto").setLevel(logging.WARNING)
-    rows = [row for name in args.sets.split(",") for row in run_set(name, args.windows)]
-    text = table(rows, args.windows)
+    rows = [row for name in args.sets.split(",") for row in run_set(name, args.windows, args.budget)]
+    text = table(rows, args.windows, args.budget)
     print(text)
     if not args.no_write:
-        write_section("bench_blend_rules", text)
+        write_section("bench_blend_rules" if args.budget is None else "bench_blend_rules_budget", text)
 
 
 if __name__ == "__main__":

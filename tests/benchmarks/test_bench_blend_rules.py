@@ -36,6 +36,11 @@ def test_rules_weight_members_by_their_out_of_fold_errors(bench) -> None:
     np.testing.assert_allclose(w["best"], [1, 0, 0, 0])
     np.testing.assert_allclose(w["top-3 mean"], [1 / 3, 1 / 3, 1 / 3, 0])
     np.testing.assert_allclose(w["shrink 0.5"], 0.5 * w["greedy"] + 0.5 * w["top-3 mean"])
+    np.testing.assert_allclose(w["leaders 0.5"], w["shrink 0.5"])  # one trial per learner: the same
+    # two variants of one learner lead: "leaders" takes its best and the next two learners' best
+    by_learner = bench.rule_weights(oof, res, ["lgb", "lgb", "ets", "theta"])
+    lead = by_learner["leaders 0.5"] - 0.5 * by_learner["greedy"]
+    np.testing.assert_allclose(lead, [1 / 6, 0, 1 / 6, 1 / 6])
     assert w["greedy"][3] == 0 and w["bagged"][3] < 0.05  # the worst member is left out
     assert w["greedy"][0] == w["greedy"].max()
 
