@@ -1,4 +1,4 @@
-"""How the unbudgeted default should weight its portfolio, compared on validation only.
+"""How the default (without a budget, or with `--budget`) should weight its trials, on validation only.
 
 For each data set and validation window (``bench_suite.validation_windows``: the training parts
 less their last h points, and the h before them for ``--windows 2``, ...; test parts are never
@@ -8,22 +8,22 @@ training rows, and the blend (with the length routes the engine adds, ``Forecast
 is scored on the held-out h points: OWA against Naive2, as ``bench_suite``.
 
 - ``greedy``: greedy ensemble selection (Caruana et al. 2004) on every scored cell: the engine's
-  rule for a budgeted search (``selection.ensemble_weights``);
+  rule until 2026-12-05, and still for learners the user names (``selection.ensemble_weights``);
 - ``bagged``: the mean of the greedy weights over 25 bootstrap samples of the series (Caruana et
   al. 2004, section 5: a few validation windows let greedy selection overfit);
 - ``top-3 mean``: equal weights on the 3 trials of best out-of-fold score;
-- ``shrink 0.5``: halfway between ``greedy`` and ``top-3 mean``: the unbudgeted default's rule
-  (``planner.BLEND_SHRINK``);
+- ``shrink 0.5``: halfway between ``greedy`` and ``top-3 mean``;
 - ``leaders 0.5``: halfway between ``greedy`` and equal weights on the best trials of the 3 best
-  learners (the same as ``shrink 0.5`` without a budget: one trial per learner);
+  learners (the same as ``shrink 0.5`` without a budget: one trial per learner): the default's
+  rule with or without a budget since 2026-12-05 (``planner.BLEND_SHRINK``);
 - ``best``: the best trial alone.
 
 ``--budget B``: the same for ``Forecaster(time_budget=B)``, its trials (the engine's pool,
 ``selection.ensemble_pool``: every learner's best, then the best others up to 20) weighted by each
 rule; written to the section ``bench_blend_rules_budget``.
 
-``fit``: the forecaster as fitted (the default's blend is ``shrink 0.5`` since 2026-12-05,
-``greedy`` before; a budgeted search's ``greedy``, among the trials whose refit fits in its time).
+``fit``: the forecaster as fitted (``leaders 0.5`` since 2026-12-05, ``greedy`` before; under a
+budget among the trials whose refit fits in its time, so not always the same as a column).
 Writes the ``bench_blend_rules`` section of RESULTS.md.
 
     .venv/bin/python benchmarks/bench_blend_rules.py [--sets m1_yearly,m1_quarterly] [--windows 3]

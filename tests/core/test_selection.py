@@ -81,3 +81,15 @@ def test_shrunk_weights_move_halfway_from_greedy_to_the_mean_of_the_best() -> No
                             ensemble=False, shrink=0.5) == {0: 1.0}  # no ensemble: the best alone
     with pytest.raises(ValueError, match="shrink"):
         weights(1.5)
+
+
+def test_shrunk_weights_go_to_the_best_trials_of_the_3_best_learners() -> None:
+    # a search's variants of one learner lead: the shrunk share skips the second variant
+    truth = np.array([1.0, 2.0, 3.0, 4.0])
+    preds = {0: truth, 1: truth + 0.5, 2: truth + 1.0, 3: truth - 2.0, 4: truth + 5.0}
+    trials = [Trial(0, "lightgbm", {}, score=0.0), Trial(1, "lightgbm", {"a": 1}, score=0.5),
+              Trial(2, "ets", {}, score=1.0), Trial(3, "theta", {}, score=2.0), Trial(4, "naive", {}, score=5.0)]
+    half = ensemble_weights(trials, lambda t: preds[t.number],
+                            lambda p: float(np.mean(np.abs(p - truth))), shrink=0.5)
+    assert set(half) == {0, 2, 3}  # greedy: the exact trial 0 alone; the leaders: 0, ets, theta
+    assert half[2] == pytest.approx(0.5 / 3) and half[3] == pytest.approx(0.5 / 3)

@@ -157,7 +157,7 @@ def test_calendar_learners_left_out_on_integer_time() -> None:
     panel = validate(_m1("QUARTERLY"), target="y", time="t", ids="unique_id")
     _, plan = _plan(panel, 8, time_budget=600)
     assert "prophet" not in plan.candidates and plan.searching
-    assert plan.shrink == 0.0  # a search blends its trials by greedy weights alone
+    assert plan.shrink == BLEND_SHRINK  # a search's blend too moves toward its 3 best learners
     assert all(c.space is not None for n, c in plan.candidates.items() if n in ("ets", "lightgbm"))
 
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 ENSEMBLE_POOL = 20  # trials the greedy selection chooses from: each learner's best, then the best
 REFIT_MARGIN = 1.2  # safety factor on a refit time predicted from the folds' fit times
-SHRINK_TOP = 3  # trials, best first, that shrunken weights move toward equal weights on
+SHRINK_TOP = 3  # learners whose best trials shrunken weights move toward equal weights on
 
 
 def refit_estimate(fit_time: float, train_rows: Sequence[float], rows: float) -> float:
@@ -51,10 +51,11 @@ def ensemble_weights(
 ) -> dict[int, float]:
     """Weights by trial number: greedy ensemble selection (Caruana et al. 2004) over
     :func:`ensemble_pool`, or the best trial alone. ``shrink`` moves that share of the weight
-    to equal weights on the pool's ``SHRINK_TOP`` best trials: greedy weights chosen on a few
-    validation windows overfit them, and a plain mean of the best is the combination that is
-    hard to beat out of sample (the forecast-combination puzzle). Only trials whose
-    out-of-fold predictions are comparable with the best's should be passed."""
+    to equal weights on the best trials of the pool's ``SHRINK_TOP`` best learners: greedy
+    weights chosen on a few validation windows overfit them, and a plain mean of the best
+    different models is the combination that is hard to beat out of sample (the
+    forecast-combination puzzle); variants of one learner would add little to it. Only trials
+    whose out-of-fold predictions are comparable with the best's should be passed."""
     if not 0.0 <= shrink <= 1.0:
         raise ValueError(f"shrink={shrink!r}: a share between 0 and 1.")
     best = best_trial(trials)
@@ -64,8 +65,9 @@ def ensemble_weights(
     top = ensemble_pool(ok)
     w, _ = greedy_ensemble([oof(t) for t in top], score)
     w = (1.0 - shrink) * np.asarray(w, dtype=float)
-    leaders = top[:SHRINK_TOP]
-    w[: len(leaders)] += shrink / len(leaders)
+    first = {t.learner: k for k, t in reversed(list(enumerate(top)))}  # each learner's best
+    leaders = sorted(first.values())[:SHRINK_TOP]
+    w[leaders] += shrink / len(leaders)
     return {t.number: float(x) for t, x in zip(top, w) if x > 0}
 
 

@@ -67,13 +67,15 @@ LOCAL_CORE = ("ets", "theta")
 # windows, 2026-12-04: M1 monthly never in the blend, the same forecasts without it; Walmart
 # OWA 0.582 both), where it cost 8 CPU s of the M1 monthly default's 100 (benchmarks/README.md).
 RECENT_SPAN = 4
-# How far the unbudgeted default's greedy ensemble weights move toward equal weights on its 3
-# best learners (selection.ensemble_weights). Chosen on validation (2026-12-04, the last 3
-# windows of the training parts of the 12 suite sets of more than 10 series,
-# benchmarks/bench_blend_rules.py): mean OWA 0.7863 greedy, 0.7834 halfway (9 sets better,
-# 3 worse by at most 0.003), 0.7854 equal weights alone. Only for the default portfolio, whose
-# baselines keep its 3 best sensible; a budgeted search keeps greedy weights (its best trials are
-# often variants of one learner), and so do learners the user names (the 3rd may be far worse).
+# How far the greedy ensemble weights of the default portfolio move toward equal weights on the
+# best trials of its 3 best learners (selection.ensemble_weights). Chosen on validation
+# (benchmarks/bench_blend_rules.py, the training parts only): without a budget (2026-12-04, the
+# last 3 windows of the 12 suite sets of more than 10 series) mean OWA 0.7863 greedy, 0.7834
+# halfway (9 sets better, 3 worse by at most 0.003), 0.7854 equal weights alone; with
+# time_budget=120 (2026-12-05, the last 2 windows of M1 x3, M4 Hourly and Weekly) 0.7297 greedy,
+# 0.7276 halfway toward the 3 best learners (7 windows better, 2 worse), 0.7299 toward the 3
+# best trials (often variants of one learner: 3 better, 7 worse). Learners the user names keep
+# greedy weights: without the portfolio's baselines, their 3rd best may be far worse.
 BLEND_SHRINK = 0.5
 SHORT_SERIES = 300
 # CPU seconds to fit one series of up to 100 points, without and with a seasonal period
@@ -294,7 +296,7 @@ def make_plan(
         )
     search_budget = None if time_budget is None else SEARCH_SHARE * float(time_budget)
     max_trials = search.max_trials if searching else len(candidates)
-    shrink = BLEND_SHRINK if learners == "auto" and not searching else 0.0
+    shrink = BLEND_SHRINK if learners == "auto" else 0.0
     if shrink and len(candidates) > 1 and search.ensemble:
         notes.append(f"ensemble: greedy weights moved {shrink:.0%} toward equal weights on the "
                      f"{SHRINK_TOP} best learners")
