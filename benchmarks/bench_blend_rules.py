@@ -92,11 +92,10 @@ def rule_weights(oof: list[np.ndarray], res, learners: list[str] | None = None, 
     top = np.zeros(len(oof))
     top[ranked[:TOP]] = 1.0 / min(TOP, len(oof))
     names = learners or [str(k) for k in range(len(oof))]
-    leaders: list[int] = []  # each learner's best trial, best first
+    first: dict[str, int] = {}  # each learner's best trial, best first
     for k in ranked:
-        if names[k] not in {names[j] for j in leaders}:
-            leaders.append(int(k))
-    leaders = leaders[:TOP]
+        first.setdefault(names[k], int(k))
+    leaders = list(first.values())[:TOP]
     lead = np.zeros(len(oof))
     lead[leaders] = 1.0 / len(leaders)
     best = np.zeros(len(oof))

@@ -24,6 +24,7 @@ from tsauto.core.selection import (
     describe,
     ensemble_pool,
     ensemble_weights,
+    learners_best,
     refittable,
 )
 
@@ -196,10 +197,9 @@ class RefitAhead:
     def next_call(self, finished: list[Trial], running: list[tuple[Trial, float]]) -> tuple[Any, Call] | None:
         ran = {t.number: max(seconds, self._estimate(t.learner)) for t, seconds in running}
         if running:
-            leaders: dict[str, Trial] = {}
-            for t in sorted((t for t in finished if t.status == "ok"), key=lambda t: t.score):
-                leaders.setdefault(t.learner, t)
-            pool = [*leaders.values(), *(t for t, _ in running if t.learner not in leaders)]
+            leaders = learners_best(finished)
+            tried = {t.learner for t in leaders}
+            pool = [*leaders, *(t for t, _ in running if t.learner not in tried)]
         else:
             if self._members is None:
                 self._members = self._blend(finished)

@@ -65,8 +65,8 @@ def ensemble_weights(
     top = ensemble_pool(ok)
     w, _ = greedy_ensemble([oof(t) for t in top], score)
     w = (1.0 - shrink) * np.asarray(w, dtype=float)
-    first = {t.learner: k for k, t in reversed(list(enumerate(top)))}  # each learner's best
-    leaders = sorted(first.values())[:SHRINK_TOP]
+    position = {t.number: k for k, t in enumerate(top)}
+    leaders = [position[t.number] for t in learners_best(top)[:SHRINK_TOP]]
     w[leaders] += shrink / len(leaders)
     return {t.number: float(x) for t, x in zip(top, w) if x > 0}
 
@@ -79,13 +79,18 @@ def ensemble_pool(trials: Sequence[Trial], size: int = ENSEMBLE_POOL) -> list[Tr
     0.08×LightGBM from the 20 best; LightGBM, ARIMA and drift from this pool, OWA 0.749 ->
     0.694; ``benchmarks/bench_ensemble_pool.py``)."""
     ranked = sorted((t for t in trials if t.status == "ok"), key=lambda t: t.score)
-    leaders: dict[str, Trial] = {}
-    for t in ranked:
-        leaders.setdefault(t.learner, t)
-    chosen = {t.number for t in leaders.values()}
+    chosen = {t.number for t in learners_best(ranked)}
     rest = [t for t in ranked if t.number not in chosen][: max(0, size - len(chosen))]
     chosen |= {t.number for t in rest}
     return [t for t in ranked if t.number in chosen]
+
+
+def learners_best(trials: Sequence[Trial]) -> list[Trial]:
+    """Each learner's best finished trial, best first."""
+    best: dict[str, Trial] = {}
+    for t in sorted((t for t in trials if t.status == "ok"), key=lambda t: t.score):
+        best.setdefault(t.learner, t)
+    return list(best.values())
 
 
 def refittable(
