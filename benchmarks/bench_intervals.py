@@ -16,10 +16,18 @@ hours, 4 daily cutoffs), M4 Hourly (40 series, the official 48-step test) and, w
 to those published for the competition's benchmarks and submissions (``../shared/datasets/
 forecasting/m4/m4_published_interval_accuracy_by_frequency.csv``).
 
+``--validation`` compares the ways of making the quantiles instead, on the training parts
+only: for each set of the development suite (``bench_suite.py``) and each of the last
+``--windows`` windows of h points of its training parts, one default fit on the data before
+the window, and its band made by each method of :mod:`tsauto.forecasting.intervals` from the
+fit's own out-of-fold errors (native, calibrated, conformal; the one the fit chose is starred),
+scored on the window: coverage and scaled pinball loss. Section ``bench_intervals_validation``.
+
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_intervals.py            # writes RESULTS.md
     .venv/bin/python benchmarks/bench_intervals.py --quick    # smoke run, prints only
+    .venv/bin/python benchmarks/bench_intervals.py --validation [--windows 3] [--sets m1_yearly,...]
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,17 +47,24 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results_file import markdown, write_section
+from results_file import git_commit, markdown, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tsauto import Forecaster, datasets
+from tsauto.forecasting import forecaster as forecaster_module
+from tsauto.forecasting.intervals import calibrate
 from tsauto.forecasting.metrics import interval_score_terms
 
 log = logging.getLogger("bench_intervals")
 SECTION = "bench_intervals"
+VALIDATION_SECTION = "bench_intervals_validation"
+# the suite's sets of short series, where a fit may have one validation fold
+VALIDATION_SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "aus_retail_yearly", "aus_retail_quarterly",
+                   "m4_weekly_yearly", "m4_weekly_quarterly", "m4_hourly_daily")
+METHODS = ("native", "calibrated", "conformal")
 LEVELS = (0.1, 0.9)
 M4_LEVELS = (0.025, 0.975)  # the M4 competition's 95 % interval
 PUBLISHED = "forecasting/m4/m4_published_interval_accuracy_by_frequency.csv"
@@ -171,13 +187,115 @@ def published_m4_hourly(table: pd.DataFrame) -> str:
     )
 
 
+@contextmanager
+def recorded_calibration() -> Iterator[dict]:
+    """The arguments of the fit's :func:`calibrate` call (levels, weighted members' out-of-fold
+    results, horizon), so that every method's band is made from the same errors."""
+    seen: dict = {}
+    real = forecaster_module.calibrate
+
+    def record(levels, members, horizon, method=None):
+        seen["args"] = (levels, members, horizon)
+        return real(levels, members, horizon, method)
+
+    forecaster_module.calibrate = record
+    try:
+        yield seen
+    finally:
+        forecaster_module.calibrate = real
+
+
+def compare_methods(name: str, window: int) -> dict:
+    """One default fit before validation window ``window`` (1: the last h points of the
+    training parts) of suite set ``name``; every method's coverage and pinball there."""
+    import bench_suite
+
+    data = bench_suite.DATASETS[name]()
+    frame = data.train.sort_values([*data.ids, data.time])
+    back = frame.groupby(data.ids, sort=False).cumcount(ascending=False)
+    train = frame[back >= window * data.horizon]
+    held = frame[(back < window * data.horizon) & (back >= (window - 1) * data.horizon)]
+    fc = Forecaster(target=data.target, time=data.time, ids=data.ids, horizon=data.horizon,
+                    quantiles=list(LEVELS))
+    with recorded_calibration() as seen:
+        fc.fit(train)
+    chosen = fc.intervals_.method
+    scale = _naive_mae(train, data.ids, data.target, data.season)
+    row = {"set": name, "window": window, "folds": fc.plan_.folds, "chosen": chosen}
+    for method in METHODS:
+        try:
+            fc.intervals_ = calibrate(*seen["args"], method=method)
+        except ValueError:  # a member without its own quantiles: conformal only
+            continue
+        merged = fc.predict().merge(held, on=[*data.ids, data.time]).merge(scale, on=data.ids)
+        y, lo, hi = (merged[c].to_numpy(float) for c in (data.target, "q0.1", "q0.9"))
+        s = merged["scale"].to_numpy(float)
+        s = np.where(s > 0, s, np.nan)  # a constant history has no scale
+        pinball = np.nanmean([np.maximum(q * (y - v), (q - 1) * (y - v)) / s for q, v in zip(LEVELS, (lo, hi))])
+        row[f"{method} coverage"] = float(np.mean((y >= lo) & (y <= hi)))
+        row[f"{method} pinball"] = float(pinball)
+    return row
+
+
+def validation(windows: int, sets: list[str], write: bool) -> None:
+    """Every method on the validation windows of ``sets`` (see the module docstring)."""
+    start, load = time.perf_counter(), os.getloadavg()[0]
+    rows = []
+    for name in sets:
+        for window in range(1, windows + 1):
+            rows.append(compare_methods(name, window))
+            log.info("%s", rows[-1])
+    scores = [f"{m} {what}" for m in METHODS for what in ("coverage", "pinball")]
+    table = pd.DataFrame(rows).reindex(columns=["set", "window", "folds", "chosen", *scores])
+    one = table[(table["folds"] == 1) & table["native pinball"].notna()]
+    summary = ""
+    if len(one):
+        means = {m: one[f"{m} pinball"].mean() for m in METHODS}
+        better = int((one["calibrated pinball"] < one["native pinball"]).sum())
+        summary = (
+            f"\nWindows whose fit had one fold and native quantiles: {len(one)}; calibrated "
+            f"below native pinball in {better}; mean pinball "
+            + " / ".join(f"{m} {v:.4f}" for m, v in means.items())
+            + "; mean coverage " + " / ".join(f"{m} {one[f'{m} coverage'].mean():.3f}" for m in METHODS) + ".\n"
+        )
+    shown = table.copy()
+    for m in METHODS:
+        shown[m] = [
+            "" if pd.isna(c) else f"{c:.3f} / {p:.4f}{' *' if ch == m else ''}"
+            for c, p, ch in zip(shown[f"{m} coverage"], shown[f"{m} pinball"], shown["chosen"])
+        ]
+    shown = shown[["set", "window", "folds", *METHODS]]
+    print(shown.to_string(index=False))
+    print(summary)
+    if not write:
+        return
+    text = (
+        "## Quantile methods on validation windows (`bench_intervals.py --validation`)\n\n"
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M}, tsauto {git_commit()}, {time.perf_counter() - start:.0f} s on "
+        f"{os.cpu_count()} cores (load average {load:.1f} at the start). The training parts only: a "
+        "default `Forecaster(quantiles=[0.1, 0.9])` fitted before each of the last windows of h points "
+        "(window 1: the last), its band made by each method from the fit's own out-of-fold errors; "
+        "*coverage / scaled pinball* on the window (target coverage 0.80; pinball scaled by the "
+        "in-sample seasonal-naive MAE); `*`: the method the fit chose; empty: not available (a "
+        "member without quantiles of its own).\n\n" + markdown(shown) + summary
+    )
+    write_section(VALIDATION_SECTION, text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few series, one cutoff; print only")
+    parser.add_argument("--validation", action="store_true", help="compare the quantile methods, training parts only")
+    parser.add_argument("--windows", type=int, default=3, help="validation windows per set (--validation)")
+    parser.add_argument("--sets", default=",".join(VALIDATION_SETS), help="suite sets (--validation)")
+    parser.add_argument("--no-write", action="store_true", help="print only; RESULTS.md untouched")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for name in ("tsauto.forecasting.search", "tsauto.core", "tsauto.forecasting.backtest"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if args.validation:
+        validation(args.windows, args.sets.split(","), not args.no_write)
+        return
     start, load = time.perf_counter(), os.getloadavg()[0]
     rows = []
     for case in cases(args.quick):
@@ -204,7 +322,7 @@ def main() -> None:
     table = pd.DataFrame(rows)
     print(table.to_string(index=False))
     print(published_m4_hourly(table))
-    if args.quick:
+    if args.quick or args.no_write:
         return
     text = (
         "## Interval coverage and MSIS (bench_intervals)\n\n"

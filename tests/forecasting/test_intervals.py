@@ -78,6 +78,29 @@ def test_native_quantiles_are_kept_unless_validation_finds_them_off(width: float
     assert out[0.1].shape == (1, 6) and inside.mean() > 0
 
 
+@pytest.mark.parametrize("n_cells, method", [(600, "calibrated"), (60, "native")])
+def test_one_fold_calibrates_native_quantiles_on_its_errors_where_it_has_enough(n_cells: int, method: str) -> None:
+    """Nothing is held out with one fold: native bands too narrow for the fold's errors are
+    widened by them, unless the fold has too few errors for a 10 % level."""
+    rng = np.random.default_rng(2)
+    step, fold = np.tile(np.arange(1, 7), n_cells // 6), np.zeros(n_cells, dtype=int)
+    mean = rng.normal(size=n_cells) * 5
+    actual = mean + rng.normal(size=n_cells) * 2
+    narrow = {q: mean + norm.ppf(q) for q in (0.1, 0.9)}  # a band for errors half their size
+    intervals = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, narrow, step, fold))], 6)
+    assert intervals.method == method and intervals.losses == {}
+    out = intervals.apply(mean[None, :6], {q: v[None, :6] for q, v in narrow.items()}, np.ones(1))
+    width = (out[0.9] - out[0.1])[0]
+    expected = 2 * norm.ppf(0.9) * (2 if method == "calibrated" else 1)
+    np.testing.assert_allclose(width.mean(), expected, rtol=0.25)
+    no_native = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold))], 6)
+    assert no_native.method == "conformal"
+    forced = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, narrow, step, fold))], 6, method="native")
+    assert forced.method == "native" and not forced.offsets.any()
+    with pytest.raises(ValueError, match="own quantiles"):
+        calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold))], 6, method="native")
+
+
 @pytest.mark.parametrize("n_series", [1, 3])
 def test_a_handful_of_series_get_a_real_interval_around_the_forecast(tasmania: pd.DataFrame, n_series: int) -> None:
     df = tasmania[tasmania["Industry"].isin(tasmania["Industry"].unique()[:n_series])]
