@@ -9,8 +9,9 @@ MAE), MSIS (M4's mean scaled interval score, same scale), the median relative wi
 band, the share of forecasts inside their own band and the quantile method each fit chose
 (:mod:`tsauto.forecasting.intervals`). Target: 75-85 %.
 
-Data: Australian retail (30 series, the last year held out), Walmart (40 complete store x
-department series, 2 cutoffs 8 weeks apart), ETTh1 ``OT`` (one hourly series, the last 2,000
+Data: Australian retail (30 series, the last year held out), M1 yearly, quarterly and monthly
+(all series, the competition's test part held out), Walmart (40 complete store x department
+series, 2 cutoffs 8 weeks apart), ETTh1 ``OT`` (one hourly series, the last 2,000
 hours, 4 daily cutoffs), M4 Hourly (40 series, the official 48-step test) and, with
 ``quantiles=[0.025, 0.975]``, all 414 M4 Hourly series: MSIS and ACD (|coverage - 95 %|) next
 to those published for the competition's benchmarks and submissions (``../shared/datasets/
@@ -93,6 +94,14 @@ def cases(quick: bool) -> Iterator[Case]:
     aus = aus[aus["key"].isin(keep) & (aus["Month"] >= "2004-01-01")].drop(columns="key")
     yield Case("Australian retail", aus, {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"]},
                12, 12, (12,))
+    for period in ("yearly", "quarterly", "monthly"):
+        train, test, _ = datasets.load_m1(period)
+        m1 = pd.concat([train, test]).sort_values(["unique_id", "ds"])
+        if quick:
+            m1 = m1[m1["unique_id"].isin(rng.choice(m1["unique_id"].unique(), 8, replace=False))]
+        spec = datasets.M1_INFO[period]
+        yield Case(f"M1 {period}", m1, {"target": "y", "time": "ds", "ids": "unique_id"},
+                   spec["horizon"], spec["season"], (spec["horizon"],))
     ett = DATA / "forecasting" / "other" / "ETTh1.csv.gz"
     if ett.exists():
         frame = pd.read_csv(ett, usecols=["date", "OT"], parse_dates=["date"]).tail(2000)
