@@ -246,6 +246,22 @@ def compare_methods(name: str, window: int) -> dict:
     return row
 
 
+def one_fold_summary(table: pd.DataFrame) -> str:
+    """The windows whose fit had one fold and native quantiles (where the one-fold rule
+    decides): how often calibrated beat native, and every method's mean pinball and coverage."""
+    one = table[(table["folds"] == 1) & table["native pinball"].notna()]
+    if one.empty:
+        return ""
+    means = {m: one[f"{m} pinball"].mean() for m in METHODS}
+    better = int((one["calibrated pinball"] < one["native pinball"]).sum())
+    return (
+        f"\nWindows whose fit had one fold and native quantiles: {len(one)}; calibrated "
+        f"below native pinball in {better}; mean pinball "
+        + " / ".join(f"{m} {v:.4f}" for m, v in means.items())
+        + "; mean coverage " + " / ".join(f"{m} {one[f'{m} coverage'].mean():.3f}" for m in METHODS) + ".\n"
+    )
+
+
 def validation(windows: int, sets: list[str], write: bool) -> None:
     """Every method on the validation windows of ``sets`` (see the module docstring)."""
     start, load = time.perf_counter(), os.getloadavg()[0]
@@ -256,17 +272,7 @@ def validation(windows: int, sets: list[str], write: bool) -> None:
             log.info("%s", rows[-1])
     scores = [f"{m} {what}" for m in METHODS for what in ("coverage", "pinball")]
     table = pd.DataFrame(rows).reindex(columns=["set", "window", "folds", "chosen", *scores])
-    one = table[(table["folds"] == 1) & table["native pinball"].notna()]
-    summary = ""
-    if len(one):
-        means = {m: one[f"{m} pinball"].mean() for m in METHODS}
-        better = int((one["calibrated pinball"] < one["native pinball"]).sum())
-        summary = (
-            f"\nWindows whose fit had one fold and native quantiles: {len(one)}; calibrated "
-            f"below native pinball in {better}; mean pinball "
-            + " / ".join(f"{m} {v:.4f}" for m, v in means.items())
-            + "; mean coverage " + " / ".join(f"{m} {one[f'{m} coverage'].mean():.3f}" for m in METHODS) + ".\n"
-        )
+    summary = one_fold_summary(table)
     shown = table.copy()
     for m in METHODS:
         shown[m] = [
