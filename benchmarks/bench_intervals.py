@@ -57,7 +57,7 @@ if str(ROOT) not in sys.path:
 from tsauto import Forecaster, datasets
 from tsauto.forecasting import forecaster as forecaster_module
 from tsauto.forecasting.intervals import calibrate
-from tsauto.forecasting.metrics import interval_score_terms
+from tsauto.forecasting.metrics import interval_score_terms, pinball_terms
 
 log = logging.getLogger("bench_intervals")
 SECTION = "bench_intervals"
@@ -144,7 +144,7 @@ def evaluate(case: Case, holdout: int) -> dict:
     y, lo, hi, mean = (merged[c].to_numpy(float) for c in columns)
     scale = _naive_mae(train, ids, target, case.season)
     scale = merged.merge(scale, on=ids)["scale"].to_numpy() if ids else float(scale["scale"].iloc[0])
-    pinball = np.mean([np.maximum(q * (y - v), (q - 1) * (y - v)) / scale for q, v in zip(case.levels, (lo, hi))])
+    pinball = _scaled_pinball(y, dict(zip(case.levels, (lo, hi))), scale)
     alpha = 1.0 - (case.levels[1] - case.levels[0])
     score = interval_score_terms(y, lo, hi, alpha) / scale
     # M4: MSIS per series, then the mean over series
@@ -160,6 +160,13 @@ def evaluate(case: Case, holdout: int) -> dict:
         "model": fc.model_.describe(),
         "seconds": seconds,
     }
+
+
+def _scaled_pinball(y: np.ndarray, bands: dict[float, np.ndarray], scale) -> float:
+    """Pinball loss over the levels of ``bands`` and the cells, each divided by its series'
+    ``scale`` (cells of a constant history, without a scale, left out)."""
+    scale = np.where(np.asarray(scale, dtype=float) > 0, scale, np.nan)
+    return float(np.nanmean([pinball_terms(y, v, q) / scale for q, v in bands.items()]))
 
 
 def _naive_mae(train: pd.DataFrame, ids: list[str], target: str, season: int) -> pd.DataFrame:
@@ -238,9 +245,7 @@ def compare_methods(name: str, window: int) -> dict:
             continue
         merged = fc.predict().merge(held, on=[*data.ids, data.time]).merge(scale, on=data.ids)
         y, lo, hi = (merged[c].to_numpy(float) for c in (data.target, "q0.1", "q0.9"))
-        s = merged["scale"].to_numpy(float)
-        s = np.where(s > 0, s, np.nan)  # a constant history has no scale
-        pinball = np.nanmean([np.maximum(q * (y - v), (q - 1) * (y - v)) / s for q, v in zip(LEVELS, (lo, hi))])
+        pinball = _scaled_pinball(y, dict(zip(LEVELS, (lo, hi))), merged["scale"].to_numpy(float))
         row[f"{method} coverage"] = float(np.mean((y >= lo) & (y <= hi)))
         row[f"{method} pinball"] = float(pinball)
     return row

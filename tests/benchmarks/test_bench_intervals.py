@@ -53,3 +53,11 @@ def test_the_summary_covers_one_fold_windows_with_native_quantiles_only(bench) -
     assert "one fold and native quantiles: 1;" in text and "below native pinball in 1;" in text
     assert "native 1.0000 / calibrated 0.8000 / conformal 0.9000" in text
     assert bench.one_fold_summary(table.assign(folds=3)) == ""
+
+
+def test_scaled_pinball_divides_by_each_series_scale_and_skips_a_constant_one(bench) -> None:
+    y = np.array([10.0, 10.0, 10.0])
+    bands = {0.1: np.array([9.0, 11.0, 0.0]), 0.9: np.array([12.0, 8.0, 0.0])}
+    # level 0.1: 0.1, 0.9, (skipped); level 0.9: 0.2, 1.8, (skipped); scales 1, 2
+    expected = np.mean([0.1 / 1, 0.9 / 2, 0.2 / 1, 1.8 / 2])
+    assert bench._scaled_pinball(y, bands, np.array([1.0, 2.0, 0.0])) == pytest.approx(expected)
