@@ -49,7 +49,8 @@ from results_file import git_commit, markdown, write_section  # noqa: E402
 
 import tsauto  # noqa: E402
 from tsauto.core.ensemble import greedy_ensemble  # noqa: E402
-from tsauto.core.selection import ensemble_pool  # noqa: E402
+from tsauto.core.search import Trial  # noqa: E402
+from tsauto.core.selection import ensemble_pool, learners_best  # noqa: E402
 from tsauto.forecasting.backtest import windows_of  # noqa: E402
 from tsauto.forecasting.metrics import comparable_scale, window_scores  # noqa: E402
 
@@ -88,14 +89,13 @@ def rule_weights(oof: list[np.ndarray], res, learners: list[str] | None = None, 
         counts = np.bincount(rng.choice(series, size=len(series)), minlength=int(series.max()) + 1)
         bagged += greedy_ensemble(oof, loss(counts[series_of].astype(float)))[0] / BAGS
     single = np.array([loss(every)(p) for p in oof])
-    ranked = np.argsort(np.where(np.isfinite(single), single, np.inf))
+    single = np.where(np.isfinite(single), single, np.inf)
+    ranked = np.argsort(single)
     top = np.zeros(len(oof))
     top[ranked[:TOP]] = 1.0 / min(TOP, len(oof))
     names = learners or [str(k) for k in range(len(oof))]
-    first: dict[str, int] = {}  # each learner's best trial, best first
-    for k in ranked:
-        first.setdefault(names[k], int(k))
-    leaders = list(first.values())[:TOP]
+    scored = [Trial(k, names[k], {}, score=float(single[k])) for k in range(len(oof))]
+    leaders = [t.number for t in learners_best(scored)[:TOP]]  # as the engine picks them
     lead = np.zeros(len(oof))
     lead[leaders] = 1.0 / len(leaders)
     best = np.zeros(len(oof))
