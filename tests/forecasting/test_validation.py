@@ -55,6 +55,14 @@ def test_infinite_target_is_an_error(aus_small: pd.DataFrame) -> None:
         validate(df, **KW)
 
 
+def test_a_bad_value_in_many_series_names_them_all(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    df["Turnover"] = np.inf
+    n_series = len(df[["State", "Industry"]].drop_duplicates())
+    with pytest.raises(DataValidationError, match=rf"infinite at .* in series \[.*\] and {n_series - 3} more"):
+        validate(df, **KW)
+
+
 def test_duplicates_are_an_error_unless_aggregating(aus_small: pd.DataFrame) -> None:
     df = pd.concat([aus_small, aus_small.iloc[[3]]], ignore_index=True)
     with pytest.raises(DataValidationError, match="aggregate="):

@@ -333,11 +333,13 @@ def _numeric_target(
     return values
 
 
-def _series_of(df: pd.DataFrame, rows, ids: tuple[str, ...]) -> str:
+def _series_of(df: pd.DataFrame, rows, ids: tuple[str, ...], limit: int = 3) -> str:
+    """`` in series [...]``: the first ``limit`` series that ``rows`` fall in, and how many more."""
     if not ids:
         return ""
-    keys = df.loc[rows[:3], list(ids)].drop_duplicates().to_dict("records")
-    return f" in series {keys}"
+    keys = df.loc[rows, list(ids)].drop_duplicates()
+    more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
+    return f" in series {keys.head(limit).to_dict('records')}{more}"
 
 
 def _series_codes(df: pd.DataFrame, ids: tuple[str, ...]) -> np.ndarray:
