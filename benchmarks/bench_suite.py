@@ -24,8 +24,9 @@ seconds of fit + predict of each method.
 Two modes, each with its own sections of ``RESULTS.md``:
 
 * ``--validation``: only the TRAINING parts. The last h points of each training series are the
-  validation window (``--windows K``: K rolling origins h apart, scores averaged over them);
-  test parts are never read. Defaults are chosen on this mode.
+  validation window (``--windows K``: K rolling origins h apart, scores averaged over them;
+  without it each set's own count, ``VALIDATION_WINDOWS``, so that a rerun of every set
+  reproduces the stored tables); test parts are never read. Defaults are chosen on this mode.
 * default (test): fit on the training parts, score the held-out test parts. Report only.
 
     .venv/bin/python benchmarks/bench_suite.py --validation --datasets m1_yearly,m1_quarterly
@@ -205,6 +206,17 @@ DATASETS: dict[str, Callable[[], Data]] = {
     "m4_hourly_daily": _m4_blocks("hourly", 24, "daily", 7, 7),
 }
 DEFAULT_SERIES = {"walmart": 300}  # statsforecast's AutoARIMA with m=52 takes ~minutes/series
+# Validation windows per data set when --windows is not given: those its stored tables were
+# measured on (one for M1's 1,001 series; more where a set has few series or short windows)
+VALIDATION_WINDOWS = {"m1_yearly": 1, "m1_quarterly": 1, "m1_monthly": 1, "wikipedia_daily": 4,
+                      "aus_retail_quarterly": 3, "aus_retail_yearly": 3, "m4_weekly_quarterly": 3,
+                      "m4_weekly_yearly": 3, "m4_hourly_daily": 3}
+DEFAULT_WINDOWS = 2
+
+
+def windows_for(name: str, given: int | None) -> int:
+    """Validation windows of data set ``name``: ``given`` (``--windows``), else its own."""
+    return given if given is not None else VALIDATION_WINDOWS.get(name, DEFAULT_WINDOWS)
 
 
 def sample(data: Data, n: int | None) -> Data:
@@ -513,7 +525,8 @@ def main(argv=None) -> None:
                     help=f"comma-separated, from {','.join(DATASETS)}")
     ap.add_argument("--validation", action="store_true",
                     help="hold out the last h points of the training parts; never read tests")
-    ap.add_argument("--windows", type=int, default=1, help="validation origins, h apart")
+    ap.add_argument("--windows", type=int, default=None,
+                    help="validation origins, h apart (default: each set's own, VALIDATION_WINDOWS)")
     ap.add_argument("--budget", type=float, default=300.0, help="time_budget of tsauto search")
     ap.add_argument("--skip-search", action="store_true", help="leave out tsauto with a budget")
     ap.add_argument("--series", type=int, default=None,
@@ -551,10 +564,11 @@ def main(argv=None) -> None:
         data = sample(data, n or None)
         load_start = os.getloadavg()[0]
         if args.validation:
-            parts = validation_windows(data, args.windows)
+            windows = windows_for(name, args.windows)
+            parts = validation_windows(data, windows)
             rows = average_windows([run_dataset(p, methods, args.budget, extra) for p in parts])
             n_series = len(_keys(parts[0]))
-            note = f", validation: last {args.windows} window(s) of h of the training parts"
+            note = f", validation: last {windows} window(s) of h of the training parts"
         else:
             rows = run_dataset(data, methods, args.budget, extra)
             n_series = len(_keys(data))

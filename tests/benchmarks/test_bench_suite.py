@@ -59,3 +59,11 @@ def test_earlier_rows_are_kept_only_for_the_same_series_and_windows(bench) -> No
     one = two.replace("2 window(s)", "1 window(s)")
     assert bench.keep_earlier_rows(now, earlier, 414, order, one) == now  # other windows: other scores
     assert bench.keep_earlier_rows(now, earlier, 400, order, two) == now  # other series
+
+
+def test_each_set_has_its_own_validation_windows_unless_given(bench) -> None:
+    assert bench.windows_for("m1_monthly", None) == 1
+    assert bench.windows_for("wikipedia_daily", None) == 4
+    assert bench.windows_for("m4_hourly", None) == bench.DEFAULT_WINDOWS == 2
+    assert bench.windows_for("m1_monthly", 3) == 3
+    assert set(bench.VALIDATION_WINDOWS) <= set(bench.DATASETS)
