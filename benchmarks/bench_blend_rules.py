@@ -16,6 +16,7 @@ is scored on the held-out h points: OWA against Naive2, as ``bench_suite``.
 - ``leaders 0.5``: halfway between ``greedy`` and equal weights on the best trials of the 3 best
   learners (the same as ``shrink 0.5`` without a budget: one trial per learner): the default's
   rule with or without a budget since 2026-12-05 (``planner.BLEND_SHRINK``);
+- ``bagged leaders 0.5``: halfway between ``bagged`` and the same equal weights on the leaders;
 - ``best``: the best trial alone.
 
 ``--budget B``: the same for ``Forecaster(time_budget=B)``, its trials (the engine's pool,
@@ -57,7 +58,7 @@ from tsauto.forecasting.metrics import comparable_scale, window_scores  # noqa: 
 log = logging.getLogger("bench_blend_rules")
 SETS = ("m1_yearly", "m1_quarterly", "m1_monthly", "aus_retail_quarterly", "aus_retail_yearly",
         "m4_weekly_quarterly", "m4_weekly_yearly", "m4_hourly_daily")
-RULES = ("greedy", "bagged", "top-3 mean", "shrink 0.5", "leaders 0.5", "best")
+RULES = ("greedy", "bagged", "top-3 mean", "shrink 0.5", "leaders 0.5", "bagged leaders 0.5", "best")
 BAGS = 25
 TOP = 3
 
@@ -101,7 +102,8 @@ def rule_weights(oof: list[np.ndarray], res, learners: list[str] | None = None, 
     best = np.zeros(len(oof))
     best[ranked[0]] = 1.0
     return {"greedy": greedy, "bagged": bagged, "top-3 mean": top, "shrink 0.5": 0.5 * greedy + 0.5 * top,
-            "leaders 0.5": 0.5 * greedy + 0.5 * lead, "best": best}
+            "leaders 0.5": 0.5 * greedy + 0.5 * lead, "bagged leaders 0.5": 0.5 * bagged + 0.5 * lead,
+            "best": best}
 
 
 def _blend(weights: np.ndarray, trials) -> str:

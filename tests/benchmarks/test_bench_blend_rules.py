@@ -41,6 +41,7 @@ def test_rules_weight_members_by_their_out_of_fold_errors(bench) -> None:
     by_learner = bench.rule_weights(oof, res, ["lgb", "lgb", "ets", "theta"])
     lead = by_learner["leaders 0.5"] - 0.5 * by_learner["greedy"]
     np.testing.assert_allclose(lead, [1 / 6, 0, 1 / 6, 1 / 6])
+    np.testing.assert_allclose(by_learner["bagged leaders 0.5"], 0.5 * by_learner["bagged"] + lead)
     assert w["greedy"][3] == 0 and w["bagged"][3] < 0.05  # the worst member is left out
     assert w["greedy"][0] == w["greedy"].max()
 
