@@ -333,13 +333,17 @@ def _numeric_target(
     return values
 
 
-def _series_of(df: pd.DataFrame, rows, ids: tuple[str, ...], limit: int = 3) -> str:
-    """`` in series [...]``: the first ``limit`` series that ``rows`` fall in, and how many more."""
+def _series_of(df: pd.DataFrame, rows, ids: tuple[str, ...]) -> str:
+    """`` in series [...]``: the series that ``rows`` fall in (the first three, and how many more)."""
     if not ids:
         return ""
-    keys = df.loc[rows, list(ids)].drop_duplicates()
+    return f" in series {_name_series(df.loc[rows, list(ids)].drop_duplicates(), 3)}"
+
+
+def _name_series(keys: pd.DataFrame, limit: int) -> str:
+    """The first ``limit`` series keys (one row each) as records, and how many more."""
     more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
-    return f" in series {keys.head(limit).to_dict('records')}{more}"
+    return f"{keys.head(limit).to_dict('records')}{more}"
 
 
 def _series_codes(df: pd.DataFrame, ids: tuple[str, ...]) -> np.ndarray:
@@ -553,9 +557,10 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
     if not keep.all():
         lengths_kept = np.add.reduceat(keep.astype(np.int64), indptr[:-1])
         if np.any(lengths_kept == 0):
-            empty = panel.keys.iloc[np.flatnonzero(lengths_kept == 0)].to_dict("records")
+            empty = panel.keys.iloc[np.flatnonzero(lengths_kept == 0)]
             raise DataValidationError(
-                f"series {empty[:5]} have no observed target value: drop them or give values."
+                f"series {_name_series(empty, 5)} have no observed target value: drop them or "
+                "give values."
             )
         panel = _drop_rows(panel, keep)
     panel.fills = _fill_report(missing, given, keep, indptr)
