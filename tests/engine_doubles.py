@@ -180,6 +180,9 @@ class OffsetStrategy:
     evaluator: OffsetEvaluator
     metric: str = "mae"
 
+    def metric_value(self, loss: float) -> float:
+        return loss
+
     def oof(self, trial):
         return np.asarray(trial.oof, dtype=float)
 

@@ -114,11 +114,12 @@ def test_every_option_reaches_the_forecaster() -> None:
 
 def test_progress_line_fills_by_trials_or_by_time() -> None:
     def record(*args: object) -> logging.LogRecord:
-        msg = "trial %d/%s | best %.4f | %s left"
+        msg = "trial %d/%s | best %s %.4f | %s left"
         return logging.LogRecord("tsauto.core.search", logging.INFO, __file__, 1, msg, args, None)
 
-    assert progress_line(record(3, 4, 0.5, "-"), 1.0).startswith("[" + "#" * 18 + "." * 6 + "]  75%")
-    by_time = progress_line(record(9, "-", float("inf"), "30s"), 10.0)
+    by_trials = progress_line(record(3, 4, "roc_auc", 0.93, "-"), 1.0)
+    assert by_trials.startswith("[" + "#" * 18 + "." * 6 + "]  75%") and "best roc_auc 0.93 |" in by_trials
+    by_time = progress_line(record(9, "-", "mase", float("nan"), "30s"), 10.0)
     assert by_time.startswith("[" + "#" * 6 + "." * 18 + "]  25%") and "best -" in by_time
     other = logging.LogRecord("tsauto.core.search", logging.INFO, __file__, 1, "x %s", (1,), None)
     assert progress_line(other, 1.0) is None

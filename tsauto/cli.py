@@ -386,15 +386,15 @@ class Console(logging.Handler):
 
 
 def progress_line(record: logging.LogRecord, elapsed: float) -> str | None:
-    """The progress line of the search's per-trial record (``trial 3/10 | best 0.81 | 14s
-    left``): a bar filled by trials done or by time spent, whichever is further; ``None`` for
+    """The progress line of the search's per-trial record (``trial 3/10 | best mase 0.81 |
+    14s left``): a bar filled by trials done or by time spent, whichever is further; ``None`` for
     any other record. ``elapsed``: seconds since the command started."""
     args = record.args
     if record.name != "tsauto.core.search" or not str(record.msg).startswith("trial "):
         return None
-    if not isinstance(args, tuple) or len(args) != 4:
+    if not isinstance(args, tuple) or len(args) != 5:
         return None
-    done, total, best, left = args
+    done, total, metric, best, left = args
     shares = []
     if isinstance(total, int) and total > 0:
         shares.append(done / total)
@@ -403,7 +403,7 @@ def progress_line(record: logging.LogRecord, elapsed: float) -> str | None:
         shares.append(elapsed / (elapsed + seconds) if elapsed + seconds > 0 else 1.0)
     share = min(1.0, max(shares, default=0.0))
     filled = round(share * BAR_WIDTH)
-    best_text = _number(best) if math.isfinite(best) else "-"
+    best_text = f"{metric} {_number(best)}" if math.isfinite(best) else "-"
     return (
         f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%}  trial {done}/{total}"
         f" | best {best_text} | {left} left"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,11 +15,17 @@ from tsauto.core.exceptions import DataValidationError, IncompatibleModelError
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
 
 
-def test_string_target_probabilities_named_by_labels(adult_small, adult_test_small) -> None:
+def test_string_target_probabilities_named_by_labels(adult_small, adult_test_small, caplog) -> None:
     df, target = adult_small
-    clf = Classifier(target, max_trials=3, learners=["lightgbm", "linear"], **FAST).fit(df)
+    with caplog.at_level(logging.INFO, logger="tsauto.core"):
+        clf = Classifier(target, max_trials=3, learners=["lightgbm", "linear"], **FAST).fit(df)
     assert list(clf.classes_) == ["<=50K", ">50K"]
     assert clf.metric_ == "roc_auc"
+    # the log reads the AUC itself, not the loss the search minimises (1 - AUC)
+    last_trial = [r.getMessage() for r in caplog.records if r.getMessage().startswith("trial 3/3")]
+    assert last_trial and f"best roc_auc {clf.leaderboard()['roc_auc'].max():.4f} |" in last_trial[0]
+    blend = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ensemble ")]
+    assert blend and f": roc_auc {clf.cv_score_:.4f} (best single" in blend[0]
     proba = clf.predict_proba(adult_test_small)
     assert list(proba.columns) == ["<=50K", ">50K"]
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)

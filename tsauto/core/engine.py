@@ -51,6 +51,9 @@ class TaskStrategy(Protocol):
     def loss(self, best: Trial, prediction: np.ndarray) -> float:
         """Validation loss of a blend of out-of-fold predictions (lower is better)."""
 
+    def metric_value(self, loss: float) -> float:
+        """The validation metric as it reads (an AUC, not its loss) from a ``loss``."""
+
     def refit_seconds(self, trial: Trial) -> float:
         """Estimated seconds to refit ``trial``'s learner on all data, on the threads its trial had."""
 
@@ -112,7 +115,7 @@ def search_and_refit(
     if deadline is None and executor.backend == "loky" and executor.n_workers > 1:
         ahead = RefitAhead(strategy, candidates, executor.threads_per_trial(), blend)
     search = Search(candidates, strategy.evaluator, settings, executor, fingerprint=fingerprint,
-                    stop_by=stop_by, side=ahead)
+                    stop_by=stop_by, side=ahead, metric=strategy.metric, to_value=strategy.metric_value)
     trials = search.run()
     if search.interrupted:
         log.warning("search interrupted: finishing with the %d trials done", len(trials))
@@ -127,7 +130,8 @@ def search_and_refit(
     loss = strategy.loss(best, blended)
     log.info(
         "ensemble %s: %s %.4f (best single %.4f)",
-        describe(weights, by_number), strategy.metric, loss, best.score,
+        describe(weights, by_number), strategy.metric, strategy.metric_value(loss),
+        strategy.metric_value(best.score),
     )
     t0 = time.monotonic()
     fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,

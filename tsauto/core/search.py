@@ -142,8 +142,9 @@ class Search:
     when it is later. ``side``, when given, gets the workers that would otherwise wait for the
     last trials: its calls run when no trial is left to start, and :meth:`run` returns when
     they are done too. Without a budget, a trial the evaluator splits (``fold_groups``) runs
-    as one call per part on the workers, its result their ``merge``. After :meth:`run`,
-    ``interrupted`` tells whether Ctrl-C stopped it and ``resumed`` how many trials came from
+    as one call per part on the workers, its result their ``merge``. The progress log names
+    the best score as ``metric`` reads (``to_value`` of the loss the search minimises: an AUC
+    of 0.93, not its loss of 0.07). After :meth:`run`, ``interrupted`` tells whether Ctrl-C stopped it and ``resumed`` how many trials came from
     the run folder.
     """
 
@@ -156,6 +157,8 @@ class Search:
         fingerprint: str | None = None,
         stop_by: Callable[[list[Trial]], float] | None = None,
         side: SideWork | None = None,
+        metric: str = "loss",
+        to_value: Callable[[float], float] = float,
     ):
         self.candidates = candidates
         self.evaluator = evaluator
@@ -164,6 +167,8 @@ class Search:
         self.fingerprint = fingerprint
         self.stop_by = stop_by
         self.side = side
+        self.metric = metric
+        self.to_value = to_value
         self.interrupted = False
         self.resumed = 0
 
@@ -306,10 +311,11 @@ class Search:
             else:
                 since_best += 1
             log.info(
-                "trial %d/%s | best %.4f | %s left",
+                "trial %d/%s | best %s %.4f | %s left",
                 len(trials),
                 s.max_trials or "-",
-                best,
+                self.metric,
+                self.to_value(best) if math.isfinite(best) else math.nan,
                 "-" if end == math.inf else f"{max(0.0, end - time.monotonic()):.0f}s",
             )
 

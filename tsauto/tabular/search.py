@@ -94,6 +94,9 @@ class TabularStrategy:
     def loss(self, best: Trial, prediction: np.ndarray) -> float:
         return self.evaluator.oof_loss(prediction)
 
+    def metric_value(self, loss: float) -> float:
+        return self.evaluator.metric.to_value(loss)
+
     def thread_gain(self, trial: Trial) -> float:
         return THREAD_GAIN
 
