@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tsauto.cli import _board_text, build_parser, main, make_forecaster, progress_line
+from tsauto.cli import _board_text, _summary_text, build_parser, main, make_forecaster, progress_line
 from tsauto.forecasting.options import ComputeOptions, DataOptions, SearchOptions
 
 RETAIL = ["--target", "Turnover", "--time", "Month", "--ids", "State,Industry", "--horizon", "3"]
@@ -123,6 +123,16 @@ def test_progress_line_fills_by_trials_or_by_time() -> None:
     assert by_time.startswith("[" + "#" * 6 + "." * 18 + "]  25%") and "best -" in by_time
     other = logging.LogRecord("tsauto.core.search", logging.INFO, __file__, 1, "x %s", (1,), None)
     assert progress_line(other, 1.0) is None
+
+
+def test_a_backtest_summary_lists_a_long_model_name_above_its_table() -> None:
+    blend = "0.25×seasonal_naive + 0.57×theta + 0.17×ets | 0.29×naive + 0.71×theta"
+    text = _summary_text(pd.DataFrame({"model": [blend, "seasonal_naive"], "mase": [0.84, 0.91]}))
+    first, header, row, base = text.splitlines()
+    assert first == f"model: {blend}" and header.split() == ["model", "mase"]
+    assert row.split() == ["model", "0.84"] and base.split() == ["seasonal_naive", "0.91"]
+    short = _summary_text(pd.DataFrame({"model": ["lightgbm", "seasonal_naive"], "mase": [0.8, 0.9]}))
+    assert short.splitlines()[1].split() == ["lightgbm", "0.8"]
 
 
 def test_a_long_printed_board_keeps_members_dropped_members_and_each_learners_best() -> None:

@@ -40,6 +40,7 @@ log = logging.getLogger("tsauto.cli")
 OUT_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 SHOWN_TRIALS = 20  # beyond this, a fit's printed leaderboard shows the members and each learner's best
 BAR_WIDTH = 24
+MODEL_NAME_WIDTH = 40  # a longer model name in a backtest's summary is printed above the table
 MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # what `tsauto.<name>` loads
 
 
@@ -448,7 +449,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
     log.info("backtest on %s: %d folds (%s) ...", args.file, args.folds, args.mode)
     result = model.backtest(args.file, folds=args.folds, step=args.step, mode=args.mode)
     _out(result.note)
-    _out(result.summary.to_string(index=False, float_format=_number))
+    _out(_summary_text(result.summary))
     if result.by_level is not None:
         _out("per level (MASE scaled by each node's own history):")
         _out(result.by_level.to_string(index=False, float_format=_number))
@@ -457,6 +458,18 @@ def _run_backtest(args: argparse.Namespace) -> int:
         path = write_table(result.forecasts, args.out)
         _out(f"wrote {len(result.forecasts)} backtest rows to {path}")
     return 0
+
+
+def _summary_text(summary: pd.DataFrame) -> str:
+    """A backtest's summary as text; a model name too long for a column (an ensemble, one per
+    cutoff of a nested backtest) is listed above the table, whose row reads ``model``."""
+    names = summary["model"].astype(str)
+    long = names.str.len() > MODEL_NAME_WIDTH
+    if not long.any():
+        return summary.to_string(index=False, float_format=_number)
+    listed = [f"model: {name}" for name in dict.fromkeys(names[long])]
+    table = summary.assign(model=names.where(~long, "model"))
+    return "\n".join([*listed, table.to_string(index=False, float_format=_number)])
 
 
 def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.DataFrame) -> None:
