@@ -202,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="a saved forecaster's HTML report, one self-contained file")
     rp.add_argument("model", help="a model saved by `tsauto forecast --save-model`")
     rp.add_argument("--out", required=True, help="where to write the report (.html)")
+    rp.add_argument("--future", help="table of known-future covariates over the horizon (for the forecast plotted)")
     rp.add_argument("--backtest", metavar="FILE", help="also backtest on this table: errors by fold and step")
     rp.add_argument("--folds", type=int, default=3, help="number of backtest origins")
     rp.add_argument("--mode", choices=("nested", "refit"), default="nested",
@@ -535,7 +536,7 @@ def _run_report(args: argparse.Namespace) -> int:
     if args.backtest:
         log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
         result = model.backtest(args.backtest, folds=args.folds, mode=args.mode)
-    _out(f"wrote the report to {model.report(args.out, backtest=result)}")
+    _out(f"wrote the report to {model.report(args.out, backtest=result, future=args.future)}")
     return 0
 
 

@@ -120,6 +120,21 @@ def test_report_of_one_series_dated_or_in_integer_steps(retail: pd.DataFrame, ti
     assert page.plots == 1 and "best: Turnover" in text and "worst:" not in text
 
 
+def test_report_of_a_model_with_known_future_covariates(walmart_small: pd.DataFrame, tmp_path: Path) -> None:
+    df = walmart_small[walmart_small["Dept"] <= 2]
+    cut = df["Date"].max() - pd.Timedelta(weeks=4)
+    fc = Forecaster(
+        target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, known_future=["IsHoliday"],
+        learners=["lightgbm"], compute={"backend": "sequential"},
+    ).fit(df[df["Date"] <= cut])
+    without = fc.report(tmp_path / "without.html").read_text(encoding="utf-8")
+    assert "No forecast: the model reads the known-future covariates ['IsHoliday']" in " ".join(Page(without).text)
+    assert ">forecast<" not in without  # no forecast line in the plots' legends
+    future = df.loc[df["Date"] > cut, ["Store", "Dept", "Date", "IsHoliday"]]
+    with_future = fc.report(tmp_path / "with.html", future=future).read_text(encoding="utf-8")
+    assert "No forecast" not in with_future and ">forecast<" in with_future
+
+
 def test_pick_series_takes_best_worst_then_a_sample() -> None:
     chosen = pick_series(np.array([0.5, np.nan, 0.2, 0.9, 0.4]), 5, sample=2)
     assert chosen[:2] == [("best", 2), ("worst", 3)]

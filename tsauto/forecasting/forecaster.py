@@ -586,16 +586,21 @@ class Forecaster:
         fut = {} if series is None and steps is None else future_covariates(future, panel, self.task_.horizon)
         return explain(self.model_.members, panel, fut, series, steps, self.model_.routes)
 
-    def report(self, path: str | Path, backtest: BacktestResult | None = None) -> Path:
+    def report(
+        self, path: str | Path, backtest: BacktestResult | None = None,
+        future: pd.DataFrame | str | Path | None = None,
+    ) -> Path:
         """Write a self-contained HTML report to ``path`` (opens offline): data checks,
         leaderboard with ensemble weights, plan notes, backtest errors by fold and step (with
         ``backtest``, a result of :meth:`backtest`), forecast plots of the best, the worst and
         a sample of series, and LightGBM feature importance; see
-        :mod:`tsauto.forecasting.report`."""
+        :mod:`tsauto.forecasting.report`. ``future``: the known-future covariates over the
+        horizon, as :meth:`predict` takes them (without them such a model's plots show no
+        forecast)."""
         from tsauto.forecasting.report import write_report
 
         self._check_fitted(needs_rows="report()")
-        return write_report(self, path, backtest)
+        return write_report(self, path, backtest, future)
 
     @property
     def fallbacks_(self) -> pd.DataFrame:

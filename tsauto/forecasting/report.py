@@ -49,17 +49,23 @@ tr.member td { background: #e6f0fa; }
 
 
 def write_report(
-    forecaster: Forecaster, path: str | Path, backtest: BacktestResult | None = None, sample: int = SAMPLE
+    forecaster: Forecaster, path: str | Path, backtest: BacktestResult | None = None,
+    future: pd.DataFrame | str | Path | None = None, sample: int = SAMPLE,
 ) -> Path:
     """Write :func:`render`'s page to ``path`` atomically; returns the path."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        tmp.write_text(render(forecaster, backtest, sample), encoding="utf-8")
+        tmp.write_text(render(forecaster, backtest, future, sample), encoding="utf-8")
     return path
 
 
-def render(forecaster: Forecaster, backtest: BacktestResult | None = None, sample: int = SAMPLE) -> str:
-    """The report of a fitted forecaster as one HTML page."""
+def render(
+    forecaster: Forecaster, backtest: BacktestResult | None = None,
+    future: pd.DataFrame | str | Path | None = None, sample: int = SAMPLE,
+) -> str:
+    """The report of a fitted forecaster as one HTML page; ``future``: the known-future
+    covariates over the horizon, for the forecast plotted (without them, a model that reads
+    such covariates is plotted without its forecast, and the page says why)."""
     held_out = backtest.forecasts if backtest is not None else getattr(forecaster, "validation_", None)
     sections = [
         _overview(forecaster),
@@ -68,7 +74,7 @@ def render(forecaster: Forecaster, backtest: BacktestResult | None = None, sampl
         _section("Plan", _list(_plan_notes(forecaster))),
         _reconcile_section(forecaster),
         _backtest_section(backtest) if backtest is not None else "",
-        _forecasts_section(forecaster, held_out, backtest is not None, sample),
+        _forecasts_section(forecaster, held_out, backtest is not None, sample, future),
         _importance_section(forecaster),
     ]
     title = f"tsauto forecast report: {forecaster.target}"
@@ -216,15 +222,26 @@ def _palette(i: int) -> str:
     return ("#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2")[i % 6]
 
 
-def _forecasts_section(fc: Forecaster, held_out: pd.DataFrame | None, from_backtest: bool, sample: int) -> str:
+def _forecasts_section(
+    fc: Forecaster, held_out: pd.DataFrame | None, from_backtest: bool, sample: int,
+    covariates: pd.DataFrame | str | Path | None = None,
+) -> str:
     if getattr(fc, "history_", None) is None:
         return _section(
             "Forecasts",
             _note("A partitioned model: report a partition for its plots (forecaster.partitions_[key].report)."),
         )
     panel = fc.history_
-    hierarchical = getattr(fc, "hierarchy_", None) is not None
-    future = fc.predict(level="all") if hierarchical else fc.predict()  # every node of a hierarchy
+    known = list(panel.schema.known_future)
+    missing = ""
+    if known and covariates is None:
+        future = pd.DataFrame(columns=[*panel.schema.ids, panel.schema.time, "forecast"])
+        missing = (f" No forecast: the model reads the known-future covariates {known}; give their "
+                   "values over the horizon (report(future=...), `tsauto report --future FILE`).")
+    elif getattr(fc, "hierarchy_", None) is not None:
+        future = fc.predict(covariates, level="all")  # every node of a hierarchy
+    else:
+        future = fc.predict(covariates)
     scores = series_scores(panel, held_out, fc.task_.season) if held_out is not None else None
     chosen = pick_series(scores, panel.n_series, sample)
     source = "the backtest" if from_backtest else "the validation folds"
@@ -233,6 +250,7 @@ def _forecasts_section(fc: Forecaster, held_out: pd.DataFrame | None, from_backt
         f"{source} (red, dashed) and the forecast (blue), with the widest interval shaded. "
         + ("Best and worst by scaled error (MAE / in-sample seasonal-naive MAE) on " + source + "."
            if scores is not None else "No held-out forecasts: a random sample of series.")
+        + missing
     )
     labels = series_labels(panel)
     future_series = _positions(future, panel)
