@@ -144,8 +144,8 @@ class Search:
     they are done too. Without a budget, a trial the evaluator splits (``fold_groups``) runs
     as one call per part on the workers, its result their ``merge``. The progress log names
     the best score as ``metric`` reads (``to_value`` of the loss the search minimises: an AUC
-    of 0.93, not its loss of 0.07). After :meth:`run`, ``interrupted`` tells whether Ctrl-C stopped it and ``resumed`` how many trials came from
-    the run folder.
+    of 0.93, not its loss of 0.07). After :meth:`run`, ``interrupted`` tells whether Ctrl-C
+    stopped it and ``resumed`` how many trials came from the run folder.
     """
 
     def __init__(
