@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 from scipy import sparse
 
-from tsauto import Classifier
+from tsauto import Classifier, Regressor
 from tsauto.core.exceptions import DataValidationError
+from tsauto.tabular.checks import linear_combination
 from tsauto.tabular.featurizer import Featurizer, infer_kinds
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
@@ -116,6 +120,18 @@ def test_leakage_suspects(credit_g) -> None:
     assert leaks.loc["verdict", "action"] == "dropped"
     assert "neighbouring row" in leaks.loc["previous", "finding"]
     assert clf.kinds_["verdict"] == "drop" and clf.kinds_["previous"] == "categorical"
+
+
+def test_a_target_summing_its_parts_is_reported(california_small, caplog) -> None:
+    raw = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))  # cnt = casual + registered
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        reg = Regressor("cnt", max_trials=1, learners=["linear"], **FAST).fit(raw.drop(columns="instant"))
+    leak = reg.guardrails().query("check == 'leakage'")
+    assert leak["column"].tolist() == ["casual, registered"] and "1×casual + 1×registered" in leak["finding"].iloc[0]
+    assert "kept" in leak["action"].iloc[0] and any("casual, registered" in r.getMessage() for r in caplog.records)
+    df, target = california_small  # real predictors, however good, are no exact combination
+    kinds = {c: "numeric" for c in df.columns if c != target and pd.api.types.is_numeric_dtype(df[c])}
+    assert linear_combination(df, df[target].to_numpy(), kinds) == []
 
 
 def test_a_numeric_override_of_text_values_fails_at_once(credit_g) -> None:

@@ -18,6 +18,11 @@ IMBALANCE_RATIO = 4.0  # largest class / smallest class at or above which imbala
 PREDICTIVE_CORR = 0.99  # |correlation| with a numeric target that marks a leakage suspect
 IDENTICAL_CORR = 0.9999  # |correlation| treated as a copy of the target (rescaled)
 SHIFT_SHARE = 0.99  # share of rows equal to the target one row away: a shifted copy
+# A numeric target that least squares on the numeric columns reproduces to this share of its
+# variance is their exact linear combination (parts summing to a total): far beyond what real
+# predictors give, and within what rounding leaves of an exact sum.
+COMBINATION_R2 = 1 - 1e-9
+COMBINATION_ROWS = 5000  # rows the least squares reads (a seeded sample): at least 10 per column
 
 
 def frame(checks: list[Check]) -> pd.DataFrame:
@@ -94,6 +99,44 @@ def leakage(
             )
         )
     return checks, drop
+
+
+def linear_combination(X: pd.DataFrame, y: np.ndarray, kinds: dict[str, str], seed: int = 0) -> list[Check]:
+    """A numeric target that is an exact linear combination of numeric columns (bike rentals
+    ``cnt = casual + registered``): reported, naming the columns and their coefficients, and
+    kept like the other suspects (no single column shows it: each alone correlates far less).
+    Checked on a seeded sample of rows, at least ten per column (else not checked)."""
+    cols = [c for c, kind in kinds.items() if kind == "numeric" and pd.api.types.is_numeric_dtype(X[c])]
+    if len(cols) < 2:
+        return []
+    A = X[cols].to_numpy(dtype=np.float64)
+    target = np.asarray(y, dtype=np.float64)
+    rows = np.flatnonzero(np.isfinite(A).all(axis=1) & np.isfinite(target))
+    n = max(COMBINATION_ROWS, 10 * (len(cols) + 1))
+    if rows.size < 10 * (len(cols) + 1):
+        return []
+    if rows.size > n:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, n, replace=False))
+    A, target = A[rows], target[rows]
+    spread = target.std()
+    if spread == 0:
+        return []
+    design = np.column_stack([A, np.ones(len(rows))])
+    coef = np.linalg.lstsq(design, target, rcond=None)[0]
+    if 1 - np.var(target - design @ coef) / spread**2 < COMBINATION_R2:
+        return []
+    weight = np.abs(coef[:-1]) * A.std(axis=0)  # each column's share of the target's spread
+    used = [(c, w) for c, w, size in zip(cols, coef[:-1], weight) if size > 1e-6 * spread]
+    if not used:
+        return []
+    terms = " + ".join(f"{w:.4g}×{c}" for c, w in used)
+    if abs(coef[-1]) > 1e-6 * spread:
+        terms += f" + {coef[-1]:.4g}"
+    return [Check(
+        "leakage", ", ".join(c for c, _ in used),
+        f"the target is a linear combination of these columns: {terms} (in every one of {len(rows)} rows checked)",
+        "kept: use them only if they are known when predicting; drop them otherwise",
+    )]
 
 
 def _class_leak(

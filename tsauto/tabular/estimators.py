@@ -189,6 +189,10 @@ class _TabularEstimator(ABC):
         kinds, kind_checks = infer_kinds(features, self.featurization)
         leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
         kinds.update({c: "drop" for c in drop})
+        if self._task == "regression":
+            leaks += C.linear_combination(features, y, kinds)
+        for leak in leaks:  # a score too good to be true must not pass unseen (guardrails())
+            log.warning("data check leakage %r: %s", leak.column, leak.message)
         return features, y, kinds, found + kind_checks + leaks + C.missing_values(features, kinds)
 
     def _training_table(self, X: Table, y: Any) -> pd.DataFrame:

@@ -37,7 +37,7 @@ TEXT_COMPONENTS = 32  # SVD components of a text column for tree learners
 TEXT_MAX_FEATURES = 10_000  # TF-IDF vocabulary per analyser (words, characters)
 MISSING_LEVEL = "__missing__"  # a missing category, for the target encoder
 SAMPLE = 1000  # values inspected to recognise dates and text
-DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear")
+DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
 TIME_PARTS = ("hour", "minute")
 DATE_ACTION = f"expanded into {', '.join(DATE_PARTS)} (and {', '.join(TIME_PARTS)} when times vary)"
 
