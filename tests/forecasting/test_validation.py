@@ -176,7 +176,7 @@ def test_future_table_must_cover_the_horizon(walmart_small: pd.DataFrame) -> Non
     assert fut["IsHoliday"][:, 0].all() and not fut["IsHoliday"][:, 1:].any()  # Labor Day week
     with pytest.raises(DataValidationError, match="lacks"):
         future_covariates(test.iloc[1:], panel, 4)
-    with pytest.raises(DataValidationError, match="pass future="):
+    with pytest.raises(DataValidationError, match=r"pass future= \(on the command line: --future FILE\)"):
         future_covariates(None, panel, 4)
 
 

@@ -197,7 +197,8 @@ def future_covariates(
     if future is None:
         raise DataValidationError(
             f"known-future covariates {list(schema.known_future)} were used at fit: pass "
-            f"future= with their values for the next {horizon} steps of every series."
+            f"future= (on the command line: --future FILE) with their values for the next "
+            f"{horizon} steps of every series (make_future_frame() gives its ids and times)."
         )
     df = read_table(future).copy()
     _require_columns(
