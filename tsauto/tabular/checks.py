@@ -23,6 +23,7 @@ SHIFT_SHARE = 0.99  # share of rows equal to the target one row away: a shifted 
 # predictors give, and within what rounding leaves of an exact sum.
 COMBINATION_R2 = 1 - 1e-9
 COMBINATION_ROWS = 5000  # rows the least squares reads (a seeded sample): at least 10 per column
+COMBINATION_COLUMNS = 500  # more numeric columns: not checked (the least squares would take seconds)
 
 
 def frame(checks: list[Check]) -> pd.DataFrame:
@@ -105,9 +106,10 @@ def linear_combination(X: pd.DataFrame, y: np.ndarray, kinds: dict[str, str], se
     """A numeric target that is an exact linear combination of numeric columns (bike rentals
     ``cnt = casual + registered``): reported, naming the columns and their coefficients, and
     kept like the other suspects (no single column shows it: each alone correlates far less).
-    Checked on a seeded sample of rows, at least ten per column (else not checked)."""
+    Checked on a seeded sample of rows, at least ten per column, and up to
+    ``COMBINATION_COLUMNS`` columns (else not checked)."""
     cols = [c for c, kind in kinds.items() if kind == "numeric" and pd.api.types.is_numeric_dtype(X[c])]
-    if len(cols) < 2:
+    if not 2 <= len(cols) <= COMBINATION_COLUMNS:
         return []
     A = X[cols].to_numpy(dtype=np.float64)
     target = np.asarray(y, dtype=np.float64)
