@@ -116,6 +116,7 @@ def feature_families(spec: FeatureSpec) -> list[str]:
     countries = spec.holiday_countries or ((spec.holiday_column,) if spec.holiday_column else ())
     out += [HOLIDAYS] * (3 * len(countries))
     out += list(spec.known_future)
+    out += [c for c in spec.differenced for _ in spec.covariate_diffs]
     out += [c for c in spec.past for _ in spec.past_lags]
     out += list(spec.static)
     out += [SERIES_ID] * int(spec.use_id)

@@ -203,3 +203,21 @@ def test_leaves_are_sized_from_the_rows_trained_on_not_the_observations(panel, m
     recent = LightGBMLearner(params=FAST, max_samples_per_series=24).fit(panel, sized)
     assert every_row.boosters_[0].params["num_leaves"] == LARGE_DATA_LEAVES
     assert recent.boosters_[0].params["num_leaves"] == DEFAULT_PARAMS["num_leaves"]
+
+
+def test_a_differenced_target_reads_its_known_future_covariates_differenced(walmart_holiday_split) -> None:
+    panel, flags = walmart_holiday_split
+    task = Task(horizon=10, season=52, seasons=(52,))
+    learner = LightGBMLearner(target_transform=["diff1"], params=FAST).fit(panel, task)
+    spec = learner.spec_
+    assert spec.covariate_diffs == (1,) and "IsHoliday_diff1" in spec.names
+    col = spec.names.index("IsHoliday_diff1")
+    X = learner.builder_.train_matrix(panel, panel.y)
+    x = panel.covariates["IsHoliday"].to_numpy(float)
+    for a, b in zip(panel.indptr[:-1], panel.indptr[1:]):  # x_t - x_{t-1} within each series
+        assert np.isnan(X[a, col]) and np.array_equal(X[a + 1 : b, col], np.diff(x[a:b]))
+    ahead = learner.builder_.future_exog(panel, 10, {"IsHoliday": np.tile(flags, (2, 1))})
+    last = x[panel.indptr[1:] - 1]
+    np.testing.assert_array_equal(ahead[:, :, col - len(spec.lags.names)], np.diff(np.c_[last, np.tile(flags, (2, 1))]))
+    level = LightGBMLearner(target_transform=["scale"], params=FAST).fit(panel, task)
+    assert level.spec_.covariate_diffs == () and "IsHoliday_diff1" not in level.spec_.names

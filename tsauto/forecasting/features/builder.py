@@ -1,9 +1,9 @@
 """Turn a panel into a regression table: target lags and windows plus exogenous features.
 
-The exogenous block (calendar, holidays, known-future covariates, lags of past covariates,
-static covariates, series id) is computed for all rows of the history at once, and for all
-(series, step) cells of the horizon at once, so that a recursive prediction step only adds the
-target lags of that step.
+The exogenous block (calendar, holidays, known-future covariates and, where the target is
+differenced, their differences, lags of past covariates, static covariates, series id) is
+computed for all rows of the history at once, and for all (series, step) cells of the horizon
+at once, so that a recursive prediction step only adds the target lags of that step.
 """
 
 from __future__ import annotations
@@ -33,6 +33,18 @@ class FeatureSpec:
     static: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()  # covariate columns holding category codes
     use_id: bool = True
+    # Orders of the target's differences: each numeric known-future covariate enters differenced
+    # by them too. A tree cannot subtract two features: on a differenced target the level of a
+    # covariate says little (vic_elec demand, a known-future copy of the target within 0.2 %:
+    # 0.6 % of LightGBM's gain and no gain in MASE; undifferenced, 72 % and MASE 0.316 -> 0.031).
+    covariate_diffs: tuple[int, ...] = ()
+
+    @property
+    def differenced(self) -> list[str]:
+        """The known-future covariates that also enter differenced (the numeric ones)."""
+        if not self.covariate_diffs:
+            return []
+        return [c for c in self.known_future if c not in self.categorical]
 
     @property
     def exog_names(self) -> list[str]:
@@ -40,6 +52,7 @@ class FeatureSpec:
         for c in self.holiday_countries or ((self.holiday_column,) if self.holiday_column else ()):
             names += [f"holiday_{c}", f"days_to_holiday_{c}", f"days_from_holiday_{c}"]
         names += list(self.known_future)
+        names += [f"{c}_diff{d}" for c in self.differenced for d in self.covariate_diffs]
         names += [f"{c}_lag{k}" for c in self.past for k in self.past_lags]
         names += list(self.static)
         if self.use_id:
@@ -80,7 +93,8 @@ class FeatureBuilder:
         double precision); ``y`` is the transformed target, also the last column with ``label``
         (one array for a table of features and label)."""
         codes = panel.series_codes()
-        exog = self._exog(panel, panel.times, codes, panel.covariates, self._past_lags(panel))
+        exog = self._exog(panel, panel.times, codes, panel.covariates, self._past_lags(panel),
+                          self._covariate_diffs(panel))
         n_lag, n_exog = len(self.spec.lags.names), exog.shape[1]
         block = np.empty((n_lag + n_exog + label, len(y)), dtype)  # one feature per row: see lag_matrix
         lag_matrix(y, panel.indptr, self.spec.lags, out=block[:n_lag])
@@ -98,7 +112,7 @@ class FeatureBuilder:
         codes = np.repeat(np.arange(n), horizon)
         cov = pd.DataFrame({c: future[c].ravel() for c in self.spec.known_future})
         past = self._future_past_lags(panel, horizon)
-        exog = self._exog(panel, times, codes, cov, past)
+        exog = self._exog(panel, times, codes, cov, past, self._future_covariate_diffs(panel, horizon, future))
         return exog.reshape(n, horizon, -1)
 
     def _exog(
@@ -108,6 +122,7 @@ class FeatureBuilder:
         codes: np.ndarray,
         cov: pd.DataFrame,
         past: np.ndarray,
+        diffs: np.ndarray,
     ) -> np.ndarray:
         spec = self.spec
         blocks = [calendar_features(times, spec.calendar)] if spec.calendar else []
@@ -122,6 +137,8 @@ class FeatureBuilder:
             blocks.append(holiday_features_by_series(times, raw[codes], self.freq))
         if spec.known_future:
             blocks.append(cov[list(spec.known_future)].to_numpy(np.float64))
+        if spec.differenced:
+            blocks.append(diffs)
         if spec.past and spec.past_lags:
             blocks.append(past)
         if spec.static:
@@ -131,6 +148,33 @@ class FeatureBuilder:
         if not blocks:
             return np.zeros((len(times), 0))
         return np.hstack(blocks)
+
+    def _covariate_diffs(self, panel: Panel) -> np.ndarray:
+        """``x_t - x_{t-d}`` of every differenced covariate and order, within each series
+        (NaN for its first ``d`` rows); (rows, features)."""
+        spec = self.spec
+        if not spec.differenced:
+            return np.zeros((len(panel.y), 0))
+        only_lags = LagSpec(lags=spec.covariate_diffs, windows=())
+        cols = []
+        for c in spec.differenced:
+            x = panel.covariates[c].to_numpy(np.float64)
+            cols.append(x[:, None] - lag_matrix(x, panel.indptr, only_lags))
+        return np.hstack(cols)
+
+    def _future_covariate_diffs(self, panel: Panel, horizon: int, future: dict[str, np.ndarray]) -> np.ndarray:
+        """The same over the horizon, from the history's last values and ``future``'s
+        (n_series, horizon) values; (n_series * horizon, features)."""
+        spec = self.spec
+        if not spec.differenced:
+            return np.zeros((panel.n_series * horizon, 0))
+        depth = max(spec.covariate_diffs)
+        cols = []
+        for c in spec.differenced:
+            ahead = np.asarray(future[c], dtype=np.float64)
+            z = np.hstack([tail_buffer(panel.covariates[c].to_numpy(np.float64), panel.indptr, depth), ahead])
+            cols += [(z[:, depth:] - z[:, depth - d : z.shape[1] - d]).ravel() for d in spec.covariate_diffs]
+        return np.column_stack(cols)
 
     def _past_lags(self, panel: Panel) -> np.ndarray:
         spec = self.spec

@@ -374,6 +374,7 @@ class LightGBMLearner(Learner):
             static=tuple(c for c in schema.static if c != task.holiday_column),
             categorical=tuple(schema.categories),
             use_id=self.use_id and bool(schema.ids),
+            covariate_diffs=_diff_orders(self.transform_names_) if schema.known_future else (),
         )
 
     # ------------------------------------------------------------------ predict
@@ -505,7 +506,12 @@ def _recent_rows(indptr: np.ndarray, keep: int | None) -> np.ndarray | bool:
 
 
 def _max_diff(names: Sequence[str]) -> int:
-    return sum(int(n[4:] or 1) for n in names if n.startswith("diff"))
+    return sum(_diff_orders(names))
+
+
+def _diff_orders(names: Sequence[str]) -> tuple[int, ...]:
+    """The orders of the differences among the target transforms ``names`` (``diff1``: 1)."""
+    return tuple(int(n[4:] or 1) for n in names if n.startswith("diff"))
 
 
 def _threads(n_jobs: int, n_rows: int, meter: CpuMeter | None = None) -> int:
