@@ -374,7 +374,7 @@ class LightGBMLearner(Learner):
             static=tuple(c for c in schema.static if c != task.holiday_column),
             categorical=tuple(schema.categories),
             use_id=self.use_id and bool(schema.ids),
-            covariate_diffs=_diff_orders(self.transform_names_) if schema.known_future else (),
+            covariate_diffs=tuple(dict.fromkeys(_diff_orders(self.transform_names_))) if schema.known_future else (),
         )
 
     # ------------------------------------------------------------------ predict
