@@ -8,6 +8,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 
 from tsauto import Forecaster
 from tsauto.forecasting.learners.base import Task
@@ -125,6 +126,19 @@ def test_gaps_short_leading_and_duplicate_series_are_named(walmart_small):
     dup = _one(rolled, "duplicates")
     assert dup["status"] == "fixed" and dup["series"] == ("1/3",) and dup["count"] == 5
     assert "aggregate='sum'" in dup["message"]
+
+
+def test_missing_covariate_values_are_reported_filled(walmart_small):
+    features = pd.read_csv(shared_file("forecasting/walmart_store_sales/features.csv"), parse_dates=["Date"])
+    df = walmart_small.merge(features[["Store", "Date", "MarkDown1", "Temperature"]], on=["Store", "Date"])
+    checks = _fit(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
+                  known_future=["IsHoliday", "MarkDown1", "Temperature"])
+    markdown = _one(checks, "missing_covariates", "MarkDown1")  # none recorded before November 2011
+    missing = df.groupby("Dept")["MarkDown1"].apply(lambda s: int(s.isna().sum()))
+    assert markdown["status"] == "fixed" and markdown["count"] == missing.sum() > 0
+    assert len(markdown["series"]) == 10 and f"1/1: {missing[1]} rows" in markdown["message"]
+    assert "filled within each series" in markdown["message"]
+    assert _one(checks, "missing_covariates", "Temperature")["status"] == "passed"
 
 
 def test_lags_within_every_series_pass(aus_tasmania):

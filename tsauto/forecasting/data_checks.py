@@ -12,8 +12,8 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
   forecast without some lags or rolling windows of a learner, being shorter than them;
 - intermittent series, non-negative series clipped at zero, discontinued series;
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
-  within series) or not known over the horizon; string covariates holding dates, and
-  categorical covariates with many levels.
+  within series) or not known over the horizon; covariates with missing values (filled);
+  string covariates holding dates, and categorical covariates with many levels.
 
 Computed from the raw table, the validated panel (its schema and ``fills``,
 see :class:`~tsauto.forecasting.validation.FillReport`), the task, the options and the fitted
@@ -72,6 +72,7 @@ def data_checks(
         intermittent(panel, labels),
         *guards(panel, task, opts, labels),
         *leakage(panel, task),
+        *missing_covariates(raw, panel, labels),
         *string_covariates(raw, panel),
     ]
 
@@ -516,6 +517,31 @@ def _leak_text(shift: int, corr: float, known: bool, horizon: int) -> tuple[str,
         f"the target {lag} step(s) earlier {how}",
         "a copy of the target's history: adds nothing beyond its lags; drop it",
     )
+
+
+def missing_covariates(raw: pd.DataFrame, panel: Panel, labels: np.ndarray) -> list[Check]:
+    """Known-future and past covariates with missing values in the table: validation fills them
+    within each series with the last value before (the first after, at a series' start), which a
+    user should know where a missing value means something else (Walmart's markdowns, missing in
+    two thirds of the weeks: no markdown run, not the next one's amount)."""
+    names = [c for c in (*panel.schema.known_future, *panel.schema.past) if c in raw.columns]
+    ids = [c for c in panel.schema.ids if c in raw.columns]
+    out = []
+    for c in names:
+        missing = raw[c].isna()
+        if ids and missing.any():
+            per_series = missing.groupby([raw[i] for i in ids]).sum().rename("_n").reset_index()
+            counts = panel.keys.merge(per_series, on=ids, how="left")["_n"].fillna(0).to_numpy(np.int64)
+        else:
+            counts = np.full(panel.n_series, int(missing.sum()), dtype=np.int64)
+        out.append(_about_series(
+            "missing_covariates", counts, "rows", labels,
+            f"{missing.mean():.0%} of the rows miss covariate {c!r}",
+            "filled within each series with the last value before (the first one after, at its "
+            "start); fill them yourself where a missing value means something else (0, say)",
+            passed=f"covariate {c!r} has no missing value", column=c,
+        ))
+    return out
 
 
 def string_covariates(raw: pd.DataFrame, panel: Panel) -> list[Check]:
