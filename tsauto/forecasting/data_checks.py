@@ -525,18 +525,18 @@ def missing_covariates(raw: pd.DataFrame, panel: Panel, labels: np.ndarray) -> l
     user should know where a missing value means something else (Walmart's markdowns, missing in
     two thirds of the weeks: no markdown run, not the next one's amount)."""
     names = [c for c in (*panel.schema.known_future, *panel.schema.past) if c in raw.columns]
-    ids = [c for c in panel.schema.ids if c in raw.columns]
+    if not names:
+        return []
+    ids = list(panel.schema.ids)
+    missing = raw[names].isna()
+    # per series in the panel's order, as _duplicates counts rows
+    per_series = missing.groupby([raw[i] for i in ids], sort=True, observed=True).sum() if ids else None
     out = []
     for c in names:
-        missing = raw[c].isna()
-        if ids and missing.any():
-            per_series = missing.groupby([raw[i] for i in ids]).sum().rename("_n").reset_index()
-            counts = panel.keys.merge(per_series, on=ids, how="left")["_n"].fillna(0).to_numpy(np.int64)
-        else:
-            counts = np.full(panel.n_series, int(missing.sum()), dtype=np.int64)
+        counts = per_series[c].to_numpy(np.int64) if ids else np.array([missing[c].sum()], dtype=np.int64)
         out.append(_about_series(
             "missing_covariates", counts, "rows", labels,
-            f"{missing.mean():.0%} of the rows miss covariate {c!r}",
+            f"{missing[c].mean():.0%} of the rows miss covariate {c!r}",
             "filled within each series with the last value before (the first one after, at its "
             "start); fill them yourself where a missing value means something else (0, say)",
             passed=f"covariate {c!r} has no missing value", column=c,
