@@ -565,7 +565,10 @@ def _run_tabular(args: argparse.Namespace) -> int:
     metric = METRICS[model.metric_]
     _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
     if args.target in scored.columns:
-        _out(f"{model.metric_} on {args.test or args.file}: {model.score(scored):.4f}")
+        line = f"{model.metric_} on {args.test or args.file}: {model.score(scored):.4f}"
+        if not args.test:  # scored on the rows it was fitted on
+            line += f" (in sample, optimistic; out-of-fold {model.cv_score_:.4f} estimates new rows)"
+        _out(line)
     _out(f"wrote {len(out)} predictions to {path}")
     if args.save_model:
         _out(f"saved the model to {model.save(args.save_model)}")

@@ -78,7 +78,7 @@ def test_cli_classify_end_to_end(credit_g, tmp_path, capsys) -> None:
     pred = pd.read_csv(out)
     assert list(pred.columns) == ["prediction", "proba_bad", "proba_good"] and len(pred) == 200
     printed = capsys.readouterr().out
-    assert "lightgbm" in printed and "roc_auc on" in printed
+    assert "lightgbm" in printed and "roc_auc on" in printed and "in sample" not in printed
 
 
 def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:
@@ -89,5 +89,6 @@ def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:
     args = ["regress", str(data), "--target", target, "--out", str(out)]
     assert main([*args, "--max-trials", "1", "--learners", "linear", "-q"]) == 0
     assert len(pd.read_parquet(out)) == len(df)
+    assert "(in sample, optimistic; out-of-fold " in capsys.readouterr().out  # no --test: its own rows
     assert main(["regress", str(data), "--target", "price", "--out", str(out), "-q"]) == 2
     assert "tsauto: error: target column 'price'" in capsys.readouterr().err
