@@ -335,7 +335,8 @@ def _board_text(
             best = scores.dropna().groupby(board["learner"]).idxmax()
             keep |= board.index.isin(best.to_numpy())
         shown = board[keep]
-        note = f"\n({len(board) - len(shown)} other trials: `tsauto leaderboard` of the saved model lists them)"
+        note = (f"\n({len(board) - len(shown)} other trials: `tsauto leaderboard FILE` lists them, of a model "
+                "saved with --save-model FILE)")
     table = shown.drop(columns="params", errors="ignore")
     if "reason" in table:
         reason = table["reason"].fillna("").astype(str)
