@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from tsauto import Forecaster
@@ -32,3 +35,15 @@ def test_every_level_out_and_coherent(fitted) -> None:
     np.testing.assert_allclose(states.sort_values(["State", "Month"])["forecast"].to_numpy(), per_state, rtol=1e-6)
     assert (every["q0.1"] <= every["forecast"] + 1e-9).all() and (every["forecast"] <= every["q0.9"] + 1e-9).all()
     assert fitted.hierarchy_.reconciler.method == "mint_shrink"  # validation residuals existed
+
+
+def test_nodes_without_validation_errors_are_logged_once(aus_small, caplog) -> None:
+    """A series that starts within the last months has no validation errors: said once per
+    fit, naming its node, not at every cutoff the choice of reconciler refits on."""
+    df = aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])]
+    short = (df["State"] == "Tasmania") & (df["Industry"] == df["Industry"].iloc[0])
+    df = df[~short | (df["Month"] >= df["Month"].max() - pd.DateOffset(months=2))]
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["naive", "seasonal_naive"]).fit(df)
+    said = [r.getMessage() for r in caplog.records if "fewer than 2 validation errors" in r.getMessage()]
+    assert len(said) == 1 and "Tasmania" in said[0]

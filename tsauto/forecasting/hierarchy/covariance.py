@@ -38,7 +38,7 @@ def _observed(residuals: np.ndarray) -> np.ndarray:
         raise ValueError(f"residuals must be n_nodes x T, got shape {r.shape}.")
     few = (~np.isnan(r)).sum(axis=1) < 2
     if few.any():
-        log.info("%d node(s) with fewer than 2 residuals: variance 0, kept at base", few.sum())
+        log.debug("%d node(s) with fewer than 2 residuals: variance 0, kept at base", few.sum())
         r = np.where(few[:, None], np.nan, r)
     return r
 

@@ -92,7 +92,21 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
         method = "wls_struct"
     reconciler = candidate(method).fit(spec, residuals=residuals, history=history)
     log.info("hierarchy: %d nodes on %d levels, reconciled by %s", len(spec.nodes), len(spec.levels), method)
+    if residuals is not None:
+        _log_few_residuals(spec, residuals)
     return HierarchicalFit(spec, base, reconciler, known, choice)
+
+
+def _log_few_residuals(spec: HierarchySpec, residuals: np.ndarray) -> None:
+    """Once per fit (the choice of reconciler refits it at every cutoff): the nodes whose
+    variance the residuals cannot give."""
+    few = np.flatnonzero((~np.isnan(residuals)).sum(axis=1) < 2)
+    if few.size:
+        names = spec.nodes[spec.node_column].to_numpy()[few[:5]]
+        more = f" and {few.size - 5} more" if few.size > 5 else ""
+        log.info("%d node(s) with fewer than 2 validation errors (%s%s): variance 0, so the "
+                 "variance-weighted reconcilers keep them at their base forecast and sampled "
+                 "intervals do not vary them", few.size, ", ".join(map(str, names)), more)
 
 
 def _note(base: Any, note: str) -> None:
