@@ -59,7 +59,7 @@ def test_forecast_then_predict_and_leaderboard_from_the_saved_model(
     assert main(["predict", "--model", str(model), "--out", str(predicted), "-q"]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(predicted), forecast, check_exact=True)
     from_history = tmp_path / "history.parquet"
-    args = ["predict", "--model", str(model), "--history", str(retail_csv), "--out", str(from_history)]
+    args = ["predict", str(model), "--history", str(retail_csv), "--out", str(from_history)]  # as `report MODEL`
     assert main([*args, "-q"]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(from_history), forecast, check_exact=True)
     capsys.readouterr()
@@ -221,6 +221,8 @@ def test_failures_are_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path: Pat
     with pytest.raises(FileNotFoundError):  # --traceback lets the exception through
         main(["--traceback", "predict", "--model", str(tmp_path / "none.tsauto"), *out])
     _fails(["predict", "--model", str(model), "--out", "fc.json"], capsys, "fc.json")
+    _fails(["predict", *out], capsys, "give the saved model once")
+    _fails(["predict", str(model), "--model", str(model), *out], capsys, "give the saved model once")
     _fails(["leaderboard", str(tiny)], capsys, "not a tsauto model file")
     tampered = tmp_path / "tampered.tsauto"
     data = bytearray(model.read_bytes())

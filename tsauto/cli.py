@@ -5,7 +5,7 @@
                          [--save-model MODEL]
     tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3]
                          [--mode nested|refit] [--out FILE]
-    tsauto predict --model MODEL [--history FILE] [--future FILE] [--level L] --out FILE
+    tsauto predict MODEL [--history FILE] [--future FILE] [--level L] --out FILE
     tsauto leaderboard MODEL [--out FILE]
     tsauto report MODEL --out report.html [--backtest FILE [--folds 3] [--mode nested|refit]]
     tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
@@ -189,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
     pr = sub.add_parser("predict", help="forecast with a saved model, without refitting")
-    pr.add_argument("--model", required=True, help="a model saved by `tsauto forecast --save-model`")
+    pr.add_argument("model", nargs="?", help="a model saved by `tsauto forecast --save-model`")
+    pr.add_argument("--model", dest="model_option", metavar="MODEL", help="the same, as an option")
     pr.add_argument("--history", help="newer data to forecast from its end (default: the training data)")
     pr.add_argument("--future", help="table of known-future covariates over the horizon")
     pr.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
@@ -496,6 +497,10 @@ def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.
 def _run_predict(args: argparse.Namespace) -> int:
     from tsauto.forecasting.forecaster import Forecaster
 
+    if (args.model is None) == (args.model_option is None):
+        raise UsageError("tsauto predict: give the saved model once, as MODEL or --model MODEL "
+                         "(see tsauto predict --help)")
+    args.model = args.model or args.model_option
     _check_out(args.out)
     model = _load(args.model)
     if not isinstance(model, Forecaster):
