@@ -81,6 +81,27 @@ def test_aggregate_to_coarser_frequency(aus_small: pd.DataFrame) -> None:
     assert len(quarterly.y) == pytest.approx(len(monthly.y) / 3, abs=quarterly.n_series)
 
 
+def test_aggregate_rolls_covariates_up_by_mean_or_most_frequent(walmart_small: pd.DataFrame) -> None:
+    """Weeks to months: a holiday flag becomes the share of holiday weeks (Super Bowl, Labor
+    Day, Thanksgiving and Christmas weeks each count), a label its most frequent value; the row
+    order of the file does not matter."""
+    df = walmart_small.assign(Size=np.where(walmart_small["Dept"] <= 7, "big", "small"))
+    kw = {"target": "Weekly_Sales", "time": "Date", "ids": "Store", "known_future": ["IsHoliday"],
+          "aggregate": "sum", "freq": "MS"}
+    panel = validate(df, **kw)
+    months = pd.DatetimeIndex(panel.times)
+    share = pd.Series(panel.covariates["IsHoliday"].to_numpy(), index=months)
+    assert share["2010-02-01"] == pytest.approx(1 / 4) and share["2010-09-01"] == pytest.approx(1 / 4)
+    assert share["2010-12-01"] == pytest.approx(1 / 5) and share["2010-10-01"] == 0
+    assert panel.schema.static == ("Dept", "Size")
+    codes = panel.static["Size"].astype(int)
+    assert [panel.schema.categories["Size"][c] for c in codes] == ["big"]  # 7 of 10 departments
+    shuffled = validate(df.sample(frac=1.0, random_state=0), **kw)
+    np.testing.assert_allclose(shuffled.y, panel.y, rtol=1e-12)  # sums in another order
+    np.testing.assert_allclose(shuffled.covariates["IsHoliday"], panel.covariates["IsHoliday"], rtol=1e-12)
+    pd.testing.assert_frame_equal(shuffled.static, panel.static)
+
+
 def test_missing_steps_are_inserted_and_interpolated(aus_small: pd.DataFrame) -> None:
     full = validate(aus_small, **KW)
     gappy = aus_small.drop(index=[10, 11])

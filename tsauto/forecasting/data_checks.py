@@ -186,7 +186,8 @@ def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
     else:
         how = "given as freq=" if opts.freq else "inferred from the time stamps"
         if opts.aggregate:
-            how = f"rows rolled up to it by aggregate={opts.aggregate!r}"
+            how = (f"rows rolled up to it by aggregate={opts.aggregate!r} (covariates: numeric "
+                   "ones by their mean, others by their most frequent value)")
         if s.tz:
             how += f"; time zone {s.tz.removeprefix('wall:')} read as UTC and restored on output"
         freq = Check("frequency", s.time, f"frequency {s.freq!r}", how)

@@ -13,8 +13,9 @@ What :func:`validate` does, in order:
    (year 1, year 3000) are kept at second resolution, noted in the log and in the schema's
    ``calendar_note`` (:mod:`.calendar_time`);
 3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value);
-4. with ``aggregate=`` rolls rows up to ``freq`` (sum/mean/min/max); otherwise duplicate
-   (series, time) rows are an error;
+4. with ``aggregate=`` rolls rows up to ``freq`` (the target by sum/mean/min/max; numeric
+   covariates by their mean, a flag becoming the share of rows it is set in; other covariates by
+   their most frequent value); otherwise duplicate (series, time) rows are an error;
 5. infers the frequency (or checks ``freq=``) and that every series lies on its grid;
 6. inserts missing time steps and imputes the target by the ``fill`` rule:
    ``"interpolate"`` (default: linear between neighbours, the last value carried forward at the
@@ -370,9 +371,23 @@ def _aggregate(
     df = df.assign(**{time: _bucket(df[time].to_numpy(), freq)})
     keys = ["__sid", *ids, time]
     others = [c for c in df.columns if c not in {target, *keys}]
-    agg = {target: how, **{c: "last" for c in others}}
-    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(agg).reset_index()
-    return out
+    numeric = [c for c in others if pd.api.types.is_numeric_dtype(df[c])]
+    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(
+        {target: how, **{c: "mean" for c in numeric}}
+    )
+    for c in others:
+        if c not in numeric:
+            out[c] = _most_frequent(df, keys, c).reindex(out.index)
+    return out[[target, *others]].reset_index()
+
+
+def _most_frequent(df: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """``column``'s most frequent value in each group of ``keys`` (ties: the first in sorted
+    order; a group with no value: absent)."""
+    counts = df.groupby([*keys, column], sort=True, observed=True, dropna=True).size()
+    counts = counts.sort_values(ascending=False, kind="stable")
+    top = counts[~counts.index.droplevel(column).duplicated()]
+    return pd.Series(top.index.get_level_values(column), index=top.index.droplevel(column))
 
 
 def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
