@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tsauto
 from conftest import shared_file
 from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.calendar_time import integer_date_format
 from tsauto.forecasting.panel import pad_front
 from tsauto.forecasting.validation import future_covariates, validate, validate_like
 
@@ -142,3 +145,42 @@ def test_a_horizon_beyond_the_nanosecond_range_is_a_clear_error(aus_small: pd.Da
     assert panel.schema.time_unit == "ns"
     with pytest.raises(DataValidationError, match="nanosecond range"):
         panel.future_times(12 * 70)
+
+
+def test_yyyymm_integers_are_read_as_months_and_written_back(aus_small: pd.DataFrame) -> None:
+    """Months written as integers (201001): as steps, 88 steps a year would be invented between
+    201012 and 201101; read as dates, and forecasts, history and backtests carry the integers."""
+    df = aus_small[aus_small["State"] == "Tasmania"].assign(
+        Month=lambda d: d["Month"].dt.strftime("%Y%m").astype(int))
+    kw = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 3}
+    fc = tsauto.Forecaster(**kw, learners=["seasonal_naive"]).fit(df)
+    assert fc.history_.schema.freq == "MS" and len(fc.history_.y) == len(df)  # no step inserted
+    out = fc.predict()
+    assert out["Month"].dtype == np.int64 and out["Month"].iloc[:3].tolist() == [201901, 201902, 201903]
+    checks = fc.data_checks().set_index("check")
+    assert checks.loc["calendar", "status"] == "fixed" and "YYYYMM" in checks.loc["calendar", "message"]
+    again = fc.predict(history=df[df["Month"] < 201807])
+    assert again["Month"].iloc[:3].tolist() == [201807, 201808, 201809]
+    with pytest.raises(DataValidationError, match=r"year-month \(YYYYMM\) dates, as the model's training"):
+        fc.predict(history=df.assign(Month=df["Month"] * 100 + 1))  # YYYYMMDD now
+    folds = fc.backtest(df, folds=1, mode="refit").forecasts
+    assert folds["Month"].max() == 201812 and folds["cutoff"].iloc[0] == 201809
+
+
+@pytest.mark.parametrize(("values", "fmt"), [
+    ([201011, 201012, 201101], "%Y%m"),
+    ([19991230, 19991231, 20000101], "%Y%m%d"),
+    ([20100131, 20100201], "%Y%m%d"),
+    (list(range(201001, 201013)), None),  # one year only: steps and months read alike
+    ([201012, 201013, 201014], None),
+    ([20100130, 20100131, 20100132], None),
+    ([1, 2, 3], None),
+])
+def test_integer_date_formats(values, fmt) -> None:
+    assert integer_date_format(np.array(values)) == fmt
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.integers(0, 30_000_000), n=st.integers(2, 400), step=st.sampled_from([1, 7, 24]))
+def test_evenly_spaced_integer_steps_are_never_read_as_dates(start: int, n: int, step: int) -> None:
+    assert integer_date_format(np.arange(start, start + n * step, step)) is None

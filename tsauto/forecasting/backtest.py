@@ -19,14 +19,13 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.stopping import equal_share
-from tsauto.forecasting.calendar_time import as_unit, parse_time
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback, fit_folds
 from tsauto.forecasting.metrics import mase_scale, overall_score, window_table
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.splitters import Fold, RollingOriginSplitter
-from tsauto.forecasting.validation import _bucket  # the aggregation periods of validate
+from tsauto.forecasting.validation import _bucket, parse_like  # _bucket: the aggregation periods of validate
 
 if TYPE_CHECKING:
     from tsauto.forecasting.forecaster import Forecaster
@@ -232,10 +231,9 @@ def _row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[n
         series = merged["_position"].fillna(-1).to_numpy(dtype=np.int64)
     else:
         series = np.zeros(len(raw), dtype=np.int64)
-    times, _ = parse_time(raw[schema.time].reset_index(drop=True), schema.time)
+    times = parse_like(raw[schema.time].reset_index(drop=True), schema, "the table").to_numpy()
     if schema.freq is None:
-        return series, times.to_numpy()
-    times = as_unit(times, schema.time_unit, schema.time, "the table").to_numpy()
+        return series, times
     return series, _bucket(times, schema.freq) if aggregated else times
 
 

@@ -182,6 +182,51 @@ def _drop_tz(col: pd.Series, name: str) -> tuple[pd.Series, str]:
     return naive.astype(f"datetime64[{_unit(naive)}]"), zone
 
 
+INTEGER_DATES = {"%Y%m": "year-month (YYYYMM)", "%Y%m%d": "year-month-day (YYYYMMDD)"}
+"""Date formats that integer time columns are read in (:func:`integer_date_format`)."""
+
+
+def integer_date_format(values: np.ndarray) -> str | None:
+    """``"%Y%m"`` (201001) or ``"%Y%m%d"`` (20100131) where every integer is such a date of
+    1800..2199 and they cross a year (months) or a month (days), which integer steps never do
+    as dates (201012 + 1 is no month); else None: the integers are steps. As steps, monthly
+    YYYYMM values would be 89 apart at each new year and 88 steps would be invented between."""
+    v = np.unique(np.asarray(values, dtype=np.int64))
+    if v.size < 2:
+        return None
+    month = v % 100
+    if v[0] >= 180001 and v[-1] <= 219912 and ((month >= 1) & (month <= 12)).all():
+        return "%Y%m" if np.isin(v[month == 12] + 89, v).any() else None
+    if v[0] >= 18000101 and v[-1] <= 21991231 and np.unique(v // 100).size > 1:
+        parsed = pd.to_datetime(pd.Series(v.astype(str)), format="%Y%m%d", errors="coerce")
+        return "%Y%m%d" if parsed.notna().all() else None
+    return None
+
+
+def read_integer_dates(col: pd.Series, fmt: str, name: str) -> pd.Series:
+    """Integers written as dates in ``fmt`` (:data:`INTEGER_DATES`) as ``datetime64[ns]``."""
+    parsed = pd.to_datetime(col.astype("int64").astype(str), format=fmt, errors="coerce")
+    bad = col.index[parsed.isna()]
+    if len(bad):
+        raise DataValidationError(
+            f"time column {name!r} is read as {INTEGER_DATES[fmt]} dates, as the model's training "
+            f"table was, but holds other integers at {describe_rows(bad)} (values "
+            f"{', '.join(str(v) for v in col.loc[bad[:3]])}): give its dates in that form."
+        )
+    return parsed.astype("datetime64[ns]")
+
+
+def integer_dates_note(name: str, fmt: str) -> str:
+    """The note recorded (and logged) when integer times are read as dates."""
+    note = (
+        f"time column {name!r} holds integers written as {INTEGER_DATES[fmt]} dates: read as "
+        "dates (the frequency, seasons and calendar features from them; as integer steps, "
+        "201012 to 201101 would leave 88 invented steps); forecasts carry the same integers"
+    )
+    log.info("%s", note)
+    return note
+
+
 def time_unit(values: pd.Series | np.ndarray) -> str:
     """The resolution of parsed timestamps (``"ns"``, ``"us"`` or ``"s"``)."""
     return np.datetime_data(np.asarray(values).dtype)[0]

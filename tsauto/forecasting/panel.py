@@ -34,6 +34,7 @@ class Schema:
     fill: str = "interpolate"
     time_unit: str = "ns"  # resolution of timestamps: "ns", or "s"/"us" for far calendars
     calendar_note: str | None = None  # how an unusual calendar was read (for the data checks)
+    time_format: str | None = None  # integer times written as dates ("%Y%m"): read and output so
 
     @property
     def covariates(self) -> tuple[str, ...]:
@@ -135,10 +136,13 @@ def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarra
 
 
 def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:
-    """Internal time stamps as the user gave them (time zone restored)."""
+    """Internal time stamps as the user gave them (time zone restored; integers such as 201001
+    where the training table wrote its dates so)."""
     if schema.freq is None:
         return times
     idx = pd.DatetimeIndex(times)
+    if schema.time_format:
+        return np.asarray(idx.strftime(schema.time_format), dtype=np.int64)
     if schema.tz is None:
         return idx
     if schema.tz.startswith("wall:"):

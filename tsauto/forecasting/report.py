@@ -23,6 +23,7 @@ from tsauto.core.files import atomic_path
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.metrics import normalising_scale
+from tsauto.forecasting.calendar_time import read_integer_dates
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
 
@@ -365,7 +366,14 @@ def series_chart(
     """The SVG chart of one series: its recent history, its held-out forecasts (one segment
     per fold) and its forecast, each with its interval."""
     start, end = panel.indptr[series], panel.indptr[series + 1]
-    times = _numeric(output_times(panel.times[start:end], panel.schema))
+    schema = panel.schema
+    last = future[schema.time].iloc[-1] if len(future) else output_times(panel.times[[end - 1]], schema)[0]
+    if schema.time_format:  # integers such as 201001: plotted on the calendar they stand for
+        future, held_out = (f if f is None else f.assign(
+            **{schema.time: read_integer_dates(f[schema.time], schema.time_format, schema.time)})
+            for f in (future, held_out))
+    times = _numeric(pd.DatetimeIndex(panel.times[start:end]) if schema.time_format
+                     else output_times(panel.times[start:end], schema))
     first = max(0, times.size - max(4 * horizon, 24))
     if held_out is not None and len(held_out):
         first = min(first, int(np.searchsorted(times, _numeric(held_out[panel.schema.time]).min())))
@@ -382,6 +390,5 @@ def series_chart(
         line, band = _forecast_parts(future, time, COLORS["forecast"], "forecast", False)
         lines.append(line)
         bands += [band] if band is not None else []
-    x_text = output_times(panel.times[[start + first, end - 1]], panel.schema)
-    last = future[time].iloc[-1] if len(future) else x_text[-1]
-    return line_chart(lines, bands, (_cell(x_text[0]), _cell(last)), width=SERIES_WIDTH)
+    first_text = output_times(panel.times[[start + first]], schema)[0]
+    return line_chart(lines, bands, (_cell(first_text), _cell(last)), width=SERIES_WIDTH)

@@ -47,7 +47,10 @@ from tsauto.forecasting.calendar_time import (
     as_unit,
     calendar_note,
     infer_freq,
+    integer_date_format,
+    integer_dates_note,
     parse_time,
+    read_integer_dates,
     time_unit,
 )
 from tsauto.forecasting.metrics import SEARCH_METRICS
@@ -107,9 +110,12 @@ def validate(
     df = df.reset_index(drop=True)  # row labels are named in errors and must be unique
     _check_ids(df, ids_t)
     times, tz = parse_time(df[time], time)
+    time_format = None if tz or pd.api.types.is_datetime64_any_dtype(times) else integer_date_format(times)
+    if time_format:
+        times = read_integer_dates(times, time_format, time)
     df[time] = times
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
-    note = calendar_note(times, time) if is_dates else None
+    note = integer_dates_note(time, time_format) if time_format else calendar_note(times, time) if is_dates else None
     df[target] = _numeric_target(df, target, ids_t, allow_nan=True)
     codes = _series_codes(df, ids_t)
     df = df.assign(__sid=codes).sort_values(["__sid", time], kind="stable")
@@ -151,6 +157,7 @@ def validate(
         fill=fill,
         time_unit=time_unit(times) if is_dates else "ns",
         calendar_note=note,
+        time_format=time_format,
     )
     panel = _regularise(df, schema)
     log.info(
@@ -175,7 +182,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
         raise DataValidationError("the history table has no rows.")
     df = df.reset_index(drop=True)
     _check_ids(df, schema.ids)
-    df[schema.time] = _parse_like(df[schema.time], schema, "the history table")
+    df[schema.time] = parse_like(df[schema.time], schema, "the history table")
     df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
         ["__sid", schema.time], kind="stable"
@@ -209,7 +216,7 @@ def future_covariates(
         f"Give it the id and time columns and every known-future column {list(schema.known_future)}"
         " (make_future_frame() lists its rows).",
     )
-    df[schema.time] = _parse_like(df[schema.time], schema, "the future table")
+    df[schema.time] = parse_like(df[schema.time], schema, "the future table")
     times = panel.future_times(horizon)
     grid = panel.keys.iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
     grid[schema.time] = times.ravel()
@@ -244,10 +251,13 @@ def future_covariates(
     return out
 
 
-def _parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
+def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
     """The time column of a later table, of the kind seen at fit (integer steps, naive stamps
-    or stamps with a time zone) and in the fit's unit; naive stamps are never read as UTC."""
+    or stamps with a time zone) and in the fit's unit; naive stamps are never read as UTC;
+    integers are dates where the training table wrote its dates so (201001)."""
     times, tz = parse_time(col, schema.time)
+    if schema.time_format and pd.api.types.is_integer_dtype(times):
+        times = read_integer_dates(times, schema.time_format, schema.time)
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
     if (tz is None) != (schema.tz is None) or (schema.freq is None) == is_dates:
         raise DataValidationError(
