@@ -99,6 +99,8 @@ class ReserveStrategy(BlendStrategy):
 
 
 class TwoCores:
+    backend = "sequential"  # no call costs besides the fits
+
     def call_threads(self) -> int:
         return 2
 
@@ -208,3 +210,26 @@ def test_without_a_budget_the_members_are_refit_while_the_slowest_trial_runs(cap
     assert CountingExecutor.calls == 0  # no refit was left for after the search
     assert all(m["threads"] == 1 and m["pid"] != os.getpid() for m in members.values())
     assert "2 of them beside the search's last trials" in caplog.text
+
+
+class SlowRefitFails(Executor):
+    """Trials in this process; the refit of the "slow" learner misses its deadline."""
+
+    def call(self, fn, trial, *args, **kwargs):
+        if trial.learner == "slow":
+            raise TimeLimitExceeded("refit of slow past its deadline")
+        return super().call(fn, trial, *args, **kwargs)
+
+
+def test_a_member_dropped_at_refit_leaves_the_score_of_the_blend_refit(caplog) -> None:
+    """"fast" and "slow" blend to no error; with "slow" dropped at its refit the model is
+    "fast" alone, and its loss (1.0) is reported, not the blend's (0.0) that was not refit."""
+    caplog.set_level(logging.INFO, logger="tsauto.core.engine")
+    strategy = d.OffsetStrategy(d.OffsetEvaluator(slow=0.0))
+    candidates = {"fast": Candidate("fast", cost=1.0), "slow": Candidate("slow", cost=2.0)}
+    result = engine.search_and_refit(
+        strategy, candidates, SearchSettings(max_trials=2), SlowRefitFails(1, "sequential")
+    )
+    assert [m["learner"] for _, m in result.model] == ["fast"] and list(result.refit_failures) == [1]
+    assert result.loss == 1.0 and np.array_equal(result.oof, [-1.0] * 4)
+    assert "blend of the members refit fast#0×1.00: mae 1.0000" in caplog.text
