@@ -155,6 +155,19 @@ def test_a_long_printed_board_keeps_members_dropped_members_and_each_learners_be
     assert [line.split()[0] for line in lower_better.splitlines()[1:5]] == ["0", "20", "22", "24"]
 
 
+def test_members_of_partitions_are_listed_by_partition() -> None:
+    board = pd.DataFrame({
+        "State": ["NSW", "NSW", "Victoria", "Victoria"], "trial": [0, 1, 0, 1],
+        "learner": ["ets", "theta", "ets", "theta"], "params": "{}", "status": "ok", "reason": "",
+        "mase": [1.0, 1.1, 0.9, 0.8], "weight": [0.3, 0.7, 0.6, 0.4],
+    })
+    members = _board_text(board, 20, "mase").split("ensemble members (weight, trial, learner, parameters):\n")[1]
+    assert members.splitlines() == [
+        "  State=NSW: 0.700  #1 theta {}", "  State=NSW: 0.300  #0 ets {}",
+        "  State=Victoria: 0.600  #0 ets {}", "  State=Victoria: 0.400  #1 theta {}",
+    ]
+
+
 def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "bt.csv"
     code = main(

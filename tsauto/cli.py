@@ -345,11 +345,12 @@ def _board_text(
     lines = [table.to_string(index=False, float_format=_number) + note]
     if "params" in board and weighted.any():
         lines.append("ensemble members (weight, trial, learner, parameters):")
-        members = board[weighted].sort_values("weight", ascending=False)
-        lines += [
-            f"  {row.weight:.3f}  #{row.trial} {row.learner} {row.params}"
-            for row in members.itertuples()
-        ]
+        keys = list(board.columns[: board.columns.get_loc("trial")])  # partition_by columns
+        members = board[weighted].sort_values([*keys, "weight"], ascending=[True] * len(keys) + [False])
+        for _, row in members.iterrows():
+            part = ", ".join(f"{k}={row[k]}" for k in keys)
+            lines.append(f"  {part + ': ' if part else ''}{row['weight']:.3f}  #{row['trial']} "
+                         f"{row['learner']} {row['params']}")
     return "\n".join(lines)
 
 
