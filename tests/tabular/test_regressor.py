@@ -92,3 +92,25 @@ def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:
     assert "(in sample, optimistic; out-of-fold " in capsys.readouterr().out  # no --test: its own rows
     assert main(["regress", str(data), "--target", "price", "--out", str(out), "-q"]) == 2
     assert "tsauto: error: target column 'price'" in capsys.readouterr().err
+
+
+def test_scikit_learn_model_selection_takes_them(credit_g, california_small) -> None:
+    """clone, is_classifier / is_regressor (stratified folds), cross_val_score with scoring=,
+    and GridSearchCV's set_params; score stays the model's own metric."""
+    from sklearn.base import clone, is_classifier, is_regressor
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+
+    df, target = credit_g
+    X, y = df.drop(columns=target), df[target]
+    clf = Classifier(target, max_trials=1, learners=["linear"], **FAST)
+    assert is_classifier(clf) and clone(clf).get_params() == clf.get_params()
+    scores = cross_val_score(clf, X, y, cv=3, scoring="accuracy")
+    assert scores.shape == (3,) and (scores > 0.6).all()
+    data, column = california_small
+    reg = Regressor(column, max_trials=1, learners=["linear"], **FAST)
+    grid = GridSearchCV(reg, {"ensemble": [False]}, cv=2, scoring="neg_root_mean_squared_error")
+    grid.fit(data.drop(columns=column), data[column])
+    assert is_regressor(reg) and grid.best_estimator_.ensemble is False
+    best = grid.best_estimator_
+    rmse = float(np.sqrt(np.mean((best.predict(data) - data[column]) ** 2)))
+    assert best.metric_ == "rmse" and best.score(data) == pytest.approx(rmse)  # not the mixin's R²

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from tsauto.core.exceptions import DataValidationError, NotFittedError, describe_rows
 from tsauto.core.table_io import read_table
@@ -32,8 +33,9 @@ SEARCH_SHARE = 0.85  # of the time budget for the search at most; the rest for t
 Table = pd.DataFrame | np.ndarray | str | Path
 
 
-class _TabularEstimator(ABC):
-    """Shared fit/predict of :class:`Classifier` and :class:`Regressor`.
+class _TabularEstimator(BaseEstimator, ABC):
+    """Shared fit/predict of :class:`Classifier` and :class:`Regressor`: scikit-learn
+    estimators (``clone``, ``cross_val_score``, ``Pipeline`` and ``GridSearchCV`` take them).
 
     Parameters
     ----------
@@ -275,7 +277,8 @@ class _TabularEstimator(ABC):
     def score(self, X: Table, y: Any = None) -> float:
         """``metric_`` on ``X`` (which holds the target column, or give it as ``y``), in its
         usual orientation: higher is better for ROC AUC, accuracy, F1, R²; lower for log loss,
-        RMSE, MAE, MAPE."""
+        RMSE, MAE, MAPE. scikit-learn's model selection takes a higher score as better: give
+        it ``scoring=`` where the metric is a loss."""
         self._check_fitted()
         data = _as_frame(X)
         if y is None and self.target not in data.columns:
@@ -302,16 +305,6 @@ class _TabularEstimator(ABC):
         self._check_fitted()
         return self.guardrails_.copy()
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor arguments, as given."""
-        import inspect
-
-        return {
-            p: getattr(self, p)
-            for p in inspect.signature(_TabularEstimator.__init__).parameters
-            if p != "self"
-        }
-
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to ``path`` (a versioned file)."""
         from tsauto.core.persistence import save
@@ -337,7 +330,7 @@ class _TabularEstimator(ABC):
         )
 
 
-class Classifier(_TabularEstimator):
+class Classifier(ClassifierMixin, _TabularEstimator):
     """Automated classification of a table: search, ensemble, refit on the search core.
 
     ``predict_proba`` returns one column per class, named by the class labels as they were in
@@ -345,6 +338,7 @@ class Classifier(_TabularEstimator):
     """
 
     _task = "classification"
+    score = _TabularEstimator.score  # the model's metric, not the mixin's accuracy
 
     def _encode_target(self, labels: pd.Series) -> tuple[np.ndarray, int]:
         try:
@@ -393,10 +387,11 @@ class Classifier(_TabularEstimator):
         return self.classes_[proba.argmax(axis=1)]
 
 
-class Regressor(_TabularEstimator):
+class Regressor(RegressorMixin, _TabularEstimator):
     """Automated regression of a table: search, ensemble, refit on the search core."""
 
     _task = "regression"
+    score = _TabularEstimator.score  # the model's metric, not the mixin's R²
 
     def _encode_target(self, labels: pd.Series) -> np.ndarray:
         return self._encode_truth(labels)
