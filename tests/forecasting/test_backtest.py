@@ -131,6 +131,28 @@ def test_nested_passes_the_known_future_covariates_of_each_fold(walmart_small: p
     assert (f["Date"] > f["cutoff"]).all()
 
 
+def test_known_future_covariates_of_a_series_without_an_observation_at_the_cutoff(
+    walmart_small: pd.DataFrame, caplog
+) -> None:
+    """Department 2 has no rows for the three weeks up to the last cutoff (a seasonal
+    department's gap): its fold forecast runs from its last row, with the covariates of those
+    weeks (the README's Walmart backtest raised "the future table lacks 80 ... rows"); the cells
+    after the cutoff it does not reach are left unscored, with a warning."""
+    df = walmart_small[walmart_small["Dept"] <= 2]
+    dates = np.sort(df["Date"].unique())
+    gap = (df["Dept"] == 2) & df["Date"].isin(dates[-7:-4])  # the last cutoff is dates[-5]
+    fc = Forecaster(
+        target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, known_future=["IsHoliday"],
+        learners=["seasonal_naive"], compute={"backend": "sequential"},
+    )
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        f = fc.backtest(df[~gap], folds=2).forecasts
+    last = f[f["fold"] == f["fold"].max()]
+    assert set(last["Dept"]) == {1, 2} and np.isfinite(last["forecast"]).all()
+    assert len(last[last["Dept"] == 2]) == 1  # 4 steps from three weeks before: one after the cutoff
+    assert "cell(s) of 1 series not scored" in caplog.text
+
+
 def test_partitions_backtest_nested_and_refit(retail: pd.DataFrame) -> None:
     fc = Forecaster(**{**KW, "partition_by": "State", "compute": {"backend": "sequential", "n_jobs": 1}})
     nested = fc.backtest(retail, folds=2)

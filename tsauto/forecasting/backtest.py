@@ -163,11 +163,11 @@ def backtest_forecaster(
         cutoff = panel.times[np.maximum(panel.indptr[:-1] + fold.train_lengths - 1, 0)]
         s = np.maximum(series, 0)
         before = (series >= 0) & (fold.train_lengths[s] > 0) & (times <= cutoff[s])
-        test_rows, valid = _test_rows(panel.indptr, fold, present, h)
         t0 = time.perf_counter()
         fitted = fit_fold(raw.loc[before], train)
         t1 = time.perf_counter()
-        future = _future_frame(panel, present[np.nonzero(valid)[0]], test_rows[valid])
+        ahead, kept = _rows_ahead(panel, series[before], times[before], h)
+        future = _future_frame(panel, np.nonzero(kept)[0], ahead[kept])
         out = fitted.predict(future=future, level=level)
         t2 = time.perf_counter()
         fit_time += t1 - t0
@@ -235,6 +235,21 @@ def _row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[n
     if schema.freq is None:
         return series, times
     return series, _bucket(times, schema.freq) if aggregated else times
+
+
+def _rows_ahead(panel: Panel, series: np.ndarray, times: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``panel`` rows of the ``h`` steps a forecaster fitted on the raw rows (``series``,
+    ``times``) forecasts: those after each series' last raw row, which for a series without an
+    observation at the cutoff lies before it (its inserted steps are the fold's, not the raw
+    rows'); (n_series, h), and which of them exist (a series without raw rows has none)."""
+    last = pd.DataFrame({"s": series, "t": times}).groupby("s")["t"].max()
+    rows = pd.DataFrame({"s": panel.series_codes(), "t": panel.times, "row": np.arange(len(panel.y))})
+    at = rows.merge(last.reset_index(), on=["s", "t"])
+    start = np.full(panel.n_series, -1, dtype=np.int64)
+    start[at["s"].to_numpy()] = at["row"].to_numpy()
+    ahead = start[:, None] + np.arange(1, h + 1)
+    kept = (start[:, None] >= 0) & (ahead < panel.indptr[1:, None])
+    return np.where(kept, ahead, 0), kept
 
 
 def _future_frame(panel: Panel, series: np.ndarray, rows: np.ndarray) -> pd.DataFrame | None:
