@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,12 +54,14 @@ def test_predict_from_newer_history_without_refit(fitted: Forecaster, split, mon
     assert not np.allclose(out["forecast"].to_numpy(), fitted.predict()["forecast"].to_numpy())
 
 
-def test_unseen_series_are_forecast_from_their_history(fitted: Forecaster, aus_retail) -> None:
+def test_unseen_series_are_forecast_from_their_history(fitted: Forecaster, aus_retail, caplog) -> None:
     other = aus_retail[(aus_retail["State"] == "Queensland") & (aus_retail["Industry"] == "Takeaway food services")]
-    out = fitted.predict(history=other.drop(columns="Series ID"))
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fitted.predict(history=other.drop(columns="Series ID"))
     assert len(out) == 6 and np.isfinite(out["forecast"]).all()
     level = other["Turnover"].tail(12).mean()
     assert (out["forecast"].between(0.5 * level, 1.5 * level)).all()
+    assert "1 of 1 series of history= were not in the training data (Queensland/Takeaway food services)" in caplog.text
 
 
 def test_save_load_roundtrip_is_identical(fitted: Forecaster, tmp_path) -> None:

@@ -387,6 +387,8 @@ class Forecaster:
         if getattr(self, "dask_", None) is not None:
             return self._predict_dask(future, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
+        if history is not None:
+            _warn_unseen(panel, self.history_)
         fut = future_covariates(future, panel, self.task_.horizon)
         with dask_context(self._options()[2].client):
             return self._forecast(panel, fut)
@@ -649,4 +651,23 @@ class Forecaster:
         return (
             f"Forecaster(target={self.target!r}, time={self.time!r}, ids={self.ids!r}, "
             f"horizon={self.horizon!r}, learners={self.learners!r})"
+        )
+
+
+def _warn_unseen(panel: Panel, fitted: Panel) -> None:
+    """A warning naming the series of ``panel`` (a ``history=`` table) the model was not
+    fitted on: they get forecasts, from their own rows, but no model learnt from them."""
+    ids = list(panel.schema.ids)
+    if not ids:
+        return
+    merged = panel.keys.merge(fitted.keys, on=ids, how="left", indicator=True)
+    new = np.flatnonzero((merged["_merge"] == "left_only").to_numpy())
+    if new.size:
+        from tsauto.forecasting.data_checks import series_labels
+
+        names = ", ".join(series_labels(panel)[new[:5]]) + (f" and {new.size - 5} more" if new.size > 5 else "")
+        log.warning(
+            "%d of %d series of history= were not in the training data (%s): the global models "
+            "forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal "
+            "naive; refit on a table that holds them to fit them", new.size, panel.n_series, names,
         )
