@@ -254,3 +254,19 @@ def test_a_learner_stopped_at_max_time_is_estimated_at_most_that_per_fit(monkeyp
     monkeypatch.setitem(planner.COST, "ets", (10.0, 10.0))
     assert estimated_seconds("tcn", panel, task, 3, 2) == 3 * TCNLearner().max_time / 2
     assert estimated_seconds("ets", panel, task, 3, 2) == 3 * panel.n_series * 10.0 / 2  # no max_time
+
+
+def test_a_log_transform_is_searched_only_for_a_target_never_negative(walmart_small) -> None:
+    """Walmart's sales go negative (returns): a log1p trial there could only fail."""
+    import optuna
+
+    def transforms(df: pd.DataFrame) -> tuple:
+        panel = validate(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+        _, plan = _plan(panel, 8, learners=["lightgbm"], time_budget=600)
+        trial = optuna.create_study().ask()
+        plan.candidates["lightgbm"].space(trial)
+        return trial.distributions["target_transform"].choices
+
+    assert (walmart_small["Weekly_Sales"] < 0).any()
+    assert "log1p+diff1+scale" not in transforms(walmart_small)
+    assert "log1p+diff1+scale" in transforms(walmart_small.assign(Weekly_Sales=walmart_small["Weekly_Sales"].clip(0)))

@@ -20,6 +20,7 @@ import inspect
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -256,7 +257,7 @@ def make_plan(
         if sized == {}:
             chosen = [n for n in chosen if n not in LIGHTGBMS]
         candidates = {
-            n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching),
+            n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching, panel),
                          defaults=sized if n == "lightgbm" and sized else {},
                          cost=registry.FORECASTERS[n].cost, seconds=trial_seconds(n, panel, task, folds))
             for n in chosen
@@ -277,7 +278,7 @@ def make_plan(
                 defaults.update(sized)
             entry_cost = registry.FORECASTERS[lrn.name].cost if lrn.name in registry.FORECASTERS else 1.0
             candidates[lrn.name] = Candidate(
-                lrn.name, space=_space(type(lrn), searching), defaults=defaults, cost=entry_cost,
+                lrn.name, space=_space(type(lrn), searching, panel), defaults=defaults, cost=entry_cost,
                 seconds=trial_seconds(lrn.name, panel, task, folds),
             )
         if not candidates:
@@ -543,8 +544,13 @@ def size_lightgbm(
     return folds, {"params": {"num_boost_round": fit, "learning_rate": rate}}
 
 
-def _space(cls: type, searching: bool):
-    return getattr(cls, "search_space", None) if searching else None
+def _space(cls: type, searching: bool, panel: Panel):
+    """``cls``'s search space, told whether the target is ever negative where it asks (a log
+    transform is then no choice: such trials failed, on Walmart's returns at 60 s)."""
+    space = getattr(cls, "search_space", None) if searching else None
+    if space is not None and "non_negative" in inspect.signature(space).parameters:
+        return partial(space, non_negative=bool(np.nanmin(panel.y) >= 0))
+    return space
 
 
 def search_settings_budget(plan: Plan, elapsed: float) -> float | None:

@@ -130,8 +130,9 @@ class LightGBMLearner(Learner):
         self.max_samples_per_series = max_samples_per_series
 
     @staticmethod
-    def search_space(trial) -> dict[str, Any]:
-        """Feature and model choices the search explores (Optuna trial → parameters)."""
+    def search_space(trial, non_negative: bool = True) -> dict[str, Any]:
+        """Feature and model choices the search explores (Optuna trial → parameters); a log
+        transform only for a target never negative."""
         params = {
             "objective": trial.suggest_categorical("objective", ["l2", "l1", "huber"]),
             "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
@@ -141,9 +142,8 @@ class LightGBMLearner(Learner):
             "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 10.0, log=True),
             "num_boost_round": trial.suggest_int("num_boost_round", 100, 1000, log=True),
         }
-        transform = trial.suggest_categorical(
-            "target_transform", ["auto", "diff1+scale", "scale", "log1p+diff1+scale"]
-        )
+        transforms = ["auto", "diff1+scale", "scale"] + (["log1p+diff1+scale"] if non_negative else [])
+        transform = trial.suggest_categorical("target_transform", transforms)
         return {
             "params": params,
             "target_transform": transform if transform == "auto" else transform.split("+"),
