@@ -58,7 +58,14 @@ FIT_ERRORS = [
         "clf",
         lambda d, t: d.assign(**{t: np.where(d.index == 0, "rare", d[t])}),
         {},
-        ["'class'", "['rare']", "single row", "drop or merge"],
+        ["'class'", "1 class(es) ('rare')", "single row", "drop or merge"],
+    ),
+    (
+        "a quantity as classes",
+        "clf",
+        lambda d, t: d.assign(**{t: d["credit_amount"]}),
+        {},
+        ["'class'", "have a single row", "distinct numbers look like a quantity", "regress it"],
     ),
     (
         "labels of mixed types",

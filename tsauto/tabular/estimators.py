@@ -31,6 +31,7 @@ SEARCH_SHARE = 0.85  # of the time budget for the search at most; the rest for t
 # refit, more where the blend's refit needs it (engine._refit_reserve)
 
 Table = pd.DataFrame | np.ndarray | str | Path
+MAX_NUMERIC_CLASSES = 50  # a numeric target with more classes (and single-row ones) reads as a quantity
 
 
 class _TabularEstimator(BaseEstimator, ABC):
@@ -355,10 +356,14 @@ class Classifier(ClassifierMixin, _TabularEstimator):
                 "a classifier needs at least two classes."
             )
         if counts.min() < 2:
-            rare = [c for c, n in zip(classes, counts) if n < 2]
+            rare = [c.item() if isinstance(c, np.generic) else c for c, n in zip(classes, counts) if n < 2]
+            shown = ", ".join(map(repr, rare[:5])) + (f" and {len(rare) - 5} more" if len(rare) > 5 else "")
+            numbers = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
+            hint = (f"; {len(classes)} distinct numbers look like a quantity: regress it (Regressor, "
+                    "`tsauto regress`)" if numbers and len(classes) > MAX_NUMERIC_CLASSES else "")
             raise DataValidationError(
-                f"target {self.target!r}: class(es) {rare} have a single row; each class needs at "
-                "least 2 rows to be validated (drop or merge them)."
+                f"target {self.target!r}: {len(rare)} class(es) ({shown}) have a single row; each "
+                f"class needs at least 2 rows to be validated (drop or merge them){hint}."
             )
         self.classes_ = classes
         return codes.astype(np.int64)
