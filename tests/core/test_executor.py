@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -166,6 +167,37 @@ def test_workers_import_tsauto_from_where_this_process_does(tmp_path) -> None:
     done = subprocess.run([sys.executable, str(tmp_path / "run" / "script.py")], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "True", done.stderr[-2000:]
+
+
+def test_close_keeps_an_idle_worker_for_the_calls_that_follow() -> None:
+    """A search ends with close(keep_idle=1): its refits then run in a worker that is up."""
+    ex = Executor(2, memory_limit=None)
+    try:
+        ex.warm()
+        first = ex.call(d.pid)
+        ex.close(keep_idle=1)
+        assert len(ex._slots) == 1
+        kept = ex.call(d.pid)
+        assert ex.call(d.pid) == kept  # the same process, not a new one per call
+        ex.warm()  # a later search starts the other worker again beside it
+        assert len(ex._slots) == 2
+        ex.close()
+        assert ex._slots == [] and ex.call(d.pid) not in {first, kept}
+    finally:
+        ex.close()
+
+
+def test_a_search_leaves_one_of_its_workers_up_for_the_refit(tmp_path) -> None:
+    from tsauto.core.search import Search, SearchSettings
+
+    ex = Executor(2, memory_limit=None)
+    try:
+        Search(d.candidates("constant", "quadratic"), d.ToyEvaluator(marker_dir=str(tmp_path)),
+               SearchSettings(max_trials=4), ex).run()
+        trial_pids = {json.loads(p.read_text())["pid"] for p in tmp_path.glob("*.done")}
+        assert len(ex._slots) == 1 and ex.call(d.pid) in trial_pids
+    finally:
+        ex.close()
 
 
 def test_sequential_backend_runs_in_this_process() -> None:

@@ -34,12 +34,11 @@ log = logging.getLogger(__name__)
 # 2 threads takes 1/1.57 (M4 Hourly) and 1/1.74 (Weekly) of its 1-thread time (2026-12-02);
 # counting 2x dropped the heaviest member of a 60 s fit, its refit past the deadline.
 THREAD_GAIN = 0.6
-# What a refit after a budgeted search costs besides the fit, in worker processes: the search
-# stops its workers, so the first refit waits for a new one to import the learners, and every
-# call sends the task's data and returns a model. Measured on credit-g (1,000 rows, 2 cores):
-# 0.75 s and 0.10 s, against fits of 0.04-0.07 s; without them, a time_budget=8 search left
-# 1.2 s for the ensemble and seven refits, and four of five members missed the deadline.
-REFIT_START = 1.0
+# What a refit call costs besides the fit, in a worker process: the task's data sent and the
+# model returned. Measured on credit-g (1,000 rows, 2 cores): 0.10 s, against fits of 0.04-0.07
+# s; without it (and before the search kept a worker up for the refits: the first then waited
+# 0.75 s for a new one), a time_budget=8 search left 1.2 s for the ensemble and seven refits,
+# and four of five members missed the deadline.
 REFIT_CALL = 0.1
 
 
@@ -116,10 +115,8 @@ def search_and_refit(
     start = time.monotonic()
     blend = _blend_rule(strategy, ensemble, shrink)
     stop_by = None
-    # the deadline the refits' estimates must meet: less a new worker's start
-    refits_by = None if deadline is None else deadline - (REFIT_START if executor.backend == "loky" else 0.0)
     if deadline is not None and settings.time_budget is not None:
-        stop_by = _refit_reserve(strategy, executor, refits_by, start + settings.time_budget, blend)
+        stop_by = _refit_reserve(strategy, executor, deadline, start + settings.time_budget, blend)
     ahead = None
     if deadline is None and executor.backend == "loky" and executor.n_workers > 1:
         ahead = RefitAhead(strategy, candidates, executor.threads_per_trial(), blend)
@@ -131,10 +128,10 @@ def search_and_refit(
     best = best_trial(trials)
     pool = _comparable(strategy, trials, best)
     cost = _refit_costs(strategy, executor, pool)
-    pool = refittable(pool, cost, refits_by)
+    pool = refittable(pool, cost, deadline)
     weights = blend(pool, best)
     by_number = {t.number: t for t in trials}
-    weights = affordable(weights, cost, refits_by)
+    weights = affordable(weights, cost, deadline)
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
     loss = strategy.loss(best, blended)
     log.info(

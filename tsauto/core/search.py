@@ -201,9 +201,12 @@ class Search:
             study = optuna.create_study(direction="minimize", sampler=sampler)
         try:
             with _CtrlC() as ctrl_c:
-                return self._loop(study, end, previous, journal, ctrl_c)
-        finally:
+                trials = self._loop(study, end, previous, journal, ctrl_c)
+        except BaseException:
             self.executor.close()
+            raise
+        self.executor.close(keep_idle=1)  # for the refits that follow: no new worker to start
+        return trials
 
     def _loop(
         self, study, end: float, previous: list[Trial], journal: RunDir | None, ctrl_c: "_CtrlC"
