@@ -153,6 +153,23 @@ def test_known_future_covariates_of_a_series_without_an_observation_at_the_cutof
     assert "cell(s) of 1 series not scored" in caplog.text
 
 
+def test_imputed_actuals_are_not_scored_unless_a_gap_means_zero(retail: pd.DataFrame) -> None:
+    """Two months missing from one series inside the backtest's window are interpolated for
+    training, but no forecast is scored against those made-up values (validation folds and
+    backtests alike); with fill="zero" a missing month is a zero that happened, and is scored."""
+    first = (retail["State"] == retail["State"].iloc[0]) & (retail["Industry"] == retail["Industry"].iloc[0])
+    months = np.sort(retail["Month"].unique())
+    gap = first & retail["Month"].isin(months[-2:-4:-1])
+    df = retail[~gap]
+    kw = {**KW, "learners": ["naive"]}
+    f = Forecaster(**kw).backtest(df, folds=2).forecasts
+    one = (f["State"] == retail["State"].iloc[0]) & (f["Industry"] == retail["Industry"].iloc[0])
+    assert not f.loc[one, "Month"].isin(months[-2:-4:-1]).any()
+    assert len(f) == 6 * 2 * 3 - 2  # the last window holds the two months
+    zero = Forecaster(**kw, data={"fill": "zero"}).backtest(df, folds=2).forecasts
+    assert len(zero) == 6 * 2 * 3 and (zero.loc[one & zero["Month"].isin(months[-2:-4:-1]), "actual"] == 0).all()
+
+
 def test_partitions_backtest_nested_and_refit(retail: pd.DataFrame) -> None:
     fc = Forecaster(**{**KW, "partition_by": "State", "compute": {"backend": "sequential", "n_jobs": 1}})
     nested = fc.backtest(retail, folds=2)

@@ -296,7 +296,12 @@ def _cells(
     reason: np.ndarray,
 ) -> dict:
     """The kept cells of one fold, with the seasonal-naive reference and the metric scales
-    of the training part. Arrays are (n_present, h), ``reason`` one per present series."""
+    of the training part. Arrays are (n_present, h), ``reason`` one per present series. Cells
+    whose actual value was imputed (interpolated or carried forward: not observed) are not
+    kept; with ``fill="zero"`` a missing step is a zero that happened, and is kept."""
+    fills = getattr(panel, "fills", None)
+    if fills is not None and fills.imputed_rows is not None and panel.schema.fill != "zero":
+        keep = keep & ~fills.imputed_rows[test_rows]
     present = np.flatnonzero(fold.train_lengths > 0)
     baseline, _ = seasonal_naive_forecast(train, test_rows.shape[1], season)
     scale = mase_scale(train.y, train.indptr, season)

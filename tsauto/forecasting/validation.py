@@ -597,14 +597,16 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
 class FillReport:
     """What regularising did to each series, for the data checks: the table's rows on its grid,
     the time steps inserted, the targets imputed (inserted steps included), the longest run of
-    imputed targets and the leading steps without a target, dropped. The panel built by
-    :func:`validate` carries it as ``panel.fills``; panels derived from it do not."""
+    imputed targets and the leading steps without a target, dropped; and which of the panel's
+    rows hold an imputed target (``imputed_rows``). The panel built by :func:`validate` carries
+    it as ``panel.fills``; panels derived from it do not."""
 
     rows: np.ndarray
     inserted: np.ndarray
     imputed: np.ndarray
     longest_gap: np.ndarray
     leading: np.ndarray
+    imputed_rows: np.ndarray | None = None  # None: a report of an older saved model
 
 
 def _fill_report(
@@ -620,6 +622,7 @@ def _fill_report(
         imputed=np.add.reduceat(gap.astype(np.int64), starts),
         longest_gap=np.maximum.reduceat(run, starts),
         leading=np.add.reduceat((~keep).astype(np.int64), starts),
+        imputed_rows=missing[keep],
     )
 
 
