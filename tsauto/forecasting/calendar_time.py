@@ -184,6 +184,7 @@ def _drop_tz(col: pd.Series, name: str) -> tuple[pd.Series, str]:
 
 INTEGER_DATES = {"%Y%m": "year-month (YYYYMM)", "%Y%m%d": "year-month-day (YYYYMMDD)"}
 """Date formats that integer time columns are read in (:func:`integer_date_format`)."""
+_AS_STEPS = {"%Y%m": "201012 to 201101 would leave 88", "%Y%m%d": "20100131 to 20100201 would leave 69"}
 
 
 def integer_date_format(values: np.ndarray) -> str | None:
@@ -220,8 +221,8 @@ def integer_dates_note(name: str, fmt: str) -> str:
     """The note recorded (and logged) when integer times are read as dates."""
     note = (
         f"time column {name!r} holds integers written as {INTEGER_DATES[fmt]} dates: read as "
-        "dates (the frequency, seasons and calendar features from them; as integer steps, "
-        "201012 to 201101 would leave 88 invented steps); forecasts carry the same integers"
+        f"dates (the frequency, seasons and calendar features from them; as integer steps, "
+        f"{_AS_STEPS[fmt]} invented steps); forecasts carry the same integers"
     )
     log.info("%s", note)
     return note
