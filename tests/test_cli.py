@@ -235,6 +235,7 @@ def test_failures_are_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path: Pat
         main(["--traceback", "predict", "--model", str(tmp_path / "none.tsauto"), *out])
     _fails(["predict", "--model", str(model), "--out", "fc.json"], capsys, "fc.json")
     _fails(["predict", *out], capsys, "give the saved model once")
+    _fails(["predict", str(model), "--test", str(tiny), *out], capsys, "holds a Forecaster: give --history")
     _fails(["predict", str(model), "--model", str(model), *out], capsys, "give the saved model once")
     _fails(["leaderboard", str(tiny)], capsys, "not a tsauto model file")
     tampered = tmp_path / "tampered.tsauto"

@@ -6,6 +6,7 @@
     tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3]
                          [--mode nested|refit] [--out FILE]
     tsauto predict MODEL [--history FILE] [--future FILE] [--level L] --out FILE
+    tsauto predict MODEL --test FILE --out FILE       (a saved classifier or regressor)
     tsauto leaderboard MODEL [--out FILE]
     tsauto report MODEL --out report.html [--backtest FILE [--folds 3] [--mode nested|refit]]
     tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
@@ -188,11 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(fast, optimistic)",
     )
     bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
-    pr = sub.add_parser("predict", help="forecast with a saved model, without refitting")
-    pr.add_argument("model", nargs="?", help="a model saved by `tsauto forecast --save-model`")
+    pr = sub.add_parser("predict", help="forecast (or predict rows) with a saved model, without refitting")
+    pr.add_argument("model", nargs="?", help="a model saved with --save-model (forecast, classify, regress)")
     pr.add_argument("--model", dest="model_option", metavar="MODEL", help="the same, as an option")
     pr.add_argument("--history", help="newer data to forecast from its end (default: the training data)")
     pr.add_argument("--future", help="table of known-future covariates over the horizon")
+    pr.add_argument("--test", help="a saved classifier's or regressor's rows to predict")
     pr.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
     _level_option(pr)
     _quiet(pr)
@@ -505,10 +507,16 @@ def _run_predict(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _load(args.model)
     if not isinstance(model, Forecaster):
-        raise UsageError(
-            f"{args.model!r} holds a {type(model).__name__}: `tsauto predict` forecasts with a "
-            "saved Forecaster"
-        )
+        if args.history or args.future or args.level or not args.test:
+            raise UsageError(
+                f"{args.model!r} holds a {type(model).__name__}: give the rows to predict as "
+                "--test FILE (--history, --future and --level are a forecaster's)"
+            )
+        path = write_table(_predictions(model, read_table(args.test)), args.out)
+        _out(f"wrote the predictions of {args.test} to {path}")
+        return 0
+    if args.test:
+        raise UsageError(f"--test: {args.model!r} holds a Forecaster: give --history and --future")
     if args.level and not model.hierarchy:
         raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy")
     out = model.predict(
@@ -564,10 +572,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
     log.info("fitting on %s ...", args.file)
     model.fit(args.file)
     scored = read_table(args.test or args.file)
-    out = pd.DataFrame({"prediction": model.predict(scored)})
-    if isinstance(model, Classifier):
-        proba = model.predict_proba(scored).reset_index(drop=True)
-        out = out.join(proba.set_axis([f"proba_{c}" for c in proba.columns], axis=1))
+    out = _predictions(model, scored)
     path = write_table(out, args.out)
     metric = METRICS[model.metric_]
     _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
@@ -580,6 +585,16 @@ def _run_tabular(args: argparse.Namespace) -> int:
     if args.save_model:
         _out(f"saved the model to {model.save(args.save_model)}")
     return 0
+
+
+def _predictions(model, rows: pd.DataFrame) -> pd.DataFrame:
+    """A classifier's or regressor's predictions of ``rows``: ``prediction``, and a
+    classifier's ``proba_<class>`` columns."""
+    out = pd.DataFrame({"prediction": model.predict(rows)})
+    if hasattr(model, "predict_proba"):
+        proba = model.predict_proba(rows).reset_index(drop=True)
+        out = out.join(proba.set_axis([f"proba_{c}" for c in proba.columns], axis=1))
+    return out
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

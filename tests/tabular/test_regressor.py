@@ -69,9 +69,10 @@ def test_cli_classify_end_to_end(credit_g, tmp_path, capsys) -> None:
     out = tmp_path / "pred.csv"
     start = time.monotonic()
     files = ["--test", str(test), "--out", str(out)]
+    model = tmp_path / "credit.tsauto"
     code = main(
         ["classify", str(train), "--target", target, *files, "--time-budget", "20"]
-        + ["--learners", "lightgbm,linear", "-q"]
+        + ["--learners", "lightgbm,linear", "--save-model", str(model), "-q"]
     )
     assert code == 0
     assert time.monotonic() - start < 20 * 1.1 + 5  # the budget holds (worker start included)
@@ -79,6 +80,11 @@ def test_cli_classify_end_to_end(credit_g, tmp_path, capsys) -> None:
     assert list(pred.columns) == ["prediction", "proba_bad", "proba_good"] and len(pred) == 200
     printed = capsys.readouterr().out
     assert "lightgbm" in printed and "roc_auc on" in printed and "in sample" not in printed
+    again = tmp_path / "again.csv"  # the saved model predicts new rows without refitting
+    assert main(["predict", str(model), "--test", str(test), "--out", str(again), "-q"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again), pred)
+    assert main(["predict", str(model), "--history", str(test), "--out", str(again), "-q"]) == 2
+    assert "give the rows to predict as --test FILE" in capsys.readouterr().err
 
 
 def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:
