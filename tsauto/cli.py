@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--history", help="newer data to forecast from its end (default: the training data)")
     pr.add_argument("--future", help="table of known-future covariates over the horizon")
     pr.add_argument("--test", help="a saved classifier's or regressor's rows to predict")
-    pr.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
+    pr.add_argument("--out", required=True, help="where to write the forecasts or predictions (.csv/.parquet)")
     _level_option(pr)
     _quiet(pr)
     lb = sub.add_parser("leaderboard", help="the trials of a saved model, as a table")
