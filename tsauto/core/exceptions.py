@@ -31,6 +31,13 @@ class DatasetNotFoundError(TsautoError, FileNotFoundError):
     """A real data set file is not where tsauto looked for it."""
 
 
+def shortlist(items, limit: int = 5) -> str:
+    """The first ``limit`` items and how many more: ``a, b, c and 10 more``."""
+    items = [str(x) for x in items]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
 def describe_rows(index, limit: int = 5) -> str:
     """Short human list of row labels: ``rows 3, 17, 42 (and 10 more)``."""
     labels = list(index)

@@ -24,6 +24,7 @@ from tsauto.core.exceptions import (
     NotFittedError,
     SearchFailedError,
     TsautoError,
+    shortlist,
 )
 from tsauto.core.executor import dask_context
 from tsauto.core.leaderboard import leaderboard
@@ -665,7 +666,7 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
     if new.size:
         from tsauto.forecasting.data_checks import series_labels
 
-        names = ", ".join(series_labels(panel)[new[:5]]) + (f" and {new.size - 5} more" if new.size > 5 else "")
+        names = shortlist(series_labels(panel)[new])
         log.warning(
             "%d of %d series of history= were not in the training data (%s): the global models "
             "forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal "

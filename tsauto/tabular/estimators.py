@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from tsauto.core.exceptions import DataValidationError, NotFittedError, describe_rows
+from tsauto.core.exceptions import DataValidationError, NotFittedError, describe_rows, shortlist
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
 from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
@@ -357,7 +357,7 @@ class Classifier(ClassifierMixin, _TabularEstimator):
             )
         if counts.min() < 2:
             rare = [c.item() if isinstance(c, np.generic) else c for c, n in zip(classes, counts) if n < 2]
-            shown = ", ".join(map(repr, rare[:5])) + (f" and {len(rare) - 5} more" if len(rare) > 5 else "")
+            shown = shortlist(map(repr, rare))
             numbers = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
             hint = (f"; {len(classes)} distinct numbers look like a quantity: regress it (Regressor, "
                     "`tsauto regress`)" if numbers and len(classes) > MAX_NUMERIC_CLASSES else "")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.forecasting.features.lags import positions, tail_buffer
 from tsauto.forecasting.panel import Panel, output_times
 
@@ -162,7 +162,7 @@ def _where(rows: np.ndarray, panel: Panel) -> str:
     parts = []
     for i, n in zip(series[:SHOWN], counts[:SHOWN]):
         stamps = times[codes == i]
-        shown = ", ".join(stamps[:SHOWN]) + (f" and {n - SHOWN} more" if n > SHOWN else "")
+        shown = shortlist(stamps, SHOWN)
         parts.append(f"{_rows(n)} ({panel.schema.time} {shown})")
     if not len(panel.keys.columns):
         return parts[0]

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
@@ -102,11 +102,10 @@ def _log_few_residuals(spec: HierarchySpec, residuals: np.ndarray) -> None:
     variance the residuals cannot give."""
     few = np.flatnonzero((~np.isnan(residuals)).sum(axis=1) < 2)
     if few.size:
-        names = spec.nodes[spec.node_column].to_numpy()[few[:5]]
-        more = f" and {few.size - 5} more" if few.size > 5 else ""
-        log.info("%d node(s) with fewer than 2 validation errors (%s%s): variance 0, so the "
+        names = shortlist(spec.nodes[spec.node_column].to_numpy()[few])
+        log.info("%d node(s) with fewer than 2 validation errors (%s): variance 0, so the "
                  "variance-weighted reconcilers keep them at their base forecast and sampled "
-                 "intervals do not vary them", few.size, ", ".join(map(str, names)), more)
+                 "intervals do not vary them", few.size, names)
 
 
 def _note(base: Any, note: str) -> None:
