@@ -19,6 +19,8 @@ from tsauto.forecasting.learners.lightgbm import (
     DEFAULT_PARAMS,
     LARGE_DATA_LEAVES,
     LARGE_DATA_ROWS,
+    SMALL_PANEL_LEAVES,
+    SMALL_PANEL_OBSERVATIONS,
     LightGBMLearner,
     RecentLightGBMLearner,
     keep_rows_in_place,
@@ -181,12 +183,13 @@ def test_the_task_differencing_vote_is_what_every_fit_follows(panel) -> None:
 @pytest.mark.parametrize(
     "rows, observations, params, leaves",
     [
-        (LARGE_DATA_ROWS - 1, None, None, DEFAULT_PARAMS["num_leaves"]),
+        (SMALL_PANEL_OBSERVATIONS - 1, None, None, SMALL_PANEL_LEAVES),
         (LARGE_DATA_ROWS, None, None, LARGE_DATA_LEAVES),
-        (LARGE_DATA_ROWS, None, {"num_leaves": 31}, 31),
+        (LARGE_DATA_ROWS, None, {"num_leaves": 15}, 15),
+        (SMALL_PANEL_OBSERVATIONS - 1, None, {"num_leaves": 63}, 63),
         # a validation fold: fewer rows than the whole training panel, sized as the panel
         (LARGE_DATA_ROWS - 1, LARGE_DATA_ROWS, None, LARGE_DATA_LEAVES),
-        (LARGE_DATA_ROWS, LARGE_DATA_ROWS - 1, None, DEFAULT_PARAMS["num_leaves"]),
+        (LARGE_DATA_ROWS, SMALL_PANEL_OBSERVATIONS - 1, None, SMALL_PANEL_LEAVES),
     ],
 )
 def test_more_data_gets_more_leaves_unless_leaves_are_given(rows, observations, params, leaves) -> None:
@@ -195,8 +198,15 @@ def test_more_data_gets_more_leaves_unless_leaves_are_given(rows, observations, 
     assert got["num_leaves"] == leaves
 
 
+def test_recent_rows_of_a_large_panel_keep_the_default_leaves() -> None:
+    task = Task(horizon=6, observations=SMALL_PANEL_OBSERVATIONS)
+    got, _ = LightGBMLearner(max_samples_per_series=48).train_params(task, 20_000)
+    assert got["num_leaves"] == DEFAULT_PARAMS["num_leaves"]
+
+
 def test_leaves_are_sized_from_the_rows_trained_on_not_the_observations(panel, monkeypatch) -> None:
     monkeypatch.setattr(lightgbm, "LARGE_DATA_ROWS", len(panel.y) // 2)
+    monkeypatch.setattr(lightgbm, "SMALL_PANEL_OBSERVATIONS", 1)
     task = Task(horizon=6, season=12, seasons=(12,))
     every_row = LightGBMLearner(params=FAST).fit(panel, task)
     sized = replace(task, observations=len(panel.y))
