@@ -94,11 +94,12 @@ def test_every_column_gets_a_role_and_why(aus_tasmania):
     assert many["status"] == "alert" and many["count"] == 150
 
 
-def test_gaps_short_leading_and_duplicate_series_are_named(walmart_small):
+def test_gaps_short_leading_trailing_and_duplicate_series_are_named(walmart_small):
     df = walmart_small.assign(week=walmart_small.groupby("Dept").cumcount())
     dept, week = df["Dept"], df["week"]
     df.loc[(dept == 2) & week.between(40, 69), "Weekly_Sales"] = np.nan  # 30 in a row
     df.loc[(dept == 5) & (week < 2), "Weekly_Sales"] = np.nan  # starts without a target
+    df.loc[(dept == 6) & (week > week.max() - 4), "Weekly_Sales"] = np.nan  # ends without one
     gaps = (dept == 1) & week.between(10, 12)  # three missing weeks
     short = (dept == 4) & (week < week.max() - 2)  # three rows left
     df = df[~(gaps | short)].drop(columns="week")
@@ -117,6 +118,8 @@ def test_gaps_short_leading_and_duplicate_series_are_named(walmart_small):
     assert "seasonal naive" in short["message"]
     leading = _one(checks, "leading_missing")
     assert leading["series"] == ("1/5",) and leading["count"] == 2
+    trailing = _one(checks, "trailing_missing")
+    assert trailing["series"] == ("1/6",) and trailing["count"] == 4 and "future=" in trailing["message"]
     assert _one(checks, "duplicates")["status"] == "passed"
 
     week = df.groupby("Dept").cumcount()

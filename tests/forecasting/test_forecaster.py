@@ -191,3 +191,18 @@ def test_holidays_and_known_future_on_walmart(walmart_small: pd.DataFrame) -> No
     assert len(out) == 10 * 4 and np.isfinite(out["forecast"]).all()
     with pytest.raises(DataValidationError, match="future="):
         fc.predict()
+
+
+def test_future_rows_left_in_the_training_table_are_its_future(walmart_small: pd.DataFrame) -> None:
+    """The weeks to forecast, kept in the table with their holiday flag and no sales, are not
+    history: the forecast starts after the last week with sales and reads their flags."""
+    cut = pd.Timestamp("2012-08-31")
+    table = walmart_small[walmart_small["Date"] <= cut + pd.Timedelta(weeks=4)].copy()
+    table.loc[table["Date"] > cut, "Weekly_Sales"] = np.nan
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
+              known_future=["IsHoliday"], learners=["lightgbm"])
+    fc = Forecaster(**kw).fit(table)
+    out = fc.predict(future=table)
+    assert (out["Date"] > cut).all() and out["Date"].max() == cut + pd.Timedelta(weeks=4)
+    same = Forecaster(**kw).fit(table[table["Date"] <= cut]).predict(future=table)
+    pd.testing.assert_frame_equal(out, same)

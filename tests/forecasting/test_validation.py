@@ -125,6 +125,20 @@ def test_nan_targets_are_imputed_and_leading_ones_dropped(aus_small: pd.DataFram
     assert np.isfinite(panel.y).all()
 
 
+@pytest.mark.parametrize("fill", ["interpolate", "zero", "ffill"])
+def test_trailing_missing_targets_are_dropped_not_imputed(aus_small: pd.DataFrame, fill: str) -> None:
+    df = aus_small.copy()
+    first = df.index[(df["State"] == df["State"].iloc[0]) & (df["Industry"] == df["Industry"].iloc[0])]
+    df.loc[first[-3:], "Turnover"] = np.nan  # the last three months of the first series
+    df.loc[first[20], "Turnover"] = np.nan  # a gap within it stays imputed
+    panel = validate(df, **KW, fill=fill)
+    whole = validate(aus_small, **KW)
+    assert panel.lengths[0] == whole.lengths[0] - 3 and (panel.lengths[1:] == whole.lengths[1:]).all()
+    assert panel.last_times[0] == df.loc[first[-4], "Month"]
+    np.testing.assert_array_equal(panel.y[panel.indptr[1] - 3:panel.indptr[1]], df.loc[first[-6:-3], "Turnover"])
+    assert panel.fills.trailing[0] == 3 and panel.fills.leading[0] == 0 and panel.fills.imputed[0] == 1
+
+
 def test_mixed_frequencies_name_the_series(aus_small: pd.DataFrame) -> None:
     df = aus_small.copy()
     rows = df.index[(df["State"] == "Victoria") & (df["Industry"] == df["Industry"].iloc[0])]

@@ -7,7 +7,7 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths,
   the seasonal periods and where they come from;
 - missing time steps inserted, missing targets imputed (and long runs of them, by series),
-  leading steps without a target dropped, duplicate rows rolled up by ``aggregate=``;
+  leading and trailing steps without a target dropped, duplicate rows rolled up by ``aggregate=``;
 - series too short for the learners (padded, dropped or forecast by the fallback), and series
   forecast without some lags or rolling windows of a learner, being shorter than them;
 - intermittent series, non-negative series clipped at zero, discontinued series;
@@ -248,8 +248,9 @@ def fills(
     raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray
 ) -> list[Check]:
     """Duplicates rolled up, missing steps inserted, targets imputed (and long runs of them),
-    leading steps without a target dropped."""
+    leading and trailing steps without a target dropped."""
     f, target = panel.fills, panel.schema.target
+    trailing = np.zeros_like(f.leading) if f.trailing is None else f.trailing  # an older model's
     rule = FILL_RULES[opts.fill]
     limit = max(task.season // 2, MIN_LONG_GAP)  # long enough to blur a season
     return [
@@ -292,6 +293,17 @@ def fills(
             f"{f.leading.sum()} leading steps without a target",
             "dropped: every series starts at its first observation",
             passed="every series starts with a target",
+            column=target,
+        ),
+        _about_series(
+            "trailing_missing",
+            trailing,
+            "steps",
+            labels,
+            f"{trailing.sum()} trailing steps without a target",
+            "dropped: every series ends at its last observation and is forecast from there (rows of "
+            "known-future covariates among them: pass the table as predict(future=...) too)",
+            passed="every series ends with a target",
             column=target,
         ),
     ]

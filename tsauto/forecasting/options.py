@@ -42,7 +42,8 @@ class DataOptions:
     """How the table is read and regularised, and what forecasts may be.
 
     ``freq``: pandas frequency alias (inferred when ``None``). ``aggregate``: roll duplicate
-    rows up to ``freq`` (sum/mean/min/max). ``fill``: rule to impute missing targets.
+    rows up to ``freq`` (sum/mean/min/max). ``fill``: rule to impute missing targets within a
+    series (those before its first or after its last observed target are dropped).
     ``short_series``: series too short for a learner get seasonal naive (``"auto"``), are
     zero-padded (``"pad"``) or dropped (``"drop"``). ``non_negative``: ``"auto"`` clips the
     forecasts and quantiles of every series never negative in its history at zero; ``True``

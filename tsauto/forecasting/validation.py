@@ -18,9 +18,10 @@ What :func:`validate` does, in order:
    their most frequent value); otherwise duplicate (series, time) rows are an error;
 5. infers the frequency (or checks ``freq=``) and that every series lies on its grid;
 6. inserts missing time steps and imputes the target by the ``fill`` rule:
-   ``"interpolate"`` (default: linear between neighbours, the last value carried forward at the
-   end), ``"zero"`` (a missing step means nothing happened, as in sales) or ``"ffill"``;
-   leading missing targets are dropped so every series starts at its first observation;
+   ``"interpolate"`` (default: linear between neighbours), ``"zero"`` (a missing step means
+   nothing happened, as in sales) or ``"ffill"``; leading and trailing missing targets are
+   dropped, so every series runs from its first to its last observation (rows after it, such as
+   the future's rows of known covariates, are not read as history);
    covariates are carried forward then backward within each series;
 7. encodes categorical covariates with categories fixed at fit time (unseen → missing).
 
@@ -597,8 +598,8 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
 class FillReport:
     """What regularising did to each series, for the data checks: the table's rows on its grid,
     the time steps inserted, the targets imputed (inserted steps included), the longest run of
-    imputed targets and the leading steps without a target, dropped; and which of the panel's
-    rows hold an imputed target (``imputed_rows``). The panel built by :func:`validate` carries
+    imputed targets, the leading and the trailing steps without a target, dropped; and which of
+    the panel's rows hold an imputed target (``imputed_rows``). The panel built by :func:`validate` carries
     it as ``panel.fills``; panels derived from it do not."""
 
     rows: np.ndarray
@@ -607,6 +608,7 @@ class FillReport:
     longest_gap: np.ndarray
     leading: np.ndarray
     imputed_rows: np.ndarray | None = None  # None: a report of an older saved model
+    trailing: np.ndarray | None = None  # None: a report of an older saved model
 
 
 def _fill_report(
@@ -616,13 +618,15 @@ def _fill_report(
     gap = missing & keep
     rows = np.arange(len(gap))
     run = np.where(gap, rows - last_valid_index(~gap, indptr), 0)  # series start observed
+    leading = ~keep & (last_valid_index(keep, indptr) < 0)
     return FillReport(
         rows=np.add.reduceat(given.astype(np.int64), starts),
         inserted=np.add.reduceat((~given & keep).astype(np.int64), starts),
         imputed=np.add.reduceat(gap.astype(np.int64), starts),
         longest_gap=np.maximum.reduceat(run, starts),
-        leading=np.add.reduceat((~keep).astype(np.int64), starts),
+        leading=np.add.reduceat(leading.astype(np.int64), starts),
         imputed_rows=missing[keep],
+        trailing=np.add.reduceat((~keep & ~leading).astype(np.int64), starts),
     )
 
 
@@ -634,7 +638,8 @@ def _impute(
     if not missing.any():
         return y, np.ones(len(y), dtype=bool)
     last_obs = last_valid_index(~missing, indptr)
-    leading = last_obs < 0  # before the first observation of the series
+    next_obs = next_valid_index(~missing, indptr)
+    outside = (last_obs < 0) | (next_obs >= len(y))  # before the first or after the last observation
     if rule == "zero":
         filled = np.where(missing, 0.0, y)
     else:
@@ -642,20 +647,17 @@ def _impute(
         if rule == "ffill":
             filled = ffilled
         else:
-            next_obs = next_valid_index(~missing, indptr)
-            has_next = next_obs < len(y)
             nxt = y[np.minimum(next_obs, len(y) - 1)]
             span = (next_obs - last_obs).astype("float64")
             frac = np.divide(
                 np.arange(len(y)) - last_obs, span, out=np.zeros(len(y)), where=span > 0
             )
-            interp = ffilled + frac * (nxt - ffilled)
-            filled = np.where(has_next & ~leading, interp, ffilled)
+            filled = ffilled + frac * (nxt - ffilled)
             filled = np.where(missing, filled, y)
-    n_missing = int((missing & ~leading).sum())
+    n_missing = int((missing & ~outside).sum())
     if n_missing:
         log.warning("imputed %d missing target values by the %r rule", n_missing, rule)
-    return filled, ~leading
+    return filled, ~outside
 
 
 def _drop_rows(panel: Panel, keep: np.ndarray) -> Panel:
