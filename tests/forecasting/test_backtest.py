@@ -214,3 +214,27 @@ def test_a_local_learner_fits_all_its_folds_in_one_pass_as_each_alone(retail: pd
         alone = WithFallback(ETSLearner()).fit(train, task).predict(train, {}).forecast.mean
         cells = res.fold == fold.index
         np.testing.assert_allclose(res.forecast[cells], alone[res.series[cells], res.step[cells] - 1], rtol=1e-10)
+
+
+def test_a_gappy_series_is_scaled_by_its_observed_changes(retail: pd.DataFrame) -> None:
+    """A year missing from one series is interpolated for training (a straight line), and its
+    MASE scale is made of the observed months' changes only, as if the gap were absent."""
+    from tsauto.core.table_io import read_table
+    from tsauto.forecasting.backtest import cross_validate
+    from tsauto.forecasting.learners.fallback import WithFallback
+    from tsauto.forecasting.metrics import mase_scale
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    first = (retail["State"] == retail["State"].iloc[0]) & (retail["Industry"] == retail["Industry"].iloc[0])
+    months = np.sort(retail["Month"].unique())
+    gap = first & retail["Month"].isin(months[40:52])
+    fc = Forecaster(**KW)
+    panel = fc._validate(read_table(retail[~gap]))
+    res = cross_validate(panel, fc._task(panel), lambda: WithFallback(Naive()), RollingOriginSplitter(3, folds=1))
+    y = panel.y[: panel.indptr[1] - 3]
+    seen = ~panel.fills.imputed_rows[: len(y)]
+    m = 12
+    pairs = seen[m:] & seen[:-m]
+    expected = np.mean(np.abs(y[m:] - y[:-m])[pairs])
+    assert res.scale[res.series == 0][0] == pytest.approx(expected)
+    assert expected > mase_scale(y, np.array([0, len(y)]), m)[0]  # the straight line shrank it

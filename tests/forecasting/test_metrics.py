@@ -16,6 +16,7 @@ from tsauto.forecasting.metrics import (
     evaluate,
     lower_is_better,
     mae,
+    mase_scale,
     mape,
     mase,
     msis,
@@ -43,6 +44,17 @@ def test_point_metrics_by_hand() -> None:
     assert mape(Y, F) == pytest.approx((100 + 0 + 50) / 3)  # y == 0 entry ignored
     assert smape(Y, F) == pytest.approx((200 / 3 + 0 + 200 + 400 / 6) / 4)
     assert wape(Y, F) == pytest.approx(4 / 7)
+
+
+def test_the_scale_leaves_out_differences_of_imputed_values() -> None:
+    y = np.array([10.0, 14.0, 11.0, 12.0, 13.0, 14.0, 9.0, 15.0])  # 12, 13 interpolated
+    observed = np.array([True, True, True, False, False, True, True, True])
+    indptr = np.array([0, 8])
+    by_hand = np.mean([4.0, 3.0, 5.0, 6.0])  # |14-10|, |11-14|, |9-14|, |15-9|
+    assert mase_scale(y, indptr, 1, observed=observed)[0] == pytest.approx(by_hand)
+    assert mase_scale(y, indptr, 1)[0] == pytest.approx(np.mean(np.abs(np.diff(y))))
+    season = mase_scale(y, indptr, 2, power=2, observed=observed)[0]
+    assert season == pytest.approx(np.mean([1.0, 1.0]))  # (11-10)², (15-14)²: the only pairs observed
 
 
 def test_zero_edge_cases() -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.stopping import equal_share
 from tsauto.forecasting.learners.base import Task
@@ -298,14 +299,17 @@ def _cells(
     """The kept cells of one fold, with the seasonal-naive reference and the metric scales
     of the training part. Arrays are (n_present, h), ``reason`` one per present series. Cells
     whose actual value was imputed (interpolated or carried forward: not observed) are not
-    kept; with ``fill="zero"`` a missing step is a zero that happened, and is kept."""
+    kept, nor do they count in the scales; with ``fill="zero"`` a missing step is a zero that
+    happened, and is kept."""
     fills = getattr(panel, "fills", None)
+    present = np.flatnonzero(fold.train_lengths > 0)
+    observed = None
     if fills is not None and fills.imputed_rows is not None and panel.schema.fill != "zero":
         keep = keep & ~fills.imputed_rows[test_rows]
-    present = np.flatnonzero(fold.train_lengths > 0)
+        observed = ~fills.imputed_rows[ranges(panel.indptr[present], fold.train_lengths[present])]
     baseline, _ = seasonal_naive_forecast(train, test_rows.shape[1], season)
-    scale = mase_scale(train.y, train.indptr, season)
-    scale_sq = mase_scale(train.y, train.indptr, season, power=2)
+    scale = mase_scale(train.y, train.indptr, season, observed=observed)
+    scale_sq = mase_scale(train.y, train.indptr, season, power=2, observed=observed)
     rows_i, steps_i = np.nonzero(keep)
     return {
         "series": present[rows_i],

@@ -519,18 +519,22 @@ def pinball_terms(y: np.ndarray, q_pred: np.ndarray, q: float) -> np.ndarray:
 
 
 def lagged_difference_mean(
-    y: np.ndarray, indptr: np.ndarray, lag: np.ndarray, power: int = 1
+    y: np.ndarray, indptr: np.ndarray, lag: np.ndarray, power: int = 1,
+    observed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per series, the mean of ``|y[t] - y[t - lag]| ** power`` (0 for a series too short).
 
     ``y`` holds all series concatenated, series ``i`` being ``y[indptr[i]:indptr[i+1]]``;
     ``lag`` gives each series its own lag. The MASE scale is ``power=1``; the variance of
-    seasonal-naive errors is ``power=2``.
+    seasonal-naive errors is ``power=2``. ``observed``: where given, only the differences of
+    two observed values (not imputed ones) count.
     """
     lengths = np.diff(indptr)
     codes = np.repeat(np.arange(len(lengths)), lengths)
     lag_rows = np.asarray(lag)[codes]
     rows = np.flatnonzero(np.arange(len(y)) - np.repeat(indptr[:-1], lengths) >= lag_rows)
+    if observed is not None:
+        rows = rows[observed[rows] & observed[rows - lag_rows[rows]]]
     diff = np.abs(y[rows] - y[rows - lag_rows[rows]]) ** power
     count = np.bincount(codes[rows], minlength=len(lengths)).astype(np.float64)
     total = np.bincount(codes[rows], weights=diff, minlength=len(lengths)).astype(np.float64)
@@ -543,7 +547,9 @@ def comparable_scale(scale: np.ndarray) -> np.ndarray:
     return scale if np.isfinite(scale).any() else np.ones_like(scale)
 
 
-def mase_scale(y: np.ndarray, indptr: np.ndarray, season: int, power: int = 1) -> np.ndarray:
+def mase_scale(
+    y: np.ndarray, indptr: np.ndarray, season: int, power: int = 1, observed: np.ndarray | None = None
+) -> np.ndarray:
     """The scale of MASE (``power=1``) and RMSSE (``power=2``) per series: one rule, used by
     every metric, the search, the backtest and the intervals.
 
@@ -551,15 +557,17 @@ def mase_scale(y: np.ndarray, indptr: np.ndarray, season: int, power: int = 1) -
     when the series is longer than the season, else ``m = 1``; where that mean is zero (a
     series that repeats its season exactly), ``m = 1``; where that is zero too, or the series
     has fewer than two points, ``nan``: the scaled error is undefined for that series and left
-    out of averages.
+    out of averages. ``observed`` (a mask of ``y``): the differences of imputed values are left
+    out (an interpolated stretch is a straight line, and would shrink the scale).
     """
     lengths = np.diff(indptr)
     lag = np.where(lengths > season, season, 1)
-    scale = lagged_difference_mean(y, indptr, lag, power)
+    scale = lagged_difference_mean(y, indptr, lag, power, observed)
     if season > 1:
         redo = ~(scale > 0)
         if redo.any():
-            scale = np.where(redo, lagged_difference_mean(y, indptr, np.ones_like(lag), power), scale)
+            ones = np.ones_like(lag)
+            scale = np.where(redo, lagged_difference_mean(y, indptr, ones, power, observed), scale)
     return np.where(scale > 0, scale, np.nan)
 
 
