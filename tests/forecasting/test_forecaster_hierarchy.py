@@ -47,3 +47,18 @@ def test_nodes_without_validation_errors_are_logged_once(aus_small, caplog) -> N
         Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["naive", "seasonal_naive"]).fit(df)
     said = [r.getMessage() for r in caplog.records if "fewer than 2 validation errors" in r.getMessage()]
     assert len(said) == 1 and "Tasmania" in said[0]
+
+
+def test_a_bottom_series_ending_early_is_named(aus_small, caplog) -> None:
+    """The last three months of one series not reported yet: it and its ancestors end before
+    the other nodes, and the fit says so (in the log and the plan notes), naming them."""
+    df = aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])].copy()
+    late = (df["State"] == "Tasmania") & (df["Industry"] == df["Industry"].iloc[0])
+    df.loc[late & (df["Month"] > df["Month"].max() - pd.DateOffset(months=3)), "Turnover"] = np.nan
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["naive"]).fit(df)
+    said = [r.getMessage() for r in caplog.records if "end before the last time" in r.getMessage()]
+    assert len(said) == 1 and "1 node(s)" in said[0] and "Tasmania" in said[0]
+    assert any("end before the last time" in n for n in fc.hierarchy_.base.plan_.notes)
+    complete = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["naive"]).fit(df[~late])
+    assert not any("end before" in n for n in complete.hierarchy_.base.plan_.notes)

@@ -9,7 +9,9 @@ base forecasts at any level (bottom: within 2 %), the one of lowest validation M
 over levels; the lowest of all when none is (:mod:`.selection`); the scores go to
 ``HierarchicalFit.choice`` and the choice to the plan notes. Without validation errors (a
 single learner fitted alone) ``auto`` and the residual-based methods fall back to
-``wls_struct``, with a note in the plan and the log.
+``wls_struct``, with a note in the plan and the log. Nodes that end before the others (a
+series not reported at the last times) are named in a warning and the plan notes: the levels
+then do not add up from one forecast origin.
 
 A backtest scores every node: :func:`node_panel` sums the bottom series to every node (the
 actuals and the MASE scales of each level), :func:`refit_hierarchy` refits the forecaster of
@@ -75,6 +77,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     params = template.get_params()
     params.update(ids=spec.node_column, hierarchy=None)
     base = type(template)(**params).fit(nodes)
+    _note_ragged_ends(base, spec)
     validation = getattr(base, "validation_", None)
     residuals = None if validation is None else residual_matrix(validation, spec)
     history = spec.pivot(nodes, template.target)[0]
@@ -108,9 +111,26 @@ def _log_few_residuals(spec: HierarchySpec, residuals: np.ndarray) -> None:
                  "intervals do not vary them", few.size, names)
 
 
-def _note(base: Any, note: str) -> None:
+def _note_ragged_ends(base: Any, spec: HierarchySpec) -> None:
+    """Warn (and note in the plan) where nodes end before the others: their forecasts start
+    earlier than the rest, and the aggregates above them summed their children without the
+    missing values at the last times, so the levels do not add up from one forecast origin."""
+    panel = base.history_
+    last = panel.last_times
+    early = np.flatnonzero(last < last.max())
+    if not early.size:
+        return
+    names = shortlist(panel.keys[spec.node_column].to_numpy()[early])
+    note = (f"hierarchy: {early.size} node(s) end before the last time of the others ({names}): "
+            "they are forecast from their own last value and the aggregates above them hold "
+            "partial sums at the times they lack; give every bottom series its value up to the "
+            "last time (or cut the table there) for levels that add up from one origin")
+    _note(base, note, logging.WARNING)
+
+
+def _note(base: Any, note: str, level: int = logging.INFO) -> None:
     """Add ``note`` to the plan notes of the forecaster of all nodes (the report shows them)."""
-    log.info("%s", note)
+    log.log(level, "%s", note)
     base.plan_ = replace(base.plan_, notes=(*base.plan_.notes, note))
 
 
