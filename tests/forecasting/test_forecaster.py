@@ -202,6 +202,8 @@ def test_future_rows_left_in_the_training_table_are_its_future(walmart_small: pd
     kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
               known_future=["IsHoliday"], learners=["lightgbm"])
     fc = Forecaster(**kw).fit(table)
+    with pytest.raises(DataValidationError, match="pass that table as future= too"):
+        fc.predict()
     out = fc.predict(future=table)
     assert (out["Date"] > cut).all() and out["Date"].max() == cut + pd.Timedelta(weeks=4)
     same = Forecaster(**kw).fit(table[table["Date"] <= cut]).predict(future=table)

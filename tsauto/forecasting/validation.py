@@ -204,10 +204,14 @@ def future_covariates(
     if not schema.known_future:
         return {}
     if future is None:
+        fills = getattr(panel, "fills", None)
+        trailing = fills is not None and fills.trailing is not None and fills.trailing.any()
         raise DataValidationError(
             f"known-future covariates {list(schema.known_future)} were used at fit: pass "
             f"future= (on the command line: --future FILE) with their values for the next "
             f"{horizon} steps of every series (make_future_frame() gives its ids and times)."
+            + (" The training table's rows after the last target of its series may be those: "
+               "pass that table as future= too." if trailing else "")
         )
     df = read_table(future).copy()
     _require_columns(
