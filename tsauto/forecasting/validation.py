@@ -603,8 +603,8 @@ class FillReport:
     """What regularising did to each series, for the data checks: the table's rows on its grid,
     the time steps inserted, the targets imputed (inserted steps included), the longest run of
     imputed targets, the leading and the trailing steps without a target, dropped; and which of
-    the panel's rows hold an imputed target (``imputed_rows``). The panel built by :func:`validate` carries
-    it as ``panel.fills``; panels derived from it do not."""
+    the panel's rows hold an imputed target (``imputed_rows``). The panel built by
+    :func:`validate` carries it as ``panel.fills``; panels derived from it do not."""
 
     rows: np.ndarray
     inserted: np.ndarray
