@@ -125,7 +125,7 @@ def test_nan_targets_are_imputed_and_leading_ones_dropped(aus_small: pd.DataFram
     assert np.isfinite(panel.y).all()
 
 
-@pytest.mark.parametrize("fill", ["interpolate", "zero", "ffill"])
+@pytest.mark.parametrize("fill", ["interpolate", "ffill"])
 def test_trailing_missing_targets_are_dropped_not_imputed(aus_small: pd.DataFrame, fill: str) -> None:
     df = aus_small.copy()
     first = df.index[(df["State"] == df["State"].iloc[0]) & (df["Industry"] == df["Industry"].iloc[0])]
@@ -137,6 +137,15 @@ def test_trailing_missing_targets_are_dropped_not_imputed(aus_small: pd.DataFram
     assert panel.last_times[0] == df.loc[first[-4], "Month"]
     np.testing.assert_array_equal(panel.y[panel.indptr[1] - 3:panel.indptr[1]], df.loc[first[-6:-3], "Turnover"])
     assert panel.fills.trailing[0] == 3 and panel.fills.leading[0] == 0 and panel.fills.imputed[0] == 1
+
+
+def test_trailing_missing_targets_are_zeros_where_a_gap_means_zero(aus_small: pd.DataFrame) -> None:
+    df = aus_small.copy()
+    first = df.index[(df["State"] == df["State"].iloc[0]) & (df["Industry"] == df["Industry"].iloc[0])]
+    df.loc[first[-3:], "Turnover"] = np.nan  # nothing sold in the last three months
+    panel = validate(df, **KW, fill="zero")
+    assert panel.lengths[0] == validate(aus_small, **KW).lengths[0] and panel.fills.trailing[0] == 0
+    np.testing.assert_array_equal(panel.y[panel.indptr[1] - 3:panel.indptr[1]], [0.0, 0.0, 0.0])
 
 
 def test_mixed_frequencies_name_the_series(aus_small: pd.DataFrame) -> None:

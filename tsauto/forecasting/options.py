@@ -43,7 +43,8 @@ class DataOptions:
 
     ``freq``: pandas frequency alias (inferred when ``None``). ``aggregate``: roll duplicate
     rows up to ``freq`` (sum/mean/min/max). ``fill``: rule to impute missing targets within a
-    series (those before its first or after its last observed target are dropped).
+    series (those before its first observed target are dropped, and those after its last one
+    but with ``"zero"``, where they are sales that did not happen).
     ``short_series``: series too short for a learner get seasonal naive (``"auto"``), are
     zero-padded (``"pad"``) or dropped (``"drop"``). ``non_negative``: ``"auto"`` clips the
     forecasts and quantiles of every series never negative in its history at zero; ``True``

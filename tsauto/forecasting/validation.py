@@ -21,7 +21,8 @@ What :func:`validate` does, in order:
    ``"interpolate"`` (default: linear between neighbours), ``"zero"`` (a missing step means
    nothing happened, as in sales) or ``"ffill"``; leading and trailing missing targets are
    dropped, so every series runs from its first to its last observation (rows after it, such as
-   the future's rows of known covariates, are not read as history);
+   the future's rows of known covariates, are not read as history), except trailing ones under
+   ``"zero"`` (no sales at the end: an item no longer sold);
    covariates are carried forward then backward within each series;
 7. encodes categorical covariates with categories fixed at fit time (unseen → missing).
 
@@ -643,7 +644,9 @@ def _impute(
         return y, np.ones(len(y), dtype=bool)
     last_obs = last_valid_index(~missing, indptr)
     next_obs = next_valid_index(~missing, indptr)
-    outside = (last_obs < 0) | (next_obs >= len(y))  # before the first or after the last observation
+    outside = last_obs < 0  # before the first observation; after the last one, unless a gap is 0
+    if rule != "zero":
+        outside |= next_obs >= len(y)
     if rule == "zero":
         filled = np.where(missing, 0.0, y)
     else:
