@@ -81,6 +81,22 @@ def test_aggregate_to_coarser_frequency(aus_small: pd.DataFrame) -> None:
     assert len(quarterly.y) == pytest.approx(len(monthly.y) / 3, abs=quarterly.n_series)
 
 
+def test_a_summed_period_without_any_target_is_missing_not_zero(walmart_small: pd.DataFrame) -> None:
+    """Weeks rolled up to months: the weeks of the next month kept in the table without sales
+    (its future) are not a month of zero sales; a month without sales inside is imputed."""
+    one = walmart_small[walmart_small["Dept"] == 1].copy()
+    month = one["Date"].dt.to_period("M")
+    one.loc[month == month.max(), "Weekly_Sales"] = np.nan
+    one.loc[month == pd.Period("2011-06", "M"), "Weekly_Sales"] = np.nan
+    kw = {"target": "Weekly_Sales", "time": "Date", "ids": "Dept", "aggregate": "sum", "freq": "MS"}
+    panel = validate(one, **kw)
+    months = pd.DatetimeIndex(panel.times)
+    assert months[-1] == (month.max() - 1).to_timestamp() and panel.fills.trailing[0] == 1
+    june = panel.y[months == "2011-06-01"][0]
+    assert panel.fills.imputed[0] == 1 and june == pytest.approx(
+        (panel.y[months == "2011-05-01"][0] + panel.y[months == "2011-07-01"][0]) / 2)
+
+
 def test_aggregate_rolls_covariates_up_by_mean_or_most_frequent(walmart_small: pd.DataFrame) -> None:
     """Weeks to months: a holiday flag becomes the share of holiday weeks (Super Bowl, Labor
     Day, Thanksgiving and Christmas weeks each count), a label its most frequent value; the row

@@ -13,7 +13,8 @@ What :func:`validate` does, in order:
    (year 1, year 3000) are kept at second resolution, noted in the log and in the schema's
    ``calendar_note`` (:mod:`.calendar_time`);
 3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value);
-4. with ``aggregate=`` rolls rows up to ``freq`` (the target by sum/mean/min/max; numeric
+4. with ``aggregate=`` rolls rows up to ``freq`` (the target by sum/mean/min/max, a period
+   without any target missing, not a sum of 0; numeric
    covariates by their mean, a flag becoming the share of rows it is set in; other covariates by
    their most frequent value); otherwise duplicate (series, time) rows are an error;
 5. infers the frequency (or checks ``freq=``) and that every series lies on its grid;
@@ -370,6 +371,9 @@ def _series_codes(df: pd.DataFrame, ids: tuple[str, ...]) -> np.ndarray:
     return df.groupby(list(ids), sort=True, observed=True).ngroup().to_numpy(np.int64)
 
 
+OBSERVED = "__observed"  # the targets a period of aggregate= holds
+
+
 def _aggregate(
     df: pd.DataFrame,
     target: str,
@@ -388,9 +392,9 @@ def _aggregate(
     keys = ["__sid", *ids, time]
     others = [c for c in df.columns if c not in {target, *keys}]
     numeric = [c for c in others if pd.api.types.is_numeric_dtype(df[c])]
-    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(
-        {target: how, **{c: "mean" for c in numeric}}
-    )
+    named = {target: (target, how), OBSERVED: (target, "count"), **{c: (c, "mean") for c in numeric}}
+    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(**named)
+    out.loc[out.pop(OBSERVED) == 0, target] = np.nan  # a period without a target is missing, not 0
     for c in others:
         if c not in numeric:
             out[c] = _most_frequent(df, keys, c).reindex(out.index)
