@@ -199,3 +199,16 @@ def test_the_seasonal_periods_and_where_they_come_from(aus_tasmania):
     none = _one(_fit(short, **kw), "seasons")
     assert none["status"] == "passed" and none["message"].startswith("no seasonal period: none found")
     assert "up to about 6" in none["message"] and "data={'seasons': [m]}" in none["message"]
+
+
+def test_partial_periods_of_a_sum_are_named_and_not_counted_as_merged(walmart_small):
+    df = walmart_small[(walmart_small["Dept"] <= 2) & (walmart_small["Date"] <= "2012-10-12")]
+    spec = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 2}
+    checks = _fit(df, data={"aggregate": "sum", "freq": "MS"}, **spec)
+    partial = _one(checks, "partial_periods")
+    assert partial["status"] == "fixed" and set(partial["series"]) == {"1/1", "1/2"} and partial["count"] == 4
+    merged = _one(checks, "duplicates")
+    weeks, months = df.groupby("Dept").size(), df[df["Date"] < "2012-10-01"].groupby("Dept")["Date"].apply(
+        lambda d: d.dt.to_period("M").nunique())
+    assert merged["count"] == int((weeks - 2 - months).sum())
+    assert _one(_fit(df, **spec), "partial_periods")["status"] == "passed"

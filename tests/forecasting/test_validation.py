@@ -97,6 +97,23 @@ def test_a_summed_period_without_any_target_is_missing_not_zero(walmart_small: p
         (panel.y[months == "2011-05-01"][0] + panel.y[months == "2011-07-01"][0]) / 2)
 
 
+def test_partial_first_and_last_periods_are_not_summed(walmart_small: pd.DataFrame) -> None:
+    """Weeks (ending on Fridays) summed to months, the table starting on the third Friday of
+    February 2010 and ending on the second of October 2012: those two months hold part of their
+    weeks, and are dropped; on an irregular grid (weeks missing) nothing is guessed."""
+    one = walmart_small[(walmart_small["Dept"] == 1) & walmart_small["Date"].between("2010-02-19", "2012-10-12")]
+    kw = {"target": "Weekly_Sales", "time": "Date", "ids": "Dept", "aggregate": "sum", "freq": "MS"}
+    panel = validate(one, **kw)
+    months = pd.DatetimeIndex(panel.times)
+    assert months[0] == pd.Timestamp("2010-03-01") and months[-1] == pd.Timestamp("2012-09-01")
+    assert panel.fills.partial.tolist() == [4] and panel.fills.trailing[0] == 0
+    march = one["Date"].dt.to_period("M") == pd.Period("2010-03", "M")
+    assert panel.y[0] == pytest.approx(one.loc[march, "Weekly_Sales"].sum())
+    gappy = validate(one.drop(index=one.index[5::7]), **kw)  # every 7th week missing
+    assert gappy.fills.partial.tolist() == [0] and pd.Timestamp(gappy.times[-1]) == pd.Timestamp("2012-10-01")
+    assert validate(one, **{**kw, "aggregate": "mean"}).fills.partial.tolist() == [0]
+
+
 def test_aggregate_rolls_covariates_up_by_mean_or_most_frequent(walmart_small: pd.DataFrame) -> None:
     """Weeks to months: a holiday flag becomes the share of holiday weeks (Super Bowl, Labor
     Day, Thanksgiving and Christmas weeks each count), a label its most frequent value; the row

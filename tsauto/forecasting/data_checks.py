@@ -7,7 +7,8 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths,
   the seasonal periods and where they come from;
 - missing time steps inserted, missing targets imputed (and long runs of them, by series),
-  leading and trailing steps without a target dropped, duplicate rows rolled up by ``aggregate=``;
+  leading and trailing steps without a target dropped, duplicate rows rolled up by ``aggregate=``
+  (a sum's partial first and last periods dropped);
 - series too short for the learners (padded, dropped or forecast by the fallback), and series
   forecast without some lags or rolling windows of a learner, being shorter than them;
 - intermittent series, non-negative series clipped at zero, discontinued series;
@@ -247,14 +248,29 @@ def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
 def fills(
     raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray
 ) -> list[Check]:
-    """Duplicates rolled up, missing steps inserted, targets imputed (and long runs of them),
-    leading and trailing steps without a target dropped."""
+    """Duplicates rolled up (partial end periods of a sum dropped first), missing steps
+    inserted, targets imputed (and long runs of them), leading and trailing steps without a
+    target dropped."""
     f, target = panel.fills, panel.schema.target
     trailing = np.zeros_like(f.leading) if f.trailing is None else f.trailing  # an older model's
     rule = FILL_RULES[opts.fill]
     limit = max(task.season // 2, MIN_LONG_GAP)  # long enough to blur a season
+    partial = np.zeros_like(f.leading) if f.partial is None else f.partial
     return [
-        _duplicates(raw, panel, opts, labels),
+        _duplicates(raw, panel, opts, labels, partial),
+        _about_series(
+            "partial_periods",
+            partial,
+            "rows",
+            labels,
+            f"{partial.sum()} rows in a first or last {panel.schema.freq!r} period their series covers "
+            "in part",
+            f"dropped before aggregate={opts.aggregate!r}: a part of a period summed is not the "
+            "period's value (the forecast covers that period whole)",
+            passed=f"no series summed from within a {panel.schema.freq!r} period"
+            if opts.aggregate == "sum" else "no rows summed (aggregate='sum')",
+            column=target,
+        ),
         _about_series(
             "missing_steps",
             f.inserted,
@@ -309,10 +325,12 @@ def fills(
     ]
 
 
-def _duplicates(raw: pd.DataFrame, panel: Panel, opts: DataOptions, labels: np.ndarray) -> Check:
+def _duplicates(
+    raw: pd.DataFrame, panel: Panel, opts: DataOptions, labels: np.ndarray, partial: np.ndarray
+) -> Check:
     ids = list(panel.schema.ids)
     given = raw.groupby(ids, sort=True, observed=True).size().to_numpy() if ids else len(raw)
-    merged = np.asarray(given - panel.fills.rows, dtype=np.int64)
+    merged = np.asarray(given - partial - panel.fills.rows, dtype=np.int64)
     return _about_series(
         "duplicates",
         merged,

@@ -122,8 +122,9 @@ def validate(
     df[target] = _numeric_target(df, target, ids_t, allow_nan=True)
     codes = _series_codes(df, ids_t)
     df = df.assign(__sid=codes).sort_values(["__sid", time], kind="stable")
+    partial = None
     if aggregate is not None:
-        df = _aggregate(df, target, time, ids_t, freq, aggregate)
+        df, partial = _aggregate(df, target, time, ids_t, freq, aggregate)
     _check_duplicates(df, time, ids_t)
     if is_dates:
         if freq is None:
@@ -163,6 +164,8 @@ def validate(
         time_format=time_format,
     )
     panel = _regularise(df, schema)
+    if partial is not None:
+        panel.fills = replace(panel.fills, partial=partial[np.unique(df["__sid"].to_numpy())])
     log.info(
         "validated %d series, %d rows, frequency %s",
         panel.n_series,
@@ -372,6 +375,7 @@ def _series_codes(df: pd.DataFrame, ids: tuple[str, ...]) -> np.ndarray:
 
 
 OBSERVED = "__observed"  # the targets a period of aggregate= holds
+REGULAR_SHARE = 0.99  # of the steps between rows equal: rows on a grid, whose partial periods show
 
 
 def _aggregate(
@@ -388,7 +392,16 @@ def _aggregate(
             "or 'MS') and timestamps in the time column."
         )
     freq = _check_freq(freq)
-    df = df.assign(**{time: _bucket(df[time].to_numpy(), freq)})
+    periods = _bucket(df[time].to_numpy(), freq)
+    sid = df["__sid"].to_numpy()
+    partial = np.zeros(len(df), dtype=bool)
+    if how == "sum":
+        partial = _partial_end_rows(sid, df[time].to_numpy(), periods, freq)
+    if partial.any():
+        log.info("dropped %d rows of partial first or last %r periods before summing",
+                 partial.sum(), freq)
+    dropped = np.bincount(sid[partial], minlength=int(sid.max()) + 1)
+    df = df.assign(**{time: periods})[~partial]
     keys = ["__sid", *ids, time]
     others = [c for c in df.columns if c not in {target, *keys}]
     numeric = [c for c in others if pd.api.types.is_numeric_dtype(df[c])]
@@ -398,7 +411,34 @@ def _aggregate(
     for c in others:
         if c not in numeric:
             out[c] = _most_frequent(df, keys, c).reindex(out.index)
-    return out[[target, *others]].reset_index()
+    return out[[target, *others]].reset_index(), dropped
+
+
+def _partial_end_rows(sid: np.ndarray, times: np.ndarray, periods: np.ndarray, freq: str) -> np.ndarray:
+    """Rows of a series' first or last ``freq`` period that its rows do not cover whole (daily
+    rows up to the 15th summed to a month: half a month's sales read as a month's), where the
+    rows lie on a regular grid (``REGULAR_SHARE`` of the steps between rows equal): the period
+    after one more step of the grid, or before one step less, is the same. A series keeps at
+    least one period."""
+    same = sid[1:] == sid[:-1]
+    gaps = (times[1:] - times[:-1])[same]
+    none = np.zeros(len(sid), dtype=bool)
+    if not gaps.size:
+        return none
+    values, counts = np.unique(gaps, return_counts=True)
+    step = values[np.argmax(counts)]
+    if counts.max() < REGULAR_SHARE * gaps.size or step <= np.zeros_like(step):
+        return none
+    starts = np.flatnonzero(np.r_[True, ~same])
+    ends = np.r_[starts[1:], len(sid)] - 1
+    changes = np.r_[False, (periods[1:] != periods[:-1]) & same].astype(np.int64)
+    n_periods = np.add.reduceat(changes, starts) + 1
+    probe = _bucket(np.concatenate([times[ends] + step, times[starts] - step]), freq)
+    last = (probe[: len(ends)] == periods[ends]) & (n_periods >= 2)
+    first = (probe[len(ends):] == periods[starts]) & (n_periods - last >= 2)
+    series = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(sid)]))
+    in_last = last[series] & (periods == periods[ends][series])
+    return in_last | (first[series] & (periods == periods[starts][series]))
 
 
 def _most_frequent(df: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
@@ -618,6 +658,7 @@ class FillReport:
     leading: np.ndarray
     imputed_rows: np.ndarray | None = None  # None: a report of an older saved model
     trailing: np.ndarray | None = None  # None: a report of an older saved model
+    partial: np.ndarray | None = None  # rows dropped in partial end periods of aggregate="sum"
 
 
 def _fill_report(
