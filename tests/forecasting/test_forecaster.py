@@ -208,3 +208,19 @@ def test_future_rows_left_in_the_training_table_are_its_future(walmart_small: pd
     assert (out["Date"] > cut).all() and out["Date"].max() == cut + pd.Timedelta(weeks=4)
     same = Forecaster(**kw).fit(table[table["Date"] <= cut]).predict(future=table)
     pd.testing.assert_frame_equal(out, same)
+
+
+def test_later_tables_of_an_aggregated_model_are_rolled_up_as_at_fit(walmart_small: pd.DataFrame) -> None:
+    """Weeks summed to months: the future's weekly holiday flags and a weekly history are rolled
+    up to months by the fit's rules (the flag's share of weeks), not refused as off the grid."""
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=2, known_future=["IsHoliday"],
+              learners=["lightgbm"], data={"aggregate": "sum", "freq": "MS"})
+    weeks = walmart_small[walmart_small["Dept"] <= 3]
+    fc = Forecaster(**kw).fit(weeks[weeks["Date"] < "2012-08-01"])
+    months = weeks.assign(Date=weeks["Date"].dt.to_period("M").dt.to_timestamp())
+    by_hand = months.groupby(["Store", "Dept", "Date"], as_index=False)["IsHoliday"].mean()
+    out = fc.predict(future=weeks)
+    pd.testing.assert_frame_equal(out, fc.predict(future=by_hand))
+    assert out["Date"].min() == pd.Timestamp("2012-08-01")
+    later = fc.predict(history=weeks[weeks["Date"] < "2012-09-01"], future=weeks)
+    assert later["Date"].min() == pd.Timestamp("2012-09-01") and len(later) == 3 * 2

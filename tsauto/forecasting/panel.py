@@ -35,6 +35,7 @@ class Schema:
     time_unit: str = "ns"  # resolution of timestamps: "ns", or "s"/"us" for far calendars
     calendar_note: str | None = None  # how an unusual calendar was read (for the data checks)
     time_format: str | None = None  # integer times written as dates ("%Y%m"): read and output so
+    aggregate: str | None = None  # rows rolled up to freq (aggregate=): later tables are too
 
     @property
     def covariates(self) -> tuple[str, ...]:

@@ -162,6 +162,7 @@ def validate(
         time_unit=time_unit(times) if is_dates else "ns",
         calendar_note=note,
         time_format=time_format,
+        aggregate=aggregate,
     )
     panel = _regularise(df, schema)
     if partial is not None:
@@ -176,7 +177,8 @@ def validate(
 
 
 def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
-    """Validate a newer table (``history=``) against the schema learned at fit time."""
+    """Validate a newer table (``history=``) against the schema learned at fit time (rolled up
+    to its frequency where the training table was, ``aggregate=``)."""
     df = read_table(data)
     _require_columns(
         df,
@@ -193,6 +195,8 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
         ["__sid", schema.time], kind="stable"
     )
+    if schema.aggregate is not None:  # rolled up as the training table was
+        df, _ = _aggregate(df, schema.target, schema.time, schema.ids, schema.freq, schema.aggregate)
     _check_duplicates(df, schema.time, schema.ids)
     return _regularise(df, schema)
 
@@ -203,7 +207,8 @@ def future_covariates(
     """Known-future covariates for the next ``horizon`` steps: column → (n_series, horizon).
 
     ``future`` must hold, for every series and each of its next ``horizon`` time steps, one row
-    with the id columns, time and every ``known_future`` column.
+    with the id columns, time and every ``known_future`` column (or, for a model fitted with
+    ``aggregate=``, rows within those steps, rolled up as the training table was).
     """
     schema = panel.schema
     if not schema.known_future:
@@ -227,6 +232,11 @@ def future_covariates(
         " (make_future_frame() lists its rows).",
     )
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
+    if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
+        df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
+        keys = [*schema.ids, schema.time]
+        rows = {"__rows": (schema.known_future[0], "size")}  # a column besides the groups'
+        df = _roll_up(df, keys, list(schema.known_future), rows).reset_index()
     times = panel.future_times(horizon)
     grid = panel.keys.iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
     grid[schema.time] = times.ravel()
@@ -404,14 +414,23 @@ def _aggregate(
     df = df.assign(**{time: periods})[~partial]
     keys = ["__sid", *ids, time]
     others = [c for c in df.columns if c not in {target, *keys}]
-    numeric = [c for c in others if pd.api.types.is_numeric_dtype(df[c])]
-    named = {target: (target, how), OBSERVED: (target, "count"), **{c: (c, "mean") for c in numeric}}
-    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(**named)
+    out = _roll_up(df, keys, others, {target: (target, how), OBSERVED: (target, "count")})
     out.loc[out.pop(OBSERVED) == 0, target] = np.nan  # a period without a target is missing, not 0
-    for c in others:
+    return out[[target, *others]].reset_index(), dropped
+
+
+def _roll_up(df: pd.DataFrame, keys: list[str], columns: list[str], named: dict) -> pd.DataFrame:
+    """One row per group of ``keys``: the ``named`` aggregations, numeric ``columns`` by their
+    mean (a flag becomes the share of rows it is set in), the others by their most frequent
+    value (the result does not depend on the order of the rows)."""
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(df[c])]
+    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(
+        **named, **{c: (c, "mean") for c in numeric}
+    )
+    for c in columns:
         if c not in numeric:
             out[c] = _most_frequent(df, keys, c).reindex(out.index)
-    return out[[target, *others]].reset_index(), dropped
+    return out
 
 
 def _partial_end_rows(sid: np.ndarray, times: np.ndarray, periods: np.ndarray, freq: str) -> np.ndarray:
