@@ -76,6 +76,12 @@ FIT_ERRORS = [
     ),
     ("missing date", _set("Month", 9, None, object), {}, ["'Month'", "row 9", "drop those rows"]),
     (
+        "a list in a date cell",
+        lambda df: df.assign(Month=[[1, 2] if i == 7 else t for i, t in zip(df.index, df["Month"])]),
+        {},
+        ["'Month'", "row 7", "[1, 2]"],
+    ),
+    (
         "infinite target",
         _set("Turnover", 120, np.inf),
         {},

@@ -116,7 +116,7 @@ def _parse_dates(col: pd.Series, name: str) -> pd.Series:
         else:
             try:
                 return pd.to_datetime(col)
-            except ValueError as err:
+            except (ValueError, TypeError) as err:  # TypeError: a cell holding a list or an index
                 if "mixed timezones" in str(err).lower():
                     raise
         parsed = pd.to_datetime(col, errors="coerce", format="mixed")
