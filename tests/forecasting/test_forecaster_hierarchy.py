@@ -50,8 +50,8 @@ def test_nodes_without_validation_errors_are_logged_once(aus_small, caplog) -> N
 
 
 def test_a_bottom_series_ending_early_is_named(aus_small, caplog) -> None:
-    """The last three months of one series not reported yet: it and its ancestors end before
-    the other nodes, and the fit says so (in the log and the plan notes), naming them."""
+    """The last three months of one series not reported yet: it ends before the other nodes
+    (its parents sum the others there), and the fit says so in the log and the plan notes."""
     df = aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])].copy()
     late = (df["State"] == "Tasmania") & (df["Industry"] == df["Industry"].iloc[0])
     df.loc[late & (df["Month"] > df["Month"].max() - pd.DateOffset(months=3)), "Turnover"] = np.nan
