@@ -244,7 +244,7 @@ PREDICT_ERRORS = [
     (
         "future does not cover the horizon",
         lambda f: f.groupby("Industry").head(2),
-        ["lacks 3 of the 9", CAFES, "2019-03-01", "add them"],
+        ["lacks 3 of the 9", CAFES, "'Month': '2019-03-01'", "add them"],
     ),
     (
         "future misses one value",

@@ -251,7 +251,8 @@ def future_covariates(
     missing = merged["_merge"] != "both"
     if missing.any():
         bad = merged.loc[missing, [*schema.ids, schema.time]].head(5)
-        bad[schema.time] = output_times(bad[schema.time].to_numpy(), schema)
+        stamps = output_times(bad[schema.time].to_numpy(), schema)
+        bad[schema.time] = pd.Series(stamps).astype(str).to_numpy()  # '2019-03-01', not a repr
         bad = bad.to_dict("records")
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
