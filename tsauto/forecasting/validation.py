@@ -235,8 +235,7 @@ def future_covariates(
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
         keys = [*schema.ids, schema.time]
-        rows = {"__rows": (schema.known_future[0], "size")}  # a column besides the groups'
-        df = _roll_up(df, keys, list(schema.known_future), rows).reset_index()
+        df = _roll_up(df, keys, list(schema.known_future)).reset_index()
     times = panel.future_times(horizon)
     grid = panel.keys.iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
     grid[schema.time] = times.ravel()
@@ -420,14 +419,16 @@ def _aggregate(
     return out[[target, *others]].reset_index(), dropped
 
 
-def _roll_up(df: pd.DataFrame, keys: list[str], columns: list[str], named: dict) -> pd.DataFrame:
+def _roll_up(
+    df: pd.DataFrame, keys: list[str], columns: list[str], named: dict | None = None
+) -> pd.DataFrame:
     """One row per group of ``keys``: the ``named`` aggregations, numeric ``columns`` by their
     mean (a flag becomes the share of rows it is set in), the others by their most frequent
     value (the result does not depend on the order of the rows)."""
     numeric = [c for c in columns if pd.api.types.is_numeric_dtype(df[c])]
-    out = df.groupby(keys, sort=True, observed=True, dropna=False).agg(
-        **named, **{c: (c, "mean") for c in numeric}
-    )
+    aggregations = {**(named or {}), **{c: (c, "mean") for c in numeric}}
+    groups = df.groupby(keys, sort=True, observed=True, dropna=False)
+    out = groups.agg(**aggregations) if aggregations else groups.size().to_frame("__rows")
     for c in columns:
         if c not in numeric:
             out[c] = _most_frequent(df, keys, c).reindex(out.index)
