@@ -78,3 +78,23 @@ def test_trading_days_of_a_real_stock_get_business_day_seasons() -> None:
     model = Forecaster(target="Volume", time="Date", horizon=5, learners=["naive"]).fit(data)
     assert model.history_.schema.freq == "B"
     assert model.task_.seasons == (5, 252) and model.task_.season == 5
+
+
+
+def test_the_week_of_daily_sums_is_read_across_the_panel_not_from_its_first_ids() -> None:
+    """M4 Hourly's training parts in daily sums on integer steps, their last 14 days held out
+    (the suite's first validation window of ``m4_hourly_daily``): 245 series of 26 days, the
+    longest. The 200 with the first ids show no week in their mean autocorrelation, the 245 do;
+    the sample of equally long series spreads over the panel instead of taking its first ids."""
+    df = pd.read_csv(shared_file("forecasting/m4/Hourly-long.csv.gz"))
+    df = df[df["split"] == "train"].sort_values(["unique_id", "t"])
+    day = df.groupby("unique_id", sort=False).cumcount(ascending=False).to_numpy() // 24
+    sums = df.assign(day=day).groupby(["unique_id", "day"])["y"].agg(["sum", "size"]).reset_index()
+    sums = sums[(sums["size"] == 24) & (sums["day"] >= 14)].sort_values(["unique_id", "day"], ascending=[True, False])
+    counts = sums.groupby("unique_id").size()
+    longest = sums[sums["unique_id"].isin(counts[counts == 26].index)]
+    y = longest["sum"].to_numpy(float)
+    indptr = np.arange(0, len(y) + 1, 26)
+    assert len(indptr) - 1 == 245
+    assert detect_seasonality(y[: 200 * 26], indptr[:201], None) == []  # the first ids hide it
+    assert detect_seasonality(y, indptr, None) == [7]
