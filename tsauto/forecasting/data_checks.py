@@ -48,7 +48,7 @@ HIGH_CARDINALITY = 100  # levels of a categorical covariate from which it is an 
 DATE_SHARE = 0.9  # share of a string column's values read as dates that makes it date-like
 SHOWN = 5  # series named in a message
 FILL_RULES = {
-    "interpolate": "linear interpolation between neighbours (the last value carried forward at the end)",
+    "interpolate": "linear interpolation between neighbours",
     "zero": "zero (a missing step means nothing happened)",
     "ffill": "the last value carried forward",
 }
