@@ -114,6 +114,22 @@ def test_partial_first_and_last_periods_are_not_summed(walmart_small: pd.DataFra
     assert validate(one, **{**kw, "aggregate": "mean"}).fills.partial.tolist() == [0]
 
 
+def test_partial_quarters_of_monthly_rows_are_not_summed(aus_small: pd.DataFrame) -> None:
+    """Monthly turnover (months unequal in days, one month apart) summed to quarters, the table
+    cut to February 1999 - October 2018: the first quarter of 1999 holds two of its months and
+    the last quarter of 2018 one, and both are dropped; every other quarter is the sum of its
+    three months."""
+    df = aus_small[aus_small["Month"].between("1999-02-01", "2018-10-01")]
+    kw = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "aggregate": "sum", "freq": "QS"}
+    panel = validate(df, **kw)
+    quarters = pd.DatetimeIndex(panel.times)
+    assert quarters.min() == pd.Timestamp("1999-04-01") and quarters.max() == pd.Timestamp("2018-07-01")
+    n_series = df.groupby(["State", "Industry"]).ngroups
+    assert panel.fills.partial.tolist() == [3] * n_series  # February, March and October of each
+    first = df[df["Month"].between("1999-04-01", "1999-06-01")].groupby(["State", "Industry"])["Turnover"].sum()
+    assert panel.y[panel.indptr[:-1]] == pytest.approx(first.sort_index().to_numpy())
+
+
 def test_aggregate_rolls_covariates_up_by_mean_or_most_frequent(walmart_small: pd.DataFrame) -> None:
     """Weeks to months: a holiday flag becomes the share of holiday weeks (Super Bowl, Labor
     Day, Thanksgiving and Christmas weeks each count), a label its most frequent value; the row

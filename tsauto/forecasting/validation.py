@@ -437,29 +437,53 @@ def _roll_up(
 
 def _partial_end_rows(sid: np.ndarray, times: np.ndarray, periods: np.ndarray, freq: str) -> np.ndarray:
     """Rows of a series' first or last ``freq`` period that its rows do not cover whole (daily
-    rows up to the 15th summed to a month: half a month's sales read as a month's), where the
-    rows lie on a regular grid (``REGULAR_SHARE`` of the steps between rows equal): the period
-    after one more step of the grid, or before one step less, is the same. A series keeps at
-    least one period."""
+    rows up to the 15th summed to a month: half a month's sales read as a month's; two months
+    of a quarter read as the quarter), where the rows lie on a grid (:func:`_grid_step`): the
+    period after one more step of the grid, or before one step less, is the same. A series
+    keeps at least one period."""
+    step = _grid_step(sid, times)
+    if step is None:
+        return np.zeros(len(sid), dtype=bool)
     same = sid[1:] == sid[:-1]
-    gaps = (times[1:] - times[:-1])[same]
-    none = np.zeros(len(sid), dtype=bool)
-    if not gaps.size:
-        return none
-    values, counts = np.unique(gaps, return_counts=True)
-    step = values[np.argmax(counts)]
-    if counts.max() < REGULAR_SHARE * gaps.size or step <= np.zeros_like(step):
-        return none
     starts = np.flatnonzero(np.r_[True, ~same])
     ends = np.r_[starts[1:], len(sid)] - 1
     changes = np.r_[False, (periods[1:] != periods[:-1]) & same].astype(np.int64)
     n_periods = np.add.reduceat(changes, starts) + 1
-    probe = _bucket(np.concatenate([times[ends] + step, times[starts] - step]), freq)
+    probe = _bucket(np.concatenate([_shift(times[ends], step, 1), _shift(times[starts], step, -1)]), freq)
     last = (probe[: len(ends)] == periods[ends]) & (n_periods >= 2)
     first = (probe[len(ends):] == periods[starts]) & (n_periods - last >= 2)
     series = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(sid)]))
     in_last = last[series] & (periods == periods[ends][series])
     return in_last | (first[series] & (periods == periods[starts][series]))
+
+
+def _grid_step(sid: np.ndarray, times: np.ndarray) -> np.timedelta64 | pd.DateOffset | None:
+    """The step between a series' rows where ``REGULAR_SHARE`` of them take it: a duration
+    (hours, days, weeks), else the rows' calendar frequency (months, quarters, business days:
+    unequal in days, one offset apart); None where the rows lie on no grid (stores closed on
+    Sundays, gaps)."""
+    same = sid[1:] == sid[:-1]
+    gaps = (times[1:] - times[:-1])[same]
+    if not gaps.size:
+        return None
+    values, counts = np.unique(gaps, return_counts=True)
+    if counts.max() >= REGULAR_SHARE * gaps.size:
+        step = values[np.argmax(counts)]
+        return step if step > np.zeros_like(step) else None
+    try:
+        offset = to_offset(infer_freq(pd.Series(times), sid))
+    except ValueError:
+        return None
+    on_grid = _shift(times[:-1][same], offset, 1) == times[1:][same]
+    return offset if on_grid.mean() >= REGULAR_SHARE else None
+
+
+def _shift(times: np.ndarray, step: np.timedelta64 | pd.DateOffset, sign: int) -> np.ndarray:
+    """``times`` one ``step`` later (``sign`` 1) or earlier (-1)."""
+    if isinstance(step, np.timedelta64):
+        return times + sign * step
+    moved = pd.DatetimeIndex(times) + sign * step
+    return moved.to_numpy().astype(times.dtype)
 
 
 def _most_frequent(df: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
