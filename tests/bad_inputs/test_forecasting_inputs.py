@@ -63,6 +63,12 @@ FIT_ERRORS = [
     ("missing time column", lambda d: d.drop(columns="Month"), {}, ["'Month'", "time="]),
     ("missing id column", lambda d: d.drop(columns="State"), {}, ["'State'", "ids="]),
     (
+        "two columns of one name",
+        lambda d: pd.concat([d, d[["Turnover"]]], axis=1),
+        {},
+        ["more than one column named ['Turnover']", "rename"],
+    ),
+    (
         "string in the target",
         _set("Turnover", 5, "n/a", object),
         {},
@@ -75,6 +81,12 @@ FIT_ERRORS = [
         ["'Month'", "row 7", "'2013-13-45'", "ISO dates"],
     ),
     ("missing date", _set("Month", 9, None, object), {}, ["'Month'", "row 9", "drop those rows"]),
+    (
+        "integer steps as text",
+        lambda d: d.assign(Month=d.groupby(["State", "Industry"]).cumcount().astype(str)),
+        {},
+        ["'Month'", "integer steps as text", ".astype(int)"],
+    ),
     (
         "a list in a date cell",
         lambda df: df.assign(Month=[[1, 2] if i == 7 else t for i, t in zip(df.index, df["Month"])]),

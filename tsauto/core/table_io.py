@@ -11,9 +11,10 @@ from tsauto.core.exceptions import DataValidationError
 
 def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     """A DataFrame from a DataFrame, or a CSV / Parquet file path. CSV files may be separated
-    by commas, or by semicolons, tabs or bars (read as such when the header holds no comma)."""
+    by commas, or by semicolons, tabs or bars (read as such when the header holds no comma).
+    A table with two columns of one name is refused (pandas would return a table for each)."""
     if isinstance(data, pd.DataFrame):
-        return data
+        return _unique_columns(data)
     if isinstance(data, (str, Path)):
         path = Path(data)
         if not path.exists():
@@ -51,6 +52,15 @@ def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     raise DataValidationError(
         f"expected a pandas DataFrame or a CSV/Parquet path, got {type(data).__name__}."
     )
+
+
+def _unique_columns(df: pd.DataFrame) -> pd.DataFrame:
+    repeated = sorted(set(df.columns[df.columns.duplicated()]), key=str)
+    if repeated:
+        raise DataValidationError(
+            f"the table has more than one column named {repeated}: rename or drop the copies."
+        )
+    return df
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -77,9 +77,12 @@ def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
     failed = col.index[parsed.isna()]
     if len(failed):
         examples = ", ".join(repr(v) for v in col.loc[failed[:3]])
+        steps = col.astype(str).str.fullmatch(r"\s*-?\d+\s*").all()
+        fix = ("the column holds integer steps as text: convert it to integers (.astype(int))"
+               if steps else "give ISO dates such as 2024-01-31 or integer steps")
         raise DataValidationError(
             f"time column {name!r} could not be read as dates at {describe_rows(failed)} "
-            f"(values {examples}): give ISO dates such as 2024-01-31 or integer steps."
+            f"(values {examples}): {fix}."
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         return _drop_tz(parsed, name)

@@ -217,11 +217,6 @@ class _TabularEstimator(BaseEstimator, ABC):
             )
         if data.empty:
             raise DataValidationError("the table has no rows: give at least two rows to learn from.")
-        repeated = sorted(set(data.columns[data.columns.duplicated()]), key=str)
-        if repeated:
-            raise DataValidationError(
-                f"the table has more than one column named {repeated}: rename or drop the copies."
-            )
         if data.shape[1] < 2:
             raise DataValidationError(
                 f"the data holds only the target column {self.target!r}: give features."
