@@ -75,6 +75,12 @@ FIT_ERRORS = [
         ["'Turnover'", "row 5", "'n/a'", CAFES, "convert it to numbers"],
     ),
     (
+        "thousands separators in the target",
+        lambda d: d.assign(Turnover=(d["Turnover"] * 1000).map(lambda v: f"{v:,.1f}")),
+        {},
+        ["'Turnover'", "rows 0, 1", "convert it to numbers (written with thousands separators", "thousands=','"],
+    ),
+    (
         "unparseable date",
         _set("Month", 7, "2013-13-45", object),
         {},

@@ -82,6 +82,13 @@ FIT_ERRORS = [
         ["'median_house_value'", "'many'", "row 3", "convert them to numbers"],
     ),
     (
+        "thousands separators in the target",
+        "reg",
+        lambda d, t: d.assign(**{t: d[t].map(lambda v: f"{v:,.0f}")}),
+        {},
+        ["'median_house_value'", "convert them to numbers", "thousands=','"],
+    ),
+    (
         "an infinite target",
         "reg",
         lambda d, t: _set(t, 8, np.inf)(d),

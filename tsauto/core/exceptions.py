@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class TsautoError(Exception):
     """Base class of every tsauto error."""
@@ -44,3 +46,15 @@ def describe_rows(index, limit: int = 5) -> str:
     shown = ", ".join(str(x) for x in labels[:limit])
     more = f" (and {len(labels) - limit} more)" if len(labels) > limit else ""
     return f"row{'s' if len(labels) != 1 else ''} {shown}{more}"
+
+
+_GROUPED = re.compile(r"\s*-?\d{1,3}(,\d{3})+(\.\d*)?\s*")  # 1,234.5
+
+
+def thousands_hint(values) -> str:
+    """Where every one of ``values`` is a number written with thousands separators
+    (``'1,234.5'``): how to read such a file; else ''."""
+    text = [str(v) for v in values]
+    if text and all(_GROUPED.fullmatch(t) for t in text):
+        return " (written with thousands separators: read the file with pd.read_csv(..., thousands=','))"
+    return ""

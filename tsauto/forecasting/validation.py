@@ -44,7 +44,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from tsauto.core.arrays import ranges
-from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.core.exceptions import DataValidationError, describe_rows, thousands_hint
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.calendar_time import (
     as_unit,
@@ -350,7 +350,7 @@ def _numeric_target(
             examples = ", ".join(repr(v) for v in col.loc[bad[:3]])
             raise DataValidationError(
                 f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
-                f"{examples}){_series_of(df, bad, ids)}: convert it to numbers."
+                f"{examples}){_series_of(df, bad, ids)}: convert it to numbers{thousands_hint(col.loc[bad])}."
             )
         col = converted
     values = col.astype("float64")

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from tsauto.core.exceptions import DataValidationError, NotFittedError, describe_rows, shortlist
+from tsauto.core.exceptions import DataValidationError, NotFittedError, describe_rows, shortlist, thousands_hint
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
 from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
@@ -406,8 +406,9 @@ class Regressor(RegressorMixin, _TabularEstimator):
             examples = list(dict.fromkeys(truth[bad].astype(str)))[:3]
             raise DataValidationError(
                 f"target {self.target!r} must hold finite numbers; it holds {examples} at "
-                f"{describe_rows(truth.index[bad])}: convert them to numbers, or leave them "
-                "empty (rows without a target are dropped)."
+                f"{describe_rows(truth.index[bad])}: convert them to numbers"
+                f"{thousands_hint(truth[bad & truth.notna().to_numpy()])}, or leave them empty "
+                "(rows without a target are dropped)."
             )
         return values
 
