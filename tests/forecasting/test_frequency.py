@@ -8,7 +8,7 @@ import pmdarima
 from conftest import shared_file
 
 from tsauto import Forecaster
-from tsauto.forecasting.frequency import detect_seasonality, seasonal_periods
+from tsauto.forecasting.frequency import detect_seasonality, longest_series, seasonal_periods
 
 
 def _one(y: np.ndarray) -> list[int]:
@@ -98,3 +98,11 @@ def test_the_week_of_daily_sums_is_read_across_the_panel_not_from_its_first_ids(
     assert len(indptr) - 1 == 245
     assert detect_seasonality(y[: 200 * 26], indptr[:201], None) == []  # the first ids hide it
     assert detect_seasonality(y, indptr, None) == [7]
+
+
+def test_the_longest_series_are_all_taken_and_ties_spread_over_the_panel() -> None:
+    lengths = np.array([30] * 5 + [10] * 3 + [30] * 5 + [50])  # 11 series at least 30 long
+    assert longest_series(lengths, 20).tolist() == list(range(14))  # all, under the cap
+    picked = longest_series(lengths, 6)
+    assert 13 in picked and len(set(picked)) == 6 and set(lengths[picked]) == {30, 50}
+    assert picked.min() == 0 and picked.max() == 13  # from both ends of the panel, not its first ids

@@ -9,7 +9,7 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
 2. *profile*: every partition is validated on its worker; the client gathers only its schema,
    series keys and lengths, and merges them (categories united; frequencies must agree);
 3. the data-dependent choices are made from the very series the in-process fit reads for them,
-   fetched to the client: seasonal periods from the 200 longest series, the target transforms
+   fetched to the client: seasonal periods from the 200 longest series (spread over ties), the target transforms
    from the KPSS sample (60 evenly spaced series); lags and windows from the median length of
    all series; the series-id feature from all keys. So the features equal the in-process ones;
 4. *features and training*: one task a worker builds the training rows of the partitions it
@@ -43,7 +43,7 @@ import pandas as pd
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.search import Candidate, Trial
 from tsauto.forecasting.features.target_transforms import KPSS_MIN_LENGTH, KPSS_SAMPLE, mostly_nonstationary
-from tsauto.forecasting.frequency import SEASONALITY_SAMPLE
+from tsauto.forecasting.frequency import longest_series
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import SeasonalNaive
@@ -246,7 +246,7 @@ def _samples(history: DaskHistory, client: Any) -> tuple[Panel, Panel]:
     """The series the in-process fit reads for its data-dependent choices, fetched: the
     longest (seasonal periods) and the KPSS sample (target transforms)."""
     lengths = history.lengths
-    longest = np.argsort(-lengths, kind="stable")[:SEASONALITY_SAMPLE]
+    longest = longest_series(lengths)
     eligible = np.flatnonzero(lengths >= KPSS_MIN_LENGTH)
     spaced = eligible[np.linspace(0, eligible.size - 1, min(KPSS_SAMPLE, eligible.size)).astype(int)]
     chosen = np.union1d(longest, np.unique(spaced))

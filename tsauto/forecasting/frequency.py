@@ -14,6 +14,7 @@ __all__ = [
     "detect_seasonality",
     "freq_kind",
     "infer_datetime_freq",
+    "longest_series",
     "seasonal_periods",
 ]
 
@@ -123,7 +124,7 @@ def detect_seasonality(
     strong peak, and a multiple of it that stands above its neighbouring multiples (a week of
     24 hours: 168) is returned second.
     """
-    order = _longest(np.diff(indptr), max_series)
+    order = longest_series(np.diff(indptr), max_series)
     max_lag = max(candidates) if candidates else 400
     acfs, sizes = [], []
     for i in order:
@@ -186,7 +187,7 @@ def detect_seasonality(
     return out
 
 
-def _longest(lengths: np.ndarray, max_series: int) -> np.ndarray:
+def longest_series(lengths: np.ndarray, max_series: int = SEASONALITY_SAMPLE) -> np.ndarray:
     """Positions of up to ``max_series`` of the longest series: every series at least as long
     as the ``max_series``-th longest, evenly spaced over the panel's order where more tie. The
     first ``max_series`` of the tied ones were the panel's first ids, one kind of series where
