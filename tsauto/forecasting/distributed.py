@@ -9,9 +9,10 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
 2. *profile*: every partition is validated on its worker; the client gathers only its schema,
    series keys and lengths, and merges them (categories united; frequencies must agree);
 3. the data-dependent choices are made from the very series the in-process fit reads for them,
-   fetched to the client: seasonal periods from the 200 longest series (spread over ties), the target transforms
-   from the KPSS sample (60 evenly spaced series); lags and windows from the median length of
-   all series; the series-id feature from all keys. So the features equal the in-process ones;
+   fetched to the client: seasonal periods from the 200 longest series (spread over ties), the
+   target transforms from the KPSS sample (60 evenly spaced series); lags and windows from the
+   median length of all series; the series-id feature from all keys. So the features equal the
+   in-process ones;
 4. *features and training*: one task a worker builds the training rows of the partitions it
    holds (lags, windows, calendar and covariates are per series, so a partition's rows are its
    rows of the in-process matrix) in single precision, one partition at a time; the workers

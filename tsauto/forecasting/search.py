@@ -82,8 +82,9 @@ class ForecastEvaluator:
         """The folds of a trial of ``name`` as parts to run side by side (one fold each), or
         None: a single fold, or a learner that fits its folds in one pass (ETS: less work
         together; in parts, the default fit of the M1 training parts took 36 s monthly and 13 s
-        quarterly against 30 s and 10 s whole, 2026-12-05). A learner fitted fold by fold gives the same scores either way; when its
-        trial runs in parts is the search's choice (:meth:`~tsauto.core.search.Search._parts`)."""
+        quarterly against 30 s and 10 s whole, 2026-12-05). A learner fitted fold by fold gives
+        the same scores either way; when its trial runs in parts is the search's choice
+        (:meth:`~tsauto.core.search.Search._parts`)."""
         if self.splitter is None:
             return None
         folds = [f.index for f in scored_folds(self.splitter, self.panel.lengths)]

@@ -350,7 +350,8 @@ def _numeric_target(
             examples = ", ".join(repr(v) for v in col.loc[bad[:3]])
             raise DataValidationError(
                 f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
-                f"{examples}){_series_of(df, bad, ids)}: convert it to numbers{thousands_hint(col.loc[bad])}."
+                f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
+                f"{thousands_hint(col.loc[bad])}."
             )
         col = converted
     values = col.astype("float64")
@@ -449,7 +450,8 @@ def _partial_end_rows(sid: np.ndarray, times: np.ndarray, periods: np.ndarray, f
     ends = np.r_[starts[1:], len(sid)] - 1
     changes = np.r_[False, (periods[1:] != periods[:-1]) & same].astype(np.int64)
     n_periods = np.add.reduceat(changes, starts) + 1
-    probe = _bucket(np.concatenate([_shift(times[ends], step, 1), _shift(times[starts], step, -1)]), freq)
+    after, before = _shift(times[ends], step, 1), _shift(times[starts], step, -1)
+    probe = _bucket(np.concatenate([after, before]), freq)
     last = (probe[: len(ends)] == periods[ends]) & (n_periods >= 2)
     first = (probe[len(ends):] == periods[starts]) & (n_periods - last >= 2)
     series = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(sid)]))

@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from tsauto.core.exceptions import DataValidationError, NotFittedError, describe_rows, shortlist, thousands_hint
+from tsauto.core.exceptions import (
+    DataValidationError,
+    NotFittedError,
+    describe_rows,
+    shortlist,
+    thousands_hint,
+)
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
 from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
