@@ -81,6 +81,12 @@ FIT_ERRORS = [
         ["'Turnover'", "rows 0, 1", "convert it to numbers (written with thousands separators", "thousands=','"],
     ),
     (
+        "decimal commas in the target",
+        lambda d: d.assign(Turnover=d["Turnover"].map(lambda v: f"{v:.1f}".replace(".", ","))),
+        {},
+        ["'Turnover'", "rows 0, 1", "written with decimal commas", "decimal=','"],
+    ),
+    (
         "unparseable date",
         _set("Month", 7, "2013-13-45", object),
         {},

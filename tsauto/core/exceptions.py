@@ -49,12 +49,23 @@ def describe_rows(index, limit: int = 5) -> str:
 
 
 _GROUPED = re.compile(r"\s*-?\d{1,3}(,\d{3})+(\.\d*)?\s*")  # 1,234.5
+_DECIMAL_COMMA = re.compile(r"\s*-?\d*,\d+\s*")  # 12,5
 
 
-def thousands_hint(values) -> str:
+def number_format_hint(values) -> str:
     """Where every one of ``values`` is a number written with thousands separators
-    (``'1,234.5'``): how to read such a file; else ''."""
+    (``'1,234.5'``) or a decimal comma (``'12,5'``, as European CSV files write them): how to
+    read such a file; else ''."""
     text = [str(v) for v in values]
-    if text and all(_GROUPED.fullmatch(t) for t in text):
+    if not text:
+        return ""
+    grouped = all(_GROUPED.fullmatch(t) for t in text)
+    decimal = all(_DECIMAL_COMMA.fullmatch(t) for t in text)
+    if grouped and decimal:  # '1,234': either
+        return (" (written with commas, as thousands separators or decimal commas: read the "
+                "file with pd.read_csv(..., thousands=',') or pd.read_csv(..., decimal=','))")
+    if grouped:
         return " (written with thousands separators: read the file with pd.read_csv(..., thousands=','))"
+    if decimal:
+        return " (written with decimal commas: read the file with pd.read_csv(..., decimal=','))"
     return ""

@@ -44,7 +44,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from tsauto.core.arrays import ranges
-from tsauto.core.exceptions import DataValidationError, describe_rows, thousands_hint
+from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.calendar_time import (
     as_unit,
@@ -351,7 +351,7 @@ def _numeric_target(
             raise DataValidationError(
                 f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
                 f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
-                f"{thousands_hint(col.loc[bad])}."
+                f"{number_format_hint(col.loc[bad])}."
             )
         col = converted
     values = col.astype("float64")

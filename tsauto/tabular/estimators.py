@@ -23,7 +23,7 @@ from tsauto.core.exceptions import (
     NotFittedError,
     describe_rows,
     shortlist,
-    thousands_hint,
+    number_format_hint,
 )
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
@@ -413,7 +413,7 @@ class Regressor(RegressorMixin, _TabularEstimator):
             raise DataValidationError(
                 f"target {self.target!r} must hold finite numbers; it holds {examples} at "
                 f"{describe_rows(truth.index[bad])}: convert them to numbers"
-                f"{thousands_hint(truth[bad & truth.notna().to_numpy()])}, or leave them empty "
+                f"{number_format_hint(truth[bad & truth.notna().to_numpy()])}, or leave them empty "
                 "(rows without a target are dropped)."
             )
         return values
