@@ -74,12 +74,17 @@ def test_csv_with_another_separator_is_read(tmp_path, retail, sep) -> None:
     pd.testing.assert_frame_equal(forecaster().fit(path).predict(), forecaster().fit(retail).predict())
 
 
-def test_decimal_commas_name_the_values(tmp_path, retail) -> None:
-    """A semicolon file from a comma-decimal locale: the target is text, and the error says so."""
+def test_decimal_commas_of_a_semicolon_file_are_read(tmp_path, retail) -> None:
+    """A semicolon file from a comma-decimal locale ('20,2'): its numbers are read as such, and
+    it forecasts as the table does. In a comma-separated file the same text stays an error that
+    says how to read it."""
     path = tmp_path / "sales.csv"
     retail.to_csv(path, sep=";", decimal=",", index=False)
-    with pytest.raises(DataValidationError, match="'Turnover' is not numeric at rows 0, 1, .*'20,2'.*convert it to numbers"):
-        forecaster().fit(path)
+    pd.testing.assert_frame_equal(forecaster().fit(path).predict(), forecaster().fit(retail).predict())
+    quoted = tmp_path / "quoted.csv"
+    retail.assign(Turnover=retail["Turnover"].map(lambda v: f"{v:.1f}".replace(".", ","))).to_csv(quoted, index=False)
+    with pytest.raises(DataValidationError, match="'Turnover' is not numeric at rows 0, 1, .*'20,2'.*decimal=','"):
+        forecaster().fit(quoted)
 
 
 def test_missing_file_and_folder(tmp_path) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
+
+log = logging.getLogger(__name__)
 
 
 def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
@@ -69,7 +72,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
         header = str(df.columns[0])
         for sep in (";", "\t", "|"):
             if sep in header:
-                return pd.read_csv(path, sep=sep)
+                df = pd.read_csv(path, sep=sep)
+                return _decimal_commas(path, df) if sep == ";" else df
+    return df
+
+
+def _decimal_commas(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    """A semicolon file of a comma-decimal locale (as Excel writes one in Germany or France):
+    the text columns whose every value is a number with a decimal comma (``'20,2'``), as
+    numbers."""
+    text = [c for c in df.columns if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object]
+    if not text:
+        return df
+    commas = pd.read_csv(path, sep=";", decimal=",", usecols=text)
+    read = [c for c in text if pd.api.types.is_float_dtype(commas[c]) and df[c].notna().any()]
+    if read:
+        log.info("read decimal commas in %s (a semicolon file)", ", ".join(map(repr, read)))
+        df = df.assign(**{c: commas[c] for c in read})
     return df
 
 
