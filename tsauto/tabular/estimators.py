@@ -22,8 +22,8 @@ from tsauto.core.exceptions import (
     DataValidationError,
     NotFittedError,
     describe_rows,
-    shortlist,
     number_format_hint,
+    shortlist,
 )
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
