@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pmdarima
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,6 +129,25 @@ def test_partial_quarters_of_monthly_rows_are_not_summed(aus_small: pd.DataFrame
     assert panel.fills.partial.tolist() == [3] * n_series  # February, March and October of each
     first = df[df["Month"].between("1999-04-01", "1999-06-01")].groupby(["State", "Industry"])["Turnover"].sum()
     assert panel.y[panel.indptr[:-1]] == pytest.approx(first.sort_index().to_numpy())
+
+
+def test_partial_months_of_trading_days_are_not_summed() -> None:
+    """Microsoft's daily volume (pmdarima), trading days 1986-03-13 to 2017-11-10 with exchange
+    holidays left out: one business day apart at 96.6 % of steps, a grid. Summed to months,
+    March 1986 (from the 13th) and November 2017 (to the 10th) are dropped; summed to weeks
+    ending on Fridays, the first week (Thursday and Friday) is, and the last, which ends on a
+    Friday, is kept."""
+    msft = pmdarima.datasets.load_msft()
+    daily = msft[["Date", "Volume"]].assign(Volume=msft["Volume"].astype(float))
+    kw = {"target": "Volume", "time": "Date", "aggregate": "sum"}
+    months = validate(daily, **kw, freq="MS")
+    assert pd.Timestamp(months.times[0]) == pd.Timestamp("1986-04-01")
+    assert pd.Timestamp(months.times[-1]) == pd.Timestamp("2017-10-01")
+    dates = pd.to_datetime(daily["Date"])
+    assert months.fills.partial.tolist() == [int(((dates < "1986-04-01") | (dates >= "2017-11-01")).sum())]
+    weeks = validate(daily, **kw, freq="W-FRI")
+    assert pd.Timestamp(weeks.times[0]) == pd.Timestamp("1986-03-21")
+    assert pd.Timestamp(weeks.times[-1]) == pd.Timestamp("2017-11-10") and weeks.fills.partial.tolist() == [2]
 
 
 def test_aggregate_rolls_covariates_up_by_mean_or_most_frequent(walmart_small: pd.DataFrame) -> None:
