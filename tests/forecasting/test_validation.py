@@ -131,6 +131,16 @@ def test_partial_quarters_of_monthly_rows_are_not_summed(aus_small: pd.DataFrame
     assert panel.y[panel.indptr[:-1]] == pytest.approx(first.sort_index().to_numpy())
 
 
+def test_partial_periods_of_a_sum_over_several_rows_a_time(walmart_small: pd.DataFrame) -> None:
+    """Store 1's departments summed to the store and to months (ten rows a week), the table cut
+    to the second Friday of October 2012: October holds two of its weeks and is dropped."""
+    cut = walmart_small[walmart_small["Date"] <= "2012-10-12"]
+    panel = validate(cut, target="Weekly_Sales", time="Date", ids="Store", aggregate="sum", freq="MS")
+    assert pd.Timestamp(panel.times[-1]) == pd.Timestamp("2012-09-01")
+    october = cut["Date"] >= "2012-10-01"
+    assert panel.fills.partial.tolist() == [int(october.sum())] and october.sum() == 20
+
+
 def test_partial_months_of_trading_days_are_not_summed() -> None:
     """Microsoft's daily volume (pmdarima), trading days 1986-03-13 to 2017-11-10 with exchange
     holidays left out: one business day apart at 96.6 % of steps, a grid. Summed to months,

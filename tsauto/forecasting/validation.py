@@ -466,7 +466,10 @@ def _grid_step(sid: np.ndarray, times: np.ndarray) -> np.timedelta64 | pd.DateOf
     """The step between a series' rows where ``REGULAR_SHARE`` of them take it: a duration
     (hours, days, weeks), else the rows' calendar frequency where ``OFFSET_SHARE`` of them are
     one offset apart (months, quarters, business days with holidays: unequal in days); None
-    where the rows lie on no grid (stores closed on Sundays, transactions, gaps)."""
+    where the rows lie on no grid (stores closed on Sundays, transactions, gaps). Rows of one
+    time (the departments of a store summed to it) count once."""
+    distinct = np.r_[True, (sid[1:] != sid[:-1]) | (times[1:] != times[:-1])]
+    sid, times = sid[distinct], times[distinct]
     same = sid[1:] == sid[:-1]
     gaps = (times[1:] - times[:-1])[same]
     if not gaps.size:
