@@ -476,8 +476,7 @@ def _grid_step(sid: np.ndarray, times: np.ndarray) -> np.timedelta64 | pd.DateOf
         return None
     values, counts = np.unique(gaps, return_counts=True)
     if counts.max() >= REGULAR_SHARE * gaps.size:
-        step = values[np.argmax(counts)]
-        return step if step > np.zeros_like(step) else None
+        return values[np.argmax(counts)]  # positive: distinct times, sorted
     try:
         offset = to_offset(infer_freq(pd.Series(times), sid))
     except ValueError:
