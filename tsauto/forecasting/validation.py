@@ -742,11 +742,10 @@ def _impute(
     last_obs = last_valid_index(~missing, indptr)
     next_obs = next_valid_index(~missing, indptr)
     outside = last_obs < 0  # before the first observation; after the last one, unless a gap is 0
-    if rule != "zero":
-        outside |= next_obs >= len(y)
     if rule == "zero":
         filled = np.where(missing, 0.0, y)
     else:
+        outside |= next_obs >= len(y)
         ffilled = np.where(last_obs >= 0, y[np.maximum(last_obs, 0)], np.nan)
         if rule == "ffill":
             filled = ffilled
