@@ -480,14 +480,17 @@ def test_business_days_are_inferred_and_forecast_on_weekdays(retail) -> None:
 
 
 def test_business_days_with_gaps_where_friday_to_monday_is_the_commonest_step(retail) -> None:
-    """Wednesdays and Thursdays missing: in calendar days the commonest step is 3 (Friday to
-    Monday, Tuesday to Friday), in business days it is 1; read as '3D' the stamps were
-    "irregular"."""
+    """Wednesdays and Thursdays missing after the first week: in calendar days the commonest
+    step is 3 (Friday to Monday, Tuesday to Friday), in business days it is 1; read as '3D' the
+    stamps were "irregular". Never on a Wednesday or Thursday, they are the days open."""
     days = pd.bdate_range("2024-01-01", periods=150)
-    days = days[days.day_of_week.isin([0, 1, 4])]
+    days = days[(days.day_of_week.isin([0, 1, 4])) | (days < "2024-01-08")]
     data = pd.DataFrame({"day": days, "y": retail["Turnover"].iloc[: len(days)].to_numpy()})
     model = forecaster(target="y", time="day", ids=None, horizon=3, learners=["naive"]).fit(data)
     assert model.history_.schema.freq == "B"
+    model = forecaster(target="y", time="day", ids=None, horizon=3, learners=["naive"]).fit(data.iloc[5:])
+    assert model.history_.schema.freq == "C(Mon Tue Fri)"
+    assert list(model.predict()["day"].dt.day_of_week) == [0, 1, 4]
 
 
 def test_backtest_folds_keep_the_frequency_of_the_whole_table(retail) -> None:

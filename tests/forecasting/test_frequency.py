@@ -5,10 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pmdarima
+import pytest
 from conftest import shared_file
 
 from tsauto import Forecaster
-from tsauto.forecasting.frequency import detect_seasonality, longest_series, seasonal_periods
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.frequency import (
+    detect_seasonality,
+    freq_alias,
+    longest_series,
+    seasonal_periods,
+    to_offset,
+)
 
 
 def _one(y: np.ndarray) -> list[int]:
@@ -68,6 +76,64 @@ def test_business_days_have_a_week_of_five_and_a_year_of_252() -> None:
     assert seasonal_periods("C") == [5, 252]
     assert seasonal_periods("2B") == [126]
     assert seasonal_periods("D") == [7, 365]
+
+
+def test_open_days_are_a_frequency_of_their_own() -> None:
+    mon_sat = "C(Mon Tue Wed Thu Fri Sat)"
+    assert to_offset(mon_sat).calendar.weekmask.tolist() == [True] * 6 + [False]
+    assert freq_alias(pd.offsets.CustomBusinessDay(weekmask="1111110")) == mon_sat
+    assert freq_alias("C(Sat Tue Wed Thu Fri Sun)") == "C(Tue Wed Thu Fri Sat Sun)"  # closed Mondays
+    assert freq_alias("C(Mon Tue Wed Thu Fri)") == "B"
+    assert seasonal_periods(mon_sat) == [6, 313]
+    assert seasonal_periods("C(Tue Wed Thu Fri Sat Sun)") == [6, 313]
+    with pytest.raises(ValueError, match="unknown weekday"):
+        to_offset("C(Mon Funday)")
+
+
+def _closed_on_sundays() -> pd.DataFrame:
+    """Wikipedia's daily page views (10 series, 2015-07 to 2016-12) without their Sundays: the
+    rows of a shop closed on Sundays."""
+    df = pd.read_csv(shared_file("forecasting/other/wikipedia_traffic_daily.csv"), parse_dates=["ds"])
+    return df[df["ds"].dt.day_of_week != 6].reset_index(drop=True)
+
+
+def test_days_of_a_shop_closed_on_sundays_are_not_filled_in(tmp_path) -> None:
+    """Daily rows that never fall on a Sunday and step from Saturday to Monday are read as
+    six open days a week: no Sunday is inserted, interpolated or forecast, the week has 6
+    steps, and a saved model forecasts the same open days."""
+    df = _closed_on_sundays()
+    model = Forecaster(target="y", time="ds", ids="unique_id", horizon=8, learners=["seasonal_naive"]).fit(df)
+    assert model.history_.schema.freq == "C(Mon Tue Wed Thu Fri Sat)"
+    assert model.task_.season == 6
+    assert len(model.history_.y) == len(df)  # no step inserted
+    fc = model.predict()
+    days = pd.DatetimeIndex(fc["ds"])
+    assert (days.day_of_week != 6).all() and len(fc) == 80
+    last = df.groupby("unique_id")["ds"].max().iloc[0]  # a Saturday: 2016-12-31
+    assert days[0] == last + pd.Timedelta(days=2) and days[6] == last + pd.Timedelta(days=9)
+    # seasonal naive repeats the last six open days, Monday on Monday
+    first = fc[fc["unique_id"] == fc["unique_id"].iloc[0]]
+    tail = df[df["unique_id"] == first["unique_id"].iloc[0]].tail(6)
+    np.testing.assert_allclose(first["forecast"].to_numpy()[:6], tail["y"].to_numpy())
+    model.save(tmp_path / "m.tsauto")
+    pd.testing.assert_frame_equal(Forecaster.load(tmp_path / "m.tsauto").predict(), fc)
+
+
+def test_open_days_can_be_given_and_a_weekday_missing_once_is_a_gap() -> None:
+    df = _closed_on_sundays()
+    given = Forecaster(
+        target="y", time="ds", ids="unique_id", horizon=3, learners=["naive"],
+        data={"freq": pd.offsets.CustomBusinessDay(weekmask="Mon Tue Wed Thu Fri Sat")},
+    ).fit(df)
+    assert given.history_.schema.freq == "C(Mon Tue Wed Thu Fri Sat)"
+    with pytest.raises(DataValidationError, match="Funday"):
+        Forecaster(target="y", time="ds", ids="unique_id", horizon=3, data={"freq": "C(Mon Funday)"}).fit(df)
+    # nine days of one series with its one Sunday missing: a gap in daily rows, not a calendar
+    days = pd.read_csv(shared_file("forecasting/other/wikipedia_traffic_daily.csv"), parse_dates=["ds"])
+    week = days[days["unique_id"] == days["unique_id"].iloc[0]].iloc[5:14]  # Mon 2015-07-06 ..
+    week = week[week["ds"].dt.day_of_week != 6]
+    model = Forecaster(target="y", time="ds", horizon=2, learners=["naive"]).fit(week[["ds", "y"]])
+    assert model.history_.schema.freq == "D" and len(model.history_.y) == 9
 
 
 def test_trading_days_of_a_real_stock_get_business_day_seasons() -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pmdarima
 import pytest
+from conftest import shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -158,6 +159,18 @@ def test_partial_months_of_trading_days_are_not_summed() -> None:
     weeks = validate(daily, **kw, freq="W-FRI")
     assert pd.Timestamp(weeks.times[0]) == pd.Timestamp("1986-03-21")
     assert pd.Timestamp(weeks.times[-1]) == pd.Timestamp("2017-11-10") and weeks.fills.partial.tolist() == [2]
+
+
+def test_partial_weeks_of_a_shop_closed_on_sundays_are_not_summed() -> None:
+    """Wikipedia's daily views without their Sundays (a shop's six open days), 2015-07-01
+    (a Wednesday) to 2016-12-31 (a Saturday), summed to weeks ending on Sundays: the first
+    week, Wednesday to Saturday, is dropped; the last, Monday to Saturday, is whole."""
+    df = pd.read_csv(shared_file("forecasting/other/wikipedia_traffic_daily.csv"), parse_dates=["ds"])
+    df = df[df["ds"].dt.day_of_week != 6]
+    weeks = validate(df, target="y", time="ds", ids="unique_id", freq="W-SUN", aggregate="sum")
+    assert weeks.fills.partial.tolist() == [4] * 10
+    assert pd.Timestamp(weeks.times[0]) == pd.Timestamp("2015-07-12")
+    assert pd.Timestamp(weeks.times[-1]) == pd.Timestamp("2017-01-01")
 
 
 def test_aggregate_rolls_covariates_up_by_mean_or_most_frequent(walmart_small: pd.DataFrame) -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
-from tsauto.forecasting.frequency import infer_datetime_freq
+from tsauto.forecasting.frequency import WEEKDAYS, infer_datetime_freq, open_days_freq
 
 log = logging.getLogger(__name__)
 
@@ -269,35 +269,52 @@ def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
 
 
 def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
-    """:func:`infer_datetime_freq` for timestamps of any unit; business days (``"B"``) for daily
-    stamps that never fall on a weekend and step from Friday to Monday.
+    """:func:`infer_datetime_freq` for timestamps of any unit; for daily stamps that never
+    fall on some weekdays and step over them, the days open: ``"B"`` (Monday to Friday) or
+    ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays), so the closed days are not
+    inserted as missing steps, interpolated and forecast.
 
     Stamps outside the nanosecond range are moved, series by series, by whole 400-year cycles
     (which keep weekdays and month ends) to start after 1678 before inferring.
     """
     freq = _infer_any_unit(times, series_codes)
-    if re.fullmatch(r"\d*D", freq) and _business_days(times, series_codes):
-        log.info("daily stamps without weekends: frequency 'B' (business days)")
-        return "B"
+    if re.fullmatch(r"\d*D", freq):
+        open_days = _open_days(times, series_codes)
+        if open_days is not None:
+            freq = open_days_freq(open_days)
+            log.info("daily stamps only on %s: frequency %r", ", ".join(WEEKDAYS[d] for d in open_days), freq)
     return freq
 
 
-def _business_days(times: pd.Series, series_codes: np.ndarray) -> bool:
-    """No stamp on a Saturday or Sunday, some series steps from a Friday to a Monday, and the
-    most common step is one business day (with gaps, Friday to Monday can be the most common
-    step in calendar days)."""
+def _open_days(times: pd.Series, series_codes: np.ndarray) -> np.ndarray | None:
+    """The weekdays open where some weekday inside the series' spans has no stamp (closed),
+    a series steps over the closed days from one open day to the next (Friday to Monday once
+    where Saturday and Sunday are closed, the common calendar; twice for others), and the most
+    common step is one open day (with gaps, Friday to Monday can be the most common step in
+    calendar days); None otherwise. A weekday no series spans counts as open."""
     weekday = pd.DatetimeIndex(times).day_of_week.to_numpy()
-    if np.any(weekday >= 5):
-        return False
+    seen = np.bincount(weekday, minlength=7) > 0
+    if seen.all():
+        return None
     days = times.to_numpy().astype("datetime64[D]")
     same = series_codes[1:] == series_codes[:-1]
-    calendar = np.diff(days.astype(np.int64))
-    if not np.any(same & (calendar == 3) & (weekday[1:] == 0)):
-        return False
-    steps = np.busday_count(days[:-1], days[1:])[same]
+    starts = np.flatnonzero(np.r_[True, ~same])
+    ends = np.r_[starts[1:], len(days)] - 1
+    span = (days[ends] - days[starts]).astype(np.int64) + 1
+    after_first = (np.arange(7)[None, :] - weekday[starts][:, None]) % 7
+    spanned = (span[:, None] // 7 + (after_first < (span % 7)[:, None])).sum(axis=0)
+    closed = ~seen & (spanned > 0)
+    if not closed.any():
+        return None
+    open_days = ~closed
+    steps = np.busday_count(days[:-1], days[1:], weekmask=open_days)[same]
+    calendar = np.diff(days.astype(np.int64))[same]
+    weekend = closed.tolist() == [False] * 5 + [True] * 2
+    if np.sum((steps == 1) & (calendar > 1)) < (1 if weekend else 2):
+        return None
     steps = steps[steps > 0]
     uniq, counts = np.unique(steps, return_counts=True)
-    return bool(uniq[np.argmax(counts)] == 1)
+    return np.flatnonzero(open_days) if uniq[np.argmax(counts)] == 1 else None
 
 
 def _infer_any_unit(times: pd.Series, series_codes: np.ndarray) -> str:

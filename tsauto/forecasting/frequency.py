@@ -1,24 +1,36 @@
 """Frequency inference and the defaults that follow from a frequency.
 
 A frequency is a pandas offset alias (``"h"``, ``"D"``, ``"W-FRI"``, ``"MS"``) for timestamped
-series, or ``None`` for integer time steps without a calendar.
+series, or ``None`` for integer time steps without a calendar. Days of a shop closed on some
+weekdays are written ``"C(Mon Tue Wed Thu Fri Sat)"``: pandas' ``CustomBusinessDay`` with that
+week mask, which no pandas alias names (its ``freqstr`` is ``"C"`` whatever the mask).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
+from pandas.tseries import frequencies
+from pandas.tseries.offsets import BaseOffset, CustomBusinessDay
 
 __all__ = [
     "detect_seasonality",
     "freq_kind",
+    "freq_alias",
     "infer_datetime_freq",
     "longest_series",
+    "open_days_freq",
     "seasonal_periods",
+    "shift",
+    "to_offset",
 ]
 
 _DAY = pd.Timedelta(days=1)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_OPEN_DAYS = re.compile(r"C\((.+)\)")
 
 
 SEASONALITY_SAMPLE = 200  # the longest series detect_seasonality reads
@@ -56,6 +68,54 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     return to_offset(step).freqstr
 
 
+def to_offset(freq: str | BaseOffset) -> BaseOffset:
+    """pandas' offset of a frequency alias, ``"C(Mon Tue Wed Thu Fri Sat)"`` included."""
+    if isinstance(freq, str):
+        days = _OPEN_DAYS.fullmatch(freq)
+        if days:
+            return CustomBusinessDay(weekmask=_weekmask(days.group(1)))
+    return frequencies.to_offset(freq)
+
+
+def shift(times: np.ndarray, offset: BaseOffset, k: int) -> np.ndarray:
+    """``times`` (datetime64) moved ``k`` steps of ``offset``; open days by numpy's business-day
+    calendar (pandas adds a custom business day element by element)."""
+    if not isinstance(offset, CustomBusinessDay):
+        return (pd.DatetimeIndex(times) + k * offset).to_numpy().astype(times.dtype)
+    days = times.astype("datetime64[D]")
+    clock = times - days.astype(times.dtype)
+    moved = np.busday_offset(days, k * offset.n, roll="forward", weekmask=offset.calendar.weekmask)
+    return moved.astype(times.dtype) + clock
+
+
+def freq_alias(freq: str | BaseOffset) -> str:
+    """The alias tsauto stores for a frequency: pandas' own, or ``"C(...)"`` naming the open
+    days of a custom business day (``"B"`` where they are Monday to Friday)."""
+    offset = to_offset(freq)
+    if not isinstance(offset, CustomBusinessDay):
+        return offset.freqstr
+    if offset.n != 1 or len(offset.holidays) or offset.calendar.holidays.size:
+        raise ValueError("a custom business day is supported one day a step and without holidays")
+    return open_days_freq(np.flatnonzero(offset.calendar.weekmask))
+
+
+def open_days_freq(weekdays: Iterable[int]) -> str:
+    """The frequency of days open on ``weekdays`` (0 Monday ... 6 Sunday)."""
+    days = sorted(set(weekdays))
+    if days == [0, 1, 2, 3, 4]:
+        return "B"
+    if len(days) == 7:
+        return "D"
+    return "C(" + " ".join(WEEKDAYS[d] for d in days) + ")"
+
+
+def _weekmask(days: str) -> str:
+    unknown = [d for d in days.split() if d not in WEEKDAYS]
+    if unknown:
+        raise ValueError(f"unknown weekday(s) {unknown}: name them {' '.join(WEEKDAYS)}")
+    return days
+
+
 def _quarter_anchor(month: int, end: bool) -> str:
     names = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
     first = (month - 1) % 3  # month index of the quarter anchor
@@ -91,13 +151,16 @@ def seasonal_periods(freq: str | None) -> list[int]:
     """Candidate seasonal periods implied by a frequency, strongest first.
 
     Calendar days: a week (7) and a year (365). Business days (``"B"``, ``"C"``): a week of 5
-    and a year of about 252 working days, divided by the step (``"2B"``: 126)."""
+    and a year of about 252 working days, divided by the step (``"2B"``: 126). Other open days
+    (``"C(Mon Tue Wed Thu Fri Sat)"``): a week of them and a year of 52.18 weeks (6: 313)."""
     kind = freq_kind(freq)
     if kind == "integer":
         return []
     off = to_offset(freq)
     if off.rule_code in ("B", "C"):
-        return [p // off.n for p in (5, 252) if p % off.n == 0 and p // off.n > 1]
+        open_days = int(off.calendar.weekmask.sum()) if isinstance(off, CustomBusinessDay) else 5
+        year = 252 if open_days == 5 else round(365.25 / 7 * open_days)
+        return [p // off.n for p in (open_days, year) if p % off.n == 0 and p // off.n > 1]
     if kind in {"minute", "hour"}:
         per_day = round(_DAY / pd.Timedelta(off))
         return [per_day, 7 * per_day] if per_day > 1 else []

@@ -41,7 +41,8 @@ def _periods(value: object) -> Literal["auto"] | tuple[int, ...]:
 class DataOptions:
     """How the table is read and regularised, and what forecasts may be.
 
-    ``freq``: pandas frequency alias (inferred when ``None``). ``aggregate``: roll duplicate
+    ``freq``: pandas frequency alias (inferred when ``None``; ``"C(Mon Tue Wed Thu Fri Sat)"``
+    for the days of a shop closed on Sundays). ``aggregate``: roll duplicate
     rows up to ``freq`` (sum/mean/min/max). ``fill``: rule to impute missing targets within a
     series (those before its first observed target are dropped, and those after its last one
     but with ``"zero"``, where they are sales that did not happen).

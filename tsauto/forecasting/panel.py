@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.frequency import shift, to_offset
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,9 @@ def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarra
         return last[:, None] + steps[None, :] * schema.step
     unit = f"datetime64[{schema.time_unit}]"
     offset = to_offset(schema.freq)
-    base = pd.DatetimeIndex(np.asarray(last, dtype=unit))
+    base = np.asarray(last, dtype=unit)
     try:
-        cols = [(base + k * offset).to_numpy() for k in steps]
+        cols = [shift(base, offset, int(k)) for k in steps]
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
         raise DataValidationError(
             f"the times {int(np.max(np.abs(steps)))} steps from {base.min()}..{base.max()} "

@@ -41,7 +41,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint
@@ -56,6 +55,7 @@ from tsauto.forecasting.calendar_time import (
     read_integer_dates,
     time_unit,
 )
+from tsauto.forecasting.frequency import freq_alias, shift, to_offset
 from tsauto.forecasting.metrics import SEARCH_METRICS
 from tsauto.forecasting.panel import (
     Panel,
@@ -465,8 +465,8 @@ def _partial_end_rows(sid: np.ndarray, times: np.ndarray, periods: np.ndarray, f
 def _grid_step(sid: np.ndarray, times: np.ndarray) -> np.timedelta64 | pd.DateOffset | None:
     """The step between a series' rows where ``REGULAR_SHARE`` of them take it: a duration
     (hours, days, weeks), else the rows' calendar frequency where ``OFFSET_SHARE`` of them are
-    one offset apart (months, quarters, business days with holidays: unequal in days); None
-    where the rows lie on no grid (stores closed on Sundays, transactions, gaps). Rows of one
+    one offset apart (months, quarters, business days with holidays, the days a shop opens:
+    unequal in days); None where the rows lie on no grid (transactions, gaps). Rows of one
     time (the departments of a store summed to it) count once."""
     distinct = np.r_[True, (sid[1:] != sid[:-1]) | (times[1:] != times[:-1])]
     sid, times = sid[distinct], times[distinct]
@@ -489,8 +489,7 @@ def _shift(times: np.ndarray, step: np.timedelta64 | pd.DateOffset, sign: int) -
     """``times`` one ``step`` later (``sign`` 1) or earlier (-1)."""
     if isinstance(step, np.timedelta64):
         return times + sign * step
-    moved = pd.DatetimeIndex(times) + sign * step
-    return moved.to_numpy().astype(times.dtype)
+    return shift(times, step, sign)
 
 
 def _most_frequent(df: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
@@ -510,7 +509,7 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
     lo = offset.rollback(pd.Timestamp(times.min()).normalize())
     hi = offset.rollforward(pd.Timestamp(times.max()))
     unit = np.datetime_data(times.dtype)[0]
-    grid = pd.date_range(lo, hi + offset, freq=freq, unit=unit).to_numpy()
+    grid = pd.date_range(lo, hi + offset, freq=offset, unit=unit).to_numpy()
     name = offset.rule_code.upper()
     if name.startswith(("W", "QE", "YE", "BQE", "BYE")) or name in {"ME", "BME", "SME"}:
         return grid[np.searchsorted(grid, times, side="left")]
@@ -536,12 +535,13 @@ def _check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None
         )
 
 
-def _check_freq(freq: str) -> str:
+def _check_freq(freq: object) -> str:
     try:
-        return to_offset(freq).freqstr
-    except ValueError:
+        return freq_alias(freq)
+    except (TypeError, ValueError) as err:
         raise DataValidationError(
-            f"freq={freq!r} is not a pandas frequency; use e.g. 'h', 'D', 'W-SUN', 'MS', 'QS'."
+            f"freq={freq!r} is not a pandas frequency ({err}); use e.g. 'h', 'D', 'W-SUN', 'MS', "
+            "'QS', or 'C(Mon Tue Wed Thu Fri Sat)' for days of a shop closed on Sundays."
         ) from None
 
 
@@ -618,14 +618,10 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
     else:
         unit = schema.time_unit
         tvals = df[time].to_numpy(f"datetime64[{unit}]")
-        grid = pd.date_range(tvals.min(), tvals.max(), freq=schema.freq, unit=unit)
+        every = to_offset(schema.freq)
+        grid = pd.date_range(tvals.min(), tvals.max(), freq=every, unit=unit)
         if len(grid) == 0 or grid[0] != tvals.min():
-            grid = pd.date_range(
-                to_offset(schema.freq).rollback(pd.Timestamp(tvals.min())),
-                tvals.max(),
-                freq=schema.freq,
-                unit=unit,
-            )
+            grid = pd.date_range(every.rollback(pd.Timestamp(tvals.min())), tvals.max(), freq=every, unit=unit)
         pos = grid.get_indexer(pd.DatetimeIndex(tvals))
         off = pos < 0
         if off.any():

@@ -45,7 +45,7 @@ import pandas as pd
 from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.holiday import holiday_dates, holiday_features
-from tsauto.forecasting.frequency import freq_kind
+from tsauto.forecasting.frequency import freq_kind, to_offset
 from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData
 
@@ -222,7 +222,7 @@ class ProphetLearner(LocalLearner):
         self, state: ProphetState, series: SeriesData, task: Task
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
         dates = pd.date_range(
-            pd.Timestamp(series.times[-1]), periods=task.horizon + 1, freq=self.freq_
+            pd.Timestamp(series.times[-1]), periods=task.horizon + 1, freq=to_offset(self.freq_)
         )[1:]
         if state.exog_used is not None and series.future_exog is None:
             raise ValueError("the model uses known-future covariates: pass their values")
