@@ -49,6 +49,25 @@ def test_nodes_without_validation_errors_are_logged_once(aus_small, caplog) -> N
     assert len(said) == 1 and "Tasmania" in said[0]
 
 
+def test_a_bottom_series_without_rows_at_the_end_counts_zero_there(aus_small, caplog) -> None:
+    """One series' last three months absent (a department closed): its parents sum the others
+    there, so it is carried to the table's end with zeros, named in the log and the plan, and
+    every node forecasts from the same origin (before, it was forecast from its own last month,
+    three months earlier, with dates already in the table)."""
+    df = aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])]
+    closed = (df["State"] == "Tasmania") & (df["Industry"] == df["Industry"].iloc[0])
+    df = df[~closed | (df["Month"] <= df["Month"].max() - pd.DateOffset(months=3))]
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["naive"]).fit(df)
+    said = [r.getMessage() for r in caplog.records if "counted 0 after their last row" in r.getMessage()]
+    assert len(said) == 1 and "1 bottom series" in said[0] and "Tasmania" in said[0]
+    assert not any("end before the last time of the others" in r.getMessage() for r in caplog.records)
+    out = fc.predict(level="all")
+    assert out.groupby("node")["Month"].min().nunique() == 1  # one origin
+    bottom = out[(out["State"] == "Tasmania") & (out["Industry"] == df.loc[closed, "Industry"].iloc[0])]
+    assert bottom["forecast"].abs().max() < 1e-6  # naive on its zeros
+
+
 def test_a_bottom_series_ending_early_is_named(aus_small, caplog) -> None:
     """The last three months of one series not reported yet: it ends before the other nodes
     (its parents sum the others there), and the fit says so in the log and the plan notes."""

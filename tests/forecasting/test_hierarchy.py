@@ -166,6 +166,10 @@ def test_crossed_declared_as_nested_is_an_error_that_suggests_crossing(aus_retai
         HierarchySpec.from_table(aus_retail, "Series ID", ["State", "Industry"], "Month", "Turnover")
 
 
+def spec_of(df: pd.DataFrame) -> HierarchySpec:
+    return HierarchySpec.from_table(df, ["Store", "Dept"], ["Store", "Dept"], "t", "y")
+
+
 def test_missing_bottom_counts_as_zero_and_covariates_follow_their_rule():
     df = _toy({"s1": "north", "s2": "north"}).assign(flag=False, price=1.0)
     df.loc[0, ["flag", "price"]] = [True, 3.0]  # s1/d1 at the first time
@@ -178,7 +182,14 @@ def test_missing_bottom_counts_as_zero_and_covariates_follow_their_rule():
     first = total.index.min()
     assert total.loc[first, "flag"] and not total["flag"].iloc[1:].any()
     assert total.loc[first, "price"] == pytest.approx((3 + 1 + 1 + 1) / 4)
-    assert "Store=s2" not in set(nodes.loc[nodes["t"] == last, "node"])
+    # the series of s2 end before the table: counted 0 there, as the sums above count them
+    s2 = nodes[nodes["t"] == last].set_index("node")
+    assert s2.loc[["Store=s2", "Store=s2/Dept=d1", "Store=s2/Dept=d2"], "y"].tolist() == [0, 0, 0]
+    assert s2.loc[["Store=s2/Dept=d1", "Store=s2"], "price"].isna().all()  # covariates unknown there
+    # a gap before a series' last row is not filled: it stays absent, 0 in the sums above
+    gap = _toy({"s1": "north"}).drop(index=[2])  # s1/d1 at the third time
+    gapped = spec_of(gap).aggregate(gap)
+    assert len(gapped[gapped["node"] == "Store=s1/Dept=d1"]) == 5
 
 
 def test_select_by_name_columns_total_and_all():

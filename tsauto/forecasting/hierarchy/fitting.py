@@ -9,9 +9,10 @@ base forecasts at any level (bottom: within 2 %), the one of lowest validation M
 over levels; the lowest of all when none is (:mod:`.selection`); the scores go to
 ``HierarchicalFit.choice`` and the choice to the plan notes. Without validation errors (a
 single learner fitted alone) ``auto`` and the residual-based methods fall back to
-``wls_struct``, with a note in the plan and the log. Nodes that end before the others (a
-series not reported at the last times) are named in a warning and the plan notes: the levels
-then do not add up from one forecast origin.
+``wls_struct``, with a note in the plan and the log. Bottom series that end before the table's
+last time are counted 0 after it (as their sums above count them) and named in a warning and the
+plan notes; nodes whose last targets are missing still end before the others (named too): the
+levels then do not add up from one forecast origin.
 
 A backtest scores every node: :func:`node_panel` sums the bottom series to every node (the
 actuals and the MASE scales of each level), :func:`refit_hierarchy` refits the forecaster of
@@ -77,6 +78,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     params = template.get_params()
     params.update(ids=spec.node_column, hierarchy=None)
     base = type(template)(**params).fit(nodes)
+    _note_zeros_after_end(base, spec, df)
     _note_ragged_ends(base, spec)
     validation = getattr(base, "validation_", None)
     residuals = None if validation is None else residual_matrix(validation, spec)
@@ -111,10 +113,26 @@ def _log_few_residuals(spec: HierarchySpec, residuals: np.ndarray) -> None:
                  "intervals do not vary them", few.size, names)
 
 
+def _note_zeros_after_end(base: Any, spec: HierarchySpec, df: pd.DataFrame) -> None:
+    """Warn (and note in the plan) where bottom series end before the table's last time:
+    :meth:`HierarchySpec.aggregate` counts them 0 after their last row."""
+    last = df.groupby(list(spec.ids), sort=True)[spec.time].max()
+    early = last[last < last.max()]
+    if early.empty:
+        return
+    names = shortlist(["/".join(f"{c}={v}" for c, v in zip(spec.ids, key if isinstance(key, tuple) else (key,)))
+                       for key in early.index])
+    _note(base, f"hierarchy: {len(early)} bottom series end before the table's last time ({names}): "
+                "counted 0 after their last row, as the sums above them count them; if their values "
+                "there are not known yet rather than zero, cut the table at the last time every "
+                "series has", logging.WARNING)
+
+
 def _note_ragged_ends(base: Any, spec: HierarchySpec) -> None:
-    """Warn (and note in the plan) where nodes end before the others: their forecasts start
-    earlier than the rest, and the aggregates above them summed their children without the
-    missing values at the last times, so the levels do not add up from one forecast origin."""
+    """Warn (and note in the plan) where nodes end before the others (missing targets at the
+    end, which are dropped): their forecasts start earlier than the rest, and the aggregates
+    above them summed their children without the missing values at the last times, so the
+    levels do not add up from one forecast origin."""
     panel = base.history_
     last = panel.last_times
     early = np.flatnonzero(last < last.max())

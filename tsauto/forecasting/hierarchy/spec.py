@@ -17,7 +17,10 @@ stores. A level is named by its columns joined with ``/`` (``"State/Industry"``)
 Aggregation (:meth:`HierarchySpec.aggregate`): an aggregate's target at a time is the sum over
 its bottom series that have a row at that time: a series absent at a time counts as 0, an
 aggregate exists at every time at least one of its series has a row, and is missing only where
-every such row has a missing target. Covariates: ``bool`` columns by ``max`` (a flag is set when
+every such row has a missing target. A bottom series that ends before the table's last time is
+carried to it with zeros, as its sums above count it: every node then forecasts from the same
+origin and the levels add up (a department no longer sold is not forecast from its last sale
+at an earlier origin while its store's sum, without it, runs on). Covariates: ``bool`` columns by ``max`` (a flag is set when
 any child's is, e.g. a holiday), other numeric columns by ``mean`` over the children present;
 ``rules=`` overrides per column (``"sum"``, ``"mean"``, ``"max"``, ``"min"``). Text columns
 other than ids and hierarchy are not carried.
@@ -34,7 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.forecasting.calendar_time import parse_time
 
 log = logging.getLogger(__name__)
 
@@ -226,8 +231,12 @@ class HierarchySpec:
                 )
         has_target = self.target in df.columns
         values = [self.target] * has_target + list(covariates)
+        columns = {c: df[c].to_numpy() for c in values}
+        if has_target:
+            order = np.argsort(parse_time(pd.Series(times), self.time)[0].to_numpy(), kind="stable")
+            bottom, tcode, columns = _zeros_after_end(bottom, tcode, order, columns, self.target)
         keys = (self.membership[:, bottom] * n_times + tcode).ravel()
-        table = pd.DataFrame({c: np.tile(df[c].to_numpy(), len(self.levels)) for c in values})
+        table = pd.DataFrame({c: np.tile(v, len(self.levels)) for c, v in columns.items()})
         groups = table.groupby(keys, sort=True)
         out = {}
         if has_target:
@@ -336,6 +345,29 @@ class HierarchySpec:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _zeros_after_end(
+    bottom: np.ndarray, tcode: np.ndarray, order: np.ndarray, columns: dict[str, np.ndarray], target: str
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The rows of a table (bottom series, time code, values; ``order``: the time codes in time
+    order) with one more per bottom series and time after its last row up to the table's last
+    time: target 0 (the sums above it count it so), covariates missing."""
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    last = np.full(int(bottom.max()) + 1, -1)
+    np.maximum.at(last, bottom, position[tcode])
+    series = np.flatnonzero((last >= 0) & (last < len(order) - 1))
+    if not series.size:
+        return bottom, tcode, columns
+    after = len(order) - 1 - last[series]
+    pad_t = order[ranges(last[series] + 1, after)]
+    padded = {
+        c: np.concatenate([v.astype(float) if v.dtype == bool else v, np.zeros(after.sum()) if c == target
+                           else np.full(after.sum(), np.nan)])
+        for c, v in columns.items()
+    }
+    return np.concatenate([bottom, np.repeat(series, after)]), np.concatenate([tcode, pad_t]), padded
 
 
 def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
