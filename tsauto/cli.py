@@ -104,7 +104,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time", required=True, help="time column (dates or integer steps)")
     p.add_argument("--ids", help="comma-separated id columns naming a series")
     p.add_argument("--horizon", required=True, type=int, help="steps to forecast")
-    p.add_argument("--freq", help="pandas frequency (inferred when omitted); 'C(Mon Tue Wed Thu Fri Sat)': open days")
+    p.add_argument("--freq", help="pandas frequency (inferred when omitted); open days "
+                   "'C(Mon Tue Wed Thu Fri Sat)', hours 'CBH(09:00-18:00 Mon Tue Wed Thu Fri)'")
     p.add_argument("--holidays", help="country code(s), comma-separated, or a country column")
     p.add_argument("--known-future", help="comma-separated known-future covariate columns")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")

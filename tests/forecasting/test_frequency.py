@@ -6,15 +6,20 @@ import numpy as np
 import pandas as pd
 import pmdarima
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import shared_file
 
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.frequency import (
+    WEEKDAYS,
     detect_seasonality,
     freq_alias,
     longest_series,
+    open_hours_freq,
     seasonal_periods,
+    shift,
     to_offset,
 )
 
@@ -134,6 +139,55 @@ def test_open_days_can_be_given_and_a_weekday_missing_once_is_a_gap() -> None:
     week = week[week["ds"].dt.day_of_week != 6]
     model = Forecaster(target="y", time="ds", horizon=2, learners=["naive"]).fit(week[["ds", "y"]])
     assert model.history_.schema.freq == "D" and len(model.history_.y) == 9
+
+
+def test_opening_hours_are_a_frequency_of_their_own() -> None:
+    nine_to_six = "CBH(09:00-18:00 Mon Tue Wed Thu Fri Sat)"
+    assert freq_alias(to_offset(nine_to_six)) == nine_to_six
+    assert freq_alias(pd.offsets.BusinessHour()) == "CBH(09:00-17:00 Mon Tue Wed Thu Fri)"
+    assert seasonal_periods(nine_to_six) == [9, 54]  # a day and a week of open hours
+    assert seasonal_periods("CBH(10:00-00:00 Mon Tue Wed Thu Fri Sat Sun)") == [14, 98]  # to midnight
+    with pytest.raises(ValueError, match="start to a later end"):
+        to_offset("CBH(18:00-09:00 Mon)")
+
+
+@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")  # pandas' own sums, the reference
+@settings(max_examples=60, deadline=None)
+@given(
+    days=st.sets(st.integers(0, 6), min_size=1),
+    start=st.integers(0, 22),
+    hours=st.integers(1, 23),
+    first=st.integers(0, 60),
+    k=st.integers(-40, 40),
+)
+def test_open_hours_and_days_move_as_pandas_moves_them(days, start, hours, first, k) -> None:
+    end = start + hours
+    if end > 24:
+        return
+    for freq in (open_hours_freq(start, end, days), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
+        offset = to_offset(freq)
+        grid = pd.date_range("2023-12-28", periods=first + 100, freq=offset)[first:]
+        expected = grid + k * offset
+        np.testing.assert_array_equal(shift(grid.to_numpy(), offset, k), expected.to_numpy().astype(grid.dtype))
+
+
+def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() -> None:
+    """Washington's hourly bike rentals 2011-2012 at 09:00-17:00 on weekdays only (the rows of
+    a business open 9 to 6, Monday to Friday): the nights and weekends are not inserted (only
+    the 23 open hours the data lack), a day has 9 steps and a week 45, and the forecast runs
+    over the next open hours."""
+    df = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
+    df["time"] = pd.to_datetime(df["dteday"]) + pd.to_timedelta(df["hr"], unit="h")
+    open_hours = df[(df["time"].dt.day_of_week < 5) & df["hr"].between(9, 17)][["time", "cnt"]]
+    model = Forecaster(target="cnt", time="time", horizon=12, learners=["seasonal_naive"]).fit(open_hours)
+    assert model.history_.schema.freq == "CBH(09:00-18:00 Mon Tue Wed Thu Fri)"
+    assert model.task_.seasons == (9, 45)
+    assert len(model.history_.y) == len(open_hours) + 23
+    out = model.predict()
+    last = open_hours["time"].max()  # Monday 2012-12-31 17:00
+    expected = pd.date_range(last, periods=13, freq=to_offset(model.history_.schema.freq))[1:]
+    assert list(out["time"]) == list(expected) and expected[0] == pd.Timestamp("2013-01-01 09:00")
+    assert set(out["time"].dt.hour) <= set(range(9, 18))
 
 
 def test_trading_days_of_a_real_stock_get_business_day_seasons() -> None:

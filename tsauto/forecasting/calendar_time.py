@@ -24,7 +24,14 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
-from tsauto.forecasting.frequency import WEEKDAYS, infer_datetime_freq, open_days_freq
+from tsauto.forecasting.frequency import (
+    freq_kind,
+    infer_datetime_freq,
+    open_days_freq,
+    open_hours_freq,
+    open_steps,
+    to_offset,
+)
 
 log = logging.getLogger(__name__)
 
@@ -268,34 +275,73 @@ def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
     return values.astype(f"datetime64[{unit}]")
 
 
+# steps over closed days or hours (summed over the series) before they are read as closed:
+# fewer, and a weekday or an hour that a few random gaps hit every time reads as closed (two
+# weeks of daily rows with both Saturdays missing)
+STEPS_OVER = 4
+
+
 def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     """:func:`infer_datetime_freq` for timestamps of any unit; for daily stamps that never
     fall on some weekdays and step over them, the days open: ``"B"`` (Monday to Friday) or
-    ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays), so the closed days are not
-    inserted as missing steps, interpolated and forecast.
+    ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays); for hourly stamps that never
+    fall in some hours of the day, the opening hours (``"CBH(09:00-18:00 Mon Tue Wed Thu
+    Fri)"``): the closed days and hours are not inserted as missing steps, interpolated and
+    forecast.
 
     Stamps outside the nanosecond range are moved, series by series, by whole 400-year cycles
     (which keep weekdays and month ends) to start after 1678 before inferring.
     """
     freq = _infer_any_unit(times, series_codes)
     if re.fullmatch(r"\d*D", freq):
-        open_days = _open_days(times, series_codes)
-        if open_days is not None:
-            freq = open_days_freq(open_days)
-            log.info("daily stamps only on %s: frequency %r", ", ".join(WEEKDAYS[d] for d in open_days), freq)
-    return freq
+        opened = _open_days(times, series_codes)
+    elif freq == "h":
+        opened = _open_hours(times, series_codes)
+    else:
+        return freq
+    if opened is None:
+        return freq
+    kind = ("hourly", "hours") if freq == "h" else ("daily", "days")
+    log.info("%s stamps only on open %s: frequency %r", *kind, opened)
+    return opened
 
 
-def _open_days(times: pd.Series, series_codes: np.ndarray) -> np.ndarray | None:
-    """The weekdays open where some weekday inside the series' spans has no stamp (closed),
-    a series steps over the closed days from one open day to the next (Friday to Monday once
-    where Saturday and Sunday are closed, the common calendar; twice for others), and the most
-    common step is one open day (with gaps, Friday to Monday can be the most common step in
-    calendar days); None otherwise. A weekday no series spans counts as open."""
+def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
+    """The days open where some weekday inside the series' spans has no stamp (closed), the
+    rows step over the closed days (:func:`_steps_over`: once where Saturday and Sunday are
+    closed, the common calendar; ``STEPS_OVER`` times for other days), and the most common step
+    is one open day (with gaps, Friday to Monday can be the most common step in calendar days)."""
+    closed = _closed_weekdays(times, series_codes)
+    if not closed.any():
+        return None
+    freq = open_days_freq(np.flatnonzero(~closed))
+    weekend = closed.tolist() == [False] * 5 + [True] * 2
+    return freq if _steps_over(times, series_codes, freq, 1 if weekend else STEPS_OVER) else None
+
+
+def _open_hours(times: pd.Series, series_codes: np.ndarray) -> str | None:
+    """The opening hours where hourly stamps, all on the hour, never fall in some hours of the
+    day: from the first hour seen to the last one (one span a day, not past midnight; a closed
+    hour within it is a missing step), on the weekdays not closed (as for days), where the rows
+    step over the closed hours (:func:`_steps_over`) and the most common step is one open hour."""
+    index = pd.DatetimeIndex(times)
+    if (index.minute != 0).any() or (index.second != 0).any() or (index.nanosecond != 0).any():
+        return None
+    seen = np.flatnonzero(np.bincount(index.hour.to_numpy(), minlength=24))
+    if seen[-1] - seen[0] == 23:  # open at every hour of the day, or past midnight
+        return None
+    weekdays = np.flatnonzero(~_closed_weekdays(times, series_codes))
+    freq = open_hours_freq(int(seen[0]), int(seen[-1]) + 1, weekdays)
+    return freq if _steps_over(times, series_codes, freq, STEPS_OVER) else None
+
+
+def _closed_weekdays(times: pd.Series, series_codes: np.ndarray) -> np.ndarray:
+    """Which weekdays (Monday first) no stamp falls on though some series' span holds them
+    (a weekday no series spans counts as open)."""
     weekday = pd.DatetimeIndex(times).day_of_week.to_numpy()
     seen = np.bincount(weekday, minlength=7) > 0
     if seen.all():
-        return None
+        return ~seen
     days = times.to_numpy().astype("datetime64[D]")
     same = series_codes[1:] == series_codes[:-1]
     starts = np.flatnonzero(np.r_[True, ~same])
@@ -303,18 +349,21 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> np.ndarray | None:
     span = (days[ends] - days[starts]).astype(np.int64) + 1
     after_first = (np.arange(7)[None, :] - weekday[starts][:, None]) % 7
     spanned = (span[:, None] // 7 + (after_first < (span % 7)[:, None])).sum(axis=0)
-    closed = ~seen & (spanned > 0)
-    if not closed.any():
-        return None
-    open_days = ~closed
-    steps = np.busday_count(days[:-1], days[1:], weekmask=open_days)[same]
-    calendar = np.diff(days.astype(np.int64))[same]
-    weekend = closed.tolist() == [False] * 5 + [True] * 2
-    if np.sum((steps == 1) & (calendar > 1)) < (1 if weekend else 2):
-        return None
-    steps = steps[steps > 0]
-    uniq, counts = np.unique(steps, return_counts=True)
-    return np.flatnonzero(open_days) if uniq[np.argmax(counts)] == 1 else None
+    return ~seen & (spanned > 0)
+
+
+def _steps_over(times: pd.Series, series_codes: np.ndarray, freq: str, jumps: int) -> bool:
+    """Whether rows of a series step from one open day or hour of ``freq`` to the next over
+    closed ones at least ``jumps`` times, and the most common step is one open step."""
+    stamps = times.to_numpy()
+    same = series_codes[1:] == series_codes[:-1]
+    steps = np.diff(open_steps(stamps, to_offset(freq)))[same]
+    unit = np.timedelta64(1, "D") if freq_kind(freq) == "day" else np.timedelta64(1, "h")
+    longer = np.diff(stamps)[same] > unit
+    if np.sum((steps == 1) & longer) < jumps:
+        return False
+    uniq, counts = np.unique(steps[steps > 0], return_counts=True)
+    return bool(uniq.size) and uniq[np.argmax(counts)] == 1
 
 
 def _infer_any_unit(times: pd.Series, series_codes: np.ndarray) -> str:

@@ -3,7 +3,9 @@
 A frequency is a pandas offset alias (``"h"``, ``"D"``, ``"W-FRI"``, ``"MS"``) for timestamped
 series, or ``None`` for integer time steps without a calendar. Days of a shop closed on some
 weekdays are written ``"C(Mon Tue Wed Thu Fri Sat)"``: pandas' ``CustomBusinessDay`` with that
-week mask, which no pandas alias names (its ``freqstr`` is ``"C"`` whatever the mask).
+week mask, which no pandas alias names (its ``freqstr`` is ``"C"`` whatever the mask); its
+opening hours ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri Sat)"``: pandas' ``CustomBusinessHour``,
+hourly steps labelled by their start (09:00 to 17:00), ``00:00`` closing at midnight.
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from pandas.tseries import frequencies
-from pandas.tseries.offsets import BaseOffset, CustomBusinessDay
+from pandas.tseries.offsets import (
+    BaseOffset,
+    BusinessDay,
+    BusinessHour,
+    CustomBusinessDay,
+    CustomBusinessHour,
+)
 
 __all__ = [
     "detect_seasonality",
@@ -23,6 +31,8 @@ __all__ = [
     "infer_datetime_freq",
     "longest_series",
     "open_days_freq",
+    "open_hours_freq",
+    "open_steps",
     "seasonal_periods",
     "shift",
     "to_offset",
@@ -31,6 +41,9 @@ __all__ = [
 _DAY = pd.Timedelta(days=1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _OPEN_DAYS = re.compile(r"C\((.+)\)")
+_OPEN_HOURS = re.compile(r"CBH\((\d\d):00-(\d\d):00 (.+)\)")
+_EPOCH = np.datetime64("1970-01-05", "D")  # a Monday: open steps are counted from it
+_HOUR = np.timedelta64(1, "h")
 
 
 SEASONALITY_SAMPLE = 200  # the longest series detect_seasonality reads
@@ -69,34 +82,73 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
 
 
 def to_offset(freq: str | BaseOffset) -> BaseOffset:
-    """pandas' offset of a frequency alias, ``"C(Mon Tue Wed Thu Fri Sat)"`` included."""
+    """pandas' offset of a frequency alias, ``"C(...)"`` and ``"CBH(...)"`` included."""
     if isinstance(freq, str):
         days = _OPEN_DAYS.fullmatch(freq)
         if days:
             return CustomBusinessDay(weekmask=_weekmask(days.group(1)))
+        hours = _OPEN_HOURS.fullmatch(freq)
+        if hours:
+            start, end = int(hours.group(1)), int(hours.group(2))
+            if not (0 <= start <= 23 and 0 <= end <= 23 and (start < end or end == 0 < start)):
+                raise ValueError("opening hours run from a start to a later end on the hour "
+                                 "('00:00': midnight)")
+            mask = _weekmask(hours.group(3))
+            return CustomBusinessHour(start=f"{start:02d}:00", end=f"{end:02d}:00", weekmask=mask)
     return frequencies.to_offset(freq)
 
 
 def shift(times: np.ndarray, offset: BaseOffset, k: int) -> np.ndarray:
-    """``times`` (datetime64) moved ``k`` steps of ``offset``; open days by numpy's business-day
-    calendar (pandas adds a custom business day element by element)."""
-    if not isinstance(offset, CustomBusinessDay):
+    """``times`` (datetime64) moved ``k`` steps of ``offset``; open days and hours by numpy's
+    business-day calendar (pandas adds them element by element)."""
+    if not isinstance(offset, CustomBusinessDay | CustomBusinessHour):
         return (pd.DatetimeIndex(times) + k * offset).to_numpy().astype(times.dtype)
+    mask = offset.calendar.weekmask
     days = times.astype("datetime64[D]")
-    clock = times - days.astype(times.dtype)
-    moved = np.busday_offset(days, k * offset.n, roll="forward", weekmask=offset.calendar.weekmask)
-    return moved.astype(times.dtype) + clock
+    if isinstance(offset, CustomBusinessDay):
+        moved = np.busday_offset(days, k * offset.n, roll="forward", weekmask=mask)
+        return moved.astype(times.dtype) + (times - days.astype(times.dtype))
+    start, per_day = _opening(offset)
+    slot = open_steps(times, offset) + k * offset.n
+    day = np.busday_offset(_EPOCH, slot // per_day, roll="forward", weekmask=mask)
+    clock = ((slot % per_day + start) * _HOUR).astype(f"timedelta64[{np.datetime_data(times.dtype)[0]}]")
+    return day.astype(times.dtype) + clock
+
+
+def open_steps(times: np.ndarray, offset: BusinessDay | CustomBusinessHour) -> np.ndarray:
+    """The open days or hours from a fixed Monday to each of ``times`` (on the offset's grid):
+    their differences are the steps between them."""
+    days = times.astype("datetime64[D]")
+    mask = "1111100" if offset.calendar is None else offset.calendar.weekmask  # "B": no calendar
+    count = np.busday_count(_EPOCH, days, weekmask=mask)
+    if not isinstance(offset, CustomBusinessHour):
+        return count
+    start, per_day = _opening(offset)
+    return count * per_day + (times - days.astype(times.dtype)) // _HOUR - start
+
+
+def _opening(offset: CustomBusinessHour) -> tuple[int, int]:
+    """The opening hour and the hourly steps a day of ``offset``."""
+    start, end = offset.start[0].hour, offset.end[0].hour
+    return start, (end - start) % 24
 
 
 def freq_alias(freq: str | BaseOffset) -> str:
-    """The alias tsauto stores for a frequency: pandas' own, or ``"C(...)"`` naming the open
-    days of a custom business day (``"B"`` where they are Monday to Friday)."""
+    """The alias tsauto stores for a frequency: pandas' own, or ``"C(...)"`` / ``"CBH(...)"``
+    naming the open days or hours (``"B"`` for days open Monday to Friday)."""
     offset = to_offset(freq)
-    if not isinstance(offset, CustomBusinessDay):
+    if isinstance(offset, BusinessHour) and not isinstance(offset, CustomBusinessHour):
+        offset = CustomBusinessHour(n=offset.n, start=offset.start, end=offset.end)
+    if not isinstance(offset, CustomBusinessDay | CustomBusinessHour):
         return offset.freqstr
     if offset.n != 1 or len(offset.holidays) or offset.calendar.holidays.size:
-        raise ValueError("a custom business day is supported one day a step and without holidays")
-    return open_days_freq(np.flatnonzero(offset.calendar.weekmask))
+        raise ValueError("open days and hours are supported one step at a time and without holidays")
+    weekdays = np.flatnonzero(offset.calendar.weekmask)
+    if isinstance(offset, CustomBusinessDay):
+        return open_days_freq(weekdays)
+    if len(offset.start) != 1 or any(t.minute or t.second for t in (*offset.start, *offset.end)):
+        raise ValueError("opening hours are supported as one span a day, on the hour")
+    return open_hours_freq(offset.start[0].hour, offset.end[0].hour, weekdays)
 
 
 def open_days_freq(weekdays: Iterable[int]) -> str:
@@ -107,6 +159,12 @@ def open_days_freq(weekdays: Iterable[int]) -> str:
     if len(days) == 7:
         return "D"
     return "C(" + " ".join(WEEKDAYS[d] for d in days) + ")"
+
+
+def open_hours_freq(start: int, end: int, weekdays: Iterable[int]) -> str:
+    """The frequency of the hours from ``start`` to ``end`` (0: midnight) on ``weekdays``."""
+    days = " ".join(WEEKDAYS[d] for d in sorted(set(weekdays)))
+    return f"CBH({start:02d}:00-{end % 24:02d}:00 {days})"
 
 
 def _weekmask(days: str) -> str:
@@ -127,6 +185,8 @@ def freq_kind(freq: str | None) -> str:
     if freq is None:
         return "integer"
     off = to_offset(freq)
+    if isinstance(off, BusinessHour):  # CustomBusinessHour too
+        return "hour"
     name = off.rule_code.upper()
     if name.startswith("W"):
         return "week"
@@ -152,11 +212,15 @@ def seasonal_periods(freq: str | None) -> list[int]:
 
     Calendar days: a week (7) and a year (365). Business days (``"B"``, ``"C"``): a week of 5
     and a year of about 252 working days, divided by the step (``"2B"``: 126). Other open days
-    (``"C(Mon Tue Wed Thu Fri Sat)"``): a week of them and a year of 52.18 weeks (6: 313)."""
+    (``"C(Mon Tue Wed Thu Fri Sat)"``): a week of them and a year of 52.18 weeks (6: 313).
+    Opening hours (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``): a day and a week of them (9, 45)."""
     kind = freq_kind(freq)
     if kind == "integer":
         return []
     off = to_offset(freq)
+    if isinstance(off, CustomBusinessHour):
+        per_day = _opening(off)[1]
+        return [per_day, per_day * int(off.calendar.weekmask.sum())] if per_day > 1 else []
     if off.rule_code in ("B", "C"):
         open_days = int(off.calendar.weekmask.sum()) if isinstance(off, CustomBusinessDay) else 5
         year = 252 if open_days == 5 else round(365.25 / 7 * open_days)

@@ -541,7 +541,8 @@ def _check_freq(freq: object) -> str:
     except (TypeError, ValueError) as err:
         raise DataValidationError(
             f"freq={freq!r} is not a pandas frequency ({err}); use e.g. 'h', 'D', 'W-SUN', 'MS', "
-            "'QS', or 'C(Mon Tue Wed Thu Fri Sat)' for days of a shop closed on Sundays."
+            "'QS', 'C(Mon Tue Wed Thu Fri Sat)' for days of a shop closed on Sundays, "
+            "'CBH(09:00-18:00 Mon Tue Wed Thu Fri)' for its opening hours."
         ) from None
 
 
