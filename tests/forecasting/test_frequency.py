@@ -188,6 +188,18 @@ def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() ->
     expected = pd.date_range(last, periods=13, freq=to_offset(model.history_.schema.freq))[1:]
     assert list(out["time"]) == list(expected) and expected[0] == pd.Timestamp("2013-01-01 09:00")
     assert set(out["time"].dt.hour) <= set(range(9, 18))
+    # the same hours in New York's time zone: read on the wall clock, as UTC they would move
+    # an hour with daylight saving (13:00-22:00 in summer, 14:00-23:00 in winter)
+    local = open_hours.assign(time=open_hours["time"].dt.tz_localize("America/New_York"))
+    zoned = Forecaster(target="cnt", time="time", horizon=12, learners=["seasonal_naive"]).fit(local)
+    assert zoned.history_.schema.freq == model.history_.schema.freq
+    assert zoned.history_.schema.tz == "wall:America/New_York"
+    checks = zoned.data_checks().set_index("check")
+    assert "America/New_York read on the wall clock" in checks.loc["frequency", "message"]
+    out = zoned.predict()
+    times = out["time"]
+    assert str(times.dt.tz) == "America/New_York" and list(times.dt.tz_localize(None)) == list(expected)
+    pd.testing.assert_frame_equal(zoned.predict(history=local), out)  # a later table read alike
 
 
 def test_trading_days_of_a_real_stock_get_business_day_seasons() -> None:

@@ -41,11 +41,12 @@ NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("s")), np.datetime64(pd.Timestam
 _CYCLE = np.timedelta64(146_097, "D")  # 400 Gregorian years
 
 
-def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
+def parse_time(col: pd.Series, name: str, wall: bool | None = None) -> tuple[pd.Series, str | None]:
     """The time column as ``int64`` steps or naive ``datetime64``, and the time zone to restore.
 
     Timestamps come back at nanosecond resolution, or at second (microsecond) resolution when
-    they lie outside ``SAFE_NS`` (see the module docstring).
+    they lie outside ``SAFE_NS`` (see the module docstring). Stamps with a time zone are read
+    as wall-clock or UTC times as ``wall`` says (``None``: as :func:`_drop_tz` reads them).
     """
     bad = col.index[col.isna()]
     if len(bad):
@@ -65,9 +66,9 @@ def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
             )
         return col.astype("int64"), None
     if isinstance(col.dtype, pd.PeriodDtype):
-        return parse_time(col.dt.to_timestamp(), name)  # each period by its first instant
+        return parse_time(col.dt.to_timestamp(), name, wall)  # each period by its first instant
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(col, name)
+        return _drop_tz(col, wall)
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.astype(f"datetime64[{_unit(col)}]"), None
     try:
@@ -92,7 +93,7 @@ def parse_time(col: pd.Series, name: str) -> tuple[pd.Series, str | None]:
             f"(values {examples}): {fix}."
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(parsed, name)
+        return _drop_tz(parsed, wall)
     return parsed.astype(f"datetime64[{_unit(parsed)}]"), None
 
 
@@ -177,15 +178,23 @@ def _unit(col: pd.Series) -> str:
     return "us"
 
 
-def _drop_tz(col: pd.Series, name: str) -> tuple[pd.Series, str]:
+WALL_NIGHT = range(0, 4)  # local hours in which daylight saving moves the clocks (01:00-03:00)
+
+
+def _drop_tz(col: pd.Series, wall: bool | None) -> tuple[pd.Series, str]:
     """Time-zone-aware stamps as naive ones, and the zone to restore on output.
 
     Daily or coarser stamps (all at local midnight) keep their wall-clock date, which daylight
-    saving would make irregular in UTC; finer stamps are converted to UTC, which stays regular.
-    The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly.
+    saving would make irregular in UTC; so do finer ones never in the night hours when clocks
+    change (``WALL_NIGHT``: a shop's opening hours, 09:00-18:00 local all year, which UTC would
+    shift by an hour in summer); other finer stamps are converted to UTC, which stays regular.
+    The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly;
+    ``wall`` given (a later table read as the fit's) decides instead.
     """
     zone = str(col.dt.tz)
-    if (col.dt.normalize() == col).all():
+    if wall is None:
+        wall = (col.dt.normalize() == col).all() or not col.dt.hour.isin(WALL_NIGHT).any()
+    if wall:
         naive = col.dt.tz_localize(None)
         return naive.astype(f"datetime64[{_unit(naive)}]"), f"wall:{zone}"
     naive = col.dt.tz_convert("UTC").dt.tz_localize(None)

@@ -190,7 +190,8 @@ def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
             how = (f"rows rolled up to it by aggregate={opts.aggregate!r} (covariates: numeric "
                    "ones by their mean, others by their most frequent value)")
         if s.tz:
-            how += f"; time zone {s.tz.removeprefix('wall:')} read as UTC and restored on output"
+            clock = "on the wall clock" if s.tz.startswith("wall:") else "as UTC"
+            how += f"; time zone {s.tz.removeprefix('wall:')} read {clock} and restored on output"
         freq = Check("frequency", s.time, f"frequency {s.freq!r}", how)
     if s.calendar_note:
         cal = Check("calendar", s.time, s.calendar_note, "read at a coarser resolution", "fixed")

@@ -275,7 +275,7 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
     """The time column of a later table, of the kind seen at fit (integer steps, naive stamps
     or stamps with a time zone) and in the fit's unit; naive stamps are never read as UTC;
     integers are dates where the training table wrote its dates so (201001)."""
-    times, tz = parse_time(col, schema.time)
+    times, tz = parse_time(col, schema.time, wall=schema.tz.startswith("wall:") if schema.tz else None)
     if schema.time_format and pd.api.types.is_integer_dtype(times):
         times = read_integer_dates(times, schema.time_format, schema.time)
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
