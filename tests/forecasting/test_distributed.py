@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
@@ -156,6 +157,20 @@ def test_partitions_reading_different_frequencies_are_refused() -> None:
     bdays = pd.DataFrame({"id": "b", "t": pd.bdate_range("2024-01-01", periods=30), "y": 1.0})
     schemas = [validate(d, **kw).schema for d in (days, bdays)]
     with pytest.raises(DataValidationError, match=r"different time freqs \['B', 'D'\].*data=\{'freq'"):
+        dist._merge_schemas(schemas, ["id", "t", "y"])
+
+
+def test_partitions_reading_zoned_stamps_differently_are_refused() -> None:
+    """Hourly bike rentals in New York time: a partition of all hours is read as UTC, one of
+    daytime hours on the wall clock; with freq='h' given for both, the zones still differ."""
+    df = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz")).head(24 * 40)
+    t = (pd.to_datetime(df["dteday"]) + pd.to_timedelta(df["hr"], unit="h")).dt.tz_localize(
+        "America/New_York", ambiguous="NaT", nonexistent="NaT")
+    rows = pd.DataFrame({"id": "all day", "t": t, "y": df["cnt"].astype(float)}).dropna()
+    day = rows[rows["t"].dt.hour.between(9, 17)].assign(id="daytime")
+    schemas = [validate(d, target="y", time="t", ids=["id"], freq="h").schema for d in (rows, day)]
+    assert [s.tz for s in schemas] == ["America/New_York", "wall:America/New_York"]
+    with pytest.raises(DataValidationError, match="wall clock in some, as UTC in others.*convert"):
         dist._merge_schemas(schemas, ["id", "t", "y"])
 
 

@@ -235,6 +235,13 @@ def _merge_schemas(schemas: list[Schema], columns: list[str]) -> Schema:
                 f"the partitions of the Dask DataFrame read different time {what}s {seen} in "
                 f"column {first.time!r}: pass data={{'freq': ...}} (for example 'W-FRI')."
             )
+    zones = sorted({str(s.tz) for s in schemas})
+    if len(zones) > 1:
+        raise DataValidationError(
+            f"the partitions of the Dask DataFrame read the zoned stamps of column {first.time!r} "
+            "differently (on the wall clock in some, as UTC in others: series open at night beside "
+            "series that are not): convert the column to UTC, or to naive local times, first."
+        )
     static = [c for c in columns if all(c in s.static for s in schemas)]
     past = [c for c in columns if c not in static and any(c in s.past + s.static for s in schemas)]
     cats = {c for s in schemas for c in s.categories}
