@@ -22,6 +22,7 @@ from tsauto.forecasting.frequency import (
     shift,
     to_offset,
 )
+from tsauto.forecasting.validation import validate
 
 
 def _one(y: np.ndarray) -> list[int]:
@@ -147,28 +148,31 @@ def test_opening_hours_are_a_frequency_of_their_own() -> None:
     assert freq_alias(pd.offsets.BusinessHour()) == "CBH(09:00-17:00 Mon Tue Wed Thu Fri)"
     assert seasonal_periods(nine_to_six) == [9, 54]  # a day and a week of open hours
     assert seasonal_periods("CBH(10:00-00:00 Mon Tue Wed Thu Fri Sat Sun)") == [14, 98]  # to midnight
+    assert seasonal_periods("CBH(09:30-16:30 Mon Tue Wed Thu Fri)") == [7, 35]  # an exchange's bars
+    with pytest.raises(ValueError, match="whole hours apart"):
+        to_offset("CBH(09:30-16:00 Mon)")
     with pytest.raises(ValueError, match="start to a later end"):
         to_offset("CBH(18:00-09:00 Mon)")
 
 
-@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")  # pandas' own sums, the reference
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     days=st.sets(st.integers(0, 6), min_size=1),
     start=st.integers(0, 22),
     hours=st.integers(1, 23),
-    first=st.integers(0, 60),
+    minute=st.sampled_from([0, 30]),
     k=st.integers(-40, 40),
 )
-def test_open_hours_and_days_move_as_pandas_moves_them(days, start, hours, first, k) -> None:
-    end = start + hours
-    if end > 24:
+def test_open_hours_and_days_move_along_pandas_grid(days, start, hours, minute, k) -> None:
+    """``shift`` by k steps lands k places along the grid pandas generates (pandas' own
+    arithmetic labels a step back from an opening time by the closing time before it)."""
+    start, end = 60 * start + minute, 60 * (start + hours) + minute
+    if end > 1440:
         return
     for freq in (open_hours_freq(start, end, days), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
         offset = to_offset(freq)
-        grid = pd.date_range("2023-12-28", periods=first + 100, freq=offset)[first:]
-        expected = grid + k * offset
-        np.testing.assert_array_equal(shift(grid.to_numpy(), offset, k), expected.to_numpy().astype(grid.dtype))
+        grid = pd.date_range("2023-12-28", periods=200, freq=offset).to_numpy()
+        np.testing.assert_array_equal(shift(grid[40:160], offset, k), grid[40 + k : 160 + k])
 
 
 def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() -> None:
@@ -188,6 +192,9 @@ def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() ->
     expected = pd.date_range(last, periods=13, freq=to_offset(model.history_.schema.freq))[1:]
     assert list(out["time"]) == list(expected) and expected[0] == pd.Timestamp("2013-01-01 09:00")
     assert set(out["time"].dt.hour) <= set(range(9, 18))
+    # labelled at half past (as an exchange's hourly bars, 09:30 to 15:30)
+    half_past = open_hours.assign(time=open_hours["time"] + pd.Timedelta(minutes=30))
+    assert validate(half_past, target="cnt", time="time").schema.freq == "CBH(09:30-18:30 Mon Tue Wed Thu Fri)"
     # the same hours in New York's time zone: read on the wall clock, as UTC they would move
     # an hour with daylight saving (13:00-22:00 in summer, 14:00-23:00 in winter)
     local = open_hours.assign(time=open_hours["time"].dt.tz_localize("America/New_York"))

@@ -329,18 +329,20 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
 
 
 def _open_hours(times: pd.Series, series_codes: np.ndarray) -> str | None:
-    """The opening hours where hourly stamps, all on the hour, never fall in some hours of the
-    day: from the first hour seen to the last one (one span a day, not past midnight; a closed
+    """The opening hours where hourly stamps, all at one minute past the hour (09:00, or 09:30
+    for bars of a stock exchange), never fall in some hours of the day: from the first hour seen
+    to the last one (one span a day, not past midnight; a closed
     hour within it is a missing step), on the weekdays not closed (as for days), where the rows
     step over the closed hours (:func:`_steps_over`) and the most common step is one open hour."""
     index = pd.DatetimeIndex(times)
-    if (index.minute != 0).any() or (index.second != 0).any() or (index.nanosecond != 0).any():
+    minute = int(index.minute[0])
+    if (index.minute != minute).any() or (index.second != 0).any() or (index.microsecond != 0).any():
         return None
     seen = np.flatnonzero(np.bincount(index.hour.to_numpy(), minlength=24))
-    if seen[-1] - seen[0] == 23:  # open at every hour of the day, or past midnight
+    if seen[-1] - seen[0] == 23 or (seen[-1] == 23 and minute):  # every hour, or past midnight
         return None
     weekdays = np.flatnonzero(~_closed_weekdays(times, series_codes))
-    freq = open_hours_freq(int(seen[0]), int(seen[-1]) + 1, weekdays)
+    freq = open_hours_freq(60 * int(seen[0]) + minute, 60 * (int(seen[-1]) + 1) + minute, weekdays)
     return freq if _steps_over(times, series_codes, freq, STEPS_OVER) else None
 
 

@@ -5,7 +5,8 @@ series, or ``None`` for integer time steps without a calendar. Days of a shop cl
 weekdays are written ``"C(Mon Tue Wed Thu Fri Sat)"``: pandas' ``CustomBusinessDay`` with that
 week mask, which no pandas alias names (its ``freqstr`` is ``"C"`` whatever the mask); its
 opening hours ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri Sat)"``: pandas' ``CustomBusinessHour``,
-hourly steps labelled by their start (09:00 to 17:00), ``00:00`` closing at midnight.
+hourly steps labelled by their start (09:00 to 17:00; ``"CBH(09:30-16:30 ...)"``: 09:30 to
+15:30), ``00:00`` closing at midnight.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ __all__ = [
 _DAY = pd.Timedelta(days=1)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _OPEN_DAYS = re.compile(r"C\((.+)\)")
-_OPEN_HOURS = re.compile(r"CBH\((\d\d):00-(\d\d):00 (.+)\)")
+_OPEN_HOURS = re.compile(r"CBH\((\d\d):(\d\d)-(\d\d):(\d\d) (.+)\)")
 _EPOCH = np.datetime64("1970-01-05", "D")  # a Monday: open steps are counted from it
-_HOUR = np.timedelta64(1, "h")
+_MINUTE = np.timedelta64(1, "m")
 
 
 SEASONALITY_SAMPLE = 200  # the longest series detect_seasonality reads
@@ -89,12 +90,13 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset:
             return CustomBusinessDay(weekmask=_weekmask(days.group(1)))
         hours = _OPEN_HOURS.fullmatch(freq)
         if hours:
-            start, end = int(hours.group(1)), int(hours.group(2))
-            if not (0 <= start <= 23 and 0 <= end <= 23 and (start < end or end == 0 < start)):
-                raise ValueError("opening hours run from a start to a later end on the hour "
+            start, end = (60 * int(hours.group(i)) + int(hours.group(i + 1)) for i in (1, 3))
+            whole_hours = (end - start) % 60 == 0
+            if not (start < 1440 and end < 1440 and (start < end or end == 0 < start) and whole_hours):
+                raise ValueError("opening hours run from a start to a later end, whole hours apart "
                                  "('00:00': midnight)")
-            mask = _weekmask(hours.group(3))
-            return CustomBusinessHour(start=f"{start:02d}:00", end=f"{end:02d}:00", weekmask=mask)
+            mask = _weekmask(hours.group(5))
+            return CustomBusinessHour(start=_clock(start), end=_clock(end), weekmask=mask)
     return frequencies.to_offset(freq)
 
 
@@ -111,8 +113,8 @@ def shift(times: np.ndarray, offset: BaseOffset, k: int) -> np.ndarray:
     start, per_day = _opening(offset)
     slot = open_steps(times, offset) + k * offset.n
     day = np.busday_offset(_EPOCH, slot // per_day, roll="forward", weekmask=mask)
-    clock = ((slot % per_day + start) * _HOUR).astype(f"timedelta64[{np.datetime_data(times.dtype)[0]}]")
-    return day.astype(times.dtype) + clock
+    clock = (start + 60 * (slot % per_day)) * _MINUTE
+    return day.astype(times.dtype) + clock.astype(f"timedelta64[{np.datetime_data(times.dtype)[0]}]")
 
 
 def open_steps(times: np.ndarray, offset: BusinessDay | CustomBusinessHour) -> np.ndarray:
@@ -124,13 +126,17 @@ def open_steps(times: np.ndarray, offset: BusinessDay | CustomBusinessHour) -> n
     if not isinstance(offset, CustomBusinessHour):
         return count
     start, per_day = _opening(offset)
-    return count * per_day + (times - days.astype(times.dtype)) // _HOUR - start
+    return count * per_day + ((times - days.astype(times.dtype)) // _MINUTE - start) // 60
 
 
 def _opening(offset: CustomBusinessHour) -> tuple[int, int]:
-    """The opening hour and the hourly steps a day of ``offset``."""
-    start, end = offset.start[0].hour, offset.end[0].hour
-    return start, (end - start) % 24
+    """The opening time (minutes after midnight) and the hourly steps a day of ``offset``."""
+    start, end = (60 * t.hour + t.minute for t in (offset.start[0], offset.end[0]))
+    return start, (end - start) % 1440 // 60
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def freq_alias(freq: str | BaseOffset) -> str:
@@ -146,9 +152,10 @@ def freq_alias(freq: str | BaseOffset) -> str:
     weekdays = np.flatnonzero(offset.calendar.weekmask)
     if isinstance(offset, CustomBusinessDay):
         return open_days_freq(weekdays)
-    if len(offset.start) != 1 or any(t.minute or t.second for t in (*offset.start, *offset.end)):
-        raise ValueError("opening hours are supported as one span a day, on the hour")
-    return open_hours_freq(offset.start[0].hour, offset.end[0].hour, weekdays)
+    if len(offset.start) != 1 or any(t.second for t in (*offset.start, *offset.end)):
+        raise ValueError("opening hours are supported as one span a day, in whole minutes")
+    start, end = (60 * t.hour + t.minute for t in (offset.start[0], offset.end[0]))
+    return open_hours_freq(start, end, weekdays)
 
 
 def open_days_freq(weekdays: Iterable[int]) -> str:
@@ -162,9 +169,10 @@ def open_days_freq(weekdays: Iterable[int]) -> str:
 
 
 def open_hours_freq(start: int, end: int, weekdays: Iterable[int]) -> str:
-    """The frequency of the hours from ``start`` to ``end`` (0: midnight) on ``weekdays``."""
+    """The frequency of hourly steps from ``start`` to ``end`` (minutes after midnight; 0 or
+    1440: midnight) on ``weekdays``."""
     days = " ".join(WEEKDAYS[d] for d in sorted(set(weekdays)))
-    return f"CBH({start:02d}:00-{end % 24:02d}:00 {days})"
+    return f"CBH({_clock(start)}-{_clock(end % 1440)} {days})"
 
 
 def _weekmask(days: str) -> str:
