@@ -173,6 +173,33 @@ def test_partial_weeks_of_a_shop_closed_on_sundays_are_not_summed() -> None:
     assert pd.Timestamp(weeks.times[-1]) == pd.Timestamp("2017-01-01")
 
 
+def test_half_hours_are_summed_to_opening_hours_and_closed_rows_refused() -> None:
+    """Victoria's half-hourly electricity demand (UTC) summed to the hours 09:00-17:00 on
+    weekdays: each hour is its two half-hours, from Monday 2 January 2012 09:00; the table with
+    its nights and weekends is refused, naming the rows (they belong to no open hour; pandas'
+    grid, rolled back to a closing time, summed them into the hour before)."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"))
+    v = pd.DataFrame({"t": pd.to_datetime(v["Time_UTC"]).dt.tz_localize(None), "Demand": v["Demand"]})
+    kw = {"target": "Demand", "time": "t", "aggregate": "sum", "freq": "CBH(09:00-17:00 Mon Tue Wed Thu Fri)"}
+    with pytest.raises(DataValidationError, match=r"40088 rows fall when frequency .* is closed .*Drop them"):
+        validate(v, **kw)
+    day = v[v["t"].dt.hour.between(9, 16) & (v["t"].dt.day_of_week < 5)]
+    hours = validate(day, **kw)
+    assert len(hours.y) == len(day) // 2 and pd.Timestamp(hours.times[0]) == pd.Timestamp("2012-01-02 09:00")
+    np.testing.assert_allclose(hours.y[:8], day["Demand"].to_numpy()[:16].reshape(8, 2).sum(axis=1))
+
+
+def test_stamps_off_given_opening_hours_are_named_alone() -> None:
+    """Hourly bike rentals at 08:00-17:00 on weekdays given freq= 09:00-18:00: the 517 rows at
+    08:00 are off the grid, and only they (a grid started from pandas' roll back to the closing
+    time before ran 17:00, 10:00, 11:00, ... and put the 09:00 rows off it too)."""
+    df = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
+    df["time"] = pd.to_datetime(df["dteday"]) + pd.to_timedelta(df["hr"], unit="h")
+    rows = df[(df["time"].dt.day_of_week < 5) & df["hr"].between(8, 17)][["time", "cnt"]]
+    with pytest.raises(DataValidationError, match=r"^time column 'time': 517 time stamps are not on"):
+        validate(rows, target="cnt", time="time", freq="CBH(09:00-18:00 Mon Tue Wed Thu Fri)")
+
+
 def test_aggregate_rolls_covariates_up_by_mean_or_most_frequent(walmart_small: pd.DataFrame) -> None:
     """Weeks to months: a holiday flag becomes the share of holiday weeks (Super Bowl, Labor
     Day, Thanksgiving and Christmas weeks each count), a label its most frequent value; the row

@@ -33,6 +33,7 @@ __all__ = [
     "longest_series",
     "open_days_freq",
     "open_hours_freq",
+    "open_period",
     "open_steps",
     "seasonal_periods",
     "shift",
@@ -127,6 +128,21 @@ def open_steps(times: np.ndarray, offset: BusinessDay | CustomBusinessHour) -> n
         return count
     start, per_day = _opening(offset)
     return count * per_day + ((times - days.astype(times.dtype)) // _MINUTE - start) // 60
+
+
+def open_period(times: np.ndarray, offset: BusinessDay | CustomBusinessHour) -> tuple[np.ndarray, np.ndarray]:
+    """The open day or hour of ``offset`` holding each of ``times`` (its first instant), and
+    which of ``times`` fall when it is closed (their period is then the day or hour they start)."""
+    days = times.astype("datetime64[D]")
+    mask = "1111100" if offset.calendar is None else offset.calendar.weekmask
+    closed = ~np.is_busday(days, weekmask=mask)
+    if not isinstance(offset, CustomBusinessHour):
+        return days.astype(times.dtype), closed
+    start, per_day = _opening(offset)
+    hour = ((times - days.astype(times.dtype)) // _MINUTE - start) // 60
+    closed |= (hour < 0) | (hour >= per_day)
+    clock = (start + 60 * hour) * _MINUTE
+    return days.astype(times.dtype) + clock.astype(f"timedelta64[{np.datetime_data(times.dtype)[0]}]"), closed
 
 
 def _opening(offset: CustomBusinessHour) -> tuple[int, int]:

@@ -41,6 +41,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.offsets import BusinessDay, CustomBusinessHour
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint
@@ -55,7 +56,7 @@ from tsauto.forecasting.calendar_time import (
     read_integer_dates,
     time_unit,
 )
-from tsauto.forecasting.frequency import freq_alias, shift, to_offset
+from tsauto.forecasting.frequency import freq_alias, open_period, shift, to_offset
 from tsauto.forecasting.metrics import SEARCH_METRICS
 from tsauto.forecasting.panel import (
     Panel,
@@ -406,6 +407,7 @@ def _aggregate(
             "or 'MS') and timestamps in the time column."
         )
     freq = _check_freq(freq)
+    _check_open(df, time, freq)
     periods = _bucket(df[time].to_numpy(), freq)
     sid = df["__sid"].to_numpy()
     partial = np.zeros(len(df), dtype=bool)
@@ -421,6 +423,37 @@ def _aggregate(
     out = _roll_up(df, keys, others, {target: (target, how), OBSERVED: (target, "count")})
     out.loc[out.pop(OBSERVED) == 0, target] = np.nan  # a period without a target is missing, not 0
     return out[[target, *others]].reset_index(), dropped
+
+
+def _check_open(df: pd.DataFrame, time: str, freq: str) -> None:
+    """Rows rolled up to open days or hours must fall in them: a row of a closed day or hour
+    belongs to no step."""
+    offset = to_offset(freq)
+    if not _is_open_calendar(offset):
+        return
+    closed = open_period(df[time].to_numpy(), offset)[1]
+    if closed.any():
+        rows = df.index[closed]
+        raise DataValidationError(
+            f"{int(closed.sum())} rows fall when frequency {freq!r} is closed (e.g. "
+            f"{df.loc[rows[0], time]} at {describe_rows(rows)}): no step of it holds them. Drop "
+            "them first, or roll up to another frequency."
+        )
+
+
+def _grid_start(first: np.datetime64, offset) -> pd.Timestamp:
+    """The grid point at or before ``first`` (an off-grid stamp): the period holding it; for
+    open days or hours, the open step holding it or the next opening (pandas would roll back to
+    a closing time, from which its grid runs off the open steps)."""
+    if not _is_open_calendar(offset):
+        return offset.rollback(pd.Timestamp(first))
+    period, closed = open_period(np.array([first]), offset)
+    return offset.rollforward(pd.Timestamp(first)) if closed[0] else pd.Timestamp(period[0])
+
+
+def _is_open_calendar(offset) -> bool:
+    """Open days (``"B"``, ``"C(...)"``) or opening hours, one step at a time."""
+    return isinstance(offset, BusinessDay | CustomBusinessHour) and offset.n == 1
 
 
 def _roll_up(
@@ -506,6 +539,8 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
     start-labelled frequencies (``MS``, ``QS``, ``D``), its last for end-labelled ones (``ME``,
     ``QE``, ``W-SUN``: pandas labels a week by its last day)."""
     offset = to_offset(freq)
+    if _is_open_calendar(offset):  # pandas rolls back to a closing time, off the grid
+        return open_period(times, offset)[0]
     lo = offset.rollback(pd.Timestamp(times.min()).normalize())
     hi = offset.rollforward(pd.Timestamp(times.max()))
     unit = np.datetime_data(times.dtype)[0]
@@ -622,7 +657,7 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
         every = to_offset(schema.freq)
         grid = pd.date_range(tvals.min(), tvals.max(), freq=every, unit=unit)
         if len(grid) == 0 or grid[0] != tvals.min():
-            grid = pd.date_range(every.rollback(pd.Timestamp(tvals.min())), tvals.max(), freq=every, unit=unit)
+            grid = pd.date_range(_grid_start(tvals.min(), every), tvals.max(), freq=every, unit=unit)
         pos = grid.get_indexer(pd.DatetimeIndex(tvals))
         off = pos < 0
         if off.any():
