@@ -30,6 +30,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.core.table_io import read_table
+from tsauto.forecasting.calendar_time import parse_time
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
 from tsauto.forecasting.hierarchy.selection import (
@@ -116,12 +117,13 @@ def _log_few_residuals(spec: HierarchySpec, residuals: np.ndarray) -> None:
 def _note_zeros_after_end(base: Any, spec: HierarchySpec, df: pd.DataFrame) -> None:
     """Warn (and note in the plan) where bottom series end before the table's last time:
     :meth:`HierarchySpec.aggregate` counts them 0 after their last row."""
-    last = df.groupby(list(spec.ids), sort=True)[spec.time].max()
+    times = parse_time(df[spec.time], spec.time)[0]  # in time order, whatever the format
+    last = times.groupby([df[c] for c in spec.ids], sort=True).max()
     early = last[last < last.max()]
     if early.empty:
         return
-    names = shortlist(["/".join(f"{c}={v}" for c, v in zip(spec.ids, key if isinstance(key, tuple) else (key,)))
-                       for key in early.index])
+    keys = [key if isinstance(key, tuple) else (key,) for key in early.index]
+    names = shortlist(["/".join(f"{c}={v}" for c, v in zip(spec.ids, key)) for key in keys])
     _note(base, f"hierarchy: {len(early)} bottom series end before the table's last time ({names}): "
                 "counted 0 after their last row, as the sums above them count them; if their values "
                 "there are not known yet rather than zero, cut the table at the last time every "

@@ -20,10 +20,10 @@ aggregate exists at every time at least one of its series has a row, and is miss
 every such row has a missing target. A bottom series that ends before the table's last time is
 carried to it with zeros, as its sums above count it: every node then forecasts from the same
 origin and the levels add up (a department no longer sold is not forecast from its last sale
-at an earlier origin while its store's sum, without it, runs on). Covariates: ``bool`` columns by ``max`` (a flag is set when
-any child's is, e.g. a holiday), other numeric columns by ``mean`` over the children present;
-``rules=`` overrides per column (``"sum"``, ``"mean"``, ``"max"``, ``"min"``). Text columns
-other than ids and hierarchy are not carried.
+at an earlier origin while its store's sum, without it, runs on). Covariates: ``bool`` columns
+by ``max`` (a flag is set when any child's is, e.g. a holiday), other numeric columns by
+``mean`` over the children present; ``rules=`` overrides per column (``"sum"``, ``"mean"``,
+``"max"``, ``"min"``). Text columns other than ids and hierarchy are not carried.
 """
 
 from __future__ import annotations
@@ -361,13 +361,13 @@ def _zeros_after_end(
     if not series.size:
         return bottom, tcode, columns
     after = len(order) - 1 - last[series]
-    pad_t = order[ranges(last[series] + 1, after)]
-    padded = {
-        c: np.concatenate([v.astype(float) if v.dtype == bool else v, np.zeros(after.sum()) if c == target
-                           else np.full(after.sum(), np.nan)])
-        for c, v in columns.items()
-    }
-    return np.concatenate([bottom, np.repeat(series, after)]), np.concatenate([tcode, pad_t]), padded
+    n = int(after.sum())
+    padded = {}
+    for c, v in columns.items():
+        fill = np.zeros(n) if c == target else np.full(n, np.nan)
+        padded[c] = np.concatenate([v.astype(float) if v.dtype == bool else v, fill])
+    times = np.concatenate([tcode, order[ranges(last[series] + 1, after)]])
+    return np.concatenate([bottom, np.repeat(series, after)]), times, padded
 
 
 def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
