@@ -192,6 +192,17 @@ def test_missing_bottom_counts_as_zero_and_covariates_follow_their_rule():
     assert len(gapped[gapped["node"] == "Store=s1/Dept=d1"]) == 5
 
 
+def test_zeros_after_an_end_follow_time_order_not_text_order():
+    """Dates written day first across a new year ("15/12/2019" sorts after "15/01/2020" as
+    text): the series that ends early is carried to the chronologically last month."""
+    df = _toy({"s1": "north", "s2": "north"})
+    df["t"] = (df["t"] - pd.DateOffset(months=2) + pd.Timedelta(days=14)).dt.strftime("%d/%m/%Y")
+    df = df.drop(index=df.index[(df["Store"] == "s2") & (df["t"] == "15/04/2020")])
+    nodes = spec_of(df).aggregate(df)
+    s2 = nodes[nodes["node"] == "Store=s2/Dept=d1"].set_index("t")["y"]
+    assert s2.loc["15/04/2020"] == 0 and len(s2) == 6
+
+
 def test_select_by_name_columns_total_and_all():
     df = _toy({"s1": "north", "s2": "south"})
     spec = HierarchySpec.from_table(df, ["Store", "Dept"], ["Region", "Store", "Dept"], "t", "y")
