@@ -61,6 +61,22 @@ def test_every_level_has_scores_and_cells(refit) -> None:
     assert set(refit.per_series["level"]) == set(LEVELS) and len(refit.per_series) == 12 * 2
 
 
+def test_a_gap_inside_a_bottom_series_is_named_with_the_fill_that_mends_it(retail, caplog) -> None:
+    """One series' row missing: the sums above it count it 0 while the series itself is
+    interpolated; the fit names the series and the fill that makes the two agree."""
+    vic = (retail["State"] == "Victoria") & (retail["Industry"] == retail["Industry"].iloc[0])
+    gappy = retail[~(vic & (retail["Month"] == retail["Month"].max() - pd.DateOffset(months=2)))]
+    with caplog.at_level("WARNING", logger="tsauto"):
+        Forecaster(**{**RETAIL, "quantiles": None}).fit(gappy)
+    said = [r.getMessage() for r in caplog.records if "miss rows inside their span" in r.getMessage()]
+    assert len(said) == 1 and "1 bottom series" in said[0] and "State=Victoria" in said[0]
+    assert "'fill': 'zero'" in said[0]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tsauto"):
+        Forecaster(**{**RETAIL, "quantiles": None, "data": {"fill": "zero"}}).fit(gappy)
+    assert not any("miss rows inside their span" in r.getMessage() for r in caplog.records)
+
+
 def test_aggregate_actuals_are_bottom_sums_and_forecasts_coherent(refit, retail) -> None:
     f = refit.forecasts
     for level, by in (("total", []), ("State", ["State"]), ("Industry", ["Industry"])):

@@ -81,6 +81,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     base = type(template)(**params).fit(nodes)
     _note_zeros_after_end(base, spec, df)
     _note_ragged_ends(base, spec)
+    _note_gaps_filled(base, spec)
     validation = getattr(base, "validation_", None)
     residuals = None if validation is None else residual_matrix(validation, spec)
     history = spec.pivot(nodes, template.target)[0]
@@ -130,6 +131,25 @@ def _note_zeros_after_end(base: Any, spec: HierarchySpec, df: pd.DataFrame) -> N
                 "series has", logging.WARNING)
 
 
+def _note_gaps_filled(base: Any, spec: HierarchySpec) -> None:
+    """Note where bottom series miss rows inside their span and the fill rule is not
+    ``"zero"``: they are imputed so, while the sums above them counted them 0 there."""
+    panel = base.history_
+    fills = getattr(panel, "fills", None)
+    if fills is None or panel.schema.fill == "zero":
+        return
+    nodes = panel.keys[spec.node_column].to_numpy()
+    bottom = np.isin(nodes, spec.nodes[spec.node_column].to_numpy()[spec.n_aggregates:])
+    gaps = np.flatnonzero(bottom & (fills.inserted > 0))
+    if not gaps.size:
+        return
+    names = shortlist(nodes[gaps])
+    _note(base, f"hierarchy: {gaps.size} bottom series miss rows inside their span ({names}): "
+                f"imputed by fill={panel.schema.fill!r} there, while the sums above them count them "
+                "0; pass data={'fill': 'zero'} where a missing row means nothing happened (no sale)",
+          logging.WARNING)
+
+
 def _note_ragged_ends(base: Any, spec: HierarchySpec) -> None:
     """Warn (and note in the plan) where nodes end before the others (missing targets at the
     end, which are dropped): their forecasts start earlier than the rest, and the aggregates
@@ -167,7 +187,9 @@ def refit_hierarchy(fit: HierarchicalFit, data) -> HierarchicalFit:
 def node_panel(spec: HierarchySpec, panel: Panel) -> Panel:
     """The series of ``panel`` (the bottom of ``spec``) summed to every node by
     :meth:`HierarchySpec.aggregate`: one series per node, named in ``spec.node_column``,
-    target only (the actuals and histories a backtest scores every level on)."""
+    target only (the actuals and histories a backtest scores every level on). A gap of a
+    bottom series counts as ``panel`` filled it (``fill=``), where the fit's sums counted it 0
+    (the fit names such series and the fill that makes the two agree)."""
     nodes = spec.aggregate(panel.to_frame(), covariates=[]).drop(columns=spec.level_column)
     schema = replace(panel.schema, ids=(spec.node_column,), known_future=(), past=(), static=(),
                      categories={})
