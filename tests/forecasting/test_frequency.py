@@ -1,4 +1,5 @@
-"""Seasonal periods found on real series: the real ones, and none invented."""
+"""Frequencies and seasonal periods found on real series: the real ones, and none invented;
+open days and opening hours read as such."""
 
 from __future__ import annotations
 
@@ -6,22 +7,12 @@ import numpy as np
 import pandas as pd
 import pmdarima
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from conftest import shared_file
 
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.frequency import (
-    WEEKDAYS,
-    detect_seasonality,
-    freq_alias,
-    longest_series,
-    open_hours_freq,
-    seasonal_periods,
-    shift,
-    to_offset,
-)
+from tsauto.forecasting.frequency import detect_seasonality, longest_series, seasonal_periods
+from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.validation import validate
 
 
@@ -84,18 +75,6 @@ def test_business_days_have_a_week_of_five_and_a_year_of_252() -> None:
     assert seasonal_periods("D") == [7, 365]
 
 
-def test_open_days_are_a_frequency_of_their_own() -> None:
-    mon_sat = "C(Mon Tue Wed Thu Fri Sat)"
-    assert to_offset(mon_sat).calendar.weekmask.tolist() == [True] * 6 + [False]
-    assert freq_alias(pd.offsets.CustomBusinessDay(weekmask="1111110")) == mon_sat
-    assert freq_alias("C(Sat Tue Wed Thu Fri Sun)") == "C(Tue Wed Thu Fri Sat Sun)"  # closed Mondays
-    assert freq_alias("C(Mon Tue Wed Thu Fri)") == "B"
-    assert seasonal_periods(mon_sat) == [6, 313]
-    assert seasonal_periods("C(Tue Wed Thu Fri Sat Sun)") == [6, 313]
-    with pytest.raises(ValueError, match="unknown weekday"):
-        to_offset("C(Mon Funday)")
-
-
 def _closed_on_sundays() -> pd.DataFrame:
     """Wikipedia's daily page views (10 series, 2015-07 to 2016-12) without their Sundays: the
     rows of a shop closed on Sundays."""
@@ -140,39 +119,6 @@ def test_open_days_can_be_given_and_a_weekday_missing_once_is_a_gap() -> None:
     week = week[week["ds"].dt.day_of_week != 6]
     model = Forecaster(target="y", time="ds", horizon=2, learners=["naive"]).fit(week[["ds", "y"]])
     assert model.history_.schema.freq == "D" and len(model.history_.y) == 9
-
-
-def test_opening_hours_are_a_frequency_of_their_own() -> None:
-    nine_to_six = "CBH(09:00-18:00 Mon Tue Wed Thu Fri Sat)"
-    assert freq_alias(to_offset(nine_to_six)) == nine_to_six
-    assert freq_alias(pd.offsets.BusinessHour()) == "CBH(09:00-17:00 Mon Tue Wed Thu Fri)"
-    assert seasonal_periods(nine_to_six) == [9, 54]  # a day and a week of open hours
-    assert seasonal_periods("CBH(10:00-00:00 Mon Tue Wed Thu Fri Sat Sun)") == [14, 98]  # to midnight
-    assert seasonal_periods("CBH(09:30-16:30 Mon Tue Wed Thu Fri)") == [7, 35]  # an exchange's bars
-    with pytest.raises(ValueError, match="whole hours apart"):
-        to_offset("CBH(09:30-16:00 Mon)")
-    with pytest.raises(ValueError, match="start to a later end"):
-        to_offset("CBH(18:00-09:00 Mon)")
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    days=st.sets(st.integers(0, 6), min_size=1),
-    start=st.integers(0, 22),
-    hours=st.integers(1, 23),
-    minute=st.sampled_from([0, 30]),
-    k=st.integers(-40, 40),
-)
-def test_open_hours_and_days_move_along_pandas_grid(days, start, hours, minute, k) -> None:
-    """``shift`` by k steps lands k places along the grid pandas generates (pandas' own
-    arithmetic labels a step back from an opening time by the closing time before it)."""
-    start, end = 60 * start + minute, 60 * (start + hours) + minute
-    if end > 1440:
-        return
-    for freq in (open_hours_freq(start, end, days), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
-        offset = to_offset(freq)
-        grid = pd.date_range("2023-12-28", periods=200, freq=offset).to_numpy()
-        np.testing.assert_array_equal(shift(grid[40:160], offset, k), grid[40 + k : 160 + k])
 
 
 def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() -> None:

@@ -24,14 +24,8 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
-from tsauto.forecasting.frequency import (
-    freq_kind,
-    infer_datetime_freq,
-    open_days_freq,
-    open_hours_freq,
-    open_steps,
-    to_offset,
-)
+from tsauto.forecasting.frequency import freq_kind, infer_datetime_freq
+from tsauto.forecasting.offsets import open_days_freq, open_hours_freq, open_steps, to_offset
 
 log = logging.getLogger(__name__)
 
@@ -331,9 +325,9 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
 def _open_hours(times: pd.Series, series_codes: np.ndarray) -> str | None:
     """The opening hours where hourly stamps, all at one minute past the hour (09:00, or 09:30
     for bars of a stock exchange), never fall in some hours of the day: from the first hour seen
-    to the last one (one span a day, not past midnight; a closed
-    hour within it is a missing step), on the weekdays not closed (as for days), where the rows
-    step over the closed hours (:func:`_steps_over`) and the most common step is one open hour."""
+    to the last one (one span a day, not past midnight; a closed hour within it is a missing
+    step), on the weekdays not closed (as for days), where the rows step over the closed hours
+    (:func:`_steps_over`) and the most common step is one open hour."""
     index = pd.DatetimeIndex(times)
     minute = int(index.minute[0])
     if (index.minute != minute).any() or (index.second != 0).any() or (index.microsecond != 0).any():

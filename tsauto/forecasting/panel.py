@@ -14,7 +14,7 @@ import pandas as pd
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.frequency import shift, to_offset
+from tsauto.forecasting.offsets import shift, to_offset
 
 
 @dataclass(frozen=True)

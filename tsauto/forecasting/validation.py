@@ -56,8 +56,8 @@ from tsauto.forecasting.calendar_time import (
     read_integer_dates,
     time_unit,
 )
-from tsauto.forecasting.frequency import freq_alias, open_period, shift, to_offset
 from tsauto.forecasting.metrics import SEARCH_METRICS
+from tsauto.forecasting.offsets import freq_alias, open_period, shift, to_offset
 from tsauto.forecasting.panel import (
     Panel,
     Schema,

@@ -45,7 +45,8 @@ import pandas as pd
 from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.holiday import holiday_dates, holiday_features
-from tsauto.forecasting.frequency import freq_kind, to_offset
+from tsauto.forecasting.frequency import freq_kind
+from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData
 
