@@ -12,7 +12,6 @@ from conftest import shared_file
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.frequency import detect_seasonality, longest_series, seasonal_periods
-from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.validation import validate
 
 
@@ -135,7 +134,7 @@ def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() ->
     assert len(model.history_.y) == len(open_hours) + 23
     out = model.predict()
     last = open_hours["time"].max()  # Monday 2012-12-31 17:00
-    expected = pd.date_range(last, periods=13, freq=to_offset(model.history_.schema.freq))[1:]
+    expected = pd.date_range(last, periods=13, freq=pd.offsets.CustomBusinessHour(start="09:00", end="18:00"))[1:]
     assert list(out["time"]) == list(expected) and expected[0] == pd.Timestamp("2013-01-01 09:00")
     assert set(out["time"].dt.hour) <= set(range(9, 18))
     # labelled at half past (as an exchange's hourly bars, 09:30 to 15:30)
@@ -153,6 +152,22 @@ def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() ->
     times = out["time"]
     assert str(times.dt.tz) == "America/New_York" and list(times.dt.tz_localize(None)) == list(expected)
     pd.testing.assert_frame_equal(zoned.predict(history=local), out)  # a later table read alike
+
+
+def test_half_hours_of_a_call_centre_open_eight_to_eight_are_not_filled_in() -> None:
+    """Victoria's half-hourly electricity demand kept to 08:00-20:00 on weekdays (the rows of a
+    call centre's half hours): 24 steps a day, 120 a week, no night or weekend inserted, the
+    forecast over the next open half hours (pandas' business hours step by whole hours only)."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"))
+    t = pd.to_datetime(v["Time_UTC"]).dt.tz_localize(None)
+    rows = pd.DataFrame({"t": t, "Demand": v["Demand"]})
+    rows = rows[(t.dt.hour >= 8) & (t.dt.hour < 20) & (t.dt.day_of_week < 5)]
+    model = Forecaster(target="Demand", time="t", horizon=30, learners=["seasonal_naive"]).fit(rows)
+    assert model.history_.schema.freq == "CBH(08:00-20:00 Mon Tue Wed Thu Fri, 30min)"
+    assert model.task_.seasons == (24, 120) and len(model.history_.y) == len(rows)
+    out = model.predict()["t"]  # the data end on Wednesday 31 December 2014 at 12:30
+    assert out.iloc[0] == pd.Timestamp("2014-12-31 13:00") and out.iloc[13] == pd.Timestamp("2014-12-31 19:30")
+    assert out.iloc[14] == pd.Timestamp("2015-01-01 08:00") and out.iloc[29] == pd.Timestamp("2015-01-01 15:30")
 
 
 def test_trading_days_of_a_real_stock_get_business_day_seasons() -> None:

@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tsauto.forecasting.frequency import seasonal_periods
-from tsauto.forecasting.offsets import WEEKDAYS, freq_alias, open_hours_freq, shift, to_offset
+from tsauto.forecasting.offsets import (
+    WEEKDAYS,
+    freq_alias,
+    open_grid,
+    open_hours_freq,
+    open_period,
+    shift,
+    to_offset,
+)
 
 
 def test_open_days_are_a_frequency_of_their_own() -> None:
@@ -31,7 +39,10 @@ def test_opening_hours_are_a_frequency_of_their_own() -> None:
     assert seasonal_periods(nine_to_six) == [9, 54]  # a day and a week of open hours
     assert seasonal_periods("CBH(10:00-00:00 Mon Tue Wed Thu Fri Sat Sun)") == [14, 98]  # to midnight
     assert seasonal_periods("CBH(09:30-16:30 Mon Tue Wed Thu Fri)") == [7, 35]  # an exchange's bars
-    with pytest.raises(ValueError, match="whole hours apart"):
+    half_hours = "CBH(08:00-20:00 Mon Tue Wed Thu Fri, 30min)"  # a call centre's
+    assert freq_alias(half_hours) == half_hours and to_offset(half_hours).per_day == 24
+    assert seasonal_periods(half_hours) == [24, 120]
+    with pytest.raises(ValueError, match="whole number of steps apart"):
         to_offset("CBH(09:30-16:00 Mon)")
     with pytest.raises(ValueError, match="start to a later end"):
         to_offset("CBH(18:00-09:00 Mon)")
@@ -43,15 +54,33 @@ def test_opening_hours_are_a_frequency_of_their_own() -> None:
     start=st.integers(0, 22),
     hours=st.integers(1, 23),
     minute=st.sampled_from([0, 30]),
+    step=st.sampled_from([60, 30, 15]),
     k=st.integers(-40, 40),
 )
-def test_open_hours_and_days_move_along_pandas_grid(days, start, hours, minute, k) -> None:
-    """``shift`` by k steps lands k places along the grid pandas generates (pandas' own
-    arithmetic labels a step back from an opening time by the closing time before it)."""
+def test_open_steps_move_along_their_grid(days, start, hours, minute, step, k) -> None:
+    """``shift`` by k steps lands k places along the grid of open days or hours; on whole
+    hours that grid is the one pandas generates for its business hours (whose own arithmetic
+    labels a step back from an opening time by the closing time before it)."""
     start, end = 60 * start + minute, 60 * (start + hours) + minute
     if end > 1440:
         return
-    for freq in (open_hours_freq(start, end, days), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
+    for freq in (open_hours_freq(start, end, days, step), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
         offset = to_offset(freq)
-        grid = pd.date_range("2023-12-28", periods=200, freq=offset).to_numpy()
+        mask = [d in days for d in range(7)]
+        opening = np.busday_offset("2023-12-28", 0, roll="forward", weekmask=mask).astype("datetime64[ns]")
+        first = opening + np.timedelta64(start if freq.startswith("CBH") else 0, "m")
+        every = np.timedelta64(step if freq.startswith("CBH") else 1440, "m")
+        stamps = first + np.arange(3000 * 1440 // (every // np.timedelta64(1, "m"))) * every
+        grid = open_grid(stamps, offset)
+        assert grid[0] == first and len(grid) >= 200
+        assert (grid == stamps[~open_period(stamps, offset)[1]]).all()  # the open stamps, each once
+        grid = grid[:200]
         np.testing.assert_array_equal(shift(grid[40:160], offset, k), grid[40 + k : 160 + k])
+        period, closed = open_period(grid, offset)
+        assert not closed.any() and (period == grid).all()
+        if freq.startswith("C(") or step == 60:
+            clock = [f"{t // 60 % 24:02d}:{t % 60:02d}" for t in (start, end)]
+            pandas_offset = (pd.offsets.CustomBusinessDay(weekmask=mask) if freq.startswith("C(")
+                             else pd.offsets.CustomBusinessHour(start=clock[0], end=clock[1], weekmask=mask))
+            expected = pd.date_range(grid[0], periods=len(grid), freq=pandas_offset).to_numpy()
+            np.testing.assert_array_equal(grid, expected)

@@ -24,8 +24,8 @@ import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
-from tsauto.forecasting.frequency import freq_kind, infer_datetime_freq
-from tsauto.forecasting.offsets import open_days_freq, open_hours_freq, open_steps, to_offset
+from tsauto.forecasting.frequency import infer_datetime_freq
+from tsauto.forecasting.offsets import OpenHours, open_days_freq, open_hours_freq, open_steps, to_offset
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +278,7 @@ def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
     return values.astype(f"datetime64[{unit}]")
 
 
+
 # steps over closed days or hours (summed over the series) before they are read as closed:
 # fewer, and a weekday or an hour that a few random gaps hit every time reads as closed (two
 # weeks of daily rows with both Saturdays missing)
@@ -287,9 +288,10 @@ STEPS_OVER = 4
 def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     """:func:`infer_datetime_freq` for timestamps of any unit; for daily stamps that never
     fall on some weekdays and step over them, the days open: ``"B"`` (Monday to Friday) or
-    ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays); for hourly stamps that never
-    fall in some hours of the day, the opening hours (``"CBH(09:00-18:00 Mon Tue Wed Thu
-    Fri)"``): the closed days and hours are not inserted as missing steps, interpolated and
+    ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays); for hourly (or half-hourly,
+    quarter-hourly) stamps that never fall at some times of the day, the opening hours
+    (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``, ``"CBH(08:00-20:00 Mon Tue Wed Thu Fri,
+    30min)"``): the closed days and hours are not inserted as missing steps, interpolated and
     forecast.
 
     Stamps outside the nanosecond range are moved, series by series, by whole 400-year cycles
@@ -298,15 +300,18 @@ def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     freq = _infer_any_unit(times, series_codes)
     if re.fullmatch(r"\d*D", freq):
         opened = _open_days(times, series_codes)
-    elif freq == "h":
-        opened = _open_hours(times, series_codes)
+    elif freq == "h" or (re.fullmatch(r"\d*min", freq) and 60 % _minutes(freq) == 0):
+        opened = _open_hours(times, series_codes, _minutes(freq))
     else:
         return freq
     if opened is None:
         return freq
-    kind = ("hourly", "hours") if freq == "h" else ("daily", "days")
-    log.info("%s stamps only on open %s: frequency %r", *kind, opened)
+    log.info("%s stamps only at open %s: frequency %r", freq, "hours" if "CBH" in opened else "days", opened)
     return opened
+
+
+def _minutes(freq: str) -> int:
+    return pd.Timedelta(to_offset(freq)) // pd.Timedelta(minutes=1)
 
 
 def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
@@ -322,21 +327,23 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
     return freq if _steps_over(times, series_codes, freq, 1 if weekend else STEPS_OVER) else None
 
 
-def _open_hours(times: pd.Series, series_codes: np.ndarray) -> str | None:
-    """The opening hours where hourly stamps, all at one minute past the hour (09:00, or 09:30
-    for bars of a stock exchange), never fall in some hours of the day: from the first hour seen
-    to the last one (one span a day, not past midnight; a closed hour within it is a missing
-    step), on the weekdays not closed (as for days), where the rows step over the closed hours
-    (:func:`_steps_over`) and the most common step is one open hour."""
-    index = pd.DatetimeIndex(times)
-    minute = int(index.minute[0])
-    if (index.minute != minute).any() or (index.second != 0).any() or (index.microsecond != 0).any():
+def _open_hours(times: pd.Series, series_codes: np.ndarray, step: int) -> str | None:
+    """The opening hours where stamps ``step`` minutes apart (an hour, half an hour), all on
+    one grid of the day (09:00, or 09:30 for bars of a stock exchange), never fall at some
+    times of the day: from the first time seen to the last one and a step (one span a day, not
+    past midnight; a closed step within it is a missing one), on the weekdays not closed (as
+    for days), where the rows step over the closed times (:func:`_steps_over`) and the most
+    common step is one open step."""
+    values = times.to_numpy()
+    clock = (values - values.astype("datetime64[D]").astype(values.dtype)) // np.timedelta64(1, "m")
+    exact = (values - values.astype("datetime64[m]").astype(values.dtype)) == np.timedelta64(0)
+    if not exact.all() or np.unique(clock % step).size > 1:
         return None
-    seen = np.flatnonzero(np.bincount(index.hour.to_numpy(), minlength=24))
-    if seen[-1] - seen[0] == 23 or (seen[-1] == 23 and minute):  # every hour, or past midnight
+    first, last = int(clock.min()), int(clock.max()) + step
+    if last - first >= 1440 or last > 1440:  # open all day, or past midnight
         return None
     weekdays = np.flatnonzero(~_closed_weekdays(times, series_codes))
-    freq = open_hours_freq(60 * int(seen[0]) + minute, 60 * (int(seen[-1]) + 1) + minute, weekdays)
+    freq = open_hours_freq(first, last, weekdays, step)
     return freq if _steps_over(times, series_codes, freq, STEPS_OVER) else None
 
 
@@ -362,8 +369,9 @@ def _steps_over(times: pd.Series, series_codes: np.ndarray, freq: str, jumps: in
     closed ones at least ``jumps`` times, and the most common step is one open step."""
     stamps = times.to_numpy()
     same = series_codes[1:] == series_codes[:-1]
-    steps = np.diff(open_steps(stamps, to_offset(freq)))[same]
-    unit = np.timedelta64(1, "D") if freq_kind(freq) == "day" else np.timedelta64(1, "h")
+    offset = to_offset(freq)
+    steps = np.diff(open_steps(stamps, offset))[same]
+    unit = np.timedelta64(offset.step, "m") if isinstance(offset, OpenHours) else np.timedelta64(1, "D")
     longer = np.diff(stamps)[same] > unit
     if np.sum((steps == 1) & longer) < jumps:
         return False

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.offsets import BusinessHour, CustomBusinessDay, CustomBusinessHour
+from pandas.tseries.offsets import CustomBusinessDay
 
-from tsauto.forecasting.offsets import hours_a_day, to_offset
+from tsauto.forecasting.offsets import OpenHours, to_offset
 
 __all__ = [
     "detect_seasonality",
@@ -70,8 +70,8 @@ def freq_kind(freq: str | None) -> str:
     if freq is None:
         return "integer"
     off = to_offset(freq)
-    if isinstance(off, BusinessHour):  # CustomBusinessHour too
-        return "hour"
+    if isinstance(off, OpenHours):
+        return "hour" if off.step >= 60 else "minute"
     name = off.rule_code.upper()
     if name.startswith("W"):
         return "week"
@@ -98,14 +98,14 @@ def seasonal_periods(freq: str | None) -> list[int]:
     Calendar days: a week (7) and a year (365). Business days (``"B"``, ``"C"``): a week of 5
     and a year of about 252 working days, divided by the step (``"2B"``: 126). Other open days
     (``"C(Mon Tue Wed Thu Fri Sat)"``): a week of them and a year of 52.18 weeks (6: 313).
-    Opening hours (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``): a day and a week of them (9, 45)."""
+    Opening hours (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``): a day and a week of their steps
+    (9, 45; half hours from 08:00 to 20:00 on weekdays: 24, 120)."""
     kind = freq_kind(freq)
     if kind == "integer":
         return []
     off = to_offset(freq)
-    if isinstance(off, CustomBusinessHour):
-        per_day = hours_a_day(off)
-        return [per_day, per_day * int(off.calendar.weekmask.sum())] if per_day > 1 else []
+    if isinstance(off, OpenHours):
+        return [off.per_day, off.per_day * sum(off.weekmask)] if off.per_day > 1 else []
     if off.rule_code in ("B", "C"):
         open_days = int(off.calendar.weekmask.sum()) if isinstance(off, CustomBusinessDay) else 5
         year = 252 if open_days == 5 else round(365.25 / 7 * open_days)

@@ -41,7 +41,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.offsets import BusinessDay, CustomBusinessHour
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint
@@ -57,7 +56,7 @@ from tsauto.forecasting.calendar_time import (
     time_unit,
 )
 from tsauto.forecasting.metrics import SEARCH_METRICS
-from tsauto.forecasting.offsets import freq_alias, open_period, shift, to_offset
+from tsauto.forecasting.offsets import freq_alias, is_open, open_grid, open_period, shift, to_offset
 from tsauto.forecasting.panel import (
     Panel,
     Schema,
@@ -429,7 +428,7 @@ def _check_open(df: pd.DataFrame, time: str, freq: str) -> None:
     """Rows rolled up to open days or hours must fall in them: a row of a closed day or hour
     belongs to no step."""
     offset = to_offset(freq)
-    if not _is_open_calendar(offset):
+    if not is_open(offset):
         return
     closed = open_period(df[time].to_numpy(), offset)[1]
     if closed.any():
@@ -439,21 +438,6 @@ def _check_open(df: pd.DataFrame, time: str, freq: str) -> None:
             f"{df.loc[rows[0], time]} at {describe_rows(rows)}): no step of it holds them. Drop "
             "them first, or roll up to another frequency."
         )
-
-
-def _grid_start(first: np.datetime64, offset) -> pd.Timestamp:
-    """The grid point at or before ``first`` (an off-grid stamp): the period holding it; for
-    open days or hours, the open step holding it or the next opening (pandas would roll back to
-    a closing time, from which its grid runs off the open steps)."""
-    if not _is_open_calendar(offset):
-        return offset.rollback(pd.Timestamp(first))
-    period, closed = open_period(np.array([first]), offset)
-    return offset.rollforward(pd.Timestamp(first)) if closed[0] else pd.Timestamp(period[0])
-
-
-def _is_open_calendar(offset) -> bool:
-    """Open days (``"B"``, ``"C(...)"``) or opening hours, one step at a time."""
-    return isinstance(offset, BusinessDay | CustomBusinessHour) and offset.n == 1
 
 
 def _roll_up(
@@ -539,7 +523,7 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
     start-labelled frequencies (``MS``, ``QS``, ``D``), its last for end-labelled ones (``ME``,
     ``QE``, ``W-SUN``: pandas labels a week by its last day)."""
     offset = to_offset(freq)
-    if _is_open_calendar(offset):  # pandas rolls back to a closing time, off the grid
+    if is_open(offset):  # pandas rolls back to a closing time, off the grid
         return open_period(times, offset)[0]
     lo = offset.rollback(pd.Timestamp(times.min()).normalize())
     hi = offset.rollforward(pd.Timestamp(times.max()))
@@ -655,9 +639,13 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
         unit = schema.time_unit
         tvals = df[time].to_numpy(f"datetime64[{unit}]")
         every = to_offset(schema.freq)
-        grid = pd.date_range(tvals.min(), tvals.max(), freq=every, unit=unit)
-        if len(grid) == 0 or grid[0] != tvals.min():
-            grid = pd.date_range(_grid_start(tvals.min(), every), tvals.max(), freq=every, unit=unit)
+        if is_open(every):  # pandas rolls back to a closing time, off the open steps
+            grid = pd.DatetimeIndex(open_grid(tvals, every))
+        else:
+            grid = pd.date_range(tvals.min(), tvals.max(), freq=every, unit=unit)
+            if len(grid) == 0 or grid[0] != tvals.min():
+                start = every.rollback(pd.Timestamp(tvals.min()))
+                grid = pd.date_range(start, tvals.max(), freq=every, unit=unit)
         pos = grid.get_indexer(pd.DatetimeIndex(tvals))
         off = pos < 0
         if off.any():

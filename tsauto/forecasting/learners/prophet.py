@@ -46,7 +46,7 @@ from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.holiday import holiday_dates, holiday_features
 from tsauto.forecasting.frequency import freq_kind
-from tsauto.forecasting.offsets import to_offset
+from tsauto.forecasting import offsets
 from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData
 
@@ -222,9 +222,8 @@ class ProphetLearner(LocalLearner):
     def _forecast_one(
         self, state: ProphetState, series: SeriesData, task: Task
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
-        dates = pd.date_range(
-            pd.Timestamp(series.times[-1]), periods=task.horizon + 1, freq=to_offset(self.freq_)
-        )[1:]
+        last, step = np.asarray(series.times[-1:]), offsets.to_offset(self.freq_)
+        dates = pd.DatetimeIndex([offsets.shift(last, step, k)[0] for k in range(1, task.horizon + 1)])
         if state.exog_used is not None and series.future_exog is None:
             raise ValueError("the model uses known-future covariates: pass their values")
         frame = self._frame(state, dates, series.future_exog)
