@@ -137,6 +137,9 @@ def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() ->
     expected = pd.date_range(last, periods=13, freq=pd.offsets.CustomBusinessHour(start="09:00", end="18:00"))[1:]
     assert list(out["time"]) == list(expected) and expected[0] == pd.Timestamp("2013-01-01 09:00")
     assert set(out["time"].dt.hour) <= set(range(9, 18))
+    # every hour of the weekdays (an office's meter): all day on the days open
+    weekdays = df[df["time"].dt.day_of_week < 5][["time", "cnt"]]
+    assert validate(weekdays, target="cnt", time="time").schema.freq == "CBH(00:00-00:00 Mon Tue Wed Thu Fri)"
     # labelled at half past (as an exchange's hourly bars, 09:30 to 15:30)
     half_past = open_hours.assign(time=open_hours["time"] + pd.Timedelta(minutes=30))
     assert validate(half_past, target="cnt", time="time").schema.freq == "CBH(09:30-18:30 Mon Tue Wed Thu Fri)"

@@ -330,19 +330,21 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
 def _open_hours(times: pd.Series, series_codes: np.ndarray, step: int) -> str | None:
     """The opening hours where stamps ``step`` minutes apart (an hour, half an hour), all on
     one grid of the day (09:00, or 09:30 for bars of a stock exchange), never fall at some
-    times of the day: from the first time seen to the last one and a step (one span a day, not
-    past midnight; a closed step within it is a missing one), on the weekdays not closed (as
-    for days), where the rows step over the closed times (:func:`_steps_over`) and the most
-    common step is one open step."""
+    times of the day (or on some weekdays: then all day on the others): from the first time
+    seen to the last one and a step (one span a day, not past midnight; a closed step within it
+    is a missing one), on the weekdays not closed (as for days), where the rows step over the
+    closed times (:func:`_steps_over`) and the most common step is one open step."""
     values = times.to_numpy()
     clock = (values - values.astype("datetime64[D]").astype(values.dtype)) // np.timedelta64(1, "m")
     exact = (values - values.astype("datetime64[m]").astype(values.dtype)) == np.timedelta64(0)
     if not exact.all() or np.unique(clock % step).size > 1:
         return None
     first, last = int(clock.min()), int(clock.max()) + step
-    if last - first >= 1440 or last > 1440:  # open all day, or past midnight
-        return None
     weekdays = np.flatnonzero(~_closed_weekdays(times, series_codes))
+    if last - first >= 1440 and first == 0 and len(weekdays) < 7:
+        last = 1440  # all day, on the days open: a week of 24 hours on weekdays only
+    elif last - first >= 1440 or last > 1440:  # every time of every day, or past midnight
+        return None
     freq = open_hours_freq(first, last, weekdays, step)
     return freq if _steps_over(times, series_codes, freq, STEPS_OVER) else None
 

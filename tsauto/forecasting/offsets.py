@@ -86,8 +86,8 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
         hours = _OPEN_HOURS.fullmatch(freq)
         if hours:
             start, end = (60 * int(hours.group(i)) + int(hours.group(i + 1)) for i in (1, 3))
-            days = set(_weekmask(hours.group(5)).split())
-            mask = tuple(d in days for d in WEEKDAYS)
+            open_days = set(_weekmask(hours.group(5)).split())
+            mask = tuple(d in open_days for d in WEEKDAYS)
             return OpenHours(mask, start, end or 1440, int(hours.group(6) or 60))
     offset = frequencies.to_offset(freq)
     if isinstance(offset, BusinessHour):  # CustomBusinessHour too
@@ -95,8 +95,8 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
             raise ValueError("business hours are supported one step at a time, as one span a day "
                              "in whole minutes")
         start, end = (60 * t.hour + t.minute for t in (offset.start[0], offset.end[0]))
-        weekmask = getattr(offset, "calendar", None)
-        mask = (True,) * 5 + (False,) * 2 if weekmask is None else tuple(bool(d) for d in weekmask.weekmask)
+        calendar = getattr(offset, "calendar", None)  # BusinessHour: Monday to Friday
+        mask = (True,) * 5 + (False,) * 2 if calendar is None else tuple(bool(d) for d in calendar.weekmask)
         return OpenHours(mask, start, end or 1440)
     return offset
 
