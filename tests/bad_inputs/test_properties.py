@@ -18,7 +18,7 @@ from pandas.tseries.frequencies import to_offset
 from tsauto.forecasting import metrics as M
 from tsauto.forecasting.validation import validate
 
-FREQS = ["h", "D", "B", "W-SUN", "MS", "QS", None]  # None: integer steps
+FREQS = ["h", "30min", "D", "B", "W-SUN", "MS", "QS", None]  # None: integer steps
 SUNDAY = pd.Timestamp("2021-01-03")
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

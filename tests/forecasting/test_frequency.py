@@ -137,6 +137,11 @@ def test_hours_of_a_business_open_nine_to_six_on_weekdays_are_not_filled_in() ->
     expected = pd.date_range(last, periods=13, freq=pd.offsets.CustomBusinessHour(start="09:00", end="18:00"))[1:]
     assert list(out["time"]) == list(expected) and expected[0] == pd.Timestamp("2013-01-01 09:00")
     assert set(out["time"].dt.hour) <= set(range(9, 18))
+    # a restaurant's two services, every day: lunch 11:00-14:00 and dinner 17:00-21:00
+    services = df[df["hr"].between(11, 14) | df["hr"].between(17, 21)][["time", "cnt"]]
+    served = validate(services, target="cnt", time="time")
+    assert served.schema.freq == "CBH(11:00-15:00,17:00-22:00 Mon Tue Wed Thu Fri Sat Sun)"
+    assert pd.Timestamp(served.times[4]) == pd.Timestamp("2011-01-01 17:00")  # after 14:00, 17:00
     # every hour of the weekdays (an office's meter): all day on the days open
     weekdays = df[df["time"].dt.day_of_week < 5][["time", "cnt"]]
     assert validate(weekdays, target="cnt", time="time").schema.freq == "CBH(00:00-00:00 Mon Tue Wed Thu Fri)"

@@ -39,6 +39,9 @@ def test_opening_hours_are_a_frequency_of_their_own() -> None:
     assert seasonal_periods(nine_to_six) == [9, 54]  # a day and a week of open hours
     assert seasonal_periods("CBH(10:00-00:00 Mon Tue Wed Thu Fri Sat Sun)") == [14, 98]  # to midnight
     assert seasonal_periods("CBH(09:30-16:30 Mon Tue Wed Thu Fri)") == [7, 35]  # an exchange's bars
+    services = "CBH(11:00-15:00,18:00-23:00 Tue Wed Thu Fri Sat Sun)"  # a restaurant's lunch and dinner
+    assert freq_alias(services) == services and to_offset(services).spans == [(660, 900), (1080, 1380)]
+    assert seasonal_periods(services) == [9, 54]
     half_hours = "CBH(08:00-20:00 Mon Tue Wed Thu Fri, 30min)"  # a call centre's
     assert freq_alias(half_hours) == half_hours and to_offset(half_hours).per_day == 24
     assert seasonal_periods(half_hours) == [24, 120]
@@ -55,16 +58,20 @@ def test_opening_hours_are_a_frequency_of_their_own() -> None:
     hours=st.integers(1, 23),
     minute=st.sampled_from([0, 30]),
     step=st.sampled_from([60, 30, 15]),
+    lunch=st.integers(0, 2),
     k=st.integers(-40, 40),
 )
-def test_open_steps_move_along_their_grid(days, start, hours, minute, step, k) -> None:
-    """``shift`` by k steps lands k places along the grid of open days or hours; on whole
-    hours that grid is the one pandas generates for its business hours (whose own arithmetic
-    labels a step back from an opening time by the closing time before it)."""
+def test_open_steps_move_along_their_grid(days, start, hours, minute, step, lunch, k) -> None:
+    """``shift`` by k steps lands k places along the grid of open days or hours (one span a
+    day, or two around a closed ``lunch`` of hours); on whole hours that grid is the one pandas
+    generates for its business hours (whose own arithmetic labels a step back from an opening
+    time by the closing time before it)."""
     start, end = 60 * start + minute, 60 * (start + hours) + minute
-    if end > 1440:
+    if end > 1440 or (lunch and hours < lunch + 2):
         return
-    for freq in (open_hours_freq(start, end, days, step), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
+    middle = start + 60 * (hours // 2)
+    spans = [(start, middle), (middle + 60 * lunch, end)] if lunch else [(start, end)]
+    for freq in (open_hours_freq(spans, days, step), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
         offset = to_offset(freq)
         mask = [d in days for d in range(7)]
         opening = np.busday_offset("2023-12-28", 0, roll="forward", weekmask=mask).astype("datetime64[ns]")
@@ -79,8 +86,9 @@ def test_open_steps_move_along_their_grid(days, start, hours, minute, step, k) -
         period, closed = open_period(grid, offset)
         assert not closed.any() and (period == grid).all()
         if freq.startswith("C(") or step == 60:
-            clock = [f"{t // 60 % 24:02d}:{t % 60:02d}" for t in (start, end)]
+            clock = [[f"{t // 60 % 24:02d}:{t % 60:02d}" for t in span] for span in spans]
+            starts, ends = [c[0] for c in clock], [c[1] for c in clock]
             pandas_offset = (pd.offsets.CustomBusinessDay(weekmask=mask) if freq.startswith("C(")
-                             else pd.offsets.CustomBusinessHour(start=clock[0], end=clock[1], weekmask=mask))
+                             else pd.offsets.CustomBusinessHour(start=starts, end=ends, weekmask=mask))
             expected = pd.date_range(grid[0], periods=len(grid), freq=pandas_offset).to_numpy()
             np.testing.assert_array_equal(grid, expected)

@@ -291,8 +291,8 @@ def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays); for hourly (or half-hourly,
     quarter-hourly) stamps that never fall at some times of the day, the opening hours
     (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``, ``"CBH(08:00-20:00 Mon Tue Wed Thu Fri,
-    30min)"``): the closed days and hours are not inserted as missing steps, interpolated and
-    forecast.
+    30min)"``, ``"CBH(11:00-15:00,18:00-23:00 ...)"``): the closed days and hours are not
+    inserted as missing steps, interpolated and forecast.
 
     Stamps outside the nanosecond range are moved, series by series, by whole 400-year cycles
     (which keep weekdays and month ends) to start after 1678 before inferring.
@@ -330,23 +330,45 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
 def _open_hours(times: pd.Series, series_codes: np.ndarray, step: int) -> str | None:
     """The opening hours where stamps ``step`` minutes apart (an hour, half an hour), all on
     one grid of the day (09:00, or 09:30 for bars of a stock exchange), never fall at some
-    times of the day (or on some weekdays: then all day on the others): from the first time
-    seen to the last one and a step (one span a day, not past midnight; a closed step within it
-    is a missing one), on the weekdays not closed (as for days), where the rows step over the
-    closed times (:func:`_steps_over`) and the most common step is one open step."""
+    times of the day (or on some weekdays: then all day on the others): the times seen, in one
+    span or more (a lunch break, a restaurant's two services; a day seen from its first to its
+    last step is open all day, a time never seen within it a missing step), on the weekdays not
+    closed (as for days), where the rows step over the closed times (:func:`_steps_over`) and
+    the most common step is one open step."""
     values = times.to_numpy()
     clock = (values - values.astype("datetime64[D]").astype(values.dtype)) // np.timedelta64(1, "m")
     exact = (values - values.astype("datetime64[m]").astype(values.dtype)) == np.timedelta64(0)
     if not exact.all() or np.unique(clock % step).size > 1:
         return None
-    first, last = int(clock.min()), int(clock.max()) + step
+    seen = np.unique(clock)
     weekdays = np.flatnonzero(~_closed_weekdays(times, series_codes))
-    if last - first >= 1440 and first == 0 and len(weekdays) < 7:
-        last = 1440  # all day, on the days open: a week of 24 hours on weekdays only
-    elif last - first >= 1440 or last > 1440:  # every time of every day, or past midnight
-        return None
-    freq = open_hours_freq(first, last, weekdays, step)
+    if seen[0] == 0 and seen[-1] == 1440 - step:  # the whole day: open all day on the days open
+        if len(weekdays) == 7:
+            return None
+        seen = np.arange(0, 1440, step)
+    breaks = np.flatnonzero(np.diff(seen) != step) + 1
+    spans = _closed_within_day([(int(run[0]), int(run[-1]) + step) for run in np.split(seen, breaks)],
+                               values, clock, series_codes, step)
+    freq = open_hours_freq(spans, weekdays, step)
     return freq if _steps_over(times, series_codes, freq, STEPS_OVER) else None
+
+
+def _closed_within_day(
+    spans: list[tuple[int, int]], values: np.ndarray, clock: np.ndarray, series_codes: np.ndarray, step: int
+) -> list[tuple[int, int]]:
+    """``spans`` with the breaks between them that rows step over, within a day, fewer than
+    ``STEPS_OVER`` times joined (times a few random gaps left unseen are missing steps, not a
+    lunch break)."""
+    same = (series_codes[1:] == series_codes[:-1]) & (
+        values[1:].astype("datetime64[D]") == values[:-1].astype("datetime64[D]"))
+    before, after = clock[:-1][same], clock[1:][same]
+    joined = [spans[0]]
+    for start, end in spans[1:]:
+        if np.sum((before == joined[-1][1] - step) & (after == start)) < STEPS_OVER:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def _closed_weekdays(times: pd.Series, series_codes: np.ndarray) -> np.ndarray:

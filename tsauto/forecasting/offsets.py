@@ -7,7 +7,8 @@ for calendars pandas' aliases cannot name. Days of a shop closed on some weekday
 ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri Sat)"`` (:class:`OpenHours`; pandas' ``CustomBusinessHour``
 steps by whole hours only): hourly steps labelled by their start (09:00 to 17:00;
 ``"CBH(09:30-16:30 ...)"``: 09:30 to 15:30), ``00:00`` closing at midnight; half hours are
-``"CBH(08:00-20:00 Mon Tue Wed Thu Fri, 30min)"``. Steps along open days and hours are counted
+``"CBH(08:00-20:00 Mon Tue Wed Thu Fri, 30min)"``; a restaurant's two services
+``"CBH(11:00-15:00,18:00-23:00 Tue Wed Thu Fri Sat Sun)"``. Steps along open days and hours are counted
 with numpy's business-day calendar (pandas adds such offsets element by element, and labels a
 step back from an opening time by the closing time before it).
 """
@@ -39,39 +40,57 @@ __all__ = [
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _OPEN_DAYS = re.compile(r"C\((.+)\)")
-_OPEN_HOURS = re.compile(r"CBH\((\d\d):(\d\d)-(\d\d):(\d\d) ([A-Za-z ]+?)(?:, (\d+)min)?\)")
+_OPEN_HOURS = re.compile(r"CBH\(((?:\d\d:\d\d-\d\d:\d\d,?)+) ([A-Za-z ]+?)(?:, (\d+)min)?\)")
 _EPOCH = np.datetime64("1970-01-05", "D")  # a Monday: open steps are counted from it
 _MINUTE = np.timedelta64(1, "m")
 
 
 @dataclass(frozen=True)
 class OpenHours:
-    """Opening hours: steps of ``step`` minutes from ``start`` to ``end`` (minutes after
-    midnight; 1440: midnight) on the weekdays of ``weekmask`` (Monday first). pandas'
-    ``CustomBusinessHour`` steps by whole hours only; a call centre's half hours need this."""
+    """Opening hours: steps of ``step`` minutes starting at ``slots`` (minutes after midnight,
+    ascending: one or more spans a day, e.g. a restaurant's lunch and dinner) on the weekdays
+    of ``weekmask`` (Monday first). pandas' ``CustomBusinessHour`` steps by whole hours only."""
 
     weekmask: tuple[bool, ...]
-    start: int
-    end: int
+    slots: tuple[int, ...]
     step: int = 60
     n: int = 1  # one step at a time, as the open calendars tsauto reads
 
     def __post_init__(self) -> None:
-        span = self.end - self.start
-        if not (0 <= self.start < self.end <= 1440 and self.step > 0 and span % self.step == 0):
+        slots = np.asarray(self.slots)
+        in_day = slots.size and slots[0] >= 0 and slots[-1] + self.step <= 1440
+        if not (in_day and np.all(np.diff(slots) >= self.step)):
             raise ValueError("opening hours run from a start to a later end on the same day, a "
-                             "whole number of steps apart ('00:00': midnight)")
+                             "whole number of steps apart, spans in order ('00:00': midnight)")
         if not any(self.weekmask):
             raise ValueError("opening hours need at least one open weekday")
+
+    @classmethod
+    def of_spans(cls, weekmask: tuple[bool, ...], spans: Iterable[tuple[int, int]], step: int = 60) -> OpenHours:
+        """The hours open from each ``(start, end)`` of ``spans`` (minutes after midnight)."""
+        slots: list[int] = []
+        for start, end in spans:
+            if end <= start or (end - start) % step:
+                raise ValueError("opening hours run from a start to a later end on the same day, a "
+                                 "whole number of steps apart ('00:00': midnight)")
+            slots.extend(range(start, end, step))
+        return cls(weekmask, tuple(slots), step)
 
     @property
     def per_day(self) -> int:
         """Steps a day."""
-        return (self.end - self.start) // self.step
+        return len(self.slots)
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """The ``(start, end)`` of each run of consecutive steps."""
+        slots = np.asarray(self.slots)
+        breaks = np.flatnonzero(np.diff(slots) != self.step) + 1
+        return [(int(run[0]), int(run[-1]) + self.step) for run in np.split(slots, breaks)]
 
     @property
     def freqstr(self) -> str:
-        return open_hours_freq(self.start, self.end, np.flatnonzero(self.weekmask), self.step)
+        return open_hours_freq(self.spans, np.flatnonzero(self.weekmask), self.step)
 
 
 def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
@@ -85,20 +104,24 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
             return CustomBusinessDay(weekmask=_weekmask(days.group(1)))
         hours = _OPEN_HOURS.fullmatch(freq)
         if hours:
-            start, end = (60 * int(hours.group(i)) + int(hours.group(i + 1)) for i in (1, 3))
-            open_days = set(_weekmask(hours.group(5)).split())
+            open_days = set(_weekmask(hours.group(2)).split())
             mask = tuple(d in open_days for d in WEEKDAYS)
-            return OpenHours(mask, start, end or 1440, int(hours.group(6) or 60))
+            spans = [tuple(_minutes(t) for t in span.split("-")) for span in hours.group(1).split(",")]
+            return OpenHours.of_spans(mask, [(a, b or 1440) for a, b in spans], int(hours.group(3) or 60))
     offset = frequencies.to_offset(freq)
     if isinstance(offset, BusinessHour):  # CustomBusinessHour too
-        if offset.n != 1 or len(offset.start) != 1 or any(t.second for t in (*offset.start, *offset.end)):
-            raise ValueError("business hours are supported one step at a time, as one span a day "
-                             "in whole minutes")
-        start, end = (60 * t.hour + t.minute for t in (offset.start[0], offset.end[0]))
+        if offset.n != 1 or any(t.second for t in (*offset.start, *offset.end)):
+            raise ValueError("business hours are supported one step at a time, in whole minutes")
         calendar = getattr(offset, "calendar", None)  # BusinessHour: Monday to Friday
         mask = (True,) * 5 + (False,) * 2 if calendar is None else tuple(bool(d) for d in calendar.weekmask)
-        return OpenHours(mask, start, end or 1440)
+        spans = [(60 * a.hour + a.minute, 60 * b.hour + b.minute or 1440) for a, b in zip(offset.start, offset.end)]
+        return OpenHours.of_spans(mask, spans)
     return offset
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return 60 * int(hours) + int(minutes)
 
 
 def shift(times: np.ndarray, offset: BaseOffset | OpenHours, k: int) -> np.ndarray:
@@ -127,7 +150,7 @@ def open_steps(times: np.ndarray, offset: BusinessDay | OpenHours) -> np.ndarray
     if not isinstance(offset, OpenHours):
         return count
     clock = (times - days.astype(times.dtype)) // _MINUTE
-    return count * offset.per_day + (clock - offset.start) // offset.step
+    return count * offset.per_day + np.searchsorted(offset.slots, clock, side="right") - 1
 
 
 def open_period(times: np.ndarray, offset: BusinessDay | OpenHours) -> tuple[np.ndarray, np.ndarray]:
@@ -137,10 +160,12 @@ def open_period(times: np.ndarray, offset: BusinessDay | OpenHours) -> tuple[np.
     closed = ~np.is_busday(days, weekmask=_mask(offset))
     if not isinstance(offset, OpenHours):
         return days.astype(times.dtype), closed
-    slot = ((times - days.astype(times.dtype)) // _MINUTE - offset.start) // offset.step
-    closed |= (slot < 0) | (slot >= offset.per_day)
-    clock = (offset.start + offset.step * slot) * _MINUTE
-    return days.astype(times.dtype) + clock.astype(_delta(times.dtype)), closed
+    clock = (times - days.astype(times.dtype)) // _MINUTE
+    slots = np.asarray(offset.slots)
+    index = np.searchsorted(slots, clock, side="right") - 1
+    start = slots[np.maximum(index, 0)]
+    closed |= (index < 0) | (clock >= start + offset.step)
+    return days.astype(times.dtype) + (start * _MINUTE).astype(_delta(times.dtype)), closed
 
 
 def _from_steps(
@@ -151,7 +176,7 @@ def _from_steps(
         days = np.busday_offset(_EPOCH, steps, roll="forward", weekmask=_mask(offset)).astype(dtype)
         return days if like is None else days + (like - like.astype("datetime64[D]").astype(dtype))
     day = np.busday_offset(_EPOCH, steps // offset.per_day, roll="forward", weekmask=_mask(offset))
-    clock = (offset.start + offset.step * (steps % offset.per_day)) * _MINUTE
+    clock = np.asarray(offset.slots)[steps % offset.per_day] * _MINUTE
     return day.astype(dtype) + clock.astype(_delta(dtype))
 
 
@@ -197,12 +222,13 @@ def open_days_freq(weekdays: Iterable[int]) -> str:
     return "C(" + " ".join(WEEKDAYS[d] for d in days) + ")"
 
 
-def open_hours_freq(start: int, end: int, weekdays: Iterable[int], step: int = 60) -> str:
-    """The frequency of steps of ``step`` minutes from ``start`` to ``end`` (minutes after
-    midnight; 1440: midnight) on ``weekdays``."""
+def open_hours_freq(spans: Iterable[tuple[int, int]], weekdays: Iterable[int], step: int = 60) -> str:
+    """The frequency of steps of ``step`` minutes in each ``(start, end)`` of ``spans``
+    (minutes after midnight; 1440: midnight) on ``weekdays``."""
     days = " ".join(WEEKDAYS[d] for d in sorted(set(weekdays)))
+    hours = ",".join(f"{_clock(start)}-{_clock(end % 1440)}" for start, end in spans)
     every = "" if step == 60 else f", {step}min"
-    return f"CBH({_clock(start)}-{_clock(end % 1440)} {days}{every})"
+    return f"CBH({hours} {days}{every})"
 
 
 def _weekmask(days: str) -> str:
