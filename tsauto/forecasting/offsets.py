@@ -8,9 +8,9 @@ for calendars pandas' aliases cannot name. Days of a shop closed on some weekday
 steps by whole hours only): hourly steps labelled by their start (09:00 to 17:00;
 ``"CBH(09:30-16:30 ...)"``: 09:30 to 15:30), ``00:00`` closing at midnight; half hours are
 ``"CBH(08:00-20:00 Mon Tue Wed Thu Fri, 30min)"``; a restaurant's two services
-``"CBH(11:00-15:00,18:00-23:00 Tue Wed Thu Fri Sat Sun)"``. Steps along open days and hours are counted
-with numpy's business-day calendar (pandas adds such offsets element by element, and labels a
-step back from an opening time by the closing time before it).
+``"CBH(11:00-15:00,18:00-23:00 Tue Wed Thu Fri Sat Sun)"``. Steps along open days and hours
+are counted with numpy's business-day calendar (pandas adds such offsets element by element,
+and labels a step back from an opening time by the closing time before it).
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ class OpenHours:
             raise ValueError("opening hours need at least one open weekday")
 
     @classmethod
-    def of_spans(cls, weekmask: tuple[bool, ...], spans: Iterable[tuple[int, int]], step: int = 60) -> OpenHours:
+    def of_spans(
+        cls, weekmask: tuple[bool, ...], spans: Iterable[tuple[int, int]], step: int = 60
+    ) -> OpenHours:
         """The hours open from each ``(start, end)`` of ``spans`` (minutes after midnight)."""
         slots: list[int] = []
         for start, end in spans:
@@ -114,7 +116,8 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
             raise ValueError("business hours are supported one step at a time, in whole minutes")
         calendar = getattr(offset, "calendar", None)  # BusinessHour: Monday to Friday
         mask = (True,) * 5 + (False,) * 2 if calendar is None else tuple(bool(d) for d in calendar.weekmask)
-        spans = [(60 * a.hour + a.minute, 60 * b.hour + b.minute or 1440) for a, b in zip(offset.start, offset.end)]
+        ends = zip(offset.start, offset.end)
+        spans = [(60 * a.hour + a.minute, 60 * b.hour + b.minute or 1440) for a, b in ends]
         return OpenHours.of_spans(mask, spans)
     return offset
 
