@@ -83,6 +83,8 @@ def test_open_steps_move_along_their_grid(days, start, hours, minute, step, lunc
         assert (grid == stamps[~open_period(stamps, offset)[1]]).all()  # the open stamps, each once
         grid = grid[:200]
         np.testing.assert_array_equal(shift(grid[40:160], offset, k), grid[40 + k : 160 + k])
+        both = shift(grid[40:160], offset, np.array([k, 1]))  # several steps at once: one column each
+        np.testing.assert_array_equal(both, np.stack([grid[40 + k : 160 + k], grid[41:161]], axis=1))
         period, closed = open_period(grid, offset)
         assert not closed.any() and (period == grid).all()
         if freq.startswith("C(") or step == 60:

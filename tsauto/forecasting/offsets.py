@@ -127,12 +127,18 @@ def _minutes(clock: str) -> int:
     return 60 * int(hours) + int(minutes)
 
 
-def shift(times: np.ndarray, offset: BaseOffset | OpenHours, k: int) -> np.ndarray:
+def shift(times: np.ndarray, offset: BaseOffset | OpenHours, k: int | np.ndarray) -> np.ndarray:
     """``times`` (datetime64) moved ``k`` steps of ``offset`` (open days and hours by numpy's
-    business-day calendar)."""
+    business-day calendar); with an array ``k``, shape ``(len(times), len(k))``."""
+    ks = np.atleast_1d(np.asarray(k, dtype=np.int64))
     if not is_open(offset):
-        return (pd.DatetimeIndex(times) + k * offset).to_numpy().astype(times.dtype)
-    return _from_steps(open_steps(times, offset) + k * offset.n, offset, times.dtype, times)
+        index = pd.DatetimeIndex(times)
+        moved = np.stack([(index + int(j) * offset).to_numpy().astype(times.dtype) for j in ks], axis=1)
+    else:
+        steps = open_steps(times, offset)[:, None] + ks[None, :] * offset.n
+        like = np.repeat(times[:, None], len(ks), axis=1)
+        moved = _from_steps(steps.ravel(), offset, times.dtype, like.ravel()).reshape(steps.shape)
+    return moved if np.ndim(k) else moved[:, 0]
 
 
 def open_grid(times: np.ndarray, offset: BusinessDay | OpenHours) -> np.ndarray:

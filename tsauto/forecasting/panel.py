@@ -127,13 +127,12 @@ def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarra
     offset = to_offset(schema.freq)
     base = np.asarray(last, dtype=unit)
     try:
-        cols = [shift(base, offset, int(k)) for k in steps]
+        return shift(base, offset, np.asarray(steps)).astype(unit)
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
         raise DataValidationError(
             f"the times {int(np.max(np.abs(steps)))} steps from {base.min()}..{base.max()} "
             "leave pandas' nanosecond range (1677-09-21 to 2262-04-11): use a shorter horizon."
         ) from None
-    return np.stack(cols, axis=1).astype(unit)
 
 
 def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:

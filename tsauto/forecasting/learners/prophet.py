@@ -45,8 +45,8 @@ import pandas as pd
 from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.holiday import holiday_dates, holiday_features
-from tsauto.forecasting.frequency import freq_kind
 from tsauto.forecasting import offsets
+from tsauto.forecasting.frequency import freq_kind
 from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData
 
@@ -223,7 +223,7 @@ class ProphetLearner(LocalLearner):
         self, state: ProphetState, series: SeriesData, task: Task
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
         last, step = np.asarray(series.times[-1:]), offsets.to_offset(self.freq_)
-        dates = pd.DatetimeIndex([offsets.shift(last, step, k)[0] for k in range(1, task.horizon + 1)])
+        dates = pd.DatetimeIndex(offsets.shift(last, step, np.arange(1, task.horizon + 1))[0])
         if state.exog_used is not None and series.future_exog is None:
             raise ValueError("the model uses known-future covariates: pass their values")
         frame = self._frame(state, dates, series.future_exog)
