@@ -119,12 +119,11 @@ def _note_zeros_after_end(base: Any, spec: HierarchySpec, df: pd.DataFrame) -> N
     """Warn (and note in the plan) where bottom series end before the table's last time:
     :meth:`HierarchySpec.aggregate` counts them 0 after their last row."""
     times = parse_time(df[spec.time], spec.time)[0]  # in time order, whatever the format
-    last = times.groupby([df[c] for c in spec.ids], sort=True).max()
-    early = last[last < last.max()]
+    last = times.groupby(spec._bottom_rows(df), sort=True).max()
+    early = last.index[last < last.max()]
     if early.empty:
         return
-    keys = [key if isinstance(key, tuple) else (key,) for key in early.index]
-    names = shortlist(["/".join(f"{c}={v}" for c, v in zip(spec.ids, key)) for key in keys])
+    names = shortlist(spec.nodes[spec.node_column].to_numpy()[spec.n_aggregates + early])
     _note(base, f"hierarchy: {len(early)} bottom series end before the table's last time ({names}): "
                 "counted 0 after their last row, as the sums above them count them; if their values "
                 "there are not known yet rather than zero, cut the table at the last time every "
