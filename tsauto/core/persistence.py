@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 FORMAT = "tsauto-model"
 # 3: an ETS state with a multiplicative season is fitted on R's recursion (another model than
 # format 2's), so a format-2 file is refused rather than forecast with states fitted for it.
-FORMAT_VERSION = 3
+# 4: a local learner records the first time each series was fitted from (``starts_``, for
+# ``max_length``), which a format-3 learner lacks.
+FORMAT_VERSION = 4
 MAGIC = b"TSAUTO-MODEL\n"
 MAX_HEADER = 1 << 20  # bytes
 # import name → distribution name; recorded when imported at save time

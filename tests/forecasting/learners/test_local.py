@@ -1,5 +1,6 @@
-"""The per-series machinery of local learners: chunk sizes, and a series time limit that holds
-off the main thread too (a Dask worker's thread, where SIGALRM cannot reach)."""
+"""The per-series machinery of local learners: chunk sizes, a series time limit that holds
+off the main thread too (a Dask worker's thread, where SIGALRM cannot reach), and fits on the
+last ``max_length`` points of each series."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from tsauto.forecasting.learners import local
 from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.ets import ETSLearner
 from tsauto.forecasting.learners.theta import ThetaLearner
 from tsauto.forecasting.validation import validate
 
@@ -138,3 +141,38 @@ def test_a_failing_batched_fit_falls_back_to_series_by_series(aus_small: pd.Data
     reference = ThetaLearner().fit(panel, task)
     for a, b in zip(broken.states_, reference.states_):
         assert (a.model, a.alpha, a.theta, a.level0) == (b.model, b.alpha, b.theta, b.level0)
+
+
+def _last(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The last ``n`` rows of each Australian retail series."""
+    rows = df.sort_values(["State", "Industry", "Month"])
+    return rows.groupby(["State", "Industry"], sort=False).tail(n).reset_index(drop=True)
+
+
+def test_max_length_fits_the_last_points_and_forecasts_from_the_same_first_time(aus_small: pd.DataFrame) -> None:
+    """ETS with ``max_length=60`` on 20-year series is ETS on their last 60 months: the same
+    states, and the same forecasts from the whole history (the filter starts where the fit did),
+    also from a history with newer rows than the fit's."""
+    spec = dict(target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=6, season=12, seasons=(12,), n_jobs=1)
+    old = aus_small[aus_small["Month"] < "2017-01-01"]
+    capped = ETSLearner(max_length=60).fit(validate(old, **spec), task)
+    cut = ETSLearner(max_length=None).fit(validate(_last(old, 60), **spec), task)
+    assert capped.failures_.empty and cut.failures_.empty
+    for a, b in zip(capped.states_, cut.states_):
+        assert a.spec == b.spec and np.allclose(a.par, b.par) and np.allclose(a.x0, b.x0)
+    assert np.all(capped.starts_ == np.datetime64("2012-01-01"))
+    whole = ETSLearner(max_length=None).fit(validate(old, **spec), task)
+    assert any(a.spec != b.spec or not np.allclose(a.x0, b.x0) for a, b in zip(whole.states_, capped.states_))
+    for history in (old, aus_small):  # the fit's rows, then two more years of them
+        full = capped.predict(validate(history, **spec)).mean
+        recent = history[history["Month"] >= "2012-01-01"]
+        assert np.allclose(full, cut.predict(validate(recent, **spec)).mean)
+
+
+def test_max_length_must_be_a_positive_number_of_points(aus_small: pd.DataFrame) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=6, season=12, seasons=(12,), n_jobs=1)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match=f"max_length={bad!r}: give a positive number of points"):
+            ETSLearner(max_length=bad).fit(panel, task)

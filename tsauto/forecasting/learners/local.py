@@ -17,6 +17,12 @@ never a NaN, never a crash of the whole fit. The forecasts do not depend on wher
 ``predict(history)`` forecasts from the end of ``history`` with the parameters fitted before:
 ``_forecast_one`` receives the fitted state and the full history of the series, and runs its
 filter over it without re-estimating.
+
+A learner with ``max_length`` set fits each series on its last ``max_length`` points only (as
+AutoGluon's local models, whose ``max_ts_length`` is 2,500): the older past of a long series
+(17,000 hours of a meter) costs time in every likelihood evaluation and, where the series'
+behaviour drifts, pulls the parameters towards what no longer holds. ``predict`` then runs the
+filter from the same first time as the fit, over what came after it.
 """
 
 from __future__ import annotations
@@ -115,6 +121,7 @@ class LocalLearner(Learner):
     """
 
     tags = LearnerTags(kind="local", native_quantiles=True)
+    max_length: int | None = None  # a subclass that takes it sets it in its constructor
 
     def __init__(self, series_time_limit: float | None = 60.0):
         self.series_time_limit = series_time_limit
@@ -158,17 +165,29 @@ class LocalLearner(Learner):
         if task.time_left() <= 0:
             raise TimeLimitExceeded(f"{self.name}: no time left to fit")
         self._check_params()
-        items = [list(_series(panel, None, task.horizon)) for panel in panels]
+        starts = [self._starts(panel) for panel in panels]
+        items = [list(_series(panel, None, task.horizon, s)) for panel, s in zip(panels, starts)]
         results = self._fit_items([item for part in items for item in part], task)
-        start = 0
-        for learner, panel, part in zip(learners, panels, items):
+        first = 0
+        for learner, panel, part, s in zip(learners, panels, items, starts):
             learner.task_ = task
-            learner._keep(panel, results[start : start + len(part)])
-            start += len(part)
+            learner._keep(panel, results[first : first + len(part)], s)
+            first += len(part)
 
     def _fit(self, panel: Panel, task: Task) -> None:
         self._check_params()
-        self._keep(panel, self._fit_items(list(_series(panel, None, task.horizon)), task))
+        starts = self._starts(panel)
+        self._keep(panel, self._fit_items(list(_series(panel, None, task.horizon, starts)), task), starts)
+
+    def _starts(self, panel: Panel) -> np.ndarray | None:
+        """Each series' first time to fit on: the time ``max_length`` points before its end
+        (``None`` without ``max_length``: the whole series)."""
+        if self.max_length is None:
+            return None
+        if isinstance(self.max_length, bool) or not isinstance(self.max_length, (int, np.integer)) or self.max_length < 1:
+            raise ValueError(f"max_length={self.max_length!r}: give a positive number of points, or None.")
+        first = np.maximum(panel.indptr[:-1], panel.indptr[1:] - self.max_length)
+        return panel.times[first]
 
     def _fit_items(self, items: list[SeriesData], task: Task) -> list:
         """Each series' (state, failure reason), fitted in chunks."""
@@ -179,10 +198,12 @@ class LocalLearner(Learner):
         per_worker = 1 if together else CHUNKS_PER_WORKER
         return _run_chunks(self._fit_chunk, items, task, self.series_time_limit, per_worker)
 
-    def _keep(self, panel: Panel, results: list) -> None:
-        """The fitted state of each series of ``panel`` from ``results``; failures recorded."""
+    def _keep(self, panel: Panel, results: list, starts: np.ndarray | None = None) -> None:
+        """The fitted state of each series of ``panel`` from ``results`` and the first time
+        each was fitted from (``starts``); failures recorded."""
         self.keys_ = panel.keys.copy()
         self.states_ = [state for state, _ in results]
+        self.starts_ = starts
         failures = [(i, reason) for i, (_, reason) in enumerate(results) if reason]
         self.failures_ = panel.keys.iloc[[i for i, _ in failures]].assign(
             reason=[r for _, r in failures]
@@ -257,8 +278,13 @@ class LocalLearner(Learner):
                 f"{self.name}: known-future covariates {missing} have no values over the "
                 "horizon: pass future= with them."
             )
-        states = self._states_for(history)
-        items = list(_series(history, future, task.horizon))
+        pos = self._positions(history)
+        states = [None if p is None else self.states_[p] for p in pos]
+        starts = None
+        if self.starts_ is not None:  # unseen series (None): from their first time
+            first = history.times[history.indptr[:-1]]
+            starts = np.array([first[i] if p is None else self.starts_[p] for i, p in enumerate(pos)])
+        items = list(_series(history, future, task.horizon, starts))
         jobs = [(s, item) for s, item in zip(states, items)]
         light = self._without_states()  # the states travel with their chunks
         results = _run_chunks(light._forecast_chunk, jobs, replace(task, deadline=None), None)
@@ -294,24 +320,29 @@ class LocalLearner(Learner):
         light.states_, light.keys_ = [], self.keys_.iloc[:0]
         return light
 
-    def _states_for(self, history: Panel) -> list[Any]:
-        """Fitted state of each history series, matched by key (None when unseen)."""
-        if history.keys.equals(self.keys_):
-            return self.states_
+    def _positions(self, history: Panel) -> list[int | None]:
+        """Position of each history series among the fitted ones, matched by key (None when
+        unseen)."""
         cols = list(history.keys.columns)
-        if not cols:
-            return self.states_
+        if history.keys.equals(self.keys_) or not cols:
+            return list(range(history.n_series))
         ref = self.keys_.assign(__pos=np.arange(len(self.keys_)))
         pos = history.keys.merge(ref, on=cols, how="left")["__pos"].to_numpy()
-        return [None if pd.isna(p) else self.states_[int(p)] for p in pos]
+        return [None if pd.isna(p) else int(p) for p in pos]
 
 
-def _series(panel: Panel, future: dict[str, np.ndarray] | None, horizon: int) -> Iterator[SeriesData]:
+def _series(
+    panel: Panel, future: dict[str, np.ndarray] | None, horizon: int, starts: np.ndarray | None = None
+) -> Iterator[SeriesData]:
+    """Each series of ``panel`` (from its time in ``starts`` on, where given) as a local model
+    sees it."""
     kf = list(panel.schema.known_future)
     exog_all = panel.covariates[kf].to_numpy(np.float64) if kf else None
     fut = np.stack([future[c] for c in kf], axis=-1) if (kf and future) else None
     for i in range(panel.n_series):
         a, b = panel.indptr[i], panel.indptr[i + 1]
+        if starts is not None:
+            a += int(np.searchsorted(panel.times[a:b], starts[i]))
         yield SeriesData(
             panel.y[a:b],
             panel.times[a:b],
