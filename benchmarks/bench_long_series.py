@@ -1,16 +1,18 @@
-"""Validation of ``max_length``: ETS fitted on the last L points of long series against all.
+"""Validation of ``max_length``: a local learner fitted on the last L points of long series.
 
 Long single series (ETTh1's 7 hourly series, Washington's 3 hourly bike-rental counts, Victoria's
 half-hourly electricity demand and its 08:00-20:00 weekday hours, the M4 Daily sample's two
 series of 4,197 days) are cut at 6 origins a week apart (a fortnight for daily data); the 4
-weeks after the last origin are never read. At each origin ``ETSLearner(max_length=L)`` is fitted
-on the series up to it and forecasts the next ``h`` steps, scored by MASE (scaled by the
-series' in-sample seasonal differences, the same for every L); CPU seconds per fit.
+weeks after the last origin are never read. At each origin the learner (``--learner``: ETS, the
+default, or Theta) with ``max_length=L`` is fitted on the series up to it and forecasts the next
+``h`` steps, scored by MASE (scaled by the series' in-sample seasonal differences, the same for
+every L); CPU seconds per fit. Section ``long_series_<learner>`` of RESULTS.md.
 
 Run from the repository root (about 12 minutes on 2 cores)::
 
     .venv/bin/python benchmarks/bench_long_series.py                    # writes RESULTS.md
     .venv/bin/python benchmarks/bench_long_series.py --lengths all,1000 --series ETTh1 --no-write
+    .venv/bin/python benchmarks/bench_long_series.py --learner theta
 """
 
 from __future__ import annotations
@@ -35,11 +37,11 @@ from results_file import markdown, write_section  # noqa: E402
 from tsauto import datasets  # noqa: E402
 from tsauto.core.resources import pinned  # noqa: E402
 from tsauto.forecasting.learners.base import Task  # noqa: E402
-from tsauto.forecasting.learners.ets import ETSLearner  # noqa: E402
+from tsauto.forecasting.registry import FORECASTERS  # noqa: E402
 from tsauto.forecasting.validation import validate  # noqa: E402
 
 log = logging.getLogger("bench_long_series")
-SECTION = "long_series"
+LEARNERS = {"ets": "ETS", "theta": "Theta"}  # local learners that take max_length, by title
 ORIGINS = 6
 UNREAD_WEEKS = 4
 
@@ -75,8 +77,9 @@ def cases(data: Path) -> Iterator[Case]:
             yield Case(f"M4 Daily {uid}", g[["ds", "y"]].reset_index(drop=True), 7, 14, 14)
 
 
-def run_case(case: Case, lengths: list[int | None]) -> list[dict]:
+def run_case(case: Case, learner: str, lengths: list[int | None]) -> list[dict]:
     """Each length's MASE and CPU seconds per fit, averaged over the origins."""
+    make = FORECASTERS[learner].load()
     with pinned(1):
         panel = validate(case.frame, target="y", time="ds")
         y, times = panel.y, panel.times
@@ -90,9 +93,9 @@ def run_case(case: Case, lengths: list[int | None]) -> list[dict]:
             actual = y[end : end + case.horizon]
             for n in lengths:
                 start = time.process_time()
-                learner = ETSLearner(max_length=n).fit(past, task)
+                fitted = make(max_length=n).fit(past, task)
                 took = time.process_time() - start
-                mean = learner.predict(past).mean[0]
+                mean = fitted.predict(past).mean[0]
                 scores[n].append((float(np.mean(np.abs(actual - mean)) / scale), took))
         return [{"series": case.name, "points": len(y), "max_length": "all" if n is None else n,
                  "MASE": float(np.mean([s for s, _ in scores[n]])),
@@ -113,6 +116,7 @@ def summary(rows: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learner", default="ets", choices=list(LEARNERS))
     parser.add_argument("--lengths", default="all,1000,1500,2500,5000",
                         help="comma-separated max_length values ('all': the whole series)")
     parser.add_argument("--series", default="", help="only the series whose name contains this")
@@ -128,13 +132,14 @@ def main() -> None:
         parser.error("no data directory: set TSAUTO_DATA or place ../shared/datasets")
     chosen = [c for c in cases(data) if args.series in c.name]
     start = time.monotonic()
-    parts = Parallel(n_jobs=2)(delayed(run_case)(c, lengths) for c in chosen)
+    parts = Parallel(n_jobs=2)(delayed(run_case)(c, args.learner, lengths) for c in chosen)
     rows = pd.DataFrame([row for part in parts for row in part])
     wide = rows.pivot(index="series", columns="max_length", values="MASE")[[r["max_length"] for r in parts[0]]]
     wide = wide.reindex([c.name for c in chosen]).reset_index()
     wide.columns = [str(c) for c in wide.columns]
     text = (
-        f"## ETS on the last `max_length` points of long series (`bench_long_series.py`, "
+        f"## {LEARNERS[args.learner]} on the last `max_length` points of long series (`bench_long_series.py"
+        f"{'' if args.learner == 'ets' else ' --learner ' + args.learner}`, "
         f"{dt.datetime.now():%Y-%m-%d %H:%M}, {time.monotonic() - start:.0f} s)\n\n"
         f"Validation only: {ORIGINS} origins a week apart (M4 Daily: a fortnight), the "
         f"{UNREAD_WEEKS} weeks after the last never read; MASE of the next h steps, averaged.\n\n"
@@ -142,7 +147,7 @@ def main() -> None:
     )
     print(text)
     if not args.no_write:
-        write_section(SECTION, text)
+        write_section(f"long_series_{args.learner}", text)
 
 
 if __name__ == "__main__":

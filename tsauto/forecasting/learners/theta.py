@@ -281,6 +281,8 @@ class ThetaLearner(LocalLearner):
         ``"multiplicative"`` (additive where the series is not positive) or ``"additive"``.
     series_time_limit:
         Seconds per series (see :class:`~tsauto.forecasting.learners.local.LocalLearner`).
+    max_length:
+        Each series is fitted on its last ``max_length`` points (``None``: all of them).
     """
 
     name = "theta"
@@ -296,10 +298,12 @@ class ThetaLearner(LocalLearner):
         model: ThetaModelName = "auto",
         decomposition: Method = "multiplicative",
         series_time_limit: float | None = 60.0,
+        max_length: int | None = None,
     ):
         self.model = model
         self.decomposition = decomposition
         self.series_time_limit = series_time_limit
+        self.max_length = max_length
 
     def min_length(self, task: Task) -> int:
         return SKIP + 1
