@@ -184,9 +184,10 @@ class LocalLearner(Learner):
         (``None`` without ``max_length``: the whole series)."""
         if self.max_length is None:
             return None
-        if isinstance(self.max_length, bool) or not isinstance(self.max_length, (int, np.integer)) or self.max_length < 1:
+        n = self.max_length
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"max_length={self.max_length!r}: give a positive number of points, or None.")
-        first = np.maximum(panel.indptr[:-1], panel.indptr[1:] - self.max_length)
+        first = np.maximum(panel.indptr[:-1], panel.indptr[1:] - n)
         return panel.times[first]
 
     def _fit_items(self, items: list[SeriesData], task: Task) -> list:
