@@ -110,3 +110,17 @@ def test_ets_state_is_named_by_its_form(aus_three: pd.DataFrame) -> None:
     state = fit_ets(one["Turnover"].to_numpy(), one["Month"].to_numpy(), 12)
     assert describe_state(state).startswith(f"ETS({state.spec.short_name})")
     assert describe_state(None) == "failed (seasonal naive)"
+
+
+def test_models_name_the_first_time_a_member_fitted_on() -> None:
+    """ETS reads the last 1,000 hours of ETTh1's oil temperature, Theta all 1,500."""
+    from conftest import shared_file
+
+    from tsauto.forecasting.learners.ets import MAX_LENGTH
+
+    ett = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz"), parse_dates=["date"])[["date", "OT"]].tail(1500)
+    ets, theta = (Forecaster(target="OT", time="date", horizon=24, learners=[name]).fit(ett).explain().models
+                  for name in ("ets", "theta"))
+    assert ets["fitted_from"].tolist() == [ett["date"].iloc[-MAX_LENGTH]]
+    assert ett["date"].iloc[-MAX_LENGTH] > ett["date"].iloc[0]
+    assert "fitted_from" not in theta and len(theta) == 1

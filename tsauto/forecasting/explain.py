@@ -10,8 +10,10 @@
   each covariate by its name, ``series id``): ``member``, ``learner``, ``family``, ``gain``,
   ``share`` (of the member's total gain; sums to 1 per member).
 - ``models``: per series, the model each statistical member (ETS, Theta, ARIMA, their
-  combination) fitted to it (ids, ``member``, ``learner``, ``model``, e.g. ``ETS(MAdM)``);
-  series too short for a member are not listed (seasonal naive forecasts them).
+  combination) fitted to it (ids, ``member``, ``learner``, ``model``, e.g. ``ETS(MAdM)``, and
+  ``fitted_from``: the first time it was fitted on where a member reads only the last
+  ``max_length`` points of a series, as ETS its last 1,000; empty or absent where it read them
+  all); series too short for a member are not listed (seasonal naive forecasts them).
 - ``contributions`` (only when series or steps are asked for): per forecast row (series, step)
   of each LightGBM member, its SHAP values (TreeSHAP, LightGBM's ``pred_contrib``) summed per
   family: ids, time, ``step``, ``member``, ``learner``, ``units``, ``base`` (the expected
@@ -190,9 +192,10 @@ def _importance(member: int, learner: LightGBMLearner) -> pd.DataFrame:
 
 
 def _models(member: int, learner: LocalLearner) -> pd.DataFrame:
-    return learner.keys_.assign(
+    models = learner.keys_.assign(
         member=member, learner=learner.name, model=[describe_state(s) for s in learner.states_]
     )
+    return models if learner.starts_ is None else models.assign(fitted_from=learner.starts_)
 
 
 def _step_indices(steps: int | Sequence[int] | None, horizon: int) -> np.ndarray:
