@@ -214,3 +214,33 @@ def test_the_longest_series_are_all_taken_and_ties_spread_over_the_panel() -> No
     picked = longest_series(lengths, 6)
     assert 13 in picked and len(set(picked)) == 6 and set(lengths[picked]) == {30, 50}
     assert picked.min() == 0 and picked.max() == 13  # from both ends of the panel, not its first ids
+
+
+def _working_days() -> pd.DataFrame:
+    """Washington's daily rentals by registered riders on working days (weekdays that are not
+    public holidays in the District), 2011-2012."""
+    df = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
+    days = df.groupby("dteday", as_index=False).agg(y=("registered", "sum"), working=("workingday", "max"))
+    return days.loc[days["working"] == 1, ["dteday", "y"]].reset_index(drop=True)
+
+
+def test_working_days_are_closed_on_the_public_holidays_of_the_region_given(tmp_path) -> None:
+    """With ``holidays="US-DC"`` the 21 holidays the rows step over are closed days, not missing
+    ones: none imputed, the forecast skips Christmas and New Year's Day, and a saved model does
+    too. Without the region they are gaps (as before); a holiday with a row keeps them gaps."""
+    days = _working_days()
+    fit = days[days["dteday"] <= "2012-12-21"]
+    closed = Forecaster(target="y", time="dteday", horizon=6, holidays="US-DC", learners=["seasonal_naive"]).fit(fit)
+    assert closed.history_.schema.freq == "C(Mon Tue Wed Thu Fri; US-DC holidays)"
+    assert len(closed.history_.y) == len(fit) and closed.task_.seasons == (5,)
+    ahead = ["2012-12-24", "2012-12-26", "2012-12-27", "2012-12-28", "2012-12-31", "2013-01-02"]
+    out = closed.predict()
+    assert out["dteday"].dt.strftime("%Y-%m-%d").tolist() == ahead
+    closed.save(tmp_path / "days.tsauto")
+    again = Forecaster.load(tmp_path / "days.tsauto").predict(history=days[days["dteday"] <= "2012-12-21"])
+    pd.testing.assert_frame_equal(again, out)
+    plain = Forecaster(target="y", time="dteday", horizon=6, learners=["seasonal_naive"]).fit(fit)
+    assert plain.history_.schema.freq == "B" and len(plain.history_.y) == len(fit) + 20
+    assert "2012-12-25" in plain.predict()["dteday"].dt.strftime("%Y-%m-%d").tolist()
+    opened = pd.concat([fit, pd.DataFrame({"dteday": ["2012-07-04"], "y": [3000]})])
+    assert validate(opened, target="y", time="dteday", holidays="US-DC").schema.freq == "B"

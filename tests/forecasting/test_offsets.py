@@ -8,10 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.features.holiday import holiday_dates
 from tsauto.forecasting.frequency import seasonal_periods
 from tsauto.forecasting.offsets import (
+    HOLIDAY_YEARS,
     WEEKDAYS,
     freq_alias,
+    holiday_code,
     open_grid,
     open_hours_freq,
     open_period,
@@ -30,6 +34,49 @@ def test_open_days_are_a_frequency_of_their_own() -> None:
     assert seasonal_periods("C(Tue Wed Thu Fri Sat Sun)") == [6, 313]
     with pytest.raises(ValueError, match="unknown weekday"):
         to_offset("C(Mon Funday)")
+    tuesdays = pd.date_range("1950-01-03", periods=60, freq="7D").to_numpy()  # before 1970 too
+    np.testing.assert_array_equal(open_grid(tuesdays, to_offset("C(Tue)")), tuesdays)
+    np.testing.assert_array_equal(shift(tuesdays[:50], to_offset("C(Tue)"), 10), tuesdays[10:])
+
+
+def test_open_days_closed_on_public_holidays() -> None:
+    """Washington's weekdays without its public holidays: Christmas and New Year's Day are
+    stepped over, the alias names the region, a list of dates cannot be named."""
+    dc = "C(Mon Tue Wed Thu Fri; US-DC holidays)"
+    offset = to_offset(dc)
+    assert freq_alias(offset) == dc and holiday_code(offset) == "US-DC" and to_offset(dc) is offset
+    assert freq_alias("C(Mon Tue Wed Thu Fri Sat Sun; GB holidays)") == "C(Mon Tue Wed Thu Fri Sat Sun; GB holidays)"
+    friday = np.array(["2012-12-21"], dtype="datetime64[ns]")
+    ahead = shift(friday, offset, np.arange(1, 7))[0].astype("datetime64[D]").astype(str).tolist()
+    assert ahead == ["2012-12-24", "2012-12-26", "2012-12-27", "2012-12-28", "2012-12-31", "2013-01-02"]
+    back = shift(np.array(["2013-01-02"], dtype="datetime64[ns]"), offset, -1)
+    assert back.astype("datetime64[D]").astype(str).tolist() == ["2012-12-31"]
+    assert seasonal_periods(dc) == seasonal_periods("B")
+    listed = pd.offsets.CustomBusinessDay(holidays=["2012-12-25"])
+    with pytest.raises(ValueError, match="named in the alias"):
+        freq_alias(listed)
+    with pytest.raises(DataValidationError, match="does not know this country"):
+        to_offset("C(Mon Tue; XX holidays)")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    days=st.sets(st.integers(0, 6), min_size=1),
+    country=st.sampled_from(["US", "GB", "DE", "AU-VIC"]),
+    first=st.integers(HOLIDAY_YEARS[0], HOLIDAY_YEARS[1] - 6),
+    k=st.integers(-40, 40),
+)
+def test_open_days_closed_on_holidays_move_along_pandas_grid(days, country, first, k) -> None:
+    """On days closed on a country's holidays, ``shift`` by k lands k places along the grid
+    pandas' ``CustomBusinessDay`` generates with those holidays."""
+    freq = "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + f"; {country} holidays)"
+    offset = to_offset(freq)
+    mask = [d in days for d in range(7)]
+    pandas_offset = pd.offsets.CustomBusinessDay(weekmask=mask, holidays=holiday_dates(country, first, first + 6))
+    grid = pd.date_range(f"{first}-01-01", periods=300, freq=pandas_offset).to_numpy()
+    assert not np.isin(grid.astype("datetime64[D]"), holiday_dates(country, first, first + 6)).any()
+    np.testing.assert_array_equal(open_grid(grid, offset), grid)
+    np.testing.assert_array_equal(shift(grid[50:250], offset, k), grid[50 + k : 250 + k])
 
 
 def test_opening_hours_are_a_frequency_of_their_own() -> None:

@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
+from pandas.tseries.offsets import CustomBusinessDay
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.forecasting.frequency import infer_datetime_freq
@@ -283,14 +284,19 @@ def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
 # fewer, and a weekday or an hour that a few random gaps hit every time reads as closed (two
 # weeks of daily rows with both Saturdays missing)
 STEPS_OVER = 4
+# public holidays on open weekdays inside the stamps' span, none with a row, before daily rows
+# are read as closed on the holidays of the country given
+HOLIDAYS_SKIPPED = 2
 
 
-def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
+def infer_freq(times: pd.Series, series_codes: np.ndarray, holidays: str | None = None) -> str:
     """:func:`infer_datetime_freq` for timestamps of any unit; for daily stamps that never
     fall on some weekdays and step over them, the days open: ``"B"`` (Monday to Friday) or
-    ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays); for hourly (or half-hourly,
-    quarter-hourly) stamps that never fall at some times of the day, the opening hours
-    (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``, ``"CBH(08:00-20:00 Mon Tue Wed Thu Fri,
+    ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays); with the country or region
+    ``holidays``, daily stamps never on its public holidays (on open weekdays) are read as
+    closed on them too (``"C(Mon Tue Wed Thu Fri; US-DC holidays)"``); for hourly (or
+    half-hourly, quarter-hourly) stamps that never fall at some times of the day, the opening
+    hours (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``, ``"CBH(08:00-20:00 Mon Tue Wed Thu Fri,
     30min)"``, ``"CBH(11:00-15:00,18:00-23:00 ...)"``): the closed days and hours are not
     inserted as missing steps, interpolated and forecast.
 
@@ -300,6 +306,8 @@ def infer_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     freq = _infer_any_unit(times, series_codes)
     if re.fullmatch(r"\d*D", freq):
         opened = _open_days(times, series_codes)
+        if holidays is not None and freq == "D":
+            opened = _closed_on_holidays(times, opened or freq, holidays) or opened
     elif freq == "h" or (re.fullmatch(r"\d*min", freq) and 60 % _minutes(freq) == 0):
         opened = _open_hours(times, series_codes, _minutes(freq))
     else:
@@ -325,6 +333,24 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
     freq = open_days_freq(np.flatnonzero(~closed))
     weekend = closed.tolist() == [False] * 5 + [True] * 2
     return freq if _steps_over(times, series_codes, freq, 1 if weekend else STEPS_OVER) else None
+
+
+def _closed_on_holidays(times: pd.Series, freq: str, country: str) -> str | None:
+    """``freq``'s open days closed on the public holidays of ``country`` too, where at least
+    ``HOLIDAYS_SKIPPED`` of them fall on open weekdays inside the stamps' span and no stamp is on
+    any of them (a shop open on one holiday is not closed on holidays)."""
+    from tsauto.forecasting.features.holiday import holiday_dates
+
+    offset = to_offset(freq)
+    custom = isinstance(offset, CustomBusinessDay)
+    mask = offset.calendar.weekmask if custom else np.arange(7) < (5 if freq == "B" else 7)
+    days = np.unique(times.to_numpy().astype("datetime64[D]"))
+    first, last = days[0], days[-1]
+    dates = holiday_dates(country, int(str(first)[:4]), int(str(last)[:4]))
+    dates = dates[(dates >= first) & (dates <= last) & np.is_busday(dates, weekmask=mask)]
+    if len(dates) < HOLIDAYS_SKIPPED or np.isin(dates, days).any():
+        return None
+    return open_days_freq(np.flatnonzero(mask), country)
 
 
 def _open_hours(times: pd.Series, series_codes: np.ndarray, step: int) -> str | None:

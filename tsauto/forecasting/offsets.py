@@ -3,7 +3,9 @@
 A frequency is a pandas alias (``"h"``, ``"D"``, ``"W-FRI"``, ``"MS"``) or one of tsauto's own
 for calendars pandas' aliases cannot name. Days of a shop closed on some weekdays are
 ``"C(Mon Tue Wed Thu Fri Sat)"``: pandas' ``CustomBusinessDay`` with that week mask (its
-``freqstr`` is ``"C"`` whatever the mask; ``"B"`` stays Monday to Friday). Its opening hours are
+``freqstr`` is ``"C"`` whatever the mask; ``"B"`` stays Monday to Friday); closed on the public
+holidays of a country or region of the ``holidays`` package as well,
+``"C(Mon Tue Wed Thu Fri; US-DC holidays)"`` (from 1950 to 2100). Its opening hours are
 ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri Sat)"`` (:class:`OpenHours`; pandas' ``CustomBusinessHour``
 steps by whole hours only): hourly steps labelled by their start (09:00 to 17:00;
 ``"CBH(09:30-16:30 ...)"``: 09:30 to 15:30), ``00:00`` closing at midnight; half hours are
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -25,9 +28,11 @@ from pandas.tseries import frequencies
 from pandas.tseries.offsets import BaseOffset, BusinessDay, BusinessHour, CustomBusinessDay
 
 __all__ = [
+    "HOLIDAY_YEARS",
     "WEEKDAYS",
     "OpenHours",
     "freq_alias",
+    "holiday_code",
     "is_open",
     "open_days_freq",
     "open_hours_freq",
@@ -39,9 +44,13 @@ __all__ = [
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_OPEN_DAYS = re.compile(r"C\((.+)\)")
+_OPEN_DAYS = re.compile(r"C\(([A-Za-z ]+?)(?:; ([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?) holidays)?\)")
+HOLIDAY_YEARS = (1950, 2100)  # the years a calendar closed on holidays knows them in
 _OPEN_HOURS = re.compile(r"CBH\(((?:\d\d:\d\d-\d\d:\d\d,?)+) ([A-Za-z ]+?)(?:, (\d+)min)?\)")
-_EPOCH = np.datetime64("1970-01-05", "D")  # a Monday: open steps are counted from it
+# A Monday before every nanosecond stamp: open steps are counted from it. numpy counts open days
+# back to an earlier date one short where that date is open (-1043 Tuesdays from 1970-01-05 back
+# to 1950-01-03, 1044 forward), so no stamp may come before it.
+_EPOCH = np.datetime64("1677-09-20", "D")
 _MINUTE = np.timedelta64(1, "m")
 
 
@@ -103,6 +112,8 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
     if isinstance(freq, str):
         days = _OPEN_DAYS.fullmatch(freq)
         if days:
+            if days.group(2):
+                return _closed_on_holidays(_weekmask(days.group(1)), days.group(2))
             return CustomBusinessDay(weekmask=_weekmask(days.group(1)))
         hours = _OPEN_HOURS.fullmatch(freq)
         if hours:
@@ -120,6 +131,30 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
         spans = [(60 * a.hour + a.minute, 60 * b.hour + b.minute or 1440) for a, b in ends]
         return OpenHours.of_spans(mask, spans)
     return offset
+
+
+_HOLIDAY_CODES: dict[tuple[bytes, bytes], str] = {}  # (week mask, holidays) of each code's days
+
+
+@lru_cache(maxsize=64)
+def _closed_on_holidays(weekmask: str, country: str) -> CustomBusinessDay:
+    """Days open on ``weekmask`` but not on the public holidays of ``country``."""
+    from tsauto.forecasting.features.holiday import holiday_dates  # it imports this module's users
+
+    offset = CustomBusinessDay(weekmask=weekmask, holidays=holiday_dates(country, *HOLIDAY_YEARS))
+    _HOLIDAY_CODES[_calendar_key(offset)] = country
+    return offset
+
+
+def _calendar_key(offset: CustomBusinessDay) -> tuple[bytes, bytes]:
+    return offset.calendar.weekmask.tobytes(), offset.calendar.holidays.tobytes()
+
+
+def holiday_code(offset: BaseOffset | OpenHours) -> str | None:
+    """The country or region whose public holidays ``offset``'s open days skip (``None``: none)."""
+    if isinstance(offset, CustomBusinessDay) and offset.calendar.holidays.size:
+        return _HOLIDAY_CODES.get(_calendar_key(offset))
+    return None
 
 
 def _minutes(clock: str) -> int:
@@ -155,7 +190,7 @@ def open_steps(times: np.ndarray, offset: BusinessDay | OpenHours) -> np.ndarray
     """The open days or steps of opening hours from a fixed Monday to each of ``times`` (on
     the offset's grid): their differences are the steps between them."""
     days = times.astype("datetime64[D]")
-    count = np.busday_count(_EPOCH, days, weekmask=_mask(offset))
+    count = np.busday_count(_EPOCH, days, busdaycal=_calendar(offset))
     if not isinstance(offset, OpenHours):
         return count
     clock = (times - days.astype(times.dtype)) // _MINUTE
@@ -166,7 +201,7 @@ def open_period(times: np.ndarray, offset: BusinessDay | OpenHours) -> tuple[np.
     """The open day or step of ``offset`` holding each of ``times`` (its first instant), and
     which of ``times`` fall when it is closed (their period is then the day or step they start)."""
     days = times.astype("datetime64[D]")
-    closed = ~np.is_busday(days, weekmask=_mask(offset))
+    closed = ~np.is_busday(days, busdaycal=_calendar(offset))
     if not isinstance(offset, OpenHours):
         return days.astype(times.dtype), closed
     clock = (times - days.astype(times.dtype)) // _MINUTE
@@ -182,9 +217,9 @@ def _from_steps(
 ) -> np.ndarray:
     """The times of open steps counted by :func:`open_steps` (days keep ``like``'s clock)."""
     if not isinstance(offset, OpenHours):
-        days = np.busday_offset(_EPOCH, steps, roll="forward", weekmask=_mask(offset)).astype(dtype)
+        days = np.busday_offset(_EPOCH, steps, roll="forward", busdaycal=_calendar(offset)).astype(dtype)
         return days if like is None else days + (like - like.astype("datetime64[D]").astype(dtype))
-    day = np.busday_offset(_EPOCH, steps // offset.per_day, roll="forward", weekmask=_mask(offset))
+    day = np.busday_offset(_EPOCH, steps // offset.per_day, roll="forward", busdaycal=_calendar(offset))
     clock = np.asarray(offset.slots)[steps % offset.per_day] * _MINUTE
     return day.astype(dtype) + clock.astype(_delta(dtype))
 
@@ -194,10 +229,14 @@ def is_open(offset) -> bool:
     return isinstance(offset, OpenHours) or (isinstance(offset, BusinessDay) and offset.n == 1)
 
 
-def _mask(offset: BusinessDay | OpenHours):
+_MONDAY_TO_FRIDAY = np.busdaycalendar(weekmask="1111100")
+
+
+def _calendar(offset: BusinessDay | OpenHours) -> np.busdaycalendar:
+    """numpy's business-day calendar of the open days (week mask and holidays)."""
     if isinstance(offset, OpenHours):
-        return list(offset.weekmask)
-    return "1111100" if offset.calendar is None else offset.calendar.weekmask  # "B": no calendar
+        return np.busdaycalendar(weekmask=list(offset.weekmask))
+    return _MONDAY_TO_FRIDAY if offset.calendar is None else offset.calendar  # "B": no calendar
 
 
 def _delta(dtype) -> str:
@@ -216,14 +255,22 @@ def freq_alias(freq: str | BaseOffset | OpenHours) -> str:
         return offset.freqstr
     if not isinstance(offset, CustomBusinessDay):
         return offset.freqstr
-    if offset.n != 1 or len(offset.holidays) or offset.calendar.holidays.size:
-        raise ValueError("open days are supported one day at a time and without holidays")
-    return open_days_freq(np.flatnonzero(offset.calendar.weekmask))
+    country = holiday_code(offset)
+    if offset.n != 1 or (offset.calendar.holidays.size and country is None):
+        raise ValueError(
+            "open days are supported one day at a time, closed on the public holidays of a country "
+            "or region named in the alias (e.g. 'C(Mon Tue Wed Thu Fri; US holidays)'), not on a "
+            "list of dates"
+        )
+    return open_days_freq(np.flatnonzero(offset.calendar.weekmask), country)
 
 
-def open_days_freq(weekdays: Iterable[int]) -> str:
-    """The frequency of days open on ``weekdays`` (0 Monday ... 6 Sunday)."""
+def open_days_freq(weekdays: Iterable[int], holidays: str | None = None) -> str:
+    """The frequency of days open on ``weekdays`` (0 Monday ... 6 Sunday), except on the public
+    holidays of the country or region ``holidays``."""
     days = sorted(set(weekdays))
+    if holidays is not None:
+        return "C(" + " ".join(WEEKDAYS[d] for d in days) + f"; {holidays} holidays)"
     if days == [0, 1, 2, 3, 4]:
         return "B"
     if len(days) == 7:

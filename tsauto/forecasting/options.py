@@ -42,7 +42,8 @@ class DataOptions:
     """How the table is read and regularised, and what forecasts may be.
 
     ``freq``: pandas frequency alias (inferred when ``None``; ``"C(Mon Tue Wed Thu Fri Sat)"``
-    for the days of a shop closed on Sundays, ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"`` for
+    for the days of a shop closed on Sundays, ``"C(Mon Tue Wed Thu Fri; US holidays)"`` for
+    weekdays that are not public holidays, ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"`` for
     its opening hours). ``aggregate``: roll duplicate
     rows up to ``freq`` (sum/mean/min/max). ``fill``: rule to impute missing targets within a
     series (those before its first observed target are dropped, and those after its last one

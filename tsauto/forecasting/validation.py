@@ -86,8 +86,11 @@ def validate(
     freq: str | None = None,
     aggregate: Aggregate | None = None,
     fill: Fill = "interpolate",
+    holidays: str | None = None,
 ) -> Panel:
-    """Validate and regularise a training table; see the module docstring for the rules."""
+    """Validate and regularise a training table; see the module docstring for the rules.
+    ``holidays``: the country or region whose public holidays daily rows may be closed on (a
+    column of the table, the series' own countries, is not read here)."""
     df = read_table(data)
     ids_t = _as_tuple(ids)
     kf = _as_tuple(known_future)
@@ -129,7 +132,8 @@ def validate(
     if is_dates:
         if freq is None:
             try:
-                freq = infer_freq(df[time], df["__sid"].to_numpy())
+                country = None if holidays is None or holidays in df.columns else holidays
+                freq = infer_freq(df[time], df["__sid"].to_numpy(), country)
             except ValueError as err:
                 raise DataValidationError(
                     f"column {time!r}: {err}; pass freq= (for example freq='D')."
@@ -561,6 +565,7 @@ def _check_freq(freq: object) -> str:
         raise DataValidationError(
             f"freq={freq!r} is not a pandas frequency ({err}); use e.g. 'h', 'D', 'W-SUN', 'MS', "
             "'QS', 'C(Mon Tue Wed Thu Fri Sat)' for days of a shop closed on Sundays, "
+            "'C(Mon Tue Wed Thu Fri; US holidays)' for weekdays but public holidays, "
             "'CBH(09:00-18:00 Mon Tue Wed Thu Fri)' for its opening hours."
         ) from None
 
