@@ -244,3 +244,5 @@ def test_working_days_are_closed_on_the_public_holidays_of_the_region_given(tmp_
     assert "2012-12-25" in plain.predict()["dteday"].dt.strftime("%Y-%m-%d").tolist()
     opened = pd.concat([fit, pd.DataFrame({"dteday": ["2012-07-04"], "y": [3000]})])
     assert validate(opened, target="y", time="dteday", holidays="US-DC").schema.freq == "B"
+    with pytest.raises(DataValidationError, match=r"^holidays='XX': the holidays package does not know .* 'AU-NSW'\.$"):
+        validate(fit, target="y", time="dteday", holidays="XX")

@@ -134,6 +134,8 @@ def validate(
             try:
                 country = None if holidays is None or holidays in df.columns else holidays
                 freq = infer_freq(df[time], df["__sid"].to_numpy(), country)
+            except DataValidationError:  # an unknown holiday country, named as such
+                raise
             except ValueError as err:
                 raise DataValidationError(
                     f"column {time!r}: {err}; pass freq= (for example freq='D')."
