@@ -52,6 +52,7 @@ _OPEN_HOURS = re.compile(r"CBH\(((?:\d\d:\d\d-\d\d:\d\d,?)+) ([A-Za-z ]+?)(?:, (
 # to 1950-01-03, 1044 forward), so no stamp may come before it.
 _EPOCH = np.datetime64("1677-09-20", "D")
 _MINUTE = np.timedelta64(1, "m")
+_MONDAY_TO_FRIDAY = np.busdaycalendar(weekmask="1111100")  # "B"
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
         days = _OPEN_DAYS.fullmatch(freq)
         if days:
             if days.group(2):
-                return _closed_on_holidays(_weekmask(days.group(1)), days.group(2))
+                return _open_days_but_holidays(_weekmask(days.group(1)), days.group(2))
             return CustomBusinessDay(weekmask=_weekmask(days.group(1)))
         hours = _OPEN_HOURS.fullmatch(freq)
         if hours:
@@ -137,9 +138,10 @@ _HOLIDAY_CODES: dict[tuple[bytes, bytes], str] = {}  # (week mask, holidays) of 
 
 
 @lru_cache(maxsize=64)
-def _closed_on_holidays(weekmask: str, country: str) -> CustomBusinessDay:
+def _open_days_but_holidays(weekmask: str, country: str) -> CustomBusinessDay:
     """Days open on ``weekmask`` but not on the public holidays of ``country``."""
-    from tsauto.forecasting.features.holiday import holiday_dates  # it imports this module's users
+    # imported here: the holiday features import the frequency module, which imports this one
+    from tsauto.forecasting.features.holiday import holiday_dates
 
     offset = CustomBusinessDay(weekmask=weekmask, holidays=holiday_dates(country, *HOLIDAY_YEARS))
     _HOLIDAY_CODES[_calendar_key(offset)] = country
@@ -227,9 +229,6 @@ def _from_steps(
 def is_open(offset) -> bool:
     """Open days (``"B"``, ``"C(...)"``) or opening hours, one step at a time."""
     return isinstance(offset, OpenHours) or (isinstance(offset, BusinessDay) and offset.n == 1)
-
-
-_MONDAY_TO_FRIDAY = np.busdaycalendar(weekmask="1111100")
 
 
 def _calendar(offset: BusinessDay | OpenHours) -> np.busdaycalendar:
