@@ -108,7 +108,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "'C(Mon Tue Wed Thu Fri Sat)', 'C(Mon Tue Wed Thu Fri; US holidays)', hours "
                    "'CBH(09:00-18:00 Mon Tue Wed Thu Fri)'")
     p.add_argument("--holidays", help="country code(s), comma-separated, or a country column; "
-                   "with one code, daily rows never on its holidays are read as closed on them")
+                   "with one code, daily or open-hour rows never on its holidays are read as closed on them")
     p.add_argument("--known-future", help="comma-separated known-future covariate columns")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--quantiles", type=_levels, help="comma-separated quantile levels, e.g. 0.1,0.9")

@@ -246,3 +246,12 @@ def test_working_days_are_closed_on_the_public_holidays_of_the_region_given(tmp_
     assert validate(opened, target="y", time="dteday", holidays="US-DC").schema.freq == "B"
     with pytest.raises(DataValidationError, match=r"^holidays='XX': the holidays package does not know .* 'AU-NSW'\.$"):
         validate(fit, target="y", time="dteday", holidays="XX")
+    # the same days' opening hours, 09:00-17:00: the holidays are closed, the 23 open hours
+    # the data lack stay gaps
+    df = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
+    df["time"] = pd.to_datetime(df["dteday"]) + pd.to_timedelta(df["hr"], unit="h")
+    hours = df[(df["workingday"] == 1) & df["hr"].between(9, 17)][["time", "registered"]]
+    hours = hours[hours["time"] <= "2012-12-24 17:00"]
+    panel = validate(hours, target="registered", time="time", holidays="US-DC")
+    assert panel.schema.freq == "CBH(09:00-18:00 Mon Tue Wed Thu Fri; US-DC holidays)"
+    assert len(panel.y) == len(hours) + 23

@@ -55,6 +55,12 @@ def test_open_days_closed_on_public_holidays() -> None:
     listed = pd.offsets.CustomBusinessDay(holidays=["2012-12-25"])
     with pytest.raises(ValueError, match="named in the alias"):
         freq_alias(listed)
+    hours = "CBH(09:00-18:00 Mon Tue Wed Thu Fri, 30min; US-DC holidays)"  # opening hours too
+    assert freq_alias(hours) == hours and seasonal_periods(hours) == [18, 90]
+    evening = np.array(["2012-12-24T17:30"], dtype="datetime64[ns]")
+    assert shift(evening, to_offset(hours), 2).astype(str).tolist() == ["2012-12-26T09:30:00.000000000"]
+    with pytest.raises(ValueError, match="not by a list of dates"):
+        to_offset(pd.offsets.CustomBusinessHour(holidays=["2012-12-25"]))
     with pytest.raises(DataValidationError, match="does not know this country"):
         to_offset("C(Mon Tue; XX holidays)")
 
@@ -107,21 +113,26 @@ def test_opening_hours_are_a_frequency_of_their_own() -> None:
     step=st.sampled_from([60, 30, 15]),
     lunch=st.integers(0, 2),
     k=st.integers(-40, 40),
+    country=st.sampled_from([None, "US", "DE"]),
 )
-def test_open_steps_move_along_their_grid(days, start, hours, minute, step, lunch, k) -> None:
+def test_open_steps_move_along_their_grid(days, start, hours, minute, step, lunch, k, country) -> None:
     """``shift`` by k steps lands k places along the grid of open days or hours (one span a
-    day, or two around a closed ``lunch`` of hours); on whole hours that grid is the one pandas
-    generates for its business hours (whose own arithmetic labels a step back from an opening
-    time by the closing time before it)."""
+    day, or two around a closed ``lunch`` of hours; closed on a country's holidays or not); on
+    whole hours that grid is the one pandas generates for its business hours (whose own
+    arithmetic labels a step back from an opening time by the closing time before it)."""
     start, end = 60 * start + minute, 60 * (start + hours) + minute
-    if end > 1440 or (lunch and hours < lunch + 2):
+    if end > 1440 or (lunch and hours - hours // 2 <= lunch):  # both spans open an hour or more
         return
     middle = start + 60 * (hours // 2)
     spans = [(start, middle), (middle + 60 * lunch, end)] if lunch else [(start, end)]
-    for freq in (open_hours_freq(spans, days, step), "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + ")"):
+    off_days = np.array([], "datetime64[D]") if country is None else holiday_dates(country, 2023, 2040)
+    named = "" if country is None else f"; {country} holidays"
+    for freq in (open_hours_freq(spans, days, step, country),
+                 "C(" + " ".join(WEEKDAYS[d] for d in sorted(days)) + named + ")"):
         offset = to_offset(freq)
         mask = [d in days for d in range(7)]
-        opening = np.busday_offset("2023-12-28", 0, roll="forward", weekmask=mask).astype("datetime64[ns]")
+        opening = np.busday_offset("2023-12-28", 0, roll="forward", weekmask=mask, holidays=off_days)
+        opening = opening.astype("datetime64[ns]")
         first = opening + np.timedelta64(start if freq.startswith("CBH") else 0, "m")
         every = np.timedelta64(step if freq.startswith("CBH") else 1440, "m")
         stamps = first + np.arange(3000 * 1440 // (every // np.timedelta64(1, "m"))) * every
@@ -137,7 +148,8 @@ def test_open_steps_move_along_their_grid(days, start, hours, minute, step, lunc
         if freq.startswith("C(") or step == 60:
             clock = [[f"{t // 60 % 24:02d}:{t % 60:02d}" for t in span] for span in spans]
             starts, ends = [c[0] for c in clock], [c[1] for c in clock]
-            pandas_offset = (pd.offsets.CustomBusinessDay(weekmask=mask) if freq.startswith("C(")
-                             else pd.offsets.CustomBusinessHour(start=starts, end=ends, weekmask=mask))
+            pandas_offset = (pd.offsets.CustomBusinessDay(weekmask=mask, holidays=off_days) if freq.startswith("C(")
+                             else pd.offsets.CustomBusinessHour(start=starts, end=ends, weekmask=mask,
+                                                                holidays=off_days))
             expected = pd.date_range(grid[0], periods=len(grid), freq=pandas_offset).to_numpy()
             np.testing.assert_array_equal(grid, expected)

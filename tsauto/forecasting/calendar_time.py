@@ -293,8 +293,9 @@ def infer_freq(times: pd.Series, series_codes: np.ndarray, holidays: str | None 
     """:func:`infer_datetime_freq` for timestamps of any unit; for daily stamps that never
     fall on some weekdays and step over them, the days open: ``"B"`` (Monday to Friday) or
     ``"C(Mon Tue Wed Thu Fri Sat)"`` (a shop closed on Sundays); with the country or region
-    ``holidays``, daily stamps never on its public holidays (on open weekdays) are read as
-    closed on them too (``"C(Mon Tue Wed Thu Fri; US-DC holidays)"``); for hourly (or
+    ``holidays``, daily stamps (or opening hours) never on its public holidays (on open
+    weekdays) are read as closed on them too (``"C(Mon Tue Wed Thu Fri; US-DC holidays)"``,
+    ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri; US-DC holidays)"``); for hourly (or
     half-hourly, quarter-hourly) stamps that never fall at some times of the day, the opening
     hours (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``, ``"CBH(08:00-20:00 Mon Tue Wed Thu Fri,
     30min)"``, ``"CBH(11:00-15:00,18:00-23:00 ...)"``): the closed days and hours are not
@@ -310,6 +311,8 @@ def infer_freq(times: pd.Series, series_codes: np.ndarray, holidays: str | None 
             opened = _closed_on_holidays(times, opened or freq, holidays) or opened
     elif freq == "h" or (re.fullmatch(r"\d*min", freq) and 60 % _minutes(freq) == 0):
         opened = _open_hours(times, series_codes, _minutes(freq))
+        if holidays is not None and opened is not None:
+            opened = _closed_on_holidays(times, opened, holidays) or opened
     else:
         return freq
     if opened is None:
@@ -336,20 +339,26 @@ def _open_days(times: pd.Series, series_codes: np.ndarray) -> str | None:
 
 
 def _closed_on_holidays(times: pd.Series, freq: str, country: str) -> str | None:
-    """``freq``'s open days closed on the public holidays of ``country`` too, where at least
-    ``HOLIDAYS_SKIPPED`` of them fall on open weekdays inside the stamps' span and no stamp is on
-    any of them (a shop open on one holiday is not closed on holidays)."""
+    """``freq``'s open days or hours closed on the public holidays of ``country`` too, where at
+    least ``HOLIDAYS_SKIPPED`` of them fall on open weekdays inside the stamps' span and no stamp
+    is on any of them (a shop open on one holiday is not closed on holidays)."""
     from tsauto.forecasting.features.holiday import holiday_dates
 
     offset = to_offset(freq)
-    custom = isinstance(offset, CustomBusinessDay)
-    mask = offset.calendar.weekmask if custom else np.arange(7) < (5 if freq == "B" else 7)
+    if isinstance(offset, OpenHours):
+        mask = np.array(offset.weekmask)
+    elif isinstance(offset, CustomBusinessDay):
+        mask = offset.calendar.weekmask
+    else:
+        mask = np.arange(7) < (5 if freq == "B" else 7)
     days = np.unique(times.to_numpy().astype("datetime64[D]"))
     first, last = days[0], days[-1]
     dates = holiday_dates(country, int(str(first)[:4]), int(str(last)[:4]))
     dates = dates[(dates >= first) & (dates <= last) & np.is_busday(dates, weekmask=mask)]
     if len(dates) < HOLIDAYS_SKIPPED or np.isin(dates, days).any():
         return None
+    if isinstance(offset, OpenHours):
+        return open_hours_freq(offset.spans, np.flatnonzero(mask), offset.step, country)
     return open_days_freq(np.flatnonzero(mask), country)
 
 

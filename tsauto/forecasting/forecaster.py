@@ -103,9 +103,9 @@ class Forecaster:
         Covariate columns whose values are known over the horizon (prices, promotions).
     holidays:
         A country code (``"US"``), a list of codes, or the name of a column holding each
-        series' country code; adds holiday features. With one code, daily rows never on its
-        public holidays (two or more on open weekdays in their span) are read as days closed
-        on them, not gaps: ``"C(Mon Tue Wed Thu Fri; US holidays)"``.
+        series' country code; adds holiday features. With one code, daily rows (or opening
+        hours) never on its public holidays (two or more on open weekdays in their span) are
+        read as closed on them, not gaps: ``"C(Mon Tue Wed Thu Fri; US holidays)"``.
     learners:
         ``"auto"``: a portfolio chosen from the frequency, the series lengths and the data size
         (see :mod:`tsauto.forecasting.planner`), compared by rolling-origin validation and

@@ -5,7 +5,8 @@ for calendars pandas' aliases cannot name. Days of a shop closed on some weekday
 ``"C(Mon Tue Wed Thu Fri Sat)"``: pandas' ``CustomBusinessDay`` with that week mask (its
 ``freqstr`` is ``"C"`` whatever the mask; ``"B"`` stays Monday to Friday); closed on the public
 holidays of a country or region of the ``holidays`` package as well,
-``"C(Mon Tue Wed Thu Fri; US-DC holidays)"`` (from 1950 to 2100). Its opening hours are
+``"C(Mon Tue Wed Thu Fri; US-DC holidays)"`` (from 1950 to 2100; hours too,
+``"CBH(09:00-18:00 Mon Tue Wed Thu Fri; US-DC holidays)"``). Its opening hours are
 ``"CBH(09:00-18:00 Mon Tue Wed Thu Fri Sat)"`` (:class:`OpenHours`; pandas' ``CustomBusinessHour``
 steps by whole hours only): hourly steps labelled by their start (09:00 to 17:00;
 ``"CBH(09:30-16:30 ...)"``: 09:30 to 15:30), ``00:00`` closing at midnight; half hours are
@@ -46,7 +47,8 @@ __all__ = [
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _OPEN_DAYS = re.compile(r"C\(([A-Za-z ]+?)(?:; ([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?) holidays)?\)")
 HOLIDAY_YEARS = (1950, 2100)  # the years a calendar closed on holidays knows them in
-_OPEN_HOURS = re.compile(r"CBH\(((?:\d\d:\d\d-\d\d:\d\d,?)+) ([A-Za-z ]+?)(?:, (\d+)min)?\)")
+_OPEN_HOURS = re.compile(r"CBH\(((?:\d\d:\d\d-\d\d:\d\d,?)+) ([A-Za-z ]+?)(?:, (\d+)min)?"
+                         r"(?:; ([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?) holidays)?\)")
 # A Monday before every nanosecond stamp: open steps are counted from it. numpy counts open days
 # back to an earlier date one short where that date is open (-1043 Tuesdays from 1970-01-05 back
 # to 1950-01-03, 1044 forward), so no stamp may come before it.
@@ -59,12 +61,15 @@ _MONDAY_TO_FRIDAY = np.busdaycalendar(weekmask="1111100")  # "B"
 class OpenHours:
     """Opening hours: steps of ``step`` minutes starting at ``slots`` (minutes after midnight,
     ascending: one or more spans a day, e.g. a restaurant's lunch and dinner) on the weekdays
-    of ``weekmask`` (Monday first). pandas' ``CustomBusinessHour`` steps by whole hours only."""
+    of ``weekmask`` (Monday first), closed on the public holidays of ``holidays`` (a country or
+    region of the ``holidays`` package; ``None``: none). pandas' ``CustomBusinessHour`` steps
+    by whole hours only."""
 
     weekmask: tuple[bool, ...]
     slots: tuple[int, ...]
     step: int = 60
     n: int = 1  # one step at a time, as the open calendars tsauto reads
+    holidays: str | None = None
 
     def __post_init__(self) -> None:
         slots = np.asarray(self.slots)
@@ -77,7 +82,8 @@ class OpenHours:
 
     @classmethod
     def of_spans(
-        cls, weekmask: tuple[bool, ...], spans: Iterable[tuple[int, int]], step: int = 60
+        cls, weekmask: tuple[bool, ...], spans: Iterable[tuple[int, int]], step: int = 60,
+        holidays: str | None = None,
     ) -> OpenHours:
         """The hours open from each ``(start, end)`` of ``spans`` (minutes after midnight)."""
         slots: list[int] = []
@@ -86,7 +92,7 @@ class OpenHours:
                 raise ValueError("opening hours run from a start to a later end on the same day, a "
                                  "whole number of steps apart ('00:00': midnight)")
             slots.extend(range(start, end, step))
-        return cls(weekmask, tuple(slots), step)
+        return cls(weekmask, tuple(slots), step, holidays=holidays)
 
     @property
     def per_day(self) -> int:
@@ -102,7 +108,7 @@ class OpenHours:
 
     @property
     def freqstr(self) -> str:
-        return open_hours_freq(self.spans, np.flatnonzero(self.weekmask), self.step)
+        return open_hours_freq(self.spans, np.flatnonzero(self.weekmask), self.step, self.holidays)
 
 
 def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
@@ -121,12 +127,18 @@ def to_offset(freq: str | BaseOffset) -> BaseOffset | OpenHours:
             open_days = set(_weekmask(hours.group(2)).split())
             mask = tuple(d in open_days for d in WEEKDAYS)
             spans = [tuple(_minutes(t) for t in span.split("-")) for span in hours.group(1).split(",")]
-            return OpenHours.of_spans(mask, [(a, b or 1440) for a, b in spans], int(hours.group(3) or 60))
+            step, country = int(hours.group(3) or 60), hours.group(4)
+            if country:
+                _holidays(country)  # an unknown code is refused here, not at the first step
+            return OpenHours.of_spans(mask, [(a, b or 1440) for a, b in spans], step, country)
     offset = frequencies.to_offset(freq)
     if isinstance(offset, BusinessHour):  # CustomBusinessHour too
         if offset.n != 1 or any(t.second for t in (*offset.start, *offset.end)):
             raise ValueError("business hours are supported one step at a time, in whole minutes")
         calendar = getattr(offset, "calendar", None)  # BusinessHour: Monday to Friday
+        if calendar is not None and calendar.holidays.size:
+            raise ValueError("business hours closed on holidays are named by a country in the alias, "
+                             "e.g. 'CBH(09:00-18:00 Mon Tue Wed Thu Fri; US holidays)', not by a list of dates")
         mask = (True,) * 5 + (False,) * 2 if calendar is None else tuple(bool(d) for d in calendar.weekmask)
         ends = zip(offset.start, offset.end)
         spans = [(60 * a.hour + a.minute, 60 * b.hour + b.minute or 1440) for a, b in ends]
@@ -138,14 +150,25 @@ _HOLIDAY_CODES: dict[tuple[bytes, bytes], str] = {}  # (week mask, holidays) of 
 
 
 @lru_cache(maxsize=64)
-def _open_days_but_holidays(weekmask: str, country: str) -> CustomBusinessDay:
-    """Days open on ``weekmask`` but not on the public holidays of ``country``."""
+def _holidays(country: str) -> np.ndarray:
+    """The public holidays of ``country`` in ``HOLIDAY_YEARS`` (``datetime64[D]``)."""
     # imported here: the holiday features import the frequency module, which imports this one
     from tsauto.forecasting.features.holiday import holiday_dates
 
-    offset = CustomBusinessDay(weekmask=weekmask, holidays=holiday_dates(country, *HOLIDAY_YEARS))
+    return holiday_dates(country, *HOLIDAY_YEARS)
+
+
+@lru_cache(maxsize=64)
+def _open_days_but_holidays(weekmask: str, country: str) -> CustomBusinessDay:
+    """Days open on ``weekmask`` but not on the public holidays of ``country``."""
+    offset = CustomBusinessDay(weekmask=weekmask, holidays=_holidays(country))
     _HOLIDAY_CODES[_calendar_key(offset)] = country
     return offset
+
+
+@lru_cache(maxsize=64)
+def _hours_calendar(weekmask: tuple[bool, ...], country: str | None) -> np.busdaycalendar:
+    return np.busdaycalendar(weekmask=list(weekmask), holidays=_holidays(country) if country else [])
 
 
 def _calendar_key(offset: CustomBusinessDay) -> tuple[bytes, bytes]:
@@ -234,7 +257,7 @@ def is_open(offset) -> bool:
 def _calendar(offset: BusinessDay | OpenHours) -> np.busdaycalendar:
     """numpy's business-day calendar of the open days (week mask and holidays)."""
     if isinstance(offset, OpenHours):
-        return np.busdaycalendar(weekmask=list(offset.weekmask))
+        return _hours_calendar(offset.weekmask, offset.holidays)
     return _MONDAY_TO_FRIDAY if offset.calendar is None else offset.calendar  # "B": no calendar
 
 
@@ -277,13 +300,17 @@ def open_days_freq(weekdays: Iterable[int], holidays: str | None = None) -> str:
     return "C(" + " ".join(WEEKDAYS[d] for d in days) + ")"
 
 
-def open_hours_freq(spans: Iterable[tuple[int, int]], weekdays: Iterable[int], step: int = 60) -> str:
+def open_hours_freq(
+    spans: Iterable[tuple[int, int]], weekdays: Iterable[int], step: int = 60, holidays: str | None = None
+) -> str:
     """The frequency of steps of ``step`` minutes in each ``(start, end)`` of ``spans``
-    (minutes after midnight; 1440: midnight) on ``weekdays``."""
+    (minutes after midnight; 1440: midnight) on ``weekdays``, except on the public holidays of
+    the country or region ``holidays``."""
     days = " ".join(WEEKDAYS[d] for d in sorted(set(weekdays)))
     hours = ",".join(f"{_clock(start)}-{_clock(end % 1440)}" for start, end in spans)
     every = "" if step == 60 else f", {step}min"
-    return f"CBH({hours} {days}{every})"
+    closed = "" if holidays is None else f"; {holidays} holidays"
+    return f"CBH({hours} {days}{every}{closed})"
 
 
 def _weekmask(days: str) -> str:
