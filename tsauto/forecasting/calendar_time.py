@@ -18,15 +18,22 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
-from pandas.tseries.offsets import CustomBusinessDay
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.forecasting.frequency import infer_datetime_freq
-from tsauto.forecasting.offsets import OpenHours, open_days_freq, open_hours_freq, open_steps, to_offset
+from tsauto.forecasting.offsets import (
+    OpenHours,
+    open_days_freq,
+    open_hours_freq,
+    open_steps,
+    open_weekdays,
+    to_offset,
+)
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +286,6 @@ def as_unit(values: pd.Series, unit: str, name: str, what: str) -> pd.Series:
     return values.astype(f"datetime64[{unit}]")
 
 
-
 # steps over closed days or hours (summed over the series) before they are read as closed:
 # fewer, and a weekday or an hour that a few random gaps hit every time reads as closed (two
 # weeks of daily rows with both Saturdays missing)
@@ -345,12 +351,7 @@ def _closed_on_holidays(times: pd.Series, freq: str, country: str) -> str | None
     from tsauto.forecasting.features.holiday import holiday_dates
 
     offset = to_offset(freq)
-    if isinstance(offset, OpenHours):
-        mask = np.array(offset.weekmask)
-    elif isinstance(offset, CustomBusinessDay):
-        mask = offset.calendar.weekmask
-    else:
-        mask = np.arange(7) < (5 if freq == "B" else 7)
+    mask = open_weekdays(offset)
     days = np.unique(times.to_numpy().astype("datetime64[D]"))
     first, last = days[0], days[-1]
     dates = holiday_dates(country, int(str(first)[:4]), int(str(last)[:4]))
@@ -358,7 +359,7 @@ def _closed_on_holidays(times: pd.Series, freq: str, country: str) -> str | None
     if len(dates) < HOLIDAYS_SKIPPED or np.isin(dates, days).any():
         return None
     if isinstance(offset, OpenHours):
-        return open_hours_freq(offset.spans, np.flatnonzero(mask), offset.step, country)
+        return replace(offset, holidays=country).freqstr
     return open_days_freq(np.flatnonzero(mask), country)
 
 

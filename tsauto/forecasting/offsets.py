@@ -40,6 +40,7 @@ __all__ = [
     "open_grid",
     "open_period",
     "open_steps",
+    "open_weekdays",
     "shift",
     "to_offset",
 ]
@@ -252,6 +253,11 @@ def _from_steps(
 def is_open(offset) -> bool:
     """Open days (``"B"``, ``"C(...)"``) or opening hours, one step at a time."""
     return isinstance(offset, OpenHours) or (isinstance(offset, BusinessDay) and offset.n == 1)
+
+
+def open_weekdays(offset: BaseOffset | OpenHours) -> np.ndarray:
+    """Which weekdays (Monday first) ``offset`` steps on: its open days, or all seven."""
+    return _calendar(offset).weekmask if is_open(offset) else np.ones(7, dtype=bool)
 
 
 def _calendar(offset: BusinessDay | OpenHours) -> np.busdaycalendar:
