@@ -5,8 +5,9 @@ quarterly and monthly series, more accurate than any of the three alone (Makrida
 2018, "The M4 competition"; Petropoulos & Svetunkov 2020). Each series gets the three
 automatic models of :mod:`~tsauto.forecasting.learners.ets`,
 :mod:`~tsauto.forecasting.learners.theta` and :mod:`~tsauto.forecasting.learners.arima`,
-fitted once, with their default settings; the forecast is their ``combine`` (``"mean"`` or
-``"median"``) at each step, and each quantile the same combination of the members' quantiles.
+fitted once, with their default settings (ETS on the last ``ets.MAX_LENGTH`` points of a long
+series, as alone); the forecast is their ``combine`` (``"mean"`` or ``"median"``) at each step,
+and each quantile the same combination of the members' quantiles.
 A member that fails on a series is left out of that series' combination; a series no member
 fits falls back to seasonal naive.
 
@@ -44,9 +45,11 @@ MEMBERS = ("ets", "theta", "auto_arima")
 
 @dataclass(frozen=True)
 class ComboState:
-    """The fitted state of each member (None where it failed), in :data:`MEMBERS` order."""
+    """The fitted state of each member (None where it failed), in :data:`MEMBERS` order, and
+    the first time ETS was fitted from (None: the series' first; files of format 4 lack it)."""
 
     states: tuple[Any, Any, Any]
+    ets_from: Any = None
 
 
 class StatCombo(LocalLearner):
@@ -89,10 +92,12 @@ class StatCombo(LocalLearner):
 
     def _fit_one(self, series: SeriesData, task: Task) -> ComboState:
         plain = SeriesData(series.y, series.times, None, None)  # the members are univariate
+        window = self._members()[0].max_length
+        ets_from = series.times[-window] if window is not None and len(series.y) > window else None
         states = []
         for learner in self._members():
             try:
-                states.append(learner._fit_one(plain, task))
+                states.append(learner._fit_one(_seen_by(learner, plain, ets_from), task))
             except Exception as err:  # a failing member leaves the others
                 if timed_out(err):
                     raise
@@ -100,7 +105,7 @@ class StatCombo(LocalLearner):
                 states.append(None)
         if all(s is None for s in states):
             raise ValueError("no member of the combination could be fitted")
-        return ComboState(tuple(states))
+        return ComboState(tuple(states), ets_from)
 
     def _forecast_one(
         self, state: ComboState, series: SeriesData, task: Task
@@ -111,7 +116,7 @@ class StatCombo(LocalLearner):
             if member is None:
                 continue
             try:
-                mean, qs = learner._forecast_one(member, plain, task)
+                mean, qs = learner._forecast_one(member, _seen_by(learner, plain, state.ets_from), task)
             except Exception as err:
                 log.debug("%s could not forecast a series: %s", learner.name, err)
                 continue
@@ -123,3 +128,12 @@ class StatCombo(LocalLearner):
         reduce = np.mean if self.combine == "mean" else np.median
         out = reduce(np.stack(means), axis=0)
         return out, {q: reduce(np.stack([qs[q] for qs in quantiles]), axis=0) for q in task.quantiles}
+
+
+def _seen_by(learner: LocalLearner, series: SeriesData, ets_from: Any) -> SeriesData:
+    """``series`` as the member ``learner`` sees it: ETS from its time ``ets_from`` on (all of
+    it for None), the others whole."""
+    if learner.name != "ets" or ets_from is None:
+        return series
+    a = int(np.searchsorted(series.times, ets_from))
+    return SeriesData(series.y[a:], series.times[a:], None, None)
