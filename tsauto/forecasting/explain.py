@@ -195,7 +195,8 @@ def _models(member: int, learner: LocalLearner) -> pd.DataFrame:
     models = learner.keys_.assign(
         member=member, learner=learner.name, model=[describe_state(s) for s in learner.states_]
     )
-    return models if learner.starts_ is None else models.assign(fitted_from=learner.starts_)
+    capped = learner.max_length is not None and learner.starts_ is not None
+    return models.assign(fitted_from=learner.starts_) if capped else models
 
 
 def _step_indices(steps: int | Sequence[int] | None, horizon: int) -> np.ndarray:

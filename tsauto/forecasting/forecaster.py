@@ -374,9 +374,11 @@ class Forecaster:
         """Forecast ``horizon`` steps after the end of every series.
 
         ``history``: newer data (same columns as at fit) to forecast from its end without
-        refitting; by default the training data. ``future``: the known-future covariates over
-        the horizon. Returns a long table: ids, time, ``forecast`` and one column per quantile.
-        With a ``hierarchy``: ``level=None`` the bottom series, ``["Store"]`` one level,
+        refitting; by default the training data. It may hold only the newest rows: ETS then
+        estimates its level and trend on them and keeps its fitted season, at the phase that
+        fits them; rows before the first a local model was fitted on are left out. ``future``:
+        the known-future covariates over the horizon. Returns a long table: ids, time,
+        ``forecast`` and one column per quantile. With a ``hierarchy``: ``level=None`` the bottom series, ``["Store"]`` one level,
         ``[]`` the total, ``"all"`` every node (with a ``level`` column); coherent forecasts.
         """
         self._check_fitted()

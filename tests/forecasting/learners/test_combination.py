@@ -7,7 +7,7 @@ import pytest
 
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.combination import StatCombo
-from tsauto.forecasting.learners.ets import MAX_LENGTH
+from tsauto.forecasting.learners.ets import MAX_LENGTH, restarted
 from tsauto.forecasting.learners.local import SeriesData
 
 
@@ -54,3 +54,9 @@ def test_ets_member_fits_the_last_points_of_a_long_series(m4_weekly_small) -> No
     np.testing.assert_allclose(combo._forecast_one(state, series, task)[0], np.median(np.stack(members), axis=0))
     whole = ets._fit_one(series, task)
     assert not np.allclose(ets._forecast_one(whole, series, task)[0], members[0])  # the window matters here
+    older = SeriesData(y[5:], np.arange(len(y))[5:], None, None)  # starts later, before ETS's window
+    assert combo._restart(state, older, task) is state
+    recent = SeriesData(y[-300:], np.arange(len(y))[-300:], None, None)  # starts inside it
+    again = combo._restart(state, recent, task)
+    np.testing.assert_array_equal(again.states[0].x0, restarted(state.states[0], recent.y, recent.times).x0)
+    assert again.states[1:] == state.states[1:]

@@ -176,3 +176,43 @@ def test_max_length_must_be_a_positive_number_of_points(aus_small: pd.DataFrame)
     for bad in (0, 2.5, True):
         with pytest.raises(ValueError, match=f"max_length={bad!r}: give a positive number of points"):
             ETSLearner(max_length=bad).fit(panel, task)
+
+
+def test_a_history_older_than_the_fit_is_read_from_the_first_time_fitted_on(aus_small: pd.DataFrame) -> None:
+    """Rows before the first time a series was fitted from are left out of the history: Theta
+    fitted on 2005 on forecasts the same from the whole history as from 2005 on."""
+    spec = dict(target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=6, season=12, seasons=(12,), n_jobs=1)
+    later = aus_small[aus_small["Month"] >= "2005-01-01"]
+    theta = ThetaLearner().fit(validate(later, **spec), task)
+    assert np.all(theta.starts_ == np.datetime64("2005-01-01"))
+    whole = theta.predict(validate(aus_small, **spec)).mean
+    np.testing.assert_allclose(whole, theta.predict(validate(later, **spec)).mean)
+
+
+class NoRestartETS(ETSLearner):
+    """ETS that runs its fitted initial states over any history (the behaviour before restarts)."""
+
+    name = "no_restart_ets"
+    _restart = local.LocalLearner._restart
+
+
+def test_a_history_that_starts_later_gets_its_level_estimated_on_it(aus_small: pd.DataFrame) -> None:
+    """Only the last 4 years as the history of ETS fitted on 20: the fitted initial states
+    belong to 1999-01, so the level and trend are estimated on the history and the fitted
+    season taken at the phase that fits it; the forecasts stay near those from the whole
+    history, whether the history starts in January or in June. Run from the 1999 states as
+    they are, a history from June is out of phase (far off)."""
+    spec = dict(target="Turnover", time="Month", ids=["State", "Industry"])
+    task = Task(horizon=12, season=12, seasons=(12,), n_jobs=1)
+    panel = validate(aus_small, **spec)
+    fitted = {learner: learner.fit(panel, task) for learner in (ETSLearner(), NoRestartETS())}
+
+    def gap(learner: ETSLearner, start: str) -> float:
+        whole = fitted[learner].predict(panel).mean
+        recent = fitted[learner].predict(validate(aus_small[aus_small["Month"] >= start], **spec)).mean
+        return float(np.median(np.abs(recent - whole) / np.abs(whole)))
+
+    gaps = {(learner.name, start): gap(learner, start) for learner in fitted for start in ("2015-01-01", "2015-06-01")}
+    assert gaps["ets", "2015-01-01"] < 0.01 and gaps["ets", "2015-06-01"] < 0.01, gaps
+    assert gaps["no_restart_ets", "2015-06-01"] > 0.05, gaps

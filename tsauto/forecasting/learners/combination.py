@@ -33,7 +33,7 @@ import numpy as np
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.arima import AutoARIMALearner
 from tsauto.forecasting.learners.base import LearnerTags, Task
-from tsauto.forecasting.learners.ets import ETSLearner
+from tsauto.forecasting.learners.ets import ETSLearner, restarted
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData, timed_out
 from tsauto.forecasting.learners.theta import ThetaLearner
 
@@ -106,6 +106,14 @@ class StatCombo(LocalLearner):
         if all(s is None for s in states):
             raise ValueError("no member of the combination could be fitted")
         return ComboState(tuple(states), ets_from)
+
+    def _restart(self, state: ComboState, series: SeriesData, task: Task) -> ComboState:
+        """The ETS member's initial states estimated on a history that starts after the
+        first time it was fitted from (Theta and ARIMA as fitted, as alone)."""
+        ets = state.states[0]
+        if ets is None or (state.ets_from is not None and series.times[0] <= state.ets_from):
+            return state
+        return ComboState((restarted(ets, series.y, series.times), *state.states[1:]), state.ets_from)
 
     def _forecast_one(
         self, state: ComboState, series: SeriesData, task: Task

@@ -60,7 +60,9 @@ for small chunks.
 
 The fitted state is the specification, the smoothing parameters, the initial states and the
 adjustment's seasonal indices. ``predict`` runs the same recursion with those fixed values over
-the history it is given (no re-estimation). Intervals: exact Gaussian for additive-error
+the history it is given (no re-estimation); a history that starts after the fit's first time
+gets initial states estimated on it (:func:`restarted`; R's ``ets(y, model=fit)`` does the
+same by default), since the fitted ones belong to rows it does not hold. Intervals: exact Gaussian for additive-error
 models; simulated sample paths (seeded from ``task.random_state``) for multiplicative ones.
 """
 
@@ -767,6 +769,9 @@ class ETSLearner(LocalLearner):
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
         return forecast_ets(state, series.y, series.times, task.horizon, task.quantiles, task.random_state)
 
+    def _restart(self, state: ETSState, series: SeriesData, task: Task) -> ETSState:
+        return restarted(state, series.y, series.times)
+
 
 def fit_ets(y: np.ndarray, times: np.ndarray, season: int, damped: bool = True) -> ETSState:
     """Select ETS on ``y``; a season longer than ``MAX_SEASON`` is adjusted out first."""
@@ -806,3 +811,78 @@ def forecast_ets(
     mean, qs = forecast_state(state, state.season.adjust(y, inside), horizon, quantiles, seed)
     restore = state.season.restore
     return restore(mean, ahead), {q: restore(v, ahead) for q, v in qs.items()}
+
+
+
+def restarted(state: ETSState, y: np.ndarray, times: np.ndarray) -> ETSState:
+    """``state`` for a history ``y`` that starts after the fit's first time (adjusted as at the
+    fit): the fitted seasonal states at the phase that fits ``y`` best (the history's phase is
+    not known from the states), the level and trend estimated on ``y`` (least squares for a
+    linear form; Nelder-Mead from R's heuristic start for a multiplicative season), the form
+    and smoothing parameters as fitted. The season holds from the fit's long past where the
+    level has moved on; ``state`` itself where ``y`` is too short or no estimate is finite."""
+    if state.season is not None:
+        y = state.season.adjust(y, state.season.along(y, times, 0)[0])
+    spec = state.spec
+    lead = 1 + (spec.trend is not None)
+    if len(y) < lead + 2 or (spec.error == "mul" and np.min(y) <= 0):
+        return state
+    phases = [_at_phase(state.x0, r) for r in range(spec.m if spec.seasonal else 1)]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        if spec.seasonal == "mul":
+            x0 = _mul_season_lead(y, spec, state.par, phases)
+        else:
+            x0 = _linear_lead(y, spec, state.par, phases)
+    if x0 is None or not np.all(np.isfinite(x0)):
+        return state
+    return ETSState(spec, state.par, x0, state.aicc, state.sigma2, state.season)
+
+
+def _at_phase(x0: np.ndarray, r: int) -> np.ndarray:
+    """Initial states ``x0`` with the season moved on by ``r`` steps and no level or trend."""
+    x = np.zeros_like(x0)
+    x[2:] = np.roll(x0[2:], r)
+    return x
+
+
+
+def _linear_lead(y: np.ndarray, spec: ETSSpec, par: np.ndarray, phases: list[np.ndarray]) -> np.ndarray:
+    """Of a linear form (one-step predictions affine in the initial states): the seasonal
+    states of ``phases`` with the level and trend by (weighted) least squares, the best fit."""
+    lead = 1 + (spec.trend is not None)
+    p = len(phases[0])
+    zero = smooth(y, spec, par, np.zeros(p))[0]
+    X = np.column_stack([smooth(y, spec, par, np.eye(p)[j])[0] - zero for j in range(lead)])
+    weights = 1.0 / y if spec.error == "mul" else np.ones_like(y)
+    best, best_lik = phases[0], np.inf
+    for x in phases:
+        base = smooth(y, spec, par, x)[0]
+        free = np.linalg.lstsq(X * weights[:, None], (y - base) * weights, rcond=None)[0]
+        lik = _likelihood(y, base + X @ free, spec.error)
+        if lik < best_lik:
+            best, best_lik = x.copy(), lik
+            best[:lead] = free
+    return best
+
+
+def _mul_season_lead(y: np.ndarray, spec: ETSSpec, par: np.ndarray, phases: list[np.ndarray]) -> np.ndarray | None:
+    """Of a multiplicative season: the phase whose seasonal states fit best from R's
+    heuristic level and trend for them, then those two by Nelder-Mead (None where no
+    likelihood is finite)."""
+    lead = 1 + (spec.trend is not None)
+    criterion = _mul_season_criterion(y, spec)
+    searched = [par[0]] + [par[1]] * (spec.trend is not None) + [par[2]] + [par[3]] * spec.damped
+
+    def lik(x: np.ndarray, head: np.ndarray) -> float:
+        return criterion(searched + head.tolist() + free_states(spec, x)[lead:].tolist())
+
+    starts = [(x, _initial_states(y, spec, x[:1:-1])[:lead]) for x in phases]  # the cycle by phase
+    x, head = min(starts, key=lambda s: lik(*s))
+    unbounded = np.full(lead, np.inf)
+    head, value = nelder_mead(lambda h: lik(x, h), head, -unbounded, unbounded, tol=TOL)
+    if not value < HUGE / 2:
+        return None
+    out = x.copy()
+    out[:lead] = head
+    return out

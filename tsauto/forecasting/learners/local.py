@@ -15,8 +15,11 @@ timed out is recorded; those series, and series unseen at fit, are forecast by s
 never a NaN, never a crash of the whole fit. The forecasts do not depend on where chunks ran.
 
 ``predict(history)`` forecasts from the end of ``history`` with the parameters fitted before:
-``_forecast_one`` receives the fitted state and the full history of the series, and runs its
-filter over it without re-estimating.
+``_forecast_one`` receives the fitted state and the history of the series from the first time
+the fit read (older rows are left out), and runs its filter over it without re-estimating. A
+history that starts later (only the newest rows of a long series) does not hold the rows the
+fitted initial states belong to: :meth:`LocalLearner._restart` re-estimates them on the
+history, the other parameters as fitted (R's ``ets(y, model=fit)`` does so by default).
 
 A learner with ``max_length`` set fits each series on its last ``max_length`` points only (as
 AutoGluon's local models, whose ``max_ts_length`` is 2,500): the older past of a long series
@@ -139,6 +142,12 @@ class LocalLearner(Learner):
         than at fit) with the fitted ``state``; returns (mean, {quantile: values})."""
         raise NotImplementedError
 
+    def _restart(self, state: Any, series: SeriesData, task: Task) -> Any:
+        """``state`` for a history that starts after the first time the fit read: as fitted
+        (the default), or with the initial states it holds for that time re-estimated on
+        ``series``, the other parameters as fitted; ``state`` itself where they cannot be."""
+        return state
+
     def _fit_many(self, chunk: list[SeriesData], task: Task) -> list[Any] | None:
         """Optionally, fit all series of ``chunk`` at once (vectorised across series); returns
         each series' state or the exception that failed it, or ``None`` (the default): fit
@@ -179,11 +188,11 @@ class LocalLearner(Learner):
         starts = self._starts(panel)
         self._keep(panel, self._fit_items(list(_series(panel, None, task.horizon, starts)), task), starts)
 
-    def _starts(self, panel: Panel) -> np.ndarray | None:
+    def _starts(self, panel: Panel) -> np.ndarray:
         """Each series' first time to fit on: the time ``max_length`` points before its end
-        (``None`` without ``max_length``: the whole series)."""
+        (its first time without ``max_length``)."""
         if self.max_length is None:
-            return None
+            return panel.times[panel.indptr[:-1]]
         n = self.max_length
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"max_length={self.max_length!r}: give a positive number of points, or None.")
@@ -199,9 +208,10 @@ class LocalLearner(Learner):
         per_worker = 1 if together else CHUNKS_PER_WORKER
         return _run_chunks(self._fit_chunk, items, task, self.series_time_limit, per_worker)
 
-    def _keep(self, panel: Panel, results: list, starts: np.ndarray | None = None) -> None:
+    def _keep(self, panel: Panel, results: list, starts: np.ndarray) -> None:
         """The fitted state of each series of ``panel`` from ``results`` and the first time
-        each was fitted from (``starts``); failures recorded."""
+        each was fitted from (``starts``; ``None`` in files of format 4 without
+        ``max_length``); failures recorded."""
         self.keys_ = panel.keys.copy()
         self.states_ = [state for state, _ in results]
         self.starts_ = starts
@@ -281,12 +291,16 @@ class LocalLearner(Learner):
             )
         pos = self._positions(history)
         states = [None if p is None else self.states_[p] for p in pos]
-        starts = None
+        starts, late = None, np.zeros(history.n_series, dtype=bool)
         if self.starts_ is not None:  # unseen series (None): from their first time
             first = history.times[history.indptr[:-1]]
             starts = np.array([first[i] if p is None else self.starts_[p] for i, p in enumerate(pos)])
+            late = first > starts
+            if late.any():
+                log.info("%s: %d series' history starts after the first time fitted on: their initial "
+                         "states are re-estimated on it", self.name, int(late.sum()))
         items = list(_series(history, future, task.horizon, starts))
-        jobs = [(s, item) for s, item in zip(states, items)]
+        jobs = list(zip(states, items, late.tolist()))
         light = self._without_states()  # the states travel with their chunks
         results = _run_chunks(light._forecast_chunk, jobs, replace(task, deadline=None), None)
         naive_mean, naive_sigma = seasonal_naive_forecast(history, task.horizon, task.season)
@@ -305,11 +319,13 @@ class LocalLearner(Learner):
 
     def _forecast_chunk(self, chunk, task: Task, limit: float | None):
         out = []
-        for state, series in chunk:
+        for state, series, late in chunk:
             if state is None:
                 out.append((None, "no fitted model"))
                 continue
             try:
+                if late:
+                    state = self._restart(state, series, task)
                 out.append((self._forecast_one(state, series, task), ""))
             except Exception as err:  # noqa: BLE001 - as in the fit: seasonal naive takes over
                 out.append((None, f"{type(err).__name__}: {err}"))

@@ -158,6 +158,7 @@ class ProphetLearner(LocalLearner):
             failures.append(self.failures_)
         self.keys_ = panel.keys.copy()
         self.states_ = states
+        self.starts_ = self._starts(panel)
         self.failures_ = pd.concat(failures, ignore_index=True)
 
     def _fit_one(self, series: SeriesData, task: Task) -> ProphetState:
