@@ -3,15 +3,19 @@ open days and opening hours read as such."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pmdarima
 import pytest
 from conftest import shared_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.frequency import detect_seasonality, longest_series, seasonal_periods
+from tsauto.forecasting.frequency import detect_seasonality, infer_datetime_freq, longest_series, seasonal_periods
 from tsauto.forecasting.validation import validate
 
 
@@ -255,3 +259,51 @@ def test_working_days_are_closed_on_the_public_holidays_of_the_region_given(tmp_
     panel = validate(hours, target="registered", time="time", holidays="US-DC")
     assert panel.schema.freq == "CBH(09:00-18:00 Mon Tue Wed Thu Fri; US-DC holidays)"
     assert len(panel.y) == len(hours) + 23
+
+
+MONTHLY_ALIASES = ["MS", "ME", "BMS", "BME", "2MS", "6ME", "QS-JAN", "QS-FEB", "QE-DEC", "QE-NOV", "QE-JAN",
+                   "BQE-DEC", "YS", "YE", "YS-JUL", "YE-JUN", "YE-MAR", "BYE-DEC", "SMS", "SME"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(alias=st.sampled_from(MONTHLY_ALIASES), start=st.dates(dt.date(1700, 1, 1), dt.date(2200, 1, 1)),
+       periods=st.integers(3, 40), series=st.integers(1, 3))
+def test_month_based_stamps_are_read_on_the_grid_they_follow(alias: str, start: dt.date, periods: int,
+                                                            series: int) -> None:
+    """Stamps of any month-based pandas frequency (quarters ending in March were read as
+    'QE-MAY', fiscal years as 'YS', business month ends as 'MS', every 2 months as '61D'):
+    the frequency inferred steps along the same stamps, for one or several series."""
+    stamps = pd.date_range(pd.Timestamp(start), periods=periods, freq=alias)
+    times = pd.Series(np.tile(stamps, series))
+    freq = infer_datetime_freq(times, np.repeat(np.arange(series), periods))
+    assert pd.date_range(stamps[0], periods=periods, freq=freq).equals(stamps), (alias, freq)
+
+
+def test_quarters_stamped_at_their_end_continue_at_quarter_ends(aus_retail: pd.DataFrame) -> None:
+    """Australian retail summed by calendar quarter and stamped on the quarter's last day
+    (March 31, June 30, ...): read as 'QE-DEC' (it was 'QE-MAY', whose grid refused them),
+    the forecasts on the next quarter ends, with a yearly season of 4."""
+    df = aus_retail[aus_retail["State"] == "Tasmania"]
+    df = df.assign(Quarter=df["Month"].dt.to_period("Q").dt.end_time.dt.normalize())
+    sums = df.groupby(["Industry", "Quarter"], as_index=False)["Turnover"].sum()
+    fc = Forecaster(target="Turnover", time="Quarter", ids="Industry", horizon=4, learners=["seasonal_naive"])
+    out = fc.fit(sums).predict()
+    assert fc.history_.schema.freq == "QE-DEC" and fc.task_.season == 4
+    assert sorted(set(out["Quarter"].dt.strftime("%m-%d"))) == ["03-31", "06-30", "09-30", "12-31"]
+
+
+def test_monthly_stamps_on_the_15th_are_refused_with_the_way_to_read_them(aus_small: pd.DataFrame) -> None:
+    """No pandas frequency steps along the 15th of each month: the error says so and names
+    freq='MS' with aggregate='sum', which reads them (one row per month)."""
+    df = aus_small.assign(Month=aus_small["Month"] + pd.Timedelta(days=14))
+    kw = dict(target="Turnover", time="Month", ids=["State", "Industry"])
+    with pytest.raises(DataValidationError, match=r"fall on day 15 of their month.*freq='MS' with aggregate='sum'"):
+        validate(df, **kw)
+    panel = validate(df, **kw, freq="MS", aggregate="sum")
+    np.testing.assert_array_equal(panel.y, validate(aus_small, **kw).y)
+
+
+@pytest.mark.parametrize("freq, periods", [("2MS", [6]), ("6MS", [2]), ("3D", []), ("2W-SUN", [26]), ("SMS", [24]),
+                                           ("QE-DEC", [4]), ("YE-JUN", [])])
+def test_multiples_of_a_step_keep_the_periods_they_divide(freq: str, periods: list[int]) -> None:
+    assert seasonal_periods(freq) == periods

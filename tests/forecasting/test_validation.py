@@ -10,6 +10,7 @@ from conftest import shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tsauto import Forecaster
 from tsauto.forecasting.panel import pad_front
 
 from tsauto.forecasting.validation import future_covariates, horizon_check, validate, validate_like
@@ -273,6 +274,29 @@ def test_mixed_frequencies_name_the_series(aus_small: pd.DataFrame) -> None:
     df.loc[rows, "Month"] = df.loc[rows, "Month"] + pd.Timedelta(days=14)
     with pytest.raises(DataValidationError, match=r"not on the 'MS' grid.*Victoria"):
         validate(df, **KW)
+
+
+def test_a_yearly_series_among_monthly_ones_is_refused_not_filled_in() -> None:
+    """M1's yearly YAF2 beside its monthly MRF1: the yearly series' stamps lie on the monthly
+    grid, 12 steps apart; its 11 months between were interpolated (231 made-up points). Now a
+    clear error names it; each frequency fits apart (partition_by=), and a table whose missing
+    steps are zeros (fill='zero') is read as before."""
+    m1 = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
+    df = m1[m1["unique_id"].isin(["YAF2", "MRF1"])].copy()
+    kw = dict(target="y", time="ds", ids="unique_id")
+    with pytest.raises(DataValidationError, match=r"'YAF2'.*step 12 'MS' steps at a time.*mix frequencies"):
+        validate(df, **kw)
+    assert validate(df, **kw, fill="zero").lengths.tolist() == [42, 21 * 12 + 1]  # MRF1, YAF2
+    df["period"] = df["unique_id"].str[0]
+    fc = Forecaster(**kw | {"ids": ["period", "unique_id"]}, horizon=2, learners=["naive"], partition_by=["period"])
+    steps = fc.fit(df).predict().groupby("unique_id")["ds"].diff().dt.days.dropna()
+    assert set(steps.loc[fc.predict()["unique_id"] == "YAF2"]) <= {365, 366}
+
+
+def test_weekly_rows_read_as_daily_are_refused(walmart_small: pd.DataFrame) -> None:
+    """freq='D' given for weekly rows: every series steps 7 days, 6 of them would be made up."""
+    with pytest.raises(DataValidationError, match=r"every series steps 7 'D' steps at a time"):
+        validate(walmart_small, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], freq="D")
 
 
 def test_unparseable_dates_name_rows(aus_small: pd.DataFrame) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import CustomBusinessDay
 
+from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.offsets import OpenHours, to_offset
 
 __all__ = [
@@ -31,12 +32,18 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     """Infer one offset alias from sorted timestamps of several series.
 
     The most common step between consecutive observations of the same series sets the size;
-    anchored frequencies (week day, month start/end, quarter, year) are read from the dates.
+    steps of whole calendar months are read as months from the dates (``MS``, ``ME``, their
+    business-day forms ``BMS``, ``BME``, multiples such as ``2MS``, quarters ``QS-JAN`` /
+    ``QE-DEC`` anchored where the stamps fall, years ``YS`` / ``YE`` and fiscal years such as
+    ``YE-JUN``); weeks by their weekday; semi-monthly stamps (the 1st and 15th, or the 15th and
+    the month's end) as ``SMS`` / ``SME``. Monthly steps on another day of the month (the 15th)
+    have no pandas alias: a DataValidationError says how to read them.
     """
     values = times.to_numpy(dtype="datetime64[ns]")
     same = series_codes[1:] == series_codes[:-1]
     steps = np.diff(values.astype("int64"))[same]
-    steps = steps[steps > 0]
+    keep = steps > 0
+    steps = steps[keep]
     if steps.size == 0:
         raise ValueError("every series has a single time stamp: no frequency can be inferred")
     uniq, counts = np.unique(steps, return_counts=True)
@@ -44,25 +51,76 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     sample = pd.DatetimeIndex(values[: min(len(values), 5000)])
     if step == 7 * _DAY:
         return "W-" + sample[0].day_name()[:3].upper()
-    if 28 * _DAY <= step <= 31 * _DAY:
-        return "ME" if sample.is_month_end.all() else "MS"
-    if 89 * _DAY <= step <= 92 * _DAY:
-        anchor = sample[0].month_name()[:3].upper() if sample.is_month_end.all() else None
-        if anchor is not None:
-            return f"QE-{_quarter_anchor(sample[0].month, end=True)}"
-        return f"QS-{_quarter_anchor(sample[0].month, end=False)}"
-    if 365 * _DAY <= step <= 366 * _DAY:
-        return "YE" if sample.is_year_end.all() else "YS"
+    if step >= 28 * _DAY:
+        months = _month_steps(values, same)[keep]
+        k = int(np.bincount(months[months > 0]).argmax()) if np.any(months > 0) else 0
+        if k and 28 * k * _DAY <= step <= 31 * k * _DAY:
+            return _months_alias(sample, k)
+    if 13 * _DAY <= step <= 16 * _DAY:
+        semi = _semi_monthly_alias(sample)
+        if semi is not None:
+            return semi
     if step % _DAY == pd.Timedelta(0):
         days = step // _DAY
         return "D" if days == 1 else f"{days}D"
     return to_offset(step).freqstr
 
 
-def _quarter_anchor(month: int, end: bool) -> str:
-    names = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-    first = (month - 1) % 3  # month index of the quarter anchor
-    return names[first + 2] if end else names[first]
+_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+# where in its month a stamp falls, by the alias' ending: "S" the first day, "E" the last,
+# "BS" / "BE" the first / last business day (Monday to Friday)
+_ANCHORS = {
+    "S": pd.offsets.MonthBegin(),
+    "E": pd.offsets.MonthEnd(),
+    "BS": pd.offsets.BusinessMonthBegin(),
+    "BE": pd.offsets.BusinessMonthEnd(),
+}
+
+
+def _month_steps(values: np.ndarray, same: np.ndarray) -> np.ndarray:
+    """Calendar months between consecutive stamps of the same series."""
+    months = values.astype("datetime64[M]").astype(np.int64)
+    return np.diff(months)[same]
+
+
+def _months_alias(stamps: pd.DatetimeIndex, k: int) -> str:
+    """The alias of stamps ``k`` months apart: monthly, quarterly, yearly or ``{k}MS``-like,
+    by where in the month most of them fall (the first or last day, or business day; the grid
+    then names any stamp off it)."""
+    unique, counts = np.unique(stamps.asi8, return_counts=True)
+    dates = pd.DatetimeIndex(unique)
+    on = {a: sum(c for t, c in zip(dates, counts) if off.is_on_offset(t)) for a, off in _ANCHORS.items()}
+    anchor = max(on, key=on.get)
+    if 2 * on[anchor] <= len(stamps):
+        days = sorted(set(dates.day))[:3]
+        raise DataValidationError(
+            f"time stamps {k} month(s) apart fall on day {', '.join(map(str, days))} of their month, "
+            "neither its first nor its last day, which no pandas frequency steps along: pass "
+            "freq='MS' with aggregate='sum' (one row per month, stamped at its start), or re-stamp "
+            "them (df[time] = df[time].dt.to_period('M').dt.to_timestamp())."
+        )
+    business, edge = ("B", anchor[1]) if anchor.startswith("B") else ("", anchor)
+    month = int(next(t for t in dates if _ANCHORS[anchor].is_on_offset(t)).month)
+    if k == 3:
+        # QS-JAN starts quarters in Jan, Apr, Jul, Oct; QE-DEC ends them in Mar, Jun, Sep, Dec
+        name = _MONTHS[(month - 1) % 3] if edge == "S" else _MONTHS[(month - 1) % 3 + 9]
+        return f"{business}Q{edge}-{name}"
+    if k == 12:
+        name = _MONTHS[month - 1]
+        plain = (edge == "S" and name == "JAN") or (edge == "E" and name == "DEC")
+        return f"{business}Y{edge}" if plain else f"{business}Y{edge}-{name}"
+    return f"{'' if k == 1 else k}{business}M{edge}"
+
+
+def _semi_monthly_alias(stamps: pd.DatetimeIndex) -> str | None:
+    """``SMS`` for stamps on the 1st and 15th of their months, ``SME`` on the 15th and the
+    last day; None otherwise."""
+    day = stamps.day.to_numpy()
+    if np.all((day == 1) | (day == 15)):
+        return "SMS"
+    if np.all((day == 15) | stamps.is_month_end):
+        return "SME"
+    return None
 
 
 def freq_kind(freq: str | None) -> str:
@@ -75,7 +133,7 @@ def freq_kind(freq: str | None) -> str:
     name = off.rule_code.upper()
     if name.startswith("W"):
         return "week"
-    if name in {"MS", "ME", "M", "BMS", "BME", "SMS", "SME"}:
+    if name in {"MS", "ME", "M", "BMS", "BME"} or name.startswith(("SMS", "SME")):  # "SMS-15"
         return "month"
     if name.startswith(("Q", "BQ")):
         return "quarter"
@@ -95,8 +153,10 @@ def freq_kind(freq: str | None) -> str:
 def seasonal_periods(freq: str | None) -> list[int]:
     """Candidate seasonal periods implied by a frequency, strongest first.
 
-    Calendar days: a week (7) and a year (365). Business days (``"B"``, ``"C"``): a week of 5
-    and a year of about 252 working days, divided by the step (``"2B"``: 126). Other open days
+    Calendar days: a week (7) and a year (365); multiples of a step keep the periods they
+    divide (``"2MS"``: 6, ``"6MS"``: 2, ``"3D"``: none); semi-months (``"SMS"``): 24. Business
+    days (``"B"``, ``"C"``): a week of 5 and a year of about 252 working days, divided by the
+    step (``"2B"``: 126). Other open days
     (``"C(Mon Tue Wed Thu Fri Sat)"``): a week of them and a year of 52.18 weeks (6: 313).
     Opening hours (``"CBH(09:00-18:00 Mon Tue Wed Thu Fri)"``): a day and a week of their steps
     (9, 45; half hours from 08:00 to 20:00 on weekdays: 24, 120)."""
@@ -113,7 +173,10 @@ def seasonal_periods(freq: str | None) -> list[int]:
     if kind in {"minute", "hour"}:
         per_day = round(_DAY / pd.Timedelta(off))
         return [per_day, 7 * per_day] if per_day > 1 else []
-    return {"day": [7, 365], "week": [52], "month": [12], "quarter": [4], "year": []}[kind]
+    if off.rule_code.startswith(("SMS", "SME")):
+        return [24 // off.n] if 24 % off.n == 0 and off.n < 24 else []
+    periods = {"day": [7, 365], "week": [52], "month": [12], "quarter": [4], "year": []}[kind]
+    return [p // off.n for p in periods if p % off.n == 0 and p // off.n > 1]  # "2MS": 6, "3D": none
 
 
 def detect_seasonality(

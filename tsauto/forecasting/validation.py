@@ -134,7 +134,7 @@ def validate(
             try:
                 country = None if holidays is None or holidays in df.columns else holidays
                 freq = infer_freq(df[time], df["__sid"].to_numpy(), country)
-            except DataValidationError:  # an unknown holiday country, named as such
+            except DataValidationError:  # an unknown holiday country, months on their 15th: named as such
                 raise
             except ValueError as err:
                 raise DataValidationError(
@@ -628,6 +628,9 @@ def _encode_column(
 # regularisation
 
 
+COARSE_MIN_STEPS = 3  # steps of one size a series needs to be read as on a coarser grid
+
+
 def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
     time, target = schema.time, schema.target
     sid = df["__sid"].to_numpy(np.int64)
@@ -663,6 +666,7 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
                 "the series mix frequencies or are irregular. Resample them (aggregate= with "
                 "freq=), or give freq= explicitly."
             )
+    _check_one_frequency(df, sid, pos, schema)
     n_codes = int(sid.max()) + 1
     first = np.full(n_codes, np.iinfo(np.int64).max)
     last = np.full(n_codes, -1)
@@ -720,6 +724,46 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
         panel = _drop_rows(panel, keep)
     panel.fills = _fill_report(missing, given, keep, indptr)
     return panel
+
+
+def _check_one_frequency(df: pd.DataFrame, sid: np.ndarray, pos: np.ndarray, schema: Schema) -> None:
+    """Refuse series on a coarser grid than the frequency: every one of their (at least
+    ``COARSE_MIN_STEPS``) steps the same ``k > 1`` steps of it, as a yearly series among
+    monthly ones, whose ``k - 1`` steps between would be filled in. Not with ``fill='zero'``,
+    where rows exist only where there was something (a product sold every Monday of a daily
+    table)."""
+    if schema.fill == "zero":
+        return
+    order = np.lexsort((pos, sid))
+    code, where = sid[order], pos[order]
+    same = code[1:] == code[:-1]
+    steps, owner = np.diff(where)[same], code[1:][same]
+    n_codes = int(sid.max()) + 1
+    count = np.bincount(owner, minlength=n_codes)
+    low = np.full(n_codes, np.iinfo(np.int64).max)
+    high = np.zeros(n_codes, dtype=np.int64)
+    np.minimum.at(low, owner, steps)
+    np.maximum.at(high, owner, steps)
+    coarse = np.flatnonzero((count >= COARSE_MIN_STEPS) & (low == high) & (low > 1))
+    if not coarse.size:
+        return
+    unit = repr(schema.freq) if schema.freq is not None else f"integer step {schema.step}"
+    k = int(low[coarse[0]])
+    if coarse.size == np.unique(sid).size:
+        raise DataValidationError(
+            f"time column {schema.time!r}: every series steps {k} {unit} steps at a time, so the "
+            f"{k - 1} between would be filled in: give the frequency the rows follow (freq=), or "
+            "leave freq= out to infer it."
+        )
+    first = pd.Series(np.arange(len(sid))).groupby(sid).min()
+    keys = df.iloc[first.loc[coarse].to_numpy()][list(schema.ids)]
+    raise DataValidationError(
+        f"time column {schema.time!r}: series {_name_series(keys, 5)} step {k} {unit} steps at a "
+        f"time in every row, while the others follow {unit}: the series mix frequencies, and "
+        f"the {k - 1} steps between would be filled in. Fit each frequency apart (partition_by= "
+        "a column naming it), resample them all to one (aggregate= with freq=), or, where a "
+        "missing step means zero, pass fill='zero'."
+    )
 
 
 @dataclass(frozen=True)
