@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pmdarima
@@ -365,6 +367,38 @@ def test_future_table_must_cover_the_horizon(walmart_small: pd.DataFrame) -> Non
         future_covariates(test.iloc[1:], panel, 4)
     with pytest.raises(DataValidationError, match=r"pass future= \(on the command line: --future FILE\)"):
         future_covariates(None, panel, 4)
+
+
+def test_future_ids_of_another_type_and_clashing_rows_are_named(walmart_small: pd.DataFrame) -> None:
+    """A department read as text ("1") never matches the fit's 1: named with its type (it was
+    pandas' raw merge error); two rows of one week that disagree on IsHoliday are refused (the
+    first was taken); an identical copy of a row is harmless."""
+    train = walmart_small[walmart_small["Date"] < "2012-09-01"]
+    test = walmart_small[walmart_small["Date"] >= "2012-09-01"].reset_index(drop=True)
+    panel = validate(train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    with pytest.raises(DataValidationError, match=r"id column 'Dept' of the future table holds str.*int64"):
+        future_covariates(test.assign(Dept=test["Dept"].astype(str)), panel, 4)
+    clash = pd.concat([test, test.iloc[[0]].assign(IsHoliday=not test.loc[0, "IsHoliday"])], ignore_index=True)
+    with pytest.raises(DataValidationError, match=rf"2 rows that share a \(series, time\) pair.*rows 0, {len(test)}"):
+        future_covariates(clash, panel, 4)
+    copy = pd.concat([test, test.iloc[[0]]], ignore_index=True)
+    np.testing.assert_array_equal(
+        future_covariates(copy, panel, 4)["IsHoliday"], future_covariates(test, panel, 4)["IsHoliday"]
+    )
+
+
+def test_a_category_unseen_at_fit_is_read_as_missing_and_named(walmart_small: pd.DataFrame, caplog) -> None:
+    """A known-future label the fit never saw ("C") is read as missing, with a warning that
+    names it (pandas warned of a deprecation instead)."""
+    df = walmart_small.assign(promo=np.where(walmart_small["Date"].dt.month % 2 == 0, "A", "B"))
+    train, test = df[df["Date"] < "2012-09-01"], df[df["Date"] >= "2012-09-01"]
+    panel = validate(train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["promo"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fut = future_covariates(test.assign(promo="C"), panel, 4)
+    assert np.isnan(fut["promo"]).all()
+    assert "column 'promo' of the future table holds values not seen at fit ('C'" in caplog.text
+    assert not np.isnan(future_covariates(test, panel, 4)["promo"]).any()
 
 
 def test_history_must_follow_the_schema(aus_small: pd.DataFrame) -> None:

@@ -229,7 +229,7 @@ def future_covariates(
             + (" The training table's rows after the last target of its series may be those: "
                "pass that table as future= too." if trailing else "")
         )
-    df = read_table(future).copy()
+    df = read_table(future).reset_index(drop=True)
     _require_columns(
         df,
         [schema.time, *schema.ids, *schema.known_future],
@@ -237,7 +237,9 @@ def future_covariates(
         f"Give it the id and time columns and every known-future column {list(schema.known_future)}"
         " (make_future_frame() lists its rows).",
     )
+    check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
+    _check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
         keys = [*schema.ids, schema.time]
@@ -275,6 +277,46 @@ def future_covariates(
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
+
+
+def check_id_types(table: pd.DataFrame, fitted: pd.DataFrame, what: str) -> None:
+    """Each id column of ``table`` holds the kind of value the fit's keys (``fitted``) hold
+    (numbers, times or labels): the id 1 never matches the label "1", so no series would."""
+    for col in fitted.columns:
+        new, old = table[col].dtype, fitted[col].dtype
+        if _id_kind(new) != _id_kind(old):
+            raise DataValidationError(
+                f"id column {col!r} of {what} holds {new} values, the training data {old}: no "
+                f"series would match. Cast it to the fit's type (.astype('{old}'))."
+            )
+
+
+def _id_kind(dtype) -> str:
+    """``"number"``, ``"time"`` or ``"label"``: ids of one kind can match, of two kinds never do."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    return "time" if pd.api.types.is_datetime64_any_dtype(dtype) else "label"
+
+
+def _check_future_duplicates(df: pd.DataFrame, keys: list[str], columns: list[str]) -> None:
+    """Rows of the future table for the same series and time must agree on every known-future
+    column (which of two values to take cannot be guessed; identical copies are harmless)."""
+    dup = df.duplicated(keys, keep=False)
+    if not dup.any():
+        return
+    rows = df[dup]
+    differ = rows.groupby(keys, dropna=False)[columns].nunique(dropna=False).gt(1).any(axis=1)
+    if differ.any():
+        clash = rows.set_index(keys).index.isin(differ.index[differ])
+        at = rows.index[clash]
+        first = df.loc[at[0], keys].astype(str).to_dict()
+        raise DataValidationError(
+            f"the future table has {len(at)} rows that share a (series, time) pair with different "
+            f"known-future values, e.g. {first} at {describe_rows(at)}: keep one row per series "
+            "and time step."
+        )
 
 
 def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
@@ -607,8 +649,13 @@ def _encode_column(
     s: pd.Series, col: str, categories: dict[str, tuple], what: str = "the table"
 ) -> np.ndarray:
     if col in categories:
-        cat = pd.Categorical(s.astype("string").astype(object), categories=list(categories[col]))
-        codes = cat.codes.astype("float64")
+        labels = s.astype("string").astype(object)
+        codes = pd.Index(list(categories[col])).get_indexer(labels).astype("float64")
+        unseen = (codes < 0) & labels.notna().to_numpy()
+        if unseen.any():
+            values = ", ".join(repr(v) for v in pd.unique(labels[unseen])[:5])
+            log.warning("column %r of %s holds values not seen at fit (%s at %s): read as missing",
+                        col, what, values, describe_rows(s.index[unseen]))
         codes[codes < 0] = np.nan
         return codes
     if pd.api.types.is_bool_dtype(s) or s.dtype == object and s.dropna().isin([True, False]).all():
