@@ -167,6 +167,24 @@ def test_yyyymm_integers_are_read_as_months_and_written_back(aus_small: pd.DataF
     assert folds["Month"].max() == 201812 and folds["cutoff"].iloc[0] == 201809
 
 
+def test_a_column_of_periods_is_written_back_as_periods(walmart_small: pd.DataFrame, tmp_path) -> None:
+    """Weeks given as periods ending on Friday (``to_period("W-FRI")``) came back as the
+    Saturdays that start them: forecasts, the future frame, backtests and a saved model now
+    write the same periods, the weeks after the last."""
+    df = walmart_small.assign(Week=walmart_small["Date"].dt.to_period("W-FRI")).drop(columns="Date")
+    fc = tsauto.Forecaster(target="Weekly_Sales", time="Week", ids=["Store", "Dept"], horizon=3,
+                           learners=["seasonal_naive"]).fit(df)
+    out = fc.predict()
+    weeks = pd.period_range(df["Week"].max() + 1, periods=3, freq="W-FRI")
+    assert out["Week"].dtype == "period[W-FRI]" and out["Week"].iloc[:3].tolist() == list(weeks)
+    assert fc.make_future_frame()["Week"].equals(out["Week"])
+    folds = fc.backtest(df, folds=1)
+    assert folds.forecasts["Week"].dtype == "period[W-FRI]"
+    assert str(weeks[-1]) in fc.report(tmp_path / "weeks.html", backtest=folds).read_text()  # the axis
+    fc.save(tmp_path / "weeks.tsauto")
+    pd.testing.assert_frame_equal(tsauto.Forecaster.load(tmp_path / "weeks.tsauto").predict(), out)
+
+
 @pytest.mark.parametrize(("values", "fmt"), [
     ([201011, 201012, 201101], "%Y%m"),
     ([19991230, 19991231, 20000101], "%Y%m%d"),

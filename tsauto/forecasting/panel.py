@@ -36,6 +36,7 @@ class Schema:
     calendar_note: str | None = None  # how an unusual calendar was read (for the data checks)
     time_format: str | None = None  # integer times written as dates ("%Y%m"): read and output so
     aggregate: str | None = None  # rows rolled up to freq (aggregate=): later tables are too
+    period: str | None = None  # a column of periods' frequency ("W-FRI"): output as periods again
 
     @property
     def covariates(self) -> tuple[str, ...]:
@@ -137,10 +138,12 @@ def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarra
 
 def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:
     """Internal time stamps as the user gave them (time zone restored; integers such as 201001
-    where the training table wrote its dates so)."""
+    where the training table wrote its dates so; periods where it held periods)."""
     if schema.freq is None:
         return times
     idx = pd.DatetimeIndex(times)
+    if schema.period:
+        return idx.to_period(schema.period)
     if schema.time_format:
         return np.asarray(idx.strftime(schema.time_format), dtype=np.int64)
     if schema.tz is None:

@@ -327,8 +327,11 @@ def pick_series(scores: np.ndarray | None, n_series: int, sample: int, seed: int
 
 
 def _numeric(times) -> np.ndarray:
-    """Times as numbers on one axis: nanoseconds (UTC) for dates, else the steps."""
+    """Times as numbers on one axis: nanoseconds (UTC) for dates (periods: their starts), else
+    the steps."""
     index = pd.Index(times)
+    if isinstance(index, pd.PeriodIndex):
+        index = index.to_timestamp()
     if isinstance(index, pd.DatetimeIndex):
         return index.as_unit("ns").asi8.astype(float)
     return index.to_numpy(dtype=float)

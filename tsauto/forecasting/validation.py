@@ -115,6 +115,7 @@ def validate(
         raise DataValidationError("the table has no rows: give at least one observation per series.")
     df = df.reset_index(drop=True)  # row labels are named in errors and must be unique
     _check_ids(df, ids_t)
+    period = df[time].array.freqstr if isinstance(df[time].dtype, pd.PeriodDtype) else None  # "M", "W-FRI"
     times, tz = parse_time(df[time], time)
     time_format = None if tz or pd.api.types.is_datetime64_any_dtype(times) else integer_date_format(times)
     if time_format:
@@ -169,6 +170,7 @@ def validate(
         calendar_note=note,
         time_format=time_format,
         aggregate=aggregate,
+        period=period,
     )
     panel = _regularise(df, schema)
     if partial is not None:

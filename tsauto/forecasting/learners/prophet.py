@@ -51,8 +51,10 @@ from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData
 
 # Prophet's Stan backend logs every fit; a level does not hold, disabling does (DEPENDENCIES.md).
+# "prophet.models" warns each time L-BFGS stops short and Prophet retries with Newton (7 times
+# in one 20 s search), which it does by itself: a failure that remains is raised, and recorded.
 # At import, so that joblib workers unpickling this learner are silenced too.
-for _logger in ("cmdstanpy", "prophet.plot"):
+for _logger in ("cmdstanpy", "prophet.plot", "prophet.models"):
     logging.getLogger(_logger).disabled = True
 
 MIN_OBS = 3
