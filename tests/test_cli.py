@@ -258,3 +258,33 @@ def test_bad_column_in_a_subprocess_is_one_line_and_exit_2(retail_csv: Path, tmp
     assert proc.returncode == 2
     assert proc.stderr.startswith("tsauto: error:") and proc.stderr.count("\n") == 1
     assert "'Sales'" in proc.stderr
+
+
+def test_python_dash_m_tsauto_is_the_tsauto_command() -> None:
+    proc = subprocess.run([sys.executable, "-m", "tsauto", "--help"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: tsauto") and "forecast" in proc.stdout
+
+
+def test_paths_are_checked_before_the_fit(retail_csv: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    from tsauto import Classifier, Forecaster
+
+    def fit(self, data):
+        raise RuntimeError("the fit started")
+
+    monkeypatch.setattr(Forecaster, "fit", fit)
+    monkeypatch.setattr(Classifier, "fit", fit)
+    missing = tmp_path / "missing.csv"
+    base = ["forecast", str(retail_csv), *RETAIL, "-q"]
+    out = ["--out", str(tmp_path / "new" / "fc.csv")]  # a folder to create: fine
+    _fails([*base, *out], capsys, "the fit started")
+    _fails([*base, "--future", str(missing), *out], capsys, f"file '{missing}' does not exist: check the path")
+    under_a_file = str(retail_csv / "fc.csv")
+    _fails([*base, "--out", under_a_file], capsys, f"cannot write '{under_a_file}': '{retail_csv}' is not a folder")
+    _fails([*base, *out, "--save-model", str(retail_csv / "m.tsauto")], capsys, "is not a folder tsauto can write in")
+    tabular = ["classify", str(retail_csv), "--target", "State", *out, "-q"]
+    _fails([*tabular, "--test", str(missing)], capsys, f"file '{missing}' does not exist")
+    report = ["report", str(tmp_path / "m.tsauto"), "--out", str(tmp_path / "r.html"), "-q"]
+    _fails([*report, "--backtest", str(missing)], capsys, f"file '{missing}' does not exist")
+    _fails([*report, "--future", str(missing)], capsys, f"file '{missing}' does not exist")
+    _fails(["predict", str(tmp_path), *out], capsys, "is a folder, not a saved model file")

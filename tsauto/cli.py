@@ -23,9 +23,11 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
@@ -292,9 +294,25 @@ def _memory(value: str) -> int | str | None:
 
 
 def _check_out(path: str | None) -> None:
-    """Refuse, before any work, an output path whose extension tsauto cannot write."""
+    """Refuse, before any work, an output path whose extension tsauto cannot write, or whose
+    folder it cannot create or write."""
     if path is not None and not path.lower().endswith(OUT_SUFFIXES):
         raise UsageError(f"cannot write {path!r}: give a .csv, .csv.gz or .parquet path")
+    _check_folder(path)
+
+
+def _check_folder(path: str | None) -> None:
+    """Refuse, before any work, an output path whose folder can be neither written nor created
+    (its nearest existing parent is a file, or not writable)."""
+    if path is None:
+        return
+    folder = Path(path).absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"cannot write {path!r}: {str(folder)!r} is not a folder tsauto can write in; choose another path"
+        )
 
 
 def _table(path: str | None) -> pd.DataFrame | None:
@@ -433,14 +451,16 @@ def _one_line(err: BaseException) -> str:
 
 def _run_forecast(args: argparse.Namespace) -> int:
     _check_out(args.out)
+    _check_folder(args.save_model)
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy")
+    future = _table(args.future)  # read before the fit: a wrong path fails in seconds, not after it
     model = make_forecaster(args)
     start = time.perf_counter()
     log.info("fitting on %s ...", args.file)
     model.fit(args.file)
     log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
-    out = model.predict(future=_table(args.future), level=_level(args.level))
+    out = model.predict(future=future, level=_level(args.level))
     path = write_table(out, args.out)
     _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
     _out(f"wrote {len(out)} forecasts to {path}")
@@ -545,6 +565,8 @@ def _run_report(args: argparse.Namespace) -> int:
 
     if not args.out.lower().endswith((".html", ".htm")):
         raise UsageError(f"cannot write {args.out!r}: give a .html path")
+    _check_folder(args.out)
+    rows, future = _table(args.backtest), _table(args.future)  # before the backtest: a wrong path fails first
     model = _load(args.model)
     if not isinstance(model, Forecaster):
         raise UsageError(
@@ -553,8 +575,8 @@ def _run_report(args: argparse.Namespace) -> int:
     result = None
     if args.backtest:
         log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
-        result = model.backtest(args.backtest, folds=args.folds, mode=args.mode)
-    _out(f"wrote the report to {model.report(args.out, backtest=result, future=args.future)}")
+        result = model.backtest(rows, folds=args.folds, mode=args.mode)
+    _out(f"wrote the report to {model.report(args.out, backtest=result, future=future)}")
     return 0
 
 
@@ -563,6 +585,8 @@ def _run_tabular(args: argparse.Namespace) -> int:
     from tsauto.tabular.metrics import METRICS
 
     _check_out(args.out)
+    _check_folder(args.save_model)
+    test = _table(args.test)  # read before the fit: a wrong path fails in seconds, not after it
     cls = Classifier if args.command == "classify" else Regressor
     model = cls(
         target=args.target,
@@ -574,7 +598,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
     )
     log.info("fitting on %s ...", args.file)
     model.fit(args.file)
-    scored = read_table(args.test or args.file)
+    scored = read_table(args.file) if test is None else test
     out = _predictions(model, scored)
     path = write_table(out, args.out)
     metric = METRICS[model.metric_]

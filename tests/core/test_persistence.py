@@ -110,3 +110,8 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(saved) -> None:
         persistence.save(lambda x: x, saved)  # cannot be pickled
     assert saved.read_bytes() == before
     assert sorted(p.name for p in saved.parent.iterdir()) == ["model.tsauto"]
+
+
+def test_a_folder_is_refused_as_not_a_model_file(tmp_path) -> None:
+    with pytest.raises(persistence.ModelFileNotFoundError, match="is a folder, not a saved model file"):
+        persistence.load(tmp_path, ToyEvaluator)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tsauto import Forecaster
+from tsauto.forecasting.learners.theta import ThetaLearner
 from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, NotFittedError
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 
@@ -224,3 +225,40 @@ def test_later_tables_of_an_aggregated_model_are_rolled_up_as_at_fit(walmart_sma
     assert out["Date"].min() == pd.Timestamp("2012-08-01")
     later = fc.predict(history=weeks[weeks["Date"] < "2012-09-01"], future=weeks)
     assert later["Date"].min() == pd.Timestamp("2012-09-01") and len(later) == 3 * 2
+
+
+def test_a_single_quantile_is_forecast_as_a_list_of_one(split) -> None:
+    out = Forecaster(**KW, learners=["naive"], quantiles=0.9, compute={"n_jobs": 1}).fit(split[0]).predict()
+    assert list(out.columns) == ["State", "Industry", "Month", "forecast", "q0.9"]
+    assert (out["q0.9"] >= out["forecast"]).all()
+
+
+def test_history_with_ids_of_another_type_is_refused_naming_the_column(fitted: Forecaster, split) -> None:
+    coded = split[0].assign(State=split[0]["State"].astype("category").cat.codes)  # 0, 1 for the names
+    with pytest.raises(DataValidationError, match=r"id column 'State' of history= holds int8 values, the training "
+                       r"data (str|object): .* Cast it to the fit's type \(\.astype\('(str|object)'\)\)"):
+        fitted.predict(history=coded)
+
+
+def test_a_level_without_a_hierarchy_is_refused(fitted: Forecaster) -> None:
+    for level in ("all", [], ["State"]):
+        with pytest.raises(DataValidationError, match=r"fitted without a hierarchy, so it has no levels; drop level="):
+            fitted.predict(level=level)
+
+
+def test_sklearn_clone_copies_the_settings_not_the_fit(fitted: Forecaster) -> None:
+    from sklearn.base import clone
+
+    fc = Forecaster(**KW, quantiles=[0.1, 0.9], data={"fill": "zero"}, search={"folds": 2})
+    copied = clone(fc)
+    assert copied is not fc and copied.get_params() == fc.get_params()
+    assert copied.data is not fc.data  # a deep copy: changing one leaves the other
+    assert not hasattr(clone(fitted), "model_") and clone(fitted).get_params() == fitted.get_params()
+    theta = ThetaLearner(model="OTM")
+    learner = clone(Forecaster(**KW, learners=[theta])).learners[0]  # learners given as instances too
+    assert learner is not theta and learner.get_params() == theta.get_params()
+
+
+def test_load_of_a_folder_says_it_is_a_folder(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="is a folder, not a saved model file"):
+        Forecaster.load(tmp_path)

@@ -17,7 +17,7 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import Executor, parse_memory, sharing_machine
 from tsauto.core.resources import cores
 from tsauto.forecasting.options import ComputeOptions
-from tsauto.forecasting.partitions import MIN_BUDGET, _fit_child
+from tsauto.forecasting.partitions import MIN_BUDGET, _fit_child, split
 
 KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, partition_by="State")
 
@@ -112,3 +112,13 @@ def test_bad_data_in_one_partition_is_an_error_naming_it(retail) -> None:
     short = retail[(retail["State"] == "Victoria") | (retail["Month"] >= retail["Month"].max())]
     with pytest.raises(DataValidationError, match="partition State='Tasmania'"):
         Forecaster(**KW, learners=["seasonal_naive"], compute={"n_jobs": 1}).fit(short)
+
+
+def test_a_missing_partition_value_is_an_error_naming_the_column_and_rows(retail) -> None:
+    """Not silently dropped by the grouping, as the rows of a series would be (a week gone)."""
+    rows = retail.reset_index(drop=True)
+    rows.loc[[3, 40], "State"] = None
+    with pytest.raises(DataValidationError, match="partition column 'State' of the table is missing at rows 3, 40"):
+        Forecaster(**KW, learners=["naive"], compute={"n_jobs": 1}).fit(rows)
+    with pytest.raises(DataValidationError, match="of the future table is missing at rows 3, 40: every row"):
+        split(rows, ["State"], "the future table")

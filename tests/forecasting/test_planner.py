@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from conftest import shared_file
 
+from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting import planner
+from tsauto.forecasting.backtest import scored_folds
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.core.resources import cores
 from tsauto.forecasting.planner import (
@@ -22,6 +25,7 @@ from tsauto.forecasting.planner import (
     make_plan,
     make_task,
 )
+from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import validate
 
 
@@ -285,3 +289,25 @@ def test_a_learner_fitted_on_the_last_points_is_estimated_on_as_many() -> None:
     assert task.season == 24
     assert estimated_seconds("ets", whole, task, 3, 2) == estimated_seconds("ets", last, task, 3, 2) > 0
     assert estimated_seconds("theta", whole, task, 3, 2) > 6 * estimated_seconds("theta", last, task, 3, 2)
+
+
+def test_a_single_quantile_is_a_list_of_one_and_bad_ones_are_named(aus_small) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    assert make_task(panel, 6, None, 0.9, 1, 0).quantiles == (0.9,)
+    assert make_task(panel, 6, None, [0.9, 0.1], 1, 0).quantiles == (0.1, 0.9)
+    with pytest.raises(DataValidationError, match=r"quantiles='0.9': give numbers .* such as \[0.1, 0.9\]"):
+        make_task(panel, 6, None, "0.9", 1, 0)
+    with pytest.raises(DataValidationError, match=r"quantiles=\[0.1, 90\]: each must lie in \(0, 1\)"):
+        make_task(panel, 6, None, [0.1, 90], 1, 0)
+
+
+def test_folds_beyond_what_the_series_hold_are_cut_and_the_note_says_so(aus_small) -> None:
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    task, plan = _plan(panel, 12, learners=["naive", "seasonal_naive"], folds=50)
+    scored = scored_folds(RollingOriginSplitter(12, folds=50, step=12), panel.lengths)
+    assert plan.folds == len(scored) < 50  # the folds validation scores, not those asked for
+    longest = int(panel.lengths.max())
+    assert f"folds=50 asked for, but the longest series ({longest} steps) holds {plan.folds}" in plan.notes[0]
+    assert f"{plan.folds} validation fold(s) of 12 steps" in plan.notes
+    _, kept = _plan(panel, 12, learners=["naive", "seasonal_naive"], folds=2)
+    assert kept.folds == 2 and not any("asked for" in n for n in kept.notes)

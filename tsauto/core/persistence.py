@@ -61,7 +61,7 @@ T = TypeVar("T")
 
 
 class ModelFileNotFoundError(TsautoError, FileNotFoundError):
-    """No model file at the path given to ``load``."""
+    """No model file at the path given to ``load`` (nothing there, or a folder)."""
 
 
 def save(obj: object, path: str | Path) -> Path:
@@ -179,6 +179,11 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
     if not path.exists():
         raise ModelFileNotFoundError(
             f"no saved model at {where}: check the path (save writes it with model.save(path))."
+        )
+    if path.is_dir():
+        raise ModelFileNotFoundError(
+            f"{where} is a folder, not a saved model file: give the path of the file that "
+            "model.save(path) (or --save-model FILE) wrote."
         )
     with open(path, "rb") as f:
         magic = f.read(len(MAGIC))

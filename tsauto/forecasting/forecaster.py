@@ -55,6 +55,7 @@ from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, make_plan, mak
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
     backtest_check,
+    check_id_types,
     future_covariates,
     horizon_check,
     metric_check,
@@ -112,10 +113,10 @@ class Forecaster:
         ensembled. Or a list of registry names / :class:`~tsauto.forecasting.learners.base.Learner`
         instances (``["lightgbm"]`` fits LightGBM alone).
     quantiles:
-        Quantile levels to forecast (e.g. ``[0.1, 0.9]``): the learners' own (weighted in
-        an ensemble), calibrated on the validation errors, or conformal from those errors,
-        whichever validates best (:mod:`tsauto.forecasting.intervals`; ``intervals_``); they
-        never cross and hold the point forecast between them.
+        Quantile levels to forecast (e.g. ``[0.1, 0.9]``; one number is a list of one): the
+        learners' own (weighted in an ensemble), calibrated on the validation errors, or conformal
+        from those errors, whichever validates best (:mod:`tsauto.forecasting.intervals`;
+        ``intervals_``); they never cross and hold the point forecast between them.
     metric:
         Validation metric that ranks and blends learners (``"mase"``, ``"smape"``, ``"wape"``,
         ``"rmsse"``, ``"mae"``, ``"rmse"``).
@@ -152,7 +153,7 @@ class Forecaster:
         known_future: Sequence[str] | None = None,
         holidays: str | Sequence[str] | None = None,
         learners: Literal["auto"] | Sequence[str | Learner] = "auto",
-        quantiles: Sequence[float] | None = None,
+        quantiles: float | Sequence[float] | None = None,
         metric: str = "mase",
         time_budget: float | None = None,
         partition_by: Sequence[str] | str | None = None,
@@ -378,14 +379,20 @@ class Forecaster:
         estimates its level and trend on them and keeps its fitted season, at the phase that
         fits them; rows before the first a local model was fitted on are left out. ``future``:
         the known-future covariates over the horizon. Returns a long table: ids, time,
-        ``forecast`` and one column per quantile. With a ``hierarchy``: ``level=None`` the bottom series, ``["Store"]`` one level,
-        ``[]`` the total, ``"all"`` every node (with a ``level`` column); coherent forecasts.
+        ``forecast`` and one column per quantile. With a ``hierarchy``: ``level=None`` the bottom
+        series, ``["Store"]`` one level, ``[]`` the total, ``"all"`` every node (with a ``level``
+        column); coherent forecasts. Without one, ``level`` is an error.
         """
         self._check_fitted()
         if getattr(self, "hierarchy_", None) is not None:
             from tsauto.forecasting.hierarchy.fitting import predict_hierarchy
 
             return predict_hierarchy(self.hierarchy_, future, history, level)
+        if level is not None:
+            raise DataValidationError(
+                f"predict(level={level!r}): this Forecaster was fitted without a hierarchy, so it has "
+                "no levels; drop level=, or fit with hierarchy=[...] (e.g. ['Store', 'Dept'])."
+            )
         if self.partition_by:
             from tsauto.forecasting.partitions import predict_partitions
 
@@ -394,6 +401,7 @@ class Forecaster:
             return self._predict_dask(future, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         if history is not None:
+            check_id_types(panel.keys, self.history_.keys, "history=")
             _warn_unseen(panel, self.history_)
         fut = future_covariates(future, panel, self.task_.horizon)
         with dask_context(self._options()[2].client):
@@ -543,8 +551,9 @@ class Forecaster:
 
     # ------------------------------------------------------------------ the rest
 
-    def get_params(self) -> dict:
-        """Constructor arguments, as given."""
+    def get_params(self, deep: bool = True) -> dict:
+        """Constructor arguments, as given. ``deep``, scikit-learn's flag, changes nothing (no
+        argument is an estimator to expand); it lets ``sklearn.base.clone`` copy a forecaster."""
         import inspect
 
         return {p: getattr(self, p) for p in inspect.signature(type(self).__init__).parameters if p != "self"}
@@ -677,3 +686,4 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
             "forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal "
             "naive; refit on a table that holds them to fit them", new.size, panel.n_series, names,
         )
+

@@ -32,6 +32,7 @@ from tsauto.core.executor import (
     start_fork_server,
 )
 from tsauto.core.table_io import read_table
+from tsauto.forecasting.validation import require_values
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def split(df: pd.DataFrame, cols: list[str], what: str) -> dict[tuple, pd.DataFr
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise DataValidationError(f"{what} has no partition column {missing}: partition_by={cols}.")
+    require_values(df, cols, "partition column", "its partition", f" of {what}")
     return {
         (k if isinstance(k, tuple) else (k,)): part.reset_index(drop=True)
         for k, part in df.groupby(cols, sort=True, observed=True)

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from numbers import Real
 from typing import Literal
 
 import numpy as np
@@ -156,7 +157,7 @@ def make_task(
     panel: Panel,
     horizon: int,
     holidays: str | Sequence[str] | None,
-    quantiles: Sequence[float] | None,
+    quantiles: float | Sequence[float] | None,
     n_jobs: int,
     random_state: int,
     seasons: Literal["auto"] | Sequence[int] = "auto",
@@ -172,9 +173,7 @@ def make_task(
     else:
         candidates = seasonal_periods(schema.freq)
         seasons = detect_seasonality(panel.y, panel.indptr, candidates) if candidates else []
-    levels = tuple(sorted(float(q) for q in (quantiles or ())))
-    if any(not 0 < q < 1 for q in levels):
-        raise DataValidationError(f"quantiles={quantiles!r}: each must lie in (0, 1).")
+    levels = quantile_levels(quantiles)
     countries, column = holiday_settings(panel, holidays)
     log.info("seasonal periods: %s", seasons or "none")
     return Task(
@@ -189,6 +188,23 @@ def make_task(
         nonstationary=mostly_nonstationary(panel.y, panel.indptr),
         observations=len(panel.y),
     )
+
+
+def quantile_levels(quantiles: float | Sequence[float] | None) -> tuple[float, ...]:
+    """``quantiles=`` as sorted levels: a single number is a list of one (``0.9``: ``[0.9]``)."""
+    if quantiles is None:
+        return ()
+    values = [quantiles] if isinstance(quantiles, Real) else quantiles
+    fix = "give numbers strictly between 0 and 1, such as [0.1, 0.9]"
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise DataValidationError(f"quantiles={quantiles!r}: {fix}.")
+    values = list(values)
+    if any(isinstance(q, bool) or not isinstance(q, Real) for q in values):
+        raise DataValidationError(f"quantiles={quantiles!r}: each must be a number; {fix}.")
+    levels = tuple(sorted(float(q) for q in values))
+    if any(not 0 < q < 1 for q in levels):
+        raise DataValidationError(f"quantiles={quantiles!r}: each must lie in (0, 1); {fix}.")
+    return levels
 
 
 def holiday_settings(
@@ -226,6 +242,18 @@ def auto_folds(panel: Panel, task: Task) -> int:
     return int(max(1, min(MAX_FOLDS, (median - keep) // task.horizon)))
 
 
+def _folds_held(panel: Panel, task: Task, folds: int, notes: list[str]) -> int:
+    """The ``folds`` asked for, or as many as the longest series holds (windows of ``horizon``
+    steps after at least one training point) where it holds fewer, with a note."""
+    longest = int(panel.lengths.max())
+    held = max(1, (longest - task.horizon - 1) // task.horizon + 1)
+    if folds <= held:
+        return int(folds)
+    notes.append(f"folds={folds} asked for, but the longest series ({longest} steps) holds {held} "
+                 f"validation folds of {task.horizon} steps: {held} used")
+    return held
+
+
 def make_plan(
     panel: Panel,
     task: Task,
@@ -239,7 +267,7 @@ def make_plan(
         return _unvalidated_default(panel, task, set(search.exclude or ()))
     notes: list[str] = []
     searching = time_budget is not None or search.max_trials is not None
-    folds = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
+    folds = auto_folds(panel, task) if search.folds == "auto" else _folds_held(panel, task, search.folds, notes)
     workers = n_workers(compute.n_jobs)
     sized = None
     if time_budget is not None and _lightgbm_by_default(learners):

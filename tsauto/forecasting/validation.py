@@ -378,12 +378,18 @@ def _require_columns(
 
 
 def _check_ids(df: pd.DataFrame, ids: tuple[str, ...]) -> None:
-    for col in ids:
+    require_values(df, ids, "id column", "its series")
+
+
+def require_values(df: pd.DataFrame, cols: Sequence[str], role: str, names: str, where: str = "") -> None:
+    """Every row of ``df`` holds a value in each of ``cols``, the ``role`` columns (``"id
+    column"``) that name ``names`` (``"its series"``); ``where``: which table, in the error."""
+    for col in cols:
         bad = df.index[df[col].isna()]
         if len(bad):
             raise DataValidationError(
-                f"id column {col!r} is missing at {describe_rows(bad)}: every row must name "
-                "its series; fill or drop those rows."
+                f"{role} {col!r}{where} is missing at {describe_rows(bad)}: every row must name "
+                f"{names}; fill or drop those rows."
             )
 
 

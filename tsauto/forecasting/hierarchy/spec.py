@@ -40,6 +40,7 @@ from scipy import sparse
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.forecasting.calendar_time import parse_time
+from tsauto.forecasting.validation import require_values
 
 log = logging.getLogger(__name__)
 
@@ -402,13 +403,7 @@ def _is_numeric(col: pd.Series) -> bool:
 
 def _bottom_table(df: pd.DataFrame, ids: tuple[str, ...], labels: list[str]) -> pd.DataFrame:
     """One row per series (sorted by ids) with its label columns; each must be constant."""
-    for col in labels:
-        bad = df.index[df[col].isna()]
-        if len(bad):
-            raise DataValidationError(
-                f"hierarchy column {col!r} is missing at {describe_rows(bad)}: every row must "
-                "name its node at each level; fill or drop those rows."
-            )
+    require_values(df, labels, "hierarchy column", "its node at each level")
     extra = [c for c in labels if c not in ids]
     if extra:
         counts = df.groupby(list(ids), sort=True, observed=True)[extra].nunique()

@@ -69,8 +69,9 @@ class Learner(ABC):
     name: ClassVar[str]
     tags: ClassVar[LearnerTags]
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments, as given."""
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments, as given (``deep``, scikit-learn's flag, changes nothing: no
+        argument is an estimator; it lets ``sklearn.base.clone`` copy a learner)."""
         import inspect
 
         sig = inspect.signature(type(self).__init__)
