@@ -233,6 +233,21 @@ def test_a_single_quantile_is_forecast_as_a_list_of_one(split) -> None:
     assert (out["q0.9"] >= out["forecast"]).all()
 
 
+def test_a_history_shorter_than_the_lags_is_named(fitted: Forecaster, split, caplog) -> None:
+    """The last 3 months of each series as history= for LightGBM, whose longest lag or window
+    reaches further back: a warning says so and how many rows to give; the training data
+    itself, or its last 2 years, none."""
+    reach = max(max(r) for r in fitted.model_.members[0][1].learner.lag_reach().values())
+    with caplog.at_level(logging.WARNING):
+        fitted.predict(history=split[0].groupby(["State", "Industry"]).tail(3))
+    assert f"12 of 12 series of history= hold fewer rows than the {reach} the model reads back" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        fitted.predict(history=split[0])
+        fitted.predict(history=split[0].groupby(["State", "Industry"]).tail(reach))
+    assert "history=" not in caplog.text
+
+
 def test_history_with_ids_of_another_type_is_refused_naming_the_column(fitted: Forecaster, split) -> None:
     coded = split[0].assign(State=split[0]["State"].astype("category").cat.codes)  # 0, 1 for the names
     with pytest.raises(DataValidationError, match=r"id column 'State' of history= holds int8 values, the training "

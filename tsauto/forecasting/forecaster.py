@@ -36,7 +36,7 @@ from tsauto.forecasting.backtest import (
     backtest_tables,
     results_frame,
 )
-from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
+from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks, series_labels
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain
 from tsauto.forecasting.guards import Guards
@@ -44,6 +44,7 @@ from tsauto.forecasting.intervals import calibrate, held_out_scores
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
 from tsauto.forecasting.metrics import normalising_scale
+from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
 from tsauto.forecasting.options import (
     ComputeOptions,
     DataOptions,
@@ -257,7 +258,6 @@ class Forecaster:
             ) from None
 
     def _fit_single(self, panel: Panel, task: Task, plan: Plan, short_series: str, guards: Guards) -> None:
-        from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
         from tsauto.forecasting.search import ForecastEvaluator
 
         (name, cand), = plan.candidates.items()
@@ -403,6 +403,7 @@ class Forecaster:
         if history is not None:
             check_id_types(panel.keys, self.history_.keys, "history=")
             _warn_unseen(panel, self.history_)
+            _warn_short(panel, self.history_, self.model_, self.task_.season)
         fut = future_covariates(future, panel, self.task_.horizon)
         with dask_context(self._options()[2].client):
             return self._forecast(panel, fut)
@@ -678,8 +679,6 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
     merged = panel.keys.merge(fitted.keys, on=ids, how="left", indicator=True)
     new = np.flatnonzero((merged["_merge"] == "left_only").to_numpy())
     if new.size:
-        from tsauto.forecasting.data_checks import series_labels
-
         names = shortlist(series_labels(panel)[new])
         log.warning(
             "%d of %d series of history= were not in the training data (%s): the global models "
@@ -687,3 +686,25 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
             "naive; refit on a table that holds them to fit them", new.size, panel.n_series, names,
         )
 
+
+
+def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) -> None:
+    """A warning naming the series of ``panel`` (a ``history=`` table) shorter than the model
+    reads back (its longest lag or window, at least a season) and than at fit: forecast
+    without those rows (from the last 3 of 20 years of monthly retail sales, the default's
+    forecasts moved 46 % from the fit's, its intervals vanished from the last one)."""
+    reaches = [max(max(r) for r in m.learner.lag_reach().values()) for _, m in model.members if m.learner.lag_reach()]
+    reach = max([season, *reaches])
+    ids = list(panel.schema.ids)
+    before = fitted.lengths
+    if ids:
+        ref = fitted.keys.assign(__length=fitted.lengths)
+        before = panel.keys.merge(ref, on=ids, how="left")["__length"].fillna(0).to_numpy()
+    short = np.flatnonzero((panel.lengths < reach) & (panel.lengths < before))
+    if short.size:
+        log.warning(
+            "%d of %d series of history= hold fewer rows than the %d the model reads back (its "
+            "longest lag or window, or a season; %s): forecast without them, their intervals "
+            "too narrow; give at least %d rows of each", short.size, panel.n_series, reach,
+            shortlist(series_labels(panel)[short]), reach,
+        )
