@@ -453,9 +453,12 @@ def test_all_series_constant_in_a_search(retail) -> None:
     ],
 )
 def test_other_spellings_of_the_months_read_alike(retail, change) -> None:
-    """Periods (by their first day), date objects and unambiguous text give the same forecast."""
+    """Periods (read by their first day, written back as periods), date objects and unambiguous
+    text give the same forecast."""
     expected = forecaster().fit(retail).predict()
     out = forecaster().fit(retail.assign(Month=change(retail["Month"]))).predict()
+    if isinstance(out["Month"].dtype, pd.PeriodDtype):
+        out["Month"] = out["Month"].dt.to_timestamp().dt.as_unit("ns")
     pd.testing.assert_frame_equal(out, expected)
 
 

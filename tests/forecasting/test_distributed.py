@@ -195,3 +195,21 @@ def test_a_refit_on_pandas_rows_forgets_the_cluster(client, retail) -> None:
     assert fc.dask_ is None
     assert fc.explain().importance is not None  # reads the rows now held in process
     pd.testing.assert_frame_equal(fc.predict(), fc._forecast(fc.history_, {}))
+
+
+def test_days_closed_on_holidays_are_read_so_on_dask_as_in_process(client) -> None:
+    """Washington's registered and casual riders on working days, one series a partition, with
+    holidays="US-DC": read as closed on the District's holidays, as a pandas table is; where one
+    series has a row on a holiday (July 4th), every partition reads them as gaps, as pandas does."""
+    df = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
+    days = df[df["workingday"] == 1].groupby("dteday", as_index=False)[["registered", "casual"]].sum()
+    rows = days.melt(id_vars="dteday", var_name="riders", value_name="y")
+    rows = rows.assign(dteday=pd.to_datetime(rows["dteday"]))
+    kw = {"target": "y", "time": "dteday", "ids": ["riders"], "horizon": 3, "holidays": "US-DC",
+          "learners": ["lightgbm"]}
+    for table, freq in ((rows, "C(Mon Tue Wed Thu Fri; US-DC holidays)"),
+                        (pd.concat([rows, pd.DataFrame({"dteday": [pd.Timestamp("2012-07-04")], "riders": ["casual"],
+                                                        "y": [900.0]})], ignore_index=True), "B")):
+        assert validate(table, target="y", time="dteday", ids=["riders"], holidays="US-DC").schema.freq == freq
+        fc = Forecaster(**kw, compute={"client": client}).fit(dd.from_pandas(table, npartitions=2))
+        assert fc.dask_.schema.freq == freq

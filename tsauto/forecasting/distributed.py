@@ -7,7 +7,9 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
 1. the rows are shuffled so that every series lies in one partition (``shuffle(on=ids)``) and
    kept in the workers' memory (the forecaster's history: ``predict()`` reads it);
 2. *profile*: every partition is validated on its worker; the client gathers only its schema,
-   series keys and lengths, and merges them (categories united; frequencies must agree);
+   series keys and lengths, and merges them (categories united; frequencies must agree, but
+   where some partitions read days closed on ``holidays=`` and another saw a row on one, all are
+   read as open on them, as a pandas table is);
 3. the data-dependent choices are made from the very series the in-process fit reads for them,
    fetched to the client: seasonal periods from the 200 longest series (spread over ties), the
    target transforms from the KPSS sample (60 evenly spaced series); lags and windows from the
@@ -51,6 +53,7 @@ from tsauto.forecasting.learners.baselines import SeasonalNaive
 from tsauto.forecasting.learners.fallback import WithFallback
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner, NoTrainingRows
 from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
+from tsauto.forecasting.offsets import without_holidays
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.planner import Plan, make_task
 from tsauto.forecasting.validation import future_covariates, validate, validate_like
@@ -102,7 +105,7 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
     ids = _as_list(fc.ids)
     kw = {
         "target": fc.target, "time": fc.time, "ids": ids, "known_future": fc.known_future,
-        "freq": opts.freq, "fill": opts.fill,
+        "freq": opts.freq, "fill": opts.fill, "holidays": fc.holidays if isinstance(fc.holidays, str) else None,
     }
     frame = client.persist(_by_series(ddf, ids))  # shuffled once, read by every pass
     history = _profile(frame, kw, client)
@@ -210,6 +213,12 @@ def _profile(frame: Any, kw: dict, client: Any) -> DaskHistory:
     parts = [p for p in parts if p is not None]
     if not parts:
         raise DataValidationError("the Dask DataFrame has no rows: give at least one observation per series.")
+    freqs = {s.freq for s, _, _ in parts}
+    plain = {without_holidays(f) for f in freqs if f is not None}
+    if len(freqs) > 1 and len(plain) == 1 and kw.get("freq") is None:
+        # closed on the holidays in some partitions, a row on one in another: as for a pandas
+        # table, one row on a holiday keeps them gaps, in every partition
+        return _profile(frame, {**kw, "freq": plain.pop()}, client)
     schema = _merge_schemas([s for s, _, _ in parts], list(frame.columns))
     keys = pd.concat([k.assign(__length=n) for _, k, n in parts], ignore_index=True)
     if schema.ids:

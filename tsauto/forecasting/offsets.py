@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -291,6 +291,17 @@ def freq_alias(freq: str | BaseOffset | OpenHours) -> str:
             "list of dates"
         )
     return open_days_freq(np.flatnonzero(offset.calendar.weekmask), country)
+
+
+def without_holidays(freq: str) -> str:
+    """``freq`` open on its weekdays or hours whatever the holidays (``"B"`` for
+    ``"C(Mon Tue Wed Thu Fri; US holidays)"``); ``freq`` itself where it skips none."""
+    offset = to_offset(freq)
+    if isinstance(offset, OpenHours):
+        return replace(offset, holidays=None).freqstr
+    if holiday_code(offset) is None:
+        return freq
+    return open_days_freq(np.flatnonzero(open_weekdays(offset)))
 
 
 def open_days_freq(weekdays: Iterable[int], holidays: str | None = None) -> str:
