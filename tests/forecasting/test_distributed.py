@@ -213,3 +213,13 @@ def test_days_closed_on_holidays_are_read_so_on_dask_as_in_process(client) -> No
         assert validate(table, target="y", time="dteday", ids=["riders"], holidays="US-DC").schema.freq == freq
         fc = Forecaster(**kw, compute={"client": client}).fit(dd.from_pandas(table, npartitions=2))
         assert fc.dask_.schema.freq == freq
+
+
+def test_a_bad_row_is_named_at_its_row_of_the_table(client, retail) -> None:
+    """A date that cannot be read, in a Dask DataFrame: named at its row of the table given
+    (it was its position inside the shuffled partition)."""
+    bad = retail.astype({"Month": object})
+    bad.loc[643, "Month"] = "2018-13-45"
+    fc = Forecaster(**KW, learners=["lightgbm"], compute={"client": client})
+    with pytest.raises(DataValidationError, match=r"could not be read as dates at row 643\b"):
+        fc.fit(dd.from_pandas(bad, npartitions=3))

@@ -122,3 +122,42 @@ def test_a_missing_partition_value_is_an_error_naming_the_column_and_rows(retail
         Forecaster(**KW, learners=["naive"], compute={"n_jobs": 1}).fit(rows)
     with pytest.raises(DataValidationError, match="of the future table is missing at rows 3, 40: every row"):
         split(rows, ["State"], "the future table")
+
+
+def test_forecasts_carry_the_partition_and_errors_name_the_tables_rows(retail) -> None:
+    """Partitioned by State with Industry alone as the id: each forecast names its State (an
+    industry of two states was two rows alike), as do the backtest's tables; a duplicate row in
+    the second partition is named at its row of the table given, not of the partition."""
+    rows = retail.reset_index(drop=True)
+    kw = {**KW, "ids": ["Industry"], "learners": ["seasonal_naive"], "compute": {"n_jobs": 1}}
+    fc = Forecaster(**kw).fit(rows)
+    out = fc.predict()
+    assert list(out.columns[:2]) == ["State", "Industry"] and not out.duplicated(["State", "Industry", "Month"]).any()
+    last = rows[(rows["State"] == "Victoria") & (rows["Industry"] == rows["Industry"].iloc[0])]["Turnover"]
+    first = out[(out["State"] == "Victoria") & (out["Industry"] == rows["Industry"].iloc[0])]["forecast"]
+    np.testing.assert_allclose(first.iloc[:6], last.iloc[-12:-6])  # its own State's series
+    folds = fc.backtest(rows, folds=1, mode="refit")
+    assert {"State", "Industry"} <= set(folds.forecasts.columns) and "State" in folds.per_series.columns
+    at = int(rows.index[rows["State"] == "Victoria"][5])
+    doubled = pd.concat([rows, rows.loc[[at]]], ignore_index=True)
+    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at rows {at}, {len(rows)}"):
+        Forecaster(**kw).fit(doubled)
+
+
+def test_the_default_backtest_reruns_each_partitions_fit(retail, walmart_small) -> None:
+    """The nested backtest of a partitioned forecaster validated the whole table as one: it
+    refused a monthly and a weekly partition (fit and predict take them). Now each partition's
+    whole fit reruns before its own cutoffs, unfitted too, and the tables name the partition."""
+    months = retail[retail["State"] == "Tasmania"].assign(kind="monthly", id=lambda d: d["Industry"])
+    weeks = walmart_small.assign(kind="weekly", id=lambda d: "dept " + d["Dept"].astype(str))
+    table = pd.concat([months.rename(columns={"Month": "t", "Turnover": "y"})[["kind", "id", "t", "y"]],
+                       weeks.rename(columns={"Date": "t", "Weekly_Sales": "y"})[["kind", "id", "t", "y"]]])
+    fc = Forecaster(target="y", time="t", ids=["id"], horizon=3, partition_by="kind", learners=["naive"],
+                    compute={"n_jobs": 1})
+    result = fc.backtest(table, folds=2)
+    assert result.mode == "nested" and list(result.forecasts.columns[:2]) == ["kind", "id"]
+    for kind, days in (("monthly", {28, 29, 30, 31}), ("weekly", {7})):
+        rows = result.forecasts[result.forecasts["kind"] == kind]
+        assert rows["cutoff"].nunique() == 2
+        assert set(rows.groupby(["id", "cutoff"])["t"].diff().dt.days.dropna()) <= days
+    assert set(result.summary["model"]) == {"model", "seasonal_naive"}

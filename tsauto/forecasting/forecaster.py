@@ -492,10 +492,10 @@ class Forecaster:
                     "backtest(mode='refit') refits the fitted model: call fit first, or use mode='nested'."
                 )
             log.warning("backtest mode='refit' is %s; mode='nested' reruns the selection", NOTES[mode])
-            if self.partition_by:
-                from tsauto.forecasting.partitions import backtest_partitions
+        if self.partition_by:
+            from tsauto.forecasting.partitions import backtest_partitions
 
-                return backtest_partitions(self.partitions_, self.partition_by, data, folds, step)
+            return backtest_partitions(self, data, folds, step, mode)
         raw = read_table(data)
         panel = self._validate(raw)
         task = self._task(panel)

@@ -50,9 +50,8 @@ def split(df: pd.DataFrame, cols: list[str], what: str) -> dict[tuple, pd.DataFr
     if missing:
         raise DataValidationError(f"{what} has no partition column {missing}: partition_by={cols}.")
     require_values(df, cols, "partition column", "its partition", f" of {what}")
-    return {
-        (k if isinstance(k, tuple) else (k,)): part.reset_index(drop=True)
-        for k, part in df.groupby(cols, sort=True, observed=True)
+    return {  # rows keep their labels, so that errors name the table's rows
+        (k if isinstance(k, tuple) else (k,)): part for k, part in df.groupby(cols, sort=True, observed=True)
     }
 
 
@@ -95,12 +94,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
         ]
         children = Parallel(n_jobs=workers, backend="loky" if workers > 1 else "sequential")(jobs)
     fitted = dict(zip(parts, children))
-    boards = []
-    for key, fc in fitted.items():
-        board = fc.leaderboard()
-        for col, value in zip(cols, key):
-            board.insert(0, col, value)
-        boards.append(board)
+    boards = [with_key(fc.leaderboard(), cols, key) for key, fc in fitted.items()]
     return fitted, pd.concat(boards, ignore_index=True)
 
 
@@ -163,7 +157,8 @@ def _fallback(child: Any, part: pd.DataFrame, label: str, err: SearchFailedError
 
 
 def predict_partitions(partitions: Partitions, partition_by, future=None, history=None) -> pd.DataFrame:
-    """Forecasts of every partition, concatenated in partition order."""
+    """Forecasts of every partition, concatenated in partition order, the partition columns
+    leading (a department of two stores is two series)."""
     cols = columns_of(partition_by)
     hist = split(read_table(history), cols, "the history table") if history is not None else {}
     fut = split(read_table(future), cols, "the future table") if future is not None else {}
@@ -174,25 +169,46 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
             "forecaster that includes them."
         )
     keys = list(hist) if history is not None else list(partitions)
-    out = [partitions[k].predict(future=fut.get(k), history=hist.get(k)) for k in keys]
+    out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
     return pd.concat(out, ignore_index=True)
 
 
-def backtest_partitions(partitions: Partitions, partition_by, data, folds: int, step: int | None):
-    """Backtest every partition's fitted model (``mode="refit"``: refit at each cutoff, not
-    reselected); tables concatenated, the summary averaged over partitions weighted by their
-    number of series."""
+def with_key(frame: pd.DataFrame, cols: list[str], key: tuple) -> pd.DataFrame:
+    """``frame`` of one partition with its partition columns first (those its ids lack)."""
+    frame = frame.copy()
+    for col, value in reversed(list(zip(cols, key))):
+        if col not in frame.columns:
+            frame.insert(0, col, value)
+    return frame
+
+
+def backtest_partitions(template: Any, data, folds: int, step: int | None, mode: str):
+    """Backtest every partition: ``mode="refit"`` refits its fitted model at each cutoff (not
+    reselected); ``"nested"`` reruns a child forecaster's whole fit (configured as ``template``
+    without partitions; a budget split evenly, the partitions backtested one after another).
+    Tables concatenated with the partition columns leading, the summary averaged over
+    partitions weighted by their number of series."""
     from tsauto.forecasting.forecaster import BacktestResult
 
-    cols = columns_of(partition_by)
+    cols = columns_of(template.partition_by)
     parts = split(read_table(data), cols, "the table")
+    ids = columns_of(template.ids or [])
+    params = {**template.get_params(), "partition_by": None}
+    if template.time_budget is not None:
+        params["time_budget"] = template.time_budget / len(parts)
     results, weights = [], []
     for key, part in parts.items():
-        child = partitions.get(key)
-        if child is None:
-            raise DataValidationError(f"partition {key} was not seen at fit.")
-        results.append(child.backtest(part, folds=folds, step=step, mode="refit"))
-        weights.append(child.history_.n_series)
+        if mode == "refit":
+            child = template.partitions_.get(key)
+            if child is None:
+                raise DataValidationError(f"partition {key} was not seen at fit.")
+        else:
+            child = type(template)(**params)
+        try:
+            results.append(child.backtest(part, folds=folds, step=step, mode=mode))
+        except DataValidationError as err:
+            raise DataValidationError(f"partition {_label(cols, key)}: {err}") from err
+        weights.append(len(results[-1].per_series.drop_duplicates(ids)) if ids else 1)
     summaries = [
         r.summary.assign(model=r.summary["model"].where(r.summary["model"] == "seasonal_naive", "model"))
         for r in results
@@ -204,8 +220,8 @@ def backtest_partitions(partitions: Partitions, partition_by, data, folds: int, 
         values = np.average(g[numeric].to_numpy(dtype=float), axis=0, weights=g["_w"].to_numpy())
         rows.append({"model": model, **dict(zip(numeric, values))})
     return BacktestResult(
-        pd.concat([r.forecasts for r in results], ignore_index=True),
-        pd.concat([r.per_series for r in results], ignore_index=True),
+        pd.concat([with_key(r.forecasts, cols, k) for r, k in zip(results, parts)], ignore_index=True),
+        pd.concat([with_key(r.per_series, cols, k) for r, k in zip(results, parts)], ignore_index=True),
         pd.DataFrame(rows),
         results[0].mode,
         results[0].note,

@@ -113,7 +113,7 @@ def validate(
         )
     if df.empty:
         raise DataValidationError("the table has no rows: give at least one observation per series.")
-    df = df.reset_index(drop=True)  # row labels are named in errors and must be unique
+    df = row_labels(df)
     _check_ids(df, ids_t)
     period = df[time].array.freqstr if isinstance(df[time].dtype, pd.PeriodDtype) else None  # "M", "W-FRI"
     times, tz = parse_time(df[time], time)
@@ -196,7 +196,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
     )
     if df.empty:
         raise DataValidationError("the history table has no rows.")
-    df = df.reset_index(drop=True)
+    df = row_labels(df)
     _check_ids(df, schema.ids)
     df[schema.time] = parse_like(df[schema.time], schema, "the history table")
     df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
@@ -231,7 +231,7 @@ def future_covariates(
             + (" The training table's rows after the last target of its series may be those: "
                "pass that table as future= too." if trailing else "")
         )
-    df = read_table(future).reset_index(drop=True)
+    df = row_labels(read_table(future))
     _require_columns(
         df,
         [schema.time, *schema.ids, *schema.known_future],
@@ -279,6 +279,14 @@ def future_covariates(
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
+
+
+def row_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the row labels errors name: its own where they are unique integers (the
+    rows of the user's table, also inside a partition or a Dask partition), else positions."""
+    if df.index.is_unique and pd.api.types.is_integer_dtype(df.index):
+        return df.copy()
+    return df.reset_index(drop=True)
 
 
 def check_id_types(table: pd.DataFrame, fitted: pd.DataFrame, what: str) -> None:
