@@ -72,6 +72,7 @@ def test_contributions_in_the_target_units_when_the_target_is_only_scaled(
     c = fc.explain(steps=2).contributions
     assert (c["units"] == "target").all() and (c["step"] == 2).all()
     assert len(c) == fc.history_.n_series
+    assert fc.explain(steps=[2, 2]).contributions.equals(c)  # a step asked twice, explained once
     mean = fc.model_.members[0][1].learner.predict(fc.history_).mean
     np.testing.assert_allclose(c["prediction"], mean[:, 1], rtol=0, atol=1e-6)
     assert c[HOLIDAYS].abs().sum() > 0

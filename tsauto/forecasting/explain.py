@@ -203,7 +203,7 @@ def _step_indices(steps: int | Sequence[int] | None, horizon: int) -> np.ndarray
     chosen = np.arange(1, horizon + 1) if steps is None else np.atleast_1d(np.asarray(steps))
     if chosen.dtype.kind not in "iu" or chosen.min() < 1 or chosen.max() > horizon:
         raise DataValidationError(f"steps={steps!r}: give horizon steps from 1 to {horizon}.")
-    return chosen.astype(np.int64) - 1
+    return np.unique(chosen).astype(np.int64) - 1  # each step once, in order
 
 
 def _contributions(
