@@ -1,4 +1,5 @@
-"""``Forecaster(hierarchy=...)``: every level out, coherent, quantiles ordered."""
+"""``Forecaster(hierarchy=...)``: every level out, coherent, quantiles ordered; the future frame,
+covariates, middle_out, levels and histories of a hierarchy."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 
-from tsauto import Forecaster
+from tsauto import Forecaster, datasets
+from tsauto.core.exceptions import DataValidationError
 
 KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6}
 
@@ -81,3 +84,123 @@ def test_a_bottom_series_ending_early_is_named(aus_small, caplog) -> None:
     assert any("end before the last time" in n for n in fc.hierarchy_.base.plan_.notes)
     complete = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["naive"]).fit(df[~late])
     assert not any("end before" in n for n in complete.hierarchy_.base.plan_.notes)
+
+
+# ---------------------------------------------------------------------- Walmart stores 1-2 x departments 1-3
+
+WALMART = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 4,
+           "hierarchy": ["Store", "Dept"]}
+
+
+@pytest.fixture(scope="module")
+def walmart_six() -> pd.DataFrame:
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart(with_features=True)
+    return df[df["Store"].isin([1, 2]) & df["Dept"].isin([1, 2, 3])].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def holiday_fit(walmart_six) -> Forecaster:
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    return Forecaster(**WALMART, known_future=["IsHoliday"], learners=["seasonal_naive"]).fit(data)
+
+
+def test_future_frame_holds_the_bottom_series_that_predict_reads(holiday_fit, walmart_six) -> None:
+    """make_future_frame, fill the known-future column, predict(future=): the frame held node ids
+    ('total', 'Store=1') that predict could not read, and history= had to hold node ids."""
+    fut = holiday_fit.make_future_frame()
+    assert list(fut.columns) == ["Store", "Dept", "Date"] and len(fut) == 6 * 4
+    assert fut[["Store", "Dept"]].dtypes.eq("int64").all()
+    out = holiday_fit.predict(future=fut.assign(IsHoliday=False), level="all")
+    assert len(out) == (1 + 2 + 6) * 4 and np.isfinite(out["forecast"]).all()
+    earlier = walmart_six[walmart_six["Date"] <= "2012-06-29"].drop(columns=["Temperature", "Type", "Size"])
+    past = holiday_fit.make_future_frame(history=earlier)
+    assert past["Date"].min() == pd.Timestamp("2012-07-06") and len(past) == 6 * 4
+
+
+def test_explain_reads_the_training_table_columns(holiday_fit, walmart_six) -> None:
+    """history= and future= of explain() in the training table's columns (they needed node ids)."""
+    fut = holiday_fit.make_future_frame().assign(IsHoliday=False)
+    history = walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    ex = holiday_fit.explain(series="Store=1", steps=1, future=fut, history=history)
+    assert ex.weights["learner"].tolist() == ["seasonal_naive"]
+
+
+def test_quantiles_of_a_never_negative_node_are_clipped_at_zero(walmart_six) -> None:
+    """A department of zeros: its base quantiles are clipped at zero, but the reconciled sample
+    paths gave q0.1 = -0.15; the guard holds at every node, quantiles ordered around the forecast."""
+    w = walmart_six[(walmart_six["Store"] == 1) & walmart_six["Dept"].isin([1, 2])]
+    w = w[["Store", "Dept", "Date", "Weekly_Sales"]]
+    df = pd.concat([w, w[w["Dept"] == 1].assign(Dept=999, Weekly_Sales=0.0)], ignore_index=True)
+    fc = Forecaster(**WALMART, quantiles=[0.1, 0.9], learners=["theta", "seasonal_naive"]).fit(df)
+    out = fc.predict(level="all")
+    zeros = out[out["node"] == "Store=1/Dept=999"]
+    assert len(zeros) == 4 and (zeros["q0.1"] >= 0).all() and (zeros["q0.9"] > 0).all()
+    assert (out["q0.1"] <= out["forecast"] + 1e-9).all() and (out["forecast"] <= out["q0.9"] + 1e-9).all()
+
+
+def test_columns_the_nodes_are_not_forecast_from_are_named(walmart_six, caplog) -> None:
+    """Temperature (past), Type and Size (static) were dropped silently: the flat model uses them."""
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc = Forecaster(**WALMART, known_future=["IsHoliday"], learners=["seasonal_naive"]).fit(
+            walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday", "Temperature", "Type", "Size"]])
+    said = [r.getMessage() for r in caplog.records if "not used" in r.getMessage()]
+    assert len(said) == 1 and "3 column(s) not used (Temperature, Type, Size;" in said[0]
+    checks = fc.data_checks()
+    ignored = checks[checks["message"].str.startswith("ignored: not used with hierarchy=")]
+    assert ignored["column"].tolist() == ["Temperature", "Type", "Size"] and (ignored["status"] == "alert").all()
+
+
+def test_a_categorical_known_future_column_is_aggregated(walmart_six) -> None:
+    """Labels ("none"/"xmas") by the most frequent: they were refused, pointing to rules=."""
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales"]].assign(
+        Event=np.where(walmart_six["IsHoliday"] & (walmart_six["Date"].dt.month == 12), "xmas", "none"))
+    fc = Forecaster(**WALMART, known_future=["Event"], learners=["seasonal_naive"]).fit(data)
+    fut = fc.make_future_frame().assign(Event="none")
+    assert len(fc.predict(future=fut, level=[])) == 4
+
+
+def test_a_missing_flag_in_the_future_names_its_series(holiday_fit) -> None:
+    """One NaN in the bool column: refused as not numeric (rules=); now as without a hierarchy."""
+    fut = holiday_fit.make_future_frame().assign(IsHoliday=False).astype({"IsHoliday": object})
+    fut.loc[5, "IsHoliday"] = np.nan  # Store 1, Dept 2, second step
+    with pytest.raises(DataValidationError, match=r"'IsHoliday' of the future table is missing .*Store=1/Dept=2"):
+        holiday_fit.predict(future=fut)
+
+
+def test_middle_out_names_its_level(walmart_six) -> None:
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales"]]
+    fc = Forecaster(**WALMART, learners=["seasonal_naive"], reconcile="middle_out:Store").fit(data)
+    assert (fc.hierarchy_.reconciler.method, fc.hierarchy_.reconciler.level) == ("middle_out", "Store")
+    out = fc.predict(level="all")
+    stores = out[out["level"] == "Store"].groupby("Store")["forecast"].sum()
+    depts = out[out["level"] == "Store/Dept"].groupby("Store")["forecast"].sum()
+    np.testing.assert_allclose(stores.to_numpy(), depts.to_numpy(), rtol=1e-9)
+    same = fc.predict(future=fc.make_future_frame())  # no known-future column: a future of ids and times
+    pd.testing.assert_frame_equal(same, fc.predict())
+    with pytest.raises(DataValidationError, match=r"reconcile='middle_out:Store' \(the levels: 'total', 'Store'"):
+        Forecaster(**WALMART, reconcile="middle_out").fit(data)
+    with pytest.raises(DataValidationError, match=r"no level named 'Region'"):
+        Forecaster(**WALMART, reconcile="middle_out:Region").fit(data)
+
+
+def test_a_history_without_a_bottom_series_is_named(holiday_fit, walmart_six, caplog) -> None:
+    """Store 2 without its department 2: its forecast fell silently to the sum of the others."""
+    history = walmart_six[~((walmart_six["Store"] == 2) & (walmart_six["Dept"] == 2))]
+    fut = holiday_fit.make_future_frame().assign(IsHoliday=False)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = holiday_fit.predict(future=fut, history=history, level=["Store"])
+    said = [r.getMessage() for r in caplog.records if "no rows in history=" in r.getMessage()]
+    assert len(said) == 1 and "(Store=2/Dept=2)" in said[0] and "(total, Store=2)" in said[0]
+    assert len(out) == 2 * 4
+
+
+def test_level_and_unseen_series_are_clear_errors(holiday_fit, walmart_six) -> None:
+    fut = holiday_fit.make_future_frame().assign(IsHoliday=False)
+    with pytest.raises(DataValidationError, match=r"level=3: name a level"):
+        holiday_fit.predict(future=fut, level=3)
+    with pytest.raises(DataValidationError, match=r"no level named 'Region'; the levels are 'total' \[\]"):
+        holiday_fit.predict(future=fut, level="Region")
+    history = pd.concat([walmart_six, walmart_six[walmart_six["Dept"] == 1].assign(Dept=77)])
+    with pytest.raises(DataValidationError, match=r"series \{'Store': 1, 'Dept': 77\} at rows .*fit on a table"):
+        holiday_fit.predict(future=fut, history=history)

@@ -192,6 +192,39 @@ def test_missing_bottom_counts_as_zero_and_covariates_follow_their_rule():
     assert len(gapped[gapped["node"] == "Store=s1/Dept=d1"]) == 5
 
 
+def test_labels_by_the_most_frequent_and_flags_with_gaps_by_max():
+    """A categorical known-future column (``"none"``/``"xmas"``) is aggregated by its most
+    frequent label (ties: the first in sorted order); a flag with a gap (object dtype) by max
+    over the children that have a value, missing where none has (it was refused as not numeric)."""
+    df = _toy({"s1": "north", "s2": "north"}).assign(event="none", flag=False)
+    first, second = df["t"].min(), sorted(df["t"].unique())[1]
+    df.loc[(df["t"] == first) & (df["Store"] == "s1"), "event"] = "xmas"  # 2 of 4: a tie
+    df.loc[(df["t"] == second) & (df["Dept"] == "d1"), "event"] = "xmas"
+    df.loc[(df["t"] == second) & (df["Store"] == "s2"), "event"] = "xmas"  # 3 of 4
+    df["flag"] = df["flag"].astype(object)
+    df.loc[(df["t"] == first) & (df["Dept"] == "d1"), "flag"] = [True, np.nan]  # s1/d1, s2/d1
+    nodes = spec_of(df).aggregate(df, covariates=["event", "flag"]).set_index(["node", "t"])
+    assert nodes.loc[("total", first), "event"] == "none"  # the tie: the first label in sorted order
+    assert nodes.loc[("total", second), "event"] == "xmas"
+    assert nodes.loc[("Store=s1", first), "event"] == "xmas"
+    assert nodes.loc[("total", first), "flag"] == 1 and nodes.loc[("Store=s2", first), "flag"] == 0
+    assert np.isnan(nodes.loc[("Store=s2/Dept=d1", first), "flag"])
+    with pytest.raises(DataValidationError, match=r"'event' holds labels .*use 'mode'"):
+        spec_of(df).aggregate(df, covariates=["event"], rules={"event": "max"})
+
+
+def test_level_and_unseen_series_errors_name_the_fix():
+    df = _toy({"s1": "north", "s2": "north"})
+    spec, nodes = spec_of(df), spec_of(df).aggregate(df)
+    with pytest.raises(DataValidationError, match=r"level=3: name a level \('total' \[\]"):
+        spec.select(nodes, 3)
+    with pytest.raises(DataValidationError, match=r"no level named 'Region'; the levels are 'total'"):
+        spec.select(nodes, "Region")
+    other = pd.concat([df, df[df["Store"] == "s1"].assign(Store="s9")])  # a repeated index, as concat gives
+    with pytest.raises(DataValidationError, match=r"series \{'Store': 's9', 'Dept': 'd1'\} at rows .*fit on a"):
+        spec.aggregate(other)
+
+
 def test_zeros_after_an_end_follow_time_order_not_text_order():
     """Dates written day first across a new year ("15/12/2019" sorts after "15/01/2020" as
     text): the series that ends early is carried to the chronologically last month."""
@@ -212,7 +245,7 @@ def test_select_by_name_columns_total_and_all():
     assert set(spec.select(nodes, ["Region"])["Region"]) == {"north", "south"}
     assert set(spec.select(nodes, [["Region"], []])["level"]) == {"Region", "total"}
     assert len(spec.select(nodes, "all")) == len(nodes)
-    with pytest.raises(ValueError, match="no level"):
+    with pytest.raises(DataValidationError, match="no level"):
         spec.select(nodes, ["Dept"])
 
 

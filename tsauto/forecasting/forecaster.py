@@ -131,12 +131,18 @@ class Forecaster:
         Levels over the ids, nested coarse to fine (``["Store", "Dept"]``) or crossed
         (``[["State"], ["Industry"]]``): every node is forecast and the forecasts reconciled
         (``"mint_shrink"``, ``"wls_struct"``, ``"wls_var"``, ``"ols"``, ``"bottom_up"``,
-        ``"top_down"``, ``"middle_out"``) so that every aggregate equals the sum of its children;
+        ``"top_down"``, ``"middle_out:<level>"``: that level's forecasts, e.g.
+        ``"middle_out:Store"``, split down by historical proportions and summed above it) so that
+        every aggregate equals the sum of its children;
         ``"auto"`` (default): of ``bottom_up``, ``ols``, ``wls_struct``, ``wls_var``,
         ``mint_shrink``, those whose reconciled validation forecasts are no worse than the base
         forecasts at every aggregate level (and within 2 % at the bottom), the best by MASE,
         mean over levels; the best of all when none is (``reconcile_scores_``, plan notes).
-        ``predict(level=...)`` returns any level.
+        ``predict(level=...)`` returns any level. Quantiles are those of coherent sample paths
+        (not additive: a quantile of a sum is not the sum of quantiles), clipped at zero for nodes
+        never negative (``non_negative=``). The nodes are forecast from the target and the
+        known-future covariates (numbers averaged over a node's series, flags by max, labels by
+        the most frequent); other columns are not used (a warning and the data checks name them).
     data, search, compute:
         The rarely set options: :class:`~tsauto.forecasting.options.DataOptions` (frequency,
         aggregation, fill rule, short series, non-negative and discontinued-series rules),
@@ -381,7 +387,9 @@ class Forecaster:
         the known-future covariates over the horizon. Returns a long table: ids, time,
         ``forecast`` and one column per quantile. With a ``hierarchy``: ``level=None`` the bottom
         series, ``["Store"]`` one level, ``[]`` the total, ``"all"`` every node (with a ``level``
-        column); coherent forecasts. Without one, ``level`` is an error.
+        column); coherent forecasts; ``future`` and ``history`` in the training table's columns
+        (:meth:`make_future_frame` gives the bottom series' rows). Without one, ``level`` is an
+        error.
         """
         self._check_fitted()
         if getattr(self, "hierarchy_", None) is not None:
@@ -457,9 +465,14 @@ class Forecaster:
         return out
 
     def make_future_frame(self, history: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
-        """The ids and times of the next ``horizon`` steps of every series: fill in the
-        known-future covariates and pass it to :meth:`predict` as ``future=``."""
+        """The ids and times of the next ``horizon`` steps of every series (with a hierarchy: of
+        every bottom series): fill in the known-future covariates and pass it to :meth:`predict`
+        as ``future=``."""
         self._check_fitted(needs_rows="make_future_frame()")
+        if getattr(self, "hierarchy_", None) is not None:
+            from tsauto.forecasting.hierarchy.fitting import future_frame_hierarchy
+
+            return future_frame_hierarchy(self.hierarchy_, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         keep = np.ones(panel.n_series, dtype=bool)
         empty = np.zeros((panel.n_series, self.task_.horizon))
@@ -593,13 +606,20 @@ class Forecaster:
         id values, or a list of these) or horizon ``steps`` (1-based), LightGBM's per-forecast
         ``contributions`` (SHAP values by raw column) to the forecast of ``history`` (default the
         training data; ``future``: known-future covariates, as for :meth:`predict`). See
-        :mod:`tsauto.forecasting.explain` for the columns and the units."""
+        :mod:`tsauto.forecasting.explain` for the columns and the units. With a hierarchy, the
+        model of every node: ``series`` names nodes (``"Store=1"``, ``"total"``), ``history`` and
+        ``future`` are in the training table's columns."""
         self._check_fitted(needs_rows="explain()")
         if self.partition_by:
             raise DataValidationError(
                 "with partition_by each partition has its own model: explain one of "
                 "partitions_.values()."
             )
+        if getattr(self, "hierarchy_", None) is not None:
+            from tsauto.forecasting.hierarchy.fitting import node_table
+
+            fit = self.hierarchy_
+            history, future = (node_table(fit.spec, t, fit.known_future) for t in (history, future))
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         fut = {} if series is None and steps is None else future_covariates(future, panel, self.task_.horizon)
         return explain(self.model_.members, panel, fut, series, steps, self.model_.routes)

@@ -516,7 +516,7 @@ def _roll_up(
     out = groups.agg(**aggregations) if aggregations else groups.size().to_frame("__rows")
     for c in columns:
         if c not in numeric:
-            out[c] = _most_frequent(df, keys, c).reindex(out.index)
+            out[c] = most_frequent(df, keys, c).reindex(out.index)
     return out
 
 
@@ -573,7 +573,7 @@ def _shift(times: np.ndarray, step: np.timedelta64 | pd.DateOffset, sign: int) -
     return shift(times, step, sign)
 
 
-def _most_frequent(df: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+def most_frequent(df: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
     """``column``'s most frequent value in each group of ``keys`` (ties: the first in sorted
     order; a group with no value: absent)."""
     counts = df.groupby([*keys, column], sort=True, observed=True, dropna=True).size()

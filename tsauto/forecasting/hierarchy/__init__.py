@@ -9,7 +9,8 @@ API (what ``Forecaster(hierarchy=..., reconcile=...)`` calls)::
     #   ([["State"], ["Industry"]]); bottom level = the full ids. Raises DataValidationError
     #   when a series or a nested label lies under two parents (names the rows and the fix).
     nodes = spec.aggregate(df)            # node id (spec.node_column), level, time, target,
-                                          # covariates (bool: max, numeric: mean; rules=)
+                                          # covariates (flags: max, numbers: mean, labels:
+                                          # the most frequent; rules=)
     spec.S, spec.nodes, spec.levels       # summing matrix (n_nodes x n_bottom), node table
     history, times = spec.pivot(nodes, spec.target)   # n_nodes x T matrix in S row order
     coherent = reconcile(base, spec, "mint_shrink", residuals=R)   # base: n_nodes x h
@@ -23,10 +24,11 @@ API (what ``Forecaster(hierarchy=..., reconcile=...)`` calls)::
     choice = choose_reconciler(validation, spec, history, times, season)   # reconcile="auto":
     choice.method, choice.scores, choice.note   # the candidate of lowest validation MASE
 
-Methods: ``bottom_up``, ``top_down``, ``middle_out`` (``level=``), ``ols``, ``wls_struct``,
-``wls_var``, ``mint_shrink`` (:mod:`.reconcile`); aggregation rules and node naming
-(:mod:`.spec`); shrinkage (:mod:`.covariance`); frame-level reconciliation (:mod:`.forecasts`);
-``reconcile="auto"``, the method chosen on the validation folds (:mod:`.selection`).
+Methods: ``bottom_up``, ``top_down``, ``middle_out`` (``level=``; the Forecaster's
+``reconcile="middle_out:Store"``), ``ols``, ``wls_struct``, ``wls_var``, ``mint_shrink``
+(:mod:`.reconcile`); aggregation rules and node naming (:mod:`.spec`); shrinkage
+(:mod:`.covariance`); frame-level reconciliation (:mod:`.forecasts`); ``reconcile="auto"``, the
+method chosen on the validation folds (:mod:`.selection`).
 """
 
 from tsauto.forecasting.hierarchy.covariance import shrunk_covariance

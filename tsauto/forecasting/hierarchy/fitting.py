@@ -7,12 +7,20 @@ reconciliation. ``reconcile="auto"`` (the default) reconciles those out-of-fold 
 with each method of :data:`~.selection.AUTO_CANDIDATES` and keeps, of those no worse than the
 base forecasts at any level (bottom: within 2 %), the one of lowest validation MASE, the mean
 over levels; the lowest of all when none is (:mod:`.selection`); the scores go to
-``HierarchicalFit.choice`` and the choice to the plan notes. Without validation errors (a
+``HierarchicalFit.choice`` and the choice to the plan notes; ``"middle_out:<level>"`` splits that
+level's forecasts down (historical average proportions). Without validation errors (a
 single learner fitted alone) ``auto`` and the residual-based methods fall back to
 ``wls_struct``, with a note in the plan and the log. Bottom series that end before the table's
 last time are counted 0 after it (as their sums above count them) and named in a warning and the
 plan notes; nodes whose last targets are missing still end before the others (named too): the
-levels then do not add up from one forecast origin.
+levels then do not add up from one forecast origin. The nodes are forecast from the target and
+the known-future covariates: the other columns (past and static covariates of a fit without
+hierarchy) are named in a warning and the data checks.
+
+The forecasts are coherent; their quantiles are those of coherent sample paths, clipped at zero
+for nodes never negative in their history (``non_negative=``, as without a hierarchy), and at the
+forecast where a coherent forecast of such a node falls below zero: so they stay ordered around
+the forecast, and, as quantiles of sums are not sums of quantiles, are not additive.
 
 A backtest scores every node: :func:`node_panel` sums the bottom series to every node (the
 actuals and the MASE scales of each level), :func:`refit_hierarchy` refits the forecaster of
@@ -28,10 +36,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsauto.core.checks import Check
 from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.calendar_time import parse_time
-from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
+from tsauto.forecasting.data_checks import checks_frame
+from tsauto.forecasting.guards import Guards
+from tsauto.forecasting.hierarchy.forecasts import quantile_columns, reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
 from tsauto.forecasting.hierarchy.selection import (
     ReconcileChoice,
@@ -39,8 +50,9 @@ from tsauto.forecasting.hierarchy.selection import (
     choose_reconciler,
 )
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
+from tsauto.forecasting.options import DataOptions, as_options
 from tsauto.forecasting.panel import Panel
-from tsauto.forecasting.validation import validate_like
+from tsauto.forecasting.validation import row_labels, validate_like
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +82,15 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     """Aggregate ``data`` to every node, fit a forecaster (``template``'s settings) on all
     nodes, fit the reconciler on its validation residuals and the nodes' history."""
     method = template.reconcile
-    if method != AUTO and method not in METHODS:
-        raise DataValidationError(f"reconcile={method!r}: choose {AUTO!r} or one of {METHODS}.")
     df = read_table(data)
     spec = hierarchy_spec(template, df)
+    _check_method(method, spec)
     known = tuple(template.known_future or ())
-    nodes = spec.aggregate(df, covariates=list(known)).drop(columns=spec.level_column)
+    nodes = node_table(spec, df, known)
     params = template.get_params()
     params.update(ids=spec.node_column, hierarchy=None)
     base = type(template)(**params).fit(nodes)
+    _note_unused_columns(base, spec, df, known)
     _note_zeros_after_end(base, spec, df)
     _note_ragged_ends(base, spec)
     _note_gaps_filled(base, spec)
@@ -102,6 +114,53 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     if residuals is not None:
         _log_few_residuals(spec, residuals)
     return HierarchicalFit(spec, base, reconciler, known, choice)
+
+
+def _check_method(method: str, spec: HierarchySpec) -> None:
+    """``reconcile=``: ``"auto"``, a method, or ``"middle_out:<level>"`` with a level of ``spec``."""
+    name, _, level = str(method).partition(":")
+    example = spec.levels[min(1, len(spec.levels) - 1)]
+    if name == "middle_out" and not level:
+        raise DataValidationError(
+            f"reconcile='middle_out' splits the forecasts of one level down: name it after a colon, "
+            f"e.g. reconcile='middle_out:{example}' (the levels: {', '.join(map(repr, spec.levels))})."
+        )
+    if name == "middle_out":
+        spec.level_index(level)  # a DataValidationError naming the levels
+    elif method != AUTO and method not in METHODS:
+        raise DataValidationError(
+            f"reconcile={method!r}: choose {AUTO!r}, one of {tuple(m for m in METHODS if m != 'middle_out')} "
+            f"or 'middle_out:<level>' (e.g. 'middle_out:{example}')."
+        )
+
+
+def node_table(spec: HierarchySpec, table, known: tuple[str, ...]) -> pd.DataFrame | None:
+    """``table`` (a path or a frame of the training table's columns; None: None) aggregated to
+    every node, with the known-future covariates: the table the forecaster of all nodes reads."""
+    if table is None:
+        return None
+    nodes = spec.aggregate(row_labels(read_table(table)), covariates=list(known))
+    return nodes.drop(columns=spec.level_column)
+
+
+def _note_unused_columns(base: Any, spec: HierarchySpec, df: pd.DataFrame, known: tuple[str, ...]) -> None:
+    """Warn (plan notes) and list in the data checks the columns a fit without a hierarchy would
+    read as past or static covariates: the nodes are forecast without them."""
+    skip = {spec.target, spec.time, *spec.nodes.columns, *known}
+    unused = [str(c) for c in df.columns if c not in skip]
+    if not unused:
+        return
+    why = ("past and static covariates are not aggregated to the hierarchy's nodes; name a column in "
+           "known_future= if its values over the horizon are known (then aggregated to the nodes: numbers "
+           "by mean, flags by max, labels by the most frequent), or fit without hierarchy= to use it")
+    checks = [Check("column_role", c, "ignored: not used with hierarchy=", why, "alert") for c in unused]
+    frame = base.data_checks_
+    roles = int((frame["check"] == "column_role").sum())  # the roles lead the table
+    base.data_checks_ = pd.concat([frame.iloc[:roles], checks_frame(checks), frame.iloc[roles:]],
+                                  ignore_index=True)
+    _note(base, f"hierarchy: {len(unused)} column(s) not used ({shortlist(unused, 10)}; data_checks() lists "
+                f"them): the nodes are forecast from the target and the known-future covariates; {why}",
+          logging.WARNING)
 
 
 def _log_few_residuals(spec: HierarchySpec, residuals: np.ndarray) -> None:
@@ -176,8 +235,7 @@ def _note(base: Any, note: str, level: int = logging.INFO) -> None:
 def refit_hierarchy(fit: HierarchicalFit, data) -> HierarchicalFit:
     """``fit`` with its forecaster of all nodes refitted (same learners, parameters and
     weights) on ``data`` aggregated to every node; the reconciler is kept as fitted."""
-    nodes = fit.spec.aggregate(read_table(data), covariates=list(fit.known_future))
-    nodes = nodes.drop(columns=fit.spec.level_column)
+    nodes = node_table(fit.spec, data, fit.known_future)
     base = fit.base
     panel = base._validate(nodes)
     return replace(fit, base=base._refitted(nodes, panel, base._task(panel)))
@@ -200,8 +258,58 @@ def node_panel(spec: HierarchySpec, panel: Panel) -> Panel:
 def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=None) -> pd.DataFrame:
     """Coherent forecasts of the chosen level(s) (see :meth:`HierarchySpec.select`)."""
     spec = fit.spec
-    fut = None if future is None else spec.aggregate(read_table(future), covariates=list(fit.known_future))
-    hist = None if history is None else spec.aggregate(read_table(history), covariates=list(fit.known_future))
-    drop = lambda t: None if t is None else t.drop(columns=spec.level_column)
-    base = fit.base.predict(future=drop(fut), history=drop(hist))
-    return spec.select(reconcile_forecasts(base, spec, fit.reconciler), level)
+    if history is not None:
+        history = row_labels(read_table(history))  # the rows errors name
+        _warn_missing_bottom(spec, history)
+    fut, hist = node_table(spec, future, fit.known_future), node_table(spec, history, fit.known_future)
+    base = fit.base.predict(future=fut, history=hist)
+    out = reconcile_forecasts(base, spec, fit.reconciler)
+    if quantile_columns(out):
+        panel = fit.base.history_ if hist is None else validate_like(hist, fit.base.history_.schema)
+        out = _clip_quantiles(out, spec, panel, fit.base.data)
+    return spec.select(out, level)
+
+
+def future_frame_hierarchy(fit: HierarchicalFit, history=None) -> pd.DataFrame:
+    """The id columns and times of the next ``horizon`` steps of every bottom series (of
+    ``history``, a table of the training table's columns, else of the training data): the rows
+    of ``predict(future=)``, which sums them to every node."""
+    spec = fit.spec
+    frame = fit.base.make_future_frame(history=node_table(spec, history, fit.known_future))
+    bottom = spec.nodes.iloc[spec.n_aggregates:].set_index(spec.node_column)[list(spec.ids)]
+    frame = frame[frame[spec.node_column].isin(bottom.index)]
+    ids = bottom.loc[frame[spec.node_column]].reset_index(drop=True)
+    for col in ids.columns:  # the spec holds integers and flags as nullable; the table had none missing
+        if pd.api.types.is_integer_dtype(ids[col]) or pd.api.types.is_bool_dtype(ids[col]):
+            ids[col] = ids[col].astype(ids[col].dtype.numpy_dtype)
+    return pd.concat([ids, frame.drop(columns=spec.node_column).reset_index(drop=True)], axis=1)
+
+
+def _warn_missing_bottom(spec: HierarchySpec, history: pd.DataFrame) -> None:
+    """Warn where ``history=`` lacks bottom series: they are not forecast, and the nodes above
+    them are forecast from the sums of the others."""
+    missing = np.setdiff1d(np.arange(spec.n_bottom), spec._bottom_rows(history))
+    if not missing.size:
+        return
+    names = spec.nodes[spec.node_column].to_numpy()
+    above = np.unique(spec.membership[:-1, missing])
+    log.warning(
+        "%d of %d bottom series have no rows in history= (%s): they are not forecast, and the "
+        "forecasts of the %d node(s) above them (%s) are of totals without them; give history= rows "
+        "of every series for those totals to hold them", missing.size, spec.n_bottom,
+        shortlist(names[spec.n_aggregates + missing]), above.size, shortlist(names[above]),
+    )
+
+
+def _clip_quantiles(out: pd.DataFrame, spec: HierarchySpec, panel: Panel, data) -> pd.DataFrame:
+    """``out`` (reconciled node forecasts) with the quantiles of the nodes of ``panel`` whose
+    forecasts the guard clips at zero (``non_negative=``) at least zero, or the forecast where
+    that is below zero: ordered as before, the forecast between them."""
+    clipped = Guards(as_options(data, DataOptions, "data").non_negative).clipped(panel)
+    rows = out[spec.node_column].isin(panel.keys[spec.node_column].to_numpy()[clipped]).to_numpy()
+    floor = np.minimum(out["forecast"].to_numpy(), 0.0)
+    out = out.copy()
+    for col in quantile_columns(out):
+        values = out[col].to_numpy()
+        out[col] = np.where(rows, np.maximum(values, floor), values)
+    return out

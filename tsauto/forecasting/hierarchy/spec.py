@@ -20,17 +20,20 @@ aggregate exists at every time at least one of its series has a row, and is miss
 every such row has a missing target. A bottom series that ends before the table's last time is
 carried to it with zeros, as its sums above count it: every node then forecasts from the same
 origin and the levels add up (a department no longer sold is not forecast from its last sale
-at an earlier origin while its store's sum, without it, runs on). Covariates: ``bool`` columns
-by ``max`` (a flag is set when any child's is, e.g. a holiday), other numeric columns by
-``mean`` over the children present; ``rules=`` overrides per column (``"sum"``, ``"mean"``,
-``"max"``, ``"min"``). Text columns other than ids and hierarchy are not carried.
+at an earlier origin while its store's sum, without it, runs on). Covariates: flags (``bool``
+columns, or ``True``/``False`` with gaps) by ``max`` (a flag is set when any child's is, e.g. a
+holiday), other numeric columns by ``mean`` over the children present, labels (text,
+categorical: ``"none"``/``"xmas"``) by ``mode``, the most frequent label (ties: the first in
+sorted order); a missing value counts for none of them. ``rules=`` overrides per column
+(``"sum"``, ``"mean"``, ``"max"``, ``"min"`` for numbers, ``"mode"``). By default text columns
+other than ids and hierarchy are not carried.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,12 +43,13 @@ from scipy import sparse
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.forecasting.calendar_time import parse_time
-from tsauto.forecasting.validation import require_values
+from tsauto.forecasting.validation import most_frequent, require_values
 
 log = logging.getLogger(__name__)
 
 TOTAL = "total"
-RULES = ("sum", "mean", "max", "min")
+RULES = ("sum", "mean", "max", "min")  # numbers and flags
+MODE = "mode"  # labels (and anything else): the most frequent
 
 Hierarchy = Sequence[str] | Sequence[Sequence[str]]
 LevelSelector = None | str | Sequence[str] | Sequence[str | Sequence[str]]
@@ -169,29 +173,36 @@ class HierarchySpec:
         (``["State"]``; ``[]`` is the total)."""
         found = self._level_indices(level)
         if len(found) != 1:
-            raise ValueError(f"level={level!r} names {len(found)} levels; name exactly one.")
+            raise DataValidationError(
+                f"level={level!r} names {len(found)} levels; name exactly one of {self._level_help()}."
+            )
         return found[0]
 
     def _level_indices(self, level: LevelSelector) -> list[int]:
         if level is None:
             return [len(self.levels) - 1]
+        if not isinstance(level, str | Iterable):
+            raise DataValidationError(
+                f"level={level!r}: name a level ({self._level_help()}), 'all', a list of its columns "
+                "([] the total) or a list of such lists."
+            )
         if isinstance(level, str):
             if level == "all":
                 return list(range(len(self.levels)))
             if level in self.levels:
                 return [self.levels.index(level)]
-            raise ValueError(f"no level named {level!r}; the levels are {self._level_help()}.")
+            raise DataValidationError(f"no level named {level!r}; the levels are {self._level_help()}.")
         level = list(level)
         if all(isinstance(x, str) for x in level):
             for i, cols in enumerate(self.level_columns):
                 if set(cols) == set(level):
                     return [i]
-            raise ValueError(
+            raise DataValidationError(
                 f"no level is grouped by exactly the columns {level}; the levels are "
                 f"{self._level_help()} (a list of columns names one level, [] the total; a "
                 "list of such lists, several)."
             )
-        found = {i for x in level for i in self._level_indices(x if isinstance(x, str) else list(x))}
+        found = {i for x in level for i in self._level_indices(x)}
         return sorted(found)
 
     def _level_help(self) -> str:
@@ -208,43 +219,43 @@ class HierarchySpec:
         """The table of every node: node id, level, time, target (when ``df`` has it) and
         covariates, one row per node and time, in node order then time order.
 
-        ``covariates``: columns to carry (default: every other numeric or bool column);
+        ``covariates``: columns to carry (default: every other numeric or flag column);
         ``rules``: per-column aggregation overriding the defaults (see the module docstring).
         Works on future tables too (no target column: covariates only).
         """
-        _require(df, [*self.ids, self.time])
+        _require(df, [*self.ids, self.time, *(covariates or ())])
         bottom = self._bottom_rows(df)
         tcode, times = pd.factorize(df[self.time], sort=True)
         n_times = len(times)
         rules = dict(rules or {})
         if covariates is None:
             skip = {*self.ids, *self.nodes.columns, self.time, self.target}
-            covariates = [c for c in df.columns if c not in skip and _is_numeric(df[c])]
+            covariates = [c for c in df.columns if c not in skip and _default_rule(df[c]) != MODE]
             dropped = [c for c in df.columns if c not in skip and c not in covariates]
             if dropped:
                 log.info("hierarchy aggregate: text columns %s not carried", dropped)
         for col in covariates:
-            rule = rules.setdefault(col, "max" if pd.api.types.is_bool_dtype(df[col]) else "mean")
-            if rule not in RULES or not _is_numeric(df[col]):
-                raise DataValidationError(
-                    f"covariate {col!r} cannot be aggregated by {rule!r}: give a numeric or bool "
-                    f"column and one of {RULES} in rules=."
-                )
+            _check_rule(df[col], col, rules.setdefault(col, _default_rule(df[col])))
         has_target = self.target in df.columns
         values = [self.target] * has_target + list(covariates)
-        columns = {c: df[c].to_numpy() for c in values}
+        columns = {self.target: df[self.target].to_numpy()} if has_target else {}
+        columns.update({c: _values(df[c], rules[c]) for c in covariates})
         if has_target:
             order = np.argsort(parse_time(pd.Series(times), self.time)[0].to_numpy(), kind="stable")
             bottom, tcode, columns = _zeros_after_end(bottom, tcode, order, columns, self.target)
         keys = (self.membership[:, bottom] * n_times + tcode).ravel()
-        table = pd.DataFrame({c: np.tile(v, len(self.levels)) for c, v in columns.items()})
+        table = pd.DataFrame({c: np.tile(v, len(self.levels)) for c, v in columns.items()},
+                             index=pd.RangeIndex(len(keys)))  # a future table may hold no values
         groups = table.groupby(keys, sort=True)
+        index = np.unique(keys)
         out = {}
         if has_target:
             out[self.target] = groups[self.target].sum(min_count=1)
         for col in covariates:
-            out[col] = getattr(groups[col], rules[col])()
-        index = np.unique(keys) if not values else out[values[0]].index.to_numpy()
+            if rules[col] == MODE:
+                out[col] = most_frequent(table.assign(_key=keys), ["_key"], col).reindex(index)
+            else:
+                out[col] = getattr(groups[col], rules[col])()
         node, t = np.divmod(index, n_times)
         frame = pd.DataFrame({
             self.node_column: self.nodes[self.node_column].to_numpy()[node],
@@ -338,9 +349,10 @@ class HierarchySpec:
         rows = known.get_indexer(pd.MultiIndex.from_frame(df[ids].astype(object)))
         unknown = df.index[rows < 0]
         if len(unknown):
+            series = df[ids].iloc[np.flatnonzero(rows < 0)[:1]].to_dict("records")[0]
             raise DataValidationError(
-                f"series {df.loc[unknown[0], ids].to_dict()} at {describe_rows(unknown)} is not in "
-                "the hierarchy: build the spec from a table holding every series."
+                f"series {series} at {describe_rows(unknown)} is not in the hierarchy, which holds "
+                "the series of the training table: drop its rows, or fit on a table that holds it."
             )
         return rows
 
@@ -378,13 +390,13 @@ def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
     elif items and all(not isinstance(x, str) and len(x) > 0 for x in items):
         chains = [tuple(x) for x in items]
     else:
-        raise ValueError(
+        raise DataValidationError(
             f"hierarchy={hierarchy!r}: give a list of columns coarse to fine (nested, "
             "['Store', 'Dept']) or a list of such lists (crossed, [['State'], ['Industry']])."
         )
     flat = [c for chain in chains for c in chain]
     if len(set(flat)) < len(flat) or not all(isinstance(c, str) for c in flat):
-        raise ValueError(f"hierarchy={hierarchy!r}: name each column once.")
+        raise DataValidationError(f"hierarchy={hierarchy!r}: name each column once.")
     return chains
 
 
@@ -393,12 +405,44 @@ def _require(df: pd.DataFrame, cols: Sequence[str]) -> None:
     if missing:
         raise DataValidationError(
             f"the table has no column {', '.join(map(repr, missing))}; its columns are "
-            f"{list(map(str, df.columns))[:20]}. Check the ids=, hierarchy=, time=, target= names."
+            f"{list(map(str, df.columns))[:20]}. Check the ids=, hierarchy=, time=, target=, known_future= names."
         )
 
 
-def _is_numeric(col: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+def _is_flag(col: pd.Series) -> bool:
+    """A bool column, or one of ``True``/``False`` with gaps (object dtype)."""
+    if pd.api.types.is_bool_dtype(col):
+        return True
+    return col.dtype == object and col.notna().any() and col.dropna().isin([True, False]).all()
+
+
+def _default_rule(col: pd.Series) -> str:
+    """``max`` for flags, ``mean`` for other numbers, ``mode`` for labels."""
+    if _is_flag(col):
+        return "max"
+    return "mean" if pd.api.types.is_numeric_dtype(col) else MODE
+
+
+def _check_rule(col: pd.Series, name: str, rule: str) -> None:
+    """``rule`` aggregates ``col``: a numeric rule numbers and flags, ``mode`` anything."""
+    if rule == MODE or (rule in RULES and _default_rule(col) != MODE):
+        return
+    if rule in RULES:
+        raise DataValidationError(
+            f"covariate {name!r} holds labels ({col.dropna().head(2).tolist()}), which {rule!r} cannot "
+            f"aggregate: use {MODE!r} (the most frequent label)."
+        )
+    raise DataValidationError(
+        f"rules={{{name!r}: {rule!r}}}: choose one of {RULES} (numbers and flags) or {MODE!r} (the most "
+        "frequent value)."
+    )
+
+
+def _values(col: pd.Series, rule: str) -> np.ndarray:
+    """The column as aggregated: flags with gaps as floats (1, 0, NaN), labels as they are."""
+    if rule != MODE and col.dtype == object:
+        return col.astype("float64").to_numpy()
+    return col.to_numpy()
 
 
 def _bottom_table(df: pd.DataFrame, ids: tuple[str, ...], labels: list[str]) -> pd.DataFrame:
