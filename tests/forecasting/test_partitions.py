@@ -161,3 +161,16 @@ def test_the_default_backtest_reruns_each_partitions_fit(retail, walmart_small) 
         assert rows["cutoff"].nunique() == 2
         assert set(rows.groupby(["id", "cutoff"])["t"].diff().dt.days.dropna()) <= days
     assert set(result.summary["model"]) == {"model", "seasonal_naive"}
+
+
+def test_a_partitioned_backtest_summary_is_that_of_all_series(retail) -> None:
+    """The summary of a backtest by State equals the means over all series and cutoffs of its
+    own tables, wape over all forecasts at once (the partitions' wapes were averaged)."""
+    fc = Forecaster(**KW, learners=["theta"], compute={"n_jobs": 1}).fit(retail)
+    result = fc.backtest(retail, folds=2, mode="refit")
+    model = result.summary.set_index("model")
+    f = result.forecasts
+    for name, column in (("model", "forecast"), ("seasonal_naive", "seasonal_naive")):
+        wape = (f["actual"] - f[column]).abs().sum() / f["actual"].abs().sum()
+        assert model.loc[name, "wape"] == pytest.approx(wape)
+    assert model.loc["model", "mase"] == pytest.approx(result.per_series["mase"].mean())

@@ -32,6 +32,7 @@ from tsauto.core.executor import (
     start_fork_server,
 )
 from tsauto.core.table_io import read_table
+from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.validation import require_values
 
 log = logging.getLogger(__name__)
@@ -186,13 +187,13 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
     """Backtest every partition: ``mode="refit"`` refits its fitted model at each cutoff (not
     reselected); ``"nested"`` reruns a child forecaster's whole fit (configured as ``template``
     without partitions; a budget split evenly, the partitions backtested one after another).
-    Tables concatenated with the partition columns leading, the summary averaged over
-    partitions weighted by their number of series."""
+    Tables concatenated with the partition columns leading; the summary as one backtest of all
+    series gives it: each metric's mean over every series and cutoff (the partitions' means
+    weighted by their count), ``wape`` over all forecasts at once."""
     from tsauto.forecasting.forecaster import BacktestResult
 
     cols = columns_of(template.partition_by)
     parts = split(read_table(data), cols, "the table")
-    ids = columns_of(template.ids or [])
     params = {**template.get_params(), "partition_by": None}
     if template.time_budget is not None:
         params["time_budget"] = template.time_budget / len(parts)
@@ -208,19 +209,24 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
             results.append(child.backtest(part, folds=folds, step=step, mode=mode))
         except DataValidationError as err:
             raise DataValidationError(f"partition {_label(cols, key)}: {err}") from err
-        weights.append(len(results[-1].per_series.drop_duplicates(ids)) if ids else 1)
+        weights.append(len(results[-1].per_series))  # its series x cutoffs, the summary's rows
     summaries = [
         r.summary.assign(model=r.summary["model"].where(r.summary["model"] == "seasonal_naive", "model"))
         for r in results
     ]
     stacked = pd.concat([s.assign(_w=w) for s, w in zip(summaries, weights)])
     numeric = [c for c in stacked.columns if c not in ("model", "_w")]
+    forecasts = pd.concat([with_key(r.forecasts, cols, k) for r, k in zip(results, parts)], ignore_index=True)
     rows = []
     for model, g in stacked.groupby("model", sort=False):
         values = np.average(g[numeric].to_numpy(dtype=float), axis=0, weights=g["_w"].to_numpy())
-        rows.append({"model": model, **dict(zip(numeric, values))})
+        row = {"model": model, **dict(zip(numeric, values))}
+        if "wape" in row:
+            column = forecasts["seasonal_naive" if model == "seasonal_naive" else "forecast"].to_numpy()
+            row["wape"] = overall_score("wape", forecasts["actual"].to_numpy(), column, None, None)
+        rows.append(row)
     return BacktestResult(
-        pd.concat([with_key(r.forecasts, cols, k) for r, k in zip(results, parts)], ignore_index=True),
+        forecasts,
         pd.concat([with_key(r.per_series, cols, k) for r, k in zip(results, parts)], ignore_index=True),
         pd.DataFrame(rows),
         results[0].mode,
