@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import shared_file
 
-from tsauto import Forecaster
+from tsauto import Forecaster, datasets
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import Naive
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
@@ -213,4 +213,41 @@ def test_partial_periods_of_a_sum_are_named_and_not_counted_as_merged(walmart_sm
     weeks, months = df.groupby("Dept").size(), df[df["Date"] < "2012-10-01"].groupby("Dept")["Date"].apply(
         lambda d: d.dt.to_period("M").nunique())
     assert merged["count"] == int((weeks - 2 - months).sum())
-    assert _one(_fit(df, **spec), "partial_periods")["status"] == "passed"
+    unrolled = _one(_fit(df, **spec), "partial_periods")
+    assert unrolled["status"] == "passed" and unrolled["message"] == "no rows rolled up (no aggregate=)"
+
+
+@pytest.fixture(scope="module")
+def walmart_store6() -> pd.DataFrame:
+    """Walmart store 6, departments 1 and 45 (45 stops on 2011-11-25, 48 weeks before the end)."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart()
+    return df[(df["Store"] == 6) & df["Dept"].isin([1, 45])].reset_index(drop=True)
+
+
+def test_a_series_ending_before_the_table_is_an_alert(walmart_store6):
+    spec = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 4}
+    fc = Forecaster(**spec, learners=["naive"]).fit(walmart_store6)
+    early = _one(fc.data_checks(), "ends_early")
+    assert early["status"] == "alert" and early["series"] == ("6/45",) and early["count"] == 48
+    assert "(series 6/45: 48 steps)" in early["message"] and "fill='zero'" in early["message"]
+    dept45 = fc.predict().query("Dept == 45")
+    assert dept45["Date"].min() == pd.Timestamp("2011-12-02")  # after its own end: dates already past
+    end = walmart_store6["Date"].max()
+    weeks = pd.date_range("2011-12-02", end, freq="W-FRI")
+    stopped = pd.DataFrame({"Store": 6, "Dept": 45, "Date": weeks, "IsHoliday": False})
+    extended = pd.concat([walmart_store6, stopped], ignore_index=True)  # its stop, as empty targets
+    zero = _one(_fit(extended, **spec, data={"fill": "zero"}), "ends_early")
+    assert zero["status"] == "passed" and zero["message"] == "every series reaches the table's last time step"
+
+
+def test_a_discontinued_series_is_not_called_intermittent(walmart_small):
+    df = walmart_small.copy()
+    dept = df["Dept"] == 3
+    last_weeks = dept & (df.groupby("Dept").cumcount(ascending=False) < 56)
+    df.loc[last_weeks, "Weekly_Sales"] = 0.0  # real sales, then 56 weeks of zeros
+    checks = _fit(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4)
+    stopped = _one(checks, "discontinued")
+    assert stopped["status"] == "fixed" and stopped["series"] == ("1/3",)
+    inter = _one(checks, "intermittent")
+    assert inter["status"] == "passed" and inter["series"] == ()

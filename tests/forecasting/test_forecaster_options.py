@@ -1,5 +1,6 @@
 """Forecaster options that change what is fitted, on real retail series: zero-padding of short
-series, LightGBM's direct strategy, holidays from a per-series country column."""
+series, LightGBM's direct strategy, holidays from a per-series country column; search options
+the search cannot use are refused before it starts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import pandas as pd
 import pytest
 
 from tsauto import Forecaster
+from tsauto.core.exceptions import DataValidationError
+from tsauto.core.journal import ResumeRefused
 from tsauto.forecasting.features.holiday import holiday_features
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.options import SearchOptions
 from tsauto.forecasting.panel import pad_front
 
 H = 6
@@ -166,3 +170,34 @@ def test_given_seasons_replace_the_detected_ones(retail) -> None:
     for name, forecast in expected.items():  # seasonal naive: the last 6 steps again; naive with none
         out = fits[name].predict().sort_values(["State", "Industry", "Month"])
         np.testing.assert_allclose(out["forecast"].to_numpy().reshape(12, H), forecast)
+
+
+# -- search options --------------------------------------------------------------------------
+
+
+def test_exclude_takes_one_name_as_a_list_of_one(retail) -> None:
+    fc = Forecaster(**KW, learners=["naive", "theta"], search={"exclude": "theta"}).fit(retail)
+    assert set(fc.leaderboard()["learner"]) == {"naive"}
+    assert SearchOptions(exclude="tcn").exclude == ("tcn",)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"exclude": ["foo"]}, r"exclude=\['foo'\]: no learner is named 'foo'; the learners are .*tcn"),
+        ({"exclude": 3}, r"exclude=3: give a list of learner names"),
+        ({"target_score": "low"}, r"target_score='low': give a number"),
+        ({"random_state": 0.5}, r"random_state=0.5: give an integer seed"),
+    ],
+    ids=["unknown-learner", "exclude-not-names", "target-score-text", "random-state-float"],
+)
+def test_search_options_refuse_what_the_search_cannot_use(retail, option, message) -> None:
+    with pytest.raises(DataValidationError, match=message):
+        Forecaster(**KW, time_budget=10, search=option).fit(retail)
+
+
+def test_a_run_dir_refused_for_another_horizon_says_settings_may_differ(retail, tmp_path) -> None:
+    search = {"run_dir": str(tmp_path), "max_trials": 2}
+    Forecaster(**KW, learners=["naive", "theta"], search=search).fit(retail)
+    with pytest.raises(ResumeRefused, match="or of settings hashed with the data such as a forecast's horizon"):
+        Forecaster(**{**KW, "horizon": H + 1}, learners=["naive", "theta"], search=search).fit(retail)

@@ -59,3 +59,9 @@ def kc1() -> tuple[pd.DataFrame, str]:
 def california_small() -> tuple[pd.DataFrame, str]:
     """1,500 rows of California housing: missing values and a categorical column."""
     return _real("california_housing", 1500)
+
+
+@pytest.fixture(scope="session")
+def wine_quality() -> tuple[pd.DataFrame, str]:
+    """Wine quality: 6,497 rows, integer target quality 3–9 (5 rows of 9)."""
+    return _real("wine_quality")

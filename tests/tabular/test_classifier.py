@@ -107,6 +107,12 @@ def test_single_class_is_a_clear_error(credit_g) -> None:
         Classifier(target, max_trials=1, **FAST).fit(df[df[target] == "good"])
 
 
+def test_single_boolean_class_is_named_as_written(kc1) -> None:
+    df, target = kc1
+    with pytest.raises(DataValidationError, match=r"has a single class \(False\) in the training data"):
+        Classifier(target, max_trials=1, **FAST).fit(df[~df[target]])
+
+
 def test_missing_target_column_is_a_clear_error(credit_g) -> None:
     df, _ = credit_g
     with pytest.raises(DataValidationError, match="'credit_risk' is not in the data"):

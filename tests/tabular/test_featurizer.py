@@ -54,6 +54,14 @@ def test_kinds_and_checks_of_a_mixed_table(credit_g) -> None:
     } <= found
 
 
+@pytest.mark.parametrize(("value", "shown"), [(1.0, "1.0"), (3, "3"), (True, "True"), ("DE", "'DE'")])
+def test_a_constant_column_names_its_value_as_written(credit_g, value, shown) -> None:
+    df, target = credit_g
+    _, checks = infer_kinds(df.drop(columns=target).assign(constant=value))
+    [check] = [c for c in checks if c.column == "constant"]
+    assert (check.check, check.finding) == ("constant", f"one value ({shown}) in every row")
+
+
 def test_featurization_off_and_per_column(credit_g) -> None:
     df, target = credit_g
     X = df.drop(columns=target)

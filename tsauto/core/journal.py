@@ -5,8 +5,9 @@ The folder holds Optuna's own journal of the study (``journal.log``, Optuna's
 per finished trial (``trials/<number>.tsauto``, written by :mod:`tsauto.core.persistence`
 before the trial is told to Optuna), with the out-of-fold predictions the ensemble needs.
 A second search on the same folder reads the finished trials back instead of running them
-again. It refuses, naming the difference, when the data fingerprint or the search settings
-differ from those the folder was started with.
+again. It refuses when the data fingerprint (the data and what the caller hashed with them, a
+forecast's horizon and metric) or the search settings (naming the difference) are not those the
+folder was started with.
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ class RunDir:
         old = attrs.get("tsauto.fingerprint")
         if old != self.fingerprint:
             raise ResumeRefused(
-                f"{where} holds a search of other data (fingerprint {str(old)[:12]}…, this data "
-                f"{self.fingerprint[:12]}…): give another run_dir, or delete that one to start over."
+                f"{where} holds a search of other data, or of settings hashed with the data such as a "
+                f"forecast's horizon or metric (fingerprint {str(old)[:12]}…, now {self.fingerprint[:12]}…): "
+                "give another run_dir, the same data and settings, or delete that one to start over."
             )
         diffs = differences(attrs.get("tsauto.settings") or {}, self.settings)
         if diffs:

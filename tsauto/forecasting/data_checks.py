@@ -9,9 +9,11 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - missing time steps inserted, missing targets imputed (and long runs of them, by series),
   leading and trailing steps without a target dropped, duplicate rows rolled up by ``aggregate=``
   (a sum's partial first and last periods dropped);
-- series too short for the learners (padded, dropped or forecast by the fallback), and series
-  forecast without some lags or rolling windows of a learner, being shorter than them;
-- intermittent series, non-negative series clipped at zero, discontinued series;
+- series too short for the learners (padded, dropped or forecast by the fallback), series
+  forecast without some lags or rolling windows of a learner, being shorter than them, and
+  series ending before the table's last time step (forecast for dates already past);
+- intermittent series (discontinued ones left out), non-negative series clipped at zero,
+  discontinued series;
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
   within series) or not known over the horizon; covariates with missing values (filled);
   string covariates holding dates, and categorical covariates with many levels.
@@ -32,7 +34,7 @@ from tsauto.core.checks import Check, Status, frame
 from tsauto.forecasting.frequency import seasonal_periods
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
-from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, is_intermittent
+from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, intermittent_share, is_intermittent
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.options import DataOptions
 from tsauto.forecasting.panel import Panel, Schema
@@ -63,6 +65,7 @@ def data_checks(
     fitted model (its learners' needs: fewest observations, lags).
     """
     labels = series_labels(panel)
+    stopped = discontinued_series(panel, task, opts)
     return [
         *column_roles(raw, panel),
         *calendar(panel, opts),
@@ -70,8 +73,9 @@ def data_checks(
         *fills(raw, panel, task, opts, labels),
         short_series(panel, model.min_length_, opts, labels),
         short_for_lags(panel, model, labels),
-        intermittent(panel, labels),
-        *guards(panel, task, opts, labels),
+        ends_early(panel, labels),
+        intermittent(panel, labels, stopped),
+        *guards(panel, opts, labels, stopped),
         *leakage(panel, task),
         *missing_covariates(raw, panel, labels),
         *string_covariates(raw, panel),
@@ -268,8 +272,7 @@ def fills(
             "in part",
             f"dropped before aggregate={opts.aggregate!r}: a part of a period summed is not the "
             "period's value (the forecast covers that period whole)",
-            passed=f"no series summed from within a {panel.schema.freq!r} period"
-            if opts.aggregate == "sum" else "no rows summed (aggregate='sum')",
+            passed=_no_partial_period(panel.schema.freq, opts.aggregate),
             column=target,
         ),
         _about_series(
@@ -324,6 +327,15 @@ def fills(
             column=target,
         ),
     ]
+
+
+def _no_partial_period(freq: str | None, aggregate: str | None) -> str:
+    """The ``partial_periods`` message where no row was dropped, as ``aggregate=`` was given."""
+    if aggregate is None:
+        return "no rows rolled up (no aggregate=)"
+    if aggregate == "sum":
+        return f"no series summed from within a {freq!r} period"
+    return f"no rows summed (aggregate={aggregate!r})"
 
 
 def _duplicates(
@@ -411,31 +423,63 @@ def _spans(values: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
-def intermittent(panel: Panel, labels: np.ndarray) -> Check:
-    """Series with many zeros (Syntetos-Boylan: average demand interval above 1.32)."""
-    flags = np.array(
+def ends_early(panel: Panel, labels: np.ndarray) -> Check:
+    """Series whose last target comes before the table's last one, by how many steps (of those
+    some series holds): each is forecast from its own end, for dates already past."""
+    last = panel.last_times
+    early = last < last.max()
+    behind = np.zeros(panel.n_series, dtype=np.int64)
+    if early.any():
+        grid = np.unique(panel.times[panel.times >= last[early].min()])
+        behind = len(grid) - 1 - np.searchsorted(grid, last)
+    return _about_series(
+        "ends_early",
+        behind,
+        "steps",
+        labels,
+        f"{early.sum()} of {panel.n_series} series end before the table's last time step",
+        "forecast from their own end, for dates already past: if they stopped, give them rows up to the "
+        "table's end (target 0, or empty with fill='zero'); if not, drop them",
+        status="alert",
+        passed="every series reaches the table's last time step",
+        column=panel.schema.target,
+    )
+
+
+def intermittent(panel: Panel, labels: np.ndarray, stopped: np.ndarray) -> Check:
+    """Series with many zeros (Syntetos-Boylan: average demand interval above 1.32), but the
+    ``stopped`` (discontinued) ones, whose trailing zeros are no intermittent demand."""
+    flags = ~stopped & np.array(
         [is_intermittent(panel.y[a:b]) for a, b in zip(panel.indptr[:-1], panel.indptr[1:])]
     )
     action = (
         "Croston and TSB join the portfolio (over half the series)"
-        if flags.mean() > 0.5
+        if intermittent_share(panel) > 0.5
         else "forecast by the general learners; name 'croston' or 'tsb' in learners= to compare"
     )
+    left_out = f"; {stopped.sum()} discontinued left out" if stopped.any() else ""
     return _about_series(
         "intermittent",
         flags,
         "",
         labels,
         f"{flags.sum()} of {panel.n_series} series intermittent (average demand interval above "
-        f"{ADI_THRESHOLD})",
+        f"{ADI_THRESHOLD}{left_out})",
         action,
         status="alert",
         passed="no intermittent series",
     )
 
 
-def guards(panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray) -> list[Check]:
-    """Series whose forecasts are clipped at zero, or set to zero as discontinued."""
+def discontinued_series(panel: Panel, task: Task, opts: DataOptions) -> np.ndarray:
+    """Series forecast as zero by the discontinued rule (none with ``discontinued=False``)."""
+    zeros = np.zeros((panel.n_series, task.horizon))
+    reason = Guards(opts.non_negative, opts.discontinued).apply(panel, zeros, {}, task.season, task.horizon)[2]
+    return np.char.startswith(reason.astype(str), "discontinued")
+
+
+def guards(panel: Panel, opts: DataOptions, labels: np.ndarray, stopped: np.ndarray) -> list[Check]:
+    """Series whose forecasts are clipped at zero, or set to zero as discontinued (``stopped``)."""
     g = Guards(opts.non_negative, opts.discontinued)
     target = panel.schema.target
     clipped = g.clipped(panel)
@@ -452,9 +496,6 @@ def guards(panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray) -> l
         if opts.non_negative is False
         else "every series has negative values: not clipped",
     )
-    zeros = np.zeros((panel.n_series, task.horizon))
-    reason = g.apply(panel, zeros, {}, task.season, task.horizon)[2]
-    stopped = np.char.startswith(reason.astype(str), "discontinued")
     discontinued = _about_series(
         "discontinued",
         stopped,

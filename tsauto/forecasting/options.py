@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any, Literal, TypeVar
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.learners.fallback import ShortSeries
+from tsauto.forecasting.registry import FORECASTERS
 from tsauto.forecasting.validation import Aggregate, Fill
 
 BACKENDS = ("loky", "sequential", "dask")
@@ -35,6 +36,21 @@ def _periods(value: object) -> Literal["auto"] | tuple[int, ...]:
             "least 2 (e.g. [7] for a week of days; [] for none)."
         )
     return tuple(int(m) for m in periods)
+
+
+def _learner_names(value: object) -> tuple[str, ...]:
+    """``exclude=``: registered learner names as a tuple (a single name is a list of one)."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, Iterable) or not all(isinstance(n, str) for n in names):
+        raise DataValidationError(f"exclude={value!r}: give a list of learner names, e.g. ['tcn'].")
+    names = tuple(names)
+    unknown = [n for n in names if n not in FORECASTERS]
+    if unknown:
+        raise DataValidationError(
+            f"exclude={value!r}: no learner is named {', '.join(map(repr, unknown))}; "
+            f"the learners are {', '.join(FORECASTERS.names())}."
+        )
+    return names
 
 
 @dataclass(frozen=True)
@@ -84,10 +100,12 @@ class SearchOptions:
     ``max_trials``: stop the search after this many trials (with or without ``time_budget``).
     ``folds``: rolling-origin validation windows (``"auto"``: from the series lengths).
     ``ensemble``: blend the best trials by greedy ensemble selection. ``exclude``: learners
-    never tried. ``patience``: stop after this many trials without improvement.
-    ``target_score``: stop once a trial reaches it. ``random_state``: seed of the search and
-    of the learners. ``run_dir``: a folder journaling every finished trial; a second fit with
-    the same folder and data resumes without repeating them (and refuses other data).
+    never tried (registry names; one name alone is a list of one). ``patience``: stop after
+    this many trials without improvement.
+    ``target_score``: stop once a trial reaches it (a number). ``random_state``: seed of the
+    search and of the learners (an integer). ``run_dir``: a folder journaling every finished
+    trial; a second fit with the same folder and data resumes without repeating them (and
+    refuses other data, horizon or metric).
     """
 
     max_trials: int | None = None
@@ -102,6 +120,15 @@ class SearchOptions:
     def __post_init__(self) -> None:
         _count(self.max_trials, "max_trials", "or None (no limit)")
         _count(self.patience, "patience", "or None (no early stop)")
+        object.__setattr__(self, "exclude", _learner_names(self.exclude))
+        score = self.target_score
+        if score is not None and (isinstance(score, bool) or not isinstance(score, Real)):
+            raise DataValidationError(
+                f"target_score={score!r}: give a number, the metric's value at which the "
+                "search stops (e.g. 0.8 for MASE), or None."
+            )
+        if isinstance(self.random_state, bool) or not isinstance(self.random_state, Integral):
+            raise DataValidationError(f"random_state={self.random_state!r}: give an integer seed, e.g. 0.")
         if self.folds != "auto":
             _count(self.folds, "folds", "or 'auto'")
         if not isinstance(self.ensemble, bool):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from tsauto.core import checks as core
 from tsauto.core.checks import Check
-from tsauto.tabular.metrics import TaskType
+from tsauto.tabular.metrics import Metric, TaskType
 
 IMBALANCE_RATIO = 4.0  # largest class / smallest class at or above which imbalance is reported
 PREDICTIVE_CORR = 0.99  # |correlation| with a numeric target that marks a leakage suspect
@@ -31,20 +31,35 @@ def frame(checks: list[Check]) -> pd.DataFrame:
     return core.frame(checks, ("check", "column", "finding", "action"))
 
 
-def class_balance(y: np.ndarray, classes: np.ndarray, weighted: bool) -> list[Check]:
-    """Report imbalance (largest/smallest class ≥ 4) and what the search does about it."""
+# Why a metric that does not reward the rare classes is searched without class weights.
+UNWEIGHTED_BECAUSE = {
+    "roc_auc": "ROC AUC scores ranks, which the class shares do not bias",
+    "log_loss": "log loss scores probabilities, which class weights would bias",
+    "accuracy": "accuracy counts every row alike: class weights would trade hits on the common classes "
+    "for hits on the rare ones",
+}
+
+
+def plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (messages show ``9``, not ``np.int64(9)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def class_balance(y: np.ndarray, classes: np.ndarray, metric: Metric) -> list[Check]:
+    """Report imbalance (largest/smallest class ≥ 4) and what the search does about it:
+    balanced class weights where ``metric`` rewards the rare classes, else why not."""
     counts = np.bincount(y, minlength=len(classes))
     if counts.max() < IMBALANCE_RATIO * counts.min():
         return []
     rare = int(counts.argmin())
     finding = (
-        f"rarest class {classes[rare]!r}: {counts[rare]} rows ({counts[rare] / counts.sum():.1%}); "
+        f"rarest class {plain(classes[rare])!r}: {counts[rare]} rows ({counts[rare] / counts.sum():.1%}); "
         f"largest/smallest = {counts.max() / counts.min():.1f}"
     )
     action = "stratified folds; " + (
         "balanced class weights (the metric rewards the rare classes)"
-        if weighted
-        else "no reweighting (the metric scores probabilities or ranks)"
+        if metric.needs_class_weights
+        else f"no reweighting ({UNWEIGHTED_BECAUSE[metric.name]})"
     )
     return [Check("class_imbalance", "", finding, action)]
 

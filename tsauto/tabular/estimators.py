@@ -125,7 +125,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         balanced = metric.needs_class_weights and self._task == "classification"
         splits = make_splits(y, self._task, self.folds, self.random_state)
         if self._task == "classification":
-            found += C.class_balance(y, self.classes_, balanced)
+            found += C.class_balance(y, self.classes_, metric)
         chosen_by = " (chosen by metric='auto')" if self.metric == "auto" else ""
         validation = _describe_splits(splits, self._task)
         found.append(
@@ -353,11 +353,11 @@ class Classifier(ClassifierMixin, _TabularEstimator):
         counts = np.bincount(codes, minlength=len(classes))
         if len(classes) < 2:
             raise DataValidationError(
-                f"target {self.target!r} has a single class ({classes[0]!r}) in the training data: "
+                f"target {self.target!r} has a single class ({C.plain(classes[0])!r}) in the training data: "
                 "a classifier needs at least two classes."
             )
         if counts.min() < 2:
-            rare = [c.item() if isinstance(c, np.generic) else c for c, n in zip(classes, counts) if n < 2]
+            rare = [C.plain(c) for c, n in zip(classes, counts) if n < 2]
             shown = shortlist(map(repr, rare))
             numbers = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
             hint = (f"; {len(classes)} distinct numbers look like a quantity: regress it (Regressor, "

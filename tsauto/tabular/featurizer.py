@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.tabular.checks import Check
+from tsauto.tabular.checks import Check, plain
 from tsauto.tabular.metrics import TaskType
 
 Kind = Literal["numeric", "categorical", "datetime", "text", "drop"]
@@ -116,7 +116,7 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
         return "drop", [("all_missing", "every value is missing", "dropped")]
     n_unique = known.nunique()
     if n_unique == 1 and len(known) == n:
-        return "drop", [("constant", f"one value ({known.iloc[0]!r}) in every row", "dropped")]
+        return "drop", [("constant", f"one value ({plain(known.iloc[0])!r}) in every row", "dropped")]
     if pd.api.types.is_bool_dtype(s):
         return "numeric", []
     if pd.api.types.is_datetime64_any_dtype(s):
