@@ -138,6 +138,13 @@ def test_default_trials_go_longest_first_without_a_budget_and_cheapest_first_wit
     budgeted = _PullRecorder()
     Search(candidates, d.ToyEvaluator(), SearchSettings(time_budget=60, max_trials=3), budgeted).run()
     assert [n for n, _ in budgeted.pulled] == list(names)
+    # a learner only a search adds (rank 1) comes after the others, with a budget or without
+    candidates["constant_b"] = replace(candidates["constant_b"], rank=1)
+    for settings, order in ((SearchSettings(max_trials=2), ["quadratic", "constant"]),
+                            (SearchSettings(time_budget=60, max_trials=2), ["constant", "quadratic"])):
+        ranked = _PullRecorder()
+        Search(candidates, d.ToyEvaluator(), settings, ranked).run()
+        assert [n for n, _ in ranked.pulled] == order
 
 
 def test_default_trials_may_run_longer_than_searched_ones() -> None:

@@ -56,6 +56,16 @@ def test_monthly_retail_portfolio(aus_small) -> None:
     assert named.shrink == 0.0  # learners the user names keep greedy weights
 
 
+def test_a_searchs_extra_learners_rank_after_the_portfolio(aus_small) -> None:
+    """max_trials without a budget adds the search's learners (ARIMA, Prophet, ...): ranked
+    after the default portfolio, so a cap of 3 trials runs the portfolio's first."""
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    _, plan = _plan(panel, 12, max_trials=3)
+    assert plan.searching and set(planner.SEARCH_EXTRA) & set(plan.candidates)
+    ranks = {n: c.rank for n, c in plan.candidates.items()}
+    assert ranks == {n: int(n in planner.SEARCH_EXTRA) for n in plan.candidates}
+
+
 def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(aus_small) -> None:
     panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
     assert min(panel.lengths) >= RECENT_SPAN * 24  # each series 4x the recent learner's rows

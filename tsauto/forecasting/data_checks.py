@@ -425,9 +425,14 @@ def _spans(values: list[int]) -> str:
 
 def ends_early(panel: Panel, labels: np.ndarray) -> Check:
     """Series whose last target comes before the table's last one, by how many steps (of those
-    some series holds): each is forecast from its own end, for dates already past."""
+    some series holds): each is forecast from its own end, for dates already past. An alert
+    where they are a minority; where most end early the series span different periods (M4's
+    do), each forecast from its own end, as it should be."""
     last = panel.last_times
     early = last < last.max()
+    if 2 * early.sum() > panel.n_series:
+        return Check("ends_early", panel.schema.target, f"the series end at different times ({early.sum()} of "
+                     f"{panel.n_series} before the table's last time step): each is forecast from its own end", "")
     behind = np.zeros(panel.n_series, dtype=np.int64)
     if early.any():
         grid = np.unique(panel.times[panel.times >= last[early].min()])

@@ -287,7 +287,8 @@ def make_plan(
         candidates = {
             n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching, panel),
                          defaults=sized if n == "lightgbm" and sized else {},
-                         cost=registry.FORECASTERS[n].cost, seconds=trial_seconds(n, panel, task, folds))
+                         cost=registry.FORECASTERS[n].cost, seconds=trial_seconds(n, panel, task, folds),
+                         rank=int(n in SEARCH_EXTRA))
             for n in chosen
         }
     else:
