@@ -61,21 +61,24 @@ def test_the_ensemble_pool_holds_every_learners_best_trial() -> None:
     assert len(ensemble_pool(trials, size=2)) == 3  # every learner's best even above the size
 
 
+def _mae(truth: np.ndarray):
+    return lambda p: float(np.mean(np.abs(p - truth)))
+
+
 def test_shrunk_weights_move_halfway_from_greedy_to_the_mean_of_the_best() -> None:
-    # learner0 predicts the truth: greedy gives it all the weight; the 3 best by score share
-    # the shrunk half equally, the fourth (worst) gets nothing
+    # greedy blends learners 0 and 1 (their errors cancel); the 3 best by score share the
+    # shrunk half equally, the fourth (worst) gets nothing; the blend still beats the best alone
     truth = np.array([1.0, 2.0, 3.0, 4.0])
-    preds = {0: truth, 1: truth + 1.0, 2: truth - 2.0, 3: truth + 5.0}
-    trials = _trials([0.0, 1.0, 2.0, 5.0])
+    preds = {0: truth + 0.5, 1: truth - 0.5, 2: truth + 0.6, 3: truth + 5.0}
+    trials = _trials([0.5, 0.5, 0.6, 5.0])
 
     def weights(shrink: float) -> dict[int, float]:
-        return ensemble_weights(trials, lambda t: preds[t.number],
-                                lambda p: float(np.mean(np.abs(p - truth))), shrink=shrink)
+        return ensemble_weights(trials, lambda t: preds[t.number], _mae(truth), shrink=shrink)
 
-    assert weights(0.0) == {0: 1.0}
+    assert weights(0.0) == {0: 0.5, 1: 0.5}
     half = weights(0.5)
     assert SHRINK_TOP == 3 and set(half) == {0, 1, 2}
-    assert half[0] == pytest.approx(0.5 + 0.5 / 3) and half[1] == pytest.approx(0.5 / 3)
+    assert half[0] == pytest.approx(0.25 + 0.5 / 3) and half[2] == pytest.approx(0.5 / 3)
     assert sum(half.values()) == pytest.approx(1.0)
     assert ensemble_weights(trials, lambda t: preds[t.number], lambda p: 0.0,
                             ensemble=False, shrink=0.5) == {0: 1.0}  # no ensemble: the best alone
@@ -86,10 +89,18 @@ def test_shrunk_weights_move_halfway_from_greedy_to_the_mean_of_the_best() -> No
 def test_shrunk_weights_go_to_the_best_trials_of_the_3_best_learners() -> None:
     # a search's variants of one learner lead: the shrunk share skips the second variant
     truth = np.array([1.0, 2.0, 3.0, 4.0])
-    preds = {0: truth, 1: truth + 0.5, 2: truth + 1.0, 3: truth - 2.0, 4: truth + 5.0}
-    trials = [Trial(0, "lightgbm", {}, score=0.0), Trial(1, "lightgbm", {"a": 1}, score=0.5),
-              Trial(2, "ets", {}, score=1.0), Trial(3, "theta", {}, score=2.0), Trial(4, "naive", {}, score=5.0)]
-    half = ensemble_weights(trials, lambda t: preds[t.number],
-                            lambda p: float(np.mean(np.abs(p - truth))), shrink=0.5)
-    assert set(half) == {0, 2, 3}  # greedy: the exact trial 0 alone; the leaders: 0, ets, theta
-    assert half[2] == pytest.approx(0.5 / 3) and half[3] == pytest.approx(0.5 / 3)
+    preds = {0: truth + 0.5, 1: truth + 0.6, 2: truth - 0.5, 3: truth + 0.7, 4: truth + 5.0}
+    trials = [Trial(0, "lightgbm", {}, score=0.5), Trial(1, "lightgbm", {"a": 1}, score=0.6),
+              Trial(2, "ets", {}, score=0.5), Trial(3, "theta", {}, score=0.7), Trial(4, "naive", {}, score=5.0)]
+    half = ensemble_weights(trials, lambda t: preds[t.number], _mae(truth), shrink=0.5)
+    assert set(half) == {0, 2, 3}  # greedy: trials 0 and 2; the leaders: 0, ets, theta
+    assert half[2] == pytest.approx(0.25 + 0.5 / 3) and half[3] == pytest.approx(0.5 / 3)
+
+
+def test_weights_shrunk_worse_than_the_best_alone_stay_greedy() -> None:
+    # the best trial is exact and the third best learner far behind: moved toward equal weights
+    # the blend would validate worse than the best alone, so the greedy weights stay
+    truth = np.array([1.0, 2.0, 3.0, 4.0])
+    preds = {0: truth, 1: truth + 1.0, 2: truth - 2.0, 3: truth + 5.0}
+    trials = _trials([0.0, 1.0, 2.0, 5.0])
+    assert ensemble_weights(trials, lambda t: preds[t.number], _mae(truth), shrink=0.5) == {0: 1.0}
