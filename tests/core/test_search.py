@@ -248,6 +248,44 @@ def _alive(pid: int) -> bool:
 TRIALS_WAIT = 300
 
 
+def test_sigterm_stops_a_search_and_its_workers_and_keeps_its_trials(tmp_path) -> None:
+    """``kill -TERM`` of the search's process alone (a process manager's or a CI job's stop):
+    it exits with status 143 within seconds, no trial worker outlives it (they ran on, at 84 %
+    of a core), and the run folder holds the finished trials for a resume."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
+    with (tmp_path / "stderr.txt").open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys, engine_doubles; engine_doubles.interrupted_search(*sys.argv[1:])",
+             str(tmp_path / "run"), str(markers)],
+            stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True,
+        )
+    try:
+        limit = time.monotonic() + TRIALS_WAIT
+        while len(list(markers.glob("*.done"))) < 3 and time.monotonic() < limit and proc.poll() is None:
+            time.sleep(0.2)
+        assert len(list(markers.glob("*.done"))) >= 3, (tmp_path / "stderr.txt").read_text()
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        stopped = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 143 and stopped < 10, (proc.returncode, stopped)
+    time.sleep(1.0)  # a worker killed by the executor is gone at once; one left alone runs on
+    pids = {json.loads(p.read_text())["pid"] for p in markers.glob("*.done")}
+    assert not any(_alive(p) for p in pids), "a worker outlived the search"
+    resumed = Search(
+        d.candidates("constant", "quadratic"), d.ToyEvaluator(),
+        SearchSettings(max_trials=1, n_jobs=2, run_dir=tmp_path / "run"), Executor(backend="sequential"),
+        fingerprint="toy",
+    )
+    assert len(resumed.run()) >= 2 and resumed.resumed >= 2
+
+
 def test_ctrl_c_stops_a_search_and_keeps_the_best_trial(tmp_path) -> None:
     markers = tmp_path / "markers"
     markers.mkdir()

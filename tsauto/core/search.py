@@ -454,26 +454,35 @@ class _CtrlC:
     """Ctrl-C during a search: raised at once while the workers run trials (they are then
     stopped), held while the journal is written (a proposal, a result; a Ctrl-C inside Optuna's
     lock release once failed the run) and elsewhere until the step in progress ends, so that
-    Optuna's journal is never left half-written. A second Ctrl-C is raised at once."""
+    Optuna's journal is never left half-written. A second Ctrl-C is raised at once.
+
+    SIGTERM (a process manager's or a CI job's stop) stops the search the same way, then exits
+    (``SystemExit``, status 143) with the workers stopped and the journal whole; by default it
+    killed this process alone and its trial workers ran on."""
 
     def __init__(self):
         self.requested = False
+        self.terminated = False
         self._now = False
-        self._old = None
+        self._old: dict[int, Any] = {}
 
     def __enter__(self) -> "_CtrlC":
         if threading.current_thread() is threading.main_thread():
-            old = signal.getsignal(signal.SIGINT)
-            if old is signal.default_int_handler:  # leave an application's own handling alone
-                self._old = old
-                signal.signal(signal.SIGINT, self._handle)
+            # leave an application's own handling alone
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self._old[signal.SIGINT] = signal.signal(signal.SIGINT, self._handle)
+            if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                self._old[signal.SIGTERM] = signal.signal(signal.SIGTERM, self._handle)
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+        for signum, old in self._old.items():
+            signal.signal(signum, old)
+        if self.terminated:
+            raise SystemExit(128 + signal.SIGTERM)
 
     def _handle(self, signum, frame) -> None:
+        self.terminated = self.terminated or signum == signal.SIGTERM
         raise_now = self._now or self.requested
         self.requested = True  # also when raised now: should the raise be swallowed (in a
         # finalizer, say), the search still stops at its next step
