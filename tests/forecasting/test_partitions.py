@@ -174,3 +174,41 @@ def test_a_partitioned_backtest_summary_is_that_of_all_series(retail) -> None:
         wape = (f["actual"] - f[column]).abs().sum() / f["actual"].abs().sum()
         assert model.loc[name, "wape"] == pytest.approx(wape)
     assert model.loc["model", "mase"] == pytest.approx(result.per_series["mase"].mean())
+
+
+@pytest.fixture(scope="module")
+def two_stores() -> pd.DataFrame:
+    """Walmart stores 1 and 2, departments 1 and 2, since 2011 (IsHoliday known ahead)."""
+    from conftest import shared_file
+
+    from tsauto import datasets
+
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart()
+    return df[df["Store"].isin([1, 2]) & df["Dept"].isin([1, 2]) & (df["Date"] >= "2011-01-01")]
+
+
+def test_the_future_frame_of_partitions_is_what_predict_reads(two_stores) -> None:
+    """make_future_frame (an AttributeError with partition_by), its known-future column filled,
+    then predict(future=); a future table whose partition column was read as text, or that
+    lacks a partition, is named as such (it was 'pass future=')."""
+    fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Dept"], horizon=4, partition_by="Store",
+                    known_future=["IsHoliday"], learners=["theta"], compute={"n_jobs": 1}).fit(two_stores)
+    frame = fc.make_future_frame()
+    assert list(frame.columns) == ["Store", "Dept", "Date"] and len(frame) == 2 * 2 * 4
+    out = fc.predict(future=frame.assign(IsHoliday=False))
+    assert out[["Store", "Dept", "Date"]].equals(frame)
+    text = frame.assign(IsHoliday=False, Store=frame["Store"].astype(str))
+    with pytest.raises(DataValidationError, match=r"holds partitions \[\('1',\), \('2',\)\] unseen at fit"):
+        fc.predict(future=text)
+    with pytest.raises(DataValidationError, match=r"has no rows of partitions \[\(2,\)\]"):
+        fc.predict(future=frame.assign(IsHoliday=False).query("Store == 1"))
+
+
+def test_a_duplicate_in_a_filtered_table_is_named_at_its_position(retail) -> None:
+    """A filtered table (its labels not 0..n-1) with a row repeated: named at the positions of
+    the table given, as without partitions (they were positions inside the partition)."""
+    at = int(np.flatnonzero((retail["State"] == "Victoria").to_numpy())[5])
+    doubled = pd.concat([retail, retail.iloc[[at]]])  # labels repeat: positions are named
+    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at rows {at}, {len(retail)}"):
+        Forecaster(**{**KW, "ids": ["Industry"]}, learners=["naive"], compute={"n_jobs": 1}).fit(doubled)

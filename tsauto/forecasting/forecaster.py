@@ -473,6 +473,10 @@ class Forecaster:
             from tsauto.forecasting.hierarchy.fitting import future_frame_hierarchy
 
             return future_frame_hierarchy(self.hierarchy_, history)
+        if self.partition_by:
+            from tsauto.forecasting.partitions import future_frame_partitions
+
+            return future_frame_partitions(self.partitions_, self.partition_by, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         keep = np.ones(panel.n_series, dtype=bool)
         empty = np.zeros((panel.n_series, self.task_.horizon))

@@ -33,7 +33,7 @@ from tsauto.core.executor import (
 )
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.metrics import overall_score
-from tsauto.forecasting.validation import require_values
+from tsauto.forecasting.validation import require_values, row_labels
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ def split(df: pd.DataFrame, cols: list[str], what: str) -> dict[tuple, pd.DataFr
     if missing:
         raise DataValidationError(f"{what} has no partition column {missing}: partition_by={cols}.")
     require_values(df, cols, "partition column", "its partition", f" of {what}")
-    return {  # rows keep their labels, so that errors name the table's rows
+    df = row_labels(df)
+    return {  # rows keep their labels (the table's rows, as errors name them)
         (k if isinstance(k, tuple) else (k,)): part for k, part in df.groupby(cols, sort=True, observed=True)
     }
 
@@ -161,17 +162,39 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
     """Forecasts of every partition, concatenated in partition order, the partition columns
     leading (a department of two stores is two series)."""
     cols = columns_of(partition_by)
-    hist = split(read_table(history), cols, "the history table") if history is not None else {}
-    fut = split(read_table(future), cols, "the future table") if future is not None else {}
-    unknown = [k for k in hist if k not in partitions]
-    if unknown:
-        raise DataValidationError(
-            f"the history table holds partitions {unknown[:5]} unseen at fit ({cols}): fit a "
-            "forecaster that includes them."
-        )
+    hist = _tables(partitions, cols, history, "the history table")
     keys = list(hist) if history is not None else list(partitions)
+    fut = _tables(partitions, cols, future, "the future table", needed=keys)
     out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
     return pd.concat(out, ignore_index=True)
+
+
+def future_frame_partitions(partitions: Partitions, partition_by, history=None) -> pd.DataFrame:
+    """Every partition's future frame (of ``history`` where given), the partition columns
+    leading: the rows ``predict(future=)`` reads."""
+    cols = columns_of(partition_by)
+    hist = _tables(partitions, cols, history, "the history table")
+    keys = list(hist) if history is not None else list(partitions)
+    frames = [with_key(partitions[k].make_future_frame(history=hist.get(k)), cols, k) for k in keys]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _tables(partitions: Partitions, cols: list[str], table, what: str, needed: list | None = None) -> dict:
+    """``table`` (None: none) by partition key; every key a fitted partition, and every key
+    ``needed`` present (the values are named, so that a column read as text shows itself)."""
+    if table is None:
+        return {}
+    parts = split(read_table(table), cols, what)
+    unknown = [k for k in parts if k not in partitions]
+    if unknown:
+        raise DataValidationError(
+            f"{what} holds partitions {unknown[:5]} unseen at fit ({cols}; fitted: {list(partitions)[:5]}): "
+            "give the partition columns as at fit, or fit a forecaster that includes them."
+        )
+    lacking = [k for k in needed or () if k not in parts]
+    if lacking:
+        raise DataValidationError(f"{what} has no rows of partitions {lacking[:5]} ({cols}): add them.")
+    return parts
 
 
 def with_key(frame: pd.DataFrame, cols: list[str], key: tuple) -> pd.DataFrame:
