@@ -183,6 +183,11 @@ def test_a_column_of_periods_is_written_back_as_periods(walmart_small: pd.DataFr
     assert str(weeks[-1]) in fc.report(tmp_path / "weeks.html", backtest=folds).read_text()  # the axis
     fc.save(tmp_path / "weeks.tsauto")
     pd.testing.assert_frame_equal(tsauto.Forecaster.load(tmp_path / "weeks.tsauto").predict(), out)
+    # weeks summed to months: the months' first days, not weeks labelling monthly sums
+    months = tsauto.Forecaster(target="Weekly_Sales", time="Week", ids=["Store", "Dept"], horizon=2,
+                               learners=["seasonal_naive"], data={"freq": "MS", "aggregate": "sum"}).fit(df)
+    starts = months.predict()["Week"]
+    assert pd.api.types.is_datetime64_any_dtype(starts) and starts.dt.day.eq(1).all()
 
 
 @pytest.mark.parametrize(("values", "fmt"), [

@@ -301,6 +301,11 @@ def test_monthly_stamps_on_the_15th_are_refused_with_the_way_to_read_them(aus_sm
         validate(df, **kw)
     panel = validate(df, **kw, freq="MS", aggregate="sum")
     np.testing.assert_array_equal(panel.y, validate(aus_small, **kw).y)
+    quarters = aus_small[aus_small["Month"].dt.month % 3 == 1]
+    quarters = quarters.assign(Month=quarters["Month"] + pd.Timedelta(days=14))  # Jan 15, Apr 15, ...
+    with pytest.raises(DataValidationError, match=r"3 month\(s\) apart fall on day 15.*freq='QS' with aggregate"):
+        validate(quarters, **kw)
+    assert validate(quarters, **kw, freq="QS", aggregate="sum").schema.freq == "QS-JAN"
 
 
 @pytest.mark.parametrize("freq, periods", [("2MS", [6]), ("6MS", [2]), ("3D", []), ("2W-SUN", [26]), ("SMS", [24]),

@@ -93,10 +93,11 @@ def _months_alias(stamps: pd.DatetimeIndex, k: int) -> str:
     anchor = max(on, key=on.get)
     if 2 * on[anchor] <= len(stamps):
         days = sorted(set(dates.day))[:3]
+        start = {1: "MS", 3: "QS", 12: "YS"}.get(k, f"{k}MS")
         raise DataValidationError(
             f"time stamps {k} month(s) apart fall on day {', '.join(map(str, days))} of their month, "
-            "neither its first nor its last day, which no pandas frequency steps along: pass "
-            "freq='MS' with aggregate='sum' (one row per month, stamped at its start), or re-stamp "
+            f"neither its first nor its last day, which no pandas frequency steps along: pass "
+            f"freq={start!r} with aggregate='sum' (one row per step, stamped at its start), or re-stamp "
             "them (df[time] = df[time].dt.to_period('M').dt.to_timestamp())."
         )
     business, edge = ("B", anchor[1]) if anchor.startswith("B") else ("", anchor)

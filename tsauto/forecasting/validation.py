@@ -115,7 +115,9 @@ def validate(
         raise DataValidationError("the table has no rows: give at least one observation per series.")
     df = row_labels(df)
     _check_ids(df, ids_t)
-    period = df[time].array.freqstr if isinstance(df[time].dtype, pd.PeriodDtype) else None  # "M", "W-FRI"
+    # a column of periods ("M", "W-FRI") is written back so; rolled up to another frequency
+    # (aggregate=), as the timestamps that start the model's steps
+    period = df[time].array.freqstr if isinstance(df[time].dtype, pd.PeriodDtype) and aggregate is None else None
     times, tz = parse_time(df[time], time)
     time_format = None if tz or pd.api.types.is_datetime64_any_dtype(times) else integer_date_format(times)
     if time_format:
