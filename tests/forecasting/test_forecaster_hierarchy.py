@@ -116,6 +116,9 @@ def test_future_frame_holds_the_bottom_series_that_predict_reads(holiday_fit, wa
     earlier = walmart_six[walmart_six["Date"] <= "2012-06-29"].drop(columns=["Temperature", "Type", "Size"])
     past = holiday_fit.make_future_frame(history=earlier)
     assert past["Date"].min() == pd.Timestamp("2012-07-06") and len(past) == 6 * 4
+    clash = pd.concat([fut.assign(IsHoliday=False), fut.iloc[[1]].assign(IsHoliday=True)], ignore_index=True)
+    with pytest.raises(DataValidationError, match=r"2 rows that share a \(series, time\) pair .* rows 1, 24"):
+        holiday_fit.predict(future=clash)  # it was averaged into the nodes, silently
 
 
 def test_explain_reads_the_training_table_columns(holiday_fit, walmart_six) -> None:

@@ -243,7 +243,7 @@ def future_covariates(
     )
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
-    _check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
+    check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
         keys = [*schema.ids, schema.time]
@@ -312,7 +312,7 @@ def _id_kind(dtype) -> str:
     return "time" if pd.api.types.is_datetime64_any_dtype(dtype) else "label"
 
 
-def _check_future_duplicates(df: pd.DataFrame, keys: list[str], columns: list[str]) -> None:
+def check_future_duplicates(df: pd.DataFrame, keys: list[str], columns: list[str]) -> None:
     """Rows of the future table for the same series and time must agree on every known-future
     column (which of two values to take cannot be guessed; identical copies are harmless)."""
     dup = df.duplicated(keys, keep=False)

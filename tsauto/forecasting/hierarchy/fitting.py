@@ -52,7 +52,7 @@ from tsauto.forecasting.hierarchy.selection import (
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.options import DataOptions, as_options
 from tsauto.forecasting.panel import Panel
-from tsauto.forecasting.validation import row_labels, validate_like
+from tsauto.forecasting.validation import check_future_duplicates, row_labels, validate_like
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +261,9 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     if history is not None:
         history = row_labels(read_table(history))  # the rows errors name
         _warn_missing_bottom(spec, history)
+    if future is not None:  # rows that disagree would be averaged into their nodes
+        future = row_labels(read_table(future))
+        check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
     fut, hist = node_table(spec, future, fit.known_future), node_table(spec, history, fit.known_future)
     base = fit.base.predict(future=fut, history=hist)
     out = reconcile_forecasts(base, spec, fit.reconciler)
