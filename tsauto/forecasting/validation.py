@@ -283,6 +283,13 @@ def future_covariates(
     return out
 
 
+def is_flag(col: pd.Series) -> bool:
+    """A bool column, or one of ``True``/``False`` with gaps (object dtype)."""
+    if pd.api.types.is_bool_dtype(col):
+        return True
+    return col.dtype == object and col.notna().any() and col.dropna().isin([True, False]).all()
+
+
 def row_labels(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the row labels errors name: its own where they are unique integers (the
     rows of the user's table, also inside a partition or a Dask partition), else positions."""
@@ -676,7 +683,7 @@ def _encode_column(
                         col, what, values, describe_rows(s.index[unseen]))
         codes[codes < 0] = np.nan
         return codes
-    if pd.api.types.is_bool_dtype(s) or s.dtype == object and s.dropna().isin([True, False]).all():
+    if is_flag(s):
         return s.astype("float64").to_numpy()
     values = pd.to_numeric(s, errors="coerce")
     bad = s.index[values.isna() & s.notna()]

@@ -43,7 +43,7 @@ from scipy import sparse
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.forecasting.calendar_time import parse_time
-from tsauto.forecasting.validation import most_frequent, require_values
+from tsauto.forecasting.validation import is_flag, most_frequent, require_values
 
 log = logging.getLogger(__name__)
 
@@ -409,16 +409,9 @@ def _require(df: pd.DataFrame, cols: Sequence[str]) -> None:
         )
 
 
-def _is_flag(col: pd.Series) -> bool:
-    """A bool column, or one of ``True``/``False`` with gaps (object dtype)."""
-    if pd.api.types.is_bool_dtype(col):
-        return True
-    return col.dtype == object and col.notna().any() and col.dropna().isin([True, False]).all()
-
-
 def _default_rule(col: pd.Series) -> str:
     """``max`` for flags, ``mean`` for other numbers, ``mode`` for labels."""
-    if _is_flag(col):
+    if is_flag(col):
         return "max"
     return "mean" if pd.api.types.is_numeric_dtype(col) else MODE
 

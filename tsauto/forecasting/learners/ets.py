@@ -846,10 +846,10 @@ def _at_phase(x0: np.ndarray, r: int) -> np.ndarray:
     return x
 
 
-
-def _linear_lead(y: np.ndarray, spec: ETSSpec, par: np.ndarray, phases: list[np.ndarray]) -> np.ndarray:
+def _linear_lead(y: np.ndarray, spec: ETSSpec, par: np.ndarray, phases: list[np.ndarray]) -> np.ndarray | None:
     """Of a linear form (one-step predictions affine in the initial states): the seasonal
-    states of ``phases`` with the level and trend by (weighted) least squares, the best fit."""
+    states of ``phases`` with the level and trend by (weighted) least squares, the best fit
+    (None where no likelihood is finite)."""
     lead = 1 + (spec.trend is not None)
     p = len(phases[0])
     zero = smooth(y, spec, par, np.zeros(p))[0]
@@ -863,7 +863,7 @@ def _linear_lead(y: np.ndarray, spec: ETSSpec, par: np.ndarray, phases: list[np.
         if lik < best_lik:
             best, best_lik = x.copy(), lik
             best[:lead] = free
-    return best
+    return best if best_lik < HUGE / 2 else None
 
 
 def _mul_season_lead(y: np.ndarray, spec: ETSSpec, par: np.ndarray, phases: list[np.ndarray]) -> np.ndarray | None:

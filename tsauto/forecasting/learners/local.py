@@ -18,8 +18,9 @@ never a NaN, never a crash of the whole fit. The forecasts do not depend on wher
 ``_forecast_one`` receives the fitted state and the history of the series from the first time
 the fit read (older rows are left out), and runs its filter over it without re-estimating. A
 history that starts later (only the newest rows of a long series) does not hold the rows the
-fitted initial states belong to: :meth:`LocalLearner._restart` re-estimates them on the
-history, the other parameters as fitted (R's ``ets(y, model=fit)`` does so by default).
+fitted initial states belong to: :meth:`LocalLearner._restart` lets a learner estimate them on
+the history (ETS: level and trend, its season kept at the phase that fits), the other
+parameters as fitted.
 
 A learner with ``max_length`` set fits each series on its last ``max_length`` points only (as
 AutoGluon's local models, whose ``max_ts_length`` is 2,500): the older past of a long series
@@ -297,8 +298,8 @@ class LocalLearner(Learner):
             starts = np.array([first[i] if p is None else self.starts_[p] for i, p in enumerate(pos)])
             late = first > starts
             if late.any():
-                log.info("%s: %d series' history starts after the first time fitted on: their initial "
-                         "states are re-estimated on it", self.name, int(late.sum()))
+                log.info("%s: %d series' history starts after the first time fitted on: forecast from "
+                         "it (initial states estimated on it where the learner does)", self.name, int(late.sum()))
         items = list(_series(history, future, task.horizon, starts))
         jobs = list(zip(states, items, late.tolist()))
         light = self._without_states()  # the states travel with their chunks
