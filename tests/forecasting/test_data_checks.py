@@ -156,6 +156,19 @@ def test_lags_within_every_series_pass(aus_tasmania):
     assert lagged["message"] == "every series reaches the longest lag or window of lightgbm (36 steps)"
 
 
+def test_a_series_dropped_as_short_is_not_said_to_be_forecast_without_lags(aus_tasmania):
+    """A 3-month series beside LightGBM (which forecasts it without its long lags) and Theta
+    (which needs 4): with short_series='drop' it is dropped, not 'still forecast'."""
+    first = aus_tasmania["Industry"].iloc[0]
+    df = aus_tasmania[(aus_tasmania["Industry"] != first) | (aus_tasmania["Month"] >= "2018-10-01")]
+    learners = [LightGBMLearner(lags=[1, 12], windows=[6], params={"num_boost_round": 20}), "theta"]
+    spec = {"target": "Turnover", "time": "Month", "ids": "Industry", "horizon": 3, "learners": learners}
+    kept = _one(_fit(df, **spec), "short_for_lags")
+    assert kept["status"] == "alert" and kept["series"] == (first,)  # forecast by LightGBM, without lag 12
+    dropped = _one(_fit(df, **spec, data={"short_series": "drop"}), "short_for_lags")
+    assert dropped["status"] == "passed" and dropped["series"] == ()
+
+
 def test_non_negative_intermittent_and_partitions(aus_small):
     df = aus_small.sort_values(["State", "Industry", "Month"]).reset_index(drop=True)
     first, second = df["Industry"].unique()[:2]

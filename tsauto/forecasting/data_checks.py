@@ -72,7 +72,7 @@ def data_checks(
         seasons(panel, task, opts),
         *fills(raw, panel, task, opts, labels),
         short_series(panel, model.min_length_, opts, labels),
-        short_for_lags(panel, model, labels),
+        short_for_lags(panel, model, labels, opts.short_series == "drop"),
         ends_early(panel, labels),
         intermittent(panel, labels, stopped),
         *guards(panel, opts, labels, stopped),
@@ -377,9 +377,10 @@ def short_series(panel: Panel, min_length: int, opts: DataOptions, labels: np.nd
     )
 
 
-def short_for_lags(panel: Panel, model: EnsembleModel, labels: np.ndarray) -> Check:
+def short_for_lags(panel: Panel, model: EnsembleModel, labels: np.ndarray, dropping: bool = False) -> Check:
     """Series the learners forecast (long enough for them) but shorter than some of their lags
-    or rolling windows: forecast without those, named by series."""
+    or rolling windows: forecast without those, named by series. ``dropping``
+    (``short_series="drop"``): a series too short for any member is dropped, not forecast."""
     members = [m for _, m in model.members if m.learner.lag_reach()]
     if not members:
         return Check("short_for_lags", "", "no learner of the model reads lags", "")
@@ -390,7 +391,9 @@ def short_for_lags(panel: Panel, model: EnsembleModel, labels: np.ndarray) -> Ch
     names = " and ".join(dict.fromkeys(m.learner.name for m in members))
     longest = max(max(steps) for steps in reach.values())
     n = panel.lengths
-    short = np.flatnonzero((n < longest) & (n >= min(m.min_length_ for m in members)))
+    # forecast by them: long enough for one of them, or, where short series are dropped, for all
+    needed = max(m.min_length_ for _, m in model.members) if dropping else min(m.min_length_ for m in members)
+    short = np.flatnonzero((n < longest) & (n >= needed))
     if not short.size:
         return Check(
             "short_for_lags", "", f"every series reaches the longest lag or window of {names} "
