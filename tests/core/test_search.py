@@ -248,50 +248,14 @@ def _alive(pid: int) -> bool:
 TRIALS_WAIT = 300
 
 
-def test_sigterm_stops_a_search_and_its_workers_and_keeps_its_trials(tmp_path) -> None:
-    """``kill -TERM`` of the search's process alone (a process manager's or a CI job's stop):
-    it exits with status 143 within seconds, no trial worker outlives it (they ran on, at 84 %
-    of a core), and the run folder holds the finished trials for a resume."""
+def _signalled_search(tmp_path, send) -> tuple[subprocess.Popen, float]:
+    """A long search in its own process (``engine_doubles.interrupted_search``, stdout and
+    stderr in files of ``tmp_path``: a full pipe would stall it), sent ``send(proc)`` once three
+    trials finished; the process and the seconds from the signal to its exit."""
     markers = tmp_path / "markers"
     markers.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
-    with (tmp_path / "stderr.txt").open("w") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys, engine_doubles; engine_doubles.interrupted_search(*sys.argv[1:])",
-             str(tmp_path / "run"), str(markers)],
-            stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True,
-        )
-    try:
-        limit = time.monotonic() + TRIALS_WAIT
-        while len(list(markers.glob("*.done"))) < 3 and time.monotonic() < limit and proc.poll() is None:
-            time.sleep(0.2)
-        assert len(list(markers.glob("*.done"))) >= 3, (tmp_path / "stderr.txt").read_text()
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        stopped = time.monotonic() - sent
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 143 and stopped < 10, (proc.returncode, stopped)
-    time.sleep(1.0)  # a worker killed by the executor is gone at once; one left alone runs on
-    pids = {json.loads(p.read_text())["pid"] for p in markers.glob("*.done")}
-    assert not any(_alive(p) for p in pids), "a worker outlived the search"
-    resumed = Search(
-        d.candidates("constant", "quadratic"), d.ToyEvaluator(),
-        SearchSettings(max_trials=1, n_jobs=2, run_dir=tmp_path / "run"), Executor(backend="sequential"),
-        fingerprint="toy",
-    )
-    assert len(resumed.run()) >= 2 and resumed.resumed >= 2
-
-
-def test_ctrl_c_stops_a_search_and_keeps_the_best_trial(tmp_path) -> None:
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
-    out_file, err_file = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
-    with out_file.open("w") as out, err_file.open("w") as err:  # files: a full pipe would stall it
+    with (tmp_path / "stdout.txt").open("w") as out, (tmp_path / "stderr.txt").open("w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-c", "import sys, engine_doubles; engine_doubles.interrupted_search(*sys.argv[1:])",
              str(tmp_path / "run"), str(markers)],
@@ -303,25 +267,49 @@ def test_ctrl_c_stops_a_search_and_keeps_the_best_trial(tmp_path) -> None:
             time.sleep(0.2)
         finished = len(list(markers.glob("*.done")))
         if finished < 3:
-            pytest.fail(f"{finished} of 3 trials finished in {TRIALS_WAIT}s:\n{err_file.read_text()}")
+            pytest.fail(f"{finished} of 3 trials finished in {TRIALS_WAIT}s:\n{(tmp_path / 'stderr.txt').read_text()}")
         sent = time.monotonic()
-        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the search and its workers
+        send(proc)
         proc.wait(timeout=30)
-        stopped = time.monotonic() - sent
+        return proc, time.monotonic() - sent
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    out, err = out_file.read_text(), err_file.read_text()
+
+
+def _worker_pids(tmp_path) -> set[int]:
+    return {json.loads(p.read_text())["pid"] for p in (tmp_path / "markers").glob("*.done")}
+
+
+def test_sigterm_stops_a_search_and_its_workers_and_keeps_its_trials(tmp_path) -> None:
+    """``kill -TERM`` of the search's process alone (a process manager's or a CI job's stop):
+    it exits with status 143 within seconds, no trial worker outlives it (they ran on, at 84 %
+    of a core), and the run folder holds the finished trials for a resume."""
+    proc, stopped = _signalled_search(tmp_path, lambda p: p.send_signal(signal.SIGTERM))
+    assert proc.returncode == 143 and stopped < 10, (proc.returncode, stopped)
+    time.sleep(1.0)  # a worker killed by the executor is gone at once; one left alone runs on
+    assert not any(_alive(p) for p in _worker_pids(tmp_path)), "a worker outlived the search"
+    resumed = Search(
+        d.candidates("constant", "quadratic"), d.ToyEvaluator(),
+        SearchSettings(max_trials=1, n_jobs=2, run_dir=tmp_path / "run"), Executor(backend="sequential"),
+        fingerprint="toy",
+    )
+    assert len(resumed.run()) >= 2 and resumed.resumed >= 2
+
+
+def test_ctrl_c_stops_a_search_and_keeps_the_best_trial(tmp_path) -> None:
+    # as a terminal's Ctrl-C: to the search and its workers
+    proc, stopped = _signalled_search(tmp_path, lambda p: os.killpg(p.pid, signal.SIGINT))
+    out, err = (tmp_path / "stdout.txt").read_text(), (tmp_path / "stderr.txt").read_text()
     assert proc.returncode == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     # batches of two: the third trial started once the first two were recorded
-    assert result["interrupted"] and 2 <= result["trials"] <= len(list(markers.glob("*.done")))
+    assert result["interrupted"] and 2 <= result["trials"] <= len(list((tmp_path / "markers").glob("*.done")))
     assert result["best"]["learner"] in ("constant", "quadratic")
     assert stopped < 10, f"{stopped:.1f}s from Ctrl-C to exit"
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    pids = {json.loads(p.read_text())["pid"] for p in markers.glob("*.done")}
-    assert not any(_alive(p) for p in pids), "a worker outlived the search"
+    assert not any(_alive(p) for p in _worker_pids(tmp_path)), "a worker outlived the search"
     # the run folder holds the finished trials: a new search resumes them
     resumed = Search(
         d.candidates("constant", "quadratic"), d.ToyEvaluator(),
