@@ -159,6 +159,9 @@ def test_dask_backend_runs_the_trials_on_the_workers(retail, tmp_path) -> None:
 def test_a_refit_is_priced_on_all_rows_and_its_learners_thread_gain(retail) -> None:
     from tsauto.core.search import Trial
     from tsauto.core.selection import REFIT_MARGIN
+    from tsauto.forecasting.learners.arima import AutoARIMALearner
+    from tsauto.forecasting.learners.ets import ETSLearner
+    from tsauto.forecasting.learners.local import TOGETHER_IN_PROCESS
     from tsauto.forecasting.search import ForecastEvaluator, ForecastStrategy
     from tsauto.forecasting.splitters import RollingOriginSplitter
 
@@ -171,6 +174,11 @@ def test_a_refit_is_priced_on_all_rows_and_its_learners_thread_gain(retail) -> N
     assert strategy.refit_seconds(Trial(0, "naive", {}, fit_time=10.0)) == pytest.approx(expected)
     # threads speed the TCN's refit less than the others' (measured: 1.24x on 2 threads)
     assert strategy.thread_gain(Trial(1, "tcn", {})) < strategy.thread_gain(Trial(2, "lightgbm", {}))
+    # series ETS fits together stay in one process up to TOGETHER_IN_PROCESS values: no gain
+    assert panel.lengths.sum() <= TOGETHER_IN_PROCESS
+    assert strategy.thread_gain(Trial(3, "ets", {})) == 0.0
+    assert ETSLearner.thread_gain_on(TOGETHER_IN_PROCESS + 1) is None  # on worker processes: the engine's
+    assert AutoARIMALearner.thread_gain_on(100) is None  # one series at a time, on worker processes
 
 
 def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(retail, monkeypatch) -> None:

@@ -110,8 +110,9 @@ def search_and_refit(
     select the ensemble over the comparable trials whose refit fits before ``deadline`` (its
     weights shrunk by ``shrink``, :func:`~tsauto.core.selection.ensemble_weights`), keep
     the members whose refits fit together (the heaviest always) and refit each in an isolated
-    worker with that deadline; a member whose refit fails is dropped, the weights renormalised
-    and the blend's out-of-fold predictions and loss are those of the members kept."""
+    worker with that deadline; a member whose refit fails is dropped and the weights are chosen
+    again among the members refit (renormalised, a blend of drift and LightGBM validated worse
+    than the ETS it had lost), and the blend's out-of-fold predictions and loss are theirs."""
     start = time.monotonic()
     blend = _blend_rule(strategy, ensemble, shrink)
     stop_by = None
@@ -143,14 +144,16 @@ def search_and_refit(
     fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,
                               None if ahead is None else ahead.fitted)
     if fitted:
-        total = sum(w for _, w, _ in fitted)
-        model = strategy.assemble([(w / total, m) for _, w, m in fitted], [by_number[n] for n, _, _ in fitted])
-        weights = {n: w / total for n, w in weights.items() if n not in failures}
-        if failures:  # the model is the blend of the members refit: its score, not the one chosen
+        if failures:  # the blend of the members refit, chosen again: its score, not the first
+            weights = blend([by_number[n] for n, _, _ in fitted], best)
+            fitted = [(n, weights[n], m) for n, _, m in fitted if n in weights]
             blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
             loss = strategy.loss(best, blended)
             log.info("blend of the members refit %s: %s %.4f", describe(weights, by_number),
                      strategy.metric, strategy.metric_value(loss))
+        total = sum(w for _, w, _ in fitted)
+        model = strategy.assemble([(w / total, m) for _, w, m in fitted], [by_number[n] for n, _, _ in fitted])
+        weights = {n: w / total for n, w, _ in fitted}
     else:
         log.warning("no member could be refit (%s): the fallback model is used", failures)
         model = strategy.assemble([(1.0, strategy.fallback_member(best))], [best])

@@ -151,7 +151,8 @@ class ForecastStrategy:
         return [int(f.train_lengths.sum()) for f in self.evaluator.splitter.split(lengths)]
 
     def thread_gain(self, trial: Trial) -> float:
-        gain = self.evaluator.learner_class(trial.learner).tags.thread_gain
+        ev = self.evaluator
+        gain = ev.learner_class(trial.learner).thread_gain_on(int(ev.panel.lengths.sum()))
         return THREAD_GAIN if gain is None else gain
 
     def fit_member(self, trial: Trial, deadline: float | None, threads: int | None = None) -> WithFallback:

@@ -90,6 +90,12 @@ class Learner(ABC):
         same, unless the fit cut its work to meet its deadline (LightGBM: its boosting rounds)."""
         return params
 
+    @classmethod
+    def thread_gain_on(cls, observations: int) -> float | None:
+        """What one more thread adds to the speed of a fit on ``observations`` target values
+        (``None``: the engine's rule); the ``thread_gain`` tag unless the learner knows better."""
+        return cls.tags.thread_gain
+
     def min_length(self, task: Task) -> int:
         """Fewest observations a series needs; shorter ones get the seasonal-naive fallback."""
         return 1

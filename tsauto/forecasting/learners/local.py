@@ -160,10 +160,21 @@ class LocalLearner(Learner):
 
     # -- the machinery ---------------------------------------------------------------------
 
-    def fits_together(self) -> bool:
+    @classmethod
+    def fits_together(cls) -> bool:
         """Whether this learner defines :meth:`_fit_many` (and :meth:`fit_folds` then fits
         several panels in one pass)."""
-        return type(self)._fit_many is not LocalLearner._fit_many
+        return cls._fit_many is not LocalLearner._fit_many
+
+    @classmethod
+    def thread_gain_on(cls, observations: int) -> float | None:
+        """None where the fit may run on worker processes; 0 where it stays in this process
+        whatever the threads (series fitted together, up to ``TOGETHER_IN_PROCESS`` values):
+        counting a second thread's gain there, a 10 s search on 8 M1 quarterly series reserved
+        1.0 s for an ETS refit that took 1.7-2.1 s, and lost its heaviest member."""
+        if cls.fits_together() and observations <= TOGETHER_IN_PROCESS:
+            return 0.0
+        return super().thread_gain_on(observations)
 
     def fit_folds(self, learners: list[LocalLearner], panels: list[Panel], task: Task) -> None:
         """Fit ``learners[k]`` (unfitted copies of this one) on ``panels[k]``, all series of
