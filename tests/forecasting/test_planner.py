@@ -25,6 +25,8 @@ from tsauto.forecasting.planner import (
     make_plan,
     make_task,
 )
+from tsauto.forecasting.guards import Guards
+from tsauto.forecasting.learners.intermittent import intermittent_share
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import validate
 
@@ -189,6 +191,21 @@ def test_intermittent_series_add_croston_and_tsb(walmart_small) -> None:
     panel = validate(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
     _, plan = _plan(panel, 4)
     assert {"tsb", "croston"} <= set(plan.candidates)
+
+
+def test_discontinued_series_do_not_make_a_panel_intermittent(walmart_small) -> None:
+    """Six of ten departments sold every week, then nothing for 56 weeks: their zeros count
+    toward an average demand interval of 1.6 (intermittent), but they are forecast as zero."""
+    df = walmart_small.copy()
+    last_weeks = (df["Dept"] <= 6) & (df.groupby("Dept").cumcount(ascending=False) < 56)
+    df.loc[last_weeks, "Weekly_Sales"] = 0.0
+    panel = validate(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    task = make_task(panel, 4, None, None, 1, 0)
+    stopped = Guards().stopped(panel, task.season, task.horizon)
+    assert stopped.sum() == 6 and intermittent_share(panel) == 0.6
+    plan = make_plan(panel, task, "auto", None, SearchOptions(), ComputeOptions(n_jobs=2), stopped)
+    assert not {"tsb", "croston"} & set(plan.candidates)
+    assert {"tsb", "croston"} <= set(_plan(panel, 4)[1].candidates)  # counted as intermittent
 
 
 def test_lightgbm_is_sized_to_a_small_budget_and_left_alone_by_a_large_one() -> None:

@@ -65,7 +65,7 @@ def data_checks(
     fitted model (its learners' needs: fewest observations, lags).
     """
     labels = series_labels(panel)
-    stopped = discontinued_series(panel, task, opts)
+    stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
     return [
         *column_roles(raw, panel),
         *calendar(panel, opts),
@@ -462,7 +462,7 @@ def intermittent(panel: Panel, labels: np.ndarray, stopped: np.ndarray) -> Check
     )
     action = (
         "Croston and TSB join the portfolio (over half the series)"
-        if intermittent_share(panel) > 0.5
+        if intermittent_share(panel, stopped) > 0.5
         else "forecast by the general learners; name 'croston' or 'tsb' in learners= to compare"
     )
     left_out = f"; {stopped.sum()} discontinued left out" if stopped.any() else ""
@@ -477,13 +477,6 @@ def intermittent(panel: Panel, labels: np.ndarray, stopped: np.ndarray) -> Check
         status="alert",
         passed="no intermittent series",
     )
-
-
-def discontinued_series(panel: Panel, task: Task, opts: DataOptions) -> np.ndarray:
-    """Series forecast as zero by the discontinued rule (none with ``discontinued=False``)."""
-    zeros = np.zeros((panel.n_series, task.horizon))
-    reason = Guards(opts.non_negative, opts.discontinued).apply(panel, zeros, {}, task.season, task.horizon)[2]
-    return np.char.startswith(reason.astype(str), "discontinued")
 
 
 def guards(panel: Panel, opts: DataOptions, labels: np.ndarray, stopped: np.ndarray) -> list[Check]:

@@ -220,10 +220,11 @@ class Forecaster:
         raw = read_table(data)
         panel = self._validate(raw)
         task = self._task(panel)
-        plan = make_plan(panel, task, self.learners, self.time_budget, search, compute)
+        guards = Guards(opts.non_negative, opts.discontinued)
+        stopped = guards.stopped(panel, task.season, task.horizon)
+        plan = make_plan(panel, task, self.learners, self.time_budget, search, compute, stopped)
         log.info("plan: %s", "; ".join(plan.notes))
         self.history_, self.task_, self.plan_, self.intervals_ = panel, task, plan, None
-        guards = Guards(opts.non_negative, opts.discontinued)
         with dask_context(compute.client):
             if not plan.validate:
                 self._fit_single(panel, task, plan, opts.short_series, guards)

@@ -38,8 +38,8 @@ class Guards:
         reason = np.full(history.n_series, "", dtype=object)
         mean = mean.copy()
         quantiles = {q: v.copy() for q, v in quantiles.items()}
-        if self.discontinued:
-            stopped = discontinued(history, max(season if season > 1 else horizon, 3))
+        stopped = self.stopped(history, season, horizon)
+        if stopped.any():
             mean[stopped] = 0.0
             for v in quantiles.values():
                 v[stopped] = 0.0
@@ -52,6 +52,12 @@ class Guards:
                 np.maximum(v, 0.0, out=v, where=clip[:, None])
             reason[changed & (reason == "")] = "clipped at zero: never negative in the history"
         return mean, quantiles, reason
+
+    def stopped(self, history: Panel, season: int, horizon: int) -> np.ndarray:
+        """Series forecast as zero, discontinued (none with ``discontinued=False``)."""
+        if not self.discontinued:
+            return np.zeros(history.n_series, dtype=bool)
+        return discontinued(history, max(season if season > 1 else horizon, 3))
 
     def clipped(self, history: Panel) -> np.ndarray:
         """Series whose forecasts are clipped at zero."""

@@ -261,8 +261,10 @@ def make_plan(
     time_budget: float | None,
     search: SearchOptions,
     compute: ComputeOptions,
+    stopped: np.ndarray | None = None,
 ) -> Plan:
-    """The candidates, folds and budget of a fit (see the module docstring)."""
+    """The candidates, folds and budget of a fit (see the module docstring); ``stopped``: the
+    series forecast as zero, discontinued (their trailing zeros make no demand pattern)."""
     if learners == "auto" and not _has_window(panel, task):
         return _unvalidated_default(panel, task, set(search.exclude or ()))
     notes: list[str] = []
@@ -273,6 +275,7 @@ def make_plan(
     if time_budget is not None and _lightgbm_by_default(learners):
         folds, sized = size_lightgbm(panel, folds, search.folds == "auto", time_budget, workers, notes)
     exclude = set(search.exclude or ())
+    intermittent = intermittent_share(panel, stopped) > 0.5
     if learners == "auto" and search.folds == "auto":
         if time_budget is not None:
             folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, exclude, notes)
@@ -281,7 +284,7 @@ def make_plan(
     notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
     classes: dict[str, type] = {}
     if learners == "auto":
-        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes)
+        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent)
         if sized == {}:
             chosen = [n for n in chosen if n not in LIGHTGBMS]
         candidates = {
@@ -313,7 +316,7 @@ def make_plan(
         if not candidates:
             raise DataValidationError("every learner of learners= is excluded: check exclude=.")
     if time_budget is not None and learners == "auto":
-        _note_cuts(panel, task, folds, sized, list(candidates), workers, time_budget, search, notes)
+        _note_cuts(panel, task, folds, sized, list(candidates), workers, time_budget, search, notes, intermittent)
     needs_intervals = bool(task.quantiles) and not all(
         (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
     )
@@ -371,9 +374,10 @@ def _portfolio(
     searching: bool,
     exclude: set[str],
     notes: list[str],
+    intermittent: bool = False,
 ) -> list[str]:
     names = list(PORTFOLIO) + (list(SEARCH_EXTRA) if searching else [])
-    if intermittent_share(panel) > 0.5:
+    if intermittent:
         names += list(INTERMITTENT)
         notes.append("mostly intermittent series: Croston and TSB added")
     if task.season <= 1:
@@ -402,7 +406,7 @@ def _portfolio(
 
 def _note_cuts(
     panel: Panel, task: Task, folds: int, sized: dict | None, chosen: list[str], workers: int,
-    time_budget: float, search: SearchOptions, notes: list[str],
+    time_budget: float, search: SearchOptions, notes: list[str], intermittent: bool,
 ) -> None:
     """A warning (and a note) when the budget affords less than the default without one:
     fewer folds, a LightGBM whose rate no longer makes up for its fewer rounds, or default
@@ -411,7 +415,7 @@ def _note_cuts(
     default = auto_folds(panel, task) if search.folds == "auto" else int(search.folds)
     exclude = set(search.exclude or ())
     try:
-        usual = _portfolio(panel, task, default, workers, None, False, exclude, [])
+        usual = _portfolio(panel, task, default, workers, None, False, exclude, [], intermittent)
     except DataValidationError:  # nothing the default would run is left: nothing is cut
         usual = []
     cuts = [f"{folds} validation fold(s) instead of {default}"] if folds < default else []

@@ -44,15 +44,16 @@ def is_intermittent(y: np.ndarray) -> bool:
     return average_demand_interval(np.asarray(y)) > ADI_THRESHOLD
 
 
-def intermittent_share(panel: Panel) -> float:
-    """Share of the panel's series that are intermittent (see :func:`is_intermittent`)."""
-    if panel.n_series == 0:
-        return 0.0
+def intermittent_share(panel: Panel, stopped: np.ndarray | None = None) -> float:
+    """Share of the panel's series that are intermittent (see :func:`is_intermittent`), of
+    those not ``stopped`` (discontinued: forecast as zero, their trailing zeros no demand
+    pattern); 0 where none is left."""
     nonzero = np.bincount(
         panel.series_codes(), weights=(panel.y != 0).astype(np.float64), minlength=panel.n_series
     )
     adi = np.divide(panel.lengths, nonzero, out=np.full(panel.n_series, np.inf), where=nonzero > 0)
-    return float(np.mean(adi > ADI_THRESHOLD))
+    kept = np.ones(panel.n_series, dtype=bool) if stopped is None else ~np.asarray(stopped, dtype=bool)
+    return float(np.mean(adi[kept] > ADI_THRESHOLD)) if kept.any() else 0.0
 
 
 def ses_last(x: np.ndarray, alpha: float) -> float:
