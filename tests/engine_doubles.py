@@ -208,6 +208,33 @@ class OffsetStrategy:
         return members
 
 
+@dataclass
+class SleepyRefitStrategy(OffsetStrategy):
+    """A refit that writes its worker's pid to ``marker_dir`` and then sleeps a minute."""
+
+    marker_dir: str = ""
+
+    def fit_member(self, trial, deadline, threads=None) -> dict:
+        (Path(self.marker_dir) / f"refit-{os.getpid()}.pid").write_text(str(os.getpid()))
+        time.sleep(60)
+        return super().fit_member(trial, deadline, threads)
+
+
+def refit_to_terminate(marker_dir: str) -> None:
+    """A search of two trials, then the refit of their blend in a worker that sleeps (to be
+    sent SIGTERM by the test)."""
+    from tsauto.core.engine import search_and_refit
+    from tsauto.core.executor import Executor
+    from tsauto.core.search import SearchSettings
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    strategy = SleepyRefitStrategy(OffsetEvaluator(slow=0.0), marker_dir=marker_dir)
+    settings = SearchSettings(time_budget=100, max_trials=2, n_jobs=2)
+    search_and_refit(strategy, candidates("fast", "slow"), settings, Executor(2),
+                     deadline=time.monotonic() + 120)
+    print("refit ended", flush=True)
+
+
 # ---- functions for Executor.call -----------------------------------------------------------
 
 

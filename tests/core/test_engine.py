@@ -4,10 +4,13 @@ search's last trials leave idle."""
 
 from __future__ import annotations
 
-import time
-
 import logging
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import engine_doubles as d
 import numpy as np
@@ -18,6 +21,9 @@ from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.executor import Executor
 from tsauto.core.resources import cores
 from tsauto.core.search import Candidate, Evaluation, SearchSettings, Trial
+
+TESTS = Path(__file__).resolve().parents[1]
+ROOT = TESTS.parent
 
 
 class OverrunningExecutor:
@@ -272,3 +278,29 @@ def test_the_members_left_after_a_failed_refit_are_blended_anew() -> None:
     assert result.weights == pytest.approx({1: 0.6, 0: 0.4})
     assert result.loss == pytest.approx(4 / 3)
     assert [(round(w, 2), m["learner"]) for w, m in result.model] == [(0.4, "a"), (0.6, "b")]
+
+
+def test_sigterm_during_the_refit_stops_its_worker(tmp_path) -> None:
+    """``kill -TERM`` of the process while its blend is refit: exit status 143 at once and no
+    refit worker left (one stayed on with the fork server, by default)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
+    with (tmp_path / "stderr.txt").open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys, engine_doubles; engine_doubles.refit_to_terminate(sys.argv[1])",
+             str(tmp_path)], stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True,
+        )
+    try:
+        limit = time.monotonic() + 300  # starting the workers takes minutes on a loaded CI machine
+        while not list(tmp_path.glob("refit-*.pid")) and time.monotonic() < limit and proc.poll() is None:
+            time.sleep(0.2)
+        markers = list(tmp_path.glob("refit-*.pid"))
+        assert markers, (tmp_path / "stderr.txt").read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+        time.sleep(1.0)
+        pid = int(markers[0].read_text())
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 
 from tsauto.core.exceptions import TsautoError
-from tsauto.core.executor import Call, Executor
+from tsauto.core.executor import Call, Executor, sigterm_exits
 from tsauto.core.search import Candidate, Evaluator, Search, SearchSettings, Trial
 from tsauto.core.selection import (
     affordable,
@@ -141,8 +141,9 @@ def search_and_refit(
         strategy.metric_value(best.score),
     )
     t0 = time.monotonic()
-    fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,
-                              None if ahead is None else ahead.fitted)
+    with sigterm_exits():
+        fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,
+                                  None if ahead is None else ahead.fitted)
     if fitted:
         if failures:  # the blend of the members refit, chosen again: its score, not the first
             weights = blend([by_number[n] for n, _, _ in fitted], best)
