@@ -203,6 +203,17 @@ def _drop_tz(col: pd.Series, wall: bool | None) -> tuple[pd.Series, str]:
     return naive.astype(f"datetime64[{_unit(naive)}]"), zone
 
 
+def wall_clock(times: np.ndarray, tz: str | None) -> np.ndarray:
+    """Internal stamps as local wall-clock times, which calendar and holiday features read:
+    those kept in UTC (``tz`` without ``wall:``, see :func:`_drop_tz`) converted to ``tz``
+    (half-hourly Melbourne demand read as UTC had its hour-of-day 11 hours off, its weekday
+    turning at 11:00 and Christmas flagged from 11:00 on the 25th); others as they are."""
+    if tz is None or tz.startswith("wall:") or not np.issubdtype(times.dtype, np.datetime64):
+        return times
+    local = pd.DatetimeIndex(times).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+    return local.to_numpy().astype(times.dtype)
+
+
 INTEGER_DATES = {"%Y%m": "year-month (YYYYMM)", "%Y%m%d": "year-month-day (YYYYMMDD)"}
 """Date formats that integer time columns are read in (:func:`integer_date_format`)."""
 _AS_STEPS = {"%Y%m": "201012 to 201101 would leave 88", "%Y%m%d": "20100131 to 20100201 would leave 69"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from tsauto.forecasting.calendar_time import wall_clock
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.features.calendar import calendar_features
 from tsauto.forecasting.features.holiday import holiday_features, holiday_features_by_series
@@ -126,16 +127,17 @@ class FeatureBuilder:
         diffs: np.ndarray,
     ) -> np.ndarray:
         spec = self.spec
-        blocks = [calendar_features(times, spec.calendar)] if spec.calendar else []
+        local = wall_clock(times, panel.schema.tz)
+        blocks = [calendar_features(local, spec.calendar)] if spec.calendar else []
         for country in spec.holiday_countries:
-            blocks.append(holiday_features(times, country, self.freq))
+            blocks.append(holiday_features(local, country, self.freq))
         if spec.holiday_column:
             names = panel.schema.categories.get(spec.holiday_column)
             raw = panel.static[spec.holiday_column].to_numpy()
             if names is not None:
                 lookup = np.array([*names, None], dtype=object)
                 raw = lookup[np.where(np.isnan(raw), len(names), raw).astype(int)]
-            blocks.append(holiday_features_by_series(times, raw[codes], self.freq))
+            blocks.append(holiday_features_by_series(local, raw[codes], self.freq))
         if spec.known_future:
             blocks.append(cov[list(spec.known_future)].to_numpy(np.float64))
         if spec.differenced:
