@@ -194,6 +194,19 @@ def test_holidays_and_known_future_on_walmart(walmart_small: pd.DataFrame) -> No
         fc.predict()
 
 
+def test_covariates_no_member_reads_need_no_future_table(walmart_small: pd.DataFrame, caplog) -> None:
+    """A model of Theta and naive (neither reads covariates) fitted with known_future=: a
+    warning says they are not used, and predict() forecasts without future= (it demanded the
+    values, though changing them changed nothing)."""
+    cut = pd.Timestamp("2012-08-31")
+    train, future = walmart_small[walmart_small["Date"] <= cut], walmart_small[walmart_small["Date"] > cut]
+    fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
+                    known_future=["IsHoliday"], learners=["theta", "naive"]).fit(train)
+    assert not fc.model_.reads_known_future
+    assert "known-future covariates ['IsHoliday'] are not used" in caplog.text
+    pd.testing.assert_frame_equal(fc.predict(), fc.predict(future=future))
+
+
 def test_future_rows_left_in_the_training_table_are_its_future(walmart_small: pd.DataFrame) -> None:
     """The weeks to forecast, kept in the table with their holiday flag and no sales, are not
     history: the forecast starts after the last week with sales and reads their flags."""

@@ -231,6 +231,12 @@ class Forecaster:
             else:
                 self._fit_engine(panel, task, plan, opts.short_series, guards, search, compute, start)
         log.info("fitted %s in %.1fs", self.model_.describe(), time.monotonic() - start)
+        if panel.schema.known_future and not self.model_.reads_known_future:
+            log.warning(
+                "known-future covariates %s are not used: no learner of the model (%s) reads them "
+                "(LightGBM, ARIMA and Prophet do); predict() needs no future= table",
+                list(panel.schema.known_future), self.model_.describe(),
+            )
         checks = data_checks(raw, panel, task, opts, self.model_)
         log_checks(checks)
         self.data_checks_ = checks_frame(checks)
@@ -413,7 +419,7 @@ class Forecaster:
             check_id_types(panel.keys, self.history_.keys, "history=")
             _warn_unseen(panel, self.history_)
             _warn_short(panel, self.history_, self.model_, self.task_.season)
-        fut = future_covariates(future, panel, self.task_.horizon)
+        fut = future_covariates(future, panel, self.task_.horizon) if self.model_.reads_known_future else {}
         with dask_context(self._options()[2].client):
             return self._forecast(panel, fut)
 
@@ -626,7 +632,9 @@ class Forecaster:
             fit = self.hierarchy_
             history, future = (node_table(fit.spec, t, fit.known_future) for t in (history, future))
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
-        fut = {} if series is None and steps is None else future_covariates(future, panel, self.task_.horizon)
+        fut = {}
+        if (series is not None or steps is not None) and self.model_.reads_known_future:
+            fut = future_covariates(future, panel, self.task_.horizon)
         return explain(self.model_.members, panel, fut, series, steps, self.model_.routes)
 
     def report(

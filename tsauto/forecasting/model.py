@@ -41,6 +41,11 @@ class EnsembleModel:
     def min_length_(self) -> int:
         return min(m.min_length_ for _, m in self.members)
 
+    @property
+    def reads_known_future(self) -> bool:
+        """Whether a member reads known-future covariates (else none is needed to predict)."""
+        return any(m.learner.tags.known_future for _, m in self.members)
+
     def clone(self) -> EnsembleModel:
         """The same members and weights, unfitted."""
         return EnsembleModel([(w, m.clone()) for w, m in self.members], self.routes)

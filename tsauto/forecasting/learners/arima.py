@@ -398,7 +398,7 @@ class AutoARIMALearner(LocalLearner):
     """
 
     name = "auto_arima"
-    tags = LearnerTags(kind="local", native_quantiles=True)
+    tags = LearnerTags(kind="local", native_quantiles=True, known_future=True)
 
     def __init__(
         self,

@@ -53,6 +53,7 @@ class LearnerTags:
     native_quantiles: bool = False
     needs_calendar: bool = False  # cannot run on integer time steps
     thread_gain: float | None = None  # what one more thread adds to a fit's speed (None: the engine's)
+    known_future: bool = False  # reads known-future covariates (they must then come over the horizon)
 
 
 @dataclass

@@ -116,7 +116,7 @@ class LightGBMLearner(Learner):
     """
 
     name = "lightgbm"
-    tags = LearnerTags(kind="global")
+    tags = LearnerTags(kind="global", known_future=True)
 
     def __init__(
         self,

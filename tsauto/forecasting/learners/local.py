@@ -296,7 +296,7 @@ class LocalLearner(Learner):
     def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
         task = self.task_
         missing = [c for c in history.schema.known_future if c not in future]
-        if missing:
+        if missing and self.tags.known_future:
             raise DataValidationError(
                 f"{self.name}: known-future covariates {missing} have no values over the "
                 "horizon: pass future= with them."

@@ -93,7 +93,7 @@ class ProphetLearner(LocalLearner):
     """
 
     name = "prophet"
-    tags = LearnerTags(kind="local", native_quantiles=True, needs_calendar=True)
+    tags = LearnerTags(kind="local", native_quantiles=True, needs_calendar=True, known_future=True)
 
     def __init__(
         self,
