@@ -83,8 +83,11 @@ def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Pat
     for table in ("data-checks", "leaderboard", "backtest-errors"):
         assert f'<table id="{table}">' in html
     assert html.count("<svg") >= 3
-    assert main(["report", str(model), "--out", str(tmp_path / "report.csv"), "-q"]) == 2
-    assert "give a .html path" in capsys.readouterr().err
+    for wrong in ("report.csv", "report.md"):  # the API's refusal (report.py), as a usage error
+        assert main(["report", str(model), "--out", str(tmp_path / wrong), "-q"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"tsauto: error: --out: cannot write the report to '{tmp_path / wrong}'")
+        assert err.rstrip().endswith("give a .html path") and err.count("\n") == 1
 
 
 def test_every_option_reaches_the_forecaster() -> None:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
 
-from tsauto.core.exceptions import TsautoError
+from tsauto.core.exceptions import DataValidationError, TsautoError
 from tsauto.core.table_io import read_table, write_table
 
 if TYPE_CHECKING:
@@ -562,9 +562,12 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
 
 def _run_report(args: argparse.Namespace) -> int:
     from tsauto.forecasting.forecaster import Forecaster
+    from tsauto.forecasting.report import check_report_path
 
-    if not args.out.lower().endswith((".html", ".htm")):
-        raise UsageError(f"cannot write {args.out!r}: give a .html path")
+    try:
+        check_report_path(args.out)  # before the model is read: a wrong path fails in seconds
+    except DataValidationError as err:
+        raise UsageError(f"--out: {err}") from None
     _check_folder(args.out)
     rows, future = _table(args.backtest), _table(args.future)  # before the backtest: a wrong path fails first
     model = _load(args.model)

@@ -247,9 +247,10 @@ def test_fit_error_names_what_and_how(retail, change, kwargs, pieces) -> None:
 
 @pytest.fixture(scope="module")
 def with_promo(retail):
-    """A model fitted with a known-future ``promo`` (December), and its complete future table."""
+    """A model fitted with a known-future ``promo`` (December), read by LightGBM (a model that
+    does not read it needs no future table), and its complete future table."""
     data = retail.assign(promo=(retail["Month"].dt.month == 12).astype(float))
-    model = forecaster(known_future=["promo"]).fit(data)
+    model = forecaster(known_future=["promo"], learners=["lightgbm"]).fit(data)
     future = model.make_future_frame().assign(promo=0.0)
     return model, future
 
@@ -317,7 +318,7 @@ def test_future_times_without_the_zone_of_the_fit(retail) -> None:
     times = pd.date_range("2024-03-01", periods=60, freq="h", tz="Europe/Berlin")
     data = pd.DataFrame({"t": times, "y": np.resize(retail["Turnover"].to_numpy(), 60)})
     data["promo"] = (times.hour == 0).astype(float)
-    model = forecaster(target="y", time="t", ids=None, known_future=["promo"]).fit(data)
+    model = forecaster(target="y", time="t", ids=None, known_future=["promo"], learners=["lightgbm"]).fit(data)
     future = model.make_future_frame().assign(promo=[0.0, 1.0, 0.0])
     expected = model.predict(future=future)
     naive = future.assign(t=future["t"].dt.tz_localize(None))

@@ -147,7 +147,7 @@ def test_columns_the_nodes_are_not_forecast_from_are_named(walmart_six, caplog) 
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         fc = Forecaster(**WALMART, known_future=["IsHoliday"], learners=["seasonal_naive"]).fit(
             walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday", "Temperature", "Type", "Size"]])
-    said = [r.getMessage() for r in caplog.records if "not used" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records if "column(s) not used" in r.getMessage()]
     assert len(said) == 1 and "3 column(s) not used (Temperature, Type, Size;" in said[0]
     checks = fc.data_checks()
     ignored = checks[checks["message"].str.startswith("ignored: not used with hierarchy=")]
@@ -163,12 +163,15 @@ def test_a_categorical_known_future_column_is_aggregated(walmart_six) -> None:
     assert len(fc.predict(future=fut, level=[])) == 4
 
 
-def test_a_missing_flag_in_the_future_names_its_series(holiday_fit) -> None:
-    """One NaN in the bool column: refused as not numeric (rules=); now as without a hierarchy."""
-    fut = holiday_fit.make_future_frame().assign(IsHoliday=False).astype({"IsHoliday": object})
+def test_a_missing_flag_in_the_future_names_its_series(walmart_six) -> None:
+    """One NaN in the bool column: refused as not numeric (rules=); now as without a hierarchy
+    (LightGBM reads the flag: a model that does not needs no future table)."""
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    fc = Forecaster(**WALMART, known_future=["IsHoliday"], learners=["lightgbm"]).fit(data)
+    fut = fc.make_future_frame().assign(IsHoliday=False).astype({"IsHoliday": object})
     fut.loc[5, "IsHoliday"] = np.nan  # Store 1, Dept 2, second step
     with pytest.raises(DataValidationError, match=r"'IsHoliday' of the future table is missing .*Store=1/Dept=2"):
-        holiday_fit.predict(future=fut)
+        fc.predict(future=fut)
 
 
 def test_middle_out_names_its_level(walmart_six) -> None:

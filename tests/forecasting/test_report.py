@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from tsauto import Forecaster
+from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.report import pick_series
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -86,6 +87,29 @@ def test_report_holds_the_tables_and_plots_and_no_external_resource(report: Path
     assert "validation fold" in text  # the plan's notes
     assert "best:" in text and "worst:" in text and "sample:" in text
     assert "fold 1 (cutoff 2018-06-01)" in text and "step 6" in text
+    assert "plain naive" not in text  # the reference is seasonal: a season of 12 months
+
+
+@pytest.mark.parametrize("name", ["report.md", "report.pdf", "report"])
+def test_report_refuses_a_path_that_is_not_html(fitted: Forecaster, tmp_path: Path, name: str) -> None:
+    """The report is HTML only: a .md or .pdf path was written HTML silently."""
+    with pytest.raises(DataValidationError, match=rf"cannot write the report to '.*{name}'.*give a \.html path"):
+        fitted.report(tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+def test_report_says_the_reference_of_a_model_without_season_is_plain_naive(
+    retail: pd.DataFrame, tmp_path: Path
+) -> None:
+    """With no seasonal period the backtest's seasonal_naive reference is the last value
+    repeated: the page says so (it said nothing)."""
+    fc = Forecaster(
+        target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, learners=["naive"],
+        data={"seasons": []}, compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(retail)
+    result = fc.backtest(retail, folds=2, mode="refit")
+    text = " ".join(Page(fc.report(tmp_path / "r.html", backtest=result).read_text(encoding="utf-8")).text)
+    assert "seasonal_naive is plain naive here (the last value repeated)" in text
 
 
 def test_report_without_backtest_ranks_series_on_the_validation_folds(fitted: Forecaster, tmp_path: Path) -> None:

@@ -379,8 +379,10 @@ def test_future_ids_of_another_type_and_clashing_rows_are_named(walmart_small: p
     with pytest.raises(DataValidationError, match=r"id column 'Dept' of the future table holds str.*int64"):
         future_covariates(test.assign(Dept=test["Dept"].astype(str)), panel, 4)
     clash = pd.concat([test, test.iloc[[0]].assign(IsHoliday=not test.loc[0, "IsHoliday"])], ignore_index=True)
-    with pytest.raises(DataValidationError, match=rf"2 rows that share a \(series, time\) pair.*rows 0, {len(test)}"):
+    shared = rf"2 rows that share a \(series, time\) pair.*rows 0, {len(test)}"
+    with pytest.raises(DataValidationError, match=shared) as err:
         future_covariates(clash, panel, 4)
+    assert "{'Store': 1, 'Dept': 1, 'Date': '2012-09-07'}" in str(err.value)  # the ids as given: 1, not '1'
     copy = pd.concat([test, test.iloc[[0]]], ignore_index=True)
     np.testing.assert_array_equal(
         future_covariates(copy, panel, 4)["IsHoliday"], future_covariates(test, panel, 4)["IsHoliday"]
@@ -399,6 +401,64 @@ def test_a_category_unseen_at_fit_is_read_as_missing_and_named(walmart_small: pd
     assert np.isnan(fut["promo"]).all()
     assert "column 'promo' of the future table holds values not seen at fit ('C'" in caplog.text
     assert not np.isnan(future_covariates(test, panel, 4)["promo"]).any()
+
+
+def test_a_known_future_column_without_values_in_a_series_is_refused(walmart_small: pd.DataFrame) -> None:
+    """Empty in every row, IsHoliday passed as "filled within each series" though nothing
+    could be, and predict() then asked for it; empty in one department, it stayed missing
+    there. Both are refused, naming the column (and the series)."""
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    empty = r"known-future column 'IsHoliday' of the table is missing in every row: .*leave it out of known_future="
+    with pytest.raises(DataValidationError, match=empty):
+        validate(walmart_small.assign(IsHoliday=np.nan), **kw)
+    df = walmart_small.astype({"IsHoliday": object})
+    df.loc[df["Dept"] == 3, "IsHoliday"] = np.nan
+    one = r"'IsHoliday' of the table is missing in every row of 1 series, \[\{'Store': 1, 'Dept': 3\}\].*drop those series"
+    with pytest.raises(DataValidationError, match=one):
+        validate(df, **kw)
+    df.loc[(df["Dept"] == 3) & (df["Date"] == df["Date"].min()), "IsHoliday"] = False  # one value: carried
+    assert not validate(df, **kw).covariates["IsHoliday"].isna().any()
+
+
+def test_a_missing_label_in_the_future_is_refused_as_a_missing_number_is(walmart_small: pd.DataFrame) -> None:
+    """A NaN in a categorical known-future column of the future table was read as missing
+    (a NaN in a numeric one was refused): both are refused, naming the column and series."""
+    df = walmart_small.assign(promo=np.where(walmart_small["Date"].dt.month % 2 == 0, "A", "B"))
+    train, test = df[df["Date"] < "2012-09-01"], df[df["Date"] >= "2012-09-01"].reset_index(drop=True)
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    for col in ("promo", "IsHoliday"):
+        panel = validate(train, **kw, known_future=[col])
+        gap = test.astype({col: object})
+        gap.loc[(gap["Dept"] == 2) & (gap["Date"] == "2012-09-14"), col] = np.nan
+        named = rf"column '{col}' of the future table is missing at row 5 .*'Dept': 2.*fill them in"
+        with pytest.raises(DataValidationError, match=named):
+            future_covariates(gap, panel, 4)
+
+
+def test_future_rows_off_the_grid_are_named_with_the_expected_times(walmart_small: pd.DataFrame) -> None:
+    """Weekly W-FRI data given a future on Thursdays got only "lacks 40 of the 40 rows"."""
+    train = walmart_small[walmart_small["Date"] < "2012-09-01"]
+    test = walmart_small[walmart_small["Date"] >= "2012-09-01"]
+    panel = validate(train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    with pytest.raises(DataValidationError) as err:
+        future_covariates(test.assign(Date=test["Date"] - pd.Timedelta(days=1)), panel, 4)
+    assert ("its rows at 2012-09-06 (Thursday), 2012-09-13 (Thursday), 2012-09-20 (Thursday) and 1 more "
+            "are not on the model's 'W-FRI' grid; expected 2012-09-07 (Friday), 2012-09-14 (Friday), "
+            "2012-09-21 (Friday) and 1 more: move them") in str(err.value)
+    with pytest.raises(DataValidationError, match=r"lacks 10 of the 40 .*: add them\.$"):  # on the grid, a week short
+        future_covariates(test[test["Date"] < "2012-09-28"], panel, 4)
+
+
+def test_an_unknown_country_in_the_holidays_column_names_the_column_and_series(aus_small: pd.DataFrame) -> None:
+    """holidays="Country" with 'XX' for Victoria reported only holidays='XX'."""
+    df = aus_small.assign(Country=np.where(aus_small["State"] == "Tasmania", "AU-TAS", "XX"))
+    with pytest.raises(DataValidationError) as err:
+        validate(df, **KW, holidays="Country")
+    message = str(err.value)
+    assert message.startswith("column 'Country' (holidays='Country': each series' country) holds 'XX' at rows")
+    assert "in series [{'State': 'Victoria', 'Industry': " in message and "and 3 more" in message
+    assert "ISO codes such as 'US'" in message
+    assert validate(df.assign(Country="AU-VIC"), **KW, holidays="Country").n_series == 12
 
 
 def test_history_must_follow_the_schema(aus_small: pd.DataFrame) -> None:

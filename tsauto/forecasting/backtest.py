@@ -38,6 +38,7 @@ NOTES = {  # what a backtest's numbers mean, by mode
     "nested": "nested: the whole selection was rerun at each cutoff on the data before it",
     "refit": "optimistic: the model was chosen on these data (refit at each cutoff, not reselected)",
 }
+REFERENCE = "seasonal_naive"  # the reference's column of the forecasts and row of the summary
 FitFold = Callable[[pd.DataFrame, Panel], "Forecaster"]  # rows before a cutoff, their panel → fitted
 
 
@@ -52,7 +53,7 @@ class FoldResults:
     time: np.ndarray
     actual: np.ndarray
     forecast: np.ndarray
-    baseline: np.ndarray  # seasonal naive from the same cutoff
+    baseline: np.ndarray  # seasonal naive from the same cutoff (naive without a season)
     quantiles: dict[float, np.ndarray]
     scale: np.ndarray  # MASE scale of the series' training part, per cell (nan: undefined)
     scale_sq: np.ndarray  # RMSSE scale, per cell
@@ -370,6 +371,16 @@ def _concat(parts: list[dict], fit_time: float, predict_time: float) -> FoldResu
     )
 
 
+def reference_note(season: int) -> str:
+    """What the ``seasonal_naive`` reference of a backtest is when the model has no seasonal
+    period (``season`` 1): plain naive, the last value repeated (the name is kept, one column
+    and row whatever the data); '' when it has one."""
+    if season > 1:
+        return ""
+    return (f"{REFERENCE} is plain naive here (the last value repeated): the model has no "
+            "seasonal period.")
+
+
 def windows_of(res: FoldResults) -> np.ndarray:
     """Window number (series × fold) of every cell."""
     return np.unique(res.series * (int(res.fold.max()) + 1) + res.fold, return_inverse=True)[1]
@@ -387,7 +398,7 @@ def results_frame(res: FoldResults, panel: Panel) -> pd.DataFrame:
     out["forecast"] = res.forecast
     for q, v in sorted(res.quantiles.items()):
         out[f"q{q:g}"] = v
-    out["seasonal_naive"] = res.baseline
+    out[REFERENCE] = res.baseline
     out["fallback"] = res.fallback
     return out
 
@@ -397,7 +408,8 @@ def backtest_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """The tables of a backtest: the forecasts (:func:`results_frame`), the metrics per series
     and cutoff, their means for the model (``name``) and for seasonal naive from the same
-    cutoffs (the summary), and with a hierarchy the model's means per level (else None).
+    cutoffs (the summary; plain naive without a season, see :func:`reference_note`), and with
+    a hierarchy the model's means per level (else None).
 
     With ``spec`` (``panel`` holds its nodes, :func:`~tsauto.forecasting.hierarchy.fitting.
     node_panel`) the forecasts and per-series metrics carry every node with its level and
@@ -418,7 +430,7 @@ def backtest_tables(
     bottom = np.ones(len(frame), dtype=bool) if spec is None else level == spec.levels[-1]
     summary = pd.DataFrame([
         {"model": name, **_means(model, res.actual, res.forecast, window, bottom)},
-        {"model": "seasonal_naive", **_means(base, res.actual, res.baseline, window, bottom)},
+        {"model": REFERENCE, **_means(base, res.actual, res.baseline, window, bottom)},
     ])
     if spec is None:
         return frame, per_series, summary, None

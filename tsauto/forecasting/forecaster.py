@@ -34,6 +34,7 @@ from tsauto.forecasting.backtest import (
     NOTES,
     backtest_forecaster,
     backtest_tables,
+    reference_note,
     results_frame,
 )
 from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks, series_labels
@@ -557,7 +558,9 @@ class Forecaster:
         frame, per_series, summary, by_level = backtest_tables(
             res, panel if nodes is None else nodes, name, spec
         )
-        return BacktestResult(frame, per_series, summary, mode, NOTES[mode], by_level)
+        extra = reference_note(task.season)
+        note = f"{NOTES[mode]}. {extra}" if extra else NOTES[mode]
+        return BacktestResult(frame, per_series, summary, mode, note, by_level)
 
     def _refitted(self, rows: pd.DataFrame, train: Panel, task: Task) -> Forecaster:
         """A copy of this fitted forecaster whose model (same learners, parameters and

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from tsauto.core.exceptions import DataValidationError
 from tsauto.core.files import atomic_path
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
@@ -30,6 +31,7 @@ from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
 if TYPE_CHECKING:
     from tsauto.forecasting.forecaster import BacktestResult, Forecaster
 
+SUFFIXES = (".html", ".htm")  # the report is one HTML page, whatever the path's name
 SAMPLE = 3  # series drawn at random besides the best and the worst
 TOP_FEATURES = 15
 SERIES_WIDTH = 520  # two series charts side by side
@@ -54,9 +56,20 @@ def write_report(
     future: pd.DataFrame | str | Path | None = None, sample: int = SAMPLE,
 ) -> Path:
     """Write :func:`render`'s page to ``path`` atomically; returns the path."""
-    path = Path(path)
+    path = check_report_path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(render(forecaster, backtest, future, sample), encoding="utf-8")
+    return path
+
+
+def check_report_path(path: str | Path) -> Path:
+    """``path`` as a :class:`~pathlib.Path`; a path not ending in .html or .htm is refused (the
+    report is HTML only: no Markdown, no PDF)."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise DataValidationError(
+            f"cannot write the report to {str(path)!r}: the report is an HTML page; give a .html path"
+        )
     return path
 
 

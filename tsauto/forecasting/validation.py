@@ -24,7 +24,9 @@ What :func:`validate` does, in order:
    dropped, so every series runs from its first to its last observation (rows after it, such as
    the future's rows of known covariates, are not read as history), except trailing ones under
    ``"zero"`` (no sales at the end: an item no longer sold);
-   covariates are carried forward then backward within each series;
+   covariates are carried forward then backward within each series (a known-future column
+   without a value in some series is refused: there is nothing to carry, and ``predict`` needs
+   its values);
 7. encodes categorical covariates with categories fixed at fit time (unseen → missing).
 
 The result is a :class:`Panel`: all series concatenated in one flat array with ``indptr``
@@ -43,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.arrays import ranges
-from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint
+from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint, shortlist
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.calendar_time import (
     as_unit,
@@ -55,6 +57,7 @@ from tsauto.forecasting.calendar_time import (
     read_integer_dates,
     time_unit,
 )
+from tsauto.forecasting.features.holiday import holiday_dates
 from tsauto.forecasting.metrics import SEARCH_METRICS
 from tsauto.forecasting.offsets import freq_alias, is_open, open_grid, open_period, shift, to_offset
 from tsauto.forecasting.panel import (
@@ -132,6 +135,9 @@ def validate(
     if aggregate is not None:
         df, partial = _aggregate(df, target, time, ids_t, freq, aggregate)
     _check_duplicates(df, time, ids_t)
+    _check_known_future(df, kf, ids_t, "the table")
+    if holidays is not None and holidays in df.columns:
+        _check_countries(df, holidays, ids_t)
     if is_dates:
         if freq is None:
             try:
@@ -208,6 +214,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
     if schema.aggregate is not None:  # rolled up as the training table was
         df, _ = _aggregate(df, schema.target, schema.time, schema.ids, schema.freq, schema.aggregate)
     _check_duplicates(df, schema.time, schema.ids)
+    _check_known_future(df, schema.known_future, schema.ids, "the history table")
     return _regularise(df, schema)
 
 
@@ -265,15 +272,16 @@ def future_covariates(
         stamps = output_times(bad[schema.time].to_numpy(), schema)
         bad[schema.time] = pd.Series(stamps).astype(str).to_numpy()  # '2019-03-01', not a repr
         bad = bad.to_dict("records")
+        off_grid = _off_grid(df, merged, missing.to_numpy(), panel)
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
-            f"rows needed for the next {horizon} steps, for example {bad}: add them."
+            f"rows needed for the next {horizon} steps, for example {bad}: {off_grid or 'add them.'}"
         )
     out = {}
     for col in schema.known_future:
         values = _encode_column(merged[col], col, schema.categories, "the future table")
-        if np.isnan(values).any() and col not in schema.categories:
-            rows = merged.index[np.isnan(values)]
+        if merged[col].isna().any():  # a label's NaN as a number's: not a category unseen at fit
+            rows = merged.index[merged[col].isna()]
             raise DataValidationError(
                 f"column {col!r} of the future table is missing at {describe_rows(rows)} (of "
                 f"the future grid){_series_of(merged, rows, schema.ids)}: known-future "
@@ -281,6 +289,43 @@ def future_covariates(
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
+
+
+def _off_grid(future: pd.DataFrame, grid: pd.DataFrame, missing: np.ndarray, panel: Panel) -> str:
+    """Why the future table lacks rows (``missing`` of the ``grid`` of series and times it
+    needs), where it holds rows of those series after their last time and up to their last
+    step, at times off the fit's grid (a weekly W-FRI model given Thursdays): those times, the
+    expected ones and the fix; else ''."""
+    schema = panel.schema
+    ids, time = list(schema.ids), schema.time
+    steps = grid[time].to_numpy().reshape(panel.n_series, -1)
+    spans = panel.keys.assign(__after=panel.last_times, __until=steps[:, -1])
+    lacking = spans.iloc[np.unique(np.flatnonzero(missing) // steps.shape[1])]
+    rows = future[[*ids, time]].merge(lacking, on=ids) if ids else future[[time]].merge(lacking, how="cross")
+    rows = rows[(rows[time] > rows["__after"]) & (rows[time] <= rows["__until"])]
+    on = rows[[*ids, time]].merge(grid[[*ids, time]], how="left", indicator=True)["_merge"] == "both"
+    off = rows[time].to_numpy()[~on.to_numpy()]
+    if not off.size:
+        return ""
+    return (
+        f"its rows at {_times_text(np.unique(off), schema)} are not on the model's "
+        f"{_grid_name(schema)} grid; expected {_times_text(np.unique(grid.loc[missing, time]), schema)}: "
+        "move them to the grid's times (make_future_frame() lists them)."
+    )
+
+
+def _times_text(times: np.ndarray, schema: Schema, limit: int = 3) -> str:
+    """The first ``limit`` of ``times`` as the user writes them, dates with their weekday."""
+    stamps = output_times(times, schema)
+    text = pd.Series(stamps).astype(str).tolist()
+    if isinstance(stamps, pd.DatetimeIndex):
+        text = [f"{t} ({day})" for t, day in zip(text, stamps.day_name())]
+    return shortlist(text, limit)
+
+
+def _grid_name(schema: Schema) -> str:
+    """The fit's grid in words: ``'W-FRI'``, or ``integer step 1``."""
+    return repr(schema.freq) if schema.freq is not None else f"integer step {schema.step}"
 
 
 def is_flag(col: pd.Series) -> bool:
@@ -330,7 +375,9 @@ def check_future_duplicates(df: pd.DataFrame, keys: list[str], columns: list[str
     if differ.any():
         clash = rows.set_index(keys).index.isin(differ.index[differ])
         at = rows.index[clash]
-        first = df.loc[at[0], keys].astype(str).to_dict()
+        first = df.loc[[at[0]], keys]
+        dates = [c for c in keys if pd.api.types.is_datetime64_any_dtype(first[c])]
+        first = first.astype(dict.fromkeys(dates, str)).to_dict("records")[0]  # ids as given, 1 not '1'
         raise DataValidationError(
             f"the future table has {len(at)} rows that share a (series, time) pair with different "
             f"known-future values, e.g. {first} at {describe_rows(at)}: keep one row per series "
@@ -408,6 +455,46 @@ def require_values(df: pd.DataFrame, cols: Sequence[str], role: str, names: str,
                 f"{role} {col!r}{where} is missing at {describe_rows(bad)}: every row must name "
                 f"{names}; fill or drop those rows."
             )
+
+
+def _check_known_future(df: pd.DataFrame, cols: Sequence[str], ids: tuple[str, ...], what: str) -> None:
+    """Refuse a known-future column without a value in some series: filling within a series has
+    nothing to carry there, so it would stay missing while predict() demands its values (in
+    every series: a column with nothing to learn from)."""
+    sid = df["__sid"]
+    for col in cols:
+        given = df[col].notna().groupby(sid, sort=True).any()
+        if given.all():
+            continue
+        if not given.any():
+            raise DataValidationError(
+                f"known-future column {col!r} of {what} is missing in every row: there is nothing "
+                "to learn from it or to fill it with. Give its values, or leave it out of known_future=."
+            )
+        rows = df.index[sid.isin(given.index[~given]).to_numpy()]
+        raise DataValidationError(
+            f"known-future column {col!r} of {what} is missing in every row of "
+            f"{int((~given).sum())} series, {_name_series(df.loc[rows, list(ids)].drop_duplicates(), 3)} "
+            f"({describe_rows(rows)}): filling within a series has nothing to carry there. Give "
+            "their values (0 or False where a missing value means none), drop those series, or "
+            "leave the column out of known_future=."
+        )
+
+
+def _check_countries(df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> None:
+    """Every code of the column naming each series' country (``holidays=column``) is one the
+    holidays package knows; checked once, at fit, where the column and series can be named."""
+    for code in pd.unique(df[column].dropna()):
+        try:
+            holiday_dates(str(code), 2000, 2001)
+        except DataValidationError:
+            rows = df.index[(df[column] == code).to_numpy()]
+            raise DataValidationError(
+                f"column {column!r} (holidays={column!r}: each series' country) holds {code!r} at "
+                f"{describe_rows(rows)}{_series_of(df, rows, ids)}, a country or region the "
+                "holidays package does not know: write ISO codes such as 'US', 'GB', 'DE' or "
+                "'AU-NSW' in it."
+            ) from None
 
 
 def _numeric_target(
@@ -819,7 +906,7 @@ def _check_one_frequency(df: pd.DataFrame, sid: np.ndarray, pos: np.ndarray, sch
     coarse = np.flatnonzero((count >= COARSE_MIN_STEPS) & (low == high) & (low > 1))
     if not coarse.size:
         return
-    unit = repr(schema.freq) if schema.freq is not None else f"integer step {schema.step}"
+    unit = _grid_name(schema)
     k = int(low[coarse[0]])
     if coarse.size == np.unique(sid).size:
         raise DataValidationError(
