@@ -66,6 +66,22 @@ def test_the_calendars_own_period_is_kept_on_short_series_the_autocorrelation_vo
     assert detect_seasonality(y, indptr[:2], [12]) == []  # 18 points: under two years of months
 
 
+def test_a_season_shorter_series_show_in_their_changes_is_kept(walmart_small) -> None:
+    """Under two periods a series (the median): 93 weeks of Walmart sales, whose weekly changes
+    repeat a year later (the period was dropped, and seasonal naive at lag 52 never compared),
+    keep 52; 20 months of M1's monthly series, whose changes mostly do not, keep none."""
+    weeks = walmart_small.groupby("Dept").head(93)
+    y, indptr = weeks["Weekly_Sales"].to_numpy(float), np.arange(0, len(weeks) + 1, 93)
+    assert detect_seasonality(y, indptr, seasonal_periods("W-FRI")) == [52]
+    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
+    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
+    monthly = train[train["unique_id"].isin(info.loc[info["period"] == "MONTHLY", "unique_id"])]
+    months = monthly.groupby("unique_id").tail(20)
+    months = months[months.groupby("unique_id")["y"].transform("size") == 20]
+    y, indptr = months["y"].to_numpy(float), np.arange(0, len(months) + 1, 20)
+    assert detect_seasonality(y, indptr, [12]) == []
+
+
 def test_daily_cycle_found_on_hourly_series_on_integer_steps() -> None:
     df = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz"))
     assert _one(df["OT"].to_numpy()[:2000])[0] == 24

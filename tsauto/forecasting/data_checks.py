@@ -233,10 +233,15 @@ def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
         own = seasonal_periods(s.freq)
         if not own:
             how = f"the frequency {s.freq!r} implies none"
-        elif found:
+        elif found and median > 2 * own[0]:
             how = f"from the frequency {s.freq!r}"
+        elif found:
+            how = (f"from the frequency {s.freq!r}: the median series ({median} steps) spans less than "
+                   f"two periods, but a third or more of the series show it in their changes")
         else:
-            how = f"the median series ({median} steps) is too short for two of the frequency's period, {own[0]}"
+            how = (f"the median series ({median} steps) is too short for two of the frequency's period, "
+                   f"{own[0]}, and too few series show it in their changes; if the data have it, pass "
+                   f"data={{'seasons': [{own[0]}]}}")
         return Check("seasons", s.time, what, how)
     if found:
         return Check("seasons", s.time, what, "found by an autocorrelation scan of the integer steps")
