@@ -209,6 +209,16 @@ class OffsetStrategy:
 
 
 @dataclass
+class CostlyFastRefit(OffsetStrategy):
+    """The "fast" learner's refit is priced at ``seconds`` (the others' at nothing)."""
+
+    seconds: float = 10.0
+
+    def refit_seconds(self, trial) -> float:
+        return self.seconds if trial.learner == "fast" else 0.0
+
+
+@dataclass
 class SleepyRefitStrategy(OffsetStrategy):
     """A refit that writes its worker's pid to ``marker_dir`` and then sleeps a minute."""
 

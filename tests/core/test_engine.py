@@ -304,3 +304,18 @@ def test_sigterm_during_the_refit_stops_its_worker(tmp_path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_a_trial_running_into_the_time_the_refit_now_needs_is_stopped() -> None:
+    """"slow" (20 s, due 4.8 s in) runs beside "fast", whose refit is priced at 20 s (13.4 s or
+    more on the threads a refit gets) of a 12 s budget: once "fast" is in, the search keeps all
+    the time left for its refit, and "slow" is stopped then (it ran on to its own deadline,
+    eating the refit's time) with the reason."""
+    strategy = d.CostlyFastRefit(d.OffsetEvaluator(slow=20.0), seconds=20.0)
+    candidates = {"fast": Candidate("fast", cost=1.0), "slow": Candidate("slow", cost=2.0)}
+    settings = SearchSettings(time_budget=12.0, n_jobs=2)
+    result = engine.search_and_refit(strategy, candidates, settings, Executor(2),
+                                     deadline=time.monotonic() + 12.0)
+    slow = next(t for t in result.trials if t.learner == "slow")
+    assert slow.status == "timeout" and "its time went to the refit of the blend" in slow.reason
+    assert [m["learner"] for _, m in result.model] == ["fast"]
