@@ -12,6 +12,7 @@ import pytest
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError, NotFittedError
 from tsauto.forecasting.learners.baselines import Naive, SeasonalNaive
+from tsauto.forecasting.model import EnsembleModel
 
 KW = {
     "target": "Turnover",
@@ -151,6 +152,29 @@ def test_known_future_covariates_of_a_series_without_an_observation_at_the_cutof
     assert set(last["Dept"]) == {1, 2} and np.isfinite(last["forecast"]).all()
     assert len(last[last["Dept"] == 2]) == 1  # 4 steps from three weeks before: one after the cutoff
     assert "cell(s) of 1 series not scored" in caplog.text
+
+
+def test_refit_mode_fits_each_fold_on_its_rows_alone(walmart_small: pd.DataFrame, monkeypatch) -> None:
+    """Department 2 lacks the week of the last cutoff: the refit backtest of a model reading a
+    known-future flag raised "the future table lacks 1 ... rows" (it refit on the whole table's
+    panel cut at the cutoff, whose inserted week was interpolated from the week after it, and so
+    forecast from a step the rows before the cutoff do not hold); each fold's model is now fitted
+    on the rows before its cutoff, read as the fit read its table."""
+    df = walmart_small[walmart_small["Dept"] <= 2]
+    dates = np.sort(df["Date"].unique())
+    gap = (df["Dept"] == 2) & (df["Date"] == dates[-5])  # the last cutoff
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, known_future=["IsHoliday"],
+              learners=["lightgbm"], compute={"backend": "sequential"})
+    fc = Forecaster(**kw).fit(df[~gap])
+    seen = []
+    fit = EnsembleModel.fit
+    monkeypatch.setattr(EnsembleModel, "fit", lambda self, panel, task: seen.append(panel) or fit(self, panel, task))
+    f = fc.backtest(df[~gap], folds=2, mode="refit").forecasts
+    last = seen[-1]
+    dept2 = last.keys.index[last.keys["Dept"] == 2][0]
+    assert last.times[last.indptr[dept2 + 1] - 1] == dates[-6]  # its last row before the cutoff
+    assert not np.isin(dates[-4:], last.times).any()  # nothing after the cutoff
+    assert np.isfinite(f["forecast"]).all() and set(f[f["fold"] == f["fold"].max()]["Dept"]) == {1, 2}
 
 
 def test_imputed_actuals_are_not_scored_unless_a_gap_means_zero(retail: pd.DataFrame) -> None:

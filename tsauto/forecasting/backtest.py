@@ -39,7 +39,7 @@ NOTES = {  # what a backtest's numbers mean, by mode
     "refit": "optimistic: the model was chosen on these data (refit at each cutoff, not reselected)",
 }
 REFERENCE = "seasonal_naive"  # the reference's column of the forecasts and row of the summary
-FitFold = Callable[[pd.DataFrame, Panel], "Forecaster"]  # rows before a cutoff, their panel → fitted
+FitFold = Callable[[pd.DataFrame], "Forecaster"]  # the raw rows before a cutoff → fitted
 
 
 @dataclass
@@ -143,8 +143,9 @@ def backtest_forecaster(
 
     ``raw`` is the table ``panel`` was validated from (``aggregated``: with ``aggregate=``).
     At each cutoff ``fit_fold`` gets the raw rows at or before every series' cutoff (the rows
-    whose time, or aggregation period, comes after it are left out) and the matching
-    training panel, and returns a fitted forecaster; its ``predict`` forecasts the cells
+    whose time, or aggregation period, comes after it are left out) and returns a forecaster
+    fitted on them alone (steps missing at the cutoff are not filled from the rows after it);
+    its ``predict`` forecasts the cells
     after the cutoff, with the known-future covariates of those steps, and the ``quantiles``
     it gives. ``nodes``: with a hierarchy, its every node (:func:`~tsauto.forecasting.
     hierarchy.fitting.node_panel`), whose cells are forecast (``predict(level="all")``) and
@@ -161,12 +162,11 @@ def backtest_forecaster(
         present = np.flatnonzero(fold.train_lengths > 0)
         if present.size == 0:
             continue
-        train = panel.head(fold.train_lengths)
         cutoff = panel.times[np.maximum(panel.indptr[:-1] + fold.train_lengths - 1, 0)]
         s = np.maximum(series, 0)
         before = (series >= 0) & (fold.train_lengths[s] > 0) & (times <= cutoff[s])
         t0 = time.perf_counter()
-        fitted = fit_fold(raw.loc[before], train)
+        fitted = fit_fold(raw.loc[before])
         t1 = time.perf_counter()
         ahead, kept = _rows_ahead(panel, series[before], times[before], h)
         future = _future_frame(panel, np.nonzero(kept)[0], ahead[kept])
@@ -178,7 +178,7 @@ def backtest_forecaster(
         models.append(fitted.model_.describe() if fitted.model_ is not None else "one model per partition")
         log.info(
             "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
-            fold.index, output_times(train.last_times[:1], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
+            fold.index, output_times(cutoff[present[:1]], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
         )
     if not any(p["actual"].size for p in parts):
         raise DataValidationError(

@@ -537,11 +537,11 @@ class Forecaster:
             data_opts = as_options(self.data, DataOptions, "data")
             params["data"] = replace(data_opts, freq=data_opts.freq or panel.schema.freq)
 
-            def fit_fold(rows: pd.DataFrame, train: Panel) -> Forecaster:
+            def fit_fold(rows: pd.DataFrame) -> Forecaster:
                 return type(self)(**params).fit(rows)
         else:
-            def fit_fold(rows: pd.DataFrame, train: Panel) -> Forecaster:
-                return self._refitted(rows, train, task)
+            def fit_fold(rows: pd.DataFrame) -> Forecaster:
+                return self._refitted(rows, task)
 
         splitter = RollingOriginSplitter(task.horizon, folds=folds, step=step)
         aggregated = as_options(self.data, DataOptions, "data").aggregate is not None
@@ -562,16 +562,19 @@ class Forecaster:
         note = f"{NOTES[mode]}. {extra}" if extra else NOTES[mode]
         return BacktestResult(frame, per_series, summary, mode, note, by_level)
 
-    def _refitted(self, rows: pd.DataFrame, train: Panel, task: Task) -> Forecaster:
+    def _refitted(self, rows: pd.DataFrame, task: Task) -> Forecaster:
         """A copy of this fitted forecaster whose model (same learners, parameters and
-        weights) is refitted on ``train``; it forecasts from the end of ``train``. With a
-        hierarchy: on the raw ``rows`` aggregated to every node, the reconciler kept."""
+        weights) is refitted on the raw ``rows`` (read as the fit read its table: a step
+        missing at their end is not filled from rows after them, which a cut of the whole
+        table's panel did, and the forecast starts after each series' last row); with a
+        hierarchy, on them aggregated to every node, the reconciler kept."""
         fc = copy.copy(self)
         if getattr(self, "hierarchy_", None) is not None:
             from tsauto.forecasting.hierarchy.fitting import refit_hierarchy
 
             fc.hierarchy_ = refit_hierarchy(self.hierarchy_, rows)
             return fc
+        train = validate_like(rows, self.history_.schema)
         fc.model_ = self.model_.clone().fit(train, task)
         fc.history_, fc.task_ = train, task
         fc.intervals_ = getattr(self, "intervals_", None)

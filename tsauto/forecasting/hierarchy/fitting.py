@@ -238,7 +238,7 @@ def refit_hierarchy(fit: HierarchicalFit, data) -> HierarchicalFit:
     nodes = node_table(fit.spec, data, fit.known_future)
     base = fit.base
     panel = base._validate(nodes)
-    return replace(fit, base=base._refitted(nodes, panel, base._task(panel)))
+    return replace(fit, base=base._refitted(nodes, base._task(panel)))
 
 
 def node_panel(spec: HierarchySpec, panel: Panel) -> Panel:
