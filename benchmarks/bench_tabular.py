@@ -105,7 +105,7 @@ def run_tool(tool: str, name: str, budget: float) -> dict[str, Any]:
         model = cls(target, metric=metric, time_budget=budget, random_state=0).fit(train)
         fit_s = time.perf_counter() - t0
         t1 = time.perf_counter()
-        pred = model.predict_proba(test).to_numpy() if classes is not None else model.predict(test)
+        pred = np.asarray(model.predict_proba(test)) if classes is not None else model.predict(test)
         predict_s = time.perf_counter() - t1
         board = model.leaderboard()
         best, trials = model.model_.describe(), int((board["status"] == "ok").sum())

@@ -291,3 +291,35 @@ def test_paths_are_checked_before_the_fit(retail_csv: Path, tmp_path: Path, caps
     _fails([*report, "--backtest", str(missing)], capsys, f"file '{missing}' does not exist")
     _fails([*report, "--future", str(missing)], capsys, f"file '{missing}' does not exist")
     _fails(["predict", str(tmp_path), *out], capsys, "is a folder, not a saved model file")
+
+
+def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) -> None:
+    """--id: columns identifying rows are not features and come out beside the predictions
+    (without it, the extra column is refused, naming --id)."""
+    from conftest import shared_file
+
+    from tsauto import Classifier
+
+    credit = pd.read_csv(shared_file("tabular/classification/credit_g.csv"))
+    credit.insert(0, "row_id", credit.index + 10_000)  # as a table keeps its row numbers
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    credit.iloc[:800].to_csv(train, index=False)
+    credit.iloc[800:].drop(columns="class").to_csv(test, index=False)
+    out, model = tmp_path / "pred.csv", tmp_path / "credit.tsauto"
+    fit = ["classify", str(train), "--target", "class", "--test", str(test), "--id", "row_id",
+           "--max-trials", "1", "--learners", "linear", "--out", str(out), "--save-model", str(model), "-q"]
+    assert main(fit) == 0
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == ["row_id", "prediction", "proba_bad", "proba_good"]
+    assert pred["row_id"].tolist() == credit["row_id"].iloc[800:].tolist()
+    assert "row_id" not in Classifier.load(model).feature_names_in_
+    again = tmp_path / "again.csv"
+    predict = ["predict", str(model), "--test", str(test), "--out", str(again), "-q"]
+    assert main([*predict, "--id", "row_id"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again), pred)
+    capsys.readouterr()
+    assert main(predict) == 2
+    err = capsys.readouterr().err
+    assert "unexpected ['row_id']" in err and "--id" in err
+    assert main([*predict, "--id", "row"]) == 2
+    assert "--id: ['row'] not in" in capsys.readouterr().err

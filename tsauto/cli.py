@@ -6,16 +6,19 @@
     tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3]
                          [--mode nested|refit] [--out FILE]
     tsauto predict MODEL [--history FILE] [--future FILE] [--level L] --out FILE
-    tsauto predict MODEL --test FILE --out FILE       (a saved classifier or regressor)
+    tsauto predict MODEL --test FILE [--id A,B] --out FILE   (a saved classifier or regressor)
     tsauto leaderboard MODEL [--out FILE]
     tsauto report MODEL --out report.html [--backtest FILE [--folds 3] [--mode nested|refit]]
-    tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
-    tsauto regress  FILE --target T [--time-budget 60] [--metric auto] [--test FILE] --out FILE
+    tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] [--id A,B]
+                         --out FILE
+    tsauto regress  FILE --target T [--time-budget 60] [--metric auto] [--test FILE] [--id A,B]
+                         --out FILE
 
-CSV or Parquet in and out (by extension). The log goes to stderr; on a terminal the search is
-one progress line (trials done, best score, time left), redrawn in place; ``-q`` keeps only
-warnings. Every failure ends with one line on stderr and exit status 2, never a traceback
-(``tsauto --traceback ...`` shows it).
+CSV or Parquet in and out (by extension); ``--id`` names columns that identify rows: left out
+of the features, copied to the output beside the predictions. The log goes to stderr; on a
+terminal the search is one progress line (trials done, best score, time left), redrawn in
+place; ``-q`` keeps only warnings. Every failure ends with one line on stderr and exit status
+2, never a traceback (``tsauto --traceback ...`` shows it).
 """
 
 from __future__ import annotations
@@ -156,10 +159,16 @@ def _level_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", help="with a hierarchy: 'all', 'total' or comma-separated columns")
 
 
+def _id_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--id", help="comma-separated columns identifying rows: not features, copied "
+                   "to the output ahead of the predictions")
+
+
 def _tabular(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="training table (.csv, .csv.gz or .parquet), one row per example")
     p.add_argument("--target", required=True, help="column to predict")
     p.add_argument("--test", help="table to predict (default: FILE itself)")
+    _id_option(p)
     p.add_argument("--out", required=True, help="where to write the predictions (.csv/.parquet)")
     p.add_argument("--time-budget", type=float, default=60.0, help="seconds for search and refit")
     p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
@@ -200,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--history", help="newer data to forecast from its end (default: the training data)")
     pr.add_argument("--future", help="table of known-future covariates over the horizon")
     pr.add_argument("--test", help="a saved classifier's or regressor's rows to predict")
+    _id_option(pr)
     pr.add_argument("--out", required=True, help="where to write the forecasts or predictions (.csv/.parquet)")
     _level_option(pr)
     _quiet(pr)
@@ -535,11 +545,13 @@ def _run_predict(args: argparse.Namespace) -> int:
                 f"{args.model!r} holds a {type(model).__name__}: give the rows to predict as "
                 "--test FILE (--history, --future and --level are a forecaster's)"
             )
-        path = write_table(_predictions(model, read_table(args.test)), args.out)
+        rows = read_table(args.test)
+        ids = _ids(args.id, {args.test: rows})
+        path = write_table(_predictions(model, rows, ids), args.out)
         _out(f"wrote the predictions of {args.test} to {path}")
         return 0
-    if args.test:
-        raise UsageError(f"--test: {args.model!r} holds a Forecaster: give --history and --future")
+    if args.test or args.id:
+        raise UsageError(f"--test, --id: {args.model!r} holds a Forecaster: give --history and --future")
     if args.level and not model.hierarchy:
         raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy")
     out = model.predict(
@@ -599,15 +611,18 @@ def _run_tabular(args: argparse.Namespace) -> int:
         learners="auto" if args.learners == "auto" else _list(args.learners),
         n_jobs=args.n_jobs,
     )
+    train = read_table(args.file)
+    ids = _ids(args.id, {args.file: train, **({} if test is None else {args.test: test})})
     log.info("fitting on %s ...", args.file)
-    model.fit(args.file)
-    scored = read_table(args.file) if test is None else test
-    out = _predictions(model, scored)
+    model.fit(train.drop(columns=ids))
+    scored = train if test is None else test
+    out = _predictions(model, scored, ids)
     path = write_table(out, args.out)
     metric = METRICS[model.metric_]
     _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
     if args.target in scored.columns:
-        line = f"{model.metric_} on {args.test or args.file}: {model.score(scored):.4f}"
+        score = model.score(scored.drop(columns=ids))
+        line = f"{model.metric_} on {args.test or args.file}: {score:.4f}"
         if not args.test:  # scored on the rows it was fitted on
             line += f" (in sample, optimistic; out-of-fold {model.cv_score_:.4f} estimates new rows)"
         _out(line)
@@ -617,13 +632,26 @@ def _run_tabular(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predictions(model, rows: pd.DataFrame) -> pd.DataFrame:
-    """A classifier's or regressor's predictions of ``rows``: ``prediction``, and a
-    classifier's ``proba_<class>`` columns."""
-    out = pd.DataFrame({"prediction": model.predict(rows)})
+def _ids(option: str | None, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The columns of ``--id``, checked in each table (file name → table)."""
+    ids = _list(option) or []
+    for name, table in tables.items():
+        missing = [c for c in ids if c not in table.columns]
+        if missing:
+            raise UsageError(f"--id: {missing} not in {name}; its columns are {list(table.columns)}")
+    return ids
+
+
+def _predictions(model, rows: pd.DataFrame, ids: Sequence[str] = ()) -> pd.DataFrame:
+    """A classifier's or regressor's predictions of ``rows``: the ``ids`` columns of ``rows``
+    (left out of the features), ``prediction``, and a classifier's ``proba_<class>`` columns."""
+    features = rows.drop(columns=list(ids))
+    out = rows[list(ids)].reset_index(drop=True)
+    out["prediction"] = model.predict(features)
     if hasattr(model, "predict_proba"):
-        proba = model.predict_proba(rows).reset_index(drop=True)
-        out = out.join(proba.set_axis([f"proba_{c}" for c in proba.columns], axis=1))
+        proba = model.predict_proba(features)
+        for k, label in enumerate(model.classes_):
+            out[f"proba_{label}"] = proba[:, k]
     return out
 
 

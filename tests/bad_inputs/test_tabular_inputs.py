@@ -30,6 +30,20 @@ FIT_ERRORS = [
     ("empty table", "clf", lambda d, t: d.iloc[:0], {}, ["no rows"]),
     ("empty table", "reg", lambda d, t: d.iloc[:0], {}, ["no rows"]),
     ("missing target column", "clf", lambda d, t: d.drop(columns=t), {}, ["'class'", "not in the data"]),
+    (
+        "a target spelt otherwise",
+        "clf",
+        lambda d, t: d.rename(columns={t: "Class"}),
+        {},
+        ["target column 'class' is not in the data (did you mean 'Class'?)"],
+    ),
+    (
+        "a target misspelt",
+        "reg",
+        lambda d, t: d.rename(columns={t: "median_house_valeu"}),
+        {},
+        ["(did you mean 'median_house_valeu'?)"],
+    ),
     ("only the target column", "reg", lambda d, t: d[[t]], {}, ["only the target", "give features"]),
     (
         "a single row",
@@ -180,7 +194,7 @@ def test_unseen_categories_are_read_as_missing(fitted) -> None:
     rows = X.head(20)
     unseen = model.predict_proba(rows.assign(checking_status="a level never seen"))
     missing = model.predict_proba(rows.assign(checking_status=np.nan))
-    pd.testing.assert_frame_equal(unseen, missing)
+    np.testing.assert_array_equal(unseen, missing)
 
 
 def test_score_with_an_unseen_class(fitted, credit) -> None:

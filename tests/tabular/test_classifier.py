@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.dummy import DummyClassifier
 
 from tsauto import Classifier
-from tsauto.core.exceptions import DataValidationError, IncompatibleModelError
+from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, SearchFailedError
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
 
@@ -27,7 +30,7 @@ def test_string_target_probabilities_named_by_labels(adult_small, adult_test_sma
     blend = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ensemble ")]
     assert blend and f": roc_auc {clf.cv_score_:.4f} (best single" in blend[0]
     proba = clf.predict_proba(adult_test_small)
-    assert list(proba.columns) == ["<=50K", ">50K"]
+    assert proba.shape == (len(adult_test_small), 2)  # columns in the order of classes_
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     assert set(clf.predict(adult_test_small)) <= {"<=50K", ">50K"}
     assert clf.score(adult_test_small) > 0.85  # ROC AUC on the separate test file
@@ -40,8 +43,7 @@ def test_numeric_coded_target_keeps_its_labels(phoneme_small) -> None:
     df, target = phoneme_small
     clf = Classifier(target, max_trials=2, learners=["lightgbm"], **FAST).fit(df)
     assert list(clf.classes_) == [1, 2]
-    proba = clf.predict_proba(df.head(20))
-    assert list(proba.columns) == [1, 2]
+    assert clf.predict_proba(df.head(20)).shape == (20, 2)
     assert set(np.unique(clf.predict(df))) <= {1, 2}
     assert clf.predict(df).dtype.kind == "i"
 
@@ -51,7 +53,7 @@ def test_boolean_imbalanced_target_gets_class_weights(kc1) -> None:
     clf = Classifier(
         target, metric="balanced_accuracy", max_trials=2, learners=["linear"], **FAST
     ).fit(df)
-    assert list(clf.predict_proba(df.head()).columns) == [False, True]
+    assert list(clf.classes_) == [False, True] and clf.predict_proba(df.head()).shape == (5, 2)
     checks = clf.guardrails().set_index("check")
     assert "balanced class weights" in checks.loc["class_imbalance", "action"]
     assert clf.leaderboard()["balanced_accuracy"].max() > 0.6  # the rare class is found
@@ -61,7 +63,7 @@ def test_multiclass_auto_metric_is_log_loss() -> None:
     X, y = load_iris(return_X_y=True, as_frame=True)
     clf = Classifier("species", max_trials=2, learners=["linear", "extra_trees"], **FAST).fit(X, y)
     assert clf.metric_ == "log_loss"
-    assert list(clf.predict_proba(X).columns) == [0, 1, 2]
+    assert list(clf.classes_) == [0, 1, 2] and clf.predict_proba(X).shape == (len(X), 3)
     assert clf.score(X, y) < 0.5
 
 
@@ -98,7 +100,7 @@ def test_unseen_categories_at_predict_time(credit_g) -> None:
     new = df[df["purpose"] == "retraining"].copy()
     new.loc[new.index[:3], "housing"] = "houseboat"  # never seen at all
     proba = clf.predict_proba(new)
-    assert len(proba) == len(new) and np.isfinite(proba.to_numpy()).all()
+    assert len(proba) == len(new) and np.isfinite(proba).all()
 
 
 def test_single_class_is_a_clear_error(credit_g) -> None:
@@ -135,7 +137,7 @@ def test_save_load_round_trip(credit_g, tmp_path) -> None:
     clf = Classifier(target, max_trials=3, learners=["lightgbm", "linear"], **FAST).fit(df)
     path = clf.save(tmp_path / "credit.tsauto")
     back = Classifier.load(path)
-    pd.testing.assert_frame_equal(back.predict_proba(df), clf.predict_proba(df))
+    np.testing.assert_array_equal(back.predict_proba(df), clf.predict_proba(df))
     pd.testing.assert_frame_equal(back.leaderboard(), clf.leaderboard())
     with pytest.raises(IncompatibleModelError, match="holds a Classifier"):
         from tsauto import Regressor
@@ -164,3 +166,95 @@ def test_failing_learner_is_recorded_and_an_all_failed_search_is_a_clear_error(
     assert board.loc["linear", "weight"] == 1.0
     with pytest.raises(SearchFailedError, match="always fails"):
         Classifier(target, max_trials=1, learners=["broken"], **FAST).fit(df)
+
+
+@pytest.mark.parametrize(("scoring", "better_than"), [("roc_auc", 0.7), ("neg_log_loss", -0.6)])
+def test_scikit_learn_probability_scorers_on_a_binary_target(credit_g, scoring, better_than) -> None:
+    """predict_proba is an array in the order of classes_, as scikit-learn's scorers read it
+    (a DataFrame made them fail with InvalidIndexError)."""
+    from sklearn.model_selection import cross_val_score
+
+    df, target = credit_g
+    clf = Classifier(target, max_trials=1, learners=["linear"], **FAST)
+    scores = cross_val_score(clf, df.drop(columns=target), df[target], cv=3, scoring=scoring,
+                             error_score="raise")
+    assert scores.shape == (3,) and (scores > better_than).all()  # log loss of the prior: 0.61
+
+
+def test_scikit_learn_probability_scorers_on_a_multiclass_target(wine_quality) -> None:
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    df, target = wine_quality  # red wines first, then white: shuffled folds
+    X, y = df.drop(columns=target), df[target]
+    clf = Classifier(target, max_trials=1, learners=["linear"], **FAST)
+    folds = StratifiedKFold(2, shuffle=True, random_state=0)
+    prior = -np.log(y.value_counts(normalize=True)[y]).mean()  # log loss of the class shares
+    for scoring, better_than in (("neg_log_loss", -prior), ("roc_auc_ovr", 0.7)):
+        scores = cross_val_score(clf, X, y, cv=folds, scoring=scoring, error_score="raise")
+        assert (scores > better_than).all(), (scoring, scores)
+    proba = clf.fit(X, y).predict_proba(X.head(50))
+    assert isinstance(proba, np.ndarray) and proba.shape == (50, len(clf.classes_)) == (50, 7)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X.head(50)))
+
+
+class _Sleepy(DummyClassifier):
+    """The class shares, after ``SLEEP`` seconds a fit: a learner of known cost."""
+
+    def fit(self, X, y, sample_weight=None):
+        time.sleep(SLEEP)
+        return super().fit(X, y, sample_weight)
+
+
+SLEEP = 0.5
+
+
+@pytest.fixture
+def sleepy(monkeypatch) -> str:
+    """A registered learner "sleepy" (in-process backends only)."""
+    from tsauto.tabular import learners
+
+    entry = learners.TabularLearner(
+        "sleepy", "ordinal", lambda params, build: _Sleepy(), lambda task, trial: {}, lambda task: {}, 0.1
+    )
+    monkeypatch.setitem(learners.LEARNERS, "sleepy", entry)
+    return "sleepy"
+
+
+def test_a_default_trial_may_take_the_whole_search(credit_g, sleepy) -> None:
+    """5 folds of 0.5 s in a search of about 4 s: a default trial runs to the search's end (a
+    searched one gets 0.4 of it, which failed this trial after 4 folds, and every trial with it)."""
+    df, target = credit_g
+    clf = Classifier(target, time_budget=5, max_trials=1, learners=[sleepy], folds=5,
+                     backend="sequential").fit(df)
+    assert clf.leaderboard()["status"].tolist() == ["ok"]
+
+
+def test_an_all_failed_search_says_which_budget_would_do(credit_g, sleepy) -> None:
+    df, target = credit_g
+    with pytest.raises(SearchFailedError) as err:
+        Classifier(target, time_budget=1, max_trials=1, learners=[sleepy], folds=5,
+                   backend="sequential").fit(df)
+    pattern = r"sleepy's default trial \(5 fit\(s\)\) .* a time_budget of about (\d+) s"
+    found = re.search(pattern, str(err.value))
+    assert found and int(found.group(1)) > 1, str(err.value)
+
+
+def test_a_trial_stopped_past_its_deadline_prints_nothing_without_logging(tmp_path) -> None:
+    """The executor's note that it stopped a trial goes to its logger at INFO: a Python fit
+    without logging configured printed "stopping linear: past its deadline" on every fit."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "stop.py"
+    script.write_text(
+        "import time\n"
+        "from tsauto.core.executor import Call, Executor\n"
+        "ex = Executor(1, 'loky')\n"
+        "calls = [('k', Call(time.sleep, (60,), 'sleeper'), time.monotonic() + 3.0)]\n"
+        "results = []\n"
+        "ex.stream_trials(None, lambda: calls.pop() if calls else None, lambda k, r: results.append(r))\n"
+        "ex.close()\n"
+        "print(type(results[0]).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "TimeLimitExceeded" and done.stderr == ""

@@ -1,31 +1,72 @@
-"""A tabular trial whose LightGBM is cut to its time reports the parameters it fitted. The pace
-is a fake clock (10 ms a boosting round), so the cut is exact."""
+"""A tabular trial whose LightGBM or forest is cut to its time reports the parameters it
+fitted. LightGBM's pace is a fake clock (10 ms a boosting round), so the cut is exact."""
 
 from __future__ import annotations
 
 import time
 
+import numpy as np
+import pandas as pd
 import pytest
 from engine_doubles import RoundClock
 
 from tsauto.core import stopping
+from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.tabular.evaluator import TabularEvaluator
 from tsauto.tabular.featurizer import infer_kinds
+from tsauto.tabular.model import TabularPipeline
 from tsauto.tabular.metrics import resolve_metric
 from tsauto.tabular.splitting import make_splits
 
 
-def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(phoneme_small, monkeypatch) -> None:
-    df, target = phoneme_small
+PARAMS = {"n_estimators": 500, "learning_rate": 0.05, "num_leaves": 15}
+
+
+def _evaluator(table: tuple[pd.DataFrame, str]) -> TabularEvaluator:
+    """One hold-out split of ``table`` (phoneme), its first class against the other, by ROC AUC."""
+    df, target = table
     X, y = df.drop(columns=target), (df[target] == df[target].iloc[0]).to_numpy(int)
     kinds, _ = infer_kinds(X)
     splits = make_splits(y, "classification", folds=1)
-    evaluator = TabularEvaluator(X, y, kinds, "classification", resolve_metric("auto", "classification", 2),
-                                 splits, n_classes=2)
-    params = {"n_estimators": 500, "learning_rate": 0.05, "num_leaves": 15}
+    metric = resolve_metric("auto", "classification", 2)
+    return TabularEvaluator(X, y, kinds, "classification", metric, splits, n_classes=2)
+
+
+def test_a_lightgbm_trial_cut_to_its_time_reports_what_it_fitted(phoneme_small, monkeypatch) -> None:
+    evaluator = _evaluator(phoneme_small)
     monkeypatch.setattr(stopping, "time", RoundClock())  # 10 ms a round
-    result = evaluator.evaluate("lightgbm", params, time.monotonic() + 2.0, threads=1)
+    result = evaluator.evaluate("lightgbm", PARAMS, time.monotonic() + 2.0, threads=1)
     assert 100 < result.params["n_estimators"] < 200  # about 90 % of 2 s at 10 ms a round
     assert result.params["n_estimators"] * result.params["learning_rate"] == pytest.approx(500 * 0.05)
     assert result.params["num_leaves"] == 15 and 0 < result.fold_scores[0] < 1
-    assert evaluator.evaluate("lightgbm", params, time.monotonic() + 60.0, threads=1).params is None
+    assert evaluator.evaluate("lightgbm", PARAMS, time.monotonic() + 60.0, threads=1).params is None
+
+
+def test_a_lightgbm_trial_cut_far_short_keeps_the_rounds_it_fitted(phoneme_small, monkeypatch) -> None:
+    """A trial whose time affords a few of its rounds is scored on them, not failed: its
+    validation says what they are worth (the refit, min_share=0.5, still fails short of half)."""
+    evaluator = _evaluator(phoneme_small)
+    monkeypatch.setattr(stopping, "time", RoundClock())  # 10 ms a round: 0.5 s affords about 45
+    result = evaluator.evaluate("lightgbm", PARAMS, time.monotonic() + 0.5, threads=1)
+    rounds, rate = result.params["n_estimators"], result.params["learning_rate"]
+    assert 30 < rounds < 50 and rounds * rate < 0.5 * 500 * 0.05  # less than half the planned sum
+    assert 0.5 < 1 - result.fold_scores[0] < 1  # ROC AUC of what was fitted
+    refit = evaluator.make("lightgbm", PARAMS)  # the default min_share: half the planned sum at least
+    with pytest.raises(TimeLimitExceeded, match="stopped at round"):
+        refit.fit(evaluator.X, evaluator.y, deadline=time.monotonic() + 0.5)
+
+
+def test_a_forest_cut_to_its_time_keeps_the_trees_grown(phoneme_small) -> None:
+    """A forest grows its trees in batches (warm start: the trees of one fit) while its time
+    lasts; a deadline already past leaves the first batch, a tenth of the trees."""
+    evaluator = _evaluator(phoneme_small)
+    X, y, kinds = evaluator.X, evaluator.y, evaluator.kinds
+    pipe = TabularPipeline("extra_trees", {"n_estimators": 100}, kinds, "classification", n_classes=2)
+    pipe.fit(X, y, deadline=time.monotonic(), min_share=0.0)
+    assert pipe.params_used()["n_estimators"] == 10 and len(pipe.estimator_.estimators_) == 10
+    with pytest.raises(TimeLimitExceeded, match="10 of 100 trees"):
+        pipe.fit(X, y, deadline=time.monotonic())  # the default min_share (a refit): half at least
+    whole = TabularPipeline("extra_trees", {"n_estimators": 30}, kinds, "classification", n_classes=2)
+    in_time = whole.fit(X, y, deadline=time.monotonic() + 600).predict_raw(X)
+    np.testing.assert_array_equal(in_time, whole.fit(X, y).predict_raw(X))  # the same trees
+    assert whole.params_used() == {"n_estimators": 30}

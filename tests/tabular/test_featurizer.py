@@ -146,3 +146,118 @@ def test_a_numeric_override_of_text_values_fails_at_once(credit_g) -> None:
     df, target = credit_g
     with pytest.raises(DataValidationError, match="'purpose' is numeric for the model"):
         Classifier(target, featurization={"purpose": "numeric"}, max_trials=1, **FAST).fit(df)
+
+
+# ------------------------------------------------------------------ values read alike at fit and predict
+
+
+def _coded(df: pd.DataFrame, target: str) -> pd.DataFrame:
+    """German credit with ``purpose`` as integer codes 1..10 (as a database exports a lookup)."""
+    return df.drop(columns="purpose").assign(purpose_code=pd.factorize(df["purpose"], sort=True)[0] + 1)
+
+
+def test_integer_codes_read_as_floats_meet_their_levels(credit_g, caplog) -> None:
+    """An empty cell makes pandas read a column of codes as floats (20.0): still level "20"; a
+    column of levels mostly never seen is a warning naming it, the share and examples."""
+    df, target = credit_g
+    data = _coded(df, target)
+    clf = Classifier(target, featurization={"purpose_code": "categorical"}, max_trials=1,
+                     learners=["lightgbm"], **FAST).fit(data)
+    rows = data.drop(columns=target).head(40)
+    gap = rows.assign(purpose_code=rows["purpose_code"].where(rows.index != 0))  # floats now
+    assert gap["purpose_code"].dtype == np.float64
+    as_ints, as_floats = clf.predict_proba(rows), clf.predict_proba(gap)
+    np.testing.assert_allclose(as_floats[1:], as_ints[1:])
+    as_text = rows.assign(purpose_code=rows["purpose_code"].astype(str))
+    np.testing.assert_allclose(clf.predict_proba(as_text), as_ints)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        clf.predict(rows.assign(purpose_code=rows["purpose_code"] + 100))
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "'purpose_code'" in warning and "40 of the 40" in warning and "(100%)" in warning
+    assert "not seen at fit" in warning and "e.g. '107'" in warning and "rows 0, 1, 2" in warning
+
+
+def _opened(df: pd.DataFrame) -> pd.Series:
+    """Dates derived from real columns: a loan opened ``age`` weeks and ``duration`` days
+    after 2010-01-01 (days 1 to 31, so day and month cannot be confused)."""
+    return pd.Timestamp("2010-01-01") + pd.to_timedelta(df["age"] * 7 + df["duration"], unit="D")
+
+
+@pytest.mark.parametrize("fmt", ["%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d"])
+def test_date_strings_in_a_common_format_are_dates(credit_g, fmt) -> None:
+    """Recognised without featurization= as ISO dates are, the order of day and month read
+    from all the values; as an override too, their parts the dates' own."""
+    df, target = credit_g
+    opened = _opened(df)
+    X = df.drop(columns=target).assign(opened=opened.dt.strftime(fmt))
+    kinds, checks = infer_kinds(X)
+    assert kinds["opened"] == "datetime"
+    assert ("datetime", "opened", f"date strings ({fmt})") in {(c.check, c.column, c.finding) for c in checks}
+    kinds, _ = infer_kinds(X, {"opened": "datetime"})
+    matrix = Featurizer(kinds, "native", "classification").fit_transform(X, np.zeros(len(X), int))
+    year = matrix.iloc[:, sum(k == "numeric" for k in kinds.values())]  # date parts follow the numbers
+    np.testing.assert_array_equal(year, opened.dt.year)
+
+
+def test_dates_that_do_not_read_are_refused(credit_g) -> None:
+    df, target = credit_g
+    X = df.drop(columns=target)
+    with pytest.raises(DataValidationError) as err:
+        infer_kinds(X, {"purpose": "datetime"})
+    for piece in ("column 'purpose'", "rows 0, 1, 2, 3, 4", "'radio/tv'", "one format",
+                  "featurization={'purpose': 'categorical'}"):
+        assert piece in str(err.value), (piece, str(err.value))
+    firsts = pd.to_datetime(pd.DataFrame({"year": 2010 + df["duration"] // 12,
+                                          "month": df["duration"] % 12 + 1, "day": 1}))
+    with pytest.raises(DataValidationError, match=r"column 'opened' reads as dates both month-first "
+                       r"and day-first .* format='%d/%m/%Y'\) \(day first\)"):
+        infer_kinds(X.assign(opened=firsts.dt.strftime("%m/%d/%Y")))  # every day the 1st
+
+
+def test_predict_reads_dates_in_the_format_read_at_fit(credit_g) -> None:
+    """Day-first date strings fit and predict as their datetime values do, rows whose dates
+    alone could be read month-first included (read day-first, as the training dates were)."""
+    df, target = credit_g
+    opened = _opened(df)
+    settings = dict(featurization={"opened": "datetime"}, max_trials=1, learners=["lightgbm"], **FAST)
+    data = df.assign(opened=opened.dt.strftime("%d/%m/%Y"))
+    clf = Classifier(target, **settings).fit(data)
+    reference = Classifier(target, **settings).fit(df.assign(opened=opened))
+    rows = data.drop(columns=target).head(60)
+    rows = rows[rows["opened"].str[:2].astype(int) <= 12]  # 05/03/2011: 5 March or May 3
+    as_dates = rows.assign(opened=opened[rows.index])
+    np.testing.assert_allclose(clf.predict_proba(rows), reference.predict_proba(as_dates))
+    month_first = rows.assign(opened=pd.to_datetime(rows["opened"], format="%m/%d/%Y"))
+    assert not np.allclose(reference.predict_proba(month_first), reference.predict_proba(as_dates))
+
+
+def test_a_few_text_values_among_numbers_are_missing(credit_g) -> None:
+    df, target = credit_g
+    data = df.assign(age=df["age"].astype(object).where(df.index % 25 != 0, "unknown"))
+    clf = Classifier(target, max_trials=1, learners=["lightgbm"], **FAST).fit(data)
+    assert clf.kinds_["age"] == "numeric"
+    check = clf.guardrails().set_index(["check", "column"]).loc[("text_in_numbers", "age")]
+    assert "'unknown' in 40 of 1000 rows" in check["finding"] and "'unknown' as missing" in check["action"]
+    rows = data.drop(columns=target).head(30)
+    missing = rows.assign(age=pd.to_numeric(rows["age"], errors="coerce"))
+    np.testing.assert_allclose(clf.predict_proba(rows), clf.predict_proba(missing))
+    with pytest.raises(DataValidationError, match=r"'age' is numeric .* \['n/a'\]"):
+        clf.predict(rows.assign(age="n/a"))  # text not seen at fit: no guess
+
+
+def test_unique_integer_identifiers_are_dropped(credit_g) -> None:
+    """Integers different in every row: row numbers of a sample (most of their range) and a
+    column named as an identifier are dropped; others are kept and named."""
+    df, target = credit_g
+    account = df["credit_amount"] * 1000 + np.arange(len(df))  # distinct, spread thinly
+    X = df.drop(columns=target).assign(row_id=np.arange(len(df)), account_no=account, reference=account)
+    kinds, checks = infer_kinds(X.sample(frac=0.7, random_state=0))  # a training split
+    assert kinds["row_id"] == kinds["account_no"] == "drop" and kinds["reference"] == "numeric"
+    found = {c.column: c for c in checks if c.column in ("row_id", "account_no", "reference")}
+    assert found["row_id"].check == "id_like" and "70% of the integers from" in found["row_id"].finding
+    assert found["account_no"].check == "id_like" and "name ends in 'no'" in found["account_no"].finding
+    assert found["reference"].check == "unique_values"
+    assert "featurization={'reference': 'drop'}" in found["reference"].action
+    small, _ = infer_kinds(X.head(60))  # in a small table, a measurement may differ in every row
+    assert small["account_no"] == small["reference"] == "numeric"

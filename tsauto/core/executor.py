@@ -302,7 +302,7 @@ class Executor:
                         if now < hard:
                             continue
                         del running[future]
-                        log.warning("stopping %s: past its deadline", label)
+                        log.info("stopping %s: past its deadline", label)
                         slot.kill()
                         slot.start()  # its replacement boots while the other calls run
                         free.append(slot)

@@ -1,11 +1,14 @@
-"""Reading and writing tables: CSV or Parquet paths, or DataFrames as they are."""
+"""Reading and writing tables: CSV or Parquet paths, or DataFrames as they are; the format of
+a column of date strings."""
 
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from tsauto.core.exceptions import DataValidationError
 
@@ -113,3 +116,41 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         else:
             df.to_csv(tmp, index=False, compression="gzip" if suffixes.endswith(".gz") else None)
     return path
+
+
+def guess_date_format(first: str, dayfirst: bool = False) -> str | None:
+    """The strftime format pandas guesses from one date string, month first (or ``dayfirst``)
+    where the day and month could be either; None when it guesses none."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format"
+        return guess_datetime_format(first, dayfirst=dayfirst)
+
+
+def month_or_day_first(
+    col: pd.Series, fmt: str, name: str, what: str = "column"
+) -> tuple[pd.Series, str] | None:
+    """Dates of ``col`` (none missing) written with the month or the day first, ``fmt`` being
+    the month-first format guessed from the first value: read month-first or day-first,
+    whichever reads every value, and the format that did (None: neither does). Both reading
+    every value, differently, is an error naming the ``what`` ``name``: day and month cannot be
+    told apart without guessing."""
+    text = col.astype(str).str.strip()
+    day_fmt = guess_date_format(text.iloc[0], dayfirst=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        month_first = pd.to_datetime(col, format=fmt, errors="coerce")
+        day_first = pd.to_datetime(col, format=day_fmt, errors="coerce")
+    differ = month_first != day_first
+    if month_first.notna().all() and day_first.notna().all() and differ.any():
+        row = differ.idxmax()
+        raise DataValidationError(
+            f"{what} {name!r} reads as dates both month-first and day-first "
+            f"({text[row]!r} at row {row} is {month_first[row]:%Y-%m-%d} or "
+            f"{day_first[row]:%Y-%m-%d}): give ISO dates (2024-01-31), or convert the "
+            f"column first with pd.to_datetime(df[{name!r}], format={day_fmt!r}) (day "
+            f"first) or format={fmt!r} (month first)."
+        )
+    for parsed, used in ((month_first, fmt), (day_first, day_fmt)):
+        if parsed.notna().all():
+            return parsed, used
+    return None

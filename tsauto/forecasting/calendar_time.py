@@ -22,9 +22,9 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
 from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.core.table_io import guess_date_format, month_or_day_first
 from tsauto.forecasting.frequency import infer_datetime_freq
 from tsauto.forecasting.offsets import (
     OpenHours,
@@ -106,26 +106,13 @@ def _parse_dates(col: pd.Series, name: str) -> pd.Series:
     is any mix of formats other than ISO stamps of mixed precision: reading them would mean
     guessing day and month."""
     text = col.astype(str).str.strip()
+    fmt = guess_date_format(text.iloc[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format"
-        fmt = guess_datetime_format(text.iloc[0])
         if fmt is not None and fmt.startswith("%m"):
-            day_fmt = guess_datetime_format(text.iloc[0], dayfirst=True)
-            month_first = pd.to_datetime(col, format=fmt, errors="coerce")
-            day_first = pd.to_datetime(col, format=day_fmt, errors="coerce")
-            differ = month_first != day_first
-            if month_first.notna().all() and day_first.notna().all() and differ.any():
-                row = differ.idxmax()
-                raise DataValidationError(
-                    f"time column {name!r} reads as dates both month-first and day-first "
-                    f"({text[row]!r} at row {row} is {month_first[row]:%Y-%m-%d} or "
-                    f"{day_first[row]:%Y-%m-%d}): give ISO dates (2024-01-31), or convert the "
-                    f"column first with pd.to_datetime(df[{name!r}], format={day_fmt!r}) (day "
-                    f"first) or format={fmt!r} (month first)."
-                )
-            for parsed in (month_first, day_first):
-                if parsed.notna().all():
-                    return parsed
+            read = month_or_day_first(col, fmt, name, "time column")
+            if read is not None:
+                return read[0]
         else:
             try:
                 return pd.to_datetime(col)

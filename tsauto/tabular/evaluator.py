@@ -13,6 +13,7 @@ from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
 from tsauto.core.stopping import equal_share
 from tsauto.tabular.featurizer import Kind
+from tsauto.tabular.learners import TRIAL_MIN_SHARE
 from tsauto.tabular.metrics import Metric, TaskType
 from tsauto.tabular.model import TabularPipeline
 from tsauto.tabular.splitting import Split
@@ -55,7 +56,9 @@ class TabularEvaluator:
                 )
             fold_deadline = equal_share(deadline, len(self.splits) - i)
             t0 = time.perf_counter()
-            pipe = self.make(name, params).fit(self.X.iloc[train], self.y[train], threads, fold_deadline)
+            pipe = self.make(name, params).fit(
+                self.X.iloc[train], self.y[train], threads, fold_deadline, TRIAL_MIN_SHARE
+            )
             t1 = time.perf_counter()
             pred = pipe.predict_raw(self.X.iloc[valid])
             predict_time += time.perf_counter() - t1

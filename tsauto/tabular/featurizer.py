@@ -2,7 +2,9 @@
 
 Two steps. :func:`infer_kinds` decides, once per training table, what each column is: numeric,
 categorical, datetime (expanded into its parts), free text, or dropped (constant, all missing,
-ID-like); every decision is a data check. :class:`Featurizer` then learns its statistics from
+ID-like; a mostly numeric column with a few text values such as "unknown" is numeric, those
+values missing; date strings keep the format read from all their values); every decision is a
+data check. :class:`Featurizer` then learns its statistics from
 the training rows only (one per fold in cross-validation) in one of three encodings:
 
 - ``"native"`` (LightGBM): numbers with their missing values, categoricals as pandas
@@ -15,13 +17,15 @@ the training rows only (one per fold in cross-validation) in one of three encodi
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
+from tsauto.core.table_io import guess_date_format, month_or_day_first
 from tsauto.tabular.checks import Check, plain
 from tsauto.tabular.metrics import TaskType
 
@@ -40,6 +44,26 @@ SAMPLE = 1000  # values inspected to recognise dates and text
 DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
 TIME_PARTS = ("hour", "minute")
 DATE_ACTION = f"expanded into {', '.join(DATE_PARTS)} (and {', '.join(TIME_PARTS)} when times vary)"
+ISO = "ISO8601"  # the format of ISO 8601 date strings, of any precision
+# Date strings recognised without featurization=: ISO 8601, or day, month and a 4-digit year
+# in either order of day and month, separated by - / or . (a time may follow), the order read
+# from all the values (:func:`date_format`). Numbers alone (20150131) are never dates here.
+DATE_PATTERN = re.compile(r"\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?![\d.])")
+# A column of integers different in every row is an identifier, and dropped, when it has at
+# least ID_MIN_ROWS rows (in fewer, a measurement often takes a different value in each row)
+# and either its values fill at least ID_DENSITY of the range between its lowest and highest
+# (row numbers of a sample of a table: a train/test split keeps 70-80 % of them; measurements
+# different in every row spread thinly over their range) or its name ends in one of ID_WORDS
+# (customer_id, account_no, OrderNumber). Others are kept as numbers, with a data check.
+ID_MIN_ROWS = 100
+ID_DENSITY = 0.5
+ID_WORDS = ("id", "no", "nr", "num", "number", "key")
+# A text column whose values are numbers but for at most MIXED_TEXT_LEVELS distinct text values
+# ("unknown", "n/a") making up at most MIXED_TEXT_SHARE of its known values is numeric, those
+# text values read as missing (a missing indicator keeps what they say, LightGBM's missing
+# values too): an experienced analyst reads ages with a few "unknown" as ages, not as 70 labels.
+MIXED_TEXT_LEVELS = 3
+MIXED_TEXT_SHARE = 0.1
 
 
 def infer_kinds(
@@ -73,7 +97,9 @@ def infer_kinds(
     for col in X.columns:
         if col in overrides:
             if overrides[col] == "numeric":
-                _as_numbers(X[col], col)  # fails now, naming the column, rather than in every trial
+                as_numbers(X[col], col)  # fails now, naming the column, rather than in every trial
+            if overrides[col] == "datetime":
+                date_format(X[col], col)  # likewise
             kinds[col] = overrides[col]
             checks.append(Check("column_kind", col, "set by featurization=", overrides[col]))
         elif featurization == "off":
@@ -122,19 +148,27 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime", [("datetime", "dates", DATE_ACTION)]
     if pd.api.types.is_numeric_dtype(s):
-        integer = pd.api.types.is_integer_dtype(s)
-        if integer and n_unique == n > 2 and known.max() - known.min() + 1 == n:
-            return "drop", [
-                (
-                    "id_like",
-                    "a different consecutive integer in every row (a row number)",
-                    "dropped",
-                )
-            ]
+        if pd.api.types.is_integer_dtype(s) and n_unique == n > 2:
+            return _unique_integers(known, str(s.name))
         return "numeric", []
     sample = known.astype(str).iloc[:SAMPLE]
-    if _iso_dates(sample):
-        return "datetime", [("datetime", "ISO 8601 date strings", DATE_ACTION)]
+    if _date_strings(sample):
+        fmt = date_format(known, s.name)  # from every value: one beyond the sample may decide
+        shown = "ISO 8601" if fmt == ISO else fmt
+        return "datetime", [("datetime", f"date strings ({shown})", DATE_ACTION)]
+    text = _text_among_numbers(known)
+    if text is not None:
+        rows = int(known.isin(text).sum())
+        shown = shortlist(map(repr, text))
+        return "numeric", [
+            (
+                "text_in_numbers",
+                f"numbers, but for the text value(s) {shown} in {rows} of {len(known)} rows",
+                f"read as numbers, {shown} as missing (a missing indicator keeps them apart): "
+                "map them to numbers yourself where they mean one, or set "
+                f"featurization={{{s.name!r}: 'categorical'}}",
+            )
+        ]
     words = float(sample.str.split().str.len().mean())
     if words >= TEXT_MIN_WORDS and n_unique >= max(20, 0.2 * len(known)):
         return "text", [
@@ -159,27 +193,115 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
     return "categorical", found
 
 
-def _iso_dates(sample: pd.Series) -> bool:
-    if not sample.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+def _unique_integers(known: pd.Series, name: str) -> tuple[Kind, list[tuple[str, str, str]]]:
+    """The kind of a column of integers different in every row (see ``ID_MIN_ROWS``)."""
+    n = len(known)
+    span = int(known.max()) - int(known.min()) + 1
+    if span == n:
+        return "drop", [
+            ("id_like", "a different consecutive integer in every row (a row number)", "dropped")
+        ]
+    if n < ID_MIN_ROWS:
+        return "numeric", []
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower())
+    if n / span >= ID_DENSITY:
+        why = f"{n / span:.0%} of the integers from {known.min()} to {known.max()}: row numbers"
+    elif words[-1] in ID_WORDS:
+        why = f"its name ends in {words[-1]!r}: an identifier"
+    else:
+        return "numeric", [
+            (
+                "unique_values",
+                f"a different integer in every one of {n} rows",
+                f"kept as a number: if it is an identifier, set featurization={{{name!r}: 'drop'}}",
+            )
+        ]
+    return "drop", [("id_like", f"a different integer in every one of {n} rows ({why})", "dropped")]
+
+
+def _date_strings(sample: pd.Series) -> bool:
+    """Whether every string of ``sample`` is a date of ``DATE_PATTERN``, read in one format."""
+    if not sample.str.match(DATE_PATTERN).all():
         return False
-    parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
-    return bool(parsed.notna().all())
+    try:
+        return _reading_format(sample, "sample") is not None
+    except DataValidationError:  # day and month undecided in the sample: all the values decide
+        return True
 
 
-def _as_dates(s: pd.Series) -> pd.Series:
-    """Wall-clock timestamps (tz-naive) of a datetime or ISO-string column; NaT where unknown."""
+def date_format(s: pd.Series, col: object) -> str | None:
+    """How column ``col`` of dates is read: None for datetime values, else the format that
+    reads every one of its known strings: that of its first value
+    (:func:`~tsauto.core.table_io.guess_date_format`), else ``ISO`` (ISO 8601 stamps of mixed
+    precision); where the first value could be month or day first, whichever reads them all
+    (:func:`~tsauto.core.table_io.month_or_day_first`: an error where both do, differently).
+    A value that none reads is an error naming the column, the rows and the fix."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return None
+    known = s.dropna()
+    found = _reading_format(known, col)
+    if found is not None:
+        return found
+    text = known.astype(str).str.strip()
+    fmt = guess_date_format(text.iloc[0])
+    bad = known.index[read_dates(known, ISO if fmt is None else fmt).isna()]
+    examples = ", ".join(repr(v) for v in text.loc[bad[:3]])
+    raise DataValidationError(
+        f"column {col!r} is read as dates, but {describe_rows(bad)} (values {examples}) do not "
+        f"read as dates in the format of its first value {text.iloc[0]!r} "
+        f"({'ISO 8601' if fmt is None else fmt}): give every date in one format, ISO for example "
+        f"(2024-01-31), leave unknown dates empty, or set featurization={{{col!r}: 'categorical'}}."
+    )
+
+
+def _reading_format(known: pd.Series, col: object) -> str | None:
+    """The format of :func:`date_format` for date strings ``known`` (none missing); None where
+    none reads them all."""
+    if known.empty:
+        return ISO
+    fmt = guess_date_format(str(known.iloc[0]).strip())
+    if fmt is not None and fmt.startswith("%m"):
+        read = month_or_day_first(known, fmt, str(col))
+        if read is not None:
+            return read[1]
+    for candidate in (fmt, ISO) if fmt is not None else (ISO,):
+        if read_dates(known, candidate).notna().all():
+            return candidate
+    return None
+
+
+def read_dates(s: pd.Series, fmt: str | None = ISO) -> pd.Series:
+    """Naive timestamps of a date column: datetime values (their wall clock), or strings read
+    in ``fmt`` (:func:`date_format`; None: ISO 8601); NaT where missing or unreadable."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-    out = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
+    out = pd.to_datetime(s, format=fmt or ISO, errors="coerce", utc=True)
     return out.dt.tz_localize(None)
 
 
-def _as_numbers(s: pd.Series, col: str) -> np.ndarray:
+def _text_among_numbers(known: pd.Series) -> list[str] | None:
+    """The text values of a column of numbers written as text but for a few (at least one, and
+    within ``MIXED_TEXT_LEVELS`` and ``MIXED_TEXT_SHARE``); None for any other column."""
+    levels = text_values(known)
+    if not levels or known.isin(levels).sum() > MIXED_TEXT_SHARE * len(known):
+        return None
+    return levels if len(levels) <= MIXED_TEXT_LEVELS else None
+
+
+def text_values(s: pd.Series) -> list[str]:
+    """The distinct known values of ``s`` that do not read as numbers, sorted."""
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return []
+    known = s.dropna()
+    return sorted(set(known[pd.to_numeric(known, errors="coerce").isna()].astype(str)))
+
+
+def as_numbers(s: pd.Series, col: str) -> np.ndarray:
     """A column as float64; dates become seconds since 1970; unparseable values are an error."""
     if pd.api.types.is_bool_dtype(s) or (pd.api.types.is_numeric_dtype(s)):
         return s.to_numpy(dtype=np.float64, na_value=np.nan)
     if pd.api.types.is_datetime64_any_dtype(s):
-        d = _as_dates(s)
+        d = read_dates(s)
         return ((d - pd.Timestamp(0)) / pd.Timedelta(seconds=1)).to_numpy(
             dtype=np.float64, na_value=np.nan
         )
@@ -194,13 +316,25 @@ def _as_numbers(s: pd.Series, col: str) -> np.ndarray:
     return out.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _as_strings(s: pd.Series) -> pd.Series:
-    """Category values as strings (object), missing as None."""
+def category_strings(s: pd.Series) -> pd.Series:
+    """Category values as strings (object), missing as None. A whole number written as a float
+    reads as the integer (20.0 as "20"): a column of integer codes is read as floats where a
+    cell is empty, and must still meet the levels it was fitted on."""
     out = s.astype(object)
     known = s.notna()
-    out[known] = s[known].astype(str)
+    values = s[known]
+    if pd.api.types.is_float_dtype(values) or values.dtype == object:
+        out[known] = values.map(_level_text)
+    else:
+        out[known] = values.astype(str)
     out[~known] = None
     return out
+
+
+def _level_text(value: object) -> str:
+    if isinstance(value, (float, np.floating)) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 class Featurizer:
@@ -226,7 +360,7 @@ class Featurizer:
         dense = self._dense(X, fit=True)
         self.medians_ = _medians(dense)
         self.with_indicator_ = np.flatnonzero(np.isnan(dense).any(axis=0))
-        self.levels_ = {c: _levels(X[c]) for c in self._of("categorical")}
+        self.levels_ = {c: category_levels(X[c]) for c in self._of("categorical")}
         self.text_ = {
             c: _TextEncoder(self.encoding != "linear", self.random_state).fit(X[c])
             for c in self._of("text")
@@ -245,11 +379,12 @@ class Featurizer:
 
     def _dense(self, X: pd.DataFrame, fit: bool) -> np.ndarray:
         """Numeric columns and date parts as float64, missing values kept."""
-        blocks = [_as_numbers(X[c], c) for c in self._of("numeric")]
+        blocks = [as_numbers(X[c], c) for c in self._of("numeric")]
         if fit:
             self.has_time_ = {}
+            self.date_formats_ = {c: date_format(X[c], c) for c in self._of("datetime")}
         for c in self._of("datetime"):
-            d = _as_dates(X[c])
+            d = read_dates(X[c], getattr(self, "date_formats_", {}).get(c))
             if fit:
                 self.has_time_[c] = bool(((d.dt.hour != 0) | (d.dt.minute != 0)).any())
             parts = DATE_PARTS + (TIME_PARTS if self.has_time_[c] else ())
@@ -329,7 +464,7 @@ class Featurizer:
 
 
 def _filled_strings(s: pd.Series) -> pd.Series:
-    return _as_strings(s).fillna(MISSING_LEVEL)
+    return category_strings(s).fillna(MISSING_LEVEL)
 
 
 def _medians(dense: np.ndarray) -> np.ndarray:
@@ -342,15 +477,15 @@ def _medians(dense: np.ndarray) -> np.ndarray:
     return out
 
 
-def _levels(s: pd.Series) -> list[str]:
+def category_levels(s: pd.Series) -> list[str]:
     """Training levels of a categorical column, most frequent first (ties by value)."""
-    counts = _as_strings(s).value_counts()
+    counts = category_strings(s).value_counts()
     return sorted(counts.index, key=lambda v: (-counts[v], v))
 
 
 def _codes(s: pd.Series, levels: list[str]) -> np.ndarray:
     """Frequency-rank code of each value; -1 for missing and unseen values."""
-    return pd.Index(levels, dtype=object).get_indexer(_as_strings(s)).astype(np.int64)
+    return pd.Index(levels, dtype=object).get_indexer(category_strings(s)).astype(np.int64)
 
 
 def _one_hot(s: pd.Series, levels: list[str]) -> np.ndarray:
@@ -417,4 +552,4 @@ class _TextEncoder:
 
 
 def _docs(s: pd.Series) -> list[str]:
-    return ["" if v is None else v for v in _as_strings(s)]
+    return ["" if v is None else v for v in category_strings(s)]

@@ -8,13 +8,15 @@ with the learner name. Heavy libraries are imported only when a learner is built
 
 from __future__ import annotations
 
+import math
+import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import numpy as np
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.registry import Registry
 from tsauto.core.stopping import LightGBMDeadline
 from tsauto.tabular.featurizer import Encoding
@@ -33,6 +35,12 @@ class Build:
 
 
 SMALL_ROWS = 20_000  # LightGBM runs single-threaded below this many rows (threads cost more)
+# A fit cut to its deadline that did less than this share of its planned work fails (a refit);
+# a trial's fits keep whatever they did (TRIAL_MIN_SHARE): their validation scores what they
+# amount to, and the refit uses their parameters as cut (core.search._record).
+MIN_SHARE = 0.5
+TRIAL_MIN_SHARE = 0.0
+TREE_BATCHES = 10  # a forest fitted within a deadline grows its trees in this many batches
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,9 @@ class TabularLearner:
     defaults: Callable[[TaskType], dict[str, Any]]
     cost: float
     tasks: tuple[TaskType, ...] = ("classification", "regression")
-    stoppable: bool = False  # LightGBM: kept within a deadline by a per-round callback
+    # kept within a deadline: "rounds" (LightGBM: a per-round callback), "trees" (forests: trees
+    # grown in batches); None: not at all (stopped from outside where it runs past its deadline)
+    stoppable: Literal["rounds", "trees"] | None = None
     # seconds per unit of rows·log2(rows)·features-per-split of one default fit on one core
     # (measured on real tables, upper range); None: cheap enough to always try
     seconds_per_unit: float | None = None
@@ -61,23 +71,60 @@ class TabularLearner:
 
 
 def fit_estimator(
-    entry: TabularLearner, estimator: Any, X: Any, y: np.ndarray, deadline: float | None
+    entry: TabularLearner,
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    deadline: float | None,
+    min_share: float = MIN_SHARE,
 ) -> dict[str, Any] | None:
-    """Fit ``estimator`` of ``entry``; a stoppable learner (LightGBM) is kept within ``deadline``,
-    cut to the rounds its time affords at a raised rate where needed
-    (:class:`~tsauto.core.stopping.LightGBMDeadline`): returns the rounds and learning rate a cut
-    fit used (``None``: as given). Convergence warnings of iterative solvers are silenced: the
-    score judges the fit."""
+    """Fit ``estimator`` of ``entry`` within ``deadline`` where it can be cut: LightGBM to the
+    rounds its time affords at a raised rate (:class:`~tsauto.core.stopping.LightGBMDeadline`),
+    a forest to the trees grown in time (:func:`_grow_trees`); returns the parameters a cut fit
+    amounted to (``None``: as given). A cut below ``min_share`` of the planned work (the sum of
+    the learning rates; the trees) raises :class:`TimeLimitExceeded`. Convergence warnings of
+    iterative solvers are silenced: the score judges the fit."""
     from sklearn.exceptions import ConvergenceWarning
 
+    timed = deadline is not None and np.isfinite(deadline)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if not (entry.stoppable and deadline is not None and np.isfinite(deadline)):
+        if timed and entry.stoppable == "rounds":
+            stop = LightGBMDeadline(
+                deadline, estimator.n_estimators, estimator.learning_rate, min_share=min_share
+            )
+            estimator.fit(X, y, callbacks=[stop])
+            if stop.rounds_ is not None:
+                return {"n_estimators": stop.rounds_, "learning_rate": stop.rate_}
+        elif timed and entry.stoppable == "trees":
+            return _grow_trees(estimator, X, y, deadline, min_share)
+        else:
             estimator.fit(X, y)
-            return None
-        stop = LightGBMDeadline(deadline, estimator.n_estimators, estimator.learning_rate)
-        estimator.fit(X, y, callbacks=[stop])
-    return None if stop.rounds_ is None else {"n_estimators": stop.rounds_, "learning_rate": stop.rate_}
+    return None
+
+
+def _grow_trees(estimator: Any, X: Any, y: np.ndarray, deadline: float, min_share: float):
+    """Fit a forest ``TREE_BATCHES`` batches of trees at a time (warm start: the same trees as
+    one fit) while the next batch fits before ``deadline`` at the pace so far; the trees grown
+    (``{"n_estimators": ...}``) where that is fewer than planned, ``None`` where all were."""
+    planned = estimator.n_estimators
+    step = max(1, math.ceil(planned / TREE_BATCHES))
+    start = time.monotonic()
+    grown = 0
+    estimator.set_params(warm_start=True)
+    while grown < planned:
+        now = time.monotonic()
+        if grown and now + (now - start) / grown * min(step, planned - grown) > deadline:
+            break
+        grown = min(planned, grown + step)
+        estimator.set_params(n_estimators=grown)
+        estimator.fit(X, y)
+    estimator.set_params(warm_start=False)
+    if grown == planned:
+        return None
+    if grown < min_share * planned:
+        raise TimeLimitExceeded(f"forest stopped at {grown} of {planned} trees: time is up")
+    return {"n_estimators": grown}
 
 
 # ---------------------------------------------------------------------------------- LightGBM
@@ -209,7 +256,7 @@ LEARNERS: Registry[TabularLearner] = Registry(
             _lightgbm_space,
             _lightgbm_defaults,
             1.0,
-            stoppable=True,
+            stoppable="rounds",
         ),
         TabularLearner("linear", "linear", _linear, _linear_space, _linear_defaults, 0.5),
         TabularLearner(
@@ -219,6 +266,7 @@ LEARNERS: Registry[TabularLearner] = Registry(
             _forest_space,
             _forest_defaults,
             2.0,
+            stoppable="trees",
             seconds_per_unit=3e-6,
         ),
         TabularLearner(
@@ -228,6 +276,7 @@ LEARNERS: Registry[TabularLearner] = Registry(
             _forest_space,
             _forest_defaults,
             3.0,
+            stoppable="trees",
             seconds_per_unit=6e-6,
         ),
         ]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.tabular.featurizer import Featurizer, Kind
-from tsauto.tabular.learners import Build, fit_estimator, learner
+from tsauto.tabular.learners import MIN_SHARE, Build, fit_estimator, learner
 from tsauto.tabular.metrics import TaskType
 
 
@@ -38,21 +38,28 @@ class TabularPipeline:
         self.random_state = random_state
 
     def fit(
-        self, X: pd.DataFrame, y: np.ndarray, threads: int = 1, deadline: float | None = None
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        threads: int = 1,
+        deadline: float | None = None,
+        min_share: float = MIN_SHARE,
     ) -> "TabularPipeline":
-        """Fit the featurizer and the estimator; LightGBM is kept within ``deadline`` (its
-        rounds cut at a raised rate where needed: :meth:`params_used`)."""
+        """Fit the featurizer and the estimator; LightGBM and the forests are kept within
+        ``deadline`` (LightGBM's rounds cut at a raised rate, a forest's trees: see
+        :meth:`params_used`), failing where that leaves less than ``min_share`` of their work
+        (:func:`~tsauto.tabular.learners.fit_estimator`)."""
         entry = learner(self.learner, self.task)
         self.featurizer_ = Featurizer(self.kinds, entry.encoding, self.task, self.random_state)
         features = self.featurizer_.fit_transform(X, y)
         build = Build(self.task, threads, self.random_state, self.balanced, len(X))
         self.estimator_ = entry.factory(self.params, build)
-        self.cut_ = fit_estimator(entry, self.estimator_, features, y, deadline)
+        self.cut_ = fit_estimator(entry, self.estimator_, features, y, deadline, min_share)
         return self
 
     def params_used(self) -> dict[str, Any]:
         """Of a fitted pipeline: its parameters as the fit used them (LightGBM's rounds and
-        learning rate where its deadline cut them)."""
+        learning rate, a forest's trees, where its deadline cut them)."""
         return self.params if self.cut_ is None else {**self.params, **self.cut_}
 
     def predict_raw(self, X: pd.DataFrame) -> np.ndarray:

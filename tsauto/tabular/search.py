@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence
 
@@ -17,7 +18,7 @@ import numpy as np
 from tsauto.core.engine import THREAD_GAIN
 from tsauto.core.resources import pinned
 from tsauto.core.search import Candidate, Trial
-from tsauto.core.selection import refit_estimate
+from tsauto.core.selection import REFIT_MARGIN, refit_estimate
 from tsauto.tabular.checks import Check
 from tsauto.tabular.evaluator import TabularEvaluator
 from tsauto.tabular.learners import LEARNERS, learner
@@ -28,6 +29,15 @@ from tsauto.tabular.splitting import HOLDOUT_SHARE
 log = logging.getLogger(__name__)
 
 SLOW_SHARE = 0.3  # learners whose default trial would take more of the search budget are left out
+# What a budget must hold for a default trial to finish, where every trial failed: seconds of a
+# default fit per training row and feature column (beyond FIT_SECONDS) of a learner without
+# its own estimate (measured one fit at a time, one thread, on the tabular sets of
+# tsauto.datasets, 2 cores: LightGBM 0.8-1.4e-6 from 20,000 rows, linear up to 2.2e-6 on Adult's
+# one-hot columns), and the seconds the trial workers take to start and receive the table
+# (Adult on 2 cores: its first trial reported 2 s after the search began, 1 s of it fitting).
+CELL_SECONDS = 2e-6
+FIT_SECONDS = 0.1
+START_SECONDS = 2.0
 
 
 def candidates(
@@ -71,6 +81,37 @@ def candidates(
             cost=entry.cost,
         )
     return out, checks
+
+
+def budget_hint(
+    task: TaskType,
+    learners: Sequence[str],
+    rows: int,
+    width: int,
+    folds: int,
+    spent: float,
+    budget: float,
+    search_share: float,
+) -> str:
+    """Where the search of a ``budget`` failed: about the budget in which the default trial of
+    the cheapest of ``learners`` finishes and refits (``spent`` seconds went before the search,
+    which gets ``search_share`` of the budget), as a sentence; '' when ``budget`` is no less."""
+    train_rows = int(rows * (1 - 1 / folds)) if folds > 1 else int(rows * (1 - HOLDOUT_SHARE))
+
+    def fit(name: str, n: int) -> float:
+        known = learner(name, task).default_fit_seconds(task, n, width)
+        return FIT_SECONDS + (known or CELL_SECONDS * n * width)
+
+    costs = {name: folds * fit(name, train_rows) + REFIT_MARGIN * fit(name, rows) for name in learners}
+    name = min(costs, key=costs.get)
+    needed = math.ceil((spent + START_SECONDS + costs[name]) / search_share)
+    if needed <= budget:
+        return ""
+    return (
+        f" At {rows:,} rows and {width} feature column(s), {name}'s default trial ({folds} fit(s)) "
+        f"and its refit take about {costs[name]:.1f} s after the workers' start: a time_budget "
+        f"of about {needed} s lets it finish."
+    )
 
 
 @dataclass

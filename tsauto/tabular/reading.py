@@ -1,0 +1,97 @@
+"""Reading the raw columns of a table alike at fit and at predict.
+
+:class:`ColumnReader` learns once, on every training row (not per fold: a fold must not decide
+the order of day and month of a date column), how each column is read, and reads new rows the
+same way: date strings in the format that read every training value (or as ISO 8601 stamps,
+year first, nothing guessed), as timestamps; the few text values of a column of numbers
+("unknown") as missing. At predict it warns about a column the model can hardly use there: one
+whose values are mostly categories never seen at fit, or dates that do not read in the
+training format (both read as missing, as LightGBM and the encoders read them).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.exceptions import describe_rows, shortlist
+from tsauto.tabular.featurizer import (
+    ISO,
+    Kind,
+    as_numbers,
+    category_levels,
+    category_strings,
+    date_format,
+    read_dates,
+    text_values,
+)
+
+log = logging.getLogger(__name__)
+
+# Share of a column's known values at predict, from which levels never seen at fit or dates
+# that do not read are warned about: new levels of a live column are a few percent; beyond a
+# fifth, the column says little of what the model learnt from it.
+UNUSABLE_SHARE = 0.2
+SHOWN_LEVELS = 5  # training levels a warning lists
+
+
+class ColumnReader:
+    """How the columns of ``kinds`` are read (see the module docstring). Fitted attributes:
+    ``date_formats_`` (date column → format; None: datetime values, strings read as ISO 8601),
+    ``missing_text_`` (numeric column → its text values read as missing), ``levels_``
+    (categorical column → its training levels, most frequent first)."""
+
+    def __init__(self, kinds: Mapping[str, Kind]):
+        self.kinds = dict(kinds)
+
+    def _of(self, kind: str) -> list[str]:
+        return [c for c, k in self.kinds.items() if k == kind]
+
+    def fit(self, X: pd.DataFrame) -> "ColumnReader":
+        self.date_formats_ = {c: date_format(X[c], c) for c in self._of("datetime")}
+        self.missing_text_ = {c: t for c in self._of("numeric") if (t := text_values(X[c]))}
+        self.levels_ = {c: category_levels(X[c]) for c in self._of("categorical")}
+        return self
+
+    def transform(self, X: pd.DataFrame, check: Collection[str] = ()) -> pd.DataFrame:
+        """``X`` with its date columns as timestamps and its numbers' text values missing; a
+        warning for each column of ``check`` mostly read as missing that is not missing."""
+        out = X.copy()
+        for c, fmt in self.date_formats_.items():  # None: datetime values at fit
+            if c in X.columns:
+                out[c] = read_dates(X[c], fmt)
+                if fmt not in (None, ISO):  # ISO stamps too: year first, nothing guessed
+                    out[c] = out[c].fillna(read_dates(X[c], ISO))
+                if c in check:
+                    shown = "ISO 8601" if fmt in (None, ISO) else fmt
+                    _warn(X[c], out[c].isna(), c, f"do not read as dates ({shown}, as at fit)")
+        for c, text in self.missing_text_.items():
+            if c in X.columns:
+                values = X[c].where(~X[c].astype(str).isin(text))
+                out[c] = as_numbers(values, c)  # other text is an error, naming it
+        for c, levels in self.levels_.items():
+            if c in check and c in X.columns:
+                unseen = ~category_strings(X[c]).isin(levels)
+                _warn(X[c], unseen, c, "are levels not seen at fit (those seen, most frequent "
+                      f"first: {shortlist(map(repr, levels), SHOWN_LEVELS)})")
+        return out
+
+
+def _warn(raw: pd.Series, lost: pd.Series, col: str, what: str) -> None:
+    """Warn when the known values of ``raw`` read as missing (``lost``) are ``UNUSABLE_SHARE``
+    of its known values or more."""
+    known = raw.notna().to_numpy()
+    bad = known & np.asarray(lost, dtype=bool)
+    if not known.any() or bad.sum() < UNUSABLE_SHARE * known.sum():
+        return
+    examples = shortlist(map(repr, dict.fromkeys(raw[bad].astype(str))), 3)
+    log.warning(
+        "column %r: %d of the %d known values to predict (%.0f%%) %s, e.g. %s at %s: they are "
+        "read as missing, so the predictions hardly use the column there; give the column as it "
+        "was at fit.",
+        col, bad.sum(), known.sum(), 100 * bad.sum() / known.sum(), what, examples,
+        describe_rows(raw.index[bad]),
+    )
