@@ -378,7 +378,7 @@ def short_series(panel: Panel, min_length: int, opts: DataOptions, labels: np.nd
         labels,
         f"{short.sum()} series shorter than the {min_length} observations the learners need",
         action,
-        passed=f"every series has at least {min_length} observations",
+        passed=f"no series is shorter than the {min_length} observation{'s' * (min_length != 1)} the learners need",
     )
 
 
