@@ -323,3 +323,23 @@ def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) ->
     assert "unexpected ['row_id']" in err and "--id" in err
     assert main([*predict, "--id", "row"]) == 2
     assert "--id: ['row'] not in" in capsys.readouterr().err
+
+
+def test_a_forecast_that_fails_after_the_fit_keeps_the_saved_model(walmart_small: pd.DataFrame, tmp_path: Path,
+                                                                    capsys) -> None:
+    """A future table lacking weeks (written as the table's next weeks, for a series that ended
+    earlier): the fit was lost with the error; it is saved first, and the error says how to
+    forecast from it without a refit."""
+    table, future, model = tmp_path / "sales.csv", tmp_path / "future.csv", tmp_path / "m.tsauto"
+    sales = walmart_small[walmart_small["Dept"] <= 2]
+    cut = pd.Timestamp("2012-08-31")
+    sales[sales["Date"] <= cut].to_csv(table, index=False)
+    sales[sales["Date"] > cut].head(3).to_csv(future, index=False)  # 3 of the 2 x 4 rows
+    args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+            "--horizon", "4", "--known-future", "IsHoliday", "--learners", "lightgbm", "--future", str(future),
+            "--out", str(tmp_path / "fc.csv"), "--save-model", str(model), "-q"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "the future table lacks" in err and f"The fitted model is saved in {model}" in err
+    sales[sales["Date"] > cut].to_csv(future, index=False)
+    assert main(["predict", str(model), "--future", str(future), "--out", str(tmp_path / "p.csv"), "-q"]) == 0

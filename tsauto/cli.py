@@ -470,12 +470,21 @@ def _run_forecast(args: argparse.Namespace) -> int:
     log.info("fitting on %s ...", args.file)
     model.fit(args.file)
     log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
-    out = model.predict(future=future, level=_level(args.level))
+    saved = model.save(args.save_model) if args.save_model else None  # before a forecast that may fail
+    try:
+        out = model.predict(future=future, level=_level(args.level))
+    except DataValidationError as err:
+        if saved is None:
+            raise
+        raise DataValidationError(
+            f"{err} The fitted model is saved in {saved}: forecast with `tsauto predict {saved} "
+            "--future FILE --out FILE`, no refit."
+        ) from None
     path = write_table(out, args.out)
     _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
     _out(f"wrote {len(out)} forecasts to {path}")
-    if args.save_model:
-        _out(f"saved the model to {model.save(args.save_model)}")
+    if saved is not None:
+        _out(f"saved the model to {saved}")
     return 0
 
 
