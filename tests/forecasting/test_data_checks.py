@@ -256,6 +256,11 @@ def test_a_series_ending_before_the_table_is_an_alert(walmart_store6):
     ragged = pd.concat([walmart_store6, walmart_store6.query("Dept == 1 and Date < '2012-06-01'").assign(Dept=2)])
     spans = _one(_fit(ragged, **spec), "ends_early")
     assert spans["status"] == "passed" and spans["message"].startswith("the series end at different times (2 of 3")
+    assert "for dates already past" in early["message"]
+    # on integer steps, the steps of the others, not dates (M4's steps are each series' own)
+    steps = walmart_store6.assign(t=walmart_store6.groupby("Dept").cumcount()).drop(columns="Date")
+    counted = _one(_fit(steps, **{**spec, "time": "t"}), "ends_early")
+    assert counted["status"] == "alert" and "for steps other series already hold" in counted["message"]
 
 
 def test_a_discontinued_series_is_not_called_intermittent(walmart_small):

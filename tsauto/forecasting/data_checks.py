@@ -433,7 +433,8 @@ def _spans(values: list[int]) -> str:
 
 def ends_early(panel: Panel, labels: np.ndarray) -> Check:
     """Series whose last target comes before the table's last one, by how many steps (of those
-    some series holds): each is forecast from its own end, for dates already past. An alert
+    some series holds): each is forecast from its own end, for dates already past (on integer
+    steps, for steps the others already hold: they need not be the same times). An alert
     where they are a minority; where most end early the series span different periods (M4's
     do), each forecast from its own end, as it should be."""
     last = panel.last_times
@@ -451,8 +452,9 @@ def ends_early(panel: Panel, labels: np.ndarray) -> Check:
         "steps",
         labels,
         f"{early.sum()} of {panel.n_series} series end before the table's last time step",
-        "forecast from their own end, for dates already past: if they stopped, give them rows up to the "
-        "table's end (target 0, or empty with fill='zero'); if not, drop them",
+        f"forecast from their own end, for {'dates already past' if panel.schema.freq else 'steps other series already hold'}: "
+        "if they stopped, give them rows up to the table's end (target 0, or empty with fill='zero'); "
+        "if not, drop them",
         status="alert",
         passed="every series reaches the table's last time step",
         column=panel.schema.target,
