@@ -48,10 +48,9 @@ from scipy.signal import lfilter
 from scipy.stats import norm
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
+from tsauto.forecasting.learners.base import LearnerTags, Task
 from tsauto.forecasting.learners.decomposition import is_seasonal
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData, timed_out
-from tsauto.forecasting.panel import Panel
 
 MIN_OBS = 4  # shortest series an ARIMA is fitted to; shorter ones fall back to seasonal naive
 MAX_SEASON = 24  # longer seasons enter as Fourier terms
@@ -442,10 +441,6 @@ class AutoARIMALearner(LocalLearner):
                 f"information_criterion={self.information_criterion!r}: use 'aicc', 'aic' or 'bic'."
             )
 
-    def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
-        _check_future(history, future, self.task_.horizon)
-        return super()._predict(history, future)
-
     def _fit_one(self, series: SeriesData, task: Task) -> ArimaState:
         import time
 
@@ -585,12 +580,3 @@ def _usable_exog(exog: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray
     used = np.ptp(values, axis=0) > 0
     return (values[:, used], used) if used.any() else (None, None)
 
-
-def _check_future(history: Panel, future: dict[str, np.ndarray], horizon: int) -> None:
-    """Known-future covariates must come with their next ``horizon`` values."""
-    missing = [c for c in history.schema.known_future if c not in future]
-    if missing:
-        raise DataValidationError(
-            f"known-future covariates {missing} were used at fit: pass their values for the "
-            f"next {horizon} steps of every series (future={{column: (n_series, horizon)}})."
-        )

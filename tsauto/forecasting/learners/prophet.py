@@ -47,7 +47,7 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.holiday import holiday_dates, holiday_features
 from tsauto.forecasting import offsets
 from tsauto.forecasting.frequency import freq_kind
-from tsauto.forecasting.learners.base import Forecast, LearnerTags, Task
+from tsauto.forecasting.learners.base import LearnerTags, Task
 from tsauto.forecasting.learners.local import LocalLearner, SeriesData
 
 # Prophet's Stan backend logs every fit; a level does not hold, disabling does (DEPENDENCIES.md).
@@ -211,16 +211,6 @@ class ProphetLearner(LocalLearner):
         return ProphetState(model, exog_used, holiday_counts, ds[-1].to_datetime64())
 
     # -- predict -----------------------------------------------------------------------------
-
-    def _predict(self, history: Panel, future: dict[str, np.ndarray]) -> Forecast:
-        missing = [c for c in history.schema.known_future if c not in future]
-        if missing:
-            raise DataValidationError(
-                f"known-future covariates {missing} were used at fit: pass their values for the "
-                f"next {self.task_.horizon} steps of every series "
-                "(future={column: (n_series, horizon)})."
-            )
-        return super()._predict(history, future)
 
     def _forecast_one(
         self, state: ProphetState, series: SeriesData, task: Task
