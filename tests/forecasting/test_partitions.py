@@ -101,6 +101,8 @@ def test_a_partition_whose_every_trial_failed_forecasts_with_seasonal_naive(reta
         assert reason.startswith(f"fallback of partition State={state!r}: every trial failed")
         assert "its worker process died" in reason
     assert "partition State='Tasmania'" in caplog.text
+    assert set(fc.plan_.plans) == {(state,) for state in board["State"]}  # each partition's plan
+    assert any(n.startswith("State='Tasmania': fallback of partition State='Tasmania'") for n in fc.plan_.notes)
     out = fc.predict()
     expected = retail.groupby(["State", "Industry"])["Turnover"].apply(lambda s: s.iloc[-12:-6].to_numpy())
     first = out.groupby(["State", "Industry"])["forecast"].apply(lambda s: s.to_numpy())

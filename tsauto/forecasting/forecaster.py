@@ -127,7 +127,8 @@ class Forecaster:
         learners and their parameters on top of the portfolio.
     partition_by:
         Columns splitting the data into partitions fitted separately (one model per store), in
-        parallel; one leaderboard and one forecast for all.
+        parallel; one leaderboard and one forecast for all; ``plan_`` holds each partition's
+        plan (:class:`~tsauto.forecasting.partitions.PartitionPlans`).
     hierarchy, reconcile:
         Levels over the ids, nested coarse to fine (``["Store", "Dept"]``) or crossed
         (``[["State"], ["Industry"]]``): every node is forecast and the forecasts reconciled
@@ -201,9 +202,10 @@ class Forecaster:
         if is_dask_frame(data):
             return self._fit_dask(data)
         if self.partition_by:
-            from tsauto.forecasting.partitions import fit_partitions
+            from tsauto.forecasting.partitions import fit_partitions, partition_plans
 
             self.partitions_, self.leaderboard_ = fit_partitions(self, data)
+            self.plan_ = partition_plans(self.partitions_, self.partition_by)
             self.model_ = None  # the partitions hold the models
             return self
         if self.hierarchy:

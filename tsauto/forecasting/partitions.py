@@ -18,6 +18,7 @@ import copy
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -98,6 +99,24 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     fitted = dict(zip(parts, children))
     boards = [with_key(fc.leaderboard(), cols, key) for key, fc in fitted.items()]
     return fitted, pd.concat(boards, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class PartitionPlans:
+    """The ``plan_`` of a partitioned forecaster: every partition's :class:`~tsauto.forecasting.
+    planner.Plan` by partition key (``plans``), and their ``notes`` in partition order, each
+    prefixed with its partition (``"State='Victoria': portfolio: ..."``)."""
+
+    plans: dict[tuple, Any]
+    notes: tuple[str, ...]
+
+
+def partition_plans(partitions: Partitions, partition_by) -> PartitionPlans:
+    """The plans of the fitted ``partitions``."""
+    cols = columns_of(partition_by)
+    plans = {key: child.plan_ for key, child in partitions.items()}
+    notes = tuple(f"{_label(cols, key)}: {note}" for key, plan in plans.items() for note in plan.notes)
+    return PartitionPlans(plans, notes)
 
 
 def _label(cols: list[str], key: tuple) -> str:
