@@ -76,6 +76,8 @@ def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Pat
     model, page = tmp_path / "m.tsauto", tmp_path / "report.html"
     fit = ["forecast", str(retail_csv), *RETAIL, "--learners", "naive,theta", "--quantiles", "0.1,0.9"]
     assert main([*fit, "--out", str(tmp_path / "fc.csv"), "--save-model", str(model), "-q"]) == 0
+    printed = capsys.readouterr().out  # quiet: what was written, no leaderboard
+    assert "wrote 36 forecasts" in printed and "saved the model" in printed and "mase" not in printed
     args = ["report", str(model), "--backtest", str(retail_csv), "--folds", "2", "--mode", "refit"]
     assert main([*args, "--out", str(page), "-q"]) == 0
     assert f"wrote the report to {page}" in capsys.readouterr().out

@@ -17,7 +17,7 @@
 CSV or Parquet in and out (by extension); ``--id`` names columns that identify rows: left out
 of the features, copied to the output beside the predictions. The log goes to stderr; on a
 terminal the search is one progress line (trials done, best score, time left), redrawn in
-place; ``-q`` keeps only warnings. Every failure ends with one line on stderr and exit status
+place; ``-q`` keeps only warnings and the lines saying what was written (no leaderboard). Every failure ends with one line on stderr and exit status
 2, never a traceback (``tsauto --traceback ...`` shows it).
 """
 
@@ -152,7 +152,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _quiet(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true", help="no log or progress, only warnings and errors")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no log, progress or leaderboard: only warnings, errors and what was written")
 
 
 def _level_option(p: argparse.ArgumentParser) -> None:
@@ -481,7 +482,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "--future FILE --out FILE`, no refit."
         ) from None
     path = write_table(out, args.out)
-    _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
+    if not args.quiet:
+        _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
     _out(f"wrote {len(out)} forecasts to {path}")
     if saved is not None:
         _out(f"saved the model to {saved}")
@@ -628,7 +630,8 @@ def _run_tabular(args: argparse.Namespace) -> int:
     out = _predictions(model, scored, ids)
     path = write_table(out, args.out)
     metric = METRICS[model.metric_]
-    _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
+    if not args.quiet:
+        _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
     if args.target in scored.columns:
         score = model.score(scored.drop(columns=ids))
         line = f"{model.metric_} on {args.test or args.file}: {score:.4f}"
