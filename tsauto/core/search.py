@@ -601,6 +601,32 @@ class _Prefixed:
         return suggest
 
 
+def cut_reason(proposed: dict, used: dict) -> str:
+    """What a trial cut to its time changed: ``"cut to its time: num_boost_round 500 -> 221,
+    learning_rate 0.05 -> 0.113"`` (nested parameters by their own name; ``-> 221`` alone
+    where the default was proposed)."""
+    before, after = _leaves(proposed), _leaves(used)
+    changes = [
+        f"{key.rsplit('.', 1)[-1]} {_short(before[key]) + ' ' if key in before else ''}-> {_short(value)}"
+        for key, value in after.items() if before.get(key, object()) != value
+    ]
+    return "cut to its time: " + (", ".join(changes) if changes else "as proposed")
+
+
+def _leaves(params: dict, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            out.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _short(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else repr(value)
+
+
 def _record(record: Trial, result: Evaluation | BaseException) -> None:
     if isinstance(result, BaseException):
         record.status = "timeout" if isinstance(result, TimeoutError) else "failed"
@@ -612,7 +638,7 @@ def _record(record: Trial, result: Evaluation | BaseException) -> None:
         return
     record.fold_scores = scores
     if result.params is not None:  # the refit uses what was validated
-        record.reason = f"cut to its time; proposed {record.params!r}"
+        record.reason = cut_reason(record.params, result.params)
         record.params = result.params
     record.score = float(np.mean(scores))
     record.fit_time = result.fit_time
