@@ -94,6 +94,7 @@ def test_a_partition_gets_its_share_of_the_time_left() -> None:
 
 
 def test_a_partition_whose_every_trial_failed_forecasts_with_seasonal_naive(retail, caplog) -> None:
+    caplog.set_level("INFO", logger="tsauto.forecasting.partitions")
     fc = Forecaster(**KW, learners=[DyingLearner()], time_budget=12, compute={"n_jobs": 1}).fit(retail)
     board = fc.leaderboard()
     assert list(board["learner"]) == ["seasonal_naive", "seasonal_naive"]  # one row a partition
@@ -101,6 +102,7 @@ def test_a_partition_whose_every_trial_failed_forecasts_with_seasonal_naive(reta
         assert reason.startswith(f"fallback of partition State={state!r}: every trial failed")
         assert "its worker process died" in reason
     assert "partition State='Tasmania'" in caplog.text
+    assert "fitting 2 partitions, 1 at a time: time_budget=12s shared, about 5.4s each" in caplog.text
     assert set(fc.plan_.plans) == {(state,) for state in board["State"]}  # each partition's plan
     assert any(n.startswith("State='Tasmania': fallback of partition State='Tasmania'") for n in fc.plan_.notes)
     out = fc.predict()

@@ -80,7 +80,9 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     if template.time_budget is not None:  # partitions share the budget, `workers` at a time
         params["time_budget"] = template.time_budget * workers / len(parts) * 0.9  # see _fit_child
     shares = [min(1.0, workers / (len(parts) - i)) for i in range(len(parts))]
-    log.info("fitting %d partitions on %d workers", len(parts), workers)
+    each = "" if template.time_budget is None else (
+        f": time_budget={template.time_budget:g}s shared, about {params['time_budget']:.1f}s each")
+    log.info("fitting %d partitions, %d at a time%s", len(parts), workers, each)
     child = type(template)(**params)
     if compute.backend == "dask":  # one task per partition: children sent, fitted, sent back
         client = compute.client
