@@ -262,3 +262,18 @@ def test_a_gappy_series_is_scaled_by_its_observed_changes(retail: pd.DataFrame) 
     expected = np.mean(np.abs(y[m:] - y[:-m])[pairs])
     assert res.scale[res.series == 0][0] == pytest.approx(expected)
     assert expected > mase_scale(y, np.array([0, len(y)]), m)[0]  # the straight line shrank it
+
+
+def test_a_nested_backtest_logs_each_warning_of_its_folds_fits_once(retail: pd.DataFrame, caplog) -> None:
+    """Every fold fits anew; a data check's alert (here a given season over half the series)
+    was logged by each of them."""
+    season = int(retail.groupby(["State", "Industry"]).size().median()) // 2 + 1
+    fc = Forecaster(**{**KW, "learners": ["naive"], "quantiles": None}, data={"seasons": [season]})
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        fc.backtest(retail, folds=3)
+    alerts = [r for r in caplog.records if r.getMessage().startswith("data check seasons")]
+    assert len(alerts) == 1 and alerts[0].levelno == logging.WARNING
+    assert "2 warnings repeated by later folds' fits were not shown again" in caplog.text
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        fc.fit(retail)  # outside a backtest, as before
+    assert len([r for r in caplog.records if r.getMessage().startswith("data check seasons")]) == 2

@@ -8,9 +8,10 @@ inside ``fit``), :func:`backtest_forecaster` for a whole forecaster (the user-fa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -158,6 +159,7 @@ def backtest_forecaster(
     models: list[str] = []
     fit_time = predict_time = 0.0
     h = splitter.horizon
+    seen: dict = {}  # the warnings logged so far: a later fold's fit does not repeat them
     for fold, scored_fold in zip(splitter.split(panel.lengths), splitter.split(scored.lengths)):
         present = np.flatnonzero(fold.train_lengths > 0)
         if present.size == 0:
@@ -166,7 +168,8 @@ def backtest_forecaster(
         s = np.maximum(series, 0)
         before = (series >= 0) & (fold.train_lengths[s] > 0) & (times <= cutoff[s])
         t0 = time.perf_counter()
-        fitted = fit_fold(raw.loc[before])
+        with warnings_once(seen):
+            fitted = fit_fold(raw.loc[before])
         t1 = time.perf_counter()
         ahead, kept = _rows_ahead(panel, series[before], times[before], h)
         future = _future_frame(panel, np.nonzero(kept)[0], ahead[kept])
@@ -180,12 +183,43 @@ def backtest_forecaster(
             "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
             fold.index, output_times(cutoff[present[:1]], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
         )
+    if repeated := sum(seen.values()) - len(seen):
+        log.info("%d warnings repeated by later folds' fits were not shown again", repeated)
     if not any(p["actual"].size for p in parts):
         raise DataValidationError(
             "the backtest scored no cell: at every cutoff the series have no observation at the "
             "cutoff or none after it; use other folds= or step=, or fill the missing steps."
         )
     return _concat(parts, fit_time, predict_time), models
+
+
+@contextlib.contextmanager
+def warnings_once(seen: dict) -> Iterator[None]:
+    """tsauto's warnings in the block logged unless ``seen`` (counts by key, kept across
+    blocks) holds them: each fold of a backtest fits anew, and its data checks' alerts and
+    the plan's warnings would repeat at every cutoff. A warning's key is its logger, its
+    message template and first argument (a data check's name), so that one whose counts
+    change from fold to fold is shown once."""
+
+    def once(record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        first = record.args[:1] if isinstance(record.args, tuple) else ()
+        key = (record.name, str(record.msg), repr(first))
+        seen[key] = seen.get(key, 0) + 1
+        return seen[key] == 1
+
+    loggers = [
+        logger for name, logger in list(logging.Logger.manager.loggerDict.items())
+        if name.split(".")[0] == "tsauto" and isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        logger.addFilter(once)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(once)
 
 
 def _matched_cells(
