@@ -7,6 +7,7 @@ import io
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -345,3 +346,36 @@ def test_a_forecast_that_fails_after_the_fit_keeps_the_saved_model(walmart_small
     assert "the future table lacks" in err and f"The fitted model is saved in {model}" in err
     sales[sales["Date"] > cut].to_csv(future, index=False)
     assert main(["predict", str(model), "--future", str(future), "--out", str(tmp_path / "p.csv"), "-q"]) == 0
+
+
+def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFrame, tmp_path: Path, capsys) -> None:
+    """Refused before the fit unless the model is saved; `future-frame` writes the rows of the
+    saved model's horizon, the covariates to fill in, which `predict` then reads."""
+    table, model, rows = tmp_path / "sales.csv", tmp_path / "m.tsauto", tmp_path / "rows.csv"
+    sales = walmart_small[walmart_small["Dept"] <= 2]
+    cut = pd.Timestamp("2012-08-31")
+    sales[sales["Date"] <= cut].to_csv(table, index=False)
+    fit = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+           "--horizon", "4", "--known-future", "IsHoliday", "--learners", "lightgbm", "--out", str(tmp_path / "f.csv")]
+    started = time.perf_counter()
+    assert main([*fit, "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "--known-future IsHoliday: give their values over the horizon as --future FILE" in err
+    assert "tsauto future-frame MODEL --out FILE" in err and time.perf_counter() - started < 5  # no fit
+    assert main([*fit, "--save-model", str(model), "-q"]) == 2
+    assert f"tsauto future-frame {model} --out FILE" in capsys.readouterr().err
+    assert main(["future-frame", str(model), "--out", str(rows), "-q"]) == 0
+    assert "wrote 8 rows to" in (said := capsys.readouterr().out) and "fill in IsHoliday and pass it as --future" in said
+    frame = pd.read_csv(rows, parse_dates=["Date"])
+    assert list(frame.columns) == ["Store", "Dept", "Date", "IsHoliday"] and frame["IsHoliday"].isna().all()
+    assert sorted(frame["Date"].unique()) == list(pd.date_range("2012-09-07", periods=4, freq="W-FRI"))
+    truth = sales[sales["Date"] > cut][["Store", "Dept", "Date", "IsHoliday"]]
+    frame.drop(columns="IsHoliday").merge(truth, on=["Store", "Dept", "Date"]).to_csv(rows, index=False)
+    assert main(["predict", str(model), "--future", str(rows), "--out", str(tmp_path / "p.csv"), "-q"]) == 0
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 8
+    from tsauto import Classifier
+
+    classifier = tmp_path / "c.tsauto"
+    Classifier(target="y", time_budget=5).fit(pd.DataFrame({"x": [i % 7 for i in range(40)], "y": [0, 1] * 20})).save(classifier)
+    assert main(["future-frame", str(classifier), "--out", str(rows)]) == 2
+    assert "holds a Classifier: `tsauto future-frame` takes a saved Forecaster" in capsys.readouterr().err

@@ -7,6 +7,7 @@
                          [--mode nested|refit] [--out FILE]
     tsauto predict MODEL [--history FILE] [--future FILE] [--level L] --out FILE
     tsauto predict MODEL --test FILE [--id A,B] --out FILE   (a saved classifier or regressor)
+    tsauto future-frame MODEL [--history FILE] --out FILE
     tsauto leaderboard MODEL [--out FILE]
     tsauto report MODEL --out report.html [--backtest FILE [--folds 3] [--mode nested|refit]]
     tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] [--id A,B]
@@ -214,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--out", required=True, help="where to write the forecasts or predictions (.csv/.parquet)")
     _level_option(pr)
     _quiet(pr)
+    ff = sub.add_parser("future-frame", help="the rows a saved forecaster's --future table fills: ids "
+                        "and times of the next horizon steps")
+    ff.add_argument("model", help="a model saved by `tsauto forecast --save-model`")
+    ff.add_argument("--history", help="newer data whose end the horizon follows (default: the training data)")
+    ff.add_argument("--out", required=True, help="where to write the rows (.csv/.parquet)")
+    _quiet(ff)
     lb = sub.add_parser("leaderboard", help="the trials of a saved model, as a table")
     lb.add_argument("model", help="a model saved with --save-model (forecast, classify, regress)")
     lb.add_argument("--out", help="write the whole table (.csv/.parquet) instead of printing it")
@@ -465,6 +472,12 @@ def _run_forecast(args: argparse.Namespace) -> int:
     _check_folder(args.save_model)
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy")
+    if args.known_future and not args.future and not args.save_model:
+        raise UsageError(
+            f"--known-future {args.known_future}: give their values over the horizon as --future FILE, "
+            "or --save-model MODEL to fit now and forecast later (`tsauto future-frame MODEL --out FILE` "
+            "writes the rows to fill in)"
+        )
     future = _table(args.future)  # read before the fit: a wrong path fails in seconds, not after it
     model = make_forecaster(args)
     start = time.perf_counter()
@@ -479,7 +492,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
             raise
         raise DataValidationError(
             f"{err} The fitted model is saved in {saved}: forecast with `tsauto predict {saved} "
-            "--future FILE --out FILE`, no refit."
+            f"--future FILE --out FILE`, no refit (`tsauto future-frame {saved} --out FILE` writes "
+            "the rows to fill in)."
         ) from None
     path = write_table(out, args.out)
     if not args.quiet:
@@ -573,6 +587,27 @@ def _run_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_future_frame(args: argparse.Namespace) -> int:
+    _check_out(args.out)
+    model = _forecaster(args.model, "future-frame")
+    frame = model.make_future_frame(history=_table(args.history))
+    known = list(model.known_future or [])
+    path = write_table(frame.assign(**dict.fromkeys(known, pd.NA)), args.out)
+    what = f": fill in {', '.join(known)} and pass it as --future" if known else ""
+    _out(f"wrote {len(frame)} rows to {path}{what}")
+    return 0
+
+
+def _forecaster(path: str, command: str) -> Forecaster:
+    """The saved Forecaster at ``path``; a usage error naming ``command`` for another model."""
+    from tsauto.forecasting.forecaster import Forecaster
+
+    model = _load(path)
+    if not isinstance(model, Forecaster):
+        raise UsageError(f"{path!r} holds a {type(model).__name__}: `tsauto {command}` takes a saved Forecaster")
+    return model
+
+
 def _run_leaderboard(args: argparse.Namespace) -> int:
     _check_out(args.out)
     board = _load(args.model).leaderboard()
@@ -584,7 +619,6 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from tsauto.forecasting.forecaster import Forecaster
     from tsauto.forecasting.report import check_report_path
 
     try:
@@ -593,11 +627,7 @@ def _run_report(args: argparse.Namespace) -> int:
         raise UsageError(f"--out: {err}") from None
     _check_folder(args.out)
     rows, future = _table(args.backtest), _table(args.future)  # before the backtest: a wrong path fails first
-    model = _load(args.model)
-    if not isinstance(model, Forecaster):
-        raise UsageError(
-            f"{args.model!r} holds a {type(model).__name__}: `tsauto report` reports a saved Forecaster"
-        )
+    model = _forecaster(args.model, "report")
     result = None
     if args.backtest:
         log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
@@ -671,6 +701,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "forecast": _run_forecast,
     "backtest": _run_backtest,
     "predict": _run_predict,
+    "future-frame": _run_future_frame,
     "leaderboard": _run_leaderboard,
     "report": _run_report,
     "classify": _run_tabular,
