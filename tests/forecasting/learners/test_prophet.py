@@ -218,3 +218,21 @@ def test_known_future_covariates_are_regressors(walmart_holiday_split) -> None:
     np.testing.assert_allclose(diff[:, flags == 0], 0, atol=1e-6)
     with pytest.raises(DataValidationError, match="IsHoliday"):
         learner.predict(panel)
+
+
+def test_zoned_sub_daily_stamps_are_read_on_the_local_clock() -> None:
+    """Half-hourly Melbourne demand, kept in UTC internally: Prophet's dates (on which its
+    holidays and daily seasonality fall) are Melbourne's, across daylight saving; they were
+    UTC's, Christmas 11 hours late."""
+    try:
+        v = load_vic_elec()
+    except DatasetNotFoundError as err:
+        pytest.skip(f"forecasting/other/vic_elec.csv.gz not found: {err}")
+    v = v[(v["Time_local"] >= "2013-09-25") & (v["Time_local"] < "2013-10-12")]  # daylight saving from 6 Oct
+    panel = validate(v[["Time_local", "Demand"]], target="Demand", time="Time_local")
+    assert panel.schema.tz == "Australia/Melbourne"
+    learner = ProphetLearner(uncertainty_samples=0).fit(panel, Task(horizon=4, season=48, holidays=("AU-VIC",)))
+    dates = learner.states_[0].model.history_dates
+    np.testing.assert_array_equal(dates.to_numpy(), v["Time_local"].dt.tz_localize(None).to_numpy())
+    ahead = learner._local(np.asarray(panel.times[-1:]) + np.timedelta64(30, "m"))
+    assert ahead[0] == v["Time_local"].iloc[-1].tz_localize(None) + pd.Timedelta(30, "min")

@@ -44,6 +44,7 @@ import pandas as pd
 
 from tsauto.forecasting.panel import Panel
 from tsauto.core.exceptions import DataValidationError
+from tsauto.forecasting.calendar_time import wall_clock
 from tsauto.forecasting.features.holiday import holiday_dates, holiday_features
 from tsauto.forecasting import offsets
 from tsauto.forecasting.frequency import freq_kind
@@ -141,7 +142,7 @@ class ProphetLearner(LocalLearner):
                 f"Prophet needs calendar time stamps, but column {panel.schema.time!r} holds "
                 "integer time steps: give dates (with freq=) or leave prophet out of the learners."
             )
-        self.freq_ = panel.schema.freq
+        self.freq_, self.tz_ = panel.schema.freq, panel.schema.tz
         countries = _series_countries(panel, task)
         groups: dict[tuple[str, ...], list[int]] = {}
         for i, codes in enumerate(countries):
@@ -170,7 +171,7 @@ class ProphetLearner(LocalLearner):
         y = series.y
         if len(y) < MIN_OBS:
             raise ValueError(f"{len(y)} observations: Prophet needs at least {MIN_OBS}")
-        ds = pd.DatetimeIndex(series.times)
+        ds = self._local(series.times)
         kind = freq_kind(self.freq_)
         frame = pd.DataFrame({"ds": ds, "y": y})
         exog_used = None
@@ -187,7 +188,7 @@ class ProphetLearner(LocalLearner):
             holidays = _holiday_frame(task.holidays, ds.year.min() - 1, ds.year.max())
         elif task.holidays:
             for country in task.holidays:
-                count = holiday_features(series.times, country, self.freq_)[:, 0]
+                count = holiday_features(ds.to_numpy(), country, self.freq_)[:, 0]
                 if np.ptp(count) > 0:
                     frame[f"holidays_{country}"] = count
                     holiday_counts += (country,)
@@ -216,7 +217,7 @@ class ProphetLearner(LocalLearner):
         self, state: ProphetState, series: SeriesData, task: Task
     ) -> tuple[np.ndarray, dict[float, np.ndarray]]:
         last, step = np.asarray(series.times[-1:]), offsets.to_offset(self.freq_)
-        dates = pd.DatetimeIndex(offsets.shift(last, step, np.arange(1, task.horizon + 1))[0])
+        dates = self._local(offsets.shift(last, step, np.arange(1, task.horizon + 1))[0])
         if state.exog_used is not None and series.future_exog is None:
             raise ValueError("the model uses known-future covariates: pass their values")
         frame = self._frame(state, dates, series.future_exog)
@@ -241,6 +242,11 @@ class ProphetLearner(LocalLearner):
             quantiles = {q: np.maximum(v, 0.0) for q, v in quantiles.items()}
         return mean, quantiles
 
+    def _local(self, times: np.ndarray) -> pd.DatetimeIndex:
+        """Prophet's ``ds``: the wall clock of stamps kept in UTC (zoned sub-daily data), on
+        which its holidays and daily seasonality fall."""
+        return pd.DatetimeIndex(wall_clock(np.asarray(times), getattr(self, "tz_", None)))
+
     def _frame(
         self, state: ProphetState, dates: pd.DatetimeIndex, exog: np.ndarray | None
     ) -> pd.DataFrame:
@@ -263,7 +269,7 @@ class ProphetLearner(LocalLearner):
         fit_end = state.fit_end
         if fit_end is None:  # a state pickled before fit_end was kept
             fit_end = state.model.history_dates.iloc[-1].to_datetime64()
-        times = pd.DatetimeIndex(series.times)
+        times = self._local(series.times)
         k = int(np.sum(times > pd.Timestamp(fit_end)))
         if k == 0:
             return pd.DataFrame()
