@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.explain import HOLIDAYS, TARGET_LAGS, describe_state
+from tsauto.forecasting.explain import HOLIDAYS, TARGET_LAGS, describe_state, series_positions
 from tsauto.forecasting.forecaster import Forecaster
 from tsauto.forecasting.learners.ets import fit_ets
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
@@ -125,3 +125,13 @@ def test_models_name_the_first_time_a_member_fitted_on() -> None:
     assert ets["fitted_from"].tolist() == [ett["date"].iloc[-MAX_LENGTH]]
     assert ett["date"].iloc[-MAX_LENGTH] > ett["date"].iloc[0]
     assert "fitted_from" not in theta and len(theta) == 1
+
+
+def test_series_given_as_text_of_integer_ids_are_found(walmart_small: pd.DataFrame) -> None:
+    """("1", "2") of integer Store and Dept ids (as read from a command line or a text box):
+    found as (1, 2), not a pandas merge error."""
+    keys = walmart_small[["Store", "Dept"]].drop_duplicates().reset_index(drop=True)
+    at = int(np.flatnonzero((keys["Store"] == 1) & (keys["Dept"] == 2))[0])
+    assert series_positions(keys, ("1", "2")).tolist() == series_positions(keys, (1, 2)).tolist() == [at]
+    with pytest.raises(DataValidationError, match=r"series \[\('1', '99'\)\] are not in the data"):
+        series_positions(keys, [("1", "2"), ("1", "99")])

@@ -139,7 +139,11 @@ def series_positions(keys: pd.DataFrame, series: Any) -> np.ndarray:
             "tuple of values in that order), or a list of them."
         )
     ref = keys.assign(_position=np.arange(len(keys)))
-    found = pd.DataFrame(wanted, columns=keys.columns).merge(ref, how="left")["_position"]
+    asked = pd.DataFrame(wanted, columns=keys.columns)
+    try:
+        found = asked.merge(ref, how="left")["_position"]
+    except (ValueError, TypeError):  # "1" asked of integer ids, or 1 of text ones: as text
+        found = asked.astype(str).merge(ref.astype(dict.fromkeys(keys.columns, str)), how="left")["_position"]
     if found.isna().any():
         missing = [k for k, f in zip(wanted, found) if pd.isna(f)]
         raise DataValidationError(f"series {missing[:5]} are not in the data.")
