@@ -325,3 +325,13 @@ def test_ctrl_c_stops_a_search_and_keeps_the_best_trial(tmp_path) -> None:
     )
     trials = resumed.run()
     assert resumed.resumed == result["trials"] and len(trials) == result["trials"] + 1
+
+
+def test_no_trial_is_proposed_without_time_to_start() -> None:
+    """At the end of a small budget the time left fell within the executor's grace: each trial
+    proposed then got no time, was told timed out before it started, and the next came at once
+    (127 of 150 trials)."""
+    settings = SearchSettings(time_budget=1.5)
+    trials = Search(d.candidates("quadratic"), d.ToyEvaluator(sleep=0.05), settings, _PullRecorder()).run()
+    assert not [t for t in trials if "before it could start" in t.reason]
+    assert sum(t.status == "ok" for t in trials) >= 10  # the budget is still used
