@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import shared_file
+
+from tsauto import datasets
 from tsauto.forecasting import metrics, registry
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.ets import (
@@ -235,6 +238,21 @@ def test_long_season_is_adjusted_out(walmart_small) -> None:
     inside, ahead = state.season.along(y, times, 8)
     inner, _ = forecast_state(state, state.season.adjust(y, inside), 8, ())
     np.testing.assert_allclose(ours[0], state.season.restore(inner, ahead), rtol=1e-10)
+
+
+def test_a_long_season_near_zero_in_some_weeks_is_taken_out_additively() -> None:
+    """Walmart Store 3 Dept 18 (sales of 0.1 in summer weeks, 24,076 at Christmas): the
+    multiplicative STL season had indices from 0.003 to 112, and ETS on the adjusted series
+    forecast 303,442 (12 times the history's maximum), its 90 % quantile 4.8e10."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    w = datasets.load_walmart()
+    s = w[(w["Store"] == 3) & (w["Dept"] == 18) & (w["Date"] <= "2012-03-02")]
+    panel = validate(s[["Date", "Weekly_Sales"]], target="Weekly_Sales", time="Date")
+    learner = ETSLearner().fit(panel, Task(horizon=8, season=52, quantiles=(0.1, 0.9), n_jobs=1))
+    assert learner.states_[0].season.method == "additive"
+    out = learner.predict(panel)
+    top = s["Weekly_Sales"].max()
+    assert np.all(np.abs(out.mean) < top) and np.all(np.abs(out.quantiles[0.9]) < 2 * top)
 
 
 def test_quantiles_ordered_and_widening(shipped_monthly: Panel) -> None:

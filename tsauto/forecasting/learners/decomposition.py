@@ -5,7 +5,8 @@
   when ``|r_m| > 1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n)``.
 * :func:`seasonal_indices`: one cycle of seasonal indices by classical decomposition
   (centred moving average, ``statsmodels.seasonal_decompose``), multiplicative for positive
-  series (falling back to additive when an index is below 0.01), or by STL (additive).
+  series, or by STL (on logs for a multiplicative season); additive where a multiplicative
+  index falls below ``MIN_FACTOR``.
 * :class:`Seasonality`: those indices with the phase of the series they came from, to adjust a
   history and to extend the season over the horizon.
 """
@@ -21,6 +22,10 @@ import numpy as np
 Method = Literal["multiplicative", "additive"]
 Decomposition = Literal["classical", "stl"]
 Z90 = 1.6448536269514722  # standard normal 95% quantile: the two-sided 90% test
+# The smallest multiplicative index kept; below it the season is additive. A week of Walmart's
+# Store 3 Dept 18 near zero (0.1 among weeks of 24,000) had an STL index of 0.003 against 112 at
+# Christmas: ETS forecast 303,442 on the adjusted series, its 90 % quantile 4.8e10.
+MIN_FACTOR = 0.01
 
 
 def acf(y: np.ndarray, nlags: int) -> np.ndarray:
@@ -50,12 +55,15 @@ def seasonal_indices(
     if method == "multiplicative" and np.min(y) <= 0:
         method = "additive"
     if decomposition == "stl":
-        return _stl_indices(y, period, method), method
+        season = _stl_indices(y, period, method)
+        if method == "multiplicative" and season.min() < MIN_FACTOR:
+            return _stl_indices(y, period, "additive"), "additive"
+        return season, method
     from statsmodels.tsa.seasonal import seasonal_decompose
 
     kind = "multiplicative" if method == "multiplicative" else "additive"
     season = np.asarray(seasonal_decompose(y, model=kind, period=period).seasonal)
-    if method == "multiplicative" and season.min() < 0.01:
+    if method == "multiplicative" and season.min() < MIN_FACTOR:
         method = "additive"
         season = np.asarray(seasonal_decompose(y, model="additive", period=period).seasonal)
     return season[:period].astype(np.float64), method
