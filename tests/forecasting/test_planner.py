@@ -345,6 +345,7 @@ def test_a_single_quantile_is_a_list_of_one_and_bad_ones_are_named(aus_small) ->
     panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
     assert make_task(panel, 6, None, 0.9, 1, 0).quantiles == (0.9,)
     assert make_task(panel, 6, None, [0.9, 0.1], 1, 0).quantiles == (0.1, 0.9)
+    assert make_task(panel, 6, None, [0.9, 0.1, 0.9], 1, 0).quantiles == (0.1, 0.9)  # once each
     with pytest.raises(DataValidationError, match=r"quantiles='0.9': give numbers .* such as \[0.1, 0.9\]"):
         make_task(panel, 6, None, "0.9", 1, 0)
     with pytest.raises(DataValidationError, match=r"quantiles=\[0.1, 90\]: each must lie in \(0, 1\)"):

@@ -191,7 +191,9 @@ def make_task(
 
 
 def quantile_levels(quantiles: float | Sequence[float] | None) -> tuple[float, ...]:
-    """``quantiles=`` as sorted levels: a single number is a list of one (``0.9``: ``[0.9]``)."""
+    """``quantiles=`` as sorted distinct levels: a single number is a list of one (``0.9``:
+    ``[0.9]``); a level given twice counts once (it weighed twice in the held-out loss that
+    chooses how intervals are made: ``[0.9, 0.1, 0.9]`` chose other bands than ``[0.1, 0.9]``)."""
     if quantiles is None:
         return ()
     values = [quantiles] if isinstance(quantiles, Real) else quantiles
@@ -201,7 +203,7 @@ def quantile_levels(quantiles: float | Sequence[float] | None) -> tuple[float, .
     values = list(values)
     if any(isinstance(q, bool) or not isinstance(q, Real) for q in values):
         raise DataValidationError(f"quantiles={quantiles!r}: each must be a number; {fix}.")
-    levels = tuple(sorted(float(q) for q in values))
+    levels = tuple(sorted({float(q) for q in values}))
     if any(not 0 < q < 1 for q in levels):
         raise DataValidationError(f"quantiles={quantiles!r}: each must lie in (0, 1); {fix}.")
     return levels
