@@ -17,7 +17,7 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import Executor, parse_memory, sharing_machine
 from tsauto.core.resources import cores
 from tsauto.forecasting.options import ComputeOptions
-from tsauto.forecasting.partitions import MIN_BUDGET, _fit_child, split
+from tsauto.forecasting.partitions import MIN_BUDGET, _fit_child, newest_folds_aligned, split
 
 KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, partition_by="State")
 
@@ -94,7 +94,7 @@ def test_a_partition_gets_its_share_of_the_time_left() -> None:
 
 
 def test_a_partition_whose_every_trial_failed_forecasts_with_seasonal_naive(retail, caplog) -> None:
-    caplog.set_level("INFO", logger="tsauto.forecasting.partitions")
+    caplog.set_level("INFO", logger="tsauto")
     fc = Forecaster(**KW, learners=[DyingLearner()], time_budget=12, compute={"n_jobs": 1}).fit(retail)
     board = fc.leaderboard()
     assert list(board["learner"]) == ["seasonal_naive", "seasonal_naive"]  # one row a partition
@@ -103,6 +103,8 @@ def test_a_partition_whose_every_trial_failed_forecasts_with_seasonal_naive(reta
         assert "its worker process died" in reason
     assert "partition State='Tasmania'" in caplog.text
     assert "fitting 2 partitions, 1 at a time: time_budget=12s shared, about 5.4s each" in caplog.text
+    fitted = [r.getMessage() for r in caplog.records if r.name == "tsauto.forecasting.forecaster"]
+    assert fitted and all(m.startswith("partition State=") for m in fitted)  # each names its partition
     assert set(fc.plan_.plans) == {(state,) for state in board["State"]}  # each partition's plan
     assert any(n.startswith("State='Tasmania': fallback of partition State='Tasmania'") for n in fc.plan_.notes)
     out = fc.predict()
@@ -216,3 +218,16 @@ def test_a_duplicate_in_a_filtered_table_is_named_at_its_position(retail) -> Non
     doubled = pd.concat([retail, retail.iloc[[at]]])  # labels repeat: positions are named
     with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at rows {at}, {len(retail)}"):
         Forecaster(**{**KW, "ids": ["Industry"]}, learners=["naive"], compute={"n_jobs": 1}).fit(doubled)
+
+
+def test_partitions_fold_columns_line_up_by_their_newest_window() -> None:
+    """A partition whose budget afforded two folds, beside one of three: its folds are the
+    other's last two windows, and so are its columns."""
+    three = pd.DataFrame({"Store": [1], "learner": ["drift"], "mase_fold0": [1.06], "mase_fold1": [0.92],
+                          "mase_fold2": [1.24], "mase": [1.07]})
+    two = pd.DataFrame({"Store": [3], "learner": ["drift"], "mase_fold0": [0.93], "mase_fold1": [1.25],
+                        "mase": [1.09]})
+    board = newest_folds_aligned([two, three])
+    assert list(board.columns) == ["Store", "learner", "mase_fold0", "mase_fold1", "mase_fold2", "mase"]
+    assert board["mase_fold0"].isna().tolist() == [True, False]
+    assert board["mase_fold2"].tolist() == [1.25, 1.24] and board["mase_fold1"].tolist() == [0.93, 0.92]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from tsauto.core.executor import (
     sharing_machine,
     start_fork_server,
 )
+from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.validation import require_values, row_labels
@@ -100,7 +102,25 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
         children = Parallel(n_jobs=workers, backend="loky" if workers > 1 else "sequential")(jobs)
     fitted = dict(zip(parts, children))
     boards = [with_key(fc.leaderboard(), cols, key) for key, fc in fitted.items()]
-    return fitted, pd.concat(boards, ignore_index=True)
+    return fitted, newest_folds_aligned(boards)
+
+
+def newest_folds_aligned(boards: list[pd.DataFrame]) -> pd.DataFrame:
+    """The partitions' leaderboards as one, each one's fold columns renumbered so that their
+    last is the newest window: a partition whose budget afforded fewer folds has fewer, ending
+    at the same cutoff (its ``mase_fold0`` was another partition's ``mase_fold1`` window)."""
+    fold = re.compile(r"^(.+)_fold(\d+)$")
+    counts = [sum(bool(fold.match(c)) for c in board.columns) for board in boards]
+    most = max(counts, default=0)
+
+    def renamed(column: str, shift: int) -> str:
+        match = fold.match(column)
+        return f"{match[1]}_fold{int(match[2]) + shift}" if match else column
+
+    aligned = [b.rename(columns=lambda c, s=most - n: renamed(c, s)) for b, n in zip(boards, counts)]
+    out = pd.concat(aligned, ignore_index=True)
+    order = list(aligned[counts.index(most)].columns) if aligned else []
+    return out[order + [c for c in out.columns if c not in order]]
 
 
 @dataclass(frozen=True)
@@ -149,7 +169,7 @@ def _fit_child(
     trial."""
     from tsauto.forecasting.search import ForecastEvaluator
 
-    with sharing_machine(beside):
+    with sharing_machine(beside), tsauto_filter(_named(label)):
         if child.compute.backend == "loky":
             start_fork_server(ForecastEvaluator)
         if end is not None:
@@ -162,6 +182,19 @@ def _fit_child(
             return _fallback(child, part, label, err)
         except DataValidationError as err:
             raise DataValidationError(f"partition {label}: {err}") from err
+
+
+def _named(label: str):
+    """A log filter prefixing each record with the partition ``label`` (a budget's warning or
+    an imputation named no partition: which store was it?)."""
+    prefix = f"partition {label}: ".replace("%", "%%")
+
+    def name(record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("partition "):
+            record.msg = prefix + str(record.msg)
+        return True
+
+    return name
 
 
 def _fallback(child: Any, part: pd.DataFrame, label: str, err: SearchFailedError) -> Any:
