@@ -100,9 +100,10 @@ def test_forecaster_on_dask_equals_local(client, data, request) -> None:
 
 
 def test_partitions_are_tasks_on_the_workers(client, retail) -> None:
+    """On the current client where compute= names none (it was an error)."""
     kw = dict(**KW, learners=["theta"], partition_by="State")
     with distributed.get_task_stream(client) as stream:
-        on_dask = Forecaster(**kw, compute={"backend": "dask", "client": client}).fit(retail)
+        on_dask = Forecaster(**kw, compute={"backend": "dask"}).fit(retail)
     assert len(ran_on_workers(stream, "_fit_child", client)) == 2
     local_fc = Forecaster(**kw, compute={"n_jobs": 1}).fit(retail)
     pd.testing.assert_frame_equal(on_dask.predict(), local_fc.predict())

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tsauto.core import worker
-from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.resources import n_workers, process_threads
 from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_bytes
 
@@ -108,7 +108,7 @@ class Executor:
         if backend not in ("loky", "sequential", "dask"):
             raise ValueError(f"backend={backend!r}: use 'loky', 'sequential' or 'dask'.")
         if backend == "dask" and client is None:
-            raise ValueError("backend='dask' needs client= (a distributed.Client).")
+            client = current_client()
         if backend == "dask":
             prepare_dask(client)
         self.n_jobs = n_jobs
@@ -777,6 +777,20 @@ def dask_context(client: Any) -> AbstractContextManager:
         return nullcontext()
     prepare_dask(client)
     return client.as_current()
+
+
+def current_client() -> Any:
+    """The Dask client this process made last (``distributed.default_client``), for a
+    ``backend="dask"`` given no ``client=``; a clear error without one."""
+    try:
+        from distributed import default_client
+
+        return default_client()
+    except (ImportError, ValueError):
+        raise DataValidationError(
+            "backend='dask' needs a Dask cluster: pass compute={'client': distributed.Client(...)} "
+            "or create a Client first."
+        ) from None
 
 
 def prepare_dask(client: Any) -> None:

@@ -87,7 +87,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     log.info("fitting %d partitions, %d at a time%s", len(parts), workers, each)
     child = type(template)(**params)
     if compute.backend == "dask":  # one task per partition: children sent, fitted, sent back
-        client = compute.client
+        client = executor.client  # the current one where compute= names none
         with quiet_large_graph():
             futures = [
                 client.submit(_fit_child, child, part, end, share, 1, _label(cols, key), pure=False)
