@@ -288,12 +288,74 @@ def test_paths_are_checked_before_the_fit(retail_csv: Path, tmp_path: Path, caps
     under_a_file = str(retail_csv / "fc.csv")
     _fails([*base, "--out", under_a_file], capsys, f"cannot write '{under_a_file}': '{retail_csv}' is not a folder")
     _fails([*base, *out, "--save-model", str(retail_csv / "m.tsauto")], capsys, "is not a folder tsauto can write in")
+    folder = tmp_path / "models.csv"  # an existing folder: the fit ran, then "free some space"
+    folder.mkdir()
+    is_a_folder = f"cannot write '{folder}': Is a directory (nothing was changed there); that is a folder"
+    _fails([*base, *out, "--save-model", str(folder)], capsys, is_a_folder)
+    _fails([*base, "--out", str(folder)], capsys, is_a_folder)
     tabular = ["classify", str(retail_csv), "--target", "State", *out, "-q"]
     _fails([*tabular, "--test", str(missing)], capsys, f"file '{missing}' does not exist")
+    _fails([*tabular, "--save-model", str(folder)], capsys, is_a_folder)
     report = ["report", str(tmp_path / "m.tsauto"), "--out", str(tmp_path / "r.html"), "-q"]
     _fails([*report, "--backtest", str(missing)], capsys, f"file '{missing}' does not exist")
     _fails([*report, "--future", str(missing)], capsys, f"file '{missing}' does not exist")
+    (tmp_path / "r.html").mkdir()
+    _fails(report, capsys, f"cannot write '{tmp_path / 'r.html'}': Is a directory")
     _fails(["predict", str(tmp_path), *out], capsys, "is a folder, not a saved model file")
+
+
+def test_quiet_and_traceback_go_before_or_after_the_command(tmp_path: Path, capsys) -> None:
+    """`tsauto -q predict ...` was "unrecognized arguments", and `--traceback` after the command too."""
+    parser = build_parser()
+    for argv in (["-q", "leaderboard", "m"], ["leaderboard", "m", "-q"]):
+        args = parser.parse_args(argv)
+        assert args.quiet and not args.traceback, argv
+    for argv in (["--traceback", "leaderboard", "m"], ["leaderboard", "m", "--traceback"]):
+        args = parser.parse_args(argv)
+        assert args.traceback and not args.quiet, argv
+    args = parser.parse_args(["leaderboard", "m"])
+    assert not args.quiet and not args.traceback
+    none = ["predict", "--model", str(tmp_path / "none.tsauto"), "--out", str(tmp_path / "fc.csv")]
+    _fails(["-q", *none], capsys, "no saved model")
+    with pytest.raises(FileNotFoundError):
+        main([*none, "--traceback"])
+
+
+def test_paths_in_the_home_folder_are_expanded(aus_small: pd.DataFrame, tmp_path: Path, monkeypatch) -> None:
+    """The shell leaves `~` as written in quotes and in `--out=~/...`: it made a folder named "~"."""
+    from tsauto import Forecaster
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    Forecaster(target="Turnover", time="Month", ids=["State", "Industry"], horizon=3,
+               learners=["naive"]).fit(aus_small).save(home / "m.tsauto")
+    assert main(["predict", "~/m.tsauto", "--out=~/fc.csv", "-q"]) == 0
+    assert main(["leaderboard", "--out=~/board.csv", "~/m.tsauto", "-q"]) == 0
+    assert (home / "fc.csv").is_file() and (home / "board.csv").is_file() and list(work.iterdir()) == []
+
+
+def test_a_model_fitted_on_dask_asks_for_history_as_an_option(client, aus_small: pd.DataFrame, tmp_path: Path,
+                                                              capsys) -> None:
+    """Its rows stay on the cluster: the command line names --history FILE, Python history=."""
+    from tsauto import Forecaster
+    from tsauto.core.exceptions import DataValidationError
+
+    dd = pytest.importorskip("dask.dataframe")
+    rows, model, out = tmp_path / "rows.csv", tmp_path / "m.tsauto", tmp_path / "fc.csv"
+    tasmania = aus_small[aus_small["State"] == "Tasmania"]
+    tasmania.to_csv(rows, index=False)
+    Forecaster(target="Turnover", time="Month", ids=["State", "Industry"], horizon=3, learners=["lightgbm"],
+               compute={"client": client}).fit(dd.from_pandas(tasmania, npartitions=2)).save(model)
+    _fails(["predict", str(model), "--out", str(out), "-q"], capsys,
+           "was fitted on a Dask DataFrame, whose rows are not saved with it: give the rows to forecast from "
+           "as --history FILE")
+    with pytest.raises(DataValidationError, match="pass history="):
+        Forecaster.load(model).predict()
+    assert main(["predict", str(model), "--history", str(rows), "--out", str(out), "-q"]) == 0
+    assert len(pd.read_csv(out)) == 3 * tasmania[["Industry"]].drop_duplicates().shape[0]
 
 
 def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) -> None:

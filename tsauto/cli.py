@@ -19,7 +19,8 @@ CSV or Parquet in and out (by extension); ``--id`` names columns that identify r
 of the features, copied to the output beside the predictions. The log goes to stderr; on a
 terminal the search is one progress line (trials done, best score, time left), redrawn in
 place; ``-q`` keeps only warnings and the lines saying what was written (no leaderboard). Every failure ends with one line on stderr and exit status
-2, never a traceback (``tsauto --traceback ...`` shows it).
+2, never a traceback (``--traceback`` shows it). ``-q`` and ``--traceback`` go before the
+command or after it.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError, TsautoError
+from tsauto.core.files import check_writable
 from tsauto.core.table_io import read_table, write_table
 
 if TYPE_CHECKING:
@@ -64,6 +65,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _path(value: str) -> str:
+    """A file or folder argument, ``~`` expanded: the shell leaves it as written in quotes and
+    in ``--out=~/fc.csv``."""
+    return os.path.expanduser(value)
 
 
 def _levels(value: str) -> list[float]:
@@ -105,7 +112,7 @@ def _auto_or_count(value: str) -> int | str:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="input table (.csv, .csv.gz or .parquet), one row per series and time")
+    p.add_argument("file", type=_path, help="input table (.csv, .csv.gz or .parquet), one row per series and time")
     p.add_argument("--target", required=True, help="column to forecast")
     p.add_argument("--time", required=True, help="time column (dates or integer steps)")
     p.add_argument("--ids", help="comma-separated id columns naming a series")
@@ -140,7 +147,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="the search's validation windows ('auto' or a number)")
     p.add_argument("--patience", type=int, help="stop after this many trials without improvement")
     p.add_argument("--target-score", type=float, help="stop once a trial reaches this score")
-    p.add_argument("--run-dir", help="folder journaling the trials: a second run resumes")
+    p.add_argument("--run-dir", type=_path, help="folder journaling the trials: a second run resumes")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--hierarchy", help="levels over the ids: nested 'Store,Dept', crossed 'State;Industry'")
     p.add_argument("--reconcile", default="auto",
@@ -149,12 +156,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", default="loky", choices=["loky", "sequential"],
                    help="trials in worker processes or in this one")
     p.add_argument("--memory-limit", default="auto", help="most memory a trial may use ('4GiB', 'none')")
-    _quiet(p)
 
 
-def _quiet(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-q", "--quiet", action="store_true",
+def _anywhere(p: argparse.ArgumentParser, default: Any) -> None:
+    """``-q`` and ``--traceback``, taken before the command (``default`` False) and after it
+    (``default`` SUPPRESS: a command's own default would reset one given before it)."""
+    p.add_argument("-q", "--quiet", action="store_true", default=default,
                    help="no log, progress or leaderboard: only warnings, errors and what was written")
+    p.add_argument("--traceback", action="store_true", default=default,
+                   help="show the traceback of a failure")
 
 
 def _level_option(p: argparse.ArgumentParser) -> None:
@@ -167,30 +177,29 @@ def _id_option(p: argparse.ArgumentParser) -> None:
 
 
 def _tabular(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="training table (.csv, .csv.gz or .parquet), one row per example")
+    p.add_argument("file", type=_path, help="training table (.csv, .csv.gz or .parquet), one row per example")
     p.add_argument("--target", required=True, help="column to predict")
-    p.add_argument("--test", help="table to predict (default: FILE itself)")
+    p.add_argument("--test", type=_path, help="table to predict (default: FILE itself)")
     _id_option(p)
-    p.add_argument("--out", required=True, help="where to write the predictions (.csv/.parquet)")
+    p.add_argument("--out", type=_path, required=True, help="where to write the predictions (.csv/.parquet)")
     p.add_argument("--time-budget", type=float, default=60.0, help="seconds for search and refit")
     p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
     p.add_argument("--metric", default="auto", help="metric to optimise ('auto': by task)")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: all cores)")
-    p.add_argument("--save-model", help="also save the fitted model to this path")
-    _quiet(p)
+    p.add_argument("--save-model", type=_path, help="also save the fitted model to this path")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``tsauto`` argument parser, with one sub-command per task."""
     parser = _Parser(prog="tsauto", description="Automated forecasting, classification and regression.")
-    parser.add_argument("--traceback", action="store_true", help="show the traceback of a failure")
+    _anywhere(parser, False)
     sub = parser.add_subparsers(dest="command", required=True)
     fc = sub.add_parser("forecast", help="fit on FILE and forecast the next --horizon steps")
     _common(fc)
-    fc.add_argument("--future", help="table of known-future covariates over the horizon")
-    fc.add_argument("--out", required=True, help="where to write the forecasts (.csv/.parquet)")
-    fc.add_argument("--save-model", help="also save the fitted model to this path")
+    fc.add_argument("--future", type=_path, help="table of known-future covariates over the horizon")
+    fc.add_argument("--out", type=_path, required=True, help="where to write the forecasts (.csv/.parquet)")
+    fc.add_argument("--save-model", type=_path, help="also save the fitted model to this path")
     _level_option(fc)
     bt = sub.add_parser("backtest", help="rolling-origin evaluation on FILE")
     _common(bt)
@@ -204,39 +213,37 @@ def build_parser() -> argparse.ArgumentParser:
         "folds x time budget); refit: select once on FILE, then refit that model at each origin "
         "(fast, optimistic)",
     )
-    bt.add_argument("--out", help="where to write the per-fold forecasts (.csv/.parquet)")
+    bt.add_argument("--out", type=_path, help="where to write the per-fold forecasts (.csv/.parquet)")
     pr = sub.add_parser("predict", help="forecast (or predict rows) with a saved model, without refitting")
-    pr.add_argument("model", nargs="?", help="a model saved with --save-model (forecast, classify, regress)")
-    pr.add_argument("--model", dest="model_option", metavar="MODEL", help="the same, as an option")
-    pr.add_argument("--history", help="newer data to forecast from its end (default: the training data)")
-    pr.add_argument("--future", help="table of known-future covariates over the horizon")
-    pr.add_argument("--test", help="a saved classifier's or regressor's rows to predict")
+    pr.add_argument("model", nargs="?", type=_path, help="a model saved with --save-model (forecast, classify, regress)")
+    pr.add_argument("--model", dest="model_option", metavar="MODEL", type=_path, help="the same, as an option")
+    pr.add_argument("--history", type=_path, help="newer data to forecast from its end (default: the training data)")
+    pr.add_argument("--future", type=_path, help="table of known-future covariates over the horizon")
+    pr.add_argument("--test", type=_path, help="a saved classifier's or regressor's rows to predict")
     _id_option(pr)
-    pr.add_argument("--out", required=True, help="where to write the forecasts or predictions (.csv/.parquet)")
+    pr.add_argument("--out", type=_path, required=True, help="where to write the forecasts or predictions (.csv/.parquet)")
     _level_option(pr)
-    _quiet(pr)
     ff = sub.add_parser("future-frame", help="the rows a saved forecaster's --future table fills: ids "
                         "and times of the next horizon steps")
-    ff.add_argument("model", help="a model saved by `tsauto forecast --save-model`")
-    ff.add_argument("--history", help="newer data whose end the horizon follows (default: the training data)")
-    ff.add_argument("--out", required=True, help="where to write the rows (.csv/.parquet)")
-    _quiet(ff)
+    ff.add_argument("model", type=_path, help="a model saved by `tsauto forecast --save-model`")
+    ff.add_argument("--history", type=_path, help="newer data whose end the horizon follows (default: the training data)")
+    ff.add_argument("--out", type=_path, required=True, help="where to write the rows (.csv/.parquet)")
     lb = sub.add_parser("leaderboard", help="the trials of a saved model, as a table")
-    lb.add_argument("model", help="a model saved with --save-model (forecast, classify, regress)")
-    lb.add_argument("--out", help="write the whole table (.csv/.parquet) instead of printing it")
-    _quiet(lb)
+    lb.add_argument("model", type=_path, help="a model saved with --save-model (forecast, classify, regress)")
+    lb.add_argument("--out", type=_path, help="write the whole table (.csv/.parquet) instead of printing it")
     rp = sub.add_parser("report", help="a saved forecaster's HTML report, one self-contained file")
-    rp.add_argument("model", help="a model saved by `tsauto forecast --save-model`")
-    rp.add_argument("--out", required=True, help="where to write the report (.html)")
-    rp.add_argument("--future", help="table of known-future covariates over the horizon (for the forecast plotted)")
-    rp.add_argument("--backtest", metavar="FILE", help="also backtest on this table: errors by fold and step")
+    rp.add_argument("model", type=_path, help="a model saved by `tsauto forecast --save-model`")
+    rp.add_argument("--out", type=_path, required=True, help="where to write the report (.html)")
+    rp.add_argument("--future", type=_path, help="table of known-future covariates over the horizon (for the forecast plotted)")
+    rp.add_argument("--backtest", metavar="FILE", type=_path, help="also backtest on this table: errors by fold and step")
     rp.add_argument("--folds", type=int, default=3, help="number of backtest origins")
     rp.add_argument("--mode", choices=("nested", "refit"), default="nested",
                     help="the backtest's mode (see `tsauto backtest --help`)")
-    _quiet(rp)
     for name, what in (("classify", "classes"), ("regress", "values")):
         tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
         _tabular(tab)
+    for command in sub.choices.values():
+        _anywhere(command, argparse.SUPPRESS)
     return parser
 
 
@@ -312,25 +319,18 @@ def _memory(value: str) -> int | str | None:
 
 
 def _check_out(path: str | None) -> None:
-    """Refuse, before any work, an output path whose extension tsauto cannot write, or whose
-    folder it cannot create or write."""
+    """Refuse, before any work, an output path whose extension tsauto cannot write, or that
+    it cannot write (:func:`_check_writable`)."""
     if path is not None and not path.lower().endswith(OUT_SUFFIXES):
         raise UsageError(f"cannot write {path!r}: give a .csv, .csv.gz or .parquet path")
-    _check_folder(path)
+    _check_writable(path)
 
 
-def _check_folder(path: str | None) -> None:
-    """Refuse, before any work, an output path whose folder can be neither written nor created
-    (its nearest existing parent is a file, or not writable)."""
-    if path is None:
-        return
-    folder = Path(path).absolute().parent
-    while not folder.exists():
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(
-            f"cannot write {path!r}: {str(folder)!r} is not a folder tsauto can write in; choose another path"
-        )
+def _check_writable(path: str | None) -> None:
+    """Refuse, before any work, an output path that is a folder, or whose folder can be
+    neither written nor created."""
+    if path is not None:
+        check_writable(path)
 
 
 def _table(path: str | None) -> pd.DataFrame | None:
@@ -469,7 +469,7 @@ def _one_line(err: BaseException) -> str:
 
 def _run_forecast(args: argparse.Namespace) -> int:
     _check_out(args.out)
-    _check_folder(args.save_model)
+    _check_writable(args.save_model)
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy")
     if args.known_future and not args.future and not args.save_model:
@@ -579,6 +579,11 @@ def _run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"--test, --id: {args.model!r} holds a Forecaster: give --history and --future")
     if args.level and not model.hierarchy:
         raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy")
+    if args.history is None and getattr(model, "dask_", None) is not None:  # predict() says history=
+        raise UsageError(
+            f"{args.model!r} was fitted on a Dask DataFrame, whose rows are not saved with it: give "
+            "the rows to forecast from as --history FILE"
+        )
     out = model.predict(
         future=_table(args.future), history=_table(args.history), level=_level(args.level)
     )
@@ -625,7 +630,7 @@ def _run_report(args: argparse.Namespace) -> int:
         check_report_path(args.out)  # before the model is read: a wrong path fails in seconds
     except DataValidationError as err:
         raise UsageError(f"--out: {err}") from None
-    _check_folder(args.out)
+    _check_writable(args.out)
     rows, future = _table(args.backtest), _table(args.future)  # before the backtest: a wrong path fails first
     model = _forecaster(args.model, "report")
     result = None
@@ -641,7 +646,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
     from tsauto.tabular.metrics import METRICS
 
     _check_out(args.out)
-    _check_folder(args.save_model)
+    _check_writable(args.save_model)
     test = _table(args.test)  # read before the fit: a wrong path fails in seconds, not after it
     cls = Classifier if args.command == "classify" else Regressor
     model = cls(

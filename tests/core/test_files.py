@@ -1,14 +1,17 @@
-"""Atomic writes: the file appears whole or not at all, with the permissions a plain write gives."""
+"""Atomic writes: the file appears whole or not at all, with the permissions a plain write gives;
+a path that cannot be written is refused before the writer runs, with the advice of its cause."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from tsauto.core.files import atomic_path
+from tsauto.core.exceptions import TsautoError
+from tsauto.core.files import atomic_path, check_writable
 
 
 def _mode(path: Path) -> int:
@@ -39,3 +42,42 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path
         tmp.write_text("half")
         raise RuntimeError("the writer failed")
     assert path.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["model.tsauto"]
+
+
+def test_a_folder_is_refused_before_the_writer_runs(tmp_path: Path) -> None:
+    """A model's whole payload was written, then the rename failed with a full disk's advice."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    ran = False
+    with pytest.raises(TsautoError) as err, atomic_path(folder):
+        ran = True
+    assert not ran and "that is a folder: give the path of a file" in str(err.value)
+    assert "free some space" not in str(err.value)
+    with pytest.raises(TsautoError, match="that is a folder"):
+        check_writable(folder)
+    blocker = tmp_path / "plain"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(TsautoError, match=f"'{blocker}' is not a folder tsauto can write in"):
+        check_writable(blocker / "fc.csv")
+    check_writable(tmp_path / "new" / "deeper" / "fc.csv")  # folders to create: fine
+
+
+@pytest.mark.parametrize(
+    ("code", "advice"),
+    [
+        (errno.ENOSPC, "free some space or choose another folder"),
+        (errno.EACCES, "this user may not write there: choose another folder"),
+        (errno.EISDIR, "that is a folder"),
+        (errno.EIO, "choose another folder"),
+    ],
+)
+def test_a_failed_write_gives_the_advice_of_its_cause(tmp_path: Path, monkeypatch, code: int, advice: str) -> None:
+    def failed(*args) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "replace", failed)
+    with pytest.raises(TsautoError) as err, atomic_path(tmp_path / "fc.csv") as tmp:
+        tmp.write_text("a\n")
+    message = str(err.value)
+    assert os.strerror(code) in message and "nothing was changed there" in message and advice in message
+    assert ("free some space" in message) == (code == errno.ENOSPC)

@@ -73,12 +73,42 @@ def test_a_truncated_file_is_refused(saved) -> None:
         persistence.load(saved, ToyEvaluator)
 
 
+def test_appended_bytes_are_refused_as_extra_not_truncated(saved) -> None:
+    size = persistence.read_header(saved)["payload_bytes"]
+    saved.write_bytes(saved.read_bytes() + b"\0\0\0\0")
+    with pytest.raises(IncompatibleModelError, match=rf"is damaged: it has 4 extra bytes after its {size} payload bytes"):
+        persistence.load(saved, ToyEvaluator)
+
+
 def test_another_format_version_is_refused(saved) -> None:
     _rewrite(saved, format_version=persistence.FORMAT_VERSION + 1, tsauto_version="9.0")
     newer, this = persistence.FORMAT_VERSION + 1, persistence.FORMAT_VERSION
     with pytest.raises(IncompatibleModelError, match=rf"by tsauto 9\.0 in model format {newer}; .* reads format {this}"):
         persistence.load(saved, ToyEvaluator)
     assert persistence.read_header(saved)["format_version"] == newer  # still readable for the CLI
+
+
+@pytest.mark.parametrize("written", [persistence.__version__, "0.1.0"])
+def test_another_format_of_a_version_of_several_formats_says_to_refit(saved, written: str) -> None:
+    """Formats 2 to 4 were all written by tsauto 0.1.0: "load it with tsauto 0.1.0" told a
+    user of 0.1.0 to do what failed."""
+    other = persistence.FORMAT_VERSION - 1
+    _rewrite(saved, format_version=other, tsauto_version=written)
+    with pytest.raises(IncompatibleModelError) as err:
+        persistence.load(saved, ToyEvaluator)
+    message = str(err.value)
+    assert f"by tsauto {written} in model format {other}; this tsauto ({persistence.__version__}) reads" in message
+    advice = (f"Builds of tsauto {written} wrote more than one model format, so that version may not read "
+              f"format {other}: refit the model with this tsauto and save it again.")
+    assert advice in message and "load it with" not in message
+
+
+def test_the_version_in_headers_is_the_package_version() -> None:
+    """A new model format comes with a new version: both places that hold it agree."""
+    import tomllib
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    assert tomllib.loads(pyproject.read_text())["project"]["version"] == persistence.__version__
 
 
 def test_another_class_is_refused(saved) -> None:
@@ -110,6 +140,19 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(saved) -> None:
         persistence.save(lambda x: x, saved)  # cannot be pickled
     assert saved.read_bytes() == before
     assert sorted(p.name for p in saved.parent.iterdir()) == ["model.tsauto"]
+
+
+def test_a_path_in_the_home_folder_is_expanded(tmp_path, monkeypatch) -> None:
+    """save("~/m.tsauto") wrote a folder named "~" in the working folder."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    assert persistence.save(ToyEvaluator(sleep=0.5), "~/m.tsauto") == home / "m.tsauto"
+    assert (home / "m.tsauto").is_file() and list(work.iterdir()) == []
+    assert persistence.read_header("~/m.tsauto")["class"] == "ToyEvaluator"
+    assert persistence.load(Path("~/m.tsauto"), ToyEvaluator).sleep == 0.5
 
 
 def test_a_folder_is_refused_as_not_a_model_file(tmp_path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -11,22 +12,42 @@ from typing import Iterator
 from tsauto.core.exceptions import TsautoError
 
 
+def check_writable(path: str | Path) -> None:
+    """Refuse, before any work, a path that cannot be written: a folder, or one whose nearest
+    existing parent is a file or not writable (missing folders are created on writing). The
+    command line checks its outputs with it before a fit, which a bad path found at the end
+    would lose."""
+    path = Path(path)
+    if path.is_dir():
+        raise _write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+    folder = path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise TsautoError(
+            f"cannot write {str(path)!r}: {str(folder)!r} is not a folder tsauto can write in; "
+            "choose another folder."
+        )
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces ``path`` in one rename.
 
-    On any failure the temporary file is removed and ``path`` is left as it was. A folder that
-    cannot be written (read-only, full disk) raises a :class:`TsautoError` naming it. The file
+    ``path`` is checked first (:func:`check_writable`), before the writer's work. On any
+    failure the temporary file is removed and ``path`` is left as it was. A write that fails
+    (read-only folder, full disk) raises a :class:`TsautoError` naming it. The file
     gets the permissions of the one it replaces, or a new file's (``0o666`` less the umask):
     not the temporary file's owner-only ``0o600``, which left forecasts, reports and models
     unreadable to the rest of a team.
     """
     path = Path(path)
+    check_writable(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
-        raise TsautoError(f"cannot write {str(path)!r}: {err.strerror or err}; choose another folder.") from None
+        raise _write_error(path, err) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -34,12 +55,25 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         os.chmod(tmp, _mode_of(path))
         os.replace(tmp, path)
     except OSError as err:
-        raise TsautoError(
-            f"cannot write {str(path)!r}: {err.strerror or err} (nothing was changed there); "
-            "free some space or choose another folder."
-        ) from None
+        raise _write_error(path, err) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _write_error(path: Path, err: OSError) -> TsautoError:
+    """The error of a failed write of ``path``, with the advice its cause calls for (a full
+    disk's "free some space" told the owner of a folder named as the file to clean up)."""
+    if err.errno == errno.ENOSPC:
+        advice = "free some space or choose another folder"
+    elif err.errno == errno.EISDIR:
+        advice = "that is a folder: give the path of a file to write, in it or elsewhere"
+    elif err.errno in (errno.EACCES, errno.EPERM):
+        advice = "this user may not write there: choose another folder"
+    else:
+        advice = "choose another folder"
+    return TsautoError(
+        f"cannot write {str(path)!r}: {err.strerror or err} (nothing was changed there); {advice}."
+    )
 
 
 def _mode_of(path: Path) -> int:

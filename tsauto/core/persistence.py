@@ -43,7 +43,10 @@ FORMAT = "tsauto-model"
 # format 2's), so a format-2 file is refused rather than forecast with states fitted for it.
 # 4: a local learner records the first time each series was fitted from (``starts_``, for
 # ``max_length``), which a format-3 learner lacks.
+# A new format comes with a new tsauto version (tsauto/core/version.py, pyproject.toml), so that
+# the version a file names reads it.
 FORMAT_VERSION = 4
+SEVERAL_FORMATS = {"0.1.0"}  # versions whose builds wrote formats 2 to 4: the number names no one build
 MAGIC = b"TSAUTO-MODEL\n"
 MAX_HEADER = 1 << 20  # bytes
 # import name → distribution name; recorded when imported at save time
@@ -65,8 +68,8 @@ class ModelFileNotFoundError(TsautoError, FileNotFoundError):
 
 
 def save(obj: object, path: str | Path) -> Path:
-    """Write ``obj`` with a checked header, atomically; returns the path."""
-    path = Path(path)
+    """Write ``obj`` with a checked header, atomically; returns the path (``~`` expanded)."""
+    path = Path(path).expanduser()
     with atomic_path(path) as tmp:
         payload = tmp.with_name(tmp.name + ".payload")
         try:
@@ -97,22 +100,21 @@ def save(obj: object, path: str | Path) -> Path:
 
 def read_header(path: str | Path) -> dict[str, Any]:
     """The header of a model file, without unpickling anything (checksums not verified)."""
-    header, _ = _read(Path(path), payload=False)
+    header, _ = _read(Path(path).expanduser(), payload=False)
     return header
 
 
 def load(path: str | Path, cls: type[T]) -> T:
     """Read an object of class ``cls`` written by :func:`save`, after checking its header,
     library versions, size and checksum."""
-    path = Path(path)
+    path = Path(path).expanduser()
     header, payload = _read(path, payload=True)
     where = repr(str(path))
-    if header["format_version"] != FORMAT_VERSION:
+    written, got = header.get("tsauto_version"), header["format_version"]
+    if got != FORMAT_VERSION:
         raise IncompatibleModelError(
-            f"{where} was written by tsauto {header.get('tsauto_version')} in model format "
-            f"{header['format_version']}; this tsauto ({__version__}) reads format "
-            f"{FORMAT_VERSION}. Refit the model with this version, or load it with tsauto "
-            f"{header.get('tsauto_version')}."
+            f"{where} was written by tsauto {written} in model format {got}; this tsauto "
+            f"({__version__}) reads format {FORMAT_VERSION}. {_format_advice(written, got)}"
         )
     if header.get("class") != cls.__qualname__:
         raise IncompatibleModelError(
@@ -125,10 +127,16 @@ def load(path: str | Path, cls: type[T]) -> T:
             f"{where} cannot be loaded safely here: {'; '.join(problems)}. Install those versions "
             "or refit the model in this environment."
         )
-    if len(payload) != header["payload_bytes"]:
+    extra = len(payload) - header["payload_bytes"]
+    if extra < 0:
         raise IncompatibleModelError(
             f"{where} is truncated: {len(payload)} of its {header['payload_bytes']} payload bytes "
             "are there (an interrupted copy or a full disk?); save the model again."
+        )
+    if extra > 0:
+        raise IncompatibleModelError(
+            f"{where} is damaged: it has {extra} extra bytes after its {header['payload_bytes']} "
+            "payload bytes (something was appended to it); save the model again."
         )
     digest = hashlib.sha256(payload).hexdigest()
     if digest != header["payload_sha256"]:
@@ -146,6 +154,18 @@ def load(path: str | Path, cls: type[T]) -> T:
             f"{where} passed its checks but could not be unpickled ({type(err).__name__}: {err}); "
             "refit and save it again."
         ) from None
+
+
+def _format_advice(written: object, got: object) -> str:
+    """What to do with a file of model format ``got`` written by tsauto ``written``: load it
+    with that version, unless its builds wrote other formats too (this version's did, as it
+    reads another), where only a refit helps."""
+    if written != __version__ and written not in SEVERAL_FORMATS:
+        return f"Refit the model with this version, or load it with tsauto {written}."
+    return (
+        f"Builds of tsauto {written} wrote more than one model format, so that version may not read "
+        f"format {got}: refit the model with this tsauto and save it again."
+    )
 
 
 def incompatibilities(header: dict[str, Any]) -> list[str]:
