@@ -441,3 +441,18 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     Classifier(target="y", time_budget=5).fit(pd.DataFrame({"x": [i % 7 for i in range(40)], "y": [0, 1] * 20})).save(classifier)
     assert main(["future-frame", str(classifier), "--out", str(rows)]) == 2
     assert "holds a Classifier: `tsauto future-frame` takes a saved Forecaster" in capsys.readouterr().err
+
+
+def test_a_future_table_without_known_future_columns_is_refused_before_the_fit(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys
+) -> None:
+    """Its columns were silently left unused (read as past covariates from the training file)."""
+    table, future = tmp_path / "sales.csv", tmp_path / "future.csv"
+    cut = pd.Timestamp("2012-08-31")
+    walmart_small[walmart_small["Date"] <= cut].to_csv(table, index=False)
+    walmart_small[walmart_small["Date"] > cut].drop(columns="Weekly_Sales").to_csv(future, index=False)
+    args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+            "--horizon", "4", "--future", str(future), "--out", str(tmp_path / "f.csv"), "-q"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"--future {future} without --known-future" in err and "such as --known-future IsHoliday" in err

@@ -479,6 +479,14 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "writes the rows to fill in)"
         )
     future = _table(args.future)  # read before the fit: a wrong path fails in seconds, not after it
+    if future is not None and not args.known_future:
+        named = {args.time, *(_list(args.ids) or [])}
+        columns = [c for c in future.columns if c not in named and c != args.target]
+        raise UsageError(
+            f"--future {args.future} without --known-future: its columns would not be used; name "
+            f"those known over the horizon, such as --known-future {','.join(map(str, columns)) or 'COLUMNS'}, "
+            "or leave out --future"
+        )
     model = make_forecaster(args)
     start = time.perf_counter()
     log.info("fitting on %s ...", args.file)
