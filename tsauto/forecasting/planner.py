@@ -274,18 +274,11 @@ def make_plan(
     folds = auto_folds(panel, task) if search.folds == "auto" else _folds_held(panel, task, search.folds, notes)
     workers = n_workers(compute.n_jobs)
     sized = None
+    if time_budget is not None and _lightgbm_by_default(learners):
+        folds, sized = size_lightgbm(panel, folds, search.folds == "auto", time_budget, workers, notes)
     exclude = set(search.exclude or ())
     intermittent = intermittent_share(panel, stopped) > 0.5
-    usual = None  # the unbudgeted default's learners, where the budget holds their comparison
-    if time_budget is not None and learners == "auto" and search.folds == "auto":
-        usual, usual_folds = _default_held(panel, task, folds, workers, time_budget, exclude, intermittent)
-        if usual:
-            folds = usual_folds
-            notes.append(f"the default comparison (about {default_seconds(usual, panel, task, folds, workers):.0f}s) "
-                         f"fits time_budget={round(time_budget, 1):g}s: it runs first, as without a budget")
-    if time_budget is not None and _lightgbm_by_default(learners) and not usual:
-        folds, sized = size_lightgbm(panel, folds, search.folds == "auto", time_budget, workers, notes)
-    if learners == "auto" and search.folds == "auto" and not usual:
+    if learners == "auto" and search.folds == "auto":
         if time_budget is not None:
             folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, exclude, notes)
         else:
@@ -293,8 +286,7 @@ def make_plan(
     notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
     classes: dict[str, type] = {}
     if learners == "auto":
-        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent,
-                            admitted=usual or ())
+        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent)
         if sized == {}:
             chosen = [n for n in chosen if n not in LIGHTGBMS]
         candidates = {
@@ -385,11 +377,9 @@ def _portfolio(
     exclude: set[str],
     notes: list[str],
     intermittent: bool = False,
-    admitted: Iterable[str] = (),
 ) -> list[str]:
     """The learners a fit compares: the portfolio's (with ``searching``, the search's extras)
-    that are estimated within the cap without a budget, or within their share of one, and
-    those ``admitted`` whatever their estimate (the default comparison a budget holds)."""
+    that are estimated within the cap without a budget, or within their share of one."""
     names = list(PORTFOLIO) + (list(SEARCH_EXTRA) if searching else [])
     if intermittent:
         names += list(INTERMITTENT)
@@ -408,7 +398,7 @@ def _portfolio(
             notes.append(f"{name} left out: it needs timestamps")
             continue
         seconds = estimated_seconds(name, panel, task, folds, workers)
-        if seconds > limit and name not in admitted:
+        if seconds > limit:
             notes.append(f"{name} left out: about {seconds:.0f}s for one trial (limit {limit:.0f}s)")
             continue
         chosen.append(name)
@@ -456,38 +446,6 @@ def _recent_is_distinct(panel: Panel, task: Task) -> bool:
     return float(np.median(panel.lengths)) >= RECENT_SPAN * recent_rows(task)
 
 
-def _default_held(
-    panel: Panel, task: Task, folds: int, workers: int, time_budget: float, exclude: set[str],
-    intermittent: bool,
-) -> tuple[list[str], int]:
-    """The learners and folds of the default without a budget where the budget's search share
-    holds their comparison (:func:`default_seconds`) and LightGBM's default trial its own share
-    (:func:`size_lightgbm`); no learners where it does not. Such a budget runs the default as
-    is, then searches on; each learner's share of it (24 %) would cut it: M1 quarterly, 203
-    series, whose ETS trial on the default's three folds is priced 17 s (34 CPU s) and the
-    comparison 45 s, kept ETS on fewer folds up to 71 s and now keeps the three from 56 s.
-    Below, the plan is cut as before, with a warning."""
-    usual_folds = _folds_for_local_learners(panel, task, folds, workers, exclude, [])
-    try:
-        usual = _portfolio(panel, task, usual_folds, workers, None, False, exclude, [], intermittent)
-    except DataValidationError:
-        return [], folds
-    if default_seconds(usual, panel, task, usual_folds, workers) > SEARCH_SHARE * time_budget:
-        return [], folds
-    if "lightgbm" in usual and size_lightgbm(panel, usual_folds, False, time_budget, workers, []) != (usual_folds, None):
-        return [], folds  # LightGBM's own share of the budget sizes it (size_lightgbm)
-    return usual, usual_folds
-
-
-def default_seconds(names: Iterable[str], panel: Panel, task: Task, folds: int, workers: int) -> float:
-    """Rough seconds of comparing the learners ``names`` on ``folds`` folds and refitting
-    them: their trials' CPU seconds (:func:`trial_seconds`) over the workers, or the longest
-    trial where it takes longer, and one more fit each for the refit."""
-    trials = [trial_seconds(n, panel, task, folds) for n in names]
-    spread = sum(trials) / max(1, min(workers, PLAN_WORKERS))
-    return max(spread, *trials) * (folds + 1) / folds
-
-
 def _folds_for_portfolio(
     panel: Panel, task: Task, folds: int, workers: int, time_budget: float, exclude: set[str],
     notes: list[str],
@@ -495,7 +453,14 @@ def _folds_for_portfolio(
     """Auto folds cut (down to one) until every default-portfolio learner that an unbudgeted
     fit would run also fits a budgeted trial's share, so that a budget never leaves out a
     learner the default would compare (M1 monthly at 120 s: ETS, about 43 s on two folds
-    against a 29 s share, was left out while the default without a budget kept it)."""
+    against a 29 s share, was left out while the default without a budget kept it).
+    Tried and not taken (2026-12-06): a budget whose search share held the whole default
+    comparison ran it on the default's folds instead (M1 quarterly and Australian retail by
+    quarter at 60 s: three folds, not two; by year at 20 s). Validation, the last three windows
+    of the training parts, OWA before / after: M1 quarterly 0.810 / 0.808; Australian retail
+    by quarter, two runs each, 0.796 / 0.792 and 0.890 / 0.909 on the two windows whose plans
+    differ (0.949-0.966 both on the third, whose plans are the same: the noise); by year
+    0.683 / 0.683. No gain: the folds cost the search its time."""
     limit = 0.3 * SEARCH_SHARE * time_budget
     kept = [
         n for n in PORTFOLIO
