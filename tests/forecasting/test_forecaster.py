@@ -290,3 +290,13 @@ def test_sklearn_clone_copies_the_settings_not_the_fit(fitted: Forecaster) -> No
 def test_load_of_a_folder_says_it_is_a_folder(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="is a folder, not a saved model file"):
         Forecaster.load(tmp_path)
+
+
+def test_a_future_table_for_a_forecaster_without_known_future_columns_is_named_unused(split, caplog) -> None:
+    """Its covariates were silently not used (a user had forgotten known_future=)."""
+    train, test = split
+    fc = Forecaster(**KW, learners=["naive"]).fit(train)
+    with caplog.at_level("WARNING", logger="tsauto.forecasting.forecaster"):
+        out = fc.predict(future=test)
+    assert "future= is not used: this Forecaster was fitted without known_future= columns" in caplog.text
+    pd.testing.assert_frame_equal(out, fc.predict())

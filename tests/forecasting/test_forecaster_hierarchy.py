@@ -210,3 +210,70 @@ def test_level_and_unseen_series_are_clear_errors(holiday_fit, walmart_six) -> N
     history = pd.concat([walmart_six, walmart_six[walmart_six["Dept"] == 1].assign(Dept=77)])
     with pytest.raises(DataValidationError, match=r"series \{'Store': 1, 'Dept': 77\} at rows .*fit on a table"):
         holiday_fit.predict(future=fut, history=history)
+
+
+def test_reconciled_bottom_series_follow_the_guards_and_the_levels_stay_coherent() -> None:
+    """Store 2's departments 39 and 51 closed in 2010, and 1 and 2 were never negative: ols
+    reconciled them to -29.2 and -103.6 (q0.9 971) on stores 1-2. Now the closed ones are
+    forecast 0 and the never negative ones at least 0, quantiles too, and the store and the
+    total are the sums of their departments."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    w = datasets.load_walmart()
+    df = w[(w["Store"] == 2) & w["Dept"].isin([1, 2, 39, 45, 51])].reset_index(drop=True)
+    fc = Forecaster(**WALMART, learners=["seasonal_naive", "theta"], reconcile="ols", quantiles=[0.1, 0.9],
+                    data={"fill": "zero"}).fit(df)
+    out = fc.predict(level="all")
+    bottom = out[out["level"] == "Store/Dept"]
+    closed = bottom[bottom["Dept"].isin([39, 51])]
+    assert len(closed) == 2 * 4 and (closed[["forecast", "q0.1", "q0.9"]] == 0).all().all()
+    never_negative = bottom[bottom["Dept"].isin([1, 2])]
+    assert (never_negative[["forecast", "q0.1", "q0.9"]] >= 0).all().all()
+    sums = bottom.groupby("Date")["forecast"].sum().to_numpy()
+    for level in ("Store", "total"):
+        np.testing.assert_allclose(out.loc[out["level"] == level, "forecast"].to_numpy(), sums, rtol=1e-9)
+    assert (out["q0.1"] <= out["forecast"] + 1e-9).all() and (out["forecast"] <= out["q0.9"] + 1e-9).all()
+
+
+def test_hierarchy_with_partitions_is_refused_at_fit(aus_small) -> None:
+    """Accepted, each partition fitted its own hierarchy, then predict(level="all") said "fitted
+    without a hierarchy"; now refused, naming both options and the alternatives."""
+    fc = Forecaster(**KW, hierarchy=["State", "Industry"], partition_by="State", learners=["naive"])
+    for call in (lambda: fc.fit(aus_small), lambda: fc.backtest(aus_small, folds=2)):
+        with pytest.raises(DataValidationError, match=r"hierarchy=\['State', 'Industry'\] with partition_by='State'") as err:
+            call()
+        assert "top level" in str(err.value) and "on each partition's rows" in str(err.value)
+    crossed = Forecaster(**KW, hierarchy=[["Industry"]], partition_by="State")
+    with pytest.raises(DataValidationError, match=r"hierarchy=\[\['State'\], \['Industry'\]\]"):
+        crossed.fit(aus_small)
+
+
+def test_reconcile_without_a_hierarchy_is_named(aus_small, caplog) -> None:
+    """reconcile='mint_shrink' without hierarchy= was ignored silently; the default says nothing."""
+    df = aus_small[(aus_small["Month"] >= "2015-01-01") & (aus_small["State"] == "Tasmania")]
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        Forecaster(**KW, learners=["naive"], reconcile="mint_shrink").fit(df)
+    said = [r.getMessage() for r in caplog.records if "reconcile=" in r.getMessage()]
+    assert len(said) == 1 and "reconcile='mint_shrink' is not used" in said[0] and "hierarchy=" in said[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        Forecaster(**KW, learners=["naive"]).fit(df)
+    assert not any("reconcile=" in r.getMessage() for r in caplog.records)
+
+
+def test_errors_name_the_users_series_not_the_node_table(walmart_six) -> None:
+    """A future table without one department said "lacks 4 of the 36 (series, time) rows ...
+    [{'node': 'Store=1/Dept=1', ...}]", of a table the user never made; explain(series=(1, 1))
+    asked for "keys of the id columns ['node']", explain(series="Store 1") said only "not in
+    the data"."""
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    fc = Forecaster(**WALMART, known_future=["IsHoliday"], learners=["lightgbm"]).fit(data)
+    fut = fc.make_future_frame().assign(IsHoliday=False)
+    with pytest.raises(DataValidationError, match=r"lacks 4 of the 24 rows .*\{'Store': 1, 'Dept': 1, 'Date': '2012-11-02'") as err:
+        fc.predict(future=fut[~((fut["Store"] == 1) & (fut["Dept"] == 1))])
+    assert "node" not in str(err.value)
+    with pytest.raises(DataValidationError, match=r"id column 'Store' of the table holds str values"):
+        fc.predict(future=fut.astype({"Store": str}))  # said Store '1' "is not in the hierarchy"
+    with pytest.raises(DataValidationError, match=r"the bottom series \(1, 1\) is 'Store=1/Dept=1'"):
+        fc.explain(series=(1, 1))
+    with pytest.raises(DataValidationError, match=r"series Store 1: .*column=value .*e\.g\. total, Store=1, Store=1/Dept=1"):
+        fc.explain(series="Store 1")

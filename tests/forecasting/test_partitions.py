@@ -138,6 +138,7 @@ def test_forecasts_carry_the_partition_and_errors_name_the_tables_rows(retail) -
     kw = {**KW, "ids": ["Industry"], "learners": ["seasonal_naive"], "compute": {"n_jobs": 1}}
     fc = Forecaster(**kw).fit(rows)
     out = fc.predict()
+    assert list(fc.fallbacks_.columns) == ["State", "Industry", "reason"]  # it raised AttributeError
     assert list(out.columns[:2]) == ["State", "Industry"] and not out.duplicated(["State", "Industry", "Month"]).any()
     last = rows[(rows["State"] == "Victoria") & (rows["Industry"] == rows["Industry"].iloc[0])]["Turnover"]
     first = out[(out["State"] == "Victoria") & (out["Industry"] == rows["Industry"].iloc[0])]["forecast"]

@@ -781,14 +781,14 @@ def dask_context(client: Any) -> AbstractContextManager:
 
 def current_client() -> Any:
     """The Dask client this process made last (``distributed.default_client``), for a
-    ``backend="dask"`` given no ``client=``; a clear error without one."""
+    ``backend="dask"`` or a Dask DataFrame given no ``client=``; a clear error without one."""
     try:
         from distributed import default_client
 
         return default_client()
     except (ImportError, ValueError):
         raise DataValidationError(
-            "backend='dask' needs a Dask cluster: pass compute={'client': distributed.Client(...)} "
+            "Dask work needs a Dask cluster: pass compute={'client': distributed.Client(...)} "
             "or create a Client first."
         ) from None
 

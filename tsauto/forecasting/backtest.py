@@ -8,10 +8,10 @@ inside ``fit``), :func:`backtest_forecaster` for a whole forecaster (the user-fa
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ import pandas as pd
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
+from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.stopping import equal_share
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
@@ -64,6 +65,34 @@ class FoldResults:
     predict_time: float
 
 
+@dataclass(frozen=True, eq=False)  # arrays: identity equality
+class Scored:
+    """The panel whose cells a backtest scores, the position in it of every series of the
+    fitted panel (whose cutoffs are those of the series there) and which of its rows hold an
+    observation (None: all; :func:`observed_rows`): the fitted panel itself
+    (:meth:`of`), or with a hierarchy its every node (:func:`~tsauto.forecasting.hierarchy.
+    fitting.node_panel`)."""
+
+    panel: Panel
+    series: np.ndarray
+    observed: np.ndarray | None
+
+    @classmethod
+    def of(cls, panel: Panel) -> Scored:
+        """``panel`` scoring its own cells."""
+        return cls(panel, np.arange(panel.n_series), observed_rows(panel))
+
+
+def observed_rows(panel: Panel) -> np.ndarray | None:
+    """Which rows of ``panel`` hold an observed target, not one imputed (interpolated or
+    carried forward); None: all of them, as with ``fill="zero"``, where a missing step is a
+    zero that happened, or a panel without a fill report."""
+    fills = getattr(panel, "fills", None)
+    if fills is None or fills.imputed_rows is None or panel.schema.fill == "zero":
+        return None
+    return ~fills.imputed_rows
+
+
 def cross_validate(
     panel: Panel,
     task: Task,
@@ -82,6 +111,7 @@ def cross_validate(
     n_folds = splitter.folds
     trial_task = task
     folds = [f for f in scored_folds(splitter, panel.lengths) if only is None or f.index in only]
+    observed = observed_rows(panel)
     if not folds:
         return _concat(parts, fit_time, predict_time)
     models = [make_model()]
@@ -122,7 +152,8 @@ def cross_validate(
         keep = valid & ~routed.dropped[:, None]
         fc = routed.forecast
         parts.append(
-            _cells(panel, train, fold, test_rows, keep, task.season, fc.mean, fc.quantiles, routed.reason)
+            _cells(panel, train, fold, test_rows, keep, task.season, fc.mean, fc.quantiles, routed.reason,
+                   observed)
         )
         log.info(
             "fold %d: %d series, fit %.1fs, predict %.1fs", fold.index, present.size, t1 - t0, t2 - t1
@@ -138,7 +169,7 @@ def backtest_forecaster(
     season: int,
     quantiles: Sequence[float],
     aggregated: bool,
-    nodes: Panel | None = None,
+    nodes: Scored | None = None,
 ) -> tuple[FoldResults, list[str]]:
     """Rolling-origin backtest of whole forecasters, and the model each fold fitted.
 
@@ -146,38 +177,39 @@ def backtest_forecaster(
     At each cutoff ``fit_fold`` gets the raw rows at or before every series' cutoff (the rows
     whose time, or aggregation period, comes after it are left out) and returns a forecaster
     fitted on them alone (steps missing at the cutoff are not filled from the rows after it);
-    its ``predict`` forecasts the cells
-    after the cutoff, with the known-future covariates of those steps, and the ``quantiles``
-    it gives. ``nodes``: with a hierarchy, its every node (:func:`~tsauto.forecasting.
-    hierarchy.fitting.node_panel`), whose cells are forecast (``predict(level="all")``) and
-    scored instead of ``panel``'s.
+    its ``predict`` forecasts the steps its ``make_future_frame`` lists, with the known-future
+    covariates of those steps (:func:`_future_frame`), and the ``quantiles`` it gives.
+    ``nodes``: with a hierarchy, its every node (:func:`~tsauto.forecasting.hierarchy.fitting.
+    node_panel`), whose cells are forecast (``predict(level="all")``) and scored instead of
+    ``panel``'s, each series cut where its bottom node is: at the cutoff common to all nodes
+    (a series without a row there, or ended before it, is carried to it by the fold's fit).
     """
     series, times = _row_positions(raw, panel, aggregated)
-    scored = panel if nodes is None else nodes
+    scored = Scored.of(panel) if nodes is None else nodes
     level = None if nodes is None else "all"
     parts: list[dict] = []
     models: list[str] = []
     fit_time = predict_time = 0.0
     h = splitter.horizon
     seen: dict = {}  # the warnings logged so far: a later fold's fit does not repeat them
-    for fold, scored_fold in zip(splitter.split(panel.lengths), splitter.split(scored.lengths)):
-        present = np.flatnonzero(fold.train_lengths > 0)
+    for fold in splitter.split(scored.panel.lengths):
+        train_lengths = fold.train_lengths[scored.series]
+        present = np.flatnonzero(train_lengths > 0)
         if present.size == 0:
             continue
-        cutoff = panel.times[np.maximum(panel.indptr[:-1] + fold.train_lengths - 1, 0)]
+        ends = scored.panel.indptr[scored.series] + train_lengths - 1
+        cutoff = scored.panel.times[np.maximum(ends, 0)]
         s = np.maximum(series, 0)
-        before = (series >= 0) & (fold.train_lengths[s] > 0) & (times <= cutoff[s])
+        before = (series >= 0) & (train_lengths[s] > 0) & (times <= cutoff[s])
         t0 = time.perf_counter()
         with warnings_once(seen):
             fitted = fit_fold(raw.loc[before])
         t1 = time.perf_counter()
-        ahead, kept = _rows_ahead(panel, series[before], times[before], h)
-        future = _future_frame(panel, np.nonzero(kept)[0], ahead[kept])
-        out = fitted.predict(future=future, level=level)
+        out = fitted.predict(future=_future_frame(panel, fitted, aggregated), level=level)
         t2 = time.perf_counter()
         fit_time += t1 - t0
         predict_time += t2 - t1
-        parts.append(_matched_cells(scored, scored_fold, out, fitted, season, quantiles, h))
+        parts.append(_matched_cells(scored, fold, out, fitted, season, quantiles, h))
         models.append(fitted.model_.describe() if fitted.model_ is not None else "one model per partition")
         log.info(
             "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
@@ -193,8 +225,7 @@ def backtest_forecaster(
     return _concat(parts, fit_time, predict_time), models
 
 
-@contextlib.contextmanager
-def warnings_once(seen: dict) -> Iterator[None]:
+def warnings_once(seen: dict) -> AbstractContextManager:
     """tsauto's warnings in the block logged unless ``seen`` (counts by key, kept across
     blocks) holds them: each fold of a backtest fits anew, and its data checks' alerts and
     the plan's warnings would repeat at every cutoff. A warning's key is its logger, its
@@ -209,21 +240,11 @@ def warnings_once(seen: dict) -> Iterator[None]:
         seen[key] = seen.get(key, 0) + 1
         return seen[key] == 1
 
-    loggers = [
-        logger for name, logger in list(logging.Logger.manager.loggerDict.items())
-        if name.split(".")[0] == "tsauto" and isinstance(logger, logging.Logger)
-    ]
-    for logger in loggers:
-        logger.addFilter(once)
-    try:
-        yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(once)
+    return tsauto_filter(once)
 
 
 def _matched_cells(
-    panel: Panel,
+    scored: Scored,
     fold: Fold,
     out: pd.DataFrame,
     fitted: Forecaster,
@@ -231,7 +252,8 @@ def _matched_cells(
     quantiles: Sequence[float],
     h: int,
 ) -> dict:
-    """The cells of ``fold`` in ``panel`` that ``out`` (a forecast table) forecasts."""
+    """The cells of ``fold`` in ``scored.panel`` that ``out`` (a forecast table) forecasts."""
+    panel = scored.panel
     present = np.flatnonzero(fold.train_lengths > 0)
     test_rows, valid = _test_rows(panel.indptr, fold, present, h)
     cell_series, cell_rows = np.nonzero(valid)[0], test_rows[valid]
@@ -254,7 +276,7 @@ def _matched_cells(
         )
     reason = _fallback_reasons(fitted, panel.keys.iloc[present].reset_index(drop=True))
     train = panel.head(fold.train_lengths)
-    return _cells(panel, train, fold, test_rows, keep, season, forecast, bands, reason)
+    return _cells(panel, train, fold, test_rows, keep, season, forecast, bands, reason, scored.observed)
 
 
 def _row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -273,29 +295,24 @@ def _row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[n
     return series, _bucket(times, schema.freq) if aggregated else times
 
 
-def _rows_ahead(panel: Panel, series: np.ndarray, times: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``panel`` rows of the ``h`` steps a forecaster fitted on the raw rows (``series``,
-    ``times``) forecasts: those after each series' last raw row, which for a series without an
-    observation at the cutoff lies before it (its inserted steps are the fold's, not the raw
-    rows'); (n_series, h), and which of them exist (a series without raw rows has none)."""
-    last = pd.DataFrame({"s": series, "t": times}).groupby("s")["t"].max()
-    rows = pd.DataFrame({"s": panel.series_codes(), "t": panel.times, "row": np.arange(len(panel.y))})
-    at = rows.merge(last.reset_index(), on=["s", "t"])
-    start = np.full(panel.n_series, -1, dtype=np.int64)
-    start[at["s"].to_numpy()] = at["row"].to_numpy()
-    ahead = start[:, None] + np.arange(1, h + 1)
-    kept = (start[:, None] >= 0) & (ahead < panel.indptr[1:, None])
-    return np.where(kept, ahead, 0), kept
-
-
-def _future_frame(panel: Panel, series: np.ndarray, rows: np.ndarray) -> pd.DataFrame | None:
-    """The known-future covariates of the given panel rows as a ``future=`` table (categories
-    decoded), or None without known-future covariates."""
+def _future_frame(panel: Panel, fitted: Forecaster, aggregated: bool) -> pd.DataFrame | None:
+    """The ``future=`` table of ``fitted`` (a fold's forecaster), or None without known-future
+    covariates: the rows its ``make_future_frame`` lists (after each series' last row in the
+    fold; with a hierarchy after the cutoff common to all nodes, to which the fold's fit carried
+    a series without a row there), each with the known-future covariates of ``panel``'s row of
+    that series at that time, or at its last time before (a series carried past its last row:
+    its last values, as the fit fills the covariates of the zeros it carried). Categories are
+    decoded."""
     schema = panel.schema
     if not schema.known_future:
         return None
-    out = panel.keys.iloc[series].reset_index(drop=True)
-    out[schema.time] = output_times(panel.times[rows], schema)
+    out = fitted.make_future_frame()
+    series, times = _row_positions(out, panel, aggregated)
+    have = pd.DataFrame({"s": panel.series_codes(), "t": panel.times, "row": np.arange(len(panel.y))})
+    wanted = pd.DataFrame({"s": series, "t": times, "at": np.arange(len(out))})
+    found = pd.merge_asof(wanted.sort_values("t", kind="stable"), have.sort_values("t", kind="stable"),
+                          on="t", by="s")  # the last row at or before each time
+    rows = found.sort_values("at")["row"].to_numpy(np.int64)
     for c in schema.known_future:
         values = panel.covariates[c].to_numpy()[rows]
         if c in schema.categories:
@@ -330,21 +347,20 @@ def _cells(
     forecast: np.ndarray,
     quantiles: dict[float, np.ndarray],
     reason: np.ndarray,
+    observed: np.ndarray | None,
 ) -> dict:
     """The kept cells of one fold, with the seasonal-naive reference and the metric scales
     of the training part. Arrays are (n_present, h), ``reason`` one per present series. Cells
-    whose actual value was imputed (interpolated or carried forward: not observed) are not
-    kept, nor do they count in the scales; with ``fill="zero"`` a missing step is a zero that
-    happened, and is kept."""
-    fills = getattr(panel, "fills", None)
+    of rows that hold no observation (``observed``, a mask of ``panel``'s rows, see
+    :func:`observed_rows`; None: all do) are not kept, nor do they count in the scales."""
     present = np.flatnonzero(fold.train_lengths > 0)
-    observed = None
-    if fills is not None and fills.imputed_rows is not None and panel.schema.fill != "zero":
-        keep = keep & ~fills.imputed_rows[test_rows]
-        observed = ~fills.imputed_rows[ranges(panel.indptr[present], fold.train_lengths[present])]
+    seen = None
+    if observed is not None:
+        keep = keep & observed[test_rows]
+        seen = observed[ranges(panel.indptr[present], fold.train_lengths[present])]
     baseline, _ = seasonal_naive_forecast(train, test_rows.shape[1], season)
-    scale = mase_scale(train.y, train.indptr, season, observed=observed)
-    scale_sq = mase_scale(train.y, train.indptr, season, power=2, observed=observed)
+    scale = mase_scale(train.y, train.indptr, season, observed=seen)
+    scale_sq = mase_scale(train.y, train.indptr, season, power=2, observed=seen)
     rows_i, steps_i = np.nonzero(keep)
     return {
         "series": present[rows_i],

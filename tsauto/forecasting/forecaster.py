@@ -141,9 +141,10 @@ class Forecaster:
         forecasts at every aggregate level (and within 2 % at the bottom), the best by MASE,
         mean over levels; the best of all when none is (``reconcile_scores_``, plan notes).
         ``predict(level=...)`` returns any level. Quantiles are those of coherent sample paths
-        (not additive: a quantile of a sum is not the sum of quantiles), clipped at zero for nodes
-        never negative (``non_negative=``). The nodes are forecast from the target and the
-        known-future covariates (numbers averaged over a node's series, flags by max, labels by
+        (not additive: a quantile of a sum is not the sum of quantiles). The bottom series follow
+        the rules of ``non_negative=`` and ``discontinued=`` after reconciliation, the levels
+        above being their sums. Not with ``partition_by`` (refused). The nodes are forecast from
+        the target and the known-future covariates (numbers averaged over a node's series, flags by max, labels by
         the most frequent); other columns are not used (a warning and the data checks name them).
     data, search, compute:
         The rarely set options: :class:`~tsauto.forecasting.options.DataOptions` (frequency,
@@ -198,6 +199,13 @@ class Forecaster:
         start = time.monotonic()
         time_budget_check(self.time_budget)
         metric_check(self.metric)
+        self._check_hierarchy()
+        if not self.hierarchy and self.reconcile != "auto":  # the signature's default
+            log.warning(
+                "reconcile=%r is not used: it reconciles the levels of a hierarchy, and this Forecaster "
+                "has none; pass hierarchy=[...] (e.g. ['Store', 'Dept']) to forecast every level, or "
+                "drop reconcile=", self.reconcile,
+            )
         self.dask_ = None  # a refit on pandas rows forgets an earlier fit's cluster rows
         if is_dask_frame(data):
             return self._fit_dask(data)
@@ -245,6 +253,26 @@ class Forecaster:
         self.data_checks_ = checks_frame(checks)
         return self
 
+    def _check_hierarchy(self) -> None:
+        """``hierarchy=`` with ``partition_by=`` is refused: each partition would fit a hierarchy
+        of its own, without the levels above the partitions, and ``predict(level=...)`` would
+        find none (it said "fitted without a hierarchy")."""
+        if not (self.hierarchy and self.partition_by):
+            return
+        cols = [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by)
+        chains = [self.hierarchy] if isinstance(self.hierarchy, str) else list(self.hierarchy)
+        nested = all(isinstance(c, str) for c in chains)
+        named = set(chains) if nested else {c for chain in chains for c in chain}
+        new = [c for c in cols if c not in named]
+        top = [*new, *chains] if nested else ([new, *chains] if new else chains)
+        raise DataValidationError(
+            f"hierarchy={self.hierarchy!r} with partition_by={self.partition_by!r}: a partitioned model "
+            "has no levels above its partitions, so its hierarchy could not be forecast or reconciled as "
+            "one. Either drop partition_by= and make the partition columns the hierarchy's top level "
+            f"(hierarchy={top!r}), or fit one Forecaster(hierarchy={self.hierarchy!r}) on each "
+            f"partition's rows (a hierarchy per {', '.join(cols)})."
+        )
+
     def _fit_dask(self, data) -> Forecaster:
         """One global LightGBM on a Dask DataFrame (:mod:`tsauto.forecasting.distributed`)."""
         from tsauto.forecasting.distributed import fit_dask
@@ -260,18 +288,10 @@ class Forecaster:
 
     def _client(self):
         """The Dask client of ``compute=``, else the current one; a clear error without."""
-        client = self._options()[2].client
-        if client is not None:
-            return client
-        try:
-            from distributed import default_client
+        from tsauto.core.executor import current_client
 
-            return default_client()
-        except (ImportError, ValueError):
-            raise DataValidationError(
-                "a Dask DataFrame needs a Dask cluster: pass compute={'client': distributed.Client(...)} "
-                "or create a Client first."
-            ) from None
+        client = self._options()[2].client
+        return client if client is not None else current_client()
 
     def _fit_single(self, panel: Panel, task: Task, plan: Plan, short_series: str, guards: Guards) -> None:
         from tsauto.forecasting.search import ForecastEvaluator
@@ -402,6 +422,11 @@ class Forecaster:
         error.
         """
         self._check_fitted()
+        if future is not None and not self.known_future:
+            log.warning(
+                "future= is not used: this Forecaster was fitted without known_future= columns; to "
+                "use covariates known over the horizon, name them in known_future=[...] and fit again"
+            )
         if getattr(self, "hierarchy_", None) is not None:
             from tsauto.forecasting.hierarchy.fitting import predict_hierarchy
 
@@ -519,6 +544,7 @@ class Forecaster:
                     "backtest(mode='refit') refits the fitted model: call fit first, or use mode='nested'."
                 )
             log.warning("backtest mode='refit' is %s; mode='nested' reruns the selection", NOTES[mode])
+        self._check_hierarchy()
         if self.partition_by:
             from tsauto.forecasting.partitions import backtest_partitions
 
@@ -558,7 +584,7 @@ class Forecaster:
         )
         name = " | ".join(dict.fromkeys(models))
         frame, per_series, summary, by_level = backtest_tables(
-            res, panel if nodes is None else nodes, name, spec
+            res, panel if nodes is None else nodes.panel, name, spec
         )
         extra = reference_note(task.season)
         note = f"{NOTES[mode]}. {extra}" if extra else NOTES[mode]
@@ -635,9 +661,10 @@ class Forecaster:
                 "partitions_.values()."
             )
         if getattr(self, "hierarchy_", None) is not None:
-            from tsauto.forecasting.hierarchy.fitting import node_table
+            from tsauto.forecasting.hierarchy.fitting import check_nodes, node_table
 
             fit = self.hierarchy_
+            check_nodes(fit.spec, series)
             history, future = (node_table(fit.spec, t, fit.known_future) for t in (history, future))
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         fut = {}
@@ -664,8 +691,15 @@ class Forecaster:
     @property
     def fallbacks_(self) -> pd.DataFrame:
         """Training series forecast by seasonal naive (or dropped) instead of the learners
-        (too short for every member of the model)."""
+        (too short for every member of the model); with ``partition_by``, the partition columns
+        lead."""
         self._check_fitted(needs_rows="fallbacks_")
+        if self.partition_by:  # each partition's, its partition columns leading
+            from tsauto.forecasting.partitions import columns_of, with_key
+
+            cols = columns_of(self.partition_by)
+            return pd.concat([with_key(child.fallbacks_, cols, key) for key, child in self.partitions_.items()],
+                             ignore_index=True)
         opts = as_options(self.data, DataOptions, "data")
         if opts.short_series == "pad":  # padded series are forecast by the learners themselves
             return self.history_.keys.iloc[:0].assign(reason="").reset_index(drop=True)

@@ -35,23 +35,15 @@ class Guards:
     ) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray]:
         """Guarded copies of ``mean`` and ``quantiles`` (n_series, H), and per series the rule
         that changed it ('' where none did)."""
+        bounds = self.bounds(history, season, horizon)
         reason = np.full(history.n_series, "", dtype=object)
-        mean = mean.copy()
-        quantiles = {q: v.copy() for q, v in quantiles.items()}
-        stopped = self.stopped(history, season, horizon)
-        if stopped.any():
-            mean[stopped] = 0.0
-            for v in quantiles.values():
-                v[stopped] = 0.0
-            reason[stopped] = "discontinued: zero for a full season or more"
-        clip = self.clipped(history)
-        if clip.any():
-            changed = clip & (mean < 0).any(axis=1)
-            np.maximum(mean, 0.0, out=mean, where=clip[:, None])
-            for v in quantiles.values():
-                np.maximum(v, 0.0, out=v, where=clip[:, None])
-            reason[changed & (reason == "")] = "clipped at zero: never negative in the history"
-        return mean, quantiles, reason
+        reason[bounds.zero] = "discontinued: zero for a full season or more"
+        reason[bounds.floor & ~bounds.zero & (mean < 0).any(axis=1)] = "clipped at zero: never negative in the history"
+        return bounds(mean), {q: bounds(v) for q, v in quantiles.items()}, reason
+
+    def bounds(self, history: Panel, season: int, horizon: int) -> Bounds:
+        """What the rules do to each series of ``history``."""
+        return Bounds(self.stopped(history, season, horizon), self.clipped(history))
 
     def stopped(self, history: Panel, season: int, horizon: int) -> np.ndarray:
         """Series forecast as zero, discontinued (none with ``discontinued=False``)."""
@@ -67,6 +59,20 @@ class Guards:
             return np.zeros(history.n_series, dtype=bool)
         negative = np.add.reduceat((history.y < 0).astype(np.int64), history.indptr[:-1])
         return negative == 0
+
+
+@dataclass(frozen=True, eq=False)  # arrays: identity equality
+class Bounds:
+    """Per series, the rule its forecasts follow: forecast zero (``zero``: discontinued) or
+    clipped at zero (``floor``: never negative)."""
+
+    zero: np.ndarray
+    floor: np.ndarray
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one row per series; columns: steps, or sample paths) guarded, a copy."""
+        out = np.where(self.zero[:, None], 0.0, values)
+        return np.where(self.floor[:, None], np.maximum(out, 0.0), out)
 
 
 def discontinued(history: Panel, min_run: int) -> np.ndarray:

@@ -23,13 +23,14 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.core.files import atomic_path
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
+from tsauto.forecasting.forecaster import BacktestResult
 from tsauto.forecasting.metrics import normalising_scale
 from tsauto.forecasting.calendar_time import read_integer_dates
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
 
 if TYPE_CHECKING:
-    from tsauto.forecasting.forecaster import BacktestResult, Forecaster
+    from tsauto.forecasting.forecaster import Forecaster
 
 SUFFIXES = (".html", ".htm")  # the report is one HTML page, whatever the path's name
 SAMPLE = 3  # series drawn at random besides the best and the worst
@@ -80,6 +81,11 @@ def render(
     """The report of a fitted forecaster as one HTML page; ``future``: the known-future
     covariates over the horizon, for the forecast plotted (without them, a model that reads
     such covariates is plotted without its forecast, and the page says why)."""
+    if backtest is not None and not isinstance(backtest, BacktestResult):
+        raise DataValidationError(
+            f"backtest= takes the result of Forecaster.backtest, not a {type(backtest).__name__}: "
+            "result = forecaster.backtest(data, folds=3); forecaster.report(path, backtest=result)."
+        )
     held_out = backtest.forecasts if backtest is not None else getattr(forecaster, "validation_", None)
     sections = [
         _overview(forecaster),
@@ -198,21 +204,31 @@ def _leaderboard_section(fc: Forecaster) -> str:
 
 
 def _backtest_section(result: BacktestResult) -> str:
+    """The summary and WAPE by fold and step: with a hierarchy one table per level, coarse to
+    fine (one table of all levels counted every sale once per level), and the chart of the
+    bottom level's, the series'."""
     frame = result.forecasts
-    errors = fold_step_errors(frame)
+    levels = [None] if result.by_level is None else result.by_level["level"].tolist()
+    tables = []
+    for level in levels:
+        errors = fold_step_errors(frame if level is None else frame[frame["level"] == level])
+        shown = errors.reset_index().rename(columns={"index": "fold"})
+        shown.columns = [str(c) if c == "fold" else f"step {c}" for c in shown.columns]
+        what = "" if level is None else f", level {level}" + (" (the series)" if level == levels[-1] else "")
+        table_id = "backtest-errors" if level is None else f"backtest-errors-{level}".replace(" ", "-")
+        tables.append(_note(f"WAPE (sum of absolute errors / sum of absolute actuals) by fold and horizon "
+                            f"step{what}:") + table(shown, table_id))
     lines = [
         Line(errors.columns.to_numpy(), row.to_numpy(), _palette(i), str(label))
         for i, (label, row) in enumerate(errors.iloc[:-1].iterrows())
     ]
-    chart = line_chart(lines, x_labels=("step 1", f"step {errors.columns[-1]}"), title="WAPE by step")
-    shown = errors.reset_index().rename(columns={"index": "fold"})
-    shown.columns = [str(c) if c == "fold" else f"step {c}" for c in shown.columns]
+    title = "WAPE by step" if levels[-1] is None else f"WAPE by step, level {levels[-1]}"
+    chart = line_chart(lines, x_labels=("step 1", f"step {errors.columns[-1]}"), title=title)
     body = (
         _note(result.note)
         + table(result.summary, "backtest-summary")
         + ("" if result.by_level is None else _note("By hierarchy level:") + table(result.by_level, "backtest-levels"))
-        + _note("WAPE (sum of absolute errors / sum of absolute actuals) by fold and horizon step:")
-        + table(shown, "backtest-errors")
+        + "".join(tables)
         + f'<div class="plot">{chart}</div>'
     )
     return _section("Backtest", body)

@@ -17,10 +17,11 @@ levels then do not add up from one forecast origin. The nodes are forecast from 
 the known-future covariates: the other columns (past and static covariates of a fit without
 hierarchy) are named in a warning and the data checks.
 
-The forecasts are coherent; their quantiles are those of coherent sample paths, clipped at zero
-for nodes never negative in their history (``non_negative=``, as without a hierarchy), and at the
-forecast where a coherent forecast of such a node falls below zero: so they stay ordered around
-the forecast, and, as quantiles of sums are not sums of quantiles, are not additive.
+The forecasts are coherent; their quantiles are those of coherent sample paths, so, as
+quantiles of sums are not sums of quantiles, not additive. Both follow the guards of a
+forecaster without hierarchy at the bottom (:func:`bottom_bounds`): a bottom series never
+negative in its history is never forecast negative, a discontinued one is forecast zero, and
+the levels above are their sums (never negative where their series are not).
 
 A backtest scores every node: :func:`node_panel` sums the bottom series to every node (the
 actuals and the MASE scales of each level), :func:`refit_hierarchy` refits the forecaster of
@@ -39,10 +40,11 @@ import pandas as pd
 from tsauto.core.checks import Check
 from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.core.table_io import read_table
+from tsauto.forecasting.backtest import Scored, observed_rows
 from tsauto.forecasting.calendar_time import parse_time
 from tsauto.forecasting.data_checks import checks_frame
-from tsauto.forecasting.guards import Guards
-from tsauto.forecasting.hierarchy.forecasts import quantile_columns, reconcile_forecasts, residual_matrix
+from tsauto.forecasting.guards import Bounds, Guards
+from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
 from tsauto.forecasting.hierarchy.selection import (
     ReconcileChoice,
@@ -51,11 +53,18 @@ from tsauto.forecasting.hierarchy.selection import (
 )
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.options import DataOptions, as_options
-from tsauto.forecasting.panel import Panel
-from tsauto.forecasting.validation import check_future_duplicates, row_labels, validate_like
+from tsauto.forecasting.panel import Panel, Schema
+from tsauto.forecasting.validation import (
+    check_future_duplicates,
+    check_id_types,
+    parse_like,
+    row_labels,
+    validate_like,
+)
 
 log = logging.getLogger(__name__)
 
+OBSERVED = "__observed"  # node_panel's flag of the cells holding an observation
 NEEDS_RESIDUALS = ("wls_var", "mint_shrink")
 AUTO = "auto"
 
@@ -241,18 +250,32 @@ def refit_hierarchy(fit: HierarchicalFit, data) -> HierarchicalFit:
     return replace(fit, base=base._refitted(nodes, base._task(panel)))
 
 
-def node_panel(spec: HierarchySpec, panel: Panel) -> Panel:
+def node_panel(spec: HierarchySpec, panel: Panel) -> Scored:
     """The series of ``panel`` (the bottom of ``spec``) summed to every node by
     :meth:`HierarchySpec.aggregate`: one series per node, named in ``spec.node_column``,
-    target only (the actuals and histories a backtest scores every level on). A gap of a
+    target only (the actuals and histories a backtest scores every level on), the position of
+    every series of ``panel`` among them, and which cells hold an observation. A gap of a
     bottom series counts as ``panel`` filled it (``fill=``), where the fit's sums counted it 0
-    (the fit names such series and the fill that makes the two agree)."""
-    nodes = spec.aggregate(panel.to_frame(), covariates=[]).drop(columns=spec.level_column)
+    (the fit names such series and the fill that makes the two agree). Not observations, so
+    not scored (as a flat backtest's imputed cells; with ``fill="zero"`` every cell is): a
+    bottom series' imputed values and the zeros it is carried with after its last row (a
+    closed series' actual 0 scored sMAPE 200), and an aggregate's cells where none of its
+    series is observed."""
+    observed = observed_rows(panel)
+    flags = [] if observed is None else [OBSERVED]
+    frame = panel.to_frame() if observed is None else panel.to_frame().assign(**{OBSERVED: observed})
+    nodes = spec.aggregate(frame, covariates=flags, rules=dict.fromkeys(flags, "max"))
     schema = replace(panel.schema, ids=(spec.node_column,), known_future=(), past=(), static=(),
                      categories={})
-    out = validate_like(nodes, schema)
+    out = validate_like(nodes.drop(columns=[spec.level_column, *flags]), schema)
     order = pd.Index(out.keys[spec.node_column]).get_indexer(spec.nodes[spec.node_column])
-    return out.take(order[order >= 0])  # in spec order: the total first, the bottom last
+    out = out.take(order[order >= 0])  # in spec order: the total first, the bottom last
+    bottom = spec.nodes[spec.node_column].to_numpy()[spec.n_aggregates + spec._bottom_rows(panel.keys)]
+    if observed is not None:  # carried zeros have no flag; an aggregate's is its series' max
+        keys = [spec.node_column, spec.time]
+        observed = out.to_frame()[keys].merge(nodes[[*keys, OBSERVED]], on=keys, how="left")[OBSERVED] == 1
+        observed = observed.to_numpy()
+    return Scored(out, pd.Index(out.keys[spec.node_column]).get_indexer(bottom), observed)
 
 
 def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=None) -> pd.DataFrame:
@@ -265,11 +288,12 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
         future = row_labels(read_table(future))
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
     fut, hist = node_table(spec, future, fit.known_future), node_table(spec, history, fit.known_future)
+    schema = fit.base.history_.schema
+    if future is not None and fit.base.model_.reads_known_future and schema.aggregate is None:
+        _check_future_rows(future, _bottom_future(fit, hist), list(spec.ids), schema)
     base = fit.base.predict(future=fut, history=hist)
-    out = reconcile_forecasts(base, spec, fit.reconciler)
-    if quantile_columns(out):
-        panel = fit.base.history_ if hist is None else validate_like(hist, fit.base.history_.schema)
-        out = _clip_quantiles(out, spec, panel, fit.base.data)
+    panel = fit.base.history_ if hist is None else validate_like(hist, fit.base.history_.schema)
+    out = reconcile_forecasts(base, spec, fit.reconciler, guard=bottom_bounds(fit, panel))
     return spec.select(out, level)
 
 
@@ -277,8 +301,14 @@ def future_frame_hierarchy(fit: HierarchicalFit, history=None) -> pd.DataFrame:
     """The id columns and times of the next ``horizon`` steps of every bottom series (of
     ``history``, a table of the training table's columns, else of the training data): the rows
     of ``predict(future=)``, which sums them to every node."""
+    return _bottom_future(fit, node_table(fit.spec, history, fit.known_future))
+
+
+def _bottom_future(fit: HierarchicalFit, nodes: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`future_frame_hierarchy` of ``nodes``, a history aggregated to every node (None:
+    the training data)."""
     spec = fit.spec
-    frame = fit.base.make_future_frame(history=node_table(spec, history, fit.known_future))
+    frame = fit.base.make_future_frame(history=nodes)
     bottom = spec.nodes.iloc[spec.n_aggregates:].set_index(spec.node_column)[list(spec.ids)]
     frame = frame[frame[spec.node_column].isin(bottom.index)]
     ids = bottom.loc[frame[spec.node_column]].reset_index(drop=True)
@@ -286,6 +316,46 @@ def future_frame_hierarchy(fit: HierarchicalFit, history=None) -> pd.DataFrame:
         if pd.api.types.is_integer_dtype(ids[col]) or pd.api.types.is_bool_dtype(ids[col]):
             ids[col] = ids[col].astype(ids[col].dtype.numpy_dtype)
     return pd.concat([ids, frame.drop(columns=spec.node_column).reset_index(drop=True)], axis=1)
+
+
+def _check_future_rows(future: pd.DataFrame, expected: pd.DataFrame, ids: list[str], schema: Schema) -> None:
+    """``future`` (the training table's columns) holds a row of every bottom series at each
+    time of ``expected`` (:func:`_bottom_future`): else an error naming them by the ``ids``
+    columns, as the user's table does (the nodes' own check named the internal node ids)."""
+    keys = [*ids, schema.time]
+    check_id_types(future, expected[ids], "the future table")
+    have = future[keys].assign(**{schema.time: parse_like(future[schema.time], schema, "the future table")})
+    want = expected[keys].assign(**{schema.time: parse_like(expected[schema.time], schema, "the future table")})
+    merged = want.merge(have.drop_duplicates(), on=keys, how="left", indicator=True)
+    missing = (merged["_merge"] == "left_only").to_numpy()
+    if missing.any():
+        examples = expected.loc[missing, keys].head(5).astype({schema.time: str}).to_dict("records")
+        raise DataValidationError(
+            f"the future table lacks {int(missing.sum())} of the {len(expected)} rows of the bottom series' "
+            f"next steps, for example {examples}: add them (make_future_frame() lists every row it needs)."
+        )
+
+
+def check_nodes(spec: HierarchySpec, series) -> None:
+    """``series`` (as :meth:`Forecaster.explain` takes it: a node id, a tuple of one, or a list
+    of these) names nodes of ``spec``: else an error showing how nodes are named (with a
+    hierarchy the model forecasts nodes, not the id columns' series)."""
+    if series is None:
+        return
+    names = spec.nodes[spec.node_column]
+    items = series if isinstance(series, list) else [series]
+    asked = [k[0] if isinstance(k, tuple) and len(k) == 1 else k for k in items]
+    unknown = [k for k in asked if not isinstance(k, str) or k not in set(names)]
+    if not unknown:
+        return
+    examples = names.groupby(spec.nodes[spec.level_column], sort=False).first().tolist()
+    bottom = [k for k in unknown if isinstance(k, tuple) and len(k) == len(spec.ids)]
+    hint = "/".join(f"{c}={v}" for c, v in zip(spec.ids, bottom[0])) if bottom else None
+    raise DataValidationError(
+        f"series {shortlist(unknown)}: with hierarchy= the model forecasts the hierarchy's nodes, each "
+        f"named by its level's columns as column=value joined by '/' (e.g. {shortlist(examples)})"
+        + (f"; the bottom series {bottom[0]!r} is {hint!r}." if hint in set(names) else ".")
+    )
 
 
 def _warn_missing_bottom(spec: HierarchySpec, history: pd.DataFrame) -> None:
@@ -304,15 +374,26 @@ def _warn_missing_bottom(spec: HierarchySpec, history: pd.DataFrame) -> None:
     )
 
 
-def _clip_quantiles(out: pd.DataFrame, spec: HierarchySpec, panel: Panel, data) -> pd.DataFrame:
-    """``out`` (reconciled node forecasts) with the quantiles of the nodes of ``panel`` whose
-    forecasts the guard clips at zero (``non_negative=``) at least zero, or the forecast where
-    that is below zero: ordered as before, the forecast between them."""
-    clipped = Guards(as_options(data, DataOptions, "data").non_negative).clipped(panel)
-    rows = out[spec.node_column].isin(panel.keys[spec.node_column].to_numpy()[clipped]).to_numpy()
-    floor = np.minimum(out["forecast"].to_numpy(), 0.0)
-    out = out.copy()
-    for col in quantile_columns(out):
-        values = out[col].to_numpy()
-        out[col] = np.where(rows, np.maximum(values, floor), values)
-    return out
+def bottom_bounds(fit: HierarchicalFit, panel: Panel) -> Bounds:
+    """The guards of a forecaster without hierarchy (``non_negative=``, ``discontinued=``,
+    :mod:`~tsauto.forecasting.guards`) for every bottom series of ``fit.spec``, read off its
+    node's history in ``panel`` (none for a series ``panel`` lacks, not forecast).
+
+    Applied to the reconciled bottom series, then summed to every node
+    (:meth:`Reconciler.transform`): reconciliation moved forecasts the guards had kept at zero
+    (ols: two closed Walmart departments at -29 and -104, a q0.9 of 971). Not non-negative
+    MinT (Wickramasuriya, Turlach & Hyndman 2020; hierarchicalforecast's
+    ``MinTrace(nonnegative=True)``, a quadratic programme per step): a discontinued series is
+    forecast exactly 0, which that programme does not state; bottom_up, top_down and
+    middle_out have no ``W`` to weigh by; and the quantiles would need a programme per sample
+    path (1,000 a step). Clip and sum is hierarchicalforecast's other way
+    (``MinTraceSparse(nonnegative=True, qp=False)``): every level stays coherent, nothing moves
+    where no bottom forecast is below zero, and an aggregate rises by what its series were
+    raised by."""
+    opts = as_options(fit.base.data, DataOptions, "data")
+    task = fit.base.task_
+    bounds = Guards(opts.non_negative, opts.discontinued).bounds(panel, task.season, task.horizon)
+    spec = fit.spec
+    at = pd.Index(panel.keys[spec.node_column]).get_indexer(spec.nodes[spec.node_column].iloc[spec.n_aggregates:])
+    known = at >= 0
+    return Bounds(known & bounds.zero[at], known & bounds.floor[at])

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from tsauto.forecasting.hierarchy.reconcile import Reconciler
+from tsauto.forecasting.hierarchy.reconcile import Guard, Reconciler
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
 
 
@@ -32,6 +32,7 @@ def reconcile_forecasts(
     value: str = "forecast",
     n_samples: int = 1000,
     seed: int = 0,
+    guard: Guard | None = None,
 ) -> pd.DataFrame:
     """``forecasts`` (node id, time, ``value``, quantile columns) with coherent values, same
     rows and columns.
@@ -39,7 +40,9 @@ def reconcile_forecasts(
     ``reconciler``: a fitted :class:`Reconciler` (what a fitted forecaster keeps), or a method
     name or unfitted one, then fitted here on ``residuals`` and ``history`` (``n_nodes x T``
     matrices: :func:`residual_matrix`, :meth:`HierarchySpec.pivot`). ``by``: a column whose
-    groups are reconciled separately (``"cutoff"`` for a backtest table).
+    groups are reconciled separately (``"cutoff"`` for a backtest table). ``guard``: applied
+    to the reconciled bottom series, the forecasts and every sample path, before they are
+    summed to every node (:meth:`Reconciler.transform`).
     """
     if isinstance(reconciler, str):
         reconciler = Reconciler(reconciler)
@@ -47,17 +50,17 @@ def reconcile_forecasts(
         reconciler = reconciler.fit(spec, residuals, history)
     if by is not None:
         parts = [
-            reconcile_forecasts(part, spec, reconciler, value=value, n_samples=n_samples, seed=seed)
+            reconcile_forecasts(part, spec, reconciler, value=value, n_samples=n_samples, seed=seed, guard=guard)
             for _, part in forecasts.groupby(by, sort=False)
         ]
         return pd.concat(parts).loc[forecasts.index]
     base, times = spec.pivot(forecasts, value)
     base = _fill(base, spec)
-    values = {value: reconciler.transform(base)}
+    values = {value: reconciler.transform(base, guard)}
     qcols = quantile_columns(forecasts)
     if qcols:
         scale = _scale(spec, forecasts, qcols, base, reconciler)
-        qs = reconciler.sample_quantiles(base, list(qcols.values()), scale, n_samples, seed)
+        qs = reconciler.sample_quantiles(base, list(qcols.values()), scale, n_samples, seed, guard)
         values.update({col: qs[q] for col, q in qcols.items()})
     long = spec.unpivot(values, times)
     keys = [spec.node_column, spec.time]

@@ -27,7 +27,7 @@ node and the paths are coherent.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -41,6 +41,7 @@ PROPORTIONS = ("average_proportions", "proportion_averages", "forecast_proportio
 NEEDS_RESIDUALS = ("wls_var", "mint_shrink")
 
 HierarchyLike = HierarchySpec | np.ndarray | sparse.spmatrix
+Guard = Callable[[np.ndarray], np.ndarray]  # reconciled bottom series in, guarded out
 
 
 class Reconciler:
@@ -151,9 +152,12 @@ class Reconciler:
 
     # ------------------------------------------------------------------ applying
 
-    def transform(self, base: np.ndarray) -> np.ndarray:
-        """Coherent forecasts (``n_nodes x k``) from base forecasts (``n_nodes x k``)."""
-        return np.asarray(self.S_ @ self.bottom(base))
+    def transform(self, base: np.ndarray, guard: Guard | None = None) -> np.ndarray:
+        """Coherent forecasts (``n_nodes x k``) from base forecasts (``n_nodes x k``);
+        ``guard``: applied to the reconciled bottom series before they are summed to every node
+        (:class:`~tsauto.forecasting.guards.Bounds`)."""
+        bottom = self.bottom(base)
+        return np.asarray(self.S_ @ (bottom if guard is None else guard(bottom)))
 
     def bottom(self, base: np.ndarray) -> np.ndarray:
         """The reconciled bottom series (``n_bottom x k``)."""
@@ -189,12 +193,14 @@ class Reconciler:
         scale: np.ndarray | None = None,
         n_samples: int = 1000,
         seed: int = 0,
+        guard: Guard | None = None,
     ) -> dict[float, np.ndarray]:
         """Quantiles (each ``n_nodes x h``) of reconciled normal sample paths.
 
         ``scale``: the noise standard deviation per node (``n_nodes``) or per node and step
         (``n_nodes x h``); default each node's root mean square residual. Noise is correlated
         as the shrunk residual correlation when ``fit`` had residuals, independent otherwise.
+        ``guard``: applied to every path as :meth:`transform` applies it.
         """
         base = np.asarray(base, float)
         n, h = base.shape
@@ -213,7 +219,7 @@ class Reconciler:
                 noise = rng.standard_normal((n, n_samples))
             else:
                 noise = self.noise_.draw(rng, n_samples)
-            paths = self.transform(base[:, step, None] + scale[:, step, None] * noise)
+            paths = self.transform(base[:, step, None] + scale[:, step, None] * noise, guard)
             out[:, :, step] = np.quantile(paths, levels, axis=1)
         return {float(q): out[i] for i, q in enumerate(levels)}
 

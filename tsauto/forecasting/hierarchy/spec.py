@@ -43,7 +43,7 @@ from scipy import sparse
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows
 from tsauto.forecasting.calendar_time import parse_time
-from tsauto.forecasting.validation import is_flag, most_frequent, require_values
+from tsauto.forecasting.validation import check_id_types, is_flag, most_frequent, require_values
 
 log = logging.getLogger(__name__)
 
@@ -349,6 +349,7 @@ class HierarchySpec:
         rows = known.get_indexer(pd.MultiIndex.from_frame(df[ids].astype(object)))
         unknown = df.index[rows < 0]
         if len(unknown):
+            check_id_types(df, self.nodes[ids], "the table")  # the label "1" is not the id 1: say so
             series = df[ids].iloc[np.flatnonzero(rows < 0)[:1]].to_dict("records")[0]
             raise DataValidationError(
                 f"series {series} at {describe_rows(unknown)} is not in the hierarchy, which holds "
