@@ -20,19 +20,24 @@ from tsauto import Forecaster, datasets
 H = 8
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    sales = datasets.load_walmart()
-    fc = Forecaster(
+def forecaster() -> Forecaster:
+    """The example's forecaster (tests/test_examples.py fits it on a few series)."""
+    return Forecaster(
         target="Weekly_Sales",
         time="Date",
         ids=["Store", "Dept"],
         horizon=H,
         holidays="US",
         known_future=["IsHoliday"],
-        fill="zero",  # a week without a row is a week without sales
+        data={"fill": "zero"},  # a week without a row is a week without sales
         quantiles=[0.1, 0.9],
     )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    sales = datasets.load_walmart()
+    fc = forecaster()
     backtest = fc.backtest(sales, folds=3)
     print(backtest.summary[["model", "mase", "smape", "wape"]].round(3).to_string(index=False))
 

@@ -428,6 +428,8 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     assert f"tsauto future-frame {model} --out FILE" in capsys.readouterr().err
     assert main(["future-frame", str(model), "--out", str(rows), "-q"]) == 0
     assert "wrote 8 rows to" in (said := capsys.readouterr().out) and "fill in IsHoliday and pass it as --future" in said
+    assert main([*fit, "--future", str(rows), "-q"]) == 2  # not filled in: refused before the fit
+    assert f"--future {rows} holds no value of ['IsHoliday']" in capsys.readouterr().err
     frame = pd.read_csv(rows, parse_dates=["Date"])
     assert list(frame.columns) == ["Store", "Dept", "Date", "IsHoliday"] and frame["IsHoliday"].isna().all()
     assert sorted(frame["Date"].unique()) == list(pd.date_range("2012-09-07", periods=4, freq="W-FRI"))

@@ -18,9 +18,9 @@
 CSV or Parquet in and out (by extension); ``--id`` names columns that identify rows: left out
 of the features, copied to the output beside the predictions. The log goes to stderr; on a
 terminal the search is one progress line (trials done, best score, time left), redrawn in
-place; ``-q`` keeps only warnings and the lines saying what was written (no leaderboard). Every failure ends with one line on stderr and exit status
-2, never a traceback (``--traceback`` shows it). ``-q`` and ``--traceback`` go before the
-command or after it.
+place; ``-q`` keeps only warnings, errors and the results (no leaderboard). Every failure
+ends with one line on stderr and exit status 2, never a traceback (``--traceback`` shows it).
+``-q`` and ``--traceback`` go before the command or after it.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def _anywhere(p: argparse.ArgumentParser, default: Any) -> None:
     """``-q`` and ``--traceback``, taken before the command (``default`` False) and after it
     (``default`` SUPPRESS: a command's own default would reset one given before it)."""
     p.add_argument("-q", "--quiet", action="store_true", default=default,
-                   help="no log, progress or leaderboard: only warnings, errors and what was written")
+                   help="no log, progress or leaderboard: only warnings, errors and the results")
     p.add_argument("--traceback", action="store_true", default=default,
                    help="show the traceback of a failure")
 
@@ -479,6 +479,14 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "writes the rows to fill in)"
         )
     future = _table(args.future)  # read before the fit: a wrong path fails in seconds, not after it
+    if future is not None and args.known_future:  # a future-frame not filled in: refused after the fit
+        known = _list(args.known_future)
+        absent = [c for c in known if c not in future.columns or future[c].isna().all()]
+        if absent:
+            raise UsageError(
+                f"--future {args.future} holds no value of {absent} (--known-future): fill in their "
+                "values over the horizon"
+            )
     if future is not None and not args.known_future:
         named = {args.time, *(_list(args.ids) or [])}
         columns = [c for c in future.columns if c not in named and c != args.target]

@@ -2,7 +2,7 @@
 
 Only one data set is bundled with the package repository: the ABS Australian retail turnover
 table in ``tsauto/bundled/aus_retail.csv.gz`` (CC BY 4.0, "Source: Australian Bureau of Statistics";
-see ``datasets/README.md``). Every other file is read from a *data directory* whose layout follows
+see ``tsauto/bundled/README.md``). Every other file is read from a *data directory* whose layout follows
 the shared one (``forecasting/m4/Hourly-long.csv.gz``, ``tabular/regression/abalone.csv``, ...).
 The data directory is, in this order:
 

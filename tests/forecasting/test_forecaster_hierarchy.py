@@ -257,7 +257,8 @@ def test_reconcile_without_a_hierarchy_is_named(aus_small, caplog) -> None:
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         Forecaster(**KW, learners=["naive"]).fit(df)
-    assert not any("reconcile=" in r.getMessage() for r in caplog.records)
+        Forecaster(**KW, learners=["naive"], hierarchy=["State", "Industry"], reconcile="bottom_up").fit(df)
+    assert not any("is not used" in r.getMessage() for r in caplog.records)  # the nodes' fit said so
 
 
 def test_errors_name_the_users_series_not_the_node_table(walmart_six) -> None:

@@ -305,7 +305,7 @@ def fills(
             "steps",
             labels,
             f"runs of {limit} or more consecutive missing targets",
-            f"imputed by {rule}: check the source data, or set fill=",
+            f"imputed by {rule}: check the source data, or set data={{'fill': ...}} (--fill)",
             status="alert",
             passed=f"no run of {limit} or more missing targets",
             column=target,
@@ -453,7 +453,7 @@ def ends_early(panel: Panel, labels: np.ndarray) -> Check:
         labels,
         f"{early.sum()} of {panel.n_series} series end before the table's last time step",
         f"forecast from their own end, for {'dates already past' if panel.schema.freq else 'steps other series already hold'}: "
-        "if they stopped, give them rows up to the table's end (target 0, or empty with fill='zero'); "
+        "if they stopped, give them rows up to the table's end (target 0, or empty with data={'fill': 'zero'}, --fill zero); "
         "if not, drop them",
         status="alert",
         passed="every series reaches the table's last time step",

@@ -427,6 +427,7 @@ class Forecaster:
                 "future= is not used: this Forecaster was fitted without known_future= columns; to "
                 "use covariates known over the horizon, name them in known_future=[...] and fit again"
             )
+            future = None  # said once, not again by each partition
         if getattr(self, "hierarchy_", None) is not None:
             from tsauto.forecasting.hierarchy.fitting import predict_hierarchy
 

@@ -921,7 +921,7 @@ def _check_one_frequency(df: pd.DataFrame, sid: np.ndarray, pos: np.ndarray, sch
         f"time in every row, while the others follow {unit}: the series mix frequencies, and "
         f"the {k - 1} steps between would be filled in. Fit each frequency apart (partition_by= "
         "a column naming it), resample them all to one (aggregate= with freq=), or, where a "
-        "missing step means zero, pass fill='zero'."
+        "missing step means zero, pass data={'fill': 'zero'} (--fill zero)."
     )
 
 

@@ -97,7 +97,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     known = tuple(template.known_future or ())
     nodes = node_table(spec, df, known)
     params = template.get_params()
-    params.update(ids=spec.node_column, hierarchy=None)
+    params.update(ids=spec.node_column, hierarchy=None, reconcile="auto")  # reconciled here, not by it
     base = type(template)(**params).fit(nodes)
     _note_unused_columns(base, spec, df, known)
     _note_zeros_after_end(base, spec, df)
