@@ -193,6 +193,16 @@ def test_intermittent_series_add_croston_and_tsb(walmart_small) -> None:
     assert {"tsb", "croston"} <= set(plan.candidates)
 
 
+def test_intermittent_learners_named_on_regular_series_are_warned_about(aus_small, caplog) -> None:
+    """Croston and TSB named on monthly retail (no zero at all): their flat forecasts trail
+    naive, and nothing said so."""
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    with caplog.at_level("WARNING", logger="tsauto.forecasting.planner"):
+        _, plan = _plan(panel, 6, learners=["croston", "naive"])
+    assert "croston forecast intermittent demand (mostly zeros), but 100% of the series are not" in caplog.text
+    assert any(n.startswith("croston forecast intermittent demand") for n in plan.notes)
+
+
 def test_discontinued_series_do_not_make_a_panel_intermittent(walmart_small) -> None:
     """Six of ten departments sold every week, then nothing for 56 weeks: their zeros count
     toward an average demand interval of 1.6 (intermittent), but they are forecast as zero."""
