@@ -479,7 +479,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "writes the rows to fill in)"
         )
     future = _table(args.future)  # read before the fit: a wrong path fails in seconds, not after it
-    if future is not None and args.known_future:  # a future-frame not filled in: refused after the fit
+    if future is not None and args.known_future:  # a future-frame left empty: found only after the fit
         known = _list(args.known_future)
         absent = [c for c in known if c not in future.columns or future[c].isna().all()]
         if absent:

@@ -259,7 +259,9 @@ class Forecaster:
         find none (it said "fitted without a hierarchy")."""
         if not (self.hierarchy and self.partition_by):
             return
-        cols = [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by)
+        from tsauto.forecasting.partitions import columns_of
+
+        cols = columns_of(self.partition_by)
         chains = [self.hierarchy] if isinstance(self.hierarchy, str) else list(self.hierarchy)
         nested = all(isinstance(c, str) for c in chains)
         named = set(chains) if nested else {c for chain in chains for c in chain}
@@ -632,7 +634,9 @@ class Forecaster:
         self._check_fitted(needs_rows="data_checks()")
         if not self.partition_by:
             return self.data_checks_.copy()
-        cols = [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by)
+        from tsauto.forecasting.partitions import columns_of
+
+        cols = columns_of(self.partition_by)
         parts = [
             child.data_checks().assign(**dict(zip(cols, key)))[[*cols, *child.data_checks_.columns]]
             for key, child in self.partitions_.items()
