@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from tsauto import Forecaster
-from tsauto.forecasting.guards import Guards, discontinued
+from tsauto.forecasting.guards import CLIPPED, COLLAPSED, Guards, discontinued
 from tsauto.forecasting.validation import validate
+from conftest import shared_file
 
 KW = dict(target="Turnover", time="Month", ids=["State", "Industry"])
 
@@ -68,3 +72,35 @@ def test_non_negative_clips_only_series_never_negative(walmart_small) -> None:
     assert (off == -5).all()
     everyone, _, _ = Guards(True, discontinued=False).apply(panel, mean, quantiles, 52, 4)
     assert (everyone == 0).all()
+
+
+def _m1_quarterly(*ids: str) -> pd.DataFrame:
+    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
+    return train[train["unique_id"].isin(ids)]
+
+
+def test_a_forecast_clipped_to_zero_throughout_is_named_apart() -> None:
+    """M1's QNC23 (2,830 to 14,817, then 3,584 in its last quarter): ARIMA(0,1,1) carries the
+    fall on to -2,785; clipped, that is a flat zero the history never came near."""
+    panel = validate(_m1_quarterly("QNC23", "QNC22"), target="y", time="ds", ids="unique_id")
+    falls = (panel.keys["unique_id"] == "QNC23").to_numpy()[:, None]
+    raw = np.where(falls, -2785.0, [[4200.0, -10.0, 4300.0, 4400.0]])
+    mean, _, reason = Guards().apply(panel, raw, {}, 4, 4)
+    row = dict(zip(panel.keys["unique_id"], reason))
+    assert row == {"QNC23": COLLAPSED, "QNC22": CLIPPED}
+    assert (mean >= 0).all()
+    # a series that has been at zero before is clipped, not named apart
+    zero_before = panel.y.copy()
+    zero_before[panel.indptr[np.flatnonzero(falls)[0]]] = 0.0
+    _, _, reason = Guards().apply(replace(panel, y=zero_before), raw, {}, 4, 4)
+    assert (reason == CLIPPED).all()
+
+
+def test_forecaster_warns_of_a_series_forecast_zero_throughout(caplog) -> None:
+    df = _m1_quarterly("QNC23", "QNC22")
+    fc = Forecaster(target="y", time="ds", ids="unique_id", horizon=8, learners=["auto_arima"]).fit(df)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fc.predict()
+    assert (out.loc[out["unique_id"] == "QNC23", "forecast"] == 0).all()
+    said = [r.getMessage() for r in caplog.records if "never reached zero" in r.getMessage()]
+    assert len(said) == 1 and "QNC23 (history min 2830)" in said[0] and "QNC22" not in said[0]

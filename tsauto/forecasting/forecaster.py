@@ -40,7 +40,7 @@ from tsauto.forecasting.backtest import (
 from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks, series_labels
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain
-from tsauto.forecasting.guards import Guards
+from tsauto.forecasting.guards import COLLAPSED, Guards, history_minimum
 from tsauto.forecasting.intervals import calibrate, held_out_scores
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
@@ -484,9 +484,10 @@ class Forecaster:
             for q, v in fc.quantiles.items():
                 quantiles[q][fallback] = v[fallback]
         opts = as_options(self.data, DataOptions, "data")
-        mean, quantiles, _ = Guards(opts.non_negative, opts.discontinued).apply(
+        mean, quantiles, changed = Guards(opts.non_negative, opts.discontinued).apply(
             panel, fc.mean, quantiles, self.task_.season, self.task_.horizon
         )
+        _warn_collapsed(panel, changed == COLLAPSED)
         return self._forecast_frame(panel, mean, quantiles, ~routed.dropped)
 
     def _forecast_frame(
@@ -788,3 +789,19 @@ def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) 
             "too narrow; give at least %d rows of each", short.size, panel.n_series, reach,
             shortlist(series_labels(panel)[short]), reach,
         )
+
+
+def _warn_collapsed(panel: Panel, collapsed: np.ndarray) -> None:
+    """Warn of series forecast zero at every step by the non-negative guard whose history
+    never reached zero: the model extrapolates a fall the clip hides."""
+    if not collapsed.any():
+        return
+    labels, lowest = series_labels(panel), history_minimum(panel)
+    idx = np.flatnonzero(collapsed)
+    examples = ", ".join(f"{labels[i] or 'the series'} (history min {lowest[i]:.6g})" for i in idx[:3])
+    log.warning(
+        "%d series forecast zero or below at every step were set to 0 though their history never "
+        "reached zero, e.g. %s: the model extrapolates a fall; check them (backtest, report) or "
+        "try other learners (data={'non_negative': False} shows the raw forecast)",
+        idx.size, examples,
+    )

@@ -3,6 +3,10 @@ out is not forecast.
 
 - **Non-negative**: a series never negative in its history gets forecasts and quantiles
   clipped at zero (``non_negative="auto"``; ``True`` clips every series, ``False`` none).
+  A series whose history never reached zero but whose forecast is zero or below at every step
+  is named apart (:data:`COLLAPSED`): the clip turns an extrapolated fall into a plausible-looking
+  flat zero (an ARIMA on M1's QNC23, history 2,830 to 14,817, forecast -2,785), so the
+  forecaster warns of it instead of hiding it.
 - **Discontinued**: a series exactly zero over its last ``max(season, 3)`` steps or more (a
   full season; the horizon when there is no season), with that zero run longer than any earlier
   one (it never came back after so long a pause) and some activity before, is forecast zero.
@@ -16,6 +20,9 @@ from typing import Literal
 import numpy as np
 
 from tsauto.forecasting.panel import Panel
+
+CLIPPED = "clipped at zero: never negative in the history"
+COLLAPSED = "forecast zero or below at every step, set to zero: the history never reached zero"
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,11 @@ class Guards:
         bounds = self.bounds(history, season, horizon)
         reason = np.full(history.n_series, "", dtype=object)
         reason[bounds.zero] = "discontinued: zero for a full season or more"
-        reason[bounds.floor & ~bounds.zero & (mean < 0).any(axis=1)] = "clipped at zero: never negative in the history"
-        return bounds(mean), {q: bounds(v) for q, v in quantiles.items()}, reason
+        clipped = bounds.floor & ~bounds.zero
+        reason[clipped & (mean < 0).any(axis=1)] = CLIPPED
+        guarded = bounds(mean)
+        reason[clipped & (guarded <= 0).all(axis=1) & (history_minimum(history) > 0)] = COLLAPSED
+        return guarded, {q: bounds(v) for q, v in quantiles.items()}, reason
 
     def bounds(self, history: Panel, season: int, horizon: int) -> Bounds:
         """What the rules do to each series of ``history``."""
@@ -73,6 +83,15 @@ class Bounds:
         """``values`` (one row per series; columns: steps, or sample paths) guarded, a copy."""
         out = np.where(self.zero[:, None], 0.0, values)
         return np.where(self.floor[:, None], np.maximum(out, 0.0), out)
+
+
+def history_minimum(history: Panel) -> np.ndarray:
+    """Each series' smallest value (NaN for an empty series)."""
+    out = np.full(history.n_series, np.nan)
+    filled = history.lengths > 0
+    if filled.any():
+        out[filled] = np.fmin.reduceat(history.y, history.indptr[:-1][filled])
+    return out
 
 
 def discontinued(history: Panel, min_run: int) -> np.ndarray:
