@@ -62,6 +62,24 @@ def test_a_folder_is_refused_before_the_writer_runs(tmp_path: Path) -> None:
     check_writable(tmp_path / "new" / "deeper" / "fc.csv")  # folders to create: fine
 
 
+def test_a_folder_that_refuses_files_is_found_before_the_work(tmp_path: Path) -> None:
+    """Permission bits did not tell: root passes ``os.access`` on /sys, whose writes fail, so a
+    forecast to /sys/fc.csv was refused only after the fit."""
+    if os.geteuid() == 0:
+        folder = Path("/sys")
+        if not folder.is_dir():
+            pytest.skip("needs /sys (Linux) to find a folder that refuses root's files")
+    else:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o500)
+    with pytest.raises(TsautoError, match="cannot write .*fc.csv"):
+        check_writable(folder / "fc.csv")
+    assert not list(tmp_path.glob("**/.tsauto-probe.*"))
+    check_writable(tmp_path / "fc.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["read-only"] if os.geteuid() else [])
+
+
 @pytest.mark.parametrize(
     ("code", "advice"),
     [

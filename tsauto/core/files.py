@@ -14,20 +14,27 @@ from tsauto.core.exceptions import TsautoError
 
 def check_writable(path: str | Path) -> None:
     """Refuse, before any work, a path that cannot be written: a folder, or one whose nearest
-    existing parent is a file or not writable (missing folders are created on writing). The
+    existing parent is a file or refuses a file (missing folders are created on writing). The
     command line checks its outputs with it before a fit, which a bad path found at the end
-    would lose."""
+    would lose. A file is made and removed in that parent to find out: permission bits do not
+    tell (``/sys`` and ``/proc`` pass ``os.access`` for root, and a read-only mount for all)."""
     path = Path(path)
     if path.is_dir():
         raise _write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
     folder = path.absolute().parent
     while not folder.exists():
         folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+    if not folder.is_dir():
         raise TsautoError(
             f"cannot write {str(path)!r}: {str(folder)!r} is not a folder tsauto can write in; "
             "choose another folder."
         )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".tsauto-probe.", dir=folder)
+    except OSError as err:
+        raise _write_error(path, err) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 @contextlib.contextmanager
