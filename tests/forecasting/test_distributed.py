@@ -38,6 +38,12 @@ def on_dask(client, retail):
     return fc, forecast, stream.data
 
 
+@pytest.fixture(scope="module")
+def in_process(retail) -> Forecaster:
+    """The same forecaster fitted on the pandas table, in this process."""
+    return Forecaster(**KW, learners=["lightgbm"], compute={"n_jobs": 1}).fit(retail)
+
+
 def workers_running(stream, name: str) -> set[str]:
     return {t["worker"] for t in stream if name in str(t["key"])}
 
@@ -55,16 +61,16 @@ def test_features_are_built_and_trained_on_both_workers(client, on_dask) -> None
     assert "data-parallel" in fc.plan_.notes[0] and "152 series" in fc.plan_.notes[0]
 
 
-def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask) -> None:
+def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask, in_process) -> None:
     """Seasons, transforms, lags, series codes as in process; the workers' training rows are
     the in-process matrix's rows (in another order, in single precision)."""
     fc, _, _ = on_dask
-    local = Forecaster(**KW, learners=["lightgbm"], compute={"n_jobs": 1}).fit(retail)
+    local = in_process
     ours, theirs = fc.model_.learner, local.model_.learner
     assert fc.task_.seasons == local.task_.seasons == (12,)
     assert ours.transform_names_ == theirs.transform_names_
     assert ours.spec_ == theirs.spec_
-    pd.testing.assert_frame_equal(ours.builder_.id_keys, theirs.builder_.id_keys, check_dtype=False)
+    pd.testing.assert_frame_equal(ours.builder_.id_keys, theirs.builder_.id_keys)
     member = fc.model_.members[0][1]
     parts = dd.from_pandas(retail, npartitions=5).shuffle(on=KW["ids"]).to_delayed()
     schema = fc.dask_.schema
@@ -83,12 +89,12 @@ def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask)
     np.testing.assert_allclose(in_order(there), in_order(here), rtol=1e-6, atol=1e-6)
 
 
-def test_forecasts_are_close_to_the_in_process_model(retail, on_dask) -> None:
+def test_forecasts_are_close_to_the_in_process_model(retail, on_dask, in_process) -> None:
     """Data-parallel training bins and bags on each worker's rows: the forecasts differ from
     the in-process model's about as much as another seed's do (1 % median on this data)."""
     _, forecast, _ = on_dask
     keys = [*KW["ids"], "Month"]
-    local = Forecaster(**KW, learners=["lightgbm"], compute={"n_jobs": 1}).fit(retail).predict()
+    local = in_process.predict()
     both = forecast.merge(local, on=keys, suffixes=("", "_local"))
     assert len(both) == len(local) == len(forecast) == 152 * 6
     rel = (both["forecast"] - both["forecast_local"]).abs() / both["forecast_local"].abs().clip(lower=1)
@@ -98,13 +104,21 @@ def test_forecasts_are_close_to_the_in_process_model(retail, on_dask) -> None:
     np.testing.assert_array_equal(fallback["forecast"], fallback["forecast_local"])
 
 
+def test_forecasts_have_the_dtypes_of_the_in_process_ones(retail, on_dask, in_process) -> None:
+    """Dask reads the table's ``str`` ids as ``string[pyarrow]`` (missing value ``pd.NA``, not
+    NaN): the keys and the forecasts still have the dtypes the same table gives in process."""
+    fc, forecast, _ = on_dask
+    assert dd.from_pandas(retail, npartitions=5).dtypes["State"] != retail.dtypes["State"]
+    pd.testing.assert_series_equal(forecast.dtypes, in_process.predict().dtypes)
+    pd.testing.assert_series_equal(fc.dask_.keys.dtypes, in_process.history_.keys.dtypes)
+
+
 def test_saved_model_forecasts_pandas_history_and_asks_for_rows(on_dask, retail, tmp_path) -> None:
     fc, forecast, _ = on_dask
     loaded = Forecaster.load(fc.save(tmp_path / "model.tsauto"))
     pd.testing.assert_frame_equal(
         loaded.predict(history=retail).sort_values([*KW["ids"], "Month"]).reset_index(drop=True),
         forecast,
-        check_dtype=False,  # Dask reads the ids as its own string type
     )
     with pytest.raises(DataValidationError, match="pass history="):
         loaded.predict()

@@ -1,10 +1,12 @@
 """tsauto's data-parallel LightGBM on a real ``distributed.LocalCluster`` (two worker
 processes): each worker counts its rows, the workers with rows train one model together over
 LightGBM's network, binning their partitions one at a time; a worker without rows stays out,
-nothing is left behind."""
+nothing is left behind, and nothing is printed."""
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import operator
 
 import numpy as np
@@ -91,3 +93,39 @@ def test_rows_are_released_when_training_fails(client) -> None:
         assert held.rows == 200
         raise RuntimeError("stopped")
     assert nothing_held(client)
+
+
+def test_the_network_set_up_is_logged_not_printed(capfd, caplog) -> None:
+    """LightGBM's C++ lines of joining the network ("Trying to bind port ...", "Listening...",
+    "Connected to rank 1") reach neither the workers' stdout nor their stderr: workers started
+    inside the capture, whose own prints are captured; the client logs the ports at DEBUG."""
+    caplog.set_level(logging.DEBUG, logger=dt.__name__)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as c:
+        workers = sorted(c.scheduler_info()["workers"])
+        booster, stream, n = trained(c, {w: [rows(1_000, i)] for i, w in enumerate(workers)})
+        c.run(lambda: print("a worker prints", flush=True))
+        c.run(lambda: ctypes.CDLL(None).fflush(None))  # the C library's stdout buffer too
+    assert n == 2_000 and booster.num_trees() == ROUNDS
+    assert ran_on(stream, "_train_held") == workers  # trained together, over the network
+    out, err = capfd.readouterr()
+    assert out.count("a worker prints") == 2  # the capture reaches the workers
+    assert "[LightGBM]" not in out + err
+    assert "LightGBM's network" in caplog.text
+
+
+def test_lightgbm_lines_go_to_the_log_and_other_output_back_to_stdout(capfd, caplog) -> None:
+    """While a worker joins the network its stdout is kept: LightGBM's lines (C ``printf``)
+    are logged at DEBUG, anything else is written back, once the rows are first read."""
+    caplog.set_level(logging.DEBUG, logger=dt.__name__)
+    libc = ctypes.CDLL(None)
+    with dt._network_output() as joined:
+        libc.printf(b"[LightGBM] [Info] Listening...\n")
+        print("another thread's print", flush=True)
+        joined()
+        print("after the join", flush=True)
+    out, _ = capfd.readouterr()
+    assert out == "another thread's print\nafter the join\n"
+    assert [r.getMessage() for r in caplog.records] == ["[LightGBM] [Info] Listening..."]
+    assert caplog.records[0].levelno == logging.DEBUG

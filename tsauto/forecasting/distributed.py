@@ -5,7 +5,9 @@ data-parallel there, forecast partition by partition.
 machine holds) runs here, as mlforecast's distributed forecaster does:
 
 1. the rows are shuffled so that every series lies in one partition (``shuffle(on=ids)``) and
-   kept in the workers' memory (the forecaster's history: ``predict()`` reads it);
+   kept in the workers' memory (the forecaster's history: ``predict()`` reads it), their
+   string columns in pandas' own string dtype (:func:`_pandas_strings`): so the keys, and the
+   forecasts' id columns, have the dtypes the same table gives in process;
 2. *profile*: every partition is validated on its worker; the client gathers only its schema,
    series keys and lengths, and merges them (categories united; frequencies must agree, but
    where some partitions read days closed on ``holidays=`` and another saw a row on one, all are
@@ -200,9 +202,25 @@ def _by_series(ddf: Any, ids: list[str]) -> Any:
         raise DataValidationError(
             f"id column(s) {missing} are not in the Dask DataFrame (columns: {list(ddf.columns)})."
         )
-    if not ids:
-        return ddf.repartition(npartitions=1)
-    return ddf.shuffle(on=ids)
+    return _pandas_strings(ddf.shuffle(on=ids) if ids else ddf.repartition(npartitions=1))
+
+
+def _pandas_strings(ddf: Any) -> Any:
+    """``ddf`` with the string columns Dask converted back in the dtype pandas gives strings.
+
+    Dask's ``dataframe.convert-string`` (on by default) makes every column of strings that
+    ``from_pandas``, ``read_parquet`` and the like read ``string[pyarrow]``, whose missing
+    value is ``pd.NA``, pandas 3's own ``str`` columns too (their missing value is NaN; dask
+    PR #12035, open, would keep them): the ids of the forecasts would otherwise come back in
+    another dtype than from the same table in process. A column of that dtype is taken for
+    Dask's conversion while it is on (a ``string[pyarrow]`` column given on purpose too)."""
+    from dask.dataframe.utils import pyarrow_strings_enabled
+
+    converted, own = pd.StringDtype("pyarrow"), pd.Series(["a"]).dtype
+    columns = [c for c, dtype in ddf.dtypes.items() if dtype == converted]
+    if not pyarrow_strings_enabled() or not columns or own == converted:
+        return ddf
+    return ddf.astype(dict.fromkeys(columns, own))
 
 
 def _profile(frame: Any, kw: dict, client: Any) -> DaskHistory:

@@ -14,13 +14,27 @@ Two rounds of tasks, one task a worker, each pinned to the worker holding its pa
    it). A worker so holds its partitions, LightGBM's binned rows and one partition's features
    at most, never its whole feature table (nor a copy kept by Dask). One worker with rows
    trains alone.
+
+LightGBM's network set-up lines ("Trying to bind port ...", "Connecting to rank 1 failed ...",
+"Listening...") ignore ``verbosity=-1``: LightGBM keeps its log level per thread and sets it from
+the parameters only when it builds the Dataset, after joining the network, and its listening
+thread starts at the default level. With no log callback in a Dask worker's threads, they would
+be printed (C ``printf``) to the worker's stdout, past Python's logging. Each training task
+therefore sends its process's stdout to a temporary file while it joins the network
+(:func:`_network_output`, until LightGBM first reads the rows): LightGBM's lines go to the
+worker's log at DEBUG level, anything else written meanwhile back to stdout. The client logs the
+workers' listening ports at DEBUG level.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
+import sys
+import tempfile
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -54,6 +68,8 @@ class _Held:
 
 
 _HELD: dict[str, _Held] = {}  # on a worker, by token
+_STDOUT: dict[str, Any] = {"users": 0}  # on a worker: its stdout kept while joining the network
+_STDOUT_LOCK = threading.Lock()
 
 
 def partitions_by_worker(frame: Any, client: Any) -> dict[str, list]:
@@ -98,6 +114,9 @@ class HeldRows:
         ]
         log.info("LightGBM trains on %d worker(s): %s rows", len(workers),
                  ", ".join(f"{self.held[w][0]:,}" for w in workers))
+        if len(workers) > 1:
+            log.debug("LightGBM's network (the workers' listening ports): %s",
+                      self._network(workers[0], workers)["machines"])
         return lgb.Booster(model_str=self.client.gather(futures)[0])
 
     def _network(self, worker: str, workers: list[str]) -> dict[str, Any]:
@@ -143,8 +162,10 @@ def _train_held(
 ) -> str | None:
     """On a worker: train on its held rows (with the workers ``params`` names); the model as
     text where ``keep``."""
-    data = _dataset(token, names, categorical)
-    booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[free_after_binning])
+    quiet = _network_output() if "machines" in params else contextlib.nullcontext(lambda: None)
+    with quiet as joined:
+        data = _dataset(token, names, categorical, joined)
+        booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[free_after_binning])
     try:
         return booster.model_to_string() if keep else None
     finally:
@@ -152,12 +173,84 @@ def _train_held(
             booster.free_network()
 
 
-def _dataset(token: str, names: list[str], categorical: list[int]) -> lgb.Dataset:
-    """The held partitions as a LightGBM Dataset of rebuilt sequences (dropped once binned);
-    the reserved port freed for LightGBM."""
+def _dataset(
+    token: str, names: list[str], categorical: list[int], first_read: Callable[[], None]
+) -> lgb.Dataset:
+    """The held partitions as a LightGBM Dataset of rebuilt sequences (dropped once binned),
+    ``first_read`` called before each partition is built (LightGBM reads the rows after it has
+    joined the network); the reserved port freed for LightGBM."""
     held = _HELD.pop(token)
     held.port.close()
-    return rebuilt_dataset(held.parts, held.build, held.labels, names, categorical)
+
+    def build(part: Any) -> np.ndarray | None:
+        first_read()
+        return held.build(part)
+
+    return rebuilt_dataset(held.parts, build, held.labels, names, categorical)
+
+
+@contextlib.contextmanager
+def _network_output() -> Iterator[Callable[[], None]]:
+    """This process's stdout (file descriptor 1, where LightGBM's C++ code prints) sent to a
+    temporary file until the function yielded is first called, or the block ends; then
+    LightGBM's lines logged at DEBUG level, any other text written back to stdout. Workers
+    that are threads of one process (``processes=False``) share one such file: the last to
+    leave restores stdout."""
+    _keep_stdout()
+    left = False
+
+    def leave() -> None:
+        nonlocal left
+        if not left:
+            left = True
+            _restore_stdout()
+
+    try:
+        yield leave
+    finally:
+        leave()
+
+
+def _keep_stdout() -> None:
+    """Send stdout to the shared temporary file (the first user opens it)."""
+    with _STDOUT_LOCK:
+        if _STDOUT["users"] == 0:
+            sys.stdout.flush()
+            _STDOUT["saved"], _STDOUT["file"] = os.dup(1), tempfile.TemporaryFile()
+            os.dup2(_STDOUT["file"].fileno(), 1)
+        _STDOUT["users"] += 1
+
+
+def _restore_stdout() -> None:
+    """The last user: stdout back, what the file holds logged or written back to it."""
+    with _STDOUT_LOCK:
+        _STDOUT["users"] -= 1
+        if _STDOUT["users"]:
+            return
+        sys.stdout.flush()
+        _flush_c_stdout()
+        saved, kept = _STDOUT.pop("saved"), _STDOUT.pop("file")
+        os.dup2(saved, 1)
+        os.close(saved)
+        kept.seek(0)
+        lines = kept.read().decode(errors="replace").splitlines(keepends=True)
+        kept.close()
+    for line in lines:
+        if line.startswith("[LightGBM]"):
+            log.debug("%s", line.rstrip())
+    other = "".join(line for line in lines if not line.startswith("[LightGBM]"))
+    if other:
+        os.write(1, other.encode())
+
+
+def _flush_c_stdout() -> None:
+    """Write out what the C library holds for stdout (``printf``'s buffer)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no process-wide C library handle (Windows)
+        pass
 
 
 def _release(token: str) -> None:
