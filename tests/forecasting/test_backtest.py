@@ -99,6 +99,24 @@ def test_nested_scores_equal_a_manual_fit_of_one_fold(retail: pd.DataFrame) -> N
     assert np.isfinite(result.summary.loc[0, ["pinball", "coverage"]].astype(float)).all()
 
 
+def test_per_series_has_a_row_per_series_and_fold(retail: pd.DataFrame) -> None:
+    """per_series had the cutoff but no fold: a series that ends two months early has, at its
+    second fold, the cutoff the others have at their first, so its rows could not be told apart
+    from theirs or matched to the forecasts' folds. Now one row per series and fold, its
+    metrics those of its forecasts in that fold."""
+    first = (retail["State"] == retail["State"].iloc[0]) & (retail["Industry"] == retail["Industry"].iloc[0])
+    ragged = retail[~first | (retail["Month"] <= retail["Month"].max() - pd.DateOffset(months=2))]
+    result = Forecaster(**KW).backtest(ragged, folds=2, step=2)
+    per_series = result.per_series
+    assert list(per_series.columns[:4]) == ["State", "Industry", "cutoff", "fold"]
+    assert per_series.groupby("fold").size().tolist() == [6, 6]
+    assert per_series.groupby("cutoff")["fold"].nunique().max() == 2  # a cutoff of both folds
+    f = result.forecasts
+    mae = (f["actual"] - f["forecast"]).abs().groupby([f["State"], f["Industry"], f["fold"]]).mean()
+    got = per_series.set_index(["State", "Industry", "fold"])["mae"]
+    np.testing.assert_allclose(got.to_numpy(), mae.loc[got.index].to_numpy(), rtol=1e-12)
+
+
 def test_refit_mode_is_labelled_optimistic_and_keeps_the_fitted_choice(
     retail: pd.DataFrame, monkeypatch, caplog
 ) -> None:

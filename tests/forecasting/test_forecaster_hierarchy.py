@@ -154,6 +154,53 @@ def test_columns_the_nodes_are_not_forecast_from_are_named(walmart_six, caplog) 
     assert ignored["column"].tolist() == ["Temperature", "Type", "Size"] and (ignored["status"] == "alert").all()
 
 
+def test_data_checks_describe_the_users_table(walmart_six, caplog) -> None:
+    """The checks described the node table: an id column ``node``, 10 series (the 6 departments,
+    2 stores, type A and the total), IsHoliday missing in the zeros a department that ended early is
+    carried with, and ``ends_early`` passed where the fit warned that it ends early. Now: the
+    user's id columns and hierarchy level (Type), the 6 series and the 4 nodes the hierarchy
+    adds, and the early end named as the fit names it (a series whose last targets are missing
+    ends early as without a hierarchy); the nodes' own checks are kept, not logged."""
+    cut = (walmart_six["Store"] == 2) & (walmart_six["Dept"] == 3) & (walmart_six["Date"] > "2012-09-07")
+    data = walmart_six.loc[~cut, ["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday", "Type", "Temperature"]]
+    late = (data["Store"] == 1) & (data["Dept"] == 1) & (data["Date"] > "2012-10-12")
+    data.loc[late, "Weekly_Sales"] = np.nan  # its last two weeks
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        fc = Forecaster(**{**WALMART, "hierarchy": ["Type", "Store", "Dept"]}, known_future=["IsHoliday"],
+                        learners=["seasonal_naive"]).fit(data)
+    checks = fc.data_checks().set_index("column")
+    roles = checks[checks["check"] == "column_role"]
+    assert list(roles.index) == list(data.columns)
+    assert roles.loc[["Store", "Dept", "Type", "Temperature"], "status"].tolist() == ["passed"] * 3 + ["alert"]
+    assert roles.loc["Store", "message"].startswith("id: ")
+    assert roles.loc["Type", "message"].startswith("hierarchy level")
+    checks = fc.data_checks().set_index("check")
+    lengths = checks.loc["series_lengths"]
+    assert lengths["count"] == 6 and "adds 4 aggregate nodes (total 1, Type 1, Store 2)" in lengths["message"]
+    early = checks.loc["ends_early"]
+    assert early["status"].tolist() == ["alert"] * 2 and early["series"].tolist() == [("2/3",), ("1/1",)]
+    assert early["count"].tolist() == [7, 2] and "counted 0 after their last row" in early["message"].iloc[0]
+    assert "1 of 6 series end before the table's last time step" in early["message"].iloc[0]
+    assert "forecast from their own end" in early["message"].iloc[1]
+    assert checks.loc["missing_covariates", "status"] == "passed"  # not the zeros carried
+    warned = [r.getMessage() for r in caplog.records if "end before the table's last time" in r.getMessage()]
+    assert len(warned) == 1 and "1 bottom series" in warned[0]  # by the fit, not again by the checks
+    logged = [r.getMessage() for r in caplog.records if r.name.endswith("data_checks")]
+    assert len(logged) == len(checks) - 3 and not any("Type=A" in m for m in logged)  # nor Temperature
+    assert "node" in set(fc.hierarchy_.base.data_checks()["column"])  # the nodes' own
+
+
+def test_a_duplicate_row_is_refused_as_without_a_hierarchy(walmart_six) -> None:
+    """A row given twice was summed into its department and the nodes above it (its sales
+    doubled) while the data checks said "one row per series and time step". Refused as a fit
+    without hierarchy refuses it."""
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales"]]
+    doubled = pd.concat([data, data.iloc[[5]]], ignore_index=True)
+    said = r"2 rows share a \(series, time\) pair, .*'Store': 1, 'Dept': 1.* at rows 5, 858"
+    with pytest.raises(DataValidationError, match=said):
+        Forecaster(**WALMART, learners=["naive"]).fit(doubled)
+
+
 def test_a_categorical_known_future_column_is_aggregated(walmart_six) -> None:
     """Labels ("none"/"xmas") by the most frequent: they were refused, pointing to rules=."""
     data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales"]].assign(

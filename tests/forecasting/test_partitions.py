@@ -4,6 +4,7 @@ and the partition and the fit go on; partitions fitted side by side share the co
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -168,6 +169,17 @@ def test_the_default_backtest_reruns_each_partitions_fit(retail, walmart_small) 
         assert rows["cutoff"].nunique() == 2
         assert set(rows.groupby(["id", "cutoff"])["t"].diff().dt.days.dropna()) <= days
     assert set(result.summary["model"]) == {"model", "seasonal_naive"}
+
+
+def test_reconcile_without_a_hierarchy_is_said_once_not_by_every_partition(retail, caplog) -> None:
+    """reconcile= with partition_by= and no hierarchy=: the fit said it is not used, then each
+    partition's fit said it again (and a nested backtest, once per partition)."""
+    fc = Forecaster(**KW, learners=["naive"], reconcile="ols", compute={"n_jobs": 1})
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.fit(retail)
+        fc.backtest(retail, folds=1)
+    said = [r.getMessage() for r in caplog.records if "reconcile='ols' is not used" in r.getMessage()]
+    assert len(said) == 2 and not any(m.startswith("partition ") for m in said)  # fit, backtest
 
 
 def test_a_partitioned_backtest_summary_is_that_of_all_series(retail) -> None:

@@ -244,3 +244,17 @@ def test_report_refuses_a_backtest_that_is_not_a_backtest_result(fitted: Forecas
     """A table passed as backtest= raised AttributeError: 'DataFrame' object has no attribute 'forecasts'."""
     with pytest.raises(DataValidationError, match=r"backtest= takes the result of Forecaster.backtest, not a DataFrame"):
         fitted.report(tmp_path / "r.html", backtest=retail)
+
+
+def test_report_of_a_hierarchy_describes_the_users_series(retail: pd.DataFrame, tmp_path: Path) -> None:
+    """The overview counted the nodes as series (7: the 5 series, their State and the total) and
+    the data checks named the internal id column ``node``; now the user's 5 series, the
+    aggregate nodes the hierarchy adds, and the id columns State and Industry."""
+    fc = Forecaster(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6,
+                    hierarchy=["State", "Industry"], learners=["naive"]).fit(retail)
+    page = Page(fc.report(tmp_path / "r.html").read_text(encoding="utf-8"))
+    text = " ".join(t.strip() for t in page.text if t.strip())
+    assert " series 5 " in text
+    assert "hierarchy 2 aggregate nodes (total 1, State 1) above the series, forecast with them" in text
+    assert "column_role passed State id:" in text and "column_role passed Industry id:" in text
+    assert "node" not in set(fc.data_checks()["column"])

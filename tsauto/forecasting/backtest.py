@@ -184,7 +184,7 @@ def backtest_forecaster(
     ``panel``'s, each series cut where its bottom node is: at the cutoff common to all nodes
     (a series without a row there, or ended before it, is carried to it by the fold's fit).
     """
-    series, times = _row_positions(raw, panel, aggregated)
+    series, times = row_positions(raw, panel, aggregated)
     scored = Scored.of(panel) if nodes is None else nodes
     level = None if nodes is None else "all"
     parts: list[dict] = []
@@ -279,7 +279,7 @@ def _matched_cells(
     return _cells(panel, train, fold, test_rows, keep, season, forecast, bands, reason, scored.observed)
 
 
-def _row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[np.ndarray, np.ndarray]:
+def row_positions(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> tuple[np.ndarray, np.ndarray]:
     """Series position in ``panel`` (-1: none) and time of every raw row, as the panel's
     times are stored (the aggregation period's stamp when ``aggregated``)."""
     schema = panel.schema
@@ -307,7 +307,7 @@ def _future_frame(panel: Panel, fitted: Forecaster, aggregated: bool) -> pd.Data
     if not schema.known_future:
         return None
     out = fitted.make_future_frame()
-    series, times = _row_positions(out, panel, aggregated)
+    series, times = row_positions(out, panel, aggregated)
     have = pd.DataFrame({"s": panel.series_codes(), "t": panel.times, "row": np.arange(len(panel.y))})
     wanted = pd.DataFrame({"s": series, "t": times, "at": np.arange(len(out))})
     found = pd.merge_asof(wanted.sort_values("t", kind="stable"), have.sort_values("t", kind="stable"),
@@ -456,8 +456,9 @@ def results_frame(res: FoldResults, panel: Panel) -> pd.DataFrame:
 def backtest_tables(
     res: FoldResults, panel: Panel, name: str, spec: HierarchySpec | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """The tables of a backtest: the forecasts (:func:`results_frame`), the metrics per series
-    and cutoff, their means for the model (``name``) and for seasonal naive from the same
+    """The tables of a backtest: the forecasts (:func:`results_frame`), the metrics of every
+    series at every fold (one row each: its ids, ``cutoff`` and ``fold``, then the metrics of its
+    forecasts from that cutoff), their means for the model (``name``) and for seasonal naive from the same
     cutoffs (the summary; plain naive without a season, see :func:`reference_note`), and with
     a hierarchy the model's means per level (else None).
 
@@ -475,7 +476,7 @@ def backtest_tables(
     first = np.unique(window, return_index=True)[1]
     model = window_table(res.actual, res.forecast, window, res.scale, res.scale_sq, res.quantiles)
     base = window_table(res.actual, res.baseline, window, res.scale, res.scale_sq)
-    per_series = pd.concat([frame.iloc[first][[*keys, "cutoff"]].reset_index(drop=True), model], axis=1)
+    per_series = pd.concat([frame.iloc[first][[*keys, "cutoff", "fold"]].reset_index(drop=True), model], axis=1)
     level = None if spec is None else frame[spec.level_column].to_numpy()
     bottom = np.ones(len(frame), dtype=bool) if spec is None else level == spec.levels[-1]
     summary = pd.DataFrame([

@@ -11,7 +11,8 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
   (a sum's partial first and last periods dropped);
 - series too short for the learners (padded, dropped or forecast by the fallback), series
   forecast without some lags or rolling windows of a learner, being shorter than them, and
-  series ending before the table's last time step (forecast for dates already past);
+  series ending before the table's last time step (forecast for dates already past; a
+  hierarchy's bottom series carried to it with zeros, ``carried``);
 - intermittent series (discontinued ones left out), non-negative series clipped at zero,
   discontinued series;
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
@@ -20,7 +21,9 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 
 Computed from the raw table, the validated panel (its schema and ``fills``,
 see :class:`~tsauto.forecasting.validation.FillReport`), the task, the options and the fitted
-model.
+model. With ``hierarchy=`` the checks are those of the bottom series, the table the user gave
+(:func:`~tsauto.forecasting.hierarchy.fitting.fit_hierarchy` builds their panel from the
+nodes' and adds what the hierarchy does to the table).
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ MIN_LONG_GAP = 5  # a run of imputed targets of half a season, and at least this
 HIGH_CARDINALITY = 100  # levels of a categorical covariate from which it is an alert
 DATE_SHARE = 0.9  # share of a string column's values read as dates that makes it date-like
 SHOWN = 5  # series named in a message
+CARRIED = (  # what a hierarchy does with a bottom series that ends before the table's last time
+    "counted 0 after their last row, as the sums above them count them; if their values there are "
+    "not known yet rather than zero, cut the table at the last time every series has"
+)
 FILL_RULES = {
     "interpolate": "linear interpolation between neighbours",
     "zero": "zero (a missing step means nothing happened)",
@@ -57,12 +64,15 @@ FILL_RULES = {
 
 
 def data_checks(
-    raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, model: EnsembleModel
+    raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, model: EnsembleModel,
+    carried: np.ndarray | None = None,
 ) -> list[Check]:
     """Every check of a fit, in the order of the module docstring.
 
     ``raw``: the table as given; ``panel``: it validated (with ``fills``); ``model``: the
-    fitted model (its learners' needs: fewest observations, lags).
+    fitted model (its learners' needs: fewest observations, lags); ``carried``: the steps of
+    each series of ``panel`` after its last row of ``raw``, zeros up to the table's last time
+    step (a hierarchy's bottom series; see :func:`ends_early`).
     """
     labels = series_labels(panel)
     stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
@@ -73,7 +83,7 @@ def data_checks(
         *fills(raw, panel, task, opts, labels),
         short_series(panel, model.min_length_, opts, labels),
         short_for_lags(panel, model, labels, opts.short_series == "drop"),
-        ends_early(panel, labels),
+        *ends_early(panel, labels, carried),
         intermittent(panel, labels, stopped),
         *guards(panel, opts, labels, stopped),
         *leakage(panel, task),
@@ -431,12 +441,27 @@ def _spans(values: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
-def ends_early(panel: Panel, labels: np.ndarray) -> Check:
+def ends_early(panel: Panel, labels: np.ndarray, carried: np.ndarray | None = None) -> list[Check]:
     """Series whose last target comes before the table's last one, by how many steps (of those
     some series holds): each is forecast from its own end, for dates already past (on integer
     steps, for steps the others already hold: they need not be the same times). An alert
     where they are a minority; where most end early the series span different periods (M4's
-    do), each forecast from its own end, as it should be."""
+    do), each forecast from its own end, as it should be. Series ``carried`` (steps after their
+    last row, zeros in ``panel``) are an alert of their own: they end early in the table, and
+    are forecast from its end, as the sums of a hierarchy count them."""
+    own = _own_ends(panel, labels)
+    if carried is None or not carried.any():
+        return [own]
+    zeros = _about_series(
+        "ends_early", carried, "steps", labels,
+        f"{np.count_nonzero(carried)} of {panel.n_series} series end before the table's last time step",
+        CARRIED, status="alert", passed="", column=panel.schema.target,
+    )
+    return [zeros] if own.status == "passed" else [zeros, own]
+
+
+def _own_ends(panel: Panel, labels: np.ndarray) -> Check:
+    """:func:`ends_early` of the series' own ends in ``panel``."""
     last = panel.last_times
     early = last < last.max()
     if 2 * early.sum() > panel.n_series:

@@ -75,9 +75,13 @@ class BacktestResult:
 
     ``forecasts``: one row per fold, series and step (ids, time, ``cutoff``, ``fold``, ``step``,
     ``actual``, ``forecast``, quantiles, the ``seasonal_naive`` reference and ``fallback``).
-    ``per_series``: metrics per series and cutoff. ``summary``: mean metrics of the model and of
-    seasonal naive from the same cutoffs. ``mode``: ``"nested"`` or ``"refit"``; ``note``: what
-    the numbers mean (for ``"refit"``: optimistic, the model was chosen on these data).
+    ``per_series``: one row per series and fold, its ids, ``cutoff`` (the series' last training
+    time: earlier than the fold's for a series that ends earlier), ``fold`` (as in ``forecasts``)
+    and the metrics of its forecasts from that cutoff (over the steps of that fold alone; errors
+    by step are in ``forecasts``). ``summary``: mean metrics of the model and of seasonal naive
+    from the same cutoffs (the means of ``per_series``' rows; ``wape`` over all cells).
+    ``mode``: ``"nested"`` or ``"refit"``; ``note``: what the numbers mean (for ``"refit"``:
+    optimistic, the model was chosen on these data).
     With a hierarchy, ``forecasts`` and ``per_series`` hold every node (``node``, ``level`` and
     its labels; actuals summed from the bottom series), ``summary`` the bottom series, and
     ``by_level`` the model's mean metrics per level (``level``, ``nodes``, metrics; MASE scaled
@@ -200,12 +204,7 @@ class Forecaster:
         time_budget_check(self.time_budget)
         metric_check(self.metric)
         self._check_hierarchy()
-        if not self.hierarchy and self.reconcile != "auto":  # the signature's default
-            log.warning(
-                "reconcile=%r is not used: it reconciles the levels of a hierarchy, and this Forecaster "
-                "has none; pass hierarchy=[...] (e.g. ['Store', 'Dept']) to forecast every level, or "
-                "drop reconcile=", self.reconcile,
-            )
+        self._warn_unused_reconcile()
         self.dask_ = None  # a refit on pandas rows forgets an earlier fit's cluster rows
         if is_dask_frame(data):
             return self._fit_dask(data)
@@ -223,7 +222,7 @@ class Forecaster:
             base = self.hierarchy_.base
             self.model_, self.leaderboard_, self.plan_ = base.model_, base.leaderboard_, base.plan_
             self.history_, self.task_ = base.history_, base.task_
-            self.data_checks_ = base.data_checks_
+            self.data_checks_ = self.hierarchy_.checks  # of the user's table, not the nodes'
             choice = self.hierarchy_.choice
             self.reconcile_scores_ = None if choice is None else choice.scores
             return self
@@ -274,6 +273,16 @@ class Forecaster:
             f"(hierarchy={top!r}), or fit one Forecaster(hierarchy={self.hierarchy!r}) on each "
             f"partition's rows (a hierarchy per {', '.join(cols)})."
         )
+
+    def _warn_unused_reconcile(self) -> None:
+        """A warning where ``reconcile=`` is set without ``hierarchy=`` (once per call: the
+        partitions' forecasters get the default, see :func:`~.partitions.child_params`)."""
+        if not self.hierarchy and self.reconcile != "auto":  # the signature's default
+            log.warning(
+                "reconcile=%r is not used: it reconciles the levels of a hierarchy, and this Forecaster "
+                "has none; pass hierarchy=[...] (e.g. ['Store', 'Dept']) to forecast every level, or "
+                "drop reconcile=", self.reconcile,
+            )
 
     def _fit_dask(self, data) -> Forecaster:
         """One global LightGBM on a Dask DataFrame (:mod:`tsauto.forecasting.distributed`)."""
@@ -552,6 +561,8 @@ class Forecaster:
         if self.partition_by:
             from tsauto.forecasting.partitions import backtest_partitions
 
+            if mode == "nested":  # as a nested backtest's first fit says it
+                self._warn_unused_reconcile()
             return backtest_partitions(self, data, folds, step, mode)
         raw = read_table(data)
         panel = self._validate(raw)
@@ -631,7 +642,9 @@ class Forecaster:
         """What the fit found in the data and did to it: one row per check (``check``,
         ``status``: passed / fixed / alert, ``column``, ``message``, ``series`` involved,
         ``count``), the role of every column first; see :mod:`tsauto.forecasting.data_checks`.
-        With ``partition_by``, the partition columns lead."""
+        With ``partition_by``, the partition columns lead. With ``hierarchy``, those of the table
+        given, its bottom series (the aggregate nodes the hierarchy adds are counted apart; see
+        :func:`~tsauto.forecasting.hierarchy.fitting.user_checks`)."""
         self._check_fitted(needs_rows="data_checks()")
         if not self.partition_by:
             return self.data_checks_.copy()

@@ -48,6 +48,13 @@ def columns_of(partition_by: Sequence[str] | str) -> list[str]:
     return [partition_by] if isinstance(partition_by, str) else list(partition_by)
 
 
+def child_params(template: Any) -> dict:
+    """The parameters of a partition's forecaster: ``template``'s, without partitions, and
+    ``reconcile=`` at its default: a partition has no hierarchy (refused with partitions), and
+    each repeated the template's warning that ``reconcile=`` is not used."""
+    return {**template.get_params(), "partition_by": None, "reconcile": "auto"}
+
+
 def split(df: pd.DataFrame, cols: list[str], what: str) -> dict[tuple, pd.DataFrame]:
     """The table's rows by partition key."""
     missing = [c for c in cols if c not in df.columns]
@@ -71,14 +78,11 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     compute = as_options(template.compute, ComputeOptions, "compute")
     executor = Executor(compute.n_jobs, compute.backend, compute.client)  # checks, prepares Dask
     workers = min(executor.n_workers, len(parts))
-    params = template.get_params()
+    params = child_params(template)
     # one trial at a time per partition: isolated in a worker process locally (as the top-level
     # search's), in the partition's own task on Dask (whose worker processes start no others)
     backend = "loky" if compute.backend == "loky" else "sequential"
-    params.update(
-        partition_by=None,
-        compute=ComputeOptions(n_jobs=1, backend=backend, memory_limit=compute.memory_limit),
-    )
+    params["compute"] = ComputeOptions(n_jobs=1, backend=backend, memory_limit=compute.memory_limit)
     if template.time_budget is not None:  # partitions share the budget, `workers` at a time
         params["time_budget"] = template.time_budget * workers / len(parts) * 0.9  # see _fit_child
     shares = [min(1.0, workers / (len(parts) - i)) for i in range(len(parts))]
@@ -271,7 +275,7 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
 
     cols = columns_of(template.partition_by)
     parts = split(read_table(data), cols, "the table")
-    params = {**template.get_params(), "partition_by": None}
+    params = child_params(template)
     if template.time_budget is not None:
         params["time_budget"] = template.time_budget / len(parts)
     results, weights = [], []

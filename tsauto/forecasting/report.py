@@ -168,6 +168,11 @@ def _overview(fc: Forecaster) -> str:
         schema = fc.history_.schema
         facts["series"] = fc.history_.n_series
         facts["frequency"] = schema.freq or f"integer steps of {schema.step}"
+    if getattr(fc, "hierarchy_", None) is not None:  # its history_ holds every node
+        fit = fc.hierarchy_
+        facts["series"] = fit.spec.n_bottom
+        facts["hierarchy"] = (f"{fit.spec.aggregates()} above the series, forecast with them and "
+                              f"reconciled by {fit.reconciler.method}")
     if getattr(fc, "cv_score_", None) is not None:
         facts[f"validation {fc.metric}"] = fc.cv_score_
     frame = pd.DataFrame({"item": list(facts), "value": [_cell(v) for v in facts.values()]})

@@ -134,7 +134,7 @@ def validate(
     partial = None
     if aggregate is not None:
         df, partial = _aggregate(df, target, time, ids_t, freq, aggregate)
-    _check_duplicates(df, time, ids_t)
+    check_duplicates(df, time, ids_t)
     _check_known_future(df, kf, ids_t, "the table")
     if holidays is not None and holidays in df.columns:
         _check_countries(df, holidays, ids_t)
@@ -213,7 +213,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
     )
     if schema.aggregate is not None:  # rolled up as the training table was
         df, _ = _aggregate(df, schema.target, schema.time, schema.ids, schema.freq, schema.aggregate)
-    _check_duplicates(df, schema.time, schema.ids)
+    check_duplicates(df, schema.time, schema.ids)
     _check_known_future(df, schema.known_future, schema.ids, "the history table")
     return _regularise(df, schema)
 
@@ -695,7 +695,7 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
     return grid[np.searchsorted(grid, times, side="right") - 1]
 
 
-def _check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
+def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
     dup = df.duplicated(["__sid", time], keep=False)
     if dup.any():
         rows = df.index[dup.to_numpy()]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import shared_file
+from tsauto import datasets
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.target_transforms import (
     backward,
@@ -65,3 +67,17 @@ def test_auto_differences_trending_retail_series(aus_small) -> None:
     assert mostly_nonstationary(panel.y, panel.indptr) is True
     noise = np.random.default_rng(0).normal(size=400)  # stationary white noise
     assert mostly_nonstationary(noise, np.array([0, 400])) is False
+
+
+def test_the_vote_survives_a_series_of_zeros_but_for_a_blip() -> None:
+    """Walmart's Store 9 / Dept 78 holds -12.88 and 12.88 in two weeks of January 2012; in a
+    hierarchy it is carried with zeros to the table's end, and statsmodels' KPSS lag rule
+    overflowed on it ("cannot convert float infinity to integer"): the whole fit failed."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    walmart = datasets.load_walmart()
+    rows = walmart[(walmart["Store"] == 9) & (walmart["Dept"] == 78)]
+    weeks = (walmart["Date"].max() - rows["Date"].max()).days // 7
+    blip = np.r_[rows["Weekly_Sales"].to_numpy(), np.zeros(weeks)]
+    noise = np.random.default_rng(0).normal(size=400)
+    y = np.r_[blip, noise]
+    assert mostly_nonstationary(y, np.array([0, blip.size, y.size])) is False

@@ -15,7 +15,15 @@ last time are counted 0 after it (as their sums above count them) and named in a
 plan notes; nodes whose last targets are missing still end before the others (named too): the
 levels then do not add up from one forecast origin. The nodes are forecast from the target and
 the known-future covariates: the other columns (past and static covariates of a fit without
-hierarchy) are named in a warning and the data checks.
+hierarchy) are named in a warning and the data checks. Rows that share a series and time are
+refused as without a hierarchy (the nodes' sums added them up silently), unless ``aggregate=``
+rolls them up.
+
+The data checks (``HierarchicalFit.checks``, :func:`user_checks`) describe the user's table, not
+the nodes': those of a fit without hierarchy on the bottom series (named by the id columns;
+the fills, lengths and guards as the forecaster of all nodes read them), with the roles the
+hierarchy gives the columns, the series it carried with zeros, and the aggregate nodes it adds.
+The forecaster of all nodes keeps its own (``base.data_checks()``), not logged.
 
 The forecasts are coherent; their quantiles are those of coherent sample paths, so, as
 quantiles of sums are not sums of quantiles, not additive. Both follow the guards of a
@@ -37,12 +45,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tsauto.core.arrays import ranges
 from tsauto.core.checks import Check
 from tsauto.core.exceptions import DataValidationError, shortlist
+from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.table_io import read_table
-from tsauto.forecasting.backtest import Scored, observed_rows
+from tsauto.forecasting.backtest import Scored, observed_rows, row_positions
 from tsauto.forecasting.calendar_time import parse_time
-from tsauto.forecasting.data_checks import checks_frame
+from tsauto.forecasting.data_checks import CARRIED, checks_frame, data_checks, log_checks
 from tsauto.forecasting.guards import Bounds, Guards
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
@@ -55,6 +65,7 @@ from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.options import DataOptions, as_options
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.validation import (
+    check_duplicates,
     check_future_duplicates,
     check_id_types,
     parse_like,
@@ -71,13 +82,15 @@ AUTO = "auto"
 
 @dataclass
 class HierarchicalFit:
-    """The spec, the forecaster of all nodes, and the fitted reconciler."""
+    """The spec, the forecaster of all nodes, the fitted reconciler and the data checks of
+    the user's table (:func:`user_checks`)."""
 
     spec: HierarchySpec
     base: Any  # a fitted Forecaster over the nodes
     reconciler: Reconciler
     known_future: tuple[str, ...]
     choice: ReconcileChoice | None = None  # reconcile="auto": the validation scores
+    checks: pd.DataFrame | None = None
 
 
 def hierarchy_spec(template: Any, df: pd.DataFrame) -> HierarchySpec:
@@ -94,15 +107,20 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     df = read_table(data)
     spec = hierarchy_spec(template, df)
     _check_method(method, spec)
+    if as_options(template.data, DataOptions, "data").aggregate is None:  # else summed into the nodes
+        check_duplicates(row_labels(df).assign(__sid=spec.bottom_rows(df)), spec.time, spec.ids)
     known = tuple(template.known_future or ())
     nodes = node_table(spec, df, known)
     params = template.get_params()
     params.update(ids=spec.node_column, hierarchy=None, reconcile="auto")  # reconciled here, not by it
-    base = type(template)(**params).fit(nodes)
-    _note_unused_columns(base, spec, df, known)
+    with tsauto_filter(lambda record: record.name != data_checks.__module__):  # the nodes' checks unsaid
+        base = type(template)(**params).fit(nodes)
+    unused = _note_unused_columns(base, spec, df, known)
     _note_zeros_after_end(base, spec, df)
     _note_ragged_ends(base, spec)
     _note_gaps_filled(base, spec)
+    checks = user_checks(base, spec, df, unused)
+    log_checks([c for c in checks if c not in unused and c.check != "ends_early"])  # the notes said those
     validation = getattr(base, "validation_", None)
     residuals = None if validation is None else residual_matrix(validation, spec)
     history = spec.pivot(nodes, template.target)[0]
@@ -122,7 +140,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     log.info("hierarchy: %d nodes on %d levels, reconciled by %s", len(spec.nodes), len(spec.levels), method)
     if residuals is not None:
         _log_few_residuals(spec, residuals)
-    return HierarchicalFit(spec, base, reconciler, known, choice)
+    return HierarchicalFit(spec, base, reconciler, known, choice, checks_frame(checks))
 
 
 def _check_method(method: str, spec: HierarchySpec) -> None:
@@ -152,24 +170,79 @@ def node_table(spec: HierarchySpec, table, known: tuple[str, ...]) -> pd.DataFra
     return nodes.drop(columns=spec.level_column)
 
 
-def _note_unused_columns(base: Any, spec: HierarchySpec, df: pd.DataFrame, known: tuple[str, ...]) -> None:
-    """Warn (plan notes) and list in the data checks the columns a fit without a hierarchy would
-    read as past or static covariates: the nodes are forecast without them."""
+def _note_unused_columns(base: Any, spec: HierarchySpec, df: pd.DataFrame, known: tuple[str, ...]) -> list[Check]:
+    """Warn (plan notes) where the table holds columns a fit without a hierarchy would read as
+    past or static covariates: the nodes are forecast without them. Returns their roles, alerts
+    (:func:`user_checks` lists them)."""
     skip = {spec.target, spec.time, *spec.nodes.columns, *known}
     unused = [str(c) for c in df.columns if c not in skip]
     if not unused:
-        return
+        return []
     why = ("past and static covariates are not aggregated to the hierarchy's nodes; name a column in "
            "known_future= if its values over the horizon are known (then aggregated to the nodes: numbers "
            "by mean, flags by max, labels by the most frequent), or fit without hierarchy= to use it")
-    checks = [Check("column_role", c, "ignored: not used with hierarchy=", why, "alert") for c in unused]
-    frame = base.data_checks_
-    roles = int((frame["check"] == "column_role").sum())  # the roles lead the table
-    base.data_checks_ = pd.concat([frame.iloc[:roles], checks_frame(checks), frame.iloc[roles:]],
-                                  ignore_index=True)
     _note(base, f"hierarchy: {len(unused)} column(s) not used ({shortlist(unused, 10)}; data_checks() lists "
                 f"them): the nodes are forecast from the target and the known-future covariates; {why}",
           logging.WARNING)
+    return [Check("column_role", c, "ignored: not used with hierarchy=", why, "alert") for c in unused]
+
+
+def user_checks(base: Any, spec: HierarchySpec, df: pd.DataFrame, unused: list[Check]) -> list[Check]:
+    """The data checks of ``df``, the user's table, where ``base`` (the forecaster of all nodes)
+    checked the nodes': those of a fit without hierarchy on the bottom series, merged with what
+    the hierarchy does. The bottom series are the nodes' panel restricted to them (what the
+    model read: fills, lengths, guards), named by the id columns; the columns get the
+    hierarchy's roles (its level columns; ``unused``, the columns not read); the series that
+    end before the table's last time are named, as the fit warned, with the zeros they are
+    carried with (not the table's rows, nor filled); the series lengths say how many aggregate
+    nodes the hierarchy adds. (The nodes' checks named the internal ``node`` column, counted
+    the nodes as series, and passed ``ends_early`` where the fit warned.)"""
+    opts = as_options(base.data, DataOptions, "data")
+    bottom = _bottom_panel(base.history_, spec)
+    series, times = row_positions(df, bottom, opts.aggregate is not None)
+    last = np.full(bottom.n_series, times.min())
+    np.maximum.at(last, series, times)
+    after = (bottom.times > np.repeat(last, bottom.lengths)).astype(np.int64)
+    carried = np.add.reduceat(after, bottom.indptr[:-1])
+    bottom.fills = replace(bottom.fills, rows=bottom.fills.rows - carried)  # the table's rows
+    levels = [c for cols in spec.level_columns for c in cols if c not in spec.ids]
+    roles = {c: Check("column_role", c, "hierarchy level", "groups the series into the nodes of a level "
+                      "(hierarchy=)") for c in dict.fromkeys(levels)}
+    roles.update({c.column: c for c in unused})
+    added = f"the hierarchy adds {spec.aggregates()} above them, forecast and reconciled with them"
+    if carried.any():
+        added += (f"; the lengths count the zeros carried after the last row of {np.count_nonzero(carried)} "
+                  "series (ends_early)")
+    out = []
+    for c in data_checks(df, bottom, base.task_, opts, base.model_, carried):
+        if c.check == "column_role":
+            c = roles.get(c.column, c)
+        elif c.check == "series_lengths":
+            c = c._replace(action=added)
+        out.append(c)
+    return out
+
+
+def _bottom_panel(panel: Panel, spec: HierarchySpec) -> Panel:
+    """The bottom series of ``panel`` (every node's), in ``spec`` order, named by the id
+    columns as the user's table names them, with their fill report."""
+    at = pd.Index(panel.keys[spec.node_column]).get_indexer(spec.nodes[spec.node_column].iloc[spec.n_aggregates:])
+    bottom = replace(panel.take(at), schema=replace(panel.schema, ids=spec.ids), keys=_bottom_ids(spec))
+    rows = ranges(panel.indptr[at], panel.lengths[at])
+    bottom.fills = replace(panel.fills, **{
+        name: value[rows if name == "imputed_rows" else at]
+        for name, value in vars(panel.fills).items() if value is not None
+    })
+    return bottom
+
+
+def _bottom_ids(spec: HierarchySpec) -> pd.DataFrame:
+    """The id columns of the bottom series, in ``spec`` order, with the table's dtypes."""
+    ids = spec.nodes.iloc[spec.n_aggregates:][list(spec.ids)].reset_index(drop=True)
+    for col in ids.columns:  # the spec holds integers and flags as nullable; the table had none missing
+        if pd.api.types.is_integer_dtype(ids[col]) or pd.api.types.is_bool_dtype(ids[col]):
+            ids[col] = ids[col].astype(ids[col].dtype.numpy_dtype)
+    return ids
 
 
 def _log_few_residuals(spec: HierarchySpec, residuals: np.ndarray) -> None:
@@ -187,15 +260,13 @@ def _note_zeros_after_end(base: Any, spec: HierarchySpec, df: pd.DataFrame) -> N
     """Warn (and note in the plan) where bottom series end before the table's last time:
     :meth:`HierarchySpec.aggregate` counts them 0 after their last row."""
     times = parse_time(df[spec.time], spec.time)[0]  # in time order, whatever the format
-    last = times.groupby(spec._bottom_rows(df), sort=True).max()
+    last = times.groupby(spec.bottom_rows(df), sort=True).max()
     early = last.index[last < last.max()]
     if early.empty:
         return
     names = shortlist(spec.nodes[spec.node_column].to_numpy()[spec.n_aggregates + early])
     _note(base, f"hierarchy: {len(early)} bottom series end before the table's last time ({names}): "
-                "counted 0 after their last row, as the sums above them count them; if their values "
-                "there are not known yet rather than zero, cut the table at the last time every "
-                "series has", logging.WARNING)
+                f"{CARRIED}", logging.WARNING)
 
 
 def _note_gaps_filled(base: Any, spec: HierarchySpec) -> None:
@@ -270,7 +341,7 @@ def node_panel(spec: HierarchySpec, panel: Panel) -> Scored:
     out = validate_like(nodes.drop(columns=[spec.level_column, *flags]), schema)
     order = pd.Index(out.keys[spec.node_column]).get_indexer(spec.nodes[spec.node_column])
     out = out.take(order[order >= 0])  # in spec order: the total first, the bottom last
-    bottom = spec.nodes[spec.node_column].to_numpy()[spec.n_aggregates + spec._bottom_rows(panel.keys)]
+    bottom = spec.nodes[spec.node_column].to_numpy()[spec.n_aggregates + spec.bottom_rows(panel.keys)]
     if observed is not None:  # carried zeros have no flag; an aggregate's is its series' max
         keys = [spec.node_column, spec.time]
         observed = out.to_frame()[keys].merge(nodes[[*keys, OBSERVED]], on=keys, how="left")[OBSERVED] == 1
@@ -309,13 +380,10 @@ def _bottom_future(fit: HierarchicalFit, nodes: pd.DataFrame | None) -> pd.DataF
     the training data)."""
     spec = fit.spec
     frame = fit.base.make_future_frame(history=nodes)
-    bottom = spec.nodes.iloc[spec.n_aggregates:].set_index(spec.node_column)[list(spec.ids)]
-    frame = frame[frame[spec.node_column].isin(bottom.index)]
-    ids = bottom.loc[frame[spec.node_column]].reset_index(drop=True)
-    for col in ids.columns:  # the spec holds integers and flags as nullable; the table had none missing
-        if pd.api.types.is_integer_dtype(ids[col]) or pd.api.types.is_bool_dtype(ids[col]):
-            ids[col] = ids[col].astype(ids[col].dtype.numpy_dtype)
-    return pd.concat([ids, frame.drop(columns=spec.node_column).reset_index(drop=True)], axis=1)
+    names = spec.nodes[spec.node_column].iloc[spec.n_aggregates:]
+    at = pd.Index(names).get_indexer(frame[spec.node_column])
+    ids = _bottom_ids(spec).iloc[at[at >= 0]].reset_index(drop=True)
+    return pd.concat([ids, frame[at >= 0].drop(columns=spec.node_column).reset_index(drop=True)], axis=1)
 
 
 def _check_future_rows(future: pd.DataFrame, expected: pd.DataFrame, ids: list[str], schema: Schema) -> None:
@@ -361,7 +429,7 @@ def check_nodes(spec: HierarchySpec, series) -> None:
 def _warn_missing_bottom(spec: HierarchySpec, history: pd.DataFrame) -> None:
     """Warn where ``history=`` lacks bottom series: they are not forecast, and the nodes above
     them are forecast from the sums of the others."""
-    missing = np.setdiff1d(np.arange(spec.n_bottom), spec._bottom_rows(history))
+    missing = np.setdiff1d(np.arange(spec.n_bottom), spec.bottom_rows(history))
     if not missing.size:
         return
     names = spec.nodes[spec.node_column].to_numpy()

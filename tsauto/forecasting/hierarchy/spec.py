@@ -162,9 +162,13 @@ class HierarchySpec:
         counts = np.bincount(self.level_codes, minlength=len(self.levels))
         return dict(zip(self.levels, counts.tolist()))
 
+    def aggregates(self) -> str:
+        """The nodes the hierarchy adds above its series: ``"4 aggregate nodes (total 1, Store 3)"``."""
+        sizes = _sizes(list(self.level_sizes().items())[:-1])
+        return f"{self.n_aggregates} aggregate node{'s' * (self.n_aggregates != 1)} ({sizes})"
+
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{k} {v}" for k, v in self.level_sizes().items())
-        return f"HierarchySpec({self.n_nodes} nodes: {sizes})"
+        return f"HierarchySpec({self.n_nodes} nodes: {_sizes(self.level_sizes().items())})"
 
     # ------------------------------------------------------------------ levels
 
@@ -224,7 +228,7 @@ class HierarchySpec:
         Works on future tables too (no target column: covariates only).
         """
         _require(df, [*self.ids, self.time, *(covariates or ())])
-        bottom = self._bottom_rows(df)
+        bottom = self.bottom_rows(df)
         tcode, times = pd.factorize(df[self.time], sort=True)
         n_times = len(times)
         rules = dict(rules or {})
@@ -343,7 +347,7 @@ class HierarchySpec:
             )
         return rows
 
-    def _bottom_rows(self, df: pd.DataFrame) -> np.ndarray:
+    def bottom_rows(self, df: pd.DataFrame) -> np.ndarray:
         ids = list(self.ids)
         known = pd.MultiIndex.from_frame(self.nodes.iloc[self.n_aggregates:][ids].astype(object))
         rows = known.get_indexer(pd.MultiIndex.from_frame(df[ids].astype(object)))
@@ -382,6 +386,11 @@ def _zeros_after_end(
         padded[c] = np.concatenate([v.astype(float) if v.dtype == bool else v, fill])
     times = np.concatenate([tcode, order[ranges(last[series] + 1, after)]])
     return np.concatenate([bottom, np.repeat(series, after)]), times, padded
+
+
+def _sizes(levels: Iterable[tuple[str, int]]) -> str:
+    """``"total 1, Store 3"``: nodes per level."""
+    return ", ".join(f"{level} {n}" for level, n in levels)
 
 
 def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
