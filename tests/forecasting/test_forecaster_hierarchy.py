@@ -199,6 +199,9 @@ def test_a_duplicate_row_is_refused_as_without_a_hierarchy(walmart_six) -> None:
     said = r"2 rows share a \(series, time\) pair, .*'Store': 1, 'Dept': 1.* at rows 5, 858"
     with pytest.raises(DataValidationError, match=said):
         Forecaster(**WALMART, learners=["naive"]).fit(doubled)
+    fc = Forecaster(**WALMART, learners=["naive"]).fit(data)  # and in a history to forecast from
+    with pytest.raises(DataValidationError, match=said):
+        fc.predict(history=doubled)
 
 
 def test_a_categorical_known_future_column_is_aggregated(walmart_six) -> None:

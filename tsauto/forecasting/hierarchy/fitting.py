@@ -107,8 +107,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     df = read_table(data)
     spec = hierarchy_spec(template, df)
     _check_method(method, spec)
-    if as_options(template.data, DataOptions, "data").aggregate is None:  # else summed into the nodes
-        check_duplicates(row_labels(df).assign(__sid=spec.bottom_rows(df)), spec.time, spec.ids)
+    _check_rows(spec, row_labels(df), as_options(template.data, DataOptions, "data").aggregate)
     known = tuple(template.known_future or ())
     nodes = node_table(spec, df, known)
     params = template.get_params()
@@ -141,6 +140,14 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     if residuals is not None:
         _log_few_residuals(spec, residuals)
     return HierarchicalFit(spec, base, reconciler, known, choice, checks_frame(checks))
+
+
+def _check_rows(spec: HierarchySpec, df: pd.DataFrame, aggregate) -> None:
+    """Rows of ``df`` (labelled, :func:`row_labels`) sharing a series and time refused, as
+    without a hierarchy (the nodes' sums would add them up silently), unless ``aggregate=``
+    rolls them up."""
+    if aggregate is None:
+        check_duplicates(df.assign(__sid=spec.bottom_rows(df)), spec.time, spec.ids)
 
 
 def _check_method(method: str, spec: HierarchySpec) -> None:
@@ -354,6 +361,7 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     spec = fit.spec
     if history is not None:
         history = row_labels(read_table(history))  # the rows errors name
+        _check_rows(spec, history, fit.base.history_.schema.aggregate)
         _warn_missing_bottom(spec, history)
     if future is not None:  # rows that disagree would be averaged into their nodes
         future = row_labels(read_table(future))
