@@ -1,4 +1,5 @@
-"""Residual covariance for reconciliation: Schäfer-Strimmer shrinkage and a sampler.
+"""Residual covariance for reconciliation: Schäfer-Strimmer shrinkage, and a sampler of noise
+correlated as the residuals (not shrunk: :class:`ResidualNoise`).
 
 ``residuals`` is ``n_nodes x T`` (in-sample or cross-validation errors, one column per time or
 origin and step, aligned across nodes); NaN marks a missing value. The covariance is then
@@ -8,7 +9,7 @@ over all their own values (hierarchicalforecast's pairwise lambda differs by abo
 missing); without missing values both equal hierarchicalforecast's to 1e-10. A node with fewer
 than two residuals (a series that ended, or too short to validate) gets variance 0 and no
 correlation: the weighted methods keep it at its base forecast (up to the ridge), and sampled
-paths do not vary it.
+paths vary it by its own scale only (uncorrelated; by default its root mean square residual, 0).
 
 Shrinkage (Schäfer & Strimmer 2005, target "D": the diagonal of the sample covariance), as used by
 MinT-shrink (Wickramasuriya, Athanasopoulos & Hyndman 2019) and by hierarchicalforecast's
@@ -88,9 +89,9 @@ class ResidualCovariance:
         return w
 
     def noise(self) -> ResidualNoise:
-        """The sampler of noise correlated as the shrunk correlation."""
+        """The sampler of noise correlated as the residuals (the sample correlation)."""
         factor = self.x / np.sqrt(self.counts)[:, None]
-        return ResidualNoise(factor, self.lam, np.sqrt(self.mean_square))
+        return ResidualNoise(factor, np.sqrt(self.mean_square))
 
 
 def _intensity(x: np.ndarray, corr: np.ndarray, pairs: np.ndarray) -> float:
@@ -120,19 +121,45 @@ def shrunk_covariance(residuals: np.ndarray, ridge: float = 2e-8) -> tuple[np.nd
 
 @dataclass(frozen=True)
 class ResidualNoise:
-    """Draws standard normal noise whose correlation across nodes is the shrunk residual
-    correlation ``lambda * I + (1 - lambda) * R``, without forming an ``n x n`` matrix:
-    ``sqrt(1 - lambda) * F @ g + sqrt(lambda) * e`` with ``F`` the standardised residuals
-    divided by the square root of each node's count (so ``F F' = R``; missing values count as
-    0, an approximation of the pairwise ``R``), ``g`` and ``e`` independent standard normals.
-    ``rms``: each node's root mean square residual, the default noise scale."""
+    """Draws standard normal noise correlated across nodes as their residuals are (the sample
+    correlation ``R``), without forming an ``n x n`` matrix: ``F @ g + sqrt(1 - diag(F F')) * e``
+    with ``F`` the standardised residuals divided by the square root of each node's count (so
+    ``F F' = R``; missing values count as 0, an approximation of the pairwise ``R``), ``g``
+    (one per residual column) and ``e`` (one per node) independent standard normals. ``e``
+    gives a node without usable residuals (fewer than two, or all equal) its unit variance,
+    uncorrelated with the others; the other nodes have ``diag(F F') = 1``. ``rms``: each node's
+    root mean square residual, the default noise scale.
+
+    Not the shrunk correlation ``lambda * I + (1 - lambda) * R`` that MinT-shrink weighs with:
+    shrinkage toward 0 conditions ``W``, but the variance of a sum of ``m`` series is mostly
+    their ``m (m - 1)`` covariances, each small, and it took ``lambda`` of every one away.
+    Walmart stores 1-5 (Store/Dept, 378-383 nodes, 8-24 validation errors each): lambda
+    0.55-0.75 while the summed bottom errors spread 3-6 times the root of their summed
+    variances; the total's sampled 80 % band was 0.66 times its own calibrated band (Store
+    0.62; now 0.97, 0.79). The sample correlation is the Gaussian counterpart of the joint
+    bootstrap of residual vectors (Panagiotelis et al. 2023; hierarchicalforecast's
+    ``Bootstrap``), which keeps the correlation across nodes as observed; the bootstrap itself,
+    from 8-36 residual columns, raised the pinball loss (Walmart bottom +3 %, Australian retail
+    Industry +5 %). Chosen on validation windows only: ``Forecaster(hierarchy=...,
+    quantiles=[0.1, 0.9])`` fitted at 9 Walmart cutoffs 2011-09-30..2012-05-11 (horizon 8) and
+    10 Australian retail cutoffs 2011-06..2015-12 (4 states x 8 industries, horizon 12);
+    coverage of the 80 % band and pinball (scaled by each node's mean absolute difference) per
+    level. Walmart total 0.375 -> 0.653, Store 0.550 -> 0.672 (the base bands: 0.583, 0.664),
+    bottom 0.744 -> 0.737; pinball -11 %, -5 %, bottom +0.1 %. Australian retail total 0.858
+    -> 0.867, State 0.850 -> 0.854, Industry 0.793 -> 0.806, bottom 0.785 -> 0.764; pinball
+    +1.8 %, +1.8 %, -0.3 %, bottom -1.0 %. After those cutoffs (Walmart 2012-07-06 and
+    2012-08-31, quiet weeks) the total's band covered every actual (0.94 before) and its
+    pinball rose 57 %: there the base bands of the aggregates were already too wide (1.00),
+    which the narrowing had hidden.
+    """
 
     factor: np.ndarray
-    lam: float
     rms: np.ndarray
 
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``n_nodes x size`` correlated standard normal draws."""
         n, t = self.factor.shape
         common = self.factor @ rng.standard_normal((t, size))
-        return np.sqrt(1 - self.lam) * common + np.sqrt(self.lam) * rng.standard_normal((n, size))
+        rest = np.sqrt(np.clip(1 - np.einsum("ij,ij->i", self.factor, self.factor), 0.0, None))
+        common += rest[:, None] * rng.standard_normal((n, size))
+        return common

@@ -18,10 +18,11 @@ Methods (``base``: ``n_nodes x h`` in the rows of ``S``; ``S = [C; I]``, aggrega
   U'`` with ``U' = [I | -C]``, which solves a system of the size of the aggregates only.
 
 Quantiles (:meth:`Reconciler.sample_quantiles`): normal sample paths around the base forecasts,
-correlated across nodes as the shrunk residual correlation and scaled per node (and step) by
-``scale`` (default each node's root mean square residual), are reconciled with the same method;
-the quantiles are the empirical quantiles of the reconciled paths, so they never cross at any
-node and the paths are coherent.
+correlated across nodes as the residuals are (their sample correlation, not the shrunk one
+``W`` weighs with, which narrowed the bands of sums: :class:`~.covariance.ResidualNoise`) and
+scaled per node (and step) by ``scale`` (default each node's root mean square residual), are
+reconciled with the same method; the quantiles are the empirical quantiles of the reconciled
+paths, so they never cross at any node and the paths are coherent.
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ class Reconciler:
 
         ``scale``: the noise standard deviation per node (``n_nodes``) or per node and step
         (``n_nodes x h``); default each node's root mean square residual. Noise is correlated
-        as the shrunk residual correlation when ``fit`` had residuals, independent otherwise.
+        as the residuals (unshrunk) when ``fit`` had residuals, independent otherwise.
         ``guard``: applied to every path as :meth:`transform` applies it.
         """
         base = np.asarray(base, float)
