@@ -1,9 +1,12 @@
 """A Dask DataFrame trains one global LightGBM on a real ``distributed.LocalCluster`` (two
 worker processes): features built on the workers equal the in-process ones row for row,
-LightGBM trains there data-parallel, forecasts come back close to the in-process model's, and
-what this path cannot do is refused with a reason."""
+LightGBM trains there data-parallel (on worker threads too), forecasts come back close to the
+in-process model's, the shuffle by series logs nothing, and what this path cannot do is refused
+with a reason."""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pandas as pd
@@ -59,6 +62,68 @@ def test_features_are_built_and_trained_on_both_workers(client, on_dask) -> None
     assert board[["learner", "status"]].values.tolist() == [["lightgbm", "ok"]]
     assert board["mase"].isna().all() and board["reason"].str.startswith("not validated").all()
     assert "data-parallel" in fc.plan_.notes[0] and "152 series" in fc.plan_.notes[0]
+
+
+def test_a_thread_based_cluster_forecasts_as_worker_processes(client, retail) -> None:
+    """``LocalCluster(processes=False)`` (``Client(processes=False)`` in a notebook): both
+    workers, threads of this process, build their rows and train together; the forecasts are
+    close to those of the cluster of worker processes (equal where each worker holds the same
+    partitions, which the scheduler places: test_distributed_training places them)."""
+    keys = retail[KW["ids"]].drop_duplicates().iloc[::8]
+    few = retail.merge(keys, on=KW["ids"])
+
+    def forecast(c) -> tuple[pd.DataFrame, set[str]]:
+        with distributed.get_task_stream(c) as stream:
+            fc = Forecaster(**KW, learners=["lightgbm"], compute={"client": c})
+            out = fc.fit(dd.from_pandas(few, npartitions=3)).predict()
+        return out, workers_running(stream.data, "_train_held")
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as threads:
+        on_threads, trained = forecast(threads)
+        assert trained == set(threads.scheduler_info()["workers"])
+    on_processes, _ = forecast(client)
+    assert len(on_threads) == len(keys) * KW["horizon"]
+    pd.testing.assert_frame_equal(on_threads.drop(columns="forecast"), on_processes.drop(columns="forecast"))
+    ours, theirs = on_threads["forecast"], on_processes["forecast"]
+    rel = (ours - theirs).abs() / theirs.abs().clip(lower=1)
+    assert rel.median() < 0.03 and rel.quantile(0.95) < 0.15
+
+
+def shuffles(frame) -> set[str]:
+    """The kinds of shuffle tasks in ``frame``'s graph."""
+    names = {str(k[0] if isinstance(k, tuple) else k) for k in frame.__dask_graph__()}
+    return {kind for kind in ("taskshuffle", "shuffle-transfer") if any(kind in n for n in names)}
+
+
+def test_a_default_fit_logs_no_shuffle_warnings(client, retail) -> None:
+    """Dask's peer-to-peer shuffle logs two WARNING lines on the scheduler (here, in this
+    process) for every shuffle, one that ends well too; up to 32 partitions tsauto shuffles
+    by tasks, which logs nothing."""
+    records: list[logging.LogRecord] = []
+    seen = logging.Handler(logging.DEBUG)
+    seen.emit = records.append
+    shuffle_log = logging.getLogger("distributed.shuffle")
+    shuffle_log.addHandler(seen)
+    try:
+        fc = Forecaster(**KW, learners=["lightgbm"], compute={"client": client})
+        fc.fit(dd.from_pandas(retail, npartitions=5)).predict()
+    finally:
+        shuffle_log.removeHandler(seen)
+    assert [r.getMessage() for r in records if r.levelno >= logging.WARNING] == []
+
+
+def test_the_shuffle_by_series_is_by_tasks_up_to_32_partitions_or_as_configured(client, retail) -> None:
+    """Beyond 32 partitions the task shuffle runs in rounds, slower than peer-to-peer; a method
+    set in Dask's configuration is kept."""
+    import dask
+
+    ids = KW["ids"]
+    assert shuffles(dist._by_series(dd.from_pandas(retail, npartitions=32), ids)) == {"taskshuffle"}
+    assert shuffles(dist._by_series(dd.from_pandas(retail, npartitions=40), ids)) == {"shuffle-transfer"}
+    with dask.config.set({"dataframe.shuffle.method": "p2p"}):
+        assert shuffles(dist._by_series(dd.from_pandas(retail, npartitions=5), ids)) == {"shuffle-transfer"}
 
 
 def test_features_and_choices_equal_the_in_process_ones(client, retail, on_dask, in_process) -> None:

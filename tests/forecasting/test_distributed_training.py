@@ -1,7 +1,7 @@
 """tsauto's data-parallel LightGBM on a real ``distributed.LocalCluster`` (two worker
-processes): each worker counts its rows, the workers with rows train one model together over
-LightGBM's network, binning their partitions one at a time; a worker without rows stays out,
-nothing is left behind, and nothing is printed."""
+processes, or two worker threads of this process): each worker counts its rows, the workers
+with rows train one model together over LightGBM's network, binning their partitions one at a
+time; a worker without rows stays out, nothing is left behind, and nothing is printed."""
 
 from __future__ import annotations
 
@@ -129,3 +129,24 @@ def test_lightgbm_lines_go_to_the_log_and_other_output_back_to_stdout(capfd, cap
     assert out == "another thread's print\nafter the join\n"
     assert [r.getMessage() for r in caplog.records] == ["[LightGBM] [Info] Listening..."]
     assert caplog.records[0].levelno == logging.DEBUG
+
+
+def test_workers_that_are_threads_of_one_process_train_together(client, capfd) -> None:
+    """A thread-based cluster (``LocalCluster(processes=False)``, what ``Client(processes=False)``
+    starts in a notebook): its workers share one process, and this module's rows held. Each
+    keeps its own and they train together over LightGBM's network (its state is per thread):
+    the model the worker processes train, nothing left held, nothing printed."""
+    tables = [[rows(2_000, 0)], [rows(1_000, 1), None, rows(1_000, 2)]]
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as c:
+        workers = sorted(c.scheduler_info()["workers"])
+        booster, stream, n = trained(c, dict(zip(workers, tables, strict=True)))
+        assert nothing_held(c)
+    assert n == 4_000 and ran_on(stream, "_hold") == ran_on(stream, "_train_held") == workers
+    processes = sorted(client.scheduler_info()["workers"])
+    on_processes, _, _ = trained(client, dict(zip(processes, tables, strict=True)))
+    x = rows(500, 9)[:, :3]
+    np.testing.assert_array_equal(booster.predict(x), on_processes.predict(x))
+    out, err = capfd.readouterr()
+    assert "[LightGBM]" not in out + err

@@ -7,7 +7,10 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
 1. the rows are shuffled so that every series lies in one partition (``shuffle(on=ids)``) and
    kept in the workers' memory (the forecaster's history: ``predict()`` reads it), their
    string columns in pandas' own string dtype (:func:`_pandas_strings`): so the keys, and the
-   forecasts' id columns, have the dtypes the same table gives in process;
+   forecasts' id columns, have the dtypes the same table gives in process. Up to 32 partitions
+   the shuffle is Dask's task shuffle (:func:`_shuffle_method`): one round of small tasks,
+   faster there than the peer-to-peer shuffle, whose scheduler plugin logs two WARNING lines
+   for every shuffle it runs, however it ends;
 2. *profile*: every partition is validated on its worker; the client gathers only its schema,
    series keys and lengths, and merges them (categories united; frequencies must agree, but
    where some partitions read days closed on ``holidays=`` and another saw a row on one, all are
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOT_ON_DASK = "on a Dask DataFrame tsauto trains one global LightGBM, data-parallel on the workers"
+TASK_SHUFFLE_PARTITIONS = 32  # up to it Dask's task shuffle is one round (its max_branch)
 
 
 def is_dask_frame(data: object) -> bool:
@@ -202,7 +206,30 @@ def _by_series(ddf: Any, ids: list[str]) -> Any:
         raise DataValidationError(
             f"id column(s) {missing} are not in the Dask DataFrame (columns: {list(ddf.columns)})."
         )
-    return _pandas_strings(ddf.shuffle(on=ids) if ids else ddf.repartition(npartitions=1))
+    if not ids:
+        return _pandas_strings(ddf.repartition(npartitions=1))
+    return _pandas_strings(ddf.shuffle(on=ids, shuffle_method=_shuffle_method(ddf.npartitions)))
+
+
+def _shuffle_method(npartitions: int) -> str | None:
+    """How to shuffle ``npartitions`` partitions by series: the method set in Dask's
+    configuration (``dataframe.shuffle.method``) if any; else ``"tasks"`` up to
+    ``TASK_SHUFFLE_PARTITIONS`` partitions; else None, Dask's choice (peer-to-peer on a cluster).
+
+    Dask's peer-to-peer shuffle logs "Shuffle ... initialized by task ..." and "Shuffle ...
+    deactivated due to stimulus ..." at WARNING level on the scheduler for every shuffle, one
+    that ends well too (distributed's ``shuffle/_scheduler_plugin.py``). Its task shuffle logs
+    nothing and is one round of tasks up to 32 partitions (each partition split once, each
+    output joins its pieces): there, on a cluster of two worker processes, it took 0.24 s
+    against 0.25-0.7 s for the 65k rows of aus_retail (5 partitions), 0.6 s against 0.6 s for
+    M4 Weekly (367k rows, 8 partitions), 1.5-2.2 s against 4.3-6.1 s for 20 copies of M4 Weekly
+    (7.3M rows, 16 partitions), 2.5-5 s against 3.6-4.2 s (32 partitions). Beyond, it runs in
+    rounds: 4.7-7.2 s against 4.4-7.1 s (48 partitions), 14-17 s against 6.5-7.2 s (128)."""
+    import dask
+
+    if dask.config.get("dataframe.shuffle.method", None) is not None:
+        return None
+    return "tasks" if npartitions <= TASK_SHUFFLE_PARTITIONS else None
 
 
 def _pandas_strings(ddf: Any) -> Any:

@@ -15,6 +15,11 @@ Two rounds of tasks, one task a worker, each pinned to the worker holding its pa
    at most, never its whole feature table (nor a copy kept by Dask). One worker with rows
    trains alone.
 
+What a worker holds between the two rounds is kept by token *and* worker address: the workers
+of a thread-based cluster (``LocalCluster(processes=False)``, ``Client(processes=False)``) are
+threads of one process and share this module. They train together over LightGBM's network
+as worker processes do: LightGBM keeps its network state (rank, sockets) per thread.
+
 LightGBM's network set-up lines ("Trying to bind port ...", "Connecting to rank 1 failed ...",
 "Listening...") ignore ``verbosity=-1``: LightGBM keeps its log level per thread and sets it from
 the parameters only when it builds the Dataset, after joining the network, and its listening
@@ -67,7 +72,7 @@ class _Held:
     port: socket.socket
 
 
-_HELD: dict[str, _Held] = {}  # on a worker, by token
+_HELD: dict[tuple[str, str], _Held] = {}  # on a worker, by token and worker address
 _STDOUT: dict[str, Any] = {"users": 0}  # on a worker: its stdout kept while joining the network
 _STDOUT_LOCK = threading.Lock()
 
@@ -146,6 +151,13 @@ def held_rows(client: Any, parts: dict[str, list], build: Callable) -> Iterator[
         client.run(_release, token, workers=list(parts))
 
 
+def _this_worker() -> str:
+    """The address of the Dask worker running the current task."""
+    from distributed import get_worker
+
+    return get_worker().address
+
+
 def _hold(parts: list, build: Callable, token: str) -> tuple[int, int]:
     """On a worker: count the training rows of its partitions (keeping their labels), reserve
     a port; the number of rows and the port."""
@@ -153,7 +165,7 @@ def _hold(parts: list, build: Callable, token: str) -> tuple[int, int]:
     port = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     port.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     port.bind(("", 0))
-    _HELD[token] = _Held(kept, build, labels, port)
+    _HELD[token, _this_worker()] = _Held(kept, build, labels, port)
     return sum(map(len, labels)), port.getsockname()[1]
 
 
@@ -179,7 +191,7 @@ def _dataset(
     """The held partitions as a LightGBM Dataset of rebuilt sequences (dropped once binned),
     ``first_read`` called before each partition is built (LightGBM reads the rows after it has
     joined the network); the reserved port freed for LightGBM."""
-    held = _HELD.pop(token)
+    held = _HELD.pop((token, _this_worker()))
     held.port.close()
 
     def build(part: Any) -> np.ndarray | None:
@@ -253,8 +265,9 @@ def _flush_c_stdout() -> None:
         pass
 
 
-def _release(token: str) -> None:
-    """On a worker: drop what ``token`` holds (partitions, labels, port), if still held."""
-    held = _HELD.pop(token, None)
+def _release(token: str, dask_worker: Any) -> None:
+    """On a worker (``Client.run`` passes it): drop what ``token`` holds there (partitions,
+    labels, port), if still held."""
+    held = _HELD.pop((token, dask_worker.address), None)
     if held is not None:
         held.port.close()
