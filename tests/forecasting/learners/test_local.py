@@ -216,3 +216,25 @@ def test_a_history_that_starts_later_gets_its_level_estimated_on_it(aus_small: p
     gaps = {(learner.name, start): gap(learner, start) for learner in fitted for start in ("2015-01-01", "2015-06-01")}
     assert gaps["ets", "2015-01-01"] < 0.01 and gaps["ets", "2015-06-01"] < 0.01, gaps
     assert gaps["no_restart_ets", "2015-06-01"] > 0.05, gaps
+
+
+def test_forecasts_of_a_small_history_are_made_in_this_process(aus_small: pd.DataFrame, monkeypatch) -> None:
+    """Six Walmart series' ETS forecasts (0.05 s) waited 6.8 s for worker processes to start:
+    a history of up to ``FORECAST_IN_PROCESS`` observations is forecast here; a larger one
+    still goes to the workers, with the same forecasts."""
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    learner = ThetaLearner().fit(panel, Task(horizon=6, season=12, seasons=(12,), n_jobs=1))
+    learner.task_ = Task(horizon=6, season=12, seasons=(12,), n_jobs=2)  # as fitted with workers
+    pools = []
+
+    def pool(**kw):  # a worker pool that runs its jobs here, and says it was asked
+        pools.append(kw)
+        return lambda jobs: [f(*a, **k) for f, a, k in jobs]
+
+    monkeypatch.setattr(local, "Parallel", pool)
+    assert panel.lengths.sum() <= local.FORECAST_IN_PROCESS
+    here = learner.predict(panel).mean
+    assert not pools
+    monkeypatch.setattr(local, "FORECAST_IN_PROCESS", int(panel.lengths.sum()) - 1)
+    np.testing.assert_allclose(learner.predict(panel).mean, here)
+    assert len(pools) == (local.n_workers(2, panel.n_series) > 1)  # none on a one-core machine
