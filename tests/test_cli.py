@@ -424,8 +424,12 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     err = capsys.readouterr().err
     assert "--known-future IsHoliday: give their values over the horizon as --future FILE" in err
     assert "tsauto future-frame MODEL --out FILE" in err and time.perf_counter() - started < 5  # no fit
-    assert main([*fit, "--save-model", str(model), "-q"]) == 2
-    assert f"tsauto future-frame {model} --out FILE" in capsys.readouterr().err
+    assert main([*fit, "--save-model", str(model), "-q"]) == 0  # fit now, forecast later (it was rc 2)
+    said = capsys.readouterr()
+    assert f"saved the model to {model}" in said.out and "error" not in said.err
+    assert f"no forecast written to {tmp_path / 'f.csv'}" in said.err and not (tmp_path / "f.csv").exists()
+    assert f"`tsauto future-frame {model} --out future.csv`" in said.err
+    assert f"`tsauto predict {model} --future future.csv --out {tmp_path / 'f.csv'}`" in said.err
     assert main(["future-frame", str(model), "--out", str(rows), "-q"]) == 0
     assert "wrote 8 rows to" in (said := capsys.readouterr().out) and "fill in IsHoliday and pass it as --future" in said
     assert main([*fit, "--future", str(rows), "-q"]) == 2  # not filled in: refused before the fit
@@ -443,6 +447,45 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     Classifier(target="y", time_budget=5).fit(pd.DataFrame({"x": [i % 7 for i in range(40)], "y": [0, 1] * 20})).save(classifier)
     assert main(["future-frame", str(classifier), "--out", str(rows)]) == 2
     assert "holds a Classifier: `tsauto future-frame` takes a saved Forecaster" in capsys.readouterr().err
+
+
+def test_a_known_future_covariate_a_model_does_not_read_needs_no_future_table(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys
+) -> None:
+    """--known-future and --save-model without --future, Theta (which reads no covariate): the
+    forecast is written, not put off to `tsauto predict --future`."""
+    table, out = tmp_path / "sales.csv", tmp_path / "f.csv"
+    walmart_small[walmart_small["Dept"] <= 2].to_csv(table, index=False)
+    fit = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+           "--horizon", "4", "--known-future", "IsHoliday", "--learners", "theta", "--out", str(out)]
+    assert main([*fit, "--save-model", str(tmp_path / "m.tsauto"), "-q"]) == 0
+    assert "wrote 8 forecasts" in capsys.readouterr().out and len(pd.read_csv(out)) == 8
+
+
+def test_a_misspelt_known_future_column_is_named_in_the_training_table(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys
+) -> None:
+    """A --known-future column in neither table: said to be missing from the training table,
+    with the column spelled like it, before any fit (it was "--future holds no value of
+    ['IsHolidy']: fill in their values", a column to fill in that the model never had); one the
+    future table lacks is named as lacking there, apart from one it leaves empty."""
+    table, future = tmp_path / "sales.csv", tmp_path / "future.csv"
+    walmart_small.to_csv(table, index=False)
+    walmart_small.tail(40).drop(columns="Weekly_Sales").to_csv(future, index=False)
+    args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+            "--horizon", "4", "--future", str(future), "--out", str(tmp_path / "f.csv")]
+    started = time.perf_counter()
+    assert main([*args, "--known-future", "IsHolidy"]) == 2
+    err = capsys.readouterr().err
+    assert (f"--known-future: 'IsHolidy' (did you mean 'IsHoliday'?) is not a column of the training "
+            f"table {table}; its columns are ['Store', 'Dept', 'Date', 'Weekly_Sales', 'IsHoliday']") in err
+    assert "holds no value" not in err and time.perf_counter() - started < 5  # no fit
+    assert main([*args, "--known-future", "isholiday,Dpt"]) == 2
+    assert ("'isholiday' (did you mean 'IsHoliday'?), 'Dpt' (did you mean 'Dept'?) are not columns of "
+            "the training table") in capsys.readouterr().err
+    walmart_small.tail(40)[["Store", "Dept", "Date"]].to_csv(future, index=False)
+    assert main([*args, "--known-future", "IsHoliday"]) == 2
+    assert f"--known-future: 'IsHoliday' is not a column of --future {future}" in capsys.readouterr().err
 
 
 def test_a_future_table_without_known_future_columns_is_refused_before_the_fit(

@@ -41,6 +41,8 @@ from tsauto.core.files import check_writable
 from tsauto.core.table_io import read_table, write_table
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tsauto.forecasting.forecaster import Forecaster
 
 log = logging.getLogger("tsauto.cli")
@@ -478,13 +480,16 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "or --save-model MODEL to fit now and forecast later (`tsauto future-frame MODEL --out FILE` "
             "writes the rows to fill in)"
         )
-    future = _table(args.future)  # read before the fit: a wrong path fails in seconds, not after it
-    if future is not None and args.known_future:  # a future-frame left empty: found only after the fit
-        known = _list(args.known_future)
-        absent = [c for c in known if c not in future.columns or future[c].isna().all()]
-        if absent:
+    train = read_table(args.file)  # read before the fit: a wrong path or name fails in seconds
+    future = _table(args.future)
+    known = _list(args.known_future) or []
+    _check_columns(known, train, f"the training table {args.file}", "--known-future")  # before --future's
+    if future is not None and known:  # a future-frame left empty: found only after the fit
+        _check_columns(known, future, f"--future {args.future}", "--known-future")
+        empty = [c for c in known if future[c].isna().all()]
+        if empty:
             raise UsageError(
-                f"--future {args.future} holds no value of {absent} (--known-future): fill in their "
+                f"--future {args.future} holds no value of {empty} (--known-future): fill in their "
                 "values over the horizon"
             )
     if future is not None and not args.known_future:
@@ -498,11 +503,36 @@ def _run_forecast(args: argparse.Namespace) -> int:
     model = make_forecaster(args)
     start = time.perf_counter()
     log.info("fitting on %s ...", args.file)
-    model.fit(args.file)
-    log.info("fitted in %.1fs; forecasting %d steps", time.perf_counter() - start, args.horizon)
+    model.fit(train)
+    log.info("fitted in %.1fs", time.perf_counter() - start)
     saved = model.save(args.save_model) if args.save_model else None  # before a forecast that may fail
+    later = bool(known) and future is None and _reads_known_future(model)  # saved: else refused above
+    out = None if later else _forecast(model, future, args, saved)
+    path = None if out is None else write_table(out, args.out)
+    if not args.quiet:
+        _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
+    if out is not None:
+        _out(f"wrote {len(out)} forecasts to {path}")
+    if saved is not None:
+        _out(f"saved the model to {saved}")
+    if later:  # the documented "fit now, forecast later": not a failure
+        log.warning(
+            "no forecast written to %s: the model reads the values of %s over the horizon "
+            "(--known-future), which no --future table gave; forecast later, without refitting: "
+            "`tsauto future-frame %s --out future.csv` writes the rows to fill in, then "
+            "`tsauto predict %s --future future.csv --out %s`",
+            args.out, ", ".join(known), saved, saved, args.out,
+        )
+    return 0
+
+
+def _forecast(
+    model: Forecaster, future: pd.DataFrame | None, args: argparse.Namespace, saved: Path | None
+) -> pd.DataFrame:
+    """The forecast of the fitted ``model``; a failure says where the model is ``saved``, if it is."""
+    log.info("forecasting %d steps", args.horizon)
     try:
-        out = model.predict(future=future, level=_level(args.level))
+        return model.predict(future=future, level=_level(args.level))
     except DataValidationError as err:
         if saved is None:
             raise
@@ -511,13 +541,27 @@ def _run_forecast(args: argparse.Namespace) -> int:
             f"--future FILE --out FILE`, no refit (`tsauto future-frame {saved} --out FILE` writes "
             "the rows to fill in)."
         ) from None
-    path = write_table(out, args.out)
-    if not args.quiet:
-        _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
-    _out(f"wrote {len(out)} forecasts to {path}")
-    if saved is not None:
-        _out(f"saved the model to {saved}")
-    return 0
+
+
+def _check_columns(names: Sequence[str], table: pd.DataFrame, where: str, option: str) -> None:
+    """Refuse ``names``, given as ``option``, that are not columns of ``table`` (``where``: the
+    table in words), each named with the column spelled like it."""
+    from tsauto.tabular.estimators import _close_match  # private there; the one close-match rule
+
+    missing = [c for c in names if c not in table.columns]
+    if missing:
+        named = ", ".join(f"{c!r}{_close_match(c, table.columns)}" for c in missing)
+        verb = "is not a column" if len(missing) == 1 else "are not columns"
+        raise UsageError(
+            f"{option}: {named} {verb} of {where}; its columns are {list(map(str, table.columns))[:20]}"
+        )
+
+
+def _reads_known_future(model: Forecaster) -> bool:
+    """Whether the fitted ``model`` (any partition of it) reads its known-future covariates:
+    one whose learners read none forecasts without a --future table."""
+    fitted = [c.model_ for c in model.partitions_.values()] if model.partition_by else [model.model_]
+    return any(m.reads_known_future for m in fitted)
 
 
 def _run_backtest(args: argparse.Namespace) -> int:
@@ -611,9 +655,9 @@ def _run_predict(args: argparse.Namespace) -> int:
 def _run_future_frame(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _forecaster(args.model, "future-frame")
-    frame = model.make_future_frame(history=_table(args.history))
+    frame = model.make_future_frame(history=_table(args.history))  # the known-future columns empty
     known = list(model.known_future or [])
-    path = write_table(frame.assign(**dict.fromkeys(known, pd.NA)), args.out)
+    path = write_table(frame, args.out)
     what = f": fill in {', '.join(known)} and pass it as --future" if known else ""
     _out(f"wrote {len(frame)} rows to {path}{what}")
     return 0

@@ -135,3 +135,16 @@ def test_series_given_as_text_of_integer_ids_are_found(walmart_small: pd.DataFra
     assert series_positions(keys, ("1", "2")).tolist() == series_positions(keys, (1, 2)).tolist() == [at]
     with pytest.raises(DataValidationError, match=r"series \[\('1', '99'\)\] are not in the data"):
         series_positions(keys, [("1", "2"), ("1", "99")])
+
+
+def test_series_of_a_forecaster_without_ids_is_refused_as_such(walmart_small: pd.DataFrame) -> None:
+    """explain(series=...) of one series fitted without ids=: it has one series and no key (the
+    message asked for "keys of the id columns []"), said before the future table it lacks."""
+    one = walmart_small[walmart_small["Dept"] == 1].drop(columns=["Store", "Dept"])
+    fc = Forecaster(target="Weekly_Sales", time="Date", horizon=4, known_future=["IsHoliday"],
+                    learners=["lightgbm"]).fit(one)
+    with pytest.raises(DataValidationError, match=r"series='foo': this forecaster was fitted without ids=, on "
+                       r"one series, which has no key to name: call explain\(\) without series="):
+        fc.explain(series="foo")
+    future = fc.make_future_frame().assign(IsHoliday=False)
+    assert fc.explain(steps=1, future=future).contributions["step"].tolist() == [1]

@@ -300,3 +300,40 @@ def test_a_future_table_for_a_forecaster_without_known_future_columns_is_named_u
         out = fc.predict(future=test)
     assert "future= is not used: this Forecaster was fitted without known_future= columns" in caplog.text
     pd.testing.assert_frame_equal(out, fc.predict())
+
+
+def test_the_future_frame_holds_the_known_future_columns_empty_to_fill_in(walmart_small: pd.DataFrame) -> None:
+    """make_future_frame() gives ids, time, then the known_future columns in their order, empty,
+    as `tsauto future-frame` writes them (it gave ids and time alone); filled in, part by part
+    for a flag, it is what predict(future=) reads; left empty, predict names the column."""
+    cut = pd.Timestamp("2012-08-31")
+    data = walmart_small[walmart_small["Dept"] <= 3].assign(promo=lambda d: (d["Date"].dt.month == 12) * 1.0)
+    train, later = data[data["Date"] <= cut], data[data["Date"] > cut]
+    fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
+                    known_future=["promo", "IsHoliday"], learners=["lightgbm"]).fit(train)
+    fut = fc.make_future_frame()
+    assert list(fut.columns) == ["Store", "Dept", "Date", "promo", "IsHoliday"] and len(fut) == 3 * 4
+    assert fut[["promo", "IsHoliday"]].isna().all().all()
+    with pytest.raises(DataValidationError, match="column 'promo' of the future table is missing"):
+        fc.predict(future=fut)
+    truth = fut[["Store", "Dept", "Date"]].merge(later, on=["Store", "Dept", "Date"])
+    fut["promo"] = truth["promo"].to_numpy()
+    fut.loc[truth["IsHoliday"].to_numpy(), "IsHoliday"] = True  # a flag set into part of the column
+    fut.loc[~truth["IsHoliday"].to_numpy(), "IsHoliday"] = False
+    pd.testing.assert_frame_equal(fc.predict(future=fut), fc.predict(future=later))
+
+
+def test_a_refit_backtest_of_partitions_says_it_is_optimistic_once(walmart_small: pd.DataFrame, caplog) -> None:
+    """backtest(mode="refit") with partition_by: the warning that it is optimistic, once (each
+    partition's backtest said it again)."""
+    data = walmart_small[walmart_small["Dept"] <= 3]
+    fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Store"], horizon=4, partition_by="Dept",
+                    learners=["naive"], compute={"n_jobs": 1}).fit(data)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        result = fc.backtest(data, folds=2, mode="refit")
+    said = [r for r in caplog.records if "backtest mode='refit' is optimistic" in r.getMessage()]
+    assert len(said) == 1 and said[0].name == "tsauto.forecasting.forecaster"
+    assert result.mode == "refit" and set(result.per_series["Dept"]) == {1, 2, 3}
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.partitions_[(1,)].backtest(data[data["Dept"] == 1], folds=2, mode="refit")
+    assert len([r for r in caplog.records if "is optimistic" in r.getMessage()]) == 2  # a partition's own, alone

@@ -129,11 +129,17 @@ def feature_families(spec: FeatureSpec) -> list[str]:
 
 def series_positions(keys: pd.DataFrame, series: Any) -> np.ndarray:
     """Positions in ``keys`` of ``series``: None (all), one key (an id value, or a tuple of
-    values in id-column order) or a list of keys."""
+    values in id-column order) or a list of keys. Without id columns (one series) only None."""
     if series is None:
         return np.arange(len(keys))
+    if not len(keys.columns):
+        raise DataValidationError(
+            f"series={series!r}: this forecaster was fitted without ids=, on one series, which has "
+            "no key to name: call explain() without series= (steps=[1, 2, ...] gives that series' "
+            "contributions at those steps)."
+        )
     wanted = [k if isinstance(k, tuple) else (k,) for k in (series if isinstance(series, list) else [series])]
-    if not len(keys.columns) or any(len(k) != len(keys.columns) for k in wanted):
+    if any(len(k) != len(keys.columns) for k in wanted):
         raise DataValidationError(
             f"series={series!r}: give keys of the id columns {list(keys.columns)} (a value, or a "
             "tuple of values in that order), or a list of them."

@@ -28,6 +28,7 @@ from tsauto.core.exceptions import (
 )
 from tsauto.core.executor import dask_context
 from tsauto.core.leaderboard import leaderboard
+from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.search import Trial
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import (
@@ -39,7 +40,7 @@ from tsauto.forecasting.backtest import (
 )
 from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks, series_labels
 from tsauto.forecasting.distributed import is_dask_frame
-from tsauto.forecasting.explain import Explanation, explain
+from tsauto.forecasting.explain import Explanation, explain, series_positions
 from tsauto.forecasting.guards import COLLAPSED, Guards, history_minimum
 from tsauto.forecasting.intervals import calibrate, held_out_scores
 from tsauto.forecasting.learners.base import Learner, Task
@@ -67,6 +68,8 @@ from tsauto.forecasting.validation import (
 )
 
 log = logging.getLogger(__name__)
+
+REFIT_WARNING = "backtest mode='refit' is %s; mode='nested' reruns the selection"
 
 
 @dataclass
@@ -513,9 +516,12 @@ class Forecaster:
         return out
 
     def make_future_frame(self, history: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
-        """The ids and times of the next ``horizon`` steps of every series (with a hierarchy: of
-        every bottom series): fill in the known-future covariates and pass it to :meth:`predict`
-        as ``future=``."""
+        """The ids and times of the next ``horizon`` steps of every series (after the end of
+        ``history``, by default of the training data; with a hierarchy: of every bottom series;
+        with ``partition_by``: the partition columns first), then the ``known_future`` columns,
+        in that order and empty (NaN, of dtype object: any value can be set into part of one),
+        as ``tsauto future-frame`` writes them: fill them in (``fut["promo"] = ...``) and pass
+        the frame to :meth:`predict` as ``future=``."""
         self._check_fitted(needs_rows="make_future_frame()")
         if getattr(self, "hierarchy_", None) is not None:
             from tsauto.forecasting.hierarchy.fitting import future_frame_hierarchy
@@ -528,7 +534,9 @@ class Forecaster:
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         keep = np.ones(panel.n_series, dtype=bool)
         empty = np.zeros((panel.n_series, self.task_.horizon))
-        return self._forecast_frame(panel, empty, {}, keep).drop(columns="forecast")
+        frame = self._forecast_frame(panel, empty, {}, keep).drop(columns="forecast")
+        # object columns, to fill in: pandas refuses a flag or a label set into part of a float one
+        return frame.assign(**{c: pd.Series(np.nan, frame.index, object) for c in panel.schema.known_future})
 
     # ------------------------------------------------------------------ backtest
 
@@ -556,14 +564,16 @@ class Forecaster:
                 raise NotFittedError(
                     "backtest(mode='refit') refits the fitted model: call fit first, or use mode='nested'."
                 )
-            log.warning("backtest mode='refit' is %s; mode='nested' reruns the selection", NOTES[mode])
+            log.warning(REFIT_WARNING, NOTES[mode])
         self._check_hierarchy()
         if self.partition_by:
             from tsauto.forecasting.partitions import backtest_partitions
 
             if mode == "nested":  # as a nested backtest's first fit says it
                 self._warn_unused_reconcile()
-            return backtest_partitions(self, data, folds, step, mode)
+            # each partition's backtest(mode="refit") would say it again: said once, above
+            with tsauto_filter(lambda record: record.msg != REFIT_WARNING or record.name != log.name):
+                return backtest_partitions(self, data, folds, step, mode)
         raw = read_table(data)
         panel = self._validate(raw)
         task = self._task(panel)
@@ -686,6 +696,8 @@ class Forecaster:
             check_nodes(fit.spec, series)
             history, future = (node_table(fit.spec, t, fit.known_future) for t in (history, future))
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
+        if series is not None:  # a wrong key is named before a missing future= table
+            series_positions(panel.keys, series)
         fut = {}
         if (series is not None or steps is not None) and self.model_.reads_known_future:
             fut = future_covariates(future, panel, self.task_.horizon)
