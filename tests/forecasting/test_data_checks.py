@@ -273,3 +273,53 @@ def test_a_discontinued_series_is_not_called_intermittent(walmart_small):
     assert stopped["status"] == "fixed" and stopped["series"] == ("1/3",)
     inter = _one(checks, "intermittent")
     assert inter["status"] == "passed" and inter["series"] == ()
+
+
+def test_temperatures_with_two_dashes_are_numbers_with_two_missing_values():
+    """The user's case: two '--' among the 2,880 half-hourly temperatures of the last 60 days
+    made Temperature a categorical covariate of 241 levels (a high_cardinality alert), and at
+    predict every temperature not seen at fit was read as missing: a +10 °C scenario moved
+    LightGBM's forecast 36 MW, where the model of the clean table moves it 180 MW. The column is
+    numbers (a text_in_numbers check names the text and its rows, as the tabular one does), and
+    the scenario moves the forecast about as far as on the clean table."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"))
+    clean = v[["Time_UTC", "Demand", "Temperature", "Holiday"]].tail(2880).reset_index(drop=True)
+    text = clean.astype({"Temperature": object})
+    text.loc[[100, 2000], "Temperature"] = "--"
+    spec = dict(target="Demand", time="Time_UTC", horizon=48, learners=["lightgbm"], known_future=["Temperature"])
+    fc = Forecaster(**spec).fit(text)
+    checks = fc.data_checks()
+    found = _one(checks, "text_in_numbers", "Temperature")
+    assert found["status"] == "fixed" and found["count"] == 2
+    assert found["message"].startswith(
+        "numbers, but for the text value(s) '--' in 2 of 2880 rows (rows 100, 2000): read as numbers, "
+        "'--' as missing values, then filled within each series"
+    )
+    assert _one(checks, "missing_covariates", "Temperature")["count"] == 2
+    assert "categorical" not in _one(checks, "column_role", "Temperature")["message"]
+    assert not (checks["check"] == "high_cardinality").any()
+
+    future = fc.make_future_frame().assign(Temperature=clean["Temperature"].tail(48).to_numpy())
+    hotter = future.assign(Temperature=future["Temperature"] + 10)
+
+    def effect(model: Forecaster) -> float:
+        return float((model.predict(future=hotter)["forecast"] - model.predict(future=future)["forecast"]).mean())
+
+    reference = effect(Forecaster(**spec).fit(clean))
+    assert reference > 100 and abs(effect(fc) - reference) < 0.15 * reference
+
+
+def test_text_among_covariate_numbers_is_named_by_series(walmart_small):
+    """Two departments with a '--' temperature: the check names them, their rows and the
+    text; the values are missing covariate values, filled."""
+    features = pd.read_csv(shared_file("forecasting/walmart_store_sales/features.csv"), parse_dates=["Date"])
+    df = walmart_small.merge(features[["Store", "Date", "Temperature"]], on=["Store", "Date"])
+    df = df.astype({"Temperature": object})
+    rows = df.index[(df["Dept"].isin([3, 7])) & (df["Date"] == "2011-06-03")]
+    df.loc[rows, "Temperature"] = "--"
+    checks = _fit(df, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4)
+    found = _one(checks, "text_in_numbers", "Temperature")
+    assert found["status"] == "fixed" and found["series"] == ("1/3", "1/7") and found["count"] == 2
+    assert f"(rows {rows[0]}, {rows[1]})" in found["message"] and "(series 1/3: 1 rows, 1/7: 1 rows)" in found["message"]
+    missing = _one(checks, "missing_covariates", "Temperature")
+    assert missing["status"] == "fixed" and missing["series"] == ("1/3", "1/7")

@@ -16,7 +16,9 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - intermittent series (discontinued ones left out), non-negative series clipped at zero,
   discontinued series;
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
-  within series) or not known over the horizon; covariates with missing values (filled);
+  within series) or not known over the horizon; covariates of numbers with a few text cells
+  ("--", "unknown"), read as numbers, those cells missing (``text_in_numbers``, as the tabular
+  check of that name); covariates with missing values, text read so included (filled);
   string covariates holding dates, and categorical covariates with many levels.
 
 Computed from the raw table, the validated panel (its schema and ``fills``,
@@ -34,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.checks import Check, Status, frame
+from tsauto.core.exceptions import describe_rows, shortlist
+from tsauto.core.text_in_numbers import text_cells, text_finding, text_values
 from tsauto.forecasting.frequency import seasonal_periods
 from tsauto.forecasting.guards import Guards
 from tsauto.forecasting.learners.base import Task
@@ -41,6 +45,7 @@ from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, intermittent
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.options import DataOptions
 from tsauto.forecasting.panel import Panel, Schema
+from tsauto.forecasting.validation import row_labels
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,7 @@ def data_checks(
         intermittent(panel, labels, stopped),
         *guards(panel, opts, labels, stopped),
         *leakage(panel, task),
+        *text_in_numbers(raw, panel, labels),
         *missing_covariates(raw, panel, labels),
         *string_covariates(raw, panel),
     ]
@@ -625,24 +631,71 @@ def _leak_text(shift: int, corr: float, known: bool, horizon: int) -> tuple[str,
     )
 
 
+def text_in_numbers(raw: pd.DataFrame, panel: Panel, labels: np.ndarray) -> list[Check]:
+    """Covariates of numbers with a few text cells ("--", "unknown"), which validation read as
+    numbers, those cells missing (:mod:`tsauto.core.text_in_numbers`, the rule of the tabular
+    check of that name): fixed, naming the text, the rows (as errors name them) and the series.
+    Their cells are then filled as missing values of known-future and past covariates are
+    (``missing_covariates`` counts them); a static covariate's stay missing. None without such
+    a covariate."""
+    s = panel.schema
+    found = _text_cells(raw, s)
+    if not found:
+        return []
+    rows = row_labels(raw).index
+    counts = _per_series(raw, s.ids, pd.DataFrame(found, index=raw.index))
+    out = []
+    for c, cells in found.items():
+        text = text_values(raw[c])
+        then = ("kept missing (a static covariate)" if c in s.static else
+                "filled within each series as missing covariate values are (missing_covariates)")
+        out.append(_about_series(
+            "text_in_numbers", counts[c], "rows", labels,
+            f"{text_finding(raw[c], text)} ({describe_rows(rows[cells])})",
+            f"read as numbers, {shortlist(map(repr, text))} as missing values, then {then}: map "
+            "them to numbers yourself where they mean one",
+            passed="", column=c,
+        ))
+    return out
+
+
+def _text_cells(raw: pd.DataFrame, schema: Schema) -> dict[str, np.ndarray]:
+    """The text cells of each covariate of ``raw`` read as numbers (not categorical): those
+    validation read as missing values."""
+    cols = [c for c in (*schema.known_future, *schema.past, *schema.static)
+            if c in raw.columns and c not in schema.categories]
+    return {c: cells for c in cols if (cells := text_cells(raw[c])).any()}
+
+
+def _per_series(raw: pd.DataFrame, ids: tuple[str, ...], cells: pd.DataFrame) -> dict[str, np.ndarray]:
+    """How many of the ``cells`` (a flag per row of ``raw`` and column) each series holds, in
+    the panel's order of series (as ``_duplicates`` counts rows)."""
+    if not ids:
+        return {c: np.array([cells[c].sum()], dtype=np.int64) for c in cells.columns}
+    per_series = cells.groupby([raw[i] for i in ids], sort=True, observed=True).sum()
+    return {c: per_series[c].to_numpy(np.int64) for c in cells.columns}
+
+
 def missing_covariates(raw: pd.DataFrame, panel: Panel, labels: np.ndarray) -> list[Check]:
-    """Known-future and past covariates with missing values in the table: validation fills them
-    within each series with the last value before (the first after, at a series' start), which a
-    user should know where a missing value means something else (Walmart's markdowns, missing in
-    two thirds of the weeks: no markdown run, not the next one's amount)."""
+    """Known-future and past covariates with missing values in the table (text cells of a column
+    of numbers included: :func:`text_in_numbers`): validation fills them within each series with
+    the last value before (the first after, at a series' start), which a user should know where
+    a missing value means something else (Walmart's markdowns, missing in two thirds of the
+    weeks: no markdown run, not the next one's amount)."""
     names = [c for c in (*panel.schema.known_future, *panel.schema.past) if c in raw.columns]
     if not names:
         return []
-    ids = list(panel.schema.ids)
     missing = raw[names].isna()
-    # per series in the panel's order, as _duplicates counts rows
-    per_series = missing.groupby([raw[i] for i in ids], sort=True, observed=True).sum() if ids else None
+    for c, cells in _text_cells(raw, panel.schema).items():
+        if c in missing.columns:
+            missing[c] |= cells
+    per_series = _per_series(raw, panel.schema.ids, missing)
     out = []
     for c in names:
-        counts = per_series[c].to_numpy(np.int64) if ids else np.array([missing[c].sum()], dtype=np.int64)
+        counts = per_series[c]
         out.append(_about_series(
             "missing_covariates", counts, "rows", labels,
-            f"{missing[c].mean():.0%} of the rows miss covariate {c!r}",
+            f"{int(missing[c].sum())} of {len(raw)} rows ({missing[c].mean():.1%}) miss covariate {c!r}",
             "filled within each series with the last value before (the first one after, at its "
             "start); fill them yourself where a missing value means something else (0, say)",
             passed=f"covariate {c!r} has no missing value", column=c,

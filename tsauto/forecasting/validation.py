@@ -12,7 +12,11 @@ What :func:`validate` does, in order:
    converted to UTC and the zone is restored on output; dates outside pandas' nanosecond range
    (year 1, year 3000) are kept at second resolution, noted in the log and in the schema's
    ``calendar_note`` (:mod:`.calendar_time`);
-3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value);
+3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value;
+   text such as ``"--"`` is an error naming its rows); reads a column of numbers with a few text
+   cells (``"--"``, ``"unknown"``: the rule of :mod:`tsauto.core.text_in_numbers`, the tabular
+   side's) as numbers, those cells missing, as empty ones are (filled in step 6), not as a
+   categorical covariate whose levels are its numbers;
 4. with ``aggregate=`` rolls rows up to ``freq`` (the target by sum/mean/min/max, a period
    without any target missing, not a sum of 0; numeric
    covariates by their mean, a flag becoming the share of rows it is set in; other covariates by
@@ -31,6 +35,11 @@ What :func:`validate` does, in order:
 
 The result is a :class:`Panel`: all series concatenated in one flat array with ``indptr``
 boundaries, plus the :class:`Schema` that later tables (``history=``, ``future=``) must follow.
+A column numeric at fit reads the text cells of a later table as missing values: in a
+``history=`` table (or a backtest fold's rows) they are filled as at fit, with a warning naming
+them, where they are the rule's few distinct values (in any share: the share was decided on the
+whole training table), and refused naming them where more; in a ``future=`` table they are
+refused, naming them, as its missing values are.
 """
 
 from __future__ import annotations
@@ -47,6 +56,14 @@ import pandas as pd
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint, shortlist
 from tsauto.core.table_io import read_table
+from tsauto.core.text_in_numbers import (
+    MIXED_TEXT_LEVELS,
+    MIXED_TEXT_SHARE,
+    read_as_numbers,
+    text_among_numbers,
+    text_cells,
+    text_finding,
+)
 from tsauto.forecasting.calendar_time import (
     as_unit,
     calendar_note,
@@ -129,6 +146,7 @@ def validate(
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
     note = integer_dates_note(time, time_format) if time_format else calendar_note(times, time) if is_dates else None
     df[target] = _numeric_target(df, target, ids_t, allow_nan=True)
+    _read_text_as_missing(df, [c for c in df.columns if c not in {target, time, *ids_t}], "the table")
     codes = _series_codes(df, ids_t)
     df = df.assign(__sid=codes).sort_values(["__sid", time], kind="stable")
     partial = None
@@ -208,6 +226,8 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
     _check_ids(df, schema.ids)
     df[schema.time] = parse_like(df[schema.time], schema, "the history table")
     df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
+    numeric = [c for c in (*schema.covariates, *schema.static) if c not in schema.categories]
+    _read_text_as_missing(df, numeric, "the history table", fitted=True)
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
         ["__sid", schema.time], kind="stable"
     )
@@ -215,7 +235,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
         df, _ = _aggregate(df, schema.target, schema.time, schema.ids, schema.freq, schema.aggregate)
     check_duplicates(df, schema.time, schema.ids)
     _check_known_future(df, schema.known_future, schema.ids, "the history table")
-    return _regularise(df, schema)
+    return _regularise(df, schema, "the history table")
 
 
 def future_covariates(
@@ -225,7 +245,9 @@ def future_covariates(
 
     ``future`` must hold, for every series and each of its next ``horizon`` time steps, one row
     with the id columns, time and every ``known_future`` column (or, for a model fitted with
-    ``aggregate=``, rows within those steps, rolled up as the training table was).
+    ``aggregate=``, rows within those steps, rolled up as the training table was), with a value
+    in each: a missing one is refused, and so is text in a column numeric at fit (read as
+    missing, as at fit), naming the rows.
     """
     schema = panel.schema
     if not schema.known_future:
@@ -251,8 +273,11 @@ def future_covariates(
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
     check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
+    numeric = [c for c in schema.known_future if c not in schema.categories]
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
+        for col in numeric:  # text as missing, left out of the mean as empty cells are
+            df[col] = read_as_numbers(df[col])
         keys = [*schema.ids, schema.time]
         df = _roll_up(df, keys, list(schema.known_future)).reset_index()
     times = panel.future_times(horizon)
@@ -279,13 +304,22 @@ def future_covariates(
         )
     out = {}
     for col in schema.known_future:
-        values = _encode_column(merged[col], col, schema.categories, "the future table")
-        if merged[col].isna().any():  # a label's NaN as a number's: not a category unseen at fit
-            rows = merged.index[merged[col].isna()]
+        given = merged[col]
+        text = text_cells(given) if col in numeric else np.zeros(len(given), dtype=bool)
+        values = _encode_column(given.mask(text), col, schema.categories, "the future table")
+        lost = given.isna().to_numpy() | text  # a label's NaN as a number's: not a category unseen at fit
+        if lost.any():
+            rows = merged.index[lost]
+            why, fix = "", "fill them in"
+            if text.any():
+                shown = shortlist(map(repr, dict.fromkeys(given[text].astype(str))))
+                why = f", where it holds the text {shown} (read as missing: the column was numeric at fit)"
+                fix = "give numbers there"
             raise DataValidationError(
-                f"column {col!r} of the future table is missing at {describe_rows(rows)} (of "
-                f"the future grid){_series_of(merged, rows, schema.ids)}: known-future "
-                "covariates need a value at every future step; fill them in."
+                f"column {col!r} of the future table is missing at {describe_rows(rows)} of the "
+                f"future grid ({_times_text(np.unique(merged.loc[rows, schema.time]), schema)})"
+                f"{_series_of(merged, rows, schema.ids)}{why}: known-future covariates need a "
+                f"value at every future step; {fix}."
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
@@ -400,6 +434,27 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
             "(make_future_frame() shows it)."
         )
     return as_unit(times, schema.time_unit, schema.time, what) if is_dates else times
+
+
+def _read_text_as_missing(df: pd.DataFrame, cols: Sequence[str], what: str, fitted: bool = False) -> None:
+    """Read each of ``cols`` of ``df`` that is a column of numbers but for a few text cells
+    (:func:`~tsauto.core.text_in_numbers.text_among_numbers`) as numbers, those cells missing
+    (then handled as the column's empty cells: filled within each series, step 6). ``fitted``:
+    ``cols`` were numbers at fit, and ``df`` is a later table (or a part of the training table:
+    a backtest fold's rows, a Dask partition) whose text may make up any share of its values,
+    read so with a warning; more distinct text values stay, for :func:`_encode_column` to
+    refuse."""
+    for col in cols:
+        text = text_among_numbers(df[col], 1.0 if fitted else MIXED_TEXT_SHARE)
+        if text is None:
+            continue
+        found = f"{text_finding(df[col], text)} ({describe_rows(df.index[text_cells(df[col])])})"
+        if fitted:
+            log.warning("column %r of %s: %s: read as missing values (the column was numeric at fit), "
+                        "as its empty cells are; give numbers there", col, what, found)
+        else:
+            log.info("column %r: %s: read as numbers, the text as missing values", col, found)
+        df[col] = read_as_numbers(df[col])
 
 
 def _time_kind(is_dates: bool, tz: str | None) -> str:
@@ -778,7 +833,8 @@ def _encode_column(
         examples = ", ".join(repr(v) for v in s.loc[bad[:3]])
         raise DataValidationError(
             f"column {col!r} of {what} was numeric at fit but holds non-numbers at "
-            f"{describe_rows(bad)} (values {examples}): give numbers, or NaN where unknown."
+            f"{describe_rows(bad)} (values {examples}): give numbers, or NaN where unknown (text "
+            f"of at most {MIXED_TEXT_LEVELS} distinct values, such as '--', is read so)."
         )
     return values.to_numpy(dtype="float64")
 
@@ -790,7 +846,7 @@ def _encode_column(
 COARSE_MIN_STEPS = 3  # steps of one size a series needs to be read as on a coarser grid
 
 
-def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
+def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Panel:
     time, target = schema.time, schema.target
     sid = df["__sid"].to_numpy(np.int64)
     if schema.freq is None:
@@ -854,12 +910,12 @@ def _regularise(df: pd.DataFrame, schema: Schema) -> Panel:
     cov = pd.DataFrame(index=pd.RangeIndex(total))
     for col in schema.covariates:
         values = np.full(total, np.nan)
-        values[flat] = _encode_column(df[col], col, schema.categories)
+        values[flat] = _encode_column(df[col], col, schema.categories, what)
         cov[col] = values
     static = pd.DataFrame(index=pd.RangeIndex(len(present)))
     for col in schema.static:
         firsts = df.loc[first_rows, col].reset_index(drop=True)
-        static[col] = _encode_column(firsts, col, schema.categories)
+        static[col] = _encode_column(firsts, col, schema.categories, what)
 
     codes = np.repeat(np.arange(len(present)), lengths)
     given = np.zeros(total, dtype=bool)

@@ -4,9 +4,11 @@
 the order of day and month of a date column), how each column is read, and reads new rows the
 same way: date strings in the format that read every training value (or as ISO 8601 stamps,
 year first, nothing guessed), as timestamps; the few text values of a column of numbers
-("unknown") as missing. At predict it warns about a column the model can hardly use there: one
-whose values are mostly categories never seen at fit, or dates that do not read in the
-training format (both read as missing, as LightGBM and the encoders read them).
+("unknown": the rule of :mod:`tsauto.core.text_in_numbers`, which forecasting shares) as
+missing, those seen at fit only (other text is an error). At predict it warns about a column
+the model can hardly use there: one whose values are mostly categories never seen at fit, or
+dates that do not read in the training format (both read as missing, as LightGBM and the
+encoders read them).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import describe_rows, shortlist
+from tsauto.core.text_in_numbers import text_values
 from tsauto.tabular.featurizer import (
     ISO,
     Kind,
@@ -26,7 +29,6 @@ from tsauto.tabular.featurizer import (
     category_strings,
     date_format,
     read_dates,
-    text_values,
 )
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,71 @@
+"""Columns of numbers with a few text cells ("--", "unknown", "n/a"), read as numbers.
+
+An experienced analyst reads ages with a few "unknown" as ages, not as 70 labels, and half-hourly
+temperatures with two "--" as temperatures, not as a label of 243 levels. The rule
+(:func:`text_among_numbers`): a column whose known values are numbers but for at least one and at
+most ``MIXED_TEXT_LEVELS`` distinct text values, making up at most ``MIXED_TEXT_SHARE`` of them,
+is a column of numbers; its text cells are missing values (:func:`read_as_numbers`), handled as
+the column's other missing values are. A column of numbers, booleans or dates holds no text; one
+of number strings without any text ("01", "02") is not read by the rule.
+
+Shared by tabular learning (:mod:`tsauto.tabular.featurizer` decides a column's kind by it,
+:mod:`tsauto.tabular.reading` reads it so at fit and at predict) and forecasting
+(:mod:`tsauto.forecasting.validation` reads the covariates of the training table by it, and
+those of later tables as they were read at fit; :mod:`tsauto.forecasting.data_checks` reports
+it), so that a column of numbers reads alike in a table to classify and in a series to forecast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tsauto.core.exceptions import shortlist
+
+# At most this many distinct text values ("unknown", "n/a") and this share of the known values:
+# a few placeholders of a column of numbers, not a column of labels that holds some numbers.
+MIXED_TEXT_LEVELS = 3
+MIXED_TEXT_SHARE = 0.1
+
+
+def text_cells(s: pd.Series) -> np.ndarray:
+    """Which cells of ``s`` hold a value that does not read as a number (never a missing one;
+    none in a column of numbers, booleans or dates)."""
+    known = s.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or not known.any():
+        return np.zeros(len(s), dtype=bool)
+    # each distinct value read once: a column of a few labels in millions of rows reads fast
+    values = pd.Series(pd.unique(s.to_numpy(dtype=object)[known]), dtype=object)
+    text = values[pd.to_numeric(values, errors="coerce").isna()]
+    return known & s.isin(text).to_numpy(dtype=bool)
+
+
+def text_values(s: pd.Series) -> list[str]:
+    """The distinct known values of ``s`` that do not read as numbers, as strings, sorted."""
+    return sorted(set(s[text_cells(s)].astype(str)))
+
+
+def text_among_numbers(s: pd.Series, share: float = MIXED_TEXT_SHARE) -> list[str] | None:
+    """The text values of ``s`` where it is a column of numbers but for them (see the module
+    docstring; ``share``: of its known values they may make up at most); None for any other
+    column (one without text too)."""
+    cells = text_cells(s)
+    if not cells.any() or cells.sum() > share * s.notna().sum():
+        return None
+    levels = sorted(set(s[cells].astype(str)))
+    return levels if len(levels) <= MIXED_TEXT_LEVELS else None
+
+
+def read_as_numbers(s: pd.Series) -> pd.Series:
+    """``s`` as float64 numbers, its text cells (and booleans' missing values) missing."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return s.astype("float64")
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def text_finding(s: pd.Series, text: list[str]) -> str:
+    """What a data check finds in ``s``, numbers but for its ``text`` values: "numbers, but for
+    the text value(s) '--' in 2 of 2880 rows" (rows with a known value)."""
+    cells = int(text_cells(s).sum())
+    shown = shortlist(map(repr, text))
+    return f"numbers, but for the text value(s) {shown} in {cells} of {int(s.notna().sum())} rows"
