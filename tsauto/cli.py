@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError, TsautoError
+from tsauto.core.exceptions import DataValidationError, TsautoError, close_match
+from tsauto.core.logfilter import warnings_once
 from tsauto.core.files import check_writable
 from tsauto.core.table_io import read_table, write_table
 
@@ -546,11 +547,9 @@ def _forecast(
 def _check_columns(names: Sequence[str], table: pd.DataFrame, where: str, option: str) -> None:
     """Refuse ``names``, given as ``option``, that are not columns of ``table`` (``where``: the
     table in words), each named with the column spelled like it."""
-    from tsauto.tabular.estimators import _close_match  # private there; the one close-match rule
-
     missing = [c for c in names if c not in table.columns]
     if missing:
-        named = ", ".join(f"{c!r}{_close_match(c, table.columns)}" for c in missing)
+        named = ", ".join(f"{c!r}{close_match(c, table.columns)}" for c in missing)
         verb = "is not a column" if len(missing) == 1 else "are not columns"
         raise UsageError(
             f"{option}: {named} {verb} of {where}; its columns are {list(map(str, table.columns))[:20]}"
@@ -754,9 +753,12 @@ def _predictions(model, rows: pd.DataFrame, ids: Sequence[str] = ()) -> pd.DataF
     (left out of the features), ``prediction``, and a classifier's ``proba_<class>`` columns."""
     features = rows.drop(columns=list(ids))
     out = rows[list(ids)].reset_index(drop=True)
-    out["prediction"] = model.predict(features)
+    seen: dict = {}  # predict_proba reads the same rows: its warnings were said by predict
+    with warnings_once(seen):
+        out["prediction"] = model.predict(features)
     if hasattr(model, "predict_proba"):
-        proba = model.predict_proba(features)
+        with warnings_once(seen):
+            proba = model.predict_proba(features)
         for k, label in enumerate(model.classes_):
             out[f"proba_{label}"] = proba[:, k]
     return out

@@ -171,10 +171,10 @@ PREDICT_ERRORS = [
     ("no rows", lambda X: X.iloc[:0], ["no rows"]),
     ("a missing column", lambda X: X.drop(columns="checking_status"), ["missing ['checking_status']"]),
     ("an extra column", lambda X: X.assign(extra=1), ["unexpected ['extra']"]),
-    (
-        "strings in a numeric column",
-        lambda X: X.assign(duration=np.where(X.index == 2, "long", X["duration"].astype(str))),
-        ["'duration'", "'long'", "give numbers"],
+    (  # a few text cells are read as missing, with a warning (tests/tabular/test_predict_data.py)
+        "a numeric column of text",
+        lambda X: X.assign(duration=np.where(X.index % 2 == 0, "long", "short")),
+        ["'duration'", "'long'", "Give numbers"],
     ),
 ]
 

@@ -34,6 +34,18 @@ def adult_small() -> tuple[pd.DataFrame, str]:
 
 
 @pytest.fixture(scope="session")
+def adult_raw_small() -> pd.DataFrame:
+    """1,500 rows of Adult's training file as the command line reads it: '?' kept as a value
+    (``datasets.load_tabular`` reads it as missing)."""
+    from tsauto.core.table_io import read_table
+
+    found = datasets.available().set_index("dataset").loc["adult"]
+    if not found["present"]:
+        pytest.skip(f"needs a real data set: {found['file']}")
+    return read_table(found["path"]).sample(1500, random_state=0).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
 def adult_test_small() -> pd.DataFrame:
     """1,000 rows of Adult's separate test file."""
     try:

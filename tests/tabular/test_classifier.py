@@ -11,9 +11,15 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, log_loss
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from tsauto import Classifier
 from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, SearchFailedError
+from tsauto.tabular.model import prior_shift, shift
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
 
@@ -57,6 +63,63 @@ def test_boolean_imbalanced_target_gets_class_weights(kc1) -> None:
     checks = clf.guardrails().set_index("check")
     assert "balanced class weights" in checks.loc["class_imbalance", "action"]
     assert clf.leaderboard()["balanced_accuracy"].max() > 0.6  # the rare class is found
+
+
+@pytest.mark.parametrize("name", ["kc1", "credit_g"])
+def test_probabilities_of_a_class_weighted_metric_read_as_the_class_frequencies(request, name) -> None:
+    # balanced accuracy fits with balanced class weights: kc1's 15.5 % defects had a mean
+    # probability of 0.37-0.40 held out, credit-g's 70 % 'good' 0.56
+    df, target = request.getfixturevalue(name)
+    train, test = train_test_split(df, test_size=0.3, stratify=df[target], random_state=0)
+    clf = Classifier(
+        target, metric="balanced_accuracy", max_trials=3, learners=["linear", "lightgbm"], **FAST
+    ).fit(train)
+    y = (test[target] == clf.classes_[1]).to_numpy()
+    weighted = clf._predict_raw(test)  # the probabilities of the class-weighted model
+    proba = clf.predict_proba(test)
+    assert abs(weighted[:, 1].mean() - y.mean()) > 0.1
+    assert abs(proba[:, 1].mean() - y.mean()) < 0.03
+    assert log_loss(y, proba[:, 1]) < log_loss(y, weighted[:, 1]) - 0.03
+    # the labels are the weighted model's, which the metric chose; so is the score
+    labels = clf.predict(test)
+    np.testing.assert_array_equal(labels, clf.classes_[weighted.argmax(axis=1)])
+    assert clf.score(test) == pytest.approx(balanced_accuracy_score(test[target], labels))
+    [check] = clf.guardrails().query("check == 'probabilities'").to_dict("records")
+    assert "predict keeps the labels of the weighted model" in check["action"]
+
+
+def test_prior_shift_of_a_class_weighted_logistic_regression_is_the_ratio_of_the_classes(kc1) -> None:
+    # the standard correction (p' ∝ p / weight) is exact for a logistic regression: the
+    # fitted multipliers find it
+    df, target = kc1
+    X, y = df.drop(columns=target).to_numpy(np.float64), df[target].to_numpy().astype(np.int64)
+    model = make_pipeline(StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=1000))
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    oof = cross_val_predict(model, X, y, cv=cv, method="predict_proba")
+    multipliers = prior_shift(oof, y)
+    assert multipliers[1] == pytest.approx(y.mean() / (1 - y.mean()), rel=0.1)
+    assert shift(oof, multipliers)[:, 1].mean() == pytest.approx(y.mean(), abs=1e-4)
+
+
+def test_folds_cut_by_a_rare_class_say_why(kc1) -> None:
+    df, target = kc1
+    few = pd.concat([df[~df[target]], df[df[target]].head(2)], ignore_index=True)
+    clf = Classifier(target, max_trials=1, learners=["linear"], **{**FAST, "folds": "auto"}).fit(few)
+    assert clf.guardrails().set_index("check").loc["validation", "action"] == (
+        "2-fold stratified cross-validation (cut from 5 folds: class True has only 2 rows, and "
+        "each fold validates at least one row of every class)"
+    )
+
+
+def test_missing_value_markers_are_flagged_and_left_as_they_are(adult_raw_small) -> None:
+    df = adult_raw_small  # Adult as written: '?' where a value is unknown
+    clf = Classifier("income", max_trials=1, learners=["linear"], **FAST).fit(df)
+    markers = clf.guardrails().query("check == 'missing_markers'").set_index("column")
+    assert set(markers.index) == {"workclass", "occupation", "native_country"}
+    n = int((df["workclass"] == "?").sum())
+    assert markers.loc["workclass", "finding"].startswith(f"'?' in {n} rows (")
+    assert markers.loc["workclass", "action"].startswith("kept as a level of their own (nothing changed)")
+    assert clf.kinds_["workclass"] == "categorical" and "missing_values" not in set(clf.guardrails()["check"])
 
 
 def test_multiclass_auto_metric_is_log_loss() -> None:

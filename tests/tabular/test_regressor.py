@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -39,6 +40,30 @@ def test_regressor_with_arrays_and_another_metric() -> None:
     assert reg.leaderboard()["mae"].min() < 50
     with pytest.raises(DataValidationError, match="for classification"):
         Regressor("y", metric="roc_auc", max_trials=1, **FAST).fit(X, y)
+
+
+def test_mape_leaves_out_zero_targets_with_a_warning(wine_quality, caplog) -> None:
+    # wine quality - 3: 30 zeros in 6,497 rows; MAPE divided by a tiny number there: 4.6e13
+    df, target = wine_quality
+    df = df.assign(**{target: df[target] - 3})
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        reg = Regressor(target, metric="mape", max_trials=1, learners=["linear"], **FAST).fit(df)
+    assert 0 < reg.cv_score_ < 1
+    known = df[target] != 0
+    pred = reg.predict(df)
+    mape = np.mean(np.abs(df[target][known] - pred[known]) / df[target][known])
+    assert reg.score(df) == pytest.approx(mape)  # score() as the search: the zeros left out
+    [check] = reg.guardrails().query("check == 'zero_targets'").to_dict("records")
+    assert check["finding"] == "30 of 6497 targets are 0, where MAPE (a share of the target) is undefined"
+    assert "metric='mae' or 'rmse' judges every row" in check["action"]
+    assert any("30 of 6497 targets are 0" in r.getMessage() for r in caplog.records)
+    with pytest.raises(DataValidationError, match="'quality' is 0 in all 30 rows: choose metric='mae'"):
+        Regressor(target, metric="mape", max_trials=1, **FAST).fit(df[~known])
+
+
+def test_mape_is_over_the_nonzero_targets() -> None:
+    assert METRICS["mape"].fn(np.array([0.0, 2.0, 4.0]), np.array([5.0, 1.0, 5.0])) == pytest.approx(0.375)
+    assert np.isnan(METRICS["mape"].fn(np.zeros(3), np.ones(3)))
 
 
 def test_metric_orientation_and_auto_choice() -> None:
@@ -86,6 +111,12 @@ def test_cli_classify_end_to_end(credit_g, tmp_path, capsys) -> None:
     pd.testing.assert_frame_equal(pd.read_csv(again), pred)
     assert main(["predict", str(model), "--history", str(test), "--out", str(again), "-q"]) == 2
     assert "give the rows to predict as --test FILE" in capsys.readouterr().err
+    odd = tmp_path / "odd.csv"  # a '?' among the durations: read as missing, said once (predict_proba said it again)
+    rows = df.iloc[800:].astype({"duration": object})
+    rows.iloc[0, rows.columns.get_loc("duration")] = "?"
+    rows.to_csv(odd, index=False)
+    assert main(["predict", str(model), "--test", str(odd), "--out", str(again), "-q"]) == 0
+    assert capsys.readouterr().err.count("column 'duration'") == 1
 
 
 def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:

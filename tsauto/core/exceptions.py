@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 
@@ -38,6 +39,15 @@ def shortlist(items, limit: int = 5) -> str:
     items = [str(x) for x in items]
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
     return ", ".join(items[:limit]) + more
+
+
+def close_match(name: object, columns) -> str:
+    """``" (did you mean 'income'?)"`` where a column is spelled like ``name`` (its case
+    aside first, else by difflib's ratio), else ''."""
+    name, columns = str(name), [str(c) for c in columns]
+    same = [c for c in columns if c.casefold() == name.casefold()]
+    close = same or difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def describe_rows(index, limit: int = 5) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 
 @contextlib.contextmanager
@@ -25,3 +26,22 @@ def tsauto_filter(keep: Callable[[logging.LogRecord], bool]) -> Iterator[None]:
     finally:
         for logger in loggers:
             logger.removeFilter(keep)
+
+
+def warnings_once(seen: dict) -> AbstractContextManager:
+    """tsauto's warnings in the block logged unless ``seen`` (counts by key, kept across
+    blocks) holds them: each fold of a backtest fits anew, and its data checks' alerts and
+    the plan's warnings would repeat at every cutoff; a classifier's ``predict`` and
+    ``predict_proba`` of the same rows would say the same of them twice. A warning's key is its logger, its
+    message template and first argument (a data check's name), so that one whose counts
+    change from fold to fold is shown once."""
+
+    def once(record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        first = record.args[:1] if isinstance(record.args, tuple) else ()
+        key = (record.name, str(record.msg), repr(first))
+        seen[key] = seen.get(key, 0) + 1
+        return seen[key] == 1
+
+    return tsauto_filter(once)

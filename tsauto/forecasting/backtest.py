@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ import pandas as pd
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
-from tsauto.core.logfilter import tsauto_filter
+from tsauto.core.logfilter import warnings_once
 from tsauto.core.stopping import equal_share
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
@@ -223,24 +222,6 @@ def backtest_forecaster(
             "cutoff or none after it; use other folds= or step=, or fill the missing steps."
         )
     return _concat(parts, fit_time, predict_time), models
-
-
-def warnings_once(seen: dict) -> AbstractContextManager:
-    """tsauto's warnings in the block logged unless ``seen`` (counts by key, kept across
-    blocks) holds them: each fold of a backtest fits anew, and its data checks' alerts and
-    the plan's warnings would repeat at every cutoff. A warning's key is its logger, its
-    message template and first argument (a data check's name), so that one whose counts
-    change from fold to fold is shown once."""
-
-    def once(record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:
-            return True
-        first = record.args[:1] if isinstance(record.args, tuple) else ()
-        key = (record.name, str(record.msg), repr(first))
-        seen[key] = seen.get(key, 0) + 1
-        return seen[key] == 1
-
-    return tsauto_filter(once)
 
 
 def _matched_cells(

@@ -2,17 +2,24 @@
 
 Every decision of the featurizer and the estimator is one :class:`Check` row: dropped columns
 (constant, all missing, ID-like, copies of the target), column types inferred, missing values,
-high cardinality, class imbalance, leakage suspects, the metric and the validation scheme.
+high cardinality, class imbalance, leakage suspects, the metric and the validation scheme; and
+alerts about what was left as it is: categories that look like missing-value markers ('?'),
+targets of 0 under MAPE.
 """
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pandas as pd
 
 from tsauto.core import checks as core
 from tsauto.core.checks import Check
+from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.tabular.metrics import Metric, TaskType
+
+log = logging.getLogger(__name__)
 
 IMBALANCE_RATIO = 4.0  # largest class / smallest class at or above which imbalance is reported
 PREDICTIVE_CORR = 0.99  # |correlation| with a numeric target that marks a leakage suspect
@@ -24,6 +31,11 @@ SHIFT_SHARE = 0.99  # share of rows equal to the target one row away: a shifted 
 COMBINATION_R2 = 1 - 1e-9
 COMBINATION_ROWS = 5000  # rows the least squares reads (a seeded sample): at least 10 per column
 COMBINATION_COLUMNS = 500  # more numeric columns: not checked (the least squares would take seconds)
+# Categories that usually stand for a missing value (compared stripped and lower-cased): Adult
+# writes '?', bank marketing 'unknown'. Not 'none', a level of its own in credit-g
+# (other_parties: no guarantor).
+MISSING_MARKERS = frozenset({"", "?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "unknown",
+                             "missing", "not available"})
 
 
 def frame(checks: list[Check]) -> pd.DataFrame:
@@ -62,6 +74,70 @@ def class_balance(y: np.ndarray, classes: np.ndarray, metric: Metric) -> list[Ch
         else f"no reweighting ({UNWEIGHTED_BECAUSE[metric.name]})"
     )
     return [Check("class_imbalance", "", finding, action)]
+
+
+def probability_shift(oof: np.ndarray, y: np.ndarray, multipliers: np.ndarray, classes: np.ndarray) -> Check:
+    """How the out-of-fold probabilities ``oof`` (of classes ``y``) of a model fitted with
+    balanced class weights are brought back to the class frequencies by ``multipliers``
+    (:func:`tsauto.tabular.model.prior_shift`): the rarest class's mean probability before and
+    after, beside its share of rows."""
+    from tsauto.tabular.model import shift
+
+    share = np.bincount(y, minlength=len(classes)) / len(y)
+    rare = int(share.argmin())
+    before, after = oof[:, rare].mean(), shift(oof, multipliers)[:, rare].mean()
+    relative = multipliers / multipliers.max()
+    factors = shortlist(f"×{m:.3g} for {plain(c)!r}" for c, m in zip(classes, relative))
+    return Check(
+        "probabilities", "",
+        f"balanced class weights put the mean out-of-fold probability of {plain(classes[rare])!r} at "
+        f"{before:.3f}, its share of rows {share[rare]:.3f}",
+        f"predict_proba brought back to the class shares ({factors}, renormalised: {after:.3f}); "
+        "predict keeps the labels of the weighted model, which the metric chose",
+    )
+
+
+def zero_targets(y: np.ndarray, metric: Metric, target: str) -> list[Check]:
+    """Targets of 0 under MAPE, where it is undefined: left out of it, as forecasting's MAPE
+    leaves them out (:func:`tsauto.forecasting.metrics.mape`), with a warning and an alert
+    naming their count; refused where every target is 0."""
+    zeros = int(np.sum(np.asarray(y) == 0))
+    if metric.name != "mape" or zeros == 0:
+        return []
+    if zeros == len(y):
+        raise DataValidationError(
+            f"metric='mape' divides by the target, and {target!r} is 0 in all {zeros} rows: "
+            "choose metric='mae' or 'rmse'."
+        )
+    finding = f"{zeros} of {len(y)} targets are 0, where MAPE (a share of the target) is undefined"
+    action = ("left out of the MAPE of the search and of score(), as in forecasting: those rows "
+              "are learnt from but not judged; metric='mae' or 'rmse' judges every row")
+    log.warning("target %r: %s; %s.", target, finding, action)
+    return [Check("zero_targets", target, finding, action, status="alert", count=zeros)]
+
+
+def missing_markers(X: pd.DataFrame, kinds: dict[str, str]) -> list[Check]:
+    """One alert per categorical or text column holding values that look like missing-value
+    markers (:data:`MISSING_MARKERS`, such as Adult's '?'): they are kept as a level of their
+    own, the data unchanged; the alert names them and their rows."""
+    out = []
+    for col, kind in kinds.items():
+        if kind not in ("categorical", "text"):
+            continue
+        known = X[col].dropna()
+        marked = known[known.astype(str).str.strip().str.lower().isin(MISSING_MARKERS)]
+        if marked.empty:
+            continue
+        counts = marked.astype(str).value_counts()
+        shown = shortlist(f"{v!r} in {n} rows" for v, n in counts.items())
+        out.append(Check(
+            "missing_markers", col,
+            f"{shown} ({len(marked) / len(X):.1%}): these look like markers of a missing value",
+            "kept as a level of their own (nothing changed): if they mean missing, leave those cells "
+            "empty so that every learner reads them as missing values",
+            status="alert", count=len(marked),
+        ))
+    return out
 
 
 def missing_values(X: pd.DataFrame, kinds: dict[str, str]) -> list[Check]:

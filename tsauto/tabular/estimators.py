@@ -7,7 +7,6 @@ an ensemble over the out-of-fold predictions and refits it on every row.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -23,16 +22,19 @@ from tsauto.core.exceptions import (
     DataValidationError,
     NotFittedError,
     SearchFailedError,
+    close_match,
     describe_rows,
     number_format_hint,
     shortlist,
 )
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
+from tsauto.core.text_in_numbers import text_cells
 from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
 from tsauto.tabular.metrics import TaskType, resolve_metric
+from tsauto.tabular.model import prior_shift, shift
 from tsauto.tabular.reading import ColumnReader
-from tsauto.tabular.splitting import auto_folds, make_splits
+from tsauto.tabular.splitting import auto_folds, fold_count, make_splits
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,12 @@ DEFAULT_TRIAL_SHARE = 1.0
 
 Table = pd.DataFrame | np.ndarray | str | Path
 MAX_NUMERIC_CLASSES = 50  # a numeric target with more classes (and single-row ones) reads as a quantity
+# Share of a numeric column's known values to predict beyond which, from MOSTLY_TEXT_ROWS text
+# values on, its text is refused rather than read as missing: a few '?' are unknown numbers, a
+# column mostly of text is likely another column or another file (a row or two to predict say
+# too little to tell).
+MOSTLY_TEXT = 0.5
+MOSTLY_TEXT_ROWS = 5
 
 
 class _TabularEstimator(BaseEstimator, ABC):
@@ -82,7 +90,9 @@ class _TabularEstimator(BaseEstimator, ABC):
     ``cv_score_`` (the ensemble's out-of-fold metric), ``kinds_`` (column → kind),
     ``reader_`` (how raw values are read at fit and predict:
     :class:`~tsauto.tabular.reading.ColumnReader`), ``feature_names_in_``, ``n_features_in_``,
-    ``leaderboard_``, ``guardrails_``, and ``classes_`` for a classifier.
+    ``leaderboard_``, ``guardrails_``, and for a classifier ``classes_`` and ``proba_shift_``
+    (per-class multipliers of the probabilities of a model fitted with class weights, None
+    without: :meth:`Classifier.predict_proba`).
     """
 
     _task: ClassVar[TaskType]
@@ -136,8 +146,10 @@ class _TabularEstimator(BaseEstimator, ABC):
         splits = make_splits(y, self._task, self.folds, self.random_state)
         if self._task == "classification":
             found += C.class_balance(y, self.classes_, metric)
+        else:
+            found += C.zero_targets(y, metric, self.target)
         chosen_by = " (chosen by metric='auto')" if self.metric == "auto" else ""
-        validation = _describe_splits(splits, self._task)
+        validation = _describe_splits(splits, self._task) + self._folds_cut(y)
         found.append(
             C.Check("metric", self.target, self._target_summary(y), metric.name + chosen_by)
         )
@@ -174,6 +186,12 @@ class _TabularEstimator(BaseEstimator, ABC):
             )
             raise SearchFailedError(f"{err}{hint}") from None
         model, trials, weights, loss = result.model, result.trials, result.weights, result.loss
+        if self._task == "classification":
+            self.proba_shift_ = None
+            if balanced:  # the oof blend's probabilities, of the model the refit repeats
+                judged = y[evaluator.valid_rows()]
+                self.proba_shift_ = prior_shift(result.oof, judged)
+                found.append(C.probability_shift(result.oof, judged, self.proba_shift_, self.classes_))
         self.model_ = model
         self.metric_ = metric.name
         self.kinds_ = kinds
@@ -223,7 +241,8 @@ class _TabularEstimator(BaseEstimator, ABC):
             leaks += C.linear_combination(features, y, kinds)
         for leak in leaks:  # a score too good to be true must not pass unseen (guardrails())
             log.warning("data check leakage %r: %s", leak.column, leak.message)
-        return features, y, kinds, found + kind_checks + leaks + C.missing_values(features, kinds)
+        found += kind_checks + leaks + C.missing_values(features, kinds)
+        return features, y, kinds, found + C.missing_markers(features, kinds)
 
     def _training_table(self, X: Table, y: Any) -> pd.DataFrame:
         data = _as_frame(X).reset_index(drop=True)  # rows are named by position in errors
@@ -240,7 +259,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         if self.target not in data.columns:
             raise DataValidationError(
                 f"target column {self.target!r} is not in the data"
-                f"{_close_match(self.target, data.columns)}; its columns are {list(data.columns)}."
+                f"{close_match(self.target, data.columns)}; its columns are {list(data.columns)}."
             )
         if data.empty:
             raise DataValidationError("the table has no rows: give at least two rows to learn from.")
@@ -265,6 +284,17 @@ class _TabularEstimator(BaseEstimator, ABC):
                 f"{' or a smaller folds=' if needed > 2 else ''}."
             )
 
+    def _folds_cut(self, y: np.ndarray) -> str:
+        """Why the validation has fewer folds than ``folds`` asked (a class with fewer rows than
+        folds), for the guardrails; '' when it has them."""
+        _, rarest = fold_count(y, self._task, self.folds)
+        if rarest is None:
+            return ""
+        asked = auto_folds(len(y)) if self.folds == "auto" else self.folds
+        n = int(np.sum(y == rarest))
+        return (f" (cut from {asked} folds: class {C.plain(self.classes_[rarest])!r} has only {n} "
+                f"rows, and each fold validates at least one row of every class)")
+
     @abstractmethod
     def _encode_target(self, labels: pd.Series) -> np.ndarray:
         """Training target → class codes (and ``classes_``) or values."""
@@ -276,7 +306,10 @@ class _TabularEstimator(BaseEstimator, ABC):
     # ------------------------------------------------------------------ predict
 
     def _features(self, X: Table) -> pd.DataFrame:
-        """The feature columns of ``X``, checked against those seen at fit."""
+        """The feature columns of ``X``, checked against those seen at fit and read as at fit
+        (:class:`~tsauto.tabular.reading.ColumnReader`); text in a numeric column is read as
+        missing and a column missing in every row is warned of (:func:`_read_numbers`,
+        :func:`_warn_all_missing`)."""
         self._check_fitted()
         data = _as_frame(X)
         if data.empty:
@@ -293,7 +326,9 @@ class _TabularEstimator(BaseEstimator, ABC):
                 "line's --id carries columns such as row ids to its output)."
             )
         features = data[[c for c in self.feature_names_in_ if c in data.columns]]
+        _warn_all_missing(features, used)
         reader = getattr(self, "reader_", None)  # None: a model saved before it was kept
+        features = _read_numbers(features, self.kinds_, reader)
         return features if reader is None else reader.transform(features, check=used)
 
     def _predict_raw(self, X: Table) -> np.ndarray:
@@ -409,11 +444,22 @@ class Classifier(ClassifierMixin, _TabularEstimator):
 
     def predict_proba(self, X: Table) -> np.ndarray:
         """Class probabilities, shape ``(rows of X, classes)``: column ``k`` is the probability
-        of ``classes_[k]`` (``pd.DataFrame(p, columns=clf.classes_)`` names them)."""
-        return self._predict_raw(X)
+        of ``classes_[k]`` (``pd.DataFrame(p, columns=clf.classes_)`` names them).
+
+        With ``metric="f1"`` or ``"balanced_accuracy"`` the learners are fitted with balanced
+        class weights, which raise the rare classes' probabilities (kc1, 15.5 % defects: a mean
+        probability of 0.38); they are brought back to the class frequencies here, each class's
+        probability multiplied by ``proba_shift_`` (fitted on the out-of-fold predictions, see
+        :func:`tsauto.tabular.model.prior_shift`) and renormalised, while :meth:`predict` keeps
+        the decisions of the weighted model that the metric chose: there the label of a row
+        need not be the arg max of its probabilities."""
+        raw = self._predict_raw(X)
+        multipliers = getattr(self, "proba_shift_", None)  # absent: a model saved before it
+        return raw if multipliers is None else shift(raw, multipliers)
 
     def predict(self, X: Table) -> np.ndarray:
-        """The most probable class label of each row."""
+        """The class label of each row: the most probable under the model as fitted (with the
+        class weights of ``metric="f1"`` or ``"balanced_accuracy"``, see :meth:`predict_proba`)."""
         return self.classes_[self._predict_raw(X).argmax(axis=1)]
 
 
@@ -447,6 +493,57 @@ class Regressor(RegressorMixin, _TabularEstimator):
         return self._predict_raw(X)
 
 
+def _warn_all_missing(features: pd.DataFrame, used: Sequence[str]) -> None:
+    """Warn of each used column missing in every one of the (two or more) rows to predict: the
+    predictions then use nothing of it, as of a column whose levels were all unseen at fit. One
+    row missing a value is an ordinary missing value."""
+    if len(features) < 2:
+        return
+    for c in used:
+        if c in features.columns and features[c].isna().all():
+            log.warning(
+                "column %r is missing in all %d rows to predict: the predictions use nothing of "
+                "it (the model learnt from its values at fit); give the column's values.",
+                c, len(features),
+            )
+
+
+def _read_numbers(
+    features: pd.DataFrame, kinds: dict[str, Kind], reader: ColumnReader | None
+) -> pd.DataFrame:
+    """``features`` with the text values of its numeric columns not seen at fit ('?') read as
+    missing, as fit reads a few text values among numbers (check ``text_in_numbers``), and a
+    warning naming the column, their count, examples and rows; a column whose known values
+    to predict are more than ``MOSTLY_TEXT`` text (``MOSTLY_TEXT_ROWS`` of them at least) is
+    refused (more likely a wrong file or column). Text values seen at fit are left to
+    ``reader`` (read as missing, quietly)."""
+    seen = {} if reader is None else reader.missing_text_
+    out = features
+    for c in features.columns:
+        if kinds.get(c) != "numeric":
+            continue
+        raw = features[c]
+        bad = text_cells(raw) & ~raw.astype(str).isin(seen.get(c, ())).to_numpy()
+        if not bad.any():
+            continue
+        known, n = int(raw.notna().sum()), int(bad.sum())
+        examples = shortlist(map(repr, dict.fromkeys(raw[bad].astype(str))), 3)
+        if n > MOSTLY_TEXT * known and n >= MOSTLY_TEXT_ROWS:
+            raise DataValidationError(
+                f"column {c!r} is numeric for the model but {n} of its {known} known values to "
+                f"predict are text, such as {examples}: is it the column (and the file) the model "
+                "was fitted on? Give numbers, or leave unknown values empty."
+            )
+        log.warning(
+            "column %r: %d of the %d known values to predict are text in a column of numbers, "
+            "e.g. %s at %s: read as missing, as text among numbers is at fit.",
+            c, n, known, examples, describe_rows(raw.index[bad]),
+        )
+        out = out.copy() if out is features else out
+        out[c] = raw.where(~bad)
+    return out
+
+
 def _check_limits(time_budget: object, max_trials: object, learners: object) -> None:
     """The search's limits and learners, checked before any work."""
     if time_budget is not None and (
@@ -468,15 +565,6 @@ def _check_limits(time_budget: object, max_trials: object, learners: object) -> 
         raise DataValidationError(
             f"learners={learners!r}: give 'auto' or a non-empty list of names, e.g. ['lightgbm']."
         )
-
-
-def _close_match(name: object, columns) -> str:
-    """``" (did you mean 'income'?)"`` where a column is spelled like ``name`` (its case
-    aside first, else by difflib's ratio), else ''."""
-    name, columns = str(name), [str(c) for c in columns]
-    same = [c for c in columns if c.casefold() == name.casefold()]
-    close = same or difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _as_frame(X: Table) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from scipy import sparse
 
 from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
 from tsauto.core.table_io import guess_date_format, month_or_day_first
+from tsauto.core.text_in_numbers import text_among_numbers, text_finding
 from tsauto.tabular.checks import Check, plain
 from tsauto.tabular.metrics import TaskType
 
@@ -58,12 +59,6 @@ DATE_PATTERN = re.compile(r"\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2
 ID_MIN_ROWS = 100
 ID_DENSITY = 0.5
 ID_WORDS = ("id", "no", "nr", "num", "number", "key")
-# A text column whose values are numbers but for at most MIXED_TEXT_LEVELS distinct text values
-# ("unknown", "n/a") making up at most MIXED_TEXT_SHARE of its known values is numeric, those
-# text values read as missing (a missing indicator keeps what they say, LightGBM's missing
-# values too): an experienced analyst reads ages with a few "unknown" as ages, not as 70 labels.
-MIXED_TEXT_LEVELS = 3
-MIXED_TEXT_SHARE = 0.1
 
 
 def infer_kinds(
@@ -156,14 +151,13 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
         fmt = date_format(known, s.name)  # from every value: one beyond the sample may decide
         shown = "ISO 8601" if fmt == ISO else fmt
         return "datetime", [("datetime", f"date strings ({shown})", DATE_ACTION)]
-    text = _text_among_numbers(known)
+    text = text_among_numbers(known)  # read as missing: a missing indicator keeps what they say
     if text is not None:
-        rows = int(known.isin(text).sum())
         shown = shortlist(map(repr, text))
         return "numeric", [
             (
                 "text_in_numbers",
-                f"numbers, but for the text value(s) {shown} in {rows} of {len(known)} rows",
+                text_finding(known, text),
                 f"read as numbers, {shown} as missing (a missing indicator keeps them apart): "
                 "map them to numbers yourself where they mean one, or set "
                 f"featurization={{{s.name!r}: 'categorical'}}",
@@ -277,23 +271,6 @@ def read_dates(s: pd.Series, fmt: str | None = ISO) -> pd.Series:
         return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
     out = pd.to_datetime(s, format=fmt or ISO, errors="coerce", utc=True)
     return out.dt.tz_localize(None)
-
-
-def _text_among_numbers(known: pd.Series) -> list[str] | None:
-    """The text values of a column of numbers written as text but for a few (at least one, and
-    within ``MIXED_TEXT_LEVELS`` and ``MIXED_TEXT_SHARE``); None for any other column."""
-    levels = text_values(known)
-    if not levels or known.isin(levels).sum() > MIXED_TEXT_SHARE * len(known):
-        return None
-    return levels if len(levels) <= MIXED_TEXT_LEVELS else None
-
-
-def text_values(s: pd.Series) -> list[str]:
-    """The distinct known values of ``s`` that do not read as numbers, sorted."""
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
-        return []
-    known = s.dropna()
-    return sorted(set(known[pd.to_numeric(known, errors="coerce").isna()].astype(str)))
 
 
 def as_numbers(s: pd.Series, col: str) -> np.ndarray:

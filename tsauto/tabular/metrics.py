@@ -54,7 +54,7 @@ def _balanced_accuracy(y: np.ndarray, proba: np.ndarray) -> float:
     return float(balanced_accuracy_score(y, _labels(proba)))
 
 
-def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
+def log_loss(y: np.ndarray, proba: np.ndarray) -> float:
     p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
     return float(-np.mean(np.log(p[np.arange(len(y)), np.asarray(y, dtype=np.int64)])))
@@ -105,15 +105,21 @@ def _r2(y: np.ndarray, pred: np.ndarray) -> float:
 
 
 def _mape(y: np.ndarray, pred: np.ndarray) -> float:
+    """Mean of ``|y - pred| / |y|`` over the rows where ``y != 0``, as forecasting's MAPE (a
+    fraction here); nan where every ``y`` is 0. Dividing by a tiny number instead made one row
+    of 0 rule the score: wine quality - 3 (30 zeros in 6,497 rows) scored about 5e13."""
     y, pred = np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)
-    return float(np.mean(np.abs(y - pred) / np.maximum(np.abs(y), np.finfo(np.float64).eps)))
+    known = y != 0
+    if not known.any():
+        return float("nan")
+    return float(np.mean(np.abs(y[known] - pred[known]) / np.abs(y[known])))
 
 
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
         Metric("roc_auc", "classification", _roc_auc, True),
-        Metric("log_loss", "classification", _log_loss, False),
+        Metric("log_loss", "classification", log_loss, False),
         Metric("accuracy", "classification", _accuracy, True),
         Metric("balanced_accuracy", "classification", _balanced_accuracy, True, True),
         Metric("f1", "classification", _f1, True, True),
@@ -125,7 +131,8 @@ METRICS: dict[str, Metric] = {
 }
 """Metric name → :class:`Metric`. ``f1`` is the F1 of the second class when there are two
 classes (the positive one, in sorted label order), the macro F1 otherwise; ``roc_auc`` of more
-than two classes is one-vs-rest, macro-averaged; ``mape`` is a fraction, not percent."""
+than two classes is one-vs-rest, macro-averaged; ``mape`` is a fraction, not percent, over
+the rows whose target is not 0 (a fit warns of the others)."""
 
 
 def resolve_metric(name: str, task: TaskType, n_classes: int = 0) -> Metric:

@@ -25,6 +25,20 @@ def auto_folds(n_rows: int) -> int:
     return 5 if n_rows <= 10_000 else 3
 
 
+def fold_count(y: np.ndarray, task: TaskType, folds: int | Literal["auto"]) -> tuple[int, int | None]:
+    """The folds of :func:`make_splits` and, where the rarest class cut them to its row count
+    (a stratified fold validates at least one row of every class), that class's code."""
+    k = auto_folds(len(y)) if folds == "auto" else int(folds)
+    if k < 1:
+        raise ValueError(f"folds={folds!r}: give 'auto' or an integer >= 1.")
+    if task != "classification":
+        return k, None
+    counts = np.bincount(y)
+    if k <= counts.min():
+        return k, None
+    return max(int(counts.min()), 1), int(counts.argmin())
+
+
 def make_splits(
     y: np.ndarray, task: TaskType, folds: int | Literal["auto"], random_state: int = 0
 ) -> list[Split]:
@@ -36,15 +50,10 @@ def make_splits(
     from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
     n = len(y)
-    k = auto_folds(n) if folds == "auto" else int(folds)
-    if k < 1:
-        raise ValueError(f"folds={folds!r}: give 'auto' or an integer >= 1.")
+    k, rarest = fold_count(y, task, folds)
+    if rarest is not None:
+        log.info("using %d folds: the rarest class has %d rows", k, int(np.sum(y == rarest)))
     stratify = task == "classification"
-    if stratify:
-        smallest = int(np.bincount(y).min())
-        if k > smallest:
-            log.info("using %d folds: the rarest class has %d rows", max(smallest, 1), smallest)
-            k = max(smallest, 1)
     if k == 1:
         train, valid = train_test_split(
             np.arange(n),

@@ -60,8 +60,8 @@ CHUNKS_PER_WORKER = 4  # chunks per worker, so that a slow chunk does not hold t
 # ETS took 2.4 s in-process vs 9-10 s with 2 workers on yearly (2,700 points), 12 vs 16 s on
 # quarterly (8,000 points)
 TOGETHER_IN_PROCESS = 10_000
-# observations of a history up to which its forecasts are made in this process: starting the
-# worker processes took 6.8 s (a loaded machine) before the 0.05 s of 6 Walmart series' ETS
+# observations of a history up to which its forecasts are made in this process (not on Dask,
+# whose workers are running): starting the worker processes took 6.8 s (a loaded machine) before the 0.05 s of 6 Walmart series' ETS
 # forecasts; in process, ETS forecasts 67,000 points (Australian retail) in 0.6 s, ARIMA 10,000
 # in about 2 s
 FORECAST_IN_PROCESS = 10_000
@@ -319,7 +319,8 @@ class LocalLearner(Learner):
         items = list(_series(history, future, task.horizon, starts))
         jobs = list(zip(states, items, late.tolist()))
         light = self._without_states()  # the states travel with their chunks
-        small = sum(len(item.y) for item in items) <= FORECAST_IN_PROCESS
+        # Dask's workers are already running: only a local pool is not worth starting for a few
+        small = task.backend != "dask" and sum(len(item.y) for item in items) <= FORECAST_IN_PROCESS
         task = replace(task, deadline=None, n_jobs=1 if small else task.n_jobs)
         results = _run_chunks(light._forecast_chunk, jobs, task, None)
         naive_mean, naive_sigma = seasonal_naive_forecast(history, task.horizon, task.season)

@@ -1,0 +1,68 @@
+"""Rows to predict are read as the training rows were: text among numbers as missing (with a
+warning, a column mostly of text refused), and a column missing in every row warned of; on
+German credit."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from tsauto import Classifier
+from tsauto.core.exceptions import DataValidationError
+
+FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(credit_g):
+    """Credit-g with 'unknown' in 20 ages (read as missing at fit: text_in_numbers), fitted."""
+    df, target = credit_g
+    train = df.astype({"age": object})
+    train.loc[train.index[:20], "age"] = "unknown"
+    clf = Classifier(target, max_trials=1, learners=["linear"], **FAST).fit(train)
+    assert "text_in_numbers" in set(clf.guardrails()["check"])
+    return clf, df.drop(columns=target).iloc[100:160].reset_index(drop=True)
+
+
+def test_text_in_a_numeric_column_at_predict_is_read_as_missing_with_a_warning(fitted, caplog) -> None:
+    clf, rows = fitted
+    new = rows.astype({"age": object, "duration": object})
+    new.loc[[3, 7], "age"] = "?"  # a text value the fit never saw, in a column that had text
+    new.loc[[5], "duration"] = "?"  # in a column that had none
+    new.loc[[9], "age"] = "unknown"  # seen at fit: read as missing quietly
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        proba = clf.predict_proba(new)
+    assert proba.shape == (60, 2) and np.isfinite(proba).all()
+    warned = [r.getMessage() for r in caplog.records]
+    age = [m for m in warned if m.startswith("column 'age'")]
+    assert len(age) == 1 and "2 of the 60 known values" in age[0] and "'?'" in age[0]
+    assert "rows 3, 7" in age[0] and "read as missing" in age[0] and "unknown" not in age[0]
+    assert any(m.startswith("column 'duration': 1 of the 60 known values") for m in warned)
+    # the rows read as they would with those cells left empty
+    blank = rows.astype({"age": object, "duration": object})
+    blank.loc[[3, 7, 9], "age"] = None
+    blank.loc[[5], "duration"] = None
+    np.testing.assert_allclose(proba, clf.predict_proba(blank))
+    np.testing.assert_allclose(clf.predict_proba(new.loc[[3]]), proba[[3]])  # a row alone: alike
+
+
+def test_a_numeric_column_mostly_of_text_at_predict_is_refused(fitted) -> None:
+    clf, rows = fitted
+    new = rows.assign(age=rows["purpose"])  # another column's values
+    with pytest.raises(DataValidationError, match=r"column 'age' is numeric for the model but 60 of its "
+                       r"60 known values to predict are text, such as 'new car', 'radio/tv'"):
+        clf.predict(new)
+
+
+def test_a_column_missing_in_every_row_to_predict_is_warned_of(fitted, caplog) -> None:
+    clf, rows = fitted
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        clf.predict(rows.assign(credit_amount=np.nan))
+        clf.predict(rows.head(1).assign(credit_amount=np.nan))  # one row: an ordinary missing value
+    warned = [r.getMessage() for r in caplog.records]
+    assert warned == [
+        "column 'credit_amount' is missing in all 60 rows to predict: the predictions use nothing of "
+        "it (the model learnt from its values at fit); give the column's values."
+    ]
