@@ -82,6 +82,27 @@ def test_a_season_shorter_series_show_in_their_changes_is_kept(walmart_small) ->
     assert detect_seasonality(y, indptr, [12]) == []
 
 
+def test_a_season_and_the_horizon_keep_the_period_of_short_series(walmart_small) -> None:
+    """60 weeks of Walmart sales hold 8 changes a year apart, too few to show the season in
+    any series, but a year and 8 weeks: the last validation fold's training holds a year, so
+    seasonal naive at lag 52 is compared there (validation windows of the training part: MASE
+    1.156 -> 0.929 over 5 origins); with 13 weeks ahead, 65 > 60, the period is left out.
+    M1's monthly series cut to 20 months keep none for 18 months ahead, 12 for 6."""
+    weeks = walmart_small.groupby("Dept").head(60)
+    y, indptr = weeks["Weekly_Sales"].to_numpy(float), np.arange(0, len(weeks) + 1, 60)
+    assert detect_seasonality(y, indptr, [52]) == []  # no series shows it in its changes
+    assert detect_seasonality(y, indptr, [52], horizon=8) == [52]
+    assert detect_seasonality(y, indptr, [52], horizon=13) == []
+    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
+    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
+    monthly = train[train["unique_id"].isin(info.loc[info["period"] == "MONTHLY", "unique_id"])]
+    months = monthly.groupby("unique_id").tail(20)
+    months = months[months.groupby("unique_id")["y"].transform("size") == 20]
+    y, indptr = months["y"].to_numpy(float), np.arange(0, len(months) + 1, 20)
+    assert detect_seasonality(y, indptr, [12], horizon=18) == []
+    assert detect_seasonality(y, indptr, [12], horizon=6) == [12]
+
+
 def test_daily_cycle_found_on_hourly_series_on_integer_steps() -> None:
     df = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz"))
     assert _one(df["OT"].to_numpy()[:2000])[0] == 24

@@ -253,11 +253,12 @@ def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
             how = f"from the frequency {s.freq!r}"
         elif found:
             how = (f"from the frequency {s.freq!r}: the median series ({median} steps) spans less than "
-                   f"two periods, but a third or more of the series show it in their changes")
+                   f"two periods, but a period and the horizon ({task.horizon}), or a third or more of "
+                   "the series show it in their changes")
         else:
             how = (f"the median series ({median} steps) is too short for two of the frequency's period, "
-                   f"{own[0]}, and too few series show it in their changes; if the data have it, pass "
-                   f"data={{'seasons': [{own[0]}]}}")
+                   f"{own[0]}, or for one and the horizon ({task.horizon}), and too few series show it in "
+                   f"their changes; if the data have it, pass data={{'seasons': [{own[0]}]}}")
         return Check("seasons", s.time, what, how)
     if found:
         return Check("seasons", s.time, what, "found by an autocorrelation scan of the integer steps")

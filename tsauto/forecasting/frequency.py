@@ -182,7 +182,11 @@ def seasonal_periods(freq: str | None) -> list[int]:
 
 
 def detect_seasonality(
-    y: np.ndarray, indptr: np.ndarray, candidates: list[int] | None = None, max_series: int = SEASONALITY_SAMPLE
+    y: np.ndarray,
+    indptr: np.ndarray,
+    candidates: list[int] | None = None,
+    max_series: int = SEASONALITY_SAMPLE,
+    horizon: int | None = None,
 ) -> list[int]:
     """Seasonal periods with a clear autocorrelation peak in a sample of the longest series.
 
@@ -193,9 +197,12 @@ def detect_seasonality(
     take it from the frequency. A panel vote dropped it where short series hide it from the
     autocorrelation test (quarterly series of 18 points, daily series of 26: MASE 4–24 % worse,
     see ``benchmarks/README.md``). Where the median series spans two periods or fewer, it is
-    kept when a third of the series show it in their changes (:func:`_short_season_share`;
-    93 weeks of Walmart sales: seasonal naive at lag 52 was never compared, MASE 0.903 with the
-    period, 1.026 without). The others (a year of days, a week of hours) are kept when
+    kept when it holds a period and the ``horizon`` after it (so that the last validation
+    fold's training holds a whole period: seasonal naive and the seasonal learners are then
+    compared with the others there) or when a third of the series show it in their changes
+    (:func:`_short_season_share`; 93 weeks of Walmart sales: seasonal naive at lag 52 was never
+    compared, MASE 0.903 with the period, 1.026 without; 60 weeks, where no series can show
+    it in its 8 yearly changes: 1.156 -> 0.929 over 5 origins). The others (a year of days, a week of hours) are kept when
     their autocorrelation is significant (the 90 % test of the M4 benchmarks) in at least a
     third of the sampled series long enough to show it. Without candidates (integer time steps)
     the autocorrelation of the differenced series, averaged over the sample, is scanned up to
@@ -225,8 +232,9 @@ def detect_seasonality(
     if candidates:
         kept = []
         for j, m in enumerate(candidates):
-            if j == 0 and np.median(n) <= 2 * m:  # short series: kept where their changes show it
-                if _short_season_share(y, indptr, order, m) >= SEASON_SHARE:
+            if j == 0 and np.median(n) <= 2 * m:  # short series: a period and the horizon, or the changes show it
+                spans = horizon is not None and np.median(n) >= m + horizon
+                if spans or _short_season_share(y, indptr, order, m) >= SEASON_SHARE:
                     kept.append(m)
                 continue
             long_enough = n > 2 * m

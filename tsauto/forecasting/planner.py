@@ -172,7 +172,7 @@ def make_task(
         seasons = detect_seasonality(panel.y, panel.indptr, None)
     else:
         candidates = seasonal_periods(schema.freq)
-        seasons = detect_seasonality(panel.y, panel.indptr, candidates) if candidates else []
+        seasons = detect_seasonality(panel.y, panel.indptr, candidates, horizon=horizon) if candidates else []
     levels = quantile_levels(quantiles)
     countries, column = holiday_settings(panel, holidays)
     log.info("seasonal periods: %s", seasons or "none")
