@@ -39,3 +39,18 @@ def test_columns_of_numbers_booleans_or_dates_hold_no_text() -> None:
     aus = datasets.load_aus_retail()
     for column in (aus["Turnover"], aus["Month"], aus["Turnover"] > 100):
         assert not text_cells(column).any() and text_among_numbers(column) is None
+
+
+def test_numbers_written_in_a_format_and_category_columns_are_not_read_by_the_rule() -> None:
+    """'1,024' and '5%' are numbers written so, not placeholders: read as missing, the largest
+    turnovers (the ones a CSV writes with separators) were dropped. A ``category`` column is
+    one its owner said holds labels."""
+    s = turnover({})
+    big = s.astype(float).nlargest(2).index
+    formatted = s.copy()
+    for row in big:
+        formatted[row] = f"{float(s[row]) * 1000:,.1f}"  # in thousands: '203,000.0'
+    assert "," in formatted[big[0]] and text_among_numbers(formatted) is None
+    assert text_among_numbers(turnover({7: "5%", 8: "--"})) is None
+    assert text_among_numbers(turnover({7: "--"}).astype("category")) is None
+    assert text_among_numbers(turnover({7: "--"})) == ["--"]

@@ -17,6 +17,8 @@ it), so that a column of numbers reads alike in a table to classify and in a ser
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -26,6 +28,9 @@ from tsauto.core.exceptions import shortlist
 # a few placeholders of a column of numbers, not a column of labels that holds some numbers.
 MIXED_TEXT_LEVELS = 3
 MIXED_TEXT_SHARE = 0.1
+# a number written in a format: thousands separators or a decimal comma, a sign, a currency or
+# percent sign ("1,024", "-3,5", "$30", "5 %", "1 024"): a number, not a placeholder
+FORMATTED_NUMBER = re.compile(r"[-+(]?\s*[$€£¥]?\s*[-+]?\d[\d,. \u00a0']*\s*[%$€£¥]?\)?")
 
 
 def text_cells(s: pd.Series) -> np.ndarray:
@@ -48,11 +53,18 @@ def text_values(s: pd.Series) -> list[str]:
 def text_among_numbers(s: pd.Series, share: float = MIXED_TEXT_SHARE) -> list[str] | None:
     """The text values of ``s`` where it is a column of numbers but for them (see the module
     docstring; ``share``: of its known values they may make up at most); None for any other
-    column (one without text too)."""
+    column (one without text too), for a ``category`` column (its owner said it holds labels:
+    store codes "1".."12" and "X" are not numbers with an "X" missing), and where a text value
+    is a number written in a format (``'1,024'``, ``'5%'``, ``'$30'``: reading it as missing
+    would drop the very values so written, the largest)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return None
     cells = text_cells(s)
     if not cells.any() or cells.sum() > share * s.notna().sum():
         return None
     levels = sorted(set(s[cells].astype(str)))
+    if any(FORMATTED_NUMBER.fullmatch(v.strip()) for v in levels):
+        return None
     return levels if len(levels) <= MIXED_TEXT_LEVELS else None
 
 

@@ -207,8 +207,14 @@ def _network_output() -> Iterator[Callable[[], None]]:
     temporary file until the function yielded is first called, or the block ends; then
     LightGBM's lines logged at DEBUG level, any other text written back to stdout. Workers
     that are threads of one process (``processes=False``) share one such file: the last to
-    leave restores stdout."""
-    _keep_stdout()
+    leave restores stdout. Where stdout cannot be kept (no temporary file, no descriptor to
+    spare), nothing is: LightGBM's lines are then printed, the training goes on."""
+    try:
+        _keep_stdout()
+    except OSError as err:
+        log.debug("LightGBM's network lines are not captured: %s", err)
+        yield lambda: None
+        return
     left = False
 
     def leave() -> None:
@@ -228,8 +234,9 @@ def _keep_stdout() -> None:
     with _STDOUT_LOCK:
         if _STDOUT["users"] == 0:
             sys.stdout.flush()
-            _STDOUT["saved"], _STDOUT["file"] = os.dup(1), tempfile.TemporaryFile()
-            os.dup2(_STDOUT["file"].fileno(), 1)
+            kept = tempfile.TemporaryFile()  # first: a failure leaves no descriptor behind
+            _STDOUT["saved"], _STDOUT["file"] = os.dup(1), kept
+            os.dup2(kept.fileno(), 1)
         _STDOUT["users"] += 1
 
 
@@ -247,12 +254,13 @@ def _restore_stdout() -> None:
         kept.seek(0)
         lines = kept.read().decode(errors="replace").splitlines(keepends=True)
         kept.close()
-    for line in lines:
-        if line.startswith("[LightGBM]"):
+    for line in lines:  # set-up chatter ("Connecting to rank 1 failed, waiting ..." retries too);
+        if line.startswith("[LightGBM]"):  # a fatal one raises LightGBMError in the training
             log.debug("%s", line.rstrip())
     other = "".join(line for line in lines if not line.startswith("[LightGBM]"))
-    if other:
-        os.write(1, other.encode())
+    data = other.encode()
+    while data:  # a pipe may take part of it at a time
+        data = data[os.write(1, data):]
 
 
 def _flush_c_stdout() -> None:

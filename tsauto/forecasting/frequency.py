@@ -233,7 +233,7 @@ def detect_seasonality(
         kept = []
         for j, m in enumerate(candidates):
             if j == 0 and np.median(n) <= 2 * m:  # short series: a period and the horizon, or the changes show it
-                spans = horizon is not None and np.median(n) >= m + horizon
+                spans = horizon is not None and np.median(np.diff(indptr)) >= m + horizon  # every series'
                 if spans or _short_season_share(y, indptr, order, m) >= SEASON_SHARE:
                     kept.append(m)
                 continue
