@@ -654,8 +654,10 @@ def _run_predict(args: argparse.Namespace) -> int:
 def _run_future_frame(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _forecaster(args.model, "future-frame")
-    frame = model.make_future_frame(history=_table(args.history))  # the known-future columns empty
-    known = list(model.known_future or [])
+    frame = model.make_future_frame(history=_table(args.history))
+    known = _list(model.known_future) if isinstance(model.known_future, str) else list(model.known_future or [])
+    # empty, to fill in; object columns: pandas refuses a flag or a label set into part of a float one
+    frame = frame.assign(**{c: pd.Series(float("nan"), frame.index, object) for c in known})
     path = write_table(frame, args.out)
     what = f": fill in {', '.join(known)} and pass it as --future" if known else ""
     _out(f"wrote {len(frame)} rows to {path}{what}")

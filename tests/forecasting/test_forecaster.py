@@ -302,25 +302,23 @@ def test_a_future_table_for_a_forecaster_without_known_future_columns_is_named_u
     pd.testing.assert_frame_equal(out, fc.predict())
 
 
-def test_the_future_frame_holds_the_known_future_columns_empty_to_fill_in(walmart_small: pd.DataFrame) -> None:
-    """make_future_frame() gives ids, time, then the known_future columns in their order, empty,
-    as `tsauto future-frame` writes them (it gave ids and time alone); filled in, part by part
-    for a flag, it is what predict(future=) reads; left empty, predict names the column."""
+def test_the_future_frame_takes_the_known_future_columns_by_assignment_or_merge(walmart_small: pd.DataFrame) -> None:
+    """make_future_frame() gives ids and time, as mlforecast's and AutoGluon's do: the
+    known-future columns are added by assignment or by a merge with a calendar table (empty
+    columns in it made a merge give promo_x and promo_y); left out, predict names the column."""
     cut = pd.Timestamp("2012-08-31")
     data = walmart_small[walmart_small["Dept"] <= 3].assign(promo=lambda d: (d["Date"].dt.month == 12) * 1.0)
     train, later = data[data["Date"] <= cut], data[data["Date"] > cut]
     fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
                     known_future=["promo", "IsHoliday"], learners=["lightgbm"]).fit(train)
     fut = fc.make_future_frame()
-    assert list(fut.columns) == ["Store", "Dept", "Date", "promo", "IsHoliday"] and len(fut) == 3 * 4
-    assert fut[["promo", "IsHoliday"]].isna().all().all()
-    with pytest.raises(DataValidationError, match="column 'promo' of the future table is missing"):
+    assert list(fut.columns) == ["Store", "Dept", "Date"] and len(fut) == 3 * 4
+    with pytest.raises(DataValidationError, match="'promo'"):
         fc.predict(future=fut)
-    truth = fut[["Store", "Dept", "Date"]].merge(later, on=["Store", "Dept", "Date"])
-    fut["promo"] = truth["promo"].to_numpy()
-    fut.loc[truth["IsHoliday"].to_numpy(), "IsHoliday"] = True  # a flag set into part of the column
-    fut.loc[~truth["IsHoliday"].to_numpy(), "IsHoliday"] = False
-    pd.testing.assert_frame_equal(fc.predict(future=fut), fc.predict(future=later))
+    calendar = later[["Store", "Dept", "Date", "promo", "IsHoliday"]]
+    merged = fut.merge(calendar, on=["Store", "Dept", "Date"])
+    assert list(merged.columns) == ["Store", "Dept", "Date", "promo", "IsHoliday"]
+    pd.testing.assert_frame_equal(fc.predict(future=merged), fc.predict(future=later))
 
 
 def test_a_refit_backtest_of_partitions_says_it_is_optimistic_once(walmart_small: pd.DataFrame, caplog) -> None:

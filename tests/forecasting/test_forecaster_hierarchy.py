@@ -109,8 +109,7 @@ def test_future_frame_holds_the_bottom_series_that_predict_reads(holiday_fit, wa
     """make_future_frame, fill the known-future column, predict(future=): the frame held node ids
     ('total', 'Store=1') that predict could not read, and history= had to hold node ids."""
     fut = holiday_fit.make_future_frame()
-    assert list(fut.columns) == ["Store", "Dept", "Date", "IsHoliday"] and len(fut) == 6 * 4
-    assert fut["IsHoliday"].isna().all()  # to fill in
+    assert list(fut.columns) == ["Store", "Dept", "Date"] and len(fut) == 6 * 4
     assert fut[["Store", "Dept"]].dtypes.eq("int64").all()
     out = holiday_fit.predict(future=fut.assign(IsHoliday=False), level="all")
     assert len(out) == (1 + 2 + 6) * 4 and np.isfinite(out["forecast"]).all()

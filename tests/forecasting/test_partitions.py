@@ -214,10 +214,9 @@ def test_the_future_frame_of_partitions_is_what_predict_reads(two_stores) -> Non
     fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Dept"], horizon=4, partition_by="Store",
                     known_future=["IsHoliday"], learners=["theta"], compute={"n_jobs": 1}).fit(two_stores)
     frame = fc.make_future_frame()
-    assert list(frame.columns) == ["Store", "Dept", "Date", "IsHoliday"] and len(frame) == 2 * 2 * 4
-    assert frame["IsHoliday"].isna().all()  # to fill in
+    assert list(frame.columns) == ["Store", "Dept", "Date"] and len(frame) == 2 * 2 * 4
     out = fc.predict(future=frame.assign(IsHoliday=False))
-    assert out[["Store", "Dept", "Date"]].equals(frame[["Store", "Dept", "Date"]])
+    assert out[["Store", "Dept", "Date"]].equals(frame)
     text = frame.assign(IsHoliday=False, Store=frame["Store"].astype(str))
     with pytest.raises(DataValidationError, match=r"holds partitions \[\('1',\), \('2',\)\] unseen at fit"):
         fc.predict(future=text)

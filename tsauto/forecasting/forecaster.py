@@ -518,10 +518,11 @@ class Forecaster:
     def make_future_frame(self, history: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
         """The ids and times of the next ``horizon`` steps of every series (after the end of
         ``history``, by default of the training data; with a hierarchy: of every bottom series;
-        with ``partition_by``: the partition columns first), then the ``known_future`` columns,
-        in that order and empty (NaN, of dtype object: any value can be set into part of one),
-        as ``tsauto future-frame`` writes them: fill them in (``fut["promo"] = ...``) and pass
-        the frame to :meth:`predict` as ``future=``."""
+        with ``partition_by``: the partition columns first): add the known-future covariates,
+        by assignment (``fut["promo"] = ...``) or a merge with a calendar table, as
+        mlforecast's ``make_future_dataframe`` and AutoGluon's ``make_future_data_frame`` give
+        them, and pass it to :meth:`predict` as ``future=`` (``tsauto future-frame`` writes
+        the columns empty, in a file to fill in)."""
         self._check_fitted(needs_rows="make_future_frame()")
         if getattr(self, "hierarchy_", None) is not None:
             from tsauto.forecasting.hierarchy.fitting import future_frame_hierarchy
@@ -534,9 +535,7 @@ class Forecaster:
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         keep = np.ones(panel.n_series, dtype=bool)
         empty = np.zeros((panel.n_series, self.task_.horizon))
-        frame = self._forecast_frame(panel, empty, {}, keep).drop(columns="forecast")
-        # object columns, to fill in: pandas refuses a flag or a label set into part of a float one
-        return frame.assign(**{c: pd.Series(np.nan, frame.index, object) for c in panel.schema.known_future})
+        return self._forecast_frame(panel, empty, {}, keep).drop(columns="forecast")
 
     # ------------------------------------------------------------------ backtest
 
