@@ -302,3 +302,22 @@ def test_a_bad_row_is_named_at_its_row_of_the_table(client, retail) -> None:
     fc = Forecaster(**KW, learners=["lightgbm"], compute={"client": client})
     with pytest.raises(DataValidationError, match=r"could not be read as dates at row 643\b"):
         fc.fit(dd.from_pandas(bad, npartitions=3))
+
+
+def test_a_column_of_numbers_with_text_cells_is_numbers_in_every_partition(client, walmart_small, caplog) -> None:
+    """Walmart's temperatures as text with two '--' (department 3's): in process numbers, the
+    '--' missing; on Dask each partition decided the rule on its own rows, so those without a
+    '--' read them as labels and the merged schema made the column a categorical of their
+    levels (the other partitions' temperatures unseen, read as missing). The rule is decided
+    on the whole frame, by the partitions' counts of text: numbers, as in process; the fit's
+    own reads of its rows do not warn of text in a history table."""
+    features = pd.read_csv(shared_file("forecasting/walmart_store_sales/features.csv"), parse_dates=["Date"])
+    df = walmart_small.drop(columns="IsHoliday").merge(features[["Store", "Date", "Temperature"]])
+    df["Temperature"] = df["Temperature"].astype(str).astype(object)
+    df.loc[df.index[df["Dept"] == 3][[10, 20]], "Temperature"] = "--"
+    kw = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "known_future": ["Temperature"]}
+    assert validate(df, **kw).schema.categories == {}
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc = Forecaster(**kw, horizon=4, compute={"client": client}).fit(dd.from_pandas(df, npartitions=3))
+    assert fc.dask_.schema.categories == {}
+    assert "history table" not in caplog.text

@@ -1,5 +1,7 @@
 """Covariates of numbers with a few text cells ("--") are read as numbers, those cells missing,
-at fit and in the later tables, by the rule of the tabular side (:mod:`tsauto.core.text_in_numbers`)."""
+at fit and in the later tables, by the rule of the tabular side (:mod:`tsauto.core.text_in_numbers`),
+decided once on the whole table: a hierarchy's nodes, a nested backtest's folds and partitions
+read a column as the whole table does."""
 
 from __future__ import annotations
 
@@ -11,8 +13,16 @@ import pandas as pd
 import pytest
 from conftest import shared_file
 
+from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.validation import future_covariates, validate, validate_like
+from tsauto.forecasting.validation import (
+    counted_numbers,
+    future_covariates,
+    text_counts,
+    text_numbers,
+    validate,
+    validate_like,
+)
 
 VIC = dict(target="Demand", time="Time_UTC", known_future=["Temperature"])
 TEXT_ROWS = [100, 2000]
@@ -96,3 +106,104 @@ def test_text_in_later_tables_is_missing_in_the_history_and_refused_in_the_futur
         r"14:30:00\+00:00 \(Wednesday\)\), where it holds the text '--' .*give numbers there\.$"
     )):
         future_covariates(with_text(future, [3]), panel, 48)
+
+
+# --------------------------------------------------------------------------------------------
+# the rule decided once, on the whole table: a hierarchy's nodes, a backtest's folds, partitions
+
+WALMART = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["Temperature"])
+
+
+@pytest.fixture(scope="module")
+def walmart_temperatures() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Walmart stores 1 and 2, departments 1 and 2, with each store's weekly temperature
+    (features.csv) as text, two readings '--' (store 1's at row 5, store 2's at row 300); and
+    the temperatures of the 4 weeks after the table, by store."""
+    from tsauto import datasets
+
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    features = pd.read_csv(shared_file("forecasting/walmart_store_sales/features.csv"), parse_dates=["Date"])
+    df = datasets.load_walmart()
+    df = df[df["Store"].isin([1, 2]) & df["Dept"].isin([1, 2])]
+    df = df.drop(columns="IsHoliday").merge(features[["Store", "Date", "Temperature"]], on=["Store", "Date"])
+    df["Temperature"] = df["Temperature"].astype(str).astype(object)
+    df.loc[[5, 300], "Temperature"] = "--"
+    later = features[(features["Date"] > df["Date"].max()) & features["Store"].isin([1, 2])]
+    return df, later[later["Date"] <= df["Date"].max() + pd.Timedelta(weeks=4)]
+
+
+def test_a_hierarchy_averages_a_column_of_numbers_with_text_cells(walmart_temperatures, monkeypatch) -> None:
+    """Temperatures with two '--' were aggregated to the nodes as labels, by their most frequent
+    value (the total's first week: one store's 40.19 F, not the stores' mean 41.25 F), at fit,
+    in future= and history= (the text rule ran on the nodes, after the aggregation chose). They
+    are numbers, the '--' missing, averaged over each node's series; text in future= is refused
+    naming the row of the table given (not of the nodes'), as without hierarchy."""
+    df, later = walmart_temperatures
+    fc = Forecaster(**WALMART, horizon=4, hierarchy=["Store", "Dept"], learners=["lightgbm"]).fit(df)
+    base = fc.hierarchy_.base
+    assert base.history_.schema.categories == {}
+    temps = df.assign(Temperature=pd.to_numeric(df["Temperature"], errors="coerce"))
+    first = temps[temps["Date"] == temps["Date"].min()].groupby("Store")["Temperature"].first()
+    at = base.history_.keys.index[base.history_.keys["node"] == "total"][0]
+    total = base.history_.covariates["Temperature"].to_numpy()[base.history_.indptr[at]]
+    assert total == pytest.approx(first.mean())  # 41.25, the stores' 42.31 and 40.19
+
+    seen = []
+    predict = type(base).predict
+    monkeypatch.setattr(type(base), "predict", lambda self, future=None, history=None: seen.append(
+        (future, history)) or predict(self, future=future, history=history))
+    future = fc.make_future_frame()[["Store", "Dept", "Date"]].merge(later[["Store", "Date", "Temperature"]])
+    fc.predict(future=future.astype({"Temperature": str}), history=df)
+    nodes, history = seen[-1]
+    expected = later.groupby("Date")["Temperature"].mean().to_numpy()
+    np.testing.assert_allclose(nodes.loc[nodes["node"] == "total", "Temperature"].to_numpy(dtype=float), expected)
+    assert history.loc[history["node"] == "total", "Temperature"].iloc[0] == pytest.approx(first.mean())
+    text = future.astype({"Temperature": object})
+    text.loc[3, "Temperature"] = "--"
+    with pytest.raises(DataValidationError, match=(
+        r"^column 'Temperature' of the future table holds the text '--' at row 3 \(read as missing: "
+        r"the column was numeric at fit\)")):
+        fc.predict(future=text)
+
+
+def test_a_nested_backtest_reads_its_folds_as_the_whole_table(vic_last_60_days, monkeypatch) -> None:
+    """Two '--' in the last day (after every cutoff): each fold's fit decided the rule on its
+    own rows, which hold no text, and read the temperatures, strings of an object column, as a
+    categorical of 2,000 levels: the backtest scored another model than fit builds (its future
+    temperatures unseen levels, read as missing). The folds read them as the whole table
+    does: numbers, the backtest's forecasts those of the same table with the cells empty."""
+    fits = []
+    fit = Forecaster.fit
+    monkeypatch.setattr(Forecaster, "fit", lambda self, data: fits.append(fit(self, data)) or fits[-1])
+    fc = Forecaster(**VIC, horizon=48, learners=["lightgbm"])
+    text = fc.backtest(with_text(vic_last_60_days, [2870, 2875]), folds=2)
+    assert len(fits) == 2 and all(f.history_.schema.categories == {} for f in fits)
+    empty = vic_last_60_days.copy()
+    empty.loc[[2870, 2875], "Temperature"] = np.nan
+    pd.testing.assert_frame_equal(text.forecasts, fc.backtest(empty, folds=2).forecasts)
+
+
+def test_partitions_read_a_column_as_the_whole_table(walmart_temperatures) -> None:
+    """Both '--' are department 1's: department 2's partition, which holds none, read its
+    temperatures (strings) as a categorical covariate, department 1's as numbers. Every
+    partition reads them as the whole table does: numbers."""
+    df, _ = walmart_temperatures
+    assert set(df.loc[df["Temperature"] == "--", "Dept"]) == {1}
+    fc = Forecaster(**WALMART, horizon=4, partition_by="Dept", learners=["naive"], compute={"n_jobs": 1}).fit(df)
+    assert [child.history_.schema.categories for child in fc.partitions_.values()] == [{}, {}]
+
+
+def test_the_text_counts_of_parts_decide_as_the_whole_table(vic_last_60_days) -> None:
+    """A table in parts (a Dask DataFrame's partitions) is decided by the sum of their counts
+    of text, as the whole table is by the rule: two '--' are numbers, four distinct text values
+    or text in a fifth of the rows labels, and a ``category`` column labels."""
+    tables = {
+        "two dashes": (with_text(vic_last_60_days, TEXT_ROWS), ("Temperature",)),
+        "four values": (with_text(vic_last_60_days, [1, 2, 3, 4], ["--", "n/a", "?", "x"]), ()),
+        "a fifth": (with_text(vic_last_60_days, list(range(0, 2880, 5))), ()),
+        "category": (with_text(vic_last_60_days, TEXT_ROWS).astype({"Temperature": "category"}), ()),
+    }
+    for name, (table, expected) in tables.items():
+        parts = [table.iloc[:100], table.iloc[100:2500], table.iloc[2500:]]  # no text in the last
+        assert counted_numbers(text_counts(p, ["Temperature", "Holiday"]) for p in parts) == expected, name
+        assert text_numbers(table, ["Temperature", "Holiday"]) == expected, name

@@ -11,7 +11,12 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
    the shuffle is Dask's task shuffle (:func:`_shuffle_method`): one round of small tasks,
    faster there than the peer-to-peer shuffle, whose scheduler plugin logs two WARNING lines
    for every shuffle it runs, however it ends;
-2. *profile*: every partition is validated on its worker; the client gathers only its schema,
+2. *profile*: the text rule is decided on the whole frame: every partition counts the text
+   cells of its columns, the client sums the counts and reads the rule off them
+   (:func:`~tsauto.forecasting.validation.counted_numbers`), so a column of numbers with a few
+   text cells ("--") is numbers in every partition, as in process (one partition's own share
+   would read it as labels where it holds more text, or no text but number strings); then every
+   partition is validated on its worker by that decision; the client gathers only its schema,
    series keys and lengths, and merges them (categories united; frequencies must agree, but
    where some partitions read days closed on ``holidays=`` and another saw a row on one, all are
    read as open on them, as a pandas table is);
@@ -61,7 +66,13 @@ from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
 from tsauto.forecasting.offsets import without_holidays
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.planner import Plan, make_task
-from tsauto.forecasting.validation import future_covariates, validate, validate_like
+from tsauto.forecasting.validation import (
+    counted_numbers,
+    future_covariates,
+    text_counts,
+    validate,
+    validate_like,
+)
 
 if TYPE_CHECKING:
     from tsauto.forecasting.forecaster import Forecaster
@@ -114,6 +125,7 @@ def fit_dask(fc: Forecaster, ddf: Any, client: Any) -> DaskFit:
         "freq": opts.freq, "fill": opts.fill, "holidays": fc.holidays if isinstance(fc.holidays, str) else None,
     }
     frame = client.persist(_by_series(ddf, ids))  # shuffled once, read by every pass
+    kw["numbers"] = _numbers(frame, [c for c in frame.columns if c not in {fc.target, fc.time, *ids}], client)
     history = _profile(frame, kw, client)
     log.info("Dask DataFrame: %d series in %d partitions", len(history.lengths), frame.npartitions)
     season_panel, transform_panel = _samples(history, client)
@@ -158,7 +170,7 @@ def predict_dask(
     schema = fc.dask_.schema
     frame = ddf if by_series else _by_series(ddf, list(schema.ids))
     local, fut = dask.delayed(_without_rows(fc)), dask.delayed(future)
-    parts = [dask.delayed(_forecast_part)(p, local, fut, schema) for p in frame.to_delayed()]
+    parts = [dask.delayed(_forecast_part)(p, local, fut, schema, by_series) for p in frame.to_delayed()]
     out = [p for p in client.compute(parts, sync=True) if p is not None]
     out = pd.concat(out, ignore_index=True)
     return out.sort_values([*schema.ids, schema.time], kind="stable").reset_index(drop=True)
@@ -250,6 +262,16 @@ def _pandas_strings(ddf: Any) -> Any:
     return ddf.astype(dict.fromkeys(columns, own))
 
 
+def _numbers(frame: Any, cols: list[str], client: Any) -> tuple[str, ...]:
+    """The columns of ``frame`` the text rule reads as numbers, decided on the whole frame:
+    each partition's counts of text (:func:`~tsauto.forecasting.validation.text_counts`),
+    summed."""
+    import dask
+
+    counts = [dask.delayed(text_counts)(p, cols) for p in frame.to_delayed()]
+    return counted_numbers(client.compute(counts, sync=True))
+
+
 def _profile(frame: Any, kw: dict, client: Any) -> DaskHistory:
     """Validate every partition on its worker; merge the schemas, keys and lengths."""
     import dask
@@ -319,7 +341,7 @@ def _samples(history: DaskHistory, client: Any) -> tuple[Panel, Panel]:
         rows = history.frame.map_partitions(_rows_of, wanted, ids, meta=history.frame._meta)
     else:
         rows = history.frame
-    sample = validate_like(client.compute(rows, sync=True), schema)
+    sample = validate_like(client.compute(rows, sync=True), schema, part=True)
     at = {pos: i for i, pos in enumerate(chosen)}  # sample is in key order, as chosen is
     return sample.take([at[p] for p in longest]), sample.take([at[p] for p in np.unique(spaced)])
 
@@ -348,7 +370,7 @@ def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: 
 def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, step: int) -> np.ndarray | None:
     """The training rows of a partition's series (None if it has none): features and label
     in one column-major single-precision array, which LightGBM reads in place."""
-    train = member.trainable(validate_like(part, schema)) if len(part) else None
+    train = member.trainable(validate_like(part, schema, part=True)) if len(part) else None
     if train is None or train.n_series == 0:
         return None
     try:
@@ -359,11 +381,12 @@ def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, ste
 
 
 def _forecast_part(
-    part: pd.DataFrame, fc: Forecaster, future: pd.DataFrame | None, schema: Schema
+    part: pd.DataFrame, fc: Forecaster, future: pd.DataFrame | None, schema: Schema, training: bool = False
 ) -> pd.DataFrame | None:
+    """The forecasts of the series of ``part`` (``training``: a partition of the training rows)."""
     if part.empty:
         return None
-    panel = validate_like(part, schema)
+    panel = validate_like(part, schema, part=training)
     return fc._forecast(panel, future_covariates(future, panel, fc.task_.horizon))
 
 

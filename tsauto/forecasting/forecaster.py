@@ -62,6 +62,7 @@ from tsauto.forecasting.validation import (
     future_covariates,
     horizon_check,
     metric_check,
+    text_numbers,
     time_budget_check,
     validate,
     validate_like,
@@ -404,7 +405,28 @@ class Forecaster:
             aggregate=opts.aggregate,
             fill=opts.fill,
             holidays=self.holidays if isinstance(self.holidays, str) else None,
+            numbers=getattr(self, "_whole_numbers", None),
         )
+
+    def _part_of(self, numbers: Sequence[str]) -> Forecaster:
+        """This forecaster (returned), set to fit a part of a table: a nested backtest's fold,
+        a partition, a hierarchy's nodes. ``numbers``: the columns the text rule reads as
+        numbers in the whole table (:meth:`_numbers`); the part's fit reads them so, and no
+        other column, whatever its own share of text (8 '--' in 100 rows are numbers, in the
+        first 64 of them a categorical of the numbers). Not a parameter: a clone decides on
+        its own table."""
+        self._whole_numbers = tuple(numbers)
+        return self
+
+    def _numbers(self, raw: pd.DataFrame) -> tuple[str, ...]:
+        """The columns of ``raw`` the text rule reads as numbers (:func:`~.validation.
+        text_numbers`): as decided on the whole table of which ``raw`` is a part
+        (:meth:`_part_of`), else on ``raw``, for the fits of its parts."""
+        decided = getattr(self, "_whole_numbers", None)
+        if decided is not None:
+            return decided
+        ids = [self.ids] if isinstance(self.ids, str) else list(self.ids or ())
+        return text_numbers(raw, [c for c in raw.columns if c not in {self.target, self.time, *ids}])
 
     def _task(self, panel: Panel) -> Task:
         search = as_options(self.search, SearchOptions, "search")
@@ -585,12 +607,13 @@ class Forecaster:
             log.info("nested backtest: %d folds, each runs the whole fit on the data before its cutoff%s", folds, cost)
 
             # the frequency of the whole table: a fold's first rows alone may read otherwise
-            # (three business days in a row look daily)
+            # (three business days in a row look daily); so the columns of numbers with text
             data_opts = as_options(self.data, DataOptions, "data")
             params["data"] = replace(data_opts, freq=data_opts.freq or panel.schema.freq)
+            numbers = self._numbers(raw)
 
             def fit_fold(rows: pd.DataFrame) -> Forecaster:
-                return type(self)(**params).fit(rows)
+                return type(self)(**params)._part_of(numbers).fit(rows)
         else:
             def fit_fold(rows: pd.DataFrame) -> Forecaster:
                 return self._refitted(rows, task)
@@ -689,11 +712,11 @@ class Forecaster:
                 "partitions_.values()."
             )
         if getattr(self, "hierarchy_", None) is not None:
-            from tsauto.forecasting.hierarchy.fitting import check_nodes, node_table
+            from tsauto.forecasting.hierarchy.fitting import check_nodes, later_node_tables
 
             fit = self.hierarchy_
             check_nodes(fit.spec, series)
-            history, future = (node_table(fit.spec, t, fit.known_future) for t in (history, future))
+            future, history = later_node_tables(fit, future, history)
         panel = self.history_ if history is None else validate_like(history, self.history_.schema)
         if series is not None:  # a wrong key is named before a missing future= table
             series_positions(panel.keys, series)

@@ -1,8 +1,10 @@
 """Many models through grouping: ``Forecaster(partition_by=[...])``.
 
 The table is split by the partition columns; each partition gets its own forecaster (its own
-portfolio or search: for example one model family per store), fitted in parallel: in local
-processes, or as tasks on the workers of the Dask client with ``compute={"backend": "dask"}``.
+portfolio or search: for example one model family per store; its columns read as the whole
+table reads them: a column of numbers with a few text cells is numbers in every partition, see
+:mod:`.validation`), fitted in parallel: in local processes, or as tasks on the workers of the
+Dask client with ``compute={"backend": "dask"}``.
 Locally a partition's trials and refits are isolated as the top-level search's are: each in a
 worker process of its own (started by the partition's process), under its deadline and memory
 cap, its native threads the partition's share of the cores; a trial that hangs or whose process
@@ -74,7 +76,8 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
 
     end = None if template.time_budget is None else time.time() + float(template.time_budget)
     cols = columns_of(template.partition_by)
-    parts = split(read_table(data), cols, "the table")
+    df = read_table(data)
+    parts = split(df, cols, "the table")
     compute = as_options(template.compute, ComputeOptions, "compute")
     executor = Executor(compute.n_jobs, compute.backend, compute.client)  # checks, prepares Dask
     workers = min(executor.n_workers, len(parts))
@@ -89,7 +92,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
     each = "" if template.time_budget is None else (
         f": time_budget={template.time_budget:g}s shared, about {params['time_budget']:.1f}s each")
     log.info("fitting %d partitions, %d at a time%s", len(parts), workers, each)
-    child = type(template)(**params)
+    child = type(template)(**params)._part_of(template._numbers(df))  # the text rule of the whole table
     if compute.backend == "dask":  # one task per partition: children sent, fitted, sent back
         client = executor.client  # the current one where compute= names none
         with quiet_large_graph():
@@ -274,10 +277,12 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
     from tsauto.forecasting.forecaster import BacktestResult
 
     cols = columns_of(template.partition_by)
-    parts = split(read_table(data), cols, "the table")
+    df = read_table(data)
+    parts = split(df, cols, "the table")
     params = child_params(template)
     if template.time_budget is not None:
         params["time_budget"] = template.time_budget / len(parts)
+    numbers = template._numbers(df) if mode == "nested" else ()
     results, weights = [], []
     for key, part in parts.items():
         if mode == "refit":
@@ -285,7 +290,7 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
             if child is None:
                 raise DataValidationError(f"partition {key} was not seen at fit.")
         else:
-            child = type(template)(**params)
+            child = type(template)(**params)._part_of(numbers)
         try:
             results.append(child.backtest(part, folds=folds, step=step, mode=mode))
         except DataValidationError as err:

@@ -35,17 +35,25 @@ What :func:`validate` does, in order:
 
 The result is a :class:`Panel`: all series concatenated in one flat array with ``indptr``
 boundaries, plus the :class:`Schema` that later tables (``history=``, ``future=``) must follow.
-A column numeric at fit reads the text cells of a later table as missing values: in a
-``history=`` table (or a backtest fold's rows) they are filled as at fit, with a warning naming
-them, where they are the rule's few distinct values (in any share: the share was decided on the
-whole training table), and refused naming them where more; in a ``future=`` table they are
-refused, naming them, as its missing values are.
+The text rule is decided once, on the whole training table (:func:`text_numbers`), and the
+parts of that table are read by that decision, not by their own share of text (``validate(...,
+numbers=)``): a nested backtest's folds, the partitions of ``partition_by=``, the nodes of a
+hierarchy, and a Dask DataFrame's partitions (whose counts of text, :func:`text_counts`, are
+summed first: :func:`counted_numbers`). So a column of numbers is read as numbers in every
+part (one without a text cell, whose number strings alone would read as labels, too), and a
+column of labels as labels. A column numeric at fit reads the text cells of a later table as
+missing values (:func:`read_numbers`): in a ``history=`` table (or a refit backtest fold's
+rows) they are filled as at fit, with a warning naming them, where they are the rule's few
+distinct values (in any share: the share was decided on the whole training table), and
+refused naming them where more; in a ``future=`` table they are refused, naming them, as its
+missing values are.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -63,6 +71,7 @@ from tsauto.core.text_in_numbers import (
     text_among_numbers,
     text_cells,
     text_finding,
+    text_values,
 )
 from tsauto.forecasting.calendar_time import (
     as_unit,
@@ -107,10 +116,13 @@ def validate(
     aggregate: Aggregate | None = None,
     fill: Fill = "interpolate",
     holidays: str | None = None,
+    numbers: Collection[str] | None = None,
 ) -> Panel:
     """Validate and regularise a training table; see the module docstring for the rules.
     ``holidays``: the country or region whose public holidays daily rows may be closed on (a
-    column of the table, the series' own countries, is not read here)."""
+    column of the table, the series' own countries, is not read here). ``numbers``: the
+    columns read as numbers by the text rule, and no other, as decided on the whole table
+    ``data`` is a part of (:func:`text_numbers`); None: decided on ``data``."""
     df = read_table(data)
     ids_t = _as_tuple(ids)
     kf = _as_tuple(known_future)
@@ -146,7 +158,9 @@ def validate(
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
     note = integer_dates_note(time, time_format) if time_format else calendar_note(times, time) if is_dates else None
     df[target] = _numeric_target(df, target, ids_t, allow_nan=True)
-    _read_text_as_missing(df, [c for c in df.columns if c not in {target, time, *ids_t}], "the table")
+    cols = [c for c in df.columns if c not in {target, time, *ids_t}]
+    decided = text_numbers(df, cols) if numbers is None else numbers
+    read_numbers(df, [c for c in cols if c in decided], "the table")
     codes = _series_codes(df, ids_t)
     df = df.assign(__sid=codes).sort_values(["__sid", time], kind="stable")
     partial = None
@@ -210,9 +224,11 @@ def validate(
     return panel
 
 
-def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
+def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = False) -> Panel:
     """Validate a newer table (``history=``) against the schema learned at fit time (rolled up
-    to its frequency where the training table was, ``aggregate=``)."""
+    to its frequency where the training table was, ``aggregate=``). ``part``: ``data`` is a
+    part of the training table (a Dask partition), whose text cells the fit read already: read
+    so again, logged at INFO, not warned of as a ``history=`` table's."""
     df = read_table(data)
     _require_columns(
         df,
@@ -227,7 +243,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema) -> Panel:
     df[schema.time] = parse_like(df[schema.time], schema, "the history table")
     df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
     numeric = [c for c in (*schema.covariates, *schema.static) if c not in schema.categories]
-    _read_text_as_missing(df, numeric, "the history table", fitted=True)
+    read_numbers(df, numeric, "the training table" if part else "the history table", later=True, warn=not part)
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
         ["__sid", schema.time], kind="stable"
     )
@@ -436,25 +452,95 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
     return as_unit(times, schema.time_unit, schema.time, what) if is_dates else times
 
 
-def _read_text_as_missing(df: pd.DataFrame, cols: Sequence[str], what: str, fitted: bool = False) -> None:
-    """Read each of ``cols`` of ``df`` that is a column of numbers but for a few text cells
-    (:func:`~tsauto.core.text_in_numbers.text_among_numbers`) as numbers, those cells missing
-    (then handled as the column's empty cells: filled within each series, step 6). ``fitted``:
-    ``cols`` were numbers at fit, and ``df`` is a later table (or a part of the training table:
-    a backtest fold's rows, a Dask partition) whose text may make up any share of its values,
-    read so with a warning; more distinct text values stay, for :func:`_encode_column` to
-    refuse."""
+TextCounts = dict[str, tuple[int, dict[str, int]]]  # column → (known cells, cells of each text value)
+
+
+def text_counts(df: pd.DataFrame, cols: Sequence[str]) -> TextCounts:
+    """What the text rule reads of each of ``cols`` of ``df``: its known cells and the cells
+    of each of its text values (none in a column of numbers, flags or dates; a ``category``
+    column, which holds labels, is left out). Summed over the parts of a table (a Dask
+    DataFrame's partitions), they give the rule's decision on the whole
+    (:func:`counted_numbers`)."""
+    out = {}
     for col in cols:
-        text = text_among_numbers(df[col], 1.0 if fitted else MIXED_TEXT_SHARE)
-        if text is None:
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
             continue
-        found = f"{text_finding(df[col], text)} ({describe_rows(df.index[text_cells(df[col])])})"
-        if fitted:
-            log.warning("column %r of %s: %s: read as missing values (the column was numeric at fit), "
-                        "as its empty cells are; give numbers there", col, what, found)
-        else:
-            log.info("column %r: %s: read as numbers, the text as missing values", col, found)
-        df[col] = read_as_numbers(df[col])
+        text = s[text_cells(s)].astype(str).value_counts(sort=False)
+        out[col] = (int(s.notna().sum()), {str(k): int(v) for k, v in text.items()})
+    return out
+
+
+def counted_numbers(parts: Iterable[TextCounts]) -> tuple[str, ...]:
+    """The columns of numbers but for a few text cells in the table whose parts ``parts``
+    counted (:func:`text_counts`): the rule of
+    :func:`~tsauto.core.text_in_numbers.text_among_numbers` on their sums (at most
+    ``MIXED_TEXT_SHARE`` of the known cells text, of its few distinct values, none a number
+    written in a format)."""
+    known: Counter = Counter()
+    text: dict[str, Counter] = {}
+    for part in parts:
+        for col, (n, values) in part.items():
+            known[col] += n
+            text.setdefault(col, Counter()).update(values)
+    return tuple(
+        col for col, values in text.items()
+        if values and values.total() <= MIXED_TEXT_SHARE * known[col]
+        and text_among_numbers(pd.Series(sorted(values), dtype=object), 1.0) is not None
+    )
+
+
+def text_numbers(df: pd.DataFrame, cols: Sequence[str]) -> tuple[str, ...]:
+    """Of ``cols``, the columns of ``df`` of numbers but for a few text cells, which
+    :func:`validate` reads as numbers (the rule of :mod:`tsauto.core.text_in_numbers`).
+    Decided on the whole training table and passed to the fits of its parts (``numbers=``),
+    whose own share of text differs."""
+    return counted_numbers([text_counts(df, cols)])
+
+
+def read_numbers(
+    df: pd.DataFrame, cols: Sequence[str], what: str, later: bool = False, warn: bool = True
+) -> None:
+    """Read each of ``cols`` of ``df`` as numbers, its text cells missing (then handled as the
+    column's empty cells: filled within each series, step 6): at fit, the columns
+    :func:`text_numbers` decided (those of a part of the table too, which may hold no text).
+    ``later``: ``df`` is a later table (``history=``, the rows of a refit backtest's fold)
+    whose ``cols`` were numbers at fit; its text, which may make up any share of its values,
+    is read so with a warning (``warn``; else at INFO) where it is the rule's few distinct
+    values, and refused naming them where more (a column of flags is left as it is)."""
+    for col in cols:
+        s = df[col]
+        if pd.api.types.is_numeric_dtype(s):
+            continue
+        cells = text_cells(s)
+        if later and not cells.any() and is_flag(s):
+            continue
+        if cells.any():
+            found = f"{text_finding(s, text_values(s))} ({describe_rows(df.index[cells])})"
+            if not later:
+                log.info("column %r: %s: read as numbers, the text as missing values", col, found)
+            elif text_among_numbers(s, 1.0) is None:
+                raise _not_numbers(s, df.index[cells], col, what)
+            else:
+                log.log(logging.WARNING if warn else logging.INFO, "column %r of %s: %s: read as missing "
+                        "values (the column was numeric at fit), as its empty cells are; give numbers there",
+                        col, what, found)
+        df[col] = read_as_numbers(s)
+
+
+def refuse_text(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    """Refuse text in ``cols`` of ``df``, a ``future=`` table whose ``cols`` were numbers at
+    fit (read as missing values, which known-future covariates may not hold), naming its rows
+    and values (the nodes of a hierarchy are aggregated from its rows: errors name those)."""
+    for col in cols:
+        cells = text_cells(df[col])
+        if cells.any():
+            shown = shortlist(map(repr, dict.fromkeys(df.loc[cells, col].astype(str))))
+            raise DataValidationError(
+                f"column {col!r} of {what} holds the text {shown} at {describe_rows(df.index[cells])} "
+                "(read as missing: the column was numeric at fit): known-future covariates need a "
+                "value at every future step; give numbers there."
+            )
 
 
 def _time_kind(is_dates: bool, tz: str | None) -> str:
@@ -830,13 +916,18 @@ def _encode_column(
     values = pd.to_numeric(s, errors="coerce")
     bad = s.index[values.isna() & s.notna()]
     if len(bad):
-        examples = ", ".join(repr(v) for v in s.loc[bad[:3]])
-        raise DataValidationError(
-            f"column {col!r} of {what} was numeric at fit but holds non-numbers at "
-            f"{describe_rows(bad)} (values {examples}): give numbers, or NaN where unknown (text "
-            f"of at most {MIXED_TEXT_LEVELS} distinct values, such as '--', is read so)."
-        )
+        raise _not_numbers(s, bad, col, what)
     return values.to_numpy(dtype="float64")
+
+
+def _not_numbers(s: pd.Series, bad: pd.Index, col: str, what: str) -> DataValidationError:
+    """The error of a column numeric at fit holding non-numbers at rows ``bad`` of ``what``."""
+    examples = ", ".join(repr(v) for v in s.loc[bad[:3]])
+    return DataValidationError(
+        f"column {col!r} of {what} was numeric at fit but holds non-numbers at "
+        f"{describe_rows(bad)} (values {examples}): give numbers, or NaN where unknown (text "
+        f"of at most {MIXED_TEXT_LEVELS} distinct values, such as '--', is read so)."
+    )
 
 
 # --------------------------------------------------------------------------------------------

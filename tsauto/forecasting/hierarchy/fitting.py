@@ -14,10 +14,12 @@ single learner fitted alone) ``auto`` and the residual-based methods fall back t
 last time are counted 0 after it (as their sums above count them) and named in a warning and the
 plan notes; nodes whose last targets are missing still end before the others (named too): the
 levels then do not add up from one forecast origin. The nodes are forecast from the target and
-the known-future covariates: the other columns (past and static covariates of a fit without
-hierarchy) are named in a warning and the data checks. Rows that share a series and time are
-refused as without a hierarchy (the nodes' sums added them up silently), unless ``aggregate=``
-rolls them up.
+the known-future covariates, read before they are aggregated as a fit without hierarchy reads
+them (a column of numbers with a few text cells such as '--' as numbers, averaged over a node's
+series, not as labels: :func:`node_table`): the other columns (past and static covariates of a
+fit without hierarchy) are named in a warning and the data checks. Rows that share a series and
+time are refused as without a hierarchy (the nodes' sums added them up silently), unless
+``aggregate=`` rolls them up.
 
 The data checks (``HierarchicalFit.checks``, :func:`user_checks`) describe the user's table, not
 the nodes': those of a fit without hierarchy on the bottom series (named by the id columns;
@@ -39,6 +41,7 @@ all nodes at each cutoff of ``mode="refit"``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -69,6 +72,8 @@ from tsauto.forecasting.validation import (
     check_future_duplicates,
     check_id_types,
     parse_like,
+    read_numbers,
+    refuse_text,
     row_labels,
     validate_like,
 )
@@ -109,11 +114,12 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     _check_method(method, spec)
     _check_rows(spec, row_labels(df), as_options(template.data, DataOptions, "data").aggregate)
     known = tuple(template.known_future or ())
-    nodes = node_table(spec, df, known)
+    numbers = template._numbers(df)  # decided on the user's table (or the whole one it is a fold of)
+    nodes = node_table(spec, df, known, numbers)
     params = template.get_params()
     params.update(ids=spec.node_column, hierarchy=None, reconcile="auto")  # reconciled here, not by it
     with tsauto_filter(lambda record: record.name != data_checks.__module__):  # the nodes' checks unsaid
-        base = type(template)(**params).fit(nodes)
+        base = type(template)(**params)._part_of(numbers).fit(nodes)
     unused = _note_unused_columns(base, spec, df, known)
     _note_zeros_after_end(base, spec, df)
     _note_ragged_ends(base, spec)
@@ -168,13 +174,43 @@ def _check_method(method: str, spec: HierarchySpec) -> None:
         )
 
 
-def node_table(spec: HierarchySpec, table, known: tuple[str, ...]) -> pd.DataFrame | None:
+def node_table(
+    spec: HierarchySpec, table, known: tuple[str, ...], numbers: Sequence[str] = (), what: str | None = None
+) -> pd.DataFrame | None:
     """``table`` (a path or a frame of the training table's columns; None: None) aggregated to
-    every node, with the known-future covariates: the table the forecaster of all nodes reads."""
+    every node, with the known-future covariates: the table the forecaster of all nodes reads.
+
+    ``numbers``: the columns read as numbers first (:func:`~.validation.read_numbers`), so that
+    a node's value is the mean of its series' numbers, not their most frequent string (a column
+    of temperatures with two '--' is text to :meth:`HierarchySpec.aggregate`): at fit, those
+    of numbers but for a few text cells in the whole training table; in a later table
+    (``what`` names it: ``history=``, a refit backtest's fold), those numeric at fit
+    (:func:`numeric_known`), read as :func:`~.validation.validate_like` reads them."""
     if table is None:
         return None
-    nodes = spec.aggregate(row_labels(read_table(table)), covariates=list(known))
+    df = row_labels(read_table(table))
+    read_numbers(df, [c for c in known if c in numbers], what or "the table", later=what is not None)
+    nodes = spec.aggregate(df, covariates=list(known))
     return nodes.drop(columns=spec.level_column)
+
+
+def numeric_known(fit: HierarchicalFit) -> list[str]:
+    """The known-future columns of ``fit`` read as numbers (not labels) at fit."""
+    return [c for c in fit.known_future if c not in fit.base.history_.schema.categories]
+
+
+def later_node_tables(fit: HierarchicalFit, future, history) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """``future=`` and ``history=`` (tables of the training table's columns, or None)
+    aggregated to every node (:func:`node_table`), their known-future columns numeric at fit
+    read as numbers; text in such a column of ``future=`` is refused naming its rows (not the
+    nodes'). ``future=`` is not read (None) where the model reads no known-future covariate."""
+    numeric = numeric_known(fit)
+    future = future if fit.base.model_.reads_known_future else None
+    if future is not None:
+        future = row_labels(read_table(future))
+        refuse_text(future, numeric, "the future table")
+    return (node_table(fit.spec, future, fit.known_future, numeric, "the future table"),
+            node_table(fit.spec, history, fit.known_future, numeric, "the history table"))
 
 
 def _note_unused_columns(base: Any, spec: HierarchySpec, df: pd.DataFrame, known: tuple[str, ...]) -> list[Check]:
@@ -322,7 +358,7 @@ def _note(base: Any, note: str, level: int = logging.INFO) -> None:
 def refit_hierarchy(fit: HierarchicalFit, data) -> HierarchicalFit:
     """``fit`` with its forecaster of all nodes refitted (same learners, parameters and
     weights) on ``data`` aggregated to every node; the reconciler is kept as fitted."""
-    nodes = node_table(fit.spec, data, fit.known_future)
+    nodes = node_table(fit.spec, data, fit.known_future, numeric_known(fit), "the history table")
     base = fit.base
     panel = base._validate(nodes)
     return replace(fit, base=base._refitted(nodes, base._task(panel)))
@@ -366,7 +402,7 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     if future is not None:  # rows that disagree would be averaged into their nodes
         future = row_labels(read_table(future))
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
-    fut, hist = node_table(spec, future, fit.known_future), node_table(spec, history, fit.known_future)
+    fut, hist = later_node_tables(fit, future, history)
     schema = fit.base.history_.schema
     if future is not None and fit.base.model_.reads_known_future and schema.aggregate is None:
         _check_future_rows(future, _bottom_future(fit, hist), list(spec.ids), schema)
@@ -380,7 +416,7 @@ def future_frame_hierarchy(fit: HierarchicalFit, history=None) -> pd.DataFrame:
     """The id columns and times of the next ``horizon`` steps of every bottom series (of
     ``history``, a table of the training table's columns, else of the training data): the rows
     of ``predict(future=)``, which sums them to every node."""
-    return _bottom_future(fit, node_table(fit.spec, history, fit.known_future))
+    return _bottom_future(fit, later_node_tables(fit, None, history)[1])
 
 
 def _bottom_future(fit: HierarchicalFit, nodes: pd.DataFrame | None) -> pd.DataFrame:

@@ -24,7 +24,9 @@ at an earlier origin while its store's sum, without it, runs on). Covariates: fl
 columns, or ``True``/``False`` with gaps) by ``max`` (a flag is set when any child's is, e.g. a
 holiday), other numeric columns by ``mean`` over the children present, labels (text,
 categorical: ``"none"``/``"xmas"``) by ``mode``, the most frequent label (ties: the first in
-sorted order); a missing value counts for none of them. ``rules=`` overrides per column
+sorted order); a missing value counts for none of them. (A column of numbers with a few text
+cells, ``"--"``, is text here: the forecaster reads it as numbers first,
+:func:`~tsauto.forecasting.hierarchy.fitting.node_table`.) ``rules=`` overrides per column
 (``"sum"``, ``"mean"``, ``"max"``, ``"min"`` for numbers, ``"mode"``). By default text columns
 other than ids and hierarchy are not carried.
 """
