@@ -47,6 +47,11 @@ def quadratic_space(trial) -> dict:
     return {"x": trial.suggest_float("x", -5.0, 5.0)}
 
 
+def tiny_space(trial) -> dict:
+    """Two settings, as ETS's ``damped``."""
+    return {"flag": trial.suggest_categorical("flag", [True, False])}
+
+
 @dataclass
 class ToyEvaluator:
     """Scores learner ``name`` (its behaviour) with ``params``; lower is better.
@@ -73,6 +78,8 @@ class ToyEvaluator:
         kind = name.split("_")[0]
         if kind == "quadratic":
             score = (params.get("x", 0.0) - 1.5) ** 2 + 1.0
+        elif kind == "tiny":  # the best learner, of two settings
+            score = 0.5 if params.get("flag", True) else 0.6
         elif kind == "constant":
             score = 5.0
         elif kind == "cut":  # cuts its work to its time, and says so: it used half the x asked
@@ -148,7 +155,7 @@ def candidates(*names: str) -> dict[str, Candidate]:
     have a space."""
     out = {}
     for i, name in enumerate(names):
-        space = quadratic_space if name.startswith("quadratic") else None
+        space = {"quadratic": quadratic_space, "tiny": tiny_space}.get(name.split("_")[0])
         out[name] = Candidate(name, space=space, cost=1.0 + i)
     return out
 

@@ -335,3 +335,14 @@ def test_no_trial_is_proposed_without_time_to_start() -> None:
     trials = Search(d.candidates("quadratic"), d.ToyEvaluator(sleep=0.05), settings, _PullRecorder()).run()
     assert not [t for t in trials if "before it could start" in t.reason]
     assert sum(t.status == "ok" for t in trials) >= 10  # the budget is still used
+
+
+def test_a_small_space_that_scores_best_does_not_end_the_search() -> None:
+    """The sampler, told again and again the good score of a repeat, kept proposing the two
+    settings of ETS's ``damped``: the search stopped as "exhausted" with a minute of its budget
+    left. A repeat now asks another learner, whose space is far from tried."""
+    trials = Search(d.candidates("tiny", "quadratic"), d.ToyEvaluator(), SearchSettings(max_trials=30),
+                    _PullRecorder()).run()
+    assert len(trials) == 30
+    assert sum(t.learner == "quadratic" for t in trials) >= 20
+    assert min(t.score for t in trials) == 0.5

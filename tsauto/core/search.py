@@ -23,10 +23,12 @@ import contextlib
 import itertools
 import logging
 import math
+import random
 import signal
 import threading
 import time
 import warnings
+from collections import Counter
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ SpaceFn = Callable[[Any], dict[str, Any]]  # optuna trial → parameters
 
 
 MAX_REPEATS = 20  # proposals in a row that repeat a trial before the search stops
+LEARNER_REPEATS = 5  # repeats of a learner's trials after which others are asked instead
 # Seconds a trial needs at least: a trial given none (the time left within the executor's grace)
 # was told timed out before it started, and the next proposed at once: at time_budget=1.5, 127
 # of 150 trials; Walmart by store at --time-budget 3, 300 of a leaderboard's 309 rows.
@@ -178,6 +181,7 @@ class Search:
         self.to_value = to_value
         self.interrupted = False
         self.resumed = 0
+        self._repeats: Counter = Counter()  # repeated proposals per learner (:meth:`_propose_new`)
 
     def run(self) -> list[Trial]:
         """Run until an exit criterion holds; returns every trial, in order.
@@ -445,8 +449,13 @@ class Search:
 
     def _propose_new(self, study, number: int, defaults: list[str], tried: dict[str, Trial | None]):
         """The next trial whose learner and parameters were never tried: a repeat the sampler
-        proposes is told the earlier result (failed while that one runs) and not run again;
-        None after ``MAX_REPEATS`` repeats in a row (a small space is exhausted)."""
+        proposes is told the earlier result (failed while that one runs) and not run again,
+        and the next proposal is asked of another learner with a space (drawn at random among
+        those not yet repeated ``LEARNER_REPEATS`` times): told a good score again, the sampler
+        kept proposing the two settings of ETS's ``damped`` and the search stopped with a
+        minute of its budget left and LightGBM's space barely tried. None after
+        ``MAX_REPEATS`` repeats in a row (every space small and exhausted)."""
+        rng = random.Random(self.settings.random_state * 100_003 + number)
         for _ in range(MAX_REPEATS):
             otrial, record = self._propose(study, number, defaults)
             key = _key(record)
@@ -457,6 +466,11 @@ class Search:
                 study.tell(otrial, earlier.score)
             else:
                 study.tell(otrial, None, state=_FAIL())
+            self._repeats[record.learner] += 1
+            others = [n for n in self._searchable() if self._repeats[n] < LEARNER_REPEATS]
+            if not others:
+                return None
+            study.enqueue_trial({"searched_learner": rng.choice(others)})
         return None
 
     def _searchable(self) -> list[str]:
