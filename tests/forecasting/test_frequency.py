@@ -66,6 +66,16 @@ def test_the_calendars_own_period_is_kept_on_short_series_the_autocorrelation_vo
     assert detect_seasonality(y, indptr[:2], [12]) == []  # 18 points: under two years of months
 
 
+def _m1_monthly_last(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``n`` months of M1's monthly training series that hold ``n``: (y, indptr)."""
+    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
+    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
+    monthly = train[train["unique_id"].isin(info.loc[info["period"] == "MONTHLY", "unique_id"])]
+    months = monthly.groupby("unique_id").tail(n)
+    months = months[months.groupby("unique_id")["y"].transform("size") == n]
+    return months["y"].to_numpy(float), np.arange(0, len(months) + 1, n)
+
+
 def test_a_season_shorter_series_show_in_their_changes_is_kept(walmart_small) -> None:
     """Under two periods a series (the median): 93 weeks of Walmart sales, whose weekly changes
     repeat a year later (the period was dropped, and seasonal naive at lag 52 never compared),
@@ -73,12 +83,7 @@ def test_a_season_shorter_series_show_in_their_changes_is_kept(walmart_small) ->
     weeks = walmart_small.groupby("Dept").head(93)
     y, indptr = weeks["Weekly_Sales"].to_numpy(float), np.arange(0, len(weeks) + 1, 93)
     assert detect_seasonality(y, indptr, seasonal_periods("W-FRI")) == [52]
-    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
-    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
-    monthly = train[train["unique_id"].isin(info.loc[info["period"] == "MONTHLY", "unique_id"])]
-    months = monthly.groupby("unique_id").tail(20)
-    months = months[months.groupby("unique_id")["y"].transform("size") == 20]
-    y, indptr = months["y"].to_numpy(float), np.arange(0, len(months) + 1, 20)
+    y, indptr = _m1_monthly_last(20)
     assert detect_seasonality(y, indptr, [12]) == []
 
 
@@ -93,12 +98,7 @@ def test_a_season_and_the_horizon_keep_the_period_of_short_series(walmart_small)
     assert detect_seasonality(y, indptr, [52]) == []  # no series shows it in its changes
     assert detect_seasonality(y, indptr, [52], horizon=8) == [52]
     assert detect_seasonality(y, indptr, [52], horizon=13) == []
-    train = pd.read_csv(shared_file("forecasting/m1/M1-train.csv.gz"))
-    info = pd.read_csv(shared_file("forecasting/m1/M1-info.csv"))
-    monthly = train[train["unique_id"].isin(info.loc[info["period"] == "MONTHLY", "unique_id"])]
-    months = monthly.groupby("unique_id").tail(20)
-    months = months[months.groupby("unique_id")["y"].transform("size") == 20]
-    y, indptr = months["y"].to_numpy(float), np.arange(0, len(months) + 1, 20)
+    y, indptr = _m1_monthly_last(20)
     assert detect_seasonality(y, indptr, [12], horizon=18) == []
     assert detect_seasonality(y, indptr, [12], horizon=6) == [12]
 
