@@ -268,6 +268,12 @@ def exit_with(code: int) -> None:
     os._exit(code)
 
 
+def exit_after_failed_allocation() -> None:
+    """Die as a native library does when its memory runs out (OpenBLAS's words, exit code 1)."""
+    os.write(2, b"OpenBLAS error: Memory allocation still failed after 10 retries, giving up.\n")
+    os._exit(1)
+
+
 def kill_self() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 

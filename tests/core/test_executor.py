@@ -17,9 +17,18 @@ import engine_doubles as d
 import pytest
 
 import tsauto
-from tsauto.core.executor import Call, Executor, MemoryLimitExceeded, WorkerLost, _Slot, parse_memory
+from tsauto.core.executor import (
+    MIN_ROOM,
+    Call,
+    Executor,
+    MemoryLimitExceeded,
+    WorkerLost,
+    _Slot,
+    parse_memory,
+)
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
+from tsauto.core.worker import private_memory
 
 CAP = "1GiB"  # above a worker's ~0.6 GiB of mapped libraries, small enough to hit fast
 
@@ -71,8 +80,9 @@ def test_a_worker_that_keeps_memory_is_not_replaced_behind_the_executor() -> Non
         ((d.exit_with, 3), "exited with code 3"),
         ((d.kill_self,), "SIGKILL"),
         ((d.segfault,), "SIGSEGV"),
+        ((d.exit_after_failed_allocation,), r"exited with code 1 after running out of memory"),
     ],
-    ids=["exit", "sigkill", "segfault"],
+    ids=["exit", "sigkill", "segfault", "native-allocation"],
 )
 def test_a_worker_that_dies_is_reported_with_its_signal_or_code(executor, fn, reason) -> None:
     with pytest.raises(WorkerLost, match=reason):
@@ -84,6 +94,28 @@ def test_memory_is_capped_per_worker(executor) -> None:
     with pytest.raises(MemoryLimitExceeded, match=r"hog ran out of memory.*1\.0 GiB"):
         executor.call(d.hog, deadline=soon())
     assert executor.call(d.square, 6, deadline=soon()) == 36
+
+
+def test_a_cap_that_leaves_a_new_worker_no_room_is_refused_with_the_sizes() -> None:
+    """A worker starts holding the memory of its imports; a cap barely above it made the
+    trials fail for memory and a fit wait for ever on a thread its nested pool could not start."""
+    probe = Executor(1, memory_limit=None)
+    try:
+        held = probe.call(private_memory)
+    finally:
+        probe.close()
+    tight = Executor(1, memory_limit=held + MIN_ROOM // 2)
+    try:
+        with pytest.raises(ValueError, match=r"memory_limit=\d+ caps each worker at .* holds .*give at least"):
+            tight.warm()
+    finally:
+        tight.close()
+    roomy = Executor(1, memory_limit=held + 2 * MIN_ROOM)
+    try:
+        roomy.warm()
+        assert roomy.call(d.square, 3) == 9
+    finally:
+        roomy.close()
 
 
 def test_worker_noise_reaches_the_log_not_the_console(executor, capfd, caplog) -> None:

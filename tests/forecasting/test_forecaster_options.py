@@ -201,3 +201,11 @@ def test_a_run_dir_refused_for_another_horizon_says_settings_may_differ(retail, 
     Forecaster(**KW, learners=["naive", "theta"], search=search).fit(retail)
     with pytest.raises(ResumeRefused, match="or of settings hashed with the data such as a forecast's horizon"):
         Forecaster(**{**KW, "horizon": H + 1}, learners=["naive", "theta"], search=search).fit(retail)
+
+
+def test_a_memory_limit_below_what_a_worker_holds_at_start_is_refused(retail) -> None:
+    """M1 monthly with 300MB: trials died for memory, then the fit waited for ever on a thread
+    a worker's nested pool could not start."""
+    fc = Forecaster(**KW, learners=["naive", "theta"], compute={"memory_limit": "300MB"})
+    with pytest.raises(ValueError, match=r"memory_limit='300MB' caps each worker at 286\.1 MiB, but a new worker holds"):
+        fc.fit(retail)

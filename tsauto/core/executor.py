@@ -70,6 +70,7 @@ GRACE_SHARE = 0.1  # ... and at most this share of the time it was given (at lea
 MIN_GRACE = 0.2
 MEMORY_SHARE = 0.8  # default cap: this share of the machine's memory, split over the workers
 MIN_MEMORY = 2 * 2**30  # never a default cap below this (tsauto, torch, LightGBM hold ~0.4 GiB)
+MIN_ROOM = 256 * 2**20  # the least memory a cap must leave a worker beyond what it holds at start
 POLL = 0.5  # seconds between looks at running trials (deadlines)
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
@@ -169,6 +170,23 @@ class Executor:
         timeout = None if until is None else max(0.0, until - time.monotonic())
         with _quiet_loky():
             wait(futures, timeout=timeout)
+        held = [f.result() for f in futures if f.done() and not f.exception() and f.result()]
+        if held:
+            self._check_room(max(held))
+
+    def _check_room(self, held: int) -> None:
+        """Refuse a memory cap that leaves a new worker, which holds ``held`` bytes before any
+        work, less than ``MIN_ROOM``: its trials fail for memory, and a thread it cannot start
+        (a nested pool's) left a fit waiting for ever."""
+        cap = self.memory_cap
+        if cap is None or cap - held >= MIN_ROOM:
+            return
+        raise ValueError(
+            f"memory_limit={self.memory_limit!r} caps each worker at {format_bytes(cap)}, but a "
+            f"new worker holds {format_bytes(held)} before any work (Python and the libraries "
+            f"tsauto imports): give at least {format_bytes(held + MIN_ROOM)} (a few GiB for "
+            f"large data), or memory_limit=None for no cap."
+        )
 
     def run_trials(
         self, evaluator, trials: Sequence, deadline: float, on_result: OnResult | None = None
@@ -562,7 +580,11 @@ class _Slot:
         if text:
             log.debug("the worker wrote before it died:\n%s", text)
         reason = "ended for an unknown reason" if not codes else _exit_reason(codes[0])
-        if re.search(r"MemoryError|bad_alloc|Cannot allocate memory|out of memory", text):
+        if re.search(
+            r"MemoryError|bad_alloc|Cannot allocate memory|out of memory|[Mm]emory allocation"
+            r"|can't start new thread|cannot map zero-fill pages",
+            text,
+        ):
             cap = format_bytes(memory_limit) if memory_limit else "the machine's memory"
             reason += f" after running out of memory (memory limit: {cap})"
         elif codes and codes[0] == -signal.SIGKILL:

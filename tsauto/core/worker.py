@@ -91,9 +91,23 @@ def init_worker(memory_limit: int | None, output: str | None, log_level: int) ->
     _STATE["collector"] = collector
 
 
-def ready(*preload: Any) -> int:
-    """Nothing: a worker that returns this is up (``preload`` was unpickled on the way)."""
-    return os.getpid()
+def ready(*preload: Any) -> int | None:
+    """The worker's :func:`private_memory`: a worker that returns it is up (``preload`` was
+    unpickled on the way)."""
+    return private_memory()
+
+
+def private_memory() -> int | None:
+    """Bytes of private writable memory this process holds (Linux ``VmData``: what its
+    ``RLIMIT_DATA`` cap counts); None where it cannot be read."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def keep_freed_memory() -> None:

@@ -140,7 +140,8 @@ class ComputeOptions:
     """Where the work runs. ``n_jobs``: worker processes (-1: all cores). ``backend``:
     ``"loky"`` (local processes), ``"sequential"`` or ``"dask"`` with ``client`` (a
     ``distributed.Client``). ``memory_limit``: the most memory one trial may use (bytes,
-    ``"4GiB"``, ``"auto"``: a share of the machine's, or ``None``)."""
+    ``"4GiB"``, ``"auto"``: a share of the machine's, or ``None``), counted with the ~0.3 GiB a
+    worker holds at start: a cap leaving it under 256 MiB more is refused."""
 
     n_jobs: int = -1
     backend: Literal["loky", "sequential", "dask"] = "loky"
