@@ -8,6 +8,7 @@ They live in their own importable module so that worker processes can unpickle t
 from __future__ import annotations
 
 import json
+import itertools
 import logging
 import os
 import signal
@@ -351,3 +352,15 @@ def interrupted_search(run_dir: str, marker_dir: str) -> None:
         "ran": time.monotonic() - t0,
     }), flush=True)
 
+
+def ctrl_c_after(monkeypatch, evaluator_class: type, trials: int) -> None:
+    """Ctrl-C once ``trials`` trials ran: the next trial raises KeyboardInterrupt, as the
+    search's handler does while trials run (in this process: backend "sequential")."""
+    evaluate, calls = evaluator_class.evaluate, itertools.count(1)
+
+    def interrupted(self, *args, **kwargs):
+        if next(calls) > trials:
+            raise KeyboardInterrupt
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(evaluator_class, "evaluate", interrupted)

@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -501,3 +502,63 @@ def test_a_future_table_without_known_future_columns_is_refused_before_the_fit(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert f"--future {future} without --known-future" in err and "such as --known-future IsHoliday" in err
+
+
+def ctrl_c_after(monkeypatch, trials: int) -> None:
+    """Ctrl-C once ``trials`` trials ran: the engine's search ends there, interrupted, as its
+    Ctrl-C handler leaves it (trials in worker processes too)."""
+    from tsauto.core import engine
+
+    class Stopped(engine.Search):
+        def run(self) -> list:
+            self.settings = replace(self.settings, max_trials=trials)
+            finished = super().run()
+            self.interrupted = True
+            return finished
+
+    monkeypatch.setattr(engine, "Search", Stopped)
+
+
+def test_a_forecast_stopped_by_ctrl_c_writes_its_outputs_and_exits_130(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """It wrote the forecasts of the trials done and exited 0, as a whole run: `set -e` went on."""
+    from tsauto import Forecaster
+
+    ctrl_c_after(monkeypatch, 2)
+    fc, model, runs = tmp_path / "fc.csv", tmp_path / "m.tsauto", tmp_path / "runs"
+    args = ["forecast", str(retail_csv), *RETAIL, "--learners", "naive,seasonal_naive,theta", "--backend",
+            "sequential", "--n-jobs", "1", "--run-dir", str(runs), "--out", str(fc), "--save-model", str(model)]
+    assert main([*args, "-q"]) == 130
+    captured = capsys.readouterr()
+    assert len(pd.read_csv(fc)) == 12 * 3 and "wrote 36 forecasts" in captured.out
+    assert captured.err.splitlines()[-1] == (
+        f"tsauto: interrupted: the search stopped after 2 trials; the forecasts written to {fc} and the "
+        f"model saved to {model} come from those; run it again with --run-dir {runs} to resume it for the "
+        "whole search"
+    )
+    saved = Forecaster.load(model)
+    assert saved.interrupted_ and f"fit again with run_dir={str(runs)!r} to resume it" in saved.plan_.notes[-1]
+    assert main(["leaderboard", str(model), "-q"]) == 0
+    assert "(the search was interrupted by Ctrl-C" in capsys.readouterr().out
+    monkeypatch.undo()
+    assert main([*args, "-q"]) == 0  # resumed: the third trial, a whole search
+    assert not Forecaster.load(model).interrupted_ and "interrupted" not in capsys.readouterr().err
+
+
+def test_a_classifier_stopped_by_ctrl_c_writes_its_predictions_and_exits_130(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from conftest import shared_file
+
+    ctrl_c_after(monkeypatch, 1)
+    train, out = tmp_path / "train.csv", tmp_path / "pred.csv"
+    pd.read_csv(shared_file("tabular/classification/credit_g.csv")).iloc[:600].to_csv(train, index=False)
+    args = ["classify", str(train), "--target", "class", "--max-trials", "3", "--learners", "linear",
+            "--n-jobs", "1", "--out", str(out), "-q"]
+    assert main(args) == 130
+    assert len(pd.read_csv(out)) == 600
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"tsauto: interrupted: the search stopped after 1 trial; the predictions written to {out} come "
+        "from those; run the command again for the whole search"
+    )

@@ -20,7 +20,9 @@ of the features, copied to the output beside the predictions. The log goes to st
 terminal the search is one progress line (trials done, best score, time left), redrawn in
 place; ``-q`` keeps only warnings, errors and the results (no leaderboard). Every failure
 ends with one line on stderr and exit status 2, never a traceback (``--traceback`` shows it).
-``-q`` and ``--traceback`` go before the command or after it.
+``-q`` and ``--traceback`` go before the command or after it. A first Ctrl-C stops a fit's
+search: the command writes the outputs of the trials finished, says so on stderr and exits with
+status 130, as a second Ctrl-C, which stops at once (``EXIT_STATUS``).
 """
 
 from __future__ import annotations
@@ -53,10 +55,21 @@ SHOWN_TRIALS = 20  # beyond this, a fit's printed leaderboard shows the members 
 BAR_WIDTH = 24
 MODEL_NAME_WIDTH = 40  # a longer model name in a backtest's summary is printed above the table
 MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # what `tsauto.<name>` loads
+INTERRUPTED = 130  # the shell's status of a command stopped by Ctrl-C (128 + SIGINT)
+EXIT_STATUS = (
+    "exit status: 0 done; 2 an error (one line on stderr); 130 interrupted: a first Ctrl-C stops "
+    "the search of forecast, classify or regress, whose forecasts or predictions (and --save-model) "
+    "are then written from the trials finished, as stderr says; a second one stops at once; "
+    "143 stopped by SIGTERM."
+)
 
 
 class UsageError(TsautoError):
     """The command line asks for something tsauto cannot do."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C stopped the search; the command wrote the outputs of the trials finished before it."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -195,7 +208,8 @@ def _tabular(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``tsauto`` argument parser, with one sub-command per task."""
-    parser = _Parser(prog="tsauto", description="Automated forecasting, classification and regression.")
+    parser = _Parser(prog="tsauto", description="Automated forecasting, classification and regression.",
+                     epilog=EXIT_STATUS)
     _anywhere(parser, False)
     sub = parser.add_subparsers(dest="command", required=True)
     fc = sub.add_parser("forecast", help="fit on FILE and forecast the next --horizon steps")
@@ -524,7 +538,24 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "`tsauto predict %s --future future.csv --out %s`",
             args.out, ", ".join(known), saved, saved, args.out,
         )
+    _stop_if_interrupted(model, {"the forecasts written to": path, "the model saved to": saved}, args.run_dir)
     return 0
+
+
+def _stop_if_interrupted(model: Any, outputs: dict[str, Path | None], run_dir: str | None = None) -> None:
+    """Raise :class:`Interrupted` where Ctrl-C stopped the search of the fitted ``model``
+    (``interrupted_``), naming the ``outputs`` written (what → path; ``None``: not written),
+    which come from its trials finished, and how to run the whole search (``run_dir``:
+    resumed from there)."""
+    if not model.interrupted_:
+        return
+    written = " and ".join(f"{what} {path}" for what, path in outputs.items() if path is not None)
+    again = "run the command again" if run_dir is None else f"run it again with --run-dir {run_dir} to resume it"
+    trials = len(model.leaderboard())
+    raise Interrupted(
+        f"the search stopped after {trials} trial{'s' * (trials != 1)}; {written} come from those; "
+        f"{again} for the whole search"
+    )
 
 
 def _forecast(
@@ -676,11 +707,14 @@ def _forecaster(path: str, command: str) -> Forecaster:
 
 def _run_leaderboard(args: argparse.Namespace) -> int:
     _check_out(args.out)
-    board = _load(args.model).leaderboard()
+    model = _load(args.model)
+    board = model.leaderboard()
     if args.out:
         _out(f"wrote the {len(board)} trials to {write_table(board, args.out)}")
     else:
         _out(_board_text(board))
+    if getattr(model, "interrupted_", False):  # absent from models saved before it was kept
+        _out("(the search was interrupted by Ctrl-C: these are the trials finished before it)")
     return 0
 
 
@@ -735,8 +769,10 @@ def _run_tabular(args: argparse.Namespace) -> int:
             line += f" (in sample, optimistic; out-of-fold {model.cv_score_:.4f} estimates new rows)"
         _out(line)
     _out(f"wrote {len(out)} predictions to {path}")
-    if args.save_model:
-        _out(f"saved the model to {model.save(args.save_model)}")
+    saved = model.save(args.save_model) if args.save_model else None
+    if saved is not None:
+        _out(f"saved the model to {saved}")
+    _stop_if_interrupted(model, {"the predictions written to": path, "the model saved to": saved})
     return 0
 
 
@@ -795,10 +831,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = COMMANDS[args.command](args)
         log.info("done in %.1fs", time.perf_counter() - start)
         return code
+    except Interrupted as stop:  # the outputs are written: a script's `set -e` stops all the same
+        console.clear()
+        sys.stderr.write(f"tsauto: interrupted: {stop}\n")
+        return INTERRUPTED
     except KeyboardInterrupt:
         console.clear()
         sys.stderr.write("tsauto: interrupted\n")
-        return 130
+        return INTERRUPTED
     except Exception as err:
         if args.traceback:
             raise

@@ -7,11 +7,13 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from engine_doubles import ctrl_c_after
 
 from tsauto import Forecaster
 from tsauto.forecasting.learners.theta import ThetaLearner
 from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, NotFittedError
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.search import ForecastEvaluator
 
 KW = dict(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6)
 
@@ -335,3 +337,22 @@ def test_a_refit_backtest_of_partitions_says_it_is_optimistic_once(walmart_small
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         fc.partitions_[(1,)].backtest(data[data["Dept"] == 1], folds=2, mode="refit")
     assert len([r for r in caplog.records if "is optimistic" in r.getMessage()]) == 2  # a partition's own, alone
+
+
+def test_ctrl_c_keeps_the_model_of_the_trials_finished_and_says_so(split, monkeypatch, caplog, tmp_path) -> None:
+    """The fit went on with the trials done and nothing told it from a whole one."""
+    kw = dict(**KW, learners=["naive", "seasonal_naive", "theta"], compute={"backend": "sequential", "n_jobs": 1})
+    ctrl_c_after(monkeypatch, ForecastEvaluator, 2)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc = Forecaster(**kw).fit(split[0])
+    note = ("search interrupted by the user after 2 of 3 trials: the model is what was finished; fit again "
+            "for the whole search")
+    assert fc.interrupted_ and len(fc.leaderboard()) == 2
+    assert fc.plan_.notes[-1] == note and note in caplog.text
+    assert np.isfinite(fc.predict()["forecast"]).all()
+    page = fc.report(tmp_path / "report.html").read_text(encoding="utf-8")
+    assert note in page and "The search was interrupted (Ctrl-C)" in page
+    monkeypatch.undo()
+    whole = Forecaster(**kw).fit(split[0])
+    assert not whole.interrupted_ and len(whole.leaderboard()) == 3
+    assert not any("interrupted" in n for n in whole.plan_.notes)

@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from engine_doubles import ctrl_c_after
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -19,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 from tsauto import Classifier
 from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, SearchFailedError
+from tsauto.tabular.evaluator import TabularEvaluator
 from tsauto.tabular.model import prior_shift, shift
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
@@ -321,3 +323,19 @@ def test_a_trial_stopped_past_its_deadline_prints_nothing_without_logging(tmp_pa
     )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "TimeLimitExceeded" and done.stderr == ""
+
+
+def test_ctrl_c_keeps_the_model_of_the_trials_finished_and_says_so(credit_g, monkeypatch, caplog) -> None:
+    """The fit went on with the trials done and nothing told it from a whole one."""
+    ctrl_c_after(monkeypatch, TabularEvaluator, 2)  # Ctrl-C in the third trial
+    df, target = credit_g
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        clf = Classifier(target, max_trials=4, learners=["linear"], **FAST).fit(df)
+    assert clf.interrupted_ and len(clf.leaderboard()) == 2 and len(clf.predict(df)) == len(df)
+    check = clf.guardrails().set_index("check").loc["search"]
+    assert check["finding"] == "interrupted by the user after 2 of 4 trials"
+    assert check["action"] == "the model is what was finished; fit again for the whole search"
+    assert "search interrupted by the user after 2 of 4 trials: the model is what was finished" in caplog.text
+    monkeypatch.undo()
+    whole = Classifier(target, max_trials=2, learners=["linear"], **FAST).fit(df)
+    assert not whole.interrupted_ and "search" not in set(whole.guardrails()["check"])

@@ -203,13 +203,16 @@ class Forecaster:
     def fit(self, data: pd.DataFrame | str | Path) -> Forecaster:
         """Validate ``data``, plan, compare / search the learners, ensemble and refit; returns
         self. See :meth:`leaderboard` for what was compared, :attr:`plan_` for why, and
-        :meth:`data_checks` for what was found in the data and done to it."""
+        :meth:`data_checks` for what was found in the data and done to it. Ctrl-C stops the
+        search and the fit goes on with the trials finished: ``interrupted_`` is then true, and
+        a warning and a plan note say so (a second Ctrl-C aborts the fit)."""
         start = time.monotonic()
         time_budget_check(self.time_budget)
         metric_check(self.metric)
         self._check_hierarchy()
         self._warn_unused_reconcile()
         self.dask_ = None  # a refit on pandas rows forgets an earlier fit's cluster rows
+        self.interrupted_ = False  # true where Ctrl-C stopped a search (_fit_engine)
         if is_dask_frame(data):
             return self._fit_dask(data)
         if self.partition_by:
@@ -218,6 +221,7 @@ class Forecaster:
             self.partitions_, self.leaderboard_ = fit_partitions(self, data)
             self.plan_ = partition_plans(self.partitions_, self.partition_by)
             self.model_ = None  # the partitions hold the models
+            self.interrupted_ = any(child.interrupted_ for child in self.partitions_.values())
             return self
         if self.hierarchy:
             from tsauto.forecasting.hierarchy.fitting import fit_hierarchy
@@ -225,7 +229,7 @@ class Forecaster:
             self.hierarchy_ = fit_hierarchy(self, data)
             base = self.hierarchy_.base
             self.model_, self.leaderboard_, self.plan_ = base.model_, base.leaderboard_, base.plan_
-            self.history_, self.task_ = base.history_, base.task_
+            self.history_, self.task_, self.interrupted_ = base.history_, base.task_, base.interrupted_
             self.data_checks_ = self.hierarchy_.checks  # of the user's table, not the nodes'
             choice = self.hierarchy_.choice
             self.reconcile_scores_ = None if choice is None else choice.scores
@@ -363,6 +367,11 @@ class Forecaster:
             extra=self._interval_scores(result.trials), dropped=result.refit_failures,
         )
         notes = () if result.weights else ("no member refit in time: seasonal naive",)
+        if result.interrupted:
+            note = _interrupted_note(len(result.trials), plan.max_trials, search.run_dir)
+            log.warning("%s", note)
+            notes = (*notes, note)
+        self.interrupted_ = result.interrupted
         self.plan_ = replace(plan, notes=(*plan.notes, *notes))
         self.leaderboard_ = board
         if task.quantiles:
@@ -796,6 +805,17 @@ class Forecaster:
             f"Forecaster(target={self.target!r}, time={self.time!r}, ids={self.ids!r}, "
             f"horizon={self.horizon!r}, learners={self.learners!r})"
         )
+
+
+def _interrupted_note(trials: int, planned: int | None, run_dir: str | Path | None = None) -> str:
+    """The plan note of a search Ctrl-C stopped after ``trials`` of the ``planned`` (``None``:
+    no count was set), saying how to get the whole search (``run_dir``: resumed from there)."""
+    of = f"{trials} trial{'s' * (trials != 1)}" if planned is None else f"{trials} of {planned} trials"
+    again = "fit again" if run_dir is None else f"fit again with run_dir={str(run_dir)!r} to resume it"
+    return (
+        f"search interrupted by the user after {of}: the model is what was finished; "
+        f"{again} for the whole search"
+    )
 
 
 def _warn_unseen(panel: Panel, fitted: Panel) -> None:

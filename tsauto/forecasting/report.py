@@ -204,6 +204,9 @@ def _leaderboard_section(fc: Forecaster) -> str:
     board = fc.leaderboard()
     members = board["weight"].gt(0).tolist() if "weight" in board else [False] * len(board)
     lead = _note("Highlighted rows are the members of the final model, blended by their weight.")
+    if getattr(fc, "interrupted_", False):  # absent from models saved before it was kept
+        lead += _note("The search was interrupted (Ctrl-C): these are the trials finished before it "
+                      "(see the plan notes).")
     body = lead + table(board, "leaderboard", ["member" if m else "" for m in members])
     return _section("Leaderboard", body)
 

@@ -90,7 +90,9 @@ class _TabularEstimator(BaseEstimator, ABC):
     ``cv_score_`` (the ensemble's out-of-fold metric), ``kinds_`` (column → kind),
     ``reader_`` (how raw values are read at fit and predict:
     :class:`~tsauto.tabular.reading.ColumnReader`), ``feature_names_in_``, ``n_features_in_``,
-    ``leaderboard_``, ``guardrails_``, and for a classifier ``classes_`` and ``proba_shift_``
+    ``leaderboard_``, ``guardrails_``, ``interrupted_`` (true where Ctrl-C stopped the search:
+    the model is then that of the trials finished, as a warning and a guardrail say; a second
+    Ctrl-C aborts the fit), and for a classifier ``classes_`` and ``proba_shift_``
     (per-class multipliers of the probabilities of a model fitted with class weights, None
     without: :meth:`Classifier.predict_proba`).
     """
@@ -186,6 +188,9 @@ class _TabularEstimator(BaseEstimator, ABC):
             )
             raise SearchFailedError(f"{err}{hint}") from None
         model, trials, weights, loss = result.model, result.trials, result.weights, result.loss
+        if result.interrupted:
+            found.append(_interrupted(len(trials), self.max_trials))
+        self.interrupted_ = result.interrupted
         if self._task == "classification":
             self.proba_shift_ = None
             if balanced:  # the oof blend's probabilities, of the model the refit repeats
@@ -491,6 +496,16 @@ class Regressor(RegressorMixin, _TabularEstimator):
     def predict(self, X: Table) -> np.ndarray:
         """Predicted values, one per row of ``X``."""
         return self._predict_raw(X)
+
+
+def _interrupted(trials: int, planned: int | None) -> C.Check:
+    """The guardrail of a search Ctrl-C stopped after ``trials`` of the ``planned`` (``None``: no
+    count was set), logged as a warning."""
+    of = f"{trials} trial{'s' * (trials != 1)}" if planned is None else f"{trials} of {planned} trials"
+    check = C.Check("search", "", f"interrupted by the user after {of}",
+                    "the model is what was finished; fit again for the whole search", "alert")
+    log.warning("search %s: %s", check.finding, check.action)
+    return check
 
 
 def _warn_all_missing(features: pd.DataFrame, used: Sequence[str]) -> None:
