@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ import engine_doubles as d
 import pytest
 
 import tsauto
+from tsauto.core import executor as executor_module
 from tsauto.core.executor import (
     MIN_ROOM,
     Call,
@@ -116,6 +118,18 @@ def test_a_cap_that_leaves_a_new_worker_no_room_is_refused_with_the_sizes() -> N
         assert roomy.call(d.square, 3) == 9
     finally:
         roomy.close()
+
+
+def test_a_long_silence_is_broken_by_what_still_runs(executor, caplog, monkeypatch) -> None:
+    monkeypatch.setattr(executor_module, "HEARTBEAT", 0.6)
+    caplog.set_level(logging.INFO, logger="tsauto.core.executor")
+    assert executor.call(d.sleep_for, 2.0, deadline=soon()) == "woke"
+    beats = [r.getMessage() for r in caplog.records if r.getMessage().startswith("still running")]
+    assert beats and all(re.fullmatch(r"still running: sleep_for \(\ds\)", b) for b in beats)
+    assert len(beats) <= 3  # one per silence of HEARTBEAT seconds, not one per look
+    caplog.clear()
+    assert executor.call(d.square, 2, deadline=soon()) == 4
+    assert not any(r.getMessage().startswith("still running") for r in caplog.records)
 
 
 def test_worker_noise_reaches_the_log_not_the_console(executor, capfd, caplog) -> None:

@@ -72,6 +72,7 @@ MEMORY_SHARE = 0.8  # default cap: this share of the machine's memory, split ove
 MIN_MEMORY = 2 * 2**30  # never a default cap below this (tsauto, torch, LightGBM hold ~0.4 GiB)
 MIN_ROOM = 256 * 2**20  # the least memory a cap must leave a worker beyond what it holds at start
 POLL = 0.5  # seconds between looks at running trials (deadlines)
+HEARTBEAT = 30.0  # seconds without a call ending before the log says what still runs
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
 _SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
@@ -287,6 +288,7 @@ class Executor:
         free: list[_Slot] = []
         running: dict[Any, tuple] = {}  # future: (key, slot, started, deadline, hard, label)
         more = True
+        heartbeat = _Heartbeat()
         try:
             with _quiet_loky():
                 while True:
@@ -315,6 +317,7 @@ class Executor:
                         key, slot, *_, label = running.pop(future)
                         free.append(slot)
                         tell(key, self._collect(future, slot, label))
+                    heartbeat.beat(bool(done), [(r[5], r[2]) for r in running.values()])
                     now = time.monotonic()
                     for future, (key, slot, began, deadline, hard, label) in list(running.items()):
                         if now < hard:
@@ -421,8 +424,9 @@ class Executor:
         from distributed import wait as dask_wait
 
         addresses = sorted(self.client.scheduler_info()["workers"])
-        running: dict[Any, tuple] = {}  # future: (key, deadline, hard, label)
+        running: dict[Any, tuple] = {}  # future: (key, deadline, hard, label, started)
         more, sent = True, 0
+        heartbeat = _Heartbeat()
         while True:
             while more and len(running) < (slots or self.n_workers):
                 call = _startable(next_call, tell)
@@ -436,25 +440,26 @@ class Executor:
                         fn, *args, pure=False, workers=where, allow_other_workers=True
                     )
                 sent += 1
-                running[future] = (key, deadline, self._hard(deadline), label)
+                running[future] = (key, deadline, self._hard(deadline), label, time.monotonic())
             if not running:
                 return
             first = min(r[2] for r in running.values())
-            left = None if first == float("inf") else max(0.0, first - time.monotonic())
+            left = min(HEARTBEAT, max(0.0, first - time.monotonic()))
             try:
                 dask_wait(list(running), timeout=left, return_when="FIRST_COMPLETED")
             except (TimeoutError, CancelledError):  # past a deadline, or its status tells below
                 pass
-            for future, (key, *_, label) in list(running.items()):
-                if future.status in ("finished", "error", "cancelled"):
-                    del running[future]
-                    tell(key, self._dask_result(future, label))
+            ended = [f for f in running if f.status in ("finished", "error", "cancelled")]
+            for future in ended:
+                key, *_, label, _ = running.pop(future)
+                tell(key, self._dask_result(future, label))
+            heartbeat.beat(bool(ended), [(r[3], r[4]) for r in running.values()])
             now = time.monotonic()
             late = [f for f, r in running.items() if now >= r[2]]
             if late:
                 self._stop_dask(late)
                 for future in late:
-                    key, _, _, label = running.pop(future)
+                    key, _, _, label, _ = running.pop(future)
                     tell(key, TimeLimitExceeded(f"{label} timed out: cancelled at its deadline on Dask"))
 
     def _dask_result(self, future, label: str):
@@ -514,6 +519,23 @@ class Executor:
             self.close()
         except Exception:
             pass
+
+
+class _Heartbeat:
+    """Says in the log what still runs once no call has ended for ``HEARTBEAT`` seconds (the
+    full Walmart fit was silent for 55-98 s while its ETS trial and refits ran)."""
+
+    def __init__(self):
+        self.last = time.monotonic()
+
+    def beat(self, news: bool, running: list[tuple[str, float]]) -> None:
+        """``news``: a call ended just now; ``running``: (label, start) of the calls running."""
+        now = time.monotonic()
+        if news or not running:
+            self.last = now
+        elif now - self.last >= HEARTBEAT:
+            self.last = now
+            log.info("still running: %s", ", ".join(f"{label} ({now - began:.0f}s)" for label, began in running))
 
 
 def _startable(next_call: Callable, tell: OnResult) -> tuple | None:
