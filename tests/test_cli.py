@@ -562,3 +562,14 @@ def test_a_classifier_stopped_by_ctrl_c_writes_its_predictions_and_exits_130(
         f"tsauto: interrupted: the search stopped after 1 trial; the predictions written to {out} come "
         "from those; run the command again for the whole search"
     )
+
+
+def test_a_refit_backtest_whose_selection_is_stopped_by_ctrl_c_exits_130(
+    retail_csv: Path, capsys, monkeypatch
+) -> None:
+    """The selection's search stopped and the backtest ran on, exit 0."""
+    ctrl_c_after(monkeypatch, 1)
+    args = ["backtest", str(retail_csv), *RETAIL, "--learners", "naive,seasonal_naive", "--backend",
+            "sequential", "--mode", "refit", "--folds", "2", "-q"]
+    assert main(args) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == "tsauto: interrupted"

@@ -600,6 +600,8 @@ def _run_backtest(args: argparse.Namespace) -> int:
     if args.mode == "refit":
         log.info("selecting the model on %s ...", args.file)
         model.fit(args.file)
+        if model.interrupted_:  # nothing written yet: the command stops as a second Ctrl-C would
+            raise KeyboardInterrupt
     log.info("backtest on %s: %d folds (%s) ...", args.file, args.folds, args.mode)
     result = model.backtest(args.file, folds=args.folds, step=args.step, mode=args.mode)
     _out(result.note)

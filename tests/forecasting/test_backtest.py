@@ -8,11 +8,13 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from engine_doubles import ctrl_c_after
 
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError, NotFittedError
 from tsauto.forecasting.learners.baselines import Naive, SeasonalNaive
 from tsauto.forecasting.model import EnsembleModel
+from tsauto.forecasting.search import ForecastEvaluator
 
 KW = {
     "target": "Turnover",
@@ -295,3 +297,11 @@ def test_a_nested_backtest_logs_each_warning_of_its_folds_fits_once(retail: pd.D
     with caplog.at_level(logging.INFO, logger="tsauto"):
         fc.fit(retail)  # outside a backtest, as before
     assert len([r for r in caplog.records if r.getMessage().startswith("data check seasons")]) == 2
+
+
+def test_ctrl_c_in_a_nested_folds_search_stops_the_backtest(retail: pd.DataFrame, monkeypatch) -> None:
+    """Each fold's search caught Ctrl-C and the next fold began a new search: it ran on."""
+    ctrl_c_after(monkeypatch, ForecastEvaluator, 3)  # the second trial of the second fold
+    fc = Forecaster(**KW)
+    with pytest.raises(KeyboardInterrupt, match="stopped by Ctrl-C in fold 1"):
+        fc.backtest(retail, folds=3)
