@@ -303,5 +303,10 @@ def test_ctrl_c_in_a_nested_folds_search_stops_the_backtest(retail: pd.DataFrame
     """Each fold's search caught Ctrl-C and the next fold began a new search: it ran on."""
     ctrl_c_after(monkeypatch, ForecastEvaluator, 3)  # the second trial of the second fold
     fc = Forecaster(**KW)
-    with pytest.raises(KeyboardInterrupt, match="stopped by Ctrl-C in fold 1"):
+    with pytest.raises(KeyboardInterrupt, match="stopped by Ctrl-C in a fold's search"):
         fc.backtest(retail, folds=3)
+    monkeypatch.undo()
+    ctrl_c_after(monkeypatch, ForecastEvaluator, 1)
+    interrupted = Forecaster(**KW).fit(retail)
+    monkeypatch.undo()
+    assert interrupted.interrupted_ and len(interrupted.backtest(retail, folds=2, mode="refit").summary)

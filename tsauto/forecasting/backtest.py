@@ -203,8 +203,6 @@ def backtest_forecaster(
         t0 = time.perf_counter()
         with warnings_once(seen):
             fitted = fit_fold(raw.loc[before])
-        if getattr(fitted, "interrupted_", False):  # the fold's search caught Ctrl-C: stop it all
-            raise KeyboardInterrupt(f"the backtest was stopped by Ctrl-C in fold {fold.index}")
         t1 = time.perf_counter()
         out = fitted.predict(future=_future_frame(panel, fitted, aggregated), level=level)
         t2 = time.perf_counter()

@@ -622,7 +622,10 @@ class Forecaster:
             numbers = self._numbers(raw)
 
             def fit_fold(rows: pd.DataFrame) -> Forecaster:
-                return type(self)(**params)._part_of(numbers).fit(rows)
+                fitted = type(self)(**params)._part_of(numbers).fit(rows)
+                if fitted.interrupted_:  # its search caught Ctrl-C; the next fold's would not
+                    raise KeyboardInterrupt("the backtest was stopped by Ctrl-C in a fold's search")
+                return fitted
         else:
             def fit_fold(rows: pd.DataFrame) -> Forecaster:
                 return self._refitted(rows, task)
