@@ -293,7 +293,7 @@ def test_a_nested_backtest_logs_each_warning_of_its_folds_fits_once(retail: pd.D
         fc.backtest(retail, folds=3)
     alerts = [r for r in caplog.records if r.getMessage().startswith("data check seasons")]
     assert len(alerts) == 1 and alerts[0].levelno == logging.WARNING
-    assert "2 warnings repeated by later folds' fits were not shown again" in caplog.text
+    assert "2 warnings repeated by later folds' fits or forecasts were not shown again" in caplog.text
     with caplog.at_level(logging.INFO, logger="tsauto"):
         fc.fit(retail)  # outside a backtest, as before
     assert len([r for r in caplog.records if r.getMessage().startswith("data check seasons")]) == 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import numbers
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
@@ -33,13 +34,15 @@ def warnings_once(seen: dict) -> AbstractContextManager:
     blocks) holds them: each fold of a backtest fits anew, and its data checks' alerts and
     the plan's warnings would repeat at every cutoff; a classifier's ``predict`` and
     ``predict_proba`` of the same rows would say the same of them twice. A warning's key is its logger, its
-    message template and first argument (a data check's name), so that one whose counts
-    change from fold to fold is shown once."""
+    message template and first argument unless a number (a data check's name, not a count),
+    so that one whose counts change from fold to fold is shown once."""
 
     def once(record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING:
             return True
         first = record.args[:1] if isinstance(record.args, tuple) else ()
+        if first and isinstance(first[0], numbers.Number):
+            first = ()
         key = (record.name, str(record.msg), repr(first))
         seen[key] = seen.get(key, 0) + 1
         return seen[key] == 1

@@ -190,7 +190,7 @@ def backtest_forecaster(
     models: list[str] = []
     fit_time = predict_time = 0.0
     h = splitter.horizon
-    seen: dict = {}  # the warnings logged so far: a later fold's fit does not repeat them
+    seen: dict = {}  # the warnings logged so far: a later fold's fit or forecast does not repeat them
     for fold in splitter.split(scored.panel.lengths):
         train_lengths = fold.train_lengths[scored.series]
         present = np.flatnonzero(train_lengths > 0)
@@ -203,8 +203,8 @@ def backtest_forecaster(
         t0 = time.perf_counter()
         with warnings_once(seen):
             fitted = fit_fold(raw.loc[before])
-        t1 = time.perf_counter()
-        out = fitted.predict(future=_future_frame(panel, fitted, aggregated), level=level)
+            t1 = time.perf_counter()
+            out = fitted.predict(future=_future_frame(panel, fitted, aggregated), level=level)
         t2 = time.perf_counter()
         fit_time += t1 - t0
         predict_time += t2 - t1
@@ -215,7 +215,7 @@ def backtest_forecaster(
             fold.index, output_times(cutoff[present[:1]], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
         )
     if repeated := sum(seen.values()) - len(seen):
-        log.info("%d warnings repeated by later folds' fits were not shown again", repeated)
+        log.info("%d warnings repeated by later folds' fits or forecasts were not shown again", repeated)
     if not any(p["actual"].size for p in parts):
         raise DataValidationError(
             "the backtest scored no cell: at every cutoff the series have no observation at the "

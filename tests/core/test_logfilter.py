@@ -1,0 +1,26 @@
+"""Warnings said once across the folds of a backtest, whatever counts they carry."""
+
+from __future__ import annotations
+
+import logging
+
+from tsauto.core.logfilter import warnings_once
+
+log = logging.getLogger("tsauto.forecasting.forecaster")
+
+
+def test_a_warning_whose_count_changes_from_fold_to_fold_is_shown_once(caplog) -> None:
+    """'N series forecast zero ...' came back at every fold of a backtest with its own N."""
+    seen: dict = {}
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        for count in (3, 5, 4):
+            with warnings_once(seen):
+                log.warning("%d series forecast zero at every step, e.g. %s", count, "QNC23")
+                log.warning("data check %s (alert): %d series", "seasons", count)
+                log.warning("data check %s (alert): %d series", "ends_early", count)
+                log.info("fold fitted in %.1fs", 0.1 * count)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum(m.endswith("e.g. QNC23") for m in messages) == 1
+    assert sum(m.startswith("data check seasons") for m in messages) == 1
+    assert sum(m.startswith("data check ends_early") for m in messages) == 1  # its own key: a name
+    assert sum(m.startswith("fold fitted") for m in messages) == 3  # below WARNING: every one
