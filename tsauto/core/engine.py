@@ -159,11 +159,12 @@ def search_and_refit(
         log.warning("no member could be refit (%s): the fallback model is used", failures)
         model = strategy.assemble([(1.0, strategy.fallback_member(best))], [best])
         weights = {}
-    early = len(set(weights) & set(ahead.fitted)) if ahead is not None else 0
+    early = set(weights) & set(ahead.fitted) if ahead is not None else set()
+    estimate = sum(cost[n] for n in weights if n not in early)
     log.info(
-        "refit %d member(s) in %.1fs%s; search and refit %.1fs",
-        len(fitted), time.monotonic() - t0,
-        f" ({early} of them beside the search's last trials)" if early else "", time.monotonic() - start,
+        "refit %d member(s) in %.1fs (estimated %.1fs)%s; search and refit %.1fs",
+        len(fitted), time.monotonic() - t0, estimate,
+        f"; {len(early)} of them beside the search's last trials" if early else "", time.monotonic() - start,
     )
     return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted)
 
