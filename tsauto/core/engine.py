@@ -330,12 +330,15 @@ def _refit(strategy, executor, weights, by_number, deadline, cost, ahead: dict[i
             if ahead and n in ahead:
                 fitted.append((n, w, ahead[n]))
                 continue
+            t0 = time.monotonic()
             try:
                 member = executor.call(strategy.fit_member, by_number[n], deadline, deadline=deadline)
             except (TsautoError, MemoryError, TimeoutError) as err:
                 failures[n] = f"refit failed: {type(err).__name__}: {err}"
                 log.warning("member %s#%d dropped: %s", by_number[n].learner, n, failures[n])
                 continue
+            log.debug("refit of %s#%d in %.1fs (estimated %.1fs)", by_number[n].learner, n,
+                      time.monotonic() - t0, cost.get(n, 0.0))
             fitted.append((n, w, member))
     finally:
         executor.close()
