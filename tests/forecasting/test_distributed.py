@@ -1,12 +1,13 @@
 """A Dask DataFrame trains one global LightGBM on a real ``distributed.LocalCluster`` (two
 worker processes): features built on the workers equal the in-process ones row for row,
 LightGBM trains there data-parallel (on worker threads too), forecasts come back close to the
-in-process model's, the shuffle by series logs nothing, and what this path cannot do is refused
-with a reason."""
+in-process model's, the shuffle by series logs nothing, what this path cannot do is refused
+with a reason, and a worker failing in the training fails the fit at once."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,8 @@ from conftest import shared_file
 from tsauto import Forecaster
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting import distributed as dist
+from tsauto.forecasting.distributed_training import DistributedTrainingError
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 from tsauto.forecasting.validation import validate
 
 distributed = pytest.importorskip("distributed")
@@ -321,3 +324,29 @@ def test_a_column_of_numbers_with_text_cells_is_numbers_in_every_partition(clien
         fc = Forecaster(**kw, horizon=4, compute={"client": client}).fit(dd.from_pandas(df, npartitions=3))
     assert fc.dask_.schema.categories == {}
     assert "history table" not in caplog.text
+
+
+class NoMemoryForOneSeries(LightGBMLearner):
+    """LightGBM whose training rows of one Victorian series (so of one partition, on one
+    worker) cannot be built once LightGBM trains on them (they were counted)."""
+
+    SERIES = ("Victoria", "Clothing retailing")
+
+    def training_rows(self, panel, step=1, label=False):
+        keys = set(panel.keys[["State", "Industry"]].itertuples(index=False, name=None))
+        if self.SERIES in keys and "_train_held" in str(distributed.get_worker().get_current_task()):
+            raise MemoryError("no memory left for the rows of a Victorian series")
+        return super().training_rows(panel, step, label=label)
+
+
+def test_a_worker_failing_in_the_training_fails_the_fit_at_once(client, retail) -> None:
+    """The fit raises within seconds (not LightGBM's time_out of 120 minutes) naming the
+    worker and the cause; both workers run the next tasks."""
+    fc = Forecaster(**KW, learners=[NoMemoryForOneSeries()], compute={"client": client})
+    start = time.monotonic()
+    with pytest.raises(DistributedTrainingError, match=r"failed on Dask worker \S+: MemoryError: no memory") as info:
+        fc.fit(dd.from_pandas(retail, npartitions=4))
+    assert time.monotonic() - start < 60 and isinstance(info.value.__cause__, MemoryError)
+    workers = sorted(client.scheduler_info()["workers"])
+    ran = [client.submit(len, "ab", workers=[w], allow_other_workers=False, pure=False) for w in workers]
+    assert [f.result(timeout=30) for f in ran] == [2, 2]

@@ -1,13 +1,16 @@
 """tsauto's data-parallel LightGBM on a real ``distributed.LocalCluster`` (two worker
 processes, or two worker threads of this process): each worker counts its rows, the workers
 with rows train one model together over LightGBM's network, binning their partitions one at a
-time; a worker without rows stays out, nothing is left behind, and nothing is printed."""
+time; a worker without rows stays out, nothing is left behind, and nothing is printed. When
+one worker's part fails, the training stops within seconds and the workers are usable again."""
 
 from __future__ import annotations
 
 import ctypes
 import logging
 import operator
+import os
+import time
 
 import numpy as np
 import pytest
@@ -150,3 +153,91 @@ def test_workers_that_are_threads_of_one_process_train_together(client, capfd) -
     np.testing.assert_array_equal(booster.predict(x), on_processes.predict(x))
     out, err = capfd.readouterr()
     assert "[LightGBM]" not in out + err
+
+
+
+class FailsInTraining:
+    """The rows of a partition (as ``BUILD``), but on ``worker`` once LightGBM reads them to
+    train, after it has joined the network (they were counted): a MemoryError, or with
+    ``die`` the worker's death."""
+
+    def __init__(self, worker: str, die: bool = False) -> None:
+        self.worker, self.die = worker, die
+
+    def __call__(self, part: tuple) -> np.ndarray | None:
+        here = distributed.get_worker()
+        if here.address == self.worker and "_train_held" in str(here.get_current_task()):
+            if self.die:
+                os._exit(3)
+            raise MemoryError("no memory left for this partition's rows")
+        return part[0]
+
+
+def failed_training(client, build, release: str | None = None) -> tuple[dt.DistributedTrainingError, float]:
+    """The error of training two workers' rows with ``build`` (the rows ``release`` holds
+    dropped between counting and training), and the seconds it took to come."""
+    workers = sorted(client.scheduler_info()["workers"])
+    parts = {w: [held_on(client, w, rows(2_000, i))] for i, w in enumerate(workers)}
+    start = time.monotonic()
+    with pytest.raises(dt.DistributedTrainingError) as info, dt.held_rows(client, parts, build) as held:
+        if release is not None:
+            client.run(dt._release, held.token, workers=[release])
+        held.train(PARAMS, ROUNDS, NAMES, categorical=[])
+    return info.value, time.monotonic() - start
+
+
+def trains_again(client) -> bool:
+    """Whether the cluster's workers (all back) train together again, nothing left held."""
+    client.wait_for_workers(2, timeout=60)
+    workers = sorted(client.scheduler_info()["workers"])
+    booster, stream, n = trained(client, {w: [rows(1_000, i)] for i, w in enumerate(workers)})
+    return n == 2_000 and booster.num_trees() == ROUNDS and ran_on(stream, "_train_held") == workers
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("rank", [0, 1])
+def test_a_failing_worker_stops_the_training_at_once(client, rank: int) -> None:
+    """The failed worker resets its connections: the other's LightGBM fails too (no restart),
+    the error names the worker and the cause, both workers train again at once (the failed
+    one's network freed in its thread)."""
+    workers = sorted(client.scheduler_info()["workers"])
+    err, seconds = failed_training(client, FailsInTraining(workers[rank]))
+    assert seconds < 15  # LightGBM's time_out: 120 minutes
+    assert f"failed on Dask worker {workers[rank]}: MemoryError: no memory left" in str(err)
+    assert isinstance(err.__cause__, MemoryError) and "restarted" not in str(err)
+    assert sorted(client.scheduler_info()["workers"]) == workers  # none restarted
+    assert trains_again(client) and nothing_held(client)
+
+
+@pytest.mark.timeout(180)
+def test_a_worker_that_dies_in_training_stops_it(client) -> None:
+    workers = sorted(client.scheduler_info()["workers"])
+    err, seconds = failed_training(client, FailsInTraining(workers[1], die=True))
+    assert seconds < 30
+    assert f"failed on Dask worker {workers[1]}: WorkerLost: its Dask worker died" in str(err)
+    assert trains_again(client) and nothing_held(client)
+
+
+@pytest.mark.timeout(180)
+def test_a_worker_waiting_for_one_that_failed_to_join_is_restarted(client, caplog) -> None:
+    """A worker that fails before it joins LightGBM's network (its rows gone) leaves the other
+    waiting for it in LightGBM's set-up: that worker is restarted by its nanny."""
+    caplog.set_level(logging.WARNING, logger=dt.__name__)
+    failed, waiting = sorted(client.scheduler_info()["workers"])
+    err, seconds = failed_training(client, BUILD, release=failed)
+    assert seconds < 45
+    assert f"failed on Dask worker {failed}: RuntimeError: Dask worker {failed} no longer holds" in str(err)
+    assert f"restarted: {waiting}" in str(err) and f"restarting Dask worker(s) {waiting}" in caplog.text
+    assert trains_again(client) and nothing_held(client)
+
+
+@pytest.mark.timeout(180)
+def test_a_thread_based_cluster_is_usable_after_a_worker_failed() -> None:
+    """Its workers cannot be restarted: the reset connections alone free the other's thread."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as c:
+        first, _ = sorted(c.scheduler_info()["workers"])
+        err, seconds = failed_training(c, FailsInTraining(first))
+        assert seconds < 15 and f"failed on Dask worker {first}: MemoryError" in str(err)
+        assert trains_again(c) and nothing_held(c)

@@ -10,7 +10,8 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
    forecasts' id columns, have the dtypes the same table gives in process. Up to 32 partitions
    the shuffle is Dask's task shuffle (:func:`_shuffle_method`): one round of small tasks,
    faster there than the peer-to-peer shuffle, whose scheduler plugin logs two WARNING lines
-   for every shuffle it runs, however it ends;
+   for every shuffle it runs, however it ends (beyond, Dask's own logging configuration routes
+   them: see :func:`_shuffle_method`);
 2. *profile*: the text rule is decided on the whole frame: every partition counts the text
    cells of its columns, the client sums the counts and reads the rule off them
    (:func:`~tsauto.forecasting.validation.counted_numbers`), so a column of numbers with a few
@@ -30,7 +31,10 @@ machine holds) runs here, as mlforecast's distributed forecaster does:
    rows of the in-process matrix) in single precision, one partition at a time; the workers
    with rows then train one LightGBM together over its socket network, each binning its own
    rows partition by partition (:mod:`~tsauto.forecasting.distributed_training`): a worker
-   never holds its whole feature table;
+   never holds its whole feature table. A worker whose part fails (an error, its death) stops
+   the training within seconds: the fit raises
+   :class:`~tsauto.forecasting.distributed_training.DistributedTrainingError` naming it and the
+   cause, the other workers freed (their connections reset, or restarted by their nannies);
 5. *forecast*: every partition forecasts its series with the trained booster (recursively, or
    one booster per step with ``strategy="direct"``); series too short for LightGBM get seasonal
    naive and the non-negativity guards apply, as in process.
@@ -236,7 +240,15 @@ def _shuffle_method(npartitions: int) -> str | None:
     against 0.25-0.7 s for the 65k rows of aus_retail (5 partitions), 0.6 s against 0.6 s for
     M4 Weekly (367k rows, 8 partitions), 1.5-2.2 s against 4.3-6.1 s for 20 copies of M4 Weekly
     (7.3M rows, 16 partitions), 2.5-5 s against 3.6-4.2 s (32 partitions). Beyond, it runs in
-    rounds: 4.7-7.2 s against 4.4-7.1 s (48 partitions), 14-17 s against 6.5-7.2 s (128)."""
+    rounds: 4.7-7.2 s against 4.4-7.1 s (48 partitions), 14-17 s against 6.5-7.2 s (128). One
+    round there (its ``max_branch`` raised) is slower still: n² pieces, 2.4 s against 1.2 s in
+    rounds and 0.6 s peer-to-peer (M4 Weekly, 48 partitions), 9 s against 3.9 s and 1.5 s (64),
+    35 s against 9.8 s and 2.7 s (128). So beyond 32 partitions the peer-to-peer shuffle stays,
+    and its two lines are left to Dask's logging configuration, read where the scheduler
+    starts: ``logging: {distributed.shuffle._scheduler_plugin: error}`` in a Dask YAML file
+    (``~/.config/dask/``, or the folder ``DASK_CONFIG`` names) silences them; tsauto leaves the
+    levels of Dask's loggers alone (the same logger warns of a shuffle restarted when a worker
+    left)."""
     import dask
 
     if dask.config.get("dataframe.shuffle.method", None) is not None:

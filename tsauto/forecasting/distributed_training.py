@@ -20,6 +20,19 @@ of a thread-based cluster (``LocalCluster(processes=False)``, ``Client(processes
 threads of one process and share this module. They train together over LightGBM's network
 as worker processes do: LightGBM keeps its network state (rank, sockets) per thread.
 
+When one worker's task fails (an error, its worker dying or leaving the cluster), the others
+cannot finish: LightGBM waits for a peer up to ``time_out`` minutes (a socket's receive timeout;
+a peer that closed its end makes it retry without end, at full CPU). So the failed task resets
+its connections to the others before it frees its network (:func:`_abort_network`): they fail
+at once with "Connection reset by peer". The client, on the first task that fails, gives the
+others ``STOP_GRACE`` seconds to end so, then cancels those still running and has the nannies
+restart their workers (a thread in LightGBM's C++ code cannot be stopped otherwise; a
+thread-based cluster's workers cannot be restarted: a warning names those left waiting, which
+only a task failing before it joined the network leaves), and raises
+:class:`DistributedTrainingError` naming the worker and the cause. A task whose worker dies or
+leaves is seen within ``WATCH_INTERVAL`` seconds, even where the scheduler would wait for that
+worker to come back (a task pinned to it, with ``allowed-failures`` left).
+
 LightGBM's network set-up lines ("Trying to bind port ...", "Connecting to rank 1 failed ...",
 "Listening...") ignore ``verbosity=-1``: LightGBM keeps its log level per thread and sets it from
 the parameters only when it builds the Dataset, after joining the network, and its listening
@@ -36,7 +49,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -50,6 +65,9 @@ from urllib.parse import urlparse
 import lightgbm as lgb
 import numpy as np
 
+from tsauto.core.exceptions import TsautoError
+from tsauto.core.executor import DASK_RESTART_TIMEOUT
+from tsauto.core.worker import WorkerLost
 from tsauto.forecasting.features.sequence_rows import (
     counted,
     free_after_binning,
@@ -60,6 +78,13 @@ from tsauto.forecasting.features.sequence_rows import (
 log = logging.getLogger(__name__)
 
 NETWORK_TIMEOUT = 120  # minutes a worker waits for the others (lightgbm.dask's default)
+STOP_GRACE = 3.0  # seconds the other workers get to fail on their own once one has failed
+WATCH_INTERVAL = 2.0  # seconds between looks for a worker that left the cluster
+_NETWORK_ERROR = re.compile(r"Socket (recv|send|accept) error")  # LightGBM's, a peer having failed
+
+
+class DistributedTrainingError(TsautoError, RuntimeError):
+    """A worker's part of the data-parallel LightGBM failed: the training was stopped."""
 
 
 @dataclass
@@ -110,19 +135,24 @@ class HeldRows:
         workers = [w for w, (n, _) in self.held.items() if n]
         threads = self.client.ncores()
         params = sequence_params(params)  # the bins' sample of rows as in process
-        futures = [
+        ranks = {
             self.client.submit(
                 _train_held, self.token, {**params, **self._network(w, workers), "num_threads": threads[w]},
                 rounds, names, categorical, keep=i == 0, workers=[w], allow_other_workers=False, pure=False,
-            )
+            ): w
             for i, w in enumerate(workers)
-        ]
+        }
         log.info("LightGBM trains on %d worker(s): %s rows", len(workers),
                  ", ".join(f"{self.held[w][0]:,}" for w in workers))
         if len(workers) > 1:
             log.debug("LightGBM's network (the workers' listening ports): %s",
                       self._network(workers[0], workers)["machines"])
-        return lgb.Booster(model_str=self.client.gather(futures)[0])
+        failed = _first_failure(self.client, ranks)
+        if failed is not None:
+            worker, cause, restarted = _stop_others(self.client, ranks, failed)
+            others = [w for w in workers if w != worker]
+            raise DistributedTrainingError(_failure_message(worker, cause, others, restarted)) from cause
+        return lgb.Booster(model_str=next(iter(ranks)).result())
 
     def _network(self, worker: str, workers: list[str]) -> dict[str, Any]:
         """LightGBM's network parameters of ``worker`` (none when it trains alone)."""
@@ -141,14 +171,112 @@ def held_rows(client: Any, parts: dict[str, list], build: Callable) -> Iterator[
     or None), counted on the worker of ``parts`` (worker: its partitions' futures) and ready to
     train on there; released on exit."""
     token = uuid.uuid4().hex
-    futures = [
-        client.submit(_hold, ps, build, token, workers=[w], allow_other_workers=False, pure=False)
+    futures = {
+        client.submit(_hold, ps, build, token, workers=[w], allow_other_workers=False, pure=False): w
         for w, ps in parts.items()
-    ]
+    }
     try:
-        yield HeldRows(client, token, dict(zip(parts, client.gather(futures), strict=True)))
+        failed = _first_failure(client, futures)
+        if failed is not None:
+            raise failed[1]
+        yield HeldRows(client, token, dict(zip(parts, client.gather(list(futures)), strict=True)))
     finally:
-        client.run(_release, token, workers=list(parts))
+        alive = set(client.scheduler_info()["workers"])  # Client.run tries a gone one for 30 s
+        client.run(_release, token, workers=[w for w in parts if w in alive])
+
+
+def _first_failure(client: Any, tasks: dict[Any, str]) -> tuple[str, BaseException] | None:
+    """Wait for ``tasks`` (future: the worker it is pinned to): the first to fail as (its
+    worker, its exception), or to lose its worker as (that worker, a :class:`WorkerLost`);
+    None once all have finished."""
+    from distributed import wait
+
+    pending = set(tasks)
+    while pending:
+        try:
+            done, pending = wait(list(pending), timeout=WATCH_INTERVAL, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        for future in done:
+            if future.status != "finished":
+                return tasks[future], _exception(future)
+        gone = sorted({tasks[f] for f in pending} - set(client.scheduler_info()["workers"]))
+        if gone:
+            return gone[0], _left()
+    return None
+
+
+def _left() -> WorkerLost:
+    """The cause of a task whose worker left the cluster."""
+    return WorkerLost("its Dask worker left the cluster while running it (died: out of memory, or killed?)")
+
+
+def _exception(future: Any) -> BaseException:
+    """What a failed or cancelled future holds."""
+    if future.status == "cancelled":
+        return RuntimeError("its task was cancelled")
+    err = future.exception()
+    if type(err).__name__ == "KilledWorker":  # distributed.scheduler.KilledWorker
+        return WorkerLost(f"its Dask worker died while running it (out of memory, or killed): {err}")
+    return err
+
+
+def _stop_others(
+    client: Any, ranks: dict[Any, str], failed: tuple[str, BaseException]
+) -> tuple[str, BaseException, list[str]]:
+    """Once a rank (future: its worker) has ``failed`` (its worker, the cause): the others
+    stopped (given ``STOP_GRACE`` seconds to fail on their own, then cancelled, their workers
+    restarted). The rank that failed for its own cause (the others fail for want of it), that
+    cause and the workers restarted."""
+    from distributed import wait
+
+    alive = set(client.scheduler_info()["workers"])
+    with contextlib.suppress(TimeoutError):
+        wait([f for f, w in ranks.items() if w in alive], timeout=STOP_GRACE)
+    running = [f for f in ranks if f.status == "pending"]
+    restarted = _stop(client, running)
+    causes = dict([failed])
+    ended = [f for f in ranks if f.status in ("error", "cancelled") and f not in running]
+    causes |= {ranks[f]: _exception(f) for f in ended}
+    for w in ranks.values():
+        if w not in alive and w not in restarted and w not in causes:
+            causes[w] = _left()
+    worker, cause = min(causes.items(), key=lambda wc: bool(_NETWORK_ERROR.search(str(wc[1]))))
+    return worker, cause, restarted
+
+
+def _failure_message(worker: str, cause: BaseException, others: list[str], restarted: list[str]) -> str:
+    """What the error of a failed training says: where, why, what became of the others and
+    what to do."""
+    restart = f"; restarted: {', '.join(restarted)}" if restarted else ""
+    return (
+        f"LightGBM's distributed training failed on Dask worker {worker}: {type(cause).__name__}: "
+        f"{cause}. The other worker(s) were stopped ({', '.join(others)}{restart}). Fix that "
+        "worker's cause (one that died or ran out of memory: give the workers more memory, or the "
+        "frame more partitions) and fit again."
+    )
+
+
+def _stop(client: Any, futures: list) -> list[str]:
+    """Cancel ``futures``; restart the workers still running them (those with a nanny: a
+    thread-based cluster's cannot be); the workers restarted."""
+    keys = {f.key for f in futures}
+    busy = sorted(w for w, running in client.processing().items() if keys & set(running))
+    client.cancel(futures)
+    nannies = {w: info.get("nanny") for w, info in client.scheduler_info()["workers"].items()}
+    for w in (w for w in busy if not nannies.get(w)):
+        log.warning("Dask worker %s has no nanny (a thread-based cluster?): its LightGBM training "
+                    "stays blocked until LightGBM's time_out (%d minutes); restart the cluster to "
+                    "free it sooner", w, NETWORK_TIMEOUT)
+    restart = [w for w in busy if nannies.get(w)]
+    if restart:
+        log.warning("restarting Dask worker(s) %s: their LightGBM training waits for a worker "
+                    "that failed", ", ".join(restart))
+        status = client.restart_workers(restart, timeout=DASK_RESTART_TIMEOUT, raise_for_error=False)
+        for w, s in status.items():
+            if s != "OK":
+                log.warning("Dask worker %s was not restarted (%s): restart it, or the cluster", w, s)
+    return restart
 
 
 def _this_worker() -> str:
@@ -173,16 +301,56 @@ def _train_held(
     token: str, params: dict, rounds: int, names: list[str], categorical: list[int], keep: bool
 ) -> str | None:
     """On a worker: train on its held rows (with the workers ``params`` names); the model as
-    text where ``keep``."""
+    text where ``keep``. On failure its connections to the others are reset (they fail too)."""
     quiet = _network_output() if "machines" in params else contextlib.nullcontext(lambda: None)
-    with quiet as joined:
-        data = _dataset(token, names, categorical, joined)
-        booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[free_after_binning])
+    try:
+        with quiet as joined:
+            data = _dataset(token, names, categorical, joined)
+            booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[free_after_binning])
+    except Exception:
+        if "machines" in params:
+            with _network_output():  # LightGBM prints "Finished linking network" as it frees it
+                _abort_network(params)
+        raise
     try:
         return booster.model_to_string() if keep else None
     finally:
         if "machines" in params:
             booster.free_network()
+
+
+def _abort_network(params: dict) -> None:
+    """Reset (RST, not FIN) this process's connections of the network ``params`` names,
+    then free this thread's network: the other workers' LightGBM fails at once ("Connection
+    reset by peer"), where a connection closed as usual would have it wait, or retry without
+    end. Where the connections cannot be found (no file descriptors: Windows), they are
+    closed as usual and the client stops the others."""
+    import psutil
+    from lightgbm.basic import _LIB, _safe_call
+
+    mine = int(params["local_listen_port"])
+    peers = set()
+    for machine in params["machines"].split(","):
+        host, port = machine.rsplit(":", 1)
+        with contextlib.suppress(OSError):
+            peers.add((socket.gethostbyname(host), int(port)))
+    process = psutil.Process()
+    listed = getattr(process, "net_connections", None) or process.connections  # psutil < 6
+    try:
+        for conn in listed("tcp"):
+            if conn.raddr and conn.fd >= 0 and (conn.laddr.port == mine or tuple(conn.raddr) in peers):
+                _reset_on_close(conn)
+    except psutil.Error as err:
+        log.debug("LightGBM's connections are closed, not reset: %s", err)
+    _safe_call(_LIB.LGBM_NetworkFree())
+
+
+def _reset_on_close(conn: Any) -> None:
+    """Have the connection ``conn`` (psutil's) reset when closed, if its file descriptor is
+    still that connection (a thread of this process may have closed it meanwhile)."""
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fd)) as kept:
+        if kept.getpeername()[:2] == tuple(conn.raddr) and kept.getsockname()[1] == conn.laddr.port:
+            kept.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
 def _dataset(
@@ -191,7 +359,10 @@ def _dataset(
     """The held partitions as a LightGBM Dataset of rebuilt sequences (dropped once binned),
     ``first_read`` called before each partition is built (LightGBM reads the rows after it has
     joined the network); the reserved port freed for LightGBM."""
-    held = _HELD.pop((token, _this_worker()))
+    held = _HELD.pop((token, _this_worker()), None)
+    if held is None:
+        raise RuntimeError(f"Dask worker {_this_worker()} no longer holds the training rows it counted "
+                           "(restarted since, or released): fit again")
     held.port.close()
 
     def build(part: Any) -> np.ndarray | None:
