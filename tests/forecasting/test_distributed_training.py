@@ -241,3 +241,20 @@ def test_a_thread_based_cluster_is_usable_after_a_worker_failed() -> None:
         err, seconds = failed_training(c, FailsInTraining(first))
         assert seconds < 15 and f"failed on Dask worker {first}: MemoryError" in str(err)
         assert trains_again(c) and nothing_held(c)
+
+
+def test_workers_left_out_of_a_short_scheduler_listing_train_as_any(client, monkeypatch) -> None:
+    """distributed 2025.4-2026.6 list at most 5 workers in ``scheduler_info()``: the sixth
+    was taken for gone, its healthy training stopped and the others restarted."""
+    listing = client.scheduler_info
+
+    def short(n_workers: int = 1, **kwargs):  # as those versions, cut to one worker here
+        info = listing(**kwargs)
+        keep = sorted(info["workers"])[: None if n_workers == -1 else n_workers]
+        return {**info, "workers": {w: info["workers"][w] for w in keep}}
+
+    monkeypatch.setattr(client, "scheduler_info", short)
+    monkeypatch.setattr(dt, "WATCH_INTERVAL", 0.1)
+    workers = sorted(client.nthreads())
+    booster, _, n = trained(client, {w: [rows(400, i)] for i, w in enumerate(workers)})
+    assert n == 800 and booster.num_trees() == ROUNDS

@@ -56,11 +56,13 @@ __all__ = [
     "TimeLimitExceeded",
     "WorkerLost",
     "dask_context",
+    "dask_workers",
     "machine_memory",
     "prepare_dask",
     "quiet_large_graph",
     "sharing_machine",
     "start_fork_server",
+    "stop_dask",
 ]
 
 log = logging.getLogger(__name__)
@@ -408,7 +410,7 @@ class Executor:
             # the data on every worker and the trials spread over them (a hint, not a rule): left
             # to locality, all trials would queue on the worker holding the data, and one trial
             # that kills its worker would take the others with it
-            if len(self.client.scheduler_info()["workers"]) > 1:
+            if len(dask_workers(self.client)) > 1:
                 from distributed import wait as distributed_wait
 
                 distributed_wait([self._on_dask[1]])
@@ -423,7 +425,7 @@ class Executor:
         worker running it restarted (the thread running a call cannot be stopped otherwise)."""
         from distributed import wait as dask_wait
 
-        addresses = sorted(self.client.scheduler_info()["workers"])
+        addresses = sorted(dask_workers(self.client))
         running: dict[Any, tuple] = {}  # future: (key, deadline, hard, label, started)
         more, sent = True, 0
         heartbeat = _Heartbeat()
@@ -478,21 +480,7 @@ class Executor:
 
     def _stop_dask(self, futures: list) -> None:
         """Cancel ``futures`` and restart the workers still running them."""
-        keys = {f.key for f in futures}
-        busy = [w for w, running in self.client.processing().items() if keys & set(running)]
-        self.client.cancel(futures)
-        if not busy:
-            return
-        nannies = {w: info.get("nanny") for w, info in self.client.scheduler_info()["workers"].items()}
-        restart = [w for w in busy if nannies.get(w)]
-        for w in set(busy) - set(restart):
-            log.warning("Dask worker %s has no nanny: its call past the deadline runs on", w)
-        if restart:
-            log.warning("restarting Dask worker(s) %s: a call ran past its deadline", ", ".join(restart))
-            status = self.client.restart_workers(restart, timeout=DASK_RESTART_TIMEOUT, raise_for_error=False)
-            failed = {w: s for w, s in status.items() if s != "OK"}
-            if failed:
-                log.warning("Dask workers not restarted: %s", failed)
+        stop_dask(self.client, futures, "a call ran past its deadline", "its call past the deadline runs on")
 
     def close(self, keep_idle: int = 0) -> None:
         """Stop the worker processes (killing any call still running); ``keep_idle``: keep
@@ -536,6 +524,38 @@ class _Heartbeat:
         elif now - self.last >= HEARTBEAT:
             self.last = now
             log.info("still running: %s", ", ".join(f"{label} ({now - began:.0f}s)" for label, began in running))
+
+
+def dask_workers(client: Any) -> dict[str, dict]:
+    """Every worker of ``client``'s cluster by address, with what the scheduler knows of it
+    (``nanny``, ...): distributed 2025.4-2026.6 list at most 5 unless asked for all."""
+    try:
+        return client.scheduler_info(n_workers=-1)["workers"]
+    except TypeError:  # before 2025.4: every worker, no such argument
+        return client.scheduler_info()["workers"]
+
+
+def stop_dask(client: Any, futures: list, why: str, stuck: str) -> list[str]:
+    """Cancel ``futures`` and restart the workers running them (a thread running a task
+    cannot be stopped otherwise; their data and tasks are lost), saying ``why``; a worker
+    without a nanny (a thread-based cluster's) cannot be restarted: a warning says ``stuck``
+    of it. The workers restarted."""
+    keys = {f.key for f in futures}
+    busy = sorted(w for w, running in client.processing().items() if keys & set(running))
+    client.cancel(futures)
+    if not busy:
+        return []
+    nannies = {w: info.get("nanny") for w, info in dask_workers(client).items()}
+    for w in (w for w in busy if not nannies.get(w)):
+        log.warning("Dask worker %s has no nanny (a thread-based cluster?): %s", w, stuck)
+    restart = [w for w in busy if nannies.get(w)]
+    if restart:
+        log.warning("restarting Dask worker(s) %s (their data and tasks are lost): %s", ", ".join(restart), why)
+        status = client.restart_workers(restart, timeout=DASK_RESTART_TIMEOUT, raise_for_error=False)
+        for w, s in status.items():
+            if s != "OK":
+                log.warning("Dask worker %s was not restarted (%s): restart it, or the cluster", w, s)
+    return restart
 
 
 def _startable(next_call: Callable, tell: OnResult) -> tuple | None:

@@ -66,7 +66,7 @@ import lightgbm as lgb
 import numpy as np
 
 from tsauto.core.exceptions import TsautoError
-from tsauto.core.executor import DASK_RESTART_TIMEOUT
+from tsauto.core.executor import dask_workers, stop_dask
 from tsauto.core.worker import WorkerLost
 from tsauto.forecasting.features.sequence_rows import (
     counted,
@@ -81,6 +81,10 @@ NETWORK_TIMEOUT = 120  # minutes a worker waits for the others (lightgbm.dask's 
 STOP_GRACE = 3.0  # seconds the other workers get to fail on their own once one has failed
 WATCH_INTERVAL = 2.0  # seconds between looks for a worker that left the cluster
 _NETWORK_ERROR = re.compile(r"Socket (recv|send|accept) error")  # LightGBM's, a peer having failed
+
+
+_FIX = ("Fix that worker's cause (one that died or ran out of memory: give the workers more memory, "
+        "or the frame more partitions) and fit again.")
 
 
 class DistributedTrainingError(TsautoError, RuntimeError):
@@ -178,11 +182,18 @@ def held_rows(client: Any, parts: dict[str, list], build: Callable) -> Iterator[
     try:
         failed = _first_failure(client, futures)
         if failed is not None:
-            raise failed[1]
+            worker, cause = failed
+            raise DistributedTrainingError(
+                f"counting LightGBM's training rows failed on Dask worker {worker}: "
+                f"{type(cause).__name__}: {cause}. {_FIX}"
+            ) from cause
         yield HeldRows(client, token, dict(zip(parts, client.gather(list(futures)), strict=True)))
     finally:
-        alive = set(client.scheduler_info()["workers"])  # Client.run tries a gone one for 30 s
-        client.run(_release, token, workers=[w for w in parts if w in alive])
+        try:  # a worker gone: Client.run tries it for 30 s; the error that ended the fit is kept
+            alive = set(client.nthreads())
+            client.run(_release, token, workers=[w for w in parts if w in alive], on_error="ignore")
+        except Exception as err:  # noqa: BLE001 - the held rows go with a restarted worker
+            log.debug("the training rows could not be released on every worker: %s", err)
 
 
 def _first_failure(client: Any, tasks: dict[Any, str]) -> tuple[str, BaseException] | None:
@@ -200,7 +211,7 @@ def _first_failure(client: Any, tasks: dict[Any, str]) -> tuple[str, BaseExcepti
         for future in done:
             if future.status != "finished":
                 return tasks[future], _exception(future)
-        gone = sorted({tasks[f] for f in pending} - set(client.scheduler_info()["workers"]))
+        gone = sorted({tasks[f] for f in pending} - set(client.nthreads()))
         if gone:
             return gone[0], _left()
     return None
@@ -230,11 +241,15 @@ def _stop_others(
     cause and the workers restarted."""
     from distributed import wait
 
-    alive = set(client.scheduler_info()["workers"])
+    alive = set(dask_workers(client))
     with contextlib.suppress(TimeoutError):
         wait([f for f, w in ranks.items() if w in alive], timeout=STOP_GRACE)
     running = [f for f in ranks if f.status == "pending"]
-    restarted = _stop(client, running)
+    restarted = stop_dask(
+        client, running, "their LightGBM training waits for a worker that failed",
+        f"its LightGBM training stays blocked until LightGBM's time_out ({NETWORK_TIMEOUT} minutes); "
+        "restart the cluster to free it sooner",
+    )
     causes = dict([failed])
     ended = [f for f in ranks if f.status in ("error", "cancelled") and f not in running]
     causes |= {ranks[f]: _exception(f) for f in ended}
@@ -249,34 +264,11 @@ def _failure_message(worker: str, cause: BaseException, others: list[str], resta
     """What the error of a failed training says: where, why, what became of the others and
     what to do."""
     restart = f"; restarted: {', '.join(restarted)}" if restarted else ""
+    stopped = f" The other worker(s) were stopped ({', '.join(others)}{restart})." if others else ""
     return (
         f"LightGBM's distributed training failed on Dask worker {worker}: {type(cause).__name__}: "
-        f"{cause}. The other worker(s) were stopped ({', '.join(others)}{restart}). Fix that "
-        "worker's cause (one that died or ran out of memory: give the workers more memory, or the "
-        "frame more partitions) and fit again."
+        f"{cause}.{stopped} {_FIX}"
     )
-
-
-def _stop(client: Any, futures: list) -> list[str]:
-    """Cancel ``futures``; restart the workers still running them (those with a nanny: a
-    thread-based cluster's cannot be); the workers restarted."""
-    keys = {f.key for f in futures}
-    busy = sorted(w for w, running in client.processing().items() if keys & set(running))
-    client.cancel(futures)
-    nannies = {w: info.get("nanny") for w, info in client.scheduler_info()["workers"].items()}
-    for w in (w for w in busy if not nannies.get(w)):
-        log.warning("Dask worker %s has no nanny (a thread-based cluster?): its LightGBM training "
-                    "stays blocked until LightGBM's time_out (%d minutes); restart the cluster to "
-                    "free it sooner", w, NETWORK_TIMEOUT)
-    restart = [w for w in busy if nannies.get(w)]
-    if restart:
-        log.warning("restarting Dask worker(s) %s: their LightGBM training waits for a worker "
-                    "that failed", ", ".join(restart))
-        status = client.restart_workers(restart, timeout=DASK_RESTART_TIMEOUT, raise_for_error=False)
-        for w, s in status.items():
-            if s != "OK":
-                log.warning("Dask worker %s was not restarted (%s): restart it, or the cluster", w, s)
-    return restart
 
 
 def _this_worker() -> str:
@@ -309,8 +301,11 @@ def _train_held(
             booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[free_after_binning])
     except Exception:
         if "machines" in params:
-            with _network_output():  # LightGBM prints "Finished linking network" as it frees it
-                _abort_network(params)
+            try:  # best effort: the error that ended the training is the one raised
+                with _network_output():  # LightGBM prints "Finished linking network" as it frees it
+                    _abort_network(params)
+            except Exception as err:  # noqa: BLE001
+                log.debug("LightGBM's network could not be reset after a failure: %s", err)
         raise
     try:
         return booster.model_to_string() if keep else None
@@ -348,7 +343,16 @@ def _abort_network(params: dict) -> None:
 def _reset_on_close(conn: Any) -> None:
     """Have the connection ``conn`` (psutil's) reset when closed, if its file descriptor is
     still that connection (a thread of this process may have closed it meanwhile)."""
-    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fd)) as kept:
+    try:
+        fd = os.dup(conn.fd)
+    except OSError:
+        return
+    try:
+        kept = socket.socket(fileno=fd)
+    except OSError:  # no longer a socket
+        os.close(fd)
+        return
+    with contextlib.suppress(OSError), kept:
         if kept.getpeername()[:2] == tuple(conn.raddr) and kept.getsockname()[1] == conn.laddr.port:
             kept.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
