@@ -559,7 +559,7 @@ def test_a_classifier_stopped_by_ctrl_c_writes_its_predictions_and_exits_130(
     assert main(args) == 130
     assert len(pd.read_csv(out)) == 600
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"tsauto: interrupted: the search stopped after 1 trial; the predictions written to {out} come "
+        f"tsauto: interrupted: the search stopped after 1 trial; the predictions written to {out} comes "
         "from those; run the command again for the whole search"
     )
 

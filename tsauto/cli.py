@@ -549,11 +549,12 @@ def _stop_if_interrupted(model: Any, outputs: dict[str, Path | None], run_dir: s
     resumed from there)."""
     if not model.interrupted_:
         return
-    written = " and ".join(f"{what} {path}" for what, path in outputs.items() if path is not None)
+    parts = [f"{what} {path}" for what, path in outputs.items() if path is not None]
+    written = " and ".join(parts) + (" come" if len(parts) > 1 else " comes")
     again = "run the command again" if run_dir is None else f"run it again with --run-dir {run_dir} to resume it"
     trials = len(model.leaderboard())
     raise Interrupted(
-        f"the search stopped after {trials} trial{'s' * (trials != 1)}; {written} come from those; "
+        f"the search stopped after {trials} trial{'s' * (trials != 1)}; {written} from those; "
         f"{again} for the whole search"
     )
 

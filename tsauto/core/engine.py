@@ -125,7 +125,7 @@ def search_and_refit(
                     stop_by=stop_by, side=ahead, metric=strategy.metric, to_value=strategy.metric_value)
     trials = search.run()
     if search.interrupted:
-        log.warning("search interrupted: finishing with the %d trials done", len(trials))
+        log.info("search interrupted: finishing with the %d trials done", len(trials))
     best = best_trial(trials)
     pool = _comparable(strategy, trials, best)
     cost = _refit_costs(strategy, executor, pool)
@@ -141,6 +141,8 @@ def search_and_refit(
         strategy.metric_value(best.score),
     )
     t0 = time.monotonic()
+    early = set(weights) & set(ahead.fitted) if ahead is not None else set()
+    estimate = sum(cost[n] for n in weights if n not in early)  # of the refits still to run
     with sigterm_exits():
         fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,
                                   None if ahead is None else ahead.fitted)
@@ -159,8 +161,6 @@ def search_and_refit(
         log.warning("no member could be refit (%s): the fallback model is used", failures)
         model = strategy.assemble([(1.0, strategy.fallback_member(best))], [best])
         weights = {}
-    early = set(weights) & set(ahead.fitted) if ahead is not None else set()
-    estimate = sum(cost[n] for n in weights if n not in early)
     log.info(
         "refit %d member(s) in %.1fs (estimated %.1fs)%s; search and refit %.1fs",
         len(fitted), time.monotonic() - t0, estimate,
@@ -332,7 +332,8 @@ def _refit(strategy, executor, weights, by_number, deadline, cost, ahead: dict[i
                 continue
             t0 = time.monotonic()
             try:
-                member = executor.call(strategy.fit_member, by_number[n], deadline, deadline=deadline)
+                member = executor.call(strategy.fit_member, by_number[n], deadline, deadline=deadline,
+                                       label=f"refit of {by_number[n].learner}#{n}")
             except (TsautoError, MemoryError, TimeoutError) as err:
                 failures[n] = f"refit failed: {type(err).__name__}: {err}"
                 log.warning("member %s#%d dropped: %s", by_number[n].learner, n, failures[n])

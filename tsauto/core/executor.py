@@ -173,14 +173,16 @@ class Executor:
         timeout = None if until is None else max(0.0, until - time.monotonic())
         with _quiet_loky():
             wait(futures, timeout=timeout)
-        held = [f.result() for f in futures if f.done() and not f.exception() and f.result()]
+        held = [f.result() for f in futures
+                if f.done() and not f.cancelled() and f.exception() is None and f.result()]
         if held:
             self._check_room(max(held))
 
     def _check_room(self, held: int) -> None:
         """Refuse a memory cap that leaves a new worker, which holds ``held`` bytes before any
-        work, less than ``MIN_ROOM``: its trials fail for memory, and a thread it cannot start
-        (a nested pool's) left a fit waiting for ever."""
+        work (what the fork server imported: tsauto's learners, ~0.27 GiB), less than
+        ``MIN_ROOM``: its trials fail for memory, and a thread it cannot start (a nested
+        pool's) left a fit waiting for ever. Linux only (where a worker's memory is read)."""
         cap = self.memory_cap
         if cap is None or cap - held >= MIN_ROOM:
             return
@@ -188,7 +190,7 @@ class Executor:
             f"memory_limit={self.memory_limit!r} caps each worker at {format_bytes(cap)}, but a "
             f"new worker holds {format_bytes(held)} before any work (Python and the libraries "
             f"tsauto imports): give at least {format_bytes(held + MIN_ROOM)} (a few GiB for "
-            f"large data), or memory_limit=None for no cap."
+            f"large data), or no cap (memory_limit=None; --memory-limit none)."
         )
 
     def run_trials(
@@ -249,13 +251,15 @@ class Executor:
             self._pump_local(next_call, on_result, dropped=dropped)
 
     def call(
-        self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None, **kwargs
+        self, fn: Callable, *args, deadline: float | None = None, threads: int | None = None,
+        label: str | None = None, **kwargs,
     ):
         """``fn(*args, **kwargs)`` in an isolated worker, stopped a grace past ``deadline``
         (``time.monotonic()``; ``None``: none). Returns its result; raises what ``fn`` raised,
         or :class:`TimeLimitExceeded`, :class:`WorkerLost`, :class:`MemoryLimitExceeded`.
-        ``threads``: native threads for the call (default: every core, minus the busy ones)."""
-        label = getattr(fn, "__qualname__", None) or repr(fn)
+        ``threads``: native threads for the call (default: every core, minus the busy ones);
+        ``label``: its name in the log (default: the function's)."""
+        label = label or getattr(fn, "__qualname__", None) or repr(fn)
         threads = threads or self.call_threads()
         deadline = float("inf") if deadline is None else deadline
         out: list = []
@@ -622,13 +626,12 @@ class _Slot:
         if text:
             log.debug("the worker wrote before it died:\n%s", text)
         reason = "ended for an unknown reason" if not codes else _exit_reason(codes[0])
-        if re.search(
-            r"MemoryError|bad_alloc|Cannot allocate memory|out of memory|[Mm]emory allocation"
-            r"|can't start new thread|cannot map zero-fill pages",
-            text,
-        ):
-            cap = format_bytes(memory_limit) if memory_limit else "the machine's memory"
+        cap = format_bytes(memory_limit) if memory_limit else "the machine's memory"
+        if re.search(r"MemoryError|bad_alloc|Cannot allocate memory|out of memory"
+                     r"|Memory allocation still failed|cannot map zero-fill pages", text):
             reason += f" after running out of memory (memory limit: {cap})"
+        elif "can't start new thread" in text:
+            reason += f" unable to start a thread (out of memory, limit {cap}, or a limit on threads)"
         elif codes and codes[0] == -signal.SIGKILL:
             reason += " (the system kills a process so when memory runs out)"
         return reason

@@ -140,8 +140,9 @@ class ComputeOptions:
     """Where the work runs. ``n_jobs``: worker processes (-1: all cores). ``backend``:
     ``"loky"`` (local processes), ``"sequential"`` or ``"dask"`` with ``client`` (a
     ``distributed.Client``). ``memory_limit``: the most memory one trial may use (bytes,
-    ``"4GiB"``, ``"auto"``: a share of the machine's, or ``None``), counted with the ~0.3 GiB a
-    worker holds at start: a cap leaving it under 256 MiB more is refused."""
+    ``"4GiB"``, ``"auto"``: a share of the machine's, or ``None``), counted with what a worker
+    holds at start (~0.27 GiB: tsauto's learners imported): on Linux a cap leaving it under
+    256 MiB more is refused."""
 
     n_jobs: int = -1
     backend: Literal["loky", "sequential", "dask"] = "loky"
