@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import tsauto
 from tsauto.cli import _board_text, _summary_text, build_parser, main, make_forecaster, progress_line
 from tsauto.forecasting.options import ComputeOptions, DataOptions, SearchOptions
 
@@ -585,3 +586,12 @@ def test_a_refit_backtest_whose_selection_is_stopped_by_ctrl_c_exits_130(
     assert main(args) == 130
     captured = capsys.readouterr()
     assert captured.err.splitlines()[-1] == "tsauto: interrupted" and "MASE" not in captured.out
+
+
+def test_a_usage_error_says_tsauto_once_and_the_version_is_printed(capsys) -> None:
+    """'tsauto: error: tsauto: the following arguments are required'; --version was that error."""
+    assert main([]) == 2
+    assert capsys.readouterr().err.startswith("tsauto: error: the following arguments are required: command")
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"tsauto {tsauto.__version__}"

@@ -42,6 +42,7 @@ from tsauto.core.exceptions import DataValidationError, TsautoError, close_match
 from tsauto.core.logfilter import warnings_once
 from tsauto.core.files import check_writable
 from tsauto.core.table_io import read_table, write_table
+from tsauto.core.version import VERSION
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -76,7 +77,8 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser that raises its errors, to be reported in one line."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+        where = f"{self.prog}: " if " " in self.prog else ""  # a sub-command's; main writes "tsauto: "
+        raise UsageError(f"{where}{message} (see {self.prog} --help)")
 
 
 def _list(value: str | None) -> list[str] | None:
@@ -210,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``tsauto`` argument parser, with one sub-command per task."""
     parser = _Parser(prog="tsauto", description="Automated forecasting, classification and regression.",
                      epilog=EXIT_STATUS)
+    parser.add_argument("--version", action="version", version=f"tsauto {VERSION}")
     _anywhere(parser, False)
     sub = parser.add_subparsers(dest="command", required=True)
     fc = sub.add_parser("forecast", help="fit on FILE and forecast the next --horizon steps")

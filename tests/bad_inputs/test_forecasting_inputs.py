@@ -62,6 +62,8 @@ FIT_ERRORS = [
     ("missing target column", lambda d: d.drop(columns="Turnover"), {}, ["'Turnover'", "target="]),
     ("missing time column", lambda d: d.drop(columns="Month"), {}, ["'Month'", "time="]),
     ("missing id column", lambda d: d.drop(columns="State"), {}, ["'State'", "ids="]),
+    ("target misspelt", None, {"target": "turnover"}, ["'turnover' (did you mean 'Turnover'?)"]),
+    ("ids as one string", None, {"ids": "State,Industry"}, ["(a list of names: ['State', 'Industry']?)"]),
     (
         "two columns of one name",
         lambda d: pd.concat([d, d[["Turnover"]]], axis=1),

@@ -46,6 +46,13 @@ FIT_ERRORS = [
     ),
     ("only the target column", "reg", lambda d, t: d[[t]], {}, ["only the target", "give features"]),
     (
+        "labels as a regression target",
+        "reg",
+        lambda d, t: d.assign(**{t: np.where(d[t] > d[t].median(), "high", "low")}),
+        {},
+        ["must hold finite numbers", "labels are classified: tsauto classify, or Classifier"],
+    ),
+    (
         "a single row",
         "clf",
         lambda d, t: d.iloc[:1],

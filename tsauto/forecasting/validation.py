@@ -62,7 +62,13 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.arrays import ranges
-from tsauto.core.exceptions import DataValidationError, describe_rows, number_format_hint, shortlist
+from tsauto.core.exceptions import (
+    DataValidationError,
+    close_match,
+    describe_rows,
+    number_format_hint,
+    shortlist,
+)
 from tsauto.core.table_io import read_table
 from tsauto.core.text_in_numbers import (
     MIXED_TEXT_LEVELS,
@@ -576,8 +582,13 @@ def _require_columns(
 ) -> None:
     missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
     if missing:
+        first = str(missing[0])
+        hint = close_match(first, df.columns)
+        parts = [p.strip() for p in first.split(",")]
+        if not hint and len(parts) > 1 and all(p in df.columns for p in parts):
+            hint = f" (a list of names: {parts!r}?)"
         raise DataValidationError(
-            f"{what} has no column {', '.join(map(repr, missing))}; its columns are "
+            f"{what} has no column {', '.join(map(repr, missing))}{hint}; its columns are "
             f"{list(map(str, df.columns))[:20]}. {fix}"
         )
 

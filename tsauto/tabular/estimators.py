@@ -489,7 +489,8 @@ class Regressor(RegressorMixin, _TabularEstimator):
                 f"target {self.target!r} must hold finite numbers; it holds {examples} at "
                 f"{describe_rows(truth.index[bad])}: convert them to numbers"
                 f"{number_format_hint(truth[bad & truth.notna().to_numpy()])}, or leave them empty "
-                "(rows without a target are dropped)."
+                "(rows without a target are dropped)"
+                + ("; labels are classified: tsauto classify, or Classifier." if bad.mean() > 0.5 else ".")
             )
         return values
 
