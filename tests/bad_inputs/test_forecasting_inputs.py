@@ -297,6 +297,19 @@ def test_predict_error_names_what_and_how(with_promo, change, pieces) -> None:
         assert piece in str(err.value), (piece, str(err.value))
 
 
+def test_future_rows_lacking_for_a_series_that_ends_early_say_why(with_promo, retail) -> None:
+    """The natural 'next 3 months' file lacks the rows of a series ended two months before the
+    table: it was refused with no word of why those earlier times are needed (user test)."""
+    model, future = with_promo
+    history = retail.assign(promo=(retail["Month"].dt.month == 12).astype(float))
+    history = history[~((history["Industry"] == CAFES) & (history["Month"] > history["Month"].max() - pd.DateOffset(months=2)))]
+    with pytest.raises(DataValidationError) as err:
+        model.predict(history=history, future=future)
+    assert "lacks 2 of the" in str(err.value) and CAFES in str(err.value)
+    assert ("1 of the series lacking rows end before the table's last time step: each is forecast "
+            "from its own end") in str(err.value) and "tsauto future-frame MODEL" in str(err.value)
+
+
 def test_extra_future_columns_and_rows_are_ignored(with_promo) -> None:
     model, future = with_promo
     expected = model.predict(future=future)

@@ -322,7 +322,8 @@ def future_covariates(
         off_grid = _off_grid(df, merged, missing.to_numpy(), panel)
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
-            f"rows needed for the next {horizon} steps, for example {bad}: {off_grid or 'add them.'}"
+            f"rows needed for the next {horizon} steps, for example {bad}: "
+            f"{off_grid or 'add them' + _early_ends(panel, missing.to_numpy(), horizon) + '.'}"
         )
     out = {}
     for col in schema.known_future:
@@ -345,6 +346,22 @@ def future_covariates(
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
+
+
+def _early_ends(panel: Panel, missing: np.ndarray, horizon: int) -> str:
+    """Where series lacking future rows (``missing`` cells of the grid, ``horizon`` a series)
+    end before the table's last time: how many, that each is forecast from its own end, and
+    where the rows needed are listed; else ''."""
+    lacking = np.unique(np.flatnonzero(missing) // horizon)
+    ends = panel.last_times
+    early = int(np.sum(ends[lacking] < ends.max()))
+    if not early:
+        return ""
+    return (
+        f" ({early} of the series lacking rows end before the table's last time step: each is "
+        "forecast from its own end, so its rows come at earlier times; make_future_frame(), on "
+        "the command line tsauto future-frame MODEL, lists every row needed)"
+    )
 
 
 def _off_grid(future: pd.DataFrame, grid: pd.DataFrame, missing: np.ndarray, panel: Panel) -> str:
