@@ -198,7 +198,8 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
     where = repr(str(path))
     if not path.exists():
         raise ModelFileNotFoundError(
-            f"no saved model at {where}: check the path (save writes it with model.save(path))."
+            f"no saved model at {where}: check the path (model.save(path) writes one; on the command "
+            "line --save-model PATH)."
         )
     if path.is_dir():
         raise ModelFileNotFoundError(

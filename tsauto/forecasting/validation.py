@@ -280,7 +280,8 @@ def future_covariates(
         raise DataValidationError(
             f"known-future covariates {list(schema.known_future)} were used at fit: pass "
             f"future= (on the command line: --future FILE) with their values for the next "
-            f"{horizon} steps of every series (make_future_frame() gives its ids and times)."
+            f"{horizon} steps of every series (make_future_frame(), or tsauto future-frame MODEL, gives "
+            "its ids and times)."
             + (" The training table's rows after the last target of its series may be those: "
                "pass that table as future= too." if trailing else "")
         )
@@ -290,7 +291,7 @@ def future_covariates(
         [schema.time, *schema.ids, *schema.known_future],
         "the future table",
         f"Give it the id and time columns and every known-future column {list(schema.known_future)}"
-        " (make_future_frame() lists its rows).",
+        " (make_future_frame(), or tsauto future-frame MODEL, lists its rows).",
     )
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
@@ -600,10 +601,9 @@ def _require_columns(
     missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
     if missing:
         first = str(missing[0])
-        hint = close_match(first, df.columns)
         parts = [p.strip() for p in first.split(",")]
-        if not hint and len(parts) > 1 and all(p in df.columns for p in parts):
-            hint = f" (a list of names: {parts!r}?)"
+        listed = len(parts) > 1 and all(p in df.columns for p in parts)
+        hint = f" (a list of names: {parts!r}?)" if listed else close_match(first, df.columns)
         raise DataValidationError(
             f"{what} has no column {', '.join(map(repr, missing))}{hint}; its columns are "
             f"{list(map(str, df.columns))[:20]}. {fix}"
