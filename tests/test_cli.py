@@ -595,3 +595,21 @@ def test_a_usage_error_says_tsauto_once_and_the_version_is_printed(capsys) -> No
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.strip() == f"tsauto {tsauto.__version__}"
+
+
+def test_a_fit_whose_future_table_lacks_rows_is_kept_for_predict(walmart_small: pd.DataFrame, tmp_path: Path, capsys) -> None:
+    """The future table's rows are checked after the fit, which was then lost (user test)."""
+    table, future, out = tmp_path / "sales.csv", tmp_path / "future.csv", tmp_path / "f.csv"
+    sales = walmart_small[walmart_small["Dept"] <= 2]
+    cut = pd.Timestamp("2012-08-31")
+    sales[sales["Date"] <= cut].to_csv(table, index=False)
+    ahead = sales[(sales["Date"] > cut) & (sales["Date"] <= cut + pd.Timedelta(weeks=4))]
+    ahead[["Store", "Dept", "Date", "IsHoliday"]].iloc[1:].to_csv(future, index=False)  # one row short
+    fit = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+           "--horizon", "4", "--known-future", "IsHoliday", "--learners", "lightgbm", "--out", str(out)]
+    assert main([*fit, "--future", str(future), "-q"]) == 2
+    kept = tmp_path / "f.tsauto"
+    assert f"The fitted model is saved in {kept}: forecast with `tsauto predict {kept}" in capsys.readouterr().err
+    ahead[["Store", "Dept", "Date", "IsHoliday"]].to_csv(future, index=False)
+    assert main(["predict", str(kept), "--future", str(future), "--out", str(out), "-q"]) == 0
+    assert len(pd.read_csv(out)) == 8

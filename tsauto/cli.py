@@ -34,6 +34,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
@@ -45,8 +46,6 @@ from tsauto.core.table_io import read_table, write_table
 from tsauto.core.version import VERSION
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tsauto.forecasting.forecaster import Forecaster
 
 log = logging.getLogger("tsauto.cli")
@@ -565,11 +564,15 @@ def _stop_if_interrupted(model: Any, outputs: dict[str, Path | None], run_dir: s
 def _forecast(
     model: Forecaster, future: pd.DataFrame | None, args: argparse.Namespace, saved: Path | None
 ) -> pd.DataFrame:
-    """The forecast of the fitted ``model``; a failure says where the model is ``saved``, if it is."""
+    """The forecast of the fitted ``model``; a failure says where the model is ``saved`` (where
+    the future table was refused, the fit is kept beside ``--out`` unless ``--save-model`` saved
+    it: ``tsauto predict`` forecasts from it without a refit)."""
     log.info("forecasting %d steps", args.horizon)
     try:
         return model.predict(future=future, level=_level(args.level))
     except DataValidationError as err:
+        if saved is None and future is not None:
+            saved = model.save(Path(args.out).with_suffix(".tsauto"))
         if saved is None:
             raise
         raise DataValidationError(
