@@ -67,9 +67,10 @@ def test_unreadable_table_file(tmp_path, name, content, pieces) -> None:
         assert piece in str(err.value), (piece, str(err.value))
 
 
-@pytest.mark.parametrize("sep", [";", "\t", "|"], ids=["semicolon", "tab", "bar"])
-def test_csv_with_another_separator_is_read(tmp_path, retail, sep) -> None:
-    path = tmp_path / "sales.csv.gz"
+@pytest.mark.parametrize(("sep", "name"), [(";", "sales.csv.gz"), ("\t", "sales.csv.gz"), ("\t", "sales.tsv"),
+                                         ("|", "sales.csv.gz")], ids=["semicolon", "tab", "tsv", "bar"])
+def test_csv_with_another_separator_is_read(tmp_path, retail, sep, name) -> None:
+    path = tmp_path / name
     retail.to_csv(path, sep=sep, index=False)
     pd.testing.assert_frame_equal(forecaster().fit(path).predict(), forecaster().fit(retail).predict())
 

@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
-    """A DataFrame from a DataFrame, or a CSV / Parquet file path. CSV files may be separated
-    by commas, or by semicolons, tabs or bars (read as such when the header holds no comma).
+    """A DataFrame from a DataFrame, or a CSV (``.tsv`` too) / Parquet file path. CSV files may
+    be separated by commas, or by semicolons, tabs or bars (read as such when the header holds
+    no comma).
     A table with two columns of one name is refused (pandas would return a table for each)."""
     if isinstance(data, pd.DataFrame):
         return _unique_columns(data)
@@ -27,9 +28,9 @@ def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
             raise DataValidationError(f"file {str(path)!r} does not exist: check the path.")
         suffixes = "".join(path.suffixes).lower()
         kind = "Parquet" if ".parquet" in suffixes or ".pq" in suffixes else "CSV"
-        if path.is_dir() or not (kind == "Parquet" or ".csv" in suffixes or ".txt" in suffixes):
+        if path.is_dir() or not (kind == "Parquet" or any(k in suffixes for k in (".csv", ".tsv", ".txt"))):
             raise DataValidationError(
-                f"file {str(path)!r}: unknown format {suffixes!r}; give a .csv(.gz) or .parquet file."
+                f"file {str(path)!r}: unknown format {suffixes!r}; give a .csv(.gz), .tsv or .parquet file."
             )
         if path.stat().st_size == 0:
             raise DataValidationError(
