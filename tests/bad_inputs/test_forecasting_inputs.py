@@ -310,6 +310,21 @@ def test_future_rows_lacking_for_a_series_that_ends_early_say_why(with_promo, re
             "from its own end") in str(err.value) and "tsauto future-frame MODEL" in str(err.value)
 
 
+def test_a_missing_future_value_shows_the_times_of_the_rows_it_names(with_promo, retail) -> None:
+    """The times shown were the earliest missing anywhere (a series ended early), beside rows
+    0-4 of other times (user test)."""
+    model, _ = with_promo
+    last = sorted(retail["Industry"].unique())[-1]
+    history = retail.assign(promo=(retail["Month"].dt.month == 12).astype(float))
+    history = history[~((history["Industry"] == last) & (history["Month"] > history["Month"].max() - pd.DateOffset(months=2)))]
+    future = model.make_future_frame(history=history).assign(promo=0.0)
+    future.loc[(future.index < 3) | (future["Industry"] == last), "promo"] = np.nan
+    with pytest.raises(DataValidationError) as err:
+        model.predict(history=history, future=future)
+    first = future["Month"].iloc[0].strftime("%Y-%m-%d")
+    assert re.search(rf"of the future grid \({first} \(\w+day\)", str(err.value)), str(err.value)
+
+
 def test_extra_future_columns_and_rows_are_ignored(with_promo) -> None:
     model, future = with_promo
     expected = model.predict(future=future)

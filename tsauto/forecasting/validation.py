@@ -341,7 +341,7 @@ def future_covariates(
                 fix = "give numbers there"
             raise DataValidationError(
                 f"column {col!r} of the future table is missing at {describe_rows(rows)} of the "
-                f"future grid ({_times_text(np.unique(merged.loc[rows, schema.time]), schema)})"
+                f"future grid ({_times_text(pd.unique(merged.loc[rows, schema.time].to_numpy()), schema)})"
                 f"{_series_of(merged, rows, schema.ids)}{why}: known-future covariates need a "
                 f"value at every future step; {fix}."
             )
