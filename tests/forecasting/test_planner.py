@@ -349,3 +349,14 @@ def test_folds_beyond_what_the_series_hold_are_cut_and_the_note_says_so(aus_smal
     assert f"{plan.folds} validation fold(s) of 12 steps" in plan.notes
     _, kept = _plan(panel, 12, learners=["naive", "seasonal_naive"], folds=2)
     assert kept.folds == 2 and not any("asked for" in n for n in kept.notes)
+
+
+def test_a_plan_that_validates_nothing_says_so_not_its_folds(aus_small) -> None:
+    """One learner without a search or quantiles runs no fold; the note said '3 validation
+    fold(s)' beside a leaderboard saying 'not validated' (user test)."""
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    _, alone = _plan(panel, 12, learners=["theta"])
+    assert not alone.validate and not any("validation fold(s)" in n for n in alone.notes)
+    assert "not validated: one learner, no search and no quantiles to calibrate (backtest() scores it)" in alone.notes
+    _, two = _plan(panel, 12, learners=["theta", "naive"])
+    assert two.validate and f"{two.folds} validation fold(s) of 12 steps" in two.notes

@@ -288,7 +288,8 @@ def make_plan(
             folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, exclude, notes)
         else:
             folds = _folds_for_local_learners(panel, task, folds, workers, exclude, notes)
-    notes.append(f"{folds} validation fold(s) of {task.horizon} steps")
+    folds_note = f"{folds} validation fold(s) of {task.horizon} steps"
+    notes.append(folds_note)
     classes: dict[str, type] = {}
     if learners == "auto":
         chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent)
@@ -336,6 +337,9 @@ def make_plan(
         (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
     )
     validate = searching or len(candidates) > 1 or needs_intervals
+    if not validate:  # the folds are not run: the leaderboard says "not validated" too
+        notes[notes.index(folds_note)] = ("not validated: one learner, no search and no quantiles to "
+                                         "calibrate (backtest() scores it)")
     if validate and not _has_window(panel, task):
         raise DataValidationError(
             f"{_no_window(panel, task)}: the learners cannot be compared, searched or their intervals "
