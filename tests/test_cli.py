@@ -462,6 +462,8 @@ def test_a_known_future_covariate_a_model_does_not_read_needs_no_future_table(
            "--horizon", "4", "--known-future", "IsHoliday", "--learners", "theta", "--out", str(out)]
     assert main([*fit, "--save-model", str(tmp_path / "m.tsauto"), "-q"]) == 0
     assert "wrote 8 forecasts" in capsys.readouterr().out and len(pd.read_csv(out)) == 8
+    assert main([*fit, "-q"]) == 0  # nor --save-model: no learner named reads it (refused before)
+    assert "wrote 8 forecasts" in capsys.readouterr().out
 
 
 def test_a_misspelt_known_future_column_is_named_in_the_training_table(

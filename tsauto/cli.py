@@ -491,7 +491,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
     _check_writable(args.save_model)
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy")
-    if args.known_future and not args.future and not args.save_model:
+    if args.known_future and not args.future and not args.save_model and _may_read_known_future(args.learners):
         raise UsageError(
             f"--known-future {args.known_future}: give their values over the horizon as --future FILE, "
             "or --save-model MODEL to fit now and forecast later (`tsauto future-frame MODEL --out FILE` "
@@ -592,6 +592,17 @@ def _check_columns(names: Sequence[str], table: pd.DataFrame, where: str, option
         raise UsageError(
             f"{option}: {named} {verb} of {where}; its columns are {list(map(str, table.columns))[:20]}"
         )
+
+
+def _may_read_known_future(learners: str) -> bool:
+    """Whether the ``--learners`` given may read known-future covariates ('auto' may): where
+    none does, as Theta, the fit forecasts without a --future table."""
+    if learners == "auto":
+        return True
+    from tsauto.forecasting import registry
+
+    names = _list(learners) or []
+    return any(n not in registry.FORECASTERS or registry.FORECASTERS[n].load().tags.known_future for n in names)
 
 
 def _reads_known_future(model: Forecaster) -> bool:
