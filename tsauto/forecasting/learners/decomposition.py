@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -107,9 +108,17 @@ def _stl_season(x: np.ndarray, period: int) -> np.ndarray:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        windows = STL(x, period=period).config
-        jumps = {f"{k}_jump": math.ceil(windows[k] / 10) for k in ("seasonal", "trend", "low_pass")}
-        return np.asarray(STL(x, period=period, **jumps).fit().seasonal)
+        return np.asarray(STL(x, period=period, **_stl_jumps(period)).fit().seasonal)
+
+
+@functools.cache
+def _stl_jumps(period: int) -> dict[str, int]:
+    """R's loess jumps for statsmodels' default STL windows of ``period`` (they depend on the
+    period alone): read once per period, not built again for every series."""
+    from statsmodels.tsa.seasonal import STL
+
+    windows = STL(np.arange(2.0 * period + 2), period=period).config
+    return {f"{k}_jump": math.ceil(windows[k] / 10) for k in ("seasonal", "trend", "low_pass")}
 
 
 @dataclass(frozen=True)
