@@ -507,7 +507,7 @@ def test_a_future_table_without_known_future_columns_is_refused_before_the_fit(
     assert f"--future {future} without --known-future" in err and "such as --known-future IsHoliday" in err
 
 
-def ctrl_c_after(monkeypatch, trials: int) -> None:
+def search_stopped_after(monkeypatch, trials: int) -> None:
     """Ctrl-C once ``trials`` trials ran: the engine's search ends there, interrupted, as its
     Ctrl-C handler leaves it (trials in worker processes too)."""
     from tsauto.core import engine
@@ -528,7 +528,7 @@ def test_a_forecast_stopped_by_ctrl_c_writes_its_outputs_and_exits_130(
     """It wrote the forecasts of the trials done and exited 0, as a whole run: `set -e` went on."""
     from tsauto import Forecaster
 
-    ctrl_c_after(monkeypatch, 2)
+    search_stopped_after(monkeypatch, 2)
     fc, model, runs = tmp_path / "fc.csv", tmp_path / "m.tsauto", tmp_path / "runs"
     args = ["forecast", str(retail_csv), *RETAIL, "--learners", "naive,seasonal_naive,theta", "--backend",
             "sequential", "--n-jobs", "1", "--run-dir", str(runs), "--out", str(fc), "--save-model", str(model)]
@@ -554,7 +554,7 @@ def test_a_classifier_stopped_by_ctrl_c_writes_its_predictions_and_exits_130(
 ) -> None:
     from conftest import shared_file
 
-    ctrl_c_after(monkeypatch, 1)
+    search_stopped_after(monkeypatch, 1)
     train, out = tmp_path / "train.csv", tmp_path / "pred.csv"
     pd.read_csv(shared_file("tabular/classification/credit_g.csv")).iloc[:600].to_csv(train, index=False)
     args = ["classify", str(train), "--target", "class", "--max-trials", "3", "--learners", "linear",
