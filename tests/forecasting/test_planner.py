@@ -285,7 +285,7 @@ def test_ets_with_a_season_longer_than_it_models_costs_as_without_one() -> None:
         estimated_seconds("theta", panel, replace(task, season=12), 1, 1))  # a rule of ETS only
 
 
-def test_a_learner_stopped_at_max_time_is_estimated_at_most_that_per_fit(monkeypatch) -> None:
+def test_a_learner_of_bounded_fits_is_estimated_at_most_that_per_fit(monkeypatch) -> None:
     from tsauto.forecasting import planner
     from tsauto.forecasting.learners.tcn import TCNLearner
 
@@ -293,8 +293,8 @@ def test_a_learner_stopped_at_max_time_is_estimated_at_most_that_per_fit(monkeyp
     task = make_task(panel, 18, None, None, 1, 0)
     monkeypatch.setitem(planner.COST, "tcn", (10.0, 10.0))  # as if each series cost 10 s
     monkeypatch.setitem(planner.COST, "ets", (10.0, 10.0))
-    assert estimated_seconds("tcn", panel, task, 3, 2) == 3 * TCNLearner().max_time / 2
-    assert estimated_seconds("ets", panel, task, 3, 2) == 3 * panel.n_series * 10.0 / 2  # no max_time
+    assert estimated_seconds("tcn", panel, task, 3, 2) == 3 * TCNLearner.tags.fit_seconds / 2
+    assert estimated_seconds("ets", panel, task, 3, 2) == 3 * panel.n_series * 10.0 / 2  # unbounded
 
 
 def test_a_log_transform_is_searched_only_for_a_target_never_negative(walmart_small) -> None:

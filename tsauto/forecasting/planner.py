@@ -525,22 +525,22 @@ def _cut_folds(
 def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: int) -> float:
     """Rough seconds one default trial (``folds`` fits) of a learner in ``COST`` adds to a fit
     on ``workers`` workers (at most ``PLAN_WORKERS``): a learner estimated above
-    ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note. A learner whose
-    training stops at ``max_time`` (the TCN) costs at most that per fit, one that fits the last
-    ``max_length`` points of a series costs as on a series of that length."""
+    ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note. A learner whose fits
+    take at most ``tags.fit_seconds`` (the TCN) costs at most that per fit, one that fits the
+    last ``max_length`` points of a series costs as on a series of that length."""
     if name not in COST:
         return 0.0
     plain, seasonal = COST[name]
     per_series = seasonal if 1 < task.season <= SEASONAL_UP_TO.get(name, task.season) else plain
-    params = inspect.signature(registry.FORECASTERS[name].load()).parameters
+    cls = registry.FORECASTERS[name].load()
+    params = inspect.signature(cls).parameters
     median = float(np.median(panel.lengths))
     max_length = params.get("max_length")
     if max_length is not None and max_length.default is not None:
         median = min(median, float(max_length.default))
     per_fit = panel.n_series * per_series * max(1.0, median / 100)
-    max_time = params.get("max_time")
-    if max_time is not None and max_time.default is not None:
-        per_fit = min(per_fit, float(max_time.default))
+    if cls.tags.fit_seconds is not None:
+        per_fit = min(per_fit, cls.tags.fit_seconds)
     return folds * per_fit / max(1, min(workers, PLAN_WORKERS))
 
 

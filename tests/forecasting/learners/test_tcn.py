@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import time
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,7 @@ from tsauto.forecasting import registry  # noqa: E402
 from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.validation import validate  # noqa: E402
 from tsauto.forecasting.learners.base import Task  # noqa: E402
+from tsauto.forecasting.learners import tcn  # noqa: E402
 from tsauto.forecasting.learners.tcn import TCNLearner, receptive_field  # noqa: E402
 
 H = 12
@@ -66,6 +70,30 @@ def test_deterministic_with_a_seed(fitted: TCNLearner, panels) -> None:
     np.testing.assert_array_equal(again.predict(panels[0]).mean, fitted.predict(panels[0]).mean)
     other = TCNLearner(**TINY).fit(panels[0], Task(**{**TASK.__dict__, "random_state": 1}))
     assert not np.array_equal(other.predict(panels[0]).mean, fitted.predict(panels[0]).mean)
+
+
+def test_by_default_training_does_not_depend_on_the_clock(panels, monkeypatch) -> None:
+    quick = dict(channels=8, windows_per_epoch=256, patience=2)
+    calm = TCNLearner(**quick).fit(panels[0], TASK)
+    ticks = itertools.count(step=100.0)  # a machine so loaded that every step takes 100 s
+    monkeypatch.setattr(tcn, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    loaded = TCNLearner(**quick).fit(panels[0], TASK)
+    assert loaded.epochs_ == calm.epochs_ > 1
+    np.testing.assert_array_equal(loaded.predict(panels[0]).mean, calm.predict(panels[0]).mean)
+
+
+def test_auto_epochs_shrink_with_the_work_of_an_epoch(fitted: TCNLearner) -> None:
+    learner = TCNLearner()
+    small = replace(fitted.config_, context=48, levels=4, channels=32)
+    learner.config_ = small
+    assert learner._max_epochs() == 49  # 60 s at an estimated 1.22 s an epoch
+    learner.config_ = replace(small, context=168, levels=6)
+    assert learner._max_epochs() == 22
+    learner.config_ = replace(small, context=512, levels=7, channels=64)
+    assert learner._max_epochs() == tcn.MIN_EPOCHS
+    learner.config_, learner.windows_per_epoch = small, 512
+    assert learner._max_epochs() == tcn.MAX_EPOCHS
+    assert TCNLearner(max_epochs=7)._max_epochs() == 7
 
 
 def test_leaves_torch_settings_as_found(panels) -> None:

@@ -54,6 +54,7 @@ class LearnerTags:
     needs_calendar: bool = False  # cannot run on integer time steps
     thread_gain: float | None = None  # what one more thread adds to a fit's speed (None: the engine's)
     known_future: bool = False  # reads known-future covariates (they must then come over the horizon)
+    fit_seconds: float | None = None  # about the most one fit takes on one core, however large the data
 
 
 @dataclass
