@@ -284,7 +284,7 @@ def test_paths_are_checked_before_the_fit(retail_csv: Path, tmp_path: Path, caps
     monkeypatch.setattr(Classifier, "fit", fit)
     missing = tmp_path / "missing.csv"
     base = ["forecast", str(retail_csv), *RETAIL, "-q"]
-    out = ["--out", str(tmp_path / "new" / "fc.csv")]  # a folder to create: fine
+    out = ["--out", str(tmp_path / "fc.csv")]
     _fails([*base, *out], capsys, "the fit started")
     _fails([*base, "--future", str(missing), *out], capsys, f"file '{missing}' does not exist: check the path")
     under_a_file = str(retail_csv / "fc.csv")
@@ -394,17 +394,17 @@ def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) ->
 
 def test_a_forecast_that_fails_after_the_fit_keeps_the_saved_model(walmart_small: pd.DataFrame, tmp_path: Path,
                                                                     capsys) -> None:
-    """A future table lacking weeks (written as the table's next weeks, for a series that ended
-    earlier): the fit was lost with the error; it is saved first, and the error says how to
+    """A future table lacking weeks of a partition's series (checked by partition, after the
+    fit): the fit was lost with the error; it is saved first, and the error says how to
     forecast from it without a refit."""
     table, future, model = tmp_path / "sales.csv", tmp_path / "future.csv", tmp_path / "m.tsauto"
     sales = walmart_small[walmart_small["Dept"] <= 2]
     cut = pd.Timestamp("2012-08-31")
     sales[sales["Date"] <= cut].to_csv(table, index=False)
-    sales[sales["Date"] > cut].head(3).to_csv(future, index=False)  # 3 of the 2 x 4 rows
+    sales[sales["Date"] > cut].iloc[1:].to_csv(future, index=False)  # no first week of department 1
     args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
             "--horizon", "4", "--known-future", "IsHoliday", "--learners", "lightgbm", "--future", str(future),
-            "--out", str(tmp_path / "fc.csv"), "--save-model", str(model), "-q"]
+            "--partition-by", "Dept", "--out", str(tmp_path / "fc.csv"), "--save-model", str(model), "-q"]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "the future table lacks" in err and f"The fitted model is saved in {model}" in err
@@ -600,7 +600,8 @@ def test_a_usage_error_says_tsauto_once_and_the_version_is_printed(capsys) -> No
 
 
 def test_a_fit_whose_future_table_lacks_rows_is_kept_for_predict(walmart_small: pd.DataFrame, tmp_path: Path, capsys) -> None:
-    """The future table's rows are checked after the fit, which was then lost (user test)."""
+    """The future table's rows of partitions are checked after the fit, which was then lost
+    (user test)."""
     table, future, out = tmp_path / "sales.csv", tmp_path / "future.csv", tmp_path / "f.csv"
     sales = walmart_small[walmart_small["Dept"] <= 2]
     cut = pd.Timestamp("2012-08-31")
@@ -608,10 +609,108 @@ def test_a_fit_whose_future_table_lacks_rows_is_kept_for_predict(walmart_small: 
     ahead = sales[(sales["Date"] > cut) & (sales["Date"] <= cut + pd.Timedelta(weeks=4))]
     ahead[["Store", "Dept", "Date", "IsHoliday"]].iloc[1:].to_csv(future, index=False)  # one row short
     fit = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
-           "--horizon", "4", "--known-future", "IsHoliday", "--learners", "lightgbm", "--out", str(out)]
+           "--horizon", "4", "--known-future", "IsHoliday", "--learners", "lightgbm", "--partition-by", "Dept",
+           "--out", str(out)]
     assert main([*fit, "--future", str(future), "-q"]) == 2
     kept = tmp_path / "f.tsauto"
     assert f"The fitted model is saved in {kept}: forecast with `tsauto predict {kept}" in capsys.readouterr().err
     ahead[["Store", "Dept", "Date", "IsHoliday"]].to_csv(future, index=False)
     assert main(["predict", str(kept), "--future", str(future), "--out", str(out), "-q"]) == 0
     assert len(pd.read_csv(out)) == 8
+
+
+def test_an_output_in_a_folder_that_does_not_exist_is_refused_before_any_work(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """`--out typo_dir/forecast.csv` made the folder 'typo_dir' and wrote there, after the fit:
+    every output path is refused at the door where its folder does not exist, nothing made."""
+    from tsauto import Classifier, Forecaster
+
+    def fit(self, data):
+        raise RuntimeError("the fit started")
+
+    monkeypatch.setattr(Forecaster, "fit", fit)
+    monkeypatch.setattr(Classifier, "fit", fit)
+    monkeypatch.chdir(tmp_path)
+    typo = "typo_dir/forecast.csv"
+    forecast = ["forecast", str(retail_csv), *RETAIL, "-q"]
+    _fails([*forecast, "--out", typo], capsys,
+           "tsauto: error: --out typo_dir/forecast.csv: the folder 'typo_dir' does not exist; create it first or "
+           "fix the path\n")
+    _fails([*forecast, "--out", "fc.csv", "--save-model", "typo_dir/m.tsauto"], capsys,
+           "--save-model typo_dir/m.tsauto: the folder 'typo_dir' does not exist")
+    _fails([*forecast, "--out", "fc.csv", "--run-dir", "typo_dir/runs"], capsys,
+           "--run-dir typo_dir/runs: the folder 'typo_dir' does not exist")
+    backtest = ["backtest", str(retail_csv), *RETAIL, "-q"]
+    _fails([*backtest, "--out", typo], capsys, "--out typo_dir/forecast.csv: the folder")
+    _fails(["predict", "m.tsauto", "--out", typo, "-q"], capsys, "the folder 'typo_dir' does not exist")
+    _fails(["future-frame", "m.tsauto", "--out", typo, "-q"], capsys, "the folder 'typo_dir' does not exist")
+    _fails(["leaderboard", "m.tsauto", "--out", typo, "-q"], capsys, "the folder 'typo_dir' does not exist")
+    _fails(["report", "m.tsauto", "--out", "typo_dir/r.html", "-q"], capsys, "--out typo_dir/r.html: the folder")
+    classify = ["classify", str(retail_csv), "--target", "State", "-q"]
+    _fails([*classify, "--out", typo], capsys, "the folder 'typo_dir' does not exist")
+    _fails([*classify, "--out", "p.csv", "--save-model", "typo_dir/c.tsauto"], capsys,
+           "--save-model typo_dir/c.tsauto: the folder")
+    _fails([*forecast, "--out", "fc.csv"], capsys, "the fit started")  # an existing folder: on to the fit
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["retail.csv"]
+
+
+def test_a_future_table_lacking_rows_or_values_is_refused_before_the_fit(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The future table's rows were checked after the fit, minutes later: they are checked
+    before it, with the same messages, from the training table's series ends and frequency
+    (unless no learner named reads the known-future columns; by partition after the fit)."""
+    from tsauto import Forecaster
+
+    def fit(self, data):
+        raise RuntimeError("the fit started")
+
+    monkeypatch.setattr(Forecaster, "fit", fit)
+    table, future = tmp_path / "sales.csv", tmp_path / "future.csv"
+    sales = walmart_small[walmart_small["Dept"] <= 2]
+    cut = pd.Timestamp("2012-08-31")
+    sales[sales["Date"] <= cut].to_csv(table, index=False)
+    ahead = sales[(sales["Date"] > cut) & (sales["Date"] <= cut + pd.Timedelta(weeks=4))]
+    ahead = ahead[["Store", "Dept", "Date", "IsHoliday"]].reset_index(drop=True)
+    args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+            "--horizon", "4", "--known-future", "IsHoliday", "--future", str(future), "--out", str(tmp_path / "f.csv")]
+    ahead.iloc[1:].to_csv(future, index=False)
+    _fails([*args, "-q"], capsys, "the future table lacks 1 of the 8 (series, time) rows needed for the next 4 steps, "
+           "for example [{'Store': 1, 'Dept': 1, 'Date': '2012-09-07'}]: add them.")
+    ahead.astype({"IsHoliday": object}).assign(IsHoliday=lambda f: f["IsHoliday"].mask(f.index == 6)).to_csv(
+        future, index=False)
+    _fails([*args, "-q"], capsys, "column 'IsHoliday' of the future table is missing at row 6 of the future grid "
+           "(2012-09-21 (Friday)) in series [{'Store': 1, 'Dept': 2}]: known-future covariates need a value")
+    sales[(sales["Date"] <= cut) & ~((sales["Dept"] == 2) & (sales["Date"] > cut - pd.Timedelta(weeks=2)))].to_csv(
+        table, index=False)  # department 2 ends two weeks early: its rows come two weeks earlier
+    ahead.to_csv(future, index=False)
+    _fails([*args, "-q"], capsys, "the future table lacks 2 of the 8 (series, time) rows needed for the next 4 "
+           "steps, for example [{'Store': 1, 'Dept': 2, 'Date': '2012-08-24'}, {'Store': 1, 'Dept': 2, 'Date': "
+           "'2012-08-31'}]: add them (1 of the series lacking rows end before the table's last time step")
+    _fails([*args, "--learners", "theta", "-q"], capsys, "the fit started")  # reads no known-future column
+    _fails([*args, "--partition-by", "Dept", "-q"], capsys, "the fit started")  # checked by partition, after it
+    sales[sales["Date"] <= cut].to_csv(table, index=False)
+    _fails([*args, "-q"], capsys, "the fit started")  # a whole future table
+
+
+def test_a_boolean_covariate_whose_future_values_are_text_is_read_as_flags(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys
+) -> None:
+    """IsHoliday, a bool column of the training CSV, came as the strings 'False'/'True' in the
+    future table (Parquet written from text): refused after the fit as text "read as missing:
+    the column was numeric at fit". They are its flags, as pandas reads them from a CSV."""
+    table, future, out = tmp_path / "sales.csv", tmp_path / "future.parquet", tmp_path / "f.csv"
+    sales = walmart_small[walmart_small["Dept"] <= 2]
+    cut = pd.Timestamp("2012-08-31")
+    sales[sales["Date"] <= cut].to_csv(table, index=False)
+    ahead = sales[(sales["Date"] > cut) & (sales["Date"] <= cut + pd.Timedelta(weeks=4))]
+    args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+            "--horizon", "4", "--known-future", "IsHoliday", "--learners", "lightgbm", "--future", str(future),
+            "--out", str(out), "-q"]
+    ahead.drop(columns="Weekly_Sales").to_parquet(future)
+    assert main(args) == 0
+    flags = pd.read_csv(out)
+    ahead.drop(columns="Weekly_Sales").astype({"IsHoliday": str}).to_parquet(future)
+    assert main(args) == 0, capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_csv(out), flags)

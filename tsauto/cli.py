@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError, TsautoError, close_match
-from tsauto.core.logfilter import warnings_once
+from tsauto.core.logfilter import tsauto_filter, warnings_once
 from tsauto.core.files import check_writable
 from tsauto.core.table_io import read_table, write_table
 from tsauto.core.version import VERSION
@@ -338,18 +338,29 @@ def _memory(value: str) -> int | str | None:
 
 
 def _check_out(path: str | None) -> None:
-    """Refuse, before any work, an output path whose extension tsauto cannot write, or that
+    """Refuse, before any work, an ``--out`` path whose extension tsauto cannot write, or that
     it cannot write (:func:`_check_writable`)."""
     if path is not None and not path.lower().endswith(OUT_SUFFIXES):
         raise UsageError(f"cannot write {path!r}: give a .csv, .csv.gz or .parquet path")
-    _check_writable(path)
+    _check_writable(path, "--out")
 
 
-def _check_writable(path: str | None) -> None:
-    """Refuse, before any work, an output path that is a folder, or whose folder can be
-    neither written nor created."""
+def _check_writable(path: str | None, option: str) -> None:
+    """Refuse, before any work, an output path given as ``option`` whose folder does not exist
+    (:func:`_check_folder`), that is a folder, or whose folder tsauto cannot write in."""
     if path is not None:
+        _check_folder(path, option)
         check_writable(path)
+
+
+def _check_folder(path: str | None, option: str) -> None:
+    """Refuse a ``path`` given as ``option`` whose folder does not exist: a mistyped folder
+    would be made, and the output written where nobody looks for it."""
+    if path is not None and not Path(path).parent.exists():
+        raise UsageError(
+            f"{option} {path}: the folder {str(Path(path).parent)!r} does not exist; create it first or "
+            "fix the path"
+        )
 
 
 def _table(path: str | None) -> pd.DataFrame | None:
@@ -488,7 +499,8 @@ def _one_line(err: BaseException) -> str:
 
 def _run_forecast(args: argparse.Namespace) -> int:
     _check_out(args.out)
-    _check_writable(args.save_model)
+    _check_writable(args.save_model, "--save-model")
+    _check_folder(args.run_dir, "--run-dir")
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy")
     if args.known_future and not args.future and not args.save_model and _may_read_known_future(args.learners):
@@ -518,6 +530,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "or leave out --future"
         )
     model = make_forecaster(args)
+    if future is not None and not (args.partition_by or args.hierarchy) and _may_read_known_future(args.learners):
+        _check_future_rows(model, train, future)
     start = time.perf_counter()
     log.info("fitting on %s ...", args.file)
     model.fit(train)
@@ -561,12 +575,26 @@ def _stop_if_interrupted(model: Any, outputs: dict[str, Path | None], run_dir: s
     )
 
 
+def _check_future_rows(model: Forecaster, train: pd.DataFrame, future: pd.DataFrame) -> None:
+    """Refuse, before the fit, a ``future`` table lacking a row or a known-future value of a
+    series' next horizon steps, as the forecast after the fit would: from the series' ends and
+    the frequency of ``train``, validated as ``model``'s fit validates it (which logs what it
+    finds: not said twice). Not with --partition-by or --hierarchy, whose forecasts check it
+    by partition or over the nodes, after the fit."""
+    from tsauto.forecasting.validation import future_covariates
+
+    with tsauto_filter(lambda record: False):
+        panel = model._validate(train)
+    future_covariates(future, panel, model.horizon)
+
+
 def _forecast(
     model: Forecaster, future: pd.DataFrame | None, args: argparse.Namespace, saved: Path | None
 ) -> pd.DataFrame:
     """The forecast of the fitted ``model``; a failure says where the model is ``saved`` (where
-    the future table was refused, the fit is kept beside ``--out`` unless ``--save-model`` saved
-    it: ``tsauto predict`` forecasts from it without a refit)."""
+    the future table was refused, with --partition-by or --hierarchy, the fit is kept beside
+    ``--out`` unless ``--save-model`` saved it: ``tsauto predict`` forecasts from it without a
+    refit)."""
     log.info("forecasting %d steps", args.horizon)
     try:
         return model.predict(future=future, level=_level(args.level))
@@ -614,6 +642,7 @@ def _reads_known_future(model: Forecaster) -> bool:
 
 def _run_backtest(args: argparse.Namespace) -> int:
     _check_out(args.out)
+    _check_folder(args.run_dir, "--run-dir")
     model = make_forecaster(args)
     if args.mode == "refit":
         log.info("selecting the model on %s ...", args.file)
@@ -745,7 +774,7 @@ def _run_report(args: argparse.Namespace) -> int:
         check_report_path(args.out)  # before the model is read: a wrong path fails in seconds
     except DataValidationError as err:
         raise UsageError(f"--out: {err}") from None
-    _check_writable(args.out)
+    _check_writable(args.out, "--out")
     rows, future = _table(args.backtest), _table(args.future)  # before the backtest: a wrong path fails first
     model = _forecaster(args.model, "report")
     result = None
@@ -761,7 +790,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
     from tsauto.tabular.metrics import METRICS
 
     _check_out(args.out)
-    _check_writable(args.save_model)
+    _check_writable(args.save_model, "--save-model")
     test = _table(args.test)  # read before the fit: a wrong path fails in seconds, not after it
     cls = Classifier if args.command == "classify" else Regressor
     model = cls(

@@ -18,6 +18,7 @@ from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.validation import (
     counted_numbers,
     future_covariates,
+    refuse_text,
     text_counts,
     text_numbers,
     validate,
@@ -207,3 +208,37 @@ def test_the_text_counts_of_parts_decide_as_the_whole_table(vic_last_60_days) ->
         parts = [table.iloc[:100], table.iloc[100:2500], table.iloc[2500:]]  # no text in the last
         assert counted_numbers(text_counts(p, ["Temperature", "Holiday"]) for p in parts) == expected, name
         assert text_numbers(table, ["Temperature", "Holiday"]) == expected, name
+
+
+# --------------------------------------------------------------------------------------------
+# flags written as text: 'True' and 'False' in a later table's column of flags at fit
+
+
+def test_true_and_false_written_as_text_are_the_flags_of_a_boolean_column(walmart_small) -> None:
+    """Walmart's IsHoliday, a bool column at fit, given as the text 'False'/'True' (a future
+    table whose column came as strings) was refused as text in a column "numeric at fit", and
+    read as missing in a history= table. Text flags in any case are read as the flags pandas
+    reads from a CSV column of them; other text in such a column is named alone, as such."""
+    sales = walmart_small[walmart_small["Dept"] <= 2]
+    cut = pd.Timestamp("2012-08-31")
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    panel = validate(sales[sales["Date"] <= cut], **kw)
+    future = sales[sales["Date"] > cut].drop(columns="Weekly_Sales")
+    flags = future_covariates(future, panel, 4)["IsHoliday"]
+    assert flags[:, 0].tolist() == [1.0, 1.0] and flags[:, 1:].sum() == 0  # Labor Day week, then none
+    text = future.astype({"IsHoliday": str})
+    np.testing.assert_array_equal(future_covariates(text, panel, 4)["IsHoliday"], flags)
+    cases = text.assign(IsHoliday=text["IsHoliday"].map({"True": " TRUE", "False": "false"}).astype("string"))
+    np.testing.assert_array_equal(future_covariates(cases, panel, 4)["IsHoliday"], flags)
+
+    history = validate_like(sales[sales["Date"] <= cut].astype({"IsHoliday": str}), panel.schema)
+    pd.testing.assert_frame_equal(history.covariates, panel.covariates)
+    refuse_text(text, ["IsHoliday"], "the future table")  # a hierarchy's future table, before its nodes
+
+    text.loc[(text["Dept"] == 2) & (text["Date"] == cut + pd.Timedelta(weeks=2)), "IsHoliday"] = "no"
+    with pytest.raises(DataValidationError, match=(
+        r"missing at row 5 of the future grid \(2012-09-14 \(Friday\)\) in series \[\{'Store': 1, 'Dept': 2\}\], "
+        r"where it holds the text 'no' \(read as missing: the column held 1/0 or True/False at fit\): "
+        r"known-future covariates need a value at every future step; give numbers or True/False there\.$"
+    )):
+        future_covariates(text, panel, 4)

@@ -46,7 +46,9 @@ missing values (:func:`read_numbers`): in a ``history=`` table (or a refit backt
 rows) they are filled as at fit, with a warning naming them, where they are the rule's few
 distinct values (in any share: the share was decided on the whole training table), and
 refused naming them where more; in a ``future=`` table they are refused, naming them, as its
-missing values are.
+missing values are. 'True' and 'False' written as text (in any case) in such a column of a later
+table are flags, as pandas reads a CSV column of them (:func:`read_flags`): a column of flags at
+fit whose future values come as text.
 """
 
 from __future__ import annotations
@@ -269,7 +271,7 @@ def future_covariates(
     with the id columns, time and every ``known_future`` column (or, for a model fitted with
     ``aggregate=``, rows within those steps, rolled up as the training table was), with a value
     in each: a missing one is refused, and so is text in a column numeric at fit (read as
-    missing, as at fit), naming the rows.
+    missing, as at fit; 'True' and 'False' are flags, :func:`read_flags`), naming the rows.
     """
     schema = panel.schema
     if not schema.known_future:
@@ -295,8 +297,11 @@ def future_covariates(
     )
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
-    check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
     numeric = [c for c in schema.known_future if c not in schema.categories]
+    held_flags = {c: panel.covariates[c].dropna().isin([0, 1]).all() for c in numeric}  # True/False, 1/0
+    for col in numeric:
+        df[col] = read_flags(df[col], among_others=held_flags[col])
+    check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
         for col in numeric:  # text as missing, left out of the mean as empty cells are
@@ -337,8 +342,9 @@ def future_covariates(
             why, fix = "", "fill them in"
             if text.any():
                 shown = shortlist(map(repr, dict.fromkeys(given[text].astype(str))))
-                why = f", where it holds the text {shown} (read as missing: the column was numeric at fit)"
-                fix = "give numbers there"
+                was, fix = ("held 1/0 or True/False", "give numbers or True/False there") if held_flags[col] else (
+                    "was numeric", "give numbers there")
+                why = f", where it holds the text {shown} (read as missing: the column {was} at fit)"
             raise DataValidationError(
                 f"column {col!r} of the future table is missing at {describe_rows(rows)} of the "
                 f"future grid ({_times_text(pd.unique(merged.loc[rows, schema.time].to_numpy()), schema)})"
@@ -407,6 +413,29 @@ def is_flag(col: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(col):
         return True
     return col.dtype == object and col.notna().any() and col.dropna().isin([True, False]).all()
+
+
+FLAG_TEXT = {"true": True, "false": False, "1": True, "0": False}  # flags as text, lower case
+
+
+def read_flags(s: pd.Series, among_others: bool = False) -> pd.Series:
+    """``s`` as flags where its values are 'True' and 'False' written as text (any case,
+    spaces around; with '1', '0' or booleans beside them), as pandas reads a CSV column of
+    ``True``/``False``: a bool column, or one of ``True``/``False`` with gaps (object dtype).
+    Else ``s``: one without such text or, unless ``among_others`` (a column of flags at fit:
+    its other values are left as they are, to be named), holding other values."""
+    if s.dtype != object and not isinstance(s.dtype, pd.StringDtype):
+        return s
+    words = {v: str(v).strip().lower() for v in pd.unique(s.dropna().to_numpy(dtype=object))}
+    lookup = {v: FLAG_TEXT[w] for v, w in words.items() if w in FLAG_TEXT}
+    written = any(isinstance(v, str) and w in ("true", "false") for v, w in words.items())
+    others = len(lookup) < len(words)
+    if not written or (others and not among_others):
+        return s
+    flags = s.map(lookup)
+    if others:
+        return flags.where(flags.notna(), s).astype(object)
+    return flags.astype(bool) if flags.notna().all() else flags.astype(object)
 
 
 def row_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -531,8 +560,11 @@ def read_numbers(
     ``later``: ``df`` is a later table (``history=``, the rows of a refit backtest's fold)
     whose ``cols`` were numbers at fit; its text, which may make up any share of its values,
     is read so with a warning (``warn``; else at INFO) where it is the rule's few distinct
-    values, and refused naming them where more (a column of flags is left as it is)."""
+    values, and refused naming them where more (a column of flags is left as it is, one of
+    'True' and 'False' as text read as flags: :func:`read_flags`)."""
     for col in cols:
+        if later:
+            df[col] = read_flags(df[col])
         s = df[col]
         if pd.api.types.is_numeric_dtype(s):
             continue
@@ -555,9 +587,10 @@ def read_numbers(
 def refuse_text(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     """Refuse text in ``cols`` of ``df``, a ``future=`` table whose ``cols`` were numbers at
     fit (read as missing values, which known-future covariates may not hold), naming its rows
-    and values (the nodes of a hierarchy are aggregated from its rows: errors name those)."""
+    and values (the nodes of a hierarchy are aggregated from its rows: errors name those);
+    'True' and 'False' are flags (:func:`read_flags`)."""
     for col in cols:
-        cells = text_cells(df[col])
+        cells = text_cells(read_flags(df[col]))
         if cells.any():
             shown = shortlist(map(repr, dict.fromkeys(df.loc[cells, col].astype(str))))
             raise DataValidationError(
