@@ -4,7 +4,9 @@ screenshot is kept in ``tests/artifacts/``."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import zlib
@@ -15,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsauto import Forecaster
+from conftest import shared_file
+from tsauto import Forecaster, datasets
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.report import pick_series
 
@@ -69,10 +72,28 @@ def fitted(retail: pd.DataFrame) -> Forecaster:
 
 
 @pytest.fixture(scope="module")
-def report(fitted: Forecaster, retail: pd.DataFrame, tmp_path_factory) -> Path:
+def backtest(fitted: Forecaster, retail: pd.DataFrame):
+    """A two-fold backtest of ``fitted`` (refit)."""
+    return fitted.backtest(retail, folds=2, mode="refit")
+
+
+@pytest.fixture(scope="module")
+def report(fitted: Forecaster, backtest, tmp_path_factory) -> Path:
     """The report of ``fitted`` with a two-fold backtest."""
-    result = fitted.backtest(retail, folds=2, mode="refit")
-    return fitted.report(tmp_path_factory.mktemp("report") / "report.html", backtest=result)
+    return fitted.report(tmp_path_factory.mktemp("report") / "report.html", backtest=backtest)
+
+
+@pytest.fixture(scope="module")
+def walmart_report(walmart_small: pd.DataFrame, tmp_path_factory) -> Path:
+    """The report of two Walmart departments (weekly sales of 14,000 to 66,000), with
+    intervals and a backtest."""
+    df = walmart_small[walmart_small["Dept"] <= 2].drop(columns="IsHoliday")
+    fc = Forecaster(
+        target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
+        learners=["naive", "seasonal_naive"], quantiles=[0.1, 0.9], compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(df)
+    result = fc.backtest(df, folds=2, mode="refit")
+    return fc.report(tmp_path_factory.mktemp("walmart") / "walmart.html", backtest=result)
 
 
 def test_report_holds_the_tables_and_plots_and_no_external_resource(report: Path) -> None:
@@ -258,3 +279,126 @@ def test_report_of_a_hierarchy_describes_the_users_series(retail: pd.DataFrame, 
     assert "hierarchy 2 aggregate nodes (total 1, State 1) above the series, forecast with them" in text
     assert "column_role passed State id:" in text and "column_role passed Industry id:" in text
     assert "node" not in set(fc.data_checks()["column"])
+
+
+# ---------------------------------------------------------------------- charts and backtest wording
+
+EM = {**dict.fromkeys("0123456789", 0.636), ",": 0.318, ".": 0.318, "-": 0.361, "M": 0.863, "B": 0.686}  # DejaVu Sans
+Y_LABEL = re.compile(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end" font-family="sans-serif" '
+                     r'font-size="11">([^<]*)</text>')
+
+
+def test_report_y_labels_are_plain_numbers_that_fit_left_of_the_axis(walmart_report: Path) -> None:
+    """The series charts' y labels read 9.089e+04 with the leading digit cut by the left edge
+    (the 64 px margin was narrower than the label); now 90,890, the margin from the longest."""
+    html = walmart_report.read_text(encoding="utf-8")
+    charts = re.findall(r"<svg.*?</svg>", html)
+    labels = [(float(x), text) for chart in charts for x, text in Y_LABEL.findall(chart)
+              if float(x) < 200]  # not the last x label, at the right end
+    assert len(labels) == 2 * 3  # top and bottom of the two series' charts and the WAPE chart
+    assert all(re.fullmatch(r"-?\d{1,3}(,\d{3})*(\.\d+)?[MB]?", text) for _, text in labels), labels
+    assert any("," in text for _, text in labels)  # sales in the tens of thousands: 90,890
+    for x, text in labels:  # right-aligned at x, 11 px: the label starts inside the svg
+        assert x - 11 * sum(EM[c] for c in text) >= 0, (x, text)
+
+
+def test_report_interval_legend_swatch_has_the_bands_fill(walmart_report: Path) -> None:
+    """The q0.1–q0.9 swatch was the forecast line's solid blue; the band is that blue at 25 %."""
+    chart = re.findall(r"<svg.*?</svg>", walmart_report.read_text(encoding="utf-8"))[-1]
+    fills = set(re.findall(r'<polygon points="[^"]*" fill="([^"]+)" fill-opacity="([^"]+)"', chart))
+    swatches = re.findall(r'<rect [^>]*fill="([^"]+)"( fill-opacity="[^"]+")?/><text [^>]*>([^<]+)</text>', chart)
+    swatch = {label: (color, opacity.split('"')[1] if opacity else "1") for color, opacity, label in swatches}
+    assert swatch["q0.1–q0.9"] in fills
+    assert swatch["forecast"][0] == swatch["q0.1–q0.9"][0] and swatch["forecast"][1] == "1"
+
+
+def test_report_y_labels_are_not_clipped_in_chromium(walmart_report: Path, chromium: str, tmp_path: Path) -> None:
+    """Laid out by Chromium, no text of a chart starts left of its svg (9.089e+04 did)."""
+    measure = (
+        "<script>window.onload = () => { const out = document.createElement('pre'); out.id = 'boxes';"
+        "out.textContent = JSON.stringify([...document.querySelectorAll('svg text')].map("
+        "t => [t.textContent, t.getBBox().x])); document.body.appendChild(out); };</script>"
+    )
+    page = tmp_path / "measured.html"
+    page.write_text(walmart_report.read_text(encoding="utf-8").replace("</body>", measure + "</body>"))
+    dom = _headless(chromium, "--dump-dom", page.as_uri()).stdout.decode()
+    boxes = json.loads(re.search(r'<pre id="boxes">(.*?)</pre>', dom).group(1))
+    assert len(boxes) > 20
+    assert min(x for _, x in boxes) >= 0, sorted(boxes, key=lambda b: b[1])[:3]
+
+
+def _text(path: Path) -> str:
+    return " ".join(t.strip() for t in Page(path.read_text(encoding="utf-8")).text if t.strip())
+
+
+def test_report_says_whether_the_model_beat_seasonal_naive(report: Path, backtest) -> None:
+    """The backtest showed the model's and seasonal naive's rows without a word on which was
+    better; now one sentence per headline metric (the model's metric, MASE, and WAPE)."""
+    text = _text(report)
+    model, naive = backtest.summary.iloc[0], backtest.summary.iloc[1]
+    for metric in ("mase", "wape"):
+        mine, base = model[metric], naive[metric]
+        side, outcome = ("better", "beats") if mine < base else ("worse", "does not beat")
+        sentence = (f"On these 2 folds the model's {metric.upper()} {mine:.4g} is {abs(mine / base - 1) * 100:.1f} % "
+                    f"{side} than seasonal_naive's {base:.4g} (lower is better): the model {outcome} the "
+                    f"benchmark on {metric.upper()}.")
+        assert sentence in text
+    assert "MAPE is unreliable" not in text  # retail turnover is far from zero
+
+
+def test_verdict_is_honest_both_ways(backtest) -> None:
+    """The same numbers, the rows swapped: the sentence turns from beats to does not beat."""
+    from tsauto.forecasting.report import verdict
+
+    summary = backtest.summary
+    assert summary["mase"].iloc[0] < summary["mase"].iloc[1]  # the premise: the blend beats seasonal naive
+    better = verdict(summary, "mase", 2)
+    worse = verdict(summary.assign(mase=summary["mase"].to_numpy()[::-1]), "mase", 2)
+    assert "% better than" in better and better.endswith("the model beats the benchmark on MASE.")
+    assert "% worse than" in worse and worse.endswith("the model does not beat the benchmark on MASE.")
+    assert verdict(summary.assign(mase=1.0), "mase", 1) == (
+        "On this fold the model's MASE 1 is the same as seasonal_naive's 1 (lower is better): the model "
+        "does not beat the benchmark on MASE."
+    )
+
+
+def test_report_lists_the_model_chosen_at_each_fold_of_a_nested_backtest(
+    fitted: Forecaster, retail: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A nested backtest's model cell joined the folds' blends with ' | ' and was cut with '…',
+    with nothing saying the parts are folds; now one line per fold, and the overview's
+    validation score is called optimistic next to the backtest's."""
+    result = fitted.backtest(retail, folds=2)
+    parts = result.summary["model"].iloc[0].split(" | ")
+    assert len(parts) == 2  # the two folds chose different weights
+    text = _text(fitted.report(tmp_path / "nested.html", backtest=result))
+    cutoffs = result.forecasts.groupby("fold")["cutoff"].max()
+    assert "The model chosen at each fold (the selection was rerun before each cutoff):" in text
+    for fold, part in zip(cutoffs.index, parts):
+        assert f"fold {fold} (cutoff {cutoffs[fold]:%Y-%m-%d}): {part}" in text
+    assert "chosen per fold (listed above)" in text and " | " not in text
+    assert (f"The overview's validation mase {fitted.cv_score_:.4g} is optimistic: the model was chosen and "
+            f"weighted on those folds; this nested backtest's {result.summary['mase'].iloc[0]:.4g}") in text
+
+
+def test_report_flags_a_mape_blown_up_by_actuals_near_zero(tmp_path: Path) -> None:
+    """Walmart store 1's department 99 sells a few cents to a few dollars in some weeks: MAPE was
+    printed as 6.89e+04 with no comment; now written out in full and called unreliable."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart()
+    df = df[(df["Store"] == 1) & df["Dept"].isin([1, 99])].drop(columns="IsHoliday")
+    fc = Forecaster(
+        target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, learners=["seasonal_naive"],
+        compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(df)
+    result = fc.backtest(df, folds=2, mode="refit")
+    mape, wape = result.summary["mape"].iloc[0], result.summary["wape"].iloc[0]
+    assert mape > 1000 and mape > 100 * 10 * wape  # the premise: huge, from a few small actuals
+    page = fc.report(tmp_path / "r.html", backtest=result)
+    html = page.read_text(encoding="utf-8")
+    start = html.index('id="backtest-summary"')
+    summary = html[start:html.index("</table>", start)]
+    assert f"<td>{mape:,.0f}</td>" in summary and "e+" not in summary
+    assert (f"MAPE is unreliable here: {mape:,.0f} % against a WAPE of {wape * 100:.1f} % comes from actuals "
+            "near zero, each error being divided by its actual; judge the forecasts by WAPE or MASE.") in _text(page)
+

@@ -1,9 +1,9 @@
 """The HTML report of a fitted :class:`~tsauto.Forecaster`: one self-contained file.
 
 Sections: an overview, the data checks, the leaderboard with the ensemble weights, the plan's
-notes, the backtest's errors by fold and horizon step (when a backtest result is given), the
-forecasts with their intervals against the history of the best, the worst and a sample of
-series, and the feature importance of the members that report one (LightGBM: per feature, and
+notes, the backtest (when a result is given: whether the model beat seasonal naive, its summary
+and its errors by fold and horizon step), the forecasts with their intervals against the history
+of the best, the worst and a sample of series, and the feature importance of the members that report one (LightGBM: per feature, and
 per raw column as :mod:`.explain` groups it). Inline CSS and inline SVG charts (:mod:`.svg`): no
 script, no network, it opens offline.
 """
@@ -21,6 +21,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.files import atomic_path
+from tsauto.forecasting.backtest import REFERENCE
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.forecaster import BacktestResult
@@ -37,6 +38,7 @@ SAMPLE = 3  # series drawn at random besides the best and the worst
 TOP_FEATURES = 15
 SERIES_WIDTH = 520  # two series charts side by side
 CELL_CHARS = 120  # longer table cells are cut
+MAPE_HUGE = 100.0  # a backtest MAPE (%) this large and ten times its WAPE comes from actuals near zero
 COLORS = {"history": "#333333", "forecast": "#1f77b4", "held_out": "#e45756"}
 CSS = """
 body { font-family: sans-serif; margin: 24px auto; max-width: 1100px; color: #222; }
@@ -93,7 +95,7 @@ def render(
         _leaderboard_section(forecaster),
         _section("Plan", _list(_plan_notes(forecaster))),
         _reconcile_section(forecaster),
-        _backtest_section(backtest) if backtest is not None else "",
+        _backtest_section(backtest, forecaster) if backtest is not None else "",
         _forecasts_section(forecaster, held_out, backtest is not None, sample, future),
         _importance_section(forecaster),
     ]
@@ -128,9 +130,12 @@ def _note(text: str) -> str:
 
 
 def _cell(value) -> str:
-    """A table cell's text: 4 significant digits, dates without midnight, long text cut."""
+    """A table cell's text: 4 significant digits (from 1,000 up: whole, with thousands
+    separators, never 5.322e+04), dates without midnight, long text cut."""
     if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:.4g}"
+        if np.isnan(value):
+            return ""
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, (tuple, list)):
         text = ", ".join(map(str, value[:5])) + (f" … ({len(value)} in all)" if len(value) > 5 else "")
     elif isinstance(value, pd.Timestamp) and value == value.normalize():
@@ -211,10 +216,11 @@ def _leaderboard_section(fc: Forecaster) -> str:
     return _section("Leaderboard", body)
 
 
-def _backtest_section(result: BacktestResult) -> str:
-    """The summary and WAPE by fold and step: with a hierarchy one table per level, coarse to
-    fine (one table of all levels counted every sale once per level), and the chart of the
-    bottom level's, the series'."""
+def _backtest_section(result: BacktestResult, fc: Forecaster) -> str:
+    """Whether the model beat seasonal naive on ``fc``'s metric and WAPE, the summary and WAPE
+    by fold and step: with a hierarchy one table per level, coarse to fine (one table of all
+    levels counted every sale once per level), and the chart of the bottom level's, the
+    series'."""
     frame = result.forecasts
     levels = [None] if result.by_level is None else result.by_level["level"].tolist()
     tables = []
@@ -232,14 +238,91 @@ def _backtest_section(result: BacktestResult) -> str:
     ]
     title = "WAPE by step" if levels[-1] is None else f"WAPE by step, level {levels[-1]}"
     chart = line_chart(lines, x_labels=("step 1", f"step {errors.columns[-1]}"), title=title)
+    verdicts = [verdict(result.summary, m, frame["fold"].nunique()) for m in dict.fromkeys([fc.metric, "wape"])]
     body = (
         _note(result.note)
-        + table(result.summary, "backtest-summary")
+        + "".join(_note(v) for v in verdicts if v)
+        + _validation_note(fc, result)
+        + _summary_table(result)
+        + _mape_note(result.summary)
         + ("" if result.by_level is None else _note("By hierarchy level:") + table(result.by_level, "backtest-levels"))
         + "".join(tables)
         + f'<div class="plot">{chart}</div>'
     )
     return _section("Backtest", body)
+
+
+def verdict(summary: pd.DataFrame, metric: str, folds: int) -> str:
+    """One sentence: the model's ``metric`` in a backtest's ``summary`` against seasonal
+    naive's, by how much better or worse (lower is better), and whether it beat it ('' when
+    either is not finite)."""
+    mine, base = (row[metric] for row in _rows(summary))
+    name = metric.upper()
+    if not np.isfinite([mine, base]).all():
+        return ""
+    if mine == base:
+        how, outcome = "the same as", "does not beat"
+    else:
+        side, outcome = ("better", "beats") if mine < base else ("worse", "does not beat")
+        how = f"{abs(mine - base) / base * 100:.1f} % {side} than" if base else f"{side} than"
+    where = f"On these {folds} folds" if folds > 1 else "On this fold"
+    return (f"{where} the model's {name} {_cell(mine)} is {how} {REFERENCE}'s {_cell(base)} (lower is "
+            f"better): the model {outcome} the benchmark on {name}.")
+
+
+def _validation_note(fc: Forecaster, result: BacktestResult) -> str:
+    """That the overview's validation score is optimistic, the model having been chosen on
+    those folds ('' when the model has none)."""
+    score = getattr(fc, "cv_score_", None)
+    if score is None:
+        return ""
+    tested = _rows(result.summary)[0][fc.metric]
+    honest = (f"; this nested backtest's {_cell(tested)} reran that choice before each cutoff"
+              if result.mode == "nested" else "")
+    return _note(f"The overview's validation {fc.metric} {_cell(score)} is optimistic: the model was "
+                 f"chosen and weighted on those folds{honest}.")
+
+
+def _rows(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The model's row and seasonal naive's of a backtest's summary (in this order, whatever
+    their names: the model may be seasonal naive too)."""
+    return summary.iloc[0], summary.iloc[1]
+
+
+def _summary_table(result: BacktestResult) -> str:
+    """The summary table; a nested backtest's model name, the models chosen at the folds
+    joined by ' | ', is listed above it, one a line (by fold where none repeats)."""
+    summary = result.summary
+    parts = str(_rows(summary)[0]["model"]).split(" | ")
+    if len(parts) == 1:
+        return table(summary, "backtest-summary")
+    cutoffs = fold_cutoffs(result.forecasts)
+    rerun = "the selection was rerun before each cutoff"
+    if len(parts) == len(cutoffs):
+        lead = f"The model chosen at each fold ({rerun}):"
+        parts = [f"fold {f} (cutoff {_cell(c)}): {p}" for (f, c), p in zip(cutoffs.items(), parts)]
+    else:
+        lead = f"The {len(parts)} models chosen at the {len(cutoffs)} folds ({rerun}), in the order first chosen:"
+    shown = summary.assign(model=["chosen per fold (listed above)", *summary["model"].iloc[1:]])
+    return _note(lead) + _list(tuple(parts)) + table(shown, "backtest-summary")
+
+
+def _mape_note(summary: pd.DataFrame) -> str:
+    """A warning where a backtest's MAPE is huge against its WAPE: actuals near zero, whose
+    percentage errors explode ('' otherwise)."""
+    huge = summary[(summary["mape"] >= MAPE_HUGE) & (summary["mape"] >= 10 * 100 * summary["wape"])]
+    if huge.empty:
+        return ""
+    row = huge.iloc[0]
+    return _note(
+        f"MAPE is unreliable here: {_cell(row['mape'])} % against a WAPE of {row['wape'] * 100:.1f} % comes "
+        "from actuals near zero, each error being divided by its actual; judge the forecasts by WAPE or MASE."
+    )
+
+
+def fold_cutoffs(frame: pd.DataFrame) -> pd.Series:
+    """The latest cutoff of every fold of a backtest's forecasts, by fold."""
+    return frame.groupby("fold")["cutoff"].max()
 
 
 def fold_step_errors(frame: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +332,7 @@ def fold_step_errors(frame: pd.DataFrame) -> pd.DataFrame:
     parts = frame.assign(err=err, size=frame["actual"].abs())
     by_fold = parts.groupby(["fold", "step"])[["err", "size"]].sum()
     wape = (by_fold["err"] / by_fold["size"]).unstack("step")
-    cutoffs = parts.groupby("fold")["cutoff"].max()
+    cutoffs = fold_cutoffs(frame)
     wape.index = [f"fold {f} (cutoff {_cell(cutoffs[f])})" for f in wape.index]
     total = parts.groupby("step")[["err", "size"]].sum()
     wape.loc["all folds"] = total["err"] / total["size"]

@@ -1,19 +1,25 @@
 """Small inline SVG charts for the HTML report: lines with shaded bands, and horizontal bars.
 
 No plotting library: a chart is a string of SVG elements scaled into a fixed box, with the
-range of the values written at the axes.
+range of the values written at the axes (:func:`tick_labels`: no scientific notation, and a
+left margin as wide as the longest).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 import numpy as np
 
 WIDTH, HEIGHT = 640, 220
-MARGIN = {"left": 64, "right": 12, "top": 26, "bottom": 30}
+MARGIN = {"left": 12, "right": 12, "top": 26, "bottom": 30}  # left: besides the y labels
 FONT = 'font-family="sans-serif" font-size="11"'
+CHAR_WIDTH = 7  # px a y label's character may take at FONT's size (a digit: 0.64 em)
+BAND_OPACITY = 0.25  # of a band's fill, and of its legend swatch
+UNITS = ((1e9, "B"), (1e6, "M"))  # axis ranges this large are labelled in these units
 
 
 @dataclass
@@ -50,7 +56,9 @@ class _Scale:
     def __init__(self, xs: np.ndarray, ys: np.ndarray, width: int, height: int):
         self.x0, self.x1 = _span(xs)
         self.y0, self.y1 = _span(ys)
-        self.left, self.right = MARGIN["left"], width - MARGIN["right"]
+        self.y_labels = tick_labels([self.y0, self.y1])
+        self.left = MARGIN["left"] + CHAR_WIDTH * max(map(len, self.y_labels))
+        self.right = width - MARGIN["right"]
         self.top, self.bottom = MARGIN["top"], height - MARGIN["bottom"]
 
     def x(self, v: np.ndarray) -> np.ndarray:
@@ -100,14 +108,15 @@ def _band(band: Band, scale: _Scale) -> str:
         return ""
     x, lo, hi = scale.x(band.x[ok]), scale.y(band.lo[ok]), scale.y(band.hi[ok])
     outline = _points(np.concatenate([x, x[::-1]]), np.concatenate([hi, lo[::-1]]))
-    return f'<polygon points="{outline}" fill="{band.color}" fill-opacity="0.25" stroke="none"/>'
+    return f'<polygon points="{outline}" fill="{band.color}" fill-opacity="{BAND_OPACITY}" stroke="none"/>'
 
 
-def _legend(items: list[tuple[str, str]], width: int) -> str:
-    out, x = [], MARGIN["left"]
-    for color, label in dict.fromkeys((c, t) for c, t in items if t):
+def _legend(items: list[tuple[str, float, str]], left: int, width: int) -> str:
+    """A swatch (colour, opacity) and its label per labelled item, in a row from ``left``."""
+    out, x = [], left
+    for color, opacity, label in dict.fromkeys((c, o, t) for c, o, t in items if t):
         out.append(
-            f'<rect x="{x}" y="8" width="10" height="10" fill="{color}"/>'
+            f'<rect x="{x}" y="8" width="10" height="10" fill="{color}" fill-opacity="{opacity:g}"/>'
             f'<text x="{x + 14}" y="17" {FONT}>{escape(label)}</text>'
         )
         x += 24 + 7 * len(label)
@@ -116,6 +125,17 @@ def _legend(items: list[tuple[str, str]], width: int) -> str:
 
 def _number(v: float) -> str:
     return f"{v:.4g}"
+
+
+def tick_labels(values: Sequence[float]) -> list[str]:
+    """Axis labels of ``values`` in one format chosen from their range: thousands separators
+    (90,890), or millions / billions with a suffix (1.25M) from a million up, with the decimals
+    that tell three digits of the range apart."""
+    top = max(abs(v) for v in values)
+    scale, suffix = next(((u, s) for u, s in UNITS if top >= u), (1.0, ""))
+    span = (max(values) - min(values)) / scale or 1.0
+    decimals = max(0, 2 - math.floor(math.log10(span)))
+    return [f"{v / scale:,.{decimals}f}{suffix}" for v in values]
 
 
 def line_chart(
@@ -132,8 +152,8 @@ def line_chart(
     ys = np.concatenate([np.zeros(0), *(p.y for p in lines), *(v for b in bands for v in (b.lo, b.hi))])
     scale = _Scale(xs, ys, width, height)
     body = [_band(b, scale) for b in bands] + [_polylines(p, scale) for p in lines]
-    legend = [(p.color, p.label) for p in [*bands, *lines]]
-    return _frame(width, height, title, scale, x_labels, "".join(body), _legend(legend, width))
+    legend = [(b.color, BAND_OPACITY, b.label) for b in bands] + [(p.color, 1.0, p.label) for p in lines]
+    return _frame(width, height, title, scale, x_labels, "".join(body), _legend(legend, scale.left, width))
 
 
 def _frame(
@@ -141,10 +161,11 @@ def _frame(
 ) -> str:
     """The ``<svg>`` element: axes, y range, x labels, body and legend."""
     left, right, top, bottom = scale.left, scale.right, scale.top, scale.bottom
+    low, high = scale.y_labels
     axes = (
         f'<path d="M{left},{top} V{bottom} H{right}" fill="none" stroke="#888" stroke-width="1"/>'
-        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {FONT}>{_number(scale.y1)}</text>'
-        f'<text x="{left - 4}" y="{bottom}" text-anchor="end" {FONT}>{_number(scale.y0)}</text>'
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" {FONT}>{high}</text>'
+        f'<text x="{left - 4}" y="{bottom}" text-anchor="end" {FONT}>{low}</text>'
         f'<text x="{left}" y="{bottom + 16}" {FONT}>{escape(x_labels[0])}</text>'
         f'<text x="{right}" y="{bottom + 16}" text-anchor="end" {FONT}>{escape(x_labels[1])}</text>'
     )
