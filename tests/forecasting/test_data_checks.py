@@ -323,3 +323,61 @@ def test_text_among_covariate_numbers_is_named_by_series(walmart_small):
     assert f"(rows {rows[0]}, {rows[1]})" in found["message"] and "(series 1/3: 1 rows, 1/7: 1 rows)" in found["message"]
     missing = _one(checks, "missing_covariates", "Temperature")
     assert missing["status"] == "fixed" and missing["series"] == ("1/3", "1/7")
+
+
+def test_a_zoned_time_column_says_calendar_features_read_on_its_clock():
+    """Melbourne's half-hourly demand with a time zone: the check said the zone was 'read as
+    UTC and restored on output', as if hour-of-day features were UTC hours (11 hours off); they
+    are read on the local clock, and the check says so."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz")).tail(960)
+    local = pd.to_datetime(v["Time_UTC"], utc=True).dt.tz_convert("Australia/Melbourne")
+    df = pd.DataFrame({"t": local, "Demand": v["Demand"]})
+    freq = _one(_fit(df, target="Demand", time="t", horizon=48), "frequency")
+    assert freq["message"] == (
+        "frequency '30min': inferred from the time stamps; time zone Australia/Melbourne: stored as UTC, "
+        "calendar and holiday features read on its local clock, forecasts given in it"
+    )
+
+
+def test_the_hour_skipped_when_daylight_saving_starts_is_named_as_such():
+    """Melbourne's demand on naive local times across 2014-10-05, when clocks skipped 02:00 to
+    03:00: the two half hours were inserted and imputed as missing steps without a word; the
+    check now says which hour local clocks skip and gives the fix (as the error where they
+    repeat an hour does). Two half hours missing on a Thursday afternoon are only missing."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"))
+    v = v[(v["Date"] >= "2014-09-25") & (v["Date"] < "2014-10-15")]
+    naive = pd.DataFrame({"t": v["Time_local"].str.slice(0, 19), "Demand": v["Demand"]})
+    steps = _one(_fit(naive, target="Demand", time="t", horizon=48), "missing_steps")
+    assert steps["message"] == (
+        "2 missing time steps: inserted; target imputed by linear interpolation between neighbours, "
+        "covariates carried forward then backward; they are the hour from 2014-10-05 02:00 (a Sunday), "
+        "which local clocks skip when daylight saving starts: if the times are local, give them "
+        "time-zone aware (or in UTC), so that no hour is made up"
+    )
+    utc = pd.DataFrame({"t": v["Time_UTC"].str.slice(0, 19), "Demand": v["Demand"]})
+    gap = utc[~utc["t"].isin(["2014-10-02T05:00:00", "2014-10-02T05:30:00"])]
+    steps = _one(_fit(gap, target="Demand", time="t", horizon=48), "missing_steps")
+    assert steps["message"].endswith("covariates carried forward then backward")
+
+
+def test_a_discontinued_series_is_warned_of_with_the_way_to_turn_the_rule_off(caplog):
+    """A Wikipedia page never below 189 views, its last 8 days 0 (a tracking outage), was
+    forecast 0 with an INFO line only: the check is now logged as a warning, names the series,
+    says how to turn the rule off, and marks the ones never zero before as a possible outage
+    (a page with a zero day before is a stop, not said to be one)."""
+    w = pd.read_csv(shared_file("forecasting/other/wikipedia_traffic_daily.csv"), parse_dates=["ds"])
+    daigo = "DaiGo_ja.wikipedia.org_mobile-web_all-agents"
+    freddie = "Death_of_Freddie_Gray_en.wikipedia.org_mobile-web_all-agents"
+    w = w[w["unique_id"].isin([daigo, freddie])].reset_index(drop=True)
+    w.loc[w["ds"] > "2016-12-23", "y"] = 0.0  # both: the last 8 days zero
+    w.loc[(w["unique_id"] == freddie) & (w["ds"] == "2016-03-01"), "y"] = 0.0  # one zero day before
+    with caplog.at_level(logging.WARNING, logger="tsauto.forecasting.data_checks"):
+        stopped = _one(_fit(w, target="y", time="ds", ids="unique_id", horizon=14), "discontinued")
+    assert stopped["status"] == "fixed" and stopped["series"] == (daigo, freddie)
+    assert stopped["message"] == (
+        f"2 series zero at the end for a full season or more (series {daigo}, {freddie}): forecast as "
+        "zero (discontinued=True); where they have not stopped, turn the rule off: data={'discontinued': "
+        f"False}} (--no-discontinued); 1 of them never zero before those last steps (series {daigo}: "
+        "8 steps): an outage in the data?"
+    )
+    assert [r.levelname for r in caplog.records if "data check discontinued" in r.getMessage()] == ["WARNING"]

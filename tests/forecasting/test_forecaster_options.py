@@ -14,7 +14,7 @@ from tsauto.core.journal import ResumeRefused
 from tsauto.forecasting.features.holiday import holiday_features
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
-from tsauto.forecasting.options import SearchOptions
+from tsauto.forecasting.options import DataOptions, SearchOptions
 from tsauto.forecasting.panel import pad_front
 
 H = 6
@@ -170,6 +170,22 @@ def test_given_seasons_replace_the_detected_ones(retail) -> None:
     for name, forecast in expected.items():  # seasonal naive: the last 6 steps again; naive with none
         out = fits[name].predict().sort_values(["State", "Industry", "Month"])
         np.testing.assert_allclose(out["forecast"].to_numpy().reshape(12, H), forecast)
+
+
+# -- data options ----------------------------------------------------------------------------
+
+
+def test_non_negative_takes_yes_and_no_as_the_command_line_does(retail) -> None:
+    """data={'non_negative': 'yes'} was refused ("use True, False or 'auto'") while
+    --non-negative takes yes and no: both read the same words now."""
+    assert DataOptions(non_negative="yes").non_negative is True
+    assert DataOptions(non_negative="no").non_negative is False
+    below = retail.assign(Turnover=retail["Turnover"] - retail["Turnover"].median())  # some series below 0
+    kw = {**KW, "learners": ["naive"]}
+    clipped = Forecaster(**kw, data={"non_negative": "yes"}).fit(below).predict()
+    raw = Forecaster(**kw, data={"non_negative": "no"}).fit(below).predict()
+    assert (clipped["forecast"] >= 0).all() and (raw["forecast"] < 0).any()
+    np.testing.assert_allclose(clipped["forecast"], raw["forecast"].clip(lower=0))
 
 
 # -- search options --------------------------------------------------------------------------

@@ -349,3 +349,26 @@ def test_monthly_stamps_on_the_15th_are_refused_with_the_way_to_read_them(aus_sm
                                            ("QE-DEC", [4]), ("YE-JUN", [])])
 def test_multiples_of_a_step_keep_the_periods_they_divide(freq: str, periods: list[int]) -> None:
     assert seasonal_periods(freq) == periods
+
+
+def test_a_mis_stamped_first_row_does_not_set_the_anchor(walmart_small: pd.DataFrame, aus_small: pd.DataFrame) -> None:
+    """Walmart's first row stamped a Thursday among its Fridays made the frequency 'W-THU', and
+    the error named every correct row off that grid (1,112 of them in store 1); the weekday
+    most stamps fall on sets it, and the error names the one row. Quarters and years stamped on
+    their first month, the first row a month early, likewise keep their anchor (it was
+    'QS-MAR', 'YS-JUN')."""
+    weekly = walmart_small.copy()
+    weekly.loc[0, "Date"] -= pd.Timedelta(days=1)
+    with pytest.raises(DataValidationError) as err:
+        validate(weekly, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    assert str(err.value).startswith(
+        "time column 'Date': 1 time stamp is not on the 'W-FRI' grid at row 0 in series [{'Store': 1, 'Dept': 1}];")
+    kw = dict(target="Turnover", time="Month", ids=["State", "Industry"])
+    quarters = aus_small[aus_small["Month"].dt.month % 3 == 1].reset_index(drop=True)
+    years = aus_small[aus_small["Month"].dt.month == 7].reset_index(drop=True)
+    for table, freq in ((quarters, "QS-JAN"), (years, "YS-JUL")):
+        assert validate(table, **kw).schema.freq == freq
+        early = table.copy()
+        early.loc[0, "Month"] -= pd.DateOffset(months=1)
+        with pytest.raises(DataValidationError, match=rf"1 time stamp is not on the '{freq}' grid at row 0 in"):
+            validate(early, **kw)

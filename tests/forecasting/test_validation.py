@@ -493,3 +493,89 @@ def test_any_gaps_are_restored_with_observed_values_kept(aus_small: pd.DataFrame
     kept[np.isin(sorted_index, drop)] = False
     np.testing.assert_array_equal(gappy.y[kept], full.y[kept])
     assert np.isfinite(gappy.y).all()
+
+
+def test_an_id_column_holding_1_and_the_text_1_is_refused_naming_types_and_rows(walmart_small) -> None:
+    """Walmart's Store 1 written as the number 1 up to May 2011 and as the text '1' after (an
+    old extract concatenated with a newer one read as text) split every series in two: 20
+    series instead of 10, half of them forecast from June 2011. The same with Dept 1.0 (a
+    float) beside '1'. An object column of one kind (texts, or numbers) is read as before."""
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    df = walmart_small.copy()
+    newer = df["Date"] >= "2011-06-01"
+    (old_rows,), (new_rows,) = np.nonzero(~newer.to_numpy()), np.nonzero(newer.to_numpy())
+    mixed = df.assign(Store=df["Store"].astype(object).where(~newer, "1"))
+    with pytest.raises(DataValidationError) as err:
+        validate(mixed, **kw)
+    assert str(err.value) == (
+        f"id column 'Store' mixes types: 1 (int, rows 0, 1, 2 (and {len(old_rows) - 3} more)) and '1' (str, "
+        f"rows {new_rows[0]}, {new_rows[1]}, {new_rows[2]} (and {len(new_rows) - 3} more)); 1 and '1' would be "
+        "two series: cast it to one type (df['Store'] = pd.to_numeric(df['Store']))."
+    )
+    with pytest.raises(DataValidationError) as err:  # a history= table is held to the same rule
+        validate_like(mixed, validate(df, **kw).schema)
+    assert str(err.value).startswith("id column 'Store' mixes types")
+    dept = df["Dept"].astype(float).astype(object)
+    floats = df.assign(Dept=dept.where(~newer, df["Dept"].astype(str)))
+    with pytest.raises(DataValidationError, match=r"'Dept' mixes types: 1\.0 \(float, .*'1' \(str, .*"
+                       r"1\.0 and '1' would be two series"):
+        validate(floats, **kw)
+    # labels beside numbers that no label spells: still two kinds of id, which a later table
+    # read from a file (all text) would not match
+    coded = df.assign(Dept=df["Dept"].astype(object).where(df["Dept"] != 3, "D3"))
+    with pytest.raises(DataValidationError, match=r"never name the same series.*\.astype\(str\)"):
+        validate(coded, **kw)
+    # one kind in an object column: read as before
+    assert validate(df.assign(Store=df["Store"].astype(str).astype(object)), **kw).n_series == 10
+    assert validate(df.assign(Store=df["Store"].astype(object)), **kw).n_series == 10
+    with pytest.raises(DataValidationError, match="'Store' is missing at row 8"):  # NaN ids as before
+        validate(mixed.assign(Store=mixed["Store"].where(mixed.index != 8)), **kw)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"target": ["Turnover", "Industry"]},
+     "target= takes one column name, got ['Turnover', 'Industry']: to forecast several columns, melt "
+     "the table to long format (df = df.melt(id_vars=['Month', 'State'], value_vars=['Turnover', "
+     "'Industry'], var_name='variable', value_name='value')) and pass ids=['State', 'variable'], "
+     "target='value'."),
+    ({"target": ["Turnover"]}, "target= takes one column name, that of the values to forecast; got "
+     "['Turnover']: give target='Turnover'."),
+    ({"target": None}, "target= takes one column name, that of the values to forecast; got None."),
+    ({"time": ["Month"]}, "time= takes one column name, that of the time stamps or integer steps; got "
+     "['Month']: give time='Month'."),
+    ({"ids": ["State", ["Industry"]]}, "ids= takes a list of column names, but holds ['Industry']: "
+     "give ids=['State', 'Industry']."),
+    ({"known_future": [["Industry"]]}, "known_future= takes a list of column names, but holds "
+     "['Industry']: give known_future=['Industry']."),
+])
+def test_column_arguments_of_the_wrong_type_get_an_error_with_the_fix(aus_small, args, message) -> None:
+    """ETTh1's two columns given as target=['OT', 'HUFL'] raised a bare TypeError (unhashable
+    type: 'list') from the column lookup."""
+    df = aus_small[aus_small["State"] == "Tasmania"]
+    kw = {"target": "Turnover", "time": "Month", "ids": ["State"], **args}
+    with pytest.raises(DataValidationError) as err:
+        validate(df, **kw)
+    assert str(err.value) == message
+
+
+def test_a_first_row_off_the_grid_is_named_alone_not_every_row_after_it() -> None:
+    """Half-hourly Victorian demand with its first stamp 10 minutes late: the grid started at it,
+    and all 1,999 correct rows were named off the grid; now it is the row named. Daily rows,
+    one with a time of day, likewise."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz")).tail(2000).reset_index(drop=True)
+    df = pd.DataFrame({"t": pd.to_datetime(v["Time_UTC"]).dt.tz_localize(None), "Demand": v["Demand"]})
+    late = df.assign(t=df["t"].where(df.index != 0, df["t"] + pd.Timedelta(minutes=10)))
+    with pytest.raises(DataValidationError) as err:
+        validate(late, target="Demand", time="t")
+    assert str(err.value).startswith("time column 't': 1 time stamp is not on the '30min' grid at row 0;")
+    daily = df.groupby(df["t"].dt.floor("D"), as_index=False)["Demand"].sum()
+    noon = daily.assign(t=daily["t"].where(daily.index != 0, daily["t"] + pd.Timedelta(hours=12)))
+    with pytest.raises(DataValidationError, match=r"1 time stamp is not on the 'D' grid at row 0;"):
+        validate(noon, target="Demand", time="t")
+    assert validate(daily, target="Demand", time="t").schema.freq == "D"
+
+
+def test_a_numeric_holidays_column_is_named_with_plain_values(walmart_small) -> None:
+    """holidays='Store' (a column of numbers) printed np.int64(1)."""
+    with pytest.raises(DataValidationError, match=r"holds 1 at rows 0, 1, 2"):
+        validate(walmart_small, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], holidays="Store")

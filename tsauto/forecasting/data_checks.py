@@ -38,11 +38,13 @@ import pandas as pd
 from tsauto.core.checks import Check, Status, frame
 from tsauto.core.exceptions import describe_rows, shortlist
 from tsauto.core.text_in_numbers import text_cells, text_finding, text_values
+from tsauto.forecasting.calendar_time import WALL_NIGHT
 from tsauto.forecasting.frequency import seasonal_periods
-from tsauto.forecasting.guards import Guards
+from tsauto.forecasting.guards import Guards, trailing_zeros
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, intermittent_share, is_intermittent
 from tsauto.forecasting.model import EnsembleModel
+from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.validation import row_labels
@@ -57,6 +59,8 @@ MIN_LONG_GAP = 5  # a run of imputed targets of half a season, and at least this
 HIGH_CARDINALITY = 100  # levels of a categorical covariate from which it is an alert
 DATE_SHARE = 0.9  # share of a string column's values read as dates that makes it date-like
 SHOWN = 5  # series named in a message
+# fixes logged as warnings: forecasts set to zero, where the zeros may be a gap in the data
+WARNED = frozenset({"discontinued"})
 CARRIED = (  # what a hierarchy does with a bottom series that ends before the table's last time
     "counted 0 after their last row, as the sums above them count them; if their values there are "
     "not known yet rather than zero, cut the table at the last time every series has"
@@ -105,9 +109,10 @@ def checks_frame(checks: list[Check]) -> pd.DataFrame:
 
 
 def log_checks(checks: list[Check]) -> None:
-    """Log every check: alerts as warnings, the rest as info."""
+    """Log every check: alerts, and the ``WARNED`` fixes, as warnings; the rest as info."""
     for c in checks:
-        level = logging.WARNING if c.status == "alert" else logging.INFO
+        warned = c.status == "alert" or (c.status == "fixed" and c.check in WARNED)
+        level = logging.WARNING if warned else logging.INFO
         column = f" {c.column!r}" if c.column else ""
         log.log(level, "data check %s%s (%s): %s", c.check, column, c.status, c.message)
 
@@ -209,9 +214,12 @@ def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
         if opts.aggregate:
             how = (f"rows rolled up to it by aggregate={opts.aggregate!r} (covariates: numeric "
                    "ones by their mean, others by their most frequent value)")
-        if s.tz:
-            clock = "on the wall clock" if s.tz.startswith("wall:") else "as UTC"
-            how += f"; time zone {s.tz.removeprefix('wall:')} read {clock} and restored on output"
+        if s.tz and s.tz.startswith("wall:"):
+            how += (f"; time zone {s.tz.removeprefix('wall:')} read on the wall clock, calendar and "
+                    "holiday features too; forecasts given in it")
+        elif s.tz:
+            how += (f"; time zone {s.tz}: stored as UTC, calendar and holiday features read on its "
+                    "local clock, forecasts given in it")
         freq = Check("frequency", s.time, f"frequency {s.freq!r}", how)
     if s.calendar_note:
         cal = Check("calendar", s.time, s.calendar_note, "read at a coarser resolution", "fixed")
@@ -303,7 +311,8 @@ def fills(
             "steps",
             labels,
             f"{f.inserted.sum()} missing time steps",
-            f"inserted; target imputed by {rule}, covariates carried forward then backward",
+            f"inserted; target imputed by {rule}, covariates carried forward then backward"
+            f"{_dst_gap(panel)}",
             passed="no missing time step",
         ),
         _about_series(
@@ -349,6 +358,32 @@ def fills(
             column=target,
         ),
     ]
+
+
+def _dst_gap(panel: Panel) -> str:
+    """Where the only missing steps of naive sub-daily stamps are whole hours of Sunday nights
+    (``WALL_NIGHT``), at most one a day: the hours local clocks skip when daylight saving
+    starts (2014-10-05 02:00 in Melbourne), made up as missing steps; a hint saying so and the
+    fix (as :func:`~tsauto.forecasting.validation.check_duplicates` gives where daylight saving
+    ends); else ''."""
+    s, f = panel.schema, panel.fills
+    if s.tz is not None or s.freq is None or f.imputed_rows is None or f.imputed.sum() != f.inserted.sum():
+        return ""  # zoned or integer times, an older model's report, missing targets besides
+    try:
+        per_hour = pd.Timedelta(hours=1) / pd.Timedelta(to_offset(s.freq))
+    except (ValueError, TypeError):  # a calendar offset, opening hours
+        return ""
+    missing = pd.DatetimeIndex(np.unique(panel.times[f.imputed_rows]))
+    hours = missing.floor("h").unique()
+    if (not len(missing) or per_hour % 1 or len(missing) != per_hour * len(hours)
+            or not (missing.day_of_week == 6).all() or not missing.hour.isin(WALL_NIGHT).all()
+            or hours.normalize().has_duplicates):
+        return ""
+    when = shortlist((f"{h:%Y-%m-%d %H:%M}" for h in hours), 3)
+    hour, day = ("hours", "Sundays") if len(hours) > 1 else ("hour", "a Sunday")
+    return (f"; they are the {hour} from {when} ({day}), which local clocks skip when daylight saving "
+            "starts: if the times are local, give them time-zone aware (or in UTC), so that no hour "
+            "is made up")
 
 
 def _no_partial_period(freq: str | None, aggregate: str | None) -> str:
@@ -542,13 +577,29 @@ def guards(panel: Panel, opts: DataOptions, labels: np.ndarray, stopped: np.ndar
         "",
         labels,
         f"{stopped.sum()} series zero at the end for a full season or more",
-        "forecast as zero (discontinued=True)",
+        "forecast as zero (discontinued=True); where they have not stopped, turn the rule off: "
+        f"data={{'discontinued': False}} (--no-discontinued){_outage(panel, labels, stopped)}",
         column=target,
         passed="no discontinued series"
         if opts.discontinued
         else "not checked (discontinued=False)",
     )
     return [negative, discontinued]
+
+
+def _outage(panel: Panel, labels: np.ndarray, stopped: np.ndarray) -> str:
+    """Of the ``stopped`` (discontinued) series, those never zero before the zeros at their
+    end, named with the run's steps: an abrupt stop, as often a gap in the data (a tracking
+    outage) as a product discontinued; else ''."""
+    trailing = trailing_zeros(panel)
+    zeros = np.add.reduceat((panel.y == 0).astype(np.int64), panel.indptr[:-1])
+    never = np.flatnonzero(stopped & (zeros == trailing))
+    if not never.size:
+        return ""
+    if labels[0] == "":
+        return f"; the series was never zero before its last {trailing[0]} steps: an outage in the data?"
+    return (f"; {never.size} of them never zero before those last steps"
+            f"{_named(labels, never, trailing, 'steps')}: an outage in the data?")
 
 
 # -------------------------------------------------------------------------------- covariates

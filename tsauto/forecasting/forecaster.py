@@ -62,6 +62,7 @@ from tsauto.forecasting.validation import (
     future_covariates,
     horizon_check,
     metric_check,
+    names_check,
     text_numbers,
     time_budget_check,
     validate,
@@ -209,6 +210,7 @@ class Forecaster:
         start = time.monotonic()
         time_budget_check(self.time_budget)
         metric_check(self.metric)
+        names_check(self.target, self.time, self.ids, self.known_future)
         self._check_hierarchy()
         self._warn_unused_reconcile()
         self.dask_ = None  # a refit on pandas rows forgets an earlier fit's cluster rows

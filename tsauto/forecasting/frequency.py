@@ -35,8 +35,9 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     The most common step between consecutive observations of the same series sets the size;
     steps of whole calendar months are read as months from the dates (``MS``, ``ME``, their
     business-day forms ``BMS``, ``BME``, multiples such as ``2MS``, quarters ``QS-JAN`` /
-    ``QE-DEC`` anchored where the stamps fall, years ``YS`` / ``YE`` and fiscal years such as
-    ``YE-JUN``); weeks by their weekday; semi-monthly stamps (the 1st and 15th, or the 15th and
+    ``QE-DEC`` anchored where most stamps fall, years ``YS`` / ``YE`` and fiscal years such as
+    ``YE-JUN``); weeks by the weekday most stamps fall on (a first row a day off is then named
+    off the grid, not every row after it); semi-monthly stamps (the 1st and 15th, or the 15th and
     the month's end) as ``SMS`` / ``SME``. Monthly steps on another day of the month (the 15th)
     have no pandas alias: a DataValidationError says how to read them.
     """
@@ -50,8 +51,9 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     uniq, counts = np.unique(steps, return_counts=True)
     step = pd.Timedelta(int(uniq[np.argmax(counts)]), unit="ns")
     sample = pd.DatetimeIndex(values[: min(len(values), 5000)])
-    if step == 7 * _DAY:
-        return "W-" + sample[0].day_name()[:3].upper()
+    if step == 7 * _DAY:  # on the weekday most stamps fall on: the others are named off the grid
+        weekday = np.bincount(pd.DatetimeIndex(values).day_of_week, minlength=7).argmax()
+        return "W-" + _WEEKDAYS[weekday]
     if step >= 28 * _DAY:
         months = _month_steps(values, same)[keep]
         k = int(np.bincount(months[months > 0]).argmax()) if np.any(months > 0) else 0
@@ -67,6 +69,7 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
     return to_offset(step).freqstr
 
 
+_WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 # where in its month a stamp falls, by the alias' ending: "S" the first day, "E" the last,
 # "BS" / "BE" the first / last business day (Monday to Friday)
@@ -90,9 +93,9 @@ def _months_alias(stamps: pd.DatetimeIndex, k: int) -> str:
     then names any stamp off it)."""
     unique, counts = np.unique(stamps.asi8, return_counts=True)
     dates = pd.DatetimeIndex(unique)
-    on = {a: sum(c for t, c in zip(dates, counts) if off.is_on_offset(t)) for a, off in _ANCHORS.items()}
-    anchor = max(on, key=on.get)
-    if 2 * on[anchor] <= len(stamps):
+    on = {a: np.array([off.is_on_offset(t) for t in dates]) for a, off in _ANCHORS.items()}
+    anchor = max(on, key=lambda a: counts[on[a]].sum())
+    if 2 * counts[on[anchor]].sum() <= len(stamps):
         days = sorted(set(dates.day))[:3]
         start = {1: "MS", 3: "QS", 12: "YS"}.get(k, f"{k}MS")
         raise DataValidationError(
@@ -102,13 +105,15 @@ def _months_alias(stamps: pd.DatetimeIndex, k: int) -> str:
             "them (df[time] = df[time].dt.to_period('M').dt.to_timestamp())."
         )
     business, edge = ("B", anchor[1]) if anchor.startswith("B") else ("", anchor)
-    month = int(next(t for t in dates if _ANCHORS[anchor].is_on_offset(t)).month)
+    # stamps on the anchor in each month: quarters and years start (or end) where most do
+    months = np.bincount(dates.month[on[anchor]] - 1, weights=counts[on[anchor]], minlength=12)
     if k == 3:
         # QS-JAN starts quarters in Jan, Apr, Jul, Oct; QE-DEC ends them in Mar, Jun, Sep, Dec
-        name = _MONTHS[(month - 1) % 3] if edge == "S" else _MONTHS[(month - 1) % 3 + 9]
+        phase = int(months.reshape(4, 3).sum(axis=0).argmax())
+        name = _MONTHS[phase] if edge == "S" else _MONTHS[phase + 9]
         return f"{business}Q{edge}-{name}"
     if k == 12:
-        name = _MONTHS[month - 1]
+        name = _MONTHS[int(months.argmax())]
         plain = (edge == "S" and name == "JAN") or (edge == "E" and name == "DEC")
         return f"{business}Y{edge}" if plain else f"{business}Y{edge}-{name}"
     return f"{'' if k == 1 else k}{business}M{edge}"

@@ -94,18 +94,27 @@ def history_minimum(history: Panel) -> np.ndarray:
     return out
 
 
+def trailing_zeros(history: Panel) -> np.ndarray:
+    """Each series' run of exact zeros at its end (0 where its last value is not zero)."""
+    return _zero_runs(history.y, history.indptr)[history.indptr[1:] - 1]
+
+
+def _zero_runs(y: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """The run of zeros ending at each row, restarted at series starts (0 at a non-zero)."""
+    zero = y == 0
+    idx = np.arange(len(y))
+    start_of_run = np.where(~zero, idx, -1)
+    seg_start = np.repeat(indptr[:-1], np.diff(indptr))
+    last_nonzero = np.maximum.accumulate(np.maximum(start_of_run, seg_start - 1))
+    return np.where(zero, idx - last_nonzero, 0)
+
+
 def discontinued(history: Panel, min_run: int) -> np.ndarray:
     """Series whose trailing run of exact zeros is at least ``min_run`` long, longer than any
     earlier zero run of theirs, and preceded by some non-zero value."""
-    y, indptr = history.y, history.indptr
+    indptr = history.indptr
     lengths = np.diff(indptr)
-    zero = y == 0
-    # run length of zeros ending at each row, restarted at series starts
-    idx = np.arange(len(y))
-    start_of_run = np.where(~zero, idx, -1)
-    seg_start = np.repeat(indptr[:-1], lengths)
-    last_nonzero = np.maximum.accumulate(np.maximum(start_of_run, seg_start - 1))
-    run = np.where(zero, idx - last_nonzero, 0)
+    run = _zero_runs(history.y, indptr)
     trailing = run[indptr[1:] - 1]
     earlier = run.copy()
     ends = indptr[1:] - 1

@@ -17,6 +17,7 @@ from tsauto.forecasting.registry import FORECASTERS
 from tsauto.forecasting.validation import Aggregate, Fill
 
 BACKENDS = ("loky", "sequential", "dask")
+YES_NO = {"yes": True, "no": False}  # the command line's words for a flag
 
 
 def _count(value: object, name: str, other: str) -> None:
@@ -67,8 +68,9 @@ class DataOptions:
     ``short_series``: series too short for a learner get seasonal naive (``"auto"``), are
     zero-padded (``"pad"``) or dropped (``"drop"``). ``non_negative``: ``"auto"`` clips the
     forecasts and quantiles of every series never negative in its history at zero; ``True``
-    clips all, ``False`` none. ``discontinued``: series that have been exactly zero for at
-    least a season (and longer than any earlier zero run) at the end are forecast as zero.
+    clips all, ``False`` none (``"yes"`` and ``"no"`` as ``--non-negative`` takes them).
+    ``discontinued``: series that have been exactly zero for at least a season (and longer
+    than any earlier zero run) at the end are forecast as zero.
     ``seasons``: the seasonal periods in steps, strongest first (``"auto"``: the calendar's
     and those the autocorrelation shows, see :func:`~tsauto.forecasting.frequency.detect_seasonality`;
     ``()``: none), as Azure AutoML's ``seasonality``: for integer steps and series too short
@@ -85,9 +87,12 @@ class DataOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "seasons", _periods(self.seasons))
+        if isinstance(self.non_negative, str) and self.non_negative in YES_NO:  # as --non-negative
+            object.__setattr__(self, "non_negative", YES_NO[self.non_negative])
         if not (isinstance(self.non_negative, bool) or self.non_negative == "auto"):
             raise DataValidationError(
-                f"non_negative={self.non_negative!r}: use True, False or 'auto'."
+                f"non_negative={self.non_negative!r}: use True, False or 'auto' ('yes' and 'no' "
+                "as on the command line)."
             )
         if not isinstance(self.discontinued, bool):
             raise DataValidationError(f"discontinued={self.discontinued!r}: use True or False.")

@@ -7,7 +7,8 @@ through their lags).
 
 What :func:`validate` does, in order:
 
-1. reads a CSV/Parquet path or takes a DataFrame; checks that the named columns exist;
+1. reads a CSV/Parquet path or takes a DataFrame; checks that the named columns exist and
+   that each id column holds one type (the id 1 beside the label "1" would split a series);
 2. parses ``time``: integer steps (no calendar) or timestamps; time-zone aware stamps are
    converted to UTC and the zone is restored on output; dates outside pandas' nanosecond range
    (year 1, year 3000) are kept at second resolution, noted in the log and in the schema's
@@ -55,7 +56,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -131,6 +132,7 @@ def validate(
     column of the table, the series' own countries, is not read here). ``numbers``: the
     columns read as numbers by the text rule, and no other, as decided on the whole table
     ``data`` is a part of (:func:`text_numbers`); None: decided on ``data``."""
+    names_check(target, time, ids, known_future)
     df = read_table(data)
     ids_t = _as_tuple(ids)
     kf = _as_tuple(known_future)
@@ -625,6 +627,52 @@ def _as_tuple(cols: Sequence[str] | str | None) -> tuple[str, ...]:
     return tuple(cols)
 
 
+def names_check(target: object, time: object, ids: object = None, known_future: object = None) -> None:
+    """``target=`` and ``time=`` each name one column, and each entry of ``ids=`` and
+    ``known_future=`` one column (a list given as target= is a wide table: say how to make it
+    long)."""
+    ids_t, kf = _as_tuple(ids), _as_tuple(known_future)
+    if not _is_name(target):
+        listed = _names_in(target)
+        if len(listed) > 1 and _is_name(time):
+            raise DataValidationError(
+                f"target= takes one column name, got {listed!r}: to forecast several columns, melt "
+                f"the table to long format (df = df.melt(id_vars={[time, *ids_t, *kf]!r}, value_vars="
+                f"{listed!r}, var_name='variable', value_name='value')) and pass "
+                f"ids={[*ids_t, 'variable']!r}, target='value'."
+            )
+        raise DataValidationError(
+            f"target= takes one column name, that of the values to forecast; got {target!r}"
+            f"{f': give target={listed[0]!r}' if len(listed) == 1 else ''}."
+        )
+    if not _is_name(time):
+        listed = _names_in(time)
+        raise DataValidationError(
+            f"time= takes one column name, that of the time stamps or integer steps; got {time!r}"
+            f"{f': give time={listed[0]!r}' if len(listed) == 1 else ''}."
+        )
+    for arg, names in (("ids", ids_t), ("known_future", kf)):
+        odd = [n for n in names if not _is_name(n)]
+        if odd:
+            flat = [m for n in names for m in ([n] if _is_name(n) else _names_in(n))]
+            fix = f"{arg}={flat!r}" if all(map(_is_name, flat)) and flat else "a list of names"
+            raise DataValidationError(
+                f"{arg}= takes a list of column names, but holds {odd[0]!r}: give {fix}."
+            )
+
+
+def _names_in(value: object) -> list:
+    """The column names a list-like ``value`` holds (``[]`` for anything else)."""
+    if isinstance(value, (list, tuple, pd.Index, np.ndarray)) and all(map(_is_name, value)):
+        return pd.Index(value).tolist()  # 'OT', not np.str_('OT')
+    return []
+
+
+def _is_name(value: object) -> bool:
+    """Whether ``value`` can name one column: hashable, neither None nor a list of names."""
+    return value is not None and isinstance(value, Hashable) and not isinstance(value, tuple)
+
+
 def _require_columns(
     df: pd.DataFrame,
     cols: Sequence[str],
@@ -645,6 +693,35 @@ def _require_columns(
 
 def _check_ids(df: pd.DataFrame, ids: tuple[str, ...]) -> None:
     require_values(df, ids, "id column", "its series")
+    for col in ids:
+        _one_id_kind(df[col], col)
+
+
+def _one_id_kind(s: pd.Series, col: str) -> None:
+    """An id column holds one kind of value (numbers, times or labels, :func:`_id_kind`): the
+    id 1 and the label "1" (an old extract concatenated with one read as text) would name two
+    series, and a later table read from a file, all text, would match only the labels."""
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) not in ("mixed", "mixed-integer"):
+        return
+    types = s.map(type)
+    first = {t: s[types == t].iloc[0] for t in types.unique()}
+    kinds = types.map({t: _id_kind(pd.Series([v]).dtype) for t, v in first.items()})
+    if kinds.nunique() < 2:
+        return
+    found = " and ".join(
+        f"{v!r} ({t.__name__}, {describe_rows(s.index[types == t], 3)})" for t, v in first.items()
+    )
+    numbers, labels = s[kinds == "number"], pd.Series(pd.unique(s[kinds == "label"]), dtype=object)
+    as_numbers = pd.to_numeric(labels.astype(str).str.strip(), errors="coerce")
+    same = as_numbers.isin(numbers.unique())
+    why = "ids of different types never name the same series"
+    if same.any():
+        number = numbers[numbers == as_numbers[same].iloc[0]].iloc[0]
+        why = f"{number!r} and {labels[same].iloc[0]!r} would be two series"
+    cast = f"pd.to_numeric(df[{col!r}])" if labels.size and as_numbers.notna().all() else f"df[{col!r}].astype(str)"
+    raise DataValidationError(
+        f"id column {col!r} mixes types: {found}; {why}: cast it to one type (df[{col!r}] = {cast})."
+    )
 
 
 def require_values(df: pd.DataFrame, cols: Sequence[str], role: str, names: str, where: str = "") -> None:
@@ -686,7 +763,7 @@ def _check_known_future(df: pd.DataFrame, cols: Sequence[str], ids: tuple[str, .
 def _check_countries(df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> None:
     """Every code of the column naming each series' country (``holidays=column``) is one the
     holidays package knows; checked once, at fit, where the column and series can be named."""
-    for code in pd.unique(df[column].dropna()):
+    for code in pd.unique(df[column].dropna()).tolist():  # 1, not np.int64(1), in the message
         try:
             holiday_dates(str(code), 2000, 2001)
         except DataValidationError:
@@ -1019,16 +1096,14 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
         if is_open(every):  # pandas rolls back to a closing time, off the open steps
             grid = pd.DatetimeIndex(open_grid(tvals, every))
         else:
-            grid = pd.date_range(tvals.min(), tvals.max(), freq=every, unit=unit)
-            if len(grid) == 0 or grid[0] != tvals.min():
-                start = every.rollback(pd.Timestamp(tvals.min()))
-                grid = pd.date_range(start, tvals.max(), freq=every, unit=unit)
+            grid = pd.date_range(_grid_start(tvals, every), tvals.max(), freq=every, unit=unit)
         pos = grid.get_indexer(pd.DatetimeIndex(tvals))
         off = pos < 0
         if off.any():
             bad = df.index[off]
+            stamps = "1 time stamp is" if off.sum() == 1 else f"{int(off.sum())} time stamps are"
             raise DataValidationError(
-                f"time column {time!r}: {int(off.sum())} time stamps are not on the "
+                f"time column {time!r}: {stamps} not on the "
                 f"{schema.freq!r} grid at {describe_rows(bad)}{_series_of(df, bad, schema.ids)}; "
                 "the series mix frequencies or are irregular. Resample them (aggregate= with "
                 "freq=), or give freq= explicitly."
@@ -1091,6 +1166,29 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
         panel = _drop_rows(panel, keep)
     panel.fills = _fill_report(missing, given, keep, indptr)
     return panel
+
+
+def _grid_start(tvals: np.ndarray, every) -> np.datetime64:
+    """The first step of ``every``'s grid at or before the earliest stamp, on the grid most
+    stamps lie on: a fixed step (hours, days) at the phase most stamps share, a calendar offset
+    (weeks, months) rolled back onto its anchor. Not the earliest stamp itself: it may be the
+    one off the grid (half hours from 10:15 among ones at :00 and :30), which errors then name."""
+    first = tvals.min()
+    unit = np.datetime_data(tvals.dtype)[0]
+    try:
+        step = pd.Timedelta(every) // pd.Timedelta(1, unit=unit)
+    except ValueError:  # a calendar offset
+        at = pd.Timestamp(first)
+        return first if every.is_on_offset(at) else np.datetime64(every.rollback(at))
+    ticks = tvals.astype(np.int64)
+    phase = ticks % step
+    if (phase == phase[0]).all():  # the rule: no sort of every stamp
+        common = int(phase[0])
+    else:
+        phases, counts = np.unique(phase, return_counts=True)
+        common = int(phases[np.argmax(counts)])
+    back = (int(ticks.min()) - common) % step
+    return first - np.timedelta64(back, unit)
 
 
 def _check_one_frequency(df: pd.DataFrame, sid: np.ndarray, pos: np.ndarray, schema: Schema) -> None:
