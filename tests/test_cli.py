@@ -362,7 +362,7 @@ def test_a_model_fitted_on_dask_asks_for_history_as_an_option(client, aus_small:
 
 def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) -> None:
     """--id: columns identifying rows are not features and come out beside the predictions
-    (without it, the extra column is refused, naming --id)."""
+    (without it, the extra column is ignored, with a warning naming --id)."""
     from conftest import shared_file
 
     from tsauto import Classifier
@@ -385,9 +385,10 @@ def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) ->
     assert main([*predict, "--id", "row_id"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(again), pred)
     capsys.readouterr()
-    assert main(predict) == 2
+    assert main(predict) == 0
     err = capsys.readouterr().err
-    assert "unexpected ['row_id']" in err and "--id" in err
+    assert "columns not seen at fit are ignored: 'row_id'" in err and "--id" in err
+    assert list(pd.read_csv(again).columns) == ["prediction", "proba_bad", "proba_good"]
     assert main([*predict, "--id", "row"]) == 2
     assert "--id: ['row'] not in" in capsys.readouterr().err
 

@@ -7,6 +7,8 @@ Tables: 200 rows of German credit (target ``class``: good/bad) and of California
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -177,7 +179,6 @@ def fitted(credit):
 PREDICT_ERRORS = [
     ("no rows", lambda X: X.iloc[:0], ["no rows"]),
     ("a missing column", lambda X: X.drop(columns="checking_status"), ["missing ['checking_status']"]),
-    ("an extra column", lambda X: X.assign(extra=1), ["unexpected ['extra']"]),
     (  # a few text cells are read as missing, with a warning (tests/tabular/test_predict_data.py)
         "a numeric column of text",
         lambda X: X.assign(duration=np.where(X.index % 2 == 0, "long", "short")),
@@ -193,6 +194,14 @@ def test_predict_error_names_what_and_how(fitted, change, pieces) -> None:
         model.predict(change(X.head(10)))
     for piece in pieces:
         assert piece in str(err.value), (piece, str(err.value))
+
+
+def test_an_extra_column_is_ignored_with_a_warning(fitted, caplog) -> None:
+    model, X = fitted
+    rows = X.head(10)
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        np.testing.assert_array_equal(model.predict(rows.assign(extra=1)), model.predict(rows))
+    assert "columns not seen at fit are ignored: 'extra'" in caplog.text
 
 
 def test_unseen_categories_are_read_as_missing(fitted) -> None:

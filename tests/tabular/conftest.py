@@ -77,3 +77,9 @@ def california_small() -> tuple[pd.DataFrame, str]:
 def wine_quality() -> tuple[pd.DataFrame, str]:
     """Wine quality: 6,497 rows, integer target quality 3–9 (5 rows of 9)."""
     return _real("wine_quality")
+
+
+@pytest.fixture(scope="session")
+def abalone() -> tuple[pd.DataFrame, str]:
+    """Abalone: 4,177 rows, seven measurements in (0, 3) and a sex code, integer target Rings."""
+    return _real("abalone")

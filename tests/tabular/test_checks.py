@@ -1,14 +1,20 @@
-"""Guardrails of the tabular search: class imbalance, on real targets."""
+"""Guardrails of the tabular search: class imbalance and class labels spelled apart, on real
+targets."""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import pytest
 
+from tsauto import Classifier
+from tsauto.core.exceptions import DataValidationError
 from tsauto.tabular.checks import class_balance
 from tsauto.tabular.metrics import METRICS
 
 CLASSIFICATION = sorted(n for n, m in METRICS.items() if m.task == "classification")
+FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0, max_trials=1, learners=["linear"])
 
 
 @pytest.mark.parametrize(("name", "rarest"), [("kc1", "True"), ("wine_quality", "9")])
@@ -30,3 +36,47 @@ def test_class_imbalance_says_why_the_metric_is_or_is_not_weighted(kc1, metric) 
     else:
         assert check.action.startswith("stratified folds; no reweighting (")
         assert ("counts every row alike" in check.action) == (metric == "accuracy")
+
+
+def test_labels_that_differ_only_by_spaces_or_case_are_an_alert_and_kept(adult_small, caplog) -> None:
+    """Adult with 100 labels given a trailing space, 100 a leading one and 100 lower-cased: the
+    classes stay as written (predict returns them), and an alert per class names its variants
+    with their rows, why the task has 8 classes, and the fix."""
+    df, target = adult_small
+    rows = df.sample(300, random_state=3).index
+    labels = df[target].copy()
+    labels[rows[:100]] += " "
+    labels[rows[100:200]] = " " + labels[rows[100:200]]
+    labels[rows[200:]] = labels[rows[200:]].str.lower()
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        clf = Classifier(target, **FAST).fit(df.assign(**{target: labels}))
+    assert len(clf.classes_) == 8  # nothing merged
+    found = clf.guardrails().query("check == 'label_variants'").set_index("column")
+    assert list(found.index) == [target, target]
+    counts = labels.value_counts()
+    rich = found["finding"].iloc[1]
+    assert rich == (f"labels '>50k' ({counts['>50k']} rows), ' >50K' ({counts[' >50K']} rows), '>50K ' "
+                    f"({counts['>50K ']} rows) differ from '>50K' ({counts['>50K']} rows) only by spaces or "
+                    "case: 8 classes where the labels name 2")  # the variants most frequent first
+    assert found["action"].iloc[1] == ("kept as classes of their own (nothing changed): if they name the class "
+                                       "'>50K', strip the spaces and match the case in column 'income' and "
+                                       "fit again")
+    warned = [r.getMessage() for r in caplog.records if "differ from" in r.getMessage()]
+    assert len(warned) == 2 and warned[1].startswith(f"target 'income': {rich}")
+
+
+def test_score_names_true_labels_that_are_classes_but_for_punctuation(adult_small, adult_test_small) -> None:
+    """Adult's test file writes '<=50K.': refused as classes not seen at fit, with their rows and
+    the classes they are; a class of its own is named without a hint."""
+    df, target = adult_small
+    clf = Classifier(target, **FAST).fit(df)
+    dotted = adult_test_small.assign(**{target: adult_test_small[target] + "."})
+    with pytest.raises(DataValidationError) as err:
+        clf.score(dotted)
+    assert str(err.value) == (
+        "target 'income' holds classes not seen at fit: ['<=50K.', '>50K.'] in 1000 of the 1000 rows "
+        "scored; they are the fit's classes but for spaces, case or punctuation around them ('<=50K.' "
+        "as '<=50K', '>50K.' as '>50K'): write them as at fit."
+    )
+    with pytest.raises(DataValidationError, match=r"not seen at fit: \['maybe'\] in 1 of the 10 rows scored\.$"):
+        clf.score(adult_test_small.head(10).assign(**{target: ["maybe"] + ["<=50K"] * 9}))

@@ -261,3 +261,51 @@ def test_unique_integer_identifiers_are_dropped(credit_g) -> None:
     assert "featurization={'reference': 'drop'}" in found["reference"].action
     small, _ = infer_kinds(X.head(60))  # in a small table, a measurement may differ in every row
     assert small["account_no"] == small["reference"] == "numeric"
+
+
+def _comma(values: pd.Series) -> pd.Series:
+    """Numbers as a comma-decimal locale writes them: 0.455 as '0,455'."""
+    return values.map(lambda v: f"{v:g}".replace(".", ","))
+
+
+def test_numbers_with_a_decimal_comma_are_read_as_numbers(abalone, caplog) -> None:
+    """Abalone's measurements written '0,455' (two 'unknown' among them) fit and predict as the
+    numbers do, given at predict with commas or as numbers; a 'decimal_comma' row says so."""
+    df, target = abalone
+    commas = df.assign(Length=_comma(df["Length"]), Diameter=_comma(df["Diameter"]))
+    commas.loc[[3, 5], "Length"] = "unknown"
+    numbers = df.assign(Length=df["Length"].where(~df.index.isin([3, 5])))
+    settings = dict(max_trials=1, learners=["linear"], **FAST)
+    reg = Regressor(target, **settings).fit(commas)
+    assert reg.kinds_["Length"] == reg.kinds_["Diameter"] == "numeric"
+    found = reg.guardrails().query("check == 'decimal_comma'").set_index("column")
+    assert list(found.index) == ["Length", "Diameter"]
+    assert found.loc["Length", "finding"] == ("numbers written with a decimal comma ('0,455', '0,35', '0,53' and "
+                                              "131 more); numbers, but for the text value(s) 'unknown' in 2 of "
+                                              "4177 rows")
+    assert found.loc["Length", "action"] == ("read as numbers, the comma as the decimal point, at fit and at "
+                                             "predict; 'unknown' as missing (a missing indicator keeps them apart)")
+    reference = Regressor(target, **settings).fit(numbers)
+    rows, as_numbers = commas.drop(columns=target).head(50), numbers.drop(columns=target).head(50)
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        np.testing.assert_allclose(reg.predict(rows), reference.predict(as_numbers))
+        np.testing.assert_allclose(reg.predict(as_numbers), reference.predict(as_numbers))
+    assert not caplog.records
+
+
+def test_commas_that_may_separate_thousands_are_an_alert(credit_g) -> None:
+    """Credit amounts written '1,169': thousands or a decimal comma, left as they are with an
+    alert; in thousands of marks ('1,169', '0,25'), the amounts under one read as decimals."""
+    df, target = credit_g
+    X = df.drop(columns=target)
+    kinds, checks = infer_kinds(X.assign(credit_amount=X["credit_amount"].map("{:,}".format)))
+    assert kinds["credit_amount"] == "categorical"
+    [alert] = [c for c in checks if c.check == "comma_numbers"]
+    assert (alert.column, alert.status) == ("credit_amount", "alert")
+    assert alert.finding == ("numbers written with commas that may separate thousands or be decimal commas "
+                             "('1,169', '5,951', '2,096' and 811 more)")
+    assert alert.action.startswith("not read as numbers (the column is categorical): give numbers, e.g. "
+                                   "df['credit_amount'].str.replace(',', '') for thousands")
+    kinds, checks = infer_kinds(X.assign(credit_amount=_comma(X["credit_amount"] / 1000)))
+    assert kinds["credit_amount"] == "numeric"
+    assert [(c.check, c.status) for c in checks if c.column == "credit_amount"] == [("decimal_comma", "fixed")]

@@ -1,6 +1,6 @@
 """Rows to predict are read as the training rows were: text among numbers as missing (with a
-warning, a column mostly of text refused), and a column missing in every row warned of; on
-German credit."""
+warning, a column mostly of text refused), a column missing in every row and levels never seen
+at fit warned of, columns not seen at fit ignored with a warning; on German credit."""
 
 from __future__ import annotations
 
@@ -66,3 +66,35 @@ def test_a_column_missing_in_every_row_to_predict_is_warned_of(fitted, caplog) -
         "column 'credit_amount' is missing in all 60 rows to predict: the predictions use nothing of "
         "it (the model learnt from its values at fit); give the column's values."
     ]
+
+
+def test_extra_columns_at_predict_are_ignored_with_a_warning(fitted, caplog) -> None:
+    """Scoring tables carry row ids, batch names, a model version: the model reads its own
+    columns and says which it ignored; a column it was fitted on stays required."""
+    clf, rows = fitted
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        proba = clf.predict_proba(rows.assign(row_id=np.arange(60), batch="2024-06"))
+    np.testing.assert_allclose(proba, clf.predict_proba(rows))
+    assert [r.getMessage() for r in caplog.records] == [
+        "columns not seen at fit are ignored: 'row_id', 'batch' (the model uses the 20 columns it was "
+        "fitted on; the command line's --id carries columns such as row ids to its output)."
+    ]
+    with pytest.raises(DataValidationError, match=r"missing \['age'\]; unexpected \['row_id'\]"):
+        clf.predict(rows.drop(columns="age").assign(row_id=np.arange(60)))
+
+
+def test_unseen_levels_at_predict_are_counted_in_a_warning(fitted, caplog) -> None:
+    """Three rows of a housing never seen at fit: read as missing, and a warning names their
+    count, share, examples and rows (from a fifth of the rows, that the column is hardly used)."""
+    clf, rows = fitted
+    new = rows.copy()
+    new.loc[[4, 8, 9], "housing"] = "houseboat"
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        proba = clf.predict_proba(new)
+    assert proba.shape == (60, 2) and np.isfinite(proba).all()
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert warning == (
+        "column 'housing': 3 of the 60 known values to predict (5%) are levels not seen at fit (those seen, "
+        "most frequent first: 'own', 'rent', 'for free'), e.g. 'houseboat' at rows 4, 8, 9: they are read as "
+        "missing."
+    )

@@ -4,7 +4,8 @@ Every decision of the featurizer and the estimator is one :class:`Check` row: dr
 (constant, all missing, ID-like, copies of the target), column types inferred, missing values,
 high cardinality, class imbalance, leakage suspects, the metric and the validation scheme; and
 alerts about what was left as it is: categories that look like missing-value markers ('?'),
-targets of 0 under MAPE.
+class labels that differ only by spaces, case or punctuation (' >50K', '>50k'), targets of 0
+under MAPE.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ COMBINATION_COLUMNS = 500  # more numeric columns: not checked (the least square
 # (other_parties: no guarantor).
 MISSING_MARKERS = frozenset({"", "?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "unknown",
                              "missing", "not available"})
+# Characters around a class label that do not make it another class: spaces, and the punctuation
+# a file or a copy adds (Adult's test file writes '<=50K.'); not + - < > = ( ), which do ('A+').
+STRAY = " \t\r\n.,;:!?'\"`"
 
 
 def frame(checks: list[Check]) -> pd.DataFrame:
@@ -74,6 +78,59 @@ def class_balance(y: np.ndarray, classes: np.ndarray, metric: Metric) -> list[Ch
         else f"no reweighting ({UNWEIGHTED_BECAUSE[metric.name]})"
     )
     return [Check("class_imbalance", "", finding, action)]
+
+
+def label_key(label: object) -> object:
+    """A class label as compared with the others: a string without ``STRAY`` characters around
+    it, case folded ('<=50K.' and ' <=50k' as '<=50k'); other labels as they are."""
+    return label.strip(STRAY).casefold() if isinstance(label, str) else label
+
+
+def label_variants(y: np.ndarray, classes: np.ndarray, target: str) -> list[Check]:
+    """One alert (and warning) per group of class labels equal but for spaces, case or stray
+    punctuation around them (:func:`label_key`), naming each variant, its rows and the most
+    frequent spelling; nothing is merged: the labels are the user's, and predict returns them."""
+    counts = np.bincount(y, minlength=len(classes))
+    groups: dict[object, list[tuple[int, str]]] = {}
+    for label, n in zip(classes, counts):
+        groups.setdefault(label_key(label), []).append((int(n), label))
+    out = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        (n_main, main), *variants = sorted(group, key=lambda g: -g[0])  # ties: classes_ order
+        how = _how_labels_differ(main, [v for _, v in variants])
+        shown = shortlist(f"{v!r} ({n} rows)" for n, v in variants)
+        finding = (f"labels {shown} differ from {main!r} ({n_main} rows) only by {' or '.join(how)}: "
+                   f"{len(classes)} classes where the labels name {len(groups)}")
+        fixes = {"spaces": "strip the spaces", "case": "match the case",
+                 "punctuation": "drop the punctuation around them"}
+        action = (f"kept as classes of their own (nothing changed): if they name the class {main!r}, "
+                  f"{' and '.join(fixes[h] for h in how)} in column {target!r} and fit again")
+        log.warning("target %r: %s; %s.", target, finding, action)
+        out.append(Check("label_variants", target, finding, action, status="alert",
+                         count=sum(n for n, _ in variants)))
+    return out
+
+
+def _how_labels_differ(main: str, variants: list[str]) -> list[str]:
+    """How ``variants`` differ from ``main`` (equal under :func:`label_key`): among 'spaces',
+    'case' and 'punctuation'."""
+    labels = [main, *variants]
+    spaces = any(v != v.strip() for v in labels)
+    punctuation = any(v.strip() != v.strip(STRAY) for v in labels)
+    case = len({v.strip(STRAY) for v in labels}) > 1
+    return [h for h, found in (("spaces", spaces), ("case", case), ("punctuation", punctuation)) if found]
+
+
+def respelled(unknown: list, classes: np.ndarray) -> str:
+    """Which labels of ``unknown`` (not seen at fit) are classes of ``classes`` but for spaces,
+    case or stray punctuation (:func:`label_key`): "'<=50K.' as '<=50K', '>50K.' as '>50K'";
+    '' where none is."""
+    keys: dict[object, list] = {}
+    for c in classes:
+        keys.setdefault(label_key(c), []).append(repr(plain(c)))
+    return shortlist(f"{v!r} as {' or '.join(keys[label_key(v)])}" for v in unknown if label_key(v) in keys)
 
 
 def probability_shift(oof: np.ndarray, y: np.ndarray, multipliers: np.ndarray, classes: np.ndarray) -> Check:

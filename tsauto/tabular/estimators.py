@@ -147,6 +147,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         balanced = metric.needs_class_weights and self._task == "classification"
         splits = make_splits(y, self._task, self.folds, self.random_state)
         if self._task == "classification":
+            found += C.label_variants(y, self.classes_, self.target)
             found += C.class_balance(y, self.classes_, metric)
         else:
             found += C.zero_targets(y, metric, self.target)
@@ -311,7 +312,8 @@ class _TabularEstimator(BaseEstimator, ABC):
     # ------------------------------------------------------------------ predict
 
     def _features(self, X: Table) -> pd.DataFrame:
-        """The feature columns of ``X``, checked against those seen at fit and read as at fit
+        """The feature columns of ``X``, checked against those seen at fit (a missing one is an
+        error, others are ignored with a warning) and read as at fit
         (:class:`~tsauto.tabular.reading.ColumnReader`); text in a numeric column is read as
         missing and a column missing in every row is warned of (:func:`_read_numbers`,
         :func:`_warn_all_missing`)."""
@@ -323,16 +325,24 @@ class _TabularEstimator(BaseEstimator, ABC):
         used = [c for c, k in self.kinds_.items() if k != "drop"]
         missing = [c for c in used if c not in data.columns]
         unexpected = [c for c in data.columns if c not in seen and c != self.target]
-        if missing or unexpected:
+        if missing:
             raise DataValidationError(
                 "the columns do not match those the model was fitted on: "
-                f"missing {missing or 'none'}; unexpected {unexpected or 'none'}. "
+                f"missing {missing}; unexpected {unexpected or 'none'}. "
                 "Give the training columns (the target column may be left out; the command "
                 "line's --id carries columns such as row ids to its output)."
+            )
+        if unexpected:
+            log.warning(
+                "columns not seen at fit are ignored: %s (the model uses the %d columns it was "
+                "fitted on; the command line's --id carries columns such as row ids to its output).",
+                shortlist(map(repr, unexpected)), len(used),
             )
         features = data[[c for c in self.feature_names_in_ if c in data.columns]]
         _warn_all_missing(features, used)
         reader = getattr(self, "reader_", None)  # None: a model saved before it was kept
+        if reader is not None:  # '0,455' of a column read with a decimal comma is a number, not text
+            features = reader.decimal_points(features)
         features = _read_numbers(features, self.kinds_, reader)
         return features if reader is None else reader.transform(features, check=used)
 
@@ -440,10 +450,15 @@ class Classifier(ClassifierMixin, _TabularEstimator):
 
     def _encode_truth(self, truth: pd.Series) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.classes_)}
-        unknown = sorted({v for v in truth if v not in index}, key=str)
-        if unknown:
+        unseen = ~truth.map(lambda v: v in index).to_numpy(dtype=bool)
+        if unseen.any():
+            unknown = sorted(set(truth[unseen]), key=str)
+            respelled = C.respelled(unknown, self.classes_)
+            hint = (f"; they are the fit's classes but for spaces, case or punctuation around them "
+                    f"({respelled}): write them as at fit" if respelled else "")
             raise DataValidationError(
-                f"target {self.target!r} holds classes not seen at fit: {unknown}."
+                f"target {self.target!r} holds classes not seen at fit: {unknown} in {unseen.sum()} "
+                f"of the {len(truth)} rows scored{hint}."
             )
         return np.array([index[v] for v in truth], dtype=np.int64)
 

@@ -3,8 +3,9 @@
 Two steps. :func:`infer_kinds` decides, once per training table, what each column is: numeric,
 categorical, datetime (expanded into its parts), free text, or dropped (constant, all missing,
 ID-like; a mostly numeric column with a few text values such as "unknown" is numeric, those
-values missing; date strings keep the format read from all their values); every decision is a
-data check. :class:`Featurizer` then learns its statistics from
+values missing; numbers written with a decimal comma ('0,455') are numbers, an alert where every
+comma may as well separate thousands; date strings keep the format read from all their values);
+every decision is a data check. :class:`Featurizer` then learns its statistics from
 the training rows only (one per fold in cross-validation) in one of three encodings:
 
 - ``"native"`` (LightGBM): numbers with their missing values, categoricals as pandas
@@ -26,7 +27,7 @@ from scipy import sparse
 
 from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
 from tsauto.core.table_io import guess_date_format, month_or_day_first
-from tsauto.core.text_in_numbers import text_among_numbers, text_finding
+from tsauto.core.text_in_numbers import text_among_numbers, text_cells, text_finding
 from tsauto.tabular.checks import Check, plain
 from tsauto.tabular.metrics import TaskType
 
@@ -59,6 +60,10 @@ DATE_PATTERN = re.compile(r"\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2
 ID_MIN_ROWS = 100
 ID_DENSITY = 0.5
 ID_WORDS = ("id", "no", "nr", "num", "number", "key")
+# A number with a decimal comma ('0,455', '-12,5'), and one whose comma may as well separate
+# thousands ('1,234', '12,500'; not '0,455': thousands do not start with a 0).
+DECIMAL_COMMA = re.compile(r"\s*[-+]?\d*,\d+\s*")
+THOUSANDS = re.compile(r"\s*[-+]?[1-9]\d{0,2}(,\d{3})+\s*")
 
 
 def infer_kinds(
@@ -101,7 +106,7 @@ def infer_kinds(
             kinds[col] = "numeric" if _numeric_like(X[col]) else "categorical"
         else:
             kinds[col], found = _infer(X[col])
-            checks.extend(Check(name, col, finding, action) for name, finding, action in found)
+            checks.extend(Check(name, col, *rest) for name, *rest in found)  # finding, action[, status]
     if featurization == "off":
         checks.append(
             Check("featurization", "", "off", "numbers as they are, other columns as categoricals")
@@ -130,7 +135,7 @@ def _numeric_like(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
 
 
-def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
+def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, ...]]]:
     known = s.dropna()
     n = len(s)
     if known.empty:
@@ -151,6 +156,20 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
         fmt = date_format(known, s.name)  # from every value: one beyond the sample may decide
         shown = "ISO 8601" if fmt == ISO else fmt
         return "datetime", [("datetime", f"date strings ({shown})", DATE_ACTION)]
+    commas = decimal_commas(known)
+    if commas == "read":
+        return "numeric", [_decimal_comma_check(known)]
+    kind, found = _infer_strings(known, n_unique, n, sample)
+    if commas == "ambiguous":
+        found.append(_ambiguous_commas_check(known, kind))
+    return kind, found
+
+
+def _infer_strings(
+    known: pd.Series, n_unique: int, n: int, sample: pd.Series
+) -> tuple[Kind, list[tuple[str, ...]]]:
+    """The kind of a column of strings (not dates, not numbers with a decimal comma) with
+    ``n_unique`` distinct ``known`` values in ``n`` rows; ``sample``: its first values as text."""
     text = text_among_numbers(known)  # read as missing: a missing indicator keeps what they say
     if text is not None:
         shown = shortlist(map(repr, text))
@@ -160,7 +179,7 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, str, str]]]:
                 text_finding(known, text),
                 f"read as numbers, {shown} as missing (a missing indicator keeps them apart): "
                 "map them to numbers yourself where they mean one, or set "
-                f"featurization={{{s.name!r}: 'categorical'}}",
+                f"featurization={{{known.name!r}: 'categorical'}}",
             )
         ]
     words = float(sample.str.split().str.len().mean())
@@ -211,6 +230,64 @@ def _unique_integers(known: pd.Series, name: str) -> tuple[Kind, list[tuple[str,
             )
         ]
     return "drop", [("id_like", f"a different integer in every one of {n} rows ({why})", "dropped")]
+
+
+def decimal_commas(s: pd.Series) -> Literal["read", "ambiguous"] | None:
+    """Whether a column holds numbers written with a decimal comma ('0,455'): "read" where its
+    known values read as numbers once their commas are points, but for a few placeholders
+    (:func:`~tsauto.core.text_in_numbers.text_among_numbers`), and a comma of one at least can
+    only be decimal (``THOUSANDS``); "ambiguous" where every comma may as well separate
+    thousands ('1,234'); None for other columns (no comma, other text, numbers, categories)."""
+    if not pd.api.types.is_object_dtype(s) and not pd.api.types.is_string_dtype(s):
+        return None
+    values = pd.Series(pd.unique(s.dropna().to_numpy(dtype=object)), dtype=object)
+    text = values[values.map(lambda v: isinstance(v, str))].astype(str)
+    commas = text[text.str.fullmatch(DECIMAL_COMMA)]
+    if commas.empty:
+        return None
+    points = decimal_points(s)
+    if text_cells(points).any() and text_among_numbers(points) is None:
+        return None
+    return "ambiguous" if commas.str.fullmatch(THOUSANDS).all() else "read"
+
+
+def decimal_points(s: pd.Series) -> pd.Series:
+    """``s`` with the commas of its strings as points ('0,455' as '0.455'); other values kept."""
+    strings = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not strings.any():
+        return s
+    return s.mask(strings, s[strings].str.replace(",", ".", regex=False))
+
+
+def _comma_examples(known: pd.Series) -> str:
+    commas = known[known.astype(str).str.contains(",", regex=False)]
+    return shortlist(map(repr, dict.fromkeys(commas.astype(str))), 3)
+
+
+def _decimal_comma_check(known: pd.Series) -> tuple[str, str, str, str]:
+    """The data check of a column of numbers with a decimal comma (:func:`decimal_commas`)."""
+    points = decimal_points(known)
+    text = text_among_numbers(points) or []
+    finding = f"numbers written with a decimal comma ({_comma_examples(known)})"
+    action = "read as numbers, the comma as the decimal point, at fit and at predict"
+    if text:
+        finding += f"; {text_finding(points, text)}"
+        action += f"; {shortlist(map(repr, text))} as missing (a missing indicator keeps them apart)"
+    return "decimal_comma", finding, action, "fixed"
+
+
+def _ambiguous_commas_check(known: pd.Series, kind: Kind) -> tuple[str, str, str, str]:
+    """The alert of a column of numbers whose every comma may be a decimal comma or separate
+    thousands (:func:`decimal_commas`), left as ``kind``."""
+    return (
+        "comma_numbers",
+        f"numbers written with commas that may separate thousands or be decimal commas "
+        f"({_comma_examples(known)})",
+        f"not read as numbers (the column is {'dropped' if kind == 'drop' else kind}): give numbers, "
+        f"e.g. df[{known.name!r}].str.replace(',', '') for thousands, .str.replace(',', '.') for "
+        "decimal commas, or read the file with pd.read_csv(..., thousands=',') or (..., decimal=',')",
+        "alert",
+    )
 
 
 def _date_strings(sample: pd.Series) -> bool:

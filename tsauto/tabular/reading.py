@@ -3,12 +3,13 @@
 :class:`ColumnReader` learns once, on every training row (not per fold: a fold must not decide
 the order of day and month of a date column), how each column is read, and reads new rows the
 same way: date strings in the format that read every training value (or as ISO 8601 stamps,
-year first, nothing guessed), as timestamps; the few text values of a column of numbers
-("unknown": the rule of :mod:`tsauto.core.text_in_numbers`, which forecasting shares) as
-missing, those seen at fit only (other text is an error). At predict it warns about a column
-the model can hardly use there: one whose values are mostly categories never seen at fit, or
-dates that do not read in the training format (both read as missing, as LightGBM and the
-encoders read them).
+year first, nothing guessed), as timestamps; numbers written with a decimal comma ('0,455':
+:func:`~tsauto.tabular.featurizer.decimal_commas`) as numbers; the few text values of a column
+of numbers ("unknown": the rule of :mod:`tsauto.core.text_in_numbers`, which forecasting shares)
+as missing, those seen at fit only (other text is an error). At predict it warns of categories
+never seen at fit, naming their count, and of a column the model can hardly use there: one whose
+values are mostly such categories, or dates that do not read in the training format (both read
+as missing, as LightGBM and the encoders read them).
 """
 
 from __future__ import annotations
@@ -28,14 +29,17 @@ from tsauto.tabular.featurizer import (
     category_levels,
     category_strings,
     date_format,
+    decimal_commas,
+    decimal_points,
     read_dates,
 )
 
 log = logging.getLogger(__name__)
 
-# Share of a column's known values at predict, from which levels never seen at fit or dates
-# that do not read are warned about: new levels of a live column are a few percent; beyond a
-# fifth, the column says little of what the model learnt from it.
+# Share of a column's known values at predict, from which dates that do not read are warned
+# about, and levels never seen at fit (warned of from one) said to leave the column unused: new
+# levels of a live column are a few percent; beyond a fifth, the column says little of what the
+# model learnt from it.
 UNUSABLE_SHARE = 0.2
 SHOWN_LEVELS = 5  # training levels a warning lists
 
@@ -43,6 +47,7 @@ SHOWN_LEVELS = 5  # training levels a warning lists
 class ColumnReader:
     """How the columns of ``kinds`` are read (see the module docstring). Fitted attributes:
     ``date_formats_`` (date column → format; None: datetime values, strings read as ISO 8601),
+    ``decimal_commas_`` (numeric columns written with a decimal comma),
     ``missing_text_`` (numeric column → its text values read as missing), ``levels_``
     (categorical column → its training levels, most frequent first)."""
 
@@ -54,13 +59,31 @@ class ColumnReader:
 
     def fit(self, X: pd.DataFrame) -> "ColumnReader":
         self.date_formats_ = {c: date_format(X[c], c) for c in self._of("datetime")}
+        self.decimal_commas_ = [c for c in self._of("numeric") if decimal_commas(X[c]) == "read"]
+        X = self.decimal_points(X)
         self.missing_text_ = {c: t for c in self._of("numeric") if (t := text_values(X[c]))}
         self.levels_ = {c: category_levels(X[c]) for c in self._of("categorical")}
         return self
 
+    def _decimal_commas(self) -> list[str]:
+        return getattr(self, "decimal_commas_", [])  # absent: a reader saved before it was kept
+
+    def decimal_points(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with the decimal commas of the columns read so at fit as points ('0,455' as
+        '0.455'), so that they read as numbers."""
+        commas = [c for c in self._decimal_commas() if c in X.columns]
+        if not commas:
+            return X
+        out = X.copy()
+        for c in commas:
+            out[c] = decimal_points(X[c])
+        return out
+
     def transform(self, X: pd.DataFrame, check: Collection[str] = ()) -> pd.DataFrame:
-        """``X`` with its date columns as timestamps and its numbers' text values missing; a
-        warning for each column of ``check`` mostly read as missing that is not missing."""
+        """``X`` with its date columns as timestamps, its numbers with a decimal comma and those
+        with text values as numbers (those values missing); a warning for each column of
+        ``check`` with categories not seen at fit, or mostly of dates that do not read."""
+        X = self.decimal_points(X)
         out = X.copy()
         for c, fmt in self.date_formats_.items():  # None: datetime values at fit
             if c in X.columns:
@@ -70,30 +93,32 @@ class ColumnReader:
                 if c in check:
                     shown = "ISO 8601" if fmt in (None, ISO) else fmt
                     _warn(X[c], out[c].isna(), c, f"do not read as dates ({shown}, as at fit)")
-        for c, text in self.missing_text_.items():
+        for c in dict.fromkeys([*self.missing_text_, *self._decimal_commas()]):
             if c in X.columns:
-                values = X[c].where(~X[c].astype(str).isin(text))
+                values = X[c].where(~X[c].astype(str).isin(self.missing_text_.get(c, ())))
                 out[c] = as_numbers(values, c)  # other text is an error, naming it
         for c, levels in self.levels_.items():
             if c in check and c in X.columns:
                 unseen = ~category_strings(X[c]).isin(levels)
                 _warn(X[c], unseen, c, "are levels not seen at fit (those seen, most frequent "
-                      f"first: {shortlist(map(repr, levels), SHOWN_LEVELS)})")
+                      f"first: {shortlist(map(repr, levels), SHOWN_LEVELS)})", least=0.0)
         return out
 
 
-def _warn(raw: pd.Series, lost: pd.Series, col: str, what: str) -> None:
-    """Warn when the known values of ``raw`` read as missing (``lost``) are ``UNUSABLE_SHARE``
-    of its known values or more."""
+def _warn(raw: pd.Series, lost: pd.Series, col: str, what: str, least: float = UNUSABLE_SHARE) -> None:
+    """Warn when the known values of ``raw`` read as missing (``lost``) are ``least`` of its
+    known values or more (one at least); from ``UNUSABLE_SHARE`` on, that the predictions
+    hardly use the column."""
     known = raw.notna().to_numpy()
     bad = known & np.asarray(lost, dtype=bool)
-    if not known.any() or bad.sum() < UNUSABLE_SHARE * known.sum():
+    share = bad.sum() / max(known.sum(), 1)
+    if not bad.any() or share < least:
         return
     examples = shortlist(map(repr, dict.fromkeys(raw[bad].astype(str))), 3)
     log.warning(
-        "column %r: %d of the %d known values to predict (%.0f%%) %s, e.g. %s at %s: they are "
-        "read as missing, so the predictions hardly use the column there; give the column as it "
-        "was at fit.",
-        col, bad.sum(), known.sum(), 100 * bad.sum() / known.sum(), what, examples,
-        describe_rows(raw.index[bad]),
+        "column %r: %d of the %d known values to predict (%.3g%%) %s, e.g. %s at %s: they are "
+        "read as missing%s.",
+        col, bad.sum(), known.sum(), 100 * share, what, examples, describe_rows(raw.index[bad]),
+        ", so the predictions hardly use the column there; give the column as it was at fit"
+        if share >= UNUSABLE_SHARE else "",
     )
