@@ -14,9 +14,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 from learner_doubles import DyingLearner
 
-from tsauto import Forecaster
+from tsauto import Forecaster, datasets
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.executor import Executor
 from tsauto.forecasting.learners import local
@@ -133,3 +134,23 @@ def test_a_worker_dying_mid_search_is_a_failed_trial(client, retail) -> None:
     assert "worker died" in board.loc["dying", "reason"]
     assert board.loc["theta", "status"] == "ok"
     assert np.isfinite(fc.predict()["forecast"]).all()
+
+
+def test_lightgbm_on_a_dask_frame_takes_covariates_named_like_its_features(client) -> None:
+    """LightGBM trained data-parallel on the workers (a Dask DataFrame) is given the names the
+    in-process one is: known-future ``month`` (the calendar's too) and ``Temp: avg [F]`` made
+    it fail there as well (Walmart store 1, departments 1-6)."""
+    dd = pytest.importorskip("dask.dataframe")
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart(with_features=True)
+    df = df[(df["Store"] == 1) & (df["Dept"] <= 6)][["Store", "Dept", "Date", "Weekly_Sales", "Temperature"]]
+    df = df.rename(columns={"Temperature": "Temp: avg [F]"}).assign(month=df["Date"].dt.month)
+    last = np.sort(df["Date"].unique())[-4:]
+    train, future = df[~df["Date"].isin(last)], df[df["Date"].isin(last)].drop(columns="Weekly_Sales")
+    kw = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 4}
+    fc = Forecaster(**kw, known_future=["month", "Temp: avg [F]"], compute={"client": client})
+    fc.fit(dd.from_pandas(train.reset_index(drop=True), npartitions=2))
+    learner = fc.model_.learner
+    assert learner.boosters_[0].feature_name() == learner.spec_.model_names
+    assert {"month", "month (calendar)", "Temp: avg [F]"} <= set(learner.feature_importance())
+    assert np.isfinite(fc.predict(future=future)["forecast"]).all()

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.explain import HOLIDAYS, TARGET_LAGS, describe_state, series_positions
+from tsauto.forecasting.explain import describe_state, series_positions
+from tsauto.forecasting.features.builder import HOLIDAYS, TARGET_LAGS
 from tsauto.forecasting.forecaster import Forecaster
 from tsauto.forecasting.learners.ets import fit_ets
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner

@@ -369,14 +369,13 @@ def _train(frame: Any, schema: Schema, member: WithFallback, step: int, sample: 
     from tsauto.forecasting.distributed_training import held_rows, partitions_by_worker
 
     learner: LightGBMLearner = member.learner
-    names = learner.spec_.names
+    spec = learner.spec_
     build = functools.partial(_training_part, schema=schema, member=member, step=step)
     with held_rows(client, partitions_by_worker(frame, client), build) as held:
         if held.rows == 0:
             raise DataValidationError(learner.no_rows_message(sample, step))
         params, rounds = learner.train_params(learner.task_, held.rows)
-        cat_idx = [names.index(c) for c in learner.spec_.categorical_names]
-        return held.train(params, rounds, names, cat_idx), held.rows
+        return held.train(params, rounds, spec.model_names, spec.categorical_index), held.rows
 
 
 def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, step: int) -> np.ndarray | None:

@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.features.builder import FeatureSpec
 from tsauto.forecasting.features.target_transforms import Scale
 from tsauto.forecasting.learners.arima import ArimaState
 from tsauto.forecasting.learners.combination import MEMBERS, ComboState
@@ -50,11 +49,6 @@ from tsauto.forecasting.routing import LengthRoutes
 
 log = logging.getLogger(__name__)
 
-TARGET_LAGS = "target lags"
-TARGET_WINDOWS = "target windows"
-CALENDAR = "calendar"
-HOLIDAYS = "holidays"
-SERIES_ID = "series id"
 _META = ["step", "member", "learner", "units", "base"]
 
 
@@ -108,23 +102,6 @@ def explain(
         lead = [*history.keys.columns, history.schema.time, *_META]
         contributions = _contribution_frame([p for p in parts if p is not None], lead)
     return Explanation(weights, importance, models, contributions)
-
-
-def feature_families(spec: FeatureSpec) -> list[str]:
-    """The family (raw column) of every feature of ``spec.names``, in that order."""
-    lags = spec.lags
-    out = [TARGET_LAGS] * len(lags.lags) + [TARGET_WINDOWS] * (len(lags.windows) * len(lags.stats))
-    out += [CALENDAR] * len(spec.calendar)
-    countries = spec.holiday_countries or ((spec.holiday_column,) if spec.holiday_column else ())
-    out += [HOLIDAYS] * (3 * len(countries))
-    out += list(spec.known_future)
-    out += [c for c in spec.differenced for _ in spec.covariate_diffs]
-    out += [c for c in spec.past for _ in spec.past_lags]
-    out += list(spec.static)
-    out += [SERIES_ID] * int(spec.use_id)
-    if len(out) != len(spec.names):
-        raise RuntimeError(f"feature families ({len(out)}) do not match the features ({len(spec.names)})")
-    return out
 
 
 def series_positions(keys: pd.DataFrame, series: Any) -> np.ndarray:
@@ -186,7 +163,7 @@ def _deseasonalised(season: Any) -> str:
 def _importance(member: int, learner: LightGBMLearner) -> pd.DataFrame:
     gains = pd.Series(
         list(learner.feature_importance().values()),  # in the booster's order: spec_.names
-        index=feature_families(learner.spec_),
+        index=learner.spec_.families,
     )
     by_family = gains.groupby(level=0, sort=False).sum().sort_values(ascending=False)
     total = by_family.sum()
@@ -237,7 +214,7 @@ def _contributions(
         return None
     panel, future = panel.take(long), {k: v[long] for k, v in future.items()}
     rows, _ = learner.feature_rows(panel, future)
-    families = feature_families(learner.spec_)
+    families = learner.spec_.families
     recursive = learner.strategy == "recursive"
     shap = np.stack(
         [learner.boosters_[0 if recursive else s].predict(rows[:, s], pred_contrib=True) for s in steps],

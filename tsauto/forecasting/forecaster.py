@@ -251,16 +251,32 @@ class Forecaster:
             else:
                 self._fit_engine(panel, task, plan, opts.short_series, guards, search, compute, start)
         log.info("fitted %s in %.1fs", self.model_.describe(), time.monotonic() - start)
-        if panel.schema.known_future and not self.model_.reads_known_future:
-            log.warning(
-                "known-future covariates %s are not used: no learner of the model (%s) reads them "
-                "(LightGBM, ARIMA and Prophet do); predict() needs no future= table",
-                list(panel.schema.known_future), self.model_.describe(),
-            )
+        self._warn_failed_or_unread(plan.classes)
         checks = data_checks(raw, panel, task, opts, self.model_)
         log_checks(checks)
         self.data_checks_ = checks_frame(checks)
         return self
+
+    def _warn_failed_or_unread(self, classes: dict[str, type]) -> None:
+        """A warning per learner whose every trial failed (none is in the model), and one where
+        known-future covariates go unread: saying whether the learners that read them failed
+        (``classes``: learners given as instances, by name)."""
+        from tsauto.forecasting.search import learner_class
+
+        failed = _failed_learners(self.leaderboard_)
+        for name, reason in failed.items():
+            log.warning("%s failed on every trial and is not in the model: %s; see leaderboard()", name, reason)
+        known = list(self.history_.schema.known_future)
+        if not known or self.model_.reads_known_future:
+            return
+        readers = [n for n in failed if learner_class(n, classes).tags.known_future]
+        model = self.model_.describe()
+        why = f"no learner of the model ({model}) reads them (LightGBM, ARIMA and Prophet do)"
+        if readers:
+            verb = "reads" if len(readers) == 1 else "read"
+            why = (f"{', '.join(readers)}, which {verb} them, failed on every trial (see the warning above) "
+                   f"and no learner of the model ({model}) reads them")
+        log.warning("known-future covariates %s are not used: %s; predict() needs no future= table", known, why)
 
     def _check_hierarchy(self) -> None:
         """``hierarchy=`` with ``partition_by=`` is refused: each partition would fit a hierarchy
@@ -810,6 +826,15 @@ class Forecaster:
             f"Forecaster(target={self.target!r}, time={self.time!r}, ids={self.ids!r}, "
             f"horizon={self.horizon!r}, learners={self.learners!r})"
         )
+
+
+def _failed_learners(board: pd.DataFrame) -> dict[str, str]:
+    """The learners of the leaderboard ``board`` whose every trial failed, each with the first
+    line of its first failure's reason."""
+    rows = board.sort_values("trial")
+    failed = rows.groupby("learner", sort=False)["status"].agg(lambda s: (s == "failed").all())
+    first = rows[rows["status"] == "failed"].groupby("learner", sort=False)["reason"].first()
+    return {name: str(first[name]).strip().partition("\n")[0].rstrip(".") for name in failed[failed].index}
 
 
 def _interrupted_note(trials: int, planned: int | None, run_dir: str | Path | None = None) -> str:

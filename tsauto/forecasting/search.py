@@ -49,8 +49,8 @@ class ForecastEvaluator:
     guards: Guards | None = None
 
     def learner_class(self, name: str) -> type:
-        """The class of learner ``name``: given as an instance, or from the registry."""
-        return (self.classes or {}).get(name) or registry.FORECASTERS[name].load()
+        """See :func:`learner_class`."""
+        return learner_class(name, self.classes)
 
     def make(self, name: str, params: dict[str, Any]) -> WithFallback:
         """The learner ``name`` with ``params``, wrapped with its fallback and the guards."""
@@ -174,6 +174,12 @@ class ForecastStrategy:
         if len(results) == len(members):
             routes = length_routes(self.evaluator.panel.lengths, weights, results, partial(score, self.metric))
         return EnsembleModel(list(members), routes)
+
+
+def learner_class(name: str, classes: dict[str, type] | None) -> type:
+    """The class of learner ``name``: in ``classes`` (learners given as instances, by name),
+    else from the registry."""
+    return (classes or {}).get(name) or registry.FORECASTERS[name].load()
 
 
 def score(

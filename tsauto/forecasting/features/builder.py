@@ -4,10 +4,15 @@ The exogenous block (calendar, holidays, known-future covariates and, where the 
 differenced, their differences, lags of past covariates, static covariates, series id) is
 computed for all rows of the history at once, and for all (series, step) cells of the horizon
 at once, so that a recursive prediction step only adds the target lags of that step.
+
+Features are shown by the user's column names (``FeatureSpec.names``), whatever they are; LightGBM
+is given names it accepts (``FeatureSpec.model_names``), worked out from them, so none is stored.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +23,16 @@ from tsauto.forecasting.panel import Panel
 from tsauto.forecasting.features.calendar import calendar_features
 from tsauto.forecasting.features.holiday import holiday_features, holiday_features_by_series
 from tsauto.forecasting.features.lags import LagSpec, lag_matrix, tail_buffer
+
+# Feature families (FeatureSpec.families): the raw column each feature comes from.
+TARGET_LAGS = "target lags"
+TARGET_WINDOWS = "target windows"
+CALENDAR = "calendar"
+HOLIDAYS = "holidays"
+SERIES_ID = "series id"
+
+# Characters LightGBM refuses in a feature name (JSON's), and whitespace (it writes a space "_").
+_FORBIDDEN = re.compile(r'[",:\[\]{}\s]')
 
 
 @dataclass(frozen=True)
@@ -49,26 +64,66 @@ class FeatureSpec:
         return [c for c in self.known_future if c not in self.categorical]
 
     @property
-    def exog_names(self) -> list[str]:
-        names = list(self.calendar)
-        for c in self.holiday_countries or ((self.holiday_column,) if self.holiday_column else ()):
-            names += [f"holiday_{c}", f"days_to_holiday_{c}", f"days_from_holiday_{c}"]
-        names += list(self.known_future)
-        names += [f"{c}_diff{d}" for c in self.differenced for d in self.covariate_diffs]
-        names += [f"{c}_lag{k}" for c in self.past for k in self.past_lags]
-        names += list(self.static)
-        if self.use_id:
-            names.append("series_id")
-        return names
-
-    @property
     def names(self) -> list[str]:
-        return self.lags.names + self.exog_names
+        """Feature names as shown to the user: a user's column keeps its name; a feature made
+        by tsauto named like another is suffixed with its family (a known-future ``month`` and
+        the calendar's ``month (calendar)``); unique."""
+        features = self._features
+        counts = Counter(name for name, _, _ in features)
+        shown = [n if own or counts[n] == 1 else f"{n} ({family})" for n, family, own in features]
+        return numbered(shown, " ")
 
     @property
-    def categorical_names(self) -> list[str]:
-        cats = [c for c in self.categorical if c in self.known_future or c in self.static]
-        return cats + (["series_id"] if self.use_id else [])
+    def model_names(self) -> list[str]:
+        """The names LightGBM is given (it refuses ``"``, ``,``, ``:``, brackets and braces in
+        a feature name, and a name twice): :attr:`names`, those characters and whitespace
+        written ``_``, made unique. A name it accepts is kept."""
+        return numbered([_FORBIDDEN.sub("_", n) for n in self.names], "_")
+
+    @property
+    def families(self) -> list[str]:
+        """The family of every feature, the raw column it comes from (``target lags``,
+        ``calendar``, ``holidays``, a covariate's name, ``series id``), in :attr:`names` order."""
+        return [family for _, family, _ in self._features]
+
+    @property
+    def categorical_index(self) -> list[int]:
+        """Positions of the categorical features: the category-coded known-future and static
+        columns, and the series id."""
+        return [
+            i for i, (name, family, own) in enumerate(self._features)
+            if (name in self.categorical if own else family == SERIES_ID)
+        ]
+
+    @property
+    def _features(self) -> list[tuple[str, str, bool]]:
+        """(name, family, whether it is a user's column as given) of every feature, in the
+        matrix's order."""
+        lags = self.lags
+        out = [(n, TARGET_LAGS, False) for n in lags.names[: len(lags.lags)]]
+        out += [(n, TARGET_WINDOWS, False) for n in lags.names[len(lags.lags) :]]
+        out += [(c, CALENDAR, False) for c in self.calendar]
+        for c in self.holiday_countries or ((self.holiday_column,) if self.holiday_column else ()):
+            out += [(f"{k}_{c}", HOLIDAYS, False) for k in ("holiday", "days_to_holiday", "days_from_holiday")]
+        out += [(c, c, True) for c in self.known_future]
+        out += [(f"{c}_diff{d}", c, False) for c in self.differenced for d in self.covariate_diffs]
+        out += [(f"{c}_lag{k}", c, False) for c in self.past for k in self.past_lags]
+        out += [(c, c, True) for c in self.static]
+        return out + [("series_id", SERIES_ID, False)] * self.use_id
+
+
+def numbered(names: list[str], sep: str) -> list[str]:
+    """``names`` with each repeat numbered (``a``, ``a{sep}2``), unique."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        new, k = name, 1
+        while new in seen:
+            k += 1
+            new = f"{name}{sep}{k}"
+        seen.add(new)
+        out.append(new)
+    return out
 
 
 @dataclass

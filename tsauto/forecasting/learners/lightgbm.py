@@ -179,7 +179,7 @@ class LightGBMLearner(Learner):
 
         meter = CpuMeter()  # the load of other processes, read across the features' building
         self.prepare(panel, task)
-        cat_idx = [self.spec_.names.index(c) for c in self.spec_.categorical_names]
+        cat_idx = self.spec_.categorical_index
         matrix_bytes = len(panel.y) * len(self.spec_.names) * np.dtype(TRAIN_DTYPE).itemsize
         if self.strategy == "recursive" and matrix_bytes > WHOLE_MATRIX_BYTES:
             data, n_rows = self._chunked_dataset(panel, matrix_bytes, cat_idx)
@@ -198,7 +198,7 @@ class LightGBMLearner(Learner):
             data = lgb.Dataset(
                 Xh,
                 label=yh,
-                feature_name=self.spec_.names,
+                feature_name=self.spec_.model_names,
                 categorical_feature=cat_idx,
                 free_raw_data=True,
                 params={"verbosity": -1},
@@ -234,7 +234,7 @@ class LightGBMLearner(Learner):
         n_rows = sum(map(len, labels))
         log.info("LightGBM bins %d training rows from %d chunks of series (the whole matrix: %d MiB)",
                  n_rows, len(parts), matrix_bytes >> 20)
-        return rebuilt_dataset(parts, build, labels, self.spec_.names, cat_idx), n_rows
+        return rebuilt_dataset(parts, build, labels, self.spec_.model_names, cat_idx), n_rows
 
     def _chunk_rows(self, panel: Panel, chunk: tuple[int, int]) -> np.ndarray | None:
         """The training rows of series ``chunk[0]..chunk[1]-1`` (features and label in one
@@ -436,9 +436,10 @@ class LightGBMLearner(Learner):
         return out
 
     def feature_importance(self) -> dict[str, float]:
-        """Total gain of every feature over the models (one per step with ``"direct"``)."""
+        """Total gain of every feature over the models (one per step with ``"direct"``), by the
+        names shown to the user (``spec_.names``: LightGBM was given ``spec_.model_names``)."""
         gains = sum(b.feature_importance(importance_type="gain") for b in self.boosters_)
-        return dict(zip(self.boosters_[0].feature_name(), map(float, gains)))
+        return dict(zip(self.spec_.names, map(float, gains), strict=True))
 
 
 def _series_chunks(indptr: np.ndarray, rows: int) -> list[tuple[int, int]]:
