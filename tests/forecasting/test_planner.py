@@ -108,6 +108,17 @@ def test_yearly_short_series_portfolio_and_folds() -> None:
     assert plan.folds == auto_folds(panel, task) >= 1
 
 
+def test_few_series_get_more_folds_as_their_length_allows(aus_small) -> None:
+    keys = aus_small[["State", "Industry"]].drop_duplicates()
+    for n, folds in ((1, 10), (2, 5), (3, 4), (4, 3), (12, 3)):
+        rows = aus_small.merge(keys.iloc[:n])
+        panel = validate(rows, target="Turnover", time="Month", ids=["State", "Industry"])
+        assert auto_folds(panel, _plan(panel, 12)[0]) == folds, n  # 20 years of months hold 10
+    one = aus_small.merge(keys.iloc[:1])
+    short = validate(one[one["Month"] >= "2012-01-01"], target="Turnover", time="Month", ids=["State", "Industry"])
+    assert auto_folds(short, _plan(short, 12)[0]) == 5  # 7 years: 2 to train on, 5 to validate
+
+
 def test_many_short_series_keep_ets_on_fewer_folds_without_a_budget(monkeypatch) -> None:
     one = _m1("QUARTERLY")  # 203 real series, tiled four times (M3 holds 756 quarterly series)
     many = pd.concat([one.assign(unique_id=one["unique_id"] + f"_{k}") for k in range(4)])
