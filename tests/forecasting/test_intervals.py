@@ -11,6 +11,7 @@ from tsauto import Forecaster
 from tsauto.forecasting import registry
 from tsauto.forecasting.backtest import FoldResults
 from tsauto.forecasting.intervals import (
+    Intervals,
     blend,
     calibrate,
     step_quantiles,
@@ -136,3 +137,30 @@ def test_leaderboard_scores_every_trial_interval_on_held_out_folds(aus_small) ->
     assert (wide["coverage"] > narrow["coverage"]).all()
     no_quantiles = Forecaster(**kw).fit(recent).leaderboard()
     assert "pinball" not in no_quantiles.columns
+
+
+def test_folds_whose_errors_differ_are_said_to_undercover() -> None:
+    """A band calibrated on some folds holds few actuals of a fold whose errors are off theirs
+    (a level shift): the held-out coverage says so, and the description what the quantiles rest on."""
+    rng = np.random.default_rng(3)
+    step, fold = np.tile(np.arange(1, 7), 60), np.repeat(np.arange(3), 120)
+    mean = rng.normal(size=step.size) * 5
+    noise = rng.normal(size=step.size)
+    steady = calibrate((0.1, 0.9), [(1.0, oof(mean + noise, mean, {}, step, fold))], 6)
+    shifted = calibrate((0.1, 0.9), [(1.0, oof(mean + noise + np.array([0, 6, -6])[fold], mean, {}, step, fold))], 6)
+    assert not steady.undercovers() and shifted.undercovers()
+    assert shifted.scores.coverage < 0.7 < steady.scores.coverage
+    assert shifted.describe().startswith("quantiles: conformal, from 360 out-of-fold errors over 3 fold(s)")
+    assert f"the 80% band held {shifted.scores.coverage:.0%}" in shifted.describe()
+
+
+def test_the_plan_says_what_the_quantiles_rest_on(tasmania: pd.DataFrame, monkeypatch, caplog) -> None:
+    fc = Forecaster(**KW, learners=["theta", "naive"]).fit(tasmania)
+    note = next(n for n in fc.plan_.notes if n.startswith("quantiles: "))
+    assert f"from {fc.intervals_.errors} out-of-fold errors over {fc.plan_.folds} fold(s)" in note
+    assert fc.intervals_.errors == 3 * fc.plan_.folds * 6  # three series, 6 steps a fold
+    assert "too narrow" not in note and "too narrow" not in caplog.text
+    monkeypatch.setattr(Intervals, "undercovers", lambda self: True)
+    fc.fit(tasmania)
+    assert "the bands may be too narrow" in caplog.text and fc.plan_.notes[-1].endswith(
+        "more history gives more folds to calibrate on)")

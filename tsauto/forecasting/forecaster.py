@@ -396,6 +396,11 @@ class Forecaster:
             by_number = {t.number: t for t in result.trials}
             members = [(w, by_number[n].oof.result) for n, w in result.weights.items()]
             self.intervals_ = calibrate(task.quantiles, members or [(1.0, best.oof.result)], task.horizon)
+            note = self.intervals_.describe()
+            if self.intervals_.undercovers():
+                note += ": the bands may be too narrow (more history gives more folds to calibrate on)"
+                log.warning("%s", note)
+            self.plan_ = replace(self.plan_, notes=(*self.plan_.notes, note))
         for t in self.trials_:
             t.oof = None  # the fitted forecaster keeps no out-of-fold arrays
 

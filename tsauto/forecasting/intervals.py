@@ -52,6 +52,7 @@ Method = Literal["native", "calibrated", "conformal"]
 MIN_PER_STEP = 100  # errors per horizon step for quantiles of that step alone
 MARGIN = 0.02  # relative pinball gain another method needs to replace native quantiles
 MIN_ONE_FOLD = 100  # errors a single fold needs to calibrate native quantiles (a 10 % level on 10)
+UNDERCOVER = 0.1  # held-out coverage this far under nominal is warned of
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,24 @@ class Intervals:
     offsets: np.ndarray  # (len(quantiles), horizon)
     losses: dict[str, float] = field(default_factory=dict)
     scores: HeldOut | None = None
+    errors: int = 0  # out-of-fold errors the offsets were fitted on
+    folds: int = 0
+
+    def describe(self) -> str:
+        """What the quantiles rest on, and the held-out coverage of the outermost band."""
+        text = f"quantiles: {self.method}, from {self.errors} out-of-fold errors over {self.folds} fold(s)"
+        pair = interval_pair(self.quantiles)
+        if self.scores is not None and pair is not None and np.isfinite(self.scores.coverage):
+            text += (f"; the {pair[1] - pair[0]:.0%} band held {self.scores.coverage:.0%} of the "
+                     "actuals of each fold (calibrated on the others)")
+        return text
+
+    def undercovers(self) -> bool:
+        """Whether the outermost band's held-out coverage fell ``UNDERCOVER`` short of nominal."""
+        pair = interval_pair(self.quantiles)
+        if self.scores is None or pair is None or not np.isfinite(self.scores.coverage):
+            return False
+        return self.scores.coverage < pair[1] - pair[0] - UNDERCOVER
 
     def apply(
         self, mean: np.ndarray, native: dict[float, np.ndarray], scale: np.ndarray
@@ -161,7 +180,8 @@ def _choose(
         method = forced
     offsets = cells.offsets(method, levels, horizon, np.ones(cells.step.size, dtype=bool))
     losses = {m: h.pinball for m, h in held.items()}
-    return Intervals(levels, method, offsets, losses, held.get(method)), cells.step.size, folds.size
+    intervals = Intervals(levels, method, offsets, losses, held.get(method), cells.step.size, folds.size)
+    return intervals, cells.step.size, folds.size
 
 
 @dataclass
