@@ -41,7 +41,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError, TsautoError, close_match
 from tsauto.core.logfilter import tsauto_filter, warnings_once
-from tsauto.core.files import check_writable
+from tsauto.core.files import check_writable, missing_folder
 from tsauto.core.table_io import read_table, write_table
 from tsauto.core.version import VERSION
 
@@ -54,6 +54,10 @@ OUT_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 SHOWN_TRIALS = 20  # beyond this, a fit's printed leaderboard shows the members and each learner's best
 BAR_WIDTH = 24
 MODEL_NAME_WIDTH = 40  # a longer model name in a backtest's summary is printed above the table
+SUMMARY_LEGEND = (  # how a backtest's summary averages (tsauto.forecasting.backtest.backtest_tables)
+    "mae, rmse, mape, smape, mase, rmsse: means over series and folds (each series' forecasts from "
+    "a cutoff weigh the same, as M4 averages MASE); wape: all errors over all actuals"
+)
 MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # what `tsauto.<name>` loads
 INTERRUPTED = 130  # the shell's status of a command stopped by Ctrl-C (128 + SIGINT)
 EXIT_STATUS = (
@@ -354,13 +358,11 @@ def _check_writable(path: str | None, option: str) -> None:
 
 
 def _check_folder(path: str | None, option: str) -> None:
-    """Refuse a ``path`` given as ``option`` whose folder does not exist: a mistyped folder
-    would be made, and the output written where nobody looks for it."""
-    if path is not None and not Path(path).parent.exists():
-        raise UsageError(
-            f"{option} {path}: the folder {str(Path(path).parent)!r} does not exist; create it first or "
-            "fix the path"
-        )
+    """Refuse a ``path`` given as ``option`` whose folder does not exist (as the Python API
+    refuses it: :func:`~tsauto.core.files.missing_folder`), naming the option."""
+    missing = None if path is None else missing_folder(path)
+    if missing:
+        raise UsageError(f"{option} {path}: {missing}")
 
 
 def _table(path: str | None) -> pd.DataFrame | None:
@@ -653,6 +655,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
     result = model.backtest(args.file, folds=args.folds, step=args.step, mode=args.mode)
     _out(result.note)
     _out(_summary_text(result.summary))
+    _out(SUMMARY_LEGEND)
     if result.by_level is not None:
         _out("per level (MASE scaled by each node's own history):")
         _out(result.by_level.to_string(index=False, float_format=_number))
@@ -689,9 +692,10 @@ def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.
     lows = [q for q in levels if q < 0.5 and any(math.isclose(1 - q, p) for p in levels)]
     if "coverage" in summary and lows:
         lo = min(lows)
-        _out(f"pinball: mean over q{', q'.join(f'{q:g}' for q in sorted(levels))}; coverage: "
-             f"share of actuals in [q{lo:g}, q{1 - lo:g}] (nominal {1 - 2 * lo:.0%}); msis: that "
-             "interval's M4 scaled interval score (width plus 2/alpha times the misses, lower is better)")
+        _out(f"pinball: mean over q{', q'.join(f'{q:g}' for q in sorted(levels))} (and over series and "
+             f"folds); coverage: share of all actuals in [q{lo:g}, q{1 - lo:g}] (nominal {1 - 2 * lo:.0%}); "
+             "msis: that interval's M4 scaled interval score (width plus 2/alpha times the misses, lower is "
+             "better; mean over series and folds)")
 
 
 def _run_predict(args: argparse.Namespace) -> int:

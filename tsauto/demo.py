@@ -47,6 +47,7 @@ def main() -> int:
     # would rerun the whole selection per cutoff: honest, about 3x the time)
     bt = fc.backtest(df, folds=3, mode="refit")
     log.info("backtest done in %.1fs", time.perf_counter() - start)
+    OUT.mkdir(exist_ok=True)
     path = write_table(forecasts, OUT / "aus_retail_forecast.csv")
     write_table(bt.forecasts, OUT / "aus_retail_backtest.csv")
     summary = bt.summary.set_index("model")[["mase", "smape", "wape"]]

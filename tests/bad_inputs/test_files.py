@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from bad_inputs.helpers import RETAIL, forecaster
+from bad_inputs.helpers import RETAIL, classifier, forecaster
 
 from tsauto import Classifier, Forecaster
 from tsauto.core import persistence
@@ -122,6 +122,25 @@ def test_output_folder_is_a_file(tmp_path, retail) -> None:
     blocker = _write(tmp_path / "out", b"a file, not a folder")
     with pytest.raises(TsautoError, match="cannot write .*out/forecast.csv.*another folder"):
         write_table(retail, blocker / "forecast.csv")
+
+
+def test_a_folder_that_does_not_exist_is_refused_by_the_python_api_as_by_the_command_line(tmp_path, retail) -> None:
+    """save() and report() made a missing folder, even /nonexistent/dir, while the command line
+    refused it (user test): a mistyped folder took the file where nobody looks for it. Every
+    writer refuses it now, naming the folder, and makes nothing."""
+    fitted = forecaster().fit(retail)
+    typo = tmp_path / "typo_dir"
+    writes = [
+        lambda: fitted.save(typo / "model.tsauto"),
+        lambda: fitted.report(typo / "report.html"),
+        lambda: write_table(retail, typo / "forecast.csv"),
+        lambda: classifier("Industry").fit(retail[["Industry", "Turnover"]]).save(typo / "c.tsauto"),
+    ]
+    for write in writes:
+        with pytest.raises(TsautoError) as err:
+            write()
+        assert str(err.value).endswith(f"the folder '{typo}' does not exist; create it first or fix the path.")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_output_path_is_a_folder(tmp_path, retail) -> None:

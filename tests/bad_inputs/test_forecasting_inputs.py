@@ -8,6 +8,7 @@ The retail table (see conftest) holds three series of 108 months, sorted: rows 0
 
 from __future__ import annotations
 
+import logging
 import re
 
 import numpy as np
@@ -63,6 +64,25 @@ FIT_ERRORS = [
     ("missing time column", lambda d: d.drop(columns="Month"), {}, ["'Month'", "time="]),
     ("missing id column", lambda d: d.drop(columns="State"), {}, ["'State'", "ids="]),
     ("target misspelt", None, {"target": "turnover"}, ["'turnover' (did you mean 'Turnover'?)"]),
+    (  # fit(df.set_index("Date")), common with pandas time series (user test)
+        "the time column as the index",
+        lambda d: d.set_index("Month"),
+        {},
+        ["no column 'Month' ('Month' is the table's index: df.reset_index() makes it a column)"],
+    ),
+    (
+        "the ids as index levels",
+        lambda d: d.set_index(["State", "Industry"]),
+        {},
+        ["('State', 'Industry' are the table's index levels: df.reset_index() makes them columns)"],
+    ),
+    (  # JSON-like tags, as pd.read_json gives them, named as a known-future covariate
+        "a known-future column of lists",
+        lambda d: d.assign(tags=[["sale", "x"]] * len(d)),
+        {"known_future": ["tags"]},
+        ["column 'tags', given as known_future=, holds lists such as ['sale', 'x'] (rows 0, 1, 2, 3, 4 (and 319 more))",
+         "not one value per cell", "df.explode('tags')"],
+    ),
     ("ids as one string", None, {"ids": "State,Industry"}, ["(a list of names: ['State', 'Industry']?)"]),
     (
         "two columns of one name",
@@ -325,6 +345,41 @@ def test_future_rows_lacking_for_a_series_that_ends_early_say_why(with_promo, re
     assert "lacks 2 of the" in str(err.value) and CAFES in str(err.value)
     assert ("1 of the series lacking rows end before the table's last time step: each is forecast "
             "from its own end") in str(err.value) and "tsauto future-frame MODEL" in str(err.value)
+
+
+def test_a_missing_future_value_of_a_series_that_ends_early_says_why_and_the_fixes(with_promo, retail) -> None:
+    """Future covariates merged for the real next months left empty the rows make_future_frame()
+    lists at earlier times for a series ended two months before the table: the error said only
+    'fill them in' (user test, Walmart departments last sold in 2010). It says that the series
+    ends early, the data check naming it, and the two fixes."""
+    model, _ = with_promo
+    history = retail.assign(promo=(retail["Month"].dt.month == 12).astype(float))
+    history = history[~((history["Industry"] == CAFES) & (history["Month"] > history["Month"].max() - pd.DateOffset(months=2)))]
+    future = model.make_future_frame(history=history)
+    future["promo"] = np.where(future["Month"] > retail["Month"].max(), 0.0, np.nan)
+    with pytest.raises(DataValidationError) as err:
+        model.predict(history=history, future=future)
+    message = str(err.value)
+    assert "column 'promo' of the future table is missing at rows 0, 1" in message and CAFES in message
+    assert ("fill them in (1 of the series with missing values end before the table's last time step: each is "
+            "forecast from its own end, so its rows come at earlier times (data check ends_early)") in message
+    assert ("To forecast them from the table's end instead: if they stopped, give them rows up to the table's "
+            "end (target 0, or empty with data={'fill': 'zero'}, --fill zero); if not, drop them from the "
+            "training table).") in message
+
+
+def test_a_column_of_lists_is_left_out_with_a_warning(retail, caplog) -> None:
+    """A column of JSON-like tags crashed fit with pandas' 'unhashable type: list' (user test):
+    not named, it is left out as no covariate can read it, with a warning and its data check."""
+    tagged = retail.assign(tags=[["sale"]] * len(retail))
+    tagged.at[5, "tags"] = {"sale": 1}
+    with caplog.at_level(logging.WARNING, logger="tsauto.forecasting.validation"):
+        model = forecaster().fit(tagged)
+    assert "column 'tags' holds lists and dicts such as ['sale'] (rows 0, 1, 2, 3, 4 (and 319 more))" in caplog.text
+    role = model.data_checks().set_index("column").loc["tags"]
+    assert role["check"] == "column_role" and role["message"].startswith("ignored: holds lists and dicts")
+    assert "tags" not in model.history_.schema.covariates + model.history_.schema.static
+    pd.testing.assert_frame_equal(model.predict(), forecaster().fit(retail).predict())
 
 
 def test_a_missing_future_value_shows_the_times_of_the_rows_it_names(with_promo, retail) -> None:

@@ -236,3 +236,23 @@ def test_extreme_target_magnitudes(housing, scale) -> None:
     base = regressor(target).fit(data).predict(data.head(20))
     scaled = regressor(target).fit(data.assign(**{target: data[target] * scale})).predict(data.head(20))
     np.testing.assert_allclose(scaled, base * scale, rtol=1e-4)
+
+
+def test_a_column_of_lists_or_dicts_is_dropped_with_a_warning(credit, caplog) -> None:
+    """A column of JSON-like tags (lists, dicts: pd.read_json, read_parquet) crashed fit with
+    pandas' 'unhashable type: list' (user test): dropped, as a constant column is, with an alert
+    naming its rows and a warning; the model is that of the table without it."""
+    data, target = credit
+    tagged = data.assign(tags=[["x", "y"]] * len(data))
+    tagged.at[3, "tags"] = {"x": 1}
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        model = classifier(target).fit(tagged)
+    row = model.guardrails().set_index("column").loc["tags"]
+    assert row["check"] == "nested_values"
+    assert row["finding"] == (
+        "holds lists and dicts such as ['x', 'y'] (rows 0, 1, 2, 3, 4 (and 195 more)), not one value per cell"
+    )
+    assert row["action"].startswith("dropped: not usable as a feature; explode or encode it")
+    assert "column 'tags' holds lists and dicts" in caplog.text
+    X = tagged.drop(columns=target).head(20)
+    np.testing.assert_array_equal(model.predict_proba(X), classifier(target).fit(data).predict_proba(X.drop(columns="tags")))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tsauto.core.exceptions import TsautoError
-from tsauto.core.files import atomic_path, check_writable
+from tsauto.core.files import atomic_path, check_writable, missing_folder
 
 
 def _mode(path: Path) -> int:
@@ -59,7 +59,24 @@ def test_a_folder_is_refused_before_the_writer_runs(tmp_path: Path) -> None:
     blocker.write_text("a file, not a folder")
     with pytest.raises(TsautoError, match=f"'{blocker}' is not a folder tsauto can write in"):
         check_writable(blocker / "fc.csv")
-    check_writable(tmp_path / "new" / "deeper" / "fc.csv")  # folders to create: fine
+
+
+
+def test_a_folder_that_does_not_exist_is_refused_not_made(tmp_path: Path) -> None:
+    """Missing folders were made on writing: a typo in a path ('/mnt/shraed/models') put the
+    file where nobody would look (user test). Refused, naming the folder, before the writer."""
+    path = tmp_path / "new" / "deeper" / "fc.csv"
+    with pytest.raises(TsautoError) as err:
+        check_writable(path)
+    assert str(err.value) == (
+        f"cannot write '{path}': the folder '{path.parent}' does not exist; create it first or fix the path."
+    )
+    ran = False
+    with pytest.raises(TsautoError, match="does not exist"), atomic_path(path):
+        ran = True
+    assert not ran and list(tmp_path.iterdir()) == []
+    assert missing_folder(path) == f"the folder '{path.parent}' does not exist; create it first or fix the path"
+    assert missing_folder(tmp_path / "fc.csv") == missing_folder("fc.csv") == ""
 
 
 def test_a_folder_that_refuses_files_is_found_before_the_work(tmp_path: Path) -> None:

@@ -381,3 +381,68 @@ def test_a_discontinued_series_is_warned_of_with_the_way_to_turn_the_rule_off(ca
         "8 steps): an outage in the data?"
     )
     assert [r.levelname for r in caplog.records if "data check discontinued" in r.getMessage()] == ["WARNING"]
+
+
+@pytest.fixture(scope="module")
+def walmart_stores() -> pd.DataFrame:
+    """Walmart stores 1 (type A) and 3 (type B), departments 1-3, with the static Type and Size."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart(with_features=True)
+    df = df[df["Store"].isin([1, 3]) & (df["Dept"] <= 3)]
+    return df[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday", "Type", "Size"]].reset_index(drop=True)
+
+
+WALMART = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, known_future=["IsHoliday"])
+
+
+def test_future_rows_in_the_training_table_leave_static_columns_and_forecasts_as_they_were(walmart_stores):
+    """The README's pattern, the future's rows of known covariates appended to the training table
+    (no target, Type and Size empty as a merge of features.csv leaves them), made both static
+    columns past covariates (their empty cells counted as changes) and moved LightGBM's forecasts
+    up to 15 % (user test), although those rows were reported dropped. Roles and the
+    missing-covariate counts are read on the rows that stay history: the same model."""
+    spec = dict(WALMART, learners=["lightgbm"])
+    plain = Forecaster(**spec).fit(walmart_stores)
+    table = pd.concat([walmart_stores, plain.make_future_frame().assign(IsHoliday=False)], ignore_index=True)
+    with_future = Forecaster(**spec).fit(table)
+    pd.testing.assert_frame_equal(with_future.predict(future=table), plain.predict(future=table))
+    checks = with_future.data_checks()
+    for col in ("Type", "Size"):
+        assert _one(checks, "column_role", col)["message"].startswith("static covariate")
+        assert _one(checks, "missing_covariates", col)["status"] == "passed"
+    assert _one(checks, "trailing_missing")["count"] == 6 * 4
+
+
+def test_a_static_column_with_a_few_empty_cells_stays_static_and_is_filled(walmart_stores):
+    """Two empty Size cells and one empty Type cell made both past covariates (user test): a
+    column constant within every series but for missing cells is static, those cells filled
+    with their series' value (a fill the data checks report): the forecasts of the whole table."""
+    spec = dict(WALMART, learners=["lightgbm"])
+    holes = walmart_stores.copy()
+    holes.loc[[5, 400], "Size"] = np.nan
+    holes.loc[[7], "Type"] = None
+    fitted = Forecaster(**spec).fit(holes)
+    assert fitted.history_.schema.static == ("Type", "Size")
+    future = fitted.make_future_frame().assign(IsHoliday=False)
+    whole = Forecaster(**spec).fit(walmart_stores)
+    pd.testing.assert_frame_equal(fitted.predict(future=future), whole.predict(future=future))
+    checks = fitted.data_checks()
+    size = _one(checks, "missing_covariates", "Size")
+    assert size["status"] == "fixed" and size["count"] == 2
+    assert size["message"].startswith(f"2 of {len(holes)} rows (0.2%) miss covariate 'Size'")
+    assert "filled with the value of their series" in size["message"]
+    assert _one(checks, "missing_covariates", "Type")["count"] == 1
+    assert _one(checks, "column_role", "Type")["message"].startswith("static covariate")
+
+
+def test_a_covariate_of_one_value_is_said_to_add_nothing(walmart_stores):
+    """'categorical with 1 levels' described store 1's Type, which, the same in every series,
+    adds nothing to the model."""
+    one = walmart_stores[walmart_stores["Store"] == 1]
+    roles = _fit(one, **WALMART).set_index("check").loc["column_role"].set_index("column")["message"]
+    assert roles["Type"] == (
+        "static covariate: constant within every series (a missing cell takes its series' value); "
+        "categorical with 1 level; the same value in every series: constant, it adds nothing (drop it)"
+    )
+    assert "adds nothing" in roles["Size"] and "adds nothing" not in _fit(walmart_stores, **WALMART).pipe(
+        lambda c: _one(c, "column_role", "Size")["message"])

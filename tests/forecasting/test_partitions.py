@@ -244,3 +244,17 @@ def test_partitions_fold_columns_line_up_by_their_newest_window() -> None:
     assert list(board.columns) == ["Store", "learner", "mase_fold0", "mase_fold1", "mase_fold2", "mase"]
     assert board["mase_fold0"].isna().tolist() == [True, False]
     assert board["mase_fold2"].tolist() == [1.25, 1.24] and board["mase_fold1"].tolist() == [0.93, 0.92]
+
+
+def test_a_partitioned_backtest_coverage_is_the_share_of_all_actuals_inside(retail) -> None:
+    """The partitions' coverages were averaged by their windows; a partition with fewer scored
+    months (a gap) then weighed as if it had all: the coverage is the share of all actuals."""
+    first = (retail["State"] == retail["State"].iloc[0]) & (retail["Industry"] == retail["Industry"].iloc[0])
+    end = retail["Month"].max()
+    gap = first & retail["Month"].between(end - pd.DateOffset(months=4), end - pd.DateOffset(months=1))
+    table = retail[~gap]
+    fc = Forecaster(**KW, learners=["theta"], quantiles=[0.1, 0.9], compute={"n_jobs": 1}).fit(table)
+    result = fc.backtest(table, folds=2, mode="refit")
+    f = result.forecasts.dropna(subset=["actual"])
+    inside = f["actual"].between(f["q0.1"], f["q0.9"])
+    assert result.summary.iloc[0]["coverage"] == pytest.approx(inside.mean(), rel=1e-12)

@@ -74,6 +74,22 @@ def test_featurization_off_and_per_column(credit_g) -> None:
         infer_kinds(X, {"colour": "text"})
 
 
+@pytest.mark.parametrize("featurization", ["auto", "off", {"tags": "categorical"}], ids=["auto", "off", "override"])
+def test_a_column_of_lists_is_dropped_whatever_the_featurization(credit_g, featurization, caplog) -> None:
+    """Lists or dicts in a column (JSON-like tags) crashed with pandas' 'unhashable type: list'
+    (user test): no encoding reads them, so the column is dropped with an alert and a warning
+    (but where featurization= drops it already)."""
+    df, target = credit_g
+    X = df.drop(columns=target).assign(tags=[["x", "y"]] * len(df))
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular.featurizer"):
+        kinds, checks = infer_kinds(X, featurization)
+    assert kinds["tags"] == "drop" and "column 'tags' holds lists such as ['x', 'y']" in caplog.text
+    nested = [c for c in checks if c.column == "tags"]
+    assert [(c.check, c.status) for c in nested] == [("nested_values", "alert")]
+    _, dropped = infer_kinds(X, {"tags": "drop"})
+    assert [c.check for c in dropped if c.column == "tags"] == ["column_kind"]
+
+
 @pytest.mark.parametrize("encoding", ["native", "ordinal", "linear"])
 def test_encodings_learn_from_training_rows_only(credit_g, encoding) -> None:
     df, target = credit_g

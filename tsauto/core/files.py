@@ -1,4 +1,8 @@
-"""Atomic file writes: a temporary file in the target's folder, renamed over it when complete."""
+"""Atomic file writes: a temporary file in the target's folder, renamed over it when complete.
+
+A path whose folder does not exist is refused, not made (:func:`missing_folder`): a mistyped
+folder would be created, and the file written where nobody looks for it. The command line and
+the Python API (``save``, ``report``) refuse alike."""
 
 from __future__ import annotations
 
@@ -12,18 +16,28 @@ from typing import Iterator
 from tsauto.core.exceptions import TsautoError
 
 
+def missing_folder(path: str | Path) -> str:
+    """Why ``path`` cannot be written where its folder does not exist ("the folder 'typo_dir'
+    does not exist; create it first or fix the path"), else ''."""
+    folder = Path(path).parent
+    if folder.exists():
+        return ""
+    return f"the folder {str(folder)!r} does not exist; create it first or fix the path"
+
+
 def check_writable(path: str | Path) -> None:
-    """Refuse, before any work, a path that cannot be written: a folder, or one whose nearest
-    existing parent is a file or refuses a file (missing folders are created on writing). The
-    command line checks its outputs with it before a fit, which a bad path found at the end
-    would lose. A file is made and removed in that parent to find out: permission bits do not
-    tell (``/sys`` and ``/proc`` pass ``os.access`` for root, and a read-only mount for all)."""
+    """Refuse, before any work, a path that cannot be written: a folder, one whose folder does
+    not exist (:func:`missing_folder`), is a file or refuses a file. The command line checks
+    its outputs with it before a fit, which a bad path found at the end would lose. A file is
+    made and removed in that folder to find out: permission bits do not tell (``/sys`` and
+    ``/proc`` pass ``os.access`` for root, and a read-only mount for all)."""
     path = Path(path)
     if path.is_dir():
         raise _write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+    missing = missing_folder(path)
+    if missing:
+        raise TsautoError(f"cannot write {str(path)!r}: {missing}.")
     folder = path.absolute().parent
-    while not folder.exists():
-        folder = folder.parent
     if not folder.is_dir():
         raise TsautoError(
             f"cannot write {str(path)!r}: {str(folder)!r} is not a folder tsauto can write in; "
@@ -51,7 +65,6 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     check_writable(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise _write_error(path, err) from None

@@ -13,16 +13,21 @@ Shared by tabular learning (:mod:`tsauto.tabular.featurizer` decides a column's 
 (:mod:`tsauto.forecasting.validation` reads the covariates of the training table by it, and
 those of later tables as they were read at fit; :mod:`tsauto.forecasting.data_checks` reports
 it), so that a column of numbers reads alike in a table to classify and in a series to forecast.
+
+Cells that hold several values (lists, dicts: JSON-like tags, as ``pd.read_json`` or
+``read_parquet`` give) are none of these: :func:`container_cells` finds them, so that both
+sides refuse or drop such a column, naming it, rather than fail inside pandas.
 """
 
 from __future__ import annotations
 
 import re
+import reprlib
 
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import shortlist
+from tsauto.core.exceptions import describe_rows, shortlist
 
 # At most this many distinct text values ("unknown", "n/a") and this share of the known values:
 # a few placeholders of a column of numbers, not a column of labels that holds some numbers.
@@ -31,6 +36,25 @@ MIXED_TEXT_SHARE = 0.1
 # a number written in a format: thousands separators or a decimal comma, a sign, a currency or
 # percent sign ("1,024", "-3,5", "$30", "5 %", "1 024"): a number, not a placeholder
 FORMATTED_NUMBER = re.compile(r"[-+(]?\s*[$€£¥]?\s*[-+]?\d[\d,. \u00a0']*\s*[%$€£¥]?\)?")
+
+
+CONTAINERS = {list: "lists", tuple: "tuples", dict: "dicts", set: "sets", np.ndarray: "arrays"}
+
+
+def container_cells(s: pd.Series) -> np.ndarray:
+    """Which cells of ``s`` hold several values: a list, tuple, dict, set or array."""
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) not in ("mixed", "mixed-integer"):
+        return np.zeros(len(s), dtype=bool)
+    kinds = tuple(CONTAINERS)
+    return np.fromiter((isinstance(v, kinds) for v in s.to_numpy()), dtype=bool, count=len(s))
+
+
+def containers_found(s: pd.Series, cells: np.ndarray) -> str:
+    """What the ``cells`` of ``s`` found by :func:`container_cells` hold, and where: "lists
+    such as ['sale', 'new'] (rows 0, 1, 2, 3, 4 (and 995 more))"."""
+    found = s[cells]
+    held = dict.fromkeys(next(n for k, n in CONTAINERS.items() if isinstance(v, k)) for v in found)
+    return f"{' and '.join(held)} such as {reprlib.repr(found.iloc[0])} ({describe_rows(found.index)})"
 
 
 def text_cells(s: pd.Series) -> np.ndarray:

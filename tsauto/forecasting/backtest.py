@@ -24,8 +24,8 @@ from tsauto.core.stopping import equal_share
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback, fit_folds
-from tsauto.forecasting.metrics import mase_scale, overall_score, window_table
-from tsauto.forecasting.panel import Panel, output_times
+from tsauto.forecasting.metrics import METRICS, mase_scale, overall_score, window_table
+from tsauto.forecasting.panel import Panel, Schema, output_times
 from tsauto.forecasting.splitters import Fold, RollingOriginSplitter
 from tsauto.forecasting.validation import _bucket, parse_like  # _bucket: the aggregation periods of validate
 
@@ -183,6 +183,7 @@ def backtest_forecaster(
     ``panel``'s, each series cut where its bottom node is: at the cutoff common to all nodes
     (a series without a row there, or ended before it, is carried to it by the fold's fit).
     """
+    check_names(panel.schema, quantiles)
     series, times = row_positions(raw, panel, aggregated)
     scored = Scored.of(panel) if nodes is None else nodes
     level = None if nodes is None else "all"
@@ -222,6 +223,23 @@ def backtest_forecaster(
             "cutoff or none after it; use other folds= or step=, or fill the missing steps."
         )
     return _concat(parts, fit_time, predict_time), models
+
+
+def check_names(schema: Schema, quantiles: Sequence[float]) -> None:
+    """Refuse, before any fold, an id or time column named as a column the backtest's tables
+    add (``cutoff``, ``step``, ``actual``, a metric...): they would overwrite it, and its series
+    could no longer be told apart."""
+    added = {"cutoff", "fold", "step", "actual", "forecast", REFERENCE, "fallback",
+             *(f"q{q:g}" for q in quantiles), *METRICS}
+    clash = [c for c in (*schema.ids, schema.time) if c in added]
+    if clash:
+        col = clash[0]
+        raise DataValidationError(
+            f"column {col!r} ({'the time' if col == schema.time else 'an id'} column) has the name of a "
+            f"column the backtest adds to its tables ({', '.join(sorted(added))}), which would overwrite "
+            f"it: rename it before the backtest (df.rename(columns={{{col!r}: '{col}_'}}), and in "
+            f"{'time=' if col == schema.time else 'ids='} too)."
+        )
 
 
 def _matched_cells(
@@ -441,7 +459,9 @@ def backtest_tables(
     series at every fold (one row each: its ids, ``cutoff`` and ``fold``, then the metrics of its
     forecasts from that cutoff), their means for the model (``name``) and for seasonal naive from the same
     cutoffs (the summary; plain naive without a season, see :func:`reference_note`), and with
-    a hierarchy the model's means per level (else None).
+    a hierarchy the model's means per level (else None). A mean is over the (series, fold)
+    windows, each weighing the same, but ``wape`` (all cells' errors over all their actuals)
+    and ``coverage`` (the share of all actuals inside the interval): :func:`_means`.
 
     With ``spec`` (``panel`` holds its nodes, :func:`~tsauto.forecasting.hierarchy.fitting.
     node_panel`) the forecasts and per-series metrics carry every node with its level and
@@ -481,7 +501,12 @@ def _means(
     table: pd.DataFrame, actual: np.ndarray, forecast: np.ndarray, window: np.ndarray, cells: np.ndarray
 ) -> dict[str, float]:
     """The mean of every metric of ``table`` (one row per window) over the windows of the
-    chosen ``cells`` (a mask), ``wape`` over all those cells."""
-    out = table.iloc[np.unique(window[cells])].mean().to_dict()
+    chosen ``cells`` (a mask, of whole windows), each window weighing the same (MASE's mean of
+    per-series values, as M4 takes it); ``wape`` over all those cells, and ``coverage`` the
+    share of all their actuals inside the interval (each window weighed by its cells)."""
+    chosen = np.unique(window[cells])
+    out = table.iloc[chosen].mean().to_dict()
     out["wape"] = overall_score("wape", actual[cells], forecast[cells], window[cells], None)
+    if "coverage" in table:
+        out["coverage"] = float(np.average(table["coverage"].iloc[chosen], weights=np.bincount(window)[chosen]))
     return out

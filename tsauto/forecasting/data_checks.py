@@ -18,7 +18,8 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
   within series) or not known over the horizon; covariates of numbers with a few text cells
   ("--", "unknown"), read as numbers, those cells missing (``text_in_numbers``, as the tabular
-  check of that name); covariates with missing values, text read so included (filled);
+  check of that name); covariates with missing values in the rows that stay history, text read
+  so included (filled: a static one with its series' value);
   string covariates holding dates, and categorical covariates with many levels.
 
 Computed from the raw table, the validated panel (its schema and ``fills``,
@@ -37,7 +38,13 @@ import pandas as pd
 
 from tsauto.core.checks import Check, Status, frame
 from tsauto.core.exceptions import describe_rows, shortlist
-from tsauto.core.text_in_numbers import text_cells, text_finding, text_values
+from tsauto.core.text_in_numbers import (
+    container_cells,
+    containers_found,
+    text_cells,
+    text_finding,
+    text_values,
+)
 from tsauto.forecasting.calendar_time import WALL_NIGHT
 from tsauto.forecasting.frequency import seasonal_periods
 from tsauto.forecasting.guards import Guards, trailing_zeros
@@ -47,7 +54,7 @@ from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
 from tsauto.forecasting.panel import Panel, Schema
-from tsauto.forecasting.validation import row_labels
+from tsauto.forecasting.validation import ENDS_EARLY_FIX, row_labels, table_history
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +179,18 @@ def column_roles(raw: pd.DataFrame, panel: Panel) -> list[Check]:
     for col in raw.columns:
         role, why = _role(str(col), raw[col], s)
         if col in s.categories:
-            why += f"; categorical with {len(s.categories[col])} levels"
+            n = len(s.categories[col])
+            why += f"; categorical with {n} level{'s' * (n != 1)}"
+        if role.endswith("covariate") and _one_value(panel, col):
+            why += "; the same value in every series: constant, it adds nothing (drop it)"
         out.append(Check("column_role", str(col), role, why, "passed"))
     return out
+
+
+def _one_value(panel: Panel, col: str) -> bool:
+    """Whether covariate ``col`` holds at most one value in the whole panel."""
+    values = panel.static[col] if col in panel.schema.static else panel.covariates[col]
+    return values.nunique() <= 1
 
 
 def _role(col: str, values: pd.Series, s: Schema) -> tuple[str, str]:
@@ -195,9 +211,13 @@ def _role(col: str, values: pd.Series, s: Schema) -> tuple[str, str]:
             "are used; name it in known_future= if its future values are known"
         )
     if col in s.static:
-        return "static covariate", "constant within every series"
+        return "static covariate", "constant within every series (a missing cell takes its series' value)"
     if pd.api.types.is_datetime64_any_dtype(values):
         return "ignored", "holds dates that change within series; dates are not covariates"
+    cells = container_cells(values)
+    if cells.any():
+        return "ignored", (f"holds {containers_found(values, cells)}, not one value per cell: not usable "
+                           "as a covariate; explode or encode it into columns of one value each")
     return "ignored", "not used"
 
 
@@ -520,8 +540,7 @@ def _own_ends(panel: Panel, labels: np.ndarray) -> Check:
         labels,
         f"{early.sum()} of {panel.n_series} series end before the table's last time step",
         f"forecast from their own end, for {'dates already past' if panel.schema.freq else 'steps other series already hold'}: "
-        "if they stopped, give them rows up to the table's end (target 0, or empty with data={'fill': 'zero'}, --fill zero); "
-        "if not, drop them",
+        f"{ENDS_EARLY_FIX}",
         status="alert",
         passed="every series reaches the table's last time step",
         column=panel.schema.target,
@@ -687,9 +706,8 @@ def text_in_numbers(raw: pd.DataFrame, panel: Panel, labels: np.ndarray) -> list
     """Covariates of numbers with a few text cells ("--", "unknown"), which validation read as
     numbers, those cells missing (:mod:`tsauto.core.text_in_numbers`, the rule of the tabular
     check of that name): fixed, naming the text, the rows (as errors name them) and the series.
-    Their cells are then filled as missing values of known-future and past covariates are
-    (``missing_covariates`` counts them); a static covariate's stay missing. None without such
-    a covariate."""
+    Their cells are then filled as the covariate's missing values are (``missing_covariates``
+    counts them). None without such a covariate."""
     s = panel.schema
     found = _text_cells(raw, s)
     if not found:
@@ -699,7 +717,8 @@ def text_in_numbers(raw: pd.DataFrame, panel: Panel, labels: np.ndarray) -> list
     out = []
     for c, cells in found.items():
         text = text_values(raw[c])
-        then = ("kept missing (a static covariate)" if c in s.static else
+        then = ("filled with their series' value, as a static covariate's missing cells are (missing_covariates)"
+                if c in s.static else
                 "filled within each series as missing covariate values are (missing_covariates)")
         out.append(_about_series(
             "text_in_numbers", counts[c], "rows", labels,
@@ -729,30 +748,49 @@ def _per_series(raw: pd.DataFrame, ids: tuple[str, ...], cells: pd.DataFrame) ->
 
 
 def missing_covariates(raw: pd.DataFrame, panel: Panel, labels: np.ndarray) -> list[Check]:
-    """Known-future and past covariates with missing values in the table (text cells of a column
-    of numbers included: :func:`text_in_numbers`): validation fills them within each series with
-    the last value before (the first after, at a series' start), which a user should know where
-    a missing value means something else (Walmart's markdowns, missing in two thirds of the
-    weeks: no markdown run, not the next one's amount)."""
-    names = [c for c in (*panel.schema.known_future, *panel.schema.past) if c in raw.columns]
+    """Covariates with missing values in the rows of the table that stay history (text cells
+    of a column of numbers included: :func:`text_in_numbers`; not the rows after each series'
+    last target, dropped): validation fills those of known-future and past covariates within
+    each series with the last value before (the first after, at a series' start), which a user
+    should know where a missing value means something else (Walmart's markdowns, missing in two
+    thirds of the weeks: no markdown run, not the next one's amount), and those of a static
+    covariate with its series' value (a series without one keeps it missing: not counted)."""
+    s = panel.schema
+    names = [c for c in (*s.known_future, *s.past, *s.static) if c in raw.columns]
     if not names:
         return []
+    history = table_history(raw, s)
     missing = raw[names].isna()
-    for c, cells in _text_cells(raw, panel.schema).items():
+    for c, cells in _text_cells(raw, s).items():
         if c in missing.columns:
             missing[c] |= cells
-    per_series = _per_series(raw, panel.schema.ids, missing)
+    missing.loc[~history] = False
+    for c in s.static:
+        if c in missing.columns:
+            missing[c] &= _series_any(raw, s.ids, ~missing[c] & history)
+    per_series = _per_series(raw, s.ids, missing)
     out = []
     for c in names:
-        counts = per_series[c]
-        out.append(_about_series(
-            "missing_covariates", counts, "rows", labels,
-            f"{int(missing[c].sum())} of {len(raw)} rows ({missing[c].mean():.1%}) miss covariate {c!r}",
+        fill = (
+            "filled with the value of their series, which its other rows hold (a static covariate)"
+            if c in s.static else
             "filled within each series with the last value before (the first one after, at its "
-            "start); fill them yourself where a missing value means something else (0, say)",
-            passed=f"covariate {c!r} has no missing value", column=c,
+            "start); fill them yourself where a missing value means something else (0, say)"
+        )
+        out.append(_about_series(
+            "missing_covariates", per_series[c], "rows", labels,
+            f"{int(missing[c].sum())} of {int(history.sum())} rows ({missing[c].sum() / max(history.sum(), 1):.1%}) "
+            f"miss covariate {c!r}",
+            fill, passed=f"covariate {c!r} has no missing value", column=c,
         ))
     return out
+
+
+def _series_any(raw: pd.DataFrame, ids: tuple[str, ...], flags: pd.Series) -> np.ndarray:
+    """For every row of ``raw``, whether any row of its series has ``flags``."""
+    if not ids:
+        return np.full(len(raw), bool(flags.any()))
+    return flags.groupby([raw[i] for i in ids], observed=True).transform("any").to_numpy(dtype=bool)
 
 
 def string_covariates(raw: pd.DataFrame, panel: Panel) -> list[Check]:

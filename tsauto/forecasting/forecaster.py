@@ -84,7 +84,9 @@ class BacktestResult:
     time: earlier than the fold's for a series that ends earlier), ``fold`` (as in ``forecasts``)
     and the metrics of its forecasts from that cutoff (over the steps of that fold alone; errors
     by step are in ``forecasts``). ``summary``: mean metrics of the model and of seasonal naive
-    from the same cutoffs (the means of ``per_series``' rows; ``wape`` over all cells).
+    from the same cutoffs (the means of ``per_series``' rows, each series and fold weighing the
+    same, as M4 averages MASE; ``wape`` over all cells; ``coverage`` the share of all actuals
+    inside the interval).
     ``mode``: ``"nested"`` or ``"refit"``; ``note``: what the numbers mean (for ``"refit"``:
     optimistic, the model was chosen on these data).
     With a hierarchy, ``forecasts`` and ``per_series`` hold every node (``node``, ``level`` and

@@ -273,7 +273,8 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
     without partitions; a budget split evenly, the partitions backtested one after another).
     Tables concatenated with the partition columns leading; the summary as one backtest of all
     series gives it: each metric's mean over every series and cutoff (the partitions' means
-    weighted by their count), ``wape`` over all forecasts at once."""
+    weighted by their count), ``wape`` over all forecasts at once, ``coverage`` the share of all
+    actuals inside the interval (the partitions' shares weighted by their scored cells)."""
     from tsauto.forecasting.forecaster import BacktestResult
 
     cols = columns_of(template.partition_by)
@@ -283,7 +284,7 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
     if template.time_budget is not None:
         params["time_budget"] = template.time_budget / len(parts)
     numbers = template._numbers(df) if mode == "nested" else ()
-    results, weights = [], []
+    results, weights, cells = [], [], []
     for key, part in parts.items():
         if mode == "refit":
             child = template.partitions_.get(key)
@@ -296,12 +297,13 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
         except DataValidationError as err:
             raise DataValidationError(f"partition {_label(cols, key)}: {err}") from err
         weights.append(len(results[-1].per_series))  # its series x cutoffs, the summary's rows
+        cells.append(int(np.isfinite(results[-1].forecasts["actual"].to_numpy(float)).sum()))
     summaries = [
         r.summary.assign(model=r.summary["model"].where(r.summary["model"] == "seasonal_naive", "model"))
         for r in results
     ]
-    stacked = pd.concat([s.assign(_w=w) for s, w in zip(summaries, weights)])
-    numeric = [c for c in stacked.columns if c not in ("model", "_w")]
+    stacked = pd.concat([s.assign(_w=w, _c=c) for s, w, c in zip(summaries, weights, cells)])
+    numeric = [c for c in stacked.columns if c not in ("model", "_w", "_c")]
     forecasts = pd.concat([with_key(r.forecasts, cols, k) for r, k in zip(results, parts)], ignore_index=True)
     rows = []
     for model, g in stacked.groupby("model", sort=False):
@@ -310,6 +312,8 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
         if "wape" in row:
             column = forecasts["seasonal_naive" if model == "seasonal_naive" else "forecast"].to_numpy()
             row["wape"] = overall_score("wape", forecasts["actual"].to_numpy(), column, None, None)
+        if "coverage" in row and g["coverage"].notna().all():  # the share of all actuals inside
+            row["coverage"] = float(np.average(g["coverage"].to_numpy(float), weights=g["_c"].to_numpy()))
         rows.append(row)
     return BacktestResult(
         forecasts,

@@ -2,13 +2,16 @@
 
 Input is one row per series and time step: a ``time`` column, a numeric ``target``, zero or more
 ``ids`` columns naming a series, ``known_future`` covariates, and any other columns, which are
-inferred to be *static* covariates (constant within every series) or *past* covariates (used only
-through their lags).
+inferred to be *static* covariates (constant within every series but for missing cells, which
+take the series' value) or *past* covariates (used only through their lags), on the rows that
+stay history (step 6: not the rows after each series' last target, such as the future's).
 
 What :func:`validate` does, in order:
 
 1. reads a CSV/Parquet path or takes a DataFrame; checks that the named columns exist and
    that each id column holds one type (the id 1 beside the label "1" would split a series);
+   leaves out, with a warning, a column whose cells hold lists or dicts (JSON-like tags: no
+   covariate reads them), refused where ``target``, ``time``, ``ids`` or ``known_future`` name it;
 2. parses ``time``: integer steps (no calendar) or timestamps; time-zone aware stamps are
    converted to UTC and the zone is restored on output; dates outside pandas' nanosecond range
    (year 1, year 3000) are kept at second resolution, noted in the log and in the schema's
@@ -76,6 +79,8 @@ from tsauto.core.table_io import read_table
 from tsauto.core.text_in_numbers import (
     MIXED_TEXT_LEVELS,
     MIXED_TEXT_SHARE,
+    container_cells,
+    containers_found,
     read_as_numbers,
     text_among_numbers,
     text_cells,
@@ -112,6 +117,10 @@ Aggregate = Literal["sum", "mean", "min", "max"]
 FILL_RULES = ("interpolate", "zero", "ffill")
 AGGREGATES = ("sum", "mean", "min", "max")
 MIN_TRAIN = 2  # observations the longest series needs before a backtest's oldest cutoff
+ENDS_EARLY_FIX = (  # series that end before the table's last time, to forecast from its end
+    "if they stopped, give them rows up to the table's end (target 0, or empty with "
+    "data={'fill': 'zero'}, --fill zero); if not, drop them"
+)
 
 
 def validate(
@@ -155,7 +164,8 @@ def validate(
         )
     if df.empty:
         raise DataValidationError("the table has no rows: give at least one observation per series.")
-    df = row_labels(df)
+    df = _drop_containers(row_labels(df), {target: "target=", time: "time=", **dict.fromkeys(ids_t, "ids="),
+                                           **dict.fromkeys(kf, "known_future=")})
     _check_ids(df, ids_t)
     # a column of periods ("M", "W-FRI") is written back so; rolled up to another frequency
     # (aggregate=), as the timestamps that start the model's steps
@@ -202,8 +212,9 @@ def validate(
             )
         step = _integer_step(df, time)
     others = [c for c in df.columns if c not in {target, time, "__sid", *ids_t, *kf}]
-    static, past = _split_static(df, others)
-    categories = _categories(df, [*kf, *past, *static])
+    history = df[history_rows(df, target, time, fill)]  # roles read on it, not on rows dropped
+    static, past = _split_static(history, others)
+    categories = {**_categories(df, [*kf, *past]), **_categories(history, static)}  # static: its values'
     schema = Schema(
         target=target,
         time=time,
@@ -351,25 +362,27 @@ def future_covariates(
                 f"column {col!r} of the future table is missing at {describe_rows(rows)} of the "
                 f"future grid ({_times_text(pd.unique(merged.loc[rows, schema.time].to_numpy()), schema)})"
                 f"{_series_of(merged, rows, schema.ids)}{why}: known-future covariates need a "
-                f"value at every future step; {fix}."
+                f"value at every future step; {fix}{_early_ends(panel, lost, horizon, 'with missing values')}."
             )
         out[col] = values.reshape(panel.n_series, horizon)
     return out
 
 
-def _early_ends(panel: Panel, missing: np.ndarray, horizon: int) -> str:
-    """Where series lacking future rows (``missing`` cells of the grid, ``horizon`` a series)
-    end before the table's last time: how many, that each is forecast from its own end, and
-    where the rows needed are listed; else ''."""
+def _early_ends(panel: Panel, missing: np.ndarray, horizon: int, what: str = "lacking rows") -> str:
+    """Where series of the ``missing`` cells of the future grid (``horizon`` a series; those
+    ``what``: lacking rows, missing values) end before the table's last time: how many, that
+    each is forecast from its own end, where the rows needed are listed, and the fixes that
+    forecast them from the table's end instead; else ''."""
     lacking = np.unique(np.flatnonzero(missing) // horizon)
     ends = panel.last_times
     early = int(np.sum(ends[lacking] < ends.max()))
     if not early:
         return ""
     return (
-        f" ({early} of the series lacking rows end before the table's last time step: each is "
-        "forecast from its own end, so its rows come at earlier times; make_future_frame(), on "
-        "the command line tsauto future-frame MODEL, lists every row needed)"
+        f" ({early} of the series {what} end before the table's last time step: each is forecast "
+        "from its own end, so its rows come at earlier times (data check ends_early); "
+        "make_future_frame(), on the command line tsauto future-frame MODEL, lists every row "
+        f"needed. To forecast them from the table's end instead: {ENDS_EARLY_FIX} from the training table)"
     )
 
 
@@ -519,7 +532,7 @@ def text_counts(df: pd.DataFrame, cols: Sequence[str]) -> TextCounts:
     out = {}
     for col in cols:
         s = df[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
+        if isinstance(s.dtype, pd.CategoricalDtype) or container_cells(s).any():  # labels; lists (left out)
             continue
         text = s[text_cells(s)].astype(str).value_counts(sort=False)
         out[col] = (int(s.notna().sum()), {str(k): int(v) for k, v in text.items()})
@@ -684,11 +697,37 @@ def _require_columns(
         first = str(missing[0])
         parts = [p.strip() for p in first.split(",")]
         listed = len(parts) > 1 and all(p in df.columns for p in parts)
-        hint = f" (a list of names: {parts!r}?)" if listed else close_match(first, df.columns)
+        indexed = [c for c in missing if c in df.index.names]
+        if listed:
+            hint = f" (a list of names: {parts!r}?)"
+        elif indexed:
+            hint = (f" ({shortlist(map(repr, indexed))} {'is' if len(indexed) == 1 else 'are'} the table's "
+                    f"index{' levels' if len(indexed) > 1 else ''}: df.reset_index() makes "
+                    f"{'it a column' if len(indexed) == 1 else 'them columns'})")
+        else:
+            hint = close_match(first, df.columns)
         raise DataValidationError(
             f"{what} has no column {', '.join(map(repr, missing))}{hint}; its columns are "
             f"{list(map(str, df.columns))[:20]}. {fix}"
         )
+
+
+def _drop_containers(df: pd.DataFrame, named: dict[str, str]) -> pd.DataFrame:
+    """``df`` without the columns whose cells hold several values (lists, dicts: JSON-like
+    tags), which no covariate reads, with a warning naming each; one ``named`` (column → the
+    argument naming it, ``"known_future="``) is refused."""
+    found = {c: cells for c in df.columns if (cells := container_cells(df[c])).any()}
+    for col, cells in found.items():
+        what = containers_found(df[col], cells)
+        fix = f"explode or encode it into columns of one value each (df.explode({col!r}), pd.json_normalize)"
+        if col in named:
+            raise DataValidationError(
+                f"column {col!r}, given as {named[col]}, holds {what}: not one value per cell, so "
+                f"it cannot be used there; {fix}."
+            )
+        log.warning("column %r holds %s: not usable as a covariate, so it is left out; %s, or drop it",
+                    col, what, fix)
+    return df.drop(columns=list(found))
 
 
 def _check_ids(df: pd.DataFrame, ids: tuple[str, ...]) -> None:
@@ -1013,11 +1052,34 @@ def _integer_step(df: pd.DataFrame, time: str) -> int:
     return int(np.gcd.reduce(diffs)) if diffs.size else 1
 
 
+def history_rows(df: pd.DataFrame, target: str, time: str, fill: str) -> np.ndarray:
+    """Which rows of ``df`` (with ``__sid``) stay history: from each series' first target to
+    its last, or to its end under ``fill='zero'`` (step 6); not the rows around them, such as
+    the future's rows of known covariates after the last target."""
+    times = df[time]
+    observed = times.where(df[target].notna()).groupby(df["__sid"].to_numpy())
+    inside = times >= observed.transform("min")
+    if fill != "zero":
+        inside &= times <= observed.transform("max")
+    return inside.to_numpy(dtype=bool)
+
+
+def table_history(raw: pd.DataFrame, schema: Schema) -> np.ndarray:
+    """:func:`history_rows` of the training table as given, in its order of rows."""
+    df = pd.DataFrame({
+        schema.time: parse_like(raw[schema.time].reset_index(drop=True), schema, "the table"),
+        schema.target: pd.to_numeric(raw[schema.target].reset_index(drop=True), errors="coerce"),
+        "__sid": _series_codes(raw, schema.ids),
+    })
+    return history_rows(df, schema.target, schema.time, schema.fill)
+
+
 def _split_static(df: pd.DataFrame, cols: list[str]) -> tuple[list[str], list[str]]:
+    """Of ``cols``, those constant within every series of ``df`` but for missing cells
+    (static: filled with the series' value), and those that change (past covariates)."""
     if not cols:
         return [], []
-    groups = df.groupby("__sid", sort=True)
-    nunique = groups[cols].nunique(dropna=False).max()
+    nunique = df.groupby("__sid", sort=True)[cols].nunique().max().fillna(0)
     static = [c for c in cols if nunique[c] <= 1]
     past = [c for c in cols if nunique[c] > 1]
     dropped = [c for c in past if pd.api.types.is_datetime64_any_dtype(df[c])]
@@ -1140,9 +1202,10 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
         values[flat] = _encode_column(df[col], col, schema.categories, what)
         cov[col] = values
     static = pd.DataFrame(index=pd.RangeIndex(len(present)))
-    for col in schema.static:
-        firsts = df.loc[first_rows, col].reset_index(drop=True)
-        static[col] = _encode_column(firsts, col, schema.categories, what)
+    history = history_rows(df, target, time, schema.fill)
+    for col in schema.static:  # each series' value, from its history (a missing cell filled)
+        values = df[col].where(history).groupby(df["__sid"].to_numpy(), sort=True).first()
+        static[col] = _encode_column(values.reset_index(drop=True), col, schema.categories, what)
 
     codes = np.repeat(np.arange(len(present)), lengths)
     given = np.zeros(total, dtype=bool)

@@ -2,7 +2,8 @@
 
 Two steps. :func:`infer_kinds` decides, once per training table, what each column is: numeric,
 categorical, datetime (expanded into its parts), free text, or dropped (constant, all missing,
-ID-like; a mostly numeric column with a few text values such as "unknown" is numeric, those
+ID-like; holding lists or dicts, whatever ``featurization=`` says but "drop": an alert and a
+warning; a mostly numeric column with a few text values such as "unknown" is numeric, those
 values missing; numbers written with a decimal comma ('0,455') are numbers, an alert where every
 comma may as well separate thousands; date strings keep the format read from all their values);
 every decision is a data check. :class:`Featurizer` then learns its statistics from
@@ -18,6 +19,7 @@ the training rows only (one per fold in cross-validation) in one of three encodi
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Literal, Mapping
 
@@ -27,9 +29,17 @@ from scipy import sparse
 
 from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
 from tsauto.core.table_io import guess_date_format, month_or_day_first
-from tsauto.core.text_in_numbers import text_among_numbers, text_cells, text_finding
+from tsauto.core.text_in_numbers import (
+    container_cells,
+    containers_found,
+    text_among_numbers,
+    text_cells,
+    text_finding,
+)
 from tsauto.tabular.checks import Check, plain
 from tsauto.tabular.metrics import TaskType
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["numeric", "categorical", "datetime", "text", "drop"]
 Encoding = Literal["native", "ordinal", "linear"]
@@ -95,7 +105,11 @@ def infer_kinds(
     kinds: dict[str, Kind] = {}
     checks: list[Check] = []
     for col in X.columns:
-        if col in overrides:
+        nested = None if overrides.get(col) == "drop" else _nested(X[col])
+        if nested is not None:
+            kinds[col] = "drop"
+            checks.append(Check("nested_values", col, *nested, "alert"))
+        elif col in overrides:
             if overrides[col] == "numeric":
                 as_numbers(X[col], col)  # fails now, naming the column, rather than in every trial
             if overrides[col] == "datetime":
@@ -133,6 +147,19 @@ def feature_width(kinds: Mapping[str, Kind]) -> int:
 
 def _numeric_like(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+
+
+def _nested(s: pd.Series) -> tuple[str, str] | None:
+    """Where cells of ``s`` hold lists or dicts (JSON-like tags), which no encoding reads: what
+    they are, where, and that the column is dropped (with a warning); else None."""
+    cells = container_cells(s)
+    if not cells.any():
+        return None
+    finding = f"holds {containers_found(s, cells)}, not one value per cell"
+    action = ("dropped: not usable as a feature; explode or encode it into columns of one value "
+              f"each (df.explode({s.name!r}), pd.json_normalize)")
+    log.warning("column %r %s: %s", s.name, finding, action)
+    return finding, action
 
 
 def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, ...]]]:
