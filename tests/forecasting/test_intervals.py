@@ -152,6 +152,8 @@ def test_folds_whose_errors_differ_are_said_to_undercover() -> None:
     assert shifted.scores.coverage < 0.7 < steady.scores.coverage
     assert shifted.describe().startswith("quantiles: conformal, from 360 out-of-fold errors over 3 fold(s)")
     assert f"the 80% band held {shifted.scores.coverage:.0%}" in shifted.describe()
+    from_before = Intervals(shifted.quantiles, shifted.method, shifted.offsets)  # saved without counts
+    assert from_before.describe() == "quantiles: conformal"
 
 
 def test_the_plan_says_what_the_quantiles_rest_on(tasmania: pd.DataFrame, monkeypatch, caplog) -> None:

@@ -20,7 +20,8 @@ import pytest
 from conftest import shared_file
 from tsauto import Forecaster, datasets
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.report import pick_series
+from tsauto.forecasting.intervals import Intervals
+from tsauto.forecasting.report import pick_series, render
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 INSTALL_SECONDS = 540  # apt-get update and install together, under ten minutes
@@ -402,3 +403,93 @@ def test_report_flags_a_mape_blown_up_by_actuals_near_zero(tmp_path: Path) -> No
     assert (f"MAPE is unreliable here: {mape:,.0f} % against a WAPE of {wape * 100:.1f} % comes from actuals "
             "near zero, each error being divided by its actual; judge the forecasts by WAPE or MASE.") in _text(page)
 
+
+
+# ---------------------------------------------------------------------- user test ut39 (F21, F28)
+
+
+def _table(html: str, table_id: str) -> str:
+    start = html.index(f'<table id="{table_id}">')
+    return html[start:html.index("</table>", start)]
+
+
+def test_report_lists_alerts_then_fixes_then_passed_checks(fitted: Forecaster, report: Path) -> None:
+    """The data checks were listed in table order, the non-passed rows among dozens of passed
+    ones; now alerts first, then fixes, then the passed ones, each kind in table order."""
+    checks = fitted.data_checks()
+    rank = checks["status"].map({"alert": 0, "fixed": 1, "passed": 2})
+    assert not rank.is_monotonic_increasing  # the premise: a fix (non_negative) among passed rows
+    expected = checks.iloc[np.argsort(rank.to_numpy(), kind="stable")]
+    rows = re.findall(r'<tr class="(\w+)"><td>([^<]*)</td>', _table(report.read_text(encoding="utf-8"), "data-checks"))
+    assert rows == list(zip(expected["status"], expected["check"]))
+    assert rows[0] == ("fixed", "non_negative")
+
+
+def _forecasts_lead(html: str) -> str:
+    """The Forecasts section's text above its first chart."""
+    start = html.index('<section id="forecasts">')
+    return " ".join(Page(html[start:html.index("<svg", start)]).text)
+
+
+def test_report_says_what_the_intervals_rest_on_above_the_forecasts(
+    fitted: Forecaster, report: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The interval method and its error count were only a plan note; now above the forecast
+    charts, with a warning where the bands undercovered on held-out folds."""
+    described = fitted.intervals_.describe()
+    assert described.startswith("quantiles: conformal, from 90 out-of-fold errors over 3 fold(s)")
+    lead = _forecasts_lead(report.read_text(encoding="utf-8"))
+    assert f"Intervals — {described}." in lead and "too narrow" not in lead
+    monkeypatch.setattr(Intervals, "undercovers", lambda self: True)
+    lead = _forecasts_lead(fitted.report(tmp_path / "narrow.html").read_text(encoding="utf-8"))
+    assert f"Intervals — {described}. The bands may be too narrow: their held-out coverage fell more than " \
+           "10 points short of nominal" in lead
+
+
+def test_report_names_the_members_by_leaderboard_trial(fitted: Forecaster, report: Path) -> None:
+    """The overview's model named learners only (vic_elec: 0.08×lightgbm + 0.68×lightgbm + ...,
+    no telling which leaderboard rows); now the members as weight×learner#trial, heaviest first,
+    in the overview and above the leaderboard."""
+    board = fitted.leaderboard()
+    weighted = board[board["weight"] > 0].sort_values("weight", ascending=False)
+    names = [f"{w:.2f}×{lrn}#{n}" for n, lrn, w in weighted[["trial", "learner", "weight"]].itertuples(index=False)]
+    assert names == ["0.86×theta#0", "0.14×naive#1"]
+    html = report.read_text(encoding="utf-8")
+    assert f"<td>members</td><td>{' + '.join(names)}</td>" in _table(html, "overview")
+    leaderboard = html[html.index('<section id="leaderboard">'):html.index('<table id="leaderboard">')]
+    assert "".join(f"<li>{n}</li>" for n in names) in leaderboard
+
+
+@pytest.fixture(scope="module")
+def long_horizon(retail: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """A two-fold backtest of an 18-month horizon and its report's html."""
+    fc = Forecaster(
+        target="Turnover", time="Month", ids=["State", "Industry"], horizon=18,
+        learners=["seasonal_naive", "naive"], compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(retail)
+    result = fc.backtest(retail, folds=2, mode="refit")
+    return result.forecasts, render(fc, result)
+
+
+def test_report_pools_the_steps_of_a_long_horizon_in_the_wape_table(long_horizon) -> None:
+    """18 (vic_elec: 48) step columns ran off the page; now at most 12 columns, each run of
+    steps pooled as the steps are (absolute errors summed over absolute actuals); the chart
+    keeps every step."""
+    forecasts, html = long_horizon
+    errors = _table(html, "backtest-errors")
+    heads = re.findall(r"<th>([^<]*)</th>", errors)
+    assert heads == ["fold", *(f"steps {s}–{s + 1}" for s in range(1, 19, 2))]
+
+    def wape(rows: pd.DataFrame) -> float:
+        return (rows["actual"] - rows["forecast"]).abs().sum() / rows["actual"].abs().sum()
+
+    cells = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", errors)[1:]]
+    last = forecasts[forecasts["step"].isin([17, 18])]
+    assert cells[0][-1] == f"{wape(last[last['fold'] == 0]):.4g}"
+    assert cells[-1][0] == "all folds" and cells[-1][-1] == f"{wape(last):.4g}"
+    assert "by fold and horizon step, steps pooled in runs of 2" in " ".join(Page(html).text)
+    chart = html[html.index("<svg", html.index('id="backtest-errors"')):]
+    chart = chart[:chart.index("</svg>")]
+    points = re.findall(r'<polyline points="([^"]*)"', chart)
+    assert points and all(len(p.split()) == 18 for p in points)  # one point per step
+    assert ">step 18<" in chart

@@ -84,7 +84,9 @@ class Intervals:
 
     def describe(self) -> str:
         """What the quantiles rest on, and the held-out coverage of the outermost band."""
-        text = f"quantiles: {self.method}, from {self.errors} out-of-fold errors over {self.folds} fold(s)"
+        text = f"quantiles: {self.method}"
+        if self.folds:  # unknown in a model saved before they were kept
+            text += f", from {self.errors} out-of-fold errors over {self.folds} fold(s)"
         pair = interval_pair(self.quantiles)
         if self.scores is not None and pair is not None and np.isfinite(self.scores.coverage):
             text += (f"; the {pair[1] - pair[0]:.0%} band held {self.scores.coverage:.0%} of the "

@@ -1,9 +1,12 @@
 """The HTML report of a fitted :class:`~tsauto.Forecaster`: one self-contained file.
 
-Sections: an overview, the data checks, the leaderboard with the ensemble weights, the plan's
-notes, the backtest (when a result is given: whether the model beat seasonal naive, its summary
-and its errors by fold and horizon step), the forecasts with their intervals against the history
-of the best, the worst and a sample of series, and the feature importance of the members that report one (LightGBM: per feature, and
+Sections: an overview (the ensemble's members named by their leaderboard trial), the data
+checks (alerts first, then fixes, then the passed ones), the leaderboard with the ensemble
+weights, the plan's notes, the backtest (when a result is given: whether the model beat seasonal
+naive, its summary and its errors by fold and horizon step, steps pooled in runs beyond
+``MAX_STEP_COLUMNS``), the forecasts with their intervals (what the quantiles rest on, and a
+warning where they undercovered) against the history of the best, the worst and a sample of
+series, and the feature importance of the members that report one (LightGBM: per feature, and
 per raw column as :mod:`.explain` groups it). Inline CSS and inline SVG charts (:mod:`.svg`): no
 script, no network, it opens offline.
 """
@@ -25,6 +28,7 @@ from tsauto.forecasting.backtest import REFERENCE
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.forecaster import BacktestResult
+from tsauto.forecasting.intervals import UNDERCOVER
 from tsauto.forecasting.metrics import normalising_scale
 from tsauto.forecasting.calendar_time import read_integer_dates
 from tsauto.forecasting.panel import Panel, output_times
@@ -38,6 +42,8 @@ SAMPLE = 3  # series drawn at random besides the best and the worst
 TOP_FEATURES = 15
 SERIES_WIDTH = 520  # two series charts side by side
 CELL_CHARS = 120  # longer table cells are cut
+MAX_STEP_COLUMNS = 12  # the WAPE table pools longer horizons' steps in runs, to this many columns
+STATUS_ORDER = ("alert", "fixed", "passed")  # the data checks' order in the report
 MAPE_HUGE = 100.0  # a backtest MAPE (%) this large and ten times its WAPE comes from actuals near zero
 COLORS = {"history": "#333333", "forecast": "#1f77b4", "held_out": "#e45756"}
 CSS = """
@@ -51,6 +57,7 @@ tr.member td { background: #e6f0fa; }
 .plot { display: inline-block; vertical-align: top; max-width: 540px; margin: 6px 12px 6px 0; }
 .plot p { margin: 2px 0; font-size: 13px; }
 .note { color: #555; font-size: 13px; }
+.warn { color: #a8201a; font-size: 13px; font-weight: bold; }
 """
 
 
@@ -125,8 +132,8 @@ def _list(items: tuple[str, ...]) -> str:
     return "<ul>" + "".join(f"<li>{escape(str(i))}</li>" for i in items) + "</ul>"
 
 
-def _note(text: str) -> str:
-    return f'<p class="note">{escape(text)}</p>'
+def _note(text: str, css: str = "note") -> str:
+    return f'<p class="{css}">{escape(text)}</p>'
 
 
 def _cell(value) -> str:
@@ -159,6 +166,7 @@ def table(frame: pd.DataFrame, table_id: str, row_classes: list[str] | None = No
 
 
 def _overview(fc: Forecaster) -> str:
+    members = member_names(fc.leaderboard()) if fc.model_ is not None else []
     facts = {
         "target": fc.target,
         "time": fc.time,
@@ -167,6 +175,7 @@ def _overview(fc: Forecaster) -> str:
         "metric": fc.metric,
         "quantiles": fc.quantiles or "none",
         "model": fc.model_.describe() if fc.model_ is not None else "one model per partition",
+        **({"members": " + ".join(members)} if members else {}),
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     if getattr(fc, "history_", None) is not None:
@@ -199,16 +208,34 @@ def _reconcile_section(fc: Forecaster) -> str:
 
 
 def _checks_section(checks: pd.DataFrame) -> str:
+    """The data checks, alerts first, then fixes, then the passed ones (each in table order)."""
     counts = checks["status"].value_counts()
-    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("passed", "fixed", "alert"))
-    body = _note(f"{len(checks)} checks: {summary}.") + table(checks, "data-checks", list(checks["status"]))
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUS_ORDER)
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    checks = checks.sort_values("status", key=lambda s: s.map(rank), kind="stable")
+    body = (_note(f"{len(checks)} checks: {summary}; alerts first, then fixes, then the passed ones.")
+            + table(checks, "data-checks", list(checks["status"])))
     return _section("Data checks", body)
+
+
+def member_names(board: pd.DataFrame) -> list[str]:
+    """The weighted rows of a leaderboard as ``weight×learner#trial``, heaviest first; with
+    partitions (the columns before ``trial``), each one's prefixed by its key."""
+    if "weight" not in board or "trial" not in board:
+        return []
+    keys = list(board.columns[: board.columns.get_loc("trial")])
+    members = board[board["weight"] > 0].sort_values([*keys, "weight"], ascending=[True] * len(keys) + [False], kind="stable")
+    return [
+        "".join(f"{k}={row[k]}, " for k in keys) + f"{row['weight']:.2f}×{row['learner']}#{row['trial']}"
+        for _, row in members.iterrows()
+    ]
 
 
 def _leaderboard_section(fc: Forecaster) -> str:
     board = fc.leaderboard()
     members = board["weight"].gt(0).tolist() if "weight" in board else [False] * len(board)
-    lead = _note("Highlighted rows are the members of the final model, blended by their weight.")
+    lead = _note("Highlighted rows are the members of the final model, blended by their weight "
+                 "(weight×learner#trial, the trial column's number):") + _list(tuple(member_names(board)))
     if getattr(fc, "interrupted_", False):  # absent from models saved before it was kept
         lead += _note("The search was interrupted (Ctrl-C): these are the trials finished before it "
                       "(see the plan notes).")
@@ -223,15 +250,19 @@ def _backtest_section(result: BacktestResult, fc: Forecaster) -> str:
     series'."""
     frame = result.forecasts
     levels = [None] if result.by_level is None else result.by_level["level"].tolist()
+    last = int(frame["step"].max())
+    width = -(-last // MAX_STEP_COLUMNS)  # steps a column pools: at most MAX_STEP_COLUMNS columns
+    pooled = f", steps pooled in runs of {width} (their cells' errors over their actuals)" if width > 1 else ""
     tables = []
     for level in levels:
-        errors = fold_step_errors(frame if level is None else frame[frame["level"] == level])
-        shown = errors.reset_index().rename(columns={"index": "fold"})
-        shown.columns = [str(c) if c == "fold" else f"step {c}" for c in shown.columns]
+        rows = frame if level is None else frame[frame["level"] == level]
+        shown = fold_step_errors(rows, width).reset_index().rename(columns={"index": "fold"})
+        shown.columns = ["fold", *(_steps_label(c, min(c + width - 1, last)) for c in shown.columns[1:])]
         what = "" if level is None else f", level {level}" + (" (the series)" if level == levels[-1] else "")
         table_id = "backtest-errors" if level is None else f"backtest-errors-{level}".replace(" ", "-")
         tables.append(_note(f"WAPE (sum of absolute errors / sum of absolute actuals) by fold and horizon "
-                            f"step{what}:") + table(shown, table_id))
+                            f"step{what}{pooled}:") + table(shown, table_id))
+    errors = fold_step_errors(rows)  # the chart: every step of the last level
     lines = [
         Line(errors.columns.to_numpy(), row.to_numpy(), _palette(i), str(label))
         for i, (label, row) in enumerate(errors.iloc[:-1].iterrows())
@@ -325,11 +356,13 @@ def fold_cutoffs(frame: pd.DataFrame) -> pd.Series:
     return frame.groupby("fold")["cutoff"].max()
 
 
-def fold_step_errors(frame: pd.DataFrame) -> pd.DataFrame:
+def fold_step_errors(frame: pd.DataFrame, width: int = 1) -> pd.DataFrame:
     """WAPE of a backtest's forecasts by fold (rows, labelled with the latest cutoff) and
-    horizon step (columns), and over all folds (last row)."""
+    horizon step (columns), and over all folds (last row); with ``width`` > 1, by run of
+    ``width`` steps (columns: each run's first step), its cells pooled."""
     err = (frame["actual"] - frame["forecast"]).abs()
-    parts = frame.assign(err=err, size=frame["actual"].abs())
+    first = (frame["step"] - 1) // width * width + 1
+    parts = frame.assign(err=err, size=frame["actual"].abs(), step=first)
     by_fold = parts.groupby(["fold", "step"])[["err", "size"]].sum()
     wape = (by_fold["err"] / by_fold["size"]).unstack("step")
     cutoffs = fold_cutoffs(frame)
@@ -337,6 +370,11 @@ def fold_step_errors(frame: pd.DataFrame) -> pd.DataFrame:
     total = parts.groupby("step")[["err", "size"]].sum()
     wape.loc["all folds"] = total["err"] / total["size"]
     return wape
+
+
+def _steps_label(first: int, last: int) -> str:
+    """A WAPE table column's header: ``step 3`` or ``steps 13–16``."""
+    return f"step {first}" if first == last else f"steps {first}–{last}"
 
 
 def _palette(i: int) -> str:
@@ -366,7 +404,7 @@ def _forecasts_section(
     scores = series_scores(panel, held_out, fc.task_.season) if held_out is not None else None
     chosen = pick_series(scores, panel.n_series, sample)
     source = "the backtest" if from_backtest else "the validation folds"
-    lead = _note(
+    lead = _intervals_note(fc) + _note(
         "History (grey), held-out forecasts of "
         f"{source} (red, dashed) and the forecast (blue), with the widest interval shaded. "
         + ("Best and worst by scaled error (MAE / in-sample seasonal-naive MAE) on " + source + "."
@@ -384,6 +422,20 @@ def _forecasts_section(
         chart = series_chart(panel, i, future[future_series == i], past, fc.horizon)
         plots.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
     return _section("Forecasts", lead + "".join(plots))
+
+
+def _intervals_note(fc: Forecaster) -> str:
+    """What the model's quantiles rest on, and a warning where their held-out coverage fell
+    short of nominal ('' without quantiles)."""
+    intervals = getattr(fc, "intervals_", None)
+    if intervals is None:
+        return ""
+    note = _note(f"Intervals — {intervals.describe()}.")
+    if not intervals.undercovers():
+        return note
+    return note + _note(
+        f"The bands may be too narrow: their held-out coverage fell more than {UNDERCOVER * 100:.0f} points "
+        "short of nominal (more history gives more folds to calibrate on).", "warn")
 
 
 def _importance_section(fc: Forecaster) -> str:
