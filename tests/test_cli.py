@@ -365,8 +365,9 @@ def test_a_model_fitted_on_dask_asks_for_history_as_an_option(client, aus_small:
 
 
 def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) -> None:
-    """--id: columns identifying rows are not features and come out beside the predictions
-    (without it, the extra column is ignored, with a warning naming --id)."""
+    """--id: columns identifying rows are not features and come out beside the predictions;
+    the saved model keeps them, so that predict carries them without --id (a model saved
+    before it kept them ignores the column, with a warning naming --id)."""
     from conftest import shared_file
 
     from tsauto import Classifier
@@ -389,12 +390,45 @@ def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) ->
     assert main([*predict, "--id", "row_id"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(again), pred)
     capsys.readouterr()
+    assert main(predict) == 0  # the --id of the fit
+    assert "ignored" not in capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_csv(again), pred)
+    old = Classifier.load(model)
+    del old.ids_  # as a model saved before it was kept
+    old.save(model)
     assert main(predict) == 0
     err = capsys.readouterr().err
     assert "columns not seen at fit are ignored: 'row_id'" in err and "--id" in err
     assert list(pd.read_csv(again).columns) == ["prediction", "proba_bad", "proba_good"]
     assert main([*predict, "--id", "row"]) == 2
     assert "--id: ['row'] not in" in capsys.readouterr().err
+
+
+def test_a_saved_regressor_carries_the_id_of_its_fit_unless_told_another(tmp_path: Path, capsys) -> None:
+    """The user test's houses: regress with --id house_id and --save-model, then predict without
+    --id: house_id comes out beside the predictions; --id names others instead; a test table
+    without house_id is predicted without it."""
+    from conftest import shared_file
+
+    houses = pd.read_csv(shared_file("tabular/regression/california_housing.csv.gz")).sample(1200, random_state=0)
+    houses.insert(0, "house_id", [f"h{i:05d}" for i in range(len(houses))])
+    houses["district"] = houses["house_id"].str[:3]  # another column to name as --id at predict
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    houses.iloc[:1000].drop(columns="district").to_csv(train, index=False)
+    houses.iloc[1000:].drop(columns="median_house_value").to_csv(test, index=False)
+    model, out = tmp_path / "cal.tsauto", tmp_path / "z.csv"
+    assert main(["regress", str(train), "--target", "median_house_value", "--id", "house_id", "--max-trials",
+                 "1", "--learners", "linear", "--out", str(tmp_path / "y.csv"), "--save-model", str(model), "-q"]) == 0
+    predict = ["predict", str(model), "--out", str(out), "-q"]
+    assert main([*predict, "--test", str(test)]) == 0
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == ["house_id", "prediction"]
+    assert pred["house_id"].tolist() == houses["house_id"].iloc[1000:].tolist()
+    assert main([*predict, "--test", str(test), "--id", "district"]) == 0
+    assert list(pd.read_csv(out).columns) == ["district", "prediction"]
+    houses.iloc[1000:].drop(columns=["median_house_value", "house_id"]).to_csv(test, index=False)
+    assert main([*predict, "--test", str(test)]) == 0
+    assert list(pd.read_csv(out).columns) == ["prediction"]
 
 
 def test_a_forecast_that_fails_after_the_fit_keeps_the_saved_model(walmart_small: pd.DataFrame, tmp_path: Path,

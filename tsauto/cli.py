@@ -16,7 +16,8 @@
                          --out FILE
 
 CSV or Parquet in and out (by extension); ``--id`` names columns that identify rows: left out
-of the features, copied to the output beside the predictions. The log goes to stderr; on a
+of the features, copied to the output beside the predictions (a saved model keeps them:
+``tsauto predict`` copies them without ``--id``). The log goes to stderr; on a
 terminal the search is one progress line (trials done, best score, time left), redrawn in
 place; ``-q`` keeps only warnings, errors and the results (no leaderboard). Every failure
 ends with one line on stderr and exit status 2, never a traceback (``--traceback`` shows it).
@@ -192,9 +193,9 @@ def _level_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--level", help="with a hierarchy: 'all', 'total' or comma-separated columns")
 
 
-def _id_option(p: argparse.ArgumentParser) -> None:
+def _id_option(p: argparse.ArgumentParser, default: str = "") -> None:
     p.add_argument("--id", help="comma-separated columns identifying rows: not features, copied "
-                   "to the output ahead of the predictions")
+                   f"to the output ahead of the predictions{default}")
 
 
 def _tabular(p: argparse.ArgumentParser) -> None:
@@ -243,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--history", type=_path, help="newer data to forecast from its end (default: the training data)")
     pr.add_argument("--future", type=_path, help="table of known-future covariates over the horizon")
     pr.add_argument("--test", type=_path, help="a saved classifier's or regressor's rows to predict")
-    _id_option(pr)
+    _id_option(pr, " (default: the --id given at fit, where the table has them)")
     pr.add_argument("--out", type=_path, required=True, help="where to write the forecasts or predictions (.csv/.parquet)")
     _level_option(pr)
     ff = sub.add_parser("future-frame", help="the rows a saved forecaster's --future table fills: ids "
@@ -714,7 +715,7 @@ def _run_predict(args: argparse.Namespace) -> int:
                 "--test FILE (--history, --future and --level are a forecaster's)"
             )
         rows = read_table(args.test)
-        ids = _ids(args.id, {args.test: rows})
+        ids = _ids(args.id, {args.test: rows}) if args.id else _fitted_ids(model, rows)
         path = write_table(_predictions(model, rows, ids), args.out)
         _out(f"wrote the predictions of {args.test} to {path}")
         return 0
@@ -807,8 +808,9 @@ def _run_tabular(args: argparse.Namespace) -> int:
     )
     train = read_table(args.file)
     ids = _ids(args.id, {args.file: train, **({} if test is None else {args.test: test})})
+    model.set_params(ids=ids)  # the model keeps them: `tsauto predict` copies them without --id
     log.info("fitting on %s ...", args.file)
-    model.fit(train.drop(columns=ids))
+    model.fit(train)
     scored = train if test is None else test
     out = _predictions(model, scored, ids)
     path = write_table(out, args.out)
@@ -836,6 +838,15 @@ def _ids(option: str | None, tables: dict[str, pd.DataFrame]) -> list[str]:
         missing = [c for c in ids if c not in table.columns]
         if missing:
             raise UsageError(f"--id: {missing} not in {name}; its columns are {list(table.columns)}")
+    return ids
+
+
+def _fitted_ids(model, rows: pd.DataFrame) -> list[str]:
+    """The columns given as ``--id`` at fit (the model's ``ids_``; none in a model saved before it
+    was kept) that ``rows`` hold: copied to the output as ``--id`` would, which overrides them."""
+    ids = [c for c in getattr(model, "ids_", ()) if c in rows.columns]
+    if ids:
+        log.info("--id %s: as at fit (give --id to choose others)", ",".join(ids))
     return ids
 
 

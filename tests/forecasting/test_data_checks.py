@@ -446,3 +446,19 @@ def test_a_covariate_of_one_value_is_said_to_add_nothing(walmart_stores):
     )
     assert "adds nothing" in roles["Size"] and "adds nothing" not in _fit(walmart_stores, **WALMART).pipe(
         lambda c: _one(c, "column_role", "Size")["message"])
+
+
+def test_a_boolean_target_is_an_alert_saying_the_forecasts_are_shares(walmart_small, caplog):
+    """Walmart sales turned into a flag (over 10,000 a week): forecast as 1/0, so between 0 and 1,
+    with an alert (and warning) that they are shares of True and the column may be the wrong one;
+    the sales themselves raise none."""
+    flags = walmart_small.assign(Weekly_Sales=walmart_small["Weekly_Sales"] > 10000)
+    spec = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4)
+    with caplog.at_level(logging.WARNING, logger="tsauto.forecasting.data_checks"):
+        fc = Forecaster(learners=["naive"], **spec).fit(flags)
+    alert = _one(fc.data_checks(), "boolean_target", "Weekly_Sales")
+    assert alert["status"] == "alert" and "read as 1/0" in alert["message"]
+    assert "shares of True" in alert["message"] and "target=" in alert["message"]
+    assert any("boolean_target" in r.getMessage() for r in caplog.records)
+    assert fc.predict()["forecast"].between(0, 1).all()
+    assert "boolean_target" not in set(_fit(walmart_small, **spec)["check"])

@@ -53,6 +53,28 @@ def test_non_numeric_target_names_rows_and_series(aus_small: pd.DataFrame) -> No
         validate(df, **KW)
 
 
+def test_a_target_with_a_few_text_cells_is_refused_with_the_code_that_reads_them_missing(
+    walmart_small: pd.DataFrame,
+) -> None:
+    """Walmart sales with 'n/a' in three weeks: still refused (a target is not guessed), the
+    message giving the code that reads them as missing, which then validates with the three
+    imputed; a target of labels (IsHoliday written as text) gets no such code."""
+    df = walmart_small.copy()
+    df["Weekly_Sales"] = df["Weekly_Sales"].astype(object)
+    df.loc[[5, 50, 100], "Weekly_Sales"] = "n/a"
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    with pytest.raises(DataValidationError) as err:
+        validate(df, **kw)
+    fix = "df['Weekly_Sales'] = pd.to_numeric(df['Weekly_Sales'], errors='coerce')"
+    assert fix in str(err.value) and "pd.read_csv(..., na_values=['n/a'])" in str(err.value)
+    df["Weekly_Sales"] = pd.to_numeric(df["Weekly_Sales"], errors="coerce")
+    assert validate(df, **kw).fills.imputed.sum() == 3
+    labels = walmart_small.assign(Weekly_Sales=walmart_small["IsHoliday"].map({True: "yes", False: "no"}))
+    with pytest.raises(DataValidationError, match="convert it to numbers.$") as err:
+        validate(labels, **kw)
+    assert "to_numeric" not in str(err.value)
+
+
 def test_infinite_target_is_an_error(aus_small: pd.DataFrame) -> None:
     df = aus_small.copy()
     df.loc[7, "Turnover"] = np.inf

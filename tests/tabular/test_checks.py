@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
+from conftest import shared_file
 
-from tsauto import Classifier
+from tsauto import Classifier, Regressor
 from tsauto.core.exceptions import DataValidationError
-from tsauto.tabular.checks import class_balance
+from tsauto.tabular.checks import class_balance, time_order
 from tsauto.tabular.metrics import METRICS
 
 CLASSIFICATION = sorted(n for n, m in METRICS.items() if m.task == "classification")
@@ -80,3 +82,35 @@ def test_score_names_true_labels_that_are_classes_but_for_punctuation(adult_smal
     )
     with pytest.raises(DataValidationError, match=r"not seen at fit: \['maybe'\] in 1 of the 10 rows scored\.$"):
         clf.score(adult_test_small.head(10).assign(**{target: ["maybe"] + ["<=50K"] * 9}))
+
+
+def test_rows_in_time_order_are_an_alert_about_random_folds(caplog) -> None:
+    """Hourly bike rentals 2011-2012 (every fifth row), dates as text and the rows in time order:
+    random folds validate rows by models that learnt from later ones, an alert (and warning)
+    saying so and how to measure the future; the folds are the same. Shuffled rows: none."""
+    raw = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
+    hours = raw.drop(columns=["instant", "casual", "registered"]).iloc[::5].reset_index(drop=True)
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        reg = Regressor("cnt", **FAST).fit(hours)
+    checks = reg.guardrails().set_index("check")
+    alert = checks.loc["time_order"]
+    assert alert["column"] == "dteday"
+    assert alert["finding"].startswith("the rows follow its times (730 distinct, 2011-01-01 to 2012-12-31; ")
+    assert alert["action"].startswith("3-fold cross-validation on rows drawn at random (kept as it is)")
+    assert "optimistic" in alert["action"] and "tsauto forecast" in alert["action"]
+    assert "latest ones held out as a test table" in alert["action"]
+    assert checks.loc["validation", "action"] == "3-fold cross-validation"
+    assert any("'dteday': the rows follow its times" in r.getMessage() for r in caplog.records)
+    shuffled = Regressor("cnt", **FAST).fit(hours.sample(frac=1, random_state=0))
+    assert "time_order" not in set(shuffled.guardrails()["check"])
+
+
+def test_time_order_reads_newest_first_and_leaves_few_periods_alone() -> None:
+    """Days newest first are a time line too; their 14 months (periods, not a time line), an
+    unused column and a column of numbers are not."""
+    days = pd.Series(pd.date_range("2011-01-01", periods=400, freq="D")[::-1])
+    table = pd.DataFrame({"day": days, "month": days.dt.to_period("M").dt.start_time,
+                          "dropped": days, "number": np.arange(400)})
+    kinds = {"day": "datetime", "month": "datetime", "dropped": "drop", "number": "numeric"}
+    [alert] = time_order(table, kinds, "5-fold cross-validation")
+    assert alert.column == "day" and "rank correlation with the row order -1.00" in alert.finding

@@ -30,6 +30,28 @@ def test_regressor_on_california_housing(california_small) -> None:
     assert reg.kinds_["ocean_proximity"] == "categorical"
 
 
+def test_ids_are_left_out_of_the_features_and_kept_by_the_model(california_small, caplog) -> None:
+    """California housing with a house id given as ids=: not a feature (nor said to be an id by
+    the featurizer), a guardrail names it, the model keeps it (``ids_``) and predict ignores
+    it without a word; an id that is not a column, or the target, is refused."""
+    df, target = california_small
+    houses = df.assign(house_id=[f"h{i:05d}" for i in range(len(df))])
+    reg = Regressor(target, max_trials=1, learners=["linear"], ids="house_id", **FAST).fit(houses)
+    assert reg.ids_ == ["house_id"] and "house_id" not in reg.feature_names_in_
+    checks = reg.guardrails()
+    assert checks.query("column == 'house_id'")["check"].tolist() == ["ids"]
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        np.testing.assert_array_equal(reg.predict(houses), reg.predict(df))
+    assert not caplog.records
+    typo = r"ids=\['house'\]: not columns of the table \(did you mean 'house_id'\?\)"
+    with pytest.raises(DataValidationError, match=typo):
+        Regressor(target, max_trials=1, ids=["house"], **FAST).fit(houses)
+    with pytest.raises(DataValidationError, match=f"ids= names the target column '{target}'"):
+        Regressor(target, max_trials=1, ids=[target], **FAST).fit(houses)
+    del reg.ids, reg.ids_  # as a model saved before ids= existed
+    assert reg.get_params()["ids"] == () and np.isfinite(reg.predict(df)).all()
+
+
 def test_regressor_with_arrays_and_another_metric() -> None:
     X, y = load_diabetes(return_X_y=True)
     reg = Regressor(

@@ -3,7 +3,8 @@
 One :class:`~tsauto.core.checks.Check` per finding, with status ``passed``, ``fixed`` (the data
 were changed, and how) or ``alert`` (look at it), and the series involved:
 
-- the role given to every column of the table, and why;
+- the role given to every column of the table, and why; a target of True/False (forecast as
+  shares of True, likely the wrong column);
 - the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths,
   the seasonal periods and where they come from;
 - missing time steps inserted, missing targets imputed (and long runs of them, by series),
@@ -54,7 +55,7 @@ from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
 from tsauto.forecasting.panel import Panel, Schema
-from tsauto.forecasting.validation import ENDS_EARLY_FIX, row_labels, table_history
+from tsauto.forecasting.validation import ENDS_EARLY_FIX, is_flag, row_labels, table_history
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def data_checks(
     stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
     return [
         *column_roles(raw, panel),
+        *boolean_target(raw, panel.schema.target),
         *calendar(panel, opts),
         seasons(panel, task, opts),
         *fills(raw, panel, task, opts, labels),
@@ -185,6 +187,21 @@ def column_roles(raw: pd.DataFrame, panel: Panel) -> list[Check]:
             why += "; the same value in every series: constant, it adds nothing (drop it)"
         out.append(Check("column_role", str(col), role, why, "passed"))
     return out
+
+
+def boolean_target(raw: pd.DataFrame, target: str) -> list[Check]:
+    """A target of True/False (a bool column, or one with gaps): an alert, as it is forecast as
+    1/0, shares of True, and is more often the wrong column than meant; none otherwise."""
+    if target not in raw.columns or not is_flag(raw[target]):
+        return []
+    return [Check(
+        "boolean_target", target,
+        "holds True/False, read as 1/0: the forecasts are shares of True (probabilities between "
+        "0 and 1), not flags",
+        "kept (nothing changed): if it is not the column meant, give the column of numbers to "
+        "forecast as target=",
+        "alert",
+    )]
 
 
 def _one_value(panel: Panel, col: str) -> bool:

@@ -829,7 +829,7 @@ def _numeric_target(
             raise DataValidationError(
                 f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
                 f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
-                f"{number_format_hint(col.loc[bad])}."
+                f"{number_format_hint(col.loc[bad]) or _placeholder_fix(col, target)}."
             )
         col = converted
     values = col.astype("float64")
@@ -842,6 +842,18 @@ def _numeric_target(
     if not allow_nan and values.isna().any():
         raise DataValidationError(f"target column {target!r} has missing values.")
     return values
+
+
+def _placeholder_fix(col: pd.Series, target: str) -> str:
+    """How to read the few text cells of a target column of numbers ('n/a', '--': the rule of
+    :func:`~tsauto.core.text_in_numbers.text_among_numbers`) as missing values, naming them;
+    '' for a column of other text (a target is not guessed)."""
+    text = text_among_numbers(col)
+    if text is None:
+        return ""
+    return (f"; where they mean an unknown value, make them missing values (imputed as gaps are, "
+            f"never scored): df[{target!r}] = pd.to_numeric(df[{target!r}], errors='coerce'), or "
+            f"read the file with pd.read_csv(..., na_values={text!r})")
 
 
 def _series_of(df: pd.DataFrame, rows, ids: tuple[str, ...]) -> str:

@@ -5,7 +5,7 @@ Every decision of the featurizer and the estimator is one :class:`Check` row: dr
 high cardinality, class imbalance, leakage suspects, the metric and the validation scheme; and
 alerts about what was left as it is: categories that look like missing-value markers ('?'),
 class labels that differ only by spaces, case or punctuation (' >50K', '>50k'), targets of 0
-under MAPE.
+under MAPE, rows in time order validated by random folds.
 """
 
 from __future__ import annotations
@@ -37,6 +37,11 @@ COMBINATION_COLUMNS = 500  # more numeric columns: not checked (the least square
 # (other_parties: no guarantor).
 MISSING_MARKERS = frozenset({"", "?", "-", "--", ".", "na", "n/a", "n.a.", "nan", "null", "unknown",
                              "missing", "not available"})
+# A date column whose times follow the row order this closely (|rank correlation|, oldest or
+# newest first) over at least TIME_ORDER_TIMES distinct times makes the table a time line, which
+# random folds cut across; fewer times are batches or periods (a year column), not a time line.
+TIME_ORDER_CORR = 0.9
+TIME_ORDER_TIMES = 30
 # Characters around a class label that do not make it another class: spaces, and the punctuation
 # a file or a copy adds (Adult's test file writes '<=50K.'); not + - < > = ( ), which do ('A+').
 STRAY = " \t\r\n.,;:!?'\"`"
@@ -171,6 +176,38 @@ def zero_targets(y: np.ndarray, metric: Metric, target: str) -> list[Check]:
               "are learnt from but not judged; metric='mae' or 'rmse' judges every row")
     log.warning("target %r: %s; %s.", target, finding, action)
     return [Check("zero_targets", target, finding, action, status="alert", count=zeros)]
+
+
+def time_order(X: pd.DataFrame, kinds: dict[str, str], validation: str) -> list[Check]:
+    """One alert (and warning) per used date column of ``X`` (as read: date strings as
+    timestamps) whose times follow the row order (:data:`TIME_ORDER_CORR`) over many distinct
+    times (:data:`TIME_ORDER_TIMES`): ``validation`` (random folds, left as they are) then
+    judges rows by models that learnt from later ones, an optimistic estimate of the future."""
+    out = []
+    for col, kind in kinds.items():
+        times = X[col].dropna()
+        dated = kind != "drop" and pd.api.types.is_datetime64_any_dtype(times)
+        if not dated or times.nunique() < TIME_ORDER_TIMES:
+            continue
+        positions = np.flatnonzero(X[col].notna())
+        corr = float(np.corrcoef(times.rank().to_numpy(), positions)[0, 1])
+        if abs(corr) < TIME_ORDER_CORR:
+            continue
+        finding = (f"the rows follow its times ({times.nunique()} distinct, {_when(times.min())} to "
+                   f"{_when(times.max())}; rank correlation with the row order {corr:+.2f})")
+        action = (f"{validation} on rows drawn at random (kept as it is): rows are validated by "
+                  "models that learnt from later rows, so the out-of-fold score may be optimistic "
+                  "for predicting the future; to measure that, fit on the earlier rows and score() "
+                  "the latest ones held out as a test table (tsauto regress/classify --test), or "
+                  "forecast the series with `tsauto forecast` (Forecaster)")
+        log.warning("column %r: %s; %s.", col, finding, action)
+        out.append(Check("time_order", col, finding, action, status="alert", count=len(times)))
+    return out
+
+
+def _when(t: pd.Timestamp) -> str:
+    """A time stamp as its date where it is midnight ('2011-01-01'), else in full."""
+    return str(t.date()) if t == t.normalize() else str(t)
 
 
 def missing_markers(X: pd.DataFrame, kinds: dict[str, str]) -> list[Check]:

@@ -85,12 +85,16 @@ class _TabularEstimator(BaseEstimator, ABC):
     backend, client:
         Where trials run: local processes (``"loky"``), in-process (``"sequential"``), or a
         Dask cluster (``"dask"`` with a ``distributed.Client``).
+    ids:
+        Columns that identify rows (a house id): left out of the features and ignored at
+        predict (``tsauto predict`` copies them to its output).
 
     Fitted attributes: ``model_`` (the refit ensemble), ``metric_`` (the metric's name),
     ``cv_score_`` (the ensemble's out-of-fold metric), ``kinds_`` (column → kind),
     ``reader_`` (how raw values are read at fit and predict:
     :class:`~tsauto.tabular.reading.ColumnReader`), ``feature_names_in_``, ``n_features_in_``,
-    ``leaderboard_``, ``guardrails_``, ``interrupted_`` (true where Ctrl-C stopped the search:
+    ``leaderboard_``, ``guardrails_``, ``ids_`` (the columns of ``ids``, the command line's
+    ``--id``, as a list), ``interrupted_`` (true where Ctrl-C stopped the search:
     the model is then that of the trials finished, as a warning and a guardrail say; a second
     Ctrl-C aborts the fit), and for a classifier ``classes_`` and ``proba_shift_``
     (per-class multipliers of the probabilities of a model fitted with class weights, None
@@ -98,6 +102,7 @@ class _TabularEstimator(BaseEstimator, ABC):
     """
 
     _task: ClassVar[TaskType]
+    ids: str | Sequence[str] = ()  # what a model saved before the parameter existed reads
 
     def __init__(
         self,
@@ -113,6 +118,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         random_state: int = 0,
         backend: Literal["loky", "sequential", "dask"] = "loky",
         client: Any = None,
+        ids: str | Sequence[str] = (),
     ):
         self.target = target
         self.metric = metric
@@ -126,6 +132,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         self.random_state = random_state
         self.backend = backend
         self.client = client
+        self.ids = ids
 
     # ------------------------------------------------------------------ fit
 
@@ -141,7 +148,11 @@ class _TabularEstimator(BaseEstimator, ABC):
 
         start = time.monotonic()
         _check_limits(self.time_budget, self.max_trials, self.learners)
-        features, y, kinds, found = self._prepare(self._training_table(X, y))
+        ids = [self.ids] if isinstance(self.ids, str) else list(self.ids)
+        features, y, kinds, found = self._prepare(self._training_table(X, y, ids))
+        if ids:
+            found.insert(0, C.Check("ids", ", ".join(ids), "identify rows (ids=)",
+                                    "left out of the features and ignored at predict"))
         n_classes = len(self.classes_) if self._task == "classification" else 0
         metric = resolve_metric(self.metric, self._task, n_classes)
         balanced = metric.needs_class_weights and self._task == "classification"
@@ -157,6 +168,7 @@ class _TabularEstimator(BaseEstimator, ABC):
             C.Check("metric", self.target, self._target_summary(y), metric.name + chosen_by)
         )
         found.append(C.Check("validation", "", f"{len(y)} rows", validation))
+        found += C.time_order(features, kinds, validation)
         log.info("metric: %s%s; validation: %s", metric.name, chosen_by, validation)
 
         budget = None if self.time_budget is None else float(self.time_budget)
@@ -201,6 +213,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         self.model_ = model
         self.metric_ = metric.name
         self.kinds_ = kinds
+        self.ids_ = ids
         self.feature_names_in_ = np.asarray(features.columns, dtype=object)
         self.n_features_in_ = len(features.columns)
         self.cv_score_ = metric.to_value(loss)
@@ -250,7 +263,8 @@ class _TabularEstimator(BaseEstimator, ABC):
         found += kind_checks + leaks + C.missing_values(features, kinds)
         return features, y, kinds, found + C.missing_markers(features, kinds)
 
-    def _training_table(self, X: Table, y: Any) -> pd.DataFrame:
+    def _training_table(self, X: Table, y: Any, ids: list[str]) -> pd.DataFrame:
+        """``X`` (with ``y`` as the target column) without its ``ids`` columns, checked."""
         data = _as_frame(X).reset_index(drop=True)  # rows are named by position in errors
         if y is not None:
             if self.target in data.columns:
@@ -267,6 +281,17 @@ class _TabularEstimator(BaseEstimator, ABC):
                 f"target column {self.target!r} is not in the data"
                 f"{close_match(self.target, data.columns)}; its columns are {list(data.columns)}."
             )
+        missing = [c for c in ids if c not in data.columns]
+        if missing:
+            raise DataValidationError(
+                f"ids={missing}: not columns of the table{close_match(missing[0], data.columns)}; "
+                f"its columns are {list(data.columns)}."
+            )
+        if self.target in ids:
+            raise DataValidationError(
+                f"ids= names the target column {self.target!r}: give the columns that identify rows."
+            )
+        data = data.drop(columns=ids)
         if data.empty:
             raise DataValidationError("the table has no rows: give at least two rows to learn from.")
         if data.shape[1] < 2:
@@ -324,7 +349,8 @@ class _TabularEstimator(BaseEstimator, ABC):
         seen = set(self.feature_names_in_)
         used = [c for c, k in self.kinds_.items() if k != "drop"]
         missing = [c for c in used if c not in data.columns]
-        unexpected = [c for c in data.columns if c not in seen and c != self.target]
+        ids = getattr(self, "ids_", ())  # absent: a model saved before it was kept
+        unexpected = [c for c in data.columns if c not in seen and c != self.target and c not in ids]
         if missing:
             raise DataValidationError(
                 "the columns do not match those the model was fitted on: "
