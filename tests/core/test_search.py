@@ -14,6 +14,7 @@ from pathlib import Path
 import engine_doubles as d
 import pytest
 
+from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import Executor
 from tsauto.core.journal import ResumeRefused
 from tsauto.core.search import Candidate, Search, SearchSettings, _CtrlC, cut_reason
@@ -219,6 +220,14 @@ def test_a_resumed_search_repeats_no_finished_trial(tmp_path) -> None:
         assert (old.learner, old.params, old.score, old.oof) == (new.learner, new.params, new.score, new.oof)
     new_params = [t.params for t in trials[5:]]
     assert all(p not in [t.params for t in first] for p in new_params)  # no first-run proposal again
+
+
+def test_a_run_folder_in_a_folder_that_does_not_exist_is_refused(tmp_path) -> None:
+    """As the command line's --run-dir: a mistyped parent is not made (the search's records
+    would sit where nobody looks for them); the run folder itself is."""
+    with pytest.raises(DataValidationError, match="the folder .*typo' does not exist"):
+        _search(tmp_path / "typo", 2).run()
+    assert not (tmp_path / "typo").exists() and len(_search(tmp_path, 2).run()) == 2
 
 
 def test_a_run_folder_of_other_data_or_settings_is_refused(tmp_path) -> None:

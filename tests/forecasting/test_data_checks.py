@@ -14,6 +14,7 @@ from tsauto import Forecaster, datasets
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import Naive
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.validation import validate
 
 
 class NaiveNeedingTen(Naive):
@@ -433,6 +434,18 @@ def test_a_static_column_with_a_few_empty_cells_stays_static_and_is_filled(walma
     assert "filled with the value of their series" in size["message"]
     assert _one(checks, "missing_covariates", "Type")["count"] == 1
     assert _one(checks, "column_role", "Type")["message"].startswith("static covariate")
+
+
+def test_a_sparse_indicator_stays_a_past_covariate(walmart_stores):
+    """A flag of 1 (or 'sale') on a few rows, blank elsewhere, is the usual CSV encoding of an
+    event: constant but for missing cells, yet not static (review: it became a constant)."""
+    flags = walmart_stores.copy()
+    week = flags.groupby(["Store", "Dept"]).cumcount()
+    flags["promo"] = np.where(week % 10 == 0, 1.0, np.nan)
+    flags["event"] = np.where(week % 15 == 0, "sale", None)
+    schema = validate(flags, target="Weekly_Sales", time="Date", ids=["Store", "Dept"]).schema
+    assert {"promo", "event"} <= set(schema.past) and not {"promo", "event"} & set(schema.static)
+    assert {"Type", "Size"} <= set(schema.static)
 
 
 def test_a_covariate_of_one_value_is_said_to_add_nothing(walmart_stores):

@@ -12,7 +12,7 @@ from conftest import shared_file
 
 from tsauto import Classifier, Regressor
 from tsauto.core.exceptions import DataValidationError
-from tsauto.tabular.checks import class_balance, time_order
+from tsauto.tabular.checks import class_balance, label_variants, time_order
 from tsauto.tabular.metrics import METRICS
 
 CLASSIFICATION = sorted(n for n, m in METRICS.items() if m.task == "classification")
@@ -38,6 +38,12 @@ def test_class_imbalance_says_why_the_metric_is_or_is_not_weighted(kc1, metric) 
     else:
         assert check.action.startswith("stratified folds; no reweighting (")
         assert ("counts every row alike" in check.action) == (metric == "accuracy")
+
+
+def test_labels_of_punctuation_alone_are_not_variants_of_each_other() -> None:
+    """'.' and '?' both stripped to '' and were called spellings of one class (review)."""
+    classes = np.array([".", "?", "ok"], dtype=object)
+    assert label_variants(np.array([0, 0, 1, 1, 2]), classes, "target") == []
 
 
 def test_labels_that_differ_only_by_spaces_or_case_are_an_alert_and_kept(adult_small, caplog) -> None:

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tsauto.core import persistence
-from tsauto.core.exceptions import IncompatibleModelError, TsautoError
+from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, TsautoError
+from tsauto.core.files import missing_folder
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class RunDir:
 
         from tsauto.core.search import Trial
 
+        why = missing_folder(self.path)  # a mistyped parent is refused, as the command line does
+        if why:
+            raise DataValidationError(f"run_dir {str(self.path)!r}: {why}")
         (self.path / RECORDS).mkdir(parents=True, exist_ok=True)
         storage = JournalStorage(JournalFileBackend(str(self.path / JOURNAL)))
         study = optuna.create_study(

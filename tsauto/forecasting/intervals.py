@@ -90,7 +90,7 @@ class Intervals:
         pair = interval_pair(self.quantiles)
         if self.scores is not None and pair is not None and np.isfinite(self.scores.coverage):
             text += (f"; the {pair[1] - pair[0]:.0%} band held {self.scores.coverage:.0%} of the "
-                     "actuals of each fold (calibrated on the others)")
+                     "held-out folds' actuals (each fold calibrated on the others)")
         return text
 
     def undercovers(self) -> bool:

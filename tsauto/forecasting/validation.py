@@ -441,7 +441,11 @@ def read_flags(s: pd.Series, among_others: bool = False) -> pd.Series:
     its other values are left as they are, to be named), holding other values."""
     if s.dtype != object and not isinstance(s.dtype, pd.StringDtype):
         return s
-    words = {v: str(v).strip().lower() for v in pd.unique(s.dropna().to_numpy(dtype=object))}
+    given = pd.Series(pd.unique(s.dropna().to_numpy(dtype=object)), dtype=object)
+    lowered = given.astype(str).str.strip().str.lower()
+    if not lowered.isin(("true", "false")).any():  # vectorised: a column of a million numbers as text
+        return s
+    words = dict(zip(given, lowered))
     lookup = {v: FLAG_TEXT[w] for v, w in words.items() if w in FLAG_TEXT}
     written = any(isinstance(v, str) and w in ("true", "false") for v, w in words.items())
     others = len(lookup) < len(words)
@@ -1086,14 +1090,22 @@ def table_history(raw: pd.DataFrame, schema: Schema) -> np.ndarray:
     return history_rows(df, schema.target, schema.time, schema.fill)
 
 
+STATIC_GAPS = 0.1  # of a series' rows, the missing cells a static column may have
+
+
 def _split_static(df: pd.DataFrame, cols: list[str]) -> tuple[list[str], list[str]]:
-    """Of ``cols``, those constant within every series of ``df`` but for missing cells
-    (static: filled with the series' value), and those that change (past covariates)."""
+    """Of ``cols``, those constant within every series of ``df`` but for a few missing cells
+    (at most ``STATIC_GAPS`` of a series' rows, or all: static, filled with the series' value),
+    and those that change (past covariates: an indicator blank on most rows, a promotion flag
+    of 1 among empty cells, is an event, not a constant)."""
     if not cols:
         return [], []
-    nunique = df.groupby("__sid", sort=True)[cols].nunique().max().fillna(0)
-    static = [c for c in cols if nunique[c] <= 1]
-    past = [c for c in cols if nunique[c] > 1]
+    sid = df["__sid"].to_numpy()
+    nunique = df.groupby(sid, sort=True)[cols].nunique().max().fillna(0)
+    gaps = df[cols].isna().groupby(sid, sort=True).mean()
+    gappy = ((gaps > STATIC_GAPS) & (gaps < 1)).any()
+    static = [c for c in cols if nunique[c] <= 1 and not gappy[c]]
+    past = [c for c in cols if c not in static]
     dropped = [c for c in past if pd.api.types.is_datetime64_any_dtype(df[c])]
     if dropped:
         log.warning("columns %s hold dates and are not used as covariates", dropped)

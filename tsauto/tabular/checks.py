@@ -87,8 +87,11 @@ def class_balance(y: np.ndarray, classes: np.ndarray, metric: Metric) -> list[Ch
 
 def label_key(label: object) -> object:
     """A class label as compared with the others: a string without ``STRAY`` characters around
-    it, case folded ('<=50K.' and ' <=50k' as '<=50k'); other labels as they are."""
-    return label.strip(STRAY).casefold() if isinstance(label, str) else label
+    it, case folded ('<=50K.' and ' <=50k' as '<=50k'); a label of those characters alone ('.',
+    '?') and other labels as they are."""
+    if not isinstance(label, str):
+        return label
+    return label.strip(STRAY).casefold() or label
 
 
 def label_variants(y: np.ndarray, classes: np.ndarray, target: str) -> list[Check]:

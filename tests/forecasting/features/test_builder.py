@@ -29,6 +29,14 @@ def test_calendar_and_holidays_read_the_local_clock_of_stamps_kept_in_utc() -> N
     np.testing.assert_array_equal(features[:, 2], christmas.astype(float) + ((local.month == 12) & (local.day == 26)))
 
 
+def test_columns_named_by_numbers_get_text_names_for_lightgbm() -> None:
+    """A column labelled 7 (a table read with header=None) failed every LightGBM trial."""
+    spec = FeatureSpec(LagSpec((1,), ()), known_future=(7, 0))
+    shown = spec.names
+    assert 7 in shown and 0 in shown
+    assert [spec.model_names[shown.index(c)] for c in (7, 0)] == ["7", "0"]
+
+
 def test_user_columns_keep_their_names_and_lightgbm_gets_unique_names_it_accepts() -> None:
     """Covariates named like tsauto's own features (``month``, ``lag1``, ``series_id``) or with
     characters LightGBM refuses (``[``, ``:``, ``,``): shown by the user's names, tsauto's

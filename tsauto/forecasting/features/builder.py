@@ -77,8 +77,8 @@ class FeatureSpec:
     def model_names(self) -> list[str]:
         """The names LightGBM is given (it refuses ``"``, ``,``, ``:``, brackets and braces in
         a feature name, and a name twice): :attr:`names`, those characters and whitespace
-        written ``_``, made unique. A name it accepts is kept."""
-        return numbered([_FORBIDDEN.sub("_", n) for n in self.names], "_")
+        written ``_`` (a column named by a number, ``7``, as text), made unique."""
+        return numbered([_FORBIDDEN.sub("_", str(n)) for n in self.names], "_")
 
     @property
     def families(self) -> list[str]:

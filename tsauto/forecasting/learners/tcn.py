@@ -61,7 +61,7 @@ EMA_DECAY = 0.99  # per step, of the weight average that is evaluated and kept
 # within [MIN_EPOCHS, MAX_EPOCHS]. 60 s was the clock limit (max_time) before 2026-12-06, which made
 # two fits of the same data differ (0.8 % median, up to 7 %, by how far each got).
 EPOCH_SECONDS = 60.0
-MIN_EPOCHS, MAX_EPOCHS = 10, 100
+MIN_EPOCHS, MAX_EPOCHS = 5, 100  # 5 epochs of the largest default network (context 512): about 41 s
 # One epoch of 8,192 windows on one core (2026-12-06, M4 Hourly, channels 32, kernel 3): 1.27 s at
 # context 48 and 4 blocks, 2.23 s at 168 and 6, 8.3 s at 512 and 7; 7.2 / 1.5 s at 168 with 64 / 16
 # channels. Seconds = a + b * context * blocks * (channels / 32) ** 2 * kernel / 3, fitted by least
@@ -107,7 +107,7 @@ class TCNLearner(Learner):
         of CPU time, which is what limits training here).
     max_epochs, patience:
         At most ``max_epochs`` epochs, or ``"auto"``: as many as an epoch's work lets fit in
-        about ``EPOCH_SECONDS`` on one core (10 to 100); stop after ``patience`` epochs without a
+        about ``EPOCH_SECONDS`` on one core (5 to 100); stop after ``patience`` epochs without a
         better validation loss.
     max_time:
         Seconds of training at most, or ``None`` (the default: no limit besides
