@@ -67,6 +67,22 @@ def test_unseen_series_are_forecast_from_their_history(fitted: Forecaster, aus_r
     assert "1 of 1 series of history= were not in the training data (Queensland/Takeaway food services)" in caplog.text
 
 
+def test_series_of_the_fit_absent_from_history_are_named(fitted: Forecaster, split, caplog) -> None:
+    """A trained series missing from the newer rows got no forecast without a word (user test)."""
+    train = split[0]
+    first = (train["State"] == train["State"].iloc[0]) & (train["Industry"] == train["Industry"].iloc[0])
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fitted.predict(history=train[~first])
+    n = fitted.history_.n_series
+    assert len(out) == (n - 1) * 6
+    name = f"{train['State'].iloc[0]}/{train['Industry'].iloc[0]}"
+    assert f"1 of {n} series of the fit are not in history= and get no forecast ({name})" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fitted.predict(history=train)
+    assert "get no forecast" not in caplog.text
+
+
 def test_save_load_roundtrip_is_identical(fitted: Forecaster, tmp_path) -> None:
     path = fitted.save(tmp_path / "model.tsauto")
     loaded = Forecaster.load(path)

@@ -856,8 +856,9 @@ def _interrupted_note(trials: int, planned: int | None, run_dir: str | Path | No
 
 
 def _warn_unseen(panel: Panel, fitted: Panel) -> None:
-    """A warning naming the series of ``panel`` (a ``history=`` table) the model was not
-    fitted on: they get forecasts, from their own rows, but no model learnt from them."""
+    """Warnings naming the series of ``panel`` (a ``history=`` table) the model was not fitted
+    on (they get forecasts, from their own rows, but no model learnt from them), and the series
+    of the fit that ``panel`` lacks (they get none)."""
     ids = list(panel.schema.ids)
     if not ids:
         return
@@ -870,7 +871,14 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
             "forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal "
             "naive; refit on a table that holds them to fit them", new.size, panel.n_series, names,
         )
-
+    kept = fitted.keys.merge(panel.keys, on=ids, how="left", indicator=True)
+    absent = np.flatnonzero((kept["_merge"] == "left_only").to_numpy())
+    if absent.size:
+        log.warning(
+            "%d of %d series of the fit are not in history= and get no forecast (%s): give their "
+            "rows to forecast them (predict() without history= forecasts every series of the "
+            "training data)", absent.size, fitted.n_series, shortlist(series_labels(fitted)[absent]),
+        )
 
 
 def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) -> None:
