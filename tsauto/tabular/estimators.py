@@ -253,7 +253,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         self._check_folds(len(y))
         kinds, kind_checks = infer_kinds(features, self.featurization)
         self.reader_ = ColumnReader(kinds).fit(features)  # on every row, once: not per fold
-        features = self.reader_.transform(features)
+        features = self.reader_.transform(self.reader_.decimal_points(features))
         leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
         kinds.update({c: "drop" for c in drop})
         if self._task == "regression":

@@ -80,10 +80,10 @@ class ColumnReader:
         return out
 
     def transform(self, X: pd.DataFrame, check: Collection[str] = ()) -> pd.DataFrame:
-        """``X`` with its date columns as timestamps, its numbers with a decimal comma and those
-        with text values as numbers (those values missing); a warning for each column of
-        ``check`` with categories not seen at fit, or mostly of dates that do not read."""
-        X = self.decimal_points(X)
+        """``X`` (its decimal commas read as points: :meth:`decimal_points`) with its date columns
+        as timestamps, its numbers with a decimal comma and those with text values as numbers
+        (those values missing); a warning for each column of ``check`` with categories not seen
+        at fit, or mostly of dates that do not read."""
         out = X.copy()
         for c, fmt in self.date_formats_.items():  # None: datetime values at fit
             if c in X.columns:
