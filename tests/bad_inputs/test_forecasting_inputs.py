@@ -791,3 +791,18 @@ def test_fit_accepts_the_same_table_the_contract_names(retail) -> None:
     """The reference for the catalogue: the untouched table fits and forecasts every series."""
     out = Forecaster(**RETAIL, horizon=3, learners=["naive"]).fit(retail).predict()
     assert len(out) == 9 and out["forecast"].notna().all()
+
+
+def test_make_future_frame_of_gappy_history_leaves_the_fill_note_to_predict(retail, caplog) -> None:
+    """make_future_frame(history=) and then predict(history=) of the same rows logged the
+    target's fill twice (user test): the frame of times reads no target value, so predict says it."""
+    model = forecaster().fit(retail)
+    newer = retail.drop(index=[10, 11]).copy()
+    newer.loc[[20, 21, 22], "Turnover"] = np.nan
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        future = model.make_future_frame(history=newer)
+    assert "imputed" not in caplog.text and "inserted" not in caplog.text
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        model.predict(history=newer, future=future)
+    assert caplog.text.count("inserted 2 missing time steps") == 1
+    assert caplog.text.count("imputed 5 missing target values by the 'interpolate' rule") == 1

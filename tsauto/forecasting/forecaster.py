@@ -57,6 +57,8 @@ from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
+    IMPUTED_NOTE,
+    INSERTED_NOTE,
     backtest_check,
     check_id_types,
     future_covariates,
@@ -588,7 +590,11 @@ class Forecaster:
             from tsauto.forecasting.partitions import future_frame_partitions
 
             return future_frame_partitions(self.partitions_, self.partition_by, history)
-        panel = self.history_ if history is None else validate_like(history, self.history_.schema)
+        if history is None:
+            panel = self.history_
+        else:  # predict(history=) says how the target was filled: not this frame of times
+            with tsauto_filter(lambda record: record.msg not in (IMPUTED_NOTE, INSERTED_NOTE)):
+                panel = validate_like(history, self.history_.schema)
         keep = np.ones(panel.n_series, dtype=bool)
         empty = np.zeros((panel.n_series, self.task_.horizon))
         return self._forecast_frame(panel, empty, {}, keep).drop(columns="forecast")

@@ -111,6 +111,9 @@ from tsauto.forecasting.panel import (
 )
 
 log = logging.getLogger(__name__)
+# what the target's fill says: make_future_frame(history=) reads the rows without their values
+INSERTED_NOTE = "inserted %d missing time steps (target imputed by %r)"
+IMPUTED_NOTE = "imputed %d missing target values by the %r rule"
 
 Fill = Literal["interpolate", "zero", "ffill"]
 Aggregate = Literal["sum", "mean", "min", "max"]
@@ -1236,7 +1239,7 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
     given[flat] = True
     missing = np.isnan(y)
     if inserted:
-        log.info("inserted %d missing time steps (target imputed by %r)", inserted, schema.fill)
+        log.info(INSERTED_NOTE, inserted, schema.fill)
     y, keep = _impute(y, codes, indptr, schema.fill)
     if len(cov.columns):
         filled = segmented_bfill(segmented_ffill(cov.to_numpy(np.float64), indptr), indptr)
@@ -1382,7 +1385,7 @@ def _impute(
             filled = np.where(missing, filled, y)
     n_missing = int((missing & ~outside).sum())
     if n_missing:
-        log.warning("imputed %d missing target values by the %r rule", n_missing, rule)
+        log.warning(IMPUTED_NOTE, n_missing, rule)
     return filled, ~outside
 
 
