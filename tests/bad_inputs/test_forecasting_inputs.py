@@ -34,6 +34,11 @@ def _set(col: str, row: int, value, dtype=None):
     return change
 
 
+def _weekly_fridays(df: pd.DataFrame) -> pd.DataFrame:
+    weeks = df.groupby("Industry").cumcount().to_numpy()
+    return df.assign(Month=pd.Timestamp("2010-01-01") + pd.to_timedelta(7 * weeks, unit="D"))
+
+
 def _weekly_first_series(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     first = df["Industry"] == CAFES
@@ -163,6 +168,12 @@ FIT_ERRORS = [
         _weekly_first_series,
         {},
         ["'Month'", "not on the 'MS' grid", "rows 0, 1, 2", CAFES, "mix frequencies", "aggregate="],
+    ),
+    (
+        "the week's end given wrong",  # freq='W' is pandas' Sundays: 'W-FRI' named (user test)
+        _weekly_fridays,
+        {"data": {"freq": "W"}},
+        ["'Month'", "not on the 'W-SUN' grid", "every stamp is on the 'W-FRI' grid: give freq='W-FRI'"],
     ),
     (
         "day and month both possible",

@@ -1164,6 +1164,29 @@ def _not_numbers(s: pd.Series, bad: pd.Index, col: str, what: str) -> DataValida
 COARSE_MIN_STEPS = 3  # steps of one size a series needs to be read as on a coarser grid
 
 
+def _grid_positions(tvals: np.ndarray, freq: str, unit: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The ``freq`` grid through the stamps, and each one's step on it (-1 where off it)."""
+    every = to_offset(freq)
+    if is_open(every):  # pandas rolls back to a closing time, off the open steps
+        grid = pd.DatetimeIndex(open_grid(tvals, every))
+    else:
+        grid = pd.date_range(_grid_start(tvals, every), tvals.max(), freq=every, unit=unit)
+    return grid, grid.get_indexer(pd.DatetimeIndex(tvals))
+
+
+def _grid_of_every_stamp(df: pd.DataFrame, schema: Schema) -> str | None:
+    """The frequency inferred from the stamps where every one lies on its grid and it is not
+    the one given (weeks ending Friday read with ``freq='W'``, pandas' Sundays), else None."""
+    try:
+        freq = infer_freq(df[schema.time], df["__sid"].to_numpy())
+    except (ValueError, DataValidationError):
+        return None
+    tvals = df[schema.time].to_numpy(f"datetime64[{schema.time_unit}]")
+    if freq == schema.freq or np.any(_grid_positions(tvals, freq, schema.time_unit)[1] < 0):
+        return None
+    return freq
+
+
 def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Panel:
     time, target = schema.time, schema.target
     sid = df["__sid"].to_numpy(np.int64)
@@ -1181,21 +1204,21 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
     else:
         unit = schema.time_unit
         tvals = df[time].to_numpy(f"datetime64[{unit}]")
-        every = to_offset(schema.freq)
-        if is_open(every):  # pandas rolls back to a closing time, off the open steps
-            grid = pd.DatetimeIndex(open_grid(tvals, every))
-        else:
-            grid = pd.date_range(_grid_start(tvals, every), tvals.max(), freq=every, unit=unit)
-        pos = grid.get_indexer(pd.DatetimeIndex(tvals))
+        grid, pos = _grid_positions(tvals, schema.freq, unit)
         off = pos < 0
         if off.any():
             bad = df.index[off]
             stamps = "1 time stamp is" if off.sum() == 1 else f"{int(off.sum())} time stamps are"
+            other = _grid_of_every_stamp(df, schema)
+            fix = (
+                f"every stamp is on the {other!r} grid: give freq={other!r}" if other else
+                "the series mix frequencies or are irregular. Resample them (aggregate= with "
+                "freq=), or give freq= explicitly"
+            )
             raise DataValidationError(
                 f"time column {time!r}: {stamps} not on the "
                 f"{schema.freq!r} grid at {describe_rows(bad)}{_series_of(df, bad, schema.ids)}; "
-                "the series mix frequencies or are irregular. Resample them (aggregate= with "
-                "freq=), or give freq= explicitly."
+                f"{fix}."
             )
     _check_one_frequency(df, sid, pos, schema)
     n_codes = int(sid.max()) + 1
