@@ -475,3 +475,34 @@ def test_a_boolean_target_is_an_alert_saying_the_forecasts_are_shares(walmart_sm
     assert any("boolean_target" in r.getMessage() for r in caplog.records)
     assert fc.predict()["forecast"].between(0, 1).all()
     assert "boolean_target" not in set(_fit(walmart_small, **spec)["check"])
+
+
+def test_a_one_step_spike_is_an_alert_naming_its_series_and_time(aus_tasmania, caplog):
+    """A 100x spike widened a page's band to 0-1,900 with no word of why (user test): the
+    spike is named with its series and month, left in; the clean series pass."""
+    kw = {"target": "Turnover", "time": "Month", "ids": ["Industry"], "horizon": 6}
+    clean = aus_tasmania[aus_tasmania["State"] == "Tasmania"].drop(columns="State")
+    assert _one(_fit(clean, **kw), "spikes")["message"] == "no one-step spikes"
+    spiked = clean.copy()
+    first = spiked["Industry"] == spiked["Industry"].iloc[0]
+    row = spiked.index[first][100]
+    spiked.loc[row, "Turnover"] *= 100
+    with caplog.at_level(logging.WARNING, logger="tsauto.forecasting.data_checks"):
+        check = _one(_fit(spiked, **kw), "spikes")
+    month = spiked.loc[row, "Month"].strftime("%Y-%m-%d")
+    assert check["status"] == "alert" and check["count"] == 1
+    assert check["series"] == (spiked.loc[row, "Industry"],)
+    assert f"{spiked.loc[row, 'Industry']} at {month}" in check["message"]
+    assert "set them missing (NaN: filled by the fill rule, 'interpolate')" in check["message"]
+    assert "data check spikes 'Turnover' (alert)" in caplog.text
+
+
+def test_a_spike_the_season_repeats_is_no_alert(aus_tasmania):
+    """The same jump in the same month of two years (a yearly event, Christmas) is seasonal."""
+    kw = {"target": "Turnover", "time": "Month", "ids": ["Industry"], "horizon": 6}
+    df = aus_tasmania[aus_tasmania["State"] == "Tasmania"].drop(columns="State").copy()
+    rows = df.index[df["Industry"] == df["Industry"].iloc[0]][[100, 112]]
+    df.loc[rows, "Turnover"] *= 100
+    assert _one(_fit(df, **kw), "spikes")["message"] == "no one-step spikes"
+    df.loc[rows[1], "Turnover"] /= 100  # once only: a spike
+    assert _one(_fit(df, **kw), "spikes")["status"] == "alert"
