@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import zlib
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -340,7 +341,8 @@ def test_report_says_whether_the_model_beat_seasonal_naive(report: Path, backtes
     for metric in ("mase", "wape"):
         mine, base = model[metric], naive[metric]
         side, outcome = ("better", "beats") if mine < base else ("worse", "does not beat")
-        sentence = (f"On these 2 folds the model's {metric.upper()} {mine:.4g} is {abs(mine / base - 1) * 100:.1f} % "
+        name = {"mase": "MASE", "wape": "WAPE (fraction)"}[metric]
+        sentence = (f"On these 2 folds the model's {name} {mine:.4g} is {abs(mine / base - 1) * 100:.1f} % "
                     f"{side} than seasonal_naive's {base:.4g} (lower is better): the model {outcome} the "
                     f"benchmark on {metric.upper()}.")
         assert sentence in text
@@ -363,13 +365,18 @@ def test_verdict_is_honest_both_ways(backtest) -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def nested(fitted: Forecaster, retail: pd.DataFrame):
+    """A two-fold nested backtest of ``fitted``."""
+    return fitted.backtest(retail, folds=2)
+
+
 def test_report_lists_the_model_chosen_at_each_fold_of_a_nested_backtest(
-    fitted: Forecaster, retail: pd.DataFrame, tmp_path: Path
+    fitted: Forecaster, nested, tmp_path: Path
 ) -> None:
     """A nested backtest's model cell joined the folds' blends with ' | ' and was cut with '…',
-    with nothing saying the parts are folds; now one line per fold, and the overview's
-    validation score is called optimistic next to the backtest's."""
-    result = fitted.backtest(retail, folds=2)
+    with nothing saying the parts are folds; now one line per fold."""
+    result = nested
     parts = result.summary["model"].iloc[0].split(" | ")
     assert len(parts) == 2  # the two folds chose different weights
     text = _text(fitted.report(tmp_path / "nested.html", backtest=result))
@@ -378,8 +385,6 @@ def test_report_lists_the_model_chosen_at_each_fold_of_a_nested_backtest(
     for fold, part in zip(cutoffs.index, parts):
         assert f"fold {fold} (cutoff {cutoffs[fold]:%Y-%m-%d}): {part}" in text
     assert "chosen per fold (listed above)" in text and " | " not in text
-    assert (f"The overview's validation mase {fitted.cv_score_:.4g} is optimistic: the model was chosen and "
-            f"weighted on those folds; this nested backtest's {result.summary['mase'].iloc[0]:.4g}") in text
 
 
 def test_report_flags_a_mape_blown_up_by_actuals_near_zero(tmp_path: Path) -> None:
@@ -493,3 +498,90 @@ def test_report_pools_the_steps_of_a_long_horizon_in_the_wape_table(long_horizon
     points = re.findall(r'<polyline points="([^"]*)"', chart)
     assert points and all(len(p.split()) == 18 for p in points)  # one point per step
     assert ">step 18<" in chart
+
+
+# ---------------------------------------------------------------------- user test ut40 (G7, G8, G10)
+
+
+def test_report_of_a_partitioned_model_points_to_its_partitions_importance(
+    aus_small: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A partitioned model's report said "No member of the model reports feature importance
+    (LightGBM does)" though LightGBM was a member of every partition; now it says each partition
+    has its own model and how to see one's importance."""
+    df = aus_small[aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])]
+    fc = Forecaster(
+        target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, partition_by=["State"],
+        learners=["lightgbm", "naive"], compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(df)
+    board = fc.leaderboard()
+    assert set(board.loc[(board["learner"] == "lightgbm") & (board["weight"] > 0), "State"]) == {
+        "Tasmania", "Victoria"}  # the premise: LightGBM is a member of both partitions
+    html = render(fc)
+    text = " ".join(Page(html[html.index('<section id="feature-importance">'):]).text)
+    assert "No member" not in text
+    assert text.endswith(
+        "A partitioned model: each of its 2 partitions has its own model; in 2 of them a member reports feature "
+        "importance (LightGBM). Report or explain a partition for it: forecaster.partitions_[('Tasmania',)]"
+        ".report(path) or forecaster.partitions_[('Tasmania',)].explain()."
+    )
+    child = fc.partitions_[("Tasmania",)].report(tmp_path / "tasmania.html").read_text(encoding="utf-8")
+    assert "<svg" in child[child.index('id="feature-importance"'):]  # what the pointer leads to
+
+
+def _validation_sentence(fitted: Forecaster, result, tested: float | None = None, mode: str = "nested") -> str:
+    """The report's sentence on the overview's validation score, the backtest's score set to ``tested``."""
+    summary = result.summary if tested is None else result.summary.assign(
+        mase=[tested, *result.summary["mase"].iloc[1:]])
+    text = " ".join(Page(render(fitted, replace(result, summary=summary, mode=mode))).text)
+    return next(s for s in text.split(". ") if "overview's validation" in s)
+
+
+def test_report_calls_validation_optimistic_only_where_the_nested_backtest_is_worse(fitted: Forecaster, nested) -> None:
+    """The report called the validation score optimistic even where the nested backtest's was
+    better (M4 Hourly: validation 1.044, nested 1.043); now only where it is worse, else it says the
+    nested backtest confirms it; a refit backtest cannot tell: it may be optimistic."""
+    score = fitted.cv_score_
+    tested = nested.summary["mase"].iloc[0]
+    worse, better = max(tested, score * 1.1), min(tested, score * 0.9)
+    assert _validation_sentence(fitted, nested, worse) == (
+        f"The overview's validation mase {score:.4g} is optimistic: the model was chosen and weighted on those "
+        f"folds; this nested backtest's {worse:.4g}, which reran that choice before each cutoff, is worse")
+    assert _validation_sentence(fitted, nested, better) == (
+        f"This nested backtest confirms the overview's validation mase {score:.4g}: its {better:.4g}, with the "
+        "model's choice rerun before each cutoff, is better")
+    assert _validation_sentence(fitted, nested, score).endswith(f"its {score:.4g}, with the model's choice rerun "
+                                                                "before each cutoff, is the same")
+    assert _validation_sentence(fitted, nested, mode="refit") == (
+        f"The overview's validation mase {score:.4g} may be optimistic: the model was chosen and weighted on "
+        "those folds")
+
+
+def _headers(html: str, table_id: str) -> list[str]:
+    return re.findall(r"<th>([^<]*)</th>", _table(html, table_id))
+
+
+def test_report_labels_metric_units_and_the_nominal_coverage(report: Path, backtest, fitted: Forecaster) -> None:
+    """MAPE and sMAPE (percent) stood unlabelled beside WAPE (a fraction: 0.02544 next to MAPE
+    3.73), and coverage 0.78 without its nominal level; now the headers say so, the numbers as
+    they were."""
+    html = report.read_text(encoding="utf-8")
+    summary = backtest.summary
+    coverage = "coverage of [q0.1, q0.9] (nominal 80 %)"
+    heads = _headers(html, "backtest-summary")
+    assert {"mape %", "smape %", "wape (fraction)", coverage} <= set(heads)
+    assert not {"mape", "smape", "wape", "coverage"} & set(heads)
+    cells = re.findall(r"<td>([^<]*)</td>", _table(html, "backtest-summary"))[: len(heads)]
+    for column in ("mape", "smape", "wape", "coverage"):
+        assert cells[list(summary.columns).index(column)] == f"{summary[column].iloc[0]:.4g}"
+    assert coverage in _headers(html, "leaderboard") and "coverage" not in _headers(html, "leaderboard")
+    assert "WAPE as a fraction (sum of absolute errors / sum of absolute actuals) by fold" in _text(report)
+
+
+def test_metric_and_coverage_labels() -> None:
+    from tsauto.forecasting.report import coverage_label, metric_label
+
+    assert [metric_label(m) for m in ("mape", "smape_fold0", "wape", "mase", "SMAPE")] == [
+        "mape %", "smape_fold0 %", "wape (fraction)", "mase", "SMAPE %"]
+    assert coverage_label([0.025, 0.1, 0.5, 0.9, 0.975]) == "coverage of [q0.025, q0.975] (nominal 95 %)"
+    assert coverage_label([0.05, 0.5]) == "coverage"

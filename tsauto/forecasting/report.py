@@ -7,8 +7,9 @@ naive, its summary and its errors by fold and horizon step, steps pooled in runs
 ``MAX_STEP_COLUMNS``), the forecasts with their intervals (what the quantiles rest on, and a
 warning where they undercovered) against the history of the best, the worst and a sample of
 series, and the feature importance of the members that report one (LightGBM: per feature, and
-per raw column as :mod:`.explain` groups it). Inline CSS and inline SVG charts (:mod:`.svg`): no
-script, no network, it opens offline.
+per raw column as :mod:`.explain` groups it; a partitioned model points to its partitions').
+MAPE and sMAPE are labelled in percent, WAPE as a fraction, coverage with its nominal level.
+Inline CSS and inline SVG charts (:mod:`.svg`): no script, no network, it opens offline.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.forecaster import BacktestResult
 from tsauto.forecasting.intervals import UNDERCOVER
-from tsauto.forecasting.metrics import normalising_scale
+from tsauto.forecasting.metrics import interval_pair, normalising_scale
 from tsauto.forecasting.calendar_time import read_integer_dates
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
@@ -45,6 +46,7 @@ CELL_CHARS = 120  # longer table cells are cut
 MAX_STEP_COLUMNS = 12  # the WAPE table pools longer horizons' steps in runs, to this many columns
 STATUS_ORDER = ("alert", "fixed", "passed")  # the data checks' order in the report
 MAPE_HUGE = 100.0  # a backtest MAPE (%) this large and ten times its WAPE comes from actuals near zero
+UNITS = {"mape": " %", "smape": " %", "wape": " (fraction)"}  # shown with these metrics' names
 COLORS = {"history": "#333333", "forecast": "#1f77b4", "held_out": "#e45756"}
 CSS = """
 body { font-family: sans-serif; margin: 24px auto; max-width: 1100px; color: #222; }
@@ -162,6 +164,29 @@ def table(frame: pd.DataFrame, table_id: str, row_classes: list[str] | None = No
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def metric_label(name: str) -> str:
+    """A metric's name (or its column's: ``mape_fold0``) with its unit where it has one: MAPE and
+    sMAPE are in percent, WAPE a fraction."""
+    return name + UNITS.get(name.split("_fold")[0].lower(), "")
+
+
+def coverage_label(levels: list[float]) -> str:
+    """The coverage column's name: its interval, the outermost symmetric pair of ``levels``,
+    and that interval's nominal level."""
+    pair = interval_pair(levels)
+    if pair is None:
+        return "coverage"
+    lo, hi = pair
+    return f"coverage of [q{lo:g}, q{hi:g}] (nominal {(hi - lo) * 100:.3g} %)"
+
+
+def labelled(frame: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
+    """``frame`` with its metric columns named with their units, and coverage with its interval
+    (of the quantile ``levels``) and nominal level."""
+    names = {c: coverage_label(levels) if c == "coverage" else metric_label(str(c)) for c in frame.columns}
+    return frame.rename(columns=names)
+
+
 # ---------------------------------------------------------------------- sections
 
 
@@ -188,7 +213,7 @@ def _overview(fc: Forecaster) -> str:
         facts["hierarchy"] = (f"{fit.spec.aggregates()} above the series, forecast with them and "
                               f"reconciled by {fit.reconciler.method}")
     if getattr(fc, "cv_score_", None) is not None:
-        facts[f"validation {fc.metric}"] = fc.cv_score_
+        facts[f"validation {metric_label(fc.metric)}"] = fc.cv_score_
     frame = pd.DataFrame({"item": list(facts), "value": [_cell(v) for v in facts.values()]})
     return _section("Overview", table(frame, "overview"))
 
@@ -239,7 +264,8 @@ def _leaderboard_section(fc: Forecaster) -> str:
     if getattr(fc, "interrupted_", False):  # absent from models saved before it was kept
         lead += _note("The search was interrupted (Ctrl-C): these are the trials finished before it "
                       "(see the plan notes).")
-    body = lead + table(board, "leaderboard", ["member" if m else "" for m in members])
+    rows = ["member" if m else "" for m in members]
+    body = lead + table(labelled(board, fc.quantiles or []), "leaderboard", rows)
     return _section("Leaderboard", body)
 
 
@@ -260,8 +286,8 @@ def _backtest_section(result: BacktestResult, fc: Forecaster) -> str:
         shown.columns = ["fold", *(_steps_label(c, min(c + width - 1, last)) for c in shown.columns[1:])]
         what = "" if level is None else f", level {level}" + (" (the series)" if level == levels[-1] else "")
         table_id = "backtest-errors" if level is None else f"backtest-errors-{level}".replace(" ", "-")
-        tables.append(_note(f"WAPE (sum of absolute errors / sum of absolute actuals) by fold and horizon "
-                            f"step{what}{pooled}:") + table(shown, table_id))
+        tables.append(_note(f"WAPE as a fraction (sum of absolute errors / sum of absolute actuals) by fold "
+                            f"and horizon step{what}{pooled}:") + table(shown, table_id))
     errors = fold_step_errors(rows)  # the chart: every step of the last level
     lines = [
         Line(errors.columns.to_numpy(), row.to_numpy(), _palette(i), str(label))
@@ -276,7 +302,8 @@ def _backtest_section(result: BacktestResult, fc: Forecaster) -> str:
         + _validation_note(fc, result)
         + _summary_table(result)
         + _mape_note(result.summary)
-        + ("" if result.by_level is None else _note("By hierarchy level:") + table(result.by_level, "backtest-levels"))
+        + ("" if result.by_level is None else _note("By hierarchy level:")
+           + table(labelled(result.by_level, quantile_levels(frame.columns)), "backtest-levels"))
         + "".join(tables)
         + f'<div class="plot">{chart}</div>'
     )
@@ -297,21 +324,28 @@ def verdict(summary: pd.DataFrame, metric: str, folds: int) -> str:
         side, outcome = ("better", "beats") if mine < base else ("worse", "does not beat")
         how = f"{abs(mine - base) / base * 100:.1f} % {side} than" if base else f"{side} than"
     where = f"On these {folds} folds" if folds > 1 else "On this fold"
-    return (f"{where} the model's {name} {_cell(mine)} is {how} {REFERENCE}'s {_cell(base)} (lower is "
-            f"better): the model {outcome} the benchmark on {name}.")
+    return (f"{where} the model's {metric_label(name)} {_cell(mine)} is {how} {REFERENCE}'s {_cell(base)} "
+            f"(lower is better): the model {outcome} the benchmark on {name}.")
 
 
 def _validation_note(fc: Forecaster, result: BacktestResult) -> str:
-    """That the overview's validation score is optimistic, the model having been chosen on
-    those folds ('' when the model has none)."""
+    """Whether the overview's validation score is optimistic, the model having been chosen on
+    those folds: a nested backtest, which reran that choice, says so where its score is worse and
+    confirms it where it is as good or better ('' when the model has none)."""
     score = getattr(fc, "cv_score_", None)
     if score is None:
         return ""
+    validation = f"validation {metric_label(fc.metric)} {_cell(score)}"
+    chosen = "the model was chosen and weighted on those folds"
     tested = _rows(result.summary)[0][fc.metric]
-    honest = (f"; this nested backtest's {_cell(tested)} reran that choice before each cutoff"
-              if result.mode == "nested" else "")
-    return _note(f"The overview's validation {fc.metric} {_cell(score)} is optimistic: the model was "
-                 f"chosen and weighted on those folds{honest}.")
+    if result.mode != "nested" or not np.isfinite(tested):
+        return _note(f"The overview's {validation} may be optimistic: {chosen}.")
+    side = "the same" if _cell(tested) == _cell(score) else "worse" if tested > score else "better"
+    if side == "worse":
+        return _note(f"The overview's {validation} is optimistic: {chosen}; this nested backtest's "
+                     f"{_cell(tested)}, which reran that choice before each cutoff, is worse.")
+    return _note(f"This nested backtest confirms the overview's {validation}: its {_cell(tested)}, with the "
+                 f"model's choice rerun before each cutoff, is {side}.")
 
 
 def _rows(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -321,9 +355,10 @@ def _rows(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _summary_table(result: BacktestResult) -> str:
-    """The summary table; a nested backtest's model name, the models chosen at the folds
-    joined by ' | ', is listed above it, one a line (by fold where none repeats)."""
-    summary = result.summary
+    """The summary table, its metrics named with their units; a nested backtest's model name,
+    the models chosen at the folds joined by ' | ', is listed above it, one a line (by fold where
+    none repeats)."""
+    summary = labelled(result.summary, quantile_levels(result.forecasts.columns))
     parts = str(_rows(summary)[0]["model"]).split(" | ")
     if len(parts) == 1:
         return table(summary, "backtest-summary")
@@ -439,12 +474,14 @@ def _intervals_note(fc: Forecaster) -> str:
 
 
 def _importance_section(fc: Forecaster) -> str:
+    if fc.partition_by:
+        return _section("Feature importance", _note(_partitions_importance(fc)))
     members = getattr(fc.model_, "members", [])
     families = explain(members, fc.history_, {}).importance if members else None
     charts = []
     for i, (weight, member) in enumerate(members):
         learner = member.learner
-        if not hasattr(learner, "feature_importance") or not hasattr(learner, "boosters_"):
+        if not reports_importance(learner):
             continue
         gains = pd.Series(learner.feature_importance()).sort_values(ascending=False)
         share = (gains / gains.sum() if gains.sum() > 0 else gains).head(TOP_FEATURES)
@@ -458,6 +495,24 @@ def _importance_section(fc: Forecaster) -> str:
             charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
     body = "".join(charts) or _note("No member of the model reports feature importance (LightGBM does).")
     return _section("Feature importance", body)
+
+
+def reports_importance(learner) -> bool:
+    """Whether a fitted member's learner reports feature importance (LightGBM does)."""
+    return hasattr(learner, "feature_importance") and hasattr(learner, "boosters_")
+
+
+def _partitions_importance(fc: Forecaster) -> str:
+    """Where a partitioned model's importance is: in the partitions whose model has a member that
+    reports one, each partition's own (its report or explain())."""
+    keys = [key for key, child in fc.partitions_.items()
+            if any(reports_importance(m.learner) for _, m in getattr(child.model_, "members", []))]
+    lead = f"A partitioned model: each of its {len(fc.partitions_)} partitions has its own model"
+    if not keys:
+        return f"{lead}, and no member of any of them reports feature importance (LightGBM does)."
+    part = f"forecaster.partitions_[{keys[0]!r}]"
+    return (f"{lead}; in {len(keys)} of them a member reports feature importance (LightGBM). Report or "
+            f"explain a partition for it: {part}.report(path) or {part}.explain().")
 
 
 # ---------------------------------------------------------------------- series and plots
@@ -509,9 +564,14 @@ def _numeric(times) -> np.ndarray:
     return index.to_numpy(dtype=float)
 
 
+def quantile_levels(columns) -> list[float]:
+    """The quantile levels of a forecast table's columns (``q0.1``: 0.1), sorted."""
+    return sorted(float(c[1:]) for c in columns if c.startswith("q") and _is_level(c[1:]))
+
+
 def _band_columns(frame: pd.DataFrame) -> tuple[str, str] | None:
     """The lowest and highest quantile columns around the median, or None."""
-    levels = sorted(float(c[1:]) for c in frame.columns if c.startswith("q") and _is_level(c[1:]))
+    levels = quantile_levels(frame.columns)
     lo = [q for q in levels if q < 0.5]
     hi = [q for q in levels if q > 0.5]
     return (f"q{lo[0]:g}", f"q{hi[-1]:g}") if lo and hi else None
