@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import signal
 import subprocess
 import sys
 import time
@@ -192,6 +193,8 @@ def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Pa
     # how the summary averages, said where it is printed (user test: coverage was read as pooled)
     assert ("mae, rmse, mape, smape, mase, rmsse: means over series and folds (each series' forecasts from "
             "a cutoff weigh the same, as M4 averages MASE); wape: all errors over all actuals") in captured.out
+    # in their units: "mape 7.799 ... wape 0.05609" read as alike (user test)
+    assert "mape and smape are in percent (5 is 5%), wape a fraction (0.05 is 5%)" in captured.out
     assert "coverage: share of all actuals in [q0.1, q0.9] (nominal 80%)" in captured.out
     assert "\r" not in captured.err  # stderr is not a terminal: no progress line
     table = pd.read_csv(out)
@@ -627,6 +630,56 @@ def test_a_refit_backtest_whose_selection_is_stopped_by_ctrl_c_exits_130(
     assert main(args) == 130
     captured = capsys.readouterr()
     assert captured.err.splitlines()[-1] == "tsauto: interrupted" and "MASE" not in captured.out
+
+
+def test_a_forecast_stopped_by_sigterm_says_nothing_was_written_and_exits_143(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """SIGTERM in the search exited 143 with no last line (the log's last: "5 finished trial(s)
+    kept", with nothing to keep them without --run-dir): now it says what happened."""
+    from tsauto.core import engine
+
+    class Terminated(engine.Search):
+        def _loop(self, study, end, previous, journal, ctrl_c):
+            trials = super()._loop(study, end, previous, journal, ctrl_c)
+            ctrl_c._handle(signal.SIGTERM, None)  # as a SIGTERM after the trials: exits at the search's end
+            return trials
+
+    monkeypatch.setattr(engine, "Search", Terminated)
+    fc, runs = tmp_path / "fc.csv", tmp_path / "runs"
+    args = ["forecast", str(retail_csv), *RETAIL, "--learners", "naive,seasonal_naive", "--backend", "sequential",
+            "--n-jobs", "1", "--out", str(fc), "-q"]
+    assert main(args) == 143
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "tsauto: stopped by SIGTERM: nothing written; the trials finished are lost (with --run-dir DIR they "
+        "are journaled, and the same command resumes from them)"
+    )
+    assert main([*args, "--run-dir", str(runs)]) == 143 and not fc.exists()
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"tsauto: stopped by SIGTERM: nothing written; the trials finished are journaled in {runs}: run the "
+        "same command again to resume"
+    )
+
+
+def test_a_level_naming_no_level_is_refused_in_the_command_lines_spellings(
+    retail_csv: Path, tmp_path: Path, capsys
+) -> None:
+    """--level Region said "no level is grouped by exactly the columns ['Region']; the levels are
+    'total' [], ... (a list of columns names one level, [] the total; ...)", Python's spelling,
+    and in `tsauto forecast` after the fit. Now the command line's, before the fit."""
+    out, model = tmp_path / "fc.csv", tmp_path / "m.tsauto"
+    fit = ["forecast", str(retail_csv), *RETAIL, "--hierarchy", "State;Industry", "--learners", "naive",
+           "--out", str(out), "-q"]
+    choose = "--level Region: no level of the hierarchy is grouped by exactly these columns; choose --level " \
+             "total, State, Industry, State,Industry or all"
+    _fails([*fit, "--level", "Region"], capsys, choose)
+    assert not out.exists()  # refused before the fit
+    assert main([*fit, "--save-model", str(model)]) == 0
+    capsys.readouterr()
+    _fails(["predict", str(model), "--level", "Region", "--out", str(out)], capsys, choose)
+    for level, rows in (("total", 3), ("State", 2 * 3), ("Industry,State", 12 * 3), ("all", 21 * 3)):
+        assert main(["predict", str(model), "--level", level, "--out", str(out), "-q"]) == 0
+        assert len(pd.read_csv(out)) == rows
 
 
 def test_a_usage_error_says_tsauto_once_and_the_version_is_printed(capsys) -> None:

@@ -23,7 +23,8 @@ place; ``-q`` keeps only warnings, errors and the results (no leaderboard). Ever
 ends with one line on stderr and exit status 2, never a traceback (``--traceback`` shows it).
 ``-q`` and ``--traceback`` go before the command or after it. A first Ctrl-C stops a fit's
 search: the command writes the outputs of the trials finished, says so on stderr and exits with
-status 130, as a second Ctrl-C, which stops at once (``EXIT_STATUS``).
+status 130, as a second Ctrl-C, which stops at once; SIGTERM stops it writing nothing, status 143
+(``EXIT_STATUS``).
 """
 
 from __future__ import annotations
@@ -57,15 +58,17 @@ BAR_WIDTH = 24
 MODEL_NAME_WIDTH = 40  # a longer model name in a backtest's summary is printed above the table
 SUMMARY_LEGEND = (  # how a backtest's summary averages (tsauto.forecasting.backtest.backtest_tables)
     "mae, rmse, mape, smape, mase, rmsse: means over series and folds (each series' forecasts from "
-    "a cutoff weigh the same, as M4 averages MASE); wape: all errors over all actuals"
+    "a cutoff weigh the same, as M4 averages MASE); wape: all errors over all actuals. mape and smape "
+    "are in percent (5 is 5%), wape a fraction (0.05 is 5%)"
 )
 MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # what `tsauto.<name>` loads
 INTERRUPTED = 130  # the shell's status of a command stopped by Ctrl-C (128 + SIGINT)
+TERMINATED = 143  # SIGTERM's (128 + 15): the SystemExit a fit's search or refit raises on it
 EXIT_STATUS = (
     "exit status: 0 done; 2 an error (one line on stderr); 130 interrupted: a first Ctrl-C stops "
     "the search of forecast, classify or regress, whose forecasts or predictions (and --save-model) "
     "are then written from the trials finished, as stderr says; a second one stops at once; "
-    "143 stopped by SIGTERM."
+    "143 stopped by SIGTERM, nothing written (--run-dir keeps the trials finished for a rerun)."
 )
 
 
@@ -283,6 +286,21 @@ def _level(value: str | None):
     if value is None or value == "all":
         return value
     return [] if value == "total" else _list(value)
+
+
+def _check_level(value: str | None, levels: Sequence[tuple[str, tuple]]) -> None:
+    """Refuse a ``--level`` naming none of the hierarchy's ``levels`` ((name, columns) pairs),
+    in the command line's spellings (the Python API's error reads Python lists)."""
+    if value is None or value in ("all", "total"):
+        return
+    asked = set(_list(value) or [])
+    if any(asked == set(cols) for _, cols in levels):
+        return
+    spellings = [",".join(cols) or "total" for _, cols in levels]
+    raise UsageError(
+        f"--level {value}: no level of the hierarchy is grouped by exactly these columns; choose "
+        f"--level {', '.join(spellings)} or all (comma-separated columns name a level)"
+    )
 
 
 def make_forecaster(args: argparse.Namespace) -> Forecaster:
@@ -506,6 +524,10 @@ def _run_forecast(args: argparse.Namespace) -> int:
     _check_folder(args.run_dir, "--run-dir")
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy")
+    if args.level and args.ids:  # before the fit (without --ids, the fit says a hierarchy needs them)
+        from tsauto.forecasting.hierarchy.spec import hierarchy_levels
+
+        _check_level(args.level, hierarchy_levels(_hierarchy(args.hierarchy), _list(args.ids)))
     if args.known_future and not args.future and not args.save_model and _may_read_known_future(args.learners):
         raise UsageError(
             f"--known-future {args.known_future}: give their values over the horizon as --future FILE, "
@@ -723,6 +745,9 @@ def _run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"--test, --id: {args.model!r} holds a Forecaster: give --history and --future")
     if args.level and not model.hierarchy:
         raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy")
+    if args.level:
+        spec = model.hierarchy_.spec
+        _check_level(args.level, list(zip(spec.levels, spec.level_columns)))
     if args.history is None and getattr(model, "dask_", None) is not None:  # predict() says history=
         raise UsageError(
             f"{args.model!r} was fitted on a Dask DataFrame, whose rows are not saved with it: give "
@@ -878,6 +903,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _terminated(args: argparse.Namespace) -> str:
+    """The last line of a command SIGTERM stopped, in its fit: nothing was written; the trials
+    finished are lost, unless its ``--run-dir`` journals them for the same command to resume."""
+    stopped = "stopped by SIGTERM: nothing written"
+    if not hasattr(args, "run_dir"):  # a command without the option: classify, regress, report
+        return stopped
+    if args.run_dir is None:
+        return (f"{stopped}; the trials finished are lost (with --run-dir DIR they are journaled, and "
+                "the same command resumes from them)")
+    return f"{stopped}; the trials finished are journaled in {args.run_dir}: run the same command again to resume"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tsauto`` command; returns the exit status."""
     try:
@@ -903,6 +940,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.clear()
         sys.stderr.write("tsauto: interrupted\n")
         return INTERRUPTED
+    except SystemExit as stop:
+        if stop.code != TERMINATED:
+            raise
+        console.clear()
+        sys.stderr.write(f"tsauto: {_terminated(args)}\n")
+        return TERMINATED
     except Exception as err:
         if args.traceback:
             raise

@@ -241,13 +241,16 @@ def test_middle_out_names_its_level(walmart_six) -> None:
 
 
 def test_a_history_without_a_bottom_series_is_named(holiday_fit, walmart_six, caplog) -> None:
-    """Store 2 without its department 2: its forecast fell silently to the sum of the others."""
+    """Store 2 without its department 2: its forecast fell silently to the sum of the others.
+    Said once, by bottom series: the forecaster of all nodes then said "1 of 9 series of the
+    fit are not in history=", counting nodes as series."""
     history = walmart_six[~((walmart_six["Store"] == 2) & (walmart_six["Dept"] == 2))]
     fut = holiday_fit.make_future_frame().assign(IsHoliday=False)
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         out = holiday_fit.predict(future=fut, history=history, level=["Store"])
     said = [r.getMessage() for r in caplog.records if "no rows in history=" in r.getMessage()]
     assert len(said) == 1 and "(Store=2/Dept=2)" in said[0] and "(total, Store=2)" in said[0]
+    assert not any("series of the fit are not in history=" in r.getMessage() for r in caplog.records)
     assert len(out) == 2 * 4
 
 
@@ -295,6 +298,17 @@ def test_hierarchy_with_partitions_is_refused_at_fit(aus_small) -> None:
     crossed = Forecaster(**KW, hierarchy=[["Industry"]], partition_by="State")
     with pytest.raises(DataValidationError, match=r"hierarchy=\[\['State'\], \['Industry'\]\]"):
         crossed.fit(aus_small)
+
+
+def test_an_empty_hierarchy_is_refused(aus_small) -> None:
+    """hierarchy=[] was read as no hierarchy, without a word (an empty crossed chain, [[]],
+    was refused): refused at fit and backtest, before any work."""
+    for empty in ([], [[]]):
+        fc = Forecaster(**KW, hierarchy=empty, learners=["naive"])
+        for call in (lambda: fc.fit(aus_small), lambda: fc.backtest(aus_small, folds=2)):
+            with pytest.raises(DataValidationError, match=r"hierarchy=\[\[?\]?\]: give a list of columns") as err:
+                call()
+            assert "leave it out (None) for no hierarchy" in str(err.value)
 
 
 def test_reconcile_without_a_hierarchy_is_named(aus_small, caplog) -> None:

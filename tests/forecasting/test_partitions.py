@@ -258,3 +258,22 @@ def test_a_partitioned_backtest_coverage_is_the_share_of_all_actuals_inside(reta
     f = result.forecasts.dropna(subset=["actual"])
     inside = f["actual"].between(f["q0.1"], f["q0.9"])
     assert result.summary.iloc[0]["coverage"] == pytest.approx(inside.mean(), rel=1e-12)
+
+
+def test_series_history_lacks_are_counted_over_all_partitions(retail, caplog) -> None:
+    """predict(history=) of Victoria's first four industries: Tasmania, a whole partition, got
+    no forecast without a word (Victoria's two other industries were named, "2 of 6 series");
+    now one warning counts and names all."""
+    fc = Forecaster(**KW, learners=["naive"], compute={"n_jobs": 1}).fit(retail)
+    industries = retail["Industry"].unique()
+    history = retail[(retail["State"] == "Victoria") & retail["Industry"].isin(industries[:4])]
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fc.predict(history=history)
+    said = [r.getMessage() for r in caplog.records if "series of the fit are not in history=" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("8 of 12 series of the fit are not in history=")
+    assert "(every series of State='Tasmania'; Victoria/" in said[0] and industries[5] in said[0]
+    assert set(out["State"]) == {"Victoria"} and out["Industry"].nunique() == 4
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=retail)
+    assert not any("not in history=" in r.getMessage() for r in caplog.records)

@@ -461,7 +461,8 @@ def backtest_tables(
     cutoffs (the summary; plain naive without a season, see :func:`reference_note`), and with
     a hierarchy the model's means per level (else None). A mean is over the (series, fold)
     windows, each weighing the same, but ``wape`` (all cells' errors over all their actuals)
-    and ``coverage`` (the share of all actuals inside the interval): :func:`_means`.
+    and ``coverage`` (the share of all actuals inside the interval): :func:`_means`. ``mape``
+    and ``smape`` are in percent, ``wape`` a fraction (:mod:`.metrics`).
 
     With ``spec`` (``panel`` holds its nodes, :func:`~tsauto.forecasting.hierarchy.fitting.
     node_panel`) the forecasts and per-series metrics carry every node with its level and

@@ -74,6 +74,10 @@ from tsauto.forecasting.validation import (
 log = logging.getLogger(__name__)
 
 REFIT_WARNING = "backtest mode='refit' is %s; mode='nested' reruns the selection"
+ABSENT_WARNING = (  # predict(history=); partitions say it once for all, a hierarchy by its bottom series
+    "%d of %d series of the fit are not in history= and get no forecast (%s): give their rows to "
+    "forecast them (predict() without history= forecasts every series of the training data)"
+)
 
 
 @dataclass
@@ -285,7 +289,12 @@ class Forecaster:
     def _check_hierarchy(self) -> None:
         """``hierarchy=`` with ``partition_by=`` is refused: each partition would fit a hierarchy
         of its own, without the levels above the partitions, and ``predict(level=...)`` would
-        find none (it said "fitted without a hierarchy")."""
+        find none (it said "fitted without a hierarchy"). An empty one (``[]``) is refused too:
+        it was read as no hierarchy, without a word."""
+        if self.hierarchy is not None:
+            from tsauto.forecasting.hierarchy.spec import check_hierarchy
+
+            check_hierarchy(self.hierarchy)
         if not (self.hierarchy and self.partition_by):
             return
         from tsauto.forecasting.partitions import columns_of
@@ -880,11 +889,7 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
     kept = fitted.keys.merge(panel.keys, on=ids, how="left", indicator=True)
     absent = np.flatnonzero((kept["_merge"] == "left_only").to_numpy())
     if absent.size:
-        log.warning(
-            "%d of %d series of the fit are not in history= and get no forecast (%s): give their "
-            "rows to forecast them (predict() without history= forecasts every series of the "
-            "training data)", absent.size, fitted.n_series, shortlist(series_labels(fitted)[absent]),
-        )
+        log.warning(ABSENT_WARNING, absent.size, fitted.n_series, shortlist(series_labels(fitted)[absent]))
 
 
 def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) -> None:

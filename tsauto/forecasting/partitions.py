@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from tsauto.core.exceptions import DataValidationError, SearchFailedError
+from tsauto.core.exceptions import DataValidationError, SearchFailedError, shortlist
 from tsauto.core.executor import (
     Executor,
     quiet_large_graph,
@@ -37,6 +37,7 @@ from tsauto.core.executor import (
 )
 from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.table_io import read_table
+from tsauto.forecasting.forecaster import ABSENT_WARNING
 from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.validation import require_values, row_labels
 
@@ -221,13 +222,45 @@ def _fallback(child: Any, part: pd.DataFrame, label: str, err: SearchFailedError
 
 def predict_partitions(partitions: Partitions, partition_by, future=None, history=None) -> pd.DataFrame:
     """Forecasts of every partition, concatenated in partition order, the partition columns
-    leading (a department of two stores is two series)."""
+    leading (a department of two stores is two series). The series of the fit ``history``
+    lacks are named in one warning, over all partitions (:func:`_warn_absent`)."""
     cols = columns_of(partition_by)
     hist = _tables(partitions, cols, history, "the history table")
     keys = list(hist) if history is not None else list(partitions)
     fut = _tables(partitions, cols, future, "the future table", needed=keys)
-    out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
+    absent: list[tuple] = []  # each partition's warning of the series history= lacks, held back
+    with tsauto_filter(_held(ABSENT_WARNING, absent)):
+        out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
+    if history is not None:
+        _warn_absent(partitions, cols, [k for k in partitions if k not in hist], absent)
     return pd.concat(out, ignore_index=True)
+
+
+def _held(message: str, into: list[tuple]):
+    """A log filter holding back the records of ``message``: their arguments go to ``into``."""
+
+    def hold(record: logging.LogRecord) -> bool:
+        if record.msg != message:
+            return True
+        into.append(record.args)
+        return False
+
+    return hold
+
+
+def _warn_absent(partitions: Partitions, cols: list[str], missing: list[tuple], absent: list[tuple]) -> None:
+    """One warning counting the series of the fit without a forecast over all partitions:
+    every series of the ``missing`` partitions (a partition history= lacks got no forecast,
+    without a word) and those each partition's own warning counted (``absent``: its
+    arguments, ``ABSENT_WARNING``'s)."""
+    count = sum(partitions[k].history_.n_series for k in missing) + sum(args[0] for args in absent)
+    if not count:
+        return
+    total = sum(child.history_.n_series for child in partitions.values())
+    names = [f"every series of {shortlist([_label(cols, k) for k in missing])}"] if missing else []
+    names += [args[2] for args in absent]
+    more = f"; and in {len(names) - 3} more partitions" if len(names) > 3 else ""
+    log.warning(ABSENT_WARNING, count, total, "; ".join(names[:3]) + more)
 
 
 def future_frame_partitions(partitions: Partitions, partition_by, history=None) -> pd.DataFrame:

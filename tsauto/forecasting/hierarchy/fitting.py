@@ -56,6 +56,7 @@ from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import Scored, observed_rows, row_positions
 from tsauto.forecasting.calendar_time import parse_time
 from tsauto.forecasting.data_checks import CARRIED, checks_frame, data_checks, log_checks
+from tsauto.forecasting.forecaster import ABSENT_WARNING
 from tsauto.forecasting.guards import Bounds, Guards
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
@@ -406,7 +407,8 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     schema = fit.base.history_.schema
     if future is not None and fit.base.model_.reads_known_future and schema.aggregate is None:
         _check_future_rows(future, _bottom_future(fit, hist), list(spec.ids), schema)
-    base = fit.base.predict(future=fut, history=hist)
+    with tsauto_filter(lambda record: record.msg != ABSENT_WARNING):  # said by bottom series, not nodes
+        base = fit.base.predict(future=fut, history=hist)
     panel = fit.base.history_ if hist is None else validate_like(hist, fit.base.history_.schema)
     out = reconcile_forecasts(base, spec, fit.reconciler, guard=bottom_bounds(fit, panel))
     return spec.select(out, level)

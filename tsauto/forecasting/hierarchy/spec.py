@@ -395,6 +395,18 @@ def _sizes(levels: Iterable[tuple[str, int]]) -> str:
     return ", ".join(f"{level} {n}" for level, n in levels)
 
 
+def check_hierarchy(hierarchy: Hierarchy) -> None:
+    """Refuse, before any table is read, a ``hierarchy=`` that names no level (``[]``, which
+    was read as no hierarchy, ``[[]]``) or a column twice."""
+    _chains(hierarchy)
+
+
+def hierarchy_levels(hierarchy: Hierarchy, ids: Sequence[str]) -> list[tuple[str, tuple]]:
+    """(name, identity columns) of every level of ``hierarchy`` over ``ids``, coarse to fine,
+    as :meth:`HierarchySpec.from_table` makes them, before any table is read."""
+    return _level_combos(_chains(hierarchy), tuple(ids))
+
+
 def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
     items = [hierarchy] if isinstance(hierarchy, str) else list(hierarchy)
     if items and all(isinstance(x, str) for x in items):
@@ -404,7 +416,8 @@ def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
     else:
         raise DataValidationError(
             f"hierarchy={hierarchy!r}: give a list of columns coarse to fine (nested, "
-            "['Store', 'Dept']) or a list of such lists (crossed, [['State'], ['Industry']])."
+            "['Store', 'Dept']) or a list of such lists (crossed, [['State'], ['Industry']]); "
+            "leave it out (None) for no hierarchy."
         )
     flat = [c for chain in chains for c in chain]
     if len(set(flat)) < len(flat) or not all(isinstance(c, str) for c in flat):
