@@ -197,6 +197,26 @@ def test_a_worker_killed_with_calls_queued_leaves_no_traceback(tmp_path, monkeyp
     assert slot.pool is None and all(f.done() for f in futures[1:])
 
 
+def test_a_worker_killed_while_it_sends_its_result_leaves_no_thread_waiting(tmp_path) -> None:
+    """A refit killed at its deadline mid-way through sending its model left part of a message
+    in the pool's result pipe; loky's manager thread waited on the rest for ever, and the
+    script, its fit returned, never exited (Python's exit joins that thread). Here the cut-off
+    message is written into the pipe as the dead worker would have left it."""
+    slot = _Slot(0, str(tmp_path), None, set())
+    slot.submit(d.sleep_for, 30.0)
+    time.sleep(0.5)
+    results, manager = slot.pool._result_queue, slot.pool._executor_manager_thread
+    os.write(results._writer.fileno(), (1000).to_bytes(4, "big") + b"cut off...")  # 10 of 1000 bytes
+    time.sleep(0.3)  # the manager thread is reading the rest
+    try:
+        slot.kill()
+        manager.join(timeout=5.0)
+        assert not manager.is_alive()
+    finally:  # unblock it where kill() did not, so that this test process can exit
+        if manager.is_alive():
+            results._writer.close()
+
+
 def test_workers_import_tsauto_from_where_this_process_does(tmp_path) -> None:
     (tmp_path / "tsauto").mkdir()  # a checkout in the working directory: not this process's
     (tmp_path / "tsauto" / "__init__.py").write_text("")

@@ -77,6 +77,7 @@ POLL = 0.5  # seconds between looks at running trials (deadlines)
 HEARTBEAT = 30.0  # seconds without a call ending before the log says what still runs
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
+STUCK_MANAGER = 1.0  # seconds a killed pool's manager thread has to end before it is unblocked
 _SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
 OnResult = Callable[[Any, Any], None]  # (the call's key, its result), as each arrives
 NextTrial = Callable[[], "tuple[Any, Any, float] | None"]  # (key, trial or Call, deadline), or None: no more
@@ -656,7 +657,13 @@ class _Slot:
     def kill(self) -> None:
         """Kill the worker (and its children); the next submit starts a new one. The process
         is killed before the pool is shut down: loky's ``shutdown(kill_workers=True)`` with a
-        call still queued raised a KeyError in its manager thread, a traceback on stderr."""
+        call still queued raised a KeyError in its manager thread, a traceback on stderr.
+
+        A worker killed while it sent its result (a refit stopped at its deadline) leaves part
+        of a message in the pool's result pipe, which loky's manager thread then waits to read
+        for ever, and Python's exit waits on that thread: a script whose fit had returned never
+        ended. This process's end of the pipe, the last one open once the worker is dead, is
+        closed: the read ends, and the thread with it."""
         if self.pool is None:
             return
         from joblib.externals.loky.backend.utils import kill_process_tree
@@ -667,9 +674,15 @@ class _Slot:
                 kill_process_tree(p)
             except (ProcessLookupError, OSError, AttributeError):
                 pass
+        results = getattr(self.pool, "_result_queue", None)
+        manager = getattr(self.pool, "_executor_manager_thread", None)
         self.pool.shutdown(wait=False)
         for p in processes:
             p.join(timeout=2.0)
+        if manager is not None and results is not None:
+            manager.join(timeout=STUCK_MANAGER)
+            if manager.is_alive():  # reading a message cut off
+                results._writer.close()
         self.pool, self.processes, self.ready = None, [], None
 
 
