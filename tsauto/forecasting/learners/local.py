@@ -131,6 +131,7 @@ class LocalLearner(Learner):
 
     tags = LearnerTags(kind="local", native_quantiles=True)
     max_length: int | None = None  # a subclass that takes it sets it in its constructor
+    together_in_process = TOGETHER_IN_PROCESS  # values fitted together in this process at most
 
     def __init__(self, series_time_limit: float | None = 60.0):
         self.series_time_limit = series_time_limit
@@ -174,10 +175,10 @@ class LocalLearner(Learner):
     @classmethod
     def thread_gain_on(cls, observations: int) -> float | None:
         """None where the fit may run on worker processes; 0 where it stays in this process
-        whatever the threads (series fitted together, up to ``TOGETHER_IN_PROCESS`` values):
+        whatever the threads (series fitted together, up to ``together_in_process`` values):
         counting a second thread's gain there, a 10 s search on 8 M1 quarterly series reserved
         1.0 s for an ETS refit that took 1.7-2.1 s, and lost its heaviest member."""
-        if cls.fits_together() and observations <= TOGETHER_IN_PROCESS:
+        if cls.fits_together() and observations <= cls.together_in_process:
             return 0.0
         return super().thread_gain_on(observations)
 
@@ -219,7 +220,7 @@ class LocalLearner(Learner):
     def _fit_items(self, items: list[SeriesData], task: Task) -> list:
         """Each series' (state, failure reason), fitted in chunks."""
         together = self.fits_together()
-        if together and sum(len(item.y) for item in items) <= TOGETHER_IN_PROCESS:
+        if together and sum(len(item.y) for item in items) <= self.together_in_process:
             task = replace(task, n_jobs=1)  # less work than starting the worker processes
         # series fitted together cost little each: one large chunk per worker, few passes
         per_worker = 1 if together else CHUNKS_PER_WORKER
