@@ -238,7 +238,7 @@ def test_a_member_dropped_at_refit_leaves_the_score_of_the_blend_refit(caplog) -
     result = engine.search_and_refit(
         strategy, candidates, SearchSettings(max_trials=2), SlowRefitFails(1, "sequential")
     )
-    assert [m["learner"] for _, m in result.model] == ["fast"] and list(result.refit_failures) == [1]
+    assert [m["learner"] for _, m in result.model] == ["fast"] and list(result.dropped) == [1]
     assert result.loss == 1.0 and np.array_equal(result.oof, [-1.0] * 4)
     assert "blend of the members refit fast#0×1.00: mae 1.0000" in caplog.text
 
@@ -276,7 +276,7 @@ def test_the_members_left_after_a_failed_refit_are_blended_anew() -> None:
     whole = engine.search_and_refit(strategy, candidates, settings, Executor(1, "sequential"))
     assert len(whole.weights) == 3 and max(whole.weights, key=whole.weights.get) == 2
     result = engine.search_and_refit(strategy, candidates, settings, RefitFailsFor("c"))
-    assert list(result.refit_failures) == [2]
+    assert list(result.dropped) == [2]
     assert result.weights == pytest.approx({1: 0.6, 0: 0.4})
     assert result.loss == pytest.approx(4 / 3)
     assert [(round(w, 2), m["learner"]) for w, m in result.model] == [(0.4, "a"), (0.6, "b")]
@@ -321,3 +321,16 @@ def test_a_trial_running_into_the_time_the_refit_now_needs_is_stopped() -> None:
     slow = next(t for t in result.trials if t.learner == "slow")
     assert slow.status == "timeout" and "its time went to the refit of the blend" in slow.reason
     assert [m["learner"] for _, m in result.model] == ["fast"]
+
+
+def test_a_trial_whose_refit_would_not_fit_says_why_it_has_no_weight() -> None:
+    """The best trial of a budgeted search had weight 0 and no reason anywhere (user test: its
+    refit, ~41 s, would not fit in the time left): the leaderboard's reason says so."""
+    strategy = d.CostlyFastRefit(d.OffsetEvaluator(), seconds=100.0)
+    candidates = {"fast": Candidate("fast", cost=1.0), "slow": Candidate("slow", cost=2.0)}
+    result = engine.search_and_refit(strategy, candidates, SearchSettings(max_trials=2),
+                                     Executor(1, "sequential"), deadline=time.monotonic() + 30.0)
+    fast = next(t for t in result.trials if t.learner == "fast")
+    assert fast.number not in result.weights
+    assert re.fullmatch(r"not blended: its refit \(~100s\) would not fit in the \d+s left",
+                        result.dropped[fast.number]), result.dropped

@@ -84,15 +84,16 @@ class TaskStrategy(Protocol):
 @dataclass
 class EngineResult:
     """The refit model, every trial, the ensemble weights by trial number (of the members
-    refit), the blended out-of-fold predictions with their validation loss, why members were
-    dropped at the refit (by trial number) and whether Ctrl-C ended the search."""
+    refit), the blended out-of-fold predictions with their validation loss, why trials in play
+    have weight 0 (by trial number: a refit that failed, or would not fit in the time left) and
+    whether Ctrl-C ended the search."""
 
     model: Any
     trials: list[Trial]
     weights: dict[int, float]
     oof: np.ndarray
     loss: float
-    refit_failures: dict[int, str]
+    dropped: dict[int, str]
     interrupted: bool = False
 
 
@@ -129,10 +130,17 @@ def search_and_refit(
     best = best_trial(trials)
     pool = _comparable(strategy, trials, best)
     cost = _refit_costs(strategy, executor, pool)
-    pool = refittable(pool, cost, deadline)
+    left = None if deadline is None else deadline - time.monotonic()
+    candidates, pool = pool, refittable(pool, cost, deadline)
     weights = blend(pool, best)
     by_number = {t.number: t for t in trials}
-    weights = affordable(weights, cost, deadline)
+    chosen, weights = weights, affordable(weights, cost, deadline)
+    unaffordable = {  # the leaderboard's reason for their weight 0
+        **{t.number: f"not blended: its refit (~{cost[t.number]:.0f}s) would not fit in the {left:.0f}s left"
+           for t in candidates if t not in pool},
+        **{n: f"not blended: its refit (~{cost[n]:.0f}s) after the heavier members' would not fit in "
+              f"the {left:.0f}s left" for n in chosen if n not in weights},
+    }
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
     loss = strategy.loss(best, blended)
     log.info(
@@ -166,7 +174,7 @@ def search_and_refit(
         len(fitted), time.monotonic() - t0, estimate,
         f"; {len(early)} of them beside the search's last trials" if early else "", time.monotonic() - start,
     )
-    return EngineResult(model, trials, weights, blended, loss, failures, search.interrupted)
+    return EngineResult(model, trials, weights, blended, loss, {**unaffordable, **failures}, search.interrupted)
 
 
 Blend = Callable[[list[Trial], Trial], dict[int, float]]

@@ -395,7 +395,7 @@ class Forecaster:
         self.validation_ = results_frame(best.oof.result, panel).assign(forecast=result.oof)
         board = leaderboard(
             result.trials, result.weights, self.metric,
-            extra=self._interval_scores(result.trials), dropped=result.refit_failures,
+            extra=self._interval_scores(result.trials), dropped=result.dropped,
         )
         notes = () if result.weights else ("no member refit in time: seasonal naive",)
         if result.interrupted:

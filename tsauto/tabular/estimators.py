@@ -218,7 +218,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         self.n_features_in_ = len(features.columns)
         self.cv_score_ = metric.to_value(loss)
         self.leaderboard_ = leaderboard(
-            trials, weights, metric.name, metric.to_value, dropped=result.refit_failures
+            trials, weights, metric.name, metric.to_value, dropped=result.dropped
         )
         self.guardrails_ = C.frame(found + learner_checks)
         log.info(
