@@ -141,7 +141,8 @@ def test_missing_covariate_values_are_reported_filled(walmart_small):
                   known_future=["IsHoliday", "MarkDown1", "Temperature"])
     markdown = _one(checks, "missing_covariates", "MarkDown1")  # none recorded before November 2011
     missing = df.groupby("Dept")["MarkDown1"].apply(lambda s: int(s.isna().sum()))
-    assert markdown["status"] == "fixed" and markdown["count"] == missing.sum() > 0
+    # most weeks miss it: filled back from the first markdown seen, an alert (user test)
+    assert markdown["count"] == missing.sum() > 0.2 * len(df) and markdown["status"] == "alert"
     assert len(markdown["series"]) == 10 and f"1/1: {missing[1]} rows" in markdown["message"]
     assert "filled within each series" in markdown["message"]
     assert _one(checks, "missing_covariates", "Temperature")["status"] == "passed"
