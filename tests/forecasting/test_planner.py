@@ -7,7 +7,7 @@ import pytest
 from conftest import shared_file
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting import planner
+from tsauto.forecasting import planner, registry
 from tsauto.forecasting.backtest import scored_folds
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.core.resources import cores
@@ -79,7 +79,8 @@ def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(au
     budget = 0.8 * lightgbm_seconds(panel, 1) / (LGB_DEFAULT_SHARE * max(1, cores() // 2))
     _, sized = _plan(panel, 12, time_budget=budget)
     assert sized.candidates["lightgbm"].defaults["params"]["num_boost_round"] < LGB_ROUNDS
-    assert sized.candidates["lightgbm_recent"].defaults == {}  # few rows: its rounds cost little
+    recent_defaults = sized.candidates["lightgbm_recent"].defaults  # few rows: its rounds cost little
+    assert recent_defaults == registry.create("lightgbm_recent").get_params() and recent_defaults["params"] is None
     full, recent = plan.candidates["lightgbm"].seconds, plan.candidates["lightgbm_recent"].seconds
     # it builds every row's features but boosts on 24 rows a series: priced in between
     assert lightgbm_seconds(panel, plan.folds, 0) < recent < full / 2
@@ -387,3 +388,17 @@ def test_one_learner_with_its_own_quantiles_is_validated_to_calibrate_them(aus_s
     assert any(n.startswith("not validated: one learner and no search (no series has more observations "
                             "than horizon=400") and n.endswith("its own quantiles, not calibrated; backtest() "
                             "scores it)") for n in unchecked.notes), unchecked.notes
+
+
+def test_portfolio_defaults_are_written_out_so_a_search_knows_their_repeats(aus_small) -> None:
+    """The portfolio's default trials had params {}: a searched Theta of {'model': 'auto'}, the
+    same learner, ran again (a tenth of a 30 s budget; user test). Each candidate's defaults are
+    its parameters as the registry creates it."""
+    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+    _, plan = _plan(panel, 12, time_budget=60)
+    theta = plan.candidates["theta"]
+    assert theta.defaults == registry.create("theta").get_params() and theta.defaults["model"] == "auto"
+    for name, candidate in plan.candidates.items():  # LightGBM's rounds sized to the budget
+        expected = registry.create(name).get_params()
+        assert set(candidate.defaults) == set(expected), name
+        assert name == "lightgbm" or candidate.defaults == expected, name
