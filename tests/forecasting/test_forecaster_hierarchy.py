@@ -309,6 +309,9 @@ def test_an_empty_hierarchy_is_refused(aus_small) -> None:
             with pytest.raises(DataValidationError, match=r"hierarchy=\[\[?\]?\]: give a list of columns") as err:
                 call()
             assert "leave it out (None) for no hierarchy" in str(err.value)
+    # an empty part between two (the CLI's --hierarchy 'State;;Industry') was a raw TypeError
+    with pytest.raises(DataValidationError, match=r"hierarchy=\[\['State'\], None, \['Industry'\]\]: give a list"):
+        Forecaster(**KW, hierarchy=[["State"], None, ["Industry"]], learners=["naive"]).fit(aus_small)
 
 
 def test_reconcile_without_a_hierarchy_is_named(aus_small, caplog) -> None:
