@@ -24,3 +24,10 @@ def test_rows_scores_weights_and_a_member_dropped_at_refit() -> None:
     np.testing.assert_allclose(board["roc_auc"].to_numpy()[:2], [0.75, 0.6])
     np.testing.assert_allclose(board.loc[0, ["roc_auc_fold0", "roc_auc_fold1"]].astype(float), [0.8, 0.7])
     assert np.isnan(board.loc[2, "roc_auc"]) and board.loc[0, "params"] == "{'num_leaves': 31}"
+
+
+def test_a_trial_cut_to_its_time_and_left_out_of_the_blend_keeps_both_reasons() -> None:
+    """The reason it was left out replaced the one it had (LightGBM cut to its time; review)."""
+    trials = [Trial(0, "lightgbm", {}, fold_scores=[0.2], score=0.2, reason="cut to its time: 80 of 500 rounds")]
+    board = leaderboard(trials, {}, "mae", dropped={0: "not blended: refit ~41s, 12s left"})
+    assert board.loc[0, "reason"] == "cut to its time: 80 of 500 rounds; not blended: refit ~41s, 12s left"

@@ -507,3 +507,18 @@ def test_a_spike_the_season_repeats_is_no_alert(aus_tasmania):
     assert _one(_fit(df, **kw), "spikes")["message"] == "no one-step spikes"
     df.loc[rows[1], "Turnover"] /= 100  # once only: a spike
     assert _one(_fit(df, **kw), "spikes")["status"] == "alert"
+
+
+def test_a_spike_is_named_at_its_time_as_the_table_writes_it(aus_tasmania):
+    """Times as integers (201805) were named as dates ('2018-05-01'); zones were shown in UTC
+    (review)."""
+    df = aus_tasmania[aus_tasmania["State"] == "Tasmania"].drop(columns="State").copy()
+    row = df.index[df["Industry"] == df["Industry"].iloc[0]][100]
+    df.loc[row, "Turnover"] *= 100
+    stamp = int(df.loc[row, "Month"].strftime("%Y%m"))
+    df["Month"] = df["Month"].dt.strftime("%Y%m").astype(int)
+    check = _one(_fit(df, target="Turnover", time="Month", ids=["Industry"], horizon=6), "spikes")
+    assert f"at {stamp}" in check["message"], check["message"]
+    zero = _one(_fit(df, target="Turnover", time="Month", ids=["Industry"], horizon=6,
+                     data={"fill": "zero"}), "spikes")
+    assert "correct them (a missing value is read as 0 here" in zero["message"]

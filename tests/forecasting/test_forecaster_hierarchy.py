@@ -345,3 +345,14 @@ def test_errors_name_the_users_series_not_the_node_table(walmart_six) -> None:
         fc.explain(series=(1, 1))
     with pytest.raises(DataValidationError, match=r"series Store 1: .*column=value .*e\.g\. total, Store=1, Store=1/Dept=1"):
         fc.explain(series="Store 1")
+
+
+def test_a_gappy_history_logs_its_fill_once(aus_small, caplog) -> None:
+    """predict(history=) of a hierarchy validated the bottom rows twice (the base model's and the
+    bounds') and logged the target's fill twice (review)."""
+    fc = Forecaster(**KW, hierarchy=["State", "Industry"], learners=["naive"]).fit(aus_small)
+    newer = aus_small.copy()
+    newer.loc[newer.index[[30, 31]], "Turnover"] = np.nan
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=newer)
+    assert caplog.text.count("imputed 2 missing target values") == 1, caplog.text

@@ -130,16 +130,16 @@ def search_and_refit(
     best = best_trial(trials)
     pool = _comparable(strategy, trials, best)
     cost = _refit_costs(strategy, executor, pool)
-    left = None if deadline is None else deadline - time.monotonic()
-    candidates, pool = pool, refittable(pool, cost, deadline)
+    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+    comparable, pool = pool, refittable(pool, cost, deadline)
     weights = blend(pool, best)
     by_number = {t.number: t for t in trials}
     chosen, weights = weights, affordable(weights, cost, deadline)
     unaffordable = {  # the leaderboard's reason for their weight 0
-        **{t.number: f"not blended: its refit (~{cost[t.number]:.0f}s) would not fit in the {left:.0f}s left"
-           for t in candidates if t not in pool},
-        **{n: f"not blended: its refit (~{cost[n]:.0f}s) after the heavier members' would not fit in "
-              f"the {left:.0f}s left" for n in chosen if n not in weights},
+        **{t.number: f"not blended: refit ~{cost[t.number]:.0f}s, {left:.0f}s left"
+           for t in comparable if t not in pool},
+        **{n: f"not blended: refit ~{cost[n]:.0f}s after heavier members, {left:.0f}s left"
+           for n in chosen if n not in weights},
     }
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
     loss = strategy.loss(best, blended)

@@ -682,8 +682,17 @@ class _Slot:
         if manager is not None and results is not None:
             manager.join(timeout=STUCK_MANAGER)
             if manager.is_alive():  # reading a message cut off
-                results._writer.close()
+                _close_once(results._writer)
         self.pool, self.processes, self.ready = None, [], None
+
+
+def _close_once(connection) -> None:
+    """Close a multiprocessing connection that another thread may close too: its handle is
+    taken first, so that a second close finds none (``Connection.close`` clears it only after
+    ``os.close``, and that number may be reused by then)."""
+    handle, connection._handle = connection._handle, None
+    if handle is not None:
+        os.close(handle)
 
 
 def start_fork_server(preload: Any = None) -> None:

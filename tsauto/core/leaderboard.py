@@ -21,8 +21,8 @@ def leaderboard(
     """Learner, params, status, reason, fold and mean scores (``to_value`` turns a loss into the
     metric's usual orientation), the ``extra`` scores of some trials (by trial number; missing
     ones nan), fit and predict time (summed over folds), ensemble weight. A trial chosen for
-    the ensemble whose refit failed (``dropped``: trial number to why) has weight 0 and that
-    reason."""
+    the blend that has weight 0 (``dropped``: trial number to why: its refit failed, or would not
+    fit in the time left) has that reason, after its own where it has one (cut to its time)."""
     n_folds = max((len(t.fold_scores) for t in trials), default=0)
     folds = [f"{metric}_fold{i}" for i in range(n_folds)]
     extra = extra or {}
@@ -36,7 +36,7 @@ def leaderboard(
             "learner": t.learner,
             "params": repr(t.params),
             "status": t.status,
-            "reason": dropped.get(t.number, t.reason),
+            "reason": "; ".join(r for r in (t.reason, dropped.get(t.number, "")) if r),
             **{f: to_value(v) for f, v in zip(folds, t.fold_scores)},
             metric: to_value(t.score) if t.status == "ok" else np.nan,
             **{k: extra.get(t.number, {}).get(k, np.nan) for k in more},

@@ -54,7 +54,7 @@ from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, intermittent
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
-from tsauto.forecasting.panel import Panel, Schema
+from tsauto.forecasting.panel import Panel, Schema, output_times
 from tsauto.forecasting.validation import ENDS_EARLY_FIX, is_flag, row_labels, table_history
 
 log = logging.getLogger(__name__)
@@ -673,17 +673,20 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray) -> Check:
                     again = (codes[j] == codes[i]) & (half[j] == sign[i]) & (sign[i] != 0)
                     sign[i[again]] = 0
     at = np.flatnonzero(sign)
-    counts = np.bincount(codes[at], minlength=panel.n_series)
     shown = ", ".join(
-        (f"{labels[codes[i]]} at " if labels[0] != "" else "") + str(_time_text(panel, i)) for i in at[:3]
+        (f"{labels[codes[i]]} at " if labels[0] != "" else "at ") + _time_text(panel, i) for i in at[:3]
+    )
+    fix = (  # a missing value under the zero rule is a zero: a spike the other way
+        "correct them (a missing value is read as 0 here, data={'fill': 'zero'})"
+        if panel.schema.fill == "zero" else
+        f"set them missing (NaN: filled by the fill rule, {panel.schema.fill!r}) or correct them"
     )
     return _about_series(
-        "spikes", counts, "values", labels,
-        f"{at.size} values stand out of their series as one-step spikes ({shown}"
-        f"{' and more' if at.size > 3 else ''}; a step there and straight back, each over "
+        "spikes", np.bincount(codes[at], minlength=panel.n_series) > 0, "", labels,
+        f"{at.size} value(s) stand out of their series as one-step spikes ({shown}"
+        f"{' and more' if at.size > 3 else ''}: a step there and straight back, each over "
         f"{SPIKE_STEPS} times the series' median step, far outside its usual range)",
-        "kept: they pull the learners and widen the intervals; where they are errors, set them "
-        f"missing (NaN: filled by the fill rule, {panel.schema.fill!r}) or correct them",
+        f"kept: they pull the learners and widen the intervals; where they are errors, {fix}",
         status="alert", column=panel.schema.target, passed="no one-step spikes",
     )
 
@@ -697,9 +700,9 @@ def _spike_sign(rise: np.ndarray, fall: np.ndarray, size: np.ndarray) -> np.ndar
 
 
 def _time_text(panel: Panel, i: int) -> str:
-    """Row ``i``'s time as the user reads it: a date, or an integer step."""
-    t = panel.times[i]
-    return str(t) if panel.schema.freq is None else str(pd.Timestamp(t)).removesuffix(" 00:00:00")
+    """Row ``i``'s time as the user wrote it (its time zone, integer dates, periods)."""
+    t = output_times(panel.times[i : i + 1], panel.schema)[0]
+    return str(t).removesuffix(" 00:00:00")
 
 
 # -------------------------------------------------------------------------------- covariates

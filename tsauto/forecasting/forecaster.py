@@ -57,10 +57,9 @@ from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
-    IMPUTED_NOTE,
-    INSERTED_NOTE,
     backtest_check,
     check_id_types,
+    fill_notes_quiet,
     future_covariates,
     horizon_check,
     metric_check,
@@ -602,7 +601,7 @@ class Forecaster:
         if history is None:
             panel = self.history_
         else:  # predict(history=) says how the target was filled: not this frame of times
-            with tsauto_filter(lambda record: record.msg not in (IMPUTED_NOTE, INSERTED_NOTE)):
+            with fill_notes_quiet():
                 panel = validate_like(history, self.history_.schema)
         keep = np.ones(panel.n_series, dtype=bool)
         empty = np.zeros((panel.n_series, self.task_.horizon))

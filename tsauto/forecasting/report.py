@@ -331,7 +331,7 @@ def verdict(summary: pd.DataFrame, metric: str, folds: int) -> str:
 def _validation_note(fc: Forecaster, result: BacktestResult) -> str:
     """Whether the overview's validation score is optimistic, the model having been chosen on
     those folds: a nested backtest, which reran that choice, says so where its score is worse and
-    confirms it where it is as good or better ('' when the model has none)."""
+    says it was not where it is as good or better ('' when the model has none)."""
     score = getattr(fc, "cv_score_", None)
     if score is None:
         return ""
@@ -344,8 +344,8 @@ def _validation_note(fc: Forecaster, result: BacktestResult) -> str:
     if side == "worse":
         return _note(f"The overview's {validation} is optimistic: {chosen}; this nested backtest's "
                      f"{_cell(tested)}, which reran that choice before each cutoff, is worse.")
-    return _note(f"This nested backtest confirms the overview's {validation}: its {_cell(tested)}, with the "
-                 f"model's choice rerun before each cutoff, is {side}.")
+    return _note(f"The overview's {validation} was not optimistic here: this nested backtest, which reran the "
+                 f"model's choice before each cutoff, scores {_cell(tested)}, {side} (on its own windows).")
 
 
 def _rows(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

@@ -60,6 +60,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -75,6 +76,7 @@ from tsauto.core.exceptions import (
     number_format_hint,
     shortlist,
 )
+from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.table_io import read_table
 from tsauto.core.text_in_numbers import (
     MIXED_TEXT_LEVELS,
@@ -111,9 +113,16 @@ from tsauto.forecasting.panel import (
 )
 
 log = logging.getLogger(__name__)
-# what the target's fill says: make_future_frame(history=) reads the rows without their values
+# what the target's fill says (once per table: see fill_notes_quiet)
 INSERTED_NOTE = "inserted %d missing time steps (target imputed by %r)"
 IMPUTED_NOTE = "imputed %d missing target values by the %r rule"
+
+
+def fill_notes_quiet() -> AbstractContextManager:
+    """A block whose validation does not log the target's fill: a table validated a second
+    time (a hierarchy's bounds), or read for its rows alone (``make_future_frame(history=)``),
+    where ``predict`` says it once."""
+    return tsauto_filter(lambda record: record.msg not in (IMPUTED_NOTE, INSERTED_NOTE))
 
 Fill = Literal["interpolate", "zero", "ffill"]
 Aggregate = Literal["sum", "mean", "min", "max"]
@@ -1209,7 +1218,7 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
         if off.any():
             bad = df.index[off]
             stamps = "1 time stamp is" if off.sum() == 1 else f"{int(off.sum())} time stamps are"
-            other = _grid_of_every_stamp(df, schema)
+            other = _grid_of_every_stamp(df, schema) if what == "the table" else None  # later: the fit's
             fix = (
                 f"every stamp is on the {other!r} grid: give freq={other!r}" if other else
                 "the series mix frequencies or are irregular. Resample them (aggregate= with "

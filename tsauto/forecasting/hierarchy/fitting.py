@@ -72,6 +72,7 @@ from tsauto.forecasting.validation import (
     check_duplicates,
     check_future_duplicates,
     check_id_types,
+    fill_notes_quiet,
     parse_like,
     read_numbers,
     refuse_text,
@@ -409,7 +410,11 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
         _check_future_rows(future, _bottom_future(fit, hist), list(spec.ids), schema)
     with tsauto_filter(lambda record: record.msg != ABSENT_WARNING):  # said by bottom series, not nodes
         base = fit.base.predict(future=fut, history=hist)
-    panel = fit.base.history_ if hist is None else validate_like(hist, fit.base.history_.schema)
+    if hist is None:
+        panel = fit.base.history_
+    else:  # for the bounds: the base model's predict said how its target was filled
+        with fill_notes_quiet():
+            panel = validate_like(hist, fit.base.history_.schema)
     out = reconcile_forecasts(base, spec, fit.reconciler, guard=bottom_bounds(fit, panel))
     return spec.select(out, level)
 

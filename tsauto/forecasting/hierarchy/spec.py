@@ -411,7 +411,7 @@ def _chains(hierarchy: Hierarchy) -> list[tuple[str, ...]]:
     items = [hierarchy] if isinstance(hierarchy, str) else list(hierarchy)
     if items and all(isinstance(x, str) for x in items):
         chains = [tuple(items)]
-    elif items and all(isinstance(x, (list, tuple)) and len(x) > 0 for x in items):
+    elif items and all(x is not None and not isinstance(x, str) and len(x) > 0 for x in items):
         chains = [tuple(x) for x in items]
     else:
         raise DataValidationError(
