@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -207,6 +208,32 @@ def test_ctrl_c_keeps_the_trials_finished_before_it() -> None:
     trials = search.run()
     assert search.interrupted
     assert [t.learner for t in trials] == list(names[:2]) and all(t.status == "ok" for t in trials)
+
+
+class _TerminatedAfter(d.ToyEvaluator):
+    """SIGTERM to this process at the third trial (in process: the sequential backend)."""
+
+    def evaluate(self, name, params, deadline, threads):
+        if self.calls == 2:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().evaluate(name, params, deadline, threads)
+
+
+def test_sigterm_says_the_trials_are_lost_without_a_run_folder(caplog) -> None:
+    """The log said "2 finished trial(s) kept" before the process exited with nothing kept
+    (user test): under SIGTERM they are lost without a run folder, and it says so."""
+    names = ("constant", "constant_b", "constant_c", "constant_d")
+    search = Search(d.candidates(*names), _TerminatedAfter(), SearchSettings(max_trials=4), _PullRecorder())
+    with caplog.at_level(logging.WARNING, logger="tsauto.core.search"), pytest.raises(SystemExit) as stop:
+        search.run()
+    assert stop.value.code == 143
+    assert "search stopped by SIGTERM: stopping the workers; 2 finished trial(s) lost (a run_dir journals them)" \
+        in caplog.text
+    interrupted = Search(d.candidates(*names), d.ToyEvaluator(interrupt_after=2), SearchSettings(max_trials=4),
+                         _PullRecorder())
+    with caplog.at_level(logging.WARNING, logger="tsauto.core.search"):
+        interrupted.run()
+    assert "search interrupted: stopping the workers; 2 finished trial(s) kept for the blend" in caplog.text
 
 
 def test_a_resumed_search_repeats_no_finished_trial(tmp_path) -> None:

@@ -349,10 +349,13 @@ class Search:
                 self.executor.stream_trials(self.evaluator, next_trial, on_result, dropped=dropped)
         except KeyboardInterrupt:
             self.interrupted = True
+            if journal is not None:
+                kept = f"journaled in {journal.path}"
+            else:  # SIGTERM exits after the search: nothing keeps them then
+                kept = "lost (a run_dir journals them)" if ctrl_c.terminated else "kept for the blend"
             log.warning(
-                "search interrupted: stopping the workers; %d finished trial(s) kept%s",
-                len(trials),
-                "" if journal is None else f" in {journal.path}",
+                "search %s: stopping the workers; %d finished trial(s) %s",
+                "stopped by SIGTERM" if ctrl_c.terminated else "interrupted", len(trials), kept,
             )
             self.executor.close()
             for otrial, *_ in inflight.values():
