@@ -1,10 +1,10 @@
-"""Warnings said once across the folds of a backtest, whatever counts they carry."""
+"""Warnings said once across the folds of a backtest, whatever counts they carry; templates unsaid in a block."""
 
 from __future__ import annotations
 
 import logging
 
-from tsauto.core.logfilter import warnings_once
+from tsauto.core.logfilter import unsaid, warnings_once
 
 log = logging.getLogger("tsauto.forecasting.forecaster")
 
@@ -24,3 +24,15 @@ def test_a_warning_whose_count_changes_from_fold_to_fold_is_shown_once(caplog) -
     assert sum(m.startswith("data check seasons") for m in messages) == 1
     assert sum(m.startswith("data check ends_early") for m in messages) == 1  # its own key: a name
     assert sum(m.startswith("fold fitted") for m in messages) == 3  # below WARNING: every one
+
+
+def test_unsaid_drops_only_the_templates_named(caplog) -> None:
+    log = logging.getLogger("tsauto.forecasting.validation")
+    with caplog.at_level(logging.INFO, logger="tsauto"), unsaid("imputed %d values", "inserted %d steps"):
+        log.warning("imputed %d values", 3)
+        log.info("inserted %d steps", 2)
+        log.warning("kept %d", 1)
+    assert "imputed" not in caplog.text and "inserted" not in caplog.text and "kept 1" in caplog.text
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        log.warning("imputed %d values", 4)  # after the block: said
+    assert "imputed 4 values" in caplog.text

@@ -29,6 +29,12 @@ def tsauto_filter(keep: Callable[[logging.LogRecord], bool]) -> Iterator[None]:
             logger.removeFilter(keep)
 
 
+def unsaid(*messages: str) -> AbstractContextManager:
+    """A block in which tsauto logs none of the message templates ``messages`` (said once
+    elsewhere: by the caller, or for the whole of what the block does in parts)."""
+    return tsauto_filter(lambda record: record.msg not in messages)
+
+
 def warnings_once(seen: dict) -> AbstractContextManager:
     """tsauto's warnings in the block logged unless ``seen`` (counts by key, kept across
     blocks) holds them: each fold of a backtest fits anew, and its data checks' alerts and

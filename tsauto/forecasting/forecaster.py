@@ -28,7 +28,7 @@ from tsauto.core.exceptions import (
 )
 from tsauto.core.executor import dask_context
 from tsauto.core.leaderboard import leaderboard
-from tsauto.core.logfilter import tsauto_filter
+from tsauto.core.logfilter import unsaid
 from tsauto.core.search import Trial
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import (
@@ -641,7 +641,7 @@ class Forecaster:
             if mode == "nested":  # as a nested backtest's first fit says it
                 self._warn_unused_reconcile()
             # each partition's backtest(mode="refit") would say it again: said once, above
-            with tsauto_filter(lambda record: record.msg != REFIT_WARNING or record.name != log.name):
+            with unsaid(REFIT_WARNING):
                 return backtest_partitions(self, data, folds, step, mode)
         raw = read_table(data)
         panel = self._validate(raw)

@@ -312,7 +312,7 @@ def make_plan(
             chosen = [n for n in chosen if n not in LIGHTGBMS]
         candidates = {
             n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching, panel),
-                         defaults=_default_params(n, sized),
+                         defaults=_default_params(registry.create(n), sized),
                          cost=registry.FORECASTERS[n].cost, seconds=trial_seconds(n, panel, task, folds),
                          rank=int(n in SEARCH_EXTRA))
             for n in chosen
@@ -328,9 +328,7 @@ def make_plan(
                 continue
             if isinstance(item, Learner):
                 classes[lrn.name] = type(lrn)
-            defaults = lrn.get_params()
-            if lrn.name == "lightgbm" and sized and not isinstance(item, Learner):
-                defaults.update(sized)
+            defaults = _default_params(lrn, None if isinstance(item, Learner) else sized)
             entry_cost = registry.FORECASTERS[lrn.name].cost if lrn.name in registry.FORECASTERS else 1.0
             candidates[lrn.name] = Candidate(
                 lrn.name, space=_space(type(lrn), searching, panel), defaults=defaults, cost=entry_cost,
@@ -377,12 +375,13 @@ def make_plan(
                 tuple(notes), shrink)
 
 
-def _default_params(name: str, sized: dict | None) -> dict:
-    """A portfolio learner's parameters as the registry creates it (LightGBM's ``sized`` to the
-    budget): written out, so that the search knows a proposal of the same values for a repeat
-    (``{}`` then ``{'model': 'auto'}`` ran Theta's default twice, a tenth of a 30 s budget)."""
-    params = registry.create(name).get_params()
-    if name == "lightgbm" and sized:
+def _default_params(learner: Learner, sized: dict | None) -> dict:
+    """A candidate's default trial: ``learner``'s parameters written out (LightGBM's rounds
+    ``sized`` to the budget), so that the search knows a proposal of the same values for a
+    repeat (``{}`` then ``{'model': 'auto'}`` ran Theta's default twice, a tenth of a 30 s
+    budget)."""
+    params = learner.get_params()
+    if learner.name == "lightgbm" and sized:
         params.update(sized)
     return params
 

@@ -76,7 +76,7 @@ from tsauto.core.exceptions import (
     number_format_hint,
     shortlist,
 )
-from tsauto.core.logfilter import tsauto_filter
+from tsauto.core.logfilter import unsaid
 from tsauto.core.table_io import read_table
 from tsauto.core.text_in_numbers import (
     MIXED_TEXT_LEVELS,
@@ -122,7 +122,7 @@ def fill_notes_quiet() -> AbstractContextManager:
     """A block whose validation does not log the target's fill: a table validated a second
     time (a hierarchy's bounds), or read for its rows alone (``make_future_frame(history=)``),
     where ``predict`` says it once."""
-    return tsauto_filter(lambda record: record.msg not in (IMPUTED_NOTE, INSERTED_NOTE))
+    return unsaid(IMPUTED_NOTE, INSERTED_NOTE)
 
 Fill = Literal["interpolate", "zero", "ffill"]
 Aggregate = Literal["sum", "mean", "min", "max"]

@@ -51,7 +51,7 @@ import pandas as pd
 from tsauto.core.arrays import ranges
 from tsauto.core.checks import Check
 from tsauto.core.exceptions import DataValidationError, shortlist
-from tsauto.core.logfilter import tsauto_filter
+from tsauto.core.logfilter import tsauto_filter, unsaid
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import Scored, observed_rows, row_positions
 from tsauto.forecasting.calendar_time import parse_time
@@ -408,7 +408,7 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     schema = fit.base.history_.schema
     if future is not None and fit.base.model_.reads_known_future and schema.aggregate is None:
         _check_future_rows(future, _bottom_future(fit, hist), list(spec.ids), schema)
-    with tsauto_filter(lambda record: record.msg != ABSENT_WARNING):  # said by bottom series, not nodes
+    with unsaid(ABSENT_WARNING):  # said by the bottom series, not the nodes
         base = fit.base.predict(future=fut, history=hist)
     if hist is None:
         panel = fit.base.history_
