@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from tsauto.core.logfilter import unsaid, warnings_once
 
@@ -36,3 +37,28 @@ def test_unsaid_drops_only_the_templates_named(caplog) -> None:
     with caplog.at_level(logging.INFO, logger="tsauto"):
         log.warning("imputed %d values", 4)  # after the block: said
     assert "imputed 4 values" in caplog.text
+
+
+def test_a_block_filters_the_records_of_its_own_thread_only(caplog) -> None:
+    """Two forecasters in threads: one's block held back or renamed the other's records."""
+    log = logging.getLogger("tsauto.forecasting.validation")
+    inside, logged = threading.Barrier(2), threading.Barrier(2)
+
+    def hold_back() -> None:
+        with unsaid("imputed %d values"):
+            inside.wait()
+            log.warning("imputed %d values", 1)  # held back: this thread's block
+            logged.wait()
+
+    def say() -> None:
+        inside.wait()  # while the other thread's block is open
+        log.warning("imputed %d values", 2)
+        logged.wait()
+
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        threads = [threading.Thread(target=f) for f in (hold_back, say)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    assert "imputed 2 values" in caplog.text and "imputed 1 values" not in caplog.text

@@ -1,7 +1,10 @@
 """A filter on every logger of tsauto for the length of a block.
 
 A filter set on the ``tsauto`` logger alone does not see its children's records (logging calls
-a logger's filters only for the records logged to it), so it is set on each of them.
+a logger's filters only for the records logged to it), so it is set on each of them. It applies
+to the records logged (or handed on from a worker) in the thread that set it: loggers are
+shared by every thread, and two forecasters fitted or predicting in threads would otherwise
+hide or rename each other's records.
 """
 
 from __future__ import annotations
@@ -9,24 +12,31 @@ from __future__ import annotations
 import contextlib
 import logging
 import numbers
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 
 @contextlib.contextmanager
 def tsauto_filter(keep: Callable[[logging.LogRecord], bool]) -> Iterator[None]:
-    """``keep`` filters (and may amend) every record a tsauto logger makes in the block."""
+    """``keep`` filters (and may amend) every record a tsauto logger makes in the block, in
+    this thread."""
+    here = threading.get_ident()
+
+    def keep_here(record: logging.LogRecord) -> bool:
+        return threading.get_ident() != here or keep(record)
+
     loggers = [
         logger for name, logger in list(logging.Logger.manager.loggerDict.items())
         if name.split(".")[0] == "tsauto" and isinstance(logger, logging.Logger)
     ]
     for logger in loggers:
-        logger.addFilter(keep)
+        logger.addFilter(keep_here)
     try:
         yield
     finally:
         for logger in loggers:
-            logger.removeFilter(keep)
+            logger.removeFilter(keep_here)
 
 
 def unsaid(*messages: str) -> AbstractContextManager:
