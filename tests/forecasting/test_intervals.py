@@ -166,3 +166,15 @@ def test_the_plan_says_what_the_quantiles_rest_on(tasmania: pd.DataFrame, monkey
     fc.fit(tasmania)
     assert "the bands may be too narrow" in caplog.text and fc.plan_.notes[-1].endswith(
         "more history gives more folds to calibrate on)")
+
+
+def test_a_series_that_never_changed_gets_no_band_from_the_others(tasmania: pd.DataFrame) -> None:
+    """A series at 42 every month among three real ones: its band was its level times the
+    others' scaled errors ([0, 110] around 42 in the user test); fitted alone it had none."""
+    first = tasmania[tasmania["Industry"] == tasmania["Industry"].iloc[0]]
+    flat = first.assign(Industry="flat", Turnover=42.0)
+    out = Forecaster(**KW, learners=["theta", "naive"]).fit(pd.concat([tasmania, flat])).predict()
+    still = out[out["Industry"] == "flat"]
+    np.testing.assert_allclose(still[["forecast", "q0.1", "q0.9"]].to_numpy(), 42.0)
+    moving = out[out["Industry"] != "flat"]
+    assert (moving["q0.9"] - moving["q0.1"] > 0).all()

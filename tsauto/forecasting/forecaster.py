@@ -42,10 +42,9 @@ from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain, series_positions
 from tsauto.forecasting.guards import COLLAPSED, Guards, history_minimum
-from tsauto.forecasting.intervals import calibrate, held_out_scores
+from tsauto.forecasting.intervals import band_scale, calibrate, held_out_scores
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
-from tsauto.forecasting.metrics import normalising_scale
 from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
 from tsauto.forecasting.options import (
     ComputeOptions,
@@ -557,7 +556,7 @@ class Forecaster:
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
         if self.intervals_ is not None:
-            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, normalising_scale(panel, self.task_.season))
+            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, band_scale(panel, self.task_.season))
             fallback = np.char.startswith(routed.reason.astype(str), FALLBACK)
             for q, v in fc.quantiles.items():
                 quantiles[q][fallback] = v[fallback]

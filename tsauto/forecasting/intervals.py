@@ -10,7 +10,8 @@
   (in an ensemble, of the blend's errors).
 
 Errors are divided by their series' scale (:func:`~tsauto.forecasting.metrics.normalising_scale`,
-as in MASE) and pooled across series and folds. With at least ``MIN_PER_STEP`` of them at every
+as in MASE) and pooled across series and folds; a series constant throughout its history has no
+errors to scale by and gets no band beyond its members' own (:func:`band_scale`). With at least ``MIN_PER_STEP`` of them at every
 horizon step, each step gets its own quantiles; with fewer (one to a handful of series: two
 errors per step), the errors of all steps are pooled after dividing each by a spread growing
 like ``step ** b``, ``b`` in [0, 1] fitted to their mean absolute size per step, so that a band
@@ -43,6 +44,7 @@ from tsauto.forecasting.learners.base import Forecast
 from tsauto.forecasting.metrics import (
     interval_pair,
     interval_score_terms,
+    normalising_scale,
     pinball_terms,
 )
 
@@ -109,6 +111,17 @@ class Intervals:
             q: _base(self.method, mean, native, q) + self.offsets[i][None, :] * scale[:, None]
             for i, q in enumerate(self.quantiles)
         })
+
+
+def band_scale(panel, season: int) -> np.ndarray:
+    """The scale the out-of-fold offsets are multiplied by per series of ``panel``:
+    :func:`~tsauto.forecasting.metrics.normalising_scale`, but 0 for a series of two points or
+    more that never changed. Its errors were left out of the calibration (no scale), and the
+    unit that stands in for one elsewhere, its level, gave a series at 42 every day an 80 %
+    band of [0, 110] from the other series' errors (fitted alone it had none)."""
+    starts = panel.indptr[:-1]
+    constant = (panel.lengths >= 2) & (np.fmax.reduceat(panel.y, starts) == np.fmin.reduceat(panel.y, starts))
+    return np.where(constant, 0.0, normalising_scale(panel, season))
 
 
 def tidy_quantiles(mean: np.ndarray, quantiles: dict[float, np.ndarray]) -> dict[float, np.ndarray]:
