@@ -38,7 +38,7 @@ from tsauto.forecasting.backtest import (
     reference_note,
     results_frame,
 )
-from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks, series_labels
+from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks, series_labels, without_leaks
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain, series_positions
 from tsauto.forecasting.guards import COLLAPSED, Guards, history_minimum
@@ -438,7 +438,7 @@ class Forecaster:
     def _validate(self, data) -> Panel:
         horizon_check(self.horizon)
         opts = as_options(self.data, DataOptions, "data")
-        return validate(
+        panel = validate(
             data,
             target=self.target,
             time=self.time,
@@ -450,6 +450,7 @@ class Forecaster:
             holidays=self.holidays if isinstance(self.holidays, str) else None,
             numbers=getattr(self, "_whole_numbers", None),
         )
+        return without_leaks(panel, self.horizon)
 
     def _part_of(self, numbers: Sequence[str]) -> Forecaster:
         """This forecaster (returned), set to fit a part of a table: a nested backtest's fold,
