@@ -339,6 +339,22 @@ def test_the_future_frame_takes_the_known_future_columns_by_assignment_or_merge(
     pd.testing.assert_frame_equal(fc.predict(future=merged), fc.predict(future=later))
 
 
+def test_conflicting_future_rows_are_named_by_their_first_pair(walmart_small: pd.DataFrame) -> None:
+    """Two (series, week) pairs given twice with different flags: the example pair's own rows
+    (the message listed the first rows of every duplicate, not the example's)."""
+    cut = pd.Timestamp("2012-08-31")
+    data = walmart_small[walmart_small["Dept"] <= 3]
+    fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
+                    known_future=["IsHoliday"], learners=["naive", "lightgbm"]).fit(data[data["Date"] <= cut])
+    later = data[data["Date"] > cut].reset_index(drop=True)
+    flipped = later.iloc[[0, 1]].assign(IsHoliday=lambda d: ~d["IsHoliday"])
+    future = pd.concat([later, flipped], ignore_index=True)
+    with pytest.raises(DataValidationError) as err:
+        fc.predict(future=future)
+    assert "4 rows that share 2 (series, time) pairs" in str(err.value)
+    assert f"at rows 0, {len(later)}:" in str(err.value)
+
+
 def test_a_refit_backtest_of_partitions_says_it_is_optimistic_once(walmart_small: pd.DataFrame, caplog) -> None:
     """backtest(mode="refit") with partition_by: the warning that it is optimistic, once (each
     partition's backtest said it again)."""

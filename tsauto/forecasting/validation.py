@@ -507,15 +507,16 @@ def check_future_duplicates(df: pd.DataFrame, keys: list[str], columns: list[str
     rows = df[dup]
     differ = rows.groupby(keys, dropna=False)[columns].nunique(dropna=False).gt(1).any(axis=1)
     if differ.any():
-        clash = rows.set_index(keys).index.isin(differ.index[differ])
-        at = rows.index[clash]
-        first = df.loc[[at[0]], keys]
+        clash = rows[rows.set_index(keys).index.isin(differ.index[differ])]
+        pair = clash.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+        first = df.loc[[clash.index[0]], keys]
         dates = [c for c in keys if pd.api.types.is_datetime64_any_dtype(first[c])]
         first = first.astype(dict.fromkeys(dates, str)).to_dict("records")[0]  # ids as given, 1 not '1'
+        pairs = "a (series, time) pair" if pair.max() == 0 else f"{pair.max() + 1} (series, time) pairs"
         raise DataValidationError(
-            f"the future table has {len(at)} rows that share a (series, time) pair with different "
-            f"known-future values, e.g. {first} at {describe_rows(at)}: keep one row per series "
-            "and time step."
+            f"the future table has {len(clash)} rows that share {pairs} with different known-future "
+            f"values, e.g. {first} at "
+            f"{describe_rows(clash.index[pair == pair[0]])}: keep one row per series and time step."
         )
 
 
