@@ -388,3 +388,15 @@ def test_ctrl_c_keeps_the_model_of_the_trials_finished_and_says_so(split, monkey
     whole = Forecaster(**kw).fit(split[0])
     assert not whole.interrupted_ and len(whole.leaderboard()) == 3
     assert not any("interrupted" in n for n in whole.plan_.notes)
+
+
+def test_a_future_table_of_weekly_periods_meets_friday_stamps(walmart_small: pd.DataFrame) -> None:
+    """Walmart's weeks end on Fridays: a future table of 'W-FRI' periods (each week by its
+    Saturday start) was refused as off the model's grid."""
+    cut = pd.Timestamp("2012-08-31")
+    data = walmart_small[walmart_small["Dept"] <= 3]
+    fc = Forecaster(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4,
+                    known_future=["IsHoliday"], learners=["lightgbm"]).fit(data[data["Date"] <= cut])
+    later = data[data["Date"] > cut]
+    periods = later.assign(Date=later["Date"].dt.to_period("W-FRI"))
+    pd.testing.assert_frame_equal(fc.predict(future=periods), fc.predict(future=later))

@@ -524,6 +524,8 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
     """The time column of a later table, of the kind seen at fit (integer steps, naive stamps
     or stamps with a time zone) and in the fit's unit; naive stamps are never read as UTC;
     integers are dates where the training table wrote its dates so (201001)."""
+    if isinstance(col.dtype, pd.PeriodDtype) and schema.period is None and schema.freq is not None:
+        col = _grid_stamps(col, schema.freq)
     times, tz = parse_time(col, schema.time, wall=schema.tz.startswith("wall:") if schema.tz else None)
     if schema.time_format and pd.api.types.is_integer_dtype(times):
         times = read_integer_dates(times, schema.time_format, schema.time)
@@ -535,6 +537,20 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
             "(make_future_frame() shows it)."
         )
     return as_unit(times, schema.time_unit, schema.time, what) if is_dates else times
+
+
+def _grid_stamps(periods: pd.Series, freq: str) -> pd.Series:
+    """Periods given to a model fitted on stamps, each by the stamp of the fit's ``freq`` grid
+    it holds: its first day (month starts, Monday weeks), else its last (Friday stamps given as
+    'W-FRI' weeks, which were read at their Saturday start and refused as off the grid)."""
+    try:
+        on_grid = to_offset(freq).is_on_offset
+    except (ValueError, TypeError, AttributeError):  # a calendar of open hours: by the first instant
+        return periods
+    for stamps in (periods.dt.start_time, periods.dt.end_time.dt.normalize()):
+        if all(on_grid(t) for t in stamps.unique()):
+            return stamps
+    return periods
 
 
 TextCounts = dict[str, tuple[int, dict[str, int]]]  # column → (known cells, cells of each text value)
