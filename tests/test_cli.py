@@ -410,7 +410,7 @@ def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) ->
 def test_a_saved_regressor_carries_the_id_of_its_fit_unless_told_another(tmp_path: Path, capsys) -> None:
     """The user test's houses: regress with --id house_id and --save-model, then predict without
     --id: house_id comes out beside the predictions; --id names others instead; a test table
-    without house_id is predicted without it."""
+    without house_id is predicted without it, with a warning that says so."""
     from conftest import shared_file
 
     houses = pd.read_csv(shared_file("tabular/regression/california_housing.csv.gz")).sample(1200, random_state=0)
@@ -430,8 +430,11 @@ def test_a_saved_regressor_carries_the_id_of_its_fit_unless_told_another(tmp_pat
     assert main([*predict, "--test", str(test), "--id", "district"]) == 0
     assert list(pd.read_csv(out).columns) == ["district", "prediction"]
     houses.iloc[1000:].drop(columns=["median_house_value", "house_id"]).to_csv(test, index=False)
+    capsys.readouterr()
     assert main([*predict, "--test", str(test)]) == 0
     assert list(pd.read_csv(out).columns) == ["prediction"]
+    assert (f"--id house_id (given at fit) is not a column of {test}: the predictions are written without it, "
+            "in the order of its rows") in capsys.readouterr().err
 
 
 def test_a_forecast_that_fails_after_the_fit_keeps_the_saved_model(walmart_small: pd.DataFrame, tmp_path: Path,

@@ -737,7 +737,7 @@ def _run_predict(args: argparse.Namespace) -> int:
                 "--test FILE (--history, --future and --level are a forecaster's)"
             )
         rows = read_table(args.test)
-        ids = _ids(args.id, {args.test: rows}) if args.id else _fitted_ids(model, rows)
+        ids = _ids(args.id, {args.test: rows}) if args.id else _fitted_ids(model, rows, args.test)
         path = write_table(_predictions(model, rows, ids), args.out)
         _out(f"wrote the predictions of {args.test} to {path}")
         return 0
@@ -866,10 +866,19 @@ def _ids(option: str | None, tables: dict[str, pd.DataFrame]) -> list[str]:
     return ids
 
 
-def _fitted_ids(model, rows: pd.DataFrame) -> list[str]:
+def _fitted_ids(model, rows: pd.DataFrame, name: str) -> list[str]:
     """The columns given as ``--id`` at fit (the model's ``ids_``; none in a model saved before it
-    was kept) that ``rows`` hold: copied to the output as ``--id`` would, which overrides them."""
-    ids = [c for c in getattr(model, "ids_", ()) if c in rows.columns]
+    was kept) that ``rows`` (of file ``name``) hold: copied to the output as ``--id`` would, which
+    overrides them; a warning names those it lacks."""
+    fitted = list(getattr(model, "ids_", ()))
+    ids = [c for c in fitted if c in rows.columns]
+    absent = [c for c in fitted if c not in ids]
+    if absent:
+        log.warning(
+            "--id %s (given at fit) is not a column of %s: the predictions are written without it, "
+            "in the order of its rows; add the column to the file, or give --id with another one",
+            ",".join(absent), name,
+        )
     if ids:
         log.info("--id %s: as at fit (give --id to choose others)", ",".join(ids))
     return ids

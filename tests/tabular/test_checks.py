@@ -1,5 +1,5 @@
-"""Guardrails of the tabular search: class imbalance and class labels spelled apart, on real
-targets."""
+"""Guardrails of the tabular search: class imbalance, class labels spelled apart and columns
+that predict the class almost alone, on real targets."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from conftest import shared_file
 
 from tsauto import Classifier, Regressor
 from tsauto.core.exceptions import DataValidationError
-from tsauto.tabular.checks import class_balance, label_variants, time_order
+from tsauto.tabular.checks import class_balance, label_variants, leakage, time_order
+from tsauto.tabular.featurizer import infer_kinds
 from tsauto.tabular.metrics import METRICS
 
 CLASSIFICATION = sorted(n for n, m in METRICS.items() if m.task == "classification")
@@ -120,3 +121,44 @@ def test_time_order_reads_newest_first_and_leaves_few_periods_alone() -> None:
     kinds = {"day": "datetime", "month": "datetime", "dropped": "drop", "number": "numeric"}
     [alert] = time_order(table, kinds, "5-fold cross-validation")
     assert alert.column == "day" and "rank correlation with the row order -1.00" in alert.finding
+
+
+def _flipped(labels: pd.Series, share: float, seed: int = 0) -> np.ndarray:
+    """Which rows a copy of ``labels`` gets wrong: a seeded ``share`` of them."""
+    return np.random.default_rng(seed).random(len(labels)) < share
+
+
+def test_a_column_agreeing_with_the_label_but_in_a_few_rows_is_a_leakage_suspect(credit_g, caplog) -> None:
+    """A flag set after the outcome, the label but in 3 % of rows, and a number whose threshold
+    tells the classes apart but in 3 % of rows: alerts (and warnings), kept; credit-g's own
+    columns, however strong, are none (its best, checking_status, tells 68 % apart)."""
+    df, target = credit_g
+    bad, flipped = df[target] == "bad", _flipped(df[target], 0.03)
+    leaky = df.assign(followup=np.where(bad ^ flipped, "recovery", "none"),
+                      days_late=df["duration"] + 100 * (bad ^ _flipped(df[target], 0.03, seed=1)))
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        clf = Classifier(target, **FAST).fit(leaky)
+    leaks = clf.guardrails().query("check == 'leakage'").set_index("column")
+    assert sorted(leaks.index) == ["days_late", "followup"]
+    assert leaks.loc["followup", "finding"].startswith("it alone predicts the class almost perfectly: "
+                                                       "balanced accuracy 0.9")
+    assert set(leaks["action"]) == {"kept: make sure it is known when predicting"}
+    assert clf.kinds_["followup"] == "categorical" and clf.kinds_["days_late"] == "numeric"
+    warned = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("data check leakage 'followup': it alone predicts") for m in warned)
+
+
+@pytest.mark.parametrize("name", ["adult_small", "kc1", "phoneme_small", "wine_quality"])
+def test_strong_features_are_no_leakage_suspects_and_a_noisy_copy_of_classes_is(request, name) -> None:
+    """The real columns of four tables (wine quality: seven classes, one against the others) are
+    no suspects; a copy of the classes wrong in 3 % of rows is, as numbers and as labels."""
+    df, target = request.getfixturevalue(name)
+    labels = df[target].astype(str)
+    y = pd.factorize(labels, sort=True)[0]
+    wrong = labels.sample(frac=1, random_state=0).to_numpy()  # another row's label
+    copy = labels.where(~_flipped(labels, 0.03), wrong)
+    X = df.drop(columns=target).assign(copy="class " + copy, codes=pd.factorize(copy, sort=True)[0])
+    kinds, _ = infer_kinds(X)
+    found, dropped = leakage(X, y, labels.to_numpy(), kinds, "classification")
+    assert sorted(c.column for c in found) == ["codes", "copy"] and dropped == []
+    assert {c.status for c in found} == {"alert"}

@@ -284,6 +284,18 @@ def _comma(values: pd.Series) -> pd.Series:
     return values.map(lambda v: f"{v:g}".replace(".", ","))
 
 
+def _predicts_as_from_numbers(reg: Regressor, written: pd.DataFrame, numbers: pd.DataFrame, settings: dict,
+                              caplog) -> None:
+    """``reg``, fitted on ``written`` (numbers written as text), predicts the first rows given so
+    or as ``numbers`` as a fit on ``numbers`` does, and nothing was warned of (the fits included)."""
+    reference = Regressor(reg.target, **settings).fit(numbers)
+    rows, as_numbers = written.drop(columns=reg.target).head(50), numbers.drop(columns=reg.target).head(50)
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        np.testing.assert_allclose(reg.predict(rows), reference.predict(as_numbers))
+        np.testing.assert_allclose(reg.predict(as_numbers), reference.predict(as_numbers))
+    assert not caplog.records
+
+
 def test_numbers_with_a_decimal_comma_are_read_as_numbers(abalone, caplog) -> None:
     """Abalone's measurements written '0,455' (two 'unknown' among them) fit and predict as the
     numbers do, given at predict with commas or as numbers; a 'decimal_comma' row says so."""
@@ -301,20 +313,44 @@ def test_numbers_with_a_decimal_comma_are_read_as_numbers(abalone, caplog) -> No
                                               "4177 rows")
     assert found.loc["Length", "action"] == ("read as numbers, the comma as the decimal point, at fit and at "
                                              "predict; 'unknown' as missing (a missing indicator keeps them apart)")
-    reference = Regressor(target, **settings).fit(numbers)
-    rows, as_numbers = commas.drop(columns=target).head(50), numbers.drop(columns=target).head(50)
-    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
-        np.testing.assert_allclose(reg.predict(rows), reference.predict(as_numbers))
-        np.testing.assert_allclose(reg.predict(as_numbers), reference.predict(as_numbers))
-    assert not caplog.records
+    _predicts_as_from_numbers(reg, commas, numbers, settings, caplog)
 
 
-def test_commas_that_may_separate_thousands_are_an_alert(credit_g) -> None:
-    """Credit amounts written '1,169': thousands or a decimal comma, left as they are with an
-    alert; in thousands of marks ('1,169', '0,25'), the amounts under one read as decimals."""
+def test_numbers_with_thousands_separators_are_read_as_numbers(california_small, caplog) -> None:
+    """The user test's houses: total_rooms and population written '2,101' beside '709', as a
+    spreadsheet exports them: read as numbers at fit and at predict (given with separators or as
+    numbers), as the numbers are; a 'thousands_separators' row says so, and no warning."""
+    df, target = california_small
+    separated = df.assign(total_rooms=df["total_rooms"].map("{:,.0f}".format),
+                          population=df["population"].map("{:,.0f}".format))
+    settings = dict(max_trials=1, learners=["linear"], **FAST)
+    reg = Regressor(target, **settings).fit(separated)
+    assert reg.kinds_["total_rooms"] == reg.kinds_["population"] == "numeric"
+    found = reg.guardrails().query("check == 'thousands_separators'").set_index("column")
+    assert list(found.index) == ["total_rooms", "population"]
+    assert found.loc["total_rooms", "finding"] == ("numbers written with thousands separators ('2,101', '2,620', "
+                                                   "'3,167' and 1126 more)")
+    assert found.loc["total_rooms", "action"] == "read as numbers, without the separators, at fit and at predict"
+    _predicts_as_from_numbers(reg, separated, df, settings, caplog)
+
+
+def test_commas_that_must_separate_thousands_are_read_and_others_warned_of(credit_g, caplog) -> None:
+    """Credit amounts in marks ('1,169,000'; '1,169.0' in tens of marks) can only be written
+    with thousands separators: numbers. Those of a thousand marks and more alone ('1,169'):
+    thousands or a decimal comma, left as they are with an alert and a warning naming the
+    column and the fix; in thousands of marks ('1,169', '0,25'), the amounts under one read as
+    decimals."""
     df, target = credit_g
     X = df.drop(columns=target)
-    kinds, checks = infer_kinds(X.assign(credit_amount=X["credit_amount"].map("{:,}".format)))
+    amount = X["credit_amount"]
+    for written in (amount * 1000).map("{:,}".format), (amount / 10).map("{:,.1f}".format):
+        kinds, checks = infer_kinds(X.assign(credit_amount=written))
+        assert kinds["credit_amount"] == "numeric"
+        found = [(c.check, c.status) for c in checks if c.column == "credit_amount"]
+        assert found == [("thousands_separators", "fixed")]
+    large = X[amount >= 1000]
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        kinds, checks = infer_kinds(large.assign(credit_amount=large["credit_amount"].map("{:,}".format)))
     assert kinds["credit_amount"] == "categorical"
     [alert] = [c for c in checks if c.check == "comma_numbers"]
     assert (alert.column, alert.status) == ("credit_amount", "alert")
@@ -322,6 +358,9 @@ def test_commas_that_may_separate_thousands_are_an_alert(credit_g) -> None:
                              "('1,169', '5,951', '2,096' and 811 more)")
     assert alert.action.startswith("not read as numbers (the column is categorical): give numbers, e.g. "
                                    "df['credit_amount'].str.replace(',', '') for thousands")
-    kinds, checks = infer_kinds(X.assign(credit_amount=_comma(X["credit_amount"] / 1000)))
+    [warned] = [r.getMessage() for r in caplog.records]
+    assert warned.startswith("column 'credit_amount': numbers written with commas that may separate thousands")
+    assert "str.replace(',', '') for thousands" in warned
+    kinds, checks = infer_kinds(X.assign(credit_amount=_comma(amount / 1000)))
     assert kinds["credit_amount"] == "numeric"
     assert [(c.check, c.status) for c in checks if c.column == "credit_amount"] == [("decimal_comma", "fixed")]

@@ -1,6 +1,7 @@
 """Rows to predict are read as the training rows were: text among numbers as missing (with a
-warning, a column mostly of text refused), a column missing in every row and levels never seen
-at fit warned of, columns not seen at fit ignored with a warning; on German credit."""
+warning, a column mostly of text refused), 'True' and 'False' as text as flags, a column missing
+in every row and levels never seen at fit warned of, columns not seen at fit ignored with a
+warning; on German credit."""
 
 from __future__ import annotations
 
@@ -98,3 +99,23 @@ def test_unseen_levels_at_predict_are_counted_in_a_warning(fitted, caplog) -> No
         "most frequent first: 'own', 'rent', 'for free'), e.g. 'houseboat' at rows 4, 8, 9: they are read as "
         "missing."
     )
+
+
+def test_flags_written_as_text_are_read_as_flags(credit_g, caplog) -> None:
+    """A telephone flag fitted as booleans predicts alike from 'True'/'False', 'TRUE'/'FALSE' or
+    'true'/'false' (as a CSV file or the forecaster's future= gives them), quietly; fitted from
+    such text, it is the same flag."""
+    df, target = credit_g
+    flags = df.assign(own_telephone=df["own_telephone"] == "yes")
+    clf = Classifier(target, max_trials=1, learners=["linear"], **FAST).fit(flags)
+    rows = flags.drop(columns=target).iloc[:60]
+    expected = clf.predict_proba(rows)
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        for written in (str, lambda v: str(v).upper(), lambda v: str(v).lower()):
+            text = rows.assign(own_telephone=rows["own_telephone"].map(written))
+            np.testing.assert_allclose(clf.predict_proba(text), expected)
+    assert not caplog.records
+    from_text = Classifier(target, max_trials=1, learners=["linear"], **FAST).fit(
+        flags.assign(own_telephone=flags["own_telephone"].map(lambda v: str(v).upper())))
+    assert from_text.kinds_["own_telephone"] == "numeric"
+    np.testing.assert_allclose(from_text.predict_proba(rows), expected)

@@ -17,6 +17,9 @@ it), so that a column of numbers reads alike in a table to classify and in a ser
 Cells that hold several values (lists, dicts: JSON-like tags, as ``pd.read_json`` or
 ``read_parquet`` give) are none of these: :func:`container_cells` finds them, so that both
 sides refuse or drop such a column, naming it, rather than fail inside pandas.
+
+'True' and 'False' written as text are flags on both sides (:func:`read_flags`), as pandas reads
+a CSV column of them.
 """
 
 from __future__ import annotations
@@ -105,3 +108,30 @@ def text_finding(s: pd.Series, text: list[str]) -> str:
     cells = int(text_cells(s).sum())
     shown = shortlist(map(repr, text))
     return f"numbers, but for the text value(s) {shown} in {cells} of {int(s.notna().sum())} rows"
+
+
+FLAG_TEXT = {"true": True, "false": False, "1": True, "0": False}  # flags as text, lower case
+
+
+def read_flags(s: pd.Series, among_others: bool = False) -> pd.Series:
+    """``s`` as flags where its values are 'True' and 'False' written as text (any case,
+    spaces around; with '1', '0' or booleans beside them), as pandas reads a CSV column of
+    ``True``/``False``: a bool column, or one of ``True``/``False`` with gaps (object dtype).
+    Else ``s``: one without such text or, unless ``among_others`` (a column of flags at fit:
+    its other values are left as they are, to be named), holding other values."""
+    if s.dtype != object and not isinstance(s.dtype, pd.StringDtype):
+        return s
+    given = pd.Series(pd.unique(s.dropna().to_numpy(dtype=object)), dtype=object)
+    lowered = given.astype(str).str.strip().str.lower()
+    if not lowered.isin(("true", "false")).any():  # vectorised: a column of a million numbers as text
+        return s
+    words = dict(zip(given, lowered))
+    lookup = {v: FLAG_TEXT[w] for v, w in words.items() if w in FLAG_TEXT}
+    written = any(isinstance(v, str) and w in ("true", "false") for v, w in words.items())
+    others = len(lookup) < len(words)
+    if not written or (others and not among_others):
+        return s
+    flags = s.map(lookup)
+    if others:
+        return flags.where(flags.notna(), s).astype(object)
+    return flags.astype(bool) if flags.notna().all() else flags.astype(object)

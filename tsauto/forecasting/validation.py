@@ -84,6 +84,7 @@ from tsauto.core.text_in_numbers import (
     container_cells,
     containers_found,
     read_as_numbers,
+    read_flags,
     text_among_numbers,
     text_cells,
     text_finding,
@@ -440,33 +441,6 @@ def is_flag(col: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(col):
         return True
     return col.dtype == object and col.notna().any() and col.dropna().isin([True, False]).all()
-
-
-FLAG_TEXT = {"true": True, "false": False, "1": True, "0": False}  # flags as text, lower case
-
-
-def read_flags(s: pd.Series, among_others: bool = False) -> pd.Series:
-    """``s`` as flags where its values are 'True' and 'False' written as text (any case,
-    spaces around; with '1', '0' or booleans beside them), as pandas reads a CSV column of
-    ``True``/``False``: a bool column, or one of ``True``/``False`` with gaps (object dtype).
-    Else ``s``: one without such text or, unless ``among_others`` (a column of flags at fit:
-    its other values are left as they are, to be named), holding other values."""
-    if s.dtype != object and not isinstance(s.dtype, pd.StringDtype):
-        return s
-    given = pd.Series(pd.unique(s.dropna().to_numpy(dtype=object)), dtype=object)
-    lowered = given.astype(str).str.strip().str.lower()
-    if not lowered.isin(("true", "false")).any():  # vectorised: a column of a million numbers as text
-        return s
-    words = dict(zip(given, lowered))
-    lookup = {v: FLAG_TEXT[w] for v, w in words.items() if w in FLAG_TEXT}
-    written = any(isinstance(v, str) and w in ("true", "false") for v, w in words.items())
-    others = len(lookup) < len(words)
-    if not written or (others and not among_others):
-        return s
-    flags = s.map(lookup)
-    if others:
-        return flags.where(flags.notna(), s).astype(object)
-    return flags.astype(bool) if flags.notna().all() else flags.astype(object)
 
 
 def row_labels(df: pd.DataFrame) -> pd.DataFrame:

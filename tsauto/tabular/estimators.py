@@ -253,7 +253,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         self._check_folds(len(y))
         kinds, kind_checks = infer_kinds(features, self.featurization)
         self.reader_ = ColumnReader(kinds).fit(features)  # on every row, once: not per fold
-        features = self.reader_.transform(self.reader_.decimal_points(features))
+        features = self.reader_.transform(self.reader_.plain_numbers(features))
         leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
         kinds.update({c: "drop" for c in drop})
         if self._task == "regression":
@@ -368,7 +368,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         _warn_all_missing(features, used)
         reader = getattr(self, "reader_", None)  # None: a model saved before it was kept
         if reader is not None:  # '0,455' of a column read with a decimal comma is a number, not text
-            features = reader.decimal_points(features)
+            features = reader.plain_numbers(features)
         features = _read_numbers(features, self.kinds_, reader)
         return features if reader is None else reader.transform(features, check=used)
 

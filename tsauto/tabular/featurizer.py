@@ -4,8 +4,9 @@ Two steps. :func:`infer_kinds` decides, once per training table, what each colum
 categorical, datetime (expanded into its parts), free text, or dropped (constant, all missing,
 ID-like; holding lists or dicts, whatever ``featurization=`` says but "drop": an alert and a
 warning; a mostly numeric column with a few text values such as "unknown" is numeric, those
-values missing; numbers written with a decimal comma ('0,455') are numbers, an alert where every
-comma may as well separate thousands; date strings keep the format read from all their values);
+values missing; numbers written with a decimal comma ('0,455') or thousands separators
+('1,234,567', '1,234.5', or '2,101' beside '709') are numbers, an alert and a warning where every
+comma may be either ('1,234'); date strings keep the format read from all their values);
 every decision is a data check. :class:`Featurizer` then learns its statistics from
 the training rows only (one per fold in cross-validation) in one of three encodings:
 
@@ -32,6 +33,7 @@ from tsauto.core.table_io import guess_date_format, month_or_day_first
 from tsauto.core.text_in_numbers import (
     container_cells,
     containers_found,
+    read_flags,
     text_among_numbers,
     text_cells,
     text_finding,
@@ -70,10 +72,12 @@ DATE_PATTERN = re.compile(r"\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2
 ID_MIN_ROWS = 100
 ID_DENSITY = 0.5
 ID_WORDS = ("id", "no", "nr", "num", "number", "key")
-# A number with a decimal comma ('0,455', '-12,5'), and one whose comma may as well separate
-# thousands ('1,234', '12,500'; not '0,455': thousands do not start with a 0).
+# A number with a decimal comma ('0,455', '-12,5'); one whose commas may separate thousands
+# ('1,234', '12,500', '1,234,567.5'; not '0,455': thousands do not start with a 0); and an integer
+# below a thousand, which thousands separators leave without a comma ('709').
 DECIMAL_COMMA = re.compile(r"\s*[-+]?\d*,\d+\s*")
-THOUSANDS = re.compile(r"\s*[-+]?[1-9]\d{0,2}(,\d{3})+\s*")
+THOUSANDS = re.compile(r"\s*[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?\s*")
+BELOW_THOUSAND = re.compile(r"\s*[-+]?\d{1,3}\s*")
 
 
 def infer_kinds(
@@ -170,7 +174,7 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, ...]]]:
     n_unique = known.nunique()
     if n_unique == 1 and len(known) == n:
         return "drop", [("constant", f"one value ({plain(known.iloc[0])!r}) in every row", "dropped")]
-    if pd.api.types.is_bool_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_bool_dtype(read_flags(known)):  # 'True' as text too
         return "numeric", []
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime", [("datetime", "dates", DATE_ACTION)]
@@ -183,9 +187,9 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, ...]]]:
         fmt = date_format(known, s.name)  # from every value: one beyond the sample may decide
         shown = "ISO 8601" if fmt == ISO else fmt
         return "datetime", [("datetime", f"date strings ({shown})", DATE_ACTION)]
-    commas = decimal_commas(known)
-    if commas == "read":
-        return "numeric", [_decimal_comma_check(known)]
+    commas = comma_numbers(known)
+    if commas in ("decimal", "thousands"):
+        return "numeric", [_comma_check(known, commas)]
     kind, found = _infer_strings(known, n_unique, n, sample)
     if commas == "ambiguous":
         found.append(_ambiguous_commas_check(known, kind))
@@ -259,31 +263,54 @@ def _unique_integers(known: pd.Series, name: str) -> tuple[Kind, list[tuple[str,
     return "drop", [("id_like", f"a different integer in every one of {n} rows ({why})", "dropped")]
 
 
-def decimal_commas(s: pd.Series) -> Literal["read", "ambiguous"] | None:
-    """Whether a column holds numbers written with a decimal comma ('0,455'): "read" where its
-    known values read as numbers once their commas are points, but for a few placeholders
-    (:func:`~tsauto.core.text_in_numbers.text_among_numbers`), and a comma of one at least can
-    only be decimal (``THOUSANDS``); "ambiguous" where every comma may as well separate
-    thousands ('1,234'); None for other columns (no comma, other text, numbers, categories)."""
+def comma_numbers(s: pd.Series) -> Literal["decimal", "thousands", "ambiguous"] | None:
+    """How a column of numbers written with commas reads: "thousands" where every comma may
+    separate thousands (``THOUSANDS``) and one at least must (two groups, '1,234,567', or a
+    decimal point after, '1,234.5') or the values without a comma are integers below a thousand
+    ('709', '2,101': as a spreadsheet writes them); "decimal" where a comma of one at least can
+    only be decimal ('0,455'); "ambiguous" where every comma may be either ('1,234', '5000'). In
+    each case the known values read as numbers once so read, but for a few placeholders
+    (:func:`~tsauto.core.text_in_numbers.text_among_numbers`); None for other columns (no comma,
+    other text, numbers, categories)."""
     if not pd.api.types.is_object_dtype(s) and not pd.api.types.is_string_dtype(s):
         return None
     values = pd.Series(pd.unique(s.dropna().to_numpy(dtype=object)), dtype=object)
     text = values[values.map(lambda v: isinstance(v, str))].astype(str)
-    commas = text[text.str.fullmatch(DECIMAL_COMMA)]
+    commas = text[text.str.contains(",", regex=False)]
     if commas.empty:
         return None
-    points = decimal_points(s)
-    if text_cells(points).any() and text_among_numbers(points) is None:
+    decimal = commas[commas.str.fullmatch(DECIMAL_COMMA)]
+    if commas.str.fullmatch(THOUSANDS).all() and _reads_as_numbers(thousands_removed(s)):
+        written = values.astype(str)
+        plain = written[~written.str.contains(",", regex=False)]
+        plain = plain[~text_cells(plain)]  # numbers without a comma, placeholders aside
+        if len(decimal) < len(commas) or (not plain.empty and plain.str.fullmatch(BELOW_THOUSAND).all()):
+            return "thousands"
+    if decimal.empty or not _reads_as_numbers(decimal_points(s)):
         return None
-    return "ambiguous" if commas.str.fullmatch(THOUSANDS).all() else "read"
+    return "ambiguous" if decimal.str.fullmatch(THOUSANDS).all() else "decimal"
+
+
+def _reads_as_numbers(s: pd.Series) -> bool:
+    """Whether the known values of ``s`` are numbers but for a few placeholders."""
+    return not text_cells(s).any() or text_among_numbers(s) is not None
 
 
 def decimal_points(s: pd.Series) -> pd.Series:
     """``s`` with the commas of its strings as points ('0,455' as '0.455'); other values kept."""
+    return _commas_replaced(s, ".")
+
+
+def thousands_removed(s: pd.Series) -> pd.Series:
+    """``s`` without the commas of its strings ('1,234.5' as '1234.5'); other values kept."""
+    return _commas_replaced(s, "")
+
+
+def _commas_replaced(s: pd.Series, by: str) -> pd.Series:
     strings = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if not strings.any():
         return s
-    return s.mask(strings, s[strings].str.replace(",", ".", regex=False))
+    return s.mask(strings, s[strings].str.replace(",", by, regex=False))
 
 
 def _comma_examples(known: pd.Series) -> str:
@@ -291,30 +318,34 @@ def _comma_examples(known: pd.Series) -> str:
     return shortlist(map(repr, dict.fromkeys(commas.astype(str))), 3)
 
 
-def _decimal_comma_check(known: pd.Series) -> tuple[str, str, str, str]:
-    """The data check of a column of numbers with a decimal comma (:func:`decimal_commas`)."""
-    points = decimal_points(known)
+def _comma_check(known: pd.Series, commas: Literal["decimal", "thousands"]) -> tuple[str, str, str, str]:
+    """The data check of a column of numbers written with a decimal comma or thousands
+    separators (:func:`comma_numbers`)."""
+    if commas == "decimal":
+        name, points, written, read = ("decimal_comma", decimal_points(known), "a decimal comma",
+                                       "the comma as the decimal point")
+    else:
+        name, points, written, read = ("thousands_separators", thousands_removed(known),
+                                       "thousands separators", "without the separators")
     text = text_among_numbers(points) or []
-    finding = f"numbers written with a decimal comma ({_comma_examples(known)})"
-    action = "read as numbers, the comma as the decimal point, at fit and at predict"
+    finding = f"numbers written with {written} ({_comma_examples(known)})"
+    action = f"read as numbers, {read}, at fit and at predict"
     if text:
         finding += f"; {text_finding(points, text)}"
         action += f"; {shortlist(map(repr, text))} as missing (a missing indicator keeps them apart)"
-    return "decimal_comma", finding, action, "fixed"
+    return name, finding, action, "fixed"
 
 
 def _ambiguous_commas_check(known: pd.Series, kind: Kind) -> tuple[str, str, str, str]:
-    """The alert of a column of numbers whose every comma may be a decimal comma or separate
-    thousands (:func:`decimal_commas`), left as ``kind``."""
-    return (
-        "comma_numbers",
-        f"numbers written with commas that may separate thousands or be decimal commas "
-        f"({_comma_examples(known)})",
-        f"not read as numbers (the column is {'dropped' if kind == 'drop' else kind}): give numbers, "
-        f"e.g. df[{known.name!r}].str.replace(',', '') for thousands, .str.replace(',', '.') for "
-        "decimal commas, or read the file with pd.read_csv(..., thousands=',') or (..., decimal=',')",
-        "alert",
-    )
+    """The alert (and warning) of a column of numbers whose every comma may be a decimal comma
+    or separate thousands (:func:`comma_numbers`), left as ``kind``."""
+    finding = (f"numbers written with commas that may separate thousands or be decimal commas "
+               f"({_comma_examples(known)})")
+    action = (f"not read as numbers (the column is {'dropped' if kind == 'drop' else kind}): give numbers, "
+              f"e.g. df[{known.name!r}].str.replace(',', '') for thousands, .str.replace(',', '.') for "
+              "decimal commas, or read the file with pd.read_csv(..., thousands=',') or (..., decimal=',')")
+    log.warning("column %r: %s; %s.", known.name, finding, action)
+    return "comma_numbers", finding, action, "alert"
 
 
 def _date_strings(sample: pd.Series) -> bool:

@@ -3,10 +3,12 @@
 :class:`ColumnReader` learns once, on every training row (not per fold: a fold must not decide
 the order of day and month of a date column), how each column is read, and reads new rows the
 same way: date strings in the format that read every training value (or as ISO 8601 stamps,
-year first, nothing guessed), as timestamps; numbers written with a decimal comma ('0,455':
-:func:`~tsauto.tabular.featurizer.decimal_commas`) as numbers; the few text values of a column
-of numbers ("unknown": the rule of :mod:`tsauto.core.text_in_numbers`, which forecasting shares)
-as missing, those seen at fit only (other text is an error). At predict it warns of categories
+year first, nothing guessed), as timestamps; numbers written with a decimal comma ('0,455') or
+thousands separators ('1,234.5': :func:`~tsauto.tabular.featurizer.comma_numbers`) as numbers;
+'True' and 'False' written as text in a numeric column as flags, as the forecaster reads them
+(:func:`~tsauto.core.text_in_numbers.read_flags`); the few text values of a column of numbers
+("unknown": the rule of :mod:`tsauto.core.text_in_numbers`, which forecasting shares) as
+missing, those seen at fit only (other text is an error). At predict it warns of categories
 never seen at fit, naming their count, and of a column the model can hardly use there: one whose
 values are mostly such categories, or dates that do not read in the training format (both read
 as missing, as LightGBM and the encoders read them).
@@ -21,17 +23,18 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import describe_rows, shortlist
-from tsauto.core.text_in_numbers import text_values
+from tsauto.core.text_in_numbers import read_flags, text_values
 from tsauto.tabular.featurizer import (
     ISO,
     Kind,
     as_numbers,
     category_levels,
     category_strings,
+    comma_numbers,
     date_format,
-    decimal_commas,
     decimal_points,
     read_dates,
+    thousands_removed,
 )
 
 log = logging.getLogger(__name__)
@@ -47,9 +50,9 @@ SHOWN_LEVELS = 5  # training levels a warning lists
 class ColumnReader:
     """How the columns of ``kinds`` are read (see the module docstring). Fitted attributes:
     ``date_formats_`` (date column → format; None: datetime values, strings read as ISO 8601),
-    ``decimal_commas_`` (numeric columns written with a decimal comma),
-    ``missing_text_`` (numeric column → its text values read as missing), ``levels_``
-    (categorical column → its training levels, most frequent first)."""
+    ``decimal_commas_`` (numeric columns written with a decimal comma), ``thousands_`` (with
+    thousands separators), ``missing_text_`` (numeric column → its text values read as
+    missing), ``levels_`` (categorical column → its training levels, most frequent first)."""
 
     def __init__(self, kinds: Mapping[str, Kind]):
         self.kinds = dict(kinds)
@@ -59,8 +62,10 @@ class ColumnReader:
 
     def fit(self, X: pd.DataFrame) -> "ColumnReader":
         self.date_formats_ = {c: date_format(X[c], c) for c in self._of("datetime")}
-        self.decimal_commas_ = [c for c in self._of("numeric") if decimal_commas(X[c]) == "read"]
-        X = self.decimal_points(X)
+        commas = {c: comma_numbers(X[c]) for c in self._of("numeric")}
+        self.decimal_commas_ = [c for c, read in commas.items() if read == "decimal"]
+        self.thousands_ = [c for c, read in commas.items() if read == "thousands"]
+        X = self.plain_numbers(X)
         self.missing_text_ = {c: t for c in self._of("numeric") if (t := text_values(X[c]))}
         self.levels_ = {c: category_levels(X[c]) for c in self._of("categorical")}
         return self
@@ -68,22 +73,28 @@ class ColumnReader:
     def _decimal_commas(self) -> list[str]:
         return getattr(self, "decimal_commas_", [])  # absent: a reader saved before it was kept
 
-    def decimal_points(self, X: pd.DataFrame) -> pd.DataFrame:
-        """``X`` with the decimal commas of the columns read so at fit as points ('0,455' as
-        '0.455'), so that they read as numbers."""
-        commas = [c for c in self._decimal_commas() if c in X.columns]
-        if not commas:
-            return X
-        out = X.copy()
-        for c in commas:
-            out[c] = decimal_points(X[c])
+    def _thousands(self) -> list[str]:
+        return getattr(self, "thousands_", [])  # likewise
+
+    def plain_numbers(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with the numbers of its numeric columns written as pandas reads them: decimal
+        commas of the columns read so at fit as points ('0,455' as '0.455'), thousands
+        separators of those read so removed ('1,234' as '1234'), 'True' and 'False' as flags."""
+        readers = {c: decimal_points for c in self._decimal_commas()}
+        readers |= {c: thousands_removed for c in self._thousands()}
+        readers |= {c: read_flags for c in self._of("numeric") if c not in readers}
+        out = X
+        for c, read in readers.items():
+            if c in X.columns and (X[c].dtype == object or pd.api.types.is_string_dtype(X[c])):
+                out = X.copy() if out is X else out
+                out[c] = read(X[c])
         return out
 
     def transform(self, X: pd.DataFrame, check: Collection[str] = ()) -> pd.DataFrame:
-        """``X`` (its decimal commas read as points: :meth:`decimal_points`) with its date columns
-        as timestamps, its numbers with a decimal comma and those with text values as numbers
-        (those values missing); a warning for each column of ``check`` with categories not seen
-        at fit, or mostly of dates that do not read."""
+        """``X`` (its numbers as :meth:`plain_numbers` writes them) with its date columns as
+        timestamps, its numbers with a decimal comma or thousands separators and those with text
+        values as numbers (those values missing); a warning for each column of ``check`` with
+        categories not seen at fit, or mostly of dates that do not read."""
         out = X.copy()
         for c, fmt in self.date_formats_.items():  # None: datetime values at fit
             if c in X.columns:
@@ -93,7 +104,7 @@ class ColumnReader:
                 if c in check:
                     shown = "ISO 8601" if fmt in (None, ISO) else fmt
                     _warn(X[c], out[c].isna(), c, f"do not read as dates ({shown}, as at fit)")
-        for c in dict.fromkeys([*self.missing_text_, *self._decimal_commas()]):
+        for c in dict.fromkeys([*self.missing_text_, *self._decimal_commas(), *self._thousands()]):
             if c in X.columns:
                 values = X[c].where(~X[c].astype(str).isin(self.missing_text_.get(c, ())))
                 out[c] = as_numbers(values, c)  # other text is an error, naming it
