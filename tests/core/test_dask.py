@@ -1,25 +1,32 @@
 """The Dask backend on a real ``distributed.LocalCluster`` (two worker processes): the work
 runs on the workers (the scheduler's task stream), local models give the same forecasts as
 the local backend, partitions are tasks, and a trial that overruns or kills its worker is
-recorded as failed while the search goes on."""
+recorded as failed while the search goes on; a client that is closed or a cluster left without
+workers is a clear error, never a wait for ever."""
 
 from __future__ import annotations
 
+import math
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from types import SimpleNamespace
 
+import engine_doubles as d
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import shared_file
-from learner_doubles import DyingLearner
+from learner_doubles import DyingLearner, HangingLearner
 
-from tsauto import Forecaster, datasets
-from tsauto.core.exceptions import TimeLimitExceeded
-from tsauto.core.executor import Executor
+from tsauto import Classifier, Forecaster, datasets
+from tsauto.core import executor as executor_module
+from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
+from tsauto.core.executor import GRACE, POLL, Executor
 from tsauto.forecasting.learners import local
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.ets import ETSLearner
@@ -37,6 +44,44 @@ def retail(aus_retail: pd.DataFrame) -> pd.DataFrame:
     keys = df[["State", "Industry"]].drop_duplicates().iloc[::7].head(20)
     df = df.merge(keys, on=["State", "Industry"])
     return df[df["Month"] >= "2012-01-01"].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def credit_g() -> pd.DataFrame:
+    """German credit, 1,000 rows (target ``class``)."""
+    return pd.read_csv(shared_file("tabular/classification/credit_g.csv"))
+
+
+@pytest.fixture
+def lone_cluster():
+    """A cluster of one worker process for a test that closes or empties it (a task whose
+    worker leaves fails at once, as the README advises)."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:
+        yield cluster, c
+
+
+@contextmanager
+def empty_cluster() -> Iterator[tuple]:
+    """A scheduler without workers, and its client."""
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as c:
+            yield cluster, c
+
+
+def when_running(client, prefix: str, then) -> None:
+    """``then()`` in a thread, a second after a task whose key starts with ``prefix`` runs."""
+
+    def watch() -> None:
+        while not any(str(k).startswith(prefix) for ks in client.processing().values() for k in ks):
+            time.sleep(0.1)
+        time.sleep(1.0)
+        then()
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def ran_on_workers(stream, prefix: str, client) -> set[str]:
@@ -154,3 +199,70 @@ def test_lightgbm_on_a_dask_frame_takes_covariates_named_like_its_features(clien
     assert learner.boosters_[0].feature_name() == learner.spec_.model_names
     assert {"month", "month (calendar)", "Temp: avg [F]"} <= set(learner.feature_importance())
     assert np.isfinite(fc.predict(future=future)["forecast"]).all()
+
+
+def test_a_client_alone_means_dask_and_a_local_backend_with_one_is_refused(client, retail, credit_g) -> None:
+    """compute={"client": c} (the README's Dask DataFrame example) ran every trial locally, the
+    cluster idle; Classifier(client=c) too."""
+    kw = dict(**KW, learners=["theta", "seasonal_naive"], search={"max_trials": 2})
+    tab = dict(target="class", learners=["linear"], max_trials=1, time_budget=None)
+    with distributed.get_task_stream(client) as stream:
+        Forecaster(**kw, compute={"client": client}).fit(retail)
+        Classifier(**tab, client=client).fit(credit_g)
+    assert sum(str(t["key"]).startswith("run_trial") for t in stream.data) >= 3
+    for backend in ("loky", "sequential"):
+        with pytest.raises(DataValidationError, match=f"backend='{backend}' with a Dask client"):
+            Forecaster(**kw, compute={"backend": backend, "client": client}).fit(retail)
+        with pytest.raises(DataValidationError, match=f"backend='{backend}' with a Dask client"):
+            Classifier(**tab, backend=backend, client=client).fit(credit_g)
+
+
+def test_a_closed_client_is_refused_before_the_fit(retail, credit_g) -> None:
+    with empty_cluster() as (cluster, c):
+        address = cluster.scheduler_address
+    closed = rf"the Dask client is closed \(scheduler {address}\): start the cluster again"
+    with pytest.raises(ConnectionError, match=closed):
+        Forecaster(**KW, compute={"backend": "dask", "client": c}).fit(retail)
+    with pytest.raises(ConnectionError, match=closed):
+        Classifier(target="class", backend="dask", client=c).fit(credit_g)
+
+
+@pytest.mark.timeout(60)  # it could wait for ever
+def test_a_cluster_closed_mid_search_is_a_clear_error(lone_cluster, retail) -> None:
+    """It was an AttributeError from inside distributed ('NoneType' ... 'ncores'); the refit
+    that follows the search must not make a fallback model of it either."""
+    cluster, client = lone_cluster
+    when_running(client, "run_trial", cluster.close)
+    fc = Forecaster(**KW, learners=[HangingLearner(), "naive"], search={"max_trials": 2},
+                    compute={"client": client})
+    closed = rf"Dask client is closed \(scheduler {cluster.scheduler_address}\)"
+    with pytest.raises(ConnectionError, match=closed):
+        fc.fit(retail)
+
+
+@pytest.mark.timeout(60)  # it waited for ever
+def test_a_cluster_left_without_workers_fails_after_a_bounded_wait(lone_cluster, monkeypatch, caplog) -> None:
+    """Every worker gone, the scheduler up (an autoscaler's or a spot eviction's scale to zero)."""
+    cluster, client = lone_cluster
+    monkeypatch.setattr(executor_module, "NO_WORKERS_WAIT", 2.0, raising=False)
+    monkeypatch.setattr(executor_module, "DASK_LOOK", 0.5, raising=False)
+    when_running(client, "run_trial", lambda: cluster.scale(0))
+    trials = [SimpleNamespace(learner=n, params={}) for n in ("hang", "constant")]
+    start = time.monotonic()
+    lost = r"cluster \S+ has had no worker for 2s.*\(1 finished before; unfinished: constant\)"
+    with pytest.raises(ConnectionError, match=lost):  # the hung trial's worker left: a WorkerLost
+        Executor(backend="dask", client=client).run_trials(d.ToyEvaluator(), trials, math.inf)
+    assert time.monotonic() - start < 15
+    assert "has no worker: waiting up to 2s for one to join" in caplog.text
+
+
+def test_without_workers_a_call_waits_for_one_but_not_past_its_deadline() -> None:
+    """It raised distributed's ValueError ('Only use allow_other_workers= if using workers=')."""
+    with empty_cluster() as (cluster, c):
+        ex = Executor(backend="dask", client=c)
+        start = time.monotonic()
+        with pytest.raises(ConnectionError, match="no worker, and a deadline came while waiting for one"):
+            ex.call(d.square, 4, deadline=start + 1.0)
+        assert time.monotonic() - start < 1.0 + GRACE + POLL + 1.0
+        threading.Timer(0.5, cluster.scale, [1]).start()  # a worker joins within the wait
+        assert Executor(backend="dask", client=c).call(d.square, 4, plus=1) == 17

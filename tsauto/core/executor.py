@@ -20,7 +20,9 @@ console. :meth:`Executor.call` runs any one function the same way, with its own 
 With ``backend="dask"`` the trials and calls are tasks on the workers of the given
 ``distributed.Client``: a trial whose worker dies is a :class:`WorkerLost`; one unfinished a
 grace past its deadline is cancelled, a :class:`TimeLimitExceeded`, and the workers still
-running it are restarted by their nannies (a thread cannot be stopped from outside).
+running it are restarted by their nannies (a thread cannot be stopped from outside). A closed
+client, one that lost its scheduler, or a cluster left without workers for ``NO_WORKERS_WAIT``
+seconds (or till a call's deadline) is a :class:`DaskClusterLost` naming the scheduler.
 """
 
 from __future__ import annotations
@@ -45,12 +47,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from tsauto.core import worker
-from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
+from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded, shortlist
 from tsauto.core.resources import n_workers, process_threads
 from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_bytes
 
 __all__ = [
     "Call",
+    "DaskClusterLost",
     "Executor",
     "MemoryLimitExceeded",
     "TimeLimitExceeded",
@@ -60,6 +63,7 @@ __all__ = [
     "machine_memory",
     "prepare_dask",
     "quiet_large_graph",
+    "resolve_backend",
     "sharing_machine",
     "start_fork_server",
     "stop_dask",
@@ -77,6 +81,13 @@ POLL = 0.5  # seconds between looks at running trials (deadlines)
 HEARTBEAT = 30.0  # seconds without a call ending before the log says what still runs
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
+# Seconds Dask work waits for a worker once its cluster has none (never past a call's deadline):
+# long enough for workers that restart (a nanny gets DASK_RESTART_TIMEOUT, a process manager
+# restarts a crashed `dask worker` in seconds) or join a scheduler started before them, short
+# enough that a cluster scaled to zero or evicted fails the fit in a minute, not never (it waited
+# for ever, silently). New machines from an autoscaler take minutes: not waited for.
+NO_WORKERS_WAIT = 60.0
+DASK_LOOK = 5.0  # seconds between looks at the Dask cluster's workers (and client) while calls run
 STUCK_MANAGER = 1.0  # seconds a killed pool's manager thread has to end before it is unblocked
 _SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
 OnResult = Callable[[Any, Any], None]  # (the call's key, its result), as each arrives
@@ -93,6 +104,13 @@ class Call:
     label: str
 
 
+class DaskClusterLost(ConnectionError):
+    """The Dask cluster is gone: its client is closed or lost its scheduler, or it has had no
+    worker for ``NO_WORKERS_WAIT`` seconds. Not a ``TsautoError``: the engine drops a member
+    whose refit raises one and fits on (a fallback model, made here), where a lost cluster
+    must end the fit."""
+
+
 class Executor:
     """Where trials run: ``backend`` "loky" (local processes), "sequential" or "dask".
 
@@ -101,17 +119,17 @@ class Executor:
     the workers) or ``None`` (no cap). The "sequential" backend runs in this process: no
     isolation, no hard deadline, no cap. Made inside :func:`sharing_machine`, it counts the
     processes sharing the machine: its workers get their share of the cores and of the memory.
+    ``backend=None``: "dask" with a ``client``, else "loky" (:func:`resolve_backend`).
     """
 
     def __init__(
         self,
         n_jobs: int = 1,
-        backend: str = "loky",
+        backend: str | None = None,
         client: Any = None,
         memory_limit: int | str | None = "auto",
     ):
-        if backend not in ("loky", "sequential", "dask"):
-            raise ValueError(f"backend={backend!r}: use 'loky', 'sequential' or 'dask'.")
+        backend = resolve_backend(backend, client)
         if backend == "dask" and client is None:
             client = current_client()
         if backend == "dask":
@@ -126,6 +144,7 @@ class Executor:
         self._lock = threading.Lock()
         self._dir: str | None = None
         self._on_dask: tuple[Any, Any] | None = None  # (evaluator, its future on the cluster)
+        self._no_workers_since: float | None = None  # since when the Dask cluster has had none
         self._preload = {worker.__name__}  # modules new workers find imported
         self.share = _SHARE["processes"]
 
@@ -134,7 +153,7 @@ class Executor:
         if self.backend == "sequential":
             return 1
         if self.backend == "dask":
-            return max(1, sum(self.client.nthreads().values()))
+            return max(1, sum(self._dask_threads().values()))
         return n_workers(self.n_jobs)
 
     @property
@@ -237,7 +256,8 @@ class Executor:
                 capture = (False,) if self.backend == "dask" else ()
                 return key, worker.run, (t.fn, t.args, {}, threads, t.label, *capture), t.label, deadline
             if self.backend == "dask":
-                args = (self._evaluator_on_dask(evaluator), t.learner, t.params, deadline, threads, False)
+                on_dask = self._evaluator_on_dask(evaluator, deadline)
+                args = (on_dask, t.learner, t.params, deadline, threads, False)
             else:
                 args = (evaluator, t.learner, t.params, deadline, threads)
             return key, worker.run_trial, args, t.learner, deadline
@@ -405,8 +425,9 @@ class Executor:
 
     # ---- Dask ------------------------------------------------------------------------------
 
-    def _evaluator_on_dask(self, evaluator):
-        """The future holding ``evaluator`` on the cluster, sent once per evaluator."""
+    def _evaluator_on_dask(self, evaluator, deadline: float):
+        """The future holding ``evaluator`` on the cluster, sent once per evaluator (spread over
+        the workers, waiting for it at most till ``deadline`` and ``NO_WORKERS_WAIT``)."""
         if self._on_dask is None or self._on_dask[0] is not evaluator:
             # sent once, as the result of a task rather than scattered: a worker that dies
             # with it loses nothing the scheduler cannot rebuild
@@ -418,8 +439,12 @@ class Executor:
             if len(dask_workers(self.client)) > 1:
                 from distributed import wait as distributed_wait
 
-                distributed_wait([self._on_dask[1]])
-                self.client.replicate([self._on_dask[1]])
+                wait_s = max(0.0, min(NO_WORKERS_WAIT, deadline - time.monotonic()))
+                try:  # bounded: the workers may leave meanwhile (the pump then waits for others)
+                    distributed_wait([self._on_dask[1]], timeout=wait_s)
+                    self.client.replicate([self._on_dask[1]])
+                except TimeoutError:
+                    log.debug("the evaluator not replicated: not on a worker after %.0fs", wait_s)
         return self._on_dask[1]
 
     def _pump_dask(self, next_call: Callable, tell: OnResult, slots: int | None = None) -> None:
@@ -427,40 +452,50 @@ class Executor:
         worker thread) tasks at a time, spread over the workers, each fetched as soon as it is
         done (so that a worker dying later cannot lose it); a task whose worker died is a
         :class:`WorkerLost`; one unfinished a grace past its deadline is cancelled, and the
-        worker running it restarted (the thread running a call cannot be stopped otherwise)."""
+        worker running it restarted (the thread running a call cannot be stopped otherwise).
+        A closed client, or a cluster without workers for too long, is a :class:`DaskClusterLost`
+        (:meth:`_wait_for_workers`)."""
         from distributed import wait as dask_wait
 
-        addresses = sorted(dask_workers(self.client))
         running: dict[Any, tuple] = {}  # future: (key, deadline, hard, label, started)
-        more, sent = True, 0
+        more, sent, finished = True, 0, 0
         heartbeat = _Heartbeat()
         while True:
-            while more and len(running) < (slots or self.n_workers):
+            threads = self._dask_threads(running, finished)
+            addresses = sorted(threads)
+            while more and len(running) < (slots or max(1, sum(threads.values()))):
                 call = _startable(next_call, tell)
                 if call is None:
                     more = False
                     break
                 key, fn, args, label, deadline = call
-                where = [addresses[sent % len(addresses)]] if addresses else None
+                where = [addresses[sent % len(addresses)]] if addresses else None  # None: queued
                 with quiet_large_graph():
                     future = self.client.submit(
-                        fn, *args, pure=False, workers=where, allow_other_workers=True
+                        fn, *args, pure=False, workers=where, allow_other_workers=where is not None
                     )
                 sent += 1
                 running[future] = (key, deadline, self._hard(deadline), label, time.monotonic())
             if not running:
                 return
+            if not threads:
+                self._wait_for_workers(running, finished)
             first = min(r[2] for r in running.values())
-            left = min(HEARTBEAT, max(0.0, first - time.monotonic()))
+            left = min(DASK_LOOK if threads else POLL, max(0.0, first - time.monotonic()))
             try:
                 dask_wait(list(running), timeout=left, return_when="FIRST_COMPLETED")
             except (TimeoutError, CancelledError):  # past a deadline, or its status tells below
                 pass
+            if self.client.status != "running":  # closing it cancelled every future: no results
+                check_client(self.client, self._progress(running, finished))
             ended = [f for f in running if f.status in ("finished", "error", "cancelled")]
             for future in ended:
                 key, *_, label, _ = running.pop(future)
                 tell(key, self._dask_result(future, label))
+            finished += len(ended)
             heartbeat.beat(bool(ended), [(r[3], r[4]) for r in running.values()])
+            if not threads:  # a deadline reached without workers ends their wait, not the call
+                continue
             now = time.monotonic()
             late = [f for f, r in running.items() if now >= r[2]]
             if late:
@@ -468,6 +503,51 @@ class Executor:
                 for future in late:
                     key, _, _, label, _ = running.pop(future)
                     tell(key, TimeLimitExceeded(f"{label} timed out: cancelled at its deadline on Dask"))
+
+    def _dask_threads(self, running: dict | None = None, finished: int = 0) -> dict[str, int]:
+        """Threads of each worker of the Dask cluster, by address; a :class:`DaskClusterLost`
+        where the client is closed or has lost its scheduler (saying which of the calls
+        ``running`` and how many ``finished`` it takes along)."""
+        progress = self._progress(running or {}, finished)
+        check_client(self.client, progress)
+        try:
+            threads = self.client.nthreads()
+        except OSError as err:  # the connection closed meanwhile
+            raise DaskClusterLost(_gone(self.client, progress)) from err
+        if threads:
+            self._no_workers_since = None
+        return threads
+
+    def _wait_for_workers(self, running: dict, finished: int) -> None:
+        """While the Dask cluster has no worker (the calls ``running`` queue on its scheduler):
+        a warning as the wait starts; a :class:`DaskClusterLost` once it has lasted
+        ``NO_WORKERS_WAIT`` seconds, or sooner at a running call's deadline (a budget holds)."""
+        now = time.monotonic()
+        address = scheduler_address(self.client)
+        first = min(r[2] for r in running.values())
+        if self._no_workers_since is None:
+            self._no_workers_since = now
+            if now < first:
+                log.warning("the Dask cluster %s has no worker: waiting up to %.0fs for one to join",
+                            address, min(NO_WORKERS_WAIT, first - now))
+        since = self._no_workers_since
+        if now < min(since + NO_WORKERS_WAIT, first):
+            return
+        self.client.cancel(list(running))  # else they would run whenever a worker comes back
+        state = (f"has had no worker for {now - since:.0f}s" if first >= since + NO_WORKERS_WAIT
+                 else "has no worker, and a deadline came while waiting for one")
+        raise DaskClusterLost(
+            f"the Dask cluster {address} {state}: start workers (or the cluster) and fit again, or "
+            f"fit on this machine (backend='loky', no client){self._progress(running, finished)}."
+        )
+
+    @staticmethod
+    def _progress(running: dict, finished: int) -> str:
+        """What a lost Dask cluster takes along: the calls ``running`` and the ``finished`` count."""
+        parts = [f"{finished} finished before"] if finished else []
+        if running:
+            parts.append(f"unfinished: {shortlist(r[3] for r in running.values())}")
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def _dask_result(self, future, label: str):
         """What a done Dask future holds: the call's result, its exception, or why it has none."""
@@ -859,6 +939,50 @@ class _quiet_loky(warnings.catch_warnings):
             log.info("%d warning(s) from the worker pool silenced: %s", len(seen), "; ".join(kinds))
 
 
+def resolve_backend(backend: str | None, client: Any) -> str:
+    """The backend that runs the work: ``backend``, or where it is ``None`` "dask" with a
+    ``client`` and "loky" without. A client with "loky" or "sequential" is refused: the work
+    would run here and the cluster stay idle (it did, silently)."""
+    if backend is None:
+        return "loky" if client is None else "dask"
+    if backend not in ("loky", "sequential", "dask"):
+        raise DataValidationError(f"backend={backend!r}: use 'loky', 'sequential' or 'dask'.")
+    if client is not None and backend != "dask":
+        raise DataValidationError(
+            f"backend={backend!r} with a Dask client: the work would run on this machine and the "
+            "cluster stay idle; leave backend= out (a client means backend='dask'), or drop the client."
+        )
+    return backend
+
+
+def check_client(client: Any, progress: str = "") -> None:
+    """A :class:`DaskClusterLost` where ``client`` is closed or has lost its scheduler (not
+    distributed's ``AttributeError`` on its missing connection); ``progress``: what the work
+    that ran on it leaves, for the message."""
+    if client.status != "running":
+        raise DaskClusterLost(_gone(client, progress))
+
+
+def _gone(client: Any, progress: str) -> str:
+    state = {"closed": "is closed", "closing": "is closing", "connecting": "lost its scheduler"}
+    return (
+        f"the Dask client {state.get(client.status, f'is not connected ({client.status})')} (scheduler "
+        f"{scheduler_address(client)}): start the cluster again, or fit on this machine "
+        f"(backend='loky', no client){progress}."
+    )
+
+
+def scheduler_address(client: Any) -> str:
+    """Where ``client``'s scheduler listens, or listened (a closed client has no connection:
+    the address or cluster it was made with)."""
+    try:
+        address = getattr(getattr(client, "scheduler", None), "address", None)
+        given = getattr(client, "cluster", None) or getattr(client, "_start_arg", None)
+        return str(address or getattr(given, "scheduler_address", given) or "unknown")
+    except Exception:  # noqa: BLE001 - a closed cluster's property may fail: only a message's word
+        return "unknown"
+
+
 def dask_context(client: Any) -> AbstractContextManager:
     """``client`` made the current Dask client (work that Dask starts inside goes to it, such
     as a local learner's chunks of series), its workers prepared; nothing when ``None``."""
@@ -884,8 +1008,11 @@ def current_client() -> Any:
 
 def prepare_dask(client: Any) -> None:
     """Every worker of ``client``, present and future (restarted ones too), keeps the memory
-    it frees for reuse (:func:`tsauto.core.worker.keep_freed_memory`); once per client."""
+    it frees for reuse (:func:`tsauto.core.worker.keep_freed_memory`); once per client. A closed
+    client is refused here, before any work (:func:`check_client`)."""
     from distributed.diagnostics.plugin import WorkerPlugin
+
+    check_client(client)
 
     class KeepFreedMemory(WorkerPlugin):
         idempotent = True

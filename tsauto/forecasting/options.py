@@ -16,7 +16,6 @@ from tsauto.forecasting.learners.fallback import ShortSeries
 from tsauto.forecasting.registry import FORECASTERS
 from tsauto.forecasting.validation import Aggregate, Fill
 
-BACKENDS = ("loky", "sequential", "dask")
 YES_NO = {"yes": True, "no": False}  # the command line's words for a flag
 
 
@@ -143,26 +142,27 @@ class SearchOptions:
 @dataclass(frozen=True)
 class ComputeOptions:
     """Where the work runs. ``n_jobs``: worker processes (-1: all cores). ``backend``:
-    ``"loky"`` (local processes), ``"sequential"`` or ``"dask"`` with ``client`` (a
-    ``distributed.Client``). ``memory_limit``: the most memory one trial may use (bytes,
-    ``"4GiB"``, ``"auto"``: a share of the machine's, or ``None``), counted with what a worker
+    ``"loky"`` (local processes), ``"sequential"`` or ``"dask"`` on ``client`` (a
+    ``distributed.Client``; without one, the current client); left out, ``"dask"`` where a
+    client is given, else ``"loky"`` (a client with another backend is refused).
+    ``memory_limit``: the most memory one trial may use (bytes, ``"4GiB"``, ``"auto"``: a
+    share of the machine's, or ``None``), counted with what a worker
     holds at start (~0.27 GiB: tsauto's learners imported): on Linux a cap leaving it under
     256 MiB more is refused."""
 
     n_jobs: int = -1
-    backend: Literal["loky", "sequential", "dask"] = "loky"
+    backend: Literal["loky", "sequential", "dask"] | None = None  # a name once made
     client: Any = None
     memory_limit: int | str | None = "auto"
 
     def __post_init__(self) -> None:
-        from tsauto.core.executor import parse_memory
+        from tsauto.core.executor import parse_memory, resolve_backend
 
         if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, Integral) or self.n_jobs == 0:
             raise DataValidationError(
                 f"n_jobs={self.n_jobs!r}: give the number of worker processes, or -1 for all cores."
             )
-        if self.backend not in BACKENDS:
-            raise DataValidationError(f"backend={self.backend!r}: use one of {BACKENDS}.")
+        object.__setattr__(self, "backend", resolve_backend(self.backend, self.client))
         try:
             parse_memory(self.memory_limit)
         except (ValueError, TypeError) as err:

@@ -84,7 +84,8 @@ class _TabularEstimator(BaseEstimator, ABC):
         Parallel trials (-1: one per core) and the seed of the splits, learners and search.
     backend, client:
         Where trials run: local processes (``"loky"``), in-process (``"sequential"``), or a
-        Dask cluster (``"dask"`` with a ``distributed.Client``).
+        Dask cluster (``"dask"`` on ``client``, a ``distributed.Client``, else the current
+        one); ``None``: ``"dask"`` where a client is given, else ``"loky"``.
     ids:
         Columns that identify rows (a house id): left out of the features and ignored at
         predict (``tsauto predict`` copies them to its output).
@@ -116,7 +117,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         ensemble: bool = True,
         n_jobs: int = -1,
         random_state: int = 0,
-        backend: Literal["loky", "sequential", "dask"] = "loky",
+        backend: Literal["loky", "sequential", "dask"] | None = None,
         client: Any = None,
         ids: str | Sequence[str] = (),
     ):
@@ -148,6 +149,7 @@ class _TabularEstimator(BaseEstimator, ABC):
 
         start = time.monotonic()
         _check_limits(self.time_budget, self.max_trials, self.learners)
+        executor = Executor(self.n_jobs, self.backend, self.client)  # refuses a closed client now
         ids = [self.ids] if isinstance(self.ids, str) else list(self.ids)
         features, y, kinds, found = self._prepare(self._training_table(X, y, ids))
         if ids:
@@ -189,7 +191,6 @@ class _TabularEstimator(BaseEstimator, ABC):
             random_state=self.random_state,
             default_share=DEFAULT_TRIAL_SHARE,
         )
-        executor = Executor(self.n_jobs, self.backend, self.client)
         deadline = None if budget is None else start + budget
         strategy = TabularStrategy(evaluator, executor.threads_per_trial())
         spent = time.monotonic() - start
