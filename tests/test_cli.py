@@ -457,6 +457,24 @@ def test_a_forecast_that_fails_after_the_fit_keeps_the_saved_model(walmart_small
     assert main(["predict", str(model), "--future", str(future), "--out", str(tmp_path / "p.csv"), "-q"]) == 0
 
 
+def test_future_frame_leaves_out_a_known_future_column_found_to_leak(walmart_small: pd.DataFrame, tmp_path: Path,
+                                                                    capsys) -> None:
+    """A known-future column equal to next week's sales is left out at fit: the rows to fill in
+    do not ask for it (they did, and predict then ignored it)."""
+    table, model, rows = tmp_path / "sales.csv", tmp_path / "m.tsauto", tmp_path / "rows.csv"
+    sales = walmart_small[walmart_small["Dept"] <= 2].sort_values(["Store", "Dept", "Date"])
+    sales = sales.assign(next_week=sales.groupby(["Store", "Dept"])["Weekly_Sales"].shift(-1))
+    sales.to_csv(table, index=False)
+    fit = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept", "--horizon", "4",
+           "--known-future", "IsHoliday,next_week", "--learners", "lightgbm", "--save-model", str(model),
+           "--out", str(tmp_path / "f.csv"), "-q"]
+    assert main(fit) == 0
+    capsys.readouterr()
+    assert main(["future-frame", str(model), "--out", str(rows), "-q"]) == 0
+    assert "fill in IsHoliday and pass it as --future" in capsys.readouterr().out
+    assert list(pd.read_csv(rows).columns) == ["Store", "Dept", "Date", "IsHoliday"]
+
+
 def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFrame, tmp_path: Path, capsys) -> None:
     """Refused before the fit unless the model is saved; `future-frame` writes the rows of the
     saved model's horizon, the covariates to fill in, which `predict` then reads."""

@@ -765,13 +765,23 @@ def _run_future_frame(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _forecaster(args.model, "future-frame")
     frame = model.make_future_frame(history=_table(args.history))
-    known = _list(model.known_future) if isinstance(model.known_future, str) else list(model.known_future or [])
+    known = _known_future(model)
     # empty, to fill in; object columns: pandas refuses a flag or a label set into part of a float one
     frame = frame.assign(**{c: pd.Series(float("nan"), frame.index, object) for c in known})
     path = write_table(frame, args.out)
     what = f": fill in {', '.join(known)} and pass it as --future" if known else ""
     _out(f"wrote {len(frame)} rows to {path}{what}")
     return 0
+
+
+def _known_future(model: Forecaster) -> list[str]:
+    """The known-future columns ``predict`` reads from ``--future``: the fitted schema's (a
+    column found to leak the target was left out at fit), else those named at fit."""
+    history = getattr(model, "history_", None)
+    if history is not None:
+        return list(history.schema.known_future)
+    named = model.known_future
+    return _list(named) if isinstance(named, str) else list(named or [])
 
 
 def _forecaster(path: str, command: str) -> Forecaster:
