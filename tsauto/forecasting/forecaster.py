@@ -450,16 +450,19 @@ class Forecaster:
             holidays=self.holidays if isinstance(self.holidays, str) else None,
             numbers=getattr(self, "_whole_numbers", None),
         )
-        return without_leaks(panel, self.horizon)
+        return without_leaks(panel, self.horizon, getattr(self, "_leave_out_leaks", True))
 
-    def _part_of(self, numbers: Sequence[str]) -> Forecaster:
+    def _part_of(self, numbers: Sequence[str], leave_out_leaks: bool = True) -> Forecaster:
         """This forecaster (returned), set to fit a part of a table: a nested backtest's fold,
         a partition, a hierarchy's nodes. ``numbers``: the columns the text rule reads as
         numbers in the whole table (:meth:`_numbers`); the part's fit reads them so, and no
         other column, whatever its own share of text (8 '--' in 100 rows are numbers, in the
-        first 64 of them a categorical of the numbers). Not a parameter: a clone decides on
-        its own table."""
+        first 64 of them a categorical of the numbers). ``leave_out_leaks``: covariates found
+        to leak the target are left out (:func:`~.data_checks.without_leaks`), not on a
+        hierarchy's nodes, which are checked on the user's series. Not a parameter: a clone
+        decides on its own table."""
         self._whole_numbers = tuple(numbers)
+        self._leave_out_leaks = leave_out_leaks
         return self
 
     def _numbers(self, raw: pd.DataFrame) -> tuple[str, ...]:

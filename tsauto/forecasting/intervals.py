@@ -44,6 +44,7 @@ from tsauto.forecasting.learners.base import Forecast
 from tsauto.forecasting.metrics import (
     interval_pair,
     interval_score_terms,
+    mase_scale,
     normalising_scale,
     pinball_terms,
 )
@@ -119,8 +120,7 @@ def band_scale(panel, season: int) -> np.ndarray:
     more that never changed. Its errors were left out of the calibration (no scale), and the
     unit that stands in for one elsewhere, its level, gave a series at 42 every day an 80 %
     band of [0, 110] from the other series' errors (fitted alone it had none)."""
-    starts = panel.indptr[:-1]
-    constant = (panel.lengths >= 2) & (np.fmax.reduceat(panel.y, starts) == np.fmin.reduceat(panel.y, starts))
+    constant = (panel.lengths >= 2) & ~np.isfinite(mase_scale(panel.y, panel.indptr, 1))
     return np.where(constant, 0.0, normalising_scale(panel, season))
 
 

@@ -37,7 +37,7 @@ class Schema:
     time_format: str | None = None  # integer times written as dates ("%Y%m"): read and output so
     aggregate: str | None = None  # rows rolled up to freq (aggregate=): later tables are too
     period: str | None = None  # a column of periods' frequency ("W-FRI"): output as periods again
-    leaks: tuple[tuple[str, str, str], ...] = ()  # (column, finding, action) of the leakage check
+    leaks: tuple = ()  # the covariates found to leak the target (data_checks.Leak), and what was done
 
     @property
     def covariates(self) -> tuple[str, ...]:

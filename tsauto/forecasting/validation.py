@@ -522,7 +522,7 @@ def _grid_stamps(periods: pd.Series, freq: str) -> pd.Series:
     except (ValueError, TypeError, AttributeError):  # a calendar of open hours: by the first instant
         return periods
     for stamps in (periods.dt.start_time, periods.dt.end_time.dt.normalize()):
-        if all(on_grid(t) for t in stamps.unique()):
+        if all(on_grid(t) for t in stamps.dropna().unique()):
             return stamps
     return periods
 
@@ -610,7 +610,8 @@ def refuse_text(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     """Refuse text in ``cols`` of ``df``, a ``future=`` table whose ``cols`` were numbers at
     fit (read as missing values, which known-future covariates may not hold), naming its rows
     and values (the nodes of a hierarchy are aggregated from its rows: errors name those);
-    'True' and 'False' are flags (:func:`read_flags`)."""
+    'True' and 'False' are flags (:func:`read_flags`); a column it lacks is refused first."""
+    _require_columns(df, cols, what, "Give it every known-future column (make_future_frame() lists its rows).")
     for col in cols:
         cells = text_cells(read_flags(df[col]))
         if cells.any():

@@ -55,7 +55,7 @@ from tsauto.core.logfilter import tsauto_filter, unsaid
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import Scored, observed_rows, row_positions
 from tsauto.forecasting.calendar_time import parse_time
-from tsauto.forecasting.data_checks import CARRIED, checks_frame, data_checks, log_checks
+from tsauto.forecasting.data_checks import CARRIED, checks_frame, data_checks, log_checks, without_leaks
 from tsauto.forecasting.forecaster import ABSENT_WARNING
 from tsauto.forecasting.guards import Bounds, Guards
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
@@ -121,7 +121,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     params = template.get_params()
     params.update(ids=spec.node_column, hierarchy=None, reconcile="auto")  # reconciled here, not by it
     with tsauto_filter(lambda record: record.name != data_checks.__module__):  # the nodes' checks unsaid
-        base = type(template)(**params)._part_of(numbers).fit(nodes)
+        base = type(template)(**params)._part_of(numbers, leave_out_leaks=False).fit(nodes)
     unused = _note_unused_columns(base, spec, df, known)
     _note_zeros_after_end(base, spec, df)
     _note_ragged_ends(base, spec)
@@ -243,7 +243,7 @@ def user_checks(base: Any, spec: HierarchySpec, df: pd.DataFrame, unused: list[C
     nodes the hierarchy adds. (The nodes' checks named the internal ``node`` column, counted
     the nodes as series, and passed ``ends_early`` where the fit warned.)"""
     opts = as_options(base.data, DataOptions, "data")
-    bottom = _bottom_panel(base.history_, spec)
+    bottom = without_leaks(_bottom_panel(base.history_, spec), base.task_.horizon, leave_out=False)  # the user's series
     series, times = row_positions(df, bottom, opts.aggregate is not None)
     last = np.full(bottom.n_series, times.min())
     np.maximum.at(last, series, times)
