@@ -162,3 +162,26 @@ def test_strong_features_are_no_leakage_suspects_and_a_noisy_copy_of_classes_is(
     found, dropped = leakage(X, y, labels.to_numpy(), kinds, "classification")
     assert sorted(c.column for c in found) == ["codes", "copy"] and dropped == []
     assert {c.status for c in found} == {"alert"}
+
+
+def test_a_large_table_is_judged_on_one_bounded_sample_of_rows(monkeypatch) -> None:
+    """A table of more rows than ``ALONE_ROWS`` (here lowered, for speed): every column is
+    judged by :func:`alone_accuracy` on the same seeded sample of that many rows, drawn once (a
+    million rows of twenty classes took seconds and a gigabyte a column); a label copy wrong in
+    3 % of rows is still found, a column of noise is not."""
+    from tsauto.tabular import checks
+
+    monkeypatch.setattr(checks, "ALONE_ROWS", 3000)
+    drawn, judged = [], []
+    alone_rows, value_rule = checks.alone_rows, checks._value_rule_accuracy
+    monkeypatch.setattr(checks, "alone_rows", lambda n: drawn.append(n) or alone_rows(n))
+    monkeypatch.setattr(checks, "_value_rule_accuracy",
+                        lambda codes, *args: judged.append(len(codes)) or value_rule(codes, *args))
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 40_000)
+    labels = np.array(["a", "b", "c", "d"])[y]
+    copy = pd.Series(labels).where(~_flipped(pd.Series(labels), 0.03), "a")
+    X = pd.DataFrame({"noise": rng.standard_normal(len(y)), "copy": copy})
+    found, _ = leakage(X, y, labels, {"noise": "numeric", "copy": "categorical"}, "classification")
+    assert [c.column for c in found] == ["copy"]
+    assert drawn == [40_000] and judged == [3000, 3000]

@@ -119,3 +119,41 @@ def test_flags_written_as_text_are_read_as_flags(credit_g, caplog) -> None:
         flags.assign(own_telephone=flags["own_telephone"].map(lambda v: str(v).upper())))
     assert from_text.kinds_["own_telephone"] == "numeric"
     np.testing.assert_allclose(from_text.predict_proba(rows), expected)
+
+
+def _odd_values_warned_of(clf, rows, column: str, at: list[int], values: list[str], caplog) -> str:
+    """The one warning of predicting ``rows`` with ``values`` in ``column`` at rows ``at``,
+    whose predictions are those of the rows with these cells empty."""
+    odd, blank = rows.copy(), rows.copy()
+    odd.loc[at, column], blank.loc[at, column] = values, None
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        proba = clf.predict_proba(odd)
+    [warning] = [r.getMessage() for r in caplog.records]
+    np.testing.assert_allclose(proba, clf.predict_proba(blank))
+    return warning
+
+
+def test_an_odd_value_among_flags_at_predict_is_read_as_missing_with_a_warning(credit_g, caplog) -> None:
+    """A telephone flag fitted from 'TRUE'/'FALSE' text, given 'unknown' in one row to predict:
+    the flags read as flags and that value as missing, with a warning naming it (the call was
+    refused, naming the flags as the text)."""
+    df, target = credit_g
+    flags = df.assign(own_telephone=np.where(df["own_telephone"] == "yes", "TRUE", "FALSE"))
+    clf = Classifier(target, max_trials=1, learners=["linear"], **FAST).fit(flags)
+    rows = flags.drop(columns=target).iloc[:60].reset_index(drop=True)
+    warning = _odd_values_warned_of(clf, rows, "own_telephone", [7], ["unknown"], caplog)
+    assert warning.startswith("column 'own_telephone': 1 of the 60 known values to predict are text")
+    assert "'unknown' at row 7: read as missing" in warning
+
+
+def test_commas_not_separating_thousands_at_predict_are_text_not_numbers(credit_g, caplog) -> None:
+    """Credit amounts fitted with thousands separators ('1,169'): at predict '2,5' and '12,3456'
+    are no thousands, so they read as missing with a warning naming them, not as 25 and 123456."""
+    df, target = credit_g
+    separated = df.assign(credit_amount=df["credit_amount"].map("{:,}".format))
+    clf = Classifier(target, max_trials=1, learners=["linear"], **FAST).fit(separated)
+    assert "thousands_separators" in set(clf.guardrails()["check"])
+    rows = separated.drop(columns=target).iloc[:60].reset_index(drop=True)
+    warning = _odd_values_warned_of(clf, rows, "credit_amount", [2, 5], ["2,5", "12,3456"], caplog)
+    assert warning.startswith("column 'credit_amount': 2 of the 60 known values to predict are text")
+    assert "'2,5', '12,3456' at rows 2, 5: read as missing" in warning

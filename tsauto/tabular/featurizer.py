@@ -174,7 +174,7 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, ...]]]:
     n_unique = known.nunique()
     if n_unique == 1 and len(known) == n:
         return "drop", [("constant", f"one value ({plain(known.iloc[0])!r}) in every row", "dropped")]
-    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_bool_dtype(read_flags(known)):  # 'True' as text too
+    if is_flags(known):
         return "numeric", []
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime", [("datetime", "dates", DATE_ACTION)]
@@ -263,6 +263,12 @@ def _unique_integers(known: pd.Series, name: str) -> tuple[Kind, list[tuple[str,
     return "drop", [("id_like", f"a different integer in every one of {n} rows ({why})", "dropped")]
 
 
+def is_flags(s: pd.Series) -> bool:
+    """Whether the known values of ``s`` are flags: booleans, or 'True' and 'False' as text
+    (:func:`~tsauto.core.text_in_numbers.read_flags`)."""
+    return pd.api.types.is_bool_dtype(s) or pd.api.types.is_bool_dtype(read_flags(s.dropna()))
+
+
 def comma_numbers(s: pd.Series) -> Literal["decimal", "thousands", "ambiguous"] | None:
     """How a column of numbers written with commas reads: "thousands" where every comma may
     separate thousands (``THOUSANDS``) and one at least must (two groups, '1,234,567', or a
@@ -302,12 +308,15 @@ def decimal_points(s: pd.Series) -> pd.Series:
 
 
 def thousands_removed(s: pd.Series) -> pd.Series:
-    """``s`` without the commas of its strings ('1,234.5' as '1234.5'); other values kept."""
-    return _commas_replaced(s, "")
+    """``s`` without the commas of its strings written with thousands separators (``THOUSANDS``:
+    '1,234.5' as '1234.5'); other values kept ('2,5', '12,3456': text, not 25 and 123456)."""
+    return _commas_replaced(s, "", THOUSANDS)
 
 
-def _commas_replaced(s: pd.Series, by: str) -> pd.Series:
-    strings = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+def _commas_replaced(s: pd.Series, by: str, only: re.Pattern | None = None) -> pd.Series:
+    """``s`` with the commas of its strings (those matching ``only``) replaced ``by``."""
+    strings = s.map(lambda v: isinstance(v, str) and (only is None or only.fullmatch(v) is not None))
+    strings = strings.to_numpy(dtype=bool)
     if not strings.any():
         return s
     return s.mask(strings, s[strings].str.replace(",", by, regex=False))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,7 @@ from tsauto.tabular.featurizer import (
     comma_numbers,
     date_format,
     decimal_points,
+    is_flags,
     read_dates,
     thousands_removed,
 )
@@ -51,8 +53,9 @@ class ColumnReader:
     """How the columns of ``kinds`` are read (see the module docstring). Fitted attributes:
     ``date_formats_`` (date column → format; None: datetime values, strings read as ISO 8601),
     ``decimal_commas_`` (numeric columns written with a decimal comma), ``thousands_`` (with
-    thousands separators), ``missing_text_`` (numeric column → its text values read as
-    missing), ``levels_`` (categorical column → its training levels, most frequent first)."""
+    thousands separators), ``flags_`` (of flags: booleans or 'True'/'False'), ``missing_text_``
+    (numeric column → its text values read as missing), ``levels_`` (categorical column → its
+    training levels, most frequent first)."""
 
     def __init__(self, kinds: Mapping[str, Kind]):
         self.kinds = dict(kinds)
@@ -65,6 +68,7 @@ class ColumnReader:
         commas = {c: comma_numbers(X[c]) for c in self._of("numeric")}
         self.decimal_commas_ = [c for c, read in commas.items() if read == "decimal"]
         self.thousands_ = [c for c, read in commas.items() if read == "thousands"]
+        self.flags_ = [c for c in self._of("numeric") if is_flags(X[c])]
         X = self.plain_numbers(X)
         self.missing_text_ = {c: t for c in self._of("numeric") if (t := text_values(X[c]))}
         self.levels_ = {c: category_levels(X[c]) for c in self._of("categorical")}
@@ -76,13 +80,20 @@ class ColumnReader:
     def _thousands(self) -> list[str]:
         return getattr(self, "thousands_", [])  # likewise
 
+    def _flags(self) -> list[str]:
+        return getattr(self, "flags_", [])  # likewise
+
     def plain_numbers(self, X: pd.DataFrame) -> pd.DataFrame:
         """``X`` with the numbers of its numeric columns written as pandas reads them: decimal
         commas of the columns read so at fit as points ('0,455' as '0.455'), thousands
-        separators of those read so removed ('1,234' as '1234'), 'True' and 'False' as flags."""
+        separators of those read so removed ('1,234' as '1234'; '2,5' is left as text, to be
+        named), 'True' and 'False' as flags (in a column of flags at fit, among other values
+        too: those are left as text, to be named)."""
         readers = {c: decimal_points for c in self._decimal_commas()}
         readers |= {c: thousands_removed for c in self._thousands()}
-        readers |= {c: read_flags for c in self._of("numeric") if c not in readers}
+        flags = self._flags()
+        readers |= {c: partial(read_flags, among_others=c in flags)
+                    for c in self._of("numeric") if c not in readers}
         out = X
         for c, read in readers.items():
             if c in X.columns and (X[c].dtype == object or pd.api.types.is_string_dtype(X[c])):
