@@ -81,12 +81,12 @@ POLL = 0.5  # seconds between looks at running trials (deadlines)
 HEARTBEAT = 30.0  # seconds without a call ending before the log says what still runs
 MAX_OUTPUT = 8 * 2**20  # bytes of a worker's output file kept before it is emptied
 DASK_RESTART_TIMEOUT = 30.0  # seconds a Dask worker's nanny gets to restart it
-# Seconds Dask work waits for a worker once its cluster has none (never past a call's deadline):
-# long enough for workers that restart (a nanny gets DASK_RESTART_TIMEOUT, a process manager
-# restarts a crashed `dask worker` in seconds) or join a scheduler started before them, short
-# enough that a cluster scaled to zero or evicted fails the fit in a minute, not never (it waited
-# for ever, silently). New machines from an autoscaler take minutes: not waited for.
-NO_WORKERS_WAIT = 60.0
+# Seconds Dask work waits for a worker once its cluster has none (never past a call's deadline;
+# a warning as it starts): long enough for workers that restart (a nanny gets
+# DASK_RESTART_TIMEOUT) and for an adaptive cluster scaled to zero to start machines (minutes:
+# `cluster.adapt(minimum=0)`), short enough that a cluster left without workers fails the fit
+# in minutes, not never (it waited for ever, silently).
+NO_WORKERS_WAIT = 600.0
 DASK_LOOK = 5.0  # seconds between looks at the Dask cluster's workers (and client) while calls run
 STUCK_MANAGER = 1.0  # seconds a killed pool's manager thread has to end before it is unblocked
 _SHARE = {"processes": 1}  # this process runs beside this many - 1 others like it (sharing_machine)
