@@ -414,11 +414,12 @@ def alone_accuracy(
     return float(accuracy.mean())
 
 
-def _against_others(codes: np.ndarray, y: np.ndarray, n_codes: int, c: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows per code of class ``c`` and of the other classes (one class at a time: a column of
-    a million distinct values and twenty classes would take gigabytes at once)."""
-    ins = np.bincount(codes[y == c], minlength=n_codes)
-    return ins, np.bincount(codes, minlength=n_codes) - ins
+def _against_others(codes: np.ndarray, y: np.ndarray, total: np.ndarray, c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows per code of class ``c`` and of the other classes (``total``: rows per code of all),
+    one class at a time: a column of a million distinct values and twenty classes would take
+    gigabytes at once."""
+    ins = np.bincount(codes[y == c], minlength=len(total))
+    return ins, total - ins
 
 
 def _share_gap(ins: np.ndarray, outs: np.ndarray) -> np.ndarray:
@@ -437,10 +438,11 @@ def _value_rule_accuracy(
     right = np.zeros((2, len(judged)))  # rows of the class, of the others, told apart
     for learn in (half, ~half):
         taught, tried = (codes[learn], y[learn]), (codes[~learn], y[~learn])
+        taught_all, tried_all = (np.bincount(x[0], minlength=n_codes) for x in (taught, tried))
         for i, c in enumerate(judged):
             # 1: the value is the class's, -1: the others', 0: either
-            vote = np.sign(_share_gap(*_against_others(*taught, n_codes, c)))
-            ins, outs = _against_others(*tried, n_codes, c)
+            vote = np.sign(_share_gap(*_against_others(*taught, taught_all, c)))
+            ins, outs = _against_others(*tried, tried_all, c)
             right[:, i] += (ins * (1 + vote)).sum() / 2, (outs * (1 - vote)).sum() / 2
     rows = np.bincount(y, minlength=n_classes)[judged]
     return (right[0] / rows + right[1] / (len(y) - rows)) / 2
@@ -453,9 +455,10 @@ def _threshold_accuracy(values: np.ndarray, y: np.ndarray, judged: np.ndarray) -
     known = ~np.isnan(values)
     order, codes = np.unique(values[known], return_inverse=True)
     y = y[known]
+    total = np.bincount(codes, minlength=len(order))
     accuracy = np.full(len(judged), 0.5)
     for i, c in enumerate(judged):
-        ins, outs = _against_others(codes, y, len(order), c)
+        ins, outs = _against_others(codes, y, total, c)
         if min(ins.sum(), outs.sum()) >= PREDICTIVE_CLASS_ROWS:
             accuracy[i] = (1 + np.abs(np.cumsum(_share_gap(ins, outs))).max(initial=0)) / 2
     return accuracy

@@ -74,14 +74,9 @@ class ColumnReader:
         self.levels_ = {c: category_levels(X[c]) for c in self._of("categorical")}
         return self
 
-    def _decimal_commas(self) -> list[str]:
-        return getattr(self, "decimal_commas_", [])  # absent: a reader saved before it was kept
-
-    def _thousands(self) -> list[str]:
-        return getattr(self, "thousands_", [])  # likewise
-
-    def _flags(self) -> list[str]:
-        return getattr(self, "flags_", [])  # likewise
+    def _kept(self, name: str) -> list[str]:
+        """The columns of fitted attribute ``name``; none in a reader saved before it was kept."""
+        return getattr(self, name, [])
 
     def plain_numbers(self, X: pd.DataFrame) -> pd.DataFrame:
         """``X`` with the numbers of its numeric columns written as pandas reads them: decimal
@@ -89,9 +84,9 @@ class ColumnReader:
         separators of those read so removed ('1,234' as '1234'; '2,5' is left as text, to be
         named), 'True' and 'False' as flags (in a column of flags at fit, among other values
         too: those are left as text, to be named)."""
-        readers = {c: decimal_points for c in self._decimal_commas()}
-        readers |= {c: thousands_removed for c in self._thousands()}
-        flags = self._flags()
+        readers = {c: decimal_points for c in self._kept("decimal_commas_")}
+        readers |= {c: thousands_removed for c in self._kept("thousands_")}
+        flags = self._kept("flags_")
         readers |= {c: partial(read_flags, among_others=c in flags)
                     for c in self._of("numeric") if c not in readers}
         out = X
@@ -115,7 +110,7 @@ class ColumnReader:
                 if c in check:
                     shown = "ISO 8601" if fmt in (None, ISO) else fmt
                     _warn(X[c], out[c].isna(), c, f"do not read as dates ({shown}, as at fit)")
-        for c in dict.fromkeys([*self.missing_text_, *self._decimal_commas(), *self._thousands()]):
+        for c in dict.fromkeys([*self.missing_text_, *self._kept("decimal_commas_"), *self._kept("thousands_")]):
             if c in X.columns:
                 values = X[c].where(~X[c].astype(str).isin(self.missing_text_.get(c, ())))
                 out[c] = as_numbers(values, c)  # other text is an error, naming it
