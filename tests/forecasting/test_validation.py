@@ -12,7 +12,7 @@ from conftest import shared_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tsauto import Forecaster
+from tsauto import Forecaster, datasets
 from tsauto.forecasting.panel import pad_front
 
 from tsauto.forecasting.validation import future_covariates, horizon_check, validate, validate_like
@@ -409,6 +409,39 @@ def test_future_ids_of_another_type_and_clashing_rows_are_named(walmart_small: p
     np.testing.assert_array_equal(
         future_covariates(copy, panel, 4)["IsHoliday"], future_covariates(test, panel, 4)["IsHoliday"]
     )
+
+
+def test_future_rows_of_series_not_forecast_are_named(walmart_small: pd.DataFrame, caplog) -> None:
+    """Rows of a department the fit never saw (a misspelt id, a new product) were dropped
+    without a word: a warning names the series; the known series read as before."""
+    train = walmart_small[walmart_small["Date"] < "2012-09-01"]
+    test = walmart_small[walmart_small["Date"] >= "2012-09-01"]
+    panel = validate(train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    expected = future_covariates(test, panel, 4)["IsHoliday"]
+    assert "does not include" not in caplog.text
+    extra = pd.concat([test, test[test["Dept"] == 1].assign(Dept=99)], ignore_index=True)
+    np.testing.assert_array_equal(future_covariates(extra, panel, 4)["IsHoliday"], expected)
+    assert ("the future table holds rows of 1 series the forecast does not include, for example "
+            "[{'Store': 1, 'Dept': 99}]") in caplog.text
+
+
+def test_known_future_numbers_far_outside_the_history_are_warned(caplog) -> None:
+    """Walmart's fuel price given in cents over the horizon (dollars at fit) was read without
+    a word; a price a little above the history's highest (a trend) is not warned."""
+    features = pd.read_csv(shared_file("forecasting/walmart_store_sales/features.csv"), parse_dates=["Date"])
+    df = features[features["Store"] <= 3][["Store", "Date", "Fuel_Price", "Temperature"]].copy()
+    df["sales"] = datasets.load_walmart().groupby(["Store", "Date"])["Weekly_Sales"].sum().reindex(
+        pd.MultiIndex.from_frame(df[["Store", "Date"]])).to_numpy()
+    train = df[df["Date"] < "2012-09-01"]
+    test = df[df["Date"] >= "2012-09-01"].reset_index(drop=True)
+    panel = validate(train, target="sales", time="Date", ids=["Store"], known_future=["Fuel_Price", "Temperature"])
+    hi = train["Fuel_Price"].max()
+    future_covariates(test.assign(Fuel_Price=hi * 1.1), panel, 4)
+    assert "far outside" not in caplog.text
+    future_covariates(test.assign(Fuel_Price=test["Fuel_Price"] * 100), panel, 4)
+    assert "known-future column 'Fuel_Price' of the future table holds 12 values far outside" in caplog.text
+    assert "'Temperature'" not in caplog.text
+    assert "in series [{'Store': 1}, {'Store': 2}, {'Store': 3}]" in caplog.text
 
 
 def test_a_category_unseen_at_fit_is_read_as_missing_and_named(walmart_small: pd.DataFrame, caplog) -> None:

@@ -397,8 +397,8 @@ def _forecast_part(
     """The forecasts of the series of ``part`` (``training``: a partition of the training rows)."""
     if part.empty:
         return None
-    panel = validate_like(part, schema, part=training)
-    return fc._forecast(panel, future_covariates(future, panel, fc.task_.horizon))
+    panel = validate_like(part, schema, part=training)  # one partition's series: no warning of the others
+    return fc._forecast(panel, future_covariates(future, panel, fc.task_.horizon, warn=False))
 
 
 def _without_rows(fc: Forecaster) -> Forecaster:

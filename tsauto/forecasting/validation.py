@@ -289,7 +289,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
 
 
 def future_covariates(
-    future: pd.DataFrame | str | Path | None, panel: Panel, horizon: int
+    future: pd.DataFrame | str | Path | None, panel: Panel, horizon: int, warn: bool = True
 ) -> dict[str, np.ndarray]:
     """Known-future covariates for the next ``horizon`` steps: column → (n_series, horizon).
 
@@ -298,6 +298,9 @@ def future_covariates(
     ``aggregate=``, rows within those steps, rolled up as the training table was), with a value
     in each: a missing one is refused, and so is text in a column numeric at fit (read as
     missing, as at fit; 'True' and 'False' are flags, :func:`read_flags`), naming the rows.
+    ``warn``: a warning names the rows of series ``panel`` lacks (not forecast) and numbers far
+    outside the range ``panel`` held (:func:`_warn_unknown_series`, :func:`_warn_out_of_range`);
+    off where ``panel`` is a part of the series forecast.
     """
     schema = panel.schema
     if not schema.known_future:
@@ -357,6 +360,8 @@ def future_covariates(
             f"rows needed for the next {horizon} steps, for example {bad}: "
             f"{off_grid or 'add them' + _early_ends(panel, missing.to_numpy(), horizon) + '.'}"
         )
+    if warn:
+        _warn_unknown_series(df, panel)
     out = {}
     for col in schema.known_future:
         given = merged[col]
@@ -378,7 +383,54 @@ def future_covariates(
                 f"value at every future step; {fix}{_early_ends(panel, lost, horizon, 'with missing values')}."
             )
         out[col] = values.reshape(panel.n_series, horizon)
+        if warn and col in numeric and not held_flags[col]:
+            _warn_out_of_range(merged, col, panel)
     return out
+
+
+def _warn_unknown_series(future: pd.DataFrame, panel: Panel) -> None:
+    """A warning naming the series of ``future`` that ``panel`` (the series forecast) lacks:
+    their rows are not read, and they get no forecast (a misspelt id, or a new product whose
+    history the model has not seen)."""
+    ids = list(panel.schema.ids)
+    if not ids:
+        return
+    keys = future[ids].drop_duplicates()
+    unknown = keys.merge(panel.keys, on=ids, how="left", indicator=True)["_merge"].to_numpy() == "left_only"
+    if unknown.any():
+        log.warning(
+            "the future table holds rows of %d series the forecast does not include, for example %s: "
+            "their rows are not read and they get no forecast; a new series needs its history "
+            "(predict(history=...), on the command line --history FILE)",
+            int(unknown.sum()), _name_series(keys[unknown], 3),
+        )
+
+
+OUT_OF_RANGE_SPANS = 1.0  # future values further than this many widths of the history's range beyond it
+
+
+def _warn_out_of_range(merged: pd.DataFrame, col: str, panel: Panel) -> None:
+    """A warning where the numbers of known-future column ``col`` in the future grid
+    (``merged``) lie further outside the range the history held than its width
+    (``OUT_OF_RANGE_SPANS``): a unit or scale changed (cents for dollars, kW for W); a tree
+    model reads such values as the nearest ones it saw."""
+    seen = pd.to_numeric(panel.covariates[col], errors="coerce").dropna()
+    given = pd.to_numeric(merged[col], errors="coerce")
+    if seen.empty or given.isna().all():
+        return
+    lo, hi = float(seen.min()), float(seen.max())
+    span = (hi - lo) * OUT_OF_RANGE_SPANS
+    if span == 0:
+        return
+    far = ((given < lo - span) | (given > hi + span)).to_numpy()
+    if far.any():
+        log.warning(
+            "known-future column %r of the future table holds %d values far outside the range of "
+            "the history [%.6g, %.6g] (from %.6g to %.6g)%s: are the units the same? Models "
+            "read values beyond what they saw as the nearest they saw",
+            col, int(far.sum()), lo, hi, float(given[far].min()), float(given[far].max()),
+            _series_of(merged, merged.index[far], panel.schema.ids),
+        )
 
 
 def _early_ends(panel: Panel, missing: np.ndarray, horizon: int, what: str = "lacking rows") -> str:
