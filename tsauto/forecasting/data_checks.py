@@ -33,6 +33,7 @@ nodes' and adds what the hierarchy does to the table).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -75,7 +76,8 @@ SHOWN = 5  # series named in a message
 # a spike: a step up and straight back down (or down and up), each over SPIKE_STEPS times the
 # series' median step and beyond its 5-95 % range widened twice that range on either side, and
 # not repeated a season apart (Christmas): 0 of M1's 1,001 and Australian retail's 152 series,
-# 2 of M4 Hourly's 414, 6 of Weekly's 359, 20 of Walmart's 3,331, 4 of 10 Wikipedia pages
+# 2 of M4 Hourly's 414, 6 of Weekly's 359, 20 of Walmart's 3,331, 4 of 10 Wikipedia pages;
+# a first or last value, the one step there alone
 SPIKE_STEPS = 20
 SPIKE_RANGE = 2
 # fixes logged as warnings: forecasts set to zero, where the zeros may be a gap in the data
@@ -702,6 +704,8 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray) -> Check:
     wide = SPIKE_RANGE * (high - low)
     with np.errstate(invalid="ignore"):
         sign = _spike_sign(rise, fall, SPIKE_STEPS * scale)
+        ends = np.concatenate([first, last])  # one step to judge there: a first or last value far out
+        sign[ends] = _edge_sign(rise[ends], fall[ends], SPIKE_STEPS * scale[ends])
         sign[(scale <= 0) | ((y <= high + wide) & (y >= low - wide))] = 0
         if task.season > 1:  # a spike the season repeats (Christmas, Easter a week off) is none
             half = _spike_sign(rise, fall, SPIKE_STEPS / 2 * scale)
@@ -728,6 +732,14 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray) -> Check:
     )
 
 
+def _edge_sign(rise: np.ndarray, fall: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """:func:`_spike_sign` at a series' first or last value, where one of ``rise`` and ``fall``
+    is NaN: the other alone, +1 up, -1 down (a last value 100 times the others is where every
+    forecast starts)."""
+    step = np.where(np.isnan(rise), fall, rise)
+    return (step > size).astype(np.int64) - (step < -size).astype(np.int64)
+
+
 def _spike_sign(rise: np.ndarray, fall: np.ndarray, size: np.ndarray) -> np.ndarray:
     """+1 where a step up of over ``size`` is followed by one down of over ``size``, -1 for
     down then up, else 0."""
@@ -745,7 +757,9 @@ def _time_text(panel: Panel, i: int) -> str:
 # -------------------------------------------------------------------------------- covariates
 
 
-def without_leaks(panel: Panel, horizon: int, leave_out: bool = True) -> Panel:
+def without_leaks(
+    panel: Panel, horizon: int, leave_out: bool = True, found: Sequence[Leak] = ()
+) -> Panel:
     """``panel`` without the numeric covariates equal (|correlation| ≥ 0.999 within series) to
     the target or to it 1..k steps ahead (k = ``horizon``, at most ``MAX_SHIFT``), and with a
     known-future one equal to the target fewer than ``horizon`` steps earlier read as a past
@@ -755,7 +769,26 @@ def without_leaks(panel: Panel, horizon: int, leave_out: bool = True) -> Panel:
     (a hierarchy's nodes: their means of a covariate beside sums of the target are checked on
     the user's series). What was found and done is the schema's ``leaks`` (:func:`leakage`
     reports it). ``panel``: as :func:`validate` returns it (with its ``fills``). Large panels
-    are checked on their first series, up to ``LEAK_ROWS`` rows."""
+    are checked on their first series, up to ``LEAK_ROWS`` rows. ``found``: the findings on
+    the whole table of which ``panel`` is a part (a nested backtest's fold), acted on here too
+    where the part's rows alone fall under the threshold (the fold would read the answers)."""
+    s = panel.schema
+    leaks = _find_leaks(panel, horizon, leave_out)
+    here = {x.column for x in leaks}
+    leaks += [replace(x, acted=leave_out) for x in found if x.column in s.covariates and x.column not in here]
+    drop = [x.column for x in leaks if x.left_out]
+    past = [x.column for x in leaks if x.read_as_past(horizon)]
+    schema = replace(
+        s, leaks=tuple(leaks), known_future=tuple(c for c in s.known_future if c not in drop and c not in past),
+        past=tuple(c for c in s.past if c not in drop) + tuple(past),
+    )
+    out = replace(panel, schema=schema, covariates=panel.covariates.drop(columns=drop))
+    out.fills = getattr(panel, "fills", None)  # what validation filled, for the data checks
+    return out
+
+
+def _find_leaks(panel: Panel, horizon: int, acted: bool) -> list[Leak]:
+    """:func:`without_leaks`' findings on ``panel`` (its first series up to ``LEAK_ROWS`` rows)."""
     s = panel.schema
     whole = max(1, int(np.searchsorted(panel.indptr, LEAK_ROWS, side="right")) - 1)
     end = int(panel.indptr[whole])
@@ -766,16 +799,8 @@ def without_leaks(panel: Panel, horizon: int, leave_out: bool = True) -> Panel:
         if col not in s.categories:
             hit = _shifted_copy(panel.covariates[col].to_numpy(np.float64)[:end], panel.y[:end], codes, k)
             if hit is not None:
-                leaks.append(Leak(col, *hit, col in s.known_future, leave_out))
-    drop = [x.column for x in leaks if x.left_out]
-    past = [x.column for x in leaks if x.read_as_past(horizon)]
-    schema = replace(
-        s, leaks=tuple(leaks), known_future=tuple(c for c in s.known_future if c not in drop and c not in past),
-        past=tuple(c for c in s.past if c not in drop) + tuple(past),
-    )
-    out = replace(panel, schema=schema, covariates=panel.covariates.drop(columns=drop))
-    out.fills = getattr(panel, "fills", None)  # what validation filled, for the data checks
-    return out
+                leaks.append(Leak(col, *hit, col in s.known_future, acted))
+    return leaks
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from tsauto.forecasting.backtest import (
     reference_note,
     results_frame,
 )
-from tsauto.forecasting.data_checks import checks_frame, data_checks, log_checks, series_labels, without_leaks
+from tsauto.forecasting.data_checks import Leak, checks_frame, data_checks, log_checks, series_labels, without_leaks
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain, series_positions
 from tsauto.forecasting.guards import COLLAPSED, Guards, history_minimum
@@ -450,19 +450,26 @@ class Forecaster:
             holidays=self.holidays if isinstance(self.holidays, str) else None,
             numbers=getattr(self, "_whole_numbers", None),
         )
-        return without_leaks(panel, self.horizon, getattr(self, "_leave_out_leaks", True))
+        return without_leaks(
+            panel, self.horizon, getattr(self, "_leave_out_leaks", True), getattr(self, "_whole_leaks", ())
+        )
 
-    def _part_of(self, numbers: Sequence[str], leave_out_leaks: bool = True) -> Forecaster:
+    def _part_of(
+        self, numbers: Sequence[str], leave_out_leaks: bool = True, leaks: Sequence[Leak] = ()
+    ) -> Forecaster:
         """This forecaster (returned), set to fit a part of a table: a nested backtest's fold,
         a partition, a hierarchy's nodes. ``numbers``: the columns the text rule reads as
         numbers in the whole table (:meth:`_numbers`); the part's fit reads them so, and no
         other column, whatever its own share of text (8 '--' in 100 rows are numbers, in the
         first 64 of them a categorical of the numbers). ``leave_out_leaks``: covariates found
         to leak the target are left out (:func:`~.data_checks.without_leaks`), not on a
-        hierarchy's nodes, which are checked on the user's series. Not a parameter: a clone
-        decides on its own table."""
+        hierarchy's nodes, which are checked on the user's series. ``leaks``: those found on
+        the whole table, left out of the part too (a nested backtest's folds: a fold's rows
+        alone may fall under the threshold, and its held-out answers would be read). Not a
+        parameter: a clone decides on its own table."""
         self._whole_numbers = tuple(numbers)
         self._leave_out_leaks = leave_out_leaks
+        self._whole_leaks = tuple(leaks)
         return self
 
     def _numbers(self, raw: pd.DataFrame) -> tuple[str, ...]:
@@ -664,7 +671,7 @@ class Forecaster:
             numbers = self._numbers(raw)
 
             def fit_fold(rows: pd.DataFrame) -> Forecaster:
-                fitted = type(self)(**params)._part_of(numbers).fit(rows)
+                fitted = type(self)(**params)._part_of(numbers, leaks=panel.schema.leaks).fit(rows)
                 if fitted.interrupted_:  # its search caught Ctrl-C; the next fold's would not
                     raise KeyboardInterrupt("the backtest was stopped by Ctrl-C in a fold's search")
                 return fitted
