@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
+from tsauto.core.percentage_error import mean_absolute_percentage_error
 
 __all__ = [
     "DEFAULT_METRICS",
@@ -96,9 +97,7 @@ def mape(y: ArrayLike, f: ArrayLike) -> float:
 
     Returns nan when every actual is zero.
     """
-    y, f = _pair(y, f)
-    keep = y != 0
-    return _mean(100.0 * np.abs(y[keep] - f[keep]) / np.abs(y[keep]))
+    return 100.0 * mean_absolute_percentage_error(*_pair(y, f))
 
 
 def smape(y: ArrayLike, f: ArrayLike) -> float:

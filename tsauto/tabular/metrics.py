@@ -14,6 +14,7 @@ from typing import Callable, Literal
 import numpy as np
 
 from tsauto.core.exceptions import DataValidationError
+from tsauto.core.percentage_error import mean_absolute_percentage_error
 
 TaskType = Literal["classification", "regression"]
 
@@ -104,17 +105,6 @@ def _r2(y: np.ndarray, pred: np.ndarray) -> float:
     return float(1.0 - np.sum((y - pred) ** 2) / total) if total > 0 else 0.0
 
 
-def _mape(y: np.ndarray, pred: np.ndarray) -> float:
-    """Mean of ``|y - pred| / |y|`` over the rows where ``y != 0``, as forecasting's MAPE (a
-    fraction here); nan where every ``y`` is 0. Dividing by a tiny number instead made one row
-    of 0 rule the score: wine quality - 3 (30 zeros in 6,497 rows) scored about 5e13."""
-    y, pred = np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64)
-    known = y != 0
-    if not known.any():
-        return float("nan")
-    return float(np.mean(np.abs(y[known] - pred[known]) / np.abs(y[known])))
-
-
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
@@ -126,7 +116,7 @@ METRICS: dict[str, Metric] = {
         Metric("rmse", "regression", _rmse, False),
         Metric("mae", "regression", _mae, False),
         Metric("r2", "regression", _r2, True),
-        Metric("mape", "regression", _mape, False),
+        Metric("mape", "regression", mean_absolute_percentage_error, False),
     ]
 }
 """Metric name → :class:`Metric`. ``f1`` is the F1 of the second class when there are two
