@@ -201,15 +201,22 @@ def test_lightgbm_on_a_dask_frame_takes_covariates_named_like_its_features(clien
     assert np.isfinite(fc.predict(future=future)["forecast"]).all()
 
 
-def test_a_client_alone_means_dask_and_a_local_backend_with_one_is_refused(client, retail, credit_g) -> None:
+def test_a_client_alone_means_dask_and_a_local_backend_with_one_is_refused(
+    client, retail, credit_g, tmp_path
+) -> None:
     """compute={"client": c} (the README's Dask DataFrame example) ran every trial locally, the
-    cluster idle; Classifier(client=c) too."""
+    cluster idle; Classifier(client=c) too. Both save without the client (the classifier's
+    save was a raw "cannot pickle '_asyncio.Task'") and load back predicting the same."""
     kw = dict(**KW, learners=["theta", "seasonal_naive"], search={"max_trials": 2})
     tab = dict(target="class", learners=["linear"], max_trials=1, time_budget=None)
     with distributed.get_task_stream(client) as stream:
-        Forecaster(**kw, compute={"client": client}).fit(retail)
-        Classifier(**tab, client=client).fit(credit_g)
+        fc = Forecaster(**kw, compute={"client": client}).fit(retail)
+        clf = Classifier(**tab, client=client).fit(credit_g)
     assert sum(str(t["key"]).startswith("run_trial") for t in stream.data) >= 3
+    loaded = Classifier.load(clf.save(tmp_path / "clf.tsauto"))
+    assert loaded.client is None and clf.client is client
+    np.testing.assert_array_equal(loaded.predict_proba(credit_g), clf.predict_proba(credit_g))
+    pd.testing.assert_frame_equal(Forecaster.load(fc.save(tmp_path / "fc.tsauto")).predict(), fc.predict())
     for backend in ("loky", "sequential"):
         with pytest.raises(DataValidationError, match=f"backend='{backend}' with a Dask client"):
             Forecaster(**kw, compute={"backend": backend, "client": client}).fit(retail)

@@ -7,6 +7,7 @@ an ensemble over the out-of-fold predictions and refits it on every row.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -408,11 +409,16 @@ class _TabularEstimator(BaseEstimator, ABC):
         return self.guardrails_.copy()
 
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model to ``path`` (a versioned file)."""
+        """Write the fitted model to ``path`` (a versioned file); a Dask client is a
+        connection, not model state: not written (it could not be: a raw pickling error)."""
         from tsauto.core.persistence import save
 
         self._check_fitted()
-        return save(self, path)
+        if self.client is None:
+            return save(self, path)
+        model = copy.copy(self)
+        model.client = None
+        return save(model, path)
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
