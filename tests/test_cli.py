@@ -367,6 +367,38 @@ def test_a_model_fitted_on_dask_asks_for_history_as_an_option(client, aus_small:
     assert len(pd.read_csv(out)) == 3 * tasmania[["Industry"]].drop_duplicates().shape[0]
 
 
+def test_scheduler_runs_the_trials_on_its_dask_cluster(client, retail_csv: Path, tmp_path: Path, capsys,
+                                                       monkeypatch) -> None:
+    """--scheduler ADDRESS: the trials of forecast and classify run on the cluster's workers (no
+    Dask on the command line before); the model saves without the connection. A scheduler that
+    does not answer, --backend dask without one, or a local backend with one: one line each."""
+    from conftest import shared_file
+
+    distributed = pytest.importorskip("distributed")
+    address = client.scheduler.address
+    out, model = tmp_path / "fc.csv", tmp_path / "m.tsauto"
+    credit = tmp_path / "credit.csv"
+    pd.read_csv(shared_file("tabular/classification/credit_g.csv")).iloc[:300].to_csv(credit, index=False)
+    with distributed.get_task_stream(client) as forecast:
+        assert main(["forecast", str(retail_csv), *RETAIL, "--learners", "naive,theta", "--scheduler", address,
+                     "--out", str(out), "--save-model", str(model), "-q"]) == 0
+    with distributed.get_task_stream(client) as classify:
+        assert main(["classify", str(credit), "--target", "class", "--learners", "linear", "--max-trials", "1",
+                     "--scheduler", address, "--out", str(tmp_path / "p.csv"), "-q"]) == 0
+    for stream, trials in ((forecast, 2), (classify, 1)):
+        assert sum(str(t["key"]).startswith("run_trial") for t in stream.data) >= trials
+    assert len(pd.read_csv(out)) == 12 * 3
+    assert main(["predict", str(model), "--out", str(tmp_path / "again.csv"), "-q"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again.csv"), pd.read_csv(out))
+    base = ["forecast", str(retail_csv), *RETAIL, "--out", str(out), "-q"]
+    _fails([*base, "--backend", "dask"], capsys, "--backend dask needs --scheduler ADDRESS")
+    _fails([*base, "--backend", "loky", "--scheduler", address], capsys,
+           "--backend loky with --scheduler: the trials would run on this machine")
+    monkeypatch.setattr("tsauto.cli.SCHEDULER_TIMEOUT", 1)
+    _fails([*base, "--scheduler", "tcp://127.0.0.1:9"], capsys,
+           "--scheduler tcp://127.0.0.1:9: no Dask scheduler answered within 1 s")
+
+
 def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) -> None:
     """--id: columns identifying rows are not features and come out beside the predictions;
     the saved model keeps them, so that predict carries them without --id (a model saved

@@ -35,7 +35,8 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -178,8 +179,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reconcile", default="auto",
                    help="reconciliation method of --hierarchy ('auto': chosen by validation)")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel jobs (-1: all cores)")
-    p.add_argument("--backend", default="loky", choices=["loky", "sequential"],
-                   help="trials in worker processes or in this one")
+    _compute_options(p)
     p.add_argument("--memory-limit", default="auto", help="most memory a trial may use ('4GiB', 'none')")
 
 
@@ -212,7 +212,17 @@ def _tabular(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metric", default="auto", help="metric to optimise ('auto': by task)")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: all cores)")
+    _compute_options(p)
     p.add_argument("--save-model", type=_path, help="also save the fitted model to this path")
+
+
+def _compute_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=["loky", "sequential", "dask"],
+                   help="trials in worker processes (loky, the default), in this one, or on the Dask "
+                        "cluster of --scheduler (dask, the default with it)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a running Dask scheduler (tcp://host:8786): the trials run on its workers; the "
+                        "table is read and the forecast made here")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -345,6 +355,7 @@ def make_forecaster(args: argparse.Namespace) -> Forecaster:
         compute=ComputeOptions(
             n_jobs=args.n_jobs,
             backend=args.backend,
+            client=getattr(args, "client", None),
             memory_limit=_memory(args.memory_limit),
         ),
     )
@@ -840,6 +851,8 @@ def _run_tabular(args: argparse.Namespace) -> int:
         max_trials=args.max_trials,
         learners="auto" if args.learners == "auto" else _list(args.learners),
         n_jobs=args.n_jobs,
+        backend=args.backend,
+        client=getattr(args, "client", None),
     )
     train = read_table(args.file)
     ids = _ids(args.id, {args.file: train, **({} if test is None else {args.test: test})})
@@ -934,6 +947,38 @@ def _terminated(args: argparse.Namespace) -> str:
     return f"{stopped}; the trials finished are journaled in {args.run_dir}: run the same command again to resume"
 
 
+SCHEDULER_TIMEOUT = 30  # seconds --scheduler's address has to answer
+
+
+@contextmanager
+def _dask_client(args: argparse.Namespace) -> Iterator[Any]:
+    """A ``distributed.Client`` of ``--scheduler``, closed after the command; None without."""
+    address, backend = getattr(args, "scheduler", None), getattr(args, "backend", None)
+    if address is None:
+        if backend == "dask":
+            raise UsageError("--backend dask needs --scheduler ADDRESS, a running Dask scheduler (tcp://host:8786)")
+        yield None
+        return
+    if backend not in (None, "dask"):
+        raise UsageError(
+            f"--backend {backend} with --scheduler: the trials would run on this machine and the cluster "
+            "stay idle; leave --backend out"
+        )
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--scheduler needs the distributed package (pip install 'dask[distributed]')") from None
+    try:
+        client = Client(address, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        raise UsageError(
+            f"--scheduler {address}: no Dask scheduler answered within {SCHEDULER_TIMEOUT} s ({_one_line(err)}); "
+            f"start one (`dask scheduler`, then `dask worker {address}` on each machine) or leave --scheduler out"
+        ) from None
+    with client:
+        yield client
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tsauto`` command; returns the exit status."""
     try:
@@ -948,7 +993,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.setLevel(logging.WARNING if args.quiet else logging.INFO)
     start = time.perf_counter()
     try:
-        code = COMMANDS[args.command](args)
+        with _dask_client(args) as args.client:
+            code = COMMANDS[args.command](args)
         log.info("done in %.1fs", time.perf_counter() - start)
         return code
     except Interrupted as stop:  # the outputs are written: a script's `set -e` stops all the same
