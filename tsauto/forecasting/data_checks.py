@@ -76,8 +76,9 @@ SHOWN = 5  # series named in a message
 # a spike: a step up and straight back down (or down and up), each over SPIKE_STEPS times the
 # series' median step and beyond its 5-95 % range widened twice that range on either side, and
 # not repeated a season apart (Christmas): 0 of M1's 1,001 and Australian retail's 152 series,
-# 2 of M4 Hourly's 414, 6 of Weekly's 359, 20 of Walmart's 3,331, 4 of 10 Wikipedia pages;
-# a first or last value, the one step there alone
+# 2 of M4 Hourly's 414, 6 of Weekly's 359, 45 of Walmart's 3,331 (interpolated gaps), 4 of 10
+# Wikipedia pages; a first or last value by the one step there alone (6 more Walmart series: a
+# department's first week at 3-40 times its usual sales, a last one negative; none elsewhere)
 SPIKE_STEPS = 20
 SPIKE_RANGE = 2
 # fixes logged as warnings: forecasts set to zero, where the zeros may be a gap in the data
