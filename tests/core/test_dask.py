@@ -263,6 +263,28 @@ def test_a_cluster_left_without_workers_fails_after_a_bounded_wait(lone_cluster,
     assert "has no worker: waiting up to 2s for one to join" in caplog.text
 
 
+@pytest.mark.timeout(60)  # they waited for ever
+def test_a_dask_frame_or_partitions_without_workers_fail_after_a_bounded_wait(retail, monkeypatch, caplog) -> None:
+    """A Dask DataFrame's fit (its partitions checked on the workers) and partitions sent as
+    tasks waited without bound on a cluster without workers, as the search's trials no longer do."""
+    dd = pytest.importorskip("dask.dataframe")
+    monkeypatch.setattr(executor_module, "NO_WORKERS_WAIT", 2.0, raising=False)
+    monkeypatch.setattr(executor_module, "DASK_LOOK", 0.5, raising=False)
+    with empty_cluster() as (cluster, c):
+        fits = {
+            "counts of text in partitions": lambda: Forecaster(**KW, learners=["lightgbm"], compute={"client": c})
+            .fit(dd.from_pandas(retail, npartitions=2)),
+            "partitions": lambda: Forecaster(**KW, learners=["naive"], partition_by="State", compute={"client": c})
+            .fit(retail),
+        }
+        for what, fit in fits.items():
+            start = time.monotonic()
+            with pytest.raises(ConnectionError, match=rf"cluster \S+ has had no worker for 2s \(\d+ {what} waiting\)"):
+                fit()
+            assert time.monotonic() - start < 15
+            assert "has no worker: waiting up to 2s for one to join" in caplog.text
+
+
 def test_without_workers_a_call_waits_for_one_but_not_past_its_deadline() -> None:
     """It raised distributed's ValueError ('Only use allow_other_workers= if using workers=')."""
     with empty_cluster() as (cluster, c):

@@ -972,6 +972,46 @@ def _gone(client: Any, progress: str) -> str:
     )
 
 
+def wait_on_cluster(client: Any, futures: Sequence[Any], timeout: float | None = None, what: str = "tasks") -> None:
+    """Wait for Dask ``futures`` (``what`` they are, for the messages): up to ``timeout``
+    seconds (None: no bound while workers run them), then :class:`TimeoutError`. While the
+    cluster has no worker, up to ``NO_WORKERS_WAIT`` seconds (a warning as that starts), then
+    the futures are cancelled and :class:`DaskClusterLost` names the scheduler; a client
+    closed meanwhile is one too (it waited for ever on both)."""
+    from distributed import wait as dask_wait
+
+    end = None if timeout is None else time.monotonic() + timeout
+    since = None  # when the cluster was first seen without a worker
+    while True:
+        left = None if end is None else end - time.monotonic()
+        if left is not None and left <= 0:
+            raise TimeoutError(f"{what} on Dask unfinished after {timeout:g}s")
+        try:
+            dask_wait(list(futures), timeout=DASK_LOOK if left is None else min(DASK_LOOK, left))
+            return
+        except (TimeoutError, CancelledError):  # not yet, or the client closed: looked at below
+            pass
+        check_client(client)
+        try:
+            workers = client.nthreads()
+        except OSError as err:  # the connection closed meanwhile
+            raise DaskClusterLost(_gone(client, "")) from err
+        now = time.monotonic()
+        if workers:
+            since = None
+        elif since is None:
+            since = now
+            log.warning("the Dask cluster %s has no worker: waiting up to %.0fs for one to join (%d %s)",
+                        scheduler_address(client), NO_WORKERS_WAIT, len(futures), what)
+        elif now - since >= NO_WORKERS_WAIT:
+            client.cancel(list(futures))
+            raise DaskClusterLost(
+                f"the Dask cluster {scheduler_address(client)} has had no worker for {now - since:.0f}s "
+                f"({len(futures)} {what} waiting): start workers (or the cluster) and fit again, or fit "
+                "on this machine (backend='loky', no client)."
+            )
+
+
 def scheduler_address(client: Any) -> str:
     """Where ``client``'s scheduler listens, or listened (a closed client has no connection:
     the address or cluster it was made with)."""

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
+from tsauto.core.executor import wait_on_cluster
 from tsauto.core.search import Candidate, Trial
 from tsauto.forecasting.features.target_transforms import KPSS_MIN_LENGTH, KPSS_SAMPLE, mostly_nonstationary
 from tsauto.forecasting.frequency import longest_series
@@ -175,7 +176,7 @@ def predict_dask(
     frame = ddf if by_series else _by_series(ddf, list(schema.ids))
     local, fut = dask.delayed(_without_rows(fc)), dask.delayed(future)
     parts = [dask.delayed(_forecast_part)(p, local, fut, schema, by_series) for p in frame.to_delayed()]
-    out = [p for p in client.compute(parts, sync=True) if p is not None]
+    out = [p for p in _computed(client, parts, "forecasts of partitions") if p is not None]
     out = pd.concat(out, ignore_index=True)
     return out.sort_values([*schema.ids, schema.time], kind="stable").reset_index(drop=True)
 
@@ -281,14 +282,14 @@ def _numbers(frame: Any, cols: list[str], client: Any) -> tuple[str, ...]:
     import dask
 
     counts = [dask.delayed(text_counts)(p, cols) for p in frame.to_delayed()]
-    return counted_numbers(client.compute(counts, sync=True))
+    return counted_numbers(_computed(client, counts, "counts of text in partitions"))
 
 
 def _profile(frame: Any, kw: dict, client: Any) -> DaskHistory:
     """Validate every partition on its worker; merge the schemas, keys and lengths."""
     import dask
 
-    parts = client.compute([dask.delayed(_profile_part)(p, kw) for p in frame.to_delayed()], sync=True)
+    parts = _computed(client, [dask.delayed(_profile_part)(p, kw) for p in frame.to_delayed()], "checks of partitions")
     parts = [p for p in parts if p is not None]
     if not parts:
         raise DataValidationError("the Dask DataFrame has no rows: give at least one observation per series.")
@@ -353,9 +354,20 @@ def _samples(history: DaskHistory, client: Any) -> tuple[Panel, Panel]:
         rows = history.frame.map_partitions(_rows_of, wanted, ids, meta=history.frame._meta)
     else:
         rows = history.frame
-    sample = validate_like(client.compute(rows, sync=True), schema, part=True)
+    sample = validate_like(_computed(client, rows, "the sample's rows"), schema, part=True)
     at = {pos: i for i, pos in enumerate(chosen)}  # sample is in key order, as chosen is
     return sample.take([at[p] for p in longest]), sample.take([at[p] for p in np.unique(spaced)])
+
+
+def _computed(client: Any, work: Any, what: str) -> Any:
+    """``client.compute(work, sync=True)`` (a collection or a list of them), its wait bounded
+    while the cluster has no worker (:func:`~tsauto.core.executor.wait_on_cluster`)."""
+    futures = client.compute(work)
+    many = isinstance(futures, list)
+    futures = futures if many else [futures]
+    wait_on_cluster(client, futures, what=what)
+    done = client.gather(futures)
+    return done if many else done[0]
 
 
 def _rows_of(part: pd.DataFrame, keys: pd.DataFrame, ids: list[str]) -> pd.DataFrame:

@@ -66,7 +66,7 @@ import lightgbm as lgb
 import numpy as np
 
 from tsauto.core.exceptions import TsautoError
-from tsauto.core.executor import dask_workers, stop_dask
+from tsauto.core.executor import dask_workers, stop_dask, wait_on_cluster
 from tsauto.core.worker import WorkerLost
 from tsauto.forecasting.features.sequence_rows import (
     counted,
@@ -109,10 +109,10 @@ _STDOUT_LOCK = threading.Lock()
 def partitions_by_worker(frame: Any, client: Any) -> dict[str, list]:
     """The futures of the persisted ``frame``'s partitions grouped by a worker holding each
     (of several holders, the one given the fewest partitions so far)."""
-    from distributed import futures_of, wait
+    from distributed import futures_of
 
     futures = futures_of(frame)
-    wait(futures)
+    wait_on_cluster(client, futures, what="partitions")
     holders = client.who_has(futures)
     out: dict[str, list] = defaultdict(list)
     for future in futures:

@@ -34,6 +34,7 @@ from tsauto.core.executor import (
     quiet_large_graph,
     sharing_machine,
     start_fork_server,
+    wait_on_cluster,
 )
 from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.table_io import read_table
@@ -101,6 +102,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
                 client.submit(_fit_child, child, part, end, share, 1, _label(cols, key), pure=False)
                 for (key, part), share in zip(parts.items(), shares)
             ]
+        wait_on_cluster(client, futures, what="partitions")
         children = client.gather(futures)
     else:
         jobs = [

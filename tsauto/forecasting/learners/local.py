@@ -47,7 +47,7 @@ from joblib import Parallel, delayed
 from scipy.stats import norm
 
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
-from tsauto.core.executor import quiet_large_graph
+from tsauto.core.executor import quiet_large_graph, wait_on_cluster
 from tsauto.core.resources import n_workers, pinned
 from tsauto.forecasting.learners.base import Forecast, Learner, LearnerTags, Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
@@ -431,7 +431,7 @@ def _dask_client(task: Task):
 def _run_dask(client, fn, items: list, task: Task, limit: float | None, per_worker: int) -> list:
     """The chunks as tasks on the client's workers; those unfinished ``DASK_GRACE`` past the
     task's deadline are cancelled and the fit fails with :class:`TimeLimitExceeded`."""
-    from distributed import get_worker, rejoin, secede, wait
+    from distributed import get_worker, rejoin, secede
 
     chunks = _chunks(items, max(1, sum(client.nthreads().values())), MIN_DASK_CHUNK, per_worker)
     with quiet_large_graph():
@@ -445,7 +445,8 @@ def _run_dask(client, fn, items: list, task: Task, limit: float | None, per_work
         seceded = False
     try:
         try:
-            wait(futures, timeout=None if left == float("inf") else max(0.0, left) + DASK_GRACE)
+            wait_on_cluster(client, futures, None if left == float("inf") else max(0.0, left) + DASK_GRACE,
+                            f"chunks of {len(items)} series")
         except TimeoutError:
             client.cancel(futures)
             raise TimeLimitExceeded(
