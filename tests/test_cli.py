@@ -399,6 +399,20 @@ def test_scheduler_runs_the_trials_on_its_dask_cluster(client, retail_csv: Path,
            "--scheduler tcp://127.0.0.1:9: no Dask scheduler answered within 1 s")
 
 
+def test_zero_padded_series_codes_come_back_as_written(aus_small: pd.DataFrame, tmp_path: Path) -> None:
+    """SKU-like ids '0000'..'0005' came back as 0..5 from forecast and predict (user test)."""
+    codes = {name: f"{i:04d}" for i, name in enumerate(sorted(aus_small["Industry"].unique()))}
+    df = aus_small.assign(code=aus_small["Industry"].map(codes)).drop(columns=["Industry"])
+    path, out, model = tmp_path / "codes.csv", tmp_path / "fc.csv", tmp_path / "m.tsauto"
+    df.to_csv(path, index=False)
+    args = ["--target", "Turnover", "--time", "Month", "--ids", "State,code", "--horizon", "3", "--learners", "naive"]
+    assert main(["forecast", str(path), *args, "--out", str(out), "--save-model", str(model), "-q"]) == 0
+    written = pd.read_csv(out, dtype={"code": str})
+    assert sorted(written["code"].unique()) == sorted(codes.values())
+    assert main(["predict", str(model), "--history", str(path), "--out", str(tmp_path / "p.csv"), "-q"]) == 0
+    assert sorted(pd.read_csv(tmp_path / "p.csv", dtype={"code": str})["code"].unique()) == sorted(codes.values())
+
+
 def test_tabular_id_columns_are_carried_to_the_output(tmp_path: Path, capsys) -> None:
     """--id: columns identifying rows are not features and come out beside the predictions;
     the saved model keeps them, so that predict carries them without --id (a model saved

@@ -77,7 +77,22 @@ def _read_csv(path: Path) -> pd.DataFrame:
         for sep in (";", "\t", "|"):
             if sep in header:
                 df = pd.read_csv(path, sep=sep)
-                return _decimal_commas(path, df) if sep == ";" else df
+                return _zero_padded_codes(path, _decimal_commas(path, df) if sep == ";" else df, sep)
+    return _zero_padded_codes(path, df, ",")
+
+
+def _zero_padded_codes(path: Path, df: pd.DataFrame, sep: str) -> pd.DataFrame:
+    """Integer columns written with leading zeros (SKU ``00079``, store ``0012``, a postcode)
+    as the text the file holds: read as numbers, ``00079`` became ``79`` in the output and
+    matched no code of the user's."""
+    ints = [c for c in df.columns if pd.api.types.is_integer_dtype(df[c])]
+    if not ints:
+        return df
+    text = pd.read_csv(path, sep=sep, usecols=ints, dtype=str, keep_default_na=False)
+    padded = [c for c in ints if text[c].str.match(r"[+-]?0\d").any()]
+    if padded:
+        log.info("read %s as text: its values are written with leading zeros (00079)", ", ".join(map(repr, padded)))
+        df = df.assign(**{c: text[c] for c in padded})
     return df
 
 
