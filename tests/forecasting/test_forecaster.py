@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -169,6 +170,26 @@ def test_no_window_to_validate_fits_theta_alone_or_says_why(split) -> None:
     assert list(fc.leaderboard()["learner"]) == ["seasonal_naive"]
     last = two.groupby(["State", "Industry"])["Turnover"].last().to_numpy()
     assert np.allclose(fc.predict().groupby(["State", "Industry"])["forecast"].first().to_numpy(), last)
+
+
+def test_a_search_that_finished_no_trial_names_the_budget_that_would_do(split, monkeypatch) -> None:
+    """"every trial failed (no trial ran); give a larger time_budget" gave no number: the user
+    tried 1 s, then 2 s (user test). The budget a default trial needs is named; without a
+    budget there is none to name. (Whether a tiny budget runs a trial depends on the workers
+    being started already: the search's failure is made here.)"""
+    from tsauto.core import engine
+    from tsauto.core.exceptions import SearchFailedError
+
+    def no_trial(*args, **kwargs):
+        raise SearchFailedError("every trial failed (no trial ran); give a larger time_budget")
+
+    monkeypatch.setattr(engine, "search_and_refit", no_trial)
+    with pytest.raises(SearchFailedError, match=r"no trial ran.*a time_budget of about (\d+)s lets it finish") as err:
+        Forecaster(**KW, time_budget=0.5).fit(split[0])
+    assert 3 <= int(re.search(r"about (\d+)s lets", str(err.value))[1]) <= 60  # the workers' start alone: 2 s
+    with pytest.raises(SearchFailedError) as err:
+        Forecaster(**KW, search={"max_trials": 3}).fit(split[0])
+    assert "time_budget of about" not in str(err.value)
 
 
 def test_several_learners_are_compared_on_a_leaderboard(split) -> None:

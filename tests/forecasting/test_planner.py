@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from conftest import shared_file
@@ -265,6 +267,9 @@ def test_a_budget_below_the_default_comparison_says_so(caplog) -> None:
     cut = [n for n in small.notes if n.startswith("time_budget=")]
     assert len(cut) == 1 and f"1 validation fold(s) instead of {auto_folds(panel, task)}" in cut[0]
     assert cut[0] in caplog.text
+    # how long no budget would take, to compare (a user gave 30 s to a default fit of 25 s)
+    without = float(re.search(r"no time_budget, whose fit is estimated at about ([\d.]+)s here", cut[0])[1])
+    assert estimated_seconds("ets", panel, task, 1, 2) <= without  # ETS, one of them, on one fold
     params = small.candidates["lightgbm"].defaults["params"]
     assert params["learning_rate"] * params["num_boost_round"] > 0.99 * LGB_RATE * LGB_ROUNDS
     assert f"instead of {LGB_ROUNDS}" not in cut[0]  # its raised rate makes up for the rounds

@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 SpaceFn = Callable[[Any], dict[str, Any]]  # optuna trial → parameters
 
 
+# seconds a search's trial workers take to start and receive the data before the first trial
+# fits (Adult on 2 cores: its first trial reported 2 s after the search began, 1 s of it fitting)
+WORKER_START_SECONDS = 2.0
 MAX_REPEATS = 20  # proposals in a row that repeat a trial before the search stops
 LEARNER_REPEATS = 5  # repeats of a learner's trials after which others are asked instead
 # Seconds a trial needs at least: a trial given none (the time left within the executor's grace)

@@ -53,7 +53,7 @@ from tsauto.forecasting.options import (
     as_options,
 )
 from tsauto.forecasting.panel import Panel, output_times
-from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, make_plan, make_task
+from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, budget_hint, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
     backtest_check,
@@ -382,10 +382,16 @@ class Forecaster:
         executor = Executor(compute.n_jobs, compute.backend, compute.client, memory_limit=compute.memory_limit)
         deadline = None if self.time_budget is None else start + float(self.time_budget)
         fingerprint = data_fingerprint(panel.y, panel.indptr, panel.times, task, self.metric)
-        result = search_and_refit(
-            ForecastStrategy(evaluator), plan.candidates, settings, executor, search.ensemble,
-            deadline, fingerprint, plan.shrink,
-        )
+        spent = time.monotonic() - start  # before the search: validation, checks, the plan
+        try:
+            result = search_and_refit(
+                ForecastStrategy(evaluator), plan.candidates, settings, executor, search.ensemble,
+                deadline, fingerprint, plan.shrink,
+            )
+        except SearchFailedError as err:
+            hint = "" if self.time_budget is None else budget_hint(
+                plan, panel, executor.n_workers, spent, float(self.time_budget))
+            raise SearchFailedError(f"{err}{hint}") from None
         self.model_ = result.model
         self.trials_ = result.trials
         self.cv_score_ = result.loss

@@ -17,7 +17,7 @@ import numpy as np
 
 from tsauto.core.engine import THREAD_GAIN
 from tsauto.core.resources import pinned
-from tsauto.core.search import Candidate, Trial
+from tsauto.core.search import WORKER_START_SECONDS, Candidate, Trial
 from tsauto.core.selection import REFIT_MARGIN, refit_estimate
 from tsauto.tabular.checks import Check
 from tsauto.tabular.evaluator import TabularEvaluator
@@ -33,11 +33,9 @@ SLOW_SHARE = 0.3  # learners whose default trial would take more of the search b
 # default fit per training row and feature column (beyond FIT_SECONDS) of a learner without
 # its own estimate (measured one fit at a time, one thread, on the tabular sets of
 # tsauto.datasets, 2 cores: LightGBM 0.8-1.4e-6 from 20,000 rows, linear up to 2.2e-6 on Adult's
-# one-hot columns), and the seconds the trial workers take to start and receive the table
-# (Adult on 2 cores: its first trial reported 2 s after the search began, 1 s of it fitting).
+# one-hot columns); the workers' start is core.search.WORKER_START_SECONDS.
 CELL_SECONDS = 2e-6
 FIT_SECONDS = 0.1
-START_SECONDS = 2.0
 
 
 def candidates(
@@ -104,7 +102,7 @@ def budget_hint(
 
     costs = {name: folds * fit(name, train_rows) + REFIT_MARGIN * fit(name, rows) for name in learners}
     name = min(costs, key=costs.get)
-    needed = math.ceil((spent + START_SECONDS + costs[name]) / search_share)
+    needed = math.ceil((spent + WORKER_START_SECONDS + costs[name]) / search_share)
     if needed <= budget:
         return ""
     return (
