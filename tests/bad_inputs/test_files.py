@@ -230,7 +230,7 @@ BAD_MODEL_FILES = [
         _header_edit(libraries={"tensorflow_nowhere": "2.0"}),
         ["tensorflow_nowhere 2.0", "not installed"],
     ),
-    ("a CSV named .tsauto", lambda b: b"Month,Turnover\n2020-01-01,3\n", ["no tsauto header", "Refit"]),
+    ("a CSV named .tsauto", lambda b: b"Month,Turnover\n2020-01-01,3\n", ["not a tsauto model file", "looks like a table (CSV)"]),
     ("an empty file", lambda b: b"", ["not a tsauto model file"]),
     ("only the first line", lambda b: b.split(b"\n", 1)[0] + b"\n", ["damaged or truncated tsauto header"]),
 ]

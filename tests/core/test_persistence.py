@@ -134,6 +134,21 @@ def test_a_file_without_header_is_not_unpickled(tmp_path) -> None:
         persistence.load(tmp_path / "missing.tsauto", ToyEvaluator)
 
 
+def test_a_table_given_as_the_model_is_named_a_table(tmp_path, aus_small) -> None:
+    """A forecasts CSV given to `tsauto predict` in place of the model was refused as a file of
+    the older format 1, to be refitted (user test); format 1 files keep that advice (above)."""
+    table = aus_small.head(50)
+    table.to_csv(tmp_path / "fc.csv", index=False)
+    table.to_parquet(tmp_path / "fc.parquet")
+    (tmp_path / "fc.tsauto").write_bytes((tmp_path / "fc.csv").read_bytes())  # known by its first bytes
+    (tmp_path / "fc.bin").write_bytes((tmp_path / "fc.parquet").read_bytes())
+    for name, kind in (("fc.csv", "CSV"), ("fc.tsauto", "CSV"), ("fc.parquet", "Parquet"), ("fc.bin", "Parquet")):
+        with pytest.raises(IncompatibleModelError) as err:
+            persistence.load(tmp_path / name, ToyEvaluator)
+        assert f"is not a tsauto model file: it looks like a table ({kind}); give the file that " in str(err.value)
+        assert "format 1" not in str(err.value) and "Refit" not in str(err.value)
+
+
 def test_a_failed_save_leaves_the_old_file_and_no_temporary(saved) -> None:
     before = saved.read_bytes()
     with pytest.raises(Exception):

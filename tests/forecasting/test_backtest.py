@@ -3,14 +3,16 @@ before each cutoff only; the refit mode is labelled optimistic; scores equal the
 
 from __future__ import annotations
 
+import html
 import logging
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 from engine_doubles import ctrl_c_after
 
-from tsauto import Forecaster
+from tsauto import Forecaster, datasets
 from tsauto.core.exceptions import DataValidationError, NotFittedError
 from tsauto.forecasting.learners.baselines import Naive, SeasonalNaive
 from tsauto.forecasting.model import EnsembleModel
@@ -345,3 +347,29 @@ def test_ctrl_c_in_a_nested_folds_search_stops_the_backtest(retail: pd.DataFrame
     interrupted = Forecaster(**KW).fit(retail)
     monkeypatch.undo()
     assert interrupted.interrupted_ and len(interrupted.backtest(retail, folds=2, mode="refit").summary)
+
+
+def test_a_fold_of_series_cut_at_their_own_ends_is_named_alike_in_the_log_and_the_report(tmp_path, caplog) -> None:
+    """M1 quarterly series end from 0014 (a dummy calendar) to 1986, each cut from its own end:
+    the log named fold 0 by the first series' cutoff ('1983-07-01 00:00:00'), the report by the
+    latest, neither saying that the cutoffs differ nor that a new series sat the fold out (user
+    test). Now one name in both: the range of the series' cutoffs and how many series it holds."""
+    shared_file("forecasting/m1/M1-train.csv.gz")
+    train, _, _ = datasets.load_m1("quarterly")
+    ids = sorted(train["unique_id"].unique())[:12]
+    df = train[train["unique_id"].isin(ids[1:])]
+    df = pd.concat([df, train[train["unique_id"] == ids[0]].tail(6)])  # a new product: fold 1 only
+    fc = Forecaster(target="y", time="ds", ids="unique_id", horizon=4, learners=["naive"]).fit(df)
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        result = fc.backtest(df, folds=2, mode="refit")
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("backtest fold")]
+    cutoffs = result.per_series.groupby("fold")["cutoff"]
+    first, last = (cutoffs.min()[0].date().isoformat(), cutoffs.max()[0].date().isoformat())
+    names = [f"fold 0 (each series' own cutoff, {first} to {last}; 11 of 12 series)",
+             f"fold 1 (each series' own cutoff, {cutoffs.min()[1].date().isoformat()} to "
+             f"{cutoffs.max()[1].date().isoformat()})"]
+    assert first.startswith("00") and len(logged) == 2
+    for name, line in zip(names, logged):
+        assert line.startswith(f"backtest {name}: naive, fit")
+    page = html.unescape(fc.report(tmp_path / "m1.html", backtest=result).read_text(encoding="utf-8"))
+    assert all(f"<td>{name}</td>" in page for name in names)

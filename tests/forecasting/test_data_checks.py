@@ -212,6 +212,28 @@ def test_missing_covariate_values_are_reported_filled(walmart_small):
     assert _one(checks, "missing_covariates", "Temperature")["status"] == "passed"
 
 
+def test_series_too_short_for_one_learner_of_a_blend_are_named() -> None:
+    """New products of 1, 2 and 3 months among M1 monthly series, forecast by seasonal naive
+    and Theta (which needs 4): Theta forecast them by its fallback, yet short_series passed
+    ("no series is shorter than the 1 observation the learners need", seasonal naive's), and
+    with short_series='drop' they were dropped unnamed (user test)."""
+    shared_file("forecasting/m1/M1-train.csv.gz")
+    train, _, _ = datasets.load_m1("monthly")
+    ids = sorted(train["unique_id"].unique())[:20]
+    df = pd.concat([train[train["unique_id"].isin(ids[3:])],
+                    *(train[train["unique_id"] == s].tail(k) for k, s in enumerate(ids[:3], start=1))])
+    spec = {"target": "y", "time": "ds", "ids": "unique_id", "horizon": 6,
+            "learners": ["seasonal_naive", "theta"], "compute": {"n_jobs": 1}}
+    fc = Forecaster(**spec).fit(df)
+    assert sorted(m.learner.name for _, m in fc.model_.members) == ["seasonal_naive", "theta"]
+    short = _one(fc.data_checks(), "short_series")
+    assert short["status"] == "fixed" and short["series"] == tuple(ids[:3]) and short["count"] == 3
+    assert "shorter than some learners of the model need (theta 4 observations)" in short["message"]
+    assert "blended with the others' forecasts" in short["message"]
+    dropped = _one(_fit(df, **{**spec, "data": {"short_series": "drop"}}), "short_series")
+    assert dropped["series"] == tuple(ids[:3]) and "dropped: not forecast" in dropped["message"]
+
+
 def test_lags_within_every_series_pass(aus_tasmania):
     spec = {"target": "Turnover", "time": "Month", "ids": "Industry", "horizon": 6}
     naive = _one(_fit(aus_tasmania, **spec), "short_for_lags")

@@ -17,6 +17,7 @@ with matching sums, so load only files you trust. Files are written atomically.
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import hashlib
 import importlib.metadata
@@ -49,6 +50,8 @@ FORMAT_VERSION = 4
 SEVERAL_FORMATS = {"0.1.0"}  # versions whose builds wrote formats 2 to 4: the number names no one build
 MAGIC = b"TSAUTO-MODEL\n"
 MAX_HEADER = 1 << 20  # bytes
+PARQUET_MAGIC = b"PAR1"
+TABLE_SNIFF = 4096  # bytes read after the magic's to tell a table given in place of a model
 # import name → distribution name; recorded when imported at save time
 LIBRARIES = {
     "numpy": "numpy",
@@ -209,6 +212,12 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
     with open(path, "rb") as f:
         magic = f.read(len(MAGIC))
         if magic != MAGIC:
+            kind = _table_kind(path, magic + f.read(TABLE_SNIFF))
+            if kind:
+                raise IncompatibleModelError(
+                    f"{where} is not a tsauto model file: it looks like a table ({kind}); give the file "
+                    "that --save-model FILE (model.save(path)) wrote."
+                )
             raise IncompatibleModelError(
                 f"{where} is not a tsauto model file of format {FORMAT_VERSION} or later (it has "
                 "no tsauto header; files of the older format 1 are not read because they cannot "
@@ -239,6 +248,24 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
                 )
         data = f.read() if payload else b""
     return header, data
+
+
+def _table_kind(path: Path, head: bytes) -> str:
+    """'CSV' or 'Parquet' where a file that is no model looks like a table, by its extension or
+    its first bytes (a table given in place of the model: the older-format advice would
+    mislead); '' otherwise, as for a pickle of the old format 1 (binary, no separators)."""
+    suffixes = "".join(path.suffixes).lower()
+    if head.startswith(PARQUET_MAGIC) or suffixes.endswith((".parquet", ".pq")):
+        return "Parquet"
+    if any(k in suffixes for k in (".csv", ".tsv", ".txt")):
+        return "CSV"
+    try:  # the first line; a character cut at the end of what was read is left out
+        first = codecs.getincrementaldecoder("utf-8")().decode(head.split(b"\n", 1)[0])
+    except UnicodeDecodeError:
+        return ""
+    first = first.lstrip("\ufeff").rstrip("\r")
+    plain = all(c >= " " or c == "\t" for c in first)
+    return "CSV" if plain and any(sep in first for sep in ",;\t|") else ""
 
 
 def header_digest(header: dict[str, Any]) -> str:

@@ -192,6 +192,7 @@ def backtest_forecaster(
     fit_time = predict_time = 0.0
     h = splitter.horizon
     seen: dict = {}  # the warnings logged so far: a later fold's fit or forecast does not repeat them
+    total = int(np.any([f.train_lengths > 0 for f in splitter.split(scored.panel.lengths)], axis=0).sum())
     for fold in splitter.split(scored.panel.lengths):
         train_lengths = fold.train_lengths[scored.series]
         present = np.flatnonzero(train_lengths > 0)
@@ -211,10 +212,10 @@ def backtest_forecaster(
         predict_time += t2 - t1
         parts.append(_matched_cells(scored, fold, out, fitted, season, quantiles, h))
         models.append(fitted.model_.describe() if fitted.model_ is not None else "one model per partition")
-        log.info(
-            "backtest fold %d (cutoff %s): %s, fit %.1fs, predict %.1fs",
-            fold.index, output_times(cutoff[present[:1]], panel.schema)[0], models[-1], t1 - t0, t2 - t1,
-        )
+        cells = parts[-1]
+        first = np.unique(cells["series"], return_index=True)[1]
+        label = fold_label(fold.index, output_times(cells["cutoff"][first], scored.panel.schema), total)
+        log.info("backtest %s: %s, fit %.1fs, predict %.1fs", label, models[-1], t1 - t0, t2 - t1)
     if repeated := sum(seen.values()) - len(seen):
         log.info("%d warnings repeated by later folds' fits or forecasts were not shown again", repeated)
     if not any(p["actual"].size for p in parts):
@@ -223,6 +224,27 @@ def backtest_forecaster(
             "cutoff or none after it; use other folds= or step=, or fill the missing steps."
         )
     return _concat(parts, fit_time, predict_time), models
+
+
+def fold_label(fold: int, cutoffs, total: int) -> str:
+    """A fold as the log and the report name it: by its cutoff where its series share one; else
+    by the range of their own (each series is cut from its own end: one date would suggest a
+    common cutoff); with how many of the backtest's ``total`` series it scores where not all
+    (the others too short for it). ``cutoffs``: one per series scored, as the tables write them."""
+    cutoffs = pd.Series(cutoffs)
+    if cutoffs.empty:  # every cell of the fold went unscored (the log warned why)
+        return f"fold {fold} (no series scored)"
+    first, last = _stamp(cutoffs.min()), _stamp(cutoffs.max())
+    where = f"cutoff {first}" if first == last else f"each series' own cutoff, {first} to {last}"
+    some = f"; {len(cutoffs)} of {total} series" if len(cutoffs) < total else ""
+    return f"fold {fold} ({where}{some})"
+
+
+def _stamp(value) -> str:
+    """A time as the tables write it: a date alone at midnight (no ' 00:00:00')."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    return str(value)
 
 
 def check_names(schema: Schema, quantiles: Sequence[float]) -> None:

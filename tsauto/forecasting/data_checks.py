@@ -113,7 +113,7 @@ def data_checks(
         *calendar(panel, opts),
         seasons(panel, task, opts),
         *fills(raw, panel, task, opts, labels),
-        short_series(panel, model.min_length_, opts, labels),
+        short_series(panel, model, opts, labels),
         short_for_lags(panel, model, labels, opts.short_series == "drop"),
         *ends_early(panel, labels, carried),
         intermittent(panel, labels, stopped),
@@ -503,12 +503,29 @@ def _duplicates(
 # -------------------------------------------------------------------------------- series
 
 
-def short_series(panel: Panel, min_length: int, opts: DataOptions, labels: np.ndarray) -> Check:
-    """Series shorter than the learners need, and what happened to them."""
-    short = panel.lengths < min_length
+def short_series(panel: Panel, model: EnsembleModel, opts: DataOptions, labels: np.ndarray) -> Check:
+    """Series shorter than a learner of the model needs, and what happened to them. Judged by
+    the learner that needs the most: naive, which takes one point, would hide the series that
+    the blend's other learners forecast by their fallback (user test: 1- and 2-point series
+    forecast flat at their last value, unnamed)."""
+    needs: dict[str, int] = {}
+    for _, m in model.members:
+        needs[m.learner.name] = max(needs.get(m.learner.name, 0), m.min_length_)
+    need = max(needs.values())
+    n = panel.lengths
+    short = n < need
+    # a series too short for one learner of a blend is dropped, else forecast by the others too
+    blended = opts.short_series != "drop" and bool(np.any(n[short] >= min(needs.values())))
+    if blended:
+        lacking = ", ".join(f"{name} {k}" for name, k in needs.items() if k > n[short].min())
+        finding = f"{short.sum()} series shorter than some learners of the model need ({lacking} observations)"
+    else:
+        finding = f"{short.sum()} series shorter than the {need} observations the learners need"
     action = {
-        "auto": "forecast by seasonal naive (the fallback)",
-        "pad": "left-padded with zeros to that length (short_series='pad')",
+        "auto": "forecast by seasonal naive (the fallback)"
+        + (" in place of each learner they are too short for, blended with the others' forecasts" if blended else ""),
+        "pad": f"left-padded with zeros to {'the length each learner needs' if blended else 'that length'} "
+               "(short_series='pad')",
         "drop": "dropped: not forecast (short_series='drop')",
     }[opts.short_series]
     return _about_series(
@@ -516,9 +533,9 @@ def short_series(panel: Panel, min_length: int, opts: DataOptions, labels: np.nd
         short,
         "",
         labels,
-        f"{short.sum()} series shorter than the {min_length} observations the learners need",
+        finding,
         action,
-        passed=f"no series is shorter than the {min_length} observation{'s' * (min_length != 1)} the learners need",
+        passed=f"no series is shorter than the {need} observation{'s' * (need != 1)} the learners need",
     )
 
 

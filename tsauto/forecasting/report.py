@@ -25,7 +25,7 @@ import pandas as pd
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.files import atomic_path
-from tsauto.forecasting.backtest import REFERENCE
+from tsauto.forecasting.backtest import REFERENCE, fold_label
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.forecaster import BacktestResult
@@ -279,16 +279,17 @@ def _backtest_section(result: BacktestResult, fc: Forecaster) -> str:
     last = int(frame["step"].max())
     width = -(-last // MAX_STEP_COLUMNS)  # steps a column pools: at most MAX_STEP_COLUMNS columns
     pooled = f", steps pooled in runs of {width} (their cells' errors over their actuals)" if width > 1 else ""
+    labels = fold_labels(result.per_series)
     tables = []
     for level in levels:
         rows = frame if level is None else frame[frame["level"] == level]
-        shown = fold_step_errors(rows, width).reset_index().rename(columns={"index": "fold"})
+        shown = fold_step_errors(rows, labels, width).reset_index().rename(columns={"index": "fold"})
         shown.columns = ["fold", *(_steps_label(c, min(c + width - 1, last)) for c in shown.columns[1:])]
         what = "" if level is None else f", level {level}" + (" (the series)" if level == levels[-1] else "")
         table_id = "backtest-errors" if level is None else f"backtest-errors-{level}".replace(" ", "-")
         tables.append(_note(f"WAPE as a fraction (sum of absolute errors / sum of absolute actuals) by fold "
                             f"and horizon step{what}{pooled}:") + table(shown, table_id))
-    errors = fold_step_errors(rows)  # the chart: every step of the last level
+    errors = fold_step_errors(rows, labels)  # the chart: every step of the last level
     lines = [
         Line(errors.columns.to_numpy(), row.to_numpy(), _palette(i), str(label))
         for i, (label, row) in enumerate(errors.iloc[:-1].iterrows())
@@ -362,13 +363,13 @@ def _summary_table(result: BacktestResult) -> str:
     parts = str(_rows(summary)[0]["model"]).split(" | ")
     if len(parts) == 1:
         return table(summary, "backtest-summary")
-    cutoffs = fold_cutoffs(result.forecasts)
+    labels = fold_labels(result.per_series)
     rerun = "the selection was rerun before each cutoff"
-    if len(parts) == len(cutoffs):
+    if len(parts) == len(labels):
         lead = f"The model chosen at each fold ({rerun}):"
-        parts = [f"fold {f} (cutoff {_cell(c)}): {p}" for (f, c), p in zip(cutoffs.items(), parts)]
+        parts = [f"{label}: {p}" for label, p in zip(labels.values(), parts)]
     else:
-        lead = f"The {len(parts)} models chosen at the {len(cutoffs)} folds ({rerun}), in the order first chosen:"
+        lead = f"The {len(parts)} models chosen at the {len(labels)} folds ({rerun}), in the order first chosen:"
     shown = summary.assign(model=["chosen per fold (listed above)", *summary["model"].iloc[1:]])
     return _note(lead) + _list(tuple(parts)) + table(shown, "backtest-summary")
 
@@ -386,22 +387,25 @@ def _mape_note(summary: pd.DataFrame) -> str:
     )
 
 
-def fold_cutoffs(frame: pd.DataFrame) -> pd.Series:
-    """The latest cutoff of every fold of a backtest's forecasts, by fold."""
-    return frame.groupby("fold")["cutoff"].max()
+def fold_labels(per_series: pd.DataFrame) -> dict[int, str]:
+    """Every fold's name, as the backtest's log gave it (:func:`~tsauto.forecasting.backtest.
+    fold_label`), from a backtest's per-series table (one row per series and fold, the series'
+    keys before ``cutoff``)."""
+    keys = list(per_series.columns[: per_series.columns.get_loc("cutoff")])
+    total = len(per_series.drop_duplicates(keys)) if keys else 1
+    return {int(f): fold_label(int(f), rows["cutoff"], total) for f, rows in per_series.groupby("fold")}
 
 
-def fold_step_errors(frame: pd.DataFrame, width: int = 1) -> pd.DataFrame:
-    """WAPE of a backtest's forecasts by fold (rows, labelled with the latest cutoff) and
-    horizon step (columns), and over all folds (last row); with ``width`` > 1, by run of
+def fold_step_errors(frame: pd.DataFrame, labels: dict[int, str], width: int = 1) -> pd.DataFrame:
+    """WAPE of a backtest's forecasts by fold (rows, named by ``labels``: :func:`fold_labels`)
+    and horizon step (columns), and over all folds (last row); with ``width`` > 1, by run of
     ``width`` steps (columns: each run's first step), its cells pooled."""
     err = (frame["actual"] - frame["forecast"]).abs()
     first = (frame["step"] - 1) // width * width + 1
     parts = frame.assign(err=err, size=frame["actual"].abs(), step=first)
     by_fold = parts.groupby(["fold", "step"])[["err", "size"]].sum()
     wape = (by_fold["err"] / by_fold["size"]).unstack("step")
-    cutoffs = fold_cutoffs(frame)
-    wape.index = [f"fold {f} (cutoff {_cell(cutoffs[f])})" for f in wape.index]
+    wape.index = [labels[f] for f in wape.index]
     total = parts.groupby("step")[["err", "size"]].sum()
     wape.loc["all folds"] = total["err"] / total["size"]
     return wape
@@ -554,13 +558,13 @@ def pick_series(scores: np.ndarray | None, n_series: int, sample: int, seed: int
 
 
 def _numeric(times) -> np.ndarray:
-    """Times as numbers on one axis: nanoseconds (UTC) for dates (periods: their starts), else
-    the steps."""
+    """Times as numbers on one axis: microseconds (UTC) for dates (periods: their starts), else
+    the steps. Not nanoseconds, which end before 1678: M1's dummy calendars start in year 1."""
     index = pd.Index(times)
     if isinstance(index, pd.PeriodIndex):
         index = index.to_timestamp()
     if isinstance(index, pd.DatetimeIndex):
-        return index.as_unit("ns").asi8.astype(float)
+        return index.as_unit("us").asi8.astype(float)
     return index.to_numpy(dtype=float)
 
 
