@@ -744,7 +744,8 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray) -> Check:
         "spikes", np.bincount(codes[at], minlength=panel.n_series) > 0, "", labels,
         f"{at.size} value(s) stand out of their series as one-step spikes ({shown}"
         f"{' and more' if at.size > 3 else ''}: a step there and straight back, each over "
-        f"{SPIKE_STEPS} times the series' median step, far outside its usual range)",
+        f"{SPIKE_STEPS} times the series' median step (at a first or last value, its one step), "
+        "far outside its usual range)",
         f"kept: they pull the learners and widen the intervals; where they are errors, {fix}",
         status="alert", column=panel.schema.target, passed="no one-step spikes",
     )
