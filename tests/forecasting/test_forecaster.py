@@ -286,18 +286,34 @@ def test_a_single_quantile_is_forecast_as_a_list_of_one(split) -> None:
 
 
 def test_a_history_shorter_than_the_lags_is_named(fitted: Forecaster, split, caplog) -> None:
-    """The last 3 months of each series as history= for LightGBM, whose longest lag or window
-    reaches further back: a warning says so and how many rows to give; the training data
-    itself, or its last 2 years, none."""
+    """3 months of each series, after a gap from the training data's end, as history= for
+    LightGBM, whose longest lag or window reaches further back: a warning says so and how many
+    rows to give; the training data itself, its last 3 months or the months after it (which
+    continue it), none."""
     reach = max(max(r) for r in fitted.model_.members[0][1].learner.lag_reach().values())
     with caplog.at_level(logging.WARNING):
-        fitted.predict(history=split[0].groupby(["State", "Industry"]).tail(3))
+        fitted.predict(history=split[1].groupby(["State", "Industry"]).tail(3))
     assert f"12 of 12 series of history= hold fewer rows than the {reach} the model reads back" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         fitted.predict(history=split[0])
-        fitted.predict(history=split[0].groupby(["State", "Industry"]).tail(reach))
+        fitted.predict(history=split[0].groupby(["State", "Industry"]).tail(3))
+        fitted.predict(history=split[1])
     assert "history=" not in caplog.text
+
+
+def test_the_newest_rows_alone_continue_the_training_data(split, caplog) -> None:
+    """history= of the newest rows only (the months after the fit, or its last ones revised)
+    forecast as from the whole table: the model read just them before (user test, 4 new
+    quarters of M1: MASE 2.03 against 1.57 with the whole history)."""
+    fc = Forecaster(**KW, learners=["ets", "lightgbm"], quantiles=[0.1, 0.9]).fit(split[0])
+    whole = pd.concat([split[0], split[1]])
+    with caplog.at_level(logging.INFO, logger="tsauto"):
+        pd.testing.assert_frame_equal(fc.predict(history=split[1]), fc.predict(history=whole))
+    assert "history=: 12 series continue the training data" in caplog.text
+    revised = split[0].groupby(["State", "Industry"]).tail(2).assign(Turnover=lambda d: d["Turnover"] * 1.1)
+    by_hand = pd.concat([split[0].groupby(["State", "Industry"]).head(-2), revised])
+    pd.testing.assert_frame_equal(fc.predict(history=revised), fc.predict(history=by_hand))
 
 
 def test_history_with_ids_of_another_type_is_refused_naming_the_column(fitted: Forecaster, split) -> None:

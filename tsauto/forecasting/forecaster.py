@@ -52,7 +52,7 @@ from tsauto.forecasting.options import (
     SearchOptions,
     as_options,
 )
-from tsauto.forecasting.panel import Panel, output_times
+from tsauto.forecasting.panel import Panel, continued, output_times
 from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, budget_hint, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
@@ -507,11 +507,13 @@ class Forecaster:
         """Forecast ``horizon`` steps after the end of every series.
 
         ``history``: newer data (same columns as at fit) to forecast from its end without
-        refitting; by default the training data. It may hold only the newest rows: ETS then
-        estimates its level and trend on them and keeps its fitted season, at the phase that
-        fits them; rows before the first a local model was fitted on are left out. ``future``:
-        the known-future covariates over the horizon. Returns a long table: ids, time,
-        ``forecast`` and one column per quantile. With a ``hierarchy``: ``level=None`` the bottom
+        refitting; by default the training data. It may hold only the newest rows: a series
+        that continues the training data (from a step after its end, or overlapping it: the
+        newer rows win) is read with its earlier rows there; a new series, or one after a gap,
+        as given (ETS then estimates its level and trend on those rows and keeps its fitted
+        season). ``future``: the known-future covariates over the horizon. Returns a long
+        table: ids, time, ``forecast`` and one column per quantile (``q0.5`` is not
+        ``forecast``: a median calibrated on the validation errors). With a ``hierarchy``: ``level=None`` the bottom
         series, ``["Store"]`` one level, ``[]`` the total, ``"all"`` every node (with a ``level``
         column); coherent forecasts; ``future`` and ``history`` in the training table's columns
         (:meth:`make_future_frame` gives the bottom series' rows). Without one, ``level`` is an
@@ -543,6 +545,9 @@ class Forecaster:
         if history is not None:
             check_id_types(panel.keys, self.history_.keys, "history=")
             _warn_unseen(panel, self.history_)
+            panel, joined = continued(panel, self.history_)
+            if joined:
+                log.info("history=: %d series continue the training data: its earlier rows are read before theirs", joined)
             _warn_short(panel, self.history_, self.model_, self.task_.season)
         fut = future_covariates(future, panel, self.task_.horizon) if self.model_.reads_known_future else {}
         with dask_context(self._options()[2].client):

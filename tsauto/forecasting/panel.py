@@ -121,6 +121,47 @@ class Panel:
         return out
 
 
+def continued(later: Panel, fitted: Panel) -> tuple[Panel, int]:
+    """``later`` (a ``history=`` table) with, before each of its series, the rows of the same
+    series in ``fitted`` (the training panel) earlier than its first: given only the newest
+    rows, a forecast read just them (a user test: 4 new quarters of M1, MASE 2.03 against 1.57
+    from the whole history; ETS's level re-estimated on them, LightGBM's lags and the
+    intervals' scale short). Where they overlap the later rows win (revised values). A series
+    whose rows start more than one step after its fitted end (a gap) or that the fit lacks is
+    taken as given. Returns the panel and how many series were continued."""
+    ids = list(later.schema.ids)
+    if ids:
+        pos = later.keys.merge(fitted.keys.assign(__pos=np.arange(fitted.n_series)), on=ids, how="left")["__pos"]
+        known = pos.notna().to_numpy()
+        pos = pos.fillna(-1).to_numpy(np.int64)
+    else:
+        known = np.full(later.n_series, fitted.n_series == 1)
+        pos = np.zeros(later.n_series, dtype=np.int64)
+    first = later.times[later.indptr[:-1]]
+    after_end = step_times(fitted.last_times, np.array([1]), fitted.schema)[:, 0]  # each fitted series' next step
+    before = np.zeros(later.n_series, dtype=np.int64)  # fitted rows earlier than each later series' first
+    for i in np.flatnonzero(known):
+        rows = fitted.times[fitted.indptr[pos[i]]:fitted.indptr[pos[i] + 1]]
+        k = int(np.searchsorted(rows, first[i]))
+        joins = rows[k] == first[i] if k < rows.size else after_end[pos[i]] == first[i]
+        before[i] = k if joins else 0
+    if not before.any():
+        return later, 0
+    take = np.column_stack([fitted.indptr[:-1][np.maximum(pos, 0)], later.indptr[:-1] + fitted.y.size]).ravel()
+    counts = np.column_stack([before, later.lengths]).ravel()
+    rows = ranges(take, counts)
+    lengths = before + later.lengths
+    out = replace(
+        later,
+        indptr=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        y=np.concatenate([fitted.y, later.y])[rows],
+        times=np.concatenate([fitted.times, later.times.astype(fitted.times.dtype)])[rows],
+        covariates=pd.concat([fitted.covariates, later.covariates[fitted.covariates.columns]],
+                             ignore_index=True).iloc[rows].reset_index(drop=True),
+    )
+    return out, int(np.count_nonzero(before))
+
+
 def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarray:
     """Times ``steps`` steps after each of ``last``; shape (len(last), len(steps))."""
     if schema.freq is None:
