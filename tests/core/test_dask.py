@@ -285,6 +285,23 @@ def test_a_dask_frame_or_partitions_without_workers_fail_after_a_bounded_wait(re
             assert "has no worker: waiting up to 2s for one to join" in caplog.text
 
 
+@pytest.mark.timeout(60)  # it looped for ever (review)
+def test_a_future_cancelled_while_waited_for_stops_the_wait(lone_cluster) -> None:
+    """distributed's wait raises at once, each time, for a cancelled future: the bounded wait
+    retried it without end; the cancellation stands."""
+    from concurrent.futures import CancelledError
+
+    from tsauto.core.executor import wait_on_cluster
+
+    _, client = lone_cluster
+    future = client.submit(time.sleep, 30, pure=False)
+    threading.Timer(1.0, client.cancel, [[future]]).start()
+    start = time.monotonic()
+    with pytest.raises(CancelledError):
+        wait_on_cluster(client, [future], what="sleeps")
+    assert time.monotonic() - start < 15
+
+
 def test_without_workers_a_call_waits_for_one_but_not_past_its_deadline() -> None:
     """It raised distributed's ValueError ('Only use allow_other_workers= if using workers=')."""
     with empty_cluster() as (cluster, c):

@@ -989,8 +989,11 @@ def wait_on_cluster(client: Any, futures: Sequence[Any], timeout: float | None =
         try:
             dask_wait(list(futures), timeout=DASK_LOOK if left is None else min(DASK_LOOK, left))
             return
-        except (TimeoutError, CancelledError):  # not yet, or the client closed: looked at below
+        except TimeoutError:  # not yet: the cluster is looked at below
             pass
+        except CancelledError:  # at once, every time: a closed client says so, else it stands
+            check_client(client)
+            raise
         check_client(client)
         try:
             workers = client.nthreads()
