@@ -294,6 +294,7 @@ def test_a_history_shorter_than_the_lags_is_named(fitted: Forecaster, split, cap
     with caplog.at_level(logging.WARNING):
         fitted.predict(history=split[1].groupby(["State", "Industry"]).tail(3))
     assert f"12 of 12 series of history= hold fewer rows than the {reach} the model reads back" in caplog.text
+    assert "12 series of history= start more than a step after the training data's end" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         fitted.predict(history=split[0])
@@ -314,6 +315,9 @@ def test_the_newest_rows_alone_continue_the_training_data(split, caplog) -> None
     revised = split[0].groupby(["State", "Industry"]).tail(2).assign(Turnover=lambda d: d["Turnover"] * 1.1)
     by_hand = pd.concat([split[0].groupby(["State", "Industry"]).head(-2), revised])
     pd.testing.assert_frame_equal(fc.predict(history=revised), fc.predict(history=by_hand))
+    key = tuple(split[0][["State", "Industry"]].iloc[0])  # explain() reads the same history (review)
+    pd.testing.assert_frame_equal(fc.explain(series=key, steps=1, history=split[1]).contributions,
+                                  fc.explain(series=key, steps=1, history=whole).contributions)
 
 
 def test_history_with_ids_of_another_type_is_refused_naming_the_column(fitted: Forecaster, split) -> None:

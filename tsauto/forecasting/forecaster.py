@@ -508,10 +508,10 @@ class Forecaster:
 
         ``history``: newer data (same columns as at fit) to forecast from its end without
         refitting; by default the training data. It may hold only the newest rows: a series
-        that continues the training data (from a step after its end, or overlapping it: the
-        newer rows win) is read with its earlier rows there; a new series, or one after a gap,
-        as given (ETS then estimates its level and trend on those rows and keeps its fitted
-        season). ``future``: the known-future covariates over the horizon. Returns a long
+        whose rows start a step after its training rows end, or inside them (revised values),
+        is read with its training rows before its first (and forecast from its own end); a new
+        series, or one after a gap (warned of), as given (ETS then estimates its level and
+        trend on those rows and keeps its fitted season). ``future``: the known-future covariates over the horizon. Returns a long
         table: ids, time, ``forecast`` and one column per quantile (``q0.5`` is not
         ``forecast``: a median calibrated on the validation errors). With a ``hierarchy``: ``level=None`` the bottom
         series, ``["Store"]`` one level, ``[]`` the total, ``"all"`` every node (with a ``level``
@@ -541,17 +541,32 @@ class Forecaster:
             return predict_partitions(self.partitions_, self.partition_by, future, history)
         if getattr(self, "dask_", None) is not None:
             return self._predict_dask(future, history)
-        panel = self.history_ if history is None else validate_like(history, self.history_.schema)
-        if history is not None:
-            check_id_types(panel.keys, self.history_.keys, "history=")
-            _warn_unseen(panel, self.history_)
-            panel, joined = continued(panel, self.history_)
-            if joined:
-                log.info("history=: %d series continue the training data: its earlier rows are read before theirs", joined)
-            _warn_short(panel, self.history_, self.model_, self.task_.season)
+        panel = self.history_ if history is None else self._history_panel(history)
         fut = future_covariates(future, panel, self.task_.horizon) if self.model_.reads_known_future else {}
         with dask_context(self._options()[2].client):
             return self._forecast(panel, fut)
+
+    def _history_panel(self, history: pd.DataFrame | str | Path, warn: bool = True) -> Panel:
+        """``history=`` validated as the training data was, each series continuing its
+        training rows (:func:`~tsauto.forecasting.panel.continued`); with ``warn``, the series
+        new, absent, after a gap or too short for the model are named."""
+        panel = validate_like(history, self.history_.schema)
+        check_id_types(panel.keys, self.history_.keys, "history=")
+        if warn:
+            _warn_unseen(panel, self.history_)
+        panel, joined, gapped = continued(panel, self.history_)
+        if warn and joined:
+            log.info("history=: %d series continue the training data: its earlier rows are read before theirs", joined)
+        if warn and gapped.size:
+            log.warning(
+                "%d series of history= start more than a step after the training data's end (%s): "
+                "forecast from their own rows alone; give the rows in between to continue them (with "
+                "aggregate=, from the start of the period the training table ended in)",
+                gapped.size, shortlist(series_labels(panel)[gapped]),
+            )
+        if warn:
+            _warn_short(panel, self.history_, self.model_, self.task_.season)
+        return panel
 
     def _predict_dask(self, future, history) -> pd.DataFrame:
         """Forecasts of a model fitted on a Dask DataFrame: of its rows on the cluster, or of
@@ -789,7 +804,7 @@ class Forecaster:
             fit = self.hierarchy_
             check_nodes(fit.spec, series)
             future, history = later_node_tables(fit, future, history)
-        panel = self.history_ if history is None else validate_like(history, self.history_.schema)
+        panel = self.history_ if history is None else self._history_panel(history, warn=False)
         if series is not None:  # a wrong key is named before a missing future= table
             series_positions(panel.keys, series)
         fut = {}

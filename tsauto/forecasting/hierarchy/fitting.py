@@ -412,9 +412,9 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
         base = fit.base.predict(future=fut, history=hist)
     if hist is None:
         panel = fit.base.history_
-    else:  # for the bounds: the base model's predict said how its target was filled
+    else:  # for the bounds, the panel the base model forecast from (its predict said how it was filled)
         with fill_notes_quiet():
-            panel = validate_like(hist, fit.base.history_.schema)
+            panel = fit.base._history_panel(hist, warn=False)
     out = reconcile_forecasts(base, spec, fit.reconciler, guard=bottom_bounds(fit, panel))
     return spec.select(out, level)
 
