@@ -621,7 +621,7 @@ def _check_future_rows(model: Forecaster, train: pd.DataFrame, future: pd.DataFr
 
     with tsauto_filter(lambda record: False):
         panel = model._validate(train)
-    future_covariates(future, panel, model.horizon)
+    future_covariates(future, panel, model.horizon, warn=False)  # its warnings come with the forecast
 
 
 def _forecast(

@@ -180,15 +180,21 @@ def test_a_search_that_finished_no_trial_names_the_budget_that_would_do(split, m
     from tsauto.core import engine
     from tsauto.core.exceptions import SearchFailedError
 
-    def no_trial(*args, **kwargs):
-        raise SearchFailedError("every trial failed (no trial ran); give a larger time_budget")
+    def failed(out_of_time: bool):
+        def search(*args, **kwargs):
+            raise SearchFailedError("every trial failed (no trial ran); give a larger time_budget", out_of_time)
+        return search
 
-    monkeypatch.setattr(engine, "search_and_refit", no_trial)
+    monkeypatch.setattr(engine, "search_and_refit", failed(True))
     with pytest.raises(SearchFailedError, match=r"no trial ran.*a time_budget of about (\d+)s lets it finish") as err:
         Forecaster(**KW, time_budget=0.5).fit(split[0])
     assert 3 <= int(re.search(r"about (\d+)s lets", str(err.value))[1]) <= 60  # the workers' start alone: 2 s
     with pytest.raises(SearchFailedError) as err:
         Forecaster(**KW, search={"max_trials": 3}).fit(split[0])
+    assert "time_budget of about" not in str(err.value)
+    monkeypatch.setattr(engine, "search_and_refit", failed(False))  # trials that failed, not for time
+    with pytest.raises(SearchFailedError) as err:
+        Forecaster(**KW, time_budget=0.5).fit(split[0])
     assert "time_budget of about" not in str(err.value)
 
 

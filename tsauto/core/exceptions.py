@@ -23,7 +23,12 @@ class IncompatibleModelError(TsautoError):
 
 
 class SearchFailedError(TsautoError, RuntimeError):
-    """No trial of a search succeeded (each failed or ran out of time)."""
+    """No trial of a search succeeded (each failed or ran out of time). ``out_of_time``: every
+    trial ran out of time, or none ran (a larger budget is the fix, not other learners)."""
+
+    def __init__(self, message: str, out_of_time: bool = False) -> None:
+        super().__init__(message)
+        self.out_of_time = out_of_time
 
 
 class TimeLimitExceeded(TsautoError, TimeoutError):

@@ -48,6 +48,12 @@ SpaceFn = Callable[[Any], dict[str, Any]]  # optuna trial → parameters
 # seconds a search's trial workers take to start and receive the data before the first trial
 # fits (Adult on 2 cores: its first trial reported 2 s after the search began, 1 s of it fitting)
 WORKER_START_SECONDS = 2.0
+
+
+def budget_to_finish(spent: float, seconds: float, search_share: float) -> int:
+    """The whole seconds of a budget whose search (``search_share`` of it) holds a trial and
+    refit of ``seconds`` after the workers' start, ``spent`` having gone before the search."""
+    return math.ceil((spent + WORKER_START_SECONDS + seconds) / search_share)
 MAX_REPEATS = 20  # proposals in a row that repeat a trial before the search stops
 LEARNER_REPEATS = 5  # repeats of a learner's trials after which others are asked instead
 # Seconds a trial needs at least: a trial given none (the time left within the executor's grace)

@@ -37,7 +37,8 @@ def best_trial(trials: Sequence[Trial]) -> Trial:
         reasons = "; ".join(f"{t.learner}: {t.reason}" for t in trials[:5]) or "no trial ran"
         raise SearchFailedError(
             f"every trial failed ({reasons}); give a larger time_budget, other learners, or "
-            "check the reasons."
+            "check the reasons.",
+            out_of_time=all(t.status == "timeout" for t in trials),
         )
     return min(ok, key=lambda t: t.score)
 

@@ -389,9 +389,9 @@ class Forecaster:
                 deadline, fingerprint, plan.shrink,
             )
         except SearchFailedError as err:
-            hint = "" if self.time_budget is None else budget_hint(
+            hint = "" if self.time_budget is None or not err.out_of_time else budget_hint(
                 plan, panel, executor.n_workers, spent, float(self.time_budget))
-            raise SearchFailedError(f"{err}{hint}") from None
+            raise SearchFailedError(f"{err}{hint}", err.out_of_time) from None
         self.model_ = result.model
         self.trials_ = result.trials
         self.cv_score_ = result.loss

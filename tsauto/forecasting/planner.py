@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,7 +28,7 @@ import numpy as np
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.resources import cores, n_workers
-from tsauto.core.search import WORKER_START_SECONDS, Candidate
+from tsauto.core.search import Candidate, budget_to_finish
 from tsauto.core.selection import SHRINK_TOP
 from tsauto.forecasting import registry
 from tsauto.forecasting.features.target_transforms import mostly_nonstationary
@@ -498,7 +497,7 @@ def budget_hint(plan: Plan, panel: Panel, workers: int, spent: float, budget: fl
     costs = {n: _wall_seconds(n, panel, plan.task, plan.folds, workers) * (1 + 1 / plan.folds)
              for n in plan.candidates}
     name = min(costs, key=costs.get)
-    needed = math.ceil((spent + WORKER_START_SECONDS + costs[name]) / SEARCH_SHARE)
+    needed = budget_to_finish(spent, costs[name], SEARCH_SHARE)
     if needed <= budget:
         return ""
     took = f"about {costs[name]:.1f}s" if costs[name] >= 0.1 else "under 0.1s"

@@ -198,10 +198,10 @@ class _TabularEstimator(BaseEstimator, ABC):
         try:
             result = search_and_refit(strategy, chosen, settings, executor, self.ensemble, deadline)
         except SearchFailedError as err:
-            hint = "" if budget is None else budget_hint(
+            hint = "" if budget is None or not err.out_of_time else budget_hint(
                 self._task, list(chosen), len(y), width, len(splits), spent, budget, SEARCH_SHARE
             )
-            raise SearchFailedError(f"{err}{hint}") from None
+            raise SearchFailedError(f"{err}{hint}", err.out_of_time) from None
         model, trials, weights, loss = result.model, result.trials, result.weights, result.loss
         if result.interrupted:
             found.append(_interrupted(len(trials), self.max_trials))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 from dataclasses import dataclass
 from typing import Any, Literal, Sequence
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from tsauto.core.engine import THREAD_GAIN
 from tsauto.core.resources import pinned
-from tsauto.core.search import WORKER_START_SECONDS, Candidate, Trial
+from tsauto.core.search import Candidate, Trial, budget_to_finish
 from tsauto.core.selection import REFIT_MARGIN, refit_estimate
 from tsauto.tabular.checks import Check
 from tsauto.tabular.evaluator import TabularEvaluator
@@ -102,7 +101,7 @@ def budget_hint(
 
     costs = {name: folds * fit(name, train_rows) + REFIT_MARGIN * fit(name, rows) for name in learners}
     name = min(costs, key=costs.get)
-    needed = math.ceil((spent + WORKER_START_SECONDS + costs[name]) / search_share)
+    needed = budget_to_finish(spent, costs[name], search_share)
     if needed <= budget:
         return ""
     return (
