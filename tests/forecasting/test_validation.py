@@ -300,6 +300,34 @@ def test_mixed_frequencies_name_the_series(aus_small: pd.DataFrame) -> None:
         validate(df, **KW)
 
 
+def test_month_starts_and_ends_mixed_are_refused_with_the_fixes_that_read_them(aus_retail: pd.DataFrame) -> None:
+    """Victorian series stamped on month starts, Tasmanian ones on month ends (two source
+    systems): the error blamed the 8,820 Victorian rows off the 'ME' grid of the 6,679
+    Tasmanian ones and advised freq=, which failed the same way. Now it names the fewer rows
+    and gives the two fixes that read the table (quarters likewise)."""
+    df = aus_retail[aus_retail["State"].isin(["Victoria", "Tasmania"])].drop(columns="Series ID")
+    tas = df["State"] == "Tasmania"
+    mixed = df.assign(Month=df["Month"].where(~tas, df["Month"] + pd.offsets.MonthEnd(0)))
+    for freq in (None, "MS"):
+        with pytest.raises(DataValidationError) as err:
+            validate(mixed, **KW, freq=freq)
+        msg = str(err.value)
+        assert msg.startswith(f"time column 'Month' mixes the first and last days of months: {tas.sum()} "
+                              "stamps are on the last day of a month at rows")
+        assert "'Tasmania'" in msg and "'Victoria'" not in msg and f"the other {(~tas).sum()} on the first" in msg
+        assert ("df['Month'] = df['Month'].dt.to_period('M').dt.to_timestamp()), or pass freq='MS' with "
+                "aggregate='sum'") in msg
+    clean = validate(df, **KW)
+    restamped = mixed.assign(Month=mixed["Month"].dt.to_period("M").dt.to_timestamp())
+    np.testing.assert_array_equal(validate(restamped, **KW).y, clean.y)
+    np.testing.assert_array_equal(validate(mixed, **KW, freq="MS", aggregate="sum").y, clean.y)
+    quarters = df[df["Month"].dt.month % 3 == 1]
+    quarters = quarters.assign(Month=quarters["Month"].where(~tas, quarters["Month"] + pd.offsets.QuarterEnd(0)))
+    with pytest.raises(DataValidationError, match=r"first and last days of quarters: .*to_period\('Q-DEC'\)"
+                       r".*freq='QS-JAN' with aggregate='sum'"):
+        validate(quarters, **KW)
+
+
 def test_a_yearly_series_among_monthly_ones_is_refused_not_filled_in() -> None:
     """M1's yearly YAF2 beside its monthly MRF1: the yearly series' stamps lie on the monthly
     grid, 12 steps apart; its 11 months between were interpolated (231 made-up points). Now a

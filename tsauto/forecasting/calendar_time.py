@@ -203,7 +203,8 @@ def wall_clock(times: np.ndarray, tz: str | None) -> np.ndarray:
 
 INTEGER_DATES = {"%Y%m": "year-month (YYYYMM)", "%Y%m%d": "year-month-day (YYYYMMDD)"}
 """Date formats that integer time columns are read in (:func:`integer_date_format`)."""
-_AS_STEPS = {"%Y%m": "201012 to 201101 would leave 88", "%Y%m%d": "20100131 to 20100201 would leave 69"}
+AS_STEPS = {"%Y%m": "201012 to 201101 would leave 88", "%Y%m%d": "20100131 to 20100201 would leave 69"}
+"""What reading such dates as integer steps would invent (followed by "invented steps")."""
 
 
 def integer_date_format(values: np.ndarray) -> str | None:
@@ -214,13 +215,45 @@ def integer_date_format(values: np.ndarray) -> str | None:
     v = np.unique(np.asarray(values, dtype=np.int64))
     if v.size < 2:
         return None
-    month = v % 100
-    if v[0] >= 180001 and v[-1] <= 219912 and ((month >= 1) & (month <= 12)).all():
-        return "%Y%m" if np.isin(v[month == 12] + 89, v).any() else None
-    if v[0] >= 18000101 and v[-1] <= 21991231 and np.unique(v // 100).size > 1:
-        parsed = pd.to_datetime(pd.Series(v.astype(str)), format="%Y%m%d", errors="coerce")
-        return "%Y%m%d" if parsed.notna().all() else None
+    fmt = next((f for f in INTEGER_DATES if _date_values(v, f).all()), None)
+    return fmt if fmt is not None and _crosses(v, fmt) else None
+
+
+MOSTLY_DATES = 0.9
+"""Share of the rows of an integer time column that, read as dates crossing a year or month,
+make the others mistyped stamps rather than the column steps: evenly spaced steps that cross
+one hold fewer (20100101..20100201: 32 of 101 are days; every 24th from 20151007: 4 of 6)."""
+
+
+def odd_integer_dates(values: np.ndarray) -> tuple[str, np.ndarray] | None:
+    """Where more than ``MOSTLY_DATES`` of the integers (rows) are dates of a format of
+    :data:`INTEGER_DATES` (and read so on their own) but not all: the format and which values
+    are not (198002 typed as 19800, a series on steps 1..n among YYYYMM ones); else None. Read as
+    steps, the whole column would get invented steps between the dates (88 a year of months)."""
+    v, inverse = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
+    for fmt in INTEGER_DATES:
+        ok = _date_values(v, fmt)
+        if not ok.all() and ok[inverse].mean() > MOSTLY_DATES and _crosses(v[ok], fmt):
+            return fmt, ~ok[inverse]
     return None
+
+
+def _date_values(v: np.ndarray, fmt: str) -> np.ndarray:
+    """Which integers are dates of 1800..2199 written in ``fmt``."""
+    if fmt == "%Y%m":
+        return (v >= 180001) & (v <= 219912) & (v % 100 >= 1) & (v % 100 <= 12)
+    ok = (v >= 18000101) & (v <= 21991231)
+    parsed = pd.to_datetime(pd.Series(v[ok].astype(str)), format="%Y%m%d", errors="coerce")
+    ok[ok] = parsed.notna().to_numpy()
+    return ok
+
+
+def _crosses(v: np.ndarray, fmt: str) -> bool:
+    """Whether the dates ``v`` (sorted, unique) cross a year (months: 201012 and 201101) or a
+    month (days)."""
+    if fmt == "%Y%m":
+        return bool(np.isin(v[v % 100 == 12] + 89, v).any())
+    return np.unique(v // 100).size > 1
 
 
 def read_integer_dates(col: pd.Series, fmt: str, name: str) -> pd.Series:
@@ -241,7 +274,7 @@ def integer_dates_note(name: str, fmt: str) -> str:
     note = (
         f"time column {name!r} holds integers written as {INTEGER_DATES[fmt]} dates: read as "
         f"dates (the frequency, seasons and calendar features from them; as integer steps, "
-        f"{_AS_STEPS[fmt]} invented steps); forecasts carry the same integers"
+        f"{AS_STEPS[fmt]} invented steps); forecasts carry the same integers"
     )
     log.info("%s", note)
     return note
@@ -267,7 +300,7 @@ def calendar_note(values: pd.Series, name: str) -> str | None:
         f"time column {name!r} runs from {low} to {high}, {where}: times are kept as "
         f"datetime64[{unit}] and forecasts carry dates in the same calendar"
     )
-    log.warning("%s", note)
+    log.info("%s", note)  # nothing to fix: a note, which the data checks show
     return note
 
 

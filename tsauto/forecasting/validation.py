@@ -12,10 +12,11 @@ What :func:`validate` does, in order:
    that each id column holds one type (the id 1 beside the label "1" would split a series);
    leaves out, with a warning, a column whose cells hold lists or dicts (JSON-like tags: no
    covariate reads them), refused where ``target``, ``time``, ``ids`` or ``known_future`` name it;
-2. parses ``time``: integer steps (no calendar) or timestamps; time-zone aware stamps are
-   converted to UTC and the zone is restored on output; dates outside pandas' nanosecond range
-   (year 1, year 3000) are kept at second resolution, noted in the log and in the schema's
-   ``calendar_note`` (:mod:`.calendar_time`);
+2. parses ``time``: integer steps (no calendar), integers written as dates (201001, 20100131;
+   a few others among them are refused by row, not read as steps) or timestamps; time-zone
+   aware stamps are converted to UTC and the zone is restored on output; dates outside pandas'
+   nanosecond range (year 1, year 3000) are kept at second resolution, noted in the log and in
+   the schema's ``calendar_note`` (:mod:`.calendar_time`);
 3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value;
    text such as ``"--"`` is an error naming its rows); reads a column of numbers with a few text
    cells (``"--"``, ``"unknown"``: the rule of :mod:`tsauto.core.text_in_numbers`, the tabular
@@ -25,7 +26,8 @@ What :func:`validate` does, in order:
    without any target missing, not a sum of 0; numeric
    covariates by their mean, a flag becoming the share of rows it is set in; other covariates by
    their most frequent value); otherwise duplicate (series, time) rows are an error;
-5. infers the frequency (or checks ``freq=``) and that every series lies on its grid;
+5. infers the frequency (or checks ``freq=``) and that every series lies on its grid (stamps
+   on both the first and the last days of months, quarters or years are refused with the fixes);
 6. inserts missing time steps and imputes the target by the ``fill`` rule:
    ``"interpolate"`` (default: linear between neighbours), ``"zero"`` (a missing step means
    nothing happened, as in sales) or ``"ffill"``; leading and trailing missing targets are
@@ -58,6 +60,7 @@ fit whose future values come as text.
 from __future__ import annotations
 
 import logging
+from calendar import month_abbr
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
@@ -91,11 +94,14 @@ from tsauto.core.text_in_numbers import (
     text_values,
 )
 from tsauto.forecasting.calendar_time import (
+    AS_STEPS,
+    INTEGER_DATES,
     as_unit,
     calendar_note,
     infer_freq,
     integer_date_format,
     integer_dates_note,
+    odd_integer_dates,
     parse_time,
     read_integer_dates,
     time_unit,
@@ -187,6 +193,8 @@ def validate(
     time_format = None if tz or pd.api.types.is_datetime64_any_dtype(times) else integer_date_format(times)
     if time_format:
         times = read_integer_dates(times, time_format, time)
+    elif not pd.api.types.is_datetime64_any_dtype(times):
+        _check_odd_integer_dates(df, times, time, ids_t)
     df[time] = times
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
     note = integer_dates_note(time, time_format) if time_format else calendar_note(times, time) if is_dates else None
@@ -916,6 +924,24 @@ def _placeholder_fix(col: pd.Series, target: str) -> str:
             f"read the file with pd.read_csv(..., na_values={text!r})")
 
 
+def _check_odd_integer_dates(df: pd.DataFrame, times: pd.Series, time: str, ids: tuple[str, ...]) -> None:
+    """Refuse integer times written as dates (198306) but for a few rows: read as steps, every
+    series would get steps invented between the dates (one 198002 typed as 19800 put 215,368
+    invented values into 60 monthly series, and forecasts at 198313)."""
+    found = odd_integer_dates(times.to_numpy())
+    if found is None:
+        return
+    fmt, odd = found
+    rows = df.index[odd]
+    values = ", ".join(str(v) for v in pd.unique(times[odd])[:3])
+    raise DataValidationError(
+        f"time column {time!r} holds integers written as {INTEGER_DATES[fmt]} dates in "
+        f"{len(df) - len(rows)} of {len(df)} rows, but not at {describe_rows(rows)}"
+        f"{_series_of(df, rows, ids)} (values {values}): correct those values, or drop those rows. "
+        f"Read as integer steps instead, {AS_STEPS[fmt]} invented steps."
+    )
+
+
 def _series_of(df: pd.DataFrame, rows, ids: tuple[str, ...]) -> str:
     """`` in series [...]``: the series that ``rows`` fall in (the first three, and how many more)."""
     if not ids:
@@ -1240,6 +1266,56 @@ def _grid_of_every_stamp(df: pd.DataFrame, schema: Schema) -> str | None:
     return freq
 
 
+_PERIODS = {  # offset: its period's name and months, the period alias and the frequency of its starts
+    pd.offsets.MonthBegin: ("month", 1, "M", "MS"),
+    pd.offsets.MonthEnd: ("month", 1, "M", "MS"),
+    pd.offsets.QuarterBegin: ("quarter", 3, "Q", "QS"),
+    pd.offsets.QuarterEnd: ("quarter", 3, "Q", "QS"),
+    pd.offsets.YearBegin: ("year", 12, "Y", "YS"),
+    pd.offsets.YearEnd: ("year", 12, "Y", "YS"),
+}
+
+
+def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
+    """Refuse, with the fixes that read them, stamps of months (quarters, years) some on the
+    first day of their period and some on the last, as two source systems write them: neither
+    grid holds both, and ``freq=`` alone reads only one (``freq='MS'`` named the month ends)."""
+    offset = to_offset(schema.freq)
+    if type(offset) not in _PERIODS:
+        return
+    name, months, period, starts = _PERIODS[type(offset)]
+    anchor = getattr(offset, "startingMonth", None) or getattr(offset, "month", None) or 1
+    ends = isinstance(offset, (pd.offsets.QuarterEnd, pd.offsets.YearEnd))
+    first_month = anchor % 12 if ends else anchor - 1  # of a period, 0 for January
+    if months > 1:  # anchored by the month that ends them, and by the one that starts them
+        period = f"{period}-{month_abbr[(first_month - 1) % 12 + 1].upper()}"
+        starts = f"{starts}-{month_abbr[first_month + 1].upper()}"
+    starts = f"{offset.n if offset.n > 1 else ''}{starts}"
+
+    def start_of(days: np.ndarray) -> np.ndarray:  # the first day of the period each day is in
+        m = days.astype("datetime64[M]").astype(np.int64)
+        return (m - (m % 12 - first_month) % months).astype("datetime64[M]").astype("datetime64[D]")
+
+    days = df[schema.time].to_numpy().astype("datetime64[D]")
+    first, last = days == start_of(days), start_of(days + 1) == days + 1
+    if not (first | last).all() or first.all() or last.all():
+        return
+    restamped = start_of(days).astype(f"datetime64[{schema.time_unit}]")
+    if np.any(_grid_positions(restamped, starts, schema.time_unit)[1] < 0):
+        return
+    few, edge, other = (last, "last", "first") if last.sum() <= first.sum() else (first, "first", "last")
+    rows = df.index[few]
+    stamps = "1 stamp is" if len(rows) == 1 else f"{len(rows)} stamps are"
+    raise DataValidationError(
+        f"time column {schema.time!r} mixes the first and last days of {name}s: {stamps} on the "
+        f"{edge} day of a {name} at {describe_rows(rows)}"
+        f"{_series_of(df, rows, schema.ids)}, the other {int((~few).sum())} on the {other}, and no "
+        f"frequency steps along both: re-stamp them on their {name}'s first day (df[{schema.time!r}] = "
+        f"df[{schema.time!r}].dt.to_period({period!r}).dt.to_timestamp()), or pass freq={starts!r} with "
+        "aggregate='sum' (one row per step, stamped at its start)."
+    )
+
+
 def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Panel:
     time, target = schema.time, schema.target
     sid = df["__sid"].to_numpy(np.int64)
@@ -1262,7 +1338,10 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
         if off.any():
             bad = df.index[off]
             stamps = "1 time stamp is" if off.sum() == 1 else f"{int(off.sum())} time stamps are"
-            other = _grid_of_every_stamp(df, schema) if what == "the table" else None  # later: the fit's
+            other = None
+            if what == "the table":  # a later table is read on the fit's grid
+                _refuse_mixed_edges(df, schema)
+                other = _grid_of_every_stamp(df, schema)
             fix = (
                 f"every stamp is on the {other!r} grid: give freq={other!r}" if other else
                 "the series mix frequencies or are irregular. Resample them (aggregate= with "
