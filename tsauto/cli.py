@@ -395,8 +395,9 @@ def _check_folder(path: str | None, option: str) -> None:
         raise UsageError(f"{option} {path}: {missing}")
 
 
-def _table(path: str | None) -> pd.DataFrame | None:
-    return None if path is None else read_table(path)
+def _table(path: str | None, codes: Sequence[str] = ()) -> pd.DataFrame | None:
+    """The table at ``path`` (None: none), its ``codes`` columns read as :func:`read_table` reads them."""
+    return None if path is None else read_table(path, codes)
 
 
 def _load(path: str) -> Any:
@@ -545,8 +546,9 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "or --save-model MODEL to fit now and forecast later (`tsauto future-frame MODEL --out FILE` "
             "writes the rows to fill in)"
         )
-    train = read_table(args.file)  # read before the fit: a wrong path or name fails in seconds
-    future = _table(args.future)
+    codes = [*(_list(args.ids) or []), *(_list(args.partition_by) or [])]  # series codes: '00079' kept
+    train = read_table(args.file, codes)  # read before the fit: a wrong path or name fails in seconds
+    future = _table(args.future, codes)
     known = _list(args.known_future) or []
     _check_columns(known, train, f"the training table {args.file}", "--known-future")  # before --future's
     if future is not None and known:  # a future-frame left empty: found only after the fit
@@ -765,7 +767,8 @@ def _run_predict(args: argparse.Namespace) -> int:
             "the rows to forecast from as --history FILE"
         )
     out = model.predict(
-        future=_table(args.future), history=_table(args.history), level=_level(args.level)
+        future=_table(args.future, model._codes()), history=_table(args.history, model._codes()),
+        level=_level(args.level),
     )
     path = write_table(out, args.out)
     _out(f"wrote {len(out)} forecasts to {path}")
@@ -775,7 +778,7 @@ def _run_predict(args: argparse.Namespace) -> int:
 def _run_future_frame(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _forecaster(args.model, "future-frame")
-    frame = model.make_future_frame(history=_table(args.history))
+    frame = model.make_future_frame(history=_table(args.history, model._codes()))
     known = _known_future(model)
     # empty, to fill in; object columns: pandas refuses a flag or a label set into part of a float one
     frame = frame.assign(**{c: pd.Series(float("nan"), frame.index, object) for c in known})
@@ -826,13 +829,13 @@ def _run_report(args: argparse.Namespace) -> int:
     except DataValidationError as err:
         raise UsageError(f"--out: {err}") from None
     _check_writable(args.out, "--out")
-    rows, future = _table(args.backtest), _table(args.future)  # before the backtest: a wrong path fails first
-    model = _forecaster(args.model, "report")
+    _table(args.backtest), _table(args.future)  # read before the backtest: a wrong path fails first
+    model = _forecaster(args.model, "report")  # the paths go on: their series codes are read as at fit
     result = None
     if args.backtest:
         log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
-        result = model.backtest(rows, folds=args.folds, mode=args.mode)
-    _out(f"wrote the report to {model.report(args.out, backtest=result, future=future)}")
+        result = model.backtest(args.backtest, folds=args.folds, mode=args.mode)
+    _out(f"wrote the report to {model.report(args.out, backtest=result, future=args.future)}")
     return 0
 
 

@@ -11,14 +11,17 @@ from tsauto.core.table_io import read_table
 
 
 @pytest.mark.parametrize("sep", [",", ";"])
-def test_integer_codes_with_leading_zeros_stay_text(aus_small: pd.DataFrame, tmp_path: Path, sep: str) -> None:
+def test_series_codes_with_leading_zeros_stay_text(aus_small: pd.DataFrame, tmp_path: Path, sep: str) -> None:
     """Store codes '0012' and postcodes '0800' were read as 12 and 800: the forecasts' ids
-    matched none of the user's. Plain integers stay numbers."""
+    matched none of the user's. Only the columns named as codes: a month written '01'..'12' or
+    a time step '007' stays a number, as do codes written without leading zeros."""
     codes = {name: f"{i:04d}" for i, name in enumerate(sorted(aus_small["Industry"].unique()))}
-    df = aus_small.assign(code=aus_small["Industry"].map(codes), year=aus_small["Month"].dt.year)
+    df = aus_small.assign(code=aus_small["Industry"].map(codes), month=aus_small["Month"].dt.strftime("%m"),
+                          plain=aus_small["Industry"].map(codes).astype(int) + 10)
     path = tmp_path / "retail.csv"
     df.to_csv(path, index=False, sep=sep)
-    read = read_table(path)
+    read = read_table(path, codes=["code", "plain", "absent"])
     assert read["code"].tolist() == df["code"].tolist() and read["code"].iloc[0] == "0000"
-    assert pd.api.types.is_integer_dtype(read["year"])
+    assert pd.api.types.is_integer_dtype(read["plain"]) and pd.api.types.is_integer_dtype(read["month"])
     assert read["Turnover"].tolist() == pytest.approx(df["Turnover"].tolist())
+    assert pd.api.types.is_integer_dtype(read_table(path)["code"])  # not named: as pandas reads it

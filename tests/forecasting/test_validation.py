@@ -470,6 +470,12 @@ def test_known_future_numbers_far_outside_the_history_are_warned(caplog) -> None
     assert "known-future column 'Fuel_Price' of the future table holds 12 values far outside" in caplog.text
     assert "'Temperature'" not in caplog.text
     assert "in series [{'Store': 1}, {'Store': 2}, {'Store': 3}]" in caplog.text
+    caplog.clear()  # a price constant in the history: judged by its size (review)
+    fixed = validate(train.assign(price=2.5), target="sales", time="Date", ids=["Store"], known_future=["price"])
+    future_covariates(test.assign(price=3.0), fixed, 4)
+    assert "far outside" not in caplog.text
+    future_covariates(test.assign(price=250.0), fixed, 4)
+    assert "known-future column 'price' of the future table holds 12 values far outside" in caplog.text
 
 
 def test_a_category_unseen_at_fit_is_read_as_missing_and_named(walmart_small: pd.DataFrame, caplog) -> None:

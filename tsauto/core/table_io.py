@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -15,10 +16,11 @@ from tsauto.core.exceptions import DataValidationError
 log = logging.getLogger(__name__)
 
 
-def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
+def read_table(data: pd.DataFrame | str | Path, codes: Sequence[str] = ()) -> pd.DataFrame:
     """A DataFrame from a DataFrame, or a CSV (``.tsv`` too) / Parquet file path. CSV files may
     be separated by commas, or by semicolons, tabs or bars (read as such when the header holds
-    no comma).
+    no comma). ``codes``: columns that name things (series ids): a CSV's integers written with
+    leading zeros there (SKU ``00079``) are read as that text, not as 79.
     A table with two columns of one name is refused (pandas would return a table for each)."""
     if isinstance(data, pd.DataFrame):
         return _unique_columns(data)
@@ -39,7 +41,7 @@ def read_table(data: pd.DataFrame | str | Path) -> pd.DataFrame:
         try:
             if kind == "Parquet":
                 return pd.read_parquet(path)
-            return _read_csv(path)
+            return _read_csv(path, codes)
         except pd.errors.EmptyDataError:
             raise DataValidationError(
                 f"file {str(path)!r} holds no table (no header row): give a table with a header "
@@ -70,29 +72,31 @@ def _unique_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    df = pd.read_csv(path)
-    if df.shape[1] == 1:
-        header = str(df.columns[0])
-        for sep in (";", "\t", "|"):
-            if sep in header:
-                df = pd.read_csv(path, sep=sep)
-                return _zero_padded_codes(path, _decimal_commas(path, df) if sep == ";" else df, sep)
-    return _zero_padded_codes(path, df, ",")
+def _read_csv(path: Path, codes: Sequence[str] = ()) -> pd.DataFrame:
+    sep = ","
+    header = pd.read_csv(path, nrows=0).columns
+    if len(header) == 1:
+        sep = next((s for s in (";", "\t", "|") if s in str(header[0])), ",")
+        header = pd.read_csv(path, nrows=0, sep=sep).columns if sep != "," else header
+    text = [c for c in codes if c in header]
+    df = pd.read_csv(path, sep=sep, dtype={c: str for c in text} or None)
+    df = _zero_padded_codes(df, text)
+    return _decimal_commas(path, df) if sep == ";" else df
 
 
-def _zero_padded_codes(path: Path, df: pd.DataFrame, sep: str) -> pd.DataFrame:
-    """Integer columns written with leading zeros (SKU ``00079``, store ``0012``, a postcode)
-    as the text the file holds: read as numbers, ``00079`` became ``79`` in the output and
-    matched no code of the user's."""
-    ints = [c for c in df.columns if pd.api.types.is_integer_dtype(df[c])]
-    if not ints:
-        return df
-    text = pd.read_csv(path, sep=sep, usecols=ints, dtype=str, keep_default_na=False)
-    padded = [c for c in ints if text[c].str.match(r"[+-]?0\d").any()]
-    if padded:
-        log.info("read %s as text: its values are written with leading zeros (00079)", ", ".join(map(repr, padded)))
-        df = df.assign(**{c: text[c] for c in padded})
+def _zero_padded_codes(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
+    """The ``text`` columns (read as text) as pandas would read them, numbers where all are,
+    but those written with leading zeros (SKU ``00079``, store ``0012``), kept as the text the
+    file holds: read as numbers, ``00079`` came back as ``79`` and matched no code of the user's."""
+    for c in text:
+        values = df[c]
+        if values.dropna().astype(str).str.match(r"[+-]?0\d").any():
+            log.info("read %r as text: its values are written with leading zeros (00079)", c)
+            continue
+        try:
+            df[c] = pd.to_numeric(values)
+        except (ValueError, TypeError):  # labels: text, as pandas reads them
+            pass
     return df
 
 

@@ -243,7 +243,7 @@ class Forecaster:
             self.reconcile_scores_ = None if choice is None else choice.scores
             return self
         opts, search, compute = self._options()
-        raw = read_table(data)
+        raw = read_table(data, self._codes())
         panel = self._validate(raw)
         task = self._task(panel)
         guards = Guards(opts.non_negative, opts.discontinued)
@@ -478,6 +478,14 @@ class Forecaster:
         self._whole_leaks = tuple(leaks)
         return self
 
+    def _codes(self) -> list[str]:
+        """The columns naming series (ids, partition columns): a CSV's integers written with
+        leading zeros there are read as that text (:func:`~tsauto.core.table_io.read_table`)."""
+        ids = [self.ids] if isinstance(self.ids, str) else list(self.ids or ())
+        parts = [] if not self.partition_by else (
+            [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by))
+        return [*ids, *parts]
+
     def _numbers(self, raw: pd.DataFrame) -> tuple[str, ...]:
         """The columns of ``raw`` the text rule reads as numbers (:func:`~.validation.
         text_numbers`): as decided on the whole table of which ``raw`` is a part
@@ -573,7 +581,7 @@ class Forecaster:
         ``history`` (a Dask DataFrame, partition by partition; or a pandas one, here)."""
         from tsauto.forecasting.distributed import predict_dask
 
-        future = None if future is None else read_table(future)
+        future = None if future is None else read_table(future, self._codes())
         if history is not None and not is_dask_frame(history):
             panel = validate_like(history, self.dask_.schema)
             return self._forecast(panel, future_covariates(future, panel, self.task_.horizon))
@@ -679,7 +687,7 @@ class Forecaster:
             # each partition's backtest(mode="refit") would say it again: said once, above
             with unsaid(REFIT_WARNING):
                 return backtest_partitions(self, data, folds, step, mode)
-        raw = read_table(data)
+        raw = read_table(data, self._codes())
         panel = self._validate(raw)
         task = self._task(panel)
         step = task.horizon if step is None else step

@@ -78,7 +78,7 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
 
     end = None if template.time_budget is None else time.time() + float(template.time_budget)
     cols = columns_of(template.partition_by)
-    df = read_table(data)
+    df = read_table(data, template._codes())
     parts = split(df, cols, "the table")
     compute = as_options(template.compute, ComputeOptions, "compute")
     executor = Executor(compute.n_jobs, compute.backend, compute.client)  # checks, prepares Dask
@@ -280,7 +280,8 @@ def _tables(partitions: Partitions, cols: list[str], table, what: str, needed: l
     ``needed`` present (the values are named, so that a column read as text shows itself)."""
     if table is None:
         return {}
-    parts = split(read_table(table), cols, what)
+    ids = next(iter(partitions.values())).history_.schema.ids  # a CSV's codes read as at fit
+    parts = split(read_table(table, [*cols, *ids]), cols, what)
     unknown = [k for k in parts if k not in partitions]
     if unknown:
         raise DataValidationError(
@@ -313,7 +314,7 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
     from tsauto.forecasting.forecaster import BacktestResult
 
     cols = columns_of(template.partition_by)
-    df = read_table(data)
+    df = read_table(data, template._codes())
     parts = split(df, cols, "the table")
     params = child_params(template)
     if template.time_budget is not None:

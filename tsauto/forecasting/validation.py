@@ -161,8 +161,8 @@ def validate(
     columns read as numbers by the text rule, and no other, as decided on the whole table
     ``data`` is a part of (:func:`text_numbers`); None: decided on ``data``."""
     names_check(target, time, ids, known_future)
-    df = read_table(data)
     ids_t = _as_tuple(ids)
+    df = read_table(data, ids_t)  # a CSV's series codes '00079' as text
     kf = _as_tuple(known_future)
     if fill not in FILL_RULES:
         raise DataValidationError(f"fill={fill!r} is not a rule; use one of {FILL_RULES}.")
@@ -271,7 +271,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     to its frequency where the training table was, ``aggregate=``). ``part``: ``data`` is a
     part of the training table (a Dask partition), whose text cells the fit read already: read
     so again, logged at INFO, not warned of as a ``history=`` table's."""
-    df = read_table(data)
+    df = read_table(data, schema.ids)
     _require_columns(
         df,
         [schema.target, schema.time, *schema.ids, *schema.covariates, *schema.static],
@@ -324,7 +324,7 @@ def future_covariates(
             + (" The training table's rows after the last target of its series may be those: "
                "pass that table as future= too." if trailing else "")
         )
-    df = row_labels(read_table(future))
+    df = row_labels(read_table(future, schema.ids))
     _require_columns(
         df,
         [schema.time, *schema.ids, *schema.known_future],
@@ -408,8 +408,8 @@ def _warn_unknown_series(future: pd.DataFrame, panel: Panel) -> None:
     if unknown.any():
         log.warning(
             "the future table holds rows of %d series the forecast does not include, for example %s: "
-            "their rows are not read and they get no forecast; a new series needs its history "
-            "(predict(history=...), on the command line --history FILE)",
+            "their rows are not read and they get no forecast (a series needs rows in history=, or "
+            "in the training data without it)",
             int(unknown.sum()), _name_series(keys[unknown], 3),
         )
 
@@ -420,14 +420,14 @@ OUT_OF_RANGE_SPANS = 1.0  # future values further than this many widths of the h
 def _warn_out_of_range(merged: pd.DataFrame, col: str, panel: Panel) -> None:
     """A warning where the numbers of known-future column ``col`` in the future grid
     (``merged``) lie further outside the range the history held than its width
-    (``OUT_OF_RANGE_SPANS``): a unit or scale changed (cents for dollars, kW for W); a tree
-    model reads such values as the nearest ones it saw."""
+    (``OUT_OF_RANGE_SPANS``; a history constant at c: its size, |c|): a unit or scale changed
+    (cents for dollars, kW for W); a tree model reads such values as the nearest ones it saw."""
     seen = pd.to_numeric(panel.covariates[col], errors="coerce").dropna()
     given = pd.to_numeric(merged[col], errors="coerce")
     if seen.empty or given.isna().all():
         return
     lo, hi = float(seen.min()), float(seen.max())
-    span = (hi - lo) * OUT_OF_RANGE_SPANS
+    span = (hi - lo or max(abs(lo), abs(hi))) * OUT_OF_RANGE_SPANS  # constant before: its size
     if span == 0:
         return
     far = ((given < lo - span) | (given > hi + span)).to_numpy()

@@ -111,7 +111,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     """Aggregate ``data`` to every node, fit a forecaster (``template``'s settings) on all
     nodes, fit the reconciler on its validation residuals and the nodes' history."""
     method = template.reconcile
-    df = read_table(data)
+    df = read_table(data, template._codes())
     spec = hierarchy_spec(template, df)
     _check_method(method, spec)
     _check_rows(spec, row_labels(df), as_options(template.data, DataOptions, "data").aggregate)
@@ -190,7 +190,7 @@ def node_table(
     (:func:`numeric_known`), read as :func:`~.validation.validate_like` reads them."""
     if table is None:
         return None
-    df = row_labels(read_table(table))
+    df = row_labels(read_table(table, spec.ids))
     read_numbers(df, [c for c in known if c in numbers], what or "the table", later=what is not None)
     nodes = spec.aggregate(df, covariates=list(known))
     return nodes.drop(columns=spec.level_column)
@@ -209,7 +209,7 @@ def later_node_tables(fit: HierarchicalFit, future, history) -> tuple[pd.DataFra
     numeric = numeric_known(fit)
     future = future if fit.base.model_.reads_known_future else None
     if future is not None:
-        future = row_labels(read_table(future))
+        future = row_labels(read_table(future, fit.spec.ids))
         refuse_text(future, numeric, "the future table")
     return (node_table(fit.spec, future, fit.known_future, numeric, "the future table"),
             node_table(fit.spec, history, fit.known_future, numeric, "the history table"))
@@ -398,11 +398,11 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     """Coherent forecasts of the chosen level(s) (see :meth:`HierarchySpec.select`)."""
     spec = fit.spec
     if history is not None:
-        history = row_labels(read_table(history))  # the rows errors name
+        history = row_labels(read_table(history, spec.ids))  # the rows errors name
         _check_rows(spec, history, fit.base.history_.schema.aggregate)
         _warn_missing_bottom(spec, history)
     if future is not None:  # rows that disagree would be averaged into their nodes
-        future = row_labels(read_table(future))
+        future = row_labels(read_table(future, spec.ids))
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
     fut, hist = later_node_tables(fit, future, history)
     schema = fit.base.history_.schema
