@@ -300,7 +300,9 @@ def test_mixed_frequencies_name_the_series(aus_small: pd.DataFrame) -> None:
         validate(df, **KW)
 
 
-def test_month_starts_and_ends_mixed_are_refused_with_the_fixes_that_read_them(aus_retail: pd.DataFrame) -> None:
+def test_month_starts_and_ends_mixed_are_refused_with_the_fixes_that_read_them(
+    aus_retail: pd.DataFrame, aus_small: pd.DataFrame
+) -> None:
     """Victorian series stamped on month starts, Tasmanian ones on month ends (two source
     systems): the error blamed the 8,820 Victorian rows off the 'ME' grid of the 6,679
     Tasmanian ones and advised freq=, which failed the same way. Now it names the fewer rows
@@ -326,6 +328,11 @@ def test_month_starts_and_ends_mixed_are_refused_with_the_fixes_that_read_them(a
     with pytest.raises(DataValidationError, match=r"first and last days of quarters: .*to_period\('Q-DEC'\)"
                        r".*freq='QS-JAN' with aggregate='sum'"):
         validate(quarters, **KW)
+    even = aus_small.assign(Month=aus_small["Month"].where(aus_small["State"] != "Tasmania",
+                                                            aus_small["Month"] + pd.offsets.MonthEnd(0)))
+    assert even["Month"].dt.is_month_start.sum() == even["Month"].dt.is_month_end.sum()  # 6 series of each
+    with pytest.raises(DataValidationError, match="mixes the first and last days of months"):  # not 'neither'
+        validate(even, **KW)
 
 
 def test_a_yearly_series_among_monthly_ones_is_refused_not_filled_in() -> None:

@@ -58,7 +58,7 @@ def infer_datetime_freq(times: pd.Series, series_codes: np.ndarray) -> str:
         months = _month_steps(values, same)[keep]
         k = int(np.bincount(months[months > 0]).argmax()) if np.any(months > 0) else 0
         if k and 28 * k * _DAY <= step <= 31 * k * _DAY:
-            return _months_alias(sample, k)
+            return _months_alias(pd.DatetimeIndex(values), k)  # every stamp: the first 5,000 may be one grid's
     if 13 * _DAY <= step <= 16 * _DAY:
         semi = _semi_monthly_alias(sample)
         if semi is not None:
@@ -95,7 +95,9 @@ def _months_alias(stamps: pd.DatetimeIndex, k: int) -> str:
     dates = pd.DatetimeIndex(unique)
     on = {a: np.array([off.is_on_offset(t) for t in dates]) for a, off in _ANCHORS.items()}
     anchor = max(on, key=lambda a: counts[on[a]].sum())
-    if 2 * counts[on[anchor]].sum() <= len(stamps):
+    if counts[on["S"] | on["E"]].sum() == len(stamps):  # first and last days mixed: the grid of more
+        anchor = "S" if counts[on["S"]].sum() >= counts[on["E"]].sum() else "E"  # (validation names the others)
+    elif 2 * counts[on[anchor]].sum() <= len(stamps):
         days = sorted(set(dates.day))[:3]
         start = {1: "MS", 3: "QS", 12: "YS"}.get(k, f"{k}MS")
         raise DataValidationError(
