@@ -192,9 +192,9 @@ def test_saved_model_forecasts_pandas_history_and_asks_for_rows(on_dask, retail,
         loaded.predict()
 
 
-def test_known_future_covariates_on_dask(client, walmart_small) -> None:
+def test_known_future_covariates_on_dask(client, walmart_small, caplog) -> None:
     """Walmart's IsHoliday is a feature over the horizon; the future table reaches every
-    partition."""
+    partition; its rows of a series not fitted are named, once (as in process)."""
     last = sorted(walmart_small["Date"].unique())[-4:]
     train = walmart_small[~walmart_small["Date"].isin(last)]
     future = walmart_small[walmart_small["Date"].isin(last)].drop(columns="Weekly_Sales")
@@ -206,6 +206,10 @@ def test_known_future_covariates_on_dask(client, walmart_small) -> None:
     assert np.isfinite(out["forecast"]).all()
     with pytest.raises(DataValidationError, match="known-future"):
         fc.predict()
+    extra = pd.concat([future, future[future["Dept"] == 1].assign(Dept=99)])
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        pd.testing.assert_frame_equal(fc.predict(future=extra), out)
+    assert caplog.text.count("rows of 1 series the forecast does not include") == 1
 
 
 @pytest.mark.parametrize(

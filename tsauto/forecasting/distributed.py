@@ -72,11 +72,13 @@ from tsauto.forecasting.offsets import without_holidays
 from tsauto.forecasting.panel import Panel, Schema
 from tsauto.forecasting.planner import Plan, make_task
 from tsauto.forecasting.validation import (
+    check_id_types,
     counted_numbers,
     future_covariates,
     text_counts,
     validate,
     validate_like,
+    warn_unknown_series,
 )
 
 if TYPE_CHECKING:
@@ -173,6 +175,9 @@ def predict_dask(
     import dask
 
     schema = fc.dask_.schema
+    if future is not None and by_series:  # the training rows: their keys are known here
+        check_id_types(future, fc.dask_.keys, "the future table")
+        warn_unknown_series(future, fc.dask_.keys, schema.ids)
     frame = ddf if by_series else _by_series(ddf, list(schema.ids))
     local, fut = dask.delayed(_without_rows(fc)), dask.delayed(future)
     parts = [dask.delayed(_forecast_part)(p, local, fut, schema, by_series) for p in frame.to_delayed()]

@@ -307,7 +307,7 @@ def future_covariates(
     in each: a missing one is refused, and so is text in a column numeric at fit (read as
     missing, as at fit; 'True' and 'False' are flags, :func:`read_flags`), naming the rows.
     ``warn``: a warning names the rows of series ``panel`` lacks (not forecast) and numbers far
-    outside the range ``panel`` held (:func:`_warn_unknown_series`, :func:`_warn_out_of_range`);
+    outside the range ``panel`` held (:func:`warn_unknown_series`, :func:`_warn_out_of_range`);
     off where ``panel`` is a part of the series forecast.
     """
     schema = panel.schema
@@ -369,7 +369,7 @@ def future_covariates(
             f"{off_grid or 'add them' + _early_ends(panel, missing.to_numpy(), horizon) + '.'}"
         )
     if warn:
-        _warn_unknown_series(df, panel)
+        warn_unknown_series(df, panel.keys, panel.schema.ids)
     out = {}
     for col in schema.known_future:
         given = merged[col]
@@ -396,15 +396,15 @@ def future_covariates(
     return out
 
 
-def _warn_unknown_series(future: pd.DataFrame, panel: Panel) -> None:
-    """A warning naming the series of ``future`` that ``panel`` (the series forecast) lacks:
-    their rows are not read, and they get no forecast (a misspelt id, or a new product whose
-    history the model has not seen)."""
-    ids = list(panel.schema.ids)
+def warn_unknown_series(future: pd.DataFrame, forecast: pd.DataFrame, ids: Sequence[str]) -> None:
+    """A warning naming the series of ``future`` whose ``ids`` are none of the ``forecast``
+    keys: their rows are not read, and they get no forecast (a misspelt id, or a new product
+    whose history the model has not seen)."""
+    ids = list(ids)
     if not ids:
         return
     keys = future[ids].drop_duplicates()
-    unknown = keys.merge(panel.keys, on=ids, how="left", indicator=True)["_merge"].to_numpy() == "left_only"
+    unknown = keys.merge(forecast[ids], on=ids, how="left", indicator=True)["_merge"].to_numpy() == "left_only"
     if unknown.any():
         log.warning(
             "the future table holds rows of %d series the forecast does not include, for example %s: "
