@@ -973,7 +973,12 @@ def _dask_client(args: argparse.Namespace) -> Iterator[Any]:
         raise UsageError("--scheduler needs the distributed package (pip install 'dask[distributed]')") from None
     try:
         client = Client(address, timeout=SCHEDULER_TIMEOUT)
-    except (OSError, TimeoutError, ValueError, TypeError) as err:
+    except (ValueError, TypeError) as err:  # not an address at all
+        raise UsageError(
+            f"--scheduler {address}: not a Dask scheduler address ({_one_line(err)}); give one such as "
+            "tcp://10.0.0.5:8786"
+        ) from None
+    except (OSError, TimeoutError) as err:
         raise UsageError(
             f"--scheduler {address}: no Dask scheduler answered within {SCHEDULER_TIMEOUT} s ({_one_line(err)}); "
             f"start one (`dask scheduler`, then `dask worker {address}` on each machine) or leave --scheduler out"

@@ -291,6 +291,15 @@ def test_a_single_quantile_is_forecast_as_a_list_of_one(split) -> None:
     assert (out["q0.9"] >= out["forecast"]).all()
 
 
+def test_a_model_fitted_on_periods_reads_history_as_given(split) -> None:
+    """aggregate= drops a table's first and last periods covered in part, at fit and in
+    history= alike: the newest rows are not continued (a day's sum of 5 half-hours was read
+    as the day after the training data, forecasts 10x too low: user test)."""
+    fc = Forecaster(**{**KW, "horizon": 2}, learners=["naive"], data={"freq": "QS", "aggregate": "sum"}).fit(split[0])
+    newest = split[1][split[1]["Month"] >= "2018-07-01"]  # whole quarters after the training data
+    assert (fc._history_panel(newest, warn=False).lengths == 2).all()  # read as given
+
+
 def test_a_history_shorter_than_the_lags_is_named(fitted: Forecaster, split, caplog) -> None:
     """3 months of each series, after a gap from the training data's end, as history= for
     LightGBM, whose longest lag or window reaches further back: a warning says so and how many

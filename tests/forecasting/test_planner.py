@@ -284,6 +284,20 @@ def test_a_budget_below_the_default_comparison_says_so(caplog) -> None:
     assert not any(n.startswith("time_budget=") for n in alone.notes)  # not the default comparison
 
 
+def test_a_budget_over_the_default_estimate_that_still_cuts_it_advises_leaving_it_out() -> None:
+    """30 M1 quarterly series: the default without a budget is estimated at a few seconds, yet
+    10 s cut a fold (each learner's share of the budget is what falls short); "give more time"
+    contradicted the estimate it printed (user test)."""
+    df = _m1("QUARTERLY")
+    df = df[df["unique_id"].isin(df["unique_id"].unique()[:30])]
+    panel = validate(df, target="y", time="t", ids="unique_id")
+    _, plan = _plan(panel, 8, time_budget=10)
+    cut = [n for n in plan.notes if n.startswith("time_budget=10s affords less")]
+    assert len(cut) == 1 and "within this budget" in cut[0] and cut[0].endswith("leave time_budget out")
+    _, tiny = _plan(panel, 8, time_budget=0.05)
+    assert [n for n in tiny.notes if n.startswith("time_budget=0.05s affords less")]  # not '0.1s'
+
+
 def test_ets_with_a_season_longer_than_it_models_costs_as_without_one() -> None:
     from dataclasses import replace
 

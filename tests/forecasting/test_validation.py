@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tsauto import Forecaster, datasets
 from tsauto.forecasting.panel import pad_front
 
-from tsauto.forecasting.validation import future_covariates, horizon_check, validate, validate_like
+from tsauto.forecasting.validation import check_id_types, future_covariates, horizon_check, validate, validate_like
 from tsauto.core.exceptions import DataValidationError
 
 KW = dict(target="Turnover", time="Month", ids=["State", "Industry"])
@@ -444,6 +444,15 @@ def test_future_ids_of_another_type_and_clashing_rows_are_named(walmart_small: p
     np.testing.assert_array_equal(
         future_covariates(copy, panel, 4)["IsHoliday"], future_covariates(test, panel, 4)["IsHoliday"]
     )
+
+
+def test_ids_read_as_numbers_against_zero_padded_codes_get_advice_that_works(walmart_small: pd.DataFrame) -> None:
+    """Codes '0001' at fit, 1 in a later file: '.astype(str)' gave '1', which matched none (user test)."""
+    train = walmart_small.assign(Store=walmart_small["Store"].map("{:04d}".format))
+    panel = validate(train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    with pytest.raises(DataValidationError, match=r"leading zeros \('0001'\): write this table's so "
+                                                  r"\(\.astype\(str\)\.str\.zfill\(4\)\)"):
+        check_id_types(walmart_small, panel.keys, "history=")
 
 
 def test_future_rows_of_series_not_forecast_are_named(walmart_small: pd.DataFrame, caplog) -> None:

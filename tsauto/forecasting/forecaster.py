@@ -567,11 +567,11 @@ class Forecaster:
         if warn and joined:
             log.info("history=: %d series continue the training data: its earlier rows are read before theirs", joined)
         if warn and gapped.size:
+            which = f" ({shortlist(series_labels(panel)[gapped])})" if panel.schema.ids else ""
             log.warning(
-                "%d series of history= start more than a step after the training data's end (%s): "
-                "forecast from their own rows alone; give the rows in between to continue them (with "
-                "aggregate=, from the start of the period the training table ended in)",
-                gapped.size, shortlist(series_labels(panel)[gapped]),
+                "%d series of history= start%s more than a step after the training data's end%s: "
+                "forecast from their own rows alone; give the rows in between to continue them",
+                gapped.size, "s" if gapped.size == 1 else "", which,
             )
         if warn:
             _warn_short(panel, self.history_, self.model_, self.task_.season)
@@ -950,11 +950,11 @@ def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) 
         before = panel.keys.merge(ref, on=ids, how="left")["__length"].fillna(0).to_numpy()
     short = np.flatnonzero((panel.lengths < reach) & (panel.lengths < before))
     if short.size:
+        which = f": {shortlist(series_labels(panel)[short])}" if ids else ""
         log.warning(
             "%d of %d series of history= hold fewer rows than the %d the model reads back (its "
-            "longest lag or window, or a season; %s): forecast without them, their intervals "
-            "too narrow; give at least %d rows of each", short.size, panel.n_series, reach,
-            shortlist(series_labels(panel)[short]), reach,
+            "longest lag or window, or a season%s): forecast without them, their intervals "
+            "too narrow; give at least %d rows of each", short.size, panel.n_series, reach, which, reach,
         )
 
 

@@ -130,7 +130,13 @@ def continued(later: Panel, fitted: Panel) -> tuple[Panel, int, np.ndarray]:
     from there (revised values; it is forecast from its own end). Returns the panel, how many
     series were continued, and the positions (in ``later``) of the series that start more than
     one step after their training rows end: a gap, read as given; a series the fit lacks, or
-    starting before its training rows, is read as given too."""
+    starting before its training rows, is read as given too. A model fitted with ``aggregate=``
+    reads ``later`` as given: its first and last periods, covered in part, are dropped at fit and
+    in ``later`` alike, so the rows that follow the training table start a period late, and a
+    few newest rows would be a part of a period read as a whole one (a user test: a day's
+    sum of 5 half-hours carried forward, forecasts 10x too low)."""
+    if later.schema.aggregate is not None:
+        return later, 0, np.zeros(0, dtype=np.int64)
     ids = list(later.schema.ids)
     if ids:
         pos = later.keys.merge(fitted.keys.assign(__pos=np.arange(fitted.n_series)), on=ids, how="left")["__pos"]

@@ -480,10 +480,12 @@ def _note_cuts(
     if missing := [n for n in usual if n not in chosen]:
         cuts.append("without " + ", ".join(missing))
     if cuts:
+        advice = ("within this budget (its share per learner is what falls short): leave time_budget out"
+                  if without <= time_budget else "give more time or leave it out")
         message = (
-            f"time_budget={round(time_budget, 1):g}s affords less than the default comparison ("
+            f"time_budget={time_budget:g}s affords less than the default comparison ("
             + "; ".join(cuts) + "): it may forecast worse than no time_budget, whose fit is estimated "
-            f"at about {_rounded(without)}s here; give more time or leave it out"
+            f"at about {_rounded(without)}s here; {advice}"
         )
         log.warning(message)
         notes.append(message)

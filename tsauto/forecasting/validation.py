@@ -517,9 +517,14 @@ def check_id_types(table: pd.DataFrame, fitted: pd.DataFrame, what: str) -> None
     for col in fitted.columns:
         new, old = table[col].dtype, fitted[col].dtype
         if _id_kind(new) != _id_kind(old):
+            codes = fitted[col].astype(str)
+            padded = codes.str.match(r"0\d").any() and codes.str.fullmatch(r"\d+").all()
+            fix = (f"the fit's codes are written with leading zeros ({codes.iloc[0]!r}): write this "
+                   f"table's so (.astype(str).str.zfill({codes.str.len().max()}))" if padded and _id_kind(new) == "number"
+                   else f"Cast it to the fit's type (.astype('{old}'))")
             raise DataValidationError(
                 f"id column {col!r} of {what} holds {new} values, the training data {old}: no "
-                f"series would match. Cast it to the fit's type (.astype('{old}'))."
+                f"series would match. {fix[0].upper()}{fix[1:]}."
             )
 
 
