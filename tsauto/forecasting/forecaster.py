@@ -520,7 +520,8 @@ class Forecaster:
         is read with its training rows before its first (and forecast from its own end); a new
         series, or one after a gap (warned of), as given (ETS then estimates its level and
         trend on those rows and keeps its fitted season); so is every series of a model fitted
-        on a Dask DataFrame, whose rows are not kept. ``future``: the known-future covariates over the horizon. Returns a long
+        on a Dask DataFrame, whose rows are not kept, or with ``aggregate=``, whose partial first
+        and last periods are dropped. ``future``: the known-future covariates over the horizon. Returns a long
         table: ids, time, ``forecast`` and one column per quantile (``q0.5`` is not
         ``forecast``: a median calibrated on the validation errors). With a ``hierarchy``: ``level=None`` the bottom
         series, ``["Store"]`` one level, ``[]`` the total, ``"all"`` every node (with a ``level``
