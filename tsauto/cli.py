@@ -395,9 +395,24 @@ def _check_folder(path: str | None, option: str) -> None:
         raise UsageError(f"{option} {path}: {missing}")
 
 
-def _table(path: str | None, codes: Sequence[str] = ()) -> pd.DataFrame | None:
-    """The table at ``path`` (None: none), its ``codes`` columns read as :func:`read_table` reads them."""
-    return None if path is None else read_table(path, codes)
+def _table(path: str | None, codes: Sequence[str] = (), model: Any = None) -> pd.DataFrame | None:
+    """The table at ``path`` (None: none), its ``codes`` columns read as :func:`read_table` reads
+    them; a fitted ``model``'s codes as at its fit (those that were text, as text)."""
+    if path is None:
+        return None
+    if model is None:
+        return read_table(path, codes)
+    return read_table(path, model._codes(), _text_ids(model))
+
+
+def _text_ids(model: Forecaster) -> tuple[str, ...]:
+    """The id columns that held text at ``model``'s fit (a partition's, or a Dask fit's)."""
+    for fitted in (model, *getattr(model, "partitions_", {}).values()):
+        for holder in ("history_", "dask_"):
+            schema = getattr(getattr(fitted, holder, None), "schema", None)
+            if schema is not None:
+                return getattr(schema, "text_ids", ())
+    return ()
 
 
 def _load(path: str) -> Any:
@@ -767,7 +782,7 @@ def _run_predict(args: argparse.Namespace) -> int:
             "the rows to forecast from as --history FILE"
         )
     out = model.predict(
-        future=_table(args.future, model._codes()), history=_table(args.history, model._codes()),
+        future=_table(args.future, model=model), history=_table(args.history, model=model),
         level=_level(args.level),
     )
     path = write_table(out, args.out)
@@ -778,7 +793,7 @@ def _run_predict(args: argparse.Namespace) -> int:
 def _run_future_frame(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _forecaster(args.model, "future-frame")
-    frame = model.make_future_frame(history=_table(args.history, model._codes()))
+    frame = model.make_future_frame(history=_table(args.history, model=model))
     known = _known_future(model)
     # empty, to fill in; object columns: pandas refuses a flag or a label set into part of a float one
     frame = frame.assign(**{c: pd.Series(float("nan"), frame.index, object) for c in known})

@@ -455,6 +455,20 @@ def test_ids_read_as_numbers_against_zero_padded_codes_get_advice_that_works(wal
         check_id_types(walmart_small, panel.keys, "history=")
 
 
+def test_a_later_file_reads_codes_as_text_where_the_fit_had_text(walmart_small: pd.DataFrame, tmp_path) -> None:
+    """Fit on the codes '0001' and '1002'; a later CSV holding only 1002 was read as a number
+    (no leading zero in that file) and refused: it is read as text, as at fit (review)."""
+    two = walmart_small[walmart_small["Dept"].isin([1, 2])]
+    df = two.assign(code=two["Dept"].map({1: "0001", 2: "1002"})).drop(columns=["Store", "Dept"])
+    path = tmp_path / "train.csv"
+    df.to_csv(path, index=False)
+    panel = validate(path, target="Weekly_Sales", time="Date", ids="code")
+    assert panel.schema.text_ids == ("code",) and sorted(panel.keys["code"]) == ["0001", "1002"]
+    later = tmp_path / "later.csv"
+    df[df["code"] == "1002"].to_csv(later, index=False)
+    assert validate_like(later, panel.schema).keys["code"].tolist() == ["1002"]
+
+
 def test_future_rows_of_series_not_forecast_are_named(walmart_small: pd.DataFrame, caplog) -> None:
     """Rows of a department the fit never saw (a misspelt id, a new product) were dropped
     without a word: a warning names the series; the known series read as before."""

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
@@ -16,11 +17,15 @@ from tsauto.core.exceptions import DataValidationError
 log = logging.getLogger(__name__)
 
 
-def read_table(data: pd.DataFrame | str | Path, codes: Sequence[str] = ()) -> pd.DataFrame:
+def read_table(
+    data: pd.DataFrame | str | Path, codes: Sequence[str] = (), text: Sequence[str] = ()
+) -> pd.DataFrame:
     """A DataFrame from a DataFrame, or a CSV (``.tsv`` too) / Parquet file path. CSV files may
     be separated by commas, or by semicolons, tabs or bars (read as such when the header holds
     no comma). ``codes``: columns that name things (series ids): a CSV's integers written with
-    leading zeros there (SKU ``00079``) are read as that text, not as 79.
+    leading zeros there (SKU ``00079``) are read as that text, not as 79; ``text``: those read
+    as text whatever they hold (a later table of a fit whose codes were text: ``1002`` alone
+    in a file is the code '1002' there).
     A table with two columns of one name is refused (pandas would return a table for each)."""
     if isinstance(data, pd.DataFrame):
         return _unique_columns(data)
@@ -41,7 +46,7 @@ def read_table(data: pd.DataFrame | str | Path, codes: Sequence[str] = ()) -> pd
         try:
             if kind == "Parquet":
                 return pd.read_parquet(path)
-            return _read_csv(path, codes)
+            return _read_csv(path, codes, text)
         except pd.errors.EmptyDataError:
             raise DataValidationError(
                 f"file {str(path)!r} holds no table (no header row): give a table with a header "
@@ -72,39 +77,45 @@ def _unique_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _read_csv(path: Path, codes: Sequence[str] = ()) -> pd.DataFrame:
+def _read_csv(path: Path, codes: Sequence[str] = (), text: Sequence[str] = ()) -> pd.DataFrame:
     sep = ","
     header = pd.read_csv(path, nrows=0).columns
     if len(header) == 1:
         sep = next((s for s in (";", "\t", "|") if s in str(header[0])), ",")
         header = pd.read_csv(path, nrows=0, sep=sep).columns if sep != "," else header
-    text = [c for c in codes if c in header]
-    df = pd.read_csv(path, sep=sep, dtype={c: str for c in text} or None)
-    df = _zero_padded_codes(df, text)
-    return _decimal_commas(path, df) if sep == ";" else df
+    named = [c for c in dict.fromkeys([*codes, *text]) if c in header]
+    df = pd.read_csv(path, sep=sep, dtype={c: str for c in named} or None)
+    df = _zero_padded_codes(df, [c for c in named if c not in text])
+    return _decimal_commas(path, df, skip=named) if sep == ";" else df
 
 
-def _zero_padded_codes(df: pd.DataFrame, text: list[str]) -> pd.DataFrame:
-    """The ``text`` columns (read as text) as pandas would read them, numbers where all are,
-    but those written with leading zeros (SKU ``00079``, store ``0012``), kept as the text the
-    file holds: read as numbers, ``00079`` came back as ``79`` and matched no code of the user's."""
-    for c in text:
-        values = df[c]
-        if values.dropna().astype(str).str.match(r"[+-]?0\d").any():
+def _zero_padded_codes(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``columns`` (read as text) as pandas would read them, numbers where all are, but
+    those written with leading zeros (SKU ``00079``, store ``0012``), kept as the text the file
+    holds: read as numbers, ``00079`` came back as ``79`` and matched no code of the user's.
+    Judged on the distinct values (a 3M-row id column of 100k codes: its codes, not its rows)."""
+    for c in columns:
+        codes, uniques = pd.factorize(df[c])
+        if not len(uniques):  # every cell empty: missing, as pandas reads it
+            df[c] = np.nan
+            continue
+        if pd.Series(uniques).astype(str).str.match(r"[+-]?0\d").any():
             log.info("read %r as text: its values are written with leading zeros (00079)", c)
             continue
         try:
-            df[c] = pd.to_numeric(values)
+            numbers = pd.to_numeric(pd.Series(uniques))
         except (ValueError, TypeError):  # labels: text, as pandas reads them
-            pass
+            continue
+        values = numbers.to_numpy()[codes]
+        df[c] = values if (codes >= 0).all() else np.where(codes >= 0, values, np.nan)
     return df
 
 
-def _decimal_commas(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+def _decimal_commas(path: Path, df: pd.DataFrame, skip: Sequence[str] = ()) -> pd.DataFrame:
     """A semicolon file of a comma-decimal locale (as Excel writes one in Germany or France):
     the text columns whose every value is a number with a decimal comma (``'20,2'``), as
-    numbers."""
-    text = [c for c in df.columns if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object]
+    numbers; not the ``skip`` ones (codes kept as text)."""
+    text = [c for c in df.columns if c not in skip and (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object)]
     if not text:
         return df
     commas = pd.read_csv(path, sep=";", decimal=",", usecols=text)

@@ -175,8 +175,8 @@ def predict_dask(
     import dask
 
     schema = fc.dask_.schema
-    if future is not None and by_series:  # the training rows: their keys are known here
-        check_id_types(future, fc.dask_.keys, "the future table")
+    if future is not None and by_series and set(schema.ids) <= set(future.columns):  # the training rows' keys
+        check_id_types(future, fc.dask_.keys, "the future table")  # are known here (a lacking column: the parts say)
         warn_unknown_series(future, fc.dask_.keys, schema.ids)
     frame = ddf if by_series else _by_series(ddf, list(schema.ids))
     local, fut = dask.delayed(_without_rows(fc)), dask.delayed(future)

@@ -38,6 +38,7 @@ class Schema:
     aggregate: str | None = None  # rows rolled up to freq (aggregate=): later tables are too
     period: str | None = None  # a column of periods' frequency ("W-FRI"): output as periods again
     leaks: tuple = ()  # the covariates found to leak the target (data_checks.Leak), and what was done
+    text_ids: tuple[str, ...] = ()  # id columns holding text at fit: a later CSV's read as text
 
     @property
     def covariates(self) -> tuple[str, ...]:

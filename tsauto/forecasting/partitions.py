@@ -280,8 +280,8 @@ def _tables(partitions: Partitions, cols: list[str], table, what: str, needed: l
     ``needed`` present (the values are named, so that a column read as text shows itself)."""
     if table is None:
         return {}
-    ids = next(iter(partitions.values())).history_.schema.ids  # a CSV's codes read as at fit
-    parts = split(read_table(table, [*cols, *ids]), cols, what)
+    schema = next(iter(partitions.values())).history_.schema  # a CSV's codes read as at fit
+    parts = split(read_table(table, [*cols, *schema.ids], schema.text_ids), cols, what)
     unknown = [k for k in parts if k not in partitions]
     if unknown:
         raise DataValidationError(

@@ -253,6 +253,7 @@ def validate(
         time_format=time_format,
         aggregate=aggregate,
         period=period,
+        text_ids=tuple(c for c in ids_t if _id_kind(df[c].dtype) == "label"),
     )
     panel = _regularise(df, schema)
     if partial is not None:
@@ -271,7 +272,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     to its frequency where the training table was, ``aggregate=``). ``part``: ``data`` is a
     part of the training table (a Dask partition), whose text cells the fit read already: read
     so again, logged at INFO, not warned of as a ``history=`` table's."""
-    df = read_table(data, schema.ids)
+    df = read_table(data, schema.ids, schema.text_ids)
     _require_columns(
         df,
         [schema.target, schema.time, *schema.ids, *schema.covariates, *schema.static],
@@ -324,7 +325,7 @@ def future_covariates(
             + (" The training table's rows after the last target of its series may be those: "
                "pass that table as future= too." if trailing else "")
         )
-    df = row_labels(read_table(future, schema.ids))
+    df = row_labels(read_table(future, schema.ids, schema.text_ids))
     _require_columns(
         df,
         [schema.time, *schema.ids, *schema.known_future],
