@@ -242,3 +242,16 @@ def test_integer_date_formats(values, fmt) -> None:
 def test_evenly_spaced_integer_steps_are_never_read_as_dates(start: int, n: int, step: int) -> None:
     steps = np.arange(start, start + n * step, step)
     assert integer_date_format(steps) is None and odd_integer_dates(steps) is None  # nor as mistyped dates
+
+
+def test_a_calendar_of_13_periods_a_year_is_named_with_the_steps_that_read_it(aus_small) -> None:
+    """Periods 201001..201013 of a retail year: 12 of 13 read as months, so period 13 was called
+    a mistyped stamp to correct or drop (review); the fix given reads them as steps."""
+    df = aus_small[aus_small["Month"] >= "2005-01-01"].copy()
+    n = df.groupby(["State", "Industry"]).cumcount().to_numpy()
+    df["period"] = (2005 + n // 13) * 100 + n % 13 + 1  # the same rows on 13 periods a year
+    kw = dict(target="Turnover", time="period", ids=["State", "Industry"])
+    with pytest.raises(DataValidationError, match=r"13 periods a year .*// 100 \* 13 \+ df\['period'\] % 100 - 1"):
+        validate(df, **kw)
+    steps = df.assign(period=df["period"] // 100 * 13 + df["period"] % 100 - 1)
+    assert (validate(steps, **kw).lengths == df.groupby(["State", "Industry"]).size().to_numpy()).all()

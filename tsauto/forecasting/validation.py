@@ -940,6 +940,14 @@ def _check_odd_integer_dates(df: pd.DataFrame, times: pd.Series, time: str, ids:
     fmt, odd = found
     rows = df.index[odd]
     values = ", ".join(str(v) for v in pd.unique(times[odd])[:3])
+    if fmt == "%Y%m" and (times[odd] % 100 == 13).all():  # a retail year of 13 periods (YYYYPP)
+        raise DataValidationError(
+            f"time column {time!r} holds integers written as year and period, 13 periods a year "
+            f"(values such as {values} at {describe_rows(rows)}): no calendar steps along them, and "
+            f"read as integer steps {AS_STEPS[fmt]} invented steps at every year. Give consecutive "
+            f"steps instead: df[{time!r}] = df[{time!r}] // 100 * 13 + df[{time!r}] % 100 - 1, with "
+            "seasons=[13]."
+        )
     raise DataValidationError(
         f"time column {time!r} holds integers written as {INTEGER_DATES[fmt]} dates in "
         f"{len(df) - len(rows)} of {len(df)} rows, but not at {describe_rows(rows)}"
