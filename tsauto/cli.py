@@ -561,7 +561,9 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "or --save-model MODEL to fit now and forecast later (`tsauto future-frame MODEL --out FILE` "
             "writes the rows to fill in)"
         )
-    codes = [*(_list(args.ids) or []), *(_list(args.partition_by) or [])]  # series codes: '00079' kept
+    from tsauto.forecasting.forecaster import code_columns
+
+    codes = code_columns(_list(args.ids), _list(args.partition_by))  # series codes: '00079' kept
     train = read_table(args.file, codes)  # read before the fit: a wrong path or name fails in seconds
     future = _table(args.future, codes)
     known = _list(args.known_future) or []

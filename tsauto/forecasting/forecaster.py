@@ -479,12 +479,8 @@ class Forecaster:
         return self
 
     def _codes(self) -> list[str]:
-        """The columns naming series (ids, partition columns): a CSV's integers written with
-        leading zeros there are read as that text (:func:`~tsauto.core.table_io.read_table`)."""
-        ids = [self.ids] if isinstance(self.ids, str) else list(self.ids or ())
-        parts = [] if not self.partition_by else (
-            [self.partition_by] if isinstance(self.partition_by, str) else list(self.partition_by))
-        return [*ids, *parts]
+        """:func:`code_columns` of this forecaster."""
+        return code_columns(self.ids, self.partition_by)
 
     def _numbers(self, raw: pd.DataFrame) -> tuple[str, ...]:
         """The columns of ``raw`` the text rule reads as numbers (:func:`~.validation.
@@ -562,20 +558,20 @@ class Forecaster:
         new, absent, after a gap or too short for the model are named."""
         panel = validate_like(history, self.history_.schema)
         check_id_types(panel.keys, self.history_.keys, "history=")
-        if warn:
-            _warn_unseen(panel, self.history_)
         panel, joined, gapped = continued(panel, self.history_)
-        if warn and joined:
+        if not warn:
+            return panel
+        _warn_unseen(panel, self.history_)
+        if joined:
             log.info("history=: %d series continue the training data: its earlier rows are read before theirs", joined)
-        if warn and gapped.size:
+        if gapped.size:
             which = f" ({shortlist(series_labels(panel)[gapped])})" if panel.schema.ids else ""
             log.warning(
                 "%d series of history= start%s more than a step after the training data's end%s: "
                 "forecast from their own rows alone; give the rows in between to continue them",
                 gapped.size, "s" if gapped.size == 1 else "", which,
             )
-        if warn:
-            _warn_short(panel, self.history_, self.model_, self.task_.season)
+        _warn_short(panel, self.history_, self.model_, self.task_.season)
         return panel
 
     def _predict_dask(self, future, history) -> pd.DataFrame:
@@ -913,6 +909,12 @@ def _interrupted_note(trials: int, planned: int | None, run_dir: str | Path | No
         f"search interrupted by the user after {of}: the model is what was finished; "
         f"{again} for the whole search"
     )
+
+
+def code_columns(ids: str | Sequence[str] | None, partition_by: str | Sequence[str] | None) -> list[str]:
+    """The columns naming series (ids, partition columns): a CSV's integers written with
+    leading zeros there are read as that text (:func:`~tsauto.core.table_io.read_table`)."""
+    return [c for cols in (ids, partition_by) for c in ([cols] if isinstance(cols, str) else cols or ())]
 
 
 def _warn_unseen(panel: Panel, fitted: Panel) -> None:
