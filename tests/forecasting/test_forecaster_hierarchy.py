@@ -86,6 +86,24 @@ def test_a_bottom_series_ending_early_is_named(aus_small, caplog) -> None:
     assert not any("end before" in n for n in complete.hierarchy_.base.plan_.notes)
 
 
+def test_the_newest_rows_of_each_series_continue_the_training_rows(aus_small, caplog) -> None:
+    """history= of each series' two newest rows, one series closed two years before the others:
+    every level forecast as from the whole table. Summed to the nodes first, its parents began
+    at its last rows as that series alone, the two years between interpolated (a user test:
+    the total moved by 14.3)."""
+    df = aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])]
+    closed = (df["State"] == "Tasmania") & (df["Industry"] == df["Industry"].iloc[0])
+    df = df[~closed | (df["Month"] <= df["Month"].max() - pd.DateOffset(years=2))]
+    fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["theta", "lightgbm"]).fit(df)
+    newest = df.groupby(["State", "Industry"]).tail(2)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fc.predict(history=newest, level="all")
+    assert "imputed" not in caplog.text
+    pd.testing.assert_frame_equal(out, fc.predict(level="all"))
+    contributions = fc.explain(series="total", steps=1, history=newest).contributions
+    pd.testing.assert_frame_equal(contributions, fc.explain(series="total", steps=1).contributions)
+
+
 # ---------------------------------------------------------------------- Walmart stores 1-2 x departments 1-3
 
 WALMART = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 4,
