@@ -395,6 +395,8 @@ def test_scheduler_runs_the_trials_on_its_dask_cluster(client, retail_csv: Path,
     _fails([*base, "--backend", "loky", "--scheduler", address], capsys,
            "--backend loky with --scheduler: the trials would run on this machine")
     _fails([*base, "--scheduler", "localhost:8786x"], capsys, "--scheduler localhost:8786x: not a Dask scheduler address")
+    _fails([*base, "--scheduler", "tls://127.0.0.1:9"], capsys,
+           "--scheduler tls://127.0.0.1:9: a tls:// scheduler needs Dask's TLS settings")
     monkeypatch.setattr("tsauto.cli.SCHEDULER_TIMEOUT", 1)
     _fails([*base, "--scheduler", "tcp://127.0.0.1:9"], capsys,
            "--scheduler tcp://127.0.0.1:9: no Dask scheduler answered within 1 s")

@@ -990,7 +990,13 @@ def _dask_client(args: argparse.Namespace) -> Iterator[Any]:
         raise UsageError("--scheduler needs the distributed package (pip install 'dask[distributed]')") from None
     try:
         client = Client(address, timeout=SCHEDULER_TIMEOUT)
-    except (ValueError, TypeError) as err:  # not an address at all
+    except (ValueError, TypeError) as err:  # not an address at all, or TLS without its settings
+        if "ssl_context" in str(err):
+            raise UsageError(
+                f"--scheduler {address}: a tls:// scheduler needs Dask's TLS settings (the certificate files "
+                "in the Dask configuration: distributed.comm.tls.ca-file, .client.cert and .client.key, "
+                "or the DASK_DISTRIBUTED__COMM__TLS__* environment variables)"
+            ) from None
         raise UsageError(
             f"--scheduler {address}: not a Dask scheduler address ({_one_line(err)}); give one such as "
             "tcp://10.0.0.5:8786"

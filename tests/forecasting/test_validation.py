@@ -186,6 +186,26 @@ def test_partial_months_of_trading_days_are_not_summed() -> None:
     assert pd.Timestamp(weeks.times[-1]) == pd.Timestamp("2017-11-10") and weeks.fills.partial.tolist() == [2]
 
 
+def test_zoned_stamps_are_summed_to_days_of_their_own_calendar() -> None:
+    """Melbourne's half-hourly demand, zoned, summed to days around the end of daylight saving
+    (2012-04-01, a 25-hour day): the days run from local midnight to midnight (they were cut at
+    UTC's, 10:00 or 11:00 local), the long day sums its 50 half-hours, and the forecasts are
+    stamped at local midnight."""
+    df = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"))
+    df = df[(df["Time_UTC"] >= "2012-03-28") & (df["Time_UTC"] < "2012-04-06")]
+    local = pd.to_datetime(df["Time_UTC"], utc=True).dt.tz_convert("Australia/Melbourne")
+    zoned = pd.DataFrame({"t": local, "Demand": df["Demand"].to_numpy()})
+    panel = validate(zoned, target="Demand", time="t", freq="D", aggregate="sum")
+    days = zoned.groupby(zoned["t"].dt.tz_localize(None).dt.normalize())["Demand"]
+    whole = days.size()[lambda n: n >= 46].index  # the first and last local days are partial
+    np.testing.assert_allclose(panel.y, days.sum()[whole].to_numpy())
+    assert days.size()[pd.Timestamp("2012-04-01")] == 50
+    fc = Forecaster(target="Demand", time="t", horizon=2, learners=["naive"], data={"freq": "D", "aggregate": "sum"})
+    out = fc.fit(zoned).predict()
+    assert out["t"].tolist() == [pd.Timestamp("2012-04-06", tz="Australia/Melbourne"),
+                                 pd.Timestamp("2012-04-07", tz="Australia/Melbourne")]
+
+
 def test_partial_weeks_of_a_shop_closed_on_sundays_are_not_summed() -> None:
     """Wikipedia's daily views without their Sundays (a shop's six open days), 2015-07-01
     (a Wednesday) to 2016-12-31 (a Saturday), summed to weeks ending on Sundays: the first

@@ -178,7 +178,8 @@ def _drop_tz(col: pd.Series, wall: bool | None) -> tuple[pd.Series, str]:
     change (``WALL_NIGHT``: a shop's opening hours, 09:00-18:00 local all year, which UTC would
     shift by an hour in summer); other finer stamps are converted to UTC, which stays regular.
     The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly;
-    ``wall`` given (a later table read as the fit's) decides instead.
+    ``wall`` given (a later table read as the fit's, or stamps rolled up to days or longer,
+    which run from local midnight) decides instead.
     """
     zone = str(col.dt.tz)
     if wall is None:

@@ -107,6 +107,7 @@ from tsauto.forecasting.calendar_time import (
     time_unit,
 )
 from tsauto.forecasting.features.holiday import holiday_dates
+from tsauto.forecasting.frequency import freq_kind
 from tsauto.forecasting.metrics import SEARCH_METRICS
 from tsauto.forecasting.offsets import freq_alias, is_open, open_grid, open_period, shift, to_offset
 from tsauto.forecasting.panel import (
@@ -189,7 +190,11 @@ def validate(
     # a column of periods ("M", "W-FRI") is written back so; rolled up to another frequency
     # (aggregate=), as the timestamps that start the model's steps
     period = df[time].array.freqstr if isinstance(df[time].dtype, pd.PeriodDtype) and aggregate is None else None
-    times, tz = parse_time(df[time], time)
+    # zoned stamps rolled up to days or longer: by the local calendar, not UTC's (Melbourne
+    # half-hours summed to days ran from 10:00 to 10:00 local)
+    wall = True if aggregate is not None and freq is not None and freq_kind(_check_freq(freq)) not in (
+        "minute", "hour") else None
+    times, tz = parse_time(df[time], time, wall)
     time_format = None if tz or pd.api.types.is_datetime64_any_dtype(times) else integer_date_format(times)
     if time_format:
         times = read_integer_dates(times, time_format, time)
