@@ -113,12 +113,15 @@ def walmart_holiday_split():
 def client():
     """A real ``distributed.LocalCluster`` of two single-thread worker processes, one per test
     module. A task whose worker dies is not retried elsewhere (as the README advises: a trial
-    that kills one worker would kill the next)."""
+    that kills one worker would kill the next). A worker restarted by its nanny is waited for
+    2 minutes, not 15 s: under a loaded machine's test run a restart took longer, and the
+    cluster closed the nanny for good (``lost-worker-timeout``), failing the module's later tests."""
     pytest.importorskip("distributed")
     import dask
     import distributed
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
+    config = {"distributed.scheduler.allowed-failures": 0, "distributed.deploy.lost-worker-timeout": "120s"}
+    with dask.config.set(config), distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, distributed.Client(cluster) as c:
         yield c
