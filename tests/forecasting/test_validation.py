@@ -343,6 +343,12 @@ def test_month_starts_and_ends_mixed_are_refused_with_the_fixes_that_read_them(
     restamped = mixed.assign(Month=mixed["Month"].dt.to_period("M").dt.to_timestamp())
     np.testing.assert_array_equal(validate(restamped, **KW).y, clean.y)
     np.testing.assert_array_equal(validate(mixed, **KW, freq="MS", aggregate="sum").y, clean.y)
+    with pytest.raises(DataValidationError) as err:  # the month ends freq= asks for: re-stamped so
+        validate(mixed, **KW, freq="ME")
+    ends = "df['Month'].dt.to_period('M').dt.to_timestamp(how='end').dt.normalize()"
+    assert f"re-stamp them on their month's last day (df['Month'] = {ends})" in str(err.value)
+    restamped = mixed.assign(Month=mixed["Month"].dt.to_period("M").dt.to_timestamp(how="end").dt.normalize())
+    np.testing.assert_array_equal(validate(restamped, **KW, freq="ME").y, clean.y)
     quarters = df[df["Month"].dt.month % 3 == 1]
     quarters = quarters.assign(Month=quarters["Month"].where(~tas, quarters["Month"] + pd.offsets.QuarterEnd(0)))
     with pytest.raises(DataValidationError, match=r"first and last days of quarters: .*to_period\('Q-DEC'\)"

@@ -1293,6 +1293,7 @@ _PERIODS = {  # offset: its period's name and months, the period alias and the f
     pd.offsets.YearBegin: ("year", 12, "Y", "YS"),
     pd.offsets.YearEnd: ("year", 12, "Y", "YS"),
 }
+_ENDS = (pd.offsets.MonthEnd, pd.offsets.QuarterEnd, pd.offsets.YearEnd)
 
 
 def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
@@ -1325,12 +1326,14 @@ def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
     few, edge, other = (last, "last", "first") if last.sum() <= first.sum() else (first, "first", "last")
     rows = df.index[few]
     stamps = "1 stamp is" if len(rows) == 1 else f"{len(rows)} stamps are"
+    # on the edge the frequency (given, or the more stamps') steps along: freq='ME' kept, not contradicted
+    day, how = ("last", "how='end').dt.normalize(") if isinstance(offset, _ENDS) else ("first", "")
     raise DataValidationError(
         f"time column {schema.time!r} mixes the first and last days of {name}s: {stamps} on the "
         f"{edge} day of a {name} at {describe_rows(rows)}"
         f"{_series_of(df, rows, schema.ids)}, the other {int((~few).sum())} on the {other}, and no "
-        f"frequency steps along both: re-stamp them on their {name}'s first day (df[{schema.time!r}] = "
-        f"df[{schema.time!r}].dt.to_period({period!r}).dt.to_timestamp()), or pass freq={starts!r} with "
+        f"frequency steps along both: re-stamp them on their {name}'s {day} day (df[{schema.time!r}] = "
+        f"df[{schema.time!r}].dt.to_period({period!r}).dt.to_timestamp({how})), or pass freq={starts!r} with "
         "aggregate='sum' (one row per step, stamped at its start)."
     )
 
