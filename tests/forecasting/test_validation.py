@@ -479,6 +479,11 @@ def test_ids_read_as_numbers_against_zero_padded_codes_get_advice_that_works(wal
     with pytest.raises(DataValidationError, match=r"leading zeros \('0001'\): write this table's so "
                                                   r"\(\.astype\(str\)\.str\.zfill\(4\)\)"):
         check_id_types(walmart_small, panel.keys, "history=")
+    mixed = walmart_small.assign(Dept=walmart_small["Dept"].map(lambda d: f"{d:02d}" if d < 5 else f"{d:04d}"))
+    panel = validate(mixed, target="Weekly_Sales", time="Date", ids=["Store", "Dept"])  # zfill(4): '0001', not '01'
+    with pytest.raises(DataValidationError, match=r"read this table's as text \(pd.read_csv\(\.\.\., dtype="
+                                                  r"\{'Dept': str\}\)\) .*2 to 4 digits long"):
+        check_id_types(walmart_small, panel.keys, "history=")
 
 
 def test_a_later_file_reads_codes_as_text_where_the_fit_had_text(walmart_small: pd.DataFrame, tmp_path) -> None:

@@ -525,9 +525,12 @@ def check_id_types(table: pd.DataFrame, fitted: pd.DataFrame, what: str) -> None
         if _id_kind(new) != _id_kind(old):
             codes = fitted[col].astype(str)
             padded = codes.str.match(r"0\d").any() and codes.str.fullmatch(r"\d+").all()
-            fix = (f"the fit's codes are written with leading zeros ({codes.iloc[0]!r}): write this "
-                   f"table's so (.astype(str).str.zfill({codes.str.len().max()}))" if padded and _id_kind(new) == "number"
-                   else f"Cast it to the fit's type (.astype('{old}'))")
+            widths = codes.str.len().unique()
+            fix = (f"the fit's codes are written with leading zeros ({codes.iloc[0]!r}): "
+                   + (f"write this table's so (.astype(str).str.zfill({widths[0]}))" if len(widths) == 1 else
+                      f"read this table's as text (pd.read_csv(..., dtype={{{col!r}: str}})) where its file keeps "
+                      f"them; the codes are {min(widths)} to {max(widths)} digits long")
+                   if padded and _id_kind(new) == "number" else f"Cast it to the fit's type (.astype('{old}'))")
             raise DataValidationError(
                 f"id column {col!r} of {what} holds {new} values, the training data {old}: no "
                 f"series would match. {fix[0].upper()}{fix[1:]}."
