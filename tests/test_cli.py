@@ -89,6 +89,9 @@ def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Pat
     for table in ("data-checks", "leaderboard", "backtest-errors"):
         assert f'<table id="{table}">' in html
     assert html.count("<svg") >= 3
+    missing = tmp_path / "later.csv"  # named before the model is read, which a wrong path does not reach
+    assert main(["report", str(tmp_path / "no_model.tsauto"), "--future", str(missing), "--out", str(page), "-q"]) != 0
+    assert f"file '{missing}' does not exist" in capsys.readouterr().err
     for wrong in ("report.csv", "report.md"):  # the API's refusal (report.py), as a usage error
         assert main(["report", str(model), "--out", str(tmp_path / wrong), "-q"]) == 2
         err = capsys.readouterr().err

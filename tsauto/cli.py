@@ -45,7 +45,7 @@ import pandas as pd
 from tsauto.core.exceptions import DataValidationError, TsautoError, close_match
 from tsauto.core.logfilter import tsauto_filter, warnings_once
 from tsauto.core.files import check_writable, missing_folder
-from tsauto.core.table_io import read_table, write_table
+from tsauto.core.table_io import read_table, table_kind, write_table
 from tsauto.core.version import VERSION
 
 if TYPE_CHECKING:
@@ -846,13 +846,16 @@ def _run_report(args: argparse.Namespace) -> int:
     except DataValidationError as err:
         raise UsageError(f"--out: {err}") from None
     _check_writable(args.out, "--out")
-    _table(args.backtest), _table(args.future)  # read before the backtest: a wrong path fails first
-    model = _forecaster(args.model, "report")  # the paths go on: their series codes are read as at fit
+    for path in (args.backtest, args.future):  # before the model is read: a wrong path fails first
+        if path is not None:
+            table_kind(Path(path))
+    model = _forecaster(args.model, "report")
+    backtest, future = _table(args.backtest, model=model), _table(args.future, model=model)  # codes as at fit
     result = None
-    if args.backtest:
+    if backtest is not None:
         log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
-        result = model.backtest(args.backtest, folds=args.folds, mode=args.mode)
-    _out(f"wrote the report to {model.report(args.out, backtest=result, future=args.future)}")
+        result = model.backtest(backtest, folds=args.folds, mode=args.mode)
+    _out(f"wrote the report to {model.report(args.out, backtest=result, future=future)}")
     return 0
 
 

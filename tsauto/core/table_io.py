@@ -31,18 +31,7 @@ def read_table(
         return _unique_columns(data)
     if isinstance(data, (str, Path)):
         path = Path(data)
-        if not path.exists():
-            raise DataValidationError(f"file {str(path)!r} does not exist: check the path.")
-        suffixes = "".join(path.suffixes).lower()
-        kind = "Parquet" if ".parquet" in suffixes or ".pq" in suffixes else "CSV"
-        if path.is_dir() or not (kind == "Parquet" or any(k in suffixes for k in (".csv", ".tsv", ".txt"))):
-            raise DataValidationError(
-                f"file {str(path)!r}: unknown format {suffixes!r}; give a .csv(.gz), .tsv or .parquet file."
-            )
-        if path.stat().st_size == 0:
-            raise DataValidationError(
-                f"file {str(path)!r} is empty (0 bytes): give a table with a header row and data."
-            )
+        kind = table_kind(path)
         try:
             if kind == "Parquet":
                 return pd.read_parquet(path)
@@ -66,6 +55,24 @@ def read_table(
     raise DataValidationError(
         f"expected a pandas DataFrame or a CSV/Parquet path, got {type(data).__name__}."
     )
+
+
+def table_kind(path: Path) -> str:
+    """``"CSV"`` or ``"Parquet"``: what the file at ``path`` is read as; refused, saying why,
+    where it is missing, a folder, of another format or empty (checked before a slow step)."""
+    if not path.exists():
+        raise DataValidationError(f"file {str(path)!r} does not exist: check the path.")
+    suffixes = "".join(path.suffixes).lower()
+    kind = "Parquet" if ".parquet" in suffixes or ".pq" in suffixes else "CSV"
+    if path.is_dir() or not (kind == "Parquet" or any(k in suffixes for k in (".csv", ".tsv", ".txt"))):
+        raise DataValidationError(
+            f"file {str(path)!r}: unknown format {suffixes!r}; give a .csv(.gz), .tsv or .parquet file."
+        )
+    if path.stat().st_size == 0:
+        raise DataValidationError(
+            f"file {str(path)!r} is empty (0 bytes): give a table with a header row and data."
+        )
+    return kind
 
 
 def _unique_columns(df: pd.DataFrame) -> pd.DataFrame:
