@@ -561,7 +561,7 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     from tsauto import Classifier
 
     classifier = tmp_path / "c.tsauto"
-    Classifier(target="y", time_budget=5).fit(pd.DataFrame({"x": [i % 7 for i in range(40)], "y": [0, 1] * 20})).save(classifier)
+    Classifier(target="y", learners=["linear"], max_trials=1).fit(pd.DataFrame({"x": [i % 7 for i in range(40)], "y": [0, 1] * 20})).save(classifier)
     assert main(["future-frame", str(classifier), "--out", str(rows)]) == 2
     assert "holds a Classifier: `tsauto future-frame` takes a saved Forecaster" in capsys.readouterr().err
 
