@@ -307,6 +307,10 @@ def test_paths_are_checked_before_the_fit(retail_csv: Path, tmp_path: Path, caps
     _fails([*base, "--out", str(folder)], capsys, is_a_folder)
     tabular = ["classify", str(retail_csv), "--target", "State", *out, "-q"]
     _fails([*tabular, "--test", str(missing)], capsys, f"file '{missing}' does not exist")
+    short = tmp_path / "short.csv"  # a column of the training file lacking: found after the fit, lost
+    pd.read_csv(retail_csv).drop(columns=["Industry", "Turnover"]).to_csv(short, index=False)
+    _fails([*tabular, "--test", str(short)], capsys, f"--test {short} lacks 2 column(s) of {retail_csv}: "
+           "'Industry', 'Turnover'; the model may read them")
     _fails([*tabular, "--save-model", str(folder)], capsys, is_a_folder)
     report = ["report", str(tmp_path / "m.tsauto"), "--out", str(tmp_path / "r.html"), "-q"]
     _fails([*report, "--backtest", str(missing)], capsys, f"file '{missing}' does not exist")

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError, TsautoError, close_match
+from tsauto.core.exceptions import DataValidationError, TsautoError, close_match, shortlist
 from tsauto.core.logfilter import tsauto_filter, warnings_once
 from tsauto.core.files import check_writable, missing_folder
 from tsauto.core.table_io import read_table, table_kind, write_table
@@ -879,9 +879,12 @@ def _run_tabular(args: argparse.Namespace) -> int:
     )
     train = read_table(args.file)
     ids = _ids(args.id, {args.file: train, **({} if test is None else {args.test: test})})
+    if test is not None:
+        _check_test_columns(train, test, args)
     model.set_params(ids=ids)  # the model keeps them: `tsauto predict` copies them without --id
     log.info("fitting on %s ...", args.file)
     model.fit(train)
+    saved = model.save(args.save_model) if args.save_model else None  # kept if predicting fails
     scored = train if test is None else test
     out = _predictions(model, scored, ids)
     path = write_table(out, args.out)
@@ -895,11 +898,21 @@ def _run_tabular(args: argparse.Namespace) -> int:
             line += f" (in sample, optimistic; out-of-fold {model.cv_score_:.4f} estimates new rows)"
         _out(line)
     _out(f"wrote {len(out)} predictions to {path}")
-    saved = model.save(args.save_model) if args.save_model else None
     if saved is not None:
         _out(f"saved the model to {saved}")
     _stop_if_interrupted(model, {"the predictions written to": path, "the model saved to": saved})
     return 0
+
+
+def _check_test_columns(train: pd.DataFrame, test: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Before the fit: ``--test`` holds every column of the training file but the target (a
+    column it lacks was found after the fit, which was lost: a user test, 31 s)."""
+    missing = [c for c in train.columns if c not in test.columns and c != args.target]
+    if missing:
+        raise UsageError(
+            f"--test {args.test} lacks {len(missing)} column(s) of {args.file}: {shortlist(map(repr, missing))}; "
+            "the model may read them: give them (empty cells where unknown are read as missing)"
+        )
 
 
 def _ids(option: str | None, tables: dict[str, pd.DataFrame]) -> list[str]:
