@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tsauto.core.exceptions import DataValidationError
 from tsauto.core.table_io import read_table
 
 
@@ -25,3 +26,15 @@ def test_series_codes_with_leading_zeros_stay_text(aus_small: pd.DataFrame, tmp_
     assert pd.api.types.is_integer_dtype(read["plain"]) and pd.api.types.is_integer_dtype(read["month"])
     assert read["Turnover"].tolist() == pytest.approx(df["Turnover"].tolist())
     assert pd.api.types.is_integer_dtype(read_table(path)["code"])  # not named: as pandas reads it
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_header_repeating_a_name_is_refused(aus_small: pd.DataFrame, tmp_path: Path, sep: str) -> None:
+    """pandas reads a repeated name of a CSV header as 'Turnover' and 'Turnover.1': the table
+    was read as two columns, silently (a user test's credit file); refused as a DataFrame's is."""
+    path = tmp_path / "twice.csv"
+    pd.concat([aus_small, aus_small[["Turnover"]]], axis=1).to_csv(path, index=False, sep=sep)
+    with pytest.raises(DataValidationError, match=r"more than one column named \['Turnover'\]: rename"):
+        read_table(path)
+    aus_small.rename(columns={"Month": "Turnover.1"}).to_csv(path, index=False, sep=sep)  # a name pandas would make
+    assert "Turnover.1" in read_table(path).columns
