@@ -334,3 +334,22 @@ def test_a_trial_whose_refit_would_not_fit_says_why_it_has_no_weight() -> None:
     assert fast.number not in result.weights
     assert re.fullmatch(r"not blended: refit ~100s, \d+s left",
                         result.dropped[fast.number]), result.dropped
+
+
+class FoldMeanEvaluator(d.OffsetEvaluator):
+    """A trial whose folds' mean (its leaderboard score, 0.5) is not its out-of-fold
+    predictions' loss (1.0), as a pooled RMSE is not the mean of the folds' RMSEs."""
+
+    def evaluate(self, name: str, params: dict, deadline: float, threads: int) -> Evaluation:
+        return Evaluation([0.0, 1.0], oof=[-1.0] * 4, fit_time=0.0, predict_time=0.0)
+
+
+def test_the_best_single_is_scored_as_the_blend_is(caplog) -> None:
+    """The log compared the blend's loss on the out-of-fold predictions with the best trial's
+    folds' mean: a blend of that one trial read worse than itself (a user test: rmse 49015.5,
+    best single 48999.7)."""
+    caplog.set_level(logging.INFO, logger="tsauto.core.engine")
+    strategy = d.OffsetStrategy(FoldMeanEvaluator())
+    engine.search_and_refit(strategy, {"fast": Candidate("fast", cost=1.0)}, SearchSettings(max_trials=1),
+                            Executor(1, "sequential"))
+    assert "ensemble fast#0×1.00: mae 1.0000 (best single 1.0000, both on the out-of-fold predictions)" in caplog.text

@@ -143,10 +143,10 @@ def search_and_refit(
     }
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
     loss = strategy.loss(best, blended)
-    log.info(
-        "ensemble %s: %s %.4f (best single %.4f)",
+    log.info(  # the best trial scored as the blend is, not by its folds' mean (the leaderboard's):
+        "ensemble %s: %s %.4f (best single %.4f, both on the out-of-fold predictions)",  # it read worse than itself
         describe(weights, by_number), strategy.metric, strategy.metric_value(loss),
-        strategy.metric_value(best.score),
+        strategy.metric_value(strategy.loss(best, strategy.oof(best))),
     )
     t0 = time.monotonic()
     early = set(weights) & set(ahead.fitted) if ahead is not None else set()
