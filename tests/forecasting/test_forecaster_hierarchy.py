@@ -137,6 +137,10 @@ def test_future_frame_holds_the_bottom_series_that_predict_reads(holiday_fit, wa
     clash = pd.concat([fut.assign(IsHoliday=False), fut.iloc[[1]].assign(IsHoliday=True)], ignore_index=True)
     with pytest.raises(DataValidationError, match=r"2 rows that share a \(series, time\) pair .* rows 1, 24"):
         holiday_fit.predict(future=clash)  # it was averaged into the nodes, silently
+    per_store = fut.assign(IsHoliday=fut["Date"] == fut["Date"].min()).drop(columns="Dept").drop_duplicates()
+    every = fut.merge(per_store, on=["Store", "Date"])  # a week's flag of each store, for its departments
+    pd.testing.assert_frame_equal(holiday_fit.predict(future=per_store, level="all"),
+                                  holiday_fit.predict(future=every, level="all"))
 
 
 def test_explain_reads_the_training_table_columns(holiday_fit, walmart_six) -> None:

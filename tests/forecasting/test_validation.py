@@ -452,6 +452,35 @@ def test_future_table_must_cover_the_horizon(walmart_small: pd.DataFrame) -> Non
         future_covariates(None, panel, 4)
 
 
+def test_a_future_table_per_store_is_read_for_each_of_its_departments() -> None:
+    """Walmart's features.csv holds temperature and fuel price per Store and Date, the sales are
+    per Store and Dept: its rows are read for each department (it was refused for lacking Dept),
+    as a table of every series would be; a table per date alone for every series; rows of a store
+    and week that disagree are refused, and an id column spelled like one of the table's is
+    named, not broadcast."""
+    sales = datasets.load_walmart(with_features=True)
+    sales = sales[(sales["Store"] <= 2) & (sales["Dept"] <= 3)]
+    kw = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"]}
+    panel = validate(sales, **kw, known_future=["IsHoliday", "Temperature", "Fuel_Price"])
+    features = pd.read_csv(shared_file("forecasting/walmart_store_sales/features.csv"), parse_dates=["Date"])
+    later = features[(features["Date"] > sales["Date"].max()) & (features["Store"] <= 2)]
+    later = later[["Store", "Date", "IsHoliday", "Temperature", "Fuel_Price"]]
+    every = panel.keys.merge(later, on="Store")  # each department's rows, as make_future_frame's merged
+    per_store, per_series = future_covariates(later, panel, 4), future_covariates(every, panel, 4)
+    for col in ("IsHoliday", "Temperature", "Fuel_Price"):
+        np.testing.assert_array_equal(per_store[col], per_series[col])
+    assert np.unique(per_store["Temperature"][:, 0]).size == 2  # a store's value for its departments
+    holiday = validate(sales, **kw, known_future=["IsHoliday"])
+    dates = later.loc[later["Store"] == 1, ["Date", "IsHoliday"]]
+    np.testing.assert_array_equal(future_covariates(dates, holiday, 4)["IsHoliday"],
+                                  per_store["IsHoliday"])
+    clash = pd.concat([later, later.iloc[[0]].assign(Temperature=99.0)], ignore_index=True)
+    with pytest.raises(DataValidationError, match=r"2 rows that share a \(series, time\) pair"):
+        future_covariates(clash, panel, 4)
+    with pytest.raises(DataValidationError, match=r"no id column 'Store' \(did you mean 'store'\?\)"):
+        future_covariates(later.rename(columns={"Store": "store"}), panel, 4)
+
+
 def test_future_ids_of_another_type_and_clashing_rows_are_named(walmart_small: pd.DataFrame) -> None:
     """A department read as text ("1") never matches the fit's 1: named with its type (it was
     pandas' raw merge error); two rows of one week that disagree on IsHoliday are refused (the

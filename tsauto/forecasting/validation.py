@@ -331,13 +331,7 @@ def future_covariates(
                "pass that table as future= too." if trailing else "")
         )
     df = row_labels(read_table(future, schema.ids, schema.text_ids))
-    _require_columns(
-        df,
-        [schema.time, *schema.ids, *schema.known_future],
-        "the future table",
-        f"Give it the id and time columns and every known-future column {list(schema.known_future)}"
-        " (make_future_frame(), or tsauto future-frame MODEL, lists its rows).",
-    )
+    df = broadcast_future(df, panel.keys, schema.ids, schema.time, schema.known_future)
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
     numeric = [c for c in schema.known_future if c not in schema.categories]
@@ -399,6 +393,35 @@ def future_covariates(
         out[col] = values.reshape(panel.n_series, horizon)
         if warn and col in numeric and not held_flags[col]:
             _warn_out_of_range(merged, col, panel)
+    return out
+
+
+def broadcast_future(
+    df: pd.DataFrame, keys: pd.DataFrame, ids: Sequence[str], time: str, known: Sequence[str]
+) -> pd.DataFrame:
+    """A future table ``df`` with every id column: where it holds its values per some of the
+    ids (Walmart's features.csv: temperature and fuel price per Store and Date, the sales per
+    Store and Dept) or per time alone, each row stands for every series of ``keys`` with its
+    ids (it was refused for lacking Dept). Rows that share those ids and a time must agree;
+    an id column spelled like one of the table's is refused as a misspelling, not broadcast."""
+    fix = (f"Give it the id and time columns and every known-future column {list(known)}"
+           " (make_future_frame(), or tsauto future-frame MODEL, lists its rows); a table of values "
+           "per some of the id columns (per store of stores and departments) is read for each of their series.")
+    _require_columns(df, [time, *known], "the future table", fix)
+    lacking = [c for c in ids if c not in df.columns]
+    if not lacking:
+        return df
+    for col in lacking:
+        if hint := close_match(col, [c for c in df.columns if c not in {time, *known}]):
+            raise DataValidationError(f"the future table has no id column {col!r}{hint}. {fix}")
+    given = [c for c in ids if c in df.columns]
+    check_future_duplicates(df, [*given, time], list(known))
+    series = keys[list(ids)].drop_duplicates()
+    if given:
+        check_id_types(df, series[given], "the future table")
+    out = df.merge(series, on=given, how="inner") if given else df.merge(series, how="cross")
+    log.info("the future table's rows per %s are read for each of their series (%s)",
+             "/".join(map(str, given)) or str(time), ", ".join(map(str, lacking)))
     return out
 
 

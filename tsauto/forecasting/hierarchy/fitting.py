@@ -69,6 +69,7 @@ from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.options import DataOptions, as_options
 from tsauto.forecasting.panel import Panel, Schema, continued
 from tsauto.forecasting.validation import (
+    broadcast_future,
     check_duplicates,
     check_future_duplicates,
     check_id_types,
@@ -196,6 +197,13 @@ def node_table(
     return nodes.drop(columns=spec.level_column)
 
 
+def future_table(fit: HierarchicalFit, future) -> pd.DataFrame:
+    """The ``future=`` table of the bottom series: its rows per some of the id columns read
+    for each of their series (:func:`~tsauto.forecasting.validation.broadcast_future`)."""
+    df = row_labels(read_table(future, fit.spec.ids))
+    return broadcast_future(df, _bottom_ids(fit.spec), fit.spec.ids, fit.spec.time, fit.known_future)
+
+
 def numeric_known(fit: HierarchicalFit) -> list[str]:
     """The known-future columns of ``fit`` read as numbers (not labels) at fit."""
     return [c for c in fit.known_future if c not in fit.base.history_.schema.categories]
@@ -211,7 +219,7 @@ def later_node_tables(fit: HierarchicalFit, future, history) -> tuple[pd.DataFra
     numeric = numeric_known(fit)
     future = future if fit.base.model_.reads_known_future else None
     if future is not None:
-        future = row_labels(read_table(future, fit.spec.ids))
+        future = future_table(fit, future)
         refuse_text(future, numeric, "the future table")
     return (node_table(fit.spec, future, fit.known_future, numeric, "the future table"),
             None if history is None else
@@ -405,7 +413,7 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
         _check_rows(spec, history, fit.base.history_.schema.aggregate)
         _warn_missing_bottom(spec, history)
     if future is not None:  # rows that disagree would be averaged into their nodes
-        future = row_labels(read_table(future, spec.ids))
+        future = future_table(fit, future)
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
     fut, hist = later_node_tables(fit, future, history)
     schema = fit.base.history_.schema
