@@ -83,3 +83,9 @@ def wine_quality() -> tuple[pd.DataFrame, str]:
 def abalone() -> tuple[pd.DataFrame, str]:
     """Abalone: 4,177 rows, seven measurements in (0, 3) and a sex code, integer target Rings."""
     return _real("abalone")
+
+
+@pytest.fixture(scope="session")
+def bike_small() -> tuple[pd.DataFrame, str]:
+    """3,000 hours of bike rentals: a count target ``cnt`` (at least 1), dates, weather."""
+    return _real("bike_sharing", 3000)

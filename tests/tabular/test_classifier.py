@@ -168,6 +168,26 @@ def test_unseen_categories_at_predict_time(credit_g) -> None:
     assert len(proba) == len(new) and np.isfinite(proba).all()
 
 
+def test_a_model_no_better_than_a_constant_is_an_alert(credit_g, caplog) -> None:
+    """30 rows of credit-g: no trial beat a constant, and the model kept went without a word (a
+    user kept one: ROC AUC 0.500 on the other 970 rows). The linear model's out-of-fold ROC AUC
+    is below that of each training fold's class frequencies on the same folds: an alert and a
+    warning name both scores and what to do."""
+    df, target = credit_g
+    few = df.sample(30, random_state=3)
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        clf = Classifier(target, max_trials=1, learners=["linear"], **FAST).fit(few)
+    [row] = clf.guardrails().query("check == 'no_skill'").to_dict("records")
+    found = re.fullmatch(r"the model's out-of-fold roc_auc (\S+) is no better than (\S+), that of a constant "
+                         r"prediction \(the training folds' class frequencies\) on the same folds", row["finding"])
+    model, constant = float(found[1]), float(found[2])
+    assert model == pytest.approx(clf.cv_score_, abs=1e-4) and model < constant < 0.5
+    assert row["column"] == target
+    assert row["action"].endswith(
+        "give more rows (there are 30), try other learners (learners=), or check the target column 'class'")
+    assert any(r.getMessage().startswith(row["finding"]) for r in caplog.records)
+
+
 def test_single_class_is_a_clear_error(credit_g) -> None:
     df, target = credit_g
     with pytest.raises(DataValidationError, match="single class.*'good'"):

@@ -70,3 +70,27 @@ def test_a_forest_cut_to_its_time_keeps_the_trees_grown(phoneme_small) -> None:
     in_time = whole.fit(X, y, deadline=time.monotonic() + 600).predict_raw(X)
     np.testing.assert_array_equal(in_time, whole.fit(X, y).predict_raw(X))  # the same trees
     assert whole.params_used() == {"n_estimators": 30}
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_constant_prediction_is_each_training_folds_frequencies_or_mean(abalone, task) -> None:
+    """What a model must beat (checks.no_skill): per validation row, its training fold's class
+    frequencies or mean, in the order of valid_rows; per fold, a ROC AUC of 0.5 and the RMSE
+    of the fold's mean."""
+    df, target = abalone
+    X = df.drop(columns=target)
+    y = (df[target] > 9).to_numpy(int) if task == "classification" else df[target].to_numpy(float)
+    kinds, _ = infer_kinds(X)
+    splits = make_splits(y, task, folds=3)
+    metric = resolve_metric("auto", task, 2)
+    constant = TabularEvaluator(X, y, kinds, task, metric, splits, n_classes=2).constant_oof()
+    start = 0
+    for train, valid in splits:
+        part, start = constant[start:start + len(valid)], start + len(valid)
+        if task == "classification":
+            np.testing.assert_allclose(part, np.tile(np.bincount(y[train]) / len(train), (len(valid), 1)))
+            assert metric.fn(y[valid], part) == 0.5
+        else:
+            np.testing.assert_allclose(part, y[train].mean())
+            assert metric.fn(y[valid], part) == pytest.approx(np.sqrt(np.mean((y[valid] - y[train].mean()) ** 2)))
+    assert start == len(y)

@@ -1,7 +1,8 @@
 """Rows to predict are read as the training rows were: text among numbers as missing (with a
-warning, a column mostly of text refused), 'True' and 'False' as text as flags, a column missing
-in every row and levels never seen at fit warned of, columns not seen at fit ignored with a
-warning; on German credit."""
+warning, a column mostly of text refused), infinite numbers as missing (with a warning), 'True'
+and 'False' as text as flags, a column missing in every row and levels never seen at fit warned
+of, columns not seen at fit ignored with a warning, an array refused by a model of named
+columns; on German credit."""
 
 from __future__ import annotations
 
@@ -47,6 +48,40 @@ def test_text_in_a_numeric_column_at_predict_is_read_as_missing_with_a_warning(f
     blank.loc[[5], "duration"] = None
     np.testing.assert_allclose(proba, clf.predict_proba(blank))
     np.testing.assert_allclose(clf.predict_proba(new.loc[[3]]), proba[[3]])  # a row alone: alike
+
+
+def test_infinite_numbers_to_predict_are_read_as_missing_with_a_warning(fitted, caplog) -> None:
+    """±inf in rows to predict: scikit-learn's "Input X contains infinity" out of the linear
+    member (LightGBM's took them quietly); read as missing, as at fit, with a warning naming the
+    column, the values and the rows; 'inf' written as text alike."""
+    clf, rows = fitted
+    new = rows.astype({"duration": float, "credit_amount": object})
+    new.loc[[3, 7], "duration"] = [np.inf, -np.inf]
+    new.loc[[5], "credit_amount"] = "inf"
+    blank = rows.copy()
+    blank.loc[[3, 7], "duration"] = np.nan
+    blank.loc[[5], "credit_amount"] = np.nan
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        proba = clf.predict_proba(new)
+    np.testing.assert_allclose(proba, clf.predict_proba(blank))
+    assert [r.getMessage() for r in caplog.records] == [
+        "column 'duration': 2 of the 60 values to predict are infinite ('inf', '-inf') at rows 3, 7: "
+        "read as missing, as infinite numbers are at fit.",
+        "column 'credit_amount': 1 of the 60 values to predict are infinite ('inf') at row 5: read as "
+        "missing, as infinite numbers are at fit.",
+    ]
+
+
+def test_an_array_to_predict_of_a_model_fitted_on_named_columns_is_refused(fitted) -> None:
+    """An array has no column names: it was refused as "missing 20 columns; unexpected
+    ['x0', ...]"; it is now refused saying so, and how to give the table."""
+    clf, rows = fitted
+    why = (r"X is a numpy array, which has no column names, but the model was fitted on a table of named "
+           r"columns \('checking_status', 'duration', .* and 15 more\): give a pandas DataFrame")
+    with pytest.raises(DataValidationError, match=why):
+        clf.predict(rows.to_numpy())
+    with pytest.raises(DataValidationError, match=why):
+        clf.score(rows.to_numpy(), np.full(len(rows), "good"))
 
 
 def test_a_numeric_column_mostly_of_text_at_predict_is_refused(fitted) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_wine
 
 from tsauto import Classifier, Regressor
@@ -27,6 +29,7 @@ def test_regressor_on_california_housing(california_small) -> None:
     assert reg.score(df) < df[target].std()  # better than the mean
     checks = reg.guardrails()
     assert ("missing_values", "total_bedrooms") in set(zip(checks["check"], checks["column"]))
+    assert "no_skill" not in set(checks["check"])  # better than the mean out of fold
     assert reg.kinds_["ocean_proximity"] == "categorical"
 
 
@@ -50,6 +53,75 @@ def test_ids_are_left_out_of_the_features_and_kept_by_the_model(california_small
         Regressor(target, max_trials=1, ids=[target], **FAST).fit(houses)
     del reg.ids, reg.ids_  # as a model saved before ids= existed
     assert reg.get_params()["ids"] == () and np.isfinite(reg.predict(df)).all()
+
+
+def test_infinite_numbers_at_fit_are_read_as_missing_with_a_data_check(abalone, caplog) -> None:
+    """Abalone with three lengths of inf: every linear trial failed on scikit-learn's "Input X
+    contains NaN" and learners=['linear'] failed the fit, without a data check. They are read as
+    missing (the model is that of those cells left empty), a 'fixed' row and a warning name the
+    column, the count and the rows; an infinite target is refused, naming its rows."""
+    df, target = abalone
+    odd, blank = df.copy(), df.copy()
+    odd.loc[[1, 2], "Length"], odd.loc[3, "Length"] = np.inf, -np.inf
+    blank.loc[[1, 2, 3], "Length"] = np.nan
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        reg = Regressor(target, max_trials=1, learners=["linear"], **FAST).fit(odd)
+    assert (reg.leaderboard()["status"] == "ok").all()
+    [row] = reg.guardrails().query("check == 'infinite_values'").to_dict("records")
+    assert row["column"] == "Length"
+    assert row["finding"] == "3 of 4177 values are infinite ('inf', '-inf') at rows 1, 2, 3"
+    assert row["action"].startswith("read as missing, at fit and at predict")
+    assert any(r.getMessage().startswith("column 'Length': 3 of 4177 values are infinite") for r in caplog.records)
+    same = Regressor(target, max_trials=1, learners=["linear"], **FAST).fit(blank)
+    np.testing.assert_allclose(reg.predict(df), same.predict(df))
+    infinite = df.astype({target: float})
+    infinite.loc[[4, 9], target] = [np.inf, -np.inf]
+    with pytest.raises(DataValidationError, match=r"target 'Rings' must hold finite numbers; it holds "
+                       r"\['inf', '-inf'\] at rows 4, 9: give finite values in place of the infinite ones"):
+        Regressor(target, max_trials=1, **FAST).fit(infinite)
+
+
+def test_a_constant_target_is_refused(abalone) -> None:
+    """Every Rings 10: it fitted without a word (out-of-fold RMSE 0); refused as a single class is."""
+    df, target = abalone
+    with pytest.raises(DataValidationError, match=r"target 'Rings' has a single value \(10\) in all 4177 "
+                       r"training rows: there is nothing to learn .*give rows with other values of 'Rings'"):
+        Regressor(target, max_trials=1, **FAST).fit(df.assign(**{target: 10}))
+
+
+def test_predictions_of_a_never_negative_target_are_clipped_at_zero(bike_small, tmp_path, caplog) -> None:
+    """Bike rentals (cnt at least 1) by a linear model: some held-out predictions were negative.
+    non_negative=None clips them at 0 (non_negative_, a guardrail, an INFO line), which brings
+    no prediction farther from the truth; False keeps them, True clips a target that has
+    negative values; a model saved before the parameter existed predicts as it did."""
+    df, target = bike_small
+    train, test = df.iloc[:2000], df.iloc[2000:]
+    truth = test[target].to_numpy()
+    with caplog.at_level(logging.INFO, logger="tsauto.tabular"):
+        reg = Regressor(target, max_trials=1, learners=["linear"], **FAST).fit(train)
+    kept = Regressor(target, max_trials=1, learners=["linear"], non_negative=False, **FAST).fit(train)
+    assert reg.non_negative_ is True and kept.non_negative_ is False
+    raw = kept.predict(test)
+    assert (raw < 0).sum() > 10
+    clipped = reg.predict(test)
+    np.testing.assert_array_equal(clipped, np.maximum(raw, 0.0))
+    assert (np.abs(clipped - truth) <= np.abs(raw - truth)).all() and reg.score(test) < kept.score(test)
+    [row] = reg.guardrails().query("check == 'non_negative'").to_dict("records")
+    assert row["column"] == "cnt" and row["finding"] == "never negative in the 2000 training rows (lowest 1)"
+    assert row["action"].startswith("predictions clipped at 0 (non_negative=None; ")
+    assert any(r.levelno == logging.INFO and "predictions clipped at 0" in r.getMessage() for r in caplog.records)
+    assert "non_negative" not in set(kept.guardrails()["check"])
+    shifted = train.assign(**{target: train[target] - 10})
+    forced = Regressor(target, max_trials=1, learners=["linear"], non_negative=True, **FAST).fit(shifted)
+    assert forced.non_negative_ and (forced.predict(test) >= 0).all()
+    assert forced.guardrails().set_index("check").loc["non_negative", "finding"] == "lowest training target -9"
+    old = copy.deepcopy(reg)  # as saved before non_negative existed
+    del old.non_negative, old.non_negative_
+    back = Regressor.load(old.save(tmp_path / "old.tsauto"))
+    np.testing.assert_array_equal(back.predict(test), raw)
+    assert back.get_params()["non_negative"] is None and clone(back).non_negative is None
+    with pytest.raises(DataValidationError, match=r"non_negative='auto': give None \(clip"):
+        Regressor(target, non_negative="auto", **FAST).fit(train)
 
 
 def test_regressor_with_arrays_and_another_metric() -> None:
@@ -79,7 +151,7 @@ def test_mape_leaves_out_zero_targets_with_a_warning(wine_quality, caplog) -> No
     assert check["finding"] == "30 of 6497 targets are 0, where MAPE (a share of the target) is undefined"
     assert "metric='mae' or 'rmse' judges every row" in check["action"]
     assert any("30 of 6497 targets are 0" in r.getMessage() for r in caplog.records)
-    with pytest.raises(DataValidationError, match="'quality' is 0 in all 30 rows: choose metric='mae'"):
+    with pytest.raises(DataValidationError, match=r"'quality' has a single value \(0\) in all 30 training rows"):
         Regressor(target, metric="mape", max_trials=1, **FAST).fit(df[~known])
 
 
@@ -157,7 +229,7 @@ def test_cli_regress_and_bad_target(california_small, tmp_path, capsys) -> None:
 def test_scikit_learn_model_selection_takes_them(credit_g, california_small) -> None:
     """clone, is_classifier / is_regressor (stratified folds), cross_val_score with scoring=,
     and GridSearchCV's set_params; score stays the model's own metric."""
-    from sklearn.base import clone, is_classifier, is_regressor
+    from sklearn.base import is_classifier, is_regressor
     from sklearn.model_selection import GridSearchCV, cross_val_score
 
     df, target = credit_g
@@ -171,6 +243,8 @@ def test_scikit_learn_model_selection_takes_them(credit_g, california_small) -> 
     grid = GridSearchCV(reg, {"ensemble": [False]}, cv=2, scoring="neg_root_mean_squared_error")
     grid.fit(data.drop(columns=column), data[column])
     assert is_regressor(reg) and grid.best_estimator_.ensemble is False
+    kept = clone(reg.set_params(non_negative=False))
+    assert kept.get_params() == reg.get_params() and kept.get_params()["non_negative"] is False
     best = grid.best_estimator_
     rmse = float(np.sqrt(np.mean((best.predict(data) - data[column]) ** 2)))
     assert best.metric_ == "rmse" and best.score(data) == pytest.approx(rmse)  # not the mixin's R²

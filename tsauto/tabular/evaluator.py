@@ -73,6 +73,20 @@ class TabularEvaluator:
         """Row positions of the out-of-fold predictions, in their order."""
         return np.concatenate([valid for _, valid in self.splits])
 
+    def constant_oof(self) -> np.ndarray:
+        """Out-of-fold predictions of a constant, in the order of :meth:`valid_rows`: each
+        training fold's class frequencies (classification) or mean (regression), for its
+        validation rows; what a model must beat to have learnt anything. Pooled, the folds'
+        constants rank the rows: on 30 rows of credit-g, a ROC AUC of 0.419, not 0.5."""
+        parts = []
+        for train, valid in self.splits:
+            if self.task == "regression":
+                parts.append(np.full(len(valid), self.y[train].mean()))
+            else:
+                share = np.bincount(self.y[train], minlength=self.n_classes) / len(train)
+                parts.append(np.tile(share, (len(valid), 1)))
+        return np.concatenate(parts)
+
     def oof_loss(self, pred: np.ndarray) -> float:
         """The metric's loss of out-of-fold predictions (of one trial or a blend)."""
         return self.metric.loss(self.y[self.valid_rows()], pred)

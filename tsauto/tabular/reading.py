@@ -8,10 +8,14 @@ thousands separators ('1,234.5': :func:`~tsauto.tabular.featurizer.comma_numbers
 'True' and 'False' written as text in a numeric column as flags, as the forecaster reads them
 (:func:`~tsauto.core.text_in_numbers.read_flags`); the few text values of a column of numbers
 ("unknown": the rule of :mod:`tsauto.core.text_in_numbers`, which forecasting shares) as
-missing, those seen at fit only (other text is an error). At predict it warns of categories
-never seen at fit, naming their count, and of a column the model can hardly use there: one whose
-values are mostly such categories, or dates that do not read in the training format (both read
-as missing, as LightGBM and the encoders read them).
+missing, those seen at fit only (other text is an error); infinite numbers (``np.inf``, 'inf')
+as missing, at fit (a data check: :func:`~tsauto.tabular.checks.infinite_values`) and at predict
+alike: scikit-learn's learners refuse a table holding one ("Input X contains infinity") where
+LightGBM takes it as its largest value, so whether a prediction failed depended on the learners
+blended. At predict it warns of them, of categories never seen at fit, naming their count, and of
+a column the model can hardly use there: one whose values are mostly such categories, or dates
+that do not read in the training format (both read as missing, as LightGBM and the encoders read
+them).
 """
 
 from __future__ import annotations
@@ -99,8 +103,9 @@ class ColumnReader:
     def transform(self, X: pd.DataFrame, check: Collection[str] = ()) -> pd.DataFrame:
         """``X`` (its numbers as :meth:`plain_numbers` writes them) with its date columns as
         timestamps, its numbers with a decimal comma or thousands separators and those with text
-        values as numbers (those values missing); a warning for each column of ``check`` with
-        categories not seen at fit, or mostly of dates that do not read."""
+        values as numbers (those values missing), its infinite numbers missing; a warning for
+        each column of ``check`` with infinite numbers, categories not seen at fit, or mostly
+        of dates that do not read."""
         out = X.copy()
         for c, fmt in self.date_formats_.items():  # None: datetime values at fit
             if c in X.columns:
@@ -114,12 +119,45 @@ class ColumnReader:
             if c in X.columns:
                 values = X[c].where(~X[c].astype(str).isin(self.missing_text_.get(c, ())))
                 out[c] = as_numbers(values, c)  # other text is an error, naming it
+        for c, cells in infinite_cells(out, self._of("numeric")).items():
+            if c in check:
+                _warn_infinite(out[c], cells, c)
+            out[c] = out[c].where(~cells)
         for c, levels in self.levels_.items():
             if c in check and c in X.columns:
                 unseen = ~category_strings(X[c]).isin(levels)
                 _warn(X[c], unseen, c, "are levels not seen at fit (those seen, most frequent "
                       f"first: {shortlist(map(repr, levels), SHOWN_LEVELS)})", least=0.0)
         return out
+
+
+def infinite_cells(X: pd.DataFrame, columns: Collection[str]) -> dict[str, np.ndarray]:
+    """Of each of ``columns`` in ``X`` that holds infinite numbers (``np.inf``, ``-np.inf``, or
+    text pandas reads so: 'inf', '1e999'), which cells do."""
+    out = {}
+    for c in columns:
+        if c not in X.columns:
+            continue
+        s = X[c]
+        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            s = pd.to_numeric(s, errors="coerce")
+        elif not pd.api.types.is_float_dtype(s):  # integers, flags, dates: never infinite
+            continue
+        cells = np.isinf(s.to_numpy(dtype=np.float64, na_value=np.nan))
+        if cells.any():
+            out[c] = cells
+    return out
+
+
+def _warn_infinite(values: pd.Series, cells: np.ndarray, col: str) -> None:
+    """Warn of the infinite numbers (``cells``) of column ``col`` to predict: their count,
+    values and rows."""
+    shown = shortlist(map(repr, dict.fromkeys(values[cells].astype(str))), 3)
+    log.warning(
+        "column %r: %d of the %d values to predict are infinite (%s) at %s: read as missing, as "
+        "infinite numbers are at fit.",
+        col, cells.sum(), len(values), shown, describe_rows(values.index[cells]),
+    )
 
 
 def _warn(raw: pd.Series, lost: pd.Series, col: str, what: str, least: float = UNUSABLE_SHARE) -> None:
