@@ -104,6 +104,29 @@ def test_the_newest_rows_of_each_series_continue_the_training_rows(aus_small, ca
     pd.testing.assert_frame_equal(contributions, fc.explain(series="total", steps=1).contributions)
 
 
+def test_newer_rows_continue_as_the_whole_table_reads_them(aus_small, caplog) -> None:
+    """Four newer months of each series: one series' newest target missing, another's first two
+    months absent (a gap after its training rows): every level as from the whole table with
+    the same rows. The missing target was carried as a real 0 and the gapped series was left
+    out of its parents' training rows (a review: its state a third lower for 8 years)."""
+    df = aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])]
+    df = df.assign(Promo=(df["Month"].dt.month == 12).map({True: "sale", False: "none"}))
+    cut = df["Month"].max() - pd.DateOffset(months=4)
+    fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["theta", "lightgbm"],
+                    known_future=["Promo"]).fit(df[df["Month"] <= cut])
+    first, second = df[["State", "Industry"]].drop_duplicates().iloc[:2].itertuples(index=False)
+    late = df.assign(Turnover=df["Turnover"].mask((df["State"] == first.State) & (df["Industry"] == first.Industry)
+                                                   & (df["Month"] == df["Month"].max())))
+    late = late[~((late["State"] == second.State) & (late["Industry"] == second.Industry)
+                  & (late["Month"] > cut) & (late["Month"] <= cut + pd.DateOffset(months=2)))]
+    fut = fc.make_future_frame(history=late)
+    fut = fut.assign(Promo=(fut["Month"].dt.month == 12).map({True: "sale", False: "none"}))
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        newer = fc.predict(future=fut, history=late[late["Month"] > cut], level="all")
+    assert "1 bottom series of history= start more than a step after" in caplog.text and second.Industry in caplog.text
+    pd.testing.assert_frame_equal(newer, fc.predict(future=fut, history=late, level="all"))
+
+
 # ---------------------------------------------------------------------- Walmart stores 1-2 x departments 1-3
 
 WALMART = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 4,

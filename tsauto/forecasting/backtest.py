@@ -25,7 +25,7 @@ from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback, fit_folds
 from tsauto.forecasting.metrics import METRICS, mase_scale, overall_score, window_table
-from tsauto.forecasting.panel import Panel, Schema, output_times
+from tsauto.forecasting.panel import Panel, Schema, decoded, output_times
 from tsauto.forecasting.splitters import Fold, RollingOriginSplitter
 from tsauto.forecasting.validation import _bucket, parse_like  # _bucket: the aggregation periods of validate
 
@@ -335,11 +335,7 @@ def _future_frame(panel: Panel, fitted: Forecaster, aggregated: bool) -> pd.Data
                           on="t", by="s")  # the last row at or before each time
     rows = found.sort_values("at")["row"].to_numpy(np.int64)
     for c in schema.known_future:
-        values = panel.covariates[c].to_numpy()[rows]
-        if c in schema.categories:
-            labels = np.asarray(schema.categories[c], dtype=object)
-            values = np.where(np.isnan(values), None, labels[np.nan_to_num(values).astype(np.int64)])
-        out[c] = values
+        out[c] = decoded(panel.covariates[c].to_numpy()[rows], schema.categories.get(c))
     return out
 
 

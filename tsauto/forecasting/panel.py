@@ -198,6 +198,14 @@ def step_times(last: np.ndarray, steps: np.ndarray, schema: Schema) -> np.ndarra
         ) from None
 
 
+def decoded(values: np.ndarray, labels: tuple | None) -> np.ndarray:
+    """Covariate values as the user's table held them: a labelled column's codes as its
+    ``labels`` (None where missing); numbers (``labels`` None) as they are."""
+    if labels is None:
+        return values
+    return np.where(np.isnan(values), None, np.asarray(labels, dtype=object)[np.nan_to_num(values).astype(np.int64)])
+
+
 def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:
     """Internal time stamps as the user gave them (time zone restored; integers such as 201001
     where the training table wrote its dates so; periods where it held periods)."""

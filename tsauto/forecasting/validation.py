@@ -171,7 +171,7 @@ def validate(
         raise DataValidationError(
             f"aggregate={aggregate!r} is not supported; use one of {AGGREGATES}."
         )
-    _require_columns(df, [target, time, *ids_t, *kf], "the table")
+    require_columns(df, [target, time, *ids_t, *kf], "the table")
     if target in ids_t or time in ids_t or target == time:
         raise DataValidationError(
             f"target {target!r}, time {time!r} and ids {list(ids_t)} must be different columns."
@@ -278,7 +278,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     part of the training table (a Dask partition), whose text cells the fit read already: read
     so again, logged at INFO, not warned of as a ``history=`` table's."""
     df = read_table(data, schema.ids, schema.text_ids)
-    _require_columns(
+    require_columns(
         df,
         [schema.target, schema.time, *schema.ids, *schema.covariates, *schema.static],
         "the history table",
@@ -407,7 +407,7 @@ def broadcast_future(
     fix = (f"Give it the id and time columns and every known-future column {list(known)}"
            " (make_future_frame(), or tsauto future-frame MODEL, lists its rows); a table of values "
            "per some of the id columns (per store of stores and departments) is read for each of their series.")
-    _require_columns(df, [time, *known], "the future table", fix)
+    require_columns(df, [time, *known], "the future table", fix)
     lacking = [c for c in ids if c not in df.columns]
     if not lacking:
         return df
@@ -708,7 +708,7 @@ def refuse_text(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     fit (read as missing values, which known-future covariates may not hold), naming its rows
     and values (the nodes of a hierarchy are aggregated from its rows: errors name those);
     'True' and 'False' are flags (:func:`read_flags`); a column it lacks is refused first."""
-    _require_columns(df, cols, what, "Give it every known-future column (make_future_frame() lists its rows).")
+    require_columns(df, cols, what, "Give it every known-future column (make_future_frame() lists its rows).")
     for col in cols:
         cells = text_cells(read_flags(df[col]))
         if cells.any():
@@ -791,7 +791,7 @@ def _is_name(value: object) -> bool:
     return value is not None and isinstance(value, Hashable) and not isinstance(value, tuple)
 
 
-def _require_columns(
+def require_columns(
     df: pd.DataFrame,
     cols: Sequence[str],
     what: str,

@@ -67,16 +67,18 @@ from tsauto.forecasting.hierarchy.selection import (
 )
 from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.options import DataOptions, as_options
-from tsauto.forecasting.panel import Panel, Schema, continued
+from tsauto.forecasting.panel import Panel, Schema, continued, decoded, output_times
 from tsauto.forecasting.validation import (
     broadcast_future,
     check_duplicates,
     check_future_duplicates,
     check_id_types,
     fill_notes_quiet,
+    is_flag,
     parse_like,
     read_numbers,
     refuse_text,
+    require_columns,
     row_labels,
     validate_like,
 )
@@ -430,56 +432,72 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     return spec.select(out, level)
 
 
-def continued_bottom(fit: HierarchicalFit, history: pd.DataFrame) -> pd.DataFrame:
-    """``history=`` (the user's table) with each bottom series continuing its training rows
-    (:func:`~tsauto.forecasting.panel.continued`), so that the nodes are sums of whole series:
-    summed first, a node above a series whose newest rows end years before the others' began
-    there as that series alone and was continued so, the years between interpolated (a user
-    test: each series' two newest rows of 32 retail series, two of which ended 4 years early:
-    every level moved, the total by 14.3). The training rows added are the observed ones (the
-    fit summed a gap as 0), their known-future covariates as the fit read them. ``history``
-    as given where no series continues, or for a model fitted with ``aggregate=``."""
+def continued_bottom(fit: HierarchicalFit, history) -> pd.DataFrame:
+    """``history=`` (the user's table) with each bottom series' training rows before its first
+    (as :func:`~tsauto.forecasting.panel.continued` continues a series), so that the nodes are
+    sums of whole series: summed first, a node above a series whose newest rows end years
+    before the others' began there as that series alone and was continued so, the years
+    between interpolated (a user test: each series' two newest rows of 32 retail series, two of
+    which ended 4 years early: every level moved, the total by 14.3). A series after a gap
+    gets all its training rows, so that the nodes above it hold it there (as in the whole
+    table; its gap is filled by ``fill=``), with a warning, where others continue; where none
+    does (a window long after the fit), ``history=`` is read as given. The user's rows are kept as given
+    (a missing newest target stays missing); the training rows added are the observed ones (the
+    fit summed a gap as 0), their known-future covariates as the fit read them (labels as
+    text, flags as True/False where ``history=`` holds flags). As given with ``aggregate=``."""
     spec, fitted = fit.spec, fit.base.history_
-    if fitted.schema.aggregate is not None:
-        return history
     known = list(fit.known_future)
     df = row_labels(read_table(history, spec.ids))
+    if fitted.schema.aggregate is not None:
+        return df
+    require_columns(df, [spec.time, spec.target, *known], "the history table",
+                    "Give it the columns of the training table.")
+    _check_rows(spec, df, None)  # named by the user's ids, before the nodes' validation would
     read_numbers(df, [c for c in known if c in numeric_known(fit)], "the history table", later=True)
-    names = spec.nodes[spec.node_column].iloc[spec.n_aggregates:]
-    rows = df[[spec.time, spec.target, *known]].assign(**{spec.node_column: names.to_numpy()[spec.bottom_rows(df)]})
+    names = spec.nodes[spec.node_column].iloc[spec.n_aggregates:].to_numpy()
+    bare = replace(fitted.schema, known_future=(), past=(), static=(), categories={})
+    rows = df[[spec.time, spec.target]].assign(**{spec.node_column: names[spec.bottom_rows(df)]})
     with fill_notes_quiet(), unsaid(ABSENT_WARNING):
-        later = validate_like(rows, fitted.schema)
-    panel, joined, _ = continued(_imputed_missing(later), _imputed_missing(fitted))
-    if not joined:
-        return history
-    frame = panel.to_frame()
-    at = pd.Index(names).get_indexer(frame[spec.node_column])
-    table = pd.concat([_bottom_ids(spec).iloc[at].reset_index(drop=True),
-                       frame[[spec.time, spec.target]], _known_values(fit, panel, df)], axis=1)
-    return table[~np.isnan(panel.y)].reset_index(drop=True)
+        later = validate_like(rows, bare)
+    bare_fit = replace(fitted, schema=bare, covariates=fitted.covariates.iloc[:, :0])
+    panel, joined, gapped = continued(later, bare_fit)
+    if not joined:  # none continues (a window far after the fit): each node read as given
+        return df
+    pos = pd.Index(fitted.keys[spec.node_column]).get_indexer(later.keys[spec.node_column])
+    before = panel.lengths - later.lengths
+    before[gapped] = fitted.lengths[pos[gapped]]
+    take = ranges(fitted.indptr[:-1][pos], before)
+    observed = observed_rows(fitted)
+    take = take if observed is None else take[observed[take]]
+    at = pd.Index(names).get_indexer(fitted.keys[spec.node_column].to_numpy()[fitted.series_codes()[take]])
+    added = pd.concat([_bottom_ids(spec).iloc[at].reset_index(drop=True), pd.DataFrame({
+        spec.time: output_times(fitted.times[take], fitted.schema), spec.target: fitted.y[take],
+        **{c: _known_values(fitted, c, take, df[c]) for c in known},
+    })], axis=1)
+    log.info("history=: %d bottom series continue the training data: its earlier rows are read "
+             "before theirs", joined)
+    if gapped.size:
+        log.warning(
+            "%d bottom series of history= start more than a step after the training data's end (%s): "
+            "the nodes above them read their training rows too, the steps between filled as in the "
+            "training data (fill=); give the rows in between", gapped.size,
+            shortlist(names[pd.Index(names).get_indexer(later.keys[spec.node_column].to_numpy()[gapped])]),
+        )
+    mine = df[[*spec.ids, spec.time, spec.target, *known]].assign(
+        **{spec.time: output_times(parse_like(df[spec.time], fitted.schema, "the history table").to_numpy(),
+                                   fitted.schema)})  # as the training rows are written
+    return pd.concat([added, mine], ignore_index=True)
 
 
-def _imputed_missing(panel: Panel) -> Panel:
-    """``panel`` with its imputed targets missing again."""
-    observed = observed_rows(panel)
-    return panel if observed is None else replace(panel, y=np.where(observed, panel.y, np.nan))
-
-
-def _known_values(fit: HierarchicalFit, panel: Panel, history: pd.DataFrame) -> pd.DataFrame:
-    """The known-future covariates of ``panel`` as the user's table holds them: labels for
-    the codes of a labelled column, flags where ``history`` holds flags."""
-    out = pd.DataFrame(index=pd.RangeIndex(len(panel.y)))
-    categories = panel.schema.categories
-    for col in fit.known_future:
-        values = panel.covariates[col].to_numpy()
-        if col in categories:
-            labels = np.asarray(categories[col], dtype=object)
-            out[col] = np.where(np.isnan(values), None, labels[np.nan_to_num(values).astype(np.int64)])
-        elif pd.api.types.is_bool_dtype(history[col]) and not np.isnan(values).any():
-            out[col] = values.astype(bool)
-        else:
-            out[col] = values
-    return out
+def _known_values(fitted: Panel, col: str, rows: np.ndarray, given: pd.Series) -> np.ndarray:
+    """The known-future column ``col`` of the training rows ``rows`` of ``fitted`` as the
+    user's table (``given``: its column in ``history=``) holds them, so that the nodes sum them
+    as at fit: labels for a labelled column's codes, True/False where ``given`` holds flags
+    (summed by their max; as numbers, by their mean), numbers otherwise."""
+    values = decoded(fitted.covariates[col].to_numpy()[rows], fitted.schema.categories.get(col))
+    if col not in fitted.schema.categories and is_flag(given):
+        return np.where(np.isnan(values), None, values.astype(bool)).astype(object)
+    return values
 
 
 def future_frame_hierarchy(fit: HierarchicalFit, history=None) -> pd.DataFrame:
