@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,7 +35,10 @@ def test_a_header_repeating_a_name_is_refused(aus_small: pd.DataFrame, tmp_path:
     was read as two columns, silently (a user test's credit file); refused as a DataFrame's is."""
     path = tmp_path / "twice.csv"
     pd.concat([aus_small, aus_small[["Turnover"]]], axis=1).to_csv(path, index=False, sep=sep)
-    with pytest.raises(DataValidationError, match=r"more than one column named \['Turnover'\]: rename"):
+    with pytest.raises(DataValidationError) as err:
         read_table(path)
+    assert str(err.value).startswith("the table has more than one column named ['Turnover']: rename")  # not "could not be read"
     aus_small.rename(columns={"Month": "Turnover.1"}).to_csv(path, index=False, sep=sep)  # a name pandas would make
     assert "Turnover.1" in read_table(path).columns
+    aus_small.assign(a=np.nan, b=np.nan).rename(columns={"a": "", "b": " "}).to_csv(path, index=False, sep=sep)
+    assert read_table(path).shape == (len(aus_small), aus_small.shape[1] + 2)  # blank names: two empty columns

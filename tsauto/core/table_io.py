@@ -36,6 +36,8 @@ def read_table(
             if kind == "Parquet":
                 return pd.read_parquet(path)
             return _read_csv(path, codes, text)
+        except DataValidationError:  # a ValueError, said as it is
+            raise
         except pd.errors.EmptyDataError:
             raise DataValidationError(
                 f"file {str(path)!r} holds no table (no header row): give a table with a header "
@@ -90,8 +92,10 @@ def _read_csv(path: Path, codes: Sequence[str] = (), text: Sequence[str] = ()) -
     if len(header) == 1:
         sep = next((s for s in (";", "\t", "|") if s in str(header[0])), ",")
         header = pd.read_csv(path, nrows=0, sep=sep).columns if sep != "," else header
-    # the header as written: pandas renames a repeated name ('x', 'x.1'), which went unnoticed
-    _unique_columns(pd.DataFrame(columns=pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0]))
+    # the header as written: pandas renames a repeated name ('x', 'x.1'), which went unnoticed;
+    # blank cells (a spreadsheet's empty columns) are pandas' 'Unnamed: 3', not a name repeated
+    written = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].dropna().str.strip()
+    _unique_columns(pd.DataFrame(columns=written[written != ""]))
     named = [c for c in dict.fromkeys([*codes, *text]) if c in header]
     df = pd.read_csv(path, sep=sep, dtype={c: str for c in named} or None)
     df = _zero_padded_codes(df, [c for c in named if c not in text])
