@@ -204,6 +204,8 @@ def test_zoned_stamps_are_summed_to_days_of_their_own_calendar() -> None:
     out = fc.fit(zoned).predict()
     assert out["t"].tolist() == [pd.Timestamp("2012-04-06", tz="Australia/Melbourne"),
                                  pd.Timestamp("2012-04-07", tz="Australia/Melbourne")]
+    in_utc = zoned.assign(t=zoned["t"].dt.tz_convert("UTC"))  # the same instants, on another clock: the fit's days
+    pd.testing.assert_frame_equal(fc.predict(history=in_utc), fc.predict(history=zoned))
 
 
 def test_partial_weeks_of_a_shop_closed_on_sundays_are_not_summed() -> None:

@@ -43,12 +43,15 @@ NS_RANGE = (np.datetime64(pd.Timestamp.min.ceil("s")), np.datetime64(pd.Timestam
 _CYCLE = np.timedelta64(146_097, "D")  # 400 Gregorian years
 
 
-def parse_time(col: pd.Series, name: str, wall: bool | None = None) -> tuple[pd.Series, str | None]:
+def parse_time(
+    col: pd.Series, name: str, wall: bool | None = None, zone: str | None = None
+) -> tuple[pd.Series, str | None]:
     """The time column as ``int64`` steps or naive ``datetime64``, and the time zone to restore.
 
     Timestamps come back at nanosecond resolution, or at second (microsecond) resolution when
     they lie outside ``SAFE_NS`` (see the module docstring). Stamps with a time zone are read
-    as wall-clock or UTC times as ``wall`` says (``None``: as :func:`_drop_tz` reads them).
+    as wall-clock or UTC times as ``wall`` says (``None``: as :func:`_drop_tz` reads them), the
+    wall clock of ``zone`` where given (a later table's stamps on the fit's clock).
     """
     bad = col.index[col.isna()]
     if len(bad):
@@ -68,9 +71,9 @@ def parse_time(col: pd.Series, name: str, wall: bool | None = None) -> tuple[pd.
             )
         return col.astype("int64"), None
     if isinstance(col.dtype, pd.PeriodDtype):
-        return parse_time(col.dt.to_timestamp(), name, wall)  # each period by its first instant
+        return parse_time(col.dt.to_timestamp(), name, wall, zone)  # each period by its first instant
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(col, wall)
+        return _drop_tz(col, wall, zone)
     if pd.api.types.is_datetime64_any_dtype(col):
         return col.astype(f"datetime64[{_unit(col)}]"), None
     try:
@@ -95,7 +98,7 @@ def parse_time(col: pd.Series, name: str, wall: bool | None = None) -> tuple[pd.
             f"(values {examples}): {fix}."
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(parsed, wall)
+        return _drop_tz(parsed, wall, zone)
     return parsed.astype(f"datetime64[{_unit(parsed)}]"), None
 
 
@@ -170,7 +173,7 @@ def _unit(col: pd.Series) -> str:
 WALL_NIGHT = range(0, 4)  # local hours in which daylight saving moves the clocks (01:00-03:00)
 
 
-def _drop_tz(col: pd.Series, wall: bool | None) -> tuple[pd.Series, str]:
+def _drop_tz(col: pd.Series, wall: bool | None, zone: str | None = None) -> tuple[pd.Series, str]:
     """Time-zone-aware stamps as naive ones, and the zone to restore on output.
 
     Daily or coarser stamps (all at local midnight) keep their wall-clock date, which daylight
@@ -179,8 +182,11 @@ def _drop_tz(col: pd.Series, wall: bool | None) -> tuple[pd.Series, str]:
     shift by an hour in summer); other finer stamps are converted to UTC, which stays regular.
     The zone is recorded as ``"wall:<zone>"`` or ``"<zone>"`` (UTC-based) accordingly;
     ``wall`` given (a later table read as the fit's, or stamps rolled up to days or longer,
-    which run from local midnight) decides instead.
+    which run from local midnight) decides instead; with ``zone``, the wall clock is that zone's
+    (a later table of the same instants in UTC was read on UTC's clock: other days).
     """
+    if wall and zone is not None:
+        col = col.dt.tz_convert(zone)
     zone = str(col.dt.tz)
     if wall is None:
         wall = (col.dt.normalize() == col).all() or not col.dt.hour.isin(WALL_NIGHT).any()

@@ -597,7 +597,8 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
     integers are dates where the training table wrote its dates so (201001)."""
     if isinstance(col.dtype, pd.PeriodDtype) and schema.period is None and schema.freq is not None:
         col = _grid_stamps(col, schema.freq)
-    times, tz = parse_time(col, schema.time, wall=schema.tz.startswith("wall:") if schema.tz else None)
+    wall = schema.tz.startswith("wall:") if schema.tz else None
+    times, tz = parse_time(col, schema.time, wall, schema.tz[5:] if wall else None)
     if schema.time_format and pd.api.types.is_integer_dtype(times):
         times = read_integer_dates(times, schema.time_format, schema.time)
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
