@@ -21,3 +21,15 @@ def test_lightgbm_splits_a_table_too_small_for_its_default_leaves(credit_g: tupl
     assert np.unique(proba).size > 1
     large = entry.factory(entry.defaults("classification"), Build("classification", rows=1000))
     assert large.min_child_samples == 20  # as given where a split is possible
+
+
+def test_the_leaves_used_are_the_parameters_reported(credit_g: tuple[pd.DataFrame, str]) -> None:
+    """The trial reads the leaves LightGBM was built with, not the 20 it drew (a review)."""
+    from tsauto.tabular.featurizer import infer_kinds
+    from tsauto.tabular.model import TabularPipeline
+
+    df, target = credit_g
+    X, y = df.drop(columns=target).iloc[:24], (df[target].iloc[:24] == "good").to_numpy(int)
+    entry = learner("lightgbm", "classification")
+    pipe = TabularPipeline("lightgbm", entry.defaults("classification"), infer_kinds(X)[0], "classification", 2)
+    assert pipe.fit(X, y).params_used()["min_child_samples"] == 6

@@ -1354,13 +1354,14 @@ def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
     rows = df.index[few]
     stamps = "1 stamp is" if len(rows) == 1 else f"{len(rows)} stamps are"
     # on the edge the frequency (given, or the more stamps') steps along: freq='ME' kept, not contradicted
-    day, how = ("last", "how='end').dt.normalize(") if isinstance(offset, _ENDS) else ("first", "")
+    day, stamp = (("last", ".dt.to_timestamp(how='end').dt.normalize()") if isinstance(offset, _ENDS)
+                  else ("first", ".dt.to_timestamp()"))
     raise DataValidationError(
         f"time column {schema.time!r} mixes the first and last days of {name}s: {stamps} on the "
         f"{edge} day of a {name} at {describe_rows(rows)}"
         f"{_series_of(df, rows, schema.ids)}, the other {int((~few).sum())} on the {other}, and no "
         f"frequency steps along both: re-stamp them on their {name}'s {day} day (df[{schema.time!r}] = "
-        f"df[{schema.time!r}].dt.to_period({period!r}).dt.to_timestamp({how})), or pass freq={starts!r} with "
+        f"df[{schema.time!r}].dt.to_period({period!r}){stamp}), or pass freq={starts!r} with "
         "aggregate='sum' (one row per step, stamped at its start)."
     )
 

@@ -61,13 +61,16 @@ class TabularPipeline:
         features = self.featurizer_.fit_transform(X, y)
         build = Build(self.task, threads, self.random_state, self.balanced, len(X))
         self.estimator_ = entry.factory(self.params, build)
+        built = self.estimator_.get_params(deep=False)  # as the factory adapted them to the rows
+        self.adapted_ = {k: built[k] for k in self.params if k in built and built[k] != self.params[k]}
         self.cut_ = fit_estimator(entry, self.estimator_, features, y, deadline, min_share)
         return self
 
     def params_used(self) -> dict[str, Any]:
-        """Of a fitted pipeline: its parameters as the fit used them (LightGBM's rounds and
-        learning rate, a forest's trees, where its deadline cut them)."""
-        return self.params if self.cut_ is None else {**self.params, **self.cut_}
+        """Of a fitted pipeline: its parameters as the fit used them (LightGBM's leaves on a
+        table too small for them, its rounds and learning rate, a forest's trees, where its
+        deadline cut them)."""
+        return {**self.params, **getattr(self, "adapted_", {}), **(self.cut_ or {})}
 
     def predict_raw(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities over all classes (classification) or values (regression)."""
