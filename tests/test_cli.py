@@ -477,7 +477,11 @@ def test_a_saved_regressor_carries_the_id_of_its_fit_unless_told_another(tmp_pat
     houses.iloc[1000:].drop(columns="median_house_value").to_csv(test, index=False)
     model, out = tmp_path / "cal.tsauto", tmp_path / "z.csv"
     assert main(["regress", str(train), "--target", "median_house_value", "--id", "house_id", "--max-trials",
-                 "1", "--learners", "linear", "--out", str(tmp_path / "y.csv"), "--save-model", str(model), "-q"]) == 0
+                 "1", "--learners", "linear", "--out", str(tmp_path / "y.csv"), "--save-model", str(model),
+                 "--non-negative", "no", "-q"]) == 0
+    from tsauto import Regressor
+
+    assert Regressor.load(model).non_negative_ is False  # house values are never negative: 'auto' clips
     predict = ["predict", str(model), "--out", str(out), "-q"]
     assert main([*predict, "--test", str(test)]) == 0
     pred = pd.read_csv(out)

@@ -279,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("classify", "classes"), ("regress", "values")):
         tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
         _tabular(tab)
+    sub.choices["regress"].add_argument(
+        "--non-negative", default="auto", choices=["auto", "yes", "no"],
+        help="clip predictions at zero: where the target is never negative ('auto'), always, or never")
     for command in sub.choices.values():
         _anywhere(command, argparse.SUPPRESS)
     return parser
@@ -882,6 +885,8 @@ def _run_tabular(args: argparse.Namespace) -> int:
     if test is not None:
         _check_test_columns(train, test, args)
     model.set_params(ids=ids)  # the model keeps them: `tsauto predict` copies them without --id
+    if args.command == "regress":
+        model.set_params(non_negative={"yes": True, "no": False}.get(args.non_negative))
     log.info("fitting on %s ...", args.file)
     model.fit(train)
     saved = model.save(args.save_model) if args.save_model else None  # kept if predicting fails
