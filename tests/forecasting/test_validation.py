@@ -206,6 +206,14 @@ def test_zoned_stamps_are_summed_to_days_of_their_own_calendar() -> None:
                                  pd.Timestamp("2012-04-07", tz="Australia/Melbourne")]
     in_utc = zoned.assign(t=zoned["t"].dt.tz_convert("UTC"))  # the same instants, on another clock: the fit's days
     pd.testing.assert_frame_equal(fc.predict(history=in_utc), fc.predict(history=zoned))
+    month = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz")).iloc[: 48 * 62]  # Jan-Feb 2012
+    half_hours = pd.Series(month["Demand"].to_numpy(), pd.to_datetime(month["Time_UTC"], utc=True).dt.tz_localize(None).rename("t"),
+                           name="Demand")
+    for freq in ("W-SUN", "ME"):  # periods named by their last day hold all of it (Sunday 00:30 went to the next week)
+        summed = validate(half_hours.reset_index(), target="Demand", time="t", freq=freq, aggregate="sum")
+        assert len(summed.y) == {"W-SUN": 8, "ME": 2}[freq]  # the whole weeks and months
+        expected = half_hours.resample(freq).sum().loc[pd.DatetimeIndex(summed.times)]
+        np.testing.assert_allclose(summed.y, expected.to_numpy())
 
 
 def test_partial_weeks_of_a_shop_closed_on_sundays_are_not_summed() -> None:

@@ -1153,7 +1153,10 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
     grid = pd.date_range(lo, hi + offset, freq=offset, unit=unit).to_numpy()
     name = offset.rule_code.upper()
     if name.startswith(("W", "QE", "YE", "BQE", "BYE")) or name in {"ME", "BME", "SME"}:
-        return grid[np.searchsorted(grid, times, side="left")]
+        # by the day: a period labelled by its last day holds all of that day (Sunday 00:30 went
+        # to the next W-SUN week, a month's last day after midnight to the next month)
+        days = times.astype("datetime64[D]").astype(times.dtype)
+        return grid[np.searchsorted(grid, days, side="left")]
     return grid[np.searchsorted(grid, times, side="right") - 1]
 
 
