@@ -100,6 +100,12 @@ def test_the_newest_rows_of_each_series_continue_the_training_rows(aus_small, ca
         out = fc.predict(history=newest, level="all")
     assert "imputed" not in caplog.text
     pd.testing.assert_frame_equal(out, fc.predict(level="all"))
+    recent = df[df["Month"] > df["Month"].max() - pd.DateOffset(months=2)]  # none of the closed series'
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        pd.testing.assert_frame_equal(fc.predict(history=recent, level="all"), out)  # its parents held a share of it
+    assert "have no rows in history=" not in caplog.text
+    with pytest.raises(DataValidationError, match="the history table has no column 'Industry'"):  # a raw KeyError
+        fc.predict(history=recent.drop(columns="Industry"))
     contributions = fc.explain(series="total", steps=1, history=newest).contributions
     pd.testing.assert_frame_equal(contributions, fc.explain(series="total", steps=1).contributions)
 

@@ -412,8 +412,6 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     spec = fit.spec
     if history is not None:
         history = row_labels(read_table(history, spec.ids))  # the rows errors name
-        _check_rows(spec, history, fit.base.history_.schema.aggregate)
-        _warn_missing_bottom(spec, history)
     if future is not None:  # rows that disagree would be averaged into their nodes
         future = future_table(fit, future)
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
@@ -440,7 +438,10 @@ def continued_bottom(fit: HierarchicalFit, history) -> pd.DataFrame:
     between interpolated (a user test: each series' two newest rows of 32 retail series, two of
     which ended 4 years early: every level moved, the total by 14.3). A series after a gap
     gets all its training rows, so that the nodes above it hold it there (as in the whole
-    table; its gap is filled by ``fill=``), with a warning, where others continue; where none
+    table; its gap is filled by ``fill=``), with a warning, where others continue, and so does
+    a series closed at fit (discontinued: no newer rows to give) that ``history=`` lacks (it
+    was left out, and the reconciled nodes above it held a share of it: user test 45, the
+    total 4.4 off, and a node no longer the sum of the series shown); where none
     does (a window long after the fit), ``history=`` is read as given. The user's rows are kept as given
     (a missing newest target stays missing); the training rows added are the observed ones (the
     fit summed a gap as 0), their known-future covariates as the fit read them (labels as
@@ -448,11 +449,13 @@ def continued_bottom(fit: HierarchicalFit, history) -> pd.DataFrame:
     spec, fitted = fit.spec, fit.base.history_
     known = list(fit.known_future)
     df = row_labels(read_table(history, spec.ids))
-    if fitted.schema.aggregate is not None:
-        return df
-    require_columns(df, [spec.time, spec.target, *known], "the history table",
+    require_columns(df, [*spec.ids, spec.time, spec.target, *known], "the history table",
                     "Give it the columns of the training table.")
-    _check_rows(spec, df, None)  # named by the user's ids, before the nodes' validation would
+    _check_rows(spec, df, fitted.schema.aggregate)  # named by the user's ids, before the nodes' validation
+    absent = np.setdiff1d(np.arange(spec.n_bottom), spec.bottom_rows(df))
+    if fitted.schema.aggregate is not None:
+        _warn_missing_bottom(spec, absent)
+        return df
     read_numbers(df, [c for c in known if c in numeric_known(fit)], "the history table", later=True)
     names = spec.nodes[spec.node_column].iloc[spec.n_aggregates:].to_numpy()
     bare = replace(fitted.schema, known_future=(), past=(), static=(), categories={})
@@ -462,9 +465,13 @@ def continued_bottom(fit: HierarchicalFit, history) -> pd.DataFrame:
     bare_fit = replace(fitted, schema=bare, covariates=fitted.covariates.iloc[:, :0])
     panel, joined, gapped = continued(later, bare_fit)
     if not joined:  # none continues (a window far after the fit): each node read as given
+        _warn_missing_bottom(spec, absent)
         return df
-    pos = pd.Index(fitted.keys[spec.node_column]).get_indexer(later.keys[spec.node_column])
-    before = panel.lengths - later.lengths
+    closed = absent[bottom_bounds(fit, fitted).zero[absent]]  # no rows after the fit: all its own, as at fit
+    _warn_missing_bottom(spec, np.setdiff1d(absent, closed))
+    names_fitted = pd.Index(fitted.keys[spec.node_column])
+    pos = names_fitted.get_indexer(np.concatenate([later.keys[spec.node_column].to_numpy(), names[closed]]))
+    before = np.concatenate([panel.lengths - later.lengths, fitted.lengths[pos[later.n_series:]]])
     before[gapped] = fitted.lengths[pos[gapped]]
     take = ranges(fitted.indptr[:-1][pos], before)
     observed = observed_rows(fitted)
@@ -558,10 +565,9 @@ def check_nodes(spec: HierarchySpec, series) -> None:
     )
 
 
-def _warn_missing_bottom(spec: HierarchySpec, history: pd.DataFrame) -> None:
-    """Warn where ``history=`` lacks bottom series: they are not forecast, and the nodes above
-    them are forecast from the sums of the others."""
-    missing = np.setdiff1d(np.arange(spec.n_bottom), spec.bottom_rows(history))
+def _warn_missing_bottom(spec: HierarchySpec, missing: np.ndarray) -> None:
+    """Warn where ``history=`` lacks bottom series (``missing``: their positions): they are not
+    forecast, and the nodes above them are forecast from the sums of the others."""
     if not missing.size:
         return
     names = spec.nodes[spec.node_column].to_numpy()
