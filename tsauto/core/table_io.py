@@ -77,11 +77,11 @@ def table_kind(path: Path) -> str:
     return kind
 
 
-def _unique_columns(df: pd.DataFrame) -> pd.DataFrame:
+def _unique_columns(df: pd.DataFrame, what: str = "the table") -> pd.DataFrame:
     repeated = sorted(set(df.columns[df.columns.duplicated()]), key=str)
     if repeated:
         raise DataValidationError(
-            f"the table has more than one column named {repeated}: rename or drop the copies."
+            f"{what} has more than one column named {repeated}: rename or drop the copies."
         )
     return df
 
@@ -94,12 +94,29 @@ def _read_csv(path: Path, codes: Sequence[str] = (), text: Sequence[str] = ()) -
         header = pd.read_csv(path, nrows=0, sep=sep).columns if sep != "," else header
     # the header as written: pandas renames a repeated name ('x', 'x.1'), which went unnoticed;
     # blank cells (a spreadsheet's empty columns) are pandas' 'Unnamed: 3', not a name repeated
-    written = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].dropna().str.strip()
-    _unique_columns(pd.DataFrame(columns=written[written != ""]))
+    written = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].fillna("").str.strip()
+    _unique_columns(pd.DataFrame(columns=written[written != ""]), f"file {str(path)!r}")
     named = [c for c in dict.fromkeys([*codes, *text]) if c in header]
     df = pd.read_csv(path, sep=sep, dtype={c: str for c in named} or None)
+    df = _unnamed_columns(df, np.flatnonzero(written.to_numpy() == ""), path)
     df = _zero_padded_codes(df, [c for c in named if c not in text])
     return _decimal_commas(path, df, skip=named) if sep == ";" else df
+
+
+def _unnamed_columns(df: pd.DataFrame, blank: np.ndarray, path: Path) -> pd.DataFrame:
+    """``df`` without its columns of a blank header cell and no value (a spreadsheet's empty
+    columns: they became features 'Unnamed: 21' that a test file then lacked); such a column
+    holding values is kept as pandas names it, with a warning."""
+    blank = df.columns[blank[blank < df.shape[1]]]
+    if not len(blank):
+        return df
+    empty = [c for c in blank if df[c].isna().all()]
+    if empty:
+        log.info("file %r: %d empty column(s) without a name dropped", str(path), len(empty))
+    if kept := [c for c in blank if c not in empty]:
+        log.warning("file %r: %d column(s) hold values under a blank header cell, read as %s: name them",
+                    str(path), len(kept), ", ".join(map(repr, kept)))
+    return df.drop(columns=empty)
 
 
 def _zero_padded_codes(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
