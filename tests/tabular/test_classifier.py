@@ -179,7 +179,9 @@ def test_a_model_no_better_than_a_constant_is_an_alert(credit_g, caplog) -> None
         clf = Classifier(target, max_trials=1, learners=["linear"], **FAST).fit(few)
     [row] = clf.guardrails().query("check == 'no_skill'").to_dict("records")
     found = re.fullmatch(r"the model's out-of-fold roc_auc (\S+) is no better than (\S+), that of a constant "
-                         r"prediction \(the training folds' class frequencies\) on the same folds", row["finding"])
+                         r"prediction \(the training folds' class frequencies\) on the same folds, both on the "
+                         r"folds' predictions pooled \(a fold's constant alone ranks nothing: 0\.5; pooled, the "
+                         r"folds' levels differ\)", row["finding"])
     model, constant = float(found[1]), float(found[2])
     assert model == pytest.approx(clf.cv_score_, abs=1e-4) and model < constant < 0.5
     assert row["column"] == target

@@ -229,7 +229,9 @@ def no_skill(
     baseline = f"the training folds' {'class frequencies' if task == 'classification' else 'mean'}"
     finding = (f"the model's out-of-fold {metric.name} {metric.to_value(loss):.4f} is no better than "
                f"{metric.to_value(constant):.4f}, that of a constant prediction ({baseline}) on the "
-               "same folds")
+               "same folds, both on the folds' predictions pooled"
+               + (" (a fold's constant alone ranks nothing: 0.5; pooled, the folds' levels differ)"
+                  if metric.name == "roc_auc" else ""))
     action = (f"kept (nothing changed): it may predict nothing beyond {baseline}; give more rows "
               f"(there are {rows}), try other learners (learners=), or check the target column {target!r}")
     log.warning("%s; %s.", finding, action)
