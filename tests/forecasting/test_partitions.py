@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_file
 from forecast_doubles import ThreadsItGot
 from learner_doubles import DyingLearner, HangingLearner
 
@@ -198,7 +199,6 @@ def test_a_partitioned_backtest_summary_is_that_of_all_series(retail) -> None:
 @pytest.fixture(scope="module")
 def two_stores() -> pd.DataFrame:
     """Walmart stores 1 and 2, departments 1 and 2, since 2011 (IsHoliday known ahead)."""
-    from conftest import shared_file
 
     from tsauto import datasets
 
@@ -207,7 +207,7 @@ def two_stores() -> pd.DataFrame:
     return df[df["Store"].isin([1, 2]) & df["Dept"].isin([1, 2]) & (df["Date"] >= "2011-01-01")]
 
 
-def test_the_future_frame_of_partitions_is_what_predict_reads(two_stores) -> None:
+def test_the_future_frame_of_partitions_is_what_predict_reads(two_stores, caplog) -> None:
     """make_future_frame (an AttributeError with partition_by), its known-future column filled,
     then predict(future=); a future table whose partition column was read as text, or that
     lacks a partition, is named as such (it was 'pass future=')."""
@@ -222,6 +222,13 @@ def test_the_future_frame_of_partitions_is_what_predict_reads(two_stores) -> Non
         fc.predict(future=text)
     with pytest.raises(DataValidationError, match=r"has no rows of partitions \[\(2,\)\]"):
         fc.predict(future=frame.assign(IsHoliday=False).query("Store == 1"))
+    features = pd.read_csv(shared_file("forecasting/walmart_store_sales/features.csv"), parse_dates=["Date"])
+    later = features[features["Date"] > two_stores["Date"].max()][["Store", "Date", "IsHoliday"]]  # 45 stores
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        pd.testing.assert_frame_equal(fc.predict(future=later), fc.predict(future=frame.merge(later)))
+    assert "the future table holds rows of 43 partition(s) not fitted" in caplog.text
+    dates = later[later["Store"] == 1].drop(columns="Store")  # per date: for every partition
+    pd.testing.assert_frame_equal(fc.predict(future=dates), fc.predict(future=frame.merge(dates)))
 
 
 def test_a_duplicate_in_a_filtered_table_is_named_at_its_position(retail) -> None:

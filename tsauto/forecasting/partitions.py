@@ -229,7 +229,7 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
     cols = columns_of(partition_by)
     hist = _tables(partitions, cols, history, "the history table")
     keys = list(hist) if history is not None else list(partitions)
-    fut = _tables(partitions, cols, future, "the future table", needed=keys)
+    fut = _future_tables(partitions, cols, future, keys)
     absent: list[tuple] = []  # each partition's warning of the series history= lacks, held back
     with tsauto_filter(_held(ABSENT_WARNING, absent)):
         out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
@@ -275,23 +275,51 @@ def future_frame_partitions(partitions: Partitions, partition_by, history=None) 
     return pd.concat(frames, ignore_index=True)
 
 
-def _tables(partitions: Partitions, cols: list[str], table, what: str, needed: list | None = None) -> dict:
-    """``table`` (None: none) by partition key; every key a fitted partition, and every key
-    ``needed`` present (the values are named, so that a column read as text shows itself)."""
+def _tables(partitions: Partitions, cols: list[str], table, what: str) -> dict:
+    """``table`` (None: none) by partition key, every key a fitted partition (the values are
+    named, so that a column read as text shows itself)."""
     if table is None:
         return {}
-    schema = next(iter(partitions.values())).history_.schema  # a CSV's codes read as at fit
-    parts = split(read_table(table, [*cols, *schema.ids], schema.text_ids), cols, what)
-    unknown = [k for k in parts if k not in partitions]
-    if unknown:
-        raise DataValidationError(
-            f"{what} holds partitions {unknown[:5]} unseen at fit ({cols}; fitted: {list(partitions)[:5]}): "
-            "give the partition columns as at fit, or fit a forecaster that includes them."
-        )
-    lacking = [k for k in needed or () if k not in parts]
-    if lacking:
-        raise DataValidationError(f"{what} has no rows of partitions {lacking[:5]} ({cols}): add them.")
+    parts = split(_read(partitions, cols, table), cols, what)
+    if unknown := [k for k in parts if k not in partitions]:
+        _refuse_unseen(partitions, cols, unknown, what)
     return parts
+
+
+def _refuse_unseen(partitions: Partitions, cols: list[str], unknown: list, what: str) -> None:
+    raise DataValidationError(
+        f"{what} holds partitions {unknown[:5]} unseen at fit ({cols}; fitted: {list(partitions)[:5]}): "
+        "give the partition columns as at fit, or fit a forecaster that includes them."
+    )
+
+
+def _future_tables(partitions: Partitions, cols: list[str], future, keys: list) -> dict:
+    """``future=`` by partition key for the partitions ``keys``, read as a forecaster without
+    partitions reads a future table: one without the partition columns (values per date, or
+    per a part of the ids without them) goes to every partition, and the rows of partitions not
+    fitted are warned of and left (Walmart's features.csv, all 45 stores, was refused for a
+    model of three; a table of dates alone, for lacking the partition column)."""
+    if future is None:
+        return {}
+    table = _read(partitions, cols, future)
+    if not any(c in table.columns for c in cols):
+        return dict.fromkeys(keys, table)
+    parts = split(table, cols, "the future table")
+    if unknown := [k for k in parts if k not in partitions]:
+        if len(unknown) == len(parts):  # none fitted: another type ('1' for 1), or the wrong table
+            _refuse_unseen(partitions, cols, unknown, "the future table")
+        log.warning("the future table holds rows of %d partition(s) not fitted (%s; %s): they are not read",
+                    len(unknown), shortlist(map(str, unknown)), cols)
+    lacking = [k for k in keys if k not in parts]
+    if lacking:
+        raise DataValidationError(f"the future table has no rows of partitions {lacking[:5]} ({cols}): add them.")
+    return parts
+
+
+def _read(partitions: Partitions, cols: list[str], table) -> pd.DataFrame:
+    """``table`` with a CSV's codes read as at fit."""
+    schema = next(iter(partitions.values())).history_.schema
+    return read_table(table, [*cols, *schema.ids], schema.text_ids)
 
 
 def with_key(frame: pd.DataFrame, cols: list[str], key: tuple) -> pd.DataFrame:
