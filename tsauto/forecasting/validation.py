@@ -405,8 +405,8 @@ def broadcast_future(
     ids (it was refused for lacking Dept). Rows that share those ids and a time must agree;
     an id column spelled like one of the table's is refused as a misspelling, not broadcast."""
     fix = (f"Give it the id and time columns and every known-future column {list(known)}"
-           " (make_future_frame(), or tsauto future-frame MODEL, lists its rows); a table of values "
-           "per some of the id columns (per store of stores and departments) is read for each of their series.")
+           " (make_future_frame(), or tsauto future-frame MODEL, lists its rows); a table lacking some id "
+           "columns (values per store, for series of stores and departments) gives its values to each series.")
     require_columns(df, [time, *known], "the future table", fix)
     lacking = [c for c in ids if c not in df.columns]
     if not lacking:
