@@ -332,8 +332,8 @@ def test_a_trial_whose_refit_would_not_fit_says_why_it_has_no_weight() -> None:
                                      Executor(1, "sequential"), deadline=time.monotonic() + 30.0)
     fast = next(t for t in result.trials if t.learner == "fast")
     assert fast.number not in result.weights
-    assert re.fullmatch(r"not blended: refit ~100s, \d+s left",
-                        result.dropped[fast.number]), result.dropped
+    found = re.fullmatch(r"not blended: refit ~(\d+)s, (\d+)s left", result.dropped[fast.number])
+    assert found and int(found[1]) > int(found[2]), result.dropped  # ~100 s, less on cores free now (67)
 
 
 class FoldMeanEvaluator(d.OffsetEvaluator):

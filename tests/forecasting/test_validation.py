@@ -468,6 +468,7 @@ def test_a_future_table_per_store_is_read_for_each_of_its_departments() -> None:
     as a table of every series would be; a table per date alone for every series; rows of a store
     and week that disagree are refused, and an id column spelled like one of the table's is
     named, not broadcast."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
     sales = datasets.load_walmart(with_features=True)
     sales = sales[(sales["Store"] <= 2) & (sales["Dept"] <= 3)]
     kw = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"]}
