@@ -577,6 +577,14 @@ def test_known_future_numbers_far_outside_the_history_are_warned(caplog) -> None
     assert "far outside" not in caplog.text
     future_covariates(test.assign(price=250.0), fixed, 4)
     assert "known-future column 'price' of the future table holds 12 values far outside" in caplog.text
+    caplog.clear()  # a short history= read as given: judged with the training data too (a false alarm)
+    october = validate(df[df["Date"].between("2012-10-01", "2012-10-26")], target="sales", time="Date", ids=["Store"],
+                       known_future=["Fuel_Price", "Temperature"])
+    november = df[df["Date"] > "2012-10-26"].reset_index(drop=True)
+    future_covariates(november, october, 4, fitted=panel)
+    assert "far outside" not in caplog.text
+    future_covariates(november, october, 4)
+    assert "known-future column 'Fuel_Price' of the future table holds" in caplog.text  # October's range alone
 
 
 def test_a_category_unseen_at_fit_is_read_as_missing_and_named(walmart_small: pd.DataFrame, caplog) -> None:

@@ -548,7 +548,8 @@ class Forecaster:
         if getattr(self, "dask_", None) is not None:
             return self._predict_dask(future, history)
         panel = self.history_ if history is None else self._history_panel(history)
-        fut = future_covariates(future, panel, self.task_.horizon) if self.model_.reads_known_future else {}
+        fut = (future_covariates(future, panel, self.task_.horizon, fitted=self.history_)
+               if self.model_.reads_known_future else {})
         with dask_context(self._options()[2].client):
             return self._forecast(panel, fut)
 
@@ -815,7 +816,7 @@ class Forecaster:
             series_positions(panel.keys, series)
         fut = {}
         if (series is not None or steps is not None) and self.model_.reads_known_future:
-            fut = future_covariates(future, panel, self.task_.horizon)
+            fut = future_covariates(future, panel, self.task_.horizon, fitted=self.history_)
         return explain(self.model_.members, panel, fut, series, steps, self.model_.routes)
 
     def report(

@@ -303,7 +303,8 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
 
 
 def future_covariates(
-    future: pd.DataFrame | str | Path | None, panel: Panel, horizon: int, warn: bool = True
+    future: pd.DataFrame | str | Path | None, panel: Panel, horizon: int, warn: bool = True,
+    fitted: Panel | None = None,
 ) -> dict[str, np.ndarray]:
     """Known-future covariates for the next ``horizon`` steps: column → (n_series, horizon).
 
@@ -313,8 +314,9 @@ def future_covariates(
     in each: a missing one is refused, and so is text in a column numeric at fit (read as
     missing, as at fit; 'True' and 'False' are flags, :func:`read_flags`), naming the rows.
     ``warn``: a warning names the rows of series ``panel`` lacks (not forecast) and numbers far
-    outside the range ``panel`` held (:func:`warn_unknown_series`, :func:`_warn_out_of_range`);
-    off where ``panel`` is a part of the series forecast.
+    outside the range ``panel`` held, or ``fitted`` (the training panel, where ``panel`` is a
+    ``history=`` table) (:func:`warn_unknown_series`, :func:`_warn_out_of_range`); off where
+    ``panel`` is a part of the series forecast.
     """
     schema = panel.schema
     if not schema.known_future:
@@ -392,7 +394,7 @@ def future_covariates(
             )
         out[col] = values.reshape(panel.n_series, horizon)
         if warn and col in numeric and not held_flags[col]:
-            _warn_out_of_range(merged, col, panel)
+            _warn_out_of_range(merged, col, panel, fitted)
     return out
 
 
@@ -446,12 +448,15 @@ def warn_unknown_series(future: pd.DataFrame, forecast: pd.DataFrame, ids: Seque
 OUT_OF_RANGE_SPANS = 1.0  # future values further than this many widths of the history's range beyond it
 
 
-def _warn_out_of_range(merged: pd.DataFrame, col: str, panel: Panel) -> None:
+def _warn_out_of_range(merged: pd.DataFrame, col: str, panel: Panel, fitted: Panel | None = None) -> None:
     """A warning where the numbers of known-future column ``col`` in the future grid
     (``merged``) lie further outside the range the history held than its width
     (``OUT_OF_RANGE_SPANS``; a history constant at c: its size, |c|): a unit or scale changed
-    (cents for dollars, kW for W); a tree model reads such values as the nearest ones it saw."""
-    seen = pd.to_numeric(panel.covariates[col], errors="coerce").dropna()
+    (cents for dollars, kW for W); a tree model reads such values as the nearest ones it saw.
+    The history is ``panel`` and the training data ``fitted`` (a short ``history=`` read as
+    given judged Walmart's fuel prices of November, 3.21 to 3.39, by October's 3.51 to 3.62)."""
+    seen = pd.concat([pd.to_numeric(p.covariates[col], errors="coerce") for p in (panel, fitted)
+                      if p is not None and col in p.covariates.columns]).dropna()
     given = pd.to_numeric(merged[col], errors="coerce")
     if seen.empty or given.isna().all():
         return
