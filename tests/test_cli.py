@@ -89,6 +89,10 @@ def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Pat
     for table in ("data-checks", "leaderboard", "backtest-errors"):
         assert f'<table id="{table}">' in html
     assert html.count("<svg") >= 3
+    lacking = tmp_path / "lacking.csv"
+    pd.read_csv(retail_csv).drop(columns="Industry").to_csv(lacking, index=False)
+    assert main(["report", str(model), "--backtest", str(lacking), "--out", str(page), "-q"]) == 2
+    assert f"tsauto: error: --backtest {lacking}: the table has no column 'Industry'" in capsys.readouterr().err
     missing = tmp_path / "later.csv"  # named before the model is read, which a wrong path does not reach
     assert main(["report", str(tmp_path / "no_model.tsauto"), "--future", str(missing), "--out", str(page), "-q"]) != 0
     assert f"file '{missing}' does not exist" in capsys.readouterr().err

@@ -857,7 +857,10 @@ def _run_report(args: argparse.Namespace) -> int:
     result = None
     if backtest is not None:
         log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
-        result = model.backtest(backtest, folds=args.folds, mode=args.mode)
+        try:
+            result = model.backtest(backtest, folds=args.folds, mode=args.mode)
+        except DataValidationError as err:  # 'the table has no column ...': which table
+            raise DataValidationError(f"--backtest {args.backtest}: {err}") from None
     _out(f"wrote the report to {model.report(args.out, backtest=result, future=future)}")
     return 0
 
