@@ -407,3 +407,15 @@ def test_a_gappy_history_logs_its_fill_once(aus_small, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         fc.predict(history=newer)
     assert caplog.text.count("imputed 2 missing target values") == 1, caplog.text
+
+
+def test_a_future_table_lacking_the_week_of_a_missing_newest_target_says_why(walmart_six) -> None:
+    """One department's newest target missing: it is forecast from the week before, whose
+    future row the table lacks; the error said only to add it (user test)."""
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    fc = Forecaster(**WALMART, known_future=["IsHoliday"], learners=["lightgbm"]).fit(data)
+    last = (data["Store"] == 1) & (data["Dept"] == 1) & (data["Date"] == data["Date"].max())
+    future = fc.make_future_frame().assign(IsHoliday=False)
+    with pytest.raises(DataValidationError, match=r"lacks 1 of .* 1 of them are of series whose last target comes "
+                                                  r"before the others' \(a newest value missing\?\)"):
+        fc.predict(future=future, history=data.assign(Weekly_Sales=data["Weekly_Sales"].mask(last)))

@@ -537,9 +537,14 @@ def _check_future_rows(future: pd.DataFrame, expected: pd.DataFrame, ids: list[s
     missing = (merged["_merge"] == "left_only").to_numpy()
     if missing.any():
         examples = expected.loc[missing, keys].head(5).astype({schema.time: str}).to_dict("records")
+        first = want.groupby(ids, sort=False)[schema.time].transform("min")
+        early = missing & (first < first.max()).to_numpy()  # of series whose last target is earlier
+        why = (f"; {int(early.sum())} of them are of series whose last target comes before the others' (a "
+               "newest value missing?): they are forecast from their own end, a step or more earlier; give "
+               "those rows, or their newest targets" if early.any() else "")
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(expected)} rows of the bottom series' "
-            f"next steps, for example {examples}: add them (make_future_frame() lists every row it needs)."
+            f"next steps, for example {examples}: add them (make_future_frame() lists every row it needs){why}."
         )
 
 
