@@ -101,6 +101,9 @@ class HierarchicalFit:
     known_future: tuple[str, ...]
     choice: ReconcileChoice | None = None  # reconcile="auto": the validation scores
     checks: pd.DataFrame | None = None
+    # each bottom series' last time in the user's table (spec order): those after it were carried
+    # with zeros (None: a model saved before it was kept)
+    bottom_ends: np.ndarray | None = None
 
 
 def hierarchy_spec(template: Any, df: pd.DataFrame) -> HierarchySpec:
@@ -150,7 +153,7 @@ def fit_hierarchy(template: Any, data) -> HierarchicalFit:
     log.info("hierarchy: %d nodes on %d levels, reconciled by %s", len(spec.nodes), len(spec.levels), method)
     if residuals is not None:
         _log_few_residuals(spec, residuals)
-    return HierarchicalFit(spec, base, reconciler, known, choice, checks_frame(checks))
+    return HierarchicalFit(spec, base, reconciler, known, choice, checks_frame(checks), bottom_ends(base, spec, df))
 
 
 def _check_rows(spec: HierarchySpec, df: pd.DataFrame, aggregate) -> None:
@@ -257,10 +260,7 @@ def user_checks(base: Any, spec: HierarchySpec, df: pd.DataFrame, unused: list[C
     the nodes as series, and passed ``ends_early`` where the fit warned.)"""
     opts = as_options(base.data, DataOptions, "data")
     bottom = without_leaks(_bottom_panel(base.history_, spec), base.task_.horizon, leave_out=False)  # the user's series
-    series, times = row_positions(df, bottom, opts.aggregate is not None)
-    last = np.full(bottom.n_series, times.min())
-    np.maximum.at(last, series, times)
-    after = (bottom.times > np.repeat(last, bottom.lengths)).astype(np.int64)
+    after = (bottom.times > np.repeat(bottom_ends(base, spec, df), bottom.lengths)).astype(np.int64)
     carried = np.add.reduceat(after, bottom.indptr[:-1])
     bottom.fills = replace(bottom.fills, rows=bottom.fills.rows - carried)  # the table's rows
     levels = [c for cols in spec.level_columns for c in cols if c not in spec.ids]
@@ -279,6 +279,17 @@ def user_checks(base: Any, spec: HierarchySpec, df: pd.DataFrame, unused: list[C
             c = c._replace(action=added)
         out.append(c)
     return out
+
+
+def bottom_ends(base: Any, spec: HierarchySpec, df: pd.DataFrame) -> np.ndarray:
+    """Each bottom series' last time in the user's table ``df`` (in ``spec`` order, as the
+    nodes' panel of ``base`` stores times): the rows after it were carried with zeros."""
+    bottom = _bottom_panel(base.history_, spec)
+    aggregated = as_options(base.data, DataOptions, "data").aggregate is not None
+    series, times = row_positions(df, bottom, aggregated)
+    last = np.full(bottom.n_series, times.min())
+    np.maximum.at(last, series, times)
+    return last
 
 
 def _bottom_panel(panel: Panel, spec: HierarchySpec) -> Panel:
@@ -477,6 +488,10 @@ def continued_bottom(fit: HierarchicalFit, history) -> pd.DataFrame:
     observed = observed_rows(fitted)
     take = take if observed is None else take[observed[take]]
     at = pd.Index(names).get_indexer(fitted.keys[spec.node_column].to_numpy()[fitted.series_codes()[take]])
+    ends = getattr(fit, "bottom_ends", None)
+    if ends is not None:  # the zeros a series that ended early was carried with: the whole table has no rows there
+        own = fitted.times[take] <= ends[at]
+        take, at = take[own], at[own]
     added = pd.concat([_bottom_ids(spec).iloc[at].reset_index(drop=True), pd.DataFrame({
         spec.time: output_times(fitted.times[take], fitted.schema), spec.target: fitted.y[take],
         **{c: _known_values(fitted, c, take, df[c]) for c in known},
