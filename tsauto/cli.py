@@ -163,8 +163,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="rule to impute missing targets")
     p.add_argument("--short-series", default="auto", choices=["auto", "pad", "drop"],
                    help="series too short for a learner: seasonal naive, pad or drop")
-    p.add_argument("--non-negative", default="auto", choices=["auto", "yes", "no"],
-                   help="clip forecasts at zero: series never negative ('auto'), all, or none")
+    _non_negative_option(p, "forecasts", "series never negative ('auto'), all, or none")
     p.add_argument("--seasons", type=_seasons, default="auto",
                    help="seasonal periods in steps, comma-separated ('auto': detected; 'none')")
     p.add_argument("--no-discontinued", action="store_true",
@@ -279,12 +278,22 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("classify", "classes"), ("regress", "values")):
         tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
         _tabular(tab)
-    sub.choices["regress"].add_argument(
-        "--non-negative", default="auto", choices=["auto", "yes", "no"],
-        help="clip predictions at zero: where the target is never negative ('auto'), always, or never")
+    _non_negative_option(sub.choices["regress"], "predictions",
+                         "where the target is never negative ('auto'), always, or never")
     for command in sub.choices.values():
         _anywhere(command, argparse.SUPPRESS)
     return parser
+
+
+def _non_negative_option(parser: argparse.ArgumentParser, what: str, when: str) -> None:
+    """``--non-negative auto|yes|no``: clip ``what`` at zero ``when``."""
+    parser.add_argument("--non-negative", default="auto", choices=["auto", "yes", "no"],
+                        help=f"clip {what} at zero: {when}")
+
+
+def _non_negative(args: argparse.Namespace, auto: Any) -> Any:
+    """``--non-negative`` as the models take it: True, False, or ``auto`` (their own spelling)."""
+    return {"yes": True, "no": False}.get(args.non_negative, auto)
 
 
 def _hierarchy(value: str | None):
@@ -341,7 +350,7 @@ def make_forecaster(args: argparse.Namespace) -> Forecaster:
             aggregate=args.aggregate,
             fill=args.fill,
             short_series=args.short_series,
-            non_negative={"yes": True, "no": False}.get(args.non_negative, "auto"),
+            non_negative=_non_negative(args, "auto"),
             discontinued=not args.no_discontinued,
             seasons=args.seasons,
         ),
@@ -889,7 +898,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
         _check_test_columns(train, test, args)
     model.set_params(ids=ids)  # the model keeps them: `tsauto predict` copies them without --id
     if args.command == "regress":
-        model.set_params(non_negative={"yes": True, "no": False}.get(args.non_negative))
+        model.set_params(non_negative=_non_negative(args, None))
     log.info("fitting on %s ...", args.file)
     model.fit(train)
     saved = model.save(args.save_model) if args.save_model else None  # kept if predicting fails

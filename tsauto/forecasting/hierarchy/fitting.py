@@ -463,14 +463,15 @@ def continued_bottom(fit: HierarchicalFit, history) -> pd.DataFrame:
     require_columns(df, [*spec.ids, spec.time, spec.target, *known], "the history table",
                     "Give it the columns of the training table.")
     _check_rows(spec, df, fitted.schema.aggregate)  # named by the user's ids, before the nodes' validation
-    absent = np.setdiff1d(np.arange(spec.n_bottom), spec.bottom_rows(df))
+    series = spec.bottom_rows(df)
+    absent = np.setdiff1d(np.arange(spec.n_bottom), series)
     if fitted.schema.aggregate is not None:
         _warn_missing_bottom(spec, absent)
         return df
     read_numbers(df, [c for c in known if c in numeric_known(fit)], "the history table", later=True)
     names = spec.nodes[spec.node_column].iloc[spec.n_aggregates:].to_numpy()
     bare = replace(fitted.schema, known_future=(), past=(), static=(), categories={})
-    rows = df[[spec.time, spec.target]].assign(**{spec.node_column: names[spec.bottom_rows(df)]})
+    rows = df[[spec.time, spec.target]].assign(**{spec.node_column: names[series]})
     with fill_notes_quiet(), unsaid(ABSENT_WARNING):
         later = validate_like(rows, bare)
     bare_fit = replace(fitted, schema=bare, covariates=fitted.covariates.iloc[:, :0])
