@@ -310,6 +310,39 @@ def test_a_history_without_a_bottom_series_is_named(holiday_fit, walmart_six, ca
     assert len(out) == 2 * 4
 
 
+def test_a_future_table_per_store_names_only_the_stores_not_forecast(walmart_six, caplog) -> None:
+    """A table per store is read for each of its departments: a store the model lacks is named
+    in the table's terms, and departments absent from history= are not (the user gave none of
+    their rows; a user test: "rows of 2 series the forecast does not include, [{'node':
+    'Store=1/Dept=51'}, ...]")."""
+    data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    fc = Forecaster(**WALMART, known_future=["IsHoliday"], learners=["lightgbm"]).fit(data)
+    recent = data[(data["Date"] > "2012-06-29") & (data["Dept"] != 3)]
+    per_store = fc.make_future_frame(history=recent).drop(columns="Dept").drop_duplicates()
+    per_store = per_store.assign(IsHoliday=False)
+    unknown = per_store[per_store["Store"] == 1].assign(Store=3)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fc.predict(future=pd.concat([per_store, unknown]), history=recent)
+    said = [r.getMessage() for r in caplog.records if "the forecast does not include" in r.getMessage()]
+    assert len(said) == 1 and "rows of 1 series the forecast does not include, for example [{'Store': 3}]" in said[0]
+    assert len(out) == 4 * 4
+
+
+def test_a_history_long_after_the_fit_counts_the_users_series(aus_small, caplog) -> None:
+    """history= a year after the training data's end: each bottom series is forecast from its
+    own rows, and the warning counts and names those (it counted the 15 nodes as "series of
+    history=": 'Industry=...', 'State=...')."""
+    cut = aus_small["Month"].max() - pd.DateOffset(months=24)
+    fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["seasonal_naive"])
+    fc.fit(aus_small[aus_small["Month"] <= cut])
+    later = aus_small[aus_small["Month"] > cut + pd.DateOffset(months=12)]
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=later)
+    said = [r.getMessage() for r in caplog.records if "start more than a step after" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("12 series of history= start more than a step after")
+    assert "(State=Tasmania/Industry=" in said[0]
+
+
 def test_level_and_unseen_series_are_clear_errors(holiday_fit, walmart_six) -> None:
     fut = holiday_fit.make_future_frame().assign(IsHoliday=False)
     with pytest.raises(DataValidationError, match=r"level=3: name a level"):

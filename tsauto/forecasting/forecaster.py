@@ -76,6 +76,10 @@ ABSENT_WARNING = (  # predict(history=); partitions say it once for all, a hiera
     "%d of %d series of the fit are not in history= and get no forecast (%s): give their rows to "
     "forecast them (predict() without history= forecasts every series of the training data)"
 )
+GAPPED_WARNING = (  # predict(history=); a hierarchy says it of its bottom series, not of the nodes
+    "%d series of history= start%s more than a step after the training data's end%s: "
+    "forecast from their own rows alone; give the rows in between to continue them"
+)
 
 
 @dataclass
@@ -568,9 +572,7 @@ class Forecaster:
         if gapped.size:
             which = f" ({shortlist(series_labels(panel)[gapped])})" if panel.schema.ids else ""
             log.warning(
-                "%d series of history= start%s more than a step after the training data's end%s: "
-                "forecast from their own rows alone; give the rows in between to continue them",
-                gapped.size, "s" if gapped.size == 1 else "", which,
+                GAPPED_WARNING, gapped.size, "s" if gapped.size == 1 else "", which,
             )
         _warn_short(panel, self.history_, self.model_, self.task_.season)
         return panel

@@ -427,6 +427,13 @@ def broadcast_future(
     return out
 
 
+UNKNOWN_SERIES_WARNING = (  # a hierarchy says it in its bottom series' terms, not the nodes'
+    "the future table holds rows of %d series the forecast does not include, for example %s: "
+    "their rows are not read and they get no forecast (a series needs rows in history=, or "
+    "in the training data without it)"
+)
+
+
 def warn_unknown_series(future: pd.DataFrame, forecast: pd.DataFrame, ids: Sequence[str]) -> None:
     """A warning naming the series of ``future`` whose ``ids`` are none of the ``forecast``
     keys: their rows are not read, and they get no forecast (a misspelt id, or a new product
@@ -435,13 +442,10 @@ def warn_unknown_series(future: pd.DataFrame, forecast: pd.DataFrame, ids: Seque
     if not ids:
         return
     keys = future[ids].drop_duplicates()
-    unknown = keys.merge(forecast[ids], on=ids, how="left", indicator=True)["_merge"].to_numpy() == "left_only"
+    known = forecast[ids].drop_duplicates()
+    unknown = keys.merge(known, on=ids, how="left", indicator=True)["_merge"].to_numpy() == "left_only"
     if unknown.any():
-        log.warning(
-            "the future table holds rows of %d series the forecast does not include, for example %s: "
-            "their rows are not read and they get no forecast (a series needs rows in history=, or "
-            "in the training data without it)",
-            int(unknown.sum()), _name_series(keys[unknown], 3),
+        log.warning(UNKNOWN_SERIES_WARNING, int(unknown.sum()), _name_series(keys[unknown], 3),
         )
 
 

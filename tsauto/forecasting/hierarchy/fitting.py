@@ -56,7 +56,7 @@ from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import Scored, observed_rows, row_positions
 from tsauto.forecasting.calendar_time import parse_time
 from tsauto.forecasting.data_checks import CARRIED, checks_frame, data_checks, log_checks, without_leaks
-from tsauto.forecasting.forecaster import ABSENT_WARNING
+from tsauto.forecasting.forecaster import ABSENT_WARNING, GAPPED_WARNING
 from tsauto.forecasting.guards import Bounds, Guards
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
@@ -69,6 +69,7 @@ from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.options import DataOptions, as_options
 from tsauto.forecasting.panel import Panel, Schema, continued, decoded, output_times
 from tsauto.forecasting.validation import (
+    UNKNOWN_SERIES_WARNING,
     broadcast_future,
     check_duplicates,
     check_future_duplicates,
@@ -81,6 +82,7 @@ from tsauto.forecasting.validation import (
     require_columns,
     row_labels,
     validate_like,
+    warn_unknown_series,
 )
 
 log = logging.getLogger(__name__)
@@ -423,14 +425,16 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     spec = fit.spec
     if history is not None:
         history = row_labels(read_table(history, spec.ids))  # the rows errors name
+    given = None
     if future is not None:  # rows that disagree would be averaged into their nodes
-        future = future_table(fit, future)
+        given = row_labels(read_table(future, spec.ids))
+        future = future_table(fit, given)
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
     fut, hist = later_node_tables(fit, future, history)
     schema = fit.base.history_.schema
     if future is not None and fit.base.model_.reads_known_future and schema.aggregate is None:
         _check_future_rows(future, _bottom_future(fit, hist), list(spec.ids), schema)
-    with unsaid(ABSENT_WARNING):  # said by the bottom series, not the nodes
+    with unsaid(ABSENT_WARNING, GAPPED_WARNING, UNKNOWN_SERIES_WARNING):  # said of the bottom series
         base = fit.base.predict(future=fut, history=hist)
     if hist is None:
         panel = fit.base.history_
@@ -438,6 +442,8 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
         with fill_notes_quiet():
             panel = fit.base._history_panel(hist, warn=False)
     out = reconcile_forecasts(base, spec, fit.reconciler, guard=bottom_bounds(fit, panel))
+    if fut is not None:  # of the rows the user gave (a table per store was read for each department)
+        warn_unknown_series(given, spec.select(out), [c for c in spec.ids if c in given.columns])
     return spec.select(out, level)
 
 
@@ -478,6 +484,9 @@ def continued_bottom(fit: HierarchicalFit, history) -> pd.DataFrame:
     panel, joined, gapped = continued(later, bare_fit)
     if not joined:  # none continues (a window far after the fit): each node read as given
         _warn_missing_bottom(spec, absent)
+        if gapped.size:
+            log.warning(GAPPED_WARNING, gapped.size, "s" if gapped.size == 1 else "", (
+                f" ({shortlist(later.keys[spec.node_column].to_numpy()[gapped])}), and so do the nodes above them"))
         return df
     closed = absent[bottom_bounds(fit, fitted).zero[absent]]  # no rows after the fit: all its own, as at fit
     _warn_missing_bottom(spec, np.setdiff1d(absent, closed))
