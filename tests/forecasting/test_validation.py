@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import numpy as np
@@ -462,12 +463,12 @@ def test_future_table_must_cover_the_horizon(walmart_small: pd.DataFrame) -> Non
         future_covariates(None, panel, 4)
 
 
-def test_a_future_table_per_store_is_read_for_each_of_its_departments() -> None:
+def test_a_future_table_per_store_is_read_for_each_of_its_departments(caplog) -> None:
     """Walmart's features.csv holds temperature and fuel price per Store and Date, the sales are
     per Store and Dept: its rows are read for each department (it was refused for lacking Dept),
     as a table of every series would be; a table per date alone for every series; rows of a store
     and week that disagree are refused, and an id column spelled like one of the table's is
-    named, not broadcast."""
+    named, not broadcast. A store the model lacks is named (its rows were dropped unsaid)."""
     shared_file("forecasting/walmart_store_sales/train.csv.gz")
     sales = datasets.load_walmart(with_features=True)
     sales = sales[(sales["Store"] <= 2) & (sales["Dept"] <= 3)]
@@ -477,7 +478,10 @@ def test_a_future_table_per_store_is_read_for_each_of_its_departments() -> None:
     later = features[(features["Date"] > sales["Date"].max()) & (features["Store"] <= 2)]
     later = later[["Store", "Date", "IsHoliday", "Temperature", "Fuel_Price"]]
     every = panel.keys.merge(later, on="Store")  # each department's rows, as make_future_frame's merged
-    per_store, per_series = future_covariates(later, panel, 4), future_covariates(every, panel, 4)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        per_store = future_covariates(pd.concat([later, later[later["Store"] == 1].assign(Store=3)]), panel, 4)
+    assert "rows of 1 series the forecast does not include, for example [{'Store': 3}]" in caplog.text
+    per_series = future_covariates(every, panel, 4)
     for col in ("IsHoliday", "Temperature", "Fuel_Price"):
         np.testing.assert_array_equal(per_store[col], per_series[col])
     assert np.unique(per_store["Temperature"][:, 0]).size == 2  # a store's value for its departments

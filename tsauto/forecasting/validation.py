@@ -332,8 +332,8 @@ def future_covariates(
             + (" The training table's rows after the last target of its series may be those: "
                "pass that table as future= too." if trailing else "")
         )
-    df = row_labels(read_table(future, schema.ids, schema.text_ids))
-    df = broadcast_future(df, panel.keys, schema.ids, schema.time, schema.known_future)
+    given = row_labels(read_table(future, schema.ids, schema.text_ids))
+    df = broadcast_future(given, panel.keys, schema.ids, schema.time, schema.known_future)
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, "the future table")
     numeric = [c for c in schema.known_future if c not in schema.categories]
@@ -370,8 +370,8 @@ def future_covariates(
             f"rows needed for the next {horizon} steps, for example {bad}: "
             f"{off_grid or 'add them' + _early_ends(panel, missing.to_numpy(), horizon) + '.'}"
         )
-    if warn:
-        warn_unknown_series(df, panel.keys, panel.schema.ids)
+    if warn:  # of the rows given (a store the model lacks: its rows per store were read for none)
+        warn_unknown_series(given, panel.keys, [c for c in schema.ids if c in given.columns])
     out = {}
     for col in schema.known_future:
         given = merged[col]
