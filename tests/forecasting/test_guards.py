@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tsauto import Forecaster
-from tsauto.forecasting.guards import CLIPPED, COLLAPSED, Guards, discontinued
+from tsauto.forecasting.guards import CLIPPED, COLLAPSED, Guards, discontinued, far_outside
 from tsauto.forecasting.validation import validate
 from conftest import shared_file
 
@@ -104,3 +104,36 @@ def test_forecaster_warns_of_a_series_forecast_zero_throughout(caplog) -> None:
     assert (out.loc[out["unique_id"] == "QNC23", "forecast"] == 0).all()
     said = [r.getMessage() for r in caplog.records if "never reached zero" in r.getMessage()]
     assert len(said) == 1 and "QNC23 (history min 2830)" in said[0] and "QNC22" not in said[0]
+
+
+def test_forecasts_far_outside_the_history_are_named(aus_small) -> None:
+    """Beyond five widths of the history's range (a width grown by horizon / length for a
+    history shorter than the horizon); a constant history is never named."""
+    panel = _panel(aus_small)
+    y = panel.y.reshape(panel.n_series, -1)  # series of one length
+    lo, hi = y.min(axis=1), y.max(axis=1)
+    mean = np.tile(((lo + hi) / 2)[:, None], (1, 6))
+    assert not far_outside(panel, mean).any()
+    mean[0, -1] = hi[0] + 5.5 * (hi[0] - lo[0])
+    mean[1, 2] = lo[1] - 4.5 * (hi[1] - lo[1])  # inside five widths
+    assert np.flatnonzero(far_outside(panel, mean)).tolist() == [0]
+    short = validate(aus_small.groupby(["State", "Industry"]).head(2), **KW)  # 2 points, 6 steps: x3
+    two = short.y.reshape(short.n_series, 2)
+    width = np.abs(two[:, 1] - two[:, 0])
+    mean = np.tile(two.max(axis=1)[:, None] + 14 * width[:, None], (1, 6))
+    assert not far_outside(short, mean).any() and far_outside(short, mean + 2 * width[:, None]).all()
+    flat = validate(aus_small.assign(Turnover=1.0), **KW)
+    assert not far_outside(flat, np.full((flat.n_series, 6), 100.0)).any()
+
+
+def test_forecaster_warns_of_a_forecast_far_outside_the_history(caplog) -> None:
+    """ETTh1's oil temperature, 840 hours (-0.9 to 16.8) ending on a fall: LightGBM on the
+    recent rows carried it on in a straight line to -252 over a week, unsaid (a user test)."""
+    ett = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz"), parse_dates=["date"])
+    fit = ett[ett["date"] <= "2018-05-01 19:00"].tail(840)[["date", "OT"]]
+    fc = Forecaster(target="OT", time="date", horizon=168, learners=["lightgbm_recent"]).fit(fit)
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fc.predict()
+    said = [r.getMessage() for r in caplog.records if "times their history's range beyond it" in r.getMessage()]
+    assert out["forecast"].min() < fit["OT"].min() - 5 * np.ptp(fit["OT"])
+    assert len(said) == 1 and "history -0.9" in said[0]

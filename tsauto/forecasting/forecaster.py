@@ -41,7 +41,7 @@ from tsauto.forecasting.backtest import (
 from tsauto.forecasting.data_checks import Leak, checks_frame, data_checks, log_checks, series_labels, without_leaks
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain, series_positions
-from tsauto.forecasting.guards import COLLAPSED, Guards, history_minimum
+from tsauto.forecasting.guards import COLLAPSED, FAR_WIDTHS, Guards, far_outside, history_maximum, history_minimum
 from tsauto.forecasting.intervals import band_scale, calibrate, held_out_scores
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
@@ -611,6 +611,7 @@ class Forecaster:
             panel, fc.mean, quantiles, self.task_.season, self.task_.horizon
         )
         _warn_collapsed(panel, changed == COLLAPSED)
+        _warn_far_outside(panel, mean, ~routed.dropped)
         return self._forecast_frame(panel, mean, quantiles, ~routed.dropped)
 
     def _forecast_frame(
@@ -962,6 +963,25 @@ def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) 
             "longest lag or window, or a season%s): forecast without them, their intervals "
             "too narrow; give at least %d rows of each", short.size, panel.n_series, reach, which, reach,
         )
+
+
+def _warn_far_outside(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> None:
+    """Warn of series forecast far outside their history's range (:func:`far_outside`): a
+    recursive model extrapolating its newest steps (LightGBM on ETTh1 fell in a straight line
+    to -252 after a history of -0.9 to 16.8, unsaid)."""
+    far = far_outside(panel, mean) & kept
+    if not far.any():
+        return
+    labels, lowest, highest = series_labels(panel), history_minimum(panel), history_maximum(panel)
+    idx = np.flatnonzero(far)
+    examples = ", ".join(
+        f"{labels[i] or 'the series'} (forecast {np.nanmin(mean[i]):.6g} to {np.nanmax(mean[i]):.6g}, "
+        f"history {lowest[i]:.6g} to {highest[i]:.6g})" for i in idx[:3])
+    log.warning(
+        "%d series are forecast more than %g times their history's range beyond it, e.g. %s: the "
+        "model extrapolates; check them (backtest, report) or compare learners (leaderboard())",
+        idx.size, FAR_WIDTHS, examples,
+    )
 
 
 def _warn_collapsed(panel: Panel, collapsed: np.ndarray) -> None:
