@@ -55,6 +55,7 @@ import struct
 import sys
 import tempfile
 import threading
+import traceback
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -293,17 +294,23 @@ def _train_held(
     token: str, params: dict, rounds: int, names: list[str], categorical: list[int], keep: bool
 ) -> str | None:
     """On a worker: train on its held rows (with the workers ``params`` names); the model as
-    text where ``keep``. On failure its connections to the others are reset (they fail too)."""
+    text where ``keep``. On failure its connections to the others are reset (they fail too),
+    and the failed training's frames cleared: the Booster ``lgb.train`` was making had joined
+    the network and frees it when collected; kept by the error's traceback (Dask holds it), it
+    was collected later in this thread, in the middle of its next training, whose network it
+    closed as usual, and the other worker spun in LightGBM's ``recv`` without end (a hang of
+    the test suite after a failure test, caught by py-spy)."""
     quiet = _network_output() if "machines" in params else contextlib.nullcontext(lambda: None)
     try:
         with quiet as joined:
             data = _dataset(token, names, categorical, joined)
             booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[free_after_binning])
-    except Exception:
+    except Exception as failure:
         if "machines" in params:
             try:  # best effort: the error that ended the training is the one raised
                 with _network_output():  # LightGBM prints "Finished linking network" as it frees it
                     _abort_network(params)
+                    traceback.clear_frames(failure.__traceback__)
             except Exception as err:  # noqa: BLE001
                 log.debug("LightGBM's network could not be reset after a failure: %s", err)
         raise
