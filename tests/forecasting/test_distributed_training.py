@@ -218,6 +218,23 @@ def test_a_failing_worker_stops_the_training_at_once(client, rank: int) -> None:
     assert trains_again(client) and nothing_held(client)
 
 
+def test_a_rank_running_on_after_another_finished_is_taken_for_stuck(client, monkeypatch) -> None:
+    """The ranks of one training end together: one still running ``LOCKSTEP_GRACE`` seconds
+    after another ended is stuck in LightGBM's network (it spins in recv() once a peer's
+    connection closes as usual), named, not waited for without end; counting rows is not
+    in lockstep."""
+    monkeypatch.setattr(dt, "LOCKSTEP_GRACE", 0.5)
+    monkeypatch.setattr(dt, "WATCH_INTERVAL", 0.1)
+    quick, slow = sorted(client.nthreads())
+    tasks = {client.submit(time.sleep, 0, workers=[quick], pure=False): quick,
+             client.submit(time.sleep, 3, workers=[slow], pure=False): slow}
+    start = time.monotonic()
+    worker, cause = dt._first_failure(client, tasks, lockstep=True)
+    assert worker == slow and "ran on 0.5s after another worker's had ended" in str(cause)
+    assert time.monotonic() - start < 2.5
+    assert dt._first_failure(client, tasks) is None  # without lockstep: both waited for
+
+
 @pytest.mark.timeout(180)
 def test_a_worker_that_dies_in_training_stops_it(client) -> None:
     workers = sorted(client.scheduler_info()["workers"])

@@ -55,6 +55,7 @@ import struct
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import uuid
 from collections import defaultdict
@@ -81,6 +82,10 @@ log = logging.getLogger(__name__)
 NETWORK_TIMEOUT = 120  # minutes a worker waits for the others (lightgbm.dask's default)
 STOP_GRACE = 3.0  # seconds the other workers get to fail on their own once one has failed
 WATCH_INTERVAL = 2.0  # seconds between looks for a worker that left the cluster
+# seconds a rank may train on once another has finished: the ranks of a data-parallel training
+# end together, so one still running is stuck (LightGBM spins in recv() without end once a
+# peer's connection is closed as usual)
+LOCKSTEP_GRACE = 120.0
 _NETWORK_ERROR = re.compile(r"Socket (recv|send|accept) error")  # LightGBM's, a peer having failed
 
 
@@ -152,7 +157,7 @@ class HeldRows:
         if len(workers) > 1:
             log.debug("LightGBM's network (the workers' listening ports): %s",
                       self._network(workers[0], workers)["machines"])
-        failed = _first_failure(self.client, ranks)
+        failed = _first_failure(self.client, ranks, lockstep=True)
         if failed is not None:
             worker, cause, restarted = _stop_others(self.client, ranks, failed)
             others = [w for w in workers if w != worker]
@@ -197,13 +202,16 @@ def held_rows(client: Any, parts: dict[str, list], build: Callable) -> Iterator[
             log.debug("the training rows could not be released on every worker: %s", err)
 
 
-def _first_failure(client: Any, tasks: dict[Any, str]) -> tuple[str, BaseException] | None:
+def _first_failure(
+    client: Any, tasks: dict[Any, str], lockstep: bool = False
+) -> tuple[str, BaseException] | None:
     """Wait for ``tasks`` (future: the worker it is pinned to): the first to fail as (its
     worker, its exception), or to lose its worker as (that worker, a :class:`WorkerLost`);
-    None once all have finished."""
+    with ``lockstep`` (the ranks of one training), to run ``LOCKSTEP_GRACE`` seconds after
+    another finished, as (its worker, a RuntimeError); None once all have finished."""
     from distributed import wait
 
-    pending = set(tasks)
+    pending, finished = set(tasks), None
     while pending:
         try:
             done, pending = wait(list(pending), timeout=WATCH_INTERVAL, return_when="FIRST_COMPLETED")
@@ -212,9 +220,14 @@ def _first_failure(client: Any, tasks: dict[Any, str]) -> tuple[str, BaseExcepti
         for future in done:
             if future.status != "finished":
                 return tasks[future], _exception(future)
+            finished = finished or time.monotonic()
         gone = sorted({tasks[f] for f in pending} - set(client.nthreads()))
         if gone:
             return gone[0], _left()
+        if lockstep and pending and finished and time.monotonic() - finished > LOCKSTEP_GRACE:
+            return sorted(tasks[f] for f in pending)[0], RuntimeError(
+                f"its LightGBM training ran on {LOCKSTEP_GRACE:g}s after another worker's had ended "
+                "(stuck in LightGBM's network)")
     return None
 
 
