@@ -255,3 +255,28 @@ def test_a_calendar_of_13_periods_a_year_is_named_with_the_steps_that_read_it(au
         validate(df, **kw)
     steps = df.assign(period=df["period"] // 100 * 13 + df["period"] % 100 - 1)
     assert (validate(steps, **kw).lengths == df.groupby(["State", "Industry"]).size().to_numpy()).all()
+
+
+def test_mixed_offsets_suggest_a_zone_of_those_offsets_and_a_fix_for_files() -> None:
+    """User test 46 T8: Melbourne's local times (+1100, then +1000) were told to convert to
+    'Europe/Berlin', with Python code only. Now the zones whose offsets they are, and what to
+    do in a file (the command line): UTC stamps, or a column of them."""
+    from tsauto.forecasting.calendar_time import parse_time
+
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"), usecols=["Time_local"])
+    with pytest.raises(DataValidationError) as err:
+        parse_time(v["Time_local"], "Time_local")
+    message = str(err.value)
+    assert "Europe/Berlin" not in message and "+1100 at rows 0, 1, 2" in message
+    assert "pd.to_datetime(df['Time_local'], utc=True).dt.tz_convert(ZONE)" in message
+    assert "in a file, as the command line reads it, write every stamp in UTC" in message
+    assert "give a column of UTC stamps as the time column (--time, time=)" in message
+    from tsauto.forecasting.zones import zone_table
+
+    if zone_table():  # the time-zone database's table of zones by country (tzdata)
+        assert "one whose offsets these are at these times, such as 'Australia/Hobart', 'Australia/Melbourne'" in message
+        # one zone only where the offsets are one zone's alone: Lord Howe Island's half hours
+        lord_howe = pd.Series(pd.date_range("2014-03-01", "2014-05-01", freq="6h", tz="Australia/Lord_Howe")
+                              .map(lambda t: t.isoformat()))
+        with pytest.raises(DataValidationError, match=r"tz_convert\('Australia/Lord_Howe'\) \(Australia/Lord_Howe is "):
+            parse_time(lord_howe, "t")

@@ -345,10 +345,16 @@ def test_a_series_ending_before_the_table_is_an_alert(walmart_store6):
     spans = _one(_fit(ragged, **spec), "ends_early")
     assert spans["status"] == "passed" and spans["message"].startswith("the series end at different times (2 of 3")
     assert "for dates already past" in early["message"]
-    # on integer steps, the steps of the others, not dates (M4's steps are each series' own)
-    steps = walmart_store6.assign(t=walmart_store6.groupby("Dept").cumcount()).drop(columns="Date")
+    # on integer steps, the steps of the others, not dates: a clock the series share (they
+    # start at different steps) ...
+    weeks = ((walmart_store6["Date"] - walmart_store6["Date"].min()).dt.days // 7).rename("t")
+    steps = walmart_store6.assign(t=weeks).drop(columns="Date").iloc[3:]  # department 1 from week 3
     counted = _one(_fit(steps, **{**spec, "time": "t"}), "ends_early")
     assert counted["status"] == "alert" and "for steps other series already hold" in counted["message"]
+    # ... but steps each series counts from the same start are its own (M4's): no alert
+    own = walmart_store6.assign(t=walmart_store6.groupby("Dept").cumcount()).drop(columns="Date")
+    counted = _one(_fit(own, **{**spec, "time": "t"}), "ends_early")
+    assert counted["status"] == "passed" and "every series starts at step 0" in counted["message"]
 
 
 def test_a_discontinued_series_is_not_called_intermittent(walmart_small):
@@ -638,3 +644,52 @@ def test_working_days_without_their_public_holidays_get_the_holidays_hint():
     weekdays = days[days["Date"].dt.day_of_week < 5].drop(columns="Holiday")  # every working day there
     gap = weekdays.drop(index=weekdays.index[[40, 41]])  # two ordinary days missing
     assert "pass holidays=" not in _one(Forecaster(**spec).fit(gap).data_checks(), "missing_steps")["message"]
+
+
+def _vic_december(zone: str) -> pd.DataFrame:
+    """Melbourne's half-hourly demand of 2014-12-12..31 (AEDT, UTC+11), stamped in ``zone``."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz")).tail(960)
+    return pd.DataFrame({"t": pd.to_datetime(v["Time_UTC"], utc=True).dt.tz_convert(zone), "Demand": v["Demand"]})
+
+
+def test_utc_stamps_with_a_regions_holidays_are_an_alert_naming_its_zone(caplog):
+    """User test 46 T3: vic_elec's UTC stamps with holidays="AU-VIC" read hour, weekday and
+    Christmas on UTC's clock (flagged from 11:00 local time on the 25th), unsaid; the frequency
+    check called UTC 'its local clock'. Now an alert names the offset and the tz_convert to
+    Melbourne; the stamps in Melbourne's zone (or Sydney's, the same clock) get none."""
+    spec = {"target": "Demand", "time": "t", "horizon": 48, "holidays": "AU-VIC"}
+    with caplog.at_level(logging.WARNING, logger="tsauto.forecasting.data_checks"):
+        checks = _fit(_vic_december("UTC"), **spec)
+    freq = _one(checks, "frequency")["message"]
+    assert "its local clock" not in freq
+    assert "time zone UTC: calendar and holiday features read on UTC dates and hours" in freq
+    clock = _one(checks, "holiday_clock", "t")
+    assert clock["status"] == "alert" and "holiday_clock" in caplog.text
+    assert clock["message"].startswith("holidays='AU-VIC' with time stamps in UTC: hour-of-day, weekday and holiday "
+                                       "features are read on UTC's clock")
+    from tsauto.forecasting.zones import zone_table
+
+    if zone_table():  # the time-zone database's table of zones by country (tzdata)
+        assert ("11 hours behind AU-VIC's (Australia/Melbourne)" in clock["message"]
+                and "from 11:00 local time on it to the same time the next day" in clock["message"])
+        assert "df['t'] = df['t'].dt.tz_convert('Australia/Melbourne')" in clock["message"]
+    else:
+        assert "dt.tz_convert(ZONE)" in clock["message"]
+    for zone in ("Australia/Melbourne", "Australia/Sydney"):
+        assert "holiday_clock" not in set(_fit(_vic_december(zone), **spec)["check"])
+    berlin = _one(_fit(_vic_december("Europe/Berlin"), **spec), "holiday_clock")
+    assert berlin["status"] == "alert" and "time stamps in Europe/Berlin" in berlin["message"]
+    assert "holiday_clock" not in set(_fit(_vic_december("UTC"), **{**spec, "holidays": None})["check"])
+
+
+def test_integer_steps_counted_from_one_in_each_series_are_not_told_to_end_early():
+    """User test 46 T9: M4 Hourly's t counts 1..n in each series (700 or 960 hours); 13 of 30
+    were 'series ending before the table's last time step', to be given rows or dropped. Steps
+    that every series starts at one count are no shared clock: the check passes, saying why."""
+    m4 = pd.read_csv(shared_file("forecasting/m4/Hourly-long.csv.gz"))
+    m4 = m4[m4["unique_id"].isin(["H1", "H170", "H171", "H172", "H173"]) & (m4["split"] == "train")]
+    assert m4.groupby("unique_id")["t"].min().eq(1).all() and m4.groupby("unique_id")["t"].max().nunique() == 2
+    early = _one(_fit(m4.drop(columns="split"), target="y", time="t", ids="unique_id", horizon=48), "ends_early")
+    assert early["status"] == "passed" and early["series"] == () and "drop them" not in early["message"]
+    assert "1 of 5 series end before the table's last time step, but every series starts at step 1" in early["message"]
+    assert "each series' own count" in early["message"]

@@ -149,3 +149,24 @@ def test_series_of_a_forecaster_without_ids_is_refused_as_such(walmart_small: pd
         fc.explain(series="foo")
     future = fc.make_future_frame().assign(IsHoliday=False)
     assert fc.explain(steps=1, future=future).contributions["step"].tolist() == [1]
+
+
+def test_docs_of_fitted_from_and_of_the_blends_by_length_say_what_they_are(aus_three: pd.DataFrame) -> None:
+    """User test 46 T10: ``fitted_from`` was documented as empty where a member read a series
+    whole, but holds its first time (ETS on 45..520-day pages); the README's blends for short
+    and long series left out that each half needs ``MIN_GROUP`` series (10 pages got one blend)."""
+    from pathlib import Path
+
+    import tsauto.forecasting.explain as module
+    from tsauto.forecasting.routing import MIN_GROUP
+
+    models = Forecaster(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6,
+                        learners=["ets"]).fit(aus_three).explain().models
+    firsts = aus_three.groupby("Industry")["Month"].min()
+    assert (models["fitted_from"].to_numpy() == firsts.loc[models["Industry"]].to_numpy()).all()  # read whole
+    doc = " ".join(module.__doc__.split())
+    assert "the series' own first time where it read the series whole" in doc and "empty or absent" not in doc
+    assert f"at least ``routing.MIN_GROUP``, {MIN_GROUP}, series" in doc
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8").split())
+    blends = f"the short and the long half of them get their own blend when each half holds at least {MIN_GROUP} series"
+    assert blends in readme

@@ -781,3 +781,25 @@ def test_a_numeric_holidays_column_is_named_with_plain_values(walmart_small) -> 
     """holidays='Store' (a column of numbers) printed np.int64(1)."""
     with pytest.raises(DataValidationError, match=r"holds 1 at rows 0, 1, 2"):
         validate(walmart_small, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], holidays="Store")
+
+
+def test_a_future_table_of_another_period_names_both_periods() -> None:
+    """User test 46 T7: Melbourne's temperatures of the week before the forecast gave only
+    "lacks 336 of the 336 rows". Now where the forecast starts and ends, and where the table's
+    rows run."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz")).tail(3 * 336)
+    v = v[["Time_UTC", "Demand", "Temperature"]]
+    train = v.iloc[:-336]
+    panel = validate(train, target="Demand", time="Time_UTC", known_future=["Temperature"])
+    with pytest.raises(DataValidationError) as err:
+        future_covariates(train.iloc[-336:], panel, 336)
+    assert str(err.value).endswith(
+        "none of its rows is one of them (the forecast starts at 2014-12-24 13:00:00+00:00, one step after the "
+        "history's last time 2014-12-24 12:30:00+00:00, and ends at 2014-12-31 12:30:00+00:00; the table's rows "
+        "run from 2014-12-17 13:00:00+00:00 to 2014-12-24 12:30:00+00:00, all before the forecast starts): give "
+        "rows at the forecast's times (make_future_frame(), or tsauto future-frame MODEL, lists them).")
+    later = v.iloc[-336:].assign(Time_UTC=pd.to_datetime(v["Time_UTC"].iloc[-336:]) + pd.Timedelta(weeks=2))
+    with pytest.raises(DataValidationError, match=r"to 2015-01-14 12:30:00\+00:00, all after the forecast ends\)"):
+        future_covariates(later, panel, 336)
+    with pytest.raises(DataValidationError, match=r"lacks 48 of the 336 .*: add them\.$"):  # a day short: as before
+        future_covariates(v.iloc[-336:-48], panel, 336)

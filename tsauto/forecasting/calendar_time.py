@@ -23,7 +23,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
 from tsauto.core.table_io import guess_date_format, month_or_day_first
 from tsauto.forecasting.frequency import infer_datetime_freq
 from tsauto.forecasting.offsets import (
@@ -34,6 +34,7 @@ from tsauto.forecasting.offsets import (
     open_weekdays,
     to_offset,
 )
+from tsauto.forecasting.zones import zones_of_offsets
 
 log = logging.getLogger(__name__)
 
@@ -137,14 +138,26 @@ def _parse_dates(col: pd.Series, name: str) -> pd.Series:
 
 
 def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
-    """The error for a column whose stamps carry different UTC offsets (or some none)."""
+    """The error for a column whose stamps carry different UTC offsets (or some none): the
+    rows of each offset, and the fix in pandas with a zone whose offsets they are at those
+    times (Melbourne's +1100 and +1000 were told 'Europe/Berlin'), and in a file (the command
+    line has no conversion: UTC stamps, a UTC column of the table)."""
     offsets = col.map(_offset_of)
     groups = list(offsets.groupby(offsets, sort=False).groups.items())
     found = "; ".join(f"{off} at {describe_rows(rows, 3)}" for off, rows in groups[:4])
+    zones = zones_of_offsets(col, offsets)
+    if len(zones) == 1:
+        zone, which = repr(zones[0]), f" ({zones[0]} is the zone whose offsets these are)"
+    else:
+        zone = "ZONE"
+        which = (f" (ZONE: your zone, one whose offsets these are at these times, such as "
+                 f"{shortlist([repr(z) for z in zones], 4)})" if zones else " (ZONE: your zone, e.g. 'Europe/Berlin')")
     return DataValidationError(
-        f"time column {name!r} mixes time-zone offsets ({found}): convert it to one zone first, "
-        f"e.g. df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True).dt.tz_convert('Europe/Berlin')"
-        " (daylight saving is then handled), or give naive local times."
+        f"time column {name!r} mixes time-zone offsets ({found}): convert it to one zone first: "
+        f"in pandas, df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True).dt.tz_convert({zone}){which}, "
+        "daylight saving then handled; in a file, as the command line reads it, write every stamp in "
+        "UTC (2024-01-31T13:00:00Z), or give a column of UTC stamps as the time column (--time, "
+        "time=) if the table has one; or give naive local times."
     )
 
 

@@ -6,7 +6,8 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - the role given to every column of the table, and why; a target of True/False (forecast as
   shares of True, likely the wrong column);
 - the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths,
-  the seasonal periods and where they come from;
+  the seasonal periods and where they come from; sub-daily stamps whose time zone's clock is
+  not that of the ``holidays=`` region (UTC for ``"AU-VIC"``: features read on UTC dates);
 - missing time steps inserted, missing targets imputed (and long runs of them, by series),
   leading and trailing steps without a target dropped, duplicate rows rolled up by ``aggregate=``
   (a sum's partial first and last periods dropped);
@@ -49,10 +50,11 @@ from tsauto.core.text_in_numbers import (
     text_values,
 )
 from tsauto.forecasting.calendar_time import WALL_NIGHT
-from tsauto.forecasting.frequency import seasonal_periods
+from tsauto.forecasting.frequency import freq_kind, seasonal_periods
 from tsauto.forecasting.guards import Guards, trailing_zeros
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.intermittent import ADI_THRESHOLD, intermittent_share, is_intermittent
+from tsauto.forecasting.zones import region_zones, utc_like, zone_offsets
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
@@ -111,6 +113,7 @@ def data_checks(
         *column_roles(raw, panel),
         *boolean_target(raw, panel.schema.target),
         *calendar(panel, opts),
+        *holiday_clock(panel, task),
         seasons(panel, task, opts),
         *fills(raw, panel, task, opts, labels),
         short_series(panel, model, opts, labels),
@@ -274,7 +277,11 @@ def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
         if opts.aggregate:
             how = (f"rows rolled up to it by aggregate={opts.aggregate!r} (covariates: numeric "
                    "ones by their mean, others by their most frequent value)")
-        if s.tz and s.tz.startswith("wall:"):
+        if s.tz and utc_like(s.tz.removeprefix("wall:")):  # no local clock: UTC's (user test 46)
+            zone = s.tz.removeprefix("wall:")
+            how += (f"; time zone {zone}: calendar and holiday features read on {zone} dates and hours "
+                    f"(no local clock), forecasts given in {zone}")
+        elif s.tz and s.tz.startswith("wall:"):
             how += (f"; time zone {s.tz.removeprefix('wall:')} read on the wall clock, calendar and "
                     "holiday features too; forecasts given in it")
         elif s.tz:
@@ -295,6 +302,102 @@ def calendar(panel: Panel, opts: DataOptions) -> list[Check]:
         count=panel.n_series,
     )
     return [freq, cal, lengths]
+
+
+def holiday_clock(panel: Panel, task: Task) -> list[Check]:
+    """Where ``holidays=`` names a country or region and sub-daily stamps carry a time zone
+    whose clock is not that region's over the data (UTC, a fixed offset, another country's
+    zone): an alert per code, saying that calendar and holiday features are read on the
+    stamps' clock, how many hours off the region's, and the fix (the time column converted to
+    the region's zone: :func:`~tsauto.forecasting.zones.region_zones`; the user's
+    choice where the country has several). Melbourne's demand stamped in UTC with
+    ``holidays="AU-VIC"`` had Christmas flagged from 11:00 local time on the 25th to 11:00 on
+    the 26th, and hours of the day 10 to 11 hours off, unsaid (user test 46). Nothing is
+    changed: converting the stamps is the user's call (it changes the features, the forecasts'
+    zone). Daily or coarser stamps are dates as labelled; naive ones are read as local."""
+    s = panel.schema
+    zone = (s.tz or "").removeprefix("wall:")
+    if not task.holidays or not zone or freq_kind(s.freq) not in ("minute", "hour"):
+        return []
+    instants = _instants(panel.times, s.tz)
+    if instants is None:
+        return []
+    out = []
+    for code in task.holidays:
+        best, zones = region_zones(code)
+        region = [best] if best else zones
+        if region:
+            if any(_same_clock(instants, zone, z) for z in region):
+                continue
+        elif not utc_like(zone):  # a country the zone table lacks: only UTC is surely not its clock
+            continue
+        out.append(Check("holiday_clock", s.time, *_off_clock(code, zone, best, zones, instants, s.time), "alert"))
+    return out
+
+
+def _instants(times: np.ndarray, tz: str) -> pd.DatetimeIndex | None:
+    """The distinct hours of the panel's stamps as naive UTC instants (those kept on a wall
+    clock localised to it first); None where the zone is unknown here."""
+    hours = pd.DatetimeIndex(np.unique(np.asarray(times).astype("datetime64[h]")))
+    if not tz.startswith("wall:"):
+        return hours
+    try:
+        local = hours.tz_localize(tz[5:], ambiguous="NaT", nonexistent="NaT")
+    except Exception:  # a zone this machine's database lacks
+        return None
+    return local[local.notna()].tz_convert("UTC").tz_localize(None)
+
+
+def _offsets(instants: pd.DatetimeIndex, zone: str) -> np.ndarray | None:
+    """Hours east of UTC of ``zone`` at ``instants`` (None where the zone is unknown here)."""
+    minutes = zone_offsets(instants, zone)
+    return None if minutes is None else minutes / 60.0
+
+
+def _same_clock(instants: pd.DatetimeIndex, zone: str, other: str) -> bool:
+    a, b = _offsets(instants, zone), _offsets(instants, other)
+    return a is None or b is None or bool(np.array_equal(a, b))
+
+
+def _off_clock(
+    code: str, zone: str, best: str | None, zones: list[str], instants: pd.DatetimeIndex, time: str
+) -> tuple[str, str]:
+    """The finding and the fix of :func:`holiday_clock`."""
+    if best is not None:
+        ahead = np.unique(_offsets(instants, best) - _offsets(instants, zone))
+        hours = " to ".join(f"{h:g}" for h in np.unique(np.abs(ahead[[0, -1]])))
+        if ahead[0] >= 0:
+            off = f", {hours} hours behind {code}'s ({best})"
+            when = f"from {' or '.join(map(_clock, ahead))} local time on it to the same time the next day"
+        elif ahead[-1] <= 0:
+            off = f", {hours} hours ahead of {code}'s ({best})"
+            when = (f"from {' or '.join(_clock(24 + h) for h in ahead)} local time the day before it to the same "
+                    "time on it")
+        else:
+            off, when = f", {hours} hours off {code}'s ({best})", "not its local day"
+        target, which = repr(best), ""
+    else:
+        off, target, when = "", "ZONE", "not its local day"
+        which = (f" (ZONE: the zone of {code}, one of {shortlist([repr(z) for z in zones], 4)})" if zones
+                 else f" (ZONE: the zone of {code}, e.g. 'Europe/Berlin')")
+    finding = (
+        f"holidays={code!r} with time stamps in {zone}: hour-of-day, weekday and holiday features are read "
+        f"on {zone}'s clock{off}, not on {code}'s local one: each holiday is flagged over its date in "
+        f"{zone} ({when})"
+    )
+    fix = (
+        f"kept (nothing changed); to read them on the local clock, convert the time column to its zone "
+        f"before fitting: df[{time!r}] = df[{time!r}].dt.tz_convert({target}){which} (daylight saving is "
+        "handled; forecasts are then given in that zone; the command line reads a file's stamps as written: "
+        "convert them in Python)"
+    )
+    return finding, fix
+
+
+def _clock(hours: float) -> str:
+    """A time of day ``hours`` after midnight: ``'11:00'``, ``'05:30'``."""
+    minutes = int(round(hours * 60)) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def seasons(panel: Panel, task: Task, opts: DataOptions) -> Check:
@@ -595,8 +698,20 @@ def ends_early(panel: Panel, labels: np.ndarray, carried: np.ndarray | None = No
     where they are a minority; where most end early the series span different periods (M4's
     do), each forecast from its own end, as it should be. Series ``carried`` (steps after their
     last row, zeros in ``panel``) are an alert of their own: they end early in the table, and
-    are forecast from its end, as the sums of a hierarchy count them."""
+    are forecast from its end, as the sums of a hierarchy count them. On integer steps that
+    every series starts at the same step (M4's own counts, 1..n: 13 of 30 M4 Hourly series were
+    told to be dropped or given rows, user test 46), the finding passes: the steps are no
+    shared clock; the fix for a clock they share is said."""
     own = _own_ends(panel, labels)
+    if own.status == "alert" and panel.schema.freq is None and _own_counts(panel):
+        own = own._replace(
+            finding=f"{own.finding.split(' (series')[0]}, but every series starts at step "
+                    f"{panel.times[panel.indptr[0]]}: the steps read as each series' own count (M4's), not one "
+                    "clock, each series forecast from its own end",
+            action="nothing to do (if the steps are instead one clock the series share and these stopped, give "
+                   "them rows up to the table's last step: target 0, or empty with data={'fill': 'zero'}, --fill zero)",
+            status="passed", series=(), count=0,
+        )
     if carried is None or not carried.any():
         return [own]
     zeros = _about_series(
@@ -605,6 +720,13 @@ def ends_early(panel: Panel, labels: np.ndarray, carried: np.ndarray | None = No
         CARRIED, status="alert", passed="", column=panel.schema.target,
     )
     return [zeros] if own.status == "passed" else [zeros, own]
+
+
+def _own_counts(panel: Panel) -> bool:
+    """Whether integer steps start at the same step in every series (M4's 1..n per series):
+    each series' own count, not a clock they share, so ending early says nothing."""
+    firsts = panel.times[panel.indptr[:-1]]
+    return panel.n_series > 1 and bool(np.all(firsts == firsts[0]))
 
 
 def _own_ends(panel: Panel, labels: np.ndarray) -> Check:

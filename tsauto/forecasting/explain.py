@@ -4,16 +4,19 @@
 
 - ``weights``: one row per ensemble member (``member``, ``learner``, ``weight``; with
   ensemble weights by series length, :mod:`~tsauto.forecasting.routing`, also ``weight_short``
-  and ``weight_long``: the blends of the series under and from ``threshold`` steps).
+  and ``weight_long``: the blends of the series under and from ``threshold`` steps; only where
+  each half holds at least ``routing.MIN_GROUP``, 30, series scored in validation).
 - ``importance``: per LightGBM member, its total split gain summed per feature family, the raw
   column a feature comes from (``target lags``, ``target windows``, ``calendar``, ``holidays``,
   each covariate by its name, ``series id``): ``member``, ``learner``, ``family``, ``gain``,
   ``share`` (of the member's total gain; sums to 1 per member).
 - ``models``: per series, the model each statistical member (ETS, Theta, ARIMA, their
   combination) fitted to it (ids, ``member``, ``learner``, ``model``, e.g. ``ETS(MAdM)``, and
-  ``fitted_from``: the first time it was fitted on where a member reads only the last
-  ``max_length`` points of a series, as ETS its last 1,000; empty or absent where it read them
-  all); series too short for a member are not listed (seasonal naive forecasts them).
+  ``fitted_from`` for a member that reads at most ``max_length`` points of a series, as ETS its
+  last 1,000: the first time it fitted each series on, the series' own first time where it
+  read the series whole (no longer than that), a later one where it read only the last
+  points; absent for a member that reads every series whole, as Theta); series too short for
+  a member are not listed (seasonal naive forecasts them).
 - ``contributions`` (only when series or steps are asked for): per forecast row (series, step)
   of each LightGBM member, its SHAP values (TreeSHAP, LightGBM's ``pred_contrib``) summed per
   family: ids, time, ``step``, ``member``, ``learner``, ``units``, ``base`` (the expected

@@ -365,10 +365,12 @@ def future_covariates(
         bad[schema.time] = pd.Series(stamps).astype(str).to_numpy()  # '2019-03-01', not a repr
         bad = bad.to_dict("records")
         off_grid = _off_grid(df, merged, missing.to_numpy(), panel)
+        period = ("add them" if off_grid or not missing.all()
+                  else _other_period(df[schema.time], merged[schema.time], panel))
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
             f"rows needed for the next {horizon} steps, for example {bad}: "
-            f"{off_grid or 'add them' + _early_ends(panel, missing.to_numpy(), horizon) + '.'}"
+            f"{off_grid or period + _early_ends(panel, missing.to_numpy(), horizon) + '.'}"
         )
     if warn:  # of the rows given (a store the model lacks: its rows per store were read for none)
         warn_unknown_series(given, panel.keys, [c for c in schema.ids if c in given.columns])
@@ -495,6 +497,36 @@ def _early_ends(panel: Panel, missing: np.ndarray, horizon: int, what: str = "la
         "make_future_frame(), on the command line tsauto future-frame MODEL, lists every row "
         f"needed. To forecast them from the table's end instead: {ENDS_EARLY_FIX} from the training table)"
     )
+
+
+def _other_period(given: pd.Series, needed: pd.Series, panel: Panel) -> str:
+    """Where none of the future table's rows is one the forecast needs: the times the forecast
+    runs over (from one step after the history's end), the times the table's rows run over,
+    and which lies before the other, and the fix ('none of its rows is one of them (...): give
+    rows at the forecast's times (...)'; its end is the caller's). A future table
+    of the week before gave only 'lacks 336 of the 336 rows' (user test 46)."""
+    schema = panel.schema
+    first, last = needed.min(), needed.max()
+    ends = panel.last_times
+    if ends.min() == ends.max():
+        span = (f"the forecast starts at {_time_text(first, schema)}, one step after the history's last time "
+                f"{_time_text(ends.max(), schema)}, and ends at {_time_text(last, schema)}")
+    else:
+        span = (f"the forecast runs from {_time_text(first, schema)} to {_time_text(last, schema)}, each series "
+                "starting one step after its own last time")
+    text = f"none of its rows is one of them ({span}; "
+    fix = "): give rows at the forecast's times (make_future_frame(), or tsauto future-frame MODEL, lists them)"
+    if not len(given):
+        return text + "the table has no rows" + fix
+    low, high = given.min(), given.max()
+    where = (", all before the forecast starts" if high < first else ", all after the forecast ends" if low > last
+             else "")
+    return text + f"the table's rows run from {_time_text(low, schema)} to {_time_text(high, schema)}{where}" + fix
+
+
+def _time_text(value: object, schema: Schema) -> str:
+    """One internal time as the user writes it (zone, integer dates)."""
+    return str(pd.Series(output_times(np.asarray([value]), schema)).iloc[0])
 
 
 def _off_grid(future: pd.DataFrame, grid: pd.DataFrame, missing: np.ndarray, panel: Panel) -> str:
