@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import signal
 import subprocess
 import sys
@@ -101,6 +102,46 @@ def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Pat
         err = capsys.readouterr().err
         assert err.startswith(f"tsauto: error: --out: cannot write the report to '{tmp_path / wrong}'")
         assert err.rstrip().endswith("give a .html path") and err.count("\n") == 1
+
+
+def test_report_reads_the_table_tsauto_backtest_wrote(retail_csv: Path, tmp_path: Path, capsys) -> None:
+    """User test 46 T6: `tsauto report MODEL --backtest FILE` with the table `tsauto backtest --out`
+    wrote failed with "the table has no column 'Turnover' ... Check the target=, time=, ids=" (it
+    reran a backtest on it as data); now that table is recognised, and with --data, the data it
+    ran on, shown as it is: the page the rerun gives."""
+    model, table = tmp_path / "m.tsauto", tmp_path / "bt.csv"
+    learners = ["--learners", "naive,theta", "--quantiles", "0.1,0.9"]
+    assert main(["forecast", str(retail_csv), *RETAIL, *learners, "--out", str(tmp_path / "fc.csv"),
+                 "--save-model", str(model), "-q"]) == 0
+    assert main(["backtest", str(retail_csv), *RETAIL, *learners, "--folds", "2", "--mode", "refit",
+                 "--out", str(table), "-q"]) == 0
+    capsys.readouterr()
+    report = ["report", str(model), "--backtest", str(table), "--mode", "refit"]
+    assert main([*report, "--out", str(tmp_path / "r.html"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"tsauto: error: --backtest {table} is a backtest's table (columns cutoff, fold, step, "
+                          "actual, forecast: `tsauto backtest --out`): to show it as it is, give --data FILE")
+    assert "target=" not in err and err.count("\n") == 1
+    read, rerun = tmp_path / "read.html", tmp_path / "rerun.html"
+    assert main([*report, "--data", str(retail_csv), "--out", str(read), "-q"]) == 0
+    assert main(["report", str(model), "--backtest", str(retail_csv), "--folds", "2", "--mode", "refit",
+                 "--out", str(rerun), "-q"]) == 0
+
+    def undated(path: Path) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", path.read_text(encoding="utf-8"))
+
+    assert '<table id="backtest-summary">' in undated(read) and undated(read) == undated(rerun)
+    capsys.readouterr()
+    assert main([*report, "--data", str(retail_csv), "--folds", "3", "--out", str(read), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"--folds 3: --backtest {table} is a backtest's table" in err and "of 2 folds; leave --folds out" in err
+    shorter = tmp_path / "shorter.csv"
+    pd.read_csv(retail_csv).iloc[:-12].to_csv(shorter, index=False)  # not the data the backtest ran on
+    assert main([*report, "--data", str(shorter), "--out", str(read), "-q"]) == 2
+    assert "cells are not the data's" in capsys.readouterr().err
+    assert main(["report", str(model), "--backtest", str(retail_csv), "--data", str(retail_csv),
+                 "--out", str(read), "-q"]) == 2
+    assert "--data goes with --backtest given a backtest's table" in capsys.readouterr().err
 
 
 def test_every_option_reaches_the_forecaster() -> None:

@@ -10,6 +10,7 @@
     tsauto future-frame MODEL [--history FILE] --out FILE
     tsauto leaderboard MODEL [--out FILE]
     tsauto report MODEL --out report.html [--backtest FILE [--folds 3] [--mode nested|refit]]
+                        [--backtest BACKTEST_TABLE --data FILE [--mode nested|refit]]
     tsauto classify FILE --target T [--time-budget 60] [--metric auto] [--test FILE] [--id A,B]
                          --out FILE
     tsauto regress  FILE --target T [--time-budget 60] [--metric auto] [--test FILE] [--id A,B]
@@ -57,6 +58,7 @@ OUT_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 SHOWN_TRIALS = 20  # beyond this, a fit's printed leaderboard shows the members and each learner's best
 BAR_WIDTH = 24
 MODEL_NAME_WIDTH = 40  # a longer model name in a backtest's summary is printed above the table
+REPORT_FOLDS = 3  # the folds of the backtest `tsauto report --backtest DATA` runs
 SUMMARY_LEGEND = (  # how a backtest's summary averages (tsauto.forecasting.backtest.backtest_tables)
     "mae, rmse, mape, smape, mase, rmsse: means over series and folds (each series' forecasts from "
     "a cutoff weigh the same, as M4 averages MASE); wape: all errors over all actuals. mape and smape "
@@ -271,10 +273,17 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("model", type=_path, help="a model saved by `tsauto forecast --save-model`")
     rp.add_argument("--out", type=_path, required=True, help="where to write the report (.html)")
     rp.add_argument("--future", type=_path, help="table of known-future covariates over the horizon (for the forecast plotted)")
-    rp.add_argument("--backtest", metavar="FILE", type=_path, help="also backtest on this table: errors by fold and step")
-    rp.add_argument("--folds", type=int, default=3, help="number of backtest origins")
+    rp.add_argument("--backtest", metavar="FILE", type=_path,
+                    help="also show a backtest (errors by fold and step): run on FILE, a data table with the "
+                    "training file's columns; or read from FILE, the table `tsauto backtest --out` wrote, "
+                    "with --data")
+    rp.add_argument("--data", metavar="FILE", type=_path,
+                    help="with --backtest a backtest's table: the data table that backtest ran on (its "
+                    "scaled errors are computed from it)")
+    rp.add_argument("--folds", type=int, help=f"number of backtest origins (default {REPORT_FOLDS})")
     rp.add_argument("--mode", choices=("nested", "refit"), default="nested",
-                    help="the backtest's mode (see `tsauto backtest --help`)")
+                    help="the backtest's mode (see `tsauto backtest --help`); with a backtest's table, the "
+                    "mode it ran in, which the table does not record")
     for name, what in (("classify", "classes"), ("regress", "values")):
         tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
         _tabular(tab)
@@ -858,20 +867,67 @@ def _run_report(args: argparse.Namespace) -> int:
     except DataValidationError as err:
         raise UsageError(f"--out: {err}") from None
     _check_writable(args.out, "--out")
-    for path in (args.backtest, args.future):  # before the model is read: a wrong path fails first
+    if args.data is not None and args.backtest is None:
+        raise UsageError("--data goes with --backtest given a backtest's table (the data it ran on)")
+    for path in (args.backtest, args.data, args.future):  # before the model is read: a wrong path fails first
         if path is not None:
             table_kind(Path(path))
     model = _forecaster(args.model, "report")
     backtest, future = _table(args.backtest, model=model), _table(args.future, model=model)  # codes as at fit
-    result = None
-    if backtest is not None:
-        log.info("backtest on %s: %d folds (%s) ...", args.backtest, args.folds, args.mode)
-        try:
-            result = model.backtest(backtest, folds=args.folds, mode=args.mode)
-        except DataValidationError as err:  # 'the table has no column ...': which table
-            raise DataValidationError(f"--backtest {args.backtest}: {err}") from None
+    result = None if backtest is None else _report_backtest(args, model, backtest)
     _out(f"wrote the report to {model.report(args.out, backtest=result, future=future)}")
     return 0
+
+
+def _report_backtest(args: argparse.Namespace, model: Forecaster, table: pd.DataFrame) -> Any:
+    """The backtest ``tsauto report`` shows: read from ``--backtest``'s table where it is a
+    backtest's (``tsauto backtest --out``), scaled by ``--data``; else run on it as data."""
+    from tsauto.forecasting.report import BACKTEST_COLUMNS, backtest_from_table, is_backtest_table
+
+    where = f"--backtest {args.backtest}"
+    if is_backtest_table(table.columns):
+        what = f"{where} is a backtest's table (columns {', '.join(BACKTEST_COLUMNS)}: `tsauto backtest --out`)"
+        if args.data is None:
+            raise UsageError(
+                f"{what}: to show it as it is, give --data FILE, the data table that backtest ran on (its scaled "
+                "errors are computed from it); or give --backtest that data table to run the backtest again"
+            )
+        folds = table["fold"].nunique()
+        if args.folds is not None and args.folds != folds:
+            raise UsageError(f"--folds {args.folds}: {what} of {folds} folds; leave --folds out")
+        log.info("%s, read as it is (not run again), its scaled errors from --data %s; mode %s, as --mode says "
+                 "(the table does not record it)", what, args.data, args.mode)
+        try:
+            return backtest_from_table(model, table, _table(args.data, model=model), args.mode, where)
+        except DataValidationError as err:
+            raise DataValidationError(f"{err} (--data {args.data})") from None
+    if args.data is not None:
+        raise UsageError(f"--data goes with --backtest given a backtest's table; {where} is data: "
+                         "the backtest runs on it (leave --data out)")
+    missing = [c for c in _data_columns(model) if c not in table.columns]
+    if missing:
+        raise UsageError(
+            f"{where}: the table has no column {', '.join(map(repr, missing))}"
+            f"{close_match(missing[0], table.columns)}; "
+            f"its columns are {list(map(str, table.columns))[:20]}. --backtest takes a data table with the "
+            f"training file's columns ({', '.join(map(str, _data_columns(model)))}), or a table `tsauto "
+            "backtest --out` wrote, with --data"
+        )
+    folds = REPORT_FOLDS if args.folds is None else args.folds
+    log.info("backtest on %s: %d folds (%s) ...", args.backtest, folds, args.mode)
+    try:
+        return model.backtest(table, folds=folds, mode=args.mode)
+    except DataValidationError as err:  # 'the table has no column ...': which table
+        raise DataValidationError(f"{where}: {err}") from None
+
+
+def _data_columns(model: Forecaster) -> list[str]:
+    """The columns a data table of ``model`` holds: its time, ids, target and known-future
+    covariates, as named at fit."""
+    ids = [model.ids] if isinstance(model.ids, str) else list(model.ids or ())
+    named = model.known_future
+    known = _list(named) if isinstance(named, str) else list(named or [])
+    return list(dict.fromkeys([model.time, *ids, model.target, *known]))
 
 
 def _run_tabular(args: argparse.Namespace) -> int:

@@ -584,3 +584,189 @@ def test_metric_and_coverage_labels() -> None:
         "mape %", "smape_fold0 %", "wape (fraction)", "mase", "SMAPE %"]
     assert coverage_label([0.025, 0.1, 0.5, 0.9, 0.975]) == "coverage of [q0.025, q0.975] (nominal 95 %)"
     assert coverage_label([0.05, 0.5]) == "coverage"
+
+
+# ---------------------------------------------------------------------- user test 46
+
+
+def _charts(html: str, section: str) -> list[str]:
+    """The svg charts of a section of the page (by its id)."""
+    start = html.index(f'<section id="{section}">')
+    return re.findall(r"<svg.*?</svg>", html[start:html.index("</section>", start)], re.S)
+
+
+def _texts(chart: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", chart)
+
+
+@pytest.fixture(scope="module")
+def later(retail: pd.DataFrame) -> tuple[Forecaster, object]:
+    """``retail``'s model fitted up to a year before its end, and a refit backtest of it on the
+    whole table: its two folds run past that history, the last six months past its forecast."""
+    fit_end = retail["Month"].max() - pd.DateOffset(months=12)
+    fc = Forecaster(
+        target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, learners=["naive", "theta"],
+        quantiles=[0.1, 0.9], compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(retail[retail["Month"] <= fit_end])
+    return fc, fc.backtest(retail, folds=2, mode="refit")
+
+
+def test_series_chart_ends_at_the_last_time_drawn_with_the_actuals_past_the_history(
+    later, retail: pd.DataFrame
+) -> None:
+    """User test 46 T4: the right x label read the forecast's end (6 months after the fit's) while
+    the backtest's held-out forecasts drawn in the same chart ran 6 months further, with no actual
+    drawn beside them; now the label is the last time drawn, and the backtest's actuals past the
+    history are drawn (light grey)."""
+    fc, result = later
+    charts = _charts(render(fc, result), "forecasts")
+    assert len(charts) == 5
+    end = f"{retail['Month'].max():%Y-%m-%d}"
+    forecast_end = f"{fc.predict()['Month'].max():%Y-%m-%d}"
+    assert forecast_end < end  # the premise: the held-out forecasts go further than the forecast
+    for chart in charts:
+        texts = _texts(chart)
+        assert texts[3] == end, texts[:4]  # y top, y bottom, x first, x last
+        assert "actual after the history" in texts
+        grey = re.findall(r'<polyline points="([^"]*)" fill="none" stroke="#aaaaaa"', chart)
+        assert [len(line.split()) for line in grey] == [6, 6]  # both folds' six months, past the history
+
+
+def test_report_wape_chart_keeps_its_legend_with_sub_daily_cutoffs(hourly) -> None:
+    """User test 46 T5: with half-hourly cutoffs the WAPE chart's legend ('fold 0 (cutoff
+    2014-12-10 12:30:00+00:00)' three times) overflowed and was dropped whole: three unlabelled
+    lines; now the chart names the folds as the table above it begins their rows, 'fold 0',
+    and a legend too long for a row wraps (tests/forecasting/test_svg.py)."""
+    fc, result = hourly
+    html = render(fc, result)
+    chart = _charts(html, "backtest")[0]
+    assert [t for t in _texts(chart) if t.startswith("fold")] == ["fold 0", "fold 1", "fold 2"]
+    table = _table(html, "backtest-errors")
+    assert all(f"fold {f} (cutoff 2018-06-2" in table for f in range(3))  # the table names the cutoffs
+
+
+@pytest.fixture(scope="module")
+def hourly() -> tuple[Forecaster, object]:
+    """ETTh1's oil temperature, its last 840 hours, validated on 9 folds, with intervals, and a
+    three-fold refit backtest (cutoffs at 19:00)."""
+    shared_file("forecasting/other/ETTh1.csv.gz")
+    df = datasets.load_etth1()[["date", "OT"]].iloc[-840:]
+    fc = Forecaster(
+        target="OT", time="date", horizon=24, learners=["naive", "seasonal_naive"], quantiles=[0.1, 0.9],
+        search={"folds": 9}, compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(df)
+    return fc, fc.backtest(df, folds=3, mode="refit")
+
+
+def test_report_leaderboard_shows_nine_folds_scores_in_one_column(hourly) -> None:
+    """User test 46 T5: with 9 validation folds the leaderboard had 21 columns and ran past the
+    page; now more than 4 folds' scores are one column, in fold order."""
+    fc, _ = hourly
+    html = render(fc)
+    heads = _headers(html, "leaderboard")
+    assert "mase by fold (0–8)" in heads and not [h for h in heads if "_fold" in h]
+    assert len(heads) == 21 - 9 + 1
+    board = fc.leaderboard()
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", _table(html, "leaderboard"))[1:]
+    column = heads.index("mase by fold (0–8)")
+    for row, (_, trial) in zip(rows, board.iterrows()):
+        cell = re.findall(r"<td>([^<]*)</td>", row)[column]
+        assert cell == " ".join(f"{trial[f'mase_fold{k}']:.3g}" for k in range(9))
+
+
+def test_report_leaderboard_fits_the_page_in_chromium(hourly, chromium: str, tmp_path: Path) -> None:
+    """User test 46 T5, laid out by Chromium: the leaderboard is no wider than the page's body."""
+    fc, _ = hourly
+    measure = (
+        "<script>window.onload = () => { const out = document.createElement('pre'); out.id = 'widths';"
+        "out.textContent = JSON.stringify([document.getElementById('leaderboard').scrollWidth,"
+        "document.body.clientWidth]); document.body.appendChild(out); };</script>"
+    )
+    page = tmp_path / "measured.html"
+    page.write_text(render(fc).replace("</body>", measure + "</body>"), encoding="utf-8")
+    dom = _headless(chromium, "--window-size=1300,900", "--dump-dom", page.as_uri()).stdout.decode()
+    table, body = json.loads(re.search(r'<pre id="widths">(.*?)</pre>', dom).group(1))
+    assert table <= body, (table, body)
+
+
+def _mean_mase(data: pd.DataFrame, frame: pd.DataFrame, season: int) -> dict[str, float]:
+    """Every series' MASE averaged over the folds of a forecasts ``frame``, computed here: each
+    fold's mean absolute error over the mean absolute ``season``-step difference of the series'
+    data up to its cutoff."""
+    out = {}
+    for industry, rows in frame.groupby("Industry"):
+        scores = []
+        for _, fold in rows.groupby("fold"):
+            y = data.loc[(data["Industry"] == industry) & (data["Month"] <= fold["cutoff"].iloc[0]), "Turnover"]
+            y = y.to_numpy()
+            scale = np.mean(np.abs(y[season:] - y[:-season]))
+            scores.append(np.mean(np.abs(fold["actual"] - fold["forecast"])) / scale)
+        out[industry] = float(np.mean(scores))
+    return out
+
+
+def _captions(html: str) -> dict[str, str]:
+    """The series charts' captions: role and series to the number in brackets."""
+    found = re.findall(r"<p>(best|worst|sample): ([^<]*?) \(MASE ([^)]*)\)</p>", html)
+    return {name.split("/", 1)[-1]: score for _, name, score in found}
+
+
+def test_report_ranks_series_by_their_mase_averaged_over_the_folds(
+    fitted: Forecaster, backtest, retail: pd.DataFrame
+) -> None:
+    """User test 46 T11: the charts' 'scaled error' (the MAE pooled over the folds over the whole
+    history's scale: 2.6) was not the backtest's per-series MASE (its folds' mean, each scaled by the
+    history up to its cutoff: 2.91); now both are the MASE averaged over the folds: the backtest's
+    per_series mase, and the validation folds' scored alike."""
+    season = fitted.task_.season
+    for result, held_out in ((backtest, backtest.forecasts), (None, fitted.validation_)):
+        expected = _mean_mase(retail, held_out, season)
+        shown = _captions(render(fitted, result))
+        assert len(shown) == 5
+        for industry, score in shown.items():
+            assert score == f"{expected[industry]:.3g}", (industry, score, expected[industry])
+    means = backtest.per_series.groupby("Industry")["mase"].mean()
+    assert _captions(render(fitted, backtest)) == {k: f"{v:.3g}" for k, v in means.items()}
+
+
+def _undated(html: str) -> str:
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", html)
+
+
+def test_report_from_a_backtest_table_equals_the_report_from_the_rerun(
+    fitted: Forecaster, backtest, nested, retail: pd.DataFrame, tmp_path: Path
+) -> None:
+    """User test 46 T6: a backtest written to a file could not be shown without running it
+    again; read back from its table and the data it ran on, it is the backtest returned: its
+    tables, and the report made of it."""
+    from tsauto.core.table_io import read_table, write_table
+    from tsauto.forecasting.report import backtest_from_table
+
+    for result, mode in ((backtest, "refit"), (nested, "nested")):
+        for name in ("bt.csv", "bt.parquet"):
+            table = read_table(write_table(result.forecasts, tmp_path / name), fitted._codes())
+            read = backtest_from_table(fitted, table, retail, mode)
+            exact = name.endswith("parquet")
+            for part in ("forecasts", "per_series"):
+                pd.testing.assert_frame_equal(getattr(read, part), getattr(result, part), check_exact=exact)
+            numbers = result.summary.drop(columns="model")
+            pd.testing.assert_frame_equal(read.summary.drop(columns="model"), numbers, check_exact=exact)
+            assert read.mode == result.mode and read.note == result.note
+        if mode == "refit":
+            assert _undated(render(fitted, read)) == _undated(render(fitted, result))
+        else:  # the table does not name the models chosen at the folds
+            assert read.summary["model"].iloc[0] == "chosen at each fold (not in the table read)"
+
+
+def test_a_backtest_table_is_read_only_with_the_data_it_ran_on(later, retail: pd.DataFrame) -> None:
+    """The table's scaled errors need the data up to each cutoff: a table whose cells run past the
+    data given (the model's training data, a year shorter) is refused, saying so."""
+    from tsauto.forecasting.report import backtest_from_table
+
+    fc, result = later
+    read = backtest_from_table(fc, result.forecasts, retail, "refit")
+    pd.testing.assert_frame_equal(read.per_series, result.per_series)
+    with pytest.raises(DataValidationError, match=r"the table: 60 of its 60 cells are not the data's \(e.g. \{'State': "
+                       r"'Tasmania', 'Industry': '.*', 'Month': '2018-01-01'\}, step 1: it lies past the end of the "
+                       r"data's series, 2017-12-01\): it is not a backtest of this data"):
+        backtest_from_table(fc, result.forecasts, retail[retail["Month"] <= "2017-12-01"], "refit")

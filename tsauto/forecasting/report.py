@@ -5,9 +5,12 @@ checks (alerts first, then fixes, then the passed ones), the leaderboard with th
 weights, the plan's notes, the backtest (when a result is given: whether the model beat seasonal
 naive, its summary and its errors by fold and horizon step, steps pooled in runs beyond
 ``MAX_STEP_COLUMNS``), the forecasts with their intervals (what the quantiles rest on, and a
-warning where they undercovered) against the history of the best, the worst and a sample of
-series, and the feature importance of the members that report one (LightGBM: per feature, and
-per raw column as :mod:`.explain` groups it; a partitioned model points to its partitions').
+warning where they undercovered) against the history and the held-out forecasts of the best,
+the worst (by MASE averaged over the folds, the backtest's per-series) and a sample of series,
+and the feature importance of the members that report one (LightGBM: per feature, and per raw
+column as :mod:`.explain` groups it; a partitioned model points to its partitions').
+A backtest already run is read back from its forecasts table and its data
+(:func:`backtest_from_table`: ``tsauto report --backtest TABLE --data FILE``).
 MAPE and sMAPE are labelled in percent, WAPE as a fraction, coverage with its nominal level.
 Inline CSS and inline SVG charts (:mod:`.svg`): no script, no network, it opens offline.
 """
@@ -23,16 +26,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.files import atomic_path
-from tsauto.forecasting.backtest import REFERENCE, fold_label
+from tsauto.core.table_io import read_table
+from tsauto.forecasting.backtest import (
+    NOTES, REFERENCE, FoldResults, backtest_tables, fold_label, observed_rows, reference_note,
+)
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.forecaster import BacktestResult
 from tsauto.forecasting.intervals import UNDERCOVER
-from tsauto.forecasting.metrics import interval_pair, normalising_scale
+from tsauto.forecasting.metrics import interval_pair, mase_scale
 from tsauto.forecasting.calendar_time import read_integer_dates
 from tsauto.forecasting.panel import Panel, output_times
+from tsauto.forecasting.validation import parse_like
 from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
 
 if TYPE_CHECKING:
@@ -44,10 +52,14 @@ TOP_FEATURES = 15
 SERIES_WIDTH = 520  # two series charts side by side
 CELL_CHARS = 120  # longer table cells are cut
 MAX_STEP_COLUMNS = 12  # the WAPE table pools longer horizons' steps in runs, to this many columns
+MAX_FOLD_COLUMNS = 4  # more validation folds' score columns are one column of the leaderboard
 STATUS_ORDER = ("alert", "fixed", "passed")  # the data checks' order in the report
 MAPE_HUGE = 100.0  # a backtest MAPE (%) this large and ten times its WAPE comes from actuals near zero
 UNITS = {"mape": " %", "smape": " %", "wape": " (fraction)"}  # shown with these metrics' names
-COLORS = {"history": "#333333", "forecast": "#1f77b4", "held_out": "#e45756"}
+COLORS = {"history": "#333333", "forecast": "#1f77b4", "held_out": "#e45756", "later": "#aaaaaa"}
+BACKTEST_COLUMNS = ("cutoff", "fold", "step", "actual", "forecast")  # what tells a backtest's table from data
+NESTED_MODELS = "chosen at each fold (not in the table read)"  # a nested backtest's model, read from its table
+OTHER_DATA = "it is not a backtest of this data; give the data table it ran on, or rerun the backtest."
 CSS = """
 body { font-family: sans-serif; margin: 24px auto; max-width: 1100px; color: #222; }
 h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-top: 12px; }
@@ -98,6 +110,7 @@ def render(
             "result = forecaster.backtest(data, folds=3); forecaster.report(path, backtest=result)."
         )
     held_out = backtest.forecasts if backtest is not None else getattr(forecaster, "validation_", None)
+    per_series = None if backtest is None else backtest.per_series
     sections = [
         _overview(forecaster),
         _checks_section(forecaster.data_checks()),
@@ -105,7 +118,7 @@ def render(
         _section("Plan", _list(_plan_notes(forecaster))),
         _reconcile_section(forecaster),
         _backtest_section(backtest, forecaster) if backtest is not None else "",
-        _forecasts_section(forecaster, held_out, backtest is not None, sample, future),
+        _forecasts_section(forecaster, held_out, per_series, sample, future),
         _importance_section(forecaster),
     ]
     title = f"tsauto forecast report: {forecaster.target}"
@@ -265,8 +278,30 @@ def _leaderboard_section(fc: Forecaster) -> str:
         lead += _note("The search was interrupted (Ctrl-C): these are the trials finished before it "
                       "(see the plan notes).")
     rows = ["member" if m else "" for m in members]
-    body = lead + table(labelled(board, fc.quantiles or []), "leaderboard", rows)
+    body = lead + table(labelled(fold_columns(board), fc.quantiles or []), "leaderboard", rows)
     return _section("Leaderboard", body)
+
+
+def fold_columns(board: pd.DataFrame, most: int = MAX_FOLD_COLUMNS) -> pd.DataFrame:
+    """A leaderboard whose per-fold score columns of a metric (``mase_fold0``...), where more
+    than ``most``, are one column in their place, ``mase by fold (0–8)``, of their scores in
+    fold order (3 significant digits, '–' for none): nine folds' columns ran off the page."""
+    groups: dict[str, list] = {}
+    for c in board.columns:
+        metric, _, number = str(c).rpartition("_fold")
+        if metric and number.isdigit():
+            groups.setdefault(metric, []).append(c)
+    out = board
+    for metric, folds in groups.items():
+        if len(folds) <= most:
+            continue
+        numbers = [int(str(c).rpartition("_fold")[2]) for c in folds]
+        joined = [" ".join("–" if not np.isfinite(v) else f"{v:.3g}" for v in row)
+                  for row in out[folds].to_numpy(dtype=float)]
+        at = out.columns.get_loc(folds[0])
+        out = out.drop(columns=folds)
+        out.insert(at, f"{metric_label(metric)} by fold ({min(numbers)}–{max(numbers)})", joined)
+    return out
 
 
 def _backtest_section(result: BacktestResult, fc: Forecaster) -> str:
@@ -289,7 +324,7 @@ def _backtest_section(result: BacktestResult, fc: Forecaster) -> str:
         table_id = "backtest-errors" if level is None else f"backtest-errors-{level}".replace(" ", "-")
         tables.append(_note(f"WAPE as a fraction (sum of absolute errors / sum of absolute actuals) by fold "
                             f"and horizon step{what}{pooled}:") + table(shown, table_id))
-    errors = fold_step_errors(rows, labels)  # the chart: every step of the last level
+    errors = fold_step_errors(rows, {f: f"fold {f}" for f in labels})  # the chart: every step of the last level
     lines = [
         Line(errors.columns.to_numpy(), row.to_numpy(), _palette(i), str(label))
         for i, (label, row) in enumerate(errors.iloc[:-1].iterrows())
@@ -421,9 +456,12 @@ def _palette(i: int) -> str:
 
 
 def _forecasts_section(
-    fc: Forecaster, held_out: pd.DataFrame | None, from_backtest: bool, sample: int,
+    fc: Forecaster, held_out: pd.DataFrame | None, per_series: pd.DataFrame | None, sample: int,
     covariates: pd.DataFrame | str | Path | None = None,
 ) -> str:
+    """The forecast of the best, the worst (by their mean MASE over the folds of the backtest,
+    its ``per_series`` table's, else of the validation) and a sample of series, against their
+    history and ``held_out`` forecasts (the backtest's, else the validation's)."""
     if getattr(fc, "history_", None) is None:
         return _section(
             "Forecasts",
@@ -440,13 +478,19 @@ def _forecasts_section(
         future = fc.predict(covariates, level="all")  # every node of a hierarchy
     else:
         future = fc.predict(covariates)
-    scores = series_scores(panel, held_out, fc.task_.season) if held_out is not None else None
+    from_backtest = per_series is not None
+    if per_series is None and held_out is not None:  # the validation's, as a backtest's table scores them
+        per_series = backtest_tables(table_cells(panel, held_out, fc.task_.season), panel, "")[1]
+    scores = series_scores(panel, per_series) if per_series is not None else None
     chosen = pick_series(scores, panel.n_series, sample)
     source = "the backtest" if from_backtest else "the validation folds"
+    later = " and, where they run past the history, the actual values there (light grey)" if from_backtest else ""
     lead = _intervals_note(fc) + _note(
-        "History (grey), held-out forecasts of "
-        f"{source} (red, dashed) and the forecast (blue), with the widest interval shaded. "
-        + ("Best and worst by scaled error (MAE / in-sample seasonal-naive MAE) on " + source + "."
+        f"History (grey), held-out forecasts of {source} (red, dashed){later}, and the forecast (blue), with "
+        "the widest interval shaded. "
+        + (f"Best and worst by MASE on {source}: each fold's mean absolute error over the series' in-sample "
+           "seasonal-naive MAE up to its cutoff, averaged over the folds"
+           + (" (the mean of the backtest's per_series mase)." if from_backtest else ", as a backtest scores it.")
            if scores is not None else "No held-out forecasts: a random sample of series.")
         + missing
     )
@@ -455,7 +499,7 @@ def _forecasts_section(
     held_out_series = None if held_out is None else _positions(held_out, panel)
     plots = []
     for role, i in chosen:
-        score = "" if scores is None or not np.isfinite(scores[i]) else f" (scaled error {scores[i]:.3g})"
+        score = "" if scores is None or not np.isfinite(scores[i]) else f" (MASE {scores[i]:.3g})"
         caption = f"{role}: {labels[i] or fc.target}{score}"
         past = None if held_out is None else held_out[held_out_series == i]
         chart = series_chart(panel, i, future[future_series == i], past, fc.horizon)
@@ -519,6 +563,115 @@ def _partitions_importance(fc: Forecaster) -> str:
             f"explain a partition for it: {part}.report(path) or {part}.explain().")
 
 
+# ---------------------------------------------------------------------- a backtest's table
+
+
+def is_backtest_table(columns) -> bool:
+    """Whether a table with these ``columns`` is a backtest's forecasts (``result.forecasts``,
+    the table ``tsauto backtest --out`` writes), not data."""
+    return set(BACKTEST_COLUMNS) <= set(map(str, columns))
+
+
+def backtest_from_table(
+    fc: Forecaster, table: pd.DataFrame, data: pd.DataFrame | str | Path, mode: str = "nested",
+    source: str = "the table",
+) -> BacktestResult:
+    """The :class:`~tsauto.forecasting.forecaster.BacktestResult` of a backtest of ``fc`` on
+    ``data`` from its forecasts ``table`` (``result.forecasts``, as ``tsauto backtest --out``
+    writes it), without rerunning it: ``data`` read as the backtest read it, its cells scaled
+    by it (:func:`table_cells`) and its tables made by the backtest's own function, so the
+    result is the one the backtest returned. The table does not record the ``mode`` the
+    backtest ran in: given, it writes its note; nor, for a nested one, the models chosen at
+    its folds. ``source`` names the table in errors. Refused, saying why, for a partitioned or
+    hierarchical model, or a table that is not a backtest of ``data``'s series."""
+    if mode not in NOTES:
+        raise DataValidationError(f"mode={mode!r}: use 'nested' or 'refit', as the backtest was run.")
+    if fc.partition_by or getattr(fc, "hierarchy_", None) is not None:
+        raise DataValidationError(
+            f"{source} is a backtest's table (its columns {', '.join(BACKTEST_COLUMNS)}): the report reads "
+            f"one of a model without partitions or a hierarchy only; this one has "
+            f"{'partitions' if fc.partition_by else 'a hierarchy'}: rerun the backtest on the data table instead."
+        )
+    panel = fc._validate(read_table(data, fc._codes()))  # as Forecaster.backtest reads its data
+    season = fc._task(panel).season
+    needed = [*panel.schema.ids, panel.schema.time, *BACKTEST_COLUMNS, REFERENCE]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise DataValidationError(
+            f"{source} has no column {', '.join(map(repr, missing))}: a backtest's table of this model holds "
+            f"{needed} (and its quantiles); its columns are {list(map(str, table.columns))[:20]}."
+        )
+    res = table_cells(panel, table, season, source)
+    name = fc.model_.describe() if mode == "refit" else NESTED_MODELS
+    frame, per_series, summary, _ = backtest_tables(res, panel, name)
+    extra = reference_note(season)
+    return BacktestResult(frame, per_series, summary, mode, f"{NOTES[mode]}. {extra}" if extra else NOTES[mode])
+
+
+def table_cells(panel: Panel, table: pd.DataFrame, season: int, source: str = "the table") -> FoldResults:
+    """The cells of a forecasts ``table`` of a backtest (or of the validation) of ``panel``,
+    each with the scales of its (series, fold) window as the backtest computes them: MASE's and
+    RMSSE's of the series up to its cutoff (:func:`~tsauto.forecasting.metrics.mase_scale`,
+    imputed rows left out). Refused where a cell is not a row of ``panel`` at its step after its
+    cutoff, or its actual not that row's: a backtest of other data."""
+    schema = panel.schema
+    series = _positions(table, panel)
+    if (series < 0).any():
+        unknown = table.loc[series < 0, list(schema.ids)].drop_duplicates().head(3).to_dict("records")
+        raise DataValidationError(f"{source} holds series the data lacks, e.g. {unknown}: {OTHER_DATA}")
+    levels = quantile_levels(table.columns)
+    # a time column named as a column the table adds (time="step" at fit) was overwritten by it
+    kept = schema.time not in (*BACKTEST_COLUMNS, REFERENCE, "fallback", *(f"q{q:g}" for q in levels))
+    times = parse_like(table[schema.time].reset_index(drop=True), schema, source).to_numpy() if kept else None
+    cutoffs = parse_like(table["cutoff"].rename(schema.time).reset_index(drop=True), schema, source).to_numpy()
+    fold = table["fold"].to_numpy(dtype=np.int64)
+    step = table["step"].to_numpy(dtype=np.int64)
+    actual = table["actual"].to_numpy(dtype=float)
+    cut = np.full(len(table), -1, dtype=np.int64)  # the row of every cell's cutoff in its series
+    for s in np.unique(series):
+        cells = np.flatnonzero(series == s)
+        own = panel.times[panel.indptr[s]:panel.indptr[s + 1]]
+        at = np.minimum(np.searchsorted(own, cutoffs[cells]), own.size - 1)
+        cut[cells] = np.where(own[at] == cutoffs[cells], at, -1)
+    row = np.minimum(cut + step, panel.lengths[series] - 1)
+    flat = panel.indptr[series] + row
+    observed = observed_rows(panel)
+    wrong = (cut < 0) | (step < 1) | (cut + step >= panel.lengths[series])
+    wrong |= (panel.times[flat] != times) if kept else False
+    wrong |= (observed is None or observed[flat]) & ~np.isclose(actual, panel.y[flat], rtol=1e-9, atol=0)
+    if wrong.any():
+        j = int(np.flatnonzero(wrong)[0])
+        where = {**table[list(schema.ids)].iloc[j].to_dict(), schema.time: _cell(table[schema.time].iloc[j])}
+        end = _cell(output_times(panel.times[[panel.indptr[series[j] + 1] - 1]], schema)[0])
+        why = (f"its cutoff {table['cutoff'].iloc[j]} is not a time of the data's series" if cut[j] < 0
+               else f"it lies past the end of the data's series, {end}" if cut[j] + step[j] >= panel.lengths[series[j]]
+               else f"its actual {actual[j]:g} is {panel.y[flat[j]]:g} in the data")
+        raise DataValidationError(
+            f"{source}: {int(wrong.sum())} of its {len(table)} cells are not the data's (e.g. {where}, step "
+            f"{step[j]}: {why}): {OTHER_DATA}"
+        )
+    scale, scale_sq = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    for f in np.unique(fold):  # as the backtest's fold scales its cells (backtest._cells)
+        cells = np.flatnonzero(fold == f)
+        lengths = np.zeros(panel.n_series, dtype=np.int64)
+        lengths[series[cells]] = cut[cells] + 1
+        train = panel.head(lengths)
+        present = np.flatnonzero(lengths > 0)
+        seen = None if observed is None else observed[ranges(panel.indptr[present], lengths[present])]
+        where = np.searchsorted(present, series[cells])
+        scale[cells] = mase_scale(train.y, train.indptr, season, observed=seen)[where]
+        scale_sq[cells] = mase_scale(train.y, train.indptr, season, power=2, observed=seen)[where]
+    fallback = table["fallback"] if "fallback" in table else pd.Series("", index=table.index)
+    return FoldResults(
+        series=series, fold=fold, step=step, cutoff=cutoffs, time=panel.times[flat], actual=actual,
+        forecast=table["forecast"].to_numpy(dtype=float), baseline=table[REFERENCE].to_numpy(dtype=float),
+        quantiles={q: table[f"q{q:g}"].to_numpy(dtype=float) for q in levels},
+        scale=scale, scale_sq=scale_sq, train_length=cut + 1,
+        fallback=fallback.astype(object).where(fallback.notna(), "").astype(str).to_numpy(dtype=object),
+        fit_time=0.0, predict_time=0.0,
+    )
+
+
 # ---------------------------------------------------------------------- series and plots
 
 
@@ -532,15 +685,15 @@ def _positions(frame: pd.DataFrame, panel: Panel) -> np.ndarray:
     return merged["_position"].fillna(-1).to_numpy(dtype=np.int64)
 
 
-def series_scores(panel: Panel, held_out: pd.DataFrame, season: int) -> np.ndarray:
-    """Mean absolute held-out error of every series over its in-sample scale (nan: none)."""
-    position = _positions(held_out, panel)
-    ok = (position >= 0) & np.isfinite(held_out["forecast"].to_numpy(dtype=float))
-    err = np.abs(held_out["actual"].to_numpy(dtype=float) - held_out["forecast"].to_numpy(dtype=float))
-    total = np.bincount(position[ok], weights=err[ok], minlength=panel.n_series)
+def series_scores(panel: Panel, per_series: pd.DataFrame) -> np.ndarray:
+    """Every series' mean MASE over the folds of a backtest's ``per_series`` table (nan: none),
+    as the backtest scored it: each fold's MAE over the series' in-sample scale up to its cutoff."""
+    position = _positions(per_series, panel)
+    mase = per_series["mase"].to_numpy(dtype=float)
+    ok = (position >= 0) & np.isfinite(mase)
+    total = np.bincount(position[ok], weights=mase[ok], minlength=panel.n_series)
     count = np.bincount(position[ok], minlength=panel.n_series)
-    mean = np.divide(total, count, out=np.full(panel.n_series, np.nan), where=count > 0)
-    return mean / normalising_scale(panel, season)
+    return np.divide(total, count, out=np.full(panel.n_series, np.nan), where=count > 0)
 
 
 def pick_series(scores: np.ndarray | None, n_series: int, sample: int, seed: int = 0) -> list[tuple[str, int]]:
@@ -603,31 +756,45 @@ def series_chart(
     panel: Panel, series: int, future: pd.DataFrame, held_out: pd.DataFrame | None, horizon: int
 ) -> str:
     """The SVG chart of one series: its recent history, its held-out forecasts (one segment
-    per fold) and its forecast, each with its interval."""
+    per fold) and, where they run past the history (a backtest of later data), the actual
+    values there, and its forecast, each with its interval; the x axis labelled with the first
+    and the last time drawn."""
     start, end = panel.indptr[series], panel.indptr[series + 1]
     schema = panel.schema
-    last = future[schema.time].iloc[-1] if len(future) else output_times(panel.times[[end - 1]], schema)[0]
-    if schema.time_format:  # integers such as 201001: plotted on the calendar they stand for
-        future, held_out = (f if f is None else f.assign(
-            **{schema.time: read_integer_dates(f[schema.time], schema.time_format, schema.time)})
-            for f in (future, held_out))
+    time = schema.time
     times = _numeric(pd.DatetimeIndex(panel.times[start:end]) if schema.time_format
                      else output_times(panel.times[start:end], schema))
+    ends = [(times[-1], output_times(panel.times[[end - 1]], schema)[0])]  # (plotted, as the user writes it)
+    for frame in (f for f in (future, held_out) if f is not None and len(f)):
+        x = _numeric(_plotted(frame, schema)[time])
+        ends.append((x.max(), frame[time].iloc[int(np.argmax(x))]))
+    last = max(ends, key=lambda e: e[0])[1]  # the last time drawn
+    future, held_out = (f if f is None else _plotted(f, schema) for f in (future, held_out))
     first = max(0, times.size - max(4 * horizon, 24))
     if held_out is not None and len(held_out):
-        first = min(first, int(np.searchsorted(times, _numeric(held_out[panel.schema.time]).min())))
+        first = min(first, int(np.searchsorted(times, _numeric(held_out[time]).min())))
     lines = [Line(times[first:], panel.y[start:end][first:], COLORS["history"], "history")]
     bands: list[Band] = []
-    time = panel.schema.time
     if held_out is not None:
         for k, (_, fold) in enumerate(held_out.groupby("fold")):
             line, band = _forecast_parts(fold, time, COLORS["held_out"], "held out" if k == 0 else "", True)
             band = band if band is None else replace(band, label="")
             lines.append(line)
             bands += [band] if band is not None else []
+        past = held_out[_numeric(held_out[time]) > times[-1]]  # the backtest's actuals after the history
+        for k, (_, fold) in enumerate(past.groupby("fold")):
+            lines.insert(k + 1, Line(_numeric(fold[time]), fold["actual"].to_numpy(dtype=float), COLORS["later"],
+                                     "actual after the history" if k == 0 else ""))
     if len(future):
         line, band = _forecast_parts(future, time, COLORS["forecast"], "forecast", False)
         lines.append(line)
         bands += [band] if band is not None else []
     first_text = output_times(panel.times[[start + first]], schema)[0]
     return line_chart(lines, bands, (_cell(first_text), _cell(last)), width=SERIES_WIDTH)
+
+
+def _plotted(frame: pd.DataFrame, schema) -> pd.DataFrame:
+    """``frame`` with its times as plotted: integers such as 201001 on the calendar they stand for."""
+    if not schema.time_format:
+        return frame
+    return frame.assign(**{schema.time: read_integer_dates(frame[schema.time], schema.time_format, schema.time)})

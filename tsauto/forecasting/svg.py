@@ -2,7 +2,7 @@
 
 No plotting library: a chart is a string of SVG elements scaled into a fixed box, with the
 range of the values written at the axes (:func:`tick_labels`: no scientific notation, and a
-left margin as wide as the longest).
+left margin as wide as the longest), and a legend that wraps into rows rather than drop an item.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ FONT = 'font-family="sans-serif" font-size="11"'
 CHAR_WIDTH = 7  # px a y label's character may take at FONT's size (a digit: 0.64 em)
 BAND_OPACITY = 0.25  # of a band's fill, and of its legend swatch
 UNITS = ((1e9, "B"), (1e6, "M"))  # axis ranges this large are labelled in these units
+SWATCH = 14  # px from a legend item's swatch to its label
+LEGEND_ROW = 16  # px between the rows of a legend that wraps
 
 
 @dataclass
@@ -53,13 +55,13 @@ class Band:
 class _Scale:
     """Maps data coordinates into the plot box (y upwards)."""
 
-    def __init__(self, xs: np.ndarray, ys: np.ndarray, width: int, height: int):
+    def __init__(self, xs: np.ndarray, ys: np.ndarray, width: int, height: int, top: int = MARGIN["top"]):
         self.x0, self.x1 = _span(xs)
         self.y0, self.y1 = _span(ys)
         self.y_labels = tick_labels([self.y0, self.y1])
         self.left = MARGIN["left"] + CHAR_WIDTH * max(map(len, self.y_labels))
         self.right = width - MARGIN["right"]
-        self.top, self.bottom = MARGIN["top"], height - MARGIN["bottom"]
+        self.top, self.bottom = top, height - MARGIN["bottom"]
 
     def x(self, v: np.ndarray) -> np.ndarray:
         return self.left + (v - self.x0) / (self.x1 - self.x0) * (self.right - self.left)
@@ -111,16 +113,23 @@ def _band(band: Band, scale: _Scale) -> str:
     return f'<polygon points="{outline}" fill="{band.color}" fill-opacity="{BAND_OPACITY}" stroke="none"/>'
 
 
-def _legend(items: list[tuple[str, float, str]], left: int, width: int) -> str:
-    """A swatch (colour, opacity) and its label per labelled item, in a row from ``left``."""
-    out, x = [], left
+def _legend(items: list[tuple[str, float, str]], left: int, right: int) -> tuple[str, int]:
+    """A swatch (colour, opacity) and its label per labelled item, in rows from ``left`` that
+    wrap before ``right`` (a label too long for a whole row is cut, ending in '…'): never
+    dropped. Returns the SVG and the number of rows."""
+    out, x, row = [], left, 0
+    room = max(1, (right - left - SWATCH) // CHAR_WIDTH)  # characters a row holds after a swatch
     for color, opacity, label in dict.fromkeys((c, o, t) for c, o, t in items if t):
+        label = label if len(label) <= room else label[: room - 1] + "…"
+        if x > left and x + SWATCH + CHAR_WIDTH * len(label) > right:
+            x, row = left, row + 1
+        y = 8 + LEGEND_ROW * row
         out.append(
-            f'<rect x="{x}" y="8" width="10" height="10" fill="{color}" fill-opacity="{opacity:g}"/>'
-            f'<text x="{x + 14}" y="17" {FONT}>{escape(label)}</text>'
+            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{color}" fill-opacity="{opacity:g}"/>'
+            f'<text x="{x + SWATCH}" y="{y + 9}" {FONT}>{escape(label)}</text>'
         )
-        x += 24 + 7 * len(label)
-    return "".join(out) if x < width + 100 else ""
+        x += SWATCH + 10 + CHAR_WIDTH * len(label)
+    return "".join(out), row + 1
 
 
 def _number(v: float) -> str:
@@ -147,13 +156,18 @@ def line_chart(
     height: int = HEIGHT,
 ) -> str:
     """An ``<svg>`` of ``bands`` under ``lines``, with the y range and ``x_labels`` (first,
-    last) at the axes and a legend."""
+    last) at the axes and a legend of every labelled one, in as many rows as it takes (the
+    chart taller by the rows after the first)."""
     xs = np.concatenate([np.zeros(0), *(p.x for p in [*lines, *bands])])
     ys = np.concatenate([np.zeros(0), *(p.y for p in lines), *(v for b in bands for v in (b.lo, b.hi))])
+    items = [(b.color, BAND_OPACITY, b.label) for b in bands] + [(p.color, 1.0, p.label) for p in lines]
     scale = _Scale(xs, ys, width, height)
+    legend, rows = _legend(items, scale.left, scale.right)
+    if rows > 1:  # the chart grows by the legend's extra rows, the plot keeping its height
+        height += LEGEND_ROW * (rows - 1)
+        scale = _Scale(xs, ys, width, height, MARGIN["top"] + LEGEND_ROW * (rows - 1))
     body = [_band(b, scale) for b in bands] + [_polylines(p, scale) for p in lines]
-    legend = [(b.color, BAND_OPACITY, b.label) for b in bands] + [(p.color, 1.0, p.label) for p in lines]
-    return _frame(width, height, title, scale, x_labels, "".join(body), _legend(legend, scale.left, width))
+    return _frame(width, height, title, scale, x_labels, "".join(body), legend)
 
 
 def _frame(
