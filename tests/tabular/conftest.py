@@ -62,6 +62,12 @@ def phoneme_small() -> tuple[pd.DataFrame, str]:
 
 
 @pytest.fixture(scope="session")
+def bank_small() -> tuple[pd.DataFrame, str]:
+    """4,000 rows of bank_marketing (without ``duration``): target y, 11.7 % "yes"."""
+    return _real("bank_marketing", 4000)
+
+
+@pytest.fixture(scope="session")
 def kc1() -> tuple[pd.DataFrame, str]:
     """KC1 software defects: boolean target, imbalanced (15 % true)."""
     return _real("kc1")

@@ -326,6 +326,20 @@ def test_an_all_failed_search_says_which_budget_would_do(credit_g, sleepy) -> No
     assert found and int(found.group(1)) > 1, str(err.value)
 
 
+def test_a_failed_search_leaves_no_worker_process(adult_small) -> None:
+    """The search keeps a worker up for the refits; a search whose trials all failed stops it.
+    Left to garbage collection, a fit of Adult at time_budget=2 that failed in a
+    multiprocessing child (benchmarks/bench_tabular.py) kept the child from exiting, waiting
+    on the worker."""
+    import multiprocessing
+
+    df, target = adult_small
+    before = set(multiprocessing.active_children())
+    with pytest.raises(SearchFailedError):
+        Classifier(target, learners=["lightgbm"], time_budget=0.01, backend="loky").fit(df)
+    assert [p for p in multiprocessing.active_children() if p not in before and p.is_alive()] == []
+
+
 def test_a_trial_stopped_past_its_deadline_prints_nothing_without_logging(tmp_path) -> None:
     """The executor's note that it stopped a trial goes to its logger at INFO: a Python fit
     without logging configured printed "stopping linear: past its deadline" on every fit."""

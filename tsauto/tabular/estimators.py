@@ -80,7 +80,11 @@ class _TabularEstimator(BaseEstimator, ABC):
         Cross-validation folds; ``"auto"``: 5 up to 10,000 rows, 3 up to 100,000, else one
         20 % hold-out split (``folds=1``).
     ensemble:
-        Blend the best trials by greedy ensemble selection (else the best trial alone).
+        Blend the best trials by greedy ensemble selection (else the best trial alone). Under a
+        metric that reads only the order or the arg max of the probabilities (ROC AUC,
+        accuracy, F1), a trial whose out-of-fold probabilities hold less than half the best
+        trial's Brier skill is not blended (the leaderboard's reason says so): it would squeeze
+        the blend's probabilities toward a constant that the metric does not see.
     n_jobs, random_state:
         Parallel trials (-1: one per core) and the seed of the splits, learners and search.
     backend, client:
@@ -146,7 +150,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         from tsauto.core.leaderboard import leaderboard
         from tsauto.core.search import SearchSettings
         from tsauto.tabular.evaluator import TabularEvaluator
-        from tsauto.tabular.search import TabularStrategy, budget_hint, candidates
+        from tsauto.tabular.search import BLEND_SKILL_SHARE, TabularStrategy, budget_hint, candidates
 
         start = time.monotonic()
         _check_limits(self.time_budget, self.max_trials, self.learners)
@@ -194,11 +198,20 @@ class _TabularEstimator(BaseEstimator, ABC):
         try:
             result = search_and_refit(strategy, chosen, settings, executor, self.ensemble, deadline)
         except SearchFailedError as err:
+            # the search keeps a worker up for the refits (core.search): stopped here, not left
+            # to garbage collection (inside a multiprocessing child, the fit of Adult at
+            # time_budget=2 that failed left its process waiting on the worker at exit)
+            executor.close()
             hint = "" if budget is None or not err.out_of_time else budget_hint(
                 self._task, list(chosen), len(y), width, len(splits), spent, budget, SEARCH_SHARE
             )
             raise SearchFailedError(f"{err}{hint}", err.out_of_time) from None
         model, trials, weights, loss = result.model, result.trials, result.weights, result.loss
+        left_out = strategy.left_out(trials) if self.ensemble else {}
+        if left_out:
+            log.info("left out of the ensemble, their probabilities' Brier skill under %.0f%% of the "
+                     "best trial's: %s", 100 * BLEND_SKILL_SHARE,
+                     ", ".join(f"{t.learner}#{t.number}" for t in trials if t.number in left_out))
         if result.interrupted:
             found.append(_interrupted(len(trials), self.max_trials))
         constant = evaluator.oof_loss(evaluator.constant_oof())
@@ -218,7 +231,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         self.n_features_in_ = len(features.columns)
         self.cv_score_ = metric.to_value(loss)
         self.leaderboard_ = leaderboard(
-            trials, weights, metric.name, metric.to_value, dropped=result.dropped
+            trials, weights, metric.name, metric.to_value, dropped={**left_out, **result.dropped}
         )
         self.guardrails_ = C.frame(found + learner_checks)
         log.info(

@@ -14,7 +14,7 @@ from tsauto.core.search import Evaluation
 from tsauto.core.stopping import equal_share
 from tsauto.tabular.featurizer import Kind
 from tsauto.tabular.learners import TRIAL_MIN_SHARE
-from tsauto.tabular.metrics import Metric, TaskType
+from tsauto.tabular.metrics import Metric, TaskType, brier
 from tsauto.tabular.model import TabularPipeline
 from tsauto.tabular.splitting import Split
 
@@ -90,3 +90,18 @@ class TabularEvaluator:
     def oof_loss(self, pred: np.ndarray) -> float:
         """The metric's loss of out-of-fold predictions (of one trial or a blend)."""
         return self.metric.loss(self.y[self.valid_rows()], pred)
+
+    def probability_skill(self, pred: np.ndarray) -> float:
+        """Brier skill of out-of-fold class probabilities (of one trial or a blend): 1 less their
+        Brier score over that of :meth:`constant_oof`; 1 for certainty, right, on every row, 0 for
+        probabilities no better than the folds' class frequencies. Of a model fitted with
+        balanced class weights, whose probabilities are those of classes made equally
+        frequent, both scores weigh each row by 1 over its class's count, against the
+        uniform constant."""
+        y = self.y[self.valid_rows()]
+        weights, constant = None, self.constant_oof()
+        if self.balanced:
+            weights = 1.0 / np.bincount(y, minlength=self.n_classes)[y]
+            constant = np.full((len(y), self.n_classes), 1.0 / self.n_classes)
+        reference = brier(y, constant, weights)
+        return 1.0 - brier(y, pred, weights) / reference if reference > 0 else 0.0

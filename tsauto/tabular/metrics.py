@@ -28,6 +28,9 @@ class Metric:
     fn: Callable[[np.ndarray, np.ndarray], float]
     higher_is_better: bool
     needs_class_weights: bool = False  # scores that reward the minority classes
+    # a proper scoring rule of the probabilities (log loss): a blend chosen on it cannot gain
+    # by squeezing them; ROC AUC, accuracy and F1 read only their order or arg max
+    scores_probabilities: bool = False
 
     def loss(self, y: np.ndarray, pred: np.ndarray) -> float:
         """The value the search minimises."""
@@ -59,6 +62,18 @@ def log_loss(y: np.ndarray, proba: np.ndarray) -> float:
     p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
     return float(-np.mean(np.log(p[np.arange(len(y)), np.asarray(y, dtype=np.int64)])))
+
+
+def brier(y: np.ndarray, proba: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Brier score of class probabilities: the squared distance to the one-hot truth, summed
+    over the classes and averaged over the rows (with ``weights`` where given). A proper
+    scoring rule, bounded (unlike log loss, which a forest's probability of 0 for a row's class
+    makes huge) and convex in the probabilities: a blend scores no worse than the weighted
+    mean of its members' scores."""
+    p = np.asarray(proba, dtype=np.float64)
+    onehot = np.zeros_like(p)
+    onehot[np.arange(len(p)), np.asarray(y, dtype=np.int64)] = 1.0
+    return float(np.average(np.sum((p - onehot) ** 2, axis=1), weights=weights))
 
 
 def _binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
@@ -109,7 +124,7 @@ METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
         Metric("roc_auc", "classification", _roc_auc, True),
-        Metric("log_loss", "classification", log_loss, False),
+        Metric("log_loss", "classification", log_loss, False, scores_probabilities=True),
         Metric("accuracy", "classification", _accuracy, True),
         Metric("balanced_accuracy", "classification", _balanced_accuracy, True, True),
         Metric("f1", "classification", _f1, True, True),
