@@ -282,6 +282,27 @@ def test_the_members_left_after_a_failed_refit_are_blended_anew() -> None:
     assert [(round(w, 2), m["learner"]) for w, m in result.model] == [(0.4, "a"), (0.6, "b")]
 
 
+class CostlyRefits(d.OffsetStrategy):
+    """Refits priced by learner: a and c 30 s each, b 1 s."""
+
+    def refit_seconds(self, trial) -> float:
+        return {"a": 30.0, "b": 1.0, "c": 30.0}[trial.learner]
+
+
+def test_members_left_out_for_time_leave_the_others_blended_anew() -> None:
+    """All three blend (0.68 c, 0.26 a, 0.05 b); with 50 s left, a's refit does not fit after
+    c's: renormalised, c and b would validate at 0.62 mean absolute error; chosen again,
+    0.75 c + 0.25 b, at 0.5 (a near-constant member renormalised from 0.47 to 0.58 once
+    another was left out: user test 44)."""
+    strategy = CostlyRefits(ErrorsEvaluator())
+    candidates = {name: Candidate(name, cost=1.0 + i) for i, name in enumerate(ERRORS)}
+    result = engine.search_and_refit(strategy, candidates, SearchSettings(max_trials=3),
+                                     Executor(1, "sequential"), deadline=time.monotonic() + 50.0)
+    assert result.dropped[0].startswith("not blended: refit ~30s after heavier members")
+    assert result.weights == pytest.approx({2: 0.75, 1: 0.25})
+    assert result.loss == pytest.approx(0.5)
+
+
 def test_sigterm_during_the_refit_stops_its_worker(tmp_path) -> None:
     """``kill -TERM`` of the process while its blend is refit: exit status 143 at once and no
     refit worker left (one stayed on with the fork server, by default)."""

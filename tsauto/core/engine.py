@@ -110,7 +110,8 @@ def search_and_refit(
     """Run the search (stopping in time to refit its blend, see :func:`_refit_reserve`),
     select the ensemble over the comparable trials whose refit fits before ``deadline`` (its
     weights shrunk by ``shrink``, :func:`~tsauto.core.selection.ensemble_weights`), keep
-    the members whose refits fit together (the heaviest always) and refit each in an isolated
+    the members whose refits fit together (the heaviest always; the weights chosen again among
+    them where some are left out) and refit each in an isolated
     worker with that deadline; a member whose refit fails is dropped and the weights are chosen
     again among the members refit (renormalised, a blend of drift and LightGBM validated worse
     than the ETS it had lost), and the blend's out-of-fold predictions and loss are theirs."""
@@ -135,6 +136,8 @@ def search_and_refit(
     weights = blend(pool, best)
     by_number = {t.number: t for t in trials}
     chosen, weights = weights, affordable(weights, cost, deadline)
+    if set(weights) != set(chosen):  # chosen again among those kept, as after a failed refit (renormalised,
+        weights = blend([by_number[n] for n in weights], best)  # a near-constant member rose to 0.58: user test 44)
     unaffordable = {  # the leaderboard's reason for their weight 0
         **{t.number: f"not blended: refit ~{cost[t.number]:.0f}s, {left:.0f}s left"
            for t in comparable if t not in pool},
