@@ -15,7 +15,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from tsauto.core.exceptions import TsautoError
+from tsauto.core.exceptions import SearchFailedError, TsautoError
 from tsauto.core.executor import Call, Executor, sigterm_exits
 from tsauto.core.search import Candidate, Evaluator, Search, SearchSettings, Trial
 from tsauto.core.selection import (
@@ -128,7 +128,11 @@ def search_and_refit(
     trials = search.run()
     if search.interrupted:
         log.info("search interrupted: finishing with the %d trials done", len(trials))
-    best = best_trial(trials)
+    try:
+        best = best_trial(trials)
+    except SearchFailedError:  # the worker kept up for the refits (core.search) has none to run: a
+        executor.close()  # failed fit of Adult in a child process waited on it at exit
+        raise
     pool = _comparable(strategy, trials, best)
     cost = _refit_costs(strategy, executor, pool)
     left = None if deadline is None else max(0.0, deadline - time.monotonic())

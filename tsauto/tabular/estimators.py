@@ -198,10 +198,6 @@ class _TabularEstimator(BaseEstimator, ABC):
         try:
             result = search_and_refit(strategy, chosen, settings, executor, self.ensemble, deadline)
         except SearchFailedError as err:
-            # the search keeps a worker up for the refits (core.search): stopped here, not left
-            # to garbage collection (inside a multiprocessing child, the fit of Adult at
-            # time_budget=2 that failed left its process waiting on the worker at exit)
-            executor.close()
             hint = "" if budget is None or not err.out_of_time else budget_hint(
                 self._task, list(chosen), len(y), width, len(splits), spent, budget, SEARCH_SHARE
             )
