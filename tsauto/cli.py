@@ -965,7 +965,8 @@ def _run_tabular(args: argparse.Namespace) -> int:
     if not args.quiet:
         _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
     if args.target in scored.columns:
-        score = model.score(scored.drop(columns=ids))
+        score = model.score(scored.drop(columns=ids))  # higher is better: a loss negated
+        score = score if metric.higher_is_better else -score
         line = f"{model.metric_} on {args.test or args.file}: {score:.4f}"
         if not args.test:  # scored on the rows it was fitted on
             line += f" (in sample, optimistic; out-of-fold {model.cv_score_:.4f} estimates new rows)"

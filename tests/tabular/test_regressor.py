@@ -26,7 +26,7 @@ def test_regressor_on_california_housing(california_small) -> None:
     assert reg.metric_ == "rmse"
     pred = reg.predict(df)
     assert pred.shape == (len(df),) and np.isfinite(pred).all()
-    assert reg.score(df) < df[target].std()  # better than the mean
+    assert -reg.score(df) < df[target].std()  # better than the mean (score: -rmse)
     checks = reg.guardrails()
     assert ("missing_values", "total_bedrooms") in set(zip(checks["check"], checks["column"]))
     assert "no_skill" not in set(checks["check"])  # better than the mean out of fold
@@ -105,7 +105,7 @@ def test_predictions_of_a_never_negative_target_are_clipped_at_zero(bike_small, 
     assert (raw < 0).sum() > 10
     clipped = reg.predict(test)
     np.testing.assert_array_equal(clipped, np.maximum(raw, 0.0))
-    assert (np.abs(clipped - truth) <= np.abs(raw - truth)).all() and reg.score(test) < kept.score(test)
+    assert (np.abs(clipped - truth) <= np.abs(raw - truth)).all() and reg.score(test) > kept.score(test)
     [row] = reg.guardrails().query("check == 'non_negative'").to_dict("records")
     assert row["column"] == "cnt" and row["finding"] == "never negative in the 2000 training rows (lowest 1)"
     assert row["action"].startswith("predictions clipped at 0 (non_negative=None; ")
@@ -146,7 +146,7 @@ def test_mape_leaves_out_zero_targets_with_a_warning(wine_quality, caplog) -> No
     known = df[target] != 0
     pred = reg.predict(df)
     mape = np.mean(np.abs(df[target][known] - pred[known]) / df[target][known])
-    assert reg.score(df) == pytest.approx(mape)  # score() as the search: the zeros left out
+    assert reg.score(df) == pytest.approx(-mape)  # score() as the search: the zeros left out
     [check] = reg.guardrails().query("check == 'zero_targets'").to_dict("records")
     assert check["finding"] == "30 of 6497 targets are 0, where MAPE (a share of the target) is undefined"
     assert "metric='mae' or 'rmse' judges every row" in check["action"]
@@ -247,4 +247,10 @@ def test_scikit_learn_model_selection_takes_them(credit_g, california_small) -> 
     assert kept.get_params() == reg.get_params() and kept.get_params()["non_negative"] is False
     best = grid.best_estimator_
     rmse = float(np.sqrt(np.mean((best.predict(data) - data[column]) ** 2)))
-    assert best.metric_ == "rmse" and best.score(data) == pytest.approx(rmse)  # not the mixin's R²
+    assert best.metric_ == "rmse" and best.score(data) == pytest.approx(-rmse)  # not the mixin's R²
+    plain = GridSearchCV(reg, {"learners": [["linear"], ["lightgbm"]]}, cv=2)  # scoring: score(), higher better
+    plain.fit(data.drop(columns=column), data[column])
+    chosen = int(np.argmax(plain.cv_results_["mean_test_score"]))
+    assert (plain.cv_results_["mean_test_score"] < 0).all() and plain.best_index_ == chosen
+    rmses = -plain.cv_results_["mean_test_score"]
+    assert plain.best_params_["learners"] == plain.cv_results_["params"][int(np.argmin(rmses))]["learners"]
