@@ -40,6 +40,21 @@ def test_every_level_out_and_coherent(fitted) -> None:
     assert fitted.hierarchy_.reconciler.method == "mint_shrink"  # validation residuals existed
 
 
+def test_forecasts_far_outside_are_named_once_as_reconciled(fitted, caplog, monkeypatch) -> None:
+    """The warning of forecasts far outside their history quotes the reconciled forecasts, once
+    (a review: the forecaster of all nodes said it of its forecasts before reconciliation)."""
+    from tsauto.forecasting import forecaster
+
+    monkeypatch.setattr(forecaster, "far_outside", lambda panel, mean: np.ones(len(mean), dtype=bool))
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fitted.predict(level="all")
+    said = [r.getMessage() for r in caplog.records if "far outside their history's range" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith(f"series forecast far outside their history's range: {out['node'].nunique()},")
+    first = said[0].split("e.g. ")[1].split(" (forecast ")
+    shown = out[out["node"] == first[0]]["forecast"]
+    assert first[1].startswith(f"{shown.min():.6g} to {shown.max():.6g},")
+
+
 def test_nodes_without_validation_errors_are_logged_once(aus_small, caplog) -> None:
     """A series that starts within the last months has no validation errors: said once per
     fit, naming its node, not at every cutoff the choice of reconciler refits on."""

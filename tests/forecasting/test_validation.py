@@ -803,3 +803,18 @@ def test_a_future_table_of_another_period_names_both_periods() -> None:
         future_covariates(later, panel, 336)
     with pytest.raises(DataValidationError, match=r"lacks 48 of the 336 .*: add them\.$"):  # a day short: as before
         future_covariates(v.iloc[-336:-48], panel, 336)
+
+
+def test_a_future_table_of_the_right_times_for_other_series_names_them_first(caplog) -> None:
+    """The forecast's weeks, a misspelt store (a review: "the table has no rows", and the
+    warning naming the store came after the error, never seen)."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    sales = datasets.load_walmart(with_features=True)
+    sales = sales[(sales["Store"] == 1) & (sales["Dept"] <= 2)]
+    panel = validate(sales, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    weeks = pd.date_range(sales["Date"].max() + pd.Timedelta(weeks=1), periods=4, freq="W-FRI")
+    misspelt = pd.DataFrame({"Store": 11, "Date": weeks, "IsHoliday": False})
+    with caplog.at_level(logging.WARNING, logger="tsauto"), pytest.raises(
+            DataValidationError, match=r"lacks 8 of the 8 .*: add them\.$"):
+        future_covariates(misspelt, panel, 4)
+    assert "rows of 1 series the forecast does not include, for example [{'Store': 11}]" in caplog.text

@@ -160,7 +160,7 @@ class HeldRows:
         failed = _first_failure(self.client, ranks, lockstep=True)
         if failed is not None:
             worker, cause, restarted = _stop_others(self.client, ranks, failed)
-            others = [w for w in workers if w != worker]
+            others = [w for f, w in ranks.items() if w != worker and f.status != "finished"]
             raise DistributedTrainingError(_failure_message(worker, cause, others, restarted)) from cause
         return lgb.Booster(model_str=next(iter(ranks)).result())
 
@@ -277,8 +277,9 @@ def _stop_others(
 def _failure_message(worker: str, cause: BaseException, others: list[str], restarted: list[str]) -> str:
     """What the error of a failed training says: where, why, what became of the others and
     what to do."""
-    restart = f"; restarted: {', '.join(restarted)}" if restarted else ""
-    stopped = f" The other worker(s) were stopped ({', '.join(others)}{restart})." if others else ""
+    restart = f"restarted: {', '.join(restarted)}" if restarted else ""
+    stopped = (f" The other worker(s) were stopped ({', '.join(others)}{'; ' + restart if restart else ''})."
+               if others else f" Worker(s) {restart}." if restart else "")
     return (
         f"LightGBM's distributed training failed on Dask worker {worker}: {type(cause).__name__}: "
         f"{cause}.{stopped} {_FIX}"
@@ -322,8 +323,10 @@ def _train_held(
         if "machines" in params:
             try:  # best effort: the error that ended the training is the one raised
                 with _network_output():  # LightGBM prints "Finished linking network" as it frees it
-                    _abort_network(params)
-                    traceback.clear_frames(failure.__traceback__)
+                    try:
+                        _abort_network(params)
+                    finally:
+                        traceback.clear_frames(failure.__traceback__)
             except Exception as err:  # noqa: BLE001
                 log.debug("LightGBM's network could not be reset after a failure: %s", err)
         raise

@@ -76,6 +76,11 @@ ABSENT_WARNING = (  # predict(history=); partitions say it once for all, a hiera
     "%d of %d series of the fit are not in history= and get no forecast (%s): give their rows to "
     "forecast them (predict() without history= forecasts every series of the training data)"
 )
+FAR_WARNING = (  # a hierarchy says it of its reconciled forecasts
+    "series forecast far outside their history's range: %d, more than %g widths of the range beyond "
+    "it (more where the history is shorter than the horizon), e.g. %s: the model extrapolates; check "
+    "them (backtest, report) or compare learners (leaderboard())"
+)
 GAPPED_WARNING = (  # predict(history=); a hierarchy says it of its bottom series, not of the nodes
     "%d series of history= start%s more than a step after the training data's end%s: "
     "forecast from their own rows alone; give the rows in between to continue them"
@@ -611,7 +616,7 @@ class Forecaster:
             panel, fc.mean, quantiles, self.task_.season, self.task_.horizon
         )
         _warn_collapsed(panel, changed == COLLAPSED)
-        _warn_far_outside(panel, mean, ~routed.dropped)
+        warn_far_outside(panel, mean, ~routed.dropped)
         return self._forecast_frame(panel, mean, quantiles, ~routed.dropped)
 
     def _forecast_frame(
@@ -965,7 +970,7 @@ def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) 
         )
 
 
-def _warn_far_outside(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> None:
+def warn_far_outside(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> None:
     """Warn of series forecast far outside their history's range (:func:`far_outside`): a
     recursive model extrapolating its newest steps (LightGBM on ETTh1 fell in a straight line
     to -252 after a history of -0.9 to 16.8, unsaid)."""
@@ -977,11 +982,7 @@ def _warn_far_outside(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> None:
     examples = ", ".join(
         f"{labels[i] or 'the series'} (forecast {np.nanmin(mean[i]):.6g} to {np.nanmax(mean[i]):.6g}, "
         f"history {lowest[i]:.6g} to {highest[i]:.6g})" for i in idx[:3])
-    log.warning(
-        "%d series are forecast more than %g times their history's range beyond it, e.g. %s: the "
-        "model extrapolates; check them (backtest, report) or compare learners (leaderboard())",
-        idx.size, FAR_WIDTHS, examples,
-    )
+    log.warning(FAR_WARNING, idx.size, FAR_WIDTHS, examples)
 
 
 def _warn_collapsed(panel: Panel, collapsed: np.ndarray) -> None:

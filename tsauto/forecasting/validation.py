@@ -358,6 +358,8 @@ def future_covariates(
         how="left",
         indicator=True,
     )
+    if warn:  # of the rows given (a store the model lacks: its rows per store were read for none),
+        warn_unknown_series(given, panel.keys, [c for c in schema.ids if c in given.columns])  # first
     missing = merged["_merge"] != "both"
     if missing.any():
         bad = merged.loc[missing, [*schema.ids, schema.time]].head(5)
@@ -365,15 +367,15 @@ def future_covariates(
         bad[schema.time] = pd.Series(stamps).astype(str).to_numpy()  # '2019-03-01', not a repr
         bad = bad.to_dict("records")
         off_grid = _off_grid(df, merged, missing.to_numpy(), panel)
-        period = ("add them" if off_grid or not missing.all()
-                  else _other_period(df[schema.time], merged[schema.time], panel))
+        needed, held = merged[schema.time], df[schema.time]
+        elsewhere = len(held) == 0 == len(given) or len(held) > 0 and (
+            held.max() < needed.min() or held.min() > needed.max())  # none of its times the forecast's
+        period = _other_period(held, needed, panel) if elsewhere and not off_grid else "add them"
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
             f"rows needed for the next {horizon} steps, for example {bad}: "
             f"{off_grid or period + _early_ends(panel, missing.to_numpy(), horizon) + '.'}"
         )
-    if warn:  # of the rows given (a store the model lacks: its rows per store were read for none)
-        warn_unknown_series(given, panel.keys, [c for c in schema.ids if c in given.columns])
     out = {}
     for col in schema.known_future:
         given = merged[col]
