@@ -371,13 +371,10 @@ def _cells(
     of rows that hold no observation (``observed``, a mask of ``panel``'s rows, see
     :func:`observed_rows`; None: all do) are not kept, nor do they count in the scales."""
     present = np.flatnonzero(fold.train_lengths > 0)
-    seen = None
     if observed is not None:
         keep = keep & observed[test_rows]
-        seen = observed[ranges(panel.indptr[present], fold.train_lengths[present])]
     baseline, _ = seasonal_naive_forecast(train, test_rows.shape[1], season)
-    scale = mase_scale(train.y, train.indptr, season, observed=seen)
-    scale_sq = mase_scale(train.y, train.indptr, season, power=2, observed=seen)
+    scale, scale_sq = fold_scales(panel, train, fold.train_lengths, season, observed)
     rows_i, steps_i = np.nonzero(keep)
     return {
         "series": present[rows_i],
@@ -394,6 +391,18 @@ def _cells(
         "train_length": fold.train_lengths[present][rows_i],
         "fallback": reason[rows_i],
     }
+
+
+def fold_scales(
+    panel: Panel, train: Panel, lengths: np.ndarray, season: int, observed: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """MASE's and RMSSE's scales of a fold's training part ``train``, the first ``lengths``
+    rows of each series of ``panel`` (its series with rows), rows that hold no observation
+    (``observed``, a mask of ``panel``'s rows; None: all do) left out."""
+    present = np.flatnonzero(lengths > 0)
+    seen = None if observed is None else observed[ranges(panel.indptr[present], lengths[present])]
+    return (mase_scale(train.y, train.indptr, season, observed=seen),
+            mase_scale(train.y, train.indptr, season, power=2, observed=seen))
 
 
 def _test_rows(

@@ -26,18 +26,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.files import atomic_path
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import (
-    NOTES, REFERENCE, FoldResults, backtest_tables, fold_label, observed_rows, reference_note,
+    NOTES, REFERENCE, FoldResults, backtest_tables, fold_label, fold_scales, observed_rows, reference_note,
 )
 from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.forecaster import BacktestResult
 from tsauto.forecasting.intervals import UNDERCOVER
-from tsauto.forecasting.metrics import interval_pair, mase_scale
+from tsauto.forecasting.metrics import interval_pair
 from tsauto.forecasting.calendar_time import read_integer_dates
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.validation import parse_like
@@ -651,16 +650,13 @@ def table_cells(panel: Panel, table: pd.DataFrame, season: int, source: str = "t
             f"{step[j]}: {why}): {OTHER_DATA}"
         )
     scale, scale_sq = np.full(len(table), np.nan), np.full(len(table), np.nan)
-    for f in np.unique(fold):  # as the backtest's fold scales its cells (backtest._cells)
+    for f in np.unique(fold):  # as the backtest scales a fold's cells
         cells = np.flatnonzero(fold == f)
         lengths = np.zeros(panel.n_series, dtype=np.int64)
         lengths[series[cells]] = cut[cells] + 1
-        train = panel.head(lengths)
-        present = np.flatnonzero(lengths > 0)
-        seen = None if observed is None else observed[ranges(panel.indptr[present], lengths[present])]
-        where = np.searchsorted(present, series[cells])
-        scale[cells] = mase_scale(train.y, train.indptr, season, observed=seen)[where]
-        scale_sq[cells] = mase_scale(train.y, train.indptr, season, power=2, observed=seen)[where]
+        where = np.searchsorted(np.flatnonzero(lengths > 0), series[cells])
+        mae, mse = fold_scales(panel, panel.head(lengths), lengths, season, observed)
+        scale[cells], scale_sq[cells] = mae[where], mse[where]
     fallback = table["fallback"] if "fallback" in table else pd.Series("", index=table.index)
     return FoldResults(
         series=series, fold=fold, step=step, cutoff=cutoffs, time=panel.times[flat], actual=actual,
