@@ -326,17 +326,24 @@ def test_an_all_failed_search_says_which_budget_would_do(credit_g, sleepy) -> No
     assert found and int(found.group(1)) > 1, str(err.value)
 
 
-def test_a_failed_search_leaves_no_worker_process(adult_small) -> None:
+def test_a_failed_search_leaves_no_worker_process(credit_g, monkeypatch) -> None:
     """The search keeps a worker up for the refits; a search whose trials all failed stops it.
     Left to garbage collection, a fit of Adult at time_budget=2 that failed in a
     multiprocessing child (benchmarks/bench_tabular.py) kept the child from exiting, waiting
     on the worker."""
     import multiprocessing
 
-    df, target = adult_small
+    from tsauto.tabular import learners
+
+    def broken(params, build):  # in the worker: not registered there, it fails as well
+        raise RuntimeError("this learner always fails")
+
+    entry = learners.TabularLearner("broken", "ordinal", broken, lambda task, trial: {}, lambda task: {}, 0.1)
+    monkeypatch.setitem(learners.LEARNERS, "broken", entry)
+    df, target = credit_g
     before = set(multiprocessing.active_children())
     with pytest.raises(SearchFailedError):
-        Classifier(target, learners=["lightgbm"], time_budget=0.01, backend="loky").fit(df)
+        Classifier(target, learners=["broken"], max_trials=1, backend="loky", n_jobs=1).fit(df)
     assert [p for p in multiprocessing.active_children() if p not in before and p.is_alive()] == []
 
 
