@@ -28,6 +28,7 @@ from tsauto.forecasting.learners.ets import (
     forecast_ets,
     forecast_state,
     mul_season_points,
+    mul_season_start,
     restarted,
     select,
     smooth,
@@ -309,3 +310,49 @@ def test_a_zero_seasonal_state_or_an_overflowing_fit_is_never_the_best_point() -
     criterion = _mul_season_criterion(y, spec)
     assert criterion(points[0].tolist()) < HUGE and criterion(points[1].tolist()) == np.inf
     assert _exact_or_worst(float("nan")) == HUGE and _exact_or_worst(0.0) == -HUGE
+
+
+@pytest.mark.parametrize("form", ["MNM", "MAM", "MAdM"])
+def test_compiled_multiplicative_season_criterion_is_the_python_recursion(m1_sample, form: str) -> None:
+    """statsmodels' compiled Holt-Winters loop (R's recursion in error-correction form) gives the
+    criterion of the step-by-step Python floats to rounding, at R's start point and around it,
+    and the same infinity where a seasonal state is not positive."""
+    spec = ETSSpec("mul", "add" if "A" in form else None, "d" in form, "mul", 12)
+    rng = np.random.default_rng(0)
+    for y, _ in m1_sample("MONTHLY", 6):
+        if np.min(y) <= 0:
+            continue
+        start, _, _ = mul_season_start(y, spec, np.array([0.9999, 0.9999, 0.9999, 0.98]))
+        compiled, python = _mul_season_criterion(y, spec), _mul_season_criterion(y, spec, compiled=False)
+        points = [start] + [start * (1 + 0.01 * rng.normal(size=len(start))) for _ in range(5)]
+        for x in points:
+            a, b = compiled(x.tolist()), python(x.tolist())
+            assert a == pytest.approx(b, rel=1e-10, abs=1e-9)
+        bad = start.copy()
+        bad[-1] = -1.0  # a negative seasonal state
+        assert compiled(bad.tolist()) == python(bad.tolist()) == np.inf
+
+
+def test_compiled_criterion_scores_a_zero_prediction_as_the_worst() -> None:
+    """A one-step prediction of zero divides by zero: the Python floats raise (HUGE), the
+    compiled loop's infinite or NaN criterion is HUGE too, never the best point."""
+    spec = ETSSpec("mul", "add", False, "mul", 4)
+    y = np.array([90.0, 120.0, 60.0, 130.0, 95.0, 118.0, 64.0, 128.0, 92.0, 121.0])
+    point = [0.3, 0.1, 0.2, 0.0, 0.0, 1.5, 0.5, 1.0]  # level and trend 0: every prediction 0
+    compiled, python = _mul_season_criterion(y, spec), _mul_season_criterion(y, spec, compiled=False)
+    with np.errstate(all="ignore"):  # as every caller of the criterion
+        assert compiled(point) == python(point) == HUGE
+
+
+def test_without_statsmodels_compiled_loops_the_python_recursion_is_used(monkeypatch) -> None:
+    """The compiled loops are a private module of statsmodels: where a version lacks them, the
+    criterion is the step-by-step Python one, not an ImportError."""
+    from tsauto.forecasting.learners import ets
+
+    spec = ETSSpec("mul", "add", False, "mul", 4)
+    y = np.array([90.0, 120.0, 60.0, 130.0, 95.0, 118.0, 64.0, 128.0, 92.0, 121.0])
+    point = [0.3, 0.1, 0.2, 100.0, 1.0, 1.1, 0.6, 1.2]
+    assert ets.compiled_loops()  # this environment's statsmodels has them
+    monkeypatch.setattr(ets, "compiled_loops", lambda: False)
+    monkeypatch.setattr(ets, "MulSeasonLoop", None)  # never made
+    assert _mul_season_criterion(y, spec)(point) == _mul_season_criterion(y, spec, compiled=False)(point)

@@ -129,3 +129,27 @@ def test_learner_records_series_no_form_fits(m1_sample) -> None:
     out = ETSLearner()._fit_chunk(chunk, Task(horizon=8, season=4, n_jobs=1), 60.0)
     assert out[0][1] == "" and out[0][0].spec == select(y, 4).spec
     assert out[1][0] is None and "no ETS model" in out[1][1]
+
+
+def test_compiled_rows_take_the_steps_of_numpy_s_recursion(m1_sample, monkeypatch) -> None:
+    """The multiplicative-season asks evaluated row by row in the compiled loop or all at once
+    by numpy's recursion: the same forms, parameters and forecasts to rounding."""
+    monkeypatch.setattr(ets_batch, "MIN_BATCH", 2)
+    series = [y for y, _ in m1_sample("MONTHLY", 10)]
+    found = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(ets_batch, "_compiled_pays", lambda lengths, c=compiled: c)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found[compiled] = select_many(series, 12)
+    assert any(s.spec.seasonal == "mul" for s in found[True])
+    for y, a, b in zip(series, found[False], found[True]):
+        assert a.spec == b.spec
+        np.testing.assert_allclose(b.par, a.par, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(forecast_state(b, y, 8, ())[0], forecast_state(a, y, 8, ())[0], rtol=1e-8)
+
+
+def test_compiled_rows_pay_on_few_or_long_series() -> None:
+    assert ets_batch._compiled_pays(np.full(10, 130))
+    assert not ets_batch._compiled_pays(np.full(1000, 130))  # numpy's steps shared by many rows
+    assert ets_batch._compiled_pays(np.full(400, 1000))

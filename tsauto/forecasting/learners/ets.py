@@ -33,7 +33,9 @@ the search box bounds the smoothing parameters, and ``beta < alpha``, ``gamma < 
 not tested point by point (rejecting those points, as the linear forms do, stalls the simplex
 of 6-17 parameters: of the 524 ETS(M,*,M) fits of M1 quarterly training series, 225 ended with a
 higher AICc than statsforecast's, against 3 now, 511 equal); admissibility is tested on the
-result, as for every form.
+result, as for every form. Its criterion runs in statsmodels' compiled Holt-Winters loop, the
+same recursion in error-correction form (:class:`MulSeasonLoop`; in Python floats it took most of
+ETS's time on daily and hourly data, where ETS took 75-95 % of the default fit: user test 46 T2).
 
 Long seasons (``task.season > 24``, e.g. weekly data with 52): ETS cannot hold a state per
 season, so a series of two seasons or more is seasonally adjusted first (STL, on logs for a
@@ -70,6 +72,7 @@ models; simulated sample paths (seeded from ``task.random_state``) for multiplic
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -589,17 +592,19 @@ def _fit_mul_season(y: np.ndarray, spec: ETSSpec, upper: np.ndarray):
     return par, full_states(spec, x[k:]), lik
 
 
-def _mul_season_criterion(y: np.ndarray, spec: ETSSpec):
+def _mul_season_criterion(y: np.ndarray, spec: ETSSpec, compiled: bool = True):
     """``-2 log L`` of one joint point (a list: smoothing parameters, free initial states) of a
-    multiplicative-season model on ``y``: :func:`mul_season_points`, :func:`smooth_mul_season`
-    and :func:`_likelihood` in plain Python floats, several times faster than numpy on one
-    series (the per-series search takes some 2,000 of them; the combination learner fits its
-    ETS member series by series, and so does the learner for chunks too small to batch). The
-    one-step predictions' logs are summed by numpy after the recursion rather than step by step:
-    a form on a 4,197-day M4 series took 1.7 instead of 2.5 CPU seconds, the same estimates."""
-    n, m = len(y), spec.m
-    steps = list(zip(y.tolist(), (np.arange(n) % m).tolist()))  # each step's value and phase
+    multiplicative-season model on ``y`` (:func:`mul_season_points`, :func:`smooth_mul_season`
+    and :func:`_likelihood` for one point). The per-series search takes some 2,000 of them (the
+    combination learner fits its ETS member series by series, and so does the learner for chunks
+    too small to batch), so the recursion runs in statsmodels' compiled Holt-Winters loop
+    (:func:`_compiled_mul_season`), about 10x faster than the step-by-step Python floats it replaced
+    (``compiled=False``, kept as the reference): ETS alone on 10 Wikipedia series (m=7) 8.8 ->
+    2.8 CPU seconds, on 30 M4 Hourly series 39 -> 13 (2026-12-07, the same models)."""
+    m = spec.m
     trended, damped = spec.trend is not None, spec.damped
+    recursion = (_compiled_mul_season(y, spec) if compiled and compiled_loops()
+                 else _python_mul_season(y, spec))
 
     def criterion(x: list) -> float:
         alpha = x[0]
@@ -615,6 +620,17 @@ def _mul_season_criterion(y: np.ndarray, spec: ETSSpec):
         if oldest <= 0 or min(free) <= 0:  # as mul_season_points
             return np.inf
         cycle = [oldest] + free[::-1]  # by phase: the oldest state is the first step's
+        return recursion(alpha, beta, gamma, phi, level, trend, cycle)
+
+    return criterion
+
+
+def _python_mul_season(y: np.ndarray, spec: ETSSpec):
+    """The criterion's recursion in plain Python floats, R's operations step by step."""
+    n, m = len(y), spec.m
+    steps = list(zip(y.tolist(), (np.arange(n) % m).tolist()))  # each step's value and phase
+
+    def recursion(alpha, beta, gamma, phi, level, trend, cycle: list) -> float:
         sse = 0.0
         fits: list[float] = []
         keep = fits.append
@@ -639,7 +655,73 @@ def _mul_season_criterion(y: np.ndarray, spec: ETSSpec):
             return HUGE
         return lik if math.isfinite(lik) else HUGE
 
-    return criterion
+    return recursion
+
+
+def _compiled_mul_season(y: np.ndarray, spec: ETSSpec):
+    """The criterion's recursion in statsmodels' compiled loop (:class:`MulSeasonLoop`); the
+    Python one where ``alpha`` is not positive (``beta / alpha``; the search box keeps it so)."""
+    loop = MulSeasonLoop(y, spec.m, spec.trend is not None)
+    python = _python_mul_season(y, spec)
+
+    def recursion(alpha, beta, gamma, phi, level, trend, cycle: list) -> float:
+        if not alpha > 0:
+            return python(alpha, beta, gamma, phi, level, trend, cycle)
+        return loop(np.array([alpha, beta / alpha, gamma, level, trend, phi, *cycle]))
+
+    return recursion
+
+
+@functools.lru_cache(maxsize=1)
+def compiled_loops() -> bool:
+    """Whether statsmodels' compiled Holt-Winters loops (a private module) are there as
+    :class:`MulSeasonLoop` reads them; else the Python and numpy recursions are used."""
+    try:
+        from statsmodels.tsa.holtwinters import _exponential_smoothers as hw
+    except ImportError:
+        return False
+    return all(hasattr(hw, name) for name in ("HoltWintersArgs", "holt_win_add_mul_dam", "holt_win__mul"))
+
+
+class MulSeasonLoop:
+    """``-2 log L`` (:func:`_likelihood`) of a multiplicative-season model on one series by
+    statsmodels' compiled Holt-Winters loops, which run R's recursion (:func:`smooth_mul_season`)
+    in its error-correction form: ``l' = alpha y / s + (1 - alpha) q``,
+    ``b' = beta / alpha (l' - l) + (1 - beta / alpha) phi b``, ``s' = gamma y / q + (1 - gamma) s``,
+    algebraically the same updates, rounded otherwise (a relative 1e-16 a step: the models and
+    forecasts on M1, M4, Australian retail and the Wikipedia data came out those of the
+    step-by-step Python floats and of numpy's recursion to 1e-14, 2026-12-07). A zero one-step
+    prediction, which divides by zero in R's arithmetic, gives an infinite or NaN criterion
+    here: the worst, as the division error does (callers silence numpy's warnings). One call
+    costs about 6 us + 11 ns a step, against some 0.4 us a step in Python floats."""
+
+    def __init__(self, y: np.ndarray, m: int, trended: bool):
+        from statsmodels.tsa.holtwinters import _exponential_smoothers as hw
+
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.n = len(self.y)
+        width = 6 + m  # alpha, beta / alpha, gamma, l, b, phi, the season by phase (from 0)
+        self.args = hw.HoltWintersArgs(np.ones(width, np.int64), np.zeros(width), np.zeros((width, 2)),
+                                       self.y, m, self.n)
+        self.loop = hw.holt_win_add_mul_dam if trended else hw.holt_win__mul
+
+    @staticmethod
+    def params(par: np.ndarray, x0: np.ndarray) -> np.ndarray:
+        """The loops' parameter vectors (one a row) of smoothing parameters ``par`` (``alpha >
+        0``) and full initial states ``x0``, one set per row."""
+        alpha, beta, gamma, phi = par.T
+        return np.column_stack([alpha, beta / alpha, gamma, x0[:, 0], x0[:, 1], phi, x0[:, :1:-1]])
+
+    def __call__(self, params: np.ndarray) -> float:
+        """The criterion of one parameter vector (a C-contiguous row of :meth:`params`)."""
+        err = self.loop(params, self.args)
+        fit = self.y - err
+        err /= fit
+        sse = float(err @ err)
+        if not sse > 0:
+            return _exact_or_worst(sse)
+        lik = self.n * math.log(sse) + 2 * float(np.log(np.abs(fit, out=fit)).sum())
+        return lik if math.isfinite(lik) else HUGE
 
 
 def select(y: np.ndarray, season: int, damped: bool = True) -> ETSState:

@@ -9,9 +9,14 @@ vectorised call. The forms' lock steps advance together
 forms share one recursion per step: a loop over time steps whose cost is numpy's per-call
 overhead, not the rows (CPU seconds for all M1 training parts, best of two: quarterly 10.8 ->
 8.2, monthly 36.3 -> 33.6; the linear forms' arithmetic also stops at the longest series of each
-call). Each series takes the same steps as it would alone, so the chosen forms and parameters
-are those of :func:`~tsauto.forecasting.learners.ets.select` up to floating-point rounding (the
-one-step predictions are summed in another order), and the forecasts match to rounding.
+call). Where the rows are few for their length (most asks on long series, the last steps of
+every search) they are evaluated one by one in statsmodels' compiled loop instead
+(:class:`~tsauto.forecasting.learners.ets.MulSeasonLoop`, :func:`_compiled_pays`): with the
+work arrays kept (:class:`_Space`), the three validation folds of 30 M4 Hourly series took 36
+-> 22 CPU seconds, of 10 Wikipedia series 8.7 -> 4.1 (2026-12-07). Each series takes the same
+steps as it would alone, so the chosen forms and parameters are those of
+:func:`~tsauto.forecasting.learners.ets.select` up to floating-point rounding (the one-step
+predictions are summed in another order), and the forecasts match to rounding.
 
 Series are padded to the longest of their batch; padded steps are masked out of every sum. The
 series up to ``MAX_LENGTH`` points share one batch, longer ones are batched with series of
@@ -36,6 +41,8 @@ from tsauto.forecasting.learners.ets import (
     UPPER,
     ETSSpec,
     ETSState,
+    MulSeasonLoop,
+    compiled_loops,
     _initial_states,
     _smoothing_box,
     _state_map,
@@ -59,21 +66,43 @@ MAX_LENGTH = 400  # series up to this long share one batch; longer ones, batches
 LONG_RATIO = 1.25  # a batch of long series spans lengths within this ratio
 MAX_CELLS = 400_000  # series x steps in a batch of long series (memory: p states per cell)
 # Smaller batches are estimated series by series: a lock step lasts as long as its slowest
-# series and pays numpy's per-call overhead at every step, more so on long series. CPU seconds,
-# batched vs one by one, M1 series in batches of K (96 series; 48 for K=16): quarterly K=16
-# 6.9 vs 5.3, K=24 9.7 vs 10.6, K=48 6.3 vs 10.7; monthly K=16 9.8 vs 8.1, K=24 15.1 vs 17.8,
-# K=48 9.4 vs 17.3. Australian retail series of 441 months: K=20 12.9 vs 13.1, K=30 14.3 vs
-# 21.5, K=40 14.3 vs 25.8, K=133 22.9 vs about 86 (synthetic random walks of 430-530 points
-# lost more at 20: 21.1 vs 13.3).
-MIN_BATCH = 20
-LONG_MIN_BATCH = 30  # the same for a batch of series longer than MAX_LENGTH
+# series and pays numpy's per-call overhead at every step. CPU seconds, series by series vs
+# batched, in batches of K (2026-12-07, since the multiplicative-season criterion runs compiled,
+# :class:`.ets.MulSeasonLoop`): M1 monthly (40 series) K=6 7.5 vs 7.2, K=8 7.0 vs 5.7, K=10
+# 7.1 vs 5.0; M1 quarterly (48) K=4 6.3 vs 9.0, K=8 6.4 vs 5.8, K=16 6.5 vs 4.0; Australian
+# retail (24 of up to 429 months) K=4 6.6 vs 7.2, K=6 6.5 vs 5.6, K=8 6.5 vs 5.0; Wikipedia
+# (10 of 520 days, m=7) K=5 2.6 vs 2.8, K=10 2.7 vs 2.0; M4 Hourly (24 of 700-960 hours) K=6
+# 9.5 vs 8.6, K=8 9.9 vs 7.9. Before, with the criterion in Python floats, batches paid from
+# 20 short and 30 long series on.
+MIN_BATCH = 8
+LONG_MIN_BATCH = 8  # the same for a batch of series longer than MAX_LENGTH
+
+
+class _Space:
+    """Work arrays reused from call to call (the forms of a batch share one): the linear forms'
+    ``K x n x p`` arrays, allocated afresh at every call, took half of their criterion's time (M4
+    Hourly, 30 series of 700 steps, a call 7.0 -> 3.2 ms for ETS(A,Ad,A), whose weighted copy is
+    now made in place, 6.3 -> 3.2 ms for ETS(M,Ad,A), 2026-12-07)."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """An uninitialised C-contiguous array of ``shape``, on the memory of ``name``."""
+        size = int(np.prod(shape))
+        flat = self._arrays.get(name)
+        if flat is None or flat.size < size:
+            flat = self._arrays[name] = np.empty(size)
+        return flat[:size].reshape(shape)
 
 
 class _Batch:
     """The series that share one model form, padded into arrays, and the criterion over them."""
 
-    def __init__(self, ys: list[np.ndarray], spec: ETSSpec, cycles: list[np.ndarray | None]):
+    def __init__(self, ys: list[np.ndarray], spec: ETSSpec, cycles: list[np.ndarray | None],
+                 space: _Space | None = None):
         self.spec = spec
+        self.space = _Space() if space is None else space
         self.lengths = np.array([len(y) for y in ys])
         n = int(self.lengths.max())
         self.mask = np.arange(n)[None, :] < self.lengths[:, None]
@@ -83,6 +112,14 @@ class _Batch:
         self.linear = spec.seasonal != "mul"
         if self.linear:
             self._prepare_linear(ys, cycles)
+        self._loops: dict[int, MulSeasonLoop] = {}
+
+    def loop(self, row: int) -> MulSeasonLoop:
+        """Series ``row``'s compiled multiplicative-season criterion (made on first use)."""
+        if row not in self._loops:
+            spec = self.spec
+            self._loops[row] = MulSeasonLoop(self.y[row, : self.lengths[row]], spec.m, spec.trend is not None)
+        return self._loops[row]
 
     def _prepare_linear(self, ys: list[np.ndarray], cycles: list[np.ndarray | None]) -> None:
         spec = self.spec
@@ -138,7 +175,7 @@ class _Batch:
             D[:, 2, 0], D[:, 2, 1], D[:, 2, -1] = -gamma, -gamma * phi, 1 - gamma
             w[:, -1] = 1.0
             g[:, 2] = gamma
-        V = _powers(w, D, n)
+        V = _powers(w, D, n, self.space.array("V", (K, n, p)))
         mask = self.mask[rows, :n]
         finite = np.isfinite(V[np.arange(K), lengths - 1].sum(axis=1))
         y = self.y[rows, :n]
@@ -148,7 +185,9 @@ class _Batch:
         base[:, 1:] = irfft(rfft(c, self.fft_len) * self.y_fft[rows], self.fft_len)[:, : n - 1]
         wt = self.weights[rows, :n]  # 0 past each series' end
         r = (y - base) * wt
-        Vw = V * wt[:, :, None]
+        # an additive error's weights are 0 or 1: V itself weighted, in place (the rows it then
+        # zeroes, past each series' end, only reach its masked steps)
+        Vw = np.multiply(V, wt[:, :, None], out=V if self.spec.error == "add" else self.space.array("Vw", V.shape))
         Vwt = Vw.transpose(0, 2, 1)
         ridge = self.ridge[rows]
         A = self.T.T @ (Vwt @ Vw) @ self.T  # the normal equations of X = V T
@@ -186,14 +225,15 @@ def _likelihood(y: np.ndarray, yhat: np.ndarray, lengths: np.ndarray, error: str
     return np.where(np.isfinite(lik), lik, HUGE)
 
 
-def _powers(w: np.ndarray, D: np.ndarray, n: int) -> np.ndarray:
-    """``V_t = w' D^t`` for ``t < n``, per row, by repeated squaring."""
-    V = np.empty((len(w), n, len(w[0])))
+def _powers(w: np.ndarray, D: np.ndarray, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``V_t = w' D^t`` for ``t < n``, per row, by repeated squaring (into ``out``, K x n x p,
+    where given)."""
+    V = np.empty((len(w), n, len(w[0]))) if out is None else out
     V[:, 0] = w
     k = 1
     while k < n:
         step = min(k, n - k)
-        V[:, k : k + step] = V[:, :step] @ D
+        np.matmul(V[:, :step], D, out=V[:, k : k + step])
         k += step
         if k < n:
             D = D @ D
@@ -224,10 +264,11 @@ def _fit_forms(
     overhead at each time step, not the rows."""
     batches, groups = [], []
     cache: dict[tuple[int, str], np.ndarray] = {}  # each series' seasonal start, per season type
+    space = _Space()
     for spec, members in forms.items():
         member_ys = [ys[i] for i, _ in members]
         cycles = [_cycle(cache, i, ys[i], spec) for i, _ in members]
-        batches.append(_Batch(member_ys, spec, cycles))
+        batches.append(_Batch(member_ys, spec, cycles, space))
         if spec.seasonal == "mul":  # smoothing parameters and initial states searched together
             boxes = [mul_season_start(y, spec, u.copy(), c)
                      for y, (_, u), c in zip(member_ys, members, cycles)]
@@ -261,8 +302,10 @@ def _criteria(batches: list[_Batch], asks: list[tuple[int, np.ndarray, np.ndarra
 
 def _mul_season_together(asks: list[tuple[_Batch, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     """:meth:`_Batch.criterion` of several multiplicative-season asks ``(batch, points,
-    rows)`` by one :func:`.ets.smooth_mul_season` over all their rows (each row's steps are
-    computed as alone: the recursion is elementwise; a form without a trend has a zero one)."""
+    rows)``: by one :func:`.ets.smooth_mul_season` over all their rows (each row's steps are
+    computed as alone: the recursion is elementwise; a form without a trend has a zero one), or
+    row by row in the compiled loop (:class:`.ets.MulSeasonLoop`) where that costs less
+    (:func:`_compiled_pays`)."""
     parts = []
     for batch, points, rows in asks:
         par, x0, ok = mul_season_points(batch.spec, points)
@@ -272,6 +315,12 @@ def _mul_season_together(asks: list[tuple[_Batch, np.ndarray, np.ndarray]]) -> l
     if not taken:
         return out
     lengths = np.concatenate([batch.lengths[rows] for batch, rows, *_ in taken])
+    if compiled_loops() and _compiled_pays(lengths) and all(np.all(part[2][:, 0] > 0) for part in taken):
+        for (batch, rows, par, x0, ok), values in zip(parts, out):
+            if rows.size:
+                params = MulSeasonLoop.params(par, x0)
+                values[ok] = [batch.loop(r)(params[k]) for k, r in enumerate(rows.tolist())]
+        return out
     y = np.ones((len(lengths), int(lengths.max())))
     start = 0
     for batch, rows, *_ in taken:
@@ -286,6 +335,17 @@ def _mul_season_together(asks: list[tuple[_Batch, np.ndarray, np.ndarray]]) -> l
         out[k][ok] = lik[start : start + len(rows)]
         start += len(rows)
     return out
+
+
+def _compiled_pays(lengths: np.ndarray) -> bool:
+    """Whether evaluating rows of these lengths one by one in the compiled loop costs less than
+    numpy's recursion over all of them at once, which pays its per-call overhead at each step
+    (:func:`.ets.smooth_mul_season`). Microseconds measured 2026-12-07 (one core, m=24, 130 to
+    1,000 steps, 10 to 1,000 rows): the compiled loop 6 + 0.011 a step per row, numpy 5 + 0.015
+    a row per step (equal at about 110 rows of 130 steps; the compiled loop 1.2-30x faster on
+    fewer rows or longer series)."""
+    steps = float(lengths.max())
+    return float(np.sum(6.0 + 0.011 * lengths)) < steps * (5.0 + 0.015 * len(lengths))
 
 
 def _form_states(
