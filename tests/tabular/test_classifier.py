@@ -365,7 +365,11 @@ def test_a_trial_stopped_past_its_deadline_prints_nothing_without_logging(tmp_pa
         "print(type(results[0]).__name__)\n"
     )
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip() == "TimeLimitExceeded" and done.stderr == ""
+    # now and then the interpreter's resource tracker reports a semaphore of the killed worker at exit
+    # (two lines: "UserWarning: resource_tracker: ... leaked semaphore", its warnings.warn): not tsauto's
+    said = [line for line in done.stderr.splitlines()
+            if "resource_tracker" not in line and not line.lstrip().startswith("warnings.warn(")]
+    assert done.stdout.strip() == "TimeLimitExceeded" and said == [], done.stderr
 
 
 def test_ctrl_c_keeps_the_model_of_the_trials_finished_and_says_so(credit_g, monkeypatch, caplog) -> None:
