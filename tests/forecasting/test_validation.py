@@ -818,3 +818,7 @@ def test_a_future_table_of_the_right_times_for_other_series_names_them_first(cap
             DataValidationError, match=r"lacks 8 of the 8 .*: add them\.$"):
         future_covariates(misspelt, panel, 4)
     assert "rows of 1 series the forecast does not include, for example [{'Store': 11}]" in caplog.text
+    earlier = misspelt.assign(Store=1, Date=weeks - pd.Timedelta(weeks=4))  # dates as the rows show them
+    with pytest.raises(DataValidationError, match=r"the forecast starts at 2012-11-02, one step after the "
+                                                  r"history's last time 2012-10-26, and ends at 2012-11-23"):
+        future_covariates(earlier, panel, 4)

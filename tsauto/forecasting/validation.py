@@ -527,8 +527,9 @@ def _other_period(given: pd.Series, needed: pd.Series, panel: Panel) -> str:
 
 
 def _time_text(value: object, schema: Schema) -> str:
-    """One internal time as the user writes it (zone, integer dates)."""
-    return str(pd.Series(output_times(np.asarray([value]), schema)).iloc[0])
+    """One internal time as the user writes it (zone, integer dates), as the rows of an error
+    show theirs ('2012-11-02', not '2012-11-02 00:00:00')."""
+    return str(pd.Series(output_times(np.asarray([value]), schema)).astype(str).iloc[0])
 
 
 def _off_grid(future: pd.DataFrame, grid: pd.DataFrame, missing: np.ndarray, panel: Panel) -> str:
