@@ -55,6 +55,16 @@ def test_the_summary_covers_one_fold_windows_with_native_quantiles_only(bench) -
     assert bench.one_fold_summary(table.assign(folds=3)) == ""
 
 
+def test_the_coverage_summary_reads_the_band_each_fit_chose(bench) -> None:
+    table = pd.DataFrame({
+        "set": ["a", "a", "b"], "window": [1, 2, 1], "folds": [3, 3, 1],
+        "chosen": ["conformal", "calibrated", "conformal"],
+        "calibrated coverage": [0.1, 0.7, np.nan], "conformal coverage": [0.9, 0.2, 0.6],
+    })
+    text = bench.chosen_coverage(table)
+    assert "a 0.800 (0.70-0.90, 2 windows)" in text and "b 0.600 (0.60-0.60, 1 windows)" in text
+
+
 def test_scaled_pinball_divides_by_each_series_scale_and_skips_a_constant_one(bench) -> None:
     y = np.array([10.0, 10.0, 10.0])
     bands = {0.1: np.array([9.0, 11.0, 0.0]), 0.9: np.array([12.0, 8.0, 0.0])}
