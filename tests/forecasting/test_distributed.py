@@ -7,6 +7,7 @@ with a reason, and a worker failing in the training fails the fit at once."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import numpy as np
@@ -92,6 +93,29 @@ def test_a_thread_based_cluster_forecasts_as_worker_processes(client, retail) ->
     ours, theirs = on_threads["forecast"], on_processes["forecast"]
     rel = (ours - theirs).abs() / theirs.abs().clip(lower=1)
     assert rel.median() < 0.03 and rel.quantile(0.95) < 0.15
+
+
+def test_alerts_of_the_partitions_forecasts_are_said_once_by_the_client(client, retail, caplog, monkeypatch) -> None:
+    """Each partition is forecast on a worker: its warnings naming series (here, every series
+    taken for far outside its history) come back and are said once, here, their counts added
+    (they were logged on the workers, once per partition). Threads of this process as
+    workers, so that the test sees what a worker would log."""
+    from tsauto.forecasting import forecaster
+
+    keys = retail[KW["ids"]].drop_duplicates().iloc[::8]
+    few = retail.merge(keys, on=KW["ids"])
+    monkeypatch.setattr(forecaster, "far_outside", lambda panel, mean: np.ones(len(mean), dtype=bool))
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as threads:
+        fc = Forecaster(**KW, learners=["lightgbm"], compute={"client": threads})
+        fc.fit(dd.from_pandas(few, npartitions=3))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tsauto"):
+            fc.predict()
+    far = [r for r in caplog.records if r.msg == forecaster.FAR_WARNING]
+    assert len(far) == 1 and far[0].args[0] == len(keys)
+    assert far[0].threadName == threading.current_thread().name
 
 
 def shuffles(frame) -> set[str]:

@@ -60,6 +60,7 @@ import pandas as pd
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import wait_on_cluster
 from tsauto.core.search import Candidate, Trial
+from tsauto.forecasting.alerts import SeriesAlert, say
 from tsauto.forecasting.features.target_transforms import KPSS_MIN_LENGTH, KPSS_SAMPLE, mostly_nonstationary
 from tsauto.forecasting.frequency import longest_series
 from tsauto.forecasting.guards import Guards
@@ -181,8 +182,9 @@ def predict_dask(
     frame = ddf if by_series else _by_series(ddf, list(schema.ids))
     local, fut = dask.delayed(_without_rows(fc)), dask.delayed(future)
     parts = [dask.delayed(_forecast_part)(p, local, fut, schema, by_series) for p in frame.to_delayed()]
-    out = [p for p in _computed(client, parts, "forecasts of partitions") if p is not None]
-    out = pd.concat(out, ignore_index=True)
+    done = [p for p in _computed(client, parts, "forecasts of partitions") if p is not None]
+    say([alert for _, alerts in done for alert in alerts])  # here, not in the workers' logs
+    out = pd.concat([frame for frame, _ in done], ignore_index=True)
     return out.sort_values([*schema.ids, schema.time], kind="stable").reset_index(drop=True)
 
 
@@ -410,12 +412,13 @@ def _training_part(part: pd.DataFrame, schema: Schema, member: WithFallback, ste
 
 def _forecast_part(
     part: pd.DataFrame, fc: Forecaster, future: pd.DataFrame | None, schema: Schema, training: bool = False
-) -> pd.DataFrame | None:
-    """The forecasts of the series of ``part`` (``training``: a partition of the training rows)."""
+) -> tuple[pd.DataFrame, list[SeriesAlert | None]] | None:
+    """The forecasts of the series of ``part`` (``training``: a partition of the training rows)
+    and the alerts on them, to be said by the client."""
     if part.empty:
         return None
     panel = validate_like(part, schema, part=training)  # one partition's series: no warning of the others
-    return fc._forecast(panel, future_covariates(future, panel, fc.task_.horizon, warn=False))
+    return fc._forecast_table(panel, future_covariates(future, panel, fc.task_.horizon, warn=False))
 
 
 def _without_rows(fc: Forecaster) -> Forecaster:

@@ -31,6 +31,7 @@ from tsauto.core.leaderboard import leaderboard
 from tsauto.core.logfilter import unsaid
 from tsauto.core.search import Trial
 from tsauto.core.table_io import read_table
+from tsauto.forecasting.alerts import EXAMPLES, SeriesAlert, say
 from tsauto.forecasting.backtest import (
     NOTES,
     backtest_forecaster,
@@ -77,9 +78,14 @@ ABSENT_WARNING = (  # predict(history=); partitions say it once for all, a hiera
     "forecast them (predict() without history= forecasts every series of the training data)"
 )
 FAR_WARNING = (  # a hierarchy says it of its reconciled forecasts
-    "series forecast far outside their history's range: %d, more than %g widths of the range beyond "
-    "it (more where the history is shorter than the horizon), e.g. %s: the model extrapolates; check "
+    "series forecast far outside their history's range: %d, more than " f"{FAR_WIDTHS:g}" " widths of the range "
+    "beyond it (more where the history is shorter than the horizon), e.g. %s: the model extrapolates; check "
     "them (backtest, report) or compare learners (leaderboard())"
+)
+COLLAPSED_WARNING = (
+    "%d series forecast zero or below at every step were set to 0 though their history never "
+    "reached zero, e.g. %s: the model extrapolates a fall; check them (backtest, report) or "
+    "try other learners (data={'non_negative': False} shows the raw forecast)"
 )
 GAPPED_WARNING = (  # predict(history=); a hierarchy says it of its bottom series, not of the nodes
     "%d series of history= start%s more than a step after the training data's end%s: "
@@ -603,6 +609,14 @@ class Forecaster:
 
     def _forecast(self, panel: Panel, fut: dict[str, np.ndarray]) -> pd.DataFrame:
         """The forecast table of ``panel``: the model's forecasts, its intervals, the guards."""
+        frame, alerts = self._forecast_table(panel, fut)
+        say(alerts)
+        return frame
+
+    def _forecast_table(
+        self, panel: Panel, fut: dict[str, np.ndarray]
+    ) -> tuple[pd.DataFrame, list[SeriesAlert | None]]:
+        """:meth:`_forecast`'s table, and the alerts on its series, not yet said."""
         routed = self.model_.predict(panel, fut)
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
@@ -615,9 +629,8 @@ class Forecaster:
         mean, quantiles, changed = Guards(opts.non_negative, opts.discontinued).apply(
             panel, fc.mean, quantiles, self.task_.season, self.task_.horizon
         )
-        _warn_collapsed(panel, changed == COLLAPSED)
-        warn_far_outside(panel, mean, ~routed.dropped)
-        return self._forecast_frame(panel, mean, quantiles, ~routed.dropped)
+        alerts = [_collapsed_alert(panel, changed == COLLAPSED), far_alert(panel, mean, ~routed.dropped)]
+        return self._forecast_frame(panel, mean, quantiles, ~routed.dropped), alerts
 
     def _forecast_frame(
         self, panel: Panel, mean: np.ndarray, quantiles: dict[float, np.ndarray], keep: np.ndarray
@@ -970,32 +983,25 @@ def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) 
         )
 
 
-def warn_far_outside(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> None:
-    """Warn of series forecast far outside their history's range (:func:`far_outside`): a
+def far_alert(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> SeriesAlert | None:
+    """The series forecast far outside their history's range (:func:`far_outside`): a
     recursive model extrapolating its newest steps (LightGBM on ETTh1 fell in a straight line
     to -252 after a history of -0.9 to 16.8, unsaid)."""
-    far = far_outside(panel, mean) & kept
-    if not far.any():
-        return
+    far = np.flatnonzero(far_outside(panel, mean) & kept)
+    if not far.size:
+        return None
     labels, lowest, highest = series_labels(panel), history_minimum(panel), history_maximum(panel)
-    idx = np.flatnonzero(far)
-    examples = ", ".join(
+    return SeriesAlert(FAR_WARNING, far.size, tuple(
         f"{labels[i] or 'the series'} (forecast {np.nanmin(mean[i]):.6g} to {np.nanmax(mean[i]):.6g}, "
-        f"history {lowest[i]:.6g} to {highest[i]:.6g})" for i in idx[:3])
-    log.warning(FAR_WARNING, idx.size, FAR_WIDTHS, examples)
+        f"history {lowest[i]:.6g} to {highest[i]:.6g})" for i in far[:EXAMPLES]))
 
 
-def _warn_collapsed(panel: Panel, collapsed: np.ndarray) -> None:
-    """Warn of series forecast zero at every step by the non-negative guard whose history
-    never reached zero: the model extrapolates a fall the clip hides."""
-    if not collapsed.any():
-        return
-    labels, lowest = series_labels(panel), history_minimum(panel)
+def _collapsed_alert(panel: Panel, collapsed: np.ndarray) -> SeriesAlert | None:
+    """The series forecast zero at every step by the non-negative guard whose history never
+    reached zero: the model extrapolates a fall the clip hides."""
     idx = np.flatnonzero(collapsed)
-    examples = ", ".join(f"{labels[i] or 'the series'} (history min {lowest[i]:.6g})" for i in idx[:3])
-    log.warning(
-        "%d series forecast zero or below at every step were set to 0 though their history never "
-        "reached zero, e.g. %s: the model extrapolates a fall; check them (backtest, report) or "
-        "try other learners (data={'non_negative': False} shows the raw forecast)",
-        idx.size, examples,
-    )
+    if not idx.size:
+        return None
+    labels, lowest = series_labels(panel), history_minimum(panel)
+    return SeriesAlert(COLLAPSED_WARNING, idx.size, tuple(
+        f"{labels[i] or 'the series'} (history min {lowest[i]:.6g})" for i in idx[:EXAMPLES]))

@@ -56,7 +56,7 @@ from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import Scored, observed_rows, row_positions
 from tsauto.forecasting.calendar_time import parse_time
 from tsauto.forecasting.data_checks import CARRIED, checks_frame, data_checks, log_checks, without_leaks
-from tsauto.forecasting.forecaster import ABSENT_WARNING, FAR_WARNING, GAPPED_WARNING, warn_far_outside
+from tsauto.forecasting.forecaster import ABSENT_WARNING, FAR_WARNING, GAPPED_WARNING, far_alert, say
 from tsauto.forecasting.guards import Bounds, Guards
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
@@ -444,7 +444,7 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     out = reconcile_forecasts(base, spec, fit.reconciler, guard=bottom_bounds(fit, panel))
     mean = spec.pivot(out, "forecast")[0][pd.Index(spec.nodes[spec.node_column]).get_indexer(
         panel.keys[spec.node_column])]  # the reconciled forecasts in the order of the nodes' panel
-    warn_far_outside(panel, mean, np.isfinite(mean).all(axis=1))
+    say([far_alert(panel, mean, np.isfinite(mean).all(axis=1))])
     if fut is not None:  # of the rows the user gave (a table per store was read for each department)
         warn_unknown_series(given, spec.select(out), [c for c in spec.ids if c in given.columns])
     return spec.select(out, level)
