@@ -229,6 +229,38 @@ def test_a_trial_run_fold_by_fold_joins_to_the_whole_trial(retail) -> None:
         np.testing.assert_array_equal(joined.oof.result.quantiles[quantile], values)
 
 
+def test_a_trial_whose_folds_were_cut_differently_reports_its_median_folds_cut(retail, monkeypatch) -> None:
+    """Folds cut to 8, 4 and 1 rounds (a hiccup in the last): the trial, whole or joined from
+    one part per fold, reports the median fold's cut for its refit, not the last fold's."""
+    from dataclasses import replace
+
+    from tsauto.core.table_io import read_table
+    from tsauto.forecasting.learners import lightgbm
+    from tsauto.forecasting.search import ForecastEvaluator
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    boost, cuts = lightgbm._boost, []
+
+    def scripted(params, data, rounds, deadline, callbacks=()):  # fits whole, reports the next cut
+        return boost(params, data, rounds, None, callbacks)[0], cuts.pop(0)
+
+    monkeypatch.setattr(lightgbm, "_boost", scripted)
+    fc = Forecaster(**KW)
+    panel = fc._validate(read_table(retail))
+    evaluator = ForecastEvaluator(panel, replace(fc._task(panel), n_jobs=1), RollingOriginSplitter(6, folds=3, step=6),
+                                  classes={"lightgbm": LightGBMLearner})
+    params = {"params": {"num_boost_round": 60, "learning_rate": 0.05}, "use_id": False}
+    median = {**params, "params": {"num_boost_round": 4, "learning_rate": 0.2}}
+    deadline = time.monotonic() + 600
+    cuts[:] = [(8, 0.2), (4, 0.2), (1, 0.2)]
+    assert evaluator.evaluate("lightgbm", params, deadline, 1).params == median
+    cuts[:] = [(8, 0.2), (4, 0.2), (1, 0.2)]
+    parts = [evaluator.evaluate("lightgbm", params, deadline, 1, (k,)) for k in range(3)]
+    assert evaluator.merge(parts).params == median
+    cuts[:] = [None, (8, 0.2), None]  # most folds as proposed: the trial as proposed
+    assert evaluator.evaluate("lightgbm", params, deadline, 1).params is None
+
+
 def test_an_unbudgeted_search_runs_trials_fold_by_fold_with_the_scores_of_whole_ones(retail, monkeypatch) -> None:
     from tsauto.core.search import Search
 

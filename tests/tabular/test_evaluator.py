@@ -72,6 +72,69 @@ def test_a_forest_cut_to_its_time_keeps_the_trees_grown(phoneme_small) -> None:
     assert whole.params_used() == {"n_estimators": 30}
 
 
+def _scripted_cuts(monkeypatch, cuts: list) -> None:
+    """Each fold's fit runs whole, then reports the next of ``cuts`` as what its deadline cut
+    it to (``None``: as planned): the folds' cuts are exact, whatever the machine's pace."""
+    from tsauto.tabular import model
+
+    fit, left = model.fit_estimator, iter(cuts)
+
+    def scripted(entry, estimator, X, y, deadline, min_share):
+        fit(entry, estimator, X, y, None, min_share)
+        return next(left)
+
+    monkeypatch.setattr(model, "fit_estimator", scripted)
+
+
+def _cut(rounds: int) -> dict:
+    """A cut of PARAMS to ``rounds`` at the rate raised as LightGBMDeadline raises it."""
+    return {"n_estimators": rounds, "learning_rate": min(0.2, 500 * 0.05 / rounds)}
+
+
+@pytest.mark.parametrize(
+    "cuts, expected",
+    [
+        ([_cut(8), _cut(4), _cut(1)], _cut(4)),  # a hiccup in the last fold does not decide
+        ([_cut(1), _cut(8), _cut(4)], _cut(4)),
+        ([None, _cut(8), _cut(1)], _cut(8)),  # an uncut fold counts as the plan, above any cut
+        ([_cut(8), None, None], None),  # most folds uncut: the trial as proposed
+    ],
+)
+def test_a_trial_whose_folds_were_cut_differently_reports_its_median_folds_cut(
+    phoneme_small, monkeypatch, cuts, expected
+) -> None:
+    """The trial's out-of-fold predictions, which chose it and weigh it in the ensemble, come
+    from all its folds: its refit fits the cut of the median fold by learning (rounds × rate),
+    not the last fold's."""
+    df, target = phoneme_small
+    X, y = df.drop(columns=target), (df[target] == df[target].iloc[0]).to_numpy(int)
+    kinds, _ = infer_kinds(X)
+    splits = make_splits(y, "classification", folds=3)
+    evaluator = TabularEvaluator(X, y, kinds, "classification", resolve_metric("auto", "classification", 2),
+                                 splits, n_classes=2)
+    _scripted_cuts(monkeypatch, cuts)
+    result = evaluator.evaluate("lightgbm", PARAMS, time.monotonic() + 600, threads=1)
+    assert result.params == (None if expected is None else {**PARAMS, **expected})
+    assert len(result.fold_scores) == 3
+
+
+def test_the_representative_cut_of_an_even_number_of_folds_is_the_upper_middle() -> None:
+    """Cuts only lower the work done: of two folds, one cut short by a hiccup does not decide."""
+    from tsauto.core.cuts import representative_params
+
+    proposed = {"n_estimators": 100, "learning_rate": 0.1}
+    one, two = {"n_estimators": 10, "learning_rate": 0.2}, {"n_estimators": 30, "learning_rate": 0.2}
+    assert representative_params([two, one], proposed) is two
+    assert representative_params([proposed, one], proposed) is proposed
+    assert representative_params([one, two, None, one], proposed) is two
+    assert representative_params([one, None, None, one], proposed) is None
+    forest = {"n_estimators": 100, "max_features": 0.5}  # trees, no rate
+    cut = [{**forest, "n_estimators": n} for n in (60, 90, 70)]
+    assert representative_params(cut, forest) is cut[2]
+    linear = [{"C": 1.0}, {"C": 1.0}]  # nothing to cut: the last fold's
+    assert representative_params(linear, {"C": 1.0}) is linear[1]
+
+
 @pytest.mark.parametrize("task", ["classification", "regression"])
 def test_the_constant_prediction_is_each_training_folds_frequencies_or_mean(abalone, task) -> None:
     """What a model must beat (checks.no_skill): per validation row, its training fold's class

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tsauto.core.cuts import representative_params
 from tsauto.core.engine import THREAD_GAIN
 from tsauto.core.search import Evaluation, Trial
 from tsauto.core.selection import refit_estimate
@@ -61,7 +62,9 @@ class ForecastEvaluator:
         folds: Sequence[int] | None = None,
     ) -> Evaluation:
         """The trial's scores on every fold (``folds``: on the folds of these indices only,
-        one part of the trial :meth:`merge` joins)."""
+        one part of the trial :meth:`merge` joins). Where its folds were cut to their time,
+        the parameters of the median fold's cut (:func:`~tsauto.core.cuts.representative_params`):
+        those its refit fits."""
         task = replace(self.task, deadline=deadline, n_jobs=threads)
         models: list[WithFallback] = []
 
@@ -74,7 +77,7 @@ class ForecastEvaluator:
         fold_scores = [
             score(self.metric, res, res.forecast, window, res.fold == f) for f in np.unique(res.fold)
         ]
-        used = models[-1].learner.params_used(params) if models else params  # the last fold: the most rows
+        used = representative_params([m.learner.params_used(params) for m in models], params) or params
         return Evaluation(fold_scores, OutOfFold.of(res), res.fit_time, res.predict_time,
                           None if used == params else used)
 
@@ -95,10 +98,11 @@ class ForecastEvaluator:
     @staticmethod
     def merge(parts: Sequence[Evaluation]) -> Evaluation:
         """One trial's :class:`Evaluation` from those of its parts (in fold order), as
-        :meth:`evaluate` on all their folds gives it."""
+        :meth:`evaluate` on all their folds gives it (parts of one fold each: the same
+        parameters; ``None``: a part as proposed)."""
         res = concat_results([p.oof.result for p in parts])
         return Evaluation([x for p in parts for x in p.fold_scores], OutOfFold.of(res),
-                          res.fit_time, res.predict_time, parts[-1].params)
+                          res.fit_time, res.predict_time, representative_params([p.params for p in parts]))
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from tsauto.core.cuts import representative_params
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
 from tsauto.core.stopping import equal_share
@@ -25,7 +26,9 @@ class TabularEvaluator:
     validation fold with ``metric`` (as a loss). Picklable: it travels to the workers.
 
     ``y`` holds class codes ``0..n_classes-1`` (classification) or values (regression). The
-    out-of-fold predictions of a trial are in the row order of :meth:`valid_rows`.
+    out-of-fold predictions of a trial are in the row order of :meth:`valid_rows`. A trial whose
+    folds were cut to their time reports the parameters of its median fold's cut
+    (:func:`~tsauto.core.cuts.representative_params`): those its refit fits.
     """
 
     X: pd.DataFrame
@@ -47,7 +50,7 @@ class TabularEvaluator:
     def evaluate(
         self, name: str, params: dict[str, Any], deadline: float, threads: int
     ) -> Evaluation:
-        scores, preds = [], []
+        scores, preds, fitted = [], [], []
         fit_time = predict_time = 0.0
         for i, (train, valid) in enumerate(self.splits):
             if time.monotonic() >= deadline:
@@ -65,7 +68,8 @@ class TabularEvaluator:
             fit_time += t1 - t0
             scores.append(self.metric.loss(self.y[valid], pred))
             preds.append(pred)
-        used = pipe.params_used()  # the last fold's
+            fitted.append(pipe.params_used())
+        used = representative_params(fitted, params)  # the median fold's cut, for the refit
         return Evaluation(scores, np.concatenate(preds), fit_time, predict_time,
                           None if used == params else used)
 

@@ -37,7 +37,8 @@ class Build:
 SMALL_ROWS = 20_000  # LightGBM runs single-threaded below this many rows (threads cost more)
 # A fit cut to its deadline that did less than this share of its planned work fails (a refit);
 # a trial's fits keep whatever they did (TRIAL_MIN_SHARE): their validation scores what they
-# amount to, and the refit uses their parameters as cut (core.search._record).
+# amount to, and the refit uses the parameters of their median fold's cut (core.cuts,
+# core.search._record).
 MIN_SHARE = 0.5
 TRIAL_MIN_SHARE = 0.0
 TREE_BATCHES = 10  # a forest fitted within a deadline grows its trees in this many batches
