@@ -269,7 +269,7 @@ def test_mixed_offsets_suggest_a_zone_of_those_offsets_and_a_fix_for_files() -> 
     message = str(err.value)
     assert "Europe/Berlin" not in message and "+1100 at rows 0, 1, 2" in message
     assert "pd.to_datetime(df['Time_local'], utc=True).dt.tz_convert(ZONE)" in message
-    assert "in a file, as the command line reads it, write every stamp in UTC" in message
+    assert "on the command line, --tz ZONE reads them so; or write every stamp in UTC" in message
     assert "give a column of UTC stamps as the time column (--time, time=)" in message
     from tsauto.forecasting.zones import zone_table
 

@@ -351,10 +351,13 @@ def test_a_series_ending_before_the_table_is_an_alert(walmart_store6):
     steps = walmart_store6.assign(t=weeks).drop(columns="Date").iloc[3:]  # department 1 from week 3
     counted = _one(_fit(steps, **{**spec, "time": "t"}), "ends_early")
     assert counted["status"] == "alert" and "for steps other series already hold" in counted["message"]
-    # ... but steps each series counts from the same start are its own (M4's): no alert
+    # ... and where they start at one step, with one series ending where no other ends: counts
+    # (M4's) or a clock, nothing tells; read as a clock, the alert says what to do were they counts
     own = walmart_store6.assign(t=walmart_store6.groupby("Dept").cumcount()).drop(columns="Date")
     counted = _one(_fit(own, **{**spec, "time": "t"}), "ends_early")
-    assert counted["status"] == "passed" and "every series starts at step 0" in counted["message"]
+    assert counted["status"] == "alert" and counted["series"] == ("6/45",)
+    assert ("every series starts at step 0, but the series ending early ends where no other series ends"
+            in counted["message"] and "each series' own count, as M4's, nothing to do" in counted["message"])
 
 
 def test_a_discontinued_series_is_not_called_intermittent(walmart_small):
@@ -673,6 +676,7 @@ def test_utc_stamps_with_a_regions_holidays_are_an_alert_naming_its_zone(caplog)
         assert ("11 hours behind AU-VIC's (Australia/Melbourne)" in clock["message"]
                 and "from 11:00 local time on it to the same time the next day" in clock["message"])
         assert "df['t'] = df['t'].dt.tz_convert('Australia/Melbourne')" in clock["message"]
+        assert "on the command line: --tz Australia/Melbourne)" in clock["message"]
     else:
         assert "dt.tz_convert(ZONE)" in clock["message"]
     for zone in ("Australia/Melbourne", "Australia/Sydney"):
@@ -682,14 +686,78 @@ def test_utc_stamps_with_a_regions_holidays_are_an_alert_naming_its_zone(caplog)
     assert "holiday_clock" not in set(_fit(_vic_december("UTC"), **{**spec, "holidays": None})["check"])
 
 
+def test_utc_stamps_with_a_column_of_regions_are_an_alert_naming_each_zone():
+    """Review of user test 46 T3: holidays= naming a column of each series' region had no
+    holiday_clock check, though its features are read on the stamps' clock too. Melbourne's
+    demand (AU-VIC) and a Chinese transformer's oil temperature (ETTh1, CN), hourly in UTC: one
+    alert naming each region off UTC's clock, with its zone and the hours where the zone is
+    known, and, a time column holding one zone, each region fitted apart in its own; a column
+    of one region, the conversion of the table; Melbourne's rows converted as said, none."""
+    vic = _vic_december("UTC").rename(columns={"Demand": "y"})
+    vic = vic[vic["t"].dt.minute == 0].assign(site="Melbourne", region="AU-VIC")
+    ett = pd.read_csv(shared_file("forecasting/other/ETTh1.csv.gz")).tail(480)
+    ett = pd.DataFrame({"t": pd.to_datetime(ett["date"]).dt.tz_localize("Asia/Shanghai").dt.tz_convert("UTC"),
+                        "y": ett["OT"].to_numpy(), "site": "ETT", "region": "CN"})
+    df = pd.concat([vic, ett], ignore_index=True)
+    spec = {"target": "y", "time": "t", "ids": "site", "horizon": 24, "holidays": "region"}
+    clock = _one(_fit(df, **spec), "holiday_clock", "t")
+    assert clock["status"] == "alert"
+    assert clock["message"].startswith("holidays='region' (each series' region: 'AU-VIC', 'CN') with time stamps in "
+                                       "UTC: hour-of-day, weekday and holiday features are read on UTC's clock")
+    from tsauto.forecasting.zones import zone_table
+
+    if zone_table():  # the time-zone database's table of zones by country (tzdata)
+        assert "hours behind AU-VIC's (Australia/Melbourne)" in clock["message"]
+        assert "not CN's (its zone one of Asia/Shanghai, Asia/Urumqi)" in clock["message"]
+        assert ("fit each region apart, its time column converted to the region's zone ('AU-VIC': "
+                "'Australia/Melbourne'), e.g. part = df[df['region'] == 'AU-VIC'].copy(); part['t'] = "
+                "part['t'].dt.tz_convert('Australia/Melbourne')") in clock["message"]
+        one = _one(_fit(vic, **spec), "holiday_clock", "t")["message"]
+        assert "11 hours behind AU-VIC's (Australia/Melbourne)" in one
+        assert "df['t'] = df['t'].dt.tz_convert('Australia/Melbourne')" in one
+    part = df[df["region"] == "AU-VIC"].copy()
+    part["t"] = part["t"].dt.tz_convert("Australia/Melbourne")
+    assert "holiday_clock" not in set(_fit(part, **spec)["check"])
+
+
 def test_integer_steps_counted_from_one_in_each_series_are_not_told_to_end_early():
     """User test 46 T9: M4 Hourly's t counts 1..n in each series (700 or 960 hours); 13 of 30
     were 'series ending before the table's last time step', to be given rows or dropped. Steps
-    that every series starts at one count are no shared clock: the check passes, saying why."""
-    m4 = pd.read_csv(shared_file("forecasting/m4/Hourly-long.csv.gz"))
-    m4 = m4[m4["unique_id"].isin(["H1", "H170", "H171", "H172", "H173"]) & (m4["split"] == "train")]
+    every series starts at, none missing, whose early ends are lengths other series end at too,
+    are each series' own count: the check passes, saying why (all 414 series: 169 end at 700)."""
+    shared_file("forecasting/m4/Hourly-long.csv.gz")
+    m4, _ = datasets.load_m4("hourly")
     assert m4.groupby("unique_id")["t"].min().eq(1).all() and m4.groupby("unique_id")["t"].max().nunique() == 2
-    early = _one(_fit(m4.drop(columns="split"), target="y", time="t", ids="unique_id", horizon=48), "ends_early")
+    early = _one(_fit(m4, target="y", time="t", ids="unique_id", horizon=48), "ends_early")
     assert early["status"] == "passed" and early["series"] == () and "drop them" not in early["message"]
-    assert "1 of 5 series end before the table's last time step, but every series starts at step 1" in early["message"]
+    assert ("169 of 414 series end before the table's last time step, but every series starts at step 1, none "
+            "misses a step, and each of those ending early ends where others do too (step 700" in early["message"])
     assert "each series' own count" in early["message"]
+    # one of five ending early: as a series of a shared clock that stopped (see the Walmart test)
+    few = m4[m4["unique_id"].isin(["H1", "H170", "H171", "H172", "H173"])]
+    alone = _one(_fit(few, target="y", time="t", ids="unique_id", horizon=48), "ends_early")
+    assert alone["status"] == "alert" and alone["series"] == ("H1",)
+    assert "each series' own count, as M4's, nothing to do" in alone["message"]
+
+
+def test_series_that_stopped_on_a_shared_integer_clock_are_an_alert():
+    """Review of user test 46 T9: integer steps that every series starts at passed as counts,
+    so a shop's week numbers (1..143, Walmart store 6) with departments that stopped were a
+    note. Its series miss weeks, as counts do not: an alert naming the three that stopped
+    (departments 45, 47 and 51, 48, 4 and 133 weeks before the end); its departments that miss
+    no week, two cut at the weeks 45 and 51 stopped, end each where no other series ends: an
+    alert too."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart()
+    df = df[df["Store"] == 6].assign(t=lambda d: (d["Date"] - d["Date"].min()).dt.days // 7 + 1)
+    df = df[df.groupby("Dept")["t"].transform("min") == 1].drop(columns="Date")
+    spec = {"target": "Weekly_Sales", "time": "t", "ids": ["Store", "Dept"], "horizon": 4}
+    early = _one(_fit(df, **spec), "ends_early")
+    assert early["status"] == "alert" and early["series"] == ("6/45", "6/47", "6/51") and early["count"] == 185
+    assert "every series starts at step 1, but 6 series miss steps, which counts do not" in early["message"]
+    weeks = df.groupby("Dept")["t"].agg(["size", "max"])
+    full = df[df["Dept"].isin(weeks.index[weeks["size"] == 143])]
+    cut = full[~(((full["Dept"] == 1) & (full["t"] > 95)) | ((full["Dept"] == 2) & (full["t"] > 10)))]
+    stopped = _one(_fit(cut, **spec), "ends_early")
+    assert stopped["status"] == "alert" and stopped["series"] == ("6/1", "6/2")
+    assert "but 2 of the 2 series ending early end where no other series ends" in stopped["message"]

@@ -155,8 +155,8 @@ def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
     return DataValidationError(
         f"time column {name!r} mixes time-zone offsets ({found}): convert it to one zone first: "
         f"in pandas, df[{name!r}] = pd.to_datetime(df[{name!r}], utc=True).dt.tz_convert({zone}){which}, "
-        "daylight saving then handled; in a file, as the command line reads it, write every stamp in "
-        "UTC (2024-01-31T13:00:00Z), or give a column of UTC stamps as the time column (--time, "
+        "daylight saving then handled; on the command line, --tz ZONE reads them so; or write every "
+        "stamp in UTC (2024-01-31T13:00:00Z), or give a column of UTC stamps as the time column (--time, "
         "time=) if the table has one; or give naive local times."
     )
 

@@ -312,18 +312,23 @@ def holiday_clock(panel: Panel, task: Task) -> list[Check]:
     the region's zone: :func:`~tsauto.forecasting.zones.region_zones`; the user's
     choice where the country has several). Melbourne's demand stamped in UTC with
     ``holidays="AU-VIC"`` had Christmas flagged from 11:00 local time on the 25th to 11:00 on
-    the 26th, and hours of the day 10 to 11 hours off, unsaid (user test 46). Nothing is
-    changed: converting the stamps is the user's call (it changes the features, the forecasts'
-    zone). Daily or coarser stamps are dates as labelled; naive ones are read as local."""
+    the 26th, and hours of the day 10 to 11 hours off, unsaid (user test 46). Where
+    ``holidays=`` names a column of each series' region, one alert for the column, each
+    distinct code off the stamps' clock with its zone and hours (:func:`_off_column`). Nothing
+    is changed: converting the stamps is the user's call (it changes the features, the
+    forecasts' zone). Daily or coarser stamps are dates as labelled; naive ones are read as
+    local."""
     s = panel.schema
     zone = (s.tz or "").removeprefix("wall:")
-    if not task.holidays or not zone or freq_kind(s.freq) not in ("minute", "hour"):
+    column = None if task.holidays else task.holiday_column
+    codes = task.holidays or _column_codes(panel, column)
+    if not codes or not zone or freq_kind(s.freq) not in ("minute", "hour"):
         return []
     instants = _instants(panel.times, s.tz)
     if instants is None:
         return []
-    out = []
-    for code in task.holidays:
+    off = []
+    for code in codes:
         best, zones = region_zones(code)
         region = [best] if best else zones
         if region:
@@ -331,8 +336,23 @@ def holiday_clock(panel: Panel, task: Task) -> list[Check]:
                 continue
         elif not utc_like(zone):  # a country the zone table lacks: only UTC is surely not its clock
             continue
-        out.append(Check("holiday_clock", s.time, *_off_clock(code, zone, best, zones, instants, s.time), "alert"))
-    return out
+        off.append((code, best, zones))
+    if column is not None:
+        return [Check("holiday_clock", s.time, *_off_column(column, codes, off, zone, instants, s.time), "alert")
+                ] if off else []
+    return [Check("holiday_clock", s.time, *_off_clock(code, zone, best, zones, instants, s.time), "alert")
+            for code, best, zones in off]
+
+
+def _column_codes(panel: Panel, column: str | None) -> list[str]:
+    """The distinct codes of the static column naming each series' region (``holidays=column``)."""
+    if column is None or column not in panel.static:
+        return []
+    raw = panel.static[column].to_numpy()
+    names = panel.schema.categories.get(column)
+    if names is not None:  # categorical: float codes of its levels
+        raw = np.array([names[int(c)] for c in raw[~pd.isna(raw)]], dtype=object)
+    return sorted({str(c) for c in raw[~pd.isna(raw)]})
 
 
 def _instants(times: np.ndarray, tz: str) -> pd.DatetimeIndex | None:
@@ -363,35 +383,83 @@ def _off_clock(
     code: str, zone: str, best: str | None, zones: list[str], instants: pd.DatetimeIndex, time: str
 ) -> tuple[str, str]:
     """The finding and the fix of :func:`holiday_clock`."""
+    off, when = _hours_off(code, zone, best, instants)
     if best is not None:
-        ahead = np.unique(_offsets(instants, best) - _offsets(instants, zone))
-        hours = " to ".join(f"{h:g}" for h in np.unique(np.abs(ahead[[0, -1]])))
-        if ahead[0] >= 0:
-            off = f", {hours} hours behind {code}'s ({best})"
-            when = f"from {' or '.join(map(_clock, ahead))} local time on it to the same time the next day"
-        elif ahead[-1] <= 0:
-            off = f", {hours} hours ahead of {code}'s ({best})"
-            when = (f"from {' or '.join(_clock(24 + h) for h in ahead)} local time the day before it to the same "
-                    "time on it")
-        else:
-            off, when = f", {hours} hours off {code}'s ({best})", "not its local day"
         target, which = repr(best), ""
     else:
-        off, target, when = "", "ZONE", "not its local day"
-        which = (f" (ZONE: the zone of {code}, one of {shortlist([repr(z) for z in zones], 4)})" if zones
-                 else f" (ZONE: the zone of {code}, e.g. 'Europe/Berlin')")
+        target, which = "ZONE", _which_zone(code, zones)
     finding = (
         f"holidays={code!r} with time stamps in {zone}: hour-of-day, weekday and holiday features are read "
-        f"on {zone}'s clock{off}, not on {code}'s local one: each holiday is flagged over its date in "
-        f"{zone} ({when})"
+        f"on {zone}'s clock{off and ', ' + off}, not on {code}'s local one: each holiday is flagged over its "
+        f"date in {zone} ({when})"
     )
     fix = (
         f"kept (nothing changed); to read them on the local clock, convert the time column to its zone "
-        f"before fitting: df[{time!r}] = df[{time!r}].dt.tz_convert({target}){which} (daylight saving is "
-        "handled; forecasts are then given in that zone; the command line reads a file's stamps as written: "
-        "convert them in Python)"
+        f"before fitting: df[{time!r}] = df[{time!r}].dt.tz_convert({target}){which} {_converted(target)}"
     )
     return finding, fix
+
+
+def _converted(zone: str) -> str:
+    """The end of the conversion's advice: what it does, and its command-line form."""
+    return (f"(daylight saving is handled; forecasts are then given in that zone; on the command line: "
+            f"--tz {zone.strip(chr(39))})")
+
+
+def _hours_off(code: str, zone: str, best: str | None, instants: pd.DatetimeIndex) -> tuple[str, str]:
+    """How far ``zone``'s clock is from ``code``'s (``'11 hours behind AU-VIC's
+    (Australia/Melbourne)'``; '' where its zone is not known) and when its holidays are
+    flagged, in the region's local time."""
+    if best is None:
+        return "", "not its local day"
+    ahead = np.unique(_offsets(instants, best) - _offsets(instants, zone))
+    hours = " to ".join(f"{h:g}" for h in np.unique(np.abs(ahead[[0, -1]])))
+    if ahead[0] >= 0:
+        return (f"{hours} hours behind {code}'s ({best})",
+                f"from {' or '.join(map(_clock, ahead))} local time on it to the same time the next day")
+    if ahead[-1] <= 0:
+        return (f"{hours} hours ahead of {code}'s ({best})",
+                f"from {' or '.join(_clock(24 + h) for h in ahead)} local time the day before it to the same "
+                "time on it")
+    return f"{hours} hours off {code}'s ({best})", "not its local day"
+
+
+def _which_zone(code: str, zones: list[str]) -> str:
+    """What ZONE stands for where ``code``'s country has several zones."""
+    return (f" (ZONE: the zone of {code}, one of {shortlist([repr(z) for z in zones], 4)})" if zones
+            else f" (ZONE: the zone of {code}, e.g. 'Europe/Berlin')")
+
+
+def _off_column(
+    column: str, codes: list[str], off: list[tuple[str, str | None, list[str]]], zone: str,
+    instants: pd.DatetimeIndex, time: str,
+) -> tuple[str, str]:
+    """The finding and the fix of :func:`holiday_clock` where ``holidays=`` names ``column``,
+    each series' region: the codes ``off`` the stamps' clock, each with its zone and hours off.
+    Where every code of the column has a zone and they share one clock, the time column
+    converted to it; else (a time column holds one zone) each region fitted apart, converted
+    to its own."""
+    parts = [_hours_off(code, zone, best, instants)[0] or f"not {code}'s"
+             + (f" (its zone one of {shortlist(zones, 3)})" if zones else "") for code, best, zones in off]
+    finding = (
+        f"holidays={column!r} (each series' region: {shortlist(map(repr, codes), 6)}) with time stamps in {zone}: "
+        f"hour-of-day, weekday and holiday features are read on {zone}'s clock, {', '.join(parts)}: each holiday "
+        f"is flagged over its date in {zone}, not the region's"
+    )
+    bests = [region_zones(c)[0] for c in codes]
+    if all(bests) and all(_same_clock(instants, bests[0], b) for b in bests[1:]):
+        return finding, (f"kept (nothing changed); to read them on the local clock, convert the time column to "
+                         f"their zone before fitting: df[{time!r}] = df[{time!r}].dt.tz_convert({bests[0]!r}) "
+                         f"{_converted(bests[0])}")
+    code, best, zones = next((o for o in off if o[1]), off[0])
+    target, which = (repr(best), "") if best else ("ZONE", _which_zone(code, zones))
+    named = "; ".join(f"{c!r}: {b!r}" for c, b, _ in off if b)
+    return finding, (
+        f"kept (nothing changed); a time column holds one zone: to read each series on its region's clock, fit "
+        f"each region apart, its time column converted to the region's zone{f' ({named})' if named else ''}, e.g. "
+        f"part = df[df[{column!r}] == {code!r}].copy(); part[{time!r}] = part[{time!r}].dt.tz_convert({target})"
+        f"{which} {_converted(target)}"
+    )
 
 
 def _clock(hours: float) -> str:
@@ -698,20 +766,27 @@ def ends_early(panel: Panel, labels: np.ndarray, carried: np.ndarray | None = No
     where they are a minority; where most end early the series span different periods (M4's
     do), each forecast from its own end, as it should be. Series ``carried`` (steps after their
     last row, zeros in ``panel``) are an alert of their own: they end early in the table, and
-    are forecast from its end, as the sums of a hierarchy count them. On integer steps that
-    every series starts at the same step (M4's own counts, 1..n: 13 of 30 M4 Hourly series were
-    told to be dropped or given rows, user test 46), the finding passes: the steps are no
-    shared clock; the fix for a clock they share is said."""
+    are forecast from its end, as the sums of a hierarchy count them. Integer steps that read
+    as each series' own count (:func:`_own_counts`: M4's 1..n; 13 of 30 M4 Hourly series were
+    told to be dropped or given rows, user test 46) pass, saying why; steps every series starts
+    at but that read as a clock they share (a week number of one shop, departments that stopped)
+    stay an alert, saying why and what to do were they counts."""
     own = _own_ends(panel, labels)
-    if own.status == "alert" and panel.schema.freq is None and _own_counts(panel):
+    counted = _own_counts(panel) if own.status == "alert" and panel.schema.freq is None else None
+    first = panel.times[panel.indptr[0]]
+    if counted is not None and counted[0]:
         own = own._replace(
-            finding=f"{own.finding.split(' (series')[0]}, but every series starts at step "
-                    f"{panel.times[panel.indptr[0]]}: the steps read as each series' own count (M4's), not one "
-                    "clock, each series forecast from its own end",
+            finding=f"{own.finding.split(' (series')[0]}, but every series starts at step {first}, "
+                    f"{counted[1]}: the steps read as each series' own count (M4's), not one clock, each series "
+                    "forecast from its own end",
             action="nothing to do (if the steps are instead one clock the series share and these stopped, give "
                    "them rows up to the table's last step: target 0, or empty with data={'fill': 'zero'}, --fill zero)",
             status="passed", series=(), count=0,
         )
+    elif counted is not None:
+        own = own._replace(action=f"{own.action} (every series starts at step {first}, but {counted[1]}: read as "
+                                  "one clock the series share; if the steps are instead each series' own count, "
+                                  "as M4's, nothing to do)")
     if carried is None or not carried.any():
         return [own]
     zeros = _about_series(
@@ -722,11 +797,32 @@ def ends_early(panel: Panel, labels: np.ndarray, carried: np.ndarray | None = No
     return [zeros] if own.status == "passed" else [zeros, own]
 
 
-def _own_counts(panel: Panel) -> bool:
-    """Whether integer steps start at the same step in every series (M4's 1..n per series):
-    each series' own count, not a clock they share, so ending early says nothing."""
-    firsts = panel.times[panel.indptr[:-1]]
-    return panel.n_series > 1 and bool(np.all(firsts == firsts[0]))
+def _own_counts(panel: Panel) -> tuple[bool, str] | None:
+    """Whether integer steps that every series starts at (None where they do not) read as each
+    series' own count (M4's 1..n), where ending early says nothing, or as a clock the series
+    share, where it says they stopped; and the evidence, in words. A count has every step up to
+    the series' end, and its ends are lengths, which a collection repeats (M4 Hourly's are 700
+    or 960 hours: 169 series end at 700); on a clock, series miss steps (Walmart's departments
+    on a week number: 293 of the 2,955 that start in its first week), and those that stopped
+    end each at a step of its own (1 to 4 in each store). So: counts where no series
+    misses a step and each series ending early ends at a step another series ends at too."""
+    firsts, last = panel.times[panel.indptr[:-1]], panel.last_times
+    if panel.n_series < 2 or np.any(firsts != firsts[0]):
+        return None
+    fills = getattr(panel, "fills", None)
+    gaps = 0 if fills is None else int(np.count_nonzero(fills.inserted))
+    if gaps:
+        return False, f"{gaps} series miss steps, which counts do not"
+    ends, at, count = np.unique(last, return_inverse=True, return_counts=True)
+    early = last < last.max()
+    alone = early & (count[at] == 1)
+    if alone.any():
+        who = ("the series ending early ends" if early.sum() == 1
+               else f"{alone.sum()} of the {early.sum()} series ending early end")
+        return False, f"{who} where no other series ends, as stopped series do"
+    shared = ends[ends < last.max()].tolist()
+    return True, (f"none misses a step, and each of those ending early ends where others do too (step"
+                  f"{'s' * (len(shared) > 1)} {shortlist(shared, 3)}: lengths the series share)")
 
 
 def _own_ends(panel: Panel, labels: np.ndarray) -> Check:
