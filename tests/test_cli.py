@@ -108,7 +108,10 @@ def test_report_reads_the_table_tsauto_backtest_wrote(retail_csv: Path, tmp_path
     """User test 46 T6: `tsauto report MODEL --backtest FILE` with the table `tsauto backtest --out`
     wrote failed with "the table has no column 'Turnover' ... Check the target=, time=, ids=" (it
     reran a backtest on it as data); now that table is recognised, and with --data, the data it
-    ran on, shown as it is: the page the rerun gives."""
+    ran on, shown as it is: the page the rerun gives. The table records its mode (it was taken
+    from --mode, nested by default, and a refit table read so was labelled wrongly): read from
+    it, a --mode contradicting it refused; a table written before it was recorded falls back to
+    --mode, the log saying so."""
     model, table = tmp_path / "m.tsauto", tmp_path / "bt.csv"
     learners = ["--learners", "naive,theta", "--quantiles", "0.1,0.9"]
     assert main(["forecast", str(retail_csv), *RETAIL, *learners, "--out", str(tmp_path / "fc.csv"),
@@ -116,7 +119,8 @@ def test_report_reads_the_table_tsauto_backtest_wrote(retail_csv: Path, tmp_path
     assert main(["backtest", str(retail_csv), *RETAIL, *learners, "--folds", "2", "--mode", "refit",
                  "--out", str(table), "-q"]) == 0
     capsys.readouterr()
-    report = ["report", str(model), "--backtest", str(table), "--mode", "refit"]
+    assert set(pd.read_csv(table)["backtest_mode"]) == {"refit"}
+    report = ["report", str(model), "--backtest", str(table)]  # no --mode: the table's
     assert main([*report, "--out", str(tmp_path / "r.html"), "-q"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"tsauto: error: --backtest {table} is a backtest's table (columns cutoff, fold, step, "
@@ -131,6 +135,19 @@ def test_report_reads_the_table_tsauto_backtest_wrote(retail_csv: Path, tmp_path
         return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", path.read_text(encoding="utf-8"))
 
     assert '<table id="backtest-summary">' in undated(read) and undated(read) == undated(rerun)
+    capsys.readouterr()
+    assert main([*report, "--data", str(retail_csv), "--mode", "nested", "--out", str(read), "-q"]) == 2
+    assert (f"tsauto: error: --mode nested: --backtest {table} is a backtest's table (columns cutoff, fold, step, "
+            "actual, forecast: `tsauto backtest --out`) of a refit backtest (its column backtest_mode); leave "
+            "--mode out") in capsys.readouterr().err
+    old = tmp_path / "old.csv"  # as written before tables recorded their mode
+    pd.read_csv(table).drop(columns="backtest_mode").to_csv(old, index=False)
+    assert main(["report", str(model), "--backtest", str(old), "--data", str(retail_csv), "--out", str(read)]) == 0
+    assert ("mode nested, the default (the table, written before tables recorded their mode, does not record it: "
+            "give --mode refit for a refit backtest)") in capsys.readouterr().err
+    assert main(["report", str(model), "--backtest", str(old), "--data", str(retail_csv), "--mode", "refit",
+                 "--out", str(read), "-q"]) == 0
+    assert undated(read) == undated(rerun)
     capsys.readouterr()
     assert main([*report, "--data", str(retail_csv), "--folds", "3", "--out", str(read), "-q"]) == 2
     err = capsys.readouterr().err
@@ -354,8 +371,8 @@ def test_paths_are_checked_before_the_fit(retail_csv: Path, tmp_path: Path, caps
     _fails([*tabular, "--test", str(missing)], capsys, f"file '{missing}' does not exist")
     short = tmp_path / "short.csv"  # a column of the training file lacking: found after the fit, lost
     pd.read_csv(retail_csv).drop(columns=["Industry", "Turnover"]).to_csv(short, index=False)
-    _fails([*tabular, "--test", str(short)], capsys, f"--test {short} lacks 2 column(s) of {retail_csv}: "
-           "'Industry', 'Turnover'; the model may read them")
+    _fails([*tabular, "--test", str(short)], capsys,
+           f"--test {short} lacks 2 column(s) of {retail_csv} the model reads: 'Industry', 'Turnover'; give them")
     _fails([*tabular, "--save-model", str(folder)], capsys, is_a_folder)
     report = ["report", str(tmp_path / "m.tsauto"), "--out", str(tmp_path / "r.html"), "-q"]
     _fails([*report, "--backtest", str(missing)], capsys, f"file '{missing}' does not exist")
@@ -932,3 +949,118 @@ def test_a_boolean_covariate_whose_future_values_are_text_is_read_as_flags(
     ahead.drop(columns="Weekly_Sales").astype({"IsHoliday": str}).to_parquet(future)
     assert main(args) == 0, capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_csv(out), flags)
+
+
+def _vic_elec(tmp_path: Path, name: str, time: str, rows: slice, naive: bool = False) -> Path:
+    """Melbourne's half-hourly demand (vic_elec) of ``rows``, its ``time`` column (``Time_UTC``:
+    UTC stamps; ``Time_local``: Melbourne's offsets, +1100 or +1000) cut to naive local times
+    where ``naive``, as a CSV file."""
+    from conftest import shared_file
+
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz")).iloc[rows]
+    stamps = v[time].str[:19] if naive else v[time]
+    path = tmp_path / name
+    pd.DataFrame({"t": stamps, "Demand": v["Demand"]}).to_csv(path, index=False)
+    return path
+
+
+VIC = ["--target", "Demand", "--time", "t", "--horizon", "48", "--learners", "seasonal_naive", "-q"]
+DECEMBER = slice(-960, None)  # 2014-12-12..31, AEDT (UTC+11)
+APRIL = slice(3892, 4852)  # 2012-03-22..04-11: daylight saving ends on 04-01 at 03:00 (02:00 twice)
+
+
+def test_tz_converts_the_time_column_as_the_data_checks_advise(tmp_path: Path, capsys) -> None:
+    """The data checks told command-line users with UTC stamps and holidays AU-VIC, or with a
+    file mixing UTC offsets, to convert the time column in Python. --tz ZONE converts it: the
+    holiday clock alert is gone and the forecasts are in that zone; mixed offsets (daylight
+    saving) are read as the instants they name. An unknown zone, stamps some with an offset and
+    some without, or integer steps are refused, naming --tz."""
+    utc = _vic_elec(tmp_path, "utc.csv", "Time_UTC", DECEMBER)
+    out = tmp_path / "fc.csv"
+    fit = ["forecast", str(utc), *VIC, "--holidays", "AU-VIC", "--out", str(out)]
+    assert main(fit) == 0
+    assert "data check holiday_clock 't' (alert)" in capsys.readouterr().err
+    assert main([*fit, "--tz", "Australia/Melbourne"]) == 0
+    assert "holiday_clock" not in capsys.readouterr().err
+    stamps = pd.read_csv(out)["t"]
+    assert stamps.iloc[0] == "2015-01-01 00:00:00+11:00" and stamps.str.endswith("+11:00").all()
+    _fails([*fit, "--tz", "Australia/Melborne"], capsys, "argument --tz: unknown time zone 'Australia/Melborne' "
+           "(did you mean 'Australia/Melbourne'?): give a zone of the tz database, such as Australia/Melbourne or UTC")
+
+    local = _vic_elec(tmp_path, "local.csv", "Time_local", APRIL)  # +1100, then +1000
+    backtest = ["backtest", str(local), *VIC, "--folds", "1", "--out", str(out)]
+    _fails(backtest, capsys, "time column 't' mixes time-zone offsets")
+    assert main([*backtest, "--tz", "Australia/Melbourne"]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 48 and table["cutoff"].eq("2012-04-10 00:30:00+10:00").all()
+    mixed = tmp_path / "mixed.csv"
+    pd.read_csv(local).assign(t=lambda d: d["t"].where(d.index >= 3, d["t"].str[:19])).to_csv(mixed, index=False)
+    _fails(["forecast", str(mixed), *VIC, "--tz", "UTC", "--out", str(out)], capsys,
+           f"--tz UTC: time column 't' of {mixed} gives a UTC offset in some stamps ('2012-03-22T03:30:00+1100') and "
+           "none in rows 0, 1, 2 ('2012-03-22T02:00:00'), whose instant is unknown: write every stamp with its offset")
+    steps = tmp_path / "steps.csv"
+    pd.DataFrame({"t": range(100), "Demand": range(100)}).to_csv(steps, index=False)
+    _fails(["forecast", str(steps), *VIC, "--tz", "UTC", "--out", str(out)], capsys,
+           f"--tz UTC: time column 't' of {steps} holds numbers (steps), not time stamps: leave --tz out")
+
+
+def test_tz_reads_naive_stamps_as_the_zones_local_times(tmp_path: Path, capsys) -> None:
+    """--tz with naive stamps reads them as the zone's local times: the forecasts carry its
+    offsets, and a saved model's later naive tables take --tz too (without it they are refused
+    as of another kind); a stamp daylight saving repeats is refused, naming its rows."""
+    naive = _vic_elec(tmp_path, "naive.csv", "Time_local", DECEMBER, naive=True)
+    model, out = tmp_path / "m.tsauto", tmp_path / "fc.csv"
+    tz = ["--tz", "Australia/Melbourne"]
+    assert main(["forecast", str(naive), *VIC, *tz, "--out", str(out), "--save-model", str(model)]) == 0
+    forecast = pd.read_csv(out)
+    assert forecast["t"].iloc[0] == "2015-01-01 00:00:00+11:00"
+    again = tmp_path / "again.csv"
+    _fails(["predict", str(model), "--history", str(naive), "--out", str(again), "-q"], capsys,
+           "holds time stamps without a time zone")
+    assert main(["predict", str(model), "--history", str(naive), *tz, "--out", str(again), "-q"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again), forecast)
+    assert main(["future-frame", str(model), "--history", str(naive), *tz, "--out", str(again), "-q"]) == 0
+    assert pd.read_csv(again)["t"].tolist() == forecast["t"].tolist()
+    report = ["report", str(model), "--backtest", str(naive), "--folds", "1", "--mode", "refit", *tz]
+    assert main([*report, "--out", str(tmp_path / "r.html"), "-q"]) == 0
+    capsys.readouterr()  # the refit's warning
+    repeated = _vic_elec(tmp_path, "april.csv", "Time_local", APRIL, naive=True)  # 02:00-02:30 twice on 04-01
+    _fails(["forecast", str(repeated), *VIC, *tz, "--out", str(out)], capsys,
+           f"--tz Australia/Melbourne: the naive stamps of time column 't' of {repeated} at rows 480, 481, 482, 483 "
+           "('2012-04-01 02:00:00') are no single instant in Australia/Melbourne, whose daylight saving repeats")
+
+
+def test_classify_test_needs_the_columns_predict_needs(tmp_path: Path, capsys, monkeypatch) -> None:
+    """`classify --test` refused, before the fit, a test table lacking any column of the training
+    file, though predict reads only those the model uses: one without a constant column (the fit
+    drops it) was refused, and `tsauto predict` of the saved model predicted it. Now the check
+    before the fit asks what predict asks: the columns the model reads (found as the fit finds
+    them), and a row."""
+    from conftest import shared_file
+
+    from tsauto import Classifier
+
+    credit = pd.read_csv(shared_file("tabular/classification/credit_g.csv"))
+    credit["batch"] = "2024"  # constant: dropped by the fit
+    train, test, model = tmp_path / "train.csv", tmp_path / "test.csv", tmp_path / "m.tsauto"
+    credit.iloc[:800].to_csv(train, index=False)
+    credit.iloc[800:].drop(columns=["class", "batch"]).to_csv(test, index=False)
+    out, again = tmp_path / "pred.csv", tmp_path / "again.csv"
+    fit = ["classify", str(train), "--target", "class", "--max-trials", "1", "--learners", "linear", "-q"]
+    assert main([*fit, "--test", str(test), "--out", str(out), "--save-model", str(model)]) == 0
+    assert main(["predict", str(model), "--test", str(test), "--out", str(again), "-q"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(again), pd.read_csv(out))
+    lacking, empty = tmp_path / "lacking.csv", tmp_path / "empty.csv"
+    pd.read_csv(test).drop(columns="age").to_csv(lacking, index=False)
+    pd.read_csv(test).iloc[:0].to_csv(empty, index=False)
+    _fails(["predict", str(model), "--test", str(lacking), "--out", str(again), "-q"], capsys, "missing ['age']")
+    _fails(["predict", str(model), "--test", str(empty), "--out", str(again), "-q"], capsys, "has no rows")
+
+    def started(self, data):
+        raise RuntimeError("the fit started")
+
+    monkeypatch.setattr(Classifier, "fit", started)
+    _fails([*fit, "--test", str(lacking), "--out", str(out)], capsys,
+           f"--test {lacking} lacks 1 column(s) of {train} the model reads: 'age'; give them")
+    _fails([*fit, "--test", str(empty), "--out", str(out)], capsys,
+           f"--test {empty} has no rows: give at least one row to predict")

@@ -1,9 +1,9 @@
 """The ``tsauto`` command line: the Python API on files.
 
-    tsauto forecast FILE --target T --time D [--ids A,B] --horizon H [--time-budget S]
+    tsauto forecast FILE --target T --time D [--ids A,B] [--tz ZONE] --horizon H [--time-budget S]
                          [--max-trials N] [--quantiles 0.1,0.9] [--future FILE] --out FILE
                          [--save-model MODEL]
-    tsauto backtest FILE --target T --time D [--ids A,B] --horizon H [--folds 3]
+    tsauto backtest FILE --target T --time D [--ids A,B] [--tz ZONE] --horizon H [--folds 3]
                          [--mode nested|refit] [--out FILE]
     tsauto predict MODEL [--history FILE] [--future FILE] [--level L] --out FILE
     tsauto predict MODEL --test FILE [--id A,B] --out FILE   (a saved classifier or regressor)
@@ -16,7 +16,8 @@
     tsauto regress  FILE --target T [--time-budget 60] [--metric auto] [--test FILE] [--id A,B]
                          --out FILE
 
-CSV or Parquet in and out (by extension); ``--id`` names columns that identify rows: left out
+CSV or Parquet in and out (by extension); ``--tz ZONE`` puts a forecaster's time column in that
+zone (naive stamps read as its local times); ``--id`` names columns that identify rows: left out
 of the features, copied to the output beside the predictions (a saved model keeps them:
 ``tsauto predict`` copies them without ``--id``). The log goes to stderr; on a
 terminal the search is one progress line (trials done, best score, time left), redrawn in
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError, TsautoError, close_match, shortlist
+from tsauto.core.exceptions import DataValidationError, TsautoError, close_match, describe_rows, shortlist
 from tsauto.core.logfilter import tsauto_filter, warnings_once
 from tsauto.core.files import check_writable, missing_folder
 from tsauto.core.table_io import read_table, table_kind, write_table
@@ -127,6 +128,20 @@ def _seasons(value: str) -> str | tuple[int, ...]:
     return periods
 
 
+def _zone(value: str) -> str:
+    """``--tz``: a time zone pandas converts to (``Australia/Melbourne``, ``UTC``)."""
+    try:
+        pd.Timestamp(0, tz="UTC").tz_convert(value)
+    except Exception:  # noqa: BLE001 - zoneinfo, dateutil and pandas raise their own kinds
+        import zoneinfo
+
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {value!r}{close_match(value, zoneinfo.available_timezones())}: give a zone of "
+            "the tz database, such as Australia/Melbourne or UTC"
+        ) from None
+    return value
+
+
 def _auto_or_count(value: str) -> int | str:
     """``'auto'`` or a positive whole number."""
     if value == "auto":
@@ -144,6 +159,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", required=True, help="column to forecast")
     p.add_argument("--time", required=True, help="time column (dates or integer steps)")
     p.add_argument("--ids", help="comma-separated id columns naming a series")
+    _tz_option(p)
     p.add_argument("--horizon", required=True, type=int, help="steps to forecast")
     p.add_argument("--freq", help="pandas frequency (inferred when omitted); open days "
                    "'C(Mon Tue Wed Thu Fri Sat)', 'C(Mon Tue Wed Thu Fri; US holidays)', hours "
@@ -191,6 +207,13 @@ def _anywhere(p: argparse.ArgumentParser, default: Any) -> None:
                    help="no log, progress or leaderboard: only warnings, errors and the results")
     p.add_argument("--traceback", action="store_true", default=default,
                    help="show the traceback of a failure")
+
+
+def _tz_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tz", type=_zone, metavar="ZONE",
+                   help="the time column in this zone (Australia/Melbourne), as calendar and holiday features and "
+                   "the forecasts read it: stamps with a UTC offset (different ones too) converted to it, naive "
+                   "stamps read as its local times")
 
 
 def _level_option(p: argparse.ArgumentParser) -> None:
@@ -259,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--future", type=_path, help="table of known-future covariates over the horizon")
     pr.add_argument("--test", type=_path, help="a saved classifier's or regressor's rows to predict")
     _id_option(pr, " (default: the --id given at fit, where the table has them)")
+    _tz_option(pr)
     pr.add_argument("--out", type=_path, required=True, help="where to write the forecasts or predictions (.csv/.parquet)")
     _level_option(pr)
     ff = sub.add_parser("future-frame", help="the rows a saved forecaster's --future table fills: ids "
@@ -266,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     ff.add_argument("model", type=_path, help="a model saved by `tsauto forecast --save-model`")
     ff.add_argument("--history", type=_path, help="newer data whose end the horizon follows (default: the training data)")
     ff.add_argument("--out", type=_path, required=True, help="where to write the rows (.csv/.parquet)")
+    _tz_option(ff)
     lb = sub.add_parser("leaderboard", help="the trials of a saved model, as a table")
     lb.add_argument("model", type=_path, help="a model saved with --save-model (forecast, classify, regress)")
     lb.add_argument("--out", type=_path, help="write the whole table (.csv/.parquet) instead of printing it")
@@ -281,9 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --backtest a backtest's table: the data table that backtest ran on (its "
                     "scaled errors are computed from it)")
     rp.add_argument("--folds", type=int, help=f"number of backtest origins (default {REPORT_FOLDS})")
-    rp.add_argument("--mode", choices=("nested", "refit"), default="nested",
-                    help="the backtest's mode (see `tsauto backtest --help`); with a backtest's table, the "
-                    "mode it ran in, which the table does not record")
+    rp.add_argument("--mode", choices=("nested", "refit"),
+                    help="the backtest's mode (see `tsauto backtest --help`; default nested); with a backtest's "
+                    "table, the mode it records (give it only for a table written before tables recorded it)")
+    _tz_option(rp)
     for name, what in (("classify", "classes"), ("regress", "values")):
         tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
         _tabular(tab)
@@ -300,9 +326,9 @@ def _non_negative_option(parser: argparse.ArgumentParser, what: str, when: str) 
                         help=f"clip {what} at zero: {when}")
 
 
-def _non_negative(args: argparse.Namespace, auto: Any) -> Any:
-    """``--non-negative`` as the models take it: True, False, or ``auto`` (their own spelling)."""
-    return {"yes": True, "no": False}.get(args.non_negative, auto)
+def _non_negative(args: argparse.Namespace) -> bool | str:
+    """``--non-negative`` as the models take it: True, False or "auto"."""
+    return {"yes": True, "no": False}.get(args.non_negative, "auto")
 
 
 def _hierarchy(value: str | None):
@@ -359,7 +385,7 @@ def make_forecaster(args: argparse.Namespace) -> Forecaster:
             aggregate=args.aggregate,
             fill=args.fill,
             short_series=args.short_series,
-            non_negative=_non_negative(args, "auto"),
+            non_negative=_non_negative(args),
             discontinued=not args.no_discontinued,
             seasons=args.seasons,
         ),
@@ -416,14 +442,66 @@ def _check_folder(path: str | None, option: str) -> None:
         raise UsageError(f"{option} {path}: {missing}")
 
 
-def _table(path: str | None, codes: Sequence[str] = (), model: Any = None) -> pd.DataFrame | None:
+def _table(
+    path: str | None, codes: Sequence[str] = (), model: Any = None, tz: str | None = None
+) -> pd.DataFrame | None:
     """The table at ``path`` (None: none), its ``codes`` columns read as :func:`read_table` reads
-    them; a fitted ``model``'s codes as at its fit (those that were text, as text)."""
+    them; a fitted ``model``'s codes as at its fit (those that were text, as text), its time
+    column in zone ``tz`` (:func:`_in_zone`)."""
     if path is None:
         return None
     if model is None:
         return read_table(path, codes)
-    return read_table(path, model._codes(), _text_ids(model))
+    return _in_zone(read_table(path, model._codes(), _text_ids(model)), model.time, tz, path)
+
+
+OFFSET = r"(?:Z|[+-]\d\d:?\d\d)\s*$"  # a stamp's UTC offset, at its end: 'Z', '+11:00', '-0500'
+
+
+def _in_zone(table: pd.DataFrame, time: str, zone: str | None, where: str) -> pd.DataFrame:
+    """``table`` (``where``: its file) with its ``time`` column in ``zone`` (``--tz``): stamps with a
+    UTC offset converted (different offsets too, as daylight saving writes them), naive ones
+    read as its local times; as it is without ``zone`` or without the column (the fit names it)."""
+    if zone is None or time not in table.columns:
+        return table
+    col = table[time]
+    if not (pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_numeric_dtype(col)):  # text
+        from tsauto.forecasting.calendar_time import parse_time
+
+        text = col.dropna().astype(str)
+        offset = text.str.contains(OFFSET)
+        if not offset.any():
+            col = parse_time(col, time)[0]  # as the fit reads naive stamps
+        elif offset.all():
+            try:
+                col = pd.to_datetime(col, utc=True, format="ISO8601")
+            except (ValueError, TypeError) as err:
+                raise DataValidationError(
+                    f"time column {time!r} of {where} could not be read as time stamps ({_one_line(err)[:200]}): "
+                    "give ISO stamps such as 2024-01-31T13:00:00Z"
+                ) from None
+        else:
+            raise DataValidationError(
+                f"--tz {zone}: time column {time!r} of {where} gives a UTC offset in some stamps "
+                f"({text[offset].iloc[0]!r}) and none in {describe_rows(text.index[~offset])} "
+                f"({text[~offset].iloc[0]!r}), whose instant is unknown: write every stamp with its offset, "
+                f"or none (local times of {zone})"
+            )
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return table.assign(**{time: col.dt.tz_convert(zone)})
+    if not pd.api.types.is_datetime64_dtype(col):
+        raise UsageError(f"--tz {zone}: time column {time!r} of {where} holds numbers (steps), not time stamps: "
+                         "leave --tz out")
+    local = col.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    bad = col.index[local.isna() & col.notna()]
+    if len(bad):
+        raise DataValidationError(
+            f"--tz {zone}: the naive stamps of time column {time!r} of {where} at {describe_rows(bad)} "
+            f"({str(col[bad[0]])!r}) are no single instant in {zone}, whose daylight saving repeats or skips "
+            "them: write the stamps with their UTC offset (2024-04-07T02:30:00+11:00) or in UTC, or leave --tz "
+            "out to read them as naive local times"
+        )
+    return table.assign(**{time: local})
 
 
 def _text_ids(model: Forecaster) -> tuple[str, ...]:
@@ -586,7 +664,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
 
     codes = code_columns(_list(args.ids), _list(args.partition_by))  # series codes: '00079' kept
     train = read_table(args.file, codes)  # read before the fit: a wrong path or name fails in seconds
-    future = _table(args.future, codes)
+    train = _in_zone(train, args.time, args.tz, args.file)
+    future = None if args.future is None else _in_zone(_table(args.future, codes), args.time, args.tz, args.future)
     known = _list(args.known_future) or []
     _check_columns(known, train, f"the training table {args.file}", "--known-future")  # before --future's
     if future is not None and known:  # a future-frame left empty: found only after the fit
@@ -720,13 +799,14 @@ def _run_backtest(args: argparse.Namespace) -> int:
     _check_out(args.out)
     _check_folder(args.run_dir, "--run-dir")
     model = make_forecaster(args)
+    data = _in_zone(read_table(args.file, model._codes()), args.time, args.tz, args.file)
     if args.mode == "refit":
         log.info("selecting the model on %s ...", args.file)
-        model.fit(args.file)
+        model.fit(data)
         if model.interrupted_:  # nothing written yet: the command stops as a second Ctrl-C would
             raise KeyboardInterrupt
     log.info("backtest on %s: %d folds (%s) ...", args.file, args.folds, args.mode)
-    result = model.backtest(args.file, folds=args.folds, step=args.step, mode=args.mode)
+    result = model.backtest(data, folds=args.folds, step=args.step, mode=args.mode)
     _out(result.note)
     _out(_summary_text(result.summary))
     _out(SUMMARY_LEGEND)
@@ -735,7 +815,9 @@ def _run_backtest(args: argparse.Namespace) -> int:
         _out(result.by_level.to_string(index=False, float_format=_number))
     _report_quantiles(args.quantiles or [], result.forecasts, result.summary)
     if args.out:
-        path = write_table(result.forecasts, args.out)
+        from tsauto.forecasting.report import backtest_table
+
+        path = write_table(backtest_table(result), args.out)
         _out(f"wrote {len(result.forecasts)} backtest rows to {path}")
     return 0
 
@@ -782,10 +864,10 @@ def _run_predict(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _load(args.model)
     if not isinstance(model, Forecaster):
-        if args.history or args.future or args.level or not args.test:
+        if args.history or args.future or args.level or args.tz or not args.test:
             raise UsageError(
                 f"{args.model!r} holds a {type(model).__name__}: give the rows to predict as "
-                "--test FILE (--history, --future and --level are a forecaster's)"
+                "--test FILE (--history, --future, --level and --tz are a forecaster's)"
             )
         rows = read_table(args.test)
         ids = _ids(args.id, {args.test: rows}) if args.id else _fitted_ids(model, rows, args.test)
@@ -805,7 +887,8 @@ def _run_predict(args: argparse.Namespace) -> int:
             "the rows to forecast from as --history FILE"
         )
     out = model.predict(
-        future=_table(args.future, model=model), history=_table(args.history, model=model),
+        future=_table(args.future, model=model, tz=args.tz),
+        history=_table(args.history, model=model, tz=args.tz),
         level=_level(args.level),
     )
     path = write_table(out, args.out)
@@ -816,7 +899,7 @@ def _run_predict(args: argparse.Namespace) -> int:
 def _run_future_frame(args: argparse.Namespace) -> int:
     _check_out(args.out)
     model = _forecaster(args.model, "future-frame")
-    frame = model.make_future_frame(history=_table(args.history, model=model))
+    frame = model.make_future_frame(history=_table(args.history, model=model, tz=args.tz))
     known = _known_future(model)
     # empty, to fill in; object columns: pandas refuses a flag or a label set into part of a float one
     frame = frame.assign(**{c: pd.Series(float("nan"), frame.index, object) for c in known})
@@ -873,7 +956,8 @@ def _run_report(args: argparse.Namespace) -> int:
         if path is not None:
             table_kind(Path(path))
     model = _forecaster(args.model, "report")
-    backtest, future = _table(args.backtest, model=model), _table(args.future, model=model)  # codes as at fit
+    backtest = _table(args.backtest, model=model)  # codes as at fit; --tz once it is found to be data
+    future = _table(args.future, model=model, tz=args.tz)
     result = None if backtest is None else _report_backtest(args, model, backtest)
     _out(f"wrote the report to {model.report(args.out, backtest=result, future=future)}")
     return 0
@@ -882,7 +966,9 @@ def _run_report(args: argparse.Namespace) -> int:
 def _report_backtest(args: argparse.Namespace, model: Forecaster, table: pd.DataFrame) -> Any:
     """The backtest ``tsauto report`` shows: read from ``--backtest``'s table where it is a
     backtest's (``tsauto backtest --out``), scaled by ``--data``; else run on it as data."""
-    from tsauto.forecasting.report import BACKTEST_COLUMNS, backtest_from_table, is_backtest_table
+    from tsauto.forecasting.report import (
+        BACKTEST_COLUMNS, MODE_COLUMN, backtest_from_table, is_backtest_table, table_mode,
+    )
 
     where = f"--backtest {args.backtest}"
     if is_backtest_table(table.columns):
@@ -895,15 +981,24 @@ def _report_backtest(args: argparse.Namespace, model: Forecaster, table: pd.Data
         folds = table["fold"].nunique()
         if args.folds is not None and args.folds != folds:
             raise UsageError(f"--folds {args.folds}: {what} of {folds} folds; leave --folds out")
-        log.info("%s, read as it is (not run again), its scaled errors from --data %s; mode %s, as --mode says "
-                 "(the table does not record it)", what, args.data, args.mode)
+        recorded = table_mode(table, where)
+        if recorded is not None and args.mode not in (None, recorded):
+            raise UsageError(f"--mode {args.mode}: {what} of a {recorded} backtest (its column {MODE_COLUMN}); "
+                             "leave --mode out")
+        mode = recorded or args.mode or "nested"
+        said = "as the table records" if recorded else (
+            f"{'as --mode says' if args.mode else 'the default'} (the table, written before tables recorded "
+            "their mode, does not record it: give --mode refit for a refit backtest)")
+        log.info("%s, read as it is (not run again), its scaled errors from --data %s; mode %s, %s",
+                 what, args.data, mode, said)
         try:
-            return backtest_from_table(model, table, _table(args.data, model=model), args.mode, where)
+            return backtest_from_table(model, table, _table(args.data, model=model, tz=args.tz), mode, where)
         except DataValidationError as err:
             raise DataValidationError(f"{err} (--data {args.data})") from None
     if args.data is not None:
         raise UsageError(f"--data goes with --backtest given a backtest's table; {where} is data: "
                          "the backtest runs on it (leave --data out)")
+    table = _in_zone(table, model.time, args.tz, args.backtest)
     missing = [c for c in _data_columns(model) if c not in table.columns]
     if missing:
         raise UsageError(
@@ -913,10 +1008,10 @@ def _report_backtest(args: argparse.Namespace, model: Forecaster, table: pd.Data
             f"training file's columns ({', '.join(map(str, _data_columns(model)))}), or a table `tsauto "
             "backtest --out` wrote, with --data"
         )
-    folds = REPORT_FOLDS if args.folds is None else args.folds
-    log.info("backtest on %s: %d folds (%s) ...", args.backtest, folds, args.mode)
+    folds, mode = REPORT_FOLDS if args.folds is None else args.folds, args.mode or "nested"
+    log.info("backtest on %s: %d folds (%s) ...", args.backtest, folds, mode)
     try:
-        return model.backtest(table, folds=folds, mode=args.mode)
+        return model.backtest(table, folds=folds, mode=mode)
     except DataValidationError as err:  # 'the table has no column ...': which table
         raise DataValidationError(f"{where}: {err}") from None
 
@@ -950,11 +1045,11 @@ def _run_tabular(args: argparse.Namespace) -> int:
     )
     train = read_table(args.file)
     ids = _ids(args.id, {args.file: train, **({} if test is None else {args.test: test})})
-    if test is not None:
-        _check_test_columns(train, test, args)
     model.set_params(ids=ids)  # the model keeps them: `tsauto predict` copies them without --id
     if args.command == "regress":
-        model.set_params(non_negative=_non_negative(args, None))
+        model.set_params(non_negative=_non_negative(args))
+    if test is not None:
+        _check_test_columns(model, train, test, args)
     log.info("fitting on %s ...", args.file)
     model.fit(train)
     saved = model.save(args.save_model) if args.save_model else None  # kept if predicting fails
@@ -978,14 +1073,22 @@ def _run_tabular(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_test_columns(train: pd.DataFrame, test: pd.DataFrame, args: argparse.Namespace) -> None:
-    """Before the fit: ``--test`` holds every column of the training file but the target (a
-    column it lacks was found after the fit, which was lost: a user test, 31 s)."""
-    missing = [c for c in train.columns if c not in test.columns and c != args.target]
+def _check_test_columns(model: Any, train: pd.DataFrame, test: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Before the fit, what predicting ``--test`` after it refuses (a column it lacked was found
+    after the fit, which was lost: a user test, 31 s): no rows, or a column the model reads
+    missing. Those it reads are the training file's but the target and the ids, less those the
+    fit drops (constant, all missing, a different value in every row, a copy of the target),
+    found by the fit's own preparation of the table, on a copy of ``model``."""
+    if test.empty:
+        raise UsageError(f"--test {args.test} has no rows: give at least one row to predict")
+    probe = type(model)(**model.get_params())
+    with tsauto_filter(lambda record: False):  # what it finds, the fit says
+        kinds = probe._prepare(probe._training_table(train, None, model.ids))[2]
+    missing = [c for c, kind in kinds.items() if kind != "drop" and c not in test.columns]
     if missing:
         raise UsageError(
-            f"--test {args.test} lacks {len(missing)} column(s) of {args.file}: {shortlist(map(repr, missing))}; "
-            "the model may read them: give them (empty cells where unknown are read as missing)"
+            f"--test {args.test} lacks {len(missing)} column(s) of {args.file} the model reads: "
+            f"{shortlist(map(repr, missing))}; give them (empty cells where unknown are read as missing)"
         )
 
 

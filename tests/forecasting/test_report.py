@@ -770,3 +770,25 @@ def test_a_backtest_table_is_read_only_with_the_data_it_ran_on(later, retail: pd
                        r"'Tasmania', 'Industry': '.*', 'Month': '2018-01-01'\}, step 1: it lies past the end of the "
                        r"data's series, 2017-12-01\): it is not a backtest of this data"):
         backtest_from_table(fc, result.forecasts, retail[retail["Month"] <= "2017-12-01"], "refit")
+
+
+def test_a_backtest_table_records_its_mode(fitted: Forecaster, backtest, nested, retail: pd.DataFrame) -> None:
+    """The table did not record the backtest's mode: read back, a refit backtest's was labelled
+    nested (the default) unless told. Now ``backtest_table`` writes it and the reader takes it;
+    a mode that contradicts it is refused; a table without it (written before) reads as told."""
+    from tsauto.forecasting.report import backtest_from_table, backtest_table, table_mode
+
+    for result in (backtest, nested):
+        table = backtest_table(result)
+        assert table_mode(table) == result.mode
+        read = backtest_from_table(fitted, table, retail)
+        assert (read.mode, read.note) == (result.mode, result.note)
+        pd.testing.assert_frame_equal(read.per_series, result.per_series)
+    with pytest.raises(DataValidationError, match=r"^mode='nested': the table records a refit backtest \(its column "
+                       r"'backtest_mode'\); leave mode out\.$"):
+        backtest_from_table(fitted, backtest_table(backtest), retail, "nested")
+    assert backtest_from_table(fitted, backtest.forecasts, retail, "refit").mode == "refit"
+    assert backtest_from_table(fitted, backtest.forecasts, retail).mode == "nested"  # as before: the default
+    mixed = backtest_table(backtest).assign(backtest_mode=["refit", "nested"] * (len(backtest.forecasts) // 2))
+    with pytest.raises(DataValidationError, match=r"its column 'backtest_mode' holds \['nested', 'refit'\]"):
+        backtest_from_table(fitted, mixed, retail)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,7 @@ def test_a_constant_target_is_refused(abalone) -> None:
 
 def test_predictions_of_a_never_negative_target_are_clipped_at_zero(bike_small, tmp_path, caplog) -> None:
     """Bike rentals (cnt at least 1) by a linear model: some held-out predictions were negative.
-    non_negative=None clips them at 0 (non_negative_, a guardrail, an INFO line), which brings
+    non_negative="auto" clips them at 0 (non_negative_, a guardrail, an INFO line), which brings
     no prediction farther from the truth; False keeps them, True clips a target that has
     negative values; a model saved before the parameter existed predicts as it did."""
     df, target = bike_small
@@ -108,7 +109,7 @@ def test_predictions_of_a_never_negative_target_are_clipped_at_zero(bike_small, 
     assert (np.abs(clipped - truth) <= np.abs(raw - truth)).all() and reg.score(test) > kept.score(test)
     [row] = reg.guardrails().query("check == 'non_negative'").to_dict("records")
     assert row["column"] == "cnt" and row["finding"] == "never negative in the 2000 training rows (lowest 1)"
-    assert row["action"].startswith("predictions clipped at 0 (non_negative=None; ")
+    assert row["action"].startswith("predictions clipped at 0 (non_negative='auto'; ")
     assert any(r.levelno == logging.INFO and "predictions clipped at 0" in r.getMessage() for r in caplog.records)
     assert "non_negative" not in set(kept.guardrails()["check"])
     shifted = train.assign(**{target: train[target] - 10})
@@ -119,9 +120,34 @@ def test_predictions_of_a_never_negative_target_are_clipped_at_zero(bike_small, 
     del old.non_negative, old.non_negative_
     back = Regressor.load(old.save(tmp_path / "old.tsauto"))
     np.testing.assert_array_equal(back.predict(test), raw)
-    assert back.get_params()["non_negative"] is None and clone(back).non_negative is None
-    with pytest.raises(DataValidationError, match=r"non_negative='auto': give None \(clip"):
-        Regressor(target, non_negative="auto", **FAST).fit(train)
+    assert back.get_params()["non_negative"] == "auto" and clone(back).non_negative == "auto"
+    with pytest.raises(DataValidationError, match=r"non_negative='yes': give 'auto' \(clip"):
+        Regressor(target, non_negative="yes", **FAST).fit(train)
+
+
+def test_non_negative_auto_is_the_default_and_none_its_old_spelling(bike_small, tmp_path) -> None:
+    """non_negative="auto" (the Forecaster's spelling) is the default; None, the default of
+    models saved before "auto", still loads, refits and is accepted as "auto", without a word."""
+    df, target = bike_small
+    train, test = df.iloc[:2000], df.iloc[2000:]
+    assert Regressor(target).get_params()["non_negative"] == "auto"
+    auto = Regressor(target, max_trials=1, learners=["linear"], non_negative="auto", **FAST).fit(train)
+    default = Regressor(target, max_trials=1, learners=["linear"], **FAST).fit(train)
+    assert auto.non_negative_ is True and (auto.predict(test) >= 0).all()
+    np.testing.assert_array_equal(auto.predict(test), default.predict(test))
+    pd.testing.assert_frame_equal(auto.guardrails(), default.guardrails())
+    shifted = train.assign(**{target: train[target] - 10})  # negative values: 'auto' does not clip
+    assert Regressor(target, max_trials=1, learners=["linear"], **FAST).fit(shifted).non_negative_ is False
+    old = copy.deepcopy(default)  # as saved with non_negative=None, before "auto"
+    old.non_negative = None
+    back = Regressor.load(old.save(tmp_path / "none.tsauto"))
+    assert back.get_params()["non_negative"] is None and back.non_negative_ is True
+    np.testing.assert_array_equal(back.predict(test), default.predict(test))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        refit = clone(back).fit(train)
+    assert refit.non_negative_ is True and not [w for w in caught if "non_negative" in str(w.message)]
+    pd.testing.assert_frame_equal(refit.guardrails(), default.guardrails())
 
 
 def test_regressor_with_arrays_and_another_metric() -> None:

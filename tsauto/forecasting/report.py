@@ -9,8 +9,9 @@ warning where they undercovered) against the history and the held-out forecasts 
 the worst (by MASE averaged over the folds, the backtest's per-series) and a sample of series,
 and the feature importance of the members that report one (LightGBM: per feature, and per raw
 column as :mod:`.explain` groups it; a partitioned model points to its partitions').
-A backtest already run is read back from its forecasts table and its data
-(:func:`backtest_from_table`: ``tsauto report --backtest TABLE --data FILE``).
+A backtest already run is read back from its forecasts table, which records its mode
+(:func:`backtest_table`), and its data (:func:`backtest_from_table`: ``tsauto report --backtest
+TABLE --data FILE``).
 MAPE and sMAPE are labelled in percent, WAPE as a fraction, coverage with its nominal level.
 Inline CSS and inline SVG charts (:mod:`.svg`): no script, no network, it opens offline.
 """
@@ -57,6 +58,7 @@ MAPE_HUGE = 100.0  # a backtest MAPE (%) this large and ten times its WAPE comes
 UNITS = {"mape": " %", "smape": " %", "wape": " (fraction)"}  # shown with these metrics' names
 COLORS = {"history": "#333333", "forecast": "#1f77b4", "held_out": "#e45756", "later": "#aaaaaa"}
 BACKTEST_COLUMNS = ("cutoff", "fold", "step", "actual", "forecast")  # what tells a backtest's table from data
+MODE_COLUMN = "backtest_mode"  # a backtest's table's mode (nested or refit); tables written before it lack it
 NESTED_MODELS = "chosen at each fold (not in the table read)"  # a nested backtest's model, read from its table
 OTHER_DATA = "it is not a backtest of this data; give the data table it ran on, or rerun the backtest."
 CSS = """
@@ -571,20 +573,48 @@ def is_backtest_table(columns) -> bool:
     return set(BACKTEST_COLUMNS) <= set(map(str, columns))
 
 
+def backtest_table(result: BacktestResult) -> pd.DataFrame:
+    """``result``'s forecasts as ``tsauto backtest --out`` writes them: with its mode in
+    ``MODE_COLUMN``, which :func:`backtest_from_table` reads back."""
+    return result.forecasts.assign(**{MODE_COLUMN: result.mode})
+
+
+def table_mode(table: pd.DataFrame, source: str = "the table") -> str | None:
+    """The mode a backtest's ``table`` records in ``MODE_COLUMN``; None where it has no such
+    column (written before tables recorded it). Refused where the column holds anything but
+    one mode."""
+    if MODE_COLUMN not in table.columns:
+        return None
+    modes = sorted(set(table[MODE_COLUMN].dropna().astype(str)))
+    if len(modes) != 1 or modes[0] not in NOTES:
+        raise DataValidationError(
+            f"{source}: its column {MODE_COLUMN!r} holds {modes}, not one of {sorted(NOTES)}: it records "
+            "the mode of one backtest; write the table again with `tsauto backtest --out`."
+        )
+    return modes[0]
+
+
 def backtest_from_table(
-    fc: Forecaster, table: pd.DataFrame, data: pd.DataFrame | str | Path, mode: str = "nested",
+    fc: Forecaster, table: pd.DataFrame, data: pd.DataFrame | str | Path, mode: str | None = None,
     source: str = "the table",
 ) -> BacktestResult:
     """The :class:`~tsauto.forecasting.forecaster.BacktestResult` of a backtest of ``fc`` on
-    ``data`` from its forecasts ``table`` (``result.forecasts``, as ``tsauto backtest --out``
-    writes it), without rerunning it: ``data`` read as the backtest read it, its cells scaled
-    by it (:func:`table_cells`) and its tables made by the backtest's own function, so the
-    result is the one the backtest returned. The table does not record the ``mode`` the
-    backtest ran in: given, it writes its note; nor, for a nested one, the models chosen at
-    its folds. ``source`` names the table in errors. Refused, saying why, for a partitioned or
+    ``data`` from its forecasts ``table`` (:func:`backtest_table`, as ``tsauto backtest --out``
+    writes it, or ``result.forecasts``), without rerunning it: ``data`` read as the backtest read
+    it, its cells scaled by it (:func:`table_cells`) and its tables made by the backtest's own
+    function, so the result is the one the backtest returned. Its ``mode`` is the one the table
+    records (:func:`table_mode`; a ``mode`` given that contradicts it is refused), else ``mode``,
+    else ``"nested"``; a nested one's table does not name the models chosen at its folds.
+    ``source`` names the table in errors. Refused, saying why, for a partitioned or
     hierarchical model, or a table that is not a backtest of ``data``'s series."""
-    if mode not in NOTES:
+    if mode is not None and mode not in NOTES:
         raise DataValidationError(f"mode={mode!r}: use 'nested' or 'refit', as the backtest was run.")
+    recorded = table_mode(table, source)
+    if mode is not None and recorded is not None and mode != recorded:
+        raise DataValidationError(
+            f"mode={mode!r}: {source} records a {recorded} backtest (its column {MODE_COLUMN!r}); leave mode out."
+        )
+    mode = recorded or mode or "nested"
     if fc.partition_by or getattr(fc, "hierarchy_", None) is not None:
         raise DataValidationError(
             f"{source} is a backtest's table (its columns {', '.join(BACKTEST_COLUMNS)}): the report reads "

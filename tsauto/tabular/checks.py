@@ -239,14 +239,14 @@ def no_skill(
 
 
 def clipped_at_zero(y: np.ndarray, target: str, asked: bool | None) -> Check:
-    """The row of predictions clipped at 0 (``Regressor(non_negative=...)``, ``asked``: its
-    value), naming the lowest training target, logged at INFO."""
+    """The row of predictions clipped at 0 (``Regressor(non_negative=...)``, ``asked``: True
+    where given, None where ``"auto"`` chose it), naming the lowest training target, logged at INFO."""
     lowest = float(np.min(y))
     if asked:
         finding, why = f"lowest training target {lowest:g}", "non_negative=True"
     else:
         finding = f"never negative in the {len(y)} training rows (lowest {lowest:g})"
-        why = "non_negative=None; non_negative=False keeps them as the model gives them"
+        why = "non_negative='auto'; non_negative=False keeps them as the model gives them"
     action = (f"predictions clipped at 0 ({why}): for a true value of 0 or more, 0 is nearer than a "
               "negative prediction")
     log.info("target %r: %s: %s.", target, finding, action)

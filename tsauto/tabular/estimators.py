@@ -555,8 +555,9 @@ class Classifier(ClassifierMixin, _TabularEstimator):
 class Regressor(RegressorMixin, _TabularEstimator):
     """Automated regression of a table: search, ensemble, refit on the search core.
 
-    ``non_negative``: clip the predictions at 0; ``None`` (the default): where the training
-    target is never negative (counts, prices, durations), ``True``: always, ``False``: never.
+    ``non_negative``: clip the predictions at 0; ``"auto"`` (the default, as the Forecaster's):
+    where the training target is never negative (counts, prices, durations), ``True``: always,
+    ``False``: never; ``None`` means ``"auto"`` (its spelling in models saved before ``"auto"``).
     The decision is ``non_negative_``, a guardrail and an INFO line. For a true value of 0 or
     more, clipping a negative prediction to 0 brings it nearer, so it never increases the
     prediction's absolute or squared error (bike rentals, ``cnt`` at least 1, 30 s fit: 93 of
@@ -567,7 +568,8 @@ class Regressor(RegressorMixin, _TabularEstimator):
 
     _task = "regression"
     score = _TabularEstimator.score  # the model's metric, not the mixin's R²
-    non_negative: bool | None = None  # what a model saved before the parameter existed reads
+    # what a model saved before the parameter existed reads
+    non_negative: bool | Literal["auto"] | None = "auto"
 
     def __init__(
         self,
@@ -584,7 +586,7 @@ class Regressor(RegressorMixin, _TabularEstimator):
         backend: Literal["loky", "sequential", "dask"] | None = None,
         client: Any = None,
         ids: str | Sequence[str] = (),
-        non_negative: bool | None = None,
+        non_negative: bool | Literal["auto"] | None = "auto",
     ):
         super().__init__(
             target, metric=metric, time_budget=time_budget, max_trials=max_trials,
@@ -595,9 +597,9 @@ class Regressor(RegressorMixin, _TabularEstimator):
 
     def fit(self, X: Table, y: Any = None) -> Self:
         """As :meth:`_TabularEstimator.fit`, ``non_negative`` checked first."""
-        if self.non_negative not in (None, True, False):
+        if not (_auto(self.non_negative) or self.non_negative in (True, False)):
             raise DataValidationError(
-                f"non_negative={self.non_negative!r}: give None (clip the predictions at 0 where "
+                f"non_negative={self.non_negative!r}: give 'auto' (clip the predictions at 0 where "
                 "the training target is never negative), True (always) or False (never)."
             )
         return super().fit(X, y)
@@ -618,8 +620,9 @@ class Regressor(RegressorMixin, _TabularEstimator):
                 "there is nothing to learn (every prediction would be that value); give rows with "
                 f"other values of {self.target!r}, or check that it is the column to predict."
             )
-        self.non_negative_ = bool(np.min(y) >= 0 if self.non_negative is None else self.non_negative)
-        clipped = [C.clipped_at_zero(y, self.target, self.non_negative)] if self.non_negative_ else []
+        auto = _auto(self.non_negative)
+        self.non_negative_ = bool(np.min(y) >= 0 if auto else self.non_negative)
+        clipped = [C.clipped_at_zero(y, self.target, None if auto else True)] if self.non_negative_ else []
         return C.zero_targets(y, metric, self.target) + clipped
 
     def _encode_truth(self, truth: pd.Series) -> np.ndarray:
@@ -649,6 +652,12 @@ class Regressor(RegressorMixin, _TabularEstimator):
     def predict(self, X: Table) -> np.ndarray:
         """Predicted values, one per row of ``X`` (clipped at 0 where ``non_negative_``)."""
         return self._predict_raw(X)
+
+
+def _auto(non_negative: Any) -> bool:
+    """Whether ``Regressor(non_negative=...)`` leaves the clipping to the training target:
+    ``"auto"``, or ``None``, its spelling before ``"auto"`` (models saved then hold it)."""
+    return non_negative is None or (isinstance(non_negative, str) and non_negative == "auto")
 
 
 def _interrupted(trials: int, planned: int | None) -> C.Check:
