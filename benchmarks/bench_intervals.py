@@ -235,6 +235,9 @@ def compare_methods(name: str, window: int) -> dict | None:
     held = frame[(back < window * data.horizon) & (back >= (window - 1) * data.horizon)]
     # series with no point before the window have no forecast (M1's from year 1: unmergeable times)
     held = held.merge(train[data.ids].drop_duplicates(), on=data.ids)
+    if held.empty:  # no series has a point before the window
+        log.info("%s window %d: no history before it, left out", name, window)
+        return None
     fc = Forecaster(target=data.target, time=data.time, ids=data.ids, horizon=data.horizon,
                     quantiles=list(LEVELS))
     with recorded_calibration() as seen:
