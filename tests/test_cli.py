@@ -996,12 +996,13 @@ def test_tz_converts_the_time_column_as_the_data_checks_advise(tmp_path: Path, c
     mixed = tmp_path / "mixed.csv"
     pd.read_csv(local).assign(t=lambda d: d["t"].where(d.index >= 3, d["t"].str[:19])).to_csv(mixed, index=False)
     _fails(["forecast", str(mixed), *VIC, "--tz", "UTC", "--out", str(out)], capsys,
-           f"--tz UTC: time column 't' of {mixed} gives a UTC offset in some stamps ('2012-03-22T03:30:00+1100') and "
+           f"--tz UTC, {mixed}: time column 't' gives a UTC offset in some stamps ('2012-03-22T03:30:00+1100') and "
            "none in rows 0, 1, 2 ('2012-03-22T02:00:00'), whose instant is unknown: write every stamp with its offset")
     steps = tmp_path / "steps.csv"
     pd.DataFrame({"t": range(100), "Demand": range(100)}).to_csv(steps, index=False)
     _fails(["forecast", str(steps), *VIC, "--tz", "UTC", "--out", str(out)], capsys,
-           f"--tz UTC: time column 't' of {steps} holds numbers (steps), not time stamps: leave --tz out")
+           f"--tz UTC, {steps}: time column 't' holds numbers (steps), not time stamps: a time zone is for stamps; "
+           "leave it out")
 
 
 def test_tz_reads_naive_stamps_as_the_zones_local_times(tmp_path: Path, capsys) -> None:
@@ -1017,6 +1018,10 @@ def test_tz_reads_naive_stamps_as_the_zones_local_times(tmp_path: Path, capsys) 
     again = tmp_path / "again.csv"
     _fails(["predict", str(model), "--history", str(naive), "--out", str(again), "-q"], capsys,
            "holds time stamps without a time zone")
+    _fails(["predict", str(model), "--history", str(naive), "--out", str(again), "-q"], capsys,
+           "on the command line, --tz Australia/Melbourne reads naive stamps as its local times")
+    _fails(["predict", str(model), *tz, "--out", str(again), "-q"], capsys,
+           "--tz Australia/Melbourne: it reads the time column of --history and --future, and neither is given")
     assert main(["predict", str(model), "--history", str(naive), *tz, "--out", str(again), "-q"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(again), forecast)
     assert main(["future-frame", str(model), "--history", str(naive), *tz, "--out", str(again), "-q"]) == 0
@@ -1026,8 +1031,39 @@ def test_tz_reads_naive_stamps_as_the_zones_local_times(tmp_path: Path, capsys) 
     capsys.readouterr()  # the refit's warning
     repeated = _vic_elec(tmp_path, "april.csv", "Time_local", APRIL, naive=True)  # 02:00-02:30 twice on 04-01
     _fails(["forecast", str(repeated), *VIC, *tz, "--out", str(out)], capsys,
-           f"--tz Australia/Melbourne: the naive stamps of time column 't' of {repeated} at rows 480, 481, 482, 483 "
+           f"--tz Australia/Melbourne, {repeated}: time column 't': its naive stamps at rows 480, 481, 482, 483 "
            "('2012-04-01 02:00:00') are no single instant in Australia/Melbourne, whose daylight saving repeats")
+
+
+def test_tz_reads_offsets_however_written_and_tables_across_daylight_saving(tmp_path: Path, capsys) -> None:
+    """Offsets written '+00' (PostgreSQL's text) or ' UTC' were missed and the stamps read as
+    Melbourne's local times, 11 hours off, unsaid (a review); day-first dates were taken for
+    offsets and refused. A backtest's table across the end of daylight saving (+11:00, then
+    +10:00) is read back by the report in the model's zone (it was refused as mixed offsets)."""
+    utc = _vic_elec(tmp_path, "utc.csv", "Time_UTC", DECEMBER)
+    out, expected = tmp_path / "fc.csv", tmp_path / "expected.csv"
+    tz = ["--tz", "Australia/Melbourne"]
+    assert main(["forecast", str(utc), *VIC, *tz, "--out", str(expected)]) == 0
+    for name, written in (("pg.csv", lambda t: t.str[:10] + " " + t.str[11:19] + "+00"),
+                          ("words.csv", lambda t: t.str[:10] + " " + t.str[11:19] + " UTC")):
+        other = tmp_path / name
+        pd.read_csv(utc).assign(t=lambda d: written(d["t"])).to_csv(other, index=False)
+        assert main(["forecast", str(other), *VIC, *tz, "--out", str(out)]) == 0
+        pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(expected))
+    days = tmp_path / "days.csv"
+    daily = pd.read_csv(utc).iloc[::48].head(20)
+    daily.assign(t=pd.date_range("2023-01-01", periods=20).strftime("%d-%m-%Y")).to_csv(days, index=False)
+    assert main(["forecast", str(days), *VIC, "--horizon", "3", *tz, "--out", str(out)]) == 0
+    assert pd.read_csv(out)["t"].tolist() == ["2023-01-21", "2023-01-22", "2023-01-23"]  # dates have no clock
+
+    local = _vic_elec(tmp_path, "local.csv", "Time_local", slice(3892, 4432))  # to 2012-04-02 06:00
+    model, table = tmp_path / "m.tsauto", tmp_path / "bt.csv"
+    assert main(["forecast", str(local), *VIC, *tz, "--out", str(out), "--save-model", str(model)]) == 0
+    assert main(["backtest", str(local), *VIC, *tz, "--folds", "2", "--mode", "refit", "--out", str(table)]) == 0
+    cutoffs = pd.read_csv(table)["cutoff"]
+    assert cutoffs.str.endswith("+11:00").any() and pd.read_csv(table)["t"].str.endswith("+10:00").any()
+    report = ["report", str(model), "--backtest", str(table), "--data", str(local), *tz]
+    assert main([*report, "--out", str(tmp_path / "r.html")]) == 0, capsys.readouterr().err
 
 
 def test_classify_test_needs_the_columns_predict_needs(tmp_path: Path, capsys, monkeypatch) -> None:

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError, TsautoError, close_match, describe_rows, shortlist
+from tsauto.core.exceptions import DataValidationError, TsautoError, close_match, shortlist
 from tsauto.core.logfilter import tsauto_filter, warnings_once
 from tsauto.core.files import check_writable, missing_folder
 from tsauto.core.table_io import read_table, table_kind, write_table
@@ -455,53 +455,18 @@ def _table(
     return _in_zone(read_table(path, model._codes(), _text_ids(model)), model.time, tz, path)
 
 
-OFFSET = r"(?:Z|[+-]\d\d:?\d\d)\s*$"  # a stamp's UTC offset, at its end: 'Z', '+11:00', '-0500'
-
-
 def _in_zone(table: pd.DataFrame, time: str, zone: str | None, where: str) -> pd.DataFrame:
-    """``table`` (``where``: its file) with its ``time`` column in ``zone`` (``--tz``): stamps with a
-    UTC offset converted (different offsets too, as daylight saving writes them), naive ones
-    read as its local times; as it is without ``zone`` or without the column (the fit names it)."""
+    """``table`` (``where``: its file) with its ``time`` column in ``zone`` (``--tz``:
+    :func:`~tsauto.forecasting.calendar_time.in_zone`); as it is without ``zone`` or without the
+    column (the fit names it)."""
     if zone is None or time not in table.columns:
         return table
-    col = table[time]
-    if not (pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_numeric_dtype(col)):  # text
-        from tsauto.forecasting.calendar_time import parse_time
+    from tsauto.forecasting.calendar_time import in_zone
 
-        text = col.dropna().astype(str)
-        offset = text.str.contains(OFFSET)
-        if not offset.any():
-            col = parse_time(col, time)[0]  # as the fit reads naive stamps
-        elif offset.all():
-            try:
-                col = pd.to_datetime(col, utc=True, format="ISO8601")
-            except (ValueError, TypeError) as err:
-                raise DataValidationError(
-                    f"time column {time!r} of {where} could not be read as time stamps ({_one_line(err)[:200]}): "
-                    "give ISO stamps such as 2024-01-31T13:00:00Z"
-                ) from None
-        else:
-            raise DataValidationError(
-                f"--tz {zone}: time column {time!r} of {where} gives a UTC offset in some stamps "
-                f"({text[offset].iloc[0]!r}) and none in {describe_rows(text.index[~offset])} "
-                f"({text[~offset].iloc[0]!r}), whose instant is unknown: write every stamp with its offset, "
-                f"or none (local times of {zone})"
-            )
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return table.assign(**{time: col.dt.tz_convert(zone)})
-    if not pd.api.types.is_datetime64_dtype(col):
-        raise UsageError(f"--tz {zone}: time column {time!r} of {where} holds numbers (steps), not time stamps: "
-                         "leave --tz out")
-    local = col.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-    bad = col.index[local.isna() & col.notna()]
-    if len(bad):
-        raise DataValidationError(
-            f"--tz {zone}: the naive stamps of time column {time!r} of {where} at {describe_rows(bad)} "
-            f"({str(col[bad[0]])!r}) are no single instant in {zone}, whose daylight saving repeats or skips "
-            "them: write the stamps with their UTC offset (2024-04-07T02:30:00+11:00) or in UTC, or leave --tz "
-            "out to read them as naive local times"
-        )
-    return table.assign(**{time: local})
+    try:
+        return table.assign(**{time: in_zone(table[time], time, zone)})
+    except DataValidationError as err:
+        raise DataValidationError(f"--tz {zone}, {where}: {err}") from None
 
 
 def _text_ids(model: Forecaster) -> tuple[str, ...]:
@@ -878,6 +843,9 @@ def _run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"--test, --id: {args.model!r} holds a Forecaster: give --history and --future")
     if args.level and not model.hierarchy:
         raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy")
+    if args.tz and args.history is None and args.future is None:
+        raise UsageError(f"--tz {args.tz}: it reads the time column of --history and --future, and neither is "
+                         "given (the forecasts are in the fit's zone): give them, or leave --tz out")
     if args.level:
         spec = model.hierarchy_.spec
         _check_level(args.level, list(zip(spec.levels, spec.level_columns)))

@@ -284,3 +284,16 @@ def test_series_history_lacks_are_counted_over_all_partitions(retail, caplog) ->
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         fc.predict(history=retail)
     assert not any("not in history=" in r.getMessage() for r in caplog.records)
+
+
+def test_series_forecast_far_outside_are_counted_over_all_partitions(retail, caplog, monkeypatch) -> None:
+    """Each partition's predict warned of its own series forecast far outside their history
+    (here, every series taken for such): one warning per partition; now one, counts added."""
+    from tsauto.forecasting import forecaster
+
+    fc = Forecaster(**KW, learners=["naive"], compute={"n_jobs": 1}).fit(retail)
+    monkeypatch.setattr(forecaster, "far_outside", lambda panel, mean: np.ones(len(mean), dtype=bool))
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict()
+    far = [r for r in caplog.records if r.msg == forecaster.FAR_WARNING]
+    assert len(far) == 1 and far[0].args[0] == retail.groupby(["State", "Industry"]).ngroups

@@ -83,7 +83,9 @@ def parse_time(
         raise
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
         if "mixed timezones" in str(err).lower():
-            raise _mixed_offsets(col, name) from None
+            if wall is None:  # at fit: no zone to read them in
+                raise _mixed_offsets(col, name) from None
+            return _drop_tz(_instants(col, name), wall, zone)  # a later table: the model's zone reads them
         raise DataValidationError(
             f"time column {name!r} could not be read as dates ({err}): give ISO dates such as "
             "2024-01-31 or integer steps."
@@ -161,13 +163,94 @@ def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
     )
 
 
+# a UTC offset or zone written after a time of day: '13:00Z', '13:00:00+11:00', '04:00:00+00' (as
+# PostgreSQL writes them), '13:00:00 UTC'; not a date's year ('31-01-2023')
+OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*(Z|UTC|GMT|[+-]\d\d(?::?\d\d)?)\s*$")
+
+
 def _offset_of(value: object) -> str:
     """The UTC offset written in a time stamp (``"+02:00"``, ``"Z"``) or ``"no offset"``."""
     if isinstance(value, str):
-        found = re.search(r"(Z|[+-]\d\d:?\d\d)\s*$", value.strip())
+        found = OFFSET.search(value.strip())
         return found.group(1) if found else "no offset"
     offset = getattr(value, "utcoffset", lambda: None)()
     return "no offset" if offset is None else pd.Timestamp(value).strftime("%z")
+
+
+def _instants(col: pd.Series, name: str) -> pd.Series:
+    """Text stamps of different UTC offsets (daylight saving's) as instants, in UTC; refused
+    where some stamps have an offset and others none (the instant of those is unknown)."""
+    offsets = col.map(_offset_of)
+    naive = offsets == "no offset"
+    if naive.any():
+        raise DataValidationError(
+            f"time column {name!r} gives a UTC offset in some stamps ({col[~naive].iloc[0]!r}) and none in "
+            f"{describe_rows(col.index[naive])} ({col[naive].iloc[0]!r}), whose instant is unknown: write every "
+            "stamp with its offset, or none (local times)."
+        )
+    try:
+        return pd.to_datetime(col, utc=True, format="mixed")
+    except (ValueError, TypeError, OverflowError) as err:
+        raise DataValidationError(
+            f"time column {name!r} could not be read as time stamps ({str(err).splitlines()[0][:200]}): give ISO "
+            "stamps such as 2024-01-31T13:00:00+11:00."
+        ) from None
+
+
+def _stamps(col: pd.Series, name: str) -> pd.Series:
+    """Text stamps read as the fit reads them (:func:`_parse_dates`; with their zone where they
+    carry an offset), those of different UTC offsets as instants (:func:`_instants`)."""
+    offsets = col.map(_offset_of) != "no offset"
+    if offsets.any() and not offsets.all():
+        return _instants(col, name)  # refused, naming the rows without one
+    try:
+        parsed = _parse_dates(col, name)
+    except DataValidationError:
+        raise
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
+        if "mixed timezones" not in str(err).lower():
+            raise DataValidationError(
+                f"time column {name!r} could not be read as time stamps ({str(err).splitlines()[0][:200]}): "
+                "give ISO stamps such as 2024-01-31T13:00:00+11:00."
+            ) from None
+        parsed = _instants(col, name)
+    failed = col.index[parsed.isna()]
+    if len(failed):
+        raise DataValidationError(
+            f"time column {name!r} could not be read as time stamps at {describe_rows(failed)} (values "
+            f"{', '.join(repr(v) for v in col.loc[failed[:3]])}): give ISO stamps such as 2024-01-31T13:00:00+11:00."
+        )
+    return parsed
+
+
+def in_zone(col: pd.Series, name: str, zone: str) -> pd.Series:
+    """The time column ``col`` put in ``zone`` (an IANA zone; the command line's ``--tz``):
+    stamps with a UTC offset or a zone converted to it (different offsets too, as daylight
+    saving writes them), naive stamps read as its local times (those daylight saving repeats or
+    skips refused, naming their rows). Dates (every stamp at midnight) have no clock: kept as
+    they are (a zone whose clocks change at midnight has no such instant for some of them).
+    Integer steps are refused."""
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        raise DataValidationError(
+            f"time column {name!r} holds numbers (steps), not time stamps: a time zone is for stamps; leave it out."
+        )
+    if isinstance(col.dtype, pd.PeriodDtype):
+        col = col.dt.to_timestamp()
+    if not pd.api.types.is_datetime64_any_dtype(col):
+        col = _stamps(col, name)
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return col.dt.tz_convert(zone)
+    if (col.dt.normalize() == col).all():
+        return col
+    local = col.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    bad = col.index[local.isna() & col.notna()]
+    if len(bad):
+        raise DataValidationError(
+            f"time column {name!r}: its naive stamps at {describe_rows(bad)} ({str(col[bad[0]])!r}) are no single "
+            f"instant in {zone}, whose daylight saving repeats or skips them: write the stamps with their UTC "
+            "offset (2024-04-07T02:30:00+11:00) or in UTC, or give no zone to read them as naive local times."
+        )
+    return local
 
 
 def _unit(col: pd.Series) -> str:

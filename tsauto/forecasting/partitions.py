@@ -38,7 +38,8 @@ from tsauto.core.executor import (
 )
 from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.table_io import read_table
-from tsauto.forecasting.forecaster import ABSENT_WARNING
+from tsauto.forecasting.alerts import SeriesAlert, say
+from tsauto.forecasting.forecaster import ABSENT_WARNING, COLLAPSED_WARNING, FAR_WARNING
 from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.validation import require_values, row_labels
 
@@ -225,26 +226,30 @@ def _fallback(child: Any, part: pd.DataFrame, label: str, err: SearchFailedError
 def predict_partitions(partitions: Partitions, partition_by, future=None, history=None) -> pd.DataFrame:
     """Forecasts of every partition, concatenated in partition order, the partition columns
     leading (a department of two stores is two series). The series of the fit ``history``
-    lacks are named in one warning, over all partitions (:func:`_warn_absent`)."""
+    lacks are named in one warning, over all partitions (:func:`_warn_absent`); so are those
+    forecast far outside their history or collapsed to zero (:func:`~tsauto.forecasting.alerts.say`)."""
     cols = columns_of(partition_by)
     hist = _tables(partitions, cols, history, "the history table")
     keys = list(hist) if history is not None else list(partitions)
     fut = _future_tables(partitions, cols, future, keys)
-    absent: list[tuple] = []  # each partition's warning of the series history= lacks, held back
-    with tsauto_filter(_held(ABSENT_WARNING, absent)):
+    held: list[tuple[str, tuple]] = []  # each partition's warnings naming series, held back
+    with tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING), held)):
         out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
     if history is not None:
+        absent = [args for message, args in held if message == ABSENT_WARNING]
         _warn_absent(partitions, cols, [k for k in partitions if k not in hist], absent)
+    say([SeriesAlert(message, args[0], (args[1],)) for message, args in held if message != ABSENT_WARNING])
     return pd.concat(out, ignore_index=True)
 
 
-def _held(message: str, into: list[tuple]):
-    """A log filter holding back the records of ``message``: their arguments go to ``into``."""
+def _held(messages: tuple[str, ...], into: list[tuple[str, tuple]]):
+    """A log filter holding back the records of ``messages``: each one's message and
+    arguments go to ``into``."""
 
     def hold(record: logging.LogRecord) -> bool:
-        if record.msg != message:
+        if record.msg not in messages:
             return True
-        into.append(record.args)
+        into.append((record.msg, record.args))
         return False
 
     return hold

@@ -9,8 +9,8 @@ warning where they undercovered) against the history and the held-out forecasts 
 the worst (by MASE averaged over the folds, the backtest's per-series) and a sample of series,
 and the feature importance of the members that report one (LightGBM: per feature, and per raw
 column as :mod:`.explain` groups it; a partitioned model points to its partitions').
-A backtest already run is read back from its forecasts table, which records its mode
-(:func:`backtest_table`), and its data (:func:`backtest_from_table`: ``tsauto report --backtest
+A backtest already run is read back from its forecasts table (:func:`backtest_table` adds
+its mode, as ``tsauto backtest --out`` writes it; ``result.forecasts`` lacks it) and its data (:func:`backtest_from_table`: ``tsauto report --backtest
 TABLE --data FILE``).
 MAPE and sMAPE are labelled in percent, WAPE as a fraction, coverage with its nominal level.
 Inline CSS and inline SVG charts (:mod:`.svg`): no script, no network, it opens offline.
@@ -19,6 +19,7 @@ Inline CSS and inline SVG charts (:mod:`.svg`): no script, no network, it opens 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -46,6 +47,7 @@ from tsauto.forecasting.svg import Band, Line, bar_chart, line_chart
 if TYPE_CHECKING:
     from tsauto.forecasting.forecaster import Forecaster
 
+log = logging.getLogger(__name__)
 SUFFIXES = (".html", ".htm")  # the report is one HTML page, whatever the path's name
 SAMPLE = 3  # series drawn at random besides the best and the worst
 TOP_FEATURES = 15
@@ -614,6 +616,9 @@ def backtest_from_table(
         raise DataValidationError(
             f"mode={mode!r}: {source} records a {recorded} backtest (its column {MODE_COLUMN!r}); leave mode out."
         )
+    if recorded is None and mode is None:
+        log.info("%s does not record its backtest's mode (backtest_table() adds it): read as nested; give "
+                 "mode='refit' for a refit backtest", source)
     mode = recorded or mode or "nested"
     if fc.partition_by or getattr(fc, "hierarchy_", None) is not None:
         raise DataValidationError(

@@ -650,7 +650,7 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
         raise DataValidationError(
             f"column {schema.time!r} of {what} holds {_time_kind(is_dates, tz)}; the model was "
             f"fitted on {_time_kind(schema.freq is not None, schema.tz)}: give the same kind "
-            "(make_future_frame() shows it)."
+            f"(make_future_frame() shows it{_zone_hint(tz, schema.tz) if is_dates else ''})."
         )
     return as_unit(times, schema.time_unit, schema.time, what) if is_dates else times
 
@@ -763,6 +763,13 @@ def refuse_text(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
                 "(read as missing: the column was numeric at fit): known-future covariates need a "
                 "value at every future step; give numbers there."
             )
+
+
+def _zone_hint(given: str | None, fitted: str | None) -> str:
+    """The command line's way to the fit's kind of stamps: ``--tz`` reads naive ones in its zone."""
+    if fitted is not None and given is None:
+        return f"; on the command line, --tz {fitted.removeprefix('wall:')} reads naive stamps as its local times"
+    return "; on the command line, leave --tz out" if fitted is None and given is not None else ""
 
 
 def _time_kind(is_dates: bool, tz: str | None) -> str:

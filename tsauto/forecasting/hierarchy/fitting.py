@@ -56,7 +56,8 @@ from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import Scored, observed_rows, row_positions
 from tsauto.forecasting.calendar_time import parse_time
 from tsauto.forecasting.data_checks import CARRIED, checks_frame, data_checks, log_checks, without_leaks
-from tsauto.forecasting.forecaster import ABSENT_WARNING, FAR_WARNING, GAPPED_WARNING, far_alert, say
+from tsauto.forecasting.alerts import say
+from tsauto.forecasting.forecaster import ABSENT_WARNING, FAR_WARNING, GAPPED_WARNING, far_alert
 from tsauto.forecasting.guards import Bounds, Guards
 from tsauto.forecasting.hierarchy.forecasts import reconcile_forecasts, residual_matrix
 from tsauto.forecasting.hierarchy.reconcile import METHODS, Reconciler
