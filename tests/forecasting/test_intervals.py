@@ -178,3 +178,27 @@ def test_a_series_that_never_changed_gets_no_band_from_the_others(tasmania: pd.D
     np.testing.assert_allclose(still[["forecast", "q0.1", "q0.9"]].to_numpy(), 42.0)
     moving = out[out["Industry"] != "flat"]
     assert (moving["q0.9"] - moving["q0.1"] > 0).all()
+
+
+def test_a_series_shorter_than_the_calibrated_histories_is_named(aus_small: pd.DataFrame, caplog) -> None:
+    """A new department of 5 weeks among 40 of 135 got a band a fifth as wide as its source's
+    and covered 0 of 8 weeks, unsaid (user test 47): its band rests on the errors of far longer
+    histories. A shop of 10 months among twelve series of 20 years is named at predict; the
+    twelve, and a model saved before the histories were counted, name none."""
+    import logging
+
+    first = aus_small[aus_small["Industry"] == aus_small["Industry"].iloc[0]]
+    new = first.tail(10).assign(Industry="new shop")  # the last 10 months of a Victorian series
+    fc = Forecaster(**KW, learners=["theta", "naive"]).fit(pd.concat([aus_small, new]))
+    assert fc.intervals_.shortest > 200
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict()
+    said = [r.getMessage() for r in caplog.records if "fewer points than 95 % of the histories" in r.getMessage()]
+    assert len(said) == 1 and f"quantiles: 1, e.g. Victoria/new shop (10 points; the errors from {fc.intervals_.shortest} " \
+        "up)" in said[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=aus_small)
+        fc.intervals_.shortest = Intervals.shortest  # as a model saved before: 0
+        fc.predict()
+    assert "fewer points than 95 %" not in caplog.text

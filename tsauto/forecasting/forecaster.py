@@ -43,7 +43,7 @@ from tsauto.forecasting.data_checks import Leak, checks_frame, data_checks, log_
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain, series_positions
 from tsauto.forecasting.guards import COLLAPSED, FAR_WIDTHS, Guards, far_outside, history_maximum, history_minimum
-from tsauto.forecasting.intervals import band_scale, calibrate, held_out_scores
+from tsauto.forecasting.intervals import Intervals, band_scale, calibrate, held_out_scores
 from tsauto.forecasting.learners.base import Learner, Task
 from tsauto.forecasting.learners.fallback import FALLBACK
 from tsauto.forecasting.model import NOT_VALIDATED, EnsembleModel
@@ -81,6 +81,11 @@ FAR_WARNING = (  # a hierarchy says it of its reconciled forecasts
     "series forecast far outside their history's range: %d, more than " f"{FAR_WIDTHS:g}" " widths of the range "
     "beyond it (more where the history is shorter than the horizon), e.g. %s: the model extrapolates; check "
     "them (backtest, report) or compare learners (leaderboard())"
+)
+SHORT_BAND_WARNING = (
+    "series with fewer points than 95 %% of the histories whose out-of-fold errors calibrated the "
+    "quantiles: %d, e.g. %s: their bands rest on longer series' errors and may be too narrow; check them "
+    "(backtest with quantiles) before relying on them"
 )
 COLLAPSED_WARNING = (
     "%d series forecast zero or below at every step were set to 0 though their history never "
@@ -630,6 +635,8 @@ class Forecaster:
             panel, fc.mean, quantiles, self.task_.season, self.task_.horizon
         )
         alerts = [_collapsed_alert(panel, changed == COLLAPSED), far_alert(panel, mean, ~routed.dropped)]
+        if self.intervals_ is not None:
+            alerts.append(_short_band_alert(panel, self.intervals_, ~routed.dropped))
         return self._forecast_frame(panel, mean, quantiles, ~routed.dropped), alerts
 
     def _forecast_frame(
@@ -994,6 +1001,18 @@ def far_alert(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> SeriesAlert |
     return SeriesAlert(FAR_WARNING, far.size, tuple(
         f"{labels[i] or 'the series'} (forecast {np.nanmin(mean[i]):.6g} to {np.nanmax(mean[i]):.6g}, "
         f"history {lowest[i]:.6g} to {highest[i]:.6g})" for i in far[:EXAMPLES]))
+
+
+def _short_band_alert(panel: Panel, intervals: Intervals, kept: np.ndarray) -> SeriesAlert | None:
+    """The series whose history is shorter than nearly all the histories the intervals were
+    calibrated on (:meth:`~tsauto.forecasting.intervals.Intervals.short`)."""
+    idx = np.flatnonzero(intervals.short(panel.lengths) & kept)
+    if not idx.size:
+        return None
+    labels = series_labels(panel)
+    return SeriesAlert(SHORT_BAND_WARNING, idx.size, tuple(
+        f"{labels[i] or 'the series'} ({panel.lengths[i]} points; the errors from {intervals.shortest} up)"
+        for i in idx[:EXAMPLES]))
 
 
 def _collapsed_alert(panel: Panel, collapsed: np.ndarray) -> SeriesAlert | None:

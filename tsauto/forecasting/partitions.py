@@ -39,7 +39,7 @@ from tsauto.core.executor import (
 from tsauto.core.logfilter import tsauto_filter
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.alerts import SeriesAlert, say
-from tsauto.forecasting.forecaster import ABSENT_WARNING, COLLAPSED_WARNING, FAR_WARNING
+from tsauto.forecasting.forecaster import ABSENT_WARNING, COLLAPSED_WARNING, FAR_WARNING, SHORT_BAND_WARNING
 from tsauto.forecasting.metrics import overall_score
 from tsauto.forecasting.validation import require_values, row_labels
 
@@ -233,7 +233,7 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
     keys = list(hist) if history is not None else list(partitions)
     fut = _future_tables(partitions, cols, future, keys)
     held: list[tuple[str, tuple]] = []  # each partition's warnings naming series, held back
-    with tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING), held)):
+    with tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING, SHORT_BAND_WARNING), held)):
         out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
     if history is not None:
         absent = [args for message, args in held if message == ABSENT_WARNING]
