@@ -761,3 +761,156 @@ def test_series_that_stopped_on_a_shared_integer_clock_are_an_alert():
     stopped = _one(_fit(cut, **spec), "ends_early")
     assert stopped["status"] == "alert" and stopped["series"] == ("6/1", "6/2")
     assert "but 2 of the 2 series ending early end where no other series ends" in stopped["message"]
+
+
+@pytest.fixture(scope="module")
+def walmart_user47() -> pd.DataFrame:
+    """User test 47's table, in part: stores 2 and 4, departments 5 to 8, up to 2012-08-31
+    (its last 8 weeks held out)."""
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    df = datasets.load_walmart()
+    keep = df["Store"].isin([2, 4]) & df["Dept"].between(5, 8) & (df["Date"] <= "2012-08-31")
+    return df[keep].sort_values(["Store", "Dept", "Date"]).reset_index(drop=True)
+
+
+def test_a_series_ending_in_zeros_or_negatives_far_below_its_history_is_an_alert(walmart_user47, caplog):
+    """User test 47: department 2/5, never below 16,529 a week, set to 0 for its last 10 weeks
+    (an outage? a closure?), and 4/8, about 60k a week, set to -3,000 for its last 4 (returns
+    booked as negative sales), passed every check; discontinued needs a full season of zeros,
+    spikes one step. Both are named, with their last values against the earlier ones; the
+    forecasts are left as they were."""
+    spec = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 8}
+    clean = _one(_fit(walmart_user47, **spec), "ends_in_a_drop")
+    assert clean["status"] == "passed" and clean["message"] == "no series ends in a drop"
+    df = walmart_user47.copy()
+    last = df.groupby(["Store", "Dept"]).cumcount(ascending=False)
+    df.loc[(df["Store"] == 2) & (df["Dept"] == 5) & (last < 10), "Weekly_Sales"] = 0.0
+    df.loc[(df["Store"] == 4) & (df["Dept"] == 8) & (last < 4), "Weekly_Sales"] = -3000.0
+    with caplog.at_level(logging.WARNING, logger="tsauto.forecasting.data_checks"):
+        fc = Forecaster(**spec, learners=["naive"]).fit(df)
+    drop = _one(fc.data_checks(), "ends_in_a_drop")
+    assert drop["status"] == "alert" and drop["series"] == ("2/5", "4/8") and drop["count"] == 14
+    assert drop["message"].startswith("2 of 8 series end in a drop: their last 2 or more values each lie below every "
+                                      "earlier one")
+    assert ("2/5: last 10 steps at 0, never below 16,528.6 in the 125 before (median 26,047.4); 4/8: last 4 steps "
+            "at -3,000, never below 55,951.7 in the 131 before" in drop["message"])
+    assert "an outage?" in drop["message"] and "data={'discontinued': True}" in drop["message"]
+    assert "data check ends_in_a_drop 'Weekly_Sales' (alert)" in caplog.text
+    assert np.allclose(fc.predict().query("Store == 4 and Dept == 8")["forecast"], -3000.0)  # naive: unchanged
+    # two weeks are enough; one is the spikes check's (a last value far out)
+    two = df.copy()
+    two.loc[(two["Store"] == 2) & (two["Dept"] == 5), "Weekly_Sales"] = walmart_user47["Weekly_Sales"]
+    two.loc[(two["Store"] == 2) & (two["Dept"] == 5) & (last < 2), "Weekly_Sales"] = 0.0
+    assert "2/5: last 2 steps at 0" in _one(_fit(two, **spec), "ends_in_a_drop")["message"]
+    one = walmart_user47.copy()
+    one.loc[(one["Store"] == 2) & (one["Dept"] == 5) & (last < 1), "Weekly_Sales"] = 0.0
+    assert _one(_fit(one, **spec), "ends_in_a_drop")["status"] == "passed"
+
+
+def test_a_discontinued_series_or_a_steady_decline_is_no_drop(walmart_user47, aus_tasmania):
+    """A full season of zeros is the discontinued check's (forecast as zero), not named twice;
+    with that rule off, it is a drop. Series falling steadily to new lows (Tasmanian retail
+    turnover's yearly means, read backwards) end below all their earlier values, but not far
+    below: no drop."""
+    spec = {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"], "horizon": 8}
+    df = walmart_user47.copy()
+    last = df.groupby(["Store", "Dept"]).cumcount(ascending=False)
+    df.loc[(df["Store"] == 2) & (df["Dept"] == 5) & (last < 60), "Weekly_Sales"] = 0.0
+    checks = _fit(df, **spec)
+    assert _one(checks, "discontinued")["series"] == ("2/5",)
+    assert _one(checks, "ends_in_a_drop")["status"] == "passed"
+    off = _one(_fit(df, **spec, data={"discontinued": False}), "ends_in_a_drop")
+    assert off["status"] == "alert" and off["series"] == ("2/5",) and "last 60 steps at 0" in off["message"]
+    kw = {"target": "Turnover", "time": "Month", "ids": ["Industry"], "horizon": 6}
+    back = aus_tasmania.drop(columns="State").copy()  # each month's mean of the year to it, read backwards
+    back["Turnover"] = back.groupby("Industry")["Turnover"].transform(
+        lambda s: s.rolling(12).mean().to_numpy()[::-1])
+    back = back.dropna()
+    lows = back.groupby("Industry")["Turnover"].agg(  # the last k values below all before, some k
+        lambda s: any(s.iloc[-k:].max() < s.iloc[:-k].min() for k in range(2, len(s) // 2)))
+    assert lows.all()
+    assert _one(_fit(back, **kw), "ends_in_a_drop")["status"] == "passed"
+
+
+def test_drops_are_rare_on_real_data():
+    """The thresholds (DROP_RUN, DROP_BEFORE, DROP_FLOOR) on the training parts of M1, M4
+    Hourly and Weekly, Australian retail and Walmart: 4 of Walmart's 3,331 series, sparse
+    departments ending in returns or in values below all before; none elsewhere."""
+    from tsauto.forecasting.data_checks import _trailing_drops, series_labels
+
+    shared_file("forecasting/m4/Hourly-long.csv.gz")
+    shared_file("forecasting/walmart_store_sales/train.csv.gz")
+    tables = [(datasets.load_m1(p)[0], {"target": "y", "time": "ds", "ids": "unique_id"})
+              for p in ("yearly", "quarterly", "monthly")]
+    tables += [(datasets.load_m4(g)[0], {"target": "y", "time": "t", "ids": "unique_id"}) for g in ("hourly", "weekly")]
+    tables.append((datasets.load_aus_retail().drop(columns="Series ID"),
+                   {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"]}))
+    for df, spec in tables:
+        panel = validate(df, **spec)
+        assert not _trailing_drops(panel.y, panel.indptr).any(), spec
+    panel = validate(datasets.load_walmart(), target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    run = _trailing_drops(panel.y, panel.indptr)
+    flagged = dict(zip(series_labels(panel)[run > 0], run[run > 0]))
+    assert flagged == {"2/78": 24, "31/77": 3, "36/23": 2, "41/51": 7}
+
+
+def _vic_local(rows: slice | pd.Series) -> pd.DataFrame:
+    """vic_elec's half-hours as its Time_local column writes them ('2012-01-01T00:00:00+1100')."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"))
+    v = v[rows] if isinstance(rows, pd.Series) else v.iloc[rows]
+    return pd.DataFrame({"t": v["Time_local"].to_numpy(), "Demand": v["Demand"].to_numpy(),
+                         "utc": pd.to_datetime(v["Time_UTC"], utc=True).to_numpy()})
+
+
+def test_a_fixed_offset_with_a_region_observing_daylight_saving_is_an_alert():
+    """User test 47: summer-only Melbourne stamps, all '+1100', with holidays='AU-VIC' passed:
+    the zone read as the fixed offset UTC+11:00 is Melbourne's clock over the data, but not
+    past the end of daylight saving (forecasts to 23:30+11:00, 22:30 in Melbourne). An alert
+    names the offset, the region's zone and its conversion (--tz); the stamps converted to it,
+    or a fixed offset of a region without daylight saving (Brisbane's +10), get none."""
+    from tsauto.forecasting.zones import zone_table
+
+    if not zone_table():
+        pytest.skip("needs the time-zone database's table of zones by country (tzdata)")
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"), usecols=["Time_local"])
+    summer = _vic_local(v["Time_local"].between("2012-02-01", "2012-03-10"))  # +1100 only, far from a change
+    assert summer["t"].str.endswith("+1100").all()
+    spec = {"target": "Demand", "time": "t", "horizon": 48, "holidays": "AU-VIC"}
+    clock = _one(_fit(summer.drop(columns="utc"), **spec), "holiday_clock", "t")
+    assert clock["status"] == "alert"
+    assert clock["message"].startswith(
+        "holidays='AU-VIC' with time stamps at a fixed offset, UTC+11:00: it is AU-VIC's clock over the data, but "
+        "'Australia/Melbourne' observes daylight saving (UTC+10 to UTC+11 over the year) and a fixed offset does not: "
+        "past a daylight-saving change, hour-of-day, weekday and holiday features and the forecasts' time stamps are "
+        "1 hour off AU-VIC's local clock")
+    assert ("df['t'] = df['t'].dt.tz_convert('Australia/Melbourne')" in clock["message"]
+            and "on the command line: --tz Australia/Melbourne)" in clock["message"])
+    # the last summer days: the forecasts' 48 half-hours cross the change (2012-04-01 03:00)
+    late = _vic_local(v["Time_local"].between("2012-03-10", "2012-04-01T02:00"))
+    crossing = _one(_fit(late.drop(columns="utc"), **spec), "holiday_clock")["message"]
+    assert "past a daylight-saving change (as the forecasts' horizon here does)" in crossing
+    melbourne = summer.assign(t=summer["utc"].dt.tz_convert("Australia/Melbourne")).drop(columns="utc")
+    assert "holiday_clock" not in set(_fit(melbourne, **spec)["check"])
+    brisbane = summer.assign(t=summer["utc"].dt.tz_convert("Etc/GMT-10")).drop(columns="utc")  # UTC+10 all year
+    assert "holiday_clock" not in set(_fit(brisbane, **{**spec, "holidays": "AU-QLD"})["check"])
+    queensland = _one(_fit(summer.drop(columns="utc"), **{**spec, "holidays": "AU-QLD"}), "holiday_clock")
+    assert "UTC+11:00's clock, 1 hour ahead of AU-QLD's (Australia/Brisbane)" in queensland["message"]
+
+
+def test_the_hours_off_the_regions_clock_count_the_forecasts_past_a_daylight_saving_change():
+    """User test 47: UTC stamps ending the day before Melbourne's daylight saving ended were
+    '11 hours behind' its clock, though the forecasts past the change were 10: the hours are
+    those of the data and the horizon. Data spanning the change said '10 to 11' already."""
+    from tsauto.forecasting.zones import zone_table
+
+    if not zone_table():
+        pytest.skip("needs the time-zone database's table of zones by country (tzdata)")
+    v = _vic_local(slice(3892, 4852)).drop(columns="t")  # 2012-03-22..04-11; the change: 04-01 03:00
+    utc = pd.DataFrame({"t": v["utc"], "Demand": v["Demand"]})
+    spec = {"target": "Demand", "time": "t", "horizon": 48, "holidays": "AU-VIC"}
+    before = utc[utc["t"] < "2012-03-31 12:00Z"]  # to 22:30 local on 03-31; its next 48 half-hours cross it
+    ending = _one(_fit(before, **spec), "holiday_clock")["message"]
+    assert "10 to 11 hours behind AU-VIC's (Australia/Melbourne)" in ending
+    assert "from 10:00 or 11:00 local time on it" in ending
+    assert "10 to 11 hours behind" in _one(_fit(utc, **spec), "holiday_clock")["message"]
+    assert ", 11 hours behind AU-VIC's" in _one(_fit(before, **{**spec, "horizon": 4}), "holiday_clock")["message"]
