@@ -770,6 +770,12 @@ def test_a_backtest_table_is_read_only_with_the_data_it_ran_on(later, retail: pd
                        r"'Tasmania', 'Industry': '.*', 'Month': '2018-01-01'\}, step 1: it lies past the end of the "
                        r"data's series, 2017-12-01\): it is not a backtest of this data"):
         backtest_from_table(fc, result.forecasts, retail[retail["Month"] <= "2017-12-01"], "refit")
+    scored = result.forecasts.iloc[0]  # a row the backtest scored, absent from the data: filled, and
+    lacking = retail.drop(retail.index[(retail["Industry"] == scored["Industry"]) & (retail["State"] == scored["State"])
+                                       & (retail["Month"] == scored["Month"])])  # its scales changed, unsaid
+    with pytest.raises(DataValidationError, match=r"the table: 1 of its 60 cells are not the data's .*the data has "
+                       r"no row there \(the backtest scored one\)"):
+        backtest_from_table(fc, result.forecasts, lacking, "refit")
 
 
 def test_a_backtest_table_records_its_mode(fitted: Forecaster, backtest, nested, retail: pd.DataFrame) -> None:

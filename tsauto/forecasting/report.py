@@ -673,12 +673,15 @@ def table_cells(panel: Panel, table: pd.DataFrame, season: int, source: str = "t
     wrong = (cut < 0) | (step < 1) | (cut + step >= panel.lengths[series])
     wrong |= (panel.times[flat] != times) if kept else False
     wrong |= (observed is None or observed[flat]) & ~np.isclose(actual, panel.y[flat], rtol=1e-9, atol=0)
+    missing = np.zeros(len(table), dtype=bool) if observed is None else ~observed[flat] & (cut >= 0)
+    wrong |= missing  # a backtest scores observed rows only: the data lacks a row it scored
     if wrong.any():
         j = int(np.flatnonzero(wrong)[0])
         where = {**table[list(schema.ids)].iloc[j].to_dict(), schema.time: _cell(table[schema.time].iloc[j])}
         end = _cell(output_times(panel.times[[panel.indptr[series[j] + 1] - 1]], schema)[0])
         why = (f"its cutoff {table['cutoff'].iloc[j]} is not a time of the data's series" if cut[j] < 0
                else f"it lies past the end of the data's series, {end}" if cut[j] + step[j] >= panel.lengths[series[j]]
+               else "the data has no row there (the backtest scored one)" if missing[j]
                else f"its actual {actual[j]:g} is {panel.y[flat[j]]:g} in the data")
         raise DataValidationError(
             f"{source}: {int(wrong.sum())} of its {len(table)} cells are not the data's (e.g. {where}, step "
