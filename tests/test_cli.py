@@ -997,7 +997,7 @@ def test_tz_converts_the_time_column_as_the_data_checks_advise(tmp_path: Path, c
     pd.read_csv(local).assign(t=lambda d: d["t"].where(d.index >= 3, d["t"].str[:19])).to_csv(mixed, index=False)
     _fails(["forecast", str(mixed), *VIC, "--tz", "UTC", "--out", str(out)], capsys,
            f"--tz UTC, {mixed}: time column 't' gives a UTC offset in some stamps ('2012-03-22T03:30:00+1100') and "
-           "none in rows 0, 1, 2 ('2012-03-22T02:00:00'), whose instant is unknown: write every stamp with its offset")
+           "none in lines 2, 3, 4 ('2012-03-22T02:00:00'), whose instant is unknown: write every stamp with its offset")
     steps = tmp_path / "steps.csv"
     pd.DataFrame({"t": range(100), "Demand": range(100)}).to_csv(steps, index=False)
     _fails(["forecast", str(steps), *VIC, "--tz", "UTC", "--out", str(out)], capsys,
@@ -1031,7 +1031,7 @@ def test_tz_reads_naive_stamps_as_the_zones_local_times(tmp_path: Path, capsys) 
     capsys.readouterr()  # the refit's warning
     repeated = _vic_elec(tmp_path, "april.csv", "Time_local", APRIL, naive=True)  # 02:00-02:30 twice on 04-01
     _fails(["forecast", str(repeated), *VIC, *tz, "--out", str(out)], capsys,
-           f"--tz Australia/Melbourne, {repeated}: time column 't': its naive stamps at rows 480, 481, 482, 483 "
+           f"--tz Australia/Melbourne, {repeated}: time column 't': its naive stamps at lines 482, 483, 484, 485 "
            "('2012-04-01 02:00:00') are no single instant in Australia/Melbourne, whose daylight saving repeats")
 
 
@@ -1100,3 +1100,45 @@ def test_classify_test_needs_the_columns_predict_needs(tmp_path: Path, capsys, m
            f"--test {lacking} lacks 1 column(s) of {train} the model reads: 'age'; give them")
     _fails([*fit, "--test", str(empty), "--out", str(out)], capsys,
            f"--test {empty} has no rows: give at least one row to predict")
+
+
+def test_a_users_day_first_dates_copied_rows_and_thousands_separators(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys
+) -> None:
+    """A user test's files (ut47): day-first sales dates were read (31/08/2012 tells the order)
+    but a --future file holding only 07/09/2012 was refused as ambiguous, the file unnamed: read
+    day-first, as the fit read, it forecasts as ISO dates do. Weeks pasted twice were refused
+    naming rows from 0 and advising aggregate='sum' (doubling them): the copies are named by
+    their lines in the file, with the fix. Sales written '24,924.50' were refused with a pandas
+    fix: read as numbers."""
+    sales = walmart_small[walmart_small["Dept"] <= 2]
+    train, week = sales[sales["Date"] <= "2012-08-31"], sales[sales["Date"] == "2012-09-07"]
+    common = ["--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept", "--horizon", "1", "-q"]
+    fit = [*common, "--known-future", "IsHoliday", "--learners", "lightgbm", "--max-trials", "1"]
+    files = {name: tmp_path / f"{name}.csv" for name in ("iso", "iso_future", "days", "days_future", "copied",
+                                                          "separated", "plain", "out", "expected")}
+    train.to_csv(files["iso"], index=False)
+    week.drop(columns="Weekly_Sales").to_csv(files["iso_future"], index=False)
+    days = train.assign(Date=train["Date"].dt.strftime("%d/%m/%Y"))
+    days.to_csv(files["days"], index=False)
+    week.drop(columns="Weekly_Sales").assign(Date="07/09/2012").to_csv(files["days_future"], index=False)
+    assert main(["forecast", str(files["iso"]), *fit, "--future", str(files["iso_future"]),
+                 "--out", str(files["expected"])]) == 0
+    assert main(["forecast", str(files["days"]), *fit, "--future", str(files["days_future"]),
+                 "--out", str(files["out"])]) == 0, capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_csv(files["out"]), pd.read_csv(files["expected"]))
+
+    n = len(train)
+    pd.concat([train, train.iloc[[10, 20, 21]]]).to_csv(files["copied"], index=False)
+    _fails(["forecast", str(files["copied"]), *common, "--learners", "naive", "--out", str(files["out"])], capsys,
+           f"3 rows are exact copies of earlier ones (every column equal) at lines {n + 2}, {n + 3}, {n + 4} (e.g. "
+           f"line {n + 2} repeats line 12, {{'Store': 1, 'Dept': 1, 'Date': '2010-04-16'}}): drop the copies, "
+           "delete those lines from the file (in pandas: df = df.drop_duplicates()); aggregate='sum' would count "
+           "them twice.")
+
+    train.assign(Weekly_Sales=train["Weekly_Sales"].map("{:,.2f}".format)).to_csv(files["separated"], index=False)
+    train.assign(Weekly_Sales=train["Weekly_Sales"].map("{:.2f}".format)).to_csv(files["plain"], index=False)
+    assert '"24,924.50"' in files["separated"].read_text()
+    for name, out in (("separated", "out"), ("plain", "expected")):
+        assert main(["forecast", str(files[name]), *common, "--learners", "naive", "--out", str(files[out])]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(files["out"]), pd.read_csv(files["expected"]))

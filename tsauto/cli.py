@@ -451,8 +451,8 @@ def _table(
     if path is None:
         return None
     if model is None:
-        return read_table(path, codes)
-    return _in_zone(read_table(path, model._codes(), _text_ids(model)), model.time, tz, path)
+        return read_table(path, codes, lines=True)
+    return _in_zone(read_table(path, model._codes(), _text_ids(model), lines=True), model.time, tz, path)
 
 
 def _in_zone(table: pd.DataFrame, time: str, zone: str | None, where: str) -> pd.DataFrame:
@@ -628,7 +628,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
     from tsauto.forecasting.forecaster import code_columns
 
     codes = code_columns(_list(args.ids), _list(args.partition_by))  # series codes: '00079' kept
-    train = read_table(args.file, codes)  # read before the fit: a wrong path or name fails in seconds
+    train = read_table(args.file, codes, lines=True)  # before the fit: a wrong path or name fails in seconds
     train = _in_zone(train, args.time, args.tz, args.file)
     future = None if args.future is None else _in_zone(_table(args.future, codes), args.time, args.tz, args.future)
     known = _list(args.known_future) or []
@@ -764,7 +764,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
     _check_out(args.out)
     _check_folder(args.run_dir, "--run-dir")
     model = make_forecaster(args)
-    data = _in_zone(read_table(args.file, model._codes()), args.time, args.tz, args.file)
+    data = _in_zone(read_table(args.file, model._codes(), lines=True), args.time, args.tz, args.file)
     if args.mode == "refit":
         log.info("selecting the model on %s ...", args.file)
         model.fit(data)
@@ -834,7 +834,7 @@ def _run_predict(args: argparse.Namespace) -> int:
                 f"{args.model!r} holds a {type(model).__name__}: give the rows to predict as "
                 "--test FILE (--history, --future, --level and --tz are a forecaster's)"
             )
-        rows = read_table(args.test)
+        rows = read_table(args.test, thousands=False)
         ids = _ids(args.id, {args.test: rows}) if args.id else _fitted_ids(model, rows, args.test)
         path = write_table(_predictions(model, rows, ids), args.out)
         _out(f"wrote the predictions of {args.test} to {path}")
@@ -999,7 +999,8 @@ def _run_tabular(args: argparse.Namespace) -> int:
 
     _check_out(args.out)
     _check_writable(args.save_model, "--save-model")
-    test = _table(args.test)  # read before the fit: a wrong path fails in seconds, not after it
+    # read before the fit: a wrong path fails in seconds, not after it
+    test = None if args.test is None else read_table(args.test, thousands=False)
     cls = Classifier if args.command == "classify" else Regressor
     model = cls(
         target=args.target,
@@ -1011,7 +1012,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
         backend=args.backend,
         client=getattr(args, "client", None),
     )
-    train = read_table(args.file)
+    train = read_table(args.file, thousands=False)
     ids = _ids(args.id, {args.file: train, **({} if test is None else {args.test: test})})
     model.set_params(ids=ids)  # the model keeps them: `tsauto predict` copies them without --id
     if args.command == "regress":

@@ -153,9 +153,16 @@ FIT_ERRORS = [
     ("missing id value", _set("Industry", 11, None), {}, ["'Industry'", "row 11", "fill or drop"]),
     (
         "duplicated time stamps",
+        lambda d: pd.concat([d, d.iloc[[3]].assign(Turnover=1.0)], ignore_index=True),
+        {},
+        [CAFES, "'Month': '2010-04-01'", "rows 3, 324", "aggregate='sum'"],
+    ),
+    (  # a row pasted twice: summed, it would count twice (a user test)
+        "a row copied exactly",
         lambda d: pd.concat([d, d.iloc[[3]]], ignore_index=True),
         {},
-        [CAFES, "2010-04-01", "rows 3, 324", "aggregate='sum'"],
+        ["1 row is an exact copy of an earlier one (every column equal) at row 324 (e.g. row 324 repeats row 3, ",
+         "'Month': '2010-04-01'}", "df = df.drop_duplicates(); aggregate='sum' would count them twice"],
     ),
     (
         "irregular stamp off the grid",

@@ -47,3 +47,51 @@ def test_a_header_repeating_a_name_is_refused(aus_small: pd.DataFrame, tmp_path:
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         assert read_table(path)[f"Unnamed: {list(aus_small.columns).index('Turnover')}"].notna().all()
     assert "1 column(s) hold values under a blank header cell" in caplog.text
+
+
+def test_numbers_with_thousands_separators_in_a_csv_file_are_read_as_numbers(
+    walmart_small: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A sales file written '24,924.50' (a user test): refused at fit with a pandas fix a command
+    line user cannot apply, though the tabular side reads such numbers. Read as numbers where
+    every value of the column reads so (the tabular side's rule); '1,234' alone (a decimal comma
+    or thousands) and codes are left as written, as is a semicolon file's '1,5' (decimal commas)."""
+    sales = walmart_small["Weekly_Sales"]
+    df = walmart_small.assign(Weekly_Sales=sales.map("{:,.2f}".format),
+                              whole=(sales.abs() + 1000).round().map("{:,.0f}".format),
+                              code=sales.abs().round().map("{:,.0f}".format), label="a, b")
+    path = tmp_path / "sales.csv"
+    df.to_csv(path, index=False)
+    read = read_table(path, codes=["code"])
+    assert read["Weekly_Sales"].dtype == "float64"
+    np.testing.assert_array_equal(read["Weekly_Sales"], sales.map("{:.2f}".format).astype(float))
+    assert read["whole"].tolist() == df["whole"].tolist()  # '25,924': thousands or a decimal comma
+    assert read["code"].tolist() == df["code"].tolist() and read["label"].iloc[0] == "a, b"
+    semicolons = tmp_path / "semicolons.csv"
+    df.assign(Weekly_Sales=sales.map("{:.1f}".format).str.replace(".", ",")).to_csv(semicolons, sep=";", index=False)
+    np.testing.assert_array_equal(read_table(semicolons)["Weekly_Sales"], sales.map("{:.1f}".format).astype(float))
+
+
+def test_rows_read_with_lines_are_labelled_by_their_lines_in_the_file(aus_small: pd.DataFrame, tmp_path: Path) -> None:
+    """The command line's tables: errors named rows by their position from 0 ('rows 10, 5400'),
+    while the user reads the file's lines (12, 5402; a user test). Read with lines=True, each row
+    is labelled by its line (the header line 1), which errors name as lines; where a row is not
+    one line (a blank line, a value over two lines), by position as before. The file is kept."""
+    from tsauto.core.table_io import LINE, rows_text, table_name
+
+    path = tmp_path / "retail.csv"
+    aus_small.to_csv(path, index=False)
+    read = read_table(path, lines=True)
+    assert read.index.name == LINE and list(read.index[:3]) == [2, 3, 4] and read.index[-1] == len(aus_small) + 1
+    assert rows_text(read.index[[8, 9]]) == "lines 10, 11" and rows_text(read.index[:1]) == "line 2"
+    assert rows_text(pd.RangeIndex(3)) == "rows 0, 1, 2"
+    assert list(read_table(path).index[:2]) == [0, 1]  # as pandas reads it, without lines=
+    assert table_name(read, "the future table") == f"the future table {str(path)!r}"
+    assert table_name(aus_small, "the future table") == "the future table"
+    gz = tmp_path / "retail.csv.gz"
+    aus_small.to_csv(gz, index=False)
+    assert list(read_table(gz, lines=True).index[:2]) == [2, 3]
+    blank = tmp_path / "blank.csv"
+    blank.write_text(path.read_text().replace("\n", "\n\n", 3))
+    read = read_table(blank, lines=True)
+    assert len(read) == len(aus_small) and read.index.name is None and read.index[0] == 0

@@ -280,3 +280,20 @@ def test_mixed_offsets_suggest_a_zone_of_those_offsets_and_a_fix_for_files() -> 
                               .map(lambda t: t.isoformat()))
         with pytest.raises(DataValidationError, match=r"tz_convert\('Australia/Lord_Howe'\) \(Australia/Lord_Howe is "):
             parse_time(lord_howe, "t")
+
+
+def test_dates_read_both_day_first_and_month_first_are_read_in_the_order_given() -> None:
+    """read_time says the order the values told (a later table reads its dates so, parse_time's
+    day_first): 31/01/2012 first or later tells day-first, 01/31/2012 month-first; dates that
+    read either way tell nothing, and are refused without an order, read in the one given."""
+    from tsauto.forecasting.calendar_time import parse_time, read_time
+
+    for values, told in ((["05/02/2010", "31/01/2011"], True), (["31/01/2011", "05/02/2010"], True),
+                         (["02/05/2010", "01/31/2011"], False), (["01/01/2010", "02/02/2010"], None),
+                         (["2010-01-31"], None)):
+        assert read_time(pd.Series(values), "t")[2] is told, values
+    either = pd.Series(["07/09/2012", "14/09/2012"]).iloc[:1]
+    assert parse_time(either, "t", day_first=True)[0].iloc[0] == pd.Timestamp("2012-09-07")
+    assert parse_time(either, "t", day_first=False)[0].iloc[0] == pd.Timestamp("2012-07-09")
+    with pytest.raises(DataValidationError, match="reads as dates both month-first and day-first"):
+        parse_time(either, "t")

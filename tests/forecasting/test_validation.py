@@ -822,3 +822,58 @@ def test_a_future_table_of_the_right_times_for_other_series_names_them_first(cap
     with pytest.raises(DataValidationError, match=r"the forecast starts at 2012-11-02, one step after the "
                                                   r"history's last time 2012-10-26, and ends at 2012-11-23"):
         future_covariates(earlier, panel, 4)
+
+
+def test_a_later_table_reads_its_dates_in_the_order_the_fit_read(walmart_small: pd.DataFrame, tmp_path) -> None:
+    """Training dates written day-first (31/08/2012 tells the order) and a future file holding
+    only 07/09/2012, either order: it was refused as ambiguous, unnamed (a user test). Read
+    day-first, as at fit (month-first where the fit's were), as are a history table's; a model
+    saved before the order was kept refuses it as before, naming the table and its file."""
+    import copy
+
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    train = walmart_small[walmart_small["Date"] < "2012-09-01"]
+    week = walmart_small[walmart_small["Date"] == "2012-09-07"]  # Labor Day: IsHoliday
+    expected = future_covariates(week, validate(train, **kw), 1)["IsHoliday"]
+    assert expected.all()
+    recent = train[train["Date"].isin(pd.to_datetime(["2012-08-03", "2012-08-10"]))]  # 03/08, 10/08: either
+    path = tmp_path / "future.csv"
+    for fmt, day_first in (("%d/%m/%Y", True), ("%m/%d/%Y", False)):
+        panel = validate(train.assign(Date=train["Date"].dt.strftime(fmt)), **kw)
+        assert panel.schema.day_first is day_first
+        week.assign(Date=week["Date"].dt.strftime(fmt)).to_csv(path, index=False)
+        np.testing.assert_array_equal(future_covariates(path, panel, 1)["IsHoliday"], expected)
+        history = validate_like(recent.assign(Date=recent["Date"].dt.strftime(fmt)), panel.schema)
+        assert history.last_times.max() == np.datetime64("2012-08-10")
+    assert validate(train, **kw).schema.day_first is None  # datetime values: nothing to tell
+    old = copy.copy(panel)
+    old.schema = copy.copy(panel.schema)
+    object.__delattr__(old.schema, "day_first")  # as unpickled from a model saved before the field
+    with pytest.raises(DataValidationError, match=(
+            rf"time column 'Date' of the future table {str(path)!r} reads as dates both month-first and day-first "
+            r"\('09/07/2012' at row 0 is 2012-09-07 or 2012-07-09\)")):
+        future_covariates(path, old, 1)
+
+
+def test_exact_copies_of_rows_are_told_from_clashing_rows(walmart_small: pd.DataFrame) -> None:
+    """Three weeks pasted twice were refused with aggregate='sum' as a fix, which would double
+    their sales, and the key shown as Timestamp('2010-04-16 00:00:00') (a user test): exact
+    copies are named as such, with the fix that drops them; rows that differ keep theirs."""
+    kw = dict(target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
+    copied = pd.concat([walmart_small, walmart_small.iloc[[10, 500, 501]]], ignore_index=True)
+    n = len(walmart_small)
+    with pytest.raises(DataValidationError) as err:
+        validate(copied, **kw)
+    assert str(err.value) == (
+        f"3 rows are exact copies of earlier ones (every column equal) at rows {n}, {n + 1}, {n + 2} (e.g. row {n} "
+        "repeats row 10, {'Store': 1, 'Dept': 1, 'Date': '2010-04-16'}): drop the copies, df = df.drop_duplicates(); "
+        "aggregate='sum' would count them twice.")
+    clash = pd.concat([copied, walmart_small.iloc[[20]].assign(Weekly_Sales=1.0)], ignore_index=True)
+    with pytest.raises(DataValidationError) as err:
+        validate(clash, **kw)
+    assert str(err.value).startswith(
+        f"2 rows share a (series, time) pair, e.g. {{'Store': 1, 'Dept': 1, 'Date': '2010-06-25'}} at rows 20, "
+        f"{n + 3}: each series needs one row per time step.")
+    assert str(err.value).endswith(
+        f"Besides, 3 other rows are exact copies of earlier ones (every column equal) at rows {n}, {n + 1}, {n + 2}: "
+        "drop the copies, df = df.drop_duplicates().")

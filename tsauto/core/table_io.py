@@ -1,8 +1,14 @@
 """Reading and writing tables: CSV or Parquet paths, or DataFrames as they are; the format of
-a column of date strings."""
+a column of date strings.
+
+A table read from a file keeps the file's path (``df.attrs["file"]``: :func:`table_name` names
+it in errors); one read with ``lines=True`` (the command line's) has its rows labelled by their
+lines in the file (:data:`LINE`: the header line 1, the first row line 2, as a text editor and a
+spreadsheet number them), which errors name (:func:`rows_text`: "lines 12, 5402")."""
 
 from __future__ import annotations
 
+import gzip
 import logging
 import warnings
 from collections.abc import Sequence
@@ -12,13 +18,18 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.core.text_in_numbers import FORMATTED_NUMBER
 
 log = logging.getLogger(__name__)
 
+LINE = "line"
+"""The name of the index of a table whose rows are labelled by their lines in its file."""
+
 
 def read_table(
-    data: pd.DataFrame | str | Path, codes: Sequence[str] = (), text: Sequence[str] = ()
+    data: pd.DataFrame | str | Path, codes: Sequence[str] = (), text: Sequence[str] = (), lines: bool = False,
+    thousands: bool = True,
 ) -> pd.DataFrame:
     """A DataFrame from a DataFrame, or a CSV (``.tsv`` too) / Parquet file path. CSV files may
     be separated by commas, or by semicolons, tabs or bars (read as such when the header holds
@@ -26,6 +37,11 @@ def read_table(
     leading zeros there (SKU ``00079``) are read as that text, not as 79; ``text``: those read
     as text whatever they hold (a later table of a fit whose codes were text: ``1002`` alone
     in a file is the code '1002' there).
+    In a CSV file not separated by semicolons, a column of numbers written with thousands
+    separators ('24,924.50') is read as numbers where every value reads so, as the tabular side
+    reads it (:func:`_thousands`; not with ``thousands=False``: a classifier's table, whose
+    featurizer reads them and says so in its guardrails); ``lines``: its rows labelled
+    by their lines in the file (:data:`LINE`), where each row is one line.
     A table with two columns of one name is refused (pandas would return a table for each)."""
     if isinstance(data, pd.DataFrame):
         return _unique_columns(data)
@@ -33,9 +49,9 @@ def read_table(
         path = Path(data)
         kind = table_kind(path)
         try:
-            if kind == "Parquet":
-                return pd.read_parquet(path)
-            return _read_csv(path, codes, text)
+            df = pd.read_parquet(path) if kind == "Parquet" else _read_csv(path, codes, text, lines, thousands)
+            df.attrs["file"] = str(path)
+            return df
         except DataValidationError:  # a ValueError, said as it is
             raise
         except pd.errors.EmptyDataError:
@@ -86,7 +102,23 @@ def _unique_columns(df: pd.DataFrame, what: str = "the table") -> pd.DataFrame:
     return df
 
 
-def _read_csv(path: Path, codes: Sequence[str] = (), text: Sequence[str] = ()) -> pd.DataFrame:
+def table_name(df: pd.DataFrame, what: str) -> str:
+    """``what`` ("the future table"), with the file ``df`` was read from where it was read
+    from one (:func:`read_table`): "the future table 'future.csv'"."""
+    file = df.attrs.get("file")
+    return f"{what} {file!r}" if isinstance(file, str) else what
+
+
+def rows_text(index, limit: int = 5) -> str:
+    """Short list of row labels (:func:`~tsauto.core.exceptions.describe_rows`): "rows 3, 17",
+    or "lines 5, 19" where they are the lines of a file (an index named :data:`LINE`)."""
+    text = describe_rows(index, limit)
+    return "line" + text[3:] if getattr(index, "name", None) == LINE else text
+
+
+def _read_csv(
+    path: Path, codes: Sequence[str] = (), text: Sequence[str] = (), lines: bool = False, thousands: bool = True
+) -> pd.DataFrame:
     sep = ","
     header = pd.read_csv(path, nrows=0).columns
     if len(header) == 1:
@@ -100,7 +132,60 @@ def _read_csv(path: Path, codes: Sequence[str] = (), text: Sequence[str] = ()) -
     df = pd.read_csv(path, sep=sep, dtype={c: str for c in named} or None)
     df = _unnamed_columns(df, np.flatnonzero(written.to_numpy() == ""), path)
     df = _zero_padded_codes(df, [c for c in named if c not in text])
-    return _decimal_commas(path, df, skip=named) if sep == ";" else df
+    if sep == ";":
+        df = _decimal_commas(path, df, skip=named)
+    elif thousands:
+        df = _thousands(path, df, skip=named)
+    return _line_labels(path, df) if lines else df
+
+
+def _line_labels(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its rows labelled by their lines in the file at ``path`` (the header line 1),
+    where each row is one line (no blank line, no value over several lines: the file's lines
+    counted); else as it is (labelled by position from 0)."""
+    opener = gzip.open if "".join(path.suffixes).lower().endswith(".gz") else open
+    count, last = 0, b"\n"
+    try:
+        with opener(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                count, last = count + chunk.count(b"\n"), chunk[-1:]
+    except OSError:
+        return df
+    count += last != b"\n"  # a last line without its newline
+    if count - 1 != len(df):
+        return df
+    return df.set_axis(pd.RangeIndex(2, len(df) + 2, name=LINE))
+
+
+def _thousands(path: Path, df: pd.DataFrame, skip: Sequence[str] = ()) -> pd.DataFrame:
+    """A file whose numbers are written with thousands separators ('24,924.50', quoted in a
+    CSV file): the text columns (not the ``skip`` ones, codes kept as text) whose every value
+    reads as a number so, as numbers, by the tabular side's rule
+    (:func:`~tsauto.tabular.featurizer.comma_numbers`: '1,234' alone may be a decimal comma, and
+    is left as it is, to be named, as decimal commas are in a file separated by commas)."""
+    candidates = []
+    for c in df.columns:
+        if c in skip or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
+            continue
+        values = pd.Series(pd.unique(df[c].dropna().to_numpy(dtype=object)), dtype=object).astype(str)
+        commas = values[values.str.contains(",", regex=False)]
+        if len(commas) and commas.str.strip().str.fullmatch(FORMATTED_NUMBER).all():
+            candidates.append(c)
+    if not candidates:
+        return df
+    from tsauto.tabular.featurizer import comma_numbers, thousands_removed  # one rule for both sides
+
+    read = []
+    for c in candidates:
+        if comma_numbers(df[c]) != "thousands":
+            continue
+        numbers = pd.to_numeric(thousands_removed(df[c]), errors="coerce")
+        if numbers.notna().sum() == df[c].notna().sum():
+            df[c] = numbers.astype("float64")
+            read.append(c)
+    if read:
+        log.info("file %r: read the thousands separators in %s", str(path), ", ".join(map(repr, read)))
+    return df
 
 
 def _unnamed_columns(df: pd.DataFrame, blank: np.ndarray, path: Path) -> pd.DataFrame:
@@ -195,23 +280,36 @@ def month_or_day_first(
     whichever reads every value, and the format that did (None: neither does). Both reading
     every value, differently, is an error naming the ``what`` ``name``: day and month cannot be
     told apart without guessing."""
+    read = day_or_month_first(col, fmt, name, what)
+    return None if read is None else read[:2]
+
+
+def day_or_month_first(
+    col: pd.Series, fmt: str, name: str, what: str = "column", day_first: bool | None = None
+) -> tuple[pd.Series, str, bool] | None:
+    """As :func:`month_or_day_first`, and whether the values told the order (one reading does
+    not read them all); ``day_first``: the order to read where both read every value (that of
+    the training table's dates, for a later table's), not an error."""
     text = col.astype(str).str.strip()
     day_fmt = guess_date_format(text.iloc[0], dayfirst=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         month_first = pd.to_datetime(col, format=fmt, errors="coerce")
-        day_first = pd.to_datetime(col, format=day_fmt, errors="coerce")
-    differ = month_first != day_first
-    if month_first.notna().all() and day_first.notna().all() and differ.any():
-        row = differ.idxmax()
+        day_first_read = pd.to_datetime(col, format=day_fmt, errors="coerce")
+    both = month_first.notna().all() and day_first_read.notna().all()
+    differ = month_first != day_first_read
+    if both and day_first is not None:
+        return (day_first_read, day_fmt, False) if day_first else (month_first, fmt, False)
+    if both and differ.any():
+        at = int(np.argmax(differ.to_numpy()))
         raise DataValidationError(
             f"{what} {name!r} reads as dates both month-first and day-first "
-            f"({text[row]!r} at row {row} is {month_first[row]:%Y-%m-%d} or "
-            f"{day_first[row]:%Y-%m-%d}): give ISO dates (2024-01-31), or convert the "
-            f"column first with pd.to_datetime(df[{name!r}], format={day_fmt!r}) (day "
-            f"first) or format={fmt!r} (month first)."
+            f"({text.iloc[at]!r} at {rows_text(col.index[at:at + 1])} is "
+            f"{month_first.iloc[at]:%Y-%m-%d} or {day_first_read.iloc[at]:%Y-%m-%d}): give ISO dates "
+            f"(2024-01-31), or convert the column first with pd.to_datetime(df[{name!r}], "
+            f"format={day_fmt!r}) (day first) or format={fmt!r} (month first)."
         )
-    for parsed, used in ((month_first, fmt), (day_first, day_fmt)):
+    for parsed, used in ((month_first, fmt), (day_first_read, day_fmt)):
         if parsed.notna().all():
-            return parsed, used
+            return parsed, used, not both
     return None

@@ -23,8 +23,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
-from tsauto.core.table_io import guess_date_format, month_or_day_first
+from tsauto.core.exceptions import DataValidationError, shortlist
+from tsauto.core.table_io import day_or_month_first, guess_date_format
+from tsauto.core.table_io import rows_text  # "lines 12, 5402" where the rows are a file's lines
 from tsauto.forecasting.frequency import infer_datetime_freq
 from tsauto.forecasting.offsets import (
     OpenHours,
@@ -45,47 +46,62 @@ _CYCLE = np.timedelta64(146_097, "D")  # 400 Gregorian years
 
 
 def parse_time(
-    col: pd.Series, name: str, wall: bool | None = None, zone: str | None = None
+    col: pd.Series, name: str, wall: bool | None = None, zone: str | None = None,
+    day_first: bool | None = None,
 ) -> tuple[pd.Series, str | None]:
     """The time column as ``int64`` steps or naive ``datetime64``, and the time zone to restore.
 
     Timestamps come back at nanosecond resolution, or at second (microsecond) resolution when
     they lie outside ``SAFE_NS`` (see the module docstring). Stamps with a time zone are read
     as wall-clock or UTC times as ``wall`` says (``None``: as :func:`_drop_tz` reads them), the
-    wall clock of ``zone`` where given (a later table's stamps on the fit's clock).
+    wall clock of ``zone`` where given (a later table's stamps on the fit's clock). Dates such
+    as 07/09/2012, which read both day-first and month-first, are read in the order
+    ``day_first`` says (the training table's, :func:`read_time`), an error without it.
     """
+    times, tz, _ = read_time(col, name, wall, zone, day_first)
+    return times, tz
+
+
+def read_time(
+    col: pd.Series, name: str, wall: bool | None = None, zone: str | None = None,
+    day_first: bool | None = None,
+) -> tuple[pd.Series, str | None, bool | None]:
+    """As :func:`parse_time`, and whether date strings written with the day or the month first
+    were read day-first (True) or month-first (False), where their values told (31/01/2012, or
+    a first value 01/31/2012), or ``day_first`` said; None for other times (ISO dates, stamps,
+    steps), and for dates whose values read alike both ways."""
     bad = col.index[col.isna()]
     if len(bad):
         raise DataValidationError(
-            f"time column {name!r} is missing at {describe_rows(bad)}: drop those rows."
+            f"time column {name!r} is missing at {rows_text(bad)}: drop those rows."
         )
     if pd.api.types.is_bool_dtype(col):
         raise DataValidationError(f"time column {name!r} holds booleans, not times or steps.")
     if pd.api.types.is_integer_dtype(col):
-        return col.astype("int64"), None
+        return col.astype("int64"), None, None
     if pd.api.types.is_float_dtype(col):
         if not np.all(np.mod(col.to_numpy(), 1) == 0):
             rows = col.index[np.mod(col.to_numpy(), 1) != 0]
             raise DataValidationError(
-                f"time column {name!r} holds non-integer numbers at {describe_rows(rows)}: "
+                f"time column {name!r} holds non-integer numbers at {rows_text(rows)}: "
                 "use integer steps or timestamps."
             )
-        return col.astype("int64"), None
+        return col.astype("int64"), None, None
     if isinstance(col.dtype, pd.PeriodDtype):
-        return parse_time(col.dt.to_timestamp(), name, wall, zone)  # each period by its first instant
+        return (*parse_time(col.dt.to_timestamp(), name, wall, zone), None)  # each period by its first instant
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(col, wall, zone)
+        return (*_drop_tz(col, wall, zone), None)
     if pd.api.types.is_datetime64_any_dtype(col):
-        return col.astype(f"datetime64[{_unit(col)}]"), None
+        return col.astype(f"datetime64[{_unit(col)}]"), None, None
     try:
-        parsed = _parse_dates(col, name)
+        parsed, order = _parse_dates(col, name, day_first)
     except DataValidationError:
         raise
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
         if "mixed timezones" in str(err).lower():
             if wall is None:  # at fit: no zone to read them in
                 raise _mixed_offsets(col, name) from None
-            return _drop_tz(_instants(col, name), wall, zone)  # a later table: the model's zone reads them
+            return (*_drop_tz(_instants(col, name), wall, zone), None)  # a later table: the model's zone reads them
         raise DataValidationError(
             f"time column {name!r} could not be read as dates ({err}): give ISO dates such as "
             "2024-01-31 or integer steps."
@@ -97,43 +113,47 @@ def parse_time(
         fix = ("the column holds integer steps as text: convert it to integers (.astype(int))"
                if steps else "give ISO dates such as 2024-01-31 or integer steps")
         raise DataValidationError(
-            f"time column {name!r} could not be read as dates at {describe_rows(failed)} "
+            f"time column {name!r} could not be read as dates at {rows_text(failed)} "
             f"(values {examples}): {fix}."
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return _drop_tz(parsed, wall, zone)
-    return parsed.astype(f"datetime64[{_unit(parsed)}]"), None
+        return (*_drop_tz(parsed, wall, zone), order)
+    return parsed.astype(f"datetime64[{_unit(parsed)}]"), None, order
 
 
-def _parse_dates(col: pd.Series, name: str) -> pd.Series:
+def _parse_dates(col: pd.Series, name: str, day_first: bool | None = None) -> tuple[pd.Series, bool | None]:
     """Date strings (or objects) read in one format, that of the first value; NaT where
     unreadable. Dates that start with the day or the month (``01/02/2010``) are read month-first
-    or day-first, whichever reads every row; if both do, differently, that is an error, and so
-    is any mix of formats other than ISO stamps of mixed precision: reading them would mean
-    guessing day and month."""
+    or day-first, whichever reads every row; if both do, differently, they are read as
+    ``day_first`` says (the training table's order), an error without it, and so is any mix of
+    formats other than ISO stamps of mixed precision: reading them would mean guessing day and
+    month. With the dates, whether they were read day-first, where the values (or
+    ``day_first``) told (see :func:`read_time`)."""
     text = col.astype(str).str.strip()
     fmt = guess_date_format(text.iloc[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pandas' "could not infer format"
         if fmt is not None and fmt.startswith("%m"):
-            read = month_or_day_first(col, fmt, name, "time column")
+            read = day_or_month_first(col, fmt, name, "time column", day_first)
             if read is not None:
-                return read[0]
+                parsed, used, told = read
+                return parsed, used.startswith("%d") if told or day_first is not None else None
         else:
+            told = True if fmt is not None and fmt.startswith("%d") and "%m" in fmt else None  # 31/01/2012 first
             try:
-                return pd.to_datetime(col)
+                return pd.to_datetime(col), told
             except (ValueError, TypeError) as err:  # TypeError: a cell holding a list or an index
                 if "mixed timezones" in str(err).lower():
                     raise
         parsed = pd.to_datetime(col, errors="coerce", format="mixed")
     iso = text.str.match(r"[+-]?\d{4,}-\d\d")
     if iso.all() or not iso.any() and parsed.isna().any():
-        return parsed  # the caller names the unreadable rows
+        return parsed, None  # the caller names the unreadable rows
     odd = col.index[pd.to_datetime(col, format=fmt, errors="coerce").isna()] if fmt else col.index[~iso]
     examples = ", ".join(repr(v) for v in text.loc[odd[:3]])
     raise DataValidationError(
         f"time column {name!r} mixes date formats: {text.iloc[0]!r} (row {col.index[0]}) reads as "
-        f"{fmt or 'a date'}, {describe_rows(odd)} (values {examples}) do not, and day and month "
+        f"{fmt or 'a date'}, {rows_text(odd)} (values {examples}) do not, and day and month "
         "cannot be told apart without guessing: give every date in one format, ISO for example "
         "(2024-01-31)."
     )
@@ -146,7 +166,7 @@ def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
     line has no conversion: UTC stamps, a UTC column of the table)."""
     offsets = col.map(_offset_of)
     groups = list(offsets.groupby(offsets, sort=False).groups.items())
-    found = "; ".join(f"{off} at {describe_rows(rows, 3)}" for off, rows in groups[:4])
+    found = "; ".join(f"{off} at {rows_text(rows, 3)}" for off, rows in groups[:4])
     zones = zones_of_offsets(col, offsets)
     if len(zones) == 1:
         zone, which = repr(zones[0]), f" ({zones[0]} is the zone whose offsets these are)"
@@ -185,7 +205,7 @@ def _instants(col: pd.Series, name: str) -> pd.Series:
     if naive.any():
         raise DataValidationError(
             f"time column {name!r} gives a UTC offset in some stamps ({col[~naive].iloc[0]!r}) and none in "
-            f"{describe_rows(col.index[naive])} ({col[naive].iloc[0]!r}), whose instant is unknown: write every "
+            f"{rows_text(col.index[naive])} ({col[naive].iloc[0]!r}), whose instant is unknown: write every "
             "stamp with its offset, or none (local times)."
         )
     try:
@@ -197,14 +217,14 @@ def _instants(col: pd.Series, name: str) -> pd.Series:
         ) from None
 
 
-def _stamps(col: pd.Series, name: str) -> pd.Series:
+def _stamps(col: pd.Series, name: str, day_first: bool | None = None) -> pd.Series:
     """Text stamps read as the fit reads them (:func:`_parse_dates`; with their zone where they
     carry an offset), those of different UTC offsets as instants (:func:`_instants`)."""
     offsets = col.map(_offset_of) != "no offset"
     if offsets.any() and not offsets.all():
         return _instants(col, name)  # refused, naming the rows without one
     try:
-        parsed = _parse_dates(col, name)
+        parsed = _parse_dates(col, name, day_first)[0]
     except DataValidationError:
         raise
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
@@ -217,13 +237,13 @@ def _stamps(col: pd.Series, name: str) -> pd.Series:
     failed = col.index[parsed.isna()]
     if len(failed):
         raise DataValidationError(
-            f"time column {name!r} could not be read as time stamps at {describe_rows(failed)} (values "
+            f"time column {name!r} could not be read as time stamps at {rows_text(failed)} (values "
             f"{', '.join(repr(v) for v in col.loc[failed[:3]])}): give ISO stamps such as 2024-01-31T13:00:00+11:00."
         )
     return parsed
 
 
-def in_zone(col: pd.Series, name: str, zone: str) -> pd.Series:
+def in_zone(col: pd.Series, name: str, zone: str, day_first: bool | None = None) -> pd.Series:
     """The time column ``col`` put in ``zone`` (an IANA zone; the command line's ``--tz``):
     stamps with a UTC offset or a zone converted to it (different offsets too, as daylight
     saving writes them), naive stamps read as its local times (those daylight saving repeats or
@@ -237,7 +257,7 @@ def in_zone(col: pd.Series, name: str, zone: str) -> pd.Series:
     if isinstance(col.dtype, pd.PeriodDtype):
         col = col.dt.to_timestamp()
     if not pd.api.types.is_datetime64_any_dtype(col):
-        col = _stamps(col, name)
+        col = _stamps(col, name, day_first)
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         return col.dt.tz_convert(zone)
     if (col.dt.normalize() == col).all():
@@ -246,7 +266,7 @@ def in_zone(col: pd.Series, name: str, zone: str) -> pd.Series:
     bad = col.index[local.isna() & col.notna()]
     if len(bad):
         raise DataValidationError(
-            f"time column {name!r}: its naive stamps at {describe_rows(bad)} ({str(col[bad[0]])!r}) are no single "
+            f"time column {name!r}: its naive stamps at {rows_text(bad)} ({str(col[bad[0]])!r}) are no single "
             f"instant in {zone}, whose daylight saving repeats or skips them: write the stamps with their UTC "
             "offset (2024-04-07T02:30:00+11:00) or in UTC, or give no zone to read them as naive local times."
         )
@@ -366,7 +386,7 @@ def read_integer_dates(col: pd.Series, fmt: str, name: str) -> pd.Series:
     if len(bad):
         raise DataValidationError(
             f"time column {name!r} is read as {INTEGER_DATES[fmt]} dates, as the model's training "
-            f"table was, but holds other integers at {describe_rows(bad)} (values "
+            f"table was, but holds other integers at {rows_text(bad)} (values "
             f"{', '.join(str(v) for v in col.loc[bad[:3]])}): give its dates in that form."
         )
     return parsed.astype("datetime64[ns]")

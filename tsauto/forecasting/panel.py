@@ -39,6 +39,9 @@ class Schema:
     period: str | None = None  # a column of periods' frequency ("W-FRI"): output as periods again
     leaks: tuple = ()  # the covariates found to leak the target (data_checks.Leak), and what was done
     text_ids: tuple[str, ...] = ()  # id columns holding text at fit: a later CSV's read as text
+    # dates written day first (True, 31/01/2012) or month first (False) at fit, as their values told:
+    # a later table's 07/09/2012 read so (None, as in a model saved before it was kept: judged alone)
+    day_first: bool | None = None
 
     @property
     def covariates(self) -> tuple[str, ...]:

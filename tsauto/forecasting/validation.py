@@ -16,7 +16,9 @@ What :func:`validate` does, in order:
    a few others among them are refused by row, not read as steps) or timestamps; time-zone
    aware stamps are converted to UTC and the zone is restored on output; dates outside pandas'
    nanosecond range (year 1, year 3000) are kept at second resolution, noted in the log and in
-   the schema's ``calendar_note`` (:mod:`.calendar_time`);
+   the schema's ``calendar_note`` (:mod:`.calendar_time`); date strings written day-first
+   or month-first (31/01/2012) are read in the order their values tell, which the schema keeps
+   (``day_first``) for later tables (a future table of 07/09/2012 alone is read so);
 3. checks ``target`` is numeric and finite (``inf`` is an error; ``NaN`` is a missing value;
    text such as ``"--"`` is an error naming its rows); reads a column of numbers with a few text
    cells (``"--"``, ``"unknown"``: the rule of :mod:`tsauto.core.text_in_numbers`, the tabular
@@ -25,7 +27,8 @@ What :func:`validate` does, in order:
 4. with ``aggregate=`` rolls rows up to ``freq`` (the target by sum/mean/min/max, a period
    without any target missing, not a sum of 0; numeric
    covariates by their mean, a flag becoming the share of rows it is set in; other covariates by
-   their most frequent value); otherwise duplicate (series, time) rows are an error;
+   their most frequent value); otherwise duplicate (series, time) rows are an error (rows that
+   are exact copies of others are named as such, to be dropped: summed, they would count twice);
 5. infers the frequency (or checks ``freq=``) and that every series lies on its grid (stamps
    on both the first and the last days of months, quarters or years are refused with the fixes);
 6. inserts missing time steps and imputes the target by the ``fill`` rule:
@@ -75,12 +78,12 @@ from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import (
     DataValidationError,
     close_match,
-    describe_rows,
     number_format_hint,
     shortlist,
 )
 from tsauto.core.logfilter import unsaid
-from tsauto.core.table_io import read_table
+from tsauto.core.table_io import LINE, read_table, table_name
+from tsauto.core.table_io import rows_text  # "lines 12, 5402" where the rows are a file's lines
 from tsauto.core.text_in_numbers import (
     MIXED_TEXT_LEVELS,
     MIXED_TEXT_SHARE,
@@ -104,6 +107,7 @@ from tsauto.forecasting.calendar_time import (
     odd_integer_dates,
     parse_time,
     read_integer_dates,
+    read_time,
     time_unit,
 )
 from tsauto.forecasting.features.holiday import holiday_dates
@@ -194,7 +198,7 @@ def validate(
     # half-hours summed to days ran from 10:00 to 10:00 local)
     wall = True if aggregate is not None and freq is not None and freq_kind(_check_freq(freq)) not in (
         "minute", "hour") else None
-    times, tz = parse_time(df[time], time, wall)
+    times, tz, day_first = read_time(df[time], time, wall)
     time_format = None if tz or pd.api.types.is_datetime64_any_dtype(times) else integer_date_format(times)
     if time_format:
         times = read_integer_dates(times, time_format, time)
@@ -259,6 +263,7 @@ def validate(
         aggregate=aggregate,
         period=period,
         text_ids=tuple(c for c in ids_t if _id_kind(df[c].dtype) == "label"),
+        day_first=day_first,
     )
     panel = _regularise(df, schema)
     if partial is not None:
@@ -278,17 +283,18 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     part of the training table (a Dask partition), whose text cells the fit read already: read
     so again, logged at INFO, not warned of as a ``history=`` table's."""
     df = read_table(data, schema.ids, schema.text_ids)
+    what = table_name(df, "the history table")
     require_columns(
         df,
         [schema.target, schema.time, *schema.ids, *schema.covariates, *schema.static],
-        "the history table",
+        what,
         "Give it the columns of the training table.",
     )
     if df.empty:
-        raise DataValidationError("the history table has no rows.")
+        raise DataValidationError(f"{what} has no rows.")
     df = row_labels(df)
     _check_ids(df, schema.ids)
-    df[schema.time] = parse_like(df[schema.time], schema, "the history table")
+    df[schema.time] = parse_like(df[schema.time], schema, what)
     df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
     numeric = [c for c in (*schema.covariates, *schema.static) if c not in schema.categories]
     read_numbers(df, numeric, "the training table" if part else "the history table", later=True, warn=not part)
@@ -335,7 +341,7 @@ def future_covariates(
     given = row_labels(read_table(future, schema.ids, schema.text_ids))
     df = broadcast_future(given, panel.keys, schema.ids, schema.time, schema.known_future)
     check_id_types(df, panel.keys, "the future table")
-    df[schema.time] = parse_like(df[schema.time], schema, "the future table")
+    df[schema.time] = parse_like(df[schema.time], schema, table_name(given, "the future table"))
     numeric = [c for c in schema.known_future if c not in schema.categories]
     held_flags = {c: panel.covariates[c].dropna().isin([0, 1]).all() for c in numeric}  # True/False, 1/0
     for col in numeric:
@@ -391,7 +397,7 @@ def future_covariates(
                     "was numeric", "give numbers there")
                 why = f", where it holds the text {shown} (read as missing: the column {was} at fit)"
             raise DataValidationError(
-                f"column {col!r} of the future table is missing at {describe_rows(rows)} of the "
+                f"column {col!r} of the future table is missing at {rows_text(rows)} of the "
                 f"future grid ({_times_text(pd.unique(merged.loc[rows, schema.time].to_numpy()), schema)})"
                 f"{_series_of(merged, rows, schema.ids)}{why}: known-future covariates need a "
                 f"value at every future step; {fix}{_early_ends(panel, lost, horizon, 'with missing values')}."
@@ -631,7 +637,7 @@ def check_future_duplicates(df: pd.DataFrame, keys: list[str], columns: list[str
         raise DataValidationError(
             f"the future table has {len(clash)} rows that share {pairs} with different known-future "
             f"values, e.g. {first} at "
-            f"{describe_rows(clash.index[pair == pair[0]])}: keep one row per series and time step."
+            f"{rows_text(clash.index[pair == pair[0]])}: keep one row per series and time step."
         )
 
 
@@ -642,7 +648,14 @@ def parse_like(col: pd.Series, schema: Schema, what: str) -> pd.Series:
     if isinstance(col.dtype, pd.PeriodDtype) and schema.period is None and schema.freq is not None:
         col = _grid_stamps(col, schema.freq)
     wall = schema.tz.startswith("wall:") if schema.tz else None
-    times, tz = parse_time(col, schema.time, wall, schema.tz[5:] if wall else None)
+    try:
+        times, tz = parse_time(col, schema.time, wall, schema.tz[5:] if wall else None, schema.day_first)
+    except DataValidationError as err:  # which table's time column
+        named = f"time column {schema.time!r}"
+        text = str(err)
+        raise DataValidationError(
+            text.replace(named, f"{named} of {what}", 1) if named in text else f"{what}: {text}"
+        ) from None
     if schema.time_format and pd.api.types.is_integer_dtype(times):
         times = read_integer_dates(times, schema.time_format, schema.time)
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
@@ -736,7 +749,7 @@ def read_numbers(
         if later and not cells.any() and is_flag(s):
             continue
         if cells.any():
-            found = f"{text_finding(s, text_values(s))} ({describe_rows(df.index[cells])})"
+            found = f"{text_finding(s, text_values(s))} ({rows_text(df.index[cells])})"
             if not later:
                 log.info("column %r: %s: read as numbers, the text as missing values", col, found)
             elif text_among_numbers(s, 1.0) is None:
@@ -759,7 +772,7 @@ def refuse_text(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         if cells.any():
             shown = shortlist(map(repr, dict.fromkeys(df.loc[cells, col].astype(str))))
             raise DataValidationError(
-                f"column {col!r} of {what} holds the text {shown} at {describe_rows(df.index[cells])} "
+                f"column {col!r} of {what} holds the text {shown} at {rows_text(df.index[cells])} "
                 "(read as missing: the column was numeric at fit): known-future covariates need a "
                 "value at every future step; give numbers there."
             )
@@ -905,7 +918,7 @@ def _one_id_kind(s: pd.Series, col: str) -> None:
     if kinds.nunique() < 2:
         return
     found = " and ".join(
-        f"{v!r} ({t.__name__}, {describe_rows(s.index[types == t], 3)})" for t, v in first.items()
+        f"{v!r} ({t.__name__}, {rows_text(s.index[types == t], 3)})" for t, v in first.items()
     )
     numbers, labels = s[kinds == "number"], pd.Series(pd.unique(s[kinds == "label"]), dtype=object)
     as_numbers = pd.to_numeric(labels.astype(str).str.strip(), errors="coerce")
@@ -927,7 +940,7 @@ def require_values(df: pd.DataFrame, cols: Sequence[str], role: str, names: str,
         bad = df.index[df[col].isna()]
         if len(bad):
             raise DataValidationError(
-                f"{role} {col!r}{where} is missing at {describe_rows(bad)}: every row must name "
+                f"{role} {col!r}{where} is missing at {rows_text(bad)}: every row must name "
                 f"{names}; fill or drop those rows."
             )
 
@@ -950,7 +963,7 @@ def _check_known_future(df: pd.DataFrame, cols: Sequence[str], ids: tuple[str, .
         raise DataValidationError(
             f"known-future column {col!r} of {what} is missing in every row of "
             f"{int((~given).sum())} series, {_name_series(df.loc[rows, list(ids)].drop_duplicates(), 3)} "
-            f"({describe_rows(rows)}): filling within a series has nothing to carry there. Give "
+            f"({rows_text(rows)}): filling within a series has nothing to carry there. Give "
             "their values (0 or False where a missing value means none), drop those series, or "
             "leave the column out of known_future=."
         )
@@ -966,7 +979,7 @@ def _check_countries(df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> Non
             rows = df.index[(df[column] == code).to_numpy()]
             raise DataValidationError(
                 f"column {column!r} (holidays={column!r}: each series' country) holds {code!r} at "
-                f"{describe_rows(rows)}{_series_of(df, rows, ids)}, a country or region the "
+                f"{rows_text(rows)}{_series_of(df, rows, ids)}, a country or region the "
                 "holidays package does not know: write ISO codes such as 'US', 'GB', 'DE' or "
                 "'AU-NSW' in it."
             ) from None
@@ -983,17 +996,21 @@ def _numeric_target(
         bad = col.index[converted.isna() & col.notna()]
         if len(bad):
             examples = ", ".join(repr(v) for v in col.loc[bad[:3]])
+            hint = number_format_hint(col.loc[bad])
+            if hint and isinstance(df.attrs.get("file"), str):  # a file, on the command line too
+                hint = (f"{hint[:-1]}; or write them in {df.attrs['file']!r} with a decimal point, no "
+                        "separators: 1234.5)")
             raise DataValidationError(
-                f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
+                f"target column {target!r} is not numeric at {rows_text(bad)} (values "
                 f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
-                f"{number_format_hint(col.loc[bad]) or _placeholder_fix(col, target)}."
+                f"{hint or _placeholder_fix(col, target)}."
             )
         col = converted
     values = col.astype("float64")
     inf = values.index[np.isinf(values.to_numpy())]
     if len(inf):
         raise DataValidationError(
-            f"target column {target!r} is infinite at {describe_rows(inf)}"
+            f"target column {target!r} is infinite at {rows_text(inf)}"
             f"{_series_of(df, inf, ids)}: replace inf by a number or NaN (NaN is imputed)."
         )
     if not allow_nan and values.isna().any():
@@ -1026,14 +1043,14 @@ def _check_odd_integer_dates(df: pd.DataFrame, times: pd.Series, time: str, ids:
     if fmt == "%Y%m" and (times[odd] % 100 == 13).all():  # a retail year of 13 periods (YYYYPP)
         raise DataValidationError(
             f"time column {time!r} holds integers written as year and period, 13 periods a year "
-            f"(values such as {values} at {describe_rows(rows)}): no calendar steps along them, and "
+            f"(values such as {values} at {rows_text(rows)}): no calendar steps along them, and "
             f"read as integer steps {AS_STEPS[fmt]} invented steps at every year. Give consecutive "
             f"steps instead: df[{time!r}] = df[{time!r}] // 100 * 13 + df[{time!r}] % 100 - 1, with "
             "seasons=[13]."
         )
     raise DataValidationError(
         f"time column {time!r} holds integers written as {INTEGER_DATES[fmt]} dates in "
-        f"{len(df) - len(rows)} of {len(df)} rows, but not at {describe_rows(rows)}"
+        f"{len(df) - len(rows)} of {len(df)} rows, but not at {rows_text(rows)}"
         f"{_series_of(df, rows, ids)} (values {values}): correct those values, or drop those rows. "
         f"Read as integer steps instead, {AS_STEPS[fmt]} invented steps."
     )
@@ -1108,7 +1125,7 @@ def _check_open(df: pd.DataFrame, time: str, freq: str) -> None:
         rows = df.index[closed]
         raise DataValidationError(
             f"{int(closed.sum())} rows fall when frequency {freq!r} is closed (e.g. "
-            f"{df.loc[rows[0], time]} at {describe_rows(rows)}): no step of it holds them. Drop "
+            f"{df.loc[rows[0], time]} at {rows_text(rows)}): no step of it holds them. Drop "
             "them first, or roll up to another frequency."
         )
 
@@ -1212,22 +1229,60 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
 
 
 def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
-    dup = df.duplicated(["__sid", time], keep=False)
-    if dup.any():
-        rows = df.index[dup.to_numpy()]
-        first = df.loc[rows[0], [*ids, time]].to_dict()
-        local = ""
-        if pd.api.types.is_datetime64_any_dtype(df[time]) and (df[time].dt.normalize() != df[time]).any():
-            local = (
-                " Local clock times repeat an hour when daylight saving ends: give time-zone "
-                "aware times (or UTC) if that is the cause."
-            )
+    """Refuse rows sharing a (series, time) pair (``df`` with ``__sid``), naming them. Rows
+    that are exact copies of another (every column equal: a file's lines pasted twice) are
+    said apart, with their own fix: dropped, not rolled up (``aggregate='sum'`` would count
+    them twice)."""
+    dup = df.duplicated(["__sid", time], keep=False).to_numpy()
+    if not dup.any():
+        return
+    copies = df.duplicated([c for c in df.columns if c != "__sid"], keep="first").to_numpy()  # the later ones
+    pairs = df[dup].groupby(["__sid", time], sort=False).ngroup().to_numpy()
+    distinct = np.bincount(pairs, weights=~copies[dup])  # rows of each pair unlike the others
+    clash = np.zeros(len(df), dtype=bool)
+    clash[dup] = distinct[pairs] > 1
+    copied = dup & copies & ~clash  # pairs of exact copies alone
+    lines = df.index.name == LINE
+    drop = ("delete those lines from the file (in pandas: df = df.drop_duplicates())" if lines
+            else "df = df.drop_duplicates()")
+    if not clash.any():
+        pair = df.index[dup][pairs == pairs[copies[dup]][0]]  # the first copy's pair: the row, its copies
         raise DataValidationError(
-            f"{int(dup.sum())} rows share a (series, time) pair, e.g. {first} at "
-            f"{describe_rows(rows)}: each series needs one row per time step. Remove the "
-            "duplicates, add the missing id column to ids=, or pass aggregate='sum' (or "
-            f"'mean', 'min', 'max') with freq= to roll them up.{local}"
+            f"{_copies(df.index[copied])} (e.g. {rows_text(pair[1:], 3)} "
+            f"{'repeat' if len(pair) > 2 else 'repeats'} {rows_text(pair[:1])}, "
+            f"{_key_text(df, pair[0], time, ids)}): drop the copies, {drop}; aggregate='sum' would "
+            "count them twice."
         )
+    rows = df.index[clash]
+    local = ""
+    if pd.api.types.is_datetime64_any_dtype(df[time]) and (df[time].dt.normalize() != df[time]).any():
+        local = (
+            " Local clock times repeat an hour when daylight saving ends: give time-zone "
+            "aware times (or UTC) if that is the cause."
+        )
+    also = ""
+    if copied.any():
+        also = f" Besides, {_copies(df.index[copied], 'other ')}: drop the copies, {drop}."
+    raise DataValidationError(
+        f"{int(clash.sum())} rows share a (series, time) pair, e.g. {_key_text(df, rows[0], time, ids)} at "
+        f"{rows_text(rows)}: each series needs one row per time step. Remove the "
+        "duplicates, add the missing id column to ids=, or pass aggregate='sum' (or "
+        f"'mean', 'min', 'max') with freq= to roll them up.{local}{also}"
+    )
+
+
+def _copies(rows: pd.Index, other: str = "") -> str:
+    """"3 rows are exact copies of earlier ones (every column equal) at rows 4, 9, 12"."""
+    said = "s are exact copies of earlier ones" if len(rows) > 1 else " is an exact copy of an earlier one"
+    return f"{len(rows)} {other}row{said} (every column equal) at {rows_text(rows)}"
+
+
+def _key_text(df: pd.DataFrame, row: Hashable, time: str, ids: tuple[str, ...]) -> dict:
+    """The ids and time of ``row`` of ``df`` as a user writes them: {'Store': 1, 'Date':
+    '2010-04-16'}, not Timestamp('2010-04-16 00:00:00')."""
+    key = df.loc[[row], [*ids, time]]
+    dates = [c for c in key.columns if pd.api.types.is_datetime64_any_dtype(key[c])]
+    return key.astype(dict.fromkeys(dates, str)).to_dict("records")[0]
 
 
 def _check_freq(freq: object) -> str:
@@ -1314,7 +1369,7 @@ def _encode_column(
         if unseen.any():
             values = ", ".join(repr(v) for v in pd.unique(labels[unseen])[:5])
             log.warning("column %r of %s holds values not seen at fit (%s at %s): read as missing",
-                        col, what, values, describe_rows(s.index[unseen]))
+                        col, what, values, rows_text(s.index[unseen]))
         codes[codes < 0] = np.nan
         return codes
     if is_flag(s):
@@ -1331,7 +1386,7 @@ def _not_numbers(s: pd.Series, bad: pd.Index, col: str, what: str) -> DataValida
     examples = ", ".join(repr(v) for v in s.loc[bad[:3]])
     return DataValidationError(
         f"column {col!r} of {what} was numeric at fit but holds non-numbers at "
-        f"{describe_rows(bad)} (values {examples}): give numbers, or NaN where unknown (text "
+        f"{rows_text(bad)} (values {examples}): give numbers, or NaN where unknown (text "
         f"of at most {MIXED_TEXT_LEVELS} distinct values, such as '--', is read so)."
     )
 
@@ -1412,7 +1467,7 @@ def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
                   else ("first", ".dt.to_timestamp()"))
     raise DataValidationError(
         f"time column {schema.time!r} mixes the first and last days of {name}s: {stamps} on the "
-        f"{edge} day of a {name} at {describe_rows(rows)}"
+        f"{edge} day of a {name} at {rows_text(rows)}"
         f"{_series_of(df, rows, schema.ids)}, the other {int((~few).sum())} on the {other}, and no "
         f"frequency steps along both: re-stamp them on their {name}'s {day} day (df[{schema.time!r}] = "
         f"df[{schema.time!r}].dt.to_period({period!r}){stamp}), or pass freq={starts!r} with "
@@ -1431,7 +1486,7 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
             bad = df.index[offset % schema.step != 0]
             raise DataValidationError(
                 f"time column {time!r}: steps are not multiples of {schema.step} at "
-                f"{describe_rows(bad)}{_series_of(df, bad, schema.ids)}."
+                f"{rows_text(bad)}{_series_of(df, bad, schema.ids)}."
             )
         pos = offset // schema.step
     else:
@@ -1453,7 +1508,7 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
             )
             raise DataValidationError(
                 f"time column {time!r}: {stamps} not on the "
-                f"{schema.freq!r} grid at {describe_rows(bad)}{_series_of(df, bad, schema.ids)}; "
+                f"{schema.freq!r} grid at {rows_text(bad)}{_series_of(df, bad, schema.ids)}; "
                 f"{fix}."
             )
     _check_one_frequency(df, sid, pos, schema)

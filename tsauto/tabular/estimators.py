@@ -751,7 +751,7 @@ def _as_frame(X: Table) -> pd.DataFrame:
                 f"expected a 2-D array of features, got {X.ndim} dimension(s)."
             )
         return pd.DataFrame(X, columns=_positions(X.shape[1]))
-    return read_table(X)
+    return read_table(X, thousands=False)  # the featurizer reads them, in the guardrails
 
 
 def _positions(n: int) -> list[str]:
