@@ -267,7 +267,8 @@ def test_a_duplicate_row_is_refused_as_without_a_hierarchy(walmart_six) -> None:
     without hierarchy refuses it."""
     data = walmart_six[["Store", "Dept", "Date", "Weekly_Sales"]]
     doubled = pd.concat([data, data.iloc[[5]]], ignore_index=True)
-    said = r"2 rows share a \(series, time\) pair, .*'Store': 1, 'Dept': 1.* at rows 5, 858"
+    said = (r"1 row is an exact copy of an earlier one \(every column equal\) at row 858 \(e.g. row 858 repeats row 5, "
+            r"\{'Store': 1, 'Dept': 1, .*\}\): drop the copies")
     with pytest.raises(DataValidationError, match=said):
         Forecaster(**WALMART, learners=["naive"]).fit(doubled)
     fc = Forecaster(**WALMART, learners=["naive"]).fit(data)  # and in a history to forecast from

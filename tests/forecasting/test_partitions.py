@@ -149,7 +149,8 @@ def test_forecasts_carry_the_partition_and_errors_name_the_tables_rows(retail) -
     assert {"State", "Industry"} <= set(folds.forecasts.columns) and "State" in folds.per_series.columns
     at = int(rows.index[rows["State"] == "Victoria"][5])
     doubled = pd.concat([rows, rows.loc[[at]]], ignore_index=True)
-    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at rows {at}, {len(rows)}"):
+    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at row {len(rows)} \(e.g. row "
+                       rf"{len(rows)} repeats row {at}, "):
         Forecaster(**kw).fit(doubled)
 
 
@@ -236,7 +237,8 @@ def test_a_duplicate_in_a_filtered_table_is_named_at_its_position(retail) -> Non
     the table given, as without partitions (they were positions inside the partition)."""
     at = int(np.flatnonzero((retail["State"] == "Victoria").to_numpy())[5])
     doubled = pd.concat([retail, retail.iloc[[at]]])  # labels repeat: positions are named
-    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at rows {at}, {len(retail)}"):
+    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at row {len(retail)} \(e.g. row "
+                       rf"{len(retail)} repeats row {at}, "):
         Forecaster(**{**KW, "ids": ["Industry"]}, learners=["naive"], compute={"n_jobs": 1}).fit(doubled)
 
 
