@@ -452,31 +452,35 @@ def _table(
         return None
     if model is None:
         return read_table(path, codes, lines=True)
-    return _in_zone(read_table(path, model._codes(), _text_ids(model), lines=True), model.time, tz, path)
+    schema = _fitted_schema(model)
+    table = read_table(path, model._codes(), getattr(schema, "text_ids", ()), lines=True)
+    return _in_zone(table, model.time, tz, path, schema)
 
 
-def _in_zone(table: pd.DataFrame, time: str, zone: str | None, where: str) -> pd.DataFrame:
+def _in_zone(table: pd.DataFrame, time: str, zone: str | None, where: str, schema: Any = None) -> pd.DataFrame:
     """``table`` (``where``: its file) with its ``time`` column in ``zone`` (``--tz``:
-    :func:`~tsauto.forecasting.calendar_time.in_zone`); as it is without ``zone`` or without the
-    column (the fit names it)."""
+    :func:`~tsauto.forecasting.calendar_time.in_zone`), a later table of a fit as its ``schema``
+    read (dates in its day/month order; midnight stamps in its zone where it had one); as it is
+    without ``zone`` or without the column (the fit names it)."""
     if zone is None or time not in table.columns:
         return table
     from tsauto.forecasting.calendar_time import in_zone
 
+    day_first, zoned = getattr(schema, "day_first", None), getattr(schema, "tz", None) is not None
     try:
-        return table.assign(**{time: in_zone(table[time], time, zone)})
+        return table.assign(**{time: in_zone(table[time], time, zone, day_first, dates=not zoned)})
     except DataValidationError as err:
         raise DataValidationError(f"--tz {zone}, {where}: {err}") from None
 
 
-def _text_ids(model: Forecaster) -> tuple[str, ...]:
-    """The id columns that held text at ``model``'s fit (a partition's, or a Dask fit's)."""
+def _fitted_schema(model: Forecaster) -> Any:
+    """The schema of ``model``'s training table (a partition's, or a Dask fit's); None if none."""
     for fitted in (model, *getattr(model, "partitions_", {}).values()):
         for holder in ("history_", "dask_"):
             schema = getattr(getattr(fitted, holder, None), "schema", None)
             if schema is not None:
-                return getattr(schema, "text_ids", ())
-    return ()
+                return schema
+    return None
 
 
 def _load(path: str) -> Any:

@@ -297,3 +297,16 @@ def test_dates_read_both_day_first_and_month_first_are_read_in_the_order_given()
     assert parse_time(either, "t", day_first=False)[0].iloc[0] == pd.Timestamp("2012-07-09")
     with pytest.raises(DataValidationError, match="reads as dates both month-first and day-first"):
         parse_time(either, "t")
+
+
+def test_in_zone_keeps_dates_unless_the_model_had_a_zone() -> None:
+    """Dates have no clock and are kept as dates; a later table of a model whose stamps had a
+    zone, holding only midnights (a future table of one step at 00:00), is put in the zone: it
+    was kept naive and refused as another kind, --tz or not (a review)."""
+    from tsauto.forecasting.calendar_time import in_zone
+
+    days = pd.Series(["2012-04-01", "2012-04-02"])
+    assert in_zone(days, "t", "Australia/Melbourne").dt.tz is None
+    zoned = in_zone(days, "t", "Australia/Melbourne", dates=False)
+    assert str(zoned.dt.tz) == "Australia/Melbourne" and zoned.iloc[1] == pd.Timestamp("2012-04-02", tz="Australia/Melbourne")
+    assert in_zone(pd.Series(["07/09/2012", "08/09/2012"]), "t", "UTC", day_first=True).iloc[0] == pd.Timestamp("2012-09-07")

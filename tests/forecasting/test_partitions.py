@@ -299,3 +299,4 @@ def test_series_forecast_far_outside_are_counted_over_all_partitions(retail, cap
         fc.predict()
     far = [r for r in caplog.records if r.msg == forecaster.FAR_WARNING]
     assert len(far) == 1 and far[0].args[0] == retail.groupby(["State", "Industry"]).ngroups
+    assert "e.g. State='Tasmania': " in far[0].getMessage()  # its series named with their partition

@@ -104,8 +104,9 @@ def _unique_columns(df: pd.DataFrame, what: str = "the table") -> pd.DataFrame:
 
 def table_name(df: pd.DataFrame, what: str) -> str:
     """``what`` ("the future table"), with the file ``df`` was read from where it was read
-    from one (:func:`read_table`): "the future table 'future.csv'"."""
-    file = df.attrs.get("file")
+    from one (:func:`read_table`): "the future table 'future.csv'". The file is taken off
+    ``df`` (pandas would carry it into every table made from it: a forecast, a future frame)."""
+    file = df.attrs.pop("file", None)
     return f"{what} {file!r}" if isinstance(file, str) else what
 
 
@@ -158,11 +159,14 @@ def _line_labels(path: Path, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _thousands(path: Path, df: pd.DataFrame, skip: Sequence[str] = ()) -> pd.DataFrame:
-    """A file whose numbers are written with thousands separators ('24,924.50', quoted in a
-    CSV file): the text columns (not the ``skip`` ones, codes kept as text) whose every value
-    reads as a number so, as numbers, by the tabular side's rule
-    (:func:`~tsauto.tabular.featurizer.comma_numbers`: '1,234' alone may be a decimal comma, and
-    is left as it is, to be named, as decimal commas are in a file separated by commas)."""
+    """A file separated by commas whose numbers are written with thousands separators
+    ('24,924.50', quoted): the text columns (not the ``skip`` ones, codes kept as text) that
+    read as numbers so (the tabular side's rule, :func:`~tsauto.tabular.featurizer.comma_numbers`),
+    their separators removed: numbers, or, with a few placeholders ('--'), text the columns'
+    own rules read as numbers with missing cells (:mod:`tsauto.core.text_in_numbers`). Values
+    such as '1,374' alone, which the tabular rule calls ambiguous (a decimal comma?), are read
+    as thousands here: a file separated by commas does not write decimal commas, and a later
+    table of a fit whose values told (some under 1,000) reads as the fit did."""
     candidates = []
     for c in df.columns:
         if c in skip or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
@@ -177,12 +181,12 @@ def _thousands(path: Path, df: pd.DataFrame, skip: Sequence[str] = ()) -> pd.Dat
 
     read = []
     for c in candidates:
-        if comma_numbers(df[c]) != "thousands":
+        if comma_numbers(df[c]) not in ("thousands", "ambiguous"):
             continue
-        numbers = pd.to_numeric(thousands_removed(df[c]), errors="coerce")
-        if numbers.notna().sum() == df[c].notna().sum():
-            df[c] = numbers.astype("float64")
-            read.append(c)
+        plain = thousands_removed(df[c])
+        numbers = pd.to_numeric(plain, errors="coerce")
+        df[c] = numbers.astype("float64") if numbers.notna().sum() == df[c].notna().sum() else plain
+        read.append(c)
     if read:
         log.info("file %r: read the thousands separators in %s", str(path), ", ".join(map(repr, read)))
     return df

@@ -243,12 +243,14 @@ def _stamps(col: pd.Series, name: str, day_first: bool | None = None) -> pd.Seri
     return parsed
 
 
-def in_zone(col: pd.Series, name: str, zone: str, day_first: bool | None = None) -> pd.Series:
+def in_zone(col: pd.Series, name: str, zone: str, day_first: bool | None = None, dates: bool = True) -> pd.Series:
     """The time column ``col`` put in ``zone`` (an IANA zone; the command line's ``--tz``):
     stamps with a UTC offset or a zone converted to it (different offsets too, as daylight
     saving writes them), naive stamps read as its local times (those daylight saving repeats or
     skips refused, naming their rows). Dates (every stamp at midnight) have no clock: kept as
-    they are (a zone whose clocks change at midnight has no such instant for some of them).
+    they are (a zone whose clocks change at midnight has no such instant for some of them),
+    unless not ``dates`` (a later table of a model whose stamps had a zone: a day's rows at
+    00:00). ``day_first``: the training table's order of dates such as 07/09/2012.
     Integer steps are refused."""
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
         raise DataValidationError(
@@ -260,7 +262,7 @@ def in_zone(col: pd.Series, name: str, zone: str, day_first: bool | None = None)
         col = _stamps(col, name, day_first)
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         return col.dt.tz_convert(zone)
-    if (col.dt.normalize() == col).all():
+    if dates and (col.dt.normalize() == col).all():
         return col
     local = col.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
     bad = col.index[local.isna() & col.notna()]

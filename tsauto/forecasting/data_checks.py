@@ -139,7 +139,7 @@ def data_checks(
         intermittent(panel, labels, stopped),
         *guards(panel, opts, labels, stopped),
         spikes(panel, task, labels),
-        ends_in_a_drop(panel, labels, stopped),
+        ends_in_a_drop(panel, labels, stopped if carried is None else stopped | (carried > 0)),
         *leakage(panel, task),
         *text_in_numbers(raw, panel, labels),
         *missing_covariates(raw, panel, labels),
@@ -1047,8 +1047,9 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray) -> Check:
 def ends_in_a_drop(panel: Panel, labels: np.ndarray, stopped: np.ndarray) -> Check:
     """Series whose last values lie far below all their earlier ones (see ``DROP_RUN``): an
     outage's zeros, returns booked as negative sales, where every forecast starts. Kept (an
-    alert): an error or a real stop, the user knows. The ``stopped`` (discontinued) series,
-    forecast as zero, are the discontinued check's."""
+    alert): an error or a real stop, the user knows. The ``stopped`` series are left out: the
+    discontinued, forecast as zero (the discontinued check's), and a hierarchy's bottom series
+    carried to the table's end with zeros not in the user's rows (``ends_early``'s)."""
     run = _trailing_drops(panel.y, panel.indptr)
     run[stopped] = 0
     idx = np.flatnonzero(run)

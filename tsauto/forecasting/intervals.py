@@ -104,8 +104,9 @@ class Intervals:
         out-of-fold errors were made from (``shortest``): their bands rest on longer series'
         errors (a department of 5 weeks among 40 of 135 got a band a fifth as wide as its
         source's and covered 0 of 8 weeks, user test 47). On the validation windows of the
-        training parts, such series' bands held 0.13, 0.69, 0.41 and 0.65 of their actuals
-        (M1 quarterly, twice; M1 monthly; Australian retail) where the others' held 0.74-0.84.
+        training parts, such series' bands held 0.13, 0.69, 0.41, 0.65 and 0.75 of their
+        actuals (M1 quarterly, twice; M1 monthly; Australian retail, twice) where the others'
+        held 0.74-0.86.
         Not a series of one point: its band is scaled by its level, wide (M1 yearly: 0.99)."""
         lengths = np.asarray(lengths)
         return (lengths < self.shortest) & (lengths >= 2)

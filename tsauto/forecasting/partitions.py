@@ -232,13 +232,17 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
     hist = _tables(partitions, cols, history, "the history table")
     keys = list(hist) if history is not None else list(partitions)
     fut = _future_tables(partitions, cols, future, keys)
-    held: list[tuple[str, tuple]] = []  # each partition's warnings naming series, held back
-    with tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING, SHORT_BAND_WARNING), held)):
-        out = [with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k) for k in keys]
+    out, absent, alerts = [], [], []  # each partition's warnings naming series, held back
+    for k in keys:
+        held: list[tuple[str, tuple]] = []
+        with tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING, SHORT_BAND_WARNING), held)):
+            out.append(with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k))
+        absent += [args for message, args in held if message == ABSENT_WARNING]
+        alerts += [SeriesAlert(message, args[0], (f"{_label(cols, k)}: {args[1]}",))  # its series named in it
+                   for message, args in held if message != ABSENT_WARNING]
     if history is not None:
-        absent = [args for message, args in held if message == ABSENT_WARNING]
         _warn_absent(partitions, cols, [k for k in partitions if k not in hist], absent)
-    say([SeriesAlert(message, args[0], (args[1],)) for message, args in held if message != ABSENT_WARNING])
+    say(alerts)
     return pd.concat(out, ignore_index=True)
 
 

@@ -265,6 +265,7 @@ def validate(
         text_ids=tuple(c for c in ids_t if _id_kind(df[c].dtype) == "label"),
         day_first=day_first,
     )
+    df.attrs.pop("file", None)  # named in the errors above; not carried into the forecasts and the model
     panel = _regularise(df, schema)
     if partial is not None:
         panel.fills = replace(panel.fills, partial=partial[np.unique(df["__sid"].to_numpy())])
