@@ -299,10 +299,12 @@ def test_dates_read_both_day_first_and_month_first_are_read_in_the_order_given()
         parse_time(either, "t")
 
 
-def test_in_zone_keeps_dates_unless_the_model_had_a_zone() -> None:
+def test_in_zone_keeps_dates_unless_the_model_had_a_zone(caplog) -> None:
     """Dates have no clock and are kept as dates; a later table of a model whose stamps had a
     zone, holding only midnights (a future table of one step at 00:00), is put in the zone: it
     was kept naive and refused as another kind, --tz or not (a review)."""
+    import logging
+
     from tsauto.forecasting.calendar_time import in_zone
 
     days = pd.Series(["2012-04-01", "2012-04-02"])
@@ -310,3 +312,6 @@ def test_in_zone_keeps_dates_unless_the_model_had_a_zone() -> None:
     zoned = in_zone(days, "t", "Australia/Melbourne", dates=False)
     assert str(zoned.dt.tz) == "Australia/Melbourne" and zoned.iloc[1] == pd.Timestamp("2012-04-02", tz="Australia/Melbourne")
     assert in_zone(pd.Series(["07/09/2012", "08/09/2012"]), "t", "UTC", day_first=True).iloc[0] == pd.Timestamp("2012-09-07")
+    with caplog.at_level(logging.INFO, logger="tsauto"):  # naive stamps read as local times: said
+        in_zone(pd.Series(["2012-01-17 04:00:00"]), "t", "Australia/Melbourne")
+    assert "time column 't': its stamps have no UTC offset: read as Australia/Melbourne's local times" in caplog.text

@@ -264,6 +264,8 @@ def in_zone(col: pd.Series, name: str, zone: str, day_first: bool | None = None,
         return col.dt.tz_convert(zone)
     if dates and (col.dt.normalize() == col).all():
         return col
+    log.info("time column %r: its stamps have no UTC offset: read as %s's local times (UTC ones are written "
+             "with Z or +00:00)", name, zone)  # a user test's UTC times without one came out 11 hours off, unsaid
     local = col.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
     bad = col.index[local.isna() & col.notna()]
     if len(bad):
