@@ -81,14 +81,15 @@ def test_rows_read_with_lines_are_labelled_by_their_lines_in_the_file(aus_small:
     while the user reads the file's lines (12, 5402; a user test). Read with lines=True, each row
     is labelled by its line (the header line 1), which errors name as lines; where a row is not
     one line (a blank line, a value over two lines), by position as before. The file is kept."""
-    from tsauto.core.table_io import LINE, rows_text, table_name
+    from tsauto.core.exceptions import LINE, describe_rows
+    from tsauto.core.table_io import table_name
 
     path = tmp_path / "retail.csv"
     aus_small.to_csv(path, index=False)
     read = read_table(path, lines=True)
     assert read.index.name == LINE and list(read.index[:3]) == [2, 3, 4] and read.index[-1] == len(aus_small) + 1
-    assert rows_text(read.index[[8, 9]]) == "lines 10, 11" and rows_text(read.index[:1]) == "line 2"
-    assert rows_text(pd.RangeIndex(3)) == "rows 0, 1, 2"
+    assert describe_rows(read.index[[8, 9]]) == "lines 10, 11" and describe_rows(read.index[:1]) == "line 2"
+    assert describe_rows(pd.RangeIndex(3)) == "rows 0, 1, 2"
     assert list(read_table(path).index[:2]) == [0, 1]  # as pandas reads it, without lines=
     assert table_name(read, "the future table") == f"the future table {str(path)!r}"
     assert table_name(read, "the future table") == "the future table"  # taken off: not carried further

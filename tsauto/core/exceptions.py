@@ -55,12 +55,19 @@ def close_match(name: object, columns) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+LINE = "line"
+"""The name of the index of a table whose rows are labelled by their lines in its file
+(:func:`~tsauto.core.table_io.read_table` with ``lines=True``: the command line's)."""
+
+
 def describe_rows(index, limit: int = 5) -> str:
-    """Short human list of row labels: ``rows 3, 17, 42 (and 10 more)``."""
+    """Short human list of row labels: ``rows 3, 17, 42 (and 10 more)``; ``lines 12, 5402``
+    where they are the lines of a file (an index named ``LINE``)."""
     labels = list(index)
     shown = ", ".join(str(x) for x in labels[:limit])
     more = f" (and {len(labels) - limit} more)" if len(labels) > limit else ""
-    return f"row{'s' if len(labels) != 1 else ''} {shown}{more}"
+    word = "line" if getattr(index, "name", None) == LINE else "row"
+    return f"{word}{'s' if len(labels) != 1 else ''} {shown}{more}"
 
 
 _GROUPED = re.compile(r"\s*-?\d{1,3}(,\d{3})+(\.\d*)?\s*")  # 1,234.5

@@ -3,8 +3,9 @@ a column of date strings.
 
 A table read from a file keeps the file's path (``df.attrs["file"]``: :func:`table_name` names
 it in errors); one read with ``lines=True`` (the command line's) has its rows labelled by their
-lines in the file (:data:`LINE`: the header line 1, the first row line 2, as a text editor and a
-spreadsheet number them), which errors name (:func:`rows_text`: "lines 12, 5402")."""
+lines in the file (``LINE``: the header line 1, the first row line 2, as a text editor and a
+spreadsheet number them), which errors name (:func:`~tsauto.core.exceptions.describe_rows`:
+"lines 12, 5402")."""
 
 from __future__ import annotations
 
@@ -18,13 +19,10 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from tsauto.core.exceptions import DataValidationError, describe_rows
+from tsauto.core.exceptions import LINE, DataValidationError, describe_rows
 from tsauto.core.text_in_numbers import FORMATTED_NUMBER
 
 log = logging.getLogger(__name__)
-
-LINE = "line"
-"""The name of the index of a table whose rows are labelled by their lines in its file."""
 
 
 def read_table(
@@ -41,7 +39,7 @@ def read_table(
     separators ('24,924.50') is read as numbers where every value reads so, as the tabular side
     reads it (:func:`_thousands`; not with ``thousands=False``: a classifier's table, whose
     featurizer reads them and says so in its guardrails); ``lines``: its rows labelled
-    by their lines in the file (:data:`LINE`), where each row is one line.
+    by their lines in the file (``LINE``), where each row is one line.
     A table with two columns of one name is refused (pandas would return a table for each)."""
     if isinstance(data, pd.DataFrame):
         return _unique_columns(data)
@@ -108,13 +106,6 @@ def table_name(df: pd.DataFrame, what: str) -> str:
     ``df`` (pandas would carry it into every table made from it: a forecast, a future frame)."""
     file = df.attrs.pop("file", None)
     return f"{what} {file!r}" if isinstance(file, str) else what
-
-
-def rows_text(index, limit: int = 5) -> str:
-    """Short list of row labels (:func:`~tsauto.core.exceptions.describe_rows`): "rows 3, 17",
-    or "lines 5, 19" where they are the lines of a file (an index named :data:`LINE`)."""
-    text = describe_rows(index, limit)
-    return "line" + text[3:] if getattr(index, "name", None) == LINE else text
 
 
 def _read_csv(
@@ -308,7 +299,7 @@ def day_or_month_first(
         at = int(np.argmax(differ.to_numpy()))
         raise DataValidationError(
             f"{what} {name!r} reads as dates both month-first and day-first "
-            f"({text.iloc[at]!r} at {rows_text(col.index[at:at + 1])} is "
+            f"({text.iloc[at]!r} at {describe_rows(col.index[at:at + 1])} is "
             f"{month_first.iloc[at]:%Y-%m-%d} or {day_first_read.iloc[at]:%Y-%m-%d}): give ISO dates "
             f"(2024-01-31), or convert the column first with pd.to_datetime(df[{name!r}], "
             f"format={day_fmt!r}) (day first) or format={fmt!r} (month first)."

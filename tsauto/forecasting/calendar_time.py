@@ -23,9 +23,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError, shortlist
+from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
 from tsauto.core.table_io import day_or_month_first, guess_date_format
-from tsauto.core.table_io import rows_text  # "lines 12, 5402" where the rows are a file's lines
 from tsauto.forecasting.frequency import infer_datetime_freq
 from tsauto.forecasting.offsets import (
     OpenHours,
@@ -73,7 +72,7 @@ def read_time(
     bad = col.index[col.isna()]
     if len(bad):
         raise DataValidationError(
-            f"time column {name!r} is missing at {rows_text(bad)}: drop those rows."
+            f"time column {name!r} is missing at {describe_rows(bad)}: drop those rows."
         )
     if pd.api.types.is_bool_dtype(col):
         raise DataValidationError(f"time column {name!r} holds booleans, not times or steps.")
@@ -83,7 +82,7 @@ def read_time(
         if not np.all(np.mod(col.to_numpy(), 1) == 0):
             rows = col.index[np.mod(col.to_numpy(), 1) != 0]
             raise DataValidationError(
-                f"time column {name!r} holds non-integer numbers at {rows_text(rows)}: "
+                f"time column {name!r} holds non-integer numbers at {describe_rows(rows)}: "
                 "use integer steps or timestamps."
             )
         return col.astype("int64"), None, None
@@ -113,7 +112,7 @@ def read_time(
         fix = ("the column holds integer steps as text: convert it to integers (.astype(int))"
                if steps else "give ISO dates such as 2024-01-31 or integer steps")
         raise DataValidationError(
-            f"time column {name!r} could not be read as dates at {rows_text(failed)} "
+            f"time column {name!r} could not be read as dates at {describe_rows(failed)} "
             f"(values {examples}): {fix}."
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
@@ -153,7 +152,7 @@ def _parse_dates(col: pd.Series, name: str, day_first: bool | None = None) -> tu
     examples = ", ".join(repr(v) for v in text.loc[odd[:3]])
     raise DataValidationError(
         f"time column {name!r} mixes date formats: {text.iloc[0]!r} (row {col.index[0]}) reads as "
-        f"{fmt or 'a date'}, {rows_text(odd)} (values {examples}) do not, and day and month "
+        f"{fmt or 'a date'}, {describe_rows(odd)} (values {examples}) do not, and day and month "
         "cannot be told apart without guessing: give every date in one format, ISO for example "
         "(2024-01-31)."
     )
@@ -166,7 +165,7 @@ def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
     line has no conversion: UTC stamps, a UTC column of the table)."""
     offsets = col.map(_offset_of)
     groups = list(offsets.groupby(offsets, sort=False).groups.items())
-    found = "; ".join(f"{off} at {rows_text(rows, 3)}" for off, rows in groups[:4])
+    found = "; ".join(f"{off} at {describe_rows(rows, 3)}" for off, rows in groups[:4])
     zones = zones_of_offsets(col, offsets)
     if len(zones) == 1:
         zone, which = repr(zones[0]), f" ({zones[0]} is the zone whose offsets these are)"
@@ -205,7 +204,7 @@ def _instants(col: pd.Series, name: str) -> pd.Series:
     if naive.any():
         raise DataValidationError(
             f"time column {name!r} gives a UTC offset in some stamps ({col[~naive].iloc[0]!r}) and none in "
-            f"{rows_text(col.index[naive])} ({col[naive].iloc[0]!r}), whose instant is unknown: write every "
+            f"{describe_rows(col.index[naive])} ({col[naive].iloc[0]!r}), whose instant is unknown: write every "
             "stamp with its offset, or none (local times)."
         )
     try:
@@ -237,7 +236,7 @@ def _stamps(col: pd.Series, name: str, day_first: bool | None = None) -> pd.Seri
     failed = col.index[parsed.isna()]
     if len(failed):
         raise DataValidationError(
-            f"time column {name!r} could not be read as time stamps at {rows_text(failed)} (values "
+            f"time column {name!r} could not be read as time stamps at {describe_rows(failed)} (values "
             f"{', '.join(repr(v) for v in col.loc[failed[:3]])}): give ISO stamps such as 2024-01-31T13:00:00+11:00."
         )
     return parsed
@@ -270,7 +269,7 @@ def in_zone(col: pd.Series, name: str, zone: str, day_first: bool | None = None,
     bad = col.index[local.isna() & col.notna()]
     if len(bad):
         raise DataValidationError(
-            f"time column {name!r}: its naive stamps at {rows_text(bad)} ({str(col[bad[0]])!r}) are no single "
+            f"time column {name!r}: its naive stamps at {describe_rows(bad)} ({str(col[bad[0]])!r}) are no single "
             f"instant in {zone}, whose daylight saving repeats or skips them: write the stamps with their UTC "
             "offset (2024-04-07T02:30:00+11:00) or in UTC, or give no zone to read them as naive local times."
         )
@@ -390,7 +389,7 @@ def read_integer_dates(col: pd.Series, fmt: str, name: str) -> pd.Series:
     if len(bad):
         raise DataValidationError(
             f"time column {name!r} is read as {INTEGER_DATES[fmt]} dates, as the model's training "
-            f"table was, but holds other integers at {rows_text(bad)} (values "
+            f"table was, but holds other integers at {describe_rows(bad)} (values "
             f"{', '.join(str(v) for v in col.loc[bad[:3]])}): give its dates in that form."
         )
     return parsed.astype("datetime64[ns]")

@@ -76,14 +76,15 @@ import pandas as pd
 
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import (
+    LINE,
     DataValidationError,
     close_match,
+    describe_rows,
     number_format_hint,
     shortlist,
 )
 from tsauto.core.logfilter import unsaid
-from tsauto.core.table_io import LINE, read_table, table_name
-from tsauto.core.table_io import rows_text  # "lines 12, 5402" where the rows are a file's lines
+from tsauto.core.table_io import read_table, table_name
 from tsauto.core.text_in_numbers import (
     MIXED_TEXT_LEVELS,
     MIXED_TEXT_SHARE,
@@ -398,7 +399,7 @@ def future_covariates(
                     "was numeric", "give numbers there")
                 why = f", where it holds the text {shown} (read as missing: the column {was} at fit)"
             raise DataValidationError(
-                f"column {col!r} of the future table is missing at {rows_text(rows)} of the "
+                f"column {col!r} of the future table is missing at {describe_rows(rows)} of the "
                 f"future grid ({_times_text(pd.unique(merged.loc[rows, schema.time].to_numpy()), schema)})"
                 f"{_series_of(merged, rows, schema.ids)}{why}: known-future covariates need a "
                 f"value at every future step; {fix}{_early_ends(panel, lost, horizon, 'with missing values')}."
@@ -638,7 +639,7 @@ def check_future_duplicates(df: pd.DataFrame, keys: list[str], columns: list[str
         raise DataValidationError(
             f"the future table has {len(clash)} rows that share {pairs} with different known-future "
             f"values, e.g. {first} at "
-            f"{rows_text(clash.index[pair == pair[0]])}: keep one row per series and time step."
+            f"{describe_rows(clash.index[pair == pair[0]])}: keep one row per series and time step."
         )
 
 
@@ -750,7 +751,7 @@ def read_numbers(
         if later and not cells.any() and is_flag(s):
             continue
         if cells.any():
-            found = f"{text_finding(s, text_values(s))} ({rows_text(df.index[cells])})"
+            found = f"{text_finding(s, text_values(s))} ({describe_rows(df.index[cells])})"
             if not later:
                 log.info("column %r: %s: read as numbers, the text as missing values", col, found)
             elif text_among_numbers(s, 1.0) is None:
@@ -773,7 +774,7 @@ def refuse_text(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         if cells.any():
             shown = shortlist(map(repr, dict.fromkeys(df.loc[cells, col].astype(str))))
             raise DataValidationError(
-                f"column {col!r} of {what} holds the text {shown} at {rows_text(df.index[cells])} "
+                f"column {col!r} of {what} holds the text {shown} at {describe_rows(df.index[cells])} "
                 "(read as missing: the column was numeric at fit): known-future covariates need a "
                 "value at every future step; give numbers there."
             )
@@ -919,7 +920,7 @@ def _one_id_kind(s: pd.Series, col: str) -> None:
     if kinds.nunique() < 2:
         return
     found = " and ".join(
-        f"{v!r} ({t.__name__}, {rows_text(s.index[types == t], 3)})" for t, v in first.items()
+        f"{v!r} ({t.__name__}, {describe_rows(s.index[types == t], 3)})" for t, v in first.items()
     )
     numbers, labels = s[kinds == "number"], pd.Series(pd.unique(s[kinds == "label"]), dtype=object)
     as_numbers = pd.to_numeric(labels.astype(str).str.strip(), errors="coerce")
@@ -941,7 +942,7 @@ def require_values(df: pd.DataFrame, cols: Sequence[str], role: str, names: str,
         bad = df.index[df[col].isna()]
         if len(bad):
             raise DataValidationError(
-                f"{role} {col!r}{where} is missing at {rows_text(bad)}: every row must name "
+                f"{role} {col!r}{where} is missing at {describe_rows(bad)}: every row must name "
                 f"{names}; fill or drop those rows."
             )
 
@@ -964,7 +965,7 @@ def _check_known_future(df: pd.DataFrame, cols: Sequence[str], ids: tuple[str, .
         raise DataValidationError(
             f"known-future column {col!r} of {what} is missing in every row of "
             f"{int((~given).sum())} series, {_name_series(df.loc[rows, list(ids)].drop_duplicates(), 3)} "
-            f"({rows_text(rows)}): filling within a series has nothing to carry there. Give "
+            f"({describe_rows(rows)}): filling within a series has nothing to carry there. Give "
             "their values (0 or False where a missing value means none), drop those series, or "
             "leave the column out of known_future=."
         )
@@ -980,7 +981,7 @@ def _check_countries(df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> Non
             rows = df.index[(df[column] == code).to_numpy()]
             raise DataValidationError(
                 f"column {column!r} (holidays={column!r}: each series' country) holds {code!r} at "
-                f"{rows_text(rows)}{_series_of(df, rows, ids)}, a country or region the "
+                f"{describe_rows(rows)}{_series_of(df, rows, ids)}, a country or region the "
                 "holidays package does not know: write ISO codes such as 'US', 'GB', 'DE' or "
                 "'AU-NSW' in it."
             ) from None
@@ -1002,7 +1003,7 @@ def _numeric_target(
                 hint = (f"{hint[:-1]}; or write them in {df.attrs['file']!r} with a decimal point, no "
                         "separators: 1234.5)")
             raise DataValidationError(
-                f"target column {target!r} is not numeric at {rows_text(bad)} (values "
+                f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
                 f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
                 f"{hint or _placeholder_fix(col, target)}."
             )
@@ -1011,7 +1012,7 @@ def _numeric_target(
     inf = values.index[np.isinf(values.to_numpy())]
     if len(inf):
         raise DataValidationError(
-            f"target column {target!r} is infinite at {rows_text(inf)}"
+            f"target column {target!r} is infinite at {describe_rows(inf)}"
             f"{_series_of(df, inf, ids)}: replace inf by a number or NaN (NaN is imputed)."
         )
     if not allow_nan and values.isna().any():
@@ -1044,14 +1045,14 @@ def _check_odd_integer_dates(df: pd.DataFrame, times: pd.Series, time: str, ids:
     if fmt == "%Y%m" and (times[odd] % 100 == 13).all():  # a retail year of 13 periods (YYYYPP)
         raise DataValidationError(
             f"time column {time!r} holds integers written as year and period, 13 periods a year "
-            f"(values such as {values} at {rows_text(rows)}): no calendar steps along them, and "
+            f"(values such as {values} at {describe_rows(rows)}): no calendar steps along them, and "
             f"read as integer steps {AS_STEPS[fmt]} invented steps at every year. Give consecutive "
             f"steps instead: df[{time!r}] = df[{time!r}] // 100 * 13 + df[{time!r}] % 100 - 1, with "
             "seasons=[13]."
         )
     raise DataValidationError(
         f"time column {time!r} holds integers written as {INTEGER_DATES[fmt]} dates in "
-        f"{len(df) - len(rows)} of {len(df)} rows, but not at {rows_text(rows)}"
+        f"{len(df) - len(rows)} of {len(df)} rows, but not at {describe_rows(rows)}"
         f"{_series_of(df, rows, ids)} (values {values}): correct those values, or drop those rows. "
         f"Read as integer steps instead, {AS_STEPS[fmt]} invented steps."
     )
@@ -1126,7 +1127,7 @@ def _check_open(df: pd.DataFrame, time: str, freq: str) -> None:
         rows = df.index[closed]
         raise DataValidationError(
             f"{int(closed.sum())} rows fall when frequency {freq!r} is closed (e.g. "
-            f"{df.loc[rows[0], time]} at {rows_text(rows)}): no step of it holds them. Drop "
+            f"{df.loc[rows[0], time]} at {describe_rows(rows)}): no step of it holds them. Drop "
             "them first, or roll up to another frequency."
         )
 
@@ -1249,8 +1250,8 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
     if not clash.any():
         pair = df.index[dup][pairs == pairs[copies[dup]][0]]  # the first copy's pair: the row, its copies
         raise DataValidationError(
-            f"{_copies(df.index[copied])} (e.g. {rows_text(pair[1:], 3)} "
-            f"{'repeat' if len(pair) > 2 else 'repeats'} {rows_text(pair[:1])}, "
+            f"{_copies(df.index[copied])} (e.g. {describe_rows(pair[1:], 3)} "
+            f"{'repeat' if len(pair) > 2 else 'repeats'} {describe_rows(pair[:1])}, "
             f"{_key_text(df, pair[0], time, ids)}): drop the copies, {drop}; aggregate='sum' would "
             "count them twice."
         )
@@ -1266,7 +1267,7 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
         also = f" Besides, {_copies(df.index[copied], 'other ')}: drop the copies, {drop}."
     raise DataValidationError(
         f"{int(clash.sum())} rows share a (series, time) pair, e.g. {_key_text(df, rows[0], time, ids)} at "
-        f"{rows_text(rows)}: each series needs one row per time step. Remove the "
+        f"{describe_rows(rows)}: each series needs one row per time step. Remove the "
         "duplicates, add the missing id column to ids=, or pass aggregate='sum' (or "
         f"'mean', 'min', 'max') with freq= to roll them up.{local}{also}"
     )
@@ -1275,7 +1276,7 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
 def _copies(rows: pd.Index, other: str = "") -> str:
     """"3 rows are exact copies of earlier ones (every column equal) at rows 4, 9, 12"."""
     said = "s are exact copies of earlier ones" if len(rows) > 1 else " is an exact copy of an earlier one"
-    return f"{len(rows)} {other}row{said} (every column equal) at {rows_text(rows)}"
+    return f"{len(rows)} {other}row{said} (every column equal) at {describe_rows(rows)}"
 
 
 def _key_text(df: pd.DataFrame, row: Hashable, time: str, ids: tuple[str, ...]) -> dict:
@@ -1370,7 +1371,7 @@ def _encode_column(
         if unseen.any():
             values = ", ".join(repr(v) for v in pd.unique(labels[unseen])[:5])
             log.warning("column %r of %s holds values not seen at fit (%s at %s): read as missing",
-                        col, what, values, rows_text(s.index[unseen]))
+                        col, what, values, describe_rows(s.index[unseen]))
         codes[codes < 0] = np.nan
         return codes
     if is_flag(s):
@@ -1387,7 +1388,7 @@ def _not_numbers(s: pd.Series, bad: pd.Index, col: str, what: str) -> DataValida
     examples = ", ".join(repr(v) for v in s.loc[bad[:3]])
     return DataValidationError(
         f"column {col!r} of {what} was numeric at fit but holds non-numbers at "
-        f"{rows_text(bad)} (values {examples}): give numbers, or NaN where unknown (text "
+        f"{describe_rows(bad)} (values {examples}): give numbers, or NaN where unknown (text "
         f"of at most {MIXED_TEXT_LEVELS} distinct values, such as '--', is read so)."
     )
 
@@ -1468,7 +1469,7 @@ def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
                   else ("first", ".dt.to_timestamp()"))
     raise DataValidationError(
         f"time column {schema.time!r} mixes the first and last days of {name}s: {stamps} on the "
-        f"{edge} day of a {name} at {rows_text(rows)}"
+        f"{edge} day of a {name} at {describe_rows(rows)}"
         f"{_series_of(df, rows, schema.ids)}, the other {int((~few).sum())} on the {other}, and no "
         f"frequency steps along both: re-stamp them on their {name}'s {day} day (df[{schema.time!r}] = "
         f"df[{schema.time!r}].dt.to_period({period!r}){stamp}), or pass freq={starts!r} with "
@@ -1487,7 +1488,7 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
             bad = df.index[offset % schema.step != 0]
             raise DataValidationError(
                 f"time column {time!r}: steps are not multiples of {schema.step} at "
-                f"{rows_text(bad)}{_series_of(df, bad, schema.ids)}."
+                f"{describe_rows(bad)}{_series_of(df, bad, schema.ids)}."
             )
         pos = offset // schema.step
     else:
@@ -1509,7 +1510,7 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
             )
             raise DataValidationError(
                 f"time column {time!r}: {stamps} not on the "
-                f"{schema.freq!r} grid at {rows_text(bad)}{_series_of(df, bad, schema.ids)}; "
+                f"{schema.freq!r} grid at {describe_rows(bad)}{_series_of(df, bad, schema.ids)}; "
                 f"{fix}."
             )
     _check_one_frequency(df, sid, pos, schema)
