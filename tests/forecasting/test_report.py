@@ -776,6 +776,10 @@ def test_a_backtest_table_is_read_only_with_the_data_it_ran_on(later, retail: pd
     with pytest.raises(DataValidationError, match=r"the table: 1 of its 60 cells are not the data's .*the data has "
                        r"no row there \(the backtest scored one\)"):
         backtest_from_table(fc, result.forecasts, lacking, "refit")
+    gapped = fc.backtest(lacking, folds=2, mode="refit")  # the other way: a gap the backtest did not score,
+    with pytest.raises(DataValidationError, match=r"the data holds 6 observed rows in the window of .* and the table "
+                       r"scored 5: the data the backtest ran on lacked rows there"):  # read with the full data
+        backtest_from_table(fc, gapped.forecasts, retail, "refit")
 
 
 def test_a_backtest_table_records_its_mode(fitted: Forecaster, backtest, nested, retail: pd.DataFrame) -> None:

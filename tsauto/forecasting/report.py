@@ -154,6 +154,28 @@ def _note(text: str, css: str = "note") -> str:
     return f'<p class="{css}">{escape(text)}</p>'
 
 
+def _unscored_rows(
+    panel: Panel, table: pd.DataFrame, series: np.ndarray, fold: np.ndarray, cut: np.ndarray, step: np.ndarray,
+    observed: np.ndarray | None, source: str,
+) -> None:
+    """Refuse data holding observed rows inside a (series, fold) window of the table's cells that
+    the backtest did not score: it scores every observed row of its windows, so the data it ran
+    on had no row there (a gap, filled), and the scales and numbers read from this data differ."""
+    horizon = int(step.max())
+    key = series.astype(np.int64) * (int(fold.max()) + 1) + fold
+    _, first, scored = np.unique(key, return_index=True, return_counts=True)
+    for j, n in zip(first, scored):
+        s, start = series[j], panel.indptr[series[j]] + cut[j] + 1
+        rows = np.arange(start, min(start + horizon, panel.indptr[s + 1]))
+        seen = rows if observed is None else rows[observed[rows]]
+        if seen.size > n:
+            where = {**table[list(panel.schema.ids)].iloc[j].to_dict(), "fold": int(fold[j])}
+            raise DataValidationError(
+                f"{source}: the data holds {seen.size} observed rows in the window of {where} and the table scored "
+                f"{n}: the data the backtest ran on lacked rows there (a gap, filled): {OTHER_DATA}"
+            )
+
+
 def _cell(value) -> str:
     """A table cell's text: 4 significant digits (from 1,000 up: whole, with thousands
     separators, never 5.322e+04), dates without midnight, long text cut."""
@@ -675,6 +697,8 @@ def table_cells(panel: Panel, table: pd.DataFrame, season: int, source: str = "t
     wrong |= (observed is None or observed[flat]) & ~np.isclose(actual, panel.y[flat], rtol=1e-9, atol=0)
     missing = np.zeros(len(table), dtype=bool) if observed is None else ~observed[flat] & (cut >= 0)
     wrong |= missing  # a backtest scores observed rows only: the data lacks a row it scored
+    if not wrong.any():
+        _unscored_rows(panel, table, series, fold, cut, step, observed, source)
     if wrong.any():
         j = int(np.flatnonzero(wrong)[0])
         where = {**table[list(schema.ids)].iloc[j].to_dict(), schema.time: _cell(table[schema.time].iloc[j])}
