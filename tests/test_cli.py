@@ -1135,6 +1135,11 @@ def test_a_users_day_first_dates_copied_rows_and_thousands_separators(
            f"line {n + 2} repeats line 12, {{'Store': 1, 'Dept': 1, 'Date': '2010-04-16'}}): drop the copies, "
            "delete those lines from the file (in pandas: df = df.drop_duplicates()); aggregate='sum' would count "
            "them twice.")
+    pd.concat([train, train.iloc[[10]].assign(Weekly_Sales=1.0)]).to_csv(files["copied"], index=False)
+    _fails(["forecast", str(files["copied"]), *common, "--learners", "naive", "--out", str(files["out"])], capsys,
+           f"at lines 12, {n + 2}: each series needs one row per time step. Remove the duplicates, add the missing id "
+           "column to ids=, or pass aggregate='sum' (or 'mean', 'min', 'max') with freq= to roll them up (--ids, "
+           "--aggregate sum --freq F on the command line).")
 
     train.assign(Weekly_Sales=train["Weekly_Sales"].map("{:,.2f}".format)).to_csv(files["separated"], index=False)
     train.assign(Weekly_Sales=train["Weekly_Sales"].map("{:.2f}".format)).to_csv(files["plain"], index=False)

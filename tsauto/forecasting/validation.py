@@ -1265,11 +1265,12 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
     also = ""
     if copied.any():
         also = f" Besides, {_copies(df.index[copied], 'other ')}: drop the copies, {drop}."
+    cli = " (--ids, --aggregate sum --freq F on the command line)" if lines else ""
     raise DataValidationError(
         f"{int(clash.sum())} rows share a (series, time) pair, e.g. {_key_text(df, rows[0], time, ids)} at "
         f"{describe_rows(rows)}: each series needs one row per time step. Remove the "
         "duplicates, add the missing id column to ids=, or pass aggregate='sum' (or "
-        f"'mean', 'min', 'max') with freq= to roll them up.{local}{also}"
+        f"'mean', 'min', 'max') with freq= to roll them up{cli}.{local}{also}"
     )
 
 
