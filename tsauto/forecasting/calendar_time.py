@@ -210,10 +210,15 @@ def _instants(col: pd.Series, name: str) -> pd.Series:
     try:
         return pd.to_datetime(col, utc=True, format="mixed")
     except (ValueError, TypeError, OverflowError) as err:
-        raise DataValidationError(
-            f"time column {name!r} could not be read as time stamps ({str(err).splitlines()[0][:200]}): give ISO "
-            "stamps such as 2024-01-31T13:00:00+11:00."
-        ) from None
+        raise _unreadable_stamps(name, f"({str(err).splitlines()[0][:200]})") from None
+
+
+def _unreadable_stamps(name: str, where: str) -> DataValidationError:
+    """The error for a time column whose stamps do not read (``where``: the rows, or why)."""
+    return DataValidationError(
+        f"time column {name!r} could not be read as time stamps {where}: give ISO stamps such as "
+        "2024-01-31T13:00:00+11:00."
+    )
 
 
 def _stamps(col: pd.Series, name: str, day_first: bool | None = None) -> pd.Series:
@@ -228,17 +233,12 @@ def _stamps(col: pd.Series, name: str, day_first: bool | None = None) -> pd.Seri
         raise
     except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as err:
         if "mixed timezones" not in str(err).lower():
-            raise DataValidationError(
-                f"time column {name!r} could not be read as time stamps ({str(err).splitlines()[0][:200]}): "
-                "give ISO stamps such as 2024-01-31T13:00:00+11:00."
-            ) from None
+            raise _unreadable_stamps(name, f"({str(err).splitlines()[0][:200]})") from None
         parsed = _instants(col, name)
     failed = col.index[parsed.isna()]
     if len(failed):
-        raise DataValidationError(
-            f"time column {name!r} could not be read as time stamps at {describe_rows(failed)} (values "
-            f"{', '.join(repr(v) for v in col.loc[failed[:3]])}): give ISO stamps such as 2024-01-31T13:00:00+11:00."
-        )
+        values = ", ".join(repr(v) for v in col.loc[failed[:3]])
+        raise _unreadable_stamps(name, f"at {describe_rows(failed)} (values {values})")
     return parsed
 
 
