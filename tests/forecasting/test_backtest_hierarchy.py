@@ -143,3 +143,20 @@ def test_cli_prints_the_per_level_table(retail: pd.DataFrame, tmp_path: Path, ca
     assert "per level" in printed
     table = printed[printed.index("per level"):]
     assert all(level in table for level in LEVELS) and "mase" in table
+
+
+def test_every_level_shows_seasonal_naive_beside_the_model(refit) -> None:
+    """Each level's row holds the reference's means from the same cutoffs (user test 47: the
+    per-level table had none, so a planner could not see what the total beat); the bottom
+    level's equal the summary's reference row."""
+    by_level = refit.by_level
+    for m in ("mase", "smape", "wape"):
+        assert np.isfinite(by_level[f"{m} seasonal_naive"]).all()
+    assert "coverage seasonal_naive" not in by_level  # the reference has no band
+    reference = refit.summary.set_index("model").loc["seasonal_naive"]
+    for m in ("mase", "smape", "wape"):
+        assert by_level[f"{m} seasonal_naive"].iloc[-1] == pytest.approx(reference[m], rel=1e-12)
+    # the total's reference is the seasonal naive of the summed series, not the bottom's mean
+    f = refit.forecasts[refit.forecasts["level"] == "total"]
+    wape = (f["actual"] - f["seasonal_naive"]).abs().sum() / f["actual"].abs().sum()
+    assert by_level["wape seasonal_naive"].iloc[0] == pytest.approx(wape, rel=1e-9)

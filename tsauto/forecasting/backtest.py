@@ -494,7 +494,8 @@ def backtest_tables(
     With ``spec`` (``panel`` holds its nodes, :func:`~tsauto.forecasting.hierarchy.fitting.
     node_panel`) the forecasts and per-series metrics carry every node with its level and
     labels, the summary is of the bottom series, and the last table has one row per level,
-    coarse to fine: ``level``, ``nodes`` and the metrics.
+    coarse to fine: ``level``, ``nodes``, the model's metrics and seasonal naive's from the same
+    cutoffs (``"mase seasonal_naive"``, ...), so that each level shows what it beat.
     """
     frame = results_frame(res, panel)
     keys = list(panel.schema.ids)
@@ -519,6 +520,7 @@ def backtest_tables(
             "level": each,
             "nodes": frame.loc[level == each, spec.node_column].nunique(),
             **_means(model, res.actual, res.forecast, window, level == each),
+            **{f"{m} {REFERENCE}": v for m, v in _means(base, res.actual, res.baseline, window, level == each).items()},
         }
         for each in spec.levels
     ])

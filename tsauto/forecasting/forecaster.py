@@ -116,7 +116,8 @@ class BacktestResult:
     With a hierarchy, ``forecasts`` and ``per_series`` hold every node (``node``, ``level`` and
     its labels; actuals summed from the bottom series), ``summary`` the bottom series, and
     ``by_level`` the model's mean metrics per level (``level``, ``nodes``, metrics; MASE scaled
-    by each node's own history); without one it is None.
+    by each node's own history) beside seasonal naive's (``"mase seasonal_naive"``, ...); without
+    one it is None.
     """
 
     forecasts: pd.DataFrame

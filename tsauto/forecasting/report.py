@@ -203,9 +203,9 @@ def table(frame: pd.DataFrame, table_id: str, row_classes: list[str] | None = No
 
 
 def metric_label(name: str) -> str:
-    """A metric's name (or its column's: ``mape_fold0``) with its unit where it has one: MAPE and
-    sMAPE are in percent, WAPE a fraction."""
-    return name + UNITS.get(name.split("_fold")[0].lower(), "")
+    """A metric's name (or its column's: ``mape_fold0``, ``mape seasonal_naive``) with its unit
+    where it has one: MAPE and sMAPE are in percent, WAPE a fraction."""
+    return name + UNITS.get(name.split("_fold")[0].split(" ")[0].lower(), "")
 
 
 def coverage_label(levels: list[float]) -> str:
