@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tsauto.core.exceptions import DataValidationError
-from tsauto.forecasting.explain import describe_state, series_positions
+from tsauto.forecasting.explain import NO_SPLIT, describe_state, series_positions
 from tsauto.forecasting.features.builder import HOLIDAYS, TARGET_LAGS
 from tsauto.forecasting.forecaster import Forecaster
 from tsauto.forecasting.learners.ets import fit_ets
@@ -47,6 +47,20 @@ def test_weights_importance_and_models_of_an_ensemble(ensemble: Forecaster, aus_
     theta = ex.models[ex.models["learner"] == "theta"]
     assert len(theta) == aus_three.groupby(["State", "Industry"]).ngroups
     assert theta["model"].str.match(r"Theta (STM|OTM|DSTM|DOTM) \(alpha").all()
+
+
+def test_a_lightgbm_member_that_made_no_split_is_said_constant(aus_three: pd.DataFrame) -> None:
+    """24 rows of one series, under the 2 x 20 a split needs: every gain 0. Its 15 zero-gain
+    "top features" were listed (user test 48, vic_elec daily); now one row says it."""
+    one = aus_three[aus_three["Industry"] == aus_three["Industry"].iloc[0]]
+    fc = Forecaster(**AUS, learners=[LightGBMLearner(max_samples_per_series=24)]).fit(one)
+    learner = _member(fc, "lightgbm").learner
+    assert not learner.made_splits() and not any(learner.feature_importance().values())
+    importance = fc.explain().importance
+    assert importance[["learner", "family", "gain", "share"]].values.tolist() == [["lightgbm", NO_SPLIT, 0.0, 0.0]]
+    full = Forecaster(**AUS, learners=["lightgbm"]).fit(one)  # every row: it splits
+    assert _member(full, "lightgbm").learner.made_splits()
+    assert NO_SPLIT not in set(full.explain().importance["family"])
 
 
 def test_contributions_reproduce_the_raw_prediction_in_the_transformed_scale(ensemble: Forecaster) -> None:

@@ -19,6 +19,7 @@ from tsauto.forecasting.planner import (
     LGB_RATE,
     LGB_ROUNDS,
     NO_BUDGET_SECONDS,
+    RECENT_MIN_TRAIN_ROWS,
     RECENT_SPAN,
     SEARCH_SHARE,
     auto_folds,
@@ -55,7 +56,11 @@ def test_monthly_retail_portfolio(aus_small) -> None:
     assert plan.validate and not plan.searching and plan.max_trials == len(plan.candidates)
     assert plan.folds == 3
     assert plan.shrink == BLEND_SHRINK > 0  # the default's blend moves toward the mean of its best
-    assert any(n.startswith("ensemble: greedy weights moved 50%") for n in plan.notes)
+    # the plan is written before the blend is chosen: the rule and its exception (user test 48:
+    # "moved 50%" noted, while the shrunk weights validated worse and stayed greedy)
+    assert any(n.startswith("ensemble: greedy weights to move 50% toward equal weights on the 3 best "
+                            "learners, unless so moved they validate worse than the best trial alone")
+               for n in plan.notes)
     _, named = _plan(panel, 12, learners=["ets", "theta", "naive"])
     assert named.shrink == 0.0  # learners the user names keep greedy weights
 
@@ -86,6 +91,24 @@ def test_long_series_add_a_lightgbm_on_recent_rows_without_a_space_of_its_own(au
     full, recent = plan.candidates["lightgbm"].seconds, plan.candidates["lightgbm_recent"].seconds
     # it builds every row's features but boosts on 24 rows a series: priced in between
     assert lightgbm_seconds(panel, plan.folds, 0) < recent < full / 2
+
+
+def test_a_lightgbm_on_recent_rows_too_few_to_split_is_left_out(aus_small) -> None:
+    """vic_elec's daily demand, one series of 1,082 days: the recent LightGBM trained on 24
+    rows, under the 40 a split needs, and was a constant in the blend (user test 48); now left
+    out, with a note, where its rows together are under 100; on 5 series of 24 rows it stays."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"))
+    daily = v.groupby("Date", as_index=False)["Demand"].sum().assign(Date=lambda d: pd.to_datetime(d["Date"]))
+    panel = validate(daily, target="Demand", time="Date")
+    assert min(panel.lengths) >= RECENT_SPAN * 24  # long enough to be distinct from lightgbm
+    _, plan = _plan(panel, 14)
+    assert "lightgbm" in plan.candidates and "lightgbm_recent" not in plan.candidates
+    assert ("lightgbm_recent left out: 24 training rows (the last 24 of each series) are too few for "
+            f"its trees to split (fewer than {RECENT_MIN_TRAIN_ROWS})") in plan.notes
+    keys = aus_small[["State", "Industry"]].drop_duplicates()
+    for n, kept in ((4, False), (5, True)):  # 96 and 120 rows of 24 a series
+        retail = validate(aus_small.merge(keys.iloc[:n]), target="Turnover", time="Month", ids=["State", "Industry"])
+        assert ("lightgbm_recent" in _plan(retail, 12)[1].candidates) == kept, n
 
 
 def test_candidates_carry_the_estimated_cpu_seconds_of_their_default_trial() -> None:

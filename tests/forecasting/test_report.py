@@ -22,6 +22,7 @@ from conftest import shared_file
 from tsauto import Forecaster, datasets
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.intervals import Intervals
+from tsauto.forecasting.learners.lightgbm import LightGBMLearner
 from tsauto.forecasting.report import pick_series, render
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -152,6 +153,19 @@ def test_report_shows_lightgbm_importance(aus_retail: pd.DataFrame, tmp_path: Pa
     importance = html[html.index('id="feature-importance"'):]
     assert "<svg" in importance and "lag" in importance
     assert "No held-out forecasts" in html  # one learner, not validated: a sample of series
+
+
+def test_report_says_a_lightgbm_that_made_no_split_is_constant(aus_retail: pd.DataFrame, tmp_path: Path) -> None:
+    """24 rows of one series: no split. The report listed its 15 "top features", all at 0 (user
+    test 48); now a sentence, and no chart."""
+    fc = Forecaster(
+        target="Turnover", time="Month", ids=["State", "Industry"], horizon=6,
+        learners=[LightGBMLearner(max_samples_per_series=24)], compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(_series(aus_retail, 1))
+    html = fc.report(tmp_path / "constant.html").read_text(encoding="utf-8")
+    importance = html[html.index('id="feature-importance"'):html.index("</section>", html.index('id="feature-importance"'))]
+    assert "lightgbm (weight 1.00) made no split: a constant model" in importance
+    assert "<svg" not in importance and "top 15 features" not in importance
 
 
 @pytest.mark.parametrize("time", ["Month", "step"])

@@ -69,15 +69,28 @@ def ensemble_weights(
     top = ensemble_pool(ok)
     predictions = [np.asarray(oof(t), dtype=float) for t in top]
     greedy, _ = greedy_ensemble(predictions, score)
-    w = (1.0 - shrink) * np.asarray(greedy, dtype=float)
+    w = np.asarray(greedy, dtype=float)
+    if shrink:
+        w = _shrunk(top, predictions, score, w, shrink)
+    return {t.number: float(x) for t, x in zip(top, w) if x > 0}
+
+
+def _shrunk(top: list[Trial], predictions: list[np.ndarray], score: Callable[[np.ndarray], float],
+            greedy: np.ndarray, shrink: float) -> np.ndarray:
+    """``greedy`` moved ``shrink`` toward equal weights on the best trials of ``top``'s
+    ``SHRINK_TOP`` best learners, or kept where so moved they validate worse than the best
+    trial alone; the outcome logged either way (the plan notes only the rule)."""
     position = {t.number: k for k, t in enumerate(top)}
     leaders = [position[t.number] for t in learners_best(top)[:SHRINK_TOP]]
+    names = ", ".join(top[k].learner for k in leaders)
+    w = (1.0 - shrink) * greedy
     w[leaders] += shrink / len(leaders)
-    if shrink and score(sum(x * p for x, p in zip(w, predictions))) > score(predictions[0]):
+    if score(sum(x * p for x, p in zip(w, predictions))) > score(predictions[0]):
         log.info("ensemble weights not shrunk: toward equal weights on %s they validate worse than %s "
-                 "alone", ", ".join(top[k].learner for k in leaders), top[0].learner)
-        w = np.asarray(greedy, dtype=float)
-    return {t.number: float(x) for t, x in zip(top, w) if x > 0}
+                 "alone", names, top[0].learner)
+        return greedy
+    log.info("ensemble weights shrunk: moved %.0f%% toward equal weights on %s", 100 * shrink, names)
+    return w
 
 
 def ensemble_pool(trials: Sequence[Trial], size: int = ENSEMBLE_POOL) -> list[Trial]:

@@ -9,7 +9,9 @@
 - ``importance``: per LightGBM member, its total split gain summed per feature family, the raw
   column a feature comes from (``target lags``, ``target windows``, ``calendar``, ``holidays``,
   each covariate by its name, ``series id``): ``member``, ``learner``, ``family``, ``gain``,
-  ``share`` (of the member's total gain; sums to 1 per member).
+  ``share`` (of the member's total gain; sums to 1 per member). A member whose trees never split
+  (a constant model: one value of its transformed target, whatever the features) has one row
+  instead, family :data:`NO_SPLIT`, gain and share 0.
 - ``models``: per series, the model each statistical member (ETS, Theta, ARIMA, their
   combination) fitted to it (ids, ``member``, ``learner``, ``model``, e.g. ``ETS(MAdM)``, and
   ``fitted_from`` for a member that reads at most ``max_length`` points of a series, as ETS its
@@ -53,6 +55,8 @@ from tsauto.forecasting.routing import LengthRoutes
 log = logging.getLogger(__name__)
 
 _META = ["step", "member", "learner", "units", "base"]
+# The importance family of a LightGBM member that made no split (every feature's gain 0).
+NO_SPLIT = "none: no split, a constant model"
 
 
 @dataclass
@@ -164,6 +168,9 @@ def _deseasonalised(season: Any) -> str:
 
 
 def _importance(member: int, learner: LightGBMLearner) -> pd.DataFrame:
+    if not learner.made_splits():  # user test 48: its 15 "top features" listed, all at 0
+        return pd.DataFrame({"member": [member], "learner": learner.name, "family": NO_SPLIT,
+                             "gain": 0.0, "share": 0.0})
     gains = pd.Series(
         list(learner.feature_importance().values()),  # in the booster's order: spec_.names
         index=learner.spec_.families,

@@ -551,23 +551,27 @@ def _importance_section(fc: Forecaster) -> str:
         return _section("Feature importance", _note(_partitions_importance(fc)))
     members = getattr(fc.model_, "members", [])
     families = explain(members, fc.history_, {}).importance if members else None
-    charts = []
-    for i, (weight, member) in enumerate(members):
-        learner = member.learner
-        if not reports_importance(learner):
-            continue
-        gains = pd.Series(learner.feature_importance()).sort_values(ascending=False)
-        share = (gains / gains.sum() if gains.sum() > 0 else gains).head(TOP_FEATURES)
-        caption = f"{learner.name} (weight {weight:.2f}): share of the total gain, top {len(share)} features"
-        chart = bar_chart(list(share.index), share.tolist())
-        charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
-        by_column = families[families["member"] == i]
-        if len(by_column):
-            chart = bar_chart(by_column["family"].tolist(), by_column["share"].tolist())
-            caption = f"{learner.name}: share of the total gain by the column the features come from"
-            charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
+    charts = [_member_importance(weight, member.learner, families[families["member"] == i])
+              for i, (weight, member) in enumerate(members) if reports_importance(member.learner)]
     body = "".join(charts) or _note("No member of the model reports feature importance (LightGBM does).")
     return _section("Feature importance", body)
+
+
+def _member_importance(weight: float, learner, by_column: pd.DataFrame) -> str:
+    """A LightGBM member's charts: its top features' and its columns' shares of the total gain;
+    a sentence instead where it made no split (user test 48: 15 "top features", all at 0)."""
+    if not learner.made_splits():
+        return _note(f"{learner.name} (weight {weight:.2f}) made no split: a constant model, one value "
+                     "(of its transformed target) whatever the features, so no feature has any gain.", "warn")
+    gains = pd.Series(learner.feature_importance()).sort_values(ascending=False)
+    share = (gains / gains.sum()).head(TOP_FEATURES)
+    caption = f"{learner.name} (weight {weight:.2f}): share of the total gain, top {len(share)} features"
+    charts = [f'<div class="plot"><p>{escape(caption)}</p>{bar_chart(list(share.index), share.tolist())}</div>']
+    if len(by_column):
+        chart = bar_chart(by_column["family"].tolist(), by_column["share"].tolist())
+        caption = f"{learner.name}: share of the total gain by the column the features come from"
+        charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
+    return "".join(charts)
 
 
 def reports_importance(learner) -> bool:

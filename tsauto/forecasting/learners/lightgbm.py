@@ -441,6 +441,13 @@ class LightGBMLearner(Learner):
         gains = sum(b.feature_importance(importance_type="gain") for b in self.boosters_)
         return dict(zip(self.spec_.names, map(float, gains), strict=True))
 
+    def made_splits(self) -> bool:
+        """Whether any tree of its models split. One that never split predicts one value (of its
+        transformed target) whatever the features, and every feature's gain is 0: the recent
+        LightGBM on one daily series, 24 rows, fewer than two leaves of ``min_data_in_leaf``
+        (user test 48)."""
+        return any(b.feature_importance(importance_type="split").sum() > 0 for b in self.boosters_)
+
 
 def _series_chunks(indptr: np.ndarray, rows: int) -> list[tuple[int, int]]:
     """Consecutive runs of whole series (first, stop) of at most ``rows`` rows each (a longer
