@@ -825,6 +825,32 @@ def test_a_level_naming_no_level_is_refused_in_the_command_lines_spellings(
         assert len(pd.read_csv(out)) == rows
 
 
+def test_interval_levels_given_as_level_are_told_the_quantiles_option(
+    retail_csv: Path, tmp_path: Path, capsys
+) -> None:
+    """--level 80,95 (statsforecast's interval levels) said "--level needs --hierarchy" alone
+    (user test 48): it says the --quantiles to give and the columns they come out as; a
+    hierarchy's own levels are read as before."""
+    out, model = tmp_path / "fc.csv", tmp_path / "m.tsauto"
+    fit = ["forecast", str(retail_csv), *RETAIL, "--learners", "naive", "--out", str(out), "-q"]
+    hint = ("For prediction intervals (statsforecast's level=[80, 95]), give --quantiles 0.025,0.1,0.9,0.975 to "
+            "tsauto forecast: the forecasts hold the columns q0.025, q0.1, q0.9, q0.975 (the 80 % band q0.1 to "
+            "q0.9, the 95 % band q0.025 to q0.975).")
+    _fails([*fit, "--level", "80,95"], capsys, "--level needs --hierarchy (it names a level of the hierarchy). "
+           + hint)
+    _fails([*fit, "--quantiles", "0.1,0.9", "--level", "80"], capsys, "For prediction intervals (statsforecast's "
+           "level=[80, 95]), drop --level, as the quantiles asked for at fit hold them already: the forecasts hold")
+    assert main([*fit, "--level", "State"]) == 2
+    err = capsys.readouterr().err
+    assert "--level needs --hierarchy" in err and "--quantiles" not in err
+    _fails([*fit, "--hierarchy", "State;Industry", "--level", "80,95"], capsys, "or all (comma-separated columns "
+           "name a level). " + hint)
+    assert main([*fit, "--save-model", str(model)]) == 0
+    capsys.readouterr()
+    _fails(["predict", str(model), "--level", "0.8", "--out", str(out)], capsys, "was fitted without a hierarchy. "
+           "For prediction intervals (statsforecast's level=[80, 95]), give --quantiles 0.1,0.9 to tsauto forecast")
+
+
 def test_a_usage_error_says_tsauto_once_and_the_version_is_printed(capsys) -> None:
     """'tsauto: error: tsauto: the following arguments are required'; --version was that error."""
     assert main([]) == 2

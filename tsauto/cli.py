@@ -345,9 +345,10 @@ def _level(value: str | None):
     return [] if value == "total" else _list(value)
 
 
-def _check_level(value: str | None, levels: Sequence[tuple[str, tuple]]) -> None:
+def _check_level(value: str | None, levels: Sequence[tuple[str, tuple]], quantiles: Sequence[float] | None) -> None:
     """Refuse a ``--level`` naming none of the hierarchy's ``levels`` ((name, columns) pairs),
-    in the command line's spellings (the Python API's error reads Python lists)."""
+    in the command line's spellings (the Python API's error reads Python lists); ``quantiles``:
+    the fit's, for interval levels given as --level (:func:`_interval_hint`)."""
     if value is None or value in ("all", "total"):
         return
     asked = set(_list(value) or [])
@@ -357,7 +358,17 @@ def _check_level(value: str | None, levels: Sequence[tuple[str, tuple]]) -> None
     raise UsageError(
         f"--level {value}: no level of the hierarchy is grouped by exactly these columns; choose "
         f"--level {', '.join(spellings)} or all (comma-separated columns name a level)"
+        f"{_interval_hint(value, quantiles)}"
     )
+
+
+def _interval_hint(value: str, asked: Sequence[float] | None) -> str:
+    """How to get prediction intervals, where ``--level`` gives interval levels (80,95): a
+    sentence after the error's (``asked``: the quantiles of the fit)."""
+    from tsauto.forecasting.validation import interval_hint
+
+    hint = interval_hint(_list(value), asked, cli=True)
+    return f".{hint}" if hint else ""
 
 
 def make_forecaster(args: argparse.Namespace) -> Forecaster:
@@ -618,11 +629,12 @@ def _run_forecast(args: argparse.Namespace) -> int:
     _check_writable(args.save_model, "--save-model")
     _check_folder(args.run_dir, "--run-dir")
     if args.level and not args.hierarchy:
-        raise UsageError("--level needs --hierarchy")
+        raise UsageError("--level needs --hierarchy (it names a level of the hierarchy)"
+                         f"{_interval_hint(args.level, args.quantiles)}")
     if args.level and args.ids:  # before the fit (without --ids, the fit says a hierarchy needs them)
         from tsauto.forecasting.hierarchy.spec import hierarchy_levels
 
-        _check_level(args.level, hierarchy_levels(_hierarchy(args.hierarchy), _list(args.ids)))
+        _check_level(args.level, hierarchy_levels(_hierarchy(args.hierarchy), _list(args.ids)), args.quantiles)
     if args.known_future and not args.future and not args.save_model and _may_read_known_future(args.learners):
         raise UsageError(
             f"--known-future {args.known_future}: give their values over the horizon as --future FILE, "
@@ -846,13 +858,14 @@ def _run_predict(args: argparse.Namespace) -> int:
     if args.test or args.id:
         raise UsageError(f"--test, --id: {args.model!r} holds a Forecaster: give --history and --future")
     if args.level and not model.hierarchy:
-        raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy")
+        raise UsageError(f"--level: {args.model!r} was fitted without a hierarchy"
+                         f"{_interval_hint(args.level, model.quantiles)}")
     if args.tz and args.history is None and args.future is None:
         raise UsageError(f"--tz {args.tz}: it reads the time column of --history and --future, and neither is "
                          "given (the forecasts are in the fit's zone): give them, or leave --tz out")
     if args.level:
         spec = model.hierarchy_.spec
-        _check_level(args.level, list(zip(spec.levels, spec.level_columns)))
+        _check_level(args.level, list(zip(spec.levels, spec.level_columns)), model.quantiles)
     if args.history is None and getattr(model, "dask_", None) is not None:  # predict() says history=
         raise UsageError(
             f"{args.model!r} was fitted on a Dask DataFrame, whose rows are not saved with it: give "

@@ -346,6 +346,22 @@ def test_a_level_without_a_hierarchy_is_refused(fitted: Forecaster) -> None:
     for level in ("all", [], ["State"]):
         with pytest.raises(DataValidationError, match=r"fitted without a hierarchy, so it has no levels; drop level="):
             fitted.predict(level=level)
+        with pytest.raises(DataValidationError) as err:
+            fitted.predict(level=level)
+        assert "quantiles=" not in str(err.value)
+
+
+def test_interval_levels_are_told_how_tsauto_makes_intervals(fitted: Forecaster) -> None:
+    """predict(level=[80, 95]), statsforecast's interval levels, said only "fitted without a
+    hierarchy, so it has no levels" (user test 48): it says the quantiles and columns to use."""
+    with pytest.raises(DataValidationError) as err:
+        fitted.predict(level=[80, 95])
+    assert "so it has no levels" in str(err.value) and (
+        "For prediction intervals (statsforecast's level=[80, 95]), set quantiles=[0.025, 0.1, 0.9, 0.975] "
+        "when constructing the Forecaster, and fit: the forecasts hold the columns q0.025, q0.1, q0.9, "
+        "q0.975 (the 80 % band q0.1 to q0.9, the 95 % band q0.025 to q0.975).") in str(err.value)
+    with pytest.raises(DataValidationError, match=r"set quantiles=\[0.1, 0.9\] .* \(the 80 % band q0.1 to q0.9\)"):
+        fitted.predict(level=0.8)
 
 
 def test_sklearn_clone_copies_the_settings_not_the_fit(fitted: Forecaster) -> None:

@@ -361,6 +361,22 @@ def test_a_history_long_after_the_fit_counts_the_users_series(aus_small, caplog)
     assert "(State=Tasmania/Industry=" in said[0]
 
 
+def test_interval_levels_given_to_a_hierarchy_are_told_how_tsauto_makes_intervals(fitted) -> None:
+    """level=[80, 95] meant as statsforecast's interval levels: the hierarchy's error says the
+    quantiles to set (user test 48); a level the hierarchy has is read as before."""
+    with pytest.raises(DataValidationError, match=r"level=80: name a level .* set quantiles=\[0.025, 0.1, 0.9, "
+                       r"0.975\] when constructing the Forecaster"):
+        fitted.predict(level=[80, 95])
+    with pytest.raises(DataValidationError, match=r"drop level=, as the quantiles asked for at fit hold them already: "
+                       r"the forecasts hold the columns q0.1, q0.9 \(the 80 % band q0.1 to q0.9\)"):
+        fitted.predict(level=80)  # quantiles=[0.1, 0.9]
+    for level in (["Region"], 3):  # a column, a level's position
+        with pytest.raises(DataValidationError) as err:
+            fitted.predict(level=level)
+        assert "quantiles=" not in str(err.value)
+    assert len(fitted.predict(level=["State"])) == 2 * 6
+
+
 def test_level_and_unseen_series_are_clear_errors(holiday_fit, walmart_six) -> None:
     fut = holiday_fit.make_future_frame().assign(IsHoliday=False)
     with pytest.raises(DataValidationError, match=r"level=3: name a level"):

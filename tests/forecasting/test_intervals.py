@@ -202,3 +202,34 @@ def test_a_series_shorter_than_the_calibrated_histories_is_named(aus_small: pd.D
         fc.intervals_.shortest = Intervals.shortest  # as a model saved before: 0
         fc.predict()
     assert "fewer points than 95 %" not in caplog.text
+
+
+def test_a_short_series_is_named_once_per_model_and_again_when_new(aus_small: pd.DataFrame, tmp_path, caplog) -> None:
+    """The short-band warning named the same series at every predict(), after a load() too,
+    3 times in one script (user test 48): a model names each series once (at its length); a
+    new short series, a loaded model, and a refit name theirs again."""
+    import logging
+
+    first = aus_small[aus_small["Industry"] == aus_small["Industry"].iloc[0]]
+    new = first.tail(10).assign(Industry="new shop")
+    data = pd.concat([aus_small, new])
+    fc = Forecaster(**KW, learners=["theta", "naive"]).fit(data)
+
+    def said(**kw) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tsauto"):
+            fc.predict(**kw)
+        return [r.getMessage() for r in caplog.records if "fewer points than 95 %" in r.getMessage()]
+
+    assert len(said()) == 1 and said() == [] and said(history=data) == []
+    other = pd.concat([data, new.tail(8).assign(Industry="other shop")])  # a new series, not fitted
+    (named,) = said(history=other)
+    assert "quantiles: 1, e.g. Victoria/other shop (8 points" in named and said(history=other) == []
+    path = fc.save(tmp_path / "m.tsauto")
+    loaded = Forecaster.load(path)
+    assert fc.get_params() == loaded.get_params() and "_short_band_named" not in vars(loaded)
+    fc, saved = loaded, fc
+    assert len(said()) == 1 and said() == []
+    pd.testing.assert_frame_equal(loaded.predict(), saved.predict())
+    fc = saved.fit(data)
+    assert len(said()) == 1

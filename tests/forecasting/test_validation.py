@@ -300,6 +300,36 @@ def test_nan_targets_are_imputed_and_leading_ones_dropped(aus_small: pd.DataFram
     assert np.isfinite(panel.y).all()
 
 
+def test_the_imputation_warning_names_the_series_and_their_counts(aus_small: pd.DataFrame, caplog) -> None:
+    """"imputed 5 missing target values by the 'interpolate' rule" named no series, where
+    data_checks() did (user test 48): the warning counts them and names a few."""
+    df = aus_small.copy()
+    industry = df["Industry"].iloc[0]
+    tas = df.index[(df["State"] == "Tasmania") & (df["Industry"] == industry)]
+    vic = df.index[(df["State"] == "Victoria") & (df["Industry"] == industry)]
+    df.loc[tas[[10, 11, 12]], "Turnover"] = np.nan
+    df.loc[vic[[30, 40]], "Turnover"] = np.nan
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        validate(df, **KW)
+    assert (f"imputed 5 missing target values by the 'interpolate' rule in 2 series (Tasmania/{industry}: 3, "
+            f"Victoria/{industry}: 2)") in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        validate(df.loc[tas], target="Turnover", time="Month")
+    assert "imputed 3 missing target values by the 'interpolate' rule in 1 series\n" in caplog.text
+
+
+def test_interval_levels_are_told_from_a_hierarchys_levels() -> None:
+    """predict(level=) reads a hierarchy's levels; numbers such as statsforecast's [80, 95] (or
+    0.8) read as interval levels, for the hint on quantiles= (user test 48)."""
+    from tsauto.forecasting.validation import interval_quantiles
+
+    assert interval_quantiles([80, 95]) == interval_quantiles(["95", "80"]) == [0.025, 0.1, 0.9, 0.975]
+    assert interval_quantiles(0.8) == interval_quantiles(80) == [0.1, 0.9]
+    for level in (None, "all", [], ["State"], [80, "State"], 3, [100], [True], [float("nan")]):
+        assert interval_quantiles(level) is None, level
+
+
 @pytest.mark.parametrize("fill", ["interpolate", "ffill"])
 def test_trailing_missing_targets_are_dropped_not_imputed(aus_small: pd.DataFrame, fill: str) -> None:
     df = aus_small.copy()

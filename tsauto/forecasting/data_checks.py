@@ -60,7 +60,7 @@ from tsauto.forecasting.zones import region_zones, utc_like, zone_offsets
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
-from tsauto.forecasting.panel import Panel, Schema, output_times
+from tsauto.forecasting.panel import Panel, Schema, output_times, series_labels
 from tsauto.forecasting.validation import ENDS_EARLY_FIX, is_flag, row_labels, table_history
 
 log = logging.getLogger(__name__)
@@ -160,18 +160,6 @@ def log_checks(checks: list[Check]) -> None:
         level = logging.WARNING if warned else logging.INFO
         column = f" {c.column!r}" if c.column else ""
         log.log(level, "data check %s%s (%s): %s", c.check, column, c.status, c.message)
-
-
-def series_labels(panel: Panel) -> np.ndarray:
-    """A readable label per series: its id values joined by '/' ('' for a single series)."""
-    keys = panel.keys
-    if not len(keys.columns):
-        return np.full(panel.n_series, "", dtype=object)
-    text = [keys[c].astype(str) for c in keys.columns]
-    joined = text[0]
-    for part in text[1:]:
-        joined = joined + "/" + part
-    return joined.to_numpy(dtype=object)
 
 
 def _named(labels: np.ndarray, idx: np.ndarray, counts: np.ndarray, unit: str) -> str:

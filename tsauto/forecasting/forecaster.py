@@ -62,6 +62,7 @@ from tsauto.forecasting.validation import (
     fill_notes_quiet,
     future_covariates,
     horizon_check,
+    interval_hint,
     metric_check,
     names_check,
     text_numbers,
@@ -241,6 +242,7 @@ class Forecaster:
         self._check_hierarchy()
         self._warn_unused_reconcile()
         self.dask_ = None  # a refit on pandas rows forgets an earlier fit's cluster rows
+        self.__dict__.pop("_short_band_named", None)  # a new model names its short series anew
         self.interrupted_ = False  # true where Ctrl-C stopped a search (_fit_engine)
         if is_dask_frame(data):
             return self._fit_dask(data)
@@ -554,13 +556,12 @@ class Forecaster:
             )
             future = None  # said once, not again by each partition
         if getattr(self, "hierarchy_", None) is not None:
-            from tsauto.forecasting.hierarchy.fitting import predict_hierarchy
-
-            return predict_hierarchy(self.hierarchy_, future, history, level)
+            return self._predict_hierarchy(future, history, level)
         if level is not None:
             raise DataValidationError(
                 f"predict(level={level!r}): this Forecaster was fitted without a hierarchy, so it has "
                 "no levels; drop level=, or fit with hierarchy=[...] (e.g. ['Store', 'Dept'])."
+                + interval_hint(level, self.quantiles)
             )
         if self.partition_by:
             from tsauto.forecasting.partitions import predict_partitions
@@ -573,6 +574,19 @@ class Forecaster:
                if self.model_.reads_known_future else {})
         with dask_context(self._options()[2].client):
             return self._forecast(panel, fut)
+
+    def _predict_hierarchy(self, future, history, level) -> pd.DataFrame:
+        """The hierarchy's coherent forecasts of ``level``; where it names no level and reads as
+        prediction-interval levels (``[80, 95]``), the error says how tsauto makes intervals."""
+        from tsauto.forecasting.hierarchy.fitting import predict_hierarchy
+
+        try:
+            return predict_hierarchy(self.hierarchy_, future, history, level)
+        except DataValidationError as err:
+            hint = interval_hint(level, self.quantiles)
+            if not hint:
+                raise
+            raise DataValidationError(f"{err}{hint}") from err
 
     def _history_panel(self, history: pd.DataFrame | str | Path, warn: bool = True) -> Panel:
         """``history=`` validated as the training data was, each series continuing its
@@ -637,8 +651,13 @@ class Forecaster:
         )
         alerts = [_collapsed_alert(panel, changed == COLLAPSED), far_alert(panel, mean, ~routed.dropped)]
         if self.intervals_ is not None:
-            alerts.append(_short_band_alert(panel, self.intervals_, ~routed.dropped))
+            alerts.append(_short_band_alert(panel, self.intervals_, ~routed.dropped, self._short_named()))
         return self._forecast_frame(panel, mean, quantiles, ~routed.dropped), alerts
+
+    def _short_named(self) -> set[tuple[str, int]]:
+        """The series (label, length) the short-band warning named already: it names each once
+        per fitted model. Not saved (:meth:`__getstate__`): a loaded model names them once again."""
+        return self.__dict__.setdefault("_short_band_named", set())
 
     def _forecast_frame(
         self, panel: Panel, mean: np.ndarray, quantiles: dict[float, np.ndarray], keep: np.ndarray
@@ -914,6 +933,10 @@ class Forecaster:
                 "pandas sample for the rest."
             )
 
+    def __getstate__(self) -> dict:
+        """The fitted state, without the memo of the warnings said (:meth:`_short_named`)."""
+        return {k: v for k, v in self.__dict__.items() if k != "_short_band_named"}
+
     def __repr__(self) -> str:
         return (
             f"Forecaster(target={self.target!r}, time={self.time!r}, ids={self.ids!r}, "
@@ -1004,13 +1027,20 @@ def far_alert(panel: Panel, mean: np.ndarray, kept: np.ndarray) -> SeriesAlert |
         f"history {lowest[i]:.6g} to {highest[i]:.6g})" for i in far[:EXAMPLES]))
 
 
-def _short_band_alert(panel: Panel, intervals: Intervals, kept: np.ndarray) -> SeriesAlert | None:
+def _short_band_alert(
+    panel: Panel, intervals: Intervals, kept: np.ndarray, named: set[tuple[str, int]]
+) -> SeriesAlert | None:
     """The series whose history is shorter than nearly all the histories the intervals were
-    calibrated on (:meth:`~tsauto.forecasting.intervals.Intervals.short`)."""
-    idx = np.flatnonzero(intervals.short(panel.lengths) & kept)
+    calibrated on (:meth:`~tsauto.forecasting.intervals.Intervals.short`), but those ``named``
+    before at the same length (label, length; those named now are added): every predict() of
+    a model said it again of the same series (user test 48)."""
+    labels = series_labels(panel)
+    short = np.flatnonzero(intervals.short(panel.lengths) & kept)
+    seen = [(str(labels[i]), int(panel.lengths[i])) for i in short]
+    idx = np.array([i for i, key in zip(short, seen) if key not in named], dtype=np.int64)
+    named.update(seen)
     if not idx.size:
         return None
-    labels = series_labels(panel)
     return SeriesAlert(SHORT_BAND_WARNING, idx.size, tuple(
         f"{labels[i] or 'the series'} ({panel.lengths[i]} points; the errors from {intervals.shortest} up)"
         for i in idx[:EXAMPLES]))

@@ -125,6 +125,18 @@ class Panel:
         return out
 
 
+def series_labels(panel: Panel) -> np.ndarray:
+    """A readable label per series: its id values joined by '/' ('' for a single series)."""
+    keys = panel.keys
+    if not len(keys.columns):
+        return np.full(panel.n_series, "", dtype=object)
+    text = [keys[c].astype(str) for c in keys.columns]
+    joined = text[0]
+    for part in text[1:]:
+        joined = joined + "/" + part
+    return joined.to_numpy(dtype=object)
+
+
 def continued(later: Panel, fitted: Panel) -> tuple[Panel, int, np.ndarray]:
     """``later`` (a ``history=`` table) with, before each of its series, the rows of the same
     series in ``fitted`` (the training panel) earlier than its first: given only the newest

@@ -63,6 +63,7 @@ fit whose future values come as text.
 from __future__ import annotations
 
 import logging
+import numbers
 from calendar import month_abbr
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Sequence
@@ -123,12 +124,13 @@ from tsauto.forecasting.panel import (
     output_times,
     segmented_bfill,
     segmented_ffill,
+    series_labels,
 )
 
 log = logging.getLogger(__name__)
 # what the target's fill says (once per table: see fill_notes_quiet)
 INSERTED_NOTE = "inserted %d missing time steps (target imputed by %r)"
-IMPUTED_NOTE = "imputed %d missing target values by the %r rule"
+IMPUTED_NOTE = "imputed %d missing target values by the %r rule in %d series%s"
 
 
 def fill_notes_quiet() -> AbstractContextManager:
@@ -1572,7 +1574,20 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table") -> Pa
             )
         panel = _drop_rows(panel, keep)
     panel.fills = _fill_report(missing, given, keep, indptr)
+    _warn_imputed(panel)
     return panel
+
+
+def _warn_imputed(panel: Panel) -> None:
+    """The warning counting the targets imputed inside the series of ``panel`` and naming a
+    few of them, with their counts (the data checks named them; the warning did not)."""
+    counts = panel.fills.imputed
+    idx = np.flatnonzero(counts)
+    if not idx.size:
+        return
+    labels = series_labels(panel)
+    which = f" ({shortlist(f'{labels[i]}: {counts[i]}' for i in idx)})" if panel.schema.ids else ""
+    log.warning(IMPUTED_NOTE, int(counts.sum()), panel.schema.fill, idx.size, which)
 
 
 def _grid_start(tvals: np.ndarray, every) -> np.datetime64:
@@ -1700,9 +1715,6 @@ def _impute(
             )
             filled = ffilled + frac * (nxt - ffilled)
             filled = np.where(missing, filled, y)
-    n_missing = int((missing & ~outside).sum())
-    if n_missing:
-        log.warning(IMPUTED_NOTE, n_missing, rule)
     return filled, ~outside
 
 
@@ -1758,6 +1770,52 @@ def backtest_check(panel: Panel, horizon: int, folds: object, step: object) -> N
             f"at least {horizon + (folds - 1) * step + MIN_TRAIN} observations; the longest series"
             f"{series} has {longest}: {fix}, a smaller step, or give longer series."
         )
+
+
+MIN_INTERVAL = 0.1  # the narrowest band a level= of numbers is read as (statsforecast's level=[10, ...])
+
+
+def interval_quantiles(level: object) -> list[float] | None:
+    """The quantiles bounding the central bands of ``level`` read as prediction-interval
+    levels (statsforecast's ``level=[80, 95]``, or shares such as 0.8), lowest first; None
+    where it does not read so (a hierarchy's level: columns, ``[]``, ``"all"``; a number
+    below 10, as a level's position)."""
+    try:
+        items = list([level] if isinstance(level, (str, numbers.Number)) else level)
+        values = [float(v) for v in items if not isinstance(v, bool)]
+    except (TypeError, ValueError):
+        return None
+    shares = [v / 100 if v >= 1 else v for v in values]
+    if not shares or len(shares) < len(items) or not all(MIN_INTERVAL <= s < 1 for s in shares):
+        return None
+    return sorted({round(q, 6) for s in shares for q in ((1 - s) / 2, (1 + s) / 2)})
+
+
+def interval_hint(level: object, asked: object = None, cli: bool = False) -> str:
+    """Where ``level`` reads as prediction-interval levels (:func:`interval_quantiles`), a
+    sentence on how tsauto makes intervals: the quantiles to ask for at fit (none where
+    ``asked``, the fit's ``quantiles=``, holds them) and their columns ``q0.1``, ...; ``cli``:
+    in the command line's spelling. Else ''."""
+    qs = interval_quantiles(level)
+    if qs is None:
+        return ""
+    if set(qs) <= _quantile_set(asked):
+        ask = f"drop {'--level' if cli else 'level='}, as the quantiles asked for at fit hold them already"
+    elif cli:
+        ask = f"give --quantiles {','.join(f'{q:g}' for q in qs)} to tsauto forecast"
+    else:
+        ask = f"set quantiles={qs} when constructing the Forecaster, and fit"
+    pairs = list(zip(qs[: len(qs) // 2], reversed(qs[len(qs) // 2:])))
+    bands = ", ".join(f"the {round((hi - lo) * 100, 4):g} % band q{lo:g} to q{hi:g}" for lo, hi in reversed(pairs))
+    return (f" For prediction intervals (statsforecast's level=[80, 95]), {ask}: the forecasts hold the "
+            f"columns {', '.join(f'q{q:g}' for q in qs)} ({bands}).")
+
+
+def _quantile_set(quantiles: object) -> set[float]:
+    """``quantiles=`` (one number, several, or None) as a set of levels, rounded as
+    :func:`interval_quantiles` rounds."""
+    items = [] if quantiles is None else [quantiles] if isinstance(quantiles, numbers.Number) else quantiles
+    return {round(float(q), 6) for q in items}
 
 
 def horizon_check(horizon: object) -> int:
