@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import cloudpickle
 import engine_doubles as d
 import numpy as np
 import pytest
@@ -55,10 +56,101 @@ def test_a_costly_member_that_overruns_leaves_the_cheaper_ones_refit() -> None:
     weights = {0: 0.6, 1: 0.3, 2: 0.1}  # the costly TCN weighs most
     cost = {0: 30.0, 1: 5.0, 2: 1.0}
     executor = OverrunningExecutor(slow=0)
-    fitted, failures = engine._refit(Strategy(), executor, weights, trials, 100.0, cost)
+    fitted, failures = engine._refit(Strategy(), executor, weights, trials, time.monotonic() + 100.0, cost)
     assert executor.calls == [2, 1, 0]  # cheapest first
     assert fitted == [(2, 0.1, "model 2"), (1, 0.3, "model 1")]
     assert list(failures) == [0] and "TimeLimitExceeded" in failures[0]
+
+
+class AnytimeExecutor:
+    """Refits in call order on a clock of its own: an "anytime" learner (a TCN, whose folds
+    were cut to the trial's time, so its estimate is low) trains until the deadline it is
+    given; the others take ``seconds``; a refit past the engine's deadline fails."""
+
+    def __init__(self, trials, now: float, seconds: dict[str, float]):
+        self.trials, self.clock, self.seconds = trials, now, seconds
+        self.deadlines: dict[int, float] = {}
+
+    def call(self, fn, trial, member_deadline, deadline=None, label=None):
+        assert member_deadline == deadline  # the learner stops where the worker is stopped
+        self.deadlines[trial.number] = deadline
+        if self.clock >= deadline:
+            raise TimeLimitExceeded(f"{label} timed out: its deadline passed before it could start")
+        seconds = self.seconds.get(trial.learner)
+        self.clock = deadline if seconds is None else self.clock + seconds
+        if self.clock > deadline:
+            raise TimeLimitExceeded(f"{label} timed out")
+        return f"model {trial.number}"
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_cheap_refit_that_overruns_its_estimate_leaves_the_heavier_member_its_time() -> None:
+    """User test 48: the blend 0.56 LightGBM (refit ~2.5 s), 0.25 theta, 0.17 TCN (~2.1 s, but
+    it trains until its deadline), 0.03 LightGBM, with 6 s left. Refit cheapest first, each
+    by the one deadline, the TCN took it all and LightGBM found it passed: theta shipped."""
+    learners = {6: "lightgbm", 3: "theta", 7: "tcn", 11: "lgbm_small"}
+    trials = {n: Trial(n, learner, {}) for n, learner in learners.items()}
+    weights = {6: 0.56, 3: 0.25, 7: 0.17, 11: 0.03}
+    cost = {6: 2.5, 3: 0.15, 7: 2.1, 11: 0.12}
+    now = time.monotonic()
+    deadline = now + 6.0
+    executor = AnytimeExecutor(trials, now, {"lightgbm": 2.0, "theta": 0.1, "lgbm_small": 0.1})
+    fitted, failures = engine._refit(Strategy(), executor, weights, trials, deadline, cost)
+    assert [n for n, _, _ in fitted] == [11, 3, 7, 6] and not failures  # the TCN stopped in time
+    # each keeps the time of the members as heavy or heavier queued behind it, no more: the
+    # TCN's keeps LightGBM's; theta's not the lighter TCN's; the last member has the deadline
+    assert executor.deadlines == pytest.approx({11: deadline - 4.75, 3: deadline - 2.5, 7: deadline - 2.5, 6: deadline})
+
+
+def test_a_lighter_member_keeps_no_time_from_a_heavier_one_before_it() -> None:
+    trials = {0: Trial(0, "lightgbm", {}), 1: Trial(1, "tcn", {})}
+    now = time.monotonic()
+    executor = AnytimeExecutor(trials, now, {"lightgbm": 1.0})
+    fitted, _ = engine._refit(Strategy(), executor, {0: 0.8, 1: 0.2}, trials, now + 60.0, {0: 1.0, 1: 3.0})
+    assert executor.deadlines == {0: now + 60.0, 1: now + 60.0} and len(fitted) == 2
+
+
+def test_a_member_whose_time_is_kept_for_heavier_ones_is_not_started() -> None:
+    """With 1 s left and the heaviest member's refit estimated at 5 s, a light member queued
+    before it is dropped unstarted, saying for whom, rather than run into that time."""
+    trials = {0: Trial(0, "theta", {}), 1: Trial(1, "lightgbm", {})}
+    now = time.monotonic()
+    executor = AnytimeExecutor(trials, now, {"theta": 0.1, "lightgbm": 0.5})
+    fitted, failures = engine._refit(Strategy(), executor, {0: 0.1, 1: 0.9}, trials, now + 1.0, {0: 0.1, 1: 5.0})
+    assert list(executor.deadlines) == [1] and [n for n, _, _ in fitted] == [1]
+    assert failures[0] == "not refit: the time left was kept for the refit of lightgbm#1 (~5.0s)"
+
+
+class SlowToRead:
+    """A model that takes 3.5 s to unpickle (as a TCN's tensors import torch in a process
+    that has not: 1.1 s on a loaded machine)."""
+
+    def __reduce__(self):
+        return eval, ("__import__('time').sleep(3.5) or 'read'",)
+
+
+class SlowToReadStrategy:
+    def fit_member(self, trial, deadline, threads=None):
+        return SlowToRead()
+
+
+def test_a_refit_that_ends_in_time_is_kept_however_long_its_model_takes_to_read() -> None:
+    """The model comes back to this process as bytes within its deadline; read after the
+    refits, it counts in no refit's time (read as it came back, it was killed 0.2 s past its
+    deadline)."""
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the strategy reaches the worker
+    executor = Executor(1)
+    try:
+        executor.warm()
+        trials = {0: Trial(0, "tcn", {})}
+        fitted, failures = engine._refit(SlowToReadStrategy(), executor, {0: 1.0}, trials,
+                                         time.monotonic() + 2.5, {0: 0.1})
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+        executor.close()
+    assert not failures and fitted == [(0, 1.0, "read")]
 
 
 def test_equal_costs_refit_the_heavier_member_first() -> None:
@@ -279,6 +371,14 @@ def test_the_members_left_after_a_failed_refit_are_blended_anew() -> None:
     assert list(result.dropped) == [2]
     assert result.weights == pytest.approx({1: 0.6, 0: 0.4})
     assert result.loss == pytest.approx(4 / 3)
+    # the user is told the blend lost its heaviest member at refit, and what it became
+    chosen = whole.weights[2]
+    assert result.notes == (
+        f"refit dropped c#2 ({chosen:.2f} of the blend, its heaviest member), not refit in time or failed "
+        "(the leaderboard says why); the blend became b#1×0.60, a#0×0.40, validation mae 1.3333 against "
+        f"{whole.loss:.4f} for the blend chosen",
+    )
+    assert whole.notes == ()
     assert [(round(w, 2), m["learner"]) for w, m in result.model] == [(0.4, "a"), (0.6, "b")]
 
 

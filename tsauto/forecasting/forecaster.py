@@ -424,7 +424,7 @@ class Forecaster:
             result.trials, result.weights, self.metric,
             extra=self._interval_scores(result.trials), dropped=result.dropped,
         )
-        notes = () if result.weights else ("no member refit in time: seasonal naive",)
+        notes = (() if result.weights else ("no member refit in time: seasonal naive",)) + result.notes
         if result.interrupted:
             note = _interrupted_note(len(result.trials), plan.max_trials, search.run_dir)
             log.warning("%s", note)
