@@ -14,6 +14,7 @@ from tsauto.forecasting.intervals import (
     Intervals,
     blend,
     calibrate,
+    sample_quantiles,
     step_quantiles,
     tidy_quantiles,
 )
@@ -233,3 +234,20 @@ def test_a_short_series_is_named_once_per_model_and_again_when_new(aus_small: pd
     pd.testing.assert_frame_equal(loaded.predict(), saved.predict())
     fc = saved.fit(data)
     assert len(said()) == 1
+
+
+@pytest.mark.parametrize("n", [10, 15, 40, 400])
+def test_sample_quantiles_hold_their_level_on_average_for_any_number_of_errors(n: int) -> None:
+    """A new error, exchangeable with ``n`` errors, falls in each of the n + 1 gaps between
+    their order statistics with equal probability: the band between the stretched sample
+    quantiles holds 80 % of such errors on average. Plain sample quantiles hold
+    80 % x (n - 1) / (n + 1) (70.6 % of 15 errors)."""
+    ranks = np.arange(n, dtype=float)  # errors by rank: values between ranks are gaps
+    lo, hi = sample_quantiles(ranks, [0.1, 0.9])
+    assert (hi - lo) / (n + 1) == pytest.approx(0.8, rel=1e-12)
+    assert sample_quantiles(ranks, [0.5])[0] == pytest.approx(np.median(ranks))
+
+
+def test_sample_quantiles_of_few_errors_stop_at_the_extremes() -> None:
+    errors = np.array([3.0, -1.0, 2.0])
+    assert sample_quantiles(errors, [0.025, 0.975]).tolist() == [-1.0, 3.0]

@@ -15,7 +15,9 @@ errors to scale by and gets no band beyond its members' own (:func:`band_scale`)
 horizon step, each step gets its own quantiles; with fewer (one to a handful of series: two
 errors per step), the errors of all steps are pooled after dividing each by a spread growing
 like ``step ** b``, ``b`` in [0, 1] fitted to their mean absolute size per step, so that a band
-rests on every error rather than on two.
+rests on every error rather than on two. Either way the quantiles of ``n`` errors are taken at
+levels stretched away from ½ by ``(n + 1) / (n - 1)`` (:func:`sample_quantiles`), so that a
+band of a few dozen errors holds its level on average, not ``(n - 1) / (n + 1)`` of it.
 
 The chosen method has the lowest scaled pinball loss on held-out folds (each fold scored by
 offsets fitted on the others); native quantiles are kept unless another method lowers that loss
@@ -96,7 +98,8 @@ class Intervals:
         pair = interval_pair(self.quantiles)
         if self.scores is not None and pair is not None and np.isfinite(self.scores.coverage):
             text += (f"; the {pair[1] - pair[0]:.0%} band held {self.scores.coverage:.0%} of the "
-                     "held-out folds' actuals (each fold calibrated on the others)")
+                     "held-out folds' actuals (each fold calibrated on the others; an optimistic figure, "
+                     "as the learners and weights were chosen on the same folds)")
         return text
 
     def short(self, lengths: np.ndarray) -> np.ndarray:
@@ -275,9 +278,26 @@ def step_quantiles(errors: np.ndarray, steps: np.ndarray, horizon: int, levels: 
         return np.zeros((len(levels), horizon))
     counts = np.bincount(steps, minlength=horizon + 1)[1 : horizon + 1]
     if counts.min() >= MIN_PER_STEP:
-        return np.stack([np.quantile(errors[steps == h], levels) for h in range(1, horizon + 1)], axis=1)
+        return np.stack([sample_quantiles(errors[steps == h], levels) for h in range(1, horizon + 1)], axis=1)
     spread = np.arange(1, horizon + 1) ** _growth(errors, steps, counts)
-    return np.quantile(errors / spread[steps - 1], levels)[:, None] * spread[None, :]
+    return sample_quantiles(errors / spread[steps - 1], levels)[:, None] * spread[None, :]
+
+
+def sample_quantiles(errors: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Quantiles of ``errors`` at ``levels`` such that a new error falls below each with
+    probability ``level`` on average: the levels' distances from ½ stretched by
+    ``(n + 1) / (n - 1)`` for ``n`` errors (the order statistic at position ``(n - 1) p`` lies
+    below a new exchangeable error with probability about ``((n - 1) p + 1) / (n + 1)``; split
+    conformal's finite-sample rule, made exact on average rather than conservative). Plain
+    sample quantiles of 15 errors bound an 80 % band that holds 70 % of new errors. Validation
+    (2026-12-07, the training parts only, benchmarks/README.md): one series at a time (M1
+    monthly, quarterly, yearly; 12 draws each over the last 2 windows; 16-38 errors a fit)
+    scaled pinball 0.156 / 0.354 / 1.001 -> 0.152 / 0.336 / 0.959 (15 draws better, 8 worse);
+    whole suite sets (10 sets, 6 windows each) 0.4287 -> 0.4272, 80 % coverage 0.760 -> 0.767,
+    95 % 0.908 -> 0.918. With hundreds of errors the level moves by under a point."""
+    n = errors.size
+    stretched = 0.5 + (np.asarray(levels, dtype=float) - 0.5) * (n + 1) / max(n - 1, 1)
+    return np.quantile(errors, np.clip(stretched, 0.0, 1.0))
 
 
 def _growth(errors: np.ndarray, steps: np.ndarray, counts: np.ndarray) -> float:
