@@ -807,8 +807,11 @@ class Forecaster:
         return {p: getattr(self, p) for p in inspect.signature(type(self).__init__).parameters if p != "self"}
 
     def leaderboard(self) -> pd.DataFrame:
-        """One row per learner tried: validation scores, fit/predict time, status, reason,
-        ensemble weight."""
+        """One row per learner tried: validation scores per fold and their mean, status, reason,
+        ensemble weight; with ``quantiles=``, held-out ``pinball``, ``coverage`` and ``msis`` of
+        the outermost symmetric pair of quantiles (0.025 and 0.975 of four levels: the 95 % band);
+        ``fit_time`` and ``predict_time`` in seconds summed over the folds (CPU time of the
+        trial, not the fit's wall time: folds and trials run side by side)."""
         self._check_fitted()
         return self.leaderboard_.copy()
 
