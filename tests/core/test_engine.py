@@ -220,7 +220,7 @@ def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
     noise = [rng.normal(0.0, 1.0, 200) for _ in range(3)]
     now = time.monotonic()
     deadline, end = now + 100.0, now + 80.0
-    greedy = engine._blend_rule(strategy, True, 0.0)
+    greedy = engine._BlendRule(strategy, True, 0.0)
     stop_by = engine._refit_reserve(strategy, TwoCores(), deadline, end, greedy)
     # two heavy trials with independent errors blend: both refits (60 s) are kept from the deadline
     heavy = _trials(strategy, ["heavy", "heavy"], noise[:2])
@@ -232,7 +232,7 @@ def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
     light = _trials(strategy, ["light", "light"], noise[:2])
     assert engine._refit_reserve(strategy, TwoCores(), deadline, end, greedy)(light) >= end
     # without an ensemble only the best trial is refit
-    alone = engine._refit_reserve(strategy, TwoCores(), deadline, end, engine._blend_rule(strategy, False, 0.0))
+    alone = engine._refit_reserve(strategy, TwoCores(), deadline, end, engine._BlendRule(strategy, False, 0.0))
     assert abs(alone(heavy) - (deadline - 30.0)) < 1e-6
 
 
@@ -244,7 +244,7 @@ def _offset_trial(number: int, learner: str, status: str = "ok") -> Trial:
 def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_members() -> None:
     strategy = d.OffsetStrategy(d.OffsetEvaluator())
     candidates = {name: Candidate(name) for name in ("fast", "off", "slow")}
-    greedy = engine._blend_rule(strategy, True, 0.0)
+    greedy = engine._BlendRule(strategy, True, 0.0)
     ahead = engine.RefitAhead(strategy, candidates, threads=1, blend=greedy)
     fast, off, slow = _offset_trial(0, "fast"), _offset_trial(1, "off"), _offset_trial(2, "slow")
     fast.fit_time, off.fit_time = 1.0, 2.0  # the doubles' refit estimate is the fit time
@@ -276,7 +276,7 @@ def test_refits_ahead_take_the_costliest_learner_first_then_only_the_blends_memb
     assert ahead2.next_call([fast, off, slow], []) is None
     assert ahead2.wanted(("refit", 0)) and not ahead2.wanted(("refit", 1))  # "off": not blended
     # with weights shrunk toward the mean of the 3 best, "off" is a member and refit too
-    shrunk = engine.RefitAhead(strategy, candidates, threads=1, blend=engine._blend_rule(strategy, True, 0.5))
+    shrunk = engine.RefitAhead(strategy, candidates, threads=1, blend=engine._BlendRule(strategy, True, 0.5))
     assert {shrunk.next_call([fast, off, slow], [])[0][1] for _ in range(3)} == {0, 1, 2}
     # a refit that failed ahead is not kept (the engine refits it after the search)
     ahead2.done(("refit", 2), RuntimeError("worker lost"))

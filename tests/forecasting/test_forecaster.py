@@ -472,3 +472,19 @@ def test_a_future_table_of_weekly_periods_meets_friday_stamps(walmart_small: pd.
     later = data[data["Date"] > cut]
     periods = later.assign(Date=later["Date"].dt.to_period("W-FRI"))
     pd.testing.assert_frame_equal(fc.predict(future=periods), fc.predict(future=later))
+
+
+def test_the_plan_says_whether_the_blend_shipped_was_shrunk(aus_small: pd.DataFrame) -> None:
+    """The plan notes the rule before the blend is chosen; the fitted plan also says what the
+    rule did (user test 48: "moved 50%" noted while the weights stayed greedy), and the weights
+    agree: shrunk, each of the 3 best learners holds at least half of a third."""
+    fc = Forecaster(**KW, learners=["naive", "seasonal_naive", "theta", "ets"]).fit(aus_small)
+    assert not any(n.startswith("ensemble weights") for n in fc.plan_.notes)  # learners named: greedy
+    fc = Forecaster(**KW).fit(aus_small)
+    (said,) = [n for n in fc.plan_.notes if n.startswith("ensemble weights")]
+    weights = fc.leaderboard().groupby("learner")["weight"].sum()
+    if said.startswith("ensemble weights shrunk: moved 50% toward equal weights on "):
+        leaders = said.rsplit(" on ", 1)[1].split(", ")
+        assert len(leaders) == 3 and (weights[leaders] >= 0.5 / 3 - 1e-9).all()
+    else:
+        assert said.startswith("ensemble weights not shrunk: toward equal weights on ")

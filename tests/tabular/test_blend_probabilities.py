@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from tsauto.core.engine import _blend_rule, _comparable
+from tsauto.core.engine import _BlendRule, _comparable
 from tsauto.core.search import Trial
 from tsauto.core.selection import best_trial
 from tsauto.tabular.evaluator import TabularEvaluator
@@ -58,7 +58,7 @@ def test_a_trial_whose_probabilities_hardly_vary_is_not_blended(bank_trials) -> 
     evaluator, trials = bank_trials
     strategy = TabularStrategy(evaluator)
     best = best_trial(trials)
-    weights = _blend_rule(strategy, True, 0.0)(_comparable(strategy, trials, best), best)
+    weights = _BlendRule(strategy, True, 0.0)(_comparable(strategy, trials, best), best)
     assert weights.get(4, 0.0) == 0.0 and set(weights) == {0, 1}
     by_number = {t.number: t for t in trials}
     blend = sum(w * by_number[n].oof for n, w in weights.items())

@@ -87,8 +87,8 @@ class EngineResult:
     """The refit model, every trial, the ensemble weights by trial number (of the members
     refit), the blended out-of-fold predictions with their validation loss, why trials in play
     have weight 0 (by trial number: a refit that failed, or would not fit in the time left),
-    whether Ctrl-C ended the search, and notes for the user (a member of the blend chosen that
-    was dropped at refit, and what the blend became)."""
+    whether Ctrl-C ended the search, and notes for the user (whether the blend's weights were
+    shrunk; a member of the blend chosen that was dropped at refit, and what the blend became)."""
 
     model: Any
     trials: list[Trial]
@@ -97,7 +97,7 @@ class EngineResult:
     loss: float
     dropped: dict[int, str]
     interrupted: bool = False
-    notes: tuple[str, ...] = ()  # for the plan's notes: a member of the blend chosen dropped at refit
+    notes: tuple[str, ...] = ()  # for the plan's notes: whether the blend was shrunk, members dropped at refit
 
 
 def search_and_refit(
@@ -120,7 +120,7 @@ def search_and_refit(
     of drift and LightGBM validated worse than the ETS it had lost), and the blend's out-of-fold
     predictions and loss are theirs."""
     start = time.monotonic()
-    blend = _blend_rule(strategy, ensemble, shrink)
+    blend = _BlendRule(strategy, ensemble, shrink)
     stop_by = None
     if deadline is not None and settings.time_budget is not None:
         stop_by = _refit_reserve(strategy, executor, deadline, start + settings.time_budget, blend)
@@ -189,8 +189,9 @@ def search_and_refit(
         len(fitted), time.monotonic() - t0, estimate,
         f"; {len(early)} of them beside the search's last trials" if early else "", time.monotonic() - start,
     )
+    said = blend.said if weights else []  # whether the blend shipped was shrunk
     return EngineResult(model, trials, weights, blended, loss, {**unaffordable, **failures}, search.interrupted,
-                        tuple(notes))
+                        (*said, *notes))
 
 
 def _dropped_note(strategy, chosen: dict[int, float], chosen_loss: float, weights: dict[int, float],
@@ -212,13 +213,18 @@ def _dropped_note(strategy, chosen: dict[int, float], chosen_loss: float, weight
 Blend = Callable[[list[Trial], Trial], dict[int, float]]
 
 
-def _blend_rule(strategy: TaskStrategy, ensemble: bool, shrink: float) -> Blend:
-    """The engine's weights for a pool of comparable trials and their ``best``, by trial number."""
+class _BlendRule:
+    """The engine's weights for a pool of comparable trials and their ``best``, by trial
+    number; ``said``: whether the last blend's weights were shrunk (for the plan's notes)."""
 
-    def blend(pool: list[Trial], best: Trial) -> dict[int, float]:
-        return ensemble_weights(pool, strategy.oof, lambda p: strategy.loss(best, p), ensemble, shrink)
+    def __init__(self, strategy: TaskStrategy, ensemble: bool, shrink: float):
+        self.strategy, self.ensemble, self.shrink = strategy, ensemble, shrink
+        self.said: list[str] = []
 
-    return blend
+    def __call__(self, pool: list[Trial], best: Trial) -> dict[int, float]:
+        self.said.clear()
+        return ensemble_weights(pool, self.strategy.oof, lambda p: self.strategy.loss(best, p), self.ensemble,
+                                self.shrink, self.said)
 
 
 def _comparable(strategy, trials: Sequence[Trial], best: Trial) -> list[Trial]:

@@ -49,6 +49,7 @@ def ensemble_weights(
     score: Callable[[np.ndarray], float],
     ensemble: bool = True,
     shrink: float = 0.0,
+    said: list[str] | None = None,
 ) -> dict[int, float]:
     """Weights by trial number: greedy ensemble selection (Caruana et al. 2004) over
     :func:`ensemble_pool`, or the best trial alone. ``shrink`` moves that share of the weight
@@ -58,8 +59,8 @@ def ensemble_weights(
     forecast-combination puzzle); variants of one learner would add little to it. The greedy
     weights stay as they are where the shrunk ones validate worse than the best trial alone (a
     third best learner far behind the others, naive at 13× the best's MASE, would carry a sixth
-    of the weight). Only trials whose out-of-fold predictions are comparable with the best's
-    should be passed."""
+    of the weight); ``said`` gets which it was (for the plan's notes). Only trials whose
+    out-of-fold predictions are comparable with the best's should be passed."""
     if not 0.0 <= shrink <= 1.0:
         raise ValueError(f"shrink={shrink!r}: a share between 0 and 1.")
     best = best_trial(trials)
@@ -71,26 +72,28 @@ def ensemble_weights(
     greedy, _ = greedy_ensemble(predictions, score)
     w = np.asarray(greedy, dtype=float)
     if shrink:
-        w = _shrunk(top, predictions, score, w, shrink)
+        w, outcome = _shrunk(top, predictions, score, w, shrink)
+        log.info("%s", outcome)
+        if said is not None:
+            said.append(outcome)
     return {t.number: float(x) for t, x in zip(top, w) if x > 0}
 
 
 def _shrunk(top: list[Trial], predictions: list[np.ndarray], score: Callable[[np.ndarray], float],
-            greedy: np.ndarray, shrink: float) -> np.ndarray:
+            greedy: np.ndarray, shrink: float) -> tuple[np.ndarray, str]:
     """``greedy`` moved ``shrink`` toward equal weights on the best trials of ``top``'s
     ``SHRINK_TOP`` best learners, or kept where so moved they validate worse than the best
-    trial alone; the outcome logged either way (the plan notes only the rule)."""
+    trial alone; and which it was, in words."""
     position = {t.number: k for k, t in enumerate(top)}
     leaders = [position[t.number] for t in learners_best(top)[:SHRINK_TOP]]
     names = ", ".join(top[k].learner for k in leaders)
     w = (1.0 - shrink) * greedy
     w[leaders] += shrink / len(leaders)
     if score(sum(x * p for x, p in zip(w, predictions))) > score(predictions[0]):
-        log.info("ensemble weights not shrunk: toward equal weights on %s they validate worse than %s "
-                 "alone", names, top[0].learner)
-        return greedy
-    log.info("ensemble weights shrunk: moved %.0f%% toward equal weights on %s", 100 * shrink, names)
-    return w
+        return greedy, (f"ensemble weights not shrunk: toward equal weights on {names} they validate worse "
+                        f"than {top[0].learner} alone")
+    return w, f"ensemble weights shrunk: moved {100 * shrink:.0f}% toward equal weights on {names}"
+
 
 
 def ensemble_pool(trials: Sequence[Trial], size: int = ENSEMBLE_POOL) -> list[Trial]:
