@@ -395,11 +395,11 @@ def make_plan(
 
 def _shrink_rule(shrink: float) -> str:
     """The plan's note of the blend rule: written before the ensemble is chosen, so the rule and
-    its exception, not the outcome (user test 48: "moved 50%" noted, while the weights stayed
+    its exception; the fit adds the outcome (user test 48: "moved 50%" noted, while the weights stayed
     greedy, lightgbm 0.80 and ets 0.00, as the shrunk ones validated worse than lightgbm alone)."""
     return (f"ensemble: greedy weights to move {shrink:.0%} toward equal weights on the {SHRINK_TOP} "
             "best learners, unless so moved they validate worse than the best trial alone (then "
-            "greedy; the log at INFO says which, leaderboard() has the weights)")
+            "greedy; the fitted plan's notes say which, leaderboard() has the weights)")
 
 
 def _default_params(learner: Learner, sized: dict | None) -> dict:
