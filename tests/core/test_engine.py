@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tsauto.core import engine
-from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.exceptions import TimeLimitExceeded, TsautoError
 from tsauto.core.executor import Executor
 from tsauto.core.resources import cores
 from tsauto.core.search import Candidate, Evaluation, SearchSettings, Trial
@@ -93,15 +93,15 @@ def test_a_cheap_refit_that_overruns_its_estimate_leaves_the_heavier_member_its_
     learners = {6: "lightgbm", 3: "theta", 7: "tcn", 11: "lgbm_small"}
     trials = {n: Trial(n, learner, {}) for n, learner in learners.items()}
     weights = {6: 0.56, 3: 0.25, 7: 0.17, 11: 0.03}
-    cost = {6: 2.5, 3: 0.15, 7: 2.1, 11: 0.12}
+    cost = {6: 25.0, 3: 1.5, 7: 21.0, 11: 1.2}  # 10x the user's, so a loaded machine's real clock cannot matter
     now = time.monotonic()
-    deadline = now + 6.0
-    executor = AnytimeExecutor(trials, now, {"lightgbm": 2.0, "theta": 0.1, "lgbm_small": 0.1})
+    deadline = now + 60.0
+    executor = AnytimeExecutor(trials, now, {"lightgbm": 20.0, "theta": 1.0, "lgbm_small": 1.0})
     fitted, failures = engine._refit(Strategy(), executor, weights, trials, deadline, cost)
     assert [n for n, _, _ in fitted] == [11, 3, 7, 6] and not failures  # the TCN stopped in time
     # each keeps the time of the members as heavy or heavier queued behind it, no more: the
     # TCN's keeps LightGBM's; theta's not the lighter TCN's; the last member has the deadline
-    assert executor.deadlines == pytest.approx({11: deadline - 4.75, 3: deadline - 2.5, 7: deadline - 2.5, 6: deadline})
+    assert executor.deadlines == pytest.approx({11: deadline - 47.5, 3: deadline - 25, 7: deadline - 25, 6: deadline})
 
 
 def test_a_lighter_member_keeps_no_time_from_a_heavier_one_before_it() -> None:
@@ -121,6 +121,43 @@ def test_a_member_whose_time_is_kept_for_heavier_ones_is_not_started() -> None:
     fitted, failures = engine._refit(Strategy(), executor, {0: 0.1, 1: 0.9}, trials, now + 1.0, {0: 0.1, 1: 5.0})
     assert list(executor.deadlines) == [1] and [n for n, _, _ in fitted] == [1]
     assert failures[0] == "not refit: the time left was kept for the refit of lightgbm#1 (~5.0s)"
+
+
+class FailingLightGBM(AnytimeExecutor):
+    """LightGBM's refit fails at once (an error of its own, not the clock)."""
+
+    def call(self, fn, trial, member_deadline, deadline=None, label=None):
+        if trial.learner == "lightgbm":
+            self.deadlines[trial.number] = deadline
+            raise TsautoError("boom")
+        return super().call(fn, trial, member_deadline, deadline, label)
+
+
+def test_a_member_kept_waiting_is_refit_when_the_heavier_one_fails() -> None:
+    """Review 49: a light member dropped unstarted for a heavier one that then fails left the
+    fallback model; it is refit after it instead, by the deadline."""
+    trials = {0: Trial(0, "theta", {}), 1: Trial(1, "lightgbm", {})}
+    now = time.monotonic()
+    executor = FailingLightGBM(trials, now, {"theta": 0.1})
+    fitted, failures = engine._refit(Strategy(), executor, {0: 0.1, 1: 0.9}, trials, now + 1.0, {0: 0.1, 1: 5.0})
+    assert list(executor.deadlines) == [1, 0] and [n for n, _, _ in fitted] == [0]
+    assert failures == {1: "refit failed: TsautoError: boom"}
+
+
+class Unpicklable:
+    """A model holding a lock: it cannot be sent back from its worker."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+
+def test_a_model_that_cannot_be_pickled_drops_its_member_only() -> None:
+    out = engine._Pickled(lambda: Unpicklable())
+    with pytest.raises(TsautoError, match="its model could not be pickled: TypeError"):
+        out()
+    assert engine._Pickled(lambda: [1, 2]).__call__().load() == [1, 2]
 
 
 class SlowToRead:

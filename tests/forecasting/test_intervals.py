@@ -14,7 +14,7 @@ from tsauto.forecasting.intervals import (
     Intervals,
     blend,
     calibrate,
-    sample_quantiles,
+    finite_sample_quantiles,
     step_quantiles,
     tidy_quantiles,
 )
@@ -243,11 +243,11 @@ def test_sample_quantiles_hold_their_level_on_average_for_any_number_of_errors(n
     quantiles holds 80 % of such errors on average. Plain sample quantiles hold
     80 % x (n - 1) / (n + 1) (70.6 % of 15 errors)."""
     ranks = np.arange(n, dtype=float)  # errors by rank: values between ranks are gaps
-    lo, hi = sample_quantiles(ranks, [0.1, 0.9])
+    lo, hi = finite_sample_quantiles(ranks, [0.1, 0.9])
     assert (hi - lo) / (n + 1) == pytest.approx(0.8, rel=1e-12)
-    assert sample_quantiles(ranks, [0.5])[0] == pytest.approx(np.median(ranks))
+    assert finite_sample_quantiles(ranks, [0.5])[0] == pytest.approx(np.median(ranks))
 
 
 def test_sample_quantiles_of_few_errors_stop_at_the_extremes() -> None:
     errors = np.array([3.0, -1.0, 2.0])
-    assert sample_quantiles(errors, [0.025, 0.975]).tolist() == [-1.0, 3.0]
+    assert finite_sample_quantiles(errors, [0.025, 0.975]).tolist() == [-1.0, 3.0]

@@ -164,7 +164,7 @@ def test_report_says_a_lightgbm_that_made_no_split_is_constant(aus_retail: pd.Da
     ).fit(_series(aus_retail, 1))
     html = fc.report(tmp_path / "constant.html").read_text(encoding="utf-8")
     importance = html[html.index('id="feature-importance"'):html.index("</section>", html.index('id="feature-importance"'))]
-    assert "lightgbm (weight 1.00) made no split: a constant model" in importance
+    assert "lightgbm (weight 1.00) made no split: one value of its transformed target" in importance
     assert "<svg" not in importance and "top 15 features" not in importance
 
 

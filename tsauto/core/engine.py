@@ -190,6 +190,8 @@ def search_and_refit(
         f"; {len(early)} of them beside the search's last trials" if early else "", time.monotonic() - start,
     )
     said = blend.said if weights else []  # whether the blend shipped was shrunk
+    for line in said:
+        log.info("%s", line)
     return EngineResult(model, trials, weights, blended, loss, {**unaffordable, **failures}, search.interrupted,
                         (*said, *notes))
 
@@ -197,15 +199,14 @@ def search_and_refit(
 def _dropped_note(strategy, chosen: dict[int, float], chosen_loss: float, weights: dict[int, float],
                   loss: float, failures: dict[int, str], by_number: dict[int, Trial]) -> str:
     """What the refit did to the blend: the members of the ``chosen`` blend it dropped (the
-    heaviest named so), and the blend chosen again among those refit (``weights``), each
-    with its validation score."""
+    heaviest named so), and the blend chosen again among those refit (``weights``), with both
+    blends' validation scores."""
     heaviest = max(chosen, key=chosen.get)
     lost = sorted((n for n in chosen if n in failures), key=lambda n: -chosen[n])
     names = ", ".join(f"{by_number[n].learner}#{n} ({chosen[n]:.2f} of the blend"
                       f"{', its heaviest member' if n == heaviest else ''})" for n in lost)
-    became = describe(weights, by_number) if weights else "the fallback model"
     return (f"refit dropped {names}, not refit in time or failed (the leaderboard says why); "
-            f"the blend became {became}, validation "
+            f"the blend became {describe(weights, by_number)}, validation "
             f"{strategy.metric} {strategy.metric_value(loss):.4f} against {strategy.metric_value(chosen_loss):.4f} "
             "for the blend chosen")
 
@@ -373,47 +374,63 @@ def _refit(strategy, executor, weights, by_number, deadline, cost, ahead: dict[i
     refits queued behind it of members that weigh as much or more, so that a cheap refit that
     runs past its estimate does not take out a heavier member either (user test 48: a TCN of
     weight 0.17, estimated 2.1 s, trained up to the deadline, and LightGBM, 0.56 of the blend,
-    found it passed). Members in ``ahead`` (by trial number) were refit beside the search
-    already."""
-    fitted, failures = [], {}
+    found it passed). A member not started for the time of heavier ones is refit after them
+    where none of them was (else the fallback model would replace a blend that had one).
+    Members in ``ahead`` (by trial number) were refit beside the search already."""
+    fitted, failures, standby = [], {}, []
     fit = _Pickled(strategy.fit_member) if getattr(executor, "backend", None) == "loky" else strategy.fit_member
     order = sorted(weights, key=lambda n: (cost.get(n, 0.0), -weights[n]))
     queued = [n for n in order if not (ahead and n in ahead)]
     try:
         for n in order:
-            w = weights[n]
             if ahead and n in ahead:
-                fitted.append((n, w, ahead[n]))
+                fitted.append((n, weights[n], ahead[n]))
                 continue
             queued.remove(n)
-            label = f"{by_number[n].learner}#{n}"
             own, kept = _member_deadline(deadline, n, weights, cost, queued)
             heavier = ", ".join(f"{by_number[m].learner}#{m} (~{cost.get(m, 0.0):.1f}s)" for m in kept)
             if kept and own <= time.monotonic():
                 failures[n] = f"not refit: the time left was kept for the refit of {heavier}"
-                log.warning("member %s dropped: %s", label, failures[n])
+                log.warning("member %s#%d dropped: %s", by_number[n].learner, n, failures[n])
+                standby.append(n)
                 continue
-            t0 = time.monotonic()
-            try:
-                member = executor.call(fit, by_number[n], own, deadline=own, label=f"refit of {label}")
-            except (TsautoError, MemoryError, TimeoutError) as err:
-                failures[n] = f"refit failed: {type(err).__name__}: {err}"
-                if kept:
-                    failures[n] += f" (its deadline kept the time of the refit of {heavier})"
-                log.warning("member %s dropped: %s", label, failures[n])
-                continue
-            log.debug("refit of %s in %.1fs (estimated %.1fs)", label, time.monotonic() - t0, cost.get(n, 0.0))
-            fitted.append((n, w, member))
+            why = f" (its deadline kept the time of the refit of {heavier})" if kept else ""
+            _refit_one(executor, fit, by_number[n], weights[n], own, cost, fitted, failures, why)
+        for n in standby if not fitted else ():
+            del failures[n]
+            _refit_one(executor, fit, by_number[n], weights[n], deadline, cost, fitted, failures)
     finally:
         executor.close()
+    return _read_models(fitted, failures, by_number), failures
+
+
+def _refit_one(executor, fit, trial: Trial, weight: float, deadline, cost, fitted: list, failures: dict,
+               why: str = "") -> None:
+    """Refit one member by ``deadline``: appended to ``fitted``, or its reason (and ``why``) to
+    ``failures``."""
+    label, t0 = f"{trial.learner}#{trial.number}", time.monotonic()
+    try:
+        member = executor.call(fit, trial, deadline, deadline=deadline, label=f"refit of {label}")
+    except (TsautoError, MemoryError, TimeoutError) as err:
+        failures[trial.number] = f"refit failed: {type(err).__name__}: {err}{why}"
+        log.warning("member %s dropped: %s", label, failures[trial.number])
+        return
+    log.debug("refit of %s in %.1fs (estimated %.1fs)", label, time.monotonic() - t0, cost.get(trial.number, 0.0))
+    fitted.append((trial.number, weight, member))
+
+
+def _read_models(fitted: list, failures: dict, by_number: dict[int, Trial]) -> list:
+    """``fitted`` with the models that came back pickled (:class:`_Dumped`) read, each freed as
+    it is; a model that cannot be read drops its member (a reason in ``failures``)."""
     read = []
-    for n, w, member in fitted:
+    while fitted:
+        n, w, member = fitted.pop(0)
         try:
             read.append((n, w, member.load() if isinstance(member, _Dumped) else member))
         except Exception as err:  # as a model that could not be read back from its worker
             failures[n] = f"refit failed: its model could not be read: {type(err).__name__}: {err}"
             log.warning("member %s#%d dropped: %s", by_number[n].learner, n, failures[n])
-    return read, failures
+    return read
 
 
 class _Dumped(bytes):
@@ -429,14 +446,19 @@ class _Pickled:
     modules this process has not: the first TCN refit's tensors import torch, 1.1 s on a loaded
     machine, after the learner stopped at its deadline, and the refit was killed as it came back
     (user test 48: "0.6s past its deadline", each time). Read after the refits, it counts in
-    no refit's time, and keeps no refit behind it waiting."""
+    no refit's time, and keeps no refit behind it waiting. A model that cannot be pickled is a
+    failed refit (:class:`~tsauto.core.exceptions.TsautoError`): its member is dropped."""
 
     fn: Callable
 
     def __call__(self, *args, **kwargs) -> _Dumped:
         import cloudpickle  # as loky sends results: classes of the user's script by value
 
-        return _Dumped(cloudpickle.dumps(self.fn(*args, **kwargs), protocol=pickle.HIGHEST_PROTOCOL))
+        model = self.fn(*args, **kwargs)
+        try:
+            return _Dumped(cloudpickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception as err:  # a model holding a lock, a file, a thread
+            raise TsautoError(f"its model could not be pickled: {type(err).__name__}: {err}") from None
 
 
 def _member_deadline(deadline: float | None, n: int, weights: dict[int, float], cost: dict[int, float],

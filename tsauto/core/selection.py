@@ -73,7 +73,6 @@ def ensemble_weights(
     w = np.asarray(greedy, dtype=float)
     if shrink:
         w, outcome = _shrunk(top, predictions, score, w, shrink)
-        log.info("%s", outcome)
         if said is not None:
             said.append(outcome)
     return {t.number: float(x) for t, x in zip(top, w) if x > 0}
@@ -93,7 +92,6 @@ def _shrunk(top: list[Trial], predictions: list[np.ndarray], score: Callable[[np
         return greedy, (f"ensemble weights not shrunk: toward equal weights on {names} they validate worse "
                         f"than {top[0].learner} alone")
     return w, f"ensemble weights shrunk: moved {100 * shrink:.0f}% toward equal weights on {names}"
-
 
 
 def ensemble_pool(trials: Sequence[Trial], size: int = ENSEMBLE_POOL) -> list[Trial]:

@@ -486,7 +486,7 @@ def backtest_tables(
     series at every fold (one row each: its ids, ``cutoff`` and ``fold``, then the metrics of its
     forecasts from that cutoff), their means for the model (``name``) and for seasonal naive from the same
     cutoffs (the summary; plain naive without a season, see :func:`reference_note`), and with
-    a hierarchy the model's means per level (else None). A mean is over the (series, fold)
+    a hierarchy the model's and seasonal naive's means per level (else None). A mean is over the (series, fold)
     windows, each weighing the same, but ``wape`` (all cells' errors over all their actuals)
     and ``coverage`` (the share of all actuals inside the interval): :func:`_means`. ``mape``
     and ``smape`` are in percent, ``wape`` a fraction (:mod:`.metrics`).

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 _META = ["step", "member", "learner", "units", "base"]
 # The importance family of a LightGBM member that made no split (every feature's gain 0).
-NO_SPLIT = "none: no split, a constant model"
+NO_SPLIT = "none: no split (one value of its transformed target: a constant, a drift or each series' mean)"
 
 
 @dataclass

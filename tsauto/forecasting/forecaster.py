@@ -808,10 +808,11 @@ class Forecaster:
 
     def leaderboard(self) -> pd.DataFrame:
         """One row per learner tried: validation scores per fold and their mean, status, reason,
-        ensemble weight; with ``quantiles=``, held-out ``pinball``, ``coverage`` and ``msis`` of
-        the outermost symmetric pair of quantiles (0.025 and 0.975 of four levels: the 95 % band);
-        ``fit_time`` and ``predict_time`` in seconds summed over the folds (CPU time of the
-        trial, not the fit's wall time: folds and trials run side by side)."""
+        ensemble weight; with ``quantiles=``, held-out ``pinball`` (mean over every level), and
+        ``coverage`` and ``msis`` of the outermost symmetric pair of quantiles (0.025 and 0.975 of
+        four levels: the 95 % band); ``fit_time`` and ``predict_time``: the seconds its folds
+        took in their worker, summed (trials run side by side: their sum exceeds the fit's
+        wall time)."""
         self._check_fitted()
         return self.leaderboard_.copy()
 
@@ -1037,8 +1038,10 @@ def _short_band_alert(
     calibrated on (:meth:`~tsauto.forecasting.intervals.Intervals.short`), but those ``named``
     before at the same length (label, length; those named now are added): every predict() of
     a model said it again of the same series (user test 48)."""
-    labels = series_labels(panel)
     short = np.flatnonzero(intervals.short(panel.lengths) & kept)
+    if not short.size:
+        return None
+    labels = series_labels(panel)
     seen = [(str(labels[i]), int(panel.lengths[i])) for i in short]
     idx = np.array([i for i, key in zip(short, seen) if key not in named], dtype=np.int64)
     named.update(seen)

@@ -16,7 +16,7 @@ horizon step, each step gets its own quantiles; with fewer (one to a handful of 
 errors per step), the errors of all steps are pooled after dividing each by a spread growing
 like ``step ** b``, ``b`` in [0, 1] fitted to their mean absolute size per step, so that a band
 rests on every error rather than on two. Either way the quantiles of ``n`` errors are taken at
-levels stretched away from ½ by ``(n + 1) / (n - 1)`` (:func:`sample_quantiles`), so that a
+levels stretched away from ½ by ``(n + 1) / (n - 1)`` (:func:`finite_sample_quantiles`), so that a
 band of a few dozen errors holds its level on average, not ``(n - 1) / (n + 1)`` of it.
 
 The chosen method has the lowest scaled pinball loss on held-out folds (each fold scored by
@@ -278,16 +278,16 @@ def step_quantiles(errors: np.ndarray, steps: np.ndarray, horizon: int, levels: 
         return np.zeros((len(levels), horizon))
     counts = np.bincount(steps, minlength=horizon + 1)[1 : horizon + 1]
     if counts.min() >= MIN_PER_STEP:
-        return np.stack([sample_quantiles(errors[steps == h], levels) for h in range(1, horizon + 1)], axis=1)
+        return np.stack([finite_sample_quantiles(errors[steps == h], levels) for h in range(1, horizon + 1)], axis=1)
     spread = np.arange(1, horizon + 1) ** _growth(errors, steps, counts)
-    return sample_quantiles(errors / spread[steps - 1], levels)[:, None] * spread[None, :]
+    return finite_sample_quantiles(errors / spread[steps - 1], levels)[:, None] * spread[None, :]
 
 
-def sample_quantiles(errors: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+def finite_sample_quantiles(errors: np.ndarray, levels: Sequence[float]) -> np.ndarray:
     """Quantiles of ``errors`` at ``levels`` such that a new error falls below each with
     probability ``level`` on average: the levels' distances from ½ stretched by
-    ``(n + 1) / (n - 1)`` for ``n`` errors (the order statistic at position ``(n - 1) p`` lies
-    below a new exchangeable error with probability about ``((n - 1) p + 1) / (n + 1)``; split
+    ``(n + 1) / (n - 1)`` for ``n`` errors (a new exchangeable error falls below the order
+    statistic at position ``(n - 1) p`` with probability about ``((n - 1) p + 1) / (n + 1)``; split
     conformal's finite-sample rule, made exact on average rather than conservative). Plain
     sample quantiles of 15 errors bound an 80 % band that holds 70 % of new errors. Validation
     (2026-12-07, the training parts only, benchmarks/README.md): one series at a time (M1

@@ -464,8 +464,9 @@ def _portfolio(
         names.remove("lightgbm_recent")  # it would train on (nearly) every row, as lightgbm does
     elif (rows := _recent_train_rows(panel, task)) < RECENT_MIN_TRAIN_ROWS:
         names.remove("lightgbm_recent")
-        notes.append(f"lightgbm_recent left out: {rows} training rows (the last {recent_rows(task)} of "
-                     f"each series) are too few for its trees to split (fewer than {RECENT_MIN_TRAIN_ROWS})")
+        if "lightgbm_recent" not in exclude:  # one the user left out needs no reason
+            notes.append(f"lightgbm_recent left out: {rows} training rows (the last {recent_rows(task)} of "
+                         f"each series) are too few for its trees to split (fewer than {RECENT_MIN_TRAIN_ROWS})")
     limit = NO_BUDGET_SECONDS if time_budget is None else 0.3 * SEARCH_SHARE * time_budget
     chosen = []
     for name in names:

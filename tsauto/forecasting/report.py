@@ -561,10 +561,11 @@ def _member_importance(weight: float, learner, by_column: pd.DataFrame) -> str:
     """A LightGBM member's charts: its top features' and its columns' shares of the total gain;
     a sentence instead where it made no split (user test 48: 15 "top features", all at 0)."""
     if not learner.made_splits():
-        return _note(f"{learner.name} (weight {weight:.2f}) made no split: a constant model, one value "
-                     "(of its transformed target) whatever the features, so no feature has any gain.", "warn")
+        return _note(f"{learner.name} (weight {weight:.2f}) made no split: one value of its transformed "
+                     "target whatever the features (a constant, a drift or each series' mean), so no feature "
+                     "has any gain.", "warn")
     gains = pd.Series(learner.feature_importance()).sort_values(ascending=False)
-    share = (gains / gains.sum()).head(TOP_FEATURES)
+    share = (gains / gains.sum() if gains.sum() > 0 else gains).head(TOP_FEATURES)
     caption = f"{learner.name} (weight {weight:.2f}): share of the total gain, top {len(share)} features"
     charts = [f'<div class="plot"><p>{escape(caption)}</p>{bar_chart(list(share.index), share.tolist())}</div>']
     if len(by_column):
