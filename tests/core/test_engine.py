@@ -273,6 +273,23 @@ def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
     assert abs(alone(heavy) - (deadline - 30.0)) < 1e-6
 
 
+def test_the_blend_rule_says_whether_its_last_blend_was_shrunk() -> None:
+    """What the fitted plan notes (user test 48: the plan claimed a shrink that validation had
+    refused): the rule keeps the decision of its last blend only."""
+    rng = np.random.default_rng(1)
+    strategy = BlendStrategy(rng.normal(0.0, 1.0, 200))
+    errors = [rng.normal(0.0, 1.0, 200) for _ in range(3)]
+    alike = _trials(strategy, ["a", "b", "c"], errors)  # independent errors of one size: the mean of the three helps
+    far = _trials(strategy, ["a", "b", "c"], [errors[0], errors[1], 30.0 * errors[2]])  # c 30x worse
+    rule = engine._BlendRule(strategy, True, 0.5)
+    rule(alike, alike[0])
+    assert rule.said == ["ensemble weights shrunk: moved 50% toward equal weights on a, b, c"]
+    rule(far, far[0])
+    assert len(rule.said) == 1 and rule.said[0].startswith("ensemble weights not shrunk: toward equal weights on ")
+    rule(alike[:1], alike[0])  # one trial: no blend, nothing to say
+    assert rule.said == []
+
+
 def _offset_trial(number: int, learner: str, status: str = "ok") -> Trial:
     offset = d.OFFSETS[learner]
     return Trial(number, learner, {}, status=status, score=abs(offset), oof=[offset] * 4)
