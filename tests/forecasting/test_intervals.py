@@ -152,9 +152,25 @@ def test_folds_whose_errors_differ_are_said_to_undercover() -> None:
     assert not steady.undercovers() and shifted.undercovers()
     assert shifted.scores.coverage < 0.7 < steady.scores.coverage
     assert shifted.describe().startswith("quantiles: conformal, from 360 out-of-fold errors over 3 fold(s)")
-    assert f"the 80% band held {shifted.scores.coverage:.0%}" in shifted.describe()
+    assert f"of the held-out folds' actuals the 80% band {shifted.scores.coverage:.0%} (" in shifted.describe()
     from_before = Intervals(shifted.quantiles, shifted.method, shifted.offsets)  # saved without counts
     assert from_before.describe() == "quantiles: conformal"
+
+
+def test_every_band_says_its_held_out_coverage() -> None:
+    """With four levels the plan named only the 95 % band's coverage (user test 48: "the 80 %
+    band is never reported"): each symmetric pair's is said, outermost first, and counted."""
+    rng = np.random.default_rng(3)
+    step, fold = np.tile(np.arange(1, 7), 60), np.repeat(np.arange(3), 120)
+    mean = rng.normal(size=step.size) * 5
+    actual = mean + rng.normal(size=step.size) + np.array([0, 2, -2])[fold]
+    levels = (0.025, 0.1, 0.9, 0.975)
+    both = calibrate(levels, [(1.0, oof(actual, mean, {}, step, fold))], 6)
+    (inner,) = both.scores.inner
+    outer = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold))], 6).scores.coverage
+    assert inner == pytest.approx(outer) and inner < both.scores.coverage
+    assert (f"of the held-out folds' actuals the 95% band {both.scores.coverage:.0%} and the 80% band "
+            f"{inner:.0%} (") in both.describe()
 
 
 def test_the_plan_says_what_the_quantiles_rest_on(tasmania: pd.DataFrame, monkeypatch, caplog) -> None:

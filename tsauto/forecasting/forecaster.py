@@ -453,8 +453,8 @@ class Forecaster:
         for t in trials:
             if t.status == "ok" and t.oof is not None:
                 scores = held_out_scores(self.task_.quantiles, t.oof.result, self.task_.horizon)
-                if scores is not None:
-                    out[t.number] = asdict(scores)
+                if scores is not None:  # the leaderboard's columns: the outermost band's (inner: describe())
+                    out[t.number] = {k: v for k, v in asdict(scores).items() if k != "inner"}
         return out
 
     def _options(self) -> tuple[DataOptions, SearchOptions, ComputeOptions]:

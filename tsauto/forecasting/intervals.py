@@ -45,6 +45,7 @@ from tsauto.forecasting.backtest import FoldResults
 from tsauto.forecasting.learners.base import Forecast
 from tsauto.forecasting.metrics import (
     interval_pair,
+    interval_pairs,
     interval_score_terms,
     mase_scale,
     normalising_scale,
@@ -66,11 +67,12 @@ class HeldOut:
     """Held-out scores of quantiles, each fold's made from the other folds' errors:
     ``pinball`` (scaled, mean over levels and cells); ``coverage`` (share of actuals inside)
     and ``msis`` (interval score over the series' scale, mean over cells) of the outermost
-    symmetric pair of levels, nan without one."""
+    symmetric pair of levels, nan without one; ``inner``: the coverage of each narrower pair."""
 
     pinball: float
     coverage: float = np.nan
     msis: float = np.nan
+    inner: tuple[float, ...] = ()  # coverage of the other symmetric pairs, outermost first
 
 
 @dataclass
@@ -95,11 +97,12 @@ class Intervals:
         text = f"quantiles: {self.method}"
         if self.folds:  # unknown in a model saved before they were kept
             text += f", from {self.errors} out-of-fold errors over {self.folds} fold(s)"
-        pair = interval_pair(self.quantiles)
-        if self.scores is not None and pair is not None and np.isfinite(self.scores.coverage):
-            text += (f"; the {pair[1] - pair[0]:.0%} band held {self.scores.coverage:.0%} of the "
-                     "held-out folds' actuals (each fold calibrated on the others; an optimistic figure, "
-                     "as the learners and weights were chosen on the same folds)")
+        pairs = interval_pairs(self.quantiles)
+        if self.scores is not None and pairs and np.isfinite(self.scores.coverage):
+            held = [f"the {hi - lo:.0%} band {c:.0%}" for (lo, hi), c in zip(pairs, (self.scores.coverage,
+                                                                                     *self.scores.inner))]
+            text += (f"; of the held-out folds' actuals {' and '.join(held)} (each fold calibrated on the others; "
+                     "an optimistic figure, as the learners and weights were chosen on the same folds)")
         return text
 
     def short(self, lengths: np.ndarray) -> np.ndarray:
@@ -244,7 +247,9 @@ class _Cells:
     def held_out(self, method: Method, levels: tuple[float, ...], horizon: int) -> HeldOut:
         """Scores of ``method`` over every fold, its offsets fitted on the other folds."""
         pinball = covered = interval = 0.0
-        pair = interval_pair(levels)
+        pairs = interval_pairs(levels)
+        pair = pairs[0] if pairs else None
+        inner = np.zeros(max(len(pairs) - 1, 0))
         for f in np.unique(self.fold):
             test = self.fold == f
             offsets = self.offsets(method, levels, horizon, ~test)
@@ -259,10 +264,11 @@ class _Cells:
                 lo, hi = predicted[pair[0]], predicted[pair[1]]
                 covered += np.sum((actual >= lo) & (actual <= hi))
                 interval += np.sum(interval_score_terms(actual, lo, hi, 2 * pair[0]) / scale)
+                inner += [np.sum((actual >= predicted[a]) & (actual <= predicted[b])) for a, b in pairs[1:]]
         n = self.step.size
         if pair is None:
             return HeldOut(pinball / (n * len(levels)))
-        return HeldOut(pinball / (n * len(levels)), covered / n, interval / n)
+        return HeldOut(pinball / (n * len(levels)), covered / n, interval / n, tuple(float(c) for c in inner / n))
 
 
 def _base(method: Method, mean: np.ndarray, native: dict[float, np.ndarray], q: float) -> np.ndarray:

@@ -306,13 +306,19 @@ def _quantile_columns(
 
 def interval_pair(levels: Sequence[float]) -> tuple[float, float] | None:
     """The outermost symmetric pair ``(q, 1-q)`` with ``q < 0.5`` among ``levels``."""
+    return next(iter(interval_pairs(levels)), None)
+
+
+def interval_pairs(levels: Sequence[float]) -> list[tuple[float, float]]:
+    """Every symmetric pair ``(q, 1-q)`` with ``q < 0.5`` among ``levels``, outermost first."""
+    pairs = []
     for lo in sorted(levels):
         if lo >= 0.5:
             break
         hi = next((lv for lv in levels if np.isclose(lv, 1.0 - lo)), None)
         if hi is not None:
-            return lo, hi
-    return None
+            pairs.append((lo, hi))
+    return pairs
 
 
 def _insample_getter(
