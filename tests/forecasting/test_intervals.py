@@ -11,6 +11,7 @@ from tsauto import Forecaster
 from tsauto.forecasting import registry
 from tsauto.forecasting.backtest import FoldResults
 from tsauto.forecasting.intervals import (
+    HeldOut,
     Intervals,
     blend,
     calibrate,
@@ -171,6 +172,15 @@ def test_every_band_says_its_held_out_coverage() -> None:
     assert inner == pytest.approx(outer) and inner < both.scores.coverage
     assert (f"of the held-out folds' actuals the 95% band {both.scores.coverage:.0%} and the 80% band "
             f"{inner:.0%} (") in both.describe()
+
+
+@pytest.mark.parametrize("inner, short", [(0.78, False), (0.65, True)])
+def test_an_inner_band_short_of_its_level_is_said_to_undercover(inner: float, short: bool) -> None:
+    """The 95 % band held 95 % while the 80 % one held 65 %: the bands are said too narrow
+    (only the outermost was checked)."""
+    levels = (0.025, 0.1, 0.9, 0.975)
+    held = Intervals(levels, "conformal", np.zeros((4, 6)), scores=HeldOut(0.1, 0.95, 1.0, (inner,)))
+    assert held.undercovers() == short
 
 
 def test_the_plan_says_what_the_quantiles_rest_on(tasmania: pd.DataFrame, monkeypatch, caplog) -> None:

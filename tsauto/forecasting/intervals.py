@@ -44,7 +44,6 @@ import numpy as np
 from tsauto.forecasting.backtest import FoldResults
 from tsauto.forecasting.learners.base import Forecast
 from tsauto.forecasting.metrics import (
-    interval_pair,
     interval_pairs,
     interval_score_terms,
     mase_scale,
@@ -118,11 +117,13 @@ class Intervals:
         return (lengths < self.shortest) & (lengths >= 2)
 
     def undercovers(self) -> bool:
-        """Whether the outermost band's held-out coverage fell ``UNDERCOVER`` short of nominal."""
-        pair = interval_pair(self.quantiles)
-        if self.scores is None or pair is None or not np.isfinite(self.scores.coverage):
+        """Whether a band's held-out coverage fell ``UNDERCOVER`` short of its nominal level (any
+        band: with four levels the 95 % one may hold while the 80 % one falls short)."""
+        pairs = interval_pairs(self.quantiles)
+        if self.scores is None or not pairs or not np.isfinite(self.scores.coverage):
             return False
-        return self.scores.coverage < pair[1] - pair[0] - UNDERCOVER
+        held = (self.scores.coverage, *self.scores.inner)
+        return any(c < hi - lo - UNDERCOVER for (lo, hi), c in zip(pairs, held))
 
     def apply(
         self, mean: np.ndarray, native: dict[float, np.ndarray], scale: np.ndarray
