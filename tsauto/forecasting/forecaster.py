@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from tsauto.core.arguments import known_arguments
 from tsauto.core.exceptions import (
     DataValidationError,
     NotFittedError,
@@ -72,6 +73,39 @@ from tsauto.forecasting.validation import (
 )
 
 log = logging.getLogger(__name__)
+
+_HORIZON = "use horizon= (the steps to forecast)"
+_FIXED_HORIZON = "the horizon is set at construction, Forecaster(horizon=...): all of it is forecast"
+_SERIES = "use ids= (the column or columns naming each series)"
+_TIME = "use time= (the time stamps' column)"
+_TARGET = "use target= (the column forecast)"
+_FOLDS = 'use search={"folds": ...} for the validation windows (backtest(folds=) for a backtest)'
+_KNOWN = "use known_future= (columns known over the horizon; give them to predict(future=))"
+# Other libraries' names for Forecaster's arguments (statsforecast / mlforecast, AutoGluon-TS,
+# sktime, Prophet): refused with tsauto's name (core.arguments.known_arguments).
+FORECASTER_ALIASES = {
+    "h": _HORIZON, "prediction_length": _HORIZON, "forecast_horizon": _HORIZON, "fh": _HORIZON,
+    "freq": 'use data={"freq": ...} (by default inferred from the time stamps)',
+    "level": "use quantiles= (an 80 % band is quantiles=[0.1, 0.9]: columns q0.1 and q0.9)",
+    "n_jobs": 'use compute={"n_jobs": ...}',
+    "random_state": 'use search={"random_state": ...}', "seed": 'use search={"random_state": ...}',
+    "time_limit": "use time_budget= (seconds for the whole fit)",
+    "id_col": _SERIES, "id_column": _SERIES, "unique_id": _SERIES, "item_id": _SERIES,
+    "time_col": _TIME, "timestamp_column": _TIME, "timestamp": _TIME, "ds": _TIME,
+    "target_col": _TARGET, "target_column": _TARGET, "y": _TARGET,
+    "eval_metric": "use metric=", "models": "use learners= (registry names, e.g. ['lightgbm', 'ets'])",
+    "n_windows": _FOLDS, "num_val_windows": _FOLDS, "folds": _FOLDS,
+    "max_trials": 'use search={"max_trials": ...}', "exclude": 'use search={"exclude": [...]}',
+    "known_covariates_names": _KNOWN, "futr_exog_list": _KNOWN,
+    "season_length": 'use data={"seasons": [...]} (by default from the frequency and the data)',
+}
+PREDICT_ALIASES = {
+    "h": _FIXED_HORIZON, "fh": _FIXED_HORIZON, "prediction_length": _FIXED_HORIZON,
+    "X_df": "use future= (the known-future covariates over the horizon; make_future_frame() "
+            "gives its ids and times)", "known_covariates": "use future=",
+    "df": "use history= (newer rows to forecast from, no refit)", "data": "use history=",
+}
+BACKTEST_ALIASES = {"n_windows": "use folds=", "step_size": "use step=", "h": _FIXED_HORIZON}
 
 REFIT_WARNING = "backtest mode='refit' is %s; mode='nested' reruns the selection"
 ABSENT_WARNING = (  # predict(history=); partitions say it once for all, a hierarchy by its bottom series
@@ -191,6 +225,7 @@ class Forecaster:
         (jobs, backend, Dask client); a dict of the same keys also works.
     """
 
+    @known_arguments(FORECASTER_ALIASES)
     def __init__(
         self,
         target: str,
@@ -525,6 +560,7 @@ class Forecaster:
 
     # ------------------------------------------------------------------ predict
 
+    @known_arguments(PREDICT_ALIASES)
     def predict(
         self,
         future: pd.DataFrame | str | Path | None = None,
@@ -700,6 +736,7 @@ class Forecaster:
 
     # ------------------------------------------------------------------ backtest
 
+    @known_arguments(BACKTEST_ALIASES)
     def backtest(
         self,
         data: pd.DataFrame | str | Path,

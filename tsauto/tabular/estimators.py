@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from tsauto.core.arguments import known_arguments
 from tsauto.core.exceptions import (
     DataValidationError,
     NotFittedError,
@@ -49,6 +50,15 @@ SEARCH_SHARE = 0.85  # of the time budget for the search at most; the rest for t
 DEFAULT_TRIAL_SHARE = 1.0
 
 Table = pd.DataFrame | np.ndarray | str | Path
+# Other libraries' names for the estimators' arguments (AutoGluon's TabularPredictor, FLAML's
+# AutoML, scikit-learn's searches): refused with tsauto's name (core.arguments.known_arguments).
+_FOLDS = "use folds= (the validation folds)"
+ESTIMATOR_ALIASES = {
+    "label": "use target= (the column predicted)", "time_limit": "use time_budget= (seconds)",
+    "eval_metric": "use metric=", "scoring": "use metric=", "seed": "use random_state=",
+    "estimator_list": "use learners=", "models": "use learners=", "n_splits": _FOLDS, "cv": _FOLDS,
+    "num_bag_folds": _FOLDS, "n_trials": "use max_trials=",
+}
 MAX_NUMERIC_CLASSES = 50  # a numeric target with more classes (and single-row ones) reads as a quantity
 # Share of a numeric column's known values to predict beyond which, from MOSTLY_TEXT_ROWS text
 # values on, its text is refused rather than read as missing: a few '?' are unknown numbers, a
@@ -110,6 +120,7 @@ class _TabularEstimator(BaseEstimator, ABC):
     _task: ClassVar[TaskType]
     ids: str | Sequence[str] = ()  # what a model saved before the parameter existed reads
 
+    @known_arguments(ESTIMATOR_ALIASES)
     def __init__(
         self,
         target: str,
@@ -571,6 +582,7 @@ class Regressor(RegressorMixin, _TabularEstimator):
     # what a model saved before the parameter existed reads
     non_negative: bool | Literal["auto"] | None = "auto"
 
+    @known_arguments(ESTIMATOR_ALIASES)
     def __init__(
         self,
         target: str,
