@@ -70,6 +70,17 @@ def test_an_unbudgeted_trial_runs_in_parts_on_the_workers_and_a_failing_part_fai
     assert short.fold_scores == [1.0, 2.0, 3.0] and len(set(short.oof)) == 1
 
 
+def test_a_trial_run_in_parts_is_ordered_by_its_parts_seconds() -> None:
+    # one series: LightGBM's 10 folds (9 s) shared by both workers, ETS (3 s, its folds fitted
+    # together) started first, not after the parts (its 3 s then ran alone at the end)
+    candidates = {"constant": Candidate("constant", seconds=9.0), "constant_b": Candidate("constant_b", seconds=5.0)}
+    search = Search(candidates, d.FoldedEvaluator(sleep=0.1), SearchSettings(n_jobs=2, max_trials=2),
+                    Executor(2, memory_limit=None))
+    by = {t.learner: t for t in search.run()}
+    assert by["constant"].fold_scores == [1.0, 2.0, 3.0] and by["constant_b"].fold_scores == [1.0, 2.0, 3.0]
+    assert by["constant_b"].number < by["constant"].number  # 5 s whole before parts of 3 s
+
+
 def test_ctrl_c_while_the_journal_is_written_is_raised_after_the_write() -> None:
     with _CtrlC() as ctrl_c, ctrl_c.allowed():  # trials running: Ctrl-C raised at once
         with pytest.raises(KeyboardInterrupt):
