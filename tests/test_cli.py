@@ -200,13 +200,21 @@ def test_progress_line_fills_by_trials_or_by_time() -> None:
 
 
 def test_a_backtest_summary_lists_a_long_model_name_above_its_table() -> None:
-    blend = "0.25×seasonal_naive + 0.57×theta + 0.17×ets | 0.29×naive + 0.71×theta"
+    blend = "0.25×seasonal_naive + 0.57×theta + 0.17×ets"
     text = _summary_text(pd.DataFrame({"model": [blend, "seasonal_naive"], "mase": [0.84, 0.91]}))
     first, header, row, base = text.splitlines()
     assert first == f"model: {blend}" and header.split() == ["model", "mase"]
     assert row.split() == ["model", "0.84"] and base.split() == ["seasonal_naive", "0.91"]
     short = _summary_text(pd.DataFrame({"model": ["lightgbm", "seasonal_naive"], "mase": [0.8, 0.9]}))
     assert short.splitlines()[1].split() == ["lightgbm", "0.8"]
+    # a nested backtest whose folds chose different models: each fold's, by its label
+    folds = pd.DataFrame({"fold": [0, 1], "label": ["fold 0 (cutoff 2010-01-01)", "fold 1 (cutoff 2010-02-01)"],
+                          "model": [blend, "0.29×naive + 0.71×theta"]})
+    summary = pd.DataFrame({"model": ["chosen per fold: 2 models over 2 folds (BacktestResult.models)",
+                                      "seasonal_naive"], "mase": [0.84, 0.91]})
+    lines = _summary_text(summary, folds).splitlines()
+    assert lines[:2] == [f"fold 0 (cutoff 2010-01-01): {blend}", "fold 1 (cutoff 2010-02-01): 0.29×naive + 0.71×theta"]
+    assert lines[3].split() == ["model", "0.84"] and lines[4].split() == ["seasonal_naive", "0.91"]
 
 
 def test_a_long_printed_board_keeps_members_dropped_members_and_each_learners_best() -> None:

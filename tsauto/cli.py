@@ -789,7 +789,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
     log.info("backtest on %s: %d folds (%s) ...", args.file, args.folds, args.mode)
     result = model.backtest(data, folds=args.folds, step=args.step, mode=args.mode)
     _out(result.note)
-    _out(_summary_text(result.summary))
+    _out(_summary_text(result.summary, result.models))
     _out(SUMMARY_LEGEND)
     if result.by_level is not None:
         _out("per level (MASE scaled by each node's own history):")
@@ -803,10 +803,15 @@ def _run_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_text(summary: pd.DataFrame) -> str:
-    """A backtest's summary as text; a model name too long for a column (an ensemble, one per
-    cutoff of a nested backtest) is listed above the table, whose row reads ``model``."""
+def _summary_text(summary: pd.DataFrame, models: pd.DataFrame | None = None) -> str:
+    """A backtest's summary as text; a model name too long for a column (an ensemble) is
+    listed above the table, whose row reads ``model``; so is each fold's model where the folds
+    of a nested backtest chose different ones (``models``: ``BacktestResult.models``)."""
     names = summary["model"].astype(str)
+    if models is not None and models["model"].nunique() > 1:
+        listed = [f"{label}: {model}" for label, model in zip(models["label"], models["model"])]
+        table = summary.assign(model=["model", *names.iloc[1:]])  # the reference's row keeps its name
+        return "\n".join([*listed, table.to_string(index=False, float_format=_number)])
     long = names.str.len() > MODEL_NAME_WIDTH
     if not long.any():
         return summary.to_string(index=False, float_format=_number)

@@ -37,6 +37,7 @@ from tsauto.forecasting.backtest import (
     NOTES,
     backtest_forecaster,
     backtest_tables,
+    fold_models_name,
     reference_note,
     results_frame,
 )
@@ -152,7 +153,9 @@ class BacktestResult:
     its labels; actuals summed from the bottom series), ``summary`` the bottom series, and
     ``by_level`` the model's mean metrics per level (``level``, ``nodes``, metrics; MASE scaled
     by each node's own history) beside seasonal naive's (``"mase seasonal_naive"``, ...); without
-    one it is None.
+    one it is None. ``models``: the model each fold fitted (``fold``, its ``label``, ``model``:
+    learners and weights), where the summary's ``model`` reads "chosen per fold" (a nested
+    backtest reruns the selection); None where not known (partitions, a table read back).
     """
 
     forecasts: pd.DataFrame
@@ -161,6 +164,7 @@ class BacktestResult:
     mode: str
     note: str
     by_level: pd.DataFrame | None = None
+    models: pd.DataFrame | None = None
 
 
 class Forecaster:
@@ -808,13 +812,12 @@ class Forecaster:
         res, models = backtest_forecaster(
             panel, raw, splitter, fit_fold, task.season, task.quantiles, aggregated, nodes
         )
-        name = " | ".join(dict.fromkeys(models))
         frame, per_series, summary, by_level = backtest_tables(
-            res, panel if nodes is None else nodes.panel, name, spec
+            res, panel if nodes is None else nodes.panel, fold_models_name(models), spec
         )
         extra = reference_note(task.season)
         note = f"{NOTES[mode]}. {extra}" if extra else NOTES[mode]
-        return BacktestResult(frame, per_series, summary, mode, note, by_level)
+        return BacktestResult(frame, per_series, summary, mode, note, by_level, models)
 
     def _refitted(self, rows: pd.DataFrame, task: Task) -> Forecaster:
         """A copy of this fitted forecaster whose model (same learners, parameters and

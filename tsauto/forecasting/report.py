@@ -416,22 +416,16 @@ def _rows(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _summary_table(result: BacktestResult) -> str:
-    """The summary table, its metrics named with their units; a nested backtest's model name,
-    the models chosen at the folds joined by ' | ', is listed above it, one a line (by fold where
-    none repeats)."""
+    """The summary table, its metrics named with their units; where the folds of a nested
+    backtest chose different models, each fold's is listed above it, one a line."""
     summary = labelled(result.summary, quantile_levels(result.forecasts.columns))
-    parts = str(_rows(summary)[0]["model"]).split(" | ")
-    if len(parts) == 1:
+    models = result.models
+    if models is None or models["model"].nunique() < 2:
         return table(summary, "backtest-summary")
-    labels = fold_labels(result.per_series)
-    rerun = "the selection was rerun before each cutoff"
-    if len(parts) == len(labels):
-        lead = f"The model chosen at each fold ({rerun}):"
-        parts = [f"{label}: {p}" for label, p in zip(labels.values(), parts)]
-    else:
-        lead = f"The {len(parts)} models chosen at the {len(labels)} folds ({rerun}), in the order first chosen:"
+    lead = "The model chosen at each fold (the selection was rerun before each cutoff):"
+    parts = tuple(f"{label}: {model}" for label, model in zip(models["label"], models["model"]))
     shown = summary.assign(model=["chosen per fold (listed above)", *summary["model"].iloc[1:]])
-    return _note(lead) + _list(tuple(parts)) + table(shown, "backtest-summary")
+    return _note(lead) + _list(parts) + table(shown, "backtest-summary")
 
 
 def _mape_note(summary: pd.DataFrame) -> str:
