@@ -791,9 +791,9 @@ def test_a_series_ending_in_zeros_or_negatives_far_below_its_history_is_an_alert
     drop = _one(fc.data_checks(), "ends_in_a_drop")
     assert drop["status"] == "alert" and drop["series"] == ("2/5", "4/8") and drop["count"] == 14
     assert drop["message"].startswith("2 of 8 series end in a drop: their last 2 or more values each lie below every "
-                                      "earlier one")
-    assert ("2/5: last 10 steps at 0, never below 16,528.6 in the 125 before (median 26,047.4); 4/8: last 4 steps "
-            "at -3,000, never below 55,951.7 in the 131 before" in drop["message"])
+                                      "one of the 104 values before them")  # two years of weeks
+    assert ("2/5: last 10 steps at 0, never below 16,528.6 in the 104 before (median 25,171.4); 4/8: last 4 steps "
+            "at -3,000, never below 55,951.7 in the 104 before (median 62,742.8)" in drop["message"])
     assert "an outage?" in drop["message"] and "data={'discontinued': True}" in drop["message"]
     assert "data check ends_in_a_drop 'Weekly_Sales' (alert)" in caplog.text
     assert np.allclose(fc.predict().query("Store == 4 and Dept == 8")["forecast"], -3000.0)  # naive: unchanged
@@ -832,26 +832,36 @@ def test_a_discontinued_series_or_a_steady_decline_is_no_drop(walmart_user47, au
     assert _one(_fit(back, **kw), "ends_in_a_drop")["status"] == "passed"
 
 
-def test_drops_are_rare_on_real_data():
-    """The thresholds (DROP_RUN, DROP_BEFORE, DROP_FLOOR) on the training parts of M1, M4
-    Hourly and Weekly, Australian retail and Walmart: 4 of Walmart's 3,331 series, sparse
-    departments ending in returns or in values below all before; none elsewhere."""
+def test_drops_are_rare_on_real_data_and_an_outage_in_a_grown_series_is_one():
+    """The thresholds (DROP_RUN, DROP_BEFORE, DROP_FLOOR, drop_window) on the training parts of
+    M1, M4 Hourly and Weekly, Australian retail and Walmart: 4 of Walmart's 3,331 series, sparse
+    departments ending in returns or in values below all before, and 3 series of M1 and M4
+    whose level fell by a third to four fifths in their last 5 to 41 steps; none elsewhere.
+    User test 49: the last 2 months of Australian retail's full series set to 0, an outage, were
+    named in 2 of 148 (against all their earlier values, 40 years of growth back); now all."""
     from tsauto.forecasting.data_checks import _trailing_drops, series_labels
 
     shared_file("forecasting/m4/Hourly-long.csv.gz")
     shared_file("forecasting/walmart_store_sales/train.csv.gz")
-    tables = [(datasets.load_m1(p)[0], {"target": "y", "time": "ds", "ids": "unique_id"})
-              for p in ("yearly", "quarterly", "monthly")]
-    tables += [(datasets.load_m4(g)[0], {"target": "y", "time": "t", "ids": "unique_id"}) for g in ("hourly", "weekly")]
-    tables.append((datasets.load_aus_retail().drop(columns="Series ID"),
-                   {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"]}))
-    for df, spec in tables:
+    tables = [(datasets.load_m1(p)[0], {"target": "y", "time": "ds", "ids": "unique_id"}, m)
+              for p, m in (("yearly", 1), ("quarterly", 4), ("monthly", 12))]
+    tables += [(datasets.load_m4(g)[0], {"target": "y", "time": "t", "ids": "unique_id"}, m)
+               for g, m in (("hourly", 24), ("weekly", 52))]
+    retail = datasets.load_aus_retail().drop(columns="Series ID")
+    tables.append((retail, {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"]}, 12))
+    tables.append((datasets.load_walmart(), {"target": "Weekly_Sales", "time": "Date", "ids": ["Store", "Dept"]}, 52))
+    flagged = {}
+    for df, spec, m in tables:
         panel = validate(df, **spec)
-        assert not _trailing_drops(panel.y, panel.indptr).any(), spec
-    panel = validate(datasets.load_walmart(), target="Weekly_Sales", time="Date", ids=["Store", "Dept"])
-    run = _trailing_drops(panel.y, panel.indptr)
-    flagged = dict(zip(series_labels(panel)[run > 0], run[run > 0]))
-    assert flagged == {"2/78": 24, "31/77": 3, "36/23": 2, "41/51": 7}
+        run = _trailing_drops(panel.y, panel.indptr, m)
+        flagged.update(zip(series_labels(panel)[run > 0], run[run > 0]))
+    assert flagged == {"QNB10": 5, "W257": 41, "W285": 18, "2/78": 24, "31/77": 3, "36/23": 2, "41/51": 7}
+    end = retail["Month"].max()
+    full = retail[retail.groupby(["State", "Industry"])["Month"].transform("max") == end].copy()
+    for months, named in ((1, 0), (2, 148)):  # one month is the spikes check's (a last value far out)
+        out = full.assign(Turnover=full["Turnover"].where(full["Month"] <= end - pd.DateOffset(months=months), 0.0))
+        panel = validate(out, target="Turnover", time="Month", ids=["State", "Industry"])
+        assert np.count_nonzero(_trailing_drops(panel.y, panel.indptr, 12)) == named
 
 
 def _vic_local(rows: slice | pd.Series) -> pd.DataFrame:
