@@ -318,6 +318,37 @@ def test_a_history_shorter_than_the_lags_is_named(fitted: Forecaster, split, cap
     assert "history=" not in caplog.text
 
 
+def test_history_gets_the_checks_fit_runs_on_its_newest_rows(fitted: Forecaster, split, caplog) -> None:
+    """User test 49, a nightly predict(history=): a stale extract, a series whose newest values
+    are missing, an outage's zeros and a unit change were each forecast without a word, for
+    dates already past or from values 1,000 times too large, where fit alerts on the same rows."""
+    newer = split[1]
+    one = (newer["State"] == newer["State"].iloc[0]) & (newer["Industry"] == newer["Industry"].iloc[0])
+    name = f"{newer['State'].iloc[0]}/{newer['Industry'].iloc[0]}"
+    last = newer["Month"] == newer["Month"].max()
+    cases = {
+        "stale_history": split[0][split[0]["Month"] <= split[0]["Month"].max() - pd.DateOffset(months=12)],
+        "ends_early": newer[~(one & (newer["Month"] > newer["Month"].max() - pd.DateOffset(months=2)))],
+        "ends_in_a_drop": newer.assign(Turnover=newer["Turnover"].where(
+            ~(one & (newer["Month"] > newer["Month"].max() - pd.DateOffset(months=2))), 0.0)),
+        "spikes": newer.assign(Turnover=newer["Turnover"].where(~(one & last), newer["Turnover"] * 1000)),
+    }
+    said = {}
+    for check, history in cases.items():
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tsauto"):
+            fitted.predict(history=history)
+        said[check] = caplog.text
+        assert re.findall(r"data check of history= (\w+)", caplog.text) == [check], caplog.text
+    assert "history= ends at 2017-06-01, before the training data's last time step (2018-06-01)" in said["stale_history"]
+    assert f"(series {name}: 2 steps early)" in said["ends_early"]
+    assert f"{name}: last 2 steps at 0" in said["ends_in_a_drop"] and name in said["spikes"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fitted.predict(history=newer)
+    assert "data check" not in caplog.text
+
+
 def test_the_newest_rows_alone_continue_the_training_data(split, caplog) -> None:
     """history= of the newest rows only (the months after the fit, or its last ones revised)
     forecast as from the whole table: the model read just them before (user test, 4 new

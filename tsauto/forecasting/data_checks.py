@@ -17,8 +17,8 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
   hierarchy's bottom series carried to it with zeros, ``carried``);
 - intermittent series (discontinued ones left out), non-negative series clipped at zero,
   discontinued series; one-step spikes far outside a series' range (left in: an alert); series
-  whose last values drop far below all their earlier ones (zeros of an outage, returns booked
-  as negative sales: an alert);
+  whose last values drop far below the level of their last two seasons (zeros of an outage,
+  returns booked as negative sales: an alert);
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
   within series) or not known over the horizon; covariates of numbers with a few text cells
   ("--", "unknown"), read as numbers, those cells missing (``text_in_numbers``, as the tabular
@@ -31,6 +31,10 @@ see :class:`~tsauto.forecasting.validation.FillReport`), the task, the options a
 model. With ``hierarchy=`` the checks are those of the bottom series, the table the user gave
 (:func:`~tsauto.forecasting.hierarchy.fitting.fit_hierarchy` builds their panel from the
 nodes' and adds what the hierarchy does to the table).
+
+``predict(history=)`` runs those about the newest rows (:func:`history_checks`) and logs their
+alerts: a history ending before the training data, series ending early, spikes in the rows the
+fit did not see, series ending in a drop.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ from tsauto.forecasting.zones import region_zones, utc_like, zone_offsets
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
-from tsauto.forecasting.panel import Panel, Schema, output_times, series_labels
+from tsauto.forecasting.panel import Panel, Schema, fitted_positions, output_times, series_labels
 from tsauto.forecasting.validation import ENDS_EARLY_FIX, is_flag, row_labels, table_history
 
 log = logging.getLogger(__name__)
@@ -152,19 +156,58 @@ def data_checks(
     ]
 
 
+def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -> list[Check]:
+    """The alerts of the checks of a fit on what ``predict(history=)`` brings (``panel``, each
+    series continuing its rows of the training panel ``fitted``): a history ending before the
+    training data (a stale extract), series ending before the others (their newest values
+    missing), spikes among the rows the fit did not see, and series ending in a drop (an
+    outage's zeros). User test 49: each was forecast without a word, for dates already past or
+    from a unit change's values 1,000 times too large, where ``fit`` on the same rows alerts."""
+    labels, codes = series_labels(panel), panel.series_codes()
+    pos = fitted_positions(panel, fitted)
+    fit_end = fitted.last_times[np.maximum(pos, 0)].astype(panel.times.dtype)
+    new = (pos < 0)[codes] | (panel.times > fit_end[codes])
+    stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
+    checks = [
+        _stale(panel, fitted),
+        *ends_early(panel, labels),
+        spikes(panel, task, labels, new),
+        ends_in_a_drop(panel, labels, stopped, task.season),
+    ]
+    return [c for c in checks if c.status == "alert"]
+
+
+def _stale(panel: Panel, fitted: Panel) -> Check:
+    """A history whose newest time comes before the training data's last one."""
+    end, fit_end = panel.last_times.max(), fitted.last_times.max()
+    if end >= fit_end:
+        return Check("stale_history", panel.schema.target, "history= reaches the training data's end", "")
+    shown = output_times(np.array([end, fit_end]), panel.schema)
+    return Check(
+        "stale_history", panel.schema.target,
+        f"history= ends at {str(shown[0]).removesuffix(' 00:00:00')}, before the training data's last time "
+        f"step ({str(shown[1]).removesuffix(' 00:00:00')})",
+        "forecast from its end, for times the training data already holds: give the newest rows (a stale "
+        "extract?), or predict() without history= to forecast from the training data's end",
+        "alert",
+    )
+
+
 def checks_frame(checks: list[Check]) -> pd.DataFrame:
     """The data checks table: ``check``, ``status``, ``column``, ``message``, ``series``,
     ``count``."""
     return frame(checks, COLUMNS)
 
 
-def log_checks(checks: list[Check]) -> None:
-    """Log every check: alerts, and the ``WARNED`` fixes, as warnings; the rest as info."""
+def log_checks(checks: list[Check], source: str = "") -> None:
+    """Log every check: alerts, and the ``WARNED`` fixes, as warnings; the rest as info.
+    ``source``: what was checked, where not the training data (``"history="``)."""
     for c in checks:
         warned = c.status == "alert" or (c.status == "fixed" and c.check in WARNED)
         level = logging.WARNING if warned else logging.INFO
         column = f" {c.column!r}" if c.column else ""
-        log.log(level, "data check %s%s (%s): %s", c.check, column, c.status, c.message)
+        of = f" of {source}" if source else ""
+        log.log(level, "data check%s %s%s (%s): %s", of, c.check, column, c.status, c.message)
 
 
 def _named(labels: np.ndarray, idx: np.ndarray, counts: np.ndarray, unit: str) -> str:
@@ -907,7 +950,7 @@ def _own_ends(panel: Panel, labels: np.ndarray) -> Check:
     return _about_series(
         "ends_early",
         behind,
-        "steps",
+        "steps early",  # not its length ("32 steps", short_for_lags'): user test 49
         labels,
         f"{early.sum()} of {panel.n_series} series end before the table's last time step",
         f"forecast from their own end, for {'dates already past' if panel.schema.freq else 'steps other series already hold'}: "
@@ -992,9 +1035,10 @@ def _outage(panel: Panel, labels: np.ndarray, stopped: np.ndarray) -> str:
             f"{_named(labels, never, trailing, 'steps')}: an outage in the data?")
 
 
-def spikes(panel: Panel, task: Task, labels: np.ndarray) -> Check:
+def spikes(panel: Panel, task: Task, labels: np.ndarray, named: np.ndarray | None = None) -> Check:
     """Values that stand out of their series as one-step spikes (see ``SPIKE_STEPS``): kept,
-    as a data error or a one-off event; they pull the learners and widen the intervals."""
+    as a data error or a one-off event; they pull the learners and widen the intervals.
+    ``named``: the rows whose spikes are named (by default all; not those the fit saw)."""
     y, codes, first, last = panel.y, panel.series_codes(), panel.indptr[:-1], panel.indptr[1:] - 1
     rise = np.empty_like(y)  # y[t] - y[t-1]
     rise[1:] = np.diff(y)
@@ -1018,6 +1062,8 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray) -> Check:
                     again = (codes[j] == codes[i]) & (half[j] == sign[i]) & (sign[i] != 0)
                     sign[i[again]] = 0
     at = np.flatnonzero(sign)
+    if named is not None:
+        at = at[named[at]]
     shown = ", ".join(
         (f"{labels[codes[i]]} at " if labels[0] != "" else "at ") + _time_text(panel, i) for i in at[:3]
     )

@@ -41,7 +41,15 @@ from tsauto.forecasting.backtest import (
     reference_note,
     results_frame,
 )
-from tsauto.forecasting.data_checks import Leak, checks_frame, data_checks, log_checks, series_labels, without_leaks
+from tsauto.forecasting.data_checks import (
+    Leak,
+    checks_frame,
+    data_checks,
+    history_checks,
+    log_checks,
+    series_labels,
+    without_leaks,
+)
 from tsauto.forecasting.distributed import is_dask_frame
 from tsauto.forecasting.explain import Explanation, explain, series_positions
 from tsauto.forecasting.guards import COLLAPSED, FAR_WIDTHS, Guards, far_outside, history_maximum, history_minimum
@@ -646,6 +654,8 @@ class Forecaster:
                 GAPPED_WARNING, gapped.size, "s" if gapped.size == 1 else "", which,
             )
         _warn_short(panel, self.history_, self.model_, self.task_.season)
+        log_checks(history_checks(panel, self.history_, self.task_, as_options(self.data, DataOptions, "data")),
+                   "history=")
         return panel
 
     def _predict_dask(self, future, history) -> pd.DataFrame:

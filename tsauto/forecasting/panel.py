@@ -137,6 +137,16 @@ def series_labels(panel: Panel) -> np.ndarray:
     return joined.to_numpy(dtype=object)
 
 
+def fitted_positions(later: Panel, fitted: Panel) -> np.ndarray:
+    """For each series of ``later``, its position in ``fitted`` (the training panel), -1 for
+    a series the fit lacks; without ids, the one series of a single-series fit."""
+    if later.schema.ids:
+        keys = fitted.keys.assign(__pos=np.arange(fitted.n_series))
+        pos = later.keys.merge(keys, on=list(later.schema.ids), how="left")["__pos"]
+        return pos.fillna(-1).to_numpy(np.int64)
+    return np.full(later.n_series, 0 if fitted.n_series == 1 else -1, dtype=np.int64)
+
+
 def continued(later: Panel, fitted: Panel) -> tuple[Panel, int, np.ndarray]:
     """``later`` (a ``history=`` table) with, before each of its series, the rows of the same
     series in ``fitted`` (the training panel) earlier than its first: given only the newest
@@ -153,14 +163,8 @@ def continued(later: Panel, fitted: Panel) -> tuple[Panel, int, np.ndarray]:
     sum of 5 half-hours carried forward, forecasts 10x too low)."""
     if later.schema.aggregate is not None:
         return later, 0, np.zeros(0, dtype=np.int64)
-    ids = list(later.schema.ids)
-    if ids:
-        pos = later.keys.merge(fitted.keys.assign(__pos=np.arange(fitted.n_series)), on=ids, how="left")["__pos"]
-        known = pos.notna().to_numpy()
-        pos = pos.fillna(-1).to_numpy(np.int64)
-    else:
-        known = np.full(later.n_series, fitted.n_series == 1)
-        pos = np.zeros(later.n_series, dtype=np.int64)
+    pos = fitted_positions(later, fitted)
+    known = pos >= 0
     first = later.times[later.indptr[:-1]].astype(fitted.times.dtype)
     j = pos[known]
     # each fitted series' rows earlier than the first of the later series it matches
