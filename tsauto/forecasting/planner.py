@@ -518,8 +518,9 @@ def _note_cuts(
     if missing := [n for n in usual if n not in chosen]:
         cuts.append("without " + ", ".join(missing))
     if cuts:
-        advice = ("within this budget (its share per learner is what falls short): leave time_budget out"
-                  if without <= time_budget else "give more time or leave it out")
+        advice = (  # user test 49 read "30s affords less ... estimated at about 18s" as a contradiction
+            "that fit is within this budget, but a budgeted search gives each learner's trial only a share of "
+            "it: leave time_budget out" if without <= time_budget else "give more time or leave it out")
         message = (
             f"time_budget={time_budget:g}s affords less than the default comparison ("
             + "; ".join(cuts) + "): it may forecast worse than no time_budget, whose fit is estimated "
