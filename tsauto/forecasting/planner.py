@@ -132,8 +132,10 @@ LGB_ROUND_SECONDS = 2.2e-7
 # the time (2026-12-07, M4 Hourly's first 1 / 2 / 5 / 15 / 50 series alone, one thread: 0.92 /
 # 1.63 / 1.88 / 2.49 / 4.64 s for 700 to 35,000 rows; vic_elec's 1,004 days 1.6 ms a round).
 # Without it, 10 folds on one series were estimated at 1.2 s against 8.8 s measured, so its
-# folds were not shared with the idle worker (search.Search._parts).
-LGB_ROUND_FLOOR_SECONDS = 1.5e-3
+# folds were not shared with the idle worker (search.Search._parts). 1.5 ms overpriced M1
+# quarterly (fewer features: 1.7-1.9 s a fit measured, 2.7 s estimated; review 50); with 1.2 ms
+# 1.6 s, M1 yearly 0.34 s against 0.3 s a fit, vic_elec 0.71 s against 0.88 s.
+LGB_ROUND_FLOOR_SECONDS = 1.2e-3
 # a round of LARGE_DATA_LEAVES leaves from LARGE_DATA_ROWS rows (1.42x on M4 Weekly, above)
 LGB_LARGE_ROUND_COST = 1.4
 LGB_ROW_SECONDS = 1.1e-5
