@@ -6,8 +6,11 @@ import json
 import logging
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import CancelledError
@@ -304,3 +307,92 @@ def test_dask_backend_calls_and_deadlines() -> None:
             ok, failed = ex.run_trials(d.ToyEvaluator(), trials, soon())
             assert ok.fold_scores == [5.0, 5.0] and isinstance(failed, ValueError)
             ex.close()
+
+
+_BUSY_SCRIPT = """
+import sys, time
+from tsauto.core.executor import Call, Executor
+ex = Executor(2, memory_limit=None)
+ex.warm()
+print(ex._dir, flush=True)
+calls = iter([(i, Call(time.sleep, (600,), "sleep"), time.monotonic() + 600) for i in range(2)])
+ex.stream_trials(None, lambda: next(calls, None), lambda key, result: None)
+"""
+# partitions fitted in parallel: loky workers, each with a fork server and workers of its own
+_BUSY_PARTITIONS = """
+import time
+from joblib import Parallel, delayed
+
+def part(i):
+    from tsauto.core.executor import Executor
+    ex = Executor(1, memory_limit=None)
+    ex.warm()
+    print(ex._dir, flush=True)
+    ex.call(time.sleep, 600)
+
+Parallel(n_jobs=2, backend="loky")(delayed(part)(i) for i in range(2))
+"""
+
+
+def _marked(mark: str) -> list[int]:
+    """The processes whose environment holds ``TSAUTO_TEST_MARK=mark``: the script's and every
+    process it started (a zombie's environment reads empty: it is gone)."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if f"TSAUTO_TEST_MARK={mark}".encode() in f.read().split(b"\0"):
+                    found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+def _read_to_end(stream, timeout: float) -> bool:
+    """Whether ``stream`` (a pipe) reaches its end within ``timeout`` seconds."""
+    import select
+
+    end = time.monotonic() + timeout
+    while (left := end - time.monotonic()) > 0:
+        if select.select([stream], [], [], left)[0] and not os.read(stream.fileno(), 65536):
+            return True
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork server workers, /proc")
+@pytest.mark.parametrize(("script", "folders", "signum"), [
+    (_BUSY_SCRIPT, 1, signal.SIGKILL), (_BUSY_SCRIPT, 1, signal.SIGTERM), (_BUSY_PARTITIONS, 2, signal.SIGKILL),
+], ids=["SIGKILL", "SIGTERM", "partitions-SIGKILL"])
+def test_a_killed_main_process_leaves_no_process_and_no_worker_folder(script, folders, signum) -> None:
+    """Killed mid-search (the OOM killer, ``docker kill``; a SIGTERM outside a search's guard),
+    the main process left its workers, the fork server and the resource tracker running for
+    good (user test 49: 630 MiB), the fork server holding its stdout open: a wrapper reading
+    the output never saw its end. The end is read here before the dead process is reaped, as
+    ``communicate`` does."""
+    mark = f"{os.getpid()}-{time.time_ns()}"
+    here = str(Path(tsauto.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": here, "TSAUTO_TEST_MARK": mark}
+    main = subprocess.Popen([sys.executable, "-c", script], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    made: list[str] = []
+    try:
+        made += [main.stdout.readline().decode().strip() for _ in range(folders)]
+        assert all(os.path.isdir(f) for f in made), made
+        started = [p for p in _marked(mark) if p != main.pid]
+        assert len(started) >= 3  # the fork server, the resource tracker, the workers
+        time.sleep(1.0)  # the calls run
+        os.kill(main.pid, signum)
+        assert _read_to_end(main.stdout, 10.0), "the main process's output stays open"
+        main.wait(timeout=10)
+        end = time.monotonic() + 10
+        while _marked(mark) and time.monotonic() < end:
+            time.sleep(0.2)
+        assert _marked(mark) == []
+        assert not any(os.path.exists(f) for f in made)
+    finally:
+        main.kill()
+        for pid in _marked(mark):  # the old code's survivors
+            os.kill(pid, signal.SIGKILL)
+        for folder in made:
+            if folder.startswith(tempfile.gettempdir()):
+                shutil.rmtree(folder, ignore_errors=True)

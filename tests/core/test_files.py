@@ -6,10 +6,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+import tsauto
 from tsauto.core.exceptions import TsautoError
 from tsauto.core.files import atomic_path, check_writable, missing_folder
 
@@ -116,3 +120,48 @@ def test_a_failed_write_gives_the_advice_of_its_cause(tmp_path: Path, monkeypatc
     message = str(err.value)
     assert os.strerror(code) in message and "nothing was changed there" in message and advice in message
     assert ("free some space" in message) == (code == errno.ENOSPC)
+
+
+_KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from tsauto.core.files import atomic_path
+with atomic_path(Path(sys.argv[1])) as tmp:  # as a model's save writes: a payload, then the file
+    tmp.with_name(tmp.name + ".payload").write_bytes(b"payload")
+    tmp.write_bytes(b"half")
+    print(tmp, flush=True)
+    time.sleep(600)
+"""
+
+
+def _backdate(folder: Path, seconds: float) -> None:
+    """Every hidden file of ``folder`` made ``seconds`` older (untouched since)."""
+    for p in folder.glob(".*"):
+        then = time.time() - seconds
+        os.utime(p, (then, then))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX file locks")
+def test_a_killed_writers_leftovers_go_with_the_next_write_a_live_writers_stay(tmp_path: Path) -> None:
+    """``kill -9`` during ``save()`` left a hidden ``.<name>.XXXX.tmp`` and its ``.payload``
+    that later saves never removed (user test 49). The next write of the same file removes a
+    dead writer's; a live writer's, however old, is left, and its write ends well."""
+    target = tmp_path / "model.tsauto"
+    here = str(Path(tsauto.__file__).parents[1])
+    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], stdout=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": here}, text=True)
+    try:
+        dead = Path(writer.stdout.readline().strip())
+    finally:
+        writer.kill()
+        writer.wait()
+    dead_files = {dead, dead.with_name(dead.name + ".payload")}
+    assert all(p.exists() for p in dead_files)
+    with atomic_path(target) as live:  # another writer, still at work
+        live.write_text("live")
+        _backdate(tmp_path, 3600)
+        with atomic_path(target) as tmp:
+            tmp.write_text("next")
+        assert not any(p.exists() for p in dead_files)
+        assert live.read_text() == "live" and target.read_text() == "next"
+    assert target.read_text() == "live" and sorted(p.name for p in tmp_path.iterdir()) == ["model.tsauto"]

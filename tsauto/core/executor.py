@@ -419,6 +419,7 @@ class Executor:
         if self._dir is None:
             self._dir = tempfile.mkdtemp(prefix="tsauto-workers-")
             self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)  # also at exit
+            worker.OWN_FOLDERS.add(self._dir)  # and should this process be orphaned (a worker)
         slot = _Slot(next(self._numbers), self._dir, self.memory_cap, self._preload)
         self._slots.append(slot)
         return slot
@@ -585,6 +586,7 @@ class Executor:
             self._on_dask = None
             if not kept and self._dir is not None:
                 self._cleanup()
+                worker.OWN_FOLDERS.discard(self._dir)
                 self._dir = None
 
     def __del__(self):
@@ -683,7 +685,7 @@ class _Slot:
                     max_workers=1,
                     context=_context(self.preload),
                     initializer=worker.init_worker,
-                    initargs=(self.memory_limit, self.path, level),
+                    initargs=(self.memory_limit, self.path, level, os.getpid()),
                 )
             try:
                 with _main_not_rerun():
@@ -810,6 +812,7 @@ def _context(preload: set[str]):
         # in a loky worker (a partition's): the workers are told to start as it did, with
         # "loky", a method only loky's context module makes known
         preload = preload | {"joblib.externals.loky.backend.context"}
+        _watch_parent()
     if not _fork_server_running():  # it will import these
         server = getattr(forkserver, "_forkserver", None)
         # never "__main__" (multiprocessing's default): re-running the user's script in the
@@ -819,6 +822,22 @@ def _context(preload: set[str]):
         multiprocessing.set_forkserver_preload(sorted(known | preload))
         _start_fork_server_on_this_path()
     return get_context("forkserver")
+
+
+_WATCHED: list[int] = []  # the parent this process watches (a loky worker's), once
+
+
+def _watch_parent() -> None:
+    """End this process, a loky worker (a partition's fit), once the process that started it
+    is gone, as its own workers end then (:func:`tsauto.core.worker.watch_owner`): loky's
+    workers outlived a ``kill -9`` of theirs, each with a fork server, a resource tracker and
+    trial workers of its own. Only in a child process: never the main one's parent."""
+    import multiprocessing
+
+    if _WATCHED or multiprocessing.parent_process() is None:
+        return
+    _WATCHED.append(os.getppid())
+    worker.watch_owner(_WATCHED[0])
 
 
 _FORK_SERVER_ENV = threading.Lock()  # the environment is set for the fork server's start only

@@ -2,7 +2,8 @@
 
 :func:`init_worker` prepares a fresh worker: a cap on the memory it may write, Ctrl-C left to
 the parent (which stops the workers itself), its stdout/stderr (library chatter, crash dumps)
-sent to a file the parent reads, its log records kept for the parent. :func:`run` makes one
+sent to a file the parent reads, its log records kept for the parent, and an end of its own as
+soon as the process that started it is gone (:func:`watch_owner`). :func:`run` makes one
 call there and returns an :class:`Outcome`: the result or the exception, plus the warnings
 (counted, not printed) and log records the call produced.
 """
@@ -13,9 +14,14 @@ import faulthandler
 import logging
 import os
 import pickle
+import re
 import resource
+import select
+import shutil
 import signal
 import sys
+import threading
+import time
 import traceback
 import warnings
 from collections import Counter
@@ -29,7 +35,10 @@ from tsauto.core.resources import pinned
 MAX_RECORDS = 500  # log records one call may send back to the parent
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 MMAP_THRESHOLD = 32 * 2**20  # glibc's own upper bound for its dynamic threshold
+WATCH_POLL = 1.0  # seconds between looks at a worker's owner where its exit cannot be awaited
+ORPHANED = 3  # exit status of a worker that ended because its owner was gone
 _STATE: dict[str, Any] = {"memory_limit": None, "collector": None}
+OWN_FOLDERS: set[str] = set()  # this process's executors' folders of worker files (orphaned: removed)
 
 
 class WorkerLost(TsautoError, RuntimeError):
@@ -60,14 +69,19 @@ def format_bytes(n: float) -> str:
     return f"{int(n)} B"
 
 
-def init_worker(memory_limit: int | None, output: str | None, log_level: int) -> None:
-    """Set up a worker process (loky ``initializer``)."""
+def init_worker(
+    memory_limit: int | None, output: str | None, log_level: int, owner: int | None = None
+) -> None:
+    """Set up a worker process (loky ``initializer``); ``owner``: the pid of the process that
+    started it and reads its results (:func:`watch_owner`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the parent's to handle
     if output:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.close(fd)
+    if owner:  # before the memory cap: its thread's stack is memory the cap counts
+        watch_owner(owner, os.path.dirname(output) if output else None)
     faulthandler.enable()  # a crash dump goes to the output file, where the parent finds it
     if memory_limit:
         # the writable private memory (heap, arrays), not the address space: reservations such
@@ -89,6 +103,106 @@ def init_worker(memory_limit: int | None, output: str | None, log_level: int) ->
     collector = _Collector()
     root.addHandler(collector)
     _STATE["collector"] = collector
+
+
+def watch_owner(owner: int, folder: str | None = None) -> None:
+    """End this process, and the processes it started, as soon as process ``owner`` exits;
+    ``folder``: the owner's folder of worker files, removed then too.
+
+    A worker whose owner was killed (``kill -9``, the system out of memory, ``docker kill``)
+    is no one's: its result has no reader. Nothing else ended it: it ran its trial to the end,
+    then waited for ever to write the result into a pipe it holds both ends of, and since every
+    worker holds the fork server's "alive" pipe and the resource tracker's, those two stayed up
+    as well, with the owner's stdout and stderr open, so that a wrapper reading the command's
+    output never saw it end (user test 49: 4 processes, 630 MiB, for good). Once the workers
+    are gone, both servers see the end of their pipe and exit. The owner's folder of worker
+    files, which its exit would have removed, is removed by its orphaned workers (the
+    ``/tmp/tsauto-workers-*`` folders that ``kill -9``, or a SIGTERM outside a search or
+    refit, left behind).
+
+    The owner is watched by pid, not as the parent: a worker's parent is the fork server. A
+    pidfd (Linux 5.3) tells of its exit at once, a zombie's included (a wrapper reaps the
+    command only after reading its output to the end); elsewhere its pid is looked at every
+    ``WATCH_POLL`` seconds. The watching thread needs the GIL to act: a call holding it in
+    native code for long is ended when it lets go."""
+    try:
+        pidfd = os.pidfd_open(owner)
+    except ProcessLookupError:  # gone already
+        _orphaned(folder)
+    except (AttributeError, OSError):  # no pidfd here: look at its pid instead
+        pidfd = None
+    threading.Thread(target=_watch, args=(owner, pidfd, folder), name="tsauto-owner-watch", daemon=True).start()
+
+
+def _watch(owner: int, pidfd: int | None, folder: str | None) -> None:
+    if pidfd is not None:
+        poll = select.poll()
+        poll.register(pidfd, select.POLLIN)
+        poll.poll()  # returns once the owner has exited
+    while _running(owner):  # without a pidfd (and should the poll have returned early)
+        time.sleep(WATCH_POLL)
+    _orphaned(folder)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs: neither gone nor a zombie (which ``os.kill`` still finds)."""
+    if os.path.exists("/proc/self/stat"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except FileNotFoundError:
+            return False
+        except (OSError, IndexError):
+            pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's: it runs
+        pass
+    return True
+
+
+def _orphaned(folder: str | None) -> None:
+    """End this worker, whose owner is gone, and the processes it started (a learner's own
+    pool): nothing else would stop them. Resource trackers and fork servers are left to end
+    on their own once the processes they serve are gone (a killed tracker removes none of the
+    semaphores it tracks). The owner's ``folder`` goes too, no one reads it now, and so do
+    this process's own (a partition's, whose workers are killed here)."""
+    for pid in reversed(_descendants(os.getpid())):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if re.search(rb"(resource_tracker|forkserver) import main", f.read()):
+                    continue
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    for path in {folder, *OWN_FOLDERS} - {None}:
+        shutil.rmtree(path, ignore_errors=True)
+    os._exit(ORPHANED)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The pids of ``pid``'s children, theirs and so on, parents first (Linux ``/proc``; none
+    elsewhere)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        kids = children.get(todo.pop(0), [])
+        found += kids
+        todo += kids
+    return found
 
 
 def ready(*preload: Any) -> int | None:
