@@ -286,6 +286,14 @@ def test_series_history_lacks_are_counted_over_all_partitions(retail, caplog) ->
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         fc.predict(history=retail)
     assert not any("not in history=" in r.getMessage() for r in caplog.records)
+    # a partition's history= alerts name it (review 50: "series Cafes...", of which State?)
+    late = (retail["State"] == "Victoria") & (retail["Industry"] == industries[0])
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=retail[~(late & (retail["Month"] > retail["Month"].max() - pd.DateOffset(months=2)))])
+    said = [r.getMessage() for r in caplog.records if "data check of history=" in r.getMessage()]
+    assert [m.split(" (alert)")[0] for m in said] == [  # it ends before its training rows and the others
+        "partition State='Victoria': data check of history= stale_history 'Turnover'",
+        "partition State='Victoria': data check of history= ends_early 'Turnover'"]
 
 
 def test_series_forecast_far_outside_are_counted_over_all_partitions(retail, caplog, monkeypatch) -> None:

@@ -234,8 +234,9 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
     fut = _future_tables(partitions, cols, future, keys)
     out, absent, alerts = [], [], []  # each partition's warnings naming series, held back
     for k in keys:
-        held: list[tuple[str, tuple]] = []
-        with tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING, SHORT_BAND_WARNING), held)):
+        held: list[tuple[str, tuple]] = []  # the others' records name the partition (review 50: history='s checks)
+        with (tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING, SHORT_BAND_WARNING), held)),
+              tsauto_filter(_named(_label(cols, k)))):
             out.append(with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k))
         absent += [args for message, args in held if message == ABSENT_WARNING]
         alerts += [SeriesAlert(message, args[0], (f"{_label(cols, k)}: {args[1]}",))  # its series named in it
