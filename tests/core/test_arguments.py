@@ -32,6 +32,16 @@ def test_methods_and_subclasses_are_named_as_called():
         Regressor(target="cnt", time_limit=30)
 
 
+def test_a_subclass_with_its_own_init_is_not_named_with_the_base_parameters():
+    class Mine(Forecaster):
+        def __init__(self, target, time, horizon, extra=1, **kw):
+            super().__init__(target, time, horizon, **kw)
+            self.extra = extra
+
+    with pytest.raises(TypeError, match=r"^Forecaster\(\) got .*'h': use horizon="):
+        Mine("y", "ds", 2, h=3)
+
+
 def test_signatures_and_parameters_are_kept():
     assert "horizon" in inspect.signature(Forecaster).parameters
     assert Forecaster("y", "ds", 3, quantiles=[0.1]).get_params()["quantiles"] == [0.1]

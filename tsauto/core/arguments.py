@@ -29,8 +29,10 @@ def known_arguments(aliases: Mapping[str, str]) -> Callable[[F], F]:
         def checked(*args, **kwargs):
             unknown = [k for k in kwargs if k not in params]
             if unknown:
-                owner = type(args[0]).__name__ if "self" in params and args else None
-                call = (func.__qualname__ if owner is None else f"{owner}.{func.__name__}")
+                # the class called (Classifier, not _TabularEstimator), where this is its method: a
+                # subclass's own __init__ passing names on is not named with these parameters
+                own = "self" in params and args and getattr(type(args[0]), func.__name__, None) is checked
+                call = f"{type(args[0]).__name__}.{func.__name__}" if own else func.__qualname__
                 call = call.removesuffix(".__init__") + "()"
                 hints = [f"{k!r}: " + (aliases[k] if k in aliases else
                                        "not a parameter" + close_match(k, names)) for k in unknown]
