@@ -351,6 +351,24 @@ def test_history_gets_the_checks_fit_runs_on_its_newest_rows(fitted: Forecaster,
     assert "data check" not in caplog.text
 
 
+def test_history_checks_do_not_repeat_what_the_fit_said(split, caplog) -> None:
+    """A series ended early at fit (a stopped department: Walmart's) and given no newer row is
+    not named again at every nightly predict; one that got newer rows, fewer than the others, is."""
+    train, newer = split
+    one = (train["State"] == train["State"].iloc[0]) & (train["Industry"] == train["Industry"].iloc[0])
+    stopped = train[~(one & (train["Month"] > train["Month"].max() - pd.DateOffset(months=3)))]
+    fc = Forecaster(**KW, learners=["naive"]).fit(stopped)
+    its = (newer["State"] == train["State"].iloc[0]) & (newer["Industry"] == train["Industry"].iloc[0])
+    later, first = newer[~its], newer[its]
+    caplog.clear()  # the fit's own alert
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=pd.concat([stopped, later]))
+    assert "data check" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=pd.concat([stopped, later, first.head(2)]))
+    assert "data check of history= ends_early" in caplog.text
+
+
 def test_the_newest_rows_alone_continue_the_training_data(split, caplog) -> None:
     """history= of the newest rows only (the months after the fit, or its last ones revised)
     forecast as from the whole table: the model read just them before (user test, 4 new

@@ -168,12 +168,16 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     pos = fitted_positions(panel, fitted)
     fit_end = fitted.last_times[np.maximum(pos, 0)].astype(panel.times.dtype)
     new = (pos < 0)[codes] | (panel.times > fit_end[codes])
+    renewed = np.bincount(codes[new], minlength=panel.n_series) > 0  # with rows the fit did not see
+    # what the fit said already is not said at every predict: a series that ended early at fit
+    # and got no newer row, a drop in rows the fit saw (Walmart's stopped departments, nightly)
+    early_at_fit = (pos >= 0) & (fit_end < fitted.last_times.max().astype(panel.times.dtype)) & ~renewed
     stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
     checks = [
         _stale(panel, fitted, pos, labels),
-        *ends_early(panel, labels),
+        *ends_early(panel, labels, known=early_at_fit),
         spikes(panel, task, labels, new),
-        ends_in_a_drop(panel, labels, stopped, task.season),
+        ends_in_a_drop(panel, labels, stopped | ~renewed, task.season),
     ]
     return [c for c in checks if c.status == "alert"]
 
@@ -879,7 +883,9 @@ def _spans(values: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
-def ends_early(panel: Panel, labels: np.ndarray, carried: np.ndarray | None = None) -> list[Check]:
+def ends_early(
+    panel: Panel, labels: np.ndarray, carried: np.ndarray | None = None, known: np.ndarray | None = None
+) -> list[Check]:
     """Series whose last target comes before the table's last one, by how many steps (of those
     some series holds): each is forecast from its own end, for dates already past (on integer
     steps, for steps the others already hold: they need not be the same times). An alert
@@ -891,7 +897,7 @@ def ends_early(panel: Panel, labels: np.ndarray, carried: np.ndarray | None = No
     told to be dropped or given rows, user test 46) pass, saying why; steps every series starts
     at but that read as a clock they share (a week number of one shop, departments that stopped)
     stay an alert, saying why and what to do were they counts."""
-    own = _own_ends(panel, labels)
+    own = _own_ends(panel, labels, known)
     counted = _own_counts(panel) if own.status == "alert" and panel.schema.freq is None else None
     first = panel.times[panel.indptr[0]]
     if counted is not None and counted[0]:
@@ -945,8 +951,9 @@ def _own_counts(panel: Panel) -> tuple[bool, str] | None:
                   f"{'s' * (len(shared) > 1)} {shortlist(shared, 3)}: lengths the series share)")
 
 
-def _own_ends(panel: Panel, labels: np.ndarray) -> Check:
-    """:func:`ends_early` of the series' own ends in ``panel``."""
+def _own_ends(panel: Panel, labels: np.ndarray, known: np.ndarray | None = None) -> Check:
+    """:func:`ends_early` of the series' own ends in ``panel``; the ``known`` ones not named
+    (said before: at fit)."""
     last = panel.last_times
     early = last < last.max()
     if 2 * early.sum() > panel.n_series:
@@ -956,6 +963,8 @@ def _own_ends(panel: Panel, labels: np.ndarray) -> Check:
     if early.any():
         grid = np.unique(panel.times[panel.times >= last[early].min()])
         behind = len(grid) - 1 - np.searchsorted(grid, last)
+    if known is not None:
+        behind[known], early = 0, early & ~known
     return _about_series(
         "ends_early",
         behind,
