@@ -30,6 +30,10 @@ def test_methods_and_subclasses_are_named_as_called():
         Classifier(label="income")
     with pytest.raises(TypeError, match=r"Regressor\(\) got .*'time_limit': use time_budget="):
         Regressor(target="cnt", time_limit=30)
+    with pytest.raises(TypeError, match=r"Forecaster\.predict\(\) got .*'horizon': the horizon is set"):
+        Forecaster("y", "ds", 2).predict(horizon=3)  # user test 50: "not a parameter" alone
+    with pytest.raises(TypeError, match=r"Regressor\(\) got .*'y': use target="):
+        Regressor(y="cnt")
 
 
 def test_a_subclass_with_its_own_init_is_not_named_with_the_base_parameters():

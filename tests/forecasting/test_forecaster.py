@@ -369,6 +369,19 @@ def test_history_checks_do_not_repeat_what_the_fit_said(split, caplog) -> None:
     assert "data check of history= ends_early" in caplog.text
 
 
+def test_a_sparse_series_in_history_is_not_read_as_another_frequency(fitted: Forecaster, split) -> None:
+    """User test 50: a Walmart department with a few newest rows a fortnight apart made a weekly
+    extract "mix frequencies" (refused); the fit knows the frequency, and its gaps are filled."""
+    train, newer = split
+    recent = pd.concat([train[train["Month"] > train["Month"].max() - pd.DateOffset(months=2)], newer])
+    its = (recent["State"] == train["State"].iloc[0]) & (recent["Industry"] == train["Industry"].iloc[0])
+    months = recent["Month"].dt.year * 12 + recent["Month"].dt.month
+    sparse = recent[~its | (months % 2 == months[its].max() % 2)]  # that series: every other month
+    assert its[sparse.index].sum() == 4
+    out = fitted.predict(history=sparse)
+    assert out["Month"].min() == newer["Month"].max() + pd.DateOffset(months=1) and len(out) == 12 * 6
+
+
 def test_the_newest_rows_alone_continue_the_training_data(split, caplog) -> None:
     """history= of the newest rows only (the months after the fit, or its last ones revised)
     forecast as from the whole table: the model read just them before (user test, 4 new

@@ -225,3 +225,16 @@ def test_a_memory_limit_below_what_a_worker_holds_at_start_is_refused(retail) ->
     fc = Forecaster(**KW, learners=["naive", "theta"], compute={"memory_limit": "300MB"})
     with pytest.raises(ValueError, match=r"memory_limit='300MB' caps each worker at 286\.1 MiB, but a new worker holds"):
         fc.fit(retail)
+
+
+def test_an_option_of_another_name_gets_its_own() -> None:
+    """User test 50: search={'n_trials': 5} and data={'frequency': 'MS'} listed the options
+    without saying which was meant."""
+    from tsauto.forecasting.options import as_options
+
+    with pytest.raises(DataValidationError, match=r"no option \['n_trials'\] \(did you mean 'max_trials'\?\)"):
+        as_options({"n_trials": 5}, SearchOptions, "search")
+    with pytest.raises(DataValidationError, match=r"no option \['frequency'\] \(did you mean 'freq'\?\)"):
+        as_options({"frequency": "MS"}, DataOptions, "data")
+    with pytest.raises(DataValidationError, match=r"no option \['foo'\]; the options are"):
+        as_options({"foo": 1}, DataOptions, "data")

@@ -109,12 +109,13 @@ FORECASTER_ALIASES = {
     "season_length": 'use data={"seasons": [...]} (by default from the frequency and the data)',
 }
 PREDICT_ALIASES = {
-    "h": _FIXED_HORIZON, "fh": _FIXED_HORIZON, "prediction_length": _FIXED_HORIZON,
+    "h": _FIXED_HORIZON, "fh": _FIXED_HORIZON, "prediction_length": _FIXED_HORIZON, "horizon": _FIXED_HORIZON,
     "X_df": "use future= (the known-future covariates over the horizon; make_future_frame() "
             "gives its ids and times)", "known_covariates": "use future=",
     "df": "use history= (newer rows to forecast from, no refit)", "data": "use history=",
 }
-BACKTEST_ALIASES = {"n_windows": "use folds=", "step_size": "use step=", "h": _FIXED_HORIZON}
+BACKTEST_ALIASES = {"n_windows": "use folds=", "num_val_windows": "use folds=", "step_size": "use step=",
+                    "h": _FIXED_HORIZON, "horizon": _FIXED_HORIZON}
 
 REFIT_WARNING = "backtest mode='refit' is %s; mode='nested' reruns the selection"
 ABSENT_WARNING = (  # predict(history=); partitions say it once for all, a hierarchy by its bottom series

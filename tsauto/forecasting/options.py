@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from numbers import Integral, Real
 from typing import Any, Literal, TypeVar
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, close_match
 from tsauto.forecasting.learners.fallback import ShortSeries
 from tsauto.forecasting.registry import FORECASTERS
 from tsauto.forecasting.validation import Aggregate, Fill
@@ -172,6 +172,12 @@ class ComputeOptions:
 O = TypeVar("O", DataOptions, SearchOptions, ComputeOptions)
 
 
+# Other libraries' names for the options (Optuna's n_trials, pandas' frequency ...): suggested
+# as the option's own (user test 50: "has no option ['n_trials']" named no max_trials)
+OPTION_ALIASES = {"n_trials": "max_trials", "frequency": "freq", "seed": "random_state", "n_windows": "folds",
+                  "num_val_windows": "folds", "cv": "folds", "season_length": "seasons", "jobs": "n_jobs"}
+
+
 def as_options(value: O | dict | None, cls: type[O], name: str) -> O:
     """``value`` as a ``cls``: ``None`` gives the defaults, a dict its keys."""
     if value is None:
@@ -182,8 +188,9 @@ def as_options(value: O | dict | None, cls: type[O], name: str) -> O:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(value) - known)
         if unknown:
+            hints = "".join(close_match(OPTION_ALIASES.get(k, k), known) for k in unknown)
             raise DataValidationError(
-                f"{name}= has no option {unknown}; the options are {sorted(known)}."
+                f"{name}= has no option {unknown}{hints}; the options are {sorted(known)}."
             )
         return cls(**value)
     raise DataValidationError(f"{name}= takes a {cls.__name__} or a dict, got {type(value).__name__}.")

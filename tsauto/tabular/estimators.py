@@ -54,7 +54,8 @@ Table = pd.DataFrame | np.ndarray | str | Path
 # AutoML, scikit-learn's searches): refused with tsauto's name (core.arguments.known_arguments).
 _FOLDS = "use folds= (the validation folds)"
 ESTIMATOR_ALIASES = {
-    "label": "use target= (the column predicted)", "time_limit": "use time_budget= (seconds)",
+    "label": "use target= (the column predicted)", "y": "use target= (the column predicted)",
+    "time_limit": "use time_budget= (seconds)",
     "eval_metric": "use metric=", "scoring": "use metric=", "seed": "use random_state=",
     "estimator_list": "use learners=", "models": "use learners=", "n_splits": _FOLDS, "cv": _FOLDS,
     "num_bag_folds": _FOLDS, "n_trials": "use max_trials=",
