@@ -243,8 +243,31 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
                    for message, args in held if message != ABSENT_WARNING]
     if history is not None:
         _warn_absent(partitions, cols, [k for k in partitions if k not in hist], absent)
+        _warn_behind(cols, dict(zip(keys, out)), partitions[keys[0]].time)
     say(alerts)
     return pd.concat(out, ignore_index=True)
+
+
+def _warn_behind(cols: list[str], forecasts: dict[tuple, pd.DataFrame], time_col: str) -> None:
+    """Name the partitions of a ``history=`` whose forecasts start before the others': their
+    rows end earlier (user test 50: Tasmania's extract ended 2 months early and its forecasts
+    started in November, for dates already past, without a word; each partition's own checks
+    see only its series)."""
+    starts = {k: f[time_col].min() for k, f in forecasts.items() if len(f)}
+    if len(starts) < 2:
+        return
+    latest = max(starts.values())
+    behind = [k for k, t in starts.items() if t < latest]
+    if behind:
+        def at(t) -> str:
+            return str(t).removesuffix(" 00:00:00")
+
+        shown = ", ".join(f"{_label(cols, k)} from {at(starts[k])}" for k in behind[:5])
+        log.warning(
+            "%d of %d partitions of history= end before the others, whose forecasts start at %s (%s%s): "
+            "forecast from their own end, for times already past; give their newest rows",
+            len(behind), len(starts), at(latest), shown, " and more" if len(behind) > 5 else "",
+        )
 
 
 def _held(messages: tuple[str, ...], into: list[tuple[str, tuple]]):
