@@ -107,6 +107,24 @@ def test_a_bottom_series_ending_early_is_named(aus_small, caplog) -> None:
     assert "data check" not in caplog.text
 
 
+def test_bottom_series_of_history_ending_early_are_named(aus_small, caplog) -> None:
+    """User test 50: a state's last 2 months missing from a nightly history= were carried with
+    zeros and its forecast fell 30 %, without a word; now a warning names its series."""
+    df = aus_small[(aus_small["Month"] >= "2010-01-01") & aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])]
+    cut = df["Month"].max() - pd.DateOffset(months=6)
+    fc = Forecaster(**KW, hierarchy=[["State"], ["Industry"]], learners=["naive"]).fit(df[df["Month"] <= cut])
+    newer = df[df["Month"] > cut]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=newer)
+    assert "end before its last time step" not in caplog.text
+    short = newer[~((newer["State"] == "Tasmania") & (newer["Month"] > newer["Month"].max() - pd.DateOffset(months=2)))]
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict(history=short)
+    said = [r.getMessage() for r in caplog.records if "end before its last time step" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("2 bottom series of history= end before") and "Tasmania" in said[0]
+
+
 def test_the_newest_rows_of_each_series_continue_the_training_rows(aus_small, caplog) -> None:
     """history= of each series' two newest rows, one series closed two years before the others:
     every level forecast as from the whole table. Summed to the nodes first, its parents began
