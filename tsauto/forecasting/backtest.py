@@ -25,7 +25,7 @@ from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback, fit_folds
 from tsauto.forecasting.metrics import METRICS, mase_scale, overall_score, window_table
-from tsauto.forecasting.panel import Panel, Schema, decoded, output_times
+from tsauto.forecasting.panel import Panel, Schema, decoded, output_times, time_text
 from tsauto.forecasting.splitters import Fold, RollingOriginSplitter
 from tsauto.forecasting.validation import _bucket, parse_like  # _bucket: the aggregation periods of validate
 
@@ -246,17 +246,10 @@ def fold_label(fold: int, cutoffs, total: int) -> str:
     cutoffs = pd.Series(cutoffs)
     if cutoffs.empty:  # every cell of the fold went unscored (the log warned why)
         return f"fold {fold} (no series scored)"
-    first, last = _stamp(cutoffs.min()), _stamp(cutoffs.max())
+    first, last = time_text(cutoffs.min()), time_text(cutoffs.max())
     where = f"cutoff {first}" if first == last else f"each series' own cutoff, {first} to {last}"
     some = f"; {len(cutoffs)} of {total} series" if len(cutoffs) < total else ""
     return f"fold {fold} ({where}{some})"
-
-
-def _stamp(value) -> str:
-    """A time as the tables write it: a date alone at midnight (no ' 00:00:00')."""
-    if isinstance(value, pd.Timestamp) and value == value.normalize():
-        return value.date().isoformat()
-    return str(value)
 
 
 def check_names(schema: Schema, quantiles: Sequence[float]) -> None:

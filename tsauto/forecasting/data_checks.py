@@ -65,7 +65,7 @@ from tsauto.forecasting.zones import region_zones, utc_like, zone_offsets
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
-from tsauto.forecasting.panel import Panel, Schema, fitted_positions, output_times, series_labels
+from tsauto.forecasting.panel import Panel, Schema, fitted_positions, output_times, series_labels, time_text
 from tsauto.forecasting.validation import ENDS_EARLY_FIX, is_flag, row_labels, table_history
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ SPIKE_RANGE = 2
 # of its last two seasons before them (at least DROP_BEFORE: drop_window) by more than those
 # values' spread below their median (median - lowest; at least DROP_FLOOR of the median's
 # size), with at least DROP_BEFORE values before them and no fewer than the run's own. A
-# Walmart department never below 16,529 set to 0 for its last 10 weeks (an outage?), and one of ~60k a week set to -3,000 for its last 4 (returns booked as sales),
+# Walmart department never below 16,529 set to 0 for its last 10 weeks (an outage?), and one
+# of ~60k a week set to -3,000 for its last 4 (returns booked as sales),
 # passed every check (user test 47). Half the whole range (max - min) as the spread missed
 # the first: a Christmas peak of 150k widens it past the zeros. Series flagged (training
 # parts): 0 of M1's 1,001 (without the floor 2, a flat yearly series stepping 5 % down, YAD12,
@@ -176,7 +177,7 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     early_at_fit = (pos >= 0) & (fit_end < fitted.last_times.max().astype(panel.times.dtype)) & ~renewed
     stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
     checks = [
-        _stale(panel, fitted, pos, labels),
+        _stale(panel, fitted, pos, fit_end, labels),
         *ends_early(panel, labels, known=early_at_fit),
         spikes(panel, task, labels, new),
         ends_in_a_drop(panel, labels, stopped | ~renewed, task.season),
@@ -184,12 +185,12 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     return [c for c in checks if c.status == "alert"]
 
 
-def _stale(panel: Panel, fitted: Panel, pos: np.ndarray, labels: np.ndarray) -> Check:
+def _stale(panel: Panel, fitted: Panel, pos: np.ndarray, fit_end: np.ndarray, labels: np.ndarray) -> Check:
     """Series of a history ending before their own training rows end (``pos``: each one's
-    position in ``fitted``, -1 for one the fit lacks): each is forecast from that older end.
-    Against its own end, not the training data's last time: a history of some series only, or
-    of series counting their own steps (M4's), is not stale for ending earlier (review 50)."""
-    fit_end = fitted.last_times[np.maximum(pos, 0)].astype(panel.times.dtype)
+    position in ``fitted``, -1 for one the fit lacks; ``fit_end``: the last time of its training
+    rows): each is forecast from that older end. Against its own end, not the training data's
+    last time: a history of some series only, or of series counting their own steps (M4's), is
+    not stale for ending earlier (review 50)."""
     stale = (pos >= 0) & (panel.last_times < fit_end)
     if not stale.any():
         return Check("stale_history", panel.schema.target, "every series of history= reaches its training data's end", "")
@@ -1151,9 +1152,9 @@ def _trailing_drops(y: np.ndarray, indptr: np.ndarray, season: int = 1) -> np.nd
     last values from a row on, no more of them than ``drop_window(season)`` (longer, they are
     the series' level now: M4 Weekly's W277 fell by half 791 weeks before its end), are a run
     below where the highest of them is below the lowest of the ``drop_window(season)`` values
-    before it, with at least ``DROP_BEFORE`` values (and the run's length) before it; a drop where they are below that lowest by more than
-    ``max(median - lowest, DROP_FLOOR * |median|)`` of those values before the longest run
-    below (computed on candidates only)."""
+    before it, with at least ``DROP_BEFORE`` values (and the run's length) before it; a drop
+    where they are below that lowest by more than ``max(median - lowest, DROP_FLOOR *
+    |median|)`` of those values before the longest run below (computed on candidates only)."""
     n = len(indptr) - 1
     codes = np.repeat(np.arange(n), np.diff(indptr))
     pos = np.arange(y.size) - indptr[:-1][codes]  # values before each row, in its series
@@ -1235,8 +1236,7 @@ def _spike_sign(rise: np.ndarray, fall: np.ndarray, size: np.ndarray) -> np.ndar
 
 def _time_text(panel: Panel, i: int) -> str:
     """Row ``i``'s time as the user wrote it (its time zone, integer dates, periods)."""
-    t = output_times(panel.times[i : i + 1], panel.schema)[0]
-    return str(t).removesuffix(" 00:00:00")
+    return time_text(output_times(panel.times[i : i + 1], panel.schema)[0])
 
 
 # -------------------------------------------------------------------------------- covariates

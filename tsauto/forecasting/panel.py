@@ -242,6 +242,13 @@ def output_times(times: np.ndarray, schema: Schema) -> pd.Series | np.ndarray:
     return idx.tz_localize("UTC").tz_convert(schema.tz)
 
 
+def time_text(value) -> str:
+    """A time as the tables and messages write it: a date alone at midnight (no ' 00:00:00')."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    return str(value)
+
+
 def min_length_split(panel: Panel, min_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the series at least ``min_length`` long, and of the shorter ones."""
     ok = panel.lengths >= min_length

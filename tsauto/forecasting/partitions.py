@@ -41,6 +41,7 @@ from tsauto.core.table_io import read_table
 from tsauto.forecasting.alerts import SeriesAlert, say
 from tsauto.forecasting.forecaster import ABSENT_WARNING, COLLAPSED_WARNING, FAR_WARNING, SHORT_BAND_WARNING
 from tsauto.forecasting.metrics import overall_score
+from tsauto.forecasting.panel import time_text
 from tsauto.forecasting.validation import require_values, row_labels
 
 log = logging.getLogger(__name__)
@@ -259,14 +260,11 @@ def _warn_behind(cols: list[str], forecasts: dict[tuple, pd.DataFrame], time_col
     latest = max(starts.values())
     behind = [k for k, t in starts.items() if t < latest]
     if behind:
-        def at(t) -> str:
-            return str(t).removesuffix(" 00:00:00")
-
-        shown = ", ".join(f"{_label(cols, k)} from {at(starts[k])}" for k in behind[:5])
+        shown = ", ".join(f"{_label(cols, k)} from {time_text(starts[k])}" for k in behind[:5])
         log.warning(
             "%d of %d partitions of history= end before the others, whose forecasts start at %s (%s%s): "
             "forecast from their own end, for times already past; give their newest rows",
-            len(behind), len(starts), at(latest), shown, " and more" if len(behind) > 5 else "",
+            len(behind), len(starts), time_text(latest), shown, " and more" if len(behind) > 5 else "",
         )
 
 
