@@ -604,6 +604,9 @@ def test_a_first_or_last_value_far_out_is_an_alert(aus_tasmania, position):
     check = _one(_fit(df, **kw), "spikes")
     assert check["status"] == "alert" and check["series"] == (df.loc[row, "Industry"],)
     assert f"at {df.loc[row, 'Month'].strftime('%Y-%m-%d')}" in check["message"]
+    # one step there, not "a step there and straight back" (user test 50: a unit change at the end)
+    assert "1 first or last value a step of over 20 times" in check["message"]
+    assert "straight back" not in check["message"]
 
 
 def test_a_spike_the_season_repeats_is_no_alert(aus_tasmania):

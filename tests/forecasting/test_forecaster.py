@@ -351,6 +351,19 @@ def test_history_gets_the_checks_fit_runs_on_its_newest_rows(fitted: Forecaster,
     assert "data check" not in caplog.text
 
 
+def test_a_stale_series_of_history_is_named_once(fitted: Forecaster, split, caplog) -> None:
+    """A series ending before its training rows end was named twice, as stale_history and as
+    ends_early (review 50): once, as stale."""
+    train, newer = split
+    one = (train["State"] == train["State"].iloc[0]) & (train["Industry"] == train["Industry"].iloc[0])
+    old = train[one & (train["Month"] <= train["Month"].max() - pd.DateOffset(months=6))]
+    its = (newer["State"] == train["State"].iloc[0]) & (newer["Industry"] == train["Industry"].iloc[0])
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fitted.predict(history=pd.concat([train[~one], newer[~its], old]))
+    assert re.findall(r"data check of history= (\w+)", caplog.text) == ["stale_history"], caplog.text
+    assert "1 of 12 series of history= end before their training data does" in caplog.text
+
+
 def test_history_checks_do_not_repeat_what_the_fit_said(split, caplog) -> None:
     """A series ended early at fit (a stopped department: Walmart's) and given no newer row is
     not named again at every nightly predict; one that got newer rows, fewer than the others, is."""

@@ -175,23 +175,19 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     # what the fit said already is not said at every predict: a series that ended early at fit
     # and got no newer row, a drop in rows the fit saw (Walmart's stopped departments, nightly)
     early_at_fit = (pos >= 0) & (fit_end < fitted.last_times.max().astype(panel.times.dtype)) & ~renewed
-    stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
-    checks = [
-        _stale(panel, fitted, pos, fit_end, labels),
-        *ends_early(panel, labels, known=early_at_fit),
-        spikes(panel, task, labels, new),
-        ends_in_a_drop(panel, labels, stopped | ~renewed, task.season),
-    ]
+    stale = (pos >= 0) & (panel.last_times < fit_end)  # named by _stale, not again as ending early
+    checks = [_stale(panel, fitted, pos, stale, labels), *ends_early(panel, labels, known=early_at_fit | stale)]
+    if renewed.any():  # else nothing new to judge (the training rows again: 1.3 s on 4M rows)
+        stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
+        checks += [spikes(panel, task, labels, new), ends_in_a_drop(panel, labels, stopped | ~renewed, task.season)]
     return [c for c in checks if c.status == "alert"]
 
 
-def _stale(panel: Panel, fitted: Panel, pos: np.ndarray, fit_end: np.ndarray, labels: np.ndarray) -> Check:
-    """Series of a history ending before their own training rows end (``pos``: each one's
-    position in ``fitted``, -1 for one the fit lacks; ``fit_end``: the last time of its training
-    rows): each is forecast from that older end. Against its own end, not the training data's
-    last time: a history of some series only, or of series counting their own steps (M4's), is
-    not stale for ending earlier (review 50)."""
-    stale = (pos >= 0) & (panel.last_times < fit_end)
+def _stale(panel: Panel, fitted: Panel, pos: np.ndarray, stale: np.ndarray, labels: np.ndarray) -> Check:
+    """The ``stale`` series of a history, ending before their own training rows end (``pos``:
+    each one's position in ``fitted``): each is forecast from that older end. Against its own
+    end, not the training data's last time: a history of some series only, or of series
+    counting their own steps (M4's), is not stale for ending earlier (review 50)."""
     if not stale.any():
         return Check("stale_history", panel.schema.target, "every series of history= reaches its training data's end", "")
     first = int(np.argmax(stale))
@@ -1097,6 +1093,7 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray, named: np.ndarray | Non
     shown = ", ".join(
         (f"{labels[codes[i]]} at " if labels[0] != "" else "at ") + _time_text(panel, i) for i in at[:3]
     )
+    edge = np.isin(at, ends)
     fix = (  # a missing value under the zero rule is a zero: a spike the other way
         "correct them (a missing value is read as 0 here, data={'fill': 'zero'})"
         if panel.schema.fill == "zero" else
@@ -1104,13 +1101,26 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray, named: np.ndarray | Non
     )
     return _about_series(
         "spikes", np.bincount(codes[at], minlength=panel.n_series) > 0, "", labels,
-        f"{at.size} value(s) stand out of their series as one-step spikes ({shown}"
-        f"{' and more' if at.size > 3 else ''}: a step there and straight back, each over "
-        f"{SPIKE_STEPS} times the series' median step (at a first or last value, its one step), "
-        "far outside its usual range)",
+        f"{at.size} value(s) stand out of their series ({shown}{' and more' if at.size > 3 else ''}: "
+        f"{_spike_kinds(int(np.count_nonzero(~edge)), int(np.count_nonzero(edge)))})",
         f"kept: they pull the learners and widen the intervals; where they are errors, {fix}",
         status="alert", column=panel.schema.target, passed="no one-step spikes",
     )
+
+
+def _spike_kinds(inner: int, edge: int) -> str:
+    """What :func:`spikes` found, in words: ``inner`` one-step spikes (a step there and
+    straight back) and ``edge`` first or last values, which have one step only (a unit change
+    at the end read as "a step there and straight back", user test 50)."""
+    kinds = []
+    if inner:
+        kinds.append(f"{inner} one-step spike{'s' * (inner > 1)}, a step there and straight back, each over "
+                     f"{SPIKE_STEPS} times the series' median step and far outside its usual range")
+    if edge:
+        kinds.append(f"{edge} first or last value{'s' * (edge > 1)} a step of over {SPIKE_STEPS} times the "
+                     "series' median step away from the values next to it, far outside their range (a last "
+                     "value: of its last two seasons)")
+    return "; ".join(kinds)
 
 
 def ends_in_a_drop(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int) -> Check:
