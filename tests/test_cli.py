@@ -262,13 +262,13 @@ def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Pa
     captured = capsys.readouterr()
     assert captured.out.startswith("nested: the whole selection was rerun at each cutoff")
     assert "seasonal_naive" in captured.out and "pinball" in captured.out
-    assert "coverage" in captured.out and "nominal 80%" in captured.out
+    assert "coverage" in captured.out and "nominal 80 %" in captured.out
     # how the summary averages, said where it is printed (user test: coverage was read as pooled)
     assert ("mae, rmse, mape, smape, mase, rmsse: means over series and folds (each series' forecasts from "
             "a cutoff weigh the same, as M4 averages MASE); wape: all errors over all actuals") in captured.out
     # in their units: "mape 7.799 ... wape 0.05609" read as alike (user test)
     assert "mape and smape are in percent (5 is 5%), wape a fraction (0.05 is 5%)" in captured.out
-    assert "coverage: share of all actuals in [q0.1, q0.9] (nominal 80%)" in captured.out
+    assert "coverage: share of all actuals in [q0.1, q0.9] (nominal 80 %)" in captured.out
     assert "\r" not in captured.err  # stderr is not a terminal: no progress line
     table = pd.read_csv(out)
     assert len(table) == 2 * 12 * 3

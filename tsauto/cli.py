@@ -824,6 +824,8 @@ def _summary_text(summary: pd.DataFrame, models: pd.DataFrame | None = None) -> 
 def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.DataFrame) -> None:
     """Say what the backtest's interval scores mean, or warn that the quantiles asked for are
     missing from its forecasts."""
+    from tsauto.forecasting.metrics import band_percent
+
     missing = [f"q{q:g}" for q in levels if f"q{q:g}" not in forecasts]
     if missing:
         log.warning(
@@ -836,7 +838,7 @@ def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.
     if "coverage" in summary and lows:
         lo = min(lows)
         _out(f"pinball: mean over q{', q'.join(f'{q:g}' for q in sorted(levels))} (and over series and "
-             f"folds); coverage: share of all actuals in [q{lo:g}, q{1 - lo:g}] (nominal {1 - 2 * lo:.0%}); "
+             f"folds); coverage: share of all actuals in [q{lo:g}, q{1 - lo:g}] (nominal {band_percent(lo, 1 - lo)}); "
              "msis: that interval's M4 scaled interval score (width plus 2/alpha times the misses, lower is "
              "better; mean over series and folds)")
 

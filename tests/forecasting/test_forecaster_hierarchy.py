@@ -235,6 +235,8 @@ def test_quantiles_of_a_never_negative_node_are_clipped_at_zero(walmart_six) -> 
     zeros = out[out["node"] == "Store=1/Dept=999"]
     assert len(zeros) == 4 and (zeros[["forecast", "q0.1", "q0.9"]] == 0).all().all()  # never changed: no band
     assert (out["q0.1"] <= out["forecast"] + 1e-9).all() and (out["forecast"] <= out["q0.9"] + 1e-9).all()
+    # how the nodes' base quantiles were made (user test 51: an AttributeError)
+    assert fc.intervals_ is fc.hierarchy_.base.intervals_ and fc.intervals_.quantiles == (0.1, 0.9)
 
 
 def test_columns_the_nodes_are_not_forecast_from_are_named(walmart_six, caplog) -> None:
@@ -430,6 +432,8 @@ def test_reconciled_bottom_series_follow_the_guards_and_the_levels_stay_coherent
     for level in ("Store", "total"):
         np.testing.assert_allclose(out.loc[out["level"] == level, "forecast"].to_numpy(), sums, rtol=1e-9)
     assert (out["q0.1"] <= out["forecast"] + 1e-9).all() and (out["forecast"] <= out["q0.9"] + 1e-9).all()
+    # how the nodes' base quantiles were made (user test 51: an AttributeError)
+    assert fc.intervals_ is fc.hierarchy_.base.intervals_ and fc.intervals_.quantiles == (0.1, 0.9)
 
 
 def test_hierarchy_with_partitions_is_refused_at_fit(aus_small) -> None:

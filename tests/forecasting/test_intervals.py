@@ -153,7 +153,7 @@ def test_folds_whose_errors_differ_are_said_to_undercover() -> None:
     assert not steady.undercovers() and shifted.undercovers()
     assert shifted.scores.coverage < 0.7 < steady.scores.coverage
     assert shifted.describe().startswith("quantiles: conformal, from 360 out-of-fold errors over 3 fold(s)")
-    assert f"of the held-out folds' actuals the 80% band {shifted.scores.coverage:.0%} (" in shifted.describe()
+    assert f"of the held-out folds' actuals the 80 % band {shifted.scores.coverage:.0%} (" in shifted.describe()
     from_before = Intervals(shifted.quantiles, shifted.method, shifted.offsets)  # saved without counts
     assert from_before.describe() == "quantiles: conformal"
 
@@ -170,8 +170,11 @@ def test_every_band_says_its_held_out_coverage() -> None:
     (inner,) = both.scores.inner
     outer = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold))], 6).scores.coverage
     assert inner == pytest.approx(outer) and inner < both.scores.coverage
-    assert (f"of the held-out folds' actuals the 95% band {both.scores.coverage:.0%} and the 80% band "
+    assert (f"of the held-out folds' actuals the 95 % band {both.scores.coverage:.0%} and the 80 % band "
             f"{inner:.0%} (") in both.describe()
+    # a 99.8 % band is not "the 100% band" (user test 51)
+    wide = calibrate((0.001, 0.999), [(1.0, oof(actual, mean, {}, step, fold))], 6)
+    assert "the 99.8 % band" in wide.describe()
 
 
 @pytest.mark.parametrize("inner, short", [(0.78, False), (0.65, True)])

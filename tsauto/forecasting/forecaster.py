@@ -309,6 +309,9 @@ class Forecaster:
             base = self.hierarchy_.base
             self.model_, self.leaderboard_, self.plan_ = base.model_, base.leaderboard_, base.plan_
             self.history_, self.task_, self.interrupted_ = base.history_, base.task_, base.interrupted_
+            # how the nodes' base quantiles were made, which the coherent sample paths' spread is
+            # read from (user test 51: absent, an AttributeError)
+            self.intervals_ = base.intervals_
             self.data_checks_ = self.hierarchy_.checks  # of the user's table, not the nodes'
             choice = self.hierarchy_.choice
             self.reconcile_scores_ = None if choice is None else choice.scores

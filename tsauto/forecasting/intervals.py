@@ -44,6 +44,7 @@ import numpy as np
 from tsauto.forecasting.backtest import FoldResults
 from tsauto.forecasting.learners.base import Forecast
 from tsauto.forecasting.metrics import (
+    band_percent,
     interval_pairs,
     interval_score_terms,
     mase_scale,
@@ -98,7 +99,7 @@ class Intervals:
             text += f", from {self.errors} out-of-fold errors over {self.folds} fold(s)"
         pairs = interval_pairs(self.quantiles)
         if self.scores is not None and pairs and np.isfinite(self.scores.coverage):
-            held = [f"the {hi - lo:.0%} band {c:.0%}" for (lo, hi), c in zip(pairs, (self.scores.coverage,
+            held = [f"the {band_percent(lo, hi)} band {c:.0%}" for (lo, hi), c in zip(pairs, (self.scores.coverage,
                                                                                      *self.scores.inner))]
             text += (f"; of the held-out folds' actuals {' and '.join(held)} (each fold calibrated on the others; "
                      "an optimistic figure, as the learners and weights were chosen on the same folds)")

@@ -309,6 +309,12 @@ def interval_pair(levels: Sequence[float]) -> tuple[float, float] | None:
     return next(iter(interval_pairs(levels)), None)
 
 
+def band_percent(lo: float, hi: float) -> str:
+    """The nominal level of the band [``lo``, ``hi``] in words: '80 %', '99.8 %' (not '100%',
+    user test 51)."""
+    return f"{(hi - lo) * 100:.3g} %"
+
+
 def interval_pairs(levels: Sequence[float]) -> list[tuple[float, float]]:
     """Every symmetric pair ``(q, 1-q)`` with ``q < 0.5`` among ``levels``, outermost first."""
     pairs = []

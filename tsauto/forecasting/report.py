@@ -38,7 +38,7 @@ from tsauto.forecasting.data_checks import series_labels
 from tsauto.forecasting.explain import explain
 from tsauto.forecasting.forecaster import BacktestResult
 from tsauto.forecasting.intervals import UNDERCOVER
-from tsauto.forecasting.metrics import interval_pair
+from tsauto.forecasting.metrics import band_percent, interval_pair
 from tsauto.forecasting.calendar_time import read_integer_dates
 from tsauto.forecasting.panel import Panel, output_times
 from tsauto.forecasting.validation import parse_like
@@ -215,7 +215,7 @@ def coverage_label(levels: list[float]) -> str:
     if pair is None:
         return "coverage"
     lo, hi = pair
-    return f"coverage of [q{lo:g}, q{hi:g}] (nominal {(hi - lo) * 100:.3g} %)"
+    return f"coverage of [q{lo:g}, q{hi:g}] (nominal {band_percent(lo, hi)})"
 
 
 def labelled(frame: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
