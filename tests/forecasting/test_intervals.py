@@ -8,13 +8,16 @@ import pytest
 from scipy.stats import norm
 
 from tsauto import Forecaster
+from tsauto.forecasting import forecaster as forecaster_module
 from tsauto.forecasting import registry
 from tsauto.forecasting.backtest import FoldResults
 from tsauto.forecasting.intervals import (
+    MEANING,
     HeldOut,
     Intervals,
     blend,
     calibrate,
+    few_error_quantiles,
     finite_sample_quantiles,
     step_quantiles,
     tidy_quantiles,
@@ -31,12 +34,12 @@ def tasmania(aus_retail: pd.DataFrame) -> pd.DataFrame:
     return df[df["Industry"].isin(df["Industry"].unique()[:3])].drop(columns="Series ID")
 
 
-def oof(actual, forecast, quantiles, step, fold) -> FoldResults:
-    """Out-of-fold results of one series (scale 1) with the given cells."""
+def oof(actual, forecast, quantiles, step, fold, series=None) -> FoldResults:
+    """Out-of-fold results (scale 1) with the given cells: of one series, or of ``series``."""
     n = actual.size
     zeros = np.zeros(n)
     return FoldResults(
-        series=np.zeros(n, dtype=int), fold=fold, step=step, cutoff=zeros, time=zeros, actual=actual,
+        series=np.zeros(n, dtype=int) if series is None else series, fold=fold, step=step, cutoff=zeros, time=zeros, actual=actual,
         forecast=forecast, baseline=forecast, quantiles=quantiles, scale=np.ones(n), scale_sq=np.ones(n),
         train_length=np.full(n, 100), fallback=np.full(n, "", dtype=object), fit_time=0.0, predict_time=0.0,
     )
@@ -104,6 +107,58 @@ def test_one_fold_calibrates_native_quantiles_on_its_errors_where_it_has_enough(
         calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold))], 6, method="native")
 
 
+@pytest.mark.parametrize("hard, chosen", [(4.0, "by_series"), (1.0, "conformal")])
+def test_series_whose_errors_differ_get_bands_of_their_own(hard: float, chosen: str) -> None:
+    """Pooled errors gave every series the same band in its scale (M4 Weekly: 75 % of the
+    series held every actual inside the 95 % band, 16 % fewer than half inside the 80 % one;
+    user test 51). Where series differ in how hard they are to forecast, and held-out folds
+    show it, each gets its band by its own errors; where they do not, the pooled band stays."""
+    rng = np.random.default_rng(3)
+    n_series, folds, h = 60, 3, 6
+    series = np.repeat(np.arange(n_series), folds * h)
+    fold, step = np.tile(np.repeat(np.arange(folds), h), n_series), np.tile(np.arange(1, h + 1), n_series * folds)
+    size = np.where(series < n_series // 2, 1.0, hard)
+    mean = np.zeros(series.size)
+    actual = rng.normal(size=series.size) * size
+    intervals = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold, series))], h)
+    assert intervals.method == chosen, intervals.losses
+    assert intervals.losses["by_series"] < intervals.losses["conformal"] if hard > 1 else True
+    spread = intervals.series_spread(np.array([0, n_series - 1, -1]))
+    if chosen == "by_series":  # shrunk toward all series' (SPREAD_PRIOR errors' worth), a new series at 1
+        assert 1.3 < spread[1] / spread[0] < hard and spread[2] == 1.0
+        out = intervals.apply(np.zeros((2, h)), {}, spread[:2])
+        width = out[0.9] - out[0.1]
+        np.testing.assert_allclose(width[1] / width[0], spread[1] / spread[0])
+        # a refit on other rows of the same series, in another order, keeps each one's spread
+        np.testing.assert_allclose(intervals.for_series(np.array([n_series - 1, 0])).spread, spread[[1, 0]])
+    else:
+        assert intervals.spread is None and (spread == 1.0).all()
+
+
+def test_a_band_by_series_follows_its_series_at_predict(aus_small: pd.DataFrame, monkeypatch) -> None:
+    """Each series' spread is found by its key: predict(history=) of one series, or of the
+    series in another order, gives it the band it has among all."""
+    real = forecaster_module.calibrate
+    monkeypatch.setattr(forecaster_module, "calibrate", lambda *a, method=None: real(*a, method="by_series"))
+    fc = Forecaster(**KW, learners=["theta", "naive"]).fit(aus_small)
+    assert fc.intervals_.method == "by_series" and np.ptp(fc.intervals_.spread) > 0.1
+    keys = ["State", "Industry"]
+    out = fc.predict().set_index([*keys, "Month"])
+    last = aus_small[(aus_small["State"] == "Victoria") & (aus_small["Industry"] == aus_small["Industry"].iloc[-1])]
+    alone = fc.predict(history=last).set_index([*keys, "Month"])
+    reversed_ = fc.predict(history=aus_small.iloc[::-1]).set_index([*keys, "Month"])
+    pd.testing.assert_frame_equal(alone, out.loc[alone.index])
+    pd.testing.assert_frame_equal(reversed_.loc[out.index], out)
+    # against the pooled band, each series' upper offset moves by its spread
+    monkeypatch.setattr(forecaster_module, "calibrate", lambda *a, method=None: real(*a, method="conformal"))
+    pooled = Forecaster(**KW, learners=["theta", "naive"]).fit(aus_small).predict().set_index([*keys, "Month"])
+    first = out.groupby(level=keys, sort=False).head(1)
+    ratio = (first["q0.9"] - first["forecast"]) / (pooled.loc[first.index, "q0.9"] - first["forecast"])
+    by_key = fc.history_.keys.assign(spread=fc.intervals_.spread).set_index(keys)["spread"]
+    relative = ratio.to_numpy() / by_key.loc[first.index.droplevel("Month")].to_numpy()
+    np.testing.assert_allclose(relative, relative[0])
+
+
 @pytest.mark.parametrize("n_series", [1, 3])
 def test_a_handful_of_series_get_a_real_interval_around_the_forecast(tasmania: pd.DataFrame, n_series: int) -> None:
     df = tasmania[tasmania["Industry"].isin(tasmania["Industry"].unique()[:n_series])]
@@ -155,7 +210,10 @@ def test_folds_whose_errors_differ_are_said_to_undercover() -> None:
     assert shifted.describe().startswith("quantiles: conformal, from 360 out-of-fold errors over 3 fold(s)")
     assert f"of the held-out folds' actuals the 80 % band {shifted.scores.coverage:.0%} (" in shifted.describe()
     from_before = Intervals(shifted.quantiles, shifted.method, shifted.offsets)  # saved without counts
-    assert from_before.describe() == "quantiles: conformal"
+    assert from_before.describe() == f"quantiles: conformal ({MEANING['conformal']})"
+    # one fold: said to be unchecked (user test 51: 6 errors, not a word)
+    one = calibrate((0.1, 0.9), [(1.0, oof(mean + noise, mean, {}, step, np.zeros_like(fold)))], 6)
+    assert one.describe().endswith("; one fold: nothing held out to check them (more history gives more folds)")
 
 
 def test_every_band_says_its_held_out_coverage() -> None:
@@ -280,3 +338,16 @@ def test_sample_quantiles_hold_their_level_on_average_for_any_number_of_errors(n
 def test_sample_quantiles_of_few_errors_stop_at_the_extremes() -> None:
     errors = np.array([3.0, -1.0, 2.0])
     assert finite_sample_quantiles(errors, [0.025, 0.975]).tolist() == [-1.0, 3.0]
+
+
+def test_a_95_band_of_few_errors_reaches_beyond_them() -> None:
+    """From 6 errors (a yearly series, one fold) the 95 % band was the 80 % one, the lowest
+    and highest error (user test 51): a normal law's predictive quantiles floor the levels with
+    fewer than FEW_BEYOND errors expected beyond them; many errors keep their sample quantiles."""
+    errors = np.array([-1.2, 0.4, 2.0, -0.3, 0.9, -2.1])
+    lo95, lo80, hi80, hi95 = few_error_quantiles(errors, [0.025, 0.1, 0.9, 0.975])
+    assert lo95 < errors.min() and hi95 > errors.max() and (hi95 - lo95) > 1.3 * (hi80 - lo80)
+    many = np.random.default_rng(4).normal(size=2000)
+    np.testing.assert_array_equal(few_error_quantiles(many, [0.025, 0.975]), finite_sample_quantiles(many, [0.025, 0.975]))
+    band = step_quantiles(errors, np.arange(1, 7), 6, (0.025, 0.1, 0.9, 0.975))
+    assert ((band[3] - band[0]) > 1.3 * (band[2] - band[1])).all()

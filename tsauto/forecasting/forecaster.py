@@ -63,7 +63,7 @@ from tsauto.forecasting.options import (
     SearchOptions,
     as_options,
 )
-from tsauto.forecasting.panel import Panel, continued, output_times
+from tsauto.forecasting.panel import Panel, continued, fitted_positions, output_times
 from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, budget_hint, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
@@ -201,8 +201,9 @@ class Forecaster:
     quantiles:
         Quantile levels to forecast (e.g. ``[0.1, 0.9]``; one number is a list of one): the
         learners' own (weighted in an ensemble), calibrated on the validation errors, or conformal
-        from those errors, whichever validates best (:mod:`tsauto.forecasting.intervals`;
-        ``intervals_``); they never cross and hold the point forecast between them.
+        from those errors (each series' band widened or narrowed by its own errors where series
+        differ), whichever validates best (:mod:`tsauto.forecasting.intervals`; ``intervals_``,
+        its ``describe()``); they never cross and hold the point forecast between them.
     metric:
         Validation metric that ranks and blends learners (``"mase"``, ``"smape"``, ``"wape"``,
         ``"rmsse"``, ``"mae"``, ``"rmse"``).
@@ -695,7 +696,8 @@ class Forecaster:
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
         if self.intervals_ is not None:
-            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, band_scale(panel, self.task_.season))
+            spread = self.intervals_.series_spread(fitted_positions(panel, self.history_))
+            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, band_scale(panel, self.task_.season) * spread)
             fallback = np.char.startswith(routed.reason.astype(str), FALLBACK)
             for q, v in fc.quantiles.items():
                 quantiles[q][fallback] = v[fallback]
@@ -848,7 +850,8 @@ class Forecaster:
         train = validate_like(rows, self.history_.schema)
         fc.model_ = self.model_.clone().fit(train, task)
         fc.history_, fc.task_ = train, task
-        fc.intervals_ = getattr(self, "intervals_", None)
+        intervals = getattr(self, "intervals_", None)
+        fc.intervals_ = None if intervals is None else intervals.for_series(fitted_positions(train, self.history_))
         return fc
 
     # ------------------------------------------------------------------ the rest
