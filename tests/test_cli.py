@@ -646,6 +646,18 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     assert "holds a Classifier: `tsauto future-frame` takes a saved Forecaster" in capsys.readouterr().err
 
 
+def test_report_of_a_saved_classifier_points_to_explain(tmp_path: Path, capsys) -> None:
+    from tsauto import Classifier
+
+    classifier = tmp_path / "c.tsauto"
+    Classifier(target="y", learners=["linear"], max_trials=1, time_budget=None, backend="sequential").fit(
+        pd.DataFrame({"x": [i % 7 for i in range(40)], "y": [0, 1] * 20})).save(classifier)
+    assert main(["report", str(classifier), "--out", str(tmp_path / "r.html")]) == 2
+    assert (f"holds a Classifier: `tsauto report` takes a saved Forecaster; a Classifier has no HTML report: in "
+            f"Python, Classifier.load({str(classifier)!r}).explain().importance gives its columns' importance"
+            ) in capsys.readouterr().err
+
+
 def test_a_known_future_covariate_a_model_does_not_read_needs_no_future_table(
     walmart_small: pd.DataFrame, tmp_path: Path, capsys
 ) -> None:

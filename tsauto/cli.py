@@ -918,7 +918,11 @@ def _forecaster(path: str, command: str) -> Forecaster:
 
     model = _load(path)
     if not isinstance(model, Forecaster):
-        raise UsageError(f"{path!r} holds a {type(model).__name__}: `tsauto {command}` takes a saved Forecaster")
+        name = type(model).__name__
+        hint = (f"; a {name} has no HTML report: in Python, {name}.load({path!r}).explain().importance "
+                "gives its columns' importance, .guardrails() its data checks, and `tsauto leaderboard` "
+                "prints its trials") if command == "report" else ""
+        raise UsageError(f"{path!r} holds a {name}: `tsauto {command}` takes a saved Forecaster{hint}")
     return model
 
 

@@ -190,6 +190,29 @@ def test_a_model_no_better_than_a_constant_is_an_alert(credit_g, caplog) -> None
     assert any(r.getMessage().startswith(row["finding"]) for r in caplog.records)
 
 
+def test_row_and_class_weights_are_refused_saying_what_to_do(credit_g) -> None:
+    """No weights through the search, folds, learners and metrics: refused at the door, naming
+    the public class and the ways to do without (not Python's bare TypeError naming
+    _TabularEstimator); fit() keeps no sample_weight parameter, so scikit-learn's
+    has_fit_parameter does not offer weights to it."""
+    from sklearn.utils.validation import has_fit_parameter
+
+    from tsauto import Regressor
+
+    df, target = credit_g
+    weights = np.ones(len(df))
+    with pytest.raises(TypeError, match=r"^Classifier\.fit\(\) got unexpected keyword argument\(s\): "
+                       r"'sample_weight': row weights are not supported .*metric='balanced_accuracy'.*"
+                       r"0\.602 -> 0\.728.*X\.loc\[X\.index\.repeat\(w\)\]"):
+        Classifier(target, max_trials=1, **FAST).fit(df, sample_weight=weights)
+    with pytest.raises(TypeError, match=r"^Regressor\.fit\(\) got .*'sample_weight': row weights are not"):
+        Regressor("age", max_trials=1, **FAST).fit(df, sample_weight=weights)
+    with pytest.raises(TypeError, match=r"^Classifier\(\) got .*'class_weight': not a parameter: "
+                       r"metric='balanced_accuracy' or metric='f1' fits every learner with balanced"):
+        Classifier(target, class_weight="balanced")
+    assert not has_fit_parameter(Classifier(target), "sample_weight")
+
+
 def test_single_class_is_a_clear_error(credit_g) -> None:
     df, target = credit_g
     with pytest.raises(DataValidationError, match="single class.*'good'"):

@@ -12,7 +12,7 @@ from scipy import sparse
 
 from tsauto import Classifier, Regressor
 from tsauto.core.exceptions import DataValidationError
-from tsauto.tabular.checks import linear_combination
+from tsauto.tabular.checks import exact_sums, linear_combination
 from tsauto.tabular.featurizer import Featurizer, infer_kinds
 
 FAST = dict(time_budget=None, backend="sequential", folds=3, random_state=0)
@@ -146,15 +146,27 @@ def test_leakage_suspects(credit_g) -> None:
     assert clf.kinds_["verdict"] == "drop" and clf.kinds_["previous"] == "categorical"
 
 
-def test_a_target_summing_its_parts_is_reported(california_small, caplog) -> None:
-    raw = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))  # cnt = casual + registered
+def test_a_target_summing_two_columns_drops_them_as_a_copy(california_small, caplog) -> None:
+    """Bike rentals as they come: cnt = casual + registered, its parts known only with it (a user
+    test: test R² 1.00 with one log line). Both columns are dropped, as an exact copy is, with a
+    check naming them and the relation; a difference is found too; real predictors, however
+    good, are no exact sum (and not an exact linear combination of all the columns)."""
+    raw = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
     with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
         reg = Regressor("cnt", max_trials=1, learners=["linear"], **FAST).fit(raw.drop(columns="instant"))
-    leak = reg.guardrails().query("check == 'leakage'")
-    assert leak["column"].tolist() == ["casual, registered"] and "1×casual + 1×registered" in leak["finding"].iloc[0]
-    assert "kept" in leak["action"].iloc[0] and any("casual, registered" in r.getMessage() for r in caplog.records)
-    df, target = california_small  # real predictors, however good, are no exact combination
+    [leak] = reg.guardrails().query("check == 'leakage'").to_dict("records")
+    assert leak["column"] == "casual, registered" and leak["action"].startswith("dropped, as a copy of the target")
+    assert leak["finding"] == "the target equals casual + registered in 17379 of 17379 rows where both are known"
+    assert reg.kinds_["casual"] == reg.kinds_["registered"] == "drop"
+    assert reg.cv_score_ > 50  # hourly rentals learnt from the weather and the hour, not from their parts
+    assert any("casual, registered" in r.getMessage() for r in caplog.records)
+    X = raw.drop(columns=["registered"])
+    kinds = {c: "numeric" for c in X.columns if pd.api.types.is_numeric_dtype(X[c])}
+    assert exact_sums(X, raw["registered"].to_numpy(np.float64), kinds) == [
+        (("casual", "cnt"), "cnt - casual", "17379 of 17379")]
+    df, target = california_small
     kinds = {c: "numeric" for c in df.columns if c != target and pd.api.types.is_numeric_dtype(df[c])}
+    assert exact_sums(df, df[target].to_numpy(np.float64), kinds) == []
     assert linear_combination(df, df[target].to_numpy(), kinds) == []
 
 
@@ -260,6 +272,32 @@ def test_a_few_text_values_among_numbers_are_missing(credit_g) -> None:
     np.testing.assert_allclose(clf.predict_proba(rows), clf.predict_proba(missing))
     with pytest.raises(DataValidationError, match=r"'age' is numeric .* 30 of its 30 known values .* 'n/a'"):
         clf.predict(rows.assign(age="n/a"))  # a column all text at predict: not read as missing
+
+
+@pytest.mark.parametrize(("share", "kind"), [(0.05, "numeric"), (0.4, "categorical")])
+def test_text_among_numbers_is_a_check_whichever_way_the_column_is_read(adult_small, share, kind, caplog) -> None:
+    """Adult's age with '?' in a share of its rows: a few are read as missing (a check says how
+    many); 40 % are too many, the column is read as labels, and an alert (and warning) names the
+    column, the share and how to read it as numbers (a user test: 68 levels and no word)."""
+    df, target = adult_small
+    unknown = np.random.default_rng(0).random(len(df)) < share
+    X = df.drop(columns=target).assign(age=df["age"].astype(object).where(~unknown, "?"))
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        kinds, checks = infer_kinds(X)
+    assert kinds["age"] == kind
+    [check] = [c for c in checks if c.column == "age" and "text" in c.check]
+    assert f"({unknown.mean():.0%})" in check.finding or f"text in {unknown.mean():.0%}" in check.finding
+    if kind == "numeric":
+        assert check.check == "text_in_numbers" and "'?' as missing" in check.action
+        return
+    assert (check.check, check.status) == ("numbers_with_text", "alert")
+    assert check.finding == (f"numbers in {1 - unknown.mean():.0%} of its 1500 known values, but text in "
+                             f"{unknown.mean():.0%} ('?'): too much to read as missing")
+    assert check.action.startswith(f"read as a categorical of {X['age'].nunique()} levels")
+    assert "df['age'] = pd.to_numeric(df['age'], errors='coerce')" in check.action
+    assert any("column 'age': numbers in" in r.getMessage() for r in caplog.records)
+    _, plain = infer_kinds(df.drop(columns=target))  # Adult's own columns: no such alert
+    assert not [c for c in plain if c.check == "numbers_with_text"]
 
 
 def test_unique_integer_identifiers_are_dropped(credit_g) -> None:

@@ -55,6 +55,9 @@ TEXT_COMPONENTS = 32  # SVD components of a text column for tree learners
 TEXT_MAX_FEATURES = 10_000  # TF-IDF vocabulary per analyser (words, characters)
 MISSING_LEVEL = "__missing__"  # a missing category, for the target encoder
 SAMPLE = 1000  # values inspected to recognise dates and text
+# A column of strings whose known values are numbers in this share at least, but holds more text
+# than text_among_numbers reads as missing, is read as labels with an alert saying so.
+MOSTLY_NUMBERS = 0.5
 DATE_PARTS = ("year", "month", "day", "day_of_week", "day_of_year")
 TIME_PARTS = ("hour", "minute")
 DATE_ACTION = f"expanded into {', '.join(DATE_PARTS)} (and {', '.join(TIME_PARTS)} when times vary)"
@@ -193,7 +196,27 @@ def _infer(s: pd.Series) -> tuple[Kind, list[tuple[str, ...]]]:
     kind, found = _infer_strings(known, n_unique, n, sample)
     if commas == "ambiguous":
         found.append(_ambiguous_commas_check(known, kind))
+    elif kind != "numeric":
+        found += _numbers_with_text(known, kind, n_unique)
     return kind, found
+
+
+def _numbers_with_text(known: pd.Series, kind: Kind, n_unique: int) -> list[tuple[str, ...]]:
+    """The alert (and warning) of a column mostly of numbers (``MOSTLY_NUMBERS`` of its known
+    values) read as ``kind`` because of too many text cells to read as missing (adult's age
+    with 40 % '?': a categorical of 68 levels, its order and distances lost); none for others."""
+    cells = text_cells(known)
+    if not cells.any() or cells.mean() > 1 - MOSTLY_NUMBERS:
+        return []
+    text = sorted(set(known[cells].astype(str)))
+    read = {"categorical": f"a categorical of {n_unique} levels (their order and distances lost)",
+            "drop": "an identifier (dropped)", "text": "free text"}[kind]
+    finding = (f"numbers in {1 - cells.mean():.0%} of its {len(known)} known values, but text in "
+               f"{cells.mean():.0%} ({shortlist(map(repr, text), 3)}): too much to read as missing")
+    action = (f"read as {read}: to use it as numbers, set the text cells missing, e.g. "
+              f"df[{known.name!r}] = pd.to_numeric(df[{known.name!r}], errors='coerce')")
+    log.warning("column %r: %s; %s.", known.name, finding, action)
+    return [("numbers_with_text", finding, action, "alert")]
 
 
 def _infer_strings(
@@ -207,7 +230,7 @@ def _infer_strings(
         return "numeric", [
             (
                 "text_in_numbers",
-                text_finding(known, text),
+                f"{text_finding(known, text)} ({text_cells(known).mean():.0%})",
                 f"read as numbers, {shown} as missing (a missing indicator keeps them apart): "
                 "map them to numbers yourself where they mean one, or set "
                 f"featurization={{{known.name!r}: 'categorical'}}",
@@ -508,13 +531,34 @@ class Featurizer:
             d = read_dates(X[c], getattr(self, "date_formats_", {}).get(c))
             if fit:
                 self.has_time_[c] = bool(((d.dt.hour != 0) | (d.dt.minute != 0)).any())
-            parts = DATE_PARTS + (TIME_PARTS if self.has_time_[c] else ())
             blocks.extend(
-                getattr(d.dt, p).to_numpy(dtype=np.float64, na_value=np.nan) for p in parts
+                getattr(d.dt, p).to_numpy(dtype=np.float64, na_value=np.nan) for p in self._parts(c)
             )
         if not blocks:
             return np.zeros((len(X), 0))
         return np.column_stack(blocks)
+
+    def _parts(self, col: str) -> tuple[str, ...]:
+        """The date parts a fitted datetime column is expanded into."""
+        return DATE_PARTS + (TIME_PARTS if self.has_time_[col] else ())
+
+    def sources(self) -> list[str]:
+        """Of a fitted featurizer: the input column each column of its matrix comes from, in
+        the matrix's order (a date's parts, a missing indicator, one-hot levels, target
+        encodings and text components name their column)."""
+        dense = self._of("numeric") + [c for c in self._of("datetime") for _ in self._parts(c)]
+        text = [c for c, enc in self.text_.items() for _ in range(enc.width())]
+        if self.encoding == "native":
+            return dense + text + self._of("categorical")
+        imputed = dense + [dense[j] for j in self.with_indicator_]
+        if self.encoding == "ordinal":
+            return imputed + self._of("categorical") + text
+        te = self.target_encoder_
+        per_column = len(te.classes_) if te is not None and te.target_type_ == "multiclass" else 1
+        encoded = [c for c in self.target_encoded_ for _ in range(per_column)]
+        one_hot = [c for c in self._of("categorical") if c not in self.target_encoded_
+                   for _ in range(len(self.levels_[c]) + 1)]
+        return imputed + encoded + one_hot + text
 
     def _imputed(self, dense: np.ndarray) -> np.ndarray:
         missing = np.isnan(dense)
@@ -564,10 +608,14 @@ class Featurizer:
             if c not in self.target_encoded_
         ]
         if text:
-            return sparse.hstack(
+            out = sparse.hstack(
                 [sparse.csr_matrix(numeric), *map(sparse.csr_matrix, one_hot), *text], format="csr"
             )
-        return np.hstack([numeric, *one_hot])
+        else:
+            out = np.hstack([numeric, *one_hot])
+        if fit_y is not None:  # a coefficient times it: what the column moves (tsauto.tabular.explain)
+            self.spread_ = _spread(out)
+        return out
 
     def _fit_target_encoder(self, X: pd.DataFrame, y: np.ndarray, cols: list[str]):
         if not cols:
@@ -582,6 +630,15 @@ class Featurizer:
             folds = int(min(5, max(2, np.bincount(y).min())))
             cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         return TargetEncoder(target_type=target_type, cv=cv)
+
+
+def _spread(matrix: Any) -> np.ndarray:
+    """The standard deviation of each column of a dense or sparse matrix."""
+    if sparse.issparse(matrix):
+        mean = np.asarray(matrix.mean(axis=0)).ravel()
+        square = np.asarray(matrix.multiply(matrix).mean(axis=0)).ravel()
+        return np.sqrt(np.maximum(square - mean**2, 0.0))
+    return matrix.std(axis=0)
 
 
 def _filled_strings(s: pd.Series) -> pd.Series:
@@ -662,6 +719,12 @@ class _TextEncoder:
         if not self.vectorizers_:
             return sparse.csr_matrix((len(docs), 0), dtype=np.float32)
         return sparse.hstack([v.transform(docs) for v in self.vectorizers_], format="csr")
+
+    def width(self) -> int:
+        """How many columns :meth:`transform` gives."""
+        if self.reduce:
+            return 0 if self.svd_ is None else self.svd_.components_.shape[0]
+        return sum(len(v.vocabulary_) for v in self.vectorizers_)
 
     def transform(self, s: pd.Series) -> Any:
         tfidf = self._tfidf(_docs(s))
