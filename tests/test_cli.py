@@ -1195,3 +1195,14 @@ def test_a_users_day_first_dates_copied_rows_and_thousands_separators(
     for name, out in (("separated", "out"), ("plain", "expected")):
         assert main(["forecast", str(files[name]), *common, "--learners", "naive", "--out", str(files[out])]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(files["out"]), pd.read_csv(files["expected"]))
+
+
+def test_the_tabular_commands_list_every_metric_of_their_task() -> None:
+    """--metric's help named none (user test 52: the names showed only in error messages)."""
+    from tsauto.cli import TABULAR_COMMANDS
+    from tsauto.tabular.metrics import METRICS
+
+    for command, _, listed in TABULAR_COMMANDS:
+        task = "classification" if command == "classify" else "regression"
+        named = {m for m, metric in METRICS.items() if metric.task == task}
+        assert named <= set(listed.replace(",", " ").replace("(", " ").split()), (command, named)

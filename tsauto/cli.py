@@ -226,7 +226,16 @@ def _id_option(p: argparse.ArgumentParser, default: str = "") -> None:
                    f"to the output ahead of the predictions{default}")
 
 
-def _tabular(p: argparse.ArgumentParser) -> None:
+# the tabular commands, what they predict and their metrics (as tsauto.tabular.metrics.METRICS
+# holds them, not imported here to keep the command line's start quick)
+TABULAR_COMMANDS = (
+    ("classify", "classes", "roc_auc, log_loss, accuracy, balanced_accuracy, f1 (the last two fit with "
+                            "balanced class weights)"),
+    ("regress", "values", "rmse, mae, r2, mape"),
+)
+
+
+def _tabular(p: argparse.ArgumentParser, metrics: str) -> None:
     p.add_argument("file", type=_path, help="training table (.csv, .csv.gz or .parquet), one row per example")
     p.add_argument("--target", required=True, help="column to predict")
     p.add_argument("--test", type=_path, help="table to predict (default: FILE itself)")
@@ -234,7 +243,7 @@ def _tabular(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=_path, required=True, help="where to write the predictions (.csv/.parquet)")
     p.add_argument("--time-budget", type=float, default=60.0, help="seconds for search and refit")
     p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
-    p.add_argument("--metric", default="auto", help="metric to optimise ('auto': by task)")
+    p.add_argument("--metric", default="auto", help=f"metric to optimise: auto (by task), {metrics}")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: all cores)")
     _compute_options(p)
@@ -311,9 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the backtest's mode (see `tsauto backtest --help`; default nested); with a backtest's "
                     "table, the mode it records (give it only for a table written before tables recorded it)")
     _tz_option(rp)
-    for name, what in (("classify", "classes"), ("regress", "values")):
+    for name, what, metrics in TABULAR_COMMANDS:
         tab = sub.add_parser(name, help=f"fit on FILE and predict its {what} (or those of --test)")
-        _tabular(tab)
+        _tabular(tab, metrics)
     _non_negative_option(sub.choices["regress"], "predictions",
                          "where the target is never negative ('auto'), always, or never")
     for command in sub.choices.values():
