@@ -269,6 +269,7 @@ def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Pa
     # in their units: "mape 7.799 ... wape 0.05609" read as alike (user test)
     assert "mape and smape are in percent (5 is 5%), wape a fraction (0.05 is 5%)" in captured.out
     assert "coverage: share of all actuals in [q0.1, q0.9] (nominal 80 %)" in captured.out
+    assert "scaled_pinball: each series' over its MASE scale" in captured.out
     assert "\r" not in captured.err  # stderr is not a terminal: no progress line
     table = pd.read_csv(out)
     assert len(table) == 2 * 12 * 3

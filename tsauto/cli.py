@@ -847,7 +847,8 @@ def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.
     if "coverage" in summary and lows:
         lo = min(lows)
         _out(f"pinball: mean over q{', q'.join(f'{q:g}' for q in sorted(levels))} (and over series and "
-             f"folds); coverage: share of all actuals in [q{lo:g}, q{1 - lo:g}] (nominal {band_percent(lo, 1 - lo)}); "
+             "folds), in the target's units; scaled_pinball: each series' over its MASE scale (comparable "
+             f"across series and data sets, as the leaderboard's); coverage: share of all actuals in [q{lo:g}, q{1 - lo:g}] (nominal {band_percent(lo, 1 - lo)}); "
              "msis: that interval's M4 scaled interval score (width plus 2/alpha times the misses, lower is "
              "better; mean over series and folds)")
 

@@ -96,11 +96,13 @@ def test_nested_scores_equal_a_manual_fit_of_one_fold(retail: pd.DataFrame) -> N
         .mean()
     )
     manual_scores["mase"] = manual_scores["ae"] / scale
+    manual_scores["scaled_pinball"] = manual_scores["pinball"] / scale  # comparable across data (user test 51)
     scores = result.per_series[result.per_series["cutoff"] == cutoff].set_index(["State", "Industry"])
-    for name, manual_name in (("mae", "ae"), ("mase", "mase"), ("pinball", "pinball"), ("coverage", "inside")):
+    for name, manual_name in (("mae", "ae"), ("mase", "mase"), ("pinball", "pinball"), ("coverage", "inside"),
+                              ("scaled_pinball", "scaled_pinball")):
         np.testing.assert_allclose(scores[name], manual_scores.loc[scores.index, manual_name], rtol=1e-9)
-    assert {"pinball", "coverage"} <= set(result.summary.columns)
-    assert np.isfinite(result.summary.loc[0, ["pinball", "coverage"]].astype(float)).all()
+    assert {"pinball", "scaled_pinball", "coverage"} <= set(result.summary.columns)
+    assert np.isfinite(result.summary.loc[0, ["pinball", "scaled_pinball", "coverage"]].astype(float)).all()
 
 
 def test_per_series_has_a_row_per_series_and_fold(retail: pd.DataFrame) -> None:

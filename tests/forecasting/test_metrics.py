@@ -195,7 +195,8 @@ def _long_frame(rng: np.random.Generator) -> tuple[pd.DataFrame, dict]:
 def test_evaluate_matches_metric_functions() -> None:
     frame, insample = _long_frame(np.random.default_rng(3))
     per_series, agg = evaluate(frame, id_cols=["store", "item"], insample=insample, season=2)
-    assert list(per_series.columns) == ["store", "item", *DEFAULT_METRICS, "pinball", "coverage", "msis"]
+    assert list(per_series.columns) == ["store", "item", *DEFAULT_METRICS, "pinball", "scaled_pinball", "coverage",
+                                        "msis"]
     assert len(per_series) == 6 and len(agg) == 1
     for _, row in per_series.iterrows():
         part = frame[(frame.store == row.store) & (frame.item == row["item"])]
@@ -205,6 +206,9 @@ def test_evaluate_matches_metric_functions() -> None:
                     "smape": smape(y, f), "wape": wape(y, f), "mase": mase(y, f, x, 2),
                     "rmsse": rmsse(y, f, x, 2),
                     "pinball": np.mean([pinball(y, part[f"q{q}"], q) for q in (0.1, 0.5, 0.9)]),
+                    # over the MASE scale (user test 51: pinball in units, not comparable)
+                    "scaled_pinball": np.mean([pinball(y, part[f"q{q}"], q) for q in (0.1, 0.5, 0.9)])
+                    / np.mean(np.abs(x[2:] - x[:-2])),
                     "coverage": coverage(y, part["q0.1"], part["q0.9"]),
                     "msis": msis(y, part["q0.1"], part["q0.9"], x, 2, alpha=0.2)}
         for name, value in expected.items():
@@ -228,7 +232,7 @@ def test_evaluate_quantile_selection_and_outer_pair() -> None:
     assert per_series.loc[0, "msis"] == pytest.approx(
         msis(part.actual, part["q0.25"], part["q0.75"], insample[("a", 1)], 1, alpha=0.5))
     unscaled, _ = evaluate(frame, id_cols=["store", "item"], insample=None, season=1, metrics=["mae"])
-    assert "coverage" in unscaled and "msis" not in unscaled  # no insample, no scale
+    assert "coverage" in unscaled and "msis" not in unscaled and "scaled_pinball" not in unscaled  # no scale
     with pytest.raises(ValueError, match="q0.3"):
         evaluate(frame, id_cols=["store", "item"], insample=None, season=1, metrics=["mae"],
                  quantiles=[0.3])
