@@ -23,6 +23,7 @@ from tsauto.forecasting.intervals import (
     tidy_quantiles,
 )
 from tsauto.forecasting.learners.base import Forecast
+from tsauto.forecasting.metrics import band_percent
 
 KW = {"target": "Turnover", "time": "Month", "ids": ["State", "Industry"], "horizon": 6, "quantiles": [0.1, 0.9]}
 
@@ -123,7 +124,7 @@ def test_series_whose_errors_differ_get_bands_of_their_own(hard: float, chosen: 
     intervals = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold, series))], h)
     assert intervals.method == chosen, intervals.losses
     assert intervals.losses["by_series"] < intervals.losses["conformal"] if hard > 1 else True
-    spread = intervals.series_spread(np.array([0, n_series - 1, -1]))
+    spread = intervals.spread_at(np.array([0, n_series - 1, -1]))
     if chosen == "by_series":  # shrunk toward all series' (SPREAD_PRIOR errors' worth), a new series at 1
         assert 1.3 < spread[1] / spread[0] < hard and spread[2] == 1.0
         out = intervals.apply(np.zeros((2, h)), {}, spread[:2])
@@ -208,7 +209,7 @@ def test_folds_whose_errors_differ_are_said_to_undercover() -> None:
     assert not steady.undercovers() and shifted.undercovers()
     assert shifted.scores.coverage < 0.7 < steady.scores.coverage
     assert shifted.describe().startswith("quantiles: conformal, from 360 out-of-fold errors over 3 fold(s)")
-    assert f"of the held-out folds' actuals the 80 % band {shifted.scores.coverage:.0%} (" in shifted.describe()
+    assert f"of the held-out folds' actuals the 80 % band {shifted.scores.coverage * 100:.0f} % (" in shifted.describe()
     from_before = Intervals(shifted.quantiles, shifted.method, shifted.offsets)  # saved without counts
     assert from_before.describe() == f"quantiles: conformal ({MEANING['conformal']})"
     # one fold: said to be unchecked (user test 51: 6 errors, not a word)
@@ -228,11 +229,12 @@ def test_every_band_says_its_held_out_coverage() -> None:
     (inner,) = both.scores.inner
     outer = calibrate((0.1, 0.9), [(1.0, oof(actual, mean, {}, step, fold))], 6).scores.coverage
     assert inner == pytest.approx(outer) and inner < both.scores.coverage
-    assert (f"of the held-out folds' actuals the 95 % band {both.scores.coverage:.0%} and the 80 % band "
-            f"{inner:.0%} (") in both.describe()
+    assert (f"of the held-out folds' actuals the 95 % band {both.scores.coverage * 100:.0f} % and the 80 % band "
+            f"{inner * 100:.0f} % (") in both.describe()
     # a 99.8 % band is not "the 100% band" (user test 51)
     wide = calibrate((0.001, 0.999), [(1.0, oof(actual, mean, {}, step, fold))], 6)
     assert "the 99.8 % band" in wide.describe()
+    assert band_percent(0.0001, 0.9999) == "99.98 %" and band_percent(0.1, 0.9) == "80 %"  # review 51
 
 
 @pytest.mark.parametrize("inner, short", [(0.78, False), (0.65, True)])

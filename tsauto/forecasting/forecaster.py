@@ -696,8 +696,10 @@ class Forecaster:
         fc = routed.forecast
         quantiles = dict(fc.quantiles)
         if self.intervals_ is not None:
-            spread = self.intervals_.series_spread(fitted_positions(panel, self.history_))
-            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, band_scale(panel, self.task_.season) * spread)
+            scale = band_scale(panel, self.task_.season)
+            if self.intervals_.spread is not None:  # by_series: each series' own factor, by its key
+                scale = scale * self.intervals_.spread_at(fitted_positions(panel, self.history_))
+            quantiles = self.intervals_.apply(fc.mean, fc.quantiles, scale)
             fallback = np.char.startswith(routed.reason.astype(str), FALLBACK)
             for q, v in fc.quantiles.items():
                 quantiles[q][fallback] = v[fallback]
@@ -846,6 +848,7 @@ class Forecaster:
             from tsauto.forecasting.hierarchy.fitting import refit_hierarchy
 
             fc.hierarchy_ = refit_hierarchy(self.hierarchy_, rows)
+            fc.intervals_ = fc.hierarchy_.base.intervals_
             return fc
         train = validate_like(rows, self.history_.schema)
         fc.model_ = self.model_.clone().fit(train, task)

@@ -312,7 +312,7 @@ def interval_pair(levels: Sequence[float]) -> tuple[float, float] | None:
 def band_percent(lo: float, hi: float) -> str:
     """The nominal level of the band [``lo``, ``hi``] in words: '80 %', '99.8 %' (not '100%',
     user test 51)."""
-    return f"{(hi - lo) * 100:.3g} %"
+    return f"{round((hi - lo) * 100, 6):g} %"  # 3 significant digits made 99.98 % '100 %' (review 51)
 
 
 def interval_pairs(levels: Sequence[float]) -> list[tuple[float, float]]:
