@@ -205,8 +205,9 @@ def test_row_and_class_weights_are_refused_saying_what_to_do(credit_g) -> None:
                        r"'sample_weight': row weights are not supported .*metric='balanced_accuracy'.*"
                        r"0\.602 -> 0\.728.*X\.loc\[X\.index\.repeat\(w\)\]"):
         Classifier(target, max_trials=1, **FAST).fit(df, sample_weight=weights)
-    with pytest.raises(TypeError, match=r"^Regressor\.fit\(\) got .*'sample_weight': row weights are not"):
+    with pytest.raises(TypeError, match=r"^Regressor\.fit\(\) got .*'sample_weight': row weights are not") as err:
         Regressor("age", max_trials=1, **FAST).fit(df, sample_weight=weights)
+    assert "balanced_accuracy" not in str(err.value) and "repeat the rows" in str(err.value)  # no class advice
     with pytest.raises(TypeError, match=r"^Classifier\(\) got .*'class_weight': not a parameter: "
                        r"metric='balanced_accuracy' or metric='f1' fits every learner with balanced"):
         Classifier(target, class_weight="balanced")

@@ -400,14 +400,15 @@ def exact_sums(
     rows = np.flatnonzero(np.isfinite(y))
     if len(cols) < 2 or rows.size < SUM_MIN_ROWS or np.std(y[rows]) == 0:
         return []
-    A = X[cols].to_numpy(dtype=np.float64)
     sample = rows
     if rows.size > SUM_ROWS:
         sample = np.random.default_rng(seed).choice(rows, SUM_ROWS, replace=False)
+    screen = X[cols].iloc[sample].to_numpy(dtype=np.float64)  # the sample only (review 51: not the table)
     found = []
     for i in range(len(cols) - 1):
-        for j, (sa, sb, written) in _screened(A[sample], y[sample], i):
-            held, known = _matches(sa * A[rows, i] + sb * A[rows, j], A[rows, i], A[rows, j], y[rows])
+        for j, (sa, sb, written) in _screened(screen, y[sample], i):
+            a, b = (X[cols[k]].to_numpy(dtype=np.float64)[rows] for k in (i, j))
+            held, known = _matches(sa * a + sb * b, a, b, y[rows])
             if known >= SUM_MIN_ROWS and held >= SUM_SHARE * known:
                 relation = written.format(a=cols[i], b=cols[j])
                 found.append(((cols[i], cols[j]), relation, f"{held} of {known}"))

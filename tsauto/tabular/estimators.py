@@ -65,13 +65,14 @@ ESTIMATOR_ALIASES = {
                     "0.728); other class weights are not supported",
 }
 # fit()'s: row weights are not supported (the search, folds, learners and metrics are unweighted)
+_NO_WEIGHTS = "row weights are not supported (the search, folds, learners and metrics are unweighted)"
+_REPEAT = ("for integer weights (counts) repeat the rows, X.loc[X.index.repeat(w)] (copies of a row then "
+           "fall in different folds: the out-of-fold score is optimistic)")
 FIT_ALIASES = {
-    "sample_weight": "row weights are not supported (the search, folds, learners and metrics are "
-                     "unweighted): for imbalanced classes use metric='balanced_accuracy' or "
-                     "metric='f1' (balanced class weights; kc1: test balanced accuracy 0.602 -> 0.728); "
-                     "for integer weights (counts) repeat the rows, X.loc[X.index.repeat(w)] (copies of "
-                     "a row then fall in different folds: the out-of-fold score is optimistic)",
+    "sample_weight": f"{_NO_WEIGHTS}: for imbalanced classes use metric='balanced_accuracy' or metric='f1' "
+                     f"(balanced class weights; kc1: test balanced accuracy 0.602 -> 0.728); {_REPEAT}",
 }
+REGRESSION_FIT_ALIASES = {"sample_weight": f"{_NO_WEIGHTS}: {_REPEAT}"}  # no class advice (review 51)
 MAX_NUMERIC_CLASSES = 50  # a numeric target with more classes (and single-row ones) reads as a quantity
 # Share of a numeric column's known values to predict beyond which, from MOSTLY_TEXT_ROWS text
 # values on, its text is refused rather than read as missing: a few '?' are unknown numbers, a
@@ -636,7 +637,7 @@ class Regressor(RegressorMixin, _TabularEstimator):
         )
         self.non_negative = non_negative
 
-    @known_arguments(FIT_ALIASES)
+    @known_arguments(REGRESSION_FIT_ALIASES)
     def fit(self, X: Table, y: Any = None) -> Self:
         """As :meth:`_TabularEstimator.fit`, ``non_negative`` checked first."""
         if not (_auto(self.non_negative) or self.non_negative in (True, False)):
