@@ -4,6 +4,7 @@ and the partition and the fit go on; partitions fitted side by side share the co
 
 from __future__ import annotations
 
+import html
 import logging
 import time
 
@@ -263,6 +264,12 @@ def test_a_partitioned_backtest_coverage_is_the_share_of_all_actuals_inside(reta
     gap = first & retail["Month"].between(end - pd.DateOffset(months=4), end - pd.DateOffset(months=1))
     table = retail[~gap]
     fc = Forecaster(**KW, learners=["theta"], quantiles=[0.1, 0.9], compute={"n_jobs": 1}).fit(table)
+    # each partition's intervals, by its key (review 51: no intervals_ with partitions)
+    assert set(fc.intervals_) == set(fc.partitions_) and all(i.quantiles == (0.1, 0.9) for i in fc.intervals_.values())
+    from tsauto.forecasting.report import _intervals_note
+
+    said = html.unescape(_intervals_note(fc))
+    assert all(f"Intervals of State={key[0]!r} — quantiles: " in said for key in fc.partitions_), said
     result = fc.backtest(table, folds=2, mode="refit")
     f = result.forecasts.dropna(subset=["actual"])
     inside = f["actual"].between(f["q0.1"], f["q0.9"])

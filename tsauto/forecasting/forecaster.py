@@ -300,6 +300,8 @@ class Forecaster:
 
             self.partitions_, self.leaderboard_ = fit_partitions(self, data)
             self.plan_ = partition_plans(self.partitions_, self.partition_by)
+            # how each partition's quantiles were made, by partition key (review 51: absent)
+            self.intervals_ = {key: child.intervals_ for key, child in self.partitions_.items()}
             self.model_ = None  # the partitions hold the models
             self.interrupted_ = any(child.interrupted_ for child in self.partitions_.values())
             return self

@@ -101,14 +101,14 @@ def fit_partitions(template: Any, data) -> tuple[Partitions, pd.DataFrame]:
         client = executor.client  # the current one where compute= names none
         with quiet_large_graph():
             futures = [
-                client.submit(_fit_child, child, part, end, share, 1, _label(cols, key), pure=False)
+                client.submit(_fit_child, child, part, end, share, 1, partition_label(cols, key), pure=False)
                 for (key, part), share in zip(parts.items(), shares)
             ]
         wait_on_cluster(client, futures, what="partitions")
         children = client.gather(futures)
     else:
         jobs = [
-            delayed(_fit_child)(copy.deepcopy(child), part, end, share, workers, _label(cols, key))
+            delayed(_fit_child)(copy.deepcopy(child), part, end, share, workers, partition_label(cols, key))
             for (key, part), share in zip(parts.items(), shares)
         ]
         children = Parallel(n_jobs=workers, backend="loky" if workers > 1 else "sequential")(jobs)
@@ -149,11 +149,12 @@ def partition_plans(partitions: Partitions, partition_by) -> PartitionPlans:
     """The plans of the fitted ``partitions``."""
     cols = columns_of(partition_by)
     plans = {key: child.plan_ for key, child in partitions.items()}
-    notes = tuple(f"{_label(cols, key)}: {note}" for key, plan in plans.items() for note in plan.notes)
+    notes = tuple(f"{partition_label(cols, key)}: {note}" for key, plan in plans.items() for note in plan.notes)
     return PartitionPlans(plans, notes)
 
 
-def _label(cols: list[str], key: tuple) -> str:
+def partition_label(cols: list[str], key: tuple) -> str:
+    """\"State='Victoria'\": a partition's ``key`` by its ``cols``, in a message."""
     return ", ".join(f"{c}={v!r}" for c, v in zip(cols, key))
 
 
@@ -237,10 +238,10 @@ def predict_partitions(partitions: Partitions, partition_by, future=None, histor
     for k in keys:
         held: list[tuple[str, tuple]] = []  # the others' records name the partition (review 50: history='s checks)
         with (tsauto_filter(_held((ABSENT_WARNING, FAR_WARNING, COLLAPSED_WARNING, SHORT_BAND_WARNING), held)),
-              tsauto_filter(_named(_label(cols, k)))):
+              tsauto_filter(_named(partition_label(cols, k)))):
             out.append(with_key(partitions[k].predict(future=fut.get(k), history=hist.get(k)), cols, k))
         absent += [args for message, args in held if message == ABSENT_WARNING]
-        alerts += [SeriesAlert(message, args[0], (f"{_label(cols, k)}: {args[1]}",))  # its series named in it
+        alerts += [SeriesAlert(message, args[0], (f"{partition_label(cols, k)}: {args[1]}",))  # its series named in it
                    for message, args in held if message != ABSENT_WARNING]
     if history is not None:
         _warn_absent(partitions, cols, [k for k in partitions if k not in hist], absent)
@@ -260,7 +261,7 @@ def _warn_behind(cols: list[str], forecasts: dict[tuple, pd.DataFrame], time_col
     latest = max(starts.values())
     behind = [k for k, t in starts.items() if t < latest]
     if behind:
-        shown = ", ".join(f"{_label(cols, k)} from {time_text(starts[k])}" for k in behind[:5])
+        shown = ", ".join(f"{partition_label(cols, k)} from {time_text(starts[k])}" for k in behind[:5])
         log.warning(
             "%d of %d partitions of history= end before the others, whose forecasts start at %s (%s%s): "
             "forecast from their own end, for times already past; give their newest rows",
@@ -290,7 +291,7 @@ def _warn_absent(partitions: Partitions, cols: list[str], missing: list[tuple], 
     if not count:
         return
     total = sum(child.history_.n_series for child in partitions.values())
-    names = [f"every series of {shortlist([_label(cols, k) for k in missing])}"] if missing else []
+    names = [f"every series of {shortlist([partition_label(cols, k) for k in missing])}"] if missing else []
     names += [args[2] for args in absent]
     more = f"; and in {len(names) - 3} more partitions" if len(names) > 3 else ""
     log.warning(ABSENT_WARNING, count, total, "; ".join(names[:3]) + more)
@@ -390,7 +391,7 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
         try:
             results.append(child.backtest(part, folds=folds, step=step, mode=mode))
         except DataValidationError as err:
-            raise DataValidationError(f"partition {_label(cols, key)}: {err}") from err
+            raise DataValidationError(f"partition {partition_label(cols, key)}: {err}") from err
         weights.append(len(results[-1].per_series))  # its series x cutoffs, the summary's rows
         cells.append(int(np.isfinite(results[-1].forecasts["actual"].to_numpy(float)).sum()))
     summaries = [

@@ -530,6 +530,12 @@ def _intervals_note(fc: Forecaster) -> str:
     """What the model's quantiles rest on, and a warning where their held-out coverage fell
     short of nominal ('' without quantiles)."""
     intervals = getattr(fc, "intervals_", None)
+    if isinstance(intervals, dict):  # partitions: each its own
+        from tsauto.forecasting.partitions import columns_of, partition_label
+
+        cols = columns_of(fc.partition_by)
+        return "".join(_note(f"Intervals of {partition_label(cols, key)} — {each.describe()}.")
+                       for key, each in intervals.items() if each is not None)
     if intervals is None:
         return ""
     note = _note(f"Intervals — {intervals.describe()}.")
