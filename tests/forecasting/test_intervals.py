@@ -136,6 +136,19 @@ def test_series_whose_errors_differ_get_bands_of_their_own(hard: float, chosen: 
         assert intervals.spread is None and (spread == 1.0).all()
 
 
+def test_a_series_band_is_judged_on_folds_its_spread_did_not_see() -> None:
+    """Each series' errors large in one fold only, a different fold for each: a fold's bands
+    by series made from that fold's own errors would look far better; from the other folds'
+    (as the held-out check must), they are worse, and the pooled band stays (review 51)."""
+    rng = np.random.default_rng(5)
+    n_series, folds, h = 60, 3, 6
+    series = np.repeat(np.arange(n_series), folds * h)
+    fold, step = np.tile(np.repeat(np.arange(folds), h), n_series), np.tile(np.arange(1, h + 1), n_series * folds)
+    actual = rng.normal(size=series.size) * np.where(fold == series % folds, 4.0, 1.0)
+    intervals = calibrate((0.1, 0.9), [(1.0, oof(actual, np.zeros(series.size), {}, step, fold, series))], h)
+    assert intervals.method == "conformal" and intervals.losses["by_series"] > intervals.losses["conformal"]
+
+
 def test_a_band_by_series_follows_its_series_at_predict(aus_small: pd.DataFrame, monkeypatch) -> None:
     """Each series' spread is found by its key: predict(history=) of one series, or of the
     series in another order, gives it the band it has among all."""
@@ -153,6 +166,7 @@ def test_a_band_by_series_follows_its_series_at_predict(aus_small: pd.DataFrame,
     # against the pooled band, each series' upper offset moves by its spread
     monkeypatch.setattr(forecaster_module, "calibrate", lambda *a, method=None: real(*a, method="conformal"))
     pooled = Forecaster(**KW, learners=["theta", "naive"]).fit(aus_small).predict().set_index([*keys, "Month"])
+    pd.testing.assert_series_equal(pooled.loc[out.index, "forecast"], out["forecast"])  # the bands alone move
     first = out.groupby(level=keys, sort=False).head(1)
     ratio = (first["q0.9"] - first["forecast"]) / (pooled.loc[first.index, "q0.9"] - first["forecast"])
     by_key = fc.history_.keys.assign(spread=fc.intervals_.spread).set_index(keys)["spread"]
