@@ -134,6 +134,9 @@ def test_series_whose_errors_differ_get_bands_of_their_own(hard: float, chosen: 
         np.testing.assert_allclose(intervals.for_series(np.array([n_series - 1, 0])).spread, spread[[1, 0]])
     else:
         assert intervals.spread is None and (spread == 1.0).all()
+    # a fit without scored cells has an empty spread: every series at 1 (bench_intervals --validation crashed)
+    empty = Intervals((0.1, 0.9), "by_series", np.zeros((2, h)), spread=np.zeros(0))
+    assert empty.spread_at(np.array([0, 3, -1])).tolist() == [1.0, 1.0, 1.0]
 
 
 def test_a_series_band_is_judged_on_folds_its_spread_did_not_see() -> None:

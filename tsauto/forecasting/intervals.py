@@ -120,10 +120,11 @@ class Intervals:
         """The factor on the band of each series at fitted ``positions`` (-1: a series the fit
         lacks): 1 but with ``by_series``."""
         positions = np.asarray(positions)
-        if self.spread is None:
-            return np.ones(positions.size)
-        known = (positions >= 0) & (positions < self.spread.size)
-        return np.where(known, self.spread[np.where(known, positions, 0)], 1.0)
+        factor = np.ones(positions.size)
+        if self.spread is not None:  # a series beyond it had no errors: 1 (none at all: an empty spread)
+            known = (positions >= 0) & (positions < self.spread.size)
+            factor[known] = self.spread[positions[known]]
+        return factor
 
     def for_series(self, positions: np.ndarray) -> Intervals:
         """These intervals for a panel whose series sit at ``positions`` of the fitted one (a
