@@ -718,6 +718,15 @@ def test_a_series_shorter_than_the_lags_is_forecast(retail) -> None:
     assert np.isfinite(out["forecast"]).all()
 
 
+def test_every_series_too_short_for_a_learner_says_how_long_they_are(retail) -> None:
+    """"shorter than the 5 observations" of a 9-point series (a fold's training part) read as
+    wrong (user test 51): the longest length is said, and that a fold trains on a part."""
+    tiny = retail.groupby("Industry").head(3)
+    with pytest.raises(DataValidationError, match=r"shorter than the 5 observations learner 'ets' needs \(the "
+                                                  r"longest here holds 3; a validation fold trains on the part"):
+        forecaster(learners=["ets"], data={"short_series": "drop"}).fit(tiny)
+
+
 def test_every_series_shorter_than_the_lags(retail) -> None:
     tiny = retail.groupby("Industry").head(5)
     with pytest.raises(DataValidationError) as err:

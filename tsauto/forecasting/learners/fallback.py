@@ -70,9 +70,11 @@ class WithFallback:
         self.min_length_ = self.learner.min_length(task)
         train = self.trainable(panel)
         if train.n_series == 0:
-            raise DataValidationError(
+            longest = int(panel.lengths.max()) if panel.n_series else 0
+            raise DataValidationError(  # the longest said: a 9-point series read "shorter than 5" (user test 51)
                 f"every series is shorter than the {self.min_length_} observations learner "
-                f"{self.learner.name!r} needs: give longer series or use short_series='pad'."
+                f"{self.learner.name!r} needs (the longest here holds {longest}; a validation fold trains on the "
+                "part of each series before its cutoff): give longer series or use short_series='pad'."
             )
         return train
 
