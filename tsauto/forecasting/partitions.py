@@ -254,18 +254,20 @@ def _warn_behind(cols: list[str], forecasts: dict[tuple, pd.DataFrame], time_col
     """Name the partitions of a ``history=`` whose forecasts start before the others': their
     rows end earlier (user test 50: Tasmania's extract ended 2 months early and its forecasts
     started in November, for dates already past, without a word; each partition's own checks
-    see only its series)."""
-    starts = {k: f[time_col].min() for k, f in forecasts.items() if len(f)}
-    if len(starts) < 2:
+    see only its series). Each partition's newest series counts, by its forecasts' last time: a
+    department closed long ago in a store (its forecasts from 2010) is no late store (user
+    test 53: Walmart's own table as history= named a store)."""
+    ends = {k: f[time_col].max() for k, f in forecasts.items() if len(f)}
+    if len(ends) < 2:
         return
-    latest = max(starts.values())
-    behind = [k for k, t in starts.items() if t < latest]
+    latest = max(ends.values())
+    behind = [k for k, t in ends.items() if t < latest]
     if behind:
-        shown = ", ".join(f"{partition_label(cols, k)} from {time_text(starts[k])}" for k in behind[:5])
+        shown = ", ".join(f"{partition_label(cols, k)} to {time_text(ends[k])}" for k in behind[:5])
         log.warning(
-            "%d of %d partitions of history= end before the others, whose forecasts start at %s (%s%s): "
+            "%d of %d partitions of history= end before the others, whose forecasts run to %s (%s%s): "
             "forecast from their own end, for times already past; give their newest rows",
-            len(behind), len(starts), time_text(latest), shown, " and more" if len(behind) > 5 else "",
+            len(behind), len(ends), time_text(latest), shown, " and more" if len(behind) > 5 else "",
         )
 
 
