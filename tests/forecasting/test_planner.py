@@ -406,8 +406,10 @@ def test_a_single_quantile_is_a_list_of_one_and_bad_ones_are_named(aus_small) ->
     with pytest.raises(DataValidationError, match=r"quantiles=\[0.1, 90\]: each must lie in \(0, 1\)"):
         make_task(panel, 6, None, [0.1, 90], 1, 0)
     # a percentage gets its levels (user test 51: quantiles=95 for a 95 % band)
-    with pytest.raises(DataValidationError, match=r"the 95 % band quantiles=\[0.025, 0.975\]"):
+    with pytest.raises(DataValidationError, match=r"quantiles=\[0.95\]; the 95 % band is quantiles=\[0.025, 0.975\]"):
         make_task(panel, 6, None, 95, 1, 0)
+    with pytest.raises(DataValidationError, match=r"not percentages: quantiles=\[0.05, 0.5, 0.95\]\)"):  # user test 53
+        make_task(panel, 6, None, [5, 50, 95], 1, 0)
 
 
 def test_folds_beyond_what_the_series_hold_are_cut_and_the_note_says_so(aus_small) -> None:

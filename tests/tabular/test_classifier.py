@@ -208,6 +208,8 @@ def test_row_and_class_weights_are_refused_saying_what_to_do(credit_g) -> None:
     with pytest.raises(TypeError, match=r"^Regressor\.fit\(\) got .*'sample_weight': row weights are not") as err:
         Regressor("age", max_trials=1, **FAST).fit(df, sample_weight=weights)
     assert "balanced_accuracy" not in str(err.value) and "repeat the rows" in str(err.value)  # no class advice
+    with pytest.raises(TypeError, match="a regression has no classes to weigh"):  # user test 53
+        Regressor("age", class_weight="balanced")
     with pytest.raises(TypeError, match=r"^Classifier\(\) got .*'class_weight': not a parameter: "
                        r"metric='balanced_accuracy' or metric='f1' fits every learner with balanced"):
         Classifier(target, class_weight="balanced")

@@ -170,6 +170,19 @@ def test_a_target_summing_two_columns_drops_them_as_a_copy(california_small, cap
     assert linear_combination(df, df[target].to_numpy(), kinds) == []
 
 
+def test_the_parts_of_a_sum_are_named_once(caplog) -> None:
+    """kc1's n = total_Op + total_Opnd: total_Op was both "kept: make sure it is known" (it
+    correlates with n alone) and "dropped, as a copy" (user test 53); now only dropped."""
+    from tsauto.tabular.checks import leakage
+
+    raw = pd.read_csv(shared_file("tabular/classification/kc1.csv.gz"))
+    X, y = raw.drop(columns=["n"]), raw["n"].to_numpy(np.float64)
+    kinds = {c: "numeric" for c in X.columns if pd.api.types.is_numeric_dtype(X[c])}
+    checks, drop = leakage(X, y, y, kinds, "regression")
+    assert drop == ["total_Op", "total_Opnd"]
+    assert [c.column for c in checks if "total_Op" in c.column] == ["total_Op, total_Opnd"]
+
+
 def test_a_numeric_override_of_text_values_fails_at_once(credit_g) -> None:
     df, target = credit_g
     with pytest.raises(DataValidationError, match="'purpose' is numeric for the model"):

@@ -249,12 +249,12 @@ def quantile_levels(quantiles: float | Sequence[float] | None) -> tuple[float, .
         raise DataValidationError(f"quantiles={quantiles!r}: each must be a number; {fix}.")
     levels = tuple(sorted({float(q) for q in values}))
     if any(not 0 < q < 1 for q in levels):
-        percent = [q for q in levels if 50 <= q < 100]  # quantiles=95 for a 95 % band (user test 51)
-        if percent:
-            p = percent[0] / 100
-            lo, hi = (f"{v:.4g}" for v in ((1 - p) / 2, (1 + p) / 2))
-            fix += (f" (levels, not percentages: the {percent[0]:g} % quantile is quantiles=[{p:g}], "
-                    f"the {percent[0]:g} % band quantiles=[{lo}, {hi}])")
+        if all(1 <= q < 100 for q in levels):  # percentages: quantiles=95 for a 95 % band (user test 51)
+            fix += f" (levels, not percentages: quantiles=[{', '.join(f'{q / 100:g}' for q in levels)}]"
+            if len(levels) == 1 and levels[0] >= 50:
+                p = levels[0] / 100
+                fix += f"; the {levels[0]:g} % band is quantiles=[{(1 - p) / 2:.4g}, {(1 + p) / 2:.4g}]"
+            fix += ")"
         raise DataValidationError(f"quantiles={quantiles!r}: each must lie in (0, 1); {fix}.")
     return levels
 

@@ -64,6 +64,8 @@ ESTIMATOR_ALIASES = {
                     "with balanced class weights (kc1, 15 % defects: test balanced accuracy 0.602 -> "
                     "0.728); other class weights are not supported",
 }
+# a regression has no classes to weigh (user test 53: the class advice was given to a Regressor)
+REGRESSOR_ALIASES = {**ESTIMATOR_ALIASES, "class_weight": "not a parameter: a regression has no classes to weigh"}
 # fit()'s: row weights are not supported (the search, folds, learners and metrics are unweighted)
 _NO_WEIGHTS = "row weights are not supported (the search, folds, learners and metrics are unweighted)"
 _REPEAT = ("for integer weights (counts) repeat the rows, X.loc[X.index.repeat(w)] (copies of a row then "
@@ -612,7 +614,7 @@ class Regressor(RegressorMixin, _TabularEstimator):
     # what a model saved before the parameter existed reads
     non_negative: bool | Literal["auto"] | None = "auto"
 
-    @known_arguments(ESTIMATOR_ALIASES)
+    @known_arguments(REGRESSOR_ALIASES)
     def __init__(
         self,
         target: str,
