@@ -946,3 +946,18 @@ def test_the_hours_off_the_regions_clock_count_the_forecasts_past_a_daylight_sav
     assert "from 10:00 or 11:00 local time on it" in ending
     assert "10 to 11 hours behind" in _one(_fit(utc, **spec), "holiday_clock")["message"]
     assert ", 11 hours behind AU-VIC's" in _one(_fit(before, **{**spec, "horizon": 4}), "holiday_clock")["message"]
+
+
+@pytest.mark.parametrize("months", [3, 4])
+def test_last_values_far_above_their_recent_range_are_a_jump(aus_tasmania, months: int) -> None:
+    """User test 53: an Australian retail series' last 3 or 4 months x1000 (thousands read as
+    units) were forecast at 14,262 against a level of 40 without an alert (one or two values
+    are the spikes check's); the clean series end in no jump."""
+    kw = {"target": "Turnover", "time": "Month", "ids": ["Industry"], "horizon": 6}
+    df = aus_tasmania[aus_tasmania["State"] == "Tasmania"].drop(columns="State").copy()
+    assert _one(_fit(df, **kw), "ends_in_a_jump")["message"] == "no series ends in a jump"
+    rows = df.index[df["Industry"] == df["Industry"].iloc[0]][-months:]
+    df.loc[rows, "Turnover"] *= 1000
+    check = _one(_fit(df, **kw), "ends_in_a_jump")
+    assert check["status"] == "alert" and check["series"] == (df.loc[rows[0], "Industry"],)
+    assert f"last {months} steps at" in check["message"] and "a unit change" in check["message"]

@@ -18,7 +18,8 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - intermittent series (discontinued ones left out), non-negative series clipped at zero,
   discontinued series; one-step spikes far outside a series' range (left in: an alert); series
   whose last values drop far below the level of their last two seasons (zeros of an outage,
-  returns booked as negative sales: an alert);
+  returns booked as negative sales: an alert), or jump far above it for up to a season (a unit
+  change: an alert);
 - covariates suspected of leaking the target (a copy of it, or of it shifted by 1..k steps
   within series) or not known over the horizon; covariates of numbers with a few text cells
   ("--", "unknown"), read as numbers, those cells missing (``text_in_numbers``, as the tabular
@@ -153,6 +154,7 @@ def data_checks(
         *guards(panel, opts, labels, stopped),
         spikes(panel, task, labels),
         ends_in_a_drop(panel, labels, stopped if carried is None else stopped | (carried > 0), task.season),
+        ends_in_a_jump(panel, labels, stopped if carried is None else stopped | (carried > 0), task.season),
         *leakage(panel, task),
         *text_in_numbers(raw, panel, labels),
         *missing_covariates(raw, panel, labels),
@@ -179,7 +181,8 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     checks = [_stale(panel, fitted, pos, stale, labels), *ends_early(panel, labels, known=early_at_fit | stale)]
     if renewed.any():  # else nothing new to judge (the training rows again: 1.3 s on 4M rows)
         stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
-        checks += [spikes(panel, task, labels, new), ends_in_a_drop(panel, labels, stopped | ~renewed, task.season)]
+        checks += [spikes(panel, task, labels, new), ends_in_a_drop(panel, labels, stopped | ~renewed, task.season),
+                   ends_in_a_jump(panel, labels, stopped | ~renewed, task.season)]
     return [c for c in checks if c.status == "alert"]
 
 
@@ -1130,34 +1133,54 @@ def ends_in_a_drop(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season
     series are left out: the discontinued, forecast as zero (the discontinued check's), and a
     hierarchy's bottom series carried to the table's end with zeros not in the user's rows
     (``ends_early``'s)."""
-    run = _trailing_drops(panel.y, panel.indptr, season)
+    return _ends_apart(panel, labels, stopped, season, up=False)
+
+
+def ends_in_a_jump(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int) -> Check:
+    """:func:`ends_in_a_drop` upward: series whose last values lie far above every value of
+    their last two seasons (a unit change, thousands read as units: user test 53, an Australian
+    retail series' last 3 or 4 months x1000 forecast at 14,262 against a level of 40, no alert;
+    one or two values are the spikes check's). Kept (an alert). The ``stopped`` series are left
+    out."""
+    return _ends_apart(panel, labels, stopped, season, up=True)
+
+
+def _ends_apart(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int, up: bool) -> Check:
+    name, shift, side = ("ends_in_a_jump", "jump", "above") if up else ("ends_in_a_drop", "drop", "below")
+    # a jump held for more than a season is the series' new level (a shop opened, a product taking
+    # off: Walmart's departments, M1 yearly's growth), not a unit change
+    run = _trailing_drops(-panel.y, panel.indptr, season, drop_window(season) // 2) if up else \
+        _trailing_drops(panel.y, panel.indptr, season)
     run[stopped] = 0
     idx = np.flatnonzero(run)
     if not idx.size:
-        return Check("ends_in_a_drop", panel.schema.target, "no series ends in a drop", "")
+        return Check(name, panel.schema.target, f"no series ends in a {shift}", "")
     window = drop_window(season)
     named = [f"{labels[i]}: " if labels[0] != "" else "" for i in idx[:SHOWN]]
     shown = "; ".join(
-        who + _drop_text(panel.y[panel.indptr[i] : panel.indptr[i + 1]], run[i], window)
+        who + _drop_text(panel.y[panel.indptr[i] : panel.indptr[i + 1]], run[i], window, up)
         for who, i in zip(named, idx)
     )
     more = f"; and {idx.size - SHOWN} more" if idx.size > SHOWN else ""
     finding = (
-        f"{idx.size} of {panel.n_series} series end in a drop: their last {drop_run(window)} or more values each lie "
-        f"below every one of the {window} values before them, by more than those values' spread below their "
+        f"{idx.size} of {panel.n_series} series end in a {shift}: their last {drop_run(window)} or more values each "
+        f"lie {side} every one of the {window} values before them, by more than those values' spread {side} their "
         f"median ({shown}{more})"
     )
+    fix = ("correct those rows, or set them missing (NaN: trailing steps without a target are dropped, the series "
+           "then ends early)")
     action = (
-        "kept (forecasts unchanged), but every forecast starts from them: check the data (an outage? returns "
-        "booked as negative sales?) and correct those rows, or set them missing (NaN: trailing steps without a "
-        "target are dropped, the series then ends early); if a series really stopped, the discontinued rule "
-        "forecasts it as zero once it has been zero for a full season (data={'discontinued': True}, the default)"
+        f"kept (forecasts unchanged), but every forecast starts from them: check the data (a unit change, "
+        f"thousands read as units? a one-off order?) and {fix}" if up else
+        f"kept (forecasts unchanged), but every forecast starts from them: check the data (an outage? returns "
+        f"booked as negative sales?) and {fix}; if a series really stopped, the discontinued rule forecasts it as "
+        "zero once it has been zero for a full season (data={'discontinued': True}, the default)"
     )
     series = tuple(str(s) for s in labels[idx]) if labels[0] != "" else ()
-    return Check("ends_in_a_drop", panel.schema.target, finding, action, "alert", series, int(run[idx].sum()))
+    return Check(name, panel.schema.target, finding, action, "alert", series, int(run[idx].sum()))
 
 
-def _trailing_drops(y: np.ndarray, indptr: np.ndarray, season: int = 1) -> np.ndarray:
+def _trailing_drops(y: np.ndarray, indptr: np.ndarray, season: int = 1, longest: int | None = None) -> np.ndarray:
     """Per series, the length of its trailing drop (0 for none), all series at once. The
     last values from a row on, no more of them than ``drop_window(season)`` (longer, they are
     the series' level now: M4 Weekly's W277 fell by half 791 weeks before its end), are a run
@@ -1170,10 +1193,11 @@ def _trailing_drops(y: np.ndarray, indptr: np.ndarray, season: int = 1) -> np.nd
     pos = np.arange(y.size) - indptr[:-1][codes]  # values before each row, in its series
     left = np.diff(indptr)[codes] - pos  # the run from each row to its series' end
     window = drop_window(season)
+    longest = window if longest is None else longest  # runs longer: the series' level now
     low = _lowest_before(y, codes, window)
     high = pd.Series(y[::-1]).groupby(codes[::-1]).cummax().to_numpy()[::-1]  # highest from each row on
     with np.errstate(invalid="ignore"):
-        below = (pos >= DROP_BEFORE) & (left >= drop_run(window)) & (left <= np.minimum(pos, window)) & (high < low)
+        below = (pos >= DROP_BEFORE) & (left >= drop_run(window)) & (left <= np.minimum(pos, longest)) & (high < low)
     start = np.full(n, y.size)
     np.minimum.at(start, codes[below], np.flatnonzero(below))
     ahead = (start - indptr[:-1])[codes] - pos  # rows from each row to its series' run
@@ -1213,14 +1237,14 @@ def _lowest_before(y: np.ndarray, codes: np.ndarray, window: int) -> np.ndarray:
     return np.where(at >= 1, lowest[np.maximum(at - 1, 0)], np.nan)
 
 
-def _drop_text(y: np.ndarray, run: int, window: int) -> str:
+def _drop_text(y: np.ndarray, run: int, window: int, up: bool = False) -> str:
     """'last 10 steps at 0, never below 16,528.6 in the 104 before (median 26,047.4)': a
-    series' values ``y`` ending in a drop of ``run`` steps, against the ``window`` values
-    before it, in words."""
+    series' values ``y`` ending in a drop (``up``: a jump) of ``run`` steps, against the
+    ``window`` values before it, in words."""
     last, earlier = y[-run:], y[:-run][-window:]
     at = _number(last.min()) if last.min() == last.max() else f"{_number(last.min())} to {_number(last.max())}"
-    return (f"last {run} steps at {at}, never below {_number(earlier.min())} in the {earlier.size} before "
-            f"(median {_number(np.median(earlier))})")
+    bound = f"never above {_number(earlier.max())}" if up else f"never below {_number(earlier.min())}"
+    return f"last {run} steps at {at}, {bound} in the {earlier.size} before (median {_number(np.median(earlier))})"
 
 
 def _number(v: float) -> str:
