@@ -9,7 +9,7 @@
 - ``conformal``: the point forecast plus the quantiles of its own scaled out-of-fold errors
   (in an ensemble, of the blend's errors);
 - ``by_series``: the same, each series' band widened or narrowed by how large its own
-  out-of-fold errors were against all series' (:func:`series_spread`), where series differ
+  out-of-fold errors were against the typical series' (:func:`series_spread`), where series differ
   in how hard they are to forecast and held-out folds show it.
 
 Errors are divided by their series' scale (:func:`~tsauto.forecasting.metrics.normalising_scale`,
@@ -68,8 +68,8 @@ MARGIN = 0.02  # relative pinball gain another method needs to replace native qu
 MIN_ONE_FOLD = 100  # errors a single fold needs to calibrate native quantiles (a 10 % level on 10)
 UNDERCOVER = 0.1  # held-out coverage this far under nominal is warned of
 SHORT_SHARE = 0.05  # a series shorter than the histories of all but this share of the errors is named
-# by_series: a series' out-of-fold errors are weighed against this many errors' worth of all
-# series' mean size when its band is widened or narrowed (see :func:`series_spread`)
+# by_series: a series' out-of-fold errors are weighed against this many errors' worth of the
+# median series' mean size when its band is widened or narrowed (see :func:`series_spread`)
 SPREAD_PRIOR = 40
 FEW_BEYOND = 5  # errors expected beyond a level under which its sample quantile gets a normal floor
 
@@ -113,7 +113,7 @@ class Intervals:
     folds: int = 0
     # histories of fewer points than all but SHORT_SHARE of those errors were made from (0: not kept)
     shortest: int = 0
-    # by_series: each fitted series' band relative to all series' (by its position; None: 1 for all)
+    # by_series: each fitted series' band relative to the typical series' (by position; None: 1 for all)
     spread: np.ndarray | None = None
 
     def spread_at(self, positions: np.ndarray) -> np.ndarray:
@@ -141,8 +141,8 @@ class Intervals:
             text += "; one fold: nothing held out to check them (more history gives more folds)"
         pairs = interval_pairs(self.quantiles)
         if self.scores is not None and pairs and np.isfinite(self.scores.coverage):
-            held = [f"the {band_percent(lo, hi)} band {c * 100:.0f} %" for (lo, hi), c in zip(pairs, (self.scores.coverage,
-                                                                                     *self.scores.inner))]
+            covered = (self.scores.coverage, *self.scores.inner)
+            held = [f"the {band_percent(lo, hi)} band {c * 100:.0f} %" for (lo, hi), c in zip(pairs, covered)]
             text += (f"; of the held-out folds' actuals {' and '.join(held)} (each fold calibrated on the others; "
                      "an optimistic figure, as the learners and weights were chosen on the same folds)")
         return text
@@ -249,7 +249,7 @@ def _choose(
     held: dict[str, HeldOut] = {}
     if folds.size > 1:
         held = {m: cells.held_out(m, levels, horizon) for m in methods}
-        method = _least(held, [m for m in methods if m != "by_series"])
+        method = min((m for m in methods if m != "by_series"), key=lambda m: held[m].pinball)
         if native and held[method].pinball > (1 - MARGIN) * held["native"].pinball:
             method = "native"
         if held["by_series"].pinball < (1 - MARGIN) * held[method].pinball:
@@ -269,10 +269,6 @@ def _choose(
     intervals = Intervals(levels, method, offsets, losses, held.get(method), cells.step.size, folds.size, shortest,
                           spread)
     return intervals, cells.step.size, folds.size
-
-
-def _least(held: dict[str, HeldOut], methods: list[Method]) -> Method:
-    return min(methods, key=lambda m: held[m].pinball)
 
 
 @dataclass
