@@ -1140,8 +1140,8 @@ def ends_in_a_jump(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season
     """:func:`ends_in_a_drop` upward: series whose last values lie far above every value of
     their last two seasons (a unit change, thousands read as units: user test 53, an Australian
     retail series' last 3 or 4 months x1000 forecast at 14,262 against a level of 40, no alert;
-    one or two values are the spikes check's). Kept (an alert). The ``stopped`` series are left
-    out."""
+    a last value alone is the spikes check's; the fewest values are ``drop_run``'s). Kept (an
+    alert). The ``stopped`` series are left out."""
     return _ends_apart(panel, labels, stopped, season, up=True)
 
 
