@@ -203,8 +203,9 @@ class Forecaster:
         learners' own (weighted in an ensemble), calibrated on the validation errors, or conformal
         from those errors (each series' band widened or narrowed by its own errors where series
         differ), whichever validates best (:mod:`tsauto.forecasting.intervals`; ``intervals_``,
-        its ``describe()``; with ``partition_by``, each partition's by key); they never cross and
-        hold the point forecast between them.
+        its ``describe()``; with ``partition_by``, each partition's by key; with ``hierarchy``, the
+        nodes' base quantiles, around which the reconciled ones are those of coherent sample
+        paths); they never cross and hold the point forecast between them.
     metric:
         Validation metric that ranks and blends learners (``"mase"``, ``"smape"``, ``"wape"``,
         ``"rmsse"``, ``"mae"``, ``"rmse"``).
