@@ -833,7 +833,7 @@ def _summary_text(summary: pd.DataFrame, models: pd.DataFrame | None = None) -> 
 def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.DataFrame) -> None:
     """Say what the backtest's interval scores mean, or warn that the quantiles asked for are
     missing from its forecasts."""
-    from tsauto.forecasting.metrics import band_percent
+    from tsauto.forecasting.metrics import band_percent, interval_pair
 
     missing = [f"q{q:g}" for q in levels if f"q{q:g}" not in forecasts]
     if missing:
@@ -843,14 +843,14 @@ def _report_quantiles(levels: list[float], forecasts: pd.DataFrame, summary: pd.
             summary["model"].iloc[0], ", ".join(missing),
         )
         return
-    lows = [q for q in levels if q < 0.5 and any(math.isclose(1 - q, p) for p in levels)]
-    if "coverage" in summary and lows:
-        lo = min(lows)
+    pair = interval_pair(levels)
+    if "coverage" in summary and pair is not None:
+        lo, hi = pair
         _out(f"pinball: mean over q{', q'.join(f'{q:g}' for q in sorted(levels))} (and over series and "
              "folds), in the target's units; scaled_pinball: each series' over its MASE scale (comparable "
-             f"across series and data sets, as the leaderboard's); coverage: share of all actuals in [q{lo:g}, q{1 - lo:g}] (nominal {band_percent(lo, 1 - lo)}); "
-             "msis: that interval's M4 scaled interval score (width plus 2/alpha times the misses, lower is "
-             "better; mean over series and folds)")
+             f"across series and data sets, as the leaderboard's); coverage: share of all actuals in "
+             f"[q{lo:g}, q{hi:g}] (nominal {band_percent(lo, hi)}); msis: that interval's M4 scaled interval "
+             "score (width plus 2/alpha times the misses, lower is better; mean over series and folds)")
 
 
 def _run_predict(args: argparse.Namespace) -> int:
