@@ -172,14 +172,14 @@ def test_default_trials_may_run_longer_than_searched_ones() -> None:
 def test_a_trial_keeps_the_parameters_its_fit_used_and_names_those_proposed() -> None:
     trials = Search(d.candidates("cut"), d.ToyEvaluator(), SearchSettings(max_trials=1), _PullRecorder()).run()
     assert trials[0].params == {"x": 2.0}  # the refit fits what was validated
-    assert trials[0].status == "ok" and trials[0].reason == "cut to its time: x -> 2"
+    assert trials[0].status == "ok" and trials[0].reason == "adjusted to its time or data: x -> 2"
 
 
 def test_a_cut_trials_reason_names_what_changed() -> None:
     proposed = {"params": {"num_boost_round": 500, "learning_rate": 0.05, "num_leaves": 31}, "lags": "auto"}
     used = {"params": {"num_boost_round": 221, "learning_rate": 0.1131, "num_leaves": 31}, "lags": "auto"}
-    assert cut_reason(proposed, used) == "cut to its time: num_boost_round 500 -> 221, learning_rate 0.05 -> 0.113"
-    assert cut_reason({}, {"params": {"num_boost_round": 117}}) == "cut to its time: num_boost_round -> 117"
+    assert cut_reason(proposed, used) == "adjusted to its time or data: num_boost_round 500 -> 221, learning_rate 0.05 -> 0.113"
+    assert cut_reason({}, {"params": {"num_boost_round": 117}}) == "adjusted to its time or data: num_boost_round -> 117"
 
 
 def test_no_trial_is_handed_out_once_stop_by_has_passed() -> None:

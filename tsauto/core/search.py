@@ -645,15 +645,16 @@ class _Prefixed:
 
 
 def cut_reason(proposed: dict, used: dict) -> str:
-    """What a trial cut to its time changed: ``"cut to its time: num_boost_round 500 -> 221,
-    learning_rate 0.05 -> 0.113"`` (nested parameters by their own name; ``-> 221`` alone
-    where the default was proposed)."""
+    """What a trial's fit changed of the parameters proposed, cut to its time or to its data
+    (a large table's logistic regression L2 alone): ``"adjusted to its time or data:
+    num_boost_round 500 -> 221, learning_rate 0.05 -> 0.113"`` (nested parameters by their own
+    name; ``-> 221`` alone where the default was proposed)."""
     before, after = _leaves(proposed), _leaves(used)
     changes = [
         f"{key.rsplit('.', 1)[-1]} {_short(before[key]) + ' ' if key in before else ''}-> {_short(value)}"
         for key, value in after.items() if before.get(key, object()) != value
     ]
-    return "cut to its time: " + (", ".join(changes) if changes else "as proposed")
+    return "adjusted to its time or data: " + (", ".join(changes) if changes else "as proposed")
 
 
 def _leaves(params: dict, prefix: str = "") -> dict[str, Any]:
