@@ -173,3 +173,34 @@ def test_a_path_in_the_home_folder_is_expanded(tmp_path, monkeypatch) -> None:
 def test_a_folder_is_refused_as_not_a_model_file(tmp_path) -> None:
     with pytest.raises(persistence.ModelFileNotFoundError, match="is a folder, not a saved model file"):
         persistence.load(tmp_path, ToyEvaluator)
+
+
+def test_a_payload_of_another_type_with_recomputed_checksums_is_refused(saved) -> None:
+    """A file whose payload was replaced and its SHA-256 sums recomputed passed every check and
+    load returned what it unpickled, an int (user test 54)."""
+    magic, line, _ = saved.read_bytes().split(b"\n", 2)
+    forged = saved.with_name("forged.tsauto")
+    joblib.dump(7, forged)
+    payload = forged.read_bytes()
+    header = {**json.loads(line), "payload_bytes": len(payload),
+              "payload_sha256": persistence.hashlib.sha256(payload).hexdigest()}
+    header["header_sha256"] = persistence.header_digest(header)
+    forged.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + payload)
+    with pytest.raises(IncompatibleModelError, match="says it holds a ToyEvaluator, but its payload is a int"):
+        persistence.load(forged, ToyEvaluator)
+
+
+def test_saving_over_a_data_table_is_refused_and_the_table_kept(tmp_path, saved) -> None:
+    """``model.save("train.csv")`` replaced the training table with a model (user test 54); a
+    model file (or an empty file) is still replaced."""
+    table = tmp_path / "train.csv"
+    table.write_text("Store,Date,Sales\n1,2012-01-06,24924.5\n")
+    with pytest.raises(persistence.ModelPathTakenError, match="'.*train.csv' exists and is not a tsauto "
+                       "model file \\(it looks like a CSV table\\): saving would replace it"):
+        persistence.save(ToyEvaluator(sleep=0.5), table)
+    assert table.read_text().startswith("Store,Date,Sales")
+    persistence.save(ToyEvaluator(sleep=0.75), saved)
+    empty = tmp_path / "empty.tsauto"
+    empty.touch()
+    persistence.save(ToyEvaluator(sleep=0.75), empty)
+    assert persistence.load(saved, ToyEvaluator).sleep == persistence.load(empty, ToyEvaluator).sleep == 0.75

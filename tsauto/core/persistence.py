@@ -70,9 +70,16 @@ class ModelFileNotFoundError(TsautoError, FileNotFoundError):
     """No model file at the path given to ``load`` (nothing there, or a folder)."""
 
 
+class ModelPathTakenError(TsautoError, FileExistsError):
+    """The path given to ``save`` holds a file that is not a model file (a data table, say)."""
+
+
 def save(obj: object, path: str | Path) -> Path:
-    """Write ``obj`` with a checked header, atomically; returns the path (``~`` expanded)."""
+    """Write ``obj`` with a checked header, atomically; returns the path (``~`` expanded). A
+    file there is replaced only if it is a model file (or empty): a data table given as the
+    model's path by mistake is refused, not overwritten (a user test's training CSV was)."""
     path = Path(path).expanduser()
+    _refuse_to_replace_other_files(path)
     with atomic_path(path) as tmp:
         payload = tmp.with_name(tmp.name + ".payload")
         try:
@@ -99,6 +106,20 @@ def save(obj: object, path: str | Path) -> Path:
         finally:
             payload.unlink(missing_ok=True)
     return path
+
+
+def _refuse_to_replace_other_files(path: Path) -> None:
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as f:
+        head = f.read(len(MAGIC) + TABLE_SNIFF)
+    if head.startswith(MAGIC):
+        return
+    kind = _table_kind(path, head)
+    raise ModelPathTakenError(
+        f"{str(path)!r} exists and is not a tsauto model file{f' (it looks like a {kind} table)' if kind else ''}: "
+        "saving would replace it. Give another path for the model, or delete that file first."
+    )
 
 
 def read_header(path: str | Path) -> dict[str, Any]:
@@ -151,12 +172,19 @@ def load(path: str | Path, cls: type[T]) -> T:
         log.info("%s was saved by tsauto %s (this is %s)", path, header.get("tsauto_version"),
                  __version__)
     try:
-        return joblib.load(io.BytesIO(payload))
+        obj = joblib.load(io.BytesIO(payload))
     except Exception as err:  # noqa: BLE001 - any unpickling failure is reported as one error
         raise IncompatibleModelError(
             f"{where} passed its checks but could not be unpickled ({type(err).__name__}: {err}); "
             "refit and save it again."
         ) from None
+    if not isinstance(obj, cls):  # a payload replaced with its checksums recomputed (user test 54)
+        raise IncompatibleModelError(
+            f"{where} says it holds a {cls.__qualname__}, but its payload is a {type(obj).__name__}: "
+            "it was not written by tsauto's save (replaced or forged?); do not use it, and save the "
+            "model again from its fit."
+        )
+    return obj
 
 
 def _format_advice(written: object, got: object) -> str:
