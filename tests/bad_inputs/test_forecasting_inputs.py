@@ -108,6 +108,12 @@ FIT_ERRORS = [
         ["'Turnover'", "rows 0, 1", "convert it to numbers (written with thousands separators", "thousands=','"],
     ),
     (
+        "a currency sign in the target",
+        lambda d: d.assign(Turnover=(d["Turnover"] * 1000).map(lambda v: f"${v:,.2f}")),
+        {},
+        ["'Turnover'", "rows 0, 1", "written with a currency sign", r"s.str.replace(r'[$€£¥,\s]', '', regex=True)"],
+    ),
+    (
         "decimal commas in the target",
         lambda d: d.assign(Turnover=d["Turnover"].map(lambda v: f"{v:.1f}".replace(".", ","))),
         {},

@@ -59,7 +59,8 @@ def test_a_target_with_a_few_text_cells_is_refused_with_the_code_that_reads_them
 ) -> None:
     """Walmart sales with 'n/a' in three weeks: still refused (a target is not guessed), the
     message giving the code that reads them as missing, which then validates with the three
-    imputed; a target of labels (IsHoliday written as text) gets no such code."""
+    imputed; a target of labels (IsHoliday written as text) gets no such code, but is told a
+    class per row is a Classifier's (user test 54: "convert it to numbers" alone)."""
     df = walmart_small.copy()
     df["Weekly_Sales"] = df["Weekly_Sales"].astype(object)
     df.loc[[5, 50, 100], "Weekly_Sales"] = "n/a"
@@ -71,7 +72,8 @@ def test_a_target_with_a_few_text_cells_is_refused_with_the_code_that_reads_them
     df["Weekly_Sales"] = pd.to_numeric(df["Weekly_Sales"], errors="coerce")
     assert validate(df, **kw).fills.imputed.sum() == 3
     labels = walmart_small.assign(Weekly_Sales=walmart_small["IsHoliday"].map({True: "yes", False: "no"}))
-    with pytest.raises(DataValidationError, match="convert it to numbers.$") as err:
+    with pytest.raises(DataValidationError, match="convert it to numbers; none of its values is a number: a "
+                       "forecast needs a numeric target \\(to predict a class per row, use tsauto.Classifier") as err:
         validate(labels, **kw)
     assert "to_numeric" not in str(err.value)
 

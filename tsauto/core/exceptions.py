@@ -72,6 +72,8 @@ def describe_rows(index, limit: int = 5) -> str:
 
 _GROUPED = re.compile(r"\s*-?\d{1,3}(,\d{3})+(\.\d*)?\s*")  # 1,234.5
 _DECIMAL_COMMA = re.compile(r"\s*-?\d*,\d+\s*")  # 12,5
+_POINT = re.compile(r"-?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?")  # 24,924.50 or 1234.5 (a decimal point)
+_CURRENCY = re.compile(r"\s*-?\s*[$€£¥]\s*(?P<a>\S+?)\s*|\s*(?P<b>\S+?)\s*[$€£¥]\s*")  # $24,924.50
 
 
 def number_format_hint(values) -> str:
@@ -90,4 +92,15 @@ def number_format_hint(values) -> str:
         return " (written with thousands separators: read the file with pd.read_csv(..., thousands=','))"
     if decimal:
         return " (written with decimal commas: read the file with pd.read_csv(..., decimal=','))"
+    if all(_priced(t) for t in text):  # a user test's '$24,924.50'
+        return (" (written with a currency sign: take it and the thousands separators out, e.g. "
+                "pd.to_numeric(s.str.replace(r'[$€£¥,\\s]', '', regex=True)))")
     return ""
+
+
+def _priced(text: str) -> bool:
+    """``text`` is a number with a decimal point (thousands separators or none) and a currency
+    sign before or after it."""
+    found = _CURRENCY.fullmatch(text)
+    number = found and (found["a"] or found["b"])
+    return bool(number) and _POINT.fullmatch(number) is not None and any(c.isdigit() for c in number)

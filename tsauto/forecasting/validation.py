@@ -1007,7 +1007,7 @@ def _numeric_target(
             raise DataValidationError(
                 f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
                 f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
-                f"{hint or _placeholder_fix(col, target)}."
+                f"{hint or _placeholder_fix(col, target) or _text_target_fix(converted)}."
             )
         col = converted
     values = col.astype("float64")
@@ -1032,6 +1032,15 @@ def _placeholder_fix(col: pd.Series, target: str) -> str:
     return (f"; where they mean an unknown value, make them missing values (imputed as gaps are, "
             f"never scored): df[{target!r}] = pd.to_numeric(df[{target!r}], errors='coerce'), or "
             f"read the file with pd.read_csv(..., na_values={text!r})")
+
+
+def _text_target_fix(converted: pd.Series) -> str:
+    """What to do where no value of the target reads as a number: a class label per row is
+    tabular classification, not a forecast ('' where some values are numbers)."""
+    if converted.notna().any():
+        return ""
+    return ("; none of its values is a number: a forecast needs a numeric target (to predict a "
+            "class per row, use tsauto.Classifier or `tsauto classify`)")
 
 
 def _check_odd_integer_dates(df: pd.DataFrame, times: pd.Series, time: str, ids: tuple[str, ...]) -> None:
