@@ -3,13 +3,19 @@ model, leaderboard, backtest with quantiles, and failures as one line with exit 
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import io
 import logging
+import os
 import re
 import signal
+import socketserver
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -937,6 +943,135 @@ def test_an_output_in_a_folder_that_does_not_exist_is_refused_before_any_work(
            "--save-model typo_dir/c.tsauto: the folder")
     _fails([*forecast, "--out", "fc.csv"], capsys, "the fit started")  # an existing folder: on to the fit
     assert sorted(p.name for p in tmp_path.iterdir()) == ["retail.csv"]
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused_before_any_work(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """`--out data.csv` replaced the training file with the forecasts (status 0), `--save-model
+    data.csv` turned it into a model file, and `--out o.csv --save-model o.csv` said "wrote" and
+    "saved" while the model was lost (a user test): an output that is the same file as an input
+    (a link or hard link to it too) or as another output is one line, before any work."""
+    from tsauto import Classifier, Forecaster
+
+    def fit(self, data):
+        raise RuntimeError("the fit started")
+
+    monkeypatch.setattr(Forecaster, "fit", fit)
+    monkeypatch.setattr(Classifier, "fit", fit)
+    data = retail_csv.read_bytes()
+    future, rows, model = tmp_path / "future.csv", tmp_path / "rows.csv", tmp_path / "m.tsauto"
+    for path in (future, rows, model):
+        path.write_bytes(data)
+    (tmp_path / "link.csv").symlink_to(retail_csv)
+    os.link(retail_csv, tmp_path / "hard.csv")
+    forecast = ["forecast", str(retail_csv), *RETAIL, "-q"]
+    same = f"--out {retail_csv} is the same file as the input FILE {retail_csv}: writing it would overwrite that input; give --out another path"
+    _fails([*forecast, "--out", str(retail_csv)], capsys, f"tsauto: error: {same}\n")
+    _fails([*forecast, "--out", str(tmp_path / "fc.csv"), "--save-model", str(retail_csv)], capsys,
+           f"--save-model {retail_csv} is the same file as the input FILE {retail_csv}")
+    for alias in ("link.csv", "hard.csv", "sub/../retail.csv"):  # a link, a hard link, the same path spelled otherwise
+        _fails([*forecast, "--out", str(tmp_path / alias)], capsys, f"--out {tmp_path / alias} is the same file as the input FILE")
+    both = tmp_path / "o.csv"
+    _fails([*forecast, "--out", str(both), "--save-model", str(both)], capsys,
+           f"--out {both} and --save-model {both} are the same file: one would overwrite the other; give them different paths")
+    _fails([*forecast, "--known-future", "Turnover", "--future", str(future), "--out", str(future)], capsys,
+           f"--out {future} is the same file as --future {future}")
+    _fails([*forecast, "--out", str(both), "--run-dir", str(retail_csv)], capsys,
+           f"--run-dir {retail_csv} is the same file as the input FILE")
+    _fails(["backtest", str(retail_csv), *RETAIL, "--out", str(retail_csv), "-q"], capsys, same)
+    _fails(["predict", str(model), "--history", str(rows), "--out", str(rows), "-q"], capsys,
+           f"--out {rows} is the same file as --history {rows}")
+    _fails(["predict", "--model", str(model), "--future", str(future), "--out", str(future), "-q"], capsys,
+           f"--out {future} is the same file as --future {future}")
+    _fails(["future-frame", str(model), "--history", str(rows), "--out", str(rows), "-q"], capsys,
+           f"--out {rows} is the same file as --history {rows}")
+    _fails(["leaderboard", str(rows), "--out", str(rows), "-q"], capsys, f"--out {rows} is the same file as the input MODEL")
+    _fails(["report", str(model), "--out", str(model), "-q"], capsys, f"--out {model} is the same file as the input MODEL")
+    _fails(["report", str(model), "--backtest", str(rows), "--data", str(future), "--out", str(future), "-q"], capsys,
+           f"--out {future} is the same file as --data {future}")
+    classify = ["classify", str(retail_csv), "--target", "State", "-q"]
+    _fails([*classify, "--test", str(rows), "--out", str(rows)], capsys, f"--out {rows} is the same file as --test {rows}")
+    _fails([*classify, "--out", str(tmp_path / "p.csv"), "--save-model", str(retail_csv)], capsys,
+           f"--save-model {retail_csv} is the same file as the input FILE")
+    assert retail_csv.read_bytes() == data and rows.read_bytes() == data and future.read_bytes() == data
+    assert not both.exists()
+    _fails([*forecast, "--out", str(both), "--save-model", str(tmp_path / "o.tsauto")], capsys, "the fit started")
+
+
+class _Banner(socketserver.BaseRequestHandler):
+    """A service that greets each connection with a banner, as SSH and SMTP do."""
+
+    def handle(self) -> None:
+        self.request.sendall(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n" * 4)
+
+
+class _Web(http.server.BaseHTTPRequestHandler):
+    """An HTTP server, as the Dask dashboard's port 8787 has; its log kept off stderr."""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+class _Silent(socketserver.BaseRequestHandler):
+    """A service that accepts a connection and says nothing until the client speaks its protocol."""
+
+    def handle(self) -> None:
+        self.request.settimeout(30)
+        with contextlib.suppress(OSError):
+            while self.request.recv(1 << 16):
+                pass
+
+
+@contextlib.contextmanager
+def _service(handler: type) -> Iterator[str]:
+    """``handler`` serving on a free local port in a thread; its address, tcp://127.0.0.1:PORT."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.timeout(120)  # a silent or HTTP port waited for ever
+def test_a_scheduler_address_of_another_service_is_one_line_in_bounded_time(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """--scheduler at a port that is not a Dask scheduler's (a user test): a banner was read as a
+    frame's length ("MemoryError: Unable to allocate 2.82 EiB"); an HTTP server (the dashboard's
+    8787) or a silent one hung for ever, though a scheduler not answering in SCHEDULER_TIMEOUT
+    seconds is one line of error. Each is now that line, naming the ports, and the command's
+    process exits."""
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("tsauto.cli.SCHEDULER_TIMEOUT", 1)
+    base = ["forecast", str(retail_csv), *RETAIL, "--out", str(tmp_path / "fc.csv"), "-q"]
+    ports = "the scheduler listens on 8786 by default, its dashboard on 8787"
+    http_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Web)
+    threading.Thread(target=http_server.serve_forever, daemon=True).start()
+    web = f"127.0.0.1:{http_server.server_address[1]}"
+    try:
+        with _service(_Banner) as banner, _service(_Silent) as silent:
+            for address, why in ((banner, "what it sent is not Dask's protocol: MemoryError"),
+                                 (silent, "it sent no Dask handshake within 1 s"),
+                                 (web, "it sent no Dask handshake within 1 s")):
+                start = time.monotonic()
+                _fails([*base, "--scheduler", address], capsys,
+                       f"--scheduler {address}: the service there did not answer as a Dask scheduler ({why}")
+                assert time.monotonic() - start < 10
+            _fails([*base, "--scheduler", banner], capsys, ports)
+            script = ("import sys, tsauto.cli as cli; cli.SCHEDULER_TIMEOUT = 1; "
+                      f"sys.exit(cli.main({[*base, '--scheduler', silent]!r}))")
+            start = time.monotonic()
+            proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+            assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+            assert "did not answer as a Dask scheduler (it sent no Dask handshake within 1 s)" in proc.stderr
+            assert time.monotonic() - start < 30  # its exit waits for no thread left connecting
+    finally:
+        http_server.shutdown()
+        http_server.server_close()
 
 
 def test_a_future_table_lacking_rows_or_values_is_refused_before_the_fit(

@@ -447,6 +447,53 @@ def _check_out(path: str | None) -> None:
     _check_writable(path, "--out")
 
 
+# the paths a command reads and writes, by their attribute of the parsed arguments, named as the
+# command line spells them (the positional FILE or MODEL by its metavar)
+INPUT_PATHS = (
+    ("file", "FILE"), ("model", "MODEL"), ("model_option", "--model"), ("future", "--future"),
+    ("history", "--history"), ("test", "--test"), ("backtest", "--backtest"), ("data", "--data"),
+)
+OUTPUT_PATHS = (("out", "--out"), ("save_model", "--save-model"), ("run_dir", "--run-dir"))
+
+
+def _check_distinct(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path (``--out``, ``--save-model``, ``--run-dir``)
+    that is the same file as one the command reads (the data, ``--future``, ``--history``,
+    ``--test``, ``--backtest``, ``--data``, the model) or as another of its outputs. A user
+    test's ``--out data.csv`` replaced the training file with the forecasts (status 0), and
+    ``--out o.csv --save-model o.csv`` said both "wrote" and "saved" while the model was lost."""
+    def given(names: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        found = ((label, getattr(args, name, None)) for name, label in names)
+        return [(label, path) for label, path in found if isinstance(path, str)]
+
+    inputs, outputs = given(INPUT_PATHS), given(OUTPUT_PATHS)
+    for k, (option, path) in enumerate(outputs):
+        for label, read in inputs:
+            if _same_file(path, read):
+                what = label if label.startswith("--") else f"the input {label}"
+                raise UsageError(
+                    f"{option} {path} is the same file as {what} {read}: writing it would overwrite that "
+                    f"input; give {option} another path"
+                )
+        for other, written in outputs[k + 1:]:
+            if _same_file(path, written):
+                raise UsageError(
+                    f"{option} {path} and {other} {written} are the same file: one would overwrite the "
+                    f"other; give them different paths"
+                )
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` name one file: the same file where both exist (links and
+    hard links too), else the same path once resolved (``..``, symbolic links)."""
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in a name: the reading or writing says
+        return False
+
+
 def _check_writable(path: str | None, option: str) -> None:
     """Refuse, before any work, an output path given as ``option`` whose folder does not exist
     (:func:`_check_folder`), that is a folder, or whose folder tsauto cannot write in."""
@@ -1169,6 +1216,8 @@ def _terminated(args: argparse.Namespace) -> str:
 
 
 SCHEDULER_TIMEOUT = 30  # seconds --scheduler's address has to answer
+SCHEDULER_GRACE = 1  # seconds past it before a connection that answered nothing Dask reads is given up
+DASK_PORTS = "the scheduler listens on 8786 by default, its dashboard on 8787"
 
 
 @contextmanager
@@ -1190,25 +1239,105 @@ def _dask_client(args: argparse.Namespace) -> Iterator[Any]:
     except ImportError:
         raise UsageError("--scheduler needs the distributed package (pip install 'dask[distributed]')") from None
     try:
-        client = Client(address, timeout=SCHEDULER_TIMEOUT)
-    except (ValueError, TypeError) as err:  # not an address at all, or TLS without its settings
-        if "ssl_context" in str(err):
-            raise UsageError(
-                f"--scheduler {address}: a tls:// scheduler needs Dask's TLS settings (the certificate files "
-                "in the Dask configuration: distributed.comm.tls.ca-file, .client.cert and .client.key, "
-                "or the DASK_DISTRIBUTED__COMM__TLS__* environment variables)"
-            ) from None
+        _check_address(address)
+    except (ValueError, TypeError) as err:  # not an address at all
         raise UsageError(
             f"--scheduler {address}: not a Dask scheduler address ({_one_line(err)}); give one such as "
             "tcp://10.0.0.5:8786"
         ) from None
-    except (OSError, TimeoutError) as err:
+    try:
+        try:
+            _handshake(address)  # a bounded first contact: Client's own handshake waits for ever on a silent port
+        except Exception as err:  # noqa: BLE001 - whatever another service's bytes make of distributed's reading
+            if isinstance(err, TypeError) and "ssl_context" in str(err):
+                raise
+            raise _not_answered(address, err) from None
+        client = Client(address, timeout=SCHEDULER_TIMEOUT)
+    except TypeError as err:
+        if "ssl_context" not in str(err):
+            raise
         raise UsageError(
-            f"--scheduler {address}: no Dask scheduler answered within {SCHEDULER_TIMEOUT} s ({_one_line(err)}); "
-            f"start one (`dask scheduler`, then `dask worker {address}` on each machine) or leave --scheduler out"
+            f"--scheduler {address}: a tls:// scheduler needs Dask's TLS settings (the certificate files "
+            "in the Dask configuration: distributed.comm.tls.ca-file, .client.cert and .client.key, "
+            "or the DASK_DISTRIBUTED__COMM__TLS__* environment variables)"
         ) from None
+    except (OSError, TimeoutError, MemoryError) as err:  # the handshake went, then the connection did not
+        raise _not_answered(address, err) from None
     with client:
         yield client
+
+
+def _check_address(address: str) -> None:
+    """A ``ValueError`` where ``address`` is no Dask address (an unknown scheme such as
+    ``http://``, a port that is not a number), found without the network."""
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    scheme, location = parse_address(address)
+    get_backend(scheme)
+    if scheme in ("tcp", "tls"):
+        parse_host_port(location)
+
+
+def _handshake(address: str) -> None:
+    """Connect to ``address`` and exchange Dask's handshake, all within ``SCHEDULER_TIMEOUT``
+    seconds (and ``SCHEDULER_GRACE``), then close the connection. Another service there ends
+    it as distributed reads what it sends: a banner (SSH, SMTP) read as the length of a frame is
+    a ``MemoryError`` ("Unable to allocate 2.82 EiB"); an HTTP server (the dashboard's port)
+    or a silent one never answers, and distributed waited for ever (``TimeoutError`` here).
+    Nothing listening is distributed's ``OSError`` after ``SCHEDULER_TIMEOUT``. In its own
+    thread and event loop (a caller's running loop is left alone); a thread still running
+    past the limit (it should not be) is left behind, a daemon, which no exit waits for."""
+    import asyncio
+    import threading
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def shake() -> None:
+        args = Security().get_connection_args("client")
+        comm = await asyncio.wait_for(
+            connect(address, timeout=SCHEDULER_TIMEOUT, **args), SCHEDULER_TIMEOUT + SCHEDULER_GRACE
+        )
+        await comm.close()
+
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(shake())
+        except BaseException as err:  # noqa: BLE001 - said in the main thread
+            failure.append(err)
+
+    thread = threading.Thread(target=run, name="tsauto-scheduler-handshake", daemon=True)
+    thread.start()
+    thread.join(SCHEDULER_TIMEOUT + 2 * SCHEDULER_GRACE + 1)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {SCHEDULER_TIMEOUT} s")
+    if failure:
+        raise failure[0]
+
+
+def _not_answered(address: str, err: BaseException) -> UsageError:
+    """The one line for a ``--scheduler`` that failed to connect with ``err``: nothing answered
+    (distributed's plain ``OSError``: refused, unreachable or unknown host, after
+    ``SCHEDULER_TIMEOUT``), or the service there is not a Dask scheduler (its reply unreadable
+    as Dask's, the connection closed, or no handshake in time)."""
+    if type(err) is OSError:  # distributed's "Timed out trying to connect": nothing accepted the connection
+        return UsageError(
+            f"--scheduler {address}: no Dask scheduler answered within {SCHEDULER_TIMEOUT} s ({_one_line(err)}); "
+            f"start one (`dask scheduler`, then `dask worker {address}` on each machine) or leave --scheduler out"
+        )
+    if isinstance(err, TimeoutError):
+        why = f"it sent no Dask handshake within {SCHEDULER_TIMEOUT} s"
+    elif isinstance(err, OSError):  # distributed's CommClosedError among them
+        why = f"it closed the connection: {' '.join(str(err).split())[:200] or type(err).__name__}"
+    else:
+        why = f"what it sent is not Dask's protocol: {type(err).__name__}: {' '.join(str(err).split())[:200]}"
+    return UsageError(
+        f"--scheduler {address}: the service there did not answer as a Dask scheduler ({why}); {DASK_PORTS}: "
+        "check the address and port, or leave --scheduler out"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1225,6 +1354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.setLevel(logging.WARNING if args.quiet else logging.INFO)
     start = time.perf_counter()
     try:
+        _check_distinct(args)  # before the scheduler's connection and any reading or fitting
         with _dask_client(args) as args.client:
             code = COMMANDS[args.command](args)
         log.info("done in %.1fs", time.perf_counter() - start)

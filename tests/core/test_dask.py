@@ -25,7 +25,7 @@ from learner_doubles import DyingLearner, HangingLearner
 
 from tsauto import Classifier, Forecaster, datasets
 from tsauto.core import executor as executor_module
-from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
+from tsauto.core.exceptions import ConflictingOptionsError, TimeLimitExceeded
 from tsauto.core.executor import GRACE, POLL, Executor
 from tsauto.forecasting.learners import local
 from tsauto.forecasting.learners.base import Task
@@ -217,17 +217,17 @@ def test_a_client_alone_means_dask_and_a_local_backend_with_one_is_refused(
     assert loaded.client is None and clf.client is client
     np.testing.assert_array_equal(loaded.predict_proba(credit_g), clf.predict_proba(credit_g))
     pd.testing.assert_frame_equal(Forecaster.load(fc.save(tmp_path / "fc.tsauto")).predict(), fc.predict())
-    for backend in ("loky", "sequential"):
-        with pytest.raises(DataValidationError, match=f"backend='{backend}' with a Dask client"):
+    for backend in ("loky", "sequential"):  # a settings conflict (a DataValidationError before)
+        with pytest.raises(ConflictingOptionsError, match=f"backend='{backend}' with a Dask client"):
             Forecaster(**kw, compute={"backend": backend, "client": client}).fit(retail)
-        with pytest.raises(DataValidationError, match=f"backend='{backend}' with a Dask client"):
+        with pytest.raises(ConflictingOptionsError, match=f"backend='{backend}' with a Dask client"):
             Classifier(**tab, backend=backend, client=client).fit(credit_g)
 
 
 def test_a_closed_client_is_refused_before_the_fit(retail, credit_g) -> None:
     with empty_cluster() as (cluster, c):
         address = cluster.scheduler_address
-    closed = rf"the Dask client is closed \(scheduler {address}\): start the cluster again"
+    closed = rf"the Dask client is closed \(scheduler {address}\): its caller closed it \(client.close\(\) or the end"
     with pytest.raises(ConnectionError, match=closed):
         Forecaster(**KW, compute={"backend": "dask", "client": c}).fit(retail)
     with pytest.raises(ConnectionError, match=closed):
@@ -237,14 +237,36 @@ def test_a_closed_client_is_refused_before_the_fit(retail, credit_g) -> None:
 @pytest.mark.timeout(60)  # it could wait for ever
 def test_a_cluster_closed_mid_search_is_a_clear_error(lone_cluster, retail) -> None:
     """It was an AttributeError from inside distributed ('NoneType' ... 'ncores'); the refit
-    that follows the search must not make a fallback model of it either."""
+    that follows the search must not make a fallback model of it either. The message says the
+    cluster was closed: it said "the Dask client is closed", which the code never did (a user test)."""
     cluster, client = lone_cluster
     when_running(client, "run_trial", cluster.close)
     fc = Forecaster(**KW, learners=[HangingLearner(), "naive"], search={"max_trials": 2},
                     compute={"client": client})
-    closed = rf"Dask client is closed \(scheduler {cluster.scheduler_address}\)"
+    closed = rf"the Dask cluster of scheduler {cluster.scheduler_address} was closed while its client was open"
     with pytest.raises(ConnectionError, match=closed):
         fc.fit(retail)
+
+
+@pytest.mark.timeout(60)
+def test_a_client_that_lost_its_scheduler_says_so_not_that_it_was_closed() -> None:
+    """A client made on the scheduler's address, whose scheduler stops: distributed tries to
+    reconnect, then closes the client; it read "the Dask client is closed", as if its caller
+    had closed it."""
+    from tsauto.core.executor import DaskClusterLost, check_client
+
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        c = distributed.Client(address, timeout=1)  # it reconnects for 1 s, then closes itself
+    try:
+        end = time.monotonic() + 30
+        while c.status != "closed" and time.monotonic() < end:
+            time.sleep(0.05)
+        lost = rf"the Dask client lost its scheduler {address}: the scheduler stopped or cannot be reached from here, then closed itself"
+        with pytest.raises(DaskClusterLost, match=lost):
+            check_client(c)
+    finally:
+        c.close()
 
 
 @pytest.mark.timeout(60)  # it waited for ever

@@ -293,6 +293,53 @@ def test_sys_exit_in_a_call_is_an_error_not_an_exit() -> None:
         ex.call(d.exit_quietly)
 
 
+def test_a_dask_client_with_a_local_backend_is_a_settings_conflict() -> None:
+    """It was a DataValidationError, though no data were at fault (a user test): a class of its
+    own, still a ValueError and a DataValidationError for code that catches those."""
+    from tsauto.core.exceptions import ConflictingOptionsError, DataValidationError
+    from tsauto.core.executor import resolve_backend
+
+    for backend in ("loky", "sequential"):
+        with pytest.raises(ConflictingOptionsError, match=f"backend='{backend}' with a Dask client") as info:
+            resolve_backend(backend, object())
+        assert isinstance(info.value, ValueError) and isinstance(info.value, DataValidationError)
+    assert resolve_backend(None, object()) == "dask"
+
+
+def _client(status: str, runner_started: bool, cluster_status: str | None = None) -> SimpleNamespace:
+    """A stand-in for a ``distributed.Client`` as ``check_client`` reads it: its status, whether
+    its event loop's runner still runs (``client.close()`` stops it; distributed closing a
+    client that lost its scheduler does not), and the status of the cluster it was made on."""
+    cluster = None if cluster_status is None else SimpleNamespace(status=SimpleNamespace(name=cluster_status))
+    return SimpleNamespace(status=status, scheduler=SimpleNamespace(address="tcp://10.0.0.5:8786"),
+                           cluster=cluster, _loop_runner=SimpleNamespace(is_started=lambda: runner_started))
+
+
+def test_a_lost_dask_client_says_what_happened() -> None:
+    """A user test's LocalCluster, closed while its client was open, read "the Dask client is
+    closed", though the code never closed it: closed by its caller, its cluster closed, or its
+    scheduler lost are told apart."""
+    from tsauto.core.executor import DaskClusterLost, check_client
+
+    told = {
+        ("closed", False, None): r"^the Dask client is closed \(scheduler tcp://10.0.0.5:8786\): its caller closed it",
+        ("closed", False, "closed"): r"^the Dask client is closed \(scheduler .*\): its caller closed it",
+        ("closed", True, "closed"): r"^the Dask cluster of scheduler tcp://10.0.0.5:8786 was closed while its client "
+                                    r"was open",
+        ("closing", True, "closing"): r"^the Dask cluster of scheduler .* was closed while its client was open",
+        ("closed", True, None): r"^the Dask client lost its scheduler tcp://10.0.0.5:8786: the scheduler stopped or "
+                                r"cannot be reached from here, then closed itself when it could not reconnect",
+        ("connecting", True, None): r"^the Dask client lost its scheduler .*\(it is reconnecting\)",
+        ("connecting", True, "running"): r"^the Dask client lost its scheduler .*\(it is reconnecting\)",
+    }
+    for (status, started, cluster), message in told.items():
+        with pytest.raises(DaskClusterLost, match=message):
+            check_client(_client(status, started, cluster), " (unfinished: ets)")
+    with pytest.raises(DaskClusterLost, match=r"fit on this machine \(backend='loky', no client\) \(unfinished: ets\)\.$"):
+        check_client(_client("closed", True, "closed"), " (unfinished: ets)")
+    check_client(_client("running", True, "running"))  # nothing to say
+
+
 def test_dask_backend_calls_and_deadlines() -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:

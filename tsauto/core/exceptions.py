@@ -14,6 +14,12 @@ class DataValidationError(TsautoError, ValueError):
     """The input table breaks the data contract (see :mod:`tsauto.forecasting.validation`)."""
 
 
+class ConflictingOptionsError(DataValidationError):
+    """Settings that cannot go together (a Dask client with a local backend): the call's options,
+    not its data, are at fault. A ``ValueError``, and a :class:`DataValidationError` for code
+    that caught that before it existed."""
+
+
 class NotFittedError(TsautoError, AttributeError):
     """A model was used before ``fit``."""
 

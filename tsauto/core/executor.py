@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tsauto.core import worker
-from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded, shortlist
+from tsauto.core.exceptions import ConflictingOptionsError, DataValidationError, TimeLimitExceeded, shortlist
 from tsauto.core.resources import n_workers, process_threads
 from tsauto.core.worker import MemoryLimitExceeded, Outcome, WorkerLost, format_bytes
 
@@ -967,7 +967,7 @@ def resolve_backend(backend: str | None, client: Any) -> str:
     if backend not in ("loky", "sequential", "dask"):
         raise DataValidationError(f"backend={backend!r}: use 'loky', 'sequential' or 'dask'.")
     if client is not None and backend != "dask":
-        raise DataValidationError(
+        raise ConflictingOptionsError(
             f"backend={backend!r} with a Dask client: the work would run on this machine and the "
             "cluster stay idle; leave backend= out (a client means backend='dask'), or drop the client."
         )
@@ -983,12 +983,44 @@ def check_client(client: Any, progress: str = "") -> None:
 
 
 def _gone(client: Any, progress: str) -> str:
-    state = {"closed": "is closed", "closing": "is closing", "connecting": "lost its scheduler"}
-    return (
-        f"the Dask client {state.get(client.status, f'is not connected ({client.status})')} (scheduler "
-        f"{scheduler_address(client)}): start the cluster again, or fit on this machine "
-        f"(backend='loky', no client){progress}."
-    )
+    """Why ``client`` no longer runs work, in words of what happened (``progress``: what the
+    work leaves, for the end): closed by its caller (``client.close()``, the end of its ``with``
+    block), its cluster closed under it (a ``Client(cluster)``: distributed closes the client
+    then), or its scheduler lost (stopped or unreachable: the client tries to reconnect, then
+    closes itself). A user test's cluster, closed from another thread, read "the Dask client
+    is closed", though the code never closed it."""
+    status = client.status
+    address = scheduler_address(client)
+    local = f"fit on this machine (backend='loky', no client){progress}."
+    if status == "closed" and _closed_by_caller(client):
+        return (f"the Dask client is closed (scheduler {address}): its caller closed it (client.close() or the "
+                f"end of its `with` block) before the work ended; pass an open client, or {local}")
+    if _cluster_closed(client):
+        return (f"the Dask cluster of scheduler {address} was closed while its client was open (the client "
+                f"closes with it): start the cluster again and pass a client of it, or {local}")
+    lost = {"closed": ", then closed itself when it could not reconnect", "connecting": " (it is reconnecting)",
+            "running": " (the connection closed)"}
+    if status in lost:
+        return (f"the Dask client lost its scheduler {address}: the scheduler stopped or cannot be reached from "
+                f"here{lost[status]}; start the cluster again (or check the network), or {local}")
+    state = "is closing" if status == "closing" else f"is not connected ({status})"
+    return f"the Dask client {state} (scheduler {address}): start the cluster again, or {local}"
+
+
+def _cluster_closed(client: Any) -> bool:
+    """Whether ``client`` was made on a cluster object (``Client(cluster)``) that is closed or
+    closing: a scheduler gone from under an open client takes the client along."""
+    status = getattr(getattr(client, "cluster", None), "status", None)
+    return getattr(status, "name", status) in ("closed", "closing", "failed")
+
+
+def _closed_by_caller(client: Any) -> bool:
+    """Whether the closed ``client`` was closed by ``client.close()``, which stops its event
+    loop's runner, and not by distributed after losing its scheduler (which leaves it running).
+    Without that runner (another distributed), a closed client is taken as closed by its caller."""
+    runner = getattr(client, "_loop_runner", None)
+    started = getattr(runner, "is_started", None)
+    return not callable(started) or not started()
 
 
 def wait_on_cluster(client: Any, futures: Sequence[Any], timeout: float | None = None, what: str = "tasks") -> None:
