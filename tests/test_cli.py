@@ -280,6 +280,13 @@ def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Pa
     table = pd.read_csv(out)
     assert len(table) == 2 * 12 * 3
     assert {"actual", "forecast", "q0.1", "q0.5", "q0.9"} <= set(table.columns)
+    # where seasonal naive did better, the series are named (user test 54: only the overall verdict)
+    errors = table.assign(model=(table["actual"] - table["forecast"]).abs(),
+                          reference=(table["actual"] - table["seasonal_naive"]).abs())
+    sums = errors.groupby(["State", "Industry"])[["model", "reference"]].sum()
+    lost = int((sums["model"] > sums["reference"]).sum())
+    assert 0 < lost < len(sums) == 12  # the premise
+    assert f"seasonal_naive was better than the model on {lost} of 12 series: " in captured.err
 
     code = main(
         [

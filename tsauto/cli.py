@@ -852,6 +852,11 @@ def _run_backtest(args: argparse.Namespace) -> int:
         _out("per level (MASE scaled by each node's own history):")
         _out(result.by_level.to_string(index=False, float_format=_number))
     _report_quantiles(args.quantiles or [], result.forecasts, result.summary)
+    from tsauto.forecasting.report import backtest_coverage, reference_wins
+
+    for warning in (reference_wins(result), backtest_coverage(result)):
+        if warning:
+            log.warning("%s", warning)
     if args.out:
         from tsauto.forecasting.report import backtest_table
 
