@@ -793,21 +793,28 @@ def test_a_series_ending_in_zeros_or_negatives_far_below_its_history_is_an_alert
         fc = Forecaster(**spec, learners=["naive"]).fit(df)
     drop = _one(fc.data_checks(), "ends_in_a_drop")
     assert drop["status"] == "alert" and drop["series"] == ("2/5", "4/8") and drop["count"] == 14
-    assert drop["message"].startswith("2 of 8 series end in a drop: their last 2 or more values each lie below every "
-                                      "one of the 104 values before them")  # two years of weeks
+    assert drop["message"].startswith("2 of 8 series end in a drop: their last 2 or more values (or a last one at zero "
+                                      "or below, where those before were all above it) each lie below every one of "
+                                      "the 104 values before them")  # two years of weeks
     assert ("2/5: last 10 steps at 0, never below 16,528.6 in the 104 before (median 25,171.4); 4/8: last 4 steps "
             "at -3,000, never below 55,951.7 in the 104 before (median 62,742.8)" in drop["message"])
     assert "an outage?" in drop["message"] and "data={'discontinued': True}" in drop["message"]
     assert "data check ends_in_a_drop 'Weekly_Sales' (alert)" in caplog.text
     assert np.allclose(fc.predict().query("Store == 4 and Dept == 8")["forecast"], -3000.0)  # naive: unchanged
-    # two weeks are enough; one is the spikes check's (a last value far out)
+    # two weeks are enough; one at zero too (user test 55: department 2/1 of 22-30k a week, its newest week 0,
+    # passed every check, a Christmas peak widening the spikes check's range)
     two = df.copy()
     two.loc[(two["Store"] == 2) & (two["Dept"] == 5), "Weekly_Sales"] = walmart_user47["Weekly_Sales"]
     two.loc[(two["Store"] == 2) & (two["Dept"] == 5) & (last < 2), "Weekly_Sales"] = 0.0
     assert "2/5: last 2 steps at 0" in _one(_fit(two, **spec), "ends_in_a_drop")["message"]
     one = walmart_user47.copy()
     one.loc[(one["Store"] == 2) & (one["Dept"] == 5) & (last < 1), "Weekly_Sales"] = 0.0
-    assert _one(_fit(one, **spec), "ends_in_a_drop")["status"] == "passed"
+    named = _one(_fit(one, **spec), "ends_in_a_drop")
+    assert named["series"] == ("2/5",) and "(or a last one at zero or below, where those before were all above it)" in named["message"]
+    assert "2/5: last step at 0, never below 16,528.6 in the 104 before" in named["message"]
+    low = walmart_user47.copy()  # one low but positive value is no drop (the spikes check's where far out)
+    low.loc[(low["Store"] == 2) & (low["Dept"] == 5) & (last < 1), "Weekly_Sales"] = 100.0
+    assert _one(_fit(low, **spec), "ends_in_a_drop")["status"] == "passed"
 
 
 def test_a_discontinued_series_or_a_steady_decline_is_no_drop(walmart_user47, aus_tasmania):
@@ -841,7 +848,9 @@ def test_drops_are_rare_on_real_data_and_an_outage_in_a_grown_series_is_one():
     departments ending in returns or in values below all before, and 3 series of M1 and M4
     whose level fell by a third to four fifths in their last 5 to 41 steps; none elsewhere.
     User test 49: the last 2 months of Australian retail's full series set to 0, an outage, were
-    named in 2 of 148 (against all their earlier values, 40 years of growth back); now all."""
+    named in 2 of 148 (against all their earlier values, 40 years of growth back); now all. A last
+    value alone at zero or below after positive ones (user test 55's outage of one week): 3 more
+    sparse Walmart departments, each ending in a return (-21.6, -79, -2.4)."""
     from tsauto.forecasting.data_checks import _trailing_drops, series_labels
 
     shared_file("forecasting/m4/Hourly-long.csv.gz")
@@ -856,15 +865,17 @@ def test_drops_are_rare_on_real_data_and_an_outage_in_a_grown_series_is_one():
     flagged = {}
     for df, spec, m in tables:
         panel = validate(df, **spec)
-        run = _trailing_drops(panel.y, panel.indptr, m)
+        run = _trailing_drops(panel.y, panel.indptr, m, zero_alone=True)  # a last zero alone: none more here
         flagged.update(zip(series_labels(panel)[run > 0], run[run > 0]))
-    assert flagged == {"QNB10": 5, "W257": 41, "W285": 18, "2/78": 24, "31/77": 3, "36/23": 2, "41/51": 7}
+    assert flagged == {"QNB10": 5, "W257": 41, "W285": 18, "2/78": 24, "31/77": 3, "36/23": 2, "41/51": 7,
+                       "6/77": 1, "26/50": 1, "27/51": 1}  # the last three: a last week at 0 after sales
     end = retail["Month"].max()
     full = retail[retail.groupby(["State", "Industry"])["Month"].transform("max") == end].copy()
     for months, named in ((1, 0), (2, 148)):  # one month is the spikes check's (a last value far out)
         out = full.assign(Turnover=full["Turnover"].where(full["Month"] <= end - pd.DateOffset(months=months), 0.0))
         panel = validate(out, target="Turnover", time="Month", ids=["State", "Industry"])
         assert np.count_nonzero(_trailing_drops(panel.y, panel.indptr, 12)) == named
+        assert np.count_nonzero(_trailing_drops(panel.y, panel.indptr, 12, zero_alone=True)) == 148  # at zero
 
 
 def test_a_last_value_far_below_its_recent_range_is_a_spike():

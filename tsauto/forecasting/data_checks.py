@@ -1150,7 +1150,7 @@ def _ends_apart(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: i
     # a jump held for more than a season is the series' new level (a shop opened, a product taking
     # off: Walmart's departments, M1 yearly's growth), not a unit change
     run = _trailing_drops(-panel.y, panel.indptr, season, drop_window(season) // 2) if up else \
-        _trailing_drops(panel.y, panel.indptr, season)
+        _trailing_drops(panel.y, panel.indptr, season, zero_alone=True)
     run[stopped] = 0
     idx = np.flatnonzero(run)
     if not idx.size:
@@ -1163,7 +1163,8 @@ def _ends_apart(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: i
     )
     more = f"; and {idx.size - SHOWN} more" if idx.size > SHOWN else ""
     finding = (
-        f"{idx.size} of {panel.n_series} series end in a {shift}: their last {drop_run(window)} or more values each "
+        f"{idx.size} of {panel.n_series} series end in a {shift}: their last {drop_run(window)} or more values "
+        f"{'' if up else '(or a last one at zero or below, where those before were all above it) '}each "
         f"lie {side} every one of the {window} values before them, by more than those values' spread {side} their "
         f"median ({shown}{more})"
     )
@@ -1180,14 +1181,19 @@ def _ends_apart(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: i
     return Check(name, panel.schema.target, finding, action, "alert", series, int(run[idx].sum()))
 
 
-def _trailing_drops(y: np.ndarray, indptr: np.ndarray, season: int = 1, longest: int | None = None) -> np.ndarray:
+def _trailing_drops(
+    y: np.ndarray, indptr: np.ndarray, season: int = 1, longest: int | None = None, zero_alone: bool = False
+) -> np.ndarray:
     """Per series, the length of its trailing drop (0 for none), all series at once. The
     last values from a row on, no more of them than ``drop_window(season)`` (longer, they are
     the series' level now: M4 Weekly's W277 fell by half 791 weeks before its end), are a run
     below where the highest of them is below the lowest of the ``drop_window(season)`` values
     before it, with at least ``DROP_BEFORE`` values (and the run's length) before it; a drop
     where they are below that lowest by more than ``max(median - lowest, DROP_FLOOR *
-    |median|)`` of those values before the longest run below (computed on candidates only)."""
+    |median|)`` of those values before the longest run below (computed on candidates only).
+    With ``zero_alone``, a last value at zero or below is a run of its own where those before
+    were all above zero: an outage's one zero at the end (user test 55: a Walmart department of
+    22-30k a week, its newest week 0, no alert: forecast 31 % lower)."""
     n = len(indptr) - 1
     codes = np.repeat(np.arange(n), np.diff(indptr))
     pos = np.arange(y.size) - indptr[:-1][codes]  # values before each row, in its series
@@ -1197,7 +1203,9 @@ def _trailing_drops(y: np.ndarray, indptr: np.ndarray, season: int = 1, longest:
     low = _lowest_before(y, codes, window)
     high = pd.Series(y[::-1]).groupby(codes[::-1]).cummax().to_numpy()[::-1]  # highest from each row on
     with np.errstate(invalid="ignore"):
-        below = (pos >= DROP_BEFORE) & (left >= drop_run(window)) & (left <= np.minimum(pos, longest)) & (high < low)
+        alone = zero_alone & (left == 1) & (y <= 0) & (low > 0)  # far enough below: every value before is above 0
+        below = (pos >= DROP_BEFORE) & ((left >= drop_run(window)) | alone) & (left <= np.minimum(pos, longest)) \
+            & (high < low)
     start = np.full(n, y.size)
     np.minimum.at(start, codes[below], np.flatnonzero(below))
     ahead = (start - indptr[:-1])[codes] - pos  # rows from each row to its series' run
@@ -1205,7 +1213,7 @@ def _trailing_drops(y: np.ndarray, indptr: np.ndarray, season: int = 1, longest:
     median = pd.Series(y[before]).groupby(codes[before]).median().reindex(range(n)).to_numpy()[codes]
     spread = np.maximum(median - low, DROP_FLOOR * np.abs(median))
     with np.errstate(invalid="ignore"):
-        far = below & (high < low - spread)
+        far = below & ((high < low - spread) | alone)
     first = np.full(n, y.size)
     np.minimum.at(first, codes[far], np.flatnonzero(far))
     return np.where(first < y.size, indptr[1:] - first, 0)
@@ -1244,7 +1252,8 @@ def _drop_text(y: np.ndarray, run: int, window: int, up: bool = False) -> str:
     last, earlier = y[-run:], y[:-run][-window:]
     at = _number(last.min()) if last.min() == last.max() else f"{_number(last.min())} to {_number(last.max())}"
     bound = f"never above {_number(earlier.max())}" if up else f"never below {_number(earlier.min())}"
-    return f"last {run} steps at {at}, {bound} in the {earlier.size} before (median {_number(np.median(earlier))})"
+    steps = "last step" if run == 1 else f"last {run} steps"
+    return f"{steps} at {at}, {bound} in the {earlier.size} before (median {_number(np.median(earlier))})"
 
 
 def _number(v: float) -> str:
