@@ -121,3 +121,23 @@ def test_weights_shrunk_worse_than_the_best_alone_stay_greedy() -> None:
     preds = {0: truth, 1: truth + 1.0, 2: truth - 2.0, 3: truth + 5.0}
     trials = _trials([0.0, 1.0, 2.0, 5.0])
     assert ensemble_weights(trials, lambda t: preds[t.number], _mae(truth), shrink=0.5) == {0: 1.0}
+
+
+def test_weights_shrunk_toward_named_learners_go_to_their_best_trials_whatever_validation_says() -> None:
+    # few short series: the shrunk share goes equally to the named learners' best trials (ETS and
+    # Theta), also where the validation windows prefer the best trial alone (they are too few to say)
+    truth = np.array([1.0, 2.0, 3.0, 4.0])
+    preds = {0: truth, 1: truth + 1.0, 2: truth - 2.0, 3: truth + 3.0, 4: truth + 5.0}
+    trials = [Trial(0, "lightgbm", {}, score=0.0), Trial(1, "drift", {}, score=1.0), Trial(2, "ets", {"damped": False}, score=2.0),
+              Trial(3, "theta", {}, score=3.0), Trial(4, "ets", {}, score=5.0)]
+    said: list[str] = []
+    moved = ensemble_weights(trials, lambda t: preds[t.number], _mae(truth), shrink=0.5, said=said,
+                             toward=("ets", "theta"))
+    assert moved == {0: 0.5, 2: 0.25, 3: 0.25}  # ETS's best trial, not its default one
+    assert said == ["ensemble weights shrunk: moved 50% toward equal weights on ets and theta"]
+    assert ensemble_weights(trials, lambda t: preds[t.number], _mae(truth), shrink=0.5) == {0: 1.0}
+    alone = [t for t in trials if t.learner != "ets"]  # one of them failed or left out: the other takes it all
+    assert ensemble_weights(alone, lambda t: preds[t.number], _mae(truth), shrink=0.5, toward=("ets", "theta")) == {
+        0: 0.5, 3: 0.5}
+    neither = [t for t in alone if t.learner != "theta"]  # neither: the usual rule
+    assert ensemble_weights(neither, lambda t: preds[t.number], _mae(truth), shrink=0.5, toward=("ets", "theta")) == {0: 1.0}

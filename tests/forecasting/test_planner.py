@@ -14,6 +14,9 @@ from tsauto.forecasting.backtest import scored_folds
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.core.resources import cores
 from tsauto.forecasting.planner import (
+    ANCHOR,
+    ANCHOR_SERIES,
+    SHORT_SERIES,
     BLEND_SHRINK,
     LGB_DEFAULT_SHARE,
     LGB_RATE,
@@ -48,11 +51,12 @@ def _m1(period: str) -> pd.DataFrame:
     return df
 
 
-def test_monthly_retail_portfolio(aus_small) -> None:
-    panel = validate(aus_small, target="Turnover", time="Month", ids=["State", "Industry"])
+def test_monthly_retail_portfolio(aus_retail) -> None:
+    panel = validate(aus_retail.drop(columns="Series ID"), target="Turnover", time="Month", ids=["State", "Industry"])
     task, plan = _plan(panel, 12)
     assert task.season == 12
     assert {"seasonal_naive", "ets", "theta", "lightgbm"} <= set(plan.candidates)
+    assert plan.toward == ()  # 152 series: the 3 best learners
     assert plan.validate and not plan.searching and plan.max_trials == len(plan.candidates)
     assert plan.folds == 3
     assert plan.shrink == BLEND_SHRINK > 0  # the default's blend moves toward the mean of its best
@@ -63,6 +67,28 @@ def test_monthly_retail_portfolio(aus_small) -> None:
                for n in plan.notes)
     _, named = _plan(panel, 12, learners=["ets", "theta", "naive"])
     assert named.shrink == 0.0  # learners the user names keep greedy weights
+
+
+def test_few_short_series_shrink_toward_theta_with_ets_or_drift(m4_weekly_small) -> None:
+    """Fewer than ANCHOR_SERIES series of SHORT_SERIES points or fewer: the validation windows
+    are too few to weigh learners by, and half the weight goes to equal weights on Theta and ETS
+    (seasonal) or Theta and drift (no season); not on long series, nor where the user names the
+    learners."""
+    df = _m1("QUARTERLY")
+    quarterly = validate(df[df["unique_id"].isin(df["unique_id"].unique()[:12])], target="y", time="t", ids="unique_id")
+    _, plan = _plan(quarterly, 8)
+    assert quarterly.n_series == 12 < ANCHOR_SERIES and plan.toward == ANCHOR[True] == ("ets", "theta")
+    assert any(n.startswith("ensemble: greedy weights to move 50% toward equal weights on ets and theta: with fewer "
+                            f"than {ANCHOR_SERIES} short series") for n in plan.notes)
+    df = _m1("YEARLY")
+    yearly = validate(df[df["unique_id"].isin(df["unique_id"].unique()[:5])], target="y", time="t", ids="unique_id")
+    assert _plan(yearly, 6)[1].toward == ANCHOR[False] == ("theta", "drift")
+    assert _plan(quarterly, 8, learners=["ets", "theta", "naive"])[1].toward == ()  # learners the user names
+    assert _plan(validate(df, target="y", time="t", ids="unique_id"), 6)[1].toward == ()  # 181 series
+    weekly = validate(m4_weekly_small[0], target="y", time="t", ids="unique_id")
+    assert weekly.n_series == 20 and sorted(weekly.lengths)[10] > SHORT_SERIES  # long series: LightGBM's
+    assert _plan(weekly, 13)[1].toward == ()
+
 
 
 def test_a_searchs_extra_learners_rank_after_the_portfolio(aus_small) -> None:

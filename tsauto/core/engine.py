@@ -109,6 +109,7 @@ def search_and_refit(
     deadline: float | None = None,
     fingerprint: str | None = None,
     shrink: float = 0.0,
+    toward: tuple[str, ...] = (),
 ) -> EngineResult:
     """Run the search (stopping in time to refit its blend, see :func:`_refit_reserve`),
     select the ensemble over the comparable trials whose refit fits before ``deadline`` (its
@@ -120,7 +121,7 @@ def search_and_refit(
     of drift and LightGBM validated worse than the ETS it had lost), and the blend's out-of-fold
     predictions and loss are theirs."""
     start = time.monotonic()
-    blend = _BlendRule(strategy, ensemble, shrink)
+    blend = _BlendRule(strategy, ensemble, shrink, toward)
     stop_by = None
     if deadline is not None and settings.time_budget is not None:
         stop_by = _refit_reserve(strategy, executor, deadline, start + settings.time_budget, blend)
@@ -218,14 +219,14 @@ class _BlendRule:
     """The engine's weights for a pool of comparable trials and their ``best``, by trial
     number; ``said``: whether the last blend's weights were shrunk (for the plan's notes)."""
 
-    def __init__(self, strategy: TaskStrategy, ensemble: bool, shrink: float):
-        self.strategy, self.ensemble, self.shrink = strategy, ensemble, shrink
+    def __init__(self, strategy: TaskStrategy, ensemble: bool, shrink: float, toward: tuple[str, ...] = ()):
+        self.strategy, self.ensemble, self.shrink, self.toward = strategy, ensemble, shrink, toward
         self.said: list[str] = []
 
     def __call__(self, pool: list[Trial], best: Trial) -> dict[int, float]:
         self.said.clear()
         return ensemble_weights(pool, self.strategy.oof, lambda p: self.strategy.loss(best, p), self.ensemble,
-                                self.shrink, self.said)
+                                self.shrink, self.said, self.toward)
 
 
 def _comparable(strategy, trials: Sequence[Trial], best: Trial) -> list[Trial]:

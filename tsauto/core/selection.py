@@ -50,6 +50,7 @@ def ensemble_weights(
     ensemble: bool = True,
     shrink: float = 0.0,
     said: list[str] | None = None,
+    toward: Sequence[str] = (),
 ) -> dict[int, float]:
     """Weights by trial number: greedy ensemble selection (Caruana et al. 2004) over
     :func:`ensemble_pool`, or the best trial alone. ``shrink`` moves that share of the weight
@@ -59,7 +60,9 @@ def ensemble_weights(
     forecast-combination puzzle); variants of one learner would add little to it. The greedy
     weights stay as they are where the shrunk ones validate worse than the best trial alone (a
     third best learner far behind the others, naive at 13× the best's MASE, would carry a sixth
-    of the weight); ``said`` gets which it was (for the plan's notes). Only trials whose
+    of the weight); ``said`` gets which it was (for the plan's notes). With ``toward`` (learner
+    names: few short series, :func:`~tsauto.forecasting.planner.anchor`) the shrunk share goes
+    to equal weights on those learners' best trials instead, always. Only trials whose
     out-of-fold predictions are comparable with the best's should be passed."""
     if not 0.0 <= shrink <= 1.0:
         raise ValueError(f"shrink={shrink!r}: a share between 0 and 1.")
@@ -71,7 +74,15 @@ def ensemble_weights(
     predictions = [np.asarray(oof(t), dtype=float) for t in top]
     greedy, _ = greedy_ensemble(predictions, score)
     w = np.asarray(greedy, dtype=float)
-    if shrink:
+    position = {t.number: k for k, t in enumerate(top)}
+    anchors = [position[t.number] for t in learners_best(top) if t.learner in toward]
+    if shrink and anchors:
+        w = (1.0 - shrink) * w
+        w[anchors] += shrink / len(anchors)
+        if said is not None:
+            names = " and ".join(top[k].learner for k in anchors)
+            said.append(f"ensemble weights shrunk: moved {100 * shrink:.0f}% toward equal weights on {names}")
+    elif shrink:
         w, outcome = _shrunk(top, predictions, score, w, shrink)
         if said is not None:
             said.append(outcome)

@@ -465,7 +465,7 @@ class Forecaster:
         try:
             result = search_and_refit(
                 ForecastStrategy(evaluator), plan.candidates, settings, executor, search.ensemble,
-                deadline, fingerprint, plan.shrink,
+                deadline, fingerprint, plan.shrink, plan.toward,
             )
         except SearchFailedError as err:
             hint = "" if self.time_budget is None or not err.out_of_time else budget_hint(
