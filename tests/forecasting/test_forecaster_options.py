@@ -214,7 +214,10 @@ def test_search_options_refuse_what_the_search_cannot_use(retail, option, messag
 
 def test_a_run_dir_refused_for_another_horizon_says_settings_may_differ(retail, tmp_path) -> None:
     search = {"run_dir": str(tmp_path), "max_trials": 2}
-    Forecaster(**KW, learners=["naive", "theta"], search=search).fit(retail)
+    first = Forecaster(**KW, learners=["naive", "theta"], search=search).fit(retail)
+    assert not any(n.startswith("resumed the search") for n in first.plan_.notes)
+    again = Forecaster(**KW, learners=["naive", "theta"], search=search).fit(retail)  # user test 55: INFO only
+    assert f"resumed the search in {tmp_path}: 2 finished trial(s) taken from it, not run again" in again.plan_.notes
     with pytest.raises(ResumeRefused, match="or of settings hashed with the data such as a forecast's horizon"):
         Forecaster(**{**KW, "horizon": H + 1}, learners=["naive", "theta"], search=search).fit(retail)
 

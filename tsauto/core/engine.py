@@ -193,6 +193,9 @@ def search_and_refit(
     said = blend.said if weights else []  # whether the blend shipped was shrunk
     for line in said:
         log.info("%s", line)
+    if search.resumed:  # user test 55: said at INFO only, a nightly job kept no trace of it
+        notes.insert(0, f"resumed the search in {settings.run_dir}: {search.resumed} finished trial(s) taken "
+                        "from it, not run again")
     return EngineResult(model, trials, weights, blended, loss, {**unaffordable, **failures}, search.interrupted,
                         (*said, *notes))
 
