@@ -284,9 +284,9 @@ def test_backtest_writes_and_scores_the_quantiles(retail_csv: Path, tmp_path: Pa
     errors = table.assign(model=(table["actual"] - table["forecast"]).abs(),
                           reference=(table["actual"] - table["seasonal_naive"]).abs())
     sums = errors.groupby(["State", "Industry"])[["model", "reference"]].sum()
-    lost = int((sums["model"] > sums["reference"]).sum())
+    lost = int((sums["model"] > 1.05 * sums["reference"]).sum())
     assert 0 < lost < len(sums) == 12  # the premise
-    assert f"seasonal_naive was better than the model on {lost} of 12 series: " in captured.err
+    assert f"seasonal_naive was better than the model by more than 5% on {lost} of 12 series: " in captured.err
 
     code = main(
         [
@@ -979,6 +979,8 @@ def test_an_output_that_is_an_input_or_another_output_is_refused_before_any_work
            f"--save-model {retail_csv} is the same file as the input FILE {retail_csv}")
     for alias in ("link.csv", "hard.csv", "sub/../retail.csv"):  # a link, a hard link, the same path spelled otherwise
         _fails([*forecast, "--out", str(tmp_path / alias)], capsys, f"--out {tmp_path / alias} is the same file as the input FILE")
+    _fails([*forecast, "--out", str(tmp_path / "fc.csv"), "--save-model", str(rows)], capsys,  # another table: before the fit
+           f"tsauto: error: --save-model: '{rows}' holds a table (CSV), not a model: saving the model would replace it")
     both = tmp_path / "o.csv"
     _fails([*forecast, "--out", str(both), "--save-model", str(both)], capsys,
            f"--out {both} and --save-model {both} are the same file: one would overwrite the other; give them different paths")

@@ -494,6 +494,19 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
+def _check_save_model(path: str | None) -> None:
+    """Refuse, before any work, a ``--save-model`` path that cannot be written or that holds a
+    data table (:func:`~tsauto.core.persistence.check_model_path`: found after the fit before)."""
+    from tsauto.core.persistence import ModelPathTakenError, check_model_path
+
+    _check_writable(path, "--save-model")
+    if path:
+        try:
+            check_model_path(path)
+        except ModelPathTakenError as err:
+            raise UsageError(f"--save-model: {err}") from None
+
+
 def _check_writable(path: str | None, option: str) -> None:
     """Refuse, before any work, an output path given as ``option`` whose folder does not exist
     (:func:`_check_folder`), that is a folder, or whose folder tsauto cannot write in."""
@@ -683,7 +696,7 @@ def _one_line(err: BaseException) -> str:
 
 def _run_forecast(args: argparse.Namespace) -> int:
     _check_out(args.out)
-    _check_writable(args.save_model, "--save-model")
+    _check_save_model(args.save_model)
     _check_folder(args.run_dir, "--run-dir")
     if args.level and not args.hierarchy:
         raise UsageError("--level needs --hierarchy (it names a level of the hierarchy)"
@@ -1089,7 +1102,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
     from tsauto.tabular.metrics import METRICS
 
     _check_out(args.out)
-    _check_writable(args.save_model, "--save-model")
+    _check_save_model(args.save_model)
     # read before the fit: a wrong path fails in seconds, not after it
     test = None if args.test is None else read_table(args.test, thousands=False)
     cls = Classifier if args.command == "classify" else Regressor

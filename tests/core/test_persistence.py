@@ -195,10 +195,14 @@ def test_saving_over_a_data_table_is_refused_and_the_table_kept(tmp_path, saved)
     model file (or an empty file) is still replaced."""
     table = tmp_path / "train.csv"
     table.write_text("Store,Date,Sales\n1,2012-01-06,24924.5\n")
-    with pytest.raises(persistence.ModelPathTakenError, match="'.*train.csv' exists and is not a tsauto "
-                       "model file \\(it looks like a CSV table\\): saving would replace it"):
+    with pytest.raises(persistence.ModelPathTakenError, match="'.*train.csv' holds a table \\(CSV\\), not a model: "
+                       "saving the model would replace it"):
         persistence.save(ToyEvaluator(sleep=0.5), table)
     assert table.read_text().startswith("Store,Date,Sales")
+    old = tmp_path / "old.tsauto"  # a model of the old format 1 (a plain pickle): load says to save it again
+    joblib.dump(ToyEvaluator(sleep=0.25), old)
+    persistence.save(ToyEvaluator(sleep=0.75), old)
+    assert persistence.load(old, ToyEvaluator).sleep == 0.75
     persistence.save(ToyEvaluator(sleep=0.75), saved)
     empty = tmp_path / "empty.tsauto"
     empty.touch()

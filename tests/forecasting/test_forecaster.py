@@ -551,13 +551,19 @@ def test_a_future_table_of_weekly_periods_meets_friday_stamps(walmart_small: pd.
     pd.testing.assert_frame_equal(fc.predict(future=periods), fc.predict(future=later))
 
 
-def test_the_plan_says_whether_the_blend_shipped_was_shrunk(aus_small: pd.DataFrame) -> None:
+def test_the_plan_says_whether_the_blend_shipped_was_shrunk(aus_small: pd.DataFrame, m4_weekly_small) -> None:
     """The plan notes the rule before the blend is chosen; the fitted plan also says what the
     rule did (user test 48: "moved 50%" noted while the weights stayed greedy), and the weights
-    agree: shrunk, each of the 3 best learners holds at least half of a third."""
+    agree: with 12 short series, ETS and Theta hold at least a quarter each whatever validation
+    says; with 20 long ones, shrunk, each of the 3 best learners holds at least half of a third."""
     fc = Forecaster(**KW, learners=["naive", "seasonal_naive", "theta", "ets"]).fit(aus_small)
     assert not any(n.startswith("ensemble weights") for n in fc.plan_.notes)  # learners named: greedy
     fc = Forecaster(**KW).fit(aus_small)
+    (said,) = [n for n in fc.plan_.notes if n.startswith("ensemble weights")]
+    weights = fc.leaderboard().groupby("learner")["weight"].sum()
+    assert said == "ensemble weights shrunk: moved 50% toward equal weights on ets and theta"
+    assert weights["ets"] >= 0.25 - 1e-9 and weights["theta"] >= 0.25 - 1e-9
+    fc = Forecaster(target="y", time="t", ids="unique_id", horizon=13).fit(m4_weekly_small[0])
     (said,) = [n for n in fc.plan_.notes if n.startswith("ensemble weights")]
     weights = fc.leaderboard().groupby("learner")["weight"].sum()
     if said.startswith("ensemble weights shrunk: moved 50% toward equal weights on "):

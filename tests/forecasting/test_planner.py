@@ -84,6 +84,7 @@ def test_few_short_series_shrink_toward_theta_with_ets_or_drift(m4_weekly_small)
     yearly = validate(df[df["unique_id"].isin(df["unique_id"].unique()[:5])], target="y", time="t", ids="unique_id")
     assert _plan(yearly, 6)[1].toward == ANCHOR[False] == ("theta", "drift")
     assert _plan(quarterly, 8, learners=["ets", "theta", "naive"])[1].toward == ()  # learners the user names
+    assert _plan(quarterly, 8, time_budget=60)[1].toward == ()  # a search: the rule measured with it
     assert _plan(validate(df, target="y", time="t", ids="unique_id"), 6)[1].toward == ()  # 181 series
     weekly = validate(m4_weekly_small[0], target="y", time="t", ids="unique_id")
     assert weekly.n_series == 20 and sorted(weekly.lengths)[10] > SHORT_SERIES  # long series: LightGBM's

@@ -105,8 +105,8 @@ def number_format_hint(values) -> str:
 
 
 def _priced(text: str) -> bool:
-    """``text`` is a number with a decimal point (thousands separators or none) and a currency
-    sign before or after it."""
+    """``text`` is a number written with a decimal point if any (thousands separators or none,
+    not a decimal comma) and a currency sign before or after it."""
     found = _CURRENCY.fullmatch(text)
     number = found and (found["a"] or found["b"])
     return bool(number) and _POINT.fullmatch(number) is not None and any(c.isdigit() for c in number)

@@ -22,7 +22,7 @@ def leaderboard(
     metric's usual orientation), the ``extra`` scores of some trials (by trial number; missing
     ones nan), fit and predict time (summed over folds), ensemble weight. A trial chosen for
     the blend that has weight 0 (``dropped``: trial number to why: its refit failed, or would not
-    fit in the time left) has that reason, after its own where it has one (cut to its time)."""
+    fit in the time left) has that reason, after its own where it has one (adjusted to its time or data)."""
     n_folds = max((len(t.fold_scores) for t in trials), default=0)
     folds = [f"{metric}_fold{i}" for i in range(n_folds)]
     extra = extra or {}

@@ -76,10 +76,9 @@ class ModelPathTakenError(TsautoError, FileExistsError):
 
 def save(obj: object, path: str | Path) -> Path:
     """Write ``obj`` with a checked header, atomically; returns the path (``~`` expanded). A
-    file there is replaced only if it is a model file (or empty): a data table given as the
-    model's path by mistake is refused, not overwritten (a user test's training CSV was)."""
+    data table there is refused, not overwritten (:func:`check_model_path`)."""
     path = Path(path).expanduser()
-    _refuse_to_replace_other_files(path)
+    check_model_path(path)
     with atomic_path(path) as tmp:
         payload = tmp.with_name(tmp.name + ".payload")
         try:
@@ -108,18 +107,25 @@ def save(obj: object, path: str | Path) -> Path:
     return path
 
 
-def _refuse_to_replace_other_files(path: Path) -> None:
-    if not path.is_file() or path.stat().st_size == 0:
+def check_model_path(path: str | Path) -> None:
+    """Refuse a path to save a model at that holds a data table (CSV or Parquet, by its
+    extension or first bytes): a user test's ``save("train.csv")`` and ``--save-model
+    train.csv`` replaced the training data. A model file of any format, or any other file, is
+    replaced as before (load's advice for an old model is to save it again)."""
+    path = Path(path).expanduser()
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        with open(path, "rb") as f:
+            head = f.read(len(MAGIC) + TABLE_SNIFF)
+    except OSError:  # unreadable: writing it will say why
         return
-    with open(path, "rb") as f:
-        head = f.read(len(MAGIC) + TABLE_SNIFF)
-    if head.startswith(MAGIC):
-        return
-    kind = _table_kind(path, head)
-    raise ModelPathTakenError(
-        f"{str(path)!r} exists and is not a tsauto model file{f' (it looks like a {kind} table)' if kind else ''}: "
-        "saving would replace it. Give another path for the model, or delete that file first."
-    )
+    kind = "" if head.startswith(MAGIC) else _table_kind(path, head)
+    if kind:
+        raise ModelPathTakenError(
+            f"{str(path)!r} holds a table ({kind}), not a model: saving the model would replace it. Give "
+            "another path for the model (model.tsauto), or delete that file first."
+        )
 
 
 def read_header(path: str | Path) -> dict[str, Any]:

@@ -75,7 +75,8 @@ def ensemble_weights(
     greedy, _ = greedy_ensemble(predictions, score)
     w = np.asarray(greedy, dtype=float)
     position = {t.number: k for k, t in enumerate(top)}
-    anchors = [position[t.number] for t in learners_best(top) if t.learner in toward]
+    best_of = {t.learner: position[t.number] for t in learners_best(top)}
+    anchors = [best_of[name] for name in toward if name in best_of]  # in toward's order, as the plan names them
     if shrink and anchors:
         w = (1.0 - shrink) * w
         w[anchors] += shrink / len(anchors)

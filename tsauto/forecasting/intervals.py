@@ -66,7 +66,7 @@ Method = Literal["native", "calibrated", "conformal", "by_series"]
 MIN_PER_STEP = 100  # errors per horizon step for quantiles of that step alone
 MARGIN = 0.02  # relative pinball gain another method needs to replace native quantiles
 MIN_ONE_FOLD = 100  # errors a single fold needs to calibrate native quantiles (a 10 % level on 10)
-UNDERCOVER = 0.1  # held-out coverage this far under nominal is warned of
+UNDERCOVER = 0.1  # held-out coverage this far under nominal is warned of (a backtest's, this far either side)
 SHORT_SHARE = 0.05  # a series shorter than the histories of all but this share of the errors is named
 # by_series: a series' out-of-fold errors are weighed against this many errors' worth of the
 # median series' mean size when its band is widened or narrowed (see :func:`series_spread`)

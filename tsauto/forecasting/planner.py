@@ -417,7 +417,7 @@ def make_plan(
     search_budget = None if time_budget is None else SEARCH_SHARE * float(time_budget)
     max_trials = search.max_trials if searching else len(candidates)
     shrink = BLEND_SHRINK if learners == "auto" else 0.0
-    toward = anchor(panel, task, candidates) if shrink else ()
+    toward = anchor(panel, task, candidates) if shrink and not searching else ()  # measured without a search
     if shrink and len(candidates) > 1 and search.ensemble:
         notes.append(_shrink_rule(shrink, toward))
     return Plan(task, candidates, classes, folds, searching, validate, search_budget, max_trials,
@@ -428,7 +428,9 @@ def anchor(panel: Panel, task: Task, candidates: Sequence[str]) -> tuple[str, ..
     """The learners a blend of few short series moves its shrunk share onto, equally: Theta with
     ETS where there is a season, with drift where there is none (``ANCHOR``); none with
     ``ANCHOR_SERIES`` series or more, a median series longer than ``SHORT_SERIES``, or neither
-    learner among the ``candidates``."""
+    learner among the ``candidates``. Each partition's or hierarchy node's fit decides for
+    itself; a search (``time_budget=``, ``max_trials``) keeps the 3 best learners' rule, measured
+    with it."""
     if panel.n_series >= ANCHOR_SERIES or float(np.median(panel.lengths)) > SHORT_SERIES:
         return ()
     return tuple(n for n in ANCHOR[task.season > 1] if n in candidates)

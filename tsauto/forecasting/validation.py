@@ -1007,7 +1007,7 @@ def _numeric_target(
             raise DataValidationError(
                 f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
                 f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
-                f"{hint or _placeholder_fix(col, target) or _text_target_fix(converted)}."
+                f"{hint or _placeholder_fix(col, target) or _text_target_fix(col, converted)}."
             )
         col = converted
     values = col.astype("float64")
@@ -1034,10 +1034,11 @@ def _placeholder_fix(col: pd.Series, target: str) -> str:
             f"read the file with pd.read_csv(..., na_values={text!r})")
 
 
-def _text_target_fix(converted: pd.Series) -> str:
-    """What to do where no value of the target reads as a number: a class label per row is
-    tabular classification, not a forecast ('' where some values are numbers)."""
-    if converted.notna().any():
+def _text_target_fix(col: pd.Series, converted: pd.Series) -> str:
+    """What to do where no value of the target reads as a number and none holds a digit (labels,
+    not numbers written oddly such as '12,50 €'): a class label per row is tabular
+    classification, not a forecast ('' otherwise)."""
+    if converted.notna().any() or col.dropna().astype(str).str.contains(r"\d").any():
         return ""
     return ("; none of its values is a number: a forecast needs a numeric target (to predict a "
             "class per row, use tsauto.Classifier or `tsauto classify`)")
