@@ -716,7 +716,7 @@ class _Slot:
         elif "can't start new thread" in text:
             reason += f" unable to start a thread (out of memory, limit {cap}, or a limit on threads)"
         elif codes and codes[0] == -signal.SIGKILL:
-            reason += " (the system kills a process so when memory runs out)"
+            reason += " (by the system when memory runs out, or by a kill -9)"
         return reason
 
     def output(self) -> str:
