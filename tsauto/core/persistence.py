@@ -71,7 +71,7 @@ class ModelFileNotFoundError(TsautoError, FileNotFoundError):
 
 
 class ModelPathTakenError(TsautoError, FileExistsError):
-    """The path given to ``save`` holds a file that is not a model file (a data table, say)."""
+    """The path given to ``save`` holds a data table, not a model (:func:`check_model_path`)."""
 
 
 def save(obj: object, path: str | Path) -> Path:

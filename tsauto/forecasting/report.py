@@ -397,11 +397,9 @@ def reference_wins(result: BacktestResult, most: int = 5) -> str:
     3 of 16 Walmart series, one by 1.6×, and a fold, unsaid): the series (the finest level's)
     and folds whose absolute errors summed over their cells exceed the reference's, worst first;
     '' where there are none or no reference."""
-    frame = result.forecasts
+    frame = _series_rows(result)
     if REFERENCE not in frame or str(result.summary["model"].iloc[0]) == REFERENCE:
         return ""
-    if result.by_level is not None:  # the finest level's, the series'
-        frame = frame[frame["level"] == result.by_level["level"].iloc[-1]]
     keys = list(result.per_series.columns[: result.per_series.columns.get_loc("cutoff")])
     if result.by_level is not None:
         keys = [c for c in keys if c != "level"]
@@ -413,17 +411,14 @@ def reference_wins(result: BacktestResult, most: int = 5) -> str:
         errors = cells.groupby(keys, sort=False)[["model", "reference"]].sum()
         lost = _ratios(errors)
         if len(lost):
-            named = ", ".join(f"{'/'.join(map(str, k if isinstance(k, tuple) else (k,)))} ({_times(r)})"
-                              for k, r in lost.head(most).items())
-            more = f" and {len(lost) - most} more" if len(lost) > most else ""
-            parts.append(f"on {len(lost)} of {len(errors)} series: {named}{more}")
+            names = ["/".join(map(str, k if isinstance(k, tuple) else (k,))) for k in lost.index]
+            parts.append(f"on {len(lost)} of {len(errors)} series: {_listed(names, lost, most)}")
     if cells["fold"].nunique() > 1:
         labels = fold_labels(result.per_series)
         lost = _ratios(cells.groupby("fold")[["model", "reference"]].sum())
         if len(lost):
-            more = f" and {len(lost) - most} more" if len(lost) > most else ""
-            parts.append(f"in {len(lost)} of {cells['fold'].nunique()} folds: "
-                         + ", ".join(f"{labels[int(f)]} ({_times(r)})" for f, r in lost.head(most).items()) + more)
+            names = [labels[int(f)] for f in lost.index]
+            parts.append(f"in {len(lost)} of {cells['fold'].nunique()} folds: {_listed(names, lost, most)}")
     if not parts:
         return ""
     return (f"{REFERENCE} was better than the model by more than {REFERENCE_MARGIN:.0%} {'; and '.join(parts)} "
@@ -440,23 +435,32 @@ def _ratios(errors: pd.DataFrame) -> pd.Series:
     return ratio.fillna(np.inf)[worse].sort_values(ascending=False)
 
 
-def _times(ratio: float) -> str:
-    return f"{ratio:.2f}×" if np.isfinite(ratio) else f"{REFERENCE} exact"
+def _listed(names: list[str], ratios: pd.Series, most: int) -> str:
+    """The first ``most`` ``names`` with their ratios, and how many more."""
+    shown = ", ".join(f"{n} ({r:.2f}×)" if np.isfinite(r) else f"{n} ({REFERENCE} exact)"
+                      for n, r in zip(names[:most], ratios.iloc[:most]))
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _series_rows(result: BacktestResult) -> pd.DataFrame:
+    """A backtest's forecasts of the series (a hierarchy's finest level), which its summary scores."""
+    if result.by_level is None:
+        return result.forecasts
+    return result.forecasts[result.forecasts["level"] == result.by_level["level"].iloc[-1]]
 
 
 def backtest_coverage(result: BacktestResult) -> str:
     """A warning where the backtest's band held its actuals more than ``UNDERCOVER`` (and twice
-    a calibrated band's standard error on that many actuals) below or above its nominal level (user test 54: vic_elec's 80 % band held 55 %, while the report
-    said only the fit's own 79 %); '' otherwise or without a band."""
+    a calibrated band's standard error on that many actuals) below or above its nominal level
+    (user test 54: vic_elec's 80 % band held 55 %, while the report said only the fit's own
+    79 %); '' otherwise or without a band."""
     summary = result.summary
     pair = interval_pair(quantile_levels(result.forecasts.columns))
     if pair is None or "coverage" not in summary or not np.isfinite(summary["coverage"].iloc[0]):
         return ""
     held, nominal = float(summary["coverage"].iloc[0]), pair[1] - pair[0]
     lo, hi = pair
-    frame = result.forecasts
-    if result.by_level is not None:  # the summary's coverage is the series' (the finest level)
-        frame = frame[frame["level"] == result.by_level["level"].iloc[-1]]
+    frame = _series_rows(result)
     cells = int(frame[[f"q{lo:g}", f"q{hi:g}", "actual"]].notna().all(axis=1).sum())
     noise = 2 * np.sqrt(nominal * (1 - nominal) / max(cells, 1))  # a calibrated band's share misses by this
     if abs(held - nominal) <= max(UNDERCOVER, noise):
