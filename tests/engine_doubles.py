@@ -91,6 +91,8 @@ class ToyEvaluator:
             score = 6.0
         elif kind == "raises":
             raise ValueError("this learner always raises")
+        elif kind == "brittle":  # a space of which every setting fails (as under a tight memory_limit)
+            raise MemoryError("brittle ran out of memory")
         elif kind == "exit":
             os._exit(3)
         elif kind == "sigkill":
@@ -156,7 +158,7 @@ def candidates(*names: str) -> dict[str, Candidate]:
     have a space."""
     out = {}
     for i, name in enumerate(names):
-        space = {"quadratic": quadratic_space, "tiny": tiny_space}.get(name.split("_")[0])
+        space = {"quadratic": quadratic_space, "tiny": tiny_space, "brittle": quadratic_space}.get(name.split("_")[0])
         out[name] = Candidate(name, space=space, cost=1.0 + i)
     return out
 

@@ -18,7 +18,7 @@ import pytest
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import Executor
 from tsauto.core.journal import ResumeRefused
-from tsauto.core.search import Candidate, Search, SearchSettings, _CtrlC, cut_reason
+from tsauto.core.search import FAILED_IN_A_ROW, Candidate, Search, SearchSettings, _CtrlC, cut_reason
 
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
@@ -393,3 +393,16 @@ def test_a_small_space_that_scores_best_does_not_end_the_search() -> None:
     assert len(trials) == 30
     assert sum(t.learner == "quadratic" for t in trials) >= 20
     assert min(t.score for t in trials) == 0.5
+
+
+def test_a_learner_whose_trials_keep_failing_is_searched_no_more(caplog) -> None:
+    """Under a tight memory_limit the sampler proposed a LightGBM that ran out of memory 83
+    times (user test 55): it learns nothing from a failure. After FAILED_IN_A_ROW failures in a
+    row the learner is proposed no more, with a warning, and the others get the trials."""
+    with caplog.at_level(logging.WARNING, logger="tsauto.core.search"):
+        trials = Search(d.candidates("brittle", "quadratic"), d.ToyEvaluator(), SearchSettings(max_trials=30),
+                        _PullRecorder()).run()
+    brittle = [t for t in trials if t.learner == "brittle"]
+    assert len(brittle) == FAILED_IN_A_ROW and all(t.status == "failed" for t in brittle)
+    assert len(trials) == 30 and min(t.score for t in trials if t.status == "ok") < 1.1
+    assert f"brittle no longer searched: its last {FAILED_IN_A_ROW} trials failed" in caplog.text

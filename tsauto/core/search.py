@@ -56,6 +56,10 @@ def budget_to_finish(spent: float, seconds: float, search_share: float) -> int:
     return math.ceil((spent + WORKER_START_SECONDS + seconds) / search_share)
 MAX_REPEATS = 20  # proposals in a row that repeat a trial before the search stops
 LEARNER_REPEATS = 5  # repeats of a learner's trials after which others are asked instead
+# Trials of a learner failed in a row (an error, not a timeout) after which the search proposes
+# it no more: the sampler learns nothing from a failure, and under a tight memory_limit it
+# proposed a LightGBM that ran out of memory 83 times (user test 55).
+FAILED_IN_A_ROW = 5
 # Seconds a trial needs at least: a trial given none (the time left within the executor's grace)
 # was told timed out before it started, and the next proposed at once: at time_budget=1.5, 127
 # of 150 trials; Walmart by store at --time-budget 3, 300 of a leaderboard's 309 rows.
@@ -191,6 +195,7 @@ class Search:
         self.interrupted = False
         self.resumed = 0
         self._repeats: Counter = Counter()  # repeated proposals per learner (:meth:`_propose_new`)
+        self._failed: Counter = Counter()  # each learner's trials failed in a row (:meth:`_given_up`)
 
     def run(self) -> list[Trial]:
         """Run until an exit criterion holds; returns every trial, in order.
@@ -279,7 +284,7 @@ class Search:
                 return None
             if s.patience is not None and since_best >= s.patience:
                 return None
-            if not defaults and not self._searchable():
+            if not defaults and not self._open():
                 return None  # every default is tried and nothing has a space to explore
             default = bool(defaults)
             span = self._span(left, default)
@@ -340,6 +345,7 @@ class Search:
                        state=None if record.status == "ok" else _FAIL())
             trials.append(record)
             tried[proposed] = tried[_key(record)] = record
+            self._count_failure(record)
             if record.status == "ok" and record.score < best - 1e-12:
                 best, since_best = record.score, 0
             else:
@@ -475,21 +481,22 @@ class Search:
         and the next proposal is asked of another learner with a space (drawn at random among
         those not yet repeated ``LEARNER_REPEATS`` times): told a good score again, the sampler
         kept proposing the two settings of ETS's ``damped`` and the search stopped with a
-        minute of its budget left and LightGBM's space barely tried. None after
-        ``MAX_REPEATS`` repeats in a row (every space small and exhausted)."""
+        minute of its budget left and LightGBM's space barely tried. A learner given up
+        (``FAILED_IN_A_ROW``) is refused the same way. None after ``MAX_REPEATS`` repeats in
+        a row (every space small and exhausted)."""
         rng = random.Random(self.settings.random_state * 100_003 + number)
         for _ in range(MAX_REPEATS):
             otrial, record = self._propose(study, number, defaults)
             key = _key(record)
-            if key not in tried:
+            if key not in tried and self._failed[record.learner] < FAILED_IN_A_ROW:
                 return otrial, record
-            earlier = tried[key]
+            earlier = tried.get(key)
             if earlier is not None and earlier.status == "ok":
                 study.tell(otrial, earlier.score)
-            else:
+            else:  # a repeat of a failure, one still running, or a learner given up
                 study.tell(otrial, None, state=_FAIL())
             self._repeats[record.learner] += 1
-            others = [n for n in self._searchable() if self._repeats[n] < LEARNER_REPEATS]
+            others = [n for n in self._open() if self._repeats[n] < LEARNER_REPEATS]
             if not others:
                 return None
             study.enqueue_trial({"searched_learner": rng.choice(others)})
@@ -497,6 +504,22 @@ class Search:
 
     def _searchable(self) -> list[str]:
         return sorted(n for n, c in self.candidates.items() if c.space is not None)
+
+    def _open(self) -> list[str]:
+        """The learners still searched: those with a space, less those given up."""
+        return [n for n in self._searchable() if self._failed[n] < FAILED_IN_A_ROW]
+
+    def _count_failure(self, record: Trial) -> None:
+        """Count ``record`` among its learner's failures in a row (a timeout neither counts nor
+        resets: a trial cut to its time says nothing of the next), and say so once the
+        learner is given up (``FAILED_IN_A_ROW``)."""
+        if record.status == "ok":
+            self._failed[record.learner] = 0
+        elif record.status == "failed":
+            self._failed[record.learner] += 1
+            if self._failed[record.learner] == FAILED_IN_A_ROW and record.learner in self._searchable():
+                log.warning("%s no longer searched: its last %d trials failed (the last: %s)",
+                            record.learner, FAILED_IN_A_ROW, record.reason)
 
     def _identity(self) -> dict[str, Any]:
         """What must be the same for a resumed search's trials to compare with new ones."""
