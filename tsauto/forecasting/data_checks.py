@@ -140,6 +140,7 @@ def data_checks(
     """
     labels = series_labels(panel)
     stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
+    ended = stopped if carried is None else stopped | (carried > 0)  # not judged by how they end
     return [
         *column_roles(raw, panel),
         *boolean_target(raw, panel.schema.target),
@@ -152,9 +153,9 @@ def data_checks(
         *ends_early(panel, labels, carried),
         intermittent(panel, labels, stopped),
         *guards(panel, opts, labels, stopped),
-        spikes(panel, task, labels),
-        ends_in_a_drop(panel, labels, stopped if carried is None else stopped | (carried > 0), task.season),
-        ends_in_a_jump(panel, labels, stopped if carried is None else stopped | (carried > 0), task.season),
+        spikes(panel, task, labels, dropped=_end_runs(panel, ended, task.season) > 0),
+        ends_in_a_drop(panel, labels, ended, task.season),
+        ends_in_a_jump(panel, labels, ended, task.season),
         *leakage(panel, task),
         *text_in_numbers(raw, panel, labels),
         *missing_covariates(raw, panel, labels),
@@ -181,8 +182,9 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     checks = [_stale(panel, fitted, pos, stale, labels), *ends_early(panel, labels, known=early_at_fit | stale)]
     if renewed.any():  # else nothing new to judge (the training rows again: 1.3 s on 4M rows)
         stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
-        checks += [spikes(panel, task, labels, new), ends_in_a_drop(panel, labels, stopped | ~renewed, task.season),
-                   ends_in_a_jump(panel, labels, stopped | ~renewed, task.season)]
+        ended = stopped | ~renewed
+        checks += [spikes(panel, task, labels, new, _end_runs(panel, ended, task.season) > 0),
+                   ends_in_a_drop(panel, labels, ended, task.season), ends_in_a_jump(panel, labels, ended, task.season)]
     return [c for c in checks if c.status == "alert"]
 
 
@@ -1055,10 +1057,14 @@ def _outage(panel: Panel, labels: np.ndarray, stopped: np.ndarray) -> str:
             f"{_named(labels, never, trailing, 'steps')}: an outage in the data?")
 
 
-def spikes(panel: Panel, task: Task, labels: np.ndarray, named: np.ndarray | None = None) -> Check:
+def spikes(
+    panel: Panel, task: Task, labels: np.ndarray, named: np.ndarray | None = None, dropped: np.ndarray | None = None,
+) -> Check:
     """Values that stand out of their series as one-step spikes (see ``SPIKE_STEPS``): kept,
     as a data error or a one-off event; they pull the learners and widen the intervals.
-    ``named``: the rows whose spikes are named (by default all; not those the fit saw)."""
+    ``named``: the rows whose spikes are named (by default all; not those the fit saw);
+    ``dropped``: the series whose last value :func:`ends_in_a_drop` names (a last value alone
+    at zero), not named twice (review 52)."""
     y, codes, first, last = panel.y, panel.series_codes(), panel.indptr[:-1], panel.indptr[1:] - 1
     rise = np.empty_like(y)  # y[t] - y[t-1]
     rise[1:] = np.diff(y)
@@ -1090,6 +1096,8 @@ def spikes(panel: Panel, task: Task, labels: np.ndarray, named: np.ndarray | Non
                 for j, i in ((np.arange(k, y.size), np.arange(y.size - k)), (np.arange(y.size - k), np.arange(k, y.size))):
                     again = (codes[j] == codes[i]) & (half[j] == sign[i]) & (sign[i] != 0)
                     sign[i[again]] = 0
+    if dropped is not None:
+        sign[last[dropped]] = 0
     at = np.flatnonzero(sign)
     if named is not None:
         at = at[named[at]]
@@ -1147,11 +1155,7 @@ def ends_in_a_jump(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season
 
 def _ends_apart(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int, up: bool) -> Check:
     name, shift, side = ("ends_in_a_jump", "jump", "above") if up else ("ends_in_a_drop", "drop", "below")
-    # a jump held for more than a season is the series' new level (a shop opened, a product taking
-    # off: Walmart's departments, M1 yearly's growth), not a unit change
-    run = _trailing_drops(-panel.y, panel.indptr, season, drop_window(season) // 2) if up else \
-        _trailing_drops(panel.y, panel.indptr, season, zero_alone=True)
-    run[stopped] = 0
+    run = _end_runs(panel, stopped, season, up)
     idx = np.flatnonzero(run)
     if not idx.size:
         return Check(name, panel.schema.target, f"no series ends in a {shift}", "")
@@ -1179,6 +1183,17 @@ def _ends_apart(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: i
     )
     series = tuple(str(s) for s in labels[idx]) if labels[0] != "" else ()
     return Check(name, panel.schema.target, finding, action, "alert", series, int(run[idx].sum()))
+
+
+def _end_runs(panel: Panel, stopped: np.ndarray, season: int, up: bool = False) -> np.ndarray:
+    """Per series, the last values :func:`ends_in_a_drop` (``up``: :func:`ends_in_a_jump`)
+    names: 0 for none and for the ``stopped`` series."""
+    # a jump held for more than a season is the series' new level (a shop opened, a product taking
+    # off: Walmart's departments, M1 yearly's growth), not a unit change
+    run = _trailing_drops(-panel.y, panel.indptr, season, drop_window(season) // 2) if up else \
+        _trailing_drops(panel.y, panel.indptr, season, zero_alone=True)
+    run[stopped] = 0
+    return run
 
 
 def _trailing_drops(
