@@ -3,6 +3,7 @@ partitions and the Dask backend, on real retail series."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -283,3 +284,25 @@ def test_an_unbudgeted_search_runs_trials_fold_by_fold_with_the_scores_of_whole_
     assert (split.leaderboard()["status"] == "ok").all()
     pd.testing.assert_frame_equal(split.leaderboard()[cols], whole.leaderboard()[cols])
     pd.testing.assert_frame_equal(split.predict(), whole.predict())
+
+
+def test_a_trials_folds_are_not_logged_at_info(retail, caplog) -> None:
+    """User test 55: a CLI fit printed a line per fold of every trial (10 folds x 40 trials of a
+    single series); the search's own line per trial says how it goes. At DEBUG they are there."""
+    from dataclasses import replace
+
+    from tsauto.core.table_io import read_table
+    from tsauto.forecasting.search import ForecastEvaluator
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    fc = Forecaster(**KW)
+    panel = fc._validate(read_table(retail))
+    evaluator = ForecastEvaluator(panel, replace(fc._task(panel), n_jobs=1), RollingOriginSplitter(6, folds=3, step=6))
+    for name in ("naive", "ets"):  # fold by fold, and folds fitted together
+        with caplog.at_level("INFO", logger="tsauto"):
+            evaluator.evaluate(name, {}, float("inf"), 1)
+        assert not [r for r in caplog.records if r.levelno >= logging.INFO]
+        with caplog.at_level("DEBUG", logger="tsauto"):
+            evaluator.evaluate(name, {}, float("inf"), 1)
+        assert [r for r in caplog.records if r.getMessage().startswith(("fold 2: ", "3 folds fitted together"))]
+        caplog.clear()

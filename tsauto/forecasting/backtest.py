@@ -123,7 +123,7 @@ def cross_validate(
         t0 = time.perf_counter()
         fit_folds(models, trains, task)
         fit_time = time.perf_counter() - t0
-        log.info("%d folds fitted together in %.1fs", len(folds), fit_time)
+        log.debug("%d folds fitted together in %.1fs", len(folds), fit_time)
     for k, fold in enumerate(folds):
         train = trains[k] if trains else panel.head(fold.train_lengths)
         t0 = time.perf_counter()
@@ -154,7 +154,7 @@ def cross_validate(
             _cells(panel, train, fold, test_rows, keep, task.season, fc.mean, fc.quantiles, routed.reason,
                    observed)
         )
-        log.info(
+        log.debug(  # a trial's details: the search's line per trial says how it goes (user test 55: chatty)
             "fold %d: %d series, fit %.1fs, predict %.1fs", fold.index, present.size, t1 - t0, t2 - t1
         )
     return _concat(parts, fit_time, predict_time)

@@ -192,7 +192,7 @@ class TCNLearner(Learner):
             torch.use_deterministic_algorithms(deterministic)
         self.state_, self.epochs_, self.best_epoch_, self.best_loss_ = result
         self.fit_time_ = time.monotonic() - start
-        log.info(
+        log.debug(  # once per fit: per trial and fold in a search
             "tcn: %d of at most %d epochs (best %d, validation loss %.4f) in %.1f s on %s",
             self.epochs_,
             self._max_epochs(),
