@@ -406,3 +406,13 @@ def test_a_learner_whose_trials_keep_failing_is_searched_no_more(caplog) -> None
     assert len(brittle) == FAILED_IN_A_ROW and all(t.status == "failed" for t in brittle)
     assert len(trials) == 30 and min(t.score for t in trials if t.status == "ok") < 1.1
     assert f"brittle no longer searched: its last {FAILED_IN_A_ROW} trials failed" in caplog.text
+
+
+def test_a_learner_given_up_stays_given_up_when_the_search_resumes(tmp_path) -> None:
+    """Review 53: the failures in a row were counted from zero again on resuming a run folder,
+    and the learner given up got 5 more failing trials."""
+    names = ("brittle", "quadratic")
+    first = _search(tmp_path, 20, names=names).run()
+    assert sum(t.learner == "brittle" for t in first) == FAILED_IN_A_ROW
+    trials = _search(tmp_path, 30, names=names).run()
+    assert len(trials) == 30 and sum(t.learner == "brittle" for t in trials) == FAILED_IN_A_ROW

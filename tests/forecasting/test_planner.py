@@ -515,3 +515,27 @@ def test_a_budget_that_affords_the_default_comparison_keeps_its_learners() -> No
     smaller = 0.9 * together / (DEFAULT_SHARE * SEARCH_SHARE)
     _, short = _plan(panel, 18, time_budget=smaller)
     assert "ets" not in short.candidates and any(n.startswith("ets left out") for n in short.notes)
+
+
+def test_a_budget_keeps_a_learner_the_default_keeps_on_fewer_folds() -> None:
+    """Review 53: on many short series the default cuts its folds for ETS (over the 60 s cap on
+    three); a budget measured its learners on the three folds, found ETS over the cap there and
+    left it out for budgets between about 93 and 279 s, with a warning "without ets". A learner
+    kept only over one trial's limit runs its default trial, unsearched (its searched trials
+    would time out)."""
+    one = _m1("QUARTERLY")
+    many = pd.concat([one.assign(unique_id=one["unique_id"] + f"_{k}") for k in range(4)])
+    panel = validate(many, target="y", time="t", ids="unique_id")
+    task, default = _plan(panel, 8)
+    assert "ets" in default.candidates and default.folds < auto_folds(panel, task)
+    for budget in (100, 150, 250):
+        _, plan = _plan(panel, 8, time_budget=budget)
+        assert "ets" in plan.candidates, budget
+        assert not any("without ets" in n for n in plan.notes), budget
+        over = estimated_seconds("ets", panel, task, plan.folds, 2) > TRIAL_SHARE * SEARCH_SHARE * budget
+        assert (plan.candidates["ets"].space is None) == over, budget
+    whole = 1.02 * planner._together(panel, task, 1, 2, list(default.candidates)) / (DEFAULT_SHARE * SEARCH_SHARE)
+    _, kept = _plan(panel, 8, time_budget=whole)  # the default comparison whole on one fold
+    assert kept.folds == 1 and set(default.candidates) <= set(kept.candidates)
+    assert estimated_seconds("ets", panel, task, 1, 2) > TRIAL_SHARE * SEARCH_SHARE * whole  # over one trial's limit
+    assert kept.candidates["ets"].space is None and kept.candidates["theta"].space is not None

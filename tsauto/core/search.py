@@ -195,7 +195,7 @@ class Search:
         self.interrupted = False
         self.resumed = 0
         self._repeats: Counter = Counter()  # repeated proposals per learner (:meth:`_propose_new`)
-        self._failed: Counter = Counter()  # each learner's trials failed in a row (:meth:`_given_up`)
+        self._failed: Counter = Counter()  # each learner's trials failed in a row (:meth:`_count_failure`)
 
     def run(self) -> list[Trial]:
         """Run until an exit criterion holds; returns every trial, in order.
@@ -238,6 +238,8 @@ class Search:
     ) -> list[Trial]:
         s = self.settings
         trials: list[Trial] = list(previous)
+        for t in sorted(previous, key=lambda t: t.number):  # a resumed search gives up the same learners
+            self._count_failure(t, quiet=True)
         done = {t.learner for t in trials}
         tried: dict[str, Trial | None] = {_key(t): t for t in trials}  # None: still running
         defaults = [n for n in self._default_order() if n not in done]
@@ -284,8 +286,10 @@ class Search:
                 return None
             if s.patience is not None and since_best >= s.patience:
                 return None
-            if not defaults and not self._open():
-                return None  # every default is tried and nothing has a space to explore
+            if not defaults and not self._open():  # nothing (more) to explore
+                if any(self._failed[n] >= FAILED_IN_A_ROW for n in self._searchable()):
+                    log.info("search stopped: every learner with a space to search was given up")
+                return None
             default = bool(defaults)
             span = self._span(left, default)
             if span < MIN_SPAN:
@@ -509,15 +513,16 @@ class Search:
         """The learners still searched: those with a space, less those given up."""
         return [n for n in self._searchable() if self._failed[n] < FAILED_IN_A_ROW]
 
-    def _count_failure(self, record: Trial) -> None:
+    def _count_failure(self, record: Trial, quiet: bool = False) -> None:
         """Count ``record`` among its learner's failures in a row (a timeout neither counts nor
         resets: a trial cut to its time says nothing of the next), and say so once the
-        learner is given up (``FAILED_IN_A_ROW``)."""
+        learner is given up (``FAILED_IN_A_ROW``), unless ``quiet``."""
         if record.status == "ok":
             self._failed[record.learner] = 0
         elif record.status == "failed":
             self._failed[record.learner] += 1
-            if self._failed[record.learner] == FAILED_IN_A_ROW and record.learner in self._searchable():
+            if (self._failed[record.learner] == FAILED_IN_A_ROW and record.learner in self._searchable()
+                    and not quiet):
                 log.warning("%s no longer searched: its last %d trials failed (the last: %s)",
                             record.learner, FAILED_IN_A_ROW, record.reason)
 

@@ -141,6 +141,7 @@ def data_checks(
     labels = series_labels(panel)
     stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
     ended = stopped if carried is None else stopped | (carried > 0)  # not judged by how they end
+    drops = _end_runs(panel, ended, task.season)
     return [
         *column_roles(raw, panel),
         *boolean_target(raw, panel.schema.target),
@@ -153,8 +154,8 @@ def data_checks(
         *ends_early(panel, labels, carried),
         intermittent(panel, labels, stopped),
         *guards(panel, opts, labels, stopped),
-        spikes(panel, task, labels, dropped=_end_runs(panel, ended, task.season) > 0),
-        ends_in_a_drop(panel, labels, ended, task.season),
+        spikes(panel, task, labels, dropped=drops > 0),
+        ends_in_a_drop(panel, labels, ended, task.season, drops),
         ends_in_a_jump(panel, labels, ended, task.season),
         *leakage(panel, task),
         *text_in_numbers(raw, panel, labels),
@@ -183,8 +184,9 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     if renewed.any():  # else nothing new to judge (the training rows again: 1.3 s on 4M rows)
         stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
         ended = stopped | ~renewed
-        checks += [spikes(panel, task, labels, new, _end_runs(panel, ended, task.season) > 0),
-                   ends_in_a_drop(panel, labels, ended, task.season), ends_in_a_jump(panel, labels, ended, task.season)]
+        drops = _end_runs(panel, ended, task.season)
+        checks += [spikes(panel, task, labels, new, drops > 0), ends_in_a_drop(panel, labels, ended, task.season, drops),
+                   ends_in_a_jump(panel, labels, ended, task.season)]
     return [c for c in checks if c.status == "alert"]
 
 
@@ -1063,8 +1065,8 @@ def spikes(
     """Values that stand out of their series as one-step spikes (see ``SPIKE_STEPS``): kept,
     as a data error or a one-off event; they pull the learners and widen the intervals.
     ``named``: the rows whose spikes are named (by default all; not those the fit saw);
-    ``dropped``: the series whose last value :func:`ends_in_a_drop` names (a last value alone
-    at zero), not named twice (review 52)."""
+    ``dropped``: the series whose last values :func:`ends_in_a_drop` names: their last value
+    is not named twice (review 52: a last value alone at zero got two alerts)."""
     y, codes, first, last = panel.y, panel.series_codes(), panel.indptr[:-1], panel.indptr[1:] - 1
     rise = np.empty_like(y)  # y[t] - y[t-1]
     rise[1:] = np.diff(y)
@@ -1134,14 +1136,16 @@ def _spike_kinds(inner: int, edge: int) -> str:
     return "; ".join(kinds)
 
 
-def ends_in_a_drop(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int) -> Check:
+def ends_in_a_drop(
+    panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int, run: np.ndarray | None = None
+) -> Check:
     """Series whose last values lie far below the level they had (see ``DROP_RUN``,
     :func:`drop_window`): an outage's zeros, returns booked as negative sales, where every
     forecast starts. Kept (an alert): an error or a real stop, the user knows. The ``stopped``
     series are left out: the discontinued, forecast as zero (the discontinued check's), and a
     hierarchy's bottom series carried to the table's end with zeros not in the user's rows
-    (``ends_early``'s)."""
-    return _ends_apart(panel, labels, stopped, season, up=False)
+    (``ends_early``'s). ``run``: :func:`_end_runs` of these, where computed already."""
+    return _ends_apart(panel, labels, stopped, season, up=False, run=run)
 
 
 def ends_in_a_jump(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int) -> Check:
@@ -1153,9 +1157,11 @@ def ends_in_a_jump(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season
     return _ends_apart(panel, labels, stopped, season, up=True)
 
 
-def _ends_apart(panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int, up: bool) -> Check:
+def _ends_apart(
+    panel: Panel, labels: np.ndarray, stopped: np.ndarray, season: int, up: bool, run: np.ndarray | None = None
+) -> Check:
     name, shift, side = ("ends_in_a_jump", "jump", "above") if up else ("ends_in_a_drop", "drop", "below")
-    run = _end_runs(panel, stopped, season, up)
+    run = _end_runs(panel, stopped, season, up) if run is None else run
     idx = np.flatnonzero(run)
     if not idx.size:
         return Check(name, panel.schema.target, f"no series ends in a {shift}", "")

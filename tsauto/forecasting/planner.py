@@ -163,7 +163,8 @@ DEFAULT_TRIAL_SHARE = 1.0  # of the search's budget, what a default trial may ta
 # 0.870, 0.855 -> 0.841; M1 quarterly's 12 series 0.776 -> 0.812). Tried: the median of ETS,
 # Theta and ARIMA (stat_combo) as the anchor, as good (0.917 / 0.911 single quarterly) but
 # 4-8x the fit time. Not on long series (M4 Daily's 4, Wikipedia's 10: mixed, LightGBM's) and
-# never where the user names the learners.
+# never where the user names the learners. Between 13 and 29 series (panels of 20 and 25, 2
+# windows, the same sets): mean OWA 0.804 with it, 0.809 with the 3 best learners' rule.
 ANCHOR = {False: ("theta", "drift"), True: ("ets", "theta")}
 ANCHOR_SERIES = 30
 NO_BUDGET_SECONDS = 60.0  # what an unbudgeted default fit may spend on one costly learner
@@ -351,20 +352,24 @@ def make_plan(
     exclude = set(search.exclude or ())
     share = intermittent_share(panel, stopped)
     intermittent = share > 0.5
+    default_folds, usual = 0, []  # the comparison without a budget, what a budget is measured against
+    if learners == "auto" and time_budget is not None:
+        default_folds, usual = _default_comparison(panel, task, workers, search, intermittent)
     if learners == "auto" and search.folds == "auto":
         if time_budget is not None:
-            folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, exclude, notes)
+            folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, usual, notes)
         else:
             folds = _folds_for_local_learners(panel, task, folds, workers, exclude, notes)
     folds_note = f"{folds} validation fold(s) of {task.horizon} steps"
     notes.append(folds_note)
     classes: dict[str, type] = {}
     if learners == "auto":
-        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent)
+        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent, usual)
         if sized == {}:
             chosen = [n for n in chosen if n not in LIGHTGBMS]
+        over = _over_trial_limit(panel, task, folds, workers, time_budget, chosen)
         candidates = {
-            n: Candidate(n, space=_space(registry.FORECASTERS[n].load(), searching, panel),
+            n: Candidate(n, space=None if n in over else _space(registry.FORECASTERS[n].load(), searching, panel),
                          defaults=_default_params(registry.create(n), sized),
                          cost=registry.FORECASTERS[n].cost, seconds=trial_seconds(n, panel, task, folds),
                          rank=int(n in SEARCH_EXTRA))
@@ -398,7 +403,7 @@ def make_plan(
             log.warning(message)
             notes.append(message)
     if time_budget is not None and learners == "auto":
-        _note_cuts(panel, task, folds, sized, list(candidates), workers, time_budget, search, notes, intermittent)
+        _note_cuts(panel, task, folds, sized, list(candidates), workers, time_budget, default_folds, usual, notes)
     native = all(
         (classes.get(n) or registry.FORECASTERS[n].load()).tags.native_quantiles for n in candidates
     )
@@ -502,13 +507,14 @@ def _portfolio(
     exclude: set[str],
     notes: list[str],
     intermittent: bool = False,
+    usual: Sequence[str] = (),
 ) -> list[str]:
     """The learners a fit compares: the portfolio's (with ``searching``, the search's extras)
     that are estimated within the cap without a budget, or within their share of one (every
-    learner of the default comparison where the budget affords it whole: :func:`_affords_default`)."""
+    learner of the default comparison ``usual`` where the budget affords it whole:
+    :func:`_affords_default`)."""
     names = _portfolio_names(panel, task, searching, intermittent, exclude, notes)
     limit = NO_BUDGET_SECONDS if time_budget is None else TRIAL_SHARE * SEARCH_SHARE * time_budget
-    usual = _usual(panel, task, folds, workers, names, exclude)
     whole = time_budget is not None and _affords_default(panel, task, folds, workers, time_budget, usual)
     chosen = []
     for name in names:
@@ -549,10 +555,29 @@ def _portfolio_names(
     return names
 
 
-def _usual(panel: Panel, task: Task, folds: int, workers: int, names: Sequence[str], exclude: set[str]) -> list[str]:
-    """The default-portfolio learners of ``names`` an unbudgeted fit on ``folds`` folds runs."""
-    return [n for n in names if n in PORTFOLIO and n not in exclude
-            and estimated_seconds(n, panel, task, folds, workers) <= NO_BUDGET_SECONDS]
+def _default_comparison(
+    panel: Panel, task: Task, workers: int, search: SearchOptions, intermittent: bool
+) -> tuple[int, list[str]]:
+    """The folds and the learners of the fit without a budget (the default comparison a
+    budget is measured against)."""
+    exclude = set(search.exclude or ())
+    folds = int(search.folds) if search.folds != "auto" else _folds_for_local_learners(
+        panel, task, auto_folds(panel, task), workers, exclude, [])
+    try:
+        return folds, _portfolio(panel, task, folds, workers, None, False, exclude, [], intermittent)
+    except DataValidationError:  # nothing the default would run is left
+        return folds, []
+
+
+def _over_trial_limit(
+    panel: Panel, task: Task, folds: int, workers: int, time_budget: float | None, chosen: Sequence[str]
+) -> set[str]:
+    """The learners of ``chosen`` kept above one trial's limit (the default comparison kept
+    whole): their default trial runs, their space is not searched (its trials would time out)."""
+    if time_budget is None:
+        return set()
+    limit = TRIAL_SHARE * SEARCH_SHARE * time_budget
+    return {n for n in chosen if estimated_seconds(n, panel, task, folds, workers) > limit}
 
 
 def _affords_default(
@@ -563,26 +588,24 @@ def _affords_default(
     ``DEFAULT_SHARE`` of the search's share of ``time_budget`` together (user test 55: M1
     monthly at 60 s left ETS out, about 17 s for one trial against a 14 s limit, where the
     default was estimated at 20 s)."""
-    together = sum(_wall_seconds(n, panel, task, folds, workers) for n in usual)
-    return together <= DEFAULT_SHARE * SEARCH_SHARE * time_budget
+    return _together(panel, task, folds, workers, usual) <= DEFAULT_SHARE * SEARCH_SHARE * time_budget
+
+
+def _together(panel: Panel, task: Task, folds: int, workers: int, names: Sequence[str]) -> float:
+    """Rough wall seconds of the default trials of ``names`` on ``folds`` folds, together."""
+    return sum(_wall_seconds(n, panel, task, folds, workers) for n in names)
 
 
 def _note_cuts(
     panel: Panel, task: Task, folds: int, sized: dict | None, chosen: list[str], workers: int,
-    time_budget: float, search: SearchOptions, notes: list[str], intermittent: bool,
+    time_budget: float, default: int, usual: Sequence[str], notes: list[str],
 ) -> None:
     """A warning (and a note) when the budget affords less than the default without one:
     fewer folds, a LightGBM whose rate no longer makes up for its fewer rounds, or default
     learners left out. Such a budget may forecast worse than no budget (M4 Weekly at 60 s: 1
-    fold instead of 3, validation OWA 0.804 against the default's 0.779)."""
-    exclude = set(search.exclude or ())
-    default = int(search.folds) if search.folds != "auto" else _folds_for_local_learners(
-        panel, task, auto_folds(panel, task), workers, exclude, [])
-    try:
-        usual = _portfolio(panel, task, default, workers, None, False, exclude, [], intermittent)
-    except DataValidationError:  # nothing the default would run is left: nothing is cut
-        usual = []
-    without = sum(_wall_seconds(n, panel, task, default, workers) for n in usual)
+    fold instead of 3, validation OWA 0.804 against the default's 0.779). ``default`` and
+    ``usual``: the folds and learners of the default comparison (:func:`_default_comparison`)."""
+    without = _together(panel, task, default, workers, usual)
     cuts = [f"{folds} validation fold(s) instead of {default}"] if folds < default else []
     if sized:  # fewer rounds at a raised rate are as good while the rate makes up for them
         rounds, rate = sized["params"]["num_boost_round"], sized["params"]["learning_rate"]
@@ -592,9 +615,11 @@ def _note_cuts(
     if missing := [n for n in usual if n not in chosen]:
         cuts.append("without " + ", ".join(missing))
     if cuts:
+        whole = without / (DEFAULT_SHARE * SEARCH_SHARE)  # the budget that runs the comparison whole
         advice = (  # user test 49 read "30s affords less ... estimated at about 18s" as a contradiction
-            "that fit is within this budget, but a budgeted search gives each learner's trial only a share of "
-            "it: leave time_budget out" if without <= time_budget else "give more time or leave it out")
+            f"that fit is within this budget, but a budgeted search runs it whole from about {_rounded(whole)}s "
+            "(twice its estimate within the search's share): give that, or leave time_budget out"
+            if without <= time_budget else "give more time or leave it out")
         message = (
             f"time_budget={time_budget:g}s affords less than the default comparison ("
             + "; ".join(cuts) + "): it may forecast worse than no time_budget, whose fit is estimated "
@@ -645,21 +670,21 @@ def _recent_train_rows(panel: Panel, task: Task) -> int:
 
 
 def _folds_for_portfolio(
-    panel: Panel, task: Task, folds: int, workers: int, time_budget: float, exclude: set[str],
+    panel: Panel, task: Task, folds: int, workers: int, time_budget: float, usual: Sequence[str],
     notes: list[str],
 ) -> int:
-    """Auto folds cut (down to one) until every default-portfolio learner that an unbudgeted
-    fit would run and that fits a budgeted trial's share on one fold also fits it, so that a
+    """Auto folds cut (down to one) until every learner of the default comparison ``usual``
+    (:func:`_default_comparison`) that fits a budgeted trial's share on one fold also fits it, so that a
     budget never leaves out a learner the default would compare (M1 monthly at 120 s: ETS,
     about 43 s on two folds against a 29 s share, was left out while the default without a
     budget kept it); on folds where the budget affords the default comparison whole
-    (:func:`_affords_default`), every one of them is in. The default's folds are then kept,
-    found neutral on validation before (2026-12-06, the last three windows of the training
-    parts, OWA with the folds cut / kept: M1 quarterly at 60 s 0.810 / 0.808; Australian
-    retail by quarter 0.796 / 0.792 and 0.890 / 0.909 on the two windows whose plans differ;
-    by year at 20 s 0.683 / 0.683)."""
+    (:func:`_affords_default`), every one of them is in. The default's folds are then kept:
+    tried alone before and not taken (2026-12-06, the last three windows of the training parts,
+    OWA with the folds cut / kept: M1 quarterly at 60 s 0.810 / 0.808; Australian retail by
+    quarter 0.796 / 0.792 and 0.890 / 0.909 on the two windows whose plans differ; by year at
+    20 s 0.683 / 0.683: no gain, the folds cost the search its time); taken with the whole
+    default comparison, which gained (benchmarks/README.md, 14 windows: mean OWA 0.787 -> 0.782)."""
     limit = TRIAL_SHARE * SEARCH_SHARE * time_budget
-    usual = _usual(panel, task, folds, workers, _portfolio_names(panel, task, False, False, exclude, []), exclude)
 
     def kept(f: int) -> set[str]:
         if _affords_default(panel, task, f, workers, time_budget, usual):
@@ -691,8 +716,8 @@ def _folds_for_local_learners(
 
 
 def _cut_folds(folds: int, fits: Callable[[int], bool], why: str, notes: list[str]) -> int:
-    """``folds`` less one at a time (down to one) until the default learners ``fits`` on them,
-    with a note naming ``why``."""
+    """``folds`` less one at a time (down to one) until ``fits(folds)`` holds, with a note
+    naming ``why``."""
     given = folds
     while folds > 1 and not fits(folds):
         folds -= 1
@@ -704,7 +729,8 @@ def _cut_folds(folds: int, fits: Callable[[int], bool], why: str, notes: list[st
 def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: int) -> float:
     """Rough seconds one default trial (``folds`` fits) of a learner in ``COST`` adds to a fit
     on ``workers`` workers (at most ``PLAN_WORKERS``): a learner estimated above
-    ``NO_BUDGET_SECONDS`` (or 24 % of a budget) is left out, with a note. A learner whose fits
+    ``NO_BUDGET_SECONDS`` (or 24 % of a budget, unless the default comparison fits the budget
+    whole: :func:`_affords_default`) is left out, with a note. A learner whose fits
     take at most ``tags.fit_seconds`` (the TCN) costs at most that per fit, one that fits the
     last ``max_length`` points of a series costs as on a series of that length."""
     if name not in COST:

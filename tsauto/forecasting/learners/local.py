@@ -59,10 +59,11 @@ CHUNKS_PER_WORKER = 4  # chunks per worker, so that a slow chunk does not hold t
 # observations up to which series fitted together stay in this process: on M1 (2 cores, loaded)
 # ETS took 2.4 s in-process vs 9-10 s with 2 workers on yearly (2,700 points), 12 vs 16 s on
 # quarterly (8,000 points). Raised from 10,000 (2026-12-07, quiet, ETS's refit on 1 / 2 threads):
-# the worker processes cost about 4 s, so Australian retail by quarter (19,088 values) took 9.2 /
-# 9.0 s, M4 Weekly's 13-week sums (22,989) 14.3 / 10.8 s, M1 monthly (33,786) 26.6 / 17.1 s. A
-# budgeted refit counted 2 threads' gain at 19,088 values, estimated ETS at 2.6 s against 5.6 s
-# taken, and lost its heaviest member at the deadline.
+# the worker processes cost about 4 s, so 2 threads break even at about 19,000 values (Australian
+# retail by quarter, 19,088: 9.2 / 9.0 s) and gain above (M4 Weekly's 13-week sums, 22,989:
+# 14.3 / 10.8 s; M1 monthly, 33,786: 26.6 / 17.1 s). What it mends is the refit's estimate, which
+# counts a second thread's gain only above it (thread_gain_on): at 19,088 values a budgeted
+# refit of ETS was estimated at 2.6 s against 5.6 s taken, and its heaviest member was lost.
 TOGETHER_IN_PROCESS = 20_000
 # observations of a history up to which its forecasts are made in this process (not on Dask,
 # whose workers are running): starting the worker processes took 6.8 s (a loaded machine) before the 0.05 s of 6 Walmart series' ETS
