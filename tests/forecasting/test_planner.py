@@ -11,6 +11,7 @@ from conftest import shared_file
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting import planner, registry
 from tsauto.forecasting.backtest import scored_folds
+from tsauto.core.search import SearchSettings
 from tsauto.forecasting.options import ComputeOptions, SearchOptions
 from tsauto.core.resources import cores
 from tsauto.forecasting.planner import (
@@ -521,8 +522,8 @@ def test_a_budget_keeps_a_learner_the_default_keeps_on_fewer_folds() -> None:
     """Review 53: on many short series the default cuts its folds for ETS (over the 60 s cap on
     three); a budget measured its learners on the three folds, found ETS over the cap there and
     left it out for budgets between about 93 and 279 s, with a warning "without ets". A learner
-    kept only over one trial's limit runs its default trial, unsearched (its searched trials
-    would time out)."""
+    kept over the time a searched trial gets runs its default trial, unsearched (its searched
+    trials would time out)."""
     one = _m1("QUARTERLY")
     many = pd.concat([one.assign(unique_id=one["unique_id"] + f"_{k}") for k in range(4)])
     panel = validate(many, target="y", time="t", ids="unique_id")
@@ -532,10 +533,10 @@ def test_a_budget_keeps_a_learner_the_default_keeps_on_fewer_folds() -> None:
         _, plan = _plan(panel, 8, time_budget=budget)
         assert "ets" in plan.candidates, budget
         assert not any("without ets" in n for n in plan.notes), budget
-        over = estimated_seconds("ets", panel, task, plan.folds, 2) > TRIAL_SHARE * SEARCH_SHARE * budget
+        over = estimated_seconds("ets", panel, task, plan.folds, 2) > SearchSettings.trial_share * SEARCH_SHARE * budget
         assert (plan.candidates["ets"].space is None) == over, budget
     whole = 1.02 * planner._together(panel, task, 1, 2, list(default.candidates)) / (DEFAULT_SHARE * SEARCH_SHARE)
     _, kept = _plan(panel, 8, time_budget=whole)  # the default comparison whole on one fold
     assert kept.folds == 1 and set(default.candidates) <= set(kept.candidates)
-    assert estimated_seconds("ets", panel, task, 1, 2) > TRIAL_SHARE * SEARCH_SHARE * whole  # over one trial's limit
+    assert estimated_seconds("ets", panel, task, 1, 2) > SearchSettings.trial_share * SEARCH_SHARE * whole  # over a searched trial's time
     assert kept.candidates["ets"].space is None and kept.candidates["theta"].space is not None

@@ -28,7 +28,7 @@ import numpy as np
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.resources import cores, n_workers
-from tsauto.core.search import Candidate, budget_to_finish
+from tsauto.core.search import Candidate, SearchSettings, budget_to_finish
 from tsauto.core.selection import SHRINK_TOP
 from tsauto.forecasting import registry
 from tsauto.forecasting.features.target_transforms import mostly_nonstationary
@@ -572,12 +572,13 @@ def _default_comparison(
 def _over_trial_limit(
     panel: Panel, task: Task, folds: int, workers: int, time_budget: float | None, chosen: Sequence[str]
 ) -> set[str]:
-    """The learners of ``chosen`` kept above one trial's limit (the default comparison kept
-    whole): their default trial runs, their space is not searched (its trials would time out)."""
+    """The learners of ``chosen`` (the default comparison kept whole) estimated above the
+    time a searched trial gets (``SearchSettings.trial_share`` of the search's share): their
+    default trial runs, their space is not searched (its trials would time out, review 53)."""
     if time_budget is None:
         return set()
-    limit = TRIAL_SHARE * SEARCH_SHARE * time_budget
-    return {n for n in chosen if estimated_seconds(n, panel, task, folds, workers) > limit}
+    span = SearchSettings.trial_share * SEARCH_SHARE * time_budget
+    return {n for n in chosen if estimated_seconds(n, panel, task, folds, workers) > span}
 
 
 def _affords_default(
