@@ -416,3 +416,18 @@ def test_a_learner_given_up_stays_given_up_when_the_search_resumes(tmp_path) -> 
     assert sum(t.learner == "brittle" for t in first) == FAILED_IN_A_ROW
     trials = _search(tmp_path, 30, names=names).run()
     assert len(trials) == 30 and sum(t.learner == "brittle" for t in trials) == FAILED_IN_A_ROW
+
+
+def test_a_success_resets_the_failures_in_a_row_and_a_timeout_neither_counts_nor_resets() -> None:
+    """Review 53: only failures in a row give a learner up; a trial cut to its time says nothing."""
+    from tsauto.core.search import Trial
+
+    search = Search(d.candidates("brittle", "quadratic"), d.ToyEvaluator(), SearchSettings(max_trials=1),
+                    Executor(backend="sequential"))
+    for status in ["failed"] * (FAILED_IN_A_ROW - 1) + ["ok"] + ["failed"] * (FAILED_IN_A_ROW - 1):
+        search._count_failure(Trial(0, "brittle", {}, status=status))
+    assert "brittle" in search._open()  # the success began the count again
+    search._count_failure(Trial(0, "brittle", {}, status="timeout"))
+    assert "brittle" in search._open()
+    search._count_failure(Trial(0, "brittle", {}, status="failed"))
+    assert search._open() == ["quadratic"]
