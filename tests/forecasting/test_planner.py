@@ -226,7 +226,7 @@ def test_costly_learners_left_out_with_a_note() -> None:
     assert ("ets" in plan.candidates) == (seconds <= NO_BUDGET_SECONDS)
     assert "auto_arima" not in plan.candidates  # search only
     _, budgeted = _plan(panel, 18, time_budget=600)
-    share = 0.3 * SEARCH_SHARE * 600
+    share = TRIAL_SHARE * SEARCH_SHARE * 600
     assert estimated_seconds("auto_arima", panel, task, budgeted.folds, 2) > share  # 617 series
     assert "auto_arima" not in budgeted.candidates
     assert any(n.startswith("auto_arima left out") for n in budgeted.notes)
@@ -249,7 +249,7 @@ def test_a_budget_cuts_auto_folds_rather_than_leave_out_a_default_learner() -> N
     assert any(n.startswith("folds cut to") for n in budgeted.notes)
     _, fixed = _plan(panel, 18, time_budget=budget, folds=default.folds)
     assert "ets" not in fixed.candidates and fixed.folds == default.folds  # the user's folds stay
-    _, small = _plan(panel, 18, time_budget=0.5 * one_fold / (0.3 * SEARCH_SHARE))
+    _, small = _plan(panel, 18, time_budget=0.5 * one_fold / (TRIAL_SHARE * SEARCH_SHARE))
     assert "ets" not in small.candidates  # not even one fold fits: folds are not cut for it
 
 

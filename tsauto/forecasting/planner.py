@@ -513,7 +513,19 @@ def _portfolio(
     that are estimated within the cap without a budget, or within their share of one (every
     learner of the default comparison ``usual`` where the budget affords it whole:
     :func:`_affords_default`)."""
-    names = _portfolio_names(panel, task, searching, intermittent, exclude, notes)
+    names = list(PORTFOLIO) + (list(SEARCH_EXTRA) if searching else [])
+    if intermittent:
+        names += list(INTERMITTENT)
+        notes.append("mostly intermittent series: Croston and TSB added")
+    if task.season <= 1:
+        names.remove("seasonal_naive")  # the same forecasts as naive
+    if not _recent_is_distinct(panel, task):
+        names.remove("lightgbm_recent")  # it would train on (nearly) every row, as lightgbm does
+    elif (rows := _recent_train_rows(panel, task)) < RECENT_MIN_TRAIN_ROWS:
+        names.remove("lightgbm_recent")
+        if "lightgbm_recent" not in exclude:  # one the user left out needs no reason
+            notes.append(f"lightgbm_recent left out: {rows} training rows (the last {recent_rows(task)} of "
+                         f"each series) are too few for its trees to split (fewer than {RECENT_MIN_TRAIN_ROWS})")
     limit = NO_BUDGET_SECONDS if time_budget is None else TRIAL_SHARE * SEARCH_SHARE * time_budget
     whole = time_budget is not None and _affords_default(panel, task, folds, workers, time_budget, usual)
     chosen = []
@@ -533,26 +545,6 @@ def _portfolio(
         raise DataValidationError("no learner is left to try: check learners= and exclude=.")
     notes.append("portfolio: " + ", ".join(chosen))
     return chosen
-
-
-def _portfolio_names(
-    panel: Panel, task: Task, searching: bool, intermittent: bool, exclude: set[str], notes: list[str]
-) -> list[str]:
-    """The learners a fit of ``panel`` may compare, before their cost is counted."""
-    names = list(PORTFOLIO) + (list(SEARCH_EXTRA) if searching else [])
-    if intermittent:
-        names += list(INTERMITTENT)
-        notes.append("mostly intermittent series: Croston and TSB added")
-    if task.season <= 1:
-        names.remove("seasonal_naive")  # the same forecasts as naive
-    if not _recent_is_distinct(panel, task):
-        names.remove("lightgbm_recent")  # it would train on (nearly) every row, as lightgbm does
-    elif (rows := _recent_train_rows(panel, task)) < RECENT_MIN_TRAIN_ROWS:
-        names.remove("lightgbm_recent")
-        if "lightgbm_recent" not in exclude:  # one the user left out needs no reason
-            notes.append(f"lightgbm_recent left out: {rows} training rows (the last {recent_rows(task)} of "
-                         f"each series) are too few for its trees to split (fewer than {RECENT_MIN_TRAIN_ROWS})")
-    return names
 
 
 def _default_comparison(
