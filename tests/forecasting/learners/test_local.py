@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from tsauto.forecasting.learners import local
+from tsauto.forecasting.learners.arima import AutoARIMALearner
 from tsauto.forecasting.learners.base import Task
+from tsauto.forecasting.learners.combination import StatCombo
 from tsauto.forecasting.learners.ets import ETSLearner
 from tsauto.forecasting.learners.theta import ThetaLearner
 from tsauto.forecasting.validation import validate
@@ -244,3 +246,26 @@ def test_forecasts_of_a_small_history_are_made_in_this_process(aus_small: pd.Dat
     monkeypatch.setattr(ThetaLearner, "forecast_in_process", int(panel.lengths.sum()) - 1)
     np.testing.assert_allclose(learner.predict(panel).mean, here)
     assert len(pools) == (local.n_workers(2, panel.n_series) > 1)  # none on a one-core machine
+
+
+@pytest.mark.parametrize("make", [AutoARIMALearner, StatCombo], ids=["auto_arima", "stat_combo"])
+def test_arima_forecasts_stay_in_this_process_above_the_others_limit(aus_small, monkeypatch, make) -> None:
+    """ARIMA's forecasts (7-45 ms a series) and the combination's, ARIMA's plus cheap ones, take
+    less than the workers' start up to 50,000 values (user test 55: a first forecast after a
+    budgeted fit started them)."""
+    df = aus_small[aus_small["Industry"] == aus_small["Industry"].iloc[0]]
+    panel = validate(df, target="Turnover", time="Month", ids=["State", "Industry"])
+    learner = make().fit(panel, Task(horizon=6, season=1, n_jobs=1))
+    learner.task_ = Task(horizon=6, season=1, n_jobs=2)  # as fitted with workers
+    pools = []
+
+    def pool(**kw):
+        pools.append(kw)
+        return lambda jobs: [f(*a, **k) for f, a, k in jobs]
+
+    monkeypatch.setattr(local, "Parallel", pool)
+    here = learner.predict(panel).mean
+    monkeypatch.setattr(local.LocalLearner, "forecast_in_process", int(panel.lengths.sum()) - 1)
+    assert make.forecast_in_process >= 50_000
+    np.testing.assert_allclose(learner.predict(panel).mean, here)
+    assert not pools

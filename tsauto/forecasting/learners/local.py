@@ -66,9 +66,9 @@ CHUNKS_PER_WORKER = 4  # chunks per worker, so that a slow chunk does not hold t
 # refit of ETS was estimated at 2.6 s against 5.6 s taken, and its heaviest member was lost.
 TOGETHER_IN_PROCESS = 20_000
 # observations of a history up to which its forecasts are made in this process (not on Dask,
-# whose workers are running): starting the worker processes took 6.8 s (a loaded machine) before the 0.05 s of 6 Walmart series' ETS
-# forecasts; in process, ETS forecasts 67,000 points (Australian retail) in 0.6 s, ARIMA 10,000
-# in about 2 s
+# whose workers are running): starting the worker processes took 6.8 s (a loaded machine) before
+# the 0.05 s of 6 Walmart series' ETS forecasts. Learners whose forecasts cost less per value set
+# their own (ETS, Theta, ARIMA and the combination); Prophet's (a model per series) keep this.
 FORECAST_IN_PROCESS = 10_000
 MAX_CHUNK = 1000  # most series in a chunk: more chunks on large panels, for balance and memory
 MIN_DASK_CHUNK = 32  # fewest series in a Dask task (a task costs milliseconds of scheduling)
