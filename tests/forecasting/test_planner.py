@@ -540,3 +540,24 @@ def test_a_budget_keeps_a_learner_the_default_keeps_on_fewer_folds() -> None:
     assert kept.folds == 1 and set(default.candidates) <= set(kept.candidates)
     assert estimated_seconds("ets", panel, task, 1, 2) > SearchSettings.trial_share * SEARCH_SHARE * whole  # over a searched trial's time
     assert kept.candidates["ets"].space is None and kept.candidates["theta"].space is not None
+
+
+def test_the_default_comparison_prices_lightgbm_as_the_budget_runs_it() -> None:
+    """Review 53: whether a budget runs the default comparison whole priced LightGBM at its
+    default rounds where the budget sized it to fewer, or left both LightGBMs out: such a budget
+    never ran the rest whole. Priced as it runs: its sized rounds, or nothing."""
+    panel = validate(_m1("MONTHLY"), target="y", time="t", ids="unique_id")
+    task, default = _plan(panel, 18)
+    usual = list(default.candidates)
+    assert {"lightgbm", "ets"} <= set(usual)
+    unsized = planner._together(panel, task, 2, 2, usual)
+    lgb = planner._wall_seconds("lightgbm", panel, task, 2, 2)
+    fewer = planner._wall_seconds("lightgbm", panel, task, 2, 2, rounds=100)
+    assert 0 < fewer < lgb / 2
+    sized = {"params": {"num_boost_round": 100, "learning_rate": 0.25}}
+    assert planner._together(panel, task, 2, 2, usual, sized) == pytest.approx(unsized - lgb + fewer)
+    left_out = sum(planner._wall_seconds(n, panel, task, 2, 2) for n in usual if n not in planner.LIGHTGBMS)
+    assert planner._together(panel, task, 2, 2, usual, {}) == pytest.approx(left_out)
+    whole = unsized / (DEFAULT_SHARE * SEARCH_SHARE)
+    assert not planner._affords_default(panel, task, 2, 2, 0.95 * whole, usual)
+    assert planner._affords_default(panel, task, 2, 2, 0.95 * whole, usual, {})

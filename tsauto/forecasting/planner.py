@@ -357,14 +357,15 @@ def make_plan(
         default_folds, usual = _default_comparison(panel, task, workers, search, intermittent)
     if learners == "auto" and search.folds == "auto":
         if time_budget is not None:
-            folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, usual, notes)
+            folds = _folds_for_portfolio(panel, task, folds, workers, time_budget, usual, sized, notes)
         else:
             folds = _folds_for_local_learners(panel, task, folds, workers, exclude, notes)
     folds_note = f"{folds} validation fold(s) of {task.horizon} steps"
     notes.append(folds_note)
     classes: dict[str, type] = {}
     if learners == "auto":
-        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent, usual)
+        chosen = _portfolio(panel, task, folds, workers, time_budget, searching, exclude, notes, intermittent, usual,
+                            sized)
         if sized == {}:
             chosen = [n for n in chosen if n not in LIGHTGBMS]
         over = _over_trial_limit(panel, task, folds, workers, time_budget, chosen)
@@ -508,11 +509,12 @@ def _portfolio(
     notes: list[str],
     intermittent: bool = False,
     usual: Sequence[str] = (),
+    sized: dict | None = None,
 ) -> list[str]:
     """The learners a fit compares: the portfolio's (with ``searching``, the search's extras)
     that are estimated within the cap without a budget, or within their share of one (every
     learner of the default comparison ``usual`` where the budget affords it whole:
-    :func:`_affords_default`)."""
+    :func:`_affords_default`, LightGBM as ``sized``)."""
     names = list(PORTFOLIO) + (list(SEARCH_EXTRA) if searching else [])
     if intermittent:
         names += list(INTERMITTENT)
@@ -527,7 +529,7 @@ def _portfolio(
             notes.append(f"lightgbm_recent left out: {rows} training rows (the last {recent_rows(task)} of "
                          f"each series) are too few for its trees to split (fewer than {RECENT_MIN_TRAIN_ROWS})")
     limit = NO_BUDGET_SECONDS if time_budget is None else TRIAL_SHARE * SEARCH_SHARE * time_budget
-    whole = time_budget is not None and _affords_default(panel, task, folds, workers, time_budget, usual)
+    whole = time_budget is not None and _affords_default(panel, task, folds, workers, time_budget, usual, sized)
     chosen = []
     for name in names:
         if name in exclude:
@@ -574,19 +576,27 @@ def _over_trial_limit(
 
 
 def _affords_default(
-    panel: Panel, task: Task, folds: int, workers: int, time_budget: float, usual: Sequence[str]
+    panel: Panel, task: Task, folds: int, workers: int, time_budget: float, usual: Sequence[str],
+    sized: dict | None = None,
 ) -> bool:
     """Whether a budgeted search runs the default comparison ``usual`` whole, whatever one
-    trial's limit (``TRIAL_SHARE``): where their trials on ``folds`` folds are estimated within
-    ``DEFAULT_SHARE`` of the search's share of ``time_budget`` together (user test 55: M1
-    monthly at 60 s left ETS out, about 17 s for one trial against a 14 s limit, where the
-    default was estimated at 20 s)."""
-    return _together(panel, task, folds, workers, usual) <= DEFAULT_SHARE * SEARCH_SHARE * time_budget
+    trial's limit (``TRIAL_SHARE``): where their trials on ``folds`` folds, LightGBM's as the
+    budget runs it (``sized``: :func:`size_lightgbm`), are estimated within ``DEFAULT_SHARE`` of
+    the search's share of ``time_budget`` together (user test 55: M1 monthly at 60 s left ETS
+    out, about 17 s for one trial against a 14 s limit, where the default was estimated at 20 s)."""
+    return _together(panel, task, folds, workers, usual, sized) <= DEFAULT_SHARE * SEARCH_SHARE * time_budget
 
 
-def _together(panel: Panel, task: Task, folds: int, workers: int, names: Sequence[str]) -> float:
-    """Rough wall seconds of the default trials of ``names`` on ``folds`` folds, together."""
-    return sum(_wall_seconds(n, panel, task, folds, workers) for n in names)
+def _together(
+    panel: Panel, task: Task, folds: int, workers: int, names: Sequence[str], sized: dict | None = None
+) -> float:
+    """Rough wall seconds of the default trials of ``names`` on ``folds`` folds, together;
+    LightGBM's at the rounds ``sized`` gives it (:func:`size_lightgbm`; ``{}``: left out, none;
+    review 53: priced at its default rounds, a budget that sized it never ran the rest whole)."""
+    if sized == {}:
+        names = [n for n in names if n not in LIGHTGBMS]
+    rounds = sized["params"]["num_boost_round"] if sized else LGB_ROUNDS
+    return sum(_wall_seconds(n, panel, task, folds, workers, rounds) for n in names)
 
 
 def _note_cuts(
@@ -638,12 +648,14 @@ def budget_hint(plan: Plan, panel: Panel, workers: int, spent: float, budget: fl
             f"workers' start: a time_budget of about {needed}s lets it finish.")
 
 
-def _wall_seconds(name: str, panel: Panel, task: Task, folds: int, workers: int) -> float:
-    """Rough wall seconds of a default trial of ``name`` (``folds`` fits) on ``workers``
-    workers: their sum over the unbudgeted portfolio was within a third of the measured fits
+def _wall_seconds(
+    name: str, panel: Panel, task: Task, folds: int, workers: int, rounds: int = LGB_ROUNDS
+) -> float:
+    """Rough wall seconds of a default trial of ``name`` (``folds`` fits, LightGBM's of
+    ``rounds`` rounds) on ``workers`` workers: their sum over the unbudgeted portfolio was within a third of the measured fits
     (2026-12-06, quiet machine: M1 yearly 2.5 s estimated / 4.5 s measured, a 316-series M1
     monthly sample 21 / 25 s, M4 Hourly 108 / 80 s, Weekly 110 / 83 s)."""
-    return trial_seconds(name, panel, task, folds) / max(1, min(workers, PLAN_WORKERS))
+    return trial_seconds(name, panel, task, folds, rounds) / max(1, min(workers, PLAN_WORKERS))
 
 
 def _rounded(seconds: float) -> str:
@@ -664,14 +676,14 @@ def _recent_train_rows(panel: Panel, task: Task) -> int:
 
 def _folds_for_portfolio(
     panel: Panel, task: Task, folds: int, workers: int, time_budget: float, usual: Sequence[str],
-    notes: list[str],
+    sized: dict | None, notes: list[str],
 ) -> int:
     """Auto folds cut (down to one) until every learner of the default comparison ``usual``
     (:func:`_default_comparison`) that fits a budgeted trial's share on one fold also fits it, so that a
     budget never leaves out a learner the default would compare (M1 monthly at 120 s: ETS,
     about 43 s on two folds against a 29 s share, was left out while the default without a
     budget kept it); on folds where the budget affords the default comparison whole
-    (:func:`_affords_default`), every one of them is in. The default's folds are then kept:
+    (:func:`_affords_default`, LightGBM as ``sized``), every one of them is in. The default's folds are then kept:
     tried alone before and not taken (2026-12-06, the last three windows of the training parts,
     OWA with the folds cut / kept: M1 quarterly at 60 s 0.810 / 0.808; Australian retail by
     quarter 0.796 / 0.792 and 0.890 / 0.909 on the two windows whose plans differ; by year at
@@ -680,7 +692,7 @@ def _folds_for_portfolio(
     limit = TRIAL_SHARE * SEARCH_SHARE * time_budget
 
     def kept(f: int) -> set[str]:
-        if _affords_default(panel, task, f, workers, time_budget, usual):
+        if _affords_default(panel, task, f, workers, time_budget, usual, sized):
             return set(usual)
         return {n for n in usual if estimated_seconds(n, panel, task, f, workers) <= limit}
 
@@ -742,16 +754,17 @@ def estimated_seconds(name: str, panel: Panel, task: Task, folds: int, workers: 
     return folds * per_fit / max(1, min(workers, PLAN_WORKERS))
 
 
-def trial_seconds(name: str, panel: Panel, task: Task, folds: int) -> float:
+def trial_seconds(name: str, panel: Panel, task: Task, folds: int, rounds: int = LGB_ROUNDS) -> float:
     """Rough CPU seconds of a default trial (``folds`` fits, one core) of a learner in ``COST``
-    or a LightGBM (the recent one builds every row's features but boosts on its recent rows
-    only: M4 Hourly 14 s against the full one's 89 s); 0 for the others (cheap, or not
+    or a LightGBM (``rounds`` boosting rounds for the full one; the recent one builds every
+    row's features but boosts its default rounds on its recent rows only: M4 Hourly 14 s
+    against the full one's 89 s); 0 for the others (cheap, or not
     estimated). It orders and splits work (:class:`~tsauto.core.search.Candidate`), never
     admits a learner."""
     if name == "lightgbm_recent":
         return lightgbm_seconds(panel, folds, trained=_recent_train_rows(panel, task))
     if name in LIGHTGBMS:
-        return lightgbm_seconds(panel, folds)
+        return lightgbm_seconds(panel, folds, rounds)
     return estimated_seconds(name, panel, task, folds, 1)
 
 
