@@ -867,3 +867,23 @@ def test_report_warns_where_the_backtests_band_held_far_from_its_level(backtest)
                           "which these windows did not resemble): read them as a lower bound of the uncertainty.")
     assert held(0.75) == held(0.88) == ""
     assert "wider than it needs to be here" in held(0.95)
+
+
+def test_series_where_seasonal_naive_did_better_are_named_once_in_a_hierarchy(retail: pd.DataFrame) -> None:
+    """User test 56: in a hierarchy's backtest the series were named by their node and then
+    their ids again ("Store=4/Dept=3/4/3"); now by their node, as the plots name them."""
+    from dataclasses import replace
+
+    from tsauto.forecasting.report import reference_wins
+
+    fc = Forecaster(target="Turnover", time="Month", ids=["State", "Industry"], horizon=6,
+                    hierarchy=["State", "Industry"], learners=["naive"]).fit(retail)
+    result = fc.backtest(retail, folds=2, mode="refit")
+    f = result.forecasts
+    worse = replace(result, forecasts=f.assign(forecast=f["seasonal_naive"] * 1.5))
+    text = reference_wins(worse)
+    nodes = sorted(f.loc[f["level"] == "State/Industry", "node"].unique())
+    assert len(nodes) == 5 and all(n.startswith("State=") and "/Industry=" in n for n in nodes)
+    assert text.startswith("seasonal_naive was better than the model by more than 5% on 5 of 5 series: ")
+    named = text.split("series: ")[1].split("; and in")[0]
+    assert all(f"{n} (" in named for n in nodes) and "/Tasmania/" not in named, named

@@ -401,8 +401,8 @@ def reference_wins(result: BacktestResult, most: int = 5) -> str:
     if REFERENCE not in frame or str(result.summary["model"].iloc[0]) == REFERENCE:
         return ""
     keys = list(result.per_series.columns[: result.per_series.columns.get_loc("cutoff")])
-    if result.by_level is not None:
-        keys = [c for c in keys if c != "level"]
+    if result.by_level is not None:  # a hierarchy's node names its series (user test 56: the
+        keys = ["node"]              # ids joined after it read "Store=4/Dept=3/4/3")
     cells = frame[frame[["actual", "forecast", REFERENCE]].notna().all(axis=1)]
     cells = cells.assign(model=(cells["actual"] - cells["forecast"]).abs(),
                          reference=(cells["actual"] - cells[REFERENCE]).abs())
