@@ -36,7 +36,7 @@ from tsauto.tabular.explain import Explanation, explain
 from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
 from tsauto.tabular.metrics import Metric, TaskType, resolve_metric
 from tsauto.tabular.model import prior_shift, shift
-from tsauto.tabular.reading import ColumnReader, infinite_cells
+from tsauto.tabular.reading import ColumnReader, infinite_cells, mostly_text
 from tsauto.tabular.splitting import auto_folds, fold_count, make_splits
 
 log = logging.getLogger(__name__)
@@ -76,12 +76,6 @@ FIT_ALIASES = {
 }
 REGRESSION_FIT_ALIASES = {"sample_weight": f"{_NO_WEIGHTS}: {_REPEAT}"}  # no class advice (review 51)
 MAX_NUMERIC_CLASSES = 50  # a numeric target with more classes (and single-row ones) reads as a quantity
-# Share of a numeric column's known values to predict beyond which, from MOSTLY_TEXT_ROWS text
-# values on, its text is refused rather than read as missing: a few '?' are unknown numbers, a
-# column mostly of text is likely another column or another file (a row or two to predict say
-# too little to tell).
-MOSTLY_TEXT = 0.5
-MOSTLY_TEXT_ROWS = 5
 
 
 class _TabularEstimator(BaseEstimator, ABC):
@@ -736,9 +730,9 @@ def _read_numbers(
     """``features`` with the text values of its numeric columns not seen at fit ('?') read as
     missing, as fit reads a few text values among numbers (check ``text_in_numbers``), and a
     warning naming the column, their count, examples and rows; a column whose known values
-    to predict are more than ``MOSTLY_TEXT`` text (``MOSTLY_TEXT_ROWS`` of them at least) is
-    refused (more likely a wrong file or column). Text values seen at fit are left to
-    ``reader`` (read as missing, quietly)."""
+    to predict are mostly text (:func:`~tsauto.tabular.reading.mostly_text`) is refused (more
+    likely a wrong file or column), as a date column mostly unreadable is. Text values seen at
+    fit are left to ``reader`` (read as missing, quietly)."""
     seen = {} if reader is None else reader.missing_text_
     out = features
     for c in features.columns:
@@ -750,7 +744,7 @@ def _read_numbers(
             continue
         known, n = int(raw.notna().sum()), int(bad.sum())
         examples = shortlist(map(repr, dict.fromkeys(raw[bad].astype(str))), 3)
-        if n > MOSTLY_TEXT * known and n >= MOSTLY_TEXT_ROWS:
+        if mostly_text(n, known):
             raise DataValidationError(
                 f"column {c!r} is numeric for the model but {n} of its {known} known values to "
                 f"predict are text, such as {examples}: is it the column (and the file) the model "

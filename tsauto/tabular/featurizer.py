@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import sparse
 
 from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
-from tsauto.core.table_io import guess_date_format, month_or_day_first
+from tsauto.core.table_io import day_or_month_first, guess_date_format
 from tsauto.core.text_in_numbers import (
     container_cells,
     containers_found,
@@ -385,7 +385,7 @@ def _date_strings(sample: pd.Series) -> bool:
     if not sample.str.match(DATE_PATTERN).all():
         return False
     try:
-        return _reading_format(sample, "sample") is not None
+        return reading_format(sample, "sample") is not None
     except DataValidationError:  # day and month undecided in the sample: all the values decide
         return True
 
@@ -395,12 +395,12 @@ def date_format(s: pd.Series, col: object) -> str | None:
     reads every one of its known strings: that of its first value
     (:func:`~tsauto.core.table_io.guess_date_format`), else ``ISO`` (ISO 8601 stamps of mixed
     precision); where the first value could be month or day first, whichever reads them all
-    (:func:`~tsauto.core.table_io.month_or_day_first`: an error where both do, differently).
+    (:func:`~tsauto.core.table_io.day_or_month_first`: an error where both do, differently).
     A value that none reads is an error naming the column, the rows and the fix."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return None
     known = s.dropna()
-    found = _reading_format(known, col)
+    found = reading_format(known, col)
     if found is not None:
         return found
     text = known.astype(str).str.strip()
@@ -415,14 +415,18 @@ def date_format(s: pd.Series, col: object) -> str | None:
     )
 
 
-def _reading_format(known: pd.Series, col: object) -> str | None:
+def reading_format(
+    known: pd.Series, col: object, day_first: bool | None = None, what: str = "column"
+) -> str | None:
     """The format of :func:`date_format` for date strings ``known`` (none missing); None where
-    none reads them all."""
+    none reads them all. ``day_first``: the order of day and month to read where both read
+    every value, differently (a later table's, as the training dates were written); without
+    it, an error naming the ``what`` ``col``."""
     if known.empty:
         return ISO
     fmt = guess_date_format(str(known.iloc[0]).strip())
     if fmt is not None and fmt.startswith("%m"):
-        read = month_or_day_first(known, fmt, str(col))
+        read = day_or_month_first(known, fmt, str(col), what, day_first)
         if read is not None:
             return read[1]
     for candidate in (fmt, ISO) if fmt is not None else (ISO,):

@@ -12,10 +12,15 @@ missing, those seen at fit only (other text is an error); infinite numbers (``np
 as missing, at fit (a data check: :func:`~tsauto.tabular.checks.infinite_values`) and at predict
 alike: scikit-learn's learners refuse a table holding one ("Input X contains infinity") where
 LightGBM takes it as its largest value, so whether a prediction failed depended on the learners
-blended. At predict it warns of them, of categories never seen at fit, naming their count, and of
-a column the model can hardly use there: one whose values are mostly such categories, or dates
-that do not read in the training format (both read as missing, as LightGBM and the encoders read
-them).
+blended. At predict it warns of them, of categories never seen at fit, naming their count (a
+column whose values are mostly such categories: one the model can hardly use there), and of
+dates that do not read (read as missing, as LightGBM and the encoders read them). Dates to
+predict written in another format than at fit ('07/08/2012', day first, for a fit on
+'2012-08-07') are read in it where it reads them all, as the same dates, with a warning naming
+it (:func:`~tsauto.tabular.featurizer.reading_format`, the fit's rule: day and month in the
+order the training dates were written where both orders read them, else an error); a date
+column mostly unreadable in any format is refused, as a numeric column mostly of text is
+(:func:`mostly_text`).
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import describe_rows, shortlist
+from tsauto.core.exceptions import DataValidationError, describe_rows, shortlist
 from tsauto.core.text_in_numbers import read_flags, text_values
 from tsauto.tabular.featurizer import (
+    DATE_PATTERN,
     ISO,
     Kind,
     as_numbers,
@@ -40,16 +46,23 @@ from tsauto.tabular.featurizer import (
     decimal_points,
     is_flags,
     read_dates,
+    reading_format,
     thousands_removed,
 )
 
 log = logging.getLogger(__name__)
 
-# Share of a column's known values at predict, from which dates that do not read are warned
-# about, and levels never seen at fit (warned of from one) said to leave the column unused: new
-# levels of a live column are a few percent; beyond a fifth, the column says little of what the
-# model learnt from it.
+# Share of a column's known values at predict from which levels never seen at fit, or dates that
+# do not read (both warned of from one), are said to leave the column unused: new levels of a
+# live column are a few percent; beyond a fifth, the column says little of what the model learnt
+# from it.
 UNUSABLE_SHARE = 0.2
+# Share of a column's known values to predict beyond which, from MOSTLY_TEXT_ROWS values on, its
+# values that do not read (text in a numeric column, dates in no format) are refused rather than
+# read as missing: a few '?' are unknown values, a column mostly of text is likely another column
+# or another file (a row or two to predict say too little to tell).
+MOSTLY_TEXT = 0.5
+MOSTLY_TEXT_ROWS = 5
 SHOWN_LEVELS = 5  # training levels a warning lists
 
 
@@ -109,12 +122,7 @@ class ColumnReader:
         out = X.copy()
         for c, fmt in self.date_formats_.items():  # None: datetime values at fit
             if c in X.columns:
-                out[c] = read_dates(X[c], fmt)
-                if fmt not in (None, ISO):  # ISO stamps too: year first, nothing guessed
-                    out[c] = out[c].fillna(read_dates(X[c], ISO))
-                if c in check:
-                    shown = "ISO 8601" if fmt in (None, ISO) else fmt
-                    _warn(X[c], out[c].isna(), c, f"do not read as dates ({shown}, as at fit)")
+                out[c] = dates_to_predict(X[c], c, fmt, c in check)
         for c in dict.fromkeys([*self.missing_text_, *self._kept("decimal_commas_"), *self._kept("thousands_")]):
             if c in X.columns:
                 values = X[c].where(~X[c].astype(str).isin(self.missing_text_.get(c, ())))
@@ -127,8 +135,76 @@ class ColumnReader:
             if c in check and c in X.columns:
                 unseen = ~category_strings(X[c]).isin(levels)
                 _warn(X[c], unseen, c, "are levels not seen at fit (those seen, most frequent "
-                      f"first: {shortlist(map(repr, levels), SHOWN_LEVELS)})", least=0.0)
+                      f"first: {shortlist(map(repr, levels), SHOWN_LEVELS)})")
         return out
+
+
+def mostly_text(n: int, known: int) -> bool:
+    """Whether ``n`` values that do not read, of a column's ``known`` values to predict, are
+    too many to read as missing (``MOSTLY_TEXT``, ``MOSTLY_TEXT_ROWS``): refused."""
+    return n > MOSTLY_TEXT * known and n >= MOSTLY_TEXT_ROWS
+
+
+def _shown(fmt: str | None) -> str:
+    """A date format as messages name it: '%d/%m/%Y', or 'ISO 8601' (None: datetime values)."""
+    return "ISO 8601" if fmt in (None, ISO) else fmt
+
+
+def dates_to_predict(raw: pd.Series, col: str, fmt: str | None, check: bool = True) -> pd.Series:
+    """Column ``col`` of dates to predict (``raw``) as timestamps: read in ``fmt``, the format
+    of the training dates (:func:`~tsauto.tabular.featurizer.date_format`), or as ISO 8601
+    stamps (year first, nothing guessed); where some do not read so, in the one format that
+    reads every value written as a date (:func:`~tsauto.tabular.featurizer.reading_format`:
+    '07/08/2012' day first beside '31/08/2012', or in the order the training dates were
+    written; an error where the order is undecided), a warning naming it. Values that still do
+    not read are missing, with a warning (``check``); mostly such values, refused
+    (:func:`mostly_text`)."""
+    dates = read_dates(raw, fmt)
+    if fmt not in (None, ISO):
+        dates = dates.fillna(read_dates(raw, ISO))
+    known = raw.notna()
+    lost = known & dates.isna()
+    what = f"do not read as dates ({_shown(fmt)}, as at fit)"
+    written = _written_format(raw, lost, col, fmt) if lost.any() else None
+    if written is not None:
+        again = read_dates(raw, written)
+        if (known & again.isna()).sum() < lost.sum():
+            first = int(np.flatnonzero((known & again.notna()).to_numpy())[0])
+            log.warning(
+                "column %r: the dates to predict are written %s, not %s as at fit (%r is %s): "
+                "read so, as the same dates.",
+                col, written, _shown(fmt), str(raw.iloc[first]).strip(), f"{again.iloc[first]:%Y-%m-%d}",
+            )
+            dates, lost = again, known & again.isna()
+            what = f"do not read as dates ({written}, as the others, nor {_shown(fmt)}, as at fit)"
+    if check:
+        n = int(lost.sum())
+        if mostly_text(n, int(known.sum())):
+            examples = shortlist(map(repr, dict.fromkeys(raw[lost].astype(str))), 3)
+            example = "2012-01-31" if fmt in (None, ISO) else f"{pd.Timestamp('2012-01-31'):{fmt}}"
+            iso = "" if example == "2012-01-31" else ", or ISO 8601: 2012-01-31"
+            raise DataValidationError(
+                f"column {col!r} holds dates for the model ({_shown(fmt)} at fit, e.g. {example}) but "
+                f"{n} of its {int(known.sum())} known values to predict do not read as dates, in that "
+                f"format or in one other, such as {examples} at {describe_rows(raw.index[lost])}: is it "
+                f"the column (and the file) the model was fitted on? Give the dates as at fit ({example}"
+                f"{iso}), or leave unknown dates empty."
+            )
+        _warn(raw, lost, col, what)
+    return dates
+
+
+def _written_format(raw: pd.Series, lost: pd.Series, col: str, fmt: str | None) -> str | None:
+    """The one format in which every value of date column ``col`` (``raw``) written as a date
+    (``DATE_PATTERN``) reads, where some such, ``lost``, do not read in ``fmt`` (that at fit);
+    day and month in the order of ``fmt`` where both orders read them all. None where no value
+    written as a date is ``lost`` or no one format reads them all."""
+    dated = raw.notna() & raw.astype(str).str.match(DATE_PATTERN)
+    if not (dated & lost).any():
+        return None
+    order = {"%d": True, "%m": False}.get((fmt or "")[:2])  # 31/01/2012 or 01/31/2012 at fit
+    where = f"written otherwise than at fit ({_shown(fmt)}) to predict, column"
+    return reading_format(raw[dated], col, order, where)
 
 
 def infinite_cells(X: pd.DataFrame, columns: Collection[str]) -> dict[str, np.ndarray]:
@@ -160,14 +236,14 @@ def _warn_infinite(values: pd.Series, cells: np.ndarray, col: str) -> None:
     )
 
 
-def _warn(raw: pd.Series, lost: pd.Series, col: str, what: str, least: float = UNUSABLE_SHARE) -> None:
-    """Warn when the known values of ``raw`` read as missing (``lost``) are ``least`` of its
-    known values or more (one at least); from ``UNUSABLE_SHARE`` on, that the predictions
-    hardly use the column."""
+def _warn(raw: pd.Series, lost: pd.Series, col: str, what: str) -> None:
+    """Warn of the known values of ``raw`` read as missing (``lost``), if any: their count,
+    share, examples and rows; from ``UNUSABLE_SHARE`` on, that the predictions hardly use the
+    column."""
     known = raw.notna().to_numpy()
     bad = known & np.asarray(lost, dtype=bool)
     share = bad.sum() / max(known.sum(), 1)
-    if not bad.any() or share < least:
+    if not bad.any():
         return
     examples = shortlist(map(repr, dict.fromkeys(raw[bad].astype(str))), 3)
     log.warning(
