@@ -652,6 +652,12 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     frame.drop(columns="IsHoliday").merge(truth, on=["Store", "Dept", "Date"]).to_csv(rows, index=False)
     assert main(["predict", str(model), "--future", str(rows), "--out", str(tmp_path / "p.csv"), "-q"]) == 0
     assert len(pd.read_csv(tmp_path / "p.csv")) == 8
+    shuffled = pd.read_csv(rows).iloc[[3, 0, 7, 1, 6, 2, 5, 4]].astype({"IsHoliday": object})
+    shuffled.iloc[2, shuffled.columns.get_loc("IsHoliday")] = None  # line 4: the last row of the grid
+    shuffled.to_csv(rows, index=False)
+    _fails(["predict", str(model), "--future", str(rows), "--out", str(tmp_path / "p.csv"), "-q"], capsys,
+           "column 'IsHoliday' of the future table is missing at line 4 (2012-09-28 (Friday)) in series "
+           "[{'Store': 1, 'Dept': 2}]")  # it was "row 7 of the future grid" (user test 56)
     from tsauto import Classifier
 
     classifier = tmp_path / "c.tsauto"
@@ -711,6 +717,23 @@ def test_a_misspelt_known_future_column_is_named_in_the_training_table(
     walmart_small.tail(40)[["Store", "Dept", "Date"]].to_csv(future, index=False)
     assert main([*args, "--known-future", "IsHoliday"]) == 2
     assert f"--known-future: 'IsHoliday' is not a column of --future {future}" in capsys.readouterr().err
+
+
+def test_a_misspelt_known_future_column_without_a_future_table_is_named_first(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys
+) -> None:
+    """--known-future isholiday without --future: the misspelling is named on the first run (it
+    asked for --future FILE or --save-model, and only the run with --save-model named it; user
+    test 56); a column the training table holds is then asked its values over the horizon."""
+    table = tmp_path / "sales.csv"
+    walmart_small[walmart_small["Dept"] <= 2].to_csv(table, index=False)
+    args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
+            "--horizon", "4", "--out", str(tmp_path / "f.csv"), "-q"]
+    _fails([*args, "--known-future", "isholiday"], capsys, "--known-future: 'isholiday' (did you mean 'IsHoliday'?) "
+           f"is not a column of the training table {table}; its columns are ['Store', 'Dept', 'Date', 'Weekly_Sales', "
+           "'IsHoliday']")
+    _fails([*args, "--known-future", "IsHoliday"], capsys, "--known-future IsHoliday: give their values over the "
+           "horizon as --future FILE, or --save-model MODEL to fit now and forecast later")
 
 
 def test_a_future_table_without_known_future_columns_is_refused_before_the_fit(
@@ -1083,12 +1106,13 @@ def test_a_scheduler_address_of_another_service_is_one_line_in_bounded_time(
         http_server.server_close()
 
 
-def test_a_future_table_lacking_rows_or_values_is_refused_before_the_fit(
-    walmart_small: pd.DataFrame, tmp_path: Path, capsys, monkeypatch
-) -> None:
-    """The future table's rows were checked after the fit, minutes later: they are checked
-    before it, with the same messages, from the training table's series ends and frequency
-    (unless no learner named reads the known-future columns; by partition after the fit)."""
+def _before_the_fit(
+    walmart_small: pd.DataFrame, tmp_path: Path, monkeypatch
+) -> tuple[list[str], Path, pd.DataFrame]:
+    """A `tsauto forecast` of Walmart's store 1, departments 1-2, to 2012-08-31 (sales.csv),
+    4 weeks ahead with --known-future IsHoliday and --future future.csv (not written: the
+    test writes it), whose fit raises "the fit started": its arguments, future.csv, and the
+    rows of the 4 weeks (ids, Date, IsHoliday), in the order of the series and weeks."""
     from tsauto import Forecaster
 
     def fit(self, data):
@@ -1103,12 +1127,23 @@ def test_a_future_table_lacking_rows_or_values_is_refused_before_the_fit(
     ahead = ahead[["Store", "Dept", "Date", "IsHoliday"]].reset_index(drop=True)
     args = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept",
             "--horizon", "4", "--known-future", "IsHoliday", "--future", str(future), "--out", str(tmp_path / "f.csv")]
+    return args, future, ahead
+
+
+def test_a_future_table_lacking_rows_or_values_is_refused_before_the_fit(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The future table's rows were checked after the fit, minutes later: they are checked
+    before it, with the same messages, from the training table's series ends and frequency
+    (unless no learner named reads the known-future columns; by partition after the fit)."""
+    args, future, ahead = _before_the_fit(walmart_small, tmp_path, monkeypatch)
+    sales, table, cut = walmart_small[walmart_small["Dept"] <= 2], tmp_path / "sales.csv", pd.Timestamp("2012-08-31")
     ahead.iloc[1:].to_csv(future, index=False)
     _fails([*args, "-q"], capsys, "the future table lacks 1 of the 8 (series, time) rows needed for the next 4 steps, "
            "for example [{'Store': 1, 'Dept': 1, 'Date': '2012-09-07'}]: add them.")
     ahead.astype({"IsHoliday": object}).assign(IsHoliday=lambda f: f["IsHoliday"].mask(f.index == 6)).to_csv(
         future, index=False)
-    _fails([*args, "-q"], capsys, "column 'IsHoliday' of the future table is missing at row 6 of the future grid "
+    _fails([*args, "-q"], capsys, "column 'IsHoliday' of the future table is missing at line 8 "
            "(2012-09-21 (Friday)) in series [{'Store': 1, 'Dept': 2}]: known-future covariates need a value")
     sales[(sales["Date"] <= cut) & ~((sales["Dept"] == 2) & (sales["Date"] > cut - pd.Timedelta(weeks=2)))].to_csv(
         table, index=False)  # department 2 ends two weeks early: its rows come two weeks earlier
@@ -1120,6 +1155,27 @@ def test_a_future_table_lacking_rows_or_values_is_refused_before_the_fit(
     _fails([*args, "--partition-by", "Dept", "-q"], capsys, "the fit started")  # checked by partition, after it
     sales[sales["Date"] <= cut].to_csv(table, index=False)
     _fails([*args, "-q"], capsys, "the fit started")  # a whole future table
+
+
+def test_a_missing_future_value_is_named_by_its_line_in_the_future_file(
+    walmart_small: pd.DataFrame, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A future file in an order of its own, a value left empty on its line 9: named there, not
+    as "row 5 of the future grid" (the grid sorted by series and time, which the user never
+    sees; user test 56), as rows of one series and week are named by their lines. A week with
+    no row at all has no line: the series and week are named."""
+    args, future, ahead = _before_the_fit(walmart_small, tmp_path, monkeypatch)
+    ahead = ahead.astype({"IsHoliday": object}).sample(frac=1, random_state=1).reset_index(drop=True)
+    blank = 7  # the file's line 9 (the header is line 1)
+    assert ahead.loc[blank, ["Dept", "Date"]].tolist() == [2, pd.Timestamp("2012-09-14")]  # the grid's row 5
+    ahead.loc[blank, "IsHoliday"] = None
+    ahead.to_csv(future, index=False)
+    assert future.read_text().splitlines()[8].endswith(",")
+    _fails([*args, "-q"], capsys, "column 'IsHoliday' of the future table is missing at line 9 "
+           "(2012-09-14 (Friday)) in series [{'Store': 1, 'Dept': 2}]: known-future covariates need a value")
+    ahead.drop(index=blank).to_csv(future, index=False)
+    _fails([*args, "-q"], capsys, "the future table lacks 1 of the 8 (series, time) rows needed for the next 4 steps, "
+           "for example [{'Store': 1, 'Dept': 2, 'Date': '2012-09-14'}]: add them.")
 
 
 def test_a_boolean_covariate_whose_future_values_are_text_is_read_as_flags(

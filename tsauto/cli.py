@@ -705,12 +705,6 @@ def _run_forecast(args: argparse.Namespace) -> int:
         from tsauto.forecasting.hierarchy.spec import hierarchy_levels
 
         _check_level(args.level, hierarchy_levels(_hierarchy(args.hierarchy), _list(args.ids)), args.quantiles)
-    if args.known_future and not args.future and not args.save_model and _may_read_known_future(args.learners):
-        raise UsageError(
-            f"--known-future {args.known_future}: give their values over the horizon as --future FILE, "
-            "or --save-model MODEL to fit now and forecast later (`tsauto future-frame MODEL --out FILE` "
-            "writes the rows to fill in)"
-        )
     from tsauto.forecasting.forecaster import code_columns
 
     codes = code_columns(_list(args.ids), _list(args.partition_by))  # series codes: '00079' kept
@@ -718,7 +712,15 @@ def _run_forecast(args: argparse.Namespace) -> int:
     train = _in_zone(train, args.time, args.tz, args.file)
     future = None if args.future is None else _in_zone(_table(args.future, codes), args.time, args.tz, args.future)
     known = _list(args.known_future) or []
-    _check_columns(known, train, f"the training table {args.file}", "--known-future")  # before --future's
+    # before --future's, and before asking for a --future: a misspelt name is said on the first
+    # run, not on the next, with --save-model (user test 56)
+    _check_columns(known, train, f"the training table {args.file}", "--known-future")
+    if args.known_future and not args.future and not args.save_model and _may_read_known_future(args.learners):
+        raise UsageError(
+            f"--known-future {args.known_future}: give their values over the horizon as --future FILE, "
+            "or --save-model MODEL to fit now and forecast later (`tsauto future-frame MODEL --out FILE` "
+            "writes the rows to fill in)"
+        )
     if future is not None and known:  # a future-frame left empty: found only after the fit
         _check_columns(known, future, f"--future {args.future}", "--known-future")
         empty = [c for c in known if future[c].isna().all()]

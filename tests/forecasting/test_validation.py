@@ -495,6 +495,30 @@ def test_future_table_must_cover_the_horizon(walmart_small: pd.DataFrame) -> Non
         future_covariates(None, panel, 4)
 
 
+def test_a_missing_future_value_names_the_row_of_the_table_given(walmart_small: pd.DataFrame) -> None:
+    """The row of a missing known-future value is the label the user's table gives it (their
+    own index, in their order), as a duplicate row's is, not its place in the future grid sorted
+    by series and time ("row 5 of the future grid", which the user never sees: user test 56);
+    a row per date read for every series is named once, by its own label."""
+    train = walmart_small[(walmart_small["Date"] < "2012-09-01") & (walmart_small["Dept"] <= 2)]
+    test = walmart_small[(walmart_small["Date"] >= "2012-09-01") & (walmart_small["Dept"] <= 2)]
+    panel = validate(train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    given = test[test["Date"] <= "2012-09-28"].sample(frac=1, random_state=1).astype({"IsHoliday": object})
+    row = given.index[given["Dept"].eq(2) & given["Date"].eq("2012-09-14")][0]  # the grid's row 5
+    assert row not in (5, given.index.get_loc(row))  # neither the grid's row nor its place in the table
+    given.loc[row, "IsHoliday"] = None
+    with pytest.raises(DataValidationError, match=(
+        rf"'IsHoliday' of the future table is missing at row {row} \(2012-09-14 \(Friday\)\) in series "
+        r"\[\{'Store': 1, 'Dept': 2\}\]: known-future covariates need a value")):
+        future_covariates(given, panel, 4)
+    dates = given[given["Dept"] == 1][["Date", "IsHoliday"]].reset_index(drop=True).iloc[::-1]
+    dates.loc[1, "IsHoliday"] = "no"  # the third row given, labelled 1: text, read as missing
+    with pytest.raises(DataValidationError, match=(
+        rf"missing at row 1 \({dates.loc[1, 'Date']:%Y-%m-%d} \(Friday\)\) in series \[\{{'Store': 1, 'Dept': 1\}}, "
+        r"\{'Store': 1, 'Dept': 2\}\], where it holds the text 'no'")):
+        future_covariates(dates, panel, 4)
+
+
 def test_a_future_table_per_store_is_read_for_each_of_its_departments(caplog) -> None:
     """Walmart's features.csv holds temperature and fuel price per Store and Date, the sales are
     per Store and Dept: its rows are read for each department (it was refused for lacking Dept),
@@ -664,7 +688,7 @@ def test_a_missing_label_in_the_future_is_refused_as_a_missing_number_is(walmart
         panel = validate(train, **kw, known_future=[col])
         gap = test.astype({col: object})
         gap.loc[(gap["Dept"] == 2) & (gap["Date"] == "2012-09-14"), col] = np.nan
-        named = rf"column '{col}' of the future table is missing at row 5 .*'Dept': 2.*fill them in"
+        named = rf"column '{col}' of the future table is missing at row 9 .*'Dept': 2.*fill them in"  # the table's label
         with pytest.raises(DataValidationError, match=named):
             future_covariates(gap, panel, 4)
 

@@ -343,7 +343,8 @@ def future_covariates(
                "pass that table as future= too." if trailing else "")
         )
     given = row_labels(read_table(future, schema.ids, schema.text_ids))
-    df = broadcast_future(given, panel.keys, schema.ids, schema.time, schema.known_future)
+    named = given.index.name  # LINE: the rows of a file read on the command line, named by their lines
+    df = broadcast_future(given, panel.keys, schema.ids, schema.time, schema.known_future, labels=_GIVEN_ROW)
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, table_name(given, "the future table"))
     numeric = [c for c in schema.known_future if c not in schema.categories]
@@ -351,6 +352,7 @@ def future_covariates(
     for col in numeric:
         df[col] = read_flags(df[col], among_others=held_flags[col])
     check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
+    rows = df  # the rows given, each with its label (_GIVEN_ROW); read in place below, then rolled up
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
         for col in numeric:  # text as missing, left out of the mean as empty cells are
@@ -393,7 +395,8 @@ def future_covariates(
         values = _encode_column(given.mask(text), col, schema.categories, "the future table")
         lost = given.isna().to_numpy() | text  # a label's NaN as a number's: not a category unseen at fit
         if lost.any():
-            rows = merged.index[lost]
+            cells = merged.index[lost]
+            at = _given_rows(rows, merged.loc[cells, [*schema.ids, schema.time]], col, col in numeric, named)
             why, fix = "", "fill them in"
             if text.any():
                 shown = shortlist(map(repr, dict.fromkeys(given[text].astype(str))))
@@ -401,9 +404,9 @@ def future_covariates(
                     "was numeric", "give numbers there")
                 why = f", where it holds the text {shown} (read as missing: the column {was} at fit)"
             raise DataValidationError(
-                f"column {col!r} of the future table is missing at {describe_rows(rows)} of the "
-                f"future grid ({_times_text(pd.unique(merged.loc[rows, schema.time].to_numpy()), schema)})"
-                f"{_series_of(merged, rows, schema.ids)}{why}: known-future covariates need a "
+                f"column {col!r} of the future table is missing at {describe_rows(at.index)} "
+                f"({_times_text(pd.unique(at[schema.time].to_numpy()), schema)})"
+                f"{_series_of(merged, cells, schema.ids)}{why}: known-future covariates need a "
                 f"value at every future step; {fix}{_early_ends(panel, lost, horizon, 'with missing values')}."
             )
         out[col] = values.reshape(panel.n_series, horizon)
@@ -412,24 +415,46 @@ def future_covariates(
     return out
 
 
+_GIVEN_ROW = "__given_row"  # the label of the row of the user's future table a row comes from
+
+
+def _given_rows(rows: pd.DataFrame, cells: pd.DataFrame, col: str, numeric: bool, named: Hashable) -> pd.DataFrame:
+    """The rows of the user's future table behind the future grid's ``cells`` (their ids and
+    time) where ``col`` is missing (or text, where ``numeric``), in their order, indexed by
+    their labels (an index named ``named``: ``LINE``, a file's lines, as errors name them):
+    ``rows`` are the table's rows, each with its label (``_GIVEN_ROW``), those of a period
+    where rolled up. Row 80 of the grid, sorted by series and time, was no row a user could
+    find (user test 56)."""
+    keys = list(cells.columns)
+    hit = rows[[*keys, col, _GIVEN_ROW]].merge(cells.drop_duplicates(), on=keys)
+    bad = hit[col].isna().to_numpy() | (text_cells(hit[col]) if numeric else False)
+    hit = hit[bad] if bad.any() else hit
+    hit = hit.drop_duplicates(_GIVEN_ROW).sort_values(_GIVEN_ROW)  # a row read for several series: once
+    return hit.set_index(pd.Index(hit.pop(_GIVEN_ROW), name=named))
+
+
 def broadcast_future(
-    df: pd.DataFrame, keys: pd.DataFrame, ids: Sequence[str], time: str, known: Sequence[str]
+    df: pd.DataFrame, keys: pd.DataFrame, ids: Sequence[str], time: str, known: Sequence[str],
+    labels: str | None = None,
 ) -> pd.DataFrame:
     """A future table ``df`` with every id column: where it holds its values per some of the
     ids (Walmart's features.csv: temperature and fuel price per Store and Date, the sales per
     Store and Dept) or per time alone, each row stands for every series of ``keys`` with its
     ids (it was refused for lacking Dept). Rows that share those ids and a time must agree;
-    an id column spelled like one of the table's is refused as a misspelling, not broadcast."""
+    an id column spelled like one of the table's is refused as a misspelling, not broadcast.
+    ``labels``: a column added holding the label of the row of ``df`` each row comes from."""
     fix = (f"Give it the id and time columns and every known-future column {list(known)}"
            " (make_future_frame(), or tsauto future-frame MODEL, lists its rows); a table lacking some id "
            "columns (values per store, for series of stores and departments) gives its values to each series.")
     require_columns(df, [time, *known], "the future table", fix)
     lacking = [c for c in ids if c not in df.columns]
-    if not lacking:
-        return df
     for col in lacking:
         if hint := close_match(col, [c for c in df.columns if c not in {time, *known}]):
             raise DataValidationError(f"the future table has no id column {col!r}{hint}. {fix}")
+    if labels is not None:
+        df = df.assign(**{labels: df.index.to_numpy()})
+    if not lacking:
+        return df
     given = [c for c in ids if c in df.columns]
     check_future_duplicates(df, [*given, time], list(known))
     series = keys[list(ids)].drop_duplicates()
