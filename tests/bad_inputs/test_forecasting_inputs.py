@@ -418,7 +418,7 @@ def test_a_missing_future_value_shows_the_times_of_the_rows_it_names(with_promo,
     with pytest.raises(DataValidationError) as err:
         model.predict(history=history, future=future)
     first = future["Month"].iloc[0].strftime("%Y-%m-%d")
-    assert re.search(rf"of the future grid \({first} \(\w+day\)", str(err.value)), str(err.value)
+    assert re.search(rf"missing at rows 0, 1, 2, [\d, ]+ \(and \d+ more\) \({first} \(\w+day\)", str(err.value)), str(err.value)
 
 
 def test_extra_future_columns_and_rows_are_ignored(with_promo) -> None:

@@ -103,7 +103,7 @@ def test_text_in_later_tables_is_missing_in_the_history_and_refused_in_the_futur
     })
     assert not np.isnan(future_covariates(future, panel, 48)["Temperature"]).any()
     with pytest.raises(DataValidationError, match=(
-        r"'Temperature' of the future table is missing at row 3 of the future grid \(2014-12-31 "
+        r"'Temperature' of the future table is missing at row 3 \(2014-12-31 "
         r"14:30:00\+00:00 \(Wednesday\)\), where it holds the text '--' .*give numbers there\.$"
     )):
         future_covariates(with_text(future, [3]), panel, 48)
@@ -235,9 +235,11 @@ def test_true_and_false_written_as_text_are_the_flags_of_a_boolean_column(walmar
     pd.testing.assert_frame_equal(history.covariates, panel.covariates)
     refuse_text(text, ["IsHoliday"], "the future table")  # a hierarchy's future table, before its nodes
 
-    text.loc[(text["Dept"] == 2) & (text["Date"] == cut + pd.Timedelta(weeks=2)), "IsHoliday"] = "no"
+    row = text.index[(text["Dept"] == 2) & (text["Date"] == cut + pd.Timedelta(weeks=2))][0]  # its own label
+    text.loc[row, "IsHoliday"] = "no"
     with pytest.raises(DataValidationError, match=(
-        r"missing at row 5 of the future grid \(2012-09-14 \(Friday\)\) in series \[\{'Store': 1, 'Dept': 2\}\], "
+        rf"missing at row {row} \(2012-09-14 \(Friday\)\) in series "
+        r"\[\{'Store': 1, 'Dept': 2\}\], "
         r"where it holds the text 'no' \(read as missing: the column held 1/0 or True/False at fit\): "
         r"known-future covariates need a value at every future step; give numbers or True/False there\.$"
     )):
