@@ -583,6 +583,47 @@ def test_a_saved_regressor_carries_the_id_of_its_fit_unless_told_another(tmp_pat
             "in the order of its rows") in capsys.readouterr().err
 
 
+def test_the_rows_of_a_tabular_file_are_named_by_their_lines(tmp_path: Path, capsys) -> None:
+    """The rows that `tsauto regress --test` and `tsauto predict --test` warn of or refuse are
+    named by their lines in the file (the header line 1), as the forecasting commands name
+    theirs: they were their positions from 0 ('at rows 3, 50', two lines up; user test 56).
+    The predictions still follow the file's rows, each beside its id."""
+    from conftest import shared_file
+
+    bike = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz")).iloc[:600]
+    train, test, clean, model = (tmp_path / name for name in ("tr.csv", "te.csv", "clean.csv", "m.tsauto"))
+    bike.iloc[:480].to_csv(train, index=False)
+    rows = bike.iloc[480:].drop(columns="cnt").reset_index(drop=True)
+    rows.to_csv(clean, index=False)
+    bad = rows.astype({"temp": object})
+    bad.loc[[3, 50], "temp"] = "--"  # lines 5 and 52
+    bad.loc[7, "dteday"] = "someday"  # line 9
+    bad.to_csv(test, index=False)
+    assert test.read_text().splitlines()[4].split(",")[bad.columns.get_loc("temp")] == "--"
+    out = tmp_path / "p.csv"
+    assert main(["regress", str(train), "--target", "cnt", "--test", str(test), "--id", "instant", "--max-trials", "1",
+                 "--learners", "lightgbm", "--out", str(out), "--save-model", str(model), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "e.g. '--' at lines 5, 52: read as missing" in err, err
+    assert "e.g. 'someday' at line 9: they are read as missing" in err, err
+    fitted = pd.read_csv(out)
+    ids = rows["instant"].astype(int).tolist()  # text in the whole file (pandas 3), numbers in these rows
+    assert fitted["instant"].tolist() == ids
+    again = tmp_path / "q.csv"
+    assert main(["predict", str(model), "--test", str(test), "--out", str(again), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "e.g. '--' at lines 5, 52: read as missing" in err and "'someday' at line 9:" in err, err
+    pd.testing.assert_frame_equal(pd.read_csv(again), fitted)
+    assert main(["predict", str(model), "--test", str(clean), "--out", str(again), "-q"]) == 0
+    predicted = pd.read_csv(again)
+    assert predicted["instant"].tolist() == ids
+    same = ~rows.index.isin([3, 7, 50])
+    pd.testing.assert_frame_equal(predicted[same], fitted[same])  # the other rows' predictions, in order
+    rows.assign(dteday="soon").to_csv(test, index=False)
+    _fails(["predict", str(model), "--test", str(test), "--out", str(again), "-q"], capsys,
+           "such as 'soon' at lines 2, 3, 4, 5, 6 (and 115 more): is it the column")
+
+
 def test_a_forecast_that_fails_after_the_fit_keeps_the_saved_model(walmart_small: pd.DataFrame, tmp_path: Path,
                                                                     capsys) -> None:
     """A future table lacking weeks of a partition's series (checked by partition, after the

@@ -935,7 +935,7 @@ def _run_predict(args: argparse.Namespace) -> int:
                 f"{args.model!r} holds a {type(model).__name__}: give the rows to predict as "
                 "--test FILE (--history, --future, --level and --tz are a forecaster's)"
             )
-        rows = read_table(args.test, thousands=False)
+        rows = _tabular_table(args.test)
         ids = _ids(args.id, {args.test: rows}) if args.id else _fitted_ids(model, rows, args.test)
         path = write_table(_predictions(model, rows, ids), args.out)
         _out(f"wrote the predictions of {args.test} to {path}")
@@ -1106,7 +1106,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
     _check_out(args.out)
     _check_save_model(args.save_model)
     # read before the fit: a wrong path fails in seconds, not after it
-    test = None if args.test is None else read_table(args.test, thousands=False)
+    test = None if args.test is None else _tabular_table(args.test)
     cls = Classifier if args.command == "classify" else Regressor
     model = cls(
         target=args.target,
@@ -1118,7 +1118,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
         backend=args.backend,
         client=getattr(args, "client", None),
     )
-    train = read_table(args.file, thousands=False)
+    train = _tabular_table(args.file)
     ids = _ids(args.id, {args.file: train, **({} if test is None else {args.test: test})})
     model.set_params(ids=ids)  # the model keeps them: `tsauto predict` copies them without --id
     if args.command == "regress":
@@ -1146,6 +1146,14 @@ def _run_tabular(args: argparse.Namespace) -> int:
         _out(f"saved the model to {saved}")
     _stop_if_interrupted(model, {"the predictions written to": path, "the model saved to": saved})
     return 0
+
+
+def _tabular_table(path: str) -> pd.DataFrame:
+    """The table of a classifier or regressor at ``path``, its rows labelled by their lines in
+    the file (:func:`read_table` with ``lines=True``, as the forecasting commands read theirs):
+    what predicting them warns of or refuses is named by those lines ("line 5"), not by the
+    rows' positions from 0. Its numbers' thousands separators are left to the featurizer."""
+    return read_table(path, thousands=False, lines=True)
 
 
 def _check_test_columns(model: Any, train: pd.DataFrame, test: pd.DataFrame, args: argparse.Namespace) -> None:

@@ -212,11 +212,23 @@ def node_table(
     return nodes.drop(columns=spec.level_column)
 
 
-def future_table(fit: HierarchicalFit, future) -> pd.DataFrame:
+_GIVEN_ROW = "__given_row"  # the label of the row of the user's future= table each row comes from
+
+
+def future_table(fit: HierarchicalFit, future, numeric: Sequence[str] = ()) -> pd.DataFrame:
     """The ``future=`` table of the bottom series: its rows per some of the id columns read
-    for each of their series (:func:`~tsauto.forecasting.validation.broadcast_future`)."""
+    for each of their series (:func:`~tsauto.forecasting.validation.broadcast_future`).
+    Text in its ``numeric`` columns (numbers at fit) is refused (:func:`refuse_text`), naming
+    the rows of ``future`` that hold it by their labels (a file's lines on the command line),
+    each once: the table read for each series is numbered afresh, 0 to n, and named rows the
+    user never gave (user test 56)."""
     df = row_labels(read_table(future, fit.spec.ids))
-    return broadcast_future(df, _bottom_ids(fit.spec), fit.spec.ids, fit.spec.time, fit.known_future)
+    out = broadcast_future(df, _bottom_ids(fit.spec), fit.spec.ids, fit.spec.time, fit.known_future,
+                           labels=_GIVEN_ROW)
+    given = pd.Index(out.pop(_GIVEN_ROW), name=df.index.name)
+    once = ~given.duplicated()  # a row read for several series: named once
+    refuse_text(out.set_axis(given)[once], numeric, "the future table")
+    return out
 
 
 def numeric_known(fit: HierarchicalFit) -> list[str]:
@@ -234,8 +246,7 @@ def later_node_tables(fit: HierarchicalFit, future, history) -> tuple[pd.DataFra
     numeric = numeric_known(fit)
     future = future if fit.base.model_.reads_known_future else None
     if future is not None:
-        future = future_table(fit, future)
-        refuse_text(future, numeric, "the future table")
+        future = future_table(fit, future, numeric)
     return (node_table(fit.spec, future, fit.known_future, numeric, "the future table"),
             None if history is None else
             node_table(fit.spec, continued_bottom(fit, history), fit.known_future, numeric, "the history table"))
@@ -436,7 +447,8 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
     given = None
     if future is not None:  # rows that disagree would be averaged into their nodes
         given = row_labels(read_table(future, spec.ids))
-        future = future_table(fit, given)
+        # its text refused naming the rows given (those of the bottom series' table are numbered afresh)
+        future = future_table(fit, given, numeric_known(fit) if fit.base.model_.reads_known_future else ())
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
     fut, hist = later_node_tables(fit, future, history)
     schema = fit.base.history_.schema
