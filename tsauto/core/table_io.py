@@ -267,24 +267,16 @@ def guess_date_format(first: str, dayfirst: bool = False) -> str | None:
         return guess_datetime_format(first, dayfirst=dayfirst)
 
 
-def month_or_day_first(
-    col: pd.Series, fmt: str, name: str, what: str = "column"
-) -> tuple[pd.Series, str] | None:
-    """Dates of ``col`` (none missing) written with the month or the day first, ``fmt`` being
-    the month-first format guessed from the first value: read month-first or day-first,
-    whichever reads every value, and the format that did (None: neither does). Both reading
-    every value, differently, is an error naming the ``what`` ``name``: day and month cannot be
-    told apart without guessing."""
-    read = day_or_month_first(col, fmt, name, what)
-    return None if read is None else read[:2]
-
-
 def day_or_month_first(
     col: pd.Series, fmt: str, name: str, what: str = "column", day_first: bool | None = None
 ) -> tuple[pd.Series, str, bool] | None:
-    """As :func:`month_or_day_first`, and whether the values told the order (one reading does
-    not read them all); ``day_first``: the order to read where both read every value (that of
-    the training table's dates, for a later table's), not an error."""
+    """Dates of ``col`` (none missing) written with the month or the day first, ``fmt`` being
+    the month-first format guessed from the first value: read month-first or day-first,
+    whichever reads every value, the format that did, and whether the values told the order
+    (one reading does not read them all); None where neither does. Both reading every value,
+    differently, is an error naming the ``what`` ``name`` (day and month cannot be told apart
+    without guessing), unless ``day_first`` gives the order (that of the training table's dates,
+    for a later table's)."""
     text = col.astype(str).str.strip()
     day_fmt = guess_date_format(text.iloc[0], dayfirst=True)
     with warnings.catch_warnings():
