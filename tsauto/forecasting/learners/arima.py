@@ -398,12 +398,14 @@ class AutoARIMALearner(LocalLearner):
 
     name = "auto_arima"
     tags = LearnerTags(kind="local", native_quantiles=True, known_future=True)
-    # forecasts, one Kalman filter per series, cost about 7 ms a short series and 45 ms a long
-    # one (2026-12-07, a second process busy: M1 quarterly, 8,320 values, 1.4 s in process, 1.5 s
-    # on 2 warm workers; 60 M4 Weekly series, 77,506 values, 2.6-3.2 s against 2.2-3.5 s): up to
-    # 50,000 values, less than the workers' start (1.7-6.8 s; user test 55: a first forecast
-    # after a budgeted fit started them)
-    forecast_in_process = 50_000
+    # forecasts, one Kalman filter per series, cost about 7 ms a series and 32 us a value
+    # (2026-12-07, a second process busy: M1 quarterly, 203 series, 8,320 values, 1.4 s in
+    # process, 1.5 s on 2 warm workers; 60 M4 Weekly series, 77,506 values, 2.6-3.2 s against
+    # 2.2-3.5 s): made here up to about 3 s, less than the workers' start (1.7-6.8 s; user test
+    # 55: a first forecast after a budgeted fit started them), a series counted as 220 values
+    # (M1 monthly, 617 series of a median 55 points, about 5 s here, goes to the workers)
+    forecast_in_process = 100_000
+    forecast_series_values = 220
 
     def __init__(
         self,

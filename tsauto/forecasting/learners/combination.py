@@ -69,6 +69,7 @@ class StatCombo(LocalLearner):
     # ARIMA's forecast is the costly part (M1 quarterly, 2026-12-07: 1.2-1.4 s in process, 1.4-1.6
     # s on 2 warm workers, as ARIMA alone)
     forecast_in_process = AutoARIMALearner.forecast_in_process
+    forecast_series_values = AutoARIMALearner.forecast_series_values
 
     @staticmethod
     def search_space(trial) -> dict:

@@ -138,6 +138,7 @@ class LocalLearner(Learner):
     max_length: int | None = None  # a subclass that takes it sets it in its constructor
     together_in_process = TOGETHER_IN_PROCESS  # values fitted together in this process at most
     forecast_in_process = FORECAST_IN_PROCESS  # values of a history forecast in this process at most
+    forecast_series_values = 0  # values each series counts as besides its own there (a model's overhead)
 
     def __init__(self, series_time_limit: float | None = 60.0):
         self.series_time_limit = series_time_limit
@@ -327,7 +328,8 @@ class LocalLearner(Learner):
         jobs = list(zip(states, items, late.tolist()))
         light = self._without_states()  # the states travel with their chunks
         # Dask's workers are already running: only a local pool is not worth starting for a few
-        small = task.backend != "dask" and sum(len(item.y) for item in items) <= self.forecast_in_process
+        weight = sum(len(item.y) for item in items) + self.forecast_series_values * len(items)
+        small = task.backend != "dask" and weight <= self.forecast_in_process
         task = replace(task, deadline=None, n_jobs=1 if small else task.n_jobs)
         results = _run_chunks(light._forecast_chunk, jobs, task, None)
         naive_mean, naive_sigma = seasonal_naive_forecast(history, task.horizon, task.season)
