@@ -344,7 +344,7 @@ def future_covariates(
         )
     given = row_labels(read_table(future, schema.ids, schema.text_ids))
     named = given.index.name  # LINE: the rows of a file read on the command line, named by their lines
-    df = broadcast_future(given, panel.keys, schema.ids, schema.time, schema.known_future, labels=_GIVEN_ROW)
+    df = broadcast_future(given, panel.keys, schema.ids, schema.time, schema.known_future, labels=GIVEN_ROW)
     check_id_types(df, panel.keys, "the future table")
     df[schema.time] = parse_like(df[schema.time], schema, table_name(given, "the future table"))
     numeric = [c for c in schema.known_future if c not in schema.categories]
@@ -352,7 +352,7 @@ def future_covariates(
     for col in numeric:
         df[col] = read_flags(df[col], among_others=held_flags[col])
     check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
-    rows = df  # the rows given, each with its label (_GIVEN_ROW); read in place below, then rolled up
+    rows = df  # the rows given, each with its label (GIVEN_ROW); read in place below, then rolled up
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
         for col in numeric:  # text as missing, left out of the mean as empty cells are
@@ -395,42 +395,61 @@ def future_covariates(
         values = _encode_column(given.mask(text), col, schema.categories, "the future table")
         lost = given.isna().to_numpy() | text  # a label's NaN as a number's: not a category unseen at fit
         if lost.any():
-            cells = merged.index[lost]
-            at = _given_rows(rows, merged.loc[cells, [*schema.ids, schema.time]], col, col in numeric, named)
             why, fix = "", "fill them in"
             if text.any():
                 shown = shortlist(map(repr, dict.fromkeys(given[text].astype(str))))
                 was, fix = ("held 1/0 or True/False", "give numbers or True/False there") if held_flags[col] else (
                     "was numeric", "give numbers there")
                 why = f", where it holds the text {shown} (read as missing: the column {was} at fit)"
-            raise DataValidationError(
-                f"column {col!r} of the future table is missing at {describe_rows(at.index)} "
-                f"({_times_text(pd.unique(at[schema.time].to_numpy()), schema)})"
-                f"{_series_of(merged, cells, schema.ids)}{why}: known-future covariates need a "
-                f"value at every future step; {fix}{_early_ends(panel, lost, horizon, 'with missing values')}."
-            )
+            raise missing_future(rows, merged.loc[lost, [*schema.ids, schema.time]], col, schema, named,
+                                 col in numeric, why, fix + _early_ends(panel, lost, horizon, "with missing values"))
         out[col] = values.reshape(panel.n_series, horizon)
         if warn and col in numeric and not held_flags[col]:
             _warn_out_of_range(merged, col, panel, fitted)
     return out
 
 
-_GIVEN_ROW = "__given_row"  # the label of the row of the user's future table a row comes from
+GIVEN_ROW = "__given_row"  # the label of the row of the user's future table a row comes from (broadcast_future)
+
+
+def missing_future(
+    rows: pd.DataFrame, cells: pd.DataFrame, col: str, schema: Schema, named: Hashable, numeric: bool = False,
+    why: str = "", fix: str = "fill them in",
+) -> DataValidationError:
+    """The error for the ``cells`` of the future grid (their ids and time, as ``schema`` reads
+    the time) where known-future column ``col`` is missing (or text, where ``numeric``; ``why``
+    says so), named by the rows of the user's future table behind them (:func:`_given_rows`),
+    by their times and by the series of ``cells``; ``fix`` ends it. A hierarchy's refusal
+    (:mod:`~tsauto.forecasting.hierarchy.fitting`) names the user's rows by it too: the table
+    the forecaster of all nodes reads is one the user never gave (review 54)."""
+    at = _given_rows(rows, cells, col, numeric, named)
+    return DataValidationError(
+        f"column {col!r} of the future table is missing at {describe_rows(at.index)} "
+        f"({_times_text(pd.unique(at[schema.time].to_numpy()), schema)})"
+        f"{_series_of(cells, cells.index, tuple(c for c in cells.columns if c != schema.time))}{why}: "
+        f"known-future covariates need a value at every future step; {fix}."
+    )
 
 
 def _given_rows(rows: pd.DataFrame, cells: pd.DataFrame, col: str, numeric: bool, named: Hashable) -> pd.DataFrame:
     """The rows of the user's future table behind the future grid's ``cells`` (their ids and
     time) where ``col`` is missing (or text, where ``numeric``), in their order, indexed by
-    their labels (an index named ``named``: ``LINE``, a file's lines, as errors name them):
-    ``rows`` are the table's rows, each with its label (``_GIVEN_ROW``), those of a period
-    where rolled up. Row 80 of the grid, sorted by series and time, was no row a user could
-    find (user test 56)."""
+    their labels (:func:`given_once`): ``rows`` are the table's rows, each with its label
+    (``GIVEN_ROW``), those of a period where rolled up. Row 80 of the grid, sorted by series
+    and time, was no row a user could find (user test 56)."""
     keys = list(cells.columns)
-    hit = rows[[*keys, col, _GIVEN_ROW]].merge(cells.drop_duplicates(), on=keys)
+    hit = rows[[*keys, col, GIVEN_ROW]].merge(cells.drop_duplicates(), on=keys)
     bad = hit[col].isna().to_numpy() | (text_cells(hit[col]) if numeric else False)
-    hit = hit[bad] if bad.any() else hit
-    hit = hit.drop_duplicates(_GIVEN_ROW).sort_values(_GIVEN_ROW)  # a row read for several series: once
-    return hit.set_index(pd.Index(hit.pop(_GIVEN_ROW), name=named))
+    return given_once(hit[bad] if bad.any() else hit, named)
+
+
+def given_once(rows: pd.DataFrame, named: Hashable) -> pd.DataFrame:
+    """``rows`` (of a table :func:`broadcast_future` read, each with the label of the user's
+    row it comes from in ``GIVEN_ROW``) indexed by those labels, named ``named`` (``LINE``, a
+    file's lines, as errors name them), in their order, each once: a row read for several
+    series is one row of the user's."""
+    rows = rows.drop_duplicates(GIVEN_ROW).sort_values(GIVEN_ROW)
+    return rows.set_index(pd.Index(rows.pop(GIVEN_ROW), name=named))
 
 
 def broadcast_future(

@@ -3,7 +3,8 @@ in a table given per some of the id columns (Walmart's temperatures per store, f
 stores and departments) and so read for each of their series, is named by the row of the table
 given (its label in Python, its line in the file on the command line), once; it was named by
 its place in the table read for each series, numbered afresh 0 to n, which the user never sees
-(user test 56)."""
+(user test 56). So is an empty cell (NaN) the forecast needs: it was named by the rows of the
+nodes' table the forecaster of all nodes reads (review 54)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,41 @@ def test_text_in_a_future_file_per_store_names_its_line(per_store, tmp_path: Pat
     err = capsys.readouterr().err
     assert ("tsauto: error: column 'Temperature' of the future table holds the text '--' at lines 4, 8 (read as "
             "missing: the column was numeric at fit)") in err, err
+
+
+def test_an_empty_cell_of_a_future_table_per_store_names_its_own_row(per_store) -> None:
+    """Store 2's second week left empty (NaN), in the row features.csv labels 326 (read for both
+    of its departments): named "row 326", once, with the user's series (Store, Dept), by
+    predict() and explain() (it was "rows 9, 21, 25" in series [{'node': 'Store=2'}, ...], rows
+    of the nodes' table the forecaster of all nodes reads: review 54). An empty cell after the
+    horizon is not read, so not refused."""
+    fc, later = per_store
+    empty = later.copy()
+    row = empty.index[(empty["Store"] == 2) & (empty["Date"] == empty["Date"].min() + pd.Timedelta(weeks=1))][0]
+    assert row not in range(32)  # no row of the nodes' table, nor of the table read per department
+    empty.loc[row, "Temperature"] = float("nan")
+    named = (rf"^column 'Temperature' of the future table is missing at row {row} \(2012-11-09 \(Friday\)\) in "
+             r"series \[\{'Store': 2, 'Dept': 1\}, \{'Store': 2, 'Dept': 2\}\]: known-future covariates need a "
+             r"value at every future step; fill them in\.$")
+    with pytest.raises(DataValidationError, match=named):
+        fc.predict(future=empty)
+    with pytest.raises(DataValidationError, match=named):
+        fc.explain(series="total", future=empty)
+    after = later.assign(Date=later["Date"] + pd.Timedelta(weeks=4)).assign(Temperature=float("nan"))
+    assert len(fc.predict(future=pd.concat([later, after]))) == len(fc.predict(future=later))
+
+
+def test_an_empty_cell_of_a_future_file_per_store_names_its_line(per_store, tmp_path: Path, capsys) -> None:
+    """On the command line, the lines of the file holding the empty cells (header: line 1)."""
+    fc, later = per_store
+    model, future = tmp_path / "m.tsauto", tmp_path / "future.csv"
+    fc.save(model)
+    empty = later.reset_index(drop=True)
+    empty.loc[[1, 6], "Temperature"] = float("nan")  # lines 3 and 8
+    empty.to_csv(future, index=False)
+    assert [future.read_text().splitlines()[k].endswith(",") for k in (2, 7)] == [True, True]
+    assert main(["predict", str(model), "--future", str(future), "--out", str(tmp_path / "f.csv"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert ("tsauto: error: column 'Temperature' of the future table is missing at lines 3, 8 (2012-11-09 (Friday), "
+            "2012-11-16 (Friday)) in series [{'Store': 1, 'Dept': 1}, {'Store': 1, 'Dept': 2}, {'Store': 2, 'Dept': "
+            "1}] and 1 more: known-future covariates need a value at every future step; fill them in.") in err, err

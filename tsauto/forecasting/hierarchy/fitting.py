@@ -77,13 +77,16 @@ from tsauto.forecasting.hierarchy.spec import HierarchySpec
 from tsauto.forecasting.options import DataOptions, as_options
 from tsauto.forecasting.panel import Panel, Schema, continued, decoded, output_times
 from tsauto.forecasting.validation import (
+    GIVEN_ROW,
     UNKNOWN_SERIES_WARNING,
     broadcast_future,
     check_duplicates,
     check_future_duplicates,
     check_id_types,
     fill_notes_quiet,
+    given_once,
     is_flag,
+    missing_future,
     parse_like,
     read_numbers,
     refuse_text,
@@ -212,22 +215,18 @@ def node_table(
     return nodes.drop(columns=spec.level_column)
 
 
-_GIVEN_ROW = "__given_row"  # the label of the row of the user's future= table each row comes from
-
-
-def future_table(fit: HierarchicalFit, future, numeric: Sequence[str] = ()) -> pd.DataFrame:
-    """The ``future=`` table of the bottom series: its rows per some of the id columns read
-    for each of their series (:func:`~tsauto.forecasting.validation.broadcast_future`).
-    Text in its ``numeric`` columns (numbers at fit) is refused (:func:`refuse_text`), naming
-    the rows of ``future`` that hold it by their labels (a file's lines on the command line),
-    each once: the table read for each series is numbered afresh, 0 to n, and named rows the
-    user never gave (user test 56)."""
-    df = row_labels(read_table(future, fit.spec.ids))
-    out = broadcast_future(df, _bottom_ids(fit.spec), fit.spec.ids, fit.spec.time, fit.known_future,
-                           labels=_GIVEN_ROW)
-    given = pd.Index(out.pop(_GIVEN_ROW), name=df.index.name)
-    once = ~given.duplicated()  # a row read for several series: named once
-    refuse_text(out.set_axis(given)[once], numeric, "the future table")
+def future_table(fit: HierarchicalFit, given: pd.DataFrame, numeric: Sequence[str] = ()) -> pd.DataFrame:
+    """The ``future=`` table of the bottom series: ``given`` (the user's, its rows labelled as
+    :func:`~tsauto.forecasting.validation.row_labels` labels them) with its rows per some of the
+    id columns read for each of their series
+    (:func:`~tsauto.forecasting.validation.broadcast_future`), each with the label of its row of
+    ``given`` in ``GIVEN_ROW``. Text in its ``numeric`` columns (numbers at fit) is refused
+    (:func:`refuse_text`), naming the rows of ``given`` that hold it by their labels (a file's
+    lines on the command line), each once: the table read for each series is numbered afresh, 0
+    to n, and named rows the user never gave (user test 56)."""
+    out = broadcast_future(given, _bottom_ids(fit.spec), fit.spec.ids, fit.spec.time, fit.known_future,
+                           labels=GIVEN_ROW)
+    refuse_text(given_once(out, given.index.name), numeric, "the future table")
     return out
 
 
@@ -242,14 +241,26 @@ def later_node_tables(fit: HierarchicalFit, future, history) -> tuple[pd.DataFra
     read as numbers, the bottom series of ``history=`` continuing their training rows first
     (:func:`continued_bottom`); text in such a column of ``future=`` is refused naming its rows
     (not the nodes'). ``future=`` is not read (None) where the model reads no known-future
-    covariate."""
+    covariate. An empty cell of a known-future column of ``future=`` at a row the forecast
+    needs is refused naming its row too (:func:`_check_future_values`)."""
     numeric = numeric_known(fit)
-    future = future if fit.base.model_.reads_known_future else None
-    if future is not None:
-        future = future_table(fit, future, numeric)
-    return (node_table(fit.spec, future, fit.known_future, numeric, "the future table"),
-            None if history is None else
-            node_table(fit.spec, continued_bottom(fit, history), fit.known_future, numeric, "the history table"))
+    fut = None
+    if future is not None and fit.base.model_.reads_known_future:
+        given = row_labels(read_table(future, fit.spec.ids))
+        future = future_table(fit, given, numeric)
+        fut = future_nodes(fit, future)
+    hist = None if history is None else node_table(fit.spec, continued_bottom(fit, history), fit.known_future,
+                                                   numeric, "the history table")
+    if fut is not None:
+        _check_future_values(fit, future, _bottom_future(fit, hist), given.index.name)
+    return fut, hist
+
+
+def future_nodes(fit: HierarchicalFit, future: pd.DataFrame) -> pd.DataFrame:
+    """``future``, a table :func:`future_table` read (and checked), aggregated to every node
+    (:func:`node_table`)."""
+    return node_table(fit.spec, future.drop(columns=GIVEN_ROW), fit.known_future, numeric_known(fit),
+                      "the future table")
 
 
 def _note_unused_columns(base: Any, spec: HierarchySpec, df: pd.DataFrame, known: tuple[str, ...]) -> list[Check]:
@@ -442,18 +453,22 @@ def node_panel(spec: HierarchySpec, panel: Panel) -> Scored:
 def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=None) -> pd.DataFrame:
     """Coherent forecasts of the chosen level(s) (see :meth:`HierarchySpec.select`)."""
     spec = fit.spec
+    reads = fit.base.model_.reads_known_future
     if history is not None:
         history = row_labels(read_table(history, spec.ids))  # the rows errors name
     given = None
     if future is not None:  # rows that disagree would be averaged into their nodes
         given = row_labels(read_table(future, spec.ids))
         # its text refused naming the rows given (those of the bottom series' table are numbered afresh)
-        future = future_table(fit, given, numeric_known(fit) if fit.base.model_.reads_known_future else ())
+        future = future_table(fit, given, numeric_known(fit) if reads else ())
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
-    fut, hist = later_node_tables(fit, future, history)
-    schema = fit.base.history_.schema
-    if future is not None and fit.base.model_.reads_known_future and schema.aggregate is None:
-        _check_future_rows(future, _bottom_future(fit, hist), list(spec.ids), schema)
+    fut = future_nodes(fit, future) if future is not None and reads else None
+    hist = later_node_tables(fit, None, history)[1]  # future= read once, above
+    if fut is not None:
+        expected = _bottom_future(fit, hist)
+        if fit.base.history_.schema.aggregate is None:
+            _check_future_rows(future, expected, list(spec.ids), fit.base.history_.schema)
+        _check_future_values(fit, future, expected, given.index.name)
     # said of the bottom series, or of the reconciled forecasts; history='s data checks are not
     # run on the nodes (a bottom series ended early is carried with zeros: a false drop; review 50)
     with unsaid(ABSENT_WARNING, GAPPED_WARNING, UNKNOWN_SERIES_WARNING, FAR_WARNING, CHECK_MESSAGE):
@@ -618,6 +633,28 @@ def _check_future_rows(future: pd.DataFrame, expected: pd.DataFrame, ids: list[s
             f"the future table lacks {int(missing.sum())} of the {len(expected)} rows of the bottom series' "
             f"next steps, for example {examples}: add them (make_future_frame() lists every row it needs){why}."
         )
+
+
+def _check_future_values(fit: HierarchicalFit, future: pd.DataFrame, expected: pd.DataFrame, named) -> None:
+    """An empty cell of a known-future column of ``future`` (:func:`future_table`'s: the bottom
+    series' rows, each with the label of the user's row in ``GIVEN_ROW``) at a row of
+    ``expected`` (:func:`_bottom_future`) is refused naming the rows of the user's table
+    (their labels, an index named ``named``: a file's lines on the command line) by
+    :func:`~tsauto.forecasting.validation.missing_future`, as without a hierarchy: the
+    forecaster of all nodes named rows of the nodes' table, which the user never sees ('rows
+    9, 21, 25' for row 326: review 54). Rolled up (``aggregate=``) a period is missing only
+    where all its rows are: that check is left to the nodes'."""
+    schema = fit.base.history_.schema
+    if schema.aggregate is not None:
+        return
+    keys, known = [*fit.spec.ids, schema.time], list(fit.known_future)
+    rows = future.assign(**{schema.time: parse_like(future[schema.time], schema, "the future table")})
+    cells = expected[keys].assign(**{schema.time: parse_like(expected[schema.time], schema, "the future table")})
+    held = cells.merge(rows[[*keys, *known]].drop_duplicates(keys), on=keys)  # a row lacking: _check_future_rows
+    for col in known:
+        lost = held[col].isna().to_numpy()
+        if lost.any():
+            raise missing_future(rows, held.loc[lost, keys], col, schema, named)
 
 
 def check_nodes(spec: HierarchySpec, series) -> None:
