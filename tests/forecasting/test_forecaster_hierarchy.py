@@ -318,7 +318,7 @@ def test_a_missing_flag_in_the_future_names_its_series(walmart_six) -> None:
     fc = Forecaster(**WALMART, known_future=["IsHoliday"], learners=["lightgbm"]).fit(data)
     fut = fc.make_future_frame().assign(IsHoliday=False).astype({"IsHoliday": object})
     fut.loc[5, "IsHoliday"] = np.nan  # Store 1, Dept 2, second step
-    with pytest.raises(DataValidationError, match=r"'IsHoliday' of the future table is missing .*Store=1/Dept=2"):
+    with pytest.raises(DataValidationError, match=r"'IsHoliday' of the future table is missing at row 5 .*\{'Store': 1, 'Dept': 2\}"):
         fc.predict(future=fut)
 
 
