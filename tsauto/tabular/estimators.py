@@ -277,12 +277,12 @@ class _TabularEstimator(BaseEstimator, ABC):
             found.append(
                 C.Check("missing_target", self.target, f"{n} rows without a target", "rows dropped")
             )
-            features, labels = features[labels.notna()], labels[labels.notna()]
+            known = labels.notna().to_numpy()
+            features, labels = features[known], labels[known]
             if labels.empty:
                 raise DataValidationError(
                     f"target column {self.target!r} is missing in all {n} rows: give target values."
                 )
-        features = features.reset_index(drop=True)
         y = self._encode_target(labels)
         self._check_folds(len(y))
         kinds, kind_checks = infer_kinds(features, self.featurization)
@@ -290,7 +290,9 @@ class _TabularEstimator(BaseEstimator, ABC):
         features = self.reader_.plain_numbers(features)
         numeric = [c for c, k in kinds.items() if k == "numeric"]
         infinite = C.infinite_values(features, infinite_cells(features, numeric))
-        features = self.reader_.transform(features)
+        # the table's own row labels named above; positions from here on, as the folds and the
+        # out-of-fold predictions are
+        features = self.reader_.transform(features).reset_index(drop=True)
         leaks, drop = C.leakage(features, y, labels.to_numpy(), kinds, self._task)
         kinds.update({c: "drop" for c in drop})
         if self._task == "regression":
@@ -301,8 +303,10 @@ class _TabularEstimator(BaseEstimator, ABC):
         return features, y, kinds, found + C.missing_markers(features, kinds)
 
     def _training_table(self, X: Table, y: Any, ids: list[str]) -> pd.DataFrame:
-        """``X`` (with ``y`` as the target column) without its ``ids`` columns, checked."""
-        data = _as_frame(X).reset_index(drop=True)  # rows are named by position in errors
+        """``X`` (with ``y`` as the target column) without its ``ids`` columns, checked; its
+        rows keep their labels, which the fit's messages name as predict's do (the lines of a
+        file read by the command line, a DataFrame's own index)."""
+        data = _as_frame(X)
         if y is not None:
             if self.target in data.columns:
                 raise DataValidationError(

@@ -405,8 +405,9 @@ def date_format(s: pd.Series, col: object) -> str | None:
         return found
     text = known.astype(str).str.strip()
     fmt = guess_date_format(text.iloc[0])
-    bad = known.index[read_dates(known, ISO if fmt is None else fmt).isna()]
-    examples = ", ".join(repr(v) for v in text.loc[bad[:3]])
+    unread = read_dates(known, ISO if fmt is None else fmt).isna().to_numpy()
+    bad = known.index[unread]  # the table's own row labels, repeated ones too: by position
+    examples = ", ".join(repr(v) for v in text[unread].iloc[:3])
     raise DataValidationError(
         f"column {col!r} is read as dates, but {describe_rows(bad)} (values {examples}) do not "
         f"read as dates in the format of its first value {text.iloc[0]!r} "

@@ -14,13 +14,16 @@ alike: scikit-learn's learners refuse a table holding one ("Input X contains inf
 LightGBM takes it as its largest value, so whether a prediction failed depended on the learners
 blended. At predict it warns of them, of categories never seen at fit, naming their count (a
 column whose values are mostly such categories: one the model can hardly use there), and of
-dates that do not read (read as missing, as LightGBM and the encoders read them). Dates to
-predict written in another format than at fit ('07/08/2012', day first, for a fit on
-'2012-08-07') are read in it where it reads them all, as the same dates, with a warning naming
-it (:func:`~tsauto.tabular.featurizer.reading_format`, the fit's rule: day and month in the
-order the training dates were written where both orders read them, else an error); a date
-column mostly unreadable in any format is refused, as a numeric column mostly of text is
-(:func:`mostly_text`).
+dates that do not read (read as missing, as LightGBM and the encoders read them). A date column
+to predict mostly written in another format than at fit (most of its known values, as
+:func:`mostly` counts them: '31/08/2012', day first, for a fit on '2012-08-31') is read in the
+one format that reads all its dates, with a warning naming it
+(:func:`~tsauto.tabular.featurizer.reading_format`, the fit's rule: day and month in the order
+the training dates were written where both orders read them, else an error); where the fit's
+format reads most of them, it reads the column, and the few values it does not read are read
+as missing with a warning, so that a row is read alike whatever rows it is predicted with (one
+'13/01/2012' among month-first dates does not turn them all day first). A date column mostly
+unreadable in any format is refused, as a numeric column mostly of text is (:func:`mostly_text`).
 """
 
 from __future__ import annotations
@@ -115,10 +118,12 @@ class ColumnReader:
 
     def transform(self, X: pd.DataFrame, check: Collection[str] = ()) -> pd.DataFrame:
         """``X`` (its numbers as :meth:`plain_numbers` writes them) with its date columns as
-        timestamps, its numbers with a decimal comma or thousands separators and those with text
-        values as numbers (those values missing), its infinite numbers missing; a warning for
-        each column of ``check`` with infinite numbers, categories not seen at fit, or mostly
-        of dates that do not read."""
+        timestamps (:func:`dates_to_predict`), its numbers with a decimal comma or thousands
+        separators and those with text values as numbers (those values missing), its infinite
+        numbers missing. For each column of ``check``: a warning of its infinite numbers, its
+        categories not seen at fit, its dates that do not read (from one) or read in another
+        format than at fit; an error where its dates mostly read in no format, or in another
+        format with day and month undecided (:func:`_written_format`)."""
         out = X.copy()
         for c, fmt in self.date_formats_.items():  # None: datetime values at fit
             if c in X.columns:
@@ -139,10 +144,15 @@ class ColumnReader:
         return out
 
 
+def mostly(n: int, known: int) -> bool:
+    """Whether ``n`` values are most of a column's ``known`` values to predict (``MOSTLY_TEXT``)."""
+    return n > MOSTLY_TEXT * known
+
+
 def mostly_text(n: int, known: int) -> bool:
     """Whether ``n`` values that do not read, of a column's ``known`` values to predict, are
-    too many to read as missing (``MOSTLY_TEXT``, ``MOSTLY_TEXT_ROWS``): refused."""
-    return n > MOSTLY_TEXT * known and n >= MOSTLY_TEXT_ROWS
+    too many to read as missing (:func:`mostly`, from ``MOSTLY_TEXT_ROWS`` values on): refused."""
+    return mostly(n, known) and n >= MOSTLY_TEXT_ROWS
 
 
 def _shown(fmt: str | None) -> str:
@@ -150,42 +160,43 @@ def _shown(fmt: str | None) -> str:
     return "ISO 8601" if fmt in (None, ISO) else fmt
 
 
+def _example(fmt: str | None) -> str:
+    """31 January 2012 written as the training dates were (``fmt``; None: ISO 8601)."""
+    return f"{pd.Timestamp('2012-01-31'):{'%Y-%m-%d' if fmt in (None, ISO) else fmt}}"
+
+
 def dates_to_predict(raw: pd.Series, col: str, fmt: str | None, check: bool = True) -> pd.Series:
     """Column ``col`` of dates to predict (``raw``) as timestamps: read in ``fmt``, the format
     of the training dates (:func:`~tsauto.tabular.featurizer.date_format`), or as ISO 8601
-    stamps (year first, nothing guessed); where some do not read so, in the one format that
-    reads every value written as a date (:func:`~tsauto.tabular.featurizer.reading_format`:
-    '07/08/2012' day first beside '31/08/2012', or in the order the training dates were
-    written; an error where the order is undecided), a warning naming it. Values that still do
-    not read are missing, with a warning (``check``); mostly such values, refused
-    (:func:`mostly_text`)."""
+    stamps (year first, nothing guessed). Where most of its known values do not read so
+    (:func:`mostly`), the column is read in the one format that reads every value written as a
+    date (:func:`_written_format`: '31/08/2012' day first, for a fit on ISO dates), with a
+    warning naming it; else each value is read as at fit, whatever the other rows, those that
+    do not read being missing, with a warning (``check``; mostly such values: refused,
+    :func:`mostly_text`)."""
     dates = read_dates(raw, fmt)
     if fmt not in (None, ISO):
         dates = dates.fillna(read_dates(raw, ISO))
     known = raw.notna()
     lost = known & dates.isna()
     what = f"do not read as dates ({_shown(fmt)}, as at fit)"
-    written = _written_format(raw, lost, col, fmt) if lost.any() else None
+    n_known = int(known.sum())
+    written = _written_format(raw, lost, col, fmt) if mostly(int(lost.sum()), n_known) else None
     if written is not None:
-        again = read_dates(raw, written)
+        again = read_dates(raw, written).fillna(dates)  # values it does not read: as at fit
         if (known & again.isna()).sum() < lost.sum():
-            first = int(np.flatnonzero((known & again.notna()).to_numpy())[0])
-            log.warning(
-                "column %r: the dates to predict are written %s, not %s as at fit (%r is %s): "
-                "read so, as the same dates.",
-                col, written, _shown(fmt), str(raw.iloc[first]).strip(), f"{again.iloc[first]:%Y-%m-%d}",
-            )
+            _warn_written(raw, dates, again, lost, col, fmt, written)
             dates, lost = again, known & again.isna()
             what = f"do not read as dates ({written}, as the others, nor {_shown(fmt)}, as at fit)"
     if check:
         n = int(lost.sum())
-        if mostly_text(n, int(known.sum())):
+        if mostly_text(n, n_known):
             examples = shortlist(map(repr, dict.fromkeys(raw[lost].astype(str))), 3)
-            example = "2012-01-31" if fmt in (None, ISO) else f"{pd.Timestamp('2012-01-31'):{fmt}}"
+            example = _example(fmt)
             iso = "" if example == "2012-01-31" else ", or ISO 8601: 2012-01-31"
             raise DataValidationError(
                 f"column {col!r} holds dates for the model ({_shown(fmt)} at fit, e.g. {example}) but "
-                f"{n} of its {int(known.sum())} known values to predict do not read as dates, in that "
+                f"{n} of its {n_known} known values to predict do not read as dates, in that "
                 f"format or in one other, such as {examples} at {describe_rows(raw.index[lost])}: is it "
                 f"the column (and the file) the model was fitted on? Give the dates as at fit ({example}"
                 f"{iso}), or leave unknown dates empty."
@@ -194,17 +205,59 @@ def dates_to_predict(raw: pd.Series, col: str, fmt: str | None, check: bool = Tr
     return dates
 
 
+def _warn_written(
+    raw: pd.Series, dates: pd.Series, again: pd.Series, lost: pd.Series, col: str, fmt: str | None,
+    written: str,
+) -> None:
+    """Warn that date column ``col`` to predict (``raw``) is read in format ``written`` (as
+    ``again``), most of its values (``lost``) not reading in ``fmt``, that at fit (as
+    ``dates``): an example of each reading, and those values that read in both, differently."""
+    first = int(np.flatnonzero((lost & again.notna()).to_numpy())[0])
+    changed = np.flatnonzero((dates.notna() & (again != dates)).to_numpy())
+    also = ""
+    if changed.size:
+        at = int(changed[0])
+        also = (f"; {changed.size} other dates read both ways and are read as {written} too: "
+                f"{str(raw.iloc[at]).strip()!r} as {again.iloc[at]:%Y-%m-%d}, not "
+                f"{dates.iloc[at]:%Y-%m-%d} as at fit")
+    log.warning(
+        "column %r: %d of the %d known dates to predict do not read as at fit (%s) but are written "
+        "%s (%r is %s): the column is read so%s.",
+        col, int(lost.sum()), int(raw.notna().sum()), _shown(fmt), written,
+        str(raw.iloc[first]).strip(), f"{again.iloc[first]:%Y-%m-%d}", also,
+    )
+
+
 def _written_format(raw: pd.Series, lost: pd.Series, col: str, fmt: str | None) -> str | None:
     """The one format in which every value of date column ``col`` (``raw``) written as a date
     (``DATE_PATTERN``) reads, where some such, ``lost``, do not read in ``fmt`` (that at fit);
-    day and month in the order of ``fmt`` where both orders read them all. None where no value
-    written as a date is ``lost`` or no one format reads them all."""
+    day and month in the order of ``fmt`` where both orders read them all (an error where
+    ``fmt`` has no such order and the two readings differ). None where no value written as a
+    date is ``lost`` or no one format reads them all."""
     dated = raw.notna() & raw.astype(str).str.match(DATE_PATTERN)
     if not (dated & lost).any():
         return None
+    values = raw[dated]
     order = {"%d": True, "%m": False}.get((fmt or "")[:2])  # 31/01/2012 or 01/31/2012 at fit
-    where = f"written otherwise than at fit ({_shown(fmt)}) to predict, column"
-    return reading_format(raw[dated], col, order, where)
+    if order is not None:
+        return reading_format(values, col, order)
+    day, month = (reading_format(values, col, first) for first in (True, False))
+    if day is None or month is None or day == month:  # one order reads them all, or none
+        return month or day
+    day_read, month_read = read_dates(values, day), read_dates(values, month)
+    differ = np.flatnonzero((day_read != month_read).to_numpy())
+    if differ.size:
+        at = int(differ[0])
+        d, m = day_read.iloc[at], month_read.iloc[at]
+        text = str(values.iloc[at]).strip()
+        write = "%Y-%m-%d" if fmt in (None, ISO) else fmt
+        raise DataValidationError(
+            f"Column {col!r} to predict, written otherwise than at fit ({_shown(fmt)}), reads as dates "
+            f"both month-first and day-first ({text!r} at {describe_rows(values.index[at:at + 1])} is "
+            f"{m:%Y-%m-%d} or {d:%Y-%m-%d}): day and month cannot be told apart. Write the dates as "
+            f"at fit: {d:{write}} if {text!r} is {d.day} {d:%B %Y}, {m:{write}} if it is {m.day} {m:%B %Y}."
+        )
+    return month
 
 
 def infinite_cells(X: pd.DataFrame, columns: Collection[str]) -> dict[str, np.ndarray]:
