@@ -249,11 +249,19 @@ def later_node_tables(fit: HierarchicalFit, future, history) -> tuple[pd.DataFra
         given = row_labels(read_table(future, fit.spec.ids))
         future = future_table(fit, given, numeric)
         fut = future_nodes(fit, future)
-    hist = None if history is None else node_table(fit.spec, continued_bottom(fit, history), fit.known_future,
-                                                   numeric, "the history table")
+    hist = history_nodes(fit, history)
     if fut is not None:
         _check_future_values(fit, future, _bottom_future(fit, hist), given.index.name)
     return fut, hist
+
+
+def history_nodes(fit: HierarchicalFit, history) -> pd.DataFrame | None:
+    """``history=`` (a table of the training table's columns, or None) aggregated to every node,
+    its bottom series continuing their training rows (:func:`continued_bottom`)."""
+    if history is None:
+        return None
+    return node_table(fit.spec, continued_bottom(fit, history), fit.known_future, numeric_known(fit),
+                      "the history table")
 
 
 def future_nodes(fit: HierarchicalFit, future: pd.DataFrame) -> pd.DataFrame:
@@ -463,7 +471,7 @@ def predict_hierarchy(fit: HierarchicalFit, future=None, history=None, level=Non
         future = future_table(fit, given, numeric_known(fit) if reads else ())
         check_future_duplicates(future, [*spec.ids, spec.time], list(fit.known_future))
     fut = future_nodes(fit, future) if future is not None and reads else None
-    hist = later_node_tables(fit, None, history)[1]  # future= read once, above
+    hist = history_nodes(fit, history)
     if fut is not None:
         expected = _bottom_future(fit, hist)
         if fit.base.history_.schema.aggregate is None:
@@ -598,7 +606,7 @@ def future_frame_hierarchy(fit: HierarchicalFit, history=None) -> pd.DataFrame:
     """The id columns and times of the next ``horizon`` steps of every bottom series (of
     ``history``, a table of the training table's columns, else of the training data): the rows
     of ``predict(future=)``, which sums them to every node."""
-    return _bottom_future(fit, later_node_tables(fit, None, history)[1])
+    return _bottom_future(fit, history_nodes(fit, history))
 
 
 def _bottom_future(fit: HierarchicalFit, nodes: pd.DataFrame | None) -> pd.DataFrame:
