@@ -211,6 +211,9 @@ class OffsetStrategy:
     def fit_member(self, trial, deadline, threads=None) -> dict:
         return {"learner": trial.learner, "pid": os.getpid(), "threads": threads}
 
+    def kept_member(self, trial) -> bytes | None:
+        return None
+
     def fallback_member(self, best) -> dict:
         return {"learner": "fallback"}
 

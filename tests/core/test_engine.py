@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import re
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cloudpickle
@@ -233,6 +235,16 @@ class ReserveStrategy(BlendStrategy):
     def thread_gain(self, trial: Trial) -> float:
         return 0.0
 
+    def kept_member(self, trial: Trial) -> bytes | None:
+        return None
+
+
+class KeptHeavy(ReserveStrategy):
+    """The heavy learner kept the model of its last fold (a TCN)."""
+
+    def kept_member(self, trial: Trial) -> bytes | None:
+        return b"model" if trial.learner == "heavy" else None
+
 
 class TwoCores:
     backend = "sequential"  # no call costs besides the fits
@@ -271,6 +283,35 @@ def test_the_search_stops_early_enough_to_refit_its_blend() -> None:
     # without an ensemble only the best trial is refit
     alone = engine._refit_reserve(strategy, TwoCores(), deadline, end, engine._BlendRule(strategy, False, 0.0))
     assert abs(alone(heavy) - (deadline - 30.0)) < 1e-6
+    # heavy trials that kept their last fold's model need no refit: the search runs to its end
+    kept = KeptHeavy(strategy.actual)
+    assert engine._refit_reserve(kept, TwoCores(), deadline, end, engine._BlendRule(kept, True, 0.0))(mixed) >= end
+
+
+@dataclass
+class KeptFast(d.OffsetStrategy):
+    """"fast" kept the model of its last validation fold."""
+
+    def kept_member(self, trial) -> bytes | None:
+        return pickle.dumps({"learner": trial.learner, "kept": True}) if trial.learner == "fast" else None
+
+
+def test_under_a_deadline_a_member_that_kept_its_fold_model_is_not_refit() -> None:
+    """With a deadline (a time budget) the kept model is the member and the plan's notes say
+    so; without one every member is refit."""
+    strategy = KeptFast(d.OffsetEvaluator(slow=0.0))
+    candidates = {name: Candidate(name) for name in ("fast", "slow")}
+    settings = SearchSettings(max_trials=2)
+    budgeted = engine.search_and_refit(strategy, candidates, settings, Executor(1, "sequential"),
+                                       deadline=time.monotonic() + 60.0)
+    members = {m["learner"]: m for _, m in budgeted.model}
+    assert members["fast"] == {"learner": "fast", "kept": True}
+    assert members["slow"]["pid"] == os.getpid()  # refit here
+    assert budgeted.notes == ("fast#0 not refit under the time budget: the model fitted on its latest validation "
+                              "fold forecasts from the newest history (the time a refit would take goes to the "
+                              "search and the other members)",)
+    unbudgeted = engine.search_and_refit(strategy, candidates, settings, Executor(1, "sequential"))
+    assert all("kept" not in m for _, m in unbudgeted.model) and unbudgeted.notes == ()
 
 
 def test_the_blend_rule_says_whether_its_last_blend_was_shrunk() -> None:

@@ -306,3 +306,51 @@ def test_a_trials_folds_are_not_logged_at_info(retail, caplog) -> None:
             evaluator.evaluate(name, {}, float("inf"), 1)
         assert [r for r in caplog.records if r.getMessage().startswith(("fold 2: ", "3 folds fitted together"))]
         caplog.clear()
+
+
+def test_a_tcn_trial_keeps_its_latest_folds_model(retail) -> None:
+    """The TCN keeps the model of its latest fold (pickled): from that fold's training history
+    it forecasts that fold's out-of-fold cells; a trial in parts keeps it from the part that
+    ran the latest fold; a learner that is refit (Theta) keeps none."""
+    import pickle
+    from dataclasses import replace
+
+    from tsauto.core.table_io import read_table
+    from tsauto.forecasting.backtest import scored_folds
+    from tsauto.forecasting.search import ForecastEvaluator
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    fc = Forecaster(**KW)
+    panel = fc._validate(read_table(retail))
+    splitter = RollingOriginSplitter(6, folds=2, step=6)
+    evaluator = ForecastEvaluator(panel, replace(fc._task(panel), n_jobs=1), splitter)
+    params = {"max_epochs": 2, "windows_per_epoch": 128, "channels": 8}
+    whole = evaluator.evaluate("tcn", params, float("inf"), 1)
+    model = pickle.loads(whole.oof.model)
+    latest = scored_folds(splitter, panel.lengths)[-1]
+    res = whole.oof.result
+    cells = res.fold == latest.index
+    forecast = model.predict(panel.head(latest.train_lengths), {}).forecast.mean
+    np.testing.assert_allclose(forecast[res.series[cells], res.step[cells] - 1], res.forecast[cells], rtol=1e-6)
+    parts = [evaluator.evaluate("tcn", params, float("inf"), 1, (k,)) for k in (0, 1)]
+    assert parts[0].oof.model is None and parts[1].oof.model is not None
+    assert evaluator.merge(parts).oof.model == parts[1].oof.model
+    assert evaluator.evaluate("theta", {}, float("inf"), 1).oof.model is None
+
+
+def test_a_budgeted_tcn_forecasts_with_its_latest_folds_model(retail, tmp_path) -> None:
+    """Under a time budget the TCN member is not refit: its latest fold's model, back from the
+    worker, forecasts from the whole history, and the fitted model saves and loads as it is."""
+    from tsauto.forecasting.learners.tcn import TCNLearner
+
+    tcn = TCNLearner(max_epochs=2, windows_per_epoch=128, channels=8)
+    fc = Forecaster(**KW, learners=[tcn, "seasonal_naive"], time_budget=60, search={"max_trials": 2},
+                    compute={"n_jobs": 2})
+    fc.fit(retail)
+    board = fc.leaderboard().set_index("learner")
+    assert board.loc["tcn", "weight"] > 0
+    assert any(n.startswith("tcn#") and "not refit under the time budget" in n for n in fc.plan_.notes)
+    out = fc.predict()
+    assert len(out) == 12 * 6 and np.isfinite(out["forecast"]).all()
+    fc.save(tmp_path / "model")
+    pd.testing.assert_frame_equal(Forecaster.load(tmp_path / "model").predict(), out)

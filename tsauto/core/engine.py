@@ -73,6 +73,11 @@ class TaskStrategy(Protocol):
         ``threads``: the threads and worker processes it may use (``None``: a refit's, alone
         on the machine)."""
 
+    def kept_member(self, trial: Trial) -> bytes | None:
+        """The model ``trial`` kept from its latest validation fold, pickled, which forecasts
+        without a refit (a learner that reads the newest history as it is); None: none kept.
+        Under a deadline such a member is not refit (:func:`search_and_refit`)."""
+
     def fallback_member(self, best: Trial) -> Any:
         """A model fitted on all data when no member could be refit in time (something cheap
         and bounded, or ``best`` refit without a deadline)."""
@@ -139,7 +144,7 @@ def search_and_refit(
         executor.close()  # failed fit of Adult in a child process waited on it at exit
         raise
     pool = _comparable(strategy, trials, best)
-    cost = _refit_costs(strategy, executor, pool)
+    cost = _refit_costs(strategy, executor, pool, kept=deadline is not None)
     left = None if deadline is None else max(0.0, deadline - time.monotonic())
     comparable, pool = pool, refittable(pool, cost, deadline)
     weights = blend(pool, best)
@@ -162,11 +167,12 @@ def search_and_refit(
     )
     t0 = time.monotonic()
     early = set(weights) & set(ahead.fitted) if ahead is not None else set()
+    kept = _kept_members(strategy, [by_number[n] for n in weights]) if deadline is not None else {}
     estimate = sum(cost[n] for n in weights if n not in early)  # of the refits still to run
-    notes: list[str] = []
+    notes: list[str] = [_kept_note(kept, by_number)] if kept else []
     with sigterm_exits():
         fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,
-                                  None if ahead is None else ahead.fitted)
+                                  {**(ahead.fitted if ahead is not None else {}), **kept})
     if fitted:
         if failures:  # the blend of the members refit, chosen again: its score, not the first
             planned, planned_loss = weights, loss
@@ -186,9 +192,10 @@ def search_and_refit(
         model = strategy.assemble([(1.0, strategy.fallback_member(best))], [best])
         weights = {}
     log.info(
-        "refit %d member(s) in %.1fs (estimated %.1fs)%s; search and refit %.1fs",
+        "refit %d member(s) in %.1fs (estimated %.1fs)%s%s; search and refit %.1fs",
         len(fitted), time.monotonic() - t0, estimate,
-        f"; {len(early)} of them beside the search's last trials" if early else "", time.monotonic() - start,
+        f"; {len(early)} of them beside the search's last trials" if early else "",
+        f"; {len(kept)} of them kept from their last validation fold" if kept else "", time.monotonic() - start,
     )
     said = blend.said if weights else []  # whether the blend shipped was shrunk
     for line in said:
@@ -230,6 +237,20 @@ class _BlendRule:
         self.said.clear()
         return ensemble_weights(pool, self.strategy.oof, lambda p: self.strategy.loss(best, p), self.ensemble,
                                 self.shrink, self.said, self.toward)
+
+
+def _kept_members(strategy, trials: Sequence[Trial]) -> dict[int, "_Dumped"]:
+    """The members of ``trials`` that kept their latest fold's model (read after the refits),
+    by trial number."""
+    return {t.number: _Dumped(m) for t in trials if (m := strategy.kept_member(t)) is not None}
+
+
+def _kept_note(kept: dict[int, Any], by_number: dict[int, Trial]) -> str:
+    """The plan's note on the members not refit (:meth:`TaskStrategy.kept_member`)."""
+    names = ", ".join(f"{by_number[n].learner}#{n}" for n in kept)
+    return (f"{names} not refit under the time budget: the model fitted on its latest validation fold "
+            "forecasts from the newest history (the time a refit would take goes to the search and "
+            "the other members)")
 
 
 def _comparable(strategy, trials: Sequence[Trial], best: Trial) -> list[Trial]:
@@ -322,13 +343,14 @@ def _refit_threads(executor) -> float:
     return executor.call_threads() / executor.threads_per_trial()
 
 
-def _refit_costs(strategy, executor, trials, ratio: float | None = None) -> dict[int, float]:
+def _refit_costs(strategy, executor, trials, ratio: float | None = None, kept: bool = False) -> dict[int, float]:
     """Estimated seconds to refit each trial's learner on all data by a call to ``executor``,
     by trial number, on ``ratio`` times its trial's threads (default: as the executor gives a
-    refit now)."""
+    refit now); with ``kept`` (a deadline), none for a trial that kept its fold's model."""
     ratio = _refit_threads(executor) if ratio is None else ratio
     call = 0.0 if executor.backend == "sequential" else REFIT_CALL
-    return {t.number: call + strategy.refit_seconds(t) / refit_speedup(ratio, strategy.thread_gain(t))
+    return {t.number: 0.0 if kept and strategy.kept_member(t) is not None else
+            call + strategy.refit_seconds(t) / refit_speedup(ratio, strategy.thread_gain(t))
             for t in trials}
 
 
@@ -350,7 +372,7 @@ def _refit_reserve(strategy, executor, deadline: float, end: float, blend: Blend
         if len(ok) not in known:
             best = best_trial(ok)
             pool = [t for t in ok if strategy.comparable(t, best)]
-            cost = _refit_costs(strategy, executor, pool, ratio)
+            cost = _refit_costs(strategy, executor, pool, ratio, kept=True)
             pool = refittable(pool, cost, deadline, quiet=True)
             most = sum(cost[t.number] for t in ensemble_pool(pool))
             if deadline - most >= end:
@@ -369,7 +391,7 @@ def refit_speedup(ratio: float, gain: float = THREAD_GAIN) -> float:
     return 1.0 + gain * (max(ratio, 1.0) - 1.0)
 
 
-def _refit(strategy, executor, weights, by_number, deadline, cost, ahead: dict[int, Any] | None = None):
+def _refit(strategy, executor, weights, by_number, deadline, cost, ready: dict[int, Any] | None = None):
     """Refit the members one after another, cheapest first (estimated ``cost``; heavier weight
     first among equals): on a loaded machine a costly refit that overruns then takes only
     itself out, not every cheaper member queued behind it (M1 monthly at a 120 s budget: a TCN
@@ -380,15 +402,16 @@ def _refit(strategy, executor, weights, by_number, deadline, cost, ahead: dict[i
     weight 0.17, estimated 2.1 s, trained up to the deadline, and LightGBM, 0.56 of the blend,
     found it passed). A member not started for the time of heavier ones is refit after them
     where none of them was (else the fallback model would replace a blend that had one).
-    Members in ``ahead`` (by trial number) were refit beside the search already."""
+    Members in ``ready`` (by trial number) need no refit: refit beside the search already, or
+    kept from their last fold."""
     fitted, failures, standby = [], {}, []
     fit = _Pickled(strategy.fit_member) if getattr(executor, "backend", None) == "loky" else strategy.fit_member
     order = sorted(weights, key=lambda n: (cost.get(n, 0.0), -weights[n]))
-    queued = [n for n in order if not (ahead and n in ahead)]
+    queued = [n for n in order if not (ready and n in ready)]
     try:
         for n in order:
-            if ahead and n in ahead:
-                fitted.append((n, weights[n], ahead[n]))
+            if ready and n in ready:
+                fitted.append((n, weights[n], ready[n]))
                 continue
             queued.remove(n)
             own, kept = _member_deadline(deadline, n, weights, cost, queued)

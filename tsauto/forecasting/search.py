@@ -8,6 +8,7 @@ out-of-fold forecasts, and a strategy that blends, scores and refits trials.
 from __future__ import annotations
 
 import logging
+import pickle
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from typing import Any, Sequence
@@ -78,8 +79,21 @@ class ForecastEvaluator:
             score(self.metric, res, res.forecast, window, res.fold == f) for f in np.unique(res.fold)
         ]
         used = representative_params([m.learner.params_used(params) for m in models], params) or params
-        return Evaluation(fold_scores, OutOfFold.of(res), res.fit_time, res.predict_time,
+        kept = self._last_fold_fit(name, models, folds)
+        return Evaluation(fold_scores, OutOfFold.of(res, kept), res.fit_time, res.predict_time,
                           None if used == params else used)
+
+    def _last_fold_fit(self, name: str, models: list[WithFallback], folds: Sequence[int] | None) -> bytes | None:
+        """The model of the latest fold, pickled, where the learner keeps its fold fit
+        (``tags.keeps_fold_fit``) and ``folds`` (all when None) hold that fold; else None."""
+        if not models or not self.learner_class(name).tags.keeps_fold_fit:
+            return None
+        latest = max(f.index for f in scored_folds(self.splitter, self.panel.lengths))
+        if folds is not None and latest not in folds:
+            return None
+        import cloudpickle  # as the engine sends refits back: a learner class of the user's script by value
+
+        return cloudpickle.dumps(models[-1], protocol=pickle.HIGHEST_PROTOCOL)
 
     def fold_groups(self, name: str, params: dict[str, Any]) -> list[tuple[int, ...]] | None:
         """The folds of a trial of ``name`` as parts to run side by side (one fold each), or
@@ -101,7 +115,8 @@ class ForecastEvaluator:
         :meth:`evaluate` on all their folds gives it (parts of one fold each: the same
         parameters; ``None``: a part as proposed)."""
         res = concat_results([p.oof.result for p in parts])
-        return Evaluation([x for p in parts for x in p.fold_scores], OutOfFold.of(res),
+        kept = next((p.oof.model for p in parts if p.oof.model is not None), None)
+        return Evaluation([x for p in parts for x in p.fold_scores], OutOfFold.of(res, kept),
                           res.fit_time, res.predict_time, representative_params([p.params for p in parts]))
 
 
@@ -112,11 +127,12 @@ class OutOfFold:
     forecast: np.ndarray
     cells: bytes  # identity of the scored cells, so only aligned trials are blended
     result: FoldResults
+    model: bytes | None = None  # the latest fold's model, pickled, where the learner keeps its fold fit
 
     @classmethod
-    def of(cls, res: FoldResults) -> "OutOfFold":
+    def of(cls, res: FoldResults, model: bytes | None = None) -> "OutOfFold":
         cells = np.stack([res.series, res.fold, res.step]).tobytes()
-        return cls(res.forecast, cells, res)
+        return cls(res.forecast, cells, res, model)
 
 
 @dataclass
@@ -163,6 +179,10 @@ class ForecastStrategy:
         ev = self.evaluator
         task = replace(ev.task, deadline=deadline, n_jobs=threads or ev.task.n_jobs)
         return ev.make(trial.learner, trial.params).fit(ev.panel, task)
+
+    def kept_member(self, trial: Trial) -> bytes | None:
+        """The model of the trial's latest fold (pickled), where its learner keeps its fold fit."""
+        return trial.oof.model if trial.oof is not None else None
 
     def fallback_member(self, best: Trial) -> WithFallback:
         """Seasonal naive: instant, so the budget holds."""

@@ -201,6 +201,10 @@ class TabularStrategy:
         with pinned(threads):
             return member.fit(self.evaluator.X, self.evaluator.y, threads=threads, deadline=deadline)
 
+    def kept_member(self, trial: Trial) -> None:
+        """None: every member is refit on all rows."""
+        return None
+
     def fallback_member(self, best: Trial):
         """The best trial refit here without a deadline: a model rather than no model."""
         return self.fit_member(best, None)

@@ -120,7 +120,8 @@ class TCNLearner(Learner):
 
     name = "tcn"
     # one fit on M1 monthly's training part (617 series): 15.0 s on 1 thread, 12.1 s on 2
-    tags = LearnerTags(kind="global", native_quantiles=True, thread_gain=0.25, fit_seconds=EPOCH_SECONDS)
+    tags = LearnerTags(kind="global", native_quantiles=True, thread_gain=0.25, fit_seconds=EPOCH_SECONDS,
+                       keeps_fold_fit=True)
 
     def __init__(
         self,
