@@ -313,6 +313,22 @@ def _fails(argv: list[str], capsys, message: str) -> None:
     assert message in err
 
 
+def test_text_in_the_target_gets_advice_a_command_line_user_can_follow(aus_small, tmp_path: Path, capsys) -> None:
+    """The command line's advice on text in the target was Python (pd.to_numeric, na_values=),
+    which it has no option for, and listed '--' twice, 'x' not (user test 57): each value once,
+    and the cells of its file to empty."""
+    df = aus_small.astype({"Turnover": object})
+    df.loc[[50, 60, 70, 80], "Turnover"] = ["--", "--", "#VALUE!", "x"]
+    path = tmp_path / "retail.csv"
+    df.to_csv(path, index=False)
+    out = ["--out", str(tmp_path / "fc.csv")]
+    _fails(["forecast", str(path), *RETAIL, "--learners", "naive", "-q", *out], capsys,
+           f"not numeric at lines 52, 62, 72, 82 (values '--', '#VALUE!', 'x') in series [{{'State': 'Tasmania', "
+           f"'Industry': 'Cafes, restaurants and catering services'}}]: convert it to numbers; where they mean an "
+           f"unknown value, make them missing values (imputed as gaps are, never scored): empty those cells in "
+           f"{str(path)!r} (an empty cell is a missing value).\n")
+
+
 def test_failures_are_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path: Path, capsys) -> None:
     tiny = tmp_path / "tiny.csv"
     aus_small.groupby(["State", "Industry"]).tail(5).to_csv(tiny, index=False)

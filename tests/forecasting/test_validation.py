@@ -933,3 +933,44 @@ def test_exact_copies_of_rows_are_told_from_clashing_rows(walmart_small: pd.Data
     assert str(err.value).endswith(
         f"Besides, 3 other rows are exact copies of earlier ones (every column equal) at rows {n}, {n + 1}, {n + 2}: "
         "drop the copies, df = df.drop_duplicates().")
+
+
+def test_rows_are_named_by_their_labels_or_said_to_be_positions_and_history_is_named(aus_small) -> None:
+    """A history= table indexed 1000..1023 named text in its target by the label, "row 1005", but
+    an exact copy appended to it (its label 1007 repeated, so rows are counted by position) as
+    "row 24 repeats row 7" (user test 57): positions are called positions, and the errors of a
+    history= table say that table."""
+    schema = validate(aus_small, **KW).schema
+    history = aus_small.tail(24).set_axis(range(1000, 1024))
+    text = history.astype({"Turnover": object})
+    text.loc[1005, "Turnover"] = "err"
+    with pytest.raises(DataValidationError, match=r"target column 'Turnover' of the history table is not numeric "
+                       r"at row 1005 \(values 'err'\)"):
+        validate_like(text, schema)
+    with pytest.raises(DataValidationError) as err:
+        validate_like(pd.concat([history, history.iloc[[7]]]), schema)
+    assert str(err.value).startswith(
+        "1 row of the history table is an exact copy of an earlier one (every column equal) at position 24 "
+        "(e.g. position 24 repeats position 7, "), str(err.value)
+    n = len(aus_small)
+    with pytest.raises(DataValidationError, match=rf"at position {n} \(e.g. position {n} repeats position 3, "):
+        validate(pd.concat([aus_small, aus_small.iloc[[3]]]), **KW)
+
+
+def test_a_target_with_four_text_values_names_each_once_and_gets_the_fix(aus_small, tmp_path) -> None:
+    """Four distinct text values in the target listed three ('missing' left out; a value
+    repeated where fewer) and gave no fix, which three got (user test 57): each value once,
+    and the fix whatever their number; a file read from a path is told to empty its cells."""
+    df = aus_small.astype({"Turnover": object})
+    df.loc[[10, 50, 60, 70, 80], "Turnover"] = ["n/a", "--", "--", "?", "missing"]
+    with pytest.raises(DataValidationError) as err:
+        validate(df, **KW)
+    text = str(err.value)
+    assert "at rows 10, 50, 60, 70, 80 (values 'n/a', '--', '?', 'missing')" in text, text
+    assert ("make them missing values (imputed as gaps are, never scored): df['Turnover'] = pd.to_numeric("
+            "df['Turnover'], errors='coerce'), or read the file with pd.read_csv(..., na_values=['--', '?', "
+            "'missing', 'n/a'])") in text, text
+    df.to_csv(tmp_path / "retail.csv", index=False)
+    with pytest.raises(DataValidationError, match=rf"empty those cells in {str(tmp_path / 'retail.csv')!r} \(an empty "
+                       r"cell is a missing value\), or read it with pd.read_csv\(\.\.\., na_values="):
+        validate(str(tmp_path / "retail.csv"), **KW)

@@ -66,13 +66,20 @@ LINE = "line"
 (:func:`~tsauto.core.table_io.read_table` with ``lines=True``: the command line's)."""
 
 
+POSITION = "__position"
+"""The name of the index of a table whose rows are labelled by their positions, from 0, as
+its own labels could not name them (repeated, or not integers): errors say "position 24", so
+that "row 1005" always means the label 1005 (user test 57)."""
+
+
 def describe_rows(index, limit: int = 5) -> str:
     """Short human list of row labels: ``rows 3, 17, 42 (and 10 more)``; ``lines 12, 5402``
-    where they are the lines of a file (an index named ``LINE``)."""
+    where they are the lines of a file (an index named ``LINE``), ``positions 7, 24`` where
+    they are positions (``POSITION``)."""
     labels = list(index)
     shown = ", ".join(str(x) for x in labels[:limit])
     more = f" (and {len(labels) - limit} more)" if len(labels) > limit else ""
-    word = "line" if getattr(index, "name", None) == LINE else "row"
+    word = {LINE: "line", POSITION: "position"}.get(getattr(index, "name", None), "row")
     return f"{word}{'s' if len(labels) != 1 else ''} {shown}{more}"
 
 

@@ -77,9 +77,12 @@ def text_values(s: pd.Series) -> list[str]:
     return sorted(set(s[text_cells(s)].astype(str)))
 
 
-def text_among_numbers(s: pd.Series, share: float = MIXED_TEXT_SHARE) -> list[str] | None:
+def text_among_numbers(
+    s: pd.Series, share: float = MIXED_TEXT_SHARE, most: int | None = MIXED_TEXT_LEVELS
+) -> list[str] | None:
     """The text values of ``s`` where it is a column of numbers but for them (see the module
-    docstring; ``share``: of its known values they may make up at most); None for any other
+    docstring; ``share``: of its known values they may make up at most; ``most``: distinct
+    values at most, None: any number); None for any other
     column (one without text too), for a ``category`` column (its owner said it holds labels:
     store codes "1".."12" and "X" are not numbers with an "X" missing), and where a text value
     is a number written in a format (``'1,024'``, ``'5%'``, ``'$30'``: reading it as missing
@@ -92,7 +95,7 @@ def text_among_numbers(s: pd.Series, share: float = MIXED_TEXT_SHARE) -> list[st
     levels = sorted(set(s[cells].astype(str)))
     if any(FORMATTED_NUMBER.fullmatch(v.strip()) for v in levels):
         return None
-    return levels if len(levels) <= MIXED_TEXT_LEVELS else None
+    return levels if most is None or len(levels) <= most else None
 
 
 def read_as_numbers(s: pd.Series) -> pd.Series:

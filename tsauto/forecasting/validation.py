@@ -78,6 +78,7 @@ import pandas as pd
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import (
     LINE,
+    POSITION,
     DataValidationError,
     close_match,
     describe_rows,
@@ -299,7 +300,8 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     df = row_labels(df)
     _check_ids(df, schema.ids)
     df[schema.time] = parse_like(df[schema.time], schema, what)
-    df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True)
+    where = "" if part else f" of {what}"  # a part's rows are the training table's, named as validate() names them
+    df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True, where=where)
     numeric = [c for c in (*schema.covariates, *schema.static) if c not in schema.categories]
     read_numbers(df, numeric, "the training table" if part else "the history table", later=True, warn=not part)
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
@@ -307,7 +309,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     )
     if schema.aggregate is not None:  # rolled up as the training table was
         df, _ = _aggregate(df, schema.target, schema.time, schema.ids, schema.freq, schema.aggregate)
-    check_duplicates(df, schema.time, schema.ids)
+    check_duplicates(df, schema.time, schema.ids, where)
     _check_known_future(df, schema.known_future, schema.ids, "the history table")
     return _regularise(df, schema, "the history table", later=True)
 
@@ -632,10 +634,11 @@ def is_flag(col: pd.Series) -> bool:
 
 def row_labels(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the row labels errors name: its own where they are unique integers (the
-    rows of the user's table, also inside a partition or a Dask partition), else positions."""
+    rows of the user's table, also inside a partition or a Dask partition), else positions,
+    named so (``POSITION``: "position 24", not a "row 24" read as a label)."""
     if df.index.is_unique and pd.api.types.is_integer_dtype(df.index):
         return df.copy()
-    return df.reset_index(drop=True)
+    return df.reset_index(drop=True).rename_axis(POSITION)
 
 
 def check_id_types(table: pd.DataFrame, fitted: pd.DataFrame, what: str) -> None:
@@ -1034,8 +1037,10 @@ def _check_countries(df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> Non
 
 
 def _numeric_target(
-    df: pd.DataFrame, target: str, ids: tuple[str, ...], allow_nan: bool
+    df: pd.DataFrame, target: str, ids: tuple[str, ...], allow_nan: bool, where: str = ""
 ) -> pd.Series:
+    """The target column of ``df`` as float64 numbers, or an error naming its rows, values and
+    fix; ``where``: which table, in the error (" of the history table"; the training table's unsaid)."""
     col = df[target]
     if pd.api.types.is_bool_dtype(col):
         return col.astype("float64")
@@ -1043,22 +1048,24 @@ def _numeric_target(
         converted = pd.to_numeric(col, errors="coerce")
         bad = col.index[converted.isna() & col.notna()]
         if len(bad):
-            examples = ", ".join(repr(v) for v in col.loc[bad[:3]])
+            examples = shortlist(map(repr, pd.unique(col.loc[bad].to_numpy(dtype=object))))  # each once
             hint = number_format_hint(col.loc[bad])
-            if hint and isinstance(df.attrs.get("file"), str):  # a file, on the command line too
-                hint = (f"{hint[:-1]}; or write them in {df.attrs['file']!r} with a decimal point, no "
-                        "separators: 1234.5)")
+            file = df.attrs.get("file")
+            file = file if isinstance(file, str) else None  # a file, on the command line too
+            if hint and file:
+                hint = f"{hint[:-1]}; or write them in {file!r} with a decimal point, no separators: 1234.5)"
+            fix = _placeholder_fix(col, converted, target, file, df.index.name == LINE)
             raise DataValidationError(
-                f"target column {target!r} is not numeric at {describe_rows(bad)} (values "
+                f"target column {target!r}{where} is not numeric at {describe_rows(bad)} (values "
                 f"{examples}){_series_of(df, bad, ids)}: convert it to numbers"
-                f"{hint or _placeholder_fix(col, target) or _text_target_fix(col, converted)}."
+                f"{hint or fix or _text_target_fix(col, converted)}."
             )
         col = converted
     values = col.astype("float64")
     inf = values.index[np.isinf(values.to_numpy())]
     if len(inf):
         raise DataValidationError(
-            f"target column {target!r} is infinite at {describe_rows(inf)}"
+            f"target column {target!r}{where} is infinite at {describe_rows(inf)}"
             f"{_series_of(df, inf, ids)}: replace inf by a number or NaN (NaN is imputed)."
         )
     if not allow_nan and values.isna().any():
@@ -1066,16 +1073,25 @@ def _numeric_target(
     return values
 
 
-def _placeholder_fix(col: pd.Series, target: str) -> str:
-    """How to read the few text cells of a target column of numbers ('n/a', '--': the rule of
-    :func:`~tsauto.core.text_in_numbers.text_among_numbers`) as missing values, naming them;
-    '' for a column of other text (a target is not guessed)."""
-    text = text_among_numbers(col)
+NA_VALUES_LISTED = 10  # text values of a target at most that the fix lists as pd.read_csv(na_values=)
+
+
+def _placeholder_fix(col: pd.Series, converted: pd.Series, target: str, file: str | None, cli: bool) -> str:
+    """How to read the text cells of a target column of numbers ('n/a', '--', however many
+    distinct values: :func:`~tsauto.core.text_in_numbers.text_among_numbers`) as missing values,
+    naming them: in pandas, or in ``file`` (the table's, if read from one), alone on the command
+    line (``cli``: no option there reads text as missing); '' for a column without numbers or
+    with numbers written in a format (a target is not guessed)."""
+    text = text_among_numbers(col, 1.0, None) if converted.notna().any() else None
     if text is None:
         return ""
-    return (f"; where they mean an unknown value, make them missing values (imputed as gaps are, "
-            f"never scored): df[{target!r}] = pd.to_numeric(df[{target!r}], errors='coerce'), or "
-            f"read the file with pd.read_csv(..., na_values={text!r})")
+    why = "; where they mean an unknown value, make them missing values (imputed as gaps are, never scored): "
+    listed = f"pd.read_csv(..., na_values={text!r})" if len(text) <= NA_VALUES_LISTED else ""
+    if file:
+        read = f", or read it with {listed} and pass the DataFrame" if listed and not cli else ""
+        return f"{why}empty those cells in {file!r} (an empty cell is a missing value){read}"
+    return (f"{why}df[{target!r}] = pd.to_numeric(df[{target!r}], errors='coerce')"
+            + (f", or read the file with {listed}" if listed else ""))
 
 
 def _text_target_fix(col: pd.Series, converted: pd.Series) -> str:
@@ -1286,11 +1302,11 @@ def _bucket(times: np.ndarray, freq: str) -> np.ndarray:
     return grid[np.searchsorted(grid, times, side="right") - 1]
 
 
-def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
+def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...], where: str = "") -> None:
     """Refuse rows sharing a (series, time) pair (``df`` with ``__sid``), naming them. Rows
     that are exact copies of another (every column equal: a file's lines pasted twice) are
     said apart, with their own fix: dropped, not rolled up (``aggregate='sum'`` would count
-    them twice)."""
+    them twice). ``where``: which table, in the error (" of the history table")."""
     dup = df.duplicated(["__sid", time], keep=False).to_numpy()
     if not dup.any():
         return
@@ -1306,7 +1322,7 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
     if not clash.any():
         pair = df.index[dup][pairs == pairs[copies[dup]][0]]  # the first copy's pair: the row, its copies
         raise DataValidationError(
-            f"{_copies(df.index[copied])} (e.g. {describe_rows(pair[1:], 3)} "
+            f"{_copies(df.index[copied], where=where)} (e.g. {describe_rows(pair[1:], 3)} "
             f"{'repeat' if len(pair) > 2 else 'repeats'} {describe_rows(pair[:1])}, "
             f"{_key_text(df, pair[0], time, ids)}): drop the copies, {drop}; aggregate='sum' would "
             "count them twice."
@@ -1323,17 +1339,18 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...]) -> None:
         also = f" Besides, {_copies(df.index[copied], 'other ')}: drop the copies, {drop}."
     cli = " (--ids, --aggregate sum --freq F on the command line)" if lines else ""
     raise DataValidationError(
-        f"{int(clash.sum())} rows share a (series, time) pair, e.g. {_key_text(df, rows[0], time, ids)} at "
+        f"{int(clash.sum())} rows{where} share a (series, time) pair, e.g. {_key_text(df, rows[0], time, ids)} at "
         f"{describe_rows(rows)}: each series needs one row per time step. Remove the "
         "duplicates, add the missing id column to ids=, or pass aggregate='sum' (or "
         f"'mean', 'min', 'max') with freq= to roll them up{cli}.{local}{also}"
     )
 
 
-def _copies(rows: pd.Index, other: str = "") -> str:
+def _copies(rows: pd.Index, other: str = "", where: str = "") -> str:
     """"3 rows are exact copies of earlier ones (every column equal) at rows 4, 9, 12"."""
-    said = "s are exact copies of earlier ones" if len(rows) > 1 else " is an exact copy of an earlier one"
-    return f"{len(rows)} {other}row{said} (every column equal) at {describe_rows(rows)}"
+    many = len(rows) > 1
+    said = "are exact copies of earlier ones" if many else "is an exact copy of an earlier one"
+    return f"{len(rows)} {other}row{'s' if many else ''}{where} {said} (every column equal) at {describe_rows(rows)}"
 
 
 def _key_text(df: pd.DataFrame, row: Hashable, time: str, ids: tuple[str, ...]) -> dict:
