@@ -13,6 +13,12 @@ MAX_RATE = 0.2
 # Of the rounds the time left affords at the pace so far, those a cut fit plans on: the rest
 # is kept for the forecast that follows the fit.
 PACE_MARGIN = 0.9
+# A fit cut to its deadline that did less than this share of its planned work (the sum of its
+# learning rates; a forest's trees) fails: a model that forecasts or predicts (a refit). A
+# validation fold's fit keeps whatever it did (TRIAL_MIN_SHARE): its validation scores what it
+# amounts to, and the refit uses the parameters of the trial's median fold's cut (core.cuts).
+MIN_SHARE = 0.5
+TRIAL_MIN_SHARE = 0.0
 
 
 def equal_share(deadline: float | None, parts_left: int) -> float | None:
@@ -41,7 +47,9 @@ class LightGBMDeadline:
 
     order = 0
 
-    def __init__(self, deadline: float, rounds: int, rate: float, every: int = 10, min_share: float = 0.5):
+    def __init__(
+        self, deadline: float, rounds: int, rate: float, every: int = 10, min_share: float = MIN_SHARE
+    ):
         self.deadline = deadline
         self.rounds = rounds
         self.rate = rate

@@ -20,7 +20,7 @@ import pandas as pd
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.logfilter import warnings_once
-from tsauto.core.stopping import equal_share
+from tsauto.core.stopping import TRIAL_MIN_SHARE, equal_share
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import seasonal_naive_forecast
 from tsauto.forecasting.learners.fallback import WithFallback, fit_folds
@@ -103,12 +103,13 @@ def cross_validate(
     model only ever sees the past. A local learner that fits series together fits every fold's
     series in one pass (:func:`~tsauto.forecasting.learners.fallback.fit_folds`), the trial's
     time shared by all; others fit fold by fold, each fold given an equal share of the time left,
-    so that the folds of a subset give the same cells as they do among all folds."""
+    so that the folds of a subset give the same cells as they do among all folds. A fold's fit
+    cut short by its time keeps what it fitted (``TRIAL_MIN_SHARE``): its scores say what that is worth."""
     parts: list[dict] = []
     fit_time = predict_time = 0.0
     indptr = panel.indptr
     n_folds = splitter.folds
-    trial_task = task
+    task = trial_task = replace(task, min_share=TRIAL_MIN_SHARE)
     folds = [f for f in scored_folds(splitter, panel.lengths) if only is None or f.index in only]
     observed = observed_rows(panel)
     if not folds:

@@ -12,9 +12,8 @@ import pandas as pd
 from tsauto.core.cuts import representative_params
 from tsauto.core.exceptions import TimeLimitExceeded
 from tsauto.core.search import Evaluation
-from tsauto.core.stopping import equal_share
+from tsauto.core.stopping import TRIAL_MIN_SHARE, equal_share
 from tsauto.tabular.featurizer import Kind
-from tsauto.tabular.learners import TRIAL_MIN_SHARE
 from tsauto.tabular.metrics import Metric, TaskType, brier
 from tsauto.tabular.model import TabularPipeline
 from tsauto.tabular.splitting import Split

@@ -18,7 +18,7 @@ import numpy as np
 
 from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.registry import Registry
-from tsauto.core.stopping import LightGBMDeadline
+from tsauto.core.stopping import MIN_SHARE, LightGBMDeadline
 from tsauto.tabular.featurizer import Encoding
 from tsauto.tabular.metrics import TaskType
 
@@ -35,12 +35,6 @@ class Build:
 
 
 SMALL_ROWS = 20_000  # LightGBM runs single-threaded below this many rows (threads cost more)
-# A fit cut to its deadline that did less than this share of its planned work fails (a refit);
-# a trial's fits keep whatever they did (TRIAL_MIN_SHARE): their validation scores what they
-# amount to, and the refit uses the parameters of their median fold's cut (core.cuts,
-# core.search._record).
-MIN_SHARE = 0.5
-TRIAL_MIN_SHARE = 0.0
 TREE_BATCHES = 10  # a forest fitted within a deadline grows its trees in this many batches
 
 

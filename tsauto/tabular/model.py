@@ -13,8 +13,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from tsauto.core.stopping import MIN_SHARE
 from tsauto.tabular.featurizer import Featurizer, Kind
-from tsauto.tabular.learners import MIN_SHARE, Build, fit_estimator, learner
+from tsauto.tabular.learners import Build, fit_estimator, learner
 from tsauto.tabular.metrics import TaskType, log_loss
 
 # Bound of the log of a class's multiplier in :func:`prior_shift`: balanced weights of a class of

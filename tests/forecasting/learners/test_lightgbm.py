@@ -231,3 +231,33 @@ def test_a_differenced_target_reads_its_known_future_covariates_differenced(walm
     np.testing.assert_array_equal(ahead[:, :, col - len(spec.lags.names)], np.diff(np.c_[last, np.tile(flags, (2, 1))]))
     level = LightGBMLearner(target_transform=["scale"], params=FAST).fit(panel, task)
     assert level.spec_.covariate_diffs == () and "IsHoliday_diff1" not in level.spec_.names
+
+
+def test_a_validation_fold_cut_far_short_keeps_its_rounds_a_refit_does_not(panel, monkeypatch) -> None:
+    """User test 57: at time_budget=45 the default LightGBM trial of ETTh1 had its folds cut
+    to a few dozen of their 500 rounds at the top rate and thrown away (less than half the
+    planned sum of rates): the trial timed out. A validation fold keeps what its time afforded,
+    scored for what it is worth (as a table trial's does); a fit that forecasts (a refit) still
+    fails short of half its work. A fake clock: every boosting round takes 1 s."""
+    import time
+
+    from engine_doubles import RoundClock
+
+    from tsauto.core import stopping
+    from tsauto.core.exceptions import TimeLimitExceeded
+    from tsauto.forecasting.search import ForecastEvaluator
+    from tsauto.forecasting.splitters import RollingOriginSplitter
+
+    params = {"params": {"num_boost_round": 500, "learning_rate": 0.05}, "use_id": False}
+    task = Task(horizon=6, season=12, seasons=(12,))
+    evaluator = ForecastEvaluator(panel, task, RollingOriginSplitter(6, folds=2, step=6),
+                                  classes={"lightgbm": LightGBMLearner})
+    monkeypatch.setattr(stopping, "time", RoundClock(step=1.0))
+    result = evaluator.evaluate("lightgbm", params, time.monotonic() + 60.0, threads=1)
+    used = result.params["params"]
+    assert 10 < used["num_boost_round"] < 30  # each fold's 30 s at 1 s a round, 90 % of it planned
+    assert used["num_boost_round"] * used["learning_rate"] < 0.5 * 500 * 0.05
+    assert used["learning_rate"] > 0.05 and len(result.fold_scores) == 2 and np.isfinite(result.fold_scores).all()
+    monkeypatch.setattr(stopping, "time", RoundClock(step=1.0))
+    with pytest.raises(TimeLimitExceeded, match="stopped at round"):
+        LightGBMLearner(**params).fit(panel, replace(task, deadline=time.monotonic() + 30.0))

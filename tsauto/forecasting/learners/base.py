@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from tsauto.core.exceptions import NotFittedError, TimeLimitExceeded
+from tsauto.core.stopping import MIN_SHARE
 from tsauto.forecasting.panel import Panel
 
 
@@ -40,6 +41,9 @@ class Task:
     # target values in the whole training panel: data-size rules read it, so that validation
     # folds (parts of the panel) and the refit decide alike; None: each fit counts its own
     observations: int | None = None
+    # the least share of its planned work a fit cut to its deadline keeps, else it fails
+    # (core.stopping): MIN_SHARE for a model that forecasts, TRIAL_MIN_SHARE for a validation fold's
+    min_share: float = MIN_SHARE
 
     def time_left(self) -> float:
         return float("inf") if self.deadline is None else self.deadline - time.monotonic()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -184,7 +185,7 @@ class LightGBMLearner(Learner):
         if self.strategy == "recursive" and matrix_bytes > WHOLE_MATRIX_BYTES:
             data, n_rows = self._chunked_dataset(panel, matrix_bytes, cat_idx)
             params, rounds = self.train_params(task, n_rows, meter)
-            booster, self.cut_ = _boost(sequence_params(params), data, rounds, task.deadline, [free_after_binning])
+            booster, self.cut_ = _boost(sequence_params(params), data, rounds, task, [free_after_binning])
             self.boosters_ = [booster]
             self.n_train_rows_ = data.num_data()
             return
@@ -203,7 +204,8 @@ class LightGBMLearner(Learner):
                 free_raw_data=True,
                 params={"verbosity": -1},
             )
-            booster, cut = _boost(params, data, rounds, equal_share(task.deadline, len(steps) - h + 1))
+            step_task = replace(task, deadline=equal_share(task.deadline, len(steps) - h + 1))
+            booster, cut = _boost(params, data, rounds, step_task)
             self.boosters_.append(booster)
             cuts += [cut] if cut else []
         self.cut_ = min(cuts, default=None)
@@ -549,15 +551,17 @@ def _threads(n_jobs: int, n_rows: int, meter: CpuMeter | None = None) -> int:
     return max(1, min(n_workers(n_jobs), free))
 
 
-def _boost(params: dict, data, rounds: int, deadline: float | None, callbacks: Sequence = ()):
-    """``lightgbm.train`` within ``deadline``, cut to the rounds its time affords at a raised
-    rate where needed (:class:`~tsauto.core.stopping.LightGBMDeadline`): the booster, and the
-    rounds and mean learning rate of a cut fit (``None``: as planned)."""
+def _boost(params: dict, data, rounds: int, task: Task | None, callbacks: Sequence = ()):
+    """``lightgbm.train`` within ``task.deadline`` (``task`` None: no deadline), cut to the
+    rounds its time affords at a raised rate where needed, failing short of ``task.min_share``
+    of its work (:class:`~tsauto.core.stopping.LightGBMDeadline`): the booster, and the rounds
+    and mean learning rate of a cut fit (``None``: as planned)."""
     import lightgbm as lgb
 
+    deadline = None if task is None else task.deadline
     if deadline is None or not np.isfinite(deadline):
         return lgb.train(params, data, num_boost_round=rounds, callbacks=list(callbacks)), None
-    stop = LightGBMDeadline(deadline, rounds, float(params["learning_rate"]))
+    stop = LightGBMDeadline(deadline, rounds, float(params["learning_rate"]), min_share=task.min_share)
     booster = lgb.train(params, data, num_boost_round=rounds, callbacks=[*callbacks, stop])
     return booster, None if stop.rounds_ is None else (stop.rounds_, stop.rate_)
 
