@@ -974,3 +974,15 @@ def test_a_target_with_four_text_values_names_each_once_and_gets_the_fix(aus_sma
     with pytest.raises(DataValidationError, match=rf"empty those cells in {str(tmp_path / 'retail.csv')!r} \(an empty "
                        r"cell is a missing value\), or read it with pd.read_csv\(\.\.\., na_values="):
         validate(str(tmp_path / "retail.csv"), **KW)
+
+
+@pytest.mark.parametrize("freq, said", [("H", " (did you mean 'h'?)"), ("3M", " (did you mean '3ME'?)"),
+                                        ("A-DEC", " (did you mean 'YE-DEC'?)"), ("Daily", "")])
+def test_a_frequency_pandas_does_not_read_gets_one_plain_suggestion(aus_small, freq, said) -> None:
+    """freq='H' repeated pandas' nested parse error ("Invalid frequency: H. Failed to parse with
+    error message: ValueError('Invalid frequency: H. Did you mean h?') Did you mean h?", user
+    test 57): one plain suggestion, its multiple kept, and one that pandas reads itself."""
+    with pytest.raises(DataValidationError) as err:
+        validate(aus_small, **KW, freq=freq)
+    assert str(err.value).startswith(f"freq={freq!r} is not a pandas frequency{said}; use e.g. 'h', 'D'"), str(err.value)
+    assert "Invalid frequency" not in str(err.value)

@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import re
 from calendar import month_abbr
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Sequence
@@ -1366,11 +1367,36 @@ def _check_freq(freq: object) -> str:
         return freq_alias(freq)
     except (TypeError, ValueError) as err:
         raise DataValidationError(
-            f"freq={freq!r} is not a pandas frequency ({err}); use e.g. 'h', 'D', 'W-SUN', 'MS', "
+            f"freq={freq!r} is not a pandas frequency{_freq_error(freq, err)}; use e.g. 'h', 'D', 'W-SUN', 'MS', "
             "'QS', 'C(Mon Tue Wed Thu Fri Sat)' for days of a shop closed on Sundays, "
             "'C(Mon Tue Wed Thu Fri; US holidays)' for weekdays but public holidays, "
             "'CBH(09:00-18:00 Mon Tue Wed Thu Fri)' for its opening hours."
         ) from None
+
+
+_PANDAS_ALIAS = re.compile(  # the alias pandas rejected and the one it names instead
+    r"Invalid frequency: (\S+?)\. Did you mean (\S+?)\?|'([^']+)' is no longer supported for offsets\. "
+    r"Please use '([^']+)' instead")
+
+
+def _freq_error(freq: object, err: Exception) -> str:
+    """pandas' error for a frequency ``freq`` it does not read, plainly: ``" (did you mean
+    '2h'?)"`` where it names another alias ('2H', 'M' of pandas 2; its multiple kept), '' where
+    it names none ("Invalid frequency: Daily. Failed to parse with error message: ..." nests its
+    own errors, repeating them); else the error as it is (business hours over several hours)."""
+    text = str(err)
+    if not text.startswith("Invalid frequency"):
+        return f" ({text})"
+    found = _PANDAS_ALIAS.search(text)
+    if not found:
+        return ""
+    bad, good = (found[1], found[2]) if found[1] else (found[3], found[4])
+    alias = str(freq).replace(bad, good, 1) if bad in str(freq) else good
+    try:
+        to_offset(alias)
+    except ValueError as again:  # 'A-DEC': 'Y-DEC', itself gone for 'YE-DEC'
+        return _freq_error(alias, again) if again.args != err.args else ""
+    return f" (did you mean {alias!r}?)"
 
 
 def _integer_step(df: pd.DataFrame, time: str) -> int:
