@@ -329,6 +329,13 @@ def test_text_in_the_target_gets_advice_a_command_line_user_can_follow(aus_small
            f"{str(path)!r} (an empty cell is a missing value).\n")
 
 
+def test_a_coarser_freq_than_the_rows_names_the_roll_up_options(retail_csv: Path, tmp_path: Path, capsys) -> None:
+    """--freq QS on monthly rows: the fix names --aggregate as well as --freq MS (user test 57)."""
+    _fails(["forecast", str(retail_csv), *RETAIL, "--freq", "QS", "-q", "--out", str(tmp_path / "fc.csv")], capsys,
+           "give freq='MS', or, to roll them up to 'QS-JAN' steps, pass aggregate='sum' (or 'mean', 'min', 'max') "
+           "with freq='QS-JAN' (--aggregate sum --freq QS-JAN on the command line).\n")
+
+
 def test_failures_are_one_line_and_exit_2(aus_small: pd.DataFrame, tmp_path: Path, capsys) -> None:
     tiny = tmp_path / "tiny.csv"
     aus_small.groupby(["State", "Industry"]).tail(5).to_csv(tiny, index=False)

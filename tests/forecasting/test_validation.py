@@ -986,3 +986,17 @@ def test_a_frequency_pandas_does_not_read_gets_one_plain_suggestion(aus_small, f
         validate(aus_small, **KW, freq=freq)
     assert str(err.value).startswith(f"freq={freq!r} is not a pandas frequency{said}; use e.g. 'h', 'D'"), str(err.value)
     assert "Invalid frequency" not in str(err.value)
+
+
+def test_a_coarser_frequency_than_the_rows_gets_the_roll_up_as_a_fix(aus_small) -> None:
+    """freq='D' on hourly rows was told to give freq='h' alone (user test 57), where a coarser
+    frequency is likely a roll-up: aggregate= is named, as the duplicate rows' error names it;
+    not where no two rows of a series share a period of the frequency given."""
+    with pytest.raises(DataValidationError) as err:
+        validate(aus_small, **KW, freq="QS")
+    assert str(err.value).endswith(
+        "every stamp is on the 'MS' grid: give freq='MS', or, to roll them up to 'QS-JAN' steps, pass "
+        "aggregate='sum' (or 'mean', 'min', 'max') with freq='QS-JAN'."), str(err.value)
+    with pytest.raises(DataValidationError) as err:
+        validate(aus_small, **KW, freq="W-SUN")
+    assert str(err.value).endswith("every stamp is on the 'MS' grid: give freq='MS'."), str(err.value)

@@ -1609,7 +1609,7 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table", later
                 _refuse_mixed_edges(df, schema)
                 other = _grid_of_every_stamp(df, schema)
             fix = (
-                f"every stamp is on the {other!r} grid: give freq={other!r}" if other else
+                f"every stamp is on the {other!r} grid: give freq={other!r}{_roll_up_hint(df, schema)}" if other else
                 "the series mix frequencies or are irregular. Resample them (aggregate= with "
                 "freq=), or give freq= explicitly"
             )
@@ -1679,6 +1679,18 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table", later
     panel.fills = _fill_report(missing, given, keep, indptr)
     _warn_imputed(panel)
     return panel
+
+
+def _roll_up_hint(df: pd.DataFrame, schema: Schema) -> str:
+    """How to roll the rows of ``df`` up to ``schema``'s frequency where it is coarser than
+    their own, several rows of a series in one of its periods (hourly rows given freq='D': a
+    roll-up is likely what was meant, as the duplicate rows' error says); else ''."""
+    periods = _bucket(df[schema.time].to_numpy(), schema.freq)
+    if not pd.DataFrame({"s": df["__sid"].to_numpy(), "p": periods}).duplicated().any():
+        return ""
+    cli = f" (--aggregate sum --freq {schema.freq} on the command line)" if df.index.name == LINE else ""
+    return (f", or, to roll them up to {schema.freq!r} steps, pass aggregate='sum' (or 'mean', 'min', 'max') "
+            f"with freq={schema.freq!r}{cli}")
 
 
 def _warn_imputed(panel: Panel) -> None:
