@@ -1000,3 +1000,22 @@ def test_a_coarser_frequency_than_the_rows_gets_the_roll_up_as_a_fix(aus_small) 
     with pytest.raises(DataValidationError) as err:
         validate(aus_small, **KW, freq="W-SUN")
     assert str(err.value).endswith("every stamp is on the 'MS' grid: give freq='MS'."), str(err.value)
+
+
+def test_a_future_table_of_a_rolled_up_model_lacking_part_of_a_period_is_warned(caplog) -> None:
+    """Half-hourly Victorian temperatures rolled up to days: a future table lacking the last 10
+    half-hours of the last day was averaged from 38 of 48 without a word, where a training
+    table's partial periods are named (user test 57): warned, naming the day and its rows; the
+    forecast still reads it. A whole future table is not warned of."""
+    v = pd.read_csv(shared_file("forecasting/other/vic_elec.csv.gz"), parse_dates=["Time_UTC"])
+    v = v[["Time_UTC", "Demand", "Temperature"]].iloc[:-26]  # to 2014-12-30 23:30 UTC: whole UTC days
+    train, future = v.iloc[-48 * 74:-48 * 14], v.iloc[-48 * 14:].drop(columns="Demand")
+    panel = validate(train, target="Demand", time="Time_UTC", known_future=["Temperature"], aggregate="sum", freq="D")
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        future_covariates(future, panel, 14)
+    assert "only part" not in caplog.text
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        temperature = future_covariates(future.iloc[:-10], panel, 14)["Temperature"]
+    assert ("the future table holds only part of the rows of a 'D' period of the forecast (2014-12-30 00:00:00+00:00 "
+            "(Tuesday): 38 of 48 rows)") in caplog.text, caplog.text
+    assert temperature[0, -1] == pytest.approx(future["Temperature"].iloc[-48:-10].mean())

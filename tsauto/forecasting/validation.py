@@ -357,6 +357,8 @@ def future_covariates(
     check_future_duplicates(df, [*schema.ids, schema.time], list(schema.known_future))
     rows = df  # the rows given, each with its label (GIVEN_ROW); read in place below, then rolled up
     if schema.aggregate is not None:  # the future's rows rolled up to periods, as at fit
+        if warn:
+            _warn_partial_periods(df, schema, panel.future_times(horizon))
         df[schema.time] = _bucket(df[schema.time].to_numpy(), schema.freq)
         for col in numeric:  # text as missing, left out of the mean as empty cells are
             df[col] = read_as_numbers(df[col])
@@ -410,6 +412,40 @@ def future_covariates(
         if warn and col in numeric and not held_flags[col]:
             _warn_out_of_range(merged, col, panel, fitted)
     return out
+
+
+def _warn_partial_periods(df: pd.DataFrame, schema: Schema, needed: np.ndarray) -> None:
+    """A warning naming the periods of the horizon (``needed``, their times) whose rows the
+    future table ``df`` of an ``aggregate=`` model covers only in part (half-hours of the last
+    day up to 18:30: a day's mean temperature read from 38 of its 48 rows), with their rows and
+    those of its full periods; they are rolled up all the same. The training table's partial
+    periods are found alike (:func:`_partial_end_rows`), and dropped where summed."""
+    sid = _series_codes(df, schema.ids)
+    times = df[schema.time].to_numpy()
+    order = np.lexsort((times, sid))
+    sid, times = sid[order], times[order]
+    periods = _bucket(times, schema.freq)
+    partial = _partial_end_rows(sid, times, periods, schema.freq)
+    if not partial.any():
+        return
+    rows = pd.DataFrame({"sid": sid, "period": periods, "partial": partial})
+    counts = rows.groupby(["sid", "period", "partial"], sort=True).size().reset_index(name="rows")
+    full = counts[~counts["partial"]].groupby("sid")["rows"].max()
+    short = counts[counts["partial"] & counts["period"].isin(needed.ravel())]
+    if short.empty:
+        return
+    first = np.r_[True, sid[1:] != sid[:-1]]
+    keys = df.iloc[order[first]][list(schema.ids)].set_axis(sid[first])
+    said = [f"{_times_text(np.array([r.period]), schema)}"
+            + (f" in series {keys.loc[r.sid].to_dict()}" if schema.ids else "")
+            + f": {r.rows}" + (f" of {full[r.sid]}" if r.sid in full.index else "") + " rows"
+            for r in short.itertuples()]
+    log.warning(
+        "the future table holds only part of the rows of %s of the forecast (%s): a period's known-future "
+        "values are rolled up from the rows it holds; give all of them",
+        f"{len(short)} {schema.freq!r} periods" if len(short) > 1 else f"a {schema.freq!r} period",
+        shortlist(said, 3),
+    )
 
 
 GIVEN_ROW = "__given_row"  # the label of the row of the user's future table a row comes from (broadcast_future)
