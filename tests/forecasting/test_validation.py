@@ -302,9 +302,10 @@ def test_nan_targets_are_imputed_and_leading_ones_dropped(aus_small: pd.DataFram
     assert np.isfinite(panel.y).all()
 
 
-def test_the_imputation_warning_names_the_series_and_their_counts(aus_small: pd.DataFrame, caplog) -> None:
+def test_the_imputation_warning_names_the_series_their_counts_and_dates(aus_small: pd.DataFrame, caplog) -> None:
     """"imputed 5 missing target values by the 'interpolate' rule" named no series, where
-    data_checks() did (user test 48): the warning counts them and names a few."""
+    data_checks() did (user test 48): the warning counts them and names a few, and (user test
+    57: "in 1 series" alone) the first dates of each."""
     df = aus_small.copy()
     industry = df["Industry"].iloc[0]
     tas = df.index[(df["State"] == "Tasmania") & (df["Industry"] == industry)]
@@ -313,12 +314,14 @@ def test_the_imputation_warning_names_the_series_and_their_counts(aus_small: pd.
     df.loc[vic[[30, 40]], "Turnover"] = np.nan
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         validate(df, **KW)
-    assert (f"imputed 5 missing target values by the 'interpolate' rule in 2 series (Tasmania/{industry}: 3, "
-            f"Victoria/{industry}: 2)") in caplog.text
+    assert (f"imputed 5 missing target values by the 'interpolate' rule in 2 series (Tasmania/{industry}: 3 at "
+            "1999-11-01 (Monday), 1999-12-01 (Wednesday), 2000-01-01 (Saturday); "
+            f"Victoria/{industry}: 2 at 2001-07-01 (Sunday), 2002-05-01 (Wednesday))\n") in caplog.text, caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         validate(df.loc[tas], target="Turnover", time="Month")
-    assert "imputed 3 missing target values by the 'interpolate' rule in 1 series\n" in caplog.text
+    assert ("imputed 3 missing target values by the 'interpolate' rule in 1 series (at 1999-11-01 (Monday), "
+            "1999-12-01 (Wednesday), 2000-01-01 (Saturday))\n") in caplog.text, caplog.text
 
 
 def test_interval_levels_are_told_from_a_hierarchys_levels() -> None:

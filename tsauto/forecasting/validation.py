@@ -1729,15 +1729,28 @@ def _roll_up_hint(df: pd.DataFrame, schema: Schema) -> str:
             f"with freq={schema.freq!r}{cli}")
 
 
+IMPUTED_SERIES_NAMED = 5  # series the imputation warning names, each with its first few dates
+
+
 def _warn_imputed(panel: Panel) -> None:
     """The warning counting the targets imputed inside the series of ``panel`` and naming a
-    few of them, with their counts (the data checks named them; the warning did not)."""
+    few of them, with their counts and first times (the data checks named them; the warning
+    did not, nor, user test 57, their dates)."""
     counts = panel.fills.imputed
     idx = np.flatnonzero(counts)
     if not idx.size:
         return
-    labels = series_labels(panel)
-    which = f" ({shortlist(f'{labels[i]}: {counts[i]}' for i in idx)})" if panel.schema.ids else ""
+    labels, rows, ptr = series_labels(panel), panel.fills.imputed_rows, panel.indptr
+
+    def at(i: int) -> str:
+        return _times_text(panel.times[ptr[i]:ptr[i + 1]][rows[ptr[i]:ptr[i + 1]]], panel.schema)
+
+    if panel.schema.ids:
+        named = [f"{labels[i]}: {counts[i]} at {at(i)}" for i in idx[:IMPUTED_SERIES_NAMED]]
+        more = f"; and {idx.size - IMPUTED_SERIES_NAMED} more series" if idx.size > IMPUTED_SERIES_NAMED else ""
+        which = f" ({'; '.join(named)}{more})"
+    else:
+        which = f" (at {at(idx[0])})"
     log.warning(IMPUTED_NOTE, int(counts.sum()), panel.schema.fill, idx.size, which)
 
 
