@@ -7,7 +7,7 @@ import pytest
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.features.calendar import calendar_features, calendar_names
-from tsauto.forecasting.features.holiday import holiday_features, holiday_features_by_series
+from tsauto.forecasting.features.holiday import holiday_dates, holiday_features, holiday_features_by_series
 
 
 def _days(*dates: str) -> np.ndarray:
@@ -44,3 +44,19 @@ def test_calendar_by_frequency() -> None:
     names = calendar_names("h")
     out = calendar_features(_days("2024-07-04T13:00"), names)
     assert dict(zip(names, out[0])) == {"hour": 13, "dayofweek": 3, "dayofyear": 186}
+
+
+def test_a_code_of_another_case_or_an_unknown_region_gets_the_codes_known() -> None:
+    """holidays='au-vic' was refused as "Country au not available", and 'AU-XX' named no region
+    of Australia (user test 57): the first is given as the package spells it, the second with
+    the country's regions (a few, where they are many)."""
+    with pytest.raises(DataValidationError, match=r"^holidays='au-vic': the holidays package knows it as 'AU-VIC' "
+                       r"\(its codes are case-sensitive\): give holidays='AU-VIC'\.$"):
+        holiday_dates("au-vic", 2014, 2015)
+    with pytest.raises(DataValidationError) as err:
+        holiday_dates("AU-XX", 2014, 2015)
+    assert str(err.value).startswith(
+        "holidays='AU-XX': the holidays package knows 'AU' but not its region 'XX'; its regions are 'ACT', 'NSW', "), err
+    assert "'VIC'" in str(err.value) and "give e.g. holidays='AU-ACT', or 'AU' alone" in str(err.value)
+    with pytest.raises(DataValidationError, match=r"'AK', .* and \d+ more \(holidays.list_supported_countries\(\)"):
+        holiday_dates("US-XX", 2014, 2015)

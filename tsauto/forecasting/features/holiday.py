@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.forecasting.frequency import freq_kind
 
 _CAP = 366.0
@@ -32,10 +32,32 @@ def holiday_dates(country: str, first_year: int, last_year: int) -> np.ndarray:
         )
     except (NotImplementedError, KeyError) as err:
         raise DataValidationError(
-            f"holidays={country!r}: the holidays package does not know this country or "
-            f"region ({err}); use an ISO code such as 'US', 'GB', 'DE' or 'AU-NSW'."
+            f"holidays={country!r}: "
+            + (_known_instead(country) or f"the holidays package does not know this country or region ({err}); "
+               "use an ISO code such as 'US', 'GB', 'DE' or 'AU-NSW'.")
         ) from None
     return np.array(sorted(cal.keys()), dtype="datetime64[D]")
+
+
+def _known_instead(country: str) -> str:
+    """What the holidays package knows in place of ``country``, which it does not, and the fix:
+    the code as it spells it (``'au-vic'``: 'AU-VIC'), or a few regions of the country it knows
+    (``'AU-XX'``); '' where it knows neither."""
+    import holidays as hol
+
+    known = hol.list_supported_countries()
+    code, _, region = (part.strip() for part in country.partition("-"))
+    found = next((c for c in known if c.casefold() == code.casefold()), None)
+    if found is None:
+        return ""
+    spelled = next((r for r in known[found] if r.casefold() == region.casefold()), None) if region else ""
+    if spelled is not None:
+        spelled = "-".join(filter(None, (found, spelled)))
+        return f"the holidays package knows it as {spelled!r} (its codes are case-sensitive): give holidays={spelled!r}."
+    regions = known[found]
+    return (f"the holidays package knows {found!r} but not its region {region!r}; its regions are "
+            f"{shortlist(map(repr, regions), 10)} (holidays.list_supported_countries()[{found!r}] lists them): "
+            f"give e.g. holidays='{found}-{regions[0]}', or {found!r} alone for its national holidays.")
 
 
 def holiday_features(times: np.ndarray, country: str, freq: str | None) -> np.ndarray:
