@@ -571,3 +571,21 @@ def test_the_plan_says_whether_the_blend_shipped_was_shrunk(aus_small: pd.DataFr
         assert len(leaders) == 3 and (weights[leaders] >= 0.5 / 3 - 1e-9).all()
     else:
         assert said.startswith("ensemble weights not shrunk: toward equal weights on ")
+
+
+def test_a_series_of_history_with_a_trailing_space_is_linked_to_the_series_of_the_fit(
+    fitted: Forecaster, split, caplog
+) -> None:
+    """An id with a trailing space in history= gave two warnings, a new series and one of the
+    fit missing, without saying they differ only by that space (user test 57): the first says so."""
+    train = split[0].copy()
+    first = (train["State"] == train["State"].iloc[0]) & (train["Industry"] == train["Industry"].iloc[0])
+    name = f"{train['State'].iloc[0]}/{train['Industry'].iloc[0]}"
+    train.loc[first, "Industry"] = train.loc[first, "Industry"] + " "
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fitted.predict(history=train)
+    assert (f"1 of {fitted.history_.n_series} series of history= were not in the training data ({name} ): the global "
+            "models forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal naive; refit on a "
+            "table that holds them to fit them; some are series of the fit but for spaces, case or punctuation around "
+            f"their ids ({name + ' '!r} as {name!r}): write them as at fit") in caplog.text, caplog.text
+    assert "get no forecast" in caplog.text

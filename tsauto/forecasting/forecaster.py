@@ -1048,16 +1048,32 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
     merged = panel.keys.merge(fitted.keys, on=ids, how="left", indicator=True)
     new = np.flatnonzero((merged["_merge"] == "left_only").to_numpy())
     if new.size:
-        names = shortlist(series_labels(panel)[new])
+        labels = series_labels(panel)[new]
+        same = _respelled(panel.keys.iloc[new], labels, fitted)
         log.warning(
             "%d of %d series of history= were not in the training data (%s): the global models "
             "forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal "
-            "naive; refit on a table that holds them to fit them", new.size, panel.n_series, names,
+            "naive; refit on a table that holds them to fit them%s", new.size, panel.n_series, shortlist(labels),
+            f"; some are series of the fit but for spaces, case or punctuation around their ids ({same}): "
+            "write them as at fit" if same else "",
         )
     kept = fitted.keys.merge(panel.keys, on=ids, how="left", indicator=True)
     absent = np.flatnonzero((kept["_merge"] == "left_only").to_numpy())
     if absent.size:
         log.warning(ABSENT_WARNING, absent.size, fitted.n_series, shortlist(series_labels(fitted)[absent]))
+
+
+def _respelled(keys: pd.DataFrame, labels: np.ndarray, fitted: Panel) -> str:
+    """Which of the series ``keys`` (named ``labels``) are series of ``fitted`` but for spaces,
+    case or stray punctuation around an id (:func:`~tsauto.tabular.checks.label_key`, the
+    tabular side's rule for class labels): "'Gordon_Ramsay ' as 'Gordon_Ramsay'"; '' where none is."""
+    from tsauto.tabular.checks import label_key  # one rule for both sides
+
+    def compared(table: pd.DataFrame) -> list[tuple]:
+        return [tuple(map(label_key, row)) for row in table.itertuples(index=False, name=None)]
+
+    known = dict(zip(compared(fitted.keys), series_labels(fitted)))
+    return shortlist(f"{label!r} as {known[k]!r}" for k, label in zip(compared(keys), labels) if k in known)
 
 
 def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) -> None:
