@@ -574,3 +574,21 @@ def test_the_best_single_is_scored_as_the_blend_is(caplog) -> None:
     engine.search_and_refit(strategy, {"fast": Candidate("fast", cost=1.0)}, SearchSettings(max_trials=1),
                             Executor(1, "sequential"))
     assert "ensemble fast#0×1.00: mae 1.0000 (best single 1.0000, both on the out-of-fold predictions)" in caplog.text
+
+
+@dataclass
+class UnreadableKept(d.OffsetStrategy):
+    """"fast" kept a model that cannot be read back."""
+
+    def kept_member(self, trial) -> bytes | None:
+        return b"not a pickle" if trial.learner == "fast" else None
+
+
+def test_a_kept_model_that_cannot_be_read_drops_its_member_and_is_not_noted_as_used() -> None:
+    strategy = UnreadableKept(d.OffsetEvaluator(slow=0.0))
+    candidates = {name: Candidate(name) for name in ("fast", "slow")}
+    result = engine.search_and_refit(strategy, candidates, SearchSettings(max_trials=2), Executor(1, "sequential"),
+                                     deadline=time.monotonic() + 60.0)
+    assert [m["learner"] for _, m in result.model] == ["slow"]
+    assert result.dropped[0].startswith("refit failed: its model could not be read")
+    assert not any("not refit under the time budget" in n for n in result.notes)

@@ -309,9 +309,10 @@ def test_a_trials_folds_are_not_logged_at_info(retail, caplog) -> None:
 
 
 def test_a_tcn_trial_keeps_its_latest_folds_model(retail) -> None:
-    """The TCN keeps the model of its latest fold (pickled): from that fold's training history
-    it forecasts that fold's out-of-fold cells; a trial in parts keeps it from the part that
-    ran the latest fold; a learner that is refit (Theta) keeps none."""
+    """Under a deadline (a time budget) the TCN keeps the model of its latest fold (pickled,
+    as a refit: no deadline): from that fold's training history it forecasts that fold's
+    out-of-fold cells; a trial in parts keeps it from the part that ran the latest fold; a
+    learner that is refit (Theta) keeps none, nor does a trial without a deadline."""
     import pickle
     from dataclasses import replace
 
@@ -325,24 +326,42 @@ def test_a_tcn_trial_keeps_its_latest_folds_model(retail) -> None:
     splitter = RollingOriginSplitter(6, folds=2, step=6)
     evaluator = ForecastEvaluator(panel, replace(fc._task(panel), n_jobs=1), splitter)
     params = {"max_epochs": 2, "windows_per_epoch": 128, "channels": 8}
-    whole = evaluator.evaluate("tcn", params, float("inf"), 1)
+    deadline = time.monotonic() + 600.0
+    whole = evaluator.evaluate("tcn", params, deadline, 1)
     model = pickle.loads(whole.oof.model)
+    assert model.learner.task_.deadline is None
     latest = scored_folds(splitter, panel.lengths)[-1]
     res = whole.oof.result
     cells = res.fold == latest.index
     forecast = model.predict(panel.head(latest.train_lengths), {}).forecast.mean
     np.testing.assert_allclose(forecast[res.series[cells], res.step[cells] - 1], res.forecast[cells], rtol=1e-6)
-    parts = [evaluator.evaluate("tcn", params, float("inf"), 1, (k,)) for k in (0, 1)]
+    parts = [evaluator.evaluate("tcn", params, deadline, 1, (k,)) for k in (0, 1)]
     assert parts[0].oof.model is None and parts[1].oof.model is not None
     assert evaluator.merge(parts).oof.model == parts[1].oof.model
-    assert evaluator.evaluate("theta", {}, float("inf"), 1).oof.model is None
+    assert evaluator.evaluate("theta", {}, deadline, 1).oof.model is None
+    assert evaluator.evaluate("tcn", params, float("inf"), 1).oof.model is None  # no budget: refit
 
 
-def test_a_budgeted_tcn_forecasts_with_its_latest_folds_model(retail, tmp_path) -> None:
+def test_a_budgeted_tcn_forecasts_with_its_latest_folds_model(retail, tmp_path, monkeypatch) -> None:
     """Under a time budget the TCN member is not refit: its latest fold's model, back from the
-    worker, forecasts from the whole history, and the fitted model saves and loads as it is."""
-    from tsauto.forecasting.learners.tcn import TCNLearner
+    worker, is the member that forecasts from the whole history, and the fitted model saves
+    and loads as it is."""
+    import pickle
 
+    import torch
+
+    from tsauto.forecasting.learners.tcn import TCNLearner
+    from tsauto.forecasting.search import ForecastStrategy
+
+    kept: list[bytes] = []
+    kept_member = ForecastStrategy.kept_member
+
+    def spy(self, trial):
+        model = kept_member(self, trial)
+        kept.extend([model] if model is not None else [])
+        return model
+
+    monkeypatch.setattr(ForecastStrategy, "kept_member", spy)
     tcn = TCNLearner(max_epochs=2, windows_per_epoch=128, channels=8)
     fc = Forecaster(**KW, learners=[tcn, "seasonal_naive"], time_budget=60, search={"max_trials": 2},
                     compute={"n_jobs": 2})
@@ -350,6 +369,9 @@ def test_a_budgeted_tcn_forecasts_with_its_latest_folds_model(retail, tmp_path) 
     board = fc.leaderboard().set_index("learner")
     assert board.loc["tcn", "weight"] > 0
     assert any(n.startswith("tcn#") and "not refit under the time budget" in n for n in fc.plan_.notes)
+    member = next(m for _, m in fc.model_.members if m.learner.name == "tcn")
+    state = pickle.loads(kept[-1]).learner.state_
+    assert all(torch.equal(member.learner.state_[k], v) for k, v in state.items())
     out = fc.predict()
     assert len(out) == 12 * 6 and np.isfinite(out["forecast"]).all()
     fc.save(tmp_path / "model")

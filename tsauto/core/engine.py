@@ -12,7 +12,7 @@ import pickle
 import time
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Collection, Protocol, Sequence
 
 import numpy as np
 
@@ -121,7 +121,9 @@ def search_and_refit(
     weights shrunk by ``shrink``, :func:`~tsauto.core.selection.ensemble_weights`), keep
     the members whose refits fit together (the heaviest always; the weights chosen again among
     them where some are left out) and refit each in an isolated worker by ``deadline``, less the
-    time kept for heavier members queued behind it (:func:`_refit`); a member whose refit fails
+    time kept for heavier members queued behind it (:func:`_refit`; under a ``deadline``, a member
+    that kept its latest fold's model, :meth:`TaskStrategy.kept_member`, is not refit and costs no
+    refit time); a member whose refit fails
     is dropped and the weights are chosen again among the members refit (renormalised, a blend
     of drift and LightGBM validated worse than the ETS it had lost), and the blend's out-of-fold
     predictions and loss are theirs."""
@@ -144,7 +146,8 @@ def search_and_refit(
         executor.close()  # failed fit of Adult in a child process waited on it at exit
         raise
     pool = _comparable(strategy, trials, best)
-    cost = _refit_costs(strategy, executor, pool, kept=deadline is not None)
+    as_fitted = _fold_models(strategy, pool) if deadline is not None else {}
+    cost = _refit_costs(strategy, executor, pool, free=as_fitted)
     left = None if deadline is None else max(0.0, deadline - time.monotonic())
     comparable, pool = pool, refittable(pool, cost, deadline)
     weights = blend(pool, best)
@@ -167,12 +170,12 @@ def search_and_refit(
     )
     t0 = time.monotonic()
     early = set(weights) & set(ahead.fitted) if ahead is not None else set()
-    kept = _kept_members(strategy, [by_number[n] for n in weights]) if deadline is not None else {}
+    unrefit = {n: _Dumped(as_fitted[n]) for n in weights if n in as_fitted}
     estimate = sum(cost[n] for n in weights if n not in early)  # of the refits still to run
-    notes: list[str] = [_kept_note(kept, by_number)] if kept else []
+    notes: list[str] = []
     with sigterm_exits():
         fitted, failures = _refit(strategy, executor, weights, by_number, deadline, cost,
-                                  {**(ahead.fitted if ahead is not None else {}), **kept})
+                                  {**(ahead.fitted if ahead is not None else {}), **unrefit})
     if fitted:
         if failures:  # the blend of the members refit, chosen again: its score, not the first
             planned, planned_loss = weights, loss
@@ -187,6 +190,9 @@ def search_and_refit(
         total = sum(w for _, w, _ in fitted)
         model = strategy.assemble([(w / total, m) for _, w, m in fitted], [by_number[n] for n, _, _ in fitted])
         weights = {n: w / total for n, w, _ in fitted}
+        unrefit = {n: m for n, m in unrefit.items() if n in weights}  # those shipped, not dropped
+        if unrefit:
+            notes.insert(0, _unrefit_note(unrefit, by_number))
     else:
         log.warning("no member could be refit (%s): the fallback model is used", failures)
         model = strategy.assemble([(1.0, strategy.fallback_member(best))], [best])
@@ -195,7 +201,8 @@ def search_and_refit(
         "refit %d member(s) in %.1fs (estimated %.1fs)%s%s; search and refit %.1fs",
         len(fitted), time.monotonic() - t0, estimate,
         f"; {len(early)} of them beside the search's last trials" if early else "",
-        f"; {len(kept)} of them kept from their last validation fold" if kept else "", time.monotonic() - start,
+        f"; {len(unrefit)} of them as fitted on their latest validation fold" if unrefit and fitted else "",
+        time.monotonic() - start,
     )
     said = blend.said if weights else []  # whether the blend shipped was shrunk
     for line in said:
@@ -239,15 +246,15 @@ class _BlendRule:
                                 self.shrink, self.said, self.toward)
 
 
-def _kept_members(strategy, trials: Sequence[Trial]) -> dict[int, "_Dumped"]:
-    """The members of ``trials`` that kept their latest fold's model (read after the refits),
-    by trial number."""
-    return {t.number: _Dumped(m) for t in trials if (m := strategy.kept_member(t)) is not None}
+def _fold_models(strategy, trials: Sequence[Trial]) -> dict[int, bytes]:
+    """The pickled models of the ``trials`` that kept their latest fold's model
+    (:meth:`TaskStrategy.kept_member`), by trial number."""
+    return {t.number: m for t in trials if (m := strategy.kept_member(t)) is not None}
 
 
-def _kept_note(kept: dict[int, Any], by_number: dict[int, Trial]) -> str:
-    """The plan's note on the members not refit (:meth:`TaskStrategy.kept_member`)."""
-    names = ", ".join(f"{by_number[n].learner}#{n}" for n in kept)
+def _unrefit_note(unrefit: dict[int, Any], by_number: dict[int, Trial]) -> str:
+    """The plan's note on the members shipped as fitted on their latest fold, not refit."""
+    names = ", ".join(f"{by_number[n].learner}#{n}" for n in unrefit)
     return (f"{names} not refit under the time budget: the model fitted on its latest validation fold "
             "forecasts from the newest history (the time a refit would take goes to the search and "
             "the other members)")
@@ -343,13 +350,15 @@ def _refit_threads(executor) -> float:
     return executor.call_threads() / executor.threads_per_trial()
 
 
-def _refit_costs(strategy, executor, trials, ratio: float | None = None, kept: bool = False) -> dict[int, float]:
+def _refit_costs(
+    strategy, executor, trials, ratio: float | None = None, free: Collection[int] = ()
+) -> dict[int, float]:
     """Estimated seconds to refit each trial's learner on all data by a call to ``executor``,
     by trial number, on ``ratio`` times its trial's threads (default: as the executor gives a
-    refit now); with ``kept`` (a deadline), none for a trial that kept its fold's model."""
+    refit now); none for the trials in ``free`` (not refit: :func:`_fold_models`)."""
     ratio = _refit_threads(executor) if ratio is None else ratio
     call = 0.0 if executor.backend == "sequential" else REFIT_CALL
-    return {t.number: 0.0 if kept and strategy.kept_member(t) is not None else
+    return {t.number: 0.0 if t.number in free else
             call + strategy.refit_seconds(t) / refit_speedup(ratio, strategy.thread_gain(t))
             for t in trials}
 
@@ -372,7 +381,7 @@ def _refit_reserve(strategy, executor, deadline: float, end: float, blend: Blend
         if len(ok) not in known:
             best = best_trial(ok)
             pool = [t for t in ok if strategy.comparable(t, best)]
-            cost = _refit_costs(strategy, executor, pool, ratio, kept=True)
+            cost = _refit_costs(strategy, executor, pool, ratio, free=_fold_models(strategy, pool))
             pool = refittable(pool, cost, deadline, quiet=True)
             most = sum(cost[t.number] for t in ensemble_pool(pool))
             if deadline - most >= end:
@@ -403,7 +412,7 @@ def _refit(strategy, executor, weights, by_number, deadline, cost, ready: dict[i
     found it passed). A member not started for the time of heavier ones is refit after them
     where none of them was (else the fallback model would replace a blend that had one).
     Members in ``ready`` (by trial number) need no refit: refit beside the search already, or
-    kept from their last fold."""
+    as fitted on their latest validation fold."""
     fitted, failures, standby = [], {}, []
     fit = _Pickled(strategy.fit_member) if getattr(executor, "backend", None) == "loky" else strategy.fit_member
     order = sorted(weights, key=lambda n: (cost.get(n, 0.0), -weights[n]))
@@ -479,13 +488,18 @@ class _Pickled:
     fn: Callable
 
     def __call__(self, *args, **kwargs) -> _Dumped:
-        import cloudpickle  # as loky sends results: classes of the user's script by value
+        return _Dumped(dump_model(self.fn(*args, **kwargs)))
 
-        model = self.fn(*args, **kwargs)
-        try:
-            return _Dumped(cloudpickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-        except Exception as err:  # a model holding a lock, a file, a thread
-            raise TsautoError(f"its model could not be pickled: {type(err).__name__}: {err}") from None
+
+def dump_model(model: Any) -> bytes:
+    """``model`` pickled as loky sends results (classes of the user's script by value); a
+    :class:`~tsauto.core.exceptions.TsautoError` where it cannot be (a lock, a file, a thread)."""
+    import cloudpickle
+
+    try:
+        return cloudpickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as err:
+        raise TsautoError(f"its model could not be pickled: {type(err).__name__}: {err}") from None
 
 
 def _member_deadline(deadline: float | None, n: int, weights: dict[int, float], cost: dict[int, float],

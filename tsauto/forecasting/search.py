@@ -8,7 +8,7 @@ out-of-fold forecasts, and a strategy that blends, scores and refits trials.
 from __future__ import annotations
 
 import logging
-import pickle
+import math
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from typing import Any, Sequence
@@ -16,7 +16,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from tsauto.core.cuts import representative_params
-from tsauto.core.engine import THREAD_GAIN
+from tsauto.core.engine import THREAD_GAIN, dump_model
+from tsauto.core.exceptions import TsautoError
 from tsauto.core.search import Evaluation, Trial
 from tsauto.core.selection import refit_estimate
 from tsauto.forecasting import registry
@@ -79,21 +80,28 @@ class ForecastEvaluator:
             score(self.metric, res, res.forecast, window, res.fold == f) for f in np.unique(res.fold)
         ]
         used = representative_params([m.learner.params_used(params) for m in models], params) or params
-        kept = self._last_fold_fit(name, models, folds)
+        kept = self._last_fold_fit(name, models, folds) if math.isfinite(deadline) else None
         return Evaluation(fold_scores, OutOfFold.of(res, kept), res.fit_time, res.predict_time,
                           None if used == params else used)
 
     def _last_fold_fit(self, name: str, models: list[WithFallback], folds: Sequence[int] | None) -> bytes | None:
-        """The model of the latest fold, pickled, where the learner keeps its fold fit
-        (``tags.keeps_fold_fit``) and ``folds`` (all when None) hold that fold; else None."""
-        if not models or not self.learner_class(name).tags.keeps_fold_fit:
+        """The model of the latest fold, pickled as a refit would be (no deadline, a refit's
+        ``min_share``), where a global learner keeps its fold fit (``tags.keeps_fold_fit``) and
+        ``folds`` (all when None) hold that fold; else None (also where it cannot be pickled:
+        it is then refit)."""
+        tags = self.learner_class(name).tags
+        if not models or not (tags.keeps_fold_fit and tags.kind == "global"):
             return None
         latest = max(f.index for f in scored_folds(self.splitter, self.panel.lengths))
         if folds is not None and latest not in folds:
             return None
-        import cloudpickle  # as the engine sends refits back: a learner class of the user's script by value
-
-        return cloudpickle.dumps(models[-1], protocol=pickle.HIGHEST_PROTOCOL)
+        member = models[-1]
+        member.learner.task_ = replace(member.learner.task_, deadline=None, min_share=self.task.min_share)
+        try:
+            return dump_model(member)
+        except TsautoError as err:
+            log.debug("%s: the latest fold's model is not kept (%s)", name, err)
+            return None
 
     def fold_groups(self, name: str, params: dict[str, Any]) -> list[tuple[int, ...]] | None:
         """The folds of a trial of ``name`` as parts to run side by side (one fold each), or

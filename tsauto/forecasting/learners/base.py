@@ -59,8 +59,11 @@ class LearnerTags:
     thread_gain: float | None = None  # what one more thread adds to a fit's speed (None: the engine's)
     known_future: bool = False  # reads known-future covariates (they must then come over the horizon)
     fit_seconds: float | None = None  # about the most one fit takes on one core, however large the data
-    # under a time budget its last validation fold's fit is kept rather than refit: it forecasts
-    # from newer history as it is (the TCN: a refit took about 30 s of a 120 s budget)
+    # under a time budget its latest validation fold's fit is kept rather than refit (the TCN: a
+    # refit took about 30 s of a 120 s budget). The contract: a global learner whose predict
+    # reads only ``history`` and ``future``, with no per-series state, set, order or end times
+    # of its training panel (a fold's panel holds fewer series, shorter); honoured for
+    # ``kind="global"`` only
     keeps_fold_fit: bool = False
 
 
