@@ -60,3 +60,26 @@ def test_a_code_of_another_case_or_an_unknown_region_gets_the_codes_known() -> N
     assert "'VIC'" in str(err.value) and "give e.g. holidays='AU-ACT', or 'AU' alone" in str(err.value)
     with pytest.raises(DataValidationError, match=r"'AK', .* and \d+ more \(holidays.list_supported_countries\(\)"):
         holiday_dates("US-XX", 2014, 2015)
+
+
+def test_a_country_without_regions_a_space_or_a_code_spelled_right_get_their_own_advice(monkeypatch) -> None:
+    """'AL-XX' (a country with no regions) raised IndexError, 'US-CA ' was told of case, and a
+    code spelled as the package spells it that failed otherwise was told to give itself (review 55)."""
+    with pytest.raises(DataValidationError, match=r"^holidays='AL-XX': the holidays package knows 'AL', "
+                       r"which has no regions: give holidays='AL' for its national holidays\.$"):
+        holiday_dates("AL-XX", 2014, 2015)
+    with pytest.raises(DataValidationError, match=r"^holidays='US-CA ': the holidays package knows it as 'US-CA' "
+                       r"\(its codes have no spaces\): give holidays='US-CA'\.$"):
+        holiday_dates("US-CA ", 2014, 2015)
+    with pytest.raises(DataValidationError, match=r"knows it as 'US-CA' \(its codes are case-sensitive and have "
+                       r"no spaces\)"):
+        holiday_dates("us-ca ", 2014, 2015)
+    import holidays
+
+    def refuse(*args, **kwargs):
+        raise NotImplementedError("no calendar for these years")
+
+    monkeypatch.setattr(holidays, "country_holidays", refuse)
+    with pytest.raises(DataValidationError) as err:
+        holiday_dates("US-CA", 1601, 1602)
+    assert "no calendar for these years" in str(err.value) and "give holidays='US-CA'" not in str(err.value), err

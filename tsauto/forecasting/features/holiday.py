@@ -41,8 +41,10 @@ def holiday_dates(country: str, first_year: int, last_year: int) -> np.ndarray:
 
 def _known_instead(country: str) -> str:
     """What the holidays package knows in place of ``country``, which it does not, and the fix:
-    the code as it spells it (``'au-vic'``: 'AU-VIC'), or a few regions of the country it knows
-    (``'AU-XX'``); '' where it knows neither."""
+    the code as it spells it (``'au-vic'``: 'AU-VIC'; ``'US-CA '``: 'US-CA'), or a few regions of
+    the country it knows (``'AU-XX'``), or the country alone where it has no regions (``'AL-XX'``);
+    '' where it knows neither, or where ``country`` is spelled as it knows it (then the package's
+    own error tells what is wrong)."""
     import holidays as hol
 
     known = hol.list_supported_countries()
@@ -53,8 +55,19 @@ def _known_instead(country: str) -> str:
     spelled = next((r for r in known[found] if r.casefold() == region.casefold()), None) if region else ""
     if spelled is not None:
         spelled = "-".join(filter(None, (found, spelled)))
-        return f"the holidays package knows it as {spelled!r} (its codes are case-sensitive): give holidays={spelled!r}."
+        if spelled == country:
+            return ""
+        bare = "-".join(filter(None, (code, region)))
+        how = " and ".join(filter(None, (
+            "are case-sensitive" if bare != spelled else "",
+            "have no spaces" if "".join(country.split()) != country else "",
+        )))
+        return (f"the holidays package knows it as {spelled!r}" + (f" (its codes {how})" if how else "")
+                + f": give holidays={spelled!r}.")
     regions = known[found]
+    if not regions:
+        return (f"the holidays package knows {found!r}, which has no regions: "
+                f"give holidays={found!r} for its national holidays.")
     return (f"the holidays package knows {found!r} but not its region {region!r}; its regions are "
             f"{shortlist(map(repr, regions), 10)} (holidays.list_supported_countries()[{found!r}] lists them): "
             f"give e.g. holidays='{found}-{regions[0]}', or {found!r} alone for its national holidays.")
