@@ -329,6 +329,29 @@ def test_text_in_the_target_gets_advice_a_command_line_user_can_follow(aus_small
            f"{str(path)!r} (an empty cell is a missing value).\n")
 
 
+def test_text_in_the_target_of_a_history_file_gets_the_same_advice(aus_small, tmp_path: Path, capsys) -> None:
+    """`predict MODEL --history FILE` with text in the target was given Python advice (pd.to_numeric,
+    na_values=) and a number format's without the file (review 55 B2): the cells of its file, as fit's."""
+    train = tmp_path / "retail.csv"
+    aus_small.to_csv(train, index=False)
+    model = tmp_path / "m.tsauto"
+    out = ["--out", str(tmp_path / "fc.csv")]
+    assert main(["forecast", str(train), *RETAIL, "--learners", "naive", "-q", *out, "--save-model", str(model)]) == 0
+    df = aus_small.astype({"Turnover": object})
+    df.loc[[50, 60], "Turnover"] = ["--", "x"]
+    history = tmp_path / "hist.csv"
+    df.to_csv(history, index=False)
+    _fails(["predict", str(model), "--history", str(history), *out], capsys,
+           f"is not numeric at lines 52, 62 (values '--', 'x') in series [{{'State': 'Tasmania', "
+           f"'Industry': 'Cafes, restaurants and catering services'}}]: convert it to numbers; where they mean an "
+           f"unknown value, make them missing values (imputed as gaps are, never scored): empty those cells in "
+           f"{str(history)!r} (an empty cell is a missing value).\n")
+    df.loc[[50, 60], "Turnover"] = ["$24.50", "$7.25"]
+    df.to_csv(history, index=False)
+    _fails(["predict", str(model), "--history", str(history), *out], capsys,
+           f"; or write them in {str(history)!r} with a decimal point, no separators: 1234.5).\n")
+
+
 def test_a_coarser_freq_than_the_rows_names_the_roll_up_options(retail_csv: Path, tmp_path: Path, capsys) -> None:
     """--freq QS on monthly rows: the fix names --aggregate as well as --freq MS (user test 57)."""
     _fails(["forecast", str(retail_csv), *RETAIL, "--freq", "QS", "-q", "--out", str(tmp_path / "fc.csv")], capsys,

@@ -68,19 +68,23 @@ LINE = "line"
 
 POSITION = "__position"
 """The name of the index of a table whose rows are labelled by their positions, from 0, as
-its own labels could not name them (repeated, or not integers): errors say "position 24", so
-that "row 1005" always means the label 1005 (user test 57)."""
+its own labels could not name them (repeated, or not integers): errors say "position 24 (counted
+from 0)", so that "row 1005" always means the label 1005 (user test 57), and a spreadsheet's
+reader, who counts from 1, is told where position 0 is."""
 
 
-def describe_rows(index, limit: int = 5) -> str:
+def describe_rows(index, limit: int = 5, counted: bool = True) -> str:
     """Short human list of row labels: ``rows 3, 17, 42 (and 10 more)``; ``lines 12, 5402``
-    where they are the lines of a file (an index named ``LINE``), ``positions 7, 24`` where
-    they are positions (``POSITION``)."""
+    where they are the lines of a file (an index named ``LINE``), ``positions 7, 24 (counted
+    from 0)`` where they are positions (``POSITION``); ``counted=False``: without that, for
+    rows named again in a message that said it."""
     labels = list(index)
     shown = ", ".join(str(x) for x in labels[:limit])
     more = f" (and {len(labels) - limit} more)" if len(labels) > limit else ""
-    word = {LINE: "line", POSITION: "position"}.get(getattr(index, "name", None), "row")
-    return f"{word}{'s' if len(labels) != 1 else ''} {shown}{more}"
+    name = getattr(index, "name", None)
+    word = {LINE: "line", POSITION: "position"}.get(name, "row")
+    base = " (counted from 0)" if name == POSITION and counted else ""
+    return f"{word}{'s' if len(labels) != 1 else ''} {shown}{more}{base}"
 
 
 _GROUPED = re.compile(r"\s*-?\d{1,3}(,\d{3})+(\.\d*)?\s*")  # 1,234.5

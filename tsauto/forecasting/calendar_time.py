@@ -165,7 +165,7 @@ def _mixed_offsets(col: pd.Series, name: str) -> DataValidationError:
     line has no conversion: UTC stamps, a UTC column of the table)."""
     offsets = col.map(_offset_of)
     groups = list(offsets.groupby(offsets, sort=False).groups.items())
-    found = "; ".join(f"{off} at {describe_rows(rows, 3)}" for off, rows in groups[:4])
+    found = "; ".join(f"{off} at {describe_rows(rows, 3, counted=not i)}" for i, (off, rows) in enumerate(groups[:4]))
     zones = zones_of_offsets(col, offsets)
     if len(zones) == 1:
         zone, which = repr(zones[0]), f" ({zones[0]} is the zone whose offsets these are)"

@@ -212,7 +212,7 @@ def validate(
     df[time] = times
     is_dates = pd.api.types.is_datetime64_any_dtype(times)
     note = integer_dates_note(time, time_format) if time_format else calendar_note(times, time) if is_dates else None
-    df[target] = _numeric_target(df, target, ids_t, allow_nan=True)
+    df[target] = _numeric_target(df, target, ids_t, allow_nan=True, file=df.attrs.get("file"))
     cols = [c for c in df.columns if c not in {target, time, *ids_t}]
     decided = text_numbers(df, cols) if numbers is None else numbers
     read_numbers(df, [c for c in cols if c in decided], "the table")
@@ -289,6 +289,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     part of the training table (a Dask partition), whose text cells the fit read already: read
     so again, logged at INFO, not warned of as a ``history=`` table's."""
     df = read_table(data, schema.ids, schema.text_ids)
+    file = df.attrs.get("file")  # taken off df by table_name, named by the target's fix
     what = table_name(df, "the history table")
     require_columns(
         df,
@@ -302,7 +303,7 @@ def validate_like(data: pd.DataFrame | str | Path, schema: Schema, part: bool = 
     _check_ids(df, schema.ids)
     df[schema.time] = parse_like(df[schema.time], schema, what)
     where = "" if part else f" of {what}"  # a part's rows are the training table's, named as validate() names them
-    df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True, where=where)
+    df[schema.target] = _numeric_target(df, schema.target, schema.ids, allow_nan=True, where=where, file=file)
     numeric = [c for c in (*schema.covariates, *schema.static) if c not in schema.categories]
     read_numbers(df, numeric, "the training table" if part else "the history table", later=True, warn=not part)
     df = df.assign(__sid=_series_codes(df, schema.ids)).sort_values(
@@ -419,7 +420,12 @@ def _warn_partial_periods(df: pd.DataFrame, schema: Schema, needed: np.ndarray) 
     future table ``df`` of an ``aggregate=`` model covers only in part (half-hours of the last
     day up to 18:30: a day's mean temperature read from 38 of its 48 rows), with their rows and
     those of its full periods; they are rolled up all the same. The training table's partial
-    periods are found alike (:func:`_partial_end_rows`), and dropped where summed."""
+    periods are found alike (:func:`_partial_end_rows`), and dropped where summed.
+    Not seen, so not warned of: a partial period of a series whose future rows lie in one period
+    only (a horizon of 1: a series keeps at least one period), partial periods of rows on no
+    grid, and rows missing inside a period (a day of the horizon without its 12:00 row): only
+    whether a series' first and last periods run on to their ends, a step of the grid further,
+    is checked."""
     sid = _series_codes(df, schema.ids)
     times = df[schema.time].to_numpy()
     order = np.lexsort((times, sid))
@@ -1006,7 +1012,8 @@ def _one_id_kind(s: pd.Series, col: str) -> None:
     if kinds.nunique() < 2:
         return
     found = " and ".join(
-        f"{v!r} ({t.__name__}, {describe_rows(s.index[types == t], 3)})" for t, v in first.items()
+        f"{v!r} ({t.__name__}, {describe_rows(s.index[types == t], 3, counted=not i)})"
+        for i, (t, v) in enumerate(first.items())
     )
     numbers, labels = s[kinds == "number"], pd.Series(pd.unique(s[kinds == "label"]), dtype=object)
     as_numbers = pd.to_numeric(labels.astype(str).str.strip(), errors="coerce")
@@ -1074,10 +1081,12 @@ def _check_countries(df: pd.DataFrame, column: str, ids: tuple[str, ...]) -> Non
 
 
 def _numeric_target(
-    df: pd.DataFrame, target: str, ids: tuple[str, ...], allow_nan: bool, where: str = ""
+    df: pd.DataFrame, target: str, ids: tuple[str, ...], allow_nan: bool, where: str = "", file: object = None
 ) -> pd.Series:
     """The target column of ``df`` as float64 numbers, or an error naming its rows, values and
-    fix; ``where``: which table, in the error (" of the history table"; the training table's unsaid)."""
+    fix; ``where``: which table, in the error (" of the history table"; the training table's unsaid);
+    ``file``: the file ``df`` was read from (``df.attrs["file"]``, which :func:`table_name` takes off
+    it), whose cells the fix names."""
     col = df[target]
     if pd.api.types.is_bool_dtype(col):
         return col.astype("float64")
@@ -1087,7 +1096,6 @@ def _numeric_target(
         if len(bad):
             examples = shortlist(map(repr, pd.unique(col.loc[bad].to_numpy(dtype=object))))  # each once
             hint = number_format_hint(col.loc[bad])
-            file = df.attrs.get("file")
             file = file if isinstance(file, str) else None  # a file, on the command line too
             if hint and file:
                 hint = f"{hint[:-1]}; or write them in {file!r} with a decimal point, no separators: 1234.5)"
@@ -1111,15 +1119,17 @@ def _numeric_target(
 
 
 NA_VALUES_LISTED = 10  # text values of a target at most that the fix lists as pd.read_csv(na_values=)
+PLACEHOLDER_SHARE = 0.5  # text cells of a target, of its known ones, at most read as placeholders of missing values
 
 
 def _placeholder_fix(col: pd.Series, converted: pd.Series, target: str, file: str | None, cli: bool) -> str:
     """How to read the text cells of a target column of numbers ('n/a', '--', however many
-    distinct values: :func:`~tsauto.core.text_in_numbers.text_among_numbers`) as missing values,
-    naming them: in pandas, or in ``file`` (the table's, if read from one), alone on the command
-    line (``cli``: no option there reads text as missing); '' for a column without numbers or
-    with numbers written in a format (a target is not guessed)."""
-    text = text_among_numbers(col, 1.0, None) if converted.notna().any() else None
+    distinct values, at most half its known cells: :func:`~tsauto.core.text_in_numbers.text_among_numbers`)
+    as missing values, naming them: in pandas, or in ``file`` (the table's, if read from one),
+    alone on the command line (``cli``: no option there reads text as missing); '' for a column
+    without numbers, mostly text (:func:`_text_target_fix`) or with numbers written in a format
+    (a target is not guessed)."""
+    text = text_among_numbers(col, PLACEHOLDER_SHARE, None) if converted.notna().any() else None
     if text is None:
         return ""
     why = "; where they mean an unknown value, make them missing values (imputed as gaps are, never scored): "
@@ -1134,11 +1144,17 @@ def _placeholder_fix(col: pd.Series, converted: pd.Series, target: str, file: st
 def _text_target_fix(col: pd.Series, converted: pd.Series) -> str:
     """What to do where no value of the target reads as a number and none holds a digit (labels,
     not numbers written oddly such as '12,50 €'): a class label per row is tabular
-    classification, not a forecast ('' otherwise)."""
-    if converted.notna().any() or col.dropna().astype(str).str.contains(r"\d").any():
-        return ""
-    return ("; none of its values is a number: a forecast needs a numeric target (to predict a "
-            "class per row, use tsauto.Classifier or `tsauto classify`)")
+    classification, not a forecast; where more than half its known values are not numbers
+    (:data:`PLACEHOLDER_SHARE`), whether it is the column to forecast ('' otherwise)."""
+    known = int(col.notna().sum())
+    numbers = int(converted.notna().sum())
+    if not numbers and not col.dropna().astype(str).str.contains(r"\d").any():
+        return ("; none of its values is a number: a forecast needs a numeric target (to predict a "
+                "class per row, use tsauto.Classifier or `tsauto classify`)")
+    if known - numbers > PLACEHOLDER_SHARE * known:
+        return (f"; {known - numbers} of its {known} values are not numbers, too many to read as missing: "
+                "check that it is the column to forecast (target=, --target on the command line)")
+    return ""
 
 
 def _check_odd_integer_dates(df: pd.DataFrame, times: pd.Series, time: str, ids: tuple[str, ...]) -> None:
@@ -1359,8 +1375,8 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...], where: s
     if not clash.any():
         pair = df.index[dup][pairs == pairs[copies[dup]][0]]  # the first copy's pair: the row, its copies
         raise DataValidationError(
-            f"{_copies(df.index[copied], where=where)} (e.g. {describe_rows(pair[1:], 3)} "
-            f"{'repeat' if len(pair) > 2 else 'repeats'} {describe_rows(pair[:1])}, "
+            f"{_copies(df.index[copied], where=where)} (e.g. {describe_rows(pair[1:], 3, counted=False)} "
+            f"{'repeat' if len(pair) > 2 else 'repeats'} {describe_rows(pair[:1], counted=False)}, "
             f"{_key_text(df, pair[0], time, ids)}): drop the copies, {drop}; aggregate='sum' would "
             "count them twice."
         )
@@ -1373,7 +1389,7 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...], where: s
         )
     also = ""
     if copied.any():
-        also = f" Besides, {_copies(df.index[copied], 'other ')}: drop the copies, {drop}."
+        also = f" Besides, {_copies(df.index[copied], 'other ', counted=False)}: drop the copies, {drop}."
     cli = " (--ids, --aggregate sum --freq F on the command line)" if lines else ""
     raise DataValidationError(
         f"{int(clash.sum())} rows{where} share a (series, time) pair, e.g. {_key_text(df, rows[0], time, ids)} at "
@@ -1383,11 +1399,13 @@ def check_duplicates(df: pd.DataFrame, time: str, ids: tuple[str, ...], where: s
     )
 
 
-def _copies(rows: pd.Index, other: str = "", where: str = "") -> str:
-    """"3 rows are exact copies of earlier ones (every column equal) at rows 4, 9, 12"."""
+def _copies(rows: pd.Index, other: str = "", where: str = "", counted: bool = True) -> str:
+    """"3 rows are exact copies of earlier ones (every column equal) at rows 4, 9, 12"
+    (``counted``: :func:`~tsauto.core.exceptions.describe_rows`'s)."""
     many = len(rows) > 1
     said = "are exact copies of earlier ones" if many else "is an exact copy of an earlier one"
-    return f"{len(rows)} {other}row{'s' if many else ''}{where} {said} (every column equal) at {describe_rows(rows)}"
+    return (f"{len(rows)} {other}row{'s' if many else ''}{where} {said} (every column equal) at "
+            f"{describe_rows(rows, counted=counted)}")
 
 
 def _key_text(df: pd.DataFrame, row: Hashable, time: str, ids: tuple[str, ...]) -> dict:

@@ -528,7 +528,7 @@ def _rows_by_value(df: pd.DataFrame, key: dict, col: str) -> str:
     mask = np.logical_and.reduce([df[k].to_numpy() == v for k, v in key.items()])
     sub = df.loc[mask, col]
     groups = sub.groupby(sub, sort=True).groups.items()
-    parts = [f"{col}={v!r} at {describe_rows(idx, 3)}" for v, idx in groups]
+    parts = [f"{col}={v!r} at {describe_rows(idx, 3, counted=not i)}" for i, (v, idx) in enumerate(groups)]
     return "; ".join(parts[:3])
 
 
