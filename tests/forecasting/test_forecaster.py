@@ -586,6 +586,18 @@ def test_a_series_of_history_with_a_trailing_space_is_linked_to_the_series_of_th
         fitted.predict(history=train)
     assert (f"1 of {fitted.history_.n_series} series of history= were not in the training data ({name} ): the global "
             "models forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal naive; refit on a "
-            "table that holds them to fit them; some are series of the fit but for spaces, case or punctuation around "
-            f"their ids ({name + ' '!r} as {name!r}): write them as at fit") in caplog.text, caplog.text
+            "table that holds them to fit them; the fit holds it, but for spaces, case or punctuation around the ids "
+            f"({name + ' '!r} as {name!r}): write the ids as at fit") in caplog.text, caplog.text
     assert "get no forecast" in caplog.text
+
+
+def test_a_respelled_series_is_linked_to_the_first_of_twins_of_the_fit() -> None:
+    """Two series of the fit equal but for case ('A', 'a '): a history= series 'A.' was linked to
+    the last of them (review 55 S5); the first, as the fit ordered them."""
+    from types import SimpleNamespace
+
+    from tsauto.forecasting.forecaster import _respelled
+
+    fitted = SimpleNamespace(keys=pd.DataFrame({"Store": ["A", "a ", "B"]}), n_series=3)
+    new = pd.DataFrame({"Store": ["A.", "C"]})
+    assert _respelled(new, np.array(["A.", "C"], dtype=object), fitted) == ["'A.' as 'A'"]

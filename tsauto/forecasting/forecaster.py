@@ -778,7 +778,8 @@ class Forecaster:
         forecasts the horizon after it; works fitted or not. ``mode="refit"`` (fast,
         optimistic): refits the fitted model (its learners and ensemble weights; intervals as
         calibrated by ``fit``) at each cutoff without reselecting, so its folds score a choice
-        made on their own future. Neither changes this forecaster.
+        made on their own future; it refits every member, a TCN too, which a fit under a
+        ``time_budget`` kept as fitted on its latest validation fold. Neither changes this forecaster.
         """
         if mode not in NOTES:
             raise DataValidationError(f"mode={mode!r}: use 'nested' (honest) or 'refit' (fast, optimistic).")
@@ -1050,12 +1051,13 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
     if new.size:
         labels = series_labels(panel)[new]
         same = _respelled(panel.keys.iloc[new], labels, fitted)
+        held = "it" if new.size == 1 else "all of them" if len(same) == new.size else f"{len(same)} of them"
         log.warning(
             "%d of %d series of history= were not in the training data (%s): the global models "
             "forecast them from their own rows, the local ones (ETS, Theta, ...) by seasonal "
             "naive; refit on a table that holds them to fit them%s", new.size, panel.n_series, shortlist(labels),
-            f"; some are series of the fit but for spaces, case or punctuation around their ids ({same}): "
-            "write them as at fit" if same else "",
+            f"; the fit holds {held}, but for spaces, case or punctuation around the ids ({shortlist(same)}): "
+            "write the ids as at fit" if same else "",
         )
     kept = fitted.keys.merge(panel.keys, on=ids, how="left", indicator=True)
     absent = np.flatnonzero((kept["_merge"] == "left_only").to_numpy())
@@ -1063,17 +1065,20 @@ def _warn_unseen(panel: Panel, fitted: Panel) -> None:
         log.warning(ABSENT_WARNING, absent.size, fitted.n_series, shortlist(series_labels(fitted)[absent]))
 
 
-def _respelled(keys: pd.DataFrame, labels: np.ndarray, fitted: Panel) -> str:
+def _respelled(keys: pd.DataFrame, labels: np.ndarray, fitted: Panel) -> list[str]:
     """Which of the series ``keys`` (named ``labels``) are series of ``fitted`` but for spaces,
     case or stray punctuation around an id (:func:`~tsauto.tabular.checks.label_key`, the
-    tabular side's rule for class labels): "'Gordon_Ramsay ' as 'Gordon_Ramsay'"; '' where none is."""
+    tabular side's rule for class labels): ["'Gordon_Ramsay ' as 'Gordon_Ramsay'"], each as the
+    first series of ``fitted`` so spelled (two there may be); [] where none is."""
     from tsauto.tabular.checks import label_key  # one rule for both sides
 
     def compared(table: pd.DataFrame) -> list[tuple]:
         return [tuple(map(label_key, row)) for row in table.itertuples(index=False, name=None)]
 
-    known = dict(zip(compared(fitted.keys), series_labels(fitted)))
-    return shortlist(f"{label!r} as {known[k]!r}" for k, label in zip(compared(keys), labels) if k in known)
+    known: dict[tuple, str] = {}
+    for k, label in zip(compared(fitted.keys), series_labels(fitted)):
+        known.setdefault(k, label)
+    return [f"{label!r} as {known[k]!r}" for k, label in zip(compared(keys), labels) if k in known]
 
 
 def _warn_short(panel: Panel, fitted: Panel, model: EnsembleModel, season: int) -> None:
