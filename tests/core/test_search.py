@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -266,6 +267,24 @@ def test_a_run_folder_in_a_folder_that_does_not_exist_is_refused(tmp_path) -> No
     with pytest.raises(DataValidationError, match="the folder .*typo' does not exist"):
         _search(tmp_path / "typo", 2).run()
     assert not (tmp_path / "typo").exists() and len(_search(tmp_path, 2).run()) == 2
+
+
+def test_a_run_folder_of_an_earlier_tsauto_is_not_said_to_hold_other_data_alone(tmp_path, monkeypatch) -> None:
+    """A field added to the forecasting Task changes the fingerprint of the same data: a run
+    folder started by an earlier tsauto was refused as "a search of other data" (review 55 R6);
+    the refusal names the version too, and the one that started the folder where it is known."""
+    from tsauto.core import journal
+
+    monkeypatch.setattr(journal, "VERSION", "0.1.0")
+    _search(tmp_path, 2).run()
+    monkeypatch.undo()
+    with pytest.raises(ResumeRefused, match=r"or of an earlier tsauto version, which fingerprints the same data "
+                       rf"otherwise \(fingerprint toy-data…, now new-data…; started by tsauto 0\.1\.0, this is "
+                       rf"{re.escape(journal.VERSION)}\): give another run_dir"):
+        _search(tmp_path, 4, fingerprint="new-data").run()
+    with pytest.raises(ResumeRefused, match=r"; started by an earlier tsauto, which recorded no version\): "):
+        journal.RunDir(tmp_path / "old", "new-data", {})._check({"tsauto.layout": journal.LAYOUT,
+                                                                 "tsauto.fingerprint": "toy-data"})
 
 
 def test_a_run_folder_of_other_data_or_settings_is_refused(tmp_path) -> None:

@@ -218,7 +218,8 @@ def test_a_run_dir_refused_for_another_horizon_says_settings_may_differ(retail, 
     assert not any(n.startswith("resumed the search") for n in first.plan_.notes)
     again = Forecaster(**KW, learners=["naive", "theta"], search=search).fit(retail)  # user test 55: INFO only
     assert f"resumed the search in {tmp_path}: 2 finished trial(s) taken from it, not run again" in again.plan_.notes
-    with pytest.raises(ResumeRefused, match="or of settings hashed with the data such as a forecast's horizon"):
+    with pytest.raises(ResumeRefused, match="other data, of settings hashed with the data such as a forecast's horizon or metric, "
+                       "or of an earlier tsauto version"):
         Forecaster(**{**KW, "horizon": H + 1}, learners=["naive", "theta"], search=search).fit(retail)
 
 

@@ -7,7 +7,9 @@ before the trial is told to Optuna), with the out-of-fold predictions the ensemb
 A second search on the same folder reads the finished trials back instead of running them
 again. It refuses when the data fingerprint (the data and what the caller hashed with them, a
 forecast's horizon and metric) or the search settings (naming the difference) are not those the
-folder was started with.
+folder was started with. A tsauto that hashes its settings otherwise (a new field of the
+forecasting ``Task``) computes another fingerprint for the same data: the refusal says so, naming
+the version that started the folder where it was recorded.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from tsauto.core import persistence
 from tsauto.core.exceptions import DataValidationError, IncompatibleModelError, TsautoError
 from tsauto.core.files import missing_folder
+from tsauto.core.version import VERSION
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ class RunDir:
         attrs = study.user_attrs
         if not attrs:
             study.set_user_attr("tsauto.layout", LAYOUT)
+            study.set_user_attr("tsauto.version", VERSION)  # named where a later tsauto refuses the folder
             study.set_user_attr("tsauto.fingerprint", self.fingerprint)
             study.set_user_attr("tsauto.settings", self.settings)
             return study, []
@@ -102,10 +106,14 @@ class RunDir:
             )
         old = attrs.get("tsauto.fingerprint")
         if old != self.fingerprint:
+            started = attrs.get("tsauto.version")
+            by = (f"; started by tsauto {started}, this is {VERSION}" if started and started != VERSION
+                  else "" if started else "; started by an earlier tsauto, which recorded no version")
             raise ResumeRefused(
-                f"{where} holds a search of other data, or of settings hashed with the data such as a "
-                f"forecast's horizon or metric (fingerprint {str(old)[:12]}…, now {self.fingerprint[:12]}…): "
-                "give another run_dir, the same data and settings, or delete that one to start over."
+                f"{where} holds a search of other data, of settings hashed with the data such as a "
+                "forecast's horizon or metric, or of an earlier tsauto version, which fingerprints the same "
+                f"data otherwise (fingerprint {str(old)[:12]}…, now {self.fingerprint[:12]}…{by}): give another "
+                "run_dir, the same data and settings, or delete that one to start over."
             )
         diffs = differences(attrs.get("tsauto.settings") or {}, self.settings)
         if diffs:
