@@ -408,7 +408,7 @@ def test_level_and_unseen_series_are_clear_errors(holiday_fit, walmart_six) -> N
     with pytest.raises(DataValidationError, match=r"no level named 'Region'; the levels are 'total' \[\]"):
         holiday_fit.predict(future=fut, level="Region")
     history = pd.concat([walmart_six, walmart_six[walmart_six["Dept"] == 1].assign(Dept=77)])
-    with pytest.raises(DataValidationError, match=r"series \{'Store': 1, 'Dept': 77\} at rows .*fit on a table"):
+    with pytest.raises(DataValidationError, match=r"series \{'Store': 1, 'Dept': 77\} at positions .*\(counted from 0\) .*fit on a table"):
         holiday_fit.predict(future=fut, history=history)
 
 

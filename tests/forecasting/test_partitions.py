@@ -238,8 +238,8 @@ def test_a_duplicate_in_a_filtered_table_is_named_at_its_position(retail) -> Non
     the table given, as without partitions (they were positions inside the partition)."""
     at = int(np.flatnonzero((retail["State"] == "Victoria").to_numpy())[5])
     doubled = pd.concat([retail, retail.iloc[[at]]])  # labels repeat: positions are named
-    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at row {len(retail)} \(e.g. row "
-                       rf"{len(retail)} repeats row {at}, "):
+    with pytest.raises(DataValidationError, match=rf"partition State='Victoria': .* at position {len(retail)} "
+                       rf"\(counted from 0\) \(e.g. position {len(retail)} repeats position {at}, "):
         Forecaster(**{**KW, "ids": ["Industry"]}, learners=["naive"], compute={"n_jobs": 1}).fit(doubled)
 
 
