@@ -375,3 +375,16 @@ def test_a_fold_of_series_cut_at_their_own_ends_is_named_alike_in_the_log_and_th
         assert line.startswith(f"backtest {name}: naive, fit")
     page = html.unescape(fc.report(tmp_path / "m1.html", backtest=result).read_text(encoding="utf-8"))
     assert all(f"<td>{name}</td>" in page for name in names)
+
+
+def test_the_note_names_the_season_of_the_reference_where_a_longer_one_was_found(retail: pd.DataFrame) -> None:
+    """With several seasonal periods the seasonal_naive reference repeats the first only (a
+    day of half-hours, where the week's naive forecast better: user test 57): the backtest's
+    note says which; with one period it says nothing."""
+    def note(seasons: list[int]) -> str:
+        fc = Forecaster(**{**KW, "learners": ["naive"], "data": {"seasons": seasons}}).fit(retail)
+        return fc.backtest(retail, folds=2, mode="refit").note
+
+    assert "seasonal_naive repeats the last 3 steps (the first of the seasonal periods 3, 12): a longer " \
+           "period's naive may be a stronger reference." in note([3, 12])
+    assert "seasonal_naive repeats" not in note([12])

@@ -453,14 +453,20 @@ def _concat(parts: list[dict], fit_time: float, predict_time: float) -> FoldResu
     )
 
 
-def reference_note(season: int) -> str:
-    """What the ``seasonal_naive`` reference of a backtest is when the model has no seasonal
-    period (``season`` 1): plain naive, the last value repeated (the name is kept, one column
-    and row whatever the data); '' when it has one."""
-    if season > 1:
+def reference_note(season: int, seasons: Sequence[int] = ()) -> str:
+    """What the ``seasonal_naive`` reference of a backtest is where its name does not say it:
+    plain naive, the last value repeated, when the model has no seasonal period (``season``
+    1; the name is kept, one column and row whatever the data), or the naive of the first of
+    several ``seasons`` (half-hours: the last day repeated, where the last week's naive can
+    forecast better, user test 57: MASE 0.80 against 1.06); '' otherwise."""
+    if season <= 1:
+        return (f"{REFERENCE} is plain naive here (the last value repeated): the model has no "
+                "seasonal period.")
+    longer = [m for m in seasons if m > season]
+    if not longer:
         return ""
-    return (f"{REFERENCE} is plain naive here (the last value repeated): the model has no "
-            "seasonal period.")
+    return (f"{REFERENCE} repeats the last {season} steps (the first of the seasonal periods "
+            f"{', '.join(map(str, seasons))}): a longer period's naive may be a stronger reference.")
 
 
 def windows_of(res: FoldResults) -> np.ndarray:

@@ -838,7 +838,7 @@ class Forecaster:
         frame, per_series, summary, by_level = backtest_tables(
             res, panel if nodes is None else nodes.panel, fold_models_name(models), spec
         )
-        extra = reference_note(task.season)
+        extra = reference_note(task.season, task.seasons)
         note = f"{NOTES[mode]}. {extra}" if extra else NOTES[mode]
         return BacktestResult(frame, per_series, summary, mode, note, by_level, models)
 

@@ -740,7 +740,8 @@ def backtest_from_table(
             f"{'partitions' if fc.partition_by else 'a hierarchy'}: rerun the backtest on the data table instead."
         )
     panel = fc._validate(read_table(data, fc._codes()))  # as Forecaster.backtest reads its data
-    season = fc._task(panel).season
+    task = fc._task(panel)
+    season = task.season
     needed = [*panel.schema.ids, panel.schema.time, *BACKTEST_COLUMNS, REFERENCE]
     missing = [c for c in needed if c not in table.columns]
     if missing:
@@ -751,7 +752,7 @@ def backtest_from_table(
     res = table_cells(panel, table, season, source)
     name = fc.model_.describe() if mode == "refit" else NESTED_MODELS
     frame, per_series, summary, _ = backtest_tables(res, panel, name)
-    extra = reference_note(season)
+    extra = reference_note(season, task.seasons)
     return BacktestResult(frame, per_series, summary, mode, f"{NOTES[mode]}. {extra}" if extra else NOTES[mode])
 
 
