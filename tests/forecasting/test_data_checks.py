@@ -4,6 +4,7 @@ leakage, as returned by ``Forecaster.data_checks()`` after a fit."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -11,9 +12,12 @@ import pytest
 from conftest import shared_file
 
 from tsauto import Forecaster, datasets
+from tsauto.forecasting.data_checks import fills
 from tsauto.forecasting.learners.base import Task
 from tsauto.forecasting.learners.baselines import Naive
 from tsauto.forecasting.learners.lightgbm import LightGBMLearner
+from tsauto.forecasting.options import DataOptions
+from tsauto.forecasting.panel import series_labels
 from tsauto.forecasting.validation import validate
 
 
@@ -196,6 +200,70 @@ def test_gaps_short_leading_trailing_and_duplicate_series_are_named(walmart_smal
     dup = _one(rolled, "duplicates")
     assert dup["status"] == "fixed" and dup["series"] == ("1/3",) and dup["count"] == 5
     assert "aggregate='sum'" in dup["message"]
+
+
+def _without(df: pd.DataFrame, series: str, months: list[str]) -> pd.DataFrame:
+    """``df`` without the rows of ``series`` (an Industry) at ``months``."""
+    return df[~((df["Industry"] == series) & df["Month"].isin(pd.to_datetime(months)))]
+
+
+@pytest.fixture(scope="module")
+def aus_gaps(aus_tasmania: pd.DataFrame) -> pd.DataFrame:
+    """Tasmanian retail with rows deleted: a quarter and a month of clothing (and a month of
+    it given without a turnover), five Februaries of food."""
+    df = _without(aus_tasmania, "Clothing retailing", ["2005-03-01", "2005-04-01", "2005-05-01", "2010-07-01"])
+    df = _without(df, "Food retailing", [f"{y}-02-01" for y in (2001, 2002, 2003, 2004, 2006)])
+    blank = (df["Industry"] == "Clothing retailing") & (df["Month"] == "2012-01-01")
+    return df.assign(Turnover=df["Turnover"].mask(blank))
+
+
+def test_missing_steps_are_named_where_they_are(aus_gaps):
+    """User test: "9 missing time steps" named the series only, and the user could not find them;
+    the check names the first few inserted times of each series (runs of them as ranges), as
+    the table writes its times, not the month given without a turnover (missing_target)."""
+    spec = dict(target="Turnover", time="Month", ids="Industry", horizon=6)
+    steps = _one(_fit(aus_gaps, **spec), "missing_steps")
+    assert steps["status"] == "fixed" and steps["count"] == 9
+    assert steps["message"].startswith(
+        "9 missing time steps (series Clothing retailing: 4 steps at 2005-03-01 to 2005-05-01 (3 steps), "
+        "2010-07-01; Food retailing: 5 steps at 2001-02-01, 2002-02-01, 2003-02-01 and 2 more): inserted; "
+    ), steps["message"]
+    as_integers = aus_gaps.assign(Month=aus_gaps["Month"].dt.strftime("%Y%m").astype(int))  # 200503
+    steps = _one(_fit(as_integers, **spec), "missing_steps")
+    assert "Clothing retailing: 4 steps at 200503 to 200505 (3 steps), 201007; Food retailing: 5 steps at " \
+           "200102, 200202, 200302 and 2 more)" in steps["message"], steps["message"]
+
+
+def test_missing_steps_rolled_up_are_named_without_the_periods_given_empty(aus_gaps):
+    """Months summed to quarters: the quarter with no row is named, not the one whose three
+    months were given without a turnover (given, its target imputed)."""
+    df = _without(aus_gaps, "Clothing retailing", ["2005-06-01"])  # the second quarter whole
+    empty = (df["Industry"] == "Food retailing") & df["Month"].between("2008-04-01", "2008-06-01")
+    df = df.assign(Turnover=df["Turnover"].mask(empty))
+    steps = _one(_fit(df, target="Turnover", time="Month", ids="Industry", horizon=2,
+                      data={"aggregate": "sum", "freq": "QS"}), "missing_steps")
+    assert steps["message"].startswith("1 missing time steps (series Clothing retailing: 1 steps at 2005-04-01)")
+
+
+def test_missing_integer_steps_and_many_series_are_named(aus_small, m4_weekly_small):
+    """Integer time steps are named as integers; past five series, how many more."""
+    train = m4_weekly_small[0]
+    train = train[train["unique_id"].isin(["W1", "W10"])]
+    gap = (train["unique_id"] == "W10") & train["t"].isin([101, 102, 103, 500])
+    steps = _one(_fit(train[~gap], target="y", time="t", ids="unique_id", horizon=4), "missing_steps")
+    assert steps["message"].startswith("4 missing time steps (series W10: 4 steps at 101 to 103 (3 steps), 500): ")
+    june = aus_small[aus_small["Month"] != "2007-06-01"]  # from all twelve series
+    steps = _one(_fit(june, target="Turnover", time="Month", ids=["State", "Industry"], horizon=6), "missing_steps")
+    assert steps["message"].count(": 1 steps at 2007-06-01") == 5 and "; and 7 more series): " in steps["message"]
+
+
+def test_missing_steps_of_an_older_fill_report_are_counted(aus_gaps):
+    """A fill report without its rows (a model saved before it kept them) still counts them."""
+    panel = validate(aus_gaps, target="Turnover", time="Month", ids="Industry")
+    panel.fills = replace(panel.fills, imputed_rows=None)
+    checks = fills(aus_gaps, panel, Task(horizon=6, season=12), DataOptions(), series_labels(panel))
+    steps = next(c for c in checks if c.check == "missing_steps")
+    assert steps.finding == "9 missing time steps (series Clothing retailing: 4 steps, Food retailing: 5 steps)"
 
 
 def test_missing_covariate_values_are_reported_filled(walmart_small):
@@ -446,7 +514,8 @@ def test_the_hour_skipped_when_daylight_saving_starts_is_named_as_such():
     naive = pd.DataFrame({"t": v["Time_local"].str.slice(0, 19), "Demand": v["Demand"]})
     steps = _one(_fit(naive, target="Demand", time="t", horizon=48), "missing_steps")
     assert steps["message"] == (
-        "2 missing time steps: inserted; target imputed by linear interpolation between neighbours, "
+        "2 missing time steps (at 2014-10-05 02:00:00 to 2014-10-05 02:30:00): inserted; target imputed by "
+        "linear interpolation between neighbours, "
         "covariates carried forward then backward; they are the hour from 2014-10-05 02:00 (a Sunday), "
         "which local clocks skip when daylight saving starts: if the times are local, give them "
         "time-zone aware (or in UTC), so that no hour is made up"

@@ -8,9 +8,9 @@ were changed, and how) or ``alert`` (look at it), and the series involved:
 - the frequency, the calendar (time zone, dates read at a coarser resolution), series lengths,
   the seasonal periods and where they come from; sub-daily stamps whose time zone's clock is
   not that of the ``holidays=`` region (UTC for ``"AU-VIC"``: features read on UTC dates);
-- missing time steps inserted, missing targets imputed (and long runs of them, by series),
-  leading and trailing steps without a target dropped, duplicate rows rolled up by ``aggregate=``
-  (a sum's partial first and last periods dropped);
+- missing time steps inserted (named at their first times), missing targets imputed (and long
+  runs of them, by series), leading and trailing steps without a target dropped, duplicate rows
+  rolled up by ``aggregate=`` (a sum's partial first and last periods dropped);
 - series too short for the learners (padded, dropped or forecast by the fallback), series
   forecast without some lags or rolling windows of a learner, being shorter than them, and
   series ending before the table's last time step (forecast for dates already past; a
@@ -42,7 +42,7 @@ a bottom series ended early with zeros, nor on Dask).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -57,6 +57,7 @@ from tsauto.core.text_in_numbers import (
     text_finding,
     text_values,
 )
+from tsauto.forecasting.backtest import row_positions
 from tsauto.forecasting.calendar_time import WALL_NIGHT
 from tsauto.forecasting.frequency import freq_kind, seasonal_periods
 from tsauto.forecasting.guards import Guards, trailing_zeros
@@ -83,6 +84,7 @@ MISSING_ALERT = 0.2
 HIGH_CARDINALITY = 100  # levels of a categorical covariate from which it is an alert
 DATE_SHARE = 0.9  # share of a string column's values read as dates that makes it date-like
 SHOWN = 5  # series named in a message
+RUNS_SHOWN = 3  # runs of missing steps named in a series
 # a spike: a step up and straight back down (or down and up), each over SPIKE_STEPS times the
 # series' median step and beyond its 5-95 % range widened twice that range on either side, and
 # not repeated a season apart (Christmas): 0 of M1's 1,001 and Australian retail's 152 series,
@@ -229,13 +231,24 @@ def log_checks(checks: list[Check], source: str = "") -> None:
         log.log(level, CHECK_MESSAGE, of, c.check, column, c.status, c.message)
 
 
-def _named(labels: np.ndarray, idx: np.ndarray, counts: np.ndarray, unit: str) -> str:
-    """' (series A: 3 steps, B: 2 steps and 3 more)' for the series at ``idx``."""
-    if not len(idx) or labels[idx[0]] == "":
+def _named(
+    labels: np.ndarray, idx: np.ndarray, counts: np.ndarray, unit: str, at: Callable[[int], str] | None = None
+) -> str:
+    """' (series A: 3 steps, B: 2 steps and 3 more)' for the series at ``idx``; with ``at``
+    (where in series ``i`` they lie, in words): ' (series A: 3 steps at 2021-03-14; B: 2 steps
+    at ...; and 3 more series)', or ' (at 2021-03-14)' for a table of one series."""
+    where = {i: at(i) for i in idx[:SHOWN]} if at is not None else {}
+    if not len(idx) or (labels[idx[0]] == "" and not where.get(idx[0])):
         return ""
-    shown = [str(labels[i]) + (f": {counts[i]} {unit}" if unit else "") for i in idx[:SHOWN]]
-    more = f" and {len(idx) - SHOWN} more" if len(idx) > SHOWN else ""
-    return f" (series {', '.join(shown)}{more})"
+    if labels[idx[0]] == "":
+        return f" (at {where[idx[0]]})"
+    shown = [str(labels[i]) + (f": {counts[i]} {unit}" if unit else "") + (f" at {where[i]}" if where.get(i) else "")
+             for i in idx[:SHOWN]]
+    if not any(where.values()):
+        more = f" and {len(idx) - SHOWN} more" if len(idx) > SHOWN else ""
+        return f" (series {', '.join(shown)}{more})"
+    more = f"; and {len(idx) - SHOWN} more series" if len(idx) > SHOWN else ""
+    return f" (series {'; '.join(shown)}{more})"
 
 
 def _about_series(
@@ -249,16 +262,18 @@ def _about_series(
     passed: str,
     status: Status = "fixed",
     column: str = "",
+    at: Callable[[int], str] | None = None,
 ) -> Check:
     """A check about the series with ``counts > 0`` (rows, steps; or a boolean mask): ``status``
-    naming them (with their counts in ``unit``), or ``passed`` when there are none."""
+    naming them (with their counts in ``unit``, and where in series ``i`` they are, ``at(i)``),
+    or ``passed`` when there are none."""
     idx = np.flatnonzero(counts)
     if not len(idx):
         return Check(name, column, passed, "")
     total = int(np.sum(counts)) if unit else len(idx)
     series = tuple(str(s) for s in labels[idx]) if labels[0] != "" else ()
     return Check(
-        name, column, finding + _named(labels, idx, counts, unit), action, status, series, total
+        name, column, finding + _named(labels, idx, counts, unit, at), action, status, series, total
     )
 
 
@@ -645,7 +660,7 @@ def fills(
     raw: pd.DataFrame, panel: Panel, task: Task, opts: DataOptions, labels: np.ndarray
 ) -> list[Check]:
     """Duplicates rolled up (partial end periods of a sum dropped first), missing steps
-    inserted, targets imputed (and long runs of them), leading and trailing steps without a
+    inserted (where, in the series named), targets imputed (and long runs of them), leading and trailing steps without a
     target dropped."""
     f, target = panel.fills, panel.schema.target
     trailing = np.zeros_like(f.leading) if f.trailing is None else f.trailing  # an older model's
@@ -675,6 +690,7 @@ def fills(
             f"inserted; target imputed by {rule}, covariates carried forward then backward"
             f"{_dst_gap(panel)}{_holiday_gap(panel, task)}",
             passed="no missing time step",
+            at=_inserted_at(raw, panel, opts.aggregate is not None),
         ),
         _about_series(
             "missing_target",
@@ -719,6 +735,40 @@ def fills(
             column=target,
         ),
     ]
+
+
+def _inserted_at(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> Callable[[int], str] | None:
+    """Where the time steps inserted into series ``i`` of ``panel`` lie (:func:`_time_runs`):
+    its rows of imputed targets, less those the table ``raw`` gave with a missing target (in
+    the series that hold both); None for the fill report of an older model, which kept no rows."""
+    f, s = panel.fills, panel.schema
+    if f.imputed_rows is None:
+        return None
+    inserted = f.imputed_rows
+    mixed = (f.inserted > 0) & (f.imputed > f.inserted)
+    if mixed.any():
+        blank = raw[pd.to_numeric(raw[s.target], errors="coerce").isna().to_numpy()]
+        series, times = row_positions(blank, panel, aggregated)
+        rows = np.flatnonzero(inserted & np.repeat(mixed, panel.lengths))
+        have = pd.DataFrame({"s": panel.series_codes()[rows], "t": panel.times[rows], "row": rows})
+        given = have.merge(pd.DataFrame({"s": series, "t": times}).drop_duplicates(), on=["s", "t"])["row"]
+        inserted = inserted.copy()
+        inserted[given.to_numpy(np.int64)] = False
+    ptr = panel.indptr
+    return lambda i: _time_runs(panel, ptr[i] + np.flatnonzero(inserted[ptr[i]:ptr[i + 1]]))
+
+
+def _time_runs(panel: Panel, rows: np.ndarray) -> str:
+    """'2021-03-14 to 2021-03-20 (7 steps), 2021-05-01 and 2 more': the times of ``rows`` (of
+    one series, ascending) as the table writes them, consecutive ones as ranges (their steps
+    counted where there are several), the first ``RUNS_SHOWN``."""
+    runs = _runs(rows)
+    text = [
+        _time_text(panel, r[0]) if len(r) == 1 else
+        f"{_time_text(panel, r[0])} to {_time_text(panel, r[-1])}" + (f" ({len(r)} steps)" if len(runs) > 1 else "")
+        for r in runs[:RUNS_SHOWN]
+    ]
+    return shortlist(text + [""] * (len(runs) - len(text)), RUNS_SHOWN)  # the others counted, not written
 
 
 def _holiday_gap(panel: Panel, task: Task) -> str:
@@ -885,8 +935,12 @@ def short_for_lags(panel: Panel, model: EnsembleModel, labels: np.ndarray, dropp
 
 def _spans(values: list[int]) -> str:
     """'10-24, 52' for [10, 11, ..., 24, 52]: runs of consecutive numbers as spans."""
-    runs = np.split(np.asarray(values), np.flatnonzero(np.diff(values) != 1) + 1)
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in _runs(values))
+
+
+def _runs(values: Sequence[int] | np.ndarray) -> list[np.ndarray]:
+    """``values`` (ascending) cut into runs of consecutive numbers."""
+    return np.split(np.asarray(values), np.flatnonzero(np.diff(values) != 1) + 1)
 
 
 def ends_early(
