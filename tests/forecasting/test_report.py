@@ -798,6 +798,35 @@ def test_a_backtest_table_is_read_only_with_the_data_it_ran_on(later, retail: pd
         backtest_from_table(fc, gapped.forecasts, retail, "refit")
 
 
+def test_a_partitioned_models_backtest_table_reads_back_as_the_backtest_returned(
+    aus_small: pd.DataFrame, tmp_path: Path
+) -> None:
+    """User test 56: a partitioned model's backtest table (``tsauto backtest --out``) could not be
+    shown (refused: "rerun the backtest on the data table instead"); read partition by partition
+    with the data it ran on, it is the backtest returned. A partition the model lacks is refused."""
+    from tsauto.core.table_io import read_table, write_table
+    from tsauto.forecasting.report import backtest_from_table, backtest_table
+
+    df = aus_small[aus_small["Industry"].isin(aus_small["Industry"].unique()[:2])]
+    fc = Forecaster(
+        target="Turnover", time="Month", ids=["State", "Industry"], horizon=6, partition_by="State",
+        learners=["theta", "naive"], compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(df)
+    result = fc.backtest(df, folds=2, mode="refit")
+    table = read_table(write_table(backtest_table(result), tmp_path / "bt.parquet"), fc._codes())
+    read = backtest_from_table(fc, table, df)
+    for part in ("forecasts", "per_series", "summary"):
+        pd.testing.assert_frame_equal(getattr(read, part), getattr(result, part))
+    assert (read.mode, read.note) == (result.mode, result.note)
+    other = table.assign(State=table["State"].replace("Victoria", "Queensland"))
+    with pytest.raises(DataValidationError, match=r"^the table holds partition State='Queensland', which the data "
+                       r"lacks: it is not a backtest of this model on this data\.$"):
+        backtest_from_table(fc, other, df)
+    with pytest.raises(DataValidationError, match=r"^partition State='Victoria': the table: 24 of its 24 cells are "
+                       r"not the data's"):
+        backtest_from_table(fc, table, df[(df["State"] == "Tasmania") | (df["Month"] <= "2017-12-01")])
+
+
 def test_a_backtest_table_records_its_mode(fitted: Forecaster, backtest, nested, retail: pd.DataFrame) -> None:
     """The table did not record the backtest's mode: read back, a refit backtest's was labelled
     nested (the default) unless told. Now ``backtest_table`` writes it and the reader takes it;

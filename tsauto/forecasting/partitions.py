@@ -373,8 +373,6 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
     series gives it: each metric's mean over every series and cutoff (the partitions' means
     weighted by their count), ``wape`` over all forecasts at once, ``coverage`` the share of all
     actuals inside the interval (the partitions' shares weighted by their scored cells)."""
-    from tsauto.forecasting.forecaster import BacktestResult
-
     cols = columns_of(template.partition_by)
     df = read_table(data, template._codes())
     parts = split(df, cols, "the table")
@@ -382,7 +380,7 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
     if template.time_budget is not None:
         params["time_budget"] = template.time_budget / len(parts)
     numbers = template._numbers(df) if mode == "nested" else ()
-    results, weights, cells = [], [], []
+    results = []
     for key, part in parts.items():
         if mode == "refit":
             child = template.partitions_.get(key)
@@ -394,15 +392,49 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
             results.append(child.backtest(part, folds=folds, step=step, mode=mode))
         except DataValidationError as err:
             raise DataValidationError(f"partition {partition_label(cols, key)}: {err}") from err
-        weights.append(len(results[-1].per_series))  # its series x cutoffs, the summary's rows
-        cells.append(int(np.isfinite(results[-1].forecasts["actual"].to_numpy(float)).sum()))
+    return combined_backtest(results, list(parts), cols)
+
+
+def backtest_partitions_from_table(template: Any, table: pd.DataFrame, data, mode: str, source: str):
+    """The backtest of a partitioned model read back from its forecasts ``table`` (as
+    :func:`backtest_partitions` wrote it, the partition columns in it) and the ``data`` it ran
+    on: each partition's cells read by its fitted forecaster
+    (:func:`~tsauto.forecasting.report.backtest_from_table`), combined as the backtest combined them."""
+    from tsauto.forecasting.report import backtest_from_table
+
+    cols = columns_of(template.partition_by)
+    parts = split(read_table(data, template._codes()), cols, "the data")
+    cells = split(table, cols, source)
+    if unknown := [k for k in cells if k not in parts or k not in template.partitions_]:
+        where = "the data lacks" if unknown[0] not in parts else "the model was not fitted on"
+        raise DataValidationError(
+            f"{source} holds partition {partition_label(cols, unknown[0])}, which {where}: it is not a backtest of "
+            "this model on this data."
+        )
+    results = []
+    for key, rows in cells.items():
+        try:
+            results.append(backtest_from_table(template.partitions_[key], rows, parts[key], mode, source))
+        except DataValidationError as err:
+            raise DataValidationError(f"partition {partition_label(cols, key)}: {err}") from err
+    return combined_backtest(results, list(cells), cols)
+
+
+def combined_backtest(results: list, keys: list[tuple], cols: list[str]):
+    """One backtest of the partitions' ``results`` (by partition ``keys``): tables
+    concatenated with the partition columns leading, the summary as described in
+    :func:`backtest_partitions`."""
+    from tsauto.forecasting.forecaster import BacktestResult
+
+    weights = [len(r.per_series) for r in results]  # its series x cutoffs, the summary's rows
+    cells = [int(np.isfinite(r.forecasts["actual"].to_numpy(float)).sum()) for r in results]
     summaries = [
         r.summary.assign(model=r.summary["model"].where(r.summary["model"] == "seasonal_naive", "model"))
         for r in results
     ]
     stacked = pd.concat([s.assign(_w=w, _c=c) for s, w, c in zip(summaries, weights, cells)])
     numeric = [c for c in stacked.columns if c not in ("model", "_w", "_c")]
-    forecasts = pd.concat([with_key(r.forecasts, cols, k) for r, k in zip(results, parts)], ignore_index=True)
+    forecasts = pd.concat([with_key(r.forecasts, cols, k) for r, k in zip(results, keys)], ignore_index=True)
     rows = []
     for model, g in stacked.groupby("model", sort=False):
         values = np.average(g[numeric].to_numpy(dtype=float), axis=0, weights=g["_w"].to_numpy())
@@ -415,7 +447,7 @@ def backtest_partitions(template: Any, data, folds: int, step: int | None, mode:
         rows.append(row)
     return BacktestResult(
         forecasts,
-        pd.concat([with_key(r.per_series, cols, k) for r, k in zip(results, parts)], ignore_index=True),
+        pd.concat([with_key(r.per_series, cols, k) for r, k in zip(results, keys)], ignore_index=True),
         pd.DataFrame(rows),
         results[0].mode,
         results[0].note,

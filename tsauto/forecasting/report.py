@@ -720,7 +720,8 @@ def backtest_from_table(
     function, so the result is the one the backtest returned. Its ``mode`` is the one the table
     records (:func:`table_mode`; a ``mode`` given that contradicts it is refused), else ``mode``,
     else ``"nested"``; a nested one's table does not name the models chosen at its folds.
-    ``source`` names the table in errors. Refused, saying why, for a partitioned or
+    ``source`` names the table in errors. A partitioned model's is read partition by partition
+    (:func:`~tsauto.forecasting.partitions.backtest_partitions_from_table`). Refused, saying why, for a
     hierarchical model, or a table that is not a backtest of ``data``'s series."""
     if mode is not None and mode not in NOTES:
         raise DataValidationError(f"mode={mode!r}: use 'nested' or 'refit', as the backtest was run.")
@@ -733,12 +734,16 @@ def backtest_from_table(
         log.info("%s does not record its backtest's mode (backtest_table() adds it): read as nested; give "
                  "mode='refit' for a refit backtest", source)
     mode = recorded or mode or "nested"
-    if fc.partition_by or getattr(fc, "hierarchy_", None) is not None:
+    if getattr(fc, "hierarchy_", None) is not None:
         raise DataValidationError(
             f"{source} is a backtest's table (its columns {', '.join(BACKTEST_COLUMNS)}): the report reads "
-            f"one of a model without partitions or a hierarchy only; this one has "
-            f"{'partitions' if fc.partition_by else 'a hierarchy'}: rerun the backtest on the data table instead."
+            "one of a model without a hierarchy only; this one has a hierarchy: rerun the backtest on the data "
+            "table instead."
         )
+    if fc.partition_by:
+        from tsauto.forecasting.partitions import backtest_partitions_from_table
+
+        return backtest_partitions_from_table(fc, table, data, mode, source)
     panel = fc._validate(read_table(data, fc._codes()))  # as Forecaster.backtest reads its data
     task = fc._task(panel)
     season = task.season
