@@ -165,3 +165,74 @@ def test_a_killed_writers_leftovers_go_with_the_next_write_a_live_writers_stay(t
         assert not any(p.exists() for p in dead_files)
         assert live.read_text() == "live" and target.read_text() == "next"
     assert target.read_text() == "live" and sorted(p.name for p in tmp_path.iterdir()) == ["model.tsauto"]
+
+
+def test_a_name_too_long_for_the_temporary_file_is_refused_before_the_writer_runs(tmp_path: Path) -> None:
+    """A 240-character model name passed the check (a short probe name), then the fit's save
+    failed: the temporary file's name, the payload's beside it, is ~30 bytes longer (review 56
+    B7). The check probes a name as long as theirs, and says to shorten the name."""
+    from engine_doubles import ToyEvaluator
+
+    from tsauto.core import persistence
+
+    long = tmp_path / ("m" * 240 + ".tsauto")
+    with pytest.raises(TsautoError) as err:
+        check_writable(long)
+    message = str(err.value)
+    assert "name too long" in message and "give a shorter file name" in message, message
+    assert "choose another folder" not in message
+    ran = False
+    with pytest.raises(TsautoError, match="give a shorter file name"), atomic_path(long):
+        ran = True
+    assert not ran
+    with pytest.raises(TsautoError, match="give a shorter file name"):
+        persistence.save(ToyEvaluator(sleep=0.5), long)
+    fits = tmp_path / ("m" * 200 + ".tsauto")
+    assert persistence.load(persistence.save(ToyEvaluator(sleep=0.5), fits), ToyEvaluator).sleep == 0.5
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fits.name]
+
+
+def test_the_file_is_on_disk_before_the_rename_and_the_rename_after_it(tmp_path: Path, monkeypatch) -> None:
+    """No fsync before the rename: a crash right after a save could leave a 0-byte model under
+    its name (review 56 R2). The temporary file is synced, renamed, then its folder synced."""
+    events: list[str] = []
+    sync, rename = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        sync(fd)
+
+    def replace(src, dst) -> None:
+        events.append("rename")
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    with atomic_path(tmp_path / "fc.csv") as tmp:
+        tmp.write_text("a\n")
+    assert events == ["fsync file", "rename", "fsync folder"]
+    assert (tmp_path / "fc.csv").read_text() == "a\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_a_symbolic_link_is_written_through_to_its_target(tmp_path: Path) -> None:
+    """Saving over ``current.tsauto -> v1.tsauto`` replaced the link by a file and left v1 as it
+    was (review 56 R4): the target is written, the link kept, as a shell's ``>`` does."""
+    models = tmp_path / "models"
+    models.mkdir()
+    target, link = models / "v1.tsauto", tmp_path / "current.tsauto"
+    target.write_text("v1")
+    link.symlink_to(target)
+    with atomic_path(link) as tmp:
+        tmp.write_text("v2")
+    assert link.is_symlink() and target.read_text() == "v2"
+    assert sorted(p.name for p in models.iterdir()) == ["v1.tsauto"]
+    dangling = tmp_path / "next.tsauto"
+    dangling.symlink_to(models / "v2.tsauto")
+    with atomic_path(dangling) as tmp:
+        tmp.write_text("new")
+    assert dangling.is_symlink() and (models / "v2.tsauto").read_text() == "new"
+    nowhere = tmp_path / "nowhere.tsauto"
+    nowhere.symlink_to(tmp_path / "gone" / "m.tsauto")
+    with pytest.raises(TsautoError, match=f"the folder '{tmp_path / 'gone'}' does not exist"):
+        check_writable(nowhere)

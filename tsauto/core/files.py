@@ -3,7 +3,10 @@
 A path whose folder does not exist is refused, not made (:func:`missing_folder`): a mistyped
 folder would be created, and the file written where nobody looks for it. The command line and
 the Python API (``save``, ``report``) refuse alike. What a writer killed mid-write left is
-removed by the next write of the same file (:func:`remove_leftovers`)."""
+removed by the next write of the same file (:func:`remove_leftovers`). The file is synced to the
+disk before the rename and its folder after it: a crash leaves the old file or the new one, whole.
+A path that is a symbolic link is written through to its target, the link kept (as a shell's
+``>`` writes), not replaced by a file that would leave the target as it was."""
 
 from __future__ import annotations
 
@@ -28,6 +31,10 @@ except ImportError:  # not POSIX: writers hold no lock, and leftovers stay
 log = logging.getLogger(__name__)
 
 STALE_AFTER = 10.0  # seconds untouched before a temporary file without a lock is a dead writer's
+TMP_SUFFIX = ".tmp"
+# the suffix of a file a writer keeps beside its temporary file (a model's payload, :func:`side_path`)
+SIDE_SUFFIX = ".payload"
+RANDOM_CHARS = 8  # of tempfile's names
 
 
 def missing_folder(path: str | Path) -> str:
@@ -44,11 +51,17 @@ def check_writable(path: str | Path) -> None:
     not exist (:func:`missing_folder`), is a file or refuses a file. The command line checks
     its outputs with it before a fit, which a bad path found at the end would lose. A file is
     made and removed in that folder to find out: permission bits do not tell (``/sys`` and
-    ``/proc`` pass ``os.access`` for root, and a read-only mount for all)."""
-    path = Path(path)
-    if path.is_dir():
+    ``/proc`` pass ``os.access`` for root, and a read-only mount for all); its name is as long
+    as the longest a write of ``path`` makes (:func:`side_path`), which a name or path too long
+    for the file system fails (review 56 B7: a 240-character name passed, the save after the fit
+    failed). A symbolic link is checked as its target."""
+    path = _through_links(Path(path))
+    try:
+        is_dir, missing = path.is_dir(), missing_folder(path)
+    except OSError as err:  # a name too long to look up
+        raise _write_error(path, err) from None
+    if is_dir:
         raise _write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
-    missing = missing_folder(path)
     if missing:
         raise TsautoError(f"cannot write {str(path)!r}: {missing}.")
     folder = path.absolute().parent
@@ -58,7 +71,7 @@ def check_writable(path: str | Path) -> None:
             "choose another folder."
         )
     try:
-        fd, probe = tempfile.mkstemp(prefix=".tsauto-probe.", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=TMP_SUFFIX + SIDE_SUFFIX, dir=path.parent)
     except OSError as err:
         raise _write_error(path, err) from None
     os.close(fd)
@@ -74,13 +87,15 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     (read-only folder, full disk) raises a :class:`TsautoError` naming it. The file
     gets the permissions of the one it replaces, or a new file's (``0o666`` less the umask):
     not the temporary file's owner-only ``0o600``, which left forecasts, reports and models
-    unreadable to the rest of a team.
+    unreadable to the rest of a team. The file is on the disk before the rename (``fsync``), and
+    the rename after it (the folder's): a crash never leaves a partial or empty file under
+    ``path`` (review 56 R2). A symbolic link is written through to its target.
     """
-    path = Path(path)
+    path = _through_links(Path(path))
     check_writable(path)
     remove_leftovers(path)
-    try:  # named .<name>.<pid>.<random>.tmp: the pid says whose it is
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=TMP_SUFFIX, dir=path.parent)
     except OSError as err:
         raise _write_error(path, err) from None
     if not _lock(fd):  # held, the lock tells later writers that this one lives
@@ -90,13 +105,60 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp
         os.chmod(tmp, _mode_of(path))
+        _sync(tmp)
         os.replace(tmp, path)
+        _sync_folder(path.parent)
     except OSError as err:
         raise _write_error(path, err) from None
     finally:
         tmp.unlink(missing_ok=True)
         if fd >= 0:
             os.close(fd)
+
+
+def side_path(tmp: Path) -> Path:
+    """The file a writer keeps beside its temporary file ``tmp`` (a model's payload): removed
+    with it where its writer died (:func:`remove_leftovers`), its name checked up front."""
+    return tmp.with_name(tmp.name + SIDE_SUFFIX)
+
+
+def _temp_prefix(path: Path) -> str:
+    """The start of the names of ``path``'s temporary files, ``.<name>.<pid>.``: the pid says
+    whose it is."""
+    return f".{path.name}.{os.getpid()}."
+
+
+def _through_links(path: Path) -> Path:
+    """``path``, or where its symbolic link leads (a link to a link followed too)."""
+    try:
+        return Path(os.path.realpath(path)) if path.is_symlink() else path
+    except OSError:  # a name too long to look up: writing it says so
+        return path
+
+
+def _sync(path: Path) -> None:
+    """Write ``path``'s data to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Write ``folder``'s entries (a rename in it) to the disk, where the system can: the file is
+    written by then, so a failure here is logged, not raised."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as err:
+        log.debug("cannot open %s to sync it: %s", folder, err)
+        return
+    try:
+        os.fsync(fd)
+    except OSError as err:
+        log.debug("cannot sync the folder %s: %s", folder, err)
+    finally:
+        os.close(fd)
 
 
 def remove_leftovers(path: str | Path) -> list[Path]:
@@ -118,7 +180,7 @@ def remove_leftovers(path: str | Path) -> list[Path]:
         names = os.listdir(path.parent)
     except OSError:
         return []
-    ours = re.compile(rf"\.{re.escape(path.name)}\.\d+\.[a-z0-9_]+\.tmp")
+    ours = re.compile(rf"\.{re.escape(path.name)}\.\d+\.[a-z0-9_]+{re.escape(TMP_SUFFIX)}")
     removed: list[Path] = []
     for name in filter(ours.fullmatch, names):
         tmp = path.parent / name
@@ -176,11 +238,28 @@ def _write_error(path: Path, err: OSError) -> TsautoError:
         advice = "that is a folder: give the path of a file to write, in it or elsewhere"
     elif err.errno in (errno.EACCES, errno.EPERM):
         advice = "this user may not write there: choose another folder"
+    elif err.errno == errno.ENAMETOOLONG:
+        advice = _shorter(path)
     else:
         advice = "choose another folder"
     return TsautoError(
         f"cannot write {str(path)!r}: {err.strerror or err} (nothing was changed there); {advice}."
     )
+
+
+def _shorter(path: Path) -> str:
+    """The advice for a ``path`` whose temporary files' names (:func:`side_path`) are too long:
+    a shorter file name, by how much, where the name is; else a shorter path."""
+    room = len(os.fsencode(_temp_prefix(path))) - len(os.fsencode(path.name)) + RANDOM_CHARS + len(
+        TMP_SUFFIX + SIDE_SUFFIX)
+    try:
+        most = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # not POSIX, or no such limit
+        most = 255
+    if len(os.fsencode(path.name)) + room <= most:
+        return "give a shorter path (its folders' names too): it is longer than the system takes"
+    return (f"give a shorter file name: at most {most - room} bytes here (its temporary file, "
+            f"written first, is named after it, {room} bytes longer)")
 
 
 def _mode_of(path: Path) -> int:
