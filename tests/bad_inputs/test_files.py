@@ -231,7 +231,8 @@ BAD_MODEL_FILES = [
         ["tensorflow_nowhere 2.0", "not installed"],
     ),
     ("a CSV named .tsauto", lambda b: b"Month,Turnover\n2020-01-01,3\n", ["not a tsauto model file", "looks like a table (CSV)"]),
-    ("an empty file", lambda b: b"", ["not a tsauto model file"]),
+    ("an empty file", lambda b: b"", ["is empty (0 bytes), not a saved model"]),
+    ("random bytes", lambda b: bytes(range(1, 256)), ["not a tsauto model file (it has no tsauto header)"]),
     ("only the first line", lambda b: b.split(b"\n", 1)[0] + b"\n", ["damaged or truncated tsauto header"]),
 ]
 

@@ -112,8 +112,44 @@ def test_the_version_in_headers_is_the_package_version() -> None:
 
 
 def test_another_class_is_refused(saved) -> None:
-    with pytest.raises(IncompatibleModelError, match="holds a ToyEvaluator, not a Trial: load it with ToyEvaluator.load"):
+    """Only a class that has a load is named as the one to load the file with."""
+    with pytest.raises(IncompatibleModelError) as err:
         persistence.load(saved, Trial)
+    assert "holds a ToyEvaluator, not a Trial: give the file a Trial was saved to" in str(err.value)
+    assert "ToyEvaluator.load" not in str(err.value)
+    _rewrite(saved, **{"class": "Forecaster"})
+    with pytest.raises(IncompatibleModelError, match="holds a Forecaster, not a ToyEvaluator: load it with Forecaster.load"):
+        persistence.load(saved, ToyEvaluator)
+
+
+def test_a_trial_record_given_to_a_model_loader_is_named_a_trial_record(saved) -> None:
+    """A run_dir's trials/0.tsauto given to Forecaster.load was told "load it with Trial.load",
+    which does not exist (review 56 S2)."""
+    _rewrite(saved, **{"class": "Trial"})
+    with pytest.raises(IncompatibleModelError) as err:
+        persistence.load(saved, ToyEvaluator)
+    message = str(err.value)
+    assert "holds a trial record of a search's run_dir (read when the search resumes), not a model" in message
+    assert "give the file a ToyEvaluator was saved to" in message and "Trial.load" not in message
+
+
+def test_an_empty_or_foreign_file_is_named_so_not_an_older_format(tmp_path) -> None:
+    """A 0-byte file (a failed copy) or random bytes were "not a tsauto model file of format 4 or
+    later ... files of the older format 1 are not read" (review 56 S1): that advice is for
+    pickles only. A header of deeply nested JSON raised a raw RecursionError (S3)."""
+    empty, foreign, nested = (tmp_path / name for name in ("empty.tsauto", "foreign.tsauto", "nested.tsauto"))
+    empty.touch()
+    foreign.write_bytes(bytes(range(7, 200)) * 3)
+    nested.write_bytes(persistence.MAGIC + b"[" * 100_000 + b"\n")
+    with pytest.raises(IncompatibleModelError) as err:
+        persistence.load(empty, ToyEvaluator)
+    assert f"{str(empty)!r} is empty (0 bytes), not a saved model" in str(err.value)
+    with pytest.raises(IncompatibleModelError) as err:
+        persistence.load(foreign, ToyEvaluator)
+    assert "is not a tsauto model file (it has no tsauto header)" in str(err.value)
+    assert "format 1" not in str(err.value)
+    with pytest.raises(IncompatibleModelError, match="has a damaged or truncated tsauto header"):
+        persistence.read_header(nested)
 
 
 def test_other_library_versions_are_refused_naming_them(saved) -> None:

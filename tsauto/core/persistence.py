@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import joblib
 
 from tsauto.core.exceptions import IncompatibleModelError, TsautoError
-from tsauto.core.files import atomic_path
+from tsauto.core.files import atomic_path, side_path
 from tsauto.core.version import VERSION as __version__
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ LIBRARIES = {
     "torch": "torch",
 }
 STRICT_MINOR = {"sklearn"}  # libraries whose pickles need the same major.minor version
+MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # tsauto's models: `tsauto.<name>.load` reads one
+# what files of other classes hold, in words (a class not here is named as it is)
+RECORDS = {"Trial": "a trial record of a search's run_dir (read when the search resumes), not a model"}
 
 T = TypeVar("T")
 
@@ -80,7 +83,7 @@ def save(obj: object, path: str | Path) -> Path:
     path = Path(path).expanduser()
     check_model_path(path)
     with atomic_path(path) as tmp:
-        payload = tmp.with_name(tmp.name + ".payload")
+        payload = side_path(tmp)
         try:
             joblib.dump(obj, payload, compress=3)
             digest, size = _sha256(payload)
@@ -146,11 +149,11 @@ def load(path: str | Path, cls: type[T]) -> T:
             f"{where} was written by tsauto {written} in model format {got}; this tsauto "
             f"({__version__}) reads format {FORMAT_VERSION}. {_format_advice(written, got)}"
         )
-    if header.get("class") != cls.__qualname__:
-        raise IncompatibleModelError(
-            f"{where} holds a {header.get('class')}, not a {cls.__qualname__}: load it with "
-            f"{header.get('class')}.load."
-        )
+    found = header.get("class")
+    if found != cls.__qualname__:
+        advice = (f"load it with {found}.load" if found in MODEL_CLASSES else
+                  f"give the file a {cls.__qualname__} was saved to")
+        raise IncompatibleModelError(f"{where} holds {holding(found)}, not a {cls.__qualname__}: {advice}.")
     problems = incompatibilities(header)
     if problems:
         raise IncompatibleModelError(
@@ -191,6 +194,12 @@ def load(path: str | Path, cls: type[T]) -> T:
             "model again from its fit."
         )
     return obj
+
+
+def holding(name: object) -> str:
+    """What a file whose header names class ``name`` holds, in words: "a Forecaster", "a trial
+    record of a search's run_dir ..." (:data:`RECORDS`)."""
+    return RECORDS.get(str(name), f"a {name}")
 
 
 def _format_advice(written: object, got: object) -> str:
@@ -246,22 +255,12 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
     with open(path, "rb") as f:
         magic = f.read(len(MAGIC))
         if magic != MAGIC:
-            kind = _table_kind(path, magic + f.read(TABLE_SNIFF))
-            if kind:
-                raise IncompatibleModelError(
-                    f"{where} is not a tsauto model file: it looks like a table ({kind}); give the file "
-                    "that --save-model FILE (model.save(path)) wrote."
-                )
-            raise IncompatibleModelError(
-                f"{where} is not a tsauto model file of format {FORMAT_VERSION} or later (it has "
-                "no tsauto header; files of the older format 1 are not read because they cannot "
-                "be checked before unpickling). Refit the model and save it again."
-            )
+            raise IncompatibleModelError(_not_a_model(where, path, magic + f.read(TABLE_SNIFF)))
         line = f.readline(MAX_HEADER)
         try:
             header = json.loads(line)
             ok = isinstance(header, dict) and header.get("format") == FORMAT
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read (a forged file)
             ok = False
         if not ok or not line.endswith(b"\n"):
             raise IncompatibleModelError(
@@ -282,6 +281,32 @@ def _read(path: Path, payload: bool) -> tuple[dict[str, Any], bytes]:
                 )
         data = f.read() if payload else b""
     return header, data
+
+
+def _not_a_model(where: str, path: Path, head: bytes) -> str:
+    """Why the file at ``path`` (``where``: its name quoted), starting with ``head``, which lacks
+    the magic line, is not read: empty (a failed copy or save), a table, a pickle (the older
+    format 1, which cannot be checked before unpickling), or anything else."""
+    if not head:
+        return (f"{where} is empty (0 bytes), not a saved model (an interrupted copy or save?): save the "
+                "model again, or give the file that model.save(path) (--save-model FILE) wrote.")
+    kind = _table_kind(path, head)
+    if kind:
+        return (f"{where} is not a tsauto model file: it looks like a table ({kind}); give the file "
+                "that --save-model FILE (model.save(path)) wrote.")
+    if _pickled(head):
+        return (f"{where} is not a tsauto model file of format {FORMAT_VERSION} or later (it has "
+                "no tsauto header; files of the older format 1 are not read because they cannot "
+                "be checked before unpickling). Refit the model and save it again.")
+    return (f"{where} is not a tsauto model file (it has no tsauto header): give the file that "
+            "model.save(path) (--save-model FILE) wrote.")
+
+
+def _pickled(head: bytes) -> bool:
+    """Whether ``head`` starts a pickle (protocol 2 or later) or joblib's zlib-compressed one, as
+    files of the older format 1 were."""
+    zlib = len(head) > 1 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0
+    return head.startswith(b"\x80") or zlib
 
 
 def _table_kind(path: Path, head: bytes) -> str:
