@@ -503,6 +503,44 @@ def test_members_left_out_for_time_leave_the_others_blended_anew() -> None:
     assert result.loss == pytest.approx(0.5)
 
 
+SPLIT = {"a": [1.0, -0.5, 2.0, -1.5], "b": [-0.5, 1.0, 0.0, 2.0], "c": [0.0, -0.5, -0.5, -1.0]}
+
+
+class SplitEvaluator:
+    """Trials missing the truth by ``SPLIT``: c the best alone and the heaviest of the blend
+    (0.52), a and b together better than c alone."""
+
+    def evaluate(self, name: str, params: dict, deadline: float, threads: int) -> Evaluation:
+        oof = SPLIT[name]
+        return Evaluation([float(np.mean(np.abs(oof)))], oof=oof, fit_time=0.0, predict_time=0.0)
+
+
+class HeavyC(d.OffsetStrategy):
+    """c's refit 9 s, a's and b's 1.5 s: each fits the 10 s left alone, c not with another."""
+
+    def refit_seconds(self, trial) -> float:
+        return {"a": 1.5, "b": 1.5, "c": 9.0}[trial.learner]
+
+    def thread_gain(self, trial) -> float:
+        return 0.0
+
+
+def test_a_heaviest_member_leaving_no_time_for_the_others_gives_way_to_their_better_blend() -> None:
+    """User test 58 F3: under a 5 s budget the heaviest member (a random forest), its refit
+    taking most of the time left, was kept alone; a linear model that validated better and refit
+    at once was left out, "refit ~0s after heavier members, 1s left". Now the blend of the members
+    that fit without it is kept where it validates better (a and b: 0.41 against c alone 0.5)."""
+    candidates = {name: Candidate(name, cost=1.0 + i) for i, name in enumerate(SPLIT)}
+    whole = engine.search_and_refit(HeavyC(SplitEvaluator()), candidates, SearchSettings(max_trials=3),
+                                    Executor(1, "sequential"))
+    assert max(whole.weights, key=whole.weights.get) == 2 and set(whole.weights) == {0, 1, 2}  # the premise
+    result = engine.search_and_refit(HeavyC(SplitEvaluator()), candidates, SearchSettings(max_trials=3),
+                                     Executor(1, "sequential"), deadline=time.monotonic() + 10.0)
+    assert set(result.weights) == {0, 1} and result.loss == pytest.approx(0.4107, abs=1e-4)
+    assert result.dropped == {2: "not blended: refit ~9s of the 10s left, too long beside the lighter members, whose "
+                                 "blend validated better than it alone"}
+
+
 def test_sigterm_during_the_refit_stops_its_worker(tmp_path) -> None:
     """``kill -TERM`` of the process while its blend is refit: exit status 143 at once and no
     refit worker left (one stayed on with the fork server, by default)."""

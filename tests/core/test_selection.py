@@ -39,10 +39,22 @@ def test_without_a_deadline_or_when_none_fits() -> None:
 
 def test_affordable_keeps_the_heaviest_and_what_fits_beside_it() -> None:
     weights = {0: 0.5, 1: 0.3, 2: 0.2}
-    kept = affordable(weights, {0: 8.0, 1: 8.0, 2: 0.0}, time.monotonic() + 10)
-    assert set(kept) == {0, 2}
+    kept, without = affordable(weights, {0: 8.0, 1: 8.0, 2: 0.0}, time.monotonic() + 10)
+    assert set(kept) == {0, 2} and set(without) == {1, 2}  # and the blend without the heaviest
     assert abs(sum(kept.values()) - 1) < 1e-12 and abs(kept[0] / kept[2] - 0.5 / 0.2) < 1e-12
-    assert affordable(weights, {0: 8.0, 1: 8.0, 2: 0.0}, None) == weights
+    assert affordable(weights, {0: 8.0, 1: 8.0, 2: 0.0}, None) == [weights]
+
+
+def test_affordable_offers_the_blend_without_a_heaviest_member_past_the_time_left() -> None:
+    """User test 58: the heaviest member (0.6), its refit taking most of the 1 s left, was kept
+    alone and the members that refit at once were left out; now both blends are offered (the
+    engine keeps the one validating best)."""
+    weights = {0: 0.6, 1: 0.3, 2: 0.1}
+    forced, without = affordable(weights, {0: 0.95, 1: 0.1, 2: 0.1}, time.monotonic() + 1.0)
+    assert forced == {0: 1.0}
+    assert set(without) == {1, 2} and abs(without[1] - 0.75) < 1e-12
+    assert len(affordable(weights, {0: 1.5, 1: 2.0, 2: 2.0}, time.monotonic() + 1.0)) == 1  # none fits without it
+    assert len(affordable(weights, {0: 0.5, 1: 0.2, 2: 0.2}, time.monotonic() + 1.0)) == 1  # all fit together
 
 
 def test_a_refit_estimate_grows_from_a_folds_rows_to_all_rows() -> None:

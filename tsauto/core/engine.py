@@ -152,14 +152,16 @@ def search_and_refit(
     comparable, pool = pool, refittable(pool, cost, deadline)
     weights = blend(pool, best)
     by_number = {t.number: t for t in trials}
-    chosen, weights = weights, affordable(weights, cost, deadline)
-    if set(weights) != set(chosen):  # chosen again among those kept, as after a failed refit (renormalised,
-        weights = blend([by_number[n] for n in weights], best)  # a near-constant member rose to 0.58: user test 44)
+    chosen = weights
+    options = [  # chosen again among those kept, as after a failed refit (renormalised, a near-constant
+        kept if set(kept) == set(chosen) else blend([by_number[n] for n in kept], best)  # member rose to 0.58:
+        for kept in affordable(chosen, cost, deadline)  # user test 44); the one validating best kept
+    ]
+    weights = min(options, key=lambda w: strategy.loss(best, sum(v * strategy.oof(by_number[n]) for n, v in w.items())))
     unaffordable = {  # the leaderboard's reason for their weight 0
         **{t.number: f"not blended: refit ~{cost[t.number]:.0f}s, {left:.0f}s left"
            for t in comparable if t not in pool},
-        **{n: f"not blended: refit ~{cost[n]:.0f}s after heavier members, {left:.0f}s left"
-           for n in chosen if n not in weights},
+        **{n: _unblended(n, chosen, weights, cost, left, by_number) for n in chosen if n not in weights},
     }
     blended = sum(w * strategy.oof(by_number[n]) for n, w in weights.items())
     loss = strategy.loss(best, blended)
@@ -212,6 +214,21 @@ def search_and_refit(
                         "from it, not run again")
     return EngineResult(model, trials, weights, blended, loss, {**unaffordable, **failures}, search.interrupted,
                         (*said, *notes))
+
+
+def _unblended(n: int, chosen: dict[int, float], weights: dict[int, float], cost: dict[int, float], left: float,
+               by_number: dict[int, Trial]) -> str:
+    """The leaderboard's reason why member ``n`` of the ``chosen`` blend is not in the blend
+    refit (``weights``): its refit alone past the ``left`` seconds, after the heavier ones kept,
+    or too long beside the lighter ones, whose blend validated better."""
+    if cost[n] > left:
+        return f"not blended: refit ~{cost[n]:.0f}s, {left:.0f}s left"
+    heavier = [m for m in weights if chosen[m] >= chosen[n]]
+    if not heavier:
+        return (f"not blended: refit ~{cost[n]:.0f}s of the {left:.0f}s left, too long beside the lighter members, "
+                "whose blend validated better than it alone")
+    names = ", ".join(f"{by_number[m].learner}#{m} ~{cost[m]:.0f}s" for m in heavier)
+    return f"not blended: refit ~{cost[n]:.0f}s after heavier members ({names}), {left:.0f}s left"
 
 
 def _dropped_note(strategy, chosen: dict[int, float], chosen_loss: float, weights: dict[int, float],

@@ -147,19 +147,34 @@ def refittable(
     return fits or [min(trials, key=lambda t: cost[t.number])]
 
 
-def affordable(weights: dict[int, float], cost: dict[int, float], deadline: float | None) -> dict[int, float]:
-    """The members whose estimated refit ``cost`` (seconds) fits before ``deadline``, heaviest
-    weight first; the heaviest is always kept. Weights are renormalised."""
+def affordable(weights: dict[int, float], cost: dict[int, float], deadline: float | None) -> list[dict[int, float]]:
+    """The blends a refit by ``deadline`` can have, as member weights (renormalised), by their
+    estimated refit ``cost`` (seconds): the heaviest member kept whatever its cost and the others,
+    heaviest first, while their refits fit beside it; and, where that leaves members out, also
+    the members, heaviest first, whose refits fit without the heaviest (user test 58: a random
+    forest of weight 0.6, whose refit took most of the 1 s left, was kept alone, and a linear
+    model that validated better and refit at once was left out). The engine keeps the one
+    whose blend validates best. Without a deadline: ``[weights]``."""
     if deadline is None:
-        return weights
+        return [weights]
     left = deadline - time.monotonic()
-    kept, spent = {}, 0.0
-    for i, n in enumerate(sorted(weights, key=lambda n: -weights[n])):
-        if i == 0 or spent + cost[n] <= left:
-            kept[n] = weights[n]
+    order = sorted(weights, key=lambda n: -weights[n])
+    options = [_within(order, cost, left, forced=order[0])]
+    others = _within(order[1:], cost, left)
+    if len(options[0]) < len(order) and set(others) - set(options[0]):
+        options.append(others)
+    return [{n: weights[n] / sum(weights[m] for m in kept) for n in kept} for kept in options]
+
+
+def _within(order: list[int], cost: dict[int, float], left: float, forced: int | None = None) -> list[int]:
+    """The members of ``order`` taken in turn while their refits' ``cost`` fits in ``left``
+    seconds together (``forced`` whatever its cost)."""
+    kept, spent = [], 0.0
+    for n in order:
+        if n == forced or spent + cost[n] <= left:
+            kept.append(n)
             spent += cost[n]
-    total = sum(kept.values())
-    return {n: w / total for n, w in kept.items()}
+    return kept
 
 
 def describe(weights: dict[int, float], trials: dict[int, Trial]) -> str:
