@@ -185,3 +185,19 @@ def test_a_large_table_is_judged_on_one_bounded_sample_of_rows(monkeypatch) -> N
     found, _ = leakage(X, y, labels, {"noise": "numeric", "copy": "categorical"}, "classification")
     assert [c.column for c in found] == ["copy"]
     assert drawn == [40_000] and judged == [3000, 3000]
+
+
+def test_a_column_mixing_1_and_text_1_is_counted_as_the_model_reads_it(credit_g) -> None:
+    """User test 58 F10: a column of codes 1, 2, 3 written as integers in some rows and as text
+    in others reads as 3 levels (the featurizer's), where the leakage check counted 6 values."""
+    df, target = credit_g
+    rng = np.random.default_rng(0)
+    v = rng.choice([1, 2, 3], len(df))
+    code = pd.Series([int(a) if i % 2 else str(a) for i, a in enumerate(v)], dtype=object)
+    labels = pd.Series(np.where(v == 1, "good", "bad"))
+    X = df.drop(columns=target).assign(code=code, noise=rng.standard_normal(len(df)))
+    y = pd.factorize(labels, sort=True)[0]
+    found, _ = leakage(X[["code", "noise"]], y, labels.to_numpy(),
+                       {"code": "categorical", "noise": "numeric"}, "classification")
+    [check] = found
+    assert check.column == "code" and check.finding == "each of its 3 values belongs to one class only"

@@ -351,13 +351,16 @@ def leakage(
     may be legitimate when its value is known at prediction time. ``y`` is the class codes
     (classification) or the target values; ``labels`` the original target values row by row.
     """
+    from tsauto.tabular.featurizer import category_strings  # it imports this module
+
     checks: list[Check] = []
     drop: list[str] = []
     rows = alone_rows(len(y))  # one sample for every column
     for col, kind in kinds.items():
         if kind not in ("numeric", "categorical"):
             continue
-        s = X[col]
+        # a category's values as the model reads them: 1 and '1' one level (user test 58: 6 counted of 3)
+        s = category_strings(X[col]) if kind == "categorical" else X[col]
         if task == "classification":
             found = _class_leak(s, y, labels, kind, rows)
         else:
