@@ -76,12 +76,13 @@ FIT_ERRORS = [
         {},
         ["'class'", "single class ('good')", "two classes"],
     ),
-    (
+    (  # user test 58 F12: the row and the line that drops it
         "a class with one row",
         "clf",
         lambda d, t: d.assign(**{t: np.where(d.index == 0, "rare", d[t])}),
         {},
-        ["'class'", "1 class(es) ('rare')", "single row", "drop or merge"],
+        ["'class'", "1 class(es) with a single row: 'rare' at row 0", "at least 2 rows",
+         "df = df[~df['class'].isin(['rare'])]", "merge"],
     ),
     (
         "a quantity as classes",
@@ -90,12 +91,30 @@ FIT_ERRORS = [
         {},
         ["'class'", "have a single row", "distinct numbers look like a quantity", "regress it"],
     ),
-    (
+    (  # user test 58 F9: the types, values and rows, and the line that gives one type
         "labels of mixed types",
         "clf",
         lambda d, t: _set(t, 4, 1)(d),
         {},
-        ["'class'", "mixes types", "use one type"],
+        ["'class'", "mixes types of labels", "(str, rows 0, 1, 2 (and 196 more)) and 1 (int, row 4)",
+         "df['class'] = df['class'].astype(str)"],
+    ),
+    (  # 1 and '1': numbers, some written as text
+        "numbers and numbers as text as labels",
+        "clf",
+        lambda d, t: d.assign(**{t: pd.Series([int(v == "good") if i % 2 else str(int(v == "good"))
+                                               for i, v in enumerate(d[t])], index=d.index, dtype=object)}),
+        {},
+        ["'class'", "mixes types of labels", "(str, rows 0, 2, 4 (and 97 more)) and ", "(int, rows 1, 3, 5 (and 97 more))",
+         "df['class'] = pd.to_numeric(df['class'])"],
+    ),
+    (  # user test 58 F8: a boolean target is a class label
+        "a boolean regression target",
+        "reg",
+        lambda d, t: d.assign(**{t: d[t] > d[t].median()}),
+        {},
+        ["'median_house_value'", "True/False", "Classifier", "tsauto classify",
+         "df['median_house_value'] = df['median_house_value'].astype(int)"],
     ),
     (
         "a string in the target",
@@ -132,6 +151,9 @@ FIT_ERRORS = [
     ("no learners", "clf", None, {"learners": []}, ["learners=[]", "non-empty list"]),
     ("learners as one string", "reg", None, {"learners": "linear"}, ["learners='linear'", "['lightgbm']"]),
     ("max_trials 0", "reg", None, {"max_trials": 0}, ["max_trials=0", "positive integer"]),
+    # user test 58 F13: scikit-learn's and joblib's n_jobs: 0 is no number of workers
+    ("n_jobs 0", "clf", None, {"n_jobs": 0}, ["n_jobs=0", "-1 for all cores"]),
+    ("n_jobs as text", "reg", None, {"n_jobs": "2"}, ["n_jobs='2'", "-1 for all cores"]),
     ("unknown metric", "clf", None, {"metric": "r2"}, ["'r2'", "'roc_auc'"]),
     (
         "two columns of one name",
@@ -256,3 +278,47 @@ def test_a_column_of_lists_or_dicts_is_dropped_with_a_warning(credit, caplog) ->
     assert "column 'tags' holds lists and dicts" in caplog.text
     X = tagged.drop(columns=target).head(20)
     np.testing.assert_array_equal(model.predict_proba(X), classifier(target).fit(data).predict_proba(X.drop(columns="tags")))
+
+
+# ---------------------------------------------------------------- user test 58
+
+
+@pytest.mark.parametrize("make", [classifier, regressor], ids=["clf", "reg"])
+def test_every_method_before_fit_raises_not_fitted(make, credit, tmp_path) -> None:
+    """F2: predict and predict_proba raised a raw AttributeError ('classes_', 'model_')."""
+    from tsauto.core.exceptions import NotFittedError
+
+    data, target = credit
+    model = make(target)
+    calls = {"predict": lambda: model.predict(data), "score": lambda: model.score(data),
+             "leaderboard": model.leaderboard, "guardrails": model.guardrails, "explain": model.explain,
+             "save": lambda: model.save(tmp_path / "m.tsauto")}
+    if make is classifier:
+        calls["predict_proba"] = lambda: model.predict_proba(data)
+    for name, call in calls.items():
+        with pytest.raises(NotFittedError, match="call fit first"):
+            call()
+
+
+def test_score_says_how_many_rows_without_a_target_it_left_out(housing, caplog) -> None:
+    """F11: as fit drops rows without a target (a guardrail), score leaves them out, saying so."""
+    data, target = housing
+    model = regressor(target).fit(data)
+    gaps = data.head(50).copy()
+    gaps.loc[[0, 3, 7, 11, 12, 20], target] = np.nan
+    with caplog.at_level(logging.WARNING, logger="tsauto.tabular"):
+        value = model.score(gaps)
+    assert value == model.score(gaps.dropna(subset=[target]))
+    assert "score: 6 of the 50 rows have no target 'median_house_value' (rows 0, 3, 7, 11, 12 (and 1 more))" in caplog.text
+    assert "scored on the other 44" in caplog.text
+    with pytest.raises(DataValidationError, match="no target 'median_house_value' in any of the 5 rows"):
+        model.score(data.head(5).assign(**{target: np.nan}))
+
+
+def test_a_single_row_as_a_series_or_a_dict_is_refused_saying_how_to_give_it(fitted) -> None:
+    """F14: "expected a pandas DataFrame ..., got Series" said nothing of how to give one row."""
+    model, X = fitted
+    for row in (X.iloc[0], X.iloc[0].to_dict()):
+        with pytest.raises(DataValidationError) as err:
+            model.predict(row)
+        assert "X.iloc[[0]]" in str(err.value) and "pd.DataFrame([row])" in str(err.value), str(err.value)

@@ -72,6 +72,19 @@ def text_cells(s: pd.Series) -> np.ndarray:
     return known & s.isin(text).to_numpy(dtype=bool)
 
 
+def types_found(s: pd.Series, limit: int = 3) -> str:
+    """Each Python type of the known values of ``s``, in order of first appearance, with its
+    first value and its rows: "1 (int, rows 0, 1, 2 (and 97 more)) and '1' (str, rows 100, 101,
+    102 (and 97 more))", for a column that mixes them (no sort orders 1 and 'a'; 1 and '1' differ)."""
+    known = s.dropna()
+    types = known.map(type)
+    first = {t: known[types == t].iloc[0] for t in types.unique()}
+    return " and ".join(
+        f"{v!r} ({t.__name__}, {describe_rows(known.index[types == t], limit, counted=not i)})"
+        for i, (t, v) in enumerate(first.items())
+    )
+
+
 def text_values(s: pd.Series) -> list[str]:
     """The distinct known values of ``s`` that do not read as numbers, as strings, sorted."""
     return sorted(set(s[text_cells(s)].astype(str)))

@@ -31,7 +31,7 @@ from tsauto.core.exceptions import (
 )
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
-from tsauto.core.text_in_numbers import text_cells
+from tsauto.core.text_in_numbers import text_cells, types_found
 from tsauto.tabular.explain import Explanation, explain
 from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_kinds
 from tsauto.tabular.metrics import Metric, TaskType, resolve_metric
@@ -106,7 +106,8 @@ class _TabularEstimator(BaseEstimator, ABC):
         trial's Brier skill is not blended (the leaderboard's reason says so): it would squeeze
         the blend's probabilities toward a constant that the metric does not see.
     n_jobs, random_state:
-        Parallel trials (-1: one per core) and the seed of the splits, learners and search.
+        Parallel trials (a positive count, or -1: one per core; 0 is refused, as
+        scikit-learn refuses it) and the seed of the splits, learners and search.
     backend, client:
         Where trials run: local processes (``"loky"``), in-process (``"sequential"``), or a
         Dask cluster (``"dask"`` on ``client``, a ``distributed.Client``, else the current
@@ -178,7 +179,7 @@ class _TabularEstimator(BaseEstimator, ABC):
         from tsauto.tabular.search import BLEND_SKILL_SHARE, TabularStrategy, budget_hint, candidates
 
         start = time.monotonic()
-        _check_limits(self.time_budget, self.max_trials, self.learners)
+        _check_limits(self.time_budget, self.max_trials, self.learners, self.n_jobs)
         executor = Executor(self.n_jobs, self.backend, self.client)  # refuses a closed client now
         ids = [self.ids] if isinstance(self.ids, str) else list(self.ids)
         features, y, kinds, found = self._prepare(self._training_table(X, y, ids))
@@ -435,19 +436,32 @@ class _TabularEstimator(BaseEstimator, ABC):
         return _as_frame(X)
 
     def _predict_raw(self, X: Table) -> np.ndarray:
-        return self.model_.predict_raw(self._features(X))
+        features = self._features(X)  # NotFittedError before fit, as every method (user test 58)
+        return self.model_.predict_raw(features)
 
     def score(self, X: Table, y: Any = None) -> float:
         """``metric_`` on ``X`` (which holds the target column, or give it as ``y``), higher
         is better as scikit-learn's model selection reads a score: ROC AUC, accuracy, F1, R²
         as they are, a loss negated as scikit-learn's scorers do (``-rmse``, ``-log_loss``;
         ``GridSearchCV`` without ``scoring=`` picked the model of the larger RMSE: 2.243 over
-        2.152, a user test)."""
+        2.152, a user test). Rows without a target are left out, as fit drops them, with a
+        warning naming how many (user test 58: 5 of 50 left out without a word)."""
         data = self._table(X)
         if y is None and self.target not in data.columns:
             raise DataValidationError(f"score needs the target column {self.target!r} (or y=).")
         truth = data[self.target] if y is None else pd.Series(np.asarray(y), index=data.index)
         known = truth.notna().to_numpy()
+        if not known.any():
+            raise DataValidationError(
+                f"score: no target {self.target!r} in any of the {len(truth)} rows: give the true "
+                "values to score against (predict needs none)."
+            )
+        if not known.all():
+            log.warning(
+                "score: %d of the %d rows have no target %r (%s): scored on the other %d, as fit "
+                "drops rows without a target.", (~known).sum(), len(truth), self.target,
+                describe_rows(truth.index[~known]), known.sum(),
+            )
         pred = self._predict_raw(data[known])
         metric = resolve_metric(self.metric_, self._task)
         value = metric.fn(self._encode_truth(truth[known]), pred)
@@ -527,10 +541,13 @@ class Classifier(ClassifierMixin, _TabularEstimator):
     def _encode_target(self, labels: pd.Series) -> tuple[np.ndarray, int]:
         try:
             classes, codes = np.unique(labels.to_numpy(), return_inverse=True)
-        except TypeError:
+        except TypeError:  # numbers and text do not sort: name them (user test 58)
+            t = self.target
+            fix = (f"pd.to_numeric(df[{t!r}])" if not text_cells(labels).any()  # 1 and '1'
+                   else f"df[{t!r}].astype(str)")
             raise DataValidationError(
-                f"target {self.target!r} mixes types of labels (e.g. numbers and strings): "
-                "use one type."
+                f"target {t!r} mixes types of labels: {types_found(labels)}: give one type, e.g. "
+                f"df[{t!r}] = {fix} (the same label written as a number and as text is then one class)."
             ) from None
         counts = np.bincount(codes, minlength=len(classes))
         if len(classes) < 2:
@@ -538,15 +555,22 @@ class Classifier(ClassifierMixin, _TabularEstimator):
                 f"target {self.target!r} has a single class ({C.plain(classes[0])!r}) in the training data: "
                 "a classifier needs at least two classes."
             )
-        if counts.min() < 2:
-            rare = [C.plain(c) for c, n in zip(classes, counts) if n < 2]
-            shown = shortlist(map(repr, rare))
+        if counts.min() < 2:  # named with their rows and the line that drops them (user test 58)
+            single = counts < 2
+            rare = [C.plain(c) for c in classes[single]]
+            t = self.target
+            where = f"{shortlist(map(repr, rare))} at {describe_rows(labels.index[single[codes]])}"
             numbers = pd.api.types.is_numeric_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
-            hint = (f"; {len(classes)} distinct numbers look like a quantity: regress it (Regressor, "
-                    "`tsauto regress`)" if numbers and len(classes) > MAX_NUMERIC_CLASSES else "")
+            if numbers and len(classes) > MAX_NUMERIC_CLASSES:
+                raise DataValidationError(
+                    f"target {t!r}: {len(rare)} class(es) have a single row ({where}); {len(classes)} "
+                    "distinct numbers look like a quantity: regress it (Regressor, `tsauto regress`)."
+                )
+            drop = (f"df[~df[{t!r}].isin({rare!r})]" if len(rare) <= 5 else
+                    f"df[df[{t!r}].map(df[{t!r}].value_counts()) > 1]")
             raise DataValidationError(
-                f"target {self.target!r}: {len(rare)} class(es) ({shown}) have a single row; each "
-                f"class needs at least 2 rows to be validated (drop or merge them){hint}."
+                f"target {t!r}: {len(rare)} class(es) with a single row: {where}; each class needs at "
+                f"least 2 rows to be validated: drop them, df = {drop}, or merge them into another class."
             )
         self.classes_ = classes
         return codes.astype(np.int64)
@@ -590,7 +614,8 @@ class Classifier(ClassifierMixin, _TabularEstimator):
     def predict(self, X: Table) -> np.ndarray:
         """The class label of each row: the most probable under the model as fitted (with the
         class weights of ``metric="f1"`` or ``"balanced_accuracy"``, see :meth:`predict_proba`)."""
-        return self.classes_[self._predict_raw(X).argmax(axis=1)]
+        raw = self._predict_raw(X)  # NotFittedError before fit, before classes_ is read
+        return self.classes_[raw.argmax(axis=1)]
 
 
 class Regressor(RegressorMixin, _TabularEstimator):
@@ -648,6 +673,16 @@ class Regressor(RegressorMixin, _TabularEstimator):
         return super().fit(X, y)
 
     def _encode_target(self, labels: pd.Series) -> np.ndarray:
+        """The target as numbers; True/False refused (user test 58: fitted silently, predicted
+        1.03): a class label, whose probability a Classifier gives, in [0, 1]."""
+        if pd.api.types.infer_dtype(labels, skipna=True) == "boolean":
+            t = self.target
+            raise DataValidationError(
+                f"target {t!r} holds True/False: a boolean target is a class label: classify it "
+                "(Classifier, `tsauto classify`), whose predict_proba gives the probability of True "
+                "in [0, 1]; to regress it as 0/1 all the same (a regression's predictions may leave "
+                f"[0, 1]), give it as numbers: df[{t!r}] = df[{t!r}].astype(int)."
+            )
         return self._encode_truth(labels)
 
     def _target_summary(self, y: np.ndarray) -> str:
@@ -764,8 +799,13 @@ def _read_numbers(
     return out
 
 
-def _check_limits(time_budget: object, max_trials: object, learners: object) -> None:
-    """The search's limits and learners, checked before any work."""
+def _check_limits(time_budget: object, max_trials: object, learners: object, n_jobs: object) -> None:
+    """The search's limits, learners and ``n_jobs`` (as scikit-learn's: 0 is no count of
+    workers, -1 all cores), checked before any work."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise DataValidationError(  # the Forecaster's message (forecasting.options.ComputeOptions)
+            f"n_jobs={n_jobs!r}: give the number of worker processes, or -1 for all cores."
+        )
     if time_budget is not None and (
         isinstance(time_budget, bool)
         or not isinstance(time_budget, (int, float, np.number))
@@ -788,6 +828,14 @@ def _check_limits(time_budget: object, max_trials: object, learners: object) -> 
 
 
 def _as_frame(X: Table) -> pd.DataFrame:
+    if isinstance(X, dict) and X and all(pd.api.types.is_list_like(v) for v in X.values()):
+        raise DataValidationError("expected a table, got a dict of columns: give pd.DataFrame(X).")
+    if isinstance(X, (pd.Series, dict)):  # one row, most likely (user test 58)
+        raise DataValidationError(
+            f"expected a table (a pandas DataFrame or a CSV/Parquet path), got a {type(X).__name__}: "
+            "give one row as a one-row DataFrame: X.iloc[[0]] (double brackets) of a DataFrame, "
+            "row.to_frame().T of a Series, pd.DataFrame([row]) of a dict."
+        )
     if isinstance(X, np.ndarray):
         if X.ndim != 2:
             raise DataValidationError(
