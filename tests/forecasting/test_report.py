@@ -545,6 +545,25 @@ def test_report_of_a_partitioned_model_points_to_its_partitions_importance(
     assert "<svg" in child[child.index('id="feature-importance"'):]  # what the pointer leads to
 
 
+def test_report_names_a_covariate_lightgbm_barely_used(walmart_small: pd.DataFrame) -> None:
+    """User test 57 F8: a covariate given to the model but hardly used by it (temperature at
+    half-hourly demand) was not said; the report names it with its share of the gain (Walmart's
+    IsHoliday: 0.8 % of LightGBM's, the lags at 52 weeks carry the holidays), and not where none is
+    under 1 %."""
+    fc = Forecaster(
+        target="Weekly_Sales", time="Date", ids=["Store", "Dept"], horizon=4, known_future=["IsHoliday"],
+        learners=["lightgbm"], compute={"n_jobs": 1, "backend": "sequential"},
+    ).fit(walmart_small)
+    share = fc.explain().importance.set_index("family").loc["IsHoliday", "share"]
+    assert share < 0.01  # the premise
+    text = " ".join(Page(render(fc)).text)
+    assert (f"lightgbm barely used the covariate IsHoliday ({share * 100:.1f} %) (under 1 % of its gain): it changes "
+            "its forecasts little") in text
+    from tsauto.forecasting.report import _little_used
+
+    assert _little_used("lightgbm", fc.explain().importance.assign(share=0.5), ["IsHoliday"]) == ""
+
+
 def _validation_sentence(fitted: Forecaster, result, tested: float | None = None, mode: str = "nested") -> str:
     """The report's sentence on the overview's validation score, the backtest's score set to ``tested``."""
     summary = result.summary if tested is None else result.summary.assign(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from tsauto.core.exceptions import DataValidationError
+from tsauto.core.exceptions import DataValidationError, shortlist
 from tsauto.core.files import atomic_path
 from tsauto.core.table_io import read_table
 from tsauto.forecasting.backtest import (
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 SUFFIXES = (".html", ".htm")  # the report is one HTML page, whatever the path's name
 SAMPLE = 3  # series drawn at random besides the best and the worst
 TOP_FEATURES = 15
+LITTLE_USED = 0.01  # a covariate under this share of a LightGBM member's gain is named as barely used
+SHOWN_COVARIATES = 5  # barely used covariates named, then "and N more"
 SERIES_WIDTH = 520  # two series charts side by side
 CELL_CHARS = 120  # longer table cells are cut
 MAX_STEP_COLUMNS = 12  # the WAPE table pools longer horizons' steps in runs, to this many columns
@@ -637,15 +640,18 @@ def _importance_section(fc: Forecaster) -> str:
         return _section("Feature importance", _note(_partitions_importance(fc)))
     members = getattr(fc.model_, "members", [])
     families = explain(members, fc.history_, {}).importance if members else None
-    charts = [_member_importance(weight, member.learner, families[families["member"] == i])
+    schema = fc.history_.schema
+    covariates = [c for c in (*schema.known_future, *schema.past, *schema.static) if c != fc.task_.holiday_column]
+    charts = [_member_importance(weight, member.learner, families[families["member"] == i], covariates)
               for i, (weight, member) in enumerate(members) if reports_importance(member.learner)]
     body = "".join(charts) or _note("No member of the model reports feature importance (LightGBM does).")
     return _section("Feature importance", body)
 
 
-def _member_importance(weight: float, learner, by_column: pd.DataFrame) -> str:
-    """A LightGBM member's charts: its top features' and its columns' shares of the total gain;
-    a sentence instead where it made no split (user test 48: 15 "top features", all at 0)."""
+def _member_importance(weight: float, learner, by_column: pd.DataFrame, covariates: Sequence[str] = ()) -> str:
+    """A LightGBM member's charts: its top features' and its columns' shares of the total gain,
+    and the ``covariates`` it barely used named (:func:`_little_used`); a sentence instead where
+    it made no split (user test 48: 15 "top features", all at 0)."""
     if not learner.made_splits():
         return _note(f"{learner.name} (weight {weight:.2f}) made no split: one value of its transformed "
                      "target whatever the features (a constant, a drift or each series' mean), so no feature "
@@ -658,7 +664,25 @@ def _member_importance(weight: float, learner, by_column: pd.DataFrame) -> str:
         chart = bar_chart(by_column["family"].tolist(), by_column["share"].tolist())
         caption = f"{learner.name}: share of the total gain by the column the features come from"
         charts.append(f'<div class="plot"><p>{escape(caption)}</p>{chart}</div>')
+        charts.append(_little_used(learner.name, by_column, covariates))
     return "".join(charts)
+
+
+def _little_used(name: str, by_column: pd.DataFrame, covariates: Sequence[str]) -> str:
+    """A sentence naming the ``covariates`` under ``LITTLE_USED`` of a member's gain (its columns'
+    shares ``by_column``): given to the model, they barely change its forecasts (user test 57:
+    temperature at half-hourly demand, unsaid); '' where there are none."""
+    shares = dict(zip(by_column["family"], by_column["share"]))
+    low = [(c, shares.get(c, 0.0)) for c in covariates if shares.get(c, 0.0) < LITTLE_USED]
+    if not low:
+        return ""
+    named = shortlist([f"{c} ({share * 100:.1f} %)" for c, share in low], SHOWN_COVARIATES)
+    return _note(
+        f"{name} barely used {'the covariate' if len(low) == 1 else 'the covariates'} {named} (under "
+        f"{LITTLE_USED * 100:g} % of its gain): {'it changes' if len(low) == 1 else 'they change'} its forecasts "
+        "little; the target's lags and the calendar carry what it says, or it says little about the target here "
+        "(explain(series=...).contributions gives its part in each forecast)."
+    )
 
 
 def reports_importance(learner) -> bool:
