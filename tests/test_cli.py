@@ -110,6 +110,18 @@ def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Pat
         assert err.rstrip().endswith("give a .html path") and err.count("\n") == 1
 
 
+def test_a_backtest_and_a_report_backtest_with_a_run_dir(retail_csv: Path, tmp_path: Path, capsys) -> None:
+    """``tsauto backtest --run-dir`` and ``tsauto report --backtest`` of a model fitted with one
+    failed (rc 2): every fold's fit reused the forecast's run folder (review 56 B2)."""
+    runs, model = tmp_path / "runs", tmp_path / "m.tsauto"
+    fit = [str(retail_csv), *RETAIL, "--learners", "naive,theta", "--run-dir", str(runs)]
+    assert main(["backtest", *fit, "--folds", "2", "--out", str(tmp_path / "bt.csv"), "-q"]) == 0
+    assert main(["forecast", *fit, "--out", str(tmp_path / "fc.csv"), "--save-model", str(model), "-q"]) == 0
+    report = ["report", str(model), "--backtest", str(retail_csv), "--folds", "2", "--out", str(tmp_path / "r.html")]
+    assert main([*report, "-q"]) == 0
+    assert (runs / "journal.log").exists() and len(list(runs.glob("backtest-*"))) == 2
+
+
 def test_report_reads_the_table_tsauto_backtest_wrote(retail_csv: Path, tmp_path: Path, capsys) -> None:
     """User test 46 T6: `tsauto report MODEL --backtest FILE` with the table `tsauto backtest --out`
     wrote failed with "the table has no column 'Turnover' ... Check the target=, time=, ids=" (it
@@ -1494,3 +1506,152 @@ def test_the_tabular_commands_list_every_metric_of_their_task() -> None:
         task = "classification" if command == "classify" else "regression"
         named = {m for m, metric in METRICS.items() if metric.task == task}
         assert named <= set(listed.replace(",", " ").replace("(", " ").split()), (command, named)
+
+
+def _credit(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    """The first 300 rows of credit-g as train.csv, and the next 100 (a test table)."""
+    from conftest import shared_file
+
+    credit = pd.read_csv(shared_file("tabular/classification/credit_g.csv"))
+    train = tmp_path / "train.csv"
+    credit.iloc[:300].to_csv(train, index=False)
+    return train, credit.iloc[300:400].reset_index(drop=True)
+
+
+def test_a_save_that_fails_after_the_fit_keeps_the_other_outputs_and_says_why(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A save path that passed the checks and failed after the fit lost the fit: the forecast,
+    written after the save, was not written, and the advice was "choose another folder" for a
+    name too long (review 56 B7). Too long a name is refused before the fit; a save failing
+    after it leaves the forecasts or predictions written, and the error names them."""
+    from tsauto import Classifier, Forecaster
+    from tsauto.core.exceptions import TsautoError
+
+    fc, model = tmp_path / "fc.csv", tmp_path / "m.tsauto"
+    fit = ["forecast", str(retail_csv), *RETAIL, "--learners", "naive", "--out", str(fc), "-q"]
+    long = tmp_path / ("m" * 240 + ".tsauto")
+    _fails([*fit, "--save-model", str(long)], capsys, "give a shorter file name: at most")
+    assert not fc.exists()
+
+    def full(self, path):
+        raise TsautoError(f"cannot write {str(path)!r}: No space left on device (nothing was changed there); "
+                          "free some space or choose another folder.")
+
+    monkeypatch.setattr(Forecaster, "save", full)
+    monkeypatch.setattr(Classifier, "save", full)
+    _fails([*fit, "--save-model", str(model)], capsys,
+           f"the model was not saved to {model}: cannot write '{model}': No space left on device (nothing was "
+           f"changed there); free some space or choose another folder. Kept: the forecasts written to {fc}.\n")
+    assert len(pd.read_csv(fc)) == 36 and not model.exists()
+    train, rows = _credit(tmp_path)
+    pred = tmp_path / "pred.csv"
+    _fails(["classify", str(train), "--target", "class", "--time-budget", "none", "--max-trials", "1",
+            "--learners", "linear", "--out", str(pred), "--save-model", str(model), "-q"], capsys,
+           f"the model was not saved to {model}: cannot write '{model}': No space left on device")
+    assert len(pd.read_csv(pred)) == 300
+
+
+def test_the_model_kept_after_a_refused_future_table_overwrites_nothing(
+    retail_csv: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A forecast refused after the fit kept the fit at <out>.tsauto over any file there, and a
+    failure of that save replaced the forecast's error (review 56 R5): the model is kept at a
+    free name, and the forecast's error comes first."""
+    from tsauto import Forecaster
+    from tsauto.core.exceptions import DataValidationError, TsautoError
+
+    table = pd.read_csv(retail_csv).assign(promo=0)
+    train, future = tmp_path / "train.csv", tmp_path / "future.csv"
+    table.to_csv(train, index=False)
+    ends = table.groupby(["State", "Industry"]).tail(1)[["State", "Industry", "Month"]]
+    ends.assign(Month=(pd.to_datetime(ends["Month"]) + pd.offsets.MonthBegin(1)).dt.strftime("%Y-%m-%d"),
+                promo=1).to_csv(future, index=False)
+
+    def refused(self, **kwargs):
+        raise DataValidationError("the future table lacks the rows of 3 series.")
+
+    monkeypatch.setattr(Forecaster, "predict", refused)
+    taken = tmp_path / "fc.tsauto"
+    taken.write_bytes(b"someone's model")
+    fit = ["forecast", str(train), *RETAIL, "--learners", "naive", "--known-future", "promo", "--future",
+           str(future), "--out", str(tmp_path / "fc.csv"), "-q"]
+    kept = tmp_path / "fc-2.tsauto"
+
+    def last_line() -> str:  # after a warning: the naive learner reads no promo
+        assert main(fit) == 2
+        return capsys.readouterr().err.splitlines()[-1]
+
+    assert last_line().startswith(f"tsauto: error: the future table lacks the rows of 3 series. The fitted model "
+                                  f"is saved in {kept}: ")
+    assert taken.read_bytes() == b"someone's model" and Forecaster.load(kept).learners == ["naive"]
+
+    def full(self, path):
+        raise TsautoError(f"cannot write {str(path)!r}: No space left on device.")
+
+    monkeypatch.setattr(Forecaster, "save", full)
+    assert last_line() == ("tsauto: error: the future table lacks the rows of 3 series. The fitted model could not "
+                           f"be kept either: cannot write '{tmp_path / 'fc-3.tsauto'}': No space left on device.")
+
+
+def test_classify_checks_the_test_targets_classes_before_the_fit(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A --test target holding classes the training target lacks ('GOOD' for 'good') was found
+    after the fit, the predictions and model written, then exit 2 saying nothing of them (user
+    test 58 F4): refused before the fit, by the rule the score applies; a failure of the score
+    after the fit names what was written."""
+    from tsauto import Classifier
+    from tsauto.core.exceptions import DataValidationError
+
+    train, rows = _credit(tmp_path)
+    test = tmp_path / "test.csv"
+    rows.assign(**{"class": rows["class"].replace({"good": "GOOD"})}).to_csv(test, index=False)
+    out, model = tmp_path / "pred.csv", tmp_path / "m.tsauto"
+    fit = ["classify", str(train), "--target", "class", "--test", str(test), "--time-budget", "none",
+           "--max-trials", "1", "--learners", "linear", "--out", str(out), "--save-model", str(model), "-q"]
+
+    def started(self, *args, **kwargs):
+        raise RuntimeError("the fit started")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Classifier, "fit", started)
+        _fails(fit, capsys, f"--test {test}: target 'class' holds classes not seen at fit: ['GOOD'] in ")
+    assert not out.exists() and not model.exists()
+    rows.to_csv(test, index=False)
+
+    def unscored(self, *args, **kwargs):
+        raise DataValidationError("target 'class' holds classes not seen at fit: ['GOOD'].")
+
+    monkeypatch.setattr(Classifier, "score", unscored)
+    _fails(fit, capsys, f"the score on {test} was not computed: target 'class' holds classes not seen at fit: "
+           f"['GOOD']. Kept: the predictions written to {out} and the model saved to {model}.\n")
+    assert len(pd.read_csv(out)) == 100 and Classifier.load(model).max_trials == 1
+
+
+def test_time_budget_none_runs_on_max_trials_and_errors_are_in_the_command_lines_spelling(
+    tmp_path: Path, capsys
+) -> None:
+    """The command line had no way to run without a time budget (the README's reproducible
+    mode), and `--time-budget 0` was told "time_budget=60 ... or None" (user test 58 F6)."""
+    parser = build_parser()
+    common = ["f.csv", *RETAIL, "--out", "o.csv"]
+    for command in ("forecast", "backtest"):
+        assert parser.parse_args([command, *common]).time_budget is None  # the default: no budget
+        assert parser.parse_args([command, *common, "--time-budget", "none"]).time_budget is None
+        assert parser.parse_args([command, *common, "--time-budget", "30"]).time_budget == 30.0
+    tabular = ["classify", "t.csv", "--target", "y", "--out", "o.csv"]
+    assert parser.parse_args(tabular).time_budget == 60.0
+    assert parser.parse_args([*tabular, "--time-budget", "None", "--max-trials", "3"]).time_budget is None
+    for bad in ("0", "-5", "inf", "soon"):
+        _fails([*tabular, "--time-budget", bad], capsys,
+               f"argument --time-budget: give the seconds the fit may take as a positive number, such as "
+               f"--time-budget 60, or --time-budget none with --max-trials N, not '{bad}'")
+    _fails([*tabular, "--max-trials", "0"], capsys, "argument --max-trials: give a whole number of 1 or more, not '0'")
+    train, _ = _credit(tmp_path)
+    out = tmp_path / "pred.csv"
+    fit = ["classify", str(train), "--target", "class", "--learners", "linear", "--out", str(out), "-q"]
+    _fails([*fit, "--time-budget", "none"], capsys,
+           "--time-budget none needs --max-trials N: the search stops on nothing else")
+    model = tmp_path / "m.tsauto"
+    assert main([*fit, "--time-budget", "none", "--max-trials", "2", "--save-model", str(model)]) == 0
+    fitted = tsauto.Classifier.load(model)
+    assert (fitted.time_budget, fitted.max_trials, len(fitted.leaderboard())) == (None, 2, 2)

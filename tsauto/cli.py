@@ -66,7 +66,6 @@ SUMMARY_LEGEND = (  # how a backtest's summary averages (tsauto.forecasting.back
     "a cutoff weigh the same, as M4 averages MASE); wape: all errors over all actuals. mape and smape "
     "are in percent (5 is 5%), wape a fraction (0.05 is 5%)"
 )
-MODEL_CLASSES = ("Forecaster", "Classifier", "Regressor")  # what `tsauto.<name>` loads
 INTERRUPTED = 130  # the shell's status of a command stopped by Ctrl-C (128 + SIGINT)
 TERMINATED = 143  # SIGTERM's (128 + 15): the SystemExit a fit's search or refit raises on it
 EXIT_STATUS = (
@@ -143,6 +142,30 @@ def _zone(value: str) -> str:
     return value
 
 
+def _budget(value: str) -> float | None:
+    """``--time-budget``: seconds, a positive number, or ``none``: no limit of time (a search
+    stops on ``--max-trials``)."""
+    if value.strip().lower() == "none":
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(
+            "give the seconds the fit may take as a positive number, such as --time-budget 60, or "
+            f"--time-budget none with --max-trials N, not {value!r}"
+        )
+    return seconds
+
+
+def _count(value: str) -> int:
+    """A whole number of 1 or more (``--max-trials``)."""
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"give a whole number of 1 or more, not {value!r}")
+    return int(value)
+
+
 def _auto_or_count(value: str) -> int | str:
     """``'auto'`` or a positive whole number."""
     if value == "auto":
@@ -171,8 +194,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--quantiles", type=_levels, help="comma-separated quantile levels, e.g. 0.1,0.9")
     p.add_argument("--metric", default="mase", help="validation metric (mase, smape, wape, ...)")
-    p.add_argument("--time-budget", type=float, help="seconds for search, ensemble and refit")
-    p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
+    p.add_argument("--time-budget", type=_budget, help="seconds for search, ensemble and refit; none (the "
+                   "default): no limit, the default portfolio, or a search of --max-trials trials")
+    p.add_argument("--max-trials", type=_count, help="stop the search after this many trials")
     p.add_argument("--exclude", help="comma-separated learners never to try")
     p.add_argument("--no-ensemble", action="store_true", help="keep the best trial alone")
     p.add_argument("--partition-by", help="comma-separated columns: one model per partition")
@@ -241,8 +265,9 @@ def _tabular(p: argparse.ArgumentParser, metrics: str) -> None:
     p.add_argument("--test", type=_path, help="table to predict (default: FILE itself)")
     _id_option(p)
     p.add_argument("--out", type=_path, required=True, help="where to write the predictions (.csv/.parquet)")
-    p.add_argument("--time-budget", type=float, default=60.0, help="seconds for search and refit")
-    p.add_argument("--max-trials", type=int, help="stop the search after this many trials")
+    p.add_argument("--time-budget", type=_budget, default=60.0, help="seconds for search and refit (default "
+                   "60); none: no limit, with --max-trials N (a reproducible search)")
+    p.add_argument("--max-trials", type=_count, help="stop the search after this many trials")
     p.add_argument("--metric", default="auto", help=f"metric to optimise: auto (by task), {metrics}")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: all cores)")
@@ -567,11 +592,12 @@ def _fitted_schema(model: Forecaster) -> Any:
 def _load(path: str) -> Any:
     """The model saved at ``path``: a Forecaster, Classifier or Regressor, as its header says."""
     import tsauto
-    from tsauto.core.persistence import read_header
+    from tsauto.core.persistence import MODEL_CLASSES, holding, read_header
 
     name = read_header(path).get("class")
     if name not in MODEL_CLASSES:
-        raise UsageError(f"{path!r} holds a {name}, not a model tsauto's command line uses")
+        raise UsageError(f"{path!r} holds {holding(name)}, not a model tsauto's command line uses: give "
+                         "the file that --save-model FILE wrote")
     return getattr(tsauto, name).load(path)
 
 
@@ -744,9 +770,9 @@ def _run_forecast(args: argparse.Namespace) -> int:
     log.info("fitting on %s ...", args.file)
     model.fit(train)
     log.info("fitted in %.1fs", time.perf_counter() - start)
-    saved = model.save(args.save_model) if args.save_model else None  # before a forecast that may fail
-    later = bool(known) and future is None and _reads_known_future(model)  # saved: else refused above
-    out = None if later else _forecast(model, future, args, saved)
+    saved, unsaved = _save(model, args.save_model)  # before a forecast that may fail
+    later = bool(known) and future is None and _reads_known_future(model)  # --save-model: else refused above
+    out = None if later else _forecast(model, future, args, saved, unsaved)
     path = None if out is None else write_table(out, args.out)
     if not args.quiet:
         _out(_board_text(model.leaderboard(), SHOWN_TRIALS, model.metric))
@@ -754,7 +780,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
         _out(f"wrote {len(out)} forecasts to {path}")
     if saved is not None:
         _out(f"saved the model to {saved}")
-    if later:  # the documented "fit now, forecast later": not a failure
+    if later and saved is not None:  # the documented "fit now, forecast later": not a failure
         log.warning(
             "no forecast written to %s: the model reads the values of %s over the horizon "
             "(--known-future), which no --future table gave; forecast later, without refitting: "
@@ -762,8 +788,36 @@ def _run_forecast(args: argparse.Namespace) -> int:
             "`tsauto predict %s --future future.csv --out %s`",
             args.out, ", ".join(known), saved, saved, args.out,
         )
-    _stop_if_interrupted(model, {"the forecasts written to": path, "the model saved to": saved}, args.run_dir)
+    outputs = {"the forecasts written to": path, "the model saved to": saved}
+    _fail_after_fit([unsaved], outputs)
+    _stop_if_interrupted(model, outputs, args.run_dir)
     return 0
+
+
+def _save(model: Any, path: str | Path | None) -> tuple[Path | None, str]:
+    """Save the fitted ``model`` at ``path`` (None: not asked); returns where, and why it could not
+    be saved (''): a failure is not raised, so that the fit's other outputs are still written,
+    then :func:`_fail_after_fit` names them."""
+    if path is None:
+        return None, ""
+    try:
+        return model.save(path), ""
+    except Exception as err:  # noqa: BLE001 - whatever stops the save, the forecasts are still written
+        return None, f"the model was not saved to {path}: {_one_line(err)}"
+
+
+def _fail_after_fit(problems: Sequence[str], outputs: dict[str, Path | None]) -> None:
+    """Fail the command (status 2) where something after the fit failed (``problems``, '' where
+    nothing did), naming the ``outputs`` written all the same (what → path; None: not written)."""
+    problems = [p.rstrip(".") for p in problems if p]
+    if problems:
+        written = _written(outputs)
+        raise TsautoError(f"{'; '.join(problems)}. {'Kept: ' + written if written else 'Nothing was written'}.")
+
+
+def _written(outputs: dict[str, Path | None]) -> str:
+    """The ``outputs`` written (what → path; None: not written), in words; '' for none."""
+    return " and ".join(f"{what} {path}" for what, path in outputs.items() if path is not None)
 
 
 def _stop_if_interrupted(model: Any, outputs: dict[str, Path | None], run_dir: str | None = None) -> None:
@@ -773,8 +827,8 @@ def _stop_if_interrupted(model: Any, outputs: dict[str, Path | None], run_dir: s
     resumed from there)."""
     if not model.interrupted_:
         return
-    parts = [f"{what} {path}" for what, path in outputs.items() if path is not None]
-    written = " and ".join(parts) + (" come" if len(parts) > 1 else " comes")
+    several = sum(path is not None for path in outputs.values()) > 1
+    written = _written(outputs) + (" come" if several else " comes")
     again = "run the command again" if run_dir is None else f"run it again with --run-dir {run_dir} to resume it"
     trials = len(model.leaderboard())
     raise Interrupted(
@@ -797,18 +851,25 @@ def _check_future_rows(model: Forecaster, train: pd.DataFrame, future: pd.DataFr
 
 
 def _forecast(
-    model: Forecaster, future: pd.DataFrame | None, args: argparse.Namespace, saved: Path | None
+    model: Forecaster, future: pd.DataFrame | None, args: argparse.Namespace, saved: Path | None, unsaved: str
 ) -> pd.DataFrame:
     """The forecast of the fitted ``model``; a failure says where the model is ``saved`` (where
     the future table was refused, with --partition-by or --hierarchy, the fit is kept beside
-    ``--out`` unless ``--save-model`` saved it: ``tsauto predict`` forecasts from it without a
-    refit)."""
+    ``--out`` unless ``--save-model`` saved it, at a name no file has: ``tsauto predict``
+    forecasts from it without a refit), or why it is not (``unsaved``: why --save-model failed;
+    after the forecast's own error, which comes first)."""
     log.info("forecasting %d steps", args.horizon)
     try:
         return model.predict(future=future, level=_level(args.level))
     except DataValidationError as err:
         if saved is None and future is not None:
-            saved = model.save(Path(args.out).with_suffix(".tsauto"))
+            try:
+                saved = model.save(_free_path(Path(args.out).with_suffix(".tsauto")))
+            except Exception as failed:  # noqa: BLE001 - said after the forecast's own error
+                raise DataValidationError(
+                    f"{err} The fitted model could not be kept either: {_one_line(failed)}") from None
+        if saved is None and unsaved:
+            raise DataValidationError(f"{err} {unsaved[0].upper()}{unsaved[1:].rstrip('.')}.") from None
         if saved is None:
             raise
         raise DataValidationError(
@@ -816,6 +877,16 @@ def _forecast(
             f"--future FILE --out FILE`, no refit (`tsauto future-frame {saved} --out FILE` writes "
             "the rows to fill in)."
         ) from None
+
+
+def _free_path(path: Path) -> Path:
+    """``path``, or where it is taken (a file, a link) the first of ``<stem>-2<suffix>``,
+    ``<stem>-3<suffix>``, ... that is not: a file is never replaced unasked."""
+    free, k = path, 1
+    while os.path.lexists(free):
+        k += 1
+        free = path.with_name(f"{path.stem}-{k}{path.suffix}")
+    return free
 
 
 def _check_columns(names: Sequence[str], table: pd.DataFrame, where: str, option: str) -> None:
@@ -1105,6 +1176,9 @@ def _run_tabular(args: argparse.Namespace) -> int:
 
     _check_out(args.out)
     _check_save_model(args.save_model)
+    if args.time_budget is None and args.max_trials is None:
+        raise UsageError("--time-budget none needs --max-trials N: the search stops on nothing else (or give "
+                         "--time-budget SECONDS)")
     # read before the fit: a wrong path fails in seconds, not after it
     test = None if args.test is None else _tabular_table(args.test)
     cls = Classifier if args.command == "classify" else Regressor
@@ -1124,27 +1198,34 @@ def _run_tabular(args: argparse.Namespace) -> int:
     if args.command == "regress":
         model.set_params(non_negative=_non_negative(args))
     if test is not None:
-        _check_test_columns(model, train, test, args)
+        _check_test(model, train, test, args)
     log.info("fitting on %s ...", args.file)
     model.fit(train)
-    saved = model.save(args.save_model) if args.save_model else None  # kept if predicting fails
+    saved, unsaved = _save(model, args.save_model)  # kept if predicting fails
     scored = train if test is None else test
     out = _predictions(model, scored, ids)
     path = write_table(out, args.out)
     metric = METRICS[model.metric_]
     if not args.quiet:
         _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
+    unscored = ""
     if args.target in scored.columns:
-        score = model.score(scored.drop(columns=ids))  # higher is better: a loss negated
-        score = score if metric.higher_is_better else -score
-        line = f"{model.metric_} on {args.test or args.file}: {score:.4f}"
-        if not args.test:  # scored on the rows it was fitted on
-            line += f" (in sample, optimistic; out-of-fold {model.cv_score_:.4f} estimates new rows)"
-        _out(line)
+        try:
+            score = model.score(scored.drop(columns=ids))  # higher is better: a loss negated
+        except (TsautoError, ValueError) as err:  # the check before the fit should have found it
+            unscored = f"the score on {args.test or args.file} was not computed: {_one_line(err)}"
+        else:
+            score = score if metric.higher_is_better else -score
+            line = f"{model.metric_} on {args.test or args.file}: {score:.4f}"
+            if not args.test:  # scored on the rows it was fitted on
+                line += f" (in sample, optimistic; out-of-fold {model.cv_score_:.4f} estimates new rows)"
+            _out(line)
     _out(f"wrote {len(out)} predictions to {path}")
     if saved is not None:
         _out(f"saved the model to {saved}")
-    _stop_if_interrupted(model, {"the predictions written to": path, "the model saved to": saved})
+    outputs = {"the predictions written to": path, "the model saved to": saved}
+    _fail_after_fit([unsaved, unscored], outputs)
+    _stop_if_interrupted(model, outputs)
     return 0
 
 
@@ -1156,12 +1237,14 @@ def _tabular_table(path: str) -> pd.DataFrame:
     return read_table(path, thousands=False, lines=True)
 
 
-def _check_test_columns(model: Any, train: pd.DataFrame, test: pd.DataFrame, args: argparse.Namespace) -> None:
+def _check_test(model: Any, train: pd.DataFrame, test: pd.DataFrame, args: argparse.Namespace) -> None:
     """Before the fit, what predicting ``--test`` after it refuses (a column it lacked was found
     after the fit, which was lost: a user test, 31 s): no rows, or a column the model reads
     missing. Those it reads are the training file's but the target and the ids, less those the
     fit drops (constant, all missing, a different value in every row, a copy of the target),
-    found by the fit's own preparation of the table, on a copy of ``model``."""
+    found by the fit's own preparation of the table, on a copy of ``model``. A target in
+    ``--test`` is checked as scoring it after the fit checks it, on that copy (classes the
+    training target lacks: user test 58 F4, found after a fit of the whole budget)."""
     if test.empty:
         raise UsageError(f"--test {args.test} has no rows: give at least one row to predict")
     probe = type(model)(**model.get_params())
@@ -1173,6 +1256,13 @@ def _check_test_columns(model: Any, train: pd.DataFrame, test: pd.DataFrame, arg
             f"--test {args.test} lacks {len(missing)} column(s) of {args.file} the model reads: "
             f"{shortlist(map(repr, missing))}; give them (empty cells where unknown are read as missing)"
         )
+    if model.target in test.columns:
+        truth = test[model.target]
+        try:
+            probe._encode_truth(truth[truth.notna()])  # what score() refuses, by its own rule
+        except DataValidationError as err:
+            raise UsageError(f"--test {args.test}: {_one_line(err).rstrip('.')} (found before the fit: nothing "
+                             "was fitted or written)") from None
 
 
 def _ids(option: str | None, tables: dict[str, pd.DataFrame]) -> list[str]:
