@@ -110,6 +110,18 @@ def test_report_of_a_saved_model_with_a_backtest(retail_csv: Path, tmp_path: Pat
         assert err.rstrip().endswith("give a .html path") and err.count("\n") == 1
 
 
+def test_a_backtest_and_a_report_backtest_with_a_run_dir(retail_csv: Path, tmp_path: Path, capsys) -> None:
+    """``tsauto backtest --run-dir`` and ``tsauto report --backtest`` of a model fitted with one
+    failed (rc 2): every fold's fit reused the forecast's run folder (review 56 B2)."""
+    runs, model = tmp_path / "runs", tmp_path / "m.tsauto"
+    fit = [str(retail_csv), *RETAIL, "--learners", "naive,theta", "--run-dir", str(runs)]
+    assert main(["backtest", *fit, "--folds", "2", "--out", str(tmp_path / "bt.csv"), "-q"]) == 0
+    assert main(["forecast", *fit, "--out", str(tmp_path / "fc.csv"), "--save-model", str(model), "-q"]) == 0
+    report = ["report", str(model), "--backtest", str(retail_csv), "--folds", "2", "--out", str(tmp_path / "r.html")]
+    assert main([*report, "-q"]) == 0
+    assert (runs / "journal.log").exists() and len(list(runs.glob("backtest-*"))) == 2
+
+
 def test_report_reads_the_table_tsauto_backtest_wrote(retail_csv: Path, tmp_path: Path, capsys) -> None:
     """User test 46 T6: `tsauto report MODEL --backtest FILE` with the table `tsauto backtest --out`
     wrote failed with "the table has no column 'Turnover' ... Check the target=, time=, ids=" (it

@@ -96,7 +96,8 @@ def test_ctrl_c_while_the_journal_is_written_is_raised_after_the_write() -> None
 
 
 def _search(tmp_path, max_trials: int, evaluator=None, names=("constant", "quadratic"), **kw) -> Search:
-    settings = SearchSettings(max_trials=max_trials, run_dir=tmp_path / "run", random_state=kw.pop("seed", 0))
+    settings = SearchSettings(max_trials=max_trials, run_dir=tmp_path / "run", random_state=kw.pop("seed", 0),
+                              conditions=kw.pop("conditions", {}))
     return Search(
         d.candidates(*names),
         evaluator or d.ToyEvaluator(marker_dir=str(tmp_path)),
@@ -270,21 +271,26 @@ def test_a_run_folder_in_a_folder_that_does_not_exist_is_refused(tmp_path) -> No
 
 
 def test_a_run_folder_of_an_earlier_tsauto_is_not_said_to_hold_other_data_alone(tmp_path, monkeypatch) -> None:
-    """A field added to the forecasting Task changes the fingerprint of the same data: a run
-    folder started by an earlier tsauto was refused as "a search of other data" (review 55 R6);
-    the refusal names the version too, and the one that started the folder where it is known."""
+    """A tsauto that fingerprints the same data otherwise refused a run folder as "a search of
+    other data" (review 55 R6): the refusal names the version that started the folder where it
+    differs, and says nothing of versions where it is the same (review 56 S5)."""
     from tsauto.core import journal
 
     monkeypatch.setattr(journal, "VERSION", "0.1.0")
     _search(tmp_path, 2).run()
     monkeypatch.undo()
-    with pytest.raises(ResumeRefused, match=r"or of an earlier tsauto version, which fingerprints the same data "
-                       rf"otherwise \(fingerprint toy-data…, now new-data…; started by tsauto 0\.1\.0, this is "
-                       rf"{re.escape(journal.VERSION)}\): give another run_dir"):
+    with pytest.raises(ResumeRefused, match=r"holds a search of other data \(fingerprint toy-data…, now new-data…; "
+                       rf"started by tsauto 0\.1\.0, this is {re.escape(journal.VERSION)}, which may fingerprint the "
+                       r"same data otherwise\): give another run_dir"):
         _search(tmp_path, 4, fingerprint="new-data").run()
-    with pytest.raises(ResumeRefused, match=r"; started by an earlier tsauto, which recorded no version\): "):
+    with pytest.raises(ResumeRefused, match=r"; started by an earlier tsauto, which recorded no version"):
         journal.RunDir(tmp_path / "old", "new-data", {})._check({"tsauto.layout": journal.LAYOUT,
                                                                  "tsauto.fingerprint": "toy-data"})
+    with pytest.raises(ResumeRefused, match=r"other data \(fingerprint toy-data…, now new-data…\): give") as refused:
+        journal.RunDir(tmp_path / "old", "new-data", {})._check({"tsauto.layout": journal.LAYOUT,
+                                                                 "tsauto.version": journal.VERSION,
+                                                                 "tsauto.fingerprint": "toy-data"})
+    assert "version" not in str(refused.value)
 
 
 def test_a_run_folder_of_other_data_or_settings_is_refused(tmp_path) -> None:
@@ -295,6 +301,76 @@ def test_a_run_folder_of_other_data_or_settings_is_refused(tmp_path) -> None:
         _search(tmp_path, 4, names=("constant", "quadratic", "raises")).run()
     with pytest.raises(ResumeRefused, match="random_state: 0 → 1"):
         _search(tmp_path, 4, seed=1).run()
+
+
+def test_a_run_folder_of_other_conditions_is_refused_naming_them(tmp_path) -> None:
+    """What the evaluator's scores depend on beyond the data (a forecast's folds, covariates)
+    is named, not taken for the same (review 56 B1)."""
+    _search(tmp_path, 2, conditions={"search": {"folds": 2}, "known_future": []}).run()
+    with pytest.raises(ResumeRefused, match=r"other settings \(known_future: \[\] → \[\"promo\"\]; "
+                       r"search\.folds: 2 → 3\)"):
+        _search(tmp_path, 4, conditions={"search": {"folds": 3}, "known_future": ["promo"]}).run()
+    assert len(_search(tmp_path, 3, conditions={"search": {"folds": 2}, "known_future": []}).run()) == 3
+
+
+def test_a_lost_record_is_not_numbered_again(tmp_path, caplog) -> None:
+    """The highest trial's record damaged: its number was given to the next trial, whose record
+    two Optuna trials then named, and the next resume crashed with a raw ValueError (review 56 B4)."""
+    _search(tmp_path, 3).run()
+    record = tmp_path / "run" / "trials" / "2.tsauto"
+    record.write_bytes(record.read_bytes()[: record.stat().st_size // 2])
+    with caplog.at_level(logging.WARNING):
+        trials = _search(tmp_path, 3).run()
+    assert "trial 2 of" in caplog.text and [t.number for t in trials] == [0, 1, 3]
+    again = _search(tmp_path, 4)
+    assert [t.number for t in again.run()] == [0, 1, 3, 4] and again.resumed == 3
+
+
+def test_a_journal_cut_in_its_last_line_resumes(tmp_path, caplog) -> None:
+    """kill -9 or a full disk in the middle of an append: the cut line is left out with a
+    warning naming the file, not glued to the next append (a raw JSONDecodeError ever after,
+    review 56 B5); a journal damaged elsewhere is refused naming it."""
+    _search(tmp_path, 3).run()
+    journal = tmp_path / "run" / "journal.log"
+    journal.write_bytes(journal.read_bytes()[:-15])
+    with caplog.at_level(logging.WARNING):
+        assert len(_search(tmp_path, 4).run()) == 4
+    assert f"{journal} ended in a line cut short" in caplog.text
+    assert len(_search(tmp_path, 5).run()) == 5
+    journal.write_bytes(b"{not json\n" + journal.read_bytes())
+    with pytest.raises(ResumeRefused, match=rf"the journal {re.escape(repr(str(journal)))} is damaged \(.*delete run_dir"):
+        _search(tmp_path, 6).run()
+
+
+def test_an_unusable_run_folder_is_refused_before_the_search(tmp_path) -> None:
+    """A file (a raw NotADirectoryError, review 56 B8), or a folder of other files and no
+    search (``--run-dir .``, S4)."""
+    (tmp_path / "run").write_text("x")
+    with pytest.raises(DataValidationError, match=r"run_dir '.*run' is a file, not a folder"):
+        _search(tmp_path, 2).run()
+    (tmp_path / "run").unlink()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("x")
+    with pytest.raises(DataValidationError, match=r"holds files that are not a search's \(notes\.txt\) and no search"):
+        _search(tmp_path, 2).run()
+
+
+def test_a_run_folder_in_use_by_another_fit_is_refused(tmp_path) -> None:
+    """Two fits on one folder wrote each other's records and failed each other's trials (review
+    56 R1); an Optuna lock left by a fit killed while writing is removed, not waited 30 s for (R3)."""
+    from tsauto.core import journal
+
+    _search(tmp_path, 2).run()
+    held = journal.RunDir(tmp_path / "run", "toy-data", _search(tmp_path, 2)._identity())
+    held.open(None)
+    try:
+        with pytest.raises(ResumeRefused, match=rf"run_dir '.*run' is in use by another fit \(process {os.getpid()}\)"):
+            _search(tmp_path, 3).run()
+    finally:
+        held.close()
+    os.symlink("gone", tmp_path / "run" / "journal.log.lock")
+    t0 = time.monotonic()
+    assert len(_search(tmp_path, 3).run()) == 3 and time.monotonic() - t0 < 10
 
 
 def test_an_interrupted_search_keeps_its_trials_and_resumes(tmp_path) -> None:

@@ -125,6 +125,27 @@ def test_backtest_never_trains_on_its_future(aus_small: pd.DataFrame) -> None:
     assert model < naive  # the global model beats seasonal naive on retail turnover
 
 
+def test_a_nested_backtest_with_a_run_dir_searches_each_cutoff_in_a_folder_of_its_own(
+    aus_small: pd.DataFrame, tmp_path, caplog
+) -> None:
+    """Every fold's fit reused the run_dir, and the second refused the first's data (review
+    56 B2): each cutoff searches in ``backtest-<cutoff>``, which a rerun resumes; a refit
+    backtest does not search and leaves the folder alone."""
+    run = tmp_path / "run"
+    fc = Forecaster(**KW, learners=["theta", "seasonal_naive"], search={"run_dir": str(run), "max_trials": 2},
+                    compute={"backend": "sequential"})
+    first = fc.backtest(aus_small, folds=2)
+    assert sorted(p.name for p in run.iterdir()) == ["backtest-2017-12-01", "backtest-2018-06-01"]
+    with caplog.at_level(logging.INFO, logger="tsauto.core.journal"):
+        again = fc.backtest(aus_small, folds=2)
+    assert caplog.text.count("resuming the search in") == 2
+    pd.testing.assert_frame_equal(first.summary, again.summary)
+    fc.fit(aus_small)
+    fc.backtest(aus_small, folds=1, mode="refit")
+    assert sorted(p.name for p in run.iterdir()) == ["backtest-2017-12-01", "backtest-2018-06-01", "journal.log",
+                                                     "trials", "tsauto.lock"]
+
+
 def test_quantiles_are_ordered_and_cover(split) -> None:
     fc = Forecaster(**KW, quantiles=[0.1, 0.9]).fit(split[0])
     out = fc.predict()

@@ -204,8 +204,9 @@ def test_exclude_takes_one_name_as_a_list_of_one(retail) -> None:
         ({"exclude": 3}, r"exclude=3: give a list of learner names"),
         ({"target_score": "low"}, r"target_score='low': give a number"),
         ({"random_state": 0.5}, r"random_state=0.5: give an integer seed"),
+        ({"random_state": None}, r"random_state=None: give an integer seed"),
     ],
-    ids=["unknown-learner", "exclude-not-names", "target-score-text", "random-state-float"],
+    ids=["unknown-learner", "exclude-not-names", "target-score-text", "random-state-float", "random-state-none"],
 )
 def test_search_options_refuse_what_the_search_cannot_use(retail, option, message) -> None:
     with pytest.raises(DataValidationError, match=message):
@@ -218,9 +219,34 @@ def test_a_run_dir_refused_for_another_horizon_says_settings_may_differ(retail, 
     assert not any(n.startswith("resumed the search") for n in first.plan_.notes)
     again = Forecaster(**KW, learners=["naive", "theta"], search=search).fit(retail)  # user test 55: INFO only
     assert f"resumed the search in {tmp_path}: 2 finished trial(s) taken from it, not run again" in again.plan_.notes
-    with pytest.raises(ResumeRefused, match="other data, of settings hashed with the data such as a forecast's horizon or metric, "
-                       "or of an earlier tsauto version"):
+    with pytest.raises(ResumeRefused, match=rf"other settings \(horizon: {H} → {H + 1}; search\.step: {H} → {H + 1}\)"):
         Forecaster(**{**KW, "horizon": H + 1}, learners=["naive", "theta"], search=search).fit(retail)
+
+
+def test_a_run_dir_refuses_trials_scored_under_other_conditions_naming_them(retail, tmp_path) -> None:
+    """Other folds, covariates, their values, guards or quantiles were resumed as the same
+    trials, or refused as "other data" (review 56 B1, B6); the jobs and the backend, which
+    change no score, resume."""
+    table = retail.assign(promo=np.arange(len(retail)) % 3)
+    search = {"run_dir": str(tmp_path / "run"), "max_trials": 2, "folds": 2}
+    fit = dict(**KW, learners=["naive", "theta"], compute={"n_jobs": 1, "backend": "sequential"})
+    Forecaster(**fit, search=search).fit(table)
+    refusals = {
+        r"search\.folds: 2 → 3": dict(search={**search, "folds": 3}),
+        r'known_future: \[\] → \["promo"\]; past: \["promo"\] → \[\]\)': dict(known_future=["promo"]),  # read as past
+        r"data\.non_negative: auto → false": dict(data={"non_negative": False}),
+        r"quantiles: \[\] → \[0\.1, 0\.9\]": dict(quantiles=[0.1, 0.9]),
+        r"random_state: 0 → 1": dict(search={**search, "random_state": 1}),
+    }
+    for message, change in refusals.items():
+        with pytest.raises(ResumeRefused, match=rf"other settings \({message}"):
+            Forecaster(**{**fit, "search": search, **change}).fit(table)
+    again = Forecaster(**{**fit, "compute": {"n_jobs": 2, "backend": "sequential"}}, search=search).fit(table)
+    assert any(n.startswith("resumed the search") for n in again.plan_.notes)
+    promo = {**search, "run_dir": str(tmp_path / "promo")}
+    Forecaster(**fit, known_future=["promo"], search=promo).fit(table)
+    with pytest.raises(ResumeRefused, match=r"other settings \(the covariate values: \w+ → \w+\)"):
+        Forecaster(**fit, known_future=["promo"], search=promo).fit(table.assign(promo=table["promo"] + 1))
 
 
 def test_a_memory_limit_below_what_a_worker_holds_at_start_is_refused(retail) -> None:

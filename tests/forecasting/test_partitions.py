@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
 
 import numpy as np
@@ -323,3 +324,21 @@ def test_series_forecast_far_outside_are_counted_over_all_partitions(retail, cap
     far = [r for r in caplog.records if r.msg == forecaster.FAR_WARNING]
     assert len(far) == 1 and far[0].args[0] == retail.groupby(["State", "Industry"]).ngroups
     assert "e.g. State='Tasmania': " in far[0].getMessage()  # its series named with their partition
+
+
+def test_partitions_with_a_run_dir_search_in_folders_of_their_own(retail, tmp_path) -> None:
+    """Every partition searched in the run_dir, and the second refused the first's data (review
+    56 B3): each searches in ``partition-<key>``, a key's characters unsafe in a file name
+    escaped, and a second fit resumes each."""
+    run = tmp_path / "run"
+    table = retail.assign(State=retail["State"].replace({"Victoria": "Victoria/West"}))
+    fc = Forecaster(**KW, learners=["theta", "seasonal_naive"], search={"run_dir": str(run), "max_trials": 2},
+                    compute={"n_jobs": 1})
+    fc.fit(table)
+    names = sorted(p.name for p in run.iterdir())
+    assert names[0] == "partition-Tasmania" and re.fullmatch(r"partition-Victoria_West-[0-9a-f]{8}", names[1])
+    assert len(names) == 2
+    again = Forecaster(**KW, learners=["theta", "seasonal_naive"], search={"run_dir": str(run), "max_trials": 2},
+                       compute={"n_jobs": 1}).fit(table)
+    assert sum(n.endswith("resumed the search in " + str(run / names[0]) + ": 2 finished trial(s) taken from it, "
+                          "not run again") for n in again.plan_.notes) == 1

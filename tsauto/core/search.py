@@ -142,6 +142,9 @@ class SearchSettings:
     ``run_dir``: a folder journalling every finished trial (Optuna's journal plus one record
     file per trial); a search given a folder that holds a search of the same data and settings
     resumes it, running no finished trial again (see :mod:`tsauto.core.journal`).
+    ``conditions``: what the evaluator's scores depend on besides the fingerprinted data and
+    these settings (a forecast's folds, covariates, guards: JSON-able, nested by name); a
+    run folder of other conditions is refused, naming them.
     """
 
     time_budget: float | None = None  # seconds for the search (the caller reserves refit time)
@@ -153,6 +156,7 @@ class SearchSettings:
     trial_share: float = 0.4  # most of the time budget one trial may take
     default_share: float | None = None  # most a learner's default trial may take (None: trial_share)
     run_dir: str | Path | None = None
+    conditions: dict[str, Any] = field(default_factory=dict)
 
 
 class Search:
@@ -230,6 +234,9 @@ class Search:
         except BaseException:
             self.executor.close()
             raise
+        finally:
+            if journal is not None:
+                journal.close()
         self.executor.close(keep_idle=1)  # for the refits that follow: no new worker to start
         return trials
 
@@ -250,7 +257,9 @@ class Search:
         deadlines: dict[int, float] = {}  # of the trials in flight
         parts: dict[int, list] = {}  # of a trial run in parts: each part's result (None: running)
         queued: list[tuple] = []  # parts of a trial not yet handed out
-        numbers = itertools.count(max((t.number + 1 for t in trials), default=0))
+        # after every number the run folder recorded, a record lost included (review 56 B4)
+        recorded = journal.next_number if journal is not None else 0
+        numbers = itertools.count(max([recorded, *(t.number + 1 for t in trials)]))
         warm = getattr(self.executor, "warm", None)
         if warm is not None:  # workers started before the first trial's clock starts
             with ctrl_c.allowed():
@@ -529,6 +538,7 @@ class Search:
     def _identity(self) -> dict[str, Any]:
         """What must be the same for a resumed search's trials to compare with new ones."""
         return {
+            **self.settings.conditions,
             "evaluator": stable_repr(type(self.evaluator)),
             "random_state": self.settings.random_state,
             "learners": {

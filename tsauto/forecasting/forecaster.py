@@ -28,6 +28,7 @@ from tsauto.core.exceptions import (
     shortlist,
 )
 from tsauto.core.executor import dask_context
+from tsauto.core.journal import check_run_dir, part_run_dir
 from tsauto.core.leaderboard import leaderboard
 from tsauto.core.logfilter import unsaid
 from tsauto.core.search import Trial
@@ -63,7 +64,7 @@ from tsauto.forecasting.options import (
     SearchOptions,
     as_options,
 )
-from tsauto.forecasting.panel import Panel, continued, fitted_positions, output_times
+from tsauto.forecasting.panel import Panel, continued, fitted_positions, output_times, time_text
 from tsauto.forecasting.planner import DEFAULT_TRIAL_SHARE, Plan, budget_hint, make_plan, make_task
 from tsauto.forecasting.splitters import RollingOriginSplitter
 from tsauto.forecasting.validation import (
@@ -75,6 +76,7 @@ from tsauto.forecasting.validation import (
     interval_hint,
     metric_check,
     names_check,
+    parse_like,
     text_numbers,
     time_budget_check,
     validate,
@@ -292,6 +294,9 @@ class Forecaster:
         names_check(self.target, self.time, self.ids, self.known_future)
         self._check_hierarchy()
         self._warn_unused_reconcile()
+        run_dir = as_options(self.search, SearchOptions, "search").run_dir
+        if run_dir is not None:  # a file or a folder of other files: refused before the fit (review 56 B8)
+            check_run_dir(run_dir)
         self.dask_ = None  # a refit on pandas rows forgets an earlier fit's cluster rows
         self.__dict__.pop("_short_band_named", None)  # a new model names its short series anew
         self.interrupted_ = False  # true where Ctrl-C stopped a search (_fit_engine)
@@ -457,10 +462,11 @@ class Forecaster:
             random_state=search.random_state,
             default_share=DEFAULT_TRIAL_SHARE,
             run_dir=search.run_dir,
+            conditions=self._conditions(panel, task, plan, short_series, guards),
         )
         executor = Executor(compute.n_jobs, compute.backend, compute.client, memory_limit=compute.memory_limit)
         deadline = None if self.time_budget is None else start + float(self.time_budget)
-        fingerprint = data_fingerprint(panel.y, panel.indptr, panel.times, task, self.metric)
+        fingerprint = data_fingerprint(panel.y, panel.indptr, panel.times)
         spent = time.monotonic() - start  # before the search: validation, checks, the plan
         try:
             result = search_and_refit(
@@ -499,6 +505,24 @@ class Forecaster:
             self.plan_ = replace(self.plan_, notes=(*self.plan_.notes, note))
         for t in self.trials_:
             t.oof = None  # the fitted forecaster keeps no out-of-fold arrays
+
+    def _conditions(self, panel: Panel, task: Task, plan: Plan, short_series: str, guards: Guards) -> dict:
+        """What the search's trials are scored under besides the target's values and the search's
+        own settings: a run_dir of other conditions is refused, naming them (review 56 B1: other
+        folds or covariates were resumed as the same). ``n_jobs``, ``backend`` and the deadline
+        change no score and are left out (B6)."""
+        schema = panel.schema
+        named = ("horizon", "quantiles", "holidays")
+        rest = {k: v for k, v in asdict(task).items()
+                if k not in (*named, "n_jobs", "backend", "deadline", "random_state")}
+        return {
+            **{k: getattr(task, k) for k in named}, "metric": self.metric, "task": rest,
+            "search": {"folds": plan.folds, "step": task.horizon},
+            "known_future": list(schema.known_future), "past": list(schema.past), "static": list(schema.static),
+            "the covariate values": _digest(panel.covariates), "the static values": _digest(panel.static),
+            "data": {"short_series": short_series, "non_negative": guards.non_negative,
+                     "discontinued": guards.discontinued},
+        }
 
     def _interval_scores(self, trials: list[Trial]) -> dict[int, dict[str, float]]:
         """With quantiles: every trial's held-out ``pinball``, ``coverage`` and ``msis``, its
@@ -814,9 +838,15 @@ class Forecaster:
             data_opts = as_options(self.data, DataOptions, "data")
             params["data"] = replace(data_opts, freq=data_opts.freq or panel.schema.freq)
             numbers = self._numbers(raw)
+            search = as_options(self.search, SearchOptions, "search")
 
             def fit_fold(rows: pd.DataFrame) -> Forecaster:
-                fitted = type(self)(**params)._part_of(numbers, leaks=panel.schema.leaks).fit(rows)
+                fold = params
+                if search.run_dir is not None:  # each cutoff its own run folder: a rerun resumes each (review 56 B2)
+                    times = parse_like(rows[panel.schema.time].reset_index(drop=True), panel.schema, "the table")
+                    where = part_run_dir(search.run_dir, "backtest", time_text(times.max()))
+                    fold = {**params, "search": replace(search, run_dir=where)}
+                fitted = type(self)(**fold)._part_of(numbers, leaks=panel.schema.leaks).fit(rows)
                 if fitted.interrupted_:  # its search caught Ctrl-C; the next fold's would not
                     raise KeyboardInterrupt("the backtest was stopped by Ctrl-C in a fold's search")
                 return fitted
@@ -1011,6 +1041,13 @@ class Forecaster:
             f"Forecaster(target={self.target!r}, time={self.time!r}, ids={self.ids!r}, "
             f"horizon={self.horizon!r}, learners={self.learners!r})"
         )
+
+
+def _digest(frame: pd.DataFrame) -> str | None:
+    """A short hash of a panel's covariate or static values (None: no columns)."""
+    from tsauto.core.search import data_fingerprint
+
+    return None if frame.shape[1] == 0 else data_fingerprint(frame)[:12]
 
 
 def _failed_learners(board: pd.DataFrame) -> dict[str, str]:
