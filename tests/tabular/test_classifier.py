@@ -190,6 +190,18 @@ def test_a_model_no_better_than_a_constant_is_an_alert(credit_g, caplog) -> None
     assert any(r.getMessage().startswith(row["finding"]) for r in caplog.records)
 
 
+@pytest.mark.parametrize("seed", [None, 0.5, "0"])
+def test_a_seed_that_is_not_an_integer_is_refused_at_the_door(seed) -> None:
+    """``random_state=None`` crashed inside the search with a raw TypeError (user test): refused
+    before any work, as the Forecaster refuses it (a fit is reproduced by its seed)."""
+    from tsauto import Regressor
+
+    table = pd.DataFrame({"x": np.arange(40.0), "y": np.arange(40) % 2})
+    for model in (Classifier, Regressor):
+        with pytest.raises(DataValidationError, match=rf"random_state={re.escape(repr(seed))}: give an integer seed"):
+            model(target="y", random_state=seed, **{k: v for k, v in FAST.items() if k != "random_state"}).fit(table)
+
+
 def test_row_and_class_weights_are_refused_saying_what_to_do(credit_g) -> None:
     """No weights through the search, folds, learners and metrics: refused at the door, naming
     the public class and the ways to do without (not Python's bare TypeError naming

@@ -180,6 +180,7 @@ class _TabularEstimator(BaseEstimator, ABC):
 
         start = time.monotonic()
         _check_limits(self.time_budget, self.max_trials, self.learners, self.n_jobs)
+        _check_seed(self.random_state)
         executor = Executor(self.n_jobs, self.backend, self.client)  # refuses a closed client now
         ids = [self.ids] if isinstance(self.ids, str) else list(self.ids)
         features, y, kinds, found = self._prepare(self._training_table(X, y, ids))
@@ -797,6 +798,19 @@ def _read_numbers(
         out = out.copy() if out is features else out
         out[c] = raw.where(~bad)
     return out
+
+
+def _check_seed(random_state: object) -> None:
+    """Refuse a ``random_state`` that is not an integer, ``None`` included, before any work.
+    Not scikit-learn's "a fresh seed each fit": a tsauto fit is reproduced by its seed (the same
+    seed, the same folds, trials and model, whatever ``n_jobs``), which a new draw would lose
+    silently; a user who wants another draw passes another integer. ``None`` crashed inside the
+    search with a raw TypeError (user test)."""
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
+        raise DataValidationError(  # the Forecaster's message (forecasting.options.SearchOptions)
+            f"random_state={random_state!r}: give an integer seed, e.g. 0 (a fit is reproduced by its seed; "
+            "another integer gives another draw)."
+        )
 
 
 def _check_limits(time_budget: object, max_trials: object, learners: object, n_jobs: object) -> None:
