@@ -106,10 +106,42 @@ def test_rows_in_time_order_are_an_alert_about_random_folds(caplog) -> None:
     assert alert["action"].startswith("3-fold cross-validation on rows drawn at random (kept as it is)")
     assert "optimistic" in alert["action"] and "tsauto forecast" in alert["action"]
     assert "latest ones held out as a test table" in alert["action"]
+    assert "fit with folds='time' (Classifier, Regressor)" in alert["action"]
     assert checks.loc["validation", "action"] == "3-fold cross-validation"
     assert any("'dteday': the rows follow its times" in r.getMessage() for r in caplog.records)
     shuffled = Regressor("cnt", **FAST).fit(hours.sample(frac=1, random_state=0))
     assert "time_order" not in set(shuffled.guardrails()["check"])
+
+
+def test_folds_time_validates_later_rows_by_earlier_ones(caplog) -> None:
+    """User test 58 F7: folds='time' cuts expanding windows over the row order (every validated
+    row after every row its model learnt from); the rows in time order are then no alert, rows
+    against it are, saying how to sort them."""
+    raw = pd.read_csv(shared_file("tabular/regression/bike_sharing_hour.csv.gz"))
+    hours = raw.drop(columns=["instant", "casual", "registered"]).iloc[::5].reset_index(drop=True)
+    reg = Regressor("cnt", **{**FAST, "folds": "time"}).fit(hours)
+    checks = reg.guardrails().set_index("check")
+    assert "time_order" not in checks.index
+    assert checks.loc["validation", "action"].startswith(
+        "5 expanding-window fold(s) in the row order (folds='time': each validates later rows by the rows "
+        "before them; the first 581 rows are never validated)")
+    from tsauto.tabular.splitting import make_splits
+
+    splits = make_splits(np.zeros(len(hours)), "regression", "time")
+    assert all(train.max() < valid.min() and train.min() == 0 for train, valid in splits)
+    assert [len(v) for _, v in splits] == [579] * 5 and splits[-1][1][-1] == len(hours) - 1
+    newest_first = Regressor("cnt", **{**FAST, "folds": "time"}).fit(hours.iloc[::-1])
+    alert = newest_first.guardrails().set_index("check").loc["time_order"]
+    assert alert["column"] == "dteday" and "df.sort_values('dteday')" in alert["action"]
+    assert "rank correlation with the row order -1.00" in alert["action"]
+
+
+def test_folds_time_refuses_a_window_of_one_class(credit_g) -> None:
+    df, target = credit_g
+    ordered = df.sort_values(target, kind="stable").reset_index(drop=True)  # 300 'bad' first
+    with pytest.raises(DataValidationError, match=r"folds='time': window 1 of 5 learns from rows 0 to 169 "
+                                                  r"\(in the row order\), of the single class 'bad'"):
+        Classifier(target, **{**FAST, "folds": "time"}).fit(ordered)
 
 
 def test_time_order_reads_newest_first_and_leaves_few_periods_alone() -> None:

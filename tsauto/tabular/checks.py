@@ -266,11 +266,13 @@ def clipped_at_zero(y: np.ndarray, target: str, asked: bool | None) -> Check:
     return Check("non_negative", target, finding, action)
 
 
-def time_order(X: pd.DataFrame, kinds: dict[str, str], validation: str) -> list[Check]:
+def time_order(X: pd.DataFrame, kinds: dict[str, str], validation: str, in_time: bool = False) -> list[Check]:
     """One alert (and warning) per used date column of ``X`` (as read: date strings as
     timestamps) whose times follow the row order (:data:`TIME_ORDER_CORR`) over many distinct
     times (:data:`TIME_ORDER_TIMES`): ``validation`` (random folds, left as they are) then
-    judges rows by models that learnt from later ones, an optimistic estimate of the future."""
+    judges rows by models that learnt from later ones, an optimistic estimate of the future;
+    it points to ``folds="time"``. With that (``in_time``), a date column the rows do not
+    follow is the alert: the windows are cut in the row order, not its."""
     out = []
     for col, kind in kinds.items():
         times = X[col].dropna()
@@ -279,15 +281,22 @@ def time_order(X: pd.DataFrame, kinds: dict[str, str], validation: str) -> list[
             continue
         positions = np.flatnonzero(X[col].notna())
         corr = float(np.corrcoef(times.rank().to_numpy(), positions)[0, 1])
-        if abs(corr) < TIME_ORDER_CORR:
+        if in_time and corr < TIME_ORDER_CORR:
+            finding = f"{times.nunique()} distinct times, {_when(times.min())} to {_when(times.max())}"
+            action = (f"{validation}: the rows do not follow its times (rank correlation with the row "
+                      f"order {corr:+.2f}), so the windows are not in its order: sort the table by it "
+                      f"(df.sort_values({col!r})) if it is the time the rows are predicted in")
+        elif in_time or abs(corr) < TIME_ORDER_CORR:
             continue
-        finding = (f"the rows follow its times ({times.nunique()} distinct, {_when(times.min())} to "
-                   f"{_when(times.max())}; rank correlation with the row order {corr:+.2f})")
-        action = (f"{validation} on rows drawn at random (kept as it is): rows are validated by "
-                  "models that learnt from later rows, so the out-of-fold score may be optimistic "
-                  "for predicting the future; to measure that, fit on the earlier rows and score() "
-                  "the latest ones held out as a test table (tsauto regress/classify --test), or "
-                  "forecast the series with `tsauto forecast` (Forecaster)")
+        else:
+            finding = (f"the rows follow its times ({times.nunique()} distinct, {_when(times.min())} to "
+                       f"{_when(times.max())}; rank correlation with the row order {corr:+.2f})")
+            action = (f"{validation} on rows drawn at random (kept as it is): rows are validated by "
+                      "models that learnt from later rows, so the out-of-fold score may be optimistic "
+                      "for predicting the future; to validate later rows by earlier ones, fit with "
+                      "folds='time' (Classifier, Regressor); to measure it, fit on the earlier rows and "
+                      "score() the latest ones held out as a test table (tsauto regress/classify --test), "
+                      "or forecast the series with `tsauto forecast` (Forecaster)")
         log.warning("column %r: %s; %s.", col, finding, action)
         out.append(Check("time_order", col, finding, action, status="alert", count=len(times)))
     return out

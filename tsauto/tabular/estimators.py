@@ -37,7 +37,7 @@ from tsauto.tabular.featurizer import Featurization, Kind, feature_width, infer_
 from tsauto.tabular.metrics import Metric, TaskType, resolve_metric
 from tsauto.tabular.model import prior_shift, shift
 from tsauto.tabular.reading import ColumnReader, infinite_cells, mostly_text
-from tsauto.tabular.splitting import auto_folds, fold_count, make_splits
+from tsauto.tabular.splitting import TIME, auto_folds, fold_count, make_splits
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ DEFAULT_TRIAL_SHARE = 1.0
 Table = pd.DataFrame | np.ndarray | str | Path
 # Other libraries' names for the estimators' arguments (AutoGluon's TabularPredictor, FLAML's
 # AutoML, scikit-learn's searches): refused with tsauto's name (core.arguments.known_arguments).
-_FOLDS = "use folds= (the validation folds)"
+_FOLDS = "use folds= (the validation folds; folds='time': in the row order, later rows by earlier ones)"
 ESTIMATOR_ALIASES = {
     "label": "use target= (the column predicted)", "y": "use target= (the column predicted)",
     "time_limit": "use time_budget= (seconds)",
@@ -98,7 +98,12 @@ class _TabularEstimator(BaseEstimator, ABC):
         :func:`tsauto.tabular.featurizer.infer_kinds`).
     folds:
         Cross-validation folds; ``"auto"``: 5 up to 10,000 rows, 3 up to 100,000, else one
-        20 % hold-out split (``folds=1``).
+        20 % hold-out split (``folds=1``); all shuffled. ``"time"``: as many expanding windows
+        over the row order (sort the rows by time first), each validating later rows by a
+        model of the earlier ones, for rows whose future is predicted. Bike rentals (hourly,
+        first 75 % fitted, last 25 % scored, 45 s, seeds 0-2): out of fold 72-76 against
+        test RMSE 66-82 ("auto": 31 against 73-80); test RMSE 72.7/82.3/66.4 against "auto"'s
+        76.8/79.5/73.2: an honest estimate, a better model not shown. Not the default.
     ensemble:
         Blend the best trials by greedy ensemble selection (else the best trial alone). Under a
         metric that reads only the order or the arg max of the probabilities (ROC AUC,
@@ -191,14 +196,16 @@ class _TabularEstimator(BaseEstimator, ABC):
         metric = resolve_metric(self.metric, self._task, n_classes)
         balanced = metric.needs_class_weights and self._task == "classification"
         splits = make_splits(y, self._task, self.folds, self.random_state)
+        if self.folds == TIME and self._task == "classification":
+            self._check_time_windows(y, splits)
         found += self._target_checks(y, metric)
         chosen_by = " (chosen by metric='auto')" if self.metric == "auto" else ""
-        validation = _describe_splits(splits, self._task) + self._folds_cut(y)
+        validation = _describe_splits(splits, self._task, self.folds == TIME) + self._folds_cut(y)
         found.append(
             C.Check("metric", self.target, self._target_summary(y), metric.name + chosen_by)
         )
         found.append(C.Check("validation", "", f"{len(y)} rows", validation))
-        found += C.time_order(features, kinds, validation)
+        found += C.time_order(features, kinds, validation, self.folds == TIME)
         log.info("metric: %s%s; validation: %s", metric.name, chosen_by, validation)
 
         budget = None if self.time_budget is None else float(self.time_budget)
@@ -346,17 +353,32 @@ class _TabularEstimator(BaseEstimator, ABC):
     def _check_folds(self, n_rows: int) -> None:
         """``folds`` is ``"auto"`` or a positive integer, and the rows are enough for them."""
         folds = self.folds
-        if folds != "auto" and (isinstance(folds, bool) or not isinstance(folds, int) or folds < 1):
+        if folds not in ("auto", TIME) and (isinstance(folds, bool) or not isinstance(folds, int) or folds < 1):
             raise DataValidationError(
-                f"folds={folds!r}: give 'auto' or a positive integer (1: one hold-out split)."
+                f"folds={folds!r}: give 'auto', 'time' (validate later rows by earlier ones, in the row "
+                "order) or a positive integer (1: one hold-out split)."
             )
-        needed = max(2, auto_folds(n_rows) if folds == "auto" else folds)
+        needed = max(2, auto_folds(n_rows) if folds in ("auto", TIME) else folds) + (folds == TIME)
         if self._task == "regression" and n_rows < needed:
             raise DataValidationError(
                 f"the table has {n_rows} row(s) with a target {self.target!r}; validating with "
                 f"folds={folds!r} needs at least {needed}: give more rows"
                 f"{' or a smaller folds=' if needed > 2 else ''}."
             )
+
+    def _check_time_windows(self, y: np.ndarray, splits: list) -> None:
+        """Each window of ``folds="time"`` trains on two classes or more and validates two or
+        more (a model of one class, or a ROC AUC of one, says nothing): else refused, naming it."""
+        for i, (train, valid) in enumerate(splits):
+            for part, rows in (("learns from", train), ("validates", valid)):
+                present = np.unique(y[rows])
+                if len(present) < 2:
+                    raise DataValidationError(
+                        f"folds='time': window {i + 1} of {len(splits)} {part} rows {rows[0]} to "
+                        f"{rows[-1]} (in the row order), of the single class "
+                        f"{C.plain(self.classes_[present[0]])!r}: the row order puts that class "
+                        "first: validate with shuffled folds (folds='auto')."
+                    )
 
     def _folds_cut(self, y: np.ndarray) -> str:
         """Why the validation has fewer folds than ``folds`` asked (a class with fewer rows than
@@ -864,7 +886,11 @@ def _positions(n: int) -> list[str]:
     return [f"x{i}" for i in range(n)]
 
 
-def _describe_splits(splits: list, task: TaskType) -> str:
+def _describe_splits(splits: list, task: TaskType, in_time: bool = False) -> str:
+    if in_time:
+        first = len(splits[0][0])
+        return (f"{len(splits)} expanding-window fold(s) in the row order (folds='time': each validates "
+                f"later rows by the rows before them; the first {first} rows are never validated)")
     if len(splits) == 1:
         return f"one hold-out split ({len(splits[0][1])} validation rows)"
     kind = "stratified " if task == "classification" else ""
