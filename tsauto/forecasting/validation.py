@@ -99,6 +99,7 @@ from tsauto.core.text_in_numbers import (
     text_cells,
     text_finding,
     text_values,
+    types_found,
 )
 from tsauto.forecasting.calendar_time import (
     AS_STEPS,
@@ -1011,10 +1012,7 @@ def _one_id_kind(s: pd.Series, col: str) -> None:
     kinds = types.map({t: _id_kind(pd.Series([v]).dtype) for t, v in first.items()})
     if kinds.nunique() < 2:
         return
-    found = " and ".join(
-        f"{v!r} ({t.__name__}, {describe_rows(s.index[types == t], 3, counted=not i)})"
-        for i, (t, v) in enumerate(first.items())
-    )
+    found = types_found(s)
     numbers, labels = s[kinds == "number"], pd.Series(pd.unique(s[kinds == "label"]), dtype=object)
     as_numbers = pd.to_numeric(labels.astype(str).str.strip(), errors="coerce")
     same = as_numbers.isin(numbers.unique())
