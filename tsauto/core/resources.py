@@ -12,9 +12,12 @@ import contextlib
 import os
 import sys
 import time
+from numbers import Integral
 from typing import Iterator
 
 from threadpoolctl import threadpool_limits
+
+from tsauto.core.exceptions import DataValidationError
 
 SAMPLE_SECONDS = 0.1  # how long free_cores() watches the CPUs
 
@@ -34,6 +37,13 @@ def n_workers(n_jobs: int | None, n_items: int | None = None) -> int:
     wanted = total if n_jobs is None or n_jobs < 0 else max(1, int(n_jobs))
     limit = total if n_items is None else max(1, n_items)
     return max(1, min(wanted, total, limit))
+
+
+def check_n_jobs(n_jobs: object) -> None:
+    """Refuse an ``n_jobs`` that is no count of workers: as scikit-learn's, a positive number or
+    -1 (all cores); 0, a bool or a non-integer is refused, naming the fix."""
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0:
+        raise DataValidationError(f"n_jobs={n_jobs!r}: give the number of worker processes, or -1 for all cores.")
 
 
 def free_cores() -> int:

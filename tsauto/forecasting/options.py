@@ -12,6 +12,7 @@ from numbers import Integral, Real
 from typing import Any, Literal, TypeVar
 
 from tsauto.core.exceptions import DataValidationError, close_match
+from tsauto.core.resources import check_n_jobs
 from tsauto.forecasting.learners.fallback import ShortSeries
 from tsauto.forecasting.registry import FORECASTERS
 from tsauto.forecasting.validation import Aggregate, Fill
@@ -158,10 +159,7 @@ class ComputeOptions:
     def __post_init__(self) -> None:
         from tsauto.core.executor import parse_memory, resolve_backend
 
-        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, Integral) or self.n_jobs == 0:
-            raise DataValidationError(
-                f"n_jobs={self.n_jobs!r}: give the number of worker processes, or -1 for all cores."
-            )
+        check_n_jobs(self.n_jobs)
         object.__setattr__(self, "backend", resolve_backend(self.backend, self.client))
         try:
             parse_memory(self.memory_limit)

@@ -29,6 +29,7 @@ from tsauto.core.exceptions import (
     number_format_hint,
     shortlist,
 )
+from tsauto.core.resources import check_n_jobs
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
 from tsauto.core.text_in_numbers import text_cells, types_found
@@ -838,10 +839,7 @@ def _check_seed(random_state: object) -> None:
 def _check_limits(time_budget: object, max_trials: object, learners: object, n_jobs: object) -> None:
     """The search's limits, learners and ``n_jobs`` (as scikit-learn's: 0 is no count of
     workers, -1 all cores), checked before any work."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise DataValidationError(  # the Forecaster's message (forecasting.options.ComputeOptions)
-            f"n_jobs={n_jobs!r}: give the number of worker processes, or -1 for all cores."
-        )
+    check_n_jobs(n_jobs)
     if time_budget is not None and (
         isinstance(time_budget, bool)
         or not isinstance(time_budget, (int, float, np.number))
