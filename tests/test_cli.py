@@ -910,6 +910,27 @@ def test_a_classifier_stopped_by_ctrl_c_writes_its_predictions_and_exits_130(
     )
 
 
+def test_classify_validates_in_the_row_order_with_validation_folds_time(tmp_path: Path, capsys) -> None:
+    """User test 58 F7: the tabular commands had no way to validate rows in time order
+    (``folds="time"`` in Python); ``--validation-folds time`` gives it, and a word is refused
+    naming the choices."""
+    from conftest import shared_file
+
+    from tsauto import Classifier
+
+    train, out, model = tmp_path / "train.csv", tmp_path / "pred.csv", tmp_path / "m.tsauto"
+    pd.read_csv(shared_file("tabular/classification/credit_g.csv")).iloc[:600].to_csv(train, index=False)
+    args = ["classify", str(train), "--target", "class", "--max-trials", "1", "--learners", "linear",
+            "--n-jobs", "1", "--out", str(out), "--save-model", str(model), "-q"]
+    assert main([*args, "--validation-folds", "time"]) == 0
+    fitted = Classifier.load(model)
+    checks = fitted.guardrails().set_index("check")
+    assert fitted.folds == "time" and "expanding-window fold(s) in the row order" in checks.loc["validation", "action"]
+    capsys.readouterr()
+    assert main([*args, "--validation-folds", "later"]) == 2
+    assert "give 'auto' or 'time' or a whole number, not 'later'" in capsys.readouterr().err
+
+
 def test_a_refit_backtest_whose_selection_is_stopped_by_ctrl_c_exits_130(
     retail_csv: Path, capsys, monkeypatch
 ) -> None:

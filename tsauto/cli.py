@@ -166,13 +166,18 @@ def _count(value: str) -> int:
     return int(value)
 
 
-def _auto_or_count(value: str) -> int | str:
-    """``'auto'`` or a positive whole number."""
-    if value == "auto":
+def _auto_or_count(value: str, words: tuple[str, ...] = ("auto",)) -> int | str:
+    """One of ``words`` (``'auto'``) or a positive whole number."""
+    if value in words:
         return value
     if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"give 'auto' or a whole number, not {value!r}")
+        raise argparse.ArgumentTypeError(f"give {' or '.join(map(repr, words))} or a whole number, not {value!r}")
     return int(value)
+
+
+def _table_folds(value: str) -> int | str:
+    """A table's validation folds: ``'auto'``, ``'time'`` or a positive whole number."""
+    return _auto_or_count(value, ("auto", "time"))
 
 
 # ---------------------------------------------------------------------- arguments
@@ -268,6 +273,10 @@ def _tabular(p: argparse.ArgumentParser, metrics: str) -> None:
     p.add_argument("--time-budget", type=_budget, default=60.0, help="seconds for search and refit (default "
                    "60); none: no limit, with --max-trials N (a reproducible search)")
     p.add_argument("--max-trials", type=_count, help="stop the search after this many trials")
+    p.add_argument("--validation-folds", default="auto", type=_table_folds,
+                   help="the search's validation folds: 'auto' (shuffled, by the rows), a number, or 'time' "
+                        "(expanding windows in the row order: later rows validated by earlier ones, for rows "
+                        "in time order)")
     p.add_argument("--metric", default="auto", help=f"metric to optimise: auto (by task), {metrics}")
     p.add_argument("--learners", default="auto", help="'auto' or comma-separated learner names")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel trials (-1: all cores)")
@@ -1187,6 +1196,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
         metric=args.metric,
         time_budget=args.time_budget,
         max_trials=args.max_trials,
+        folds=args.validation_folds,
         learners="auto" if args.learners == "auto" else _list(args.learners),
         n_jobs=args.n_jobs,
         backend=args.backend,
