@@ -615,6 +615,15 @@ def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+def _guardrails_text(checks: pd.DataFrame) -> str:
+    """A table model's data checks (``guardrails()``), one line each: what was found in which
+    column and what was done (user test 58 F5: 'unknown' in 82 % of a column, unseen from the
+    command line)."""
+    lines = [f"- {r.check}{f' {r.column!r}' if r.column else ''}: {r.finding}: {r.action}"
+             for r in checks.itertuples(index=False)]
+    return "Data checks (guardrails() in Python):\n" + "\n".join(lines)
+
+
 def _number(value: float) -> str:
     return f"{value:.4g}"
 
@@ -1077,8 +1086,8 @@ def _forecaster(path: str, command: str) -> Forecaster:
     if not isinstance(model, Forecaster):
         name = type(model).__name__
         hint = (f"; a {name} has no HTML report: in Python, {name}.load({path!r}).explain().importance "
-                "gives its columns' importance, .guardrails() its data checks, and `tsauto leaderboard` "
-                "prints its trials") if command == "report" else ""
+                "gives its columns' importance, .guardrails() its data checks (`tsauto classify` and `tsauto "
+                "regress` print them after the fit), and `tsauto leaderboard` prints its trials") if command == "report" else ""
         raise UsageError(f"{path!r} holds a {name}: `tsauto {command}` takes a saved Forecaster{hint}")
     return model
 
@@ -1218,6 +1227,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
     metric = METRICS[model.metric_]
     if not args.quiet:
         _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
+        _out(_guardrails_text(model.guardrails()))
     unscored = ""
     if args.target in scored.columns:
         try:
