@@ -18,7 +18,7 @@ import pytest
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import Executor
-from tsauto.core.journal import ResumeRefused
+from tsauto.core.journal import ResumeRefused, part_run_dir
 from tsauto.core.search import FAILED_IN_A_ROW, Candidate, Search, SearchSettings, _CtrlC, cut_reason
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -526,3 +526,32 @@ def test_a_success_resets_the_failures_in_a_row_and_a_timeout_neither_counts_nor
     assert "brittle" in search._open()
     search._count_failure(Trial(0, "brittle", {}, status="failed"))
     assert search._open() == ["quadratic"]
+
+
+def test_parts_of_a_fit_never_share_a_run_folder(tmp_path) -> None:
+    """Review 57: partition keys joined by commas met in one folder, ("a,b", "c") and ("a",
+    "b,c"), and the second was refused; "Victoria" and "victoria" meet on a file system blind
+    to case. Each key's folder carries a hash of the exact key."""
+    joined = {part_run_dir(tmp_path, "partition", key) for key in [("a,b", "c"), ("a", "b,c")]}
+    assert len(joined) == 2 and all(Path(p).name.startswith("partition-a,b,c-") for p in joined)
+    cased = [Path(part_run_dir(tmp_path, "partition", (k,))).name.lower() for k in ("Victoria", "victoria")]
+    assert cased[0] != cased[1]
+    assert part_run_dir(tmp_path, "backtest", "2017-12-01") == part_run_dir(tmp_path, "backtest", "2017-12-01")
+
+
+def test_a_run_folder_that_cannot_be_locked_is_not_called_in_use(tmp_path, monkeypatch) -> None:
+    """Review 57 R2: a file system without locks (a network share) was reported as "in use by
+    another fit (process <an old pid>)"; it says the folder cannot be locked, and why."""
+    import errno
+
+    import optuna
+
+    from tsauto.core import journal
+
+    def no_locks(fd, how):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(journal.fcntl, "flock", no_locks)
+    with pytest.raises(ResumeRefused, match=r"cannot be locked \(No locks available\): its file system may not "
+                       r"support locks \(a network share\); give a local folder\."):
+        journal.RunDir(tmp_path / "run", "abc", {}).open(optuna.samplers.RandomSampler(seed=0))

@@ -129,21 +129,21 @@ def test_a_nested_backtest_with_a_run_dir_searches_each_cutoff_in_a_folder_of_it
     aus_small: pd.DataFrame, tmp_path, caplog
 ) -> None:
     """Every fold's fit reused the run_dir, and the second refused the first's data (review
-    56 B2): each cutoff searches in ``backtest-<cutoff>``, which a rerun resumes; a refit
+    56 B2): each cutoff searches in ``backtest-<cutoff>-<hash>``, which a rerun resumes; a refit
     backtest does not search and leaves the folder alone."""
     run = tmp_path / "run"
     fc = Forecaster(**KW, learners=["theta", "seasonal_naive"], search={"run_dir": str(run), "max_trials": 2},
                     compute={"backend": "sequential"})
     first = fc.backtest(aus_small, folds=2)
-    assert sorted(p.name for p in run.iterdir()) == ["backtest-2017-12-01", "backtest-2018-06-01"]
+    names = sorted(p.name for p in run.iterdir() if p.is_dir())
+    assert [re.sub(r"-[0-9a-f]{8}$", "", n) for n in names] == ["backtest-2017-12-01", "backtest-2018-06-01"]
     with caplog.at_level(logging.INFO, logger="tsauto.core.journal"):
         again = fc.backtest(aus_small, folds=2)
     assert caplog.text.count("resuming the search in") == 2
     pd.testing.assert_frame_equal(first.summary, again.summary)
     fc.fit(aus_small)
     fc.backtest(aus_small, folds=1, mode="refit")
-    assert sorted(p.name for p in run.iterdir()) == ["backtest-2017-12-01", "backtest-2018-06-01", "journal.log",
-                                                     "trials", "tsauto.lock"]
+    assert sorted(p.name for p in run.iterdir()) == [*names, "journal.log", "trials", "tsauto.lock"]
 
 
 def test_quantiles_are_ordered_and_cover(split) -> None:

@@ -249,6 +249,25 @@ def test_a_run_dir_refuses_trials_scored_under_other_conditions_naming_them(reta
         Forecaster(**fit, known_future=["promo"], search=promo).fit(table.assign(promo=table["promo"] + 1))
 
 
+def test_a_run_dir_resumes_with_the_folds_it_was_planned_with(retail, tmp_path, monkeypatch) -> None:
+    """Review 57: the plan's automatic fold count follows the budget and the cores free, so the
+    same command was refused on a rerun once n_jobs or a partition's share of the budget changed
+    ("search.folds: 1 -> 3"); a resumed run_dir now plans with the folds it recorded (folds given
+    explicitly still refuse another count)."""
+    from tsauto.forecasting import planner
+
+    search = {"run_dir": str(tmp_path / "run"), "max_trials": 2}
+    fit = dict(**KW, learners=["naive", "theta"], compute={"n_jobs": 1, "backend": "sequential"})
+    first = Forecaster(**fit, search=search).fit(retail)
+    assert first.plan_.folds > 1  # the premise: the auto count differs from the one forced below
+    monkeypatch.setattr(planner, "auto_folds", lambda panel, task: 1)  # another machine's plan
+    again = Forecaster(**fit, search=search).fit(retail)
+    assert again.plan_.folds == first.plan_.folds
+    assert any(n.startswith("resumed the search") for n in again.plan_.notes)
+    fresh = Forecaster(**fit, search={**search, "run_dir": str(tmp_path / "new")}).fit(retail)
+    assert fresh.plan_.folds == 1  # a new run_dir plans as the machine says
+
+
 def test_a_memory_limit_below_what_a_worker_holds_at_start_is_refused(retail) -> None:
     """M1 monthly with 300MB: trials died for memory, then the fit waited for ever on a thread
     a worker's nested pool could not start."""

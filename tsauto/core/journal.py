@@ -14,6 +14,7 @@ of it (:func:`part_run_dir`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -72,17 +73,35 @@ def check_run_dir(path: str | Path) -> None:
         )
 
 
-def part_run_dir(run_dir: str | Path, kind: str, name: str) -> str:
-    """The run folder of one part of a fit inside ``run_dir``: ``<kind>-<name>`` (``kind``:
-    "backtest" for a cutoff, "partition" for a partition's key), ``name`` kept where its
-    characters are safe in a file name, else escaped with a hash of it appended (no two names
-    share a folder)."""
+def part_run_dir(run_dir: str | Path, kind: str, key: str | tuple) -> str:
+    """The run folder of one part of a fit inside ``run_dir``: ``<kind>-<name>-<hash>`` (``kind``:
+    "backtest" for a cutoff, "partition" for a partition's ``key``, its values joined by commas
+    for the name), the name's characters unsafe in a file name escaped and a hash of the exact key
+    appended: no two keys share a folder, not ("a,b", "c") and ("a", "b,c"), nor "Victoria" and
+    "victoria" on a file system blind to case (review 57)."""
     check_run_dir(run_dir)
     Path(run_dir).mkdir(exist_ok=True)
+    name = ",".join(map(str, key)) if isinstance(key, tuple) else str(key)
     safe = re.sub(r"[^A-Za-z0-9._,=+-]", "_", name)[:80]
-    if safe != name:
-        safe += "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
-    return str(Path(run_dir) / f"{kind}-{safe}")
+    return str(Path(run_dir) / f"{kind}-{safe}-{hashlib.sha256(repr(key).encode()).hexdigest()[:8]}")
+
+
+def recorded_settings(path: str | Path) -> dict[str, Any] | None:
+    """The settings and conditions the search in run folder ``path`` was started with (None:
+    no search there, or a journal that cannot be read, which opening it refuses, saying why)."""
+    journal = Path(path) / JOURNAL
+    if not journal.is_file():
+        return None
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+    try:
+        storage = JournalStorage(JournalFileBackend(str(journal), lock_obj=JournalFileOpenLock(str(journal))))
+        return optuna.load_study(study_name=STUDY, storage=storage).user_attrs.get("tsauto.settings")
+    except Exception as err:  # noqa: BLE001 - damaged, or of another layout: RunDir.open says which
+        log.debug("cannot read the settings of %s: %s", journal, err)
+        return None
 
 
 def _ours(name: str) -> bool:
@@ -176,12 +195,17 @@ class RunDir:
         fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as err:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise ResumeRefused(
-                f"run_dir {str(self.path)!r} is in use by another fit (process {holder}): wait for it to end, "
-                "or give another run_dir."
+            if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise ResumeRefused(
+                    f"run_dir {str(self.path)!r} is in use by another fit (process {holder}): wait for it to "
+                    "end, or give another run_dir."
+                ) from None
+            raise ResumeRefused(  # review 57 R2: not "in use" where the file system has no locks
+                f"run_dir {str(self.path)!r} cannot be locked ({os.strerror(err.errno)}): its file system "
+                "may not support locks (a network share); give a local folder."
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())

@@ -36,7 +36,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from tsauto.core.exceptions import TimeLimitExceeded
+from tsauto.core.exceptions import DataValidationError, TimeLimitExceeded
 from tsauto.core.executor import Call, Executor
 from tsauto.core.journal import RunDir, stable_repr
 
@@ -135,6 +135,19 @@ class Trial:
     oof: Any = field(default=None, repr=False)
 
 
+def check_seed(random_state: object) -> None:
+    """Refuse a ``random_state`` that is not an integer, ``None`` included, before any work.
+    Not scikit-learn's "a fresh seed each fit": a tsauto fit is reproduced by its seed (the same
+    seed, the same folds, trials and model, whatever ``n_jobs``), which a new draw would lose
+    silently; a user who wants another draw passes another integer. ``None`` crashed inside the
+    search with a raw TypeError (user test 58)."""
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
+        raise DataValidationError(
+            f"random_state={random_state!r}: give an integer seed, e.g. 0 (a fit is reproduced by its seed; "
+            "another integer gives another draw)."
+        )
+
+
 @dataclass
 class SearchSettings:
     """Exit criteria and resources of one search.
@@ -217,18 +230,18 @@ class Search:
         end = start + s.time_budget if s.time_budget is not None else math.inf
         sampler = optuna.samplers.TPESampler(seed=s.random_state, multivariate=True, group=True)
         journal, previous = None, []
-        if s.run_dir is not None:
-            fingerprint = self.fingerprint or data_fingerprint(self.evaluator)
-            journal = RunDir(s.run_dir, fingerprint, self._identity())
-            study, previous = journal.open(sampler)
-            self.resumed = len(previous)
-            if previous:  # a new seed, or the sampler would propose the first run's trials again
-                study.sampler = optuna.samplers.TPESampler(
-                    seed=s.random_state + len(previous), multivariate=True, group=True
-                )
-        else:
-            study = optuna.create_study(direction="minimize", sampler=sampler)
-        try:
+        try:  # the run folder's lock released whatever stops the search, once taken (review 57 R4)
+            if s.run_dir is not None:
+                fingerprint = self.fingerprint or data_fingerprint(self.evaluator)
+                journal = RunDir(s.run_dir, fingerprint, self._identity())
+                study, previous = journal.open(sampler)
+                self.resumed = len(previous)
+                if previous:  # a new seed, or the sampler would propose the first run's trials again
+                    study.sampler = optuna.samplers.TPESampler(
+                        seed=s.random_state + len(previous), multivariate=True, group=True
+                    )
+            else:
+                study = optuna.create_study(direction="minimize", sampler=sampler)
             with _CtrlC() as ctrl_c:
                 trials = self._loop(study, end, previous, journal, ctrl_c)
         except BaseException:

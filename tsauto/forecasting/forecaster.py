@@ -28,7 +28,7 @@ from tsauto.core.exceptions import (
     shortlist,
 )
 from tsauto.core.executor import dask_context
-from tsauto.core.journal import check_run_dir, part_run_dir
+from tsauto.core.journal import check_run_dir, part_run_dir, recorded_settings
 from tsauto.core.leaderboard import leaderboard
 from tsauto.core.logfilter import unsaid
 from tsauto.core.search import Trial
@@ -332,6 +332,7 @@ class Forecaster:
         task = self._task(panel)
         guards = Guards(opts.non_negative, opts.discontinued)
         stopped = guards.stopped(panel, task.season, task.horizon)
+        search = _resumed_folds(search)
         plan = make_plan(panel, task, self.learners, self.time_budget, search, compute, stopped)
         log.info("plan: %s", "; ".join(plan.notes))
         self.history_, self.task_, self.plan_, self.intervals_ = panel, task, plan, None
@@ -1057,6 +1058,20 @@ def _failed_learners(board: pd.DataFrame) -> dict[str, str]:
     failed = rows.groupby("learner", sort=False)["status"].agg(lambda s: (s == "failed").all())
     first = rows[rows["status"] == "failed"].groupby("learner", sort=False)["reason"].first()
     return {name: str(first[name]).strip().partition("\n")[0].rstrip(".") for name in failed[failed].index}
+
+
+def _resumed_folds(search: SearchOptions) -> SearchOptions:
+    """``search`` with the validation folds its run_dir's search was planned with, where its
+    folds are automatic: the plan's count follows the budget and the cores free, and a resume of
+    other folds is refused (review 57: the same command was refused, "search.folds: 1 -> 3", once
+    ``n_jobs`` or a partition's share of the budget changed)."""
+    if search.run_dir is None or search.folds != "auto":
+        return search
+    folds = (recorded_settings(search.run_dir) or {}).get("search", {}).get("folds")
+    if isinstance(folds, bool) or not isinstance(folds, int) or folds < 1:
+        return search
+    log.info("resuming the search in %s: its %d validation fold(s), as it was planned", search.run_dir, folds)
+    return replace(search, folds=folds)
 
 
 def _interrupted_note(trials: int, planned: int | None, run_dir: str | Path | None = None) -> str:

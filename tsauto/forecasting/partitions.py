@@ -74,7 +74,7 @@ def own_run_dir(child: Any, key: tuple) -> Any:
     if search.run_dir is None:
         return child
     child = copy.copy(child)
-    child.search = replace(search, run_dir=part_run_dir(search.run_dir, "partition", ",".join(map(str, key))))
+    child.search = replace(search, run_dir=part_run_dir(search.run_dir, "partition", tuple(key)))
     return child
 
 
