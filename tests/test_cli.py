@@ -948,6 +948,20 @@ def test_classify_prints_the_data_checks_after_its_leaderboard(tmp_path: Path, c
     assert main([*args, "-q"]) == 0 and "Data checks" not in capsys.readouterr().out
 
 
+def test_classify_predicts_a_test_table_whose_target_column_is_empty(tmp_path: Path, capsys) -> None:
+    """Review 57 B4: a --test table of rows to predict, with the target column there but empty,
+    exited 2 after the whole fit ("no target in any of the rows"): it is predicted, not scored."""
+    from conftest import shared_file
+
+    train, test, out = tmp_path / "train.csv", tmp_path / "test.csv", tmp_path / "pred.csv"
+    credit = pd.read_csv(shared_file("tabular/classification/credit_g.csv"))
+    credit.iloc[:500].to_csv(train, index=False)
+    credit.iloc[500:600].assign(**{"class": None}).to_csv(test, index=False)
+    assert main(["classify", str(train), "--target", "class", "--test", str(test), "--max-trials", "1",
+                 "--learners", "linear", "--n-jobs", "1", "--out", str(out), "-q"]) == 0
+    assert len(pd.read_csv(out)) == 100 and "roc_auc on" not in capsys.readouterr().out
+
+
 def test_a_refit_backtest_whose_selection_is_stopped_by_ctrl_c_exits_130(
     retail_csv: Path, capsys, monkeypatch
 ) -> None:

@@ -1229,7 +1229,7 @@ def _run_tabular(args: argparse.Namespace) -> int:
         _out(_board_text(model.leaderboard(), SHOWN_TRIALS, metric.name, metric.higher_is_better))
         _out(_guardrails_text(model.guardrails()))
     unscored = ""
-    if args.target in scored.columns:
+    if args.target in scored.columns and scored[args.target].notna().any():  # an empty one: rows to predict
         try:
             score = model.score(scored.drop(columns=ids))  # higher is better: a loss negated
         except (TsautoError, ValueError) as err:  # the check before the fit should have found it

@@ -538,7 +538,7 @@ def test_a_heaviest_member_leaving_no_time_for_the_others_gives_way_to_their_bet
                                      Executor(1, "sequential"), deadline=time.monotonic() + 10.0)
     assert set(result.weights) == {0, 1} and result.loss == pytest.approx(0.4107, abs=1e-4)
     assert result.dropped == {2: "not blended: refit ~9s of the 10s left, too long beside the lighter members, whose "
-                                 "blend validated better than it alone"}
+                                 "blend without it validated better"}
 
 
 def test_sigterm_during_the_refit_stops_its_worker(tmp_path) -> None:

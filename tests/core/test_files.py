@@ -214,6 +214,27 @@ def test_the_file_is_on_disk_before_the_rename_and_the_rename_after_it(tmp_path:
     assert (tmp_path / "fc.csv").read_text() == "a\n"
 
 
+def test_a_file_system_that_cannot_sync_a_file_keeps_the_write(tmp_path: Path, monkeypatch) -> None:
+    """Review 57 R1: fsync refused (EINVAL on a file system without it; EBADF on Windows for a
+    handle not open for writing) failed every write; the file is kept. A failing disk (EIO)
+    still fails the write, and leaves nothing under the name."""
+    def refused(code: int):
+        def fsync(fd: int) -> None:
+            raise OSError(code, os.strerror(code))
+        return fsync
+
+    for code in (errno.EINVAL, errno.EBADF):
+        monkeypatch.setattr(os, "fsync", refused(code))
+        with atomic_path(tmp_path / "fc.csv") as tmp:
+            tmp.write_text("a\n")
+        assert (tmp_path / "fc.csv").read_text() == "a\n"
+    monkeypatch.setattr(os, "fsync", refused(errno.EIO))
+    with pytest.raises(TsautoError, match="cannot write"):
+        with atomic_path(tmp_path / "model.tsauto") as tmp:
+            tmp.write_text("b\n")
+    assert not (tmp_path / "model.tsauto").exists()
+
+
 @pytest.mark.skipif(os.name != "posix", reason="symbolic links")
 def test_a_symbolic_link_is_written_through_to_its_target(tmp_path: Path) -> None:
     """Saving over ``current.tsauto -> v1.tsauto`` replaced the link by a file and left v1 as it

@@ -226,7 +226,7 @@ def _unblended(n: int, chosen: dict[int, float], weights: dict[int, float], cost
     heavier = [m for m in weights if chosen[m] >= chosen[n]]
     if not heavier:
         return (f"not blended: refit ~{cost[n]:.0f}s of the {left:.0f}s left, too long beside the lighter members, "
-                "whose blend validated better than it alone")
+                "whose blend without it validated better")
     names = ", ".join(f"{by_number[m].learner}#{m} ~{cost[m]:.0f}s" for m in heavier)
     return f"not blended: refit ~{cost[n]:.0f}s after heavier members ({names}), {left:.0f}s left"
 

@@ -137,10 +137,17 @@ def _through_links(path: Path) -> Path:
 
 
 def _sync(path: Path) -> None:
-    """Write ``path``'s data to the disk."""
+    """Write ``path``'s data to the disk, where the file system can: one that cannot sync a file
+    (``EINVAL``, ``ENOTSUP``; ``EBADF`` on Windows, which syncs only a handle open for writing)
+    keeps the written file (review 57: every write failed there); a failure of the disk (``EIO``)
+    is raised."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
+    except OSError as err:
+        if err.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF):
+            raise
+        log.debug("cannot sync %s: %s", path, err)
     finally:
         os.close(fd)
 

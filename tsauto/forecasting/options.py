@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from tsauto.core.exceptions import DataValidationError, close_match
 from tsauto.core.resources import check_n_jobs
+from tsauto.core.search import check_seed
 from tsauto.forecasting.learners.fallback import ShortSeries
 from tsauto.forecasting.registry import FORECASTERS
 from tsauto.forecasting.validation import Aggregate, Fill
@@ -132,8 +133,7 @@ class SearchOptions:
                 f"target_score={score!r}: give a number, the metric's value at which the "
                 "search stops (e.g. 0.8 for MASE), or None."
             )
-        if isinstance(self.random_state, bool) or not isinstance(self.random_state, Integral):
-            raise DataValidationError(f"random_state={self.random_state!r}: give an integer seed, e.g. 0.")
+        check_seed(self.random_state)
         if self.folds != "auto":
             _count(self.folds, "folds", "or 'auto'")
         if not isinstance(self.ensemble, bool):

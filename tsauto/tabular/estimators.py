@@ -30,6 +30,7 @@ from tsauto.core.exceptions import (
     shortlist,
 )
 from tsauto.core.resources import check_n_jobs
+from tsauto.core.search import check_seed
 from tsauto.core.table_io import read_table
 from tsauto.tabular import checks as C
 from tsauto.core.text_in_numbers import text_cells, types_found
@@ -186,7 +187,7 @@ class _TabularEstimator(BaseEstimator, ABC):
 
         start = time.monotonic()
         _check_limits(self.time_budget, self.max_trials, self.learners, self.n_jobs)
-        _check_seed(self.random_state)
+        check_seed(self.random_state)
         executor = Executor(self.n_jobs, self.backend, self.client)  # refuses a closed client now
         ids = [self.ids] if isinstance(self.ids, str) else list(self.ids)
         features, y, kinds, found = self._prepare(self._training_table(X, y, ids))
@@ -821,19 +822,6 @@ def _read_numbers(
         out = out.copy() if out is features else out
         out[c] = raw.where(~bad)
     return out
-
-
-def _check_seed(random_state: object) -> None:
-    """Refuse a ``random_state`` that is not an integer, ``None`` included, before any work.
-    Not scikit-learn's "a fresh seed each fit": a tsauto fit is reproduced by its seed (the same
-    seed, the same folds, trials and model, whatever ``n_jobs``), which a new draw would lose
-    silently; a user who wants another draw passes another integer. ``None`` crashed inside the
-    search with a raw TypeError (user test)."""
-    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
-        raise DataValidationError(  # the Forecaster's message (forecasting.options.SearchOptions)
-            f"random_state={random_state!r}: give an integer seed, e.g. 0 (a fit is reproduced by its seed; "
-            "another integer gives another draw)."
-        )
 
 
 def _check_limits(time_budget: object, max_trials: object, learners: object, n_jobs: object) -> None:
