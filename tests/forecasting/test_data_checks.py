@@ -399,7 +399,7 @@ def test_a_series_ending_before_the_table_is_an_alert(walmart_store6):
     fc = Forecaster(**spec, learners=["naive"]).fit(walmart_store6)
     early = _one(fc.data_checks(), "ends_early")
     assert early["status"] == "alert" and early["series"] == ("6/45",) and early["count"] == 48
-    assert "(series 6/45: 48 steps early)" in early["message"] and "data={'fill': 'zero'}" in early["message"]
+    assert "(series 6/45: 48 steps early, last at 2011-11-25)" in early["message"] and "data={'fill': 'zero'}" in early["message"]
     dept45 = fc.predict().query("Dept == 45")
     assert dept45["Date"].min() == pd.Timestamp("2011-12-02")  # after its own end: dates already past
     end = walmart_store6["Date"].max()

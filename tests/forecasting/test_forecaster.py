@@ -363,7 +363,7 @@ def test_history_gets_the_checks_fit_runs_on_its_newest_rows(fitted: Forecaster,
         assert re.findall(r"data check of history= (\w+)", caplog.text) == [check], caplog.text
     assert ("12 of 12 series of history= end before their training data does (the first at 2017-06-01, its "
             "training rows at 2018-06-01)") in said["stale_history"]
-    assert f"(series {name}: 2 steps early)" in said["ends_early"]
+    assert f"(series {name}: 2 steps early, last at " in said["ends_early"]
     assert f"{name}: last 2 steps at 0" in said["ends_in_a_drop"] and name in said["spikes"]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="tsauto"):
@@ -385,9 +385,10 @@ def test_a_stale_series_of_history_is_named_once(fitted: Forecaster, split, capl
     assert "1 of 12 series of history= end before their training data does" in caplog.text
 
 
-def test_history_checks_do_not_repeat_what_the_fit_said(split, caplog) -> None:
+def test_a_series_that_ended_early_at_fit_is_named_at_every_predict(split, caplog) -> None:
     """A series ended early at fit (a stopped department: Walmart's) and given no newer row is
-    not named again at every nightly predict; one that got newer rows, fewer than the others, is."""
+    forecast for past dates at every predict: named once a call, with its last time (user test
+    59 F8: said at fit only), with history= or without; one that got newer rows too."""
     train, newer = split
     one = (train["State"] == train["State"].iloc[0]) & (train["Industry"] == train["Industry"].iloc[0])
     stopped = train[~(one & (train["Month"] > train["Month"].max() - pd.DateOffset(months=3)))]
@@ -397,10 +398,38 @@ def test_history_checks_do_not_repeat_what_the_fit_said(split, caplog) -> None:
     caplog.clear()  # the fit's own alert
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         fc.predict(history=pd.concat([stopped, later]))
-    assert "data check" not in caplog.text
+    assert re.findall(r"data check of history= (\w+)", caplog.text) == ["ends_early"], caplog.text
+    assert "1 of 12 series end before" in caplog.text and "9 steps early, last at " in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fc.predict()
+    assert re.findall(r"data check of the training data (\w+)", caplog.text) == ["ends_early"], caplog.text
+    assert "3 steps early, last at " in caplog.text and "for dates already past" in caplog.text
+    caplog.clear()
     with caplog.at_level(logging.WARNING, logger="tsauto"):
         fc.predict(history=pd.concat([stopped, later, first.head(2)]))
     assert "data check of history= ends_early" in caplog.text
+
+
+def test_history_whose_newest_rows_have_no_target_is_warned_of(fitted: Forecaster, split, caplog) -> None:
+    """User test 59 F1: the newest month's rows of every series with an empty target (not
+    loaded yet) were dropped without a word, the forecasts starting at that month."""
+    train, newer = split
+    last = newer["Month"].max()
+    history = newer.assign(Turnover=newer["Turnover"].where(newer["Month"] < last))
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        out = fitted.predict(history=history)
+    assert out["Month"].min() == last  # as before: the rows without a target are not history
+    assert re.findall(r"data check of history= (\w+)", caplog.text) == ["trailing_missing"], caplog.text
+    stamp = f"{last:%Y-%m-%d}"
+    assert "12 trailing steps without a target" in caplog.text and f"1 steps at {stamp}" in caplog.text
+    assert (f"the last rows of 12 of 12 series hold no target (from {stamp} on), so their forecasts start "
+            "there") in caplog.text and "fill in the values, or drop those rows" in caplog.text
+    assert "belong in future=" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        fitted.predict(history=newer[newer["Month"] < last])  # the same rows, cut: no word
+    assert "data check" not in caplog.text
 
 
 def test_a_sparse_series_in_history_is_not_read_as_another_frequency(fitted: Forecaster, split) -> None:

@@ -1043,3 +1043,20 @@ def test_a_future_table_of_a_rolled_up_model_lacking_part_of_a_period_is_warned(
     assert ("the future table holds only part of the rows of a 'D' period of the forecast (2014-12-30 00:00:00+00:00 "
             "(Tuesday): 38 of 48 rows)") in caplog.text, caplog.text
     assert temperature[0, -1] == pytest.approx(future["Temperature"].iloc[-48:-10].mean())
+
+
+def test_a_future_table_of_an_earlier_forecast_is_named_so_with_the_fix(walmart_small: pd.DataFrame) -> None:
+    """User test 59 F7: last week's future table (its times one step behind the history's end)
+    was refused as 'lacks N rows: add them'; it is for an earlier forecast, and
+    make_future_frame(history=) / tsauto future-frame --history makes the right one."""
+    train = walmart_small[walmart_small["Date"] < "2012-09-01"]
+    panel = validate(train, target="Weekly_Sales", time="Date", ids=["Store", "Dept"], known_future=["IsHoliday"])
+    week_before = walmart_small[(walmart_small["Date"] >= "2012-08-31") & (walmart_small["Date"] < "2012-09-28")]
+    with pytest.raises(DataValidationError) as err:
+        future_covariates(week_before, panel, 4)
+    message = str(err.value)
+    assert "lacks 10 of the 40" in message and "add them" not in message
+    assert ("the table is for an earlier forecast (10 of its rows are at times the history holds already, and its "
+            "times end at 2012-09-21, while the forecast starts at 2012-09-07, one step after the history's last "
+            "time 2012-08-31, and ends at 2012-09-28)") in message
+    assert "Forecaster.make_future_frame(history=...)" in message and "tsauto future-frame MODEL --history FILE" in message

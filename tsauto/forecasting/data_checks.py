@@ -67,7 +67,9 @@ from tsauto.forecasting.zones import region_zones, utc_like, zone_offsets
 from tsauto.forecasting.model import EnsembleModel
 from tsauto.forecasting.offsets import to_offset
 from tsauto.forecasting.options import DataOptions
-from tsauto.forecasting.panel import Panel, Schema, fitted_positions, output_times, series_labels, time_text
+from tsauto.forecasting.panel import (
+    Panel, Schema, fitted_positions, output_times, series_labels, step_times, time_text,
+)
 from tsauto.forecasting.validation import ENDS_EARLY_FIX, is_flag, row_labels, table_history
 
 log = logging.getLogger(__name__)
@@ -178,11 +180,12 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
     fit_end = fitted.last_times[np.maximum(pos, 0)].astype(panel.times.dtype)
     new = (pos < 0)[codes] | (panel.times > fit_end[codes])
     renewed = np.bincount(codes[new], minlength=panel.n_series) > 0  # with rows the fit did not see
-    # what the fit said already is not said at every predict: a series that ended early at fit
-    # and got no newer row, a drop in rows the fit saw (Walmart's stopped departments, nightly)
-    early_at_fit = (pos >= 0) & (fit_end < fitted.last_times.max().astype(panel.times.dtype)) & ~renewed
+    # a drop in rows the fit saw is not said at every predict (Walmart's stopped departments,
+    # nightly); a series that ended early is, as it is forecast for past dates at every predict
+    # (user test 59: a series stopped in 2013 forecast for 2013-14 among the 2018 forecasts)
     stale = (pos >= 0) & (panel.last_times < fit_end)  # named by _stale, not again as ending early
-    checks = [_stale(panel, fitted, pos, stale, labels), *ends_early(panel, labels, known=early_at_fit | stale)]
+    checks = [_stale(panel, fitted, pos, stale, labels), trailing_missing(panel, labels, later=True),
+              *ends_early(panel, labels, known=stale)]
     if renewed.any():  # else nothing new to judge (the training rows again: 1.3 s on 4M rows)
         stopped = Guards(opts.non_negative, opts.discontinued).stopped(panel, task.season, task.horizon)
         ended = stopped | ~renewed
@@ -190,6 +193,14 @@ def history_checks(panel: Panel, fitted: Panel, task: Task, opts: DataOptions) -
         checks += [spikes(panel, task, labels, new, drops > 0), ends_in_a_drop(panel, labels, ended, task.season, drops),
                    ends_in_a_jump(panel, labels, ended, task.season)]
     return [c for c in checks if c.status == "alert"]
+
+
+def training_end_checks(fitted: Panel) -> list[Check]:
+    """The alerts of the checks of a fit that hold at every ``predict()`` from the training
+    data: series that end early (:func:`ends_early`), each forecast for past dates (user test
+    59: said at fit only, a series stopped in 2013 got 2013-14 forecasts among 2018's at every
+    predict without a word)."""
+    return [c for c in ends_early(fitted, series_labels(fitted)) if c.status == "alert"]
 
 
 def _stale(panel: Panel, fitted: Panel, pos: np.ndarray, stale: np.ndarray, labels: np.ndarray) -> Check:
@@ -663,7 +674,6 @@ def fills(
     inserted (where, in the series named), targets imputed (and long runs of them), leading and trailing steps without a
     target dropped."""
     f, target = panel.fills, panel.schema.target
-    trailing = np.zeros_like(f.leading) if f.trailing is None else f.trailing  # an older model's
     rule = FILL_RULES[opts.fill]
     limit = max(task.season // 2, MIN_LONG_GAP)  # long enough to blur a season
     partial = np.zeros_like(f.leading) if f.partial is None else f.partial
@@ -723,18 +733,43 @@ def fills(
             passed="every series starts with a target",
             column=target,
         ),
-        _about_series(
-            "trailing_missing",
-            trailing,
-            "steps",
-            labels,
-            f"{trailing.sum()} trailing steps without a target",
-            "dropped: every series ends at its last observation and is forecast from there (rows of "
-            "known-future covariates among them: pass the table as predict(future=...) too)",
-            passed="every series ends with a target",
-            column=target,
-        ),
+        trailing_missing(panel, labels),
     ]
+
+
+def trailing_missing(panel: Panel, labels: np.ndarray, later: bool = False) -> Check:
+    """The steps after each series' last target (rows without one: dropped), where they start.
+    ``later``: of a ``history=`` table, an alert: its forecasts start at those rows, not after
+    the table's last ones (user test 59: the newest month's rows of every series with an empty
+    target, not loaded yet, forecast from the month before without a word)."""
+    fills = getattr(panel, "fills", None)
+    trailing = (np.zeros(panel.n_series, dtype=np.int64) if fills is None or fills.trailing is None
+                else fills.trailing)  # an older model's
+    def at(i: int) -> str:  # the steps dropped: those after the series' last target
+        ends = step_times(panel.last_times[i : i + 1], np.array([1, trailing[i]]), panel.schema)[0]
+        first, last = (time_text(t) for t in output_times(ends.astype(panel.times.dtype), panel.schema))
+        return first if trailing[i] == 1 else f"{first} to {last}"
+
+    action = ("dropped: every series ends at its last observation and is forecast from there (rows of "
+              "known-future covariates among them: pass the table as predict(future=...) too)")
+    if later and trailing.any():
+        first = int(np.flatnonzero(trailing)[np.argmin(panel.last_times[trailing > 0])])
+        action = (f"dropped: the last rows of {np.count_nonzero(trailing)} of {panel.n_series} series hold no "
+                  f"target (from {at(first).split(' to ')[0]} on), so their forecasts start there, not after the "
+                  "table's last rows: fill in the values, or drop those rows (rows of known-future covariates "
+                  "belong in future=)")
+    return _about_series(
+        "trailing_missing",
+        trailing,
+        "steps",
+        labels,
+        f"{trailing.sum()} trailing steps without a target",
+        action,
+        passed="every series ends with a target",
+        status="alert" if later else "fixed",
+        column=panel.schema.target,
+        at=at,
+    )
 
 
 def _inserted_at(raw: pd.DataFrame, panel: Panel, aggregated: bool) -> Callable[[int], str] | None:
@@ -1028,7 +1063,7 @@ def _own_ends(panel: Panel, labels: np.ndarray, known: np.ndarray | None = None)
     return _about_series(
         "ends_early",
         behind,
-        "steps early",  # not its length ("32 steps", short_for_lags'): user test 49
+        "steps early, last",  # not its length ("32 steps", short_for_lags'): user test 49
         labels,
         f"{early.sum()} of {panel.n_series} series end before the table's last time step",
         f"forecast from their own end, for {'dates already past' if panel.schema.freq else 'steps other series already hold'}: "
@@ -1036,6 +1071,7 @@ def _own_ends(panel: Panel, labels: np.ndarray, known: np.ndarray | None = None)
         status="alert",
         passed="every series reaches the table's last time step",
         column=panel.schema.target,
+        at=lambda i: _time_text(panel, panel.indptr[i + 1] - 1),  # its last time (user test 59)
     )
 
 

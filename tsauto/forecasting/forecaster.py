@@ -47,6 +47,7 @@ from tsauto.forecasting.data_checks import (
     checks_frame,
     data_checks,
     history_checks,
+    training_end_checks,
     log_checks,
     series_labels,
     without_leaks,
@@ -651,6 +652,8 @@ class Forecaster:
             return predict_partitions(self.partitions_, self.partition_by, future, history)
         if getattr(self, "dask_", None) is not None:
             return self._predict_dask(future, history)
+        if history is None:  # said at fit, and again at each predict: their forecasts are for past dates
+            log_checks(training_end_checks(self.history_), "the training data")
         panel = self.history_ if history is None else self._history_panel(history)
         fut = (future_covariates(future, panel, self.task_.horizon, fitted=self.history_)
                if self.model_.reads_known_future else {})
@@ -676,7 +679,10 @@ class Forecaster:
         new, absent, after a gap or too short for the model are named."""
         panel = validate_like(history, self.history_.schema)
         check_id_types(panel.keys, self.history_.keys, "history=")
+        given = panel
         panel, joined, gapped = continued(panel, self.history_)
+        if panel is not given:  # its fills, per series (continued keeps their order), for the checks
+            panel.fills = getattr(given, "fills", None)
         if not warn:
             return panel
         _warn_unseen(panel, self.history_)

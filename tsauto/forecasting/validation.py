@@ -389,7 +389,9 @@ def future_covariates(
         needed, held = merged[schema.time], df[schema.time]
         elsewhere = len(held) == 0 == len(given) or len(held) > 0 and (
             held.max() < needed.min() or held.min() > needed.max())  # none of its times the forecast's
-        period = _other_period(held, needed, panel) if elsewhere and not off_grid else "add them"
+        covered = _covered_rows(df, panel) if len(held) and held.max() < needed.max() else 0
+        period = (_other_period(held, needed, panel) if elsewhere and not off_grid
+                  else _earlier_forecast(held, needed, panel, covered) if covered and not off_grid else "add them")
         raise DataValidationError(
             f"the future table lacks {int(missing.sum())} of the {len(merged)} (series, time) "
             f"rows needed for the next {horizon} steps, for example {bad}: "
@@ -609,14 +611,7 @@ def _other_period(given: pd.Series, needed: pd.Series, panel: Panel) -> str:
     of the week before gave only 'lacks 336 of the 336 rows' (user test 46)."""
     schema = panel.schema
     first, last = needed.min(), needed.max()
-    ends = panel.last_times
-    if ends.min() == ends.max():
-        span = (f"the forecast starts at {_time_text(first, schema)}, one step after the history's last time "
-                f"{_time_text(ends.max(), schema)}, and ends at {_time_text(last, schema)}")
-    else:
-        span = (f"the forecast runs from {_time_text(first, schema)} to {_time_text(last, schema)}, each series "
-                "starting one step after its own last time")
-    text = f"none of its rows is one of them ({span}; "
+    text = f"none of its rows is one of them ({_forecast_span(needed, panel)}; "
     fix = "): give rows at the forecast's times (make_future_frame(), or tsauto future-frame MODEL, lists them)"
     if not len(given):
         return text + "the table has no rows" + fix
@@ -624,6 +619,43 @@ def _other_period(given: pd.Series, needed: pd.Series, panel: Panel) -> str:
     where = (", all before the forecast starts" if high < first else ", all after the forecast ends" if low > last
              else "")
     return text + f"the table's rows run from {_time_text(low, schema)} to {_time_text(high, schema)}{where}" + fix
+
+
+def _forecast_span(needed: pd.Series, panel: Panel) -> str:
+    """The times the forecast runs over (``needed``: those of its future rows), in words."""
+    schema, ends = panel.schema, panel.last_times
+    first, last = needed.min(), needed.max()
+    if ends.min() == ends.max():
+        return (f"the forecast starts at {_time_text(first, schema)}, one step after the history's last time "
+                f"{_time_text(ends.max(), schema)}, and ends at {_time_text(last, schema)}")
+    return (f"the forecast runs from {_time_text(first, schema)} to {_time_text(last, schema)}, each series "
+            "starting one step after its own last time")
+
+
+def _covered_rows(future: pd.DataFrame, panel: Panel) -> int:
+    """How many rows of the future table lie at or before their series' last time in ``panel``
+    (times the history holds already)."""
+    s = panel.schema
+    last = pd.Series(panel.last_times)
+    if s.ids:
+        last = future[list(s.ids)].merge(panel.keys.assign(_last=panel.last_times), on=list(s.ids), how="left")["_last"]
+    else:
+        last = pd.Series(np.repeat(panel.last_times[:1], len(future)))
+    ok = last.notna().to_numpy()
+    return int(np.count_nonzero(future[s.time].to_numpy()[ok] <= last.to_numpy()[ok].astype(panel.times.dtype)))
+
+
+def _earlier_forecast(given: pd.Series, needed: pd.Series, panel: Panel, covered: int) -> str:
+    """Where the future table ends before the forecast (``needed``: its times) and ``covered`` of
+    its rows lie at times the history holds already: it was made for an earlier forecast (last
+    week's, before the newest rows came in history=); what it covers, what the forecast needs,
+    and the fix. User test 59: 'lacks 215 of the 1816 rows: add them', for a table one week behind."""
+    schema = panel.schema
+    return (f"the table is for an earlier forecast ({covered} of its rows are at times the history holds already, "
+            f"and its times end at {_time_text(given.max(), schema)}, while {_forecast_span(needed, panel)}): "
+            "make one for this "
+            "history with Forecaster.make_future_frame(history=...), on the command line tsauto future-frame "
+            "MODEL --history FILE, and fill in its covariates")
 
 
 def _time_text(value: object, schema: Schema) -> str:
