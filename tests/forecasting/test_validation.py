@@ -1045,6 +1045,57 @@ def test_a_future_table_of_a_rolled_up_model_lacking_part_of_a_period_is_warned(
     assert temperature[0, -1] == pytest.approx(future["Temperature"].iloc[-48:-10].mean())
 
 
+def test_history_stamped_at_the_other_end_of_its_periods_is_named_so(aus_retail: pd.DataFrame) -> None:
+    """Australian retail fitted on month starts, its history= written on month ends (another
+    extract): refused as 'the series mix frequencies or are irregular', advising freq=, which
+    predict does not take (user test 59 F5). Said to be the same months stamped at the other
+    end, with the re-stamp; the reverse, and quarters, alike."""
+    df = aus_retail[aus_retail["State"] == "Tasmania"].drop(columns="Series ID").reset_index(drop=True)
+    train = df[df["Month"] < "2017-01-01"]
+    ends = df.assign(Month=df["Month"] + pd.offsets.MonthEnd(0))
+    with pytest.raises(DataValidationError) as err:
+        validate_like(ends, validate(train, **KW).schema)
+    text = str(err.value)
+    assert "mix frequencies" not in text and "freq=" not in text, text
+    assert text.startswith(f"time column 'Month' of the history table: {len(df)} time stamps are on the last day "
+                           "of their month at rows 0, 1, 2"), text
+    assert ("the model was fitted on month starts ('MS'): the same months, stamped at the other end. Re-stamp "
+            "them on the first day: df['Month'] = pd.to_datetime(df['Month']).dt.to_period('M').dt.start_time "
+            "(for `tsauto predict --history FILE`, write FILE with those stamps).") in text, text
+    with pytest.raises(DataValidationError) as err:  # the reverse: a month-end model
+        validate_like(df, validate(ends[ends["Month"] < "2017-01-01"], **KW).schema)
+    assert "on the first day of their month" in str(err.value), str(err.value)
+    assert ("the model was fitted on month ends ('ME'): the same months, stamped at the other end. Re-stamp them "
+            "on the last day: df['Month'] = pd.to_datetime(df['Month']).dt.to_period('M').dt.end_time.dt.normalize()"
+            ) in str(err.value), str(err.value)
+    quarters = df[df["Month"].dt.month.isin([1, 4, 7, 10])]
+    with pytest.raises(DataValidationError) as err:
+        validate_like(quarters.assign(Month=quarters["Month"] + pd.offsets.QuarterEnd(0)),
+                      validate(quarters[quarters["Month"] < "2017-01-01"], **KW).schema)
+    assert "on the last day of their quarter" in str(err.value), str(err.value)
+    assert ("fitted on quarter starts ('QS-JAN'): the same quarters, stamped at the other end. Re-stamp them on the "
+            "first day: df['Month'] = pd.to_datetime(df['Month']).dt.to_period('Q-DEC').dt.start_time"
+            ) in str(err.value), str(err.value)
+
+
+def test_an_unseen_static_value_names_the_rows_of_the_history_table(aus_retail: pd.DataFrame, caplog) -> None:
+    """A history= table with a new series, whose 'Series ID' (static: one per series) the fit
+    never saw, was said to hold it 'at row 1', the series' place among the series (user test 59
+    F6): the table's own rows (a file's lines) are named, and the series."""
+    df = aus_retail[aus_retail["State"] == "Tasmania"].reset_index(drop=True)
+    new = df["Industry"] == df["Industry"].iloc[-1]
+    schema = validate(df[~new & (df["Month"] < "2017-01-01")], **KW).schema
+    assert "Series ID" in schema.static
+    rows = np.flatnonzero(new.to_numpy())
+    with caplog.at_level(logging.WARNING, logger="tsauto"):
+        validate_like(df, schema)
+    sid = df.loc[rows[0], "Series ID"]
+    assert (f"column 'Series ID' of the history table holds values not seen at fit ({sid!r} at rows {rows[0]}, "
+            f"{rows[1]}, {rows[2]}, {rows[3]}, {rows[4]} (and {len(rows) - 5} more) in series "
+            f"[{{'State': 'Tasmania', 'Industry': {df['Industry'].iloc[-1]!r}}}]): read as missing") in caplog.text, \
+        caplog.text
+
+
 def test_a_future_table_of_an_earlier_forecast_is_named_so_with_the_fix(walmart_small: pd.DataFrame) -> None:
     """User test 59 F7: last week's future table (its times one step behind the history's end)
     was refused as 'lacks N rows: add them'; it is for an earlier forecast, and

@@ -67,7 +67,7 @@ import numbers
 import re
 from calendar import month_abbr
 from collections import Counter
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -1546,16 +1546,21 @@ def _categories(df: pd.DataFrame, cols: list[str]) -> dict[str, tuple]:
 
 
 def _encode_column(
-    s: pd.Series, col: str, categories: dict[str, tuple], what: str = "the table"
+    s: pd.Series, col: str, categories: dict[str, tuple], what: str = "the table",
+    where: Callable[[list], str] | None = None,
 ) -> np.ndarray:
+    """``s`` as numbers: a category's codes (NaN for a value not seen at fit, warned of, at the
+    rows of ``s``, or where ``where``, given the values, says: a static column's one value per
+    series is named at the table's own rows, not at the series' place among them)."""
     if col in categories:
         labels = s.astype("string").astype(object)
         codes = pd.Index(list(categories[col])).get_indexer(labels).astype("float64")
         unseen = (codes < 0) & labels.notna().to_numpy()
         if unseen.any():
-            values = ", ".join(repr(v) for v in pd.unique(labels[unseen])[:5])
+            new = list(pd.unique(labels[unseen]))
+            values = ", ".join(repr(v) for v in new[:5])
             log.warning("column %r of %s holds values not seen at fit (%s at %s): read as missing",
-                        col, what, values, describe_rows(s.index[unseen]))
+                        col, what, values, describe_rows(s.index[unseen]) if where is None else where(new))
         codes[codes < 0] = np.nan
         return codes
     if is_flag(s):
@@ -1618,13 +1623,12 @@ _PERIODS = {  # offset: its period's name and months, the period alias and the f
 _ENDS = (pd.offsets.MonthEnd, pd.offsets.QuarterEnd, pd.offsets.YearEnd)
 
 
-def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
-    """Refuse, with the fixes that read them, stamps of months (quarters, years) some on the
-    first day of their period and some on the last, as two source systems write them: neither
-    grid holds both, and ``freq=`` alone reads only one (``freq='MS'`` named the month ends)."""
-    offset = to_offset(schema.freq)
+def _period_of(offset) -> tuple[str, str, str, Callable[[np.ndarray], np.ndarray]] | None:
+    """For a frequency of months, quarters or years (``offset``, stamped on their first or last
+    days): the period's name, its alias (``'Q-DEC'``), the frequency of its starts
+    (``'QS-JAN'``) and the function giving the first day of the period each day is in; else None."""
     if type(offset) not in _PERIODS:
-        return
+        return None
     name, months, period, starts = _PERIODS[type(offset)]
     anchor = getattr(offset, "startingMonth", None) or getattr(offset, "month", None) or 1
     ends = isinstance(offset, (pd.offsets.QuarterEnd, pd.offsets.YearEnd))
@@ -1638,6 +1642,52 @@ def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
         m = days.astype("datetime64[M]").astype(np.int64)
         return (m - (m % 12 - first_month) % months).astype("datetime64[M]").astype("datetime64[D]")
 
+    return name, period, starts, start_of
+
+
+def _refuse_other_edge(df: pd.DataFrame, schema: Schema, off: np.ndarray, what: str) -> None:
+    """Refuse a later table (``what``: ``history=``) whose stamps off the fit's grid (``off``)
+    are all on the other edge of the fit's months (quarters, years): the fit's month starts
+    given as month ends, or the reverse, as another extract writes them. Said so, with the
+    re-stamp that reads them, not as series that "mix frequencies" (user test 59 F5)."""
+    offset = to_offset(schema.freq)
+    geometry = _period_of(offset)
+    if geometry is None:
+        return
+    name, period, _, start_of = geometry
+    months = _PERIODS[type(offset)][1]
+    days = df[schema.time].to_numpy()[off].astype("datetime64[D]")
+    fitted_ends = isinstance(offset, _ENDS)
+    edge = start_of(days + 1) == days + 1 if not fitted_ends else days == start_of(days)
+    if not edge.all():
+        return
+    first = start_of(days)
+    restamped = first if not fitted_ends else start_of(first + 31 * months) - 1  # the next period's eve
+    if np.any(_grid_positions(restamped.astype(f"datetime64[{schema.time_unit}]"), schema.freq,
+                              schema.time_unit)[1] < 0):
+        return
+    rows = df.index[off]
+    stamps = "1 time stamp is" if len(rows) == 1 else f"{len(rows)} time stamps are"
+    given, fitted = ("last", "first") if not fitted_ends else ("first", "last")
+    stamp = ".dt.end_time.dt.normalize()" if fitted_ends else ".dt.start_time"
+    raise DataValidationError(
+        f"time column {schema.time!r} of {what}: {stamps} on the {given} day of their {name} at "
+        f"{describe_rows(rows)}{_series_of(df, rows, schema.ids)}, where the model was fitted on {name} "
+        f"{'ends' if fitted_ends else 'starts'} ({schema.freq!r}): the same {name}s, stamped at the other "
+        f"end. Re-stamp them on the {fitted} day: df[{schema.time!r}] = pd.to_datetime(df[{schema.time!r}])"
+        f".dt.to_period({period!r}){stamp} (for `tsauto predict --history FILE`, write FILE with those stamps)."
+    )
+
+
+def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
+    """Refuse, with the fixes that read them, stamps of months (quarters, years) some on the
+    first day of their period and some on the last, as two source systems write them: neither
+    grid holds both, and ``freq=`` alone reads only one (``freq='MS'`` named the month ends)."""
+    geometry = _period_of(to_offset(schema.freq))
+    if geometry is None:
+        return
+    offset = to_offset(schema.freq)
+    name, period, starts, start_of = geometry
     days = df[schema.time].to_numpy().astype("datetime64[D]")
     first, last = days == start_of(days), start_of(days + 1) == days + 1
     if not (first | last).all() or first.all() or last.all():
@@ -1692,6 +1742,8 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table", later
             if what == "the table":  # a later table is read on the fit's grid
                 _refuse_mixed_edges(df, schema)
                 other = _grid_of_every_stamp(df, schema)
+            else:  # the fit's months stamped at their other end
+                _refuse_other_edge(df, schema, off, what)
             fix = (
                 f"every stamp is on the {other!r} grid: give freq={other!r}{_roll_up_hint(df, schema)}" if other else
                 "the series mix frequencies or are irregular. Resample them (aggregate= with "
@@ -1738,7 +1790,12 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table", later
     history = history_rows(df, target, time, schema.fill)
     for col in schema.static:  # each series' value, from its history (a missing cell filled)
         values = df[col].where(history).groupby(df["__sid"].to_numpy(), sort=True).first()
-        static[col] = _encode_column(values.reset_index(drop=True), col, schema.categories, what)
+
+        def rows_of(new: list, col: str = col) -> str:  # the table's rows (a file's lines) of unseen values
+            rows = df.index[history & df[col].astype("string").isin(new).to_numpy(dtype=bool)]
+            return f"{describe_rows(rows)}{_series_of(df, rows, schema.ids)}"
+
+        static[col] = _encode_column(values.reset_index(drop=True), col, schema.categories, what, rows_of)
 
     codes = np.repeat(np.arange(len(present)), lengths)
     given = np.zeros(total, dtype=bool)
