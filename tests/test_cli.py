@@ -713,7 +713,7 @@ def test_future_frame_leaves_out_a_known_future_column_found_to_leak(walmart_sma
     fit = ["forecast", str(table), "--target", "Weekly_Sales", "--time", "Date", "--ids", "Store,Dept", "--horizon", "4",
            "--known-future", "IsHoliday,next_week", "--learners", "lightgbm", "--save-model", str(model),
            "--out", str(tmp_path / "f.csv"), "-q"]
-    assert main(fit) == 0
+    assert main(fit) == 3  # the model saved, no forecast without --future (user test 59 F3)
     capsys.readouterr()
     assert main(["future-frame", str(model), "--out", str(rows), "-q"]) == 0
     assert "fill in IsHoliday and pass it as --future" in capsys.readouterr().out
@@ -734,10 +734,13 @@ def test_known_future_covariates_without_a_future_table(walmart_small: pd.DataFr
     err = capsys.readouterr().err
     assert "--known-future IsHoliday: give their values over the horizon as --future FILE" in err
     assert "tsauto future-frame MODEL --out FILE" in err and time.perf_counter() - started < 5  # no fit
-    assert main([*fit, "--save-model", str(model), "-q"]) == 0  # fit now, forecast later (it was rc 2)
+    # fit now, forecast later (it was rc 2): the model saved, status 3, never 0 without the --out
+    # file, which a scheduled job would then read (user test 59 F3: it was 0)
+    assert main([*fit, "--save-model", str(model), "-q"]) == 3
     said = capsys.readouterr()
-    assert f"saved the model to {model}" in said.out and "error" not in said.err
-    assert f"no forecast written to {tmp_path / 'f.csv'}" in said.err and not (tmp_path / "f.csv").exists()
+    assert f"saved the model to {model}" in said.out and "error" not in said.err and model.exists()
+    assert f"tsauto: no forecast written to {tmp_path / 'f.csv'}" in said.err and not (tmp_path / "f.csv").exists()
+    assert f"the model is saved to {model}" in said.err
     assert f"`tsauto future-frame {model} --out future.csv`" in said.err
     assert f"`tsauto predict {model} --future future.csv --out {tmp_path / 'f.csv'}`" in said.err
     assert main(["future-frame", str(model), "--out", str(rows), "-q"]) == 0
@@ -1111,7 +1114,8 @@ def test_an_output_in_a_folder_that_does_not_exist_is_refused_before_any_work(
     _fails([*forecast, "--out", "fc.csv", "--save-model", "typo_dir/m.tsauto"], capsys,
            "--save-model typo_dir/m.tsauto: the folder 'typo_dir' does not exist")
     _fails([*forecast, "--out", "fc.csv", "--run-dir", "typo_dir/runs"], capsys,
-           "--run-dir typo_dir/runs: the folder 'typo_dir' does not exist")
+           "--run-dir typo_dir/runs: the folder 'typo_dir' does not exist; the run folder itself is made where "
+           "missing, not the folder it is in: create that first (mkdir -p typo_dir) or fix the path\n")
     backtest = ["backtest", str(retail_csv), *RETAIL, "-q"]
     _fails([*backtest, "--out", typo], capsys, "--out typo_dir/forecast.csv: the folder")
     _fails(["predict", "m.tsauto", "--out", typo, "-q"], capsys, "the folder 'typo_dir' does not exist")

@@ -25,8 +25,9 @@ place; ``-q`` keeps only warnings, errors and the results (no leaderboard). Ever
 ends with one line on stderr and exit status 2, never a traceback (``--traceback`` shows it first, the status still 2).
 ``-q`` and ``--traceback`` go before the command or after it. A first Ctrl-C stops a fit's
 search: the command writes the outputs of the trials finished, says so on stderr and exits with
-status 130, as a second Ctrl-C, which stops at once; SIGTERM stops it writing nothing, status 143
-(``EXIT_STATUS``).
+status 130, as a second Ctrl-C, which stops at once; SIGTERM stops it writing nothing, status 143;
+``forecast --known-future --save-model`` without ``--future`` saves the model, writes no forecast
+and exits with status 3 (``EXIT_STATUS``).
 """
 
 from __future__ import annotations
@@ -68,8 +69,11 @@ SUMMARY_LEGEND = (  # how a backtest's summary averages (tsauto.forecasting.back
 )
 INTERRUPTED = 130  # the shell's status of a command stopped by Ctrl-C (128 + SIGINT)
 TERMINATED = 143  # SIGTERM's (128 + 15): the SystemExit a fit's search or refit raises on it
+NOT_FORECAST = 3  # forecast --known-future --save-model without --future: model saved, no --out (user test 59 F3)
 EXIT_STATUS = (
-    "exit status: 0 done; 2 an error (one line on stderr); 130 interrupted: a first Ctrl-C stops "
+    "exit status: 0 done; 2 an error (one line on stderr); 3 forecast --known-future --save-model "
+    "without --future: the model is saved, no --out forecast is written (stderr says how to forecast "
+    "later: future-frame, then predict --future); 130 interrupted: a first Ctrl-C stops "
     "the search of forecast, classify or regress, whose forecasts or predictions (and --save-model) "
     "are then written from the trials finished, as stderr says; a second one stops at once; "
     "143 stopped by SIGTERM, nothing written (--run-dir keeps the trials finished for a rerun)."
@@ -82,6 +86,12 @@ class UsageError(TsautoError):
 
 class Interrupted(Exception):
     """Ctrl-C stopped the search; the command wrote the outputs of the trials finished before it."""
+
+
+class NotForecast(Exception):
+    """``forecast --known-future --save-model`` without ``--future``: the model is saved, the
+    ``--out`` forecast not written (exit status ``NOT_FORECAST``, never 0: a scheduled job would
+    read a file that is not there)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -553,6 +563,10 @@ def _check_folder(path: str | None, option: str) -> None:
     """Refuse a ``path`` given as ``option`` whose folder does not exist (as the Python API
     refuses it: :func:`~tsauto.core.files.missing_folder`), naming the option."""
     missing = None if path is None else missing_folder(path)
+    if missing and option == "--run-dir":  # the run folder is made, not its parent: said so (user test 59 F11)
+        from tsauto.core.journal import missing_run_parent
+
+        missing = missing_run_parent(path)
     if missing:
         raise UsageError(f"{option} {path}: {missing}")
 
@@ -798,17 +812,16 @@ def _run_forecast(args: argparse.Namespace) -> int:
         _out(f"wrote {len(out)} forecasts to {path}")
     if saved is not None:
         _out(f"saved the model to {saved}")
-    if later and saved is not None:  # the documented "fit now, forecast later": not a failure
-        log.warning(
-            "no forecast written to %s: the model reads the values of %s over the horizon "
-            "(--known-future), which no --future table gave; forecast later, without refitting: "
-            "`tsauto future-frame %s --out future.csv` writes the rows to fill in, then "
-            "`tsauto predict %s --future future.csv --out %s`",
-            args.out, ", ".join(known), saved, saved, args.out,
-        )
     outputs = {"the forecasts written to": path, "the model saved to": saved}
     _fail_after_fit([unsaved], outputs)
     _stop_if_interrupted(model, outputs, args.run_dir)
+    if later:  # the documented "fit now, forecast later": the model kept, --out not written (status 3)
+        raise NotForecast(
+            f"no forecast written to {args.out}: the model reads the values of {', '.join(known)} over the "
+            "horizon (--known-future), which no --future table gave; the model is saved to "
+            f"{saved}; forecast later, without refitting: `tsauto future-frame {saved} --out future.csv` "
+            f"writes the rows to fill in, then `tsauto predict {saved} --future future.csv --out {args.out}`"
+        )
     return 0
 
 
@@ -1501,6 +1514,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.clear()
         sys.stderr.write(f"tsauto: interrupted: {stop}\n")
         return INTERRUPTED
+    except NotForecast as stop:  # the model is saved: not "error", but never 0 (no --out file)
+        console.clear()
+        sys.stderr.write(f"tsauto: {stop}\n")
+        return NOT_FORECAST
     except KeyboardInterrupt:
         console.clear()
         sys.stderr.write("tsauto: interrupted\n")

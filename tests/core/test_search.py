@@ -264,9 +264,14 @@ def test_a_resumed_search_repeats_no_finished_trial(tmp_path) -> None:
 
 def test_a_run_folder_in_a_folder_that_does_not_exist_is_refused(tmp_path) -> None:
     """As the command line's --run-dir: a mistyped parent is not made (the search's records
-    would sit where nobody looks for them); the run folder itself is."""
-    with pytest.raises(DataValidationError, match="the folder .*typo' does not exist"):
+    would sit where nobody looks for them); the run folder itself is, which the refusal says
+    (user test 59 F11: "create it first", where another message said "made where missing")."""
+    with pytest.raises(DataValidationError) as err:
         _search(tmp_path / "typo", 2).run()
+    parent = str(tmp_path / "typo")
+    assert str(err.value) == (f"run_dir {str(tmp_path / 'typo' / 'run')!r}: the folder {parent!r} does not exist; "
+                              "the run folder itself is made where missing, not the folder it is in: create that "
+                              f"first (mkdir -p {parent}) or fix the path."), str(err.value)
     assert not (tmp_path / "typo").exists() and len(_search(tmp_path, 2).run()) == 2
 
 

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +50,30 @@ class ResumeRefused(TsautoError, ValueError):
     conditions, its journal is damaged, or another fit is using it."""
 
 
+def missing_run_parent(path: str | Path) -> str:
+    """Why the run folder ``path`` cannot be made, its parent missing (the run folder itself is
+    made where missing, not its parent: a mistyped one would hide the search's records), with
+    the fix; else ''. The message of :func:`check_run_dir` and of the command line's --run-dir
+    (user test 59 F11: "create it first", where another message said "made where missing")."""
+    if not missing_folder(path):
+        return ""
+    parent = str(Path(path).parent)
+    return (f"the folder {parent!r} does not exist; the run folder itself is made where missing, not the "
+            f"folder it is in: create that first (mkdir -p {shlex.quote(parent)}) or fix the path")
+
+
 def check_run_dir(path: str | Path) -> None:
     """Refuse, before any work, a run folder that cannot be used: its parent missing, a file,
     not writable, or a folder holding other files and no search (``--run-dir .``: the journal
     would mix with them)."""
     path = Path(path)
     where = f"run_dir {str(path)!r}"
-    why = missing_folder(path)  # a mistyped parent is refused, as the command line does
+    why = missing_run_parent(path)  # a mistyped parent is refused, as the command line does
     if why:
-        raise DataValidationError(f"{where}: {why}")
+        raise DataValidationError(f"{where}: {why}.")
     if path.exists() and not path.is_dir():
         raise DataValidationError(f"{where} is a file, not a folder: give a folder for the search's journal "
-                                  "(made where missing).")
+                                  "(the run folder itself is made where missing, in a folder that exists).")
     if not path.exists():
         return
     if not os.access(path, os.W_OK | os.X_OK):
