@@ -58,6 +58,21 @@ def test_predict_from_newer_history_without_refit(fitted: Forecaster, split, mon
     assert not np.allclose(out["forecast"].to_numpy(), fitted.predict()["forecast"].to_numpy())
 
 
+def test_a_month_missing_from_a_feed_of_new_rows_is_bridged(fitted: Forecaster, split, caplog) -> None:
+    """User test 59 F2: given only the new rows, a series missing the first new month was read
+    from its new rows alone (its training history lost, its forecast flat); it continues its
+    training rows across the gap, the month imputed by the fill rule, as when the whole history
+    with that month missing is given."""
+    new = split[1][split[1]["Month"] <= split[1]["Month"].min() + pd.DateOffset(months=2)]
+    one = (new["State"] == new["State"].iloc[0]) & (new["Industry"] == new["Industry"].iloc[0])
+    feed = new[~(one & (new["Month"] == new["Month"].min()))]
+    with caplog.at_level(logging.WARNING):
+        out = fitted.predict(history=feed)
+    assert "history=: 1 series start 2 to 2 steps after the training data's end: continued across the gap" in caplog.text
+    whole = fitted.predict(history=pd.concat([split[0], feed]))  # the gap inside the history: imputed
+    pd.testing.assert_frame_equal(out, whole)
+
+
 def test_unseen_series_are_forecast_from_their_history(fitted: Forecaster, aus_retail, caplog) -> None:
     other = aus_retail[(aus_retail["State"] == "Queensland") & (aus_retail["Industry"] == "Takeaway food services")]
     with caplog.at_level(logging.WARNING, logger="tsauto"):
@@ -322,15 +337,24 @@ def test_a_model_fitted_on_periods_reads_history_as_given(split) -> None:
 
 
 def test_a_history_shorter_than_the_lags_is_named(fitted: Forecaster, split, caplog) -> None:
-    """3 months of each series, after a gap from the training data's end, as history= for
+    """3 months of each series, after a gap of 9 from the training data's end, as history= for
     LightGBM, whose longest lag or window reaches further back: a warning says so and how many
     rows to give; the training data itself, its last 3 months or the months after it (which
-    continue it), none."""
-    reach = max(max(r) for r in fitted.model_.members[0][1].learner.lag_reach().values())
+    continue it), none. After a gap of 3 (under the long-gap limit, 6 months), the series
+    continue their training rows across it (user test 59 F2), not read alone."""
+    earlier = split[0][split[0]["Month"] <= split[0]["Month"].max() - pd.DateOffset(months=6)]
+    early = Forecaster(**KW, learners=["lightgbm"]).fit(earlier)
+    reach = max(max(r) for r in early.model_.members[0][1].learner.lag_reach().values())
+    last = split[1].groupby(["State", "Industry"]).tail(3)
     with caplog.at_level(logging.WARNING):
-        fitted.predict(history=split[1].groupby(["State", "Industry"]).tail(3))
+        early.predict(history=last)
     assert f"12 of 12 series of history= hold fewer rows than the {reach} the model reads back" in caplog.text
     assert "12 series of history= start more than a step after the training data's end" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        fitted.predict(history=last)
+    assert "12 series start 4 to 4 steps after the training data's end: continued across the gap" in caplog.text
+    assert "hold fewer rows" not in caplog.text and "more than a step after" not in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         fitted.predict(history=split[0])

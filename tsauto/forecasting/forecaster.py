@@ -43,6 +43,7 @@ from tsauto.forecasting.backtest import (
     results_frame,
 )
 from tsauto.forecasting.data_checks import (
+    MIN_LONG_GAP,
     Leak,
     checks_frame,
     data_checks,
@@ -619,8 +620,10 @@ class Forecaster:
         ``history``: newer data (same columns as at fit) to forecast from its end without
         refitting; by default the training data. It may hold only the newest rows: a series
         whose rows start a step after its training rows end, or inside them (revised values),
-        is read with its training rows before its first (and forecast from its own end); a new
-        series, or one after a gap (warned of), as given (ETS then estimates its level and
+        is read with its training rows before its first (and forecast from its own end), one
+        a few steps later too, the steps between imputed by the fill rule (a gap shorter than the
+        long-gap alert's: half a season, at least 5; warned of); a new series, or one after a
+        longer gap (warned of), as given (ETS then estimates its level and
         trend on those rows and keeps its fitted season); so is every series of a model fitted
         on a Dask DataFrame, whose rows are not kept, or with ``aggregate=``, whose partial first
         and last periods are dropped. ``future``: the known-future covariates over the horizon. Returns a long
@@ -680,7 +683,7 @@ class Forecaster:
         panel = validate_like(history, self.history_.schema)
         check_id_types(panel.keys, self.history_.keys, "history=")
         given = panel
-        panel, joined, gapped = continued(panel, self.history_)
+        panel, joined, gapped = continued(panel, self.history_, max(self.task_.season // 2, MIN_LONG_GAP) - 1)
         if panel is not given:  # its fills, per series (continued keeps their order), for the checks
             panel.fills = getattr(given, "fills", None)
         if not warn:

@@ -7,6 +7,7 @@ later tables (``history=``, ``future=``) must follow. Built by :mod:`.validation
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -15,6 +16,8 @@ import pandas as pd
 from tsauto.core.arrays import ranges
 from tsauto.core.exceptions import DataValidationError
 from tsauto.forecasting.offsets import shift, to_offset
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def fitted_positions(later: Panel, fitted: Panel) -> np.ndarray:
     return np.full(later.n_series, 0 if fitted.n_series == 1 else -1, dtype=np.int64)
 
 
-def continued(later: Panel, fitted: Panel) -> tuple[Panel, int, np.ndarray]:
+def continued(later: Panel, fitted: Panel, bridge: int = 0) -> tuple[Panel, int, np.ndarray]:
     """``later`` (a ``history=`` table) with, before each of its series, the rows of the same
     series in ``fitted`` (the training panel) earlier than its first: given only the newest
     rows, a forecast read just them (a user test: 4 new quarters of M1, MASE 2.03 against 1.57
@@ -156,7 +159,10 @@ def continued(later: Panel, fitted: Panel) -> tuple[Panel, int, np.ndarray]:
     from there (revised values; it is forecast from its own end). Returns the panel, how many
     series were continued, and the positions (in ``later``) of the series that start more than
     one step after their training rows end: a gap, read as given; a series the fit lacks, or
-    starting before its training rows, is read as given too. A model fitted with ``aggregate=``
+    starting before its training rows, is read as given too. A gap of at most ``bridge`` missing
+    steps is bridged instead: its steps inserted and their targets imputed by the fill rule, as a
+    gap inside a history is (user test 59: one month missing from a feed of new rows made a
+    429-month series start over from its 5 new months, forecast flat). A model fitted with ``aggregate=``
     reads ``later`` as given: its first and last periods, covered in part, are dropped at fit and
     in ``later`` alike, so the rows that follow the training table start a period late, and a
     few newest rows would be a part of a period read as a whole one (a user test: a day's
@@ -177,26 +183,52 @@ def continued(later: Panel, fitted: Panel) -> tuple[Panel, int, np.ndarray]:
     at = np.minimum(fitted.indptr[:-1][j] + k, ends - 1)  # the fitted row at the later series' first
     after_end = step_times(fitted.last_times[j], np.array([1]), fitted.schema)[:, 0].astype(first.dtype)
     inside = (fitted.indptr[:-1][j] + k < ends) & (fitted.times[at] == first[known])
-    joins = inside | ((fitted.indptr[:-1][j] + k == ends) & (after_end == first[known]))
+    after = (fitted.indptr[:-1][j] + k == ends) & ~(inside | (after_end == first[known]))
+    gap = np.zeros(j.size, dtype=np.int64)  # missing steps bridged between training end and later's first
+    if bridge > 0 and after.any():
+        ahead = step_times(fitted.last_times[j[after]], np.arange(1, bridge + 2), fitted.schema).astype(first.dtype)
+        match = ahead == first[known][after][:, None]
+        gap[after] = np.where(match.any(axis=1), match.argmax(axis=1), 0)
+    joins = inside | ((fitted.indptr[:-1][j] + k == ends) & ((after_end == first[known]) | (gap > 0)))
     before = np.zeros(later.n_series, dtype=np.int64)
     before[known] = np.where(joins, k, 0)
-    gapped = np.flatnonzero(known)[(fitted.indptr[:-1][j] + k == ends) & ~joins]
+    inserted = np.zeros(later.n_series, dtype=np.int64)
+    inserted[known] = gap
+    gapped = np.flatnonzero(known)[after & (gap == 0)]
     if not before.any():
         return later, 0, gapped
-    lengths = before + later.lengths
-    # the fitted rows needed, then the later panel's, interleaved series by series
+    lengths = before + inserted + later.lengths
+    # the fitted rows needed, the bridged steps, then the later panel's, interleaved series by series
     pre = ranges(fitted.indptr[:-1][np.maximum(pos, 0)], before)
+    bridged = np.flatnonzero(inserted)
+    gap_times = np.concatenate([
+        step_times(fitted.last_times[pos[b : b + 1]], np.arange(1, inserted[b] + 1), fitted.schema)[0]
+        for b in bridged
+    ]).astype(fitted.times.dtype) if bridged.size else fitted.times[:0]
     take = np.column_stack([np.concatenate([[0], np.cumsum(before)[:-1]]),
-                            later.indptr[:-1] + pre.size]).ravel()
-    rows = ranges(take, np.column_stack([before, later.lengths]).ravel())
-    covariates = pd.concat([fitted.covariates.iloc[pre], later.covariates[fitted.covariates.columns]],
-                           ignore_index=True)
+                            pre.size + np.concatenate([[0], np.cumsum(inserted)[:-1]]),
+                            later.indptr[:-1] + pre.size + gap_times.size]).ravel()
+    rows = ranges(take, np.column_stack([before, inserted, later.lengths]).ravel())
+    blank = pd.DataFrame(np.nan, index=range(gap_times.size), columns=fitted.covariates.columns)
+    covariates = pd.concat([fitted.covariates.iloc[pre], blank, later.covariates[fitted.covariates.columns]],
+                           ignore_index=True).iloc[rows].reset_index(drop=True)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    y = np.concatenate([fitted.y[pre], np.full(gap_times.size, np.nan), later.y])[rows]
+    if gap_times.size:  # the bridged steps' targets by the fill rule, their covariates carried forward
+        y = impute_targets(y, indptr, fitted.schema.fill)[0]
+        log.warning("history=: %d series start %d to %d steps after the training data's end: continued across "
+                    "the gap, %d missing step(s) imputed by %s (give their rows to use the real values)",
+                    bridged.size, inserted[bridged].min() + 1, inserted[bridged].max() + 1, gap_times.size,
+                    fitted.schema.fill)
+        if len(covariates.columns):
+            covariates = pd.DataFrame(segmented_ffill(covariates.to_numpy(np.float64), indptr),
+                                      columns=covariates.columns)
     out = replace(
         later,
-        indptr=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        y=np.concatenate([fitted.y[pre], later.y])[rows],
-        times=np.concatenate([fitted.times[pre], later.times.astype(fitted.times.dtype)])[rows],
-        covariates=covariates.iloc[rows].reset_index(drop=True),
+        indptr=indptr,
+        y=y,
+        times=np.concatenate([fitted.times[pre], gap_times, later.times.astype(fitted.times.dtype)])[rows],
+        covariates=covariates,
     )
     return out, int(np.count_nonzero(before)), gapped
 
@@ -286,6 +318,34 @@ def pad_front(panel: Panel, min_length: int) -> Panel:
             segmented_bfill(cov.to_numpy(np.float64), indptr), columns=cov.columns
         )
     return replace(panel, indptr=indptr, y=y, times=times, covariates=cov)
+
+
+def impute_targets(y: np.ndarray, indptr: np.ndarray, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """Missing targets imputed within each series by ``rule`` (``"interpolate"``: linear between
+    the neighbours, ``"zero"``, ``"ffill"``); returns (y, the rows to keep: not those before a
+    series' first observation, nor after its last unless the rule is zero)."""
+    missing = np.isnan(y)
+    if not missing.any():
+        return y, np.ones(len(y), dtype=bool)
+    last_obs = last_valid_index(~missing, indptr)
+    next_obs = next_valid_index(~missing, indptr)
+    outside = last_obs < 0  # before the first observation; after the last one, unless a gap is 0
+    if rule == "zero":
+        filled = np.where(missing, 0.0, y)
+    else:
+        outside |= next_obs >= len(y)
+        ffilled = np.where(last_obs >= 0, y[np.maximum(last_obs, 0)], np.nan)
+        if rule == "ffill":
+            filled = ffilled
+        else:
+            nxt = y[np.minimum(next_obs, len(y) - 1)]
+            span = (next_obs - last_obs).astype("float64")
+            frac = np.divide(
+                np.arange(len(y)) - last_obs, span, out=np.zeros(len(y)), where=span > 0
+            )
+            filled = ffilled + frac * (nxt - ffilled)
+            filled = np.where(missing, filled, y)
+    return filled, ~outside
 
 
 def last_valid_index(valid: np.ndarray, indptr: np.ndarray) -> np.ndarray:

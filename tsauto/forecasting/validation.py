@@ -122,8 +122,8 @@ from tsauto.forecasting.offsets import freq_alias, is_open, open_grid, open_peri
 from tsauto.forecasting.panel import (
     Panel,
     Schema,
+    impute_targets,
     last_valid_index,
-    next_valid_index,
     output_times,
     segmented_bfill,
     segmented_ffill,
@@ -1797,13 +1797,12 @@ def _regularise(df: pd.DataFrame, schema: Schema, what: str = "the table", later
 
         static[col] = _encode_column(values.reset_index(drop=True), col, schema.categories, what, rows_of)
 
-    codes = np.repeat(np.arange(len(present)), lengths)
     given = np.zeros(total, dtype=bool)
     given[flat] = True
     missing = np.isnan(y)
     if inserted:
         log.info(INSERTED_NOTE, inserted, schema.fill)
-    y, keep = _impute(y, codes, indptr, schema.fill)
+    y, keep = impute_targets(y, indptr, schema.fill)
     if len(cov.columns):
         filled = segmented_bfill(segmented_ffill(cov.to_numpy(np.float64), indptr), indptr)
         cov = pd.DataFrame(filled, columns=cov.columns)
@@ -1957,34 +1956,6 @@ def _fill_report(
         imputed_rows=missing[keep],
         trailing=np.add.reduceat((~keep & ~leading).astype(np.int64), starts),
     )
-
-
-def _impute(
-    y: np.ndarray, codes: np.ndarray, indptr: np.ndarray, rule: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Impute missing targets within each series; returns (y, rows to keep)."""
-    missing = np.isnan(y)
-    if not missing.any():
-        return y, np.ones(len(y), dtype=bool)
-    last_obs = last_valid_index(~missing, indptr)
-    next_obs = next_valid_index(~missing, indptr)
-    outside = last_obs < 0  # before the first observation; after the last one, unless a gap is 0
-    if rule == "zero":
-        filled = np.where(missing, 0.0, y)
-    else:
-        outside |= next_obs >= len(y)
-        ffilled = np.where(last_obs >= 0, y[np.maximum(last_obs, 0)], np.nan)
-        if rule == "ffill":
-            filled = ffilled
-        else:
-            nxt = y[np.minimum(next_obs, len(y) - 1)]
-            span = (next_obs - last_obs).astype("float64")
-            frac = np.divide(
-                np.arange(len(y)) - last_obs, span, out=np.zeros(len(y)), where=span > 0
-            )
-            filled = ffilled + frac * (nxt - ffilled)
-            filled = np.where(missing, filled, y)
-    return filled, ~outside
 
 
 def _drop_rows(panel: Panel, keep: np.ndarray) -> Panel:
