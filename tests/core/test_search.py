@@ -18,7 +18,7 @@ import pytest
 
 from tsauto.core.exceptions import DataValidationError
 from tsauto.core.executor import Executor
-from tsauto.core.journal import ResumeRefused, part_run_dir
+from tsauto.core.journal import ResumeRefused, check_run_dir, part_run_dir
 from tsauto.core.search import FAILED_IN_A_ROW, Candidate, Search, SearchSettings, _CtrlC, cut_reason
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -355,6 +355,8 @@ def test_an_unusable_run_folder_is_refused_before_the_search(tmp_path) -> None:
         _search(tmp_path, 2).run()
     (tmp_path / "run").unlink()
     (tmp_path / "run").mkdir()
+    (tmp_path / "run" / ".gitkeep").write_text("")  # a hidden file a folder keeps: not another's (review 57 S3)
+    check_run_dir(tmp_path / "run")
     (tmp_path / "run" / "notes.txt").write_text("x")
     with pytest.raises(DataValidationError, match=r"holds files that are not a search's \(notes\.txt\) and no search"):
         _search(tmp_path, 2).run()

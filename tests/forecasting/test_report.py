@@ -841,6 +841,9 @@ def test_a_partitioned_models_backtest_table_reads_back_as_the_backtest_returned
     with pytest.raises(DataValidationError, match=r"^the table holds partition State='Queensland', which the data "
                        r"lacks: it is not a backtest of this model on this data\.$"):
         backtest_from_table(fc, other, df)
+    with pytest.raises(DataValidationError, match=r"^the table holds no row of partition State='Victoria', which the "
+                       r"data holds: give the data the backtest ran on, or the table of a backtest of all of it\.$"):
+        backtest_from_table(fc, table[table["State"] == "Tasmania"], df)  # read as the whole (review 57 R5)
     with pytest.raises(DataValidationError, match=r"^partition State='Victoria': the table: 24 of its 24 cells are "
                        r"not the data's"):
         backtest_from_table(fc, table, df[(df["State"] == "Tasmania") | (df["Month"] <= "2017-12-01")])

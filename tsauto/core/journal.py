@@ -118,8 +118,9 @@ def recorded_settings(path: str | Path) -> dict[str, Any] | None:
 
 
 def _ours(name: str) -> bool:
-    """Whether a folder entry is one a search writes (Optuna's lock files of its journal too)."""
-    return name.startswith(JOURNAL) or name in (RECORDS, LOCK) or name.startswith(PARTS)
+    """Whether a folder entry is one a search writes (Optuna's lock files of its journal too), or
+    a hidden file a folder keeps anyway (``.gitkeep``, ``.DS_Store``: review 57 S3)."""
+    return name.startswith((JOURNAL, ".", *PARTS)) or name in (RECORDS, LOCK)
 
 
 class RunDir:

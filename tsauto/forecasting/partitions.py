@@ -430,6 +430,12 @@ def backtest_partitions_from_table(template: Any, table: pd.DataFrame, data, mod
             f"{source} holds partition {partition_label(cols, unknown[0])}, which {where}: it is not a backtest of "
             "this model on this data."
         )
+    if lacking := [k for k in parts if k not in cells]:  # read as the whole, the others' scores would pass for all
+        raise DataValidationError(  # the data's (review 57 R5)
+            f"{source} holds no row of partition {partition_label(cols, lacking[0])}"
+            f"{f' (and {len(lacking) - 1} more)' if len(lacking) > 1 else ''}, which the data holds: give the data "
+            "the backtest ran on, or the table of a backtest of all of it."
+        )
     results = []
     for key, rows in cells.items():
         try:
