@@ -684,8 +684,9 @@ class Forecaster:
         check_id_types(panel.keys, self.history_.keys, "history=")
         given = panel
         panel, joined, gapped = continued(panel, self.history_, max(self.task_.season // 2, MIN_LONG_GAP) - 1)
-        if panel is not given:  # its fills, per series (continued keeps their order), for the checks
-            panel.fills = getattr(given, "fills", None)
+        fills = getattr(given, "fills", None)
+        if panel is not given and fills is not None:  # its fills per series (continued keeps their order), for
+            panel.fills = replace(fills, imputed_rows=None)  # the checks; not by row: continued's rows are others
         if not warn:
             return panel
         _warn_unseen(panel, self.history_)

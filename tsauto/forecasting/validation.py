@@ -1683,10 +1683,10 @@ def _refuse_mixed_edges(df: pd.DataFrame, schema: Schema) -> None:
     """Refuse, with the fixes that read them, stamps of months (quarters, years) some on the
     first day of their period and some on the last, as two source systems write them: neither
     grid holds both, and ``freq=`` alone reads only one (``freq='MS'`` named the month ends)."""
-    geometry = _period_of(to_offset(schema.freq))
+    offset = to_offset(schema.freq)
+    geometry = _period_of(offset)
     if geometry is None:
         return
-    offset = to_offset(schema.freq)
     name, period, starts, start_of = geometry
     days = df[schema.time].to_numpy().astype("datetime64[D]")
     first, last = days == start_of(days), start_of(days + 1) == days + 1
